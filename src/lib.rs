@@ -1,0 +1,8 @@
+//! Scrutineer (监票): a secure election and democratic-evaluation tallying service.
+//!
+//! See `ARCHITECTURE.md` for the code map and the invariants each module keeps.
+
+pub mod cli;
+pub mod record;
+pub mod rules;
+pub mod server;

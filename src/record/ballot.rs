@@ -1,0 +1,203 @@
+//! Ballots as JSON Lines (docs/FORMATS.md): one object per ballot.
+//!
+//! `{"contest": ID, "marks": {CANDIDATE_ID: "for"|"against"|"abstain"}, "write_ins": [NAME]}`
+//! or, for evaluations, `{"contest": ID, "group": GROUP_ID, "ratings": {SUBJECT_ID: GRADE}}`.
+
+use serde::Deserialize;
+use std::io::BufRead;
+
+use super::text::Pairs;
+use crate::rules::{Ballot, CandidateBallot, Election, EvaluationBallot, Mark};
+
+/// Longest ballot line accepted, in bytes.
+pub const BALLOT_LINE_BYTES_MAX: usize = 64 * 1024;
+/// Most ballots one file may hold.
+pub const BALLOTS_PER_FILE_MAX: usize = 50_000_000;
+
+/// A ballot line that cannot be read; `line` is 1-based.
+#[derive(Debug, thiserror::Error)]
+#[error("选票文件第 {line} 行: {message} / Ballot line {line}: {message}")]
+pub struct BallotError {
+    pub line: usize,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallotV1 {
+    contest: String,
+    #[serde(default)]
+    marks: Option<Pairs>,
+    #[serde(default)]
+    write_ins: Option<Vec<String>>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    ratings: Option<Pairs>,
+}
+
+fn err(line: usize, code: &'static str, message: impl Into<String>) -> BallotError {
+    BallotError {
+        line,
+        code,
+        message: message.into(),
+    }
+}
+
+/// Parses one ballot line against the election. Returns the contest index and the ballot.
+pub fn parse_ballot_line(
+    election: &Election,
+    line_no: usize,
+    text: &str,
+) -> Result<(usize, Ballot), BallotError> {
+    let b: BallotV1 = serde_json::from_str(text).map_err(|e| {
+        err(
+            line_no,
+            "ballot_json",
+            format!("不是有效的选票 JSON: {e} / not a valid ballot object: {e}"),
+        )
+    })?;
+    let ci = election.contest_index(&b.contest).ok_or_else(|| {
+        err(
+            line_no,
+            "unknown_contest",
+            format!(
+                "选举项目 “{}” 不存在 / no contest “{}”",
+                b.contest, b.contest
+            ),
+        )
+    })?;
+    let contest = &election.contests[ci];
+    if let Some(setup) = &contest.evaluation {
+        if b.marks.is_some() || b.write_ins.is_some() {
+            return Err(err(
+                line_no,
+                "ballot_shape",
+                format!("测评项目 “{}” 的选票应有 ratings, 不能有 marks 或 write_ins / evaluation “{}” takes ratings, not marks or write_ins", contest.id, contest.id),
+            ));
+        }
+        let group = match (&b.group, setup.groups.is_empty()) {
+            (None, true) => None,
+            (Some(g), false) => Some(setup.group_index(g).ok_or_else(|| {
+                err(line_no, "unknown_group", format!("测评组 “{g}” 不存在 / no group “{g}”"))
+            })?),
+            (None, false) => {
+                return Err(err(line_no, "group_missing", "此测评分组计票, 选票须写明 group / this evaluation counts by group: the ballot needs a group"))
+            }
+            (Some(g), true) => {
+                return Err(err(line_no, "unknown_group", format!("此测评没有分组, 但选票写了 “{g}” / this evaluation has no groups but the ballot names “{g}”")))
+            }
+        };
+        let mut ratings = Vec::new();
+        for (subject, grade) in b.ratings.map(|p| p.0).unwrap_or_default() {
+            let s = setup.subject_index(&subject).ok_or_else(|| {
+                err(
+                    line_no,
+                    "unknown_subject",
+                    format!("测评对象 “{subject}” 不存在 / no subject “{subject}”"),
+                )
+            })?;
+            let g = setup.scale.grade_index(&grade).ok_or_else(|| {
+                err(
+                    line_no,
+                    "unknown_grade",
+                    format!(
+                        "等次 “{grade}” 不属于 {} 量表 ({}) / grade “{grade}” is not on the {} scale ({})",
+                        setup.scale.id(),
+                        setup.scale.keys().join(", "),
+                        setup.scale.id(),
+                        setup.scale.keys().join(", ")
+                    ),
+                )
+            })?;
+            ratings.push((s, g));
+        }
+        return Ok((ci, Ballot::Evaluation(EvaluationBallot { group, ratings })));
+    }
+    if b.ratings.is_some() || b.group.is_some() {
+        return Err(err(
+            line_no,
+            "ballot_shape",
+            format!("选举项目 “{}” 的选票应有 marks, 不能有 ratings 或 group / contest “{}” takes marks, not ratings or group", contest.id, contest.id),
+        ));
+    }
+    let mut marks = Vec::new();
+    for (cand, mark) in b.marks.map(|p| p.0).unwrap_or_default() {
+        let i = contest.candidate_index(&cand).ok_or_else(|| {
+            err(
+                line_no,
+                "unknown_candidate",
+                format!(
+                    "候选人 “{cand}” 不在 “{}” 的名单中 / no candidate “{cand}” in “{}”",
+                    contest.id, contest.id
+                ),
+            )
+        })?;
+        let m = match mark.as_str() {
+            "for" => Mark::For,
+            "against" => Mark::Against,
+            "abstain" => Mark::Abstain,
+            other => {
+                return Err(err(
+                    line_no,
+                    "unknown_mark",
+                    format!("标记 “{other}” 无效, 应为 for / against / abstain / mark “{other}” must be for, against or abstain"),
+                ))
+            }
+        };
+        marks.push((i, m));
+    }
+    let mut write_ins = Vec::new();
+    for w in b.write_ins.unwrap_or_default() {
+        let name = w.trim();
+        if name.is_empty()
+            || name.chars().count() > crate::rules::contest::NAME_CHARS_MAX
+            || name.chars().any(char::is_control)
+        {
+            return Err(err(line_no, "bad_write_in", format!("另选人姓名 “{w}” 无效 / write-in “{w}” is empty, too long or has control characters")));
+        }
+        write_ins.push(name.to_string());
+    }
+    Ok((ci, Ballot::Candidates(CandidateBallot { marks, write_ins })))
+}
+
+/// Reads a whole JSON Lines file; blank lines are skipped. Any bad line refuses the file.
+pub fn parse_ballots<R: BufRead>(
+    election: &Election,
+    reader: R,
+) -> Result<Vec<Vec<Ballot>>, BallotError> {
+    let mut out: Vec<Vec<Ballot>> = vec![Vec::new(); election.contests.len()];
+    let mut count = 0usize;
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let line_no = i + 1;
+        let bytes = line.map_err(|e| err(line_no, "read_error", e.to_string()))?;
+        if bytes.len() > BALLOT_LINE_BYTES_MAX {
+            return Err(err(
+                line_no,
+                "line_too_long",
+                format!(
+                    "超过 {BALLOT_LINE_BYTES_MAX} 字节 / longer than {BALLOT_LINE_BYTES_MAX} bytes"
+                ),
+            ));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| err(line_no, "not_utf8", "不是 UTF-8 文本 / not UTF-8 text"))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        count += 1;
+        if count > BALLOTS_PER_FILE_MAX {
+            return Err(err(
+                line_no,
+                "too_many_ballots",
+                format!(
+                    "超过 {BALLOTS_PER_FILE_MAX} 张选票 / more than {BALLOTS_PER_FILE_MAX} ballots"
+                ),
+            ));
+        }
+        let (ci, ballot) = parse_ballot_line(election, line_no, text.trim_end_matches('\r'))?;
+        out[ci].push(ballot);
+    }
+    Ok(out)
+}

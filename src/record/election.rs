@@ -1,0 +1,637 @@
+//! The election spec, format `scrutineer.election/v1` (docs/FORMATS.md).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::text::{double_option, RatioText};
+use crate::rules::contest::{Shortlist, Turnout};
+use crate::rules::evaluation::{EvaluationParams, Group, Scale, Subject, Triggers};
+use crate::rules::kind::{Base, Comparison, Quorum};
+use crate::rules::ranking::{Component, RankingSetup, Source, TieBreak};
+use crate::rules::structure::{Attributes, Category, StructureSetup, EDUCATION_LEVELS};
+use crate::rules::{
+    Candidate, Contest, ContestKind, ContestParams, Election, ElectionParams, Overrides, Ratio,
+    RulesError, RunoffOf, RunoffReason,
+};
+
+pub const ELECTION_FORMAT: &str = "scrutineer.election/v1";
+
+/// Largest election spec accepted, in bytes.
+pub const SPEC_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// Why a spec was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("选举文件不是有效的 JSON: {0} / The election spec is not valid JSON: {0}")]
+    Json(String),
+    #[error("选举文件的 format 应为 “{ELECTION_FORMAT}”, 实为 “{0}” / The spec format must be “{ELECTION_FORMAT}”, found “{0}”.")]
+    Format(String),
+    #[error("选举文件超过 {max} 字节 / The spec exceeds {max} bytes.")]
+    TooLarge { max: usize },
+    #[error("选举项目 “{contest}” 的类型 “{kind}” 不存在; 可用: {known} / Contest “{contest}”: unknown kind “{kind}”; known kinds: {known}")]
+    UnknownKind {
+        contest: String,
+        kind: String,
+        known: String,
+    },
+    #[error("“{context}” 的 {field} 值 “{value}” 无效: {reason} / “{context}”: {field} “{value}” is invalid: {reason}")]
+    Field {
+        context: String,
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("{0}")]
+    Rules(#[from] RulesError),
+}
+
+impl SpecError {
+    /// A stable code for each failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpecError::Json(_) => "spec_json",
+            SpecError::Format(_) => "spec_format",
+            SpecError::TooLarge { .. } => "spec_too_large",
+            SpecError::UnknownKind { .. } => "unknown_kind",
+            SpecError::Field { .. } => "spec_field",
+            SpecError::Rules(e) => e.code(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecV1 {
+    format: String,
+    id: String,
+    #[serde(default)]
+    title: String,
+    contests: Vec<ContestV1>,
+    #[serde(default)]
+    rankings: Vec<RankingV1>,
+    #[serde(default)]
+    structure: Option<StructureV1>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContestV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    kind: String,
+    seats: u32,
+    #[serde(default)]
+    candidates: Vec<CandidateV1>,
+    turnout: Option<TurnoutV1>,
+    #[serde(default)]
+    overrides: Option<OverridesV1>,
+    #[serde(default)]
+    only_one_nominated: bool,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default)]
+    runoff_reason: Option<String>,
+    #[serde(default)]
+    boundary_tie: bool,
+    #[serde(default)]
+    quorum: Option<QuorumV1>,
+    #[serde(default)]
+    max_marks: Option<u32>,
+    #[serde(default)]
+    shortlist: Option<ShortlistV1>,
+    #[serde(default)]
+    scale: Option<String>,
+    #[serde(default)]
+    subjects: Vec<SubjectV1>,
+    #[serde(default)]
+    groups: Vec<GroupV1>,
+    #[serde(default)]
+    points: Option<BTreeMap<String, RatioText>>,
+    #[serde(default)]
+    triggers: Option<TriggersV1>,
+    #[serde(default)]
+    excellent_quota: Option<RatioText>,
+    #[serde(default)]
+    uniform_void: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CandidateV1 {
+    id: String,
+    name: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TurnoutV1 {
+    eligible: u64,
+    present: u64,
+    ballots_issued: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverridesV1 {
+    #[serde(default)]
+    basis: String,
+    #[serde(default)]
+    min_surplus: Option<u32>,
+    #[serde(default)]
+    max_surplus: Option<u32>,
+    #[serde(default)]
+    quorum_comparison: Option<String>,
+    #[serde(default)]
+    threshold_base: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuorumV1 {
+    fraction: RatioText,
+    #[serde(default)]
+    comparison: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShortlistV1 {
+    posts: u32,
+    candidates: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectV1 {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    weight: Option<RatioText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TriggersV1 {
+    #[serde(default, deserialize_with = "double_option")]
+    favourable_below: Option<Option<RatioText>>,
+    #[serde(default, deserialize_with = "double_option")]
+    unfavourable_above: Option<Option<RatioText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RankingV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    subjects: Vec<SubjectV1>,
+    components: Vec<ComponentV1>,
+    #[serde(default)]
+    tie_break: Option<TieBreakV1>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComponentV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    weight: RatioText,
+    #[serde(default)]
+    scores: Option<BTreeMap<String, RatioText>>,
+    #[serde(default)]
+    evaluation: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TieBreakV1 {
+    key: String,
+    scores: BTreeMap<String, RatioText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StructureV1 {
+    #[serde(default)]
+    female_member_share: Option<RatioText>,
+    #[serde(default)]
+    minority_member_share: Option<RatioText>,
+    #[serde(default)]
+    tolerance: Option<RatioText>,
+}
+
+fn ratio(context: &str, field: &'static str, t: &RatioText) -> Result<Ratio, SpecError> {
+    t.ratio().map_err(|e| SpecError::Field {
+        context: context.to_string(),
+        field,
+        value: t.0.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn field_err(context: &str, field: &'static str, value: &str, reason: &str) -> SpecError {
+    SpecError::Field {
+        context: context.to_string(),
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn comparison(context: &str, field: &'static str, v: &str) -> Result<Comparison, SpecError> {
+    match v {
+        "more_than" => Ok(Comparison::MoreThan),
+        "at_least" => Ok(Comparison::AtLeast),
+        _ => Err(field_err(context, field, v, "use more_than or at_least")),
+    }
+}
+
+fn attributes(
+    context: &str,
+    raw: &BTreeMap<String, serde_json::Value>,
+) -> Result<Attributes, SpecError> {
+    let mut a = Attributes::default();
+    let text = |k: &str| raw.get(k).and_then(|v| v.as_str());
+    if let Some(v) = raw.get("category") {
+        let s = v.as_str().unwrap_or_default();
+        a.category = Some(Category::from_id(s).ok_or_else(|| {
+            field_err(
+                context,
+                "attributes.category",
+                &v.to_string(),
+                "use leader, professional, model_worker or other",
+            )
+        })?);
+    }
+    if let Some(v) = raw.get("age") {
+        let age = v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n <= 150);
+        a.age = Some(age.ok_or_else(|| {
+            field_err(
+                context,
+                "attributes.age",
+                &v.to_string(),
+                "a whole number of years",
+            )
+        })?);
+    }
+    if let Some(v) = raw.get("gender") {
+        a.female = match text("gender") {
+            Some("female") => Some(true),
+            Some("male") => Some(false),
+            _ => {
+                return Err(field_err(
+                    context,
+                    "attributes.gender",
+                    &v.to_string(),
+                    "use female or male",
+                ))
+            }
+        };
+    }
+    if let Some(v) = raw.get("ethnic_minority") {
+        a.ethnic_minority = Some(v.as_bool().ok_or_else(|| {
+            field_err(
+                context,
+                "attributes.ethnic_minority",
+                &v.to_string(),
+                "true or false",
+            )
+        })?);
+    }
+    if let Some(v) = raw.get("education") {
+        let level = text("education")
+            .and_then(|s| EDUCATION_LEVELS.iter().position(|l| *l == s))
+            .ok_or_else(|| field_err(context, "attributes.education", &v.to_string(), "use none, primary, junior_high, senior_high, vocational, college, bachelor or postgraduate"))?;
+        // Index 2 is junior_high.
+        a.junior_high_or_above = Some(level >= 2);
+    }
+    Ok(a)
+}
+
+/// Parses and validates an election spec. Nothing is accepted half-way: any error refuses
+/// the whole spec.
+pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
+    if bytes.len() > SPEC_BYTES_MAX {
+        return Err(SpecError::TooLarge {
+            max: SPEC_BYTES_MAX,
+        });
+    }
+    // Read the format first so a wrong format gets the right message.
+    let probe: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| SpecError::Json(e.to_string()))?;
+    let format = probe
+        .get("format")
+        .and_then(|f| f.as_str())
+        .unwrap_or("")
+        .to_string();
+    if format != ELECTION_FORMAT {
+        return Err(SpecError::Format(format));
+    }
+    let spec: SpecV1 = serde_json::from_value(probe).map_err(|e| SpecError::Json(e.to_string()))?;
+    let _ = spec.format;
+    let mut contests = Vec::with_capacity(spec.contests.len());
+    for c in spec.contests {
+        contests.push(contest(c)?);
+    }
+    let mut rankings = Vec::with_capacity(spec.rankings.len());
+    for r in spec.rankings {
+        rankings.push(ranking(r)?);
+    }
+    let structure = match spec.structure {
+        None => None,
+        Some(s) => {
+            let mut setup = StructureSetup::default();
+            if let Some(t) = &s.female_member_share {
+                setup.female_member_share = Some(ratio("structure", "female_member_share", t)?);
+            }
+            if let Some(t) = &s.minority_member_share {
+                setup.minority_member_share = Some(ratio("structure", "minority_member_share", t)?);
+            }
+            if let Some(t) = &s.tolerance {
+                setup.tolerance = ratio("structure", "tolerance", t)?;
+            }
+            for (name, v) in [
+                ("female_member_share", setup.female_member_share),
+                ("minority_member_share", setup.minority_member_share),
+                ("tolerance", Some(setup.tolerance)),
+            ] {
+                if v.is_some_and(|r| r > Ratio::integer(1)) {
+                    return Err(RulesError::Structure {
+                        message: format!("{name} > 1"),
+                    }
+                    .into());
+                }
+            }
+            Some(setup)
+        }
+    };
+    Ok(Election::new(ElectionParams {
+        id: spec.id,
+        title: spec.title,
+        contests,
+        rankings,
+        structure,
+    })?)
+}
+
+fn contest(c: ContestV1) -> Result<Contest, SpecError> {
+    let ctx = c.id.clone();
+    let kind = ContestKind::from_id(&c.kind).ok_or_else(|| SpecError::UnknownKind {
+        contest: c.id.clone(),
+        kind: c.kind.clone(),
+        known: ContestKind::ALL.map(|k| k.id()).join(", "),
+    })?;
+    let is_eval_field = c.scale.is_some()
+        || !c.subjects.is_empty()
+        || !c.groups.is_empty()
+        || c.points.is_some()
+        || c.triggers.is_some()
+        || c.excellent_quota.is_some()
+        || c.uniform_void;
+    let evaluation = if kind == ContestKind::Evaluation || is_eval_field {
+        Some(evaluation(&ctx, &c)?)
+    } else {
+        None
+    };
+    let mut candidates = Vec::with_capacity(c.candidates.len());
+    for cand in &c.candidates {
+        candidates.push(Candidate {
+            id: cand.id.clone(),
+            name: cand.name.trim().to_string(),
+            attributes: attributes(&format!("{ctx}/{}", cand.id), &cand.attributes)?,
+        });
+    }
+    let overrides = match c.overrides {
+        None => None,
+        Some(o) => Some(Overrides {
+            basis: o.basis,
+            min_surplus: o.min_surplus,
+            max_surplus: o.max_surplus,
+            quorum_comparison: o
+                .quorum_comparison
+                .as_deref()
+                .map(|v| comparison(&ctx, "overrides.quorum_comparison", v))
+                .transpose()?,
+            threshold_base: match o.threshold_base.as_deref() {
+                None => None,
+                Some("present") => Some(Base::Present),
+                Some("eligible") => Some(Base::Eligible),
+                Some("returned") => Some(Base::Returned),
+                Some(v) => {
+                    return Err(field_err(
+                        &ctx,
+                        "overrides.threshold_base",
+                        v,
+                        "use present, eligible or returned",
+                    ))
+                }
+            },
+        }),
+    };
+    let runoff_of = match (c.parent.clone(), c.runoff_reason.as_deref()) {
+        (None, None) => None,
+        (None, Some(r)) => {
+            return Err(field_err(
+                &ctx,
+                "runoff_reason",
+                r,
+                "a runoff needs its parent contest",
+            ))
+        }
+        (Some(parent), reason) => Some(RunoffOf {
+            parent,
+            reason: match reason {
+                None | Some("shortfall") => RunoffReason::Shortfall,
+                Some("tie") => RunoffReason::Tie,
+                Some(v) => return Err(field_err(&ctx, "runoff_reason", v, "use shortfall or tie")),
+            },
+            boundary_tie: c.boundary_tie,
+        }),
+    };
+    let quorum = match &c.quorum {
+        None => None,
+        Some(q) => {
+            let f = ratio(&ctx, "quorum.fraction", &q.fraction)?;
+            Some(Quorum {
+                num: u64::try_from(f.num()).unwrap_or(u64::MAX),
+                den: u64::try_from(f.den()).unwrap_or(u64::MAX),
+                comparison: match &q.comparison {
+                    None => Comparison::MoreThan,
+                    Some(v) => comparison(&ctx, "quorum.comparison", v)?,
+                },
+            })
+        }
+    };
+    Ok(Contest::new(ContestParams {
+        id: c.id,
+        title: c.title,
+        kind: Some(kind),
+        seats: c.seats,
+        candidates,
+        turnout: c.turnout.map(|t| Turnout {
+            eligible: t.eligible,
+            present: t.present,
+            issued: t.ballots_issued,
+        }),
+        overrides,
+        only_one_nominated: c.only_one_nominated,
+        runoff_of,
+        quorum,
+        max_marks: c.max_marks,
+        shortlist: c.shortlist.map(|s| Shortlist {
+            posts: s.posts,
+            candidates: s.candidates,
+        }),
+        evaluation,
+    })?)
+}
+
+fn evaluation(ctx: &str, c: &ContestV1) -> Result<EvaluationParams, SpecError> {
+    let scale = match &c.scale {
+        None => None,
+        Some(s) => Some(
+            Scale::from_id(s)
+                .ok_or_else(|| field_err(ctx, "scale", s, "use individual, team or member"))?,
+        ),
+    };
+    let points = match (&c.points, scale) {
+        (None, _) => None,
+        (Some(_), None) => None,
+        (Some(map), Some(scale)) => {
+            let mut pts = crate::rules::evaluation::DEFAULT_POINTS.map(Ratio::integer);
+            for (k, v) in map {
+                let i = scale.grade_index(k).ok_or_else(|| {
+                    field_err(
+                        ctx,
+                        "points",
+                        k,
+                        &format!("grades of this scale: {}", scale.keys().join(", ")),
+                    )
+                })?;
+                pts[i] = ratio(ctx, "points", v)?;
+            }
+            Some(pts)
+        }
+    };
+    let mut triggers = Triggers::default();
+    if let Some(t) = &c.triggers {
+        if let Some(v) = &t.favourable_below {
+            triggers.favourable_below = v
+                .as_ref()
+                .map(|r| ratio(ctx, "triggers.favourable_below", r))
+                .transpose()?;
+        }
+        if let Some(v) = &t.unfavourable_above {
+            triggers.unfavourable_above = v
+                .as_ref()
+                .map(|r| ratio(ctx, "triggers.unfavourable_above", r))
+                .transpose()?;
+        }
+    }
+    let mut groups = Vec::with_capacity(c.groups.len());
+    for g in &c.groups {
+        groups.push(Group {
+            id: g.id.clone(),
+            title: if g.title.is_empty() {
+                g.id.clone()
+            } else {
+                g.title.clone()
+            },
+            weight: g
+                .weight
+                .as_ref()
+                .map(|w| ratio(ctx, "groups.weight", w))
+                .transpose()?,
+        });
+    }
+    Ok(EvaluationParams {
+        scale,
+        subjects: c
+            .subjects
+            .iter()
+            .map(|s| Subject {
+                id: s.id.clone(),
+                name: s.name.trim().to_string(),
+            })
+            .collect(),
+        groups,
+        points,
+        triggers,
+        excellent_quota: c
+            .excellent_quota
+            .as_ref()
+            .map(|q| ratio(ctx, "excellent_quota", q))
+            .transpose()?,
+        uniform_void: c.uniform_void,
+    })
+}
+
+fn scores(ctx: &str, map: &BTreeMap<String, RatioText>) -> Result<Vec<(String, Ratio)>, SpecError> {
+    map.iter()
+        .map(|(k, v)| Ok((k.clone(), ratio(ctx, "scores", v)?)))
+        .collect()
+}
+
+fn ranking(r: RankingV1) -> Result<RankingSetup, SpecError> {
+    let ctx = r.id.clone();
+    let mut components = Vec::with_capacity(r.components.len());
+    for c in &r.components {
+        let source = match (&c.scores, &c.evaluation) {
+            (Some(s), None) => Source::Scores(scores(&ctx, s)?),
+            (None, Some(e)) => Source::Evaluation(e.clone()),
+            _ => {
+                return Err(field_err(
+                    &ctx,
+                    "components",
+                    &c.id,
+                    "each component needs either scores or evaluation, not both",
+                ))
+            }
+        };
+        components.push(Component {
+            id: c.id.clone(),
+            title: if c.title.is_empty() {
+                c.id.clone()
+            } else {
+                c.title.clone()
+            },
+            weight: ratio(&ctx, "weight", &c.weight)?,
+            source,
+        });
+    }
+    let tie_break = match &r.tie_break {
+        None => None,
+        Some(t) => Some(TieBreak {
+            key: t.key.clone(),
+            scores: scores(&ctx, &t.scores)?,
+        }),
+    };
+    Ok(RankingSetup::new(
+        r.id,
+        r.title,
+        r.subjects
+            .into_iter()
+            .map(|s| Subject {
+                id: s.id,
+                name: s.name,
+            })
+            .collect(),
+        components,
+        tie_break,
+    )?)
+}

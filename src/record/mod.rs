@@ -1,0 +1,15 @@
+//! Every serialised format Scrutineer reads or writes, with versioned format names.
+//!
+//! Architecture invariant: `record` owns the wire types; the rules engine's types are not wire
+//! types. Parsing here turns untrusted bytes into the validated types of `rules` ("parse,
+//! don't validate"); writing turns `rules` results into documented JSON. See
+//! `docs/FORMATS.md`.
+
+pub mod ballot;
+pub mod election;
+pub mod result;
+mod text;
+
+pub use ballot::{parse_ballots, BallotError};
+pub use election::{parse_election, SpecError, ELECTION_FORMAT};
+pub use result::{result_json, RESULT_FORMAT};

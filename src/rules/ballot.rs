@@ -1,0 +1,163 @@
+//! Ballots as the rules engine sees them (ids already resolved to indexes), and the
+//! validity rules of RULES.md section 1: over-marking, write-ins, evaluation options.
+
+use super::contest::Contest;
+use super::evaluation::EvaluationSetup;
+use super::kind::{ContestKind, WriteIns};
+
+/// A mark next to a listed candidate. An unmarked candidate is an abstention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mark {
+    /// 赞成.
+    For,
+    /// 反对 / 不赞成.
+    Against,
+    /// 弃权.
+    Abstain,
+}
+
+/// A ballot of a candidate contest.
+///
+/// Invariant: each candidate index appears at most once in `marks` and is below the
+/// contest's candidate count (the parser guarantees it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CandidateBallot {
+    pub marks: Vec<(usize, Mark)>,
+    /// Other persons written in (另选他人), trimmed, non-empty.
+    pub write_ins: Vec<String>,
+}
+
+/// A ballot of an evaluation contest.
+///
+/// Invariant: subject indexes are unique and in range; grade indexes are below 4; `group`
+/// is set exactly when the contest has evaluator groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvaluationBallot {
+    pub group: Option<usize>,
+    pub ratings: Vec<(usize, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ballot {
+    Candidates(CandidateBallot),
+    Evaluation(EvaluationBallot),
+}
+
+/// Why a ballot is void (作废) for its contest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoidReason {
+    /// `for + write-ins > limit` (EL Art. 44; 1990 BER Art. 20), or over `k` names for a
+    /// recommendation.
+    OverMarked { marks: usize, limit: u32 },
+    /// More write-ins than 不赞成 marks on a party ballot (BER Art. 25; 1990).
+    WriteInWithoutAgainst { write_ins: usize, against: usize },
+    /// The same person written in twice on one ballot.
+    DuplicateWriteIn { name: String },
+    /// A write-in that names a listed candidate (a second mark for them).
+    WriteInIsCandidate { name: String },
+    /// Every subject given the same grade, under a contest's `uniform_void` option.
+    UniformGrades,
+    /// More top grades than the contest's quota allows on one ballot.
+    ExcellentOverQuota { count: usize, limit: u64 },
+    /// A ballot of the wrong shape for its contest (candidate marks on an evaluation).
+    WrongShape,
+}
+
+impl VoidReason {
+    pub fn code(&self) -> &'static str {
+        match self {
+            VoidReason::OverMarked { .. } => "over_marked",
+            VoidReason::WriteInWithoutAgainst { .. } => "write_in_without_against",
+            VoidReason::DuplicateWriteIn { .. } => "duplicate_write_in",
+            VoidReason::WriteInIsCandidate { .. } => "write_in_is_candidate",
+            VoidReason::UniformGrades => "uniform_grades",
+            VoidReason::ExcellentOverQuota { .. } => "excellent_over_quota",
+            VoidReason::WrongShape => "wrong_shape",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            VoidReason::OverMarked { marks, limit } => format!(
+                "所选人数 {marks} 多于应选人数 {limit}, 废票 / {marks} marks in favour exceed the {limit} allowed: void"
+            ),
+            VoidReason::WriteInWithoutAgainst { write_ins, against } => format!(
+                "另选 {write_ins} 人, 但只投了 {against} 个不赞成票, 废票 / {write_ins} write-ins but only {against} 不赞成 marks: void"
+            ),
+            VoidReason::DuplicateWriteIn { name } => {
+                format!("重复另选 “{name}”, 废票 / “{name}” written in twice: void")
+            }
+            VoidReason::WriteInIsCandidate { name } => format!(
+                "另选的 “{name}” 是候选人, 废票 / the write-in “{name}” is a listed candidate: void"
+            ),
+            VoidReason::UniformGrades => {
+                "对所有对象评为同一等次, 按本项目规定为废票 / every subject given the same grade: void under this contest's rule".to_string()
+            }
+            VoidReason::ExcellentOverQuota { count, limit } => format!(
+                "评为最高等次 {count} 人, 超过限额 {limit} 人, 废票 / {count} top grades exceed the quota of {limit}: void"
+            ),
+            VoidReason::WrongShape => {
+                "选票格式与选举项目不符 / ballot shape does not match the contest".to_string()
+            }
+        }
+    }
+}
+
+/// The validity of one candidate ballot for its contest: `None` when valid.
+pub fn void_reason(contest: &Contest, ballot: &CandidateBallot) -> Option<VoidReason> {
+    let for_marks = ballot.marks.iter().filter(|(_, m)| *m == Mark::For).count();
+    let against = ballot
+        .marks
+        .iter()
+        .filter(|(_, m)| *m == Mark::Against)
+        .count();
+    let mut names = std::collections::HashSet::new();
+    for w in &ballot.write_ins {
+        if !names.insert(w.as_str()) {
+            return Some(VoidReason::DuplicateWriteIn { name: w.clone() });
+        }
+        if contest.candidates.iter().any(|c| c.name == *w) {
+            return Some(VoidReason::WriteInIsCandidate { name: w.clone() });
+        }
+    }
+    let marks = for_marks + ballot.write_ins.len();
+    let limit = if contest.kind == ContestKind::Recommendation {
+        contest.max_marks
+    } else {
+        contest.seats
+    };
+    if marks > limit as usize {
+        return Some(VoidReason::OverMarked { marks, limit });
+    }
+    match contest.kind.write_ins() {
+        WriteIns::PerAgainst if ballot.write_ins.len() > against => {
+            Some(VoidReason::WriteInWithoutAgainst {
+                write_ins: ballot.write_ins.len(),
+                against,
+            })
+        }
+        WriteIns::Refused if !ballot.write_ins.is_empty() => Some(VoidReason::WrongShape),
+        _ => None,
+    }
+}
+
+/// The validity of one evaluation ballot: `None` when valid.
+pub fn evaluation_void_reason(
+    setup: &EvaluationSetup,
+    ballot: &EvaluationBallot,
+) -> Option<VoidReason> {
+    let subjects = setup.subjects.len();
+    if setup.uniform_void && subjects >= 2 && ballot.ratings.len() == subjects {
+        let first = ballot.ratings.first().map(|(_, g)| *g);
+        if ballot.ratings.iter().all(|(_, g)| Some(*g) == first) {
+            return Some(VoidReason::UniformGrades);
+        }
+    }
+    if let Some(limit) = setup.excellent_limit() {
+        let count = ballot.ratings.iter().filter(|(_, g)| *g == 0).count();
+        if count as u64 > limit {
+            return Some(VoidReason::ExcellentOverQuota { count, limit });
+        }
+    }
+    None
+}

@@ -1,0 +1,124 @@
+//! A validated election: its contests, composite rankings and structure settings, with the
+//! cross-references between them checked.
+
+use super::contest::{check_name, Contest};
+use super::kind::ContestKind;
+use super::ranking::{RankingSetup, Source};
+use super::structure::StructureSetup;
+use super::RulesError;
+
+/// Most contests one election may hold (a county's 403 constituencies fit easily).
+pub const CONTESTS_PER_ELECTION_MAX: usize = 5_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct ElectionParams {
+    pub id: String,
+    pub title: String,
+    pub contests: Vec<Contest>,
+    pub rankings: Vec<RankingSetup>,
+    pub structure: Option<StructureSetup>,
+}
+
+/// Invariant: contest ids are unique; a runoff's parent, when present in the election, has
+/// the same kind; every ranking's evaluation component names an evaluation contest of this
+/// election that rates every ranked subject.
+#[derive(Clone, Debug)]
+pub struct Election {
+    pub id: String,
+    pub title: String,
+    pub contests: Vec<Contest>,
+    pub rankings: Vec<RankingSetup>,
+    pub structure: StructureSetup,
+}
+
+impl Election {
+    pub fn new(p: ElectionParams) -> Result<Election, RulesError> {
+        check_name("election id", &p.id)?;
+        if p.contests.is_empty() {
+            return Err(RulesError::ElectionEmpty);
+        }
+        if p.contests.len() > CONTESTS_PER_ELECTION_MAX {
+            return Err(RulesError::TooManyContests {
+                count: p.contests.len(),
+                max: CONTESTS_PER_ELECTION_MAX,
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in &p.contests {
+            if !seen.insert(c.id.as_str()) {
+                return Err(RulesError::DuplicateContest {
+                    contest: c.id.clone(),
+                });
+            }
+        }
+        for c in &p.contests {
+            let Some(r) = &c.runoff_of else { continue };
+            if r.parent == c.id {
+                return Err(RulesError::RunoffParent {
+                    contest: c.id.clone(),
+                    parent: r.parent.clone(),
+                    reason: "不能是它自己",
+                    reason_en: "is the runoff itself",
+                });
+            }
+            if let Some(parent) = p.contests.iter().find(|x| x.id == r.parent) {
+                if parent.kind != c.kind {
+                    return Err(RulesError::RunoffParent {
+                        contest: c.id.clone(),
+                        parent: r.parent.clone(),
+                        reason: "类型不同",
+                        reason_en: "has a different kind",
+                    });
+                }
+            }
+        }
+        let mut ranking_ids = std::collections::HashSet::new();
+        for r in &p.rankings {
+            if !ranking_ids.insert(r.id.as_str()) {
+                return Err(RulesError::Ranking {
+                    ranking: r.id.clone(),
+                    message: "排名 id 重复 / the ranking id appears twice".into(),
+                });
+            }
+            for comp in &r.components {
+                let Source::Evaluation(contest) = &comp.source else {
+                    continue;
+                };
+                let eval = p
+                    .contests
+                    .iter()
+                    .find(|c| c.id == *contest && c.kind == ContestKind::Evaluation)
+                    .and_then(|c| c.evaluation.as_ref())
+                    .ok_or_else(|| RulesError::Ranking {
+                        ranking: r.id.clone(),
+                        message: format!(
+                            "计分项目 “{}” 引用的测评项目 “{contest}” 不存在 / component “{}” names no evaluation contest “{contest}”",
+                            comp.id, comp.id
+                        ),
+                    })?;
+                for s in &r.subjects {
+                    if eval.subject_index(&s.id).is_none() {
+                        return Err(RulesError::Ranking {
+                            ranking: r.id.clone(),
+                            message: format!(
+                                "“{}” 不是测评项目 “{contest}” 的测评对象 / “{}” is not a subject of evaluation “{contest}”",
+                                s.id, s.id
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Election {
+            id: p.id,
+            title: p.title,
+            contests: p.contests,
+            rankings: p.rankings,
+            structure: p.structure.unwrap_or_default(),
+        })
+    }
+
+    pub fn contest_index(&self, id: &str) -> Option<usize> {
+        self.contests.iter().position(|c| c.id == id)
+    }
+}

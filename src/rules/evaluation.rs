@@ -1,0 +1,444 @@
+//! Democratic evaluation (民主测评, RULES.md section 3): scales, per-subject counts, exact
+//! rates, favourable rate, points score, triggers, evaluator groups with weights, the
+//! optional 优秀 quota and the optional "all the same grade ⇒ void" rule.
+
+use super::ballot::{evaluation_void_reason, EvaluationBallot};
+use super::contest::check_name;
+use super::notice::Notice;
+use super::ratio::Ratio;
+use super::RulesError;
+
+/// Most subjects one evaluation may rate.
+pub const SUBJECTS_PER_CONTEST_MAX: usize = 1_000;
+/// Most evaluator groups.
+pub const GROUPS_PER_CONTEST_MAX: usize = 50;
+
+/// Default points per grade, best first (RULES.md section 3: 100/80/60/40).
+pub const DEFAULT_POINTS: [u64; 4] = [100, 80, 60, 40];
+
+/// The three scales of RULES.md section 3. Grades are indexed 0 (best) to 3 (worst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// Individual cadres: 优秀 / 称职 / 基本称职 / 不称职.
+    Individual,
+    /// Leadership teams: 好 / 较好 / 一般 / 差.
+    Team,
+    /// Party members: 优秀 / 合格 / 基本合格 / 不合格.
+    Member,
+}
+
+impl Scale {
+    pub const ALL: [Scale; 3] = [Scale::Individual, Scale::Team, Scale::Member];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Scale::Individual => "individual",
+            Scale::Team => "team",
+            Scale::Member => "member",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Scale> {
+        Scale::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// Grade keys as used in ballots and results, best first.
+    pub fn keys(self) -> [&'static str; 4] {
+        match self {
+            Scale::Individual => ["excellent", "competent", "basic", "incompetent"],
+            Scale::Team => ["good", "fairly_good", "average", "poor"],
+            Scale::Member => ["excellent", "qualified", "basic", "unqualified"],
+        }
+    }
+
+    pub fn labels_zh(self) -> [&'static str; 4] {
+        match self {
+            Scale::Individual => ["优秀", "称职", "基本称职", "不称职"],
+            Scale::Team => ["好", "较好", "一般", "差"],
+            Scale::Member => ["优秀", "合格", "基本合格", "不合格"],
+        }
+    }
+
+    pub fn grade_index(self, key: &str) -> Option<usize> {
+        self.keys().iter().position(|k| *k == key)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    pub weight: Option<Ratio>,
+}
+
+/// Review triggers; `None` disables one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Triggers {
+    /// Flag when `(top two grades) / valid < favourable_below` (default 2/3).
+    pub favourable_below: Option<Ratio>,
+    /// Flag when `(worst grade) / valid > unfavourable_above` (default 1/3).
+    pub unfavourable_above: Option<Ratio>,
+}
+
+impl Default for Triggers {
+    fn default() -> Triggers {
+        Triggers {
+            favourable_below: Some(Ratio::of_counts(2, 3)),
+            unfavourable_above: Some(Ratio::of_counts(1, 3)),
+        }
+    }
+}
+
+/// Unvalidated evaluation settings.
+#[derive(Clone, Debug, Default)]
+pub struct EvaluationParams {
+    pub scale: Option<Scale>,
+    pub subjects: Vec<Subject>,
+    pub groups: Vec<Group>,
+    /// Points per grade, best first; defaults to [`DEFAULT_POINTS`].
+    pub points: Option<[Ratio; 4]>,
+    pub triggers: Triggers,
+    /// At most this share of the subjects may get the top grade on one ballot (rounded down).
+    pub excellent_quota: Option<Ratio>,
+    pub uniform_void: bool,
+}
+
+/// Validated evaluation settings.
+///
+/// Invariant: subject and group ids are unique; either every group has a positive weight
+/// or none has one; the weights' sum is positive when present.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvaluationSetup {
+    pub scale: Scale,
+    pub subjects: Vec<Subject>,
+    pub groups: Vec<Group>,
+    pub points: [Ratio; 4],
+    pub triggers: Triggers,
+    pub excellent_quota: Option<Ratio>,
+    pub uniform_void: bool,
+}
+
+impl EvaluationSetup {
+    pub fn new(contest: &str, p: EvaluationParams) -> Result<EvaluationSetup, RulesError> {
+        let err = |message: String| RulesError::Evaluation {
+            contest: contest.to_string(),
+            message,
+        };
+        let scale = p.scale.ok_or_else(|| {
+            err("缺少 scale (individual, team, member) / the scale is missing (individual, team or member)".into())
+        })?;
+        if p.subjects.is_empty() || p.subjects.len() > SUBJECTS_PER_CONTEST_MAX {
+            return Err(err(format!(
+                "测评对象须为 1 至 {SUBJECTS_PER_CONTEST_MAX} 个, 现有 {} 个 / needs 1 to {SUBJECTS_PER_CONTEST_MAX} subjects, {} given",
+                p.subjects.len(),
+                p.subjects.len()
+            )));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for s in &p.subjects {
+            check_name("subject id", &s.id)?;
+            check_name("subject name", &s.name)?;
+            if !ids.insert(s.id.as_str()) {
+                return Err(err(format!(
+                    "测评对象 id “{}” 重复 / subject id “{}” appears twice",
+                    s.id, s.id
+                )));
+            }
+        }
+        if p.groups.len() > GROUPS_PER_CONTEST_MAX {
+            return Err(err(format!(
+                "测评组超过 {GROUPS_PER_CONTEST_MAX} 个 / more than {GROUPS_PER_CONTEST_MAX} groups"
+            )));
+        }
+        let mut gids = std::collections::HashSet::new();
+        for g in &p.groups {
+            check_name("group id", &g.id)?;
+            if !gids.insert(g.id.as_str()) {
+                return Err(err(format!(
+                    "测评组 id “{}” 重复 / group id “{}” appears twice",
+                    g.id, g.id
+                )));
+            }
+        }
+        let weighted = p.groups.iter().filter(|g| g.weight.is_some()).count();
+        if weighted != 0 && weighted != p.groups.len() {
+            return Err(err(
+                "测评组要么都有权重, 要么都没有 / either every group has a weight or none has"
+                    .into(),
+            ));
+        }
+        if weighted > 0
+            && p.groups
+                .iter()
+                .all(|g| g.weight.is_none_or(|w| w.is_zero()))
+        {
+            return Err(err(
+                "权重之和须大于 0 / the weights must not all be zero".into()
+            ));
+        }
+        if let Some(q) = p.excellent_quota {
+            if q > Ratio::integer(1) {
+                return Err(err(format!(
+                    "优秀比例上限 {q} 大于 1 / the top-grade quota {q} exceeds 1"
+                )));
+            }
+        }
+        let points = p.points.unwrap_or(DEFAULT_POINTS.map(Ratio::integer));
+        Ok(EvaluationSetup {
+            scale,
+            subjects: p.subjects,
+            groups: p.groups,
+            points,
+            triggers: p.triggers,
+            excellent_quota: p.excellent_quota,
+            uniform_void: p.uniform_void,
+        })
+    }
+
+    pub fn is_weighted(&self) -> bool {
+        self.groups.iter().any(|g| g.weight.is_some())
+    }
+
+    /// Most top grades one ballot may give: `floor(subjects · quota)` (upper bounds round down).
+    pub fn excellent_limit(&self) -> Option<u64> {
+        self.excellent_quota.map(|q| {
+            let n = q.num() * self.subjects.len() as u128;
+            u64::try_from(n / q.den()).unwrap_or(u64::MAX)
+        })
+    }
+
+    pub fn subject_index(&self, id: &str) -> Option<usize> {
+        self.subjects.iter().position(|s| s.id == id)
+    }
+
+    pub fn group_index(&self, id: &str) -> Option<usize> {
+        self.groups.iter().position(|g| g.id == id)
+    }
+}
+
+/// The figures of one subject over one set of valid ballots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figures {
+    /// Counts per grade, best first.
+    pub counts: [u64; 4],
+    /// Valid ballots that did not rate this subject.
+    pub abstain: u64,
+    /// The denominator of every rate: valid ballots of the contest (or group).
+    pub valid: u64,
+    pub rates: [Ratio; 4],
+    /// Top two grades over valid.
+    pub favourable_rate: Ratio,
+    /// `Σ count·points / valid`; `None` without valid ballots.
+    pub points_score: Option<Ratio>,
+    pub flags: Vec<Notice>,
+}
+
+impl Figures {
+    fn new(counts: [u64; 4], valid: u64, setup: &EvaluationSetup) -> Figures {
+        let rated: u64 = counts.iter().sum();
+        let rates = counts.map(|c| Ratio::of_counts(c, valid));
+        let favourable_rate = Ratio::of_counts(counts[0] + counts[1], valid);
+        let points_score = if valid == 0 {
+            None
+        } else {
+            let mut total = Ratio::ZERO;
+            let mut ok = true;
+            for (c, p) in counts.iter().zip(setup.points.iter()) {
+                match Ratio::integer(*c)
+                    .checked_mul(*p)
+                    .and_then(|v| total.checked_add(v))
+                {
+                    Ok(t) => total = t,
+                    Err(_) => ok = false,
+                }
+            }
+            if ok {
+                total.checked_div(Ratio::integer(valid)).ok()
+            } else {
+                None
+            }
+        };
+        let labels = setup.scale.labels_zh();
+        let mut flags = Vec::new();
+        if valid > 0 {
+            if let Some(t) = setup.triggers.favourable_below {
+                if favourable_rate < t {
+                    flags.push(Notice::new(
+                        "favourable_below",
+                        format!(
+                            "{}+{} 率 {}% 低于 {} ({}%), 建议诫勉或调整 / favourable rate {}% below {} ({}%): review",
+                            labels[0],
+                            labels[1],
+                            favourable_rate.percent_2dp(),
+                            t,
+                            t.percent_2dp(),
+                            favourable_rate.percent_2dp(),
+                            t,
+                            t.percent_2dp()
+                        ),
+                    ));
+                }
+            }
+            if let Some(t) = setup.triggers.unfavourable_above {
+                if rates[3] > t {
+                    flags.push(Notice::new(
+                        "unfavourable_above",
+                        format!(
+                            "{} 率 {}% 超过 {} ({}%), 考虑免职或降职 / {} rate {}% above {} ({}%): review",
+                            labels[3],
+                            rates[3].percent_2dp(),
+                            t,
+                            t.percent_2dp(),
+                            setup.scale.keys()[3],
+                            rates[3].percent_2dp(),
+                            t,
+                            t.percent_2dp()
+                        ),
+                    ));
+                }
+            }
+        }
+        Figures {
+            counts,
+            abstain: valid.saturating_sub(rated),
+            valid,
+            rates,
+            favourable_rate,
+            points_score,
+            flags,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupFigures {
+    pub group: usize,
+    pub figures: Figures,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectReport {
+    pub subject: usize,
+    /// Over all valid ballots, every group pooled.
+    pub figures: Figures,
+    /// The weighted composite of the groups' points scores when groups have weights,
+    /// otherwise the pooled points score.
+    pub score: Option<Ratio>,
+    pub groups: Vec<GroupFigures>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvaluationOutcome {
+    pub subjects: Vec<SubjectReport>,
+    /// Valid and void ballots per group, in group order.
+    pub group_ballots: Vec<(u64, u64)>,
+    pub warnings: Vec<Notice>,
+    pub void_reasons: Vec<(&'static str, u64)>,
+    pub valid: u64,
+    pub void: u64,
+}
+
+/// Counts evaluation ballots. Ballot order does not matter.
+pub fn tally_evaluation(
+    setup: &EvaluationSetup,
+    ballots: &[&EvaluationBallot],
+) -> EvaluationOutcome {
+    let n_subjects = setup.subjects.len();
+    let n_groups = setup.groups.len();
+    let mut pooled = vec![[0u64; 4]; n_subjects];
+    let mut per_group = vec![vec![[0u64; 4]; n_subjects]; n_groups];
+    let mut group_ballots = vec![(0u64, 0u64); n_groups];
+    let mut void_reasons: Vec<(&'static str, u64)> = Vec::new();
+    let (mut valid, mut void) = (0u64, 0u64);
+    for b in ballots {
+        let group = b.group.filter(|g| *g < n_groups);
+        if let Some(reason) = evaluation_void_reason(setup, b) {
+            void += 1;
+            if let Some(g) = group {
+                group_ballots[g].1 += 1;
+            }
+            match void_reasons.iter_mut().find(|(c, _)| *c == reason.code()) {
+                Some(entry) => entry.1 += 1,
+                None => void_reasons.push((reason.code(), 1)),
+            }
+            continue;
+        }
+        valid += 1;
+        if let Some(g) = group {
+            group_ballots[g].0 += 1;
+        }
+        for &(s, grade) in &b.ratings {
+            if s < n_subjects && grade < 4 {
+                pooled[s][grade] += 1;
+                if let Some(g) = group {
+                    per_group[g][s][grade] += 1;
+                }
+            }
+        }
+    }
+    void_reasons.sort();
+    let mut warnings = Vec::new();
+    let weighted = setup.is_weighted();
+    if weighted {
+        for (g, group) in setup.groups.iter().enumerate() {
+            if group_ballots[g].0 == 0 {
+                warnings.push(Notice::new(
+                    "group_without_ballots",
+                    format!(
+                        "测评组 “{}” 没有有效票, 无法计算加权综合得分 / group “{}” has no valid ballots, so no weighted composite can be computed",
+                        group.id, group.id
+                    ),
+                ));
+            }
+        }
+    }
+    let subjects = (0..n_subjects)
+        .map(|s| {
+            let figures = Figures::new(pooled[s], valid, setup);
+            let groups: Vec<GroupFigures> = (0..n_groups)
+                .map(|g| GroupFigures {
+                    group: g,
+                    figures: Figures::new(per_group[g][s], group_ballots[g].0, setup),
+                })
+                .collect();
+            let score = if weighted {
+                weighted_score(setup, &groups)
+            } else {
+                figures.points_score
+            };
+            SubjectReport {
+                subject: s,
+                figures,
+                score,
+                groups,
+            }
+        })
+        .collect();
+    EvaluationOutcome {
+        subjects,
+        group_ballots,
+        warnings,
+        void_reasons,
+        valid,
+        void,
+    }
+}
+
+/// `Σ w_g · score_g / Σ w_g`; `None` when any weighted group has no valid ballots.
+fn weighted_score(setup: &EvaluationSetup, groups: &[GroupFigures]) -> Option<Ratio> {
+    let mut total = Ratio::ZERO;
+    let mut weights = Ratio::ZERO;
+    for gf in groups {
+        let w = setup.groups.get(gf.group)?.weight?;
+        let score = gf.figures.points_score?;
+        total = total.checked_add(w.checked_mul(score).ok()?).ok()?;
+        weights = weights.checked_add(w).ok()?;
+    }
+    total.checked_div(weights).ok()
+}
