@@ -20,7 +20,13 @@ fn run(args: &[&str]) -> Output {
 fn tally(dir: &str, spec: &str, ballots: &str, json: bool) -> Output {
     let spec = format!("examples/{dir}/{spec}");
     let ballots = format!("examples/{dir}/{ballots}");
-    let mut args = vec!["tally", "--spec", spec.as_str(), "--ballots", ballots.as_str()];
+    let mut args = vec![
+        "tally",
+        "--spec",
+        spec.as_str(),
+        "--ballots",
+        ballots.as_str(),
+    ];
     if json {
         args.push("--json");
     }
@@ -37,7 +43,12 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn township_party_congress_table() {
-    let o = tally("township-party-congress", "spec.json", "ballots.jsonl", false);
+    let o = tally(
+        "township-party-congress",
+        "spec.json",
+        "ballots.jsonl",
+        false,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     for expected in [
@@ -54,15 +65,31 @@ fn township_party_congress_table() {
 
 #[test]
 fn npc_direct_first_round_and_runoff() {
-    let o = tally("npc-direct-constituency", "spec.json", "ballots.jsonl", false);
+    let o = tally(
+        "npc-direct-constituency",
+        "spec.json",
+        "ballots.jsonl",
+        false,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("当选 elected (1): 王芳"), "{text}");
-    assert!(text.contains("另行选举 runoff: 1 名 seats, 候选人 candidates: 李强、张军"), "{text}");
-    let o = tally("npc-direct-constituency", "runoff-spec.json", "runoff-ballots.jsonl", false);
+    assert!(
+        text.contains("另行选举 runoff: 1 名 seats, 候选人 candidates: 李强、张军"),
+        "{text}"
+    );
+    let o = tally(
+        "npc-direct-constituency",
+        "runoff-spec.json",
+        "runoff-ballots.jsonl",
+        false,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("3·for ≥ P (most for) (P = 1010) ⇒ 至少 337 票"), "{text}");
+    assert!(
+        text.contains("3·for ≥ P (most for) (P = 1010) ⇒ 至少 337 票"),
+        "{text}"
+    );
     assert!(text.contains("当选 elected (1): 李强"), "{text}");
 }
 
@@ -71,8 +98,14 @@ fn evaluation_table() {
     let o = tally("democratic-evaluation", "spec.json", "ballots.jsonl", false);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("[favourable_below] 优秀+称职 率 52.50% 低于 2/3 (66.67%)"), "{text}");
-    assert!(text.contains("综合排名 Composite ranking: 副乡长竞争上岗综合排名"), "{text}");
+    assert!(
+        text.contains("[favourable_below] 优秀+称职 率 52.50% 低于 2/3 (66.67%)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("综合排名 Composite ranking: 副乡长竞争上岗综合排名"),
+        "{text}"
+    );
 }
 
 fn json_of(o: &Output) -> serde_json::Value {
@@ -84,19 +117,39 @@ fn json_of(o: &Output) -> serde_json::Value {
 fn example_results_as_json() {
     insta::assert_json_snapshot!(
         "township_party_congress",
-        json_of(&tally("township-party-congress", "spec.json", "ballots.jsonl", true))
+        json_of(&tally(
+            "township-party-congress",
+            "spec.json",
+            "ballots.jsonl",
+            true
+        ))
     );
     insta::assert_json_snapshot!(
         "npc_direct_round_1",
-        json_of(&tally("npc-direct-constituency", "spec.json", "ballots.jsonl", true))
+        json_of(&tally(
+            "npc-direct-constituency",
+            "spec.json",
+            "ballots.jsonl",
+            true
+        ))
     );
     insta::assert_json_snapshot!(
         "npc_direct_runoff",
-        json_of(&tally("npc-direct-constituency", "runoff-spec.json", "runoff-ballots.jsonl", true))
+        json_of(&tally(
+            "npc-direct-constituency",
+            "runoff-spec.json",
+            "runoff-ballots.jsonl",
+            true
+        ))
     );
     insta::assert_json_snapshot!(
         "democratic_evaluation",
-        json_of(&tally("democratic-evaluation", "spec.json", "ballots.jsonl", true))
+        json_of(&tally(
+            "democratic-evaluation",
+            "spec.json",
+            "ballots.jsonl",
+            true
+        ))
     );
 }
 
@@ -123,23 +176,57 @@ fn fails_with(args: &[&str], code: &str, words: &[&str]) {
 fn refusals_exit_2_with_a_clear_message() {
     let spec = "examples/township-party-congress/spec.json";
     let ballots = "examples/township-party-congress/ballots.jsonl";
-    fails_with(&["tally", "--spec", "no/such/spec.json", "--ballots", ballots], "unreadable_file", &["no/such/spec.json"]);
-    fails_with(&["tally", "--spec", spec, "--ballots", "no/such.jsonl"], "unreadable_file", &["no/such.jsonl"]);
+    fails_with(
+        &["tally", "--spec", "no/such/spec.json", "--ballots", ballots],
+        "unreadable_file",
+        &["no/such/spec.json"],
+    );
+    fails_with(
+        &["tally", "--spec", spec, "--ballots", "no/such.jsonl"],
+        "unreadable_file",
+        &["no/such.jsonl"],
+    );
 
     let bad_line = temp_file("bad.jsonl", "{\"contest\":\"committee\",\"marks\":{}}\n{\"contest\":\"committee\",\"marks\":{\"c9\":\"for\"}}\n");
-    fails_with(&["tally", "--spec", spec, "--ballots", bad_line.to_str().unwrap()], "unknown_candidate", &["第 2 行", "line 2", "c9"]);
+    fails_with(
+        &[
+            "tally",
+            "--spec",
+            spec,
+            "--ballots",
+            bad_line.to_str().unwrap(),
+        ],
+        "unknown_candidate",
+        &["第 2 行", "line 2", "c9"],
+    );
 
     let broken = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(spec))
         .unwrap()
         .replace("\"min_surplus\": 1,", "");
     let broken = temp_file("broken.json", &broken);
     fails_with(
-        &["tally", "--spec", broken.to_str().unwrap(), "--ballots", ballots],
+        &[
+            "tally",
+            "--spec",
+            broken.to_str().unwrap(),
+            "--ballots",
+            ballots,
+        ],
         "surplus_rule_broken",
         &["党委委员 7 名应选, 候选人须不少于 9 名 (差额不少于20%), 现有 8 名"],
     );
     let not_json = temp_file("not.json", "{ this is not json");
-    fails_with(&["tally", "--spec", not_json.to_str().unwrap(), "--ballots", ballots], "spec_json", &["JSON"]);
+    fails_with(
+        &[
+            "tally",
+            "--spec",
+            not_json.to_str().unwrap(),
+            "--ballots",
+            ballots,
+        ],
+        "spec_json",
+        &["JSON"],
+    );
 }
 
 #[test]
@@ -149,8 +236,18 @@ fn an_invalid_round_still_exits_zero() {
         .unwrap()
         .replacen("\"ballots_issued\": 142", "\"ballots_issued\": 141", 1);
     let spec = temp_file("r-gt-i.json", &spec);
-    let o = run(&["tally", "--spec", spec.to_str().unwrap(), "--ballots", "examples/township-party-congress/ballots.jsonl", "--json"]);
+    let o = run(&[
+        "tally",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--ballots",
+        "examples/township-party-congress/ballots.jsonl",
+        "--json",
+    ]);
     let doc = json_of(&o);
     assert_eq!(doc["contests"][0]["valid"], false);
-    assert_eq!(doc["contests"][0]["problems"][0]["code"], "returned_exceeds_issued");
+    assert_eq!(
+        doc["contests"][0]["problems"][0]["code"],
+        "returned_exceeds_issued"
+    );
 }

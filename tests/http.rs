@@ -10,11 +10,15 @@ fn example(path: &str) -> String {
 
 #[actix_web::test]
 async fn tally_endpoint_counts_the_example() {
-    let app = test::init_service(App::new().configure(scrutineer::server::configure(8 * 1024 * 1024))).await;
+    let app =
+        test::init_service(App::new().configure(scrutineer::server::configure(8 * 1024 * 1024)))
+            .await;
     let spec: Value = serde_json::from_str(&example("township-party-congress/spec.json")).unwrap();
     let req = test::TestRequest::post()
         .uri("/api/v1/tally")
-        .set_json(json!({"spec": spec, "ballots": example("township-party-congress/ballots.jsonl")}))
+        .set_json(
+            json!({"spec": spec, "ballots": example("township-party-congress/ballots.jsonl")}),
+        )
         .to_request();
     let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status(), 200);
@@ -39,12 +43,25 @@ async fn error_of(body: Vec<u8>, content_type: &str, limit: usize) -> (u16, Valu
 async fn bad_requests_get_stable_codes() {
     let spec: Value = serde_json::from_str(&example("township-party-congress/spec.json")).unwrap();
     let cases: Vec<(Value, u16, &str)> = vec![
-        (json!({"spec": {"format": "nope"}, "ballots": ""}), 422, "spec_format"),
-        (json!({"spec": spec, "ballots": "{\"contest\":\"zzz\"}\n"}), 422, "unknown_contest"),
+        (
+            json!({"spec": {"format": "nope"}, "ballots": ""}),
+            422,
+            "spec_format",
+        ),
+        (
+            json!({"spec": spec, "ballots": "{\"contest\":\"zzz\"}\n"}),
+            422,
+            "unknown_contest",
+        ),
         (json!({"spec": spec}), 400, "bad_json"),
     ];
     for (body, status, code) in cases {
-        let (s, v) = error_of(serde_json::to_vec(&body).unwrap(), "application/json", 1 << 20).await;
+        let (s, v) = error_of(
+            serde_json::to_vec(&body).unwrap(),
+            "application/json",
+            1 << 20,
+        )
+        .await;
         assert_eq!((s, v["code"].as_str().unwrap()), (status, code), "{v}");
         assert!(!v["message"].as_str().unwrap().is_empty());
     }
@@ -56,12 +73,14 @@ async fn bad_requests_get_stable_codes() {
 
 #[actix_web::test]
 async fn status_page_health_and_unknown_paths() {
-    let app = test::init_service(App::new().configure(scrutineer::server::configure(1 << 20))).await;
+    let app =
+        test::init_service(App::new().configure(scrutineer::server::configure(1 << 20))).await;
     let resp = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
     assert_eq!(resp.status(), 200);
     let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     assert!(body.contains("监票 Scrutineer"));
-    let resp = test::call_service(&app, test::TestRequest::get().uri("/healthz").to_request()).await;
+    let resp =
+        test::call_service(&app, test::TestRequest::get().uri("/healthz").to_request()).await;
     assert_eq!(resp.status(), 200);
     let resp = test::call_service(&app, test::TestRequest::get().uri("/nope").to_request()).await;
     assert_eq!(resp.status(), 404);

@@ -19,7 +19,12 @@ fn eval_contest(scale: &str, subjects: &[&str], extra: Value) -> Value {
 }
 
 fn subject<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["subjects"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()
+    r["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
 }
 
 fn cat(parts: Vec<Vec<Value>>) -> Vec<Value> {
@@ -30,21 +35,27 @@ fn cat(parts: Vec<Vec<Value>>) -> Vec<Value> {
 fn favourable_rate_at_exactly_two_thirds_is_not_flagged() {
     // Trigger: (excellent + competent) / valid < 2/3. Exactly 2/3 does not trigger.
     let c = eval_contest("individual", &["s"], json!({}));
-    let result = tally(&spec(vec![c.clone()]), &cat(vec![
-        eval_ballots(20, "e", None, &[("s", "excellent")]),
-        eval_ballots(20, "e", None, &[("s", "competent")]),
-        eval_ballots(20, "e", None, &[("s", "basic")]),
-    ]));
+    let result = tally(
+        &spec(vec![c.clone()]),
+        &cat(vec![
+            eval_ballots(20, "e", None, &[("s", "excellent")]),
+            eval_ballots(20, "e", None, &[("s", "competent")]),
+            eval_ballots(20, "e", None, &[("s", "basic")]),
+        ]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(s["favourable_rate"], "66.67");
     assert_eq!(s["favourable_rate_exact"], "2/3");
     assert!(codes(&s["flags"]).is_empty());
     // One fewer favourable grade: 39/60 < 2/3 ⇒ flagged.
-    let result = tally(&spec(vec![c]), &cat(vec![
-        eval_ballots(20, "e", None, &[("s", "excellent")]),
-        eval_ballots(19, "e", None, &[("s", "competent")]),
-        eval_ballots(21, "e", None, &[("s", "basic")]),
-    ]));
+    let result = tally(
+        &spec(vec![c]),
+        &cat(vec![
+            eval_ballots(20, "e", None, &[("s", "excellent")]),
+            eval_ballots(19, "e", None, &[("s", "competent")]),
+            eval_ballots(21, "e", None, &[("s", "basic")]),
+        ]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(codes(&s["flags"]), vec!["favourable_below"]);
 }
@@ -52,18 +63,28 @@ fn favourable_rate_at_exactly_two_thirds_is_not_flagged() {
 #[test]
 fn incompetent_rate_at_exactly_one_third_is_not_flagged() {
     // Trigger: incompetent / valid > 1/3. Exactly 1/3 does not trigger; just above does.
-    let c = eval_contest("individual", &["s"], json!({"triggers": {"favourable_below": null}}));
-    let result = tally(&spec(vec![c.clone()]), &cat(vec![
-        eval_ballots(40, "e", None, &[("s", "excellent")]),
-        eval_ballots(20, "e", None, &[("s", "incompetent")]),
-    ]));
+    let c = eval_contest(
+        "individual",
+        &["s"],
+        json!({"triggers": {"favourable_below": null}}),
+    );
+    let result = tally(
+        &spec(vec![c.clone()]),
+        &cat(vec![
+            eval_ballots(40, "e", None, &[("s", "excellent")]),
+            eval_ballots(20, "e", None, &[("s", "incompetent")]),
+        ]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(s["rates"]["incompetent"], "33.33");
     assert!(codes(&s["flags"]).is_empty());
-    let result = tally(&spec(vec![c]), &cat(vec![
-        eval_ballots(39, "e", None, &[("s", "excellent")]),
-        eval_ballots(21, "e", None, &[("s", "incompetent")]),
-    ]));
+    let result = tally(
+        &spec(vec![c]),
+        &cat(vec![
+            eval_ballots(39, "e", None, &[("s", "excellent")]),
+            eval_ballots(21, "e", None, &[("s", "incompetent")]),
+        ]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(codes(&s["flags"]), vec!["unfavourable_above"]);
 }
@@ -72,14 +93,20 @@ fn incompetent_rate_at_exactly_one_third_is_not_flagged() {
 fn counts_rates_and_points_score() {
     // RULES.md section 3: rates over valid ballots, points Σ count·points / valid (100/80/60/40).
     let c = eval_contest("individual", &["s", "t"], json!({}));
-    let result = tally(&spec(vec![c]), &cat(vec![
-        eval_ballots(3, "e", None, &[("s", "excellent"), ("t", "basic")]),
-        eval_ballots(1, "e", None, &[("s", "competent")]),
-        eval_ballots(2, "e", None, &[("s", "incompetent"), ("t", "excellent")]),
-    ]));
+    let result = tally(
+        &spec(vec![c]),
+        &cat(vec![
+            eval_ballots(3, "e", None, &[("s", "excellent"), ("t", "basic")]),
+            eval_ballots(1, "e", None, &[("s", "competent")]),
+            eval_ballots(2, "e", None, &[("s", "incompetent"), ("t", "excellent")]),
+        ]),
+    );
     let r = contest_result(&result, "e");
     let s = subject(r, "s");
-    assert_eq!(s["counts"], json!({"excellent": 3, "competent": 1, "basic": 0, "incompetent": 2, "abstain": 0}));
+    assert_eq!(
+        s["counts"],
+        json!({"excellent": 3, "competent": 1, "basic": 0, "incompetent": 2, "abstain": 0})
+    );
     assert_eq!(s["rates"]["excellent"], "50.00");
     assert_eq!(s["rates_exact"]["competent"], "1/6");
     // (300 + 80 + 80) / 6 = 460/6 = 230/3 = 76.67
@@ -94,19 +121,33 @@ fn counts_rates_and_points_score() {
 #[test]
 fn team_and_member_scales_use_their_keys() {
     let c = eval_contest("team", &["s"], json!({}));
-    let result = tally(&spec(vec![c]), &eval_ballots(4, "e", None, &[("s", "fairly_good")]));
+    let result = tally(
+        &spec(vec![c]),
+        &eval_ballots(4, "e", None, &[("s", "fairly_good")]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(s["counts"]["fairly_good"], 4);
     assert_eq!(s["favourable_rate"], "100.00");
     let c = eval_contest("member", &["s"], json!({}));
-    let result = tally(&spec(vec![c]), &eval_ballots(4, "e", None, &[("s", "unqualified")]));
+    let result = tally(
+        &spec(vec![c]),
+        &eval_ballots(4, "e", None, &[("s", "unqualified")]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     assert_eq!(s["counts"]["unqualified"], 4);
-    assert_eq!(codes(&s["flags"]), vec!["favourable_below", "unfavourable_above"]);
+    assert_eq!(
+        codes(&s["flags"]),
+        vec!["favourable_below", "unfavourable_above"]
+    );
     // A grade of another scale is a bad line.
     let c = eval_contest("member", &["s"], json!({}));
-    let election = scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
-    let err = scrutineer::record::parse_ballots(&election, "{\"contest\":\"e\",\"ratings\":{\"s\":\"competent\"}}\n".as_bytes()).unwrap_err();
+    let election =
+        scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
+    let err = scrutineer::record::parse_ballots(
+        &election,
+        "{\"contest\":\"e\",\"ratings\":{\"s\":\"competent\"}}\n".as_bytes(),
+    )
+    .unwrap_err();
     assert_eq!(err.code, "unknown_grade");
 }
 
@@ -114,15 +155,22 @@ fn team_and_member_scales_use_their_keys() {
 fn weighted_groups_give_a_weighted_composite() {
     // Seed 004-style tiers: 分管领导 20% / 干部职工 40% / 考核组 40%; each group counted
     // separately first, then Σ w·score / Σ w.
-    let c = eval_contest("individual", &["s"], json!({"groups": [
-        {"id": "lead", "weight": 20}, {"id": "staff", "weight": 40}, {"id": "panel", "weight": "40"}
-    ]}));
-    let result = tally(&spec(vec![c]), &cat(vec![
-        eval_ballots(2, "e", Some("lead"), &[("s", "excellent")]),            // 100
-        eval_ballots(1, "e", Some("staff"), &[("s", "excellent")]),           // (100 + 60) / 2 = 80
-        eval_ballots(1, "e", Some("staff"), &[("s", "basic")]),
-        eval_ballots(3, "e", Some("panel"), &[("s", "incompetent")]),         // 40
-    ]));
+    let c = eval_contest(
+        "individual",
+        &["s"],
+        json!({"groups": [
+            {"id": "lead", "weight": 20}, {"id": "staff", "weight": 40}, {"id": "panel", "weight": "40"}
+        ]}),
+    );
+    let result = tally(
+        &spec(vec![c]),
+        &cat(vec![
+            eval_ballots(2, "e", Some("lead"), &[("s", "excellent")]), // 100
+            eval_ballots(1, "e", Some("staff"), &[("s", "excellent")]), // (100 + 60) / 2 = 80
+            eval_ballots(1, "e", Some("staff"), &[("s", "basic")]),
+            eval_ballots(3, "e", Some("panel"), &[("s", "incompetent")]), // 40
+        ]),
+    );
     let s = subject(contest_result(&result, "e"), "s");
     // (20·100 + 40·80 + 40·40) / 100 = 68
     assert_eq!(s["score"], "68.00");
@@ -133,13 +181,23 @@ fn weighted_groups_give_a_weighted_composite() {
     assert_eq!(groups[1]["id"], "staff");
     assert_eq!(groups[1]["score"], "80.00");
     assert_eq!(groups[1]["valid"], 2);
-    assert_eq!(codes(&groups[2]["flags"]), vec!["favourable_below", "unfavourable_above"]);
+    assert_eq!(
+        codes(&groups[2]["flags"]),
+        vec!["favourable_below", "unfavourable_above"]
+    );
 }
 
 #[test]
 fn weighted_group_without_ballots_has_no_composite() {
-    let c = eval_contest("individual", &["s"], json!({"groups": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}]}));
-    let result = tally(&spec(vec![c]), &eval_ballots(2, "e", Some("a"), &[("s", "excellent")]));
+    let c = eval_contest(
+        "individual",
+        &["s"],
+        json!({"groups": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}]}),
+    );
+    let result = tally(
+        &spec(vec![c]),
+        &eval_ballots(2, "e", Some("a"), &[("s", "excellent")]),
+    );
     let r = contest_result(&result, "e");
     assert_eq!(subject(r, "s")["score"], Value::Null);
     assert_eq!(codes(&r["warnings"]), vec!["group_without_ballots"]);
@@ -147,11 +205,20 @@ fn weighted_group_without_ballots_has_no_composite() {
 
 #[test]
 fn groups_need_all_or_no_weights_and_ballots_need_their_group() {
-    let c = eval_contest("individual", &["s"], json!({"groups": [{"id": "a", "weight": 1}, {"id": "b"}]}));
+    let c = eval_contest(
+        "individual",
+        &["s"],
+        json!({"groups": [{"id": "a", "weight": 1}, {"id": "b"}]}),
+    );
     assert_eq!(spec_error(&spec(vec![c])).0, "evaluation_setup");
     let c = eval_contest("individual", &["s"], json!({"groups": [{"id": "a"}]}));
-    let election = scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
-    let err = scrutineer::record::parse_ballots(&election, "{\"contest\":\"e\",\"ratings\":{}}\n".as_bytes()).unwrap_err();
+    let election =
+        scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
+    let err = scrutineer::record::parse_ballots(
+        &election,
+        "{\"contest\":\"e\",\"ratings\":{}}\n".as_bytes(),
+    )
+    .unwrap_err();
     assert_eq!(err.code, "group_missing");
 }
 
@@ -162,11 +229,24 @@ fn uniform_grades_void_only_when_the_option_is_set() {
         eval_ballots(3, "e", None, &[("s", "excellent"), ("t", "excellent")]),
         eval_ballots(2, "e", None, &[("s", "excellent"), ("t", "competent")]),
     ]);
-    let result = tally(&spec(vec![eval_contest("individual", &["s", "t"], json!({}))]), &b);
+    let result = tally(
+        &spec(vec![eval_contest("individual", &["s", "t"], json!({}))]),
+        &b,
+    );
     assert_eq!(contest_result(&result, "e")["ballots"]["void"], 0);
-    let result = tally(&spec(vec![eval_contest("individual", &["s", "t"], json!({"uniform_void": true}))]), &b);
+    let result = tally(
+        &spec(vec![eval_contest(
+            "individual",
+            &["s", "t"],
+            json!({"uniform_void": true}),
+        )]),
+        &b,
+    );
     let r = contest_result(&result, "e");
-    assert_eq!(r["ballots"], json!({"issued": 100, "returned": 5, "valid": 2, "void": 3}));
+    assert_eq!(
+        r["ballots"],
+        json!({"issued": 100, "returned": 5, "valid": 2, "void": 3})
+    );
     assert_eq!(r["void_reasons"], json!({"uniform_grades": 3}));
 }
 
@@ -175,10 +255,13 @@ fn excellent_quota_per_ballot_rounds_down() {
     // Civil-service 优秀 at most 20%: of 5 subjects, floor(5 · 1/5) = 1 top grade per ballot.
     let subjects = ["a", "b", "c", "d", "f"];
     let c = eval_contest("individual", &subjects, json!({"excellent_quota": "1/5"}));
-    let result = tally(&spec(vec![c]), &cat(vec![
-        eval_ballots(4, "e", None, &[("a", "excellent"), ("b", "competent")]),
-        eval_ballots(1, "e", None, &[("a", "excellent"), ("b", "excellent")]),
-    ]));
+    let result = tally(
+        &spec(vec![c]),
+        &cat(vec![
+            eval_ballots(4, "e", None, &[("a", "excellent"), ("b", "competent")]),
+            eval_ballots(1, "e", None, &[("a", "excellent"), ("b", "excellent")]),
+        ]),
+    );
     let r = contest_result(&result, "e");
     assert_eq!(r["void_reasons"], json!({"excellent_over_quota": 1}));
     assert_eq!(subject(r, "a")["counts"]["excellent"], 4);
@@ -202,7 +285,15 @@ fn composite_ranking_breaks_ties_only_by_the_named_key() {
         }]
     });
     // All three get 100 points in the evaluation: equal totals.
-    let result = tally(&s, &eval_ballots(3, "e", None, &[("x", "excellent"), ("y", "excellent"), ("z", "excellent")]));
+    let result = tally(
+        &s,
+        &eval_ballots(
+            3,
+            "e",
+            None,
+            &[("x", "excellent"), ("y", "excellent"), ("z", "excellent")],
+        ),
+    );
     let r = &result["rankings"][0];
     let entries = r["entries"].as_array().unwrap();
     assert_eq!(entries[0]["id"], "y");
@@ -231,12 +322,14 @@ fn ranking_needs_every_score() {
 fn structure_targets_are_warnings_only() {
     // Seed 003 代表结构比例: leaders ≈ 70%, under 40 ≥ 60%, women ≥ their share of members.
     let cands: Vec<Value> = (0..10)
-        .map(|i| json!({"id": format!("p{i}"), "name": format!("代表{i}"), "attributes": {
-            "category": if i < 9 { "leader" } else { "professional" },
-            "age": if i < 5 { 35 } else { 50 },
-            "gender": if i < 2 { "female" } else { "male" },
-            "education": "college"
-        }}))
+        .map(|i| {
+            json!({"id": format!("p{i}"), "name": format!("代表{i}"), "attributes": {
+                "category": if i < 9 { "leader" } else { "professional" },
+                "age": if i < 5 { 35 } else { 50 },
+                "gender": if i < 2 { "female" } else { "male" },
+                "education": "college"
+            }})
+        })
         .collect();
     let s = json!({
         "format": "scrutineer.election/v1", "id": "t",

@@ -4,7 +4,7 @@
 //! or, for evaluations, `{"contest": ID, "group": GROUP_ID, "ratings": {SUBJECT_ID: GRADE}}`.
 
 use serde::Deserialize;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use super::text::Pairs;
 use crate::rules::{Ballot, CandidateBallot, Election, EvaluationBallot, Mark};
@@ -16,7 +16,7 @@ pub const BALLOTS_PER_FILE_MAX: usize = 50_000_000;
 
 /// A ballot line that cannot be read; `line` is 1-based.
 #[derive(Debug, thiserror::Error)]
-#[error("选票文件第 {line} 行: {message} / Ballot line {line}: {message}")]
+#[error("选票文件第 {line} 行 / ballot line {line}: {message}")]
 pub struct BallotError {
     pub line: usize,
     pub code: &'static str,
@@ -163,16 +163,29 @@ pub fn parse_ballot_line(
 }
 
 /// Reads a whole JSON Lines file; blank lines are skipped. Any bad line refuses the file.
+/// A line is never read past [`BALLOT_LINE_BYTES_MAX`], so one huge line cannot exhaust memory.
 pub fn parse_ballots<R: BufRead>(
     election: &Election,
-    reader: R,
+    mut reader: R,
 ) -> Result<Vec<Vec<Ballot>>, BallotError> {
     let mut out: Vec<Vec<Ballot>> = vec![Vec::new(); election.contests.len()];
     let mut count = 0usize;
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let line_no = i + 1;
-        let bytes = line.map_err(|e| err(line_no, "read_error", e.to_string()))?;
-        if bytes.len() > BALLOT_LINE_BYTES_MAX {
+    let mut buf = Vec::with_capacity(1024);
+    let mut line_no = 0usize;
+    loop {
+        line_no += 1;
+        buf.clear();
+        let limit = (BALLOT_LINE_BYTES_MAX + 1) as u64;
+        let n = (&mut reader)
+            .take(limit)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| err(line_no, "read_error", e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        } else if buf.len() > BALLOT_LINE_BYTES_MAX {
             return Err(err(
                 line_no,
                 "line_too_long",
@@ -181,7 +194,7 @@ pub fn parse_ballots<R: BufRead>(
                 ),
             ));
         }
-        let text = std::str::from_utf8(&bytes)
+        let text = std::str::from_utf8(&buf)
             .map_err(|_| err(line_no, "not_utf8", "不是 UTF-8 文本 / not UTF-8 text"))?;
         if text.trim().is_empty() {
             continue;

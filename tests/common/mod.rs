@@ -8,7 +8,13 @@ use scrutineer::record::{parse_ballots, parse_election, result_json};
 use scrutineer::rules::tally_election;
 
 /// A contest whose candidate ids are their names.
-pub fn contest(id: &str, kind: &str, seats: u32, candidates: &[&str], turnout: (u64, u64, u64)) -> Value {
+pub fn contest(
+    id: &str,
+    kind: &str,
+    seats: u32,
+    candidates: &[&str],
+    turnout: (u64, u64, u64),
+) -> Value {
     json!({
         "id": id,
         "kind": kind,
@@ -24,14 +30,25 @@ pub fn spec(contests: Vec<Value>) -> Value {
 
 /// `n` copies of a ballot marking `marks` (candidate, "for"/"against"/"abstain").
 pub fn ballots(n: usize, contest: &str, marks: &[(&str, &str)], write_ins: &[&str]) -> Vec<Value> {
-    let m: serde_json::Map<String, Value> = marks.iter().map(|(c, v)| (c.to_string(), json!(v))).collect();
+    let m: serde_json::Map<String, Value> = marks
+        .iter()
+        .map(|(c, v)| (c.to_string(), json!(v)))
+        .collect();
     (0..n)
         .map(|_| json!({"contest": contest, "marks": m, "write_ins": write_ins}))
         .collect()
 }
 
-pub fn eval_ballots(n: usize, contest: &str, group: Option<&str>, ratings: &[(&str, &str)]) -> Vec<Value> {
-    let r: serde_json::Map<String, Value> = ratings.iter().map(|(s, g)| (s.to_string(), json!(g))).collect();
+pub fn eval_ballots(
+    n: usize,
+    contest: &str,
+    group: Option<&str>,
+    ratings: &[(&str, &str)],
+) -> Vec<Value> {
+    let r: serde_json::Map<String, Value> = ratings
+        .iter()
+        .map(|(s, g)| (s.to_string(), json!(g)))
+        .collect();
     (0..n)
         .map(|_| match group {
             Some(g) => json!({"contest": contest, "group": g, "ratings": r}),
@@ -46,8 +63,10 @@ pub fn jsonl(ballots: &[Value]) -> String {
 
 /// Counts through the public formats and returns the result document.
 pub fn tally(spec: &Value, ballots: &[Value]) -> Value {
-    let election = parse_election(spec.to_string().as_bytes()).unwrap_or_else(|e| panic!("spec refused: {e}"));
-    let by_contest = parse_ballots(&election, jsonl(ballots).as_bytes()).unwrap_or_else(|e| panic!("ballots refused: {e}"));
+    let election =
+        parse_election(spec.to_string().as_bytes()).unwrap_or_else(|e| panic!("spec refused: {e}"));
+    let by_contest = parse_ballots(&election, jsonl(ballots).as_bytes())
+        .unwrap_or_else(|e| panic!("ballots refused: {e}"));
     result_json(&election, &tally_election(&election, &by_contest))
 }
 
@@ -60,21 +79,42 @@ pub fn spec_error(spec: &Value) -> (String, String) {
 }
 
 pub fn contest_result<'a>(result: &'a Value, id: &str) -> &'a Value {
-    result["contests"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no contest {id}"))
+    result["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no contest {id}"))
 }
 
 pub fn candidate<'a>(contest: &'a Value, id: &str) -> &'a Value {
-    contest["candidates"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no candidate {id}"))
+    contest["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no candidate {id}"))
 }
 
 pub fn status(contest: &Value, id: &str) -> String {
-    candidate(contest, id)["status"].as_str().unwrap().to_string()
+    candidate(contest, id)["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub fn codes(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(|n| n["code"].as_str().unwrap().to_string()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 pub fn strings(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
 }
