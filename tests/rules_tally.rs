@@ -19,7 +19,16 @@ fn cat(parts: Vec<Vec<Value>>) -> Vec<Value> {
 /// Every other valid ballot marks "b" or nothing, so only "a"'s count decides.
 #[test]
 fn threshold_of_every_kind() {
-    let rows: &[(&str, &str, u32, &[&str], (u64, u64, u64), usize, bool)] = &[
+    type Row = (
+        &'static str,
+        &'static str,
+        u32,
+        &'static [&'static str],
+        (u64, u64, u64),
+        usize,
+        bool,
+    );
+    let rows: &[Row] = &[
         (
             "BER: 2·for > P, P = 90",
             "party_delegates",
