@@ -77,6 +77,14 @@ fn clamp_u32(v: u64) -> u32 {
 impl SurplusRule {
     /// The statutory bounds for `seats` seats. `only_one_nominated` matters only for
     /// [`SurplusRule::OneMore`].
+    ///
+    /// ```
+    /// use scrutineer::rules::kind::{Bounds, ContestKind};
+    /// // BER Art. 13: 9 committee seats need at least 11 candidates.
+    /// assert_eq!(ContestKind::PartyCommittee.surplus().bounds(9, false), Bounds { min: 11, max: None });
+    /// // EL Art. 31, 45: one indirect seat needs exactly two candidates.
+    /// assert_eq!(ContestKind::NpcIndirect.surplus().bounds(1, false), Bounds { min: 2, max: Some(2) });
+    /// ```
     pub fn bounds(self, seats: u32, only_one_nominated: bool) -> Bounds {
         let s = u64::from(seats);
         match self {

@@ -19,6 +19,14 @@ pub enum RatioError {
     Overflow,
 }
 
+/// ```
+/// use scrutineer::rules::Ratio;
+/// let favourable = Ratio::of_counts(40, 60);
+/// assert_eq!(favourable.to_string(), "2/3");
+/// assert_eq!(favourable.percent_2dp(), "66.67");
+/// // Exactly two thirds is not below the 2/3 trigger.
+/// assert!(!(favourable < Ratio::parse("2/3").unwrap()));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ratio {
     num: u128,
