@@ -3,6 +3,9 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants each module keeps.
 
 pub mod cli;
+pub mod ledger;
 pub mod record;
 pub mod rules;
 pub mod server;
+pub mod tokens;
+pub mod verify;

@@ -20,6 +20,31 @@ struct Cli {
 enum Command {
     /// 启动服务 / Start the service on its embedded defaults.
     Serve(scrutineer::server::ServeArgs),
+    /// 选票日志 / Work with an election's ballot log (init, open, pool, cast, close, tally, export ...).
+    Ledger {
+        #[command(flatten)]
+        dirs: scrutineer::cli::ledger::Dirs,
+        #[command(subcommand)]
+        command: scrutineer::cli::ledger::LedgerCommand,
+    },
+    /// 重建索引 / Rebuild the sled index from the log segments.
+    Reindex {
+        #[command(flatten)]
+        dirs: scrutineer::cli::ledger::Dirs,
+    },
+    /// 审计核验 / Verify an exported log: chain, checkpoints, tokens, recount, signatures.
+    Verify {
+        /// The export directory.
+        path: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 计票人密钥 / Teller keys.
+    Teller {
+        #[command(subcommand)]
+        command: TellerCommand,
+    },
     /// 离线计票 / Count an election offline from a spec and a ballots file.
     Tally {
         /// The election spec (scrutineer.election/v1 JSON).
@@ -34,6 +59,32 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TellerCommand {
+    /// Create a teller's key pair: the private key file (0600) and the public key on stdout.
+    Keygen {
+        /// The teller's name as it appears on signatures (no spaces).
+        #[arg(long)]
+        name: String,
+        /// Where to write the private key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn finish(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -44,6 +95,15 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Ledger { dirs, command } => finish(scrutineer::cli::ledger::run(&dirs, command)),
+        Command::Reindex { dirs } => finish(scrutineer::cli::ledger::run(
+            &dirs,
+            scrutineer::cli::ledger::LedgerCommand::Reindex,
+        )),
+        Command::Verify { path, json } => scrutineer::cli::verify::run(&path, json),
+        Command::Teller {
+            command: TellerCommand::Keygen { name, out },
+        } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),
         Command::Tally {
             spec,
             ballots,

@@ -1,6 +1,8 @@
 //! Command-line commands other than `serve`: the offline `tally`.
 
+pub mod ledger;
 pub mod table;
+pub mod verify;
 
 use std::io::BufReader;
 use std::path::Path;

@@ -7,8 +7,13 @@
 
 pub mod ballot;
 pub mod election;
+pub mod entry;
+pub mod merkle;
+pub mod note;
 pub mod result;
+pub mod segment;
 mod text;
+pub mod token;
 
 pub use ballot::{parse_ballots, BallotError};
 pub use election::{parse_election, SpecError, ELECTION_FORMAT};

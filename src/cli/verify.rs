@@ -1,0 +1,82 @@
+//! `scrutineer verify` and `scrutineer teller keygen`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::ledger::keys::{random_seed, write_secret};
+use crate::record::note::Signer;
+use crate::verify::{verify_export, Report};
+
+pub fn run(path: &Path, json: bool) -> ExitCode {
+    let bar = if !json && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "核验 verifying {bar:40} {pos}/{len} 条 entries ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let report = verify_export(path, &progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", text(&report));
+    }
+    if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn text(r: &Report) -> String {
+    let mut out = format!(
+        "选举 election: {}\n条目 entries: {} · 选票 ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
+        r.election, r.entries, r.ballots, r.checkpoints, r.results
+    );
+    match &r.failure {
+        None => out.push_str(&format!(
+            "通过 OK: 哈希链、检查点、选票码签名、无重复使用、重新计票与签名均核验无误 / chain, checkpoints, token signatures, no double spend, recount and signatures all hold\n根 root: {}\n",
+            r.root
+        )),
+        Some(f) => out.push_str(&format!(
+            "失败 FAILED [{}]{}{}: {}\n",
+            f.check,
+            f.index.map(|i| format!(" 第 {i} 条 entry {i}")).unwrap_or_default(),
+            f.kind.map(|k| format!(" ({k})")).unwrap_or_default(),
+            f.message
+        )),
+    }
+    out
+}
+
+/// Creates a teller key: the private key (signed-note signer text) in `out`, mode 0600; the
+/// public key (verifier text) on stdout, to be given to the organiser.
+pub fn teller_keygen(name: &str, out: &Path) -> Result<String, String> {
+    let seed = random_seed().map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+    let signer = Signer::new(name, ed25519_dalek::SigningKey::from_bytes(&seed))
+        .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+    let verifier = signer
+        .verifier()
+        .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+    write_secret(out, &(signer.to_text() + "\n"))
+        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+    Ok(verifier.to_text() + "\n")
+}

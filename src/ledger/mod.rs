@@ -1,0 +1,761 @@
+//! The ledger: the append-only, hash-chained log of entries that is also an RFC 6962 Merkle
+//! tree with signed C2SP checkpoints, the sled index derived from it, and token spending.
+//!
+//! Architecture invariant: `ledger` is the only code that touches the log files and the
+//! database. The segment files are the record of truth; sled only holds what lookups need and
+//! is rebuilt from the segments (`reindex`) or replayed at start-up: its own flush is not
+//! trusted for durability (spacejam/sled#1452).
+//!
+//! Invariant: one sequencer thread appends. Submitters are batched (group commit, bounded by
+//! `batch_max` and `batch_wait`); a batch is acknowledged only after `fdatasync` returned for
+//! it, and the order of ballots inside a batch is randomised. Ballot entries carry no time and
+//! no kiosk identity.
+
+pub mod keys;
+mod ops;
+mod state;
+mod store;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::record::entry::{body_bytes, genesis, origin, BallotBody, Entry, EntryKind};
+use crate::record::merkle::{Hash, Tree};
+use crate::record::note::{Checkpoint, Note, Signer};
+use crate::record::segment::push_frame;
+use crate::record::token::{Token, TokenError};
+
+pub use ops::{default_styles, teller_signature_line};
+pub use state::{BallotKey, ElectionInfo, Pool, State};
+
+/// Default most submissions in one commit batch.
+pub const BATCH_MAX_DEFAULT: usize = 512;
+/// Default longest a batch waits for more submissions, in milliseconds.
+pub const BATCH_WAIT_MS_DEFAULT: u64 = 2;
+/// Default largest segment file, in bytes.
+pub const SEGMENT_BYTES_MAX_DEFAULT: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("存储出错 {path}: {detail} / Storage error at {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("日志已损坏 {path}: {detail} / The log is damaged at {path}: {detail}")]
+    Damaged { path: String, detail: String },
+    #[error("索引出错: {0} / Index error: {0}")]
+    Index(String),
+    #[error("密钥文件 {path} 无效 / The key file {path} is not valid.")]
+    Key { path: String },
+    #[error("日志密钥名为 “{found}”, 本选举应为 “{expected}” / The log key is named “{found}”, but this election needs “{expected}”.")]
+    KeyName { found: String, expected: String },
+    #[error("无法取得随机数 / The system random source failed.")]
+    Random,
+    #[error("尚未登记选举 / No election is registered in this log yet.")]
+    NotInitialised,
+    #[error("此选票码已经用过 / This token has already been used.")]
+    TokenSpent,
+    #[error("{0}")]
+    Token(TokenError),
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    #[error("{message}")]
+    Spec { code: &'static str, message: String },
+    #[error("{0}")]
+    Ballot(crate::record::BallotError),
+    #[error("日志服务已停止 / The ledger has stopped.")]
+    Stopped,
+}
+
+impl LedgerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Io { .. } => "storage",
+            LedgerError::Damaged { .. } => "log_damaged",
+            LedgerError::Index(_) => "index",
+            LedgerError::Key { .. } | LedgerError::KeyName { .. } => "bad_key",
+            LedgerError::Random => "random",
+            LedgerError::NotInitialised => "not_initialised",
+            LedgerError::TokenSpent => "token_spent",
+            LedgerError::Token(e) => e.code(),
+            LedgerError::Refused { code, .. } | LedgerError::Spec { code, .. } => code,
+            LedgerError::Ballot(e) => e.code,
+            LedgerError::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LedgerConfig {
+    pub data_dir: PathBuf,
+    pub keys_dir: PathBuf,
+    pub batch_max: usize,
+    pub batch_wait: Duration,
+    pub segment_bytes_max: u64,
+}
+
+impl LedgerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>, keys_dir: impl Into<PathBuf>) -> LedgerConfig {
+        LedgerConfig {
+            data_dir: data_dir.into(),
+            keys_dir: keys_dir.into(),
+            batch_max: BATCH_MAX_DEFAULT,
+            batch_wait: Duration::from_millis(BATCH_WAIT_MS_DEFAULT),
+            segment_bytes_max: SEGMENT_BYTES_MAX_DEFAULT,
+        }
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("log")
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
+/// What a submitter gets back once its entry is durable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub index: u64,
+    pub hash: Hash,
+    /// The size of the log after the batch (the checkpoint that covers the entry).
+    pub size: u64,
+}
+
+enum Request {
+    Ballot {
+        key: BallotKey,
+        entry_body: Vec<u8>,
+        reply: mpsc::Sender<Result<Appended, LedgerError>>,
+    },
+    Admin {
+        kind: EntryKind,
+        body: Vec<u8>,
+        reply: mpsc::Sender<Result<Appended, LedgerError>>,
+    },
+}
+
+/// The shared read side.
+pub struct Shared {
+    pub state: State,
+    pub tree: Tree,
+    /// The latest signed checkpoint note.
+    pub checkpoint: Option<(u64, String)>,
+    head: Hash,
+}
+
+struct Inner {
+    tx: Mutex<Option<mpsc::Sender<Request>>>,
+    shared: Arc<RwLock<Shared>>,
+    db: sled::Db,
+    log_dir: PathBuf,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    election_key: ed25519_dalek::SigningKey,
+    keys_dir: PathBuf,
+}
+
+/// A handle on an open ledger; cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+fn index_err(e: sled::Error) -> LedgerError {
+    LedgerError::Index(e.to_string())
+}
+
+/// Entry location in the index: segment ‖ offset ‖ hash.
+fn location(segment: u64, offset: u64, hash: &Hash) -> Vec<u8> {
+    let mut v = Vec::with_capacity(48);
+    v.extend_from_slice(&segment.to_be_bytes());
+    v.extend_from_slice(&offset.to_be_bytes());
+    v.extend_from_slice(hash);
+    v
+}
+
+/// Where a new ledger's log key name comes from: the checkpoint origin of its election.
+pub fn log_key_name(election_id: &str) -> String {
+    origin(election_id)
+}
+
+impl Ledger {
+    /// Opens the ledger in `config.data_dir`: scans the segments (cutting a torn tail), checks
+    /// the chain, rebuilds the tree and state, replays the index tail, and starts the
+    /// sequencer. `election_id` names the election the keys belong to; a new data directory
+    /// gets its keys created.
+    pub fn open(config: LedgerConfig, election_id: &str) -> Result<Ledger, LedgerError> {
+        let keys = keys::load_or_create(&config.keys_dir, &log_key_name(election_id))?;
+        let log_dir = config.log_dir();
+        let scan = store::scan(&log_dir, true)?;
+        if let Some((path, offset, why)) = &scan.torn {
+            tracing::warn!(path = %path.display(), offset, reason = %why, "cut a torn frame at the end of the log: it was never acknowledged");
+        }
+        let mut state = State::default();
+        let mut tree = Tree::new();
+        let mut head = genesis(election_id);
+        let mut keys_of_ballots = Vec::with_capacity(scan.entries.len());
+        for s in &scan.entries {
+            let e = Entry::decode(&s.bytes).map_err(|err| LedgerError::Damaged {
+                path: log_dir.display().to_string(),
+                detail: format!("entry {}: {err}", s.index),
+            })?;
+            // Pair assertion: the chain checked on the way in is checked again on the way out.
+            if e.prev != head {
+                return Err(LedgerError::Damaged {
+                    path: log_dir.display().to_string(),
+                    detail: format!(
+                        "entry {} does not link to entry {}",
+                        s.index,
+                        s.index.wrapping_sub(1)
+                    ),
+                });
+            }
+            let ballot = if e.kind == EntryKind::Ballot {
+                Some(state::ballot_key(&e)?)
+            } else {
+                None
+            };
+            state.apply(s.index, &e, ballot)?;
+            head = e.hash();
+            tree.push(head);
+            keys_of_ballots.push(ballot);
+        }
+        if let Some(info) = &state.election {
+            if info.id != election_id {
+                return Err(LedgerError::Refused {
+                    code: "wrong_election",
+                    message: format!("此数据目录属于选举 “{}”, 不是 “{election_id}” / this data directory holds election “{}”, not “{election_id}”", info.id, info.id),
+                });
+            }
+        }
+
+        // The index: replay what it has not seen; rebuild it when it claims more than the log.
+        let db = sled::Config::new()
+            .path(config.index_dir())
+            .open()
+            .map_err(index_err)?;
+        let meta = db.open_tree("meta").map_err(index_err)?;
+        let indexed = meta
+            .get("indexed")
+            .map_err(index_err)?
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0);
+        let same_election = meta
+            .get("election")
+            .map_err(index_err)?
+            .is_none_or(|v| v.as_ref() == election_id.as_bytes());
+        let from = if indexed > scan.entries.len() as u64 || !same_election {
+            tracing::warn!(
+                indexed,
+                log = scan.entries.len(),
+                "the index does not match the log: rebuilding it"
+            );
+            for name in ["entries", "spent", "tree", "checkpoints"] {
+                db.open_tree(name)
+                    .and_then(|t| t.clear())
+                    .map_err(index_err)?;
+            }
+            0
+        } else {
+            indexed
+        };
+        meta.insert("election", election_id.as_bytes())
+            .map_err(index_err)?;
+        let entries_tree = db.open_tree("entries").map_err(index_err)?;
+        let spent_tree = db.open_tree("spent").map_err(index_err)?;
+        for s in scan.entries.iter().skip(from as usize) {
+            let hash = tree.leaf(s.index).unwrap_or([0; 32]);
+            entries_tree
+                .insert(s.index.to_be_bytes(), location(s.segment, s.offset, &hash))
+                .map_err(index_err)?;
+            if let Some(Some(k)) = keys_of_ballots.get(s.index as usize) {
+                spent_tree
+                    .insert(k.serial, &s.index.to_be_bytes())
+                    .map_err(index_err)?;
+            }
+        }
+        store_tree_nodes(&db, &tree, from)?;
+        meta.insert("indexed", &(scan.entries.len() as u64).to_be_bytes())
+            .map_err(index_err)?;
+
+        let shared = Arc::new(RwLock::new(Shared {
+            state,
+            tree,
+            checkpoint: None,
+            head,
+        }));
+        let latest = latest_checkpoint(&db)?;
+        {
+            let mut s = shared.write().map_err(|_| LedgerError::Stopped)?;
+            let size = s.tree.size();
+            s.checkpoint = match latest {
+                Some((n, text)) if n == size => Some((n, text)),
+                _ if size > 0 => Some(sign_checkpoint(&db, &keys.log, election_id, &s.tree)?),
+                _ => None,
+            };
+        }
+
+        let writer = store::Writer::open(
+            &log_dir,
+            scan.entries.len() as u64,
+            config.segment_bytes_max,
+        )?;
+        let (tx, rx) = mpsc::channel::<Request>();
+        let seq = Sequencer {
+            rx,
+            writer,
+            shared: shared.clone(),
+            db: db.clone(),
+            signer: keys.log,
+            election_id: election_id.to_string(),
+            batch_max: config.batch_max.max(1),
+            batch_wait: config.batch_wait,
+            rng: SystemRandom::new(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("scrutineer-sequencer".into())
+            .spawn(move || seq.run())
+            .map_err(|e| LedgerError::Io {
+                path: "sequencer thread".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                tx: Mutex::new(Some(tx)),
+                shared,
+                db,
+                log_dir,
+                thread: Mutex::new(Some(thread)),
+                election_key: keys.election,
+                keys_dir: config.keys_dir.clone(),
+            }),
+        })
+    }
+
+    /// Reads the shared state under a read lock.
+    pub fn read<T>(&self, f: impl FnOnce(&Shared) -> T) -> Result<T, LedgerError> {
+        let s = self.inner.shared.read().map_err(|_| LedgerError::Stopped)?;
+        Ok(f(&s))
+    }
+
+    pub fn election_signing_key(&self) -> &ed25519_dalek::SigningKey {
+        &self.inner.election_key
+    }
+
+    fn send(&self, req: Request) -> Result<(), LedgerError> {
+        let tx = self.inner.tx.lock().map_err(|_| LedgerError::Stopped)?;
+        tx.as_ref()
+            .ok_or(LedgerError::Stopped)?
+            .send(req)
+            .map_err(|_| LedgerError::Stopped)
+    }
+
+    /// Appends a non-ballot entry and waits until it is durable.
+    pub fn append(&self, kind: EntryKind, body: Vec<u8>) -> Result<Appended, LedgerError> {
+        let (reply, rx) = mpsc::channel();
+        self.send(Request::Admin { kind, body, reply })?;
+        rx.recv().map_err(|_| LedgerError::Stopped)?
+    }
+
+    /// Checks a token and the ballot lines it admits, without touching the log: the token's
+    /// signature, election, round and style; one well-formed ballot for each contest of the
+    /// style. Safe to call from many threads at once.
+    pub fn prepare_ballot(
+        &self,
+        token_text: &str,
+        ballots: &[serde_json::Value],
+    ) -> Result<(BallotKey, Vec<u8>), LedgerError> {
+        let token = Token::parse(token_text).map_err(LedgerError::Token)?;
+        self.read(|s| -> Result<(BallotKey, Vec<u8>), LedgerError> {
+            let info = s.state.info()?;
+            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
+                code: "unknown_style",
+                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
+            })?;
+            token
+                .verify(&info.election_key, &info.id, style.round, token.style())
+                .map_err(LedgerError::Token)?;
+            let mut seen = HashSet::new();
+            for (i, b) in ballots.iter().enumerate() {
+                let line = b.to_string();
+                let (ci, _) = crate::record::ballot::parse_ballot_line(&info.election, i + 1, &line).map_err(LedgerError::Ballot)?;
+                let id = &info.election.contests[ci].id;
+                if !style.contests.contains(id) || !seen.insert(id.clone()) {
+                    return Err(LedgerError::Refused {
+                        code: "ballot_style_mismatch",
+                        message: format!("选票中的 “{id}” 不属于此选票样式或重复 / “{id}” is not on this ballot style or appears twice"),
+                    });
+                }
+            }
+            if seen.len() != style.contests.len() {
+                return Err(LedgerError::Refused {
+                    code: "ballot_style_mismatch",
+                    message: format!("选票样式有 {} 个选举项目, 选票只有 {} 个 / the style has {} contests, the ballot {}", style.contests.len(), seen.len(), style.contests.len(), seen.len()),
+                });
+            }
+            let body = body_bytes(&BallotBody {
+                token: BASE64.encode(token.to_bytes()),
+                ballots: ballots.to_vec(),
+            });
+            Ok((BallotKey { serial: *token.serial(), round: token.round(), style: token.style() }, body))
+        })?
+    }
+
+    /// Casts a ballot: checks it, then waits until its entry is durable.
+    pub fn cast(
+        &self,
+        token_text: &str,
+        ballots: &[serde_json::Value],
+    ) -> Result<Appended, LedgerError> {
+        let (key, entry_body) = self.prepare_ballot(token_text, ballots)?;
+        let (reply, rx) = mpsc::channel();
+        self.send(Request::Ballot {
+            key,
+            entry_body,
+            reply,
+        })?;
+        rx.recv().map_err(|_| LedgerError::Stopped)?
+    }
+
+    /// The stored bytes of entry `index`.
+    pub fn entry(&self, index: u64) -> Result<Entry, LedgerError> {
+        let t = self.inner.db.open_tree("entries").map_err(index_err)?;
+        let loc = t
+            .get(index.to_be_bytes())
+            .map_err(index_err)?
+            .ok_or_else(|| LedgerError::Refused {
+                code: "unknown_entry",
+                message: format!("没有第 {index} 条 / no entry {index}"),
+            })?;
+        let seg = u64::from_be_bytes(
+            loc[0..8]
+                .try_into()
+                .map_err(|_| LedgerError::Index("bad location".into()))?,
+        );
+        let off = u64::from_be_bytes(
+            loc[8..16]
+                .try_into()
+                .map_err(|_| LedgerError::Index("bad location".into()))?,
+        );
+        let bytes = store::read_at(&self.inner.log_dir, seg, off)?;
+        let e = Entry::decode(&bytes).map_err(|err| LedgerError::Damaged {
+            path: self.inner.log_dir.display().to_string(),
+            detail: err.to_string(),
+        })?;
+        // Pair assertion: what is read back hashes to what the tree holds.
+        let expected = self.read(|s| s.tree.leaf(index))?;
+        if Some(e.hash()) != expected {
+            return Err(LedgerError::Damaged {
+                path: self.inner.log_dir.display().to_string(),
+                detail: format!("entry {index} does not match its tree hash"),
+            });
+        }
+        Ok(e)
+    }
+
+    /// Every signed checkpoint in the index, oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
+        let t = self.inner.db.open_tree("checkpoints").map_err(index_err)?;
+        let mut out = Vec::new();
+        for kv in t.iter() {
+            let (k, v) = kv.map_err(index_err)?;
+            let size = u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| LedgerError::Index("bad checkpoint key".into()))?,
+            );
+            out.push((size, String::from_utf8_lossy(&v).to_string()));
+        }
+        Ok(out)
+    }
+
+    /// A receipt check: the inclusion proof of entry `index` against the latest checkpoint.
+    pub fn inclusion(&self, index: u64) -> Result<(Hash, Vec<Hash>, u64, String), LedgerError> {
+        self.read(|s| {
+            let (size, note) = s.checkpoint.clone().ok_or(LedgerError::NotInitialised)?;
+            let leaf = s.tree.leaf(index).ok_or_else(|| LedgerError::Refused { code: "unknown_entry", message: format!("没有第 {index} 条 / no entry {index}") })?;
+            if index >= size {
+                return Err(LedgerError::Refused { code: "not_yet_checkpointed", message: format!("第 {index} 条尚未被签名检查点覆盖 / entry {index} is not yet covered by a signed checkpoint") });
+            }
+            let proof = s.tree.inclusion_proof(index, size).map_err(|e| LedgerError::Index(e.to_string()))?;
+            Ok((leaf, proof, size, note))
+        })?
+    }
+
+    /// Flushes the index and stops the sequencer, waiting for queued submissions.
+    pub fn close(&self) -> Result<(), LedgerError> {
+        if let Ok(mut tx) = self.inner.tx.lock() {
+            tx.take();
+        }
+        if let Ok(mut t) = self.inner.thread.lock() {
+            if let Some(handle) = t.take() {
+                let _ = handle.join();
+            }
+        }
+        self.inner.db.flush().map_err(index_err)?;
+        Ok(())
+    }
+
+    pub fn log_dir(&self) -> &Path {
+        &self.inner.log_dir
+    }
+
+    pub fn keys_dir(&self) -> &Path {
+        &self.inner.keys_dir
+    }
+}
+
+fn latest_checkpoint(db: &sled::Db) -> Result<Option<(u64, String)>, LedgerError> {
+    let t = db.open_tree("checkpoints").map_err(index_err)?;
+    match t.last().map_err(index_err)? {
+        None => Ok(None),
+        Some((k, v)) => {
+            let size = u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| LedgerError::Index("bad checkpoint key".into()))?,
+            );
+            Ok(Some((size, String::from_utf8_lossy(&v).to_string())))
+        }
+    }
+}
+
+/// Signs and stores a checkpoint for the tree's current size. Ed25519 is deterministic, so a
+/// checkpoint lost from the index with a crash is re-created byte for byte.
+fn sign_checkpoint(
+    db: &sled::Db,
+    signer: &Signer,
+    election_id: &str,
+    tree: &Tree,
+) -> Result<(u64, String), LedgerError> {
+    let size = tree.size();
+    let cp = Checkpoint {
+        origin: origin(election_id),
+        size,
+        root: tree.root(),
+        extensions: Vec::new(),
+    };
+    let text = cp
+        .to_text()
+        .map_err(|e| LedgerError::Index(e.to_string()))?;
+    let mut note = Note::new(text).map_err(|e| LedgerError::Index(e.to_string()))?;
+    note.sign(signer)
+        .map_err(|e| LedgerError::Index(e.to_string()))?;
+    let encoded = note
+        .encode()
+        .map_err(|e| LedgerError::Index(e.to_string()))?;
+    db.open_tree("checkpoints")
+        .and_then(|t| t.insert(size.to_be_bytes(), encoded.as_bytes()))
+        .map_err(index_err)?;
+    Ok((size, encoded))
+}
+
+/// Stores the tree's complete-subtree hashes created since leaf `from`.
+fn store_tree_nodes(db: &sled::Db, tree: &Tree, from: u64) -> Result<(), LedgerError> {
+    let t = db.open_tree("tree").map_err(index_err)?;
+    let mut batch = sled::Batch::default();
+    for (level, nodes) in tree.levels().iter().enumerate() {
+        let start = (from >> level) as usize;
+        for (i, h) in nodes.iter().enumerate().skip(start) {
+            let mut k = Vec::with_capacity(9);
+            k.push(level as u8);
+            k.extend_from_slice(&(i as u64).to_be_bytes());
+            batch.insert(k, h.to_vec());
+        }
+    }
+    t.apply_batch(batch).map_err(index_err)
+}
+
+struct Sequencer {
+    rx: mpsc::Receiver<Request>,
+    writer: store::Writer,
+    shared: Arc<RwLock<Shared>>,
+    db: sled::Db,
+    signer: Signer,
+    election_id: String,
+    batch_max: usize,
+    batch_wait: Duration,
+    rng: SystemRandom,
+}
+
+type Reply = mpsc::Sender<Result<Appended, LedgerError>>;
+
+impl Sequencer {
+    fn run(mut self) {
+        while let Ok(first) = self.rx.recv() {
+            let mut batch = vec![first];
+            let deadline = Instant::now() + self.batch_wait;
+            while batch.len() < self.batch_max {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                match self.rx.recv_timeout(deadline - now) {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
+                }
+            }
+            // Ballots that arrived together are committed together, in random order; every
+            // other entry is committed on its own, in arrival order, after them.
+            let mut ballots = Vec::new();
+            let mut admin = Vec::new();
+            for r in batch {
+                match r {
+                    Request::Ballot {
+                        key,
+                        entry_body,
+                        reply,
+                    } => ballots.push((key, entry_body, reply)),
+                    Request::Admin { kind, body, reply } => admin.push((kind, body, reply)),
+                }
+            }
+            self.shuffle(&mut ballots);
+            self.commit_ballots(ballots);
+            for (kind, body, reply) in admin {
+                self.commit_admin(kind, body, reply);
+            }
+        }
+    }
+
+    fn shuffle<T>(&self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let mut b = [0u8; 8];
+            if self.rng.fill(&mut b).is_err() {
+                return;
+            }
+            let j = (u64::from_le_bytes(b) % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+
+    fn commit_ballots(&mut self, ballots: Vec<(BallotKey, Vec<u8>, Reply)>) {
+        if ballots.is_empty() {
+            return;
+        }
+        let mut accepted: Vec<(BallotKey, Entry, Reply)> = Vec::new();
+        {
+            let Ok(s) = self.shared.read() else { return };
+            let mut serials = HashSet::new();
+            let mut spent: HashMap<(u8, u16), u64> = HashMap::new();
+            let mut head = s.head;
+            for (key, body, reply) in ballots {
+                match s.state.check_ballot(&key, &serials, &spent) {
+                    Ok(()) => {
+                        serials.insert(key.serial);
+                        *spent.entry((key.round, key.style)).or_default() += 1;
+                        let e = Entry {
+                            kind: EntryKind::Ballot,
+                            prev: head,
+                            body,
+                        };
+                        head = e.hash();
+                        accepted.push((key, e, reply));
+                    }
+                    Err(err) => {
+                        let _ = reply.send(Err(err));
+                    }
+                }
+            }
+        }
+        let entries: Vec<(Option<BallotKey>, Entry, Reply)> = accepted
+            .into_iter()
+            .map(|(k, e, r)| (Some(k), e, r))
+            .collect();
+        self.commit(entries);
+    }
+
+    fn commit_admin(&mut self, kind: EntryKind, body: Vec<u8>, reply: Reply) {
+        let entry = {
+            let Ok(s) = self.shared.read() else { return };
+            let e = Entry {
+                kind,
+                prev: s.head,
+                body,
+            };
+            if let Err(err) = s.state.check_admin(&e) {
+                let _ = reply.send(Err(err));
+                return;
+            }
+            e
+        };
+        self.commit(vec![(None, entry, reply)]);
+    }
+
+    /// Makes entries durable, then applies them, indexes them, signs a checkpoint, and only
+    /// then answers the submitters.
+    fn commit(&mut self, entries: Vec<(Option<BallotKey>, Entry, Reply)>) {
+        if entries.is_empty() {
+            return;
+        }
+        let first_index = match self.shared.read() {
+            Ok(s) => s.tree.size(),
+            Err(_) => return,
+        };
+        let mut frames = Vec::new();
+        let mut offsets = Vec::with_capacity(entries.len());
+        for (_, e, _) in &entries {
+            offsets.push(frames.len() as u64);
+            push_frame(&mut frames, &e.encode());
+        }
+        let (segment, start) = match self.writer.append(&frames, first_index) {
+            Ok(v) => v,
+            Err(err) => {
+                tracing::error!(error = %err, "a commit batch failed: nothing of it was acknowledged");
+                let code = err.code();
+                let message = err.to_string();
+                for (_, _, reply) in entries {
+                    let _ = reply.send(Err(LedgerError::Refused {
+                        code,
+                        message: message.clone(),
+                    }));
+                }
+                return;
+            }
+        };
+        let Ok(mut s) = self.shared.write() else {
+            return;
+        };
+        let entries_tree = self.db.open_tree("entries");
+        let spent_tree = self.db.open_tree("spent");
+        let mut results = Vec::with_capacity(entries.len());
+        for (i, (key, e, reply)) in entries.into_iter().enumerate() {
+            let index = first_index + i as u64;
+            let hash = e.hash();
+            if let Err(err) = s.state.apply(index, &e, key) {
+                // Invariant: a checked entry applies; this would be a bug, so say so loudly.
+                tracing::error!(index, error = %err, "a durable entry failed to apply");
+            }
+            s.tree.push(hash);
+            s.head = hash;
+            if let Ok(t) = &entries_tree {
+                let _ = t.insert(
+                    index.to_be_bytes(),
+                    location(segment, start + offsets[i], &hash),
+                );
+            }
+            if let (Some(k), Ok(t)) = (key, &spent_tree) {
+                let _ = t.insert(k.serial, &index.to_be_bytes());
+            }
+            results.push((reply, index, hash));
+        }
+        let size = s.tree.size();
+        let _ = store_tree_nodes(&self.db, &s.tree, first_index);
+        if let Ok(meta) = self.db.open_tree("meta") {
+            let _ = meta.insert("indexed", &size.to_be_bytes());
+        }
+        match sign_checkpoint(&self.db, &self.signer, &self.election_id, &s.tree) {
+            Ok(cp) => s.checkpoint = Some(cp),
+            Err(err) => tracing::error!(error = %err, "could not sign a checkpoint"),
+        }
+        drop(s);
+        for (reply, index, hash) in results {
+            let _ = reply.send(Ok(Appended { index, hash, size }));
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Log entries: the binary frame, the hash chain and the JSON bodies (docs/LOG_FORMAT.md).
+//!
+//! An entry is `version u8 | kind u8 | prev [32] | body_len u32 BE | body`, where `prev` is the
+//! hash of the previous entry (the first links to [`genesis`]) and the body is UTF-8 JSON. The
+//! hash of an entry is its RFC 6962 leaf hash, `SHA-256(0x00 ‖ entry)`, so the chain and the
+//! Merkle tree agree on what an entry's hash is.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::merkle::{leaf_hash, Hash};
+
+pub const ENTRY_VERSION: u8 = 1;
+/// Fixed bytes before the body.
+pub const ENTRY_HEADER_BYTES: usize = 1 + 1 + 32 + 4;
+/// Largest body accepted, in bytes (an election spec is the largest body).
+pub const ENTRY_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// What an entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    ElectionRegistered = 1,
+    ContestOpened = 2,
+    Ballot = 3,
+    PoolRegistered = 4,
+    CheckInCount = 5,
+    ContestClosed = 6,
+    TokensVoided = 7,
+    Result = 8,
+    TellerSignature = 9,
+    RunoffCreated = 10,
+}
+
+impl EntryKind {
+    pub fn from_byte(b: u8) -> Option<EntryKind> {
+        use EntryKind::*;
+        [
+            ElectionRegistered,
+            ContestOpened,
+            Ballot,
+            PoolRegistered,
+            CheckInCount,
+            ContestClosed,
+            TokensVoided,
+            Result,
+            TellerSignature,
+            RunoffCreated,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == b)
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            EntryKind::ElectionRegistered => "election_registered",
+            EntryKind::ContestOpened => "contest_opened",
+            EntryKind::Ballot => "ballot",
+            EntryKind::PoolRegistered => "pool_registered",
+            EntryKind::CheckInCount => "check_in_count",
+            EntryKind::ContestClosed => "contest_closed",
+            EntryKind::TokensVoided => "tokens_voided",
+            EntryKind::Result => "result",
+            EntryKind::TellerSignature => "teller_signature",
+            EntryKind::RunoffCreated => "runoff_created",
+        }
+    }
+}
+
+/// A decoded entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub prev: Hash,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error(
+        "条目只有 {0} 字节, 不足以构成条目头 / The entry has {0} bytes, too few for its header."
+    )]
+    Short(usize),
+    #[error("条目版本 {0} 未知 / Unknown entry version {0}.")]
+    Version(u8),
+    #[error("条目类型 {0} 未知 / Unknown entry kind {0}.")]
+    Kind(u8),
+    #[error("条目正文长度 {declared} 与实际 {actual} 不符 / The body length {declared} does not match the {actual} bytes present.")]
+    Length { declared: usize, actual: usize },
+    #[error("条目正文超过 {max} 字节 / The body exceeds {max} bytes.")]
+    TooLarge { max: usize },
+    #[error("条目正文不是有效的 JSON: {0} / The body is not valid JSON for its kind: {0}")]
+    Body(String),
+}
+
+impl Entry {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(ENTRY_HEADER_BYTES + self.body.len());
+        out.push(ENTRY_VERSION);
+        out.push(self.kind as u8);
+        out.extend_from_slice(&self.prev);
+        out.extend_from_slice(&(self.body.len() as u32).to_be_bytes());
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        if bytes.len() < ENTRY_HEADER_BYTES {
+            return Err(EntryError::Short(bytes.len()));
+        }
+        if bytes[0] != ENTRY_VERSION {
+            return Err(EntryError::Version(bytes[0]));
+        }
+        let kind = EntryKind::from_byte(bytes[1]).ok_or(EntryError::Kind(bytes[1]))?;
+        let mut prev = [0u8; 32];
+        prev.copy_from_slice(&bytes[2..34]);
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&bytes[34..38]);
+        let declared = u32::from_be_bytes(len) as usize;
+        if declared > ENTRY_BODY_BYTES_MAX {
+            return Err(EntryError::TooLarge {
+                max: ENTRY_BODY_BYTES_MAX,
+            });
+        }
+        let actual = bytes.len() - ENTRY_HEADER_BYTES;
+        if declared != actual {
+            return Err(EntryError::Length { declared, actual });
+        }
+        Ok(Entry {
+            kind,
+            prev,
+            body: bytes[ENTRY_HEADER_BYTES..].to_vec(),
+        })
+    }
+
+    /// The entry's hash: its RFC 6962 leaf hash.
+    pub fn hash(&self) -> Hash {
+        leaf_hash(&self.encode())
+    }
+
+    pub fn body_as<T: for<'de> Deserialize<'de>>(&self) -> Result<T, EntryError> {
+        serde_json::from_slice(&self.body).map_err(|e| EntryError::Body(e.to_string()))
+    }
+}
+
+/// The value the first entry's `prev` holds: `SHA-256("scrutineer.genesis/v1\0" ‖ election id)`.
+pub fn genesis(election_id: &str) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"scrutineer.genesis/v1\0");
+    h.update(election_id.as_bytes());
+    h.finalize().into()
+}
+
+/// The checkpoint origin of an election's log: the first line of every checkpoint.
+pub fn origin(election_id: &str) -> String {
+    format!("scrutineer/{election_id}")
+}
+
+// ---- Bodies ----
+
+/// A ballot style: the contests a voter of one round receives together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    pub round: u8,
+    pub contests: Vec<String>,
+    #[serde(default)]
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionRegistered {
+    /// The election spec, `scrutineer.election/v1`.
+    pub spec: serde_json::Value,
+    /// Ballot styles by index (the token's `style`).
+    pub styles: Vec<Style>,
+    /// The election key that signs tokens, base64 of 32 bytes.
+    pub election_key: String,
+    /// The log key that signs checkpoints, as a signed-note verifier key.
+    pub log_key: String,
+    /// Tellers' keys as signed-note verifier keys.
+    #[serde(default)]
+    pub tellers: Vec<String>,
+    /// How many teller signatures a result needs before publication.
+    #[serde(default)]
+    pub signatures_required: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestOpened {
+    pub contest: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolRegistered {
+    pub style: u16,
+    pub round: u8,
+    pub count: u64,
+    /// `SHA-256("scrutineer.pool/v1\0" ‖ sorted serials)`, hex.
+    pub commitment: String,
+}
+
+/// One cast ballot: the token that admitted it and the marks for each contest of its style,
+/// as ballot lines of docs/FORMATS.md.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotBody {
+    /// The token's 85 bytes, base64.
+    pub token: String,
+    pub ballots: Vec<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInCount {
+    pub style: u16,
+    pub round: u8,
+    /// Voters checked in so far (P).
+    pub present: u64,
+    /// Slips handed out so far (I).
+    pub slips_issued: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestClosed {
+    pub contest: String,
+    pub eligible: u64,
+    pub present: u64,
+    pub ballots_issued: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensVoided {
+    pub style: u16,
+    pub round: u8,
+    /// Tokens of the pool never spent, voided at close.
+    pub voided: u64,
+    pub spent: u64,
+}
+
+/// The signed tally of closed contests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultBody {
+    pub contests: Vec<String>,
+    /// The log size the tally covers (every entry before this one).
+    pub covers_size: u64,
+    /// The `scrutineer.result/v1` document for `contests`.
+    pub result: serde_json::Value,
+}
+
+/// A teller's signature line on the checkpoint that covers a result entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TellerSignature {
+    /// Index of the result entry.
+    pub result_index: u64,
+    /// The checkpoint size signed (`result_index + 1`).
+    pub checkpoint_size: u64,
+    /// The signature line, `— name base64(keyid ‖ sig)`.
+    pub line: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunoffCreated {
+    pub parent: String,
+    /// The new contest, in the election spec's contest shape.
+    pub contest: serde_json::Value,
+    pub style: Style,
+}
+
+/// Serialises a body; bodies are plain data, so this cannot fail for our types.
+pub fn body_bytes<T: Serialize>(body: &T) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_round_trip_and_strictness() {
+        let e = Entry {
+            kind: EntryKind::Ballot,
+            prev: genesis("e1"),
+            body: b"{}".to_vec(),
+        };
+        let bytes = e.encode();
+        assert_eq!(Entry::decode(&bytes).unwrap(), e);
+        assert_eq!(bytes.len(), ENTRY_HEADER_BYTES + 2);
+        let mut bad = bytes.clone();
+        bad[0] = 2;
+        assert_eq!(Entry::decode(&bad), Err(EntryError::Version(2)));
+        let mut bad = bytes.clone();
+        bad[1] = 99;
+        assert_eq!(Entry::decode(&bad), Err(EntryError::Kind(99)));
+        assert!(matches!(
+            Entry::decode(&bytes[..bytes.len() - 1]),
+            Err(EntryError::Length { .. })
+        ));
+        assert!(matches!(
+            Entry::decode(&bytes[..5]),
+            Err(EntryError::Short(5))
+        ));
+    }
+}
