@@ -99,6 +99,15 @@ pub enum LedgerCommand {
     Reindex,
     /// 导出 / Write everything an auditor needs to a directory.
     Export { out: PathBuf },
+    /// Load and crash testing only: casts a blank ballot with every token in a file from
+    /// several threads and prints `ACK index hash` once each one is durable.
+    #[command(hide = true)]
+    Soak {
+        #[arg(long)]
+        tokens: PathBuf,
+        #[arg(long, default_value_t = 8)]
+        threads: usize,
+    },
 }
 
 fn err(e: LedgerError) -> String {
@@ -305,6 +314,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         LedgerCommand::Reindex => l
             .read(|s| format!("索引已重建 index rebuilt: {} entries\n", s.tree.size()))
             .map_err(err)?,
+        LedgerCommand::Soak { tokens, threads } => soak(&l, &tokens, threads)?,
         LedgerCommand::Export { out } => {
             let n = l.export(&out).map_err(err)?;
             format!("已导出 exported {n} entries to {}\n", out.display())
@@ -312,4 +322,46 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
     };
     l.close().map_err(err)?;
     Ok(out)
+}
+
+fn soak(l: &Ledger, tokens: &Path, threads: usize) -> Result<String, String> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let text = String::from_utf8_lossy(&read(tokens)?).to_string();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let ballots = l
+        .read(|s| {
+            s.state
+                .info()
+                .ok()
+                .and_then(|i| i.styles.first().cloned())
+                .map(|st| {
+                    st.contests
+                        .iter()
+                        .map(|c| serde_json::json!({"contest": c, "marks": {}}))
+                        .collect::<Vec<_>>()
+                })
+        })
+        .map_err(err)?
+        .unwrap_or_default();
+    let next = AtomicUsize::new(0);
+    let acked = AtomicUsize::new(0);
+    let stdout = std::sync::Mutex::new(std::io::stdout());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(token) = lines.get(i) else { break };
+                if let Ok(a) = l.cast(token, &ballots) {
+                    let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
+                    if let Ok(mut out) = stdout.lock() {
+                        let _ = writeln!(out, "ACK {} {hash}", a.index);
+                        let _ = out.flush();
+                    }
+                    acked.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    Ok(format!("DONE {}\n", acked.load(Ordering::SeqCst)))
 }

@@ -1,0 +1,511 @@
+//! The ledger and the verifier (issue: the ledger). Tokens are refused when forged, altered,
+//! replayed or for another election; double spends lose under concurrency; the verifier
+//! catches every single-byte change, truncation, reordering and swapped checkpoint at the
+//! right entry; proofs verify and fail when tampered; a torn tail is cut on restart.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+
+use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig};
+use scrutineer::record::entry::{body_bytes, EntryKind, ResultBody};
+use scrutineer::record::merkle::verify_inclusion;
+use scrutineer::record::note::{Checkpoint, Note, Signer};
+use scrutineer::record::segment::frames;
+use scrutineer::record::token::Token;
+use scrutineer::verify::verify_export;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!(
+        "scrutineer-ledger-{}-{}-{}",
+        name,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn spec(id: &str) -> Vec<u8> {
+    json!({"format": "scrutineer.election/v1", "id": id, "title": "测试", "contests": [
+        {"id": "d1", "kind": "npc_direct", "seats": 1,
+         "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+         "turnout": {"eligible": 100, "present": 60, "ballots_issued": 60}}]})
+    .to_string()
+    .into_bytes()
+}
+
+struct Setup {
+    dir: PathBuf,
+    ledger: Ledger,
+    tokens: Vec<Token>,
+    teller: Signer,
+}
+
+fn config(dir: &Path) -> LedgerConfig {
+    LedgerConfig::new(dir.join("data"), dir.join("keys"))
+}
+
+fn setup(name: &str, pool: usize) -> Setup {
+    let dir = temp(name);
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let tellers = vec![teller.verifier().unwrap().to_text()];
+    let ledger = Ledger::init(config(&dir), &spec("e-test"), None, tellers, 1).unwrap();
+    let (tokens, _) = ledger.register_pool(0, pool).unwrap();
+    ledger.open_contest("d1").unwrap();
+    Setup {
+        dir,
+        ledger,
+        tokens,
+        teller,
+    }
+}
+
+fn vote(for_: &str) -> Vec<serde_json::Value> {
+    vec![json!({"contest": "d1", "marks": {for_: "for"}})]
+}
+
+/// Casts `n` ballots, closes, tallies, signs and exports; returns the export directory.
+fn full_export(s: &Setup, n: usize) -> PathBuf {
+    for (i, t) in s.tokens.iter().take(n).enumerate() {
+        s.ledger
+            .cast(&t.to_text(), &vote(if i % 3 == 0 { "b" } else { "a" }))
+            .unwrap();
+    }
+    s.ledger.close_contest("d1", 100, 60, 60).unwrap();
+    s.ledger.void_tokens(0).unwrap();
+    let (result, _) = s.ledger.tally(&["d1".to_string()]).unwrap();
+    let text = s.ledger.result_checkpoint_text(result.index).unwrap();
+    s.ledger
+        .add_teller_signature(
+            result.index,
+            &teller_signature_line(&text, &s.teller).unwrap(),
+        )
+        .unwrap();
+    let out = s.dir.join("export");
+    s.ledger.export(&out).unwrap();
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn segment_path(export: &Path) -> PathBuf {
+    std::fs::read_dir(export.join("log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
+#[test]
+fn a_whole_election_verifies() {
+    let s = setup("whole", 10);
+    let out = full_export(&s, 7);
+    let report = verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.ballots, 7);
+    assert_eq!(report.results, 1);
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::fs::read_dir(out.join("results"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(result["contests"][0]["candidates"][0]["for"], 4);
+    assert_eq!(result["contests"][0]["ballots"]["returned"], 7);
+}
+
+#[test]
+fn forged_altered_replayed_and_foreign_tokens_are_refused() {
+    let s = setup("tokens", 3);
+    let good = &s.tokens[0];
+    // Forged: signed by a key that is not the election key.
+    let forger = SigningKey::from_bytes(&[9u8; 32]);
+    let forged = Token::sign(&forger, "e-test", good.round(), good.style(), [1u8; 16]);
+    assert_eq!(
+        s.ledger
+            .cast(&forged.to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_signature"
+    );
+    // Altered: one serial bit changed, re-encoded with valid check characters.
+    let mut bytes = good.to_bytes();
+    bytes[10] ^= 1;
+    let altered = Token::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        s.ledger
+            .cast(&altered.to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_signature"
+    );
+    // Mistyped: a check character catches it before any signature check.
+    let mut text: Vec<char> = good.to_text().chars().collect();
+    text[20] = if text[20] == 'A' { 'B' } else { 'A' };
+    assert_eq!(
+        s.ledger
+            .cast(&text.iter().collect::<String>(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_check"
+    );
+    // Another election, signed with this very key.
+    let foreign = Token::sign(
+        s.ledger.election_signing_key(),
+        "e-other",
+        good.round(),
+        good.style(),
+        [2u8; 16],
+    );
+    assert_eq!(
+        s.ledger
+            .cast(&foreign.to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_wrong_election"
+    );
+    // Another round of this election.
+    let other_round = Token::sign(
+        s.ledger.election_signing_key(),
+        "e-test",
+        2,
+        good.style(),
+        [3u8; 16],
+    );
+    assert_eq!(
+        s.ledger
+            .cast(&other_round.to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_wrong_round"
+    );
+    // Replayed.
+    s.ledger.cast(&good.to_text(), &vote("a")).unwrap();
+    let e = s.ledger.cast(&good.to_text(), &vote("b")).unwrap_err();
+    assert_eq!(e.code(), "token_spent");
+    assert!(e.to_string().contains("已经用过"));
+    // A ballot that does not match the style.
+    assert_eq!(
+        s.ledger
+            .cast(&s.tokens[1].to_text(), &[])
+            .unwrap_err()
+            .code(),
+        "ballot_style_mismatch"
+    );
+    assert_eq!(
+        s.ledger
+            .cast(
+                &s.tokens[1].to_text(),
+                &[json!({"contest": "d1", "marks": {"zz": "for"}})]
+            )
+            .unwrap_err()
+            .code(),
+        "unknown_candidate"
+    );
+    // Nothing refused reached the log: 1 registration, 1 pool, 1 open, 1 ballot.
+    assert_eq!(s.ledger.read(|x| x.tree.size()).unwrap(), 4);
+}
+
+#[test]
+fn double_spend_under_concurrency_admits_exactly_one() {
+    let s = setup("concurrent", 4);
+    let text = s.tokens[0].to_text();
+    let ok = AtomicUsize::new(0);
+    let spent = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| match s.ledger.cast(&text, &vote("a")) {
+                Ok(_) => {
+                    ok.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(e) if e.code() == "token_spent" => {
+                    spent.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(e) => panic!("{e}"),
+            });
+        }
+    });
+    assert_eq!(ok.load(Ordering::SeqCst), 1);
+    assert_eq!(spent.load(Ordering::SeqCst), 15);
+    assert_eq!(s.ledger.read(|x| x.state.ballots).unwrap(), 1);
+}
+
+#[test]
+fn closed_contests_and_exhausted_pools_refuse_ballots() {
+    let s = setup("closed", 2);
+    s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+    s.ledger.close_contest("d1", 100, 60, 60).unwrap();
+    assert_eq!(
+        s.ledger
+            .cast(&s.tokens[1].to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "contest_closed"
+    );
+    assert_eq!(
+        s.ledger.close_contest("d1", 1, 1, 1).unwrap_err().code(),
+        "contest_closed"
+    );
+}
+
+#[test]
+fn every_single_byte_flip_is_caught_at_its_entry() {
+    let s = setup("flip", 6);
+    let out = full_export(&s, 4);
+    let seg = segment_path(&out);
+    let original = std::fs::read(&seg).unwrap();
+    let (found, _) = frames(&original);
+    let entry_of = |pos: usize| {
+        found
+            .iter()
+            .rposition(|f| f.offset as usize <= pos)
+            .map(|i| i as u64)
+    };
+    let work = s.dir.join("flip-work");
+    copy_dir(&out, &work);
+    let target = segment_path(&work);
+    for pos in 0..original.len() {
+        let mut bytes = original.clone();
+        bytes[pos] ^= 0x01;
+        std::fs::write(&target, &bytes).unwrap();
+        let report = verify_export(&work, &|_, _| {});
+        assert!(!report.ok, "flip at byte {pos} was not caught");
+        let f = report.failure.unwrap();
+        match entry_of(pos) {
+            Some(i) => assert_eq!(
+                f.index,
+                Some(i),
+                "flip at byte {pos} (entry {i}) reported as {f:?}"
+            ),
+            None => assert!(
+                f.index == Some(0) || f.index.is_none(),
+                "header flip at {pos}: {f:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn truncation_reordering_and_a_rewritten_entry_are_caught() {
+    let s = setup("reorder", 6);
+    let out = full_export(&s, 4);
+    let seg = segment_path(&out);
+    let original = std::fs::read(&seg).unwrap();
+    let (found, _) = frames(&original);
+    let spans: Vec<(usize, usize)> = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let end = found
+                .get(i + 1)
+                .map(|n| n.offset as usize)
+                .unwrap_or(original.len());
+            (f.offset as usize, end)
+        })
+        .collect();
+
+    // Truncated in the middle of entry 5.
+    std::fs::write(&seg, &original[..spans[5].0 + 10]).unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    assert_eq!((f.index, f.check), (Some(5), "frame"));
+
+    // Entries 4 and 5 swapped (both intact frames).
+    let mut swapped = original[..spans[4].0].to_vec();
+    swapped.extend_from_slice(&original[spans[5].0..spans[5].1]);
+    swapped.extend_from_slice(&original[spans[4].0..spans[4].1]);
+    swapped.extend_from_slice(&original[spans[5].1..]);
+    std::fs::write(&seg, &swapped).unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    assert_eq!((f.index, f.check), (Some(4), "chain"));
+
+    // Entry 4 rewritten with a valid frame (as an attacker with file access would): the chain
+    // breaks at entry 5, which no longer links to it.
+    let mut entry4 = original[spans[4].0 + 4..spans[4].1 - 4].to_vec();
+    let n = entry4.len();
+    entry4[n - 5] ^= 0x02;
+    let mut rewritten = original[..spans[4].0].to_vec();
+    scrutineer::record::segment::push_frame(&mut rewritten, &entry4);
+    rewritten.extend_from_slice(&original[spans[4].1..]);
+    std::fs::write(&seg, &rewritten).unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    assert!(f.index == Some(4) || f.index == Some(5), "{f:?}");
+    assert!(
+        matches!(f.check, "chain" | "body" | "token" | "token_signature"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_swapped_or_foreign_checkpoint_is_caught() {
+    // Two logs of the same election with the same keys fork after the pool: a checkpoint from
+    // the other fork does not match this log.
+    let a = setup("fork-a", 6);
+    let out = full_export(&a, 4);
+    let b_dir = temp("fork-b");
+    copy_dir(&a.dir.join("keys"), &b_dir.join("keys"));
+    let b = Ledger::init(
+        config(&b_dir),
+        &spec("e-test"),
+        None,
+        vec![a.teller.verifier().unwrap().to_text()],
+        1,
+    )
+    .unwrap();
+    let (tokens, _) = b.register_pool(0, 6).unwrap();
+    b.open_contest("d1").unwrap();
+    for t in tokens.iter().take(4) {
+        b.cast(&t.to_text(), &vote("b")).unwrap();
+    }
+    let foreign = b
+        .checkpoints()
+        .unwrap()
+        .into_iter()
+        .find(|(n, _)| *n == 6)
+        .unwrap()
+        .1;
+    std::fs::write(
+        out.join("checkpoints").join(format!("{:020}.note", 6)),
+        &foreign,
+    )
+    .unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    assert_eq!((f.index, f.check), (Some(5), "checkpoint_root"));
+
+    // A checkpoint signed by another key.
+    let other = Signer::new("scrutineer/e-test", SigningKey::from_bytes(&[5u8; 32])).unwrap();
+    let cp = Checkpoint::parse(&Note::parse(foreign.as_bytes()).unwrap().text).unwrap();
+    let mut note = Note::new(cp.to_text().unwrap()).unwrap();
+    note.sign(&other).unwrap();
+    std::fs::write(
+        out.join("checkpoints").join(format!("{:020}.note", 6)),
+        note.encode().unwrap(),
+    )
+    .unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    assert_eq!(f.check, "checkpoint_signature");
+}
+
+#[test]
+fn a_result_that_differs_from_the_recount_is_caught() {
+    let s = setup("recount", 6);
+    for t in s.tokens.iter().take(3) {
+        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
+    }
+    s.ledger.close_contest("d1", 100, 60, 60).unwrap();
+    let (_, mut result) = s.ledger.tally(&["d1".to_string()]).unwrap();
+    // A second "result" that claims b won.
+    result["contests"][0]["elected"] = json!(["b"]);
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    let forged = s
+        .ledger
+        .append(
+            EntryKind::Result,
+            body_bytes(&ResultBody {
+                contests: vec!["d1".into()],
+                covers_size: size,
+                result,
+            }),
+        )
+        .unwrap();
+    let out = s.dir.join("export");
+    s.ledger.export(&out).unwrap();
+    let f = verify_export(&out, &|_, _| {}).failure.unwrap();
+    // The first result is unsigned, so it fails first unless the recount is checked first:
+    // the recount runs before the signature count, so the forged result is named.
+    assert_eq!((f.index, f.check), (Some(forged.index), "recount"));
+}
+
+#[test]
+fn receipts_prove_inclusion_and_fail_when_tampered() {
+    let s = setup("receipt", 4);
+    let a = s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+    s.ledger.cast(&s.tokens[1].to_text(), &vote("b")).unwrap();
+    let (leaf, proof, size, note) = s.ledger.inclusion(a.index).unwrap();
+    assert_eq!(leaf, a.hash);
+    let cp = Checkpoint::parse(&Note::parse(note.as_bytes()).unwrap().text).unwrap();
+    assert_eq!(cp.size, size);
+    verify_inclusion(&leaf, a.index, size, &proof, &cp.root).unwrap();
+    let mut bad = proof.clone();
+    bad[0][0] ^= 1;
+    assert!(verify_inclusion(&leaf, a.index, size, &bad, &cp.root).is_err());
+    assert!(verify_inclusion(&leaf, a.index + 1, size, &proof, &cp.root).is_err());
+    let code = scrutineer::tokens::receipt_code(a.index, &a.hash);
+    assert_eq!(
+        scrutineer::tokens::parse_receipt_code(&code).unwrap().0,
+        a.index
+    );
+}
+
+#[test]
+fn a_torn_tail_is_cut_on_restart_and_the_index_rebuilds() {
+    let s = setup("torn", 6);
+    for t in s.tokens.iter().take(3) {
+        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
+    }
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    s.ledger.close().unwrap();
+    drop(s.ledger);
+    let seg = std::fs::read_dir(s.dir.join("data/log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let len = std::fs::metadata(&seg).unwrap().len();
+    // Half a frame: a length prefix and a few bytes, as a crash mid-write leaves it.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
+    std::io::Write::write_all(&mut f, &[0, 0, 1, 0, 1, 2, 3]).unwrap();
+    drop(f);
+    let l = Ledger::open_existing(config(&s.dir)).unwrap();
+    assert_eq!(l.read(|x| x.tree.size()).unwrap(), size);
+    assert_eq!(std::fs::metadata(&seg).unwrap().len(), len);
+    // Still refuses the spent tokens, and accepts a new one.
+    assert_eq!(
+        l.cast(&s.tokens[0].to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_spent"
+    );
+    l.cast(&s.tokens[3].to_text(), &vote("a")).unwrap();
+    l.close().unwrap();
+    drop(l);
+    // Delete the index: it is rebuilt from the segments.
+    std::fs::remove_dir_all(s.dir.join("data/index")).unwrap();
+    let l = Ledger::open_existing(config(&s.dir)).unwrap();
+    assert_eq!(
+        l.read(|x| (x.tree.size(), x.state.ballots)).unwrap(),
+        (size + 1, 4)
+    );
+    assert_eq!(
+        l.cast(&s.tokens[3].to_text(), &vote("a"))
+            .unwrap_err()
+            .code(),
+        "token_spent"
+    );
+    assert_eq!(l.entry(size).unwrap().kind, EntryKind::Ballot);
+}
