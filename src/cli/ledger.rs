@@ -17,11 +17,20 @@ pub struct Dirs {
     /// Keys directory (private keys are created here with mode 0600).
     #[arg(long, env = "SCRUTINEER_KEYS_DIR", default_value = "./keys")]
     pub keys: PathBuf,
+    /// Most submissions committed with one fdatasync.
+    #[arg(long, env = "SCRUTINEER_BATCH_MAX", default_value_t = crate::ledger::BATCH_MAX_DEFAULT)]
+    pub batch_max: usize,
+    /// Longest a commit batch waits for more submissions, in milliseconds.
+    #[arg(long, env = "SCRUTINEER_BATCH_WAIT_MS", default_value_t = crate::ledger::BATCH_WAIT_MS_DEFAULT)]
+    pub batch_wait_ms: u64,
 }
 
 impl Dirs {
     fn config(&self) -> LedgerConfig {
-        LedgerConfig::new(&self.data, &self.keys)
+        let mut c = LedgerConfig::new(&self.data, &self.keys);
+        c.batch_max = self.batch_max.clamp(1, 100_000);
+        c.batch_wait = std::time::Duration::from_millis(self.batch_wait_ms.min(10_000));
+        c
     }
 }
 
@@ -63,6 +72,9 @@ pub enum LedgerCommand {
         /// A ballot line (JSON), once per contest of the style.
         #[arg(long = "ballot", required = true)]
         ballots: Vec<String>,
+        /// Also write the receipt as a QR code (SVG) to this file.
+        #[arg(long)]
+        receipt_qr: Option<PathBuf>,
     },
     /// 结束投票 / Close a contest with its final turnout.
     Close {
@@ -223,17 +235,24 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
             }
             format!("已登记 {count} 张选票码 registered {count} tokens for style {style} (entry {}); slip sheet: {}\n", a.index, sheet.display())
         }
-        LedgerCommand::Cast { token, ballots } => {
+        LedgerCommand::Cast {
+            token,
+            ballots,
+            receipt_qr,
+        } => {
             let lines: Vec<serde_json::Value> = ballots
                 .iter()
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
             let a = l.cast(&token, &lines).map_err(err)?;
-            format!(
-                "回执 receipt: {}\n",
-                crate::tokens::receipt_code(a.index, &a.hash)
-            )
+            let code = crate::tokens::receipt_code(a.index, &a.hash);
+            if let Some(p) = receipt_qr {
+                let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
+                std::fs::write(&p, svg)
+                    .map_err(|e| format!("错误 error [storage]: {}: {e}", p.display()))?;
+            }
+            format!("回执 receipt: {code}\n")
         }
         LedgerCommand::Close {
             contest,

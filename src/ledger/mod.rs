@@ -256,7 +256,7 @@ impl Ledger {
                 log = scan.entries.len(),
                 "the index does not match the log: rebuilding it"
             );
-            for name in ["entries", "spent", "tree", "checkpoints"] {
+            for name in ["entries", "spent", "tree", "checkpoints", "contests"] {
                 db.open_tree(name)
                     .and_then(|t| t.clear())
                     .map_err(index_err)?;
@@ -271,6 +271,9 @@ impl Ledger {
         let spent_tree = db.open_tree("spent").map_err(index_err)?;
         for s in scan.entries.iter().skip(from as usize) {
             let hash = tree.leaf(s.index).unwrap_or([0; 32]);
+            if let Ok(e) = Entry::decode(&s.bytes) {
+                index_contest_state(&db, &e);
+            }
             entries_tree
                 .insert(s.index.to_be_bytes(), location(s.segment, s.offset, &hash))
                 .map_err(index_err)?;
@@ -459,6 +462,14 @@ impl Ledger {
         Ok(e)
     }
 
+    /// A contest's state as the index records it: `open`, `closed`, or `None` before opening.
+    pub fn contest_state(&self, contest: &str) -> Result<Option<String>, LedgerError> {
+        let t = self.inner.db.open_tree("contests").map_err(index_err)?;
+        Ok(t.get(contest.as_bytes())
+            .map_err(index_err)?
+            .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
     /// Every signed checkpoint in the index, oldest first.
     pub fn checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
         let t = self.inner.db.open_tree("checkpoints").map_err(index_err)?;
@@ -554,6 +565,24 @@ fn sign_checkpoint(
         .and_then(|t| t.insert(size.to_be_bytes(), encoded.as_bytes()))
         .map_err(index_err)?;
     Ok((size, encoded))
+}
+
+/// Records a contest's state (`open` or `closed`) in the index for lookups.
+fn index_contest_state(db: &sled::Db, e: &Entry) {
+    let state = match e.kind {
+        EntryKind::ContestOpened => "open",
+        EntryKind::ContestClosed => "closed",
+        _ => return,
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&e.body) else {
+        return;
+    };
+    if let (Some(c), Ok(t)) = (
+        v.get("contest").and_then(|c| c.as_str()),
+        db.open_tree("contests"),
+    ) {
+        let _ = t.insert(c.as_bytes(), state.as_bytes());
+    }
 }
 
 /// Stores the tree's complete-subtree hashes created since leaf `from`.
@@ -742,6 +771,7 @@ impl Sequencer {
             if let (Some(k), Ok(t)) = (key, &spent_tree) {
                 let _ = t.insert(k.serial, &index.to_be_bytes());
             }
+            index_contest_state(&self.db, &e);
             results.push((reply, index, hash));
         }
         let size = s.tree.size();

@@ -435,7 +435,11 @@ pub fn token_qr_code(token: &Token) -> Result<QrCode, PoolError> {
 /// SVG renderer, whose output starts with an XML declaration and names the
 /// SVG namespace URL, neither of which belongs in inline HTML5 SVG.
 fn qr_svg(token: &Token) -> Result<String, PoolError> {
-    let code = token_qr_code(token)?;
+    Ok(code_svg(&token_qr_code(token)?))
+}
+
+/// Any QR code as an inline SVG element (see [`qr_svg`] for why it is drawn here).
+pub fn code_svg(code: &QrCode) -> String {
     let width = code.width();
     let colors = code.to_colors();
     let size = width + 2 * QR_QUIET_ZONE_MODULES;
@@ -460,11 +464,11 @@ fn qr_svg(token: &Token) -> Result<String, PoolError> {
             }
         }
     }
-    Ok(format!(
+    format!(
         "<svg class=\"qr\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"QR\" \
          shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
          <path fill=\"#000\" d=\"{path}\"/></svg>"
-    ))
+    )
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
