@@ -1,8 +1,28 @@
 //! The HTTP boundary: status code and error code for each kind of input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use actix_web::{test, App};
+use actix_web::{test, web, App};
 use serde_json::{json, Value};
+
+use scrutineer::server::{AppState, Config};
+
+/// A service on a fresh temporary data directory with the given body limit.
+fn state(limit: usize) -> web::Data<AppState> {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "scrutineer-http-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        data_dir: dir.join("data"),
+        keys_dir: dir.join("keys"),
+        request_bytes_max: limit,
+        ..Config::default()
+    };
+    web::Data::new(AppState::open(config).unwrap())
+}
 
 fn example(path: &str) -> String {
     std::fs::read_to_string(format!("{}/examples/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -10,9 +30,10 @@ fn example(path: &str) -> String {
 
 #[actix_web::test]
 async fn tally_endpoint_counts_the_example() {
-    let app =
-        test::init_service(App::new().configure(scrutineer::server::configure(8 * 1024 * 1024)))
-            .await;
+    let app = test::init_service(
+        App::new().configure(scrutineer::server::configure(state(8 * 1024 * 1024))),
+    )
+    .await;
     let spec: Value = serde_json::from_str(&example("township-party-congress/spec.json")).unwrap();
     let req = test::TestRequest::post()
         .uri("/api/v1/tally")
@@ -28,7 +49,8 @@ async fn tally_endpoint_counts_the_example() {
 }
 
 async fn error_of(body: Vec<u8>, content_type: &str, limit: usize) -> (u16, Value) {
-    let app = test::init_service(App::new().configure(scrutineer::server::configure(limit))).await;
+    let app =
+        test::init_service(App::new().configure(scrutineer::server::configure(state(limit)))).await;
     let req = test::TestRequest::post()
         .uri("/api/v1/tally")
         .insert_header(("content-type", content_type))
@@ -74,7 +96,8 @@ async fn bad_requests_get_stable_codes() {
 #[actix_web::test]
 async fn status_page_health_and_unknown_paths() {
     let app =
-        test::init_service(App::new().configure(scrutineer::server::configure(1 << 20))).await;
+        test::init_service(App::new().configure(scrutineer::server::configure(state(1 << 20))))
+            .await;
     let resp = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
     assert_eq!(resp.status(), 200);
     let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();

@@ -17,8 +17,10 @@ fn free_port() -> u16 {
 #[test]
 fn serve_starts_and_answers_healthz() {
     let port = free_port();
+    let dir = std::env::temp_dir().join(format!("scrutineer-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir", dir.join("data").to_str().unwrap(), "--keys-dir", dir.join("keys").to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -39,6 +41,7 @@ fn serve_starts_and_answers_healthz() {
     let _ = child.wait();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

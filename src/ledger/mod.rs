@@ -13,6 +13,7 @@
 
 pub mod keys;
 mod ops;
+pub mod records;
 mod state;
 mod store;
 

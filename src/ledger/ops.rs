@@ -46,6 +46,7 @@ pub fn default_styles(spec: &serde_json::Value) -> Vec<Style> {
         round: 1,
         contests,
         title: String::new(),
+        unit: String::new(),
     }]
 }
 

@@ -166,6 +166,9 @@ pub struct Style {
     pub contests: Vec<String>,
     #[serde(default)]
     pub title: String,
+    /// The roll unit (选区 / 选举单位) whose voters get this style; empty: every voter.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

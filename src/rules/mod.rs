@@ -10,10 +10,12 @@ pub mod ballot;
 pub mod contest;
 pub mod election;
 pub mod evaluation;
+pub mod hanzi;
 pub mod kind;
 pub mod notice;
 pub mod ranking;
 pub mod ratio;
+pub mod roll;
 pub mod structure;
 pub mod tally;
 

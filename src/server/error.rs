@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::ledger::LedgerError;
 use crate::record::{BallotError, SpecError};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,12 +14,30 @@ pub enum ApiError {
     Spec(SpecError),
     #[error("{0}")]
     Ballot(BallotError),
+    #[error("{0}")]
+    Ledger(LedgerError),
     #[error("请求体超过 {max} 字节 / The request body exceeds {max} bytes.")]
     TooLarge { max: usize },
     #[error("请求不是有效的 JSON: {0} / The request is not valid JSON: {0}")]
     BadJson(String),
     #[error("没有这个地址 / No such endpoint.")]
     NotFound,
+    #[error("请先登录 / Sign in first.")]
+    Unauthenticated,
+    #[error("用户名或密码错误 / Wrong user name or password.")]
+    BadLogin,
+    #[error("{role} 角色不能做此操作, 需要: {allowed} / The {role} role may not do this; it needs: {allowed}.")]
+    Forbidden { role: &'static str, allowed: String },
+    #[error("缺少或错误的 CSRF 令牌, 请刷新页面 / Missing or wrong CSRF token: reload the page.")]
+    Csrf,
+    #[error("请求过于频繁, 请 {retry_after} 秒后再试 / Too many requests: try again in {retry_after} s.")]
+    RateLimited { retry_after: u64 },
+    #[error("尚未创建选举 / No election has been created yet.")]
+    NoElection,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
     #[error("{0}")]
     Internal(String),
 }
@@ -28,9 +47,17 @@ impl ApiError {
         match self {
             ApiError::Spec(e) => e.code(),
             ApiError::Ballot(e) => e.code,
+            ApiError::Ledger(e) => e.code(),
             ApiError::TooLarge { .. } => "request_too_large",
             ApiError::BadJson(_) => "bad_json",
             ApiError::NotFound => "not_found",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::BadLogin => "bad_login",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::Csrf => "csrf",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::NoElection => "no_election",
+            ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
             ApiError::Internal(_) => "internal",
         }
     }
@@ -44,29 +71,80 @@ impl ApiError {
             other => ApiError::BadJson(other.to_string()),
         }
     }
+
+    fn ledger_status(e: &LedgerError) -> StatusCode {
+        match e {
+            LedgerError::TokenSpent => StatusCode::CONFLICT,
+            LedgerError::NotInitialised => StatusCode::CONFLICT,
+            LedgerError::Io { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            LedgerError::Damaged { .. }
+            | LedgerError::Index(_)
+            | LedgerError::Random
+            | LedgerError::Stopped => StatusCode::INTERNAL_SERVER_ERROR,
+            LedgerError::Refused { code, .. } => match *code {
+                "contest_not_open"
+                | "contest_closed"
+                | "contest_already_open"
+                | "contest_not_closed"
+                | "already_initialised"
+                | "tokens_voided"
+                | "pool_exhausted"
+                | "account_exists" => StatusCode::CONFLICT,
+                "storage" => StatusCode::SERVICE_UNAVAILABLE,
+                "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> ApiError {
+        ApiError::Ledger(e)
+    }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Spec(_) | ApiError::Ballot(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Spec(_) | ApiError::Ballot(_) | ApiError::Invalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Ledger(e) => ApiError::ledger_status(e),
             ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthenticated | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NoElection | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let message = match self {
-            ApiError::Internal(detail) => {
-                tracing::error!(detail = %detail, "internal error");
-                "内部错误, 详情见服务日志 / Internal error; the detail is in the service log."
-                    .to_string()
-            }
-            other => other.to_string(),
+        let internal = matches!(self, ApiError::Internal(_))
+            || matches!(
+                self,
+                ApiError::Ledger(
+                    LedgerError::Damaged { .. }
+                        | LedgerError::Index(_)
+                        | LedgerError::Random
+                        | LedgerError::Stopped
+                )
+            );
+        let message = if internal {
+            tracing::error!(detail = %self, "internal error");
+            "内部错误, 详情见服务日志 / Internal error; the detail is in the service log."
+                .to_string()
+        } else {
+            self.to_string()
         };
-        HttpResponse::build(self.status_code())
-            .json(serde_json::json!({ "code": self.code(), "message": message }))
+        let mut b = HttpResponse::build(self.status_code());
+        if let ApiError::RateLimited { retry_after } = self {
+            b.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        b.json(serde_json::json!({ "code": self.code(), "message": message }))
     }
 }

@@ -1,54 +1,27 @@
-//! The HTTP service.
+//! The HTTP service: the ballot service over actix-web on tokio.
 //!
 //! Architecture invariant: `server` is the only code that knows HTTP, sessions, roles and
-//! configuration. What it serves today: a status page, `/healthz`, and `POST /api/v1/tally`
-//! (the rules engine over HTTP, nothing stored). The ballot service (roles, log, kiosks) is
-//! not built yet; see README "Not finished".
+//! configuration. It drives the election through `ledger`; it never writes the log or the
+//! database itself.
 
+pub mod api;
+pub mod auth;
+pub mod config;
+mod demo;
 mod error;
-
-use std::net::SocketAddr;
+pub mod rate;
+pub mod state;
+mod tls;
 
 use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use serde::Deserialize;
 
+pub use config::{Config, ServeArgs};
 pub use error::ApiError;
+pub use state::AppState;
 
 use crate::record::{parse_ballots, parse_election, result_json};
 use crate::rules::tally_election;
-
-/// Largest request body accepted by default, in bytes.
-pub const REQUEST_BYTES_MAX_DEFAULT: usize = 8 * 1024 * 1024;
-
-#[derive(clap::Args, Debug, Clone)]
-pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "SCRUTINEER_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// Largest request body, in bytes.
-    #[arg(long, env = "SCRUTINEER_REQUEST_BYTES_MAX", default_value_t = REQUEST_BYTES_MAX_DEFAULT)]
-    pub request_bytes_max: usize,
-    /// Worker threads (0: one per core).
-    #[arg(long, env = "SCRUTINEER_WORKERS", default_value_t = 0)]
-    pub workers: usize,
-}
-
-impl ServeArgs {
-    /// Validates the whole configuration before anything starts.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.request_bytes_max < 1024 || self.request_bytes_max > 1024 * 1024 * 1024 {
-            return Err(format!(
-                "--request-bytes-max {} must be between 1024 and 1073741824",
-                self.request_bytes_max
-            ));
-        }
-        if self.workers > 256 {
-            return Err(format!("--workers {} must be at most 256", self.workers));
-        }
-        Ok(())
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TallyRequest {
@@ -61,13 +34,6 @@ async fn index() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(include_str!("../../web/index.html"))
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
 }
 
 async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
@@ -88,44 +54,151 @@ async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> 
 }
 
 /// Builds the application; shared by `run` and the HTTP tests.
-pub fn configure(request_bytes_max: usize) -> impl Fn(&mut web::ServiceConfig) + Clone {
+pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(
-            web::JsonConfig::default()
-                .limit(request_bytes_max)
-                .error_handler(|err, _req| ApiError::from_json_error(&err).into()),
-        )
-        .route("/", web::get().to(index))
-        .route("/healthz", web::get().to(healthz))
-        .route("/api/v1/tally", web::post().to(tally))
-        .default_service(web::to(|| async { ApiError::NotFound.error_response() }));
+        let limit = state.config.request_bytes_max;
+        cfg.app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(limit)
+                    .error_handler(|err, _req| ApiError::from_json_error(&err).into()),
+            )
+            .app_data(web::PayloadConfig::default().limit(limit))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
+            )
+            .route("/", web::get().to(index))
+            .route("/healthz", web::get().to(api::healthz))
+            .route("/metrics", web::get().to(api::metrics))
+            .route("/checkpoint", web::get().to(api::checkpoint_text))
+            .service(
+                web::scope("/api/v1")
+                    .route("/tally", web::post().to(tally))
+                    .route("/login", web::post().to(api::login))
+                    .route("/logout", web::post().to(api::logout))
+                    .route("/session", web::get().to(api::session))
+                    .route("/password", web::post().to(api::password))
+                    .route("/accounts", web::get().to(api::accounts))
+                    .route("/accounts", web::post().to(api::create_account))
+                    .route("/kiosks/pairing", web::post().to(api::pairing))
+                    .route("/kiosks/pair", web::post().to(api::pair))
+                    .route("/election", web::get().to(api::election))
+                    .route("/election", web::post().to(api::create_election))
+                    .route("/roll", web::post().to(api::import_roll))
+                    .route("/roll", web::get().to(api::roll_search))
+                    .route("/checkins", web::post().to(api::check_in))
+                    .route("/desk", web::get().to(api::desk))
+                    .route("/pools", web::post().to(api::pools))
+                    .route("/contests/{id}/open", web::post().to(api::open_contest))
+                    .route("/contests/{id}/close", web::post().to(api::close_contest))
+                    .route("/contests/{id}/tally", web::post().to(api::tally_contest))
+                    .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
+                    .route("/ballots", web::post().to(api::cast))
+                    .route("/results", web::get().to(api::results))
+                    .route("/results/{index}", web::get().to(api::result))
+                    .route(
+                        "/results/{index}/{format:csv|xlsx}",
+                        web::get().to(api::result_office),
+                    )
+                    .route(
+                        "/results/{index}/signatures",
+                        web::post().to(api::sign_result),
+                    )
+                    .route("/results/{index}/publish", web::post().to(api::publish))
+                    .route("/public/results", web::get().to(api::public_results))
+                    .route("/public/results/{index}", web::get().to(api::public_result))
+                    .route("/receipts/{code}", web::get().to(api::receipt))
+                    .route("/checkpoints", web::get().to(api::checkpoints))
+                    .route("/export", web::get().to(api::export)),
+            )
+            .default_service(web::to(|| async { ApiError::NotFound.error_response() }));
     }
 }
 
 /// Starts the service and blocks until it stops (Ctrl-C).
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    args.validate().map_err(anyhow::Error::msg)?;
+    let config = Config::load(&args).map_err(anyhow::Error::msg)?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let limit = args.request_bytes_max;
-    let bind = args.bind;
-    let workers = if args.workers == 0 {
+    let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
+    first_start(&state)?;
+    if config.demo {
+        demo::load(&state).map_err(|e| anyhow::anyhow!("--demo: {e}"))?;
+    }
+    let state = web::Data::new(state);
+    let bind = config.bind;
+    let workers = if config.workers == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
     } else {
-        args.workers
+        config.workers
     };
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::server_config(cert, key).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || App::new().configure(configure(limit)))
-            .workers(workers)
-            .bind(bind)?;
-        tracing::info!("scrutineer listening on http://{bind} (监票服务已启动)");
+        let s = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(count_requests))
+                .configure(configure(s.clone()))
+        })
+        .workers(workers);
+        let server = match tls {
+            Some(t) => server.bind_rustls_0_23(bind, t)?,
+            None => server.bind(bind)?,
+        };
+        tracing::info!("scrutineer listening on {scheme}://{bind} (监票服务已启动)");
         server.run().await
     })?;
+    Ok(())
+}
+
+async fn count_requests(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if let Some(s) = req.app_data::<web::Data<AppState>>() {
+        s.metrics
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    next.call(req).await
+}
+
+/// On the very first start: the first organiser account, whose one-time password is printed
+/// once on the console (never logged).
+fn first_start(state: &AppState) -> anyhow::Result<()> {
+    if !state
+        .records
+        .accounts()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let password = auth::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    state
+        .records
+        .create_account(&crate::ledger::records::Account {
+            username: "organiser".into(),
+            role: "organiser".into(),
+            password_hash: hash,
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("首次启动: 组织者账号 organiser, 一次性密码 / first start: organiser account “organiser”, one-time password:\n\n    {password}\n\n请登录后修改密码 (POST /api/v1/password); 此密码不会再显示 / change it after signing in; it is not shown again.");
     Ok(())
 }

@@ -308,7 +308,7 @@ fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<(), Fa
             EntryKind::TellerSignature => signatures.push((i, body(i, e)?)),
             _ => {}
         }
-        if i % 4096 == 0 {
+        if i.is_multiple_of(4096) {
             progress(i, total);
         }
     }

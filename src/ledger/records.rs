@@ -1,0 +1,277 @@
+//! The service's own records, kept apart from the ballot log: accounts, sessions, kiosk
+//! devices and pairing codes, the voter roll, check-ins and proxies, published results.
+//!
+//! Invariant: nothing here can link a voter to a ballot. The roll and check-ins say who came;
+//! the log says what was cast; the slips in between are anonymous and never recorded.
+//! Check-ins are flushed before they are confirmed, so a voter cannot check in twice across a
+//! restart (sled's flush is not trusted as the only copy of ballots, but the roll is not the
+//! record of truth of anything the verifier checks).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::LedgerError;
+
+fn index_err(e: sled::Error) -> LedgerError {
+    LedgerError::Index(e.to_string())
+}
+
+fn json_err(e: serde_json::Error) -> LedgerError {
+    LedgerError::Index(e.to_string())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub role: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub username: String,
+    pub role: String,
+    pub csrf: String,
+    /// Unix seconds.
+    pub expires: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voter {
+    pub line: usize,
+    pub name: String,
+    pub number: String,
+    pub unit: String,
+    pub birth: String,
+    pub flags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub number: String,
+    /// The election round (a runoff is a new round: voters check in again).
+    pub round: u8,
+    /// Unix seconds of the check-in (shown if the voter comes again).
+    pub at: u64,
+    pub desk: String,
+    /// Principals this voter carries a proxy for (委托投票).
+    pub principals: Vec<String>,
+    /// Slips handed out: 1 + principals.
+    pub slips: u64,
+}
+
+fn checkin_key(round: u8, number: &str) -> Vec<u8> {
+    let mut k = vec![round];
+    k.extend_from_slice(number.as_bytes());
+    k
+}
+
+/// The service records, in their own sled database (`data/service`).
+#[derive(Clone)]
+pub struct Records {
+    db: sled::Db,
+}
+
+impl Records {
+    pub fn open(data_dir: &Path) -> Result<Records, LedgerError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| LedgerError::Io {
+            path: data_dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let db = sled::Config::new()
+            .path(data_dir.join("service"))
+            .open()
+            .map_err(index_err)?;
+        Ok(Records { db })
+    }
+
+    fn tree(&self, name: &str) -> Result<sled::Tree, LedgerError> {
+        self.db.open_tree(name).map_err(index_err)
+    }
+
+    fn get<T: for<'de> Deserialize<'de>>(
+        &self,
+        tree: &str,
+        key: &[u8],
+    ) -> Result<Option<T>, LedgerError> {
+        match self.tree(tree)?.get(key).map_err(index_err)? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v).map_err(json_err)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), LedgerError> {
+        let bytes = serde_json::to_vec(value).map_err(json_err)?;
+        self.tree(tree)?.insert(key, bytes).map_err(index_err)?;
+        Ok(())
+    }
+
+    fn all<T: for<'de> Deserialize<'de>>(&self, tree: &str) -> Result<Vec<T>, LedgerError> {
+        let mut out = Vec::new();
+        for kv in self.tree(tree)?.iter() {
+            let (_, v) = kv.map_err(index_err)?;
+            out.push(serde_json::from_slice(&v).map_err(json_err)?);
+        }
+        Ok(out)
+    }
+
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        self.db.flush().map_err(index_err).map(|_| ())
+    }
+
+    // ---- accounts ----
+    pub fn account(&self, username: &str) -> Result<Option<Account>, LedgerError> {
+        self.get("accounts", username.as_bytes())
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>, LedgerError> {
+        self.all("accounts")
+    }
+
+    /// Creates an account; refuses an existing name.
+    pub fn create_account(&self, a: &Account) -> Result<(), LedgerError> {
+        let t = self.tree("accounts")?;
+        let bytes = serde_json::to_vec(a).map_err(json_err)?;
+        match t
+            .compare_and_swap(a.username.as_bytes(), None as Option<&[u8]>, Some(bytes))
+            .map_err(index_err)?
+        {
+            Ok(()) => self.flush(),
+            Err(_) => Err(LedgerError::Refused {
+                code: "account_exists",
+                message: format!(
+                    "账号 “{}” 已存在 / the account “{}” already exists",
+                    a.username, a.username
+                ),
+            }),
+        }
+    }
+
+    pub fn set_account(&self, a: &Account) -> Result<(), LedgerError> {
+        self.put("accounts", a.username.as_bytes(), a)?;
+        self.flush()
+    }
+
+    // ---- sessions (keyed by the SHA-256 of the token, never the token) ----
+    pub fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, LedgerError> {
+        self.get("sessions", token_hash)
+    }
+
+    pub fn put_session(&self, token_hash: &[u8], s: &Session) -> Result<(), LedgerError> {
+        self.put("sessions", token_hash, s)
+    }
+
+    pub fn remove_session(&self, token_hash: &[u8]) -> Result<(), LedgerError> {
+        self.tree("sessions")?
+            .remove(token_hash)
+            .map_err(index_err)?;
+        Ok(())
+    }
+
+    // ---- kiosk pairing codes (keyed by the SHA-256 of the code) ----
+    pub fn put_pairing(&self, code_hash: &[u8], expires: u64) -> Result<(), LedgerError> {
+        self.put("pairing", code_hash, &expires)
+    }
+
+    /// Takes a pairing code: true once, if it exists and has not expired.
+    pub fn take_pairing(&self, code_hash: &[u8], now: u64) -> Result<bool, LedgerError> {
+        let t = self.tree("pairing")?;
+        match t.remove(code_hash).map_err(index_err)? {
+            Some(v) => {
+                let expires: u64 = serde_json::from_slice(&v).map_err(json_err)?;
+                Ok(expires >= now)
+            }
+            None => Ok(false),
+        }
+    }
+
+    // ---- roll ----
+    /// Replaces the roll with `voters` in one batch: all or nothing.
+    pub fn replace_roll(&self, voters: &[Voter]) -> Result<(), LedgerError> {
+        let t = self.tree("roll")?;
+        let mut batch = sled::Batch::default();
+        for kv in t.iter() {
+            let (k, _) = kv.map_err(index_err)?;
+            batch.remove(k);
+        }
+        for v in voters {
+            batch.insert(
+                v.number.as_bytes(),
+                serde_json::to_vec(v).map_err(json_err)?,
+            );
+        }
+        t.apply_batch(batch).map_err(index_err)?;
+        self.flush()
+    }
+
+    pub fn voter(&self, number: &str) -> Result<Option<Voter>, LedgerError> {
+        self.get("roll", number.as_bytes())
+    }
+
+    pub fn roll(&self) -> Result<Vec<Voter>, LedgerError> {
+        self.all("roll")
+    }
+
+    pub fn roll_size(&self) -> Result<u64, LedgerError> {
+        Ok(self.tree("roll")?.len() as u64)
+    }
+
+    // ---- check-ins ----
+    /// Records a check-in atomically; returns the earlier check-in if there was one.
+    pub fn check_in(&self, c: &CheckIn) -> Result<Result<(), CheckIn>, LedgerError> {
+        let t = self.tree("checkins")?;
+        let bytes = serde_json::to_vec(c).map_err(json_err)?;
+        match t
+            .compare_and_swap(
+                checkin_key(c.round, &c.number),
+                None as Option<&[u8]>,
+                Some(bytes),
+            )
+            .map_err(index_err)?
+        {
+            Ok(()) => {
+                self.flush()?;
+                Ok(Ok(()))
+            }
+            Err(e) => {
+                let earlier = match e.current {
+                    Some(v) => serde_json::from_slice(&v).map_err(json_err)?,
+                    None => c.clone(),
+                };
+                Ok(Err(earlier))
+            }
+        }
+    }
+
+    pub fn check_ins(&self) -> Result<Vec<CheckIn>, LedgerError> {
+        self.all("checkins")
+    }
+
+    pub fn checked_in(&self, round: u8, number: &str) -> Result<Option<CheckIn>, LedgerError> {
+        self.get("checkins", &checkin_key(round, number))
+    }
+
+    // ---- publication ----
+    pub fn publish(&self, result_index: u64) -> Result<(), LedgerError> {
+        self.put("published", &result_index.to_be_bytes(), &true)?;
+        self.flush()
+    }
+
+    pub fn is_published(&self, result_index: u64) -> Result<bool, LedgerError> {
+        Ok(self
+            .get::<bool>("published", &result_index.to_be_bytes())?
+            .unwrap_or(false))
+    }
+
+    /// Small settings (election date, kiosk names ...).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.get("settings", key.as_bytes())
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.put("settings", key.as_bytes(), &value.to_string())?;
+        self.flush()
+    }
+}

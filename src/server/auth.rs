@@ -1,0 +1,234 @@
+//! Accounts, sessions and roles. Passwords are hashed with Argon2; sessions are random tokens
+//! stored only as their SHA-256; browsers hold them in an HttpOnly SameSite=Strict cookie and
+//! must echo the session's CSRF token in `X-CSRF-Token` on every state-changing request;
+//! scripts send `Authorization: Bearer <token>` instead (no cookie, so no CSRF).
+
+use std::future::{ready, Ready};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
+use ring::rand::{SecureRandom, SystemRandom};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::ledger::records::Session;
+
+pub const SESSION_COOKIE: &str = "scrutineer_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The roles of DESIGN.md. `Public` needs no account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Organiser,
+    Registrar,
+    Kiosk,
+    Teller,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Organiser,
+        Role::Registrar,
+        Role::Kiosk,
+        Role::Teller,
+        Role::Auditor,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::Organiser => "organiser",
+            Role::Registrar => "registrar",
+            Role::Kiosk => "kiosk",
+            Role::Teller => "teller",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.id() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Organiser => "组织者",
+            Role::Registrar => "登记员",
+            Role::Kiosk => "投票机",
+            Role::Teller => "计票人",
+            Role::Auditor => "审计员",
+        }
+    }
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn random_token(bytes: usize) -> Result<String, ApiError> {
+    let mut b = vec![0u8; bytes];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| ApiError::Internal("random source failed".into()))?;
+    Ok(B64URL.encode(b))
+}
+
+/// A readable one-time password: 4 groups of 4 from an unambiguous alphabet.
+pub fn random_password() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut b = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| ApiError::Internal("random source failed".into()))?;
+    let chars: Vec<char> = b
+        .iter()
+        .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| ApiError::Internal("random source failed".into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Constant-time equality for secrets of equal length.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub username: String,
+    pub role: Role,
+    pub token_hash: Vec<u8>,
+}
+
+impl Caller {
+    /// Refuses a caller whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                role: self.role.id(),
+                allowed: roles.iter().map(|r| r.id()).collect::<Vec<_>>().join(", "),
+            })
+        }
+    }
+}
+
+fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal("no app state".into()))?;
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    let (token, via_cookie) = match bearer {
+        Some(t) => (t, false),
+        None => match req.cookie(SESSION_COOKIE) {
+            Some(c) => (c.value().to_string(), true),
+            None => return Err(ApiError::Unauthenticated),
+        },
+    };
+    let token_hash = hash_token(&token);
+    let session: Session = state
+        .records
+        .session(&token_hash)
+        .map_err(ApiError::Ledger)?
+        .ok_or(ApiError::Unauthenticated)?;
+    if session.expires < now() {
+        let _ = state.records.remove_session(&token_hash);
+        return Err(ApiError::Unauthenticated);
+    }
+    let method = req.method().as_str();
+    if via_cookie && !matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !ct_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+            return Err(ApiError::Csrf);
+        }
+    }
+    let role = Role::from_id(&session.role).ok_or(ApiError::Unauthenticated)?;
+    Ok(Caller {
+        username: session.username,
+        role,
+        token_hash,
+    })
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req))
+    }
+}
+
+/// Creates a session and returns (token, csrf).
+pub fn create_session(
+    state: &AppState,
+    username: &str,
+    role: Role,
+    hours: u64,
+) -> Result<(String, String), ApiError> {
+    let token = random_token(32)?;
+    let csrf = random_token(24)?;
+    state
+        .records
+        .put_session(
+            &hash_token(&token),
+            &Session {
+                username: username.to_string(),
+                role: role.id().to_string(),
+                csrf: csrf.clone(),
+                expires: now() + hours * 3600,
+            },
+        )
+        .map_err(ApiError::Ledger)?;
+    Ok((token, csrf))
+}

@@ -1,0 +1,268 @@
+//! Service configuration: every option has a long flag, a `SCRUTINEER_*` environment variable
+//! and a default; an optional TOML file sits under them. Precedence: flag > env > file >
+//! default. The whole configuration is validated before anything starts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Command-line and environment options; `None` means "not given here".
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// A TOML file with any of the options below (flag and env values win over it).
+    #[arg(long, env = "SCRUTINEER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SCRUTINEER_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Data directory: log segments, index, service records [default: ./data].
+    #[arg(long, env = "SCRUTINEER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Keys directory; private keys are created here with mode 0600 [default: ./keys].
+    #[arg(long, env = "SCRUTINEER_KEYS_DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// TLS certificate chain (PEM). With --tls-key, serves HTTPS (rustls, ring provider).
+    #[arg(long, env = "SCRUTINEER_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "SCRUTINEER_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Most ballots committed with one fdatasync [default: 512].
+    #[arg(long, env = "SCRUTINEER_BATCH_MAX")]
+    pub batch_max: Option<usize>,
+    /// Longest a commit batch waits for more ballots, in milliseconds [default: 2].
+    #[arg(long, env = "SCRUTINEER_BATCH_WAIT_MS")]
+    pub batch_wait_ms: Option<u64>,
+    /// Largest request body, in bytes [default: 8388608].
+    #[arg(long, env = "SCRUTINEER_REQUEST_BYTES_MAX")]
+    pub request_bytes_max: Option<usize>,
+    /// HTTP worker threads, 0 = one per core [default: 0].
+    #[arg(long, env = "SCRUTINEER_WORKERS")]
+    pub workers: Option<usize>,
+    /// Login attempts per client address per minute [default: 10].
+    #[arg(long, env = "SCRUTINEER_LOGINS_PER_MINUTE")]
+    pub logins_per_minute: Option<u32>,
+    /// Kiosk pairing attempts per client address per minute [default: 10].
+    #[arg(long, env = "SCRUTINEER_PAIRINGS_PER_MINUTE")]
+    pub pairings_per_minute: Option<u32>,
+    /// Token checks (kiosk ballot fetch) per client address per minute [default: 120].
+    #[arg(long, env = "SCRUTINEER_TOKEN_CHECKS_PER_MINUTE")]
+    pub token_checks_per_minute: Option<u32>,
+    /// Receipt lookups per client address per minute [default: 60].
+    #[arg(long, env = "SCRUTINEER_RECEIPTS_PER_MINUTE")]
+    pub receipts_per_minute: Option<u32>,
+    /// Session lifetime, in hours [default: 12].
+    #[arg(long, env = "SCRUTINEER_SESSION_HOURS")]
+    pub session_hours: Option<u64>,
+    /// Spare slips per pool, as a percentage of the roll [default: 5].
+    #[arg(long, env = "SCRUTINEER_POOL_SPARE_PERCENT")]
+    pub pool_spare_percent: Option<u64>,
+    /// Load a sample township party congress with an account for every role (for trying it out).
+    #[arg(long, env = "SCRUTINEER_DEMO")]
+    pub demo: bool,
+    /// Test only: send session cookies without the Secure flag even over TLS.
+    #[arg(long, env = "SCRUTINEER_INSECURE_COOKIES", hide = true)]
+    pub insecure_cookies: bool,
+}
+
+/// The same options as a TOML file.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    keys_dir: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    batch_max: Option<usize>,
+    batch_wait_ms: Option<u64>,
+    request_bytes_max: Option<usize>,
+    workers: Option<usize>,
+    logins_per_minute: Option<u32>,
+    pairings_per_minute: Option<u32>,
+    token_checks_per_minute: Option<u32>,
+    receipts_per_minute: Option<u32>,
+    session_hours: Option<u64>,
+    pool_spare_percent: Option<u64>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub keys_dir: PathBuf,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub batch_max: usize,
+    pub batch_wait_ms: u64,
+    pub request_bytes_max: usize,
+    pub workers: usize,
+    pub logins_per_minute: u32,
+    pub pairings_per_minute: u32,
+    pub token_checks_per_minute: u32,
+    pub receipts_per_minute: u32,
+    pub session_hours: u64,
+    pub pool_spare_percent: u64,
+    pub demo: bool,
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            keys_dir: PathBuf::from("./keys"),
+            tls: None,
+            batch_max: crate::ledger::BATCH_MAX_DEFAULT,
+            batch_wait_ms: crate::ledger::BATCH_WAIT_MS_DEFAULT,
+            request_bytes_max: 8 * 1024 * 1024,
+            workers: 0,
+            logins_per_minute: 10,
+            pairings_per_minute: 10,
+            token_checks_per_minute: 120,
+            receipts_per_minute: 60,
+            session_hours: 12,
+            pool_spare_percent: 5,
+            demo: false,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Config {
+    /// Merges flags, environment and the optional file, and validates the result.
+    pub fn load(args: &ServeArgs) -> Result<Config, String> {
+        let file = match &args.config {
+            None => FileConfig::default(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("--config {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("--config {}: {e}", p.display()))?
+            }
+        };
+        let d = Config::default();
+        let tls_cert = args.tls_cert.clone().or(file.tls_cert);
+        let tls_key = args.tls_key.clone().or(file.tls_key);
+        let tls = match (tls_cert, tls_key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => return Err("--tls-cert and --tls-key go together: give both or neither".into()),
+        };
+        let c = Config {
+            bind: args.bind.or(file.bind).unwrap_or(d.bind),
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or(d.data_dir),
+            keys_dir: args
+                .keys_dir
+                .clone()
+                .or(file.keys_dir)
+                .unwrap_or(d.keys_dir),
+            secure_cookies: tls.is_some() && !args.insecure_cookies,
+            tls,
+            batch_max: args.batch_max.or(file.batch_max).unwrap_or(d.batch_max),
+            batch_wait_ms: args
+                .batch_wait_ms
+                .or(file.batch_wait_ms)
+                .unwrap_or(d.batch_wait_ms),
+            request_bytes_max: args
+                .request_bytes_max
+                .or(file.request_bytes_max)
+                .unwrap_or(d.request_bytes_max),
+            workers: args.workers.or(file.workers).unwrap_or(d.workers),
+            logins_per_minute: args
+                .logins_per_minute
+                .or(file.logins_per_minute)
+                .unwrap_or(d.logins_per_minute),
+            pairings_per_minute: args
+                .pairings_per_minute
+                .or(file.pairings_per_minute)
+                .unwrap_or(d.pairings_per_minute),
+            token_checks_per_minute: args
+                .token_checks_per_minute
+                .or(file.token_checks_per_minute)
+                .unwrap_or(d.token_checks_per_minute),
+            receipts_per_minute: args
+                .receipts_per_minute
+                .or(file.receipts_per_minute)
+                .unwrap_or(d.receipts_per_minute),
+            session_hours: args
+                .session_hours
+                .or(file.session_hours)
+                .unwrap_or(d.session_hours),
+            pool_spare_percent: args
+                .pool_spare_percent
+                .or(file.pool_spare_percent)
+                .unwrap_or(d.pool_spare_percent),
+            demo: args.demo,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if !(1024..=1024 * 1024 * 1024).contains(&self.request_bytes_max) {
+            problems.push(format!(
+                "--request-bytes-max {} must be between 1024 and 1073741824",
+                self.request_bytes_max
+            ));
+        }
+        if self.workers > 256 {
+            problems.push(format!("--workers {} must be at most 256", self.workers));
+        }
+        if !(1..=100_000).contains(&self.batch_max) {
+            problems.push(format!(
+                "--batch-max {} must be between 1 and 100000",
+                self.batch_max
+            ));
+        }
+        if self.batch_wait_ms > 10_000 {
+            problems.push(format!(
+                "--batch-wait-ms {} must be at most 10000",
+                self.batch_wait_ms
+            ));
+        }
+        for (name, v) in [
+            ("--logins-per-minute", self.logins_per_minute),
+            ("--pairings-per-minute", self.pairings_per_minute),
+            ("--token-checks-per-minute", self.token_checks_per_minute),
+            ("--receipts-per-minute", self.receipts_per_minute),
+        ] {
+            if v == 0 || v > 1_000_000 {
+                problems.push(format!("{name} {v} must be between 1 and 1000000"));
+            }
+        }
+        if !(1..=24 * 30).contains(&self.session_hours) {
+            problems.push(format!(
+                "--session-hours {} must be between 1 and 720",
+                self.session_hours
+            ));
+        }
+        if self.pool_spare_percent > 100 {
+            problems.push(format!(
+                "--pool-spare-percent {} must be at most 100",
+                self.pool_spare_percent
+            ));
+        }
+        if let Some((c, k)) = &self.tls {
+            for p in [c, k] {
+                if !p.is_file() {
+                    problems.push(format!("TLS file {} does not exist", p.display()));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "配置无效 / invalid configuration:\n  {}",
+                problems.join("\n  ")
+            ))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The shared state of the running service.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::RwLock;
+
+use super::config::Config;
+use super::error::ApiError;
+use super::rate::{Limiter, Limits};
+use crate::ledger::records::Records;
+use crate::ledger::{Ledger, LedgerConfig};
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub ballots_cast: AtomicU64,
+    pub ballots_refused: AtomicU64,
+    pub logins_failed: AtomicU64,
+    pub rate_limited: AtomicU64,
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub records: Records,
+    pub ledger: RwLock<Option<Ledger>>,
+    pub limits: Limits,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Opens the records and, if an election exists in the data directory, its ledger.
+    pub fn open(config: Config) -> Result<AppState, String> {
+        let records = Records::open(&config.data_dir).map_err(|e| e.to_string())?;
+        let ledger = if config.data_dir.join("log").exists() {
+            Some(Ledger::open_existing(ledger_config(&config)).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        Ok(AppState {
+            limits: Limits {
+                login: Limiter::new(config.logins_per_minute),
+                pairing: Limiter::new(config.pairings_per_minute),
+                token_check: Limiter::new(config.token_checks_per_minute),
+                receipt: Limiter::new(config.receipts_per_minute),
+            },
+            config,
+            records,
+            ledger: RwLock::new(ledger),
+            metrics: Metrics::default(),
+        })
+    }
+
+    /// The election's ledger, or `no_election` before one was created.
+    pub fn ledger(&self) -> Result<Ledger, ApiError> {
+        self.ledger
+            .read()
+            .map_err(|_| ApiError::Internal("ledger lock poisoned".into()))?
+            .clone()
+            .ok_or(ApiError::NoElection)
+    }
+}
+
+pub fn ledger_config(c: &Config) -> LedgerConfig {
+    let mut l = LedgerConfig::new(&c.data_dir, &c.keys_dir);
+    l.batch_max = c.batch_max;
+    l.batch_wait = std::time::Duration::from_millis(c.batch_wait_ms);
+    l
+}
