@@ -20,7 +20,15 @@ fn serve_starts_and_answers_healthz() {
     let dir = std::env::temp_dir().join(format!("scrutineer-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir", dir.join("data").to_str().unwrap(), "--keys-dir", dir.join("keys").to_str().unwrap()])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+            "--keys-dir",
+            dir.join("keys").to_str().unwrap(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

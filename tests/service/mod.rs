@@ -1,0 +1,159 @@
+//! A running `scrutineer serve` child on a temporary data directory, and a small HTTP client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct Server {
+    pub base: String,
+    pub dir: PathBuf,
+    pub organiser_password: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    pub fn start(name: &str, extra: &[&str]) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("scrutineer-svc-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut args = vec![
+            "serve".to_string(),
+            "--bind".into(),
+            format!("127.0.0.1:{port}"),
+            "--data-dir".into(),
+            dir.join("data").display().to_string(),
+            "--keys-dir".into(),
+            dir.join("keys").display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The first start prints the organiser's one-time password, indented on its own line.
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut password = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let t = line.trim();
+            if t.len() == 19 && t.chars().filter(|c| *c == '-').count() == 3 {
+                password = t.to_string();
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if ureq::get(&format!("{base}/healthz")).call().is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!password.is_empty(), "no one-time password printed");
+        Server {
+            base,
+            dir,
+            organiser_password: password,
+            child,
+        }
+    }
+
+    /// (status, body as JSON or as a JSON string of the text).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut req = ureq::request(method, &format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match body {
+            Some(b) => req.send_json(b.clone()),
+            None => req.call(),
+        };
+        let resp = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = resp.status();
+        let text = resp.into_string().unwrap_or_default();
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, v)
+    }
+
+    pub fn ok(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Value {
+        let (s, v) = self.call(method, path, token, body);
+        assert!((200..300).contains(&s), "{method} {path}: {s} {v}");
+        v
+    }
+
+    pub fn login(&self, user: &str, password: &str) -> String {
+        let v = self.ok(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(&serde_json::json!({"username": user, "password": password, "bearer": true})),
+        );
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Posts raw text (CSV).
+    pub fn post_text(&self, path: &str, token: &str, text: &str) -> (u16, Value) {
+        let res = ureq::post(&format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {token}"))
+            .set("Content-Type", "text/csv")
+            .send_string(text);
+        let resp = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        let status = resp.status();
+        let text = resp.into_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+/// The token texts on a slip sheet, read the way a person reads the typed form.
+pub fn tokens_from_sheet(html: &str) -> Vec<String> {
+    html.split("<div class=\"code\">")
+        .skip(1)
+        .map(|s| {
+            let code = s.split("</div>").next().unwrap_or("");
+            code.replace("<span class=\"line\">", " ")
+                .replace("</span>", " ")
+                .split_whitespace()
+                .collect::<String>()
+        })
+        .collect()
+}
