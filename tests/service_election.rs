@@ -353,8 +353,8 @@ fn township_party_congress_from_setup_to_verified_result() {
     {
         receipts.push(cast(&s, &st.kiosk, &tokens[0][i], ballot("del-1", marks)));
     }
-    for i in 0..10 {
-        cast(&s, &st.kiosk, &tokens[1][i], ballot("del-2", &["b1", "b2"]));
+    for tok in tokens[1].iter().take(10) {
+        cast(&s, &st.kiosk, tok, ballot("del-2", &["b1", "b2"]));
     }
     // Over-marking is refused at the kiosk, and the token stays unspent.
     let over = json!({"token": tokens[2][0], "ballots": ballot("committee", &["c1", "c2", "c3", "c4", "c5", "c6"])});
