@@ -360,16 +360,16 @@ fn township_party_congress_from_setup_to_verified_result() {
     let over = json!({"token": tokens[2][0], "ballots": ballot("committee", &["c1", "c2", "c3", "c4", "c5", "c6"])});
     let (code, v) = s.call("POST", "/api/v1/ballots", Some(&st.kiosk), Some(&over));
     assert_eq!((code, v["code"].as_str().unwrap()), (422, "over_marked"));
-    for i in 0..8 {
+    for tok in tokens[2].iter().take(8) {
         cast(
             &s,
             &st.kiosk,
-            &tokens[2][i],
+            tok,
             ballot("committee", &["c1", "c2", "c3", "c4", "c5"]),
         );
     }
-    for i in 0..5 {
-        cast(&s, &st.kiosk, &tokens[3][i], ballot("secretary", &["s1"]));
+    for tok in tokens[3].iter().take(5) {
+        cast(&s, &st.kiosk, tok, ballot("secretary", &["s1"]));
     }
     // A second use of a token is refused.
     let (code, v) = s.call(
