@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::{
     create_session, hash_password, hash_token, now, random_password, random_token, verify_password,
-    Caller, Role, SESSION_COOKIE,
+    As, Caller, Desk, KioskRole, Org, Registrar, Results, Role, TellerRole, SESSION_COOKIE,
 };
 use super::error::ApiError;
 use super::state::AppState;
@@ -379,8 +379,7 @@ pub struct NewAccount {
     role: String,
 }
 
-pub async fn accounts(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
+pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
         .accounts()?
@@ -392,10 +391,9 @@ pub async fn accounts(state: Data, caller: Caller) -> Result<HttpResponse, ApiEr
 
 pub async fn create_account(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     body: web::Json<NewAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let body = body.into_inner();
     let role = Role::from_id(&body.role).ok_or_else(|| {
         invalid(
@@ -439,8 +437,7 @@ pub async fn create_account(
 /// Pairing codes live 10 minutes.
 const PAIRING_SECS: u64 = 600;
 
-pub async fn pairing(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
+pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let mut b = [0u8; 8];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
         .map_err(|_| ApiError::Internal("random".into()))?;
@@ -507,10 +504,9 @@ pub struct NewElection {
 
 pub async fn create_election(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     body: web::Json<NewElection>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let body = body.into_inner();
     let st = state.clone();
     let summary = block(move || {
@@ -589,10 +585,9 @@ const SEARCH_ROWS_MAX: usize = 50;
 
 pub async fn roll_search(
     state: Data,
-    caller: Caller,
+    _caller: As<Desk>,
     query: web::Query<RollQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(DESK)?;
     let q = query.into_inner().q.trim().to_lowercase();
     let st = state.clone();
     let rows = block(move || {
@@ -629,10 +624,9 @@ fn round_one() -> u8 {
 
 pub async fn check_in(
     state: Data,
-    caller: Caller,
+    caller: As<Registrar>,
     body: web::Json<CheckInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Registrar])?;
     let l = state.ledger()?;
     let body = body.into_inner();
     let st = state.clone();
@@ -726,8 +720,7 @@ fn desk_counts(state: &AppState, l: &Ledger) -> Result<Vec<DeskRow>, ApiError> {
     })?
 }
 
-pub async fn desk(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.require(DESK)?;
+pub async fn desk(state: Data, _caller: As<Desk>) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let st = state.clone();
     let rows = block(move || desk_counts(&st, &l)).await?;
@@ -747,10 +740,9 @@ pub struct PoolRequest {
 
 pub async fn pools(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     body: web::Json<PoolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let l = state.ledger()?;
     let body = body.into_inner();
     let st = state.clone();
@@ -823,10 +815,9 @@ pub async fn pools(
 
 pub async fn open_contest(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let l = state.ledger()?;
     let id = path.into_inner();
     let a = block(move || Ok(l.open_contest(&id)?)).await?;
@@ -846,11 +837,10 @@ pub struct CloseRequest {
 
 pub async fn close_contest(
     state: Data,
-    caller: Caller,
+    _caller: As<TellerRole>,
     path: web::Path<String>,
     body: Option<web::Json<CloseRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(TELLER)?;
     let l = state.ledger()?;
     let id = path.into_inner();
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
@@ -916,10 +906,9 @@ pub async fn close_contest(
 
 pub async fn tally_contest(
     state: Data,
-    caller: Caller,
+    _caller: As<TellerRole>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(TELLER)?;
     let l = state.ledger()?;
     let id = path.into_inner();
     let (a, result) = block(move || Ok(l.tally(&[id])?)).await?;
@@ -938,11 +927,10 @@ pub struct TokenOnly {
 /// and congress lists) or in the approved order (secretary ballots).
 pub async fn kiosk_ballot(
     state: Data,
-    caller: Caller,
+    _caller: As<KioskRole>,
     req: HttpRequest,
     body: web::Json<TokenOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(KIOSK)?;
     limited(state.limits.token_check.check(&client(&req)), &state)?;
     let l = state.ledger()?;
     let token_text = body.into_inner().token;
@@ -985,10 +973,9 @@ pub struct Cast {
 
 pub async fn cast(
     state: Data,
-    caller: Caller,
+    _caller: As<KioskRole>,
     body: web::Json<Cast>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(KIOSK)?;
     let l = state.ledger()?;
     let body = body.into_inner();
     let st = state.clone();
@@ -1088,8 +1075,7 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     )
 }
 
-pub async fn results(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.require(RESULTS)?;
+pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let st = state.clone();
     let list = block(move || {
@@ -1107,10 +1093,9 @@ pub async fn results(state: Data, caller: Caller) -> Result<HttpResponse, ApiErr
 
 pub async fn result(
     state: Data,
-    caller: Caller,
+    _caller: As<Results>,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(RESULTS)?;
     let l = state.ledger()?;
     let index = path.into_inner();
     let out = block(move || {
@@ -1130,11 +1115,10 @@ pub struct SignatureLine {
 
 pub async fn sign_result(
     state: Data,
-    caller: Caller,
+    _caller: As<TellerRole>,
     path: web::Path<u64>,
     body: web::Json<SignatureLine>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(TELLER)?;
     let l = state.ledger()?;
     let index = path.into_inner();
     let line = body.into_inner().line;
@@ -1144,10 +1128,9 @@ pub async fn sign_result(
 
 pub async fn publish(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let l = state.ledger()?;
     let index = path.into_inner();
     let st = state.clone();
@@ -1424,10 +1407,9 @@ pub async fn metrics(state: Data) -> HttpResponse {
 /// reported with its line and reason.
 pub async fn import_roll(
     state: Data,
-    caller: Caller,
+    _caller: As<Org>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG)?;
     let l = state.ledger()?;
     let st = state.clone();
     let out = block(move || {
@@ -1477,10 +1459,9 @@ pub async fn import_roll(
 /// The result as CSV (UTF-8 with BOM, for Excel) or XLSX for the office.
 pub async fn result_office(
     state: Data,
-    caller: Caller,
+    _caller: As<Results>,
     path: web::Path<(u64, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(RESULTS)?;
     let l = state.ledger()?;
     let (index, format) = path.into_inner();
     let r = block(move || result_entry(&l, index)).await?;

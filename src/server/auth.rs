@@ -232,3 +232,47 @@ pub fn create_session(
         .map_err(ApiError::Ledger)?;
     Ok((token, csrf))
 }
+
+/// The roles an extractor admits.
+pub trait Allowed {
+    const ROLES: &'static [Role];
+}
+
+/// A caller already checked against `R::ROLES`. As an extractor it runs before the body is
+/// read, so a wrong role is refused with 403 whatever the body holds.
+pub struct As<R: Allowed>(pub Caller, std::marker::PhantomData<R>);
+
+impl<R: Allowed> std::ops::Deref for As<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<R: Allowed> FromRequest for As<R> {
+    type Error = ApiError;
+    type Future = Ready<Result<As<R>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req).and_then(|c| {
+            c.require(R::ROLES)?;
+            Ok(As(c, std::marker::PhantomData))
+        }))
+    }
+}
+
+macro_rules! roles {
+    ($name:ident, $($role:ident),+) => {
+        pub struct $name;
+        impl Allowed for $name {
+            const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+    };
+}
+
+roles!(Org, Organiser);
+roles!(Desk, Organiser, Registrar);
+roles!(Registrar, Registrar);
+roles!(KioskRole, Kiosk);
+roles!(TellerRole, Teller);
+roles!(Results, Organiser, Teller, Auditor);
