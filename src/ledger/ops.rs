@@ -9,8 +9,9 @@ use ring::rand::SystemRandom;
 
 use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
 use crate::record::entry::{
-    body_bytes, BallotBody, ContestClosed, ContestOpened, ElectionRegistered, Entry, EntryKind,
-    PoolRegistered, ResultBody, Style, TellerSignature, TokensVoided,
+    body_bytes, BallotBody, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
+    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, Style, TellerSignature,
+    TokensVoided,
 };
 use crate::record::note::{Checkpoint, Note, Signer};
 use crate::record::segment::{frames, segment_name};
@@ -182,6 +183,39 @@ impl Ledger {
         )
     }
 
+    /// Appends a paper ballot read aloud (唱票) for a paper or hybrid contest. A well-formed
+    /// ballot is recorded even when it is void: the tally counts it as void.
+    pub fn add_paper_ballot(
+        &self,
+        contest: &str,
+        ballot: serde_json::Value,
+    ) -> Result<Appended, LedgerError> {
+        self.append(
+            EntryKind::PaperBallot,
+            body_bytes(&PaperBallot {
+                contest: contest.to_string(),
+                ballot,
+            }),
+        )
+    }
+
+    /// Adds a contest of a later round, created from the result of contest `from`.
+    pub fn create_contest(
+        &self,
+        from: &str,
+        contest: serde_json::Value,
+        style: Style,
+    ) -> Result<Appended, LedgerError> {
+        self.append(
+            EntryKind::ContestCreated,
+            body_bytes(&ContestCreated {
+                from: from.to_string(),
+                contest,
+                style,
+            }),
+        )
+    }
+
     /// Voids the unspent tokens of a style whose contests are all closed.
     pub fn void_tokens(&self, style: u16) -> Result<Appended, LedgerError> {
         let body = self.read(|s| -> Result<TokensVoided, LedgerError> {
@@ -266,14 +300,16 @@ impl Ledger {
         })?;
         let mut lines = String::new();
         for e in self.entries_upto(size)? {
-            if e.kind != EntryKind::Ballot {
-                continue;
-            }
-            let b: BallotBody = e.body_as().map_err(|err| LedgerError::Damaged {
+            let damaged = |err: crate::record::entry::EntryError| LedgerError::Damaged {
                 path: self.log_dir().display().to_string(),
                 detail: err.to_string(),
-            })?;
-            for line in b.ballots {
+            };
+            let ballots = match e.kind {
+                EntryKind::Ballot => e.body_as::<BallotBody>().map_err(damaged)?.ballots,
+                EntryKind::PaperBallot => vec![e.body_as::<PaperBallot>().map_err(damaged)?.ballot],
+                _ => continue,
+            };
+            for line in ballots {
                 if line
                     .get("contest")
                     .and_then(|c| c.as_str())

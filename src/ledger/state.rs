@@ -10,8 +10,8 @@ use ed25519_dalek::VerifyingKey;
 use super::keys::parse_election_key;
 use super::LedgerError;
 use crate::record::entry::{
-    BallotBody, ContestClosed, ContestOpened, ElectionRegistered, Entry, EntryKind, PoolRegistered,
-    ResultBody, RunoffCreated, Style, TellerSignature, TokensVoided,
+    BallotBody, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered, Entry, EntryKind,
+    PaperBallot, PoolRegistered, ResultBody, RunoffCreated, Style, TellerSignature, TokensVoided,
 };
 use crate::record::note::Verifier;
 use crate::record::parse_election;
@@ -45,6 +45,7 @@ pub struct State {
     pub results: Vec<(u64, ResultBody)>,
     pub signatures: Vec<(u64, TellerSignature)>,
     pub ballots: u64,
+    pub paper_ballots: u64,
     pub size: u64,
 }
 
@@ -247,7 +248,46 @@ impl State {
                 let b: RunoffCreated = body(e)?;
                 self.contest_exists(&b.parent)?;
                 let info = self.info()?;
-                with_runoff(info, &b).map(|_| ())
+                with_contest(info, &b.contest, &b.style).map(|_| ())
+            }
+            EntryKind::ContestCreated => {
+                let b: ContestCreated = body(e)?;
+                self.contest_exists(&b.from)?;
+                let info = self.info()?;
+                with_contest(info, &b.contest, &b.style).map(|_| ())
+            }
+            EntryKind::PaperBallot => {
+                let b: PaperBallot = body(e)?;
+                self.contest_exists(&b.contest)?;
+                if !self.opened.contains(&b.contest) {
+                    return Err(refused(
+                        "contest_not_open",
+                        format!(
+                            "选举项目 “{}” 尚未开始 / contest “{}” is not open",
+                            b.contest, b.contest
+                        ),
+                    ));
+                }
+                if self.closed.contains_key(&b.contest) {
+                    return Err(refused(
+                        "contest_closed",
+                        format!(
+                            "选举项目 “{}” 已结束 / contest “{}” is closed",
+                            b.contest, b.contest
+                        ),
+                    ));
+                }
+                let info = self.info()?;
+                let mode = contest_mode(&info.spec, &b.contest);
+                if mode != "paper" && mode != "hybrid" {
+                    return Err(refused("not_a_paper_contest", format!("选举项目 “{}” 不收纸质选票 (mode: {mode}) / contest “{}” takes no paper ballots (mode: {mode})", b.contest, b.contest)));
+                }
+                if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
+                    return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
+                }
+                crate::record::ballot::parse_ballot_line(&info.election, 1, &b.ballot.to_string())
+                    .map_err(LedgerError::Ballot)?;
+                Ok(())
             }
         }
     }
@@ -309,8 +349,17 @@ impl State {
             EntryKind::RunoffCreated => {
                 let b: RunoffCreated = body(e)?;
                 let info = self.info()?;
-                let next = with_runoff(info, &b)?;
+                let next = with_contest(info, &b.contest, &b.style)?;
                 self.election = Some(next);
+            }
+            EntryKind::ContestCreated => {
+                let b: ContestCreated = body(e)?;
+                let info = self.info()?;
+                let next = with_contest(info, &b.contest, &b.style)?;
+                self.election = Some(next);
+            }
+            EntryKind::PaperBallot => {
+                self.paper_ballots += 1;
             }
         }
         self.size = index + 1;
@@ -394,18 +443,36 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     })
 }
 
-/// The election with a runoff contest added.
-fn with_runoff(info: &ElectionInfo, b: &RunoffCreated) -> Result<ElectionInfo, LedgerError> {
+/// A contest's ballot mode in the spec: `electronic` unless it says `paper` or `hybrid`.
+pub fn contest_mode(spec: &serde_json::Value, contest: &str) -> String {
+    spec.get("contests")
+        .and_then(|c| c.as_array())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
+        })
+        .and_then(|c| c.get("mode"))
+        .and_then(|m| m.as_str())
+        .unwrap_or("electronic")
+        .to_string()
+}
+
+/// The election with a contest (a runoff, or a later round) and its ballot style added.
+fn with_contest(
+    info: &ElectionInfo,
+    contest: &serde_json::Value,
+    style: &Style,
+) -> Result<ElectionInfo, LedgerError> {
     let mut spec = info.spec.clone();
     if let Some(contests) = spec.get_mut("contests").and_then(|c| c.as_array_mut()) {
-        contests.push(b.contest.clone());
+        contests.push(contest.clone());
     }
     let election = parse_election(spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
         code: e.code(),
         message: e.to_string(),
     })?;
     let mut styles = info.styles.clone();
-    styles.push(b.style.clone());
+    styles.push(style.clone());
     Ok(ElectionInfo {
         id: info.id.clone(),
         election,

@@ -114,6 +114,12 @@ struct ContestV1 {
     excellent_quota: Option<RatioText>,
     #[serde(default)]
     uniform_void: bool,
+    /// How ballots arrive: `electronic` (kiosks, default), `paper` (唱票 entry) or `hybrid`.
+    #[serde(default)]
+    mode: Option<String>,
+    /// The contest of an earlier round this one was created from (multi-round procedures).
+    #[serde(default)]
+    from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -391,6 +397,17 @@ pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
 
 fn contest(c: ContestV1) -> Result<Contest, SpecError> {
     let ctx = c.id.clone();
+    if let Some(m) = c.mode.as_deref() {
+        if !matches!(m, "electronic" | "paper" | "hybrid") {
+            return Err(field_err(
+                &ctx,
+                "mode",
+                m,
+                "use electronic, paper or hybrid",
+            ));
+        }
+    }
+    let _ = &c.from;
     let kind = ContestKind::from_id(&c.kind).ok_or_else(|| SpecError::UnknownKind {
         contest: c.id.clone(),
         kind: c.kind.clone(),

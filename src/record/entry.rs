@@ -30,6 +30,8 @@ pub enum EntryKind {
     Result = 8,
     TellerSignature = 9,
     RunoffCreated = 10,
+    PaperBallot = 11,
+    ContestCreated = 12,
 }
 
 impl EntryKind {
@@ -46,6 +48,8 @@ impl EntryKind {
             Result,
             TellerSignature,
             RunoffCreated,
+            PaperBallot,
+            ContestCreated,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -63,6 +67,8 @@ impl EntryKind {
             EntryKind::Result => "result",
             EntryKind::TellerSignature => "teller_signature",
             EntryKind::RunoffCreated => "runoff_created",
+            EntryKind::PaperBallot => "paper_ballot",
+            EntryKind::ContestCreated => "contest_created",
         }
     }
 }
@@ -274,6 +280,26 @@ pub struct TellerSignature {
 pub struct RunoffCreated {
     pub parent: String,
     /// The new contest, in the election spec's contest shape.
+    pub contest: serde_json::Value,
+    pub style: Style,
+}
+
+/// A paper ballot keyed in by a teller while it is read aloud (唱票). It carries no token:
+/// paper ballots are reconciled by the count of papers issued and returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperBallot {
+    pub contest: String,
+    /// One ballot line (docs/FORMATS.md) for `contest`.
+    pub ballot: serde_json::Value,
+}
+
+/// A contest of a later round of a multi-round procedure (RULES.md section 4), created from
+/// the published result of contest `from` (e.g. a recommendation poll's shortlist).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestCreated {
+    pub from: String,
     pub contest: serde_json::Value,
     pub style: Style,
 }

@@ -1484,3 +1484,104 @@ pub async fn result_office(
         _ => Err(ApiError::NotFound),
     }
 }
+
+// ---------------------------------------------------------------- paper ballots and rounds
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperBallotRequest {
+    ballot: Value,
+}
+
+/// A teller keys in one paper ballot as it is read aloud (唱票). Well-formed ballots are
+/// recorded even when void; the answer says whether and why, so the reader can call it out.
+pub async fn paper_ballot(
+    state: Data,
+    _caller: As<TellerRole>,
+    path: web::Path<String>,
+    body: web::Json<PaperBallotRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let id = path.into_inner();
+    let ballot = body.into_inner().ballot;
+    let out = block(move || {
+        let void = l.read(|s| -> Result<Option<(String, String)>, ApiError> {
+            let info = s.state.info()?;
+            let (ci, b) = crate::record::ballot::parse_ballot_line(&info.election, 1, &ballot.to_string()).map_err(ApiError::Ballot)?;
+            let contest = &info.election.contests[ci];
+            let reason = match &b {
+                crate::rules::Ballot::Candidates(cb) => crate::rules::ballot::void_reason(contest, cb),
+                crate::rules::Ballot::Evaluation(eb) => contest.evaluation.as_ref().and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
+            };
+            Ok(reason.map(|r| (r.code().to_string(), r.message())))
+        })??;
+        let a = l.add_paper_ballot(&id, ballot)?;
+        Ok(json!({"entry": a.index, "void": void.as_ref().map(|v| v.0.clone()), "message": void.map(|v| v.1)}))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextRound {
+    id: String,
+    kind: String,
+    seats: u32,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+/// Multi-round procedures (RULES.md section 4): the next round's contest takes as its
+/// candidates the shortlist (or the elected) of this contest's published result, e.g. a
+/// recommendation poll feeding an election (两票制). The new contest must pass its own kind's
+/// surplus rule.
+pub async fn next_round(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+    body: web::Json<NextRound>,
+) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let from = path.into_inner();
+    let body = body.into_inner();
+    let st = state.clone();
+    let out = block(move || {
+        let results = l.read(|s| s.state.results.clone())?;
+        let mut published = None;
+        for (i, r) in results.iter().rev() {
+            if r.contests.contains(&from) && st.records.is_published(*i)? {
+                published = Some(r.clone());
+                break;
+            }
+        }
+        let r = published.ok_or_else(|| conflict("not_published", format!("“{from}” 还没有公布的结果 / “{from}” has no published result yet")))?;
+        let contest = r.result.get("contests").and_then(|c| c.as_array()).and_then(|cs| cs.iter().find(|c| c.get("id").and_then(|v| v.as_str()) == Some(from.as_str()))).cloned().unwrap_or(Value::Null);
+        let names: std::collections::HashMap<String, String> = contest.get("candidates").and_then(|c| c.as_array()).map(|cs| {
+            cs.iter().filter_map(|c| Some((c.get("id")?.as_str()?.to_string(), c.get("name")?.as_str()?.to_string()))).collect()
+        }).unwrap_or_default();
+        let chosen: Vec<Value> = contest.get("elected").and_then(|e| e.as_array()).cloned().unwrap_or_default().iter().enumerate().filter_map(|(i, id)| {
+            let id = id.as_str()?;
+            Some(match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
+                Some(name) => json!({"id": format!("p{}", i + 1), "name": name}),
+                None => json!({"id": id, "name": names.get(id).cloned().unwrap_or_else(|| id.to_string())}),
+            })
+        }).collect();
+        let (spec_contest, from_style) = l.read(|s| -> Result<_, ApiError> {
+            let info = s.state.info()?;
+            let c = info.spec.get("contests").and_then(|cs| cs.as_array()).and_then(|cs| cs.iter().find(|x| x.get("id").and_then(|v| v.as_str()) == Some(from.as_str()))).cloned().unwrap_or(Value::Null);
+            Ok((c, info.styles.iter().find(|st| st.contests.contains(&from)).cloned()))
+        })??;
+        let mut c = json!({"id": body.id, "title": body.title, "kind": body.kind, "seats": body.seats, "candidates": chosen, "turnout": spec_contest.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
+        if let Some(m) = body.mode {
+            c["mode"] = json!(m);
+        }
+        let style = Style { round: from_style.as_ref().map(|s| s.round.saturating_add(1)).unwrap_or(2), contests: vec![body.id.clone()], title: String::new(), unit: from_style.map(|s| s.unit).unwrap_or_default() };
+        let a = l.create_contest(&from, c.clone(), style)?;
+        Ok(json!({"entry": a.index, "contest": c}))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(out))
+}

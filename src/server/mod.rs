@@ -96,6 +96,11 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     .route("/pools", web::post().to(api::pools))
                     .route("/contests/{id}/open", web::post().to(api::open_contest))
                     .route("/contests/{id}/close", web::post().to(api::close_contest))
+                    .route(
+                        "/contests/{id}/paper-ballots",
+                        web::post().to(api::paper_ballot),
+                    )
+                    .route("/contests/{id}/next-round", web::post().to(api::next_round))
                     .route("/contests/{id}/tally", web::post().to(api::tally_contest))
                     .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
                     .route("/ballots", web::post().to(api::cast))

@@ -15,8 +15,9 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Serialize;
 
 use crate::record::entry::{
-    genesis, origin, BallotBody, ContestClosed, ContestOpened, ElectionRegistered, Entry,
-    EntryKind, PoolRegistered, ResultBody, RunoffCreated, Style, TellerSignature,
+    genesis, origin, BallotBody, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
+    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, RunoffCreated, Style,
+    TellerSignature,
 };
 use crate::record::merkle::{verify_consistency, verify_inclusion, Tree};
 use crate::record::note::{self, Checkpoint, Note, Verifier};
@@ -303,6 +304,20 @@ fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<(), Fa
                 }
                 ballot_lines.push((i, b.ballots));
                 report.ballots += 1;
+            }
+            EntryKind::ContestCreated => {
+                let b: ContestCreated = body(i, e)?;
+                if let Some(c) = spec.get_mut("contests").and_then(|c| c.as_array_mut()) {
+                    c.push(b.contest.clone());
+                }
+                styles.push(b.style);
+            }
+            EntryKind::PaperBallot => {
+                let b: PaperBallot = body(i, e)?;
+                if !opened.contains(&b.contest) || closed.contains_key(&b.contest) {
+                    return Err(fail(Some(i), Some(e.kind), "contest_state", format!("第 {i} 条纸质选票投在未开始或已结束的 “{}” / entry {i} is a paper ballot for “{}”, which was not open", b.contest, b.contest)));
+                }
+                ballot_lines.push((i, vec![b.ballot]));
             }
             EntryKind::Result => results.push((i, body(i, e)?)),
             EntryKind::TellerSignature => signatures.push((i, body(i, e)?)),
