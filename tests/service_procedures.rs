@@ -219,3 +219,31 @@ fn evaluation_two_ballot_procedure_and_paper_ballots() {
     assert!(report.ok, "{report:?}");
     assert_eq!(report.results, 3);
 }
+
+#[test]
+fn demo_loads_a_party_congress_with_every_role() {
+    let s = Server::start("demo", &["--demo"]);
+    let e = s.ok("GET", "/api/v1/election", None, None);
+    assert_eq!(e["id"], "qingshan-party-congress-2026");
+    assert!(e["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["state"] == "open"));
+    let org = s.login("organiser", &s.organiser_password);
+    assert_eq!(
+        s.ok("GET", "/api/v1/desk", Some(&org), None)["roll_size"],
+        150
+    );
+    let accounts = s.ok("GET", "/api/v1/accounts", Some(&org), None);
+    let roles: Vec<&str> = accounts["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"].as_str().unwrap())
+        .collect();
+    for r in ["organiser", "registrar", "teller", "auditor"] {
+        assert!(roles.contains(&r), "{roles:?}");
+    }
+    assert!(s.dir.join("data/demo-slips.html").exists());
+}
