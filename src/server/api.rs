@@ -876,6 +876,44 @@ pub async fn close_contest(
                 format!("实到 {p} 多于应到 {e} / {p} present exceeds {e} eligible"),
             ));
         }
+        // Refuse a contest that cannot close before writing anything.
+        l.read(|s| -> Result<(), ApiError> {
+            if !s.state.opened.contains(&id) {
+                return Err(conflict(
+                    "contest_not_open",
+                    format!("选举项目 “{id}” 尚未开始 / contest “{id}” is not open"),
+                ));
+            }
+            if s.state.closed.contains_key(&id) {
+                return Err(conflict(
+                    "contest_closed",
+                    format!("选举项目 “{id}” 已结束 / contest “{id}” is already closed"),
+                ));
+            }
+            Ok(())
+        })??;
+        // The desk's counts go into the log first, so the log shows where P and I came from.
+        let styles: Vec<(u16, u8)> = l.read(|s| {
+            s.state.info().map(|info| {
+                info.styles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, st)| st.contests.contains(&id))
+                    .map(|(n, st)| (n as u16, st.round))
+                    .collect()
+            })
+        })??;
+        for (style, round) in styles {
+            l.append(
+                EntryKind::CheckInCount,
+                body_bytes(&crate::record::entry::CheckInCount {
+                    style,
+                    round,
+                    present: p,
+                    slips_issued: i,
+                }),
+            )?;
+        }
         let a = l.close_contest(&id, e, p, i)?;
         // Void the unspent tokens of every style whose contests are now all closed.
         let voidable: Vec<u16> = l.read(|s| {
