@@ -439,6 +439,17 @@ fn township_party_congress_from_setup_to_verified_result() {
     for r in &receipts {
         check_receipt(&s, r);
     }
+    let board = ureq::get(&format!("{}/board/{first}", s.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        board.contains("张榜公布") && board.contains("王一") && board.contains("teller-wang"),
+        "{board}"
+    );
+    assert!(!board.contains("<script"));
+    assert_eq!(s.call("GET", "/board/999", None, None).0, 404);
     let cp = s.ok("GET", "/checkpoint", None, None);
     assert!(cp
         .as_str()

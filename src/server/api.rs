@@ -1623,3 +1623,30 @@ pub async fn next_round(
     .await?;
     Ok(HttpResponse::Created().json(out))
 }
+
+/// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed
+/// result, which anyone can check against the log.
+pub async fn board(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let index = path.into_inner();
+    if !state.records.is_published(index)? {
+        return Err(ApiError::NotFound);
+    }
+    let info = req.connection_info().clone();
+    let verify_url = format!(
+        "{}://{}/api/v1/public/results/{index}",
+        info.scheme(),
+        info.host()
+    );
+    let signed = block(move || signed_result(&l, index)).await?;
+    let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+        crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod board;
 pub mod config;
 mod demo;
 mod error;
@@ -76,6 +77,7 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             .route("/healthz", web::get().to(api::healthz))
             .route("/metrics", web::get().to(api::metrics))
             .route("/checkpoint", web::get().to(api::checkpoint_text))
+            .route("/board/{index}", web::get().to(api::board))
             .service(
                 web::scope("/api/v1")
                     .route("/tally", web::post().to(tally))
