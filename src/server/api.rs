@@ -215,6 +215,31 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/metrics",
         roles: None,
     },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/contests/{}/paper-ballots",
+        roles: Some(TELLER),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/contests/{}/next-round",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/board/{}",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/docs",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/openapi.json",
+        roles: None,
+    },
 ];
 
 fn client(req: &HttpRequest) -> String {

@@ -10,6 +10,7 @@ pub mod board;
 pub mod config;
 mod demo;
 mod error;
+pub mod openapi;
 pub mod rate;
 pub mod state;
 mod tls;
@@ -78,6 +79,22 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             .route("/metrics", web::get().to(api::metrics))
             .route("/checkpoint", web::get().to(api::checkpoint_text))
             .route("/board/{index}", web::get().to(api::board))
+            .route(
+                "/api/docs",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(openapi::docs_html())
+                }),
+            )
+            .route(
+                "/api/openapi.json",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(openapi::json())
+                }),
+            )
             .service(
                 web::scope("/api/v1")
                     .route("/tally", web::post().to(tally))
