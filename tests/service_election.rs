@@ -166,6 +166,13 @@ fn export_verifies(s: &Server) -> scrutineer::verify::Report {
     tar::Archive::new(bytes.as_slice()).unpack(&out).unwrap();
     let report = scrutineer::verify::verify_export(&out.join("scrutineer-export"), &|_, _| {});
     assert!(report.ok, "{report:?}");
+    // And the auditor's command on the same files.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("verify")
+        .arg(out.join("scrutineer-export"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     report
 }
 

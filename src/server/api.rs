@@ -242,6 +242,27 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
+/// Unix seconds as `yyyy-mm-dd hh:mm:ss UTC` (days-from-civil, no time-zone database needed).
+pub fn utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 fn client(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
@@ -681,13 +702,13 @@ pub async fn check_in(
                     return Err(invalid("proxy_unit", format!("委托人 {p} 须是同一选区的其他选民 / principal {p} must be another voter of the same unit")));
                 }
                 if let Some(c) = st.records.checked_in(body.round, p)? {
-                    return Err(conflict("already_checked_in", format!("委托人 {p} 已于 {} 签到 / principal {p} already checked in at {}", c.at, c.at)));
+                    return Err(conflict("already_checked_in", format!("委托人 {p} 已于 {} 签到 / principal {p} already checked in at {}", utc(c.at), utc(c.at))));
                 }
             }
         }
         let record = CheckIn { number: body.number.clone(), round: body.round, at: now(), desk, principals: body.principals.clone(), slips: 1 + body.principals.len() as u64 };
         if let Err(earlier) = st.records.check_in(&record)? {
-            return Err(conflict("already_checked_in", format!("{} 已于 {} 由 {} 签到, 不能重复签到 / {} already checked in at {} (desk {})", voter.name, earlier.at, earlier.desk, voter.name, earlier.at, earlier.desk)));
+            return Err(conflict("already_checked_in", format!("{} 已于 {} 由 {} 签到, 不能重复签到 / {} already checked in at {} (desk {})", voter.name, utc(earlier.at), earlier.desk, voter.name, utc(earlier.at), earlier.desk)));
         }
         for p in &body.principals {
             let proxy_record = CheckIn { number: p.clone(), round: body.round, at: record.at, desk: format!("proxy:{}", body.number), principals: vec![], slips: 0 };
