@@ -240,6 +240,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/api/openapi.json",
         roles: None,
     },
+    Endpoint { method: "GET", path: "/api/v1/assets", roles: None },
+    Endpoint { method: "GET", path: "/api/v1/keys", roles: None },
 ];
 
 /// Unix seconds as `yyyy-mm-dd hh:mm:ss UTC` (days-from-civil, no time-zone database needed).
@@ -1695,4 +1697,17 @@ pub async fn board(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
+}
+
+/// The election's public keys: the election key (tokens), the log key (checkpoints), the
+/// tellers' keys, and how many teller signatures a result needs.
+pub async fn public_keys(state: Data) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let v = l.read(|s| -> Result<Value, ApiError> {
+        let info = s.state.info()?;
+        Ok(json!({"election": info.id, "election_key": crate::ledger::keys::election_key_text(&info.election_key),
+                  "log_key": info.log_key.to_text(), "origin": crate::record::entry::origin(&info.id),
+                  "tellers": info.tellers.iter().map(|t| t.to_text()).collect::<Vec<_>>(), "signatures_required": info.signatures_required}))
+    })??;
+    Ok(HttpResponse::Ok().json(v))
 }

@@ -99,6 +99,13 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The error as a response (for handlers that answer `HttpResponse` directly).
+    pub fn into_response(self) -> HttpResponse {
+        self.error_response()
+    }
+}
+
 impl From<LedgerError> for ApiError {
     fn from(e: LedgerError) -> ApiError {
         ApiError::Ledger(e)

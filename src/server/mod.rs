@@ -5,6 +5,7 @@
 //! database itself.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod board;
 pub mod config;
@@ -32,11 +33,6 @@ struct TallyRequest {
     ballots: String,
 }
 
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../../web/index.html"))
-}
 
 async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -74,7 +70,14 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                 web::PathConfig::default()
                     .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
             )
-            .route("/", web::get().to(index))
+            .route("/", web::get().to(|| async { assets::file("index.html") }))
+            .route("/kiosk", web::get().to(|| async { assets::file("kiosk.html") }))
+            .route("/desk", web::get().to(|| async { assets::file("desk.html") }))
+            .route("/organiser", web::get().to(|| async { assets::file("organiser.html") }))
+            .route("/teller", web::get().to(|| async { assets::file("teller.html") }))
+            .route("/verify", web::get().to(|| async { assets::file("verify.html") }))
+            .route("/auditor", web::get().to(|| async { assets::file("auditor.html") }))
+            .route("/assets/{path:.*}", web::get().to(assets::asset))
             .route("/healthz", web::get().to(api::healthz))
             .route("/metrics", web::get().to(api::metrics))
             .route("/checkpoint", web::get().to(api::checkpoint_text))
@@ -138,6 +141,8 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     .route("/public/results/{index}", web::get().to(api::public_result))
                     .route("/receipts/{code}", web::get().to(api::receipt))
                     .route("/checkpoints", web::get().to(api::checkpoints))
+                    .route("/assets", web::get().to(assets::asset_hashes))
+                    .route("/keys", web::get().to(api::public_keys))
                     .route("/export", web::get().to(api::export)),
             )
             .default_service(web::to(|| async { ApiError::NotFound.error_response() }));

@@ -1515,6 +1515,22 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             election: true,
             ..BASE
         },
+        ("GET", "/api/v1/assets") => Doc {
+            summary: "网页文件及其 SHA-256 / Served page files and their SHA-256",
+            tag: "public",
+            notes: "任何人都可核对投票机运行的是哪些文件。\n\nAnyone can check what a kiosk runs.",
+            out: Out::Json(200, T::AnyObj),
+            ..BASE
+        },
+        ("GET", "/api/v1/keys") => Doc {
+            summary: "公钥 / Public keys",
+            tag: "public",
+            notes: "选举公钥、日志公钥、计票人公钥与所需签名数。\n\nThe election key, the log key, \
+                    the tellers' keys and the signatures a result needs.",
+            out: Out::Json(200, T::AnyObj),
+            election: true,
+            ..BASE
+        },
         ("GET", "/api/docs") => Doc {
             summary: "接口文档 / API documentation",
             tag: "operations",
