@@ -70,6 +70,16 @@ enum TellerCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
+    /// with a teller key file; prints the signature line to submit. Touches no data directory.
+    Sign {
+        /// The teller's private key file (from `teller keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// A file holding the checkpoint text; `-` reads standard input.
+        #[arg(long, default_value = "-")]
+        text: PathBuf,
+    },
 }
 
 fn finish(r: Result<String, String>) -> ExitCode {
@@ -104,6 +114,9 @@ fn main() -> ExitCode {
         Command::Teller {
             command: TellerCommand::Keygen { name, out },
         } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),
+        Command::Teller {
+            command: TellerCommand::Sign { key, text },
+        } => finish(scrutineer::cli::verify::teller_sign(&key, &text)),
         Command::Tally {
             spec,
             ballots,

@@ -112,8 +112,25 @@ fn sign_and_publish(s: &Server, st: &Staff, index: u64, signers: &[&Signer]) -> 
         None,
     );
     let text = r["checkpoint_text"].as_str().unwrap();
-    for signer in signers {
-        let line = teller_signature_line(text, signer).unwrap();
+    for (n, signer) in signers.iter().enumerate() {
+        let line = if n == 0 {
+            teller_signature_line(text, signer).unwrap()
+        } else {
+            // The second teller signs on their own machine with `scrutineer teller sign`.
+            let key = s.dir.join(format!("teller-{n}.key"));
+            std::fs::write(&key, signer.to_text()).unwrap();
+            let cp = s.dir.join(format!("checkpoint-{index}.txt"));
+            std::fs::write(&cp, text).unwrap();
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+                .args(["teller", "sign", "--key"])
+                .arg(&key)
+                .arg("--text")
+                .arg(&cp)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8(o.stdout).unwrap().trim_end().to_string()
+        };
         s.ok(
             "POST",
             &format!("/api/v1/results/{index}/signatures"),

@@ -80,3 +80,25 @@ pub fn teller_keygen(name: &str, out: &Path) -> Result<String, String> {
         .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
     Ok(verifier.to_text() + "\n")
 }
+
+/// Signs a checkpoint text with a teller key file and returns the signature line.
+pub fn teller_sign(key: &Path, text: &Path) -> Result<String, String> {
+    let key_text = std::fs::read_to_string(key)
+        .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", key.display()))?;
+    let signer =
+        Signer::parse(key_text.trim()).map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+    let body = if text.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("错误 error [unreadable_file]: stdin: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(text)
+            .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", text.display()))?
+    };
+    // The checkpoint text is three or more lines, each ending in a newline.
+    let body = format!("{}\n", body.trim_end_matches(['\n', '\r']));
+    let line = crate::ledger::teller_signature_line(&body, &signer)
+        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+    Ok(line + "\n")
+}

@@ -240,8 +240,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/api/openapi.json",
         roles: None,
     },
-    Endpoint { method: "GET", path: "/api/v1/assets", roles: None },
-    Endpoint { method: "GET", path: "/api/v1/keys", roles: None },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/assets",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/keys",
+        roles: None,
+    },
 ];
 
 /// Unix seconds as `yyyy-mm-dd hh:mm:ss UTC` (days-from-civil, no time-zone database needed).

@@ -55,7 +55,10 @@ pub fn hashes() -> Vec<(String, String, usize)> {
     let mut out: Vec<(String, String, usize)> = Web::iter()
         .filter_map(|p| {
             let f = Web::get(&p)?;
-            let h: String = Sha256::digest(&f.data).iter().map(|b| format!("{b:02x}")).collect();
+            let h: String = Sha256::digest(&f.data)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             Some((p.to_string(), h, f.data.len()))
         })
         .collect();

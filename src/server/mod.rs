@@ -33,7 +33,6 @@ struct TallyRequest {
     ballots: String,
 }
 
-
 async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let spec_bytes =
@@ -71,12 +70,30 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
             )
             .route("/", web::get().to(|| async { assets::file("index.html") }))
-            .route("/kiosk", web::get().to(|| async { assets::file("kiosk.html") }))
-            .route("/desk", web::get().to(|| async { assets::file("desk.html") }))
-            .route("/organiser", web::get().to(|| async { assets::file("organiser.html") }))
-            .route("/teller", web::get().to(|| async { assets::file("teller.html") }))
-            .route("/verify", web::get().to(|| async { assets::file("verify.html") }))
-            .route("/auditor", web::get().to(|| async { assets::file("auditor.html") }))
+            .route(
+                "/kiosk",
+                web::get().to(|| async { assets::file("kiosk.html") }),
+            )
+            .route(
+                "/desk",
+                web::get().to(|| async { assets::file("desk.html") }),
+            )
+            .route(
+                "/organiser",
+                web::get().to(|| async { assets::file("organiser.html") }),
+            )
+            .route(
+                "/teller",
+                web::get().to(|| async { assets::file("teller.html") }),
+            )
+            .route(
+                "/verify",
+                web::get().to(|| async { assets::file("verify.html") }),
+            )
+            .route(
+                "/auditor",
+                web::get().to(|| async { assets::file("auditor.html") }),
+            )
             .route("/assets/{path:.*}", web::get().to(assets::asset))
             .route("/healthz", web::get().to(api::healthz))
             .route("/metrics", web::get().to(api::metrics))

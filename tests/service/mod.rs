@@ -13,6 +13,8 @@ pub struct Server {
     pub base: String,
     pub dir: PathBuf,
     pub organiser_password: String,
+    /// `--demo` accounts and their passwords, as printed.
+    pub demo: std::collections::HashMap<String, String>,
     child: Child,
 }
 
@@ -63,6 +65,19 @@ impl Server {
                 break;
             }
         }
+        let mut demo = std::collections::HashMap::new();
+        if extra.contains(&"--demo") {
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                if parts.len() == 2 && parts[0].starts_with("demo-") {
+                    demo.insert(parts[0].to_string(), parts[1].to_string());
+                }
+                if line.contains("/api/v1/kiosks/pairing") {
+                    break;
+                }
+            }
+        }
         std::thread::spawn(move || for _ in lines {});
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -77,6 +92,7 @@ impl Server {
             base,
             dir,
             organiser_password: password,
+            demo,
             child,
         }
     }

@@ -1,0 +1,265 @@
+// Browser test of the teller console (/teller), as a teller would use it.
+//
+//   node teller.mjs BASE_URL TELLER_PASSWORD KEY_FILE SCREENSHOT_DIR
+//
+// Run it against `scrutineer serve --demo` after ballots were cast (prep.mjs does that).
+// Env: TELLER_USER (default demo-teller), CHROMIUM (default /usr/bin/chromium).
+// Signs in, keys in a paper ballot (or sees the refusal with its code), closes every open
+// contest through the confirm dialog, tallies, reads the verdict, checks the browser's
+// Ed25519 signing against the golang.org/x/mod/sumdb/note vector, tries a wrong key and a
+// malformed key file (both refused with their codes), signs every result with KEY_FILE and
+// checks the server accepted it. Exits 1 with a message on the first failed expectation.
+import { chromium } from "playwright-core";
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import crypto from "node:crypto";
+
+const [base, password, keyFile, shots] = process.argv.slice(2);
+if (!base || !password || !keyFile || !shots) {
+  console.error("usage: node teller.mjs BASE_URL TELLER_PASSWORD KEY_FILE SCREENSHOT_DIR");
+  process.exit(2);
+}
+const user = process.env.TELLER_USER || "demo-teller";
+mkdirSync(shots, { recursive: true });
+
+class Failure extends Error {}
+function expect(cond, message) {
+  if (!cond) throw new Failure(message);
+}
+const log = (...a) => console.log("✓", ...a);
+
+// A key with the same name as KEY_FILE's but another secret: the server must refuse it.
+function wrongKeyText(name) {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("ed25519");
+  const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32);
+  const pub = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const id = crypto.createHash("sha256").update(Buffer.concat([Buffer.from(name + "\n"), Buffer.from([1]), pub])).digest().subarray(0, 4).toString("hex");
+  return `PRIVATE+KEY+${name}+${id}+${Buffer.concat([Buffer.from([1]), seed]).toString("base64")}\n`;
+}
+
+const keyText = readFileSync(keyFile, "utf8").trim();
+const keyName = keyText.split("+")[2];
+expect(keyText.startsWith("PRIVATE+KEY+") && keyName, `${keyFile} is not a signer key file`);
+const tmp = mkdtempSync(join(tmpdir(), "teller-test-"));
+const wrongKey = join(tmp, "wrong.key");
+writeFileSync(wrongKey, wrongKeyText(keyName));
+const strangerKey = join(tmp, "stranger.key"); // for a re-run where keyName has signed everything
+writeFileSync(strangerKey, wrongKeyText("not-a-teller"));
+const publicOnly = join(tmp, "public.key");
+writeFileSync(publicOnly, `${keyName}+00000000+AQIDBA==\n`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const problems = [];
+let exitCode = 0;
+try {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+  await context.addInitScript(() => { try { localStorage.setItem("scrutineer.lang", "zh"); } catch { /* none */ } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of (4\d\d)/.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+  let shot = 0;
+  const snap = async (name, opts = {}) => {
+    shot += 1;
+    const file = join(shots, `${String(shot).padStart(2, "0")}-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true, ...opts });
+    return file;
+  };
+  const text = async (sel) => (await page.locator(sel).innerText()).replace(/\s+/g, " ");
+  const dialog = page.locator("#confirm-dialog");
+  const confirm = async (name) => {
+    await dialog.waitFor({ state: "visible", timeout: 5000 });
+    if (name) await snap(name, { fullPage: false });
+    await page.click("#confirm-ok");
+    await dialog.waitFor({ state: "hidden", timeout: 5000 });
+  };
+
+  // 1. Sign in.
+  const res = await page.goto(`${base}/teller`);
+  expect(res.ok(), `GET /teller answered ${res.status()}`);
+  await page.waitForSelector("#login-form", { timeout: 10000 });
+  expect((await page.locator("html").getAttribute("lang")) === "zh-CN", "the page does not start in Chinese");
+  await snap("login");
+  await page.fill('#login-form input[name="username"]', user);
+  await page.fill('#login-form input[name="password"]', "wrong-password");
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector("#login-msg .notice.bad", { timeout: 5000 });
+  expect(/\[\w+\]/.test(await text("#login-msg")), "a refused sign-in shows no error code");
+  log("a wrong password is refused with its code:", await text("#login-msg"));
+  await page.fill('#login-form input[name="password"]', password);
+  await page.evaluate(() => { document.querySelector("#login-msg").innerHTML = ""; });
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector("#app:not(.hidden) table.contests, #login-msg .notice.bad, #login .notice.bad", { timeout: 10000 });
+  expect(await page.locator("#app:not(.hidden)").count(), `signing in as ${user} failed: ${await text("#login")}`);
+  expect((await text("#who")) === user, `the header does not name ${user}`);
+  const contestIds = await page.$$eval("#contests tr.contest[data-id]", (rows) => rows.map((r) => r.dataset.id));
+  expect(contestIds.length > 0, "no .contest rows in #contests");
+  log("signed in as", user, "; contests:", contestIds.join(", "));
+  await snap("contests");
+
+  // 2. The browser's signing matches the signed-note reference vector (Ed25519 is deterministic).
+  const vector = await page.evaluate(async () => {
+    const m = await import("/assets/js/teller.js");
+    const key = await m.parseSignerKey("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz");
+    return m.signNote(key, "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n");
+  });
+  expect(vector === "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+    `in-browser signature differs from the signed-note vector: ${vector}`);
+  log("in-browser Ed25519 signature line equals the signed-note reference vector");
+
+  // 3. Paper ballot entry (唱票): recorded, void, or refused with its code (electronic contest).
+  const paperOptions = await page.$$eval("#paper-contest option", (o) => o.map((x) => x.value).filter(Boolean));
+  if (paperOptions.length) {
+    const first = page.locator("#paper-form button.mark[data-mark='for']").first();
+    if (await first.count()) {
+      await first.click();
+      expect((await first.getAttribute("aria-pressed")) === "true", "a mark button does not show as pressed");
+    }
+    await page.click("#paper-submit");
+    await page.waitForSelector("#paper-msg .notice", { timeout: 5000 });
+    const msg = await text("#paper-msg");
+    expect(/已录入|废票|\[[a-z_]+\]/.test(msg), `the paper-ballot answer is unclear: ${msg}`);
+    log("paper ballot for", await page.inputValue("#paper-contest"), "→", msg);
+    await snap("paper-ballot");
+  } else {
+    log("no open contest for paper ballots");
+  }
+
+  // 4. Close every open contest through the confirm dialog.
+  let first = true;
+  for (const id of contestIds) {
+    const btn = page.locator(`button.close[data-contest="${id}"]`);
+    if (await btn.isDisabled()) continue;
+    await btn.click();
+    if (first) {
+      await dialog.waitFor({ state: "visible" });
+      await page.click("#confirm-cancel");
+      await dialog.waitFor({ state: "hidden" });
+      expect((await page.getAttribute(`tr.contest[data-id="${id}"]`, "data-state")) === "open", "cancelling the dialog closed the contest");
+      await btn.click();
+    }
+    await confirm(first ? "close-dialog" : null);
+    first = false;
+    await page.waitForSelector(`tr.contest[data-id="${id}"][data-state="closed"]`, { timeout: 10000 });
+    const m = await text("#msg");
+    expect(/已结束投票/.test(m), `no close confirmation for ${id}: ${m}`);
+    log("closed", id, "—", m);
+  }
+  await snap("closed");
+
+  for (const id of contestIds) {
+    const st = await page.getAttribute(`tr.contest[data-id="${id}"]`, "data-state");
+    if (st !== "open") expect(await page.locator(`button.close[data-contest="${id}"]`).isDisabled(), `the close button of ${st} contest ${id} is active`);
+  }
+
+  // 5. Tally every closed contest and read the verdict.
+  for (const id of contestIds) {
+    const btn = page.locator(`button.tally[data-contest="${id}"]`);
+    if (await btn.isDisabled()) continue;
+    await btn.click();
+    await page.waitForSelector(`#verdict article.verdict[data-contest="${id}"]`, { timeout: 15000 });
+    const v = await text("#verdict");
+    if (/evaluation/.test(await text(`#verdict article.verdict[data-contest="${id}"] h3`))) {
+      expect(/好评率/.test(v) && /得分/.test(v), `the evaluation verdict for ${id} lacks rates or scores`);
+    } else {
+      expect(/发出 \d+ 张, 收回 \d+ 张/.test(v), `the verdict for ${id} lacks the reconciliation line`);
+      expect(/本轮有效|本轮无效/.test(v), `the verdict for ${id} does not say whether the round is valid`);
+      expect(/法定人数/.test(v), `the verdict for ${id} lacks the quorum line`);
+      const valid = /本轮有效/.test(v);
+      if (valid) expect(/即至少 \d+ 票/.test(v), `the verdict for ${id} lacks the threshold in votes`);
+      const names = await page.$$eval(`#verdict article[data-contest="${id}"] tr.cand td:nth-child(2)`, (tds) => tds.map((td) => td.innerText.trim()));
+      expect(names.length > 0, `the verdict table for ${id} has no candidates`);
+      const sentences = await text(`#verdict article[data-contest="${id}"] ul.sentences`);
+      if (valid) for (const n of names) expect(sentences.includes(n), `no sentence about ${n} in ${id}`);
+      const tied = await page.$$eval(`#verdict article[data-contest="${id}"] tr.cand[data-status="tied"] td:nth-child(2)`, (tds) => tds.map((td) => td.innerText.trim()));
+      if (tied.length) {
+        expect(/均得 \d+ 票, 争最后 \d+ 个名额, 须就.+再次投票/.test(sentences), `the tie in ${id} is not explained: ${sentences}`);
+        log("tie in", id, ":", tied.join("、"));
+      }
+      const elected = await page.$$eval(`#verdict article[data-contest="${id}"] tr.cand[data-status="elected"]`, (r) => r.length);
+      if (elected) expect(/当选/.test(sentences), `no elected sentence in ${id}`);
+    }
+    expect(/已计票, 结果 #\d+/.test(await text("#msg")), `no tally confirmation for ${id}`);
+    log("tallied", id, "—", (await text(`#verdict article[data-contest="${id}"] ul.sentences`)).slice(0, 160), "…");
+    await page.locator("#verdict").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-verdict-${id}.png`) });
+  }
+  await snap("tallied");
+
+  // 6. Signing: results are listed with their signature counts.
+  const indexes = await page.$$eval("#results tr.result[data-index]", (rows) => rows.map((r) => Number(r.dataset.index)));
+  expect(indexes.length > 0, "no results listed in #results");
+  const target = indexes[indexes.length - 1];
+
+  // A malformed key file is refused in the browser.
+  await page.setInputFiles("#key-file", publicOnly);
+  await page.waitForSelector("#key-info .notice.bad", { timeout: 5000 });
+  expect(/\[bad_key\]/.test(await text("#key-info")), `a public-key file was not refused as bad_key: ${await text("#key-info")}`);
+  log("a malformed key file is refused:", await text("#key-info"));
+
+  // A well-formed key that is not the registered one (same name, other secret) is refused by
+  // the server. On a re-run where that name signed everything already, a stranger's key.
+  await page.setInputFiles("#key-file", wrongKey);
+  await page.waitForSelector("#key-info[data-registered]", { timeout: 5000 });
+  expect((await text("#key-info")).includes(keyName), "the wrong key's name is not shown");
+  expect((await page.getAttribute("#key-info", "data-registered")) === "no", "a key that is not the registered one is shown as registered");
+  if (await page.locator(`button.sign[data-index="${target}"]`).isDisabled()) {
+    await page.setInputFiles("#key-file", strangerKey);
+    await page.waitForSelector("#key-info[data-registered='no']", { timeout: 5000 });
+    log("every result already carries", keyName, "; trying a stranger's key instead");
+  }
+  await page.click(`button.sign[data-index="${target}"]`);
+  await confirm("sign-dialog");
+  await page.waitForSelector("#sign-msg .notice.bad", { timeout: 10000 });
+  const refused = await text("#sign-msg");
+  expect(/\[teller_signature\]/.test(refused), `the wrong key was not refused with teller_signature: ${refused}`);
+  log("wrong key refused by the server:", refused.slice(0, 200));
+  await snap("wrong-key");
+
+  // The teller's own key: sign every result not yet signed with it.
+  await page.setInputFiles("#key-file", keyFile);
+  await page.waitForSelector("#key-info[data-registered] .notice.ok, #key-info[data-registered='no']", { timeout: 5000 });
+  expect((await page.getAttribute("#key-info", "data-registered")) === "yes", `the key is not recognised as registered: ${await text("#key-info")}`);
+  await snap("key-loaded");
+  for (const index of indexes) {
+    const btn = page.locator(`button.sign[data-index="${index}"]`);
+    if (await btn.isDisabled()) { log("result", index, "already signed by", keyName); continue; }
+    const before = Number(await page.getAttribute(`tr.result[data-index="${index}"]`, "data-signatures"));
+    await btn.click();
+    await confirm(null);
+    await page.waitForSelector("#sign-msg .notice.ok", { timeout: 10000 });
+    await page.waitForSelector(`tr.result[data-index="${index}"][data-signatures="${before + 1}"]`, { timeout: 10000 });
+    const status = await text("#signature-status");
+    expect(status.includes(keyName), `#signature-status does not name ${keyName}: ${status}`);
+    expect(/组织者/.test(status), "#signature-status does not say the organiser publishes");
+    const note = await page.evaluate(async (i) => (await (await fetch(`/api/v1/results/${i}`)).json()).checkpoint, index);
+    expect(note.includes(`\n— ${keyName} `), `the server's signed result #${index} lacks ${keyName}'s line`);
+    expect(await page.locator(`button.sign[data-index="${index}"]`).isDisabled(), "the sign button stays active after signing");
+    log("signed result", index, "—", status.slice(0, 160));
+  }
+  await snap("signed");
+
+  // 7. English, reload (the session survives), and no script or CSP errors.
+  await page.click("#lang");
+  expect((await page.locator("html").getAttribute("data-lang")) === "en", "the language switch did not switch");
+  expect(/Teller console/.test(await text("header.bar")), "the English header is missing");
+  await snap("english");
+  await page.click("#lang");
+  await page.reload();
+  await page.waitForSelector("#app:not(.hidden) table.results", { timeout: 10000 });
+  expect(await page.locator("#verdict article.verdict").count() > 0, "after a reload no verdict is shown");
+  log("reload keeps the session and shows the latest verdict");
+  expect(problems.length === 0, `browser errors:\n  ${problems.join("\n  ")}`);
+  log("no page or console errors; screenshots in", shots);
+} catch (err) {
+  exitCode = 1;
+  console.error("✗", err instanceof Failure ? err.message : err.stack || err);
+  if (problems.length) console.error("browser errors:\n  " + problems.join("\n  "));
+} finally {
+  await browser.close();
+}
+process.exit(exitCode);

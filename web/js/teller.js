@@ -1,0 +1,957 @@
+// Teller console (计票台): close and tally contests, read the verdict in plain words, key in
+// paper ballots (唱票), and sign results in this browser with the teller's own key file.
+// The key file is read here and never sent to the server: only the signature line is.
+
+import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm } from "./common.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+const state = {
+  session: null,
+  election: null,
+  results: [], // [{index, contests, signatures, required, published}]
+  details: new Map(), // result index -> GET /api/v1/results/{index}
+  verdictIndex: null,
+  statusIndex: null,
+  key: null, // {name, keyId, keyIdHex, cryptoKey}
+  ed25519: null, // null = unknown, true, or a {zh, en} reason
+  paper: { contest: "", marks: {}, writeIns: [] },
+};
+
+// ------------------------------------------------------------------ small helpers
+
+/** A server message "中文 / English" as a bilingual pair (or as it is when it has no " / "). */
+function bi(message) {
+  const s = String(message ?? "");
+  const i = s.indexOf(" / ");
+  return i < 0 ? esc(s) : t(s.slice(0, i), s.slice(i + 3));
+}
+
+/** A local error shaped like the ones `api` throws. */
+function localError(code, zh, en) {
+  return { code, message: `${zh} / ${en}` };
+}
+
+function notice(kind, html) {
+  return `<div class="notice ${kind}">${html}</div>`;
+}
+
+const CN_COUNT = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+const people = (n) => (n < CN_COUNT.length ? `${CN_COUNT[n]}人` : `这 ${n} 人`);
+
+const PARTY_KINDS = new Set(["party_delegates", "party_committee", "discipline_committee", "party_secretary"]);
+const against = (kind) => (PARTY_KINDS.has(kind) ? ["不赞成", "against"] : ["反对", "against"]);
+
+const STATUS = {
+  elected: ["当选", "elected", "ok"],
+  not_elected: ["未当选", "not elected", ""],
+  tied: ["票数相等", "tied", "warn"],
+  shortlisted: ["入围", "shortlisted", "ok"],
+  not_shortlisted: ["未入围", "not shortlisted", ""],
+  ranked: ["已排名", "ranked", ""],
+};
+const statusLabel = (s) => {
+  const [zh, en, cls] = STATUS[s] || [s, s, ""];
+  return `<span class="status ${cls}">${t(zh, en)}</span>`;
+};
+
+const CONTEST_STATE = {
+  draft: ["未开始", "not open"],
+  open: ["投票中", "voting open"],
+  closed: ["已结束, 待计票", "closed, awaiting tally"],
+  tallied: ["已计票", "tallied"],
+};
+
+const VOID_REASONS = {
+  over_marked: ["多选超过应选名额", "over-marked"],
+  write_in_without_against: ["另选他人而未划不赞成", "write-in without an against mark"],
+  duplicate_write_in: ["重复另选同一人", "same write-in twice"],
+  write_in_is_candidate: ["另选了正式候选人", "write-in names a candidate"],
+  uniform_grades: ["所有对象同一等次", "every subject the same grade"],
+  excellent_over_quota: ["优秀等次超过限额", "too many top grades"],
+};
+
+const GRADES = {
+  individual: [["excellent", "优秀", "excellent"], ["competent", "称职", "competent"], ["basic", "基本称职", "basically competent"], ["incompetent", "不称职", "incompetent"]],
+  team: [["good", "好", "good"], ["fairly_good", "较好", "fairly good"], ["average", "一般", "average"], ["poor", "差", "poor"]],
+  member: [["excellent", "优秀", "excellent"], ["qualified", "合格", "qualified"], ["basic", "基本合格", "basically qualified"], ["unqualified", "不合格", "unqualified"]],
+};
+const FLAGS = {
+  favourable_below: ["好评率低于触发线, 须关注", "favourable rate below the trigger"],
+  unfavourable_above: ["差评率高于触发线, 须关注", "unfavourable rate above the trigger"],
+};
+
+/** An evaluation flag: {code, message} from the server, or a bare code. */
+function flagWords(f) {
+  if (f && typeof f === "object") return `${bi(f.message || f.code)} <span class="mono">[${esc(f.code)}]</span>`;
+  const [zh, en] = FLAGS[f] || [f, f];
+  return t(zh, en);
+}
+
+const votes = (n) => `${n} vote${n === 1 ? "" : "s"}`;
+
+function contestById(id) {
+  return state.election?.contests.find((c) => c.id === id);
+}
+
+function contestTitle(id) {
+  const c = contestById(id);
+  return c ? c.title || c.id : id;
+}
+
+/** The latest result covering a contest, or undefined. */
+function latestResultFor(id) {
+  return state.results.filter((r) => (r.contests || []).includes(id)).sort((a, b) => b.index - a.index)[0];
+}
+
+// ------------------------------------------------------------------ signed notes and keys
+
+const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+function b64encode(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function b64decode(text) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new Error("base64");
+  const s = atob(text);
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+function b64urlDecode(text) {
+  const s = text.replace(/-/g, "+").replace(/_/g, "/");
+  return b64decode(s + "=".repeat((4 - (s.length % 4)) % 4));
+}
+
+function pkcs8(seed) {
+  const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
+  der.set(PKCS8_ED25519_PREFIX);
+  der.set(seed, PKCS8_ED25519_PREFIX.length);
+  return der;
+}
+
+/** Why this browser cannot sign, or null when it can (Ed25519 in WebCrypto, secure context). */
+async function ed25519Support() {
+  if (!globalThis.crypto?.subtle) {
+    return { zh: "此浏览器不提供 WebCrypto (通过 HTTP 从其他计算机访问时浏览器会关闭它; 请用 HTTPS 或在本机访问)", en: "this browser offers no WebCrypto here (browsers turn it off for plain HTTP from another machine; use HTTPS or this machine)" };
+  }
+  try {
+    await crypto.subtle.importKey("pkcs8", pkcs8(new Uint8Array(32)), { name: "Ed25519" }, false, ["sign"]);
+    return null;
+  } catch {
+    return { zh: "此浏览器的 WebCrypto 不支持 Ed25519 签名", en: "this browser's WebCrypto has no Ed25519 signatures" };
+  }
+}
+
+/** Key ID: first 4 bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || public key). */
+async function keyIdOf(name, publicKey) {
+  const nameBytes = new TextEncoder().encode(name);
+  const buf = new Uint8Array(nameBytes.length + 2 + publicKey.length);
+  buf.set(nameBytes);
+  buf[nameBytes.length] = 0x0a;
+  buf[nameBytes.length + 1] = 0x01;
+  buf.set(publicKey, nameBytes.length + 2);
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+}
+
+/**
+ * Parses a signer key `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>` and checks the
+ * key ID against the public key derived from the seed. Throws {code, message}.
+ */
+export async function parseSignerKey(text) {
+  const bad = (zh, en) => localError("bad_key", `签名密钥文件无法使用: ${zh}`, `the key file cannot be used: ${en}`);
+  const s = String(text).trim();
+  const prefix = "PRIVATE+KEY+";
+  if (!s.startsWith(prefix)) throw bad("不以 PRIVATE+KEY+ 开头 (是不是选了公钥文件?)", "it does not start with PRIVATE+KEY+ (is it the public key?)");
+  const rest = s.slice(prefix.length);
+  const a = rest.indexOf("+");
+  const b = a < 0 ? -1 : rest.indexOf("+", a + 1);
+  if (a <= 0 || b < 0) throw bad("格式应为 PRIVATE+KEY+名字+密钥ID+密钥", "the form is PRIVATE+KEY+name+keyid+key");
+  const name = rest.slice(0, a);
+  const hex = rest.slice(a + 1, b);
+  const key64 = rest.slice(b + 1);
+  if (/[\s+]/.test(name) || !name) throw bad("名字不能含空格或 +", "the name must not contain spaces or +");
+  if (!/^[0-9a-f]{8}$/.test(hex)) throw bad("密钥 ID 应为 8 位十六进制", "the key ID must be 8 lower-case hex digits");
+  let raw;
+  try { raw = b64decode(key64); } catch { throw bad("密钥部分不是 base64", "the key is not base64"); }
+  if (raw.length !== 33 || raw[0] !== 0x01) throw bad("不是 Ed25519 密钥 (应为 0x01 加 32 字节)", "not an Ed25519 key (0x01 and 32 bytes expected)");
+  const seed = raw.slice(1);
+  let pair;
+  try {
+    pair = await crypto.subtle.importKey("pkcs8", pkcs8(seed), { name: "Ed25519" }, true, ["sign"]);
+  } catch (e) {
+    throw localError("no_ed25519", `此浏览器不能导入 Ed25519 密钥: ${e.message || e}`, `this browser cannot import an Ed25519 key: ${e.message || e}`);
+  }
+  const jwk = await crypto.subtle.exportKey("jwk", pair);
+  const publicKey = b64urlDecode(jwk.x);
+  const keyId = await keyIdOf(name, publicKey);
+  const stated = parseInt(hex, 16) >>> 0;
+  if (keyId !== stated) {
+    throw bad(`密钥 ID ${hex} 与密钥不符 (应为 ${keyId.toString(16).padStart(8, "0")}), 文件可能已损坏`, `key ID ${hex} does not match the key (${keyId.toString(16).padStart(8, "0")}); the file may be damaged`);
+  }
+  // Keep only a non-extractable copy for signing.
+  const cryptoKey = await crypto.subtle.importKey("pkcs8", pkcs8(seed), { name: "Ed25519" }, false, ["sign"]);
+  seed.fill(0);
+  const verifier = new Uint8Array(33);
+  verifier[0] = 0x01;
+  verifier.set(publicKey, 1);
+  return { name, keyId, keyIdHex: hex, cryptoKey, verifierText: `${name}+${hex}+${b64encode(verifier)}` };
+}
+
+/** The signature line `— <name> <base64(key ID BE || Ed25519 signature)>` over a note text. */
+export async function signNote(key, text) {
+  if (!text.endsWith("\n")) throw localError("bad_checkpoint", "检查点文本不以换行结尾", "the checkpoint text does not end with a newline");
+  const sig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key.cryptoKey, new TextEncoder().encode(text)));
+  const blob = new Uint8Array(4 + sig.length);
+  blob[0] = key.keyId >>> 24;
+  blob[1] = (key.keyId >>> 16) & 0xff;
+  blob[2] = (key.keyId >>> 8) & 0xff;
+  blob[3] = key.keyId & 0xff;
+  blob.set(sig, 4);
+  return `— ${key.name} ${b64encode(blob)}`;
+}
+
+/** The names on the signature lines of a signed note, the note's own origin excluded. */
+function signersOf(note) {
+  const text = String(note || "");
+  const origin = text.split("\n")[0];
+  const sep = text.indexOf("\n\n");
+  if (sep < 0) return [];
+  const names = text
+    .slice(sep + 2)
+    .split("\n")
+    .filter((l) => l.startsWith("— "))
+    .map((l) => l.split(/\s+/)[1])
+    .filter((n) => n && n !== origin);
+  return [...new Set(names)];
+}
+
+// ------------------------------------------------------------------ loading
+
+async function refresh() {
+  const [election, list, keys] = await Promise.all([
+    api("GET", "/api/v1/election"),
+    api("GET", "/api/v1/results"),
+    api("GET", "/api/v1/keys").catch(() => null),
+  ]);
+  state.election = election;
+  state.tellerKeys = keys?.tellers || null;
+  state.results = (list.results || []).slice().sort((a, b) => a.index - b.index);
+  const details = await Promise.all(state.results.map((r) => api("GET", `/api/v1/results/${r.index}`)));
+  state.details = new Map(details.map((d) => [d.result_index, d]));
+  $("#election-title").textContent = election.title || election.id || "";
+  renderContests();
+  renderPaperSelect();
+  renderResults();
+  renderLineSelect();
+  renderSignatureStatus();
+}
+
+/** Runs an action, shows its error (with the code) in `el`, refreshes afterwards. */
+async function act(el, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    showError(el, err);
+    if (err && err.status === 401) setTimeout(signedOut, 1500);
+  }
+  try {
+    await refresh();
+  } catch (err) {
+    showError($("#msg"), err);
+  }
+}
+
+// ------------------------------------------------------------------ contests
+
+function renderContests() {
+  const rows = state.election.contests.map((c) => {
+    const r = latestResultFor(c.id);
+    const st = c.state === "closed" && r ? "tallied" : c.state;
+    const [zh, en] = CONTEST_STATE[st] || [st, st];
+    const result = r
+      ? `<button type="button" class="view link" data-index="${r.index}" title="查看结果 / view the result">#${r.index}</button>`
+      : "";
+    const parent = c.parent ? `<div class="sub">${t(`“${contestTitle(c.parent)}”的再次投票`, `new round of “${contestTitle(c.parent)}”`)}</div>` : "";
+    return `<tr class="contest" data-id="${esc(c.id)}" data-state="${esc(st)}">
+      <td><strong>${esc(c.title || c.id)}</strong><div class="mono sub">${esc(c.id)}</div>${parent}</td>
+      <td class="kind">${t(c.kind_label || c.kind, c.kind)}${c.mode ? `<div class="sub">${esc(c.mode)}</div>` : ""}</td>
+      <td class="num">${esc(c.seats)}</td>
+      <td><span class="state state-${esc(st)}">${t(zh, en)}</span></td>
+      <td>${result}</td>
+      <td class="actions">
+        <button type="button" class="close danger" data-contest="${esc(c.id)}" ${c.state === "open" ? "" : "disabled"}>${t("结束投票", "Close voting")}</button>
+        <button type="button" class="tally" data-contest="${esc(c.id)}" ${c.state === "closed" && !r ? "" : "disabled"}
+          ${r ? `title="已计票, 见结果 #${r.index} / already tallied: result #${r.index}"` : ""}>${t("计票", "Tally")}</button>
+      </td></tr>`;
+  });
+  $("#contests").innerHTML = `
+    <p class="sub">${t(`已收到电子选票 ${state.election.ballots ?? 0} 张`, `${state.election.ballots ?? 0} electronic ballots received`)}</p>
+    <table class="contests">
+      <thead><tr><th>${t("项目", "Contest")}</th><th>${t("类别", "Kind")}</th><th class="num">${t("应选", "Seats")}</th>
+      <th>${t("状态", "State")}</th><th>${t("结果", "Result")}</th><th></th></tr></thead>
+      <tbody>${rows.join("")}</tbody>
+    </table>`;
+}
+
+/** Opens the confirm dialog; resolves true on OK. */
+function confirmDialog({ title, text, ok, danger = false, overrides = false }) {
+  const dlg = $("#confirm-dialog");
+  $("#confirm-title").innerHTML = title;
+  $("#confirm-text").innerHTML = text;
+  const okBtn = $("#confirm-ok");
+  okBtn.innerHTML = ok;
+  okBtn.className = danger ? "danger" : "";
+  const ov = $("#close-override");
+  ov.classList.toggle("hidden", !overrides);
+  ov.open = false;
+  for (const id of ["#close-eligible", "#close-present", "#close-issued"]) $(id).value = "";
+  return new Promise((resolve) => {
+    const done = (v) => {
+      okBtn.removeEventListener("click", yes);
+      $("#confirm-cancel").removeEventListener("click", no);
+      dlg.removeEventListener("cancel", no);
+      dlg.close();
+      resolve(v);
+    };
+    const yes = () => done(true);
+    const no = () => done(false);
+    okBtn.addEventListener("click", yes);
+    $("#confirm-cancel").addEventListener("click", no);
+    dlg.addEventListener("cancel", no);
+    dlg.showModal();
+    $("#confirm-cancel").focus();
+  });
+}
+
+async function closeContest(id) {
+  const title = contestTitle(id);
+  const sure = await confirmDialog({
+    title: t(`结束“${title}”的投票?`, `Close voting in “${title}”?`),
+    text: `<p>${t("结束后这一项目不能再投票。应到、实到和发出票数取自签到台, 写入选票日志; 本轮所有项目都结束后, 未使用的选票码作废。", "No more ballots can be cast in this contest afterwards. Eligible, present and ballots issued are taken from the check-in desk and written to the log; once every contest of the round is closed, unused ballot tokens are voided.")}</p>`,
+    ok: t("结束投票", "Close voting"),
+    danger: true,
+    overrides: true,
+  });
+  if (!sure) return;
+  const body = {};
+  for (const [field, sel] of [["eligible", "#close-eligible"], ["present", "#close-present"], ["ballots_issued", "#close-issued"]]) {
+    const v = $(sel).value.trim();
+    if (v !== "") body[field] = Number(v);
+  }
+  await act($("#msg"), async () => {
+    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/close`, body);
+    showOk($("#msg"), t(`“${title}”已结束投票: 应到 ${out.eligible} 人, 实到 ${out.present} 人, 发出选票 ${out.ballots_issued} 张。下一步: 计票。`,
+      `“${title}” is closed: ${out.eligible} eligible, ${out.present} present, ${out.ballots_issued} ballots issued. Next: tally.`));
+  });
+}
+
+async function tallyContest(id) {
+  const title = contestTitle(id);
+  await act($("#msg"), async () => {
+    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/tally`);
+    showOk($("#msg"), t(`“${title}”已计票, 结果 #${out.result_index}。请核对下面的结果, 然后签名。`,
+      `“${title}” is tallied: result #${out.result_index}. Check the verdict below, then sign it.`));
+    state.verdictIndex = out.result_index;
+    state.statusIndex = out.result_index;
+    renderVerdict(out.result, out.result_index);
+    $("#verdict").scrollIntoView({ behavior: "instant", block: "start" });
+  });
+}
+
+// ------------------------------------------------------------------ verdict
+
+async function showResult(index) {
+  try {
+    const d = state.details.get(index) || (await api("GET", `/api/v1/results/${index}`));
+    state.verdictIndex = index;
+    state.statusIndex = index;
+    renderVerdict(d.result, index);
+    renderSignatureStatus();
+    $("#verdict").scrollIntoView({ behavior: "instant", block: "start" });
+  } catch (err) {
+    showError($("#verdict"), err);
+  }
+}
+
+function renderVerdict(doc, index) {
+  const parts = [];
+  for (const c of doc.contests || []) parts.push(c.kind === "evaluation" ? evaluationVerdict(c, index) : candidateVerdict(c, index));
+  for (const r of doc.rankings || []) parts.push(rankingVerdict(r));
+  if ((doc.warnings || []).length) {
+    parts.push(notice("warn", `<strong>${t("提示", "Warnings")}</strong><ul>${doc.warnings.map((w) => `<li>${bi(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("")}</ul>`));
+  }
+  $("#verdict").innerHTML = parts.join("") || `<p>${t("此结果不含任何项目。", "This result holds no contest.")}</p>`;
+}
+
+function verdictHead(c, index) {
+  const seats = c.kind === "evaluation" ? "" : ` · ${t(`应选 ${c.seats} 名`, `${c.seats} seat(s)`)}`;
+  const round = c.parent ? ` · ${t(c.parent.reason === "tie" ? "因票数相等再次投票" : "另行选举", c.parent.reason === "tie" ? "new vote after a tie" : "new round after a shortfall")}` : "";
+  return `<h3>${t(`结果 #${index}`, `Result #${index}`)} · ${esc(c.title || c.id)} <span class="sub">${esc(c.kind)}</span>${seats}${round}</h3>`;
+}
+
+function reconciliationLines(c) {
+  const b = c.ballots || {};
+  const turnout = c.turnout || {};
+  const lines = [];
+  const valid = c.valid !== false;
+  const okRI = b.returned <= b.issued;
+  lines.push(`<li class="${okRI ? "" : "bad"}">${okRI
+    ? t(`发出 ${b.issued} 张, 收回 ${b.returned} 张, 收回 ≤ 发出${valid ? ", 本轮有效" : ""}`, `${b.issued} issued, ${b.returned} returned: returned ≤ issued${valid ? ", the round is valid" : ""}`)
+    : t(`发出 ${b.issued} 张, 收回 ${b.returned} 张, 收回多于发出, 本轮无效`, `${b.issued} issued, ${b.returned} returned: more returned than issued, the round is invalid`)}</li>`);
+  const voids = Object.entries(c.void_reasons || {}).filter(([, n]) => n > 0)
+    .map(([k, n]) => { const [zh, en] = VOID_REASONS[k] || [k, k]; return [`${zh} ${n} 张`, `${en} ${n}`]; });
+  lines.push(`<li>${t(`有效票 ${b.valid} 张, 废票 ${b.void} 张${voids.length ? ` (${voids.map((v) => v[0]).join(", ")})` : ""}`,
+    `${b.valid} valid, ${b.void} void${voids.length ? ` (${voids.map((v) => v[1]).join(", ")})` : ""}`)}</li>`);
+  lines.push(`<li>${t(`应到 ${turnout.eligible} 人, 实到 ${turnout.present} 人`, `${turnout.eligible} eligible, ${turnout.present} present`)}</li>`);
+  lines.push(`<li>${quorumWords(c)}</li>`);
+  if (c.kind !== "evaluation") lines.push(`<li>${thresholdWords(c.threshold)}</li>`);
+  return `<ul class="facts">${lines.join("")}</ul>`;
+}
+
+function quorumWords(c) {
+  const q = c.quorum;
+  if (!q) return t("法定人数: 本类选举法律未规定", "Quorum: none set by law for this kind");
+  const E = c.turnout?.eligible;
+  const P = c.turnout?.present;
+  const m = /^(\d+)·P\s*(>|≥|>=)\s*(\d+)·E$/.exec(q.rule || "");
+  let calc = "";
+  if (m && E != null && P != null) {
+    const [a, op, b] = [Number(m[1]), m[2] === ">" ? ">" : "≥", Number(m[3])];
+    const holds = op === ">" ? a * P > b * E : a * P >= b * E;
+    calc = ` (${a}×${P} = ${a * P} ${holds ? op : op === ">" ? "≤" : "<"} ${b}×${E} = ${b * E})`;
+  }
+  return q.met
+    ? `<span class="ok">${t(`法定人数: ${q.rule}${calc}, 已达到`, `Quorum: ${q.rule}${calc}, met`)}</span>`
+    : `<span class="bad">${t(`法定人数: ${q.rule}${calc}, 未达到, 本轮无效`, `Quorum: ${q.rule}${calc}, not met: the round is invalid`)}</span>`;
+}
+
+function thresholdWords(th) {
+  if (!th) return t("当选票数: 只按得票多少排序", "Threshold: ranking by votes only");
+  const bases = { present: ["实到", "人", "present"], eligible: ["应到", "人", "eligible"], returned: ["收回选票", "张", "ballots returned"] };
+  const [bz, unit, be] = bases[th.base] || [th.base, "", th.base];
+  const n = th.base_count;
+  const need = th.votes_needed;
+  const rule = `<span class="mono sub">(${esc(th.rule)}${n != null ? `, ${esc(th.base === "eligible" ? "E" : th.base === "returned" ? "R" : "P")} = ${n}` : ""})</span>`;
+  let words;
+  if (need == null) {
+    return `${t("当选条件", "To be elected")}: ${bi(th.description || th.rule)}`;
+  } else if (/^2·for >/.test(th.rule || "")) {
+    words = t(`当选须得票超过${bz} ${n} ${unit}的半数, 即至少 ${need} 票`, `To be elected: more than half of the ${n} ${be}, i.e. at least ${need} votes`);
+  } else if (/^3·for ≥/.test(th.rule || "")) {
+    words = t(`当选须得票不少于${bz} ${n} ${unit}的三分之一, 即至少 ${need} 票`, `To be elected: at least a third of the ${n} ${be}, i.e. at least ${need} votes`);
+  } else {
+    const d = String(th.description || th.rule);
+    const i = d.indexOf(" / ");
+    words = i < 0 ? t(`${d}, 即至少 ${need} 票`, `${d}, i.e. at least ${need} votes`) : t(`${d.slice(0, i)}, 即至少 ${need} 票`, `${d.slice(i + 3)}, i.e. at least ${need} votes`);
+  }
+  return `${words} ${rule}`;
+}
+
+function candidateVerdict(c, index) {
+  const valid = c.valid !== false;
+  const [azh] = against(c.kind);
+  const need = c.threshold?.votes_needed;
+  const majority = /^2·for >/.test(c.threshold?.rule || "");
+  const out = [verdictHead(c, index)];
+  out.push(valid
+    ? notice("ok", t("本轮有效", "The round is valid"))
+    : notice("bad", `<strong>${t("本轮无效, 无人当选, 须重新投票", "The round is invalid: nobody is elected; the vote must be held again")}</strong><ul>${(c.problems || []).map((p) => `<li>${bi(p.message)} <span class="mono">[${esc(p.code)}]</span></li>`).join("")}</ul>`));
+  out.push(reconciliationLines(c));
+
+  const rows = (c.candidates || []).map((x) => `<tr class="cand" data-candidate="${esc(x.id)}" data-status="${esc(x.status)}">
+      <td class="num">${esc(x.rank)}</td><td>${esc(x.name)}</td><td class="num">${esc(x.for)}</td><td class="num">${esc(x.against)}</td>
+      <td class="num">${esc(x.abstain)}</td><td>${statusLabel(x.status)}</td></tr>`);
+  for (const w of c.write_ins || []) {
+    rows.push(`<tr class="write-in" data-status="${esc(w.status)}"><td class="num">${esc(w.rank)}</td><td>${esc(w.name)} <span class="sub">${t("另选他人", "write-in")}</span></td>
+      <td class="num">${esc(w.for)}</td><td class="num">—</td><td class="num">—</td><td>${statusLabel(w.status)}</td></tr>`);
+  }
+  const sorted = rows.length ? rows : [`<tr><td colspan="6">${t("没有候选人", "no candidates")}</td></tr>`];
+  out.push(`<table class="verdict-table"><thead><tr><th class="num">${t("名次", "Rank")}</th><th>${t("候选人", "Candidate")}</th>
+    <th class="num">${t("赞成", "For")}</th><th class="num">${t(azh, "Against")}</th><th class="num">${t("弃权", "Abstain")}</th>
+    <th>${t("结果", "Status")}</th></tr></thead><tbody>${sorted.join("")}</tbody></table>`);
+
+  // One sentence per candidate, in rank order; the tied together.
+  const sentences = [];
+  const everyone = [
+    ...(c.candidates || []).map((x) => ({ ...x, writeIn: false })),
+    ...(c.write_ins || []).map((w) => ({ ...w, writeIn: true })),
+  ].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+  const nameOf = (x) => (x.writeIn ? [`${x.name} (另选他人)`, `${x.name} (write-in)`] : [x.name, x.name]);
+  if (!valid) {
+    sentences.push(`<li class="bad">${t("本轮无效, 以上票数不产生当选人", "The round is invalid: these counts elect nobody")}</li>`);
+  } else {
+    const tiedDone = new Set();
+    const tieSeats = c.runoff?.reason === "tie" ? c.runoff.seats : c.unfilled_seats;
+    for (const x of everyone) {
+      const [nz, ne] = nameOf(x);
+      if (x.status === "elected") {
+        if (need == null) sentences.push(`<li class="ok">${t(`${nz} 得 ${x.for} 票, 名列第 ${x.rank}, 当选`, `${ne}: ${votes(x.for)}, ranked ${x.rank}: elected`)}</li>`);
+        else if (x.for > need) sentences.push(`<li class="ok">${t(`${nz} 得 ${x.for} 票, 超过 ${need} 票, 当选`, `${ne}: ${votes(x.for)}, over the ${need} needed: elected`)}</li>`);
+        else sentences.push(`<li class="ok">${t(`${nz} 得 ${x.for} 票, 达到 ${need} 票, 当选`, `${ne}: ${votes(x.for)}, exactly the ${need} needed: elected`)}</li>`);
+      } else if (x.status === "tied") {
+        if (tiedDone.has(x.for)) continue;
+        tiedDone.add(x.for);
+        const group = everyone.filter((y) => y.status === "tied" && y.for === x.for);
+        sentences.push(`<li class="warn">${t(`${group.map((y) => nameOf(y)[0]).join("、")} 均得 ${x.for} 票, 争最后 ${tieSeats} 个名额, 须就${people(group.length)}再次投票`,
+          `${group.map((y) => nameOf(y)[1]).join(", ")} tied on ${votes(x.for)} for the last ${tieSeats} seat(s): a new vote between ${group.length === 2 ? "the two" : `these ${group.length}`}`)}</li>`);
+      } else if (x.status === "not_elected") {
+        if (need != null && x.for < need) {
+          sentences.push(majority
+            ? `<li>${t(`${nz} 得 ${x.for} 票, 未过半数 (须至少 ${need} 票), 未当选`, `${ne}: ${votes(x.for)}, not more than half (${need} needed): not elected`)}</li>`
+            : `<li>${t(`${nz} 得 ${x.for} 票, 未达到 ${need} 票, 未当选`, `${ne}: ${votes(x.for)}, short of the ${need} needed: not elected`)}</li>`);
+        } else {
+          sentences.push(`<li>${t(`${nz} 得 ${x.for} 票, 名列第 ${x.rank}, 应选 ${c.seats} 名已由得票更多者当选, 未当选`, `${ne}: ${votes(x.for)}, ranked ${x.rank}; the ${c.seats} seat(s) went to those with more votes: not elected`)}</li>`);
+        }
+      } else if (x.status === "shortlisted") {
+        sentences.push(`<li class="ok">${t(`${nz} 得 ${x.for} 票, 名列第 ${x.rank}, 入围`, `${ne}: ${votes(x.for)}, ranked ${x.rank}: shortlisted`)}</li>`);
+      } else if (x.status === "not_shortlisted") {
+        sentences.push(`<li>${t(`${nz} 得 ${x.for} 票, 名列第 ${x.rank}, 未入围`, `${ne}: ${votes(x.for)}, ranked ${x.rank}: not shortlisted`)}</li>`);
+      } else {
+        sentences.push(`<li>${t(`${nz} 得 ${x.for} 票, 名列第 ${x.rank}`, `${ne}: ${votes(x.for)}, ranked ${x.rank}`)}</li>`);
+      }
+    }
+  }
+  out.push(`<ul class="sentences">${sentences.join("")}</ul>`);
+
+  if (valid && c.elected) {
+    const names = c.elected.map((id) => (id.startsWith("write-in:") ? id.slice(9) : (c.candidates || []).find((x) => x.id === id)?.name || id));
+    out.push(`<p class="elected-line"><strong>${t(`当选 (${names.length} 名)`, `Elected (${names.length})`)}:</strong> ${names.length ? esc(names.join("、")) : t("无", "none")}${c.unfilled_seats ? ` · ${t(`尚缺 ${c.unfilled_seats} 名`, `${c.unfilled_seats} seat(s) unfilled`)}` : ""}</p>`);
+  }
+  if (c.runoff) {
+    const r = c.runoff;
+    const names = (r.candidates || []).map((id) => (c.candidates || []).find((x) => x.id === id)?.name || id);
+    const ls = r.list_size;
+    const size = !ls ? "" : ls.max == null
+      ? ` · ${t(`名单至少 ${ls.min} 人`, `a list of at least ${ls.min}`)}`
+      : ls.max === ls.min ? ` · ${t(`名单 ${ls.min} 人`, `a list of ${ls.min}`)}`
+        : ` · ${t(`名单 ${ls.min}–${ls.max} 人`, `a list of ${ls.min}–${ls.max}`)}`;
+    out.push(notice("warn", `<strong>${r.reason === "tie" ? t("再次投票", "New vote (tie)") : t("另行选举", "New round (shortfall)")}:</strong>
+      ${t(`${r.seats} 个名额, 候选人: ${names.join("、")}`, `${r.seats} seat(s), candidates: ${names.join(", ")}`)}${size}<br>${bi(r.message)}
+      <br><span class="sub">${t("结果公布后由组织者建立再次投票。", "The organiser creates the new vote when the result is published.")}</span>`));
+  }
+  if ((c.warnings || []).length) {
+    out.push(notice("warn", `<strong>${t("提示", "Warnings")}</strong><ul>${c.warnings.map((w) => `<li>${bi(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("")}</ul>`));
+  }
+  return `<article class="verdict" data-contest="${esc(c.id)}" data-index="${esc(index)}">${out.join("")}</article>`;
+}
+
+function evaluationVerdict(c, index) {
+  const grades = GRADES[c.scale] || Object.keys(c.subjects?.[0]?.counts || {}).filter((k) => k !== "abstain").map((k) => [k, k, k]);
+  const valid = c.valid !== false;
+  const out = [verdictHead(c, index)];
+  out.push(valid ? notice("ok", t("本次测评有效", "The evaluation is valid"))
+    : notice("bad", `<strong>${t("本次测评无效", "The evaluation is invalid")}</strong><ul>${(c.problems || []).map((p) => `<li>${bi(p.message)} <span class="mono">[${esc(p.code)}]</span></li>`).join("")}</ul>`));
+  out.push(reconciliationLines(c));
+  const head = `<tr><th>${t("测评对象", "Subject")}</th><th class="num">${t("有效票", "Valid")}</th>${grades.map(([, zh, en]) => `<th class="num">${t(zh, en)}</th>`).join("")}
+    <th class="num">${t("弃权", "Abstain")}</th><th class="num">${t("好评率", "Favourable")}</th><th class="num">${t("得分", "Score")}</th><th>${t("提示", "Flags")}</th></tr>`;
+  const row = (s, label) => `<tr><td>${label}</td><td class="num">${esc(s.valid)}</td>
+    ${grades.map(([k]) => `<td class="num">${esc(s.counts?.[k] ?? 0)}<span class="sub"> (${esc(s.rates?.[k] ?? "—")}%)</span></td>`).join("")}
+    <td class="num">${esc(s.counts?.abstain ?? 0)}</td><td class="num">${esc(s.favourable_rate)}%</td><td class="num"><strong>${esc(s.score ?? s.points_score)}</strong></td>
+    <td>${(s.flags || []).map((f) => `<span class="bad">${flagWords(f)}</span>`).join("<br>") || "—"}</td></tr>`;
+  const rows = [];
+  for (const s of c.subjects || []) {
+    rows.push(row(s, `<strong>${esc(s.name)}</strong>`));
+    for (const g of s.groups || []) rows.push(row(g, `<span class="group">${t(`· ${g.id}${g.weight != null ? ` (权重 ${g.weight})` : ""}`, `· ${g.id}${g.weight != null ? ` (weight ${g.weight})` : ""}`)}</span>`).replace("<tr>", '<tr class="group-row">'));
+  }
+  out.push(`<table class="verdict-table eval"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`);
+  const sentences = (c.subjects || []).map((s) => {
+    const flags = s.flags || [];
+    return `<li class="${flags.length ? "warn" : ""}">${t(`${s.name}: 有效票 ${s.valid} 张, 好评率 ${s.favourable_rate}%, 得分 ${s.score ?? s.points_score}`,
+      `${s.name}: ${s.valid} valid, ${s.favourable_rate}% favourable, score ${s.score ?? s.points_score}`)}${flags.map((f) => `; ${flagWords(f)}`).join("")}</li>`;
+  });
+  out.push(`<ul class="sentences">${sentences.join("")}</ul>`);
+  if ((c.warnings || []).length) {
+    out.push(notice("warn", `<ul>${c.warnings.map((w) => `<li>${bi(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("")}</ul>`));
+  }
+  return `<article class="verdict" data-contest="${esc(c.id)}" data-index="${esc(index)}">${out.join("")}</article>`;
+}
+
+function rankingVerdict(r) {
+  const rows = (r.entries || []).map((e) => `<tr><td class="num">${esc(e.rank)}</td><td>${esc(e.name)}${e.tied ? ` ${statusLabel("tied")}` : ""}</td>
+    ${(r.components || []).map((c) => `<td class="num">${esc(e.components?.[c.id] ?? "—")}</td>`).join("")}<td class="num"><strong>${esc(e.total)}</strong></td></tr>`);
+  return `<article class="verdict ranking"><h3>${esc(r.title || r.id)}</h3>
+    <table class="verdict-table"><thead><tr><th class="num">${t("名次", "Rank")}</th><th>${t("姓名", "Name")}</th>
+    ${(r.components || []).map((c) => `<th class="num">${esc(c.title || c.id)} <span class="sub">×${esc(c.weight)}</span></th>`).join("")}<th class="num">${t("总分", "Total")}</th></tr></thead>
+    <tbody>${rows.join("")}</tbody></table>
+    ${(r.unresolved_ties || []).length ? notice("warn", t("有并列名次未能区分, 须另行决定", "Some ties remain unresolved and must be decided separately")) : ""}</article>`;
+}
+
+// ------------------------------------------------------------------ paper ballots (唱票)
+
+function paperCounts(contest) {
+  try {
+    return JSON.parse(sessionStorage.getItem(`scrutineer.paper.${state.election?.id}.${contest}`)) || { n: 0, void: 0 };
+  } catch {
+    return { n: 0, void: 0 };
+  }
+}
+
+function bumpPaperCount(contest, isVoid) {
+  const c = paperCounts(contest);
+  c.n += 1;
+  if (isVoid) c.void += 1;
+  try { sessionStorage.setItem(`scrutineer.paper.${state.election?.id}.${contest}`, JSON.stringify(c)); } catch { /* private mode */ }
+}
+
+function renderPaperSelect() {
+  const sel = $("#paper-contest");
+  const modeKnown = state.election.contests.some((c) => "mode" in c);
+  const open = state.election.contests.filter((c) => c.state === "open" && (!modeKnown || c.mode === "paper" || c.mode === "hybrid"));
+  const prev = state.paper.contest;
+  sel.innerHTML = open.length
+    ? open.map((c) => `<option value="${esc(c.id)}">${esc(c.title || c.id)} (${esc(c.id)})</option>`).join("")
+    : `<option value="">${modeKnown ? "没有收纸质选票的进行中项目 / no open paper contest" : "没有进行中的项目 / no open contest"}</option>`;
+  $("#paper-submit").disabled = !open.length;
+  $("#paper-mode-note").innerHTML = modeKnown || !open.length
+    ? ""
+    : `<p class="hint">${t("服务器未说明各项目的投票方式; 只收电子投票的项目会被服务器拒绝录入纸质选票。", "The server does not say how each contest votes; contests that take only electronic ballots will refuse paper ballots.")}</p>`;
+  const keep = open.some((c) => c.id === prev) ? prev : open[0]?.id || "";
+  sel.value = keep;
+  if (keep !== prev) {
+    resetPaper(keep);
+    $("#paper-msg").innerHTML = "";
+  }
+  else renderPaperForm();
+}
+
+function resetPaper(contest) {
+  state.paper = { contest, marks: {}, writeIns: [] };
+  renderPaperForm();
+}
+
+function renderPaperForm() {
+  const id = state.paper.contest;
+  const c = contestById(id);
+  const count = id ? paperCounts(id) : null;
+  $("#paper-count").innerHTML = count
+    ? t(`本机已录入 ${count.n} 张 (其中废票 ${count.void} 张)`, `${count.n} keyed in here (${count.void} void)`)
+    : "";
+  if (!c) {
+    $("#paper-form").innerHTML = "";
+    return;
+  }
+  if (!(c.candidates || []).length) {
+    $("#paper-form").innerHTML = `<p class="hint">${t("此项目没有候选人名单 (如民主测评); 请按 docs/FORMATS.md 的选票格式输入一行 JSON:", "This contest has no candidate list (e.g. an evaluation); type the ballot as one JSON line in the docs/FORMATS.md format:")}</p>
+      <textarea id="paper-json" rows="3" spellcheck="false">${esc(JSON.stringify({ contest: c.id, ratings: {} }))}</textarea>`;
+    return;
+  }
+  const [azh, aen] = against(c.kind);
+  const marks = state.paper.marks;
+  const cards = c.candidates.map((x) => {
+    const m = marks[x.id];
+    const b = (mark, zh, en) => `<button type="button" class="mark mark-${mark}" data-candidate="${esc(x.id)}" data-mark="${mark}" aria-pressed="${m === mark}">${t(zh, en)}</button>`;
+    return `<div class="paper-cand${m ? ` marked-${m}` : ""}" data-candidate="${esc(x.id)}"><span class="name">${esc(x.name)}</span>
+      <span class="choices">${b("for", "赞成", "For")}${b("against", azh, aen[0].toUpperCase() + aen.slice(1))}${b("abstain", "弃权", "Abstain")}</span></div>`;
+  });
+  const nFor = Object.values(marks).filter((m) => m === "for").length + state.paper.writeIns.length;
+  const over = nFor > c.seats;
+  const chips = state.paper.writeIns.map((w, i) => `<span class="chip">${esc(w)} <button type="button" class="remove-write-in secondary" data-i="${i}" aria-label="remove">×</button></span>`).join("");
+  $("#paper-form").innerHTML = `
+    <div class="paper-grid">${cards.join("")}</div>
+    <p class="paper-row"><label for="paper-writein">${t("另选他人", "Write-in")}</label>
+      <input id="paper-writein" autocomplete="off"> <button type="button" id="paper-writein-add" class="secondary">${t("添加", "Add")}</button> ${chips}</p>
+    <p id="paper-tally" class="${over ? "bad" : ""}">${t(`赞成 ${nFor} 人 (含另选), 应选 ${c.seats} 名${over ? ": 超过应选名额, 录入后为废票" : ""}; 未划的候选人计为弃权`,
+      `${nFor} for (write-ins included), ${c.seats} seat(s)${over ? ": over-marked, will be recorded as void" : ""}; unmarked candidates count as abstentions`)}</p>`;
+}
+
+async function submitPaper() {
+  const id = state.paper.contest;
+  const c = contestById(id);
+  const el = $("#paper-msg");
+  if (!c) return;
+  let ballot;
+  if (!(c.candidates || []).length) {
+    try { ballot = JSON.parse($("#paper-json").value); } catch (e) {
+      showError(el, localError("ballot_json", `选票不是有效的 JSON: ${e.message}`, `the ballot is not valid JSON: ${e.message}`));
+      return;
+    }
+  } else {
+    const marks = {};
+    for (const [k, v] of Object.entries(state.paper.marks)) if (v) marks[k] = v;
+    ballot = { contest: id, marks };
+    if (state.paper.writeIns.length) ballot.write_ins = state.paper.writeIns.slice();
+  }
+  await act(el, async () => {
+    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/paper-ballots`, { ballot });
+    bumpPaperCount(id, !!out.void);
+    const n = paperCounts(id).n;
+    if (out.void) {
+      el.innerHTML = `<div class="notice bad" role="status"><strong>${t("废票", "Void")}:</strong> ${bi(out.message)} <span class="mono">[${esc(out.void)}]</span> · ${t(`已录入为废票 (第 ${out.entry} 条), 本机第 ${n} 张`, `recorded as void (entry ${out.entry}), number ${n} here`)}</div>`;
+    } else {
+      showOk(el, `${t("已录入", "Recorded")} · ${t(`第 ${out.entry} 条, 本机第 ${n} 张`, `entry ${out.entry}, number ${n} here`)}`);
+    }
+    resetPaper(id);
+  });
+}
+
+// ------------------------------------------------------------------ results and signatures
+
+function renderResults() {
+  const el = $("#results");
+  if (!state.results.length) {
+    el.innerHTML = `<p class="hint">${t("还没有计票结果。", "No results yet.")}</p>`;
+    return;
+  }
+  const rows = state.results.map((r) => {
+    const d = state.details.get(r.index);
+    const signers = signersOf(d?.checkpoint);
+    const mine = state.key && signers.includes(state.key.name);
+    const have = signers.length;
+    const enough = have >= r.required;
+    const stateCell = r.published
+      ? `<span class="ok">${t("已公布", "published")}</span>`
+      : enough
+        ? `<span class="ok">${t("签名已够, 待组织者公布", "enough signatures; awaiting the organiser")}</span>`
+        : `<span class="warn">${t(`还需 ${r.required - have} 人签名`, `${r.required - have} more signature(s) needed`)}</span>`;
+    return `<tr class="result" data-index="${r.index}" data-signatures="${have}" data-required="${r.required}" data-published="${r.published}">
+      <td class="num">#${r.index}</td>
+      <td>${(r.contests || []).map((c) => esc(contestTitle(c))).join("、")}</td>
+      <td class="num sigs">${have} / ${r.required}</td>
+      <td>${stateCell}${signers.length ? `<div class="sub">${t(`已签: ${signers.join("、")}`, `signed: ${signers.join(", ")}`)}</div>` : ""}</td>
+      <td class="actions">
+        <button type="button" class="view secondary" data-index="${r.index}">${t("查看", "View")}</button>
+        <button type="button" class="sign" data-index="${r.index}" ${mine || state.ed25519 ? "disabled" : ""}>${mine ? t("已签名", "Signed") : t("签名", "Sign")}</button>
+      </td></tr>`;
+  });
+  el.innerHTML = `<table class="results"><thead><tr><th class="num">${t("结果", "Result")}</th><th>${t("项目", "Contests")}</th>
+    <th class="num">${t("签名", "Signatures")}</th><th>${t("状态", "State")}</th><th></th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function renderSignatureStatus() {
+  const el = $("#signature-status");
+  const index = state.statusIndex ?? state.results[state.results.length - 1]?.index;
+  const r = state.results.find((x) => x.index === index);
+  if (!r) {
+    el.innerHTML = "";
+    return;
+  }
+  const signers = signersOf(state.details.get(index)?.checkpoint);
+  const registered = new Set(state.election?.tellers || []);
+  const missing = Math.max(0, r.required - signers.length);
+  const waiting = (state.election?.tellers || []).filter((n) => !signers.includes(n));
+  el.innerHTML = `<div class="sig-status ${missing ? "" : "done"}" data-index="${index}">
+    <strong>${t(`结果 #${index} 的签名`, `Signatures on result #${index}`)}:</strong>
+    ${signers.length ? signers.map((n) => `<span class="signer">${esc(n)}${registered.has(n) ? "" : " ?"}</span>`).join(" ") : t("尚无计票人签名", "no teller has signed yet")}
+    · ${t(`已签 ${signers.length} 人, 须 ${r.required} 人`, `${signers.length} signed, ${r.required} required`)}
+    · ${missing ? `<span class="warn">${t(`还需 ${missing} 人`, `${missing} more needed`)}</span>` : `<span class="ok">${t("签名已够", "enough signatures")}</span>`}
+    ${waiting.length && missing ? `<div class="sub">${t(`尚未签名的计票人: ${waiting.join("、")}`, `tellers who have not signed: ${waiting.join(", ")}`)}</div>` : ""}
+    <div class="sub">${r.published ? t("此结果已公布。", "This result is published.") : t("公布由组织者完成: 签名够数后, 请组织者公布结果。", "Publication is done by the organiser: once enough tellers have signed, the organiser publishes the result.")}</div>
+  </div>`;
+}
+
+async function loadKeyFile(file) {
+  const info = $("#key-info");
+  state.key = null;
+  delete info.dataset.registered;
+  info.innerHTML = "";
+  $("#key-forget").classList.add("hidden");
+  if (!file) {
+    info.innerHTML = "";
+    renderResults();
+    return;
+  }
+  try {
+    if (file.size > 4096) throw localError("bad_key", "文件太大, 不是签名密钥文件", "the file is too large to be a key file");
+    if (state.ed25519 !== null) throw localError("no_ed25519", `${state.ed25519.zh}; 请用命令行签名`, `${state.ed25519.en}; sign from the command line`);
+    const key = await parseSignerKey(await file.text());
+    state.key = key;
+    // Registered = the same verifier key as one the election lists (name, key ID and public key).
+    const keys = state.tellerKeys;
+    const registered = keys ? keys.includes(key.verifierText) : (state.election?.tellers || []).includes(key.name);
+    const nameOnly = !registered && (state.election?.tellers || []).includes(key.name);
+    const verdict = registered
+      ? t("已登记为本次选举的计票人", "registered as a teller of this election")
+      : nameOnly
+        ? t(`与登记的 ${key.name} 公钥不符 (是不是旧的或别人的密钥文件?), 服务器会拒绝其签名`, `does not match the public key registered for ${key.name} (an old or someone else's key file?): the server will refuse its signatures`)
+        : t("不是本次选举登记的计票人, 服务器会拒绝其签名", "not a registered teller of this election: the server will refuse its signatures");
+    info.innerHTML = notice(registered ? "ok" : "bad", `${t("已读取密钥", "Key loaded")}: <strong>${esc(key.name)}</strong> <span class="mono">(key ID ${esc(key.keyIdHex)})</span> · ${verdict}
+      <div class="sub">${t("密钥只保存在此页面内存中, 未发送到服务器。", "The key stays in this page's memory; it was not sent to the server.")}</div>`);
+    info.dataset.registered = registered ? "yes" : "no";
+    $("#key-forget").classList.remove("hidden");
+  } catch (err) {
+    showError(info, err);
+  }
+  renderResults();
+}
+
+async function signResult(index) {
+  const el = $("#sign-msg");
+  el.innerHTML = "";
+  state.statusIndex = index;
+  renderSignatureStatus();
+  if (!state.key) {
+    showError(el, localError("no_key", "请先选择您的签名密钥文件", "choose your key file first"));
+    $("#key-file").focus();
+    return;
+  }
+  const key = state.key;
+  const titles = (state.results.find((r) => r.index === index)?.contests || []).map(contestTitle).join("、");
+  const sure = await confirmDialog({
+    title: t(`签名确认结果 #${index}?`, `Sign result #${index}?`),
+    text: `<p>${t(`以计票人 ${key.name} 的密钥签名结果 #${index} (${titles})。签名表示您已核对计票结果无误; 签名写入选票日志, 不能撤回。`,
+      `Sign result #${index} (${titles}) with teller ${key.name}'s key. Signing states that you checked the count; the signature goes into the ballot log and cannot be withdrawn.`)}</p>
+      ${$("#key-info").dataset.registered === "no" ? notice("bad", t("注意: 此密钥与登记的计票人公钥不符, 服务器会拒绝。", "Note: this key does not match a registered teller key; the server will refuse it.")) : ""}`,
+    ok: t("签名", "Sign"),
+  });
+  if (!sure) return;
+  await act(el, async () => {
+    const d = await api("GET", `/api/v1/results/${index}`);
+    if (signersOf(d.checkpoint).includes(key.name)) {
+      throw localError("already_signed", `${key.name} 已签过结果 #${index}`, `${key.name} has already signed result #${index}`);
+    }
+    const line = await signNote(key, d.checkpoint_text);
+    const out = await api("POST", `/api/v1/results/${index}/signatures`, { line });
+    showOk(el, t(`${key.name} 对结果 #${index} 的签名已被服务器核验并记录 (第 ${out.entry} 条)`, `The server verified and recorded ${key.name}'s signature on result #${index} (entry ${out.entry})`));
+  });
+}
+
+function renderLineSelect() {
+  const sel = $("#line-result");
+  const prev = sel.value;
+  sel.innerHTML = state.results.length
+    ? state.results.map((r) => `<option value="${r.index}">#${r.index} ${esc((r.contests || []).map(contestTitle).join("、"))}</option>`).join("")
+    : `<option value="">—</option>`;
+  if (state.results.some((r) => String(r.index) === prev)) sel.value = prev;
+  else if (state.results.length) sel.value = String(state.results[state.results.length - 1].index);
+  renderCheckpointText();
+}
+
+function renderCheckpointText() {
+  const index = Number($("#line-result").value);
+  const d = state.details.get(index);
+  $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
+  $("#cli-command").textContent = `scrutineer ledger --data ./data sign --result ${d ? index : "N"} --teller-key FILE`;
+}
+
+async function submitLine() {
+  const el = $("#line-msg");
+  $("#sign-msg").innerHTML = "";
+  const index = Number($("#line-result").value);
+  const line = $("#line-input").value.trim();
+  if (!line) {
+    showError(el, localError("no_line", "请粘贴签名行", "paste a signature line"));
+    return;
+  }
+  await act(el, async () => {
+    const out = await api("POST", `/api/v1/results/${index}/signatures`, { line });
+    showOk(el, t(`签名已被服务器核验并记录 (第 ${out.entry} 条)`, `The server verified and recorded the signature (entry ${out.entry})`));
+    $("#line-input").value = "";
+    state.statusIndex = index;
+  });
+}
+
+// ------------------------------------------------------------------ wiring
+
+function wire() {
+  $("#refresh").addEventListener("click", () => act($("#msg"), async () => { $("#msg").innerHTML = ""; }));
+  $("#logout").addEventListener("click", async () => {
+    await logout();
+    location.reload();
+  });
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest("button");
+    if (!b || b.disabled) return;
+    if (b.matches("button.close[data-contest]")) closeContest(b.dataset.contest);
+    else if (b.matches("button.tally[data-contest]")) tallyContest(b.dataset.contest);
+    else if (b.matches("button.view[data-index]")) showResult(Number(b.dataset.index));
+    else if (b.matches("button.sign[data-index]")) signResult(Number(b.dataset.index));
+    else if (b.matches("button.mark[data-candidate]")) {
+      const { candidate, mark } = b.dataset;
+      state.paper.marks[candidate] = state.paper.marks[candidate] === mark ? undefined : mark;
+      renderPaperForm();
+      $(`button.mark[data-candidate="${CSS.escape(candidate)}"][data-mark="${mark}"]`)?.focus();
+    } else if (b.id === "paper-writein-add") addWriteIn();
+    else if (b.matches("button.remove-write-in")) {
+      state.paper.writeIns.splice(Number(b.dataset.i), 1);
+      renderPaperForm();
+    }
+  });
+  $("#paper-contest").addEventListener("change", (ev) => {
+    resetPaper(ev.target.value);
+    $("#paper-msg").innerHTML = "";
+  });
+  $("#paper-form").addEventListener("keydown", (ev) => {
+    if (ev.target.id === "paper-writein" && ev.key === "Enter") {
+      ev.preventDefault();
+      addWriteIn();
+    }
+  });
+  $("#paper-submit").addEventListener("click", submitPaper);
+  $("#paper-clear").addEventListener("click", () => {
+    resetPaper(state.paper.contest);
+    $("#paper-msg").innerHTML = "";
+  });
+  $("#key-file").addEventListener("change", (ev) => loadKeyFile(ev.target.files[0]));
+  $("#key-forget").addEventListener("click", () => {
+    $("#key-file").value = "";
+    loadKeyFile(null);
+  });
+  $("#line-result").addEventListener("change", renderCheckpointText);
+  $("#line-submit").addEventListener("click", submitLine);
+}
+
+function addWriteIn() {
+  const input = $("#paper-writein");
+  const name = input.value.trim();
+  if (!name) return;
+  state.paper.writeIns.push(name);
+  renderPaperForm();
+  $("#paper-writein").focus();
+}
+
+function signedOut() {
+  state.session = null;
+  $("#app").classList.add("hidden");
+  $("#logout").classList.add("hidden");
+  $("#who").textContent = "";
+  $("#login").classList.remove("hidden");
+  loginForm($("#login"), t("计票人登录", "Teller sign-in"), start);
+}
+
+async function start(session) {
+  if (session.role !== "teller") {
+    $("#login").innerHTML = `<div class="card">${notice("bad", `${t(`此页面供计票人使用; 当前账号 ${session.username} 的角色是 ${session.role_label || session.role}。`,
+      `This page is for tellers; ${session.username} is signed in as ${session.role}.`)} <span class="mono">[wrong_role]</span>`)}
+      <button type="button" id="wrong-role-out">${t("退出", "Sign out")}</button></div>`;
+    $("#wrong-role-out").addEventListener("click", async () => { await logout(); location.reload(); });
+    return;
+  }
+  state.session = session;
+  $("#login").classList.add("hidden");
+  $("#app").classList.remove("hidden");
+  $("#logout").classList.remove("hidden");
+  $("#who").textContent = session.username;
+  try {
+    await refresh();
+    const last = state.results[state.results.length - 1];
+    if (last) {
+      state.verdictIndex = last.index;
+      renderVerdict(state.details.get(last.index).result, last.index);
+    }
+  } catch (err) {
+    showError($("#msg"), err);
+  }
+}
+
+async function main() {
+  languageSwitch($("#lang"));
+  wire();
+  const support = await ed25519Support();
+  state.ed25519 = support;
+  if (support) {
+    $("#webcrypto-note").innerHTML = notice("bad", `${t(support.zh, support.en)}. ${t("请用下面“命令行签名”的办法。", "Use the command-line instructions below.")} <span class="mono">[no_ed25519]</span>`);
+    $("#key-file").disabled = true;
+    $("#cli-help").open = true;
+  }
+  document.body.dataset.ed25519 = support ? "no" : "yes";
+  const s = await restoreSession();
+  if (s) await start(s);
+  else loginForm($("#login"), t("计票人登录", "Teller sign-in"), start);
+  document.body.dataset.ready = "1";
+}
+
+main();

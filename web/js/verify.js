@@ -1,0 +1,272 @@
+// The public receipt check (/verify). Everything that matters is verified here, in the
+// browser, with tlog.js: the checkpoint's Ed25519 signature by the log key, its origin, the
+// inclusion proof of the ballot's entry against the checkpoint's root, and the receipt code's
+// hash part. The server only supplies data.
+//
+// DOM contract: #receipt-input, #receipt-check (submit of #receipt-form), #receipt-result
+// (data-status = checking | ok | fail; one li[data-step] per check with class ok | bad | skip),
+// #results (published results, links to /board/{index}), #lang. ?receipt=CODE prefills and checks.
+
+import { esc, t, api, languageSwitch } from "./common.js";
+import * as tlog from "./tlog.js";
+
+const $ = (id) => document.getElementById(id);
+const result = $("receipt-result");
+const input = $("receipt-input");
+const button = $("receipt-check");
+
+languageSwitch($("lang"));
+
+/** A verdict line: the mark once, then the Chinese and (under it) the English. */
+const verdict = (mark, zh, en) => `<p class="bi verdict">${mark} ${t(zh, en)}</p>`;
+
+function setResult(status, html) {
+  result.dataset.status = status;
+  result.innerHTML = html;
+}
+
+function failure(zh, en, extra = "") {
+  setResult("fail", `<div class="notice bad" role="alert">${verdict("✗", zh, en)}</div>${extra}`);
+}
+
+// ------------------------------------------------------------------ the checks
+
+const ok = (zh, en, detailZh = "", detailEn = "") => ({ status: "ok", zh, en, detailZh, detailEn });
+const bad = (zh, en, err) => ({ status: "bad", zh, en, detailZh: err.zh || String(err.message || err), detailEn: err.en || String(err.message || err) });
+const skip = (zh, en, detailZh, detailEn) => ({ status: "skip", zh, en, detailZh, detailEn });
+const problem = (zh, en) => new tlog.TlogError("check", zh, en);
+
+/**
+ * Runs the four checks independently, so that every failing one is named.
+ * Returns {steps, facts} where steps maps a step id to its outcome.
+ */
+async function runChecks(parsed, receipt, keys) {
+  const steps = {};
+  const facts = { engine: null };
+  let key = null, keyError = null, checkpoint = null, checkpointError = null;
+
+  // 1. The checkpoint is signed by the log key.
+  const sigTitle = ["检查点由日志密钥签名", "The checkpoint is signed by the log key"];
+  try {
+    key = await tlog.parseVerifierKey(keys.log_key);
+    facts.key = key;
+    const { engine } = await tlog.verifyNote(receipt.checkpoint, [key]);
+    facts.engine = engine;
+    steps.signature = ok(...sigTitle,
+      `日志密钥 ${key.name}, 密钥 ID ${tlog.keyIdHex(key.keyId)}; Ed25519 签名在本浏览器中验证通过 (${engine === "webcrypto" ? "WebCrypto" : "内置实现"})。`,
+      `Log key ${key.name}, key ID ${tlog.keyIdHex(key.keyId)}; the Ed25519 signature verified in this browser (${engine === "webcrypto" ? "WebCrypto" : "built-in code"}).`);
+  } catch (err) {
+    if (!key) keyError = err;
+    steps.signature = bad(...sigTitle, err);
+  }
+
+  try {
+    checkpoint = tlog.parseCheckpoint(tlog.parseNote(receipt.checkpoint).text);
+    facts.checkpoint = checkpoint;
+  } catch (err) {
+    checkpointError = err;
+  }
+
+  // 2. The checkpoint belongs to this election's log.
+  const originTitle = ["检查点属于本选举的日志", "The checkpoint belongs to this election's log"];
+  if (!checkpoint) {
+    steps.origin = bad(...originTitle, checkpointError);
+  } else {
+    try {
+      const expected = keys.origin;
+      if (typeof expected !== "string" || expected !== `scrutineer/${keys.election}`) {
+        throw problem(`服务器给出的日志名 “${expected}” 与选举 “${keys.election}” 不对应`, `The server's log name "${expected}" does not belong to election "${keys.election}"`);
+      }
+      if (checkpoint.origin !== expected) {
+        throw problem(`检查点属于 “${checkpoint.origin}”, 不是本选举的日志 “${expected}”`, `The checkpoint is for "${checkpoint.origin}", not this election's log "${expected}"`);
+      }
+      if (key && key.name !== expected) {
+        throw problem(`日志密钥名 “${key.name}” 不是本选举的日志 “${expected}”`, `The log key is named "${key.name}", not after this election's log "${expected}"`);
+      }
+      steps.origin = ok(...originTitle, `日志名 ${expected}`, `Log name ${expected}`);
+    } catch (err) {
+      steps.origin = bad(...originTitle, err);
+    }
+  }
+
+  // 3. The entry is in the tree whose root the checkpoint signs.
+  const inclusionTitle = ["您的选票在签名的日志里", "Your ballot is in the signed log"];
+  let hash = null;
+  try {
+    hash = tlog.hexToBytes(String(receipt.hash), 32);
+  } catch { /* reported below */ }
+  if (!checkpoint) {
+    steps.inclusion = skip(...inclusionTitle, "检查点无法读取, 无法核对包含证明。", "The checkpoint could not be read, so the inclusion proof could not be checked.");
+  } else {
+    try {
+      if (!hash) throw problem(`服务器给出的记录哈希 “${receipt.hash}” 不是 32 字节的十六进制数`, `The entry hash "${receipt.hash}" from the server is not 32 bytes of hex`);
+      if (String(receipt.tree_size) !== checkpoint.size.toString()) {
+        throw problem(`证明所用的树大小 ${receipt.tree_size} 与签名检查点的大小 ${checkpoint.size} 不同`, `The proof is for tree size ${receipt.tree_size}, but the signed checkpoint has size ${checkpoint.size}`);
+      }
+      if (!Array.isArray(receipt.proof)) throw problem("服务器没有给出包含证明", "The server gave no inclusion proof");
+      // The index comes from the voter's own code, the size and root from the signed checkpoint.
+      await tlog.verifyInclusion(hash, parsed.index, checkpoint.size, receipt.proof, checkpoint.root);
+      steps.inclusion = ok(...inclusionTitle,
+        `用第 ${parsed.index} 条的哈希和 ${receipt.proof.length} 个证明哈希 (RFC 9162) 重新算出的根哈希, 与第 ${checkpoint.size} 号检查点的根哈希相同。`,
+        `The root recomputed from entry ${parsed.index}'s hash and ${receipt.proof.length} proof hashes (RFC 9162) equals the root of checkpoint ${checkpoint.size}.`);
+    } catch (err) {
+      steps.inclusion = bad(...inclusionTitle, err);
+    }
+  }
+
+  // 4. The receipt code names this entry.
+  const codeTitle = ["回执码与这条记录相符", "The receipt code matches this entry"];
+  try {
+    if (!hash) throw problem(`服务器给出的记录哈希 “${receipt.hash}” 不是 32 字节的十六进制数`, `The entry hash "${receipt.hash}" from the server is not 32 bytes of hex`);
+    const expected = tlog.receiptCode(parsed.index, hash);
+    if (expected !== parsed.code) {
+      throw problem(`回执码 ${parsed.code} 的哈希部分与第 ${parsed.index} 条记录的哈希 (应为 ${expected}) 不符`, `The hash part of ${parsed.code} does not match entry ${parsed.index}'s hash (that would be ${expected})`);
+    }
+    steps.code = ok(...codeTitle,
+      `${parsed.hashPart} 是记录哈希前 10 字节的 Crockford base32 编码。`,
+      `${parsed.hashPart} is the Crockford base32 of the first 10 bytes of the entry hash.`);
+  } catch (err) {
+    steps.code = bad(...codeTitle, err);
+  }
+
+  if (keyError && steps.origin.status === "ok") {
+    // The origin check could not compare the key's name: say so rather than pass silently.
+    steps.origin = skip(...originTitle, "日志密钥无法读取, 只核对了检查点的日志名。", "The log key could not be read; only the checkpoint's log name was checked.");
+  }
+  return { steps, facts, hash };
+}
+
+// ------------------------------------------------------------------ rendering
+
+const STEP_ORDER = ["signature", "origin", "inclusion", "code"];
+const MARK = { ok: "✓", bad: "✗", skip: "–" };
+
+function renderSteps(steps) {
+  return `<ol class="steps">${STEP_ORDER.map((id) => {
+    const s = steps[id];
+    const cls = s.status;
+    return `<li data-step="${id}" class="${cls}"><span class="mark ${cls === "ok" ? "ok" : cls === "bad" ? "bad" : "muted"}" aria-hidden="true">${MARK[cls]}</span>
+      <span class="title">${t(s.zh, s.en)}<span class="visually-hidden"> (${cls === "ok" ? "通过 / passed" : cls === "bad" ? "未通过 / failed" : "未检查 / not checked"})</span></span>
+      <span class="detail bi">${t(s.detailZh, s.detailEn)}</span></li>`;
+  }).join("")}</ol>`;
+}
+
+function renderTechnical(parsed, receipt, keys, facts) {
+  const proof = Array.isArray(receipt.proof) ? receipt.proof : [];
+  const engine = facts.engine === "webcrypto" ? "WebCrypto" : facts.engine === "builtin" ? t("内置实现 (浏览器的 WebCrypto 不支持 Ed25519)", "built-in (this browser's WebCrypto has no Ed25519)") : "–";
+  return `<details><summary>${t("技术细节", "Technical details")}</summary>
+    <dl class="tech">
+      <dt>${t("回执码", "Receipt code")}</dt><dd class="mono">${esc(parsed.code)}</dd>
+      <dt>${t("记录序号", "Entry index")}</dt><dd class="mono">${esc(parsed.index)}</dd>
+      <dt>${t("记录哈希", "Entry hash")}</dt><dd class="mono">${esc(receipt.hash)}</dd>
+      <dt>${t("包含证明", "Inclusion proof")}</dt><dd class="mono">${proof.length ? proof.map((p) => esc(p)).join("<br>") : t("(空: 树只有这一条)", "(empty: the tree holds only this entry)")}</dd>
+      <dt>${t("日志密钥", "Log key")}</dt><dd class="mono">${esc(keys.log_key)}</dd>
+      <dt>Ed25519</dt><dd>${engine}</dd>
+      <dt>${t("检查点", "Checkpoint")}</dt><dd><pre class="note">${esc(receipt.checkpoint)}</pre></dd>
+    </dl>
+  </details>`;
+}
+
+function render(parsed, receipt, keys, { steps, facts }) {
+  const allOk = STEP_ORDER.every((id) => steps[id].status === "ok");
+  const tech = renderTechnical(parsed, receipt, keys, facts);
+  if (allOk) {
+    const cp = facts.checkpoint;
+    const root = tlog.bytesToBase64(cp.root);
+    const zh = `您的选票是日志第 ${parsed.index} 条, 已包含在由日志密钥签名的第 ${cp.size} 号检查点 (共 ${cp.size} 条) 中, 根哈希 ${root}。这证明选票已被记录且未被改动; 它不显示您投了谁。`;
+    const en = `Your ballot is entry ${parsed.index} of the log and is included in checkpoint ${cp.size} (${cp.size} entries) signed by the log key, root ${root}. This proves it was recorded and not changed; it does not show how you voted.`;
+    setResult("ok", `<div class="notice ok" role="status">${verdict("✓", zh, en)}</div>${renderSteps(steps)}${tech}`);
+    return;
+  }
+  const failed = STEP_ORDER.filter((id) => steps[id].status !== "ok").map((id) => steps[id]);
+  const zh = `核对未通过。以下${failed.length > 1 ? "各" : "这一"}项没有得到证明: ${failed.map((s) => `“${s.zh}”`).join("、")}。请保留回执, 并告知监票人。`;
+  const en = `The check failed. Not proven: ${failed.map((s) => `"${s.en}"`).join("; ")}. Keep your receipt and tell the scrutineers.`;
+  setResult("fail", `<div class="notice bad" role="alert">${verdict("✗", zh, en)}</div>${renderSteps(steps)}${tech}`);
+}
+
+// ------------------------------------------------------------------ flow
+
+let keysPromise = null;
+function getKeys() {
+  keysPromise = keysPromise || api("GET", "/api/v1/keys").catch((err) => { keysPromise = null; throw err; });
+  return keysPromise;
+}
+
+async function check(text) {
+  const parsed = tlog.parseReceiptCode(text);
+  if (!parsed) {
+    failure(`“${text.trim()}” 不是回执码。回执码形如 R42-5Q3ZK8M1T0C7W2H4: 字母 R、数字、短横线, 再加 16 个字母或数字。`,
+      `"${text.trim()}" is not a receipt code. A receipt code looks like R42-5Q3ZK8M1T0C7W2H4: the letter R, digits, a dash and 16 letters or digits.`);
+    return;
+  }
+  input.value = parsed.code;
+  button.disabled = true;
+  setResult("checking", `<p class="muted">${t("正在核对…", "Checking…")}</p>`);
+  try {
+    let receipt, keys;
+    try {
+      [receipt, keys] = await Promise.all([api("GET", `/api/v1/receipts/${encodeURIComponent(parsed.code)}`), getKeys()]);
+    } catch (err) {
+      if (err && err.status === 404) {
+        failure(`日志里没有回执码为 ${parsed.code} 的选票。请逐个字符核对回执码是否抄写正确; 如果确认无误, 请告知监票人。`,
+          `No ballot in the log has the receipt code ${parsed.code}. Check the code character by character; if it is right, tell the scrutineers.`);
+      } else if (err && err.status === 429) {
+        failure("查询太频繁, 请过一分钟再试。", "Too many checks from here; try again in a minute.");
+      } else if (err && err.status === 400) {
+        failure(`服务器不接受这个回执码: ${err.message || ""}`, `The server refused this receipt code: ${err.message || ""}`);
+      } else {
+        failure(`无法从服务器取得数据 (${(err && (err.code || err.message)) || err}), 请稍后再试。`, `Could not get the data from the server (${(err && (err.code || err.message)) || err}); try again later.`);
+      }
+      return;
+    }
+    const outcome = await runChecks(parsed, receipt, keys);
+    render(parsed, receipt, keys, outcome);
+  } catch (err) {
+    failure(`核对时出错: ${err && (err.zh || err.message) || err}`, `The check could not run: ${err && (err.en || err.message) || err}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$("receipt-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  check(input.value);
+});
+
+// ------------------------------------------------------------------ published results
+
+async function loadResults() {
+  const el = $("results");
+  try {
+    const [list, election] = await Promise.all([
+      api("GET", "/api/v1/public/results"),
+      api("GET", "/api/v1/election").catch(() => null),
+    ]);
+    if (election && election.title) {
+      $("election-title").innerHTML = `${t("选举", "Election")}: ${esc(election.title)}`;
+    }
+    const titles = new Map(((election && election.contests) || []).map((c) => [c.id, c.title]));
+    const results = list.results || [];
+    if (results.length === 0) {
+      el.innerHTML = `<p class="muted">${t("尚未公布任何结果。", "No results have been published yet.")}</p>`;
+      return;
+    }
+    el.innerHTML = `<ul class="results">${results.map((r) => {
+      const names = (r.contests || []).map((c) => esc(titles.get(c) || c)).join("、") || t("计票结果", "Result");
+      const index = encodeURIComponent(r.index);
+      return `<li data-index="${esc(r.index)}"><a href="/board/${index}" title="张榜公布 / board"><strong>${names}</strong></a>
+        <span class="muted">(${t(`日志第 ${r.index} 条`, `log entry ${r.index}`)})</span>
+        · <a href="/api/v1/public/results/${index}">${t("签名的结果 (JSON)", "signed result (JSON)")}</a></li>`;
+    }).join("")}</ul>`;
+  } catch (err) {
+    el.innerHTML = `<p class="bad">${t("无法取得已公布的结果", "Could not load the published results")}: ${esc(err.message || err)}</p>`;
+  }
+}
+
+loadResults();
+
+const initial = new URLSearchParams(location.search).get("receipt");
+if (initial) {
+  input.value = initial;
+  check(initial);
+}
