@@ -247,3 +247,87 @@ fn demo_loads_a_party_congress_with_every_role() {
     }
     assert!(s.dir.join("data/demo-slips.html").exists());
 }
+
+#[test]
+fn a_runoff_that_cannot_meet_its_surplus_rule_is_reported_not_forced() {
+    // Seed 003's 7 seats ⇒ 差额 1 committee; nobody reaches a majority, so all 7 seats are
+    // unfilled, and the 8 not-elected candidates are fewer than the 9 a new round needs.
+    let s = Server::start("short-runoff", &[]);
+    let org = s.login("organiser", &s.organiser_password);
+    let pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "t", "role": "teller"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let teller = s.login("t", &pw);
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/township-party-congress/spec.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec})),
+    );
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kiosk = s.ok(
+        "POST",
+        "/api/v1/kiosks/pair",
+        None,
+        Some(&json!({"code": code, "name": "k"})),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
+        .set("Authorization", &format!("Bearer {org}"))
+        .send_json(json!({"style": 0, "count": 3}))
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let tokens = tokens_from_sheet(&sheet);
+    s.ok("POST", "/api/v1/contests/committee/open", Some(&org), None);
+    s.ok("POST", "/api/v1/contests/discipline/open", Some(&org), None);
+    s.ok("POST", "/api/v1/ballots", Some(&kiosk), Some(&json!({"token": tokens[0], "ballots": [
+        {"contest": "committee", "marks": {"c1": "for"}}, {"contest": "discipline", "marks": {"d1": "for"}}]})));
+    s.ok(
+        "POST",
+        "/api/v1/contests/committee/close",
+        Some(&teller),
+        Some(&json!({"eligible": 150, "present": 142, "ballots_issued": 142})),
+    );
+    let r = s.ok(
+        "POST",
+        "/api/v1/contests/committee/tally",
+        Some(&teller),
+        None,
+    );
+    assert_eq!(r["result"]["contests"][0]["runoff"]["short_list"], true);
+    let p = s.ok(
+        "POST",
+        &format!("/api/v1/results/{}/publish", r["result_index"]),
+        Some(&org),
+        None,
+    );
+    assert_eq!(p["runoffs"], json!([]));
+    assert_eq!(p["runoffs_blocked"][0]["code"], "runoff_list_short");
+    assert_eq!(
+        s.ok("GET", "/api/v1/public/results", None, None)["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

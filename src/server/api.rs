@@ -1241,16 +1241,20 @@ pub async fn publish(
             return Err(conflict("already_published", "此结果已公布 / this result is already published"));
         }
         st.records.publish(index)?;
-        let runoffs = create_runoffs(&l, &r)?;
-        Ok(json!({"published": index, "runoffs": runoffs}))
+        let (runoffs, blocked) = create_runoffs(&l, &r)?;
+        Ok(json!({"published": index, "runoffs": runoffs, "runoffs_blocked": blocked}))
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
 /// A runoff contest (and its ballot style) for every contest whose result proposes one.
-fn create_runoffs(l: &Ledger, r: &ResultBody) -> Result<Vec<String>, ApiError> {
+/// Returns the runoffs created and those that could not be formed under the rules (a short
+/// list, or a list that breaks the kind's surplus rule): those need the meeting's recorded
+/// decision (reduce the seats, or nominate), so they are reported, never forced.
+fn create_runoffs(l: &Ledger, r: &ResultBody) -> Result<(Vec<String>, Vec<Value>), ApiError> {
     let mut created = Vec::new();
+    let mut blocked = Vec::new();
     for c in r
         .result
         .get("contests")
@@ -1266,6 +1270,15 @@ fn create_runoffs(l: &Ledger, r: &ResultBody) -> Result<Vec<String>, ApiError> {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_string();
+        if proposal
+            .get("short_list")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+        {
+            blocked.push(json!({"contest": parent, "code": "runoff_list_short",
+                "message": "未当选的候选人不足法定差额, 须由大会决定减少名额或另行提名 (须有记录) / too few not-elected candidates for the surplus rule: the meeting must decide to reduce the seats or nominate (recorded decision)"}));
+            continue;
+        }
         let (spec_contest, parent_style, n) = l.read(|s| -> Result<_, ApiError> {
             let info = s.state.info()?;
             let spec_c = info
@@ -1355,17 +1368,21 @@ fn create_runoffs(l: &Ledger, r: &ResultBody) -> Result<Vec<String>, ApiError> {
             title: String::new(),
             unit: parent_style.map(|s| s.unit).unwrap_or_default(),
         };
-        l.append(
+        match l.append(
             EntryKind::RunoffCreated,
             body_bytes(&RunoffCreated {
-                parent,
+                parent: parent.clone(),
                 contest,
                 style,
             }),
-        )?;
-        created.push(id);
+        ) {
+            Ok(_) => created.push(id),
+            Err(e) => {
+                blocked.push(json!({"contest": parent, "code": e.code(), "message": e.to_string()}))
+            }
+        }
     }
-    Ok(created)
+    Ok((created, blocked))
 }
 
 pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {

@@ -1,0 +1,243 @@
+//! The pages in a real browser: headless Chromium (Debian's `chromium`) driven by
+//! playwright-core (npm, `tests/browser/`). A voter casts a full ballot with a scanned token
+//! and gets a receipt; a second use of the token is refused on screen; over-marking cannot be
+//! submitted; the kiosk holds no trace of the voter after reset; the registrar checks a voter
+//! in; a teller closes, reads the verdict and signs; the result is published; the receipt
+//! page confirms inclusion; the organiser creates an election with the surplus check shown as
+//! they type. Screenshots of every step land in `tests/screenshots/`; the board page and the
+//! slip sheet are printed to PDF and rendered with `pdftoppm`.
+//!
+//! Needs `/usr/bin/chromium` (or `SCRUTINEER_CHROMIUM`), `fonts-noto-cjk`, `pdftoppm`
+//! (poppler-utils), Node.js and `npm ci --prefix tests/browser`; `.ci/run` installs them all.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod service;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::json;
+use service::{tokens_from_sheet, Server};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chromium() -> String {
+    std::env::var("SCRUTINEER_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn prerequisites() {
+    let mut missing = Vec::new();
+    if !Path::new(&chromium()).exists() {
+        missing.push("chromium (apt-get install chromium)");
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node");
+    }
+    if !root()
+        .join("tests/browser/node_modules/playwright-core")
+        .exists()
+    {
+        missing.push("playwright-core (npm ci --prefix tests/browser)");
+    }
+    if Command::new("pdftoppm").arg("-v").output().is_err() {
+        missing.push("pdftoppm (apt-get install poppler-utils)");
+    }
+    assert!(
+        missing.is_empty(),
+        "browser tests need: {} — `.ci/run` installs them",
+        missing.join(", ")
+    );
+}
+
+fn shots() -> PathBuf {
+    let d = root().join("tests/screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn node(script: &str, args: &[&str]) {
+    let o = Command::new("node")
+        .arg(root().join("tests/browser").join(script))
+        .args(args)
+        .env("CHROMIUM", chromium())
+        .current_dir(root().join("tests/browser"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Prints `url` to PDF with Chromium and renders page 1 to PNG; returns the page count.
+fn print_to_pdf(url: &str, name: &str) -> usize {
+    let dir = shots();
+    let pdf = std::env::temp_dir().join(format!("scrutineer-{name}-{}.pdf", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("scrutineer-chromium-{name}-{}", std::process::id()));
+    let o = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            &format!("--user-data-dir={}", profile.display()),
+            &format!("--print-to-pdf={}", pdf.display()),
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        pdf.exists(),
+        "no PDF for {url}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let prefix = dir.join(format!("print-{name}"));
+    let r = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(r.status.success());
+    let info = Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default();
+    let pages = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let size_ok = info.contains("(A4)");
+    assert!(size_ok || info.is_empty(), "{name} is not A4: {info}");
+    let _ = std::fs::remove_file(&pdf);
+    let _ = std::fs::remove_dir_all(&profile);
+    pages
+}
+
+#[test]
+fn pages_in_a_real_browser() {
+    prerequisites();
+    let dir = shots();
+    let d = dir.to_str().unwrap();
+    // Every browser and script signs in from 127.0.0.1: raise the per-address login limit.
+    let s = Server::start("browser", &["--demo", "--logins-per-minute", "200"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let tokens =
+        tokens_from_sheet(&std::fs::read_to_string(s.dir.join("data/demo-slips.html")).unwrap());
+    assert!(tokens.len() >= 20);
+
+    // Kiosk: pairing, a full ballot with a scanned token, receipt, reset, reuse refused.
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node("kiosk.mjs", &[&s.base, &tokens[0], &tokens[1], &code, d]);
+
+    // Registrar desk.
+    node(
+        "desk.mjs",
+        &[&s.base, "demo-registrar", &s.demo["demo-registrar"], d],
+    );
+
+    // Check in enough voters for the ballots to come (the desk page checked in two), so the
+    // round reconciles: returned ≤ issued.
+    let registrar = s.login("demo-registrar", &s.demo["demo-registrar"]);
+    for n in 10..130 {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&registrar),
+            Some(&json!({"number": format!("D{n:04}")})),
+        );
+    }
+    // More ballots through the API, then the teller console: close, tally, verdict, sign.
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kiosk = s.ok(
+        "POST",
+        "/api/v1/kiosks/pair",
+        None,
+        Some(&json!({"code": code, "name": "api"})),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut receipt = String::new();
+    for (i, t) in tokens.iter().enumerate().skip(5).take(80) {
+        let committee: serde_json::Map<String, serde_json::Value> =
+            ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]
+                .iter()
+                .take(if i % 2 == 0 { 7 } else { 5 })
+                .map(|c| (c.to_string(), json!("for")))
+                .collect();
+        let r = s.ok(
+            "POST",
+            "/api/v1/ballots",
+            Some(&kiosk),
+            Some(&json!({"token": t, "ballots": [
+            {"contest": "committee", "marks": committee},
+            {"contest": "discipline", "marks": {"d1": "for", "d2": "for"}}]})),
+        );
+        receipt = r["receipt"].as_str().unwrap().to_string();
+    }
+    node(
+        "teller.mjs",
+        &[
+            &s.base,
+            &s.demo["demo-teller"],
+            s.dir.join("data/demo-teller.key").to_str().unwrap(),
+            d,
+        ],
+    );
+
+    // Publish and print the board; the receipt page confirms inclusion.
+    let results = s.ok("GET", "/api/v1/results", Some(&org), None);
+    let mut published = None;
+    for r in results["results"].as_array().unwrap() {
+        let index = r["index"].as_u64().unwrap();
+        if r["signatures"].as_u64() >= r["required"].as_u64() {
+            s.ok(
+                "POST",
+                &format!("/api/v1/results/{index}/publish"),
+                Some(&org),
+                None,
+            );
+            published = Some(index);
+        }
+    }
+    let index = published.expect("the teller console signed at least one result");
+    assert!(print_to_pdf(&format!("{}/board/{index}", s.base), "board") >= 1);
+    node("verify.mjs", &[&s.base, &receipt, d]);
+
+    // The slip sheet prints on A4.
+    let sheet = s.dir.join("data/demo-slips.html");
+    assert!(print_to_pdf(&format!("file://{}", sheet.display()), "slips") >= 2);
+
+    // The organiser creates an election on a fresh service.
+    let fresh = Server::start("browser-organiser", &["--logins-per-minute", "200"]);
+    let spec = root().join("examples/township-party-congress/spec.json");
+    node(
+        "organiser.mjs",
+        &[
+            &fresh.base,
+            &fresh.organiser_password,
+            spec.to_str().unwrap(),
+            d,
+        ],
+    );
+}

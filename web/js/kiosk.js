@@ -1,0 +1,1141 @@
+// The voting kiosk (/kiosk): pairing, ballot code entry, one screen per contest, review,
+// casting and the receipt. Touch first, keyboard operable, Chinese first with English.
+//
+// Privacy: the voter's choices live only in `ballot` (JS memory) and in the DOM of the
+// contest/review screens while the voter is voting. `reset()` drops both, clears every
+// input and leaves the URL clean. Nothing is written to localStorage, sessionStorage,
+// cookies or history, and no input carries a `name` (so the browser keeps no form history).
+
+import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
+
+// ---------------------------------------------------------------- ballot code (token) text
+
+/** Crockford base32; a character's index is its value (src/record/token.rs). */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+export const TOKEN_GROUPS = 17;
+export const GROUP_CHARS = 8;
+export const GROUP_TEXT_CHARS = GROUP_CHARS + 1;
+export const TOKEN_TEXT_CHARS = TOKEN_GROUPS * GROUP_TEXT_CHARS; // 153
+const CHECK_MODULUS = 32;
+
+/**
+ * Maps what an input method may produce to ASCII: full-width forms (ＡＢ０１, U+FF01–FF5E),
+ * the ideographic and other non-ASCII spaces, and dash look-alikes (－ — – ‐ ー).
+ */
+export function toAscii(text) {
+  let out = "";
+  for (const ch of String(text ?? "")) {
+    const c = ch.codePointAt(0);
+    if (c >= 0xff01 && c <= 0xff5e) out += String.fromCodePoint(c - 0xfee0);
+    else if (c === 0x3000 || c === 0x00a0 || c === 0x2007 || c === 0x202f || (c >= 0x2000 && c <= 0x200a)) out += " ";
+    else if ((c >= 0x2010 && c <= 0x2015) || c === 0x2212 || c === 0x30fc || c === 0xfe63 || c === 0x2043) out += "-";
+    else out += ch;
+  }
+  return out;
+}
+
+/** Whether a character is ignored like the Rust parser ignores ASCII whitespace and `-`. */
+function isSeparator(ch) {
+  return ch === "-" || /\s/.test(ch);
+}
+
+/**
+ * The Crockford value of one typed character, mirroring `symbol_value` in token.rs: ASCII
+ * letters are upper-cased, then O→0, I→1, L→1; `-1` for anything else (U included).
+ */
+export function symbolValue(ch) {
+  let c = ch;
+  if (c >= "a" && c <= "z") c = String.fromCharCode(c.charCodeAt(0) - 32);
+  if (c === "O") c = "0";
+  else if (c === "I" || c === "L") c = "1";
+  return c.length === 1 ? ALPHABET.indexOf(c) : -1;
+}
+
+/** Luhn mod N "doubling": 2v written in base N, digits summed (`luhn_double`). */
+function luhnDouble(value) {
+  const doubled = value * 2;
+  return Math.floor(doubled / CHECK_MODULUS) + (doubled % CHECK_MODULUS);
+}
+
+/**
+ * Whether a group of 9 values (8 data values, then the check value) is consistent, exactly
+ * as `luhn_valid`: walking from the right, every second value (index 1, 3, …) is doubled,
+ * and the sum mod 32 must be 0.
+ */
+export function luhnValid(group) {
+  let sum = 0;
+  for (let i = 0; i < group.length; i++) {
+    const value = group[group.length - 1 - i] & 0x1f;
+    sum = (sum + (i % 2 === 1 ? luhnDouble(value) : value)) % CHECK_MODULUS;
+  }
+  return sum === 0;
+}
+
+/**
+ * Reads a typed or scanned ballot code. Returns
+ * `{count, canonical, invalid, groups, badGroups, ok}`: `count` code characters (separators
+ * not counted), `canonical` the upper-case text without separators (what is sent to the
+ * server), `invalid` the first character that is not a code character (`{character,
+ * position, group, index}`, 1-based) or null, `groups` 17 × `{text, state}` with state
+ * `empty` | `partial` | `ok` | `bad` | `invalid`, `badGroups` the 1-based numbers of complete
+ * groups that fail their check character, `ok` when the code is complete and every check
+ * character matches.
+ */
+export function analyseToken(text) {
+  const values = [];
+  const chars = [];
+  let invalid = null;
+  const invalidGroups = new Set();
+  for (const ch of toAscii(text)) {
+    if (isSeparator(ch)) continue;
+    const v = symbolValue(ch);
+    const position = values.length + 1;
+    const group = Math.floor((position - 1) / GROUP_TEXT_CHARS) + 1;
+    if (v < 0) {
+      if (!invalid) invalid = { character: ch, position, group, index: ((position - 1) % GROUP_TEXT_CHARS) + 1 };
+      invalidGroups.add(group);
+    }
+    values.push(v);
+    chars.push(v < 0 ? ch : ALPHABET[v]);
+  }
+  const groups = [];
+  const badGroups = [];
+  for (let g = 0; g < TOKEN_GROUPS; g++) {
+    const slice = values.slice(g * GROUP_TEXT_CHARS, (g + 1) * GROUP_TEXT_CHARS);
+    const text = chars.slice(g * GROUP_TEXT_CHARS, (g + 1) * GROUP_TEXT_CHARS).join("");
+    let state = "empty";
+    if (invalidGroups.has(g + 1)) state = "invalid";
+    else if (slice.length === GROUP_TEXT_CHARS) {
+      state = luhnValid(slice) ? "ok" : "bad";
+      if (state === "bad") badGroups.push(g + 1);
+    } else if (slice.length > 0) state = "partial";
+    groups.push({ text, state });
+  }
+  const count = values.length;
+  return {
+    count,
+    canonical: chars.join(""),
+    invalid,
+    groups,
+    badGroups,
+    ok: !invalid && count === TOKEN_TEXT_CHARS && badGroups.length === 0,
+  };
+}
+
+// ---------------------------------------------------------------- messages
+
+/** A server message "中文 / English" as a bilingual pair. */
+function splitMessage(message) {
+  const text = String(message ?? "");
+  const at = text.indexOf(" / ");
+  return at < 0 ? [text, text] : [text.slice(0, at), text.slice(at + 3)];
+}
+
+/** Plainer words for the refusals a voter may meet, by error code. */
+const FRIENDLY = {
+  token_spent: ["此选票码已经用过, 不能再次投票。如有疑问, 请找工作人员。", "This ballot code has already been used and cannot vote again. Please ask a member of staff if you have questions."],
+  contest_closed: ["投票已经结束, 不能再投票。请找工作人员。", "Voting has closed. Please ask a member of staff."],
+  contest_not_open: ["投票尚未开始, 请稍候或找工作人员。", "Voting has not started yet. Please wait or ask a member of staff."],
+  tokens_voided: ["此选票码已作废。请找工作人员。", "This ballot code has been voided. Please ask a member of staff."],
+  pool_exhausted: ["此选票码不能再使用。请找工作人员。", "This ballot code can no longer be used. Please ask a member of staff."],
+  token_signature: ["选票码无效: 可能输入有误, 请逐组核对; 仍不行请找工作人员。", "This ballot code is not valid: it may be mistyped, so please check each group; if it still fails, ask a member of staff."],
+  token_wrong_election: ["此选票码属于另一场选举, 不能在这里使用。", "This ballot code belongs to a different election and cannot be used here."],
+  unknown_style: ["此选票码的选票样式不存在。请找工作人员。", "This ballot code names a ballot style that does not exist. Please ask a member of staff."],
+  network: ["无法连接投票服务器。请稍后再试, 或找工作人员。", "Cannot reach the voting server. Please try again in a moment, or ask a member of staff."],
+  unauthenticated: ["本投票机尚未配对或配对已失效, 请工作人员重新配对。", "This kiosk is not paired, or its pairing has expired: staff need to pair it again."],
+  forbidden: ["本机当前登录的不是投票机账号, 请工作人员重新配对。", "This browser is not signed in as a kiosk: staff need to pair it again."],
+  no_election: ["尚未创建选举。请找工作人员。", "No election has been created yet. Please ask a member of staff."],
+  internal: ["投票服务器出错, 您的选票未被接受。请找工作人员。", "The voting server failed; your ballot was not accepted. Please ask a member of staff."],
+};
+
+/** Codes after which the voter's ballot stays on screen so they can change it. */
+const BALLOT_FIXABLE = new Set([
+  "over_marked", "write_in_without_against", "duplicate_write_in", "write_in_is_candidate",
+  "uniform_grades", "excellent_over_quota", "bad_write_in", "wrong_shape", "group_missing",
+  "unknown_group", "unknown_subject", "unknown_grade", "unknown_mark", "unknown_candidate",
+  "ballot_shape", "ballot_json",
+]);
+
+/** Token codes that usually mean a typing mistake: the typed code stays for correction. */
+const TYPING = new Set(["token_characters", "token_length", "token_check", "token_signature", "token_version"]);
+
+/** [zh, en] for an error from `api` (or a network failure). */
+function describe(err) {
+  const code = err?.code || "error";
+  if (FRIENDLY[code]) return FRIENDLY[code];
+  if (err?.status >= 500 && !err.message) return FRIENDLY.internal;
+  return splitMessage(err?.message || String(err));
+}
+
+// ---------------------------------------------------------------- page state
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const params = new URLSearchParams(globalThis.location?.search ?? "");
+const positive = (value, fallback) => {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+/** Seconds the receipt stays on screen (`?receipt_seconds=N` for tests). */
+const RECEIPT_SECONDS = positive(params.get("receipt_seconds"), 15);
+/** Seconds without a touch or key before "are you still voting?" (`?idle_seconds=N`). */
+const IDLE_SECONDS = positive(params.get("idle_seconds"), 180);
+/** Seconds that question waits before everything is cleared. */
+const IDLE_GRACE_SECONDS = positive(params.get("idle_grace_seconds"), 30);
+
+const SCREENS = ["screen-pair", "screen-idle", "screen-contest", "screen-review", "screen-receipt"];
+const PARTY_KINDS = new Set(["party_delegates", "party_committee", "discipline_committee", "party_secretary"]);
+const GRADE_EN = {
+  excellent: "Excellent", competent: "Competent", basic: "Basically competent", incompetent: "Incompetent",
+  good: "Good", fairly_good: "Fairly good", average: "Average", poor: "Poor",
+  qualified: "Qualified", unqualified: "Unqualified",
+};
+const WRITE_IN_MAX_CHARS = 100;
+
+/**
+ * The voter's ballot while voting; null otherwise. `{token, contests, step, choices,
+ * posting, maybeCast}` where `choices[i]` is `{marks: Map, writeIns: [], ratings: Map}`.
+ */
+let ballot = null;
+let screen = "loading";
+let tokenBusy = false;
+let receiptTimer = null;
+let receiptEndsAt = 0;
+let lastActivity = Date.now();
+let idleDeadline = 0;
+let camera = null;
+let errorTimer = null;
+
+function show(id) {
+  screen = id;
+  document.body.dataset.screen = id;
+  $("#screen-loading").hidden = true;
+  for (const s of SCREENS) $("#" + s).hidden = s !== id;
+}
+
+function focusTokenInput() {
+  const input = $("#token-input");
+  if (screen === "screen-idle" && !anyDialogOpen()) input.focus({ preventScroll: true });
+}
+
+function anyDialogOpen() {
+  return $("#cancel-dialog").open || $("#idle-dialog").open;
+}
+
+/** Shows an error (from `api`, or `[zh, en]`) in large text at the top of the page. */
+function showKioskError(err, { seconds = 0 } = {}) {
+  const [zh, en] = Array.isArray(err) ? err : describe(err);
+  const code = Array.isArray(err) ? "" : err?.code || "";
+  const box = $("#kiosk-error");
+  box.innerHTML = `<p class="error-text">${t(zh, en)}</p>${code ? `<p class="error-code mono">[${esc(code)}]</p>` : ""}`;
+  box.hidden = false;
+  clearTimeout(errorTimer);
+  if (seconds > 0) errorTimer = setTimeout(clearKioskError, seconds * 1000);
+}
+
+function clearKioskError() {
+  clearTimeout(errorTimer);
+  const box = $("#kiosk-error");
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+/**
+ * Calls the API; a network failure becomes `{code: "network"}`, and a lost CSRF token is
+ * fetched again once (the kiosk cookie survives) before the call is retried.
+ */
+async function call(method, path, body) {
+  try {
+    return await api(method, path, body);
+  } catch (err) {
+    if (err instanceof Error) throw { status: 0, code: "network", message: err.message };
+    if (err.code === "csrf") {
+      const s = await restoreSession();
+      if (s?.role === "kiosk") {
+        try {
+          return await api(method, path, body);
+        } catch (again) {
+          if (again instanceof Error) throw { status: 0, code: "network", message: again.message };
+          throw again;
+        }
+      }
+    }
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- header toggles
+
+function setToggle(button, cls, on) {
+  document.body.classList.toggle(cls, on);
+  button.setAttribute("aria-pressed", on ? "true" : "false");
+}
+
+function wireHeader() {
+  languageSwitch($("#lang"));
+  const large = $("#toggle-large");
+  const contrast = $("#toggle-contrast");
+  large.addEventListener("click", () => { setToggle(large, "large", !document.body.classList.contains("large")); focusTokenInput(); });
+  contrast.addEventListener("click", () => { setToggle(contrast, "contrast", !document.body.classList.contains("contrast")); focusTokenInput(); });
+  $("#lang").addEventListener("click", () => { renderTokenFeedback(); focusTokenInput(); });
+}
+
+/** Puts the display back to the defaults for the next voter (Chinese, normal size and colours). */
+function resetDisplay() {
+  setToggle($("#toggle-large"), "large", false);
+  setToggle($("#toggle-contrast"), "contrast", false);
+  if (document.documentElement.dataset.lang === "en") $("#lang").click();
+}
+
+// ---------------------------------------------------------------- pairing
+
+function wirePairing() {
+  $("#pair-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = toAscii($("#pair-code").value).replace(/[\s-]/g, "");
+    const name = $("#pair-name").value.trim();
+    if (!/^\d{8}$/.test(code)) {
+      showKioskError(["配对码应为 8 位数字。", "The pairing code has 8 digits."]);
+      $("#pair-code").focus();
+      return;
+    }
+    if (!name || [...name].length > 40) {
+      showKioskError(["请给本机起一个名称 (1 至 40 个字符)。", "Give this kiosk a name (1 to 40 characters)."]);
+      $("#pair-name").focus();
+      return;
+    }
+    const button = $("#pair-submit");
+    button.disabled = true;
+    try {
+      const s = await call("POST", "/api/v1/kiosks/pair", { code, name });
+      setCsrf(s.csrf);
+      setKioskName("kiosk-" + name);
+      $("#pair-code").value = "";
+      $("#pair-name").value = "";
+      reset();
+    } catch (err) {
+      showKioskError(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function setKioskName(username) {
+  const el = $("#kiosk-name");
+  el.textContent = username || "";
+  el.hidden = !username;
+}
+
+function showPairing(err) {
+  ballot = null;
+  setKioskName("");
+  show("screen-pair");
+  if (err) showKioskError(err);
+  $("#pair-code").focus();
+}
+
+// ---------------------------------------------------------------- ballot code entry
+
+const KEYPAD_KEYS = [...ALPHABET];
+
+function wireTokenEntry() {
+  const input = $("#token-input");
+  input.addEventListener("input", () => {
+    lastActivity = Date.now();
+    if (!$("#kiosk-error").hidden && ballot === null) clearKioskError();
+    // A pasted or scanned line break (without a key event) submits, like Enter.
+    if (/[\r\n]/.test(input.value)) {
+      input.value = input.value.replace(/[\r\n]+/g, "");
+      renderTokenFeedback();
+      submitToken();
+      return;
+    }
+    renderTokenFeedback();
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.isComposing) {
+      ev.preventDefault();
+      submitToken();
+    }
+  });
+  // The input keeps the focus on the idle screen (a USB scanner types into it), unless the
+  // voter moved to another control on purpose (the header toggles, the keypad switch).
+  input.addEventListener("blur", () => {
+    setTimeout(() => {
+      const a = document.activeElement;
+      if (screen === "screen-idle" && (!a || a === document.body || a === document.documentElement)) focusTokenInput();
+    }, 0);
+  });
+  document.addEventListener("keydown", (ev) => {
+    // A scanner typing while another control has the focus still reaches the input.
+    if (screen !== "screen-idle" || anyDialogOpen() || document.activeElement === input) return;
+    if (ev.key.length === 1 && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.key !== " ") input.focus();
+  });
+  $("#token-submit").addEventListener("click", () => submitToken());
+  $("#token-clear").addEventListener("click", () => {
+    input.value = "";
+    clearKioskError();
+    renderTokenFeedback();
+    focusTokenInput();
+  });
+
+  // On-screen keys for touch screens without a keyboard: the 32 code characters.
+  const keypad = $("#keypad");
+  keypad.innerHTML = KEYPAD_KEYS.map((k) => `<button type="button" tabindex="-1" data-key="${k}">${k}</button>`).join("")
+    + `<button type="button" tabindex="-1" data-key="back" class="wide">⌫ ${t("退格", "Delete")}</button>`;
+  keypad.addEventListener("pointerdown", (ev) => ev.preventDefault()); // keep the focus in the input
+  keypad.addEventListener("click", (ev) => {
+    const b = ev.target.closest("button[data-key]");
+    if (!b) return;
+    lastActivity = Date.now();
+    const key = b.dataset.key;
+    if (key === "back") input.value = input.value.replace(/[\s-]*.$/u, "");
+    else input.value += key;
+    input.setSelectionRange(input.value.length, input.value.length);
+    input.dispatchEvent(new Event("input"));
+    focusTokenInput();
+  });
+  const toggle = $("#keypad-toggle");
+  toggle.addEventListener("click", () => {
+    const on = keypad.hidden;
+    keypad.hidden = !on;
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    focusTokenInput();
+  });
+
+  // Camera scanning only where the browser can read QR codes itself.
+  if ("BarcodeDetector" in window) {
+    Promise.resolve(window.BarcodeDetector.getSupportedFormats?.() ?? [])
+      .then((formats) => { $("#camera-button").hidden = !formats.includes("qr_code"); })
+      .catch(() => {});
+    $("#camera-button").addEventListener("click", startCamera);
+    $("#camera-cancel").addEventListener("click", () => { stopCamera(); focusTokenInput(); });
+  }
+  renderTokenFeedback();
+}
+
+/** Draws the 17 groups (like the printed slip) and says what is wrong or left. */
+function renderTokenFeedback() {
+  const a = analyseToken($("#token-input").value);
+  const groups = $("#token-groups");
+  groups.innerHTML = a.groups.map((g, i) =>
+    `<span class="group" data-state="${g.state}"><span class="num">${i + 1}</span><span class="chars code-font">${esc(g.text.padEnd(GROUP_TEXT_CHARS, "·"))}</span></span>`).join("");
+  $("#token-feedback").innerHTML = tokenFeedbackHtml(a);
+  $("#token-feedback").dataset.state = a.ok ? "ok" : a.count === 0 ? "empty" : (a.invalid || a.badGroups.length || a.count > TOKEN_TEXT_CHARS) ? "bad" : "partial";
+  return a;
+}
+
+function tokenFeedbackHtml(a) {
+  const parts = [];
+  if (a.count === 0) {
+    return t(`选票码共 ${TOKEN_TEXT_CHARS} 个字符: ${TOKEN_GROUPS} 组, 每组 ${GROUP_TEXT_CHARS} 个。`,
+      `A ballot code has ${TOKEN_TEXT_CHARS} characters: ${TOKEN_GROUPS} groups of ${GROUP_TEXT_CHARS}.`);
+  }
+  if (a.invalid) {
+    const c = a.invalid.character;
+    parts.push(`<span class="bad">${t(`第 ${a.invalid.group} 组第 ${a.invalid.index} 个字符 “${c}” 不是选票码中的字符。`,
+      `Character “${c}” in group ${a.invalid.group} (position ${a.invalid.index}) is not used in ballot codes.`)}</span>`);
+  }
+  if (a.badGroups.length) {
+    const zh = a.badGroups.join("、");
+    const en = a.badGroups.length === 1 ? `group ${a.badGroups[0]}` : `groups ${a.badGroups.join(", ")}`;
+    parts.push(`<span class="bad">${t(`第 ${zh} 组有误, 请核对。`, `${en[0].toUpperCase() + en.slice(1)} mistyped: please check.`)}</span>`);
+  }
+  const complete = a.groups.filter((g) => g.state === "ok").length;
+  if (a.count < TOKEN_TEXT_CHARS) {
+    const left = TOKEN_TEXT_CHARS - a.count;
+    parts.push(t(`已输入 ${a.count} 个, 还差 ${left} 个字符 (已完成 ${complete} 组)。`,
+      `${a.count} typed, ${left} ${left === 1 ? "character" : "characters"} left (${complete} ${complete === 1 ? "group" : "groups"} complete).`));
+  } else if (a.count > TOKEN_TEXT_CHARS) {
+    const extra = a.count - TOKEN_TEXT_CHARS;
+    parts.push(`<span class="bad">${t(`多了 ${extra} 个字符, 选票码只有 ${TOKEN_TEXT_CHARS} 个。`,
+      `${extra} characters too many: a ballot code has ${TOKEN_TEXT_CHARS}.`)}</span>`);
+  } else if (a.ok) {
+    parts.push(`<span class="ok">${t("选票码完整无误, 请按 “确定”。", "The code is complete: press OK.")}</span>`);
+  }
+  return parts.join(" ");
+}
+
+/** [zh, en] for a code that cannot be sent yet, or null. */
+function localTokenProblem(a) {
+  if (a.invalid) {
+    const c = a.invalid.character;
+    return [`第 ${a.invalid.group} 组第 ${a.invalid.index} 个字符 “${c}” 不是选票码中的字符, 请核对。`,
+      `Character “${c}” in group ${a.invalid.group} (position ${a.invalid.index}) is not used in ballot codes: please check.`];
+  }
+  if (a.count !== TOKEN_TEXT_CHARS) {
+    return [`选票码应有 ${TOKEN_TEXT_CHARS} 个字符 (不计空格), 现在是 ${a.count} 个, 请核对。`,
+      `A ballot code has ${TOKEN_TEXT_CHARS} characters (not counting spaces), but ${a.count} were entered: please check.`];
+  }
+  if (a.badGroups.length) {
+    const en = a.badGroups.length === 1 ? `Group ${a.badGroups[0]}` : `Groups ${a.badGroups.join(", ")}`;
+    return [`第 ${a.badGroups.join("、")} 组有误, 请对照选票码逐个核对。`, `${en} mistyped: please compare with your slip.`];
+  }
+  return null;
+}
+
+async function submitToken() {
+  if (tokenBusy || screen !== "screen-idle") return;
+  const input = $("#token-input");
+  const a = renderTokenFeedback();
+  if (a.count === 0) {
+    focusTokenInput();
+    return;
+  }
+  const problem = localTokenProblem(a);
+  if (problem) {
+    showKioskError(problem);
+    focusTokenInput();
+    return;
+  }
+  tokenBusy = true;
+  input.readOnly = true;
+  $("#token-submit").disabled = true;
+  $("#token-busy").hidden = false;
+  clearKioskError();
+  stopCamera();
+  try {
+    const answer = await call("POST", "/api/v1/kiosk/ballot", { token: a.canonical });
+    startBallot(a.canonical, answer);
+  } catch (err) {
+    if (err.status === 401 || err.code === "forbidden") {
+      reset();
+      showPairing(err);
+      return;
+    }
+    if (!TYPING.has(err.code) && err.code !== "network" && err.code !== "rate_limited") input.value = "";
+    renderTokenFeedback();
+    showKioskError(err);
+  } finally {
+    tokenBusy = false;
+    input.readOnly = false;
+    $("#token-submit").disabled = false;
+    $("#token-busy").hidden = true;
+    focusTokenInput();
+  }
+}
+
+async function startCamera() {
+  if (camera || !("BarcodeDetector" in window)) return;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    const video = $("#camera-video");
+    video.srcObject = stream;
+    $("#camera-view").hidden = false;
+    await video.play();
+    camera = { stream, timer: null };
+    const scan = async () => {
+      if (!camera) return;
+      try {
+        const found = await detector.detect(video);
+        const text = found.map((f) => f.rawValue).find((v) => analyseToken(v).ok);
+        if (text) {
+          $("#token-input").value = text;
+          stopCamera();
+          renderTokenFeedback();
+          submitToken();
+          return;
+        }
+      } catch { /* a frame that cannot be read */ }
+      if (camera) camera.timer = setTimeout(scan, 250);
+    };
+    scan();
+  } catch {
+    stopCamera();
+    showKioskError(["无法打开摄像头, 请用扫码枪或手动输入。", "The camera cannot be opened: use the scanner or type the code."], { seconds: 10 });
+  }
+}
+
+function stopCamera() {
+  if (camera) {
+    clearTimeout(camera.timer);
+    for (const track of camera.stream.getTracks()) track.stop();
+    camera = null;
+  }
+  const video = $("#camera-video");
+  if (video) {
+    video.pause?.();
+    video.srcObject = null;
+  }
+  $("#camera-view").hidden = true;
+}
+
+// ---------------------------------------------------------------- contests
+
+function startBallot(token, answer) {
+  const contests = Array.isArray(answer?.contests) ? answer.contests : [];
+  if (!contests.length) {
+    $("#token-input").value = "";
+    renderTokenFeedback();
+    showKioskError(["此选票码没有可投的选举项目。请找工作人员。", "There is nothing to vote on with this code. Please ask a member of staff."]);
+    return;
+  }
+  ballot = {
+    token,
+    contests,
+    step: 0,
+    choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map() })),
+    posting: false,
+    maybeCast: false,
+  };
+  // The code has done its job on this screen; it is kept only in `ballot` until casting.
+  $("#token-input").value = "";
+  renderTokenFeedback();
+  lastActivity = Date.now();
+  renderContest(0);
+}
+
+const isEvaluation = (c) => !!c.scale;
+const perAgainst = (c) => PARTY_KINDS.has(c.kind) || c.against_label === "不赞成";
+const markLimit = (c) => (c.kind === "recommendation" ? Number(c.max_marks) || Number(c.seats) : Number(c.seats));
+
+function counts(contest, choice) {
+  let forCount = 0;
+  let against = 0;
+  let abstain = 0;
+  for (const m of choice.marks.values()) {
+    if (m === "for") forCount++;
+    else if (m === "against") against++;
+    else if (m === "abstain") abstain++;
+  }
+  const used = forCount + choice.writeIns.length;
+  return { forCount, against, abstain, used, limit: markLimit(contest), left: Math.max(0, markLimit(contest) - used) };
+}
+
+function renderContest(step) {
+  ballot.step = step;
+  const c = ballot.contests[step];
+  const total = ballot.contests.length;
+  $("#contest-progress").innerHTML = t(`第 ${step + 1} 项, 共 ${total} 项`, `Ballot ${step + 1} of ${total}`);
+  $("#contest-title").textContent = c.title;
+  const list = $("#candidates");
+  const writeInSection = $("#write-in-section");
+  for (const el of document.querySelectorAll(".flash")) el.classList.remove("flash");
+  $("#write-in").value = "";
+  $("#write-in-msg").replaceChildren();
+  if (isEvaluation(c)) {
+    const n = (c.subjects || []).length;
+    $("#contest-seats").innerHTML = t(`民主测评: ${n} 个测评对象`, `Evaluation: ${n} subjects`);
+    $("#contest-rule").innerHTML = t("请为每个对象选一个等次; 不选视为弃权。", "Choose one grade for each subject; a subject left blank is an abstention.");
+    list.className = "cards subjects";
+    const grades = c.scale.grades || [];
+    const labels = c.scale.labels || grades;
+    list.innerHTML = (c.subjects || []).map((s) => `
+      <div class="subject" data-id="${esc(s.id)}" role="group" aria-label="${esc(s.name)}">
+        <div class="name">${esc(s.name)}</div>
+        <div class="choices">${grades.map((g, i) => `<button type="button" data-grade="${esc(g)}" aria-pressed="false">${t(labels[i] ?? g, GRADE_EN[g] ?? g)}</button>`).join("")}</div>
+      </div>`).join("");
+    writeInSection.hidden = true;
+  } else {
+    const limit = markLimit(c);
+    const nCand = (c.candidates || []).length;
+    $("#contest-seats").innerHTML = c.kind === "recommendation"
+      ? t(`最多推荐 ${limit} 人 (候选人 ${nCand} 名)`, `Recommend at most ${limit} (${nCand} candidates)`)
+      : t(`应选 ${limit} 人 (候选人 ${nCand} 名)`, `${limit} to elect (${nCand} candidates)`);
+    const against = c.against_label || "反对";
+    $("#contest-rule").innerHTML = t(
+      `每位候选人可选 “赞成”、“${against}” 或 “弃权”, 不标记视为弃权; 赞成${c.write_ins ? " (含另选)" : ""}最多 ${limit} 人。`,
+      `For each candidate choose For, Against (${against}) or Abstain; no mark counts as abstaining. At most ${limit} For${c.write_ins ? ", write-ins included" : ""}.`);
+    list.className = "cards";
+    list.innerHTML = (c.candidates || []).map((p) => `
+      <div class="candidate" data-id="${esc(p.id)}" role="group" aria-label="${esc(p.name)}">
+        <div class="name">${esc(p.name)}</div>
+        <div class="choices">
+          <button type="button" data-mark="for" aria-pressed="false">${t("赞成", "For")}</button>
+          <button type="button" data-mark="against" aria-pressed="false">${t(against, "Against")}</button>
+          <button type="button" data-mark="abstain" aria-pressed="false">${t("弃权", "Abstain")}</button>
+        </div>
+      </div>`).join("");
+    writeInSection.hidden = !c.write_ins;
+    if (c.write_ins) {
+      $("#write-in-rule").innerHTML = perAgainst(c)
+        ? t(`对候选人投了 “${against}” 才能另选他人: 每个 “${against}” 可另选一人。请先投 “${against}”, 再写姓名。`,
+          `Write-ins only in place of a candidate marked ${against} (against): one write-in per ${against}. Mark ${against} first, then type the name.`)
+        : t("可以写上候选人名单以外的人选。另选的人计入赞成人数。", "You may write in someone who is not on the list. Write-ins count towards the number in favour.");
+    }
+  }
+  $("#back").disabled = step === 0;
+  $("#back").classList.toggle("invisible", step === 0);
+  $("#next").innerHTML = step === total - 1 ? t("检查选票", "Review") : t("下一项", "Next");
+  updateContest();
+  show("screen-contest");
+  window.scrollTo(0, 0);
+  $("#contest-title").focus({ preventScroll: true });
+}
+
+/** Brings the pressed/disabled states and the counters up to date without rebuilding. */
+function updateContest() {
+  const c = ballot.contests[ballot.step];
+  const choice = ballot.choices[ballot.step];
+  if (isEvaluation(c)) {
+    for (const row of document.querySelectorAll("#candidates .subject")) {
+      const grade = choice.ratings.get(row.dataset.id);
+      row.dataset.grade = grade || "";
+      for (const b of row.querySelectorAll("button[data-grade]")) b.setAttribute("aria-pressed", b.dataset.grade === grade ? "true" : "false");
+    }
+    const rated = choice.ratings.size;
+    const n = (c.subjects || []).length;
+    $("#marks-left").innerHTML = t(`已评 ${rated} 个, 共 ${n} 个`, `${rated} of ${n} rated`);
+    $("#marks-left").dataset.full = "false";
+    $("#overmark-msg").hidden = true;
+    return;
+  }
+  const k = counts(c, choice);
+  const full = k.used >= k.limit;
+  for (const card of document.querySelectorAll("#candidates .candidate")) {
+    const mark = choice.marks.get(card.dataset.id) || "";
+    card.dataset.mark = mark;
+    for (const b of card.querySelectorAll("button[data-mark]")) {
+      b.setAttribute("aria-pressed", b.dataset.mark === mark ? "true" : "false");
+      if (b.dataset.mark === "for") b.disabled = full && mark !== "for";
+    }
+  }
+  $("#marks-left").innerHTML = t(`还可选 ${k.left} 人`, `${k.left} ${k.left === 1 ? "mark" : "marks"} left`);
+  $("#marks-left").dataset.full = full ? "true" : "false";
+  const over = $("#overmark-msg");
+  over.hidden = !full;
+  if (full) {
+    over.innerHTML = c.kind === "recommendation"
+      ? t(`本项最多推荐 ${k.limit} 人, 您已选满。要改选, 请先取消一个 “赞成”。`, `At most ${k.limit} names: you have marked the maximum. To change, first undo a For.`)
+      : t(`本项应选 ${k.limit} 人, 您已选满。要改选, 请先取消一个 “赞成”。`, `${k.limit} seats: you have marked the maximum. To change, first undo a For.`);
+  }
+  if (c.write_ins) renderWriteIns(c, choice, k);
+}
+
+function renderWriteIns(c, choice, k) {
+  $("#write-in-list").innerHTML = choice.writeIns.map((name, i) =>
+    `<li><span class="write-in-name">${esc(name)}</span> <button type="button" class="secondary write-in-remove" data-index="${i}">${t("删去", "Remove")}</button></li>`).join("");
+  const reason = writeInBlocked(c, choice, k);
+  $("#write-in-add").disabled = !!reason;
+  $("#write-in").disabled = !!reason;
+  $("#write-in").setAttribute("aria-describedby", "write-in-rule write-in-msg");
+  if (perAgainst(c)) {
+    const may = Math.max(0, Math.min(k.against - choice.writeIns.length, k.left));
+    $("#write-in-msg").innerHTML = reason ? reason : t(`现在可另选 ${may} 人。`, `You may write in ${may} now.`);
+  } else {
+    $("#write-in-msg").innerHTML = reason || "";
+  }
+}
+
+/** Why no further write-in can be added now (bilingual HTML), or "". */
+function writeInBlocked(c, choice, k) {
+  if (k.used >= k.limit) return t("赞成与另选已达应选人数, 不能再另选。", "For marks and write-ins already reach the number to elect: no more write-ins.");
+  if (perAgainst(c) && choice.writeIns.length >= k.against) {
+    const against = c.against_label || "不赞成";
+    return t(`请先对一位候选人投 “${against}”, 才能另选一人。`, `Mark a candidate ${against} first: each write-in needs one ${against}.`);
+  }
+  return "";
+}
+
+function setMark(id, mark) {
+  const c = ballot.contests[ballot.step];
+  const choice = ballot.choices[ballot.step];
+  const current = choice.marks.get(id) || null;
+  const next = current === mark ? null : mark;
+  const k = counts(c, choice);
+  if (next === "for" && current !== "for" && k.used >= k.limit) {
+    flash($("#overmark-msg"));
+    return;
+  }
+  if (current === "against" && next !== "against" && perAgainst(c) && choice.writeIns.length > k.against - 1) {
+    const against = c.against_label || "不赞成";
+    $("#write-in-msg").innerHTML = `<span class="bad">${t(`每个另选人需要一个 “${against}”。要改这一票, 请先删去一个另选人。`,
+      `Each write-in needs one ${against} mark: to change this one, first remove a write-in.`)}</span>`;
+    flash($("#write-in-msg"));
+    return;
+  }
+  if (next) choice.marks.set(id, next);
+  else choice.marks.delete(id);
+  updateContest();
+}
+
+function setGrade(id, grade) {
+  const choice = ballot.choices[ballot.step];
+  if (choice.ratings.get(id) === grade) choice.ratings.delete(id);
+  else choice.ratings.set(id, grade);
+  updateContest();
+}
+
+function addWriteIn() {
+  const c = ballot.contests[ballot.step];
+  const choice = ballot.choices[ballot.step];
+  const input = $("#write-in");
+  const name = input.value.trim();
+  const k = counts(c, choice);
+  const blocked = writeInBlocked(c, choice, k);
+  const say = (zh, en) => { $("#write-in-msg").innerHTML = `<span class="bad">${t(zh, en)}</span>`; flash($("#write-in-msg")); };
+  if (blocked) { $("#write-in-msg").innerHTML = `<span class="bad">${blocked}</span>`; return; }
+  if (!name) return say("请先输入另选人的姓名。", "Type the name first.");
+  if ([...name].length > WRITE_IN_MAX_CHARS || /\p{Cc}/u.test(name)) return say(`姓名最多 ${WRITE_IN_MAX_CHARS} 个字符。`, `A name has at most ${WRITE_IN_MAX_CHARS} characters.`);
+  if ((c.candidates || []).some((p) => p.name === name)) return say(`“${name}” 已在候选人名单中, 请直接在名单上标记。`, `“${name}” is on the list: mark them there instead.`);
+  if (choice.writeIns.includes(name)) return say(`“${name}” 已经另选过了。`, `“${name}” is already written in.`);
+  choice.writeIns.push(name);
+  input.value = "";
+  updateContest();
+  input.focus();
+}
+
+function removeWriteIn(index) {
+  const choice = ballot.choices[ballot.step];
+  choice.writeIns.splice(index, 1);
+  updateContest();
+  $("#write-in").focus();
+}
+
+function flash(el) {
+  clearTimeout(el.flashTimer);
+  el.classList.remove("flash");
+  void el.offsetWidth; // restart the animation
+  el.classList.add("flash");
+  el.flashTimer = setTimeout(() => el.classList.remove("flash"), 1400);
+}
+
+function wireContest() {
+  $("#candidates").addEventListener("click", (ev) => {
+    if (!ballot) return;
+    const mark = ev.target.closest("button[data-mark]");
+    if (mark && !mark.disabled) return setMark(mark.closest(".candidate").dataset.id, mark.dataset.mark);
+    const grade = ev.target.closest("button[data-grade]");
+    if (grade) return setGrade(grade.closest(".subject").dataset.id, grade.dataset.grade);
+  });
+  $("#write-in-add").addEventListener("click", () => ballot && addWriteIn());
+  $("#write-in").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.isComposing) {
+      ev.preventDefault();
+      if (ballot) addWriteIn();
+    }
+  });
+  $("#write-in-list").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button.write-in-remove");
+    if (b && ballot) removeWriteIn(Number(b.dataset.index));
+  });
+  $("#back").addEventListener("click", () => {
+    if (ballot && ballot.step > 0) renderContest(ballot.step - 1);
+  });
+  $("#next").addEventListener("click", () => {
+    if (!ballot) return;
+    if (ballot.step < ballot.contests.length - 1) renderContest(ballot.step + 1);
+    else renderReview();
+  });
+  for (const b of document.querySelectorAll(".cancel-ballot")) {
+    b.addEventListener("click", () => {
+      if (!ballot || ballot.posting) return;
+      $("#cancel-dialog").showModal();
+      $("#cancel-no").focus();
+    });
+  }
+  $("#cancel-no").addEventListener("click", () => $("#cancel-dialog").close());
+  $("#cancel-yes").addEventListener("click", () => {
+    $("#cancel-dialog").close();
+    reset();
+  });
+}
+
+// ---------------------------------------------------------------- review and casting
+
+function names(contest, choice, mark) {
+  return (contest.candidates || []).filter((p) => (choice.marks.get(p.id) || "abstain") === mark).map((p) => p.name);
+}
+
+function renderReview() {
+  const html = ballot.contests.map((c, i) => {
+    const choice = ballot.choices[i];
+    let body;
+    if (isEvaluation(c)) {
+      const grades = c.scale.grades || [];
+      const labels = c.scale.labels || grades;
+      body = `<ul class="review-lines">${(c.subjects || []).map((s) => {
+        const g = choice.ratings.get(s.id);
+        const gi = grades.indexOf(g);
+        const word = g ? t(labels[gi] ?? g, GRADE_EN[g] ?? g) : t("未评 (弃权)", "not rated (abstain)");
+        return `<li data-grade="${esc(g || "")}"><span class="who">${esc(s.name)}</span>: <strong>${word}</strong></li>`;
+      }).join("")}</ul>`;
+    } else {
+      const against = c.against_label || "反对";
+      const row = (mark, zh, en, list) =>
+        `<li class="review-mark" data-mark="${mark}"><strong>${t(`${zh} ${list.length} 人`, `${en}: ${list.length}`)}</strong>${list.length ? ": " + list.map((n) => `<span class="who">${esc(n)}</span>`).join("、") : ""}</li>`;
+      const marked = new Set(choice.marks.keys());
+      const unmarked = (c.candidates || []).filter((p) => !marked.has(p.id)).length;
+      body = `<ul class="review-lines">
+        ${row("for", "赞成", "For", names(c, choice, "for"))}
+        ${row("against", against, "Against", names(c, choice, "against"))}
+        ${row("abstain", "弃权", "Abstain", names(c, choice, "abstain"))}
+        ${c.write_ins ? row("write-in", "另选", "Written in", choice.writeIns) : ""}
+      </ul>${unmarked ? `<p class="note">${t(`其中 ${unmarked} 人未作标记, 按弃权计。`, `${unmarked} left unmarked, counted as abstaining.`)}</p>` : ""}`;
+      const k = counts(c, choice);
+      if (k.used < k.limit) body += `<p class="note">${t(`赞成${c.write_ins ? "与另选" : ""}共 ${k.used} 人, 少于应选的 ${k.limit} 人, 这是允许的。`, `${k.used} in favour, fewer than the ${k.limit} to elect: that is allowed.`)}</p>`;
+    }
+    return `<section class="review-contest" data-contest="${esc(c.id)}">
+      <div class="review-head"><h3>${esc(c.title)}</h3><button type="button" class="secondary review-edit" data-index="${i}">${t("修改此项", "Change")}</button></div>
+      ${body}</section>`;
+  }).join("");
+  $("#review-list").innerHTML = html;
+  $("#confirm").disabled = false;
+  $("#edit").disabled = false;
+  $("#review-cancel").disabled = false;
+  $("#review-status").hidden = true;
+  // The contest screen is rebuilt from `ballot` when the voter goes back; drop it meanwhile.
+  clearContestDom();
+  show("screen-review");
+  window.scrollTo(0, 0);
+  $("#review-title").focus({ preventScroll: true });
+}
+
+function payload() {
+  return ballot.contests.map((c, i) => {
+    const choice = ballot.choices[i];
+    if (isEvaluation(c)) return { contest: c.id, ratings: Object.fromEntries(choice.ratings) };
+    return { contest: c.id, marks: Object.fromEntries(choice.marks), write_ins: [...choice.writeIns] };
+  });
+}
+
+async function confirmBallot() {
+  if (!ballot || ballot.posting) return;
+  ballot.posting = true;
+  for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = true;
+  for (const b of document.querySelectorAll(".review-edit")) b.disabled = true;
+  $("#review-status").hidden = false;
+  clearKioskError();
+  let answer;
+  try {
+    answer = await call("POST", "/api/v1/ballots", { token: ballot.token, ballots: payload() });
+  } catch (err) {
+    const current = ballot;
+    if (!current) return;
+    current.posting = false;
+    $("#review-status").hidden = true;
+    if (err.code === "network" || err.status === 429 || err.status === 503 || err.status === 0) {
+      // The ballot may or may not have reached the server; a retry answers which.
+      current.maybeCast = current.maybeCast || err.code === "network" || err.status === 503;
+      for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
+      for (const b of document.querySelectorAll(".review-edit")) b.disabled = false;
+      const [zh, en] = describe(err);
+      showKioskError([`${zh} 选票尚未确认投出, 请再按 “确认投票”。`, `${en} The ballot is not confirmed as cast: press Confirm again.`]);
+      $("#confirm").focus();
+      return;
+    }
+    if (BALLOT_FIXABLE.has(err.code)) {
+      for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
+      for (const b of document.querySelectorAll(".review-edit")) b.disabled = false;
+      const [zh, en] = describe(err);
+      showKioskError([`${zh} 请按 “修改” 更正。`, `${en} Press Edit to correct it.`]);
+      $("#edit").focus();
+      return;
+    }
+    if (err.status === 401 || err.code === "forbidden") {
+      reset();
+      showPairing(err);
+      return;
+    }
+    const spentAfterRetry = err.code === "token_spent" && current.maybeCast;
+    reset();
+    if (spentAfterRetry) {
+      showKioskError(["此选票码已经用过: 您刚才的选票很可能已经投出。请找工作人员, 可在核验页查询。",
+        "This ballot code has been used: your ballot was most likely cast a moment ago. Please ask a member of staff; you can check at the verify page."]);
+    } else {
+      showKioskError(err);
+    }
+    return;
+  }
+  showReceipt(answer);
+}
+
+/** Drops the ballot from memory and the page, then shows the receipt. */
+function showReceipt(answer) {
+  ballot = null;
+  clearContestDom();
+  $("#review-list").replaceChildren();
+  $("#receipt-code").textContent = answer.receipt || "";
+  const qr = $("#receipt-qr");
+  qr.replaceChildren();
+  const svg = safeSvg(answer.qr_svg);
+  if (svg) qr.append(svg);
+  show("screen-receipt");
+  window.scrollTo(0, 0);
+  $("#receipt-title").focus({ preventScroll: true });
+  receiptEndsAt = Date.now() + RECEIPT_SECONDS * 1000;
+  renderCountdown();
+  clearInterval(receiptTimer);
+  receiptTimer = setInterval(() => {
+    if (Date.now() >= receiptEndsAt) reset();
+    else renderCountdown();
+  }, 250);
+}
+
+function renderCountdown() {
+  const s = Math.max(0, Math.ceil((receiptEndsAt - Date.now()) / 1000));
+  $("#receipt-countdown").innerHTML = t(`${s} 秒后返回首页`, `Returning to the start in ${s} s`);
+}
+
+/** The server's QR SVG, parsed and kept to plain shapes (no scripts, links or foreign content). */
+function safeSvg(markup) {
+  if (typeof markup !== "string" || !markup.trim()) return null;
+  // Event-handler attributes go before parsing too, so not even a blocked handler is seen.
+  const text = markup.replace(/\son[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "");
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const root = doc.documentElement;
+  if (!root || root.localName !== "svg" || doc.querySelector("parsererror")) return null;
+  const allowed = new Set(["svg", "rect", "path", "g", "title", "desc"]);
+  for (const el of [...root.querySelectorAll("*")]) if (!allowed.has(el.localName)) el.remove();
+  for (const el of [root, ...root.querySelectorAll("*")]) {
+    for (const attr of [...el.attributes]) {
+      if (/^on/i.test(attr.name) || /href$/i.test(attr.name) || /^\s*(javascript|data):/i.test(attr.value)) el.removeAttribute(attr.name);
+    }
+  }
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-label", "回执码二维码 receipt QR code");
+  return document.importNode(root, true);
+}
+
+function wireReview() {
+  $("#edit").addEventListener("click", () => ballot && !ballot.posting && renderContest(0));
+  $("#review-list").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button.review-edit");
+    if (b && ballot && !ballot.posting) renderContest(Number(b.dataset.index));
+  });
+  $("#confirm").addEventListener("click", confirmBallot);
+  $("#done").addEventListener("click", () => reset());
+}
+
+// ---------------------------------------------------------------- reset and inactivity
+
+function clearContestDom() {
+  for (const id of ["#candidates", "#write-in-list", "#write-in-msg", "#contest-progress", "#contest-title", "#contest-seats",
+    "#contest-rule", "#marks-left", "#overmark-msg", "#write-in-rule"]) $(id).replaceChildren();
+  for (const el of document.querySelectorAll(".flash")) el.classList.remove("flash");
+  $("#write-in").value = "";
+  $("#write-in").disabled = false;
+  $("#write-in-add").disabled = false;
+  $("#overmark-msg").hidden = true;
+  $("#write-in-section").hidden = true;
+}
+
+/**
+ * Back to the start for the next voter: nothing of the last voter's ballot is left in
+ * memory, in the page or in the URL, and the display is back to its defaults.
+ */
+function reset() {
+  clearInterval(receiptTimer);
+  receiptTimer = null;
+  stopCamera();
+  for (const d of document.querySelectorAll("dialog")) if (d.open) d.close();
+  idleDeadline = 0;
+  ballot = null;
+  clearContestDom();
+  $("#review-list").replaceChildren();
+  $("#review-status").hidden = true;
+  $("#receipt-code").replaceChildren();
+  $("#receipt-qr").replaceChildren();
+  $("#receipt-countdown").replaceChildren();
+  for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
+  const input = $("#token-input");
+  input.value = "";
+  input.readOnly = false;
+  $("#keypad").hidden = true;
+  $("#keypad-toggle").setAttribute("aria-pressed", "false");
+  clearKioskError();
+  resetDisplay();
+  renderTokenFeedback();
+  history.replaceState(null, "", location.pathname + location.search);
+  lastActivity = Date.now();
+  show("screen-idle");
+  window.scrollTo(0, 0);
+  focusTokenInput();
+}
+
+/** Whether leaving the kiosk alone should end in a reset. */
+function needsWatch() {
+  if (screen === "screen-contest" || screen === "screen-review") return !ballot?.posting;
+  return screen === "screen-idle" && ($("#token-input").value !== "" || !$("#kiosk-error").hidden) && !tokenBusy;
+}
+
+function wireInactivity() {
+  const touch = () => { lastActivity = Date.now(); };
+  for (const type of ["pointerdown", "keydown", "input", "wheel"]) document.addEventListener(type, touch, { capture: true, passive: true });
+  const dialog = $("#idle-dialog");
+  $("#still-here").addEventListener("click", () => { dialog.close(); });
+  dialog.addEventListener("close", () => {
+    idleDeadline = 0;
+    lastActivity = Date.now();
+    if (screen === "screen-idle") focusTokenInput();
+  });
+  setInterval(() => {
+    if (!needsWatch()) {
+      if (dialog.open) dialog.close();
+      return;
+    }
+    const now = Date.now();
+    if (dialog.open) {
+      if (now >= idleDeadline) reset();
+      else renderIdleCountdown(now);
+      return;
+    }
+    if (now - lastActivity >= IDLE_SECONDS * 1000) {
+      if (screen === "screen-idle") {
+        // Only a half-typed code or an old message: clear it quietly.
+        reset();
+        return;
+      }
+      idleDeadline = now + IDLE_GRACE_SECONDS * 1000;
+      renderIdleCountdown(now);
+      $("#cancel-dialog").open && $("#cancel-dialog").close();
+      dialog.showModal();
+      $("#still-here").focus();
+    }
+  }, 500);
+}
+
+function renderIdleCountdown(now) {
+  const s = Math.max(0, Math.ceil((idleDeadline - now) / 1000));
+  $("#idle-countdown").innerHTML = t(`如无操作, ${s} 秒后将清除本次选择 (选票尚未投出, 选票码仍可再用)。`,
+    `If nothing happens, your choices will be cleared in ${s} s (nothing has been cast; your code can be used again).`);
+}
+
+// ---------------------------------------------------------------- start
+
+async function boot() {
+  wireHeader();
+  wirePairing();
+  wireTokenEntry();
+  wireContest();
+  wireReview();
+  wireInactivity();
+  history.replaceState(null, "", location.pathname + location.search);
+  // Clicking on empty space on the idle screen puts the focus back into the code input.
+  document.addEventListener("click", (ev) => {
+    if (screen === "screen-idle" && !ev.target.closest("button, input, textarea, select, a, label, dialog")) focusTokenInput();
+  });
+  await connect();
+}
+
+async function connect() {
+  const s = await restoreSession();
+  if (s?.role === "kiosk") {
+    setKioskName(s.username);
+    reset();
+    return;
+  }
+  if (s) {
+    showPairing([`此浏览器已用 “${s.username}” (${s.role}) 登录, 不是投票机。请输入配对码把它配对为投票机。`,
+      `This browser is signed in as “${s.username}” (${s.role}), not as a kiosk. Enter a pairing code to pair it as a kiosk.`]);
+    return;
+  }
+  // No session, or no server: tell the two apart before asking for a pairing code.
+  let reachable = false;
+  try {
+    reachable = (await fetch("/healthz", { cache: "no-store" })).status < 500;
+  } catch { /* unreachable */ }
+  if (reachable) {
+    showPairing();
+    return;
+  }
+  $("#screen-loading").hidden = true;
+  showKioskError(FRIENDLY.network);
+  setTimeout(() => { clearKioskError(); connect(); }, 5000);
+}
+
+if (typeof document !== "undefined" && document.getElementById("screen-idle")) {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+}
