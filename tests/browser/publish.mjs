@@ -1,0 +1,46 @@
+// The organiser publishes every result that has its teller signatures, from the organiser
+// page, and the board link appears.
+//   node publish.mjs BASE_URL ORGANISER_PASSWORD SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+import path from "node:path";
+
+const [base, password, shots] = process.argv.slice(2);
+if (!base || !password || !shots) {
+  console.error("usage: node publish.mjs BASE_URL ORGANISER_PASSWORD SCREENSHOT_DIR");
+  process.exit(2);
+}
+const fail = (msg) => { console.error("FAILED: " + msg); process.exit(1); };
+const browser = await chromium.launch({
+  executablePath: process.env.SCRUTINEER_CHROMIUM || process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("dialog", (d) => d.accept());
+  await page.goto(base + "/organiser");
+  await page.waitForSelector("#login-form");
+  await page.fill("#login-form input[name=username]", "organiser");
+  await page.fill("#login-form input[name=password]", password);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector("#results-list");
+  if (await page.$("#results-refresh")) await page.click("#results-refresh");
+  await page.waitForSelector("button.publish[data-index]", { timeout: 15000 }).catch(() => fail("no result to publish on the organiser page"));
+  const buttons = await page.$$("button.publish[data-index]:not([disabled])");
+  if (buttons.length === 0) fail("no publishable result (all need signatures?)");
+  const index = await buttons[0].getAttribute("data-index");
+  await buttons[0].click();
+  await page.waitForSelector(`tr.result[data-index="${index}"][data-published="true"], tr.result[data-index="${index}"][data-published="1"]`, { timeout: 15000 })
+    .catch(() => fail(`result ${index} not shown as published`));
+  const board = await page.$(`a[href="/board/${index}"]`);
+  if (!board) fail(`no board link for result ${index}`);
+  await page.screenshot({ path: path.join(shots, "organiser-publish.png"), fullPage: true });
+  const res = await page.request.get(`${base}/board/${index}`);
+  if (res.status() !== 200) fail(`board ${index} answered ${res.status()}`);
+  if (errors.length) fail("page errors: " + errors.join("; "));
+  console.log(`published ${index}`);
+} finally {
+  await browser.close();
+}
