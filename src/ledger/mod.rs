@@ -471,8 +471,20 @@ impl Ledger {
             .map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
-    /// Every signed checkpoint in the index, oldest first.
+    /// Every signed checkpoint in the index, oldest first, ending with the latest one published
+    /// (which the index may lack after a storage error).
     pub fn checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
+        let mut out = self.indexed_checkpoints()?;
+        if let Some(latest) = self.read(|s| s.checkpoint.clone())? {
+            if out.last().map(|(n, _)| *n) != Some(latest.0) {
+                out.retain(|(n, _)| *n < latest.0);
+                out.push(latest);
+            }
+        }
+        Ok(out)
+    }
+
+    fn indexed_checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
         let t = self.inner.db.open_tree("checkpoints").map_err(index_err)?;
         let mut out = Vec::new();
         for kv in t.iter() {
@@ -562,9 +574,15 @@ fn sign_checkpoint(
     let encoded = note
         .encode()
         .map_err(|e| LedgerError::Index(e.to_string()))?;
-    db.open_tree("checkpoints")
+    // The index copy is best-effort: sled stops accepting writes after an I/O error such as a
+    // full disk, and the checkpoint must still be published (the log, not sled, is the
+    // record of truth; a checkpoint is re-signed identically from the log at start-up).
+    if let Err(e) = db
+        .open_tree("checkpoints")
         .and_then(|t| t.insert(size.to_be_bytes(), encoded.as_bytes()))
-        .map_err(index_err)?;
+    {
+        tracing::warn!(size, error = %e, "could not store a checkpoint in the index; it is still published");
+    }
     Ok((size, encoded))
 }
 

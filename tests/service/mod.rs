@@ -28,15 +28,20 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(name: &str, extra: &[&str]) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("scrutineer-svc-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Server::start_in(dir, extra)
+    }
+
+    /// Starts with `dir/data` and `dir/keys` (`dir` may be a mount point the test prepared).
+    pub fn start_in(dir: PathBuf, extra: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let dir =
-            std::env::temp_dir().join(format!("scrutineer-svc-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
         let mut args = vec![
             "serve".to_string(),
             "--bind".into(),
