@@ -159,8 +159,10 @@ impl Records {
         self.get("sessions", token_hash)
     }
 
+    /// Stores a session and flushes it, so a paired kiosk stays paired across a crash.
     pub fn put_session(&self, token_hash: &[u8], s: &Session) -> Result<(), LedgerError> {
-        self.put("sessions", token_hash, s)
+        self.put("sessions", token_hash, s)?;
+        self.flush()
     }
 
     pub fn remove_session(&self, token_hash: &[u8]) -> Result<(), LedgerError> {
