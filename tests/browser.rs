@@ -209,7 +209,9 @@ fn pages_in_a_real_browser() {
     // confirms inclusion.
     node("publish.mjs", &[&s.base, &s.organiser_password, d]);
     let published = s.ok("GET", "/api/v1/public/results", None, None);
-    let index = published["results"][0]["index"].as_u64().expect("a published result");
+    let index = published["results"][0]["index"]
+        .as_u64()
+        .expect("a published result");
     assert!(print_to_pdf(&format!("{}/board/{index}", s.base), "board") >= 1);
     node("verify.mjs", &[&s.base, &receipt, d]);
 
