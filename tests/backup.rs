@@ -476,7 +476,13 @@ impl Server {
         self.out.lock().unwrap().clone()
     }
 
-    fn stop(mut self) {
+    /// Stops the server (dropping it kills the process and waits for it).
+    fn stop(self) {}
+}
+
+/// The server is stopped however the test ends, a failed assertion included.
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
