@@ -6,6 +6,7 @@
 # Works on stable Rust: cargo-fuzz needs nightly flags (-Zsanitizer, -Cpasses=sancov...), which
 # RUSTC_BOOTSTRAP=1 unlocks. Extra `cargo fuzz run` options go in FUZZ_FLAGS, e.g.
 # FUZZ_FLAGS="-s none" to build without AddressSanitizer (faster; the crate has no unsafe).
+# Extra libFuzzer options go in FUZZ_ARGS, e.g. FUZZ_ARGS="-max_len=65536".
 #
 # The committed seeds in fuzz/corpus/<target>/ are read but never written: what the fuzzer
 # finds goes to fuzz/target/corpus/<target>/ (ignored by git, kept between runs).
@@ -41,6 +42,8 @@ fi
 
 # shellcheck disable=SC2206 # FUZZ_FLAGS is a list of words on purpose
 flags=(${FUZZ_FLAGS:-})
+# shellcheck disable=SC2206
+args=(${FUZZ_ARGS:-})
 failed=()
 summary=()
 for target in "${targets[@]}"; do
@@ -55,7 +58,7 @@ for target in "${targets[@]}"; do
     echo "== $target: ${seconds}s (log: fuzz/$log)"
     cargo fuzz run "${flags[@]}" "$target" "$work" "corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        >"$log" 2>&1
+        "${args[@]}" >"$log" 2>&1
     status=$?
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
     new=()

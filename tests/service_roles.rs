@@ -270,6 +270,17 @@ fn bad_input_changes_nothing() {
             "unknown_style",
         ),
         (
+            "oversize sheet",
+            s.call(
+                "POST",
+                "/api/v1/pools",
+                Some(&org),
+                Some(&json!({"style": 0, "count": 10_001})),
+            ),
+            422,
+            "sheet_too_many",
+        ),
+        (
             "unknown role",
             s.call(
                 "POST",

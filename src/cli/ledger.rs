@@ -191,6 +191,10 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
             sheet,
             tokens_out,
         } => {
+            let max = crate::tokens::pool::SHEET_TOKENS_MAX;
+            if count == 0 || count > max {
+                return Err(format!("错误 error [sheet_too_many]: 一次生成 1 至 {max} 张 / a sheet holds 1 to {max} tokens, {count} asked"));
+            }
             let (tokens, a) = l.register_pool(style, count).map_err(err)?;
             let html = l
                 .read(|s| {

@@ -859,6 +859,14 @@ pub async fn pools(
                 (n + (n * st.config.pool_spare_percent).div_ceil(100)) as usize
             }
         };
+        // Refuse before anything reaches the log: a refused sheet must not register tokens.
+        let max = crate::tokens::pool::SHEET_TOKENS_MAX;
+        if count == 0 || count > max {
+            return Err(invalid(
+                "sheet_too_many",
+                format!("一次生成的选票码须为 1 至 {max} 张, 请求 {count} 张; 请分批生成 / a sheet holds 1 to {max} tokens, {count} asked: generate in batches"),
+            ));
+        }
         let (tokens, _) = l.register_pool(body.style, count)?;
         crate::tokens::pool::slip_sheet_html(&sheet, &tokens)
             .map_err(|e| invalid(e.code(), e.to_string()))
