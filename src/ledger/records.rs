@@ -7,7 +7,9 @@
 //! restart (sled's flush is not trusted as the only copy of ballots, but the roll is not the
 //! record of truth of anything the verifier checks).
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
@@ -68,10 +70,22 @@ fn checkin_key(round: u8, number: &str) -> Vec<u8> {
     k
 }
 
+/// Turnout aggregates the desk needs on every poll and every close, kept in memory so they
+/// cost O(units) instead of a scan of the roll and every check-in (derived from sled: rebuilt
+/// on first use after start-up, updated on each check-in, dropped when the roll is replaced).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Turnout {
+    /// Voters on the roll per unit.
+    pub unit_voters: HashMap<String, u64>,
+    /// Per (round, unit): check-ins (voters and the principals they carry) and slips handed out.
+    pub checked: HashMap<(u8, String), (u64, u64)>,
+}
+
 /// The service records, in their own sled database (`data/service`).
 #[derive(Clone)]
 pub struct Records {
     db: sled::Db,
+    turnout: Arc<Mutex<Option<Turnout>>>,
 }
 
 impl Records {
@@ -84,7 +98,39 @@ impl Records {
             .path(data_dir.join("service"))
             .open()
             .map_err(index_err)?;
-        Ok(Records { db })
+        Ok(Records {
+            db,
+            turnout: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    fn turnout_lock(&self) -> Result<MutexGuard<'_, Option<Turnout>>, LedgerError> {
+        self.turnout
+            .lock()
+            .map_err(|_| LedgerError::Index("turnout cache poisoned".into()))
+    }
+
+    /// The turnout aggregates (see [`Turnout`]): built from the roll and check-ins on first use.
+    pub fn turnout(&self) -> Result<Turnout, LedgerError> {
+        let mut guard = self.turnout_lock()?;
+        if let Some(t) = guard.as_ref() {
+            return Ok(t.clone());
+        }
+        let mut t = Turnout::default();
+        let mut unit_of: HashMap<String, String> = HashMap::new();
+        for v in self.roll()? {
+            *t.unit_voters.entry(v.unit.clone()).or_default() += 1;
+            unit_of.insert(v.number, v.unit);
+        }
+        for c in self.check_ins()? {
+            if let Some(unit) = unit_of.get(&c.number) {
+                let e = t.checked.entry((c.round, unit.clone())).or_default();
+                e.0 += 1;
+                e.1 += c.slips;
+            }
+        }
+        *guard = Some(t.clone());
+        Ok(t)
     }
 
     fn tree(&self, name: &str) -> Result<sled::Tree, LedgerError> {
@@ -204,7 +250,10 @@ impl Records {
                 serde_json::to_vec(v).map_err(json_err)?,
             );
         }
+        let mut guard = self.turnout_lock()?;
         t.apply_batch(batch).map_err(index_err)?;
+        *guard = None;
+        drop(guard);
         self.flush()
     }
 
@@ -225,14 +274,24 @@ impl Records {
     pub fn check_in(&self, c: &CheckIn) -> Result<Result<(), CheckIn>, LedgerError> {
         let t = self.tree("checkins")?;
         let bytes = serde_json::to_vec(c).map_err(json_err)?;
-        match t
+        let unit = self.voter(&c.number)?.map(|v| v.unit);
+        // The swap and the aggregate update happen under one lock, so a cache being built
+        // from sled at the same moment cannot count this check-in twice.
+        let mut guard = self.turnout_lock()?;
+        let swapped = t
             .compare_and_swap(
                 checkin_key(c.round, &c.number),
                 None as Option<&[u8]>,
                 Some(bytes),
             )
-            .map_err(index_err)?
-        {
+            .map_err(index_err)?;
+        if let (Ok(()), Some(turnout), Some(unit)) = (&swapped, guard.as_mut(), unit) {
+            let e = turnout.checked.entry((c.round, unit)).or_default();
+            e.0 += 1;
+            e.1 += c.slips;
+        }
+        drop(guard);
+        match swapped {
             Ok(()) => {
                 self.flush()?;
                 Ok(Ok(()))
@@ -275,5 +334,74 @@ impl Records {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), LedgerError> {
         self.put("settings", key.as_bytes(), &value.to_string())?;
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voter(number: &str, unit: &str) -> Voter {
+        Voter {
+            line: 0,
+            name: format!("选民{number}"),
+            number: number.into(),
+            unit: unit.into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        }
+    }
+
+    fn check_in(number: &str, round: u8, slips: u64) -> CheckIn {
+        CheckIn {
+            number: number.into(),
+            round,
+            at: 1,
+            desk: "d".into(),
+            principals: vec![],
+            slips,
+        }
+    }
+
+    #[test]
+    fn turnout_follows_check_ins_and_survives_a_restart() {
+        let dir = std::env::temp_dir().join(format!(
+            "scrutineer-records-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let expected = {
+            let r = Records::open(&dir).unwrap();
+            r.replace_roll(&[voter("1", "一"), voter("2", "一"), voter("3", "二")])
+                .unwrap();
+            // Built before any check-in, then kept up to date by check_in.
+            assert_eq!(r.turnout().unwrap().unit_voters.get("一"), Some(&2));
+            assert!(r.check_in(&check_in("1", 1, 2)).unwrap().is_ok());
+            assert!(r.check_in(&check_in("2", 1, 0)).unwrap().is_ok());
+            // A second check-in is refused and not counted; another round is its own count.
+            assert!(r.check_in(&check_in("1", 1, 1)).unwrap().is_err());
+            assert!(r.check_in(&check_in("3", 2, 1)).unwrap().is_ok());
+            // Not on the roll: stored by the caller's choice, never counted for a unit.
+            assert!(r.check_in(&check_in("9", 1, 1)).unwrap().is_ok());
+            let t = r.turnout().unwrap();
+            assert_eq!(t.checked.get(&(1, "一".to_string())), Some(&(2, 2)));
+            assert_eq!(t.checked.get(&(2, "二".to_string())), Some(&(1, 1)));
+            assert_eq!(t.checked.len(), 2);
+            r.flush().unwrap();
+            t
+        };
+        // Rebuilt from sled after a restart: the same aggregates.
+        let r = Records::open(&dir).unwrap();
+        assert_eq!(r.turnout().unwrap(), expected);
+        // Replacing the roll drops the aggregates; they are rebuilt from the new roll.
+        r.replace_roll(&[voter("1", "三")]).unwrap();
+        let t = r.turnout().unwrap();
+        assert_eq!(t.unit_voters.len(), 1);
+        assert_eq!(t.checked.get(&(1, "三".to_string())), Some(&(1, 2)));
+        drop(r);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -47,6 +47,11 @@ pub struct State {
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
+    /// Entry indices of the ballots cast per style, in log order, so a tally reads only the
+    /// entries of its contests instead of the whole log.
+    pub style_ballots: HashMap<u16, Vec<u64>>,
+    /// Entry indices of the paper ballots per contest, in log order.
+    pub paper_entries: HashMap<String, Vec<u64>>,
 }
 
 /// A ballot's facts the sequencer needs: its serial and where it belongs.
@@ -323,6 +328,7 @@ impl State {
                     ballot.ok_or_else(|| refused("entry_body", "ballot without token".into()))?;
                 self.spent.insert(key.serial);
                 self.pools.entry((key.round, key.style)).or_default().spent += 1;
+                self.style_ballots.entry(key.style).or_default().push(index);
                 self.ballots += 1;
             }
             EntryKind::PoolRegistered => {
@@ -359,6 +365,8 @@ impl State {
                 self.election = Some(next);
             }
             EntryKind::PaperBallot => {
+                let b: PaperBallot = body(e)?;
+                self.paper_entries.entry(b.contest).or_default().push(index);
                 self.paper_ballots += 1;
             }
         }

@@ -734,37 +734,43 @@ pub async fn check_in(
 type DeskRow = (String, u64, u64, u64, String);
 
 /// Turnout per contest from the roll and check-ins (E from the spec when no roll is loaded).
-fn desk_counts(state: &AppState, l: &Ledger) -> Result<Vec<DeskRow>, ApiError> {
-    let roll = state.records.roll()?;
-    let checkins = state.records.check_ins()?;
+fn desk_counts(state: &AppState, l: &Ledger, only: Option<&str>) -> Result<Vec<DeskRow>, ApiError> {
+    // Aggregates per unit, kept by the records: O(contests × units), not a scan of the roll.
+    let turnout = state.records.turnout()?;
+    let roll_empty = turnout.unit_voters.is_empty();
     l.read(|s| -> Result<_, ApiError> {
         let info = s.state.info()?;
         let mut out = Vec::new();
         for c in &info.election.contests {
+            if only.is_some_and(|id| id != c.id) {
+                continue;
+            }
             let styles: Vec<&Style> = info
                 .styles
                 .iter()
                 .filter(|st| st.contests.contains(&c.id))
                 .collect();
             let round = styles.first().map(|s| s.round).unwrap_or(1);
-            let units: Vec<&str> = styles.iter().map(|s| s.unit.as_str()).collect();
-            let in_units = |unit: &str| units.iter().any(|u| u.is_empty() || *u == unit);
-            let voters: std::collections::HashMap<&str, &Voter> = roll
-                .iter()
-                .filter(|v| in_units(&v.unit))
-                .map(|v| (v.number.as_str(), v))
-                .collect();
-            let e = if roll.is_empty() {
+            let all_units = styles.iter().any(|s| s.unit.is_empty());
+            let mut units: Vec<&str> = styles.iter().map(|s| s.unit.as_str()).collect();
+            units.sort_unstable();
+            units.dedup();
+            let in_units = |unit: &str| all_units || units.binary_search(&unit).is_ok();
+            let e = if roll_empty {
                 c.turnout.eligible
             } else {
-                voters.len() as u64
+                turnout
+                    .unit_voters
+                    .iter()
+                    .filter(|(u, _)| in_units(u))
+                    .map(|(_, n)| n)
+                    .sum()
             };
-            let mine: Vec<&CheckIn> = checkins
+            let (p, i) = turnout
+                .checked
                 .iter()
-                .filter(|ci| ci.round == round && voters.contains_key(ci.number.as_str()))
-                .collect();
-            let p = mine.len() as u64;
-            let i: u64 = mine.iter().map(|ci| ci.slips).sum();
+                .filter(|((r, u), _)| *r == round && in_units(u))
+                .fold((0, 0), |(p, i), (_, (dp, di))| (p + dp, i + di));
             let quorum = match c.rules.quorum {
                 None => "none".to_string(),
                 Some(q) if q.is_met(p, e) => "met".to_string(),
@@ -779,7 +785,7 @@ fn desk_counts(state: &AppState, l: &Ledger) -> Result<Vec<DeskRow>, ApiError> {
 pub async fn desk(state: Data, _caller: As<Desk>) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let st = state.clone();
-    let rows = block(move || desk_counts(&st, &l)).await?;
+    let rows = block(move || desk_counts(&st, &l, None)).await?;
     let list: Vec<Value> = rows.into_iter().map(|(id, e, p, i, q)| json!({"contest": id, "eligible": e, "present": p, "slips_issued": i, "quorum": q})).collect();
     Ok(HttpResponse::Ok().json(json!({"contests": list, "roll_size": state.records.roll_size()?})))
 }
@@ -845,11 +851,13 @@ pub async fn pools(
         let count = match body.count {
             Some(n) => n,
             None => {
-                let roll = st.records.roll()?;
-                let n = roll
+                let turnout = st.records.turnout()?;
+                let n: u64 = turnout
+                    .unit_voters
                     .iter()
-                    .filter(|v| unit.is_empty() || v.unit == unit)
-                    .count() as u64;
+                    .filter(|(u, _)| unit.is_empty() || **u == unit)
+                    .map(|(_, n)| n)
+                    .sum();
                 if n == 0 {
                     return Err(invalid(
                         "roll_empty",
@@ -910,7 +918,7 @@ pub async fn close_contest(
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let st = state.clone();
     let out = block(move || {
-        let counts = desk_counts(&st, &l)?;
+        let counts = desk_counts(&st, &l, Some(&id))?;
         let (_, e, p, i, _) = counts.into_iter().find(|r| r.0 == id).ok_or_else(|| {
             invalid(
                 "unknown_contest",

@@ -504,17 +504,32 @@ fn recount(
     closed: &HashMap<String, ContestClosed>,
     results: &[(u64, ResultBody)],
 ) -> Result<(), Failure> {
+    // One pass over the ballots, grouped by contest, so each result reads only its own
+    // contests' lines: O(ballots + results), not O(ballots × results).
+    let mut lines_of: HashMap<&str, Vec<(u64, usize, String)>> = HashMap::new();
+    for (bi, bl) in ballot_lines {
+        for (pos, b) in bl.iter().enumerate() {
+            if let Some(c) = b.get("contest").and_then(|c| c.as_str()) {
+                lines_of
+                    .entry(c)
+                    .or_default()
+                    .push((*bi, pos, b.to_string()));
+            }
+        }
+    }
+    let all_contests: Vec<serde_json::Value> = spec
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut base = spec.clone();
+    base["contests"] = serde_json::Value::Array(Vec::new());
     for (ri, r) in results {
         let kind = entries.get(*ri as usize).map(|e| e.kind);
         // The spec as it stood, with each closed contest's final turnout.
-        let mut s = spec.clone();
+        let mut s = base.clone();
         let mut keep: Vec<serde_json::Value> = Vec::new();
-        for c in s
-            .get("contests")
-            .and_then(|c| c.as_array())
-            .cloned()
-            .unwrap_or_default()
-        {
+        for c in &all_contests {
             let id = c
                 .get("id")
                 .and_then(|v| v.as_str())
@@ -538,20 +553,22 @@ fn recount(
         s["contests"] = serde_json::Value::Array(keep);
         let election = parse_election(s.to_string().as_bytes())
             .map_err(|e| fail(Some(*ri), kind, "recount", e.to_string()))?;
+        // The lines of this result's contests cast before it, in log order.
+        let mut mine: Vec<&(u64, usize, String)> = Vec::new();
+        let mut named: Vec<&str> = r.contests.iter().map(String::as_str).collect();
+        named.sort_unstable();
+        named.dedup();
+        for c in named {
+            if let Some(v) = lines_of.get(c) {
+                let before = v.partition_point(|(bi, _, _)| bi < ri);
+                mine.extend(&v[..before]);
+            }
+        }
+        mine.sort_unstable_by_key(|(bi, pos, _)| (*bi, *pos));
         let mut lines = String::new();
-        for (bi, bl) in ballot_lines {
-            if bi >= ri {
-                break;
-            }
-            for b in bl {
-                if b.get("contest")
-                    .and_then(|c| c.as_str())
-                    .is_some_and(|c| r.contests.iter().any(|x| x == c))
-                {
-                    lines.push_str(&b.to_string());
-                    lines.push('\n');
-                }
-            }
+        for (_, _, line) in mine {
+            lines.push_str(line);
+            lines.push('\n');
         }
         let by_contest = parse_ballots(&election, lines.as_bytes())
             .map_err(|e| fail(Some(*ri), kind, "recount", e.to_string()))?;
