@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,17 @@ pub struct Turnout {
 pub struct Records {
     db: sled::Db,
     turnout: Arc<Mutex<Option<Turnout>>>,
+    flusher: Arc<Flusher>,
+}
+
+/// Group commit for the records: callers that need their write durable take a ticket after
+/// writing; one of them flushes sled for everyone whose ticket was taken before that flush
+/// began, the others wait. Many desks checking in at once then share one flush.
+#[derive(Default)]
+struct Flusher {
+    /// (tickets handed out, tickets covered by a finished flush, a flush is running).
+    state: Mutex<(u64, u64, bool)>,
+    done: Condvar,
 }
 
 impl Records {
@@ -101,6 +112,7 @@ impl Records {
         Ok(Records {
             db,
             turnout: Arc::new(Mutex::new(None)),
+            flusher: Arc::new(Flusher::default()),
         })
     }
 
@@ -163,8 +175,34 @@ impl Records {
         Ok(out)
     }
 
+    /// Makes every write made before this call durable (shared with concurrent callers).
     pub fn flush(&self) -> Result<(), LedgerError> {
-        self.db.flush().map_err(index_err).map(|_| ())
+        let poisoned = |_| LedgerError::Index("records flusher poisoned".into());
+        let f = &self.flusher;
+        let mut g = f.state.lock().map_err(poisoned)?;
+        g.0 += 1;
+        let ticket = g.0;
+        loop {
+            if g.1 >= ticket {
+                return Ok(());
+            }
+            if g.2 {
+                g = f.done.wait(g).map_err(poisoned)?;
+                continue;
+            }
+            // Flush for every ticket handed out so far: all their writes came before them.
+            let covers = g.0;
+            g.2 = true;
+            drop(g);
+            let flushed = self.db.flush().map_err(index_err);
+            g = f.state.lock().map_err(poisoned)?;
+            g.2 = false;
+            if flushed.is_ok() {
+                g.1 = g.1.max(covers);
+            }
+            f.done.notify_all();
+            flushed?;
+        }
     }
 
     // ---- accounts ----
@@ -338,6 +376,7 @@ impl Records {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -401,6 +440,36 @@ mod tests {
         let t = r.turnout().unwrap();
         assert_eq!(t.unit_voters.len(), 1);
         assert_eq!(t.checked.get(&(1, "三".to_string())), Some(&(1, 2)));
+        drop(r);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn concurrent_check_ins_share_flushes_and_all_land() {
+        let dir =
+            std::env::temp_dir().join(format!("scrutineer-records-flush-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let r = Records::open(&dir).unwrap();
+            let roll: Vec<Voter> = (0..400).map(|n| voter(&n.to_string(), "一")).collect();
+            r.replace_roll(&roll).unwrap();
+            std::thread::scope(|s| {
+                for t in 0..8 {
+                    let r = r.clone();
+                    s.spawn(move || {
+                        for n in (t * 50)..(t * 50 + 50) {
+                            assert!(r.check_in(&check_in(&n.to_string(), 1, 1)).unwrap().is_ok());
+                        }
+                    });
+                }
+            });
+            assert_eq!(
+                r.turnout().unwrap().checked.get(&(1, "一".to_string())),
+                Some(&(400, 400))
+            );
+        }
+        let r = Records::open(&dir).unwrap();
+        assert_eq!(r.check_ins().unwrap().len(), 400);
         drop(r);
         let _ = std::fs::remove_dir_all(&dir);
     }
