@@ -5,6 +5,8 @@
 #
 # What goes in (docs: deploy/README.md, "Back up and restore"):
 #   data/log/*.seg   the ballot log segments: the record of truth
+#   data/log/checkpoints.log  every checkpoint the log key signed (the history; a restored
+#                    service checks its log against it)
 #   data/service/    the service records (sled): accounts, sessions, kiosks, the voter roll,
 #                    check-ins, publication flags. Not derivable from anything else.
 #   keys/*           election.key and log.key (PRIVATE) and their .pub files
@@ -167,9 +169,15 @@ if [ "$LIVE" = 1 ]; then
     say "live copy: segments first, then the service records (see the notes in this script)"
 fi
 
-# 1. The segments (append-only: copy them first).
+# 1. The checkpoint journal, then the segments (append-only: copy them first). The journal
+#    goes before the segments: a checkpoint is journaled only after the entries it covers are
+#    durable, so in a live copy every journaled checkpoint is covered by the segments copied
+#    after it (a restored service refuses a journal that claims more than its log).
 if [ "$HAVE_LOG" = 1 ]; then
     mkdir -p "$ROOT/data/log"
+    if [ -f "$DATA/log/checkpoints.log" ]; then
+        cp -p -- "$DATA/log/checkpoints.log" "$ROOT/data/log/" || die 1 "could not copy $DATA/log/checkpoints.log"
+    fi
     for f in "${SEGMENTS[@]}"; do
         cp -p -- "$f" "$ROOT/data/log/" || die 1 "could not copy $f"
     done

@@ -11,6 +11,7 @@
 //! it, and the order of ballots inside a batch is randomised. Ballot entries carry no time and
 //! no kiosk identity.
 
+mod journal;
 pub mod keys;
 mod ops;
 pub mod records;
@@ -192,10 +193,9 @@ impl Ledger {
     pub fn open(config: LedgerConfig, election_id: &str) -> Result<Ledger, LedgerError> {
         let keys = keys::load_or_create(&config.keys_dir, &log_key_name(election_id))?;
         let log_dir = config.log_dir();
-        let scan = store::scan(&log_dir, true)?;
-        if let Some((path, offset, why)) = &scan.torn {
-            tracing::warn!(path = %path.display(), offset, reason = %why, "cut a torn frame at the end of the log: it was never acknowledged");
-        }
+        // Read without repairing: a torn tail is cut only after the checkpoint journal has
+        // confirmed that nothing acknowledged is missing (see below).
+        let scan = store::scan(&log_dir, false)?;
         let mut state = State::default();
         let mut tree = Tree::new();
         let mut head = genesis(election_id);
@@ -235,7 +235,37 @@ impl Ledger {
             }
         }
 
-        // The index: replay what it has not seen; rebuild it when it claims more than the log.
+        // Every checkpoint ever signed must still hold: none larger than the log, none with
+        // another root. Otherwise acknowledged entries are gone or changed, and signing again
+        // would fork the log.
+        let (mut journal, journaled) = journal::open(&log_dir)?;
+        let lost = |detail: String| {
+            LedgerError::Damaged {
+            path: log_dir.display().to_string(),
+            detail: format!("{detail}: acknowledged entries are missing or changed. Restore data/log from a backup (deploy/restore.sh); do not start the service on this log / 已确认的条目缺失或被改动, 请从备份恢复, 不要在此日志上继续"),
+        }
+        };
+        for (n, note) in &journaled {
+            if *n > tree.size() {
+                return Err(lost(format!(
+                    "a checkpoint of size {n} was signed, but the log holds {} entries",
+                    tree.size()
+                )));
+            }
+            let root = Note::parse(note.as_bytes())
+                .ok()
+                .and_then(|parsed| Checkpoint::parse(&parsed.text).ok())
+                .map(|cp| cp.root);
+            if root != tree.root_at(*n).ok() {
+                return Err(lost(format!(
+                    "the checkpoint of size {n} that was signed has another root than the log"
+                )));
+            }
+        }
+
+        // The index: replay what it has not seen; rebuild it when it belongs to another
+        // election. An index that claims more than the log is refused like a journaled
+        // checkpoint: the index is written only after the log is durable.
         let db = sled::Config::new()
             .path(config.index_dir())
             .open()
@@ -251,7 +281,17 @@ impl Ledger {
             .get("election")
             .map_err(index_err)?
             .is_none_or(|v| v.as_ref() == election_id.as_bytes());
-        let from = if indexed > scan.entries.len() as u64 || !same_election {
+        if indexed > scan.entries.len() as u64 && same_election {
+            return Err(lost(format!(
+                "the index recorded {indexed} entries, but the log holds {}",
+                scan.entries.len()
+            )));
+        }
+        if let Some((path, offset, why)) = &scan.torn {
+            store::scan(&log_dir, true)?;
+            tracing::warn!(path = %path.display(), offset, reason = %why, "cut a torn frame at the end of the log: it was never acknowledged");
+        }
+        let from = if !same_election {
             tracing::warn!(
                 indexed,
                 log = scan.entries.len(),
@@ -285,6 +325,21 @@ impl Ledger {
             }
         }
         store_tree_nodes(&db, &tree, from)?;
+        let cps = db.open_tree("checkpoints").map_err(index_err)?;
+        if journaled.is_empty() {
+            // A data directory from before the journal: its history is in the index.
+            for (n, note) in history(&cps)? {
+                if n <= tree.size() {
+                    journal.append(n, &note)?;
+                }
+            }
+        } else if from == 0 {
+            // A rebuilt index gets the history back from the journal.
+            for (n, note) in &journaled {
+                cps.insert(n.to_be_bytes(), note.as_bytes())
+                    .map_err(index_err)?;
+            }
+        }
         meta.insert("indexed", &(scan.entries.len() as u64).to_be_bytes())
             .map_err(index_err)?;
 
@@ -303,6 +358,9 @@ impl Ledger {
                 _ if size > 0 => Some(sign_checkpoint(&db, &keys.log, election_id, &s.tree)?),
                 _ => None,
             };
+            if let Some((n, note)) = &s.checkpoint {
+                journal.append(*n, note)?;
+            }
         }
 
         let writer = store::Writer::open(
@@ -321,6 +379,7 @@ impl Ledger {
             batch_max: config.batch_max.max(1),
             batch_wait: config.batch_wait,
             rng: SystemRandom::new(),
+            journal,
         };
         let thread = std::thread::Builder::new()
             .name("scrutineer-sequencer".into())
@@ -485,18 +544,7 @@ impl Ledger {
     }
 
     fn indexed_checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
-        let t = self.inner.db.open_tree("checkpoints").map_err(index_err)?;
-        let mut out = Vec::new();
-        for kv in t.iter() {
-            let (k, v) = kv.map_err(index_err)?;
-            let size = u64::from_be_bytes(
-                k.as_ref()
-                    .try_into()
-                    .map_err(|_| LedgerError::Index("bad checkpoint key".into()))?,
-            );
-            out.push((size, String::from_utf8_lossy(&v).to_string()));
-        }
-        Ok(out)
+        history(&self.inner.db.open_tree("checkpoints").map_err(index_err)?)
     }
 
     /// A receipt check: the inclusion proof of entry `index` against the latest checkpoint.
@@ -533,6 +581,21 @@ impl Ledger {
     pub fn keys_dir(&self) -> &Path {
         &self.inner.keys_dir
     }
+}
+
+/// The checkpoints an index tree holds, by size.
+fn history(t: &sled::Tree) -> Result<Vec<(u64, String)>, LedgerError> {
+    let mut out = Vec::new();
+    for kv in t.iter() {
+        let (k, v) = kv.map_err(index_err)?;
+        let size = u64::from_be_bytes(
+            k.as_ref()
+                .try_into()
+                .map_err(|_| LedgerError::Index("bad checkpoint key".into()))?,
+        );
+        out.push((size, String::from_utf8_lossy(&v).to_string()));
+    }
+    Ok(out)
 }
 
 fn latest_checkpoint(db: &sled::Db) -> Result<Option<(u64, String)>, LedgerError> {
@@ -630,6 +693,7 @@ struct Sequencer {
     batch_max: usize,
     batch_wait: Duration,
     rng: SystemRandom,
+    journal: journal::Journal,
 }
 
 type Reply = mpsc::Sender<Result<Appended, LedgerError>>;
@@ -668,6 +732,9 @@ impl Sequencer {
             for (kind, body, reply) in admin {
                 self.commit_admin(kind, body, reply);
             }
+        }
+        if let Err(err) = self.journal.sync() {
+            tracing::error!(error = %err, "could not sync the checkpoint journal");
         }
     }
 
@@ -799,7 +866,12 @@ impl Sequencer {
             let _ = meta.insert("indexed", &size.to_be_bytes());
         }
         match sign_checkpoint(&self.db, &self.signer, &self.election_id, &s.tree) {
-            Ok(cp) => s.checkpoint = Some(cp),
+            Ok(cp) => {
+                if let Err(err) = self.journal.append(cp.0, &cp.1) {
+                    tracing::warn!(size = cp.0, error = %err, "could not journal a checkpoint; it is still published");
+                }
+                s.checkpoint = Some(cp);
+            }
             Err(err) => tracing::error!(error = %err, "could not sign a checkpoint"),
         }
         drop(s);
