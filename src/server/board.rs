@@ -18,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use qrcode::{Color, EcLevel, QrCode};
+use qrcode::{Color, EcLevel};
 use serde_json::Value;
 
 /// Shared `null` returned by [`get`] for a missing field.
@@ -402,8 +402,8 @@ fn parse_checkpoint(note: &str) -> Checkpoint {
 /// square with the quiet zone and one path of dark runs, one unit per module.
 /// `None` when the data does not fit in a QR code.
 fn qr_svg(data: &str) -> Option<String> {
-    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).ok()?;
-    let width = code.width();
+    let code = crate::tokens::qr::encode_auto(data.as_bytes(), EcLevel::M).ok()?;
+    let width = code.width;
     if width == 0 {
         return None;
     }
@@ -2126,7 +2126,7 @@ mod tests {
 
     #[test]
     fn qr_path_covers_every_dark_module() {
-        let code = QrCode::with_error_correction_level(URL.as_bytes(), EcLevel::M).unwrap();
+        let code = qrcode::QrCode::with_error_correction_level(URL.as_bytes(), EcLevel::M).unwrap();
         let dark = code
             .to_colors()
             .iter()

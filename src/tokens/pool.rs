@@ -16,10 +16,11 @@ use std::collections::HashSet;
 use ed25519_dalek::SigningKey;
 use qrcode::bits::Bits;
 use qrcode::types::QrError;
-use qrcode::{Color, EcLevel, QrCode, Version};
+use qrcode::{EcLevel, Version};
 use ring::rand::SecureRandom;
 use sha2::{Digest, Sha256};
 
+use super::qr::{self, QrMatrix};
 use crate::record::token::{Token, SERIAL_BYTES};
 
 /// Most tokens [`generate_pool`] makes in one call.
@@ -391,7 +392,8 @@ fn code_lines_html(token: &Token) -> String {
 
 /// The token's QR code: [`Token::to_text`] at error correction level M, in
 /// the smallest version that holds it, which is version 6 (41×41 modules)
-/// for every token.
+/// for every token. Built with [`qr::with_bits`], which gives the same
+/// modules as `QrCode::with_bits` in a fraction of the time.
 ///
 /// The text is encoded as one alphanumeric segment rather than with the
 /// crate's automatic segmentation: `QrCode::with_error_correction_level`
@@ -400,7 +402,7 @@ fn code_lines_html(token: &Token) -> String {
 /// in testing. One alphanumeric segment of 153 characters always takes 855
 /// bits, within version 6-M's 864. Should that ever fail, the crate's own
 /// choice is tried and refused above [`QR_VERSION_MAX`].
-pub fn token_qr_code(token: &Token) -> Result<QrCode, PoolError> {
+pub fn token_qr_code(token: &Token) -> Result<QrMatrix, PoolError> {
     let text = token.to_text();
     let qr_error = |e: QrError| PoolError::Qr {
         reason: e.to_string(),
@@ -411,14 +413,13 @@ pub fn token_qr_code(token: &Token) -> Result<QrCode, PoolError> {
             .push_alphanumeric_data(text.as_bytes())
             .and_then(|()| bits.push_terminator(EcLevel::M));
         match pushed {
-            Ok(()) => return QrCode::with_bits(bits, EcLevel::M).map_err(qr_error),
+            Ok(()) => return qr::with_bits(bits, EcLevel::M).map_err(qr_error),
             Err(QrError::DataTooLong) => continue,
             Err(e) => return Err(qr_error(e)),
         }
     }
-    let code =
-        QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(qr_error)?;
-    match code.version() {
+    let code = qr::encode_auto(text.as_bytes(), EcLevel::M).map_err(qr_error)?;
+    match code.version {
         Version::Normal(v) if (1..=QR_VERSION_MAX).contains(&v) => Ok(code),
         Version::Normal(v) => Err(PoolError::QrVersion {
             found: v.to_string(),
@@ -431,34 +432,37 @@ pub fn token_qr_code(token: &Token) -> Result<QrCode, PoolError> {
 
 /// The token's QR code as an inline SVG element.
 ///
-/// The SVG is drawn here from the crate's module matrix rather than with its
-/// SVG renderer, whose output starts with an XML declaration and names the
+/// The SVG is drawn here from the module matrix ([`QrMatrix`]) rather than with
+/// the qrcode crate's SVG renderer, whose output starts with an XML declaration and names the
 /// SVG namespace URL, neither of which belongs in inline HTML5 SVG.
 fn qr_svg(token: &Token) -> Result<String, PoolError> {
     Ok(code_svg(&token_qr_code(token)?))
 }
 
 /// Any QR code as an inline SVG element (see [`qr_svg`] for why it is drawn here).
-pub fn code_svg(code: &QrCode) -> String {
-    let width = code.width();
-    let colors = code.to_colors();
+pub fn code_svg(code: &QrMatrix) -> String {
+    let width = code.width;
     let size = width + 2 * QR_QUIET_ZONE_MODULES;
     let mut path = String::with_capacity(width * width * 4);
-    for (y, row) in colors.chunks(width.max(1)).enumerate() {
+    for (y, row) in code.dark.chunks(width.max(1)).enumerate() {
         let mut x = 0;
         while x < row.len() {
-            if row.get(x) == Some(&Color::Dark) {
+            if row.get(x) == Some(&true) {
                 let start = x;
-                while row.get(x) == Some(&Color::Dark) {
+                while row.get(x) == Some(&true) {
                     x += 1;
                 }
-                path.push_str(&format!(
-                    "M{} {}h{}v1h-{}z",
-                    start + QR_QUIET_ZONE_MODULES,
-                    y + QR_QUIET_ZONE_MODULES,
-                    x - start,
-                    x - start
-                ));
+                // "M{x} {y}h{run}v1h-{run}z", without the formatting machinery
+                // (this loop dominated the cost of a slip's QR code).
+                path.push('M');
+                push_decimal(&mut path, start + QR_QUIET_ZONE_MODULES);
+                path.push(' ');
+                push_decimal(&mut path, y + QR_QUIET_ZONE_MODULES);
+                path.push('h');
+                push_decimal(&mut path, x - start);
+                path.push_str("v1h-");
+                push_decimal(&mut path, x - start);
+                path.push('z');
             } else {
                 x += 1;
             }
@@ -469,6 +473,14 @@ pub fn code_svg(code: &QrCode) -> String {
          shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
          <path fill=\"#000\" d=\"{path}\"/></svg>"
     )
+}
+
+/// Appends `n` in decimal, as `{n}` would format it.
+fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -674,8 +686,8 @@ mod tests {
         let tokens = generate_pool(&key(), ELECTION, 2, 7, 100, &rng).unwrap();
         for token in &tokens {
             let code = token_qr_code(token).unwrap();
-            assert_eq!(code.version(), Version::Normal(6));
-            assert_eq!(code.error_correction_level(), EcLevel::M);
+            assert_eq!(code.version, Version::Normal(6));
+            assert_eq!(code.ec_level, EcLevel::M);
             assert!(qr_svg(token).is_ok());
         }
     }
@@ -684,6 +696,7 @@ mod tests {
     /// (about 1.5%); `token_qr_code` keeps those at version 6.
     #[test]
     fn crate_auto_mode_can_exceed_version_6() {
+        use qrcode::QrCode;
         use rand::{RngCore, SeedableRng};
         let signing = key();
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -695,7 +708,7 @@ mod tests {
             let auto = QrCode::with_error_correction_level(token.to_text().as_bytes(), EcLevel::M)
                 .unwrap();
             if auto.version() == Version::Normal(7) {
-                assert_eq!(token_qr_code(&token).unwrap().version(), Version::Normal(6));
+                assert_eq!(token_qr_code(&token).unwrap().version, Version::Normal(6));
                 found = true;
                 break;
             }
@@ -704,11 +717,20 @@ mod tests {
     }
 
     #[test]
+    fn push_decimal_formats_like_display() {
+        for n in [0, 1, 9, 10, 11, 45, 99, 100, 185, 1000, 123_456, usize::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
+
+    #[test]
     fn qr_svg_matches_modules() {
         let token = Token::sign(&key(), ELECTION, 2, 7, [5; SERIAL_BYTES]);
         let svg = qr_svg(&token).unwrap();
         let code = token_qr_code(&token).unwrap();
-        let size = code.width() + 2 * QR_QUIET_ZONE_MODULES;
+        let size = code.width + 2 * QR_QUIET_ZONE_MODULES;
         assert!(svg.contains(&format!("viewBox=\"0 0 {size} {size}\"")));
         // Summing run lengths gives the number of dark modules.
         let d = svg
@@ -726,11 +748,7 @@ mod tests {
                 h.split('v').next().unwrap().parse::<usize>().unwrap()
             })
             .sum();
-        let expected = code
-            .to_colors()
-            .iter()
-            .filter(|c| **c == Color::Dark)
-            .count();
+        let expected = code.dark.iter().filter(|d| **d).count();
         assert_eq!(dark, expected);
     }
 
