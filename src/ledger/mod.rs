@@ -36,6 +36,9 @@ use crate::record::token::{Token, TokenError};
 pub use ops::{default_styles, teller_signature_line};
 pub use state::{BallotKey, ElectionInfo, Pool, State};
 
+/// The index's sled page cache (sled's default is 1 GiB; a county election's index works in far less).
+const INDEX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Default most submissions in one commit batch.
 pub const BATCH_MAX_DEFAULT: usize = 512;
 /// Default longest a batch waits for more submissions, in milliseconds.
@@ -267,6 +270,7 @@ impl Ledger {
         // election. An index that claims more than the log is refused like a journaled
         // checkpoint: the index is written only after the log is durable.
         let db = sled::Config::new()
+            .cache_capacity(INDEX_CACHE_BYTES)
             .path(config.index_dir())
             .open()
             .map_err(index_err)?;

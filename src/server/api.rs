@@ -649,7 +649,7 @@ pub async fn roll_search(
     let rows = block(move || {
         let roll = st.records.roll()?;
         let mut out = Vec::new();
-        for v in roll {
+        for v in &roll.voters {
             if q.is_empty() || v.number.to_lowercase().contains(&q) || crate::rules::hanzi::matches_query(&v.name, &q) {
                 let c = st.records.checked_in(1, &v.number)?;
                 out.push(json!({"name": v.name, "number": v.number, "unit": v.unit, "checked_in_at": c.map(|c| c.at)}));
