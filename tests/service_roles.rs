@@ -506,3 +506,42 @@ fn every_route_is_in_the_endpoint_table() {
     }
     assert!(found >= 39, "{found}");
 }
+
+/// Behind nginx every request comes from 127.0.0.1: with the proxy trusted, one client
+/// exhausting its login limit does not lock out another; without it, `X-Forwarded-For` is
+/// ignored, so a client cannot escape its limit by writing the header itself.
+#[test]
+fn rate_limits_count_the_client_behind_a_trusted_proxy() {
+    let wrong = |s: &Server, from: &str| -> u16 {
+        match ureq::post(&format!("{}/api/v1/login", s.base))
+            .set("X-Forwarded-For", from)
+            .send_json(json!({"username": "organiser", "password": "wrong-password"}))
+        {
+            Err(ureq::Error::Status(code, _)) => code,
+            other => panic!("{other:?}"),
+        }
+    };
+    let proxied = Server::start(
+        "proxied",
+        &["--logins-per-minute", "3", "--trusted-proxies", "127.0.0.1"],
+    );
+    let codes: Vec<u16> = (0..4).map(|_| wrong(&proxied, "198.51.100.1")).collect();
+    assert_eq!(codes, [401, 401, 401, 429]);
+    assert_eq!(
+        wrong(&proxied, "198.51.100.2"),
+        401,
+        "another client behind the proxy"
+    );
+    // A forged left part does not make a new client: nginx appends the real one.
+    assert_eq!(wrong(&proxied, "203.0.113.9, 198.51.100.1"), 429);
+
+    let direct = Server::start("direct", &["--logins-per-minute", "3"]);
+    let codes: Vec<u16> = (0..4)
+        .map(|n| wrong(&direct, &format!("198.51.100.{n}")))
+        .collect();
+    assert_eq!(
+        codes,
+        [401, 401, 401, 429],
+        "the header is ignored from an untrusted peer"
+    );
+}

@@ -273,10 +273,46 @@ pub fn utc(secs: u64) -> String {
     )
 }
 
+/// The client address rate limits count against: the peer, or, when the peer is a trusted
+/// proxy, the address its `X-Forwarded-For` names (see [`client_address`]).
 fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let trusted = req
+        .app_data::<Data>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_address(peer, &forwarded, trusted).to_string()
+}
+
+/// The client behind a chain of proxies: the peer itself unless it is trusted; then the
+/// right-most `X-Forwarded-For` address that is not a trusted proxy (proxies append, so what
+/// is left of the last untrusted hop could be anything the client wrote). A header that does
+/// not parse leaves the last trusted hop as the client.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded: &[&str],
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops = forwarded.iter().flat_map(|h| h.split(','));
+    let mut client = peer;
+    for hop in hops.collect::<Vec<_>>().into_iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 async fn block<T: Send + 'static>(
@@ -1751,4 +1787,43 @@ pub async fn public_keys(state: Data) -> Result<HttpResponse, ApiError> {
                   "tellers": info.tellers.iter().map(|t| t.to_text()).collect::<Vec<_>>(), "signatures_required": info.signatures_required}))
     })??;
     Ok(HttpResponse::Ok().json(v))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies() {
+        let proxy = ip("127.0.0.1");
+        let trusted = [proxy, ip("10.0.0.9")];
+        // Not a trusted peer: the header is whatever the client wrote, and is ignored.
+        assert_eq!(
+            client_address(ip("192.0.2.7"), &["198.51.100.1"], &trusted),
+            ip("192.0.2.7")
+        );
+        assert_eq!(client_address(proxy, &["198.51.100.1"], &[]), proxy);
+        // Through nginx: the right-most untrusted hop; a forged left part is skipped.
+        assert_eq!(
+            client_address(proxy, &["203.0.113.5, 198.51.100.1"], &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(proxy, &["198.51.100.1", "10.0.0.9"], &trusted),
+            ip("198.51.100.1")
+        );
+        // Garbage after the last good hop, or no header: the last trusted hop.
+        assert_eq!(
+            client_address(proxy, &["198.51.100.1, nonsense"], &trusted),
+            proxy
+        );
+        assert_eq!(client_address(proxy, &[], &trusted), proxy);
+        assert_eq!(client_address(proxy, &["::1"], &trusted), ip("::1"));
+    }
 }

@@ -2,7 +2,7 @@
 //! and a default; an optional TOML file sits under them. Precedence: flag > env > file >
 //! default. The whole configuration is validated before anything starts.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// Spare slips per pool, as a percentage of the roll [default: 5].
     #[arg(long, env = "SCRUTINEER_POOL_SPARE_PERCENT")]
     pub pool_spare_percent: Option<u64>,
+    /// Addresses of reverse proxies (nginx) whose `X-Forwarded-For` names the real client, so
+    /// per-client rate limits apply per kiosk or browser, not to the proxy as one client.
+    /// Comma-separated; from anyone else the header is ignored [default: none].
+    #[arg(long, env = "SCRUTINEER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
     /// Load a sample township party congress with an account for every role (for trying it out).
     #[arg(long, env = "SCRUTINEER_DEMO")]
     pub demo: bool,
@@ -85,6 +90,7 @@ struct FileConfig {
     receipts_per_minute: Option<u32>,
     session_hours: Option<u64>,
     pool_spare_percent: Option<u64>,
+    trusted_proxies: Option<Vec<IpAddr>>,
 }
 
 /// The validated configuration.
@@ -104,6 +110,7 @@ pub struct Config {
     pub receipts_per_minute: u32,
     pub session_hours: u64,
     pub pool_spare_percent: u64,
+    pub trusted_proxies: Vec<IpAddr>,
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -125,6 +132,7 @@ impl Default for Config {
             receipts_per_minute: 60,
             session_hours: 12,
             pool_spare_percent: 5,
+            trusted_proxies: Vec::new(),
             demo: false,
             secure_cookies: false,
         }
@@ -198,6 +206,11 @@ impl Config {
                 .pool_spare_percent
                 .or(file.pool_spare_percent)
                 .unwrap_or(d.pool_spare_percent),
+            trusted_proxies: if args.trusted_proxies.is_empty() {
+                file.trusted_proxies.unwrap_or(d.trusted_proxies)
+            } else {
+                args.trusted_proxies.clone()
+            },
             demo: args.demo,
         };
         c.validate()?;
@@ -249,6 +262,12 @@ impl Config {
                 self.pool_spare_percent
             ));
         }
+        if self.trusted_proxies.len() > 64 {
+            problems.push(format!(
+                "--trusted-proxies lists {} addresses; at most 64",
+                self.trusted_proxies.len()
+            ));
+        }
         if let Some((c, k)) = &self.tls {
             for p in [c, k] {
                 if !p.is_file() {
@@ -264,5 +283,27 @@ impl Config {
                 problems.join("\n  ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The shipped example must stay a valid configuration file.
+    #[test]
+    fn the_example_configuration_parses() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/scrutineer.toml.example"
+        ))
+        .unwrap();
+        let file: FileConfig = toml::from_str(&text).unwrap();
+        assert_eq!(file.trusted_proxies, Some(vec![]));
+        let proxied: FileConfig =
+            toml::from_str("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
+        assert_eq!(proxied.trusted_proxies.unwrap().len(), 2);
+        assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"nginx\"]").is_err());
     }
 }
