@@ -177,8 +177,16 @@ fn export_verifies(s: &Server) -> scrutineer::verify::Report {
     let resp = ureq::get(&format!("{}/api/v1/export", s.base))
         .call()
         .unwrap();
+    let declared: usize = resp.header("Content-Length").unwrap().parse().unwrap();
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    assert_eq!(bytes.len(), declared);
+    // The export is streamed from a temporary tar that leaves nothing behind.
+    let exports = s.dir.join("data/exports");
+    let left: Vec<_> = std::fs::read_dir(&exports)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left in {}: {left:?}", exports.display());
     let out = s.dir.join("unpacked");
     tar::Archive::new(bytes.as_slice()).unpack(&out).unwrap();
     let report = scrutineer::verify::verify_export(&out.join("scrutineer-export"), &|_, _| {});

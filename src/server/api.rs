@@ -1510,25 +1510,84 @@ pub async fn export(state: Data) -> Result<HttpResponse, ApiError> {
         now(),
         random_token(6)?
     ));
-    let bytes = block(move || {
+    let file = block(move || {
         l.export(&dir)?;
-        let mut tar = tar::Builder::new(Vec::new());
-        tar.append_dir_all("scrutineer-export", &dir)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let out = tar
-            .into_inner()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        // The tar goes to a file next to the export and is streamed from it: a county log's
+        // tar (tens to hundreds of MB) is never held in memory.
+        let internal = |e: std::io::Error| ApiError::Internal(e.to_string());
+        let tar_path = dir.with_extension("tar");
+        let built = (|| -> Result<std::fs::File, ApiError> {
+            let f = std::fs::File::create(&tar_path).map_err(internal)?;
+            let mut tar = tar::Builder::new(std::io::BufWriter::new(f));
+            tar.append_dir_all("scrutineer-export", &dir)
+                .map_err(internal)?;
+            tar.into_inner()
+                .map_err(internal)?
+                .into_inner()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            std::fs::File::open(&tar_path).map_err(internal)
+        })();
+        // The open file outlives its name (unlinked here), so nothing is left behind.
+        let _ = std::fs::remove_file(&tar_path);
         let _ = std::fs::remove_dir_all(&dir);
-        Ok(out)
+        built
     })
     .await?;
+    let body = FileBody::new(file).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"scrutineer-export.tar\"",
         ))
-        .body(bytes))
+        .body(body))
+}
+
+/// A response body read from an open file in 64 KiB chunks. The file was just written, so its
+/// reads come from the page cache and do not stall the worker.
+struct FileBody {
+    file: std::fs::File,
+    left: u64,
+}
+
+impl FileBody {
+    fn new(file: std::fs::File) -> std::io::Result<FileBody> {
+        let left = file.metadata()?.len();
+        Ok(FileBody { file, left })
+    }
+}
+
+impl actix_web::body::MessageBody for FileBody {
+    type Error = std::io::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.left)
+    }
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
+        use std::io::Read;
+        const CHUNK_BYTES: u64 = 64 * 1024;
+        if self.left == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let mut buf = vec![0u8; self.left.min(CHUNK_BYTES) as usize];
+        let read = self.file.read(&mut buf);
+        std::task::Poll::Ready(Some(match read {
+            Ok(0) => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the export file ended early",
+            )),
+            Ok(n) => {
+                buf.truncate(n);
+                self.left -= n as u64;
+                Ok(web::Bytes::from(buf))
+            }
+            Err(e) => Err(e),
+        }))
+    }
 }
 
 pub async fn healthz(state: Data) -> HttpResponse {
