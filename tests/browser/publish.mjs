@@ -28,10 +28,13 @@ try {
   await page.waitForSelector("#results-list");
   if (await page.$("#results-refresh")) await page.click("#results-refresh");
   await page.waitForSelector("button.publish[data-index]", { timeout: 15000 }).catch(() => fail("no result to publish on the organiser page"));
-  const buttons = await page.$$("button.publish[data-index]:not([disabled])");
-  if (buttons.length === 0) fail("no publishable result (all need signatures?)");
-  const index = await buttons[0].getAttribute("data-index");
-  await buttons[0].click();
+  // The list re-renders when its refresh lands: let it settle, then click through a locator
+  // (it finds the button again if the row was redrawn; an element handle would go stale).
+  await page.waitForLoadState("networkidle");
+  const publishable = page.locator("button.publish[data-index]:not([disabled])");
+  if ((await publishable.count()) === 0) fail("no publishable result (all need signatures?)");
+  const index = await publishable.first().getAttribute("data-index");
+  await page.locator(`button.publish[data-index="${index}"]:not([disabled])`).click();
   await page.waitForSelector(`tr.result[data-index="${index}"][data-published="true"], tr.result[data-index="${index}"][data-published="1"]`, { timeout: 15000 })
     .catch(() => fail(`result ${index} not shown as published`));
   const board = await page.$(`a[href="/board/${index}"]`);
