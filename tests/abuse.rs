@@ -36,23 +36,8 @@ fn abuse_does_not_stop_a_legitimate_kiosk() {
     sheet.into_reader().read_to_string(&mut text).unwrap();
     let tokens = tokens_from_sheet(&text);
     s.ok("POST", "/api/v1/contests/d1/open", Some(&org), None);
-    let pair = |name: &str| {
-        let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        s.ok(
-            "POST",
-            "/api/v1/kiosks/pair",
-            None,
-            Some(&json!({"code": code, "name": name})),
-        )["token"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let kiosk = pair("legit");
-    let attacker = pair("stolen");
+    let kiosk = s.pair_kiosk(&org, "legit");
+    let attacker = s.pair_kiosk(&org, "stolen");
     let pw = s.ok(
         "POST",
         "/api/v1/accounts",

@@ -164,19 +164,7 @@ fn pages_in_a_real_browser() {
         );
     }
     // More ballots through the API, then the teller console: close, tally, verdict, sign.
-    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let kiosk = s.ok(
-        "POST",
-        "/api/v1/kiosks/pair",
-        None,
-        Some(&json!({"code": code, "name": "api"})),
-    )["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kiosk = s.pair_kiosk(&org, "api");
     let mut receipt = String::new();
     for (i, t) in tokens.iter().enumerate().skip(5).take(80) {
         let committee: serde_json::Map<String, serde_json::Value> =

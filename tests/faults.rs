@@ -80,19 +80,7 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
         .unwrap();
     let tokens = tokens_from_sheet(&sheet);
     s.ok("POST", "/api/v1/contests/d1/open", Some(&org), None);
-    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let kiosk = s.ok(
-        "POST",
-        "/api/v1/kiosks/pair",
-        None,
-        Some(&json!({"code": code, "name": "k"})),
-    )["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kiosk = s.pair_kiosk(&org, "k");
     let ballot = json!([{"contest": "d1", "marks": {"a": "for"}}]);
     let mut acked = 0u64;
     for t in tokens.iter().take(5) {

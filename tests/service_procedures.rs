@@ -25,19 +25,7 @@ fn evaluation_two_ballot_procedure_and_paper_ballots() {
             .to_string();
         tok.insert(user, s.login(user, &pw));
     }
-    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let kiosk = s.ok(
-        "POST",
-        "/api/v1/kiosks/pair",
-        None,
-        Some(&json!({"code": code, "name": "k"})),
-    )["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kiosk = s.pair_kiosk(&org, "k");
     let (desk, teller) = (tok["desk"].clone(), tok["teller"].clone());
     let names = ["王芳", "李强", "张军", "刘洋", "陈静"];
     let spec = json!({"format": "scrutineer.election/v1", "id": "lanhe-2026", "title": "兰河村换届", "contests": [
@@ -278,19 +266,7 @@ fn a_runoff_that_cannot_meet_its_surplus_rule_is_reported_not_forced() {
         Some(&org),
         Some(&json!({"spec": spec})),
     );
-    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let kiosk = s.ok(
-        "POST",
-        "/api/v1/kiosks/pair",
-        None,
-        Some(&json!({"code": code, "name": "k"})),
-    )["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kiosk = s.pair_kiosk(&org, "k");
     let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
         .set("Authorization", &format!("Bearer {org}"))
         .send_json(json!({"style": 0, "count": 3}))

@@ -36,22 +36,7 @@ fn sessions(s: &Server) -> Vec<(Role, String)> {
             .to_string();
         out.push((role, s.login(user, &pw)));
     }
-    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    out.push((
-        Role::Kiosk,
-        s.ok(
-            "POST",
-            "/api/v1/kiosks/pair",
-            None,
-            Some(&json!({"code": code, "name": "k1"})),
-        )["token"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    ));
+    out.push((Role::Kiosk, s.pair_kiosk(&org, "k1")));
     out
 }
 

@@ -24,7 +24,7 @@ use base64::Engine;
 
 use super::LedgerError;
 
-pub const JOURNAL_NAME: &str = "checkpoints.log";
+const JOURNAL_NAME: &str = "checkpoints.log";
 
 /// The open journal, appended to by the sequencer.
 pub struct Journal {

@@ -165,15 +165,13 @@ impl Records {
             return Ok(t.clone());
         }
         let mut t = Turnout::default();
-        let mut unit_of: HashMap<String, String> = HashMap::new();
         let roll = self.roll()?;
         for v in &roll.voters {
             *t.unit_voters.entry(v.unit.clone()).or_default() += 1;
-            unit_of.insert(v.number.clone(), v.unit.clone());
         }
         for c in self.check_ins()? {
-            if let Some(unit) = unit_of.get(&c.number) {
-                let e = t.checked.entry((c.round, unit.clone())).or_default();
+            if let Some(v) = roll.voter(&c.number) {
+                let e = t.checked.entry((c.round, v.unit.clone())).or_default();
                 e.0 += 1;
                 e.1 += c.slips;
             }
@@ -358,9 +356,9 @@ impl Records {
         Ok(self.roll()?.voter(number).cloned())
     }
 
-    /// Voters on the roll (from the turnout aggregates: sled's `len` walks the whole tree).
+    /// Voters on the roll.
     pub fn roll_size(&self) -> Result<u64, LedgerError> {
-        Ok(self.turnout()?.unit_voters.values().sum())
+        Ok(self.roll()?.len() as u64)
     }
 
     // ---- check-ins ----

@@ -145,6 +145,24 @@ impl Server {
         v["token"].as_str().unwrap().to_string()
     }
 
+    /// Pairs a kiosk as the organiser (`org` is a bearer token): a one-time code, then the
+    /// kiosk's own bearer token.
+    pub fn pair_kiosk(&self, org: &str, name: &str) -> String {
+        let code = self.ok("POST", "/api/v1/kiosks/pairing", Some(org), None)["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.ok(
+            "POST",
+            "/api/v1/kiosks/pair",
+            None,
+            Some(&serde_json::json!({"code": code, "name": name})),
+        )["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Posts raw text (CSV).
     pub fn post_text(&self, path: &str, token: &str, text: &str) -> (u16, Value) {
         let res = ureq::post(&format!("{}{path}", self.base))
