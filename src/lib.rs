@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod ledger;
+pub mod procedure;
 pub mod record;
 pub mod rules;
 pub mod server;

@@ -48,7 +48,12 @@ fn sigkill_during_casting_loses_no_acknowledged_ballot() {
             0,
         )
         .unwrap();
-        let (tokens, _) = l.register_pool(0, pool).unwrap();
+        l.register_roll(
+            [("一".to_string(), pool as u64)].into_iter().collect(),
+            [0; 32],
+        )
+        .unwrap();
+        let (tokens, _) = l.register_pool(0, pool, None).unwrap();
         l.open_contest("d1").unwrap();
         let text: String = tokens.iter().map(|t| t.to_text() + "\n").collect();
         std::fs::write(dir.join("tokens.txt"), text).unwrap();
@@ -131,7 +136,7 @@ fn sigkill_during_casting_loses_no_acknowledged_ballot() {
             let got: String = e.hash().iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(&got, hash, "cycle {cycle}: entry {index} changed");
         }
-        assert_eq!(size, 3 + ballots, "cycle {cycle}: unexpected entries");
+        assert_eq!(size, 4 + ballots, "cycle {cycle}: unexpected entries");
         l.close().unwrap();
     }
     assert!(
@@ -142,7 +147,7 @@ fn sigkill_during_casting_loses_no_acknowledged_ballot() {
     // Finally the whole log verifies independently.
     let l = Ledger::open_existing(LedgerConfig::new(&data, &keys)).unwrap();
     let out = dir.join("export");
-    l.export(&out).unwrap();
+    l.export(&out, true).unwrap();
     l.close().unwrap();
     let report = verify_export(&out, &|_, _| {});
     assert!(report.ok, "{report:?}");

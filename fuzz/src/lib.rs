@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use scrutineer::record::entry::{
     BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
-    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, RunoffCreated, TellerSignature,
-    TokensVoided,
+    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RollRegistered,
+    RunoffCreated, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use scrutineer::record::note::{Checkpoint, Note, Signer, Verifier};
 use scrutineer::record::segment::{
@@ -227,6 +227,9 @@ fn body(e: &Entry) {
         EntryKind::RunoffCreated => e.body_as::<RunoffCreated>().err(),
         EntryKind::PaperBallot => e.body_as::<PaperBallot>().err(),
         EntryKind::ContestCreated => e.body_as::<ContestCreated>().err(),
+        EntryKind::RollRegistered => e.body_as::<RollRegistered>().err(),
+        EntryKind::TurnoutCorrected => e.body_as::<TurnoutCorrected>().err(),
+        EntryKind::ResultPublished => e.body_as::<ResultPublished>().err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -5,9 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use crate::ledger::{teller_signature_line, Ledger, LedgerConfig, LedgerError};
+use crate::ledger::records::Records;
+use crate::ledger::{teller_signature_line, Ledger, LedgerConfig};
+use crate::procedure::{self, Core, CoreError};
 use crate::record::merkle::verify_inclusion;
 use crate::record::note::{Checkpoint, Note, Signer};
+use crate::rules::conduct::{Person, Phase};
 
 #[derive(Args, Debug, Clone)]
 pub struct Dirs {
@@ -40,7 +43,7 @@ pub enum LedgerCommand {
     Init {
         #[arg(long)]
         spec: PathBuf,
-        /// Ballot styles as JSON `[{"round": 1, "contests": [ids]}]`; default: one style with every first-round contest.
+        /// Ballot styles as JSON `[{"round": 1, "contests": [ids], "unit": ""}]`; default: one style with every first-round contest.
         #[arg(long)]
         styles: Option<PathBuf>,
         /// Tellers' public keys, one signed-note verifier key per line.
@@ -49,22 +52,50 @@ pub enum LedgerCommand {
         /// Teller signatures a result needs.
         #[arg(long, default_value_t = 0)]
         signatures_required: u32,
+        /// Election day (YYYY-MM-DD), for the roll's age check.
+        #[arg(long)]
+        election_date: Option<String>,
+        /// Spare tokens per style beyond its voters on the roll, in percent.
+        #[arg(long, default_value_t = 5)]
+        pool_spare_percent: u32,
+    },
+    /// 导入选民名单 / Import the roll (CSV, docs/FORMATS.md): every row or none.
+    Roll {
+        #[arg(long)]
+        csv: PathBuf,
     },
     /// 开始投票 / Open a contest.
     Open { contest: String },
-    /// 生成选票码 / Generate and register a pool of tokens for a ballot style; write the slip sheet.
+    /// 生成选票码 / Generate and register tokens for a ballot style (within its cap); write the slip sheet.
     Pool {
         #[arg(long)]
         style: u16,
+        /// How many; default: what is left of the style's cap (roll plus spare).
         #[arg(long)]
-        count: usize,
+        count: Option<usize>,
         /// The printable A4 slip sheet (HTML).
         #[arg(long)]
         sheet: PathBuf,
+        /// Why, when voting in the style has already started (required then).
+        #[arg(long)]
+        reason: Option<String>,
         /// Also write the tokens' text, one per line (for tests and paper back-up; keep it secret).
         #[arg(long)]
         tokens_out: Option<PathBuf>,
     },
+    /// 签到 / Check a voter in (with the principals they carry a proxy for).
+    Checkin {
+        number: String,
+        #[arg(long = "principal")]
+        principals: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        round: u8,
+        /// The desk's name as it is recorded.
+        #[arg(long, default_value = "cli")]
+        desk: String,
+    },
+    /// 签到统计 / The desk's figures (E, P, I) and quorum per contest.
+    Desk,
     /// 投票 / Cast one ballot: a token and one ballot line per contest of its style.
     Cast {
         #[arg(long)]
@@ -76,8 +107,19 @@ pub enum LedgerCommand {
         #[arg(long)]
         receipt_qr: Option<PathBuf>,
     },
-    /// 结束投票 / Close a contest with its final turnout.
-    Close {
+    /// 唱票录入 / Key in one paper ballot of a paper or hybrid contest.
+    Paper {
+        #[arg(long)]
+        contest: String,
+        /// The ballot line (JSON).
+        #[arg(long)]
+        ballot: String,
+    },
+    /// 结束投票 / Close a contest with the desk's figures (unspent tokens are voided with it).
+    Close { contest: String },
+    /// 更正人数 / Propose a correction of a contest's figures; a person of another role approves it.
+    Correct {
+        #[arg(long)]
         contest: String,
         #[arg(long)]
         eligible: u64,
@@ -85,11 +127,18 @@ pub enum LedgerCommand {
         present: u64,
         #[arg(long)]
         issued: u64,
-    },
-    /// 作废未用选票码 / Void the unspent tokens of a style after its contests closed.
-    Void {
         #[arg(long)]
-        style: u16,
+        reason: String,
+        /// The proposer's account name (its role is taken from the account).
+        #[arg(long)]
+        by: String,
+    },
+    /// 批准更正 / Approve a proposed correction as a person of another role.
+    Approve {
+        proposal: u64,
+        /// The approver's account name.
+        #[arg(long)]
+        by: String,
     },
     /// 计票 / Count closed contests and append the result.
     Tally {
@@ -103,14 +152,35 @@ pub enum LedgerCommand {
         #[arg(long)]
         teller_key: PathBuf,
     },
+    /// 公布 / Publish a result (with the runoffs it calls for) once enough tellers signed.
+    Publish { result: u64 },
+    /// 下一轮 / Create the next round of a procedure from a published result.
+    NextRound {
+        from: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        seats: u32,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long)]
+        mode: Option<String>,
+    },
     /// 回执核验 / Check a receipt: the entry's inclusion proof against the latest checkpoint.
     Receipt { index: u64 },
     /// 状态 / Show the log size, latest checkpoint and contest states.
     Status,
     /// 重建索引 / Rebuild the sled index from the log segments.
     Reindex,
-    /// 导出 / Write everything an auditor needs to a directory.
-    Export { out: PathBuf },
+    /// 导出 / Write everything an auditor needs to a directory (it ends before the first unpublished result).
+    Export {
+        out: PathBuf,
+        /// The operator's full copy: include unpublished results too.
+        #[arg(long)]
+        all: bool,
+    },
     /// Load and crash testing only: casts a blank ballot with every token in a file from
     /// several threads and prints `ACK index hash` once each one is durable.
     #[command(hide = true)]
@@ -122,8 +192,18 @@ pub enum LedgerCommand {
     },
 }
 
-fn err(e: LedgerError) -> String {
-    format!("错误 error [{}]: {e}", e.code())
+fn err(e: impl Into<CoreError>) -> String {
+    let e: CoreError = e.into();
+    let mut out = format!("错误 error [{}]: {e}", e.code());
+    if let CoreError::RollRefused(rows) = &e {
+        for r in rows {
+            out.push_str(&format!(
+                "\n  第 {} 行 line {}: [{}] {}",
+                r.line, r.line, r.code, r.message
+            ));
+        }
+    }
+    out
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -131,16 +211,31 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", path.display()))
 }
 
+/// The person an account name stands for, with the account's role.
+fn account_person(records: &Records, name: &str) -> Result<Person, String> {
+    let a = records.account(name).map_err(err)?.ok_or_else(|| {
+        format!("错误 error [unknown_account]: 没有账号 “{name}” / no account “{name}” (scrutineer accounts add)")
+    })?;
+    Ok(Person {
+        name: a.username,
+        role: a.role,
+    })
+}
+
 /// Runs a ledger command; the `String` error is printed and exits 2.
 pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
+    let records = Records::open(&dirs.data).map_err(err)?;
     if let LedgerCommand::Init {
         spec,
         styles,
         tellers,
         signatures_required,
+        election_date,
+        pool_spare_percent,
     } = &cmd
     {
-        let spec = read(spec)?;
+        let spec: serde_json::Value = serde_json::from_slice(&read(spec)?)
+            .map_err(|e| format!("错误 error [spec_json]: {e}"))?;
         let styles = match styles {
             Some(p) => Some(
                 serde_json::from_slice(&read(p)?)
@@ -157,8 +252,19 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 .collect(),
             None => Vec::new(),
         };
-        let l = Ledger::init(dirs.config(), &spec, styles, tellers, *signatures_required)
-            .map_err(err)?;
+        let l = procedure::create_election(
+            dirs.config(),
+            &records,
+            procedure::NewElection {
+                spec,
+                styles,
+                tellers,
+                signatures_required: *signatures_required,
+                election_date: election_date.clone(),
+                pool_spare_percent: *pool_spare_percent,
+            },
+        )
+        .map_err(err)?;
         let out = l
             .read(|s| {
                 format!(
@@ -169,6 +275,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
             })
             .map_err(err)?;
         l.close().map_err(err)?;
+        records.flush().map_err(err)?;
         return Ok(out);
     }
     if let LedgerCommand::Reindex = &cmd {
@@ -179,65 +286,78 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         }
     }
     let l = Ledger::open_existing(dirs.config()).map_err(err)?;
-    let out = match cmd {
+    let core = Core::new(l.clone(), records.clone());
+    let out = command(&core, cmd);
+    l.close().map_err(err)?;
+    records.flush().map_err(err)?;
+    out
+}
+
+fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
+    let l = &core.ledger;
+    Ok(match cmd {
         LedgerCommand::Init { .. } => String::new(),
+        LedgerCommand::Roll { csv } => {
+            let n = core.import_roll(&read(&csv)?).map_err(err)?;
+            format!("已导入选民名单 imported the roll: {n} voters\n")
+        }
         LedgerCommand::Open { contest } => {
-            let a = l.open_contest(&contest).map_err(err)?;
+            let a = core.open_contest(&contest).map_err(err)?;
             format!("已开始 opened “{contest}” (entry {})\n", a.index)
         }
         LedgerCommand::Pool {
             style,
             count,
             sheet,
+            reason,
             tokens_out,
         } => {
-            let max = crate::tokens::pool::SHEET_TOKENS_MAX;
-            if count == 0 || count > max {
-                return Err(format!("错误 error [sheet_too_many]: 一次生成 1 至 {max} 张 / a sheet holds 1 to {max} tokens, {count} asked"));
-            }
-            let (tokens, a) = l.register_pool(style, count).map_err(err)?;
-            let html = l
-                .read(|s| {
-                    let info = s.state.info().ok()?;
-                    let st = info.styles.get(style as usize)?;
-                    let names = st
-                        .contests
-                        .iter()
-                        .filter_map(|c| {
-                            info.election
-                                .contest_index(c)
-                                .map(|i| info.election.contests[i].title.clone())
-                        })
-                        .collect();
-                    Some(crate::tokens::pool::SlipSheet {
-                        title: "选票码 Ballot tokens".into(),
-                        election_title: if info.election.title.is_empty() {
-                            info.id.clone()
-                        } else {
-                            info.election.title.clone()
-                        },
-                        round: st.round,
-                        style_name: if st.title.is_empty() {
-                            format!("样式 style {style}")
-                        } else {
-                            st.title.clone()
-                        },
-                        contest_names: names,
-                    })
-                })
-                .map_err(err)?
-                .ok_or_else(|| "错误 error [unknown_style]".to_string())
-                .and_then(|sheet_info| {
-                    crate::tokens::pool::slip_sheet_html(&sheet_info, &tokens)
-                        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))
-                })?;
+            let p = core.print_pool(style, count, reason).map_err(err)?;
+            let html = crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
+                .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
             std::fs::write(&sheet, html)
                 .map_err(|e| format!("错误 error [storage]: {}: {e}", sheet.display()))?;
-            if let Some(p) = tokens_out {
-                let text: String = tokens.iter().map(|t| t.to_text() + "\n").collect();
-                crate::ledger::keys::write_secret(&p, &text).map_err(err)?;
+            if let Some(path) = tokens_out {
+                let text: String = p.tokens.iter().map(|t| t.to_text() + "\n").collect();
+                crate::ledger::keys::write_secret(&path, &text).map_err(err)?;
             }
-            format!("已登记 {count} 张选票码 registered {count} tokens for style {style} (entry {}); slip sheet: {}\n", a.index, sheet.display())
+            format!("已登记 {} 张选票码 registered {} tokens for style {style} (entry {}); slip sheet: {}\n请裁开后打乱顺序再发放 / cut the slips and shuffle them before handing them out\n", p.tokens.len(), p.tokens.len(), p.appended.index, sheet.display())
+        }
+        LedgerCommand::Checkin {
+            number,
+            principals,
+            round,
+            desk,
+        } => {
+            let c = core
+                .check_in(
+                    &procedure::CheckInRequest {
+                        number,
+                        principals,
+                        round,
+                    },
+                    &desk,
+                )
+                .map_err(err)?;
+            format!(
+                "已签到 checked in {} ({}), 样式 style {}, 发 {} 张选票码 hand out {} slip(s)\n",
+                c.name, c.unit, c.style, c.slips, c.slips
+            )
+        }
+        LedgerCommand::Desk => {
+            let mut out = String::new();
+            for r in core.desk_rows(None).map_err(err)? {
+                out.push_str(&format!(
+                    "{} [{}]: 应到 E {} · 实到 P {} · 发出 I {} · 法定人数 quorum {}\n",
+                    r.contest,
+                    r.phase.id(),
+                    r.figures.eligible,
+                    r.figures.present,
+                    r.figures.issued,
+                    r.quorum
+                ));
+            }
+            out
         }
         LedgerCommand::Cast {
             token,
@@ -249,7 +369,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
-            let a = l.cast(&token, &lines).map_err(err)?;
+            let a = core.cast(&token, &lines).map_err(err)?;
             let code = crate::tokens::receipt_code(a.index, &a.hash);
             if let Some(p) = receipt_qr {
                 let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
@@ -258,26 +378,58 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
             }
             format!("回执 receipt: {code}\n")
         }
-        LedgerCommand::Close {
+        LedgerCommand::Paper { contest, ballot } => {
+            let ballot: serde_json::Value = serde_json::from_str(&ballot)
+                .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
+            let (a, void) = core.paper_ballot(&contest, ballot).map_err(err)?;
+            match void {
+                Some((code, message)) => format!(
+                    "已录入 recorded paper ballot (entry {}): 废票 void [{code}] {message}\n",
+                    a.index
+                ),
+                None => format!("已录入 recorded paper ballot (entry {})\n", a.index),
+            }
+        }
+        LedgerCommand::Close { contest } => {
+            let c = core.close_contest(&contest).map_err(err)?;
+            format!(
+                "已结束 closed “{contest}” (entry {}): 应到 E {} · 实到 P {} · 发出 I {} (取自签到处 from the desk)\n",
+                c.entry, c.figures.eligible, c.figures.present, c.figures.issued
+            )
+        }
+        LedgerCommand::Correct {
             contest,
             eligible,
             present,
             issued,
+            reason,
+            by,
         } => {
-            let a = l
-                .close_contest(&contest, eligible, present, issued)
+            let who = account_person(&core.records, &by)?;
+            let n = core
+                .propose_correction(
+                    &contest,
+                    crate::rules::conduct::Figures {
+                        eligible,
+                        present,
+                        issued,
+                    },
+                    &reason,
+                    &who,
+                )
                 .map_err(err)?;
-            format!("已结束 closed “{contest}” (entry {})\n", a.index)
+            format!("已提出更正 proposed correction {n}: 须由另一角色的人批准 (scrutineer ledger approve {n} --by NAME) / a person of another role must approve it\n")
         }
-        LedgerCommand::Void { style } => {
-            let a = l.void_tokens(style).map_err(err)?;
+        LedgerCommand::Approve { proposal, by } => {
+            let who = account_person(&core.records, &by)?;
+            let a = core.approve_correction(proposal, &who).map_err(err)?;
             format!(
-                "已作废未用选票码 voided unspent tokens of style {style} (entry {})\n",
+                "已批准并记录更正 approved and logged correction {proposal} (entry {})\n",
                 a.index
             )
         }
         LedgerCommand::Tally { contests } => {
-            let (a, result) = l.tally(&contests).map_err(err)?;
+            let (a, result) = core.tally(&contests).map_err(err)?;
             format!(
                 "结果 result: entry {}\n{}\n",
                 a.index,
@@ -289,10 +441,46 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
             let text = l.result_checkpoint_text(result).map_err(err)?;
             let line = teller_signature_line(&text, &signer).map_err(err)?;
-            let a = l.add_teller_signature(result, &line).map_err(err)?;
+            let a = core.sign(result, &line).map_err(err)?;
             format!(
                 "已签名 signed result {result} as “{}” (entry {})\n",
                 signer.name(),
+                a.index
+            )
+        }
+        LedgerCommand::Publish { result } => {
+            let p = core.publish(result).map_err(err)?;
+            let mut out = format!("已公布 published result {result} (entry {})\n", p.entry);
+            for r in &p.runoffs {
+                out.push_str(&format!("另行选举 runoff created: {r}\n"));
+            }
+            for b in &p.blocked {
+                out.push_str(&format!("未能另行选举 runoff blocked: {b}\n"));
+            }
+            out
+        }
+        LedgerCommand::NextRound {
+            from,
+            id,
+            kind,
+            seats,
+            title,
+            mode,
+        } => {
+            let (a, _) = core
+                .next_round(
+                    &from,
+                    &procedure::NextRound {
+                        id: id.clone(),
+                        kind,
+                        seats,
+                        title,
+                        mode,
+                    },
+                )
+                .map_err(err)?;
+            format!(
+                "已建下一轮 created “{id}” from “{from}” (entry {})\n",
                 a.index
             )
         }
@@ -319,14 +507,12 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 if let Some((_, note)) = &s.checkpoint {
                     out.push_str(note);
                 }
-                if let Ok(info) = s.state.info() {
+                if let (Ok(info), Ok(conduct)) = (s.state.info(), s.state.conduct()) {
                     for c in &info.election.contests {
-                        let state = if s.state.closed.contains_key(&c.id) {
-                            "已结束 closed"
-                        } else if s.state.opened.contains(&c.id) {
-                            "投票中 open"
-                        } else {
-                            "未开始 not open"
+                        let state = match conduct.phase(&c.id) {
+                            Some(Phase::Closed) => "已结束 closed",
+                            Some(Phase::Open) => "投票中 open",
+                            _ => "未开始 not open",
                         };
                         out.push_str(&format!("{} {}: {state}\n", c.id, c.title));
                     }
@@ -337,17 +523,17 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         LedgerCommand::Reindex => l
             .read(|s| format!("索引已重建 index rebuilt: {} entries\n", s.tree.size()))
             .map_err(err)?,
-        LedgerCommand::Soak { tokens, threads } => soak(&l, &tokens, threads)?,
-        LedgerCommand::Export { out } => {
-            let n = l.export(&out).map_err(err)?;
+        LedgerCommand::Soak { tokens, threads } => soak(core, &tokens, threads)?,
+        LedgerCommand::Export { out, all } => {
+            let n = l.export(&out, all).map_err(err)?;
             format!("已导出 exported {n} entries to {}\n", out.display())
         }
-    };
-    l.close().map_err(err)?;
-    Ok(out)
+    })
 }
 
-fn soak(l: &Ledger, tokens: &Path, threads: usize) -> Result<String, String> {
+fn soak(core: &Core, tokens: &Path, threads: usize) -> Result<String, String> {
+    let l = &core.ledger;
+    let _ = &core.records;
     use std::io::Write;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let text = String::from_utf8_lossy(&read(tokens)?).to_string();
@@ -375,6 +561,7 @@ fn soak(l: &Ledger, tokens: &Path, threads: usize) -> Result<String, String> {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(token) = lines.get(i) else { break };
+                // The ledger alone, without the desk's bound: this load test has no check-ins.
                 if let Ok(a) = l.cast(token, &ballots) {
                     let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
                     if let Ok(mut out) = stdout.lock() {

@@ -48,12 +48,64 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
 
 fn text(r: &Report) -> String {
     let mut out = format!(
-        "选举 election: {}\n条目 entries: {} · 选票 ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
-        r.election, r.entries, r.ballots, r.checkpoints, r.results
+        "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
+        r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
     );
+    for res in &r.result_status {
+        out.push_str(&format!(
+            "结果 result {} [{}]: 签名 signed by {} ({}/{}){}\n",
+            res.index,
+            res.contests.join(", "),
+            if res.signers.is_empty() {
+                "—".to_string()
+            } else {
+                res.signers.join(", ")
+            },
+            res.signers.len(),
+            res.required,
+            match res.published {
+                Some(true) => " · 已公布 published",
+                Some(false) => " · 未公布 not published",
+                None => "",
+            }
+        ));
+    }
+    if !r.not_yet_signed.is_empty() {
+        out.push_str(&format!(
+            "尚未签署或公布的结果 results not yet signed or published: {:?} (这不是失败 / not a failure)\n",
+            r.not_yet_signed
+        ));
+    }
+    for c in &r.corrections {
+        let desk = c
+            .desk
+            .map(|d| {
+                format!(
+                    "E {} · P {} · I {}",
+                    d.eligible, d.present, d.ballots_issued
+                )
+            })
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "更正 correction (第 {} 条 entry {}) “{}”: 签到处 desk {desk} → 更正为 corrected E {} · P {} · I {}; 原因 reason: {}; 提出 proposed by {}; 批准 approved by {}\n",
+            c.index, c.index, c.contest, c.corrected.eligible, c.corrected.present, c.corrected.ballots_issued, c.reason, c.proposed_by, c.approved_by
+        ));
+    }
+    for p in &r.late_pools {
+        out.push_str(&format!(
+            "投票开始后补印选票码 tokens printed after voting started (第 {} 条 entry {}): 样式 style {} · {} 张 tokens; 原因 reason: {}\n",
+            p.index, p.index, p.style, p.count, p.reason
+        ));
+    }
+    if !r.ignored_files.is_empty() {
+        out.push_str(&format!(
+            "未核验的文件 files not read: {}\n",
+            r.ignored_files.join(", ")
+        ));
+    }
     match &r.failure {
         None => out.push_str(&format!(
-            "通过 OK: 哈希链、检查点、选票码签名、无重复使用、重新计票与签名均核验无误 / chain, checkpoints, token signatures, no double spend, recount and signatures all hold\n根 root: {}\n",
+            "通过 OK: 哈希链、检查点、选票码签名、无重复使用、选票与样式、投票流程、人数、重新计票、签名与附带文件均核验无误 / chain, checkpoints, token signatures, no double spend, ballots against their styles, the order of the election, the desk's figures, the recount, signatures and side files all hold\n根 root: {}\n",
             r.root
         )),
         Some(f) => out.push_str(&format!(

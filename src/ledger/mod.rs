@@ -33,8 +33,11 @@ use crate::record::note::{Checkpoint, Note, Signer};
 use crate::record::segment::push_frame;
 use crate::record::token::{Token, TokenError};
 
-pub use ops::{default_styles, teller_signature_line};
-pub use state::{BallotKey, ElectionInfo, Pool, State};
+pub use ops::{
+    default_styles, person, roll_commitment, teller_signature_line, ExportFile, Registration,
+    Source,
+};
+pub use state::{result_checkpoint_text, BallotKey, ElectionInfo, State};
 
 /// The index's sled page cache (sled's default is 1 GiB; a county election's index works in far less).
 const INDEX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -136,12 +139,14 @@ enum Request {
     Ballot {
         key: BallotKey,
         entry_body: Vec<u8>,
+        /// The slips the desk handed out for the ballot's style, when known.
+        issued: Option<u64>,
         reply: mpsc::Sender<Result<Appended, LedgerError>>,
     },
+    /// Entries that are appended together or not at all (one is the common case).
     Admin {
-        kind: EntryKind,
-        body: Vec<u8>,
-        reply: mpsc::Sender<Result<Appended, LedgerError>>,
+        entries: Vec<(EntryKind, Vec<u8>)>,
+        reply: mpsc::Sender<Result<Vec<Appended>, LedgerError>>,
     },
 }
 
@@ -224,12 +229,12 @@ impl Ledger {
             } else {
                 None
             };
-            state.apply(s.index, &e, ballot)?;
+            state.apply(s.index, &e, ballot, &tree)?;
             head = e.hash();
             tree.push(head);
             keys_of_ballots.push(ballot);
         }
-        if let Some(info) = &state.election {
+        if let Some(info) = &state.admin.election {
             if info.id != election_id {
                 return Err(LedgerError::Refused {
                     code: "wrong_election",
@@ -425,14 +430,30 @@ impl Ledger {
 
     /// Appends a non-ballot entry and waits until it is durable.
     pub fn append(&self, kind: EntryKind, body: Vec<u8>) -> Result<Appended, LedgerError> {
+        self.append_all(vec![(kind, body)])?
+            .pop()
+            .ok_or(LedgerError::Stopped)
+    }
+
+    /// Appends entries that belong together (a close with its desk counts and voidings, a
+    /// publication with its runoffs): each is checked against the state the ones before it
+    /// leave, and they are written with one `fdatasync`, all or none.
+    pub fn append_all(
+        &self,
+        entries: Vec<(EntryKind, Vec<u8>)>,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
         let (reply, rx) = mpsc::channel();
-        self.send(Request::Admin { kind, body, reply })?;
+        self.send(Request::Admin { entries, reply })?;
         rx.recv().map_err(|_| LedgerError::Stopped)?
     }
 
     /// Checks a token and the ballot lines it admits, without touching the log: the token's
     /// signature, election, round and style; one well-formed ballot for each contest of the
-    /// style. Safe to call from many threads at once.
+    /// style (`rules::conduct::check_ballot_contests`), none of them void
+    /// (`rules::conduct::check_electronic_ballot`). Safe to call from many threads at once.
     pub fn prepare_ballot(
         &self,
         token_text: &str,
@@ -448,24 +469,21 @@ impl Ledger {
             token
                 .verify(&info.election_key, &info.id, style.round, token.style())
                 .map_err(LedgerError::Token)?;
-            let mut seen = HashSet::new();
+            let mut contests: Vec<&str> = Vec::with_capacity(ballots.len());
             for (i, b) in ballots.iter().enumerate() {
                 let line = b.to_string();
-                let (ci, _) = crate::record::ballot::parse_ballot_line(&info.election, i + 1, &line).map_err(LedgerError::Ballot)?;
-                let id = &info.election.contests[ci].id;
-                if !style.contests.contains(id) || !seen.insert(id.clone()) {
-                    return Err(LedgerError::Refused {
-                        code: "ballot_style_mismatch",
-                        message: format!("选票中的 “{id}” 不属于此选票样式或重复 / “{id}” is not on this ballot style or appears twice"),
-                    });
-                }
+                let (ci, ballot) = crate::record::ballot::parse_ballot_line(&info.election, i + 1, &line).map_err(LedgerError::Ballot)?;
+                let contest = &info.election.contests[ci];
+                contests.push(contest.id.as_str());
+                crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)
+                    .or_else(|e| match e {
+                        // Completeness is checked once every line is in.
+                        crate::rules::conduct::ConductError::BallotContestMissing { .. } => Ok(()),
+                        e => Err(e),
+                    })?;
+                crate::rules::conduct::check_electronic_ballot(contest, &ballot)?;
             }
-            if seen.len() != style.contests.len() {
-                return Err(LedgerError::Refused {
-                    code: "ballot_style_mismatch",
-                    message: format!("选票样式有 {} 个选举项目, 选票只有 {} 个 / the style has {} contests, the ballot {}", style.contests.len(), seen.len(), style.contests.len(), seen.len()),
-                });
-            }
+            crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)?;
             let body = body_bytes(&BallotBody {
                 token: BASE64.encode(token.to_bytes()),
                 ballots: ballots.to_vec(),
@@ -480,18 +498,30 @@ impl Ledger {
         token_text: &str,
         ballots: &[serde_json::Value],
     ) -> Result<Appended, LedgerError> {
+        self.cast_within(token_text, ballots, None)
+    }
+
+    /// Casts a ballot that must also stay within `issued`, the slips the desk has handed out
+    /// for its style: a token that no check-in handed out cannot be spent.
+    pub fn cast_within(
+        &self,
+        token_text: &str,
+        ballots: &[serde_json::Value],
+        issued: Option<u64>,
+    ) -> Result<Appended, LedgerError> {
         let (key, entry_body) = self.prepare_ballot(token_text, ballots)?;
         let (reply, rx) = mpsc::channel();
         self.send(Request::Ballot {
             key,
             entry_body,
+            issued,
             reply,
         })?;
         rx.recv().map_err(|_| LedgerError::Stopped)?
     }
 
-    /// The stored bytes of entry `index`.
-    pub fn entry(&self, index: u64) -> Result<Entry, LedgerError> {
+    /// Where entry `index` is stored: (segment, byte offset of its frame).
+    pub fn location(&self, index: u64) -> Result<(u64, u64), LedgerError> {
         let t = self.inner.db.open_tree("entries").map_err(index_err)?;
         let loc = t
             .get(index.to_be_bytes())
@@ -501,15 +531,21 @@ impl Ledger {
                 message: format!("没有第 {index} 条 / no entry {index}"),
             })?;
         let seg = u64::from_be_bytes(
-            loc[0..8]
-                .try_into()
-                .map_err(|_| LedgerError::Index("bad location".into()))?,
+            loc.get(0..8)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| LedgerError::Index("bad location".into()))?,
         );
         let off = u64::from_be_bytes(
-            loc[8..16]
-                .try_into()
-                .map_err(|_| LedgerError::Index("bad location".into()))?,
+            loc.get(8..16)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| LedgerError::Index("bad location".into()))?,
         );
+        Ok((seg, off))
+    }
+
+    /// The stored bytes of entry `index`.
+    pub fn entry(&self, index: u64) -> Result<Entry, LedgerError> {
+        let (seg, off) = self.location(index)?;
         let bytes = store::read_at(&self.inner.log_dir, seg, off)?;
         let e = Entry::decode(&bytes).map_err(|err| LedgerError::Damaged {
             path: self.inner.log_dir.display().to_string(),
@@ -726,15 +762,16 @@ impl Sequencer {
                     Request::Ballot {
                         key,
                         entry_body,
+                        issued,
                         reply,
-                    } => ballots.push((key, entry_body, reply)),
-                    Request::Admin { kind, body, reply } => admin.push((kind, body, reply)),
+                    } => ballots.push((key, entry_body, issued, reply)),
+                    Request::Admin { entries, reply } => admin.push((entries, reply)),
                 }
             }
             self.shuffle(&mut ballots);
             self.commit_ballots(ballots);
-            for (kind, body, reply) in admin {
-                self.commit_admin(kind, body, reply);
+            for (entries, reply) in admin {
+                self.commit_admin(entries, reply);
             }
         }
         if let Err(err) = self.journal.sync() {
@@ -753,7 +790,7 @@ impl Sequencer {
         }
     }
 
-    fn commit_ballots(&mut self, ballots: Vec<(BallotKey, Vec<u8>, Reply)>) {
+    fn commit_ballots(&mut self, ballots: Vec<(BallotKey, Vec<u8>, Option<u64>, Reply)>) {
         if ballots.is_empty() {
             return;
         }
@@ -763,8 +800,28 @@ impl Sequencer {
             let mut serials = HashSet::new();
             let mut spent: HashMap<(u8, u16), u64> = HashMap::new();
             let mut head = s.head;
-            for (key, body, reply) in ballots {
-                match s.state.check_ballot(&key, &serials, &spent) {
+            for (key, body, issued, reply) in ballots {
+                let within = match issued {
+                    Some(issued) => {
+                        let pending = spent.get(&(key.round, key.style)).copied().unwrap_or(0);
+                        let cast = s
+                            .state
+                            .conduct()
+                            .map(|c| c.pool(key.style).spent)
+                            .unwrap_or(0)
+                            + pending;
+                        if cast >= issued {
+                            Err(LedgerError::Refused {
+                                code: "slips_not_issued",
+                                message: format!("签到处只发出了 {issued} 张此样式的选票码, 已投 {cast} 张: 此选票码没有经签到发出 / the desk handed out {issued} slips of this style and {cast} were cast: this token was not handed out at check-in"),
+                            })
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    None => Ok(()),
+                };
+                match within.and_then(|()| s.state.check_ballot(&key, &serials, &spent)) {
                     Ok(()) => {
                         serials.insert(key.serial);
                         *spent.entry((key.round, key.style)).or_default() += 1;
@@ -782,33 +839,51 @@ impl Sequencer {
                 }
             }
         }
-        let entries: Vec<(Option<BallotKey>, Entry, Reply)> = accepted
-            .into_iter()
-            .map(|(k, e, r)| (Some(k), e, r))
-            .collect();
-        self.commit(entries);
+        let mut entries = Vec::with_capacity(accepted.len());
+        let mut replies = Vec::with_capacity(accepted.len());
+        for (k, e, r) in accepted {
+            entries.push((Some(k), e));
+            replies.push((r, 1));
+        }
+        self.commit(entries, replies);
     }
 
-    fn commit_admin(&mut self, kind: EntryKind, body: Vec<u8>, reply: Reply) {
-        let entry = {
+    fn commit_admin(&mut self, bodies: Vec<(EntryKind, Vec<u8>)>, reply: AdminReply) {
+        let entries = {
             let Ok(s) = self.shared.read() else { return };
-            let e = Entry {
-                kind,
-                prev: s.head,
-                body,
-            };
-            if let Err(err) = s.state.check_admin(&e) {
+            let mut head = s.head;
+            let mut entries = Vec::with_capacity(bodies.len());
+            for (kind, body) in bodies {
+                let e = Entry {
+                    kind,
+                    prev: head,
+                    body,
+                };
+                head = e.hash();
+                entries.push(e);
+            }
+            if let Err(err) = s.state.check_admin_all(&entries, &s.tree) {
                 let _ = reply.send(Err(err));
                 return;
             }
-            e
+            entries
         };
-        self.commit(vec![(None, entry, reply)]);
+        let n = entries.len();
+        self.commit(
+            entries.into_iter().map(|e| (None, e)).collect(),
+            vec![(Replier::Admin(reply), n)],
+        );
     }
 
     /// Makes entries durable, then applies them, indexes them, signs a checkpoint, and only
-    /// then answers the submitters.
-    fn commit(&mut self, entries: Vec<(Option<BallotKey>, Entry, Reply)>) {
+    /// then answers the submitters (each reply covers the next `n` entries).
+    fn commit<R: Into<Replier>>(
+        &mut self,
+        entries: Vec<(Option<BallotKey>, Entry)>,
+        replies: Vec<(R, usize)>,
+    ) {
+        let replies: Vec<(Replier, usize)> =
+            replies.into_iter().map(|(r, n)| (r.into(), n)).collect();
         if entries.is_empty() {
             return;
         }
@@ -818,7 +893,7 @@ impl Sequencer {
         };
         let mut frames = Vec::new();
         let mut offsets = Vec::with_capacity(entries.len());
-        for (_, e, _) in &entries {
+        for (_, e) in &entries {
             offsets.push(frames.len() as u64);
             push_frame(&mut frames, &e.encode());
         }
@@ -828,25 +903,26 @@ impl Sequencer {
                 tracing::error!(error = %err, "a commit batch failed: nothing of it was acknowledged");
                 let code = err.code();
                 let message = err.to_string();
-                for (_, _, reply) in entries {
-                    let _ = reply.send(Err(LedgerError::Refused {
+                for (reply, _) in replies {
+                    reply.fail(LedgerError::Refused {
                         code,
                         message: message.clone(),
-                    }));
+                    });
                 }
                 return;
             }
         };
-        let Ok(mut s) = self.shared.write() else {
+        let Ok(mut guard) = self.shared.write() else {
             return;
         };
+        let s = &mut *guard;
         let entries_tree = self.db.open_tree("entries");
         let spent_tree = self.db.open_tree("spent");
-        let mut results = Vec::with_capacity(entries.len());
-        for (i, (key, e, reply)) in entries.into_iter().enumerate() {
+        let mut appended = Vec::with_capacity(entries.len());
+        for (i, (key, e)) in entries.into_iter().enumerate() {
             let index = first_index + i as u64;
             let hash = e.hash();
-            if let Err(err) = s.state.apply(index, &e, key) {
+            if let Err(err) = s.state.apply(index, &e, key, &s.tree) {
                 // Invariant: a checked entry applies; this would be a bug, so say so loudly.
                 tracing::error!(index, error = %err, "a durable entry failed to apply");
             }
@@ -862,7 +938,7 @@ impl Sequencer {
                 let _ = t.insert(k.serial, &index.to_be_bytes());
             }
             index_contest_state(&self.db, &e);
-            results.push((reply, index, hash));
+            appended.push((index, hash));
         }
         let size = s.tree.size();
         let _ = store_tree_nodes(&self.db, &s.tree, first_index);
@@ -878,9 +954,54 @@ impl Sequencer {
             }
             Err(err) => tracing::error!(error = %err, "could not sign a checkpoint"),
         }
-        drop(s);
-        for (reply, index, hash) in results {
-            let _ = reply.send(Ok(Appended { index, hash, size }));
+        drop(guard);
+        let mut next = appended.into_iter();
+        for (reply, n) in replies {
+            let mine: Vec<Appended> = next
+                .by_ref()
+                .take(n)
+                .map(|(index, hash)| Appended { index, hash, size })
+                .collect();
+            reply.done(mine);
+        }
+    }
+}
+
+type AdminReply = mpsc::Sender<Result<Vec<Appended>, LedgerError>>;
+
+/// Who waits for entries of a commit: a ballot's submitter (one entry) or an admin request
+/// (its whole group).
+enum Replier {
+    Ballot(Reply),
+    Admin(AdminReply),
+}
+
+impl From<Reply> for Replier {
+    fn from(r: Reply) -> Replier {
+        Replier::Ballot(r)
+    }
+}
+
+impl Replier {
+    fn fail(self, err: LedgerError) {
+        match self {
+            Replier::Ballot(r) => {
+                let _ = r.send(Err(err));
+            }
+            Replier::Admin(r) => {
+                let _ = r.send(Err(err));
+            }
+        }
+    }
+
+    fn done(self, mut appended: Vec<Appended>) {
+        match self {
+            Replier::Ballot(r) => {
+                let _ = r.send(appended.pop().ok_or(LedgerError::Stopped));
+            }
+            Replier::Admin(r) => {
+                let _ = r.send(Ok(appended));
+            }
         }
     }
 }

@@ -1,22 +1,27 @@
-//! Election operations on the ledger: register, open, pools, close, void, tally, teller
-//! signatures, export. Each one checks what it can up front and then appends one entry.
+//! The ledger's operations: each builds the entries of one step of the election and appends
+//! them, checked by the state machine (`state.rs`, over `rules::conduct`) before anything is
+//! written. Operations of several entries are appended whole or not at all. The election
+//! core (`crate::procedure`) decides what to append from the service records; this layer
+//! only knows the log.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use ring::rand::SystemRandom;
 
 use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
 use crate::record::entry::{
-    body_bytes, BallotBody, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
-    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, Style, TellerSignature,
-    TokensVoided,
+    body_bytes, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
+    ElectionRegistered, Entry, EntryKind, PaperBallot, PersonBody, PoolRegistered, ResultBody,
+    ResultPublished, RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided,
+    TurnoutCorrected,
 };
-use crate::record::note::{Checkpoint, Note, Signer};
-use crate::record::segment::{frames, segment_name};
+use crate::record::note::{Note, Signer};
 use crate::record::token::Token;
 use crate::record::{parse_ballots, parse_election, result_json};
+use crate::rules::conduct::{Figures, Phase, PROTOCOL_CURRENT};
 use crate::rules::tally_election;
 use crate::tokens::pool::{generate_pool, pool_commitment};
 
@@ -51,8 +56,46 @@ pub fn default_styles(spec: &serde_json::Value) -> Vec<Style> {
     }]
 }
 
+/// What registering an election takes.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// The election spec, `scrutineer.election/v1`.
+    pub spec: Vec<u8>,
+    /// Ballot styles; default: one style with every first-round contest.
+    pub styles: Option<Vec<Style>>,
+    /// Tellers' public keys as signed-note verifier keys.
+    pub tellers: Vec<String>,
+    pub signatures_required: u32,
+    /// Spare tokens per style beyond the roll, in percent.
+    pub pool_spare_percent: u32,
+}
+
+/// `SHA-256("scrutineer.roll/v1\0" ‖ each number followed by \n, sorted)`: commits to who is
+/// on the roll without putting a name in the log.
+pub fn roll_commitment<'a>(numbers: impl Iterator<Item = &'a str>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&str> = numbers.collect();
+    sorted.sort_unstable();
+    let mut h = Sha256::new();
+    h.update(b"scrutineer.roll/v1\0");
+    for n in sorted {
+        h.update(n.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().into()
+}
+
+/// Who made or approved a change.
+pub fn person(name: &str, role: &str) -> PersonBody {
+    PersonBody {
+        name: name.to_string(),
+        role: role.to_string(),
+    }
+}
+
 impl Ledger {
-    /// Creates a new ledger for an election spec and registers it as entry 0.
+    /// Creates a new ledger for an election spec and registers it as entry 0, with the
+    /// default spare percentage.
     pub fn init(
         config: LedgerConfig,
         spec_bytes: &[u8],
@@ -60,26 +103,55 @@ impl Ledger {
         tellers: Vec<String>,
         signatures_required: u32,
     ) -> Result<Ledger, LedgerError> {
-        let election = parse_election(spec_bytes).map_err(|e| LedgerError::Spec {
+        Ledger::register(
+            config,
+            Registration {
+                spec: spec_bytes.to_vec(),
+                styles,
+                tellers,
+                signatures_required,
+                pool_spare_percent: super::state::POOL_SPARE_PERCENT_DEFAULT,
+            },
+        )
+    }
+
+    /// Creates a new ledger and registers the election as entry 0 (protocol 2).
+    pub fn register(config: LedgerConfig, r: Registration) -> Result<Ledger, LedgerError> {
+        let election = parse_election(&r.spec).map_err(|e| LedgerError::Spec {
             code: e.code(),
             message: e.to_string(),
         })?;
         let spec: serde_json::Value =
-            serde_json::from_slice(spec_bytes).map_err(|e| LedgerError::Spec {
+            serde_json::from_slice(&r.spec).map_err(|e| LedgerError::Spec {
                 code: "spec_json",
                 message: e.to_string(),
             })?;
+        if r.pool_spare_percent > 100 {
+            return Err(LedgerError::Refused {
+                code: "pool_spare_percent",
+                message: format!(
+                    "备用选票码比例 {}% 超过 100% / a spare of {}% exceeds 100%",
+                    r.pool_spare_percent, r.pool_spare_percent
+                ),
+            });
+        }
         let ledger = Ledger::open(config, &election.id)?;
         let log_key = ledger.log_verifier_text()?;
         let body = ElectionRegistered {
-            styles: styles.unwrap_or_else(|| default_styles(&spec)),
+            styles: r.styles.unwrap_or_else(|| default_styles(&spec)),
             spec,
             election_key: keys::election_key_text(&ledger.election_signing_key().verifying_key()),
             log_key,
-            tellers,
-            signatures_required,
+            tellers: r.tellers,
+            signatures_required: r.signatures_required,
+            protocol: PROTOCOL_CURRENT,
+            pool_spare_percent: Some(r.pool_spare_percent),
         };
-        ledger.append(EntryKind::ElectionRegistered, body_bytes(&body))?;
+        if let Err(e) = ledger.append(EntryKind::ElectionRegistered, body_bytes(&body)) {
+            // Nothing was written: leave no half-made data directory behind a refused spec.
+            let _ = ledger.close();
+            return Err(e);
+        }
         Ok(ledger)
     }
 
@@ -116,6 +188,19 @@ impl Ledger {
             .map_err(|e| io(&path, e))
     }
 
+    /// Checks entries as if they were appended now, without writing anything.
+    pub fn check_all(&self, entries: &[(EntryKind, Vec<u8>)]) -> Result<(), LedgerError> {
+        let entries: Vec<Entry> = entries
+            .iter()
+            .map(|(kind, body)| Entry {
+                kind: *kind,
+                prev: [0; 32],
+                body: body.clone(),
+            })
+            .collect();
+        self.read(|s| s.state.check_admin_all(&entries, &s.tree))?
+    }
+
     pub fn open_contest(&self, contest: &str) -> Result<Appended, LedgerError> {
         self.append(
             EntryKind::ContestOpened,
@@ -125,12 +210,31 @@ impl Ledger {
         )
     }
 
+    /// Logs the roll's size per unit and its commitment.
+    pub fn register_roll(
+        &self,
+        units: BTreeMap<String, u64>,
+        commitment: [u8; 32],
+    ) -> Result<Appended, LedgerError> {
+        let voters = units.values().sum();
+        self.append(
+            EntryKind::RollRegistered,
+            body_bytes(&RollRegistered {
+                units,
+                voters,
+                commitment: hex(&commitment),
+            }),
+        )
+    }
+
     /// Generates a shuffled pool of `count` tokens for a style and registers its count and
     /// commitment. The tokens are returned for printing; the log never learns who gets which.
+    /// The pool must fit the style's cap, and carry a reason once voting has started.
     pub fn register_pool(
         &self,
         style: u16,
         count: usize,
+        reason: Option<String>,
     ) -> Result<(Vec<Token>, Appended), LedgerError> {
         let (id, round) = self.read(|s| -> Result<(String, u8), LedgerError> {
             let info = s.state.info()?;
@@ -143,6 +247,21 @@ impl Ledger {
                 })?;
             Ok((info.id.clone(), st.round))
         })??;
+        let body = |tokens: &[Token]| PoolRegistered {
+            style,
+            round,
+            count: tokens.len() as u64,
+            commitment: hex(&pool_commitment(tokens)),
+            reason: reason.clone().filter(|r| !r.trim().is_empty()),
+        };
+        // Refuse before generating: a pool over its cap costs nothing.
+        self.check_all(&[(
+            EntryKind::PoolRegistered,
+            body_bytes(&PoolRegistered {
+                count: count as u64,
+                ..body(&[])
+            }),
+        )])?;
         let tokens = generate_pool(
             self.election_signing_key(),
             &id,
@@ -155,32 +274,76 @@ impl Ledger {
             code: e.code(),
             message: e.to_string(),
         })?;
-        let body = PoolRegistered {
-            style,
-            round,
-            count: tokens.len() as u64,
-            commitment: hex(&pool_commitment(&tokens)),
-        };
-        let appended = self.append(EntryKind::PoolRegistered, body_bytes(&body))?;
+        let appended = self.append(EntryKind::PoolRegistered, body_bytes(&body(&tokens)))?;
         Ok((tokens, appended))
     }
 
+    /// Closes a contest with the desk's figures of each of its styles: one `check_in_count`
+    /// per style, the close with their sum, and the voiding of the unspent tokens of every
+    /// style whose contests are then all closed, appended whole or not at all.
     pub fn close_contest(
         &self,
         contest: &str,
-        eligible: u64,
-        present: u64,
-        ballots_issued: u64,
-    ) -> Result<Appended, LedgerError> {
-        self.append(
-            EntryKind::ContestClosed,
-            body_bytes(&ContestClosed {
-                contest: contest.to_string(),
-                eligible,
-                present,
-                ballots_issued,
-            }),
-        )
+        desk: &[(u16, Figures)],
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let entries = self.read(|s| -> Result<_, LedgerError> {
+            let info = s.state.info()?;
+            let conduct = s.state.conduct()?;
+            let mut entries = Vec::new();
+            let mut sum = Figures::default();
+            for (style, f) in desk {
+                let round = conduct.style(*style)?.round;
+                entries.push((
+                    EntryKind::CheckInCount,
+                    body_bytes(&CheckInCount {
+                        style: *style,
+                        round,
+                        present: f.present,
+                        slips_issued: f.issued,
+                        eligible: Some(f.eligible),
+                    }),
+                ));
+                sum.eligible += f.eligible;
+                sum.present += f.present;
+                sum.issued += f.issued;
+            }
+            entries.push((
+                EntryKind::ContestClosed,
+                body_bytes(&ContestClosed {
+                    contest: contest.to_string(),
+                    eligible: sum.eligible,
+                    present: sum.present,
+                    ballots_issued: sum.issued,
+                }),
+            ));
+            for (n, st) in info.styles.iter().enumerate() {
+                let Ok(n) = u16::try_from(n) else { continue };
+                let closes = st.contests.iter().any(|c| c == contest)
+                    && st
+                        .contests
+                        .iter()
+                        .all(|c| c == contest || conduct.phase(c) == Some(Phase::Closed));
+                let pool = conduct.pool(n);
+                if closes && pool.registered > 0 && !pool.voided {
+                    entries.push((
+                        EntryKind::TokensVoided,
+                        body_bytes(&TokensVoided {
+                            style: n,
+                            round: st.round,
+                            voided: pool.registered.saturating_sub(pool.spent),
+                            spent: pool.spent,
+                        }),
+                    ));
+                }
+            }
+            Ok(entries)
+        })??;
+        self.append_all(entries)
+    }
+
+    /// Logs an approved correction of a contest's figures beside the desk's.
+    pub fn correct_figures(&self, c: TurnoutCorrected) -> Result<Appended, LedgerError> {
+        self.append(EntryKind::TurnoutCorrected, body_bytes(&c))
     }
 
     /// Appends a paper ballot read aloud (唱票) for a paper or hybrid contest. A well-formed
@@ -199,7 +362,7 @@ impl Ledger {
         )
     }
 
-    /// Adds a contest of a later round, created from the result of contest `from`.
+    /// Adds a contest of a later round, created from the published result of contest `from`.
     pub fn create_contest(
         &self,
         from: &str,
@@ -214,31 +377,6 @@ impl Ledger {
                 style,
             }),
         )
-    }
-
-    /// Voids the unspent tokens of a style whose contests are all closed.
-    pub fn void_tokens(&self, style: u16) -> Result<Appended, LedgerError> {
-        let body = self.read(|s| -> Result<TokensVoided, LedgerError> {
-            let info = s.state.info()?;
-            let round = info
-                .styles
-                .get(style as usize)
-                .map(|st| st.round)
-                .unwrap_or(0);
-            let pool = s
-                .state
-                .pools
-                .get(&(round, style))
-                .copied()
-                .unwrap_or_default();
-            Ok(TokensVoided {
-                style,
-                round,
-                voided: pool.count.saturating_sub(pool.spent),
-                spent: pool.spent,
-            })
-        })??;
-        self.append(EntryKind::TokensVoided, body_bytes(&body))
     }
 
     /// Reads the first `size` entries in order.
@@ -256,11 +394,23 @@ impl Ledger {
             .collect()
     }
 
-    /// Counts closed contests with the rules engine and appends the result. The result covers
+    /// Counts closed contests with the rules engine and appends the result, using each
+    /// contest's counting figures (the desk's, or an approved correction). The result covers
     /// every entry before it; the checkpoint right after it is what tellers sign.
     pub fn tally(&self, contests: &[String]) -> Result<(Appended, serde_json::Value), LedgerError> {
-        let (spec, closed, size, mut wanted) = self.read(|s| -> Result<_, LedgerError> {
+        let (spec, figures, size, mut wanted) = self.read(|s| -> Result<_, LedgerError> {
             let info = s.state.info()?;
+            let conduct = s.state.conduct()?;
+            let mut figures: HashMap<String, Figures> = HashMap::new();
+            for c in contests {
+                let cc = conduct.contest(c)?;
+                if cc.phase != Phase::Closed {
+                    return Err(
+                        crate::rules::conduct::ConductError::ContestNotClosed(c.clone()).into(),
+                    );
+                }
+                figures.insert(c.clone(), cc.counting_figures().unwrap_or_default());
+            }
             // The entries that can hold these contests' ballots: their styles' ballots and
             // their paper ballots.
             let mut wanted: Vec<u64> = Vec::new();
@@ -276,12 +426,7 @@ impl Ledger {
                     wanted.extend_from_slice(v);
                 }
             }
-            Ok((
-                info.spec.clone(),
-                s.state.closed.clone(),
-                s.tree.size(),
-                wanted,
-            ))
+            Ok((info.spec.clone(), figures, s.tree.size(), wanted))
         })??;
         wanted.sort_unstable();
         wanted.dedup();
@@ -297,21 +442,15 @@ impl Ledger {
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_string();
-            if !contests.contains(&id) {
-                continue;
-            }
-            let close: &ContestClosed = closed.get(&id).ok_or_else(|| LedgerError::Refused {
-                code: "contest_not_closed",
-                message: format!("选举项目 “{id}” 尚未结束 / contest “{id}” is not closed"),
-            })?;
+            let Some(f) = figures.get(&id) else { continue };
             let mut c = c.clone();
-            c["turnout"] = serde_json::json!({"eligible": close.eligible, "present": close.present, "ballots_issued": close.ballots_issued});
+            c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
             keep.push(c);
         }
         if keep.len() != contests.len() {
             return Err(LedgerError::Refused {
                 code: "unknown_contest",
-                message: "要计票的选举项目不存在 / a contest to count does not exist".into(),
+                message: "要计票的选举项目不存在或重复 / a contest to count does not exist or is named twice".into(),
             });
         }
         let mut s = spec.clone();
@@ -367,125 +506,252 @@ impl Ledger {
     pub fn result_checkpoint_text(&self, result_index: u64) -> Result<String, LedgerError> {
         self.read(|s| -> Result<String, LedgerError> {
             let info = s.state.info()?;
-            if !s.state.results.iter().any(|(i, _)| *i == result_index) {
-                return Err(LedgerError::Refused {
-                    code: "unknown_result",
-                    message: format!(
-                        "第 {result_index} 条不是计票结果 / entry {result_index} is not a result"
-                    ),
-                });
+            if s.state.conduct()?.result(result_index).is_none() {
+                return Err(
+                    crate::rules::conduct::ConductError::UnknownResult(result_index).into(),
+                );
             }
-            let root = s
-                .tree
-                .root_at(result_index + 1)
-                .map_err(|e| LedgerError::Index(e.to_string()))?;
-            Checkpoint {
-                origin: crate::record::entry::origin(&info.id),
-                size: result_index + 1,
-                root,
-                extensions: Vec::new(),
-            }
-            .to_text()
-            .map_err(|e| LedgerError::Index(e.to_string()))
+            super::state::result_checkpoint_text(&info.id, &s.tree, result_index)
         })?
     }
 
     /// Adds a teller's signature line (made with the teller's own key) to the checkpoint that
-    /// covers a result. The key must be one of the tellers the election registered.
+    /// covers a result. The state machine verifies it: exactly one signature, by a registered
+    /// teller whose key has not signed this result yet.
     pub fn add_teller_signature(
         &self,
         result_index: u64,
         line: &str,
     ) -> Result<Appended, LedgerError> {
-        let text = self.result_checkpoint_text(result_index)?;
-        let signed = format!("{text}\n{}\n", line.trim_end());
-        let note = Note::parse(signed.as_bytes()).map_err(|e| LedgerError::Refused {
-            code: "teller_signature",
-            message: e.to_string(),
-        })?;
-        let tellers = self.read(|s| s.state.info().map(|i| i.tellers.clone()))??;
-        crate::record::note::verify(&note, &tellers).map_err(|e| LedgerError::Refused {
-            code: "teller_signature",
-            message: format!("计票人签名无效或不是登记的计票人 / the signature is invalid or not from a registered teller: {e}"),
-        })?;
         self.append(
             EntryKind::TellerSignature,
             body_bytes(&TellerSignature {
                 result_index,
                 checkpoint_size: result_index + 1,
-                line: line.trim_end().to_string(),
+                line: line.trim_end_matches([' ', '\t']).to_string(),
             }),
         )
     }
 
-    /// Writes an export directory: segments cut at one size, every checkpoint up to it, the
-    /// public keys, the spec and the results. Nothing secret.
-    pub fn export(&self, out: &Path) -> Result<u64, LedgerError> {
-        let (size, spec, results, election_pub, log_pub) =
+    /// The entries of a publication: the publication itself, then the runoffs its result
+    /// calls for. Each runoff is checked on its own first; one the rules refuse is left out
+    /// and returned with its error, so a blocked runoff never stops the publication.
+    pub fn publish(
+        &self,
+        result_index: u64,
+        runoffs: Vec<RunoffCreated>,
+    ) -> Result<(Vec<Appended>, Vec<(RunoffCreated, LedgerError)>), LedgerError> {
+        let published = (
+            EntryKind::ResultPublished,
+            body_bytes(&ResultPublished { result_index }),
+        );
+        self.check_all(std::slice::from_ref(&published))?;
+        let mut entries = vec![published.clone()];
+        let mut blocked = Vec::new();
+        for r in runoffs {
+            let entry = (EntryKind::RunoffCreated, body_bytes(&r));
+            match self.check_all(&[published.clone(), entry.clone()]) {
+                Ok(()) => entries.push(entry),
+                Err(e) => blocked.push((r, e)),
+            }
+        }
+        Ok((self.append_all(entries)?, blocked))
+    }
+
+    /// The size an export may show: the latest checkpoint, cut before the first result that
+    /// is not published (unpublished results are in no export). `all` keeps them (the
+    /// operator's own full copy).
+    pub fn export_size(&self, all: bool) -> Result<u64, LedgerError> {
+        self.read(|s| {
+            let size = s.checkpoint.as_ref().map(|c| c.0).unwrap_or(0);
+            if all {
+                return size;
+            }
+            s.state
+                .results
+                .iter()
+                .map(|(i, _)| *i)
+                .find(|i| *i < size && !s.state.is_published(*i))
+                .unwrap_or(size)
+        })
+    }
+
+    /// The files of an export cut at `size`: segments, every checkpoint up to it, the public
+    /// keys, the registered spec and the results. Nothing secret.
+    pub fn export_files(&self, size: u64) -> Result<Vec<ExportFile>, LedgerError> {
+        let (spec, results, election_pub, log_pub, tree_size) =
             self.read(|s| -> Result<_, LedgerError> {
                 let info = s.state.info()?;
                 Ok((
-                    s.checkpoint.as_ref().map(|c| c.0).unwrap_or(0),
                     info.spec.clone(),
                     s.state.results.clone(),
                     keys::election_key_text(&info.election_key),
                     info.log_key.to_text(),
+                    s.tree.size(),
                 ))
             })??;
-        for d in ["log", "checkpoints", "keys", "results"] {
-            fs::create_dir_all(out.join(d)).map_err(|e| io(out, e))?;
-        }
-        // Segments, with anything past `size` cut off so the export is one consistent state.
-        let mut copied = 0u64;
+        let registered = self
+            .entry(0)?
+            .body_as::<ElectionRegistered>()
+            .map_err(|e| LedgerError::Damaged {
+                path: self.log_dir().display().to_string(),
+                detail: e.to_string(),
+            })?;
+        let _ = spec;
+        let mut files = Vec::new();
+        // Segments up to `size`: whole files before it, the one holding entry `size` cut at
+        // that entry's offset (its location in the index).
+        let cut = if size < tree_size {
+            Some(self.location(size)?)
+        } else {
+            None
+        };
         for (first, path) in store::segment_files(self.log_dir())? {
             if first >= size {
                 break;
             }
-            let bytes = fs::read(&path).map_err(|e| io(&path, e))?;
-            let (found, _) = frames(&bytes);
-            let keep = (size - first).min(found.len() as u64) as usize;
-            let end = match found.get(keep) {
-                Some(f) => f.offset as usize,
-                None => bytes.len(),
+            let len = match cut {
+                Some((seg, off)) if seg == first => off,
+                _ => fs::metadata(&path).map_err(|e| io(&path, e))?.len(),
             };
-            let dest = out.join("log").join(segment_name(first));
-            fs::write(&dest, &bytes[..end]).map_err(|e| io(&dest, e))?;
-            copied += keep as u64;
+            files.push(ExportFile {
+                name: format!("log/{}", crate::record::segment::segment_name(first)),
+                source: Source::File { path, len },
+            });
         }
         for (n, note) in self.checkpoints()? {
             if n > size {
                 continue;
             }
-            let dest = out.join("checkpoints").join(format!("{n:020}.note"));
-            fs::write(&dest, note).map_err(|e| io(&dest, e))?;
+            files.push(ExportFile::bytes(
+                format!("checkpoints/{n:020}.note"),
+                note.into_bytes(),
+            ));
         }
-        fs::write(out.join("keys/election.pub"), election_pub + "\n").map_err(|e| io(out, e))?;
-        fs::write(out.join("keys/log.pub"), log_pub + "\n").map_err(|e| io(out, e))?;
-        fs::write(
-            out.join("election.json"),
-            serde_json::to_string_pretty(&spec).unwrap_or_default(),
-        )
-        .map_err(|e| io(out, e))?;
-        let mut by_index: HashMap<u64, &ResultBody> = HashMap::new();
+        files.push(ExportFile::bytes(
+            "keys/election.pub".into(),
+            (election_pub + "\n").into_bytes(),
+        ));
+        files.push(ExportFile::bytes(
+            "keys/log.pub".into(),
+            (log_pub + "\n").into_bytes(),
+        ));
+        files.push(ExportFile::bytes(
+            "election.json".into(),
+            serde_json::to_string_pretty(&registered.spec)
+                .unwrap_or_default()
+                .into_bytes(),
+        ));
         for (i, r) in &results {
             if *i < size {
-                by_index.insert(*i, r);
+                files.push(ExportFile::bytes(
+                    format!("results/{i:020}.json"),
+                    serde_json::to_string_pretty(&r.result)
+                        .unwrap_or_default()
+                        .into_bytes(),
+                ));
             }
         }
-        for (i, r) in by_index {
-            let dest = out.join("results").join(format!("{i:020}.json"));
-            fs::write(
-                &dest,
-                serde_json::to_string_pretty(&r.result).unwrap_or_default(),
-            )
-            .map_err(|e| io(&dest, e))?;
+        files.push(ExportFile::bytes(
+            "README.txt".into(),
+            b"Scrutineer export: log/ segments (docs/LOG_FORMAT.md), checkpoints/ signed notes, keys/ public keys, election.json (the registered spec), results/ (each equal to its result entry).\nVerify with: scrutineer verify THIS_DIRECTORY\n".to_vec(),
+        ));
+        Ok(files)
+    }
+
+    /// Writes an export directory (see [`Ledger::export_files`]); returns the entries it holds.
+    pub fn export(&self, out: &Path, all: bool) -> Result<u64, LedgerError> {
+        let size = self.export_size(all)?;
+        for f in self.export_files(size)? {
+            let dest = out.join(&f.name);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            }
+            let mut w = fs::File::create(&dest).map_err(|e| io(&dest, e))?;
+            f.copy_to(&mut w).map_err(|e| io(&dest, e))?;
         }
-        fs::write(
-            out.join("README.txt"),
-            "Scrutineer export: log/ segments (docs/LOG_FORMAT.md), checkpoints/ signed notes, keys/ public keys, election.json, results/.\nVerify with: scrutineer verify THIS_DIRECTORY\n",
-        )
-        .map_err(|e| io(out, e))?;
-        Ok(copied)
+        Ok(size)
+    }
+
+    /// Streams an export as a tar archive (directory `scrutineer-export/`) into `w`, reading
+    /// the segments from the log as it goes: no copy of the log is made on any disk.
+    pub fn export_tar(&self, w: &mut dyn Write, size: u64) -> Result<(), LedgerError> {
+        let files = self.export_files(size)?;
+        let mut tar = tar::Builder::new(w);
+        let err = |e: std::io::Error| LedgerError::Io {
+            path: "export".into(),
+            detail: e.to_string(),
+        };
+        for f in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(f.len());
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            header.set_cksum();
+            let name = format!("scrutineer-export/{}", f.name);
+            match &f.source {
+                Source::Bytes(b) => tar.append_data(&mut header, &name, b.as_slice()),
+                Source::File { path, len } => {
+                    let file = fs::File::open(path).map_err(|e| io(path, e))?;
+                    tar.append_data(&mut header, &name, file.take(*len))
+                }
+            }
+            .map_err(err)?;
+        }
+        tar.into_inner().map_err(err)?.flush().map_err(err)
+    }
+}
+
+/// One file of an export.
+pub struct ExportFile {
+    /// The path inside the export directory, with `/`.
+    pub name: String,
+    pub source: Source,
+}
+
+pub enum Source {
+    Bytes(Vec<u8>),
+    /// The first `len` bytes of a file.
+    File {
+        path: PathBuf,
+        len: u64,
+    },
+}
+
+impl ExportFile {
+    fn bytes(name: String, bytes: Vec<u8>) -> ExportFile {
+        ExportFile {
+            name,
+            source: Source::Bytes(bytes),
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            Source::Bytes(b) => b.len() as u64,
+            Source::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn copy_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        match &self.source {
+            Source::Bytes(b) => w.write_all(b),
+            Source::File { path, len } => {
+                let f = fs::File::open(path)?;
+                let copied = std::io::copy(&mut f.take(*len), w)?;
+                if copied != *len {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "a segment ended early",
+                    ));
+                }
+                Ok(())
+            }
+        }
     }
 }
 

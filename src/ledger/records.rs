@@ -67,6 +67,22 @@ pub struct CheckIn {
     pub slips: u64,
 }
 
+/// A correction of a contest's figures proposed by one person, waiting for a second person
+/// of another role to approve it (only then is it logged).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: u64,
+    pub contest: String,
+    pub eligible: u64,
+    pub present: u64,
+    pub ballots_issued: u64,
+    pub reason: String,
+    pub proposed_by: String,
+    pub proposer_role: String,
+    /// Unix seconds.
+    pub at: u64,
+}
+
 fn checkin_key(round: u8, number: &str) -> Vec<u8> {
     let mut k = vec![round];
     k.extend_from_slice(number.as_bytes());
@@ -398,6 +414,102 @@ impl Records {
         }
     }
 
+    /// Records a voter's check-in together with the principals they carry a proxy for, all
+    /// or none: if any of them is already checked in for the round, nothing is written and
+    /// that earlier check-in is returned. Two desks racing for one principal cannot both win.
+    pub fn check_in_group(&self, group: &[CheckIn]) -> Result<Result<(), CheckIn>, LedgerError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        let t = self.tree("checkins")?;
+        let mut rows = Vec::with_capacity(group.len());
+        for c in group {
+            let bytes = serde_json::to_vec(c).map_err(json_err)?;
+            let unit = self.voter(&c.number)?.map(|v| v.unit);
+            rows.push((checkin_key(c.round, &c.number), bytes, unit, c));
+        }
+        // The transaction and the aggregate update happen under one lock (see `check_in`).
+        let mut guard = self.turnout_lock()?;
+        let outcome = t.transaction(|tx| {
+            for (key, _, _, _) in &rows {
+                if let Some(earlier) = tx.get(key)? {
+                    return Err(ConflictableTransactionError::Abort(earlier));
+                }
+            }
+            for (key, bytes, _, _) in &rows {
+                tx.insert(key.as_slice(), bytes.as_slice())?;
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => {
+                if let Some(turnout) = guard.as_mut() {
+                    for (_, _, unit, c) in &rows {
+                        if let Some(unit) = unit {
+                            let e = turnout.checked.entry((c.round, unit.clone())).or_default();
+                            e.0 += 1;
+                            e.1 += c.slips;
+                        }
+                    }
+                }
+                drop(guard);
+                self.flush()?;
+                Ok(Ok(()))
+            }
+            Err(TransactionError::Abort(earlier)) => {
+                Ok(Err(serde_json::from_slice(&earlier).map_err(json_err)?))
+            }
+            Err(TransactionError::Storage(e)) => Err(index_err(e)),
+        }
+    }
+
+    /// Check-ins and slips handed out in `round` over the units `unit` accepts, from the
+    /// in-memory aggregates (no copy of them).
+    pub fn turnout_in(
+        &self,
+        round: u8,
+        unit: &dyn Fn(&str) -> bool,
+    ) -> Result<(u64, u64), LedgerError> {
+        if self.turnout_lock()?.is_none() {
+            self.turnout()?;
+        }
+        let guard = self.turnout_lock()?;
+        Ok(guard
+            .as_ref()
+            .map(|t| {
+                t.checked
+                    .iter()
+                    .filter(|((r, u), _)| *r == round && unit(u))
+                    .fold((0, 0), |(p, i), (_, (dp, di))| (p + dp, i + di))
+            })
+            .unwrap_or((0, 0)))
+    }
+
+    // ---- corrections waiting for a second person ----
+    /// Stores a proposed correction; returns its number.
+    pub fn propose(&self, p: &Proposal) -> Result<u64, LedgerError> {
+        let id = self.db.generate_id().map_err(index_err)?;
+        let mut p = p.clone();
+        p.id = id;
+        self.put("proposals", &id.to_be_bytes(), &p)?;
+        self.flush()?;
+        Ok(id)
+    }
+
+    pub fn proposal(&self, id: u64) -> Result<Option<Proposal>, LedgerError> {
+        self.get("proposals", &id.to_be_bytes())
+    }
+
+    pub fn proposals(&self) -> Result<Vec<Proposal>, LedgerError> {
+        self.all("proposals")
+    }
+
+    /// Removes a proposal once it was approved (and logged) or withdrawn.
+    pub fn remove_proposal(&self, id: u64) -> Result<(), LedgerError> {
+        self.tree("proposals")?
+            .remove(id.to_be_bytes())
+            .map_err(index_err)?;
+        self.flush()
+    }
+
     pub fn check_ins(&self) -> Result<Vec<CheckIn>, LedgerError> {
         self.all("checkins")
     }
@@ -412,6 +524,7 @@ impl Records {
         self.flush()
     }
 
+    /// A publication flag of a data directory from before publication was logged.
     pub fn is_published(&self, result_index: u64) -> Result<bool, LedgerError> {
         Ok(self
             .get::<bool>("published", &result_index.to_be_bytes())?
@@ -443,6 +556,18 @@ mod tests {
             birth: "1980-01-01".into(),
             flags: vec![],
         }
+    }
+
+    /// Opens the records again after a handle was dropped in this process: sled's flusher
+    /// thread may hold the file lock for a moment after the last handle goes.
+    fn reopen(dir: &std::path::Path) -> Records {
+        for _ in 0..100 {
+            if let Ok(r) = Records::open(dir) {
+                return r;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Records::open(dir).unwrap()
     }
 
     fn check_in(number: &str, round: u8, slips: u64) -> CheckIn {
@@ -488,7 +613,7 @@ mod tests {
             t
         };
         // Rebuilt from sled after a restart: the same aggregates.
-        let r = Records::open(&dir).unwrap();
+        let r = reopen(&dir);
         assert_eq!(r.turnout().unwrap(), expected);
         // Replacing the roll drops the aggregates; they are rebuilt from the new roll.
         r.replace_roll(&[voter("1", "三")]).unwrap();
@@ -523,7 +648,7 @@ mod tests {
                 Some(&(400, 400))
             );
         }
-        let r = Records::open(&dir).unwrap();
+        let r = reopen(&dir);
         assert_eq!(r.check_ins().unwrap().len(), 400);
         drop(r);
         let _ = std::fs::remove_dir_all(&dir);
@@ -542,7 +667,7 @@ mod tests {
             r.put("roll", b"7", &v).unwrap();
             r.flush().unwrap();
         }
-        let r = Records::open(&dir).unwrap();
+        let r = reopen(&dir);
         assert_eq!(
             r.voter("7").unwrap().map(|v| v.unit),
             Some("一".to_string())
@@ -551,7 +676,7 @@ mod tests {
         // A new import supersedes it, and survives a restart.
         r.replace_roll(&[voter("8", "二")]).unwrap();
         drop(r);
-        let r = Records::open(&dir).unwrap();
+        let r = reopen(&dir);
         assert_eq!(r.voter("7").unwrap(), None);
         assert_eq!(
             r.voter("8").unwrap().map(|v| v.unit),

@@ -1,22 +1,37 @@
-//! The election state the log implies: which contests are open or closed, the token pools,
-//! the spent serials, the results. One state machine serves both the append path (check, then
-//! apply after the batch is durable) and start-up replay, so a restart reaches exactly the
-//! state the running service had.
+//! The election state the log implies: the election and its keys, the conduct of the
+//! election (`rules::conduct`: phases, pools, desk figures, results, signatures, publication),
+//! the spent serials and the indexes a tally reads. One state machine serves both the append
+//! path (check, then apply after the batch is durable) and start-up replay, so a restart
+//! reaches exactly the state the running service had.
+//!
+//! The order and limits of operations are `rules::conduct`'s; the verifier runs the same
+//! rules over an export with its own replay, so what the ledger refuses here the verifier
+//! names there.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use ed25519_dalek::VerifyingKey;
 
 use super::keys::parse_election_key;
 use super::LedgerError;
 use crate::record::entry::{
-    BallotBody, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered, Entry, EntryKind,
-    PaperBallot, PoolRegistered, ResultBody, RunoffCreated, Style, TellerSignature, TokensVoided,
+    BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
+    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RollRegistered,
+    RunoffCreated, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
-use crate::record::note::Verifier;
+use crate::record::merkle::Tree;
+use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_election;
+use crate::rules::conduct::{
+    Conduct, ConductError, Correction, Figures, Mode, Origin, Person, StyleDef, PROTOCOL_CURRENT,
+};
 use crate::rules::Election;
 
+/// Spare tokens per style beyond the roll, in percent, when an election does not say.
+pub const POOL_SPARE_PERCENT_DEFAULT: u32 = 5;
+
+#[derive(Clone)]
 pub struct ElectionInfo {
     pub id: String,
     pub election: Election,
@@ -26,24 +41,44 @@ pub struct ElectionInfo {
     pub log_key: Verifier,
     pub tellers: Vec<Verifier>,
     pub signatures_required: u32,
+    pub protocol: u32,
+    pub pool_spare_percent: u32,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Pool {
-    pub count: u64,
-    pub spent: u64,
-    pub voided: bool,
+impl ElectionInfo {
+    /// A contest's ballot mode in the spec: electronic unless it says paper or hybrid.
+    pub fn mode(&self, contest: &str) -> Mode {
+        Mode::from_id(&contest_mode(&self.spec, contest)).unwrap_or(Mode::Electronic)
+    }
+}
+
+/// The part of the state that checks entries other than ballots: the election and its
+/// conduct. It is small, so a group of entries that must be appended together is checked on
+/// a copy, one after the other, before any of them is written.
+#[derive(Clone, Default)]
+pub struct Admin {
+    pub election: Option<Arc<ElectionInfo>>,
+    pub conduct: Option<Conduct>,
+}
+
+/// What applying an entry adds to the indexes beside the conduct.
+enum Effect {
+    None,
+    Result(ResultBody),
+    Signature(TellerSignature, String),
+    Paper(String),
+    Correction(TurnoutCorrected),
 }
 
 #[derive(Default)]
 pub struct State {
-    pub election: Option<ElectionInfo>,
-    pub opened: HashSet<String>,
-    pub closed: HashMap<String, ContestClosed>,
-    pub pools: HashMap<(u8, u16), Pool>,
+    pub admin: Admin,
     pub spent: HashSet<[u8; 16]>,
     pub results: Vec<(u64, ResultBody)>,
-    pub signatures: Vec<(u64, TellerSignature)>,
+    /// Teller signatures with the name of the key that verified each.
+    pub signatures: Vec<(u64, TellerSignature, String)>,
+    /// Approved corrections of contests' figures, by entry index.
+    pub corrections: Vec<(u64, TurnoutCorrected)>,
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
@@ -73,9 +108,22 @@ fn refused(code: &'static str, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
 }
 
+impl From<ConductError> for LedgerError {
+    fn from(e: ConductError) -> LedgerError {
+        LedgerError::Refused {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl State {
     pub fn info(&self) -> Result<&ElectionInfo, LedgerError> {
-        self.election.as_ref().ok_or(LedgerError::NotInitialised)
+        self.admin.info()
+    }
+
+    pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
+        self.admin.conduct()
     }
 
     pub fn style(&self, round: u8, style: u16) -> Result<&Style, LedgerError> {
@@ -91,24 +139,10 @@ impl State {
         }
     }
 
-    /// Whether ballots of this style may be cast now: every contest opened and none closed.
+    /// Whether ballots of this style may be cast now: every contest open, tokens left.
     pub fn style_open(&self, round: u8, style: u16) -> Result<(), LedgerError> {
-        let s = self.style(round, style)?;
-        for c in &s.contests {
-            if !self.opened.contains(c) {
-                return Err(refused(
-                    "contest_not_open",
-                    format!("选举项目 “{c}” 尚未开始投票 / contest “{c}” is not open"),
-                ));
-            }
-            if self.closed.contains_key(c) {
-                return Err(refused(
-                    "contest_closed",
-                    format!("选举项目 “{c}” 已结束投票 / contest “{c}” is closed"),
-                ));
-            }
-        }
-        Ok(())
+        self.style(round, style)?;
+        Ok(self.conduct()?.check_spend(style, 0)?)
     }
 
     /// Checks a ballot against the state plus what the current batch already holds.
@@ -118,193 +152,43 @@ impl State {
         batch_serials: &HashSet<[u8; 16]>,
         batch_spent: &HashMap<(u8, u16), u64>,
     ) -> Result<(), LedgerError> {
-        self.style_open(key.round, key.style)?;
+        self.style(key.round, key.style)?;
         if self.spent.contains(&key.serial) || batch_serials.contains(&key.serial) {
             return Err(LedgerError::TokenSpent);
-        }
-        let pool = self
-            .pools
-            .get(&(key.round, key.style))
-            .copied()
-            .unwrap_or_default();
-        if pool.voided {
-            return Err(refused(
-                "tokens_voided",
-                "此选票样式的选票码已作废 / the tokens of this style were voided at close".into(),
-            ));
         }
         let pending = batch_spent
             .get(&(key.round, key.style))
             .copied()
             .unwrap_or(0);
-        if pool.spent + pending >= pool.count {
-            return Err(refused(
-                "pool_exhausted",
-                format!(
-                    "已用选票码 {} 张, 已登记 {} 张 / {} tokens spent of {} registered",
-                    pool.spent + pending,
-                    pool.count,
-                    pool.spent + pending,
-                    pool.count
-                ),
-            ));
-        }
-        Ok(())
+        Ok(self.conduct()?.check_spend(key.style, pending)?)
     }
 
     /// Checks an entry that is not a ballot before it is appended.
-    pub fn check_admin(&self, e: &Entry) -> Result<(), LedgerError> {
-        match e.kind {
-            EntryKind::ElectionRegistered => {
-                if self.size != 0 {
-                    return Err(refused(
-                        "already_initialised",
-                        "日志已有选举 / the log already holds an election".into(),
-                    ));
-                }
-                let b: ElectionRegistered = body(e)?;
-                election_info(&b).map(|_| ())
-            }
-            EntryKind::Ballot => Err(refused(
-                "ballot_via_admin",
-                "选票须经投票途径提交 / ballots go through casting".into(),
-            )),
-            _ if self.election.is_none() => Err(LedgerError::NotInitialised),
-            EntryKind::ContestOpened => {
-                let b: ContestOpened = body(e)?;
-                self.contest_exists(&b.contest)?;
-                if self.opened.contains(&b.contest) {
-                    return Err(refused(
-                        "contest_already_open",
-                        format!(
-                            "选举项目 “{}” 已开始 / contest “{}” is already open",
-                            b.contest, b.contest
-                        ),
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::PoolRegistered => {
-                let b: PoolRegistered = body(e)?;
-                self.style(b.round, b.style).map(|_| ())
-            }
-            EntryKind::CheckInCount => Ok(()),
-            EntryKind::ContestClosed => {
-                let b: ContestClosed = body(e)?;
-                if !self.opened.contains(&b.contest) {
-                    return Err(refused(
-                        "contest_not_open",
-                        format!(
-                            "选举项目 “{}” 尚未开始 / contest “{}” is not open",
-                            b.contest, b.contest
-                        ),
-                    ));
-                }
-                if self.closed.contains_key(&b.contest) {
-                    return Err(refused(
-                        "contest_closed",
-                        format!(
-                            "选举项目 “{}” 已结束 / contest “{}” is already closed",
-                            b.contest, b.contest
-                        ),
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::TokensVoided => {
-                let b: TokensVoided = body(e)?;
-                let style = self.style(b.round, b.style)?;
-                if let Some(c) = style
-                    .contests
-                    .iter()
-                    .find(|c| !self.closed.contains_key(*c))
-                {
-                    return Err(refused(
-                        "contest_not_closed",
-                        format!("选举项目 “{c}” 尚未结束 / contest “{c}” is not closed"),
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::Result => {
-                let b: ResultBody = body(e)?;
-                if let Some(c) = b.contests.iter().find(|c| !self.closed.contains_key(*c)) {
-                    return Err(refused(
-                        "contest_not_closed",
-                        format!("选举项目 “{c}” 尚未结束 / contest “{c}” is not closed"),
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::TellerSignature => {
-                let b: TellerSignature = body(e)?;
-                if !self.results.iter().any(|(i, _)| *i == b.result_index) {
-                    return Err(refused(
-                        "unknown_result",
-                        format!(
-                            "第 {} 条不是计票结果 / entry {} is not a result",
-                            b.result_index, b.result_index
-                        ),
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::RunoffCreated => {
-                let b: RunoffCreated = body(e)?;
-                self.contest_exists(&b.parent)?;
-                let info = self.info()?;
-                with_contest(info, &b.contest, &b.style).map(|_| ())
-            }
-            EntryKind::ContestCreated => {
-                let b: ContestCreated = body(e)?;
-                self.contest_exists(&b.from)?;
-                let info = self.info()?;
-                with_contest(info, &b.contest, &b.style).map(|_| ())
-            }
-            EntryKind::PaperBallot => {
-                let b: PaperBallot = body(e)?;
-                self.contest_exists(&b.contest)?;
-                if !self.opened.contains(&b.contest) {
-                    return Err(refused(
-                        "contest_not_open",
-                        format!(
-                            "选举项目 “{}” 尚未开始 / contest “{}” is not open",
-                            b.contest, b.contest
-                        ),
-                    ));
-                }
-                if self.closed.contains_key(&b.contest) {
-                    return Err(refused(
-                        "contest_closed",
-                        format!(
-                            "选举项目 “{}” 已结束 / contest “{}” is closed",
-                            b.contest, b.contest
-                        ),
-                    ));
-                }
-                let info = self.info()?;
-                let mode = contest_mode(&info.spec, &b.contest);
-                if mode != "paper" && mode != "hybrid" {
-                    return Err(refused("not_a_paper_contest", format!("选举项目 “{}” 不收纸质选票 (mode: {mode}) / contest “{}” takes no paper ballots (mode: {mode})", b.contest, b.contest)));
-                }
-                if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
-                    return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
-                }
-                crate::record::ballot::parse_ballot_line(&info.election, 1, &b.ballot.to_string())
-                    .map_err(LedgerError::Ballot)?;
-                Ok(())
-            }
-        }
+    pub fn check_admin(&self, e: &Entry, tree: &Tree) -> Result<(), LedgerError> {
+        self.check_admin_all(std::slice::from_ref(e), tree)
     }
 
-    fn contest_exists(&self, id: &str) -> Result<(), LedgerError> {
-        match self.info()?.election.contest_index(id) {
-            Some(_) => Ok(()),
-            None => Err(refused(
-                "unknown_contest",
-                format!("选举项目 “{id}” 不存在 / no contest “{id}”"),
-            )),
+    /// Checks entries that are appended together, each against the state the ones before it
+    /// leave: all of them pass, or none is written.
+    pub fn check_admin_all(&self, entries: &[Entry], tree: &Tree) -> Result<(), LedgerError> {
+        if entries.iter().any(|e| e.kind == EntryKind::Ballot) {
+            return Err(refused(
+                "ballot_via_admin",
+                "选票须经投票途径提交 / ballots go through casting".into(),
+            ));
         }
+        if self.size == 0
+            && entries
+                .first()
+                .is_some_and(|e| e.kind != EntryKind::ElectionRegistered)
+        {
+            return Err(LedgerError::NotInitialised);
+        }
+        let mut scratch = self.admin.clone();
+        for (n, e) in entries.iter().enumerate() {
+            scratch.step(self.size + n as u64, e, tree)?;
+        }
+        Ok(())
     }
 
     /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots.
@@ -313,65 +197,340 @@ impl State {
         index: u64,
         e: &Entry,
         ballot: Option<BallotKey>,
+        tree: &Tree,
     ) -> Result<(), LedgerError> {
-        match e.kind {
-            EntryKind::ElectionRegistered => {
-                let b: ElectionRegistered = body(e)?;
-                self.election = Some(election_info(&b)?);
+        if e.kind == EntryKind::Ballot {
+            let key = ballot.ok_or_else(|| refused("entry_body", "ballot without token".into()))?;
+            if let Some(c) = self.admin.conduct.as_mut() {
+                c.spend(key.style)?;
             }
-            EntryKind::ContestOpened => {
-                let b: ContestOpened = body(e)?;
-                self.opened.insert(b.contest);
-            }
-            EntryKind::Ballot => {
-                let key =
-                    ballot.ok_or_else(|| refused("entry_body", "ballot without token".into()))?;
-                self.spent.insert(key.serial);
-                self.pools.entry((key.round, key.style)).or_default().spent += 1;
-                self.style_ballots.entry(key.style).or_default().push(index);
-                self.ballots += 1;
-            }
-            EntryKind::PoolRegistered => {
-                let b: PoolRegistered = body(e)?;
-                self.pools.entry((b.round, b.style)).or_default().count += b.count;
-            }
-            EntryKind::CheckInCount => {}
-            EntryKind::ContestClosed => {
-                let b: ContestClosed = body(e)?;
-                self.closed.insert(b.contest.clone(), b);
-            }
-            EntryKind::TokensVoided => {
-                let b: TokensVoided = body(e)?;
-                self.pools.entry((b.round, b.style)).or_default().voided = true;
-            }
-            EntryKind::Result => {
-                let b: ResultBody = body(e)?;
-                self.results.push((index, b));
-            }
-            EntryKind::TellerSignature => {
-                let b: TellerSignature = body(e)?;
-                self.signatures.push((index, b));
-            }
-            EntryKind::RunoffCreated => {
-                let b: RunoffCreated = body(e)?;
-                let info = self.info()?;
-                let next = with_contest(info, &b.contest, &b.style)?;
-                self.election = Some(next);
-            }
-            EntryKind::ContestCreated => {
-                let b: ContestCreated = body(e)?;
-                let info = self.info()?;
-                let next = with_contest(info, &b.contest, &b.style)?;
-                self.election = Some(next);
-            }
-            EntryKind::PaperBallot => {
-                let b: PaperBallot = body(e)?;
-                self.paper_entries.entry(b.contest).or_default().push(index);
+            self.spent.insert(key.serial);
+            self.style_ballots.entry(key.style).or_default().push(index);
+            self.ballots += 1;
+            self.size = index + 1;
+            return Ok(());
+        }
+        if index == 0 && e.kind != EntryKind::ElectionRegistered {
+            return Err(LedgerError::NotInitialised);
+        }
+        match self.admin.step(index, e, tree)? {
+            Effect::None => {}
+            Effect::Result(r) => self.results.push((index, r)),
+            Effect::Signature(t, name) => self.signatures.push((index, t, name)),
+            Effect::Paper(contest) => {
+                self.paper_entries.entry(contest).or_default().push(index);
                 self.paper_ballots += 1;
             }
+            Effect::Correction(c) => self.corrections.push((index, c)),
         }
         self.size = index + 1;
         Ok(())
+    }
+
+    /// The verified signer names of a result, one per teller key.
+    pub fn signers(&self, result_index: u64) -> Vec<String> {
+        self.conduct()
+            .ok()
+            .and_then(|c| c.result(result_index))
+            .map(|r| r.signers.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether a result was published (logged, protocol 2).
+    pub fn is_published(&self, result_index: u64) -> bool {
+        self.conduct()
+            .ok()
+            .and_then(|c| c.result(result_index))
+            .is_some_and(|r| r.published)
+    }
+}
+
+impl Admin {
+    pub fn info(&self) -> Result<&ElectionInfo, LedgerError> {
+        self.election.as_deref().ok_or(LedgerError::NotInitialised)
+    }
+
+    pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
+        self.conduct.as_ref().ok_or(LedgerError::NotInitialised)
+    }
+
+    fn conduct_mut(&mut self) -> Result<&mut Conduct, LedgerError> {
+        self.conduct.as_mut().ok_or(LedgerError::NotInitialised)
+    }
+
+    /// Checks and applies one entry that is not a ballot; on error nothing changed.
+    fn step(&mut self, index: u64, e: &Entry, tree: &Tree) -> Result<Effect, LedgerError> {
+        match e.kind {
+            EntryKind::ElectionRegistered => {
+                if self.election.is_some() || index != 0 {
+                    return Err(refused(
+                        "already_initialised",
+                        "日志已有选举 / the log already holds an election".into(),
+                    ));
+                }
+                let b: ElectionRegistered = body(e)?;
+                let info = election_info(&b)?;
+                let contests: Vec<(String, Mode)> = info
+                    .election
+                    .contests
+                    .iter()
+                    .map(|c| (c.id.clone(), info.mode(&c.id)))
+                    .collect();
+                let styles = info.styles.iter().map(style_def).collect();
+                self.conduct = Some(Conduct::new(
+                    info.protocol,
+                    info.pool_spare_percent,
+                    styles,
+                    &contests,
+                ));
+                self.election = Some(Arc::new(info));
+                Ok(Effect::None)
+            }
+            EntryKind::Ballot => Err(refused(
+                "ballot_via_admin",
+                "选票须经投票途径提交 / ballots go through casting".into(),
+            )),
+            EntryKind::ContestOpened => {
+                let b: ContestOpened = body(e)?;
+                self.conduct_mut()?.open(&b.contest)?;
+                Ok(Effect::None)
+            }
+            EntryKind::RollRegistered => {
+                let b: RollRegistered = body(e)?;
+                if b.units.values().sum::<u64>() != b.voters {
+                    return Err(refused(
+                        "roll_counts",
+                        "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total".into(),
+                    ));
+                }
+                self.conduct_mut()?.register_roll(b.units)?;
+                Ok(Effect::None)
+            }
+            EntryKind::PoolRegistered => {
+                let b: PoolRegistered = body(e)?;
+                self.info()?;
+                let round = self.conduct()?.style(b.style)?.round;
+                if round != b.round {
+                    return Err(refused(
+                        "unknown_style",
+                        format!(
+                            "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
+                            b.round, b.style, b.round, b.style
+                        ),
+                    ));
+                }
+                self.conduct_mut()?
+                    .register_pool(b.style, b.count, b.reason.as_deref())?;
+                Ok(Effect::None)
+            }
+            EntryKind::CheckInCount => {
+                let b: CheckInCount = body(e)?;
+                let protocol = self.info()?.protocol;
+                if protocol >= 2 {
+                    let eligible = b.eligible.ok_or_else(|| {
+                        refused(
+                            "entry_body",
+                            "签到数缺少应到人数 (eligible) / the desk count lacks eligible".into(),
+                        )
+                    })?;
+                    self.conduct_mut()?.desk_count(
+                        b.style,
+                        Figures {
+                            eligible,
+                            present: b.present,
+                            issued: b.slips_issued,
+                        },
+                    )?;
+                }
+                Ok(Effect::None)
+            }
+            EntryKind::ContestClosed => {
+                let b: ContestClosed = body(e)?;
+                self.conduct_mut()?.close(
+                    &b.contest,
+                    Figures {
+                        eligible: b.eligible,
+                        present: b.present,
+                        issued: b.ballots_issued,
+                    },
+                )?;
+                Ok(Effect::None)
+            }
+            EntryKind::TurnoutCorrected => {
+                let b: TurnoutCorrected = body(e)?;
+                self.conduct_mut()?.correct(
+                    &b.contest,
+                    Correction {
+                        figures: Figures {
+                            eligible: b.eligible,
+                            present: b.present,
+                            issued: b.ballots_issued,
+                        },
+                        reason: b.reason.clone(),
+                        proposer: Person {
+                            name: b.proposed_by.name.clone(),
+                            role: b.proposed_by.role.clone(),
+                        },
+                        approver: Person {
+                            name: b.approved_by.name.clone(),
+                            role: b.approved_by.role.clone(),
+                        },
+                    },
+                )?;
+                Ok(Effect::Correction(b))
+            }
+            EntryKind::TokensVoided => {
+                let b: TokensVoided = body(e)?;
+                let round = self.conduct()?.style(b.style)?.round;
+                if round != b.round {
+                    return Err(refused(
+                        "unknown_style",
+                        format!(
+                            "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
+                            b.round, b.style, b.round, b.style
+                        ),
+                    ));
+                }
+                self.conduct_mut()?.void(b.style, b.voided, b.spent)?;
+                Ok(Effect::None)
+            }
+            EntryKind::Result => {
+                let b: ResultBody = body(e)?;
+                if b.covers_size > index {
+                    return Err(refused(
+                        "result_covers",
+                        format!("第 {index} 条结果不能覆盖它之后的条目 ({}) / the result at {index} cannot cover entries after it ({})", b.covers_size, b.covers_size),
+                    ));
+                }
+                self.conduct_mut()?.tally(index, &b.contests)?;
+                Ok(Effect::Result(b))
+            }
+            EntryKind::TellerSignature => {
+                let b: TellerSignature = body(e)?;
+                let info = self.info()?;
+                if self.conduct()?.result(b.result_index).is_none() {
+                    return Err(ConductError::UnknownResult(b.result_index).into());
+                }
+                if b.checkpoint_size != b.result_index + 1 {
+                    return Err(refused(
+                        "teller_signature",
+                        "签名的检查点须紧随结果 / the signed checkpoint is the one right after the result".into(),
+                    ));
+                }
+                let text = result_checkpoint_text(&info.id, tree, b.result_index)?;
+                let name = verify_signature_line(&text, &b.line, &info.tellers).map_err(|err| {
+                    refused(
+                        "teller_signature",
+                        format!("计票人签名无效或不是登记的计票人 / the signature is invalid or not from a registered teller: {err}"),
+                    )
+                })?;
+                self.conduct_mut()?.signature(b.result_index, &name)?;
+                Ok(Effect::Signature(b, name))
+            }
+            EntryKind::ResultPublished => {
+                let b: ResultPublished = body(e)?;
+                let required = u64::from(self.info()?.signatures_required);
+                self.conduct_mut()?.publish(b.result_index, required)?;
+                Ok(Effect::None)
+            }
+            EntryKind::RunoffCreated => {
+                let b: RunoffCreated = body(e)?;
+                self.add_contest(
+                    &b.contest,
+                    &b.style,
+                    Origin::Runoff {
+                        parent: b.parent.clone(),
+                    },
+                )?;
+                Ok(Effect::None)
+            }
+            EntryKind::ContestCreated => {
+                let b: ContestCreated = body(e)?;
+                self.add_contest(
+                    &b.contest,
+                    &b.style,
+                    Origin::NextRound {
+                        from: b.from.clone(),
+                    },
+                )?;
+                Ok(Effect::None)
+            }
+            EntryKind::PaperBallot => {
+                let b: PaperBallot = body(e)?;
+                let info = self.info()?;
+                self.conduct()?.check_paper(&b.contest)?;
+                if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
+                    return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
+                }
+                crate::record::ballot::parse_ballot_line(&info.election, 1, &b.ballot.to_string())
+                    .map_err(LedgerError::Ballot)?;
+                self.conduct_mut()?.paper(&b.contest)?;
+                Ok(Effect::Paper(b.contest))
+            }
+        }
+    }
+
+    /// Adds a runoff or a later round's contest with its ballot style.
+    fn add_contest(
+        &mut self,
+        contest: &serde_json::Value,
+        style: &Style,
+        origin: Origin,
+    ) -> Result<(), LedgerError> {
+        let info = self.info()?;
+        let source = match &origin {
+            Origin::Runoff { parent } => parent,
+            Origin::NextRound { from } => from,
+            Origin::Spec => return Err(refused("entry_body", "no origin".into())),
+        };
+        if info.election.contest_index(source).is_none() {
+            return Err(ConductError::UnknownContest(source.clone()).into());
+        }
+        let next = with_contest(info, contest, style)?;
+        let id = contest
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if style.contests != [id.clone()] {
+            return Err(refused(
+                "styles",
+                format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
+            ));
+        }
+        let mode = next.mode(&id);
+        self.conduct_mut()?
+            .add_contest(&id, mode, origin, style_def(style))?;
+        self.election = Some(Arc::new(next));
+        Ok(())
+    }
+}
+
+/// The checkpoint text a teller signs for the result at `result_index`: the tree right after
+/// the result.
+pub fn result_checkpoint_text(
+    election_id: &str,
+    tree: &Tree,
+    result_index: u64,
+) -> Result<String, LedgerError> {
+    let root = tree
+        .root_at(result_index + 1)
+        .map_err(|e| LedgerError::Index(e.to_string()))?;
+    Checkpoint {
+        origin: crate::record::entry::origin(election_id),
+        size: result_index + 1,
+        root,
+        extensions: Vec::new(),
+    }
+    .to_text()
+    .map_err(|e| LedgerError::Index(e.to_string()))
+}
+
+pub fn style_def(s: &Style) -> StyleDef {
+    StyleDef {
+        round: s.round,
+        unit: s.unit.clone(),
+        contests: s.contests.clone(),
     }
 }
 
@@ -399,9 +558,20 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         )
     })?;
     let log_key = Verifier::parse(&b.log_key).map_err(|e| refused("bad_key", e.to_string()))?;
-    let mut tellers = Vec::new();
+    let mut tellers: Vec<Verifier> = Vec::new();
     for t in &b.tellers {
-        tellers.push(Verifier::parse(t).map_err(|e| refused("bad_key", e.to_string()))?);
+        let v = Verifier::parse(t).map_err(|e| refused("bad_key", e.to_string()))?;
+        if b.protocol >= 2 && tellers.iter().any(|o| o.name() == v.name()) {
+            return Err(refused(
+                "teller_twice",
+                format!(
+                    "计票人 “{}” 登记了两次 / the teller “{}” is registered twice",
+                    v.name(),
+                    v.name()
+                ),
+            ));
+        }
+        tellers.push(v);
     }
     if b.signatures_required as usize > tellers.len() {
         return Err(refused(
@@ -412,6 +582,15 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
                 tellers.len(),
                 b.signatures_required,
                 tellers.len()
+            ),
+        ));
+    }
+    if b.protocol == 0 || b.protocol > PROTOCOL_CURRENT {
+        return Err(refused(
+            "protocol",
+            format!(
+                "日志协议 {} 不受支持 (最高 {PROTOCOL_CURRENT}) / log protocol {} is not supported (at most {PROTOCOL_CURRENT})",
+                b.protocol, b.protocol
             ),
         ));
     }
@@ -439,6 +618,18 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
             }
         }
     }
+    if b.protocol >= 2 {
+        // Two styles for one unit in one round would let the desk's counts be read twice.
+        let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+        for (i, s) in b.styles.iter().enumerate() {
+            if let Some(j) = seen.insert((s.round, s.unit.as_str()), i) {
+                return Err(refused(
+                    "styles",
+                    format!("选票样式 {j} 和 {i} 属于同一轮次和单位 / styles {j} and {i} have the same round and unit"),
+                ));
+            }
+        }
+    }
     Ok(ElectionInfo {
         id: election.id.clone(),
         election,
@@ -448,6 +639,8 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         log_key,
         tellers,
         signatures_required: b.signatures_required,
+        protocol: b.protocol,
+        pool_spare_percent: b.pool_spare_percent.unwrap_or(POOL_SPARE_PERCENT_DEFAULT),
     })
 }
 
@@ -490,5 +683,7 @@ fn with_contest(
         log_key: info.log_key.clone(),
         tellers: info.tellers.clone(),
         signatures_required: info.signatures_required,
+        protocol: info.protocol,
+        pool_spare_percent: info.pool_spare_percent,
     })
 }

@@ -32,6 +32,9 @@ pub enum EntryKind {
     RunoffCreated = 10,
     PaperBallot = 11,
     ContestCreated = 12,
+    RollRegistered = 13,
+    TurnoutCorrected = 14,
+    ResultPublished = 15,
 }
 
 impl EntryKind {
@@ -50,6 +53,9 @@ impl EntryKind {
             RunoffCreated,
             PaperBallot,
             ContestCreated,
+            RollRegistered,
+            TurnoutCorrected,
+            ResultPublished,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -69,6 +75,9 @@ impl EntryKind {
             EntryKind::RunoffCreated => "runoff_created",
             EntryKind::PaperBallot => "paper_ballot",
             EntryKind::ContestCreated => "contest_created",
+            EntryKind::RollRegistered => "roll_registered",
+            EntryKind::TurnoutCorrected => "turnout_corrected",
+            EntryKind::ResultPublished => "result_published",
         }
     }
 }
@@ -194,6 +203,17 @@ pub struct ElectionRegistered {
     /// How many teller signatures a result needs before publication.
     #[serde(default)]
     pub signatures_required: u32,
+    /// The conduct protocol the log follows (`rules::conduct`); absent in logs written before
+    /// protocol 2, which replay with the checks of their time.
+    #[serde(default = "protocol_one")]
+    pub protocol: u32,
+    /// Spare tokens a style may have beyond its voters on the roll, in percent (protocol 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_spare_percent: Option<u32>,
+}
+
+fn protocol_one() -> u32 {
+    1
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +230,52 @@ pub struct PoolRegistered {
     pub count: u64,
     /// `SHA-256("scrutineer.pool/v1\0" ‖ sorted serials)`, hex.
     pub commitment: String,
+    /// Why tokens were added after voting in the style started (protocol 2 requires one then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The roll's size per unit, logged when the roll is imported (protocol 2): it bounds the
+/// token pools and is the `E` the desk counts must show. Names never reach the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollRegistered {
+    /// Voters per roll unit, by unit name.
+    pub units: std::collections::BTreeMap<String, u64>,
+    /// Voters in all.
+    pub voters: u64,
+    /// `SHA-256("scrutineer.roll/v1\0" ‖ the roll's numbers, sorted, each followed by \n)`, hex.
+    pub commitment: String,
+}
+
+/// Who made or approved a change, as the service authenticated them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonBody {
+    pub name: String,
+    pub role: String,
+}
+
+/// A correction of a closed contest's figures (for example a paper desk's tally merged in),
+/// proposed by one person and approved by a second person of another role. It is logged
+/// beside the desk's figures, which stay as they were.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnoutCorrected {
+    pub contest: String,
+    pub eligible: u64,
+    pub present: u64,
+    pub ballots_issued: u64,
+    pub reason: String,
+    pub proposed_by: PersonBody,
+    pub approved_by: PersonBody,
+}
+
+/// Publication of a result, once enough distinct teller keys signed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultPublished {
+    pub result_index: u64,
 }
 
 /// One cast ballot: the token that admitted it and the marks for each contest of its style,
@@ -231,6 +297,9 @@ pub struct CheckInCount {
     pub present: u64,
     /// Slips handed out so far (I).
     pub slips_issued: u64,
+    /// Voters on the roll for this style (E); protocol 2 logs one count per style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

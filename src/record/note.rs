@@ -924,6 +924,45 @@ pub fn verify(note: &Note, verifiers: &[Verifier]) -> Result<Vec<String>, NoteEr
     Ok(verified)
 }
 
+/// Verifies one teller's signature line on a checkpoint text: the line must be exactly one
+/// signature line (`— name base64`, no line break inside), by one of `verifiers`, valid for
+/// `text`. Returns the verifier's name. A line that carries a second signature, an unknown
+/// name before a valid one, or anything after it is refused: signatures are counted by the
+/// key that verified, never by the text of the line.
+///
+/// # Errors
+///
+/// [`NoteError::MalformedSignatureLine`] for anything but one signature line, and the errors
+/// of [`Note::parse`] and [`verify`].
+pub fn verify_signature_line(
+    text: &str,
+    line: &str,
+    verifiers: &[Verifier],
+) -> Result<String, NoteError> {
+    if line.contains('\n') || line.contains('\r') {
+        return Err(NoteError::MalformedSignatureLine {
+            line: 1,
+            reason: "a signature line holds exactly one signature and no line break",
+        });
+    }
+    let signed = format!("{text}\n{line}\n");
+    let note = Note::parse(signed.as_bytes())?;
+    if note.signatures.len() != 1 {
+        return Err(NoteError::MalformedSignatureLine {
+            line: 1,
+            reason: "a signature line holds exactly one signature",
+        });
+    }
+    let mut names = verify(&note, verifiers)?;
+    match (names.pop(), names.is_empty()) {
+        (Some(name), true) => Ok(name),
+        _ => Err(NoteError::MalformedSignatureLine {
+            line: 1,
+            reason: "a signature line holds exactly one signature",
+        }),
+    }
+}
+
 /// Parses and verifies an encoded note (Go: `note.Open`): [`Note::parse`]
 /// followed by [`verify`].
 ///

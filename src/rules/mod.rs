@@ -7,6 +7,7 @@
 //! auditor's verifier all get the same answer from the same input.
 
 pub mod ballot;
+pub mod conduct;
 pub mod contest;
 pub mod election;
 pub mod evaluation;

@@ -6,15 +6,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{
-    create_session, hash_password, hash_token, now, random_password, random_token, verify_password,
-    As, Caller, Desk, KioskRole, Org, Registrar, Results, Role, TellerRole, SESSION_COOKIE,
+    create_session, hash_password, hash_token, now, random_password, verify_password, As, Caller,
+    Desk, KioskRole, Org, Registrar, Results, Role, Staff, TellerRole, SESSION_COOKIE,
 };
 use super::error::ApiError;
 use super::state::AppState;
-use crate::ledger::records::{Account, CheckIn, Voter};
+use crate::ledger::records::Account;
 use crate::ledger::{Ledger, LedgerError};
-use crate::record::entry::{body_bytes, EntryKind, ResultBody, RunoffCreated, Style};
-use crate::rules::kind::{Family, Proxies};
+use crate::procedure;
+use crate::record::entry::{ResultBody, Style};
+use crate::rules::conduct::{Figures, Person, Phase};
+use actix_web::FromRequest;
 
 type Data = web::Data<AppState>;
 
@@ -30,6 +32,12 @@ const DESK: &[Role] = &[Role::Organiser, Role::Registrar];
 const KIOSK: &[Role] = &[Role::Kiosk];
 const TELLER: &[Role] = &[Role::Teller];
 const RESULTS: &[Role] = &[Role::Organiser, Role::Teller, Role::Auditor];
+const STAFF: &[Role] = &[
+    Role::Organiser,
+    Role::Registrar,
+    Role::Teller,
+    Role::Auditor,
+];
 const ANY: &[Role] = &[
     Role::Organiser,
     Role::Registrar,
@@ -139,6 +147,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "POST",
         path: "/api/v1/contests/{}/tally",
         roles: Some(TELLER),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/contests/{}/corrections",
+        roles: Some(STAFF),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/corrections",
+        roles: Some(STAFF),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/corrections/{}/approve",
+        roles: Some(STAFF),
     },
     Endpoint {
         method: "GET",
@@ -252,26 +275,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
-/// Unix seconds as `yyyy-mm-dd hh:mm:ss UTC` (days-from-civil, no time-zone database needed).
-pub fn utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use crate::procedure::utc;
 
 /// The client address rate limits count against: the peer, or, when the peer is a trusted
 /// proxy, the address its `X-Forwarded-For` names (see [`client_address`]).
@@ -606,11 +610,18 @@ pub async fn create_election(
         if slot.is_some() {
             return Err(conflict("election_exists", "本服务已有选举; 一个数据目录只办一次选举 / this service already holds an election; one data directory holds one election"));
         }
-        if let Some(d) = &body.election_date {
-            st.records.set_setting("election_date", d)?;
-        }
-        let spec_bytes = body.spec.to_string().into_bytes();
-        let ledger = Ledger::init(super::state::ledger_config(&st.config), &spec_bytes, body.styles, body.tellers, body.signatures_required)?;
+        let ledger = procedure::create_election(
+            super::state::ledger_config(&st.config),
+            &st.records,
+            procedure::NewElection {
+                spec: body.spec,
+                styles: body.styles,
+                tellers: body.tellers,
+                signatures_required: body.signatures_required,
+                election_date: body.election_date,
+                pool_spare_percent: u32::try_from(st.config.pool_spare_percent).unwrap_or(100),
+            },
+        )?;
         let summary = election_summary(&ledger)?;
         *slot = Some(ledger);
         Ok(summary)
@@ -622,25 +633,29 @@ pub async fn create_election(
 fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
     l.read(|s| -> Result<Value, ApiError> {
         let info = s.state.info()?;
+        let conduct = s.state.conduct()?;
         let contests: Vec<Value> = info
             .election
             .contests
             .iter()
             .map(|c| {
-                let state = if s.state.closed.contains_key(&c.id) {
-                    "closed"
-                } else if s.state.opened.contains(&c.id) {
-                    "open"
-                } else {
-                    "draft"
-                };
+                let phase = conduct.phase(&c.id).unwrap_or(Phase::Draft);
                 json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
                        "candidates": c.candidates.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
-                       "state": state, "parent": c.runoff_of.as_ref().map(|r| r.parent.clone())})
+                       "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone())})
+            })
+            .collect();
+        let pools: Vec<Value> = (0..info.styles.len())
+            .filter_map(|n| u16::try_from(n).ok())
+            .map(|n| {
+                let p = conduct.pool(n);
+                json!({"style": n, "registered": p.registered, "spent": p.spent, "late": p.late,
+                       "cap": conduct.pool_cap(n), "voided": p.voided})
             })
             .collect();
         Ok(json!({"id": info.id, "title": info.election.title, "contests": contests, "styles": info.styles,
-                  "log_size": s.tree.size(), "ballots": s.state.ballots,
+                  "log_size": s.tree.size(), "ballots": s.state.ballots, "protocol": info.protocol,
+                  "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
                   "signatures_required": info.signatures_required}))
     })?
@@ -652,19 +667,6 @@ pub async fn election(state: Data) -> Result<HttpResponse, ApiError> {
 }
 
 // ---------------------------------------------------------------- desk
-
-fn style_of_voter(styles: &[Style], round: u8, unit: &str) -> Option<u16> {
-    let in_round: Vec<(usize, &Style)> = styles
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.round == round)
-        .collect();
-    in_round
-        .iter()
-        .find(|(_, s)| s.unit == unit)
-        .or_else(|| in_round.iter().find(|(_, s)| s.unit.is_empty()))
-        .map(|(i, _)| *i as u16)
-}
 
 #[derive(Deserialize)]
 pub struct RollQuery {
@@ -719,110 +721,32 @@ pub async fn check_in(
     caller: As<Registrar>,
     body: web::Json<CheckInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let body = body.into_inner();
-    let st = state.clone();
     let desk = caller.username.clone();
-    let out = block(move || {
-        let voter = st.records.voter(&body.number)?.ok_or_else(|| invalid("not_on_roll", format!("编号 {} 不在选民名单上 / number {} is not on the roll", body.number, body.number)))?;
-        let (styles, style_info) = l.read(|s| -> Result<_, ApiError> {
-            let info = s.state.info()?;
-            let style = style_of_voter(&info.styles, body.round, &voter.unit).ok_or_else(|| invalid("no_style", format!("第 {} 轮没有 “{}” 的选票样式 / no ballot style for unit “{}” in round {}", body.round, voter.unit, voter.unit, body.round)))?;
-            let st = &info.styles[style as usize];
-            let proxies: Vec<Proxies> = st.contests.iter().filter_map(|c| info.election.contest_index(c)).map(|i| info.election.contests[i].kind.proxies()).collect();
-            let party = st.contests.iter().filter_map(|c| info.election.contest_index(c)).any(|i| info.election.contests[i].kind.family() == Family::Party);
-            Ok((style, (proxies, party)))
-        })??;
-        let (proxies, party) = style_info;
-        if !body.principals.is_empty() {
-            if party {
-                return Err(invalid("proxy_refused_party", "党内选举不得委托投票 (党内选举条例第24条) / party elections forbid proxy voting (BER Art. 24)"));
-            }
-            let max = proxies.iter().map(|p| match p { Proxies::ToVoter { principals_max } => *principals_max, Proxies::ToCloseRelative => 3, Proxies::Refused => 0 }).min().unwrap_or(0);
-            if body.principals.len() as u32 > max {
-                return Err(invalid("too_many_principals", format!("每人接受委托不得超过 {max} 人 (选举法第42条) / at most {max} principals per proxy (EL Art. 42)")));
-            }
-            for p in &body.principals {
-                let pv = st.records.voter(p)?.ok_or_else(|| invalid("not_on_roll", format!("委托人 {p} 不在选民名单上 / principal {p} is not on the roll")))?;
-                if pv.unit != voter.unit || p == &body.number {
-                    return Err(invalid("proxy_unit", format!("委托人 {p} 须是同一选区的其他选民 / principal {p} must be another voter of the same unit")));
-                }
-                if let Some(c) = st.records.checked_in(body.round, p)? {
-                    return Err(conflict("already_checked_in", format!("委托人 {p} 已于 {} 签到 / principal {p} already checked in at {}", utc(c.at), utc(c.at))));
-                }
-            }
-        }
-        let record = CheckIn { number: body.number.clone(), round: body.round, at: now(), desk, principals: body.principals.clone(), slips: 1 + body.principals.len() as u64 };
-        if let Err(earlier) = st.records.check_in(&record)? {
-            return Err(conflict("already_checked_in", format!("{} 已于 {} 由 {} 签到, 不能重复签到 / {} already checked in at {} (desk {})", voter.name, utc(earlier.at), earlier.desk, voter.name, utc(earlier.at), earlier.desk)));
-        }
-        for p in &body.principals {
-            let proxy_record = CheckIn { number: p.clone(), round: body.round, at: record.at, desk: format!("proxy:{}", body.number), principals: vec![], slips: 0 };
-            let _ = st.records.check_in(&proxy_record)?;
-        }
-        Ok(json!({"name": voter.name, "unit": voter.unit, "style": styles, "slips": record.slips, "at": record.at}))
+    let c = block(move || {
+        Ok(core.check_in(
+            &procedure::CheckInRequest {
+                number: body.number,
+                principals: body.principals,
+                round: body.round,
+            },
+            &desk,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(out))
-}
-
-/// One contest's live turnout at the desk: (contest, E, P, I, quorum status).
-type DeskRow = (String, u64, u64, u64, String);
-
-/// Turnout per contest from the roll and check-ins (E from the spec when no roll is loaded).
-fn desk_counts(state: &AppState, l: &Ledger, only: Option<&str>) -> Result<Vec<DeskRow>, ApiError> {
-    // Aggregates per unit, kept by the records: O(contests × units), not a scan of the roll.
-    let turnout = state.records.turnout()?;
-    let roll_empty = turnout.unit_voters.is_empty();
-    l.read(|s| -> Result<_, ApiError> {
-        let info = s.state.info()?;
-        let mut out = Vec::new();
-        for c in &info.election.contests {
-            if only.is_some_and(|id| id != c.id) {
-                continue;
-            }
-            let styles: Vec<&Style> = info
-                .styles
-                .iter()
-                .filter(|st| st.contests.contains(&c.id))
-                .collect();
-            let round = styles.first().map(|s| s.round).unwrap_or(1);
-            let all_units = styles.iter().any(|s| s.unit.is_empty());
-            let mut units: Vec<&str> = styles.iter().map(|s| s.unit.as_str()).collect();
-            units.sort_unstable();
-            units.dedup();
-            let in_units = |unit: &str| all_units || units.binary_search(&unit).is_ok();
-            let e = if roll_empty {
-                c.turnout.eligible
-            } else {
-                turnout
-                    .unit_voters
-                    .iter()
-                    .filter(|(u, _)| in_units(u))
-                    .map(|(_, n)| n)
-                    .sum()
-            };
-            let (p, i) = turnout
-                .checked
-                .iter()
-                .filter(|((r, u), _)| *r == round && in_units(u))
-                .fold((0, 0), |(p, i), (_, (dp, di))| (p + dp, i + di));
-            let quorum = match c.rules.quorum {
-                None => "none".to_string(),
-                Some(q) if q.is_met(p, e) => "met".to_string(),
-                Some(_) => "not_met".to_string(),
-            };
-            out.push((c.id.clone(), e, p, i, quorum));
-        }
-        Ok(out)
-    })?
+    Ok(HttpResponse::Created().json(
+        json!({"name": c.name, "unit": c.unit, "style": c.style, "slips": c.slips, "at": c.at}),
+    ))
 }
 
 pub async fn desk(state: Data, _caller: As<Desk>) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
-    let st = state.clone();
-    let rows = block(move || desk_counts(&st, &l, None)).await?;
-    let list: Vec<Value> = rows.into_iter().map(|(id, e, p, i, q)| json!({"contest": id, "eligible": e, "present": p, "slips_issued": i, "quorum": q})).collect();
+    let core = state.core()?;
+    let rows = block(move || Ok(core.desk_rows(None)?)).await?;
+    let list: Vec<Value> = rows
+        .into_iter()
+        .map(|r| json!({"contest": r.contest, "state": r.phase.id(), "eligible": r.figures.eligible, "present": r.figures.present, "slips_issued": r.figures.issued, "quorum": r.quorum}))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({"contests": list, "roll_size": state.records.roll_size()?})))
 }
 
@@ -834,6 +758,9 @@ pub struct PoolRequest {
     style: u16,
     #[serde(default)]
     count: Option<usize>,
+    /// Why tokens are printed after voting in the style started (required then).
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 pub async fn pools(
@@ -841,78 +768,11 @@ pub async fn pools(
     _caller: As<Org>,
     body: web::Json<PoolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let body = body.into_inner();
-    let st = state.clone();
     let html = block(move || {
-        let (unit, sheet) = l.read(|s| -> Result<_, ApiError> {
-            let info = s.state.info()?;
-            let style = info.styles.get(body.style as usize).ok_or_else(|| {
-                invalid(
-                    "unknown_style",
-                    format!(
-                        "没有选票样式 {} / no ballot style {}",
-                        body.style, body.style
-                    ),
-                )
-            })?;
-            let names = style
-                .contests
-                .iter()
-                .filter_map(|c| {
-                    info.election
-                        .contest_index(c)
-                        .map(|i| info.election.contests[i].title.clone())
-                })
-                .collect();
-            Ok((
-                style.unit.clone(),
-                crate::tokens::pool::SlipSheet {
-                    title: "选票码 Ballot tokens".into(),
-                    election_title: if info.election.title.is_empty() {
-                        info.id.clone()
-                    } else {
-                        info.election.title.clone()
-                    },
-                    round: style.round,
-                    style_name: if style.title.is_empty() {
-                        format!("样式 style {}", body.style)
-                    } else {
-                        style.title.clone()
-                    },
-                    contest_names: names,
-                },
-            ))
-        })??;
-        let count = match body.count {
-            Some(n) => n,
-            None => {
-                let turnout = st.records.turnout()?;
-                let n: u64 = turnout
-                    .unit_voters
-                    .iter()
-                    .filter(|(u, _)| unit.is_empty() || **u == unit)
-                    .map(|(_, n)| n)
-                    .sum();
-                if n == 0 {
-                    return Err(invalid(
-                        "roll_empty",
-                        "请先导入选民名单, 或写明 count / import the roll first, or give a count",
-                    ));
-                }
-                (n + (n * st.config.pool_spare_percent).div_ceil(100)) as usize
-            }
-        };
-        // Refuse before anything reaches the log: a refused sheet must not register tokens.
-        let max = crate::tokens::pool::SHEET_TOKENS_MAX;
-        if count == 0 || count > max {
-            return Err(invalid(
-                "sheet_too_many",
-                format!("一次生成的选票码须为 1 至 {max} 张, 请求 {count} 张; 请分批生成 / a sheet holds 1 to {max} tokens, {count} asked: generate in batches"),
-            ));
-        }
-        let (tokens, _) = l.register_pool(body.style, count)?;
-        crate::tokens::pool::slip_sheet_html(&sheet, &tokens)
+        let p = core.print_pool(body.style, body.count, body.reason)?;
+        crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
             .map_err(|e| invalid(e.code(), e.to_string()))
     })
     .await?;
@@ -926,12 +786,14 @@ pub async fn open_contest(
     _caller: As<Org>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let id = path.into_inner();
-    let a = block(move || Ok(l.open_contest(&id)?)).await?;
+    let a = block(move || Ok(core.open_contest(&id)?)).await?;
     Ok(HttpResponse::Ok().json(json!({"entry": a.index})))
 }
 
+/// The close takes no figures: they come from the desk. Old clients that still send them get
+/// a clear refusal instead of having them silently ignored.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
@@ -949,105 +811,85 @@ pub async fn close_contest(
     path: web::Path<String>,
     body: Option<web::Json<CloseRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let id = path.into_inner();
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    let st = state.clone();
-    let out = block(move || {
-        let counts = desk_counts(&st, &l, Some(&id))?;
-        let (_, e, p, i, _) = counts.into_iter().find(|r| r.0 == id).ok_or_else(|| {
-            invalid(
-                "unknown_contest",
-                format!("没有选举项目 “{id}” / no contest “{id}”"),
-            )
-        })?;
-        let roll_empty = st.records.roll_size()? == 0;
-        let spec_turnout = l.read(|s| {
-            s.state.info().ok().and_then(|i| {
-                i.election
-                    .contest_index(&id)
-                    .map(|ci| i.election.contests[ci].turnout)
-            })
-        })?;
-        let (e, p, i) = match (roll_empty, spec_turnout) {
-            (true, Some(t)) => (t.eligible, t.present, t.issued),
-            _ => (e, p, i),
-        };
-        let (e, p, i) = (
-            body.eligible.unwrap_or(e),
-            body.present.unwrap_or(p),
-            body.ballots_issued.unwrap_or(i),
-        );
-        if p > e {
-            return Err(invalid(
-                "present_exceeds_eligible",
-                format!("实到 {p} 多于应到 {e} / {p} present exceeds {e} eligible"),
-            ));
-        }
-        // Refuse a contest that cannot close before writing anything.
-        l.read(|s| -> Result<(), ApiError> {
-            if !s.state.opened.contains(&id) {
-                return Err(conflict(
-                    "contest_not_open",
-                    format!("选举项目 “{id}” 尚未开始 / contest “{id}” is not open"),
-                ));
-            }
-            if s.state.closed.contains_key(&id) {
-                return Err(conflict(
-                    "contest_closed",
-                    format!("选举项目 “{id}” 已结束 / contest “{id}” is already closed"),
-                ));
-            }
-            Ok(())
-        })??;
-        // The desk's counts go into the log first, so the log shows where P and I came from.
-        let styles: Vec<(u16, u8)> = l.read(|s| {
-            s.state.info().map(|info| {
-                info.styles
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, st)| st.contests.contains(&id))
-                    .map(|(n, st)| (n as u16, st.round))
-                    .collect()
-            })
-        })??;
-        for (style, round) in styles {
-            l.append(
-                EntryKind::CheckInCount,
-                body_bytes(&crate::record::entry::CheckInCount {
-                    style,
-                    round,
-                    present: p,
-                    slips_issued: i,
-                }),
-            )?;
-        }
-        let a = l.close_contest(&id, e, p, i)?;
-        // Void the unspent tokens of every style whose contests are now all closed.
-        let voidable: Vec<u16> = l.read(|s| {
-            s.state.info().map(|info| {
-                info.styles
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, st)| st.contests.iter().all(|c| s.state.closed.contains_key(c)))
-                    .filter(|(_, st)| s.state.pools.get(&(st.round, 0)).is_none_or(|_| true))
-                    .map(|(i, _)| i as u16)
-                    .filter(|i| {
-                        s.state
-                            .pools
-                            .iter()
-                            .any(|((_, st), p)| st == i && !p.voided)
-                    })
-                    .collect()
-            })
-        })??;
-        for sty in voidable {
-            l.void_tokens(sty)?;
-        }
-        Ok(json!({"entry": a.index, "eligible": e, "present": p, "ballots_issued": i}))
+    if body.eligible.is_some() || body.present.is_some() || body.ballots_issued.is_some() {
+        return Err(invalid(
+            "figures_from_desk",
+            "结束投票时的应到、实到、发出数取自签到处, 不能手填; 如需更正, 请提交更正并由另一角色的人批准 (POST /api/v1/contests/{id}/corrections) / the figures at close come from the desk and cannot be typed; to correct them, propose a correction for a person of another role to approve",
+        ));
+    }
+    let c = block(move || Ok(core.close_contest(&id)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({"entry": c.entry, "eligible": c.figures.eligible, "present": c.figures.present, "ballots_issued": c.figures.issued, "voided_styles": c.voided_styles})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    eligible: u64,
+    present: u64,
+    ballots_issued: u64,
+    reason: String,
+}
+
+/// Proposes a correction of a contest's figures; a person of another role must approve it.
+pub async fn propose_correction(
+    state: Data,
+    caller: As<Staff>,
+    path: web::Path<String>,
+    body: web::Json<CorrectionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let id = path.into_inner();
+    let b = body.into_inner();
+    let by = Person {
+        name: caller.username.clone(),
+        role: caller.role.id().to_string(),
+    };
+    let n = block(move || {
+        Ok(core.propose_correction(
+            &id,
+            Figures {
+                eligible: b.eligible,
+                present: b.present,
+                issued: b.ballots_issued,
+            },
+            &b.reason,
+            &by,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Created().json(json!({"proposal": n, "note": "须由另一角色的人批准后才生效 / takes effect once a person of another role approves it"})))
+}
+
+pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let (pending, logged) = block(move || {
+        let pending = core.records.proposals()?;
+        let logged = core.ledger.read(|s| s.state.corrections.clone())?;
+        Ok((pending, logged))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "pending": pending.iter().map(|p| json!({"id": p.id, "contest": p.contest, "eligible": p.eligible, "present": p.present, "ballots_issued": p.ballots_issued, "reason": p.reason, "proposed_by": p.proposed_by, "proposer_role": p.proposer_role, "at": p.at})).collect::<Vec<_>>(),
+        "approved": logged.iter().map(|(i, c)| json!({"entry": i, "correction": c})).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn approve_correction(
+    state: Data,
+    caller: As<Staff>,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let id = path.into_inner();
+    let by = Person {
+        name: caller.username.clone(),
+        role: caller.role.id().to_string(),
+    };
+    let a = block(move || Ok(core.approve_correction(id, &by)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 
 pub async fn tally_contest(
@@ -1055,9 +897,9 @@ pub async fn tally_contest(
     _caller: As<TellerRole>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let id = path.into_inner();
-    let (a, result) = block(move || Ok(l.tally(&[id])?)).await?;
+    let (a, result) = block(move || Ok(core.tally(&[id])?)).await?;
     Ok(HttpResponse::Ok().json(json!({"result_index": a.index, "result": result})))
 }
 
@@ -1122,39 +964,11 @@ pub async fn cast(
     _caller: As<KioskRole>,
     body: web::Json<Cast>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let body = body.into_inner();
     let st = state.clone();
-    let result = block(move || {
-        // Kiosks never submit a void ballot: over-marking is refused here, not counted void.
-        l.read(|s| -> Result<(), ApiError> {
-            let info = s.state.info()?;
-            for (i, b) in body.ballots.iter().enumerate() {
-                let (ci, ballot) =
-                    crate::record::ballot::parse_ballot_line(&info.election, i + 1, &b.to_string())
-                        .map_err(ApiError::Ballot)?;
-                let contest = &info.election.contests[ci];
-                let reason = match &ballot {
-                    crate::rules::Ballot::Candidates(cb) => {
-                        crate::rules::ballot::void_reason(contest, cb)
-                    }
-                    crate::rules::Ballot::Evaluation(eb) => contest
-                        .evaluation
-                        .as_ref()
-                        .and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
-                };
-                if let Some(r) = reason {
-                    return Err(invalid(
-                        r.code(),
-                        format!("“{}”: {}", contest.title, r.message()),
-                    ));
-                }
-            }
-            Ok(())
-        })??;
-        Ok(l.cast(&body.token, &body.ballots)?)
-    })
-    .await;
+    // Kiosks never submit a void ballot: over-marking is refused by the core, not counted void.
+    let result = block(move || Ok(core.cast(&body.token, &body.ballots)?)).await;
     match result {
         Ok(a) => {
             st.metrics
@@ -1189,19 +1003,21 @@ fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiError> {
     })
 }
 
-fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<String>, ApiError> {
+/// The verified signature lines of a result with the name of the key that verified each.
+fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<(String, String)>, ApiError> {
     Ok(l.read(|s| {
         s.state
             .signatures
             .iter()
-            .filter(|(_, t)| t.result_index == index)
-            .map(|(_, t)| t.line.clone())
+            .filter(|(_, t, _)| t.result_index == index)
+            .map(|(_, t, name)| (name.clone(), t.line.clone()))
             .collect()
     })?)
 }
 
 /// The signed result: the result document and the checkpoint right after it with the log's
-/// signature and every teller's signature line.
+/// signature and every teller's verified signature line; the corrections of its contests'
+/// figures beside the desk's; the verified signers by name.
 fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     let r = result_entry(l, index)?;
     let note = l
@@ -1211,25 +1027,51 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         .map(|(_, t)| t)
         .unwrap_or_default();
     let mut note = note.trim_end().to_string();
-    for line in signature_lines(l, index)? {
+    let lines = signature_lines(l, index)?;
+    for (_, line) in &lines {
         note.push('\n');
-        note.push_str(&line);
+        note.push_str(line);
     }
     note.push('\n');
+    let (corrections, desk) = l.read(|s| {
+        let corrections: Vec<Value> = s
+            .state
+            .corrections
+            .iter()
+            .filter(|(_, c)| r.contests.contains(&c.contest))
+            .map(|(i, c)| json!({"entry": i, "contest": c.contest, "eligible": c.eligible, "present": c.present, "ballots_issued": c.ballots_issued, "reason": c.reason, "proposed_by": c.proposed_by, "approved_by": c.approved_by}))
+            .collect();
+        let desk: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                r.contests
+                    .iter()
+                    .filter_map(|c| {
+                        let cc = conduct.contest(c).ok()?;
+                        let f = cc.closed?;
+                        Some(json!({"contest": c, "eligible": f.eligible, "present": f.present, "ballots_issued": f.issued}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (corrections, desk)
+    })?;
     Ok(
-        json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note}),
+        json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note,
+              "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+              "desk_figures": desk, "corrections": corrections}),
     )
 }
 
 pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
-    let st = state.clone();
+    let core = state.core()?;
     let list = block(move || {
-        let (results, required) = l.read(|s| (s.state.results.clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
+        let (results, required) = core.ledger.read(|s| (s.state.results.clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
         let mut out = Vec::new();
         for (i, r) in results {
-            let sigs = signature_lines(&l, i)?;
-            out.push(json!({"index": i, "contests": r.contests, "signatures": sigs.len(), "required": required, "published": st.records.is_published(i)?}));
+            let sigs = signature_lines(&core.ledger, i)?;
+            out.push(json!({"index": i, "contests": r.contests, "signatures": sigs.len(), "signers": sigs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "required": required, "published": core.is_published(i)?}));
         }
         Ok(out)
     })
@@ -1265,10 +1107,10 @@ pub async fn sign_result(
     path: web::Path<u64>,
     body: web::Json<SignatureLine>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let index = path.into_inner();
     let line = body.into_inner().line;
-    let a = block(move || Ok(l.add_teller_signature(index, &line)?)).await?;
+    let a = block(move || Ok(core.sign(index, &line)?)).await?;
     Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 
@@ -1277,174 +1119,19 @@ pub async fn publish(
     _caller: As<Org>,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let index = path.into_inner();
-    let st = state.clone();
-    let out = block(move || {
-        let r = result_entry(&l, index)?;
-        let required = l.read(|s| s.state.info().map(|i| i.signatures_required))??;
-        let have = l.read(|s| {
-            s.state.signatures.iter().filter(|(_, t)| t.result_index == index).map(|(_, t)| t.line.split_whitespace().nth(1).unwrap_or("").to_string()).collect::<std::collections::HashSet<_>>().len() as u32
-        })?;
-        if have < required {
-            return Err(conflict("signatures_missing", format!("需要 {required} 名计票人签名, 现有 {have} 名 / {required} teller signatures required, {have} present")));
-        }
-        if st.records.is_published(index)? {
-            return Err(conflict("already_published", "此结果已公布 / this result is already published"));
-        }
-        st.records.publish(index)?;
-        let (runoffs, blocked) = create_runoffs(&l, &r)?;
-        Ok(json!({"published": index, "runoffs": runoffs, "runoffs_blocked": blocked}))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-/// A runoff contest (and its ballot style) for every contest whose result proposes one.
-/// Returns the runoffs created and those that could not be formed under the rules (a short
-/// list, or a list that breaks the kind's surplus rule): those need the meeting's recorded
-/// decision (reduce the seats, or nominate), so they are reported, never forced.
-fn create_runoffs(l: &Ledger, r: &ResultBody) -> Result<(Vec<String>, Vec<Value>), ApiError> {
-    let mut created = Vec::new();
-    let mut blocked = Vec::new();
-    for c in r
-        .result
-        .get("contests")
-        .and_then(|c| c.as_array())
-        .cloned()
-        .unwrap_or_default()
-    {
-        let Some(proposal) = c.get("runoff").filter(|p| !p.is_null()) else {
-            continue;
-        };
-        let parent = c
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        if proposal
-            .get("short_list")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false)
-        {
-            blocked.push(json!({"contest": parent, "code": "runoff_list_short",
-                "message": "未当选的候选人不足法定差额, 须由大会决定减少名额或另行提名 (须有记录) / too few not-elected candidates for the surplus rule: the meeting must decide to reduce the seats or nominate (recorded decision)"}));
-            continue;
-        }
-        let (spec_contest, parent_style, n) = l.read(|s| -> Result<_, ApiError> {
-            let info = s.state.info()?;
-            let spec_c = info
-                .spec
-                .get("contests")
-                .and_then(|cs| cs.as_array())
-                .and_then(|cs| {
-                    cs.iter()
-                        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(parent.as_str()))
-                })
-                .cloned()
-                .unwrap_or(Value::Null);
-            let style = info
-                .styles
-                .iter()
-                .find(|st| st.contests.contains(&parent))
-                .cloned();
-            let n = info
-                .election
-                .contests
-                .iter()
-                .filter(|x| x.runoff_of.as_ref().is_some_and(|ro| ro.parent == parent))
-                .count()
-                + 1;
-            Ok((spec_c, style, n))
-        })??;
-        let ids: Vec<String> = proposal
-            .get("candidates")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let parent_cands = spec_contest
-            .get("candidates")
-            .and_then(|v| v.as_array())
-            .cloned()
-            .unwrap_or_default();
-        let candidates: Vec<Value> = ids
-            .iter()
-            .enumerate()
-            .map(
-                |(i, id)| match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
-                    Some(name) => json!({"id": format!("w{}", i + 1), "name": name}),
-                    None => parent_cands
-                        .iter()
-                        .find(|pc| pc.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
-                        .cloned()
-                        .unwrap_or(json!({"id": id, "name": id})),
-                },
-            )
-            .collect();
-        let id = format!("{parent}-r{n}");
-        let mut contest = spec_contest.clone();
-        contest["id"] = json!(id);
-        contest["title"] = json!(format!(
-            "{} (第 {} 次另行投票)",
-            spec_contest
-                .get("title")
-                .and_then(|v| v.as_str())
-                .unwrap_or(&parent),
-            n
-        ));
-        contest["seats"] = proposal.get("seats").cloned().unwrap_or(json!(1));
-        contest["candidates"] = Value::Array(candidates);
-        contest["parent"] = json!(parent);
-        contest["runoff_reason"] = proposal
-            .get("reason")
-            .cloned()
-            .unwrap_or(json!("shortfall"));
-        contest["boundary_tie"] = proposal
-            .get("boundary_tie")
-            .cloned()
-            .unwrap_or(json!(false));
-        if let Some(o) = contest.as_object_mut() {
-            o.remove("overrides");
-            o.remove("only_one_nominated");
-        }
-        let style = Style {
-            round: parent_style
-                .as_ref()
-                .map(|s| s.round.saturating_add(1))
-                .unwrap_or(2),
-            contests: vec![id.clone()],
-            title: String::new(),
-            unit: parent_style.map(|s| s.unit).unwrap_or_default(),
-        };
-        match l.append(
-            EntryKind::RunoffCreated,
-            body_bytes(&RunoffCreated {
-                parent: parent.clone(),
-                contest,
-                style,
-            }),
-        ) {
-            Ok(_) => created.push(id),
-            Err(e) => {
-                blocked.push(json!({"contest": parent, "code": e.code(), "message": e.to_string()}))
-            }
-        }
-    }
-    Ok((created, blocked))
+    let p = block(move || Ok(core.publish(index)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({"published": index, "entry": p.entry, "runoffs": p.runoffs, "runoffs_blocked": p.blocked})))
 }
 
 pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
-    let st = state.clone();
+    let core = state.core()?;
     let list = block(move || {
-        let results = l.read(|s| s.state.results.clone())?;
+        let results = core.ledger.read(|s| s.state.results.clone())?;
         let mut out = Vec::new();
         for (i, r) in results {
-            if st.records.is_published(i)? {
+            if core.is_published(i)? {
                 out.push(json!({"index": i, "contests": r.contests, "url": format!("/api/v1/public/results/{i}"), "board": format!("/board/{i}")}));
             }
         }
@@ -1455,12 +1142,12 @@ pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn public_result(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let index = path.into_inner();
-    if !state.records.is_published(index)? {
+    if !core.is_published(index)? {
         return Err(ApiError::NotFound);
     }
-    Ok(HttpResponse::Ok().json(block(move || signed_result(&l, index)).await?))
+    Ok(HttpResponse::Ok().json(block(move || signed_result(&core.ledger, index)).await?))
 }
 
 pub async fn receipt(
@@ -1503,90 +1190,113 @@ pub async fn checkpoint_text(state: Data) -> Result<HttpResponse, ApiError> {
         .body(note))
 }
 
-pub async fn export(state: Data) -> Result<HttpResponse, ApiError> {
+/// Roles that may take the full export while a contest is open.
+const AUDIT: &[Role] = &[Role::Auditor, Role::Organiser, Role::Teller];
+
+/// The log as a tar for `scrutineer verify`, streamed from the segments as it is sent (no
+/// copy on any disk). It never holds an unpublished result (it ends before the first one).
+/// While a contest is open it is for auditors only; checkpoints stay public. Limited per
+/// client and in how many run at once.
+pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.export.check(&client(&req)), &state)?;
     let l = state.ledger()?;
-    let dir = state.config.data_dir.join("exports").join(format!(
-        "export-{}-{}",
-        now(),
-        random_token(6)?
-    ));
-    let file = block(move || {
-        l.export(&dir)?;
-        // The tar goes to a file next to the export and is streamed from it: a county log's
-        // tar (tens to hundreds of MB) is never held in memory.
-        let internal = |e: std::io::Error| ApiError::Internal(e.to_string());
-        let tar_path = dir.with_extension("tar");
-        let built = (|| -> Result<std::fs::File, ApiError> {
-            let f = std::fs::File::create(&tar_path).map_err(internal)?;
-            let mut tar = tar::Builder::new(std::io::BufWriter::new(f));
-            tar.append_dir_all("scrutineer-export", &dir)
-                .map_err(internal)?;
-            tar.into_inner()
-                .map_err(internal)?
-                .into_inner()
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            std::fs::File::open(&tar_path).map_err(internal)
-        })();
-        // The open file outlives its name (unlinked here), so nothing is left behind.
-        let _ = std::fs::remove_file(&tar_path);
-        let _ = std::fs::remove_dir_all(&dir);
-        built
-    })
-    .await?;
-    let body = FileBody::new(file).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let open = l.read(|s| {
+        s.state
+            .conduct()
+            .map(|c| c.contests().any(|(_, x)| x.phase == Phase::Open))
+            .unwrap_or(false)
+    })?;
+    if open {
+        let caller = match Caller::from_request(&req, &mut actix_web::dev::Payload::None).await {
+            Ok(c) => c,
+            Err(_) => {
+                return Err(ApiError::Forbidden {
+                    role: "public",
+                    allowed: "auditor, organiser, teller (投票进行中, 完整导出只给审计; 检查点仍公开 / while voting is open the full export is for auditors; checkpoints stay public)".into(),
+                })
+            }
+        };
+        caller.require(AUDIT)?;
+    }
+    let running = state.exports_running.clone();
+    let max = u64::from(state.config.exports_concurrent_max);
+    if running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= max {
+        running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        state
+            .metrics
+            .rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(ApiError::RateLimited { retry_after: 10 });
+    }
+    let guard = RunningExport(running);
+    let size = match l.export_size(false) {
+        Ok(s) => s,
+        Err(e) => return Err(e.into()),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    std::thread::Builder::new()
+        .name("scrutineer-export".into())
+        .spawn(move || {
+            let _guard = guard;
+            let mut w = ChannelWriter {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(EXPORT_CHUNK_BYTES),
+            };
+            if let Err(e) = l.export_tar(&mut w, size) {
+                tracing::warn!(error = %e, "an export stopped early");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        })
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"scrutineer-export.tar\"",
         ))
-        .body(body))
+        .insert_header(("X-Scrutineer-Log-Size", size.to_string()))
+        .streaming(stream))
 }
 
-/// A response body read from an open file in 64 KiB chunks. The file was just written, so its
-/// reads come from the page cache and do not stall the worker.
-struct FileBody {
-    file: std::fs::File,
-    left: u64,
-}
+/// Bytes sent to the client per chunk of an export.
+const EXPORT_CHUNK_BYTES: usize = 64 * 1024;
 
-impl FileBody {
-    fn new(file: std::fs::File) -> std::io::Result<FileBody> {
-        let left = file.metadata()?.len();
-        Ok(FileBody { file, left })
+/// Counts a running export down when its thread ends, however it ends.
+struct RunningExport(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Drop for RunningExport {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
-impl actix_web::body::MessageBody for FileBody {
-    type Error = std::io::Error;
+/// A `Write` that hands 64 KiB chunks to the response stream; a client that goes away makes
+/// the next write fail, which ends the export thread.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
 
-    fn size(&self) -> actix_web::body::BodySize {
-        actix_web::body::BodySize::Sized(self.left)
-    }
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
-        use std::io::Read;
-        const CHUNK_BYTES: u64 = 64 * 1024;
-        if self.left == 0 {
-            return std::task::Poll::Ready(None);
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= EXPORT_CHUNK_BYTES {
+            self.flush()?;
         }
-        let mut buf = vec![0u8; self.left.min(CHUNK_BYTES) as usize];
-        let read = self.file.read(&mut buf);
-        std::task::Poll::Ready(Some(match read {
-            Ok(0) => Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the export file ended early",
-            )),
-            Ok(n) => {
-                buf.truncate(n);
-                self.left -= n as u64;
-                Ok(web::Bytes::from(buf))
-            }
-            Err(e) => Err(e),
-        }))
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(EXPORT_CHUNK_BYTES));
+        self.tx
+            .blocking_send(Ok(web::Bytes::from(chunk)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left"))
     }
 }
 
@@ -1632,50 +1342,9 @@ pub async fn import_roll(
     _caller: As<Org>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
-    let st = state.clone();
-    let out = block(move || {
-        let day = st
-            .records
-            .setting("election_date")?
-            .ok_or_else(|| invalid("election_date_missing", "创建选举时须写明选举日 (election_date), 用于核对年龄 / the election needs its election_date to check ages"))?;
-        let day = crate::rules::roll::Date::parse(&day).map_err(|e| invalid("election_date_missing", e.to_string()))?;
-        let kind = l.read(|s| {
-            s.state.info().map(|i| {
-                if i.election.contests.iter().any(|c| c.kind.family() == Family::Party) {
-                    crate::rules::roll::RollKind::Party
-                } else {
-                    crate::rules::roll::RollKind::Public
-                }
-            })
-        })??;
-        let rows = match crate::record::roll::parse_roll_csv(&body) {
-            Ok(rows) => rows,
-            Err(crate::record::roll::RollCsvError::Rows(refused)) => return Ok(Err(refused)),
-            Err(e) => return Err(invalid(e.code(), e.to_string())),
-        };
-        let report = crate::rules::roll::check_roll(&rows, kind, day);
-        match report.into_clean() {
-            Ok(accepted) => {
-                let voters: Vec<Voter> = accepted
-                    .into_iter()
-                    .map(|r| Voter { line: r.line, name: r.name, number: r.number, unit: r.unit, birth: r.birth.map(|b| b.to_string()).unwrap_or_default(), flags: r.flags })
-                    .collect();
-                st.records.replace_roll(&voters)?;
-                Ok(Ok(voters.len()))
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
-    })
-    .await?;
-    match out {
-        Ok(n) => Ok(HttpResponse::Ok().json(json!({"imported": n}))),
-        Err(refused) => Ok(HttpResponse::UnprocessableEntity().json(json!({
-            "code": "roll_refused",
-            "message": format!("名单有 {} 处问题, 未导入任何一行 / {} problems: nothing was imported", refused.len(), refused.len()),
-            "rows": refused.iter().map(|r| json!({"line": r.line, "code": r.code, "message": r.message})).collect::<Vec<_>>(),
-        })))
-    }
+    let core = state.core()?;
+    let n = block(move || Ok(core.import_roll(&body)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({"imported": n})))
 }
 
 /// The result as CSV (UTF-8 with BOM, for Excel) or XLSX for the office.
@@ -1723,25 +1392,11 @@ pub async fn paper_ballot(
     path: web::Path<String>,
     body: web::Json<PaperBallotRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let id = path.into_inner();
     let ballot = body.into_inner().ballot;
-    let out = block(move || {
-        let void = l.read(|s| -> Result<Option<(String, String)>, ApiError> {
-            let info = s.state.info()?;
-            let (ci, b) = crate::record::ballot::parse_ballot_line(&info.election, 1, &ballot.to_string()).map_err(ApiError::Ballot)?;
-            let contest = &info.election.contests[ci];
-            let reason = match &b {
-                crate::rules::Ballot::Candidates(cb) => crate::rules::ballot::void_reason(contest, cb),
-                crate::rules::Ballot::Evaluation(eb) => contest.evaluation.as_ref().and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
-            };
-            Ok(reason.map(|r| (r.code().to_string(), r.message())))
-        })??;
-        let a = l.add_paper_ballot(&id, ballot)?;
-        Ok(json!({"entry": a.index, "void": void.as_ref().map(|v| v.0.clone()), "message": void.map(|v| v.1)}))
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(out))
+    let (a, void) = block(move || Ok(core.paper_ballot(&id, ballot)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"entry": a.index, "void": void.as_ref().map(|v| v.0.clone()), "message": void.map(|v| v.1)})))
 }
 
 #[derive(Deserialize)]
@@ -1757,55 +1412,30 @@ pub struct NextRound {
 }
 
 /// Multi-round procedures (RULES.md section 4): the next round's contest takes as its
-/// candidates the shortlist (or the elected) of this contest's published result, e.g. a
-/// recommendation poll feeding an election (两票制). The new contest must pass its own kind's
-/// surplus rule.
+/// candidates the shortlist (or the elected) of this contest's published result.
 pub async fn next_round(
     state: Data,
     _caller: As<Org>,
     path: web::Path<String>,
     body: web::Json<NextRound>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let from = path.into_inner();
-    let body = body.into_inner();
-    let st = state.clone();
-    let out = block(move || {
-        let results = l.read(|s| s.state.results.clone())?;
-        let mut published = None;
-        for (i, r) in results.iter().rev() {
-            if r.contests.contains(&from) && st.records.is_published(*i)? {
-                published = Some(r.clone());
-                break;
-            }
-        }
-        let r = published.ok_or_else(|| conflict("not_published", format!("“{from}” 还没有公布的结果 / “{from}” has no published result yet")))?;
-        let contest = r.result.get("contests").and_then(|c| c.as_array()).and_then(|cs| cs.iter().find(|c| c.get("id").and_then(|v| v.as_str()) == Some(from.as_str()))).cloned().unwrap_or(Value::Null);
-        let names: std::collections::HashMap<String, String> = contest.get("candidates").and_then(|c| c.as_array()).map(|cs| {
-            cs.iter().filter_map(|c| Some((c.get("id")?.as_str()?.to_string(), c.get("name")?.as_str()?.to_string()))).collect()
-        }).unwrap_or_default();
-        let chosen: Vec<Value> = contest.get("elected").and_then(|e| e.as_array()).cloned().unwrap_or_default().iter().enumerate().filter_map(|(i, id)| {
-            let id = id.as_str()?;
-            Some(match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
-                Some(name) => json!({"id": format!("p{}", i + 1), "name": name}),
-                None => json!({"id": id, "name": names.get(id).cloned().unwrap_or_else(|| id.to_string())}),
-            })
-        }).collect();
-        let (spec_contest, from_style) = l.read(|s| -> Result<_, ApiError> {
-            let info = s.state.info()?;
-            let c = info.spec.get("contests").and_then(|cs| cs.as_array()).and_then(|cs| cs.iter().find(|x| x.get("id").and_then(|v| v.as_str()) == Some(from.as_str()))).cloned().unwrap_or(Value::Null);
-            Ok((c, info.styles.iter().find(|st| st.contests.contains(&from)).cloned()))
-        })??;
-        let mut c = json!({"id": body.id, "title": body.title, "kind": body.kind, "seats": body.seats, "candidates": chosen, "turnout": spec_contest.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
-        if let Some(m) = body.mode {
-            c["mode"] = json!(m);
-        }
-        let style = Style { round: from_style.as_ref().map(|s| s.round.saturating_add(1)).unwrap_or(2), contests: vec![body.id.clone()], title: String::new(), unit: from_style.map(|s| s.unit).unwrap_or_default() };
-        let a = l.create_contest(&from, c.clone(), style)?;
-        Ok(json!({"entry": a.index, "contest": c}))
+    let b = body.into_inner();
+    let (a, c) = block(move || {
+        Ok(core.next_round(
+            &from,
+            &procedure::NextRound {
+                id: b.id,
+                kind: b.kind,
+                seats: b.seats,
+                title: b.title,
+                mode: b.mode,
+            },
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(out))
+    Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
 }
 
 /// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed
@@ -1815,9 +1445,9 @@ pub async fn board(
     req: HttpRequest,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = state.ledger()?;
+    let core = state.core()?;
     let index = path.into_inner();
-    if !state.records.is_published(index)? {
+    if !core.is_published(index)? {
         return Err(ApiError::NotFound);
     }
     let info = req.connection_info().clone();
@@ -1826,7 +1456,7 @@ pub async fn board(
         info.scheme(),
         info.host()
     );
-    let signed = block(move || signed_result(&l, index)).await?;
+    let signed = block(move || signed_result(&core.ledger, index)).await?;
     let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
         crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
     });

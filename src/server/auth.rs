@@ -275,4 +275,5 @@ roles!(Desk, Organiser, Registrar);
 roles!(Registrar, Registrar);
 roles!(KioskRole, Kiosk);
 roles!(TellerRole, Teller);
+roles!(Staff, Organiser, Registrar, Teller, Auditor);
 roles!(Results, Organiser, Teller, Auditor);

@@ -52,6 +52,12 @@ pub struct ServeArgs {
     /// Receipt lookups per client address per minute [default: 60].
     #[arg(long, env = "SCRUTINEER_RECEIPTS_PER_MINUTE")]
     pub receipts_per_minute: Option<u32>,
+    /// Log exports per client address per minute [default: 4].
+    #[arg(long, env = "SCRUTINEER_EXPORTS_PER_MINUTE")]
+    pub exports_per_minute: Option<u32>,
+    /// Exports streamed at the same time, from all clients [default: 2].
+    #[arg(long, env = "SCRUTINEER_EXPORTS_CONCURRENT_MAX")]
+    pub exports_concurrent_max: Option<u32>,
     /// Session lifetime, in hours [default: 12].
     #[arg(long, env = "SCRUTINEER_SESSION_HOURS")]
     pub session_hours: Option<u64>,
@@ -88,6 +94,8 @@ struct FileConfig {
     pairings_per_minute: Option<u32>,
     token_checks_per_minute: Option<u32>,
     receipts_per_minute: Option<u32>,
+    exports_per_minute: Option<u32>,
+    exports_concurrent_max: Option<u32>,
     session_hours: Option<u64>,
     pool_spare_percent: Option<u64>,
     trusted_proxies: Option<Vec<IpAddr>>,
@@ -108,6 +116,8 @@ pub struct Config {
     pub pairings_per_minute: u32,
     pub token_checks_per_minute: u32,
     pub receipts_per_minute: u32,
+    pub exports_per_minute: u32,
+    pub exports_concurrent_max: u32,
     pub session_hours: u64,
     pub pool_spare_percent: u64,
     pub trusted_proxies: Vec<IpAddr>,
@@ -130,6 +140,8 @@ impl Default for Config {
             pairings_per_minute: 10,
             token_checks_per_minute: 120,
             receipts_per_minute: 60,
+            exports_per_minute: 4,
+            exports_concurrent_max: 2,
             session_hours: 12,
             pool_spare_percent: 5,
             trusted_proxies: Vec::new(),
@@ -198,6 +210,14 @@ impl Config {
                 .receipts_per_minute
                 .or(file.receipts_per_minute)
                 .unwrap_or(d.receipts_per_minute),
+            exports_per_minute: args
+                .exports_per_minute
+                .or(file.exports_per_minute)
+                .unwrap_or(d.exports_per_minute),
+            exports_concurrent_max: args
+                .exports_concurrent_max
+                .or(file.exports_concurrent_max)
+                .unwrap_or(d.exports_concurrent_max),
             session_hours: args
                 .session_hours
                 .or(file.session_hours)
@@ -245,6 +265,8 @@ impl Config {
             ("--pairings-per-minute", self.pairings_per_minute),
             ("--token-checks-per-minute", self.token_checks_per_minute),
             ("--receipts-per-minute", self.receipts_per_minute),
+            ("--exports-per-minute", self.exports_per_minute),
+            ("--exports-concurrent-max", self.exports_concurrent_max),
         ] {
             if v == 0 || v > 1_000_000 {
                 problems.push(format!("{name} {v} must be between 1 and 1000000"));

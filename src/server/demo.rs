@@ -6,7 +6,6 @@ use super::auth::{hash_password, random_password};
 use super::state::{ledger_config, AppState};
 use crate::ledger::keys::write_secret;
 use crate::ledger::records::{Account, Voter};
-use crate::ledger::Ledger;
 use crate::record::note::Signer;
 
 const SPEC: &str = include_str!("../../examples/township-party-congress/spec.json");
@@ -43,18 +42,19 @@ pub fn load(state: &AppState) -> Result<(), String> {
     let teller_file = state.config.data_dir.join("demo-teller.key");
     write_secret(&teller_file, &(teller.to_text() + "\n")).map_err(|e| e.to_string())?;
     let verifier = teller.verifier().map_err(|e| e.to_string())?.to_text();
-    let ledger = Ledger::init(
+    let ledger = crate::procedure::create_election(
         ledger_config(&state.config),
-        SPEC.as_bytes(),
-        None,
-        vec![verifier],
-        1,
+        &state.records,
+        crate::procedure::NewElection {
+            spec: serde_json::from_str(SPEC).map_err(|e| e.to_string())?,
+            styles: None,
+            tellers: vec![verifier],
+            signatures_required: 1,
+            election_date: Some("2026-12-01".into()),
+            pool_spare_percent: u32::try_from(state.config.pool_spare_percent).unwrap_or(100),
+        },
     )
     .map_err(|e| e.to_string())?;
-    state
-        .records
-        .set_setting("election_date", "2026-12-01")
-        .map_err(|e| e.to_string())?;
     let voters: Vec<Voter> = (0..150)
         .map(|i| Voter {
             line: i + 2,
@@ -69,34 +69,16 @@ pub fn load(state: &AppState) -> Result<(), String> {
             flags: vec![],
         })
         .collect();
-    state
-        .records
-        .replace_roll(&voters)
+    crate::procedure::Core::new(ledger.clone(), state.records.clone())
+        .set_roll(&voters)
         .map_err(|e| e.to_string())?;
-    let (tokens, _) = ledger.register_pool(0, 158).map_err(|e| e.to_string())?;
-    let sheet = crate::tokens::pool::SlipSheet {
-        title: "选票码 Ballot tokens".into(),
-        election_title: "青山镇第十六次党代会 (示例 example)".into(),
-        round: 1,
-        style_name: "全体代表 all delegates".into(),
-        contest_names: vec!["镇党委委员".into(), "镇纪委委员".into()],
-    };
-    let html = crate::tokens::pool::slip_sheet_html(&sheet, &tokens).map_err(|e| e.to_string())?;
-    let slips = state.config.data_dir.join("demo-slips.html");
-    std::fs::write(&slips, html).map_err(|e| e.to_string())?;
-    for c in ["committee", "discipline"] {
-        ledger.open_contest(c).map_err(|e| e.to_string())?;
-    }
     *slot = Some(ledger);
     lines.push(format!(
         "计票人签名密钥 / teller key: {}",
         teller_file.display()
     ));
-    lines.push(format!(
-        "选票码 (请打印) / slips to print: {}",
-        slips.display()
-    ));
     lines.push("选民名单 150 人, 编号 D0001-D0150 / roll: 150 members, numbers D0001-D0150".into());
+    lines.push("下一步: 在组织者页面 /organiser 打印选票码 (裁开后打乱再发), 然后开始投票 / next: print the slips on /organiser (cut and shuffle them), then open the contests".into());
     lines.push("投票机配对: 组织者 POST /api/v1/kiosks/pairing / pair a kiosk with a code from the organiser".into());
     println!("{}", lines.join("\n"));
     Ok(())

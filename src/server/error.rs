@@ -38,6 +38,8 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    #[error("名单有 {} 处问题, 未导入任何一行 / {} problems: nothing was imported", .0.len(), .0.len())]
+    RollRefused(Vec<crate::rules::roll::Refusal>),
     #[error("{0}")]
     Internal(String),
 }
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::NoElection => "no_election",
             ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
+            ApiError::RollRefused(_) => "roll_refused",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -89,7 +92,20 @@ impl ApiError {
                 | "already_initialised"
                 | "tokens_voided"
                 | "pool_exhausted"
-                | "account_exists" => StatusCode::CONFLICT,
+                | "account_exists"
+                | "slips_not_issued"
+                | "paper_past_issued"
+                | "roll_locked"
+                | "pool_after_close"
+                | "already_tallied"
+                | "already_published"
+                | "signature_duplicate"
+                | "signatures_missing"
+                | "correction_out_of_order"
+                | "not_published"
+                | "contest_exists"
+                | "close_figures_mismatch"
+                | "void_mismatch" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,12 +128,25 @@ impl From<LedgerError> for ApiError {
     }
 }
 
+impl From<crate::procedure::CoreError> for ApiError {
+    fn from(e: crate::procedure::CoreError) -> ApiError {
+        use crate::procedure::CoreError;
+        match e {
+            CoreError::Ledger(e) => ApiError::Ledger(e),
+            CoreError::Invalid { code, message } => ApiError::Invalid { code, message },
+            CoreError::Conflict { code, message } => ApiError::Conflict { code, message },
+            CoreError::RollRefused(rows) => ApiError::RollRefused(rows),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Spec(_) | ApiError::Ballot(_) | ApiError::Invalid { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Spec(_)
+            | ApiError::Ballot(_)
+            | ApiError::Invalid { .. }
+            | ApiError::RollRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Ledger(e) => ApiError::ledger_status(e),
             ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -151,6 +180,13 @@ impl ResponseError for ApiError {
         let mut b = HttpResponse::build(self.status_code());
         if let ApiError::RateLimited { retry_after } = self {
             b.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        if let ApiError::RollRefused(rows) = self {
+            return b.json(serde_json::json!({
+                "code": self.code(),
+                "message": message,
+                "rows": rows.iter().map(|r| serde_json::json!({"line": r.line, "code": r.code, "message": r.message})).collect::<Vec<_>>(),
+            }));
         }
         b.json(serde_json::json!({ "code": self.code(), "message": message }))
     }

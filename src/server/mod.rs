@@ -141,6 +141,15 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     )
                     .route("/contests/{id}/next-round", web::post().to(api::next_round))
                     .route("/contests/{id}/tally", web::post().to(api::tally_contest))
+                    .route(
+                        "/contests/{id}/corrections",
+                        web::post().to(api::propose_correction),
+                    )
+                    .route("/corrections", web::get().to(api::corrections))
+                    .route(
+                        "/corrections/{id}/approve",
+                        web::post().to(api::approve_correction),
+                    )
                     .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
                     .route("/ballots", web::post().to(api::cast))
                     .route("/results", web::get().to(api::results))

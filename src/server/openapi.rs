@@ -350,8 +350,14 @@ const POOL_REQUEST: &[F] = &[
     opt(
         "count",
         T::Null(&T::Int),
-        "选票码张数; 缺省: 该样式选区的名单人数加备用比例 / number of tokens; default: the \
-         style unit's roll size plus the configured spare percentage",
+        "选票码张数; 缺省: 该样式余下的上限 (名单人数加备用比例) / number of tokens; default: \
+         what is left of the style's cap (its voters on the roll plus the spare percentage)",
+    ),
+    opt(
+        "reason",
+        T::Null(&T::Str),
+        "投票开始后补印时必填, 记入日志并公示 / required once voting in the style started; \
+         logged and posted",
     ),
 ];
 
@@ -359,17 +365,41 @@ const CLOSE_REQUEST: &[F] = &[
     opt(
         "eligible",
         T::Null(&T::Int),
-        "应到人数 E; 缺省取签到台统计 / eligible E; default from the desk",
+        "不再接受: 人数取自签到处, 给出即拒绝 (`figures_from_desk`) / no longer accepted: the \
+         figures come from the desk; giving one is refused (`figures_from_desk`)",
     ),
     opt(
         "present",
         T::Null(&T::Int),
-        "实到人数 P; 缺省取签到台统计 / present P; default from the desk",
+        "不再接受 (同上) / no longer accepted (as above)",
     ),
     opt(
         "ballots_issued",
         T::Null(&T::Int),
-        "发出选票数 I; 缺省取签到台统计 / ballots issued I; default from the desk",
+        "不再接受 (同上) / no longer accepted (as above)",
+    ),
+];
+
+const CORRECTION_REQUEST: &[F] = &[
+    req(
+        "eligible",
+        T::Int,
+        "更正后的应到人数 E / corrected eligible E",
+    ),
+    req(
+        "present",
+        T::Int,
+        "更正后的实到人数 P / corrected present P",
+    ),
+    req(
+        "ballots_issued",
+        T::Int,
+        "更正后的发出选票数 I / corrected ballots issued I",
+    ),
+    req(
+        "reason",
+        T::Str,
+        "原因, 记入日志并公示 / the reason, logged and posted",
     ),
 ];
 
@@ -587,9 +617,16 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
     ),
     (
         "CloseRequest",
-        "结束投票时的人数; 全部可省 / turnout at close; all optional",
+        "结束投票: 不带人数 (取自签到处) / close: no figures (they come from the desk)",
         true,
         CLOSE_REQUEST,
+    ),
+    (
+        "CorrectionRequest",
+        "人数更正 (需另一角色批准) / a correction of the figures (a person of another role \
+         approves it)",
+        true,
+        CORRECTION_REQUEST,
     ),
     ("TokenOnly", "选票码 / a ballot token", true, TOKEN_ONLY),
     (
@@ -1296,15 +1333,61 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("POST", "/api/v1/contests/{}/close") => Doc {
             summary: "结束投票 / Close a contest",
             tag: "teller",
-            notes: "记录应到、实到与发出选票数 (缺省取签到台统计), 并作废样式已全部结束的未用选票码。\
-                    请求体可省。\n\nRecords eligible, present and ballots issued (default: the \
-                    desk's counts) and voids the unspent tokens of every style whose contests \
-                    are all closed. The body may be omitted.",
+            notes: "把签到处的人数 (应到、实到、发出) 按样式原样记入日志, 结束投票, 并作废样式已全部\
+                    结束的未用选票码, 一次写入, 要么全部要么全不。人数不能手填; 更正须由另一角色的人\
+                    批准。\n\nLogs the desk's figures (eligible, present, issued) per style as \
+                    they are, closes the contest and voids the unspent tokens of every style \
+                    whose contests are all closed, in one append, all or nothing. The figures \
+                    cannot be typed; a correction needs a person of another role to approve it.",
             body: Body::OptionalJson("CloseRequest"),
             out: Out::Json(200, T::Obj(CLOSED)),
             errors: &[
-                (409, &["contest_not_open", "contest_closed"]),
-                (422, &["unknown_contest", "present_exceeds_eligible"]),
+                (
+                    409,
+                    &["contest_not_open", "contest_closed", "close_figures_mismatch", "void_mismatch"],
+                ),
+                (422, &["unknown_contest", "figures_from_desk", "desk_eligible_mismatch", "present_exceeds_eligible"]),
+            ],
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/contests/{}/corrections") => Doc {
+            summary: "提出人数更正 / Propose a correction of the figures",
+            tag: "teller",
+            notes: "提出更正 (例如并入纸质选票发放处的数字), 须写明原因; 由另一角色的另一人批准后才\
+                    记入日志, 与签到处的数字并列, 并显示在结果、张榜与核验中。\n\nProposes a \
+                    correction (for example a paper desk's figures merged in) with a reason; \
+                    it is logged only once a second person of another role approves it, \
+                    beside the desk's figures, and shows in the result, on the board and in \
+                    `verify`.",
+            body: Body::Json("CorrectionRequest"),
+            out: Out::Json(201, T::AnyObj),
+            errors: &[
+                (409, &["correction_out_of_order"]),
+                (422, &["unknown_contest", "correction_reason_missing", "present_exceeds_eligible"]),
+            ],
+            election: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/corrections") => Doc {
+            summary: "人数更正 / Corrections",
+            tag: "teller",
+            notes: "待批准的更正提议与已记入日志的更正。\n\nProposed corrections waiting for \
+                    approval and the corrections logged.",
+            out: Out::Json(200, T::AnyObj),
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/corrections/{}/approve") => Doc {
+            summary: "批准人数更正 / Approve a correction",
+            tag: "teller",
+            notes: "由与提出人不同角色的另一人批准; 批准后写入日志, 记下两人的姓名与角色。\n\n\
+                    Approved by a second person of a role other than the proposer's; then \
+                    logged with both names and roles.",
+            out: Out::Json(201, T::Obj(ENTRY)),
+            errors: &[
+                (409, &["correction_out_of_order"]),
+                (422, &["unknown_proposal", "correction_needs_two"]),
             ],
             election: true,
             ..BASE
@@ -1441,16 +1524,24 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("GET", "/api/v1/export") => Doc {
             summary: "导出日志 / Export the log",
             tag: "public",
-            notes: "日志分段、所有检查点、公钥、选举定义与结果, 打包为 tar; 不含任何秘密。\n\nThe \
-                    log segments, every checkpoint, the public keys, the spec and the results \
-                    as a tar archive; nothing secret.",
+            notes: "日志分段、所有检查点、公钥、选举定义与结果, 打包为 tar, 边读边发 (不在磁盘上另存); \
+                    不含任何秘密, 也不含未公布的结果 (在第一个未公布的结果前截止)。投票进行中只给审计、\
+                    组织者和计票人; 检查点始终公开。每个客户端有频率限制, 同时进行的导出数有上限。\n\n\
+                    The log segments, every checkpoint, the public keys, the registered spec \
+                    and the results as a tar archive, streamed from the log (no copy on any \
+                    disk); nothing secret and no unpublished result (it ends before the first \
+                    one). While a contest is open it is for auditors, organisers and tellers \
+                    only; checkpoints stay public. Limited per client and in how many run at \
+                    once.",
             out: Out::Bytes(
                 200,
                 "application/x-tar",
                 true,
                 "scrutineer-export.tar",
             ),
+            errors: &[(403, &["forbidden"])],
             election: true,
+            limited: true,
             ..BASE
         },
         ("POST", "/api/v1/tally") => Doc {

@@ -50,4 +50,5 @@ pub struct Limits {
     pub pairing: Limiter,
     pub token_check: Limiter,
     pub receipt: Limiter,
+    pub export: Limiter,
 }

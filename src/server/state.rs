@@ -24,6 +24,8 @@ pub struct AppState {
     pub ledger: RwLock<Option<Ledger>>,
     pub limits: Limits,
     pub metrics: Metrics,
+    /// Exports being streamed now (bounded by `exports_concurrent_max`).
+    pub exports_running: std::sync::Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -41,7 +43,9 @@ impl AppState {
                 pairing: Limiter::new(config.pairings_per_minute),
                 token_check: Limiter::new(config.token_checks_per_minute),
                 receipt: Limiter::new(config.receipts_per_minute),
+                export: Limiter::new(config.exports_per_minute),
             },
+            exports_running: std::sync::Arc::new(AtomicU64::new(0)),
             config,
             records,
             ledger: RwLock::new(ledger),
@@ -56,6 +60,16 @@ impl AppState {
             .map_err(|_| ApiError::Internal("ledger lock poisoned".into()))?
             .clone()
             .ok_or(ApiError::NoElection)
+    }
+}
+
+impl AppState {
+    /// The election core over this service's ledger and records.
+    pub fn core(&self) -> Result<crate::procedure::Core, ApiError> {
+        Ok(crate::procedure::Core::new(
+            self.ledger()?,
+            self.records.clone(),
+        ))
     }
 }
 

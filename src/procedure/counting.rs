@@ -1,0 +1,432 @@
+//! Closing and counting: the close with the desk's figures, corrections by two people,
+//! the tally, teller signatures, publication with its runoffs, and next rounds.
+
+use serde_json::{json, Value};
+
+use super::{conflict, invalid, Core, CoreError};
+use crate::ledger::records::Proposal;
+use crate::ledger::{person, Appended};
+use crate::record::entry::{ResultBody, RunoffCreated, Style, TurnoutCorrected};
+use crate::rules::conduct::{Figures, Person, Phase};
+
+/// A close done.
+#[derive(Clone, Debug)]
+pub struct Closed {
+    /// The `contest_closed` entry.
+    pub entry: u64,
+    pub figures: Figures,
+    /// Styles whose unspent tokens were voided with it.
+    pub voided_styles: usize,
+}
+
+/// A publication done.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub entry: u64,
+    pub runoffs: Vec<String>,
+    /// Runoffs the rules could not form (`{contest, code, message}`): the meeting decides.
+    pub blocked: Vec<Value>,
+}
+
+/// A later round of a multi-round procedure (RULES.md section 4).
+#[derive(Clone, Debug)]
+pub struct NextRound {
+    pub id: String,
+    pub kind: String,
+    pub seats: u32,
+    pub title: String,
+    pub mode: Option<String>,
+}
+
+impl Core {
+    /// Closes a contest with the desk's figures as they are: one count per style, the close,
+    /// and the voiding of unspent tokens, in one append. Nobody types the figures.
+    pub fn close_contest(&self, id: &str) -> Result<Closed, CoreError> {
+        let styles = self.ledger.read(|s| -> Result<_, CoreError> {
+            let c = s.state.conduct()?;
+            match c.contest(id)?.phase {
+                Phase::Open => Ok(c.styles_of(id)),
+                Phase::Draft => Err(conflict(
+                    "contest_not_open",
+                    format!("选举项目 “{id}” 尚未开始 / contest “{id}” is not open"),
+                )),
+                Phase::Closed => Err(conflict(
+                    "contest_closed",
+                    format!("选举项目 “{id}” 已结束 / contest “{id}” is already closed"),
+                )),
+            }
+        })??;
+        let mut desk = Vec::with_capacity(styles.len());
+        let mut sum = Figures::default();
+        for st in styles {
+            let f = self.style_figures(st)?;
+            sum.eligible += f.eligible;
+            sum.present += f.present;
+            sum.issued += f.issued;
+            desk.push((st, f));
+        }
+        let appended = self.ledger.close_contest(id, &desk)?;
+        let entry = appended
+            .get(desk.len())
+            .map(|a| a.index)
+            .unwrap_or_default();
+        Ok(Closed {
+            entry,
+            figures: sum,
+            voided_styles: appended.len().saturating_sub(desk.len() + 1),
+        })
+    }
+
+    /// Proposes a correction of a contest's figures; it waits for a second person of another
+    /// role. Returns the proposal's number.
+    pub fn propose_correction(
+        &self,
+        contest: &str,
+        figures: Figures,
+        reason: &str,
+        by: &Person,
+    ) -> Result<u64, CoreError> {
+        if reason.trim().is_empty() {
+            return Err(invalid(
+                "correction_reason_missing",
+                "更正须写明原因 / a correction needs a reason",
+            ));
+        }
+        if figures.present > figures.eligible {
+            return Err(invalid(
+                "present_exceeds_eligible",
+                format!(
+                    "实到 {} 多于应到 {} / {} present exceeds {} eligible",
+                    figures.present, figures.eligible, figures.present, figures.eligible
+                ),
+            ));
+        }
+        // The order is the conduct's: opened, not yet counted.
+        self.ledger.read(|s| -> Result<(), CoreError> {
+            let c = s.state.conduct()?.contest(contest)?;
+            if c.phase == Phase::Draft || c.result.is_some() {
+                return Err(crate::rules::conduct::ConductError::CorrectionOutOfOrder(
+                    contest.to_string(),
+                )
+                .into());
+            }
+            Ok(())
+        })??;
+        Ok(self.records.propose(&Proposal {
+            id: 0,
+            contest: contest.to_string(),
+            eligible: figures.eligible,
+            present: figures.present,
+            ballots_issued: figures.issued,
+            reason: reason.trim().to_string(),
+            proposed_by: by.name.clone(),
+            proposer_role: by.role.clone(),
+            at: super::now(),
+        })?)
+    }
+
+    /// Approves a proposed correction as a second person of another role; only then is it
+    /// logged, beside the desk's figures, with both names.
+    pub fn approve_correction(&self, id: u64, by: &Person) -> Result<Appended, CoreError> {
+        let p = self.records.proposal(id)?.ok_or_else(|| {
+            invalid(
+                "unknown_proposal",
+                format!("没有第 {id} 号更正提议 / no proposed correction {id}"),
+            )
+        })?;
+        let a = self.ledger.correct_figures(TurnoutCorrected {
+            contest: p.contest.clone(),
+            eligible: p.eligible,
+            present: p.present,
+            ballots_issued: p.ballots_issued,
+            reason: p.reason.clone(),
+            proposed_by: person(&p.proposed_by, &p.proposer_role),
+            approved_by: person(&by.name, &by.role),
+        })?;
+        self.records.remove_proposal(id)?;
+        Ok(a)
+    }
+
+    /// Counts closed contests and appends the result.
+    pub fn tally(&self, contests: &[String]) -> Result<(Appended, Value), CoreError> {
+        Ok(self.ledger.tally(contests)?)
+    }
+
+    /// Adds a teller's signature line to a result.
+    pub fn sign(&self, result_index: u64, line: &str) -> Result<Appended, CoreError> {
+        Ok(self.ledger.add_teller_signature(result_index, line)?)
+    }
+
+    /// Publishes a result once enough distinct teller keys signed it, together with the
+    /// runoffs it calls for, in one append. A runoff the rules cannot form (a short list, or
+    /// a list that breaks the kind's surplus rule) is reported, never forced: the meeting
+    /// must decide (reduce the seats, or nominate) and record it.
+    pub fn publish(&self, result_index: u64) -> Result<Published, CoreError> {
+        let r = self.result_body(result_index)?;
+        let (runoffs, mut blocked) = self.runoffs_of(&r)?;
+        let ids: Vec<String> = runoffs
+            .iter()
+            .filter_map(|r| {
+                r.contest
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            })
+            .collect();
+        let (appended, refused) = self.ledger.publish(result_index, runoffs)?;
+        let mut runoffs = ids;
+        for (r, e) in refused {
+            let id = r
+                .contest
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            runoffs.retain(|x| x != id);
+            blocked.push(json!({"contest": r.parent, "code": e.code(), "message": e.to_string()}));
+        }
+        Ok(Published {
+            entry: appended.first().map(|a| a.index).unwrap_or_default(),
+            runoffs,
+            blocked,
+        })
+    }
+
+    /// The result entry at `index`.
+    pub fn result_body(&self, index: u64) -> Result<ResultBody, CoreError> {
+        self.ledger
+            .read(|s| {
+                s.state
+                    .results
+                    .iter()
+                    .find(|(i, _)| *i == index)
+                    .map(|(_, r)| r.clone())
+            })?
+            .ok_or_else(|| {
+                CoreError::Ledger(crate::rules::conduct::ConductError::UnknownResult(index).into())
+            })
+    }
+
+    /// The runoff contests (and styles) a result proposes; the ones that cannot be formed.
+    fn runoffs_of(&self, r: &ResultBody) -> Result<(Vec<RunoffCreated>, Vec<Value>), CoreError> {
+        let mut created = Vec::new();
+        let mut blocked = Vec::new();
+        for c in r
+            .result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .cloned()
+            .unwrap_or_default()
+        {
+            let Some(proposal) = c.get("runoff").filter(|p| !p.is_null()) else {
+                continue;
+            };
+            let parent = c
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            if proposal
+                .get("short_list")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+            {
+                blocked.push(json!({"contest": parent, "code": "runoff_list_short",
+                    "message": "未当选的候选人不足法定差额, 须由大会决定减少名额或另行提名 (须有记录) / too few not-elected candidates for the surplus rule: the meeting must decide to reduce the seats or nominate (recorded decision)"}));
+                continue;
+            }
+            let (spec_contest, parent_style, n) =
+                self.ledger.read(|s| -> Result<_, CoreError> {
+                    let info = s.state.info()?;
+                    let spec_c = info
+                        .spec
+                        .get("contests")
+                        .and_then(|cs| cs.as_array())
+                        .and_then(|cs| {
+                            cs.iter().find(|x| {
+                                x.get("id").and_then(|v| v.as_str()) == Some(parent.as_str())
+                            })
+                        })
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    let style = info
+                        .styles
+                        .iter()
+                        .find(|st| st.contests.contains(&parent))
+                        .cloned();
+                    let n = info
+                        .election
+                        .contests
+                        .iter()
+                        .filter(|x| x.runoff_of.as_ref().is_some_and(|ro| ro.parent == parent))
+                        .count()
+                        + 1;
+                    Ok((spec_c, style, n))
+                })??;
+            let ids: Vec<String> = proposal
+                .get("candidates")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let parent_cands = spec_contest
+                .get("candidates")
+                .and_then(|v| v.as_array())
+                .cloned()
+                .unwrap_or_default();
+            let candidates: Vec<Value> = ids
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, id)| match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
+                        Some(name) => json!({"id": format!("w{}", i + 1), "name": name}),
+                        None => parent_cands
+                            .iter()
+                            .find(|pc| pc.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                            .cloned()
+                            .unwrap_or(json!({"id": id, "name": id})),
+                    },
+                )
+                .collect();
+            let id = format!("{parent}-r{n}");
+            let mut contest = spec_contest.clone();
+            contest["id"] = json!(id);
+            contest["title"] = json!(format!(
+                "{} (第 {} 次另行投票)",
+                spec_contest
+                    .get("title")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(&parent),
+                n
+            ));
+            contest["seats"] = proposal.get("seats").cloned().unwrap_or(json!(1));
+            contest["candidates"] = Value::Array(candidates);
+            contest["parent"] = json!(parent);
+            contest["runoff_reason"] = proposal
+                .get("reason")
+                .cloned()
+                .unwrap_or(json!("shortfall"));
+            contest["boundary_tie"] = proposal
+                .get("boundary_tie")
+                .cloned()
+                .unwrap_or(json!(false));
+            if let Some(o) = contest.as_object_mut() {
+                o.remove("overrides");
+                o.remove("only_one_nominated");
+            }
+            let style = Style {
+                round: parent_style
+                    .as_ref()
+                    .map(|s| s.round.saturating_add(1))
+                    .unwrap_or(2),
+                contests: vec![id.clone()],
+                title: String::new(),
+                unit: parent_style.map(|s| s.unit).unwrap_or_default(),
+            };
+            created.push(RunoffCreated {
+                parent: parent.clone(),
+                contest,
+                style,
+            });
+        }
+        Ok((created, blocked))
+    }
+
+    /// Multi-round procedures (RULES.md section 4): the next round's contest takes as its
+    /// candidates the shortlist (or the elected) of this contest's published result, e.g. a
+    /// recommendation poll feeding an election (两票制). The new contest must pass its own
+    /// kind's surplus rule.
+    pub fn next_round(&self, from: &str, next: &NextRound) -> Result<(Appended, Value), CoreError> {
+        let results = self.ledger.read(|s| s.state.results.clone())?;
+        let mut published = None;
+        for (i, r) in results.iter().rev() {
+            if r.contests.iter().any(|c| c == from) && self.is_published(*i)? {
+                published = Some(r.clone());
+                break;
+            }
+        }
+        let r = published.ok_or_else(|| {
+            conflict(
+                "not_published",
+                format!("“{from}” 还没有公布的结果 / “{from}” has no published result yet"),
+            )
+        })?;
+        let contest = r
+            .result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(from))
+            })
+            .cloned()
+            .unwrap_or(Value::Null);
+        let names: std::collections::HashMap<String, String> = contest
+            .get("candidates")
+            .and_then(|c| c.as_array())
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| {
+                        Some((
+                            c.get("id")?.as_str()?.to_string(),
+                            c.get("name")?.as_str()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let chosen: Vec<Value> = contest
+            .get("elected")
+            .and_then(|e| e.as_array())
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                let id = id.as_str()?;
+                Some(match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
+                    Some(name) => json!({"id": format!("p{}", i + 1), "name": name}),
+                    None => json!({"id": id, "name": names.get(id).cloned().unwrap_or_else(|| id.to_string())}),
+                })
+            })
+            .collect();
+        let (spec_contest, from_style) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            let c = info
+                .spec
+                .get("contests")
+                .and_then(|cs| cs.as_array())
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(from))
+                })
+                .cloned()
+                .unwrap_or(Value::Null);
+            Ok((
+                c,
+                info.styles
+                    .iter()
+                    .find(|st| st.contests.iter().any(|x| x == from))
+                    .cloned(),
+            ))
+        })??;
+        let mut c = json!({"id": next.id, "title": next.title, "kind": next.kind, "seats": next.seats, "candidates": chosen,
+            "turnout": spec_contest.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
+        if let Some(m) = &next.mode {
+            c["mode"] = json!(m);
+        }
+        let style = Style {
+            round: from_style
+                .as_ref()
+                .map(|s| s.round.saturating_add(1))
+                .unwrap_or(2),
+            contests: vec![next.id.clone()],
+            title: String::new(),
+            unit: from_style.map(|s| s.unit).unwrap_or_default(),
+        };
+        let a = self.ledger.create_contest(from, c.clone(), style)?;
+        Ok((a, c))
+    }
+}

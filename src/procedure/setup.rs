@@ -1,0 +1,225 @@
+//! Setting an election up: registration, the roll, token pools and their slip sheets, opening.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{conflict, invalid, Core, CoreError};
+use crate::ledger::records::{Records, Voter};
+use crate::ledger::{roll_commitment, Appended, Ledger, LedgerConfig, Registration};
+use crate::record::entry::Style;
+use crate::record::token::Token;
+use crate::rules::kind::Family;
+use crate::tokens::pool::{SlipSheet, SHEET_TOKENS_MAX};
+
+/// What creating an election takes.
+#[derive(Clone, Debug)]
+pub struct NewElection {
+    pub spec: Value,
+    pub styles: Option<Vec<Style>>,
+    pub tellers: Vec<String>,
+    pub signatures_required: u32,
+    /// ISO date of election day, for the roll's age check.
+    pub election_date: Option<String>,
+    pub pool_spare_percent: u32,
+}
+
+/// Registers a new election in a data directory that holds none.
+pub fn create_election(
+    config: LedgerConfig,
+    records: &Records,
+    e: NewElection,
+) -> Result<Ledger, CoreError> {
+    if config.data_dir.join("log").exists() {
+        return Err(conflict(
+            "election_exists",
+            "本服务已有选举; 一个数据目录只办一次选举 / this service already holds an election; one data directory holds one election",
+        ));
+    }
+    if let Some(d) = &e.election_date {
+        crate::rules::roll::Date::parse(d)
+            .map_err(|err| invalid("election_date", err.to_string()))?;
+    }
+    let ledger = Ledger::register(
+        config.clone(),
+        Registration {
+            spec: e.spec.to_string().into_bytes(),
+            styles: e.styles,
+            tellers: e.tellers,
+            signatures_required: e.signatures_required,
+            pool_spare_percent: e.pool_spare_percent,
+        },
+    );
+    let ledger = match ledger {
+        Ok(l) => l,
+        Err(err) => {
+            // A refused registration leaves no log behind, so the organiser can try again.
+            let _ = std::fs::remove_dir_all(config.data_dir.join("log"));
+            let _ = std::fs::remove_dir_all(config.data_dir.join("index"));
+            return Err(err.into());
+        }
+    };
+    if let Some(d) = &e.election_date {
+        records.set_setting("election_date", d)?;
+    }
+    Ok(ledger)
+}
+
+/// A printed pool: the tokens (for the slip sheet only; never stored) and the sheet's text.
+pub struct PrintedPool {
+    pub tokens: Vec<Token>,
+    pub sheet: SlipSheet,
+    pub appended: Appended,
+}
+
+impl Core {
+    /// Imports the roll from CSV (docs in `record::roll`): every row or none, every problem
+    /// reported by line. Its size per unit goes into the log; names never do.
+    pub fn import_roll(&self, csv: &[u8]) -> Result<usize, CoreError> {
+        let day = self.records.setting("election_date")?.ok_or_else(|| {
+            invalid(
+                "election_date_missing",
+                "创建选举时须写明选举日 (election_date), 用于核对年龄 / the election needs its election_date to check ages",
+            )
+        })?;
+        let day = crate::rules::roll::Date::parse(&day)
+            .map_err(|e| invalid("election_date_missing", e.to_string()))?;
+        let kind = self.ledger.read(|s| {
+            s.state.info().map(|i| {
+                if i.election
+                    .contests
+                    .iter()
+                    .any(|c| c.kind.family() == Family::Party)
+                {
+                    crate::rules::roll::RollKind::Party
+                } else {
+                    crate::rules::roll::RollKind::Public
+                }
+            })
+        })??;
+        let rows = match crate::record::roll::parse_roll_csv(csv) {
+            Ok(rows) => rows,
+            Err(crate::record::roll::RollCsvError::Rows(refused)) => {
+                return Err(CoreError::RollRefused(refused))
+            }
+            Err(e) => return Err(invalid(e.code(), e.to_string())),
+        };
+        let accepted = crate::rules::roll::check_roll(&rows, kind, day)
+            .into_clean()
+            .map_err(CoreError::RollRefused)?;
+        let voters: Vec<Voter> = accepted
+            .into_iter()
+            .map(|r| Voter {
+                line: r.line,
+                name: r.name,
+                number: r.number,
+                unit: r.unit,
+                birth: r.birth.map(|b| b.to_string()).unwrap_or_default(),
+                flags: r.flags,
+            })
+            .collect();
+        self.set_roll(&voters)?;
+        Ok(voters.len())
+    }
+
+    /// Registers a checked roll: its size per unit and commitment in the log, the voters in
+    /// the records.
+    pub fn set_roll(&self, voters: &[Voter]) -> Result<(), CoreError> {
+        let mut units: BTreeMap<String, u64> = BTreeMap::new();
+        for v in voters {
+            *units.entry(v.unit.clone()).or_default() += 1;
+        }
+        // The log first: it refuses a roll once voting has started, and it is the truth the
+        // desk's counts are checked against.
+        self.ledger.register_roll(
+            units,
+            roll_commitment(voters.iter().map(|v| v.number.as_str())),
+        )?;
+        self.records.replace_roll(voters)?;
+        Ok(())
+    }
+
+    /// Generates and registers a pool of tokens for a style, for one slip sheet: `count`, or
+    /// what is left of the style's cap (its voters plus the spare percentage). After voting
+    /// in the style has started a pool needs a reason, which the log and the board show.
+    pub fn print_pool(
+        &self,
+        style: u16,
+        count: Option<usize>,
+        reason: Option<String>,
+    ) -> Result<PrintedPool, CoreError> {
+        let (sheet, left) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            let conduct = s.state.conduct()?;
+            let st = info.styles.get(usize::from(style)).ok_or_else(|| {
+                invalid(
+                    "unknown_style",
+                    format!("没有选票样式 {style} / no ballot style {style}"),
+                )
+            })?;
+            let names = st
+                .contests
+                .iter()
+                .filter_map(|c| {
+                    info.election
+                        .contest_index(c)
+                        .map(|i| info.election.contests[i].title.clone())
+                })
+                .collect();
+            let left = conduct
+                .pool_cap(style)
+                .map(|cap| cap.saturating_sub(conduct.pool(style).registered));
+            Ok((
+                SlipSheet {
+                    title: "选票码 Ballot tokens".into(),
+                    election_title: if info.election.title.is_empty() {
+                        info.id.clone()
+                    } else {
+                        info.election.title.clone()
+                    },
+                    round: st.round,
+                    style_name: if st.title.is_empty() {
+                        format!("样式 style {style}")
+                    } else {
+                        st.title.clone()
+                    },
+                    contest_names: names,
+                },
+                left,
+            ))
+        })??;
+        let count = match (count, left) {
+            (Some(n), _) => n,
+            (None, Some(n)) => usize::try_from(n).unwrap_or(usize::MAX),
+            (None, None) => {
+                return Err(invalid(
+                    "roll_missing",
+                    "请先导入选民名单 / import the roll first",
+                ))
+            }
+        };
+        // Refuse before anything reaches the log: a refused sheet must not register tokens.
+        if count == 0 {
+            return Err(invalid(
+                "pool_full",
+                "此样式的选票码已达上限 (名单人数加备用比例), 不能再印 / this style's tokens have reached their cap (the roll plus the spare): no more can be printed",
+            ));
+        }
+        if count > SHEET_TOKENS_MAX {
+            return Err(invalid(
+                "sheet_too_many",
+                format!("一次生成的选票码须为 1 至 {SHEET_TOKENS_MAX} 张, 请求 {count} 张; 请分批生成 / a sheet holds 1 to {SHEET_TOKENS_MAX} tokens, {count} asked: generate in batches"),
+            ));
+        }
+        let (tokens, appended) = self.ledger.register_pool(style, count, reason)?;
+        Ok(PrintedPool {
+            tokens,
+            sheet,
+            appended,
+        })
+    }
+
+    pub fn open_contest(&self, id: &str) -> Result<Appended, CoreError> {
+        Ok(self.ledger.open_contest(id)?)
+    }
+}

@@ -1,0 +1,1180 @@
+//! The conduct of an election: the order its operations must follow and the limits they must
+//! keep, as one state machine. The ledger runs it before it appends an entry; the verifier
+//! runs it again while it replays an export. Both call this code and nothing else of each
+//! other's, so "the service enforced it" and "the auditor checked it" are the same sentence.
+//!
+//! What it knows: which contests exist and their phase (draft, open, closed), the ballot
+//! styles, the size of the roll per unit, token pools and how many tokens each style spent,
+//! the desk's figures (E, P, I) per style, corrections of those figures approved by a second
+//! person, results, teller signatures by key, publication.
+//!
+//! Architecture invariant: pure. No I/O, no clock, no serde; every check is a function of
+//! what was logged before. A check that fails changes nothing.
+//!
+//! Protocol versions: logs written before these checks existed (protocol 1) replay with the
+//! checks of their time; protocol 2 adds the roll, pool caps, desk figures that bind the
+//! close, two-person corrections, one result per contest, one signature per teller key and
+//! logged publication.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::ballot::{evaluation_void_reason, void_reason, Ballot};
+use super::contest::Contest;
+
+/// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
+pub const PROTOCOL_CURRENT: u32 = 2;
+
+/// A contest's phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl Phase {
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+        }
+    }
+}
+
+/// How a contest's ballots arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Electronic,
+    Paper,
+    Hybrid,
+}
+
+impl Mode {
+    pub fn from_id(id: &str) -> Option<Mode> {
+        match id {
+            "electronic" => Some(Mode::Electronic),
+            "paper" => Some(Mode::Paper),
+            "hybrid" => Some(Mode::Hybrid),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Mode::Electronic => "electronic",
+            Mode::Paper => "paper",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+
+    pub fn takes_paper(self) -> bool {
+        matches!(self, Mode::Paper | Mode::Hybrid)
+    }
+}
+
+/// A ballot style as the conduct sees it: the contests one voter of one round and unit gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StyleDef {
+    pub round: u8,
+    /// The roll unit; empty: every voter of the round whose unit has no style of its own.
+    pub unit: String,
+    pub contests: Vec<String>,
+}
+
+/// The desk's figures for a style or a contest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// `E`: voters on the roll.
+    pub eligible: u64,
+    /// `P`: voters present (checked in, with the principals they carry).
+    pub present: u64,
+    /// `I`: slips (ballots) handed out.
+    pub issued: u64,
+}
+
+impl Figures {
+    fn add(self, o: Figures) -> Figures {
+        Figures {
+            eligible: self.eligible + o.eligible,
+            present: self.present + o.present,
+            issued: self.issued + o.issued,
+        }
+    }
+}
+
+/// Who did something, as the service authenticated them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+}
+
+/// How a contest came to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// In the election spec from the start.
+    Spec,
+    /// A runoff (另行选举) proposed by the published result of `parent`.
+    Runoff { parent: String },
+    /// A later round of a procedure, from the published result of `from`.
+    NextRound { from: String },
+}
+
+/// Why an operation is out of order or out of bounds. Every variant has a stable code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConductError {
+    #[error("选举项目 “{0}” 不存在 / There is no contest “{0}”.")]
+    UnknownContest(String),
+    #[error("选票样式 {0} 不存在 / There is no ballot style {0}.")]
+    UnknownStyle(u16),
+    #[error("选举项目 “{0}” 尚未开始投票 / Contest “{0}” is not open.")]
+    ContestNotOpen(String),
+    #[error("选举项目 “{0}” 已结束投票 / Contest “{0}” is closed.")]
+    ContestClosed(String),
+    #[error("选举项目 “{0}” 已开始 / Contest “{0}” is already open.")]
+    ContestAlreadyOpen(String),
+    #[error("选举项目 “{0}” 尚未结束投票 / Contest “{0}” is not closed.")]
+    ContestNotClosed(String),
+    #[error("选举项目 “{contest}” 不收纸质选票 (方式: {mode}) / Contest “{contest}” takes no paper ballots (mode: {mode}).")]
+    NotAPaperContest { contest: String, mode: &'static str },
+    #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
+    RollMissing,
+    #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
+    RollLocked,
+    #[error("样式 {style} 的选票码最多 {cap} 张 (名单 {voters} 人另加 {spare}%), 已有 {registered} 张, 又要 {asked} 张 / Style {style} may have at most {cap} tokens ({voters} on the roll plus {spare}%); {registered} exist and {asked} more were asked for.")]
+    PoolOverCap {
+        style: u16,
+        cap: u64,
+        voters: u64,
+        spare: u32,
+        registered: u64,
+        asked: u64,
+    },
+    #[error("投票开始后补印选票码须写明原因 / Tokens printed after voting started need a written reason.")]
+    PoolReasonMissing,
+    #[error("样式 {0} 的选举项目都已结束, 不能再生成选票码 / Every contest of style {0} is closed: no more tokens.")]
+    PoolAfterClose(u16),
+    #[error("此选票样式的选票码已作废 / The tokens of this style were voided at close.")]
+    TokensVoided,
+    #[error("样式 {style} 已用选票码 {spent} 张, 只登记了 {registered} 张 / Style {style}: {spent} tokens spent of {registered} registered.")]
+    PoolExhausted {
+        style: u16,
+        spent: u64,
+        registered: u64,
+    },
+    #[error("选票中的 “{contest}” 不属于此选票样式 / “{contest}” is not on this ballot style.")]
+    BallotContestNotOnStyle { contest: String },
+    #[error("选票中的 “{contest}” 出现了两次 / “{contest}” appears twice on one ballot.")]
+    BallotContestTwice { contest: String },
+    #[error("选票缺少 “{contest}”: 一张选票须含样式中的每个选举项目各一次 / The ballot lacks “{contest}”: a ballot holds each contest of its style once.")]
+    BallotContestMissing { contest: String },
+    #[error("{message} (电子选票不能是废票, 投票机应拒绝 / an electronic ballot cannot be void: the kiosk refuses it)")]
+    ElectronicBallotVoid {
+        /// The void reason's own code (`over_marked`, ...).
+        code: &'static str,
+        message: String,
+    },
+    #[error("样式 {style} 的签到数中应到 {logged} 人, 名单为 {roll} 人 / Style {style}: the desk count says {logged} eligible, the roll holds {roll}.")]
+    DeskEligibleMismatch { style: u16, logged: u64, roll: u64 },
+    #[error("样式 {style} 的签到数不一致: 实到 {present} 人多于应到 {eligible} 人 / Style {style}: {present} present exceeds {eligible} eligible.")]
+    DeskPresentExceedsEligible {
+        style: u16,
+        present: u64,
+        eligible: u64,
+    },
+    #[error("选举项目 “{contest}” 的结束数字 (E {close_e}, P {close_p}, I {close_i}) 与签到处记录 (E {desk_e}, P {desk_p}, I {desk_i}) 不符 / Contest “{contest}” closed with E {close_e}, P {close_p}, I {close_i}, but the desk logged E {desk_e}, P {desk_p}, I {desk_i}.")]
+    CloseFiguresMismatch {
+        contest: String,
+        close_e: u64,
+        close_p: u64,
+        close_i: u64,
+        desk_e: u64,
+        desk_p: u64,
+        desk_i: u64,
+    },
+    #[error("选举项目 “{contest}” 结束前没有记录样式 {style} 的签到数 / Contest “{contest}” closed without the desk count of style {style}.")]
+    DeskCountMissing { contest: String, style: u16 },
+    #[error("更正须由两个不同角色的人完成: 提出 {proposer} ({proposer_role}), 批准 {approver} ({approver_role}) / A correction needs two people of different roles: proposed by {proposer} ({proposer_role}), approved by {approver} ({approver_role}).")]
+    CorrectionNeedsTwo {
+        proposer: String,
+        proposer_role: String,
+        approver: String,
+        approver_role: String,
+    },
+    #[error("更正须写明原因 / A correction needs a reason.")]
+    CorrectionReasonMissing,
+    #[error("选举项目 “{0}” 只能在开始投票后、计票前更正 / Contest “{0}” can be corrected only after it opened and before it is counted.")]
+    CorrectionOutOfOrder(String),
+    #[error("选举项目 “{0}” 已计票 / Contest “{0}” has already been counted.")]
+    AlreadyTallied(String),
+    #[error("第 {0} 条不是计票结果 / Entry {0} is not a result.")]
+    UnknownResult(u64),
+    #[error("计票人 {teller} 已经签署第 {result} 条结果 / Teller {teller} has already signed result {result}.")]
+    SignatureDuplicate { teller: String, result: u64 },
+    #[error("第 {result} 条结果需要 {required} 名计票人签名, 现有 {have} 名 / Result {result} needs {required} teller signatures; {have} are present.")]
+    SignaturesMissing {
+        result: u64,
+        have: u64,
+        required: u64,
+    },
+    #[error("第 {0} 条结果已公布 / Result {0} is already published.")]
+    AlreadyPublished(u64),
+    #[error("样式 {style} 作废记录为 作废 {voided_logged} 张、已用 {spent_logged} 张, 实际应为 作废 {voided} 张、已用 {spent} 张 / Style {style}: the voiding says {voided_logged} voided and {spent_logged} spent; the log implies {voided} and {spent}.")]
+    VoidMismatch {
+        style: u16,
+        voided_logged: u64,
+        spent_logged: u64,
+        voided: u64,
+        spent: u64,
+    },
+    #[error("“{0}” 还没有公布的结果 / “{0}” has no published result yet.")]
+    NotPublished(String),
+    #[error("选举项目 “{0}” 已存在 / Contest “{0}” already exists.")]
+    ContestExists(String),
+    #[error("纸质选票已达发出数 {issued} 张; 票箱中的选票多于发出数时本轮无效 (选举法第44条) / Paper ballots have reached the {issued} issued; more ballots than were issued makes the round invalid (EL Art. 44).")]
+    PaperPastIssued { issued: u64 },
+}
+
+impl ConductError {
+    pub fn code(&self) -> &'static str {
+        use ConductError::*;
+        match self {
+            UnknownContest(_) => "unknown_contest",
+            UnknownStyle(_) => "unknown_style",
+            ContestNotOpen(_) => "contest_not_open",
+            ContestClosed(_) => "contest_closed",
+            ContestAlreadyOpen(_) => "contest_already_open",
+            ContestNotClosed(_) => "contest_not_closed",
+            NotAPaperContest { .. } => "not_a_paper_contest",
+            RollMissing => "roll_missing",
+            RollLocked => "roll_locked",
+            PoolOverCap { .. } => "pool_over_cap",
+            PoolReasonMissing => "pool_reason_missing",
+            PoolAfterClose(_) => "pool_after_close",
+            TokensVoided => "tokens_voided",
+            PoolExhausted { .. } => "pool_exhausted",
+            BallotContestNotOnStyle { .. }
+            | BallotContestTwice { .. }
+            | BallotContestMissing { .. } => "ballot_style_mismatch",
+            ElectronicBallotVoid { code, .. } => code,
+            DeskEligibleMismatch { .. } => "desk_eligible_mismatch",
+            DeskPresentExceedsEligible { .. } => "present_exceeds_eligible",
+            CloseFiguresMismatch { .. } => "close_figures_mismatch",
+            DeskCountMissing { .. } => "desk_count_missing",
+            CorrectionNeedsTwo { .. } => "correction_needs_two",
+            CorrectionReasonMissing => "correction_reason_missing",
+            CorrectionOutOfOrder(_) => "correction_out_of_order",
+            AlreadyTallied(_) => "already_tallied",
+            UnknownResult(_) => "unknown_result",
+            SignatureDuplicate { .. } => "signature_duplicate",
+            SignaturesMissing { .. } => "signatures_missing",
+            AlreadyPublished(_) => "already_published",
+            VoidMismatch { .. } => "void_mismatch",
+            NotPublished(_) => "not_published",
+            ContestExists(_) => "contest_exists",
+            PaperPastIssued { .. } => "paper_past_issued",
+        }
+    }
+}
+
+/// An approved correction of a contest's figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correction {
+    pub figures: Figures,
+    pub reason: String,
+    pub proposer: Person,
+    pub approver: Person,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestConduct {
+    pub phase: Phase,
+    pub mode: Mode,
+    pub origin: Origin,
+    /// The figures logged at close.
+    pub closed: Option<Figures>,
+    /// The latest approved correction, if any.
+    pub correction: Option<Correction>,
+    /// The result entry that counted this contest.
+    pub result: Option<u64>,
+    /// Paper ballots keyed in.
+    pub paper_ballots: u64,
+}
+
+impl ContestConduct {
+    /// The figures the count uses: the corrected ones when a correction was approved.
+    pub fn counting_figures(&self) -> Option<Figures> {
+        self.correction.as_ref().map(|c| c.figures).or(self.closed)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolConduct {
+    pub registered: u64,
+    pub spent: u64,
+    pub voided: bool,
+    /// Tokens registered after voting in the style had started (each with a logged reason).
+    pub late: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResultConduct {
+    pub contests: Vec<String>,
+    /// Names of the teller keys whose signatures were verified, one per key.
+    pub signers: BTreeSet<String>,
+    pub published: bool,
+}
+
+/// The conduct state machine. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conduct {
+    protocol: u32,
+    spare_percent: u32,
+    styles: Vec<StyleDef>,
+    contests: BTreeMap<String, ContestConduct>,
+    roll: Option<BTreeMap<String, u64>>,
+    pools: HashMap<u16, PoolConduct>,
+    desk: HashMap<u16, Figures>,
+    results: BTreeMap<u64, ResultConduct>,
+}
+
+impl Conduct {
+    /// The conduct of a newly registered election: its styles and its contests with their
+    /// ballot modes, all in draft.
+    pub fn new(
+        protocol: u32,
+        spare_percent: u32,
+        styles: Vec<StyleDef>,
+        contests: &[(String, Mode)],
+    ) -> Conduct {
+        let contests = contests
+            .iter()
+            .map(|(id, mode)| {
+                (
+                    id.clone(),
+                    ContestConduct {
+                        phase: Phase::Draft,
+                        mode: *mode,
+                        origin: Origin::Spec,
+                        closed: None,
+                        correction: None,
+                        result: None,
+                        paper_ballots: 0,
+                    },
+                )
+            })
+            .collect();
+        Conduct {
+            protocol,
+            spare_percent,
+            styles,
+            contests,
+            roll: None,
+            pools: HashMap::new(),
+            desk: HashMap::new(),
+            results: BTreeMap::new(),
+        }
+    }
+
+    pub fn protocol(&self) -> u32 {
+        self.protocol
+    }
+
+    fn strict(&self) -> bool {
+        self.protocol >= 2
+    }
+
+    pub fn spare_percent(&self) -> u32 {
+        self.spare_percent
+    }
+
+    pub fn styles(&self) -> &[StyleDef] {
+        &self.styles
+    }
+
+    pub fn style(&self, style: u16) -> Result<&StyleDef, ConductError> {
+        self.styles
+            .get(usize::from(style))
+            .ok_or(ConductError::UnknownStyle(style))
+    }
+
+    pub fn contest(&self, id: &str) -> Result<&ContestConduct, ConductError> {
+        self.contests
+            .get(id)
+            .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
+    }
+
+    pub fn contests(&self) -> impl Iterator<Item = (&String, &ContestConduct)> {
+        self.contests.iter()
+    }
+
+    pub fn phase(&self, id: &str) -> Option<Phase> {
+        self.contests.get(id).map(|c| c.phase)
+    }
+
+    pub fn pool(&self, style: u16) -> PoolConduct {
+        self.pools.get(&style).copied().unwrap_or_default()
+    }
+
+    pub fn pools(&self) -> impl Iterator<Item = (u16, &PoolConduct)> {
+        self.pools.iter().map(|(s, p)| (*s, p))
+    }
+
+    pub fn desk(&self, style: u16) -> Option<Figures> {
+        self.desk.get(&style).copied()
+    }
+
+    pub fn roll(&self) -> Option<&BTreeMap<String, u64>> {
+        self.roll.as_ref()
+    }
+
+    pub fn result(&self, index: u64) -> Option<&ResultConduct> {
+        self.results.get(&index)
+    }
+
+    pub fn results(&self) -> impl Iterator<Item = (&u64, &ResultConduct)> {
+        self.results.iter()
+    }
+
+    /// The styles that hold a contest.
+    pub fn styles_of(&self, contest: &str) -> Vec<u16> {
+        self.styles
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.contests.iter().any(|c| c == contest))
+            .filter_map(|(i, _)| u16::try_from(i).ok())
+            .collect()
+    }
+
+    fn phase_of(&self, id: &str) -> Result<Phase, ConductError> {
+        Ok(self.contest(id)?.phase)
+    }
+
+    fn contest_mut(&mut self, id: &str) -> Result<&mut ContestConduct, ConductError> {
+        self.contests
+            .get_mut(id)
+            .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
+    }
+
+    // ------------------------------------------------------------ contests
+
+    /// Adds a contest of a later round (a runoff or the next round of a procedure) with its
+    /// ballot style. Protocol 2: the result it comes from must be published.
+    pub fn add_contest(
+        &mut self,
+        id: &str,
+        mode: Mode,
+        origin: Origin,
+        style: StyleDef,
+    ) -> Result<(), ConductError> {
+        if self.contests.contains_key(id) {
+            return Err(ConductError::ContestExists(id.to_string()));
+        }
+        let source = match &origin {
+            Origin::Spec => None,
+            Origin::Runoff { parent } => Some(parent),
+            Origin::NextRound { from } => Some(from),
+        };
+        if let Some(source) = source {
+            self.contest(source)?;
+            if self.strict() && self.published_result_of(source).is_none() {
+                return Err(ConductError::NotPublished(source.clone()));
+            }
+        }
+        self.contests.insert(
+            id.to_string(),
+            ContestConduct {
+                phase: Phase::Draft,
+                mode,
+                origin,
+                closed: None,
+                correction: None,
+                result: None,
+                paper_ballots: 0,
+            },
+        );
+        self.styles.push(style);
+        Ok(())
+    }
+
+    pub fn open(&mut self, id: &str) -> Result<(), ConductError> {
+        match self.phase_of(id)? {
+            Phase::Draft => {}
+            Phase::Open => return Err(ConductError::ContestAlreadyOpen(id.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        self.contest_mut(id)?.phase = Phase::Open;
+        Ok(())
+    }
+
+    /// Closes a contest with its figures. Protocol 2: the figures are the sum of the desk
+    /// counts logged for the contest's styles (the desk's, not anyone's typing).
+    pub fn close(&mut self, id: &str, figures: Figures) -> Result<(), ConductError> {
+        match self.phase_of(id)? {
+            Phase::Open => {}
+            Phase::Draft => return Err(ConductError::ContestNotOpen(id.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        if self.strict() {
+            let desk = self.desk_figures(id)?;
+            if desk != figures {
+                return Err(ConductError::CloseFiguresMismatch {
+                    contest: id.to_string(),
+                    close_e: figures.eligible,
+                    close_p: figures.present,
+                    close_i: figures.issued,
+                    desk_e: desk.eligible,
+                    desk_p: desk.present,
+                    desk_i: desk.issued,
+                });
+            }
+        }
+        let c = self.contest_mut(id)?;
+        c.phase = Phase::Closed;
+        c.closed = Some(figures);
+        Ok(())
+    }
+
+    /// The sum of the latest desk counts of a contest's styles.
+    pub fn desk_figures(&self, contest: &str) -> Result<Figures, ConductError> {
+        let mut sum = Figures::default();
+        for s in self.styles_of(contest) {
+            let f = self
+                .desk
+                .get(&s)
+                .copied()
+                .ok_or_else(|| ConductError::DeskCountMissing {
+                    contest: contest.to_string(),
+                    style: s,
+                })?;
+            sum = sum.add(f);
+        }
+        Ok(sum)
+    }
+
+    /// Records the desk's count of a style. Protocol 2: `E` equals the roll's voters for the
+    /// style when a roll was registered, and `P ≤ E`.
+    pub fn desk_count(&mut self, style: u16, figures: Figures) -> Result<(), ConductError> {
+        self.style(style)?;
+        if self.strict() {
+            if let Some(roll) = self.style_voters(style) {
+                if roll != figures.eligible {
+                    return Err(ConductError::DeskEligibleMismatch {
+                        style,
+                        logged: figures.eligible,
+                        roll,
+                    });
+                }
+            }
+            if figures.present > figures.eligible {
+                return Err(ConductError::DeskPresentExceedsEligible {
+                    style,
+                    present: figures.present,
+                    eligible: figures.eligible,
+                });
+            }
+        }
+        self.desk.insert(style, figures);
+        Ok(())
+    }
+
+    /// Records a correction of an opened, uncounted contest's figures (for example the paper
+    /// desk's figures merged in), made by one person and approved by a second person of
+    /// another role. The latest correction is what the count uses.
+    pub fn correct(&mut self, id: &str, correction: Correction) -> Result<(), ConductError> {
+        let c = self.contest(id)?;
+        if c.phase == Phase::Draft || c.result.is_some() {
+            return Err(ConductError::CorrectionOutOfOrder(id.to_string()));
+        }
+        if correction.reason.trim().is_empty() {
+            return Err(ConductError::CorrectionReasonMissing);
+        }
+        let (p, a) = (&correction.proposer, &correction.approver);
+        if p.name.trim().is_empty()
+            || a.name.trim().is_empty()
+            || p.name == a.name
+            || p.role == a.role
+        {
+            return Err(ConductError::CorrectionNeedsTwo {
+                proposer: p.name.clone(),
+                proposer_role: p.role.clone(),
+                approver: a.name.clone(),
+                approver_role: a.role.clone(),
+            });
+        }
+        self.contest_mut(id)?.correction = Some(correction);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ roll and pools
+
+    /// Registers the roll's size per unit. Protocol 2: only before any contest opened.
+    pub fn register_roll(&mut self, units: BTreeMap<String, u64>) -> Result<(), ConductError> {
+        if self.strict() && self.contests.values().any(|c| c.phase != Phase::Draft) {
+            return Err(ConductError::RollLocked);
+        }
+        self.roll = Some(units);
+        Ok(())
+    }
+
+    /// Voters on the roll who get this style: the style's unit, or for a style without a
+    /// unit, every unit that has no style of its own in that round. `None` without a roll.
+    pub fn style_voters(&self, style: u16) -> Option<u64> {
+        let roll = self.roll.as_ref()?;
+        let s = self.styles.get(usize::from(style))?;
+        Some(style_voters(&self.styles, s, roll))
+    }
+
+    /// The most tokens a style may have: its voters plus the spare percentage, rounded up.
+    pub fn pool_cap(&self, style: u16) -> Option<u64> {
+        self.style_voters(style)
+            .map(|n| n + (n * u64::from(self.spare_percent)).div_ceil(100))
+    }
+
+    /// Whether any contest of a style has started.
+    fn style_started(&self, s: &StyleDef) -> bool {
+        s.contests.iter().any(|c| {
+            self.contests
+                .get(c)
+                .is_some_and(|x| x.phase != Phase::Draft)
+        })
+    }
+
+    /// Registers a pool of `count` tokens for a style. Protocol 2: within the cap, and with a
+    /// reason once voting in the style has started.
+    pub fn register_pool(
+        &mut self,
+        style: u16,
+        count: u64,
+        reason: Option<&str>,
+    ) -> Result<(), ConductError> {
+        let s = self.style(style)?.clone();
+        let late = self.style_started(&s);
+        if self.strict() {
+            let cap = self.pool_cap(style).ok_or(ConductError::RollMissing)?;
+            if s.contests.iter().all(|c| {
+                self.contests
+                    .get(c)
+                    .is_some_and(|x| x.phase == Phase::Closed)
+            }) {
+                return Err(ConductError::PoolAfterClose(style));
+            }
+            let registered = self.pool(style).registered;
+            if registered.saturating_add(count) > cap {
+                return Err(ConductError::PoolOverCap {
+                    style,
+                    cap,
+                    voters: self.style_voters(style).unwrap_or(0),
+                    spare: self.spare_percent,
+                    registered,
+                    asked: count,
+                });
+            }
+            if late && reason.is_none_or(|r| r.trim().is_empty()) {
+                return Err(ConductError::PoolReasonMissing);
+            }
+        }
+        let p = self.pools.entry(style).or_default();
+        p.registered += count;
+        if late {
+            p.late += count;
+        }
+        Ok(())
+    }
+
+    /// Whether a ballot of this style may be cast now, with `pending` more of the style
+    /// already accepted into the current batch.
+    pub fn check_spend(&self, style: u16, pending: u64) -> Result<(), ConductError> {
+        let s = self.style(style)?;
+        for c in &s.contests {
+            match self.phase_of(c)? {
+                Phase::Open => {}
+                Phase::Draft => return Err(ConductError::ContestNotOpen(c.clone())),
+                Phase::Closed => return Err(ConductError::ContestClosed(c.clone())),
+            }
+        }
+        let p = self.pool(style);
+        if p.voided {
+            return Err(ConductError::TokensVoided);
+        }
+        if p.spent + pending >= p.registered {
+            return Err(ConductError::PoolExhausted {
+                style,
+                spent: p.spent + pending,
+                registered: p.registered,
+            });
+        }
+        Ok(())
+    }
+
+    /// Spends one token of a style (after [`Conduct::check_spend`]).
+    pub fn spend(&mut self, style: u16) -> Result<(), ConductError> {
+        self.check_spend(style, 0)?;
+        self.pools.entry(style).or_default().spent += 1;
+        Ok(())
+    }
+
+    /// Voids the unspent tokens of a style whose contests are all closed; the logged counts
+    /// must be what the log implies.
+    pub fn void(&mut self, style: u16, voided: u64, spent: u64) -> Result<(), ConductError> {
+        let s = self.style(style)?.clone();
+        if let Some(c) = s.contests.iter().find(|c| {
+            self.contests
+                .get(*c)
+                .is_none_or(|x| x.phase != Phase::Closed)
+        }) {
+            return Err(ConductError::ContestNotClosed(c.clone()));
+        }
+        let p = self.pool(style);
+        if p.voided {
+            return Err(ConductError::TokensVoided);
+        }
+        let left = p.registered.saturating_sub(p.spent);
+        if self.strict() && (voided != left || spent != p.spent) {
+            return Err(ConductError::VoidMismatch {
+                style,
+                voided_logged: voided,
+                spent_logged: spent,
+                voided: left,
+                spent: p.spent,
+            });
+        }
+        self.pools.entry(style).or_default().voided = true;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ paper ballots
+
+    /// Whether a paper ballot may be keyed in for a contest now.
+    pub fn check_paper(&self, contest: &str) -> Result<(), ConductError> {
+        let c = self.contest(contest)?;
+        match c.phase {
+            Phase::Open => {}
+            Phase::Draft => return Err(ConductError::ContestNotOpen(contest.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(contest.to_string())),
+        }
+        if !c.mode.takes_paper() {
+            return Err(ConductError::NotAPaperContest {
+                contest: contest.to_string(),
+                mode: c.mode.id(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn paper(&mut self, contest: &str) -> Result<(), ConductError> {
+        self.check_paper(contest)?;
+        self.contest_mut(contest)?.paper_ballots += 1;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ results
+
+    /// Records a result entry at `index` for closed contests. Protocol 2: one result per
+    /// contest.
+    pub fn tally(&mut self, index: u64, contests: &[String]) -> Result<(), ConductError> {
+        for id in contests {
+            let c = self.contest(id)?;
+            if c.phase != Phase::Closed {
+                return Err(ConductError::ContestNotClosed(id.clone()));
+            }
+            if self.strict() && c.result.is_some() {
+                return Err(ConductError::AlreadyTallied(id.clone()));
+            }
+        }
+        for id in contests {
+            self.contest_mut(id)?.result = Some(index);
+        }
+        self.results.insert(
+            index,
+            ResultConduct {
+                contests: contests.to_vec(),
+                signers: BTreeSet::new(),
+                published: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// Records a verified teller signature on a result. Protocol 2: one per teller key.
+    pub fn signature(&mut self, result: u64, teller: &str) -> Result<(), ConductError> {
+        let strict = self.strict();
+        let r = self
+            .results
+            .get_mut(&result)
+            .ok_or(ConductError::UnknownResult(result))?;
+        if !r.signers.insert(teller.to_string()) && strict {
+            return Err(ConductError::SignatureDuplicate {
+                teller: teller.to_string(),
+                result,
+            });
+        }
+        Ok(())
+    }
+
+    /// Publishes a result once enough distinct teller keys signed it.
+    pub fn publish(&mut self, result: u64, required: u64) -> Result<(), ConductError> {
+        let r = self
+            .results
+            .get_mut(&result)
+            .ok_or(ConductError::UnknownResult(result))?;
+        if r.published {
+            return Err(ConductError::AlreadyPublished(result));
+        }
+        let have = r.signers.len() as u64;
+        if have < required {
+            return Err(ConductError::SignaturesMissing {
+                result,
+                have,
+                required,
+            });
+        }
+        r.published = true;
+        Ok(())
+    }
+
+    /// The published result that counted a contest.
+    pub fn published_result_of(&self, contest: &str) -> Option<u64> {
+        let index = self.contests.get(contest)?.result?;
+        self.results
+            .get(&index)
+            .filter(|r| r.published)
+            .map(|_| index)
+    }
+}
+
+/// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).
+pub fn style_voters(styles: &[StyleDef], s: &StyleDef, roll: &BTreeMap<String, u64>) -> u64 {
+    if !s.unit.is_empty() {
+        return roll.get(&s.unit).copied().unwrap_or(0);
+    }
+    roll.iter()
+        .filter(|(unit, _)| {
+            !styles
+                .iter()
+                .any(|o| o.round == s.round && !o.unit.is_empty() && &o.unit == *unit)
+        })
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// The style a voter of `unit` gets in `round`: the round's style for that unit, else the
+/// round's style without a unit.
+pub fn style_of_unit(styles: &[StyleDef], round: u8, unit: &str) -> Option<u16> {
+    let in_round = || styles.iter().enumerate().filter(|(_, s)| s.round == round);
+    in_round()
+        .find(|(_, s)| s.unit == unit)
+        .or_else(|| in_round().find(|(_, s)| s.unit.is_empty()))
+        .and_then(|(i, _)| u16::try_from(i).ok())
+}
+
+/// A ballot holds each contest of its style exactly once, and nothing else.
+pub fn check_ballot_contests(style: &StyleDef, contests: &[&str]) -> Result<(), ConductError> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for c in contests {
+        if !style.contests.iter().any(|s| s == c) {
+            return Err(ConductError::BallotContestNotOnStyle {
+                contest: c.to_string(),
+            });
+        }
+        if !seen.insert(c) {
+            return Err(ConductError::BallotContestTwice {
+                contest: c.to_string(),
+            });
+        }
+    }
+    if let Some(missing) = style.contests.iter().find(|c| !seen.contains(c.as_str())) {
+        return Err(ConductError::BallotContestMissing {
+            contest: missing.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// An electronic (plaintext) ballot is never void: the kiosk refuses an over-marked ballot
+/// instead of casting it (paper ballots, by contrast, are recorded void as they are read).
+pub fn check_electronic_ballot(contest: &Contest, ballot: &Ballot) -> Result<(), ConductError> {
+    let reason = match ballot {
+        Ballot::Candidates(b) => void_reason(contest, b),
+        Ballot::Evaluation(b) => contest
+            .evaluation
+            .as_ref()
+            .and_then(|e| evaluation_void_reason(e, b)),
+    };
+    match reason {
+        Some(r) => Err(ConductError::ElectronicBallotVoid {
+            code: r.code(),
+            message: format!("“{}”: {}", contest.title, r.message()),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn style(round: u8, unit: &str, contests: &[&str]) -> StyleDef {
+        StyleDef {
+            round,
+            unit: unit.into(),
+            contests: contests.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn conduct() -> Conduct {
+        Conduct::new(
+            2,
+            5,
+            vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
+            &[("a".into(), Mode::Electronic), ("b".into(), Mode::Hybrid)],
+        )
+    }
+
+    fn roll() -> BTreeMap<String, u64> {
+        [("一支部".to_string(), 40), ("二支部".to_string(), 60)]
+            .into_iter()
+            .collect()
+    }
+
+    fn f(e: u64, p: u64, i: u64) -> Figures {
+        Figures {
+            eligible: e,
+            present: p,
+            issued: i,
+        }
+    }
+
+    #[test]
+    fn pools_stay_within_the_roll_plus_spare_and_late_ones_need_a_reason() {
+        let mut c = conduct();
+        assert_eq!(
+            c.register_pool(0, 10, None).unwrap_err().code(),
+            "roll_missing"
+        );
+        c.register_roll(roll()).unwrap();
+        // Style 1 (no unit) covers 二支部 only: 60 + ceil(3) = 63.
+        assert_eq!(c.style_voters(0), Some(40));
+        assert_eq!(c.style_voters(1), Some(60));
+        assert_eq!(c.pool_cap(0), Some(42));
+        assert_eq!(c.pool_cap(1), Some(63));
+        c.register_pool(0, 40, None).unwrap();
+        let e = c.register_pool(0, 3, None).unwrap_err();
+        assert_eq!(e.code(), "pool_over_cap");
+        c.register_pool(0, 2, None).unwrap();
+        c.open("a").unwrap();
+        assert_eq!(c.register_roll(roll()).unwrap_err().code(), "roll_locked");
+        c.register_pool(1, 10, None).unwrap_err();
+        assert_eq!(
+            c.register_pool(1, 10, Some("  ")).unwrap_err().code(),
+            "pool_reason_missing"
+        );
+        c.register_pool(1, 10, Some("slips damaged by rain"))
+            .unwrap();
+        assert_eq!(c.pool(1).late, 10);
+    }
+
+    #[test]
+    fn ballots_need_open_contests_and_an_unspent_pool() {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        c.register_pool(1, 2, None).unwrap();
+        assert_eq!(c.check_spend(1, 0).unwrap_err().code(), "contest_not_open");
+        c.open("a").unwrap();
+        c.spend(1).unwrap();
+        assert_eq!(c.check_spend(1, 1).unwrap_err().code(), "pool_exhausted");
+        c.spend(1).unwrap();
+        assert_eq!(c.spend(1).unwrap_err().code(), "pool_exhausted");
+    }
+
+    #[test]
+    fn the_close_takes_the_desks_figures_and_nobody_elses() {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        assert_eq!(
+            c.close("a", f(100, 90, 90)).unwrap_err().code(),
+            "desk_count_missing"
+        );
+        assert_eq!(
+            c.desk_count(0, f(41, 30, 30)).unwrap_err().code(),
+            "desk_eligible_mismatch"
+        );
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        // A teller's own figures: refused.
+        let e = c.close("a", f(100, 80, 89)).unwrap_err();
+        assert_eq!(e.code(), "close_figures_mismatch");
+        c.close("a", f(100, 80, 80)).unwrap();
+        assert_eq!(
+            c.close("a", f(100, 80, 80)).unwrap_err().code(),
+            "contest_closed"
+        );
+    }
+
+    #[test]
+    fn corrections_need_two_people_of_two_roles_after_close_and_before_the_count() {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        let person = |n: &str, r: &str| Person {
+            name: n.into(),
+            role: r.into(),
+        };
+        let fix = |p: Person, a: Person, reason: &str| Correction {
+            figures: f(100, 95, 95),
+            reason: reason.into(),
+            proposer: p,
+            approver: a,
+        };
+        let early = fix(
+            person("wang", "teller"),
+            person("li", "organiser"),
+            "paper desk",
+        );
+        assert_eq!(
+            c.correct("a", early.clone()).unwrap_err().code(),
+            "correction_out_of_order"
+        );
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        for bad in [
+            fix(person("wang", "teller"), person("wang", "organiser"), "x"),
+            fix(person("wang", "teller"), person("zhao", "teller"), "x"),
+        ] {
+            assert_eq!(
+                c.correct("a", bad).unwrap_err().code(),
+                "correction_needs_two"
+            );
+        }
+        assert_eq!(
+            c.correct(
+                "a",
+                fix(person("wang", "teller"), person("li", "organiser"), " ")
+            )
+            .unwrap_err()
+            .code(),
+            "correction_reason_missing"
+        );
+        c.correct("a", early).unwrap();
+        assert_eq!(
+            c.contest("a").unwrap().counting_figures(),
+            Some(f(100, 95, 95))
+        );
+        c.tally(7, &["a".into()]).unwrap();
+        assert_eq!(
+            c.correct(
+                "a",
+                fix(person("wang", "teller"), person("li", "organiser"), "late")
+            )
+            .unwrap_err()
+            .code(),
+            "correction_out_of_order"
+        );
+    }
+
+    #[test]
+    fn results_signatures_and_publication() {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        assert_eq!(
+            c.tally(3, &["a".into()]).unwrap_err().code(),
+            "contest_not_closed"
+        );
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 1, 1)).unwrap();
+        c.desk_count(1, f(60, 1, 1)).unwrap();
+        c.close("a", f(100, 2, 2)).unwrap();
+        c.tally(9, &["a".into()]).unwrap();
+        assert_eq!(
+            c.tally(10, &["a".into()]).unwrap_err().code(),
+            "already_tallied"
+        );
+        c.signature(9, "teller-wang").unwrap();
+        assert_eq!(
+            c.signature(9, "teller-wang").unwrap_err().code(),
+            "signature_duplicate"
+        );
+        assert_eq!(c.publish(9, 2).unwrap_err().code(), "signatures_missing");
+        c.signature(9, "teller-li").unwrap();
+        c.publish(9, 2).unwrap();
+        assert_eq!(c.publish(9, 2).unwrap_err().code(), "already_published");
+        assert_eq!(c.published_result_of("a"), Some(9));
+        c.add_contest(
+            "a-r1",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            style(2, "", &["a-r1"]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.add_contest(
+                "b-2",
+                Mode::Electronic,
+                Origin::NextRound { from: "b".into() },
+                style(2, "", &["b-2"]),
+            )
+            .unwrap_err()
+            .code(),
+            "not_published"
+        );
+    }
+
+    #[test]
+    fn voiding_must_say_what_the_log_implies() {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        c.register_pool(1, 5, None).unwrap();
+        c.open("a").unwrap();
+        c.spend(1).unwrap();
+        assert_eq!(c.void(1, 4, 1).unwrap_err().code(), "contest_not_closed");
+        c.desk_count(0, f(40, 1, 1)).unwrap();
+        c.desk_count(1, f(60, 1, 1)).unwrap();
+        c.close("a", f(100, 2, 2)).unwrap();
+        assert_eq!(c.void(1, 5, 0).unwrap_err().code(), "void_mismatch");
+        c.void(1, 4, 1).unwrap();
+        assert_eq!(c.void(1, 4, 1).unwrap_err().code(), "tokens_voided");
+    }
+
+    #[test]
+    fn a_ballot_holds_each_contest_of_its_style_once() {
+        let s = style(1, "", &["a", "b"]);
+        check_ballot_contests(&s, &["b", "a"]).unwrap();
+        for bad in [&["a", "a", "b"][..], &["a"], &["a", "b", "c"]] {
+            assert_eq!(
+                check_ballot_contests(&s, bad).unwrap_err().code(),
+                "ballot_style_mismatch"
+            );
+        }
+    }
+
+    #[test]
+    fn paper_only_in_paper_contests_while_open() {
+        let mut c = conduct();
+        assert_eq!(c.paper("b").unwrap_err().code(), "contest_not_open");
+        c.open("a").unwrap();
+        c.open("b").unwrap();
+        assert_eq!(c.paper("a").unwrap_err().code(), "not_a_paper_contest");
+        c.paper("b").unwrap();
+        assert_eq!(c.contest("b").unwrap().paper_ballots, 1);
+    }
+
+    #[test]
+    fn protocol_one_keeps_the_checks_of_its_time() {
+        let mut c = Conduct::new(
+            1,
+            5,
+            vec![style(1, "", &["a"])],
+            &[("a".into(), Mode::Electronic)],
+        );
+        // No roll, no cap, figures as typed.
+        c.register_pool(0, 1_000, None).unwrap();
+        c.open("a").unwrap();
+        c.close("a", f(10, 9, 9)).unwrap();
+        c.tally(5, &["a".into()]).unwrap();
+        c.tally(6, &["a".into()]).unwrap();
+    }
+}

@@ -1,0 +1,667 @@
+//! The verifier's own replay of a log: the chain and the tree, the token of every ballot, the
+//! ballot against its style and the ballot rules, and the election's conduct
+//! (`rules::conduct`), entry by entry; then the recount of every result.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use super::{
+    fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, Progress, Report, ResultReport,
+    SIGNATURE_BATCH,
+};
+use crate::record::ballot::parse_ballot_line;
+use crate::record::entry::{
+    genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
+    ElectionRegistered, Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished,
+    RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided, TurnoutCorrected,
+};
+use crate::record::merkle::Tree;
+use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
+use crate::record::token::{election_tag, signing_message, Token};
+use crate::record::{parse_election, result_json};
+use crate::rules::conduct::{
+    check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
+    Mode, Origin, Person, StyleDef,
+};
+use crate::rules::{tally_election, Ballot, Election};
+
+/// What the replay learned, for the checks that follow it.
+pub struct Replayed {
+    pub election_id: String,
+    pub log_key: Verifier,
+    pub tree: Tree,
+    /// The spec as registered in entry 0.
+    pub registered_spec: serde_json::Value,
+    /// The spec with every contest added since (runoffs, later rounds).
+    pub spec: serde_json::Value,
+    pub conduct: Conduct,
+    /// Every counted ballot per contest with the entry that holds it, in log order.
+    pub ballots: HashMap<String, Vec<(u64, Ballot)>>,
+    pub results: Vec<(u64, ResultBody)>,
+}
+
+fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Failure> {
+    e.body_as().map_err(|err| {
+        fail(
+            Some(i),
+            Some(e.kind),
+            "body",
+            format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
+        )
+    })
+}
+
+/// A conduct refusal as a failure of entry `i`.
+fn conduct_err(i: u64, e: &Entry) -> impl Fn(ConductError) -> Failure + '_ {
+    move |err| {
+        fail(
+            Some(i),
+            Some(e.kind),
+            err.code(),
+            format!("第 {i} 条: {err} / entry {i}: {err}"),
+        )
+    }
+}
+
+fn style_def(s: &Style) -> StyleDef {
+    StyleDef {
+        round: s.round,
+        unit: s.unit.clone(),
+        contests: s.contests.clone(),
+    }
+}
+
+fn mode_of(spec: &serde_json::Value, contest: &str) -> Mode {
+    spec.get("contests")
+        .and_then(|c| c.as_array())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
+        })
+        .and_then(|c| c.get("mode"))
+        .and_then(|m| m.as_str())
+        .and_then(Mode::from_id)
+        .unwrap_or(Mode::Electronic)
+}
+
+pub fn replay(
+    _dir: &Path,
+    entries: &[Entry],
+    progress: Progress<'_>,
+    report: &mut Report,
+) -> Result<Replayed, Failure> {
+    let total = entries.len() as u64;
+    // The first entry registers the election and its keys.
+    let first = entries
+        .first()
+        .ok_or_else(|| fail(None, None, "export", "日志为空 / the log is empty"))?;
+    if first.kind != EntryKind::ElectionRegistered {
+        return Err(fail(
+            Some(0),
+            Some(first.kind),
+            "genesis",
+            "第 0 条不是选举登记 / entry 0 does not register the election",
+        ));
+    }
+    let reg: ElectionRegistered = body(0, first)?;
+    let mut spec = reg.spec.clone();
+    let mut election: Election = parse_election(spec.to_string().as_bytes())
+        .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?;
+    let election_id = election.id.clone();
+    report.election = election_id.clone();
+    report.protocol = reg.protocol;
+    let strict = reg.protocol >= 2;
+    let election_key = BASE64
+        .decode(&reg.election_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| {
+            fail(
+                Some(0),
+                Some(first.kind),
+                "keys",
+                "选举公钥无效 / the election key is invalid",
+            )
+        })?;
+    let log_key = Verifier::parse(&reg.log_key)
+        .map_err(|e| fail(Some(0), Some(first.kind), "keys", e.to_string()))?;
+    let tellers: Vec<Verifier> = reg
+        .tellers
+        .iter()
+        .map(|t| Verifier::parse(t))
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(Some(0), Some(first.kind), "keys", e.to_string()))?;
+    if reg.signatures_required as usize > tellers.len() {
+        return Err(fail(
+            Some(0),
+            Some(first.kind),
+            "signatures_required",
+            format!(
+                "需要 {} 个签名, 只有 {} 名计票人 / {} signatures required, {} tellers",
+                reg.signatures_required,
+                tellers.len(),
+                reg.signatures_required,
+                tellers.len()
+            ),
+        ));
+    }
+    let mut styles: Vec<Style> = reg.styles.clone();
+    for (n, s) in styles.iter().enumerate() {
+        if let Some(c) = s
+            .contests
+            .iter()
+            .find(|c| election.contest_index(c).is_none())
+        {
+            return Err(fail(
+                Some(0),
+                Some(first.kind),
+                "styles",
+                format!("选票样式 {n} 的 “{c}” 不存在 / style {n} names no contest “{c}”"),
+            ));
+        }
+    }
+    let contests: Vec<(String, Mode)> = election
+        .contests
+        .iter()
+        .map(|c| (c.id.clone(), mode_of(&spec, &c.id)))
+        .collect();
+    let mut conduct = Conduct::new(
+        reg.protocol,
+        reg.pool_spare_percent.unwrap_or(5),
+        styles.iter().map(style_def).collect(),
+        &contests,
+    );
+
+    let mut tree = Tree::new();
+    let mut head = genesis(&election_id);
+    let mut serials: HashMap<[u8; 16], u64> = HashMap::new();
+    let mut pending: Vec<(u64, Token)> = Vec::new();
+    let mut ballots: HashMap<String, Vec<(u64, Ballot)>> = HashMap::new();
+    let mut results: Vec<(u64, ResultBody)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let i = i as u64;
+        if e.prev != head {
+            return Err(fail(
+                Some(i),
+                Some(e.kind),
+                "chain",
+                format!(
+                    "第 {i} 条的前一条哈希与第 {} 条不符 / entry {i} does not link to entry {}",
+                    i.wrapping_sub(1),
+                    i.wrapping_sub(1)
+                ),
+            ));
+        }
+        let ce = conduct_err(i, e);
+        match e.kind {
+            EntryKind::ElectionRegistered => {
+                if i != 0 {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "genesis",
+                        "选举只能登记一次 / the election is registered twice",
+                    ));
+                }
+            }
+            EntryKind::ContestOpened => {
+                let b: ContestOpened = body(i, e)?;
+                conduct.open(&b.contest).map_err(ce)?;
+            }
+            EntryKind::RollRegistered => {
+                let b: RollRegistered = body(i, e)?;
+                if b.units.values().sum::<u64>() != b.voters {
+                    return Err(fail(Some(i), Some(e.kind), "roll_counts", "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total"));
+                }
+                conduct.register_roll(b.units).map_err(ce)?;
+            }
+            EntryKind::PoolRegistered => {
+                let b: PoolRegistered = body(i, e)?;
+                if conduct.style(b.style).map_err(&ce)?.round != b.round {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "unknown_style",
+                        format!(
+                            "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
+                            b.round, b.style, b.round, b.style
+                        ),
+                    ));
+                }
+                let late_before = conduct.pool(b.style).late;
+                conduct
+                    .register_pool(b.style, b.count, b.reason.as_deref())
+                    .map_err(&ce)?;
+                if conduct.pool(b.style).late > late_before {
+                    report.late_pools.push(LatePoolReport {
+                        index: i,
+                        style: b.style,
+                        count: b.count,
+                        reason: b.reason.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            EntryKind::CheckInCount => {
+                let b: CheckInCount = body(i, e)?;
+                if strict {
+                    let eligible = b.eligible.ok_or_else(|| {
+                        fail(
+                            Some(i),
+                            Some(e.kind),
+                            "body",
+                            "签到数缺少应到人数 / the desk count lacks eligible",
+                        )
+                    })?;
+                    if conduct.style(b.style).map_err(&ce)?.round != b.round {
+                        return Err(fail(
+                            Some(i),
+                            Some(e.kind),
+                            "unknown_style",
+                            format!(
+                                "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
+                                b.round, b.style, b.round, b.style
+                            ),
+                        ));
+                    }
+                    conduct
+                        .desk_count(
+                            b.style,
+                            Figures {
+                                eligible,
+                                present: b.present,
+                                issued: b.slips_issued,
+                            },
+                        )
+                        .map_err(ce)?;
+                }
+            }
+            EntryKind::ContestClosed => {
+                let b: ContestClosed = body(i, e)?;
+                conduct
+                    .close(
+                        &b.contest,
+                        Figures {
+                            eligible: b.eligible,
+                            present: b.present,
+                            issued: b.ballots_issued,
+                        },
+                    )
+                    .map_err(ce)?;
+            }
+            EntryKind::TurnoutCorrected => {
+                let b: TurnoutCorrected = body(i, e)?;
+                let desk = conduct.contest(&b.contest).ok().and_then(|c| c.closed);
+                conduct
+                    .correct(
+                        &b.contest,
+                        Correction {
+                            figures: Figures {
+                                eligible: b.eligible,
+                                present: b.present,
+                                issued: b.ballots_issued,
+                            },
+                            reason: b.reason.clone(),
+                            proposer: Person {
+                                name: b.proposed_by.name.clone(),
+                                role: b.proposed_by.role.clone(),
+                            },
+                            approver: Person {
+                                name: b.approved_by.name.clone(),
+                                role: b.approved_by.role.clone(),
+                            },
+                        },
+                    )
+                    .map_err(ce)?;
+                report.corrections.push(CorrectionReport {
+                    index: i,
+                    contest: b.contest.clone(),
+                    desk: desk.map(|f| FiguresReport {
+                        eligible: f.eligible,
+                        present: f.present,
+                        ballots_issued: f.issued,
+                    }),
+                    corrected: FiguresReport {
+                        eligible: b.eligible,
+                        present: b.present,
+                        ballots_issued: b.ballots_issued,
+                    },
+                    reason: b.reason,
+                    proposed_by: format!("{} ({})", b.proposed_by.name, b.proposed_by.role),
+                    approved_by: format!("{} ({})", b.approved_by.name, b.approved_by.role),
+                });
+            }
+            EntryKind::TokensVoided => {
+                let b: TokensVoided = body(i, e)?;
+                if conduct.style(b.style).map_err(&ce)?.round != b.round {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "unknown_style",
+                        format!(
+                            "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
+                            b.round, b.style, b.round, b.style
+                        ),
+                    ));
+                }
+                conduct.void(b.style, b.voided, b.spent).map_err(ce)?;
+            }
+            EntryKind::RunoffCreated | EntryKind::ContestCreated => {
+                let (contest, style, origin) = if e.kind == EntryKind::RunoffCreated {
+                    let b: RunoffCreated = body(i, e)?;
+                    (b.contest, b.style, Origin::Runoff { parent: b.parent })
+                } else {
+                    let b: ContestCreated = body(i, e)?;
+                    (b.contest, b.style, Origin::NextRound { from: b.from })
+                };
+                let id = contest
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                if style.contests != [id.clone()] {
+                    return Err(fail(Some(i), Some(e.kind), "styles", format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only")));
+                }
+                let source = match &origin {
+                    Origin::Runoff { parent } => parent.clone(),
+                    Origin::NextRound { from } => from.clone(),
+                    Origin::Spec => String::new(),
+                };
+                if election.contest_index(&source).is_none() {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "unknown_contest",
+                        format!("“{source}” 不存在 / no contest “{source}”"),
+                    ));
+                }
+                let mut next = spec.clone();
+                if let Some(c) = next.get_mut("contests").and_then(|c| c.as_array_mut()) {
+                    c.push(contest.clone());
+                }
+                election = parse_election(next.to_string().as_bytes())
+                    .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
+                spec = next;
+                conduct
+                    .add_contest(&id, mode_of(&spec, &id), origin, style_def(&style))
+                    .map_err(ce)?;
+                styles.push(style);
+            }
+            EntryKind::Ballot => {
+                let b: BallotBody = body(i, e)?;
+                let t = BASE64
+                    .decode(&b.token)
+                    .ok()
+                    .and_then(|bytes| Token::from_bytes(&bytes).ok())
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码无法解码 / the token of entry {i} does not decode")))?;
+                let style = styles
+                    .get(t.style() as usize)
+                    .filter(|s| s.round == t.round())
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
+                if t.election_tag() != election_tag(&election_id) {
+                    return Err(fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
+                }
+                conduct.spend(t.style()).map_err(&ce)?;
+                if let Some(first) = serials.insert(*t.serial(), i) {
+                    return Err(fail(Some(i), Some(e.kind), "double_spend", format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
+                }
+                // The ballot: one well-formed line per contest of the token's style, each
+                // valid by the rules (an electronic ballot is never void).
+                let mut named: Vec<&str> = Vec::with_capacity(b.ballots.len());
+                let mut parsed = Vec::with_capacity(b.ballots.len());
+                for (n, line) in b.ballots.iter().enumerate() {
+                    let (ci, ballot) = parse_ballot_line(&election, n + 1, &line.to_string())
+                        .map_err(|err| {
+                            fail(
+                                Some(i),
+                                Some(e.kind),
+                                "ballot",
+                                format!(
+                                    "第 {i} 条第 {} 行: {err} / entry {i}, line {}: {err}",
+                                    n + 1,
+                                    n + 1
+                                ),
+                            )
+                        })?;
+                    let contest = &election.contests[ci];
+                    if strict {
+                        check_electronic_ballot(contest, &ballot).map_err(&ce)?;
+                    }
+                    named.push(contest.id.as_str());
+                    parsed.push((contest.id.clone(), ballot));
+                }
+                check_ballot_contests(&style_def(style), &named).map_err(&ce)?;
+                for (c, ballot) in parsed {
+                    ballots.entry(c).or_default().push((i, ballot));
+                }
+                pending.push((i, t));
+                if pending.len() >= SIGNATURE_BATCH {
+                    verify_tokens(&pending, &election_key, &election_id, entries)?;
+                    pending.clear();
+                }
+                report.ballots += 1;
+            }
+            EntryKind::PaperBallot => {
+                let b: PaperBallot = body(i, e)?;
+                conduct.paper(&b.contest).map_err(ce)?;
+                let (ci, ballot) =
+                    parse_ballot_line(&election, 1, &b.ballot.to_string()).map_err(|err| {
+                        fail(
+                            Some(i),
+                            Some(e.kind),
+                            "ballot",
+                            format!("第 {i} 条: {err} / entry {i}: {err}"),
+                        )
+                    })?;
+                if election.contests[ci].id != b.contest {
+                    return Err(fail(Some(i), Some(e.kind), "ballot_style_mismatch", format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
+                }
+                ballots.entry(b.contest).or_default().push((i, ballot));
+                report.paper_ballots += 1;
+            }
+            EntryKind::Result => {
+                let b: ResultBody = body(i, e)?;
+                if b.covers_size > i {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "result_covers",
+                        format!(
+                            "第 {i} 条结果覆盖了它之后的条目 / result {i} covers entries after it"
+                        ),
+                    ));
+                }
+                conduct.tally(i, &b.contests).map_err(ce)?;
+                results.push((i, b));
+            }
+            EntryKind::TellerSignature => {
+                let b: TellerSignature = body(i, e)?;
+                if conduct.result(b.result_index).is_none() {
+                    return Err(fail(
+                        Some(i),
+                        Some(e.kind),
+                        "unknown_result",
+                        format!(
+                            "第 {} 条不是计票结果 / entry {} is not a result",
+                            b.result_index, b.result_index
+                        ),
+                    ));
+                }
+                if b.checkpoint_size != b.result_index + 1 {
+                    return Err(fail(Some(i), Some(e.kind), "teller_signature", "签名的检查点不是紧随结果的那一个 / the signed checkpoint is not the one right after the result"));
+                }
+                let root = tree.root_at(b.checkpoint_size).map_err(|err| {
+                    fail(Some(i), Some(e.kind), "teller_signature", err.to_string())
+                })?;
+                let text = Checkpoint {
+                    origin: origin(&election_id),
+                    size: b.checkpoint_size,
+                    root,
+                    extensions: Vec::new(),
+                }
+                .to_text()
+                .map_err(|err| fail(Some(i), Some(e.kind), "teller_signature", err.to_string()))?;
+                let name = verify_signature_line(&text, &b.line, &tellers).map_err(|err| {
+                    fail(Some(i), Some(e.kind), "teller_signature", format!("第 {i} 条的计票人签名无效: {err} / the teller signature in entry {i} is invalid: {err}"))
+                })?;
+                conduct.signature(b.result_index, &name).map_err(ce)?;
+            }
+            EntryKind::ResultPublished => {
+                let b: ResultPublished = body(i, e)?;
+                conduct
+                    .publish(b.result_index, u64::from(reg.signatures_required))
+                    .map_err(ce)?;
+            }
+        }
+        head = e.hash();
+        tree.push(head);
+        if i.is_multiple_of(4096) {
+            progress(i, total);
+        }
+    }
+    verify_tokens(&pending, &election_key, &election_id, entries)?;
+    progress(total, total);
+
+    report.results = results.len() as u64;
+    for (i, r) in &results {
+        let rc = conduct.result(*i);
+        let signers: Vec<String> = rc
+            .map(|r| r.signers.iter().cloned().collect())
+            .unwrap_or_default();
+        let published = rc.is_some_and(|r| r.published);
+        if (signers.len() as u64) < u64::from(reg.signatures_required) || (strict && !published) {
+            report.not_yet_signed.push(*i);
+        }
+        report.result_status.push(ResultReport {
+            index: *i,
+            contests: r.contests.clone(),
+            signers,
+            required: reg.signatures_required,
+            published: strict.then_some(published),
+        });
+    }
+    Ok(Replayed {
+        election_id,
+        log_key,
+        tree,
+        registered_spec: reg.spec,
+        spec,
+        conduct,
+        ballots,
+        results,
+    })
+}
+
+fn verify_tokens(
+    batch: &[(u64, Token)],
+    key: &VerifyingKey,
+    election_id: &str,
+    entries: &[Entry],
+) -> Result<(), Failure> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<Vec<u8>> = batch
+        .iter()
+        .map(|(_, t)| signing_message(election_id, t.round(), t.style(), t.serial()))
+        .collect();
+    let sigs: Vec<Signature> = batch
+        .iter()
+        .map(|(_, t)| Signature::from_bytes(t.signature_bytes()))
+        .collect();
+    let msgs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    let keys = vec![*key; batch.len()];
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return Ok(());
+    }
+    // Find the first bad one to name it.
+    for ((i, _), (m, s)) in batch.iter().zip(msgs.iter().zip(&sigs)) {
+        if key.verify_strict(m, s).is_err() {
+            let kind = entries.get(*i as usize).map(|e| e.kind);
+            return Err(fail(
+                Some(*i),
+                kind,
+                "token_signature",
+                format!("第 {i} 条的选票码签名无效 / the token signature of entry {i} is invalid"),
+            ));
+        }
+    }
+    Err(fail(
+        None,
+        None,
+        "token_signature",
+        "一批选票码签名无效 / a batch of token signatures is invalid",
+    ))
+}
+
+/// Recounts every result from the logged spec, the counting figures of its contests (the
+/// desk's at close, or an approved correction) and the ballots logged before it.
+pub fn recount(r: &Replayed, entries: &[Entry]) -> Result<(), Failure> {
+    let all_contests: Vec<serde_json::Value> = r
+        .spec
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut base = r.spec.clone();
+    base["contests"] = serde_json::Value::Array(Vec::new());
+    let empty = Vec::new();
+    for (ri, body) in &r.results {
+        let kind = entries.get(*ri as usize).map(|e| e.kind);
+        let mut keep: Vec<serde_json::Value> = Vec::new();
+        let mut seen = HashSet::new();
+        for c in &all_contests {
+            let id = c
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            if !body.contests.contains(&id) || !seen.insert(id.clone()) {
+                continue;
+            }
+            let f = r
+                .conduct
+                .contest(&id)
+                .ok()
+                .and_then(|cc| cc.counting_figures())
+                .ok_or_else(|| {
+                    fail(
+                        Some(*ri),
+                        kind,
+                        "recount",
+                        format!(
+                            "结果中的 “{id}” 没有结束记录 / “{id}” in the result was never closed"
+                        ),
+                    )
+                })?;
+            let mut c = c.clone();
+            c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
+            keep.push(c);
+        }
+        if keep.len() != body.contests.len() {
+            return Err(fail(Some(*ri), kind, "recount", format!("第 {ri} 条结果列出了不存在或重复的选举项目 / result {ri} names a contest that does not exist, or twice")));
+        }
+        let mut s = base.clone();
+        s["contests"] = serde_json::Value::Array(keep);
+        let election = parse_election(s.to_string().as_bytes())
+            .map_err(|e| fail(Some(*ri), kind, "recount", e.to_string()))?;
+        let by_contest: Vec<Vec<Ballot>> = election
+            .contests
+            .iter()
+            .map(|c| {
+                let v = r.ballots.get(&c.id).unwrap_or(&empty);
+                let before = v.partition_point(|(bi, _)| bi < ri);
+                v[..before].iter().map(|(_, b)| b.clone()).collect()
+            })
+            .collect();
+        let recounted = result_json(&election, &tally_election(&election, &by_contest));
+        if recounted != body.result {
+            return Err(fail(Some(*ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
+        }
+    }
+    Ok(())
+}
