@@ -521,12 +521,18 @@ fn ledger_point(scratch: &Path, n: usize, threads: usize) -> R<LedgerPoint> {
         0,
     )
     .ctx("Ledger::init")?;
+    let eligible = (n + n / 9 + 1) as u64;
+    l.register_roll(
+        [("一".to_string(), eligible)].into_iter().collect(),
+        [0; 32],
+    )
+    .ctx("register_roll")?;
     let t = Instant::now();
     let mut texts: Vec<String> = Vec::with_capacity(n);
     let chunk = scrutineer::tokens::pool::POOL_TOKENS_MAX;
     while texts.len() < n {
         let want = (n - texts.len()).min(chunk);
-        let (tokens, _) = l.register_pool(0, want).ctx("register_pool")?;
+        let (tokens, _) = l.register_pool(0, want, None).ctx("register_pool")?;
         texts.extend(tokens.iter().map(|t| t.to_text()));
     }
     let pool_secs = t.elapsed().as_secs_f64();
@@ -557,15 +563,24 @@ fn ledger_point(scratch: &Path, n: usize, threads: usize) -> R<LedgerPoint> {
     let mut lat = all.into_inner().unwrap_or_default();
     lat.sort_by(|a, b| a.total_cmp(b));
     drop(texts);
-    let eligible = (n + n / 9 + 1) as u64;
-    l.close_contest("d1", eligible, n as u64, n as u64)
-        .ctx("close")?;
+    l.close_contest(
+        "d1",
+        &[(
+            0,
+            scrutineer::rules::conduct::Figures {
+                eligible,
+                present: n as u64,
+                issued: n as u64,
+            },
+        )],
+    )
+    .ctx("close")?;
     let t = Instant::now();
     l.tally(&["d1".to_string()]).ctx("Ledger::tally")?;
     let ledger_tally_secs = t.elapsed().as_secs_f64();
     let exp = dir.join("export");
     let t = Instant::now();
-    l.export(&exp).ctx("export")?;
+    l.export(&exp, true).ctx("export")?;
     let export_secs = t.elapsed().as_secs_f64();
     let checkpoints = std::fs::read_dir(exp.join("checkpoints"))
         .map(|r| r.count())

@@ -108,8 +108,17 @@ fn main() {
             return;
         }
     };
+    // The roll bounds the pool (protocol 2): one unit as large as the eligible count.
+    if l.register_roll(
+        [("一".to_string(), 10_000_000u64)].into_iter().collect(),
+        [0; 32],
+    )
+    .is_err()
+    {
+        return;
+    }
     let t = Instant::now();
-    let Ok((tokens, _)) = l.register_pool(0, ballots) else {
+    let Ok((tokens, _)) = l.register_pool(0, ballots, None) else {
         return;
     };
     let pool_secs = t.elapsed().as_secs_f64();
@@ -144,10 +153,20 @@ fn main() {
             .unwrap_or(0.0)
     };
 
-    let _ = l.close_contest("d1", 10_000_000, 9_000_000, 9_000_000);
+    let _ = l.close_contest(
+        "d1",
+        &[(
+            0,
+            scrutineer::rules::conduct::Figures {
+                eligible: 10_000_000,
+                present: 9_000_000,
+                issued: 9_000_000,
+            },
+        )],
+    );
     let _ = l.tally(&["d1".to_string()]);
     let out = dir.join("export");
-    let _ = l.export(&out);
+    let _ = l.export(&out, true);
     let _ = l.close();
     drop(l);
     let t = Instant::now();

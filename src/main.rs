@@ -27,6 +27,14 @@ enum Command {
         #[command(subcommand)]
         command: scrutineer::cli::ledger::LedgerCommand,
     },
+    /// 账号 / Accounts, from the server machine (the service stopped): add, list, reset a password.
+    Accounts {
+        /// Data directory (holds the service records).
+        #[arg(long, env = "SCRUTINEER_DATA_DIR", default_value = "./data")]
+        data: PathBuf,
+        #[command(subcommand)]
+        command: scrutineer::cli::accounts::AccountsCommand,
+    },
     /// 重建索引 / Rebuild the sled index from the log segments.
     Reindex {
         #[command(flatten)]
@@ -106,6 +114,9 @@ fn main() -> ExitCode {
             }
         },
         Command::Ledger { dirs, command } => finish(scrutineer::cli::ledger::run(&dirs, command)),
+        Command::Accounts { data, command } => {
+            finish(scrutineer::cli::accounts::run(&data, command))
+        }
         Command::Reindex { dirs } => finish(scrutineer::cli::ledger::run(
             &dirs,
             scrutineer::cli::ledger::LedgerCommand::Reindex,

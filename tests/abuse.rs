@@ -6,14 +6,14 @@
 
 mod service;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::json;
-use service::{tokens_from_sheet, Server};
+use service::Server;
 
 #[test]
 fn abuse_does_not_stop_a_legitimate_kiosk() {
@@ -26,28 +26,16 @@ fn abuse_does_not_stop_a_legitimate_kiosk() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec})),
+        Some(&json!({"spec": spec, "election_date": "2026-12-01"})),
     );
-    let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
-        .set("Authorization", &format!("Bearer {org}"))
-        .send_json(json!({"style": 0, "count": 120}))
-        .unwrap();
-    let mut text = String::new();
-    sheet.into_reader().read_to_string(&mut text).unwrap();
-    let tokens = tokens_from_sheet(&text);
+    s.roll(&org, "一区", "V", 1000);
+    let tokens = s.sheet(&org, &json!({"style": 0, "count": 120}));
     s.ok("POST", "/api/v1/contests/d1/open", Some(&org), None);
     let kiosk = s.pair_kiosk(&org, "legit");
     let attacker = s.pair_kiosk(&org, "stolen");
-    let pw = s.ok(
-        "POST",
-        "/api/v1/accounts",
-        Some(&org),
-        Some(&json!({"username": "desk", "role": "registrar"})),
-    )["password"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let desk = s.login("desk", &pw);
+    let desk = s.registrar(&org, "desk");
+    // The voters whose slips the legitimate kiosk casts were checked in.
+    s.check_in_range(&desk, "V", 1, 110);
     // One ballot cast early, to be replayed.
     s.ok(
         "POST",

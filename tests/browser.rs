@@ -135,9 +135,35 @@ fn pages_in_a_real_browser() {
     // Every browser and script signs in from 127.0.0.1: raise the per-address login limit.
     let s = Server::start("browser", &["--demo", "--logins-per-minute", "200"]);
     let org = s.login("organiser", &s.organiser_password);
-    let tokens =
-        tokens_from_sheet(&std::fs::read_to_string(s.dir.join("data/demo-slips.html")).unwrap());
+    // The organiser prints the slips (the demo writes none into the data directory) and opens.
+    let sheet_html = ureq::post(&format!("{}/api/v1/pools", s.base))
+        .set("Authorization", &format!("Bearer {org}"))
+        .send_json(json!({"style": 0}))
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let sheet = dir.join("demo-slips.html");
+    std::fs::write(&sheet, &sheet_html).unwrap();
+    let tokens = tokens_from_sheet(&sheet_html);
     assert!(tokens.len() >= 20);
+    for c in ["committee", "discipline"] {
+        s.ok(
+            "POST",
+            &format!("/api/v1/contests/{c}/open"),
+            Some(&org),
+            None,
+        );
+    }
+    // The desk checks voters in before they vote (the desk page checks in more of them).
+    let registrar = s.login("demo-registrar", &s.demo["demo-registrar"]);
+    for n in 140..=150 {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&registrar),
+            Some(&json!({"number": format!("D{n:04}")})),
+        );
+    }
 
     // Kiosk: pairing, a full ballot with a scanned token, receipt, reset, reuse refused.
     let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
@@ -154,7 +180,6 @@ fn pages_in_a_real_browser() {
 
     // Check in enough voters for the ballots to come (the desk page checked in two), so the
     // round reconciles: returned ≤ issued.
-    let registrar = s.login("demo-registrar", &s.demo["demo-registrar"]);
     for n in 10..130 {
         s.ok(
             "POST",
@@ -204,7 +229,6 @@ fn pages_in_a_real_browser() {
     node("verify.mjs", &[&s.base, &receipt, d]);
 
     // The slip sheet prints on A4.
-    let sheet = s.dir.join("data/demo-slips.html");
     assert!(print_to_pdf(&format!("file://{}", sheet.display()), "slips") >= 2);
 
     // The organiser creates an election on a fresh service.

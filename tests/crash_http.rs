@@ -112,33 +112,82 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
             "POST",
             "/api/v1/election",
             &org,
-            Some(json!({"spec": spec}))
+            Some(json!({"spec": spec, "election_date": "2026-12-01"}))
         )
         .unwrap()
         .0,
         201
     );
+    // A roll as large as the pool, every voter checked in (from several desks at once), and
+    // the pool printed as several sheets of at most 10,000 slips: the long run
+    // (`SCRUTINEER_CRASH_CYCLES=200`) needs 30,000.
     let pool = 150 * cycles.max(1);
-    let sheet = ureq::post(&format!("{base}/api/v1/pools"))
+    let mut roll = "姓名,证件号码,选区,出生日期\n".to_string();
+    for i in 1..=pool {
+        roll.push_str(&format!("选民{i},V{i:06},一区,1980-01-0{}\n", i % 9 + 1));
+    }
+    let r = ureq::post(&format!("{base}/api/v1/roll"))
         .set("Authorization", &format!("Bearer {org}"))
-        .send_json(json!({"style": 0, "count": pool}))
+        .send_string(&roll)
         .unwrap();
-    let mut sheet_text = String::new();
-    std::io::Read::read_to_string(&mut sheet.into_reader(), &mut sheet_text).unwrap();
-    let sheet = sheet_text;
-    let tokens: Vec<String> = sheet
-        .split("<div class=\"code\">")
-        .skip(1)
-        .map(|s| {
+    assert_eq!(r.status(), 200);
+    let desk_pw = call(
+        &base,
+        "POST",
+        "/api/v1/accounts",
+        &org,
+        Some(json!({"username": "desk", "role": "registrar"})),
+    )
+    .unwrap()
+    .1["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let desk = ureq::post(&format!("{base}/api/v1/login"))
+        .send_json(json!({"username": "desk", "password": desk_pw, "bearer": true}))
+        .unwrap()
+        .into_json::<Value>()
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (base, desk) = (&base, &desk);
+            scope.spawn(move || {
+                for i in (1..=pool).filter(|i| i % 8 == t) {
+                    let r = call(
+                        base,
+                        "POST",
+                        "/api/v1/checkins",
+                        desk,
+                        Some(json!({"number": format!("V{i:06}")})),
+                    )
+                    .unwrap();
+                    assert_eq!(r.0, 201, "{}", r.1);
+                }
+            });
+        }
+    });
+    let mut tokens: Vec<String> = Vec::with_capacity(pool);
+    while tokens.len() < pool {
+        let count = (pool - tokens.len()).min(10_000);
+        let sheet = ureq::post(&format!("{base}/api/v1/pools"))
+            .set("Authorization", &format!("Bearer {org}"))
+            .send_json(json!({"style": 0, "count": count}))
+            .unwrap();
+        let mut sheet_text = String::new();
+        std::io::Read::read_to_string(&mut sheet.into_reader(), &mut sheet_text).unwrap();
+        tokens.extend(sheet_text.split("<div class=\"code\">").skip(1).map(|s| {
             s.split("</div>")
                 .next()
                 .unwrap_or("")
                 .replace("<span class=\"line\">", " ")
                 .replace("</span>", " ")
                 .split_whitespace()
-                .collect()
-        })
-        .collect();
+                .collect::<String>()
+        }));
+    }
     assert_eq!(tokens.len(), pool);
     assert_eq!(
         call(&base, "POST", "/api/v1/contests/d1/open", &org, None)
@@ -258,7 +307,19 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
     );
     let (c, _) = start(&dir, port);
     child = c;
-    let resp = ureq::get(&format!("{base}/api/v1/export")).call().unwrap();
+    // While the contest is open the full export is for auditors (and the organiser) only.
+    assert_eq!(
+        ureq::get(&format!("{base}/api/v1/export"))
+            .call()
+            .unwrap_err()
+            .into_response()
+            .map(|r| r.status()),
+        Some(403)
+    );
+    let resp = ureq::get(&format!("{base}/api/v1/export"))
+        .set("Authorization", &format!("Bearer {org}"))
+        .call()
+        .unwrap();
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
     let out = dir.join("export");

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::process::Command;
 
 use serde_json::json;
-use service::{tokens_from_sheet, Server};
+use service::Server;
 
 struct Mount(std::path::PathBuf);
 
@@ -70,15 +70,12 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec})),
+        Some(&json!({"spec": spec, "election_date": "2026-12-01"})),
     );
-    let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
-        .set("Authorization", &format!("Bearer {org}"))
-        .send_json(json!({"style": 0, "count": 60}))
-        .unwrap()
-        .into_string()
-        .unwrap();
-    let tokens = tokens_from_sheet(&sheet);
+    s.roll(&org, "一区", "V", 100);
+    let tokens = s.sheet(&org, &json!({"style": 0, "count": 60}));
+    let desk = s.registrar(&org, "desk");
+    s.check_in_range(&desk, "V", 1, 60);
     s.ok("POST", "/api/v1/contests/d1/open", Some(&org), None);
     let kiosk = s.pair_kiosk(&org, "k");
     let ballot = json!([{"contest": "d1", "marks": {"a": "for"}}]);
@@ -155,6 +152,7 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
         acked
     );
     let resp = ureq::get(&format!("{}/api/v1/export", s.base))
+        .set("Authorization", &format!("Bearer {org}"))
         .call()
         .unwrap();
     let mut bytes = Vec::new();

@@ -77,6 +77,8 @@ fn a_whole_election_from_the_command_line() {
             "tellers.txt",
             "--signatures-required",
             "2",
+            "--election-date",
+            "2026-12-01",
         ],
     );
     #[cfg(unix)]
@@ -90,6 +92,32 @@ fn a_whole_election_from_the_command_line() {
             );
         }
     }
+    // The roll (ten voters of the constituency) and the people who will correct a figure.
+    let mut roll = "姓名,证件号码,选区,出生日期\n".to_string();
+    for i in 1..=10 {
+        roll.push_str(&format!(
+            "选民{i},V{i:03},第十七选区,1980-01-0{}\n",
+            i % 9 + 1
+        ));
+    }
+    std::fs::write(d.join("roll.csv"), roll).unwrap();
+    assert!(ok(d, &["ledger", "roll", "--csv", "roll.csv"]).contains("10 voters"));
+    for (name, role) in [
+        ("t-zhao", "teller"),
+        ("t-qian", "teller"),
+        ("o-sun", "organiser"),
+    ] {
+        assert!(ok(d, &["accounts", "add", name, "--role", role]).contains("one-time password"));
+    }
+    // A pool over the cap (10 voters + 5% = 11) is refused and registers nothing.
+    let over = run(
+        d,
+        &[
+            "ledger", "pool", "--style", "0", "--count", "12", "--sheet", "x.html",
+        ],
+    );
+    assert_eq!(over.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&over.stderr).contains("[pool_over_cap]"));
     ok(
         d,
         &[
@@ -111,6 +139,36 @@ fn a_whole_election_from_the_command_line() {
     let tokens = std::fs::read_to_string(d.join("tokens.txt")).unwrap();
     let tokens: Vec<&str> = tokens.lines().collect();
     ok(d, &["ledger", "open", "d017"]);
+    // A slip nobody handed out cannot be spent: the desk has checked nobody in yet.
+    let early = run(
+        d,
+        &[
+            "ledger",
+            "cast",
+            "--token",
+            tokens[0],
+            "--ballot",
+            r#"{"contest":"d017","marks":{"n1":"for"}}"#,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&early.stderr).contains("[slips_not_issued]"));
+    // V001 carries a proxy for V002: two slips.
+    assert!(ok(
+        d,
+        &[
+            "ledger",
+            "checkin",
+            "V001",
+            "--principal",
+            "V002",
+            "--desk",
+            "desk-1"
+        ]
+    )
+    .contains("发 2 张"));
+    ok(d, &["ledger", "checkin", "V003"]);
+    let twice = run(d, &["ledger", "checkin", "V002"]);
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("[already_checked_in]"));
     let receipt = ok(
         d,
         &[
@@ -119,12 +177,12 @@ fn a_whole_election_from_the_command_line() {
             "--token",
             tokens[0],
             "--ballot",
-            r#"{"contest":"d017","marks":{"n1":"for","n2":"for"}}"#,
+            r#"{"contest":"d017","marks":{"n1":"for"}}"#,
             "--receipt-qr",
             "r.svg",
         ],
     );
-    assert!(receipt.starts_with("回执 receipt: R3-"), "{receipt}");
+    assert!(receipt.starts_with("回执 receipt: R4-"), "{receipt}");
     assert!(std::fs::read_to_string(d.join("r.svg"))
         .unwrap()
         .contains("<svg"));
@@ -141,6 +199,19 @@ fn a_whole_election_from_the_command_line() {
     );
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("[token_spent]"));
+    // Over-marked: an electronic ballot is never void.
+    let over = run(
+        d,
+        &[
+            "ledger",
+            "cast",
+            "--token",
+            tokens[1],
+            "--ballot",
+            r#"{"contest":"d017","marks":{"n1":"for","n2":"for","n3":"for"}}"#,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&over.stderr).contains("[over_marked]"));
     ok(
         d,
         &[
@@ -152,36 +223,72 @@ fn a_whole_election_from_the_command_line() {
             r#"{"contest":"d017","marks":{"n1":"for"}}"#,
         ],
     );
-    assert!(ok(d, &["ledger", "receipt", "3"]).contains("entry 3 is included"));
-    ok(
+    assert!(ok(d, &["ledger", "receipt", "4"]).contains("entry 4 is included"));
+    assert!(ok(d, &["ledger", "desk"]).contains("应到 E 10 · 实到 P 3 · 发出 I 3"));
+    // The close takes the desk's figures: nobody types them.
+    let closed = ok(d, &["ledger", "close", "d017"]);
+    assert!(
+        closed.contains("应到 E 10 · 实到 P 3 · 发出 I 3"),
+        "{closed}"
+    );
+    // A correction (two voters who voted on paper at the desk, say): one person proposes, a
+    // person of another role approves. The same person, or the same role, cannot approve.
+    let proposed = ok(
         d,
         &[
             "ledger",
-            "close",
+            "correct",
+            "--contest",
             "d017",
             "--eligible",
-            "1200",
+            "10",
             "--present",
-            "1090",
+            "8",
             "--issued",
-            "1090",
+            "8",
+            "--reason",
+            "流动票箱 5 人 mobile box: 5 voters",
+            "--by",
+            "t-zhao",
         ],
     );
-    ok(d, &["ledger", "void", "--style", "0"]);
+    let n: String = proposed
+        .split("correction ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    for who in ["t-zhao", "t-qian"] {
+        let same = run(d, &["ledger", "approve", &n, "--by", who]);
+        assert!(
+            String::from_utf8_lossy(&same.stderr).contains("[correction_needs_two]"),
+            "{who}"
+        );
+    }
+    ok(d, &["ledger", "approve", &n, "--by", "o-sun"]);
     let tally = ok(d, &["ledger", "tally", "--contest", "d017"]);
-    assert!(tally.contains("结果 result: entry 7"), "{tally}");
+    let result: String = tally
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(tally.contains("\"present\": 8"), "{tally}");
     ok(
         d,
         &[
             "ledger",
             "sign",
             "--result",
-            "7",
+            &result,
             "--teller-key",
             "wang.key",
         ],
     );
-    // A key that is not a registered teller's is refused.
+    // A key that is not a registered teller's is refused; so is a second signature by one key.
     ok(
         d,
         &["teller", "keygen", "--name", "intruder", "--out", "x.key"],
@@ -189,16 +296,45 @@ fn a_whole_election_from_the_command_line() {
     assert_eq!(
         run(
             d,
-            &["ledger", "sign", "--result", "7", "--teller-key", "x.key"]
+            &[
+                "ledger",
+                "sign",
+                "--result",
+                &result,
+                "--teller-key",
+                "x.key"
+            ]
         )
         .status
         .code(),
         Some(2)
     );
+    let twice = run(
+        d,
+        &[
+            "ledger",
+            "sign",
+            "--result",
+            &result,
+            "--teller-key",
+            "wang.key",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("[signature_duplicate]"));
+    let early = run(d, &["ledger", "publish", &result]);
+    assert!(String::from_utf8_lossy(&early.stderr).contains("[signatures_missing]"));
     ok(
         d,
-        &["ledger", "sign", "--result", "7", "--teller-key", "li.key"],
+        &[
+            "ledger",
+            "sign",
+            "--result",
+            &result,
+            "--teller-key",
+            "li.key",
+        ],
     );
+    ok(d, &["ledger", "publish", &result]);
     ok(d, &["ledger", "export", "audit"]);
     let v = ok(d, &["verify", "audit"]);
     assert!(v.contains("通过 OK"), "{v}");
@@ -206,6 +342,11 @@ fn a_whole_election_from_the_command_line() {
         serde_json::from_str(&ok(d, &["verify", "audit", "--json"])).unwrap();
     assert_eq!(json["ok"], true);
     assert_eq!(json["ballots"], 2);
+    // The correction shows beside the desk's figures, with both people.
+    assert_eq!(json["corrections"][0]["desk"]["present"], 3);
+    assert_eq!(json["corrections"][0]["corrected"]["present"], 8);
+    assert_eq!(json["corrections"][0]["approved_by"], "o-sun (organiser)");
+    assert!(v.contains("更正 correction"), "{v}");
     // Tamper with the export: verify exits 1 and names the entry.
     let seg = std::fs::read_dir(d.join("audit/log"))
         .unwrap()

@@ -246,10 +246,9 @@ impl Serve {
         v
     }
 
-    /// Signs in as the organiser and pairs a kiosk; returns the kiosk's bearer token. Done
-    /// after every start: sessions live in sled, whose flush is not trusted across a SIGKILL.
-    fn kiosk(&self, organiser_password: &str) -> String {
-        let org = self.ok(
+    /// Signs in as the organiser; returns the bearer token.
+    fn organiser(&self, organiser_password: &str) -> String {
+        self.ok(
             "POST",
             "/api/v1/login",
             None,
@@ -257,7 +256,13 @@ impl Serve {
         )["token"]
             .as_str()
             .unwrap()
-            .to_string();
+            .to_string()
+    }
+
+    /// Signs in as the organiser and pairs a kiosk; returns the kiosk's bearer token. Done
+    /// after every start: sessions live in sled, whose flush is not trusted across a SIGKILL.
+    fn kiosk(&self, organiser_password: &str) -> String {
+        let org = self.organiser(organiser_password);
         let code = self.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
             .as_str()
             .unwrap()
@@ -433,8 +438,11 @@ fn check_spent(s: &Serve, kiosk: &str, acked: &[Acked]) {
 }
 
 /// Downloads `/api/v1/export` and runs the library verifier on it.
-fn export_verifies(s: &Serve, dir: &Path, log_size: u64, ballots: u64) {
+fn export_verifies(s: &Serve, dir: &Path, log_size: u64, ballots: u64, password: &str) {
+    // Voting is open: the full export is for auditors and the organiser.
+    let org = s.organiser(password);
     let resp = ureq::get(&format!("{}/api/v1/export", s.base))
+        .set("Authorization", &format!("Bearer {org}"))
         .timeout(Duration::from_secs(30))
         .call()
         .unwrap();
@@ -499,9 +507,51 @@ fn torn_warning(lines: &[String]) -> Option<String> {
 fn demo_with_ballots(dir: &Path, count: usize) -> (Serve, String, Vec<String>, Vec<Acked>) {
     let s = start_up(dir, true);
     let password = s.organiser_password();
-    let tokens =
-        tokens_from_sheet(&std::fs::read_to_string(dir.join("data/demo-slips.html")).unwrap());
-    assert_eq!(tokens.len(), 158, "the demo prints 158 slips");
+    let org = s.organiser(&password);
+    // The organiser prints the slips (150 members plus 5%) and opens; the desk checks every
+    // member in.
+    let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
+        .set("Authorization", &format!("Bearer {org}"))
+        .send_json(json!({"style": 0}))
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let tokens = tokens_from_sheet(&sheet);
+    assert_eq!(tokens.len(), 158, "150 members plus 5% spare");
+    for c in ["committee", "discipline"] {
+        s.ok(
+            "POST",
+            &format!("/api/v1/contests/{c}/open"),
+            Some(&org),
+            None,
+        );
+    }
+    let desk_pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(json!({"username": "desk", "role": "registrar"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let desk = s.ok(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"username": "desk", "password": desk_pw, "bearer": true})),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for n in 1..=150 {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(json!({"number": format!("D{n:04}")})),
+        );
+    }
     let kiosk = s.kiosk(&password);
     let mut acked = Vec::new();
     cast_many(&s, &kiosk, &tokens, &mut acked, count);
@@ -590,7 +640,7 @@ fn a_torn_tail_is_cut_to_the_acknowledged_size_and_nothing_acknowledged_is_lost(
         before = (s.summary(), s.checkpoint_text());
         assert_eq!(before.0 .1, acked.len() as u64);
         if round + 1 == rounds {
-            export_verifies(&s, &dir.0, before.0 .0, acked.len() as u64);
+            export_verifies(&s, &dir.0, before.0 .0, acked.len() as u64, &password);
         }
         s.kill();
     }
@@ -767,7 +817,7 @@ fn a_deleted_index_is_rebuilt_from_the_log() {
     let (log_size, ballots, states) = s.summary();
     assert_eq!((log_size, ballots), (summary.0 + 6, 36));
     assert_eq!(states, summary.2);
-    export_verifies(&s, &dir.0, log_size, ballots);
+    export_verifies(&s, &dir.0, log_size, ballots, &password);
     s.kill();
     eprintln!("deleted index: {:?}", t0.elapsed());
 }

@@ -138,7 +138,7 @@ fn bad_input_changes_nothing() {
     assert_eq!(s.post_text("/api/v1/roll", &org, csv).0, 200);
     let sheet = ureq::post(&format!("{}/api/v1/pools", s.base))
         .set("Authorization", &format!("Bearer {org}"))
-        .send_json(json!({"style": 0, "count": 4}))
+        .send_json(json!({"style": 0, "count": 3}))
         .unwrap()
         .into_string()
         .unwrap();
@@ -266,6 +266,50 @@ fn bad_input_changes_nothing() {
             "sheet_too_many",
         ),
         (
+            "pool over its cap (2 on the roll + 5%: 3)",
+            s.call(
+                "POST",
+                "/api/v1/pools",
+                Some(&org),
+                Some(&json!({"style": 0, "count": 1})),
+            ),
+            422,
+            "pool_over_cap",
+        ),
+        (
+            "pool full",
+            s.call(
+                "POST",
+                "/api/v1/pools",
+                Some(&org),
+                Some(&json!({"style": 0})),
+            ),
+            422,
+            "pool_full",
+        ),
+        (
+            "figures typed at close",
+            s.call(
+                "POST",
+                "/api/v1/contests/d1/close",
+                Some(&teller),
+                Some(&json!({"eligible": 100, "present": 99, "ballots_issued": 99})),
+            ),
+            422,
+            "figures_from_desk",
+        ),
+        (
+            "a correction before the contest opened",
+            s.call(
+                "POST",
+                "/api/v1/contests/d1/corrections",
+                Some(&teller),
+                Some(&json!({"eligible": 2, "present": 2, "ballots_issued": 2, "reason": "x"})),
+            ),
+            409,
+            "correction_out_of_order",
+        ),
+        (
             "unknown role",
             s.call(
                 "POST",
@@ -372,6 +416,8 @@ fn bad_input_changes_nothing() {
         ("over-marked", s.call("POST", "/api/v1/ballots", Some(&kiosk), Some(&json!({"token": tokens[0], "ballots": [{"contest": "d1", "marks": {"a": "for", "b": "for"}}]}))), 422, "over_marked"),
         ("unknown candidate", s.call("POST", "/api/v1/ballots", Some(&kiosk), Some(&json!({"token": tokens[0], "ballots": [{"contest": "d1", "marks": {"z": "for"}}]}))), 422, "unknown_candidate"),
         ("missing contest", s.call("POST", "/api/v1/ballots", Some(&kiosk), Some(&json!({"token": tokens[0], "ballots": []}))), 422, "ballot_style_mismatch"),
+        ("a slip nobody handed out", s.call("POST", "/api/v1/ballots", Some(&kiosk), Some(&json!({"token": tokens[0], "ballots": ballot}))), 409, "slips_not_issued"),
+        ("a roll once voting started", s.post_text("/api/v1/roll", &org, csv), 409, "roll_locked"),
     ];
     for (what, (code, v), status, expected) in cases {
         assert_eq!(
@@ -384,6 +430,12 @@ fn bad_input_changes_nothing() {
         snapshot(),
         before,
         "refused ballots changed the log or the counts"
+    );
+    s.ok(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": "V1"})),
     );
     s.ok(
         "POST",

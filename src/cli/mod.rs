@@ -1,5 +1,6 @@
 //! Command-line commands other than `serve`: the offline `tally`.
 
+pub mod accounts;
 pub mod ledger;
 pub mod table;
 pub mod verify;

@@ -821,7 +821,8 @@ impl Sequencer {
                     }
                     None => Ok(()),
                 };
-                match within.and_then(|()| s.state.check_ballot(&key, &serials, &spent)) {
+                // A replayed token is named as such before the desk's bound is looked at.
+                match s.state.check_ballot(&key, &serials, &spent).and(within) {
                     Ok(()) => {
                         serials.insert(key.serial);
                         *spent.entry((key.round, key.style)).or_default() += 1;

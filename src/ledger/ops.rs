@@ -540,7 +540,7 @@ impl Ledger {
         &self,
         result_index: u64,
         runoffs: Vec<RunoffCreated>,
-    ) -> Result<(Vec<Appended>, Vec<(RunoffCreated, LedgerError)>), LedgerError> {
+    ) -> Result<(Vec<Appended>, Vec<BlockedRunoff>), LedgerError> {
         let published = (
             EntryKind::ResultPublished,
             body_bytes(&ResultPublished { result_index }),
@@ -701,6 +701,9 @@ impl Ledger {
         tar.into_inner().map_err(err)?.flush().map_err(err)
     }
 }
+
+/// A runoff the rules refused at publication, with why.
+pub type BlockedRunoff = (RunoffCreated, LedgerError);
 
 /// One file of an export.
 pub struct ExportFile {

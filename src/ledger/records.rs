@@ -300,6 +300,22 @@ impl Records {
         self.flush()
     }
 
+    /// Ends every session of an account; returns how many there were.
+    pub fn remove_sessions_of(&self, username: &str) -> Result<usize, LedgerError> {
+        let t = self.tree("sessions")?;
+        let mut gone = 0;
+        for kv in t.iter() {
+            let (k, v) = kv.map_err(index_err)?;
+            let s: Session = serde_json::from_slice(&v).map_err(json_err)?;
+            if s.username == username {
+                t.remove(k).map_err(index_err)?;
+                gone += 1;
+            }
+        }
+        self.flush()?;
+        Ok(gone)
+    }
+
     pub fn remove_session(&self, token_hash: &[u8]) -> Result<(), LedgerError> {
         self.tree("sessions")?
             .remove(token_hash)

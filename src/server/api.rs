@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::{
     create_session, hash_password, hash_token, now, random_password, verify_password, As, Caller,
-    Desk, KioskRole, Org, Registrar, Results, Role, Staff, TellerRole, SESSION_COOKIE,
+    Desk, DeskView, KioskRole, Org, Registrar, Results, Role, Staff, TellerRole, SESSION_COOKIE,
 };
 use super::error::ApiError;
 use super::state::AppState;
@@ -116,7 +116,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "GET",
         path: "/api/v1/desk",
-        roles: Some(DESK),
+        roles: Some(STAFF),
     },
     Endpoint {
         method: "POST",
@@ -740,7 +740,7 @@ pub async fn check_in(
     ))
 }
 
-pub async fn desk(state: Data, _caller: As<Desk>) -> Result<HttpResponse, ApiError> {
+pub async fn desk(state: Data, _caller: As<DeskView>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let rows = block(move || Ok(core.desk_rows(None)?)).await?;
     let list: Vec<Value> = rows

@@ -272,6 +272,7 @@ macro_rules! roles {
 
 roles!(Org, Organiser);
 roles!(Desk, Organiser, Registrar);
+roles!(DeskView, Organiser, Registrar, Teller, Auditor);
 roles!(Registrar, Registrar);
 roles!(KioskRole, Kiosk);
 roles!(TellerRole, Teller);

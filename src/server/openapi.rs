@@ -785,6 +785,12 @@ const DESK_OK: &[F] = &[
         "contests",
         T::List(&T::Obj(&[
             req("contest", T::Str, "选举项目 id / contest id"),
+            req(
+                "state",
+                T::Enum(&["draft", "open", "closed"]),
+                "项目状态; 结束后数字冻结为记入日志的数字 / the contest's phase; once \
+                 closed the figures are the ones logged",
+            ),
             req("eligible", T::Int, "应到 E / eligible"),
             req("present", T::Int, "实到 P / present"),
             req("slips_issued", T::Int, "已发选票码 I / tokens issued"),
@@ -1227,8 +1233,9 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("GET", "/api/v1/desk") => Doc {
             summary: "签到台统计 / Desk turnout",
             tag: "desk",
-            notes: "每个项目的应到、实到、已发选票码与法定人数。\n\nEligible, present, tokens \
-                    issued and quorum per contest.",
+            notes: "每个项目的应到、实到、已发选票码与法定人数; 结束投票后为记入日志的数字。\n\n\
+                    Eligible, present, tokens issued and quorum per contest; once a contest \
+                    is closed, the figures logged.",
             out: Out::Json(200, T::Obj(DESK_OK)),
             election: true,
             ..BASE

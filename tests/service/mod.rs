@@ -196,3 +196,60 @@ pub fn tokens_from_sheet(html: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A roll CSV of `n` voters of `unit`, numbered `{prefix}{i:04}` from 1, adults with rights
+/// and full party members (a public roll ignores the membership column).
+pub fn roll_csv(unit: &str, prefix: &str, n: usize) -> String {
+    let mut s = "姓名,证件号码,选区,出生日期,党员类别\n".to_string();
+    for i in 1..=n {
+        s.push_str(&format!(
+            "选民{prefix}{i},{prefix}{i:04},{unit},1980-05-0{},正式\n",
+            i % 9 + 1
+        ));
+    }
+    s
+}
+
+impl Server {
+    /// Imports a roll of `n` voters of `unit` as the organiser (`org` is a bearer token).
+    pub fn roll(&self, org: &str, unit: &str, prefix: &str, n: usize) {
+        let (status, v) = self.post_text("/api/v1/roll", org, &roll_csv(unit, prefix, n));
+        assert_eq!(status, 200, "roll: {v}");
+    }
+
+    /// A registrar account, signed in: its bearer token.
+    pub fn registrar(&self, org: &str, name: &str) -> String {
+        let pw = self.ok(
+            "POST",
+            "/api/v1/accounts",
+            Some(org),
+            Some(&serde_json::json!({"username": name, "role": "registrar"})),
+        )["password"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.login(name, &pw)
+    }
+
+    /// Checks voters `{prefix}{from:04}`..`{prefix}{to:04}` in at the desk (round 1).
+    pub fn check_in_range(&self, registrar: &str, prefix: &str, from: usize, to: usize) {
+        for i in from..=to {
+            self.ok(
+                "POST",
+                "/api/v1/checkins",
+                Some(registrar),
+                Some(&serde_json::json!({"number": format!("{prefix}{i:04}")})),
+            );
+        }
+    }
+
+    /// Prints a slip sheet for a style and reads its tokens.
+    pub fn sheet(&self, org: &str, body: &Value) -> Vec<String> {
+        let resp = ureq::post(&format!("{}/api/v1/pools", self.base))
+            .set("Authorization", &format!("Bearer {org}"))
+            .send_json(body.clone())
+            .unwrap_or_else(|e| panic!("pools: {e}"));
+        let text = resp.into_string().unwrap();
+        tokens_from_sheet(&text)
+    }
+}

@@ -298,17 +298,13 @@ function renderContests() {
 }
 
 /** Opens the confirm dialog; resolves true on OK. */
-function confirmDialog({ title, text, ok, danger = false, overrides = false }) {
+function confirmDialog({ title, text, ok, danger = false }) {
   const dlg = $("#confirm-dialog");
   $("#confirm-title").innerHTML = title;
   $("#confirm-text").innerHTML = text;
   const okBtn = $("#confirm-ok");
   okBtn.innerHTML = ok;
   okBtn.className = danger ? "danger" : "";
-  const ov = $("#close-override");
-  ov.classList.toggle("hidden", !overrides);
-  ov.open = false;
-  for (const id of ["#close-eligible", "#close-present", "#close-issued"]) $(id).value = "";
   return new Promise((resolve) => {
     const done = (v) => {
       okBtn.removeEventListener("click", yes);
@@ -329,23 +325,30 @@ function confirmDialog({ title, text, ok, danger = false, overrides = false }) {
 
 async function closeContest(id) {
   const title = contestTitle(id);
+  // The figures the close will log come from the desk; show them before the teller confirms.
+  let figures = "";
+  try {
+    const desk = await api("GET", "/api/v1/desk");
+    const row = (desk.contests || []).find((r) => r.contest === id);
+    if (row) {
+      const q = { met: t("已达到", "met"), not_met: t("未达到", "NOT met"), none: t("不适用", "n/a") }[row.quorum] || row.quorum;
+      figures = `<p class="figures">${t(`签到处: 应到 ${row.eligible} 人, 实到 ${row.present} 人, 发出选票码 ${row.slips_issued} 张; 法定人数${q}。`,
+        `The desk: ${row.eligible} eligible, ${row.present} present, ${row.slips_issued} slips issued; quorum ${q}.`)}</p>`;
+    }
+  } catch (_) {
+    // The dialog still says where the figures come from.
+  }
   const sure = await confirmDialog({
     title: t(`结束“${title}”的投票?`, `Close voting in “${title}”?`),
-    text: `<p>${t("结束后这一项目不能再投票。应到、实到和发出票数取自签到台, 写入选票日志; 本轮所有项目都结束后, 未使用的选票码作废。", "No more ballots can be cast in this contest afterwards. Eligible, present and ballots issued are taken from the check-in desk and written to the log; once every contest of the round is closed, unused ballot tokens are voided.")}</p>`,
+    text: `${figures}<p>${t("结束后这一项目不能再投票。应到、实到和发出票数按签到处的数字原样写入选票日志, 不能手改; 如数字有误, 结束后提出更正, 由另一角色的人批准。本轮所有项目都结束后, 未使用的选票码作废。", "No more ballots can be cast in this contest afterwards. Eligible, present and issued are written to the log exactly as the desk has them and cannot be typed; if they are wrong, propose a correction afterwards for a person of another role to approve. Once every contest of the round is closed, unused ballot tokens are voided.")}</p>`,
     ok: t("结束投票", "Close voting"),
     danger: true,
-    overrides: true,
   });
   if (!sure) return;
-  const body = {};
-  for (const [field, sel] of [["eligible", "#close-eligible"], ["present", "#close-present"], ["ballots_issued", "#close-issued"]]) {
-    const v = $(sel).value.trim();
-    if (v !== "") body[field] = Number(v);
-  }
   await act($("#msg"), async () => {
-    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/close`, body);
-    showOk($("#msg"), t(`“${title}”已结束投票: 应到 ${out.eligible} 人, 实到 ${out.present} 人, 发出选票 ${out.ballots_issued} 张。下一步: 计票。`,
-      `“${title}” is closed: ${out.eligible} eligible, ${out.present} present, ${out.ballots_issued} ballots issued. Next: tally.`));
+    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/close`);
+    showOk($("#msg"), t(`“${title}”已结束投票: 应到 ${out.eligible} 人, 实到 ${out.present} 人, 发出选票 ${out.ballots_issued} 张 (取自签到处)。下一步: 计票。`,
+      `“${title}” is closed: ${out.eligible} eligible, ${out.present} present, ${out.ballots_issued} ballots issued (from the desk). Next: tally.`));
   });
 }
 

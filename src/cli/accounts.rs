@@ -1,0 +1,75 @@
+//! `scrutineer accounts`: the service's accounts from the server machine itself (the service
+//! stopped): add one, list them, and the local recovery of a lost password.
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::ledger::records::{Account, Records};
+use crate::server::auth::{hash_password, random_password, Role};
+
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// 新账号 / Create an account with a one-time password (printed once).
+    Add {
+        name: String,
+        /// organiser, registrar, teller or auditor.
+        #[arg(long)]
+        role: String,
+    },
+    /// 账号列表 / List the accounts and their roles.
+    List,
+    /// 重置密码 / Give an account a new one-time password (printed once) and end its sessions.
+    ResetPassword { name: String },
+}
+
+fn err(e: impl std::fmt::Display, code: &str) -> String {
+    format!("错误 error [{code}]: {e}")
+}
+
+/// Runs an accounts command on the records in `data`.
+pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, String> {
+    let records = Records::open(data).map_err(|e| err(&e, e.code()))?;
+    let out = match cmd {
+        AccountsCommand::Add { name, role } => {
+            let role = Role::from_id(&role)
+                .filter(|r| *r != Role::Kiosk)
+                .ok_or_else(|| err(format!("角色 “{role}” 不存在; 可用: organiser, registrar, teller, auditor / unknown role “{role}”"), "unknown_role"))?;
+            let password = random_password().map_err(|e| err(&e, e.code()))?;
+            records
+                .create_account(&Account {
+                    username: name.clone(),
+                    role: role.id().into(),
+                    password_hash: hash_password(&password).map_err(|e| err(&e, e.code()))?,
+                })
+                .map_err(|e| err(&e, e.code()))?;
+            format!("已创建 created {name} ({}); 一次性密码 one-time password (shown once):\n    {password}\n", role.id())
+        }
+        AccountsCommand::List => records
+            .accounts()
+            .map_err(|e| err(&e, e.code()))?
+            .iter()
+            .map(|a| format!("{}\t{}\n", a.username, a.role))
+            .collect(),
+        AccountsCommand::ResetPassword { name } => {
+            let mut a = records
+                .account(&name)
+                .map_err(|e| err(&e, e.code()))?
+                .ok_or_else(|| {
+                    err(
+                        format!("没有账号 “{name}” / no account “{name}”"),
+                        "unknown_account",
+                    )
+                })?;
+            let password = random_password().map_err(|e| err(&e, e.code()))?;
+            a.password_hash = hash_password(&password).map_err(|e| err(&e, e.code()))?;
+            records.set_account(&a).map_err(|e| err(&e, e.code()))?;
+            let ended = records
+                .remove_sessions_of(&name)
+                .map_err(|e| err(&e, e.code()))?;
+            format!("已重置 reset {name}: 结束了 {ended} 个会话 ended {ended} session(s); 一次性密码 one-time password (shown once):\n    {password}\n")
+        }
+    };
+    records.flush().map_err(|e| err(&e, e.code()))?;
+    Ok(out)
+}
