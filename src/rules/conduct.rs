@@ -138,6 +138,8 @@ pub enum ConductError {
     ContestNotClosed(String),
     #[error("选举项目 “{contest}” 不收纸质选票 (方式: {mode}) / Contest “{contest}” takes no paper ballots (mode: {mode}).")]
     NotAPaperContest { contest: String, mode: &'static str },
+    #[error("选举项目 “{0}” 只收纸质选票, 不能电子投票 / Contest “{0}” takes paper ballots only, not electronic ones.")]
+    NotAnElectronicContest(String),
     #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
     RollMissing,
     #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
@@ -247,6 +249,7 @@ impl ConductError {
             ContestAlreadyOpen(_) => "contest_already_open",
             ContestNotClosed(_) => "contest_not_closed",
             NotAPaperContest { .. } => "not_a_paper_contest",
+            NotAnElectronicContest(_) => "not_an_electronic_contest",
             RollMissing => "roll_missing",
             RollLocked => "roll_locked",
             PoolOverCap { .. } => "pool_over_cap",
@@ -688,10 +691,14 @@ impl Conduct {
     pub fn check_spend(&self, style: u16, pending: u64) -> Result<(), ConductError> {
         let s = self.style(style)?;
         for c in &s.contests {
-            match self.phase_of(c)? {
+            let cc = self.contest(c)?;
+            match cc.phase {
                 Phase::Open => {}
                 Phase::Draft => return Err(ConductError::ContestNotOpen(c.clone())),
                 Phase::Closed => return Err(ConductError::ContestClosed(c.clone())),
+            }
+            if self.strict() && cc.mode == Mode::Paper {
+                return Err(ConductError::NotAnElectronicContest(c.clone()));
             }
         }
         let p = self.pool(style);
@@ -1149,6 +1156,23 @@ mod tests {
                 "ballot_style_mismatch"
             );
         }
+    }
+
+    #[test]
+    fn no_electronic_ballot_in_a_paper_contest() {
+        let mut c = Conduct::new(
+            2,
+            5,
+            vec![style(1, "", &["p"])],
+            &[("p".into(), Mode::Paper)],
+        );
+        c.register_roll(roll()).unwrap();
+        c.register_pool(0, 5, None).unwrap();
+        c.open("p").unwrap();
+        assert_eq!(
+            c.check_spend(0, 0).unwrap_err().code(),
+            "not_an_electronic_contest"
+        );
     }
 
     #[test]

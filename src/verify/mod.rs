@@ -203,7 +203,6 @@ fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<(), Fa
         &replayed.tree,
         report,
     )?;
-    replay::recount(&replayed, &entries)?;
     files::check_side_files(dir, &entries, &replayed, report)?;
     Ok(())
 }

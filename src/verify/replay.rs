@@ -38,9 +38,6 @@ pub struct Replayed {
     pub registered_spec: serde_json::Value,
     /// The spec with every contest added since (runoffs, later rounds).
     pub spec: serde_json::Value,
-    pub conduct: Conduct,
-    /// Every counted ballot per contest with the entry that holds it, in log order.
-    pub ballots: HashMap<String, Vec<(u64, Ballot)>>,
     pub results: Vec<(u64, ResultBody)>,
 }
 
@@ -476,6 +473,9 @@ pub fn replay(
                     ));
                 }
                 conduct.tally(i, &b.contests).map_err(ce)?;
+                // Recounted here, from the spec and figures as they stand and the ballots
+                // before it, so a forged result is named before anything after it.
+                recount_one(i, &b, &spec, &conduct, &ballots, e.kind)?;
                 results.push((i, b));
             }
             EntryKind::TellerSignature => {
@@ -550,8 +550,6 @@ pub fn replay(
         tree,
         registered_spec: reg.spec,
         spec,
-        conduct,
-        ballots,
         results,
     })
 }
@@ -598,70 +596,77 @@ fn verify_tokens(
     ))
 }
 
-/// Recounts every result from the logged spec, the counting figures of its contests (the
-/// desk's at close, or an approved correction) and the ballots logged before it.
-pub fn recount(r: &Replayed, entries: &[Entry]) -> Result<(), Failure> {
-    let all_contests: Vec<serde_json::Value> = r
-        .spec
+/// Recounts one result from the logged spec, the counting figures of its contests (the desk's
+/// at close, or an approved correction) and the ballots logged before it.
+fn recount_one(
+    ri: u64,
+    body: &ResultBody,
+    spec: &serde_json::Value,
+    conduct: &Conduct,
+    ballots: &HashMap<String, Vec<(u64, Ballot)>>,
+    kind: EntryKind,
+) -> Result<(), Failure> {
+    let kind = Some(kind);
+    let no_contests = Vec::new();
+    let all_contests = spec
         .get("contests")
         .and_then(|c| c.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let mut base = r.spec.clone();
-    base["contests"] = serde_json::Value::Array(Vec::new());
-    let empty = Vec::new();
-    for (ri, body) in &r.results {
-        let kind = entries.get(*ri as usize).map(|e| e.kind);
-        let mut keep: Vec<serde_json::Value> = Vec::new();
-        let mut seen = HashSet::new();
-        for c in &all_contests {
-            let id = c
-                .get("id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            if !body.contests.contains(&id) || !seen.insert(id.clone()) {
-                continue;
+        .unwrap_or(&no_contests);
+    let mut keep: Vec<serde_json::Value> = Vec::new();
+    let mut seen = HashSet::new();
+    for c in all_contests {
+        let id = c
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if !body.contests.contains(&id) || !seen.insert(id.clone()) {
+            continue;
+        }
+        let f = conduct
+            .contest(&id)
+            .ok()
+            .and_then(|cc| cc.counting_figures())
+            .ok_or_else(|| {
+                fail(
+                    Some(ri),
+                    kind,
+                    "recount",
+                    format!("结果中的 “{id}” 没有结束记录 / “{id}” in the result was never closed"),
+                )
+            })?;
+        let mut c = c.clone();
+        c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
+        keep.push(c);
+    }
+    if keep.len() != body.contests.len() {
+        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条结果列出了不存在或重复的选举项目 / result {ri} names a contest that does not exist, or twice")));
+    }
+    // The spec without its contests (they are many in a county), then only these.
+    let mut s = serde_json::Map::new();
+    if let Some(o) = spec.as_object() {
+        for (k, v) in o {
+            if k != "contests" {
+                s.insert(k.clone(), v.clone());
             }
-            let f = r
-                .conduct
-                .contest(&id)
-                .ok()
-                .and_then(|cc| cc.counting_figures())
-                .ok_or_else(|| {
-                    fail(
-                        Some(*ri),
-                        kind,
-                        "recount",
-                        format!(
-                            "结果中的 “{id}” 没有结束记录 / “{id}” in the result was never closed"
-                        ),
-                    )
-                })?;
-            let mut c = c.clone();
-            c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
-            keep.push(c);
         }
-        if keep.len() != body.contests.len() {
-            return Err(fail(Some(*ri), kind, "recount", format!("第 {ri} 条结果列出了不存在或重复的选举项目 / result {ri} names a contest that does not exist, or twice")));
-        }
-        let mut s = base.clone();
-        s["contests"] = serde_json::Value::Array(keep);
-        let election = parse_election(s.to_string().as_bytes())
-            .map_err(|e| fail(Some(*ri), kind, "recount", e.to_string()))?;
-        let by_contest: Vec<Vec<Ballot>> = election
-            .contests
-            .iter()
-            .map(|c| {
-                let v = r.ballots.get(&c.id).unwrap_or(&empty);
-                let before = v.partition_point(|(bi, _)| bi < ri);
-                v[..before].iter().map(|(_, b)| b.clone()).collect()
-            })
-            .collect();
-        let recounted = result_json(&election, &tally_election(&election, &by_contest));
-        if recounted != body.result {
-            return Err(fail(Some(*ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
-        }
+    }
+    s.insert("contests".into(), serde_json::Value::Array(keep));
+    let election = parse_election(serde_json::Value::Object(s).to_string().as_bytes())
+        .map_err(|e| fail(Some(ri), kind, "recount", e.to_string()))?;
+    let empty = Vec::new();
+    let by_contest: Vec<Vec<Ballot>> = election
+        .contests
+        .iter()
+        .map(|c| {
+            let v = ballots.get(&c.id).unwrap_or(&empty);
+            let before = v.partition_point(|(bi, _)| *bi < ri);
+            v[..before].iter().map(|(_, b)| b.clone()).collect()
+        })
+        .collect();
+    let recounted = result_json(&election, &tally_election(&election, &by_contest));
+    if recounted != body.result {
+        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
     }
     Ok(())
 }
