@@ -316,6 +316,58 @@ fn party_quorum_comparison_is_configurable_with_basis() {
     assert_eq!(codes(&r["warnings"]), vec!["override_below_statute"]);
 }
 
+/// RULES.md, "overrides ... reported when they loosen": a threshold measured against a
+/// smaller base (R ≤ P ≤ E) is a lower bar, so moving the base down is `override_below_statute`
+/// and moving it up is `override_applied`, for every pair.
+#[test]
+fn a_smaller_threshold_base_is_reported_below_the_statute() {
+    // (kind with its statutory base, override, expected warning)
+    for (kind, statute, base, expected) in [
+        (
+            "party_delegates",
+            "present",
+            "returned",
+            "override_below_statute",
+        ),
+        ("party_delegates", "present", "eligible", "override_applied"),
+        (
+            "npc_indirect",
+            "eligible",
+            "present",
+            "override_below_statute",
+        ),
+        (
+            "npc_indirect",
+            "eligible",
+            "returned",
+            "override_below_statute",
+        ),
+        (
+            "villager_committee",
+            "present",
+            "returned",
+            "override_below_statute",
+        ),
+        (
+            "villager_committee",
+            "present",
+            "eligible",
+            "override_applied",
+        ),
+    ] {
+        let mut c = contest("x", kind, 1, &["a", "b"], (100, 90, 90));
+        c["overrides"] = json!({"threshold_base": base, "basis": "某县实施细则第9条"});
+        let result = tally(&spec(vec![c]), &ballots(90, "x", &[("a", "for")], &[]));
+        let r = contest_result(&result, "x");
+        assert_eq!(r["threshold"]["base"], base, "{kind}: {r}");
+        assert_eq!(
+            codes(&r["warnings"]),
+            vec![expected],
+            "{kind} {statute} → {base}"
+        );
+    }
+}
+
 #[test]
 fn npc_direct_quorum_is_more_than_half_of_registered() {
     // EL Art. 45: 2P > E.

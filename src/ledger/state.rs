@@ -68,6 +68,7 @@ enum Effect {
     Signature(TellerSignature, String),
     Paper(String),
     Correction(TurnoutCorrected),
+    LatePool(PoolRegistered),
 }
 
 #[derive(Default)]
@@ -79,6 +80,8 @@ pub struct State {
     pub signatures: Vec<(u64, TellerSignature, String)>,
     /// Approved corrections of contests' figures, by entry index.
     pub corrections: Vec<(u64, TurnoutCorrected)>,
+    /// Tokens printed after voting in their style started, with their reasons.
+    pub late_pools: Vec<(u64, PoolRegistered)>,
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
@@ -222,6 +225,7 @@ impl State {
                 self.paper_ballots += 1;
             }
             Effect::Correction(c) => self.corrections.push((index, c)),
+            Effect::LatePool(p) => self.late_pools.push((index, p)),
         }
         self.size = index + 1;
         Ok(())
@@ -319,8 +323,12 @@ impl Admin {
                         ),
                     ));
                 }
+                let late = self.conduct()?.pool(b.style).late;
                 self.conduct_mut()?
                     .register_pool(b.style, b.count, b.reason.as_deref())?;
+                if self.conduct()?.pool(b.style).late > late {
+                    return Ok(Effect::LatePool(b));
+                }
                 Ok(Effect::None)
             }
             EntryKind::CheckInCount => {

@@ -363,7 +363,9 @@ impl Contest {
             if let Some(base) = o.threshold_base {
                 match threshold.as_mut() {
                     Some(t) => {
-                        let looser = base != Base::Eligible && t.base == Base::Eligible;
+                        // A smaller base is a lower bar: R ≤ P ≤ E, so any move down
+                        // that order loosens the statute (E → P, E → R, P → R).
+                        let looser = base.rank() < t.base.rank();
                         t.base = base;
                         warnings.push(Notice::new(
                             if looser { "override_below_statute" } else { "override_applied" },

@@ -216,6 +216,16 @@ pub enum Base {
 }
 
 impl Base {
+    /// The base's size order: ballots cast ≤ those present ≤ all eligible. A threshold
+    /// measured against a lower-ranked base is easier to clear.
+    pub fn rank(self) -> u8 {
+        match self {
+            Base::Returned => 0,
+            Base::Present => 1,
+            Base::Eligible => 2,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Base::Present => "P",

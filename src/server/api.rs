@@ -1033,7 +1033,7 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         note.push_str(line);
     }
     note.push('\n');
-    let (corrections, desk) = l.read(|s| {
+    let (corrections, desk, late_pools) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1055,12 +1055,29 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
                     .collect()
             })
             .unwrap_or_default();
-        (corrections, desk)
+        let styles: Vec<u16> = s
+            .state
+            .conduct()
+            .map(|c| {
+                r.contests
+                    .iter()
+                    .flat_map(|id| c.styles_of(id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let late_pools: Vec<Value> = s
+            .state
+            .late_pools
+            .iter()
+            .filter(|(_, p)| styles.contains(&p.style))
+            .map(|(i, p)| json!({"entry": i, "style": p.style, "count": p.count, "reason": p.reason}))
+            .collect();
+        (corrections, desk, late_pools)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-              "desk_figures": desk, "corrections": corrections}),
+              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools}),
     )
 }
 

@@ -499,6 +499,7 @@ pub fn board_html(signed: &Value, verify_url: &str, order: &dyn Fn(&mut Vec<Stri
         }
         out.push_str("</ul>\n</section>\n");
     }
+    render_record(&mut out, signed);
     out.push_str("</main>\n");
 
     render_verification(&mut out, signed, result, verify_url);
@@ -1095,6 +1096,80 @@ fn render_ranking(out: &mut String, ranking: &Value) {
     out.push_str("</section>\n");
 }
 
+/// What the log records beside the count, posted with it: corrections of the desk's figures
+/// (with both people and the reason) and tokens printed after voting started (with why).
+fn render_record(out: &mut String, signed: &Value) {
+    let corrections = list(get(signed, "corrections"));
+    let late = list(get(signed, "late_pools"));
+    if corrections.is_empty() && late.is_empty() {
+        return;
+    }
+    out.push_str("<section class=\"notes small\">\n");
+    put!(out, "<h4>{}</h4>\n<ul>\n", bi("记录在案", "On the record"));
+    let desk = list(get(signed, "desk_figures"));
+    for c in corrections {
+        let contest = text(get(c, "contest"));
+        let d = desk
+            .iter()
+            .find(|d| text(get(d, "contest")) == contest)
+            .map(|d| {
+                format!(
+                    "{} {} · {} {} · {} {}",
+                    "应到 E",
+                    num_or_dash(get(d, "eligible")),
+                    "实到 P",
+                    num_or_dash(get(d, "present")),
+                    "发出 I",
+                    num_or_dash(get(d, "ballots_issued"))
+                )
+            })
+            .unwrap_or_else(|| "—".into());
+        let who = |k: &str| {
+            let p = get(c, k);
+            format!(
+                "{} ({})",
+                esc(text(get(p, "name"))),
+                esc(text(get(p, "role")))
+            )
+        };
+        put!(
+            out,
+            "<li>{} “{}”: {} {} → {} 应到 E {} · 实到 P {} · 发出 I {}; {} {}; {} {}, {} {}</li>\n",
+            bi("人数更正", "Correction of the figures"),
+            esc(contest),
+            bi("签到处", "the desk"),
+            esc(&d),
+            bi("更正为", "corrected to"),
+            num_or_dash(get(c, "eligible")),
+            num_or_dash(get(c, "present")),
+            num_or_dash(get(c, "ballots_issued")),
+            bi("原因", "reason"),
+            esc(text(get(c, "reason"))),
+            bi("提出", "proposed by"),
+            who("proposed_by"),
+            bi("批准", "approved by"),
+            who("approved_by"),
+        );
+    }
+    for p in late {
+        put!(
+            out,
+            "<li>{}: {} {} · {} {}; {} {}</li>\n",
+            bi(
+                "投票开始后补印选票码",
+                "Tokens printed after voting started"
+            ),
+            bi("样式", "style"),
+            num_or_dash(get(p, "style")),
+            num_or_dash(get(p, "count")),
+            bi("张", "tokens"),
+            bi("原因", "reason"),
+            esc(text(get(p, "reason"))),
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 /// The verification block: checkpoint origin, size and root, the signers,
 /// the result's entry index and the QR code of the verification address.
 fn render_verification(out: &mut String, signed: &Value, result: &Value, verify_url: &str) {
@@ -1157,7 +1232,12 @@ fn render_verification(out: &mut String, signed: &Value, result: &Value, verify_
                 .unwrap_or_else(|| "—".into())
         ),
     );
-    let tellers: Vec<String> = cp.signers.iter().skip(1).map(|s| esc(s)).collect();
+    // The signers the service verified, one per teller key; a document without that list
+    // (written before it existed) falls back to the names on the signature lines.
+    let tellers: Vec<String> = match get(signed, "signers").as_array() {
+        Some(names) => names.iter().map(|n| esc(text(n))).collect(),
+        None => cp.signers.iter().skip(1).map(|s| esc(s)).collect(),
+    };
     item(
         "计票人签名",
         "tellers' signatures",

@@ -366,6 +366,11 @@ function pick(obj, snake, camel) {
   return obj[snake] !== undefined ? obj[snake] : obj[camel];
 }
 
+function boolField(v, what) {
+  if (typeof v !== "boolean") fail("invalid_shape", `${what} must be true or false`);
+  return v;
+}
+
 function u32Field(v, what) {
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) fail("invalid_shape", `${what} must be a u32`);
   return v;
@@ -384,9 +389,9 @@ export function readShape(shape) {
       kind: "candidate",
       n: u32Field(shape.candidates, "candidates"),
       m: u32Field(pick(shape, "max_marks", "maxMarks"), "max_marks"),
-      a: pick(shape, "against", "against") === true,
+      a: boolField(shape.against, "against"),
       w: u32Field(pick(shape, "write_in_lines", "writeInLines"), "write_in_lines"),
-      x: pick(shape, "write_in_needs_against", "writeInNeedsAgainst") === true,
+      x: boolField(pick(shape, "write_in_needs_against", "writeInNeedsAgainst"), "write_in_needs_against"),
     };
     if (s.n === 0 || s.n > MAX_CANDIDATES) {
       fail("invalid_shape", `the number of candidates must be 1 to ${MAX_CANDIDATES}`);
@@ -460,14 +465,11 @@ export function cdsLength(t) {
  */
 export function bitWeights(m) {
   if (m === 0) return [];
-  const k = Math.floor(Math.log2(m)) + 1;
-  // Guard against floating-point rounding of log2 near powers of two.
-  let kk = k;
-  while (2 ** (kk - 1) > m) kk--;
-  while (2 ** kk <= m) kk++;
+  let k = 1; // 2^(k−1) ≤ m < 2^k
+  while (2 ** k <= m) k++;
   const w = [];
-  for (let i = 0; i < kk - 1; i++) w.push(2 ** i);
-  w.push(m - (2 ** (kk - 1) - 1));
+  for (let i = 0; i < k - 1; i++) w.push(2 ** i);
+  w.push(m - (2 ** (k - 1) - 1));
   return w;
 }
 
@@ -903,7 +905,8 @@ function rangeProve(key, ctx, label, position, m, value, nonce, draw) {
  * @param nonceSource optional `() => scalar` (see `makeDraw`); default: crypto.getRandomValues
  * @returns `{ bytes, opening }`: the encrypted contest (§7) and its opening (§8.4:
  *   0x01 ‖ every ciphertext nonce), which reveals the vote — keep it only for a
- *   Benaloh challenge, never send it with a cast ballot.
+ *   Benaloh challenge, never send it with a cast ballot. (No confirmation/tracking
+ *   code: E2E.md defines none; a hash of `bytes` would be one once it is specified.)
  *
  * Draw order (§8.1): one nonce per ciphertext in ciphertext order, then the proof
  * randomness proof by proof in encoding order.

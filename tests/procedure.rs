@@ -1,0 +1,244 @@
+//! The election core (`scrutineer::procedure`) under races and partial failures: two desks
+//! racing for one principal, operations of several entries written whole or not at all, and a
+//! publication that carries its runoff in the same append.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+
+use scrutineer::ledger::records::{Records, Voter};
+use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig, Registration};
+use scrutineer::procedure::{CheckInRequest, Core};
+use scrutineer::record::entry::{body_bytes, EntryKind, ResultPublished, RunoffCreated, Style};
+use scrutineer::record::note::Signer;
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!(
+        "scrutineer-procedure-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
+    let dir = temp(name);
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
+        {"id": "d", "kind": "npc_direct", "seats": seats,
+         "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let l = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(vec![Style {
+                round: 1,
+                contests: vec!["d".into()],
+                title: String::new(),
+                unit: "一区".into(),
+            }]),
+            tellers: vec![teller.verifier().unwrap().to_text()],
+            signatures_required: 1,
+            pool_spare_percent: 5,
+        },
+    )
+    .unwrap();
+    let core = Core::new(l, Records::open(&dir.join("data")).unwrap());
+    let roll: Vec<Voter> = (1..=20)
+        .map(|i| Voter {
+            line: i + 1,
+            name: format!("选民{i}"),
+            number: format!("V{i:02}"),
+            unit: "一区".into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        })
+        .collect();
+    core.set_roll(&roll).unwrap();
+    (dir, core)
+}
+
+fn check_in(core: &Core, number: &str, principals: &[&str]) -> Result<u64, String> {
+    core.check_in(
+        &CheckInRequest {
+            number: number.into(),
+            principals: principals.iter().map(|p| p.to_string()).collect(),
+            round: 1,
+        },
+        "desk",
+    )
+    .map(|c| c.slips)
+    .map_err(|e| e.code().to_string())
+}
+
+#[test]
+fn two_desks_racing_for_one_principal_hand_out_one_proxy_slip() {
+    // EL Art. 42: a principal is carried by one proxy. Two desks check in V01 and V02 at the
+    // same moment, each claiming to carry V03: exactly one wins, the other changes nothing.
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let (dir, core) = core("race", 1, &teller);
+    for round in 0..20 {
+        let a = format!("V{:02}", 1 + (round % 5) * 3);
+        let b = format!("V{:02}", 2 + (round % 5) * 3);
+        let p = format!("V{:02}", 3 + (round % 5) * 3);
+        if round >= 5 {
+            break;
+        }
+        let results: Vec<Result<u64, String>> = std::thread::scope(|s| {
+            let h1 = s.spawn(|| check_in(&core, &a, &[&p]));
+            let h2 = s.spawn(|| check_in(&core, &b, &[&p]));
+            vec![h1.join().unwrap(), h2.join().unwrap()]
+        });
+        let won: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+        assert_eq!(won.len(), 1, "round {round}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .any(|r| r.as_ref().err().map(String::as_str) == Some("already_checked_in")),
+            "{results:?}"
+        );
+        // The loser's voter is not half checked in: they can still come with no proxy.
+        let loser = if results[0].is_ok() { &b } else { &a };
+        assert_eq!(check_in(&core, loser, &[]), Ok(1));
+    }
+    // 15 voters checked in, 15 slips: never a slip for a principal carried twice.
+    let f = core.style_figures(0).unwrap();
+    assert_eq!((f.present, f.issued), (15, 15));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn entries_that_belong_together_are_written_whole_or_not_at_all() {
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let (dir, core) = core("whole", 1, &teller);
+    let l = &core.ledger;
+    let size = |l: &Ledger| l.read(|s| s.tree.size()).unwrap();
+    let before = size(l);
+    // The second entry is refused (a contest that does not exist): the first is not written.
+    let e = l
+        .append_all(vec![
+            (
+                EntryKind::ContestOpened,
+                body_bytes(&json!({"contest": "d"})),
+            ),
+            (
+                EntryKind::ContestOpened,
+                body_bytes(&json!({"contest": "nope"})),
+            ),
+        ])
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_contest");
+    assert_eq!(size(l), before);
+    assert_eq!(
+        l.read(|s| s.state.conduct().unwrap().phase("d")).unwrap(),
+        Some(scrutineer::rules::conduct::Phase::Draft)
+    );
+    // A close whose desk count says more are eligible than the roll holds: nothing of the
+    // close is written, the contest stays open.
+    core.open_contest("d").unwrap();
+    let before = size(l);
+    let e = l
+        .close_contest(
+            "d",
+            &[(
+                0,
+                scrutineer::rules::conduct::Figures {
+                    eligible: 21,
+                    present: 1,
+                    issued: 1,
+                },
+            )],
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "desk_eligible_mismatch");
+    assert_eq!(size(l), before);
+    assert_eq!(
+        l.read(|s| s.state.conduct().unwrap().phase("d")).unwrap(),
+        Some(scrutineer::rules::conduct::Phase::Open)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_publication_and_its_runoff_are_one_append() {
+    // npc_direct, 1 seat: a 2:2 tie with a blank ballot leaves nobody above half (EL Art. 45),
+    // so the result proposes a runoff between a and b.
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let (dir, core) = core("publish", 1, &teller);
+    let l = core.ledger.clone();
+    let pool = core.print_pool(0, Some(6), None).unwrap();
+    core.open_contest("d").unwrap();
+    for i in 1..=5 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    for (i, t) in pool.tokens.iter().take(5).enumerate() {
+        let marks = match i {
+            0 | 1 => json!({"a": "for"}),
+            2 | 3 => json!({"b": "for"}),
+            _ => json!({}),
+        };
+        core.cast(&t.to_text(), &[json!({"contest": "d", "marks": marks})])
+            .unwrap();
+    }
+    // Quorum: 5 of 20 is not more than half: the round is invalid, no runoff. Check in more.
+    for i in 6..=15 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    core.close_contest("d").unwrap();
+    let (r, result) = core.tally(&["d".into()]).unwrap();
+    assert_eq!(
+        result["contests"][0]["runoff"]["candidates"],
+        json!(["a", "b"]),
+        "{result}"
+    );
+    let text = l.result_checkpoint_text(r.index).unwrap();
+    core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
+        .unwrap();
+    // A publication whose group fails (here: a runoff that names a contest that does not
+    // exist) writes nothing, so the result is not left published without its runoff.
+    let before = l.read(|s| s.tree.size()).unwrap();
+    let bad = RunoffCreated {
+        parent: "nope".into(),
+        contest: json!({"id": "x"}),
+        style: Style {
+            round: 2,
+            contests: vec!["x".into()],
+            title: String::new(),
+            unit: "一区".into(),
+        },
+    };
+    assert!(l
+        .append_all(vec![
+            (
+                EntryKind::ResultPublished,
+                body_bytes(&ResultPublished {
+                    result_index: r.index
+                })
+            ),
+            (EntryKind::RunoffCreated, body_bytes(&bad)),
+        ])
+        .is_err());
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), before);
+    assert!(!core.is_published(r.index).unwrap());
+    // The retry publishes, and the runoff comes in the same append, right after it.
+    let p = core.publish(r.index).unwrap();
+    assert_eq!(p.runoffs, vec!["d-r1".to_string()]);
+    let kinds: Vec<EntryKind> = (before..before + 2)
+        .map(|i| l.entry(i).unwrap().kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![EntryKind::ResultPublished, EntryKind::RunoffCreated]
+    );
+    // Publishing again is refused and writes nothing.
+    let size = l.read(|s| s.tree.size()).unwrap();
+    assert_eq!(
+        core.publish(r.index).unwrap_err().code(),
+        "already_published"
+    );
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), size);
+    let _ = std::fs::remove_dir_all(dir);
+}
