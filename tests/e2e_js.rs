@@ -1,0 +1,29 @@
+//! The browser's encryption (`web/js/e2e.js`, over the vendored noble bundle) reproduces the
+//! Rust reference byte for byte: `tests/e2e_js/vectors.mjs` replays every voter-side vector of
+//! `docs/e2e-vectors/e2e-v1.json` in Node, and checks the bundle's pinned SHA-256.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+#[test]
+fn the_browser_implementation_passes_every_vector() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok(),
+        "the browser-crypto vectors need Node.js (`.ci/run` installs it with the browser tests)"
+    );
+    let o = Command::new("node")
+        .arg(format!("{root}/tests/e2e_js/vectors.mjs"))
+        .arg(format!("{root}/docs/e2e-vectors/e2e-v1.json"))
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(" 0 failed"), "{out}");
+}
