@@ -939,7 +939,7 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": bench_spec("bench-http", "h1", n)})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": bench_spec("bench-http", "h1", n)})),
     )?;
     let t = Instant::now();
     let mut tokens = Vec::with_capacity(n);
@@ -1298,7 +1298,7 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         .map(|d| json!({"round": 1, "unit": d.unit, "contests": [d.id]}))
         .collect();
     let spec = json!({"format": "scrutineer.election/v1", "id": "hexi-county-2026", "title": "河西县人民代表大会代表选举", "contests": contests});
-    api.call("POST", "/api/v1/election", Some(&org), Some(&json!({"spec": spec, "styles": styles, "election_date": "2026-12-01",
+    api.call("POST", "/api/v1/election", Some(&org), Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "styles": styles, "election_date": "2026-12-01",
         "tellers": [wang.verifier().ctx("verifier")?.to_text(), li.verifier().ctx("verifier")?.to_text()], "signatures_required": 2})))?;
     phase(
         &mut phases,

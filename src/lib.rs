@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod crypto;
+pub mod e2e;
 pub mod ledger;
 pub mod procedure;
 pub mod record;

@@ -26,7 +26,7 @@ fn abuse_does_not_stop_a_legitimate_kiosk() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec, "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01"})),
     );
     s.roll(&org, "一区", "V", 1000);
     let tokens = s.sheet(&org, &json!({"style": 0, "count": 120}));

@@ -140,6 +140,8 @@ fn make_election(d: &Path) -> Vec<String> {
             "1",
             "--election-date",
             "2026-12-01",
+            "--plaintext-reason",
+            "a test of plaintext ballots",
         ],
     );
     let mut roll = "姓名,证件号码,选区,出生日期\n".to_string();

@@ -112,7 +112,7 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
             "POST",
             "/api/v1/election",
             &org,
-            Some(json!({"spec": spec, "election_date": "2026-12-01"}))
+            Some(json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01"}))
         )
         .unwrap()
         .0,

@@ -74,7 +74,7 @@ fn exports_hold_no_unpublished_result_and_no_open_contest_for_the_public() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec, "styles": styles, "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "styles": styles, "election_date": "2026-12-01"})),
     );
     let roll = format!(
         "{}{}",

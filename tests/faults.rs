@@ -70,7 +70,7 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec, "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01"})),
     );
     s.roll(&org, "一区", "V", 100);
     let tokens = s.sheet(&org, &json!({"style": 0, "count": 60}));

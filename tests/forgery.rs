@@ -91,6 +91,7 @@ fn honest() -> Honest {
         contests: vec![c.to_string()],
         title: String::new(),
         unit: unit.to_string(),
+        group: String::new(),
     };
     let l = Ledger::register(
         config,
@@ -103,6 +104,9 @@ fn honest() -> Honest {
             ],
             signatures_required: 2,
             pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
         },
     )
     .unwrap();
@@ -980,17 +984,22 @@ fn walk(seed: u64) {
                     contests: vec!["c".into()],
                     title: String::new(),
                     unit: "一区".into(),
+                    group: String::new(),
                 },
                 Style {
                     round: 1,
                     contests: vec!["p".into()],
                     title: String::new(),
                     unit: "二区".into(),
+                    group: String::new(),
                 },
             ]),
             tellers: vec![wang.verifier().unwrap().to_text()],
             signatures_required: 1,
             pool_spare_percent: 10,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
         },
     )
     .unwrap();

@@ -467,6 +467,7 @@ fn a_second_result_for_a_counted_contest_is_refused() {
                 contests: vec!["d1".into()],
                 covers_size: size,
                 result,
+                decrypted: Vec::new(),
             }),
         )
         .unwrap_err();
@@ -565,6 +566,7 @@ fn a_tally_reads_only_its_contests_ballots_and_agrees_with_the_recount() {
         contests: vec![c.to_string()],
         title: c.to_string(),
         unit: unit.to_string(),
+        group: String::new(),
     };
     let styles = vec![style("small", "一"), style("big", "二")];
     let ledger = Ledger::init(config(&dir), spec.as_bytes(), Some(styles), tellers, 1).unwrap();

@@ -79,6 +79,8 @@ fn a_whole_election_from_the_command_line() {
             "2",
             "--election-date",
             "2026-12-01",
+            "--plaintext-reason",
+            "a test of plaintext ballots",
         ],
     );
     #[cfg(unix)]

@@ -96,6 +96,8 @@ fn through_the_cli(dir: &Path) -> Vec<Entry> {
             "1",
             "--election-date",
             "2026-12-01",
+            "--plaintext-reason",
+            "a test of plaintext ballots",
         ],
     );
     cli(dir, &["ledger", "roll", "--csv", "roll.csv"]);
@@ -227,7 +229,7 @@ fn through_http(s: &Server, dir: &Path) -> Vec<Entry> {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec(), "tellers": [verifier.trim()], "signatures_required": 1, "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec(), "tellers": [verifier.trim()], "signatures_required": 1, "election_date": "2026-12-01"})),
     );
     assert_eq!(s.post_text("/api/v1/roll", &org, &roll_csv()).0, 200);
     let pw = s.ok(

@@ -39,10 +39,14 @@ fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
                 contests: vec!["d".into()],
                 title: String::new(),
                 unit: "一区".into(),
+                group: String::new(),
             }]),
             tellers: vec![teller.verifier().unwrap().to_text()],
             signatures_required: 1,
             pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
         },
     )
     .unwrap();
@@ -208,6 +212,7 @@ fn a_publication_and_its_runoff_are_one_append() {
             contests: vec!["x".into()],
             title: String::new(),
             unit: "一区".into(),
+            group: String::new(),
         },
     };
     assert!(l

@@ -232,7 +232,7 @@ fn township_party_congress_from_setup_to_verified_result() {
         "POST",
         "/api/v1/election",
         Some(&st.org),
-        Some(&json!({"spec": broken, "styles": styles})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": broken, "styles": styles})),
     );
     assert_eq!(
         (code, v["code"].as_str().unwrap()),
@@ -243,7 +243,7 @@ fn township_party_congress_from_setup_to_verified_result() {
         .as_str()
         .unwrap()
         .contains("党委委员 5 名应选, 候选人须不少于 6 名"));
-    s.ok("POST", "/api/v1/election", Some(&st.org), Some(&json!({"spec": spec, "styles": styles, "election_date": "2026-12-01",
+    s.ok("POST", "/api/v1/election", Some(&st.org), Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "styles": styles, "election_date": "2026-12-01",
         "tellers": [wang.verifier().unwrap().to_text(), li.verifier().unwrap().to_text()], "signatures_required": 2})));
 
     // The roll: a probationary member refuses the whole file; fixed, it imports.
@@ -504,7 +504,7 @@ fn npc_direct_constituency_with_proxies_and_a_runoff() {
         {"id": "d017", "title": "第十七选区县人大代表", "kind": "npc_direct", "seats": 1,
          "candidates": [{"id": "n1", "name": "王芳"}, {"id": "n2", "name": "李强"}],
          "turnout": {"eligible": 12, "present": 12, "ballots_issued": 12}}]});
-    s.ok("POST", "/api/v1/election", Some(&st.org), Some(&json!({"spec": spec, "styles": [{"round": 1, "unit": "第十七选区", "contests": ["d017"]}],
+    s.ok("POST", "/api/v1/election", Some(&st.org), Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "styles": [{"round": 1, "unit": "第十七选区", "contests": ["d017"]}],
         "election_date": "2026-12-01", "tellers": [wang.verifier().unwrap().to_text(), li.verifier().unwrap().to_text()], "signatures_required": 2})));
     let rows: Vec<(String, String)> = (1..=12)
         .map(|i| (format!("选民{i}"), format!("V{i:03}")))

@@ -36,7 +36,7 @@ fn evaluation_two_ballot_procedure_and_paper_ballots() {
         {"id": "eval", "title": "村干部民主测评", "kind": "evaluation", "seats": 1, "scale": "individual",
          "subjects": [{"id": "s1", "name": "赵主任"}, {"id": "s2", "name": "钱会计"}],
          "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}}]});
-    s.ok("POST", "/api/v1/election", Some(&org), Some(&json!({"spec": spec, "election_date": "2026-12-01", "styles": [{"round": 1, "unit": "兰河村", "contests": ["poll", "eval"]}]})));
+    s.ok("POST", "/api/v1/election", Some(&org), Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01", "styles": [{"round": 1, "unit": "兰河村", "contests": ["poll", "eval"]}]})));
     let mut csv = "姓名,身份证号,选区,出生日期\n".to_string();
     for i in 1..=10 {
         csv.push_str(&format!("村民{i},X{i:03},兰河村,1970-01-0{}\n", i % 9 + 1));
@@ -268,7 +268,7 @@ fn a_runoff_that_cannot_meet_its_surplus_rule_is_reported_not_forced() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec, "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01"})),
     );
     let kiosk = s.pair_kiosk(&org, "k");
     // Ten members on the roll, nine present: the quorum (5·P > 4·E) is met.

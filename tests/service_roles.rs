@@ -49,7 +49,7 @@ fn every_endpoint_by_every_role() {
         "POST",
         "/api/v1/election",
         Some(org),
-        Some(&json!({"spec": spec(), "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec(), "election_date": "2026-12-01"})),
     );
     let mut table =
         String::from("endpoint | public | organiser | registrar | kiosk | teller | auditor\n");
@@ -132,7 +132,7 @@ fn bad_input_changes_nothing() {
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec(), "election_date": "2026-12-01"})),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec(), "election_date": "2026-12-01"})),
     );
     let csv = "姓名,身份证号,选区,出生日期\n王一,V1,一区,1980-01-01\n李二,V2,一区,1981-01-01\n";
     assert_eq!(s.post_text("/api/v1/roll", &org, csv).0, 200);
@@ -326,7 +326,7 @@ fn bad_input_changes_nothing() {
                 "POST",
                 "/api/v1/election",
                 Some(&org),
-                Some(&json!({"spec": spec()})),
+                Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec()})),
             ),
             409,
             "election_exists",

@@ -230,6 +230,28 @@ fn body(e: &Entry) {
         EntryKind::RollRegistered => e.body_as::<RollRegistered>().err(),
         EntryKind::TurnoutCorrected => e.body_as::<TurnoutCorrected>().err(),
         EntryKind::ResultPublished => e.body_as::<ResultPublished>().err(),
+        EntryKind::CeremonyRound1 => e
+            .body_as::<scrutineer::record::entry::CeremonyRound1>()
+            .err(),
+        EntryKind::CeremonyShares => e
+            .body_as::<scrutineer::record::entry::CeremonyShares>()
+            .err(),
+        EntryKind::CeremonyCheck => e
+            .body_as::<scrutineer::record::entry::CeremonyCheck>()
+            .err(),
+        EntryKind::ElectionKeySet => e
+            .body_as::<scrutineer::record::entry::ElectionKeySet>()
+            .err(),
+        EntryKind::Shuffle => e.body_as::<scrutineer::record::entry::ShuffleBody>().err(),
+        EntryKind::DecryptionShares => e
+            .body_as::<scrutineer::record::entry::DecryptionSharesBody>()
+            .err(),
+        EntryKind::EncryptedBallot => {
+            if let Err(err) = scrutineer::record::encrypted::EncryptedBallotBody::decode(&e.body) {
+                let _ = err.to_string();
+            }
+            None
+        }
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -58,6 +58,12 @@ pub enum LedgerCommand {
         /// Spare tokens per style beyond its voters on the roll, in percent.
         #[arg(long, default_value_t = 5)]
         pool_spare_percent: u32,
+        /// Tellers needed to decrypt (encrypted ballots, the default); default: a majority.
+        #[arg(long)]
+        threshold: Option<u32>,
+        /// Keep ballots in plaintext instead, for this reason (logged and posted).
+        #[arg(long)]
+        plaintext_reason: Option<String>,
     },
     /// 导入选民名单 / Import the roll (CSV, docs/FORMATS.md): every row or none.
     Roll {
@@ -232,6 +238,8 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         signatures_required,
         election_date,
         pool_spare_percent,
+        threshold,
+        plaintext_reason,
     } = &cmd
     {
         let spec: serde_json::Value = serde_json::from_slice(&read(spec)?)
@@ -252,6 +260,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 .collect(),
             None => Vec::new(),
         };
+        let n_tellers = tellers.len();
         let l = procedure::create_election(
             dirs.config(),
             &records,
@@ -262,6 +271,15 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
                 signatures_required: *signatures_required,
                 election_date: election_date.clone(),
                 pool_spare_percent: *pool_spare_percent,
+                secrecy: match plaintext_reason {
+                    Some(reason) => crate::record::entry::Secrecy::Plaintext {
+                        reason: reason.clone(),
+                    },
+                    None => crate::record::entry::Secrecy::Encrypted {
+                        threshold: threshold
+                            .unwrap_or_else(|| procedure::default_threshold(n_tellers)),
+                    },
+                },
             },
         )
         .map_err(err)?;

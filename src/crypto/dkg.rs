@@ -230,6 +230,59 @@ impl TellerSecrets {
         self.index
     }
 
+    /// The secrets as bytes for the teller's own state file (mode 0600 on the teller's
+    /// machine; never sent anywhere): `u32be index ‖ u32be k ‖ a_0 ‖ … ‖ a_{k-1} ‖ d`.
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut out =
+            zeroize::Zeroizing::new(Vec::with_capacity(8 + 32 * (self.coefficients.len() + 1)));
+        out.extend_from_slice(&self.index.to_be_bytes());
+        out.extend_from_slice(&(self.coefficients.len() as u32).to_be_bytes());
+        for a in &self.coefficients {
+            out.extend_from_slice(&a.to_bytes());
+        }
+        out.extend_from_slice(&self.share_secret.to_bytes());
+        out
+    }
+
+    /// Reads secrets written by [`TellerSecrets::to_bytes`], checked against the teller's
+    /// own round-1 message (the commitments and share key must be theirs).
+    pub fn from_bytes(params: &DkgParams, bytes: &[u8], own: &Round1Message) -> Result<Self> {
+        let k = params.threshold as usize;
+        expect_len(bytes, 8 + 32 * (k + 1), "teller secrets")?;
+        let mut r = Reader::new(bytes, "teller secrets");
+        let index = r.u32()?;
+        params.check_index(index)?;
+        if r.u32()? as usize != k {
+            return Err(Error::bad_encoding("teller secrets (threshold)"));
+        }
+        let mut coefficients = Vec::with_capacity(k);
+        for _ in 0..k {
+            coefficients.push(r.scalar("teller secret coefficient")?);
+        }
+        let share_secret = r.scalar("teller share-encryption secret")?;
+        r.finish()?;
+        let secrets = TellerSecrets {
+            index,
+            coefficients,
+            share_secret,
+        };
+        let matches = own.index == index
+            && own.commitments.len() == k
+            && secrets
+                .coefficients
+                .iter()
+                .zip(&own.commitments)
+                .all(|(a, c)| mul_g(a) == *c.point())
+            && mul_g(&secrets.share_secret) == *own.share_key.point();
+        if !matches {
+            return Err(Error::ShareInvalid {
+                from: index,
+                reason: "the stored secrets do not match the teller's round-1 message".into(),
+            });
+        }
+        Ok(secrets)
+    }
+
     /// P_i(x) by Horner's rule (constant-time scalar arithmetic).
     fn evaluate(&self, x: u32) -> Scalar {
         let xs = Scalar::from(x);

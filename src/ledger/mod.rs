@@ -27,6 +27,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::e2e::book::CheckedBallot;
 use crate::record::entry::{body_bytes, genesis, origin, BallotBody, Entry, EntryKind};
 use crate::record::merkle::{Hash, Tree};
 use crate::record::note::{Checkpoint, Note, Signer};
@@ -141,6 +142,8 @@ enum Request {
         entry_body: Vec<u8>,
         /// The slips the desk handed out for the ballot's style, when known.
         issued: Option<u64>,
+        /// An encrypted ballot's kind and checked contents.
+        encrypted: Option<Arc<CheckedBallot>>,
         reply: mpsc::Sender<Result<Appended, LedgerError>>,
     },
     /// Entries that are appended together or not at all (one is the common case).
@@ -224,12 +227,12 @@ impl Ledger {
                     ),
                 });
             }
-            let ballot = if e.kind == EntryKind::Ballot {
+            let ballot = if e.kind == EntryKind::Ballot || e.kind == EntryKind::EncryptedBallot {
                 Some(state::ballot_key(&e)?)
             } else {
                 None
             };
-            state.apply(s.index, &e, ballot, &tree)?;
+            state.apply(s.index, &e, ballot, None, &tree)?;
             head = e.hash();
             tree.push(head);
             keys_of_ballots.push(ballot);
@@ -515,6 +518,69 @@ impl Ledger {
             key,
             entry_body,
             issued,
+            encrypted: None,
+            reply,
+        })?;
+        rx.recv().map_err(|_| LedgerError::Stopped)?
+    }
+
+    /// Checks an encrypted ballot without touching the log: the token (signature, election,
+    /// round, style), one encrypted contest for each contest of the style with the style's
+    /// evaluator group, each decoded against its shape and every proof verified (one batch,
+    /// docs/E2E.md §8.3). Safe to call from many threads at once.
+    pub fn prepare_encrypted(
+        &self,
+        token_text: &str,
+        lines: Vec<crate::record::encrypted::EncryptedLine>,
+    ) -> Result<(BallotKey, Vec<u8>, Arc<CheckedBallot>), LedgerError> {
+        let token = Token::parse(token_text).map_err(LedgerError::Token)?;
+        let body = crate::record::encrypted::EncryptedBallotBody {
+            token: token.clone(),
+            lines,
+        };
+        self.read(|s| -> Result<_, LedgerError> {
+            let info = s.state.info()?;
+            s.state.conduct()?.check_ballot_kind(true)?;
+            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
+                code: "unknown_style",
+                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
+            })?;
+            token
+                .verify(&info.election_key, &info.id, style.round, token.style())
+                .map_err(LedgerError::Token)?;
+            let named: Vec<&str> = body.lines.iter().map(|l| l.contest.as_str()).collect();
+            crate::rules::conduct::check_ballot_contests(&state::style_def(style), &named)?;
+            let book = s.state.admin.book()?;
+            let checked = book.decode_ballot(&info.election, style, &body)?;
+            book.verify_ballots(&[(&checked, *token.serial())])
+                .map_err(|(_, e)| LedgerError::from(e))?;
+            Ok((
+                BallotKey {
+                    serial: *token.serial(),
+                    round: token.round(),
+                    style: token.style(),
+                },
+                body.encode(),
+                Arc::new(checked),
+            ))
+        })?
+    }
+
+    /// Casts an encrypted ballot (checked by [`Ledger::prepare_encrypted`]) within the
+    /// desk's bound, and waits until its entry is durable.
+    pub fn cast_encrypted(
+        &self,
+        token_text: &str,
+        lines: Vec<crate::record::encrypted::EncryptedLine>,
+        issued: Option<u64>,
+    ) -> Result<Appended, LedgerError> {
+        let (key, entry_body, checked) = self.prepare_encrypted(token_text, lines)?;
+        let (reply, rx) = mpsc::channel();
+        self.send(Request::Ballot {
+            key,
+            entry_body,
+            issued,
+            encrypted: Some(checked),
             reply,
         })?;
         rx.recv().map_err(|_| LedgerError::Stopped)?
@@ -738,6 +804,16 @@ struct Sequencer {
 
 type Reply = mpsc::Sender<Result<Appended, LedgerError>>;
 
+/// A ballot waiting in a commit batch: its key, entry body, the desk's bound, an encrypted
+/// ballot's checked contents, and who waits for it.
+type PendingBallot = (
+    BallotKey,
+    Vec<u8>,
+    Option<u64>,
+    Option<Arc<CheckedBallot>>,
+    Reply,
+);
+
 impl Sequencer {
     fn run(mut self) {
         while let Ok(first) = self.rx.recv() {
@@ -763,8 +839,9 @@ impl Sequencer {
                         key,
                         entry_body,
                         issued,
+                        encrypted,
                         reply,
-                    } => ballots.push((key, entry_body, issued, reply)),
+                    } => ballots.push((key, entry_body, issued, encrypted, reply)),
                     Request::Admin { entries, reply } => admin.push((entries, reply)),
                 }
             }
@@ -790,17 +867,17 @@ impl Sequencer {
         }
     }
 
-    fn commit_ballots(&mut self, ballots: Vec<(BallotKey, Vec<u8>, Option<u64>, Reply)>) {
+    fn commit_ballots(&mut self, ballots: Vec<PendingBallot>) {
         if ballots.is_empty() {
             return;
         }
-        let mut accepted: Vec<(BallotKey, Entry, Reply)> = Vec::new();
+        let mut accepted: Vec<(BallotKey, Entry, Option<Arc<CheckedBallot>>, Reply)> = Vec::new();
         {
             let Ok(s) = self.shared.read() else { return };
             let mut serials = HashSet::new();
             let mut spent: HashMap<(u8, u16), u64> = HashMap::new();
             let mut head = s.head;
-            for (key, body, issued, reply) in ballots {
+            for (key, body, issued, encrypted, reply) in ballots {
                 let within = match issued {
                     Some(issued) => {
                         let pending = spent.get(&(key.round, key.style)).copied().unwrap_or(0);
@@ -827,12 +904,16 @@ impl Sequencer {
                         serials.insert(key.serial);
                         *spent.entry((key.round, key.style)).or_default() += 1;
                         let e = Entry {
-                            kind: EntryKind::Ballot,
+                            kind: if encrypted.is_some() {
+                                EntryKind::EncryptedBallot
+                            } else {
+                                EntryKind::Ballot
+                            },
                             prev: head,
                             body,
                         };
                         head = e.hash();
-                        accepted.push((key, e, reply));
+                        accepted.push((key, e, encrypted, reply));
                     }
                     Err(err) => {
                         let _ = reply.send(Err(err));
@@ -842,8 +923,8 @@ impl Sequencer {
         }
         let mut entries = Vec::with_capacity(accepted.len());
         let mut replies = Vec::with_capacity(accepted.len());
-        for (k, e, r) in accepted {
-            entries.push((Some(k), e));
+        for (k, e, c, r) in accepted {
+            entries.push((Some(k), e, c));
             replies.push((r, 1));
         }
         self.commit(entries, replies);
@@ -871,7 +952,7 @@ impl Sequencer {
         };
         let n = entries.len();
         self.commit(
-            entries.into_iter().map(|e| (None, e)).collect(),
+            entries.into_iter().map(|e| (None, e, None)).collect(),
             vec![(Replier::Admin(reply), n)],
         );
     }
@@ -880,7 +961,7 @@ impl Sequencer {
     /// then answers the submitters (each reply covers the next `n` entries).
     fn commit<R: Into<Replier>>(
         &mut self,
-        entries: Vec<(Option<BallotKey>, Entry)>,
+        entries: Vec<(Option<BallotKey>, Entry, Option<Arc<CheckedBallot>>)>,
         replies: Vec<(R, usize)>,
     ) {
         let replies: Vec<(Replier, usize)> =
@@ -894,7 +975,7 @@ impl Sequencer {
         };
         let mut frames = Vec::new();
         let mut offsets = Vec::with_capacity(entries.len());
-        for (_, e) in &entries {
+        for (_, e, _) in &entries {
             offsets.push(frames.len() as u64);
             push_frame(&mut frames, &e.encode());
         }
@@ -920,10 +1001,10 @@ impl Sequencer {
         let entries_tree = self.db.open_tree("entries");
         let spent_tree = self.db.open_tree("spent");
         let mut appended = Vec::with_capacity(entries.len());
-        for (i, (key, e)) in entries.into_iter().enumerate() {
+        for (i, (key, e, checked)) in entries.into_iter().enumerate() {
             let index = first_index + i as u64;
             let hash = e.hash();
-            if let Err(err) = s.state.apply(index, &e, key, &s.tree) {
+            if let Err(err) = s.state.apply(index, &e, key, checked.as_deref(), &s.tree) {
                 // Invariant: a checked entry applies; this would be a bug, so say so loudly.
                 tracing::error!(index, error = %err, "a durable entry failed to apply");
             }

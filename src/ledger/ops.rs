@@ -15,7 +15,7 @@ use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
 use crate::record::entry::{
     body_bytes, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
     ElectionRegistered, Entry, EntryKind, PaperBallot, PersonBody, PoolRegistered, ResultBody,
-    ResultPublished, RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided,
+    ResultPublished, RollRegistered, RunoffCreated, Secrecy, Style, TellerSignature, TokensVoided,
     TurnoutCorrected,
 };
 use crate::record::note::{Note, Signer};
@@ -53,6 +53,7 @@ pub fn default_styles(spec: &serde_json::Value) -> Vec<Style> {
         contests,
         title: String::new(),
         unit: String::new(),
+        group: String::new(),
     }]
 }
 
@@ -68,6 +69,8 @@ pub struct Registration {
     pub signatures_required: u32,
     /// Spare tokens per style beyond the roll, in percent.
     pub pool_spare_percent: u32,
+    /// Encrypted ballots (with the threshold of tellers), or plaintext with a reason.
+    pub secrecy: Secrecy,
 }
 
 /// `SHA-256("scrutineer.roll/v1\0" ‖ each number followed by \n, sorted)`: commits to who is
@@ -111,6 +114,9 @@ impl Ledger {
                 tellers,
                 signatures_required,
                 pool_spare_percent: super::state::POOL_SPARE_PERCENT_DEFAULT,
+                secrecy: Secrecy::Plaintext {
+                    reason: "ledger-level tests and tools (Ledger::init)".into(),
+                },
             },
         )
     }
@@ -146,6 +152,7 @@ impl Ledger {
             signatures_required: r.signatures_required,
             protocol: PROTOCOL_CURRENT,
             pool_spare_percent: Some(r.pool_spare_percent),
+            secrecy: Some(r.secrecy),
         };
         if let Err(e) = ledger.append(EntryKind::ElectionRegistered, body_bytes(&body)) {
             // Nothing was written: leave no half-made data directory behind a refused spec.
@@ -497,6 +504,7 @@ impl Ledger {
             contests: contests.to_vec(),
             covers_size: size,
             result: result.clone(),
+            decrypted: Vec::new(),
         };
         let appended = self.append(EntryKind::Result, body_bytes(&body))?;
         Ok((appended, result))

@@ -15,16 +15,21 @@ use ed25519_dalek::VerifyingKey;
 
 use super::keys::parse_election_key;
 use super::LedgerError;
+use crate::e2e::book::CheckedBallot;
+use crate::e2e::{Book, E2eError};
+use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
-    BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened, ElectionRegistered,
-    Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RollRegistered,
-    RunoffCreated, Style, TellerSignature, TokensVoided, TurnoutCorrected,
+    BallotBody, CeremonyCheck, CeremonyRound1, CeremonyShares, CheckInCount, ContestClosed,
+    ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet, ElectionRegistered, Entry,
+    EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RollRegistered,
+    RunoffCreated, Secrecy, ShuffleBody, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::merkle::Tree;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_election;
 use crate::rules::conduct::{
-    Conduct, ConductError, Correction, Figures, Mode, Origin, Person, StyleDef, PROTOCOL_CURRENT,
+    Conduct, ConductError, Correction, Figures, Mode, Origin, Person, Secrecy as SecrecyMode,
+    StyleDef, PROTOCOL_CURRENT,
 };
 use crate::rules::Election;
 
@@ -43,9 +48,16 @@ pub struct ElectionInfo {
     pub signatures_required: u32,
     pub protocol: u32,
     pub pool_spare_percent: u32,
+    /// How ballots are kept secret (absent in old logs: plaintext).
+    pub secrecy: Option<Secrecy>,
 }
 
 impl ElectionInfo {
+    /// Whether electronic ballots are encrypted.
+    pub fn encrypted(&self) -> bool {
+        matches!(self.secrecy, Some(Secrecy::Encrypted { .. }))
+    }
+
     /// A contest's ballot mode in the spec: electronic unless it says paper or hybrid.
     pub fn mode(&self, contest: &str) -> Mode {
         Mode::from_id(&contest_mode(&self.spec, contest)).unwrap_or(Mode::Electronic)
@@ -59,6 +71,10 @@ impl ElectionInfo {
 pub struct Admin {
     pub election: Option<Arc<ElectionInfo>>,
     pub conduct: Option<Conduct>,
+    /// The key ceremony and the encrypted tallies (encrypted elections). Shared: a check on
+    /// a copy of the admin state clones it only when a ceremony entry changes it (before any
+    /// ballot, when it is small).
+    pub book: Option<Arc<Book>>,
 }
 
 /// What applying an entry adds to the indexes beside the conduct.
@@ -69,6 +85,7 @@ enum Effect {
     Paper(String),
     Correction(TurnoutCorrected),
     LatePool(PoolRegistered),
+    Step(crate::e2e::book::CheckedStep),
 }
 
 #[derive(Default)]
@@ -109,6 +126,15 @@ fn body<T: for<'de> serde::Deserialize<'de>>(e: &Entry) -> Result<T, LedgerError
 
 fn refused(code: &'static str, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
+}
+
+impl From<E2eError> for LedgerError {
+    fn from(e: E2eError) -> LedgerError {
+        LedgerError::Refused {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl From<ConductError> for LedgerError {
@@ -194,18 +220,39 @@ impl State {
         Ok(())
     }
 
-    /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots.
+    /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots, and
+    /// an encrypted ballot's checked contents (decoded from the body when absent, as at
+    /// start-up replay: its proofs were verified before it was appended).
     pub fn apply(
         &mut self,
         index: u64,
         e: &Entry,
         ballot: Option<BallotKey>,
+        checked: Option<&CheckedBallot>,
         tree: &Tree,
     ) -> Result<(), LedgerError> {
-        if e.kind == EntryKind::Ballot {
+        if e.kind == EntryKind::Ballot || e.kind == EntryKind::EncryptedBallot {
             let key = ballot.ok_or_else(|| refused("entry_body", "ballot without token".into()))?;
             if let Some(c) = self.admin.conduct.as_mut() {
+                c.check_ballot_kind(e.kind == EntryKind::EncryptedBallot)?;
                 c.spend(key.style)?;
+            }
+            if e.kind == EntryKind::EncryptedBallot {
+                let decoded;
+                let checked = match checked {
+                    Some(c) => c,
+                    None => {
+                        decoded = self.decode_encrypted(e)?;
+                        &decoded
+                    }
+                };
+                let book = self.admin.book.as_mut().ok_or_else(|| {
+                    refused(
+                        "not_encrypted",
+                        "encrypted ballot in a plaintext election".into(),
+                    )
+                })?;
+                Arc::make_mut(book).add_ballot(checked);
             }
             self.spent.insert(key.serial);
             self.style_ballots.entry(key.style).or_default().push(index);
@@ -226,9 +273,33 @@ impl State {
             }
             Effect::Correction(c) => self.corrections.push((index, c)),
             Effect::LatePool(p) => self.late_pools.push((index, p)),
+            Effect::Step(step) => {
+                if let Some(book) = self.admin.book.as_mut() {
+                    Arc::make_mut(book).apply_step(step);
+                }
+            }
         }
         self.size = index + 1;
         Ok(())
+    }
+
+    /// An encrypted ballot entry decoded against its style (no proof verification: the
+    /// ledger verified them before appending it).
+    pub fn decode_encrypted(&self, e: &Entry) -> Result<CheckedBallot, LedgerError> {
+        let body = EncryptedBallotBody::decode(&e.body)
+            .map_err(|err| refused("entry_body", err.to_string()))?;
+        let info = self.info()?;
+        let style = info
+            .styles
+            .get(usize::from(body.token.style()))
+            .ok_or_else(|| refused("unknown_style", "no such style".into()))?;
+        let book = self.admin.book.as_ref().ok_or_else(|| {
+            refused(
+                "not_encrypted",
+                "encrypted ballot in a plaintext election".into(),
+            )
+        })?;
+        Ok(book.decode_ballot(&info.election, style, &body)?)
     }
 
     /// The verified signer names of a result, one per teller key.
@@ -262,6 +333,19 @@ impl Admin {
         self.conduct.as_mut().ok_or(LedgerError::NotInitialised)
     }
 
+    pub fn book(&self) -> Result<&Book, LedgerError> {
+        self.book
+            .as_deref()
+            .ok_or_else(|| ConductError::NotEncrypted.into())
+    }
+
+    fn book_mut(&mut self) -> Result<&mut Book, LedgerError> {
+        self.book
+            .as_mut()
+            .map(Arc::make_mut)
+            .ok_or_else(|| ConductError::NotEncrypted.into())
+    }
+
     /// Checks and applies one entry that is not a ballot; on error nothing changed.
     fn step(&mut self, index: u64, e: &Entry, tree: &Tree) -> Result<Effect, LedgerError> {
         match e.kind {
@@ -281,19 +365,74 @@ impl Admin {
                     .map(|c| (c.id.clone(), info.mode(&c.id)))
                     .collect();
                 let styles = info.styles.iter().map(style_def).collect();
-                self.conduct = Some(Conduct::new(
-                    info.protocol,
-                    info.pool_spare_percent,
-                    styles,
-                    &contests,
-                ));
+                let mut conduct =
+                    Conduct::new(info.protocol, info.pool_spare_percent, styles, &contests);
+                if let Some(Secrecy::Encrypted { threshold }) = &info.secrecy {
+                    conduct = conduct.with_secrecy(SecrecyMode::Encrypted {
+                        tellers: u32::try_from(info.tellers.len()).unwrap_or(u32::MAX),
+                        threshold: *threshold,
+                    });
+                    self.book = Some(Arc::new(Book::new(
+                        &info.id,
+                        info.tellers.clone(),
+                        *threshold,
+                    )?));
+                }
+                self.conduct = Some(conduct);
                 self.election = Some(Arc::new(info));
                 Ok(Effect::None)
             }
-            EntryKind::Ballot => Err(refused(
+            EntryKind::Ballot | EntryKind::EncryptedBallot => Err(refused(
                 "ballot_via_admin",
                 "选票须经投票途径提交 / ballots go through casting".into(),
             )),
+            EntryKind::CeremonyRound1 => {
+                let b: CeremonyRound1 = body(e)?;
+                self.conduct_mut()?.ceremony_round1(b.attempt, b.index)?;
+                self.book_mut()?.round1(&b)?;
+                Ok(Effect::None)
+            }
+            EntryKind::CeremonyShares => {
+                let b: CeremonyShares = body(e)?;
+                self.conduct_mut()?.ceremony_shares(b.attempt, b.index)?;
+                self.book_mut()?.shares(&b)?;
+                Ok(Effect::None)
+            }
+            EntryKind::CeremonyCheck => {
+                let b: CeremonyCheck = body(e)?;
+                // The conduct's order first (is a check due now?), then the complaints.
+                self.conduct()?
+                    .clone()
+                    .ceremony_check(b.attempt, b.index, false)?;
+                let holds = self.book_mut()?.check(&b)?;
+                self.conduct_mut()?
+                    .ceremony_check(b.attempt, b.index, holds)?;
+                Ok(Effect::None)
+            }
+            EntryKind::ElectionKeySet => {
+                let b: ElectionKeySet = body(e)?;
+                self.conduct_mut()?.election_key(b.attempt)?;
+                self.book_mut()?.key_set(&b)?;
+                Ok(Effect::None)
+            }
+            EntryKind::Shuffle => {
+                let b: ShuffleBody = body(e)?;
+                self.conduct_mut()?.shuffle(&b.contest, b.index)?;
+                let step = self.book()?.check_shuffle(&b)?;
+                Ok(Effect::Step(step))
+            }
+            EntryKind::DecryptionShares => {
+                let b: DecryptionSharesBody = body(e)?;
+                let has_names = self
+                    .book()?
+                    .tallies
+                    .get(&(b.contest.clone(), b.group.clone()))
+                    .is_some_and(|t| t.has_names());
+                self.conduct_mut()?
+                    .decryption_shares(&b.contest, &b.group, b.index, has_names)?;
+                let step = self.book()?.check_shares(&b)?;
+                Ok(Effect::Step(step))
+            }
             EntryKind::ContestOpened => {
                 let b: ContestOpened = body(e)?;
                 self.conduct_mut()?.open(&b.contest)?;
@@ -411,6 +550,19 @@ impl Admin {
                     ));
                 }
                 self.conduct_mut()?.tally(index, &b.contests)?;
+                if let Some(book) = self.book.as_deref() {
+                    let k = book.params().threshold as usize;
+                    for ((contest, _), t) in &book.tallies {
+                        if b.contests.contains(contest) && t.share_tellers().len() < k {
+                            return Err(ConductError::SharesMissing {
+                                contest: contest.clone(),
+                                have: t.share_tellers().len() as u32,
+                                needed: k as u32,
+                            }
+                            .into());
+                        }
+                    }
+                }
                 Ok(Effect::Result(b))
             }
             EntryKind::TellerSignature => {
@@ -542,10 +694,16 @@ pub fn style_def(s: &Style) -> StyleDef {
     }
 }
 
-/// The ballot key of a ballot entry's body.
+/// The ballot key of a ballot entry's body (plaintext or encrypted).
 pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
-    let b: BallotBody = body(e)?;
-    let token = crate::tokens::token_from_base64(&b.token).map_err(LedgerError::Token)?;
+    let token = if e.kind == EntryKind::EncryptedBallot {
+        EncryptedBallotBody::decode(&e.body)
+            .map_err(|err| refused("entry_body", err.to_string()))?
+            .token
+    } else {
+        let b: BallotBody = body(e)?;
+        crate::tokens::token_from_base64(&b.token).map_err(LedgerError::Token)?
+    };
     Ok(BallotKey {
         serial: *token.serial(),
         round: token.round(),
@@ -638,6 +796,46 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
             }
         }
     }
+    match &b.secrecy {
+        Some(Secrecy::Plaintext { reason }) if reason.trim().is_empty() => {
+            return Err(refused(
+                "plaintext_reason_missing",
+                "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)".into(),
+            ));
+        }
+        Some(Secrecy::Encrypted { threshold }) => {
+            let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
+            crate::crypto::dkg::DkgParams::new(n, *threshold).map_err(|e| {
+                refused(
+                    "threshold",
+                    format!("加密选票须有至少 3 名计票人, 门限 k 为 2 至 n: {e} / encrypted ballots need at least 3 tellers and a threshold k of 2 to n: {e}"),
+                )
+            })?;
+            // An evaluation with evaluator groups takes each style's group, not the voter's.
+            for (i, st) in b.styles.iter().enumerate() {
+                for c in &st.contests {
+                    let grouped = election
+                        .contest_index(c)
+                        .and_then(|ci| election.contests[ci].evaluation.as_ref())
+                        .filter(|e| !e.groups.is_empty());
+                    if let Some(e) = grouped {
+                        if e.group_index(&st.group).is_none() {
+                            return Err(refused(
+                                "style_group",
+                                format!("选票样式 {i} 须写明 “{c}” 的测评组 (group) / style {i} must name the evaluator group of “{c}”"),
+                            ));
+                        }
+                    }
+                }
+            }
+            for c in &election.contests {
+                if contest_mode(&b.spec, &c.id) != "paper" {
+                    crate::e2e::shape_of(c)?;
+                }
+            }
+        }
+        _ => {}
+    }
     Ok(ElectionInfo {
         id: election.id.clone(),
         election,
@@ -649,6 +847,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         signatures_required: b.signatures_required,
         protocol: b.protocol,
         pool_spare_percent: b.pool_spare_percent.unwrap_or(POOL_SPARE_PERCENT_DEFAULT),
+        secrecy: b.secrecy.clone(),
     })
 }
 
@@ -693,5 +892,6 @@ fn with_contest(
         signatures_required: info.signatures_required,
         protocol: info.protocol,
         pool_spare_percent: info.pool_spare_percent,
+        secrecy: info.secrecy.clone(),
     })
 }

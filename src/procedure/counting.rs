@@ -324,6 +324,7 @@ impl Core {
                 contests: vec![id.clone()],
                 title: String::new(),
                 unit: parent_style.map(|s| s.unit).unwrap_or_default(),
+                group: String::new(),
             };
             created.push(RunoffCreated {
                 parent: parent.clone(),
@@ -425,6 +426,7 @@ impl Core {
             contests: vec![next.id.clone()],
             title: String::new(),
             unit: from_style.map(|s| s.unit).unwrap_or_default(),
+            group: String::new(),
         };
         let a = self.ledger.create_contest(from, c.clone(), style)?;
         Ok((a, c))

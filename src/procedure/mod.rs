@@ -24,7 +24,7 @@ use crate::rules::roll::Refusal;
 
 pub use counting::{Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
-pub use setup::{create_election, NewElection, PrintedPool};
+pub use setup::{create_election, default_threshold, NewElection, PrintedPool};
 
 /// The ledger and the records of one election, for its operations. Cheap to clone.
 #[derive(Clone)]

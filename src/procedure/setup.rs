@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{conflict, invalid, Core, CoreError};
 use crate::ledger::records::{Records, Voter};
 use crate::ledger::{roll_commitment, Appended, Ledger, LedgerConfig, Registration};
-use crate::record::entry::Style;
+use crate::record::entry::{Secrecy, Style};
 use crate::record::token::Token;
 use crate::rules::kind::Family;
 use crate::tokens::pool::{SlipSheet, SHEET_TOKENS_MAX};
@@ -22,6 +22,13 @@ pub struct NewElection {
     /// ISO date of election day, for the roll's age check.
     pub election_date: Option<String>,
     pub pool_spare_percent: u32,
+    /// Encrypted ballots (the default) or plaintext with a reason.
+    pub secrecy: Secrecy,
+}
+
+/// The default threshold of tellers for `n` registered tellers: a majority (3 of 5, 2 of 3).
+pub fn default_threshold(tellers: usize) -> u32 {
+    u32::try_from(tellers / 2 + 1).unwrap_or(u32::MAX)
 }
 
 /// Registers a new election in a data directory that holds none.
@@ -48,6 +55,7 @@ pub fn create_election(
             tellers: e.tellers,
             signatures_required: e.signatures_required,
             pool_spare_percent: e.pool_spare_percent,
+            secrecy: e.secrecy,
         },
     );
     let ledger = match ledger {

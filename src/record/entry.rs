@@ -35,6 +35,13 @@ pub enum EntryKind {
     RollRegistered = 13,
     TurnoutCorrected = 14,
     ResultPublished = 15,
+    CeremonyRound1 = 16,
+    CeremonyShares = 17,
+    CeremonyCheck = 18,
+    ElectionKeySet = 19,
+    EncryptedBallot = 20,
+    Shuffle = 21,
+    DecryptionShares = 22,
 }
 
 impl EntryKind {
@@ -56,6 +63,13 @@ impl EntryKind {
             RollRegistered,
             TurnoutCorrected,
             ResultPublished,
+            CeremonyRound1,
+            CeremonyShares,
+            CeremonyCheck,
+            ElectionKeySet,
+            EncryptedBallot,
+            Shuffle,
+            DecryptionShares,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -78,6 +92,13 @@ impl EntryKind {
             EntryKind::RollRegistered => "roll_registered",
             EntryKind::TurnoutCorrected => "turnout_corrected",
             EntryKind::ResultPublished => "result_published",
+            EntryKind::CeremonyRound1 => "ceremony_round1",
+            EntryKind::CeremonyShares => "ceremony_shares",
+            EntryKind::CeremonyCheck => "ceremony_check",
+            EntryKind::ElectionKeySet => "election_key",
+            EntryKind::EncryptedBallot => "encrypted_ballot",
+            EntryKind::Shuffle => "shuffle",
+            EntryKind::DecryptionShares => "decryption_shares",
         }
     }
 }
@@ -184,6 +205,10 @@ pub struct Style {
     /// The roll unit (选区 / 选举单位) whose voters get this style; empty: every voter.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
+    /// The evaluator group (测评组) of this style's voters, for evaluation contests with
+    /// groups: public, not chosen on the ballot (encrypted ballots bind it). Empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -210,6 +235,22 @@ pub struct ElectionRegistered {
     /// Spare tokens a style may have beyond its voters on the roll, in percent (protocol 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_spare_percent: Option<u32>,
+    /// How ballots are kept secret. Absent: plaintext ballots (logs written before
+    /// encrypted ballots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrecy: Option<Secrecy>,
+}
+
+/// How an election keeps its ballots secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Secrecy {
+    /// Every electronic ballot is encrypted on the kiosk under a key that `threshold` of the
+    /// registered tellers (in their registered order, teller ℓ = position ℓ) hold together
+    /// (docs/E2E.md); only totals are decrypted.
+    Encrypted { threshold: u32 },
+    /// Plaintext ballots, by the organiser's choice, with the reason (shown on the board).
+    Plaintext { reason: String },
 }
 
 fn protocol_one() -> u32 {
@@ -271,6 +312,112 @@ pub struct TurnoutCorrected {
     pub approved_by: PersonBody,
 }
 
+/// A teller's round-1 message of the key ceremony (docs/E2E.md §10.1): Feldman commitments,
+/// proofs of possession, the share-encryption key. `signature` is the teller's Ed25519
+/// signature (its registered signed-note key) over [`teller_statement`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyRound1 {
+    pub attempt: u32,
+    /// The teller's index ℓ (1-based position among the registered tellers).
+    pub index: u32,
+    /// base64 of the `Round1Message` encoding.
+    pub message: String,
+    /// base64 of 64 bytes.
+    pub signature: String,
+}
+
+/// A teller's shares, each encrypted to its recipient (docs/E2E.md §10.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyShares {
+    pub attempt: u32,
+    pub index: u32,
+    /// base64 of the concatenated `EncryptedShare` encodings, in increasing recipient order.
+    pub shares: String,
+    pub signature: String,
+}
+
+/// A teller's check of the shares it received: no complaint means every share was good
+/// (docs/E2E.md §10.3). A complaint that holds fails the attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyCheck {
+    pub attempt: u32,
+    pub index: u32,
+    /// base64 of each `Complaint` encoding.
+    #[serde(default)]
+    pub complaints: Vec<String>,
+    pub signature: String,
+}
+
+/// The joint election key of a completed ceremony attempt: K = Σ C_{i,0}, and each teller's
+/// verification key K_ℓ, both computable by anyone from the logged commitments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionKeySet {
+    pub attempt: u32,
+    /// base64 of the 32-byte key.
+    pub key: String,
+    /// The key's fingerprint (docs/E2E.md §10.6), as printed on slips and the board.
+    pub fingerprint: String,
+    /// base64 of each K_ℓ, ℓ = 1..n.
+    pub verification_keys: Vec<String>,
+}
+
+/// One teller's verifiable re-encryption shuffle of a contest's write-in names
+/// (docs/E2E.md §12): the input is the previous shuffle's output, or the names of every
+/// ballot of the contest in log order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShuffleBody {
+    pub contest: String,
+    /// The teller's index ℓ.
+    pub index: u32,
+    /// How many name ciphertext pairs were shuffled.
+    pub count: u64,
+    /// base64 of the output pairs (128 bytes each).
+    pub output: String,
+    /// base64 of the `ShuffleProof` encoding.
+    pub proof: String,
+    pub signature: String,
+}
+
+/// One teller's decryption shares for a closed contest (per evaluator group): of every
+/// aggregated ciphertext of the contest, in aggregation order, and of every component of
+/// the finally shuffled write-in names (docs/E2E.md §11). Each share carries its
+/// Chaum–Pedersen proof against the teller's K_ℓ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionSharesBody {
+    pub contest: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    pub index: u32,
+    /// base64 of the concatenated `DecryptionShare` encodings of the totals.
+    pub totals: String,
+    /// base64 of the concatenated `DecryptionShare` encodings of the names (2 per name).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub names: String,
+}
+
+/// The message a teller's registered key signs for a ceremony or shuffle entry:
+/// `"scrutineer.teller-statement/v1\0" ‖ what ‖ "\0" ‖ election id ‖ "\0" ‖ context ‖ "\0" ‖
+/// SHA-256(payload)`, where `what` is the entry kind's id and `context` the attempt number
+/// (ceremony) or the contest id (shuffle).
+pub fn teller_statement(what: &str, election_id: &str, context: &str, payload: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(96 + election_id.len() + context.len());
+    m.extend_from_slice(b"scrutineer.teller-statement/v1\0");
+    m.extend_from_slice(what.as_bytes());
+    m.push(0);
+    m.extend_from_slice(election_id.as_bytes());
+    m.push(0);
+    m.extend_from_slice(context.as_bytes());
+    m.push(0);
+    m.extend_from_slice(&Sha256::digest(payload));
+    m
+}
+
 /// Publication of a result, once enough distinct teller keys signed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -330,6 +477,27 @@ pub struct ResultBody {
     pub covers_size: u64,
     /// The `scrutineer.result/v1` document for `contests`.
     pub result: serde_json::Value,
+    /// For encrypted contests: what was decrypted and from which shares.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decrypted: Vec<Decrypted>,
+}
+
+/// The decrypted totals of one encrypted contest (per evaluator group).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decrypted {
+    pub contest: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    /// Electronic ballots counted.
+    pub ballots: u64,
+    /// The decrypted totals in aggregation order (docs/E2E.md §8.5).
+    pub totals: Vec<u64>,
+    /// The write-in names decrypted after the shuffles (empty lines dropped), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+    /// The `decryption_shares` entries combined (k of them).
+    pub shares: Vec<u64>,
 }
 
 /// A teller's signature line on the checkpoint that covers a result entry.

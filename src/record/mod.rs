@@ -7,6 +7,7 @@
 
 pub mod ballot;
 pub mod election;
+pub mod encrypted;
 pub mod entry;
 pub mod merkle;
 pub mod note;

@@ -236,6 +236,41 @@ pub enum ConductError {
     ContestExists(String),
     #[error("纸质选票已达发出数 {issued} 张; 票箱中的选票多于发出数时本轮无效 (选举法第44条) / Paper ballots have reached the {issued} issued; more ballots than were issued makes the round invalid (EL Art. 44).")]
     PaperPastIssued { issued: u64 },
+    #[error("本选举的选票{expected}, 这张选票不是 / This election's ballots are {expected_en}; this one is not.")]
+    BallotKindMismatch {
+        expected: &'static str,
+        expected_en: &'static str,
+    },
+    #[error("本选举不加密选票, 没有密钥仪式 / This election does not encrypt ballots: there is no key ceremony.")]
+    NotEncrypted,
+    #[error("选举密钥尚未生成 (密钥仪式未完成), 不能开始电子投票 / The election key is not set yet (the key ceremony is not complete): electronic voting cannot open.")]
+    ElectionKeyMissing,
+    #[error("选举密钥已生成 / The election key is already set.")]
+    ElectionKeySet,
+    #[error("密钥仪式第 {expected} 轮进行中, 这条属于第 {got} 轮 / The key ceremony is at attempt {expected}; this is for attempt {got}.")]
+    CeremonyAttempt { expected: u32, got: u32 },
+    #[error("计票人序号 {index} 不在 1 至 {tellers} 之间 / Teller index {index} is outside 1 to {tellers}.")]
+    TellerIndex { index: u32, tellers: u32 },
+    #[error("第 {index} 号计票人已提交过此步骤 ({step}) / Teller {index} already did this step ({step}).")]
+    CeremonyRepeated { index: u32, step: &'static str },
+    #[error("密钥仪式此步骤须等所有计票人完成上一步 (还差 {missing}) / This step of the key ceremony waits for every teller's previous step ({missing} missing).")]
+    CeremonyWaiting { missing: u32 },
+    #[error("“{contest}” 的写入姓名须先由 {needed} 名计票人各混洗一次, 现有 {have} 次 / The write-in names of “{contest}” need shuffles by {needed} tellers first; {have} so far.")]
+    ShufflesMissing {
+        contest: String,
+        have: u32,
+        needed: u32,
+    },
+    #[error("第 {index} 号计票人已混洗过 “{contest}” 的写入姓名 / Teller {index} already shuffled the write-in names of “{contest}”.")]
+    ShuffleRepeated { contest: String, index: u32 },
+    #[error("第 {index} 号计票人已提交过 “{contest}” 的解密份额 / Teller {index} already gave decryption shares for “{contest}”.")]
+    SharesRepeated { contest: String, index: u32 },
+    #[error("“{contest}” 的解密份额只有 {have} 份, 需要 {needed} 份 / “{contest}” has {have} decryption shares; {needed} are needed.")]
+    SharesMissing {
+        contest: String,
+        have: u32,
+        needed: u32,
+    },
 }
 
 impl ConductError {
@@ -277,8 +312,50 @@ impl ConductError {
             NotPublished(_) => "not_published",
             ContestExists(_) => "contest_exists",
             PaperPastIssued { .. } => "paper_past_issued",
+            BallotKindMismatch { .. } => "ballot_kind_mismatch",
+            NotEncrypted => "not_encrypted",
+            ElectionKeyMissing => "election_key_missing",
+            ElectionKeySet => "election_key_set",
+            CeremonyAttempt { .. } => "ceremony_attempt",
+            TellerIndex { .. } => "teller_index",
+            CeremonyRepeated { .. } => "ceremony_repeated",
+            CeremonyWaiting { .. } => "ceremony_waiting",
+            ShufflesMissing { .. } => "shuffles_missing",
+            ShuffleRepeated { .. } => "shuffle_repeated",
+            SharesRepeated { .. } => "shares_repeated",
+            SharesMissing { .. } => "shares_missing",
         }
     }
+}
+
+/// How an election keeps its ballots secret (the conduct's view: counts, no keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secrecy {
+    /// Plaintext ballots (logs before encryption, or the organiser's logged choice).
+    Plaintext,
+    /// Ballots encrypted under a key `threshold` of `tellers` hold together.
+    Encrypted { tellers: u32, threshold: u32 },
+}
+
+/// Where the key ceremony stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ceremony {
+    /// The attempt in progress (from 1); a complaint that holds starts the next.
+    pub attempt: u32,
+    pub round1: BTreeSet<u32>,
+    pub shares: BTreeSet<u32>,
+    pub checks: BTreeSet<u32>,
+    /// The attempt whose key was set.
+    pub key: Option<u32>,
+}
+
+/// The counting of an encrypted contest after its close.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decryption {
+    /// Tellers who shuffled the write-in names, in order.
+    pub shuffles: Vec<u32>,
+    /// Tellers who gave decryption shares, per evaluator group ("" when none).
+    pub shares: BTreeMap<String, BTreeSet<u32>>,
 }
 
 /// An approved correction of a contest's figures.
@@ -303,6 +380,8 @@ pub struct ContestConduct {
     pub result: Option<u64>,
     /// Paper ballots keyed in.
     pub paper_ballots: u64,
+    /// Shuffles and decryption shares (encrypted elections).
+    pub decryption: Decryption,
 }
 
 impl ContestConduct {
@@ -340,6 +419,8 @@ pub struct Conduct {
     pools: HashMap<u16, PoolConduct>,
     desk: HashMap<u16, Figures>,
     results: BTreeMap<u64, ResultConduct>,
+    secrecy: Secrecy,
+    ceremony: Ceremony,
 }
 
 impl Conduct {
@@ -364,6 +445,7 @@ impl Conduct {
                         correction: None,
                         result: None,
                         paper_ballots: 0,
+                        decryption: Decryption::default(),
                     },
                 )
             })
@@ -377,7 +459,206 @@ impl Conduct {
             pools: HashMap::new(),
             desk: HashMap::new(),
             results: BTreeMap::new(),
+            secrecy: Secrecy::Plaintext,
+            ceremony: Ceremony {
+                attempt: 1,
+                ..Ceremony::default()
+            },
         }
+    }
+
+    /// The conduct of an election whose ballots are kept secret as `secrecy` says.
+    pub fn with_secrecy(mut self, secrecy: Secrecy) -> Conduct {
+        self.secrecy = secrecy;
+        self
+    }
+
+    pub fn secrecy(&self) -> Secrecy {
+        self.secrecy
+    }
+
+    pub fn ceremony(&self) -> &Ceremony {
+        &self.ceremony
+    }
+
+    fn encrypted(&self) -> Result<(u32, u32), ConductError> {
+        match self.secrecy {
+            Secrecy::Encrypted { tellers, threshold } => Ok((tellers, threshold)),
+            Secrecy::Plaintext => Err(ConductError::NotEncrypted),
+        }
+    }
+
+    fn ceremony_step(
+        &self,
+        attempt: u32,
+        index: u32,
+        done: &BTreeSet<u32>,
+        step: &'static str,
+    ) -> Result<u32, ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if self.ceremony.key.is_some() {
+            return Err(ConductError::ElectionKeySet);
+        }
+        if attempt != self.ceremony.attempt {
+            return Err(ConductError::CeremonyAttempt {
+                expected: self.ceremony.attempt,
+                got: attempt,
+            });
+        }
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        if done.contains(&index) {
+            return Err(ConductError::CeremonyRepeated { index, step });
+        }
+        Ok(tellers)
+    }
+
+    fn waiting(done: &BTreeSet<u32>, tellers: u32) -> Result<(), ConductError> {
+        let missing = tellers.saturating_sub(done.len() as u32);
+        if missing > 0 {
+            return Err(ConductError::CeremonyWaiting { missing });
+        }
+        Ok(())
+    }
+
+    /// A teller's round-1 message of the key ceremony (the proofs are checked by the caller).
+    pub fn ceremony_round1(&mut self, attempt: u32, index: u32) -> Result<(), ConductError> {
+        self.ceremony_step(attempt, index, &self.ceremony.round1, "round1")?;
+        self.ceremony.round1.insert(index);
+        Ok(())
+    }
+
+    /// A teller's encrypted shares: once every teller's round 1 is in.
+    pub fn ceremony_shares(&mut self, attempt: u32, index: u32) -> Result<(), ConductError> {
+        let tellers = self.ceremony_step(attempt, index, &self.ceremony.shares, "shares")?;
+        Conduct::waiting(&self.ceremony.round1, tellers)?;
+        self.ceremony.shares.insert(index);
+        Ok(())
+    }
+
+    /// A teller's check of its shares: once every teller's shares are in. A complaint that
+    /// holds (checked by the caller) fails the attempt: the next one starts afresh.
+    pub fn ceremony_check(
+        &mut self,
+        attempt: u32,
+        index: u32,
+        complaint_holds: bool,
+    ) -> Result<(), ConductError> {
+        let tellers = self.ceremony_step(attempt, index, &self.ceremony.checks, "check")?;
+        Conduct::waiting(&self.ceremony.shares, tellers)?;
+        if complaint_holds {
+            self.ceremony = Ceremony {
+                attempt: attempt + 1,
+                ..Ceremony::default()
+            };
+        } else {
+            self.ceremony.checks.insert(index);
+        }
+        Ok(())
+    }
+
+    /// The election key of a ceremony attempt every teller checked without complaint.
+    pub fn election_key(&mut self, attempt: u32) -> Result<(), ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if self.ceremony.key.is_some() {
+            return Err(ConductError::ElectionKeySet);
+        }
+        if attempt != self.ceremony.attempt {
+            return Err(ConductError::CeremonyAttempt {
+                expected: self.ceremony.attempt,
+                got: attempt,
+            });
+        }
+        Conduct::waiting(&self.ceremony.checks, tellers)?;
+        self.ceremony.key = Some(attempt);
+        Ok(())
+    }
+
+    /// Whether a ballot of this kind belongs in this election.
+    pub fn check_ballot_kind(&self, encrypted: bool) -> Result<(), ConductError> {
+        match (self.secrecy, encrypted) {
+            (Secrecy::Encrypted { .. }, true) | (Secrecy::Plaintext, false) => Ok(()),
+            (Secrecy::Encrypted { .. }, false) => Err(ConductError::BallotKindMismatch {
+                expected: "须加密",
+                expected_en: "encrypted",
+            }),
+            (Secrecy::Plaintext, true) => Err(ConductError::BallotKindMismatch {
+                expected: "为明文",
+                expected_en: "plaintext",
+            }),
+        }
+    }
+
+    /// A teller's shuffle of a closed, uncounted contest's write-in names.
+    pub fn shuffle(&mut self, contest: &str, index: u32) -> Result<(), ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        let c = self.contest(contest)?;
+        if c.phase != Phase::Closed {
+            return Err(ConductError::ContestNotClosed(contest.to_string()));
+        }
+        if c.result.is_some() {
+            return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        if c.decryption.shuffles.contains(&index) {
+            return Err(ConductError::ShuffleRepeated {
+                contest: contest.to_string(),
+                index,
+            });
+        }
+        self.contest_mut(contest)?.decryption.shuffles.push(index);
+        Ok(())
+    }
+
+    /// A teller's decryption shares of a closed, uncounted contest (for one evaluator group).
+    /// When the contest has write-in names, they must have been shuffled by `threshold`
+    /// tellers first.
+    pub fn decryption_shares(
+        &mut self,
+        contest: &str,
+        group: &str,
+        index: u32,
+        has_names: bool,
+    ) -> Result<(), ConductError> {
+        let (tellers, threshold) = self.encrypted()?;
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        let c = self.contest(contest)?;
+        if c.phase != Phase::Closed {
+            return Err(ConductError::ContestNotClosed(contest.to_string()));
+        }
+        if c.result.is_some() {
+            return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        let have = c.decryption.shuffles.len() as u32;
+        if has_names && have < threshold {
+            return Err(ConductError::ShufflesMissing {
+                contest: contest.to_string(),
+                have,
+                needed: threshold,
+            });
+        }
+        if c.decryption
+            .shares
+            .get(group)
+            .is_some_and(|s| s.contains(&index))
+        {
+            return Err(ConductError::SharesRepeated {
+                contest: contest.to_string(),
+                index,
+            });
+        }
+        self.contest_mut(contest)?
+            .decryption
+            .shares
+            .entry(group.to_string())
+            .or_default()
+            .insert(index);
+        Ok(())
     }
 
     pub fn protocol(&self) -> u32 {
@@ -495,6 +776,7 @@ impl Conduct {
                 correction: None,
                 result: None,
                 paper_ballots: 0,
+                decryption: Decryption::default(),
             },
         );
         self.styles.push(style);
@@ -506,6 +788,12 @@ impl Conduct {
             Phase::Draft => {}
             Phase::Open => return Err(ConductError::ContestAlreadyOpen(id.to_string())),
             Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        if matches!(self.secrecy, Secrecy::Encrypted { .. })
+            && self.contest(id)?.mode != Mode::Paper
+            && self.ceremony.key.is_none()
+        {
+            return Err(ConductError::ElectionKeyMissing);
         }
         self.contest_mut(id)?.phase = Phase::Open;
         Ok(())

@@ -596,6 +596,10 @@ pub struct NewElection {
     /// ISO date of election day, for the roll's age check.
     #[serde(default)]
     election_date: Option<String>,
+    /// `{"mode": "encrypted", "threshold": k}` (the default, with a majority of the tellers)
+    /// or `{"mode": "plaintext", "reason": "..."}`.
+    #[serde(default)]
+    secrecy: Option<crate::record::entry::Secrecy>,
 }
 
 pub async fn create_election(
@@ -610,6 +614,7 @@ pub async fn create_election(
         if slot.is_some() {
             return Err(conflict("election_exists", "本服务已有选举; 一个数据目录只办一次选举 / this service already holds an election; one data directory holds one election"));
         }
+        let n_tellers = body.tellers.len();
         let ledger = procedure::create_election(
             super::state::ledger_config(&st.config),
             &st.records,
@@ -620,6 +625,9 @@ pub async fn create_election(
                 signatures_required: body.signatures_required,
                 election_date: body.election_date,
                 pool_spare_percent: u32::try_from(st.config.pool_spare_percent).unwrap_or(100),
+                secrecy: body.secrecy.unwrap_or(crate::record::entry::Secrecy::Encrypted {
+                    threshold: procedure::default_threshold(n_tellers),
+                }),
             },
         )?;
         let summary = election_summary(&ledger)?;

@@ -52,6 +52,9 @@ pub fn load(state: &AppState) -> Result<(), String> {
             signatures_required: 1,
             election_date: Some("2026-12-01".into()),
             pool_spare_percent: u32::try_from(state.config.pool_spare_percent).unwrap_or(100),
+            secrecy: crate::record::entry::Secrecy::Plaintext {
+                reason: "示例选举 demo election".into(),
+            },
         },
     )
     .map_err(|e| e.to_string())?;

@@ -84,7 +84,15 @@ pub struct Report {
     pub protocol: u32,
     pub entries: u64,
     pub ballots: u64,
+    /// Of `ballots`, those encrypted.
+    pub encrypted_ballots: u64,
     pub paper_ballots: u64,
+    /// The election key's fingerprint (encrypted elections).
+    pub election_key_fingerprint: Option<String>,
+    /// Shuffles of write-in names verified.
+    pub shuffles: u64,
+    /// Why the ballots are plaintext, when the organiser chose so.
+    pub plaintext_reason: Option<String>,
     pub checkpoints: u64,
     pub results: u64,
     pub root: String,

@@ -13,11 +13,18 @@ use super::{
     fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, Progress, Report, ResultReport,
     SIGNATURE_BATCH,
 };
+use crate::e2e::book::CheckedBallot;
+use crate::e2e::Book;
 use crate::record::ballot::parse_ballot_line;
+use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
     ElectionRegistered, Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished,
     RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided, TurnoutCorrected,
+};
+use crate::record::entry::{
+    CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, ElectionKeySet, Secrecy,
+    ShuffleBody,
 };
 use crate::record::merkle::Tree;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
@@ -25,7 +32,7 @@ use crate::record::token::{election_tag, signing_message, Token};
 use crate::record::{parse_election, result_json};
 use crate::rules::conduct::{
     check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
-    Mode, Origin, Person, StyleDef,
+    Mode, Origin, Person, Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::{tally_election, Ballot, Election};
 
@@ -173,6 +180,23 @@ pub fn replay(
         styles.iter().map(style_def).collect(),
         &contests,
     );
+    // Encrypted ballots: the ceremony and the tallies, replayed with the same checks.
+    let mut book: Option<Book> = None;
+    if let Some(Secrecy::Encrypted { threshold }) = &reg.secrecy {
+        conduct = conduct.with_secrecy(SecrecyMode::Encrypted {
+            tellers: u32::try_from(tellers.len()).unwrap_or(u32::MAX),
+            threshold: *threshold,
+        });
+        book = Some(
+            Book::new(&election_id, tellers.clone(), *threshold)
+                .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?,
+        );
+    }
+    if let Some(Secrecy::Plaintext { reason }) = &reg.secrecy {
+        report.plaintext_reason = Some(reason.clone());
+    }
+    // Encrypted ballots decoded and added, waiting for their proofs to be batch-verified.
+    let mut pending_encrypted: Vec<(u64, CheckedBallot, [u8; 16])> = Vec::new();
 
     let mut tree = Tree::new();
     let mut head = genesis(&election_id);
@@ -195,7 +219,140 @@ pub fn replay(
             ));
         }
         let ce = conduct_err(i, e);
+        let e2e_err = |err: crate::e2e::E2eError| {
+            fail(
+                Some(i),
+                Some(e.kind),
+                err.code(),
+                format!("第 {i} 条: {err} / entry {i}: {err}"),
+            )
+        };
+        if e.kind != EntryKind::EncryptedBallot && !pending_encrypted.is_empty() {
+            verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
+        }
+        let book_of = |b: &Option<Book>| -> Result<(), Failure> {
+            if b.is_none() {
+                return Err(fail(
+                    Some(i),
+                    Some(e.kind),
+                    "not_encrypted",
+                    "本选举不加密选票 / this election does not encrypt ballots",
+                ));
+            }
+            Ok(())
+        };
         match e.kind {
+            EntryKind::CeremonyRound1 => {
+                let b: CeremonyRound1 = body(i, e)?;
+                book_of(&book)?;
+                conduct.ceremony_round1(b.attempt, b.index).map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    bk.round1(&b).map_err(e2e_err)?;
+                }
+            }
+            EntryKind::CeremonyShares => {
+                let b: CeremonyShares = body(i, e)?;
+                book_of(&book)?;
+                conduct.ceremony_shares(b.attempt, b.index).map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    bk.shares(&b).map_err(e2e_err)?;
+                }
+            }
+            EntryKind::CeremonyCheck => {
+                let b: CeremonyCheck = body(i, e)?;
+                book_of(&book)?;
+                conduct
+                    .clone()
+                    .ceremony_check(b.attempt, b.index, false)
+                    .map_err(&ce)?;
+                let holds = match book.as_mut() {
+                    Some(bk) => bk.check(&b).map_err(e2e_err)?,
+                    None => false,
+                };
+                conduct
+                    .ceremony_check(b.attempt, b.index, holds)
+                    .map_err(&ce)?;
+            }
+            EntryKind::ElectionKeySet => {
+                let b: ElectionKeySet = body(i, e)?;
+                book_of(&book)?;
+                conduct.election_key(b.attempt).map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    bk.key_set(&b).map_err(e2e_err)?;
+                    report.election_key_fingerprint = Some(b.fingerprint.clone());
+                }
+            }
+            EntryKind::Shuffle => {
+                let b: ShuffleBody = body(i, e)?;
+                book_of(&book)?;
+                conduct.shuffle(&b.contest, b.index).map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    let step = bk.check_shuffle(&b).map_err(e2e_err)?;
+                    bk.apply_step(step);
+                }
+                report.shuffles += 1;
+            }
+            EntryKind::DecryptionShares => {
+                let b: DecryptionSharesBody = body(i, e)?;
+                book_of(&book)?;
+                let has_names = book
+                    .as_ref()
+                    .and_then(|bk| bk.tallies.get(&(b.contest.clone(), b.group.clone())))
+                    .is_some_and(|t| t.has_names());
+                conduct
+                    .decryption_shares(&b.contest, &b.group, b.index, has_names)
+                    .map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    let step = bk.check_shares(&b).map_err(e2e_err)?;
+                    bk.apply_step(step);
+                }
+            }
+            EntryKind::EncryptedBallot => {
+                let b = EncryptedBallotBody::decode(&e.body).map_err(|err| {
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        "body",
+                        format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
+                    )
+                })?;
+                let t = b.token.clone();
+                let style = styles
+                    .get(t.style() as usize)
+                    .filter(|s| s.round == t.round())
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
+                if t.election_tag() != election_tag(&election_id) {
+                    return Err(fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
+                }
+                conduct.check_ballot_kind(true).map_err(&ce)?;
+                conduct.spend(t.style()).map_err(&ce)?;
+                if let Some(first) = serials.insert(*t.serial(), i) {
+                    return Err(fail(Some(i), Some(e.kind), "double_spend", format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
+                }
+                let named: Vec<&str> = b.lines.iter().map(|l| l.contest.as_str()).collect();
+                check_ballot_contests(&style_def(style), &named).map_err(&ce)?;
+                let bk = book.as_mut().ok_or_else(|| {
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        "not_encrypted",
+                        "本选举不加密选票 / this election does not encrypt ballots",
+                    )
+                })?;
+                let checked = bk.decode_ballot(&election, style, &b).map_err(e2e_err)?;
+                bk.add_ballot(&checked);
+                pending_encrypted.push((i, checked, *t.serial()));
+                if pending_encrypted.len() >= ENCRYPTED_BATCH {
+                    verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
+                }
+                pending.push((i, t));
+                if pending.len() >= SIGNATURE_BATCH {
+                    verify_tokens(&pending, &election_key, &election_id, entries)?;
+                    pending.clear();
+                }
+                report.ballots += 1;
+                report.encrypted_ballots += 1;
+            }
             EntryKind::ElectionRegistered => {
                 if i != 0 {
                     return Err(fail(
@@ -402,6 +559,9 @@ pub fn replay(
                 if t.election_tag() != election_tag(&election_id) {
                     return Err(fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
                 }
+                if strict {
+                    conduct.check_ballot_kind(false).map_err(&ce)?;
+                }
                 conduct.spend(t.style()).map_err(&ce)?;
                 if let Some(first) = serials.insert(*t.serial(), i) {
                     return Err(fail(Some(i), Some(e.kind), "double_spend", format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
@@ -474,7 +634,8 @@ pub fn replay(
                 }
                 conduct.tally(i, &b.contests).map_err(ce)?;
                 // Recounted here, from the spec and figures as they stand and the ballots
-                // before it, so a forged result is named before anything after it.
+                // (or the decrypted totals) before it, so a forged result is named before
+                // anything after it.
                 recount_one(i, &b, &spec, &conduct, &ballots, e.kind)?;
                 results.push((i, b));
             }
@@ -523,6 +684,7 @@ pub fn replay(
             progress(i, total);
         }
     }
+    verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
     verify_tokens(&pending, &election_key, &election_id, entries)?;
     progress(total, total);
 
@@ -552,6 +714,38 @@ pub fn replay(
         spec,
         results,
     })
+}
+
+/// Encrypted ballots verified per batch (one multiscalar multiplication).
+pub const ENCRYPTED_BATCH: usize = 64;
+
+/// Verifies the proofs of the encrypted ballots waiting in `pending` in one batch; names the
+/// first bad one.
+fn verify_encrypted(
+    book: Option<&Book>,
+    pending: &mut Vec<(u64, CheckedBallot, [u8; 16])>,
+    entries: &[Entry],
+) -> Result<(), Failure> {
+    let Some(book) = book else {
+        pending.clear();
+        return Ok(());
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let items: Vec<(&CheckedBallot, [u8; 16])> = pending.iter().map(|(_, b, s)| (b, *s)).collect();
+    if let Err((n, err)) = book.verify_ballots(&items) {
+        let i = pending.get(n).map(|(i, _, _)| *i).unwrap_or(0);
+        let kind = entries.get(i as usize).map(|e| e.kind);
+        return Err(fail(
+            Some(i),
+            kind,
+            err.code(),
+            format!("第 {i} 条加密选票的证明无效: {err} / the proofs of the encrypted ballot in entry {i} do not verify: {err}"),
+        ));
+    }
+    pending.clear();
+    Ok(())
 }
 
 fn verify_tokens(

@@ -142,6 +142,12 @@ try {
   await page.click("#create-election");
   await until(async () => (await text("#election-msg")).includes("election_date_missing"), "creating without a date should show [election_date_missing]");
   await page.fill("#election-date", "2026-12-01");
+  // No tellers here: encrypted ballots (the default) need at least three. Plaintext needs a
+  // reason, which the page asks for.
+  await page.check('input[name="secrecy"][value="plaintext"]');
+  await page.click("#create-election");
+  await until(async () => (await text("#election-msg")).includes("plaintext_reason_missing"), "plaintext without a reason should show [plaintext_reason_missing]");
+  await page.fill("#plaintext-reason", "本测试不设计票人 / this test has no tellers");
   await shot("spec-ok");
 
   await page.click("#create-election");

@@ -247,6 +247,19 @@ async function createElection(ev) {
     tellers: tellers(),
     signatures_required: Number($("#signatures-required").value || 0),
   };
+  const mode = document.querySelector('input[name="secrecy"]:checked')?.value || "encrypted";
+  if (mode === "plaintext") {
+    const reason = $("#plaintext-reason").value.trim();
+    if (!reason) {
+      showError(msg, { code: "plaintext_reason_missing", message: "明文投票须写明原因 / plaintext ballots need a reason" });
+      $("#plaintext-reason").focus();
+      return;
+    }
+    body.secrecy = { mode: "plaintext", reason };
+  } else {
+    const k = Number($("#threshold").value);
+    if (k) body.secrecy = { mode: "encrypted", threshold: k };
+  }
   const styles = $("#styles-input").value.trim();
   if (styles) body.styles = JSON.parse(styles);
   const title = parsed.value.title || parsed.value.id || "";

@@ -1,0 +1,737 @@
+//! The cryptographic record of an encrypted election, entry by entry: the key ceremony
+//! ([`Book`]: small, checked on a copy before anything is appended) and the per-contest
+//! tallies ([`ContestTally`] in [`Book::tallies`]: the homomorphic sums, the write-in names
+//! and their shuffles, the decryption shares).
+//!
+//! Every `check_*` reads and returns what the matching `apply_*` adds; nothing changes on a
+//! refusal.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
+
+use super::{context, crypto, shape_of, E2eError};
+use crate::crypto::decrypt::{
+    combine_decryption_shares, verify_decryption_share, DecryptionShare, DlogTable,
+};
+use crate::crypto::dkg::{
+    joint_key, verification_key, verify_complaint, verify_round1, Complaint, DkgParams,
+    EncryptedShare, Round1Message,
+};
+use crate::crypto::group::Element;
+use crate::crypto::names::decode_name;
+use crate::crypto::shuffle::{verify_shuffle, CiphertextVector, ShuffleProof};
+use crate::crypto::{
+    verify_contests_batch, BatchItem, Ciphertext, ContestShape, ElectionKey, EncryptedContest,
+};
+use crate::record::encrypted::EncryptedBallotBody;
+use crate::record::entry::{
+    teller_statement, CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
+    ElectionKeySet, ShuffleBody, Style,
+};
+use crate::record::note::Verifier;
+use crate::rules::Election;
+
+fn b64(s: &str, what: &'static str) -> Result<Vec<u8>, E2eError> {
+    BASE64
+        .decode(s)
+        .map_err(|_| E2eError::Refused(format!("{what}: 不是 base64 / not base64")))
+}
+
+/// The key ceremony and the election key, as the log holds them.
+#[derive(Clone)]
+pub struct Book {
+    election_id: String,
+    params: DkgParams,
+    tellers: Vec<Verifier>,
+    round1: BTreeMap<u32, Round1Message>,
+    shares: BTreeMap<u32, Vec<EncryptedShare>>,
+    key: Option<(ElectionKey, Vec<Element>)>,
+    /// Per (contest, evaluator group): what the encrypted ballots add up to.
+    pub tallies: BTreeMap<(String, String), ContestTally>,
+}
+
+/// One contest's (and evaluator group's) encrypted ballots, summed.
+#[derive(Clone)]
+pub struct ContestTally {
+    pub shape: ContestShape,
+    pub ballots: u64,
+    sums: Vec<(RistrettoPoint, RistrettoPoint)>,
+    /// The write-in names in log order (one pair of ciphertexts per write-in line).
+    names: Vec<CiphertextVector>,
+    /// The latest shuffle's output, and who shuffled, in order.
+    shuffled: Option<Vec<CiphertextVector>>,
+    pub shufflers: Vec<u32>,
+    total_shares: BTreeMap<u32, Vec<DecryptionShare>>,
+    name_shares: BTreeMap<u32, Vec<DecryptionShare>>,
+}
+
+/// What the tellers' shares decrypt to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decrypted {
+    /// Electronic ballots counted.
+    pub ballots: u64,
+    /// The totals in aggregation order (docs/E2E.md §8.5).
+    pub totals: Vec<u64>,
+    /// The non-empty write-in names, sorted.
+    pub names: Vec<String>,
+    /// The tellers whose shares were combined.
+    pub tellers: Vec<u32>,
+}
+
+/// A checked encrypted ballot, ready to be added to the tallies.
+pub struct CheckedBallot {
+    lines: Vec<(String, String, ContestShape, EncryptedContest)>,
+}
+
+/// A checked shuffle or set of decryption shares, ready to be recorded.
+pub enum CheckedStep {
+    Shuffle {
+        key: (String, String),
+        index: u32,
+        output: Vec<CiphertextVector>,
+    },
+    Shares {
+        key: (String, String),
+        index: u32,
+        totals: Vec<DecryptionShare>,
+        names: Vec<DecryptionShare>,
+    },
+}
+
+impl ContestTally {
+    fn new(shape: ContestShape) -> ContestTally {
+        let len = match &shape {
+            ContestShape::Candidate(s) => {
+                s.candidates as usize * (1 + usize::from(s.against)) + s.write_in_lines as usize + 1
+            }
+            ContestShape::Evaluation(s) => 4 * s.subjects as usize,
+        };
+        ContestTally {
+            shape,
+            ballots: 0,
+            sums: vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); len],
+            names: Vec::new(),
+            shuffled: None,
+            shufflers: Vec::new(),
+            total_shares: BTreeMap::new(),
+            name_shares: BTreeMap::new(),
+        }
+    }
+
+    /// The summed ciphertexts, in aggregation order.
+    pub fn sums(&self) -> Vec<Ciphertext> {
+        self.sums
+            .iter()
+            .map(|(a, b)| Ciphertext {
+                alpha: Element::from_point(*a),
+                beta: Element::from_point(*b),
+            })
+            .collect()
+    }
+
+    /// Whether the contest's ballots carry write-in names to shuffle.
+    pub fn has_names(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    /// The names a shuffle or a decryption starts from: the latest shuffle's output, or the
+    /// names in log order.
+    pub fn current_names(&self) -> &[CiphertextVector] {
+        self.shuffled.as_deref().unwrap_or(&self.names)
+    }
+
+    /// Tellers who gave decryption shares.
+    pub fn share_tellers(&self) -> Vec<u32> {
+        self.total_shares.keys().copied().collect()
+    }
+}
+
+/// The shuffle proof's context: the election, the contest, the teller and the position of
+/// the shuffle in the chain.
+pub fn shuffle_context(election_id: &str, contest: &str, index: u32, position: u32) -> Vec<u8> {
+    let mut c = Vec::new();
+    c.extend_from_slice(b"scrutineer.e2e/v1/shuffle-context\0");
+    c.extend_from_slice(election_id.as_bytes());
+    c.push(0);
+    c.extend_from_slice(contest.as_bytes());
+    c.push(0);
+    c.extend_from_slice(&index.to_be_bytes());
+    c.extend_from_slice(&position.to_be_bytes());
+    c
+}
+
+/// Encodes ciphertext vectors as one byte string (64 bytes a ciphertext).
+pub fn encode_vectors(v: &[CiphertextVector]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len() * 128);
+    for x in v {
+        for c in x {
+            c.write(&mut out);
+        }
+    }
+    out
+}
+
+fn decode_vectors(bytes: &[u8], width: usize, n: usize) -> Result<Vec<CiphertextVector>, E2eError> {
+    if bytes.len() != n * width * 64 {
+        return Err(E2eError::Refused(format!(
+            "混洗输出长度不对 / the shuffle output holds {} bytes, {} expected",
+            bytes.len(),
+            n * width * 64
+        )));
+    }
+    bytes
+        .chunks(width * 64)
+        .map(|v| {
+            v.chunks(64)
+                .map(|c| Ciphertext::from_bytes(c, "shuffled name"))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(crypto("混洗输出", "shuffle output"))
+        })
+        .collect()
+}
+
+fn decode_shares(bytes: &[u8], n: usize, index: u32) -> Result<Vec<DecryptionShare>, E2eError> {
+    if bytes.len() != n * DecryptionShare::LEN {
+        return Err(E2eError::Refused(format!(
+            "解密份额数不对: {} 字节, 应为 {} 份 / {} bytes of decryption shares, {n} shares expected",
+            bytes.len(),
+            n,
+            bytes.len()
+        )));
+    }
+    let shares: Vec<DecryptionShare> = bytes
+        .chunks(DecryptionShare::LEN)
+        .map(DecryptionShare::from_bytes)
+        .collect::<Result<_, _>>()
+        .map_err(crypto("解密份额", "decryption share"))?;
+    if shares.iter().any(|s| s.index != index) {
+        return Err(E2eError::Refused(
+            "解密份额的计票人序号与条目不符 / a share's teller index differs from the entry's"
+                .into(),
+        ));
+    }
+    Ok(shares)
+}
+
+impl Book {
+    /// The book of an election whose registered tellers (in order: teller ℓ is the ℓ-th)
+    /// hold the key `threshold` of them are needed for.
+    pub fn new(
+        election_id: &str,
+        tellers: Vec<Verifier>,
+        threshold: u32,
+    ) -> Result<Book, E2eError> {
+        let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
+        let params = DkgParams::new(n, threshold).map_err(crypto("门限", "threshold"))?;
+        Ok(Book {
+            election_id: election_id.to_string(),
+            params,
+            tellers,
+            round1: BTreeMap::new(),
+            shares: BTreeMap::new(),
+            key: None,
+            tallies: BTreeMap::new(),
+        })
+    }
+
+    pub fn params(&self) -> DkgParams {
+        self.params
+    }
+
+    pub fn election_id(&self) -> &str {
+        &self.election_id
+    }
+
+    /// The joint key, once set.
+    pub fn key(&self) -> Option<&ElectionKey> {
+        self.key.as_ref().map(|(k, _)| k)
+    }
+
+    /// Teller ℓ's verification key K_ℓ, once the key is set.
+    pub fn verification_key(&self, index: u32) -> Option<&Element> {
+        self.key
+            .as_ref()
+            .and_then(|(_, vks)| vks.get((index as usize).wrapping_sub(1)))
+    }
+
+    /// The registered teller ℓ.
+    pub fn teller(&self, index: u32) -> Option<&Verifier> {
+        self.tellers.get((index as usize).wrapping_sub(1))
+    }
+
+    /// The index of the teller whose key has this name.
+    pub fn index_of(&self, name: &str) -> Option<u32> {
+        self.tellers
+            .iter()
+            .position(|t| t.name() == name)
+            .and_then(|p| u32::try_from(p + 1).ok())
+    }
+
+    /// The round-1 messages of the attempt in progress, by teller.
+    pub fn round1_messages(&self) -> &BTreeMap<u32, Round1Message> {
+        &self.round1
+    }
+
+    /// The encrypted shares of the attempt in progress, by sender.
+    pub fn share_messages(&self) -> &BTreeMap<u32, Vec<EncryptedShare>> {
+        &self.shares
+    }
+
+    fn check_signature(
+        &self,
+        index: u32,
+        what: &str,
+        context: &str,
+        payload: &[u8],
+        signature: &str,
+    ) -> Result<(), E2eError> {
+        let teller = self.teller(index).ok_or_else(|| {
+            E2eError::Refused(format!(
+                "没有第 {index} 号计票人 / there is no teller {index}"
+            ))
+        })?;
+        let sig = b64(signature, "signature")?;
+        let message = teller_statement(what, &self.election_id, context, payload);
+        if teller.verify(&message, &sig) {
+            Ok(())
+        } else {
+            Err(E2eError::Signature { index })
+        }
+    }
+
+    fn all_round1(&self) -> Vec<Round1Message> {
+        self.round1.values().cloned().collect()
+    }
+
+    // -------------------------------------------------------------- the ceremony
+
+    /// A round-1 message: signed by its teller, proofs valid.
+    pub fn round1(&mut self, b: &CeremonyRound1) -> Result<(), E2eError> {
+        let bytes = b64(&b.message, "round-1 message")?;
+        self.check_signature(
+            b.index,
+            "ceremony_round1",
+            &b.attempt.to_string(),
+            &bytes,
+            &b.signature,
+        )?;
+        let msg = Round1Message::from_bytes(&self.params, &bytes)
+            .map_err(crypto("第一轮消息", "round-1 message"))?;
+        if msg.index != b.index {
+            return Err(E2eError::Refused(
+                "第一轮消息的计票人序号与条目不符 / the message's teller index differs from the entry's".into(),
+            ));
+        }
+        verify_round1(&self.election_id, &self.params, &msg)
+            .map_err(crypto("第一轮消息", "round-1 message"))?;
+        self.round1.insert(b.index, msg);
+        Ok(())
+    }
+
+    /// A teller's encrypted shares: one to each other teller, signed.
+    pub fn shares(&mut self, b: &CeremonyShares) -> Result<(), E2eError> {
+        let bytes = b64(&b.shares, "shares")?;
+        self.check_signature(
+            b.index,
+            "ceremony_shares",
+            &b.attempt.to_string(),
+            &bytes,
+            &b.signature,
+        )?;
+        if bytes.len() != EncryptedShare::LEN * (self.params.tellers as usize - 1) {
+            return Err(E2eError::Refused(format!(
+                "份额数不对 / {} bytes of shares, one for each of the {} other tellers expected",
+                bytes.len(),
+                self.params.tellers - 1
+            )));
+        }
+        let shares: Vec<EncryptedShare> = bytes
+            .chunks(EncryptedShare::LEN)
+            .map(EncryptedShare::from_bytes)
+            .collect::<Result<_, _>>()
+            .map_err(crypto("加密份额", "encrypted share"))?;
+        let mut to = 1u32;
+        for s in &shares {
+            if to == b.index {
+                to += 1;
+            }
+            if s.from != b.index || s.to != to {
+                return Err(E2eError::Refused(
+                    "份额的发送人或接收人不对 / a share's sender or recipient is wrong (one to each other teller, in order)".into(),
+                ));
+            }
+            to += 1;
+        }
+        self.shares.insert(b.index, shares);
+        Ok(())
+    }
+
+    /// A teller's check: with no complaint, `Ok(false)`. A complaint must name a share that
+    /// was logged and hold (`Ok(true)`: the attempt fails and the next starts afresh); a
+    /// complaint that does not hold is refused, so no teller can stall the ceremony with one.
+    pub fn check(&mut self, b: &CeremonyCheck) -> Result<bool, E2eError> {
+        let mut payload = Vec::new();
+        let mut complaints = Vec::new();
+        for c in &b.complaints {
+            let bytes = b64(c, "complaint")?;
+            payload.extend_from_slice(&bytes);
+            complaints.push(Complaint::from_bytes(&bytes).map_err(crypto("申诉", "complaint"))?);
+        }
+        self.check_signature(
+            b.index,
+            "ceremony_check",
+            &b.attempt.to_string(),
+            &payload,
+            &b.signature,
+        )?;
+        let msgs = self.all_round1();
+        for c in &complaints {
+            if c.accuser != b.index {
+                return Err(E2eError::Refused(
+                    "申诉人不是提交这条的计票人 / the complaint's accuser is not the teller of the entry".into(),
+                ));
+            }
+            let logged = self
+                .shares
+                .get(&c.accused)
+                .and_then(|v| v.iter().find(|s| s.to == c.accuser));
+            if logged != Some(&c.share) {
+                return Err(E2eError::Refused(
+                    "申诉所指的份额不是日志中记录的 / the complained-of share is not the one logged".into(),
+                ));
+            }
+            verify_complaint(&self.election_id, &self.params, &msgs, c)
+                .map_err(crypto("申诉", "complaint"))?;
+        }
+        if complaints.is_empty() {
+            return Ok(false);
+        }
+        self.round1.clear();
+        self.shares.clear();
+        Ok(true)
+    }
+
+    /// The election key: the joint key of the completed attempt and every teller's K_ℓ,
+    /// recomputed from the commitments; the entry must say exactly that.
+    pub fn key_set(&mut self, b: &ElectionKeySet) -> Result<(), E2eError> {
+        let msgs = self.all_round1();
+        let key = joint_key(&self.params, &msgs).map_err(crypto("联合密钥", "joint key"))?;
+        let mut vks = Vec::with_capacity(msgs.len());
+        for i in 1..=self.params.tellers {
+            vks.push(
+                verification_key(&self.params, &msgs, i)
+                    .map_err(crypto("验证密钥", "verification key"))?,
+            );
+        }
+        let logged = b64(&b.key, "key")?;
+        let logged_vks: Vec<Vec<u8>> = b
+            .verification_keys
+            .iter()
+            .map(|v| b64(v, "verification key"))
+            .collect::<Result<_, _>>()?;
+        if logged != key.element().as_bytes()
+            || b.fingerprint != key.fingerprint()
+            || logged_vks.len() != vks.len()
+            || logged_vks.iter().zip(&vks).any(|(l, v)| l != v.as_bytes())
+        {
+            return Err(E2eError::Refused(
+                "选举密钥与承诺算出的不同 / the election key differs from the one the commitments give".into(),
+            ));
+        }
+        self.key = Some((key, vks));
+        Ok(())
+    }
+
+    /// The election-key entry for the completed attempt.
+    pub fn key_entry(&self, attempt: u32) -> Result<ElectionKeySet, E2eError> {
+        let msgs = self.all_round1();
+        let key = joint_key(&self.params, &msgs).map_err(crypto("联合密钥", "joint key"))?;
+        let mut vks = Vec::new();
+        for i in 1..=self.params.tellers {
+            vks.push(
+                BASE64.encode(
+                    verification_key(&self.params, &msgs, i)
+                        .map_err(crypto("验证密钥", "verification key"))?
+                        .as_bytes(),
+                ),
+            );
+        }
+        Ok(ElectionKeySet {
+            attempt,
+            key: BASE64.encode(key.element().as_bytes()),
+            fingerprint: key.fingerprint(),
+            verification_keys: vks,
+        })
+    }
+
+    // -------------------------------------------------------------- ballots
+
+    /// Decodes an encrypted ballot for its style: each contest with the evaluator group of
+    /// the style (empty for other contests), against the contest's shape. Not verified yet.
+    pub fn decode_ballot(
+        &self,
+        election: &Election,
+        style: &Style,
+        body: &EncryptedBallotBody,
+    ) -> Result<CheckedBallot, E2eError> {
+        if self.key.is_none() {
+            return Err(E2eError::NoKey);
+        }
+        let mut lines = Vec::with_capacity(body.lines.len());
+        for l in &body.lines {
+            let ci = election.contest_index(&l.contest).ok_or_else(|| {
+                E2eError::Refused(format!(
+                    "选举项目 “{}” 不存在 / no contest “{}”",
+                    l.contest, l.contest
+                ))
+            })?;
+            let contest = &election.contests[ci];
+            let grouped = contest
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| !e.groups.is_empty());
+            let expected = if grouped { style.group.as_str() } else { "" };
+            if l.group != expected {
+                return Err(E2eError::Refused(format!(
+                    "“{}” 的测评组应为 “{expected}”, 选票为 “{}” / “{}” belongs to group “{expected}” on this style, the ballot says “{}”",
+                    l.contest, l.group, l.contest, l.group
+                )));
+            }
+            let shape = shape_of(contest)?;
+            let ballot = EncryptedContest::from_bytes(&shape, &l.ballot)
+                .map_err(crypto("加密选票", "encrypted ballot"))?;
+            lines.push((l.contest.clone(), l.group.clone(), shape, ballot));
+        }
+        Ok(CheckedBallot { lines })
+    }
+
+    /// Verifies the proofs of many decoded ballots in one batch (docs/E2E.md §8.3); each
+    /// item is (ballot, token serial). On failure, the first failing ballot's position.
+    pub fn verify_ballots(
+        &self,
+        ballots: &[(&CheckedBallot, [u8; 16])],
+    ) -> Result<(), (usize, E2eError)> {
+        let key = self.key().ok_or((0, E2eError::NoKey))?;
+        let mut items = Vec::new();
+        let mut owner = Vec::new();
+        for (n, (b, serial)) in ballots.iter().enumerate() {
+            for (contest, group, shape, ballot) in &b.lines {
+                items.push(BatchItem {
+                    shape,
+                    context: context(&self.election_id, contest, group, *serial),
+                    ballot,
+                });
+                owner.push(n);
+            }
+        }
+        verify_contests_batch(key, &items, &mut crate::crypto::SystemRng).map_err(|f| {
+            let (i, e) = f
+                .failures
+                .into_iter()
+                .next()
+                .unwrap_or((0, crate::crypto::Error::params("batch")));
+            (
+                owner.get(i).copied().unwrap_or(0),
+                crypto("加密选票的证明", "the encrypted ballot's proofs")(e),
+            )
+        })
+    }
+
+    /// Adds a verified ballot to its contests' tallies.
+    pub fn add_ballot(&mut self, b: &CheckedBallot) {
+        for (contest, group, shape, ballot) in &b.lines {
+            let t = self
+                .tallies
+                .entry((contest.clone(), group.clone()))
+                .or_insert_with(|| ContestTally::new(shape.clone()));
+            t.ballots += 1;
+            for (slot, ct) in t.sums.iter_mut().zip(ballot.exponential_ciphertexts()) {
+                slot.0 += ct.alpha.point();
+                slot.1 += ct.beta.point();
+            }
+            if let EncryptedContest::Candidate(c) = ballot {
+                for w in &c.write_ins {
+                    t.names.push(w.name.to_vec());
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- counting
+
+    fn tally(&self, contest: &str, group: &str) -> Result<&ContestTally, E2eError> {
+        self.tallies
+            .get(&(contest.to_string(), group.to_string()))
+            .ok_or_else(|| {
+                E2eError::Refused(format!(
+                    "“{contest}” 没有加密选票 / “{contest}” has no encrypted ballots"
+                ))
+            })
+    }
+
+    /// A teller's shuffle of a contest's write-in names: signed, its input the names as they
+    /// stand, its proof valid.
+    pub fn check_shuffle(&self, b: &ShuffleBody) -> Result<CheckedStep, E2eError> {
+        let key = self.key().ok_or(E2eError::NoKey)?;
+        let t = self.tally(&b.contest, "")?;
+        let output = b64(&b.output, "shuffle output")?;
+        let proof_bytes = b64(&b.proof, "shuffle proof")?;
+        let mut payload = output.clone();
+        payload.extend_from_slice(&proof_bytes);
+        self.check_signature(b.index, "shuffle", &b.contest, &payload, &b.signature)?;
+        let input = t.current_names();
+        if input.is_empty() || b.count != input.len() as u64 {
+            return Err(E2eError::Refused(format!(
+                "混洗须包含全部 {} 个写入姓名 / a shuffle holds all {} write-in names",
+                input.len(),
+                input.len()
+            )));
+        }
+        let outputs = decode_vectors(&output, 2, input.len())?;
+        let proof = ShuffleProof::from_bytes(input.len(), 2, &proof_bytes)
+            .map_err(crypto("混洗证明", "shuffle proof"))?;
+        let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
+        verify_shuffle(
+            key,
+            &shuffle_context(&self.election_id, &b.contest, b.index, position),
+            input,
+            &outputs,
+            &proof,
+        )
+        .map_err(crypto("混洗证明", "shuffle proof"))?;
+        Ok(CheckedStep::Shuffle {
+            key: (b.contest.clone(), String::new()),
+            index: b.index,
+            output: outputs,
+        })
+    }
+
+    /// A teller's decryption shares: one per summed ciphertext and one per component of each
+    /// name as it stands after the shuffles, each proved against the teller's K_ℓ.
+    pub fn check_shares(&self, b: &DecryptionSharesBody) -> Result<CheckedStep, E2eError> {
+        let vk = self.verification_key(b.index).ok_or(E2eError::NoKey)?;
+        let t = self.tally(&b.contest, &b.group)?;
+        let sums = t.sums();
+        let totals = decode_shares(&b64(&b.totals, "totals")?, sums.len(), b.index)?;
+        for (ct, s) in sums.iter().zip(&totals) {
+            verify_decryption_share(&self.election_id, vk, ct, s)
+                .map_err(crypto("解密份额", "decryption share"))?;
+        }
+        let current = t.current_names();
+        let names_bytes = if b.names.is_empty() {
+            Vec::new()
+        } else {
+            b64(&b.names, "names")?
+        };
+        let names = decode_shares(&names_bytes, current.len() * 2, b.index)?;
+        for (ct, s) in current.iter().flatten().zip(&names) {
+            verify_decryption_share(&self.election_id, vk, ct, s)
+                .map_err(crypto("姓名解密份额", "name decryption share"))?;
+        }
+        Ok(CheckedStep::Shares {
+            key: (b.contest.clone(), b.group.clone()),
+            index: b.index,
+            totals,
+            names,
+        })
+    }
+
+    /// Records a checked shuffle or set of shares.
+    pub fn apply_step(&mut self, step: CheckedStep) {
+        match step {
+            CheckedStep::Shuffle { key, index, output } => {
+                if let Some(t) = self.tallies.get_mut(&key) {
+                    t.shuffled = Some(output);
+                    t.shufflers.push(index);
+                }
+            }
+            CheckedStep::Shares {
+                key,
+                index,
+                totals,
+                names,
+            } => {
+                if let Some(t) = self.tallies.get_mut(&key) {
+                    t.total_shares.insert(index, totals);
+                    t.name_shares.insert(index, names);
+                }
+            }
+        }
+    }
+
+    /// Decrypts a contest's totals (and shuffled names) from the first `threshold` tellers'
+    /// shares, in teller order. The number of non-empty names must equal the decrypted sum
+    /// of the write-in flags.
+    pub fn decrypt(&self, contest: &str, group: &str) -> Result<Decrypted, E2eError> {
+        let t = self.tally(contest, group)?;
+        let k = self.params.threshold as usize;
+        let tellers: Vec<u32> = t.total_shares.keys().copied().take(k).collect();
+        if tellers.len() < k {
+            return Err(E2eError::Refused(format!(
+                "“{contest}” 只有 {} 份解密份额, 需要 {k} 份 / “{contest}” has {} decryption shares; {k} are needed",
+                tellers.len(),
+                tellers.len()
+            )));
+        }
+        let table = DlogTable::new(t.ballots);
+        let mut totals = Vec::with_capacity(t.sums.len());
+        for (i, ct) in t.sums().iter().enumerate() {
+            let shares: Vec<DecryptionShare> = tellers
+                .iter()
+                .filter_map(|ell| t.total_shares.get(ell).and_then(|v| v.get(i)).cloned())
+                .collect();
+            let m = combine_decryption_shares(&self.params, ct, &shares)
+                .map_err(crypto("解密", "decryption"))?;
+            totals.push(table.solve(&m).map_err(crypto("解密", "decryption"))?);
+        }
+        let mut names = Vec::new();
+        for (j, v) in t.current_names().iter().enumerate() {
+            let mut pts = [RistrettoPoint::identity(); 2];
+            for (c, ct) in v.iter().enumerate() {
+                let shares: Vec<DecryptionShare> = tellers
+                    .iter()
+                    .filter_map(|ell| {
+                        t.name_shares
+                            .get(ell)
+                            .and_then(|s| s.get(2 * j + c))
+                            .cloned()
+                    })
+                    .collect();
+                if let Some(slot) = pts.get_mut(c) {
+                    *slot = combine_decryption_shares(&self.params, ct, &shares)
+                        .map_err(crypto("姓名解密", "name decryption"))?;
+                }
+            }
+            let name = decode_name(&pts).map_err(crypto("写入姓名", "write-in name"))?;
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        if let ContestShape::Candidate(s) = &t.shape {
+            let per = 1 + usize::from(s.against);
+            let first = s.candidates as usize * per;
+            let flags: u64 = totals
+                .iter()
+                .skip(first)
+                .take(s.write_in_lines as usize)
+                .sum();
+            if flags != names.len() as u64 {
+                return Err(E2eError::WriteInCount {
+                    names: names.len() as u64,
+                    flags,
+                });
+            }
+        }
+        Ok(Decrypted {
+            ballots: t.ballots,
+            totals,
+            names,
+            tellers,
+        })
+    }
+}

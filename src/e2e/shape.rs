@@ -1,0 +1,128 @@
+//! The encrypted-ballot shape of a contest (docs/E2E.md §4.1) and a ballot line as the
+//! plaintext the kiosk encrypts (§4.3).
+
+use crate::crypto::{
+    CandidatePlaintext, ContestPlaintext, ContestShape, ContextInputs, EvaluationPlaintext, Mark,
+};
+use crate::rules::ballot::{Ballot, Mark as RulesMark};
+use crate::rules::kind::{Family, WriteIns};
+use crate::rules::{Contest, ContestKind};
+
+use super::E2eError;
+
+/// Write-in lines on an encrypted ballot: the contest's seats (or marks), at most this many.
+/// A paper ballot has a blank line per seat; three lines are what a kiosk voter uses in
+/// practice and keep a 7-seat ballot under 10 KB (docs/E2E.md §14).
+pub const WRITE_IN_LINES_MAX: u32 = 3;
+
+fn shape_err(c: &Contest, reason: impl Into<String>) -> E2eError {
+    E2eError::Shape {
+        contest: c.id.clone(),
+        reason: reason.into(),
+    }
+}
+
+/// The shape of a contest's encrypted ballot: its listed candidates in spec order, the
+/// seats (or a recommendation's marks), whether there is an against option (反对 / 不赞成;
+/// every kind but recommendation), the write-in lines, and for party kinds the rule that
+/// each write-in needs an against mark (BER Art. 25). An evaluation: its subjects and the
+/// 优秀 quota per ballot.
+pub fn shape_of(c: &Contest) -> Result<ContestShape, E2eError> {
+    let u = |v: usize, what: &str| {
+        u32::try_from(v).map_err(|_| shape_err(c, format!("too many {what}")))
+    };
+    let shape = if let Some(e) = &c.evaluation {
+        let quota = match e.excellent_limit() {
+            Some(q) => Some(u32::try_from(q).map_err(|_| shape_err(c, "quota"))?),
+            None => None,
+        };
+        ContestShape::evaluation(u(e.subjects.len(), "subjects")?, quota)
+    } else {
+        let n = u(c.candidates.len(), "candidates")?;
+        let marks = if c.kind == ContestKind::Recommendation {
+            c.max_marks
+        } else {
+            c.seats
+        };
+        let w = match c.kind.write_ins() {
+            WriteIns::Refused => 0,
+            _ => marks.min(WRITE_IN_LINES_MAX),
+        };
+        match c.kind.family() {
+            Family::Party => ContestShape::party(n, marks, w),
+            Family::Recommendation => ContestShape::recommendation(n, marks, w),
+            _ => ContestShape::npc(n, marks, true, w),
+        }
+    };
+    shape.validate().map_err(|e| shape_err(c, e.to_string()))?;
+    Ok(shape)
+}
+
+/// The proof context of one contest of one ballot (docs/E2E.md §4.2).
+pub fn context<'a>(
+    election_id: &'a str,
+    contest_id: &'a str,
+    group_id: &'a str,
+    token_serial: [u8; 16],
+) -> ContextInputs<'a> {
+    ContextInputs {
+        election_id,
+        contest_id,
+        group_id,
+        token_serial,
+    }
+}
+
+/// A ballot line (already parsed against the contest) as the plaintext of its encrypted
+/// ballot: marks in the contest's candidate order, write-in names on the first lines, the
+/// other lines unused. The kiosk refuses a ballot the rules would void for a reason the
+/// encryption cannot carry (a name written twice, or naming a listed candidate); an
+/// over-marked ballot is encrypted as the void ballot (normalisation, docs/E2E.md §4.3).
+pub fn plaintext_of(
+    c: &Contest,
+    shape: &ContestShape,
+    ballot: &Ballot,
+) -> Result<ContestPlaintext, E2eError> {
+    match (ballot, shape) {
+        (Ballot::Candidates(b), ContestShape::Candidate(s)) => {
+            let mut marks = vec![Mark::Abstain; c.candidates.len()];
+            for (i, m) in &b.marks {
+                if let Some(slot) = marks.get_mut(*i) {
+                    *slot = match m {
+                        RulesMark::For => Mark::For,
+                        RulesMark::Against => Mark::Against,
+                        RulesMark::Abstain => Mark::Abstain,
+                    };
+                }
+            }
+            let lines = s.write_in_lines as usize;
+            if b.write_ins.len() > lines {
+                return Err(shape_err(
+                    c,
+                    format!(
+                        "{} write-ins on a ballot with {lines} write-in lines",
+                        b.write_ins.len()
+                    ),
+                ));
+            }
+            let mut write_ins: Vec<Option<String>> =
+                b.write_ins.iter().map(|w| Some(w.clone())).collect();
+            write_ins.resize(lines, None);
+            Ok(ContestPlaintext::Candidate(CandidatePlaintext {
+                marks,
+                write_ins,
+                void: false,
+            }))
+        }
+        (Ballot::Evaluation(b), ContestShape::Evaluation(s)) => {
+            let mut grades = vec![None; s.subjects as usize];
+            for (subject, grade) in &b.ratings {
+                if let (Some(slot), Ok(g)) = (grades.get_mut(*subject), u8::try_from(*grade)) {
+                    *slot = Some(g);
+                }
+            }
+            Ok(ContestPlaintext::Evaluation(EvaluationPlaintext { grades }))
+        }
+        _ => Err(shape_err(c, "the ballot's kind does not match the contest")),
+    }
+}
