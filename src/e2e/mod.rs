@@ -18,6 +18,8 @@
 
 pub mod book;
 mod shape;
+pub mod kiosk;
+pub mod teller;
 
 pub use book::{Book, ContestTally, Decrypted};
 pub use shape::{context, plaintext_of, shape_of, WRITE_IN_LINES_MAX};

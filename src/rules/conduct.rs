@@ -263,6 +263,8 @@ pub enum ConductError {
     },
     #[error("第 {index} 号计票人已混洗过 “{contest}” 的写入姓名 / Teller {index} already shuffled the write-in names of “{contest}”.")]
     ShuffleRepeated { contest: String, index: u32 },
+    #[error("“{0}” 已有解密份额, 不能再混洗 / “{0}” already has decryption shares; no more shuffles.")]
+    ShuffleAfterShares(String),
     #[error("第 {index} 号计票人已提交过 “{contest}” 的解密份额 / Teller {index} already gave decryption shares for “{contest}”.")]
     SharesRepeated { contest: String, index: u32 },
     #[error("“{contest}” 的解密份额只有 {have} 份, 需要 {needed} 份 / “{contest}” has {have} decryption shares; {needed} are needed.")]
@@ -322,6 +324,7 @@ impl ConductError {
             CeremonyWaiting { .. } => "ceremony_waiting",
             ShufflesMissing { .. } => "shuffles_missing",
             ShuffleRepeated { .. } => "shuffle_repeated",
+            ShuffleAfterShares(_) => "shuffle_after_shares",
             SharesRepeated { .. } => "shares_repeated",
             SharesMissing { .. } => "shares_missing",
         }
@@ -602,6 +605,9 @@ impl Conduct {
         }
         if c.result.is_some() {
             return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        if c.decryption.shares.values().any(|s| !s.is_empty()) {
+            return Err(ConductError::ShuffleAfterShares(contest.to_string()));
         }
         if c.decryption.shuffles.contains(&index) {
             return Err(ConductError::ShuffleRepeated {

@@ -1,0 +1,369 @@
+//! A teller's side of an encrypted election, computed from a verified replay of the log:
+//! the next step of the key ceremony, and the shuffles and decryption shares due for the
+//! closed contests. Whatever the service asks, a teller only ever decrypts what its own
+//! replay of the log says is a closed contest's total (or its shuffled write-in names).
+//!
+//! The teller's secrets stay in [`TellerState`] (a file on the teller's machine, mode 0600,
+//! never sent anywhere); the steps are entry bodies signed with the teller's registered key.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ed25519_dalek::Signer as _;
+use rand_core::CryptoRngCore;
+use serde::{Deserialize, Serialize};
+
+use super::book::{encode_vectors, shuffle_context};
+use super::{crypto, Book, E2eError};
+use crate::crypto::decrypt::decryption_share;
+use crate::crypto::dkg::{
+    combine_shares, encrypt_shares, receive_share, round1, KeyShare, Round1Message, ShareCheck,
+    TellerSecrets,
+};
+use crate::crypto::shuffle::shuffle;
+use crate::record::entry::{
+    teller_statement, CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
+    EntryKind, ShuffleBody,
+};
+use crate::record::note::Signer;
+use crate::rules::conduct::{Conduct, Phase};
+
+/// What a teller keeps between steps, on its own machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TellerState {
+    pub election: String,
+    pub index: u32,
+    /// The ceremony attempt `secrets` belong to.
+    pub attempt: u32,
+    /// hex of the round-1 secrets (polynomial, share-encryption key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<String>,
+    /// base64 of the teller's own round-1 message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round1: Option<String>,
+    /// hex of the teller's share s_ℓ of the election secret, once the ceremony is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_share: Option<String>,
+}
+
+/// A step to submit: an entry kind and its body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: EntryKind,
+    pub body: serde_json::Value,
+    /// What it is, in words.
+    pub summary: String,
+}
+
+/// The outcome of a run: steps to submit and what is waiting on others.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Run {
+    pub steps: Vec<Step>,
+    pub waiting: Vec<String>,
+    pub done: Vec<String>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>, E2eError> {
+    if s.len() % 2 != 0 {
+        return Err(E2eError::Refused("状态文件损坏 / the state file is damaged".into()));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&s[i..i + 2], 16)
+                .map_err(|_| E2eError::Refused("状态文件损坏 / the state file is damaged".into()))
+        })
+        .collect()
+}
+
+fn sign(signer: &Signer, what: &str, election: &str, context: &str, payload: &[u8]) -> String {
+    let m = teller_statement(what, election, context, payload);
+    BASE64.encode(signer.signing_key().sign(&m).to_bytes())
+}
+
+fn step<T: Serialize>(kind: EntryKind, body: &T, summary: String) -> Result<Step, E2eError> {
+    Ok(Step {
+        kind,
+        body: serde_json::to_value(body).map_err(|e| E2eError::Refused(e.to_string()))?,
+        summary,
+    })
+}
+
+fn own_index(book: &Book, signer: &Signer) -> Result<u32, E2eError> {
+    book.index_of(signer.name()).ok_or_else(|| {
+        E2eError::Refused(format!(
+            "“{}” 不是本选举登记的计票人 / “{}” is not a registered teller of this election",
+            signer.name(),
+            signer.name()
+        ))
+    })
+}
+
+fn secrets(book: &Book, st: &TellerState) -> Result<TellerSecrets, E2eError> {
+    let bytes = unhex(st.secrets.as_deref().unwrap_or_default())?;
+    let own = BASE64
+        .decode(st.round1.as_deref().unwrap_or_default())
+        .map_err(|_| E2eError::Refused("状态文件损坏 / the state file is damaged".into()))?;
+    let own = Round1Message::from_bytes(&book.params(), &own).map_err(crypto("状态文件", "state file"))?;
+    TellerSecrets::from_bytes(&book.params(), &bytes, &own).map_err(crypto("状态文件", "state file"))
+}
+
+/// The teller's key share, from its state (checked against K_ℓ in the log).
+pub fn key_share(book: &Book, st: &TellerState) -> Result<KeyShare, E2eError> {
+    let vk = book.verification_key(st.index).ok_or(E2eError::NoKey)?;
+    let bytes = unhex(st.key_share.as_deref().ok_or_else(|| {
+        E2eError::Refused("状态文件中没有密钥份额 / the state file holds no key share".into())
+    })?)?;
+    KeyShare::from_secret(st.index, &bytes, vk).map_err(crypto("密钥份额", "key share"))
+}
+
+/// The teller's next step of the key ceremony, if one is due.
+pub fn ceremony(
+    book: &Book,
+    conduct: &Conduct,
+    signer: &Signer,
+    st: &mut TellerState,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Run, E2eError> {
+    let index = own_index(book, signer)?;
+    let election = book.election_id().to_string();
+    if st.election.is_empty() {
+        st.election = election.clone();
+        st.index = index;
+    }
+    if st.election != election || st.index != index {
+        return Err(E2eError::Refused(format!(
+            "状态文件属于选举 “{}” 的第 {} 号计票人 / the state file belongs to teller {} of election “{}”",
+            st.election, st.index, st.index, st.election
+        )));
+    }
+    let c = conduct.ceremony();
+    let mut run = Run::default();
+    if let Some(attempt) = c.key {
+        key_share(book, st)?;
+        let fp = book.key().map(|k| k.fingerprint()).unwrap_or_default();
+        run.done.push(format!(
+            "密钥仪式完成 (第 {attempt} 轮), 选举密钥指纹 {fp}; 本人的密钥份额与日志相符 / the ceremony is complete (attempt {attempt}), election key fingerprint {fp}; this teller's key share matches the log"
+        ));
+        return Ok(run);
+    }
+    let params = book.params();
+    let attempt = c.attempt;
+    let n = params.tellers as usize;
+    if !c.round1.contains(&index) {
+        let (secrets, msg) = round1(&election, &params, index, rng).map_err(crypto("第一轮", "round 1"))?;
+        let bytes = msg.to_bytes();
+        st.attempt = attempt;
+        st.secrets = Some(hex(&secrets.to_bytes()));
+        st.round1 = Some(BASE64.encode(&bytes));
+        st.key_share = None;
+        run.steps.push(step(
+            EntryKind::CeremonyRound1,
+            &CeremonyRound1 {
+                attempt,
+                index,
+                message: BASE64.encode(&bytes),
+                signature: sign(signer, "ceremony_round1", &election, &attempt.to_string(), &bytes),
+            },
+            format!("密钥仪式第一轮: 承诺与证明 / ceremony round 1: commitments and proofs (teller {index})"),
+        )?);
+        return Ok(run);
+    }
+    if st.attempt != attempt || st.secrets.is_none() {
+        return Err(E2eError::Refused(
+            "日志中有本人本轮的第一轮消息, 但状态文件中没有它的秘密 (状态文件丢失?) / the log holds this teller's round-1 message of this attempt, but the state file lacks its secrets (state file lost?)".into(),
+        ));
+    }
+    let secrets = secrets(book, st)?;
+    let msgs: Vec<Round1Message> = book.round1_messages().values().cloned().collect();
+    if c.round1.len() < n {
+        run.waiting.push(format!(
+            "等待其他计票人的第一轮 ({}/{n}) / waiting for the other tellers' round 1 ({}/{n})",
+            c.round1.len(),
+            c.round1.len()
+        ));
+        return Ok(run);
+    }
+    if !c.shares.contains(&index) {
+        let shares = encrypt_shares(&election, &params, &secrets, &msgs, rng)
+            .map_err(crypto("加密份额", "encrypting shares"))?;
+        let bytes: Vec<u8> = shares.iter().flat_map(|s| s.to_bytes()).collect();
+        run.steps.push(step(
+            EntryKind::CeremonyShares,
+            &CeremonyShares {
+                attempt,
+                index,
+                shares: BASE64.encode(&bytes),
+                signature: sign(signer, "ceremony_shares", &election, &attempt.to_string(), &bytes),
+            },
+            format!("密钥仪式第二轮: 发给每位计票人的加密份额 / ceremony round 2: a share encrypted to each teller (teller {index})"),
+        )?);
+        return Ok(run);
+    }
+    if c.shares.len() < n {
+        run.waiting.push(format!(
+            "等待其他计票人的份额 ({}/{n}) / waiting for the other tellers' shares ({}/{n})",
+            c.shares.len(),
+            c.shares.len()
+        ));
+        return Ok(run);
+    }
+    if !c.checks.contains(&index) {
+        let mut received = Vec::new();
+        let mut complaints = Vec::new();
+        for (from, shares) in book.share_messages() {
+            if *from == index {
+                continue;
+            }
+            let Some(share) = shares.iter().find(|s| s.to == index) else {
+                continue;
+            };
+            match receive_share(&election, &params, &secrets, &msgs, share, rng)
+                .map_err(crypto("核对份额", "checking a share"))?
+            {
+                ShareCheck::Valid(r) => received.push(r),
+                ShareCheck::Invalid(c) => complaints.push(c.to_bytes()),
+            }
+        }
+        if complaints.is_empty() {
+            let share = combine_shares(&params, &secrets, &msgs, &received)
+                .map_err(crypto("合成密钥份额", "combining the key share"))?;
+            st.key_share = Some(hex(share.secret_bytes().as_ref()));
+        } else {
+            // The attempt fails; the next one starts with new secrets.
+            st.secrets = None;
+            st.round1 = None;
+        }
+        let payload: Vec<u8> = complaints.iter().flatten().copied().collect();
+        let n_complaints = complaints.len();
+        run.steps.push(step(
+            EntryKind::CeremonyCheck,
+            &CeremonyCheck {
+                attempt,
+                index,
+                complaints: complaints.iter().map(|c| BASE64.encode(c)).collect(),
+                signature: sign(signer, "ceremony_check", &election, &attempt.to_string(), &payload),
+            },
+            if n_complaints == 0 {
+                format!("密钥仪式第三轮: 收到的份额全部有效 / ceremony round 3: every share received is valid (teller {index})")
+            } else {
+                format!("密钥仪式第三轮: 申诉 {n_complaints} 份无效份额, 本轮将重来 / ceremony round 3: {n_complaints} complaint(s) about bad shares; the attempt restarts (teller {index})")
+            },
+        )?);
+        return Ok(run);
+    }
+    run.waiting.push(format!(
+        "等待其他计票人核对份额 ({}/{n}) / waiting for the other tellers' checks ({}/{n})",
+        c.checks.len(),
+        c.checks.len()
+    ));
+    Ok(run)
+}
+
+/// The shuffles and decryption shares this teller owes the closed, uncounted contests: a
+/// shuffle of the write-in names while fewer than `threshold` tellers shuffled them, then
+/// (once they are shuffled, or when there are none) decryption shares of the totals and the
+/// names. One step per contest per run: the next one depends on the log after it.
+pub fn counting(
+    book: &Book,
+    conduct: &Conduct,
+    signer: &Signer,
+    st: &TellerState,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Run, E2eError> {
+    let index = own_index(book, signer)?;
+    let key = book.key().ok_or(E2eError::NoKey)?;
+    let share = key_share(book, st)?;
+    let election = book.election_id().to_string();
+    let k = book.params().threshold as usize;
+    let mut run = Run::default();
+    for ((contest, group), t) in &book.tallies {
+        let Ok(c) = conduct.contest(contest) else {
+            continue;
+        };
+        if c.phase != Phase::Closed || c.result.is_some() {
+            continue;
+        }
+        let label = if group.is_empty() {
+            format!("“{contest}”")
+        } else {
+            format!("“{contest}” ({group})")
+        };
+        let shuffled = t.shufflers.len();
+        if t.has_names() && shuffled < k {
+            if t.shufflers.contains(&index) {
+                run.waiting.push(format!(
+                    "{label}: 等待其他计票人混洗写入姓名 ({shuffled}/{k}) / waiting for other tellers to shuffle the write-in names ({shuffled}/{k})"
+                ));
+                continue;
+            }
+            let position = u32::try_from(shuffled).unwrap_or(u32::MAX);
+            let input = t.current_names();
+            let (output, proof) = shuffle(
+                key,
+                &shuffle_context(&election, contest, index, position),
+                input,
+                rng,
+            )
+            .map_err(crypto("混洗", "shuffle"))?;
+            let out_bytes = encode_vectors(&output);
+            let proof_bytes = proof.to_bytes();
+            let mut payload = out_bytes.clone();
+            payload.extend_from_slice(&proof_bytes);
+            run.steps.push(step(
+                EntryKind::Shuffle,
+                &ShuffleBody {
+                    contest: contest.clone(),
+                    index,
+                    count: input.len() as u64,
+                    output: BASE64.encode(&out_bytes),
+                    proof: BASE64.encode(&proof_bytes),
+                    signature: sign(signer, "shuffle", &election, contest, &payload),
+                },
+                format!("{label}: 混洗 {} 个写入姓名 / shuffle {} write-in names", input.len(), input.len()),
+            )?);
+            continue;
+        }
+        if t.share_tellers().contains(&index) {
+            run.done.push(format!(
+                "{label}: 已提交解密份额 ({}/{k}) / decryption shares given ({}/{k})",
+                t.share_tellers().len(),
+                t.share_tellers().len()
+            ));
+            continue;
+        }
+        let totals: Vec<u8> = t
+            .sums()
+            .iter()
+            .flat_map(|ct| decryption_share(&election, &share, ct, rng).to_bytes())
+            .collect();
+        let names: Vec<u8> = t
+            .current_names()
+            .iter()
+            .flatten()
+            .flat_map(|ct| decryption_share(&election, &share, ct, rng).to_bytes())
+            .collect();
+        run.steps.push(step(
+            EntryKind::DecryptionShares,
+            &DecryptionSharesBody {
+                contest: contest.clone(),
+                group: group.clone(),
+                index,
+                totals: BASE64.encode(&totals),
+                names: if names.is_empty() {
+                    String::new()
+                } else {
+                    BASE64.encode(&names)
+                },
+            },
+            format!(
+                "{label}: {} 张选票总数的解密份额 / decryption shares of the totals of {} ballots",
+                t.ballots, t.ballots
+            ),
+        )?);
+    }
+    Ok(run)
+}
