@@ -28,7 +28,9 @@ pub use election::{Election, ElectionParams};
 pub use kind::ContestKind;
 pub use notice::Notice;
 pub use ratio::Ratio;
-pub use tally::{tally_election, ContestResult, ElectionResult, Status};
+pub use tally::{
+    tally_election, tally_election_totals, tally_totals, ContestResult, ElectionResult, Status,
+};
 pub use totals::{ContestTotals, TotalsError};
 
 /// Why an election spec cannot be accepted. Each variant has a stable [`RulesError::code`].

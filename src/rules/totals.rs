@@ -1,9 +1,11 @@
 //! Contest totals: everything the rules need from a contest's ballots, as counts.
 //!
 //! With end-to-end encryption the tellers decrypt per-contest totals, never a single ballot,
-//! so a contest must be countable from its totals alone. [`ContestTotals`] holds them, built
-//! from ballots exactly as the tally counts them ([`ContestTotals::of_ballots`]). A hybrid
-//! contest adds the totals of its paper ballots to the decrypted electronic totals
+//! so a contest must be countable from its totals alone. [`ContestTotals`] holds them;
+//! [`super::tally::tally_totals`] decides a contest from them, and counting from ballots
+//! (`tally_contest`, `tally_election`) is "the totals of the ballots, then the same decision".
+//! There is one deciding path, so both give the same result. A hybrid contest adds the totals
+//! of its paper ballots ([`ContestTotals::of_ballots`]) to the decrypted electronic totals
 //! ([`ContestTotals::checked_add`]).
 //!
 //! What an encrypted tally can know: `R` (ballots cast); how many of them are void; per listed
@@ -29,7 +31,7 @@
 //! totals show it (counts beyond the valid ballots or beyond the marks a ballot may carry, a
 //! written-in name that is a listed candidate, shapes that do not fit the contest). It tests
 //! necessary conditions only: totals that pass it are not thereby proven to come from valid
-//! ballots.
+//! ballots. `tally_totals` runs it and counts no totals that fail it.
 //!
 //! Architecture invariant: pure, like the rest of `rules`; counts are `u64`, sums that could
 //! overflow are taken in `u128` or checked.
@@ -192,7 +194,7 @@ pub enum Counts {
 
 /// Everything the rules need from the ballots of one contest.
 ///
-/// Invariant (checked by [`ContestTotals::check`]): `void ≤
+/// Invariant (checked by [`ContestTotals::check`], which `tally_totals` runs): `void ≤
 /// returned`; the reasons add up to at most `void`; the counts have the contest's shape; no
 /// count exceeds the valid ballots it is drawn from. For an evaluation, the groups' valid
 /// ballots add up to `returned − void`, and void ballots beyond the groups' are ballots of
@@ -577,6 +579,18 @@ impl ContestTotals {
     pub fn reported_void_reasons(&self) -> Vec<(&'static str, u64)> {
         with_unknown_rest(self.void_reasons.iter().map(|(c, n)| (*c, *n)), self.void)
     }
+
+    /// The void reasons of the evaluation ballots alone (every reason but `wrong_shape`),
+    /// with the unexplained rest of `evaluation_void`.
+    pub(crate) fn evaluation_void_reasons(&self, evaluation_void: u64) -> Vec<(&'static str, u64)> {
+        with_unknown_rest(
+            self.void_reasons
+                .iter()
+                .filter(|(c, _)| **c != WRONG_SHAPE)
+                .map(|(c, n)| (*c, *n)),
+            evaluation_void,
+        )
+    }
 }
 
 /// `known`, then `(VOID_REASON_UNKNOWN, void − Σ known)` when that is positive.
@@ -720,6 +734,7 @@ mod tests {
     use crate::rules::contest::{Candidate, ContestParams, Turnout};
     use crate::rules::evaluation::{EvaluationParams, Group, Scale, Subject};
     use crate::rules::ratio::Ratio;
+    use crate::rules::tally::{tally_contest, tally_totals, Status};
     use crate::rules::CandidateBallot;
 
     const NAMES: [&str; 5] = ["张三", "李四", "王五", "赵六", "钱七"];
@@ -839,6 +854,11 @@ mod tests {
         change(&mut t);
         let e = t.check(contest).unwrap_err();
         assert_eq!(e.code(), expected, "{e}");
+        // Such totals are never counted: the round is invalid and no one is elected.
+        let r = tally_totals(0, contest, &t);
+        assert!(!r.valid);
+        assert!(r.problems.iter().any(|p| p.code == "totals_inconsistent"));
+        assert!(r.elected.is_empty());
     }
 
     #[test]
@@ -1029,6 +1049,42 @@ mod tests {
     }
 
     #[test]
+    fn void_ballots_of_unknown_reason_are_reported_as_such() {
+        // An encrypted tally knows how many ballots are void, not why: 2 known from paper,
+        // 3 more from the electronic totals.
+        let c = contest(ContestKind::NpcDirect, 3, 5);
+        let paper = ContestTotals::of_ballots(
+            &c,
+            &[
+                ballot(&[(0, Mark::For)], &["钱进", "钱进"]),
+                ballot(&[(0, Mark::For)], &["张三"]),
+                ballot(&[(0, Mark::For)], &[]),
+            ],
+        );
+        let mut electronic = ContestTotals::empty(&c);
+        electronic.returned = 4;
+        electronic.void = 3;
+        candidates(&mut electronic).candidates[0].votes_for = 1;
+        let t = electronic.checked_add(&paper).unwrap();
+        assert_eq!(t.check(&c), Ok(()));
+        let r = tally_totals(0, &c, &t);
+        assert_eq!(
+            (r.ballots.returned, r.ballots.valid, r.ballots.void),
+            (7, 2, 5)
+        );
+        assert_eq!(
+            r.void_reasons,
+            vec![
+                ("duplicate_write_in", 1),
+                ("write_in_is_candidate", 1),
+                (VOID_REASON_UNKNOWN, 3)
+            ]
+        );
+        assert_eq!(r.candidates[0].votes_for, 2);
+        assert_eq!(r.candidates[1].abstain, 2);
+    }
+
+    #[test]
     fn paper_totals_add_to_electronic_ones_as_if_counted_together() {
         let c = contest(ContestKind::VillagerCommittee, 2, 3);
         let paper = [
@@ -1044,6 +1100,10 @@ mod tests {
             .checked_add(&ContestTotals::of_ballots(&c, &paper))
             .unwrap();
         assert_eq!(sum, ContestTotals::of_ballots(&c, &all));
+        assert_eq!(tally_totals(0, &c, &sum), tally_contest(0, &c, &all));
+        let r = tally_contest(0, &c, &all);
+        // VCL Art. 15: 2·for > P (100 present); no one is elected on 4 ballots.
+        assert_eq!(r.candidates[0].status, Status::NotElected);
     }
 
     #[test]
@@ -1069,5 +1129,15 @@ mod tests {
             t,
             "zero totals add nothing"
         );
+    }
+
+    #[test]
+    fn a_write_in_without_votes_is_nobody() {
+        let c = contest(ContestKind::Recommendation, 2, 3);
+        let mut t = ContestTotals::of_ballots(&c, &[ballot(&[(0, Mark::For)], &["孙八"])]);
+        let before = tally_totals(0, &c, &t);
+        candidates(&mut t).write_ins.insert("周九".into(), 0);
+        assert_eq!(t.check(&c), Ok(()));
+        assert_eq!(tally_totals(0, &c, &t), before);
     }
 }
