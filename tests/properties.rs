@@ -1,5 +1,6 @@
 //! Property tests (HOUSE_STYLE.md): a tally does not depend on ballot order; per-candidate
-//! for + against + abstain equals the valid ballots; void + valid = returned.
+//! for + against + abstain equals the valid ballots; void + valid = returned; counting a
+//! contest from its totals (as the encrypted pipeline will) gives the ballots' result.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -120,6 +121,299 @@ proptest! {
         for subject in r["subjects"].as_array().unwrap() {
             let total: u64 = subject["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
             prop_assert_eq!(total, valid);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Counting from totals (the encrypted pipeline) gives the result of counting the ballots.
+
+mod from_totals {
+    use super::*;
+    use scrutineer::record::parse_election;
+    use scrutineer::rules::ballot::{evaluation_void_reason, void_reason};
+    use scrutineer::rules::totals::Counts;
+    use scrutineer::rules::{
+        tally_election, tally_election_totals, Ballot, CandidateBallot, Contest, ContestTotals,
+        ElectionResult, EvaluationBallot, Mark,
+    };
+
+    const IDS: [&str; 5] = ["a", "b", "c", "d", "e"];
+    /// Candidate names; "甲" is also written in, which voids the ballot.
+    const NAMES: [&str; 5] = ["甲", "乙", "丙", "丁", "戊"];
+    const WRITE_INS: [&str; 3] = ["甲", "孙八", "周九"];
+    const SUBJECTS: [&str; 3] = ["s", "t", "u"];
+
+    /// Every contest kind with a list that fits its surplus rule (RULES.md section 2), the
+    /// recommendation with `max_marks` and a shortlist, evaluations with weighted groups and
+    /// an 优秀 quota and without groups, and two runoffs (shortfall, tie).
+    fn election_spec(turnouts: &[(u64, u64, u64)]) -> Value {
+        let t = |i: usize| {
+            let (e, p, iss) = turnouts[i];
+            json!({"eligible": e, "present": p, "ballots_issued": iss})
+        };
+        let listed = |n: usize| -> Vec<Value> {
+            (0..n)
+                .map(|i| json!({"id": IDS[i], "name": NAMES[i]}))
+                .collect()
+        };
+        let delegates: Vec<Value> = (0..5)
+            .map(|i| {
+                json!({"id": IDS[i], "name": NAMES[i], "attributes": {
+                    "category": if i < 3 { "leader" } else { "professional" },
+                    "age": 30 + 5 * i, "gender": if i == 0 { "female" } else { "male" },
+                    "education": "college"}})
+            })
+            .collect();
+        let subjects: Vec<Value> = SUBJECTS
+            .iter()
+            .map(|s| json!({"id": s, "name": s.to_uppercase()}))
+            .collect();
+        let kinds = [
+            ("party_committee", 2, 3),
+            ("discipline_committee", 3, 4),
+            ("party_secretary", 1, 1),
+            ("npc_direct", 2, 3),
+            ("npc_indirect", 2, 3),
+            ("township_head", 1, 2),
+            ("township_deputy", 2, 4),
+            ("villager_committee", 2, 4),
+        ];
+        let mut contests = vec![json!({
+            "id": "party_delegates", "kind": "party_delegates", "seats": 4,
+            "candidates": delegates, "turnout": t(0)})];
+        for (i, (kind, seats, n)) in kinds.iter().enumerate() {
+            contests.push(json!({"id": kind, "kind": kind, "seats": seats,
+                "candidates": listed(*n), "turnout": t(i + 1)}));
+        }
+        contests.push(
+            json!({"id": "recommendation", "kind": "recommendation", "seats": 2,
+            "max_marks": 3, "shortlist": {"posts": 1, "candidates": 2},
+            "candidates": listed(5), "turnout": t(9)}),
+        );
+        contests.push(
+            json!({"id": "recommendation_ranked", "kind": "recommendation",
+            "seats": 1, "candidates": listed(4), "turnout": t(10)}),
+        );
+        contests.push(json!({"id": "evaluation", "kind": "evaluation", "seats": 1,
+            "scale": "individual", "subjects": subjects, "excellent_quota": "1/3",
+            "groups": [{"id": "g1", "weight": 2}, {"id": "g2", "weight": 3}, {"id": "g3", "weight": 5}],
+            "turnout": t(11)}));
+        contests.push(
+            json!({"id": "evaluation_pooled", "kind": "evaluation", "seats": 1,
+            "scale": "team", "subjects": subjects, "uniform_void": true, "turnout": t(12)}),
+        );
+        // EL Art. 45: a new round for the unfilled seat, top two not elected.
+        contests.push(
+            json!({"id": "npc_direct_runoff", "kind": "npc_direct", "seats": 1,
+            "parent": "npc_direct", "runoff_reason": "shortfall",
+            "candidates": listed(2), "turnout": t(13)}),
+        );
+        contests.push(
+            json!({"id": "party_committee_tie", "kind": "party_committee", "seats": 1,
+            "parent": "party_committee", "runoff_reason": "tie",
+            "candidates": listed(2), "turnout": t(14)}),
+        );
+        json!({"format": "scrutineer.election/v1", "id": "totals", "contests": contests,
+            "rankings": [{"id": "post", "subjects": [{"id": "s", "name": "S"}, {"id": "t", "name": "T"}],
+                "components": [
+                    {"id": "exam", "weight": 60, "scores": {"s": 80, "t": 90}},
+                    {"id": "eval", "weight": 40, "evaluation": "evaluation"}]}]})
+    }
+
+    const CONTESTS: usize = 15;
+
+    /// A raw ballot: marks (0 none, 1 for, 2 against, 3 abstain) or grades (4 and 5 unrated),
+    /// write-ins, a group (or where a slate starts), whether it follows a slate, and whether
+    /// it is a paper ballot (in a hybrid contest).
+    type Raw = (Vec<u8>, Vec<usize>, usize, bool, bool);
+
+    fn raw_ballot() -> impl Strategy<Value = Raw> {
+        (
+            proptest::collection::vec(0u8..6, IDS.len()),
+            prop_oneof![
+                4 => Just(Vec::new()),
+                1 => proptest::collection::vec(0usize..WRITE_INS.len(), 1..3),
+            ],
+            0usize..3,
+            any::<bool>(),
+            any::<bool>(),
+        )
+    }
+
+    /// A slate ballot votes for `seats` listed candidates in a row (from the one the raw
+    /// group picks) and never more, so that candidates get elected and tie.
+    fn candidate_ballot(contest: &Contest, raw: &Raw) -> Ballot {
+        let (marks, write_ins, shift, slate, _) = raw;
+        let listed = contest.candidates.len();
+        let on_slate = |i: usize| (i + listed - shift % listed) % listed < contest.seats as usize;
+        let marks = (0..listed)
+            .filter_map(|i| {
+                let mark = match (marks[i] % 4, *slate) {
+                    (1, true) if !on_slate(i) => Mark::Against,
+                    (1, _) => Mark::For,
+                    (2, _) => Mark::Against,
+                    (3, _) => Mark::Abstain,
+                    (_, true) if on_slate(i) => Mark::For,
+                    _ => return None,
+                };
+                Some((i, mark))
+            })
+            .collect();
+        let write_ins = write_ins
+            .iter()
+            .map(|w| WRITE_INS[*w].to_string())
+            .collect();
+        Ballot::Candidates(CandidateBallot { marks, write_ins })
+    }
+
+    /// A slate evaluation ballot gives every subject the first grade (void under
+    /// `uniform_void`, and over the 优秀 quota when that grade is the top one).
+    fn evaluation_ballot(contest: &Contest, raw: &Raw) -> Ballot {
+        let (grades, _, group, slate, _) = raw;
+        let groups = contest.evaluation.as_ref().map_or(0, |e| e.groups.len());
+        let grade = |s: usize| if *slate { grades[0] % 4 } else { grades[s] };
+        Ballot::Evaluation(EvaluationBallot {
+            group: (groups > 0).then_some(group % groups.max(1)),
+            ratings: (0..SUBJECTS.len())
+                .filter(|s| grade(*s) < 4)
+                .map(|s| (s, usize::from(grade(s))))
+                .collect(),
+        })
+    }
+
+    fn is_void(contest: &Contest, ballot: &Ballot) -> bool {
+        match ballot {
+            Ballot::Candidates(b) => void_reason(contest, b).is_some(),
+            Ballot::Evaluation(b) => contest
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| evaluation_void_reason(e, b).is_some()),
+        }
+    }
+
+    /// The totals the encrypted pipeline builds, one ballot at a time, written here without
+    /// the engine's own counting: a void ballot adds to the void count only (no reason); a
+    /// valid one adds its marks and one vote per written-in name; an evaluation ballot
+    /// (always valid: the kiosk refuses void ones) adds its grades to its group.
+    fn encrypted_totals(contest: &Contest, ballots: &[&Ballot]) -> ContestTotals {
+        let mut t = ContestTotals::empty(contest);
+        for ballot in ballots {
+            t.returned += 1;
+            if is_void(contest, ballot) {
+                assert!(
+                    matches!(ballot, Ballot::Candidates(_)),
+                    "kiosk refuses void evaluations"
+                );
+                t.void += 1;
+                continue;
+            }
+            match (ballot, &mut t.counts) {
+                (Ballot::Candidates(b), Counts::Candidates(c)) => {
+                    for (i, mark) in &b.marks {
+                        match mark {
+                            Mark::For => c.candidates[*i].votes_for += 1,
+                            Mark::Against => c.candidates[*i].against += 1,
+                            Mark::Abstain => {}
+                        }
+                    }
+                    for w in &b.write_ins {
+                        *c.write_ins.entry(w.clone()).or_default() += 1;
+                    }
+                }
+                (Ballot::Evaluation(b), Counts::Evaluation(e)) => {
+                    let group = match b.group {
+                        Some(g) => &mut e.groups[g],
+                        None => &mut e.ungrouped,
+                    };
+                    group.valid += 1;
+                    for (s, grade) in &b.ratings {
+                        group.grades[*s][*grade] += 1;
+                    }
+                }
+                _ => panic!("ballot of the wrong shape for {}", contest.id),
+            }
+        }
+        t
+    }
+
+    /// Checks that the reasons add up to the void count, then drops the breakdown.
+    fn without_void_reasons(mut r: ElectionResult) -> ElectionResult {
+        for c in &mut r.contests {
+            let reasons: u64 = c.void_reasons.iter().map(|(_, n)| n).sum();
+            assert_eq!(reasons, c.ballots.void, "contest {}", c.contest);
+            c.void_reasons.clear();
+            if let Some(e) = &mut c.evaluation {
+                let reasons: u64 = e.void_reasons.iter().map(|(_, n)| n).sum();
+                assert_eq!(reasons, e.void);
+                e.void_reasons.clear();
+            }
+        }
+        r
+    }
+
+    /// FNV-1a of the test name: a fixed seed per test (HOUSE_STYLE.md).
+    fn config(name: &str, cases: u32) -> ProptestConfig {
+        let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        ProptestConfig {
+            cases,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config("totals_give_the_result_of_the_ballots", 256))]
+
+        /// Every contest is electronic (encrypted totals) or hybrid (paper ballots counted
+        /// as ballots, added to the electronic totals); both sides count the same ballots.
+        #[test]
+        fn totals_give_the_result_of_the_ballots(
+            raw in proptest::collection::vec(prop_oneof![
+                proptest::collection::vec(raw_ballot(), 0..8),
+                proptest::collection::vec(raw_ballot(), 8..40),
+            ], CONTESTS),
+            hybrid in proptest::collection::vec(any::<bool>(), CONTESTS),
+            turnout in proptest::collection::vec((0u64..12, 0u64..6, 0u64..6), CONTESTS),
+        ) {
+            // For n raw ballots E = n + a, P = n + min(a, b), I = n + c − 1: quorums and
+            // R ≤ I hold or fail.
+            let turnouts: Vec<(u64, u64, u64)> = raw.iter().zip(&turnout).map(|(r, (a, b, c))| {
+                let n = r.len() as u64;
+                (n + a, n + a.min(b), (n + c).saturating_sub(1))
+            }).collect();
+            let spec = election_spec(&turnouts);
+            let election = parse_election(spec.to_string().as_bytes()).unwrap();
+            let mut ballots: Vec<Vec<Ballot>> = Vec::new();
+            let mut totals: Vec<ContestTotals> = Vec::new();
+            for (i, contest) in election.contests.iter().enumerate() {
+                let mut paper = Vec::new();
+                let mut electronic = Vec::new();
+                for r in &raw[i] {
+                    let b = match contest.evaluation {
+                        Some(_) => evaluation_ballot(contest, r),
+                        None => candidate_ballot(contest, r),
+                    };
+                    let on_paper = hybrid[i] && r.4;
+                    // The kiosk refuses a void evaluation ballot; paper takes it (void).
+                    if !on_paper && contest.evaluation.is_some() && is_void(contest, &b) {
+                        continue;
+                    }
+                    if on_paper { paper.push(b) } else { electronic.push(b) }
+                }
+                let mut t = encrypted_totals(contest, &electronic.iter().collect::<Vec<_>>());
+                if hybrid[i] {
+                    t = t.checked_add(&ContestTotals::of_ballots(contest, &paper)).unwrap();
+                }
+                prop_assert_eq!(t.check(contest), Ok(()));
+                ballots.push(electronic.into_iter().chain(paper).collect());
+                totals.push(t);
+            }
+            let from_ballots = tally_election(&election, &ballots);
+            let from_totals = tally_election_totals(&election, &totals);
+            prop_assert_eq!(without_void_reasons(from_ballots), without_void_reasons(from_totals));
         }
     }
 }

@@ -2,10 +2,11 @@
 //! rates, favourable rate, points score, triggers, evaluator groups with weights, the
 //! optional 优秀 quota and the optional "all the same grade ⇒ void" rule.
 
-use super::ballot::{evaluation_void_reason, EvaluationBallot};
+use super::ballot::EvaluationBallot;
 use super::contest::check_name;
 use super::notice::Notice;
 use super::ratio::Ratio;
+use super::totals::{EvaluationTotals, GroupTotals};
 use super::RulesError;
 
 /// Most subjects one evaluation may rate.
@@ -344,45 +345,47 @@ pub struct EvaluationOutcome {
     pub void: u64,
 }
 
-/// Counts evaluation ballots. Ballot order does not matter.
+/// Counts evaluation ballots: their totals, then [`evaluate`]. Ballot order does not matter.
 pub fn tally_evaluation(
     setup: &EvaluationSetup,
     ballots: &[&EvaluationBallot],
 ) -> EvaluationOutcome {
+    let mut totals = EvaluationTotals::empty(setup);
+    let mut void_reasons: std::collections::BTreeMap<&'static str, u64> =
+        std::collections::BTreeMap::new();
+    for b in ballots {
+        if let Some(reason) = totals.add_ballot(setup, b) {
+            *void_reasons.entry(reason.code()).or_default() += 1;
+        }
+    }
+    evaluate(setup, &totals, void_reasons.into_iter().collect())
+}
+
+/// Decides an evaluation from its totals: per subject the pooled figures (every group and
+/// the ungrouped ballots), each group's figures, and the score (the weighted composite of
+/// the groups' points scores when groups have weights, otherwise the pooled points score).
+/// `void_reasons` are reported as given.
+pub fn evaluate(
+    setup: &EvaluationSetup,
+    totals: &EvaluationTotals,
+    void_reasons: Vec<(&'static str, u64)>,
+) -> EvaluationOutcome {
     let n_subjects = setup.subjects.len();
     let n_groups = setup.groups.len();
+    let grades = |g: &GroupTotals, s: usize| g.grades.get(s).copied().unwrap_or([0; 4]);
     let mut pooled = vec![[0u64; 4]; n_subjects];
-    let mut per_group = vec![vec![[0u64; 4]; n_subjects]; n_groups];
-    let mut group_ballots = vec![(0u64, 0u64); n_groups];
-    let mut void_reasons: Vec<(&'static str, u64)> = Vec::new();
-    let (mut valid, mut void) = (0u64, 0u64);
-    for b in ballots {
-        let group = b.group.filter(|g| *g < n_groups);
-        if let Some(reason) = evaluation_void_reason(setup, b) {
-            void += 1;
-            if let Some(g) = group {
-                group_ballots[g].1 += 1;
-            }
-            match void_reasons.iter_mut().find(|(c, _)| *c == reason.code()) {
-                Some(entry) => entry.1 += 1,
-                None => void_reasons.push((reason.code(), 1)),
-            }
-            continue;
-        }
-        valid += 1;
-        if let Some(g) = group {
-            group_ballots[g].0 += 1;
-        }
-        for &(s, grade) in &b.ratings {
-            if s < n_subjects && grade < 4 {
-                pooled[s][grade] += 1;
-                if let Some(g) = group {
-                    per_group[g][s][grade] += 1;
-                }
+    for group in totals.all() {
+        for (s, counts) in pooled.iter_mut().enumerate() {
+            for (c, n) in counts.iter_mut().zip(grades(group, s)) {
+                *c = c.saturating_add(n);
             }
         }
     }
-    void_reasons.sort();
+    let group_ballots: Vec<(u64, u64)> = (0..n_groups)
+        .map(|g| totals.groups.get(g).map_or((0, 0), |t| (t.valid, t.void)))
+        .collect();
+    let valid = totals.valid();
+    let void = totals.void();
     let mut warnings = Vec::new();
     let weighted = setup.is_weighted();
     if weighted {
@@ -404,7 +407,11 @@ pub fn tally_evaluation(
             let groups: Vec<GroupFigures> = (0..n_groups)
                 .map(|g| GroupFigures {
                     group: g,
-                    figures: Figures::new(per_group[g][s], group_ballots[g].0, setup),
+                    figures: Figures::new(
+                        totals.groups.get(g).map_or([0; 4], |t| grades(t, s)),
+                        group_ballots[g].0,
+                        setup,
+                    ),
                 })
                 .collect();
             let score = if weighted {

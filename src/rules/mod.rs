@@ -1,5 +1,6 @@
-//! The rules engine: contest kinds, candidate-list checks, ballot validity, tallies,
-//! evaluations, composite rankings and structure targets, exactly as `RULES.md` states them.
+//! The rules engine: contest kinds, candidate-list checks, ballot validity, contest totals,
+//! tallies, evaluations, composite rankings and structure targets, exactly as `RULES.md`
+//! states them.
 //!
 //! Architecture invariant: this module is pure. No I/O, no async, no clock, no randomness, no
 //! database, no HTTP or serde types; integer and exact-fraction arithmetic only. Every function
@@ -19,6 +20,7 @@ pub mod ratio;
 pub mod roll;
 pub mod structure;
 pub mod tally;
+pub mod totals;
 
 pub use ballot::{Ballot, CandidateBallot, EvaluationBallot, Mark};
 pub use contest::{Candidate, Contest, ContestParams, Overrides, RunoffOf, RunoffReason, Turnout};
@@ -26,7 +28,10 @@ pub use election::{Election, ElectionParams};
 pub use kind::ContestKind;
 pub use notice::Notice;
 pub use ratio::Ratio;
-pub use tally::{tally_election, ContestResult, ElectionResult, Status};
+pub use tally::{
+    tally_election, tally_election_totals, tally_totals, ContestResult, ElectionResult, Status,
+};
+pub use totals::{ContestTotals, TotalsError};
 
 /// Why an election spec cannot be accepted. Each variant has a stable [`RulesError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,18 +1,23 @@
 //! The tally of RULES.md sections 1-2: reconciliation, quorum, validity, the elected
 //! threshold with its denominator, ranking, ties at the cut-off, and runoff proposals.
 //!
+//! A contest is decided from its totals (`totals.rs`): counting ballots is "their totals,
+//! then [`tally_totals`]", the one deciding path, so a contest counted from ballots and the
+//! same contest counted from decrypted totals get the same result.
+//!
 //! Invariant: the result depends only on the multiset of ballots, never on their order, and
 //! no tie is ever broken by name, position or chance.
 
-use super::ballot::{void_reason, Ballot, Mark};
+use super::ballot::Ballot;
 use super::contest::{Contest, RunoffOf, RunoffReason};
 use super::election::Election;
-use super::evaluation::{tally_evaluation, EvaluationOutcome};
+use super::evaluation::{evaluate, EvaluationOutcome};
 use super::kind::{Bar, Bounds, ContestKind, Quorum, Threshold};
 use super::notice::Notice;
 use super::ranking::{rank, RankingResult};
 use super::ratio::Ratio;
 use super::structure::{check_structure, StructureReport};
+use super::totals::{CandidateTotals, ContestTotals, Counts, EvaluationTotals};
 
 /// A person's outcome in a contest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,14 +160,31 @@ enum Person {
     WriteIn(usize),
 }
 
-/// Tallies every contest of an election. `ballots[i]` are the ballots of `contests[i]`.
+/// Tallies every contest of an election. `ballots[i]` are the ballots of `contests[i]`
+/// (none when missing): their totals, then [`tally_election_totals`].
 pub fn tally_election(election: &Election, ballots: &[Vec<Ballot>]) -> ElectionResult {
-    let empty = Vec::new();
+    let totals: Vec<ContestTotals> = election
+        .contests
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ContestTotals::of_ballots(c, ballots.get(i).map_or(&[], Vec::as_slice)))
+        .collect();
+    tally_election_totals(election, &totals)
+}
+
+/// Tallies every contest of an election from its totals. `totals[i]` are the totals of
+/// `contests[i]` (no ballot when missing). Adds what needs the whole election: warnings on
+/// runoffs that differ from their parent's proposal, composite rankings from evaluation
+/// scores, and the delegate structure reports.
+pub fn tally_election_totals(election: &Election, totals: &[ContestTotals]) -> ElectionResult {
     let mut contests: Vec<ContestResult> = election
         .contests
         .iter()
         .enumerate()
-        .map(|(i, c)| tally_contest(i, c, ballots.get(i).unwrap_or(&empty)))
+        .map(|(i, c)| match totals.get(i) {
+            Some(t) => tally_totals(i, c, t),
+            None => tally_totals(i, c, &ContestTotals::empty(c)),
+        })
         .collect();
 
     // A runoff that differs from what its parent's result proposed is worth a warning.
@@ -304,9 +326,16 @@ fn structure_reports(election: &Election, results: &[ContestResult]) -> Vec<Stru
     reports
 }
 
-/// Tallies one contest.
+/// Tallies one contest from its ballots: their totals, then [`tally_totals`].
 pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> ContestResult {
-    let returned = ballots.len() as u64;
+    tally_totals(index, contest, &ContestTotals::of_ballots(contest, ballots))
+}
+
+/// Tallies one contest from its totals: reconciliation, quorum, then the decision. Totals
+/// that fail [`ContestTotals::check`] make the round invalid (`totals_inconsistent`), and
+/// no one is elected on them.
+pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> ContestResult {
+    let returned = totals.returned;
     let t = contest.turnout;
     let mut problems = Vec::new();
     let mut warnings = contest.warnings.clone();
@@ -340,6 +369,15 @@ pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> Con
             ));
         }
     }
+    // Totals that no ballots could produce are not counted (a faulty decryption or merge).
+    if let Err(e) = totals.check(contest) {
+        problems.push(Notice::new(
+            "totals_inconsistent",
+            format!(
+                "计票总数自相矛盾, 不能据此计票 / the totals are inconsistent and cannot be counted: {e}"
+            ),
+        ));
+    }
     if returned > t.present && contest.kind != ContestKind::Evaluation {
         warnings.push(Notice::new(
             "returned_exceeds_present",
@@ -359,10 +397,10 @@ pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> Con
         ballots: BallotCounts {
             issued: t.issued,
             returned,
-            valid: 0,
-            void: 0,
+            valid: totals.valid(),
+            void: totals.void,
         },
-        void_reasons: Vec::new(),
+        void_reasons: totals.reported_void_reasons(),
         quorum,
         threshold: contest.rules.threshold,
         threshold_base_count: None,
@@ -376,30 +414,37 @@ pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> Con
     };
 
     if let Some(setup) = &contest.evaluation {
-        let eval_ballots: Vec<_> = ballots
-            .iter()
-            .filter_map(|b| match b {
-                Ballot::Evaluation(e) => Some(e),
-                Ballot::Candidates(_) => None,
-            })
-            .collect();
-        let wrong_shape = ballots.len() - eval_ballots.len();
-        let outcome = tally_evaluation(setup, &eval_ballots);
+        let empty;
+        let counts = match &totals.counts {
+            Counts::Evaluation(e) => e,
+            Counts::Candidates(_) => {
+                empty = EvaluationTotals::empty(setup);
+                &empty
+            }
+        };
+        // Void ballots beyond the groups' are of the wrong shape (not evaluation ballots).
+        let evaluation_void = counts.void();
+        let outcome = evaluate(
+            setup,
+            counts,
+            totals.evaluation_void_reasons(evaluation_void),
+        );
         result.ballots.valid = outcome.valid;
-        result.ballots.void = outcome.void + wrong_shape as u64;
-        result.void_reasons = outcome.void_reasons.clone();
-        if wrong_shape > 0 {
-            result
-                .void_reasons
-                .push(("wrong_shape", wrong_shape as u64));
-        }
         result.warnings.extend(outcome.warnings.iter().cloned());
         result.unfilled_seats = 0;
         result.evaluation = Some(outcome);
         return result;
     }
 
-    count_candidates(contest, ballots, &mut result);
+    let empty;
+    let counts = match &totals.counts {
+        Counts::Candidates(c) => c,
+        Counts::Evaluation(_) => {
+            empty = CandidateTotals::empty(contest);
+            &empty
+        }
+    };
+    count_candidates(contest, counts, &mut result);
     if !valid_round {
         for c in &mut result.candidates {
             c.status = Status::NotElected;
@@ -416,57 +461,32 @@ pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> Con
     result
 }
 
-fn count_candidates(contest: &Contest, ballots: &[Ballot], result: &mut ContestResult) {
-    let n = contest.candidates.len();
-    let mut votes_for = vec![0u64; n];
-    let mut against = vec![0u64; n];
-    let mut write_ins: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
-    let mut void_reasons: std::collections::BTreeMap<&'static str, u64> =
-        std::collections::BTreeMap::new();
-    let (mut valid, mut void) = (0u64, 0u64);
-    for b in ballots {
-        let Ballot::Candidates(b) = b else {
-            void += 1;
-            *void_reasons.entry("wrong_shape").or_default() += 1;
-            continue;
-        };
-        if let Some(reason) = void_reason(contest, b) {
-            void += 1;
-            *void_reasons.entry(reason.code()).or_default() += 1;
-            continue;
-        }
-        valid += 1;
-        for &(i, mark) in &b.marks {
-            if i >= n {
-                continue;
+/// Fills in the candidates and write-ins of `result` from the totals, with competition
+/// ranks. Needs `result.ballots.valid`.
+fn count_candidates(contest: &Contest, totals: &CandidateTotals, result: &mut ContestResult) {
+    let valid = result.ballots.valid;
+    result.candidates = (0..contest.candidates.len())
+        .map(|i| {
+            let marks = totals.candidates.get(i).copied().unwrap_or_default();
+            CandidateTally {
+                votes_for: marks.votes_for,
+                against: marks.against,
+                abstain: valid
+                    .saturating_sub(marks.votes_for)
+                    .saturating_sub(marks.against),
+                status: Status::NotElected,
+                rank: 0,
             }
-            match mark {
-                Mark::For => votes_for[i] += 1,
-                Mark::Against => against[i] += 1,
-                Mark::Abstain => {}
-            }
-        }
-        for w in &b.write_ins {
-            *write_ins.entry(w.as_str()).or_default() += 1;
-        }
-    }
-    result.ballots.valid = valid;
-    result.ballots.void = void;
-    result.void_reasons = void_reasons.into_iter().collect();
-    result.candidates = (0..n)
-        .map(|i| CandidateTally {
-            votes_for: votes_for[i],
-            against: against[i],
-            abstain: valid - votes_for[i] - against[i],
-            status: Status::NotElected,
-            rank: 0,
         })
         .collect();
-    let mut w: Vec<WriteInTally> = write_ins
-        .into_iter()
+    // A name with no votes is nobody's vote: ballots never produce one.
+    let mut w: Vec<WriteInTally> = totals
+        .write_ins
+        .iter()
+        .filter(|(_, votes)| **votes > 0)
         .map(|(name, votes)| WriteInTally {
-            name: name.to_string(),
-            votes_for: votes,
+            name: name.clone(),
+            votes_for: *votes,
             status: Status::NotElected,
             rank: 0,
         })
