@@ -78,6 +78,23 @@ enum TellerCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 计票人步骤 / Verify an export of the log (directory or tar from `GET /api/v1/export`),
+    /// then compute this teller's next steps: the key ceremony, or the shuffles and
+    /// decryption shares of closed contests. Secrets stay in the state file (0600).
+    Run {
+        /// The teller's private key file (from `teller keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The teller's state file (created on the first run; keep it, and a backup, safe).
+        #[arg(long)]
+        state: PathBuf,
+        /// The export: a directory (`scrutineer ledger export`) or a tar archive.
+        #[arg(long)]
+        export: PathBuf,
+        /// Where to write the steps to submit (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
     /// with a teller key file; prints the signature line to submit. Touches no data directory.
     Sign {
@@ -125,6 +142,20 @@ fn main() -> ExitCode {
         Command::Teller {
             command: TellerCommand::Keygen { name, out },
         } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),
+        Command::Teller {
+            command:
+                TellerCommand::Run {
+                    key,
+                    state,
+                    export,
+                    out,
+                },
+        } => finish(scrutineer::cli::teller::run(
+            &key,
+            &state,
+            &export,
+            out.as_deref(),
+        )),
         Command::Teller {
             command: TellerCommand::Sign { key, text },
         } => finish(scrutineer::cli::verify::teller_sign(&key, &text)),

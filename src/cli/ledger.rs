@@ -113,6 +113,11 @@ pub enum LedgerCommand {
         #[arg(long)]
         receipt_qr: Option<PathBuf>,
     },
+    /// 提交计票人步骤 / Submit a teller's steps file (from `scrutineer teller run`).
+    Submit {
+        #[arg(long)]
+        steps: PathBuf,
+    },
     /// 唱票录入 / Key in one paper ballot of a paper or hybrid contest.
     Paper {
         #[arg(long)]
@@ -387,7 +392,17 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
-            let a = core.cast(&token, &lines).map_err(err)?;
+            let a = if core
+                .ledger
+                .read(|s| s.state.admin.book.is_some())
+                .map_err(err)?
+            {
+                // An encrypted election: the ballot is encrypted here, as a kiosk would.
+                let encrypted = core.encrypt_for_token(&token, &lines).map_err(err)?;
+                core.cast_encrypted(&token, encrypted).map_err(err)?
+            } else {
+                core.cast(&token, &lines).map_err(err)?
+            };
             let code = crate::tokens::receipt_code(a.index, &a.hash);
             if let Some(p) = receipt_qr {
                 let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
@@ -395,6 +410,22 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
                     .map_err(|e| format!("错误 error [storage]: {}: {e}", p.display()))?;
             }
             format!("回执 receipt: {code}\n")
+        }
+        LedgerCommand::Submit { steps } => {
+            let mut out = String::new();
+            let mut checked = false;
+            for (kind, body) in crate::cli::teller::read_steps(&read(&steps)?)? {
+                let a = core.teller_entry(&kind, &body).map_err(err)?;
+                checked |= kind == "ceremony_check";
+                out.push_str(&format!("已记录 logged {kind} (entry {})\n", a.index));
+            }
+            if checked {
+                let status = core.ceremony_status().map_err(err)?;
+                if let Some(fp) = status.pointer("/key/fingerprint").and_then(|f| f.as_str()) {
+                    out.push_str(&format!("密钥仪式完成, 选举密钥指纹 the key ceremony is complete; election key fingerprint: {fp}\n"));
+                }
+            }
+            out
         }
         LedgerCommand::Paper { contest, ballot } => {
             let ballot: serde_json::Value = serde_json::from_str(&ballot)

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod ledger;
 pub mod table;
+pub mod teller;
 pub mod verify;
 
 use std::io::BufReader;

@@ -27,7 +27,12 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
             b.set_position(done);
         }
     };
-    let report = verify_export(path, &progress);
+    // A directory, or the tar archive `GET /api/v1/export` streams.
+    let report = crate::verify::with_export(path, |dir| verify_export(dir, &progress))
+        .unwrap_or_else(|f| Report {
+            failure: Some(f),
+            ..Report::default()
+        });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -51,6 +56,19 @@ fn text(r: &Report) -> String {
         "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
         r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
     );
+    if let Some(fp) = &r.election_key_fingerprint {
+        out.push_str(&format!(
+            "加密选票 encrypted ballots: {}{} · 选举密钥指纹 election key fingerprint: {fp} · 写入姓名混洗 shuffles: {}\n",
+            r.encrypted_ballots,
+            if r.ok { " (证明全部有效 every proof holds)" } else { "" },
+            r.shuffles
+        ));
+    }
+    if let Some(reason) = &r.plaintext_reason {
+        out.push_str(&format!(
+            "明文选票 plaintext ballots (组织者记录的原因 the organiser's logged reason): {reason}\n"
+        ));
+    }
     for res in &r.result_status {
         out.push_str(&format!(
             "结果 result {} [{}]: 签名 signed by {} ({}/{}){}\n",

@@ -17,8 +17,8 @@
 //! anything else with the other.
 
 pub mod book;
-mod shape;
 pub mod kiosk;
+mod shape;
 pub mod teller;
 
 pub use book::{Book, ContestTally, Decrypted};

@@ -28,7 +28,7 @@ use crate::record::note::Signer;
 use crate::rules::conduct::{Conduct, Phase};
 
 /// What a teller keeps between steps, on its own machine.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TellerState {
     pub election: String,
     pub index: u32,
@@ -43,6 +43,37 @@ pub struct TellerState {
     /// hex of the teller's share s_ℓ of the election secret, once the ceremony is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_share: Option<String>,
+    /// The largest log this teller verified: its size and root (hex). A later log must
+    /// extend it, so the service cannot show the teller a different history.
+    #[serde(default)]
+    pub seen_size: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub seen_root: String,
+}
+
+impl std::fmt::Debug for TellerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TellerState")
+            .field("election", &self.election)
+            .field("index", &self.index)
+            .field("attempt", &self.attempt)
+            .field("secrets", &self.secrets.as_ref().map(|_| "<secret>"))
+            .field("key_share", &self.key_share.as_ref().map(|_| "<secret>"))
+            .field("seen_size", &self.seen_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TellerState {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        if let Some(s) = self.secrets.as_mut() {
+            s.zeroize();
+        }
+        if let Some(s) = self.key_share.as_mut() {
+            s.zeroize();
+        }
+    }
 }
 
 /// A step to submit: an entry kind and its body.
@@ -67,8 +98,10 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, E2eError> {
-    if s.len() % 2 != 0 {
-        return Err(E2eError::Refused("状态文件损坏 / the state file is damaged".into()));
+    if !s.len().is_multiple_of(2) {
+        return Err(E2eError::Refused(
+            "状态文件损坏 / the state file is damaged".into(),
+        ));
     }
     (0..s.len())
         .step_by(2)
@@ -107,8 +140,10 @@ fn secrets(book: &Book, st: &TellerState) -> Result<TellerSecrets, E2eError> {
     let own = BASE64
         .decode(st.round1.as_deref().unwrap_or_default())
         .map_err(|_| E2eError::Refused("状态文件损坏 / the state file is damaged".into()))?;
-    let own = Round1Message::from_bytes(&book.params(), &own).map_err(crypto("状态文件", "state file"))?;
-    TellerSecrets::from_bytes(&book.params(), &bytes, &own).map_err(crypto("状态文件", "state file"))
+    let own = Round1Message::from_bytes(&book.params(), &own)
+        .map_err(crypto("状态文件", "state file"))?;
+    TellerSecrets::from_bytes(&book.params(), &bytes, &own)
+        .map_err(crypto("状态文件", "state file"))
 }
 
 /// The teller's key share, from its state (checked against K_ℓ in the log).
@@ -154,7 +189,8 @@ pub fn ceremony(
     let attempt = c.attempt;
     let n = params.tellers as usize;
     if !c.round1.contains(&index) {
-        let (secrets, msg) = round1(&election, &params, index, rng).map_err(crypto("第一轮", "round 1"))?;
+        let (secrets, msg) =
+            round1(&election, &params, index, rng).map_err(crypto("第一轮", "round 1"))?;
         let bytes = msg.to_bytes();
         st.attempt = attempt;
         st.secrets = Some(hex(&secrets.to_bytes()));
@@ -323,7 +359,11 @@ pub fn counting(
                     proof: BASE64.encode(&proof_bytes),
                     signature: sign(signer, "shuffle", &election, contest, &payload),
                 },
-                format!("{label}: 混洗 {} 个写入姓名 / shuffle {} write-in names", input.len(), input.len()),
+                format!(
+                    "{label}: 混洗 {} 个写入姓名 / shuffle {} write-in names",
+                    input.len(),
+                    input.len()
+                ),
             )?);
             continue;
         }

@@ -39,6 +39,22 @@ pub fn write_secret(path: &Path, content: &str) -> Result<(), LedgerError> {
     f.sync_all().map_err(|e| io(path, e))
 }
 
+/// Replaces a secret file (owner-only) atomically: written beside it, synced, renamed.
+pub fn replace_secret(path: &Path, content: &str) -> Result<(), LedgerError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = std::path::PathBuf::from(tmp);
+    let _ = fs::remove_file(&tmp);
+    write_secret(&tmp, content)?;
+    fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
 pub fn random_seed() -> Result<[u8; 32], LedgerError> {
     let mut seed = [0u8; 32];
     SystemRandom::new()

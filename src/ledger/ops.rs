@@ -4,7 +4,7 @@
 //! core (`crate::procedure`) decides what to append from the service records; this layer
 //! only knows the log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,9 +20,8 @@ use crate::record::entry::{
 };
 use crate::record::note::{Note, Signer};
 use crate::record::token::Token;
-use crate::record::{parse_ballots, parse_election, result_json};
+use crate::record::{parse_ballots, parse_election};
 use crate::rules::conduct::{Figures, Phase, PROTOCOL_CURRENT};
-use crate::rules::tally_election;
 use crate::tokens::pool::{generate_pool, pool_commitment};
 
 fn io(path: &Path, e: std::io::Error) -> LedgerError {
@@ -405,109 +404,110 @@ impl Ledger {
     /// contest's counting figures (the desk's, or an approved correction). The result covers
     /// every entry before it; the checkpoint right after it is what tellers sign.
     pub fn tally(&self, contests: &[String]) -> Result<(Appended, serde_json::Value), LedgerError> {
-        let (spec, figures, size, mut wanted) = self.read(|s| -> Result<_, LedgerError> {
-            let info = s.state.info()?;
-            let conduct = s.state.conduct()?;
-            let mut figures: HashMap<String, Figures> = HashMap::new();
-            for c in contests {
-                let cc = conduct.contest(c)?;
-                if cc.phase != Phase::Closed {
-                    return Err(
-                        crate::rules::conduct::ConductError::ContestNotClosed(c.clone()).into(),
-                    );
+        let (spec, conduct, book, size, mut wanted) =
+            self.read(|s| -> Result<_, LedgerError> {
+                let info = s.state.info()?;
+                let conduct = s.state.conduct()?;
+                for c in contests {
+                    if conduct.contest(c)?.phase != Phase::Closed {
+                        return Err(crate::rules::conduct::ConductError::ContestNotClosed(
+                            c.clone(),
+                        )
+                        .into());
+                    }
                 }
-                figures.insert(c.clone(), cc.counting_figures().unwrap_or_default());
-            }
-            // The entries that can hold these contests' ballots: their styles' ballots and
-            // their paper ballots.
-            let mut wanted: Vec<u64> = Vec::new();
-            for (n, st) in info.styles.iter().enumerate() {
-                if st.contests.iter().any(|c| contests.contains(c)) {
-                    if let Some(v) = s.state.style_ballots.get(&(n as u16)) {
+                // The entries that can hold these contests' plaintext ballots: their styles'
+                // ballots (plaintext elections) and their paper ballots.
+                let mut wanted: Vec<u64> = Vec::new();
+                if s.state.admin.book.is_none() {
+                    for (n, st) in info.styles.iter().enumerate() {
+                        if st.contests.iter().any(|c| contests.contains(c)) {
+                            if let Some(v) = s.state.style_ballots.get(&(n as u16)) {
+                                wanted.extend_from_slice(v);
+                            }
+                        }
+                    }
+                }
+                for c in contests {
+                    if let Some(v) = s.state.paper_entries.get(c) {
                         wanted.extend_from_slice(v);
                     }
                 }
-            }
-            for c in contests {
-                if let Some(v) = s.state.paper_entries.get(c) {
-                    wanted.extend_from_slice(v);
-                }
-            }
-            Ok((info.spec.clone(), figures, s.tree.size(), wanted))
-        })??;
+                Ok((
+                    info.spec.clone(),
+                    conduct.clone(),
+                    s.state.admin.book.clone(),
+                    s.tree.size(),
+                    wanted,
+                ))
+            })??;
         wanted.sort_unstable();
         wanted.dedup();
-        let mut keep = Vec::new();
-        for c in spec
-            .get("contests")
-            .and_then(|c| c.as_array())
-            .cloned()
-            .unwrap_or_default()
-        {
-            let id = c
-                .get("id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            let Some(f) = figures.get(&id) else { continue };
-            let mut c = c.clone();
-            c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
-            keep.push(c);
-        }
-        if keep.len() != contests.len() {
-            return Err(LedgerError::Refused {
-                code: "unknown_contest",
-                message: "要计票的选举项目不存在或重复 / a contest to count does not exist or is named twice".into(),
-            });
-        }
-        let mut s = spec.clone();
-        s["contests"] = serde_json::Value::Array(keep);
-        let election = parse_election(s.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
+        let mut read_ballots = |election: &crate::rules::Election| -> Result<
+            Vec<Vec<crate::rules::Ballot>>,
+            crate::count::CountError,
+        > {
+            let mut lines = String::new();
+            // A few entries are read through the index; when they are a large share of the
+            // log, one sequential scan is cheaper. Either way only ballots of these contests
+            // are counted.
+            let entries = if (wanted.len() as u64).saturating_mul(4) >= size {
+                self.entries_upto(size)
+            } else {
+                wanted
+                    .iter()
+                    .map(|i| self.entry(*i))
+                    .collect::<Result<Vec<_>, _>>()
+            }
+            .map_err(|e| crate::count::CountError::Spec {
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+            for e in entries {
+                let ballots = match e.kind {
+                    EntryKind::Ballot => e.body_as::<BallotBody>().map(|b| b.ballots),
+                    EntryKind::PaperBallot => e.body_as::<PaperBallot>().map(|b| vec![b.ballot]),
+                    _ => continue,
+                }
+                .map_err(|err| crate::count::CountError::Spec {
+                    code: "damaged",
+                    message: err.to_string(),
+                })?;
+                for line in ballots {
+                    if line
+                        .get("contest")
+                        .and_then(|c| c.as_str())
+                        .is_some_and(|c| contests.iter().any(|x| x == c))
+                    {
+                        lines.push_str(&line.to_string());
+                        lines.push('\n');
+                    }
+                }
+            }
+            parse_ballots(election, lines.as_bytes()).map_err(|e| crate::count::CountError::Spec {
+                code: e.code,
+                message: e.to_string(),
+            })
+        };
+        let counted = crate::count::count(
+            &spec,
+            contests,
+            &conduct,
+            &mut read_ballots,
+            book.as_deref(),
+        )
+        .map_err(|e| LedgerError::Refused {
             code: e.code(),
             message: e.to_string(),
         })?;
-        let mut lines = String::new();
-        // A few entries are read through the index; when they are a large share of the log, one
-        // sequential scan is cheaper. Either way only ballots of these contests are counted.
-        let entries = if (wanted.len() as u64).saturating_mul(4) >= size {
-            self.entries_upto(size)?
-        } else {
-            wanted
-                .iter()
-                .map(|i| self.entry(*i))
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        for e in entries {
-            let damaged = |err: crate::record::entry::EntryError| LedgerError::Damaged {
-                path: self.log_dir().display().to_string(),
-                detail: err.to_string(),
-            };
-            let ballots = match e.kind {
-                EntryKind::Ballot => e.body_as::<BallotBody>().map_err(damaged)?.ballots,
-                EntryKind::PaperBallot => vec![e.body_as::<PaperBallot>().map_err(damaged)?.ballot],
-                _ => continue,
-            };
-            for line in ballots {
-                if line
-                    .get("contest")
-                    .and_then(|c| c.as_str())
-                    .is_some_and(|c| contests.iter().any(|x| x == c))
-                {
-                    lines.push_str(&line.to_string());
-                    lines.push('\n');
-                }
-            }
-        }
-        let by_contest = parse_ballots(&election, lines.as_bytes()).map_err(LedgerError::Ballot)?;
-        let result = result_json(&election, &tally_election(&election, &by_contest));
         let body = ResultBody {
             contests: contests.to_vec(),
             covers_size: size,
-            result: result.clone(),
-            decrypted: Vec::new(),
+            result: counted.result.clone(),
+            decrypted: counted.decrypted,
         };
         let appended = self.append(EntryKind::Result, body_bytes(&body))?;
-        Ok((appended, result))
+        Ok((appended, counted.result))
     }
 
     /// The checkpoint text a teller signs for the result at `result_index`.

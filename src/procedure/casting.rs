@@ -18,6 +18,52 @@ impl Core {
         Ok(self.ledger.cast_within(token, ballots, issued)?)
     }
 
+    /// Casts an encrypted ballot: the token, one encrypted contest per contest of its style,
+    /// every proof valid (`Ledger::prepare_encrypted`); within the slips the desk handed out.
+    pub fn cast_encrypted(
+        &self,
+        token: &str,
+        lines: Vec<crate::record::encrypted::EncryptedLine>,
+    ) -> Result<Appended, CoreError> {
+        let style = crate::record::token::Token::parse(token)
+            .map_err(crate::ledger::LedgerError::Token)?
+            .style();
+        let issued = self.slips_issued(style).ok();
+        Ok(self.ledger.cast_encrypted(token, lines, issued)?)
+    }
+
+    /// Encrypts ballot lines for a token as a kiosk would (the CLI's kiosk): the election key
+    /// from the log, each contest bound to the token's serial and its style's group.
+    pub fn encrypt_for_token(
+        &self,
+        token: &str,
+        lines: &[Value],
+    ) -> Result<Vec<crate::record::encrypted::EncryptedLine>, CoreError> {
+        let t =
+            crate::record::token::Token::parse(token).map_err(crate::ledger::LedgerError::Token)?;
+        self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            let book = s.state.admin.book()?;
+            let key = book
+                .key()
+                .ok_or(crate::ledger::LedgerError::from(crate::e2e::E2eError::NoKey))?;
+            let style = info.styles.get(t.style() as usize).ok_or_else(|| {
+                super::invalid("unknown_style", format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", t.style(), t.style()))
+            })?;
+            let out = crate::e2e::kiosk::encrypt_lines(
+                &info.election,
+                &info.id,
+                style,
+                key,
+                *t.serial(),
+                lines,
+                &mut crate::crypto::SystemRng,
+            )
+            .map_err(crate::ledger::LedgerError::from)?;
+            Ok(out.into_iter().map(|(l, _)| l).collect())
+        })?
+    }
+
     /// Keys in one paper ballot of a paper or hybrid contest. A well-formed ballot is
     /// recorded even when void (the answer says why, so the reader can call it out); the
     /// ballots of a contest never exceed the slips it issued (`I`, or an approved correction).

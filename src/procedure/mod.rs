@@ -16,6 +16,7 @@ mod casting;
 mod counting;
 mod desk;
 mod setup;
+mod tellers;
 
 use crate::ledger::records::Records;
 use crate::ledger::{Ledger, LedgerError};
@@ -25,6 +26,7 @@ use crate::rules::roll::Refusal;
 pub use counting::{Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
 pub use setup::{create_election, default_threshold, NewElection, PrintedPool};
+pub use tellers::{TELLER_BODY_MAX, TELLER_KINDS};
 
 /// The ledger and the records of one election, for its operations. Cheap to clone.
 #[derive(Clone)]

@@ -496,8 +496,9 @@ pub struct Decrypted {
     /// The write-in names decrypted after the shuffles (empty lines dropped), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
-    /// The `decryption_shares` entries combined (k of them).
-    pub shares: Vec<u64>,
+    /// The tellers whose `decryption_shares` entries were combined: the first k by teller
+    /// index among those logged before the result.
+    pub tellers: Vec<u32>,
 }
 
 /// A teller's signature line on the checkpoint that covers a result entry.

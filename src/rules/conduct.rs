@@ -263,7 +263,9 @@ pub enum ConductError {
     },
     #[error("第 {index} 号计票人已混洗过 “{contest}” 的写入姓名 / Teller {index} already shuffled the write-in names of “{contest}”.")]
     ShuffleRepeated { contest: String, index: u32 },
-    #[error("“{0}” 已有解密份额, 不能再混洗 / “{0}” already has decryption shares; no more shuffles.")]
+    #[error(
+        "“{0}” 已有解密份额, 不能再混洗 / “{0}” already has decryption shares; no more shuffles."
+    )]
     ShuffleAfterShares(String),
     #[error("第 {index} 号计票人已提交过 “{contest}” 的解密份额 / Teller {index} already gave decryption shares for “{contest}”.")]
     SharesRepeated { contest: String, index: u32 },

@@ -17,6 +17,8 @@ use crate::procedure;
 use crate::record::entry::{ResultBody, Style};
 use crate::rules::conduct::{Figures, Person, Phase};
 use actix_web::FromRequest;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 
 type Data = web::Data<AppState>;
 
@@ -949,22 +951,64 @@ pub async fn kiosk_ballot(
                 json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
                        "max_marks": c.max_marks, "against_label": c.kind.against_label(),
                        "write_ins": c.kind.write_ins() != crate::rules::kind::WriteIns::Refused,
-                       "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
+                       "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
+                       "shape": s.state.admin.book.as_ref().and_then(|_| crate::e2e::shape_of(c).ok()).map(|sh| shape_json(&sh)),
+                       "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
                        "scale": c.evaluation.as_ref().map(|e| json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()})),
                        "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>())})
             }).collect();
-            Ok(json!({"style": token.style(), "round": style.round, "contests": contests}))
+            // An encrypted election: what the kiosk encrypts with and binds each contest to.
+            let e2e = match s.state.admin.book.as_deref() {
+                Some(book) => {
+                    let key = book.key().ok_or_else(|| ApiError::Ledger(LedgerError::from(crate::e2e::E2eError::NoKey)))?;
+                    Some(json!({"protocol": "scrutineer.e2e/v1", "election_id": info.id,
+                        "key": BASE64.encode(key.element().as_bytes()), "fingerprint": key.fingerprint(),
+                        "token_serial": token.serial().iter().map(|b| format!("{b:02x}")).collect::<String>()}))
+                }
+                None => None,
+            };
+            Ok(json!({"style": token.style(), "round": style.round, "contests": contests, "e2e": e2e}))
         })?
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// A contest's encrypted-ballot shape for the kiosk (docs/E2E.md §4.1; the field names
+/// `web/js/e2e.js` reads).
+fn shape_json(shape: &crate::crypto::ContestShape) -> Value {
+    match shape {
+        crate::crypto::ContestShape::Candidate(c) => {
+            json!({"kind": "candidate", "candidates": c.candidates,
+            "max_marks": c.max_marks, "against": c.against, "write_in_lines": c.write_in_lines,
+            "write_in_needs_against": c.write_in_needs_against})
+        }
+        crate::crypto::ContestShape::Evaluation(e) => {
+            json!({"kind": "evaluation", "subjects": e.subjects, "grade0_quota": e.grade0_quota})
+        }
+    }
+}
+
+/// One contest of an encrypted ballot as a kiosk sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedLineJson {
+    contest: String,
+    #[serde(default)]
+    group: String,
+    /// base64 of the `EncryptedContest` encoding.
+    ballot: String,
+}
+
+/// A cast ballot: plaintext `ballots` (a plaintext election) or `encrypted` contests.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cast {
     token: String,
-    ballots: Vec<Value>,
+    #[serde(default)]
+    ballots: Option<Vec<Value>>,
+    #[serde(default)]
+    encrypted: Option<Vec<EncryptedLineJson>>,
 }
 
 pub async fn cast(
@@ -976,7 +1020,29 @@ pub async fn cast(
     let body = body.into_inner();
     let st = state.clone();
     // Kiosks never submit a void ballot: over-marking is refused by the core, not counted void.
-    let result = block(move || Ok(core.cast(&body.token, &body.ballots)?)).await;
+    let result = block(move || match (body.ballots, body.encrypted) {
+        (Some(ballots), None) => Ok(core.cast(&body.token, &ballots)?),
+        (None, Some(lines)) => {
+            let lines = lines
+                .into_iter()
+                .map(|l| {
+                    Ok(crate::record::encrypted::EncryptedLine {
+                        ballot: BASE64.decode(l.ballot.as_bytes()).map_err(|_| {
+                            invalid("bad_encoding", "加密选票不是 base64 / the encrypted ballot is not base64")
+                        })?,
+                        contest: l.contest,
+                        group: l.group,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok(core.cast_encrypted(&body.token, lines)?)
+        }
+        _ => Err(invalid(
+            "bad_request",
+            "须提交 ballots (明文) 或 encrypted (加密) 之一 / send either ballots (plaintext) or encrypted",
+        )),
+    })
+    .await;
     match result {
         Ok(a) => {
             st.metrics
@@ -1492,6 +1558,35 @@ pub async fn board(
 
 /// The election's public keys: the election key (tokens), the log key (checkpoints), the
 /// tellers' keys, and how many teller signatures a result needs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TellerEntry {
+    kind: String,
+    body: Value,
+}
+
+/// A teller's entry of an encrypted election (key ceremony, shuffle, decryption shares),
+/// computed on the teller's own machine; checked and logged.
+pub async fn teller_entry(
+    state: Data,
+    _caller: As<TellerRole>,
+    body: web::Json<TellerEntry>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let body = body.into_inner();
+    let a = block(move || Ok(core.teller_entry(&body.kind, &body.body)?)).await?;
+    let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(HttpResponse::Created().json(json!({"index": a.index, "hash": hash, "size": a.size})))
+}
+
+/// Where an encrypted election stands: the tellers and the key ceremony, the election key,
+/// and per contest the shuffles and decryption shares. Public: all of it is in the log.
+pub async fn ceremony(state: Data) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let v = block(move || Ok(core.ceremony_status()?)).await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 pub async fn public_keys(state: Data) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let v = l.read(|s| -> Result<Value, ApiError> {

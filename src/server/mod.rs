@@ -152,6 +152,18 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     )
                     .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
                     .route("/ballots", web::post().to(api::cast))
+                    .route("/ceremony", web::get().to(api::ceremony))
+                    .service(
+                        web::resource("/teller/entries")
+                            .app_data(
+                                web::JsonConfig::default()
+                                    .limit(crate::procedure::TELLER_BODY_MAX.max(limit))
+                                    .error_handler(|err, _req| {
+                                        ApiError::from_json_error(&err).into()
+                                    }),
+                            )
+                            .route(web::post().to(api::teller_entry)),
+                    )
                     .route("/results", web::get().to(api::results))
                     .route("/results/{index}", web::get().to(api::result))
                     .route(

@@ -12,6 +12,7 @@
 
 mod files;
 mod replay;
+pub use replay::Replayed;
 
 use std::fs;
 use std::path::Path;
@@ -127,12 +128,7 @@ pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
 /// Verifies an export directory.
 pub fn verify_export(dir: &Path, progress: Progress<'_>) -> Report {
-    let mut report = Report::default();
-    match run(dir, progress, &mut report) {
-        Ok(()) => report.ok = true,
-        Err(f) => report.failure = Some(f),
-    }
-    report
+    verify_export_replayed(dir, progress).0
 }
 
 fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
@@ -199,7 +195,66 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
     Ok(entries)
 }
 
-fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<(), Failure> {
+/// Verifies an export directory and hands back what the replay learned (a teller computes
+/// its next steps from it): `None` when verification failed (the report says why).
+pub fn verify_export_replayed(dir: &Path, progress: Progress<'_>) -> (Report, Option<Replayed>) {
+    let mut report = Report::default();
+    match run(dir, progress, &mut report) {
+        Ok(r) => {
+            report.ok = true;
+            (report, Some(r))
+        }
+        Err(f) => {
+            report.failure = Some(f);
+            (report, None)
+        }
+    }
+}
+
+/// Runs `f` on an export: a directory as it is, or a tar archive (as `GET /api/v1/export`
+/// streams it) unpacked into a fresh temporary directory that is removed afterwards.
+pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Failure> {
+    if path.is_dir() {
+        return Ok(f(path));
+    }
+    let file = fs::File::open(path).map_err(|e| {
+        fail(
+            None,
+            None,
+            "export",
+            format!(
+                "无法读取 {}: {e} / cannot read {}: {e}",
+                path.display(),
+                path.display()
+            ),
+        )
+    })?;
+    let mut seed = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
+        .map_err(|_| fail(None, None, "export", "随机数不可用 / no randomness"))?;
+    let tmp = std::env::temp_dir().join(format!("scrutineer-export-{}", hex(&seed)));
+    fs::create_dir(&tmp)
+        .map_err(|e| fail(None, None, "export", format!("{}: {e}", tmp.display())))?;
+    // `unpack` refuses paths that leave the directory.
+    let unpacked = tar::Archive::new(std::io::BufReader::new(file)).unpack(&tmp);
+    let out = match unpacked {
+        Ok(()) => Ok(f(&tmp)),
+        Err(e) => Err(fail(
+            None,
+            None,
+            "export",
+            format!(
+                "{} 不是导出目录或 tar 包: {e} / {} is not an export directory or tar archive: {e}",
+                path.display(),
+                path.display()
+            ),
+        )),
+    };
+    let _ = fs::remove_dir_all(&tmp);
+    out
+}
+
+fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<Replayed, Failure> {
     let entries = read_segments(dir)?;
     report.entries = entries.len() as u64;
     let replayed = replay::replay(dir, &entries, progress, report)?;
@@ -212,7 +267,7 @@ fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<(), Fa
         report,
     )?;
     files::check_side_files(dir, &entries, &replayed, report)?;
-    Ok(())
+    Ok(replayed)
 }
 
 fn check_checkpoints(

@@ -2,7 +2,7 @@
 //! ballot against its style and the ballot rules, and the election's conduct
 //! (`rules::conduct`), entry by entry; then the recount of every result.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -28,13 +28,13 @@ use crate::record::entry::{
 };
 use crate::record::merkle::Tree;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
+use crate::record::parse_election;
 use crate::record::token::{election_tag, signing_message, Token};
-use crate::record::{parse_election, result_json};
 use crate::rules::conduct::{
     check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
     Mode, Origin, Person, Secrecy as SecrecyMode, StyleDef,
 };
-use crate::rules::{tally_election, Ballot, Election};
+use crate::rules::{Ballot, Election};
 
 /// What the replay learned, for the checks that follow it.
 pub struct Replayed {
@@ -46,6 +46,10 @@ pub struct Replayed {
     /// The spec with every contest added since (runoffs, later rounds).
     pub spec: serde_json::Value,
     pub results: Vec<(u64, ResultBody)>,
+    /// The conduct as the whole log leaves it (phases, ceremony, decryption progress).
+    pub conduct: Conduct,
+    /// The ceremony and encrypted tallies (encrypted elections).
+    pub book: Option<Book>,
 }
 
 fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Failure> {
@@ -636,7 +640,7 @@ pub fn replay(
                 // Recounted here, from the spec and figures as they stand and the ballots
                 // (or the decrypted totals) before it, so a forged result is named before
                 // anything after it.
-                recount_one(i, &b, &spec, &conduct, &ballots, e.kind)?;
+                recount_one(i, &b, &spec, &conduct, &ballots, book.as_ref(), e.kind)?;
                 results.push((i, b));
             }
             EntryKind::TellerSignature => {
@@ -713,6 +717,8 @@ pub fn replay(
         registered_spec: reg.spec,
         spec,
         results,
+        conduct,
+        book,
     })
 }
 
@@ -791,75 +797,44 @@ fn verify_tokens(
 }
 
 /// Recounts one result from the logged spec, the counting figures of its contests (the desk's
-/// at close, or an approved correction) and the ballots logged before it.
+/// at close, or an approved correction), the plaintext ballots logged before it and, in an
+/// encrypted election, the totals the tellers' shares before it decrypt (`crate::count`).
 fn recount_one(
     ri: u64,
     body: &ResultBody,
     spec: &serde_json::Value,
     conduct: &Conduct,
     ballots: &HashMap<String, Vec<(u64, Ballot)>>,
+    book: Option<&Book>,
     kind: EntryKind,
 ) -> Result<(), Failure> {
     let kind = Some(kind);
-    let no_contests = Vec::new();
-    let all_contests = spec
-        .get("contests")
-        .and_then(|c| c.as_array())
-        .unwrap_or(&no_contests);
-    let mut keep: Vec<serde_json::Value> = Vec::new();
-    let mut seen = HashSet::new();
-    for c in all_contests {
-        let id = c
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        if !body.contests.contains(&id) || !seen.insert(id.clone()) {
-            continue;
-        }
-        let f = conduct
-            .contest(&id)
-            .ok()
-            .and_then(|cc| cc.counting_figures())
-            .ok_or_else(|| {
-                fail(
-                    Some(ri),
-                    kind,
-                    "recount",
-                    format!("结果中的 “{id}” 没有结束记录 / “{id}” in the result was never closed"),
-                )
-            })?;
-        let mut c = c.clone();
-        c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
-        keep.push(c);
+    let mut plain =
+        |election: &crate::rules::Election| -> Result<Vec<Vec<Ballot>>, crate::count::CountError> {
+            let empty = Vec::new();
+            Ok(election
+                .contests
+                .iter()
+                .map(|c| {
+                    let v = ballots.get(&c.id).unwrap_or(&empty);
+                    let before = v.partition_point(|(bi, _)| *bi < ri);
+                    v[..before].iter().map(|(_, b)| b.clone()).collect()
+                })
+                .collect())
+        };
+    let counted =
+        crate::count::count(spec, &body.contests, conduct, &mut plain, book).map_err(|e| {
+            fail(
+                Some(ri),
+                kind,
+                "recount",
+                format!("第 {ri} 条结果无法重新计票: {e} / result {ri} cannot be recounted: {e}"),
+            )
+        })?;
+    if counted.decrypted != body.decrypted {
+        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条结果所记的解密总数与计票人的解密份额不符 / the decrypted totals in result {ri} differ from what the tellers' shares decrypt")));
     }
-    if keep.len() != body.contests.len() {
-        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条结果列出了不存在或重复的选举项目 / result {ri} names a contest that does not exist, or twice")));
-    }
-    // The spec without its contests (they are many in a county), then only these.
-    let mut s = serde_json::Map::new();
-    if let Some(o) = spec.as_object() {
-        for (k, v) in o {
-            if k != "contests" {
-                s.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    s.insert("contests".into(), serde_json::Value::Array(keep));
-    let election = parse_election(serde_json::Value::Object(s).to_string().as_bytes())
-        .map_err(|e| fail(Some(ri), kind, "recount", e.to_string()))?;
-    let empty = Vec::new();
-    let by_contest: Vec<Vec<Ballot>> = election
-        .contests
-        .iter()
-        .map(|c| {
-            let v = ballots.get(&c.id).unwrap_or(&empty);
-            let before = v.partition_point(|(bi, _)| *bi < ri);
-            v[..before].iter().map(|(_, b)| b.clone()).collect()
-        })
-        .collect();
-    let recounted = result_json(&election, &tally_election(&election, &by_contest));
-    if recounted != body.result {
+    if counted.result != body.result {
         return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
     }
     Ok(())

@@ -1,0 +1,190 @@
+//! `scrutineer teller run`: a teller's machine verifies an export of the log, then computes
+//! what it owes the election next: a step of the key ceremony, or the shuffles and
+//! decryption shares of closed contests. The steps go to a file the teller submits (teller
+//! page, `scrutineer ledger submit`); the teller's secrets stay in its state file.
+//!
+//! The teller never decrypts on the service's word: only what its own replay of the whole
+//! log shows as a closed contest's total. The state file remembers the largest log verified
+//! (size and root), and a later export must extend it.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::e2e::teller::{ceremony, counting, Run, TellerState};
+use crate::ledger::keys::replace_secret;
+use crate::record::note::Signer;
+use crate::verify::{verify_export_replayed, with_export};
+
+/// The steps file's format id.
+pub const STEPS_FORMAT: &str = "scrutineer.teller-steps/v1";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn e(code: &str, message: impl std::fmt::Display) -> String {
+    format!("错误 error [{code}]: {message}")
+}
+
+/// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
+/// when `out` is None and there are steps).
+pub fn run(
+    key: &Path,
+    state_path: &Path,
+    export: &Path,
+    out: Option<&Path>,
+) -> Result<String, String> {
+    let key_text = std::fs::read_to_string(key)
+        .map_err(|err| e("unreadable_file", format!("{}: {err}", key.display())))?;
+    let signer = Signer::parse(key_text.trim()).map_err(|err| e("bad_key", err))?;
+    let mut st: TellerState = match std::fs::read(state_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
+            e(
+                "teller_state",
+                format!(
+                    "{}: {err} (状态文件损坏 / the state file is damaged)",
+                    state_path.display()
+                ),
+            )
+        })?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => TellerState::default(),
+        Err(err) => {
+            return Err(e(
+                "unreadable_file",
+                format!("{}: {err}", state_path.display()),
+            ))
+        }
+    };
+    let (report, replayed) = with_export(export, |dir| verify_export_replayed(dir, &|_, _| {}))
+        .map_err(|f| e(f.check, f.message))?;
+    let Some(replayed) = replayed else {
+        let (check, message) = report
+            .failure
+            .map(|f| (f.check, f.message))
+            .unwrap_or(("verify", String::new()));
+        return Err(e(
+            "verify_failed",
+            format!(
+                "导出未通过核验, 不做任何计算 / the export does not verify; nothing computed: [{check}] {message}"
+            ),
+        ));
+    };
+    let book = replayed.book.as_ref().ok_or_else(|| {
+        e("not_encrypted", "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
+    })?;
+    // The log must extend the one this teller verified last.
+    let size = replayed.tree.size();
+    if st.seen_size > 0 {
+        let ok = st.election == replayed.election_id
+            && size >= st.seen_size
+            && replayed
+                .tree
+                .root_at(st.seen_size)
+                .is_ok_and(|r| hex(&r) == st.seen_root);
+        if !ok {
+            return Err(e(
+                "log_fork",
+                format!(
+                    "此日志与本计票人上次核验的 (第 {} 条, 根 {}) 不一致: 服务可能给不同的人看不同的日志, 请立即告知其他计票人和审计 / this log does not extend the one this teller verified last (size {}, root {}): the service may be showing different logs to different people; tell the other tellers and the auditors now",
+                    st.seen_size, st.seen_root, st.seen_size, st.seen_root
+                ),
+            ));
+        }
+    }
+    let mut rng = crate::crypto::SystemRng;
+    let mut run: Run = ceremony(book, &replayed.conduct, &signer, &mut st, &mut rng)
+        .map_err(|err| e(err.code(), err))?;
+    if replayed.conduct.ceremony().key.is_some() {
+        let counted = counting(book, &replayed.conduct, &signer, &st, &mut rng)
+            .map_err(|err| e(err.code(), err))?;
+        run.steps.extend(counted.steps);
+        run.waiting.extend(counted.waiting);
+        run.done.extend(counted.done);
+    }
+    st.seen_size = size;
+    st.seen_root = hex(&replayed.tree.root());
+    // The state (with any new secret) is durable before any step leaves this machine.
+    let state_text = serde_json::to_string_pretty(&st).map_err(|err| e("teller_state", err))?;
+    replace_secret(state_path, &(state_text + "\n")).map_err(|err| e(err.code(), err))?;
+
+    let mut text = format!(
+        "已核验导出 verified the export: 选举 election “{}”, {} 条 entries, 根 root {}\n计票人 teller {} (第 {} 号 index {})\n",
+        replayed.election_id,
+        size,
+        hex(&replayed.tree.root()),
+        signer.name(),
+        st.index,
+        st.index
+    );
+    for d in &run.done {
+        text.push_str(&format!("  完成 done: {d}\n"));
+    }
+    for w in &run.waiting {
+        text.push_str(&format!("  等待 waiting: {w}\n"));
+    }
+    for s in &run.steps {
+        text.push_str(&format!("  待提交 to submit: {}\n", s.summary));
+    }
+    if run.steps.is_empty() {
+        text.push_str("现在没有需要提交的 / nothing to submit now\n");
+        return Ok(text);
+    }
+    let doc = json!({
+        "format": STEPS_FORMAT,
+        "election": replayed.election_id,
+        "teller": signer.name(),
+        "index": st.index,
+        "log_size": size,
+        "steps": run.steps.iter().map(|s| json!({"kind": s.kind.id(), "body": s.body, "summary": s.summary})).collect::<Vec<Value>>(),
+    });
+    let body = serde_json::to_string_pretty(&doc).map_err(|err| e("teller_steps", err))?;
+    match out {
+        Some(p) => {
+            std::fs::write(p, body + "\n")
+                .map_err(|err| e("storage", format!("{}: {err}", p.display())))?;
+            text.push_str(&format!(
+                "已写入 {} 个步骤到 {} (在计票人页面上传, 或 scrutineer ledger submit) / wrote {} step(s) to {} (upload it on the teller page, or scrutineer ledger submit)\n",
+                run.steps.len(),
+                p.display(),
+                run.steps.len(),
+                p.display()
+            ));
+        }
+        None => {
+            text.push_str(&body);
+            text.push('\n');
+        }
+    }
+    Ok(text)
+}
+
+/// The steps of a steps file, checked for its format.
+pub fn read_steps(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|err| e("teller_steps", err))?;
+    if doc.get("format").and_then(|f| f.as_str()) != Some(STEPS_FORMAT) {
+        return Err(e(
+            "teller_steps",
+            format!(
+                "不是计票人步骤文件 ({STEPS_FORMAT}) / not a teller steps file ({STEPS_FORMAT})"
+            ),
+        ));
+    }
+    Ok(doc
+        .get("steps")
+        .and_then(|s| s.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s.get("kind")
+                            .and_then(|k| k.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                        s.get("body").cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}

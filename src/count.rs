@@ -1,0 +1,245 @@
+//! Counting a result, one way for the ledger's tally and the verifier's recount: the logged
+//! spec narrowed to the result's contests with their counting figures (the desk's at close,
+//! or an approved correction), the plaintext ballots (electronic ballots of a plaintext
+//! election, paper ballots of any), and in an encrypted election the totals the tellers'
+//! decryption shares give (`e2e::Book::decrypt`). The rules then decide every contest from
+//! its totals (`rules::tally_election_totals`), so a plaintext and an encrypted election of
+//! the same ballots give the same result.
+//!
+//! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only. The
+//! ledger and the verifier both call it; neither shares anything else with the other.
+
+use serde_json::Value;
+
+use crate::crypto::ContestShape;
+use crate::e2e::Book;
+use crate::record::election::parse_election;
+use crate::record::entry::Decrypted;
+use crate::record::result::result_json;
+use crate::rules::conduct::Conduct;
+use crate::rules::totals::{CandidateMarks, Counts, GroupTotals};
+use crate::rules::{tally_election_totals, Ballot, Contest, ContestTotals, Election};
+
+/// Why a result cannot be counted. Every variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CountError {
+    #[error("“{0}” 尚未结束投票 / “{0}” was never closed")]
+    NotClosed(String),
+    #[error("要计票的选举项目不存在或重复 / a contest to count does not exist or is named twice")]
+    UnknownContest,
+    #[error("{message}")]
+    Spec { code: &'static str, message: String },
+    #[error("{source}")]
+    Decrypt {
+        contest: String,
+        source: crate::e2e::E2eError,
+    },
+    #[error("“{contest}”: {message}")]
+    Totals {
+        contest: String,
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl CountError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CountError::NotClosed(_) => "contest_not_closed",
+            CountError::UnknownContest => "unknown_contest",
+            CountError::Spec { code, .. } | CountError::Totals { code, .. } => code,
+            CountError::Decrypt { source, .. } => source.code(),
+        }
+    }
+}
+
+/// Gives the plaintext ballots of each contest of the narrowed election, in its order.
+pub type PlainBallots<'a> = dyn FnMut(&Election) -> Result<Vec<Vec<Ballot>>, CountError> + 'a;
+
+/// A counted result: the result document and what was decrypted for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted {
+    pub result: Value,
+    pub decrypted: Vec<Decrypted>,
+}
+
+/// The logged spec narrowed to `contests` (in spec order), each with its counting figures
+/// as `turnout`. Every contest named must exist once and have been closed.
+pub fn counting_election(
+    spec: &Value,
+    contests: &[String],
+    conduct: &Conduct,
+) -> Result<Election, CountError> {
+    let no_contests = Vec::new();
+    let all = spec
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .unwrap_or(&no_contests);
+    let mut keep: Vec<Value> = Vec::with_capacity(contests.len());
+    let mut seen = std::collections::HashSet::new();
+    for c in all {
+        let id = c.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        if !contests.iter().any(|x| x == id) || !seen.insert(id.to_string()) {
+            continue;
+        }
+        let f = conduct
+            .contest(id)
+            .ok()
+            .and_then(|cc| cc.counting_figures())
+            .ok_or_else(|| CountError::NotClosed(id.to_string()))?;
+        let mut c = c.clone();
+        c["turnout"] = serde_json::json!({"eligible": f.eligible, "present": f.present, "ballots_issued": f.issued});
+        keep.push(c);
+    }
+    if keep.len() != contests.len() {
+        return Err(CountError::UnknownContest);
+    }
+    // The spec without its contests (they are many in a county), then only these.
+    let mut s = serde_json::Map::new();
+    if let Some(o) = spec.as_object() {
+        for (k, v) in o {
+            if k != "contests" {
+                s.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    s.insert("contests".into(), Value::Array(keep));
+    parse_election(Value::Object(s).to_string().as_bytes()).map_err(|e| CountError::Spec {
+        code: e.code(),
+        message: e.to_string(),
+    })
+}
+
+/// The totals of one contest from what its tellers decrypted, per evaluator group ("" when
+/// none): the layout is the aggregation order of docs/E2E.md §8.5.
+pub fn decrypted_totals(
+    contest: &Contest,
+    shape: &ContestShape,
+    decrypted: &[(&str, &crate::e2e::Decrypted)],
+) -> Result<ContestTotals, CountError> {
+    let bad = |message: String| CountError::Totals {
+        contest: contest.id.clone(),
+        code: "decrypted_shape",
+        message,
+    };
+    let mut totals = ContestTotals::empty(contest);
+    for (group, d) in decrypted {
+        totals.returned = totals
+            .returned
+            .checked_add(d.ballots)
+            .ok_or_else(|| bad("overflow".into()))?;
+        match (&mut totals.counts, shape) {
+            (Counts::Candidates(ct), ContestShape::Candidate(s)) => {
+                let per = 1 + usize::from(s.against);
+                let n = s.candidates as usize;
+                let w = s.write_in_lines as usize;
+                if d.totals.len() != n * per + w + 1 || ct.candidates.len() != n {
+                    return Err(bad(format!("{} totals for the shape", d.totals.len())));
+                }
+                for (i, slot) in ct.candidates.iter_mut().enumerate() {
+                    let f = d.totals[i * per];
+                    let a = if s.against { d.totals[i * per + 1] } else { 0 };
+                    *slot = CandidateMarks {
+                        votes_for: slot.votes_for.saturating_add(f),
+                        against: slot.against.saturating_add(a),
+                    };
+                }
+                for name in &d.names {
+                    *ct.write_ins.entry(name.clone()).or_insert(0) += 1;
+                }
+                totals.void = totals.void.saturating_add(d.totals[n * per + w]);
+            }
+            (Counts::Evaluation(et), ContestShape::Evaluation(s)) => {
+                let subjects = s.subjects as usize;
+                if d.totals.len() != 4 * subjects {
+                    return Err(bad(format!("{} totals for the shape", d.totals.len())));
+                }
+                let setup = contest.evaluation.as_ref();
+                let slot: &mut GroupTotals = if group.is_empty() {
+                    &mut et.ungrouped
+                } else {
+                    let gi = setup
+                        .and_then(|e| e.group_index(group))
+                        .ok_or_else(|| bad(format!("no evaluator group “{group}”")))?;
+                    et.groups
+                        .get_mut(gi)
+                        .ok_or_else(|| bad(format!("no evaluator group “{group}”")))?
+                };
+                slot.valid = slot.valid.saturating_add(d.ballots);
+                if slot.grades.len() != subjects {
+                    return Err(bad("subjects".into()));
+                }
+                for (si, g) in slot.grades.iter_mut().enumerate() {
+                    for (t, count) in g.iter_mut().enumerate() {
+                        *count = count.saturating_add(d.totals[4 * si + t]);
+                    }
+                }
+            }
+            _ => return Err(bad("the shape does not match the contest".into())),
+        }
+    }
+    Ok(totals)
+}
+
+/// Counts a result: `ballots` gives the plaintext ballots of each contest of the narrowed
+/// election (in its order); `book` the encrypted tallies of an encrypted election.
+pub fn count(
+    spec: &Value,
+    contests: &[String],
+    conduct: &Conduct,
+    ballots: &mut PlainBallots<'_>,
+    book: Option<&Book>,
+) -> Result<Counted, CountError> {
+    let election = counting_election(spec, contests, conduct)?;
+    let by_contest = ballots(&election)?;
+    let mut totals = Vec::with_capacity(election.contests.len());
+    let mut decrypted = Vec::new();
+    for (ci, c) in election.contests.iter().enumerate() {
+        let empty = Vec::new();
+        let plain = ContestTotals::of_ballots(c, by_contest.get(ci).unwrap_or(&empty));
+        let Some(book) = book else {
+            totals.push(plain);
+            continue;
+        };
+        let mut parts = Vec::new();
+        let mut shape = None;
+        for ((contest, group), t) in &book.tallies {
+            if contest != &c.id {
+                continue;
+            }
+            let d = book
+                .decrypt(contest, group)
+                .map_err(|e| CountError::Decrypt {
+                    contest: c.id.clone(),
+                    source: e,
+                })?;
+            shape = Some(t.shape.clone());
+            decrypted.push(Decrypted {
+                contest: contest.clone(),
+                group: group.clone(),
+                ballots: d.ballots,
+                totals: d.totals.clone(),
+                names: d.names.clone(),
+                tellers: d.tellers.clone(),
+            });
+            parts.push((group.as_str(), d));
+        }
+        let Some(shape) = shape else {
+            totals.push(plain);
+            continue;
+        };
+        let refs: Vec<(&str, &crate::e2e::Decrypted)> =
+            parts.iter().map(|(g, d)| (*g, d)).collect();
+        let electronic = decrypted_totals(c, &shape, &refs)?;
+        let sum = electronic
+            .checked_add(&plain)
+            .map_err(|e| CountError::Totals {
+                contest: c.id.clone(),
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+        totals.push(sum);
+    }
+    let result = result_json(&election, &tally_election_totals(&election, &totals));
+    Ok(Counted { result, decrypted })
+}
