@@ -58,9 +58,14 @@ fn shots() -> PathBuf {
 }
 
 fn node(script: &str, args: &[&str]) {
+    node_env(script, args, &[]);
+}
+
+fn node_env(script: &str, args: &[&str], env: &[(&str, &str)]) {
     let o = Command::new("node")
         .arg(root().join("tests/browser").join(script))
         .args(args)
+        .envs(env.iter().copied())
         .env("CHROMIUM", chromium())
         .current_dir(root().join("tests/browser"))
         .output()
@@ -133,7 +138,22 @@ fn pages_in_a_real_browser() {
     let dir = shots();
     let d = dir.to_str().unwrap();
     // Every browser and script signs in from 127.0.0.1: raise the per-address login limit.
-    let s = Server::start("browser", &["--demo", "--logins-per-minute", "200"]);
+    // Each teller downloads the export before each step: raise the per-client export limit.
+    let s = Server::start(
+        "browser",
+        &[
+            "--demo",
+            "--logins-per-minute",
+            "200",
+            "--exports-per-minute",
+            "100",
+        ],
+    );
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/township-party-congress/spec.json"))
+            .unwrap(),
+    )
+    .unwrap();
     let org = s.login("organiser", &s.organiser_password);
     // The organiser prints the slips (the demo writes none into the data directory) and opens.
     let sheet_html = ureq::post(&format!("{}/api/v1/pools", s.base))
@@ -189,32 +209,48 @@ fn pages_in_a_real_browser() {
         );
     }
     // More ballots through the API, then the teller console: close, tally, verdict, sign.
+    // The demo election is encrypted: these ballots are encrypted here, as a kiosk would.
     let kiosk = s.pair_kiosk(&org, "api");
     let mut receipt = String::new();
+    let mut cast_lines: Vec<serde_json::Value> = Vec::new();
     for (i, t) in tokens.iter().enumerate().skip(5).take(80) {
-        let committee: serde_json::Map<String, serde_json::Value> =
+        let mut committee: serde_json::Map<String, serde_json::Value> =
             ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]
                 .iter()
                 .take(if i % 2 == 0 { 7 } else { 5 })
                 .map(|c| (c.to_string(), json!("for")))
                 .collect();
-        let r = s.ok(
-            "POST",
-            "/api/v1/ballots",
-            Some(&kiosk),
-            Some(&json!({"token": t, "ballots": [
-            {"contest": "committee", "marks": committee},
-            {"contest": "discipline", "marks": {"d1": "for", "d2": "for"}}]})),
-        );
+        // A write-in needs a 不赞成 mark on the same party ballot (BER Art. 25).
+        let write_ins = if i % 10 == 1 {
+            committee.insert("c8".into(), json!("against"));
+            json!(["周八"])
+        } else {
+            json!([])
+        };
+        let lines = [
+            json!({"contest": "committee", "marks": committee, "write_ins": write_ins}),
+            json!({"contest": "discipline", "marks": {"d1": "for", "d2": "for"}}),
+        ];
+        let body = s.encrypted_cast(&spec, t, &lines);
+        assert!(!body.to_string().contains("周八"));
+        let r = s.ok("POST", "/api/v1/ballots", Some(&kiosk), Some(&body));
         receipt = r["receipt"].as_str().unwrap().to_string();
+        cast_lines.extend(lines);
     }
-    node(
+    // The teller console: close, three of the five tellers decrypt through the page (each
+    // running `scrutineer teller run` on its own export), tally, verdict, sign.
+    let data_dir = s.dir.join("data");
+    node_env(
         "teller.mjs",
         &[
             &s.base,
             &s.demo["demo-teller"],
-            s.dir.join("data/demo-teller.key").to_str().unwrap(),
+            data_dir.join("demo-teller.key").to_str().unwrap(),
             d,
+        ],
+        &[
+            ("SCRUTINEER_BIN", env!("CARGO_BIN_EXE_scrutineer")),
+            ("DEMO_DATA_DIR", data_dir.to_str().unwrap()),
         ],
     );
 
@@ -225,7 +261,59 @@ fn pages_in_a_real_browser() {
     let index = published["results"][0]["index"]
         .as_u64()
         .expect("a published result");
+    // The decrypted count is the count of the ballots cast: the API's and the kiosk voter's
+    // (kiosk.mjs wrote down what the voter chose; the request held ciphertexts only).
+    let kiosk_choice: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("kiosk-choices.json")).unwrap())
+            .unwrap();
+    cast_lines.extend(kiosk_choice["ballots"].as_array().unwrap().iter().cloned());
+    let parsed = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+    let result = s.ok(
+        "GET",
+        &format!("/api/v1/public/results/{index}"),
+        None,
+        None,
+    );
+    for contest in result["result"]["contests"].as_array().unwrap() {
+        let id = contest["id"].as_str().unwrap();
+        let ci = parsed.contest_index(id).unwrap();
+        for cand in contest["candidates"].as_array().unwrap() {
+            let cid = cand["id"].as_str().unwrap();
+            let count = |mark: &str| {
+                cast_lines
+                    .iter()
+                    .filter(|l| l["contest"] == id && l["marks"][cid] == mark)
+                    .count() as u64
+            };
+            assert_eq!(cand["for"].as_u64(), Some(count("for")), "{id}/{cid} for");
+            assert_eq!(
+                cand["against"].as_u64(),
+                Some(count("against")),
+                "{id}/{cid} against"
+            );
+        }
+        let written: u64 = cast_lines
+            .iter()
+            .filter(|l| l["contest"] == id)
+            .map(|l| l["write_ins"].as_array().map(|a| a.len()).unwrap_or(0) as u64)
+            .sum();
+        let decrypted: u64 = contest["write_ins"]
+            .as_array()
+            .map(|a| a.iter().map(|w| w["for"].as_u64().unwrap()).sum())
+            .unwrap_or(0);
+        assert_eq!(decrypted, written, "{id}: write-in votes");
+        let _ = ci;
+    }
     assert!(print_to_pdf(&format!("{}/board/{index}", s.base), "board") >= 1);
+    let board = ureq::get(&format!("{}/board/{index}", s.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        board.contains("选票在投票机上加密") && board.contains("demo-teller"),
+        "the board does not say the ballots were encrypted and who decrypted"
+    );
     node("verify.mjs", &[&s.base, &receipt, d]);
 
     // The slip sheet prints on A4.

@@ -159,6 +159,13 @@ impl Core {
         let (sheet, left) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
+            // The slips carry the election key's fingerprint: the ceremony comes first.
+            if s.state.admin.book.as_deref().is_some_and(|b| b.key().is_none()) {
+                return Err(super::conflict(
+                    "election_key_missing",
+                    "选举密钥尚未生成: 请计票人先完成密钥仪式, 选票码上要印选举密钥指纹 / the election key is not set yet: the tellers complete the key ceremony first, since the slips carry the key's fingerprint",
+                ));
+            }
             let st = info.styles.get(usize::from(style)).ok_or_else(|| {
                 invalid(
                     "unknown_style",
@@ -192,6 +199,13 @@ impl Core {
                         st.title.clone()
                     },
                     contest_names: names,
+                    key_fingerprint: s
+                        .state
+                        .admin
+                        .book
+                        .as_deref()
+                        .and_then(|b| b.key())
+                        .map(|k| k.fingerprint()),
                 },
                 left,
             ))

@@ -667,8 +667,28 @@ fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                   "log_size": s.tree.size(), "ballots": s.state.ballots, "protocol": info.protocol,
                   "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
-                  "signatures_required": info.signatures_required}))
+                  "signatures_required": info.signatures_required,
+                  "secrecy": secrecy_summary(s)}))
     })?
+}
+
+/// The election's secrecy for the pages: encrypted (threshold, the ceremony's progress and,
+/// once set, the key's fingerprint) or plaintext with the logged reason.
+fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
+    match (s.state.admin.book.as_deref(), s.state.conduct()) {
+        (Some(book), Ok(conduct)) => {
+            let c = conduct.ceremony();
+            json!({"encrypted": true, "threshold": book.params().threshold, "tellers": book.params().tellers,
+                   "fingerprint": book.key().map(|k| k.fingerprint()),
+                   "ceremony": {"attempt": c.attempt, "round1": c.round1.len(), "shares": c.shares.len(), "checks": c.checks.len()}})
+        }
+        _ => match s.state.info().ok().and_then(|i| i.secrecy.clone()) {
+            Some(crate::record::entry::Secrecy::Plaintext { reason }) => {
+                json!({"encrypted": false, "reason": reason})
+            }
+            _ => json!({"encrypted": false}),
+        },
+    }
 }
 
 pub async fn election(state: Data) -> Result<HttpResponse, ApiError> {
@@ -1107,7 +1127,7 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         note.push_str(line);
     }
     note.push('\n');
-    let (corrections, desk, late_pools) = l.read(|s| {
+    let (corrections, desk, late_pools, secrecy) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1146,12 +1166,30 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .filter(|(_, p)| styles.contains(&p.style))
             .map(|(i, p)| json!({"entry": i, "style": p.style, "count": p.count, "reason": p.reason}))
             .collect();
-        (corrections, desk, late_pools)
+        // How the ballots were kept secret: the key and who decrypted, or the logged reason.
+        let secrecy = match (s.state.admin.book.as_deref(), s.state.info().ok().and_then(|i| i.secrecy.clone())) {
+            (Some(book), _) => {
+                let names = |ts: &[u32]| -> Vec<String> {
+                    ts.iter()
+                        .filter_map(|t| book.teller(*t).map(|v| v.name().to_string()))
+                        .collect()
+                };
+                json!({"encrypted": true, "fingerprint": book.key().map(|k| k.fingerprint()),
+                       "threshold": book.params().threshold, "tellers": book.params().tellers,
+                       "decrypted": r.decrypted.iter().map(|d| json!({"contest": d.contest, "group": d.group,
+                           "ballots": d.ballots, "tellers": names(&d.tellers)})).collect::<Vec<_>>()})
+            }
+            (None, Some(crate::record::entry::Secrecy::Plaintext { reason })) => {
+                json!({"encrypted": false, "reason": reason})
+            }
+            _ => Value::Null,
+        };
+        (corrections, desk, late_pools, secrecy)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools}),
+              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy}),
     )
 }
 

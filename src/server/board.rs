@@ -1098,7 +1098,47 @@ fn render_ranking(out: &mut String, ranking: &Value) {
 
 /// What the log records beside the count, posted with it: corrections of the desk's figures
 /// (with both people and the reason) and tokens printed after voting started (with why).
+/// How the ballots were kept secret: encrypted (the key's fingerprint, k of n tellers and who
+/// decrypted the totals), or plaintext with the organiser's logged reason.
+fn render_secrecy(out: &mut String, signed: &Value) {
+    let s = get(signed, "secrecy");
+    match get(s, "encrypted").as_bool() {
+        Some(true) => {
+            let tellers: Vec<String> = list(get(s, "decrypted"))
+                .iter()
+                .flat_map(|d| list(get(d, "tellers")).iter().map(|t| text(t).to_string()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            put!(
+                out,
+                "<p class=\"meta secrecy\">{} <span class=\"mono\">{}</span> · {} {} / {} · {}: {}</p>\n",
+                bi("选票在投票机上加密, 只解密总数。选举密钥指纹", "Ballots were encrypted at the kiosk and only totals decrypted. Election key fingerprint"),
+                esc(text(get(s, "fingerprint"))),
+                bi("解密需计票人", "tellers needed to decrypt"),
+                num(get(s, "threshold")),
+                num(get(s, "tellers")),
+                bi("解密者", "decrypted by"),
+                esc(&tellers.join(", "))
+            );
+        }
+        Some(false) => {
+            put!(
+                out,
+                "<p class=\"meta secrecy\">{}: {}</p>\n",
+                bi(
+                    "明文选票 (组织者记录的原因)",
+                    "Plaintext ballots (the organiser's logged reason)"
+                ),
+                esc(text(get(s, "reason")))
+            );
+        }
+        None => {}
+    }
+}
+
 fn render_record(out: &mut String, signed: &Value) {
+    render_secrecy(out, signed);
     let corrections = list(get(signed, "corrections"));
     let late = list(get(signed, "late_pools"));
     if corrections.is_empty() && late.is_empty() {

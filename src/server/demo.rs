@@ -1,5 +1,6 @@
 //! `--demo`: a sample township party congress with an account for every role, a roll of 150
-//! members, a teller key, printed slips and open contests, so a newcomer can click through
+//! members, five teller keys with the key ceremony done (encrypted ballots, any 3 of 5
+//! decrypt), so a newcomer can click through
 //! every role at once. Refuses to run on a data directory that already holds an election.
 
 use super::auth::{hash_password, random_password};
@@ -17,6 +18,67 @@ const GIVEN: &[&str] = &[
     "建国", "秀英", "伟", "洋", "静", "帆", "磊", "丽", "明", "敏", "强", "芳", "军", "华", "平",
     "刚", "桂英", "志强", "海燕", "文",
 ];
+
+/// Demo tellers and their names: `demo-teller` (whose key also signs results), then
+/// `demo-teller-2` …
+pub const DEMO_TELLERS: u32 = 5;
+
+pub fn demo_teller_name(n: u32) -> String {
+    if n == 1 {
+        "demo-teller".into()
+    } else {
+        format!("demo-teller-{n}")
+    }
+}
+
+/// Runs the key ceremony for the demo tellers in process, each step computed exactly as
+/// `scrutineer teller run` computes it and logged through the core. Returns the key's
+/// fingerprint. The state files go beside the keys.
+fn demo_ceremony(
+    core: &crate::procedure::Core,
+    tellers: &[Signer],
+    dir: &std::path::Path,
+) -> Result<String, String> {
+    let mut states: Vec<crate::e2e::teller::TellerState> =
+        tellers.iter().map(|_| Default::default()).collect();
+    for _round in 0..3 {
+        for (signer, st) in tellers.iter().zip(states.iter_mut()) {
+            let (book, conduct) = core
+                .ledger
+                .read(|s| -> Result<_, crate::ledger::LedgerError> {
+                    Ok((s.state.admin.book()?.clone(), s.state.conduct()?.clone()))
+                })
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            let run = crate::e2e::teller::ceremony(
+                &book,
+                &conduct,
+                signer,
+                st,
+                &mut crate::crypto::SystemRng,
+            )
+            .map_err(|e| e.to_string())?;
+            for step in run.steps {
+                core.teller_entry(step.kind.id(), &step.body)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    for (signer, st) in tellers.iter().zip(&states) {
+        let text = serde_json::to_string_pretty(st).map_err(|e| e.to_string())?;
+        write_secret(
+            &dir.join(format!("{}.state", signer.name())),
+            &(text + "\n"),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let status = core.ceremony_status().map_err(|e| e.to_string())?;
+    status
+        .pointer("/key/fingerprint")
+        .and_then(|f| f.as_str())
+        .map(String::from)
+        .ok_or_else(|| "the demo key ceremony did not complete".to_string())
+}
 
 pub fn load(state: &AppState) -> Result<(), String> {
     let mut slot = state.ledger.write().map_err(|_| "lock".to_string())?;
@@ -36,28 +98,46 @@ pub fn load(state: &AppState) -> Result<(), String> {
             lines.push(format!("    {:<16} {password}", account.username));
         }
     }
-    let seed = crate::ledger::keys::random_seed().map_err(|e| e.to_string())?;
-    let teller = Signer::new("demo-teller", ed25519_dalek::SigningKey::from_bytes(&seed))
+    // Five demo tellers, three needed to decrypt (the default 3 of 5). In a real election each
+    // teller keeps its key and its state file on its own machine; the demo keeps them in the
+    // data directory so one person can play every teller.
+    let mut tellers = Vec::new();
+    for n in 1..=DEMO_TELLERS {
+        let seed = crate::ledger::keys::random_seed().map_err(|e| e.to_string())?;
+        let teller = Signer::new(
+            &demo_teller_name(n),
+            ed25519_dalek::SigningKey::from_bytes(&seed),
+        )
         .map_err(|e| e.to_string())?;
-    let teller_file = state.config.data_dir.join("demo-teller.key");
-    write_secret(&teller_file, &(teller.to_text() + "\n")).map_err(|e| e.to_string())?;
-    let verifier = teller.verifier().map_err(|e| e.to_string())?.to_text();
+        let file = state
+            .config
+            .data_dir
+            .join(format!("{}.key", demo_teller_name(n)));
+        write_secret(&file, &(teller.to_text() + "\n")).map_err(|e| e.to_string())?;
+        tellers.push(teller);
+    }
     let ledger = crate::procedure::create_election(
         ledger_config(&state.config),
         &state.records,
         crate::procedure::NewElection {
             spec: serde_json::from_str(SPEC).map_err(|e| e.to_string())?,
             styles: None,
-            tellers: vec![verifier],
+            tellers: tellers
+                .iter()
+                .map(|t| t.verifier().map(|v| v.to_text()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?,
             signatures_required: 1,
             election_date: Some("2026-12-01".into()),
             pool_spare_percent: u32::try_from(state.config.pool_spare_percent).unwrap_or(100),
-            secrecy: crate::record::entry::Secrecy::Plaintext {
-                reason: "示例选举 demo election".into(),
+            secrecy: crate::record::entry::Secrecy::Encrypted {
+                threshold: crate::procedure::default_threshold(DEMO_TELLERS as usize),
             },
         },
     )
     .map_err(|e| e.to_string())?;
+    let core = crate::procedure::Core::new(ledger.clone(), state.records.clone());
+    let fingerprint = demo_ceremony(&core, &tellers, &state.config.data_dir)?;
     let voters: Vec<Voter> = (0..150)
         .map(|i| Voter {
             line: i + 2,
@@ -72,13 +152,14 @@ pub fn load(state: &AppState) -> Result<(), String> {
             flags: vec![],
         })
         .collect();
-    crate::procedure::Core::new(ledger.clone(), state.records.clone())
-        .set_roll(&voters)
-        .map_err(|e| e.to_string())?;
+    core.set_roll(&voters).map_err(|e| e.to_string())?;
     *slot = Some(ledger);
     lines.push(format!(
-        "计票人签名密钥 / teller key: {}",
-        teller_file.display()
+        "加密选票: 5 名示例计票人, 3 人可解密; 密钥仪式已完成, 选举密钥指纹 {fingerprint} / encrypted ballots: 5 demo tellers, any 3 decrypt; key ceremony done, election key fingerprint {fingerprint}"
+    ));
+    lines.push(format!(
+        "示例计票人的密钥与状态文件 / demo tellers' keys and state files: {}/demo-teller*.key, *.state (真实选举中各在计票人自己的电脑上 / in a real election each stays on its teller's own machine)",
+        state.config.data_dir.display()
     ));
     lines.push("选民名单 150 人, 编号 D0001-D0150 / roll: 150 members, numbers D0001-D0150".into());
     lines.push("下一步: 在组织者页面 /organiser 打印选票码 (裁开后打乱再发), 然后开始投票 / next: print the slips on /organiser (cut and shuffle them), then open the contests".into());

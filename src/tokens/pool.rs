@@ -279,6 +279,9 @@ pub struct SlipSheet {
     pub style_name: String,
     /// Contest names printed on every slip.
     pub contest_names: Vec<String>,
+    /// The election key's fingerprint (encrypted ballots), printed on every slip so a voter
+    /// can compare it with the kiosk's and the board's.
+    pub key_fingerprint: Option<String>,
 }
 
 /// Renders tokens as a standalone HTML5 document of cut-out slips: A4
@@ -372,6 +375,12 @@ fn slip_head_html(sheet: &SlipSheet) -> String {
     if !sheet.contest_names.is_empty() {
         head.push_str(&format!(
             "<div class=\"contests\">选举项目 / Contests: {contests}</div>"
+        ));
+    }
+    if let Some(fp) = &sheet.key_fingerprint {
+        head.push_str(&format!(
+            "<div class=\"meta\">选票加密 · 选举密钥指纹 / Encrypted ballots · key fingerprint: {}</div>",
+            escape_html(fp)
         ));
     }
     head.push_str("</div>\n");
@@ -608,6 +617,7 @@ mod tests {
                 "市议员 / Councillor".to_string(),
                 "学校董事 / School trustee".to_string(),
             ],
+            key_fingerprint: Some("9246-fad2-1970-21f8-1a24-f8ff-bee2-dbb2".to_string()),
         }
     }
 
@@ -848,6 +858,7 @@ mod tests {
             round: 2,
             style_name: "<img src=x onerror=alert(1)>".to_string(),
             contest_names: vec!["</div><style>".to_string()],
+            key_fingerprint: Some("<script>x</script>".to_string()),
         };
         let html = slip_sheet_html(&evil, &tokens).unwrap();
         assert!(!html.contains("<script"));

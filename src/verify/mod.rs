@@ -237,8 +237,19 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
         .map_err(|e| fail(None, None, "export", format!("{}: {e}", tmp.display())))?;
     // `unpack` refuses paths that leave the directory.
     let unpacked = tar::Archive::new(std::io::BufReader::new(file)).unpack(&tmp);
+    // The service's archive holds one top directory (`scrutineer-export/`).
+    let root = match fs::read_dir(&tmp).map(|d| {
+        d.filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect::<Vec<_>>()
+    }) {
+        Ok(entries) if !tmp.join("log").exists() && entries.len() == 1 && entries[0].is_dir() => {
+            entries[0].clone()
+        }
+        _ => tmp.clone(),
+    };
     let out = match unpacked {
-        Ok(()) => Ok(f(&tmp)),
+        Ok(()) => Ok(f(&root)),
         Err(e) => Err(fail(
             None,
             None,

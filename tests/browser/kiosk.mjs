@@ -289,6 +289,8 @@ async function portrait(browser) {
   expect(review.includes(`赞成 ${c1.seats - 1} 人`) && review.includes("不赞成 1 人") && review.includes(writeIn), `the review does not say the marks in words: ${review}`);
   expect(review.includes("另选 1 人"), "the review does not list the write-in");
   expect(review.includes("未作标记, 按弃权计"), "the unmarked candidate of contest 2 is not explained");
+  const e2eNote = await text("#review-e2e");
+  expect(/本机加密/.test(e2eNote) && /[0-9a-f]{4}(-[0-9a-f]{4}){7}/.test(e2eNote), `the review does not say the ballot is encrypted here, with the key's fingerprint: “${e2eNote}”`);
   await shot("review");
   await loc("#edit").click();
   await expectScreen("screen-contest", "after #edit");
@@ -331,7 +333,20 @@ async function portrait(browser) {
     { contest: c1.id, marks: wantMarks1, write_ins: [writeIn] },
     { contest: c2.id, marks: { [ids2[0]]: "for", [ids2[1]]: "for", [ids2[2]]: "against" }, write_ins: [] },
   ] };
-  expect(sameJson(sent, want), `the cast request is not what the voter chose:\n  sent ${JSON.stringify(sent)}\n  want ${JSON.stringify(want)}`);
+  // The demo election is encrypted: the request holds ciphertexts only. What the voter
+  // chose goes to a file, and the Rust side checks the decrypted count includes it.
+  expect(sent.token === TOKEN1 && sent.ballots === undefined && Array.isArray(sent.encrypted), `the cast request is not an encrypted ballot: ${JSON.stringify(sent).slice(0, 300)}`);
+  expect(sameJson(sent.encrypted.map((l) => l.contest), [c1.id, c2.id]), "the encrypted ballot does not hold one line per contest");
+  const body = JSON.stringify(sent);
+  const names = [...c1.candidates, ...c2.candidates].map((c) => c.name);
+  for (const word of [...names, writeIn, '"for"', '"against"', '"marks"', '"write_ins"']) {
+    expect(!body.includes(word), `the cast request shows “${word}” in the clear`);
+  }
+  for (const l of sent.encrypted) {
+    expect(/^[A-Za-z0-9+/]+=*$/.test(l.ballot) && l.ballot.length > 1000, `contest ${l.contest}: the ballot is not a ciphertext blob`);
+  }
+  fs.writeFileSync(path.join(DIR, "kiosk-choices.json"), JSON.stringify(want, null, 2));
+  console.log("✓ the cast request holds ciphertexts only (no name, mark or write-in in the clear)");
   await expectScreen("screen-receipt", "after casting");
   const receipt = (await text("#receipt-code"));
   expect(/^R\d+-[0-9A-Z]+$/.test(receipt), `the receipt code looks wrong: “${receipt}”`);
@@ -538,6 +553,12 @@ async function landscape(browser, storageState) {
   await expectScreen("screen-receipt", "landscape receipt");
   const receipt = await text("#receipt-code");
   await shot("landscape-receipt");
+  // What this voter chose, for the decrypted count (kiosk-choices.json, see step 6).
+  const choices = JSON.parse(fs.readFileSync(path.join(DIR, "kiosk-choices.json"), "utf8"));
+  choices.ballots.push(
+    { contest: k1.id, marks: Object.fromEntries(k1.candidates.slice(0, k1.seats).map((c) => [c.id, "for"])), write_ins: [] },
+    { contest: k2.id, marks: { [k2.candidates[0].id]: "for", [k2.candidates[3].id]: "against" }, write_ins: [] });
+  fs.writeFileSync(path.join(DIR, "kiosk-choices.json"), JSON.stringify(choices, null, 2));
   await loc("#done").click();
   const names = [...k1.candidates.slice(0, k1.seats), k2.candidates[0], k2.candidates[3]].map((c) => c.name);
   await expectNothingLeft([...names, receipt, TOKEN2], "after #done");

@@ -10,7 +10,8 @@
 // malformed key file (both refused with their codes), signs every result with KEY_FILE and
 // checks the server accepted it. Exits 1 with a message on the first failed expectation.
 import { chromium } from "playwright-core";
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import crypto from "node:crypto";
@@ -155,6 +156,42 @@ try {
   for (const id of contestIds) {
     const st = await page.getAttribute(`tr.contest[data-id="${id}"]`, "data-state");
     if (st !== "open") expect(await page.locator(`button.close[data-contest="${id}"]`).isDisabled(), `the close button of ${st} contest ${id} is active`);
+  }
+
+  // 4b. Encrypted ballots: three of the five demo tellers shuffle the write-in names and give
+  // decryption shares, each on "its own machine" (scrutineer teller run on an export it
+  // downloads), each uploading its steps file on this page. The other two never act.
+  if (await page.locator("#decryption-card:not(.hidden)").count()) {
+    const bin = process.env.SCRUTINEER_BIN;
+    const data = process.env.DEMO_DATA_DIR;
+    expect(bin && data, "SCRUTINEER_BIN and DEMO_DATA_DIR are needed for an encrypted election");
+    expect(/密钥仪式已完成/.test(await text("#decryption-status")), `the key ceremony is not shown complete: ${await text("#decryption-status")}`);
+    await page.locator("#decryption-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-decryption-before.png`) });
+    const ready = async () => page.$$eval("#decryption-status table.decryption tbody tr", (rows) =>
+      rows.length > 0 && rows.every((r) => { const [a, b] = r.querySelector("td.shares").innerText.split("/").map(Number); return a >= b; }));
+    let uploads = 0;
+    for (let round = 0; round < 4 && !(await ready()); round++) {
+      for (const teller of ["demo-teller", "demo-teller-2", "demo-teller-3"]) {
+        const exp = await page.request.get(`${base}/api/v1/export`);
+        expect(exp.ok(), `the export answered ${exp.status()}`);
+        const tar = join(tmp, `export-${teller}-${round}.tar`);
+        writeFileSync(tar, await exp.body());
+        const steps = join(tmp, `steps-${teller}-${round}.json`);
+        const out = execFileSync(bin, ["teller", "run", "--key", join(data, `${teller}.key`), "--state", join(data, `${teller}.state`), "--export", tar, "--out", steps], { encoding: "utf8" });
+        if (!existsSync(steps)) continue;
+        await page.setInputFiles("#steps-file", steps);
+        await page.click("#steps-submit");
+        await page.waitForSelector("#steps-msg ul.steps-done, #steps-msg .notice.bad", { timeout: 20000 });
+        const m = await text("#steps-msg");
+        expect(!/\[[a-z_]+\]/.test(m), `${teller}'s steps were refused: ${m}\n${out}`);
+        uploads += 1;
+        log(teller, "submitted:", m.slice(0, 160));
+      }
+    }
+    expect(await ready(), `decryption shares are still missing: ${await text("#decryption-status")}`);
+    expect(uploads >= 5, `only ${uploads} uploads for three tellers' shuffles and shares`);
+    await page.locator("#decryption-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-decryption-ready.png`) });
+    log("three of five tellers shuffled and gave decryption shares through the page");
   }
 
   // 5. Tally every closed contest and read the verdict.

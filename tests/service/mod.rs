@@ -253,3 +253,41 @@ impl Server {
         tokens_from_sheet(&text)
     }
 }
+
+impl Server {
+    /// The body a kiosk sends for `token` in an encrypted election: each ballot line
+    /// encrypted under the election key the service shows (`GET /api/v1/ceremony`), for the
+    /// token's style (`GET /api/v1/election`), with the election `spec` the service was
+    /// created from. The plaintext never leaves this process.
+    pub fn encrypted_cast(&self, spec: &Value, token: &str, lines: &[Value]) -> Value {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let ceremony = self.ok("GET", "/api/v1/ceremony", None, None);
+        let key = b64
+            .decode(ceremony["key"]["key"].as_str().expect("no election key"))
+            .unwrap();
+        let key = scrutineer::crypto::ElectionKey::from_bytes(&key).unwrap();
+        let election = self.ok("GET", "/api/v1/election", None, None);
+        let t = scrutineer::record::token::Token::parse(token).unwrap();
+        let style: scrutineer::record::entry::Style =
+            serde_json::from_value(election["styles"][t.style() as usize].clone()).unwrap();
+        let parsed = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+        let out = scrutineer::e2e::kiosk::encrypt_lines(
+            &parsed,
+            election["id"].as_str().unwrap(),
+            &style,
+            &key,
+            *t.serial(),
+            lines,
+            &mut scrutineer::crypto::SystemRng,
+        )
+        .unwrap();
+        let encrypted: Vec<Value> = out
+            .into_iter()
+            .map(|(l, _)| {
+                serde_json::json!({"contest": l.contest, "group": l.group, "ballot": b64.encode(&l.ballot)})
+            })
+            .collect();
+        serde_json::json!({"token": token, "encrypted": encrypted})
+    }
+}

@@ -100,6 +100,11 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 const utf8 = (s) => textEncoder.encode(s);
 
+/** The UTF-8 length of a string, in bytes (a write-in name holds at most MAX_NAME_BYTES). */
+export function utf8Length(s) {
+  return utf8(String(s)).length;
+}
+
 /** 4-byte big-endian encoding of a u32. */
 export function u32be(x) {
   if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new RangeError("u32 expected");

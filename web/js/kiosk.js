@@ -7,6 +7,7 @@
 // cookies or history, and no input carries a `name` (so the browser keeps no form history).
 
 import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
+import { encryptContest, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
 
 // ---------------------------------------------------------------- ballot code (token) text
 
@@ -574,6 +575,8 @@ function startBallot(token, answer) {
   ballot = {
     token,
     contests,
+    // An encrypted election: the election key and what each contest is bound to.
+    e2e: answer.e2e || null,
     step: 0,
     choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map() })),
     posting: false,
@@ -720,6 +723,10 @@ function renderWriteIns(c, choice, k) {
 
 /** Why no further write-in can be added now (bilingual HTML), or "". */
 function writeInBlocked(c, choice, k) {
+  if (c.shape && c.shape.kind === "candidate" && choice.writeIns.length >= c.shape.write_in_lines) {
+    const w = c.shape.write_in_lines;
+    return t(`本选票最多另选 ${w} 人。`, `This ballot has ${w} write-in lines: no more write-ins.`);
+  }
   if (k.used >= k.limit) return t("赞成与另选已达应选人数, 不能再另选。", "For marks and write-ins already reach the number to elect: no more write-ins.");
   if (perAgainst(c) && choice.writeIns.length >= k.against) {
     const against = c.against_label || "不赞成";
@@ -767,6 +774,7 @@ function addWriteIn() {
   const say = (zh, en) => { $("#write-in-msg").innerHTML = `<span class="bad">${t(zh, en)}</span>`; flash($("#write-in-msg")); };
   if (blocked) { $("#write-in-msg").innerHTML = `<span class="bad">${blocked}</span>`; return; }
   if (!name) return say("请先输入另选人的姓名。", "Type the name first.");
+  if (c.shape && utf8Length(name.normalize("NFC")) > MAX_NAME_BYTES) return say(`姓名太长 (加密选票上的姓名最多 ${Math.floor(MAX_NAME_BYTES / 3)} 个汉字)。`, `The name is too long (an encrypted ballot holds names of up to ${MAX_NAME_BYTES} bytes, ${Math.floor(MAX_NAME_BYTES / 3)} Chinese characters).`);
   if ([...name].length > WRITE_IN_MAX_CHARS || /\p{Cc}/u.test(name)) return say(`姓名最多 ${WRITE_IN_MAX_CHARS} 个字符。`, `A name has at most ${WRITE_IN_MAX_CHARS} characters.`);
   if ((c.candidates || []).some((p) => p.name === name)) return say(`“${name}” 已在候选人名单中, 请直接在名单上标记。`, `“${name}” is on the list: mark them there instead.`);
   if (choice.writeIns.includes(name)) return say(`“${name}” 已经另选过了。`, `“${name}” is already written in.`);
@@ -877,9 +885,58 @@ function renderReview() {
   $("#review-status").hidden = true;
   // The contest screen is rebuilt from `ballot` when the voter goes back; drop it meanwhile.
   clearContestDom();
+  const e2eNote = $("#review-e2e");
+  e2eNote.hidden = !ballot.e2e;
+  e2eNote.innerHTML = ballot.e2e
+    ? `${t("确认后, 选票先在本机加密再发送, 服务器看不到您的选择。选举密钥指纹", "On confirm, the ballot is encrypted on this kiosk before it is sent: the server never sees your choices. Election key fingerprint")}
+      <span class="mono">${esc(ballot.e2e.fingerprint)}</span>${t(" (与选票码和公告栏上的相同)。", " (the same as on your slip and the board).")}`
+    : "";
   show("screen-review");
   window.scrollTo(0, 0);
   $("#review-title").focus({ preventScroll: true });
+}
+
+/** base64 of bytes (the server decodes standard base64). */
+function b64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromB64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/**
+ * The ballot encrypted here, contest by contest (web/js/e2e.js, docs/E2E.md): marks in the
+ * contest's candidate order (the screen shows them in 姓氏笔画 order), write-ins on the first
+ * lines, grades by subject. Nothing of the vote leaves the kiosk in the clear; the openings
+ * (which would reveal it) are dropped at once.
+ */
+function encryptedPayload() {
+  const e = ballot.e2e;
+  const key = fromB64(e.key);
+  const serial = fromHex(e.token_serial);
+  return ballot.contests.map((c, i) => {
+    const choice = ballot.choices[i];
+    let plaintext;
+    if (isEvaluation(c)) {
+      const grades = c.scale.grades;
+      plaintext = { grades: (c.subjects || []).map((s) => {
+        const g = choice.ratings.get(s.id);
+        return g === undefined ? null : grades.indexOf(g);
+      }) };
+    } else {
+      const marks = new Array(c.shape.candidates).fill("abstain");
+      for (const p of c.candidates) marks[p.index] = choice.marks.get(p.id) || "abstain";
+      const writeIns = [...choice.writeIns];
+      while (writeIns.length < c.shape.write_in_lines) writeIns.push(null);
+      plaintext = { marks, write_ins: writeIns };
+    }
+    const context = { electionId: e.election_id, contestId: c.id, groupId: c.group || "", tokenSerial: serial };
+    const { bytes } = encryptContest(key, c.shape, context, plaintext);
+    return { contest: c.id, group: c.group || "", ballot: b64(bytes) };
+  });
 }
 
 function payload() {
@@ -899,7 +956,10 @@ async function confirmBallot() {
   clearKioskError();
   let answer;
   try {
-    answer = await call("POST", "/api/v1/ballots", { token: ballot.token, ballots: payload() });
+    const body = ballot.e2e
+      ? { token: ballot.token, encrypted: encryptedPayload() }
+      : { token: ballot.token, ballots: payload() };
+    answer = await call("POST", "/api/v1/ballots", body);
   } catch (err) {
     const current = ballot;
     if (!current) return;

@@ -76,6 +76,23 @@ function signedOut() {
   showLogin(`<div class="notice bad">${t("登录已失效, 请重新登录", "The session has ended: sign in again")} <span class="mono">[unauthenticated]</span></div>`);
 }
 
+/** The ballots' secrecy: the election key's fingerprint, or the ceremony's progress, or the reason for plaintext. */
+function secrecyLine(sec) {
+  if (!sec) return "";
+  if (!sec.encrypted) {
+    return `<div class="meta secrecy plaintext">${t("明文选票", "Plaintext ballots")}${sec.reason ? ` · ${t("原因", "reason")}: ${esc(sec.reason)}` : ""}</div>`;
+  }
+  const k = `${esc(sec.threshold)} / ${esc(sec.tellers)}`;
+  if (sec.fingerprint) {
+    return `<div class="meta secrecy encrypted">${t("加密选票", "Encrypted ballots")} · ${t("解密需计票人", "tellers to decrypt")} ${k} ·
+      ${t("选举密钥指纹", "election key fingerprint")} <span class="mono fingerprint">${esc(sec.fingerprint)}</span></div>`;
+  }
+  const c = sec.ceremony || {};
+  return `<div class="meta secrecy pending notice">${t("加密选票", "Encrypted ballots")} (${k}) ·
+    ${t(`密钥仪式进行中 (第 ${c.attempt} 轮尝试): 第一轮 ${c.round1}/${sec.tellers}, 份额 ${c.shares}/${sec.tellers}, 核对 ${c.checks}/${sec.tellers}。计票人各自运行 scrutineer teller run 并在计票人页面提交; 完成前不能打印选票码或开始投票。`,
+      `key ceremony in progress (attempt ${c.attempt}): round 1 ${c.round1}/${sec.tellers}, shares ${c.shares}/${sec.tellers}, checks ${c.checks}/${sec.tellers}. Each teller runs scrutineer teller run and submits on the teller page; slips and voting wait for it.`)}</div>`;
+}
+
 function renderElection() {
   const e = state.election;
   document.body.classList.toggle("no-election", !e);
@@ -119,6 +136,7 @@ function renderElection() {
         ${t("已投选票", "ballots cast")} ${esc(e.ballots)} ·
         ${t("计票人", "tellers")}: ${tellers} ·
         ${t("结果须签名", "signatures required")} ${esc(e.signatures_required)}</div>
+      ${secrecyLine(e.secrecy)}
     </div>
     <table class="contests">
       <thead><tr>

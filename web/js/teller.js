@@ -12,6 +12,7 @@ const state = {
   results: [], // [{index, contests, signatures, required, published}]
   details: new Map(), // result index -> GET /api/v1/results/{index}
   verdictIndex: null,
+  ceremony: null, // GET /api/v1/ceremony (encrypted elections)
   statusIndex: null,
   key: null, // {name, keyId, keyIdHex, cryptoKey}
   ed25519: null, // null = unknown, true, or a {zh, en} reason
@@ -238,12 +239,14 @@ async function refresh() {
     api("GET", "/api/v1/keys").catch(() => null),
   ]);
   state.election = election;
+  state.ceremony = election.secrecy?.encrypted ? await api("GET", "/api/v1/ceremony").catch(() => null) : null;
   state.tellerKeys = keys?.tellers || null;
   state.results = (list.results || []).slice().sort((a, b) => a.index - b.index);
   const details = await Promise.all(state.results.map((r) => api("GET", `/api/v1/results/${r.index}`)));
   state.details = new Map(details.map((d) => [d.result_index, d]));
   $("#election-title").textContent = election.title || election.id || "";
   renderContests();
+  renderDecryption();
   renderPaperSelect();
   renderResults();
   renderLineSelect();
@@ -295,6 +298,75 @@ function renderContests() {
       <th>${t("状态", "State")}</th><th>${t("结果", "Result")}</th><th></th></tr></thead>
       <tbody>${rows.join("")}</tbody>
     </table>`;
+}
+
+// ------------------------------------------------------------------ encrypted ballots
+
+const yes = (b) => (b ? "✓" : "·");
+
+/** The key ceremony by teller, the election key, and per closed contest the shuffles and shares. */
+function renderDecryption() {
+  const c = state.ceremony;
+  $("#decryption-card").classList.toggle("hidden", !c);
+  if (!c) return;
+  const tellers = (c.tellers || []).map((x) => `<tr><td class="num">${esc(x.index)}</td><td class="mono">${esc(x.name)}</td>
+    <td>${yes(x.round1)}</td><td>${yes(x.shares)}</td><td>${yes(x.checked)}</td></tr>`).join("");
+  const key = c.key
+    ? notice("ok", `${t("密钥仪式已完成。选举密钥指纹", "The key ceremony is complete. Election key fingerprint")}
+      <span class="mono fingerprint">${esc(c.key.fingerprint)}</span>${t(`; 任意 ${c.threshold} 名计票人可解密总数。`, `; any ${c.threshold} tellers decrypt the totals.`)}`)
+    : notice("warn", t(`密钥仪式进行中 (第 ${c.attempt} 次尝试): 每位计票人运行命令并上传步骤文件, 共三步。`,
+      `The key ceremony is in progress (attempt ${c.attempt}): each teller runs the command and uploads the steps file, three times.`));
+  const rows = (c.contests || []).filter((x) => x.phase !== "open").map((x) => {
+    const shuffled = x.shuffled_by.length;
+    const shares = x.shares_from.length;
+    const ready = shares >= x.shares_needed;
+    const what = x.phase === "counted"
+      ? t("已计票", "counted")
+      : ready ? t("可以计票", "ready to tally") : t("等待计票人", "waiting for tellers");
+    return `<tr data-contest="${esc(x.contest)}"><td>${esc(contestTitle(x.contest))}${x.group ? ` <span class="sub">(${esc(x.group)})</span>` : ""}</td>
+      <td class="num">${esc(x.ballots)}</td>
+      <td class="num">${x.shuffles_needed ? `${shuffled}/${esc(x.shuffles_needed)}` : "—"}</td>
+      <td class="num shares">${shares}/${esc(x.shares_needed)}</td><td>${what}</td></tr>`;
+  }).join("");
+  $("#decryption-status").innerHTML = `${key}
+    <table class="compact"><thead><tr><th class="num">#</th><th>${t("计票人", "Teller")}</th><th>${t("第一轮", "Round 1")}</th><th>${t("份额", "Shares")}</th><th>${t("核对", "Check")}</th></tr></thead><tbody>${tellers}</tbody></table>
+    ${rows ? `<table class="compact decryption"><thead><tr><th>${t("项目", "Contest")}</th><th class="num">${t("电子选票", "Ballots")}</th>
+      <th class="num">${t("写入姓名混洗", "Write-in shuffles")}</th><th class="num">${t("解密份额", "Decryption shares")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
+}
+
+/** Submits the steps of a steps file (scrutineer teller run --out), in order; stops at the first refusal. */
+async function submitSteps() {
+  const file = $("#steps-file").files[0];
+  const out = $("#steps-msg");
+  out.innerHTML = "";
+  if (!file) {
+    showError(out, localError("no_file", "请先选择步骤文件。", "Choose the steps file first."));
+    return;
+  }
+  let doc;
+  try {
+    doc = JSON.parse(await file.text());
+  } catch {
+    showError(out, localError("teller_steps", "这不是步骤文件 (JSON 无法读取)。", "This is not a steps file (the JSON does not parse)."));
+    return;
+  }
+  if (doc?.format !== "scrutineer.teller-steps/v1" || !Array.isArray(doc.steps)) {
+    showError(out, localError("teller_steps", "这不是 scrutineer teller run 写出的步骤文件。", "This is not a steps file written by scrutineer teller run."));
+    return;
+  }
+  if (state.election && doc.election !== state.election.id) {
+    showError(out, localError("teller_steps", `步骤文件属于选举 “${doc.election}”, 不是本选举。`, `The steps file belongs to election “${doc.election}”, not this one.`));
+    return;
+  }
+  const done = [];
+  await act(out, async () => {
+    for (const step of doc.steps) {
+      const r = await api("POST", "/api/v1/teller/entries", { kind: step.kind, body: step.body });
+      done.push(`<li>${bi(step.summary || step.kind)} — ${t(`已记录, 第 ${r.index} 条`, `logged as entry ${r.index}`)}</li>`);
+    }
+    $("#steps-file").value = "";
+  });
+  if (done.length) out.insertAdjacentHTML("afterbegin", `<ul class="steps-done">${done.join("")}</ul>`);
 }
 
 /** Opens the confirm dialog; resolves true on OK. */
@@ -895,6 +967,7 @@ function wire() {
   });
   $("#line-result").addEventListener("change", renderCheckpointText);
   $("#line-submit").addEventListener("click", submitLine);
+  $("#steps-submit").addEventListener("click", submitSteps);
 }
 
 function addWriteIn() {
