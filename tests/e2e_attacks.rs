@@ -1,0 +1,1019 @@
+//! Attacks on an encrypted election, each of which must be refused where it is made or named
+//! by `verify`: a changed byte in an encrypted ballot (at cast, over HTTP; in a re-signed
+//! export), a ballot's bytes replayed under another token, a decryption share or a shuffle
+//! with a wrong proof (at submit; in a re-signed export, by a teller who signs what it
+//! forged), decryption shares of the write-in names before k tellers shuffled them (which would
+//! tie each name to its ballot), a result whose decrypted totals or counts were changed, a
+//! teller shown a log that does not extend the one it verified (`log_fork`), and the server
+//! never holding a teller's state or key share. One ignored test shows a known bug: a
+//! plaintext ballot posted to an encrypted election is logged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e_support;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ed25519_dalek::Signer as _;
+use serde_json::{json, Value};
+
+use e2e_support::{
+    all_bytes, copy_dir, edit, example, find, forge, named, public_roll, read_entries, scan, temp,
+    unhex, Cli, Server, Teller,
+};
+use scrutineer::crypto::decrypt::DecryptionShare;
+use scrutineer::crypto::ContestShape;
+use scrutineer::record::encrypted::{EncryptedBallotBody, EncryptedLine};
+use scrutineer::record::entry::{
+    teller_statement, DecryptionSharesBody, Entry, EntryKind, ResultBody, ShuffleBody, Style,
+};
+use scrutineer::record::token::Token;
+use scrutineer::rules::Election;
+use scrutineer::verify::verify_export;
+
+const ELECTION: &str = "hexi-county-npc-2026-d017";
+
+fn spec() -> Value {
+    serde_json::from_slice(&std::fs::read(example("npc-direct-constituency/spec.json")).unwrap())
+        .unwrap()
+}
+
+fn election() -> Election {
+    scrutineer::record::parse_election(spec().to_string().as_bytes()).unwrap()
+}
+
+fn style() -> Style {
+    Style {
+        round: 1,
+        contests: vec!["d017".into()],
+        title: String::new(),
+        unit: String::new(),
+        group: String::new(),
+    }
+}
+
+fn shape() -> ContestShape {
+    let e = election();
+    scrutineer::e2e::shape_of(&e.contests[0]).unwrap()
+}
+
+/// Where the proofs start in an encrypted candidate contest (docs/E2E.md §7).
+fn proofs_at(shape: &ContestShape) -> usize {
+    let ContestShape::Candidate(s) = shape else {
+        panic!("a candidate contest")
+    };
+    let n = s.candidates as usize * (1 + usize::from(s.against));
+    2 + 64 * (n + 3 * s.write_in_lines as usize + 1)
+}
+
+const BALLOTS: [&str; 4] = [
+    r#"{"contest":"d017","marks":{"n1":"for","n2":"for"}}"#,
+    r#"{"contest":"d017","marks":{"n1":"for","n3":"against"},"write_ins":["欧阳明月"]}"#,
+    r#"{"contest":"d017","marks":{"n2":"for"},"write_ins":["司马相如"]}"#,
+    r#"{"contest":"d017","marks":{"n3":"for"}}"#,
+];
+
+/// The honest election every forgery starts from: npc d017, three tellers, two of them
+/// needed; four encrypted ballots (two write-ins). Teller 1 verified the log while voting
+/// was open (its state then is kept as `t1-mid.state`, the export it saw as `mid`); the
+/// directory is copied at the close (`closed/`), then tellers 1 and 2 count, the result is
+/// tallied, signed, published and exported (`final`).
+struct Fixture {
+    dir: PathBuf,
+    tokens: Vec<String>,
+    mid: PathBuf,
+    closed: PathBuf,
+    final_export: PathBuf,
+    result: u64,
+}
+
+fn tellers_in(dir: &Path) -> Vec<Teller> {
+    (1..=3)
+        .map(|i| Teller {
+            name: format!("teller-{i}"),
+            index: i,
+            key: dir.join(format!("tellers/t{i}.key")),
+            state: dir.join(format!("tellers/t{i}.state")),
+        })
+        .collect()
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let cli = Cli::new("attacks");
+        let tellers = cli.tellers(3);
+        std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
+        cli.ok(&[
+            "ledger",
+            "init",
+            "--spec",
+            "spec.json",
+            "--tellers",
+            "tellers.txt",
+            "--threshold",
+            "2",
+            "--signatures-required",
+            "2",
+            "--election-date",
+            "2026-12-01",
+        ]);
+        cli.ceremony(&tellers);
+        std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+        cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+        let (tokens, _) = cli.pool(0);
+        cli.ok(&["ledger", "open", "d017"]);
+        for i in 1..=6 {
+            cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
+        }
+        for (t, b) in tokens.iter().zip(BALLOTS) {
+            cli.cast(t, &[serde_json::from_str(b).unwrap()]);
+        }
+        let mid = cli.export();
+        assert!(cli.teller_run(&tellers[0], &mid).is_none());
+        std::fs::copy(&tellers[0].state, cli.path("tellers/t1-mid.state")).unwrap();
+        cli.ok(&["ledger", "close", "d017"]);
+        let closed = cli.path("closed");
+        std::fs::create_dir_all(&closed).unwrap();
+        for d in ["data", "keys", "tellers"] {
+            copy_dir(&cli.path(d), &closed.join(d));
+        }
+        cli.count(&[&tellers[0], &tellers[1]]);
+        let result = cli.tally(&["d017"]);
+        cli.sign(result, &tellers[0]);
+        cli.sign(result, &tellers[1]);
+        cli.ok(&["ledger", "publish", &result.to_string()]);
+        let final_export = cli.export();
+        let r = verify_export(&final_export, &|_, _| {});
+        assert!(r.ok, "{r:?}");
+        Fixture {
+            dir: cli.dir.clone(),
+            tokens,
+            mid,
+            closed,
+            final_export,
+            result,
+        }
+    })
+}
+
+impl Fixture {
+    fn log_key(&self) -> scrutineer::record::note::Signer {
+        scrutineer::ledger::keys::load_or_create(
+            &self.dir.join("keys"),
+            &scrutineer::record::entry::origin(ELECTION),
+        )
+        .unwrap()
+        .log
+    }
+
+    /// A forged copy of the final export.
+    fn forge(
+        &self,
+        name: &str,
+        mutate: impl FnOnce(&mut Vec<Entry>),
+    ) -> scrutineer::verify::Report {
+        let out = temp(&format!("forged-{name}"));
+        let r = forge(&self.final_export, &out, ELECTION, &self.log_key(), mutate);
+        let _ = std::fs::remove_dir_all(&out);
+        r
+    }
+
+    /// A copy of the election as it stood at the close, to act on.
+    fn at_close(&self, name: &str) -> (Cli, Vec<Teller>) {
+        let dir = temp(name);
+        copy_dir(&self.closed, &dir);
+        let tellers = tellers_in(&dir);
+        (Cli::at(dir), tellers)
+    }
+}
+
+#[test]
+fn the_forgers_rewrite_of_the_honest_export_verifies() {
+    // The control: re-chaining and re-signing alone is not what the verifier objects to.
+    let f = fixture();
+    let r = f.forge("control", |_| {});
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.encrypted_ballots, 4);
+}
+
+// ------------------------------------------------------------------ (b) encrypted ballots
+
+/// The ballot bytes of an encrypted-ballot entry, changed by `f`.
+fn alter_ballot(e: &mut Entry, f: impl FnOnce(&mut Vec<u8>)) {
+    let mut b = EncryptedBallotBody::decode(&e.body).unwrap();
+    f(&mut b.lines[0].ballot);
+    e.body = b.encode();
+}
+
+#[test]
+fn an_altered_encrypted_ballot_in_a_resigned_export_is_named() {
+    let f = fixture();
+    let entries = read_entries(&f.final_export);
+    // The third of the four ballots (they are verified in one batch: the failure must still
+    // name this one).
+    let at = find(&entries, EntryKind::EncryptedBallot, 2);
+    let p = proofs_at(&shape());
+    // Two ciphertexts swapped: every point is still valid, the proofs no longer hold.
+    let r = f.forge("swapped-ciphertexts", |es| {
+        alter_ballot(&mut es[at], |b| {
+            let (x, y) = b.split_at_mut(2 + 64);
+            x[2..2 + 64].swap_with_slice(&mut y[..64]);
+        })
+    });
+    let m = named(&r, &["proof_invalid"], at);
+    assert!(m.contains(&format!("entry {at}")), "{m}");
+    // A challenge scalar of the first candidate proof changed in its lowest bit (still a
+    // canonical scalar).
+    let r = f.forge("challenge", |es| {
+        alter_ballot(&mut es[at], |b| b[p + 6 * 32] ^= 1)
+    });
+    named(&r, &["proof_invalid"], at);
+    // The last response of the last range proof changed.
+    let r = f.forge("response", |es| {
+        alter_ballot(&mut es[at], |b| {
+            let n = b.len();
+            b[n - 32] ^= 1;
+        })
+    });
+    named(&r, &["proof_invalid"], at);
+    // Any single byte of a ciphertext or a proof: refused at this entry with an e2e code.
+    for pos in [
+        2 + 5,
+        2 + 64 * 4 + 40,
+        2 + 64 * 12 + 1,
+        p + 3,
+        p + 700,
+        p + 2000,
+    ] {
+        let r = f.forge(&format!("byte-{pos}"), |es| {
+            alter_ballot(&mut es[at], |b| b[pos] ^= 0x10)
+        });
+        named(&r, &["proof_invalid", "bad_encoding", "identity_point"], at);
+    }
+    // Ballot bytes moved to another token's entry (a replay): the proofs bind the serial.
+    let other = find(&entries, EntryKind::EncryptedBallot, 0);
+    let r = f.forge("moved", |es| {
+        let donor = EncryptedBallotBody::decode(&es[other].body).unwrap();
+        alter_ballot(&mut es[at], |b| *b = donor.lines[0].ballot.clone());
+    });
+    named(&r, &["proof_invalid"], at);
+}
+
+// ------------------------------------------------------------------ (c) decryption shares
+
+/// Changes the first share of a decryption-shares body's totals with `f` (on its 100 bytes).
+fn alter_share(b: &mut DecryptionSharesBody, f: impl FnOnce(&mut [u8])) {
+    let mut bytes = BASE64.decode(&b.totals).unwrap();
+    f(&mut bytes[..DecryptionShare::LEN]);
+    b.totals = BASE64.encode(bytes);
+}
+
+fn steps_doc(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// A steps file holding only `steps`.
+fn steps_file(cli: &Cli, name: &str, doc: &Value, steps: Vec<Value>) -> PathBuf {
+    let mut d = doc.clone();
+    d["steps"] = Value::from(steps);
+    let p = cli.path(&format!("tellers/{name}.json"));
+    std::fs::write(&p, d.to_string()).unwrap();
+    p
+}
+
+#[test]
+fn a_decryption_share_with_a_wrong_proof_is_refused_and_named() {
+    let f = fixture();
+    let (cli, tellers) = f.at_close("bad-share");
+    assert!(cli.turn(&tellers[0]), "teller 1 shuffles");
+    let export = cli.export();
+    let steps = cli.teller_run(&tellers[1], &export).unwrap();
+    let doc = steps_doc(&steps);
+    let s = doc["steps"].as_array().unwrap().clone();
+    assert_eq!(s[0]["kind"], "shuffle");
+    assert_eq!(s[1]["kind"], "decryption_shares");
+    cli.submit(&steps_file(&cli, "shuffle", &doc, vec![s[0].clone()]));
+    let size = cli.log_size();
+    let share_step = |f: &dyn Fn(&mut DecryptionSharesBody)| {
+        let mut step = s[1].clone();
+        let mut b: DecryptionSharesBody = serde_json::from_value(step["body"].clone()).unwrap();
+        f(&mut b);
+        step["body"] = serde_json::to_value(&b).unwrap();
+        step
+    };
+    // The response z of the first share, its lowest bit flipped.
+    let bad = share_step(&|b| alter_share(b, |x| x[68] ^= 1));
+    let e = cli.fail(&[
+        "ledger",
+        "submit",
+        "--steps",
+        steps_file(&cli, "bad-z", &doc, vec![bad]).to_str().unwrap(),
+    ]);
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // M_ℓ of the first share replaced by the second share's (a valid point, the wrong one).
+    let bad = share_step(&|b| {
+        let mut bytes = BASE64.decode(&b.totals).unwrap();
+        let second: Vec<u8> = bytes[DecryptionShare::LEN + 4..DecryptionShare::LEN + 36].to_vec();
+        bytes[4..36].copy_from_slice(&second);
+        b.totals = BASE64.encode(bytes);
+    });
+    let e = cli.fail(&[
+        "ledger",
+        "submit",
+        "--steps",
+        steps_file(&cli, "bad-m", &doc, vec![bad]).to_str().unwrap(),
+    ]);
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // Teller 2's shares passed off as teller 3's.
+    let bad = share_step(&|b| {
+        b.index = 3;
+        let mut bytes = BASE64.decode(&b.totals).unwrap();
+        for s in bytes.chunks_mut(DecryptionShare::LEN) {
+            s[..4].copy_from_slice(&3u32.to_be_bytes());
+        }
+        b.totals = BASE64.encode(bytes);
+        let mut names = BASE64.decode(&b.names).unwrap();
+        for s in names.chunks_mut(DecryptionShare::LEN) {
+            s[..4].copy_from_slice(&3u32.to_be_bytes());
+        }
+        b.names = BASE64.encode(names);
+    });
+    let e = cli.fail(&[
+        "ledger",
+        "submit",
+        "--steps",
+        steps_file(&cli, "bad-index", &doc, vec![bad])
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // A name share's proof broken.
+    let bad = share_step(&|b| {
+        let mut names = BASE64.decode(&b.names).unwrap();
+        names[99] ^= 1;
+        b.names = BASE64.encode(names);
+    });
+    let e = cli.fail(&[
+        "ledger",
+        "submit",
+        "--steps",
+        steps_file(&cli, "bad-name", &doc, vec![bad])
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    assert_eq!(cli.log_size(), size, "a refused share logs nothing");
+    // The honest shares are taken, and with teller 1's the contest counts.
+    cli.submit(&steps_file(&cli, "good", &doc, vec![s[1].clone()]));
+    assert!(cli.turn(&tellers[0]));
+    cli.tally(&["d017"]);
+    let _ = std::fs::remove_dir_all(&cli.dir);
+
+    // In an export, re-signed by the log key: named at the share's entry.
+    let entries = read_entries(&f.final_export);
+    let at = find(&entries, EntryKind::DecryptionShares, 0);
+    let r = f.forge("share-z", |es| {
+        edit::<DecryptionSharesBody>(&mut es[at], |b| alter_share(b, |x| x[68] ^= 1))
+    });
+    let m = named(&r, &["proof_invalid"], at);
+    assert!(m.contains("decryption share"), "{m}");
+    let at2 = find(&entries, EntryKind::DecryptionShares, 1);
+    let r = f.forge("share-m", |es| {
+        edit::<DecryptionSharesBody>(&mut es[at2], |b| {
+            let mut bytes = BASE64.decode(&b.totals).unwrap();
+            let second: Vec<u8> =
+                bytes[DecryptionShare::LEN + 4..DecryptionShare::LEN + 36].to_vec();
+            bytes[4..36].copy_from_slice(&second);
+            b.totals = BASE64.encode(bytes);
+        })
+    });
+    named(&r, &["proof_invalid"], at2);
+}
+
+/// Teller `t`'s decryption shares of the contest's totals and of its write-in names as they
+/// stand in `export` (computed with the teller's own key share, every proof valid).
+fn shares_now(export: &Path, t: &Teller) -> DecryptionSharesBody {
+    let (report, replayed) = scrutineer::verify::verify_export_replayed(export, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    let book = replayed.unwrap().book.unwrap();
+    let st: scrutineer::e2e::teller::TellerState =
+        serde_json::from_slice(&std::fs::read(&t.state).unwrap()).unwrap();
+    let share = scrutineer::e2e::teller::key_share(&book, &st).unwrap();
+    let tally = &book.tallies[&("d017".to_string(), String::new())];
+    let mut rng = scrutineer::crypto::SystemRng;
+    let mut enc = |cts: Vec<&scrutineer::crypto::Ciphertext>| {
+        BASE64.encode(
+            cts.into_iter()
+                .flat_map(|ct| {
+                    scrutineer::crypto::decrypt::decryption_share(ELECTION, &share, ct, &mut rng)
+                        .to_bytes()
+                })
+                .collect::<Vec<u8>>(),
+        )
+    };
+    let sums = tally.sums();
+    let totals = enc(sums.iter().collect());
+    let names = enc(tally.current_names().iter().flatten().collect());
+    DecryptionSharesBody {
+        contest: "d017".into(),
+        group: String::new(),
+        index: t.index,
+        totals,
+        names,
+    }
+}
+
+#[test]
+fn write_in_names_are_never_decrypted_before_the_shuffles() {
+    // Shares of the names in log order would tie each name to its ballot. A teller (or two
+    // colluding) who computes them early is refused until k tellers have shuffled.
+    let f = fixture();
+    let (cli, tellers) = f.at_close("early-shares");
+    let size = cli.log_size();
+    let submit_shares = |name: &str, b: &DecryptionSharesBody| {
+        let doc = json!({"format": "scrutineer.teller-steps/v1", "steps": [
+            {"kind": "decryption_shares", "body": b}]});
+        let p = cli.path(&format!("tellers/{name}.json"));
+        std::fs::write(&p, doc.to_string()).unwrap();
+        cli.run(&["ledger", "submit", "--steps", p.to_str().unwrap()])
+    };
+    for t in &tellers[..2] {
+        let export = cli.export();
+        let o = submit_shares(&format!("early-{}", t.index), &shares_now(&export, t));
+        assert_eq!(o.status.code(), Some(2));
+        let e = String::from_utf8(o.stderr).unwrap();
+        assert!(e.contains("[shuffles_missing]"), "{e}");
+    }
+    // One shuffle is not enough either (two are needed).
+    assert!(cli.turn(&tellers[0]));
+    let after_one = cli.log_size();
+    assert_eq!(after_one, size + 1);
+    let o = submit_shares("one-shuffle", &shares_now(&cli.export(), &tellers[2]));
+    assert!(String::from_utf8(o.stderr)
+        .unwrap()
+        .contains("[shuffles_missing]"));
+    assert_eq!(cli.log_size(), after_one, "nothing logged");
+    let _ = std::fs::remove_dir_all(&cli.dir);
+
+    // In an export: early shares inserted right after the close, with valid proofs, named.
+    let entries = read_entries(&f.final_export);
+    let first_shuffle = find(&entries, EntryKind::Shuffle, 0);
+    let early = shares_now(&f.mid, &tellers_in(&f.dir)[0]);
+    let r = f.forge("early-shares", |es| {
+        // The mid export's names are the final ones' (voting was over by then).
+        es.insert(
+            first_shuffle,
+            Entry {
+                kind: EntryKind::DecryptionShares,
+                prev: [0; 32],
+                body: scrutineer::record::entry::body_bytes(&early),
+            },
+        );
+    });
+    named(&r, &["shuffles_missing"], first_shuffle);
+}
+
+// ------------------------------------------------------------------ (d) shuffles
+
+/// A shuffle body with `output` and `proof`, signed with the teller's own key (a teller who
+/// cheats signs what it forged).
+fn resign_shuffle(b: &mut ShuffleBody, t: &Teller) {
+    let mut payload = BASE64.decode(&b.output).unwrap();
+    payload.extend(BASE64.decode(&b.proof).unwrap());
+    let m = teller_statement("shuffle", ELECTION, &b.contest, &payload);
+    b.signature = BASE64.encode(t.signer().signing_key().sign(&m).to_bytes());
+}
+
+#[test]
+fn a_wrong_shuffle_is_refused_and_named() {
+    let f = fixture();
+    let (cli, tellers) = f.at_close("bad-shuffle");
+    let t1 = &tellers[0];
+    let export = cli.export();
+    // Two honest shuffles of the same names by teller 1 (two runs on the same export):
+    // different permutations, different proofs.
+    let spare = cli.path("tellers/t1-spare.state");
+    std::fs::copy(&t1.state, &spare).unwrap();
+    let a = steps_doc(&cli.teller_run(t1, &export).unwrap());
+    let b = steps_doc(&cli.teller_run_state(t1, &spare, &export).unwrap());
+    let sa: ShuffleBody = serde_json::from_value(a["steps"][0]["body"].clone()).unwrap();
+    let sb: ShuffleBody = serde_json::from_value(b["steps"][0]["body"].clone()).unwrap();
+    assert_ne!(sa.output, sb.output);
+    let size = cli.log_size();
+    let submit = |name: &str, body: &ShuffleBody| {
+        let step = json!({"kind": "shuffle", "body": body});
+        let p = steps_file(&cli, name, &a, vec![step]);
+        cli.run(&["ledger", "submit", "--steps", p.to_str().unwrap()])
+    };
+    let stderr = |o: std::process::Output| {
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8(o.stderr).unwrap()
+    };
+    // The output of one permutation with the proof of the other, signed by the teller.
+    let mut x = sa.clone();
+    x.output = sb.output.clone();
+    resign_shuffle(&mut x, t1);
+    let e = stderr(submit("mixed", &x));
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // One name pair replaced by another of the output (a name dropped, one doubled).
+    let mut x = sa.clone();
+    let mut out = BASE64.decode(&x.output).unwrap();
+    let second = out[128..256].to_vec();
+    out[..128].copy_from_slice(&second);
+    x.output = BASE64.encode(out);
+    resign_shuffle(&mut x, t1);
+    let e = stderr(submit("doubled", &x));
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // The same, not re-signed: the teller's signature no longer holds.
+    let mut x = sa.clone();
+    x.output = sb.output.clone();
+    let e = stderr(submit("unsigned", &x));
+    assert!(e.contains("[teller_signature]"), "{e}");
+    assert_eq!(cli.log_size(), size, "a refused shuffle logs nothing");
+    // The honest one is taken.
+    assert!(submit("honest", &sa).status.success());
+    let _ = std::fs::remove_dir_all(&cli.dir);
+
+    // In an export: teller 1's shuffle with two output pairs swapped, re-signed by teller 1
+    // and the log key: named at the shuffle's entry.
+    let t1 = &tellers_in(&f.dir)[0];
+    let entries = read_entries(&f.final_export);
+    let at = find(&entries, EntryKind::Shuffle, 0);
+    let r = f.forge("shuffle-swapped", |es| {
+        edit::<ShuffleBody>(&mut es[at], |b| {
+            let mut out = BASE64.decode(&b.output).unwrap();
+            let (x, y) = out.split_at_mut(128);
+            x.swap_with_slice(&mut y[..128]);
+            b.output = BASE64.encode(out);
+            resign_shuffle(b, t1);
+        })
+    });
+    let m = named(&r, &["proof_invalid"], at);
+    assert!(m.contains("shuffle"), "{m}");
+    // A ciphertext of the output replaced by one of the input (the names as cast).
+    let first = find(&entries, EntryKind::EncryptedBallot, 0);
+    let cast = EncryptedBallotBody::decode(&entries[first].body).unwrap();
+    let s = shape();
+    // The first write-in line's name ciphertexts N_{0,0}, N_{0,1} follow F_i, A_i and W_0.
+    let ContestShape::Candidate(c) = &s else {
+        panic!()
+    };
+    let n0 = 2 + 64 * (c.candidates as usize * 2 + 1);
+    let original = cast.lines[0].ballot[n0..n0 + 128].to_vec();
+    let r = f.forge("shuffle-input", |es| {
+        edit::<ShuffleBody>(&mut es[at], |b| {
+            let mut out = BASE64.decode(&b.output).unwrap();
+            out[..128].copy_from_slice(&original);
+            b.output = BASE64.encode(out);
+            resign_shuffle(b, t1);
+        })
+    });
+    named(&r, &["proof_invalid"], at);
+    // Not re-signed by the teller: the signature check names it.
+    let r = f.forge("shuffle-unsigned", |es| {
+        edit::<ShuffleBody>(&mut es[at], |b| {
+            let mut out = BASE64.decode(&b.output).unwrap();
+            out[..128].copy_from_slice(&original);
+            b.output = BASE64.encode(out);
+        })
+    });
+    named(&r, &["teller_signature"], at);
+}
+
+// ------------------------------------------------------------------ (e) results
+
+#[test]
+fn a_result_whose_decrypted_totals_or_counts_were_changed_is_named() {
+    let f = fixture();
+    let at = f.result as usize;
+    let r = f.forge("decrypted-total", |es| {
+        edit::<ResultBody>(&mut es[at], |b| b.decrypted[0].totals[0] += 1)
+    });
+    let m = named(&r, &["recount"], at);
+    assert!(m.contains("decrypted totals"), "{m}");
+    let r = f.forge("result-count", |es| {
+        edit::<ResultBody>(&mut es[at], |b| {
+            let c = &mut b.result["contests"][0]["candidates"][0]["for"];
+            *c = json!(c.as_u64().unwrap() + 1);
+        })
+    });
+    let m = named(&r, &["recount"], at);
+    assert!(m.contains("differs from the recount"), "{m}");
+    // Both changed together, so they agree with each other: the shares still say otherwise.
+    let r = f.forge("both", |es| {
+        edit::<ResultBody>(&mut es[at], |b| {
+            b.decrypted[0].totals[0] += 1;
+            let c = &mut b.result["contests"][0]["candidates"][0]["for"];
+            *c = json!(c.as_u64().unwrap() + 1);
+        })
+    });
+    named(&r, &["recount"], at);
+    // A write-in name changed in both places.
+    let r = f.forge("name", |es| {
+        edit::<ResultBody>(&mut es[at], |b| {
+            for n in b.decrypted[0].names.iter_mut() {
+                if n == "司马相如" {
+                    *n = "司马迁".into();
+                }
+            }
+            for w in b.result["contests"][0]["write_ins"].as_array_mut().unwrap() {
+                if w["name"] == "司马相如" {
+                    w["name"] = json!("司马迁");
+                }
+            }
+        })
+    });
+    named(&r, &["recount"], at);
+    // The shares of a teller who never gave any claimed.
+    let r = f.forge("tellers", |es| {
+        edit::<ResultBody>(&mut es[at], |b| b.decrypted[0].tellers = vec![1, 3])
+    });
+    named(&r, &["recount"], at);
+}
+
+// ------------------------------------------------------------------ (f) secrets
+
+#[test]
+fn the_server_never_holds_a_tellers_state_or_key_share() {
+    let f = fixture();
+    let tellers = tellers_in(&f.dir);
+    let mut secrets: Vec<Vec<u8>> = Vec::new();
+    for t in &tellers {
+        let st = t.state_json();
+        let share = st["key_share"].as_str().unwrap();
+        assert_eq!(share.len(), 64, "{} holds its key share", t.name);
+        secrets.push(share.as_bytes().to_vec());
+        secrets.push(unhex(share));
+        let key = std::fs::read_to_string(&t.key).unwrap();
+        secrets.push(key.trim().as_bytes().to_vec());
+    }
+    // (The search finds them where they are: on the tellers' machine.)
+    let theirs = all_bytes(&f.dir.join("tellers"));
+    assert!(secrets
+        .iter()
+        .step_by(3)
+        .all(|s| e2e_support::contains(&theirs, s)));
+    for d in ["data", "keys", "exports"] {
+        let dir = f.dir.join(d);
+        let hits = scan(&dir, &[".state", "\"key_share\"", "\"secrets\""]);
+        assert!(hits.is_empty(), "{hits:?}");
+        let mut stack = vec![dir.clone()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().to_string();
+                let server_key = d == "keys" && (name == "election.key" || name == "log.key");
+                assert!(
+                    server_key || !(name.ends_with(".state") || name.ends_with(".key")),
+                    "{name} in {d}"
+                );
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                }
+            }
+        }
+        let bytes = all_bytes(&dir);
+        for s in &secrets {
+            assert!(!e2e_support::contains(&bytes, s), "a teller secret in {d}");
+        }
+    }
+}
+
+// ------------------------------------------------------------------ (g) forks
+
+/// An encrypted-ballot entry for `token`, made by whoever holds the token and the public
+/// election key (anyone can encrypt).
+fn minted_ballot(export: &Path, token: &str, line: &str) -> Entry {
+    let (report, replayed) = scrutineer::verify::verify_export_replayed(export, &|_, _| {});
+    assert!(report.ok);
+    let book = replayed.unwrap().book.unwrap();
+    let t = Token::parse(token).unwrap();
+    let lines: Vec<EncryptedLine> = scrutineer::e2e::kiosk::encrypt_lines(
+        &election(),
+        ELECTION,
+        &style(),
+        book.key().unwrap(),
+        *t.serial(),
+        &[serde_json::from_str(line).unwrap()],
+        &mut scrutineer::crypto::SystemRng,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|(l, _)| l)
+    .collect();
+    Entry {
+        kind: EntryKind::EncryptedBallot,
+        prev: [0; 32],
+        body: EncryptedBallotBody { token: t, lines }.encode(),
+    }
+}
+
+#[test]
+fn a_teller_shown_a_log_that_does_not_extend_the_one_it_verified_refuses() {
+    let f = fixture();
+    let dir = temp("fork");
+    let cli = Cli::at(dir.clone());
+    let t1 = Teller {
+        state: dir.join("t1.state"),
+        ..tellers_in(&f.dir)[0].clone()
+    };
+    let seen = read_entries(&f.mid).len();
+    let last = find(&read_entries(&f.mid), EntryKind::EncryptedBallot, 3);
+    assert_eq!(last, seen - 1, "teller 1 last saw the fourth ballot");
+    let log_key = f.log_key();
+    // The fork: the same size, the last ballot replaced by another one under the same token
+    // (the operator holds the printed slips), chained and signed again. It verifies.
+    let forked = dir.join("forked");
+    let other = minted_ballot(&f.mid, &f.tokens[3], BALLOTS[0]);
+    let r = forge(&f.mid, &forked, ELECTION, &log_key, |es| {
+        es[last] = other;
+    });
+    assert!(r.ok, "the forked log is a valid log: {r:?}");
+    // Cut back instead, and continued with a different entry: also valid, also refused.
+    let cut = dir.join("cut");
+    let r = forge(&f.mid, &cut, ELECTION, &log_key, |es| {
+        es.truncate(last);
+        es.push(minted_ballot(&f.mid, &f.tokens[4], BALLOTS[1]));
+    });
+    assert!(r.ok, "{r:?}");
+    let truncated = dir.join("truncated");
+    let r = forge(&f.mid, &truncated, ELECTION, &log_key, |es| {
+        es.truncate(last)
+    });
+    assert!(r.ok, "{r:?}");
+    let mid_state = f.dir.join("tellers/t1-mid.state");
+    for export in [&forked, &cut, &truncated] {
+        std::fs::copy(&mid_state, &t1.state).unwrap();
+        let before = std::fs::read(&t1.state).unwrap();
+        let e = cli.fail(&[
+            "teller",
+            "run",
+            "--key",
+            t1.key.to_str().unwrap(),
+            "--state",
+            t1.state.to_str().unwrap(),
+            "--export",
+            export.to_str().unwrap(),
+        ]);
+        assert!(e.contains("[log_fork]"), "{}: {e}", export.display());
+        assert_eq!(
+            std::fs::read(&t1.state).unwrap(),
+            before,
+            "nothing recorded"
+        );
+    }
+    // The honest log that followed extends what the teller saw: no complaint.
+    std::fs::copy(&mid_state, &t1.state).unwrap();
+    cli.teller_run(&t1, &f.final_export);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------------------------ over HTTP: (a), (h)
+
+/// An encrypted npc election over HTTP with the ceremony done, `voters` checked in and the
+/// contest open.
+struct Live {
+    dir: PathBuf,
+    server: Server,
+    _cli: Cli,
+    kiosk: String,
+    tokens: Vec<String>,
+}
+
+impl Live {
+    fn start(name: &str, voters: usize) -> Live {
+        let dir = temp(name);
+        let cli = Cli::at(dir.join("tellers-machine"));
+        let tellers = cli.tellers(3);
+        let svc = dir.join("svc");
+        std::fs::create_dir_all(&svc).unwrap();
+        let server = Server::start(&svc);
+        let org = server.login("organiser", &server.organiser_password);
+        let teller = server.account(&org, "teller1", "teller");
+        let desk = server.account(&org, "desk1", "registrar");
+        let kiosk = server.pair_kiosk(&org, "hall-1");
+        let verifiers: Vec<String> = tellers
+            .iter()
+            .map(|t| t.signer().verifier().unwrap().to_text())
+            .collect();
+        server.ok(
+            "POST",
+            "/api/v1/election",
+            Some(&org),
+            Some(&json!({"spec": spec(), "tellers": verifiers, "signatures_required": 2, "election_date": "2026-12-01"})),
+        );
+        server.ceremony(&cli, &teller, &tellers);
+        let (s, v) = server.post_text(
+            "/api/v1/roll",
+            &org,
+            &public_roll(&[("第十七选区", "V", 8)]),
+        );
+        assert_eq!(s, 200, "{v}");
+        let tokens = server.sheet(&org, 0);
+        server.ok("POST", "/api/v1/contests/d017/open", Some(&org), None);
+        for i in 1..=voters {
+            server.ok(
+                "POST",
+                "/api/v1/checkins",
+                Some(&desk),
+                Some(&json!({"number": format!("V{i:04}")})),
+            );
+        }
+        Live {
+            dir,
+            server,
+            _cli: cli,
+            kiosk,
+            tokens,
+        }
+    }
+
+    /// The kiosk's encryption of `line` for `token`, with what the service tells it.
+    fn encrypt(&self, token: &str, line: &str) -> Vec<u8> {
+        let k = self.server.ok(
+            "POST",
+            "/api/v1/kiosk/ballot",
+            Some(&self.kiosk),
+            Some(&json!({"token": token})),
+        );
+        let e2e = &k["e2e"];
+        let key = scrutineer::crypto::ElectionKey::from_bytes(
+            &BASE64.decode(e2e["key"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let serial: [u8; 16] = unhex(e2e["token_serial"].as_str().unwrap())
+            .try_into()
+            .unwrap();
+        let mut out = scrutineer::e2e::kiosk::encrypt_lines(
+            &election(),
+            ELECTION,
+            &style(),
+            &key,
+            serial,
+            &[serde_json::from_str(line).unwrap()],
+            &mut scrutineer::crypto::SystemRng,
+        )
+        .unwrap();
+        out.remove(0).0.ballot
+    }
+
+    fn cast(&self, token: &str, ballot: &[u8]) -> (u16, Value) {
+        self.server.call(
+            "POST",
+            "/api/v1/ballots",
+            Some(&self.kiosk),
+            Some(&json!({"token": token, "encrypted": [{"contest": "d017", "ballot": BASE64.encode(ballot)}]})),
+        )
+    }
+
+    fn log_size(&self) -> u64 {
+        self.server.ok("GET", "/api/v1/election", None, None)["log_size"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.server.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn a_changed_byte_in_any_ciphertext_or_proof_is_refused_at_cast_and_logs_nothing() {
+    let live = Live::start("flip", 2);
+    let token = &live.tokens[0];
+    let ballot = live.encrypt(token, BALLOTS[1]);
+    let s = shape();
+    assert_eq!(ballot.len(), s.encrypted_len());
+    let p = proofs_at(&s);
+    // A byte of α and of β of every ciphertext, and one byte of every 32-byte commitment or
+    // scalar of every proof.
+    let mut positions: Vec<usize> = Vec::new();
+    for c in (2..p).step_by(64) {
+        positions.push(c + 3);
+        positions.push(c + 32 + 17);
+    }
+    positions.extend((p..ballot.len()).step_by(32).map(|w| w + 9));
+    let size = live.log_size();
+    let mut codes = std::collections::BTreeMap::new();
+    for pos in &positions {
+        let mut b = ballot.clone();
+        b[*pos] ^= 0x04;
+        let (status, v) = live.cast(token, &b);
+        let code = v["code"].as_str().unwrap_or_default().to_string();
+        assert_eq!(status, 422, "byte {pos}: {v}");
+        assert!(
+            ["proof_invalid", "bad_encoding", "identity_point"].contains(&code.as_str()),
+            "byte {pos}: {v}"
+        );
+        *codes.entry(code).or_insert(0) += 1;
+    }
+    // Changed scalars decode and fail their proof; changed points mostly fail to decode.
+    assert!(codes.contains_key("proof_invalid"), "{codes:?}");
+    // The format around them: version, kind, length.
+    for (what, b, code) in [
+        (
+            "version",
+            {
+                let mut b = ballot.clone();
+                b[0] = 2;
+                b
+            },
+            "bad_encoding",
+        ),
+        (
+            "kind",
+            {
+                let mut b = ballot.clone();
+                b[1] = 2;
+                b
+            },
+            "bad_length",
+        ),
+        (
+            "truncated",
+            ballot[..ballot.len() - 1].to_vec(),
+            "bad_length",
+        ),
+        (
+            "longer",
+            {
+                let mut b = ballot.clone();
+                b.push(0);
+                b
+            },
+            "bad_length",
+        ),
+    ] {
+        let (status, v) = live.cast(token, &b);
+        assert_eq!(status, 422, "{what}: {v}");
+        assert!(
+            v["code"] == code || v["code"] == "bad_encoding",
+            "{what}: {v}"
+        );
+    }
+    assert_eq!(live.log_size(), size, "nothing was logged");
+    // The token was not spent by any of it: the true ballot is taken.
+    let (status, v) = live.cast(token, &ballot);
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(live.log_size(), size + 1);
+}
+
+#[test]
+fn an_encrypted_ballot_replayed_under_another_token_is_refused() {
+    let live = Live::start("replay", 2);
+    let (t1, t2) = (&live.tokens[0], &live.tokens[1]);
+    let ballot = live.encrypt(t1, BALLOTS[1]);
+    let (status, v) = live.cast(t1, &ballot);
+    assert_eq!(status, 201, "{v}");
+    let size = live.log_size();
+    // The same bytes under a slip that was handed out and is unspent: the proofs are bound
+    // to the first token's serial.
+    let (status, v) = live.cast(t2, &ballot);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("proof_invalid")),
+        "{v}"
+    );
+    // And again under the first token: spent.
+    let (status, v) = live.cast(t1, &ballot);
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("token_spent")),
+        "{v}"
+    );
+    assert_eq!(live.log_size(), size);
+    // The second voter's own ballot is taken.
+    let own = live.encrypt(t2, BALLOTS[1]);
+    assert_eq!(live.cast(t2, &own).0, 201);
+}
+
+/// Bug (src/ledger/state.rs `State::check_ballot` and src/ledger/mod.rs
+/// `Ledger::prepare_ballot`): the secrecy of the election is checked only when the entry is
+/// applied, after it is durable. A plaintext ballot posted to an encrypted election is
+/// answered 201, written to the log in the clear, the token stays unspent (cast again, it is
+/// logged twice), the export no longer verifies (`ballot_kind_mismatch` at the entry) and
+/// the ledger refuses to open after a restart.
+#[test]
+#[ignore = "bug: a plaintext ballot is logged in an encrypted election (see the comment)"]
+fn a_plaintext_ballot_is_refused_by_an_encrypted_election_and_logs_nothing() {
+    let live = Live::start("plaintext", 2);
+    let size = live.log_size();
+    let (status, v) = live.server.call(
+        "POST",
+        "/api/v1/ballots",
+        Some(&live.kiosk),
+        Some(&json!({"token": live.tokens[0], "ballots": [serde_json::from_str::<Value>(BALLOTS[0]).unwrap()]})),
+    );
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("ballot_kind_mismatch")),
+        "{v}"
+    );
+    assert_eq!(live.log_size(), size);
+}

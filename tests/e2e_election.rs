@@ -1,0 +1,842 @@
+//! Whole encrypted elections through the `scrutineer` binary: the key ceremony by tellers
+//! whose key and state files stay on their own machines (`tellers/`), encrypted casting at
+//! the CLI's kiosk, shuffles of the write-in names and decryption shares by exactly the
+//! threshold of tellers, tally, signatures, publication (with its runoff), export and
+//! `verify`. Each published result must equal the plaintext count of the same ballots
+//! (`scrutineer tally`), write-in names included. Also: the data directory, the exports and
+//! every command's output hold no plaintext ballot; over HTTP neither do the kiosk's requests,
+//! the service's log output nor `GET /api/v1/export`; and k−1 decryption shares decrypt
+//! nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e_support;
+
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use e2e_support::{example, find, party_roll, public_roll, read_entries, scan, Cli, Server};
+use scrutineer::crypto::decrypt::{combine_decryption_shares, DecryptionShare, DlogTable};
+use scrutineer::record::encrypted::EncryptedBallotBody;
+use scrutineer::record::entry::{DecryptionSharesBody, EntryKind, ResultBody, ShuffleBody};
+use scrutineer::verify::verify_export_replayed;
+
+/// The plaintext count of the same ballots: the spec with each contest's counting figures
+/// (as the published result states them) and the ballot lines, through `scrutineer tally`.
+fn plaintext_result(cli: &Cli, spec: &Value, published: &Value, ballots: &[Value]) -> Value {
+    let mut spec = spec.clone();
+    for c in spec["contests"].as_array_mut().unwrap() {
+        let p = published["contests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == c["id"])
+            .unwrap();
+        c["turnout"] = p["turnout"].clone();
+    }
+    std::fs::write(cli.path("plain-spec.json"), spec.to_string()).unwrap();
+    let lines: String = ballots.iter().map(|b| format!("{b}\n")).collect();
+    std::fs::write(cli.path("plain-ballots.jsonl"), lines).unwrap();
+    let out = cli.ok(&[
+        "tally",
+        "--spec",
+        "plain-spec.json",
+        "--ballots",
+        "plain-ballots.jsonl",
+        "--json",
+    ]);
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Every contest of the published result equals the plaintext count's, field by field.
+fn same_counts(published: &Value, plain: &Value) {
+    let pc = published["contests"].as_array().unwrap();
+    let qc = plain["contests"].as_array().unwrap();
+    assert_eq!(pc.len(), qc.len());
+    for (p, q) in pc.iter().zip(qc) {
+        assert_eq!(
+            p,
+            q,
+            "contest {}: the encrypted count differs from the plaintext count\nencrypted: {}\nplaintext: {}",
+            p["id"],
+            serde_json::to_string_pretty(p).unwrap(),
+            serde_json::to_string_pretty(q).unwrap()
+        );
+    }
+    assert_eq!(published["rankings"], plain["rankings"]);
+}
+
+fn result_body(export: &Path, index: u64) -> ResultBody {
+    let entries = read_entries(export);
+    let e = &entries[index as usize];
+    assert_eq!(e.kind, EntryKind::Result);
+    e.body_as().unwrap()
+}
+
+fn check_in(cli: &Cli, prefix: &str, from: usize, to: usize) {
+    for i in from..=to {
+        cli.ok(&["ledger", "checkin", &format!("{prefix}{i:04}")]);
+    }
+}
+
+/// Shuffles and decryption-share entries of the log: (kind, contest, group, teller).
+fn teller_entries(export: &Path) -> Vec<(EntryKind, String, String, u32)> {
+    read_entries(export)
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Shuffle => {
+                let b: ShuffleBody = e.body_as().unwrap();
+                Some((e.kind, b.contest, String::new(), b.index))
+            }
+            EntryKind::DecryptionShares => {
+                let b: DecryptionSharesBody = e.body_as().unwrap();
+                Some((e.kind, b.contest, b.group, b.index))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
+    let cli = Cli::new("npc");
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("npc-direct-constituency/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--threshold",
+        "2",
+        "--signatures-required",
+        "2",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    let fp = cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    check_in(&cli, "V", 1, 7);
+    let ballots = vec![
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}, "write_ins": ["欧阳明月"]}),
+        json!({"contest": "d017", "marks": {"n2": "for"}, "write_ins": ["司马相如"]}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n3": "for"}, "write_ins": ["欧阳明月"]}),
+        json!({"contest": "d017", "marks": {"n1": "against", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {}}),
+    ];
+    for (t, b) in tokens.iter().zip(&ballots) {
+        cli.cast(t, std::slice::from_ref(b));
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    let (t1, t2, t3) = (&tellers[0], &tellers[1], &tellers[2]);
+    // Teller 2 shuffles; teller 3 shuffles (the second of the two needed) and gives its
+    // decryption shares at once. Teller 1 never acts.
+    assert!(cli.turn(t2));
+    assert!(cli.turn(t3));
+    let one_share = cli.export();
+    assert_eq!(
+        teller_entries(&one_share)
+            .iter()
+            .map(|(k, _, _, i)| (*k, *i))
+            .collect::<Vec<_>>(),
+        vec![
+            (EntryKind::Shuffle, 2),
+            (EntryKind::Shuffle, 3),
+            (EntryKind::DecryptionShares, 3)
+        ]
+    );
+
+    // k − 1 = 1 share: the tally is refused and logs nothing.
+    let size = cli.log_size();
+    let refused = cli.fail(&["ledger", "tally", "--contest", "d017"]);
+    // (The code is `e2e_refused` today: `count` refuses before the ledger state's
+    // `shares_missing` check is reached.)
+    assert!(
+        refused.contains("[shares_missing]") || refused.contains("[e2e_refused]"),
+        "{refused}"
+    );
+    assert!(refused.contains("2 are needed"), "{refused}");
+    assert_eq!(cli.log_size(), size);
+    // The library refuses too, from a verified replay of the log.
+    let (report, replayed) = verify_export_replayed(&one_share, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    let book = replayed.unwrap().book.unwrap();
+    let err = book.decrypt("d017", "").unwrap_err();
+    assert!(err.to_string().contains("2 are needed"), "{err}");
+    // And the one share is worth nothing on its own: the combination refuses it, and what it
+    // would give (β − M₃, its Lagrange weight alone being 1) is no small total.
+    let t = book
+        .tallies
+        .get(&("d017".to_string(), String::new()))
+        .unwrap();
+    let entries = read_entries(&one_share);
+    let shares: DecryptionSharesBody = entries[find(&entries, EntryKind::DecryptionShares, 0)]
+        .body_as()
+        .unwrap();
+    let shares: Vec<DecryptionShare> = BASE64
+        .decode(&shares.totals)
+        .unwrap()
+        .chunks(DecryptionShare::LEN)
+        .map(|c| DecryptionShare::from_bytes(c).unwrap())
+        .collect();
+    let sums = t.sums();
+    assert_eq!(shares.len(), sums.len());
+    let table = DlogTable::new(1 << 16);
+    for (ct, s) in sums.iter().zip(&shares) {
+        let e = combine_decryption_shares(&book.params(), ct, std::slice::from_ref(s)).unwrap_err();
+        assert_eq!(e.code(), "not_enough_shares");
+        assert!(table.solve(&(ct.beta.point() - s.share.point())).is_err());
+    }
+
+    // Teller 2 gives its shares: two of three, enough.
+    assert!(cli.turn(t2));
+    cli.count(&[t2, t3]);
+    let result = cli.tally(&["d017"]);
+    cli.sign(result, t2);
+    cli.sign(result, t3);
+    let published = cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 7);
+    assert_eq!(report["ballots"], 7);
+    assert_eq!(report["shuffles"], 2);
+    assert_eq!(report["election_key_fingerprint"], fp.as_str());
+    assert_eq!(
+        teller_entries(&audit)
+            .iter()
+            .map(|(k, _, _, i)| (*k, *i))
+            .collect::<Vec<_>>(),
+        vec![
+            (EntryKind::Shuffle, 2),
+            (EntryKind::Shuffle, 3),
+            (EntryKind::DecryptionShares, 3),
+            (EntryKind::DecryptionShares, 2)
+        ]
+    );
+    // Teller 1 never acted after the ceremony.
+    assert!(teller_entries(&audit)
+        .iter()
+        .all(|(_, _, _, i)| *i != t1.index));
+    let body = result_body(&audit, result);
+    assert_eq!(body.decrypted.len(), 1);
+    assert_eq!(body.decrypted[0].tellers, vec![2, 3]);
+    assert_eq!(body.decrypted[0].ballots, 7);
+    assert_eq!(
+        body.decrypted[0].names,
+        vec!["司马相如", "欧阳明月", "欧阳明月"]
+    );
+    let file: Value = serde_json::from_slice(
+        &std::fs::read(audit.join(format!("results/{result:020}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(file, body.result);
+    let plain = plaintext_result(&cli, &spec, &body.result, &ballots);
+    same_counts(&body.result, &plain);
+    let d = &body.result["contests"][0];
+    assert_eq!(
+        d["turnout"],
+        json!({"eligible": 8, "present": 7, "ballots_issued": 7})
+    );
+    let wi: Vec<(String, u64)> = d["write_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().to_string(),
+                w["for"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(wi.contains(&("欧阳明月".to_string(), 2)), "{wi:?}");
+    assert!(wi.contains(&("司马相如".to_string(), 1)), "{wi:?}");
+    assert!(published.contains("d017-r1"), "{published}");
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+/// The write-in names cast in the party congress, and fragments of plaintext ballot JSON.
+const PARTY_NAMES: [&str; 4] = ["欧阳明月", "司马相如", "上官婉儿", "诸葛孔明"];
+const BALLOT_JSON: [&str; 3] = ["\"marks\"", "\"write_ins\"", "\"ratings\""];
+
+fn committee(fors: &[u8], against: &[u8], write_ins: &[&str]) -> Value {
+    let mut marks = serde_json::Map::new();
+    for c in fors {
+        marks.insert(format!("c{c}"), json!("for"));
+    }
+    for c in against {
+        marks.insert(format!("c{c}"), json!("against"));
+    }
+    json!({"contest": "committee", "marks": marks, "write_ins": write_ins})
+}
+
+fn discipline(fors: &[u8], against: &[u8], write_ins: &[&str]) -> Value {
+    let mut marks = serde_json::Map::new();
+    for c in fors {
+        marks.insert(format!("d{c}"), json!("for"));
+    }
+    for c in against {
+        marks.insert(format!("d{c}"), json!("against"));
+    }
+    json!({"contest": "discipline", "marks": marks, "write_ins": write_ins})
+}
+
+/// No plaintext ballot anywhere the server writes, in any export, in any command's output.
+fn nothing_in_the_clear(cli: &Cli, roll_names: &[String]) {
+    let mut needles: Vec<&str> = PARTY_NAMES.to_vec();
+    needles.extend(BALLOT_JSON);
+    for d in ["data", "keys", "exports"] {
+        let hits = scan(&cli.path(d), &needles);
+        assert!(hits.is_empty(), "plaintext in {d}: {hits:?}");
+    }
+    let t = cli.transcript.borrow();
+    for n in &needles {
+        assert!(!t.contains(n), "{n} in the commands' output");
+    }
+    // Nothing in the log names a voter either: the roll stays in the service records.
+    let roll: Vec<&str> = roll_names.iter().map(String::as_str).collect();
+    for d in ["data/log", "exports"] {
+        let hits = scan(&cli.path(d), &roll);
+        assert!(hits.is_empty(), "a voter's name in {d}: {hits:?}");
+    }
+}
+
+#[test]
+fn township_party_congress_five_tellers_any_three_decrypt() {
+    let cli = Cli::new("party");
+    let tellers = cli.tellers(5);
+    std::fs::copy(
+        example("township-party-congress/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--threshold",
+        "3",
+        "--signatures-required",
+        "3",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    std::fs::write(cli.path("roll.csv"), party_roll("青山镇", "D", 10)).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    // The slips carry the key's fingerprint: none is printed before the ceremony.
+    let early = cli.fail(&["ledger", "pool", "--style", "0", "--sheet", "x.html"]);
+    assert!(early.contains("[election_key_missing]"), "{early}");
+    let fp = cli.ceremony(&tellers);
+    let (tokens, sheet) = cli.pool(0);
+    assert!(std::fs::read_to_string(sheet).unwrap().contains(&fp));
+    cli.ok(&["ledger", "open", "committee"]);
+    cli.ok(&["ledger", "open", "discipline"]);
+    check_in(&cli, "D", 1, 10);
+    let all = [1, 2, 3, 4, 5];
+    // Committee: c1–c5 get every vote, c6 six (more than half of the 10 present), c7 five
+    // and c8 four, so one of the seven seats stays unfilled (a runoff); four write-ins.
+    // The last ballot leaves a seat blank. Discipline: d1–d3 elected, one write-in.
+    let committee_lines = [
+        committee(&[1, 2, 3, 4, 5, 6], &[7], &["欧阳明月"]),
+        committee(&all, &[7, 8], &["欧阳明月", "司马相如"]),
+        committee(&[1, 2, 3, 4, 5, 6, 7], &[], &[]),
+        committee(&[1, 2, 3, 4, 5, 6, 8], &[], &[]),
+        committee(&[1, 2, 3, 4, 5, 6, 7], &[], &[]),
+        committee(&[1, 2, 3, 4, 5, 6, 7], &[], &[]),
+        committee(&[1, 2, 3, 4, 5, 7, 8], &[], &[]),
+        committee(&[1, 2, 3, 4, 5, 7, 8], &[], &[]),
+        committee(&all, &[6], &["上官婉儿"]),
+        committee(&[1, 2, 3, 4, 5, 6], &[], &[]),
+    ];
+    let mut ballots = Vec::new();
+    for (i, (t, c)) in tokens.iter().zip(&committee_lines).enumerate() {
+        let d = match i {
+            0..=6 => discipline(&[1, 2, 3], &[], &[]),
+            7 | 8 => discipline(&[1, 2, 4], &[], &[]),
+            _ => discipline(&[1, 2], &[4], &["诸葛孔明"]),
+        };
+        let receipt = cli.cast(t, &[c.clone(), d.clone()]);
+        assert!(receipt.starts_with("回执 receipt: R"), "{receipt}");
+        ballots.push(c.clone());
+        ballots.push(d);
+    }
+    cli.ok(&["ledger", "close", "committee"]);
+    cli.ok(&["ledger", "close", "discipline"]);
+    let roll_names: Vec<String> = (1..=10).map(|i| format!("党员D{i}")).collect();
+    // Closed: the log holds the ballots, encrypted, and nobody has decrypted anything.
+    cli.export();
+    nothing_in_the_clear(&cli, &roll_names);
+
+    // Tellers 1, 3 and 5 shuffle the names in turn, then give their shares; 2 and 4 never
+    // act again.
+    let acting = [&tellers[0], &tellers[2], &tellers[4]];
+    cli.count(&acting);
+    let shared = cli.export();
+    let steps = teller_entries(&shared);
+    for contest in ["committee", "discipline"] {
+        let of = |kind| {
+            steps
+                .iter()
+                .filter(|(k, c, _, _)| *k == kind && c == contest)
+                .map(|(_, _, _, i)| *i)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(EntryKind::Shuffle), vec![1, 3, 5], "{contest}");
+        assert_eq!(of(EntryKind::DecryptionShares), vec![5, 1, 3], "{contest}");
+    }
+    // Every share is in the log, so anyone could now combine them; still no plaintext.
+    nothing_in_the_clear(&cli, &roll_names);
+
+    let result = cli.tally(&["committee", "discipline"]);
+    for t in acting {
+        cli.sign(result, t);
+    }
+    let published = cli.ok(&["ledger", "publish", &result.to_string()]);
+    assert!(
+        published.contains("另行选举 runoff created: committee-r1"),
+        "{published}"
+    );
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 10);
+    assert_eq!(report["shuffles"], 6);
+    assert_eq!(report["election_key_fingerprint"], fp.as_str());
+    assert_eq!(report["result_status"][0]["published"], true);
+    let text = cli.ok(&["verify", audit.to_str().unwrap()]);
+    assert!(text.contains("通过 OK"), "{text}");
+
+    let body = result_body(&audit, result);
+    assert_eq!(body.decrypted.len(), 2);
+    for d in &body.decrypted {
+        assert_eq!(d.tellers, vec![1, 3, 5], "{}", d.contest);
+        assert_eq!(d.ballots, 10);
+    }
+    assert_eq!(
+        body.decrypted[0].names,
+        vec!["上官婉儿", "司马相如", "欧阳明月", "欧阳明月"]
+    );
+    assert_eq!(body.decrypted[1].names, vec!["诸葛孔明"]);
+    let plain = plaintext_result(&cli, &spec, &body.result, &ballots);
+    same_counts(&body.result, &plain);
+    let c = &body.result["contests"][0];
+    assert_eq!(c["elected"], json!(["c1", "c2", "c3", "c4", "c5", "c6"]));
+    assert_eq!(c["unfilled_seats"], 1);
+    let wi: Vec<(String, u64)> = c["write_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().to_string(),
+                w["for"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for (n, v) in [("欧阳明月", 2), ("司马相如", 1), ("上官婉儿", 1)] {
+        assert!(wi.contains(&(n.to_string(), v)), "{wi:?}");
+    }
+    assert_eq!(
+        body.result["contests"][1]["write_ins"][0]["name"],
+        "诸葛孔明"
+    );
+
+    // What links a check-in to a ballot (check-in order, slip order, log order) reaches
+    // ciphertexts only: every ballot entry, in log order, is an encrypted ballot with one
+    // encrypted contest per contest of the style, of exactly its shape's length.
+    let entries = read_entries(&audit);
+    assert!(entries.iter().all(|e| e.kind != EntryKind::Ballot));
+    let encrypted: Vec<_> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::EncryptedBallot)
+        .collect();
+    assert_eq!(encrypted.len(), 10);
+    let election = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+    for e in &encrypted {
+        let b = EncryptedBallotBody::decode(&e.body).unwrap();
+        assert_eq!(
+            b.lines
+                .iter()
+                .map(|l| l.contest.as_str())
+                .collect::<Vec<_>>(),
+            ["committee", "discipline"]
+        );
+        for l in &b.lines {
+            let c = &election.contests[election.contest_index(&l.contest).unwrap()];
+            let shape = scrutineer::e2e::shape_of(c).unwrap();
+            assert_eq!(l.ballot.len(), shape.encrypted_len());
+        }
+        for n in PARTY_NAMES.iter().chain(&BALLOT_JSON) {
+            assert!(!e2e_support::contains(&e.body, n.as_bytes()));
+        }
+    }
+    // After the count the names are in the result (and its side file) and nowhere else.
+    for (i, e) in entries.iter().enumerate() {
+        for n in PARTY_NAMES {
+            if e2e_support::contains(&e.body, n.as_bytes()) {
+                assert_eq!(e.kind, EntryKind::Result, "{n} in entry {i}");
+            }
+        }
+    }
+    let mut hits = scan(&audit, &PARTY_NAMES);
+    // (The search finds them where they are: the result's side file and entry.)
+    assert!(hits.iter().any(|h| h.contains("/results/")), "{hits:?}");
+    hits.retain(|h| !h.contains("/results/") && !h.contains("/log/"));
+    assert!(hits.is_empty(), "{hits:?}");
+    for d in ["data", "exports"] {
+        let hits = scan(&cli.path(d), &BALLOT_JSON[..1]);
+        assert!(hits.is_empty(), "{hits:?}");
+    }
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+#[test]
+fn democratic_evaluation_with_weighted_groups_counted_per_group() {
+    let cli = Cli::new("evaluation");
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("democratic-evaluation/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
+    // One ballot style per evaluator group: the desk hands a voter of a unit the slip of
+    // that unit's style, whose group every encrypted ballot binds.
+    let units = [("领导", "leaders"), ("职工", "staff"), ("考核组", "panel")];
+    let styles: Vec<Value> = units
+        .iter()
+        .map(|(u, g)| json!({"round": 1, "contests": ["eval"], "title": g, "unit": u, "group": g}))
+        .collect();
+    std::fs::write(cli.path("styles.json"), Value::from(styles).to_string()).unwrap();
+    // No --threshold: a majority of the three tellers, 2.
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--styles",
+        "styles.json",
+        "--tellers",
+        "tellers.txt",
+        "--signatures-required",
+        "2",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    cli.ceremony(&tellers);
+    std::fs::write(
+        cli.path("roll.csv"),
+        public_roll(&[("领导", "L", 4), ("职工", "S", 7), ("考核组", "P", 4)]),
+    )
+    .unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let pools: Vec<Vec<String>> = (0..3).map(|s| cli.pool(s).0).collect();
+    cli.ok(&["ledger", "open", "eval"]);
+    // The example's first ballots of each group, and two more staff ballots: one leaves s3
+    // unrated, one rates it 不称职.
+    let example_lines: Vec<Value> =
+        std::fs::read_to_string(example("democratic-evaluation/ballots.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let take = |g: &str, n: usize| -> Vec<Value> {
+        example_lines
+            .iter()
+            .filter(|b| b["group"] == g)
+            .take(n)
+            .cloned()
+            .collect()
+    };
+    let mut by_group = [take("leaders", 3), take("staff", 4), take("panel", 4)];
+    by_group[1].push(
+        json!({"contest": "eval", "group": "staff", "ratings": {"s1": "basic", "s2": "excellent"}}),
+    );
+    by_group[1].push(json!({"contest": "eval", "group": "staff", "ratings": {"s1": "competent", "s2": "competent", "s3": "incompetent"}}));
+    let prefixes = ["L", "S", "P"];
+    let mut ballots = Vec::new();
+    for (g, lines) in by_group.iter().enumerate() {
+        check_in(&cli, prefixes[g], 1, lines.len());
+        for (t, b) in pools[g].iter().zip(lines) {
+            cli.cast(t, std::slice::from_ref(b));
+            ballots.push(b.clone());
+        }
+    }
+    // A ballot of one group cannot be cast with another group's slip.
+    let wrong = cli.fail(&[
+        "ledger",
+        "cast",
+        "--token",
+        &pools[0][3],
+        "--ballot",
+        &by_group[1][0].to_string(),
+    ]);
+    assert!(wrong.contains("[e2e_refused]"), "{wrong}");
+    assert!(wrong.contains("the style's is “leaders”"), "{wrong}");
+    cli.ok(&["ledger", "close", "eval"]);
+    // Tellers 3 then 1 give their shares, one entry per evaluator group each.
+    cli.count(&[&tellers[2], &tellers[0]]);
+    let shared = cli.export();
+    let mut steps = teller_entries(&shared);
+    steps.sort_by(|a, b| (&a.2, a.3).cmp(&(&b.2, b.3)));
+    assert_eq!(
+        steps
+            .iter()
+            .map(|(k, _, g, i)| (*k, g.as_str(), *i))
+            .collect::<Vec<_>>(),
+        vec![
+            (EntryKind::DecryptionShares, "leaders", 1),
+            (EntryKind::DecryptionShares, "leaders", 3),
+            (EntryKind::DecryptionShares, "panel", 1),
+            (EntryKind::DecryptionShares, "panel", 3),
+            (EntryKind::DecryptionShares, "staff", 1),
+            (EntryKind::DecryptionShares, "staff", 3),
+        ]
+    );
+    let result = cli.tally(&["eval"]);
+    cli.sign(result, &tellers[0]);
+    cli.sign(result, &tellers[2]);
+    cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 13);
+    let body = result_body(&audit, result);
+    // Decrypted per group, each from tellers 1 and 3.
+    let per_group: Vec<(&str, u64, &[u32])> = body
+        .decrypted
+        .iter()
+        .map(|d| (d.group.as_str(), d.ballots, d.tellers.as_slice()))
+        .collect();
+    assert_eq!(
+        per_group,
+        vec![
+            ("leaders", 3, &[1u32, 3][..]),
+            ("panel", 4, &[1, 3][..]),
+            ("staff", 6, &[1, 3][..])
+        ]
+    );
+    let plain = plaintext_result(&cli, &spec, &body.result, &ballots);
+    same_counts(&body.result, &plain);
+    // The per-group figures, counted here from the ballots cast.
+    let c = &body.result["contests"][0];
+    assert_eq!(c["ballots"]["returned"], 13);
+    for subject in c["subjects"].as_array().unwrap() {
+        let sid = subject["id"].as_str().unwrap();
+        for g in subject["groups"].as_array().unwrap() {
+            let gid = g["id"].as_str().unwrap();
+            let cast: Vec<&Value> = ballots.iter().filter(|b| b["group"] == gid).collect();
+            assert_eq!(g["valid"], cast.len(), "{sid} {gid}");
+            for grade in ["excellent", "competent", "basic", "incompetent"] {
+                let n = cast.iter().filter(|b| b["ratings"][sid] == grade).count();
+                assert_eq!(g["counts"][grade], n, "{sid} {gid} {grade}");
+            }
+            let unrated = cast.iter().filter(|b| b["ratings"][sid].is_null()).count();
+            assert_eq!(g["counts"]["abstain"], unrated, "{sid} {gid}");
+        }
+    }
+    assert_eq!(
+        c["subjects"][2]["groups"][1]["counts"]["abstain"], 1,
+        "s3, staff: one ballot left it unrated"
+    );
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+#[test]
+fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
+    let dir = e2e_support::temp("http");
+    // The tellers' machine (keys, state files, the exports they verify) and the server's
+    // directory are apart.
+    let cli = Cli::at(dir.join("tellers-machine"));
+    let tellers = cli.tellers(3);
+    let svc = dir.join("svc");
+    std::fs::create_dir_all(&svc).unwrap();
+    let server = Server::start(&svc);
+    let org = server.login("organiser", &server.organiser_password);
+    let teller = server.account(&org, "teller1", "teller");
+    let desk = server.account(&org, "desk1", "registrar");
+    let kiosk = server.pair_kiosk(&org, "hall-1");
+    let spec: Value = serde_json::from_slice(
+        &std::fs::read(example("npc-direct-constituency/spec.json")).unwrap(),
+    )
+    .unwrap();
+    let verifiers: Vec<String> = tellers
+        .iter()
+        .map(|t| t.signer().verifier().unwrap().to_text())
+        .collect();
+    server.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": verifiers, "signatures_required": 2, "election_date": "2026-12-01"})),
+    );
+    // Encrypted by default, with a majority of the tellers.
+    let status = server.ok("GET", "/api/v1/ceremony", None, None);
+    assert_eq!(status["encrypted"], true, "{status}");
+    assert_eq!(status["threshold"], 2, "{status}");
+    let fp = server.ceremony(&cli, &teller, &tellers);
+    let (s, v) = server.post_text(
+        "/api/v1/roll",
+        &org,
+        &public_roll(&[("第十七选区", "V", 8)]),
+    );
+    assert_eq!(s, 200, "{v}");
+    let tokens = server.sheet(&org, 0);
+    server.ok("POST", "/api/v1/contests/d017/open", Some(&org), None);
+    for i in 1..=6 {
+        server.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": format!("V{i:04}")})),
+        );
+    }
+    let summary = server.ok("GET", "/api/v1/election", None, None);
+    let election = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+    let names = ["慕容复", "令狐冲"];
+    let ballots = [
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for"}, "write_ins": ["慕容复"]}),
+        json!({"contest": "d017", "marks": {"n2": "for", "n3": "against"}, "write_ins": ["令狐冲"]}),
+        json!({"contest": "d017", "marks": {"n3": "against"}, "write_ins": ["慕容复", "令狐冲"]}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "against"}}),
+        json!({"contest": "d017", "marks": {"n2": "for"}}),
+    ];
+    let needles: Vec<&str> = names.iter().copied().chain(BALLOT_JSON).collect();
+    for (t, line) in tokens.iter().zip(&ballots) {
+        let k = server.ok(
+            "POST",
+            "/api/v1/kiosk/ballot",
+            Some(&kiosk),
+            Some(&json!({"token": t})),
+        );
+        let e2e = &k["e2e"];
+        assert_eq!(e2e["fingerprint"], fp.as_str());
+        assert_eq!(k["contests"][0]["shape"]["write_in_lines"], 2, "{k}");
+        let key = scrutineer::crypto::ElectionKey::from_bytes(
+            &BASE64.decode(e2e["key"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let serial: [u8; 16] = e2e_support::unhex(e2e["token_serial"].as_str().unwrap())
+            .try_into()
+            .unwrap();
+        let style: scrutineer::record::entry::Style = serde_json::from_value(
+            summary["styles"][k["style"].as_u64().unwrap() as usize].clone(),
+        )
+        .unwrap();
+        let encrypted = scrutineer::e2e::kiosk::encrypt_lines(
+            &election,
+            e2e["election_id"].as_str().unwrap(),
+            &style,
+            &key,
+            serial,
+            std::slice::from_ref(line),
+            &mut scrutineer::crypto::SystemRng,
+        )
+        .unwrap();
+        let body = json!({"token": t, "encrypted": encrypted.iter().map(|(l, _)| json!({
+            "contest": l.contest, "group": l.group, "ballot": BASE64.encode(&l.ballot)})).collect::<Vec<_>>()});
+        // What the kiosk sends holds no choice in the clear.
+        let text = body.to_string();
+        for n in &needles {
+            assert!(!text.contains(n), "{n} in the request");
+        }
+        let r = server.ok("POST", "/api/v1/ballots", Some(&kiosk), Some(&body));
+        assert!(r["receipt"].as_str().unwrap().starts_with('R'), "{r}");
+    }
+    server.ok("POST", "/api/v1/contests/d017/close", Some(&teller), None);
+    // The public export after the close: ciphertexts only, and it verifies.
+    let tar = dir.join("closed.tar");
+    let bytes = server.export_tar(None, &tar);
+    for n in &needles {
+        assert!(
+            !e2e_support::contains(&bytes, n.as_bytes()),
+            "{n} in the export"
+        );
+    }
+    let (code, report) = cli.verify(&tar);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 6);
+    let unpacked = dir.join("closed");
+    tar::Archive::new(bytes.as_slice())
+        .unpack(&unpacked)
+        .unwrap();
+    let entries = read_entries(&unpacked.join("scrutineer-export"));
+    assert!(entries.iter().all(|e| e.kind != EntryKind::Ballot));
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::EncryptedBallot)
+            .count(),
+        6
+    );
+    let hits = scan(&svc.join("data"), &needles);
+    assert!(hits.is_empty(), "{hits:?}");
+    // Tellers 1 and 2 count over HTTP; the tally decrypts the totals and the names.
+    for _ in 0..4 {
+        let mut n = 0;
+        for t in &tellers[..2] {
+            n += server.teller_turn(&cli, &teller, t, n);
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    let status = server.ok("GET", "/api/v1/ceremony", None, None);
+    assert_eq!(
+        status["contests"][0]["shuffled_by"],
+        json!([1, 2]),
+        "{status}"
+    );
+    assert_eq!(
+        status["contests"][0]["shares_from"],
+        json!([1, 2]),
+        "{status}"
+    );
+    let r = server.ok("POST", "/api/v1/contests/d017/tally", Some(&teller), None);
+    let mut got: Vec<String> = r["result"]["contests"][0]["write_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{} {}", w["name"].as_str().unwrap(), w["for"]))
+        .collect();
+    got.sort();
+    assert_eq!(got, ["令狐冲 2", "慕容复 2"]);
+    let plain = plaintext_result(&cli, &spec, &r["result"], &ballots);
+    same_counts(&r["result"], &plain);
+    // Everything the service logged, at debug level, from the first request to the tally.
+    let output = server.output();
+    assert!(
+        output.len() > 100,
+        "the service logged nothing: the check would be empty"
+    );
+    for n in &needles {
+        assert!(
+            !e2e_support::contains(&output, n.as_bytes()),
+            "{n} in the service's output"
+        );
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
