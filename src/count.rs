@@ -34,7 +34,7 @@ pub enum CountError {
         contest: String,
         source: crate::e2e::E2eError,
     },
-    #[error("“{contest}”: {message}")]
+    #[error("{message}")]
     Totals {
         contest: String,
         code: &'static str,
@@ -120,7 +120,7 @@ pub fn decrypted_totals(
     let bad = |message: String| CountError::Totals {
         contest: contest.id.clone(),
         code: "decrypted_shape",
-        message,
+        message: format!("“{}”: {message}", contest.id),
     };
     let mut totals = ContestTotals::empty(contest);
     for (group, d) in decrypted {
@@ -206,6 +206,20 @@ pub fn count(
         for ((contest, group), t) in &book.tallies {
             if contest != &c.id {
                 continue;
+            }
+            let k = book.params().threshold;
+            let have = t.share_tellers().len() as u32;
+            if have < k {
+                let e = crate::rules::conduct::ConductError::SharesMissing {
+                    contest: contest.clone(),
+                    have,
+                    needed: k,
+                };
+                return Err(CountError::Totals {
+                    contest: c.id.clone(),
+                    code: e.code(),
+                    message: e.to_string(),
+                });
             }
             let d = book
                 .decrypt(contest, group)

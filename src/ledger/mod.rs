@@ -465,6 +465,8 @@ impl Ledger {
         let token = Token::parse(token_text).map_err(LedgerError::Token)?;
         self.read(|s| -> Result<(BallotKey, Vec<u8>), LedgerError> {
             let info = s.state.info()?;
+            // An encrypted election takes encrypted ballots only.
+            s.state.conduct()?.check_ballot_kind(false)?;
             let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
                 code: "unknown_style",
                 message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
@@ -491,7 +493,7 @@ impl Ledger {
                 token: BASE64.encode(token.to_bytes()),
                 ballots: ballots.to_vec(),
             });
-            Ok((BallotKey { serial: *token.serial(), round: token.round(), style: token.style() }, body))
+            Ok((BallotKey { serial: *token.serial(), round: token.round(), style: token.style(), encrypted: false }, body))
         })?
     }
 
@@ -559,6 +561,7 @@ impl Ledger {
                     serial: *token.serial(),
                     round: token.round(),
                     style: token.style(),
+                    encrypted: true,
                 },
                 body.encode(),
                 Arc::new(checked),

@@ -115,6 +115,8 @@ pub struct BallotKey {
     pub serial: [u8; 16],
     pub round: u8,
     pub style: u16,
+    /// An `encrypted_ballot` (true) or a plaintext `ballot` entry.
+    pub encrypted: bool,
 }
 
 fn body<T: for<'de> serde::Deserialize<'de>>(e: &Entry) -> Result<T, LedgerError> {
@@ -182,6 +184,9 @@ impl State {
         batch_spent: &HashMap<(u8, u16), u64>,
     ) -> Result<(), LedgerError> {
         self.style(key.round, key.style)?;
+        // Everything `apply` checks of a ballot is checked here, before the entry is written:
+        // a durable entry that then failed to apply would be a log the service cannot open.
+        self.conduct()?.check_ballot_kind(key.encrypted)?;
         if self.spent.contains(&key.serial) || batch_serials.contains(&key.serial) {
             return Err(LedgerError::TokenSpent);
         }
@@ -708,6 +713,7 @@ pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
         serial: *token.serial(),
         round: token.round(),
         style: token.style(),
+        encrypted: e.kind == EntryKind::EncryptedBallot,
     })
 }
 
