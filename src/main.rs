@@ -42,16 +42,21 @@ enum Command {
     },
     /// 审计核验 / Verify an exported log: chain, checkpoints, tokens, recount, signatures.
     Verify {
-        /// The export directory.
+        /// The export: a directory, or the tar of `GET /api/v1/export`.
         path: PathBuf,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// 计票人密钥 / Teller keys.
+    /// 计票人 / Teller keys, signatures and the steps of an encrypted election.
     Teller {
         #[command(subcommand)]
         command: TellerCommand,
+    },
+    /// 选票 / Ballots for scripts: encrypt one as a kiosk would.
+    Ballot {
+        #[command(subcommand)]
+        command: BallotCommand,
     },
     /// 离线计票 / Count an election offline from a spec and a ballots file.
     Tally {
@@ -64,6 +69,23 @@ enum Command {
         /// Print the result JSON (scrutineer.result/v1) instead of the table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BallotCommand {
+    /// 加密选票 / Encrypt a ballot for a token under the election key of a verified export;
+    /// prints the body of `POST /api/v1/ballots`.
+    Encrypt {
+        /// The export (directory or tar) the key, spec and styles come from; verified first.
+        #[arg(long)]
+        export: PathBuf,
+        /// The token, as printed on the slip.
+        #[arg(long)]
+        token: String,
+        /// A ballot line (JSON, docs/FORMATS.md), once per contest of the token's style.
+        #[arg(long = "ballot", required = true)]
+        ballots: Vec<String>,
     },
 }
 
@@ -142,6 +164,14 @@ fn main() -> ExitCode {
         Command::Teller {
             command: TellerCommand::Keygen { name, out },
         } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),
+        Command::Ballot {
+            command:
+                BallotCommand::Encrypt {
+                    export,
+                    token,
+                    ballots,
+                },
+        } => finish(scrutineer::cli::ballot::encrypt(&export, &token, &ballots)),
         Command::Teller {
             command:
                 TellerCommand::Run {

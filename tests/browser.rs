@@ -332,3 +332,180 @@ fn pages_in_a_real_browser() {
         ],
     );
 }
+
+/// An encrypted election of `spec` at the kiosk page: five tellers make the key on their own
+/// machines, voters mark and cast in Chromium (the page encrypts), three tellers decrypt, and
+/// each tally equals the plaintext count of what the voters chose.
+fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value, roll: &str) {
+    let dir = shots();
+    let s = Server::start(
+        name,
+        &["--logins-per-minute", "200", "--exports-per-minute", "300"],
+    );
+    let org = s.login("organiser", &s.organiser_password);
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(spec_file)).unwrap()).unwrap();
+    let machines = s.dir.join("tellers-machines");
+    let (tellers, verifiers): (Vec<service::TellerMachine>, Vec<String>) = (1..=5)
+        .map(|i| {
+            service::TellerMachine::new(&machines.join(format!("t{i}")), &format!("teller-{i}"))
+        })
+        .unzip();
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "styles": styles, "tellers": verifiers, "signatures_required": 1, "election_date": "2026-12-01"})),
+    );
+    let pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "teller-desk", "role": "teller"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let teller = s.login("teller-desk", &pw);
+    let fingerprint = s.ceremony(&teller, &tellers);
+    let (status, v) = s.post_text("/api/v1/roll", &org, roll);
+    assert_eq!(status, 200, "{v}");
+    let election = s.ok("GET", "/api/v1/election", None, None);
+    let mut tokens = Vec::new();
+    for (n, _) in election["styles"].as_array().unwrap().iter().enumerate() {
+        let t = s.sheet(&org, &json!({"style": n, "count": 3}));
+        tokens.extend(t);
+    }
+    let contests: Vec<String> = election["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    for c in &contests {
+        s.ok(
+            "POST",
+            &format!("/api/v1/contests/{c}/open"),
+            Some(&org),
+            None,
+        );
+    }
+    let registrar = s.registrar(&org, "desk-1");
+    let roll_numbers: Vec<String> = roll
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(String::from))
+        .collect();
+    for number in &roll_numbers {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&registrar),
+            Some(&json!({"number": number})),
+        );
+    }
+    let tokens_file = s.dir.join("tokens.txt");
+    std::fs::write(&tokens_file, tokens.join("\n")).unwrap();
+    let choices_file = s.dir.join("choices.json");
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node(
+        "vote.mjs",
+        &[
+            &s.base,
+            &code,
+            tokens_file.to_str().unwrap(),
+            choices_file.to_str().unwrap(),
+            dir.join(name).to_str().unwrap(),
+        ],
+    );
+    let choices: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&choices_file).unwrap()).unwrap();
+    assert_eq!(choices.as_array().unwrap().len(), tokens.len());
+    for c in &contests {
+        s.ok(
+            "POST",
+            &format!("/api/v1/contests/{c}/close"),
+            Some(&teller),
+            None,
+        );
+    }
+    // Tellers 2, 4 and 5 decrypt; 1 and 3 never act.
+    s.decrypt(&teller, &[&tellers[1], &tellers[3], &tellers[4]]);
+    let lines: Vec<serde_json::Value> = choices
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["ballots"].as_array().unwrap().clone())
+        .collect();
+    for c in &contests {
+        let out = s.ok(
+            "POST",
+            &format!("/api/v1/contests/{c}/tally"),
+            Some(&teller),
+            None,
+        );
+        let got = &out["result"]["contests"][0];
+        // The same ballots counted in plaintext, with the figures the result used.
+        let mut plain_spec = spec.clone();
+        let sc = plain_spec["contests"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|x| x["id"] == c.as_str())
+            .unwrap();
+        sc["turnout"] = got["turnout"].clone();
+        let only = json!([sc.clone()]);
+        plain_spec["contests"] = only;
+        plain_spec.as_object_mut().unwrap().remove("rankings");
+        let parsed = scrutineer::record::parse_election(plain_spec.to_string().as_bytes()).unwrap();
+        let text: String = lines
+            .iter()
+            .filter(|l| l["contest"] == c.as_str())
+            .map(|l| l.to_string() + "\n")
+            .collect();
+        let ballots = scrutineer::record::parse_ballots(&parsed, text.as_bytes()).unwrap();
+        let want = scrutineer::record::result_json(
+            &parsed,
+            &scrutineer::rules::tally_election(&parsed, &ballots),
+        );
+        assert_eq!(
+            got, &want["contests"][0],
+            "{name}/{c}: the decrypted count differs from the plaintext count of the same ballots"
+        );
+        assert!(got["ballots"]["returned"].as_u64().unwrap() > 0, "{got}");
+    }
+    let cer = s.ok("GET", "/api/v1/ceremony", None, None);
+    assert_eq!(cer["key"]["fingerprint"], fingerprint.as_str());
+}
+
+#[test]
+fn npc_and_evaluation_encrypted_at_the_kiosk_page() {
+    prerequisites();
+    encrypted_at_the_kiosk(
+        "kiosk-npc",
+        "examples/npc-direct-constituency/spec.json",
+        json!([{"round": 1, "unit": "第十七选区", "contests": ["d017"]}]),
+        &service::roll_csv("第十七选区", "V", 8),
+    );
+    // An evaluation counted by weighted evaluator groups: one style per group.
+    let mut roll = "姓名,证件号码,选区,出生日期,党员类别\n".to_string();
+    for (unit, prefix) in [("领导组", "L"), ("职工组", "S"), ("考核组", "P")] {
+        for line in service::roll_csv(unit, prefix, 3).lines().skip(1) {
+            roll.push_str(line);
+            roll.push('\n');
+        }
+    }
+    encrypted_at_the_kiosk(
+        "kiosk-evaluation",
+        "examples/democratic-evaluation/spec.json",
+        json!([
+            {"round": 1, "unit": "领导组", "contests": ["eval"], "group": "leaders"},
+            {"round": 1, "unit": "职工组", "contests": ["eval"], "group": "staff"},
+            {"round": 1, "unit": "考核组", "contests": ["eval"], "group": "panel"}
+        ]),
+        &roll,
+    );
+}

@@ -724,7 +724,49 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
         json!({"contest": "d017", "marks": {"n2": "for"}}),
     ];
     let needles: Vec<&str> = names.iter().copied().chain(BALLOT_JSON).collect();
-    for (t, line) in tokens.iter().zip(&ballots) {
+    // Scripts encrypt with `scrutineer ballot encrypt` over an export they verify first;
+    // one whose log was altered is refused and encrypts nothing.
+    let pre = dir.join("open.tar");
+    let mut pre_bytes = server.export_tar(Some(&teller), &pre);
+    let seg = pre_bytes
+        .windows(8)
+        .position(|w| w == b"SCRUTSEG")
+        .map(|p| p + 600)
+        .unwrap_or(pre_bytes.len() / 2);
+    pre_bytes[seg] ^= 1;
+    let bad = dir.join("altered.tar");
+    std::fs::write(&bad, &pre_bytes).unwrap();
+    let refused = cli.fail(&[
+        "ballot",
+        "encrypt",
+        "--export",
+        bad.to_str().unwrap(),
+        "--token",
+        &tokens[5],
+        "--ballot",
+        &ballots[5].to_string(),
+    ]);
+    assert!(refused.contains("[verify_failed]"), "{refused}");
+    for (i, (t, line)) in tokens.iter().zip(&ballots).enumerate() {
+        if i >= 4 {
+            let out = cli.ok(&[
+                "ballot",
+                "encrypt",
+                "--export",
+                pre.to_str().unwrap(),
+                "--token",
+                t,
+                "--ballot",
+                &line.to_string(),
+            ]);
+            let body: Value = serde_json::from_str(&out).unwrap();
+            for n in &needles {
+                assert!(!out.contains(n), "{n} in the encrypted body");
+            }
+            let r = server.ok("POST", "/api/v1/ballots", Some(&kiosk), Some(&body));
+            assert!(r["receipt"].as_str().unwrap().starts_with('R'), "{r}");
+            continue;
+        }
         let k = server.ok(
             "POST",
             "/api/v1/kiosk/ballot",

@@ -69,6 +69,24 @@ fn vectors() -> Vec<(&'static str, String)> {
         ("log_key", signer.verifier().unwrap().to_text()),
         ("checkpoint", note.encode().unwrap()),
         ("token", token.to_text()),
+        (
+            "teller_statement",
+            hex(&scrutineer::record::entry::teller_statement(
+                "shuffle",
+                "example-2026",
+                "d1",
+                b"payload",
+            )),
+        ),
+        (
+            "shuffle_context",
+            hex(&scrutineer::e2e::book::shuffle_context(
+                "example-2026",
+                "d1",
+                2,
+                1,
+            )),
+        ),
     ]
 }
 

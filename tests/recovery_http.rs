@@ -336,11 +336,24 @@ fn hex32(s: &str) -> [u8; 32] {
     out
 }
 
-fn ballot(i: usize) -> Value {
-    json!([
-        {"contest": "committee", "marks": {format!("c{}", 1 + i % 8): "for"}},
-        {"contest": "discipline", "marks": {format!("d{}", 1 + i % 4): "for"}}
-    ])
+fn ballot(i: usize) -> Vec<Value> {
+    vec![
+        json!({"contest": "committee", "marks": {format!("c{}", 1 + i % 8): "for"}}),
+        json!({"contest": "discipline", "marks": {format!("d{}", 1 + i % 4): "for"}}),
+    ]
+}
+
+/// The demo election is encrypted: the ballot encrypted as its kiosk would.
+fn ballot_body(s: &Serve, token: &str, i: usize) -> Value {
+    let ceremony = s.ok("GET", "/api/v1/ceremony", None, None);
+    let election = s.ok("GET", "/api/v1/election", None, None);
+    service::encrypted_body(
+        &ceremony,
+        &election,
+        &service::demo_spec(),
+        token,
+        &ballot(i),
+    )
 }
 
 /// Casts one ballot and checks the answer hangs together (the receipt names the index and
@@ -350,7 +363,7 @@ fn cast(s: &Serve, kiosk: &str, token: &str, i: usize) -> Acked {
         "POST",
         "/api/v1/ballots",
         Some(kiosk),
-        Some(json!({"token": token, "ballots": ballot(i)})),
+        Some(ballot_body(s, token, i)),
     );
     assert_eq!(code, 201, "ballot {i}: {v}");
     let index = v["index"].as_u64().unwrap();
@@ -426,7 +439,7 @@ fn check_spent(s: &Serve, kiosk: &str, acked: &[Acked]) {
             "POST",
             "/api/v1/ballots",
             Some(kiosk),
-            Some(json!({"token": a.token, "ballots": ballot(i + 1)})),
+            Some(ballot_body(s, &a.token, i + 1)),
         );
         assert_eq!(
             (code, v["code"].as_str().unwrap_or("")),

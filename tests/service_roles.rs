@@ -509,7 +509,13 @@ fn every_route_is_in_the_endpoint_table() {
         let start = pos + at;
         pos = start + 7;
         let chunk = &routes[start..];
-        let path = chunk.split('"').nth(1).unwrap();
+        // `.route(web::post()...)` inside `web::resource("/path")`: the resource's path.
+        let path = if chunk[7..].trim_start().starts_with("web::") {
+            let res = routes[..start].rfind("web::resource(").unwrap();
+            routes[res..].split('"').nth(1).unwrap()
+        } else {
+            chunk.split('"').nth(1).unwrap()
+        };
         let after = &chunk[chunk.find("web::").unwrap_or(0)..];
         let after = &after[..after.find('\n').unwrap_or(after.len())];
         let method = if after.starts_with("web::post()") {

@@ -1,6 +1,7 @@
 //! Command-line commands other than `serve`: the offline `tally`.
 
 pub mod accounts;
+pub mod ballot;
 pub mod ledger;
 pub mod table;
 pub mod teller;

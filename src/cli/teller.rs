@@ -27,6 +27,25 @@ fn e(code: &str, message: impl std::fmt::Display) -> String {
     format!("错误 error [{code}]: {message}")
 }
 
+/// What a verified export says (a directory or the service's tar); an export that does not
+/// verify is refused with the verifier's finding, and nothing is computed from it.
+pub fn verified(export: &Path) -> Result<crate::verify::Replayed, String> {
+    let (report, replayed) = with_export(export, |dir| verify_export_replayed(dir, &|_, _| {}))
+        .map_err(|f| e(f.check, f.message))?;
+    replayed.ok_or_else(|| {
+        let (check, message) = report
+            .failure
+            .map(|f| (f.check, f.message))
+            .unwrap_or(("verify", String::new()));
+        e(
+            "verify_failed",
+            format!(
+                "导出未通过核验, 不做任何计算 / the export does not verify; nothing computed: [{check}] {message}"
+            ),
+        )
+    })
+}
+
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
 /// when `out` is None and there are steps).
 pub fn run(
@@ -56,20 +75,7 @@ pub fn run(
             ))
         }
     };
-    let (report, replayed) = with_export(export, |dir| verify_export_replayed(dir, &|_, _| {}))
-        .map_err(|f| e(f.check, f.message))?;
-    let Some(replayed) = replayed else {
-        let (check, message) = report
-            .failure
-            .map(|f| (f.check, f.message))
-            .unwrap_or(("verify", String::new()));
-        return Err(e(
-            "verify_failed",
-            format!(
-                "导出未通过核验, 不做任何计算 / the export does not verify; nothing computed: [{check}] {message}"
-            ),
-        ));
-    };
+    let replayed = verified(export)?;
     let book = replayed.book.as_ref().ok_or_else(|| {
         e("not_encrypted", "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
     })?;
@@ -105,7 +111,8 @@ pub fn run(
                 .map_err(|err| e(err.code(), err))?;
             let more = !counted.steps.is_empty();
             for s in &counted.steps {
-                apply_own(&mut book, &mut conduct, s).map_err(|err| e("teller_step", err))?;
+                crate::e2e::teller::apply_own(&mut book, &mut conduct, s)
+                    .map_err(|err| e(err.code(), err))?;
             }
             run.steps.extend(counted.steps);
             if !more {
@@ -170,42 +177,6 @@ pub fn run(
         }
     }
     Ok(text)
-}
-
-/// Applies one of this teller's own steps to local copies of the book and conduct, with the
-/// checks the service will make.
-fn apply_own(
-    book: &mut crate::e2e::Book,
-    conduct: &mut crate::rules::conduct::Conduct,
-    s: &crate::e2e::teller::Step,
-) -> Result<(), String> {
-    use crate::record::entry::{DecryptionSharesBody, EntryKind, ShuffleBody};
-    match s.kind {
-        EntryKind::Shuffle => {
-            let b: ShuffleBody =
-                serde_json::from_value(s.body.clone()).map_err(|x| x.to_string())?;
-            conduct
-                .shuffle(&b.contest, b.index)
-                .map_err(|x| x.to_string())?;
-            let step = book.check_shuffle(&b).map_err(|x| x.to_string())?;
-            book.apply_step(step);
-        }
-        EntryKind::DecryptionShares => {
-            let b: DecryptionSharesBody =
-                serde_json::from_value(s.body.clone()).map_err(|x| x.to_string())?;
-            let has_names = book
-                .tallies
-                .get(&(b.contest.clone(), b.group.clone()))
-                .is_some_and(|t| t.has_names());
-            conduct
-                .decryption_shares(&b.contest, &b.group, b.index, has_names)
-                .map_err(|x| x.to_string())?;
-            let step = book.check_shares(&b).map_err(|x| x.to_string())?;
-            book.apply_step(step);
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// The steps of a steps file, checked for its format.

@@ -407,3 +407,35 @@ pub fn counting(
     }
     Ok(run)
 }
+
+/// Applies one of this teller's own steps to local copies of the book and conduct, with the
+/// checks the service will make, so that a step it makes due (its shuffle completing the
+/// chain, so its shares follow) can be computed in the same run.
+pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(), E2eError> {
+    let refused = |x: &dyn std::fmt::Display| E2eError::Refused(x.to_string());
+    match s.kind {
+        EntryKind::Shuffle => {
+            let b: ShuffleBody = serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
+            conduct
+                .shuffle(&b.contest, b.index)
+                .map_err(|x| refused(&x))?;
+            let step = book.check_shuffle(&b)?;
+            book.apply_step(step);
+        }
+        EntryKind::DecryptionShares => {
+            let b: DecryptionSharesBody =
+                serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
+            let has_names = book
+                .tallies
+                .get(&(b.contest.clone(), b.group.clone()))
+                .is_some_and(|t| t.has_names());
+            conduct
+                .decryption_shares(&b.contest, &b.group, b.index, has_names)
+                .map_err(|x| refused(&x))?;
+            let step = book.check_shares(&b)?;
+            book.apply_step(step);
+        }
+        _ => {}
+    }
+    Ok(())
+}

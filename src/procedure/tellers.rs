@@ -26,9 +26,10 @@ pub const TELLER_KINDS: [EntryKind; 5] = [
     EntryKind::DecryptionShares,
 ];
 
-/// Largest teller entry body accepted (a shuffle of a county contest's write-in names is
-/// the largest: about 200 bytes per name plus its proof).
-pub const TELLER_BODY_MAX: usize = 64 << 20;
+/// Largest teller request accepted, in bytes: an entry body is at most 16 MiB
+/// (docs/LOG_FORMAT.md), and the request wraps it in JSON. A shuffle is the largest: about
+/// 300 bytes of base64 per write-in name with its proof.
+pub const TELLER_BODY_MAX: usize = 24 << 20;
 
 fn typed<T: DeserializeOwned + serde::Serialize>(body: &Value) -> Result<Vec<u8>, CoreError> {
     let t: T = serde_json::from_value(body.clone()).map_err(|e| {

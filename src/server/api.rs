@@ -142,6 +142,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "POST",
+        path: "/api/v1/teller/entries",
+        roles: Some(TELLER),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/ceremony",
+        roles: None,
+    },
+    Endpoint {
+        method: "POST",
         path: "/api/v1/contests/{}/close",
         roles: Some(TELLER),
     },
@@ -975,7 +985,11 @@ pub async fn kiosk_ballot(
                        "shape": s.state.admin.book.as_ref().and_then(|_| crate::e2e::shape_of(c).ok()).map(|sh| shape_json(&sh)),
                        "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
                        "scale": c.evaluation.as_ref().map(|e| json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()})),
-                       "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>())})
+                       "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+                       // What makes an evaluation ballot void that only the whole ballot shows:
+                       // an encrypting kiosk refuses it itself (the server never sees the grades).
+                       "uniform_void": c.evaluation.as_ref().map(|e| e.uniform_void),
+                       "excellent_limit": c.evaluation.as_ref().and_then(|e| e.excellent_limit())})
             }).collect();
             // An encrypted election: what the kiosk encrypts with and binds each contest to.
             let e2e = match s.state.admin.book.as_deref() {

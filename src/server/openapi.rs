@@ -433,10 +433,50 @@ const BALLOT: &[F] = &[
 
 const CAST: &[F] = &[
     req("token", T::Str, "选票码 / the ballot token"),
-    req(
+    opt(
         "ballots",
         T::List(&T::Ref("Ballot")),
-        "样式中每个选举项目一张选票 / one ballot per contest of the token's style",
+        "明文选举: 样式中每个选举项目一张选票 / a plaintext election: one ballot per contest of \
+         the token's style",
+    ),
+    opt(
+        "encrypted",
+        T::List(&T::Obj(&[
+            req("contest", T::Str, "选举项目 / the contest id"),
+            opt(
+                "group",
+                T::Str,
+                "测评组 (按组计票的测评, 取自选票样式) / the evaluator group (from the style)",
+            ),
+            req(
+                "ballot",
+                T::Str,
+                "加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64",
+            ),
+        ])),
+        "加密选举: 样式中每个选举项目一张加密选票, 在投票机上加密 (只能有 ballots 与 encrypted 之一) / \
+         an encrypted election: one encrypted contest per contest of the style, encrypted on \
+         the kiosk (exactly one of ballots and encrypted)",
+    ),
+];
+
+const TELLER_ENTRY: &[F] = &[
+    req(
+        "kind",
+        T::Enum(&[
+            "ceremony_round1",
+            "ceremony_shares",
+            "ceremony_check",
+            "shuffle",
+            "decryption_shares",
+        ]),
+        "条目类别 / the entry kind (docs/LOG_FORMAT.md)",
+    ),
+    req(
+        "body",
+        T::AnyObj,
+        "条目正文, 由 scrutineer teller run 在计票人自己的电脑上算出 / the entry body, \
+         computed by scrutineer teller run on the teller's own machine",
     ),
 ];
 
@@ -638,6 +678,12 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
     ),
     ("Cast", "投票 / a cast", true, CAST),
     (
+        "TellerEntry",
+        "计票人条目 / a teller's entry",
+        true,
+        TELLER_ENTRY,
+    ),
+    (
         "SignatureLine",
         "计票人签名 / teller signature",
         true,
@@ -829,8 +875,28 @@ const KIOSK_BALLOT: &[F] = &[
             req("write_ins", T::Bool, "可否另选他人 / write-ins allowed"),
             req(
                 "candidates",
-                T::List(&T::Obj(ID_NAME)),
+                T::List(&T::Obj(&[
+                    req("id", T::Str, ""),
+                    req("name", T::Str, ""),
+                    req(
+                        "index",
+                        T::Int,
+                        "在选举规格中的位置 (加密选票按此顺序) / the position in the spec (the \
+                         encrypted ballot's order)",
+                    ),
+                ])),
                 "候选人, 按姓氏笔画或批准的顺序 / candidates in stroke or approved order",
+            ),
+            opt(
+                "shape",
+                T::Null(&T::AnyObj),
+                "加密选票的形状 (加密选举) / the encrypted ballot's shape (encrypted elections; \
+                 docs/E2E.md §4.1)",
+            ),
+            opt(
+                "group",
+                T::Str,
+                "加密选票绑定的测评组 / the evaluator group the encrypted ballot binds",
             ),
             req(
                 "scale",
@@ -848,6 +914,29 @@ const KIOSK_BALLOT: &[F] = &[
             ),
         ])),
         "选票上的项目 / the contests on the ballot",
+    ),
+    opt(
+        "e2e",
+        T::Null(&T::Obj(&[
+            req("protocol", T::Str, "scrutineer.e2e/v1"),
+            req("election_id", T::Str, ""),
+            req(
+                "key",
+                T::Str,
+                "选举密钥 (base64) / the election key, base64",
+            ),
+            req(
+                "fingerprint",
+                T::Str,
+                "选举密钥指纹 / the key's fingerprint",
+            ),
+            req(
+                "token_serial",
+                T::Str,
+                "选票码序号 (hex), 绑定于每个证明 / the token serial (hex) every proof binds",
+            ),
+        ])),
+        "加密选举: 投票机据此加密 / an encrypted election: what the kiosk encrypts with",
     ),
 ];
 
@@ -1373,6 +1462,62 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                 (409, &["correction_out_of_order"]),
                 (422, &["unknown_contest", "correction_reason_missing", "present_exceeds_eligible"]),
             ],
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/teller/entries") => Doc {
+            summary: "提交计票人条目 / Submit a teller's entry",
+            tag: "teller",
+            notes: "加密选举的密钥仪式 (三轮)、写入姓名混洗与解密份额。由计票人在自己的电脑上用 \
+                    scrutineer teller run 核验导出后算出; 服务核对签名与证明后记入日志。最后一位\
+                    计票人无申诉地核对份额后, 服务随即记入选举密钥。\n\nThe key ceremony (three \
+                    rounds), shuffles of write-in names and decryption shares of an encrypted \
+                    election, computed by scrutineer teller run on the teller's own machine \
+                    from a verified export; the service checks signatures and proofs and logs \
+                    them. After the last clean check the service logs the election key. \
+                    Bodies up to 24 MiB.",
+            body: Body::Json("TellerEntry"),
+            out: Out::Json(201, T::Obj(ENTRY)),
+            errors: &[
+                (
+                    409,
+                    &[
+                        "ceremony_attempt",
+                        "ceremony_repeated",
+                        "ceremony_waiting",
+                        "election_key_set",
+                        "contest_not_closed",
+                        "already_tallied",
+                        "shuffles_missing",
+                        "shuffle_repeated",
+                        "shuffle_after_shares",
+                        "shares_repeated",
+                        "not_encrypted",
+                    ],
+                ),
+                (
+                    422,
+                    &[
+                        "teller_kind",
+                        "teller_body",
+                        "teller_signature",
+                        "teller_index",
+                        "proof_invalid",
+                        "e2e_refused",
+                    ],
+                ),
+            ],
+            election: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/ceremony") => Doc {
+            summary: "密钥仪式与解密进度 / Key ceremony and decryption",
+            tag: "public",
+            notes: "加密选举: 计票人与门限、密钥仪式各轮进度、选举密钥及其指纹、各项目的混洗与解密份额。\
+                    全部来自公开日志。\n\nAn encrypted election: the tellers and threshold, each \
+                    round of the key ceremony, the election key and its fingerprint, per \
+                    contest the shuffles and decryption shares. All of it is in the public log.",
+            out: Out::Json(200, T::AnyObj),
             election: true,
             ..BASE
         },

@@ -50,6 +50,8 @@ pub struct Replayed {
     pub conduct: Conduct,
     /// The ceremony and encrypted tallies (encrypted elections).
     pub book: Option<Book>,
+    /// The ballot styles, as registered and added since.
+    pub styles: Vec<Style>,
 }
 
 fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Failure> {
@@ -719,6 +721,7 @@ pub fn replay(
         results,
         conduct,
         book,
+        styles,
     })
 }
 

@@ -388,6 +388,7 @@ async function portrait(browser) {
   await loc("#token-clear").click();
 
   await otherContestKinds();
+  await encryptedEvaluationRefusals();
 
   expect(consoleErrors.filter((e) => !/status of (4\d\d)/.test(e)).length === 0, `console errors: ${consoleErrors.join(" | ")}`);
   const state = await context.storageState();
@@ -468,6 +469,62 @@ async function otherContestKinds() {
   expect(!/script|onload/i.test(svg) && await page.evaluate(() => !window.__pwned), `the QR svg was not cleaned: ${svg}`);
   await loc("#done").click();
   await expectNothingLeft(["丁一", "孙六", "李四", "R99-TESTRECEIPT"], "after the fake ballot");
+}
+
+/**
+ * What the rules void and only the whole ballot shows, in an encrypted election: the kiosk
+ * refuses it itself (the server never sees the grades), keeps the ballot for the voter to
+ * change, and sends nothing. A faked ballot answer with the demo's real election key.
+ */
+async function encryptedEvaluationRefusals() {
+  const cer = await (await page.request.get(`${BASE}/api/v1/ceremony`)).json();
+  const fake = { style: 0, round: 1,
+    e2e: { protocol: "scrutineer.e2e/v1", election_id: "fake-2026", key: cer.key.key, fingerprint: cer.key.fingerprint, token_serial: "00".repeat(16) },
+    contests: [
+      { id: "eval", title: "班子成员测评 (测试)", kind: "evaluation", kind_label: "民主测评", seats: 0, max_marks: 0,
+        against_label: "反对", write_ins: false, candidates: [], group: "", uniform_void: true, excellent_limit: 1,
+        shape: { kind: "evaluation", subjects: 3, grade0_quota: 1 },
+        scale: { id: "individual", grades: ["excellent", "competent", "basic", "incompetent"], labels: ["优秀", "称职", "基本称职", "不称职"] },
+        subjects: [{ id: "s1", name: "李四" }, { id: "s2", name: "赵五" }, { id: "s3", name: "王六" }] },
+    ] };
+  await page.route("**/api/v1/kiosk/ballot", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fake) }), { times: 1 });
+  const sent = [];
+  await page.route("**/api/v1/ballots", (route) => {
+    sent.push(route.request().postDataJSON());
+    return route.fulfill({ status: 201, contentType: "application/json", body: JSON.stringify({ receipt: "R98-TESTRECEIPT", index: 98, hash: "00", checkpoint_size: 99, qr_svg: "" }) });
+  });
+  await scan(TOKEN2);
+  await expectScreen("screen-contest", "an encrypted evaluation ballot");
+  const grade = (s, g) => loc(`.subject[data-id="${s}"] button[data-grade="${g}"]`).click();
+  await grade("s1", "competent");
+  await grade("s2", "competent");
+  await grade("s3", "competent");
+  await loc("#next").click();
+  await expectScreen("screen-review", "encrypted evaluation review");
+  await loc("#confirm").click();
+  expect(await visible("#kiosk-error"), "the same grade for every subject is not refused at the kiosk");
+  const e1 = await text("#kiosk-error");
+  expect(e1.includes("同一等次") && e1.includes("请按 “修改” 更正"), `uniform grades: ${e1}`);
+  await shot("encrypted-uniform-refused");
+  await loc("#edit").click();
+  await grade("s1", "excellent");
+  await grade("s2", "excellent");
+  await grade("s3", "basic");
+  await loc("#next").click();
+  await loc("#confirm").click();
+  expect(await visible("#kiosk-error"), "two 优秀 over a quota of one are not refused at the kiosk");
+  expect((await text("#kiosk-error")).includes("超过限额 1 人"), `quota: ${await text("#kiosk-error")}`);
+  expect(sent.length === 0, `the kiosk sent ${sent.length} ballots the rules void`);
+  await loc("#edit").click();
+  await grade("s2", "basic");
+  await loc("#next").click();
+  await loc("#confirm").click();
+  await expectScreen("screen-receipt", "encrypted evaluation receipt");
+  expect(sent.length === 1 && Array.isArray(sent[0].encrypted) && sent[0].ballots === undefined, `the ballot sent: ${JSON.stringify(sent).slice(0, 200)}`);
+  expect(!/excellent|basic|ratings|李四/.test(JSON.stringify(sent[0])), "the encrypted evaluation shows its grades in the clear");
+  await page.unroute("**/api/v1/ballots");
+  await loc("#done").click();
+  await expectNothingLeft(["李四", "R98-TESTRECEIPT"], "after the encrypted evaluation");
 }
 
 async function landscape(browser, storageState) {

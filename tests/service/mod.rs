@@ -254,40 +254,175 @@ impl Server {
     }
 }
 
-impl Server {
-    /// The body a kiosk sends for `token` in an encrypted election: each ballot line
-    /// encrypted under the election key the service shows (`GET /api/v1/ceremony`), for the
-    /// token's style (`GET /api/v1/election`), with the election `spec` the service was
-    /// created from. The plaintext never leaves this process.
-    pub fn encrypted_cast(&self, spec: &Value, token: &str, lines: &[Value]) -> Value {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let ceremony = self.ok("GET", "/api/v1/ceremony", None, None);
-        let key = b64
-            .decode(ceremony["key"]["key"].as_str().expect("no election key"))
-            .unwrap();
-        let key = scrutineer::crypto::ElectionKey::from_bytes(&key).unwrap();
-        let election = self.ok("GET", "/api/v1/election", None, None);
-        let t = scrutineer::record::token::Token::parse(token).unwrap();
-        let style: scrutineer::record::entry::Style =
-            serde_json::from_value(election["styles"][t.style() as usize].clone()).unwrap();
-        let parsed = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
-        let out = scrutineer::e2e::kiosk::encrypt_lines(
-            &parsed,
-            election["id"].as_str().unwrap(),
-            &style,
-            &key,
-            *t.serial(),
-            lines,
-            &mut scrutineer::crypto::SystemRng,
-        )
+/// The body a kiosk sends for `token` in an encrypted election: each ballot line encrypted
+/// under the election key the service shows (`ceremony`: `GET /api/v1/ceremony`), for the
+/// token's style (`election`: `GET /api/v1/election`), with the election `spec` the service
+/// was created from. The plaintext never leaves this process.
+pub fn encrypted_body(
+    ceremony: &Value,
+    election: &Value,
+    spec: &Value,
+    token: &str,
+    lines: &[Value],
+) -> Value {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64
+        .decode(ceremony["key"]["key"].as_str().expect("no election key"))
         .unwrap();
-        let encrypted: Vec<Value> = out
-            .into_iter()
-            .map(|(l, _)| {
-                serde_json::json!({"contest": l.contest, "group": l.group, "ballot": b64.encode(&l.ballot)})
-            })
-            .collect();
-        serde_json::json!({"token": token, "encrypted": encrypted})
+    let key = scrutineer::crypto::ElectionKey::from_bytes(&key).unwrap();
+    let t = scrutineer::record::token::Token::parse(token).unwrap();
+    let style: scrutineer::record::entry::Style =
+        serde_json::from_value(election["styles"][t.style() as usize].clone()).unwrap();
+    let parsed = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+    let out = scrutineer::e2e::kiosk::encrypt_lines(
+        &parsed,
+        election["id"].as_str().unwrap(),
+        &style,
+        &key,
+        *t.serial(),
+        lines,
+        &mut scrutineer::crypto::SystemRng,
+    )
+    .unwrap();
+    let encrypted: Vec<Value> = out
+        .into_iter()
+        .map(|(l, _)| {
+            serde_json::json!({"contest": l.contest, "group": l.group, "ballot": b64.encode(&l.ballot)})
+        })
+        .collect();
+    serde_json::json!({"token": token, "encrypted": encrypted})
+}
+
+/// The demo election's spec (`scrutineer serve --demo`).
+pub fn demo_spec() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/township-party-congress/spec.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+impl Server {
+    /// [`encrypted_body`] for this service.
+    pub fn encrypted_cast(&self, spec: &Value, token: &str, lines: &[Value]) -> Value {
+        let ceremony = self.ok("GET", "/api/v1/ceremony", None, None);
+        let election = self.ok("GET", "/api/v1/election", None, None);
+        encrypted_body(&ceremony, &election, spec, token, lines)
+    }
+}
+
+/// A teller on its own machine: its key and state files in `dir`.
+pub struct TellerMachine {
+    pub name: String,
+    pub key: PathBuf,
+    pub state: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl TellerMachine {
+    /// `scrutineer teller keygen` in `dir`; the public key (verifier text) goes to the organiser.
+    pub fn new(dir: &std::path::Path, name: &str) -> (TellerMachine, String) {
+        std::fs::create_dir_all(dir).unwrap();
+        let key = dir.join(format!("{name}.key"));
+        let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["teller", "keygen", "--name", name, "--out"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let verifier = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        (
+            TellerMachine {
+                name: name.to_string(),
+                state: dir.join(format!("{name}.state")),
+                key,
+                dir: dir.to_path_buf(),
+            },
+            verifier,
+        )
+    }
+}
+
+impl Server {
+    /// One turn of a teller: download the export (as the teller account `account`), run
+    /// `scrutineer teller run` on it, and submit the steps it wrote. Whether it had any.
+    pub fn teller_turn(&self, account: &str, t: &TellerMachine) -> bool {
+        let tar = t.dir.join("export.tar");
+        let resp = ureq::get(&format!("{}/api/v1/export", self.base))
+            .set("Authorization", &format!("Bearer {account}"))
+            .call()
+            .unwrap_or_else(|e| panic!("export: {e}"));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+        std::fs::write(&tar, &bytes).unwrap();
+        let steps = t.dir.join("steps.json");
+        let _ = std::fs::remove_file(&steps);
+        let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["teller", "run", "--key"])
+            .arg(&t.key)
+            .arg("--state")
+            .arg(&t.state)
+            .arg("--export")
+            .arg(&tar)
+            .arg("--out")
+            .arg(&steps)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "teller run ({}): {}",
+            t.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !steps.exists() {
+            return false;
+        }
+        let doc: Value = serde_json::from_slice(&std::fs::read(&steps).unwrap()).unwrap();
+        for s in doc["steps"].as_array().unwrap() {
+            self.ok(
+                "POST",
+                "/api/v1/teller/entries",
+                Some(account),
+                Some(&serde_json::json!({"kind": s["kind"], "body": s["body"]})),
+            );
+        }
+        true
+    }
+
+    /// The key ceremony: three rounds of every teller. Returns the key's fingerprint.
+    pub fn ceremony(&self, account: &str, tellers: &[TellerMachine]) -> String {
+        for _ in 0..3 {
+            for t in tellers {
+                assert!(
+                    self.teller_turn(account, t),
+                    "{} had no ceremony step",
+                    t.name
+                );
+            }
+        }
+        let c = self.ok("GET", "/api/v1/ceremony", None, None);
+        c["key"]["fingerprint"].as_str().unwrap().to_string()
+    }
+
+    /// Shuffles and decryption shares by `tellers` (the acting ones), until none has more.
+    pub fn decrypt(&self, account: &str, tellers: &[&TellerMachine]) {
+        for _ in 0..6 {
+            let mut any = false;
+            for t in tellers {
+                any |= self.teller_turn(account, t);
+            }
+            if !any {
+                return;
+            }
+        }
+        panic!("the tellers kept finding steps to submit");
     }
 }

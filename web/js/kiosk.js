@@ -915,6 +915,20 @@ function fromB64(text) {
  */
 function encryptedPayload() {
   const e = ballot.e2e;
+  // What the rules void and only the whole ballot shows: the server never sees the grades of
+  // an encrypted ballot, so this kiosk refuses it here, as the server refuses a plaintext one.
+  ballot.contests.forEach((c, i) => {
+    if (!isEvaluation(c)) return;
+    const grades = [...ballot.choices[i].ratings.values()];
+    const n = (c.subjects || []).length;
+    if (c.uniform_void && n >= 2 && grades.length === n && grades.every((g) => g === grades[0])) {
+      throw { code: "uniform_grades", message: `“${c.title}”: 对所有对象评为同一等次, 按本项目规定为废票 / every subject given the same grade: void under this contest's rule` };
+    }
+    const top = grades.filter((g) => g === c.scale.grades[0]).length;
+    if (c.excellent_limit !== null && c.excellent_limit !== undefined && top > c.excellent_limit) {
+      throw { code: "excellent_over_quota", message: `“${c.title}”: 评为最高等次 ${top} 人, 超过限额 ${c.excellent_limit} 人, 废票 / ${top} top grades exceed the quota of ${c.excellent_limit}: void` };
+    }
+  });
   const key = fromB64(e.key);
   const serial = fromHex(e.token_serial);
   return ballot.contests.map((c, i) => {
