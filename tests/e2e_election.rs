@@ -164,12 +164,7 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     // k − 1 = 1 share: the tally is refused and logs nothing.
     let size = cli.log_size();
     let refused = cli.fail(&["ledger", "tally", "--contest", "d017"]);
-    // (The code is `e2e_refused` today: `count` refuses before the ledger state's
-    // `shares_missing` check is reached.)
-    assert!(
-        refused.contains("[shares_missing]") || refused.contains("[e2e_refused]"),
-        "{refused}"
-    );
+    assert!(refused.contains("[shares_missing]"), "{refused}");
     assert!(refused.contains("2 are needed"), "{refused}");
     assert_eq!(cli.log_size(), size);
     // The library refuses too, from a verified replay of the log.
@@ -267,6 +262,85 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     assert!(wi.contains(&("欧阳明月".to_string(), 2)), "{wi:?}");
     assert!(wi.contains(&("司马相如".to_string(), 1)), "{wi:?}");
     assert!(published.contains("d017-r1"), "{published}");
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+/// A hybrid contest of an encrypted election: the kiosk's encrypted ballots are decrypted as
+/// totals and the paper ballots keyed in as they are read aloud (a void one among them) add
+/// to them; the count equals the plaintext count of all of them, and `verify` recounts it.
+#[test]
+fn hybrid_contest_paper_ballots_add_to_the_decrypted_totals() {
+    let cli = Cli::new("hybrid");
+    let tellers = cli.tellers(3);
+    let mut spec: Value = serde_json::from_slice(
+        &std::fs::read(example("npc-direct-constituency/spec.json")).unwrap(),
+    )
+    .unwrap();
+    spec["contests"][0]["mode"] = json!("hybrid");
+    std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--signatures-required",
+        "1",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    check_in(&cli, "V", 1, 7);
+    let electronic = [
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}, "write_ins": ["欧阳明月"]}),
+        json!({"contest": "d017", "marks": {"n2": "against"}}),
+    ];
+    for (t, b) in tokens.iter().zip(&electronic) {
+        cli.cast(t, std::slice::from_ref(b));
+    }
+    let paper = [
+        json!({"contest": "d017", "marks": {"n1": "for", "n3": "for"}}),
+        json!({"contest": "d017", "marks": {"n2": "for"}, "write_ins": ["欧阳明月"]}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for", "n3": "for"}}),
+    ];
+    for b in &paper {
+        cli.ok(&[
+            "ledger",
+            "paper",
+            "--contest",
+            "d017",
+            "--ballot",
+            &b.to_string(),
+        ]);
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    cli.count(&[&tellers[0], &tellers[2]]);
+    let result = cli.tally(&["d017"]);
+    cli.sign(result, &tellers[0]);
+    cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 3);
+    assert_eq!(report["paper_ballots"], 3);
+    let body = result_body(&audit, result);
+    assert_eq!(body.decrypted.len(), 1);
+    assert_eq!(
+        body.decrypted[0].ballots, 3,
+        "only the electronic ballots are decrypted"
+    );
+    let all: Vec<Value> = electronic.iter().chain(&paper).cloned().collect();
+    let plain = plaintext_result(&cli, &spec, &body.result, &all);
+    same_counts(&body.result, &plain);
+    let c = &body.result["contests"][0];
+    assert_eq!(c["ballots"]["returned"], 6, "{c}");
+    assert_eq!(c["ballots"]["void"], 1, "{c}");
     let _ = std::fs::remove_dir_all(&cli.dir);
 }
 
