@@ -7,6 +7,7 @@
 //!     cargo bench --bench county
 //!     SCRUTINEER_BENCH_PARTS=baselines,http SCRUTINEER_BENCH_HTTP_BALLOTS=50000 cargo bench --bench county
 //!     SCRUTINEER_BENCH_PARTS=county SCRUTINEER_BENCH_COUNTY_PERCENT=10 cargo bench --bench county
+//!     SCRUTINEER_BENCH_PARTS=county SCRUTINEER_BENCH_SECRECY=encrypted SCRUTINEER_BENCH_COUNTY_PERCENT=1 cargo bench --bench county
 //!
 //! Knobs (environment):
 //! - `SCRUTINEER_BENCH_PARTS`: comma list of `baselines,http,tally,scaling,county` [all].
@@ -22,6 +23,19 @@
 //!   constituencies, 788 seats, 1,191 candidates) stays whole unless
 //!   `SCRUTINEER_BENCH_COUNTY_DISTRICTS` [403] changes it (seats then scale with it, and no
 //!   projection is made).
+//! - `SCRUTINEER_BENCH_SECRECY` [plaintext]: `plaintext` or `encrypted` ballots in the `http`
+//!   and `county` parts. Encrypted: 5 teller keys, threshold 3; the key ceremony run over HTTP
+//!   as tellers run it (export, verify, compute the step in process, `POST
+//!   /api/v1/teller/entries`); every ballot encrypted in the bench process before the timed
+//!   casting (kiosk work, on all cores); after the polls close, 3 of the 5 tellers shuffle the
+//!   write-in names and give their decryption shares over HTTP. The `http` part then measures
+//!   the plaintext and the encrypted cast rate in the same run. Baselines for it: ristretto255
+//!   scalar multiplication and 64-point multiscalar multiplication.
+//! - `SCRUTINEER_BENCH_HTTP_ENCRYPTED_BALLOTS` [= `SCRUTINEER_BENCH_HTTP_BALLOTS`]: ballots of
+//!   the encrypted run of the `http` part.
+//! - `SCRUTINEER_BENCH_TELLERS_AT_ONCE` [1]: teller turns run at the same time once only
+//!   decryption shares are due (2: as on separate machines; each turn holds a replay of the
+//!   whole log in this process, so 2 doubles the bench's peak memory).
 //! - `SCRUTINEER_BIN`: the `scrutineer` binary [the one cargo built for this bench].
 //! - `SCRUTINEER_BENCH_DIR`: scratch directory [target/bench-county-tmp], on the disk of a
 //!   real data directory (not a tmpfs).
@@ -33,20 +47,31 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use scrutineer::crypto::{ElectionKey, SystemRng};
+use scrutineer::e2e::teller::{ceremony, counting, Step, TellerState};
+use scrutineer::e2e::Book;
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig};
+use scrutineer::record::entry::{DecryptionSharesBody, EntryKind, ShuffleBody, Style};
 use scrutineer::record::note::Signer;
-use scrutineer::rules::{Ballot, CandidateBallot, Mark};
-use scrutineer::verify::verify_export;
+use scrutineer::record::token::Token;
+use scrutineer::rules::conduct::Conduct;
+use scrutineer::rules::{Ballot, CandidateBallot, Election, Mark};
+use scrutineer::verify::{verify_export, verify_export_replayed, with_export};
 
 type R<T> = Result<T, String>;
 
@@ -174,12 +199,18 @@ struct Baselines {
     ed_batch: f64,
     ed_single: f64,
     qr: f64,
+    /// ristretto255 variable-base scalar multiplications (`RistrettoPoint * Scalar`) per second.
+    mul: f64,
+    /// ristretto255 64-point vartime multiscalar multiplications per second.
+    msm64: f64,
     /// The same CPU-bound baselines per second of this thread's own CPU time, which other
     /// users of the machine cannot deflate (they can only slow the wall clock).
     sha_cpu: f64,
     ed_batch_cpu: f64,
     ed_single_cpu: f64,
     qr_cpu: f64,
+    mul_cpu: f64,
+    msm64_cpu: f64,
 }
 
 /// On-CPU time of the calling thread in seconds (/proc/thread-self/schedstat, nanoseconds).
@@ -284,22 +315,71 @@ fn receipt_qr_rate(n: usize) -> Rate {
     r
 }
 
+/// Random ristretto255 points and scalars for the group baselines.
+fn ristretto_fixture() -> (Vec<RistrettoPoint>, Vec<Scalar>) {
+    let mut rng = StdRng::seed_from_u64(255);
+    let mut scalar = || {
+        let mut wide = [0u8; 64];
+        rng.fill(&mut wide[..]);
+        Scalar::from_bytes_mod_order_wide(&wide)
+    };
+    let points = (0..64)
+        .map(|_| RistrettoPoint::mul_base(&scalar()))
+        .collect();
+    let scalars = (0..64).map(|_| scalar()).collect();
+    (points, scalars)
+}
+
+/// ristretto255 variable-base scalar multiplication, `RistrettoPoint * Scalar` (constant
+/// time): the unit of the encrypted ballots' cost (encryption, proofs, decryption shares).
+fn ristretto_mul_rate(n: usize) -> Rate {
+    let (points, scalars) = ristretto_fixture();
+    let mut acc = RistrettoPoint::default();
+    let (t, c) = (Instant::now(), thread_cpu());
+    for i in 0..n {
+        acc += points[i % 64] * scalars[(i * 7) % 64];
+    }
+    let r = rate(n, t, c);
+    std::hint::black_box(acc);
+    r
+}
+
+/// ristretto255 64-point vartime multiscalar multiplication: what batched proof
+/// verification reduces to.
+fn ristretto_msm64_rate(n: usize) -> Rate {
+    let (points, scalars) = ristretto_fixture();
+    let mut acc = RistrettoPoint::default();
+    let (t, c) = (Instant::now(), thread_cpu());
+    for _ in 0..n {
+        acc += RistrettoPoint::vartime_multiscalar_mul(&scalars, &points);
+    }
+    let r = rate(n, t, c);
+    std::hint::black_box(acc);
+    r
+}
+
 fn baselines(dir: &Path, out: &mut Out) -> Baselines {
     let fsync = fdatasync_rate(dir, 2_000);
     let sha = sha256_rate(2_000_000);
     let ed_batch = ed25519_batch_rate(51_200);
     let ed_single = ed25519_single_rate(20_000);
     let qr = receipt_qr_rate(2_000);
+    let mul = ristretto_mul_rate(20_000);
+    let msm64 = ristretto_msm64_rate(1_000);
     let b = Baselines {
         fsync,
         sha: sha.0,
         ed_batch: ed_batch.0,
         ed_single: ed_single.0,
         qr: qr.0,
+        mul: mul.0,
+        msm64: msm64.0,
         sha_cpu: sha.1,
         ed_batch_cpu: ed_batch.1,
         ed_single_cpu: ed_single.1,
         qr_cpu: qr.1,
+        mul_cpu: mul.1,
+        msm64_cpu: msm64.1,
     };
     out.table("Baselines (same run, same disk; one thread; wall-clock rate, and per second of the thread's own CPU time)");
     out.row(
@@ -338,6 +418,25 @@ fn baselines(dir: &Path, out: &mut Out) -> Baselines {
         "receipt QR code as SVG (`tokens::receipt_qr_svg`)",
         &format!("{} /s ({} per CPU-s)", thousands(b.qr), thousands(b.qr_cpu)),
         "",
+    );
+    out.row(
+        "ristretto255 scalar multiplication (`RistrettoPoint * Scalar`, variable base)",
+        &format!(
+            "{} /s ({} per CPU-s)",
+            thousands(b.mul),
+            thousands(b.mul_cpu)
+        ),
+        &format!("{:.2} × Ed25519 single verify", b.mul / b.ed_single),
+    );
+    out.row(
+        "ristretto255 64-point multiscalar multiplication (vartime)",
+        &format!(
+            "{} /s ({} per CPU-s) = {} points/s",
+            thousands(b.msm64),
+            thousands(b.msm64_cpu),
+            thousands(64.0 * b.msm64)
+        ),
+        &format!("{:.1} scalar multiplications' time each", b.mul / b.msm64),
     );
     out.save();
     b
@@ -655,6 +754,9 @@ impl Server {
                 "1000",
             ])
             .args(["--request-bytes-max", "67108864"])
+            // Every teller turn of an encrypted election starts with a full export (the
+            // default allows 4 per client address per minute).
+            .args(["--exports-per-minute", "100000"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -926,21 +1028,724 @@ fn load(
     }
 }
 
+// ---------------------------------------------------------------- encrypted elections
+
+/// `SCRUTINEER_BENCH_SECRECY`: `encrypted` or `plaintext` (the default).
+fn encrypted_mode() -> bool {
+    match std::env::var("SCRUTINEER_BENCH_SECRECY").as_deref() {
+        Ok("encrypted") => true,
+        Ok("plaintext") | Ok("") | Err(_) => false,
+        Ok(other) => {
+            eprintln!(
+                "SCRUTINEER_BENCH_SECRECY={other}: not plaintext or encrypted; running plaintext"
+            );
+            false
+        }
+    }
+}
+
+/// Tellers registered in an encrypted election of the bench, and how many of them decrypt.
+const TELLERS: usize = 5;
+const THRESHOLD: u32 = 3;
+/// The tellers (registered order, from 1) who decrypt: 3 of the 5, not the first three.
+const ACTING: [u32; 3] = [1, 3, 5];
+
+/// A teller's machine: its key and its state file (its secrets), here kept in memory.
+struct Teller {
+    signer: Signer,
+    st: TellerState,
+}
+
+/// `n` tellers; the first two are the county's signing tellers (teller-wang, teller-li).
+fn make_tellers(n: usize) -> R<Vec<Teller>> {
+    const TELLER_NAMES: [&str; 5] = [
+        "teller-wang",
+        "teller-li",
+        "teller-zhang",
+        "teller-liu",
+        "teller-chen",
+    ];
+    (0..n)
+        .map(|i| {
+            let name = TELLER_NAMES
+                .get(i)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| format!("teller-{}", i + 1));
+            Ok(Teller {
+                signer: Signer::new(&name, SigningKey::from_bytes(&[11 + i as u8; 32]))
+                    .ctx("signer")?,
+                st: TellerState::default(),
+            })
+        })
+        .collect()
+}
+
+fn verifiers(tellers: &[Teller]) -> R<Vec<String>> {
+    tellers
+        .iter()
+        .map(|t| Ok(t.signer.verifier().ctx("verifier")?.to_text()))
+        .collect()
+}
+
+/// What teller turns took, summed over turns (wall time of each part).
+#[derive(Clone, Copy, Default)]
+struct TellerTimes {
+    runs: usize,
+    /// `GET /api/v1/export`, the tar written to disk.
+    export: f64,
+    export_bytes: u64,
+    /// The teller's replay: unpack and verify the export (`with_export` +
+    /// `verify_export_replayed`).
+    replay: f64,
+    /// The teller's own computation: the ceremony step, or shuffles and decryption shares
+    /// (with the checks of its own steps it applies before asking for more).
+    compute: f64,
+    /// `POST /api/v1/teller/entries`, one step at a time: the service checks and logs each.
+    post: f64,
+    ceremony_steps: usize,
+    shuffles: usize,
+    /// Write-in names in the shuffles (each name counted once per shuffle).
+    names: u64,
+    shares: usize,
+}
+
+impl TellerTimes {
+    fn add(&mut self, o: &TellerTimes) {
+        self.runs += o.runs;
+        self.export += o.export;
+        self.export_bytes += o.export_bytes;
+        self.replay += o.replay;
+        self.compute += o.compute;
+        self.post += o.post;
+        self.ceremony_steps += o.ceremony_steps;
+        self.shuffles += o.shuffles;
+        self.names += o.names;
+        self.shares += o.shares;
+    }
+
+    fn steps(&self) -> usize {
+        self.ceremony_steps + self.shuffles + self.shares
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} teller runs, {} steps posted; summed over the runs: exports {:.1} s ({:.0} MB), tellers' replay (unpack + verify) {:.1} s, tellers' compute {:.1} s, POST /api/v1/teller/entries (service checks + logs) {:.1} s",
+            self.runs,
+            self.steps(),
+            self.export,
+            self.export_bytes as f64 / 1e6,
+            self.replay,
+            self.compute,
+            self.post
+        )
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Applies one of the teller's own steps to local copies of the book and conduct, with the
+/// checks the service will make (as `scrutineer teller run` does, src/cli/teller.rs
+/// `apply_own`, which is private).
+fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> R<()> {
+    match s.kind {
+        EntryKind::Shuffle => {
+            let b: ShuffleBody = serde_json::from_value(s.body.clone()).ctx("shuffle body")?;
+            conduct.shuffle(&b.contest, b.index).ctx("own shuffle")?;
+            let step = book.check_shuffle(&b).ctx("own shuffle")?;
+            book.apply_step(step);
+        }
+        EntryKind::DecryptionShares => {
+            let b: DecryptionSharesBody =
+                serde_json::from_value(s.body.clone()).ctx("shares body")?;
+            let has_names = book
+                .tallies
+                .get(&(b.contest.clone(), b.group.clone()))
+                .is_some_and(|t| t.has_names());
+            conduct
+                .decryption_shares(&b.contest, &b.group, b.index, has_names)
+                .ctx("own shares")?;
+            let step = book.check_shares(&b).ctx("own shares")?;
+            book.apply_step(step);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One teller's turn, as a teller runs it: `GET /api/v1/export` (as a teller account), its
+/// own replay of the whole log, the steps due (`scrutineer teller run`: the ceremony step,
+/// or shuffles and decryption shares, applying its own steps before asking for more), then
+/// each step `POST /api/v1/teller/entries` (as a teller account), in order.
+fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<TellerTimes> {
+    let name = t.signer.name().to_string();
+    let mut tt = TellerTimes {
+        runs: 1,
+        ..Default::default()
+    };
+    let a = agent();
+    let s = Instant::now();
+    let resp = match a
+        .get(&format!("{base}/api/v1/export"))
+        .set("Authorization", &format!("Bearer {account}"))
+        .call()
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(code, r)) => {
+            return Err(format!(
+                "{name}: export: {code} {}",
+                r.into_string().unwrap_or_default()
+            ))
+        }
+        Err(e) => return Err(format!("{name}: export: {e}")),
+    };
+    let path = dir.join(format!("{name}-export.tar"));
+    let mut f = std::fs::File::create(&path).ctx("export file")?;
+    tt.export_bytes = std::io::copy(&mut resp.into_reader(), &mut f).ctx("export body")?;
+    drop(f);
+    tt.export = s.elapsed().as_secs_f64();
+
+    let s = Instant::now();
+    let replay = with_export(&path, |d| verify_export_replayed(d, &|_, _| {}));
+    let _ = std::fs::remove_file(&path);
+    let (report, replayed) = replay.map_err(|f| format!("{name}: [{}] {}", f.check, f.message))?;
+    let replayed = replayed
+        .ok_or_else(|| format!("{name}: the export does not verify: {:?}", report.failure))?;
+    tt.replay = s.elapsed().as_secs_f64();
+
+    let s = Instant::now();
+    let book = replayed
+        .book
+        .as_ref()
+        .ctx("the election does not encrypt ballots")?;
+    let size = replayed.tree.size();
+    if t.st.seen_size > 0 {
+        let extends = t.st.election == replayed.election_id
+            && size >= t.st.seen_size
+            && replayed
+                .tree
+                .root_at(t.st.seen_size)
+                .is_ok_and(|r| hex(&r) == t.st.seen_root);
+        if !extends {
+            return Err(format!(
+                "{name}: the log does not extend the one this teller verified last"
+            ));
+        }
+    }
+    let mut rng = SystemRng;
+    let mut run = ceremony(book, &replayed.conduct, &t.signer, &mut t.st, &mut rng).ctx(&name)?;
+    if replayed.conduct.ceremony().key.is_some() {
+        let mut book = book.clone();
+        let mut conduct = replayed.conduct.clone();
+        for _ in 0..3 {
+            let counted = counting(&book, &conduct, &t.signer, &t.st, &mut rng).ctx(&name)?;
+            let more = !counted.steps.is_empty();
+            for step in &counted.steps {
+                apply_own(&mut book, &mut conduct, step)?;
+            }
+            run.steps.extend(counted.steps);
+            if !more {
+                break;
+            }
+        }
+    }
+    t.st.seen_size = size;
+    t.st.seen_root = hex(&replayed.tree.root());
+    drop(replayed);
+    tt.compute = s.elapsed().as_secs_f64();
+
+    let s = Instant::now();
+    let url = format!("{base}/api/v1/teller/entries");
+    for step in &run.steps {
+        let body = json!({"kind": step.kind.id(), "body": step.body}).to_string();
+        let (status, text) = request(
+            &a,
+            "POST",
+            &url,
+            Some(account),
+            Some(("application/json", &body)),
+        )?;
+        if status != 201 {
+            return Err(format!(
+                "{name}: {} refused: {status} {}",
+                step.summary,
+                text.chars().take(400).collect::<String>()
+            ));
+        }
+        match step.kind {
+            EntryKind::Shuffle => {
+                tt.shuffles += 1;
+                tt.names += step.body["count"].as_u64().unwrap_or(0);
+            }
+            EntryKind::DecryptionShares => tt.shares += 1,
+            _ => tt.ceremony_steps += 1,
+        }
+    }
+    tt.post = s.elapsed().as_secs_f64();
+    Ok(tt)
+}
+
+/// The key ceremony: 3 rounds, every teller in turn, each on an export of its own. Returns
+/// the election key's fingerprint.
+fn key_ceremony(
+    base: &str,
+    account: &str,
+    tellers: &mut [Teller],
+    dir: &Path,
+) -> R<(TellerTimes, String)> {
+    let mut total = TellerTimes::default();
+    for round in 1..=3 {
+        for t in tellers.iter_mut() {
+            let r = teller_turn(base, account, t, dir)?;
+            if r.ceremony_steps == 0 {
+                return Err(format!(
+                    "ceremony round {round}: {} had no step",
+                    t.signer.name()
+                ));
+            }
+            total.add(&r);
+        }
+    }
+    let status = Api::new(base).call("GET", "/api/v1/ceremony", None, None)?;
+    let fp = status["key"]["fingerprint"]
+        .as_str()
+        .ctx("the ceremony did not complete: no election key")?;
+    Ok((total, fp.to_string()))
+}
+
+/// From `GET /api/v1/ceremony`: the closed contests still waiting for decryption, their
+/// ballots, the acting tellers with something due, and whether a shuffle is still due (the
+/// shuffles form a chain, one teller after another; decryption shares can be given at once).
+fn decryption_due(status: &Value) -> (usize, u64, Vec<u32>, bool) {
+    let ids = |v: &Value| -> Vec<u32> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_u64())
+                    .map(|x| x as u32)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let k = status["threshold"].as_u64().unwrap_or(THRESHOLD as u64) as usize;
+    let (mut pending, mut ballots, mut shuffling) = (0, 0, false);
+    let mut due = Vec::new();
+    for c in status["contests"].as_array().into_iter().flatten() {
+        if c["phase"] != "closed" {
+            continue;
+        }
+        let (shuffled, shares) = (ids(&c["shuffled_by"]), ids(&c["shares_from"]));
+        if shares.len() >= k {
+            continue;
+        }
+        pending += 1;
+        ballots += c["ballots"].as_u64().unwrap_or(0);
+        let names = c["write_in_lines"].as_bool().unwrap_or(false);
+        let busy = if names && shuffled.len() < k {
+            shuffling = true;
+            &shuffled
+        } else {
+            &shares
+        };
+        due.extend(ACTING.iter().filter(|l| !busy.contains(l)));
+    }
+    due.sort_unstable();
+    due.dedup();
+    (pending, ballots, due, shuffling)
+}
+
+/// Decryption of every closed contest by the acting tellers over HTTP: while shuffles are
+/// due, one teller at a time (each shuffles the previous output); then the tellers that
+/// still owe decryption shares, `tellers_at_once()` at a time, each on its own export.
+/// Returns (times, contests, ballots in them).
+fn decrypt_closed(
+    base: &str,
+    account: &str,
+    tellers: &mut [Teller],
+    dir: &Path,
+) -> R<(TellerTimes, usize, u64)> {
+    let api = Api::new(base);
+    let mut total = TellerTimes::default();
+    let mut first: Option<(usize, u64)> = None;
+    for _ in 0..16 {
+        let status = api.call("GET", "/api/v1/ceremony", None, None)?;
+        let (pending, ballots, due, shuffling) = decryption_due(&status);
+        let (contests, ballots) = *first.get_or_insert((pending, ballots));
+        if pending == 0 {
+            return Ok((total, contests, ballots));
+        }
+        let Some(next) = due.first() else {
+            return Err(format!(
+                "{pending} contests wait for decryption, yet no acting teller has anything due"
+            ));
+        };
+        let batch: Vec<u32> = if shuffling {
+            vec![*next]
+        } else {
+            due.iter().take(tellers_at_once()).copied().collect()
+        };
+        let results: Vec<R<TellerTimes>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = tellers
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| batch.contains(&(*i as u32 + 1)))
+                .map(|(_, t)| scope.spawn(move || teller_turn(base, account, t, dir)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a teller thread panicked".into()))
+                })
+                .collect()
+        });
+        let mut steps = 0;
+        for r in results {
+            let r = r?;
+            steps += r.steps();
+            total.add(&r);
+        }
+        if steps == 0 {
+            return Err(format!(
+                "tellers {batch:?} were due but had nothing to submit"
+            ));
+        }
+    }
+    Err("the decryption did not finish in 16 rounds of teller turns".into())
+}
+
+/// What a kiosk encrypts with: the election (the spec as registered, with any runoffs), its
+/// id and ballot styles (`GET /api/v1/election`), and the election key (`GET
+/// /api/v1/ceremony`).
+struct KioskKey {
+    election: Election,
+    id: String,
+    styles: Vec<Style>,
+    key: ElectionKey,
+}
+
+fn kiosk_key(api: &Api, spec: &Value) -> R<KioskKey> {
+    let c = api.call("GET", "/api/v1/ceremony", None, None)?;
+    let bytes = BASE64
+        .decode(c["key"]["key"].as_str().ctx("no election key")?)
+        .ctx("election key")?;
+    let key = ElectionKey::from_bytes(&bytes).ctx("election key")?;
+    let e = api.call("GET", "/api/v1/election", None, None)?;
+    let styles: Vec<Style> = serde_json::from_value(e["styles"].clone()).ctx("styles")?;
+    let election =
+        scrutineer::record::parse_election(spec.to_string().as_bytes()).ctx("parse_election")?;
+    Ok(KioskKey {
+        election,
+        id: e["id"].as_str().ctx("election id")?.to_string(),
+        styles,
+        key,
+    })
+}
+
+/// The `POST /api/v1/ballots` body of an encrypted ballot: each line encrypted for the
+/// token's style with `e2e::kiosk::encrypt_lines` (tests/service `encrypted_cast`).
+fn encrypt_one(k: &KioskKey, token: &str, lines: &[Value], rng: &mut SystemRng) -> R<String> {
+    let t = Token::parse(token).ctx("token")?;
+    let style = k
+        .styles
+        .get(t.style() as usize)
+        .ctx("the token's ballot style")?;
+    let out = scrutineer::e2e::kiosk::encrypt_lines(
+        &k.election,
+        &k.id,
+        style,
+        &k.key,
+        *t.serial(),
+        lines,
+        rng,
+    )
+    .ctx("encrypt_lines")?;
+    let encrypted: Vec<Value> = out
+        .into_iter()
+        .map(|(l, _)| json!({"contest": l.contest, "group": l.group, "ballot": BASE64.encode(&l.ballot)}))
+        .collect();
+    Ok(json!({"token": token, "encrypted": encrypted}).to_string())
+}
+
+/// Encrypted cast bodies, in the order of the jobs, and what encrypting them took.
+struct Encrypted {
+    bodies: Vec<String>,
+    /// Ballots encrypted, and their cast bodies' bytes.
+    n: usize,
+    bytes: usize,
+    secs: f64,
+    /// CPU seconds of the encrypting threads together.
+    cpu: f64,
+    threads: usize,
+}
+
+impl Encrypted {
+    fn detail(&self) -> String {
+        let n = self.n as f64;
+        let bytes = self.bytes;
+        format!(
+            "{} ballots in {:.1} s on {} threads = {} /s; {} per CPU-s of one core; {:.1} KB per cast body (JSON, base64)",
+            self.n,
+            self.secs,
+            self.threads,
+            thousands(n / self.secs),
+            thousands(n / self.cpu.max(1e-9)),
+            bytes as f64 / n.max(1.0) / 1e3
+        )
+    }
+
+    fn ratio(&self, b: &Baselines) -> String {
+        let per_core = self.n as f64 / self.cpu.max(1e-9);
+        format!(
+            "one ballot = {:.0} scalar multiplications' CPU time",
+            b.mul_cpu / per_core
+        )
+    }
+}
+
+/// Encrypts each (token, ballot lines) as the token's kiosk would, before the timed casting
+/// (kiosks encrypt on their own devices), on every core of this machine.
+fn encrypt_ballots(k: &KioskKey, jobs: &[(String, Vec<Value>)]) -> R<Encrypted> {
+    let threads = cores();
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::with_capacity(jobs.len()));
+    let cpu: Mutex<f64> = Mutex::new(0.0);
+    let err: Mutex<Option<String>> = Mutex::new(None);
+    let t = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let c0 = thread_cpu();
+                let mut mine = Vec::new();
+                let mut rng = SystemRng;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((token, lines)) = jobs.get(i) else {
+                        break;
+                    };
+                    match encrypt_one(k, token, lines, &mut rng) {
+                        Ok(body) => mine.push((i, body)),
+                        Err(e) => {
+                            if let Ok(mut g) = err.lock() {
+                                g.get_or_insert(e);
+                            }
+                            next.store(jobs.len(), Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+                let used = thread_cpu() - c0;
+                if let Ok(mut g) = cpu.lock() {
+                    *g += used;
+                }
+                if let Ok(mut g) = done.lock() {
+                    g.extend(mine);
+                }
+            });
+        }
+    });
+    let secs = t.elapsed().as_secs_f64();
+    if let Some(e) = err.into_inner().unwrap_or_default() {
+        return Err(e);
+    }
+    let mut done = done.into_inner().unwrap_or_default();
+    if done.len() != jobs.len() {
+        return Err(format!(
+            "encrypted {} of {} ballots",
+            done.len(),
+            jobs.len()
+        ));
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    Ok(Encrypted {
+        n: done.len(),
+        bytes: done.iter().map(|(_, b)| b.len()).sum(),
+        bodies: done.into_iter().map(|(_, b)| b).collect(),
+        secs,
+        cpu: cpu.into_inner().unwrap_or(0.0),
+        threads,
+    })
+}
+
+/// What the decryption phase did, and how its wall time divides.
+fn decryption_detail(tt: &TellerTimes, contests: usize, ballots: u64) -> String {
+    format!(
+        "{contests} contests, {ballots} ballots; {} shuffles of {} write-in names each time (every line, used or not), {} decryption-share entries; {}",
+        tt.shuffles,
+        thousands(tt.names as f64 / THRESHOLD as f64),
+        tt.shares,
+        tt.summary()
+    )
+}
+
+fn decryption_ratio(tt: &TellerTimes, contests: usize, secs: f64, b: &Baselines) -> String {
+    let names = (tt.names as f64).max(1.0);
+    format!(
+        "{:.0} ms per contest; tellers' compute {:.3} ms per name per acting teller (shuffle + 2 shares) = {:.0} scalar multiplications",
+        secs * 1000.0 / contests.max(1) as f64,
+        tt.compute * 1000.0 / names,
+        tt.compute / names * b.mul
+    )
+}
+
+/// The spec as the log now holds it: the registered one plus each runoff contest as the
+/// service adds it at publication (the parent's spec with the runoff's id, title, seats and
+/// candidates, from `GET /api/v1/election`), so a kiosk encrypts for the runoff's shape.
+fn spec_with_runoffs(spec: &Value, summary: &Value, runoffs: &[String]) -> R<Value> {
+    let mut spec = spec.clone();
+    let parents = spec["contests"].as_array().cloned().unwrap_or_default();
+    for id in runoffs {
+        let c = summary["contests"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == id.as_str()))
+            .ctx("runoff contest")?;
+        let parent = c["parent"].as_str().ctx("runoff parent")?;
+        let mut rc = parents
+            .iter()
+            .find(|p| p["id"] == parent)
+            .cloned()
+            .ctx("the runoff's parent in the spec")?;
+        rc["id"] = json!(id);
+        rc["title"] = c["title"].clone();
+        rc["seats"] = c["seats"].clone();
+        rc["candidates"] = Value::Array(
+            c["candidates"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| json!({"id": x["id"], "name": x["name"]}))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        );
+        rc["parent"] = json!(parent);
+        rc["runoff_reason"] = json!("shortfall");
+        spec["contests"]
+            .as_array_mut()
+            .ctx("spec contests")?
+            .push(rc);
+    }
+    Ok(spec)
+}
+
+/// `SCRUTINEER_BENCH_TELLERS_AT_ONCE` [1]: how many tellers' turns run at the same time when
+/// only decryption shares are due, as tellers on their own machines would. Each turn replays
+/// the whole log in this process's memory, so 2 doubles the bench's peak memory.
+fn tellers_at_once() -> usize {
+    env_usize("SCRUTINEER_BENCH_TELLERS_AT_ONCE", 1).max(1)
+}
+
+/// This process's peak RSS since the last call, which resets it (`/proc/self/clear_refs` 5),
+/// and its RSS at that reset; `overall` keeps the peak over every call.
+fn self_peak_since(overall: &mut f64) -> Peak {
+    static BASE: AtomicU64 = AtomicU64::new(0);
+    let peak = self_mem_mib("VmHWM:");
+    *overall = overall.max(peak);
+    let base = f64::from_bits(BASE.load(Ordering::Relaxed));
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    BASE.store(self_mem_mib("VmRSS:").to_bits(), Ordering::Relaxed);
+    Peak { peak, base }
+}
+
+/// A peak RSS (MiB) and the RSS it started from.
+struct Peak {
+    peak: f64,
+    base: f64,
+}
+
+impl std::fmt::Display for Peak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} MiB (+{:.0} MiB over the {:.0} MiB before)",
+            self.peak,
+            (self.peak - self.base).max(0.0),
+            self.base
+        )
+    }
+}
+
+/// A figure of this process's /proc status (`VmHWM:`, the peak resident set size since the
+/// last reset; `VmRSS:`, the resident set size), in MiB.
+fn self_mem_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map(|k| k / 1024.0)
+        .unwrap_or(0.0)
+}
+
 // ---------------------------------------------------------------- 2. cast over HTTP
 
-fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
-    let n = env_usize("SCRUTINEER_BENCH_HTTP_BALLOTS", 20_000);
+/// One election with one contest, slips printed over HTTP, ballots cast from `threads`
+/// keep-alive clients. Plaintext, or (`encrypted`) with 5 tellers, the key ceremony over HTTP
+/// first and every ballot encrypted in this process before the timed casting; `plain_rate`
+/// is the plaintext rate of the same run, for the ratio. Returns the cast rate.
+fn http_cast(
+    scratch: &Path,
+    b: &Baselines,
+    out: &mut Out,
+    encrypted: bool,
+    plain_rate: Option<f64>,
+) -> R<f64> {
+    let n_plain = env_usize("SCRUTINEER_BENCH_HTTP_BALLOTS", 20_000);
+    let n = if encrypted {
+        env_usize("SCRUTINEER_BENCH_HTTP_ENCRYPTED_BALLOTS", n_plain)
+    } else {
+        n_plain
+    };
     let threads = env_usize("SCRUTINEER_BENCH_THREADS", 64);
     let kiosks = env_usize("SCRUTINEER_BENCH_KIOSKS", 64).max(1);
-    let server = Server::start(&scratch.join("http"))?;
+    let server = Server::start(&scratch.join(if encrypted { "http-encrypted" } else { "http" }))?;
     let api = Api::new(&server.base);
     let org = api.login("organiser", &server.password)?;
-    api.call(
+    let spec = bench_spec("bench-http", "h1", n);
+    let mut tellers = if encrypted {
+        make_tellers(TELLERS)?
+    } else {
+        Vec::new()
+    };
+    let body = if encrypted {
+        json!({"secrecy": {"mode": "encrypted", "threshold": THRESHOLD}, "spec": spec, "election_date": "2026-12-01",
+               "tellers": verifiers(&tellers)?, "signatures_required": 2})
+    } else {
+        json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "election_date": "2026-12-01"})
+    };
+    api.call("POST", "/api/v1/election", Some(&org), Some(&body))?;
+    // Slips need the roll (a pool is capped at the roll plus the spare), and a ballot needs a
+    // slip handed out at the desk: a roll of n voters, checked in before the timed casting.
+    let mut csv = String::from("姓名,证件号码,选区,出生日期\n");
+    for i in 0..n {
+        csv.push_str(&format!("选民{i},H{i:07},第一选区,1980-05-01\n"));
+    }
+    let (status, text) = request(
+        &api.agent,
         "POST",
-        "/api/v1/election",
+        &format!("{}/api/v1/roll", server.base),
         Some(&org),
-        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": bench_spec("bench-http", "h1", n)})),
+        Some(("text/csv", &csv)),
     )?;
+    if status != 200 {
+        return Err(format!(
+            "roll: {status} {}",
+            text.chars().take(500).collect::<String>()
+        ));
+    }
+    let desks: Vec<String> = (1..=4)
+        .map(|i| api.account(&org, &format!("desk{i}"), "registrar"))
+        .collect::<R<_>>()?;
+    let ceremony_run = if encrypted {
+        let teller = api.account(&org, "teller1", "teller")?;
+        let t = Instant::now();
+        let (tt, fp) = key_ceremony(&server.base, &teller, &mut tellers, scratch)?;
+        Some((t.elapsed().as_secs_f64(), tt, fp))
+    } else {
+        None
+    };
     let t = Instant::now();
     let mut tokens = Vec::with_capacity(n);
     while tokens.len() < n {
@@ -949,21 +1754,52 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
     }
     let sheet_secs = t.elapsed().as_secs_f64();
     api.call("POST", "/api/v1/contests/h1/open", Some(&org), None)?;
+    let checkins: Vec<(usize, String)> = (0..n)
+        .map(|i| (i, json!({"number": format!("H{i:07}")}).to_string()))
+        .collect();
+    let c = load(
+        &server.base,
+        &checkins,
+        &desks,
+        "/api/v1/checkins",
+        threads,
+        201,
+    );
+    if c.failed > 0 {
+        return Err(format!(
+            "check-ins: {} refused, first {:?}",
+            c.failed, c.first_error
+        ));
+    }
     let mut kiosk_tokens = Vec::new();
     for k in 0..kiosks {
         kiosk_tokens.push(api.kiosk(&org, &format!("bench-{k}"))?);
     }
     let variants = ballot_variants("h1", 64);
-    let jobs: Vec<(usize, String)> = tokens
-        .iter()
-        .enumerate()
-        .map(|(i, tok)| {
-            (
-                i,
-                json!({"token": tok, "ballots": variants[i % variants.len()]}).to_string(),
-            )
-        })
-        .collect();
+    let mut encryption = None;
+    let jobs: Vec<(usize, String)> = if encrypted {
+        let kk = kiosk_key(&api, &spec)?;
+        let plain: Vec<(String, Vec<Value>)> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, tok)| (tok.clone(), variants[i % variants.len()].clone()))
+            .collect();
+        let mut e = encrypt_ballots(&kk, &plain)?;
+        let bodies = std::mem::take(&mut e.bodies);
+        encryption = Some(e);
+        bodies.into_iter().enumerate().collect()
+    } else {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, tok)| {
+                (
+                    i,
+                    json!({"token": tok, "ballots": variants[i % variants.len()]}).to_string(),
+                )
+            })
+            .collect()
+    };
     let hwm_before = server.hwm_mib();
     let checkpoints = |api: &Api| -> usize {
         api.call("GET", "/api/v1/checkpoints", None, None)
@@ -1002,9 +1838,24 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
         .to_string();
     let rate = l.ok as f64 / l.secs;
     out.table(&format!(
-        "Casting over HTTP ({n} ballots, {threads} client threads, {kiosks} paired kiosks, server and clients on the same {} cores)",
+        "Casting over HTTP, {} ballots ({n} ballots, {threads} client threads, {kiosks} paired kiosks, server and clients on the same {} cores)",
+        if encrypted {
+            "encrypted (threshold 3 of 5 tellers)"
+        } else {
+            "plaintext"
+        },
         cores()
     ));
+    if let Some((secs, tt, fp)) = &ceremony_run {
+        out.row(
+            "key ceremony over HTTP (3 rounds × 5 tellers: export, replay, compute, POST /api/v1/teller/entries)",
+            &format!("{secs:.1} s, fingerprint {fp}; {}", tt.summary()),
+            &format!(
+                "{:.0} ms per teller turn",
+                secs * 1000.0 / tt.runs.max(1) as f64
+            ),
+        );
+    }
     out.row(
         "slip sheets over HTTP (sign + QR + HTML, ≤ 10,000 per sheet)",
         &format!("{} tokens/s", thousands(n as f64 / sheet_secs)),
@@ -1013,8 +1864,29 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
             n as f64 / sheet_secs / b.ed_single
         ),
     );
+    if let Some(e) = &encryption {
+        out.row(
+            "ballot encryption in the bench process before casting (`e2e::kiosk::encrypt_lines`, kiosk work, all cores)",
+            &e.detail(),
+            &e.ratio(b),
+        );
+    }
+    let mut cast_ratio = format!(
+        "{:.2} × fdatasync rate; {:.2} × Ed25519 single verify",
+        rate / b.fsync,
+        rate / b.ed_single
+    );
+    if let (true, Some(p)) = (encrypted, plain_rate) {
+        cast_ratio = format!(
+            "**{:.2} × the plaintext cast rate** (same run); {cast_ratio}",
+            rate / p
+        );
+    }
     out.row(
-        "durable ballots cast, POST /api/v1/ballots",
+        &format!(
+            "durable ballots cast, POST /api/v1/ballots{}",
+            if encrypted { " {token, encrypted}" } else { "" }
+        ),
         &format!(
             "{} /s ({} ok, {} refused; {} in the log)",
             thousands(rate),
@@ -1022,11 +1894,7 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
             l.failed,
             in_log
         ),
-        &format!(
-            "{:.2} × fdatasync rate; {:.2} × Ed25519 single verify",
-            rate / b.fsync,
-            rate / b.ed_single
-        ),
+        &cast_ratio,
     );
     out.row(
         "commit batches during casting (one fdatasync and one signed checkpoint each)",
@@ -1059,6 +1927,16 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
         ),
     );
     let per = srv * 1000.0 / l.ok.max(1) as f64;
+    if encrypted {
+        out.row(
+            "server CPU per encrypted ballot in scalar multiplications",
+            &format!(
+                "{per:.3} ms = {:.0} × one scalar multiplication (per-CPU-s baseline)",
+                per / 1000.0 * b.mul_cpu
+            ),
+            &format!("{:.1} × a 64-point MSM", per / 1000.0 * b.msm64_cpu),
+        );
+    }
     out.row(
         "of the server's CPU per ballot: receipt QR / token signature check",
         &format!(
@@ -1086,7 +1964,7 @@ fn http_cast(scratch: &Path, b: &Baselines, out: &mut Out) -> R<()> {
         out.line(&format!("\nfirst refusal: {e}"));
     }
     out.save();
-    Ok(())
+    Ok(rate)
 }
 
 fn cores() -> usize {
@@ -1197,6 +2075,9 @@ struct Phase {
     detail: String,
     ratio: String,
     hwm: Option<f64>,
+    /// Counted in the end-to-end time (the kiosks' encryption, done in the bench before the
+    /// timed casting, is not: kiosks encrypt on their own devices as voters vote).
+    counted: bool,
 }
 
 fn mark(server: &Server) -> (Instant, f64) {
@@ -1221,6 +2102,7 @@ fn phase(
         detail,
         ratio,
         hwm: Some(server.hwm_mib()),
+        counted: true,
     });
 }
 
@@ -1245,7 +2127,18 @@ fn clock_ticks() -> f64 {
     })
 }
 
-fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<CountyRun> {
+/// The county election day. `encrypted`: 5 tellers (threshold 3), the key ceremony after the
+/// election is created, encrypted ballots (prepared in the bench before the timed casting),
+/// decryption by 3 tellers over HTTP after the polls close. `http_rates`: the plaintext and
+/// encrypted one-contest cast rates of the `http` part of the same run, for ratios.
+fn county(
+    scratch: &Path,
+    b: &Baselines,
+    out: &mut Out,
+    percent: usize,
+    encrypted: bool,
+    http_rates: (Option<f64>, Option<f64>),
+) -> R<CountyRun> {
     let percent = percent.clamp(1, 100);
     let districts_n = env_usize("SCRUTINEER_BENCH_COUNTY_DISTRICTS", 403).clamp(1, 403);
     let threads = env_usize("SCRUTINEER_BENCH_THREADS", 64);
@@ -1260,6 +2153,16 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
     );
     let wang = Signer::new("teller-wang", SigningKey::from_bytes(&[11u8; 32])).ctx("signer")?;
     let li = Signer::new("teller-li", SigningKey::from_bytes(&[12u8; 32])).ctx("signer")?;
+    // Encrypted: five tellers, of whom teller-wang and teller-li (the same keys) also sign.
+    let mut tellers = if encrypted {
+        make_tellers(TELLERS)?
+    } else {
+        Vec::new()
+    };
+    // Kiosk encryption done in the bench (not in the end-to-end time).
+    let mut kiosk_secs = 0.0;
+    // This process's peak RSS over the whole run (VmHWM is reset to measure single phases).
+    let mut bench_peak = 0.0;
 
     let mut phases: Vec<Phase> = Vec::new();
     let wall = Instant::now();
@@ -1298,16 +2201,55 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         .map(|d| json!({"round": 1, "unit": d.unit, "contests": [d.id]}))
         .collect();
     let spec = json!({"format": "scrutineer.election/v1", "id": "hexi-county-2026", "title": "河西县人民代表大会代表选举", "contests": contests});
-    api.call("POST", "/api/v1/election", Some(&org), Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of plaintext ballots"}, "spec": spec, "styles": styles, "election_date": "2026-12-01",
-        "tellers": [wang.verifier().ctx("verifier")?.to_text(), li.verifier().ctx("verifier")?.to_text()], "signatures_required": 2})))?;
+    let (secrecy, registered_tellers) = if encrypted {
+        (
+            json!({"mode": "encrypted", "threshold": THRESHOLD}),
+            verifiers(&tellers)?,
+        )
+    } else {
+        (
+            json!({"mode": "plaintext", "reason": "a test of plaintext ballots"}),
+            vec![
+                wang.verifier().ctx("verifier")?.to_text(),
+                li.verifier().ctx("verifier")?.to_text(),
+            ],
+        )
+    };
+    api.call("POST", "/api/v1/election", Some(&org), Some(&json!({"secrecy": secrecy, "spec": spec, "styles": styles, "election_date": "2026-12-01",
+        "tellers": registered_tellers, "signatures_required": 2})))?;
     phase(
         &mut phases,
         &server,
         "create the election",
         t,
-        format!("{} contests, {} styles", ds.len(), ds.len()),
+        format!(
+            "{} contests, {} styles, {}",
+            ds.len(),
+            ds.len(),
+            if encrypted {
+                "encrypted, 5 tellers, threshold 3"
+            } else {
+                "plaintext"
+            }
+        ),
         String::new(),
     );
+    if encrypted {
+        // Slips carry the election key's fingerprint: the ceremony comes before the pools.
+        let t = mark(&server);
+        let (tt, fp) = key_ceremony(&server.base, &teller, &mut tellers, scratch)?;
+        phase(
+            &mut phases,
+            &server,
+            "key ceremony (3 rounds × 5 tellers: export, replay, compute, POST /api/v1/teller/entries)",
+            t,
+            format!("fingerprint {fp}; {}", tt.summary()),
+            format!(
+                "{:.0} ms per teller turn",
+                t.0.elapsed().as_secs_f64() * 1000.0 / tt.runs.max(1) as f64
+            ),
+        );
+    }
 
     // Roll.
     let mut csv = String::from("姓名,证件号码,选区,出生日期\n");
@@ -1422,6 +2364,7 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         format!("{} contests", ds.len()),
         String::new(),
     );
+    let setup_phases = phases.len();
 
     // Check-ins: 90% present; one in 25 of those present carries a proxy for an absent voter.
     let mut checkins: Vec<(usize, String)> = Vec::new();
@@ -1493,10 +2436,49 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
 
     // Casting: one ballot per slip handed out.
     let mut casts: Vec<(usize, String)> = Vec::new();
-    for (i, d) in ds.iter().enumerate() {
-        for k in 0..present[i] {
-            let tok = pools[i].get(k).ctx("a slip for every voter present")?;
-            casts.push((casts.len(), json!({"token": tok, "ballots": [{"contest": d.id, "marks": county_marks(d, k, 1)}]}).to_string()));
+    if encrypted {
+        // Each kiosk encrypts its voter's ballot on its own device: done here, on every
+        // core, before the timed casting.
+        let kk = kiosk_key(&api, &spec)?;
+        let mut plain: Vec<(String, Vec<Value>)> = Vec::new();
+        for (i, d) in ds.iter().enumerate() {
+            for k in 0..present[i] {
+                let tok = pools[i].get(k).ctx("a slip for every voter present")?;
+                plain.push((
+                    tok.clone(),
+                    vec![json!({"contest": d.id, "marks": county_marks(d, k, 1)})],
+                ));
+            }
+        }
+        println!("  encrypting {} ballots ...", plain.len());
+        self_peak_since(&mut bench_peak);
+        let mut e = encrypt_ballots(&kk, &plain)?;
+        drop(plain);
+        let enc_peak = self_peak_since(&mut bench_peak);
+        casts = std::mem::take(&mut e.bodies)
+            .into_iter()
+            .enumerate()
+            .collect();
+        kiosk_secs += e.secs;
+        println!("  kiosk encryption: {:.1} s  {}", e.secs, e.detail());
+        phases.push(Phase {
+            name: "kiosk encryption in the bench process before casting (`e2e::kiosk::encrypt_lines`, all cores; not in the end-to-end time)".into(),
+            secs: e.secs,
+            cpu: None,
+            detail: format!(
+                "{}; the bench process's peak RSS {enc_peak}",
+                e.detail()
+            ),
+            ratio: e.ratio(b),
+            hwm: None,
+            counted: false,
+        });
+    } else {
+        for (i, d) in ds.iter().enumerate() {
+            for k in 0..present[i] {
+                let tok = pools[i].get(k).ctx("a slip for every voter present")?;
+                casts.push((casts.len(), json!({"token": tok, "ballots": [{"contest": d.id, "marks": county_marks(d, k, 1)}]}).to_string()));
+            }
         }
     }
     shuffle(&mut casts, &mut rng);
@@ -1516,10 +2498,44 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         ));
     }
     let rate = l.ok as f64 / l.secs;
+    let per = (server.cpu_secs() - t.1) / l.ok.max(1) as f64;
+    let mut ratio = format!(
+        "{:.2} × fdatasync; {:.2} × Ed25519 single verify",
+        rate / b.fsync,
+        rate / b.ed_single
+    );
+    if encrypted {
+        ratio = format!(
+            "{ratio}; server CPU {:.2} ms per ballot = {:.0} scalar multiplications",
+            per * 1000.0,
+            per * b.mul_cpu
+        );
+        if let Some(p) = http_rates.0 {
+            ratio = format!(
+                "**{:.2} × the one-contest plaintext HTTP cast rate** (http part, same run); {ratio}",
+                rate / p
+            );
+        }
+        if let Some(e) = http_rates.1 {
+            ratio = format!(
+                "{ratio}; {:.2} × the one-contest encrypted HTTP rate",
+                rate / e
+            );
+        }
+    } else if let Some(p) = http_rates.0 {
+        ratio = format!(
+            "{ratio}; {:.2} × the one-contest HTTP cast rate (http part, same run)",
+            rate / p
+        );
+    }
     phase(
         &mut phases,
         &server,
-        "casting (POST /api/v1/ballots)",
+        if encrypted {
+            "casting encrypted ballots (POST /api/v1/ballots {token, encrypted})"
+        } else {
+            "casting (POST /api/v1/ballots)"
+        },
         t,
         format!(
             "{} ballots, {} /s, p50 {:.1} ms, p99 {:.1} ms",
@@ -1528,11 +2544,7 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
             pct(&l.lat, 0.5),
             pct(&l.lat, 0.99)
         ),
-        format!(
-            "{:.2} × fdatasync; {:.2} × Ed25519 single verify",
-            rate / b.fsync,
-            rate / b.ed_single
-        ),
+        ratio,
     );
     drop(casts);
 
@@ -1557,6 +2569,24 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         ),
         String::new(),
     );
+    if encrypted {
+        self_peak_since(&mut bench_peak);
+        let t = mark(&server);
+        let (tt, contests, ballots) = decrypt_closed(&server.base, &teller, &mut tellers, scratch)?;
+        let peak = self_peak_since(&mut bench_peak);
+        phase(
+            &mut phases,
+            &server,
+            "threshold decryption, 3 of 5 tellers over HTTP (write-in names shuffled in turn, then decryption shares)",
+            t,
+            format!(
+                "{}; the bench process's peak RSS (the tellers' replays, {} at once at most) {peak}",
+                decryption_detail(&tt, contests, ballots),
+                tellers_at_once()
+            ),
+            decryption_ratio(&tt, contests, t.0.elapsed().as_secs_f64(), b),
+        );
+    }
     let t = mark(&server);
     let mut results = Vec::new();
     for d in &ds {
@@ -1627,6 +2657,7 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         }
         let mut checkins2 = Vec::new();
         let mut casts2 = Vec::new();
+        let mut plain2: Vec<(String, Vec<Value>)> = Vec::new();
         for (di, si, id) in &round2 {
             let toks = api.pool(&org, *si, None)?;
             api.call(
@@ -1642,8 +2673,26 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
                     checkins2.len(),
                     json!({"number": num, "round": 2}).to_string(),
                 ));
-                casts2.push((casts2.len(), json!({"token": toks[k], "ballots": [{"contest": id, "marks": county_marks(d, k, 2)}]}).to_string()));
+                if encrypted {
+                    plain2.push((
+                        toks[k].clone(),
+                        vec![json!({"contest": id, "marks": county_marks(d, k, 2)})],
+                    ));
+                } else {
+                    casts2.push((casts2.len(), json!({"token": toks[k], "ballots": [{"contest": id, "marks": county_marks(d, k, 2)}]}).to_string()));
+                }
             }
+        }
+        let mut enc2 = 0.0;
+        if encrypted {
+            // The kiosks encrypt for the runoffs' shapes: the spec with the runoff contests
+            // the service added when the results were published.
+            let spec2 = spec_with_runoffs(&spec, &e, &runoffs)?;
+            let kk = kiosk_key(&api, &spec2)?;
+            let en = encrypt_ballots(&kk, &plain2)?;
+            enc2 = en.secs;
+            kiosk_secs += en.secs;
+            casts2 = en.bodies.into_iter().enumerate().collect();
         }
         let l = load(
             &server.base,
@@ -1668,13 +2717,36 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
             return Err(format!("round-2 casting: {:?}", l.first_error));
         }
         let mut elected = 0;
+        let mut decryption = String::new();
+        if encrypted {
+            for (_, _, id) in &round2 {
+                api.call(
+                    "POST",
+                    &format!("/api/v1/contests/{id}/close"),
+                    Some(&teller),
+                    None,
+                )?;
+            }
+            self_peak_since(&mut bench_peak);
+            let td = Instant::now();
+            let (tt, contests, ballots) =
+                decrypt_closed(&server.base, &teller, &mut tellers, scratch)?;
+            let peak = self_peak_since(&mut bench_peak);
+            decryption = format!(
+                "; kiosk encryption ({enc2:.1} s) not counted; decryption {:.1} s: {}; the bench process's peak RSS in it {peak}",
+                td.elapsed().as_secs_f64(),
+                decryption_detail(&tt, contests, ballots)
+            );
+        }
         for (_, _, id) in &round2 {
-            api.call(
-                "POST",
-                &format!("/api/v1/contests/{id}/close"),
-                Some(&teller),
-                None,
-            )?;
+            if !encrypted {
+                api.call(
+                    "POST",
+                    &format!("/api/v1/contests/{id}/close"),
+                    Some(&teller),
+                    None,
+                )?;
+            }
             let r = api.call(
                 "POST",
                 &format!("/api/v1/contests/{id}/tally"),
@@ -1694,13 +2766,16 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
             "runoff round (sheets, open, check-in, cast, close, tally, sign, publish)",
             t,
             format!(
-                "{} runoffs, {} voters checked in again, {} ballots, {elected} elected",
+                "{} runoffs, {} voters checked in again, {} ballots, {elected} elected{decryption}",
                 round2.len(),
                 checkins2.len(),
                 casts2.len()
             ),
             String::new(),
         );
+        if let Some(p) = phases.last_mut() {
+            p.secs -= enc2;
+        }
     }
 
     // Export and verify.
@@ -1733,33 +2808,58 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
         ),
         String::new(),
     );
+    drop(tarball);
     let hwm = server.hwm_mib();
     drop(server);
+    self_peak_since(&mut bench_peak);
     let t = Instant::now();
     let report = verify_export(&unpacked.join("scrutineer-export"), &|_, _| {});
     let secs = t.elapsed().as_secs_f64();
     let vrate = report.ballots as f64 / secs;
-    println!("  verify: {secs:.1} s");
+    let verify_peak = self_peak_since(&mut bench_peak);
+    println!("  verify: {secs:.1} s, bench process peak {verify_peak}");
     phases.push(Phase {
         name: "verify the export (`scrutineer::verify`, in the bench process)".into(),
         secs,
         cpu: None,
         detail: format!(
-            "ok = {}, {} entries, {} ballots, {} results, {} ballots/s",
+            "ok = {}, {} entries, {} ballots{}, {} results, {} ballots/s",
             report.ok,
             report.entries,
             report.ballots,
+            if encrypted {
+                format!(
+                    " ({} encrypted), {} shuffles verified, election key {}",
+                    report.encrypted_ballots,
+                    report.shuffles,
+                    report.election_key_fingerprint.as_deref().unwrap_or("?")
+                )
+            } else {
+                String::new()
+            },
             report.results,
             thousands(vrate)
-        ),
-        ratio: format!("{:.2} × Ed25519 batch", vrate / b.ed_batch),
+        ) + &format!("; the bench process's peak RSS while verifying {verify_peak}"),
+        ratio: if encrypted {
+            format!(
+                "{:.3} × Ed25519 batch; one ballot = {:.2} 64-point MSMs' time = {:.0} scalar multiplications",
+                vrate / b.ed_batch,
+                b.msm64 / vrate,
+                b.mul / vrate
+            )
+        } else {
+            format!("{:.2} × Ed25519 batch", vrate / b.ed_batch)
+        },
         hwm: None,
+        counted: true,
     });
     if !report.ok {
         eprintln!("county verify failed: {:?}", report.failure);
     }
     let _ = std::fs::remove_dir_all(&unpacked);
-    let total = wall.elapsed().as_secs_f64();
+    let total = wall.elapsed().as_secs_f64() - kiosk_secs;
+    self_peak_since(&mut bench_peak);
+    let bench_hwm = bench_peak;
 
     out.line("");
     out.line(&format!(
@@ -1782,8 +2882,18 @@ fn county(scratch: &Path, b: &Baselines, out: &mut Out, percent: usize) -> R<Cou
             p.hwm.map(|h| format!("{h:.0} MiB")).unwrap_or_default()
         ));
     }
-    let setup: f64 = phases.iter().take(5).map(|p| p.secs).sum();
-    out.line(&format!("| **end to end** | **{total:.1} s** | | setup (first five rows) {setup:.1} s, election day and after {:.1} s; target < 120 s at full scale | | peak {hwm:.0} MiB |", total - setup));
+    let setup: f64 = phases
+        .iter()
+        .take(setup_phases)
+        .filter(|p| p.counted)
+        .map(|p| p.secs)
+        .sum();
+    let kiosk = if kiosk_secs > 0.0 {
+        format!("; the kiosks' encryption in the bench ({kiosk_secs:.1} s) not included")
+    } else {
+        String::new()
+    };
+    out.line(&format!("| **end to end** | **{total:.1} s** | | setup (first {setup_phases} rows) {setup:.1} s, election day and after {:.1} s{kiosk}; target < 120 s at full scale | | peak {hwm:.0} MiB (server); bench process {bench_hwm:.0} MiB |", total - setup));
     out.save();
     Ok(CountyRun {
         percent,
@@ -1830,10 +2940,20 @@ fn county_projection(runs: &[CountyRun], out: &mut Out) {
     let mut sum = 0.0;
     for (pa, pb) in a.phases.iter().zip(&b.phases) {
         let p = project(pa.secs, pb.secs);
-        sum += p;
+        if pb.counted {
+            sum += p;
+        }
         out.line(&format!(
-            "| {} | {:.1} s | {:.1} s | ~{:.0} s (projection) |",
-            pb.name, pa.secs, pb.secs, p
+            "| {} | {:.1} s | {:.1} s | ~{:.0} s (projection{}) |",
+            pb.name,
+            pa.secs,
+            pb.secs,
+            p,
+            if pb.counted {
+                ""
+            } else {
+                "; not in the end-to-end sum"
+            }
         ));
     }
     out.line(&format!(
@@ -1926,17 +3046,29 @@ fn main() {
     let on = |p: &str| parts.split(',').any(|x| x.trim() == p);
     let scratch = scratch_dir();
     let mut out = Out { md: String::new() };
+    let encrypted = encrypted_mode();
     out.line(&format!(
-        "scrutineer county benchmark: parts {parts}; {} cores; load average at start {}; scratch {}",
+        "scrutineer county benchmark: parts {parts}; ballots {}; {} cores; load average at start {}; scratch {}",
+        if encrypted { "encrypted (SCRUTINEER_BENCH_SECRECY=encrypted)" } else { "plaintext" },
         cores(),
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         scratch.display()
     ));
     let b = baselines(&scratch, &mut out);
 
+    // The one-contest cast rates over HTTP (plaintext; and encrypted, in the same run, when
+    // the ballots are encrypted), for the ratios of the county's casting.
+    let mut http_rates: (Option<f64>, Option<f64>) = (None, None);
     if on("http") {
-        if let Err(e) = http_cast(&scratch, &b, &mut out) {
-            out.line(&format!("\nHTTP casting failed: {e}"));
+        match http_cast(&scratch, &b, &mut out, false, None) {
+            Ok(r) => http_rates.0 = Some(r),
+            Err(e) => out.line(&format!("\nHTTP casting failed: {e}")),
+        }
+        if encrypted {
+            match http_cast(&scratch, &b, &mut out, true, http_rates.0) {
+                Ok(r) => http_rates.1 = Some(r),
+                Err(e) => out.line(&format!("\nHTTP casting of encrypted ballots failed: {e}")),
+            }
         }
     }
 
@@ -2080,7 +3212,7 @@ fn main() {
         let percents = env_list("SCRUTINEER_BENCH_COUNTY_PERCENT").unwrap_or_else(|| vec![100]);
         let mut runs = Vec::new();
         for p in percents {
-            match county(&scratch, &b, &mut out, p) {
+            match county(&scratch, &b, &mut out, p, encrypted, http_rates) {
                 Ok(r) => runs.push(r),
                 Err(e) => out.line(&format!("\ncounty scenario at {p}% failed: {e}")),
             }
