@@ -63,13 +63,11 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use scrutineer::crypto::{ElectionKey, SystemRng};
-use scrutineer::e2e::teller::{ceremony, counting, Step, TellerState};
-use scrutineer::e2e::Book;
+use scrutineer::e2e::teller::{ceremony, counting, TellerState};
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig};
-use scrutineer::record::entry::{DecryptionSharesBody, EntryKind, ShuffleBody, Style};
+use scrutineer::record::entry::{EntryKind, Style};
 use scrutineer::record::note::Signer;
 use scrutineer::record::token::Token;
-use scrutineer::rules::conduct::Conduct;
 use scrutineer::rules::{Ballot, CandidateBallot, Election, Mark};
 use scrutineer::verify::{verify_export, verify_export_replayed, with_export};
 
@@ -1145,35 +1143,6 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Applies one of the teller's own steps to local copies of the book and conduct, with the
-/// checks the service will make (as `scrutineer teller run` does, src/cli/teller.rs
-/// `apply_own`, which is private).
-fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> R<()> {
-    match s.kind {
-        EntryKind::Shuffle => {
-            let b: ShuffleBody = serde_json::from_value(s.body.clone()).ctx("shuffle body")?;
-            conduct.shuffle(&b.contest, b.index).ctx("own shuffle")?;
-            let step = book.check_shuffle(&b).ctx("own shuffle")?;
-            book.apply_step(step);
-        }
-        EntryKind::DecryptionShares => {
-            let b: DecryptionSharesBody =
-                serde_json::from_value(s.body.clone()).ctx("shares body")?;
-            let has_names = book
-                .tallies
-                .get(&(b.contest.clone(), b.group.clone()))
-                .is_some_and(|t| t.has_names());
-            conduct
-                .decryption_shares(&b.contest, &b.group, b.index, has_names)
-                .ctx("own shares")?;
-            let step = book.check_shares(&b).ctx("own shares")?;
-            book.apply_step(step);
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 /// One teller's turn, as a teller runs it: `GET /api/v1/export` (as a teller account), its
 /// own replay of the whole log, the steps due (`scrutineer teller run`: the ceremony step,
 /// or shuffles and decryption shares, applying its own steps before asking for more), then
@@ -1242,7 +1211,8 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
             let counted = counting(&book, &conduct, &t.signer, &t.st, &mut rng).ctx(&name)?;
             let more = !counted.steps.is_empty();
             for step in &counted.steps {
-                apply_own(&mut book, &mut conduct, step)?;
+                scrutineer::e2e::teller::apply_own(&mut book, &mut conduct, step)
+                    .ctx("own step")?;
             }
             run.steps.extend(counted.steps);
             if !more {
