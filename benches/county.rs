@@ -881,6 +881,8 @@ impl Api {
         Ok(serde_json::from_str(&out).unwrap_or(Value::String(out)))
     }
 
+    /// Signs in; a one-time password is changed first (to `{password} renewed ...`), as the
+    /// service requires.
     fn login(&self, user: &str, password: &str) -> R<String> {
         let v = self.call(
             "POST",
@@ -888,7 +890,16 @@ impl Api {
             None,
             Some(&json!({"username": user, "password": password, "bearer": true})),
         )?;
-        v["token"].as_str().map(String::from).ctx("login token")
+        let token = v["token"].as_str().map(String::from).ctx("login token")?;
+        if v["must_change_password"] == true {
+            self.call(
+                "POST",
+                "/api/v1/password",
+                Some(&token),
+                Some(&json!({"old": password, "new": format!("{password} renewed at the first sign-in")})),
+            )?;
+        }
+        Ok(token)
     }
 
     fn account(&self, org: &str, user: &str, role: &str) -> R<String> {

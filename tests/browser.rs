@@ -256,7 +256,10 @@ fn pages_in_a_real_browser() {
 
     // The organiser publishes from the organiser page; print the board; the receipt page
     // confirms inclusion.
-    node("publish.mjs", &[&s.base, &s.organiser_password, d]);
+    node(
+        "publish.mjs",
+        &[&s.base, &service::renewed(&s.organiser_password), d],
+    );
     let published = s.ok("GET", "/api/v1/public/results", None, None);
     let index = published["results"][0]["index"]
         .as_u64()

@@ -103,6 +103,7 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
         .as_str()
         .unwrap()
         .to_string();
+    first_password_change(&base, &org, &password);
     let spec = json!({"format": "scrutineer.election/v1", "id": "crash-http-2026", "contests": [
         {"id": "d1", "kind": "npc_direct", "seats": 1, "candidates": [{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}],
          "turnout": {"eligible": 100000, "present": 90000, "ballots_issued": 90000}}]});
@@ -151,6 +152,7 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
         .as_str()
         .unwrap()
         .to_string();
+    first_password_change(&base, &desk, &desk_pw);
     std::thread::scope(|scope| {
         for t in 0..8 {
             let (base, desk) = (&base, &desk);
@@ -330,4 +332,15 @@ fn sigkill_under_http_casting_loses_no_acknowledged_ballot() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A one-time password must be changed before the session may do anything else.
+fn first_password_change(base: &str, token: &str, one_time: &str) {
+    let r = ureq::post(&format!("{base}/api/v1/password"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(
+            json!({"old": one_time, "new": format!("{one_time} renewed at the first sign-in")}),
+        )
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }

@@ -457,7 +457,9 @@ fn bad_input_changes_nothing() {
     let agent = ureq::AgentBuilder::new().build();
     let login = agent
         .post(&format!("{}/api/v1/login", s.base))
-        .send_json(json!({"username": "organiser", "password": s.organiser_password}))
+        .send_json(
+            json!({"username": "organiser", "password": service::renewed(&s.organiser_password)}),
+        )
         .unwrap();
     let csrf = login.into_json::<Value>().unwrap()["csrf"]
         .as_str()

@@ -19,8 +19,11 @@ pub enum AccountsCommand {
     },
     /// 账号列表 / List the accounts and their roles.
     List,
-    /// 重置密码 / Give an account a new one-time password (printed once) and end its sessions.
+    /// 重置密码 / Give an account a new one-time password (printed once, to be changed at the
+    /// next sign-in), enable it if it was disabled, and end its sessions.
     ResetPassword { name: String },
+    /// 停用账号 / Disable an account and end its sessions (on the server machine).
+    Disable { name: String },
 }
 
 fn err(e: impl std::fmt::Display, code: &str) -> String {
@@ -35,12 +38,15 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, String> {
             let role = Role::from_id(&role)
                 .filter(|r| *r != Role::Kiosk)
                 .ok_or_else(|| err(format!("角色 “{role}” 不存在; 可用: organiser, registrar, teller, auditor / unknown role “{role}”"), "unknown_role"))?;
+            crate::server::auth::check_username(&name).map_err(|e| err(&e, e.code()))?;
             let password = random_password().map_err(|e| err(&e, e.code()))?;
             records
                 .create_account(&Account {
                     username: name.clone(),
                     role: role.id().into(),
                     password_hash: hash_password(&password).map_err(|e| err(&e, e.code()))?,
+                    must_change_password: true,
+                    disabled: false,
                 })
                 .map_err(|e| err(&e, e.code()))?;
             format!("已创建 created {name} ({}); 一次性密码 one-time password (shown once):\n    {password}\n", role.id())
@@ -49,8 +55,32 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, String> {
             .accounts()
             .map_err(|e| err(&e, e.code()))?
             .iter()
-            .map(|a| format!("{}\t{}\n", a.username, a.role))
+            .map(|a| {
+                let state = match (a.disabled, a.must_change_password) {
+                    (true, _) => "\t已停用 disabled",
+                    (false, true) => "\t待改密码 one-time password",
+                    _ => "",
+                };
+                format!("{}\t{}{state}\n", a.username, a.role)
+            })
             .collect(),
+        AccountsCommand::Disable { name } => {
+            let mut a = records
+                .account(&name)
+                .map_err(|e| err(&e, e.code()))?
+                .ok_or_else(|| {
+                    err(
+                        format!("没有账号 “{name}” / no account “{name}”"),
+                        "unknown_account",
+                    )
+                })?;
+            a.disabled = true;
+            records.set_account(&a).map_err(|e| err(&e, e.code()))?;
+            let ended = records
+                .remove_sessions_of(&name)
+                .map_err(|e| err(&e, e.code()))?;
+            format!("已停用 disabled {name}: 结束了 {ended} 个会话 ended {ended} session(s)\n")
+        }
         AccountsCommand::ResetPassword { name } => {
             let mut a = records
                 .account(&name)
@@ -63,6 +93,10 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, String> {
                 })?;
             let password = random_password().map_err(|e| err(&e, e.code()))?;
             a.password_hash = hash_password(&password).map_err(|e| err(&e, e.code()))?;
+            // The local recovery also re-enables an account the organiser disabled: whoever
+            // holds the server machine decides.
+            a.must_change_password = true;
+            a.disabled = false;
             records.set_account(&a).map_err(|e| err(&e, e.code()))?;
             let ended = records
                 .remove_sessions_of(&name)

@@ -26,12 +26,34 @@ fn json_err(e: serde_json::Error) -> LedgerError {
     LedgerError::Index(e.to_string())
 }
 
+/// A session's id: the first 16 hex digits of its key (the SHA-256 of its token).
+pub fn session_id(token_hash: &[u8]) -> String {
+    token_hash
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Constant-time equality for secrets of equal length.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub username: String,
     pub role: String,
     /// Argon2 PHC string.
     pub password_hash: String,
+    /// The password is a one-time password (first start, a new account, a reset): until it
+    /// is changed, the account's sessions may only change it, read the session or sign out.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// A disabled account cannot sign in; disabling it ended its sessions.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +63,48 @@ pub struct Session {
     pub csrf: String,
     /// Unix seconds.
     pub expires: u64,
+    /// Unix seconds; 0 for sessions stored before this field.
+    #[serde(default)]
+    pub created: u64,
+    /// The client address that signed in or paired.
+    #[serde(default)]
+    pub client: String,
+    /// Copied from the account when the session began; cleared by the password change.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// A session as the organiser sees it: its id is the first 16 hex digits of the SHA-256 of
+/// its token (the token itself is never stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub session: Session,
+}
+
+/// A live kiosk pairing code: `{slot}{secret}`, 4 + 8 digits. The slot finds the code, so a
+/// wrong secret counts against that code, which dies after a few wrong tries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pairing {
+    /// SHA-256 of the 8-digit secret.
+    pub secret_hash: Vec<u8>,
+    /// Unix seconds.
+    pub expires: u64,
+    /// Wrong secrets tried so far.
+    pub failures: u32,
+}
+
+/// What taking a pairing code found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairingOutcome {
+    /// The code was right and is now used up.
+    Paired,
+    /// No live code has this slot (never issued, used, expired or dead).
+    Unknown,
+    /// The secret was wrong; `left` more wrong tries kill the code.
+    Wrong { left: u32 },
+    /// The secret was wrong and the code is now dead.
+    Dead,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,20 +387,128 @@ impl Records {
         Ok(())
     }
 
-    // ---- kiosk pairing codes (keyed by the SHA-256 of the code) ----
-    pub fn put_pairing(&self, code_hash: &[u8], expires: u64) -> Result<(), LedgerError> {
-        self.put("pairing", code_hash, &expires)
+    /// Every live session, with its id; expired ones are removed on the way.
+    pub fn sessions(&self, now: u64) -> Result<Vec<SessionInfo>, LedgerError> {
+        let t = self.tree("sessions")?;
+        let mut out = Vec::new();
+        for kv in t.iter() {
+            let (k, v) = kv.map_err(index_err)?;
+            let s: Session = serde_json::from_slice(&v).map_err(json_err)?;
+            if s.expires < now {
+                t.remove(k).map_err(index_err)?;
+                continue;
+            }
+            out.push(SessionInfo {
+                id: session_id(&k),
+                session: s,
+            });
+        }
+        out.sort_by(|a, b| (a.session.created, &a.id).cmp(&(b.session.created, &b.id)));
+        Ok(out)
     }
 
-    /// Takes a pairing code: true once, if it exists and has not expired.
-    pub fn take_pairing(&self, code_hash: &[u8], now: u64) -> Result<bool, LedgerError> {
-        let t = self.tree("pairing")?;
-        match t.remove(code_hash).map_err(index_err)? {
-            Some(v) => {
-                let expires: u64 = serde_json::from_slice(&v).map_err(json_err)?;
-                Ok(expires >= now)
+    /// Ends the session with this id; returns it, or `None` if there is none.
+    pub fn remove_session_by_id(&self, id: &str) -> Result<Option<Session>, LedgerError> {
+        let t = self.tree("sessions")?;
+        for kv in t.iter() {
+            let (k, v) = kv.map_err(index_err)?;
+            if session_id(&k) == id {
+                let s: Session = serde_json::from_slice(&v).map_err(json_err)?;
+                t.remove(k).map_err(index_err)?;
+                self.flush()?;
+                return Ok(Some(s));
             }
-            None => Ok(false),
+        }
+        Ok(None)
+    }
+
+    /// Ends every session of an account but one (the caller's own, after a password change).
+    pub fn remove_other_sessions_of(
+        &self,
+        username: &str,
+        keep: &[u8],
+    ) -> Result<usize, LedgerError> {
+        let t = self.tree("sessions")?;
+        let mut gone = 0;
+        for kv in t.iter() {
+            let (k, v) = kv.map_err(index_err)?;
+            let s: Session = serde_json::from_slice(&v).map_err(json_err)?;
+            if s.username == username && k.as_ref() != keep {
+                t.remove(k).map_err(index_err)?;
+                gone += 1;
+            }
+        }
+        self.flush()?;
+        Ok(gone)
+    }
+
+    // ---- kiosk pairing codes (keyed by their 4-digit slot; the secret only as its SHA-256) ----
+    /// Stores a new code under a free slot; `false` if the slot is taken by a live code.
+    pub fn put_pairing(&self, slot: &str, p: &Pairing, now: u64) -> Result<bool, LedgerError> {
+        let t = self.tree("pairing_slots")?;
+        let bytes = serde_json::to_vec(p).map_err(json_err)?;
+        loop {
+            let current = t.get(slot.as_bytes()).map_err(index_err)?;
+            if let Some(v) = &current {
+                let live: Pairing = serde_json::from_slice(v).map_err(json_err)?;
+                if live.expires >= now {
+                    return Ok(false);
+                }
+            }
+            match t
+                .compare_and_swap(slot.as_bytes(), current, Some(bytes.clone()))
+                .map_err(index_err)?
+            {
+                Ok(()) => return Ok(true),
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Tries a pairing code. A right secret uses the code up; a wrong one counts against it,
+    /// and the `tries_max`-th wrong one kills it. Atomic under concurrent tries.
+    pub fn take_pairing(
+        &self,
+        slot: &str,
+        secret_hash: &[u8],
+        now: u64,
+        tries_max: u32,
+    ) -> Result<PairingOutcome, LedgerError> {
+        let t = self.tree("pairing_slots")?;
+        loop {
+            let Some(current) = t.get(slot.as_bytes()).map_err(index_err)? else {
+                return Ok(PairingOutcome::Unknown);
+            };
+            let mut p: Pairing = serde_json::from_slice(&current).map_err(json_err)?;
+            if p.expires < now {
+                t.remove(slot.as_bytes()).map_err(index_err)?;
+                return Ok(PairingOutcome::Unknown);
+            }
+            let right = crate::ledger::records::ct_eq(&p.secret_hash, secret_hash);
+            let (next, outcome) = if right {
+                (None, PairingOutcome::Paired)
+            } else {
+                p.failures += 1;
+                if p.failures >= tries_max {
+                    (None, PairingOutcome::Dead)
+                } else {
+                    let left = tries_max - p.failures;
+                    (
+                        Some(serde_json::to_vec(&p).map_err(json_err)?),
+                        PairingOutcome::Wrong { left },
+                    )
+                }
+            };
+            match t
+                .compare_and_swap(slot.as_bytes(), Some(current), next)
+                .map_err(index_err)?
+            {
+                Ok(()) => {
+                    self.flush()?;
+                    return Ok(outcome);
+                }
+                Err(_) => continue,
+            }
         }
     }
 

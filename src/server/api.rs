@@ -6,8 +6,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{
-    create_session, hash_password, hash_token, now, random_password, verify_password, As, Caller,
-    Desk, DeskView, KioskRole, Org, Registrar, Results, Role, Staff, TellerRole, SESSION_COOKIE,
+    check_new_password, check_username, create_session, hash_password, hash_token, now,
+    random_password, verify_login, As, Caller, Desk, DeskView, KioskRole, Org, Registrar, Results,
+    Role, Staff, TellerRole, SESSION_COOKIE,
 };
 use super::error::ApiError;
 use super::state::AppState;
@@ -68,7 +69,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "POST",
         path: "/api/v1/password",
-        roles: Some(ANY),
+        roles: Some(STAFF),
     },
     Endpoint {
         method: "GET",
@@ -89,6 +90,36 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "POST",
         path: "/api/v1/kiosks/pair",
         roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/kiosks",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/kiosks/{}/unpair",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/sessions",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/sessions/{}/revoke",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/accounts/{}/disable",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/accounts/{}/enable",
+        roles: Some(ORG),
     },
     Endpoint {
         method: "GET",
@@ -375,61 +406,83 @@ pub struct Login {
     bearer: bool,
 }
 
+/// Signs in. Every attempt runs one Argon2 verification, against the account's hash or, for a
+/// name with no account, against a dummy hash, so the answer's timing does not say which
+/// names exist. A disabled account is told so only after its password was right.
 pub async fn login(
     state: Data,
     req: HttpRequest,
     body: web::Json<Login>,
 ) -> Result<HttpResponse, ApiError> {
-    limited(state.limits.login.check(&client(&req)), &state)?;
+    let from = client(&req);
+    limited(state.limits.login.check(&from), &state)?;
     let body = body.into_inner();
+    if body.password.chars().count() > super::auth::PASSWORD_CHARS_MAX || body.username.len() > 200
+    {
+        state
+            .metrics
+            .logins_failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(ApiError::BadLogin);
+    }
     let st = state.clone();
-    let account = block(move || {
-        st.records
-            .account(&body.username)
-            .map_err(ApiError::Ledger)
-            .map(|a| (a, body))
+    let checked = block(move || {
+        let account = st.records.account(&body.username)?;
+        let ok = verify_login(&body.password, account.as_ref());
+        Ok(account.filter(|_| ok).map(|a| (a, body.bearer)))
     })
     .await?;
-    let (account, body) = account;
-    let st = state.clone();
-    let ok_account = block(move || {
-        Ok(match account {
-            Some(a) if verify_password(&body.password, &a.password_hash) => Some((a, body.bearer)),
-            _ => None,
-        })
-    })
-    .await?;
-    let Some((account, bearer)) = ok_account else {
-        st.metrics
+    let Some((account, bearer)) = checked else {
+        state
+            .metrics
             .logins_failed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::BadLogin);
     };
-    let role = Role::from_id(&account.role).ok_or(ApiError::BadLogin)?;
-    let (token, csrf) =
-        create_session(&state, &account.username, role, state.config.session_hours)?;
-    let body = json!({"username": account.username, "role": role.id(), "csrf": csrf});
-    if bearer {
-        return Ok(HttpResponse::Ok()
-            .json(json!({"username": account.username, "role": role.id(), "token": token})));
+    if account.disabled {
+        return Err(ApiError::AccountDisabled);
     }
+    let role = Role::from_id(&account.role).ok_or(ApiError::BadLogin)?;
+    let expires = now() + state.config.session_hours * 3600;
+    let must_change = account.must_change_password;
+    let (token, csrf) =
+        create_session(&state, &account.username, role, expires, &from, must_change)?;
+    let mut body = json!({"username": account.username, "role": role.id(), "must_change_password": must_change});
+    if bearer {
+        body["token"] = json!(token);
+        return Ok(HttpResponse::Ok().json(body));
+    }
+    body["csrf"] = json!(csrf);
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &token))
+        .cookie(session_cookie(&state, &token, None))
         .json(body))
 }
 
-fn session_cookie<'a>(state: &AppState, token: &'a str) -> actix_web::cookie::Cookie<'a> {
-    actix_web::cookie::Cookie::build(SESSION_COOKIE, token)
+/// The session cookie: HttpOnly, SameSite=Strict, Secure over TLS. Staff cookies end with the
+/// browser; a kiosk's (`persist_until`) lasts until its credential expires, so a kiosk that
+/// reboots is still paired.
+fn session_cookie<'a>(
+    state: &AppState,
+    token: &'a str,
+    persist_until: Option<u64>,
+) -> actix_web::cookie::Cookie<'a> {
+    let mut c = actix_web::cookie::Cookie::build(SESSION_COOKIE, token)
         .http_only(true)
         .same_site(actix_web::cookie::SameSite::Strict)
         .secure(state.config.secure_cookies)
         .path("/")
-        .finish()
+        .finish();
+    if let Some(until) = persist_until {
+        let seconds = until.saturating_sub(now()).min(i64::MAX as u64) as i64;
+        c.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
+    }
+    c
 }
 
 pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     state.records.remove_session(&caller.token_hash)?;
-    let mut gone = session_cookie(&state, "");
+    state.records.flush()?;
+    let mut gone = session_cookie(&state, "", None);
     gone.make_removal();
     Ok(HttpResponse::Ok().cookie(gone).json(json!({"ok": true})))
 }
@@ -439,7 +492,14 @@ pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiErr
         .records
         .session(&caller.token_hash)?
         .ok_or(ApiError::Unauthenticated)?;
-    Ok(HttpResponse::Ok().json(json!({"username": caller.username, "role": caller.role.id(), "role_label": caller.role.label_zh(), "csrf": s.csrf})))
+    Ok(HttpResponse::Ok().json(json!({
+        "username": caller.username,
+        "role": caller.role.id(),
+        "role_label": caller.role.label_zh(),
+        "csrf": s.csrf,
+        "expires": s.expires,
+        "must_change_password": s.must_change_password,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -449,33 +509,39 @@ pub struct PasswordChange {
     new: String,
 }
 
+/// Changes the caller's password: the policy of [`check_new_password`], then every other
+/// session of the account ends (a thief's among them); the caller's own goes on.
 pub async fn password(
     state: Data,
-    caller: Caller,
+    caller: As<Staff>,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.new.chars().count() < 10 {
-        return Err(invalid(
-            "password_too_short",
-            "新密码至少 10 个字符 / the new password needs at least 10 characters",
-        ));
-    }
+    let caller = caller.0;
+    check_new_password(&caller.username, &body.old, &body.new)?;
     let st = state.clone();
-    block(move || {
+    let ended = block(move || {
         let mut a = st
             .records
             .account(&caller.username)?
             .ok_or(ApiError::Unauthenticated)?;
-        if !verify_password(&body.old, &a.password_hash) {
+        if !verify_login(&body.old, Some(&a)) {
             return Err(ApiError::BadLogin);
         }
         a.password_hash = hash_password(&body.new)?;
+        a.must_change_password = false;
         st.records.set_account(&a)?;
-        Ok(())
+        let ended = st
+            .records
+            .remove_other_sessions_of(&caller.username, &caller.token_hash)?;
+        if let Some(mut own) = st.records.session(&caller.token_hash)? {
+            own.must_change_password = false;
+            st.records.put_session(&caller.token_hash, &own)?;
+        }
+        Ok(ended)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+    Ok(HttpResponse::Ok().json(json!({"ok": true, "other_sessions_ended": ended})))
 }
 
 // ---------------------------------------------------------------- accounts and kiosks
@@ -492,7 +558,7 @@ pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, Api
         .records
         .accounts()?
         .into_iter()
-        .map(|a| json!({"username": a.username, "role": a.role}))
+        .map(|a| json!({"username": a.username, "role": a.role, "disabled": a.disabled, "must_change_password": a.must_change_password}))
         .collect();
     Ok(HttpResponse::Ok().json(json!({"accounts": list})))
 }
@@ -518,15 +584,7 @@ pub async fn create_account(
             "投票机通过配对码登记, 不用账号 / kiosks are paired with a code, not given accounts",
         ));
     }
-    let name_ok = !body.username.is_empty()
-        && body.username.len() <= 40
-        && body
-            .username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !name_ok {
-        return Err(invalid("bad_username", "用户名只能用字母、数字、- 和 _, 最多 40 个 / user names use letters, digits, - and _, at most 40"));
-    }
+    check_username(&body.username)?;
     let password = random_password()?;
     let st = state.clone();
     let pw = password.clone();
@@ -535,25 +593,192 @@ pub async fn create_account(
             username: body.username.clone(),
             role: role.id().into(),
             password_hash: hash_password(&pw)?,
+            must_change_password: true,
+            disabled: false,
         })?;
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Created().json(json!({"role": role.id(), "password": password, "note": "密码只显示这一次 / the password is shown this once"})))
+    Ok(HttpResponse::Created().json(json!({"role": role.id(), "password": password, "must_change_password": true, "note": "密码只显示这一次, 首次登录时须修改 / the password is shown this once and must be changed at the first sign-in"})))
+}
+
+fn unknown_account(name: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "unknown_account",
+        message: format!("没有账号 “{name}” / no account “{name}”"),
+    }
+}
+
+/// Disables an account: it cannot sign in, and its sessions end at once.
+pub async fn disable_account(
+    state: Data,
+    caller: As<Org>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_disabled(state, caller, path.into_inner(), true).await
+}
+
+/// Enables a disabled account again.
+pub async fn enable_account(
+    state: Data,
+    caller: As<Org>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_disabled(state, caller, path.into_inner(), false).await
+}
+
+async fn set_disabled(
+    state: Data,
+    caller: As<Org>,
+    name: String,
+    disable: bool,
+) -> Result<HttpResponse, ApiError> {
+    if disable && name == caller.username {
+        return Err(invalid(
+            "cannot_disable_self",
+            "不能停用自己的账号 / you cannot disable your own account",
+        ));
+    }
+    let st = state.clone();
+    let ended = block(move || {
+        let mut a = st
+            .records
+            .account(&name)?
+            .ok_or_else(|| unknown_account(&name))?;
+        a.disabled = disable;
+        st.records.set_account(&a)?;
+        Ok(if disable {
+            st.records.remove_sessions_of(&name)?
+        } else {
+            0
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true, "disabled": disable, "sessions_ended": ended})))
+}
+
+fn session_json(i: &crate::ledger::records::SessionInfo, current: &[u8]) -> Value {
+    let s = &i.session;
+    json!({
+        "id": i.id,
+        "username": s.username,
+        "role": s.role,
+        "created": s.created,
+        "created_utc": if s.created > 0 { utc(s.created) } else { String::new() },
+        "expires": s.expires,
+        "expires_utc": utc(s.expires),
+        "client": s.client,
+        "current": i.id == crate::ledger::records::session_id(current),
+    })
+}
+
+/// Every live session: staff sign-ins and paired kiosks.
+pub async fn sessions(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
+    let list: Vec<Value> = state
+        .records
+        .sessions(now())?
+        .iter()
+        .map(|i| session_json(i, &caller.token_hash))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"sessions": list})))
+}
+
+/// Ends one session by its id; the next request that uses it is refused.
+pub async fn revoke_session(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    match state.records.remove_session_by_id(&id)? {
+        Some(s) => Ok(
+            HttpResponse::Ok().json(json!({"ok": true, "username": s.username, "role": s.role}))
+        ),
+        None => Err(ApiError::Conflict {
+            code: "unknown_session",
+            message: format!(
+                "没有会话 “{id}” (已结束或已过期) / no session “{id}” (ended or expired)"
+            ),
+        }),
+    }
+}
+
+/// The paired kiosks (one per name).
+pub async fn kiosks(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
+    let list: Vec<Value> = state
+        .records
+        .sessions(now())?
+        .iter()
+        .filter(|i| i.session.role == Role::Kiosk.id())
+        .map(|i| {
+            let mut v = session_json(i, &caller.token_hash);
+            v["name"] = json!(i
+                .session
+                .username
+                .strip_prefix(KIOSK_PREFIX)
+                .unwrap_or(&i.session.username));
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"kiosks": list})))
+}
+
+/// Unpairs a kiosk by the name it was paired with: its credential ends at once.
+pub async fn unpair(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner();
+    let ended = state
+        .records
+        .remove_sessions_of(&format!("{KIOSK_PREFIX}{name}"))?;
+    if ended == 0 {
+        return Err(ApiError::Conflict {
+            code: "unknown_kiosk",
+            message: format!("没有已配对的投票机 “{name}” / no paired kiosk “{name}”"),
+        });
+    }
+    Ok(HttpResponse::Ok().json(json!({"ok": true, "name": name})))
 }
 
 /// Pairing codes live 10 minutes.
 const PAIRING_SECS: u64 = 600;
+/// A kiosk's user name is this prefix and the name it was paired with.
+const KIOSK_PREFIX: &str = "kiosk-";
 
+/// A new pairing code: 12 digits, shown as `SSSS SSSS SSSS`; the first four are its slot
+/// (which code a try is for), the last eight its secret (stored only as its SHA-256).
 pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
-    let mut b = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
-        .map_err(|_| ApiError::Internal("random".into()))?;
-    let code = format!("{:08}", u64::from_le_bytes(b) % 100_000_000);
-    state
-        .records
-        .put_pairing(&hash_token(&code), now() + PAIRING_SECS)?;
-    Ok(HttpResponse::Created().json(json!({"code": code, "expires_in_seconds": PAIRING_SECS})))
+    let rng = ring::rand::SystemRandom::new();
+    let draw = |modulus: u64| -> Result<u64, ApiError> {
+        let mut b = [0u8; 8];
+        ring::rand::SecureRandom::fill(&rng, &mut b)
+            .map_err(|_| ApiError::Internal("random".into()))?;
+        Ok(u64::from_le_bytes(b) % modulus)
+    };
+    let secret = format!("{:08}", draw(100_000_000)?);
+    let record = crate::ledger::records::Pairing {
+        secret_hash: hash_token(&secret),
+        expires: now() + PAIRING_SECS,
+        failures: 0,
+    };
+    for _ in 0..64 {
+        let slot = format!("{:04}", draw(10_000)?);
+        if state.records.put_pairing(&slot, &record, now())? {
+            let code = format!("{slot}{secret}");
+            let shown = format!("{} {} {}", &code[..4], &code[4..8], &code[8..]);
+            return Ok(HttpResponse::Created().json(json!({
+                "code": shown,
+                "expires_in_seconds": PAIRING_SECS,
+                "tries": state.config.pairing_tries_per_code,
+            })));
+        }
+    }
+    Err(conflict(
+        "pairing_slots_full",
+        "同时有效的配对码太多, 请稍后再试 / too many pairing codes are live at once; try again in a few minutes",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -563,34 +788,103 @@ pub struct Pair {
     name: String,
 }
 
+/// When a newly paired kiosk's credential ends: `kiosk_session_hours` from now if set; else
+/// 24:00 China time (UTC+8) of the election day if that is ahead; else 24 hours from now.
+fn kiosk_expiry(state: &AppState) -> Result<u64, ApiError> {
+    let t = now();
+    if let Some(h) = state.config.kiosk_session_hours {
+        return Ok(t + h * 3600);
+    }
+    let day_end = state
+        .records
+        .setting("election_date")?
+        .and_then(|d| crate::rules::roll::Date::parse(&d).ok())
+        .map(|d| {
+            let days = days_from_civil(i64::from(d.year), i64::from(d.month), i64::from(d.day));
+            (days + 1) * 86_400 - 8 * 3600
+        })
+        .filter(|end| *end > t as i64 + 3600);
+    Ok(day_end.map(|e| e as u64).unwrap_or(t + 24 * 3600))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant, "chrono-Compatible
+/// Low-Level Date Algorithms", days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Pairs a kiosk with a code. A wrong code counts against its slot's code (the last allowed
+/// wrong try kills it) and against a limit for all clients together, besides the per-client
+/// limit. A name already paired is re-paired: the old credential ends.
 pub async fn pair(
     state: Data,
     req: HttpRequest,
     body: web::Json<Pair>,
 ) -> Result<HttpResponse, ApiError> {
-    limited(state.limits.pairing.check(&client(&req)), &state)?;
+    let from = client(&req);
+    limited(state.limits.pairing.check(&from), &state)?;
+    limited(state.limits.pairing_failures.peek("all"), &state)?;
     let body = body.into_inner();
-    if body.name.trim().is_empty() || body.name.chars().count() > 40 {
+    let name = body.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 40 {
         return Err(invalid(
             "bad_kiosk_name",
             "投票机名称须为 1 至 40 个字符 / a kiosk name needs 1 to 40 characters",
         ));
     }
-    if !state
-        .records
-        .take_pairing(&hash_token(body.code.trim()), now())?
-    {
-        return Err(invalid(
-            "bad_pairing_code",
-            "配对码无效或已过期 / the pairing code is wrong, used or expired",
+    let digits: String = body
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let wrong = |message: String| {
+        let _ = state.limits.pairing_failures.check("all");
+        invalid("bad_pairing_code", message)
+    };
+    if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong(
+            "配对码应为 12 位数字 / the pairing code has 12 digits".into(),
         ));
     }
-    let username = format!("kiosk-{}", body.name.trim());
-    // A kiosk's device credential lasts a long election day and a night.
-    let (token, csrf) = create_session(&state, &username, Role::Kiosk, 48)?;
+    let (slot, secret) = digits.split_at(4);
+    let outcome = state.records.take_pairing(
+        slot,
+        &hash_token(secret),
+        now(),
+        state.config.pairing_tries_per_code,
+    )?;
+    use crate::ledger::records::PairingOutcome;
+    match outcome {
+        PairingOutcome::Paired => {}
+        PairingOutcome::Unknown => {
+            return Err(wrong(
+                "配对码无效、已用过或已过期 / the pairing code is wrong, used or expired".into(),
+            ))
+        }
+        PairingOutcome::Wrong { left } => {
+            return Err(wrong(format!(
+                "配对码错误; 再错 {left} 次此码作废 / wrong pairing code; {left} more wrong tries and it is void"
+            )))
+        }
+        PairingOutcome::Dead => {
+            return Err(wrong(
+                "配对码错误次数过多, 已作废; 请组织者重新生成 / too many wrong tries: the code is void; ask the organiser for a new one".into(),
+            ))
+        }
+    }
+    let username = format!("{KIOSK_PREFIX}{name}");
+    state.records.remove_sessions_of(&username)?;
+    let expires = kiosk_expiry(&state)?;
+    let (token, csrf) = create_session(&state, &username, Role::Kiosk, expires, &from, false)?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &token))
-        .json(json!({"role": "kiosk", "token": token, "csrf": csrf})))
+        .cookie(session_cookie(&state, &token, Some(expires)))
+        .json(json!({"role": "kiosk", "token": token, "csrf": csrf, "expires": expires, "expires_utc": utc(expires)})))
 }
 
 // ---------------------------------------------------------------- election
@@ -1467,9 +1761,11 @@ pub async fn metrics(state: Data) -> HttpResponse {
 # HELP scrutineer_ballots_refused_total Ballot submissions refused.\n# TYPE scrutineer_ballots_refused_total counter\nscrutineer_ballots_refused_total {}\n\
 # HELP scrutineer_logins_failed_total Failed logins.\n# TYPE scrutineer_logins_failed_total counter\nscrutineer_logins_failed_total {}\n\
 # HELP scrutineer_rate_limited_total Requests refused by a rate limit.\n# TYPE scrutineer_rate_limited_total counter\nscrutineer_rate_limited_total {}\n\
+# HELP scrutineer_password_checks_total Argon2 password verifications (sign-ins and password changes; an unknown name costs one too).\n# TYPE scrutineer_password_checks_total counter\nscrutineer_password_checks_total {}\n\
 # HELP scrutineer_log_entries Entries in the ballot log.\n# TYPE scrutineer_log_entries gauge\nscrutineer_log_entries {size}\n\
 # HELP scrutineer_log_ballots Ballots in the ballot log.\n# TYPE scrutineer_log_ballots gauge\nscrutineer_log_ballots {ballots}\n",
-        m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed)
+        m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed),
+        super::auth::PASSWORD_CHECKS.load(Relaxed)
     );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -115,6 +115,7 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
+    PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     PasswordHash::new(phc)
         .map(|h| {
             Argon2::default()
@@ -124,13 +125,111 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// An Argon2 hash with the service's parameters that no password matches in practice: a
+/// sign-in for an unknown account is checked against it, so that it costs what a wrong
+/// password for a real account costs and the answer's timing does not tell them apart.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        let _ = SystemRandom::new().fill(&mut secret);
+        hash_password(&B64URL.encode(secret)).unwrap_or_default()
+    })
+}
+
+/// Argon2 verifications run (against real and dummy hashes alike); `/metrics` shows it and
+/// the tests use it to see that an unknown name costs one verification, like a wrong password.
+pub static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Checks a sign-in's password against the account, or against the dummy hash when there is
+/// no such account: one Argon2 verification either way.
+pub fn verify_login(password: &str, account: Option<&crate::ledger::records::Account>) -> bool {
+    match account {
+        Some(a) => verify_password(password, &a.password_hash),
+        None => {
+            let _ = verify_password(password, dummy_hash());
+            false
+        }
+    }
+}
+
+/// Warms the dummy hash up, so the first unknown sign-in is not slower than the rest.
+pub fn prepare() {
+    let _ = dummy_hash();
+}
+
+/// A staff account's name: 1 to 40 of ASCII letters, digits, `-` and `_` (so it reads the
+/// same on every screen and no two names look alike).
+pub fn check_username(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid {
+            code: "bad_username",
+            message: "用户名只能用字母、数字、- 和 _, 最多 40 个 / user names use letters, digits, - and _, at most 40".into(),
+        })
+    }
+}
+
+/// Fewest characters in a new password.
+pub const PASSWORD_CHARS_MIN: usize = 12;
+/// Most characters in a password (Argon2 takes any length; the strength check does not need
+/// more, and a megabyte of password is an attack on the CPU).
+pub const PASSWORD_CHARS_MAX: usize = 256;
+
+/// The password policy (NIST SP 800-63B §5.1.1.2): at least 12 characters, any characters,
+/// passphrases welcome; refused if it is among the commonly used passwords, a keyboard or
+/// date pattern, or made from the user name: the zxcvbn estimator (its dictionaries of common
+/// passwords and words) must rate it at least 3 of 4 ("safely unguessable").
+pub fn check_new_password(username: &str, old: &str, new: &str) -> Result<(), ApiError> {
+    let chars = new.chars().count();
+    if chars < PASSWORD_CHARS_MIN {
+        return Err(ApiError::Invalid {
+            code: "password_too_short",
+            message: format!("新密码至少 {PASSWORD_CHARS_MIN} 个字符 (现在 {chars} 个); 可以用一句好记的话 / the new password needs at least {PASSWORD_CHARS_MIN} characters (it has {chars}); a passphrase of a few words is welcome"),
+        });
+    }
+    if chars > PASSWORD_CHARS_MAX {
+        return Err(ApiError::Invalid {
+            code: "password_too_long",
+            message: format!("新密码最多 {PASSWORD_CHARS_MAX} 个字符 / the new password has at most {PASSWORD_CHARS_MAX} characters"),
+        });
+    }
+    if new == old {
+        return Err(ApiError::Invalid {
+            code: "password_unchanged",
+            message: "新密码不能与旧密码相同 / the new password must differ from the old one"
+                .into(),
+        });
+    }
+    let estimate = zxcvbn::zxcvbn(new, &[username, "scrutineer", "jianpiao", "监票"]);
+    if (estimate.score() as u8) < 3 {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(ApiError::Invalid {
+            code: "password_common",
+            message: format!("这个密码太常见或太好猜 (常用密码、键盘顺序、日期或用户名), 请换一个, 例如几个词组成的一句话 / this password is too common or too easy to guess{hint}; try a passphrase of a few unrelated words"),
+        });
+    }
+    Ok(())
+}
+
 /// Constant-time equality for secrets of equal length.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::ledger::records::ct_eq(a, b)
 }
+
+/// What a session with a one-time password may do before the password is changed.
+pub const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 3] =
+    ["/api/v1/session", "/api/v1/password", "/api/v1/logout"];
 
 /// An authenticated caller.
 #[derive(Clone, Debug)]
@@ -193,6 +292,9 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
         }
     }
     let role = Role::from_id(&session.role).ok_or(ApiError::Unauthenticated)?;
+    if session.must_change_password && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&req.path()) {
+        return Err(ApiError::PasswordChangeRequired);
+    }
     Ok(Caller {
         username: session.username,
         role,
@@ -209,12 +311,14 @@ impl FromRequest for Caller {
     }
 }
 
-/// Creates a session and returns (token, csrf).
+/// Creates a session that ends at `expires` (Unix seconds) and returns (token, csrf).
 pub fn create_session(
     state: &AppState,
     username: &str,
     role: Role,
-    hours: u64,
+    expires: u64,
+    client: &str,
+    must_change_password: bool,
 ) -> Result<(String, String), ApiError> {
     let token = random_token(32)?;
     let csrf = random_token(24)?;
@@ -226,7 +330,10 @@ pub fn create_session(
                 username: username.to_string(),
                 role: role.id().to_string(),
                 csrf: csrf.clone(),
-                expires: now() + hours * 3600,
+                expires,
+                created: now(),
+                client: client.to_string(),
+                must_change_password,
             },
         )
         .map_err(ApiError::Ledger)?;

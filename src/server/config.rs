@@ -61,6 +61,17 @@ pub struct ServeArgs {
     /// Session lifetime, in hours [default: 12].
     #[arg(long, env = "SCRUTINEER_SESSION_HOURS")]
     pub session_hours: Option<u64>,
+    /// A paired kiosk's credential lifetime, in hours [default: until 24:00 (UTC+8) of the
+    /// election day when that is ahead, else 24].
+    #[arg(long, env = "SCRUTINEER_KIOSK_SESSION_HOURS")]
+    pub kiosk_session_hours: Option<u64>,
+    /// Wrong tries a pairing code survives; the last one kills it [default: 5].
+    #[arg(long, env = "SCRUTINEER_PAIRING_TRIES_PER_CODE")]
+    pub pairing_tries_per_code: Option<u32>,
+    /// Wrong pairing codes per minute from all clients together, after which pairing is
+    /// refused for the rest of the minute [default: 30].
+    #[arg(long, env = "SCRUTINEER_PAIRING_FAILURES_PER_MINUTE")]
+    pub pairing_failures_per_minute: Option<u32>,
     /// Spare slips per pool, as a percentage of the roll [default: 5].
     #[arg(long, env = "SCRUTINEER_POOL_SPARE_PERCENT")]
     pub pool_spare_percent: Option<u64>,
@@ -97,6 +108,9 @@ struct FileConfig {
     exports_per_minute: Option<u32>,
     exports_concurrent_max: Option<u32>,
     session_hours: Option<u64>,
+    kiosk_session_hours: Option<u64>,
+    pairing_tries_per_code: Option<u32>,
+    pairing_failures_per_minute: Option<u32>,
     pool_spare_percent: Option<u64>,
     trusted_proxies: Option<Vec<IpAddr>>,
 }
@@ -119,6 +133,10 @@ pub struct Config {
     pub exports_per_minute: u32,
     pub exports_concurrent_max: u32,
     pub session_hours: u64,
+    /// `None`: until the end of the election day (see [`ServeArgs::kiosk_session_hours`]).
+    pub kiosk_session_hours: Option<u64>,
+    pub pairing_tries_per_code: u32,
+    pub pairing_failures_per_minute: u32,
     pub pool_spare_percent: u64,
     pub trusted_proxies: Vec<IpAddr>,
     pub demo: bool,
@@ -143,6 +161,9 @@ impl Default for Config {
             exports_per_minute: 4,
             exports_concurrent_max: 2,
             session_hours: 12,
+            kiosk_session_hours: None,
+            pairing_tries_per_code: 5,
+            pairing_failures_per_minute: 30,
             pool_spare_percent: 5,
             trusted_proxies: Vec::new(),
             demo: false,
@@ -222,6 +243,15 @@ impl Config {
                 .session_hours
                 .or(file.session_hours)
                 .unwrap_or(d.session_hours),
+            kiosk_session_hours: args.kiosk_session_hours.or(file.kiosk_session_hours),
+            pairing_tries_per_code: args
+                .pairing_tries_per_code
+                .or(file.pairing_tries_per_code)
+                .unwrap_or(d.pairing_tries_per_code),
+            pairing_failures_per_minute: args
+                .pairing_failures_per_minute
+                .or(file.pairing_failures_per_minute)
+                .unwrap_or(d.pairing_failures_per_minute),
             pool_spare_percent: args
                 .pool_spare_percent
                 .or(file.pool_spare_percent)
@@ -267,6 +297,10 @@ impl Config {
             ("--receipts-per-minute", self.receipts_per_minute),
             ("--exports-per-minute", self.exports_per_minute),
             ("--exports-concurrent-max", self.exports_concurrent_max),
+            (
+                "--pairing-failures-per-minute",
+                self.pairing_failures_per_minute,
+            ),
         ] {
             if v == 0 || v > 1_000_000 {
                 problems.push(format!("{name} {v} must be between 1 and 1000000"));
@@ -276,6 +310,19 @@ impl Config {
             problems.push(format!(
                 "--session-hours {} must be between 1 and 720",
                 self.session_hours
+            ));
+        }
+        if let Some(h) = self.kiosk_session_hours {
+            if !(1..=24 * 30).contains(&h) {
+                problems.push(format!(
+                    "--kiosk-session-hours {h} must be between 1 and 720"
+                ));
+            }
+        }
+        if !(1..=100).contains(&self.pairing_tries_per_code) {
+            problems.push(format!(
+                "--pairing-tries-per-code {} must be between 1 and 100",
+                self.pairing_tries_per_code
             ));
         }
         if self.pool_spare_percent > 100 {

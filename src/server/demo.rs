@@ -93,6 +93,10 @@ pub fn load(state: &AppState) -> Result<(), String> {
             username: format!("demo-{role}"),
             role: role.into(),
             password_hash: hash_password(&password).map_err(|e| e.to_string())?,
+            // Demo accounts are for trying the service out: their printed passwords work
+            // without a change (a real account's one-time password must be changed first).
+            must_change_password: false,
+            disabled: false,
         };
         if state.records.create_account(&account).is_ok() {
             lines.push(format!("    {:<16} {password}", account.username));

@@ -30,6 +30,10 @@ pub enum ApiError {
     Forbidden { role: &'static str, allowed: String },
     #[error("缺少或错误的 CSRF 令牌, 请刷新页面 / Missing or wrong CSRF token: reload the page.")]
     Csrf,
+    #[error("请先修改一次性密码 (POST /api/v1/password), 然后才能继续 / Change the one-time password first (POST /api/v1/password).")]
+    PasswordChangeRequired,
+    #[error("此账号已被组织者停用 / This account has been disabled by the organiser.")]
+    AccountDisabled,
     #[error("请求过于频繁, 请 {retry_after} 秒后再试 / Too many requests: try again in {retry_after} s.")]
     RateLimited { retry_after: u64 },
     #[error("尚未创建选举 / No election has been created yet.")]
@@ -57,6 +61,8 @@ impl ApiError {
             ApiError::BadLogin => "bad_login",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::Csrf => "csrf",
+            ApiError::PasswordChangeRequired => "password_change_required",
+            ApiError::AccountDisabled => "account_disabled",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::NoElection => "no_election",
             ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
@@ -152,7 +158,10 @@ impl ResponseError for ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthenticated | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Forbidden { .. }
+            | ApiError::Csrf
+            | ApiError::PasswordChangeRequired
+            | ApiError::AccountDisabled => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NoElection | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -126,6 +126,18 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     .route("/accounts", web::post().to(api::create_account))
                     .route("/kiosks/pairing", web::post().to(api::pairing))
                     .route("/kiosks/pair", web::post().to(api::pair))
+                    .route("/kiosks", web::get().to(api::kiosks))
+                    .route("/kiosks/{name}/unpair", web::post().to(api::unpair))
+                    .route("/sessions", web::get().to(api::sessions))
+                    .route("/sessions/{id}/revoke", web::post().to(api::revoke_session))
+                    .route(
+                        "/accounts/{name}/disable",
+                        web::post().to(api::disable_account),
+                    )
+                    .route(
+                        "/accounts/{name}/enable",
+                        web::post().to(api::enable_account),
+                    )
                     .route("/election", web::get().to(api::election))
                     .route("/election", web::post().to(api::create_election))
                     .route("/roll", web::post().to(api::import_roll))
@@ -198,6 +210,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .init();
     let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
     first_start(&state)?;
+    auth::prepare();
     if config.demo {
         demo::load(&state).map_err(|e| anyhow::anyhow!("--demo: {e}"))?;
     }
@@ -264,8 +277,10 @@ fn first_start(state: &AppState) -> anyhow::Result<()> {
             username: "organiser".into(),
             role: "organiser".into(),
             password_hash: hash,
+            must_change_password: true,
+            disabled: false,
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("首次启动: 组织者账号 organiser, 一次性密码 / first start: organiser account “organiser”, one-time password:\n\n    {password}\n\n请登录后修改密码 (POST /api/v1/password); 此密码不会再显示 / change it after signing in; it is not shown again.");
+    println!("首次启动: 组织者账号 organiser, 一次性密码 / first start: organiser account “organiser”, one-time password:\n\n    {password}\n\n首次登录时须修改此密码; 此密码不会再显示 / it must be changed at the first sign-in; it is not shown again.");
     Ok(())
 }

@@ -750,6 +750,11 @@ const LOGIN_OK: &[F] = &[
         T::Str,
         "`bearer: true` 时: 会话令牌 / with `bearer: true`: the session token",
     ),
+    req(
+        "must_change_password",
+        T::Bool,
+        "一次性密码: 先改密码才能做别的 / a one-time password: change it before anything else",
+    ),
 ];
 
 const SESSION_OK: &[F] = &[
@@ -757,6 +762,25 @@ const SESSION_OK: &[F] = &[
     req("role", T::Enum(ROLE_IDS), "角色 / role"),
     req("role_label", T::Str, "角色中文名 / role in Chinese"),
     req("csrf", T::Str, "CSRF 令牌 / the CSRF token"),
+    req(
+        "expires",
+        T::Int,
+        "会话结束时间 (Unix 秒) / when the session ends (Unix seconds)",
+    ),
+    req(
+        "must_change_password",
+        T::Bool,
+        "须先修改一次性密码 / the one-time password must be changed first",
+    ),
+];
+
+const PASSWORD_OK: &[F] = &[
+    req("ok", T::Bool, "总是 true / always true"),
+    req(
+        "other_sessions_ended",
+        T::Int,
+        "结束的本账号其他会话数 / the account's other sessions that were ended",
+    ),
 ];
 
 const ACCOUNTS_OK: &[F] = &[req(
@@ -764,9 +788,69 @@ const ACCOUNTS_OK: &[F] = &[req(
     T::List(&T::Obj(&[
         req("username", T::Str, ""),
         req("role", T::Enum(ROLE_IDS), ""),
+        req("disabled", T::Bool, "已停用 / disabled"),
+        req(
+            "must_change_password",
+            T::Bool,
+            "一次性密码尚未修改 / the one-time password is not changed yet",
+        ),
     ])),
     "账号 / accounts",
 )];
+
+const ACCOUNT_STATE_OK: &[F] = &[
+    req("ok", T::Bool, "总是 true / always true"),
+    req("disabled", T::Bool, "现在是否停用 / disabled now"),
+    req("sessions_ended", T::Int, "结束的会话数 / sessions ended"),
+];
+
+const SESSION_ROW: &[F] = &[
+    req("id", T::Str, "会话编号 (令牌 SHA-256 的前 16 位十六进制) / session id (first 16 hex digits of the token's SHA-256)"),
+    req("username", T::Str, "用户名 / user name"),
+    req("role", T::Enum(ROLE_IDS), "角色 / role"),
+    req("created", T::Int, "开始 (Unix 秒; 0 = 未记录) / began (Unix seconds; 0 = not recorded)"),
+    req("created_utc", T::Str, ""),
+    req("expires", T::Int, "结束 (Unix 秒) / ends (Unix seconds)"),
+    req("expires_utc", T::Str, ""),
+    req("client", T::Str, "登录或配对时的客户端地址 / client address at sign-in or pairing"),
+    req("current", T::Bool, "是调用者自己的会话 / the caller's own session"),
+];
+
+const SESSIONS_OK: &[F] = &[req(
+    "sessions",
+    T::List(&T::Obj(SESSION_ROW)),
+    "会话 / sessions",
+)];
+
+const KIOSK_ROW: &[F] = &[
+    req("name", T::Str, "配对时的名称 / the name it was paired with"),
+    req("id", T::Str, "会话编号 / session id"),
+    req("username", T::Str, "kiosk-名称 / kiosk-name"),
+    req("role", T::Enum(ROLE_IDS), "总是 kiosk / always kiosk"),
+    req("created", T::Int, ""),
+    req("created_utc", T::Str, ""),
+    req("expires", T::Int, ""),
+    req("expires_utc", T::Str, ""),
+    req("client", T::Str, ""),
+    req("current", T::Bool, ""),
+];
+
+const KIOSKS_OK: &[F] = &[req(
+    "kiosks",
+    T::List(&T::Obj(KIOSK_ROW)),
+    "已配对的投票机 / paired kiosks",
+)];
+
+const REVOKED_OK: &[F] = &[
+    req("ok", T::Bool, "总是 true / always true"),
+    req("username", T::Str, "会话的用户 / the session's user"),
+    req("role", T::Enum(ROLE_IDS), "角色 / role"),
+];
+
+const UNPAIRED_OK: &[F] = &[
+    req("ok", T::Bool, "总是 true / always true"),
+    req("name", T::Str, "投票机名称 / kiosk name"),
+];
 
 const ACCOUNT_CREATED: &[F] = &[
     req("role", T::Enum(ROLE_IDS), "角色 / role"),
@@ -775,26 +859,38 @@ const ACCOUNT_CREATED: &[F] = &[
         T::Str,
         "初始密码, 只显示这一次 / the initial password, shown this once",
     ),
+    req(
+        "must_change_password",
+        T::Bool,
+        "总是 true: 首次登录须修改 / always true: to be changed at the first sign-in",
+    ),
     req("note", T::Str, "提示 / note"),
 ];
 
 const PAIRING_OK: &[F] = &[
     req(
         "code",
-        T::Pattern("^[0-9]{8}$"),
-        "8 位配对码 / 8-digit code",
+        T::Pattern("^[0-9]{4} [0-9]{4} [0-9]{4}$"),
+        "12 位配对码 (前 4 位标识此码, 后 8 位为秘密) / 12-digit code (4 digits name the code, 8 are its secret)",
     ),
     req("expires_in_seconds", T::Int, "有效秒数 / seconds valid"),
+    req(
+        "tries",
+        T::Int,
+        "可错次数, 错满即作废 / wrong tries it survives; the last kills it",
+    ),
 ];
 
 const PAIR_OK: &[F] = &[
     req("role", T::Enum(&["kiosk"]), "总是 kiosk / always kiosk"),
-    req(
-        "token",
-        T::Str,
-        "会话令牌 (48 小时) / session token (48 hours)",
-    ),
+    req("token", T::Str, "会话令牌 / session token"),
     req("csrf", T::Str, "CSRF 令牌 / the CSRF token"),
+    req(
+        "expires",
+        T::Int,
+        "凭据到期 (Unix 秒) / the credential ends (Unix seconds)",
+    ),
+    req("expires_utc", T::Str, ""),
 ];
 
 const IMPORTED: &[F] = &[req("imported", T::Int, "导入的选民数 / voters imported")];
@@ -1165,7 +1261,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                     Rate-limited per client address.",
             body: Body::Json("Login"),
             out: Out::Json(200, T::Obj(LOGIN_OK)),
-            errors: &[(401, &["bad_login"])],
+            errors: &[(401, &["bad_login"]), (403, &["account_disabled"])],
             limited: true,
             cookie: true,
             ..BASE
@@ -1189,11 +1285,29 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("POST", "/api/v1/password") => Doc {
             summary: "修改密码 / Change password",
             tag: "session",
-            notes: "须提供当前密码; 新密码至少 10 个字符。\n\nNeeds the current password; the \
-                    new one has at least 10 characters.",
+            notes: "须提供当前密码。新密码至少 12 个字符, 欢迎用一句话; 常用密码、键盘顺序、\
+                    日期和用户名会被拒绝 (zxcvbn 评分至少 3)。修改后本账号的其他会话全部结束。\
+                    一次性密码 (首次启动、新账号、重置) 在修改前只能调用本接口、`GET /session` \
+                    和 `POST /logout`。\n\nNeeds the current password. The new one has at least \
+                    12 characters, passphrases welcome; common passwords, keyboard runs, dates \
+                    and the user name are refused (a zxcvbn score of at least 3). Every other \
+                    session of the account ends. With a one-time password (first start, a new \
+                    account, a reset) only this, `GET /session` and `POST /logout` answer \
+                    until it is changed.",
             body: Body::Json("PasswordChange"),
-            out: Out::Json(200, T::Obj(OK)),
-            errors: &[(401, &["bad_login"]), (422, &["password_too_short"])],
+            out: Out::Json(200, T::Obj(PASSWORD_OK)),
+            errors: &[
+                (401, &["bad_login"]),
+                (
+                    422,
+                    &[
+                        "password_too_short",
+                        "password_too_long",
+                        "password_unchanged",
+                        "password_common",
+                    ],
+                ),
+            ],
             ..BASE
         },
         ("GET", "/api/v1/accounts") => Doc {
@@ -1219,17 +1333,67 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("POST", "/api/v1/kiosks/pairing") => Doc {
             summary: "生成投票机配对码 / Issue a kiosk pairing code",
             tag: "accounts",
-            notes: "8 位数字, 10 分钟内有效, 只能用一次。\n\nEight digits, valid 10 minutes, \
-                    usable once.",
+            notes: "12 位数字, 10 分钟内有效, 只能用一次; 错几次 (`tries`) 即作废。\n\nTwelve \
+                    digits, valid 10 minutes, usable once; void after `tries` wrong tries.",
             out: Out::Json(201, T::Obj(PAIRING_OK)),
+            errors: &[(409, &["pairing_slots_full"])],
+            ..BASE
+        },
+        ("GET", "/api/v1/kiosks") => Doc {
+            summary: "已配对的投票机 / Paired kiosks",
+            tag: "accounts",
+            out: Out::Json(200, T::Obj(KIOSKS_OK)),
+            ..BASE
+        },
+        ("POST", "/api/v1/kiosks/{}/unpair") => Doc {
+            summary: "解除投票机配对 / Unpair a kiosk",
+            tag: "accounts",
+            notes: "该投票机的凭据立即失效, 下一个请求即被拒绝。\n\nThe kiosk's credential ends \
+                    at once: its next request is refused.",
+            out: Out::Json(200, T::Obj(UNPAIRED_OK)),
+            errors: &[(409, &["unknown_kiosk"])],
+            ..BASE
+        },
+        ("GET", "/api/v1/sessions") => Doc {
+            summary: "全部会话 / All sessions",
+            tag: "accounts",
+            notes: "工作人员的登录与投票机, 含开始、结束时间与客户端地址。\n\nStaff sign-ins \
+                    and kiosks, with when they began and end and the client address.",
+            out: Out::Json(200, T::Obj(SESSIONS_OK)),
+            ..BASE
+        },
+        ("POST", "/api/v1/sessions/{}/revoke") => Doc {
+            summary: "结束一个会话 / Revoke a session",
+            tag: "accounts",
+            out: Out::Json(200, T::Obj(REVOKED_OK)),
+            errors: &[(409, &["unknown_session"])],
+            ..BASE
+        },
+        ("POST", "/api/v1/accounts/{}/disable") => Doc {
+            summary: "停用账号 / Disable an account",
+            tag: "accounts",
+            notes: "不能再登录, 其会话立即结束。\n\nIt can no longer sign in; its sessions end \
+                    at once.",
+            out: Out::Json(200, T::Obj(ACCOUNT_STATE_OK)),
+            errors: &[(409, &["unknown_account"]), (422, &["cannot_disable_self"])],
+            ..BASE
+        },
+        ("POST", "/api/v1/accounts/{}/enable") => Doc {
+            summary: "恢复账号 / Enable an account",
+            tag: "accounts",
+            out: Out::Json(200, T::Obj(ACCOUNT_STATE_OK)),
+            errors: &[(409, &["unknown_account"])],
             ..BASE
         },
         ("POST", "/api/v1/kiosks/pair") => Doc {
             summary: "投票机配对 / Pair a kiosk",
             tag: "kiosk",
-            notes: "投票机用配对码换取 48 小时的 kiosk 会话 (cookie 与 `token`)。按客户端地址限流。\
-                    \n\nA kiosk trades a pairing code for a 48-hour kiosk session (cookie and \
-                    `token`). Rate-limited per client address.",
+            notes: "投票机用配对码换取 kiosk 凭据 (持久 cookie 与 `token`), 默认到选举日 24:00 \
+                    (北京时间)。同名投票机再次配对时旧凭据失效。按客户端地址限流, 全部客户端的\
+                    错误次数另有上限。\n\nA kiosk trades a pairing code for a kiosk credential \
+                    (a persistent cookie and `token`), by default until 24:00 China time of the \
+                    election day. Pairing a name again ends the old credential. Rate-limited per \
+                    client address, and wrong codes from all clients together are capped.",
             body: Body::Json("Pair"),
             out: Out::Json(200, T::Obj(PAIR_OK)),
             errors: &[(422, &["bad_kiosk_name", "bad_pairing_code"])],
@@ -2180,6 +2344,9 @@ fn error_codes(
         if state_changing {
             forbidden.push("csrf");
         }
+        if !crate::server::auth::ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&e.path) {
+            forbidden.push("password_change_required");
+        }
     }
     if d.election {
         out.entry(409).or_default().push("no_election");
@@ -2763,9 +2930,15 @@ mod tests {
             .expect("codes")
             .contains(&serde_json::json!("bad_username")));
         let forbidden = &op("post", "/api/v1/accounts")["responses"]["403"]["x-error-codes"];
-        assert_eq!(*forbidden, serde_json::json!(["forbidden", "csrf"]));
+        assert_eq!(
+            *forbidden,
+            serde_json::json!(["forbidden", "csrf", "password_change_required"])
+        );
         let get_forbidden = &op("get", "/api/v1/accounts")["responses"]["403"]["x-error-codes"];
-        assert_eq!(*get_forbidden, serde_json::json!(["forbidden"]));
+        assert_eq!(
+            *get_forbidden,
+            serde_json::json!(["forbidden", "password_change_required"])
+        );
         let roll_search = op("get", "/api/v1/roll");
         assert_eq!(roll_search["parameters"][0]["name"], "q");
         assert_eq!(roll_search["parameters"][0]["in"], "query");

@@ -45,9 +45,32 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// Whether `client` is over the limit now, without counting a request.
+    pub fn peek(&self, client: &str) -> Result<(), u64> {
+        let Ok(w) = self.windows.lock() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        match w.get(client) {
+            Some((start, n))
+                if now.duration_since(*start) < Duration::from_secs(60)
+                    && *n >= self.per_minute =>
+            {
+                Err(60u64
+                    .saturating_sub(now.duration_since(*start).as_secs())
+                    .max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 pub struct Limits {
     pub login: Limiter,
     pub pairing: Limiter,
+    /// Wrong pairing codes from all clients together (one window, key `"all"`).
+    pub pairing_failures: Limiter,
     pub token_check: Limiter,
     pub receipt: Limiter,
     pub export: Limiter,

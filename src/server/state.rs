@@ -41,6 +41,7 @@ impl AppState {
             limits: Limits {
                 login: Limiter::new(config.logins_per_minute),
                 pairing: Limiter::new(config.pairings_per_minute),
+                pairing_failures: Limiter::new(config.pairing_failures_per_minute),
                 token_check: Limiter::new(config.token_checks_per_minute),
                 receipt: Limiter::new(config.receipts_per_minute),
                 export: Limiter::new(config.exports_per_minute),

@@ -4,7 +4,7 @@
 //
 // BASE_URL      e.g. http://127.0.0.1:18181 (a `scrutineer serve --demo` server)
 // TOKEN1/2      two unspent ballot codes of style 0 (153 characters, from demo-slips.html)
-// PAIRING_CODE  a fresh 8-digit code from POST /api/v1/kiosks/pairing
+// PAIRING_CODE  a fresh 12-digit code from POST /api/v1/kiosks/pairing
 // SCREENSHOT_DIR where the NN-step.png screenshots go (created if missing)
 //
 // Expects the demo election: style 0 with two open party contests (committee: 7 seats, 8

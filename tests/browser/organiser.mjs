@@ -84,6 +84,26 @@ async function signIn(user, password) {
     await page.waitForSelector("#login-msg .notice");
     throw new Failure(`signing in as ${user} failed: ${await page.locator("#login-msg").innerText()}`);
   }
+  if ((await answer.json()).must_change_password) {
+    // The first start's one-time password must be changed before anything else: a common
+    // password and a mismatch are refused with their codes, then a passphrase is taken.
+    await page.waitForSelector("#password-form");
+    await shot("first-sign-in-password");
+    await page.fill("#password-form input[name=new]", "password1234");
+    await page.fill("#password-form input[name=repeat]", "password1234");
+    await page.click("#password-form button[type=submit]");
+    await until(async () => (await text("#password-msg")).includes("password_common"), "a common password should be refused with [password_common]");
+    await page.fill("#password-form input[name=new]", `${password} renewed at the first sign-in`);
+    await page.fill("#password-form input[name=repeat]", "something else entirely");
+    await page.click("#password-form button[type=submit]");
+    await until(async () => (await text("#password-msg")).includes("password_mismatch"), "two different passwords should be refused with [password_mismatch]");
+    await page.fill("#password-form input[name=repeat]", `${password} renewed at the first sign-in`);
+    const [changed] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/v1/password") && r.request().method() === "POST"),
+      page.click("#password-form button[type=submit]"),
+    ]);
+    expect(changed.ok(), `the password change answered ${changed.status()}`);
+  }
   await page.waitForSelector("#app:not(.hidden)");
 }
 
@@ -187,11 +207,11 @@ try {
   await until(async () => /2\s*人/.test(await text("#roll-size")), "#roll-size should show 2 voters");
   await shot("roll-imported");
 
-  // Kiosk pairing: an 8-digit code with its 10-minute expiry, and it pairs a kiosk.
+  // Kiosk pairing: a 12-digit code with its 10-minute expiry, and it pairs a kiosk.
   await page.click("#pairing");
   await page.waitForSelector("#pairing-box:not(.hidden)");
   const code = (await text("#pairing-code")).trim();
-  expect(/^\d{8}$/.test(code), `#pairing-code should be 8 digits, is “${code}”`);
+  expect(/^\d{4} \d{4} \d{4}$/.test(code), `#pairing-code should be 12 digits in groups of 4, is “${code}”`);
   expect((await text("#pairing-expiry")).includes("10 分钟"), "#pairing-expiry should name the 10 minutes");
   const size = await page.locator("#pairing-code").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   expect(size >= 40, `the pairing code should be large (font-size ${size}px)`);
@@ -227,7 +247,11 @@ try {
   await page.waitForSelector('#accounts-list tr[data-username="desk1"]');
   const desk = await request.newContext({ baseURL: BASE });
   const login = await desk.post("/api/v1/login", { data: { username: "desk1", password: pw } });
-  expect(login.status() === 200 && (await login.json()).role === "registrar", `desk1 should sign in with the shown password, answered ${login.status()}`);
+  const loginBody = await login.json();
+  expect(login.status() === 200 && loginBody.role === "registrar", `desk1 should sign in with the shown password, answered ${login.status()}`);
+  expect(loginBody.must_change_password === true, "a new account's one-time password must be changed at the first sign-in");
+  const before = await desk.get("/api/v1/desk");
+  expect(before.status() === 403 && (await before.json()).code === "password_change_required", `desk1 before changing its password: ${before.status()}`);
   await desk.dispose();
   await shot("account-created");
   await page.fill("#account-name", "desk1");

@@ -43,6 +43,12 @@ export async function restoreSession() {
   try {
     const s = await api("GET", "/api/v1/session");
     csrf = s.csrf;
+    // A session whose one-time password is not changed yet can do nothing else: sign in
+    // again, which leads to the change form.
+    if (s.must_change_password) {
+      await logout();
+      return null;
+    }
     return s;
   } catch {
     return null;
@@ -93,9 +99,42 @@ export function loginForm(el, roleLabel, done) {
     ev.preventDefault();
     const f = new FormData(ev.target);
     try {
-      done(await login(f.get("username"), f.get("password")));
+      const s = await login(f.get("username"), f.get("password"));
+      if (s.must_change_password) passwordForm(el, s, f.get("password"), done);
+      else done(s);
     } catch (err) {
       showError(el.querySelector("#login-msg"), err);
+    }
+  });
+}
+
+/** The first sign-in with a one-time password: a new password before anything else. */
+export function passwordForm(el, session, oldPassword, done) {
+  el.innerHTML = `
+    <form class="card" id="password-form" style="max-width:520px">
+      <h2>${t("请设置新密码", "Choose a new password")}</h2>
+      <p>${t("这是一次性密码, 须先换成只有您知道的新密码。至少 12 个字符; 欢迎用一句好记的话 (几个不相关的词)。常用密码、键盘顺序和日期会被拒绝。",
+        "This is a one-time password: replace it with one only you know. At least 12 characters; a passphrase of a few unrelated words is welcome. Common passwords, keyboard runs and dates are refused.")}</p>
+      <p><label>${t("新密码", "New password")}<br><input name="new" type="password" autocomplete="new-password" minlength="12" required></label></p>
+      <p><label>${t("再输入一次", "Repeat it")}<br><input name="repeat" type="password" autocomplete="new-password" minlength="12" required></label></p>
+      <p><button type="submit">${t("保存并继续", "Save and continue")}</button></p>
+      <div id="password-msg"></div>
+    </form>`;
+  const form = el.querySelector("form");
+  form.querySelector("input[name=new]").focus();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    const msg = el.querySelector("#password-msg");
+    if (f.get("new") !== f.get("repeat")) {
+      showError(msg, { message: "两次输入的密码不一致 / the two passwords differ", code: "password_mismatch" });
+      return;
+    }
+    try {
+      await api("POST", "/api/v1/password", { old: oldPassword, new: f.get("new") });
+      done({ ...session, must_change_password: false });
+    } catch (err) {
+      showError(msg, err);
     }
   });
 }

@@ -294,8 +294,8 @@ function wirePairing() {
     ev.preventDefault();
     const code = toAscii($("#pair-code").value).replace(/[\s-]/g, "");
     const name = $("#pair-name").value.trim();
-    if (!/^\d{8}$/.test(code)) {
-      showKioskError(["配对码应为 8 位数字。", "The pairing code has 8 digits."]);
+    if (!/^\d{12}$/.test(code)) {
+      showKioskError(["配对码应为 12 位数字。", "The pairing code has 12 digits."]);
       $("#pair-code").focus();
       return;
     }

@@ -31,6 +31,7 @@ const state = {
   pairingTimer: null,
   slipsUrl: null,
   refreshTimer: null,
+  username: "",       // the signed-in organiser (no disable button on its own row)
 };
 
 const label = (pair, fallback) => (pair ? t(pair[0], pair[1]) : esc(fallback));
@@ -431,11 +432,69 @@ async function newPairing() {
 async function loadAccounts() {
   try {
     const r = await api("GET", "/api/v1/accounts");
-    $("#accounts-list tbody").innerHTML = (r.accounts || []).map((a) =>
-      `<tr data-username="${esc(a.username)}"><td class="mono">${esc(a.username)}</td><td>${label(ROLE_LABELS[a.role], a.role)}</td></tr>`).join("");
+    $("#accounts-list tbody").innerHTML = (r.accounts || []).map((a) => {
+      const stateText = a.disabled ? t("已停用", "disabled") : a.must_change_password ? t("待改一次性密码", "one-time password") : t("正常", "active");
+      const self = state.username === a.username;
+      const button = self ? "" : a.disabled
+        ? `<button type="button" class="secondary account-enable" data-username="${esc(a.username)}">${t("恢复", "Enable")}</button>`
+        : `<button type="button" class="secondary account-disable" data-username="${esc(a.username)}">${t("停用", "Disable")}</button>`;
+      return `<tr data-username="${esc(a.username)}" data-disabled="${a.disabled ? "yes" : "no"}"><td class="mono">${esc(a.username)}</td><td>${label(ROLE_LABELS[a.role], a.role)}</td><td>${stateText}</td><td>${button}</td></tr>`;
+    }).join("");
   } catch (err) {
     showError($("#account-msg"), err);
   }
+  await loadSessions();
+}
+
+async function setAccountDisabled(username, disable) {
+  const out = $("#account-msg");
+  if (disable && !confirm(`停用账号 ${username}? 其所有会话立即结束。\nDisable ${username}? All its sessions end at once.`)) return;
+  try {
+    const r = await api("POST", `/api/v1/accounts/${encodeURIComponent(username)}/${disable ? "disable" : "enable"}`);
+    showOk(out, disable
+      ? t(`已停用 ${username}, 结束了 ${r.sessions_ended} 个会话`, `${username} disabled; ${r.sessions_ended} session(s) ended`)
+      : t(`已恢复 ${username}`, `${username} enabled`));
+    await loadAccounts();
+  } catch (err) {
+    showError(out, err);
+  }
+}
+
+async function loadSessions() {
+  try {
+    const r = await api("GET", "/api/v1/sessions");
+    $("#sessions-list tbody").innerHTML = (r.sessions || []).map((x) => {
+      const kiosk = x.role === "kiosk";
+      const name = kiosk ? x.username.replace(/^kiosk-/, "") : x.username;
+      const action = x.current ? `<span class="help">${t("本会话", "this session")}</span>`
+        : kiosk ? `<button type="button" class="secondary kiosk-unpair" data-name="${esc(name)}">${t("解除配对", "Unpair")}</button>`
+        : `<button type="button" class="secondary session-revoke" data-id="${esc(x.id)}">${t("结束会话", "End session")}</button>`;
+      return `<tr data-session="${esc(x.id)}" data-username="${esc(x.username)}"><td class="mono">${esc(name)}</td><td>${label(ROLE_LABELS[x.role] || [x.role, x.role], x.role)}</td><td class="mono">${esc(x.client)}</td><td class="mono">${esc(x.expires_utc)}</td><td>${action}</td></tr>`;
+    }).join("");
+  } catch (err) {
+    showError($("#sessions-msg"), err);
+  }
+}
+
+async function revokeSession(id) {
+  try {
+    const r = await api("POST", `/api/v1/sessions/${encodeURIComponent(id)}/revoke`);
+    showOk($("#sessions-msg"), t(`已结束 ${r.username} 的会话`, `${r.username}'s session ended`));
+  } catch (err) {
+    showError($("#sessions-msg"), err);
+  }
+  await loadSessions();
+}
+
+async function unpairKiosk(name) {
+  if (!confirm(`解除投票机 ${name} 的配对? 它将立即不能再投票, 须用新配对码重新配对。\nUnpair kiosk ${name}? It stops at once and needs a new pairing code.`)) return;
+  try {
+    await api("POST", `/api/v1/kiosks/${encodeURIComponent(name)}/unpair`);
+    showOk($("#sessions-msg"), t(`已解除投票机 ${name} 的配对`, `kiosk ${name} unpaired`));
+  } catch (err) {
+    showError($("#sessions-msg"), err);
+  }
+  await loadSessions();
 }
 
 async function createAccount() {
@@ -573,6 +632,17 @@ function wire() {
   $("#pool-print").addEventListener("click", printSlips);
   $("#pairing").addEventListener("click", newPairing);
   $("#account-create").addEventListener("click", createAccount);
+  $("#accounts-list").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button[data-username]");
+    if (b) setAccountDisabled(b.dataset.username, b.classList.contains("account-disable"));
+  });
+  $("#sessions-refresh").addEventListener("click", loadSessions);
+  $("#sessions-list").addEventListener("click", (ev) => {
+    const revoke = ev.target.closest("button.session-revoke");
+    if (revoke) revokeSession(revoke.dataset.id);
+    const unpair = ev.target.closest("button.kiosk-unpair");
+    if (unpair) unpairKiosk(unpair.dataset.name);
+  });
   $("#account-name").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); createAccount(); } });
   $("#results-refresh").addEventListener("click", () => Promise.all([loadResults(true), loadElection()]));
   $("#results-list").addEventListener("click", (ev) => {
@@ -594,6 +664,7 @@ async function start(session) {
   }
   $("#login").innerHTML = "";
   $("#app").classList.remove("hidden");
+  state.username = session.username;
   $("#who").textContent = session.username;
   $("#who").classList.remove("hidden");
   $("#logout").classList.remove("hidden");
