@@ -278,6 +278,45 @@ fn disabled_accounts_and_unpaired_kiosks_are_refused_at_once() {
     let k2b = s.pair_kiosk(&org, "hall-2");
     assert_eq!(s.call("GET", "/api/v1/session", Some(&k2), None).0, 401);
     assert_eq!(s.call("GET", "/api/v1/session", Some(&k2b), None).0, 200);
+    // Names that cannot travel in a path are refused before the code is tried.
+    let pairing = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for bad in ["a/b", "a\\b", "x?y", "tab\there", ""] {
+        let (st, v) = s.call(
+            "POST",
+            "/api/v1/kiosks/pair",
+            None,
+            Some(&json!({"code": pairing, "name": bad})),
+        );
+        assert_eq!((st, code_of(&v)), (422, "bad_kiosk_name"), "{bad:?}: {v}");
+    }
+    // The code is still good; a Chinese name is unpaired by its percent-encoded path.
+    let v = s.ok(
+        "POST",
+        "/api/v1/kiosks/pair",
+        None,
+        Some(&json!({"code": pairing, "name": "大厅 1号"})),
+    );
+    let k3 = v["token"].as_str().unwrap().to_string();
+    let encoded: String = "大厅 1号"
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    s.ok(
+        "POST",
+        &format!("/api/v1/kiosks/{encoded}/unpair"),
+        Some(&org),
+        None,
+    );
+    assert_eq!(s.call("GET", "/api/v1/session", Some(&k3), None).0, 401);
     // A kiosk has no password to change.
     let (st, v) = s.call(
         "POST",

@@ -832,10 +832,15 @@ pub async fn pair(
     limited(state.limits.pairing_failures.peek("all"), &state)?;
     let body = body.into_inner();
     let name = body.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 40 {
+    if name.is_empty()
+        || name.chars().count() > 40
+        || name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%'))
+    {
         return Err(invalid(
             "bad_kiosk_name",
-            "投票机名称须为 1 至 40 个字符 / a kiosk name needs 1 to 40 characters",
+            "投票机名称须为 1 至 40 个字符, 不含 / \\ ? # % 和控制字符 / a kiosk name needs 1 to 40 characters, without / \\ ? # % or control characters",
         ));
     }
     let digits: String = body
