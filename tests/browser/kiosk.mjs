@@ -160,6 +160,11 @@ async function portrait(browser) {
   await expectTokenFocus("after pairing");
   await shot("idle");
 
+  // The kiosk credential is a persistent cookie (it survives a browser restart), HttpOnly.
+  const kioskCookie = (await context.cookies()).find((c) => c.name === "scrutineer_session");
+  expect(kioskCookie && kioskCookie.expires > Date.now() / 1000 + 3600, `the kiosk cookie should persist, is ${JSON.stringify(kioskCookie)}`);
+  expect(kioskCookie.httpOnly && kioskCookie.sameSite === "Strict", "the kiosk cookie should be HttpOnly and SameSite=Strict");
+
   // The kiosk cookie survives a reload; the page gets its CSRF token back.
   await page.reload();
   await expectScreen("screen-idle", "after a reload");

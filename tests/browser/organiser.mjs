@@ -87,20 +87,20 @@ async function signIn(user, password) {
   if ((await answer.json()).must_change_password) {
     // The first start's one-time password must be changed before anything else: a common
     // password and a mismatch are refused with their codes, then a passphrase is taken.
-    await page.waitForSelector("#password-form");
+    await page.waitForSelector("#first-password-form");
     await shot("first-sign-in-password");
-    await page.fill("#password-form input[name=new]", "password1234");
-    await page.fill("#password-form input[name=repeat]", "password1234");
-    await page.click("#password-form button[type=submit]");
-    await until(async () => (await text("#password-msg")).includes("password_common"), "a common password should be refused with [password_common]");
-    await page.fill("#password-form input[name=new]", `${password} renewed at the first sign-in`);
-    await page.fill("#password-form input[name=repeat]", "something else entirely");
-    await page.click("#password-form button[type=submit]");
-    await until(async () => (await text("#password-msg")).includes("password_mismatch"), "two different passwords should be refused with [password_mismatch]");
-    await page.fill("#password-form input[name=repeat]", `${password} renewed at the first sign-in`);
+    await page.fill("#first-password-form input[name=new]", "password1234");
+    await page.fill("#first-password-form input[name=repeat]", "password1234");
+    await page.click("#first-password-form button[type=submit]");
+    await until(async () => (await text("#first-password-msg")).includes("password_common"), "a common password should be refused with [password_common]");
+    await page.fill("#first-password-form input[name=new]", `${password} renewed at the first sign-in`);
+    await page.fill("#first-password-form input[name=repeat]", "something else entirely");
+    await page.click("#first-password-form button[type=submit]");
+    await until(async () => (await text("#first-password-msg")).includes("password_mismatch"), "two different passwords should be refused with [password_mismatch]");
+    await page.fill("#first-password-form input[name=repeat]", `${password} renewed at the first sign-in`);
     const [changed] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith("/api/v1/password") && r.request().method() === "POST"),
-      page.click("#password-form button[type=submit]"),
+      page.click("#first-password-form button[type=submit]"),
     ]);
     expect(changed.ok(), `the password change answered ${changed.status()}`);
   }
@@ -218,8 +218,19 @@ try {
   const kiosk = await request.newContext({ baseURL: BASE });
   const paired = await kiosk.post("/api/v1/kiosks/pair", { data: { code, name: "browser-test" } });
   expect(paired.status() === 200, `the pairing code should pair a kiosk, answered ${paired.status()}`);
-  await kiosk.dispose();
   await shot("pairing");
+  // The kiosk is listed in 登录会话与投票机; 解除配对 stops it at once.
+  await page.click("#sessions-refresh");
+  await page.waitForSelector('#sessions-list tr[data-username="kiosk-browser-test"] button.kiosk-unpair');
+  await page.locator("#sessions-card").scrollIntoViewIfNeeded();
+  await shot("sessions");
+  expect((await kiosk.get("/api/v1/session")).status() === 200, "the paired kiosk's session should work before unpairing");
+  await page.click('#sessions-list tr[data-username="kiosk-browser-test"] button.kiosk-unpair');
+  await lastDialog(/解除投票机 browser-test 的配对/, "unpairing a kiosk");
+  await until(async () => (await page.locator('#sessions-list tr[data-username="kiosk-browser-test"]').count()) === 0, "the unpaired kiosk should leave the list");
+  const after = await kiosk.get("/api/v1/session");
+  expect(after.status() === 401, `an unpaired kiosk should be refused at once, answered ${after.status()}`);
+  await kiosk.dispose();
 
   // Slips for style 0: a new tab with the A4 sheet.
   await page.selectOption("#pool-style", "0");

@@ -111,21 +111,21 @@ export function loginForm(el, roleLabel, done) {
 /** The first sign-in with a one-time password: a new password before anything else. */
 export function passwordForm(el, session, oldPassword, done) {
   el.innerHTML = `
-    <form class="card" id="password-form" style="max-width:520px">
+    <form class="card" id="first-password-form" style="max-width:520px">
       <h2>${t("请设置新密码", "Choose a new password")}</h2>
       <p>${t("这是一次性密码, 须先换成只有您知道的新密码。至少 12 个字符; 欢迎用一句好记的话 (几个不相关的词)。常用密码、键盘顺序和日期会被拒绝。",
         "This is a one-time password: replace it with one only you know. At least 12 characters; a passphrase of a few unrelated words is welcome. Common passwords, keyboard runs and dates are refused.")}</p>
       <p><label>${t("新密码", "New password")}<br><input name="new" type="password" autocomplete="new-password" minlength="12" required></label></p>
       <p><label>${t("再输入一次", "Repeat it")}<br><input name="repeat" type="password" autocomplete="new-password" minlength="12" required></label></p>
       <p><button type="submit">${t("保存并继续", "Save and continue")}</button></p>
-      <div id="password-msg"></div>
+      <div id="first-password-msg"></div>
     </form>`;
   const form = el.querySelector("form");
   form.querySelector("input[name=new]").focus();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = new FormData(ev.target);
-    const msg = el.querySelector("#password-msg");
+    const msg = el.querySelector("#first-password-msg");
     if (f.get("new") !== f.get("repeat")) {
       showError(msg, { message: "两次输入的密码不一致 / the two passwords differ", code: "password_mismatch" });
       return;

@@ -522,10 +522,11 @@ async function changePassword(ev) {
   ev.preventDefault();
   const out = $("#password-msg");
   try {
-    await api("POST", "/api/v1/password", { old: $("#password-old").value, new: $("#password-new").value });
+    const r = await api("POST", "/api/v1/password", { old: $("#password-old").value, new: $("#password-new").value });
     $("#password-old").value = "";
     $("#password-new").value = "";
-    showOk(out, t("密码已修改", "Password changed"));
+    showOk(out, t(`密码已修改; 结束了本账号的其他 ${r.other_sessions_ended} 个会话`, `Password changed; ${r.other_sessions_ended} other session(s) of this account ended`));
+    await loadSessions();
   } catch (err) {
     showError(out, err);
   }
