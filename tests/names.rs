@@ -618,3 +618,19 @@ fn the_kiosk_refuses_and_cleans_names_as_the_server_does() {
         assert_eq!(got, want, "{raw:?}");
     }
 }
+
+/// Logs written before names were cleaned are read as they were logged: every export under
+/// `tests/fixtures/v1` (written by earlier releases) still verifies, recount included.
+#[test]
+fn exports_written_before_names_were_cleaned_still_verify() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1");
+    let mut n = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let report = scrutineer::verify::verify_export(&dir, &|_, _| {});
+        assert!(report.ok, "{}: {report:?}", dir.display());
+        assert!(report.results > 0, "{}", dir.display());
+        n += 1;
+    }
+    assert!(n >= 4, "{n} fixtures");
+}
