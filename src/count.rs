@@ -6,6 +6,15 @@
 //! its totals (`rules::tally_election_totals`), so a plaintext and an encrypted election of
 //! the same ballots give the same result.
 //!
+//! A decrypted write-in name is counted under its canonical form (`record::names::clean_name`),
+//! as a typed one is. A decrypted name that `clean_name` refuses (a control character, or an
+//! invisible or direction character such as U+202E or U+200B) could only come from a kiosk
+//! that skipped the check, and the server could not refuse it at cast, since it cannot read
+//! it: that write-in line names no valid person and counts for no one (as a blank line
+//! would: an abstention on that line, RULES.md section 1), the ballot stays valid, and the
+//! contest's result carries the warning [`WRITE_IN_UNREADABLE`] with how many there were.
+//! The verifier's recount goes through this same code.
+//!
 //! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only. The
 //! ledger and the verifier both call it; neither shares anything else with the other.
 
@@ -13,12 +22,17 @@ use serde_json::Value;
 
 use crate::crypto::ContestShape;
 use crate::e2e::Book;
-use crate::record::election::parse_election;
+use crate::record::election::parse_logged_election;
 use crate::record::entry::Decrypted;
+use crate::record::names::clean_name;
 use crate::record::result::result_json;
 use crate::rules::conduct::Conduct;
 use crate::rules::totals::{CandidateMarks, Counts, GroupTotals};
-use crate::rules::{tally_election_totals, Ballot, Contest, ContestTotals, Election};
+use crate::rules::{tally_election_totals, Ballot, Contest, ContestTotals, Election, Notice};
+
+/// The warning code of decrypted write-in names that `clean_name` refuses (counted for no
+/// one; see the module documentation).
+pub const WRITE_IN_UNREADABLE: &str = "write_in_unreadable";
 
 /// Why a result cannot be counted. Every variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,19 +118,22 @@ pub fn counting_election(
         }
     }
     s.insert("contests".into(), Value::Array(keep));
-    parse_election(Value::Object(s).to_string().as_bytes()).map_err(|e| CountError::Spec {
+    parse_logged_election(Value::Object(s).to_string().as_bytes()).map_err(|e| CountError::Spec {
         code: e.code(),
         message: e.to_string(),
     })
 }
 
 /// The totals of one contest from what its tellers decrypted, per evaluator group ("" when
-/// none): the layout is the aggregation order of docs/E2E.md §8.5.
+/// none): the layout is the aggregation order of docs/E2E.md §8.5. Write-in names are
+/// counted under their canonical form; the second value is how many decrypted names
+/// `clean_name` refused (counted for no one).
 pub fn decrypted_totals(
     contest: &Contest,
     shape: &ContestShape,
     decrypted: &[(&str, &crate::e2e::Decrypted)],
-) -> Result<ContestTotals, CountError> {
+) -> Result<(ContestTotals, u64), CountError> {
+    let mut unreadable = 0u64;
     let bad = |message: String| CountError::Totals {
         contest: contest.id.clone(),
         code: "decrypted_shape",
@@ -145,7 +162,10 @@ pub fn decrypted_totals(
                     };
                 }
                 for name in &d.names {
-                    *ct.write_ins.entry(name.clone()).or_insert(0) += 1;
+                    match clean_name(name) {
+                        Ok(clean) => *ct.write_ins.entry(clean).or_insert(0) += 1,
+                        Err(_) => unreadable += 1,
+                    }
                 }
                 totals.void = totals.void.saturating_add(d.totals[n * per + w]);
             }
@@ -178,7 +198,7 @@ pub fn decrypted_totals(
             _ => return Err(bad("the shape does not match the contest".into())),
         }
     }
-    Ok(totals)
+    Ok((totals, unreadable))
 }
 
 /// Counts a result: `ballots` gives the plaintext ballots of each contest of the narrowed
@@ -194,6 +214,7 @@ pub fn count(
     let by_contest = ballots(&election)?;
     let mut totals = Vec::with_capacity(election.contests.len());
     let mut decrypted = Vec::new();
+    let mut unreadable_by_contest: Vec<(usize, u64)> = Vec::new();
     for (ci, c) in election.contests.iter().enumerate() {
         let empty = Vec::new();
         let plain = ContestTotals::of_ballots(c, by_contest.get(ci).unwrap_or(&empty));
@@ -244,7 +265,10 @@ pub fn count(
         };
         let refs: Vec<(&str, &crate::e2e::Decrypted)> =
             parts.iter().map(|(g, d)| (*g, d)).collect();
-        let electronic = decrypted_totals(c, &shape, &refs)?;
+        let (electronic, unreadable) = decrypted_totals(c, &shape, &refs)?;
+        if unreadable > 0 {
+            unreadable_by_contest.push((ci, unreadable));
+        }
         let sum = electronic
             .checked_add(&plain)
             .map_err(|e| CountError::Totals {
@@ -254,6 +278,15 @@ pub fn count(
             })?;
         totals.push(sum);
     }
-    let result = result_json(&election, &tally_election_totals(&election, &totals));
+    let mut tally = tally_election_totals(&election, &totals);
+    for (ci, n) in unreadable_by_contest {
+        if let Some(r) = tally.contests.iter_mut().find(|r| r.contest == ci) {
+            r.warnings.push(Notice::new(
+                WRITE_IN_UNREADABLE,
+                format!("{n} 个另选人姓名含控制字符或不可见、方向控制字符, 不指向任何人, 不计票 (该行视为空白) / {n} written-in names hold a control, invisible or direction character: they name no one and count for no one (the line counts as blank)"),
+            ));
+        }
+    }
+    let result = result_json(&election, &tally);
     Ok(Counted { result, decrypted })
 }

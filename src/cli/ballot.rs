@@ -36,7 +36,7 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, S
             format!("no ballot style {}", token.style()),
         )
     })?;
-    let election = crate::record::parse_election(r.spec.to_string().as_bytes())
+    let election = crate::record::parse_logged_election(r.spec.to_string().as_bytes())
         .map_err(|err| e(err.code(), err))?;
     let out = crate::e2e::kiosk::encrypt_lines(
         &election,

@@ -39,6 +39,11 @@ const CHUNK: usize = 30;
 const MAX_COUNTER: u16 = 8192;
 
 /// NFC-normalises a name (what a client does before encrypting).
+///
+/// This layer checks only what the encoding needs (NFC, no U+0000, 60 bytes). The kiosks
+/// encrypt a name already in `record::names::clean_name`'s canonical form (trimmed, NFC, no
+/// control or invisible character), on which this is the identity; which decrypted names
+/// count is decided by the count (`src/count.rs`), which cleans them again.
 pub fn normalize_name(name: &str) -> String {
     name.nfc().collect()
 }

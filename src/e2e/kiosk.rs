@@ -13,6 +13,7 @@ use crate::crypto::ElectionKey;
 use crate::record::ballot::parse_ballot_line;
 use crate::record::encrypted::EncryptedLine;
 use crate::record::entry::Style;
+use crate::record::names::Names;
 use crate::rules::Election;
 
 /// The evaluator group a contest's encrypted ballot carries on a style: the style's group
@@ -44,7 +45,7 @@ pub fn encrypt_lines(
 ) -> Result<Vec<(EncryptedLine, Opening)>, E2eError> {
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        let (ci, ballot) = parse_ballot_line(election, i + 1, &line.to_string())
+        let (ci, ballot) = parse_ballot_line(election, i + 1, &line.to_string(), Names::Clean)
             .map_err(|e| E2eError::Refused(e.to_string()))?;
         let contest = &election.contests[ci];
         crate::rules::conduct::check_electronic_ballot(contest, &ballot)

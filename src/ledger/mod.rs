@@ -475,9 +475,12 @@ impl Ledger {
                 .verify(&info.election_key, &info.id, style.round, token.style())
                 .map_err(LedgerError::Token)?;
             let mut contests: Vec<&str> = Vec::with_capacity(ballots.len());
+            // Each line is logged with its write-ins in canonical form (record::names); a
+            // name that `clean_name` refuses refuses the ballot here, before anything is written.
+            let mut logged = Vec::with_capacity(ballots.len());
             for (i, b) in ballots.iter().enumerate() {
-                let line = b.to_string();
-                let (ci, ballot) = crate::record::ballot::parse_ballot_line(&info.election, i + 1, &line).map_err(LedgerError::Ballot)?;
+                let (ci, ballot, line) = crate::record::ballot::clean_ballot_line(&info.election, i + 1, b).map_err(LedgerError::Ballot)?;
+                logged.push(line);
                 let contest = &info.election.contests[ci];
                 contests.push(contest.id.as_str());
                 crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)
@@ -491,7 +494,7 @@ impl Ledger {
             crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)?;
             let body = body_bytes(&BallotBody {
                 token: BASE64.encode(token.to_bytes()),
-                ballots: ballots.to_vec(),
+                ballots: logged,
             });
             Ok((BallotKey { serial: *token.serial(), round: token.round(), style: token.style(), encrypted: false }, body))
         })?

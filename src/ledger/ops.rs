@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use ring::rand::SystemRandom;
 
 use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
+use crate::record::election::{clean_contest, parse_election_to_log};
 use crate::record::entry::{
     body_bytes, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
     ElectionRegistered, Entry, EntryKind, PaperBallot, PersonBody, PoolRegistered, ResultBody,
@@ -19,8 +20,8 @@ use crate::record::entry::{
     TurnoutCorrected,
 };
 use crate::record::note::{Note, Signer};
+use crate::record::parse_logged_ballots;
 use crate::record::token::Token;
-use crate::record::{parse_ballots, parse_election};
 use crate::rules::conduct::{Figures, Phase, PROTOCOL_CURRENT};
 use crate::tokens::pool::{generate_pool, pool_commitment};
 
@@ -87,6 +88,36 @@ pub fn roll_commitment<'a>(numbers: impl Iterator<Item = &'a str>) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// A ballot style as it is logged: its title and roll unit in canonical form
+/// (`record::names::clean_name`; blank ones stay as they are, meaning none). The unit must
+/// match the roll's, which is cleaned the same way.
+fn clean_style(mut style: Style) -> Result<Style, LedgerError> {
+    for (field, zh, en) in [
+        (&mut style.title, "选票样式的名称", "a ballot style's title"),
+        (
+            &mut style.unit,
+            "选票样式的选区/选举单位",
+            "a ballot style's unit",
+        ),
+    ] {
+        match crate::record::names::clean_name(field) {
+            Ok(clean) => *field = clean,
+            Err(crate::record::names::NameError::Empty) => {}
+            Err(e) => {
+                return Err(LedgerError::Spec {
+                    code: e.code(),
+                    message: e.about(zh, en),
+                })
+            }
+        }
+    }
+    Ok(style)
+}
+
+fn clean_styles(styles: Vec<Style>) -> Result<Vec<Style>, LedgerError> {
+    styles.into_iter().map(clean_style).collect()
+}
+
 /// Who made or approved a change.
 pub fn person(name: &str, role: &str) -> PersonBody {
     PersonBody {
@@ -122,15 +153,16 @@ impl Ledger {
 
     /// Creates a new ledger and registers the election as entry 0 (protocol 2).
     pub fn register(config: LedgerConfig, r: Registration) -> Result<Ledger, LedgerError> {
-        let election = parse_election(&r.spec).map_err(|e| LedgerError::Spec {
+        // The spec is logged with its names in canonical form (record::names), so that the
+        // log, read back as logged, gives the names the input check gave.
+        let (election, spec) = parse_election_to_log(&r.spec).map_err(|e| LedgerError::Spec {
             code: e.code(),
             message: e.to_string(),
         })?;
-        let spec: serde_json::Value =
-            serde_json::from_slice(&r.spec).map_err(|e| LedgerError::Spec {
-                code: "spec_json",
-                message: e.to_string(),
-            })?;
+        let styles = match r.styles {
+            Some(styles) => Some(clean_styles(styles)?),
+            None => None,
+        };
         if r.pool_spare_percent > 100 {
             return Err(LedgerError::Refused {
                 code: "pool_spare_percent",
@@ -143,7 +175,7 @@ impl Ledger {
         let ledger = Ledger::open(config, &election.id)?;
         let log_key = ledger.log_verifier_text()?;
         let body = ElectionRegistered {
-            styles: r.styles.unwrap_or_else(|| default_styles(&spec)),
+            styles: styles.unwrap_or_else(|| default_styles(&spec)),
             spec,
             election_key: keys::election_key_text(&ledger.election_signing_key().verifying_key()),
             log_key,
@@ -359,6 +391,14 @@ impl Ledger {
         contest: &str,
         ballot: serde_json::Value,
     ) -> Result<Appended, LedgerError> {
+        // Logged with its write-ins in canonical form (record::names); a refused name refuses
+        // the ballot before anything is written.
+        let ballot = self.read(|s| -> Result<serde_json::Value, LedgerError> {
+            let info = s.state.info()?;
+            crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
+                .map(|(_, _, logged)| logged)
+                .map_err(LedgerError::Ballot)
+        })??;
         self.append(
             EntryKind::PaperBallot,
             body_bytes(&PaperBallot {
@@ -375,6 +415,12 @@ impl Ledger {
         contest: serde_json::Value,
         style: Style,
     ) -> Result<Appended, LedgerError> {
+        let mut contest = contest;
+        clean_contest(&mut contest).map_err(|e| LedgerError::Spec {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
+        let style = clean_style(style)?;
         self.append(
             EntryKind::ContestCreated,
             body_bytes(&ContestCreated {
@@ -484,9 +530,11 @@ impl Ledger {
                     }
                 }
             }
-            parse_ballots(election, lines.as_bytes()).map_err(|e| crate::count::CountError::Spec {
-                code: e.code,
-                message: e.to_string(),
+            parse_logged_ballots(election, lines.as_bytes()).map_err(|e| {
+                crate::count::CountError::Spec {
+                    code: e.code,
+                    message: e.to_string(),
+                }
             })
         };
         let counted = crate::count::count(

@@ -25,8 +25,9 @@ use crate::record::entry::{
     RunoffCreated, Secrecy, ShuffleBody, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::merkle::Tree;
+use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
-use crate::record::parse_election;
+use crate::record::parse_logged_election;
 use crate::rules::conduct::{
     Conduct, ConductError, Correction, Figures, Mode, Origin, Person, Secrecy as SecrecyMode,
     StyleDef, PROTOCOL_CURRENT,
@@ -627,8 +628,13 @@ impl Admin {
                 if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
                     return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
                 }
-                crate::record::ballot::parse_ballot_line(&info.election, 1, &b.ballot.to_string())
-                    .map_err(LedgerError::Ballot)?;
+                crate::record::ballot::parse_ballot_line(
+                    &info.election,
+                    1,
+                    &b.ballot.to_string(),
+                    Names::AsLogged,
+                )
+                .map_err(LedgerError::Ballot)?;
                 self.conduct_mut()?.paper(&b.contest)?;
                 Ok(Effect::Paper(b.contest))
             }
@@ -719,7 +725,7 @@ pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
 
 pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError> {
     let election =
-        parse_election(b.spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
+        parse_logged_election(b.spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
             code: e.code(),
             message: e.to_string(),
         })?;
@@ -881,10 +887,11 @@ fn with_contest(
     if let Some(contests) = spec.get_mut("contests").and_then(|c| c.as_array_mut()) {
         contests.push(contest.clone());
     }
-    let election = parse_election(spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
-        code: e.code(),
-        message: e.to_string(),
-    })?;
+    let election =
+        parse_logged_election(spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
     let mut styles = info.styles.clone();
     styles.push(style.clone());
     Ok(ElectionInfo {

@@ -77,12 +77,11 @@ impl Core {
                 let info = s.state.info()?;
                 let conduct = s.state.conduct()?;
                 conduct.check_paper(contest)?;
-                let (ci, b) = crate::record::ballot::parse_ballot_line(
-                    &info.election,
-                    1,
-                    &ballot.to_string(),
-                )
-                .map_err(crate::ledger::LedgerError::Ballot)?;
+                // Write-ins in canonical form (record::names), as the ledger logs them: a
+                // decomposed spelling of a listed candidate's name is that candidate.
+                let (ci, b, _) =
+                    crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
+                        .map_err(crate::ledger::LedgerError::Ballot)?;
                 let c = &info.election.contests[ci];
                 let reason = match &b {
                     crate::rules::Ballot::Candidates(cb) => {

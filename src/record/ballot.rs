@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use std::io::{BufRead, Read};
 
+use super::names::{clean_name, NameError, Names};
 use super::text::Pairs;
 use crate::rules::{Ballot, CandidateBallot, Election, EvaluationBallot, Mark};
 
@@ -46,10 +47,16 @@ fn err(line: usize, code: &'static str, message: impl Into<String>) -> BallotErr
 }
 
 /// Parses one ballot line against the election. Returns the contest index and the ballot.
+///
+/// `names`: [`Names::Clean`] for a ballot being cast or keyed in (each write-in in its
+/// canonical form, or the line refused: `name_format_character`, `name_control_character`);
+/// [`Names::AsLogged`] for a ballot read back from a log, whose write-ins are taken as they
+/// were logged (trimmed), so that logs written before write-ins were cleaned still replay.
 pub fn parse_ballot_line(
     election: &Election,
     line_no: usize,
     text: &str,
+    names: Names,
 ) -> Result<(usize, Ballot), BallotError> {
     let b: BallotV1 = serde_json::from_str(text).map_err(|e| {
         err(
@@ -149,24 +156,71 @@ pub fn parse_ballot_line(
         marks.push((i, m));
     }
     let mut write_ins = Vec::new();
-    for w in b.write_ins.unwrap_or_default() {
-        let name = w.trim();
+    for (n, w) in b.write_ins.unwrap_or_default().into_iter().enumerate() {
+        let name = match names {
+            Names::AsLogged => w.trim().to_string(),
+            Names::Clean => match clean_name(&w) {
+                Ok(name) => name,
+                Err(NameError::Empty) => String::new(),
+                Err(e) => {
+                    let n = n + 1;
+                    return Err(err(
+                        line_no,
+                        e.code(),
+                        e.about(&format!("第 {n} 个另选人的姓名"), &format!("write-in {n}")),
+                    ));
+                }
+            },
+        };
         if name.is_empty()
             || name.chars().count() > crate::rules::contest::NAME_CHARS_MAX
             || name.chars().any(char::is_control)
         {
-            return Err(err(line_no, "bad_write_in", format!("另选人姓名 “{w}” 无效 / write-in “{w}” is empty, too long or has control characters")));
+            return Err(err(line_no, "bad_write_in", format!("另选人姓名 “{name}” 无效 / write-in “{name}” is empty, too long or has control characters")));
         }
-        write_ins.push(name.to_string());
+        write_ins.push(name);
     }
     Ok((ci, Ballot::Candidates(CandidateBallot { marks, write_ins })))
 }
 
-/// Reads a whole JSON Lines file; blank lines are skipped. Any bad line refuses the file.
-/// A line is never read past [`BALLOT_LINE_BYTES_MAX`], so one huge line cannot exhaust memory.
+/// A ballot line as it is cast or keyed in: parsed with [`Names::Clean`], and the line as it
+/// is to be logged, its `write_ins` replaced by their canonical forms (the rest as given).
+/// Read back with [`Names::AsLogged`], the logged line gives the same ballot.
+pub fn clean_ballot_line(
+    election: &Election,
+    line_no: usize,
+    line: &serde_json::Value,
+) -> Result<(usize, Ballot, serde_json::Value), BallotError> {
+    let (ci, ballot) = parse_ballot_line(election, line_no, &line.to_string(), Names::Clean)?;
+    let mut logged = line.clone();
+    if let (Ballot::Candidates(b), Some(w)) = (&ballot, logged.get_mut("write_ins")) {
+        *w = serde_json::Value::from(b.write_ins.clone());
+    }
+    Ok((ci, ballot, logged))
+}
+
+/// Reads a whole JSON Lines file of ballots given as input ([`Names::Clean`]); blank lines
+/// are skipped. Any bad line refuses the file. A line is never read past
+/// [`BALLOT_LINE_BYTES_MAX`], so one huge line cannot exhaust memory.
 pub fn parse_ballots<R: BufRead>(
     election: &Election,
+    reader: R,
+) -> Result<Vec<Vec<Ballot>>, BallotError> {
+    read_ballots(election, reader, Names::Clean)
+}
+
+/// Reads ballot lines taken from a log ([`Names::AsLogged`]), as [`parse_ballots`] does.
+pub fn parse_logged_ballots<R: BufRead>(
+    election: &Election,
+    reader: R,
+) -> Result<Vec<Vec<Ballot>>, BallotError> {
+    read_ballots(election, reader, Names::AsLogged)
+}
+
+fn read_ballots<R: BufRead>(
+    election: &Election,
     mut reader: R,
+    names: Names,
 ) -> Result<Vec<Vec<Ballot>>, BallotError> {
     let mut out: Vec<Vec<Ballot>> = vec![Vec::new(); election.contests.len()];
     let mut count = 0usize;
@@ -209,7 +263,8 @@ pub fn parse_ballots<R: BufRead>(
                 ),
             ));
         }
-        let (ci, ballot) = parse_ballot_line(election, line_no, text.trim_end_matches('\r'))?;
+        let (ci, ballot) =
+            parse_ballot_line(election, line_no, text.trim_end_matches('\r'), names)?;
         out[ci].push(ballot);
     }
     Ok(out)

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use super::names::{check_id_characters, clean_name, NameError, Names};
 use super::text::{double_option, RatioText};
 use crate::rules::contest::{Shortlist, Turnout};
 use crate::rules::evaluation::{EvaluationParams, Group, Scale, Subject, Triggers};
@@ -41,6 +42,10 @@ pub enum SpecError {
         value: String,
         reason: String,
     },
+    /// A name or title refused by [`super::names::clean_name`], or an id holding a character
+    /// it refuses; `message` says which (bilingual).
+    #[error("{message}")]
+    Name { source: NameError, message: String },
     #[error("{0}")]
     Rules(#[from] RulesError),
 }
@@ -54,6 +59,7 @@ impl SpecError {
             SpecError::TooLarge { .. } => "spec_too_large",
             SpecError::UnknownKind { .. } => "unknown_kind",
             SpecError::Field { .. } => "spec_field",
+            SpecError::Name { source, .. } => source.code(),
             SpecError::Rules(e) => e.code(),
         }
     }
@@ -329,9 +335,169 @@ fn attributes(
     Ok(a)
 }
 
-/// Parses and validates an election spec. Nothing is accepted half-way: any error refuses
+/// Replaces the name at `v[key]` (when it is a non-blank string) by its canonical form. A
+/// blank one is left for the rules to refuse or default as before (`empty_name`, a kind's
+/// label for a title).
+fn clean_at(v: &mut serde_json::Value, key: &str, zh: &str, en: &str) -> Result<(), SpecError> {
+    let Some(slot) = v.get_mut(key) else {
+        return Ok(());
+    };
+    let Some(raw) = slot.as_str() else {
+        return Ok(());
+    };
+    match clean_name(raw) {
+        Ok(clean) => {
+            *slot = serde_json::Value::String(clean);
+            Ok(())
+        }
+        Err(NameError::Empty) => Ok(()),
+        Err(source) => Err(SpecError::Name {
+            message: source.about(zh, en),
+            source,
+        }),
+    }
+}
+
+/// Checks the id at `v["id"]` for hidden characters (ids are not changed).
+fn check_id_at(v: &serde_json::Value, zh: &str, en: &str) -> Result<String, SpecError> {
+    let id = v.get("id").and_then(|i| i.as_str()).unwrap_or_default();
+    check_id_characters(id).map_err(|source| SpecError::Name {
+        message: source.about(zh, en),
+        source,
+    })?;
+    Ok(id.to_string())
+}
+
+fn each<'a>(
+    v: &'a mut serde_json::Value,
+    key: &str,
+) -> impl Iterator<Item = &'a mut serde_json::Value> + 'a {
+    v.get_mut(key)
+        .and_then(|a| a.as_array_mut())
+        .into_iter()
+        .flatten()
+}
+
+/// Puts every name of one contest (title, candidates' names, subjects' names, evaluator
+/// groups' titles) in its canonical form, refusing a name `clean_name` refuses or an id
+/// with a hidden character.
+pub fn clean_contest(c: &mut serde_json::Value) -> Result<(), SpecError> {
+    let cid = check_id_at(c, "选举项目 id", "a contest id")?;
+    clean_at(
+        c,
+        "title",
+        &format!("选举项目 “{cid}” 的名称"),
+        &format!("the title of contest “{cid}”"),
+    )?;
+    for cand in each(c, "candidates") {
+        let id = check_id_at(
+            cand,
+            &format!("选举项目 “{cid}” 的候选人 id"),
+            &format!("a candidate id of contest “{cid}”"),
+        )?;
+        clean_at(
+            cand,
+            "name",
+            &format!("选举项目 “{cid}” 候选人 “{id}” 的姓名"),
+            &format!("the name of candidate “{id}” of contest “{cid}”"),
+        )?;
+    }
+    for subject in each(c, "subjects") {
+        let id = check_id_at(
+            subject,
+            &format!("测评项目 “{cid}” 的测评对象 id"),
+            &format!("a subject id of evaluation “{cid}”"),
+        )?;
+        clean_at(
+            subject,
+            "name",
+            &format!("测评项目 “{cid}” 测评对象 “{id}” 的姓名"),
+            &format!("the name of subject “{id}” of evaluation “{cid}”"),
+        )?;
+    }
+    for group in each(c, "groups") {
+        let id = check_id_at(
+            group,
+            &format!("测评项目 “{cid}” 的测评组 id"),
+            &format!("a group id of evaluation “{cid}”"),
+        )?;
+        clean_at(
+            group,
+            "title",
+            &format!("测评项目 “{cid}” 测评组 “{id}” 的名称"),
+            &format!("the title of group “{id}” of evaluation “{cid}”"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Puts every name of a spec in its canonical form (`names::clean_name`): the election's
+/// title, each contest's ([`clean_contest`]), each ranking's title, subjects and component
+/// titles. This is the spec as the service logs it, so that reading it back
+/// ([`parse_logged_election`]) gives the names the input check gave.
+pub fn clean_spec(spec: &mut serde_json::Value) -> Result<(), SpecError> {
+    check_id_at(spec, "选举 id", "the election id")?;
+    clean_at(spec, "title", "选举名称", "the election title")?;
+    for c in each(spec, "contests") {
+        clean_contest(c)?;
+    }
+    for r in each(spec, "rankings") {
+        let rid = check_id_at(r, "综合排名 id", "a ranking id")?;
+        clean_at(
+            r,
+            "title",
+            &format!("综合排名 “{rid}” 的名称"),
+            &format!("the title of ranking “{rid}”"),
+        )?;
+        for subject in each(r, "subjects") {
+            let id = check_id_at(
+                subject,
+                &format!("综合排名 “{rid}” 的对象 id"),
+                &format!("a subject id of ranking “{rid}”"),
+            )?;
+            clean_at(
+                subject,
+                "name",
+                &format!("综合排名 “{rid}” 对象 “{id}” 的姓名"),
+                &format!("the name of subject “{id}” of ranking “{rid}”"),
+            )?;
+        }
+        for component in each(r, "components") {
+            let id = check_id_at(
+                component,
+                &format!("综合排名 “{rid}” 的组成项 id"),
+                &format!("a component id of ranking “{rid}”"),
+            )?;
+            clean_at(
+                component,
+                "title",
+                &format!("综合排名 “{rid}” 组成项 “{id}” 的名称"),
+                &format!("the title of component “{id}” of ranking “{rid}”"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses and validates an election spec given as input: every name in its canonical form
+/// ([`clean_spec`]), or the spec refused. Nothing is accepted half-way: any error refuses
 /// the whole spec.
 pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
+    parse_spec(bytes, Names::Clean).map(|(e, _)| e)
+}
+
+/// Parses a spec read back from a log, its names as they were logged ([`Names::AsLogged`]):
+/// a log written before names were cleaned still replays and recounts unchanged.
+pub fn parse_logged_election(bytes: &[u8]) -> Result<Election, SpecError> {
+    parse_spec(bytes, Names::AsLogged).map(|(e, _)| e)
+}
+
+/// Parses a spec given as input, with the spec as it is to be logged (names canonical).
+pub fn parse_election_to_log(bytes: &[u8]) -> Result<(Election, serde_json::Value), SpecError> {
+    parse_spec(bytes, Names::Clean)
+}
+
+fn parse_spec(bytes: &[u8], names: Names) -> Result<(Election, serde_json::Value), SpecError> {
     if bytes.len() > SPEC_BYTES_MAX {
         return Err(SpecError::TooLarge {
             max: SPEC_BYTES_MAX,
@@ -348,7 +514,11 @@ pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
     if format != ELECTION_FORMAT {
         return Err(SpecError::Format(format));
     }
-    let spec: SpecV1 = serde_json::from_value(probe).map_err(|e| SpecError::Json(e.to_string()))?;
+    let mut probe = probe;
+    if names == Names::Clean {
+        clean_spec(&mut probe)?;
+    }
+    let spec = SpecV1::deserialize(&probe).map_err(|e| SpecError::Json(e.to_string()))?;
     let _ = spec.format;
     let mut contests = Vec::with_capacity(spec.contests.len());
     for c in spec.contests {
@@ -386,13 +556,14 @@ pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
             Some(setup)
         }
     };
-    Ok(Election::new(ElectionParams {
+    let election = Election::new(ElectionParams {
         id: spec.id,
         title: spec.title,
         contests,
         rankings,
         structure,
-    })?)
+    })?;
+    Ok((election, probe))
 }
 
 fn contest(c: ContestV1) -> Result<Contest, SpecError> {

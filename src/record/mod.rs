@@ -10,6 +10,7 @@ pub mod election;
 pub mod encrypted;
 pub mod entry;
 pub mod merkle;
+pub mod names;
 pub mod note;
 pub mod office;
 pub mod result;
@@ -18,6 +19,7 @@ pub mod segment;
 mod text;
 pub mod token;
 
-pub use ballot::{parse_ballots, BallotError};
-pub use election::{parse_election, SpecError, ELECTION_FORMAT};
+pub use ballot::{parse_ballots, parse_logged_ballots, BallotError};
+pub use election::{parse_election, parse_logged_election, SpecError, ELECTION_FORMAT};
+pub use names::{clean_name, NameError, Names};
 pub use result::{result_json, RESULT_FORMAT};

@@ -35,6 +35,12 @@
 //!   The header is strict: an unknown, empty or repeated column name, or a
 //!   missing required column, refuses the whole file with
 //!   [`RollCsvError::Header`], listing every problem and the known names.
+//! * **Names**: `name`, `unit` and each item of `flags` are put in the canonical form of
+//!   [`crate::record::names::clean_name`] (Unicode White_Space trimmed at the ends, inner
+//!   runs collapsed, removed between two Han characters, NFC); a name, unit, flag or number
+//!   holding a control character (`name_control_character`) or an invisible or direction
+//!   character (`name_format_character`, e.g. U+200B, U+202E) refuses its row, naming the
+//!   line, the column, the code point and its position. Numbers are checked, not changed.
 //! * **Values** (each trimmed of surrounding whitespace):
 //!   * `birth_date`: strict `yyyy-mm-dd` (e.g. `2008-07-15`); empty means
 //!     unknown (then refused later by the rules as `birth_missing`).
@@ -56,6 +62,7 @@
 //! If that cap is reached, the last entry has code
 //! [`codes::TOO_MANY_ERRORS`] and names the line where listing stopped.
 
+use super::names::{check_id_characters, clean_name, NameError};
 use crate::rules::roll::{Date, Membership, Refusal, VoterRow, ROLL_ROWS_MAX};
 
 /// Largest accepted file, in bytes (64 MiB).
@@ -449,7 +456,13 @@ fn parse_row(
     line: usize,
     layout: &Layout,
 ) -> Result<VoterRow, Vec<Refusal>> {
-    let name = layout.field(record, Column::Name);
+    // A refused name is never repeated in a message: it may hold a direction control.
+    let (name, name_refused) = match clean_name(layout.field(record, Column::Name)) {
+        Ok(clean) => (clean, None),
+        Err(NameError::Empty) => (String::new(), None),
+        Err(e) => (String::new(), Some(e)),
+    };
+    let name = name.as_str();
     let (who_zh, who_en) = if name.is_empty() {
         (format!("第 {line} 行"), format!("line {line}"))
     } else {
@@ -471,6 +484,36 @@ fn parse_row(
     }
 
     let mut errors = Vec::new();
+    let mut refuse_name = |e: NameError, zh: &str, en: &str| {
+        errors.push(Refusal {
+            line,
+            code: e.code(),
+            message: format!("{who_zh}: {zh}: {} / {who_en}: {en}: {}", e.zh(), e.en()),
+        })
+    };
+    if let Some(e) = name_refused {
+        refuse_name(e, "姓名", "name");
+    }
+    let number = layout.field(record, Column::Number);
+    if let Err(e) = check_id_characters(number) {
+        refuse_name(e, "证件号码", "number");
+    }
+    let unit = match clean_name(layout.field(record, Column::Unit)) {
+        Ok(clean) => clean,
+        Err(NameError::Empty) => String::new(),
+        Err(e) => {
+            refuse_name(e, "选区/选举单位", "unit");
+            String::new()
+        }
+    };
+    let mut flags = Vec::new();
+    for item in layout.field(record, Column::Flags).split([';', '；']) {
+        match clean_name(item) {
+            Ok(clean) => flags.push(clean),
+            Err(NameError::Empty) => {}
+            Err(e) => refuse_name(e, "备注", "flags"),
+        }
+    }
 
     let birth_text = layout.field(record, Column::BirthDate);
     let birth = if birth_text.is_empty() {
@@ -528,19 +571,11 @@ fn parse_row(
         return Err(errors);
     }
 
-    let flags = layout
-        .field(record, Column::Flags)
-        .split([';', '；'])
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(String::from)
-        .collect();
-
     Ok(VoterRow {
         line,
         name: name.to_owned(),
-        number: layout.field(record, Column::Number).to_owned(),
-        unit: layout.field(record, Column::Unit).to_owned(),
+        number: number.to_owned(),
+        unit,
         birth,
         rights,
         membership,
@@ -691,14 +726,35 @@ mod tests {
                 want: Want::Rows(vec![(2, "王五", "D001")]),
             },
             Case {
-                rule: "blank and all-empty rows skipped; line numbers are file lines",
-                input: b("name,number,unit,birth_date\n\nA,1,u,2000-01-01\n,,,\n\"B\nB\",2,u,2000-01-01\nC,3,u,2000-01-01\n"),
-                want: Want::Rows(vec![(3, "A", "1"), (5, "B\nB", "2"), (7, "C", "3")]),
+                rule: "blank and all-empty rows skipped; line numbers are file lines (a quoted name spanning lines; the line break at its end is trimmed)",
+                input: b("name,number,unit,birth_date\n\nA,1,u,2000-01-01\n,,,\n\"B\n\",2,u,2000-01-01\nC,3,u,2000-01-01\n"),
+                want: Want::Rows(vec![(3, "A", "1"), (5, "B", "2"), (7, "C", "3")]),
             },
             Case {
                 rule: "line numbers with CRLF, blank lines, quoted CRLF and lone CR (old Mac Excel)",
-                input: b("\r\nname,number,unit,birth_date\r\n\r\nA,1,u,2000-01-01\r\n\"B\r\nB\",2,u,2000-01-01\r\nC,3,u,2000-01-01\rD,4,u,2000-01-01\n"),
-                want: Want::Rows(vec![(4, "A", "1"), (5, "B\r\nB", "2"), (7, "C", "3"), (8, "D", "4")]),
+                input: b("\r\nname,number,unit,birth_date\r\n\r\nA,1,u,2000-01-01\r\n\"B\r\n\",2,u,2000-01-01\r\nC,3,u,2000-01-01\rD,4,u,2000-01-01\n"),
+                want: Want::Rows(vec![(4, "A", "1"), (5, "B", "2"), (7, "C", "3"), (8, "D", "4")]),
+            },
+            Case {
+                rule: "a line break inside a name refuses its row (names: control characters), lines still counted",
+                input: b("name,number,unit,birth_date\n\"B\nB\",2,u,2000-01-01\nC,3,u,1-1-1\n"),
+                want: Want::RowErrors(
+                    vec![(2, "name_control_character"), (4, codes::BAD_DATE)],
+                    vec!["第 2 行", "U+000A (第 2 个字符)", "第 4 行 C"],
+                ),
+            },
+            Case {
+                rule: "invisible or direction characters in a name, number, unit or flag refuse the row, naming line, column and code point; spacing and NFC are put right",
+                input: b("name,number,unit,birth_date,flags\n王\u{200b}建国,1,u,2000-01-01,\nA,2\u{feff},u,2000-01-01,\nB,3,u\u{202e},2000-01-01,\nC,4,u,2000-01-01,x;\u{2066}y\n"),
+                want: Want::RowErrors(
+                    vec![
+                        (2, "name_format_character"),
+                        (3, "name_format_character"),
+                        (4, "name_format_character"),
+                        (5, "name_format_character"),
+                    ],
+                    vec!["第 2 行: 姓名: 名称含不可见或方向控制字符 U+200B (第 2 个字符)", "line 3 A: number", "U+FEFF", "U+202E", "line 5 C: flags", "U+2066 (第 1 个字符)"],
+                ),
             },
             Case {
                 rule: "row errors in a CRLF file name the right lines",
@@ -707,6 +763,11 @@ mod tests {
                     vec![(4, codes::BAD_DATE), (5, codes::COLUMN_COUNT)],
                     vec!["第 4 行 B", "line 5 C"],
                 ),
+            },
+            Case {
+                rule: "names: padding between Han characters removed, NFC",
+                input: b("name,number,unit,birth_date\n王\u{3000}五,5,\u{3000}一 区 ,2000-01-01\nJose\u{301},6,u,2000-01-01\n"),
+                want: Want::Rows(vec![(2, "王五", "5"), (3, "Jos\u{e9}", "6")]),
             },
             Case {
                 rule: "GBK file refused with UTF-8 advice",

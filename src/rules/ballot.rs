@@ -23,7 +23,9 @@ pub enum Mark {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CandidateBallot {
     pub marks: Vec<(usize, Mark)>,
-    /// Other persons written in (另选他人), trimmed, non-empty.
+    /// Other persons written in (另选他人), non-empty: in the canonical form of
+    /// `record::names::clean_name` (trimmed, spacing collapsed, NFC, no invisible or control
+    /// character) when cast or keyed in, as logged (trimmed) when read back from an old log.
     pub write_ins: Vec<String>,
 }
 
@@ -104,6 +106,10 @@ impl VoidReason {
 }
 
 /// The validity of one candidate ballot for its contest: `None` when valid.
+///
+/// Names are compared with `==`: the write-ins and the candidates' names are canonical
+/// (`record::names`), so a decomposed or space-padded spelling of a listed candidate's name
+/// is that candidate, and two spellings of one write-in are one person.
 pub fn void_reason(contest: &Contest, ballot: &CandidateBallot) -> Option<VoidReason> {
     let for_marks = ballot.marks.iter().filter(|(_, m)| *m == Mark::For).count();
     let against = ballot

@@ -1218,6 +1218,8 @@ const SPEC_CODES: &[&str] = &[
     "spec_too_large",
     "spec_field",
     "unknown_kind",
+    "name_format_character",
+    "name_control_character",
     "(其他规则代码见 docs/FORMATS.md / other rule codes in docs/FORMATS.md)",
 ];
 
@@ -1232,6 +1234,8 @@ const BALLOT_CODES: &[&str] = &[
     "group_missing",
     "ballot_shape",
     "bad_write_in",
+    "name_format_character",
+    "name_control_character",
     "line_too_long",
     "not_utf8",
 ];

@@ -27,8 +27,9 @@ use crate::record::entry::{
     ShuffleBody,
 };
 use crate::record::merkle::Tree;
+use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
-use crate::record::parse_election;
+use crate::record::parse_logged_election;
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
     check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
@@ -119,7 +120,7 @@ pub fn replay(
     }
     let reg: ElectionRegistered = body(0, first)?;
     let mut spec = reg.spec.clone();
-    let mut election: Election = parse_election(spec.to_string().as_bytes())
+    let mut election: Election = parse_logged_election(spec.to_string().as_bytes())
         .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?;
     let election_id = election.id.clone();
     report.election = election_id.clone();
@@ -543,7 +544,7 @@ pub fn replay(
                 if let Some(c) = next.get_mut("contests").and_then(|c| c.as_array_mut()) {
                     c.push(contest.clone());
                 }
-                election = parse_election(next.to_string().as_bytes())
+                election = parse_logged_election(next.to_string().as_bytes())
                     .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
                 spec = next;
                 conduct
@@ -577,19 +578,20 @@ pub fn replay(
                 let mut named: Vec<&str> = Vec::with_capacity(b.ballots.len());
                 let mut parsed = Vec::with_capacity(b.ballots.len());
                 for (n, line) in b.ballots.iter().enumerate() {
-                    let (ci, ballot) = parse_ballot_line(&election, n + 1, &line.to_string())
-                        .map_err(|err| {
-                            fail(
-                                Some(i),
-                                Some(e.kind),
-                                "ballot",
-                                format!(
-                                    "第 {i} 条第 {} 行: {err} / entry {i}, line {}: {err}",
-                                    n + 1,
-                                    n + 1
-                                ),
-                            )
-                        })?;
+                    let (ci, ballot) =
+                        parse_ballot_line(&election, n + 1, &line.to_string(), Names::AsLogged)
+                            .map_err(|err| {
+                                fail(
+                                    Some(i),
+                                    Some(e.kind),
+                                    "ballot",
+                                    format!(
+                                        "第 {i} 条第 {} 行: {err} / entry {i}, line {}: {err}",
+                                        n + 1,
+                                        n + 1
+                                    ),
+                                )
+                            })?;
                     let contest = &election.contests[ci];
                     if strict {
                         check_electronic_ballot(contest, &ballot).map_err(&ce)?;
@@ -612,14 +614,15 @@ pub fn replay(
                 let b: PaperBallot = body(i, e)?;
                 conduct.paper(&b.contest).map_err(ce)?;
                 let (ci, ballot) =
-                    parse_ballot_line(&election, 1, &b.ballot.to_string()).map_err(|err| {
-                        fail(
-                            Some(i),
-                            Some(e.kind),
-                            "ballot",
-                            format!("第 {i} 条: {err} / entry {i}: {err}"),
-                        )
-                    })?;
+                    parse_ballot_line(&election, 1, &b.ballot.to_string(), Names::AsLogged)
+                        .map_err(|err| {
+                            fail(
+                                Some(i),
+                                Some(e.kind),
+                                "ballot",
+                                format!("第 {i} 条: {err} / entry {i}: {err}"),
+                            )
+                        })?;
                 if election.contests[ci].id != b.contest {
                     return Err(fail(Some(i), Some(e.kind), "ballot_style_mismatch", format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
                 }

@@ -8,6 +8,7 @@
 
 import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
 import { encryptContest, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
+import { cleanName } from "./names.js";
 
 // ---------------------------------------------------------------- ballot code (token) text
 
@@ -154,7 +155,7 @@ const BALLOT_FIXABLE = new Set([
   "over_marked", "write_in_without_against", "duplicate_write_in", "write_in_is_candidate",
   "uniform_grades", "excellent_over_quota", "bad_write_in", "wrong_shape", "group_missing",
   "unknown_group", "unknown_subject", "unknown_grade", "unknown_mark", "unknown_candidate",
-  "ballot_shape", "ballot_json",
+  "ballot_shape", "ballot_json", "name_format_character", "name_control_character",
 ]);
 
 /** Token codes that usually mean a typing mistake: the typed code stays for correction. */
@@ -768,12 +769,16 @@ function addWriteIn() {
   const c = ballot.contests[ballot.step];
   const choice = ballot.choices[ballot.step];
   const input = $("#write-in");
-  const name = input.value.trim();
   const k = counts(c, choice);
   const blocked = writeInBlocked(c, choice, k);
   const say = (zh, en) => { $("#write-in-msg").innerHTML = `<span class="bad">${t(zh, en)}</span>`; flash($("#write-in-msg")); };
   if (blocked) { $("#write-in-msg").innerHTML = `<span class="bad">${blocked}</span>`; return; }
-  if (!name) return say("请先输入另选人的姓名。", "Type the name first.");
+  // The name in the server's canonical form (names.js): invisible and direction characters
+  // are refused here, before anything is encrypted, with the server's message.
+  const cleaned = cleanName(input.value);
+  if (!cleaned.ok && cleaned.code === "name_empty") return say("请先输入另选人的姓名。", "Type the name first.");
+  if (!cleaned.ok) return say(`另选人的姓名无效: ${cleaned.zh}。请删去后重新输入。`, `The name was not accepted: ${cleaned.en}. Clear it and type it again.`);
+  const name = cleaned.name;
   if (c.shape && utf8Length(name.normalize("NFC")) > MAX_NAME_BYTES) return say(`姓名太长 (加密选票上的姓名最多 ${Math.floor(MAX_NAME_BYTES / 3)} 个汉字)。`, `The name is too long (an encrypted ballot holds names of up to ${MAX_NAME_BYTES} bytes, ${Math.floor(MAX_NAME_BYTES / 3)} Chinese characters).`);
   if ([...name].length > WRITE_IN_MAX_CHARS || /\p{Cc}/u.test(name)) return say(`姓名最多 ${WRITE_IN_MAX_CHARS} 个字符。`, `A name has at most ${WRITE_IN_MAX_CHARS} characters.`);
   if ((c.candidates || []).some((p) => p.name === name)) return say(`“${name}” 已在候选人名单中, 请直接在名单上标记。`, `“${name}” is on the list: mark them there instead.`);
