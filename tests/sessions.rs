@@ -204,7 +204,7 @@ fn a_password_change_ends_every_other_session_and_the_organiser_revokes_sessions
 
 #[test]
 fn disabled_accounts_and_unpaired_kiosks_are_refused_at_once() {
-    let s = Server::start("sessions-disable", &[]);
+    let s = Server::start("sessions-disable", &["--pairings-per-minute", "100"]);
     let org = s.login("organiser", &s.organiser_password);
     let pw = account(&s, &org, "r1", "registrar");
     let r1 = s.login("r1", &pw);
@@ -283,14 +283,22 @@ fn disabled_accounts_and_unpaired_kiosks_are_refused_at_once() {
         .as_str()
         .unwrap()
         .to_string();
-    for bad in ["a/b", "a\\b", "x?y", "tab\there", ""] {
+    for (bad, expected) in [
+        ("a/b", "bad_kiosk_name"),
+        ("a\\b", "bad_kiosk_name"),
+        ("x?y", "bad_kiosk_name"),
+        ("tab\there", "name_control_character"),
+        ("", "name_empty"),
+        ("hall\u{200b}-1", "name_format_character"),
+        ("\u{202e}1-llah", "name_format_character"),
+    ] {
         let (st, v) = s.call(
             "POST",
             "/api/v1/kiosks/pair",
             None,
             Some(&json!({"code": pairing, "name": bad})),
         );
-        assert_eq!((st, code_of(&v)), (422, "bad_kiosk_name"), "{bad:?}: {v}");
+        assert_eq!((st, code_of(&v)), (422, expected), "{bad:?}: {v}");
     }
     // The code is still good; a Chinese name is unpaired by its percent-encoded path.
     let v = s.ok(

@@ -831,7 +831,12 @@ pub async fn pair(
     limited(state.limits.pairing.check(&from), &state)?;
     limited(state.limits.pairing_failures.peek("all"), &state)?;
     let body = body.into_inner();
-    let name = body.name.trim().to_string();
+    // The kiosk's name is shown to the organiser and logged with its ballots' sessions: the
+    // same canonical form as every other name (NFC, no invisible or direction characters).
+    let name = crate::record::names::clean_name(&body.name).map_err(|e| ApiError::Invalid {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
     if name.is_empty()
         || name.chars().count() > 40
         || name
