@@ -195,6 +195,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_ansi(colour_logs())
         .init();
     let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
     first_start(&state)?;
@@ -231,6 +232,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         server.run().await
     })?;
     Ok(())
+}
+
+/// Colour codes in the log only on a terminal, and not when `NO_COLOR` is set
+/// (journald, files and pipes get plain lines).
+fn colour_logs() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 async fn count_requests(
