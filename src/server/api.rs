@@ -1467,9 +1467,12 @@ pub async fn metrics(state: Data) -> HttpResponse {
 # HELP scrutineer_ballots_refused_total Ballot submissions refused.\n# TYPE scrutineer_ballots_refused_total counter\nscrutineer_ballots_refused_total {}\n\
 # HELP scrutineer_logins_failed_total Failed logins.\n# TYPE scrutineer_logins_failed_total counter\nscrutineer_logins_failed_total {}\n\
 # HELP scrutineer_rate_limited_total Requests refused by a rate limit.\n# TYPE scrutineer_rate_limited_total counter\nscrutineer_rate_limited_total {}\n\
+# HELP scrutineer_connections_refused_total Requests refused on connections over connections_per_client_max.\n# TYPE scrutineer_connections_refused_total counter\nscrutineer_connections_refused_total {}\n\
+# HELP scrutineer_bodies_timed_out_total Request bodies cut by body_read_timeout_seconds.\n# TYPE scrutineer_bodies_timed_out_total counter\nscrutineer_bodies_timed_out_total {}\n\
 # HELP scrutineer_log_entries Entries in the ballot log.\n# TYPE scrutineer_log_entries gauge\nscrutineer_log_entries {size}\n\
 # HELP scrutineer_log_ballots Ballots in the ballot log.\n# TYPE scrutineer_log_ballots gauge\nscrutineer_log_ballots {ballots}\n",
-        m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed)
+        m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed),
+        m.connections_refused.load(Relaxed), m.bodies_timed_out.load(Relaxed)
     );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

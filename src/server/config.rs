@@ -69,6 +69,29 @@ pub struct ServeArgs {
     /// Comma-separated; from anyone else the header is ignored [default: none].
     #[arg(long, env = "SCRUTINEER_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    // --- Limits at the edge (issue 11): connections, timeouts, the public address -------------
+    /// Longest a client may take to send a request's head (line and headers), in milliseconds;
+    /// slower connections get 408 and are closed [default: 5000].
+    #[arg(long, env = "SCRUTINEER_REQUEST_HEAD_TIMEOUT_MS")]
+    pub request_head_timeout_ms: Option<u64>,
+    /// Longest a client may take to send a request's whole body once its head has arrived, in
+    /// seconds; slower bodies get 408 `body_timeout` and the connection is closed [default: 30].
+    #[arg(long, env = "SCRUTINEER_BODY_READ_TIMEOUT_SECONDS")]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// How long an idle keep-alive connection stays open between requests, in seconds; 0 closes
+    /// every connection after its response [default: 5].
+    #[arg(long, env = "SCRUTINEER_KEEP_ALIVE_SECONDS")]
+    pub keep_alive_seconds: Option<u64>,
+    /// Open connections from one peer address; requests on connections beyond it get 429
+    /// `too_many_connections` and the connection is closed. 0 = no cap. Trusted proxies are
+    /// exempt [default: 256].
+    #[arg(long, env = "SCRUTINEER_CONNECTIONS_PER_CLIENT_MAX")]
+    pub connections_per_client_max: Option<u32>,
+    /// Open connections from all clients together; beyond it the service stops accepting until
+    /// one closes. Lowered at start-up to fit the open-file limit (`ulimit -n`) [default: 4096].
+    #[arg(long, env = "SCRUTINEER_CONNECTIONS_MAX")]
+    pub connections_max: Option<usize>,
+    // --- end of the edge limits ---------------------------------------------------------------
     /// Load a sample township party congress with an account for every role (for trying it out).
     #[arg(long, env = "SCRUTINEER_DEMO")]
     pub demo: bool,
@@ -99,6 +122,12 @@ struct FileConfig {
     session_hours: Option<u64>,
     pool_spare_percent: Option<u64>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    // Limits at the edge (issue 11).
+    request_head_timeout_ms: Option<u64>,
+    body_read_timeout_seconds: Option<u64>,
+    keep_alive_seconds: Option<u64>,
+    connections_per_client_max: Option<u32>,
+    connections_max: Option<usize>,
 }
 
 /// The validated configuration.
@@ -121,6 +150,13 @@ pub struct Config {
     pub session_hours: u64,
     pub pool_spare_percent: u64,
     pub trusted_proxies: Vec<IpAddr>,
+    // Limits at the edge (issue 11).
+    pub request_head_timeout_ms: u64,
+    pub body_read_timeout_seconds: u64,
+    pub keep_alive_seconds: u64,
+    /// 0 = no cap.
+    pub connections_per_client_max: u32,
+    pub connections_max: usize,
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -145,6 +181,11 @@ impl Default for Config {
             session_hours: 12,
             pool_spare_percent: 5,
             trusted_proxies: Vec::new(),
+            request_head_timeout_ms: 5_000,
+            body_read_timeout_seconds: 30,
+            keep_alive_seconds: 5,
+            connections_per_client_max: 256,
+            connections_max: 4096,
             demo: false,
             secure_cookies: false,
         }
@@ -231,6 +272,26 @@ impl Config {
             } else {
                 args.trusted_proxies.clone()
             },
+            request_head_timeout_ms: args
+                .request_head_timeout_ms
+                .or(file.request_head_timeout_ms)
+                .unwrap_or(d.request_head_timeout_ms),
+            body_read_timeout_seconds: args
+                .body_read_timeout_seconds
+                .or(file.body_read_timeout_seconds)
+                .unwrap_or(d.body_read_timeout_seconds),
+            keep_alive_seconds: args
+                .keep_alive_seconds
+                .or(file.keep_alive_seconds)
+                .unwrap_or(d.keep_alive_seconds),
+            connections_per_client_max: args
+                .connections_per_client_max
+                .or(file.connections_per_client_max)
+                .unwrap_or(d.connections_per_client_max),
+            connections_max: args
+                .connections_max
+                .or(file.connections_max)
+                .unwrap_or(d.connections_max),
             demo: args.demo,
         };
         c.validate()?;
@@ -290,6 +351,7 @@ impl Config {
                 self.trusted_proxies.len()
             ));
         }
+        self.validate_edges(&mut problems);
         if let Some((c, k)) = &self.tls {
             for p in [c, k] {
                 if !p.is_file() {
@@ -304,6 +366,40 @@ impl Config {
                 "配置无效 / invalid configuration:\n  {}",
                 problems.join("\n  ")
             ))
+        }
+    }
+
+    /// The limits at the edge (issue 11).
+    fn validate_edges(&self, problems: &mut Vec<String>) {
+        if !(100..=600_000).contains(&self.request_head_timeout_ms) {
+            problems.push(format!(
+                "--request-head-timeout-ms {} must be between 100 and 600000",
+                self.request_head_timeout_ms
+            ));
+        }
+        if !(1..=3600).contains(&self.body_read_timeout_seconds) {
+            problems.push(format!(
+                "--body-read-timeout-seconds {} must be between 1 and 3600",
+                self.body_read_timeout_seconds
+            ));
+        }
+        if self.keep_alive_seconds > 3600 {
+            problems.push(format!(
+                "--keep-alive-seconds {} must be at most 3600",
+                self.keep_alive_seconds
+            ));
+        }
+        if self.connections_per_client_max > 1_000_000 {
+            problems.push(format!(
+                "--connections-per-client-max {} must be at most 1000000 (0 turns the cap off)",
+                self.connections_per_client_max
+            ));
+        }
+        if !(16..=1_000_000).contains(&self.connections_max) {
+            problems.push(format!(
+                "--connections-max {} must be between 16 and 1000000",
+                self.connections_max
+            ));
         }
     }
 }
@@ -323,9 +419,40 @@ mod tests {
         .unwrap();
         let file: FileConfig = toml::from_str(&text).unwrap();
         assert_eq!(file.trusted_proxies, Some(vec![]));
+        assert_eq!(file.connections_per_client_max, Some(256));
         let proxied: FileConfig =
             toml::from_str("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
         assert_eq!(proxied.trusted_proxies.unwrap().len(), 2);
         assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"nginx\"]").is_err());
+    }
+
+    /// Every edge limit is checked, and the message names the flag and the value.
+    #[test]
+    fn edge_limits_are_validated() {
+        let bad = Config {
+            request_head_timeout_ms: 0,
+            body_read_timeout_seconds: 0,
+            keep_alive_seconds: 3601,
+            connections_per_client_max: 2_000_000,
+            connections_max: 1,
+            ..Config::default()
+        };
+        let why = bad.validate().unwrap_err();
+        for flag in [
+            "--request-head-timeout-ms 0",
+            "--body-read-timeout-seconds 0",
+            "--keep-alive-seconds 3601",
+            "--connections-per-client-max 2000000",
+            "--connections-max 1",
+        ] {
+            assert!(why.contains(flag), "{flag}: {why}");
+        }
+        assert_eq!(Config::default().validate(), Ok(()));
+        let off = Config {
+            keep_alive_seconds: 0,
+            connections_per_client_max: 0,
+            ..Config::default()
+        };
+        assert_eq!(off.validate(), Ok(()));
     }
 }

@@ -8,7 +8,9 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod board;
+mod body_timeout;
 pub mod config;
+mod connections;
 mod demo;
 mod error;
 pub mod openapi;
@@ -16,6 +18,10 @@ pub mod rate;
 pub mod state;
 mod tls;
 
+use std::time::Duration;
+
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use serde::Deserialize;
 
@@ -216,14 +222,41 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let connections_max = match connections::fit_to_open_files(config.connections_max) {
+        Ok(n) => n,
+        Err((n, why)) => {
+            tracing::warn!("{why}");
+            n
+        }
+    };
+    let keep_alive = match config.keep_alive_seconds {
+        0 => KeepAlive::Disabled,
+        s => KeepAlive::Timeout(Duration::from_secs(s)),
+    };
+    let request_head_timeout = Duration::from_millis(config.request_head_timeout_ms);
+    // actix times only a connection's first head; later ones are the idle watch's.
+    let idle_max = Duration::from_secs(config.keep_alive_seconds) + request_head_timeout;
     actix_web::rt::System::new().block_on(async move {
         let s = state.clone();
+        // The last `wrap` is the outermost: counting, then the body deadline (outside the cap,
+        // so that a refused connection's unread body closes it too), then the connection cap
+        // and the requests in flight.
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(actix_web::middleware::from_fn(count_requests))
+                .wrap(from_fn(connections::admit))
+                .wrap(from_fn(body_timeout::limit))
+                .wrap(from_fn(count_requests))
                 .configure(configure(s.clone()))
         })
-        .workers(workers);
+        .workers(workers)
+        .client_request_timeout(request_head_timeout)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(keep_alive)
+        // Per worker: stop accepting, rather than run out of file descriptors.
+        .max_connections(connections_max.div_ceil(workers).max(1))
+        .on_connect(move |connection, extensions| {
+            connections::on_connect(connection, extensions, idle_max)
+        });
         let server = match tls {
             Some(t) => server.bind_rustls_0_23(bind, t)?,
             None => server.bind(bind)?,
@@ -233,6 +266,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     Ok(())
 }
+
+/// How long a connection that is being closed may take to acknowledge it (actix's default,
+/// set here so that it is visible).
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Colour codes in the log only on a terminal, and not when `NO_COLOR` is set
 /// (journald, files and pipes get plain lines).

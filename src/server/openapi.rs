@@ -2185,6 +2185,7 @@ fn error_codes(
         out.entry(409).or_default().push("no_election");
     }
     if json_body || matches!(d.body, Body::Csv) {
+        out.entry(408).or_default().push("body_timeout");
         out.entry(413).or_default().push("request_too_large");
     }
     if d.limited {
@@ -2207,6 +2208,7 @@ fn status_label(status: u16) -> &'static str {
         401 => "未登录或登录失败 / Not signed in or wrong credentials",
         403 => "角色不允许或 CSRF 令牌错误 / Role not allowed or wrong CSRF token",
         404 => "不存在 / Not found",
+        408 => "请求体未按时传完 / Request body too slow",
         409 => "与当前状态冲突 / Conflicts with the current state",
         413 => "请求体过大 / Request body too large",
         422 => "输入无效 / Invalid input",
