@@ -1585,7 +1585,7 @@ pub async fn next_round(
 }
 
 /// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed
-/// result, which anyone can check against the log.
+/// result, which anyone can check against the log, at the service's public address.
 pub async fn board(
     state: Data,
     req: HttpRequest,
@@ -1596,12 +1596,13 @@ pub async fn board(
     if !core.is_published(index)? {
         return Err(ApiError::NotFound);
     }
-    let info = req.connection_info().clone();
-    let verify_url = format!(
-        "{}://{}/api/v1/public/results/{index}",
-        info.scheme(),
-        info.host()
+    // Never from the client's Host or X-Forwarded-Host: see `links`.
+    let base = super::links::public_base(
+        &state.config,
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
     );
+    let verify_url = format!("{base}/api/v1/public/results/{index}");
     let signed = block(move || signed_result(&core.ledger, index)).await?;
     let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
         crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())

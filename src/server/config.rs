@@ -91,6 +91,11 @@ pub struct ServeArgs {
     /// one closes. Lowered at start-up to fit the open-file limit (`ulimit -n`) [default: 4096].
     #[arg(long, env = "SCRUTINEER_CONNECTIONS_MAX")]
     pub connections_max: Option<usize>,
+    /// The service's public address as voters and observers reach it, e.g.
+    /// `https://vote.example.gov.cn`: the results board's QR code links there. Without it links
+    /// use the bind address, never a client's Host or X-Forwarded-Host [default: none].
+    #[arg(long, env = "SCRUTINEER_PUBLIC_URL")]
+    pub public_url: Option<String>,
     // --- end of the edge limits ---------------------------------------------------------------
     /// Load a sample township party congress with an account for every role (for trying it out).
     #[arg(long, env = "SCRUTINEER_DEMO")]
@@ -128,6 +133,7 @@ struct FileConfig {
     keep_alive_seconds: Option<u64>,
     connections_per_client_max: Option<u32>,
     connections_max: Option<usize>,
+    public_url: Option<String>,
 }
 
 /// The validated configuration.
@@ -157,6 +163,8 @@ pub struct Config {
     /// 0 = no cap.
     pub connections_per_client_max: u32,
     pub connections_max: usize,
+    /// Without a trailing slash.
+    pub public_url: Option<String>,
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -186,6 +194,7 @@ impl Default for Config {
             keep_alive_seconds: 5,
             connections_per_client_max: 256,
             connections_max: 4096,
+            public_url: None,
             demo: false,
             secure_cookies: false,
         }
@@ -292,6 +301,11 @@ impl Config {
                 .connections_max
                 .or(file.connections_max)
                 .unwrap_or(d.connections_max),
+            public_url: args
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
             demo: args.demo,
         };
         c.validate()?;
@@ -401,7 +415,40 @@ impl Config {
                 self.connections_max
             ));
         }
+        if let Some(url) = &self.public_url {
+            if let Err(why) = check_public_url(url) {
+                problems.push(format!("--public-url {url:?}: {why}"));
+            }
+        }
     }
+}
+
+/// A public URL is `http://` or `https://`, a host (name, IPv4 or bracketed IPv6) with an
+/// optional port, and an optional path; no user, query, fragment, space or quote, since it is
+/// printed into pages and QR codes.
+fn check_public_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("it must start with https:// or http://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
+        return Err("it names no host".into());
+    }
+    let host_ok = |c: char| c.is_ascii_alphanumeric() || "-.:[]".contains(c);
+    if !authority.chars().all(host_ok) {
+        return Err("the host may hold only letters, digits, '-', '.', ':' and brackets".into());
+    }
+    let path_ok = |c: char| c.is_ascii_alphanumeric() || "-._~/%".contains(c);
+    if !path.chars().all(path_ok) {
+        return Err(
+            "the path may hold only letters, digits and -._~/% (no query or fragment)".into(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -419,11 +466,39 @@ mod tests {
         .unwrap();
         let file: FileConfig = toml::from_str(&text).unwrap();
         assert_eq!(file.trusted_proxies, Some(vec![]));
+        assert_eq!(
+            check_public_url(file.public_url.as_deref().unwrap()),
+            Ok(())
+        );
         assert_eq!(file.connections_per_client_max, Some(256));
         let proxied: FileConfig =
             toml::from_str("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
         assert_eq!(proxied.trusted_proxies.unwrap().len(), 2);
         assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"nginx\"]").is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        for ok in [
+            "https://vote.example.gov.cn",
+            "http://192.168.10.2:8443",
+            "https://[2001:db8::1]:8443",
+            "https://hall.example/scrutineer",
+        ] {
+            assert_eq!(check_public_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "vote.example.gov.cn",
+            "ftp://vote.example",
+            "https://",
+            "https://user@vote.example",
+            "https://vote.example/?q=1",
+            "https://vote.example/#x",
+            "https://vote.example/\"><script>",
+            "https://vote example",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
     }
 
     /// Every edge limit is checked, and the message names the flag and the value.
@@ -435,6 +510,7 @@ mod tests {
             keep_alive_seconds: 3601,
             connections_per_client_max: 2_000_000,
             connections_max: 1,
+            public_url: Some("vote.example".into()),
             ..Config::default()
         };
         let why = bad.validate().unwrap_err();
@@ -444,6 +520,7 @@ mod tests {
             "--keep-alive-seconds 3601",
             "--connections-per-client-max 2000000",
             "--connections-max 1",
+            "--public-url \"vote.example\"",
         ] {
             assert!(why.contains(flag), "{flag}: {why}");
         }

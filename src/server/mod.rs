@@ -13,6 +13,8 @@ pub mod config;
 mod connections;
 mod demo;
 mod error;
+mod headers;
+pub mod links;
 pub mod openapi;
 pub mod rate;
 pub mod state;
@@ -203,6 +205,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .with_ansi(colour_logs())
         .init();
+    if config.public_url.is_none() && config.bind.ip().is_unspecified() {
+        tracing::warn!(
+            "public_url is not set and bind {} names no address: the results board's QR code \
+             will hold a relative link; set public_url (公示页二维码需要 public_url)",
+            config.bind
+        );
+    }
     let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
     first_start(&state)?;
     if config.demo {
@@ -238,14 +247,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let idle_max = Duration::from_secs(config.keep_alive_seconds) + request_head_timeout;
     actix_web::rt::System::new().block_on(async move {
         let s = state.clone();
-        // The last `wrap` is the outermost: counting, then the body deadline (outside the cap,
-        // so that a refused connection's unread body closes it too), then the connection cap
-        // and the requests in flight.
+        // The last `wrap` is the outermost: security headers on every answer, then counting,
+        // then the body deadline (outside the cap, so that a refused connection's unread body
+        // closes it too), then the connection cap and the requests in flight.
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(connections::admit))
                 .wrap(from_fn(body_timeout::limit))
                 .wrap(from_fn(count_requests))
+                .wrap(from_fn(headers::security))
                 .configure(configure(s.clone()))
         })
         .workers(workers)

@@ -2394,7 +2394,9 @@ fn role_label(id: &str) -> Option<&'static str> {
         .map(|r| r.label_zh())
 }
 
-const STYLE_CSS: &str = "
+/// The docs page's only style element holds exactly this text, whose hash the
+/// Content-Security-Policy allows.
+pub const STYLE_CSS: &str = "
 body { font-family: system-ui, -apple-system, \"PingFang SC\", \"Noto Sans CJK SC\",
   \"Microsoft YaHei\", sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
   color: #1b1f24; line-height: 1.5; }
@@ -2807,6 +2809,10 @@ mod tests {
         assert!(!html.contains("http://"));
         assert!(!html.contains("https://"));
         assert!(!html.contains("<script"));
+        // One style element, exactly the sheet the Content-Security-Policy allows by hash.
+        assert_eq!(html.matches("<style").count(), 1);
+        assert!(html.contains(&format!("<style>{STYLE_CSS}</style>")));
+        assert!(!html.contains(" style="));
         assert!(!html.contains("@import"));
         assert!(!html.contains("url("));
         assert!(html.contains("组织者 <code>organiser</code>"));

@@ -82,7 +82,7 @@ export function languageSwitch(button) {
 /** A simple sign-in form in `el`; calls `done(session)` on success. */
 export function loginForm(el, roleLabel, done) {
   el.innerHTML = `
-    <form class="card" id="login-form" style="max-width:420px">
+    <form class="card" id="login-form">
       <h2>${roleLabel}</h2>
       <p><label>${t("用户名", "User name")}<br><input name="username" autocomplete="username" required></label></p>
       <p><label>${t("密码", "Password")}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
