@@ -16,6 +16,9 @@ struct Cli {
     command: Command,
 }
 
+// The command line is parsed once; `Serve`'s many options make it the largest variant, and
+// boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// 启动服务 / Start the service on its embedded defaults.

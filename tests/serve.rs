@@ -61,3 +61,60 @@ fn serve_refuses_a_bad_configuration() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--request-bytes-max 10"));
 }
+
+/// Log lines carry no terminal colour codes when standard output is a pipe (journald, a file,
+/// `docker logs`), even without NO_COLOR.
+#[test]
+fn logs_carry_no_colour_codes_through_a_pipe() {
+    use std::io::BufRead;
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("scrutineer-serve-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+            "--keys-dir",
+            dir.join("keys").to_str().unwrap(),
+        ])
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut out = String::new();
+    while !out.contains("listening") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = reader.join();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.contains("INFO"), "no log line: {out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "colour codes in a piped log: {out:?}"
+    );
+}

@@ -1772,10 +1772,13 @@ pub async fn metrics(state: Data) -> HttpResponse {
 # HELP scrutineer_logins_failed_total Failed logins.\n# TYPE scrutineer_logins_failed_total counter\nscrutineer_logins_failed_total {}\n\
 # HELP scrutineer_rate_limited_total Requests refused by a rate limit.\n# TYPE scrutineer_rate_limited_total counter\nscrutineer_rate_limited_total {}\n\
 # HELP scrutineer_password_checks_total Argon2 password verifications (sign-ins and password changes; an unknown name costs one too).\n# TYPE scrutineer_password_checks_total counter\nscrutineer_password_checks_total {}\n\
+# HELP scrutineer_connections_refused_total Requests refused on connections over connections_per_client_max.\n# TYPE scrutineer_connections_refused_total counter\nscrutineer_connections_refused_total {}\n\
+# HELP scrutineer_bodies_timed_out_total Request bodies cut by body_read_timeout_seconds.\n# TYPE scrutineer_bodies_timed_out_total counter\nscrutineer_bodies_timed_out_total {}\n\
 # HELP scrutineer_log_entries Entries in the ballot log.\n# TYPE scrutineer_log_entries gauge\nscrutineer_log_entries {size}\n\
 # HELP scrutineer_log_ballots Ballots in the ballot log.\n# TYPE scrutineer_log_ballots gauge\nscrutineer_log_ballots {ballots}\n",
         m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed),
-        super::auth::PASSWORD_CHECKS.load(Relaxed)
+        super::auth::PASSWORD_CHECKS.load(Relaxed),
+        m.connections_refused.load(Relaxed), m.bodies_timed_out.load(Relaxed)
     );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -1888,7 +1891,7 @@ pub async fn next_round(
 }
 
 /// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed
-/// result, which anyone can check against the log.
+/// result, which anyone can check against the log, at the service's public address.
 pub async fn board(
     state: Data,
     req: HttpRequest,
@@ -1899,12 +1902,13 @@ pub async fn board(
     if !core.is_published(index)? {
         return Err(ApiError::NotFound);
     }
-    let info = req.connection_info().clone();
-    let verify_url = format!(
-        "{}://{}/api/v1/public/results/{index}",
-        info.scheme(),
-        info.host()
+    // Never from the client's Host or X-Forwarded-Host: see `links`.
+    let base = super::links::public_base(
+        &state.config,
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
     );
+    let verify_url = format!("{base}/api/v1/public/results/{index}");
     let signed = block(move || signed_result(&core.ledger, index)).await?;
     let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
         crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())

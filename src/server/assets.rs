@@ -33,14 +33,13 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Serves one embedded file, or 404.
+/// Serves one embedded file, or 404. The security headers (the Content-Security-Policy of
+/// HTML pages among them) are added by `headers::security`, for every answer alike.
 pub fn file(path: &str) -> HttpResponse {
     match Web::get(path) {
         Some(f) => HttpResponse::Ok()
             .content_type(content_type(path))
             .insert_header(("Cache-Control", "no-cache"))
-            .insert_header(("X-Content-Type-Options", "nosniff"))
-            .insert_header(("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"))
             .body(f.data.into_owned()),
         None => super::ApiError::NotFound.into_response(),
     }

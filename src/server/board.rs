@@ -50,8 +50,9 @@ macro_rules! put {
     }};
 }
 
-/// Style sheet of the page: black on white, A4 portrait, CJK fonts first.
-const CSS: &str = r#"
+/// Style sheet of the page: black on white, A4 portrait, CJK fonts first. The page's only
+/// style element holds exactly this text, whose hash the Content-Security-Policy allows.
+pub const CSS: &str = r#"
 @page { size: A4; margin: 15mm; }
 * { box-sizing: border-box; }
 html {
@@ -2156,6 +2157,16 @@ mod tests {
         assert!(!page.contains("xmlns"));
         assert!(!page.contains("src="));
         assert!(!page.contains("<link"));
+    }
+
+    /// The Content-Security-Policy allows this one style element by its hash
+    /// (`server::headers`); anything else inline would be refused by the browser.
+    #[test]
+    fn the_only_style_is_the_hashed_style_sheet() {
+        let page = board_html(&signed(parse(PARTY_RESULT)), URL, &sort);
+        assert_eq!(page.matches("<style").count(), 1);
+        assert!(page.contains(&format!("<style>{CSS}</style>")));
+        assert!(!page.contains(" style="));
     }
 
     #[test]

@@ -80,6 +80,34 @@ pub struct ServeArgs {
     /// Comma-separated; from anyone else the header is ignored [default: none].
     #[arg(long, env = "SCRUTINEER_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    // --- Limits at the edge (issue 11): connections, timeouts, the public address -------------
+    /// Longest a client may take to send a request's head (line and headers), in milliseconds;
+    /// slower connections get 408 and are closed [default: 5000].
+    #[arg(long, env = "SCRUTINEER_REQUEST_HEAD_TIMEOUT_MS")]
+    pub request_head_timeout_ms: Option<u64>,
+    /// Longest a client may take to send a request's whole body once its head has arrived, in
+    /// seconds; slower bodies get 408 `body_timeout` and the connection is closed [default: 30].
+    #[arg(long, env = "SCRUTINEER_BODY_READ_TIMEOUT_SECONDS")]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// How long an idle keep-alive connection stays open between requests, in seconds; 0 closes
+    /// every connection after its response [default: 5].
+    #[arg(long, env = "SCRUTINEER_KEEP_ALIVE_SECONDS")]
+    pub keep_alive_seconds: Option<u64>,
+    /// Open connections from one peer address; requests on connections beyond it get 429
+    /// `too_many_connections` and the connection is closed. 0 = no cap. Trusted proxies are
+    /// exempt [default: 256].
+    #[arg(long, env = "SCRUTINEER_CONNECTIONS_PER_CLIENT_MAX")]
+    pub connections_per_client_max: Option<u32>,
+    /// Open connections from all clients together; beyond it the service stops accepting until
+    /// one closes. Lowered at start-up to fit the open-file limit (`ulimit -n`) [default: 4096].
+    #[arg(long, env = "SCRUTINEER_CONNECTIONS_MAX")]
+    pub connections_max: Option<usize>,
+    /// The service's public address as voters and observers reach it, e.g.
+    /// `https://vote.example.gov.cn`: the results board's QR code links there. Without it links
+    /// use the bind address, never a client's Host or X-Forwarded-Host [default: none].
+    #[arg(long, env = "SCRUTINEER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    // --- end of the edge limits ---------------------------------------------------------------
     /// Load a sample township party congress with an account for every role (for trying it out).
     #[arg(long, env = "SCRUTINEER_DEMO")]
     pub demo: bool,
@@ -113,6 +141,13 @@ struct FileConfig {
     pairing_failures_per_minute: Option<u32>,
     pool_spare_percent: Option<u64>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    // Limits at the edge (issue 11).
+    request_head_timeout_ms: Option<u64>,
+    body_read_timeout_seconds: Option<u64>,
+    keep_alive_seconds: Option<u64>,
+    connections_per_client_max: Option<u32>,
+    connections_max: Option<usize>,
+    public_url: Option<String>,
 }
 
 /// The validated configuration.
@@ -139,6 +174,15 @@ pub struct Config {
     pub pairing_failures_per_minute: u32,
     pub pool_spare_percent: u64,
     pub trusted_proxies: Vec<IpAddr>,
+    // Limits at the edge (issue 11).
+    pub request_head_timeout_ms: u64,
+    pub body_read_timeout_seconds: u64,
+    pub keep_alive_seconds: u64,
+    /// 0 = no cap.
+    pub connections_per_client_max: u32,
+    pub connections_max: usize,
+    /// Without a trailing slash.
+    pub public_url: Option<String>,
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -166,6 +210,12 @@ impl Default for Config {
             pairing_failures_per_minute: 30,
             pool_spare_percent: 5,
             trusted_proxies: Vec::new(),
+            request_head_timeout_ms: 5_000,
+            body_read_timeout_seconds: 30,
+            keep_alive_seconds: 5,
+            connections_per_client_max: 256,
+            connections_max: 4096,
+            public_url: None,
             demo: false,
             secure_cookies: false,
         }
@@ -261,6 +311,31 @@ impl Config {
             } else {
                 args.trusted_proxies.clone()
             },
+            request_head_timeout_ms: args
+                .request_head_timeout_ms
+                .or(file.request_head_timeout_ms)
+                .unwrap_or(d.request_head_timeout_ms),
+            body_read_timeout_seconds: args
+                .body_read_timeout_seconds
+                .or(file.body_read_timeout_seconds)
+                .unwrap_or(d.body_read_timeout_seconds),
+            keep_alive_seconds: args
+                .keep_alive_seconds
+                .or(file.keep_alive_seconds)
+                .unwrap_or(d.keep_alive_seconds),
+            connections_per_client_max: args
+                .connections_per_client_max
+                .or(file.connections_per_client_max)
+                .unwrap_or(d.connections_per_client_max),
+            connections_max: args
+                .connections_max
+                .or(file.connections_max)
+                .unwrap_or(d.connections_max),
+            public_url: args
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
             demo: args.demo,
         };
         c.validate()?;
@@ -337,6 +412,7 @@ impl Config {
                 self.trusted_proxies.len()
             ));
         }
+        self.validate_edges(&mut problems);
         if let Some((c, k)) = &self.tls {
             for p in [c, k] {
                 if !p.is_file() {
@@ -353,6 +429,73 @@ impl Config {
             ))
         }
     }
+
+    /// The limits at the edge (issue 11).
+    fn validate_edges(&self, problems: &mut Vec<String>) {
+        if !(100..=600_000).contains(&self.request_head_timeout_ms) {
+            problems.push(format!(
+                "--request-head-timeout-ms {} must be between 100 and 600000",
+                self.request_head_timeout_ms
+            ));
+        }
+        if !(1..=3600).contains(&self.body_read_timeout_seconds) {
+            problems.push(format!(
+                "--body-read-timeout-seconds {} must be between 1 and 3600",
+                self.body_read_timeout_seconds
+            ));
+        }
+        if self.keep_alive_seconds > 3600 {
+            problems.push(format!(
+                "--keep-alive-seconds {} must be at most 3600",
+                self.keep_alive_seconds
+            ));
+        }
+        if self.connections_per_client_max > 1_000_000 {
+            problems.push(format!(
+                "--connections-per-client-max {} must be at most 1000000 (0 turns the cap off)",
+                self.connections_per_client_max
+            ));
+        }
+        if !(16..=1_000_000).contains(&self.connections_max) {
+            problems.push(format!(
+                "--connections-max {} must be between 16 and 1000000",
+                self.connections_max
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if let Err(why) = check_public_url(url) {
+                problems.push(format!("--public-url {url:?}: {why}"));
+            }
+        }
+    }
+}
+
+/// A public URL is `http://` or `https://`, a host (name, IPv4 or bracketed IPv6) with an
+/// optional port, and an optional path; no user, query, fragment, space or quote, since it is
+/// printed into pages and QR codes.
+fn check_public_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("it must start with https:// or http://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
+        return Err("it names no host".into());
+    }
+    let host_ok = |c: char| c.is_ascii_alphanumeric() || "-.:[]".contains(c);
+    if !authority.chars().all(host_ok) {
+        return Err("the host may hold only letters, digits, '-', '.', ':' and brackets".into());
+    }
+    let path_ok = |c: char| c.is_ascii_alphanumeric() || "-._~/%".contains(c);
+    if !path.chars().all(path_ok) {
+        return Err(
+            "the path may hold only letters, digits and -._~/% (no query or fragment)".into(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -370,9 +513,70 @@ mod tests {
         .unwrap();
         let file: FileConfig = toml::from_str(&text).unwrap();
         assert_eq!(file.trusted_proxies, Some(vec![]));
+        assert_eq!(
+            check_public_url(file.public_url.as_deref().unwrap()),
+            Ok(())
+        );
+        assert_eq!(file.connections_per_client_max, Some(256));
         let proxied: FileConfig =
             toml::from_str("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
         assert_eq!(proxied.trusted_proxies.unwrap().len(), 2);
         assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"nginx\"]").is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        for ok in [
+            "https://vote.example.gov.cn",
+            "http://192.168.10.2:8443",
+            "https://[2001:db8::1]:8443",
+            "https://hall.example/scrutineer",
+        ] {
+            assert_eq!(check_public_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "vote.example.gov.cn",
+            "ftp://vote.example",
+            "https://",
+            "https://user@vote.example",
+            "https://vote.example/?q=1",
+            "https://vote.example/#x",
+            "https://vote.example/\"><script>",
+            "https://vote example",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Every edge limit is checked, and the message names the flag and the value.
+    #[test]
+    fn edge_limits_are_validated() {
+        let bad = Config {
+            request_head_timeout_ms: 0,
+            body_read_timeout_seconds: 0,
+            keep_alive_seconds: 3601,
+            connections_per_client_max: 2_000_000,
+            connections_max: 1,
+            public_url: Some("vote.example".into()),
+            ..Config::default()
+        };
+        let why = bad.validate().unwrap_err();
+        for flag in [
+            "--request-head-timeout-ms 0",
+            "--body-read-timeout-seconds 0",
+            "--keep-alive-seconds 3601",
+            "--connections-per-client-max 2000000",
+            "--connections-max 1",
+            "--public-url \"vote.example\"",
+        ] {
+            assert!(why.contains(flag), "{flag}: {why}");
+        }
+        assert_eq!(Config::default().validate(), Ok(()));
+        let off = Config {
+            keep_alive_seconds: 0,
+            connections_per_client_max: 0,
+            ..Config::default()
+        };
+        assert_eq!(off.validate(), Ok(()));
     }
 }

@@ -36,6 +36,10 @@ pub enum ApiError {
     AccountDisabled,
     #[error("请求过于频繁, 请 {retry_after} 秒后再试 / Too many requests: try again in {retry_after} s.")]
     RateLimited { retry_after: u64 },
+    #[error("请求体未在 {seconds} 秒内传完 / The request body did not arrive within {seconds} s.")]
+    BodyTimeout { seconds: u64 },
+    #[error("来自此地址的连接超过 {max} 个 / More than {max} connections from this address.")]
+    TooManyConnections { max: u32 },
     #[error("尚未创建选举 / No election has been created yet.")]
     NoElection,
     #[error("{message}")]
@@ -64,6 +68,8 @@ impl ApiError {
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::AccountDisabled => "account_disabled",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::BodyTimeout { .. } => "body_timeout",
+            ApiError::TooManyConnections { .. } => "too_many_connections",
             ApiError::NoElection => "no_election",
             ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
             ApiError::RollRefused(_) => "roll_refused",
@@ -162,7 +168,10 @@ impl ResponseError for ApiError {
             | ApiError::Csrf
             | ApiError::PasswordChangeRequired
             | ApiError::AccountDisabled => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited { .. } | ApiError::TooManyConnections { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::NoElection | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -189,6 +198,14 @@ impl ResponseError for ApiError {
         let mut b = HttpResponse::build(self.status_code());
         if let ApiError::RateLimited { retry_after } = self {
             b.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        // The connection cannot be trusted to carry another request: a body that stalled left
+        // unread bytes, and a connection over the cap must go.
+        if matches!(
+            self,
+            ApiError::BodyTimeout { .. } | ApiError::TooManyConnections { .. }
+        ) {
+            b.force_close();
         }
         if let ApiError::RollRefused(rows) = self {
             return b.json(serde_json::json!({

@@ -8,14 +8,22 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod board;
+mod body_timeout;
 pub mod config;
+mod connections;
 mod demo;
 mod error;
+mod headers;
+pub mod links;
 pub mod openapi;
 pub mod rate;
 pub mod state;
 mod tls;
 
+use std::time::Duration;
+
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use serde::Deserialize;
 
@@ -207,7 +215,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_ansi(colour_logs())
         .init();
+    if config.public_url.is_none() && config.bind.ip().is_unspecified() {
+        tracing::warn!(
+            "public_url is not set and bind {} names no address: the results board's QR code \
+             will hold a relative link; set public_url (公示页二维码需要 public_url)",
+            config.bind
+        );
+    }
     let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
     first_start(&state)?;
     auth::prepare();
@@ -228,14 +244,42 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let connections_max = match connections::fit_to_open_files(config.connections_max) {
+        Ok(n) => n,
+        Err((n, why)) => {
+            tracing::warn!("{why}");
+            n
+        }
+    };
+    let keep_alive = match config.keep_alive_seconds {
+        0 => KeepAlive::Disabled,
+        s => KeepAlive::Timeout(Duration::from_secs(s)),
+    };
+    let request_head_timeout = Duration::from_millis(config.request_head_timeout_ms);
+    // actix times only a connection's first head; later ones are the idle watch's.
+    let idle_max = Duration::from_secs(config.keep_alive_seconds) + request_head_timeout;
     actix_web::rt::System::new().block_on(async move {
         let s = state.clone();
+        // The last `wrap` is the outermost: security headers on every answer, then counting,
+        // then the body deadline (outside the cap, so that a refused connection's unread body
+        // closes it too), then the connection cap and the requests in flight.
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(actix_web::middleware::from_fn(count_requests))
+                .wrap(from_fn(connections::admit))
+                .wrap(from_fn(body_timeout::limit))
+                .wrap(from_fn(count_requests))
+                .wrap(from_fn(headers::security))
                 .configure(configure(s.clone()))
         })
-        .workers(workers);
+        .workers(workers)
+        .client_request_timeout(request_head_timeout)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(keep_alive)
+        // Per worker: stop accepting, rather than run out of file descriptors.
+        .max_connections(connections_max.div_ceil(workers).max(1))
+        .on_connect(move |connection, extensions| {
+            connections::on_connect(connection, extensions, idle_max)
+        });
         let server = match tls {
             Some(t) => server.bind_rustls_0_23(bind, t)?,
             None => server.bind(bind)?,
@@ -244,6 +288,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         server.run().await
     })?;
     Ok(())
+}
+
+/// How long a connection that is being closed may take to acknowledge it (actix's default,
+/// set here so that it is visible).
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Colour codes in the log only on a terminal, and not when `NO_COLOR` is set
+/// (journald, files and pipes get plain lines).
+fn colour_logs() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 async fn count_requests(

@@ -2356,6 +2356,7 @@ fn error_codes(
         out.entry(409).or_default().push("no_election");
     }
     if json_body || matches!(d.body, Body::Csv) {
+        out.entry(408).or_default().push("body_timeout");
         out.entry(413).or_default().push("request_too_large");
     }
     if d.limited {
@@ -2378,6 +2379,7 @@ fn status_label(status: u16) -> &'static str {
         401 => "未登录或登录失败 / Not signed in or wrong credentials",
         403 => "角色不允许或 CSRF 令牌错误 / Role not allowed or wrong CSRF token",
         404 => "不存在 / Not found",
+        408 => "请求体未按时传完 / Request body too slow",
         409 => "与当前状态冲突 / Conflicts with the current state",
         413 => "请求体过大 / Request body too large",
         422 => "输入无效 / Invalid input",
@@ -2563,7 +2565,9 @@ fn role_label(id: &str) -> Option<&'static str> {
         .map(|r| r.label_zh())
 }
 
-const STYLE_CSS: &str = "
+/// The docs page's only style element holds exactly this text, whose hash the
+/// Content-Security-Policy allows.
+pub const STYLE_CSS: &str = "
 body { font-family: system-ui, -apple-system, \"PingFang SC\", \"Noto Sans CJK SC\",
   \"Microsoft YaHei\", sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
   color: #1b1f24; line-height: 1.5; }
@@ -2982,6 +2986,10 @@ mod tests {
         assert!(!html.contains("http://"));
         assert!(!html.contains("https://"));
         assert!(!html.contains("<script"));
+        // One style element, exactly the sheet the Content-Security-Policy allows by hash.
+        assert_eq!(html.matches("<style").count(), 1);
+        assert!(html.contains(&format!("<style>{STYLE_CSS}</style>")));
+        assert!(!html.contains(" style="));
         assert!(!html.contains("@import"));
         assert!(!html.contains("url("));
         assert!(html.contains("组织者 <code>organiser</code>"));

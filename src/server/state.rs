@@ -16,6 +16,10 @@ pub struct Metrics {
     pub ballots_refused: AtomicU64,
     pub logins_failed: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// Requests refused on connections over `connections_per_client_max`.
+    pub connections_refused: AtomicU64,
+    /// Request bodies cut by `body_read_timeout_seconds`.
+    pub bodies_timed_out: AtomicU64,
 }
 
 pub struct AppState {
@@ -26,6 +30,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Exports being streamed now (bounded by `exports_concurrent_max`).
     pub exports_running: std::sync::Arc<AtomicU64>,
+    /// Open connections per peer address (`connections_per_client_max`).
+    pub connections: super::connections::Connections,
 }
 
 impl AppState {
@@ -47,6 +53,7 @@ impl AppState {
                 export: Limiter::new(config.exports_per_minute),
             },
             exports_running: std::sync::Arc::new(AtomicU64::new(0)),
+            connections: super::connections::Connections::default(),
             config,
             records,
             ledger: RwLock::new(ledger),

@@ -324,7 +324,7 @@ pub fn slip_sheet_html(sheet: &SlipSheet, tokens: &[Token]) -> Result<String, Po
     html.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     html.push_str(&format!("<title>{}</title>\n", escape_html(&sheet.title)));
-    html.push_str("<style>\n");
+    html.push_str("<style>");
     html.push_str(SHEET_CSS);
     html.push_str("</style>\n</head>\n<body>\n");
     html.push_str(&format!(
@@ -515,8 +515,9 @@ const SLIP_INSTRUCTION_HTML: &str = "<div class=\"instruction\">\
 
 /// Print layout. Lengths in mm so that the printed slips have a known size:
 /// the A4 content box is 190 mm × 277 mm, a page grid 190 mm × 276 mm (1 mm
-/// slack against rounding), a slip 95 mm × 69 mm.
-const SHEET_CSS: &str = r#"@page { size: A4; margin: 10mm; }
+/// slack against rounding), a slip 95 mm × 69 mm. The page's only style element holds exactly
+/// this text, whose hash the service's Content-Security-Policy allows.
+pub const SHEET_CSS: &str = r#"@page { size: A4; margin: 10mm; }
 * { box-sizing: border-box; }
 html, body { margin: 0; padding: 0; }
 body {
@@ -798,6 +799,12 @@ mod tests {
             .map(|p| p.matches("<article class=\"slip\">").count())
             .collect();
         assert_eq!(per_page, vec![8, 8, 3]);
+
+        // One style element, exactly the sheet whose hash the service's
+        // Content-Security-Policy allows, and no style attribute.
+        assert_eq!(html.matches("<style").count(), 1);
+        assert!(html.contains(&format!("<style>{SHEET_CSS}</style>")));
+        assert!(!html.contains(" style="));
 
         // Nothing from elsewhere.
         assert!(!html.contains("http"));

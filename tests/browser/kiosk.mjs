@@ -538,6 +538,8 @@ async function landscape(browser, storageState) {
   page = await context.newPage();
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  // Content-Security-Policy violations are logged to the console.
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) consoleErrors.push(m.text()); });
 
   // Inactivity: a voter who walks away is asked, then everything is cleared (nothing cast).
   await page.goto(`${BASE}/kiosk?receipt_seconds=60&idle_seconds=2&idle_grace_seconds=2`);

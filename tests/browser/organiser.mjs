@@ -241,6 +241,10 @@ try {
   await sheet.waitForLoadState("load");
   const slips = await sheet.locator(".slip").count();
   expect(slips >= 2, `the sheet should hold at least 2 slips (roll 2 plus spares), holds ${slips}`);
+  // The sheet's inline style sheet is allowed by the Content-Security-Policy (by its hash; a
+  // blob: document inherits the organiser page's policy): its cut lines are drawn.
+  const cut = await sheet.locator(".slip").first().evaluate((e) => getComputedStyle(e).borderRightStyle);
+  expect(cut === "dashed", `the slip sheet's style should apply under the CSP, the cut line is “${cut}”`);
   await sheet.setViewportSize({ width: 1366, height: 900 });
   await shot("slips-sheet", sheet);
   await sheet.close();

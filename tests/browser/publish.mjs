@@ -19,6 +19,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Content-Security-Policy violations are logged to the console.
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   page.on("dialog", (d) => d.accept());
   await page.goto(base + "/organiser");
   await page.waitForSelector("#login-form");
@@ -42,6 +44,15 @@ try {
   await page.screenshot({ path: path.join(shots, "organiser-publish.png"), fullPage: true });
   const res = await page.request.get(`${base}/board/${index}`);
   if (res.status() !== 200) fail(`board ${index} answered ${res.status()}`);
+  if (!/frame-ancestors 'none'/.test(res.headers()["content-security-policy"] || "")) fail(`board ${index} has no Content-Security-Policy`);
+  // The board's inline style sheet is allowed by the policy (by its hash): the masthead is set
+  // at 28pt (37px; unstyled it would be 32px).
+  await page.goto(`${base}/board/${index}`);
+  const size = await page.locator("header.masthead h1").evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  if (!(size > 36)) fail(`the board's style should apply under its CSP; the masthead is ${size}px`);
+  await page.goto(`${base}/api/docs`);
+  const docs = await page.locator("table").first().evaluate((e) => getComputedStyle(e).borderCollapse);
+  if (docs !== "collapse") fail(`the API docs' style should apply under their CSP; border-collapse is ${docs}`);
   if (errors.length) fail("page errors: " + errors.join("; "));
   console.log(`published ${index}`);
 } finally {

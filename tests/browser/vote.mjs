@@ -39,6 +39,8 @@ try {
   page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Content-Security-Policy violations are logged to the console.
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   await page.goto(`${BASE}/kiosk?receipt_seconds=1`);
   await page.locator("#pair-code").fill(CODE);
   await page.locator("#pair-name").fill("vote-test");

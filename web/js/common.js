@@ -88,7 +88,7 @@ export function languageSwitch(button) {
 /** A simple sign-in form in `el`; calls `done(session)` on success. */
 export function loginForm(el, roleLabel, done) {
   el.innerHTML = `
-    <form class="card" id="login-form" style="max-width:420px">
+    <form class="card" id="login-form">
       <h2>${roleLabel}</h2>
       <p><label>${t("用户名", "User name")}<br><input name="username" autocomplete="username" required></label></p>
       <p><label>${t("密码", "Password")}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
@@ -111,7 +111,7 @@ export function loginForm(el, roleLabel, done) {
 /** The first sign-in with a one-time password: a new password before anything else. */
 export function passwordForm(el, session, oldPassword, done) {
   el.innerHTML = `
-    <form class="card" id="first-password-form" style="max-width:520px">
+    <form class="card" id="first-password-form">
       <h2>${t("请设置新密码", "Choose a new password")}</h2>
       <p>${t("这是一次性密码, 须先换成只有您知道的新密码。至少 12 个字符; 欢迎用一句好记的话 (几个不相关的词)。常用密码、键盘顺序和日期会被拒绝。",
         "This is a one-time password: replace it with one only you know. At least 12 characters; a passphrase of a few unrelated words is welcome. Common passwords, keyboard runs and dates are refused.")}</p>
