@@ -95,6 +95,36 @@ fn a_spec_with_a_hidden_character_is_refused_and_nothing_is_created() {
         assert_eq!((status, code(&v)), (409, "no_election"), "{v}");
         assert!(!s.dir.join("data/log").exists());
     }
+    // A teller key whose name hides a direction character is refused too (the board shows
+    // the name beside the teller's signature), and `teller keygen` will not make one.
+    let key = scrutineer::record::note::Signer::new(
+        "teller-\u{202e}gnaw",
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+    )
+    .unwrap()
+    .verifier()
+    .unwrap()
+    .to_text();
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": PLAINTEXT}, "spec": spec(&[("c1", "王建国"), ("c2", "李四")], "村委会"), "tellers": [key], "signatures_required": 1, "election_date": "2026-12-01"})),
+    );
+    assert_eq!((status, code(&v)), (422, "bad_key"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("U+202E"), "{v}");
+    assert!(!s.dir.join("data/log").exists());
+    let keygen = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["teller", "keygen", "--name", "teller-\u{200b}wang", "--out"])
+        .arg(s.dir.join("hidden.key"))
+        .output()
+        .unwrap();
+    assert!(!keygen.status.success());
+    assert!(
+        String::from_utf8_lossy(&keygen.stderr).contains("name_format_character"),
+        "{keygen:?}"
+    );
+    assert!(!s.dir.join("hidden.key").exists());
     // A decomposed name, padded with ideographic spaces, is accepted in canonical form.
     let (status, v) = create(
         &s,
@@ -188,6 +218,22 @@ fn plaintext_ballots_with_hidden_characters_are_refused_before_anything_is_writt
     let found = s.ok("GET", "/api/v1/roll?q=V0001", Some(&registrar), None);
     assert_eq!(found["voters"][0]["name"], "选民 1", "{found}");
     assert_eq!(found["voters"][0]["unit"], "一选区", "{found}");
+    // The desk's search takes the query in the same canonical form...
+    let found = s.ok(
+        "GET",
+        "/api/v1/roll?q=%E9%80%89%E6%B0%91%E3%80%801",
+        Some(&registrar),
+        None,
+    );
+    assert_eq!(found["voters"][0]["number"], "V0001", "{found}");
+    // ...and refuses one that hides a character (U+200B), naming it.
+    let (status, v) = s.call(
+        "GET",
+        "/api/v1/roll?q=%E9%80%89%E2%80%8B%E6%B0%91",
+        Some(&registrar),
+        None,
+    );
+    assert_eq!((status, code(&v)), (422, "name_format_character"), "{v}");
 
     let tokens = s.sheet(&org, &json!({"style": 0}));
     s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);

@@ -140,6 +140,9 @@ fn text(r: &Report) -> String {
 /// Creates a teller key: the private key (signed-note signer text) in `out`, mode 0600; the
 /// public key (verifier text) on stdout, to be given to the organiser.
 pub fn teller_keygen(name: &str, out: &Path) -> Result<String, String> {
+    // The name is shown on the board beside the teller's signature: no hidden characters.
+    crate::record::names::check_id_characters(name)
+        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
     let seed = random_seed().map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
     let signer = Signer::new(name, ed25519_dalek::SigningKey::from_bytes(&seed))
         .map_err(|e| format!("错误 error [bad_key]: {e}"))?;

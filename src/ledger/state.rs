@@ -739,6 +739,16 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     let mut tellers: Vec<Verifier> = Vec::new();
     for t in &b.tellers {
         let v = Verifier::parse(t).map_err(|e| refused("bad_key", e.to_string()))?;
+        // A teller's name is shown beside its signature on the board: it may not hide
+        // invisible or direction characters (elections of protocol 2 and later).
+        if b.protocol >= 2 {
+            crate::record::names::check_id_characters(v.name()).map_err(|e| {
+                refused(
+                    "bad_key",
+                    format!("计票人公钥的名称 / the teller key's name: {e}"),
+                )
+            })?;
+        }
         if b.protocol >= 2 && tellers.iter().any(|o| o.name() == v.name()) {
             return Err(refused(
                 "teller_twice",

@@ -1026,7 +1026,19 @@ pub async fn roll_search(
     _caller: As<Desk>,
     query: web::Query<RollQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner().q.trim().to_lowercase();
+    // The query in the names' canonical form, so "选民　1" (an ideographic space) or a
+    // decomposed letter finds the voter; a query hiding invisible characters is refused.
+    let raw = query.into_inner().q;
+    let q = if raw.trim().is_empty() {
+        String::new()
+    } else {
+        crate::record::names::clean_name(&raw)
+            .map_err(|e| ApiError::Invalid {
+                code: e.code(),
+                message: e.to_string(),
+            })?
+            .to_lowercase()
+    };
     let st = state.clone();
     let rows = block(move || {
         let roll = st.records.roll()?;
