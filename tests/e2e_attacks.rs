@@ -1014,3 +1014,58 @@ fn a_plaintext_ballot_is_refused_by_an_encrypted_election_and_logs_nothing() {
     );
     assert_eq!(live.log_size(), size);
 }
+
+// ------------------------------------------------------------------ (g) a teller's trusted prefix
+
+/// A teller does not verify again the proofs of the log it verified last, but only when the
+/// export's prefix is the same bytes (the same Merkle root): a forged prefix is verified in
+/// full and its bad proof named, and a bad proof after the prefix is named as always.
+#[test]
+fn a_teller_skips_only_the_proofs_of_the_same_bytes_it_verified_before() {
+    use scrutineer::verify::{verify_export_replayed, verify_export_trusting};
+    let f = fixture();
+    let entries = read_entries(&f.final_export);
+    let (full, replayed) = verify_export_replayed(&f.final_export, &|_, _| {});
+    assert!(full.ok && full.trusted_below == 0, "{full:?}");
+    let tree = replayed.unwrap().tree;
+    // The prefix a teller verified while the contest was open: up to the last ballot.
+    let at = find(&entries, EntryKind::EncryptedBallot, 2);
+    let last_ballot = find(&entries, EntryKind::EncryptedBallot, 3);
+    let prefix = last_ballot as u64 + 1;
+    let root = tree.root_at(prefix).unwrap();
+    let (trusting, replayed) =
+        verify_export_trusting(&f.final_export, &|_, _| {}, Some((prefix, root)));
+    assert!(trusting.ok, "{trusting:?}");
+    assert_eq!(trusting.trusted_below, prefix);
+    assert_eq!(
+        (trusting.root.clone(), trusting.ballots, trusting.results),
+        (full.root.clone(), full.ballots, full.results)
+    );
+    assert!(replayed
+        .unwrap()
+        .book
+        .unwrap()
+        .tallies
+        .values()
+        .all(|t| t.ballots == 4));
+
+    // A forged export whose prefix holds a ballot with a broken proof, re-signed: its root
+    // is not the one the teller kept, so nothing is skipped and the bad proof is named.
+    let out = temp("trusted-prefix-forged");
+    let r = forge(&f.final_export, &out, ELECTION, &f.log_key(), |es| {
+        let mut b = EncryptedBallotBody::decode(&es[at].body).unwrap();
+        let n = b.lines[0].ballot.len();
+        b.lines[0].ballot[n - 32] ^= 1;
+        es[at].body = b.encode();
+    });
+    named(&r, &["proof_invalid"], at);
+    let (forged, _) = verify_export_trusting(&out, &|_, _| {}, Some((prefix, root)));
+    assert_eq!(forged.trusted_below, 0, "{forged:?}");
+    named(&forged, &["proof_invalid"], at);
+    // Trusting only what came before the forged ballot: its proof is still checked.
+    let honest_before = tree.root_at(at as u64).unwrap();
+    let (after, _) = verify_export_trusting(&out, &|_, _| {}, Some((at as u64, honest_before)));
+    assert_eq!(after.trusted_below, at as u64, "{after:?}");
+    named(&after, &["proof_invalid"], at);
+    let _ = std::fs::remove_dir_all(&out);
+}

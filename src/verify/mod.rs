@@ -107,6 +107,14 @@ pub struct Report {
     /// Files in the export the verifier does not read.
     pub ignored_files: Vec<String>,
     pub failure: Option<Failure>,
+    /// Entries whose proofs a teller had verified before (its own replay; always 0 for
+    /// `scrutineer verify`, and then not written).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trusted_below: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub(crate) fn fail(
@@ -198,8 +206,24 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
 /// Verifies an export directory and hands back what the replay learned (a teller computes
 /// its next steps from it): `None` when verification failed (the report says why).
 pub fn verify_export_replayed(dir: &Path, progress: Progress<'_>) -> (Report, Option<Replayed>) {
+    verify_export_trusting(dir, progress, None)
+}
+
+/// [`verify_export_replayed`] for a teller that verified a prefix of this log before:
+/// `trusted` is (size, Merkle root) of the log it verified last. When the export's first
+/// `size` entries have exactly that root, their zero-knowledge proofs (ballots, shuffles,
+/// decryption shares) are not verified again, since the same bytes passed this teller's own
+/// check before; everything else (chain, conduct, signatures, sums, recount) is checked as
+/// always. When the root differs, nothing is skipped (and the teller then refuses the log as
+/// a fork). `report.trusted_below` says how many entries were trusted. The public `verify`
+/// never trusts anything.
+pub fn verify_export_trusting(
+    dir: &Path,
+    progress: Progress<'_>,
+    trusted: Option<(u64, [u8; 32])>,
+) -> (Report, Option<Replayed>) {
     let mut report = Report::default();
-    match run(dir, progress, &mut report) {
+    match run(dir, progress, &mut report, trusted) {
         Ok(r) => {
             report.ok = true;
             (report, Some(r))
@@ -265,10 +289,33 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
     out
 }
 
-fn run(dir: &Path, progress: Progress<'_>, report: &mut Report) -> Result<Replayed, Failure> {
+fn run(
+    dir: &Path,
+    progress: Progress<'_>,
+    report: &mut Report,
+    trusted: Option<(u64, [u8; 32])>,
+) -> Result<Replayed, Failure> {
     let entries = read_segments(dir)?;
     report.entries = entries.len() as u64;
-    let replayed = replay::replay(dir, &entries, progress, report)?;
+    // A prefix the caller verified before is trusted only if it is the same bytes: the
+    // Merkle root over its entries' hashes must be the one the caller recorded. Checked
+    // before anything is skipped.
+    let trusted_below = match trusted {
+        Some((size, root)) if size > 0 && size <= entries.len() as u64 => {
+            let mut prefix = Tree::new();
+            for e in entries.iter().take(size as usize) {
+                prefix.push(e.hash());
+            }
+            if prefix.root() == root {
+                size
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    };
+    report.trusted_below = trusted_below;
+    let replayed = replay::replay(dir, &entries, progress, report, trusted_below)?;
     report.root = hex(&replayed.tree.root());
     check_checkpoints(
         dir,
