@@ -1190,16 +1190,7 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
     let s = Instant::now();
     // As `scrutineer teller run` does: the proofs of the log this teller verified last are
     // not verified again when the prefix is the same bytes (the same root).
-    let trusted = (t.st.seen_size > 0)
-        .then(|| {
-            (0..t.st.seen_root.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&t.st.seen_root[i..i + 2], 16).ok())
-                .collect::<Option<Vec<u8>>>()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        })
-        .flatten()
-        .map(|root| (t.st.seen_size, root));
+    let trusted = t.st.verified_prefix();
     let replay = with_export(&path, |d| verify_export_trusting(d, &|_, _| {}, trusted));
     let _ = std::fs::remove_file(&path);
     let (report, replayed) = replay.map_err(|f| format!("{name}: [{}] {}", f.check, f.message))?;

@@ -86,6 +86,7 @@ fn one_time_passwords_must_be_changed_first_and_the_policy_holds() {
         ("qwertyuiopasdf", "password_common"),
         ("organiser2026!", "password_common"),
         ("aaaaaaaaaaaaaaaa", "password_common"),
+        (&"long passphrase ".repeat(20), "password_too_long"),
         (org_pw.as_str(), "password_unchanged"),
     ] {
         let (st, v) = change(&first, &org_pw, new);
@@ -353,6 +354,11 @@ fn an_unknown_name_costs_the_same_password_check_as_a_wrong_password() {
         after_wrong + 1,
         "an unknown name must be checked against the dummy hash"
     );
+    // A megabyte-long password is refused before any Argon2 work, for every name alike.
+    let checks = metric(&s, "scrutineer_password_checks_total");
+    let (st, v) = raw_login(&s, "a1", &"x".repeat(300));
+    assert_eq!((st, code(&v)), (401, "bad_login"), "{v}");
+    assert_eq!(metric(&s, "scrutineer_password_checks_total"), checks);
     // The answers are the same, byte for byte.
     let (_, known) = raw_login(&s, "a1", "wrong password here");
     let (_, unknown) = raw_login(&s, "nobody-at-all", "wrong password here");

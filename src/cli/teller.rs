@@ -23,14 +23,6 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
-    let bytes: Vec<u8> = (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect::<Option<_>>()?;
-    <[u8; 32]>::try_from(bytes).ok()
-}
-
 fn e(code: &str, message: impl std::fmt::Display) -> String {
     format!("错误 error [{code}]: {message}")
 }
@@ -95,11 +87,7 @@ pub fn run(
         }
     };
     // What this teller verified last, if anything: its proofs need not be checked again.
-    let trusted = (st.seen_size > 0)
-        .then(|| unhex32(&st.seen_root))
-        .flatten()
-        .map(|root| (st.seen_size, root));
-    let replayed = verified_trusting(export, trusted)?;
+    let replayed = verified_trusting(export, st.verified_prefix())?;
     let book = replayed.book.as_ref().ok_or_else(|| {
         e("not_encrypted", "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
     })?;

@@ -51,6 +51,20 @@ pub struct TellerState {
     pub seen_root: String,
 }
 
+impl TellerState {
+    /// The log this teller verified last, as (size, Merkle root), if any: a later log must
+    /// extend it, and its proofs need not be verified again when the later log's prefix has
+    /// this root (`verify::verify_export_trusting`). `None` for a fresh state (or a damaged
+    /// root, which then trusts nothing).
+    pub fn verified_prefix(&self) -> Option<(u64, [u8; 32])> {
+        if self.seen_size == 0 {
+            return None;
+        }
+        let root = <[u8; 32]>::try_from(unhex(&self.seen_root).ok()?).ok()?;
+        Some((self.seen_size, root))
+    }
+}
+
 impl std::fmt::Debug for TellerState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TellerState")

@@ -484,7 +484,7 @@ impl Records {
                 t.remove(slot.as_bytes()).map_err(index_err)?;
                 return Ok(PairingOutcome::Unknown);
             }
-            let right = crate::ledger::records::ct_eq(&p.secret_hash, secret_hash);
+            let right = ct_eq(&p.secret_hash, secret_hash);
             let (next, outcome) = if right {
                 (None, PairingOutcome::Paired)
             } else {

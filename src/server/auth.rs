@@ -222,11 +222,6 @@ pub fn check_new_password(username: &str, old: &str, new: &str) -> Result<(), Ap
     Ok(())
 }
 
-/// Constant-time equality for secrets of equal length.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    crate::ledger::records::ct_eq(a, b)
-}
-
 /// What a session with a one-time password may do before the password is changed.
 pub const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 3] =
     ["/api/v1/session", "/api/v1/password", "/api/v1/logout"];
@@ -287,7 +282,7 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !ct_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+        if !crate::ledger::records::ct_eq(sent.as_bytes(), session.csrf.as_bytes()) {
             return Err(ApiError::Csrf);
         }
     }

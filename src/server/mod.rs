@@ -4,6 +4,7 @@
 //! configuration. It drives the election through `ledger`; it never writes the log or the
 //! database itself.
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -126,25 +127,28 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             .service(
                 web::scope("/api/v1")
                     .route("/tally", web::post().to(tally))
-                    .route("/login", web::post().to(api::login))
-                    .route("/logout", web::post().to(api::logout))
-                    .route("/session", web::get().to(api::session))
-                    .route("/password", web::post().to(api::password))
-                    .route("/accounts", web::get().to(api::accounts))
-                    .route("/accounts", web::post().to(api::create_account))
-                    .route("/kiosks/pairing", web::post().to(api::pairing))
-                    .route("/kiosks/pair", web::post().to(api::pair))
-                    .route("/kiosks", web::get().to(api::kiosks))
-                    .route("/kiosks/{name}/unpair", web::post().to(api::unpair))
-                    .route("/sessions", web::get().to(api::sessions))
-                    .route("/sessions/{id}/revoke", web::post().to(api::revoke_session))
+                    .route("/login", web::post().to(accounts::login))
+                    .route("/logout", web::post().to(accounts::logout))
+                    .route("/session", web::get().to(accounts::session))
+                    .route("/password", web::post().to(accounts::password))
+                    .route("/accounts", web::get().to(accounts::accounts))
+                    .route("/accounts", web::post().to(accounts::create_account))
+                    .route("/kiosks/pairing", web::post().to(accounts::pairing))
+                    .route("/kiosks/pair", web::post().to(accounts::pair))
+                    .route("/kiosks", web::get().to(accounts::kiosks))
+                    .route("/kiosks/{name}/unpair", web::post().to(accounts::unpair))
+                    .route("/sessions", web::get().to(accounts::sessions))
+                    .route(
+                        "/sessions/{id}/revoke",
+                        web::post().to(accounts::revoke_session),
+                    )
                     .route(
                         "/accounts/{name}/disable",
-                        web::post().to(api::disable_account),
+                        web::post().to(accounts::disable_account),
                     )
                     .route(
                         "/accounts/{name}/enable",
-                        web::post().to(api::enable_account),
+                        web::post().to(accounts::enable_account),
                     )
                     .route("/election", web::get().to(api::election))
                     .route("/election", web::post().to(api::create_election))
