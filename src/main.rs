@@ -56,7 +56,7 @@ enum Command {
         #[command(subcommand)]
         command: TellerCommand,
     },
-    /// 选票 / Ballots for scripts: encrypt one as a kiosk would.
+    /// 选票 / Ballots: encrypt one as a kiosk would (for scripts); open a spoiled one.
     Ballot {
         #[command(subcommand)]
         command: BallotCommand,
@@ -89,6 +89,16 @@ enum BallotCommand {
         /// A ballot line (JSON, docs/FORMATS.md), once per contest of the token's style.
         #[arg(long = "ballot", required = true)]
         ballots: Vec<String>,
+    },
+    /// 核验作废的选票 / Open a spoiled ballot (a voter's check) from a verified export and
+    /// print its confirmation code and choices.
+    Check {
+        /// The export (directory or tar), verified first.
+        #[arg(long)]
+        export: PathBuf,
+        /// The receipt code the kiosk showed (R<index>-...), or the entry index.
+        #[arg(long)]
+        receipt: String,
     },
 }
 
@@ -175,6 +185,9 @@ fn main() -> ExitCode {
                     ballots,
                 },
         } => finish(scrutineer::cli::ballot::encrypt(&export, &token, &ballots)),
+        Command::Ballot {
+            command: BallotCommand::Check { export, receipt },
+        } => finish(scrutineer::cli::ballot::check(&export, &receipt)),
         Command::Teller {
             command:
                 TellerCommand::Run {

@@ -252,6 +252,23 @@ fn body(e: &Entry) {
             }
             None
         }
+        EntryKind::SpoiledBallot => {
+            match scrutineer::record::spoiled::SpoiledBallotBody::decode(&e.body) {
+                Ok(b) => {
+                    assert_eq!(
+                        b.encode(),
+                        e.body,
+                        "decode accepted a non-canonical spoiled ballot"
+                    );
+                    let _ = b.confirmation_hash();
+                }
+                Err(err) => {
+                    let _ = err.to_string();
+                }
+            }
+            None
+        }
+        EntryKind::KioskTest => e.body_as::<scrutineer::record::spoiled::KioskTest>().err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -54,3 +54,122 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, S
         .collect();
     Ok(json!({"token": token.to_text(), "encrypted": encrypted}).to_string() + "\n")
 }
+
+/// `scrutineer ballot check`: opens a spoiled ballot (a voter's 核验, docs/E2E.md §8.5) from a
+/// verified export and prints its confirmation code and its choices in words, for a 监票人's
+/// laptop or anyone else's machine. `which` is the receipt code the kiosk showed
+/// (`R<index>-…`, its hash part checked against the log) or the entry index.
+pub fn check(export: &Path, which: &str) -> Result<String, String> {
+    let r = crate::cli::teller::verified(export)?;
+    let index = match crate::tokens::parse_receipt_code(which) {
+        Some((index, _)) => {
+            let leaf = r.tree.leaf(index).ok_or_else(|| {
+                e("not_found", format!("导出中没有第 {index} 条 / the export has no entry {index}"))
+            })?;
+            if crate::tokens::receipt_code(index, &leaf) != which.trim().to_ascii_uppercase() {
+                return Err(e(
+                    "bad_receipt",
+                    format!("回执码与第 {index} 条不符 / the receipt code does not match entry {index}"),
+                ));
+            }
+            index
+        }
+        None => which.trim().parse::<u64>().map_err(|_| {
+            e(
+                "bad_receipt",
+                "须给出回执码 (如 R42-5Q3ZK8M1T0C7W2H4) 或条目序号 / give a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or an entry index",
+            )
+        })?,
+    };
+    let (_, body) = r.spoiled.iter().find(|(i, _)| *i == index).ok_or_else(|| {
+        e(
+            "not_spoiled",
+            format!("第 {index} 条不是核验作废的选票 / entry {index} is not a spoiled ballot"),
+        )
+    })?;
+    let book = r.book.as_ref().ok_or_else(|| {
+        e(
+            "not_encrypted",
+            "此选举不加密选票 / this election does not encrypt ballots",
+        )
+    })?;
+    let style = r
+        .styles
+        .get(usize::from(body.style))
+        .ok_or_else(|| e("unknown_style", format!("no ballot style {}", body.style)))?;
+    let election = crate::record::parse_logged_election(r.spec.to_string().as_bytes())
+        .map_err(|err| e(err.code(), err))?;
+    let opened = book
+        .open_spoiled(&election, style, body)
+        .map_err(|err| e(err.code(), err))?;
+    let code = crate::record::spoiled::code_of(&body.confirmation_hash());
+    let mut out = format!(
+        "核验作废的选票 第 {index} 条 (不计入) / Spoiled ballot, entry {index} (not counted)\n\
+         投票机 kiosk: {}   时间 time: {}\n\
+         确认码 confirmation code: {code}\n\
+         请与投票机在您按“核验”之前显示的确认码核对。/ Compare it with the code the kiosk showed before you pressed Check.\n",
+        body.kiosk,
+        crate::procedure::utc(body.time),
+    );
+    for (contest, plain) in &opened {
+        out.push_str(&describe(&election, contest, plain));
+    }
+    if let Some(fp) = book.key().map(|k| k.fingerprint()) {
+        out.push_str(&format!("选举密钥指纹 election key fingerprint: {fp}\n"));
+    }
+    Ok(out)
+}
+
+/// One opened contest in words: each candidate's mark, the names written in, the grades.
+fn describe(
+    election: &crate::rules::Election,
+    contest: &str,
+    plain: &crate::crypto::ContestPlaintext,
+) -> String {
+    use crate::crypto::{ContestPlaintext, Mark};
+    let Some(c) = election
+        .contest_index(contest)
+        .map(|i| &election.contests[i])
+    else {
+        return format!("\n{contest}: ?\n");
+    };
+    let mut out = format!("\n{} ({})\n", c.title, c.id);
+    match plain {
+        ContestPlaintext::Candidate(p) => {
+            for (cand, m) in c.candidates.iter().zip(&p.marks) {
+                let mark = match m {
+                    Mark::For => "赞成 for".to_string(),
+                    Mark::Against => format!("{} against", c.kind.against_label()),
+                    Mark::Abstain => "弃权 (未标记) abstain".to_string(),
+                };
+                out.push_str(&format!("  {}: {mark}\n", cand.name));
+            }
+            for name in p.write_ins.iter().flatten() {
+                out.push_str(&format!("  另选他人 written in: {name}\n"));
+            }
+            if p.void {
+                out.push_str("  本项选票为废票 / this contest's ballot is void\n");
+            }
+        }
+        ContestPlaintext::Evaluation(p) => {
+            let (subjects, labels) = match &c.evaluation {
+                Some(ev) => (
+                    ev.subjects
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect::<Vec<_>>(),
+                    ev.scale.labels_zh(),
+                ),
+                None => (Vec::new(), ["?"; 4]),
+            };
+            for (i, g) in p.grades.iter().enumerate() {
+                let name = subjects.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
+                let grade = g
+                    .and_then(|g| labels.get(usize::from(g)).copied())
+                    .unwrap_or("未评 unrated");
+                out.push_str(&format!("  {name}: {grade}\n"));
+            }
+        }
+    }
+    out
+}

@@ -25,7 +25,8 @@ use crate::crypto::group::Element;
 use crate::crypto::names::decode_name;
 use crate::crypto::shuffle::{verify_shuffle, CiphertextVector, ShuffleProof};
 use crate::crypto::{
-    verify_contests_batch, BatchItem, Ciphertext, ContestShape, ElectionKey, EncryptedContest,
+    verify_contests_batch, BatchItem, Ciphertext, ContestPlaintext, ContestShape, ElectionKey,
+    EncryptedContest,
 };
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
@@ -90,6 +91,15 @@ pub struct Decrypted {
 /// A checked encrypted ballot, ready to be added to the tallies.
 pub struct CheckedBallot {
     lines: Vec<(String, String, ContestShape, EncryptedContest)>,
+    /// SHA-256 of each contest's encrypted bytes, in line order: what a spoiled ballot is
+    /// recognised by, should its contests be offered for casting (docs/E2E.md §8.5).
+    pub digests: Vec<[u8; 32]>,
+}
+
+/// The SHA-256 of one encrypted contest's bytes (`CheckedBallot::digests`).
+pub fn line_digest(ballot: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(ballot).into()
 }
 
 /// A checked shuffle or set of decryption shares, ready to be recorded.
@@ -484,11 +494,22 @@ impl Book {
         style: &Style,
         body: &EncryptedBallotBody,
     ) -> Result<CheckedBallot, E2eError> {
+        self.decode_lines(election, style, &body.lines)
+    }
+
+    /// [`Book::decode_ballot`] of a ballot's lines.
+    pub fn decode_lines(
+        &self,
+        election: &Election,
+        style: &Style,
+        body_lines: &[crate::record::encrypted::EncryptedLine],
+    ) -> Result<CheckedBallot, E2eError> {
         if self.key.is_none() {
             return Err(E2eError::NoKey);
         }
-        let mut lines = Vec::with_capacity(body.lines.len());
-        for l in &body.lines {
+        let mut lines = Vec::with_capacity(body_lines.len());
+        let mut digests = Vec::with_capacity(body_lines.len());
+        for l in body_lines {
             let ci = election.contest_index(&l.contest).ok_or_else(|| {
                 E2eError::Refused(format!(
                     "选举项目 “{}” 不存在 / no contest “{}”",
@@ -511,8 +532,38 @@ impl Book {
             let ballot = EncryptedContest::from_bytes(&shape, &l.ballot)
                 .map_err(crypto("加密选票", "encrypted ballot"))?;
             lines.push((l.contest.clone(), l.group.clone(), shape, ballot));
+            digests.push(line_digest(&l.ballot));
         }
-        Ok(CheckedBallot { lines })
+        Ok(CheckedBallot { lines, digests })
+    }
+
+    /// Opens a spoiled ballot (a Benaloh challenge, docs/E2E.md §8.4): each contest decoded
+    /// against its shape and the style's group, its proofs verified under the token serial's
+    /// context, and its plaintext recovered from the revealed nonces and re-encrypted to the
+    /// same ciphertexts (`crypto::open_contest`). The plaintexts, in line order.
+    pub fn open_spoiled(
+        &self,
+        election: &Election,
+        style: &Style,
+        body: &crate::record::spoiled::SpoiledBallotBody,
+    ) -> Result<Vec<(String, ContestPlaintext)>, E2eError> {
+        let key = self.key().ok_or(E2eError::NoKey)?;
+        let checked = self.decode_lines(election, style, &body.encrypted_lines())?;
+        let mut out = Vec::with_capacity(body.lines.len());
+        for ((contest, group, shape, ballot), l) in checked.lines.iter().zip(&body.lines) {
+            let opening = crate::crypto::Opening::from_bytes(shape, &l.opening)
+                .map_err(crypto("选票的随机数", "the ballot's opening"))?;
+            let plain = crate::crypto::open_contest(
+                key,
+                shape,
+                &context(&self.election_id, contest, group, body.serial),
+                ballot,
+                &opening,
+            )
+            .map_err(crypto("打开的选票", "the opened ballot"))?;
+            out.push((contest.clone(), plain));
+        }
+        Ok(out)
     }
 
     /// Verifies the proofs of many decoded ballots in one batch (docs/E2E.md §8.3); each

@@ -17,6 +17,7 @@
 //! anything else with the other.
 
 pub mod book;
+pub mod challenges;
 pub mod kiosk;
 mod shape;
 pub mod teller;

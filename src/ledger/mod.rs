@@ -38,7 +38,7 @@ pub use ops::{
     default_styles, person, roll_commitment, teller_signature_line, ExportFile, Registration,
     Source,
 };
-pub use state::{result_checkpoint_text, BallotKey, ElectionInfo, State};
+pub use state::{encrypted_confirmation, result_checkpoint_text, BallotKey, ElectionInfo, State};
 
 /// The index's sled page cache (sled's default is 1 GiB; a county election's index works in far less).
 const INDEX_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -592,6 +592,55 @@ impl Ledger {
         rx.recv().map_err(|_| LedgerError::Stopped)?
     }
 
+    /// Spoils a ballot the voter chose to check (docs/E2E.md §8.5): the token checked as for a
+    /// cast (signature, election, round, style; the slip unused) but not spent, one contest per
+    /// contest of the style, each contest's proofs and opening verified
+    /// (`Book::open_spoiled`), then logged as a `spoiled_ballot` without the token's
+    /// signature. Returns the entry and the opened plaintexts.
+    pub fn spoil(
+        &self,
+        token_text: &str,
+        lines: Vec<crate::record::spoiled::SpoiledLine>,
+        kiosk: &str,
+        time: u64,
+    ) -> Result<Appended, LedgerError> {
+        let token = Token::parse(token_text).map_err(LedgerError::Token)?;
+        let body = crate::record::spoiled::SpoiledBallotBody {
+            round: token.round(),
+            style: token.style(),
+            serial: *token.serial(),
+            time,
+            kiosk: kiosk.to_string(),
+            lines,
+        };
+        self.read(|s| -> Result<(), LedgerError> {
+            let info = s.state.info()?;
+            s.state.conduct()?.check_ballot_kind(true)?;
+            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
+                code: "unknown_style",
+                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
+            })?;
+            token
+                .verify(&info.election_key, &info.id, style.round, token.style())
+                .map_err(LedgerError::Token)?;
+            if s.state.spent.contains(token.serial()) {
+                return Err(crate::e2e::challenges::ChallengeError::AlreadyCast.into());
+            }
+            s.state.style_open(style.round, token.style())?;
+            let named: Vec<&str> = body.lines.iter().map(|l| l.line.contest.as_str()).collect();
+            crate::rules::conduct::check_ballot_contests(&state::style_def(style), &named)?;
+            let digests: Vec<[u8; 32]> = body
+                .lines
+                .iter()
+                .map(|l| crate::e2e::book::line_digest(&l.line.ballot))
+                .collect();
+            s.state.challenges.check_spoil(token.serial(), false, &digests)?;
+            s.state.admin.book()?.open_spoiled(&info.election, style, &body)?;
+            Ok(())
+        })??;
+        self.append(EntryKind::SpoiledBallot, body.encode())
+    }
+
     /// Where entry `index` is stored: (segment, byte offset of its frame).
     pub fn location(&self, index: u64) -> Result<(u64, u64), LedgerError> {
         let t = self.inner.db.open_tree("entries").map_err(index_err)?;
@@ -905,7 +954,11 @@ impl Sequencer {
                     None => Ok(()),
                 };
                 // A replayed token is named as such before the desk's bound is looked at.
-                match s.state.check_ballot(&key, &serials, &spent).and(within) {
+                match s
+                    .state
+                    .check_ballot(&key, &serials, &spent, encrypted.as_deref())
+                    .and(within)
+                {
                     Ok(()) => {
                         serials.insert(key.serial);
                         *spent.entry((key.round, key.style)).or_default() += 1;

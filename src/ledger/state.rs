@@ -16,6 +16,7 @@ use ed25519_dalek::VerifyingKey;
 use super::keys::parse_election_key;
 use super::LedgerError;
 use crate::e2e::book::CheckedBallot;
+use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::{Book, E2eError};
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
@@ -28,6 +29,7 @@ use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_logged_election;
+use crate::record::spoiled::{KioskTest, SpoiledBallotBody};
 use crate::rules::conduct::{
     Conduct, ConductError, Correction, Figures, Mode, Origin, Person, Secrecy as SecrecyMode,
     StyleDef, PROTOCOL_CURRENT,
@@ -108,6 +110,10 @@ pub struct State {
     pub style_ballots: HashMap<u16, Vec<u64>>,
     /// Entry indices of the paper ballots per contest, in log order.
     pub paper_entries: HashMap<String, Vec<u64>>,
+    /// Cast-or-check: spoiled ballots, kiosk tests, and what they forbid (docs/E2E.md §8.5).
+    pub challenges: Challenges,
+    /// Encrypted and spoiled ballots by the first 5 bytes of their confirmation hash.
+    pub confirmations: HashMap<[u8; 5], Vec<u64>>,
 }
 
 /// A ballot's facts the sequencer needs: its serial and where it belongs.
@@ -138,6 +144,33 @@ impl From<E2eError> for LedgerError {
             message: e.to_string(),
         }
     }
+}
+
+impl From<ChallengeError> for LedgerError {
+    fn from(e: ChallengeError) -> LedgerError {
+        LedgerError::Refused {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The confirmation hash of an `encrypted_ballot` body, read in place: the body is
+/// `version ‖ token ‖ count ‖ lines` and the hash covers the token's round, style and serial
+/// and then `count ‖ lines` exactly as the body holds them (`record::spoiled`).
+pub fn encrypted_confirmation(body: &[u8]) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let token = body.get(1..1 + crate::record::token::TOKEN_BYTES)?;
+    let rest = body.get(1 + crate::record::token::TOKEN_BYTES..)?;
+    let mut h = Sha256::new();
+    h.update(crate::record::spoiled::CONFIRMATION_DOMAIN);
+    h.update(&token[2..21]);
+    h.update(rest);
+    Some(h.finalize().into())
+}
+
+fn short(hash: &[u8; 32]) -> [u8; 5] {
+    [hash[0], hash[1], hash[2], hash[3], hash[4]]
 }
 
 impl From<ConductError> for LedgerError {
@@ -183,6 +216,7 @@ impl State {
         key: &BallotKey,
         batch_serials: &HashSet<[u8; 16]>,
         batch_spent: &HashMap<(u8, u16), u64>,
+        checked: Option<&CheckedBallot>,
     ) -> Result<(), LedgerError> {
         self.style(key.round, key.style)?;
         // Everything `apply` checks of a ballot is checked here, before the entry is written:
@@ -191,6 +225,8 @@ impl State {
         if self.spent.contains(&key.serial) || batch_serials.contains(&key.serial) {
             return Err(LedgerError::TokenSpent);
         }
+        self.challenges
+            .check_cast(&key.serial, checked.map_or(&[][..], |c| &c.digests))?;
         let pending = batch_spent
             .get(&(key.round, key.style))
             .copied()
@@ -206,7 +242,17 @@ impl State {
     /// Checks entries that are appended together, each against the state the ones before it
     /// leave: all of them pass, or none is written.
     pub fn check_admin_all(&self, entries: &[Entry], tree: &Tree) -> Result<(), LedgerError> {
-        if entries.iter().any(|e| e.kind == EntryKind::Ballot) {
+        if let [e] = entries {
+            if matches!(e.kind, EntryKind::SpoiledBallot | EntryKind::KioskTest) {
+                return self.check_challenge(e);
+            }
+        }
+        if entries.iter().any(|e| {
+            matches!(
+                e.kind,
+                EntryKind::Ballot | EntryKind::SpoiledBallot | EntryKind::KioskTest
+            )
+        }) {
             return Err(refused(
                 "ballot_via_admin",
                 "选票须经投票途径提交 / ballots go through casting".into(),
@@ -259,6 +305,9 @@ impl State {
                     )
                 })?;
                 Arc::make_mut(book).add_ballot(checked);
+                if let Some(h) = encrypted_confirmation(&e.body) {
+                    self.confirmations.entry(short(&h)).or_default().push(index);
+                }
             }
             self.spent.insert(key.serial);
             self.style_ballots.entry(key.style).or_default().push(index);
@@ -268,6 +317,29 @@ impl State {
         }
         if index == 0 && e.kind != EntryKind::ElectionRegistered {
             return Err(LedgerError::NotInitialised);
+        }
+        match e.kind {
+            EntryKind::SpoiledBallot => {
+                let b = SpoiledBallotBody::decode(&e.body)
+                    .map_err(|err| refused("entry_body", err.to_string()))?;
+                let digests: Vec<[u8; 32]> = b
+                    .lines
+                    .iter()
+                    .map(|l| crate::e2e::book::line_digest(&l.line.ballot))
+                    .collect();
+                self.challenges.spoil(index, &b, &digests);
+                let h = b.confirmation_hash();
+                self.confirmations.entry(short(&h)).or_default().push(index);
+                self.size = index + 1;
+                return Ok(());
+            }
+            EntryKind::KioskTest => {
+                let t: KioskTest = body(e)?;
+                self.challenges.test(index, t)?;
+                self.size = index + 1;
+                return Ok(());
+            }
+            _ => {}
         }
         match self.admin.step(index, e, tree)? {
             Effect::None => {}
@@ -287,6 +359,37 @@ impl State {
         }
         self.size = index + 1;
         Ok(())
+    }
+
+    /// Checks a `spoiled_ballot` or `kiosk_test` entry against the state: a spoil needs an
+    /// encrypted election, its style's contests open, an unused slip, and contests never
+    /// spoiled before (its proofs and opening were checked by `Ledger::spoil` before it got
+    /// here); a test needs a spoiled ballot not tested yet.
+    pub fn check_challenge(&self, e: &Entry) -> Result<(), LedgerError> {
+        match e.kind {
+            EntryKind::SpoiledBallot => {
+                let b = SpoiledBallotBody::decode(&e.body)
+                    .map_err(|err| refused("entry_body", err.to_string()))?;
+                self.conduct()?.check_ballot_kind(true)?;
+                self.style_open(b.round, b.style)?;
+                let digests: Vec<[u8; 32]> = b
+                    .lines
+                    .iter()
+                    .map(|l| crate::e2e::book::line_digest(&l.line.ballot))
+                    .collect();
+                Ok(self.challenges.check_spoil(
+                    &b.serial,
+                    self.spent.contains(&b.serial),
+                    &digests,
+                )?)
+            }
+            EntryKind::KioskTest => {
+                let t: KioskTest = body(e)?;
+                self.challenges.check_test(&t)?;
+                Ok(())
+            }
+            _ => Err(refused("entry_kind", "not a challenge".into())),
+        }
     }
 
     /// An encrypted ballot entry decoded against its style (no proof verification: the
@@ -388,7 +491,10 @@ impl Admin {
                 self.election = Some(Arc::new(info));
                 Ok(Effect::None)
             }
-            EntryKind::Ballot | EntryKind::EncryptedBallot => Err(refused(
+            EntryKind::Ballot
+            | EntryKind::EncryptedBallot
+            | EntryKind::SpoiledBallot
+            | EntryKind::KioskTest => Err(refused(
                 "ballot_via_admin",
                 "选票须经投票途径提交 / ballots go through casting".into(),
             )),

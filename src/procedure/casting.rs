@@ -7,6 +7,9 @@ use super::{Core, CoreError};
 use crate::ledger::Appended;
 use crate::rules::conduct::ConductError;
 
+/// Longest note on a kiosk test, in characters.
+pub const KIOSK_TEST_NOTE_MAX: usize = 500;
+
 impl Core {
     /// Casts an electronic ballot: the token, one line per contest of its style, none void.
     /// A style can never have more ballots than the desk handed out slips.
@@ -30,6 +33,49 @@ impl Core {
             .style();
         let issued = self.slips_issued(style).ok();
         Ok(self.ledger.cast_encrypted(token, lines, issued)?)
+    }
+
+    /// Spoils a ballot the voter chose to check instead of casting (docs/E2E.md §8.5): the
+    /// slip stays good for the next ballot; the ballot, opened, is logged and never counted.
+    pub fn spoil(
+        &self,
+        token: &str,
+        lines: Vec<crate::record::spoiled::SpoiledLine>,
+        kiosk: &str,
+    ) -> Result<Appended, CoreError> {
+        Ok(self.ledger.spoil(token, lines, kiosk, super::now())?)
+    }
+
+    /// Records a 监票人's test challenge of a kiosk: the spoiled ballot it made and whether its
+    /// opening showed the choices made. The slip it used can never be cast afterwards.
+    pub fn record_kiosk_test(
+        &self,
+        spoiled: u64,
+        outcome: crate::record::spoiled::TestOutcome,
+        teller: &str,
+        note: &str,
+    ) -> Result<Appended, CoreError> {
+        let note = note.trim();
+        if note.chars().count() > KIOSK_TEST_NOTE_MAX
+            || note.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(super::invalid(
+                "bad_note",
+                format!("备注须少于 {KIOSK_TEST_NOTE_MAX} 个字符, 且不含控制字符 / the note must be under {KIOSK_TEST_NOTE_MAX} characters, without control characters"),
+            ));
+        }
+        let body = crate::record::spoiled::KioskTest {
+            spoiled,
+            outcome,
+            teller: teller.to_string(),
+            time: super::now(),
+            note: note.to_string(),
+        };
+        let bytes =
+            serde_json::to_vec(&body).map_err(|e| super::invalid("bad_request", e.to_string()))?;
+        Ok(self
+            .ledger
+            .append(crate::record::entry::EntryKind::KioskTest, bytes)?)
     }
 
     /// Encrypts ballot lines for a token as a kiosk would (the CLI's kiosk): the election key

@@ -110,6 +110,12 @@ pub fn utc(secs: u64) -> String {
     )
 }
 
+/// Unix seconds as RFC 3339 UTC (`2026-12-02T08:30:00Z`), as the API writes times.
+pub fn rfc3339(secs: u64) -> String {
+    let u = utc(secs);
+    format!("{}T{}Z", &u[..10], &u[11..19])
+}
+
 impl Core {
     pub fn new(ledger: Ledger, records: Records) -> Core {
         Core { ledger, records }

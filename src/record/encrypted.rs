@@ -122,13 +122,18 @@ impl EncryptedBallotBody {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// A strict reader of length-prefixed fields (shared with `record::spoiled`).
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], EncryptedBodyError> {
+    pub(crate) fn take(
+        &mut self,
+        n: usize,
+        what: &'static str,
+    ) -> Result<&'a [u8], EncryptedBodyError> {
         let end = self
             .at
             .checked_add(n)
@@ -139,17 +144,17 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn u16(&mut self, what: &'static str) -> Result<u16, EncryptedBodyError> {
+    pub(crate) fn u16(&mut self, what: &'static str) -> Result<u16, EncryptedBodyError> {
         let b = self.take(2, what)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
-    fn u32(&mut self, what: &'static str) -> Result<u32, EncryptedBodyError> {
+    pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, EncryptedBodyError> {
         let b = self.take(4, what)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn text(&mut self, what: &'static str) -> Result<String, EncryptedBodyError> {
+    pub(crate) fn text(&mut self, what: &'static str) -> Result<String, EncryptedBodyError> {
         let len = self.u16(what)? as usize;
         if len > ENCRYPTED_ID_BYTES_MAX {
             return Err(EncryptedBodyError::TooLarge {

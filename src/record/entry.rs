@@ -42,6 +42,8 @@ pub enum EntryKind {
     EncryptedBallot = 20,
     Shuffle = 21,
     DecryptionShares = 22,
+    SpoiledBallot = 23,
+    KioskTest = 24,
 }
 
 impl EntryKind {
@@ -70,6 +72,8 @@ impl EntryKind {
             EncryptedBallot,
             Shuffle,
             DecryptionShares,
+            SpoiledBallot,
+            KioskTest,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -99,6 +103,8 @@ impl EntryKind {
             EntryKind::EncryptedBallot => "encrypted_ballot",
             EntryKind::Shuffle => "shuffle",
             EntryKind::DecryptionShares => "decryption_shares",
+            EntryKind::SpoiledBallot => "spoiled_ballot",
+            EntryKind::KioskTest => "kiosk_test",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod office;
 pub mod result;
 pub mod roll;
 pub mod segment;
+pub mod spoiled;
 mod text;
 pub mod token;
 

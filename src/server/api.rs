@@ -170,6 +170,31 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "POST",
+        path: "/api/v1/kiosk/spoil",
+        roles: Some(KIOSK),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/spoiled/{}",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/confirmations/{}",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/kiosk-tests",
+        roles: Some(RESULTS),
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/kiosk-tests",
+        roles: Some(TELLER),
+    },
+    Endpoint {
+        method: "POST",
         path: "/api/v1/teller/entries",
         roles: Some(TELLER),
     },
@@ -781,26 +806,11 @@ pub async fn kiosk_ballot(
             if s.state.spent.contains(token.serial()) {
                 return Err(ApiError::Ledger(LedgerError::TokenSpent));
             }
+            // A slip used to test a kiosk never casts (docs/E2E.md §8.5).
+            s.state.challenges.check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
             s.state.style_open(style.round, token.style())?;
-            let contests: Vec<Value> = style.contests.iter().filter_map(|cid| info.election.contest_index(cid)).map(|ci| {
-                let c = &info.election.contests[ci];
-                let mut cands: Vec<&crate::rules::Candidate> = c.candidates.iter().collect();
-                if c.kind != crate::rules::ContestKind::PartySecretary {
-                    crate::rules::hanzi::sort_by_strokes(&mut cands, |x| x.name.as_str());
-                }
-                json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
-                       "max_marks": c.max_marks, "against_label": c.kind.against_label(),
-                       "write_ins": c.kind.write_ins() != crate::rules::kind::WriteIns::Refused,
-                       "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
-                       "shape": s.state.admin.book.as_ref().and_then(|_| crate::e2e::shape_of(c).ok()).map(|sh| shape_json(&sh)),
-                       "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
-                       "scale": c.evaluation.as_ref().map(|e| json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()})),
-                       "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
-                       // What makes an evaluation ballot void that only the whole ballot shows:
-                       // an encrypting kiosk refuses it itself (the server never sees the grades).
-                       "uniform_void": c.evaluation.as_ref().map(|e| e.uniform_void),
-                       "excellent_limit": c.evaluation.as_ref().and_then(|e| e.excellent_limit())})
-            }).collect();
+            let encrypted = s.state.admin.book.is_some();
+            let contests: Vec<Value> = style.contests.iter().filter_map(|cid| info.election.contest_index(cid)).map(|ci| contest_json(info, &info.election.contests[ci], style, encrypted)).collect();
             // An encrypted election: what the kiosk encrypts with and binds each contest to.
             let e2e = match s.state.admin.book.as_deref() {
                 Some(book) => {
@@ -816,6 +826,32 @@ pub async fn kiosk_ballot(
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// A contest as a kiosk shows it (and a check device names an opened ballot's choices):
+/// candidates in 姓氏笔画 order with their index on the ballot, the encrypted shape and group.
+pub(super) fn contest_json(
+    info: &crate::ledger::ElectionInfo,
+    c: &crate::rules::Contest,
+    style: &crate::record::entry::Style,
+    encrypted: bool,
+) -> Value {
+    let mut cands: Vec<&crate::rules::Candidate> = c.candidates.iter().collect();
+    if c.kind != crate::rules::ContestKind::PartySecretary {
+        crate::rules::hanzi::sort_by_strokes(&mut cands, |x| x.name.as_str());
+    }
+    json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
+           "max_marks": c.max_marks, "against_label": c.kind.against_label(),
+           "write_ins": c.kind.write_ins() != crate::rules::kind::WriteIns::Refused,
+           "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
+           "shape": if encrypted { crate::e2e::shape_of(c).ok().map(|sh| shape_json(&sh)) } else { None },
+           "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
+           "scale": c.evaluation.as_ref().map(|e| json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()})),
+           "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+           // What makes an evaluation ballot void that only the whole ballot shows:
+           // an encrypting kiosk refuses it itself (the server never sees the grades).
+           "uniform_void": c.evaluation.as_ref().map(|e| e.uniform_void),
+           "excellent_limit": c.evaluation.as_ref().and_then(|e| e.excellent_limit())})
 }
 
 /// A contest's encrypted-ballot shape for the kiosk (docs/E2E.md §4.1; the field names
@@ -865,7 +901,7 @@ pub async fn cast(
     let st = state.clone();
     // Kiosks never submit a void ballot: over-marking is refused by the core, not counted void.
     let result = block(move || match (body.ballots, body.encrypted) {
-        (Some(ballots), None) => Ok(core.cast(&body.token, &ballots)?),
+        (Some(ballots), None) => Ok((core.cast(&body.token, &ballots)?, None)),
         (None, Some(lines)) => {
             let lines = lines
                 .into_iter()
@@ -879,7 +915,8 @@ pub async fn cast(
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
-            Ok(core.cast_encrypted(&body.token, lines)?)
+            let confirmation = super::challenges::cast_confirmation(&body.token, &lines);
+            Ok((core.cast_encrypted(&body.token, lines)?, confirmation))
         }
         _ => Err(invalid(
             "bad_request",
@@ -888,13 +925,17 @@ pub async fn cast(
     })
     .await;
     match result {
-        Ok(a) => {
+        Ok((a, confirmation)) => {
             st.metrics
                 .ballots_cast
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let code = crate::tokens::receipt_code(a.index, &a.hash);
             let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
-            Ok(HttpResponse::Created().json(json!({"receipt": code, "index": a.index, "hash": hash, "checkpoint_size": a.size, "qr_svg": crate::tokens::receipt_qr_svg(&code)})))
+            let mut answer = json!({"receipt": code, "index": a.index, "hash": hash, "checkpoint_size": a.size, "qr_svg": crate::tokens::receipt_qr_svg(&code)});
+            if let (Some(c), Some(o)) = (confirmation, answer.as_object_mut()) {
+                o.insert("confirmation".into(), json!(c));
+            }
+            Ok(HttpResponse::Created().json(answer))
         }
         Err(e) => {
             st.metrics
@@ -1118,7 +1159,12 @@ pub async fn receipt(
             return Err(ApiError::NotFound);
         }
         let hex = |h: &[u8; 32]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        Ok(json!({"receipt": code, "index": index, "hash": hex(&leaf), "tree_size": size, "proof": proof.iter().map(hex).collect::<Vec<_>>(), "checkpoint": note}))
+        let (kind, confirmation) = super::challenges::receipt_extras(&l.entry(index)?);
+        let mut out = json!({"receipt": code, "index": index, "hash": hex(&leaf), "tree_size": size, "proof": proof.iter().map(hex).collect::<Vec<_>>(), "checkpoint": note, "kind": kind});
+        if let (Some(c), Some(o)) = (confirmation, out.as_object_mut()) {
+            o.insert("confirmation".into(), json!(c));
+        }
+        Ok(out)
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))

@@ -117,7 +117,12 @@ impl ApiError {
                 | "not_published"
                 | "contest_exists"
                 | "close_figures_mismatch"
-                | "void_mismatch" => StatusCode::CONFLICT,
+                | "void_mismatch"
+                | "ballot_already_cast"
+                | "ballot_spoiled"
+                | "spoils_exhausted"
+                | "token_tested"
+                | "already_tested" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

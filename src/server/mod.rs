@@ -10,6 +10,7 @@ pub mod assets;
 pub mod auth;
 pub mod board;
 mod body_timeout;
+pub mod challenges;
 pub mod config;
 mod connections;
 mod demo;
@@ -176,6 +177,14 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     )
                     .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
                     .route("/ballots", web::post().to(api::cast))
+                    .route("/kiosk/spoil", web::post().to(challenges::kiosk_spoil))
+                    .route("/spoiled/{index}", web::get().to(challenges::spoiled))
+                    .route(
+                        "/confirmations/{code}",
+                        web::get().to(challenges::confirmation),
+                    )
+                    .route("/kiosk-tests", web::get().to(challenges::tests))
+                    .route("/kiosk-tests", web::post().to(challenges::record_test))
                     .route("/ceremony", web::get().to(api::ceremony))
                     .service(
                         web::resource("/teller/entries")

@@ -460,6 +460,51 @@ const CAST: &[F] = &[
     ),
 ];
 
+const SPOIL: &[F] = &[
+    req(
+        "token",
+        T::Str,
+        "选票码 (不会用掉) / the ballot token (not used up)",
+    ),
+    req(
+        "encrypted",
+        T::List(&T::Obj(&[
+            req("contest", T::Str, "选举项目 / the contest id"),
+            opt("group", T::Str, "测评组 / the evaluator group"),
+            req(
+                "ballot",
+                T::Str,
+                "加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64",
+            ),
+            req(
+                "opening",
+                T::Str,
+                "随机数 (base64, docs/E2E.md §8.4) / the opening, base64",
+            ),
+        ])),
+        "样式中每个选举项目一张加密选票及其随机数 / one encrypted contest per contest of the \
+         style, with its opening",
+    ),
+];
+
+const KIOSK_TEST_REQUEST: &[F] = &[
+    req(
+        "spoiled",
+        T::Int,
+        "抽检所作废选票的日志序号 / log index of the spoiled ballot the test made",
+    ),
+    req(
+        "outcome",
+        T::Enum(&["match", "mismatch"]),
+        "打开的选票与监票人的选择是否一致 / whether the opened ballot showed the choices made",
+    ),
+    opt(
+        "note",
+        T::Str,
+        "备注 (最多 500 字) / a note (up to 500 characters)",
+    ),
+];
+
 const TELLER_ENTRY: &[F] = &[
     req(
         "kind",
@@ -678,6 +723,19 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
     ),
     ("Cast", "投票 / a cast", true, CAST),
     (
+        "Spoil",
+        "核验 (Benaloh 挑战): 带随机数的加密选票 / a check (Benaloh challenge): the encrypted \
+         ballot with its openings",
+        true,
+        SPOIL,
+    ),
+    (
+        "KioskTestRequest",
+        "监票人的投票机抽检结果 / a 监票人's kiosk test outcome",
+        true,
+        KIOSK_TEST_REQUEST,
+    ),
+    (
         "TellerEntry",
         "计票人条目 / a teller's entry",
         true,
@@ -731,6 +789,12 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
 // ---------------------------------------------------------------- answers of the endpoints
 
 const OK: &[F] = &[req("ok", T::Bool, "总是 true / always true")];
+const ENTRY_INDEX: &[F] = &[req(
+    "index",
+    T::Int,
+    "新日志条目的序号 / index of the new log entry",
+)];
+
 const ENTRY: &[F] = &[req(
     "entry",
     T::Int,
@@ -1050,6 +1114,12 @@ const CAST_OK: &[F] = &[
         T::Str,
         "回执码二维码 (SVG) / receipt QR code (SVG)",
     ),
+    opt(
+        "confirmation",
+        T::Str,
+        "加密选票的确认码, 如 7K2Q-M9XD (docs/E2E.md §8.5) / an encrypted ballot's \
+         confirmation code",
+    ),
 ];
 
 const CLOSED: &[F] = &[
@@ -1127,6 +1197,16 @@ const RECEIPT_OK: &[F] = &[
         "Merkle 包含证明 (hex) / Merkle inclusion proof (hex)",
     ),
     req("checkpoint", T::Str, "签名检查点 / the signed checkpoint"),
+    opt(
+        "kind",
+        T::Str,
+        "条目类型, 如 encrypted_ballot、spoiled_ballot / the entry's kind",
+    ),
+    opt(
+        "confirmation",
+        T::Str,
+        "加密或核验作废选票的确认码 / the confirmation code of an encrypted or spoiled ballot",
+    ),
 ];
 
 const CHECKPOINTS_OK: &[F] = &[
@@ -1834,6 +1914,78 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             limited: true,
             ..BASE
         },
+        ("POST", "/api/v1/kiosk/spoil") => Doc {
+            summary: "核验本机加密 (作废选票) / Check the kiosk's encryption (spoil the ballot)",
+            tag: "kiosk",
+            notes: "选民选择“核验”: 加密选票连同随机数记入日志, 永不计入; 选票码不会用掉, 选民用它重新投票。\
+                    返回回执码、确认码和核验页链接 (及其二维码)。\n\nThe voter chose to check: the \
+                    encrypted ballot is logged with its openings and never counted; the slip is \
+                    not used up and the voter votes again with it. Answers the receipt code, the \
+                    confirmation code and the check page's link (and its QR code).",
+            body: Body::Json("Spoil"),
+            out: Out::Json(201, T::AnyObj),
+            errors: &[
+                (
+                    409,
+                    &[
+                        "ballot_already_cast",
+                        "ballot_spoiled",
+                        "spoils_exhausted",
+                        "token_tested",
+                        "contest_not_open",
+                        "contest_closed",
+                    ],
+                ),
+                (422, TOKEN_CODES),
+                (422, &["opening_mismatch", "bad_encoding", "not_encrypted"]),
+            ],
+            election: true,
+            limited: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/spoiled/{}") => Doc {
+            summary: "核验作废的选票 / A spoiled ballot",
+            tag: "public",
+            notes: "返回日志条目原文、选举公钥、各项目的形状与名单, 供任何设备自行打开并显示选择。\
+                    \n\nAnswers the stored entry, the election key and each contest's shape and \
+                    names, for any device to open it and show the choices itself.",
+            out: Out::Json(200, T::AnyObj),
+            errors: &[(404, &["not_found"])],
+            election: true,
+            limited: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/confirmations/{}") => Doc {
+            summary: "按确认码查找选票 / Ballots by confirmation code",
+            tag: "public",
+            notes: "返回确认码相同的加密选票与核验作废选票的回执码。\n\nAnswers the receipt codes of \
+                    the encrypted and spoiled ballots with this confirmation code.",
+            out: Out::Json(200, T::AnyObj),
+            errors: &[(404, &["not_found"]), (422, &["bad_confirmation"])],
+            election: true,
+            limited: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/kiosk-tests") => Doc {
+            summary: "投票机抽检与核验作废的选票 / Kiosk tests and spoiled ballots",
+            tag: "teller",
+            out: Out::Json(200, T::AnyObj),
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/kiosk-tests") => Doc {
+            summary: "记录投票机抽检结果 / Record a kiosk test",
+            tag: "teller",
+            notes: "抽检所用的选票码从此不能投票。\n\nThe slip the test used can never be cast afterwards.",
+            body: Body::Json("KioskTestRequest"),
+            out: Out::Json(201, T::Obj(ENTRY_INDEX)),
+            errors: &[
+                (409, &["already_tested"]),
+                (422, &["not_spoiled", "bad_outcome", "bad_note"]),
+            ],
+            election: true,
+            ..BASE
+        },
         ("GET", "/api/v1/checkpoints") => Doc {
             summary: "检查点列表 / Checkpoints",
             tag: "public",
@@ -2080,6 +2232,8 @@ fn param_name(previous: &str) -> &'static str {
         "contests" => "id",
         "results" => "index",
         "receipts" => "code",
+        "spoiled" => "index",
+        "confirmations" => "code",
         _ => "param",
     }
 }

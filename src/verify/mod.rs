@@ -92,6 +92,11 @@ pub struct Report {
     pub election_key_fingerprint: Option<String>,
     /// Shuffles of write-in names verified.
     pub shuffles: u64,
+    /// Ballots voters (or 监票人) checked instead of casting: opened, verified, never counted.
+    pub spoiled_ballots: u64,
+    /// Test challenges of kiosks by 监票人, and of them those whose opening did not match.
+    pub kiosk_tests: u64,
+    pub kiosk_test_mismatches: u64,
     /// Why the ballots are plaintext, when the organiser chose so.
     pub plaintext_reason: Option<String>,
     pub checkpoints: u64,

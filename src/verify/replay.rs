@@ -14,6 +14,7 @@ use super::{
     SIGNATURE_BATCH,
 };
 use crate::e2e::book::CheckedBallot;
+use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::Book;
 use crate::record::ballot::parse_ballot_line;
 use crate::record::encrypted::EncryptedBallotBody;
@@ -30,6 +31,7 @@ use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_logged_election;
+use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
     check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
@@ -53,6 +55,8 @@ pub struct Replayed {
     pub book: Option<Book>,
     /// The ballot styles, as registered and added since.
     pub styles: Vec<Style>,
+    /// The spoiled ballots (opened, never counted), by entry index.
+    pub spoiled: Vec<(u64, SpoiledBallotBody)>,
 }
 
 fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Failure> {
@@ -64,6 +68,16 @@ fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Fai
             format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
         )
     })
+}
+
+/// A cast-or-check refusal as a failure of entry `i`.
+fn challenge_err(i: u64, e: &Entry, err: ChallengeError) -> Failure {
+    fail(
+        Some(i),
+        Some(e.kind),
+        err.code(),
+        format!("第 {i} 条: {err} / entry {i}: {err}"),
+    )
 }
 
 /// A conduct refusal as a failure of entry `i`.
@@ -217,6 +231,8 @@ pub fn replay(
     let mut pending: Vec<(u64, Token)> = Vec::new();
     let mut ballots: HashMap<String, Vec<(u64, Ballot)>> = HashMap::new();
     let mut results: Vec<(u64, ResultBody)> = Vec::new();
+    let mut challenges = Challenges::default();
+    let mut spoiled: Vec<(u64, SpoiledBallotBody)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let i = i as u64;
         if e.prev != head {
@@ -357,6 +373,9 @@ pub fn replay(
                     )
                 })?;
                 let checked = bk.decode_ballot(&election, style, &b).map_err(e2e_err)?;
+                challenges
+                    .check_cast(t.serial(), &checked.digests)
+                    .map_err(|err| challenge_err(i, e, err))?;
                 bk.add_ballot(&checked);
                 if !trusted {
                     pending_encrypted.push((i, checked, *t.serial()));
@@ -371,6 +390,51 @@ pub fn replay(
                 }
                 report.ballots += 1;
                 report.encrypted_ballots += 1;
+            }
+            EntryKind::SpoiledBallot => {
+                let b = SpoiledBallotBody::decode(&e.body).map_err(|err| {
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        "body",
+                        format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
+                    )
+                })?;
+                let style = styles
+                    .get(b.style as usize)
+                    .filter(|s| s.round == b.round)
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), "unknown_style", format!("第 {i} 条的选票样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", b.style, b.round, b.style, b.round)))?;
+                book_of(&book)?;
+                conduct.check_ballot_kind(true).map_err(&ce)?;
+                conduct.check_spend(b.style, 0).map_err(&ce)?;
+                let named: Vec<&str> = b.lines.iter().map(|l| l.line.contest.as_str()).collect();
+                check_ballot_contests(&style_def(style), &named).map_err(&ce)?;
+                let digests: Vec<[u8; 32]> = b
+                    .lines
+                    .iter()
+                    .map(|l| crate::e2e::book::line_digest(&l.line.ballot))
+                    .collect();
+                challenges
+                    .check_spoil(&b.serial, serials.contains_key(&b.serial), &digests)
+                    .map_err(|err| challenge_err(i, e, err))?;
+                // The opening is checked even below a teller's trusted prefix: it is what the
+                // voter was shown, and a spoiled ballot is not counted, so it is cheap to redo.
+                if let Some(bk) = book.as_ref() {
+                    bk.open_spoiled(&election, style, &b).map_err(e2e_err)?;
+                }
+                challenges.spoil(i, &b, &digests);
+                spoiled.push((i, b));
+                report.spoiled_ballots += 1;
+            }
+            EntryKind::KioskTest => {
+                let t: KioskTest = body(i, e)?;
+                book_of(&book)?;
+                let mismatch = t.outcome == TestOutcome::Mismatch;
+                challenges
+                    .test(i, t)
+                    .map_err(|err| challenge_err(i, e, err))?;
+                report.kiosk_tests += 1;
+                report.kiosk_test_mismatches += u64::from(mismatch);
             }
             EntryKind::ElectionRegistered => {
                 if i != 0 {
@@ -740,6 +804,7 @@ pub fn replay(
         conduct,
         book,
         styles,
+        spoiled,
     })
 }
 

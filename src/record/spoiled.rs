@@ -1,0 +1,382 @@
+//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.4 and §8.5): the confirmation code a
+//! kiosk shows before the voter chooses, and the body of a `spoiled_ballot` entry, the
+//! ballot a voter chose to check instead of casting, logged with its opening.
+//!
+//! ```text
+//! body    = version u8 (= 1) ‖ round u8 ‖ style u16be ‖ serial [16] ‖ time u64be ‖
+//!           kiosk_len u16be ‖ kiosk (UTF-8) ‖ count u16be ‖ line × count
+//! line    = contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖
+//!           ballot_len u32be ‖ ballot ‖ opening_len u32be ‖ opening
+//! ```
+//!
+//! A spoiled ballot carries the token's round, style and serial but not its signature: the
+//! slip stays good for the voter's next ballot, and a published signature would let anyone
+//! who reads the log cast with it. `time` is Unix seconds (UTC); `kiosk` the paired kiosk's
+//! name. Decoding is strict, as for `encrypted_ballot`.
+
+use sha2::{Digest, Sha256};
+
+use super::encrypted::{
+    EncryptedBodyError, EncryptedLine, Reader, ENCRYPTED_CONTEST_BYTES_MAX, ENCRYPTED_LINES_MAX,
+};
+use super::token::SERIAL_BYTES;
+
+pub const SPOILED_BALLOT_VERSION: u8 = 1;
+/// The domain of the confirmation code's hash.
+pub const CONFIRMATION_DOMAIN: &[u8] = b"scrutineer.e2e/v1/confirmation\0";
+/// Longest kiosk name, in bytes.
+pub const KIOSK_NAME_BYTES_MAX: usize = 256;
+
+/// What a confirmation code is computed over: the token's round, style and serial and the
+/// encrypted contests in the order the kiosk sends them (their openings are not part of it).
+pub struct Confirmable<'a> {
+    pub round: u8,
+    pub style: u16,
+    pub serial: &'a [u8; SERIAL_BYTES],
+    pub lines: &'a [EncryptedLine],
+}
+
+/// `SHA-256(CONFIRMATION_DOMAIN ‖ round ‖ style ‖ serial ‖ count ‖ line × count)`, each line
+/// as in an `encrypted_ballot` body (docs/E2E.md §8.5).
+pub fn confirmation_hash(c: &Confirmable<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(CONFIRMATION_DOMAIN);
+    h.update([c.round]);
+    h.update(c.style.to_be_bytes());
+    h.update(c.serial);
+    h.update((c.lines.len() as u16).to_be_bytes());
+    for l in c.lines {
+        h.update((l.contest.len() as u16).to_be_bytes());
+        h.update(l.contest.as_bytes());
+        h.update((l.group.len() as u16).to_be_bytes());
+        h.update(l.group.as_bytes());
+        h.update((l.ballot.len() as u32).to_be_bytes());
+        h.update(&l.ballot);
+    }
+    h.finalize().into()
+}
+
+/// The code a voter compares: the first 40 bits of [`confirmation_hash`] in Crockford base32,
+/// eight characters in two groups of four (`7K2Q-M9XD`).
+pub fn confirmation_code(c: &Confirmable<'_>) -> String {
+    code_of(&confirmation_hash(c))
+}
+
+/// The code of a confirmation hash.
+pub fn code_of(hash: &[u8; 32]) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut acc: u64 = 0;
+    for b in &hash[..5] {
+        acc = (acc << 8) | u64::from(*b);
+    }
+    let mut out = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            out.push('-');
+        }
+        let v = (acc >> (35 - 5 * i)) & 31;
+        out.push(ALPHABET[v as usize] as char);
+    }
+    out
+}
+
+/// Reads a typed confirmation code: drops spaces and dashes, upper-cases and maps O → 0,
+/// I and L → 1; `None` unless eight Crockford characters remain.
+pub fn parse_code(text: &str) -> Option<String> {
+    let s: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    if s.len() != 8
+        || !s
+            .bytes()
+            .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))
+    {
+        return None;
+    }
+    Some(format!("{}-{}", &s[..4], &s[4..]))
+}
+
+/// The 5 bytes (40 bits) a code written by [`code_of`] stands for; `None` unless it is a code
+/// as [`parse_code`] returns it.
+pub fn code_bytes(code: &str) -> Option<[u8; 5]> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut acc: u64 = 0;
+    let mut n = 0;
+    for c in code.bytes().filter(|c| *c != b'-') {
+        let v = ALPHABET.iter().position(|a| *a == c)?;
+        acc = (acc << 5) | v as u64;
+        n += 1;
+    }
+    if n != 8 {
+        return None;
+    }
+    let b = acc.to_be_bytes();
+    Some([b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// One contest of a spoiled ballot: the encrypted contest and its opening (docs/E2E.md §8.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpoiledLine {
+    pub line: EncryptedLine,
+    pub opening: Vec<u8>,
+}
+
+/// A spoiled ballot as logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpoiledBallotBody {
+    pub round: u8,
+    pub style: u16,
+    pub serial: [u8; SERIAL_BYTES],
+    /// Unix seconds (UTC) when the service logged it.
+    pub time: u64,
+    /// The paired kiosk that sent it.
+    pub kiosk: String,
+    pub lines: Vec<SpoiledLine>,
+}
+
+impl SpoiledBallotBody {
+    /// The encrypted contests without their openings, as a cast would hold them.
+    pub fn encrypted_lines(&self) -> Vec<EncryptedLine> {
+        self.lines.iter().map(|l| l.line.clone()).collect()
+    }
+
+    pub fn confirmation_hash(&self) -> [u8; 32] {
+        let lines = self.encrypted_lines();
+        confirmation_hash(&Confirmable {
+            round: self.round,
+            style: self.style,
+            serial: &self.serial,
+            lines: &lines,
+        })
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let size: usize = self
+            .lines
+            .iter()
+            .map(|l| {
+                12 + l.line.contest.len()
+                    + l.line.group.len()
+                    + l.line.ballot.len()
+                    + l.opening.len()
+            })
+            .sum();
+        let mut out = Vec::with_capacity(32 + self.kiosk.len() + 2 + size);
+        out.push(SPOILED_BALLOT_VERSION);
+        out.push(self.round);
+        out.extend_from_slice(&self.style.to_be_bytes());
+        out.extend_from_slice(&self.serial);
+        out.extend_from_slice(&self.time.to_be_bytes());
+        out.extend_from_slice(&(self.kiosk.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.kiosk.as_bytes());
+        out.extend_from_slice(&(self.lines.len() as u16).to_be_bytes());
+        for l in &self.lines {
+            out.extend_from_slice(&(l.line.contest.len() as u16).to_be_bytes());
+            out.extend_from_slice(l.line.contest.as_bytes());
+            out.extend_from_slice(&(l.line.group.len() as u16).to_be_bytes());
+            out.extend_from_slice(l.line.group.as_bytes());
+            out.extend_from_slice(&(l.line.ballot.len() as u32).to_be_bytes());
+            out.extend_from_slice(&l.line.ballot);
+            out.extend_from_slice(&(l.opening.len() as u32).to_be_bytes());
+            out.extend_from_slice(&l.opening);
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<SpoiledBallotBody, EncryptedBodyError> {
+        let mut r = Reader { bytes, at: 0 };
+        let version = r.take(1, "version")?[0];
+        if version != SPOILED_BALLOT_VERSION {
+            return Err(EncryptedBodyError::Version(version));
+        }
+        let round = r.take(1, "round")?[0];
+        let style = r.u16("style")?;
+        let mut serial = [0u8; SERIAL_BYTES];
+        serial.copy_from_slice(r.take(SERIAL_BYTES, "serial")?);
+        let mut time = [0u8; 8];
+        time.copy_from_slice(r.take(8, "time")?);
+        let time = u64::from_be_bytes(time);
+        let kiosk = r.text("kiosk name")?;
+        if kiosk.len() > KIOSK_NAME_BYTES_MAX {
+            return Err(EncryptedBodyError::TooLarge {
+                what: "kiosk name",
+                max: KIOSK_NAME_BYTES_MAX,
+            });
+        }
+        let count = r.u16("line count")? as usize;
+        if count > ENCRYPTED_LINES_MAX {
+            return Err(EncryptedBodyError::TooLarge {
+                what: "line count",
+                max: ENCRYPTED_LINES_MAX,
+            });
+        }
+        let mut lines = Vec::with_capacity(count);
+        for _ in 0..count {
+            let contest = r.text("contest id")?;
+            let group = r.text("group id")?;
+            let mut blob = |what: &'static str| -> Result<Vec<u8>, EncryptedBodyError> {
+                let len = r.u32(what)? as usize;
+                if len > ENCRYPTED_CONTEST_BYTES_MAX {
+                    return Err(EncryptedBodyError::TooLarge {
+                        what,
+                        max: ENCRYPTED_CONTEST_BYTES_MAX,
+                    });
+                }
+                Ok(r.take(len, what)?.to_vec())
+            };
+            let ballot = blob("contest ballot")?;
+            let opening = blob("opening")?;
+            lines.push(SpoiledLine {
+                line: EncryptedLine {
+                    contest,
+                    group,
+                    ballot,
+                },
+                opening,
+            });
+        }
+        if r.at != bytes.len() {
+            return Err(EncryptedBodyError::Trailing(bytes.len() - r.at));
+        }
+        Ok(SpoiledBallotBody {
+            round,
+            style,
+            serial,
+            time,
+            kiosk,
+            lines,
+        })
+    }
+}
+
+/// The body of a `kiosk_test` entry: a 监票人's test challenge of a kiosk, the spoiled ballot
+/// it made and whether its opening showed what the 监票人 chose. The slip used for a test can
+/// never be cast afterwards.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskTest {
+    /// The `spoiled_ballot` entry the test made.
+    pub spoiled: u64,
+    /// `match` or `mismatch`.
+    pub outcome: TestOutcome,
+    /// The teller account that recorded it.
+    pub teller: String,
+    /// Unix seconds (UTC) when it was recorded.
+    pub time: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestOutcome {
+    /// The opening showed exactly the choices the 监票人 made.
+    Match,
+    /// It did not: the kiosk encrypted something else.
+    Mismatch,
+}
+
+impl TestOutcome {
+    pub fn id(self) -> &'static str {
+        match self {
+            TestOutcome::Match => "match",
+            TestOutcome::Mismatch => "mismatch",
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn body() -> SpoiledBallotBody {
+        SpoiledBallotBody {
+            round: 1,
+            style: 2,
+            serial: [7; 16],
+            time: 1_796_000_000,
+            kiosk: "一号机".into(),
+            lines: vec![SpoiledLine {
+                line: EncryptedLine {
+                    contest: "委员".into(),
+                    group: String::new(),
+                    ballot: vec![1, 2, 3],
+                },
+                opening: vec![4, 5],
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trip_and_strictness() {
+        let b = body();
+        let bytes = b.encode();
+        assert_eq!(SpoiledBallotBody::decode(&bytes).unwrap(), b);
+        for n in 0..bytes.len() {
+            assert!(SpoiledBallotBody::decode(&bytes[..n]).is_err(), "{n}");
+        }
+        let mut more = bytes.clone();
+        more.push(0);
+        assert!(SpoiledBallotBody::decode(&more).is_err());
+        let mut v2 = bytes;
+        v2[0] = 2;
+        assert!(SpoiledBallotBody::decode(&v2).is_err());
+    }
+
+    /// The vector in docs/E2E.md §8.5 (web/js/e2e.js passes the same one).
+    #[test]
+    fn confirmation_vector() {
+        let lines = vec![
+            EncryptedLine {
+                contest: "委员".into(),
+                group: String::new(),
+                ballot: vec![1, 2, 3],
+            },
+            EncryptedLine {
+                contest: "eval".into(),
+                group: "staff".into(),
+                ballot: vec![9; 10],
+            },
+        ];
+        let c = Confirmable {
+            round: 1,
+            style: 2,
+            serial: &[7; 16],
+            lines: &lines,
+        };
+        let h = confirmation_hash(&c);
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "11798163c041c4b66714595b6575b79ec8176f9c4820231d39949ddb82399fad"
+        );
+        assert_eq!(confirmation_code(&c), "25WR-2RY0");
+        assert_eq!(
+            code_bytes("25WR-2RY0"),
+            Some([h[0], h[1], h[2], h[3], h[4]])
+        );
+        // Openings are not part of it: a spoiled ballot has the code its cast would have had.
+        let mut b = body();
+        b.lines[0].line = lines[0].clone();
+        b.lines.push(SpoiledLine {
+            line: lines[1].clone(),
+            opening: vec![0; 33],
+        });
+        assert_eq!(b.confirmation_hash(), h);
+    }
+
+    #[test]
+    fn typed_codes() {
+        assert_eq!(parse_code(" 7k2q m9xd ").as_deref(), Some("7K2Q-M9XD"));
+        assert_eq!(parse_code("OIL0-0000").as_deref(), Some("0110-0000"));
+        assert_eq!(parse_code("7K2Q-M9XU"), None);
+        assert_eq!(parse_code("7K2Q-M9X"), None);
+    }
+}

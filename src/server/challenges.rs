@@ -1,0 +1,316 @@
+//! Cast-or-check over HTTP (docs/E2E.md §8.5): the kiosk spoils a ballot the voter chose to
+//! check, anyone fetches a spoiled ballot to open it on their own device, anyone finds a
+//! ballot by its confirmation code, and 监票人 record their test challenges of kiosks.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::{block, client, contest_json, invalid, limited, Data};
+use super::auth::{As, KioskRole, Results, TellerRole};
+use super::error::ApiError;
+use crate::ledger::LedgerError;
+use crate::procedure::rfc3339;
+use crate::record::encrypted::EncryptedLine;
+use crate::record::entry::EntryKind;
+use crate::record::spoiled::{
+    code_bytes, code_of, confirmation_code, parse_code, Confirmable, SpoiledBallotBody,
+    SpoiledLine, TestOutcome,
+};
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// One contest of a ballot the voter checks: the encrypted contest and its opening.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoilLineJson {
+    contest: String,
+    #[serde(default)]
+    group: String,
+    /// base64 of the `EncryptedContest` encoding.
+    ballot: String,
+    /// base64 of the opening (docs/E2E.md §8.4).
+    opening: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spoil {
+    token: String,
+    encrypted: Vec<SpoilLineJson>,
+}
+
+fn b64(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
+    BASE64.decode(text.as_bytes()).map_err(|_| {
+        invalid(
+            "bad_encoding",
+            format!("{what}不是 base64 / the {what} is not base64"),
+        )
+    })
+}
+
+/// The code a ballot's contests make with its token (`None` when the token does not parse:
+/// the core refuses it with the reason).
+fn code_for(token: &str, lines: &[EncryptedLine]) -> Option<String> {
+    let t = crate::record::token::Token::parse(token).ok()?;
+    Some(confirmation_code(&Confirmable {
+        round: t.round(),
+        style: t.style(),
+        serial: t.serial(),
+        lines,
+    }))
+}
+
+/// The confirmation code of an encrypted cast (for the receipt).
+pub(super) fn cast_confirmation(token: &str, lines: &[EncryptedLine]) -> Option<String> {
+    code_for(token, lines)
+}
+
+/// POST /api/v1/kiosk/spoil: the voter chose 核验 (check) on the kiosk.
+pub async fn kiosk_spoil(
+    state: Data,
+    caller: As<KioskRole>,
+    req: HttpRequest,
+    body: web::Json<Spoil>,
+) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.token_check.check(&client(&req)), &state)?;
+    let core = state.core()?;
+    let body = body.into_inner();
+    let mut lines = Vec::with_capacity(body.encrypted.len());
+    for l in body.encrypted {
+        lines.push(SpoiledLine {
+            line: EncryptedLine {
+                ballot: b64(&l.ballot, "加密选票 encrypted ballot")?,
+                contest: l.contest,
+                group: l.group,
+            },
+            opening: b64(&l.opening, "随机数 opening")?,
+        });
+    }
+    let encrypted: Vec<EncryptedLine> = lines.iter().map(|l| l.line.clone()).collect();
+    let confirmation = code_for(&body.token, &encrypted);
+    let kiosk = caller.0.username.clone();
+    let token = body.token;
+    let a = block(move || Ok(core.spoil(&token, lines, &kiosk)?)).await?;
+    let receipt = crate::tokens::receipt_code(a.index, &a.hash);
+    let base = super::links::public_base(
+        &state.config,
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
+    );
+    let check_url = format!("{base}/verify?receipt={receipt}");
+    Ok(HttpResponse::Created().json(json!({
+        "index": a.index,
+        "receipt": receipt,
+        "hash": hex(&a.hash),
+        "confirmation": confirmation,
+        "check_url": check_url,
+        "qr_svg": crate::tokens::receipt_qr_svg(&check_url),
+    })))
+}
+
+/// GET /api/v1/spoiled/{index}: a spoiled ballot with everything a check device needs to open
+/// it by itself: the stored entry (whose hash the receipt's inclusion proof covers), the
+/// election key, and the contests' shapes and names.
+pub async fn spoiled(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.receipt.check(&client(&req)), &state)?;
+    let l = state.ledger()?;
+    let index = path.into_inner();
+    let out = block(move || {
+        let e = l.entry(index).map_err(|_| ApiError::NotFound)?;
+        if e.kind != EntryKind::SpoiledBallot {
+            return Err(ApiError::NotFound);
+        }
+        let b = SpoiledBallotBody::decode(&e.body).map_err(|err| {
+            ApiError::Ledger(LedgerError::Damaged {
+                path: format!("entry {index}"),
+                detail: err.to_string(),
+            })
+        })?;
+        let hash = e.hash();
+        l.read(|s| -> Result<Value, ApiError> {
+            let info = s.state.info()?;
+            let book = s.state.admin.book()?;
+            let key = book
+                .key()
+                .ok_or_else(|| LedgerError::from(crate::e2e::E2eError::NoKey))?;
+            let style = info
+                .styles
+                .get(usize::from(b.style))
+                .ok_or(ApiError::NotFound)?;
+            let lines: Vec<Value> = b
+                .lines
+                .iter()
+                .map(|x| {
+                    let mut v = info
+                        .election
+                        .contest_index(&x.line.contest)
+                        .map(|ci| contest_json(info, &info.election.contests[ci], style, true))
+                        .unwrap_or_else(|| json!({"id": x.line.contest}));
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("contest".into(), json!(x.line.contest));
+                        o.insert("group".into(), json!(x.line.group));
+                        o.insert("ballot".into(), json!(BASE64.encode(&x.line.ballot)));
+                        o.insert("opening".into(), json!(BASE64.encode(&x.opening)));
+                    }
+                    v
+                })
+                .collect();
+            let test = s
+                .state
+                .challenges
+                .spoiled
+                .get(&index)
+                .and_then(|sp| sp.test)
+                .and_then(|t| s.state.challenges.tests.get(&t).map(|x| (t, x)))
+                .map(|(t, x)| {
+                    json!({"index": t, "outcome": x.outcome.id(), "teller": x.teller,
+                           "time": rfc3339(x.time), "note": x.note})
+                });
+            Ok(json!({
+                "index": index,
+                "kind": "spoiled_ballot",
+                "receipt": crate::tokens::receipt_code(index, &hash),
+                "hash": hex(&hash),
+                "entry": BASE64.encode(e.encode()),
+                "kiosk": b.kiosk,
+                "time": rfc3339(b.time),
+                "confirmation": code_of(&b.confirmation_hash()),
+                "round": b.round,
+                "style": b.style,
+                "token_serial": hex(&b.serial),
+                "election_id": info.id,
+                "key": BASE64.encode(key.element().as_bytes()),
+                "fingerprint": key.fingerprint(),
+                "lines": lines,
+                "test": test,
+            }))
+        })?
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// GET /api/v1/confirmations/{code}: the encrypted and spoiled ballots with this
+/// confirmation code (a voter's lookup from the code the kiosk showed).
+pub async fn confirmation(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.receipt.check(&client(&req)), &state)?;
+    let l = state.ledger()?;
+    let code = parse_code(&path.into_inner()).ok_or_else(|| {
+        invalid(
+            "bad_confirmation",
+            "确认码应为 8 个字母或数字, 如 7K2Q-M9XD / a confirmation code is 8 letters or digits, e.g. 7K2Q-M9XD",
+        )
+    })?;
+    let out = block(move || {
+        let key = code_bytes(&code).ok_or(ApiError::NotFound)?;
+        let candidates: Vec<u64> =
+            l.read(|s| s.state.confirmations.get(&key).cloned().unwrap_or_default())?;
+        let mut entries = Vec::new();
+        for index in candidates {
+            let e = l.entry(index)?;
+            entries.push(json!({"index": index, "kind": e.kind.id(),
+                                "receipt": crate::tokens::receipt_code(index, &e.hash())}));
+        }
+        if entries.is_empty() {
+            return Err(ApiError::NotFound);
+        }
+        Ok(json!({"code": code, "entries": entries}))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// What `GET /api/v1/receipts/{code}` adds for encrypted and spoiled ballots: the entry's
+/// kind and its confirmation code.
+pub(super) fn receipt_extras(e: &crate::record::entry::Entry) -> (String, Option<String>) {
+    let confirmation = match e.kind {
+        EntryKind::EncryptedBallot => {
+            crate::ledger::encrypted_confirmation(&e.body).map(|h| code_of(&h))
+        }
+        EntryKind::SpoiledBallot => SpoiledBallotBody::decode(&e.body)
+            .ok()
+            .map(|b| code_of(&b.confirmation_hash())),
+        _ => None,
+    };
+    (e.kind.id().to_string(), confirmation)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskTestRequest {
+    spoiled: u64,
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /api/v1/kiosk-tests: a 监票人 records a test challenge of a kiosk.
+pub async fn record_test(
+    state: Data,
+    caller: As<TellerRole>,
+    body: web::Json<KioskTestRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let b = body.into_inner();
+    let outcome = match b.outcome.as_str() {
+        "match" => TestOutcome::Match,
+        "mismatch" => TestOutcome::Mismatch,
+        _ => {
+            return Err(invalid(
+                "bad_outcome",
+                "结果须为 match (一致) 或 mismatch (不一致) / the outcome is match or mismatch",
+            ))
+        }
+    };
+    let teller = caller.0.username.clone();
+    let a =
+        block(move || Ok(core.record_kiosk_test(b.spoiled, outcome, &teller, &b.note)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"index": a.index})))
+}
+
+/// GET /api/v1/kiosk-tests: the test challenges and the spoiled ballots, for the teller page.
+pub async fn tests(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let out = block(move || {
+        Ok(l.read(|s| {
+            let c = &s.state.challenges;
+            let tests: Vec<Value> = c
+                .tests
+                .iter()
+                .map(|(i, t)| {
+                    let kiosk = c.spoiled.get(&t.spoiled).map(|sp| sp.kiosk.clone());
+                    json!({"index": i, "spoiled": t.spoiled, "kiosk": kiosk, "time": rfc3339(t.time),
+                           "outcome": t.outcome.id(), "teller": t.teller, "note": t.note})
+                })
+                .collect();
+            let spoiled: Vec<Value> = c
+                .spoiled
+                .iter()
+                .map(|(i, sp)| {
+                    let hash = s.tree.leaf(*i).unwrap_or([0; 32]);
+                    json!({"index": i, "kiosk": sp.kiosk, "time": rfc3339(sp.time),
+                           "confirmation": code_of(&sp.confirmation),
+                           "receipt": crate::tokens::receipt_code(*i, &hash),
+                           "tested": sp.test.is_some()})
+                })
+                .collect();
+            json!({"tests": tests, "spoiled": spoiled,
+                   "counts": {"spoiled": c.spoiled.len(), "tests": c.tests.len(), "mismatches": c.mismatches()}})
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,510 @@
+//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.5) over real HTTP: a voter checks the
+//! kiosk's encryption (the ballot is spoiled, logged with its opening, never counted) and
+//! votes again with the same slip; a spoiled ballot is never cast, a cast one never opened;
+//! a forged opening is refused; a slip checks at most five ballots; a 监票人's test retires its
+//! slip; anyone opens a spoiled ballot from the public endpoint or from an export with
+//! `scrutineer ballot check`; and the verifier names every forgery of these rules in a
+//! re-signed export.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e_support;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use e2e_support::{example, forge, named, public_roll, read_entries, Cli, Server};
+use scrutineer::crypto::{ContestPlaintext, Mark};
+use scrutineer::record::encrypted::{EncryptedBallotBody, EncryptedLine};
+use scrutineer::record::entry::{Entry, EntryKind};
+use scrutineer::record::spoiled::SpoiledBallotBody;
+
+const ELECTION: &str = "hexi-county-npc-2026-d017";
+
+struct Hall {
+    server: Server,
+    cli: Cli,
+    org: String,
+    teller: String,
+    kiosk: String,
+    tokens: Vec<String>,
+    summary: Value,
+    election: scrutineer::rules::Election,
+}
+
+fn hall(name: &str) -> Hall {
+    let dir = e2e_support::temp(name);
+    let cli = Cli::at(dir.join("tellers-machine"));
+    let tellers = cli.tellers(3);
+    let svc = dir.join("svc");
+    std::fs::create_dir_all(&svc).unwrap();
+    let server = Server::start(&svc);
+    let org = server.login("organiser", &server.organiser_password);
+    let teller = server.account(&org, "teller1", "teller");
+    let desk = server.account(&org, "desk1", "registrar");
+    let kiosk = server.pair_kiosk(&org, "hall-1");
+    let spec: Value = serde_json::from_slice(
+        &std::fs::read(example("npc-direct-constituency/spec.json")).unwrap(),
+    )
+    .unwrap();
+    let verifiers: Vec<String> = tellers
+        .iter()
+        .map(|t| t.signer().verifier().unwrap().to_text())
+        .collect();
+    server.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": verifiers, "signatures_required": 2, "election_date": "2026-12-01"})),
+    );
+    server.ceremony(&cli, &teller, &tellers);
+    let (s, v) = server.post_text(
+        "/api/v1/roll",
+        &org,
+        &public_roll(&[("第十七选区", "V", 8)]),
+    );
+    assert_eq!(s, 200, "{v}");
+    let tokens = server.sheet(&org, 0);
+    server.ok("POST", "/api/v1/contests/d017/open", Some(&org), None);
+    for i in 1..=6 {
+        server.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": format!("V{i:04}")})),
+        );
+    }
+    let summary = server.ok("GET", "/api/v1/election", None, None);
+    let election = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
+    Hall {
+        server,
+        cli,
+        org,
+        teller,
+        kiosk,
+        tokens,
+        summary,
+        election,
+    }
+}
+
+impl Hall {
+    /// Encrypts `line` for `token` as the kiosk does, from what `/kiosk/ballot` answers: the
+    /// lines and their openings.
+    fn encrypt(&self, token: &str, line: &Value) -> Vec<(EncryptedLine, Vec<u8>)> {
+        let k = self.server.ok(
+            "POST",
+            "/api/v1/kiosk/ballot",
+            Some(&self.kiosk),
+            Some(&json!({"token": token})),
+        );
+        let e2e = &k["e2e"];
+        let key = scrutineer::crypto::ElectionKey::from_bytes(
+            &BASE64.decode(e2e["key"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let serial: [u8; 16] = e2e_support::unhex(e2e["token_serial"].as_str().unwrap())
+            .try_into()
+            .unwrap();
+        let style: scrutineer::record::entry::Style = serde_json::from_value(
+            self.summary["styles"][k["style"].as_u64().unwrap() as usize].clone(),
+        )
+        .unwrap();
+        scrutineer::e2e::kiosk::encrypt_lines(
+            &self.election,
+            ELECTION,
+            &style,
+            &key,
+            serial,
+            std::slice::from_ref(line),
+            &mut scrutineer::crypto::SystemRng,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(l, o)| (l, o.to_bytes()))
+        .collect()
+    }
+
+    fn spoil(&self, token: &str, lines: &[(EncryptedLine, Vec<u8>)]) -> (u16, Value) {
+        self.server.call(
+            "POST",
+            "/api/v1/kiosk/spoil",
+            Some(&self.kiosk),
+            Some(
+                &json!({"token": token, "encrypted": lines.iter().map(|(l, o)| json!({
+                "contest": l.contest, "group": l.group, "ballot": BASE64.encode(&l.ballot),
+                "opening": BASE64.encode(o)})).collect::<Vec<_>>()}),
+            ),
+        )
+    }
+
+    fn cast(&self, token: &str, lines: &[(EncryptedLine, Vec<u8>)]) -> (u16, Value) {
+        self.server.call(
+            "POST",
+            "/api/v1/ballots",
+            Some(&self.kiosk),
+            Some(&json!({"token": token, "encrypted": lines.iter().map(|(l, _)| json!({
+                "contest": l.contest, "group": l.group, "ballot": BASE64.encode(&l.ballot)})).collect::<Vec<_>>()})),
+        )
+    }
+
+    fn size(&self) -> u64 {
+        self.server.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+fn code_of(token: &str, lines: &[(EncryptedLine, Vec<u8>)]) -> String {
+    let t = scrutineer::record::token::Token::parse(token).unwrap();
+    let enc: Vec<EncryptedLine> = lines.iter().map(|(l, _)| l.clone()).collect();
+    scrutineer::record::spoiled::confirmation_code(&scrutineer::record::spoiled::Confirmable {
+        round: t.round(),
+        style: t.style(),
+        serial: t.serial(),
+        lines: &enc,
+    })
+}
+
+#[test]
+fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
+    let h = hall("challenge-flow");
+    let chosen = json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}, "write_ins": ["欧阳明月"]});
+    let t1 = &h.tokens[0];
+
+    // 核验: the ballot with its openings is logged as spoiled; the slip is not used up.
+    let checked = h.encrypt(t1, &chosen);
+    let (s, v) = h.spoil(t1, &checked);
+    assert_eq!(s, 201, "{v}");
+    let code = code_of(t1, &checked);
+    assert_eq!(v["confirmation"], code.as_str(), "{v}");
+    let receipt = v["receipt"].as_str().unwrap().to_string();
+    assert!(
+        v["check_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/verify?receipt={receipt}")),
+        "{v}"
+    );
+    assert!(v["qr_svg"].as_str().unwrap().starts_with("<svg"), "{v}");
+    let index = v["index"].as_u64().unwrap();
+
+    // Anyone opens it: the stored entry hashes to the leaf the receipt's proof covers, and
+    // its openings give back exactly the choices made.
+    let r = h
+        .server
+        .ok("GET", &format!("/api/v1/receipts/{receipt}"), None, None);
+    assert_eq!(r["kind"], "spoiled_ballot", "{r}");
+    assert_eq!(r["confirmation"], code.as_str(), "{r}");
+    let sp = h
+        .server
+        .ok("GET", &format!("/api/v1/spoiled/{index}"), None, None);
+    let entry = Entry::decode(&BASE64.decode(sp["entry"].as_str().unwrap()).unwrap()).unwrap();
+    let leaf: String = entry.hash().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(r["hash"], leaf.as_str());
+    assert_eq!(sp["kiosk"], "kiosk-hall-1");
+    assert_eq!(sp["confirmation"], code.as_str());
+    assert_eq!(
+        sp["lines"][0]["candidates"].as_array().unwrap().len(),
+        3,
+        "{sp}"
+    );
+    let body = SpoiledBallotBody::decode(&entry.body).unwrap();
+    assert_eq!(body.lines[0].line, checked[0].0);
+    let style: scrutineer::record::entry::Style =
+        serde_json::from_value(h.summary["styles"][0].clone()).unwrap();
+    let export = h
+        .server
+        .export_tar(Some(&h.teller), &h.cli.path("open.tar"));
+    assert!(!export.is_empty());
+    let replayed = scrutineer::verify::with_export(&h.cli.path("open.tar"), |d| {
+        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
+    })
+    .unwrap();
+    assert!(replayed.0.ok, "{:?}", replayed.0);
+    assert_eq!(replayed.0.spoiled_ballots, 1);
+    let book = replayed.1.unwrap().book.unwrap();
+    let opened = book.open_spoiled(&h.election, &style, &body).unwrap();
+    let ContestPlaintext::Candidate(p) = &opened[0].1 else {
+        panic!("a candidate contest")
+    };
+    assert_eq!(p.marks, vec![Mark::For, Mark::Abstain, Mark::Against]);
+    assert_eq!(p.write_ins[0].as_deref(), Some("欧阳明月"));
+
+    // The CLI opens it too, from the export, with the receipt code, in words.
+    let out = h.cli.ok(&[
+        "ballot",
+        "check",
+        "--export",
+        h.cli.path("open.tar").to_str().unwrap(),
+        "--receipt",
+        &receipt,
+    ]);
+    assert!(out.contains(&code), "{out}");
+    assert!(
+        out.contains("赞成") && out.contains("反对") && out.contains("欧阳明月"),
+        "{out}"
+    );
+    let wrong = h.cli.fail(&[
+        "ballot",
+        "check",
+        "--export",
+        h.cli.path("open.tar").to_str().unwrap(),
+        "--receipt",
+        &format!("R{index}-0000000000000000"),
+    ]);
+    assert!(wrong.contains("[bad_receipt]"), "{wrong}");
+
+    // The spoiled ballot is never cast: not as it was, nor its contest in another ballot.
+    let (s, v) = h.cast(t1, &checked);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_spoiled")),
+        "{v}"
+    );
+    // Nor spoiled twice.
+    let (s, v) = h.spoil(t1, &checked);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_spoiled")),
+        "{v}"
+    );
+
+    // The voter votes again with the same slip: a fresh encryption is cast, and its receipt
+    // carries its confirmation code, by which the ballot is found.
+    let cast = h.encrypt(t1, &chosen);
+    let (s, v) = h.cast(t1, &cast);
+    assert_eq!(s, 201, "{v}");
+    let cast_code = code_of(t1, &cast);
+    assert_ne!(cast_code, code);
+    assert_eq!(v["confirmation"], cast_code.as_str(), "{v}");
+    let r = h.server.ok(
+        "GET",
+        &format!("/api/v1/receipts/{}", v["receipt"].as_str().unwrap()),
+        None,
+        None,
+    );
+    assert_eq!(
+        (r["kind"].as_str(), r["confirmation"].as_str()),
+        (Some("encrypted_ballot"), Some(cast_code.as_str()))
+    );
+    let found = h.server.ok(
+        "GET",
+        &format!(
+            "/api/v1/confirmations/{}",
+            cast_code.to_lowercase().replace('-', "")
+        ),
+        None,
+        None,
+    );
+    assert_eq!(found["entries"][0]["receipt"], v["receipt"], "{found}");
+    let (s, _) = h
+        .server
+        .call("GET", "/api/v1/confirmations/0000-0000", None, None);
+    assert_eq!(s, 404);
+    let (s, _) = h
+        .server
+        .call("GET", "/api/v1/confirmations/UUUU-UUUU", None, None);
+    assert_eq!(s, 422);
+
+    // A cast ballot is never opened.
+    let after = h.encrypt(&h.tokens[2], &chosen);
+    let (s, v) = h.spoil(t1, &after);
+    assert_eq!(s, 409, "{v}");
+    assert!(
+        ["ballot_already_cast", "token_spent"].contains(&v["code"].as_str().unwrap()),
+        "{v}"
+    );
+
+    // A forged opening (another ballot's nonces, or one byte changed) is refused and logs
+    // nothing.
+    let t2 = &h.tokens[1];
+    let a = h.encrypt(t2, &chosen);
+    let b = h.encrypt(t2, &json!({"contest": "d017", "marks": {"n2": "for"}}));
+    let before = h.size();
+    let mut swapped = a.clone();
+    swapped[0].1 = b[0].1.clone();
+    let (s, v) = h.spoil(t2, &swapped);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("opening_mismatch")),
+        "{v}"
+    );
+    let mut flipped = a.clone();
+    flipped[0].1[5] ^= 1;
+    let (s, v) = h.spoil(t2, &flipped);
+    assert_eq!(s, 422, "{v}");
+    // The opening of another slip's ballot does not open under this one (the proofs bind
+    // the serial).
+    let (s, _) = h.spoil(t2, &after);
+    assert_eq!(s, 422);
+    assert_eq!(h.size(), before, "a refused check logged something");
+
+    // At most five checks per slip.
+    for n in 0..5 {
+        let (s, v) = h.spoil(t2, &h.encrypt(t2, &chosen));
+        assert_eq!(s, 201, "check {n}: {v}");
+    }
+    let (s, v) = h.spoil(t2, &h.encrypt(t2, &chosen));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("spoils_exhausted")),
+        "{v}"
+    );
+    // ... and the slip still casts.
+    let (s, v) = h.cast(t2, &h.encrypt(t2, &chosen));
+    assert_eq!(s, 201, "{v}");
+
+    // A 监票人's test challenge: recorded once, of a spoiled ballot only; its slip never casts.
+    let t3 = &h.tokens[2];
+    let (s, v) = h.spoil(t3, &after);
+    assert_eq!(s, 201, "{v}");
+    let tested = v["index"].as_u64().unwrap();
+    let (s, _) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.kiosk),
+        Some(&json!({"spoiled": tested, "outcome": "match"})),
+    );
+    assert_eq!(s, 403, "a kiosk records a test");
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": 1, "outcome": "match"})),
+    );
+    assert_eq!((s, v["code"].as_str()), (422, Some("not_spoiled")), "{v}");
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": tested, "outcome": "perhaps"})),
+    );
+    assert_eq!((s, v["code"].as_str()), (422, Some("bad_outcome")), "{v}");
+    h.server.ok(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": tested, "outcome": "mismatch", "note": "一号机 10:30 抽检"})),
+    );
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": tested, "outcome": "match"})),
+    );
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("already_tested")),
+        "{v}"
+    );
+    let (s, v) = h.cast(t3, &h.encrypt(&h.tokens[3], &chosen));
+    assert!(s == 409 || s == 422, "{v}");
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk/ballot",
+        Some(&h.kiosk),
+        Some(&json!({"token": t3})),
+    );
+    assert_eq!((s, v["code"].as_str()), (409, Some("token_tested")), "{v}");
+    let report = h
+        .server
+        .ok("GET", "/api/v1/kiosk-tests", Some(&h.org), None);
+    assert_eq!(
+        report["counts"],
+        json!({"spoiled": 7, "tests": 1, "mismatches": 1}),
+        "{report}"
+    );
+    assert_eq!(report["tests"][0]["kiosk"], "kiosk-hall-1");
+    assert_eq!(report["tests"][0]["teller"], "teller1");
+    let sp = h
+        .server
+        .ok("GET", &format!("/api/v1/spoiled/{tested}"), None, None);
+    assert_eq!(sp["test"]["outcome"], "mismatch", "{sp}");
+
+    // The service's own log verifies, counting what happened; the spoiled ballots are not
+    // among the ballots.
+    let tar = h.cli.path("end.tar");
+    h.server.export_tar(Some(&h.teller), &tar);
+    let (code, report) = h.cli.verify(&tar);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["encrypted_ballots"], 2, "{report}");
+    assert_eq!(report["spoiled_ballots"], 7, "{report}");
+    assert_eq!(report["kiosk_tests"], 1, "{report}");
+    assert_eq!(report["kiosk_test_mismatches"], 1, "{report}");
+
+    // ---- The forger holding the log key, re-signing the export: each rule is named.
+    let unpacked = h.cli.path("end");
+    tar::Archive::new(std::fs::File::open(&tar).unwrap())
+        .unpack(&unpacked)
+        .unwrap();
+    let dir = unpacked.join("scrutineer-export");
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &h.server.dir.join("keys"),
+        &scrutineer::record::entry::origin(ELECTION),
+    )
+    .unwrap()
+    .log;
+    let entries = read_entries(&dir);
+    let spoiled_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::SpoiledBallot)
+        .unwrap();
+    let cast_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::EncryptedBallot)
+        .unwrap();
+    let test_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::KioskTest)
+        .unwrap();
+    let forged = |name: &str, f: &dyn Fn(&mut Vec<Entry>)| {
+        let out = h.cli.path(&format!("forged-{name}"));
+        forge(&dir, &out, ELECTION, &keys, |es| f(es))
+    };
+    // (a) A spoiled ballot whose opening shows other choices than its ciphertexts hold.
+    let r = forged("opening", &|es| {
+        let mut b = SpoiledBallotBody::decode(&es[spoiled_at].body).unwrap();
+        b.lines[0].opening = other_nonces(&b);
+        es[spoiled_at].body = b.encode();
+    });
+    named(&r, &["opening_mismatch"], spoiled_at);
+    // (b) The spoiled ballot's contest cast after all (its token's cast entry made to carry
+    // it).
+    let r = forged("cast-spoiled", &|es| {
+        let sp = SpoiledBallotBody::decode(&es[spoiled_at].body).unwrap();
+        let mut c = EncryptedBallotBody::decode(&es[cast_at].body).unwrap();
+        c.lines[0].ballot = sp.lines[0].line.ballot.clone();
+        es[cast_at].body = c.encode();
+    });
+    named(&r, &["ballot_spoiled"], cast_at);
+    // (c) A spoil of a slip after it cast: the cast ballot opened.
+    let r = forged("spoil-after-cast", &|es| {
+        let c = EncryptedBallotBody::decode(&es[cast_at].body).unwrap();
+        let mut sp = SpoiledBallotBody::decode(&es[spoiled_at].body).unwrap();
+        sp.serial = *c.token.serial();
+        let e = Entry {
+            kind: EntryKind::SpoiledBallot,
+            prev: [0; 32],
+            body: sp.encode(),
+        };
+        es.insert(cast_at + 1, e);
+    });
+    named(&r, &["ballot_already_cast"], cast_at + 1);
+    // (d) A kiosk test of an entry that is not a spoiled ballot.
+    let r = forged("test-of-nothing", &|es| {
+        let mut t: Value = serde_json::from_slice(&es[test_at].body).unwrap();
+        t["spoiled"] = json!(cast_at);
+        es[test_at].body = serde_json::to_vec(&t).unwrap();
+    });
+    named(&r, &["not_spoiled"], test_at);
+}
+
+/// Nonces that open the first contest of a spoiled ballot to something else: the opening
+/// with its first nonce replaced by the second.
+fn other_nonces(b: &SpoiledBallotBody) -> Vec<u8> {
+    let mut o = b.lines[0].opening.clone();
+    let (first, rest) = o.split_at_mut(33);
+    first[1..33].copy_from_slice(&rest[..32]);
+    o
+}
