@@ -55,7 +55,7 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, S
     Ok(json!({"token": token.to_text(), "encrypted": encrypted}).to_string() + "\n")
 }
 
-/// `scrutineer ballot check`: opens a spoiled ballot (a voter's 核验, docs/E2E.md §8.5) from a
+/// `scrutineer ballot check`: opens a spoiled ballot (a voter's 核验, docs/E2E.md §8.6) from a
 /// verified export and prints its confirmation code and its choices in words, for a 监票人's
 /// laptop or anyone else's machine. `which` is the receipt code the kiosk showed
 /// (`R<index>-…`, its hash part checked against the log) or the entry index.

@@ -92,7 +92,7 @@ pub struct Decrypted {
 pub struct CheckedBallot {
     lines: Vec<(String, String, ContestShape, EncryptedContest)>,
     /// SHA-256 of each contest's encrypted bytes, in line order: what a spoiled ballot is
-    /// recognised by, should its contests be offered for casting (docs/E2E.md §8.5).
+    /// recognised by, should its contests be offered for casting (docs/E2E.md §8.6).
     pub digests: Vec<[u8; 32]>,
 }
 

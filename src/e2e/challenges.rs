@@ -1,4 +1,4 @@
-//! The rules of cast-or-check (docs/E2E.md §8.5), kept by the ledger before it appends and by
+//! The rules of cast-or-check (docs/E2E.md §8.6), kept by the ledger before it appends and by
 //! the verifier over an export, so that what one refuses the other names:
 //!
 //! - a ballot is spoiled (opened) only while its slip is unused, at most

@@ -592,7 +592,7 @@ impl Ledger {
         rx.recv().map_err(|_| LedgerError::Stopped)?
     }
 
-    /// Spoils a ballot the voter chose to check (docs/E2E.md §8.5): the token checked as for a
+    /// Spoils a ballot the voter chose to check (docs/E2E.md §8.6): the token checked as for a
     /// cast (signature, election, round, style; the slip unused) but not spent, one contest per
     /// contest of the style, each contest's proofs and opening verified
     /// (`Book::open_spoiled`), then logged as a `spoiled_ballot` without the token's

@@ -110,7 +110,7 @@ pub struct State {
     pub style_ballots: HashMap<u16, Vec<u64>>,
     /// Entry indices of the paper ballots per contest, in log order.
     pub paper_entries: HashMap<String, Vec<u64>>,
-    /// Cast-or-check: spoiled ballots, kiosk tests, and what they forbid (docs/E2E.md §8.5).
+    /// Cast-or-check: spoiled ballots, kiosk tests, and what they forbid (docs/E2E.md §8.6).
     pub challenges: Challenges,
     /// Encrypted and spoiled ballots by the first 5 bytes of their confirmation hash.
     pub confirmations: HashMap<[u8; 5], Vec<u64>>,

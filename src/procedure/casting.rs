@@ -35,7 +35,7 @@ impl Core {
         Ok(self.ledger.cast_encrypted(token, lines, issued)?)
     }
 
-    /// Spoils a ballot the voter chose to check instead of casting (docs/E2E.md §8.5): the
+    /// Spoils a ballot the voter chose to check instead of casting (docs/E2E.md §8.6): the
     /// slip stays good for the next ballot; the ballot, opened, is logged and never counted.
     pub fn spoil(
         &self,

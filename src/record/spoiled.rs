@@ -1,4 +1,4 @@
-//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.4 and §8.5): the confirmation code a
+//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.4 and §8.6): the confirmation code a
 //! kiosk shows before the voter chooses, and the body of a `spoiled_ballot` entry, the
 //! ballot a voter chose to check instead of casting, logged with its opening.
 //!
@@ -37,7 +37,7 @@ pub struct Confirmable<'a> {
 }
 
 /// `SHA-256(CONFIRMATION_DOMAIN ‖ round ‖ style ‖ serial ‖ count ‖ line × count)`, each line
-/// as in an `encrypted_ballot` body (docs/E2E.md §8.5).
+/// as in an `encrypted_ballot` body (docs/E2E.md §8.6).
 pub fn confirmation_hash(c: &Confirmable<'_>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(CONFIRMATION_DOMAIN);
@@ -330,7 +330,7 @@ mod tests {
         assert!(SpoiledBallotBody::decode(&v2).is_err());
     }
 
-    /// The vector in docs/E2E.md §8.5 (web/js/e2e.js passes the same one).
+    /// The vector in docs/E2E.md §8.6 (web/js/e2e.js passes the same one).
     #[test]
     fn confirmation_vector() {
         let lines = vec![

@@ -806,7 +806,7 @@ pub async fn kiosk_ballot(
             if s.state.spent.contains(token.serial()) {
                 return Err(ApiError::Ledger(LedgerError::TokenSpent));
             }
-            // A slip used to test a kiosk never casts (docs/E2E.md §8.5).
+            // A slip used to test a kiosk never casts (docs/E2E.md §8.6).
             s.state.challenges.check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
             s.state.style_open(style.round, token.style())?;
             let encrypted = s.state.admin.book.is_some();
@@ -1039,8 +1039,15 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
                         .filter_map(|t| book.teller(*t).map(|v| v.name().to_string()))
                         .collect()
                 };
+                // Cast, checked (spoiled) and test-challenged ballots of these contests' styles.
+                let cast: usize = styles.iter().map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len)).sum();
+                let ch = &s.state.challenges;
+                let spoiled: Vec<u64> = ch.spoiled.iter().filter(|(_, sp)| styles.contains(&sp.style)).map(|(i, _)| *i).collect();
+                let tests: Vec<&crate::record::spoiled::KioskTest> = ch.tests.values().filter(|t| spoiled.contains(&t.spoiled)).collect();
+                let mismatches = tests.iter().filter(|t| t.outcome == crate::record::spoiled::TestOutcome::Mismatch).count();
                 json!({"encrypted": true, "fingerprint": book.key().map(|k| k.fingerprint()),
                        "threshold": book.params().threshold, "tellers": book.params().tellers,
+                       "cast": cast, "spoiled": spoiled.len(), "kiosk_tests": tests.len(), "kiosk_test_mismatches": mismatches,
                        "decrypted": r.decrypted.iter().map(|d| json!({"contest": d.contest, "group": d.group,
                            "ballots": d.ballots, "tellers": names(&d.tellers)})).collect::<Vec<_>>()})
             }

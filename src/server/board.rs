@@ -1122,6 +1122,21 @@ fn render_secrecy(out: &mut String, signed: &Value) {
                 bi("解密者", "decrypted by"),
                 esc(&tellers.join(", "))
             );
+            // Cast-or-check (docs/E2E.md §8.6): what voters and 监票人 checked, never counted.
+            if !get(s, "cast").is_null() {
+                put!(
+                    out,
+                    "<p class=\"meta challenges\">{} {} · {} {} · {} {} ({} {})</p>\n",
+                    bi("投出的电子选票", "Electronic ballots cast"),
+                    num(get(s, "cast")),
+                    bi("选民核验作废 (不计入)", "checked by voters and spoiled (not counted)"),
+                    num(get(s, "spoiled")),
+                    bi("监票人抽检投票机", "kiosk tests by scrutineers"),
+                    num(get(s, "kiosk_tests")),
+                    bi("不一致", "mismatched"),
+                    num(get(s, "kiosk_test_mismatches"))
+                );
+            }
         }
         Some(false) => {
             put!(

@@ -1,4 +1,4 @@
-//! Cast-or-check over HTTP (docs/E2E.md §8.5): the kiosk spoils a ballot the voter chose to
+//! Cast-or-check over HTTP (docs/E2E.md §8.6): the kiosk spoils a ballot the voter chose to
 //! check, anyone fetches a spoiled ballot to open it on their own device, anyone finds a
 //! ballot by its confirmation code, and 监票人 record their test challenges of kiosks.
 
