@@ -192,6 +192,32 @@ fn pages_in_a_real_browser() {
         .to_string();
     node("kiosk.mjs", &[&s.base, &tokens[0], &tokens[1], &code, d]);
 
+    // Cast or check: a voter checks the kiosk then votes with the same slip; a tampered
+    // kiosk is caught by a check; a 监票人 records a test on the teller page.
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node(
+        "challenge.mjs",
+        &[
+            &s.base,
+            &code,
+            &tokens[2],
+            &tokens[3],
+            &tokens[4],
+            &s.demo["demo-teller"],
+            d,
+        ],
+    );
+    let tests = s.ok(
+        "GET",
+        "/api/v1/kiosk-tests",
+        Some(&s.login("demo-teller", &s.demo["demo-teller"])),
+        None,
+    );
+    assert!(tests["counts"]["tests"].as_u64() >= Some(1), "{tests}");
+
     // Registrar desk.
     node(
         "desk.mjs",
@@ -270,6 +296,16 @@ fn pages_in_a_real_browser() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("kiosk-choices.json")).unwrap())
             .unwrap();
     cast_lines.extend(kiosk_choice["ballots"].as_array().unwrap().iter().cloned());
+    let challenge_choice: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("challenge-choices.json")).unwrap())
+            .unwrap();
+    cast_lines.extend(
+        challenge_choice["ballots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned(),
+    );
     let parsed = scrutineer::record::parse_election(spec.to_string().as_bytes()).unwrap();
     let result = s.ok(
         "GET",
@@ -316,6 +352,10 @@ fn pages_in_a_real_browser() {
     assert!(
         board.contains("选票在投票机上加密") && board.contains("demo-teller"),
         "the board does not say the ballots were encrypted and who decrypted"
+    );
+    assert!(
+        board.contains("选民核验作废") && board.contains("监票人抽检投票机"),
+        "the board does not count the checked and tested ballots"
     );
     node("verify.mjs", &[&s.base, &receipt, d]);
 
@@ -511,4 +551,58 @@ fn npc_and_evaluation_encrypted_at_the_kiosk_page() {
         ]),
         &roll,
     );
+}
+
+/// The key ceremony from the teller console: three tellers, each on its own machine
+/// (`scrutineer teller run`), upload their steps on the page, which shows each step in words
+/// before it is sent and the election key's fingerprint at the end (`ceremony.mjs`).
+#[test]
+fn a_teller_runs_the_key_ceremony_from_the_console() {
+    prerequisites();
+    let d = shots();
+    let s = Server::start(
+        "ceremony-console",
+        &["--logins-per-minute", "200", "--exports-per-minute", "300"],
+    );
+    let org = s.login("organiser", &s.organiser_password);
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/npc-direct-constituency/spec.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let machines = s.dir.join("tellers-machine");
+    let verifiers: Vec<String> = (1..=3)
+        .map(|i| service::TellerMachine::new(&machines, &format!("t{i}")).1)
+        .collect();
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": verifiers, "signatures_required": 2, "election_date": "2026-12-01"})),
+    );
+    let pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "teller-desk", "role": "teller"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The first sign-in changes the one-time password (the page's own form is tested
+    // elsewhere).
+    s.login("teller-desk", &pw);
+    node_env(
+        "ceremony.mjs",
+        &[
+            &s.base,
+            "teller-desk",
+            &service::renewed(&pw),
+            machines.to_str().unwrap(),
+            d.to_str().unwrap(),
+        ],
+        &[("SCRUTINEER_BIN", env!("CARGO_BIN_EXE_scrutineer"))],
+    );
+    let c = s.ok("GET", "/api/v1/ceremony", None, None);
+    assert!(c["key"]["fingerprint"].is_string(), "{c}");
 }

@@ -1,4 +1,4 @@
-//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.5) over real HTTP: a voter checks the
+//! Cast-or-check (a Benaloh challenge, docs/E2E.md §8.6) over real HTTP: a voter checks the
 //! kiosk's encryption (the ballot is spoiled, logged with its opening, never counted) and
 //! votes again with the same slip; a spoiled ballot is never cast, a cast one never opened;
 //! a forged opening is refused; a slip checks at most five ballots; a 监票人's test retires its

@@ -149,6 +149,12 @@ pub fn run(
         st.index,
         st.index
     );
+    if let Some(k) = book.key() {
+        text.push_str(&format!(
+            "选举密钥指纹 election key fingerprint: {} (与选票码、投票机和公示页上的核对 / compare it with the slips, the kiosks and the board)\n",
+            k.fingerprint()
+        ));
+    }
     for d in &run.done {
         text.push_str(&format!("  完成 done: {d}\n"));
     }

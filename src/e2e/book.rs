@@ -94,6 +94,9 @@ pub struct CheckedBallot {
     /// SHA-256 of each contest's encrypted bytes, in line order: what a spoiled ballot is
     /// recognised by, should its contests be offered for casting (docs/E2E.md §8.6).
     pub digests: Vec<[u8; 32]>,
+    /// The ballot's confirmation hash, when the caller computed it off the sequencer
+    /// (`Ledger::prepare_encrypted`).
+    pub confirmation: Option<[u8; 32]>,
 }
 
 /// The SHA-256 of one encrypted contest's bytes (`CheckedBallot::digests`).
@@ -534,7 +537,11 @@ impl Book {
             lines.push((l.contest.clone(), l.group.clone(), shape, ballot));
             digests.push(line_digest(&l.ballot));
         }
-        Ok(CheckedBallot { lines, digests })
+        Ok(CheckedBallot {
+            lines,
+            digests,
+            confirmation: None,
+        })
     }
 
     /// Opens a spoiled ballot (a Benaloh challenge, docs/E2E.md §8.4): each contest decoded

@@ -556,9 +556,12 @@ impl Ledger {
             let named: Vec<&str> = body.lines.iter().map(|l| l.contest.as_str()).collect();
             crate::rules::conduct::check_ballot_contests(&state::style_def(style), &named)?;
             let book = s.state.admin.book()?;
-            let checked = book.decode_ballot(&info.election, style, &body)?;
+            let mut checked = book.decode_ballot(&info.election, style, &body)?;
             book.verify_ballots(&[(&checked, *token.serial())])
                 .map_err(|(_, e)| LedgerError::from(e))?;
+            let bytes = body.encode();
+            // Hashed here, on the caller's thread, not in the sequencer.
+            checked.confirmation = state::encrypted_confirmation(&bytes);
             Ok((
                 BallotKey {
                     serial: *token.serial(),
@@ -566,7 +569,7 @@ impl Ledger {
                     style: token.style(),
                     encrypted: true,
                 },
-                body.encode(),
+                bytes,
                 Arc::new(checked),
             ))
         })?

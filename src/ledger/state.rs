@@ -305,7 +305,10 @@ impl State {
                     )
                 })?;
                 Arc::make_mut(book).add_ballot(checked);
-                if let Some(h) = encrypted_confirmation(&e.body) {
+                if let Some(h) = checked
+                    .confirmation
+                    .or_else(|| encrypted_confirmation(&e.body))
+                {
                     self.confirmations.entry(short(&h)).or_default().push(index);
                 }
             }

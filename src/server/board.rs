@@ -1129,7 +1129,10 @@ fn render_secrecy(out: &mut String, signed: &Value) {
                     "<p class=\"meta challenges\">{} {} · {} {} · {} {} ({} {})</p>\n",
                     bi("投出的电子选票", "Electronic ballots cast"),
                     num(get(s, "cast")),
-                    bi("选民核验作废 (不计入)", "checked by voters and spoiled (not counted)"),
+                    bi(
+                        "选民核验作废 (不计入)",
+                        "checked by voters and spoiled (not counted)"
+                    ),
                     num(get(s, "spoiled")),
                     bi("监票人抽检投票机", "kiosk tests by scrutineers"),
                     num(get(s, "kiosk_tests")),

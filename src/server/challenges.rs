@@ -97,7 +97,7 @@ pub async fn kiosk_spoil(
     let token = body.token;
     let a = block(move || Ok(core.spoil(&token, lines, &kiosk)?)).await?;
     let receipt = crate::tokens::receipt_code(a.index, &a.hash);
-    let base = super::links::public_base(
+    let base = super::links::kiosk_base(
         &state.config,
         req.peer_addr().map(|a| a.ip()),
         req.headers(),

@@ -48,11 +48,34 @@ pub fn public_base(config: &Config, peer: Option<IpAddr>, headers: &HeaderMap) -
 }
 
 /// A host name or address with an optional port, and nothing else.
-fn is_host(h: &str) -> bool {
+pub(super) fn is_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
         && h.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+}
+
+/// A link shown on a kiosk's screen (the check QR code): [`public_base`], or, when that has
+/// no address, the `Host` the paired kiosk itself used to reach the service — an address
+/// a phone on the same network reaches too. Never printed on paper, and only for an
+/// authenticated kiosk, so the kiosk's own header is as good as the kiosk.
+pub fn kiosk_base(config: &Config, peer: Option<IpAddr>, headers: &HeaderMap) -> String {
+    let base = public_base(config, peer, headers);
+    if !base.is_empty() {
+        return base;
+    }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|h| is_host(h))
+        .map(|h| format!("{scheme}://{h}"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 // SCREENSHOT_DIR where the NN-step.png screenshots go (created if missing)
 //
 // Expects the demo election: style 0 with two open party contests (committee: 7 seats, 8
-// candidates; discipline: 3 seats, 4 candidates). Both tokens are spent by the run.
+// candidates; discipline: 3 seats, 4 candidates), encrypted: after the review the kiosk
+// encrypts and shows the confirmation code (#screen-confirm), and #cast casts. Both tokens
+// are spent by the run. (Checking a ballot instead of casting it: challenge.mjs.)
 // Exits 0 when every expectation holds; otherwise prints the failed expectation, saves
 // FAILED.png in SCREENSHOT_DIR and exits 1. Env: CHROMIUM (default /usr/bin/chromium),
 // HEADFUL=1 to watch.
@@ -16,6 +18,7 @@
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
+import { confirmationCode, fromHex } from "../../web/js/e2e.js";
 
 const [BASE, TOKEN1, TOKEN2, PAIRING_CODE, DIR] = process.argv.slice(2);
 if (!BASE || !TOKEN1 || !TOKEN2 || !PAIRING_CODE || !DIR) {
@@ -78,7 +81,7 @@ async function expectScreen(id, why) {
     const onScreen = await loc("#kiosk-error").isVisible() ? ` (the page says: “${await text("#kiosk-error")}”)` : "";
     expect(false, `${why}: #${id} is not shown${onScreen}`);
   }
-  for (const other of ["screen-pair", "screen-idle", "screen-contest", "screen-review", "screen-receipt"]) {
+  for (const other of ["screen-pair", "screen-idle", "screen-contest", "screen-review", "screen-confirm", "screen-spoiled", "screen-receipt"]) {
     if (other !== id) expect(!(await loc(`#${other}`).isVisible()), `${why}: #${other} is shown together with #${id}`);
   }
 }
@@ -121,7 +124,8 @@ async function expectNothingLeft(secrets, why) {
     large: document.body.classList.contains("large"),
     contrast: document.body.classList.contains("contrast"),
     candidates: document.querySelectorAll(".candidate, .subject, .review-contest").length,
-    qr: document.querySelectorAll("#receipt-qr *").length,
+    qr: document.querySelectorAll("#receipt-qr *, #spoiled-qr *").length,
+    codes: ["#confirm-code", "#spoiled-code", "#spoiled-receipt", "#receipt-confirmation"].map((s) => document.querySelector(s)?.textContent || "").join(""),
   }));
   for (const s of secrets) expect(!state.html.includes(s), `${why}: the page still contains “${s}” after the reset`);
   expect(state.inputs.length === 0, `${why}: inputs still hold ${JSON.stringify(state.inputs)}`);
@@ -131,6 +135,7 @@ async function expectNothingLeft(secrets, why) {
   expect(!new URL(state.url).hash, `${why}: the URL has a fragment: ${state.url}`);
   expect(state.historyState === null, `${why}: history.state is ${JSON.stringify(state.historyState)}`);
   expect(state.candidates === 0 && state.qr === 0, `${why}: ballot or receipt elements are still in the DOM`);
+  expect(state.codes === "", `${why}: a confirmation or receipt code is still on the page: ${state.codes}`);
   expect(state.lang === "zh" && !state.large && !state.contrast, `${why}: the display is not back to Chinese, normal size and colours`);
   await expectTokenFocus(why);
 }
@@ -314,7 +319,7 @@ async function portrait(browser) {
   expect(await page.evaluate(() => document.body.classList.contains("large") && document.body.classList.contains("contrast")), "the display toggles do not apply");
   await shot("review-large-contrast");
 
-  // 6. Cast: the confirm button is disabled while posting, and only one request is sent.
+  // 6. Encrypt: the kiosk shows the confirmation code, and only then asks cast or check.
   let posts = 0;
   let sent = null;
   await page.route("**/api/v1/ballots", async (route) => {
@@ -323,13 +328,33 @@ async function portrait(browser) {
     await new Promise((r) => setTimeout(r, 800));
     await route.continue();
   });
-  const cast = page.waitForResponse((r) => r.url().endsWith("/api/v1/ballots"));
   await loc("#confirm").click();
-  expect(await loc("#confirm").isDisabled(), "#confirm is not disabled while posting");
-  await loc("#confirm").click({ force: true, timeout: 1000 }).catch(() => {});
+  await expectScreen("screen-confirm", "after #confirm in an encrypted election");
+  const shownCode = await text("#confirm-code");
+  expect(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/.test(shownCode), `the confirmation code looks wrong: “${shownCode}”`);
+  expect(posts === 0, "the ballot was sent before the voter chose to cast");
+  expect(!(await loc("#cast").isDisabled()) && !(await loc("#check").isDisabled()), "#cast or #check is not enabled on screen-confirm");
+  const confirmText = await text("#screen-confirm");
+  expect(confirmText.includes("投出选票") && confirmText.includes("核验本机加密") && confirmText.includes("不计入"), `screen-confirm does not explain cast and check: ${confirmText}`);
+  await shot("confirm-code");
+  // The back button drops that encryption; the review comes back and a fresh one is made.
+  await loc("#confirm-edit").click();
+  await expectScreen("screen-review", "after #confirm-edit");
+  await loc("#confirm").click();
+  await expectScreen("screen-confirm", "encrypted again");
+  const code = await text("#confirm-code");
+  expect(code !== shownCode, `a fresh encryption gave the same confirmation code ${code}`);
+
+  // Cast: #cast is disabled while posting, and only one request is sent.
+  const cast = page.waitForResponse((r) => r.url().endsWith("/api/v1/ballots"));
+  await loc("#cast").click();
+  expect(await loc("#cast").isDisabled(), "#cast is not disabled while posting");
+  expect(await loc("#check").isDisabled(), "#check is not disabled once the ballot is being cast");
+  await loc("#cast").click({ force: true, timeout: 1000 }).catch(() => {});
   await page.keyboard.press("Enter");
   const castRes = await cast;
   expect(castRes.status() === 201, `casting answered ${castRes.status()}`);
+  const castBody = await castRes.json();
   await page.unroute("**/api/v1/ballots");
   expect(posts === 1, `${posts} cast requests were sent`);
   // Exactly what the voter chose: only marked candidates, the write-in, the canonical token.
@@ -349,12 +374,19 @@ async function portrait(browser) {
   }
   for (const l of sent.encrypted) {
     expect(/^[A-Za-z0-9+/]+=*$/.test(l.ballot) && l.ballot.length > 1000, `contest ${l.contest}: the ballot is not a ciphertext blob`);
+    expect(l.opening === undefined, `contest ${l.contest}: a cast ballot was sent with its opening`);
   }
+  // The code shown is the one of the bytes sent (recomputed here), and the server's.
+  const recomputed = confirmationCode({ round: ballot.round, style: ballot.style, serial: fromHex(ballot.e2e.token_serial),
+    lines: sent.encrypted.map((l) => ({ contest: l.contest, group: l.group || "", ballot: Buffer.from(l.ballot, "base64") })) }).code;
+  expect(recomputed === code, `the kiosk showed ${code}, but the ballot it sent has the code ${recomputed}`);
+  expect(castBody.confirmation === code, `the server's confirmation code ${castBody.confirmation} is not the one shown, ${code}`);
   fs.writeFileSync(path.join(DIR, "kiosk-choices.json"), JSON.stringify(want, null, 2));
   console.log("✓ the cast request holds ciphertexts only (no name, mark or write-in in the clear)");
   await expectScreen("screen-receipt", "after casting");
   const receipt = (await text("#receipt-code"));
   expect(/^R\d+-[0-9A-Z]+$/.test(receipt), `the receipt code looks wrong: “${receipt}”`);
+  expect((await text("#receipt-confirmation")) === code, `the receipt does not repeat the confirmation code ${code}: “${await text("#receipt-confirmation")}”`);
   expect(await loc("#receipt-qr svg").count() === 1, "no QR svg in #receipt-qr");
   expect((await text("#screen-receipt")).includes("请记下或拍下回执码, 可在核验页查询"), "the receipt note is missing");
   const check = await page.request.get(`${BASE}/api/v1/receipts/${encodeURIComponent(receipt)}`);
@@ -524,12 +556,17 @@ async function encryptedEvaluationRefusals() {
   await grade("s2", "basic");
   await loc("#next").click();
   await loc("#confirm").click();
+  await expectScreen("screen-confirm", "encrypted evaluation: the confirmation code");
+  expect(sent.length === 0, "the encrypted evaluation was sent before #cast");
+  const evalCode = await text("#confirm-code");
+  await loc("#cast").click();
   await expectScreen("screen-receipt", "encrypted evaluation receipt");
+  expect((await text("#receipt-confirmation")) === evalCode, "the receipt does not repeat the kiosk's confirmation code");
   expect(sent.length === 1 && Array.isArray(sent[0].encrypted) && sent[0].ballots === undefined, `the ballot sent: ${JSON.stringify(sent).slice(0, 200)}`);
   expect(!/excellent|basic|ratings|李四/.test(JSON.stringify(sent[0])), "the encrypted evaluation shows its grades in the clear");
   await page.unroute("**/api/v1/ballots");
   await loc("#done").click();
-  await expectNothingLeft(["李四", "R98-TESTRECEIPT"], "after the encrypted evaluation");
+  await expectNothingLeft(["李四", "R98-TESTRECEIPT", evalCode], "after the encrypted evaluation");
 }
 
 async function landscape(browser, storageState) {
@@ -605,16 +642,24 @@ async function landscape(browser, storageState) {
   await expectScreen("screen-review", "landscape review");
   await shot("landscape-review");
 
-  // A network failure keeps the ballot and lets the voter confirm again.
+  // A network failure keeps the ballot and lets the voter cast again.
+  await loc("#confirm").click();
+  await expectScreen("screen-confirm", "landscape confirmation code");
+  const landscapeCode = await text("#confirm-code");
+  await shot("landscape-confirm-code");
   await page.route("**/api/v1/ballots", (route) => route.abort("connectionreset"), { times: 1 });
-  await loc("#confirm").click();
+  await loc("#cast").click();
   expect(await visible("#kiosk-error"), "a network failure shows no error");
-  expect((await text("#kiosk-error")).includes("无法连接投票服务器"), `network message: ${await text("#kiosk-error")}`);
-  await expectScreen("screen-review", "after a network failure");
-  expect(!(await loc("#confirm").isDisabled()), "#confirm stays disabled after a network failure");
+  const netMsg = await text("#kiosk-error");
+  expect(netMsg.includes("无法连接投票服务器") && netMsg.includes("投出选票"), `network message: ${netMsg}`);
+  await expectScreen("screen-confirm", "after a network failure");
+  expect(!(await loc("#cast").isDisabled()), "#cast stays disabled after a network failure");
+  expect(await loc("#check").isDisabled(), "#check is possible after the openings were dropped for a cast");
+  expect((await text("#confirm-code")) === landscapeCode, "the confirmation code changed after a network failure");
   await shot("landscape-network-error");
-  await loc("#confirm").click();
+  await loc("#cast").click();
   await expectScreen("screen-receipt", "landscape receipt");
+  expect((await text("#receipt-confirmation")) === landscapeCode, "the landscape receipt does not repeat the confirmation code");
   const receipt = await text("#receipt-code");
   await shot("landscape-receipt");
   // What this voter chose, for the decrypted count (kiosk-choices.json, see step 6).
@@ -625,7 +670,7 @@ async function landscape(browser, storageState) {
   fs.writeFileSync(path.join(DIR, "kiosk-choices.json"), JSON.stringify(choices, null, 2));
   await loc("#done").click();
   const names = [...k1.candidates.slice(0, k1.seats), k2.candidates[0], k2.candidates[3]].map((c) => c.name);
-  await expectNothingLeft([...names, receipt, TOKEN2], "after #done");
+  await expectNothingLeft([...names, receipt, TOKEN2, landscapeCode], "after #done");
   await shot("landscape-after-reset");
 
   // An expired kiosk session (a faked 401) goes back to pairing; the real cookie still works.

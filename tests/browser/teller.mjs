@@ -166,6 +166,11 @@ try {
     const data = process.env.DEMO_DATA_DIR;
     expect(bin && data, "SCRUTINEER_BIN and DEMO_DATA_DIR are needed for an encrypted election");
     expect(/密钥仪式已完成/.test(await text("#decryption-status")), `the key ceremony is not shown complete: ${await text("#decryption-status")}`);
+    // What this teller owes next, and the command with its own file names.
+    const due = await page.getAttribute("#teller-due", "data-due");
+    expect(["due", "waiting", "done"].includes(due), `#teller-due does not say what ${user} owes next (${due}): ${await text("#teller-due")}`);
+    if (due === "due") expect(/现在轮到您/.test(await text("#teller-due")), `#teller-due: ${await text("#teller-due")}`);
+    expect((await text("#teller-run-command")).includes(`--key ${user}.key --state ${user}.state`), `the command does not name ${user}'s files: ${await text("#teller-run-command")}`);
     await page.locator("#decryption-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-decryption-before.png`) });
     const ready = async () => page.$$eval("#decryption-status table.decryption tbody tr", (rows) =>
       rows.length > 0 && rows.every((r) => { const [a, b] = r.querySelector("td.shares").innerText.split("/").map(Number); return a >= b; }));
@@ -180,10 +185,20 @@ try {
         const out = execFileSync(bin, ["teller", "run", "--key", join(data, `${teller}.key`), "--state", join(data, `${teller}.state`), "--export", tar, "--out", steps], { encoding: "utf8" });
         if (!existsSync(steps)) continue;
         await page.setInputFiles("#steps-file", steps);
+        // The steps are listed in words, with the election key's fingerprint, before anything is sent.
+        await page.locator("#steps-preview ol.steps-list").waitFor({ state: "visible", timeout: 10000 });
+        const preview = await text("#steps-preview");
+        const stepCount = JSON.parse(readFileSync(steps, "utf8")).steps.length;
+        expect(await page.locator("#steps-preview ol.steps-list > li").count() === stepCount, `the preview does not list the ${stepCount} steps: ${preview}`);
+        expect(/混洗写入姓名|提交解密份额/.test(preview), `the preview does not say what the steps do: ${preview}`);
+        expect(/[0-9a-f]{4}(-[0-9a-f]{4}){7}/.test(preview), `the preview does not show the election key fingerprint: ${preview}`);
+        if (uploads === 0) await page.locator("#decryption-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-steps-preview.png`) });
         await page.click("#steps-submit");
         await page.waitForSelector("#steps-msg ul.steps-done, #steps-msg .notice.bad", { timeout: 20000 });
         const m = await text("#steps-msg");
         expect(!/\[[a-z_]+\]/.test(m), `${teller}'s steps were refused: ${m}\n${out}`);
+        const progress = await page.$eval("#steps-progress", (p) => [p.value, p.max]);
+        expect(progress[0] === stepCount && progress[1] === stepCount, `#steps-progress shows ${progress[0]} of ${progress[1]}, not ${stepCount} of ${stepCount}`);
         uploads += 1;
         log(teller, "submitted:", m.slice(0, 160));
       }

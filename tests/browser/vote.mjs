@@ -1,5 +1,6 @@
 // Voters at the kiosk page of an encrypted election: each token is scanned, every contest
-// marked the way a voter would (a pattern that varies with the voter), reviewed and cast.
+// marked the way a voter would (a pattern that varies with the voter), reviewed, encrypted
+// (#confirm shows the confirmation code on #screen-confirm) and cast (#cast).
 // What each voter chose is written down (the Rust test compares the decrypted count with
 // it); what the page sent must hold ciphertexts only.
 //
@@ -109,14 +110,21 @@ try {
     const note = (await loc("#review-e2e").innerText()).replace(/\s+/g, " ");
     expect(note.includes(ballot.e2e.fingerprint), `voter ${v}: the review does not show the key's fingerprint: ${note}`);
     if (v === 0) await shot("review");
+    await loc("#confirm").click();
+    await loc("#screen-confirm").waitFor({ state: "visible", timeout: 20000 });
+    const code = (await loc("#confirm-code").innerText()).trim();
+    expect(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `voter ${v}: the confirmation code looks wrong: “${code}”`);
+    if (v === 0) await shot("confirm-code");
     const sentP = page.waitForRequest((r) => r.url().endsWith("/api/v1/ballots") && r.method() === "POST");
     const castP = page.waitForResponse((r) => r.url().endsWith("/api/v1/ballots"), { timeout: 20000 });
-    await loc("#confirm").click();
+    await loc("#cast").click();
     const sent = (await sentP).postDataJSON();
     const cast = await castP;
     const body = await cast.json();
     expect(cast.status() === 201, `voter ${v}: casting answered ${cast.status()} ${JSON.stringify(body)}`);
     expect(sent.ballots === undefined && Array.isArray(sent.encrypted), `voter ${v}: the page did not send an encrypted ballot`);
+    expect(sent.encrypted.every((l) => l.opening === undefined), `voter ${v}: a cast ballot was sent with its openings`);
+    expect(body.confirmation === code, `voter ${v}: the server's confirmation code ${body.confirmation} is not the one shown, ${code}`);
     const text = JSON.stringify(sent);
     for (const c of ballot.contests) {
       for (const p of [...(c.candidates || []), ...(c.subjects || [])]) expect(!text.includes(p.name), `voter ${v}: “${p.name}” is in the request`);
@@ -125,6 +133,7 @@ try {
       expect(!text.includes(w), `voter ${v}: ${w} is in the request`);
     }
     await loc("#screen-receipt").waitFor({ state: "visible", timeout: 10000 });
+    expect((await loc("#receipt-confirmation").innerText()).trim() === code, `voter ${v}: the receipt does not repeat the confirmation code`);
     if (v === 0) await shot("receipt");
     await loc("#done").click();
     await loc("#screen-idle").waitFor({ state: "visible", timeout: 10000 });

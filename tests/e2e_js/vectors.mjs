@@ -291,6 +291,42 @@ group("normalisation: whitespace/NFD names and void flag give the expected bytes
   check(isDeepStrictEqual(e2e.openContest(K, b.shape, ctx, fresh.bytes, fresh.opening), b.encrypted_plaintext), "fresh encryption opens");
 });
 
+// ------------------------------------------------------------------ confirmation code
+// The code a kiosk shows before cast-or-check (src/record/spoiled.rs): the same vector as
+// the Rust unit test.
+group("confirmation code: hash and code of the reference vector, parsing typed codes", (check) => {
+  const lines = [
+    { contest: "委员", group: "", ballot: Uint8Array.of(1, 2, 3) },
+    { contest: "eval", group: "staff", ballot: new Uint8Array(10).fill(9) },
+  ];
+  const serial = new Uint8Array(16).fill(7);
+  const out = e2e.confirmationCode({ round: 1, style: 2, serial, lines });
+  check(hex(out.hash) === "11798163c041c4b66714595b6575b79ec8176f9c4820231d39949ddb82399fad", `hash ${hex(out.hash)}`);
+  check(out.code === "25WR-2RY0", `code ${out.code}`);
+  check(e2e.confirmationCode({ round: 1, style: 2, serial: hex(serial), lines }).code === "25WR-2RY0", "serial given as hex");
+  // Every input is bound: round, style, serial, order, contest, group, ballot bytes.
+  const variants = [
+    { round: 2, style: 2, serial, lines },
+    { round: 1, style: 3, serial, lines },
+    { round: 1, style: 2, serial: new Uint8Array(16).fill(8), lines },
+    { round: 1, style: 2, serial, lines: [lines[1], lines[0]] },
+    { round: 1, style: 2, serial, lines: [{ ...lines[0], group: "x" }, lines[1]] },
+    { round: 1, style: 2, serial, lines: [lines[0], { ...lines[1], ballot: new Uint8Array(11).fill(9) }] },
+    // Length prefixes: moving a byte from the contest id to the group changes the hash.
+    { round: 1, style: 2, serial, lines: [lines[0], { ...lines[1], contest: "eva", group: "lstaff" }] },
+  ];
+  for (const [i, v] of variants.entries()) check(e2e.confirmationCode(v).code !== out.code, `variant ${i} gives the same code`);
+  check(e2e.parseConfirmationCode("25WR-2RY0") === "25WR-2RY0", "canonical form");
+  check(e2e.parseConfirmationCode(" 25wr 2ryo\u3000") === "25WR-2RY0", "spaces, lower case, O for 0");
+  check(e2e.parseConfirmationCode("25WR-2RYO") === "25WR-2RY0", "O read as 0");
+  check(e2e.parseConfirmationCode("i1l1-0000") === "1111-0000", "I and L read as 1");
+  check(e2e.parseConfirmationCode("25WR-2RY") === null, "seven characters refused");
+  check(e2e.parseConfirmationCode("25WR-2RY00") === null, "nine characters refused");
+  check(e2e.parseConfirmationCode("25WR-2RYU") === null, "U is not a Crockford character");
+  check(e2e.parseConfirmationCode("25WR_2RY0") === null, "only dashes and spaces are separators");
+  check(e2e.parseConfirmationCode("") === null && e2e.parseConfirmationCode(null) === null, "empty refused");
+});
+
 group(`coverage: ${ballotCount} ballots, ${invalidCount} invalid variants`, (check) => {
   check(ballotCount === V.ballots.length && ballotCount >= 8, "every ballot checked");
   check(invalidCount >= 20, "at least 20 invalid variants");

@@ -1651,3 +1651,73 @@ function reencrypt(key, s, p, nonces) {
   }
   return out;
 }
+
+// ----------------------------------------------------------------------------- confirmation code (cast-or-check)
+
+/** Domain of the confirmation hash, with its trailing NUL byte (src/record/spoiled.rs). */
+const CONFIRMATION_DOMAIN = utf8("scrutineer.e2e/v1/confirmation\0");
+/** One Unicode White_Space character (Rust's `char::is_whitespace`). */
+const WHITE_SPACE_RE = new RegExp(`^[${WS}]$`);
+/** Crockford base32: a character's index is its value. */
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function u16be(x, what) {
+  if (!Number.isInteger(x) || x < 0 || x > 0xffff) throw new RangeError(`${what}: u16 expected`);
+  return Uint8Array.of(x >> 8, x & 0xff);
+}
+
+/** u16be(|s|) ‖ s for a UTF-8 string of at most 65535 bytes. */
+function text16(s, what) {
+  if (typeof s !== "string") throw new TypeError(`${what}: string expected`);
+  const b = utf8(s);
+  return concatBytes([u16be(b.length, `${what} length`), b]);
+}
+
+/**
+ * The code a voter compares before choosing to cast or to check an encrypted ballot:
+ * hash = SHA-256("scrutineer.e2e/v1/confirmation\0" ‖ round u8 ‖ style u16be ‖ serial [16] ‖
+ * count u16be ‖ per line: contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖
+ * ballot_len u32be ‖ ballot), lines in the order sent; code = the first 40 bits of the hash
+ * in Crockford base32, "XXXX-XXXX". The openings are not part of it. `lines` is
+ * `[{contest, group, ballot: Uint8Array}]`; `serial` 16 bytes (or hex). Returns
+ * `{hash: Uint8Array, code: string}`.
+ */
+export function confirmationCode({ round, style, serial, lines }) {
+  if (!Number.isInteger(round) || round < 0 || round > 0xff) throw new RangeError("round: u8 expected");
+  const s = asBytes(serial, "serial");
+  if (s.length !== 16) throw new TypeError("serial: 16 bytes expected");
+  if (!Array.isArray(lines)) throw new TypeError("lines: array expected");
+  const parts = [CONFIRMATION_DOMAIN, Uint8Array.of(round), u16be(style, "style"), s, u16be(lines.length, "line count")];
+  for (const l of lines) {
+    const ballot = asBytes(l.ballot, "ballot");
+    parts.push(text16(l.contest, "contest"), text16(l.group ?? "", "group"), u32be(ballot.length), ballot);
+  }
+  const hash = sha256(concatBytes(parts));
+  let code = "";
+  // 40 bits = 8 characters of 5 bits, most significant first.
+  let acc = 0n;
+  for (let i = 0; i < 5; i++) acc = (acc << 8n) | BigInt(hash[i]);
+  for (let i = 0; i < 8; i++) {
+    if (i === 4) code += "-";
+    code += CROCKFORD[Number((acc >> BigInt(35 - 5 * i)) & 31n)];
+  }
+  return { hash, code };
+}
+
+/**
+ * Reads a typed confirmation code as the Rust `parse_code`: drops whitespace and dashes,
+ * upper-cases ASCII letters and maps O → 0, I and L → 1; null unless eight Crockford
+ * characters remain. Returns "XXXX-XXXX".
+ */
+export function parseConfirmationCode(text) {
+  let s = "";
+  for (const ch of String(text ?? "")) {
+    if (ch === "-" || WHITE_SPACE_RE.test(ch)) continue;
+    let c = ch >= "a" && ch <= "z" ? ch.toUpperCase() : ch;
+    if (c === "O") c = "0";
+    else if (c === "I" || c === "L") c = "1";
+    s += c;
+  }
+  if (s.length !== 8 || ![...s].every((c) => CROCKFORD.includes(c))) return null;
+  return `${s.slice(0, 4)}-${s.slice(4)}`;
+}

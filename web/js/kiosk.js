@@ -1,13 +1,23 @@
 // The voting kiosk (/kiosk): pairing, ballot code entry, one screen per contest, review,
 // casting and the receipt. Touch first, keyboard operable, Chinese first with English.
 //
+// Encrypted elections add cast-or-check (a Benaloh challenge, docs/E2E.md §8.4): #confirm on
+// the review encrypts the ballot here and shows its confirmation code (screen-confirm); only
+// then does the voter press #cast (sent without the openings; the receipt repeats the code)
+// or #check (sent WITH the openings to POST /api/v1/kiosk/spoil: logged as spoiled, never
+// counted; screen-spoiled shows the code and a QR code of the check page, and #revote goes
+// back to the first contest with the choices kept, for a fresh encryption with the same
+// slip). A plaintext election casts from the review, as before.
+//
 // Privacy: the voter's choices live only in `ballot` (JS memory) and in the DOM of the
-// contest/review screens while the voter is voting. `reset()` drops both, clears every
+// contest/review screens while the voter is voting; an encryption's openings (which reveal
+// the vote) only in `ballot.sealed`, overwritten and dropped once the ballot is cast (unsent)
+// or checked (sent), or the voter goes back to edit. `reset()` drops all of it, clears every
 // input and leaves the URL clean. Nothing is written to localStorage, sessionStorage,
 // cookies or history, and no input carries a `name` (so the browser keeps no form history).
 
 import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
-import { encryptContest, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
+import { encryptContest, confirmationCode, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
 import { cleanName } from "./names.js";
 
 // ---------------------------------------------------------------- ballot code (token) text
@@ -148,7 +158,14 @@ const FRIENDLY = {
   forbidden: ["本机当前登录的不是投票机账号, 请工作人员重新配对。", "This browser is not signed in as a kiosk: staff need to pair it again."],
   no_election: ["尚未创建选举。请找工作人员。", "No election has been created yet. Please ask a member of staff."],
   internal: ["投票服务器出错, 您的选票未被接受。请找工作人员。", "The voting server failed; your ballot was not accepted. Please ask a member of staff."],
+  token_tested: ["此选票码已用于投票机抽检, 不能再投票。请找工作人员。", "This ballot code was used to test a kiosk and can never be cast. Please ask a member of staff."],
+  spoils_exhausted: ["这张选票码核验的次数已达上限, 不能再核验; 您仍可以投出这张选票。如有疑问, 请找工作人员。", "This ballot code has been checked as many times as allowed: no more checks. You can still cast this ballot. Please ask a member of staff if you have questions."],
+  opening_mismatch: ["投票机给出的随机数不能还原这张选票: 投票机可能有问题, 请告知监票人。您的选票未投出, 选票码仍可在另一台投票机上使用。", "The randomness this kiosk gave does not reproduce the ballot: the kiosk may be faulty; please tell a scrutineer. Nothing was cast; your code can still be used at another kiosk."],
+  ballot_already_cast: ["这张选票已经投出, 不能再核验。请找工作人员。", "This ballot has already been cast and cannot be checked. Please ask a member of staff."],
 };
+
+/** Said on the idle screen after a voter left a checked or encrypted ballot alone. */
+const NOTHING_CAST = ["上一位投票人的选票没有投出, 其选票码仍然有效, 可以重新投票。", "The last voter's ballot was not cast: their ballot code is still good and can vote again."];
 
 /** Codes after which the voter's ballot stays on screen so they can change it. */
 const BALLOT_FIXABLE = new Set([
@@ -184,7 +201,7 @@ const IDLE_SECONDS = positive(params.get("idle_seconds"), 180);
 /** Seconds that question waits before everything is cleared. */
 const IDLE_GRACE_SECONDS = positive(params.get("idle_grace_seconds"), 30);
 
-const SCREENS = ["screen-pair", "screen-idle", "screen-contest", "screen-review", "screen-receipt"];
+const SCREENS = ["screen-pair", "screen-idle", "screen-contest", "screen-review", "screen-confirm", "screen-spoiled", "screen-receipt"];
 const PARTY_KINDS = new Set(["party_delegates", "party_committee", "discipline_committee", "party_secretary"]);
 const GRADE_EN = {
   excellent: "Excellent", competent: "Competent", basic: "Basically competent", incompetent: "Incompetent",
@@ -194,8 +211,10 @@ const GRADE_EN = {
 const WRITE_IN_MAX_CHARS = 100;
 
 /**
- * The voter's ballot while voting; null otherwise. `{token, contests, step, choices,
- * posting, maybeCast}` where `choices[i]` is `{marks: Map, writeIns: [], ratings: Map}`.
+ * The voter's ballot while voting; null otherwise. `{token, contests, round, style, e2e,
+ * step, choices, posting, maybeCast, maybeSpoiled, sealed, noCheck}` where `choices[i]` is
+ * `{marks: Map, writeIns: [], ratings: Map}` and `sealed` (encrypted elections, between the
+ * review and cast-or-check) is `{lines: [{contest, group, ballot, opening}], code}`.
  */
 let ballot = null;
 let screen = "loading";
@@ -223,11 +242,16 @@ function anyDialogOpen() {
   return $("#cancel-dialog").open || $("#idle-dialog").open;
 }
 
-/** Shows an error (from `api`, or `[zh, en]`) in large text at the top of the page. */
-function showKioskError(err, { seconds = 0 } = {}) {
+/**
+ * Shows an error (from `api`, or `[zh, en]`) in large text at the top of the page; `info`
+ * shows a plain message in the same place.
+ */
+function showKioskError(err, { seconds = 0, info = false } = {}) {
   const [zh, en] = Array.isArray(err) ? err : describe(err);
   const code = Array.isArray(err) ? "" : err?.code || "";
   const box = $("#kiosk-error");
+  box.classList.toggle("info", info);
+  box.setAttribute("role", info ? "status" : "alert");
   box.innerHTML = `<p class="error-text">${t(zh, en)}</p>${code ? `<p class="error-code mono">[${esc(code)}]</p>` : ""}`;
   box.hidden = false;
   clearTimeout(errorTimer);
@@ -576,12 +600,18 @@ function startBallot(token, answer) {
   ballot = {
     token,
     contests,
-    // An encrypted election: the election key and what each contest is bound to.
+    // An encrypted election: the election key and what each contest is bound to; the
+    // token's round and style go into the confirmation code.
     e2e: answer.e2e || null,
+    round: answer.round,
+    style: answer.style,
     step: 0,
     choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map() })),
     posting: false,
     maybeCast: false,
+    maybeSpoiled: false,
+    sealed: null,
+    noCheck: false,
   };
   // The code has done its job on this screen; it is kept only in `ballot` until casting.
   $("#token-input").value = "";
@@ -888,12 +918,19 @@ function renderReview() {
   $("#edit").disabled = false;
   $("#review-cancel").disabled = false;
   $("#review-status").hidden = true;
+  // An encrypted election: #confirm encrypts and shows the confirmation code; casting (or
+  // checking) comes after it.
+  $("#confirm").innerHTML = ballot.e2e ? t("加密并显示确认码", "Encrypt and show the code") : t("确认投票", "Confirm and cast");
+  $("#review-rule").innerHTML = ballot.e2e
+    ? t("请核对您的选择。下一步在本机加密选票并显示确认码, 然后您选择投出或核验。没有标记的候选人按弃权计。",
+      "Check your choices. Next, this kiosk encrypts the ballot and shows a confirmation code; then you choose to cast it or to check it. Candidates you did not mark count as abstentions.")
+    : t("确认投票后不能再修改。没有标记的候选人按弃权计。", "Once you confirm, the ballot cannot be changed. Candidates you did not mark count as abstentions.");
   // The contest screen is rebuilt from `ballot` when the voter goes back; drop it meanwhile.
   clearContestDom();
   const e2eNote = $("#review-e2e");
   e2eNote.hidden = !ballot.e2e;
   e2eNote.innerHTML = ballot.e2e
-    ? `${t("确认后, 选票先在本机加密再发送, 服务器看不到您的选择。选举密钥指纹", "On confirm, the ballot is encrypted on this kiosk before it is sent: the server never sees your choices. Election key fingerprint")}
+    ? `${t("选票在本机加密后才发送, 服务器看不到您的选择。选举密钥指纹", "The ballot is encrypted on this kiosk before it is sent: the server never sees your choices. Election key fingerprint")}
       <span class="mono">${esc(ballot.e2e.fingerprint)}</span>${t(" (与选票码和公告栏上的相同)。", " (the same as on your slip and the board).")}`
     : "";
   show("screen-review");
@@ -912,13 +949,24 @@ function fromB64(text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
+/** Resolves once the browser has had a chance to paint (before a long encryption). */
+function painted() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => { if (!done) { done = true; resolve(); } };
+    requestAnimationFrame(() => setTimeout(go, 0));
+    setTimeout(go, 100);
+  });
+}
+
 /**
  * The ballot encrypted here, contest by contest (web/js/e2e.js, docs/E2E.md): marks in the
  * contest's candidate order (the screen shows them in 姓氏笔画 order), write-ins on the first
- * lines, grades by subject. Nothing of the vote leaves the kiosk in the clear; the openings
- * (which would reveal it) are dropped at once.
+ * lines, grades by subject. Returns `[{contest, group, ballot, opening}]` (bytes): the
+ * openings reveal the vote, so they are kept only until the voter casts (then dropped
+ * unsent) or checks (then sent to be logged with the spoiled ballot, and dropped).
  */
-function encryptedPayload() {
+function encryptedLines() {
   const e = ballot.e2e;
   // What the rules void and only the whole ballot shows: the server never sees the grades of
   // an encrypted ballot, so this kiosk refuses it here, as the server refuses a plaintext one.
@@ -953,9 +1001,36 @@ function encryptedPayload() {
       plaintext = { marks, write_ins: writeIns };
     }
     const context = { electionId: e.election_id, contestId: c.id, groupId: c.group || "", tokenSerial: serial };
-    const { bytes } = encryptContest(key, c.shape, context, plaintext);
-    return { contest: c.id, group: c.group || "", ballot: b64(bytes) };
+    const { bytes, opening } = encryptContest(key, c.shape, context, plaintext);
+    return { contest: c.id, group: c.group || "", ballot: bytes, opening };
   });
+}
+
+/**
+ * Encrypts the ballot and computes its confirmation code (e2e.js `confirmationCode`, the
+ * same as the server's): `{lines, code}`.
+ */
+function seal() {
+  const round = Number(ballot.round);
+  const style = Number(ballot.style);
+  if (!Number.isInteger(round) || !Number.isInteger(style)) {
+    throw { code: "ballot_shape", message: "投票机没有收到选票的轮次和样式, 无法计算确认码 / the kiosk was not given the ballot's round and style, so it cannot compute the confirmation code" };
+  }
+  const lines = encryptedLines();
+  const { code } = confirmationCode({ round, style, serial: fromHex(ballot.e2e.token_serial), lines });
+  return { lines, code };
+}
+
+/** Forgets an encryption: its openings and bytes are overwritten and dropped. */
+function dropSealed(b = ballot) {
+  if (!b?.sealed) return;
+  for (const l of b.sealed.lines) {
+    l.opening?.fill(0);
+    l.ballot?.fill(0);
+    l.opening = null;
+    l.ballot = null;
+  }
+  b.sealed = null;
 }
 
 function payload() {
@@ -966,73 +1041,294 @@ function payload() {
   });
 }
 
+/** The review screen's controls, disabled while the ballot is being encrypted or cast. */
+function setReviewBusy(busy, html = "") {
+  for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = busy;
+  for (const b of document.querySelectorAll(".review-edit")) b.disabled = busy;
+  const status = $("#review-status");
+  if (html) status.innerHTML = html;
+  status.hidden = !busy;
+}
+
+/** The confirm screen's controls; #check only while the openings are still held. */
+function setConfirmBusy(busy, html = "") {
+  const sealed = ballot?.sealed;
+  $("#cast").disabled = busy || !sealed;
+  $("#confirm-edit").disabled = busy;
+  $("#check").disabled = busy || !sealed || ballot.noCheck || !sealed.lines.every((l) => l.opening);
+  const status = $("#confirm-status");
+  if (html) status.innerHTML = html;
+  status.hidden = !busy;
+}
+
+/**
+ * #confirm on the review screen. A plaintext election casts at once; an encrypted one is
+ * encrypted here and its confirmation code shown (screen-confirm), where the voter casts or
+ * checks.
+ */
 async function confirmBallot() {
   if (!ballot || ballot.posting) return;
-  ballot.posting = true;
-  for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = true;
-  for (const b of document.querySelectorAll(".review-edit")) b.disabled = true;
-  $("#review-status").hidden = false;
+  if (ballot.e2e) {
+    await sealBallot();
+    return;
+  }
+  const current = ballot;
+  current.posting = true;
+  setReviewBusy(true, t("正在提交…", "Casting your ballot…"));
   clearKioskError();
   let answer;
   try {
-    const body = ballot.e2e
-      ? { token: ballot.token, encrypted: encryptedPayload() }
-      : { token: ballot.token, ballots: payload() };
-    answer = await call("POST", "/api/v1/ballots", body);
+    answer = await call("POST", "/api/v1/ballots", { token: current.token, ballots: payload() });
   } catch (err) {
-    const current = ballot;
-    if (!current) return;
-    current.posting = false;
-    $("#review-status").hidden = true;
-    if (err.code === "network" || err.status === 429 || err.status === 503 || err.status === 0) {
-      // The ballot may or may not have reached the server; a retry answers which.
-      current.maybeCast = current.maybeCast || err.code === "network" || err.status === 503;
-      for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
-      for (const b of document.querySelectorAll(".review-edit")) b.disabled = false;
-      const [zh, en] = describe(err);
-      showKioskError([`${zh} 选票尚未确认投出, 请再按 “确认投票”。`, `${en} The ballot is not confirmed as cast: press Confirm again.`]);
-      $("#confirm").focus();
-      return;
-    }
-    if (BALLOT_FIXABLE.has(err.code)) {
-      for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
-      for (const b of document.querySelectorAll(".review-edit")) b.disabled = false;
-      const [zh, en] = describe(err);
-      showKioskError([`${zh} 请按 “修改” 更正。`, `${en} Press Edit to correct it.`]);
-      $("#edit").focus();
-      return;
-    }
-    if (err.status === 401 || err.code === "forbidden") {
-      reset();
-      showPairing(err);
-      return;
-    }
-    const spentAfterRetry = err.code === "token_spent" && current.maybeCast;
-    reset();
-    if (spentAfterRetry) {
-      showKioskError(["此选票码已经用过: 您刚才的选票很可能已经投出。请找工作人员, 可在核验页查询。",
-        "This ballot code has been used: your ballot was most likely cast a moment ago. Please ask a member of staff; you can check at the verify page."]);
-    } else {
-      showKioskError(err);
-    }
+    castFailed(current, err, "review");
     return;
   }
-  showReceipt(answer);
+  showReceipt(answer, "");
+}
+
+async function sealBallot() {
+  const current = ballot;
+  current.posting = true;
+  setReviewBusy(true, t("正在本机加密…", "Encrypting on this kiosk…"));
+  clearKioskError();
+  await painted();
+  if (ballot !== current) return;
+  dropSealed(current);
+  let sealed;
+  try {
+    sealed = seal();
+  } catch (err) {
+    // Nothing was sent: the voter corrects the ballot (an encryption refuses only what the
+    // voter can change, e.g. grades the rules void).
+    current.posting = false;
+    setReviewBusy(false);
+    const [zh, en] = describe(err);
+    showKioskError([`${zh} 请按 “修改” 更正。`, `${en} Press Edit to correct it.`]);
+    $("#edit").focus();
+    return;
+  }
+  current.posting = false;
+  current.sealed = sealed;
+  setReviewBusy(false);
+  showConfirm();
+}
+
+function showConfirm() {
+  $("#review-list").replaceChildren();
+  $("#confirm-code").textContent = ballot.sealed.code;
+  setConfirmBusy(false);
+  show("screen-confirm");
+  window.scrollTo(0, 0);
+  $("#confirm-title").focus({ preventScroll: true });
+}
+
+/** #cast: the encrypted ballot is sent without its openings (a cast ballot is never opened). */
+async function castSealed() {
+  const current = ballot;
+  if (!current || current.posting || !current.sealed) return;
+  const sealed = current.sealed;
+  for (const l of sealed.lines) {
+    l.opening?.fill(0);
+    l.opening = null;
+  }
+  current.posting = true;
+  setConfirmBusy(true, t("正在投出选票…", "Casting your ballot…"));
+  clearKioskError();
+  let answer;
+  try {
+    const encrypted = sealed.lines.map((l) => ({ contest: l.contest, group: l.group, ballot: b64(l.ballot) }));
+    answer = await call("POST", "/api/v1/ballots", { token: current.token, encrypted });
+  } catch (err) {
+    castFailed(current, err, "confirm");
+    return;
+  }
+  const code = sealed.code;
+  dropSealed(current);
+  showReceipt(answer, code);
+}
+
+/** A refused or failed cast, from the review screen (plaintext) or screen-confirm (encrypted). */
+function castFailed(current, err, from) {
+  if (ballot !== current) return;
+  current.posting = false;
+  const again = from === "confirm" ? ["投出选票", "Cast the ballot"] : ["确认投票", "Confirm"];
+  if (err.code === "network" || (err.status === 429 && err.code !== "spoils_exhausted") || err.status === 503 || err.status === 0) {
+    // The ballot may or may not have reached the server; a retry answers which.
+    current.maybeCast = current.maybeCast || err.code === "network" || err.status === 503;
+    if (from === "confirm") setConfirmBusy(false);
+    else setReviewBusy(false);
+    const [zh, en] = describe(err);
+    showKioskError([`${zh} 选票尚未确认投出, 请再按 “${again[0]}”。`, `${en} The ballot is not confirmed as cast: press ${again[1]} again.`]);
+    $(from === "confirm" ? "#cast" : "#confirm").focus();
+    return;
+  }
+  if (BALLOT_FIXABLE.has(err.code) || err.code === "ballot_spoiled") {
+    // Back to the review: the voter corrects the ballot, and a fresh encryption is made (one
+    // whose line was revealed by a check can never be cast).
+    dropSealed(current);
+    if (from === "confirm") renderReview();
+    else setReviewBusy(false);
+    const [zh, en] = err.code === "ballot_spoiled"
+      ? ["这张加密选票已被核验 (作废), 不能投出。请再检查一次选票, 本机将重新加密。", "This encrypted ballot was checked (voided) and cannot be cast. Review your ballot again; this kiosk will encrypt it afresh."]
+      : describe(err);
+    showKioskError(err.code === "ballot_spoiled" ? [zh, en] : [`${zh} 请按 “修改” 更正。`, `${en} Press Edit to correct it.`]);
+    $(err.code === "ballot_spoiled" ? "#confirm" : "#edit").focus();
+    return;
+  }
+  if (err.status === 401 || err.code === "forbidden") {
+    reset();
+    showPairing(err);
+    return;
+  }
+  const spentAfterRetry = err.code === "token_spent" && current.maybeCast;
+  reset();
+  if (spentAfterRetry) {
+    showKioskError(["此选票码已经用过: 您刚才的选票很可能已经投出。请找工作人员, 可在核验页查询。",
+      "This ballot code has been used: your ballot was most likely cast a moment ago. Please ask a member of staff; you can check at the verify page."]);
+  } else {
+    showKioskError(err);
+  }
+}
+
+/**
+ * #check: the encrypted ballot goes to the server WITH its openings; the server logs it as
+ * spoiled (never counted) and the voter checks it on another device. The slip stays good.
+ */
+async function checkSealed() {
+  const current = ballot;
+  if (!current || current.posting || !current.sealed || current.noCheck) return;
+  const sealed = current.sealed;
+  if (!sealed.lines.every((l) => l.opening)) return;
+  current.posting = true;
+  setConfirmBusy(true, t("正在发送核验…", "Sending the ballot to be checked…"));
+  clearKioskError();
+  let answer;
+  try {
+    const encrypted = sealed.lines.map((l) => ({ contest: l.contest, group: l.group, ballot: b64(l.ballot), opening: b64(l.opening) }));
+    answer = await call("POST", "/api/v1/kiosk/spoil", { token: current.token, encrypted });
+  } catch (err) {
+    checkFailed(current, err);
+    return;
+  }
+  if (ballot !== current) return;
+  current.posting = false;
+  current.maybeSpoiled = false;
+  const code = sealed.code;
+  dropSealed(current);
+  showSpoiled(answer, code);
+}
+
+function checkFailed(current, err) {
+  if (ballot !== current) return;
+  current.posting = false;
+  const code = current.sealed?.code || "";
+  if (err.code === "network" || (err.status === 429 && err.code !== "spoils_exhausted") || err.status === 503 || err.status === 0) {
+    current.maybeSpoiled = current.maybeSpoiled || err.code === "network" || err.status === 503;
+    setConfirmBusy(false);
+    const [zh, en] = describe(err);
+    showKioskError([`${zh} 这张选票既未投出, 也未核验。请再按 “核验”。`, `${en} The ballot is neither cast nor checked: press Check again.`]);
+    $("#check").focus();
+    return;
+  }
+  if (err.code === "ballot_spoiled") {
+    // Already logged as spoiled (most likely by the attempt that seemed to fail): it can be
+    // looked up by its confirmation code.
+    dropSealed(current);
+    current.maybeSpoiled = false;
+    showSpoiled({ confirmation: code, receipt: "", qr_svg: "", check_url: "" }, code);
+    return;
+  }
+  if (err.code === "spoils_exhausted") {
+    // Not revealed: the voter may still cast this encryption.
+    current.noCheck = true;
+    setConfirmBusy(false);
+    showKioskError(err);
+    $("#cast").focus();
+    return;
+  }
+  if (BALLOT_FIXABLE.has(err.code)) {
+    dropSealed(current);
+    renderReview();
+    const [zh, en] = describe(err);
+    showKioskError([`${zh} 请按 “修改” 更正。`, `${en} Press Edit to correct it.`]);
+    $("#edit").focus();
+    return;
+  }
+  if (err.status === 401 || err.code === "forbidden") {
+    reset();
+    showPairing(err);
+    return;
+  }
+  reset();
+  showKioskError(err);
+}
+
+/** The check's answer: the code, the receipt, a QR code of the check page; nothing cast. */
+function showSpoiled(answer, localCode) {
+  $("#review-list").replaceChildren();
+  $("#confirm-code").replaceChildren();
+  const code = answer.confirmation || localCode;
+  $("#spoiled-code").textContent = code;
+  $("#spoiled-receipt").textContent = answer.receipt || "";
+  $("#spoiled-receipt-line").hidden = !answer.receipt;
+  $("#spoiled-url").textContent = answer.check_url || "";
+  const qr = $("#spoiled-qr");
+  qr.replaceChildren();
+  const svg = safeSvg(answer.qr_svg, "核验页二维码 check page QR code");
+  if (svg) qr.append(svg);
+  qr.hidden = !svg;
+  const note = $("#spoiled-note");
+  const notes = [];
+  if (!answer.receipt) {
+    notes.push(t(`核验已记录。请在核验页 /verify 输入确认码 ${code} 查看这张选票。`,
+      `The check is logged. Enter the confirmation code ${code} at the check page /verify to see this ballot.`));
+  }
+  if (answer.confirmation && localCode && answer.confirmation !== localCode) {
+    notes.push(`<strong class="bad">${t(`服务器记录的确认码 ${answer.confirmation} 与本机显示的 ${localCode} 不同: 请告知监票人。`,
+      `The server logged the confirmation code ${answer.confirmation}, not ${localCode} as shown here: please tell a scrutineer.`)}</strong>`);
+  }
+  note.innerHTML = notes.join(" ");
+  note.hidden = notes.length === 0;
+  show("screen-spoiled");
+  window.scrollTo(0, 0);
+  $("#spoiled-title").focus({ preventScroll: true });
+}
+
+/** #revote: back to the first contest with the choices kept; a fresh encryption follows. */
+function revote() {
+  if (!ballot || ballot.posting) return;
+  dropSealed();
+  clearSpoiledDom();
+  clearKioskError();
+  renderContest(0);
+}
+
+function clearSpoiledDom() {
+  for (const id of ["#confirm-code", "#spoiled-code", "#spoiled-receipt", "#spoiled-url", "#spoiled-qr", "#spoiled-note"]) $(id).replaceChildren();
+  $("#spoiled-note").hidden = true;
 }
 
 /** Drops the ballot from memory and the page, then shows the receipt. */
-function showReceipt(answer) {
+function showReceipt(answer, localCode) {
   ballot = null;
   clearContestDom();
+  clearSpoiledDom();
   $("#review-list").replaceChildren();
   $("#receipt-code").textContent = answer.receipt || "";
+  const code = answer.confirmation || localCode || "";
+  $("#receipt-confirmation").textContent = code;
+  $("#receipt-confirmation-line").hidden = !code;
   const qr = $("#receipt-qr");
   qr.replaceChildren();
-  const svg = safeSvg(answer.qr_svg);
+  const svg = safeSvg(answer.qr_svg, "回执码二维码 receipt QR code");
   if (svg) qr.append(svg);
   show("screen-receipt");
   window.scrollTo(0, 0);
   $("#receipt-title").focus({ preventScroll: true });
+  if (answer.confirmation && localCode && answer.confirmation !== localCode) {
+    showKioskError([`服务器记录的确认码 ${answer.confirmation} 与本机显示的 ${localCode} 不同: 请告知监票人。`,
+      `The server logged the confirmation code ${answer.confirmation}, not ${localCode} as shown here: please tell a scrutineer.`]);
+  }
   receiptEndsAt = Date.now() + RECEIPT_SECONDS * 1000;
   renderCountdown();
   clearInterval(receiptTimer);
@@ -1048,7 +1344,7 @@ function renderCountdown() {
 }
 
 /** The server's QR SVG, parsed and kept to plain shapes (no scripts, links or foreign content). */
-function safeSvg(markup) {
+function safeSvg(markup, label) {
   if (typeof markup !== "string" || !markup.trim()) return null;
   // Event-handler attributes go before parsing too, so not even a blocked handler is seen.
   const text = markup.replace(/\son[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "");
@@ -1063,7 +1359,7 @@ function safeSvg(markup) {
     }
   }
   root.setAttribute("role", "img");
-  root.setAttribute("aria-label", "回执码二维码 receipt QR code");
+  root.setAttribute("aria-label", label);
   return document.importNode(root, true);
 }
 
@@ -1074,6 +1370,16 @@ function wireReview() {
     if (b && ballot && !ballot.posting) renderContest(Number(b.dataset.index));
   });
   $("#confirm").addEventListener("click", confirmBallot);
+  $("#cast").addEventListener("click", castSealed);
+  $("#check").addEventListener("click", checkSealed);
+  $("#confirm-edit").addEventListener("click", () => {
+    if (!ballot || ballot.posting) return;
+    dropSealed();
+    $("#confirm-code").replaceChildren();
+    clearKioskError();
+    renderReview();
+  });
+  $("#revote").addEventListener("click", revote);
   $("#done").addEventListener("click", () => reset());
 }
 
@@ -1100,14 +1406,19 @@ function reset() {
   stopCamera();
   for (const d of document.querySelectorAll("dialog")) if (d.open) d.close();
   idleDeadline = 0;
+  dropSealed();
   ballot = null;
   clearContestDom();
+  clearSpoiledDom();
   $("#review-list").replaceChildren();
   $("#review-status").hidden = true;
+  $("#confirm-status").hidden = true;
   $("#receipt-code").replaceChildren();
+  $("#receipt-confirmation").replaceChildren();
+  $("#receipt-confirmation-line").hidden = true;
   $("#receipt-qr").replaceChildren();
   $("#receipt-countdown").replaceChildren();
-  for (const id of ["#confirm", "#edit", "#review-cancel"]) $(id).disabled = false;
+  for (const id of ["#confirm", "#edit", "#review-cancel", "#cast", "#check", "#confirm-edit"]) $(id).disabled = false;
   const input = $("#token-input");
   input.value = "";
   input.readOnly = false;
@@ -1125,7 +1436,7 @@ function reset() {
 
 /** Whether leaving the kiosk alone should end in a reset. */
 function needsWatch() {
-  if (screen === "screen-contest" || screen === "screen-review") return !ballot?.posting;
+  if (["screen-contest", "screen-review", "screen-confirm", "screen-spoiled"].includes(screen)) return !ballot?.posting;
   return screen === "screen-idle" && ($("#token-input").value !== "" || !$("#kiosk-error").hidden) && !tokenBusy;
 }
 
@@ -1146,8 +1457,12 @@ function wireInactivity() {
     }
     const now = Date.now();
     if (dialog.open) {
-      if (now >= idleDeadline) reset();
-      else renderIdleCountdown(now);
+      if (now >= idleDeadline) {
+        // A checked (or encrypted, not yet cast) ballot left alone: say that nothing was cast.
+        const wasSealed = screen === "screen-confirm" || screen === "screen-spoiled";
+        reset();
+        if (wasSealed) showKioskError(NOTHING_CAST, { seconds: 30, info: true });
+      } else renderIdleCountdown(now);
       return;
     }
     if (now - lastActivity >= IDLE_SECONDS * 1000) {

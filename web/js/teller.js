@@ -1,6 +1,15 @@
 // Teller console (计票台): close and tally contests, read the verdict in plain words, key in
 // paper ballots (唱票), and sign results in this browser with the teller's own key file.
 // The key file is read here and never sent to the server: only the signature line is.
+//
+// Encrypted elections: the key ceremony and decryption status, what this teller owes next
+// (#teller-due) with the command to run, a steps file previewed in words (#steps-preview)
+// before #steps-submit sends it with a progress bar (#steps-progress); and the kiosk test
+// card (#kiosk-test-card): a 监票人 opens a checked (spoiled) ballot by its receipt
+// (#test-receipt, #test-open, opened with spoiled.js into #test-opened), records match or
+// mismatch (#test-note, #test-match, #test-mismatch → POST /api/v1/kiosk-tests), and sees
+// every test in table#kiosk-tests (tr.kiosk-test[data-outcome], mismatches tr.mismatch) with
+// the counts in #kiosk-test-counts.
 
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm } from "./common.js";
 
@@ -17,6 +26,10 @@ const state = {
   key: null, // {name, keyId, keyIdHex, cryptoKey}
   ed25519: null, // null = unknown, true, or a {zh, en} reason
   paper: { contest: "", marks: {}, writeIns: [] },
+  steps: null, // the previewed steps file
+  stepsReading: null, // the promise of reading it
+  kioskTests: null, // GET /api/v1/kiosk-tests (encrypted elections)
+  testOpened: null, // {index, opened}: the spoiled ballot opened in the kiosk test card
 };
 
 // ------------------------------------------------------------------ small helpers
@@ -240,6 +253,7 @@ async function refresh() {
   ]);
   state.election = election;
   state.ceremony = election.secrecy?.encrypted ? await api("GET", "/api/v1/ceremony").catch(() => null) : null;
+  state.kioskTests = state.ceremony ? await api("GET", "/api/v1/kiosk-tests").catch(() => null) : null;
   state.tellerKeys = keys?.tellers || null;
   state.results = (list.results || []).slice().sort((a, b) => a.index - b.index);
   const details = await Promise.all(state.results.map((r) => api("GET", `/api/v1/results/${r.index}`)));
@@ -247,6 +261,8 @@ async function refresh() {
   $("#election-title").textContent = election.title || election.id || "";
   renderContests();
   renderDecryption();
+  renderTellerDue();
+  renderKioskTests();
   renderPaperSelect();
   renderResults();
   renderLineSelect();
@@ -334,39 +350,366 @@ function renderDecryption() {
       <th class="num">${t("写入姓名混洗", "Write-in shuffles")}</th><th class="num">${t("解密份额", "Decryption shares")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
 }
 
-/** Submits the steps of a steps file (scrutineer teller run --out), in order; stops at the first refusal. */
-async function submitSteps() {
-  const file = $("#steps-file").files[0];
-  const out = $("#steps-msg");
-  out.innerHTML = "";
-  if (!file) {
-    showError(out, localError("no_file", "请先选择步骤文件。", "Choose the steps file first."));
-    return;
+// ------------------------------------------------------------------ teller steps (teller run)
+
+/** Each step kind of a steps file, in words (src/e2e/teller.rs). */
+const STEP_WORDS = {
+  ceremony_round1: ["密钥仪式第一步: 发布承诺 (公开系数承诺)", "Key ceremony, step 1: publish the commitments (the public coefficient commitments)"],
+  ceremony_shares: ["密钥仪式第二步: 向其他计票人发送加密份额", "Key ceremony, step 2: send an encrypted share to each other teller"],
+  ceremony_check: ["密钥仪式第三步: 核对收到的份额 (有问题即投诉)", "Key ceremony, step 3: check the shares received (complain about any bad one)"],
+  shuffle: ["混洗写入姓名", "Shuffle the write-in names"],
+  decryption_shares: ["提交解密份额", "Give decryption shares"],
+};
+
+const stepWords = (kind) => STEP_WORDS[kind] || [`未知的步骤 “${kind}”`, `unknown step "${kind}"`];
+
+/** What one step of a steps file does, in words, with the contest or complaints it concerns. */
+function stepLine(step) {
+  const [zh, en] = stepWords(step.kind);
+  const b = step.body && typeof step.body === "object" ? step.body : {};
+  const details = [];
+  if (step.kind === "shuffle" || step.kind === "decryption_shares") {
+    const title = contestTitle(String(b.contest ?? ""));
+    const group = b.group ? ` (${b.group})` : "";
+    details.push(t(`项目 “${title}”${group}`, `contest “${title}”${group}`));
+    if (step.kind === "shuffle" && Number.isInteger(b.count)) details.push(t(`${b.count} 个写入姓名`, `${b.count} write-in names`));
   }
+  if (step.kind === "ceremony_check" && Array.isArray(b.complaints)) {
+    details.push(b.complaints.length
+      ? `<strong class="bad">${t(`投诉 ${b.complaints.length} 份无效份额: 本次仪式将重来`, `${b.complaints.length} complaint(s) about bad shares: the ceremony restarts`)}</strong>`
+      : t("收到的份额全部有效", "every share received is valid"));
+  }
+  if (b.attempt !== undefined && step.kind.startsWith("ceremony_")) details.push(t(`第 ${b.attempt} 次仪式`, `attempt ${b.attempt}`));
+  return `<li data-kind="${esc(step.kind)}"><strong>${t(zh, en)}</strong>${details.length ? ` · ${details.join(" · ")}` : ""}
+    ${step.summary ? `<div class="sub">${bi(step.summary)}</div>` : ""}</li>`;
+}
+
+/** Reads and checks a steps file (scrutineer teller run --out); throws a local error. */
+async function readSteps(file) {
   let doc;
   try {
     doc = JSON.parse(await file.text());
   } catch {
-    showError(out, localError("teller_steps", "这不是步骤文件 (JSON 无法读取)。", "This is not a steps file (the JSON does not parse)."));
-    return;
+    throw localError("teller_steps", "这不是步骤文件 (JSON 无法读取)。", "This is not a steps file (the JSON does not parse).");
   }
   if (doc?.format !== "scrutineer.teller-steps/v1" || !Array.isArray(doc.steps)) {
-    showError(out, localError("teller_steps", "这不是 scrutineer teller run 写出的步骤文件。", "This is not a steps file written by scrutineer teller run."));
-    return;
+    throw localError("teller_steps", "这不是 scrutineer teller run 写出的步骤文件。", "This is not a steps file written by scrutineer teller run.");
   }
   if (state.election && doc.election !== state.election.id) {
-    showError(out, localError("teller_steps", `步骤文件属于选举 “${doc.election}”, 不是本选举。`, `The steps file belongs to election “${doc.election}”, not this one.`));
+    throw localError("teller_steps", `步骤文件属于选举 “${doc.election}”, 不是本选举。`, `The steps file belongs to election “${doc.election}”, not this one.`);
+  }
+  if (!doc.steps.length) throw localError("teller_steps", "步骤文件中没有步骤。", "The steps file holds no steps.");
+  return doc;
+}
+
+/** #steps-file chosen: list its steps in words (#steps-preview) before anything is sent. */
+function previewSteps() {
+  const file = $("#steps-file").files[0];
+  const preview = $("#steps-preview");
+  $("#steps-msg").innerHTML = "";
+  $("#steps-submit").hidden = true;
+  state.steps = null;
+  if (!file) {
+    preview.hidden = true;
+    preview.innerHTML = "";
     return;
   }
+  const reading = readSteps(file).then((doc) => {
+    if ($("#steps-file").files[0] !== file) return null;
+    const fp = state.ceremony?.key?.fingerprint;
+    const who = state.session?.username;
+    const mine = !doc.teller || !who || doc.teller === who;
+    preview.innerHTML = `<p>${t(`步骤文件: 计票人 ${doc.teller ?? "?"} (第 ${doc.index ?? "?"} 号) 在核验了日志的前 ${doc.log_size ?? "?"} 条之后算出, 共 ${doc.steps.length} 步:`,
+      `Steps file: computed by teller ${doc.teller ?? "?"} (number ${doc.index ?? "?"}) after verifying the first ${doc.log_size ?? "?"} log entries; ${doc.steps.length} step(s):`)}</p>
+      <ol class="steps-list">${doc.steps.map(stepLine).join("")}</ol>
+      <p>${fp
+        ? `${t("选举密钥指纹", "Election key fingerprint")} <span class="mono fingerprint">${esc(fp)}</span> ${t("(与公告栏和选票码纸条上的相同)", "(as on the board and the slips)")}`
+        : t("密钥仪式尚未完成, 还没有选举密钥。", "The key ceremony is not complete: there is no election key yet.")}</p>
+      ${mine ? "" : notice("warn", t(`注意: 这是计票人 ${doc.teller} 的步骤文件, 当前登录的是 ${who}。`, `Note: these are teller ${doc.teller}'s steps; ${who} is signed in.`))}`;
+    preview.hidden = false;
+    state.steps = doc;
+    $("#steps-submit").hidden = false;
+    return doc;
+  }).catch((err) => {
+    if ($("#steps-file").files[0] !== file) return null;
+    preview.hidden = false;
+    showError(preview, err);
+    return null;
+  });
+  state.stepsReading = reading;
+}
+
+/** Submits the previewed steps in order with a progress bar; stops at the first refusal. */
+async function submitSteps() {
+  const out = $("#steps-msg");
+  out.innerHTML = "";
+  const doc = state.steps || (await state.stepsReading);
+  if (!doc) {
+    showError(out, localError("no_file", "请先选择步骤文件。", "Choose the steps file first."));
+    return;
+  }
+  const n = doc.steps.length;
+  const bar = $("#steps-progress");
+  const text = $("#steps-progress-text");
+  const button = $("#steps-submit");
+  button.disabled = true;
+  bar.max = n;
+  bar.value = 0;
+  bar.hidden = false;
   const done = [];
   await act(out, async () => {
-    for (const step of doc.steps) {
+    for (const [k, step] of doc.steps.entries()) {
+      text.innerHTML = t(`正在提交第 ${k + 1} 步, 共 ${n} 步`, `Submitting step ${k + 1} of ${n}`);
       const r = await api("POST", "/api/v1/teller/entries", { kind: step.kind, body: step.body });
-      done.push(`<li>${bi(step.summary || step.kind)} — ${t(`已记录, 第 ${r.index} 条`, `logged as entry ${r.index}`)}</li>`);
+      bar.value = k + 1;
+      const [zh, en] = stepWords(step.kind);
+      done.push(`<li data-kind="${esc(step.kind)}">${t(zh, en)}${step.summary ? ` <span class="sub">(${bi(step.summary)})</span>` : ""} — ${t(`已记录, 第 ${r.index} 条`, `logged as entry ${r.index}`)}</li>`);
     }
+    text.innerHTML = t(`全部 ${n} 步已提交`, `All ${n} steps submitted`);
     $("#steps-file").value = "";
+    state.steps = null;
+    state.stepsReading = null;
+    $("#steps-preview").hidden = true;
+    $("#steps-preview").innerHTML = "";
+    button.hidden = true;
   });
+  button.disabled = false;
+  if (done.length < n) text.innerHTML = t(`已提交 ${done.length} 步, 共 ${n} 步: 见下面的错误`, `${done.length} of ${n} steps submitted: see the error below`);
   if (done.length) out.insertAdjacentHTML("afterbegin", `<ul class="steps-done">${done.join("")}</ul>`);
+}
+
+/**
+ * What this teller owes next, from GET /api/v1/ceremony (as `scrutineer teller run` computes
+ * it from its own replay): `{state: "due" | "waiting" | "done" | "stranger", kinds, words}`.
+ */
+function tellerDue(c, name) {
+  const tellers = c.tellers || [];
+  const me = tellers.find((x) => x.name === name);
+  if (!me) return { state: "stranger", kinds: [], words: [] };
+  const n = tellers.length;
+  const count = (k) => tellers.filter((x) => x[k]).length;
+  const due = (kind, extra = "") => {
+    const [zh, en] = stepWords(kind);
+    return t(zh + extra, en + extra);
+  };
+  if (!c.key) {
+    if (!me.round1) return { state: "due", kinds: ["ceremony_round1"], words: [due("ceremony_round1")] };
+    if (count("round1") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人完成第一步 (${count("round1")}/${n})`, `waiting for the other tellers' step 1 (${count("round1")}/${n})`)] };
+    if (!me.shares) return { state: "due", kinds: ["ceremony_shares"], words: [due("ceremony_shares")] };
+    if (count("shares") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人发送份额 (${count("shares")}/${n})`, `waiting for the other tellers' shares (${count("shares")}/${n})`)] };
+    if (!me.checked) return { state: "due", kinds: ["ceremony_check"], words: [due("ceremony_check")] };
+    return { state: "waiting", kinds: [], words: [t(`等待其他计票人核对份额 (${count("checked")}/${n})`, `waiting for the other tellers' checks (${count("checked")}/${n})`)] };
+  }
+  const kinds = [];
+  const words = [];
+  const waits = [];
+  const closed = (c.contests || []).filter((y) => y.phase === "closed");
+  if (!closed.length) {
+    return { state: "waiting", kinds: [], words: [t("还没有结束投票而未计票的项目: 投票结束后, 请回来混洗写入姓名并提交解密份额。",
+      "No contest is closed and waiting for its count: once voting ends, come back to shuffle the write-in names and give decryption shares.")] };
+  }
+  for (const x of closed) {
+    const label = `${contestTitle(x.contest)}${x.group ? ` (${x.group})` : ""}`;
+    const shuffled = x.shuffled_by || [];
+    if (x.write_in_lines && shuffled.length < x.shuffles_needed) {
+      if (!shuffled.includes(me.index)) {
+        kinds.push("shuffle");
+        words.push(t(`“${label}”: 混洗写入姓名`, `“${label}”: shuffle the write-in names`));
+      } else {
+        waits.push(t(`“${label}”: 等待其他计票人混洗 (${shuffled.length}/${x.shuffles_needed})`, `“${label}”: waiting for other tellers' shuffles (${shuffled.length}/${x.shuffles_needed})`));
+      }
+      continue;
+    }
+    if (!(x.shares_from || []).includes(me.index)) {
+      kinds.push("decryption_shares");
+      words.push(t(`“${label}”: 提交解密份额`, `“${label}”: give decryption shares`));
+    }
+  }
+  if (kinds.length) return { state: "due", kinds, words };
+  if (waits.length) return { state: "waiting", kinds: [], words: waits };
+  return { state: "done", kinds: [], words: [] };
+}
+
+/** #teller-due and the command to run, for the signed-in teller. */
+function renderTellerDue() {
+  const c = state.ceremony;
+  const el = $("#teller-due");
+  if (!c) {
+    el.innerHTML = "";
+    return;
+  }
+  const name = state.session?.username || "";
+  // The key and state files named after this teller, when the account is one.
+  const safe = /^[A-Za-z0-9._-]+$/.test(name) && (c.tellers || []).some((x) => x.name === name);
+  $("#teller-run-command").textContent = safe
+    ? `scrutineer teller run --key ${name}.key --state ${name}.state --export export.tar --out steps.json`
+    : "scrutineer teller run --key 我的密钥.key --state 我的状态.state --export export.tar --out steps.json";
+  const d = tellerDue(c, name);
+  const me = (c.tellers || []).find((x) => x.name === name);
+  el.dataset.due = d.state;
+  el.dataset.kinds = d.kinds.join(" ");
+  if (d.state === "stranger") {
+    // An account that is not named after a teller key (e.g. one desk account that uploads the
+    // tellers' steps): what each registered teller owes next.
+    const rows = (c.tellers || []).map((x) => {
+      const e = tellerDue(c, x.name);
+      const what = e.state === "due" ? `<strong>${e.words.join("; ")}</strong>` : e.state === "waiting" ? e.words.join("; ") : t("已完成", "done");
+      return `<li data-teller="${esc(x.name)}" data-due="${e.state}"><span class="mono">${esc(x.name)}</span>: ${what}</li>`;
+    }).join("");
+    el.innerHTML = notice("", `${t(`账号 ${name} 不是计票人密钥的名字, 各计票人接下来的步骤:`, `${name} is not the name of a teller key; what each teller owes next:`)}
+      <ul class="due-list">${rows}</ul>`);
+    return;
+  }
+  const who = t(`您是第 ${me.index} 号计票人 ${name}。`, `You are teller ${me.index}, ${name}.`);
+  if (d.state === "due") {
+    el.innerHTML = notice("warn", `${who} <strong>${t("现在轮到您:", "Your turn now:")}</strong><ul class="due-list">${d.words.map((w) => `<li>${w}</li>`).join("")}</ul>
+      ${t("请下载导出, 在您的电脑上运行下面的命令, 再上传它写出的步骤文件。", "Download the export, run the command below on your computer, then upload the steps file it writes.")}`);
+  } else if (d.state === "waiting") {
+    el.innerHTML = notice("", `${who} ${t("现在没有需要您提交的步骤:", "Nothing for you to submit now:")}<ul class="due-list">${d.words.map((w) => `<li>${w}</li>`).join("")}</ul>`);
+  } else {
+    el.innerHTML = notice("ok", `${who} ${c.key
+      ? t("您已提交所有已结束投票的项目所需的步骤。", "You have given every step the closed contests need.")
+      : t("您的密钥仪式步骤已全部完成。", "Your key ceremony steps are all done.")}`);
+  }
+}
+
+// ------------------------------------------------------------------ kiosk test challenges
+
+/** A Unix time (seconds) or an RFC 3339 string as local time, in both languages. */
+function localTime(value) {
+  const d = typeof value === "number" ? new Date(value * 1000) : new Date(String(value ?? ""));
+  if (Number.isNaN(d.getTime())) return esc(value ?? "");
+  const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+  return t(d.toLocaleString("zh-CN", opts), d.toLocaleString("en-GB", opts));
+}
+
+const OUTCOME = { match: ["一致", "match", "ok"], mismatch: ["不一致 (投票机有问题)", "MISMATCH (kiosk faulty)", "bad"] };
+const outcomeWords = (o) => {
+  const [zh, en, cls] = OUTCOME[o] || [o, o, ""];
+  return `<span class="${cls}">${t(zh, en)}</span>`;
+};
+
+/** The card: counts, the tests recorded (mismatches highlighted), the spoiled ballots. */
+function renderKioskTests() {
+  const card = $("#kiosk-test-card");
+  card.classList.toggle("hidden", !state.ceremony);
+  if (!state.ceremony) return;
+  const kt = state.kioskTests;
+  const list = $("#kiosk-tests-list");
+  const counts = $("#kiosk-test-counts");
+  if (!kt) {
+    counts.innerHTML = "";
+    list.innerHTML = `<p class="hint">${t("无法取得抽检记录。", "The kiosk tests could not be loaded.")}</p>`;
+    return;
+  }
+  const spoiled = Array.isArray(kt.spoiled) ? kt.spoiled : [];
+  const tests = Array.isArray(kt.tests) ? kt.tests : [];
+  const c = kt.counts || { spoiled: spoiled.length, tests: tests.length, mismatches: tests.filter((x) => x.outcome === "mismatch").length };
+  counts.dataset.mismatches = String(c.mismatches ?? 0);
+  counts.innerHTML = `${t(`核验 (作废) 的选票 ${c.spoiled} 张 · 监票人抽检 ${c.tests} 次 · 不一致 ${c.mismatches} 次`,
+    `${c.spoiled} checked (void) ballot${c.spoiled === 1 ? "" : "s"} · ${c.tests} scrutineer test${c.tests === 1 ? "" : "s"} · ${c.mismatches} mismatch${c.mismatches === 1 ? "" : "es"}`)}${c.mismatches
+    ? notice("bad", t("有投票机抽检不一致: 请立即停用这台投票机, 并告知组织者和其他监票人。", "A kiosk test did not match: take that kiosk out of use at once and tell the organiser and the other scrutineers."))
+    : ""}`;
+  const receiptOf = new Map(spoiled.map((s) => [Number(s.index), s.receipt]));
+  const rows = tests.map((x) => `<tr class="kiosk-test ${x.outcome === "mismatch" ? "mismatch" : ""}" data-index="${esc(x.index)}" data-spoiled="${esc(x.spoiled)}" data-outcome="${esc(x.outcome)}">
+      <td class="mono">${esc(x.kiosk)}</td><td>${localTime(x.time)}</td><td>${outcomeWords(x.outcome)}</td>
+      <td class="mono">${esc(x.teller)}</td><td>${esc(x.note || "")}</td>
+      <td class="mono">${receiptOf.has(Number(x.spoiled)) ? `<button type="button" class="link open-spoiled" data-receipt="${esc(receiptOf.get(Number(x.spoiled)))}">${esc(receiptOf.get(Number(x.spoiled)))}</button>` : `#${esc(x.spoiled)}`}</td></tr>`).join("");
+  const spoiledRows = spoiled.map((s) => `<tr class="spoiled" data-index="${esc(s.index)}" data-tested="${s.tested ? "true" : "false"}">
+      <td class="mono"><button type="button" class="link open-spoiled" data-receipt="${esc(s.receipt)}">${esc(s.receipt)}</button></td>
+      <td class="mono">${esc(s.kiosk)}</td><td>${localTime(s.time)}</td><td class="mono">${esc(s.confirmation)}</td>
+      <td>${s.tested ? t("已抽检", "tested") : t("选民核验", "voter's check")}</td></tr>`).join("");
+  list.innerHTML = `<table id="kiosk-tests" class="compact kiosk-tests">
+      <thead><tr><th>${t("投票机", "Kiosk")}</th><th>${t("时间", "Time")}</th><th>${t("结果", "Outcome")}</th><th>${t("监票人", "Teller")}</th><th>${t("备注", "Note")}</th><th>${t("回执", "Receipt")}</th></tr></thead>
+      <tbody>${rows || `<tr class="empty"><td colspan="6" class="hint">${t("还没有抽检记录。", "No kiosk test yet.")}</td></tr>`}</tbody></table>
+    ${spoiled.length ? `<details id="spoiled-list"><summary>${t(`全部核验 (作废) 的选票 (${spoiled.length} 张)`, `All checked (void) ballots (${spoiled.length})`)}</summary>
+      <table class="compact"><thead><tr><th>${t("回执", "Receipt")}</th><th>${t("投票机", "Kiosk")}</th><th>${t("时间", "Time")}</th><th>${t("确认码", "Code")}</th><th></th></tr></thead>
+      <tbody>${spoiledRows}</tbody></table></details>` : ""}`;
+}
+
+/** #test-open: a check receipt (or confirmation code) opened here with spoiled.js. */
+async function openTest() {
+  const out = $("#test-opened");
+  const msg = $("#test-msg");
+  msg.innerHTML = "";
+  out.innerHTML = `<p class="hint">${t("正在打开…", "Opening…")}</p>`;
+  $("#test-record").classList.add("hidden");
+  state.testOpened = null;
+  const text = $("#test-receipt").value;
+  try {
+    const [tlog, e2e, spoiled] = await Promise.all([import("./tlog.js"), import("./e2e.js"), import("./spoiled.js")]);
+    let parsed = tlog.parseReceiptCode(text);
+    if (!parsed) {
+      const code = e2e.parseConfirmationCode(text);
+      if (!code) throw localError("bad_receipt", `“${text.trim()}” 不是回执码 (形如 R42-5Q3ZK8M1T0C7W2H4) 或确认码 (形如 7K2Q-M9XD)`, `"${text.trim()}" is not a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or a confirmation code (like 7K2Q-M9XD)`);
+      const found = await api("GET", `/api/v1/confirmations/${encodeURIComponent(code)}`);
+      const entry = (found.entries || []).find((e) => e.kind === "spoiled_ballot");
+      if (!entry) throw localError("not_spoiled", `确认码 ${code} 的选票没有被核验 (投出的选票不能打开)`, `the ballot with confirmation code ${code} was not checked (a cast ballot cannot be opened)`);
+      parsed = tlog.parseReceiptCode(entry.receipt);
+      if (!parsed) throw localError("bad_receipt", "服务器给出的回执码无法读取", "the receipt code from the server cannot be read");
+    }
+    $("#test-receipt").value = parsed.code;
+    const receipt = await api("GET", `/api/v1/receipts/${encodeURIComponent(parsed.code)}`);
+    if (receipt.kind !== "spoiled_ballot") {
+      throw localError("not_spoiled", `回执 ${parsed.code} 不是核验 (作废) 的选票: 投出的选票不能打开`, `receipt ${parsed.code} is not a checked (void) ballot: a cast ballot cannot be opened`);
+    }
+    const hash = tlog.hexToBytes(String(receipt.hash), 32);
+    if (tlog.receiptCode(parsed.index, hash) !== parsed.code) {
+      throw localError("receipt_hash", `回执码 ${parsed.code} 与日志第 ${parsed.index} 条记录的哈希不符`, `receipt ${parsed.code} does not match the hash of log entry ${parsed.index}`);
+    }
+    const data = await api("GET", `/api/v1/spoiled/${encodeURIComponent(parsed.index)}`);
+    const opened = await spoiled.openSpoiled(data, hash);
+    const index = Number(opened.index ?? parsed.index);
+    state.testOpened = { index, opened };
+    const tested = opened.test
+      ? notice(opened.test.outcome === "mismatch" ? "bad" : "ok", `${t("已记录抽检结果:", "Test already recorded:")} ${outcomeWords(opened.test.outcome)} · ${esc(opened.test.teller)} · ${localTime(opened.test.time)}${opened.test.note ? ` · ${esc(opened.test.note)}` : ""}`)
+      : "";
+    out.innerHTML = `<div class="test-opened" data-index="${index}" data-status="${opened.ok ? "ok" : "fail"}">
+      <p>${t(`日志第 ${index} 条, 投票机 ${opened.kiosk}, `, `log entry ${index}, kiosk ${opened.kiosk}, `)}${localTime(opened.time)}</p>
+      <p>${t("确认码", "Confirmation code")} <strong id="test-code" class="mono code">${esc(opened.code)}</strong>
+        ${t("(应与投票机在按 “核验” 之前显示的相同)", "(must be the one the kiosk showed before “Check” was pressed)")}</p>
+      <p>${t("选举密钥指纹", "Election key fingerprint")} <span class="mono fingerprint">${esc(opened.fingerprint)}</span></p>
+      ${spoiled.renderProblems(opened)}
+      <p><strong>${t("请与您在投票机上所按的逐项核对:", "Compare with what you pressed on the kiosk, contest by contest:")}</strong></p>
+      ${spoiled.renderChoices(opened)}
+      ${tested}</div>`;
+    if (!opened.test) {
+      $("#test-record").classList.remove("hidden");
+      // A ballot that does not open cannot be a match.
+      $("#test-match").disabled = !opened.ok;
+    }
+  } catch (err) {
+    out.innerHTML = "";
+    const e = err instanceof Error && !err.code ? { message: err.message, code: "error" } : err;
+    showError(msg, e.zh ? { code: e.code, message: `${e.zh} / ${e.en}` } : e);
+  }
+}
+
+/** #test-match / #test-mismatch: the outcome goes into the log (POST /api/v1/kiosk-tests). */
+async function recordTest(outcome) {
+  const opened = state.testOpened;
+  const msg = $("#test-msg");
+  if (!opened) {
+    showError(msg, localError("no_ballot", "请先打开一张核验过的选票", "open a checked ballot first"));
+    return;
+  }
+  const note = $("#test-note").value.trim();
+  const sure = await confirmDialog({
+    title: outcome === "match" ? t("记录抽检结果: 一致?", "Record the test: match?") : t("记录抽检结果: 不一致?", "Record the test: MISMATCH?"),
+    text: `<p>${t(`日志第 ${opened.index} 条 (投票机 ${opened.opened.kiosk}) 的抽检结果将写入选票日志, 不能撤回。这张选票码以后不能再投票。`,
+      `The outcome of the test of log entry ${opened.index} (kiosk ${opened.opened.kiosk}) goes into the ballot log and cannot be withdrawn. This slip can never be cast afterwards.`)}</p>
+      ${outcome === "mismatch" ? notice("bad", t("不一致表示投票机加密的不是您所按的: 请同时停用这台投票机并告知组织者。", "A mismatch means the kiosk encrypted something other than what you pressed: also take the kiosk out of use and tell the organiser.")) : ""}`,
+    ok: outcome === "match" ? t("记录: 一致", "Record: match") : t("记录: 不一致", "Record: mismatch"),
+    danger: outcome === "mismatch",
+  });
+  if (!sure) return;
+  await act(msg, async () => {
+    const r = await api("POST", "/api/v1/kiosk-tests", { spoiled: opened.index, outcome, note });
+    showOk(msg, t(`抽检结果已记录 (第 ${r.index} 条): ${outcome === "match" ? "一致" : "不一致"}`, `The test is recorded (entry ${r.index}): ${outcome}`));
+    $("#test-record").classList.add("hidden");
+    $("#test-note").value = "";
+    state.testOpened = null;
+  });
 }
 
 /** Opens the confirm dialog; resolves true on OK. */
@@ -934,6 +1277,11 @@ function wire() {
     else if (b.matches("button.tally[data-contest]")) tallyContest(b.dataset.contest);
     else if (b.matches("button.view[data-index]")) showResult(Number(b.dataset.index));
     else if (b.matches("button.sign[data-index]")) signResult(Number(b.dataset.index));
+    else if (b.matches("button.open-spoiled[data-receipt]")) {
+      $("#test-receipt").value = b.dataset.receipt;
+      openTest();
+      $("#kiosk-test-card").scrollIntoView({ block: "start" });
+    }
     else if (b.matches("button.mark[data-candidate]")) {
       const { candidate, mark } = b.dataset;
       state.paper.marks[candidate] = state.paper.marks[candidate] === mark ? undefined : mark;
@@ -967,7 +1315,17 @@ function wire() {
   });
   $("#line-result").addEventListener("change", renderCheckpointText);
   $("#line-submit").addEventListener("click", submitLine);
+  $("#steps-file").addEventListener("change", previewSteps);
   $("#steps-submit").addEventListener("click", submitSteps);
+  $("#test-open").addEventListener("click", openTest);
+  $("#test-receipt").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.isComposing) {
+      ev.preventDefault();
+      openTest();
+    }
+  });
+  $("#test-match").addEventListener("click", () => recordTest("match"));
+  $("#test-mismatch").addEventListener("click", () => recordTest("mismatch"));
 }
 
 function addWriteIn() {

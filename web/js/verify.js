@@ -3,9 +3,21 @@
 // inclusion proof of the ballot's entry against the checkpoint's root, and the receipt code's
 // hash part. The server only supplies data.
 //
+// Cast-or-check (encrypted elections): a receipt of kind `spoiled_ballot` is a ballot the
+// voter chose to check instead of casting. After the log checks, this page fetches it, opens
+// it here with spoiled.js (the entry's bytes, the kiosk's revealed randomness, e2e.js) and
+// shows the confirmation code the kiosk showed and the choices it really encrypted, so the
+// voter can compare them with what they pressed. A cast `encrypted_ballot` shows its
+// confirmation code only (a cast ballot is never opened). A confirmation code (XXXX-XXXX)
+// typed instead of a receipt looks up the ballot(s) that carry it.
+//
 // DOM contract: #receipt-input, #receipt-check (submit of #receipt-form), #receipt-result
 // (data-status = checking | ok | fail; one li[data-step] per check with class ok | bad | skip),
 // #results (published results, links to /board/{index}), #lang. ?receipt=CODE prefills and checks.
+// Spoiled ballots: #spoiled-result (data-status ok | fail), #spoiled-code (the confirmation
+// code), .spoiled-contest[data-contest] with .choice[data-candidate-index][data-mark] (for |
+// against | abstain), write-ins .choice.write-in, grades .choice[data-subject][data-grade]; a
+// cast encrypted ballot: #confirmation-code. The e2e code loads only when needed.
 
 import { esc, t, api, languageSwitch } from "./common.js";
 import * as tlog from "./tlog.js";
@@ -167,21 +179,119 @@ function renderTechnical(parsed, receipt, keys, facts) {
   </details>`;
 }
 
+/** The log checks of one receipt as HTML: `{ok, html}`. */
 function render(parsed, receipt, keys, { steps, facts }) {
   const allOk = STEP_ORDER.every((id) => steps[id].status === "ok");
   const tech = renderTechnical(parsed, receipt, keys, facts);
   if (allOk) {
     const cp = facts.checkpoint;
     const root = tlog.bytesToBase64(cp.root);
-    const zh = `您的选票是日志第 ${parsed.index} 条, 已包含在由日志密钥签名的第 ${cp.size} 号检查点 (共 ${cp.size} 条) 中, 根哈希 ${root}。这证明选票已被记录且未被改动; 它不显示您投了谁。`;
-    const en = `Your ballot is entry ${parsed.index} of the log and is included in checkpoint ${cp.size} (${cp.size} entries) signed by the log key, root ${root}. This proves it was recorded and not changed; it does not show how you voted.`;
-    setResult("ok", `<div class="notice ok" role="status">${verdict("✓", zh, en)}</div>${renderSteps(steps)}${tech}`);
-    return;
+    const [zh, en] = receipt.kind === "spoiled_ballot"
+      ? [`这张核验过 (作废) 的选票是日志第 ${parsed.index} 条, 已包含在由日志密钥签名的第 ${cp.size} 号检查点 (共 ${cp.size} 条) 中, 根哈希 ${root}。它没有计入结果。`,
+        `This checked (void) ballot is entry ${parsed.index} of the log and is included in checkpoint ${cp.size} (${cp.size} entries) signed by the log key, root ${root}. It was not counted.`]
+      : [`您的选票是日志第 ${parsed.index} 条, 已包含在由日志密钥签名的第 ${cp.size} 号检查点 (共 ${cp.size} 条) 中, 根哈希 ${root}。这证明选票已被记录且未被改动; 它不显示您投了谁。`,
+        `Your ballot is entry ${parsed.index} of the log and is included in checkpoint ${cp.size} (${cp.size} entries) signed by the log key, root ${root}. This proves it was recorded and not changed; it does not show how you voted.`];
+    return { ok: true, html: `<div class="notice ok" role="status">${verdict("✓", zh, en)}</div>${renderSteps(steps)}${tech}` };
   }
   const failed = STEP_ORDER.filter((id) => steps[id].status !== "ok").map((id) => steps[id]);
   const zh = `核对未通过。以下${failed.length > 1 ? "各" : "这一"}项没有得到证明: ${failed.map((s) => `“${s.zh}”`).join("、")}。请保留回执, 并告知监票人。`;
   const en = `The check failed. Not proven: ${failed.map((s) => `"${s.en}"`).join("; ")}. Keep your receipt and tell the scrutineers.`;
-  setResult("fail", `<div class="notice bad" role="alert">${verdict("✗", zh, en)}</div>${renderSteps(steps)}${tech}`);
+  return { ok: false, html: `<div class="notice bad" role="alert">${verdict("✗", zh, en)}</div>${renderSteps(steps)}${tech}` };
+}
+
+// ------------------------------------------------------------------ cast-or-check
+
+/** A code as typed on a phone: full-width forms and dash look-alikes to ASCII. */
+function toAscii(text) {
+  let out = "";
+  for (const ch of String(text ?? "")) {
+    const c = ch.codePointAt(0);
+    if (c >= 0xff01 && c <= 0xff5e) out += String.fromCodePoint(c - 0xfee0);
+    else if (c === 0x3000) out += " ";
+    else if ((c >= 0x2010 && c <= 0x2015) || c === 0x2212 || c === 0x30fc || c === 0xfe63) out += "-";
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * What a receipt's kind adds below the log checks: a checked (spoiled) ballot opened here, or
+ * a cast encrypted ballot's confirmation code. `ids` hands out the page's DOM ids once.
+ * Returns `{ok, html}`.
+ */
+async function kindReport(parsed, receipt, hash, ids) {
+  if (receipt.kind === "encrypted_ballot" && receipt.confirmation) {
+    const id = ids.take("confirmation-code");
+    return { ok: true, html: `<div class="confirmation-line notice">
+      <p class="bi">${t("确认码", "Confirmation code")} <strong ${id ? `id="${id}"` : ""} class="code">${esc(receipt.confirmation)}</strong></p>
+      <p class="bi">${t("请与投票机在您投出之前显示的确认码核对: 相同, 说明日志里的正是您投出的那张加密选票。投出的选票从不被打开, 只解密所有选票的总数。",
+        "Compare it with the confirmation code the kiosk showed before you cast: if they are the same, the log holds exactly the encrypted ballot you cast. A cast ballot is never opened; only the totals of all ballots are decrypted.")}</p></div>` };
+  }
+  if (receipt.kind !== "spoiled_ballot") return { ok: true, html: "" };
+  const id = ids.take("spoiled-result");
+  const wrap = (status, inner) => `<div ${id ? `id="${id}"` : ""} class="spoiled-result" data-status="${status}">${inner}</div>`;
+  const statement = `<div class="notice warn void-statement"><p class="bi verdict">${t("这张选票已作废, 没有也不会计入结果。",
+    "This ballot is void: it was not counted and never will be.")}</p>
+    <p class="bi">${t("投票人在投票机上选择了 “核验”: 投票机公开了加密所用的随机数, 本页用它在您的浏览器里打开这张选票, 让您核对投票机是否如实加密了您的选择。",
+      "The voter chose “Check” at the kiosk: the kiosk revealed the randomness of the encryption, and this page uses it to open the ballot in your browser, so that you can check the kiosk encrypted exactly your choices.")}</p></div>`;
+  let data;
+  try {
+    data = await api("GET", `/api/v1/spoiled/${encodeURIComponent(parsed.index)}`);
+  } catch (err) {
+    return { ok: false, html: wrap("fail", `${statement}<div class="notice bad" role="alert">${t(`无法取得这张作废选票的内容 (${err.code || err.message || err})。请稍后再试, 或告知监票人。`,
+      `Could not get this void ballot's content (${err.code || err.message || err}). Try again later, or tell a scrutineer.`)}</div>`) };
+  }
+  let spoiled, opened;
+  try {
+    spoiled = await import("./spoiled.js");
+    opened = await spoiled.openSpoiled(data, hash);
+  } catch (err) {
+    return { ok: false, html: wrap("fail", `${statement}<div class="notice bad" role="alert">${verdict("✗", `无法打开这张选票: ${err.zh || err.message || err}。请告知监票人。`,
+      `This ballot could not be opened: ${err.en || err.message || err}. Please tell a scrutineer.`)}${err.code ? ` <span class="mono">[${esc(err.code)}]</span>` : ""}</div>`) };
+  }
+  const codeId = ids.take("spoiled-code");
+  const test = opened.test
+    ? `<p class="bi test-record" data-outcome="${esc(opened.test.outcome)}">${opened.test.outcome === "mismatch"
+      ? `<strong class="bad">${t(`监票人抽检记录: 不一致 (投票机有问题), 由 ${opened.test.teller} 记录`, `Scrutineer test record: MISMATCH (the kiosk is faulty), recorded by ${opened.test.teller}`)}</strong>`
+      : t(`监票人抽检记录: 一致, 由 ${opened.test.teller} 记录`, `Scrutineer test record: match, recorded by ${opened.test.teller}`)}
+      · ${spoiled.localTime(opened.test.time)}${opened.test.note ? ` · ${esc(opened.test.note)}` : ""}</p>`
+    : "";
+  const advice = opened.ok
+    ? `<div class="notice"><p class="bi">${t("如果以上选择与您在投票机上所按的完全一致, 且确认码相同: 投票机如实加密了您的选票。请回到投票机, 用同一张选票码重新投票。",
+        "If these choices are exactly what you pressed at the kiosk, and the confirmation code is the same: the kiosk encrypted your ballot faithfully. Go back to the kiosk and vote again with the same slip.")}</p>
+      <p class="bi"><strong>${t("如果有任何一项不同, 或确认码不同: 请立即告知监票人, 不要在这台投票机上投票。",
+        "If anything differs, or the confirmation code is different: tell a scrutineer at once, and do not vote on that kiosk.")}</strong></p></div>`
+    : `<div class="notice bad" role="alert">${verdict("✗", "有项目不能用投票机给出的随机数打开 (见上)。请立即告知监票人。", "Some contests do not open with the randomness the kiosk gave (see above). Tell a scrutineer at once.")}</div>`;
+  const inner = `${statement}
+    <p class="bi spoiled-code-line">${t("投票机在您选择 “核验” 之前显示的确认码应为", "Before you chose “Check”, the kiosk should have shown the confirmation code")}
+      <strong ${codeId ? `id="${codeId}"` : ""} class="code">${esc(opened.code)}</strong></p>
+    <h3 class="bi">${t("这张选票加密的选择", "The choices this ballot encrypts")}</h3>
+    ${spoiled.renderChoices(opened)}
+    ${advice}
+    ${spoiled.renderProblems(opened)}
+    <dl class="tech spoiled-facts">
+      <dt>${t("选举密钥指纹", "Election key fingerprint")}</dt><dd><span class="mono fingerprint">${esc(opened.fingerprint)}</span> <span class="muted">${t("(应与选票码纸条和公告栏上的相同)", "(must match your slip and the board)")}</span></dd>
+      <dt>${t("投票机", "Kiosk")}</dt><dd class="mono">${esc(opened.kiosk)}</dd>
+      <dt>${t("核验时间", "Checked at")}</dt><dd>${spoiled.localTime(opened.time)}</dd>
+      <dt>${t("记录哈希", "Entry hash")}</dt><dd class="mono">${esc(opened.entryHash)} ${opened.hashChecked ? t("(与回执相符)", "(matches the receipt)") : ""}</dd>
+    </dl>
+    ${test}`;
+  return { ok: opened.ok, html: wrap(opened.ok ? "ok" : "fail", inner) };
+}
+
+/** Hands out each DOM id of the page once (a confirmation code may list several entries). */
+function idPool() {
+  const used = new Set();
+  return { take: (id) => (used.has(id) ? "" : (used.add(id), id)) };
+}
+
+/** One receipt: the log checks, then what its kind adds. `{ok, html}`; throws on fetch errors. */
+async function receiptReport(parsed, ids) {
+  const [receipt, keys] = await Promise.all([api("GET", `/api/v1/receipts/${encodeURIComponent(parsed.code)}`), getKeys()]);
+  const outcome = await runChecks(parsed, receipt, keys);
+  const log = render(parsed, receipt, keys, outcome);
+  const extra = await kindReport(parsed, receipt, outcome.hash, ids);
+  return { ok: log.ok && extra.ok, html: log.html + extra.html };
 }
 
 // ------------------------------------------------------------------ flow
@@ -193,19 +303,33 @@ function getKeys() {
 }
 
 async function check(text) {
-  const parsed = tlog.parseReceiptCode(text);
+  const parsed = tlog.parseReceiptCode(toAscii(text));
   if (!parsed) {
-    failure(`“${text.trim()}” 不是回执码。回执码形如 R42-5Q3ZK8M1T0C7W2H4: 字母 R、数字、短横线, 再加 16 个字母或数字。`,
-      `"${text.trim()}" is not a receipt code. A receipt code looks like R42-5Q3ZK8M1T0C7W2H4: the letter R, digits, a dash and 16 letters or digits.`);
+    // Eight characters: perhaps a confirmation code (its parser is e2e.js's, loaded now).
+    let code = null;
+    if (toAscii(text).replace(/[\s-]/g, "").length === 8) {
+      try {
+        code = (await import("./e2e.js")).parseConfirmationCode(toAscii(text));
+      } catch (err) {
+        failure(`无法加载核对代码 (${err.message || err}), 请刷新页面再试。`, `The checking code could not be loaded (${err.message || err}); reload the page and try again.`);
+        return;
+      }
+    }
+    if (code) {
+      await checkConfirmation(code);
+      return;
+    }
+    failure(`“${text.trim()}” 不是回执码, 也不是确认码。回执码形如 R42-5Q3ZK8M1T0C7W2H4: 字母 R、数字、短横线, 再加 16 个字母或数字; 确认码形如 7K2Q-M9XD: 8 个字母或数字。`,
+      `"${text.trim()}" is not a receipt code or a confirmation code. A receipt code looks like R42-5Q3ZK8M1T0C7W2H4: the letter R, digits, a dash and 16 letters or digits; a confirmation code looks like 7K2Q-M9XD: 8 letters or digits.`);
     return;
   }
   input.value = parsed.code;
   button.disabled = true;
   setResult("checking", `<p class="muted">${t("正在核对…", "Checking…")}</p>`);
   try {
-    let receipt, keys;
+    let report;
     try {
-      [receipt, keys] = await Promise.all([api("GET", `/api/v1/receipts/${encodeURIComponent(parsed.code)}`), getKeys()]);
+      report = await receiptReport(parsed, idPool());
     } catch (err) {
       if (err && err.status === 404) {
         failure(`日志里没有回执码为 ${parsed.code} 的选票。请逐个字符核对回执码是否抄写正确; 如果确认无误, 请告知监票人。`,
@@ -219,8 +343,65 @@ async function check(text) {
       }
       return;
     }
-    const outcome = await runChecks(parsed, receipt, keys);
-    render(parsed, receipt, keys, outcome);
+    setResult(report.ok ? "ok" : "fail", report.html);
+  } catch (err) {
+    failure(`核对时出错: ${err && (err.zh || err.message) || err}`, `The check could not run: ${err && (err.en || err.message) || err}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Most entries one confirmation code's lookup checks (normally there is exactly one). */
+const CONFIRMATION_ENTRIES_MAX = 4;
+
+/** A confirmation code: the ballot(s) that carry it, each checked like its receipt. */
+async function checkConfirmation(code) {
+  input.value = code;
+  button.disabled = true;
+  setResult("checking", `<p class="muted">${t("正在查询确认码…", "Looking up the confirmation code…")}</p>`);
+  try {
+    let found;
+    try {
+      found = await api("GET", `/api/v1/confirmations/${encodeURIComponent(code)}`);
+    } catch (err) {
+      if (err && err.status === 404) {
+        failure(`日志里没有确认码为 ${code} 的选票。请逐个字符核对; 如果确认无误, 请告知监票人。`,
+          `No ballot in the log has the confirmation code ${code}. Check it character by character; if it is right, tell the scrutineers.`);
+      } else if (err && err.status === 422) {
+        failure(`服务器不接受这个确认码: ${err.message || ""}`, `The server refused this confirmation code: ${err.message || ""}`);
+      } else if (err && err.status === 429) {
+        failure("查询太频繁, 请过一分钟再试。", "Too many checks from here; try again in a minute.");
+      } else {
+        failure(`无法从服务器取得数据 (${(err && (err.code || err.message)) || err}), 请稍后再试。`, `Could not get the data from the server (${(err && (err.code || err.message)) || err}); try again later.`);
+      }
+      return;
+    }
+    const entries = (Array.isArray(found.entries) ? found.entries : []).slice(0, CONFIRMATION_ENTRIES_MAX);
+    if (!entries.length) {
+      failure(`日志里没有确认码为 ${code} 的选票。`, `No ballot in the log has the confirmation code ${code}.`);
+      return;
+    }
+    const ids = idPool();
+    const parts = [];
+    let ok = true;
+    for (const e of entries) {
+      const parsed = tlog.parseReceiptCode(String(e.receipt || ""));
+      if (!parsed) {
+        ok = false;
+        parts.push(`<div class="notice bad">${t(`服务器给出的回执码 “${e.receipt}” 无法读取`, `The receipt code "${e.receipt}" from the server cannot be read`)}</div>`);
+        continue;
+      }
+      try {
+        const report = await receiptReport(parsed, ids);
+        ok = ok && report.ok;
+        parts.push(`<section class="receipt-report" data-receipt="${esc(parsed.code)}"><h3>${t("回执码", "Receipt code")} <span class="mono">${esc(parsed.code)}</span></h3>${report.html}</section>`);
+      } catch (err) {
+        ok = false;
+        parts.push(`<div class="notice bad">${t(`回执 ${parsed.code} 无法核对 (${err.code || err.message || err})`, `Receipt ${parsed.code} could not be checked (${err.code || err.message || err})`)}</div>`);
+      }
+    }
+    const head = `<p class="bi lead">${t(`确认码 ${code} 属于日志中的 ${entries.length} 张选票, 逐张核对如下:`, `The confirmation code ${code} belongs to ${entries.length} ballot(s) in the log, each checked below:`)}</p>`;
+    setResult(ok ? "ok" : "fail", head + parts.join(""));
   } catch (err) {
     failure(`核对时出错: ${err && (err.zh || err.message) || err}`, `The check could not run: ${err && (err.en || err.message) || err}`);
   } finally {
