@@ -168,9 +168,10 @@ fn code_of(token: &str, lines: &[(EncryptedLine, Vec<u8>)]) -> String {
 
 #[test]
 fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
-    let h = hall("challenge-flow");
+    let mut h = hall("challenge-flow");
+    let tokens = h.tokens.clone();
     let chosen = json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}, "write_ins": ["欧阳明月"]});
-    let t1 = &h.tokens[0];
+    let t1 = &tokens[0];
 
     // 核验: the ballot with its openings is logged as spoiled; the slip is not used up.
     let checked = h.encrypt(t1, &chosen);
@@ -318,7 +319,7 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
 
     // A forged opening (another ballot's nonces, or one byte changed) is refused and logs
     // nothing.
-    let t2 = &h.tokens[1];
+    let t2 = &tokens[1];
     let a = h.encrypt(t2, &chosen);
     let b = h.encrypt(t2, &json!({"contest": "d017", "marks": {"n2": "for"}}));
     let before = h.size();
@@ -356,7 +357,7 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     assert_eq!(s, 201, "{v}");
 
     // A 监票人's test challenge: recorded once, of a spoiled ballot only; its slip never casts.
-    let t3 = &h.tokens[2];
+    let t3 = &tokens[2];
     let (s, v) = h.spoil(t3, &after);
     assert_eq!(s, 201, "{v}");
     let tested = v["index"].as_u64().unwrap();
@@ -415,6 +416,13 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         json!({"spoiled": 7, "tests": 1, "mismatches": 1}),
         "{report}"
     );
+    let report_counts = report["counts"].clone();
+    assert_eq!(
+        report["kiosks"],
+        json!([{"kiosk": "kiosk-hall-1", "paired": true, "spoiled": 7, "tests": 1, "mismatches": 1,
+                "last_test": report["tests"][0]["time"]}]),
+        "{report}"
+    );
     assert_eq!(report["tests"][0]["kiosk"], "kiosk-hall-1");
     assert_eq!(report["tests"][0]["teller"], "teller1");
     let sp = h
@@ -432,6 +440,44 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     assert_eq!(report["spoiled_ballots"], 7, "{report}");
     assert_eq!(report["kiosk_tests"], 1, "{report}");
     assert_eq!(report["kiosk_test_mismatches"], 1, "{report}");
+
+    // A restart replays the log to the same rules: the spoiled contest is still refused at
+    // cast, the tested slip still retired, the report the same.
+    let t4 = &tokens[3];
+    let pending = h.encrypt(t4, &chosen);
+    let (s, v) = h.spoil(t4, &pending);
+    assert_eq!(s, 201, "{v}");
+    h.server.restart();
+    let (s, v) = h.cast(t4, &pending);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_spoiled")),
+        "{v}"
+    );
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk/ballot",
+        Some(&h.kiosk),
+        Some(&json!({"token": t3})),
+    );
+    assert_eq!((s, v["code"].as_str()), (409, Some("token_tested")), "{v}");
+    let again = h
+        .server
+        .ok("GET", "/api/v1/kiosk-tests", Some(&h.org), None);
+    assert_eq!(
+        again["counts"],
+        json!({"spoiled": 8, "tests": report_counts["tests"], "mismatches": report_counts["mismatches"]}),
+        "{again}"
+    );
+    assert_eq!(
+        h.server.ok(
+            "GET",
+            &format!("/api/v1/confirmations/{cast_code}"),
+            None,
+            None
+        )["entries"][0]["receipt"],
+        found["entries"][0]["receipt"]
+    );
 
     // ---- The forger holding the log key, re-signing the export: each rule is named.
     let unpacked = h.cli.path("end");

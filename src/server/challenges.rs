@@ -281,9 +281,17 @@ pub async fn record_test(
     Ok(HttpResponse::Created().json(json!({"index": a.index})))
 }
 
-/// GET /api/v1/kiosk-tests: the test challenges and the spoiled ballots, for the teller page.
+/// GET /api/v1/kiosk-tests: the test challenges and the spoiled ballots, for the teller page,
+/// and per kiosk (every paired kiosk, tested or not) how often and when it was last tested.
 pub async fn tests(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
+    let paired: Vec<String> = state
+        .records
+        .sessions(crate::procedure::now())?
+        .into_iter()
+        .filter(|i| i.session.role == super::auth::Role::Kiosk.id())
+        .map(|i| i.session.username)
+        .collect();
     let out = block(move || {
         Ok(l.read(|s| {
             let c = &s.state.challenges;
@@ -307,7 +315,29 @@ pub async fn tests(state: Data, _caller: As<Results>) -> Result<HttpResponse, Ap
                            "tested": sp.test.is_some()})
                 })
                 .collect();
-            json!({"tests": tests, "spoiled": spoiled,
+            // Per kiosk: paired ones and any that spoiled a ballot.
+            let mut per: std::collections::BTreeMap<String, (usize, usize, usize, u64)> =
+                paired.iter().map(|k| (k.clone(), (0, 0, 0, 0))).collect();
+            for sp in c.spoiled.values() {
+                per.entry(sp.kiosk.clone()).or_default().0 += 1;
+            }
+            for t in c.tests.values() {
+                if let Some(sp) = c.spoiled.get(&t.spoiled) {
+                    let e = per.entry(sp.kiosk.clone()).or_default();
+                    e.1 += 1;
+                    e.2 += usize::from(t.outcome == TestOutcome::Mismatch);
+                    e.3 = e.3.max(t.time);
+                }
+            }
+            let kiosks: Vec<Value> = per
+                .into_iter()
+                .map(|(k, (spoiled, tests, mismatches, last))| {
+                    json!({"kiosk": k, "paired": paired.contains(&k), "spoiled": spoiled,
+                           "tests": tests, "mismatches": mismatches,
+                           "last_test": if tests > 0 { Some(rfc3339(last)) } else { None }})
+                })
+                .collect();
+            json!({"tests": tests, "spoiled": spoiled, "kiosks": kiosks,
                    "counts": {"spoiled": c.spoiled.len(), "tests": c.tests.len(), "mismatches": c.mismatches()}})
         })?)
     })

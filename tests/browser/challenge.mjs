@@ -468,6 +468,10 @@ try {
   await teller.locator(`#kiosk-tests tr.kiosk-test[data-spoiled="${Number(spoil3.answer.index)}"][data-outcome="match"]`).waitFor({ state: "visible", timeout: 10000 });
   const counts = await textOf(teller, "#kiosk-test-counts");
   expect(/抽检 \d+ 次/.test(counts) && /不一致 \d+ 次/.test(counts), `the counts line: ${counts}`);
+  // Per kiosk: the challenge kiosk's tests and when; every paired kiosk listed.
+  const schedule = teller.locator('#kiosk-schedule li[data-kiosk="kiosk-challenge"]');
+  expect(Number(await schedule.getAttribute("data-tests")) >= 2, `the per-kiosk line: ${await schedule.innerText()}`);
+  expect(/最近/.test(await schedule.innerText()), `the per-kiosk line has no last test time: ${await schedule.innerText()}`);
   await shot(teller, "teller-tests");
   log(`tests recorded: ${counts}`);
 

@@ -579,30 +579,7 @@ impl Server {
             .local_addr()
             .unwrap()
             .port();
-        let stdout = std::fs::File::create(dir.join("server.out")).unwrap();
-        let stderr = std::fs::File::create(dir.join("server.err")).unwrap();
-        let child = Command::new(BIN)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-                dir.join("data").to_str().unwrap(),
-                "--keys-dir",
-                dir.join("keys").to_str().unwrap(),
-                "--exports-per-minute",
-                "1000",
-                "--logins-per-minute",
-                "1000",
-                "--token-checks-per-minute",
-                "10000",
-            ])
-            // As much logging as the service does: all of it must stay free of ballots.
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::from(stdout))
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .unwrap();
+        let child = Self::spawn(dir, port, "server.out");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut password = String::new();
@@ -628,6 +605,49 @@ impl Server {
             organiser_password: password,
             child,
         }
+    }
+
+    fn spawn(dir: &Path, port: u16, out: &str) -> Child {
+        let stdout = std::fs::File::create(dir.join(out)).unwrap();
+        let stderr = std::fs::File::create(dir.join(out.replace(".out", ".err"))).unwrap();
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+                dir.join("data").to_str().unwrap(),
+                "--keys-dir",
+                dir.join("keys").to_str().unwrap(),
+                "--exports-per-minute",
+                "1000",
+                "--logins-per-minute",
+                "1000",
+                "--token-checks-per-minute",
+                "10000",
+            ])
+            // As much logging as the service does: all of it must stay free of ballots.
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .unwrap()
+    }
+
+    /// Stops the service and starts it again on the same directories and port: the state
+    /// is what replaying the log gives. Sessions survive (they are service records).
+    pub fn restart(&mut self) {
+        self.stop();
+        let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
+        self.child = Self::spawn(&self.dir, port, "server-restarted.out");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if ureq::get(&format!("{}/healthz", self.base)).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the service did not come back after a restart");
     }
 
     /// Stops the service (idempotent).

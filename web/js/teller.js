@@ -610,6 +610,16 @@ function renderKioskTests() {
     `${c.spoiled} checked (void) ballot${c.spoiled === 1 ? "" : "s"} · ${c.tests} scrutineer test${c.tests === 1 ? "" : "s"} · ${c.mismatches} mismatch${c.mismatches === 1 ? "" : "es"}`)}${c.mismatches
     ? notice("bad", t("有投票机抽检不一致: 请立即停用这台投票机, 并告知组织者和其他监票人。", "A kiosk test did not match: take that kiosk out of use at once and tell the organiser and the other scrutineers."))
     : ""}`;
+  // Per kiosk: how often and when it was last tested; a paired kiosk never tested is due.
+  const kiosks = Array.isArray(kt.kiosks) ? kt.kiosks : [];
+  const perKiosk = kiosks.map((k) => `<li class="kiosk-schedule ${k.tests ? "" : "untested"}" data-kiosk="${esc(k.kiosk)}" data-tests="${esc(k.tests)}">
+      <span class="mono">${esc(k.kiosk)}</span>: ${k.tests
+        ? t(`抽检 ${k.tests} 次, 最近 ${localTime(k.last_test)}${k.mismatches ? `, 不一致 ${k.mismatches} 次` : ""}`,
+          `tested ${k.tests} time${k.tests === 1 ? "" : "s"}, last ${localTime(k.last_test)}${k.mismatches ? `, ${k.mismatches} mismatched` : ""}`)
+        : `<strong>${t("尚未抽检", "not tested yet")}</strong>`}${k.spoiled ? t(` · 核验作废 ${k.spoiled} 张`, ` · ${k.spoiled} checked`) : ""}</li>`).join("");
+  counts.insertAdjacentHTML("beforeend", kiosks.length
+    ? `<ul id="kiosk-schedule">${perKiosk}</ul>`
+    : "");
   const receiptOf = new Map(spoiled.map((s) => [Number(s.index), s.receipt]));
   const rows = tests.map((x) => `<tr class="kiosk-test ${x.outcome === "mismatch" ? "mismatch" : ""}" data-index="${esc(x.index)}" data-spoiled="${esc(x.spoiled)}" data-outcome="${esc(x.outcome)}">
       <td class="mono">${esc(x.kiosk)}</td><td>${localTime(x.time)}</td><td>${outcomeWords(x.outcome)}</td>
