@@ -109,7 +109,7 @@ pub fn check(export: &Path, which: &str) -> Result<String, String> {
          确认码 confirmation code: {code}\n\
          请与投票机在您按“核验”之前显示的确认码核对。/ Compare it with the code the kiosk showed before you pressed Check.\n",
         body.kiosk,
-        crate::procedure::utc(body.time),
+        crate::procedure::local(body.time),
     );
     for (contest, plain) in &opened {
         out.push_str(&describe(&election, contest, plain));

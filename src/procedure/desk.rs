@@ -1,7 +1,7 @@
 //! The registrar's desk: check-ins with proxies, and the desk's figures (E, P, I) per style
 //! and per contest, which the close writes into the log as they are.
 
-use super::{conflict, invalid, utc, Core, CoreError};
+use super::{conflict, invalid, Core, CoreError};
 use crate::ledger::records::CheckIn;
 use crate::rules::conduct::{style_of_unit, style_voters, Figures, Phase, StyleDef};
 use crate::rules::kind::{Family, Proxies};
@@ -150,9 +150,9 @@ impl Core {
                 "already_checked_in",
                 format!(
                     "{who} 已于 {} 由 {} 签到, 不能重复签到 / {who} already checked in at {} (desk {})",
-                    utc(earlier.at),
+                    super::local(earlier.at),
                     earlier.desk,
-                    utc(earlier.at),
+                    super::local(earlier.at),
                     earlier.desk
                 ),
             ));

@@ -110,6 +110,30 @@ pub fn utc(secs: u64) -> String {
     )
 }
 
+/// The hall's offset from UTC in minutes (`--timezone`, set once at start-up; UTC+8 until then).
+static HALL_OFFSET: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+
+/// Sets the hall's time zone for the times messages show (the first call wins).
+pub fn set_hall_offset(minutes: i32) {
+    let _ = HALL_OFFSET.set(minutes);
+}
+
+/// Unix seconds as the hall's local time, `yyyy-mm-dd hh:mm:ss (UTC+8)`: what a registrar
+/// reads on the wall clock.
+pub fn local(secs: u64) -> String {
+    let offset = *HALL_OFFSET.get().unwrap_or(&480);
+    let shifted = (secs as i64 + i64::from(offset) * 60).max(0) as u64;
+    let u = utc(shifted);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (h, m) = (offset.abs() / 60, offset.abs() % 60);
+    let zone = match (offset, m) {
+        (0, _) => "UTC".to_string(),
+        (_, 0) => format!("UTC{sign}{h}"),
+        _ => format!("UTC{sign}{h}:{m:02}"),
+    };
+    format!("{} ({zone})", &u[..19])
+}
+
 /// Unix seconds as RFC 3339 UTC (`2026-12-02T08:30:00Z`), as the API writes times.
 pub fn rfc3339(secs: u64) -> String {
     let u = utc(secs);

@@ -280,6 +280,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "GET",
+        path: "/api/v1/kinds",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
         path: "/api/v1/export",
         roles: None,
     },
@@ -1313,7 +1318,8 @@ pub async fn healthz(state: Data) -> HttpResponse {
             .flatten()
     });
     HttpResponse::Ok()
-        .json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "election": election}))
+        .json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "election": election,
+                     "timezone": state.config.timezone.0, "utc_offset_minutes": state.config.timezone.1}))
 }
 
 pub async fn metrics(state: Data) -> HttpResponse {
@@ -1556,4 +1562,62 @@ mod tests {
         assert_eq!(client_address(proxy, &[], &trusted), proxy);
         assert_eq!(client_address(proxy, &["::1"], &trusted), ip("::1"));
     }
+}
+
+/// GET /api/v1/kinds: every contest kind with its rules in one sentence each (差额, quorum,
+/// threshold), for the organiser's election builder. From `rules::kind`, so the page says
+/// what the rules engine enforces.
+pub async fn kinds() -> HttpResponse {
+    use crate::rules::kind::{Family, WriteIns};
+    use crate::rules::ContestKind;
+    let list: Vec<Value> = ContestKind::ALL
+        .iter()
+        .map(|k| {
+            let (surplus_zh, surplus_en) = k.surplus().describe();
+            let quorum = k.quorum().map(|q| {
+                let more = q.comparison == crate::rules::kind::Comparison::MoreThan;
+                json!({"num": q.num, "den": q.den, "more_than": more,
+                       "zh": format!("到会人数须{}应到会人数的{}", if more { "超过" } else { "达到" }, fraction_zh(q.num, q.den)),
+                       "en": format!("those present must be {} {}/{} of those eligible", if more { "more than" } else { "at least" }, q.num, q.den),
+                       "formula": format!("{}·P {} {}·E", q.den, if more { ">" } else { "≥" }, q.num)})
+            });
+            let threshold = k.threshold().map(|t| {
+                let (zh, en) = t.describe();
+                json!({"zh": zh, "en": en})
+            });
+            let family = match k.family() {
+                Family::Party => "party",
+                Family::Congress => "congress",
+                Family::Villager => "villager",
+                Family::Recommendation => "recommendation",
+                Family::Evaluation => "evaluation",
+            };
+            json!({"id": k.id(), "label_zh": k.label_zh(), "label_en": k.label_en(), "family": family,
+                   "surplus": {"zh": surplus_zh, "en": surplus_en},
+                   "quorum": quorum, "threshold": threshold,
+                   "write_ins": k.write_ins() != WriteIns::Refused,
+                   "proxies": k.proxies() != crate::rules::kind::Proxies::Refused,
+                   "candidates": k.is_candidate_contest(),
+                   "against_label": k.against_label()})
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({"kinds": list}))
+}
+
+/// `4/5` in words: 五分之四.
+fn fraction_zh(num: u64, den: u64) -> String {
+    const DIGITS: [&str; 11] = [
+        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
+    let w = |n: u64| {
+        DIGITS
+            .get(n as usize)
+            .copied()
+            .map(String::from)
+            .unwrap_or(n.to_string())
+    };
+    if num * 2 == den {
+        return "半数".into();
+    }
+    format!("{}分之{}", w(den), w(num))
 }

@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// use the bind address, never a client's Host or X-Forwarded-Host [default: none].
     #[arg(long, env = "SCRUTINEER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The hall's time zone, for every time the pages and messages show: an IANA name China
+    /// uses (`Asia/Shanghai`, `Asia/Urumqi`, `Asia/Hong_Kong`, `Asia/Macau`, `Asia/Taipei`),
+    /// `UTC`, or a fixed offset such as `+08:00` [default: Asia/Shanghai].
+    #[arg(long, env = "SCRUTINEER_TIMEZONE")]
+    pub timezone: Option<String>,
     // --- end of the edge limits ---------------------------------------------------------------
     /// Load a sample township party congress with an account for every role (for trying it out).
     #[arg(long, env = "SCRUTINEER_DEMO")]
@@ -148,6 +153,7 @@ struct FileConfig {
     connections_per_client_max: Option<u32>,
     connections_max: Option<usize>,
     public_url: Option<String>,
+    timezone: Option<String>,
 }
 
 /// The validated configuration.
@@ -183,6 +189,8 @@ pub struct Config {
     pub connections_max: usize,
     /// Without a trailing slash.
     pub public_url: Option<String>,
+    /// The hall's time zone: its name and its offset from UTC in minutes.
+    pub timezone: (String, i32),
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -216,6 +224,7 @@ impl Default for Config {
             connections_per_client_max: 256,
             connections_max: 4096,
             public_url: None,
+            timezone: ("Asia/Shanghai".into(), 480),
             demo: false,
             secure_cookies: false,
         }
@@ -336,6 +345,13 @@ impl Config {
                 .clone()
                 .or(file.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
+            timezone: match args.timezone.clone().or(file.timezone) {
+                Some(name) => match timezone_offset(&name) {
+                    Some(m) => (name, m),
+                    None => return Err(format!("--timezone {name:?}: not a time zone this service knows (Asia/Shanghai, Asia/Urumqi, Asia/Hong_Kong, Asia/Macau, Asia/Taipei, UTC, or an offset like +08:00)")),
+                },
+                None => d.timezone.clone(),
+            },
             demo: args.demo,
         };
         c.validate()?;
@@ -466,6 +482,30 @@ impl Config {
             if let Err(why) = check_public_url(url) {
                 problems.push(format!("--public-url {url:?}: {why}"));
             }
+        }
+    }
+}
+
+/// The offset from UTC in minutes of a time zone the halls use (none of them keeps daylight
+/// saving time), or of a fixed offset `±hh:mm`.
+pub fn timezone_offset(name: &str) -> Option<i32> {
+    match name.trim() {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "Asia/Hong_Kong" | "Asia/Macau"
+        | "Asia/Taipei" | "PRC" => Some(480),
+        "Asia/Urumqi" | "Asia/Kashgar" => Some(360),
+        "UTC" | "Etc/UTC" | "Z" => Some(0),
+        other => {
+            let (sign, rest) = match other.as_bytes().first()? {
+                b'+' => (1, &other[1..]),
+                b'-' => (-1, &other[1..]),
+                _ => return None,
+            };
+            let (h, m) = rest.split_once(':')?;
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+            (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
         }
     }
 }

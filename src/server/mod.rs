@@ -214,6 +214,7 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     .route("/checkpoints", web::get().to(api::checkpoints))
                     .route("/assets", web::get().to(assets::asset_hashes))
                     .route("/keys", web::get().to(api::public_keys))
+                    .route("/kinds", web::get().to(api::kinds))
                     .route("/export", web::get().to(api::export)),
             )
             .default_service(web::to(|| async { ApiError::NotFound.error_response() }));
@@ -237,6 +238,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             config.bind
         );
     }
+    crate::procedure::set_hall_offset(config.timezone.1);
     let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
     first_start(&state)?;
     auth::prepare();

@@ -1986,6 +1986,14 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             election: true,
             ..BASE
         },
+        ("GET", "/api/v1/kinds") => Doc {
+            summary: "选举项目类型及其规则 / Contest kinds and their rules",
+            tag: "public",
+            notes: "每种类型的差额、法定人数和当选票数规则, 各一句话 (取自规则引擎)。\n\nEach kind's \
+                    surplus, quorum and threshold rules in one sentence each, from the rules engine.",
+            out: Out::Json(200, T::AnyObj),
+            ..BASE
+        },
         ("GET", "/api/v1/checkpoints") => Doc {
             summary: "检查点列表 / Checkpoints",
             tag: "public",
