@@ -269,6 +269,9 @@ fn body(e: &Entry) {
             None
         }
         EntryKind::KioskTest => e.body_as::<scrutineer::record::spoiled::KioskTest>().err(),
+        EntryKind::RevoteCreated => e
+            .body_as::<scrutineer::record::entry::RevoteCreated>()
+            .err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

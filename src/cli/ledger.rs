@@ -179,6 +179,13 @@ pub enum LedgerCommand {
         #[arg(long)]
         mode: Option<String>,
     },
+    /// 重新投票 / Re-vote a contest whose counted round was invalid (same list, a new round).
+    Revote {
+        contest: String,
+        /// Why (logged, and shown on the board).
+        #[arg(long)]
+        reason: String,
+    },
     /// 回执核验 / Check a receipt: the entry's inclusion proof against the latest checkpoint.
     Receipt { index: u64 },
     /// 状态 / Show the log size, latest checkpoint and contest states.
@@ -530,6 +537,14 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
                 .map_err(err)?;
             format!(
                 "已建下一轮 created “{id}” from “{from}” (entry {})\n",
+                a.index
+            )
+        }
+        LedgerCommand::Revote { contest, reason } => {
+            let (a, c) = core.revote(&contest, &reason).map_err(err)?;
+            format!(
+                "已安排重新投票 re-vote created: “{}” (entry {}); 打印它的选票码 (样式见 status) / print its slips (its style is in status)\n",
+                c.get("id").and_then(|v| v.as_str()).unwrap_or_default(),
                 a.index
             )
         }

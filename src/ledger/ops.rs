@@ -431,6 +431,31 @@ impl Ledger {
         )
     }
 
+    /// Logs a re-vote of `source`'s invalid round: the new contest and its style, and why.
+    pub fn create_revote(
+        &self,
+        source: &str,
+        reason: &str,
+        contest: serde_json::Value,
+        style: Style,
+    ) -> Result<Appended, LedgerError> {
+        let mut contest = contest;
+        clean_contest(&mut contest).map_err(|e| LedgerError::Spec {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
+        let style = clean_style(style)?;
+        self.append(
+            EntryKind::RevoteCreated,
+            body_bytes(&crate::record::entry::RevoteCreated {
+                source: source.to_string(),
+                reason: reason.trim().to_string(),
+                contest,
+                style,
+            }),
+        )
+    }
+
     /// Reads the first `size` entries in order.
     pub fn entries_upto(&self, size: u64) -> Result<Vec<Entry>, LedgerError> {
         let scan = store::scan(self.log_dir(), false)?;

@@ -22,8 +22,9 @@ use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     BallotBody, CeremonyCheck, CeremonyRound1, CeremonyShares, CheckInCount, ContestClosed,
     ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet, ElectionRegistered, Entry,
-    EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RollRegistered,
-    RunoffCreated, Secrecy, ShuffleBody, Style, TellerSignature, TokensVoided, TurnoutCorrected,
+    EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RevoteCreated,
+    RollRegistered, RunoffCreated, Secrecy, ShuffleBody, Style, TellerSignature, TokensVoided,
+    TurnoutCorrected,
 };
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
@@ -89,6 +90,7 @@ enum Effect {
     Correction(TurnoutCorrected),
     LatePool(PoolRegistered),
     Step(crate::e2e::book::CheckedStep),
+    Revote(RevoteCreated),
 }
 
 #[derive(Default)]
@@ -102,6 +104,8 @@ pub struct State {
     pub corrections: Vec<(u64, TurnoutCorrected)>,
     /// Tokens printed after voting in their style started, with their reasons.
     pub late_pools: Vec<(u64, PoolRegistered)>,
+    /// Re-votes of invalid rounds, with their reasons.
+    pub revotes: Vec<(u64, RevoteCreated)>,
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
@@ -354,6 +358,7 @@ impl State {
             }
             Effect::Correction(c) => self.corrections.push((index, c)),
             Effect::LatePool(p) => self.late_pools.push((index, p)),
+            Effect::Revote(r) => self.revotes.push((index, r)),
             Effect::Step(step) => {
                 if let Some(book) = self.admin.book.as_mut() {
                     Arc::make_mut(book).apply_step(step);
@@ -665,6 +670,7 @@ impl Admin {
                     ));
                 }
                 self.conduct_mut()?.tally(index, &b.contests)?;
+                self.conduct_mut()?.mark_invalid(&b.invalid_contests())?;
                 if let Some(book) = self.book.as_deref() {
                     let k = book.params().threshold as usize;
                     for ((contest, _), t) in &book.tallies {
@@ -719,6 +725,18 @@ impl Admin {
                 )?;
                 Ok(Effect::None)
             }
+            EntryKind::RevoteCreated => {
+                let b: RevoteCreated = body(e)?;
+                crate::rules::conduct::check_revote_reason(&b.reason)?;
+                self.add_contest(
+                    &b.contest,
+                    &b.style,
+                    Origin::Revote {
+                        of: b.source.clone(),
+                    },
+                )?;
+                Ok(Effect::Revote(b))
+            }
             EntryKind::ContestCreated => {
                 let b: ContestCreated = body(e)?;
                 self.add_contest(
@@ -761,6 +779,7 @@ impl Admin {
         let source = match &origin {
             Origin::Runoff { parent } => parent,
             Origin::NextRound { from } => from,
+            Origin::Revote { of } => of,
             Origin::Spec => return Err(refused("entry_body", "no origin".into())),
         };
         if info.election.contest_index(source).is_none() {

@@ -431,4 +431,88 @@ impl Core {
         let a = self.ledger.create_contest(from, c.clone(), style)?;
         Ok((a, c))
     }
+
+    /// A re-vote (重新投票) of a contest whose counted round was invalid (quorum not met, more
+    /// ballots than issued, ...): the same candidates and seats as a new contest in a new
+    /// round with its own style, logged with the organiser's reason. Its slips are printed,
+    /// it is opened, checked in (with its round), cast, closed, counted and verified like any
+    /// contest; the rules refuse it unless the contest's counted round was invalid, once.
+    pub fn revote(&self, source: &str, reason: &str) -> Result<(Appended, Value), CoreError> {
+        crate::rules::conduct::check_revote_reason(reason)
+            .map_err(|e| CoreError::Ledger(e.into()))?;
+        let (contest, style) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            let spec_c = info
+                .spec
+                .get("contests")
+                .and_then(|cs| cs.as_array())
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(source))
+                })
+                .cloned()
+                .ok_or_else(|| {
+                    CoreError::Ledger(
+                        crate::rules::conduct::ConductError::UnknownContest(source.to_string())
+                            .into(),
+                    )
+                })?;
+            // The rules' own refusal first (a valid round, a second re-vote), before any id.
+            let mut probe = s.state.conduct()?.clone();
+            let trial = format!("{source}\u{0}revote-probe");
+            probe
+                .add_contest(
+                    &trial,
+                    crate::rules::conduct::Mode::Electronic,
+                    crate::rules::conduct::Origin::Revote {
+                        of: source.to_string(),
+                    },
+                    crate::rules::conduct::StyleDef {
+                        round: 0,
+                        unit: String::new(),
+                        contests: vec![trial.clone()],
+                    },
+                )
+                .map_err(|e| CoreError::Ledger(e.into()))?;
+            let taken = |id: &str| info.election.contest_index(id).is_some();
+            let mut n = 1;
+            while taken(&format!("{source}-v{n}")) {
+                n += 1;
+            }
+            let id = format!("{source}-v{n}");
+            let mut c = spec_c.clone();
+            c["id"] = json!(id);
+            c["title"] = json!(format!(
+                "{} (重新投票)",
+                spec_c
+                    .get("title")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(source)
+            ));
+            let from_style = info
+                .styles
+                .iter()
+                .find(|st| st.contests.iter().any(|x| x == source))
+                .cloned();
+            let round = info
+                .styles
+                .iter()
+                .map(|st| st.round)
+                .max()
+                .unwrap_or(1)
+                .saturating_add(1);
+            let style = Style {
+                round,
+                contests: vec![id],
+                title: String::new(),
+                unit: from_style.map(|s| s.unit).unwrap_or_default(),
+                group: String::new(),
+            };
+            Ok((c, style))
+        })??;
+        let a = self
+            .ledger
+            .create_revote(source, reason, contest.clone(), style)?;
+        Ok((a, contest))
+    }
 }

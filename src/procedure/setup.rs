@@ -47,10 +47,12 @@ pub fn create_election(
         crate::rules::roll::Date::parse(d)
             .map_err(|err| invalid("election_date", err.to_string()))?;
     }
+    let mut spec = e.spec.clone();
+    crate::record::election::with_desk_turnout(&mut spec);
     let ledger = Ledger::register(
         config.clone(),
         Registration {
-            spec: e.spec.to_string().into_bytes(),
+            spec: spec.to_string().into_bytes(),
             styles: e.styles,
             tellers: e.tellers,
             signatures_required: e.signatures_required,

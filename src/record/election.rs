@@ -823,3 +823,18 @@ fn ranking(r: RankingV1) -> Result<RankingSetup, SpecError> {
         tie_break,
     )?)
 }
+
+/// A spec for the service: a contest without `turnout` gets zeros, because at the service the
+/// desk supplies the figures (the close logs E, P and I as the desk counted them; nobody types
+/// them). The offline `scrutineer tally` still requires them in the spec.
+pub fn with_desk_turnout(spec: &mut serde_json::Value) {
+    if let Some(contests) = spec.get_mut("contests").and_then(|c| c.as_array_mut()) {
+        for c in contests {
+            if let Some(o) = c.as_object_mut() {
+                o.entry("turnout").or_insert_with(
+                    || serde_json::json!({"eligible": 0, "present": 0, "ballots_issued": 0}),
+                );
+            }
+        }
+    }
+}

@@ -44,6 +44,7 @@ pub enum EntryKind {
     DecryptionShares = 22,
     SpoiledBallot = 23,
     KioskTest = 24,
+    RevoteCreated = 25,
 }
 
 impl EntryKind {
@@ -74,6 +75,7 @@ impl EntryKind {
             DecryptionShares,
             SpoiledBallot,
             KioskTest,
+            RevoteCreated,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -105,6 +107,7 @@ impl EntryKind {
             EntryKind::DecryptionShares => "decryption_shares",
             EntryKind::SpoiledBallot => "spoiled_ballot",
             EntryKind::KioskTest => "kiosk_test",
+            EntryKind::RevoteCreated => "revote_created",
         }
     }
 }
@@ -488,6 +491,23 @@ pub struct ResultBody {
     pub decrypted: Vec<Decrypted>,
 }
 
+impl ResultBody {
+    /// The contests whose counted round the result declares invalid (`"valid": false`):
+    /// quorum not met, more ballots than issued, ... A re-vote may repeat them.
+    pub fn invalid_contests(&self) -> Vec<String> {
+        self.result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .map(|cs| {
+                cs.iter()
+                    .filter(|c| c.get("valid").and_then(|v| v.as_bool()) == Some(false))
+                    .filter_map(|c| c.get("id").and_then(|v| v.as_str()).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// The decrypted totals of one encrypted contest (per evaluator group).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -523,6 +543,19 @@ pub struct TellerSignature {
 #[serde(deny_unknown_fields)]
 pub struct RunoffCreated {
     pub parent: String,
+    /// The new contest, in the election spec's contest shape.
+    pub contest: serde_json::Value,
+    pub style: Style,
+}
+
+/// A re-vote (重新投票) of contest `source`, whose counted round was invalid: a new contest
+/// with the same list and seats, in a new round with its own style, and why (the organiser's
+/// words: e.g. 到会人数未过五分之四).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevoteCreated {
+    pub source: String,
+    pub reason: String,
     /// The new contest, in the election spec's contest shape.
     pub contest: serde_json::Value,
     pub style: Style,

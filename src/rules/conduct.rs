@@ -119,6 +119,9 @@ pub enum Origin {
     Runoff { parent: String },
     /// A later round of a procedure, from the published result of `from`.
     NextRound { from: String },
+    /// A re-vote (重新投票) of contest `of`, whose counted round was invalid (quorum not
+    /// met, more ballots than issued, ...): the same list, a new round, a logged reason.
+    Revote { of: String },
 }
 
 /// Why an operation is out of order or out of bounds. Every variant has a stable code.
@@ -234,6 +237,12 @@ pub enum ConductError {
     NotPublished(String),
     #[error("选举项目 “{0}” 已存在 / Contest “{0}” already exists.")]
     ContestExists(String),
+    #[error("“{0}” 的计票结果有效 (或尚未计票), 不能重新投票 / The count of “{0}” is valid (or not done yet): there is nothing to re-vote.")]
+    RoundNotInvalid(String),
+    #[error("“{0}” 的无效轮次已经安排了重新投票 / A re-vote of the invalid round of “{0}” already exists.")]
+    RevoteExists(String),
+    #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
+    RevoteReason,
     #[error("纸质选票已达发出数 {issued} 张; 票箱中的选票多于发出数时本轮无效 (选举法第44条) / Paper ballots have reached the {issued} issued; more ballots than were issued makes the round invalid (EL Art. 44).")]
     PaperPastIssued { issued: u64 },
     #[error("本选举的选票{expected}, 这张选票不是 / This election's ballots are {expected_en}; this one is not.")]
@@ -315,6 +324,9 @@ impl ConductError {
             VoidMismatch { .. } => "void_mismatch",
             NotPublished(_) => "not_published",
             ContestExists(_) => "contest_exists",
+            RoundNotInvalid(_) => "round_not_invalid",
+            RevoteExists(_) => "revote_exists",
+            RevoteReason => "revote_reason",
             PaperPastIssued { .. } => "paper_past_issued",
             BallotKindMismatch { .. } => "ballot_kind_mismatch",
             NotEncrypted => "not_encrypted",
@@ -387,6 +399,10 @@ pub struct ContestConduct {
     pub paper_ballots: u64,
     /// Shuffles and decryption shares (encrypted elections).
     pub decryption: Decryption,
+    /// Its counted round was invalid (the result says `valid: false`).
+    pub invalid: bool,
+    /// A re-vote of that invalid round was created.
+    pub revoted: bool,
 }
 
 impl ContestConduct {
@@ -451,6 +467,8 @@ impl Conduct {
                         result: None,
                         paper_ballots: 0,
                         decryption: Decryption::default(),
+                        invalid: false,
+                        revoted: false,
                     },
                 )
             })
@@ -763,10 +781,29 @@ impl Conduct {
         if self.contests.contains_key(id) {
             return Err(ConductError::ContestExists(id.to_string()));
         }
+        let revote_of = match &origin {
+            Origin::Revote { of } => Some(of.clone()),
+            _ => None,
+        };
         let source = match &origin {
             Origin::Spec => None,
             Origin::Runoff { parent } => Some(parent),
             Origin::NextRound { from } => Some(from),
+            Origin::Revote { of } => {
+                let c = self.contest(of)?;
+                if c.result.is_none() || !c.invalid {
+                    return Err(ConductError::RoundNotInvalid(of.clone()));
+                }
+                if c.revoted {
+                    return Err(ConductError::RevoteExists(of.clone()));
+                }
+                // The invalid round is posted first (its board says 本轮无效), as a runoff's
+                // source is: every export then holds both rounds.
+                if self.strict() && self.published_result_of(of).is_none() {
+                    return Err(ConductError::NotPublished(of.clone()));
+                }
+                None
+            }
         };
         if let Some(source) = source {
             self.contest(source)?;
@@ -785,9 +822,23 @@ impl Conduct {
                 result: None,
                 paper_ballots: 0,
                 decryption: Decryption::default(),
+                invalid: false,
+                revoted: false,
             },
         );
+        if let Some(of) = revote_of {
+            self.contest_mut(&of)?.revoted = true;
+        }
         self.styles.push(style);
+        Ok(())
+    }
+
+    /// Marks the contests a result counted as an invalid round (its `valid: false`), which
+    /// a re-vote may then repeat. Call right after [`Conduct::tally`].
+    pub fn mark_invalid(&mut self, contests: &[String]) -> Result<(), ConductError> {
+        for id in contests {
+            self.contest_mut(id)?.invalid = true;
+        }
         Ok(())
     }
 
@@ -1145,6 +1196,18 @@ impl Conduct {
             .filter(|r| r.published)
             .map(|_| index)
     }
+}
+
+/// Longest reason of a re-vote, in characters.
+pub const REVOTE_REASON_CHARS_MAX: usize = 500;
+
+/// A re-vote's reason: said, and short enough for the board.
+pub fn check_revote_reason(reason: &str) -> Result<(), ConductError> {
+    let n = reason.trim().chars().count();
+    if n == 0 || n > REVOTE_REASON_CHARS_MAX || reason.chars().any(char::is_control) {
+        return Err(ConductError::RevoteReason);
+    }
+    Ok(())
 }
 
 /// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).

@@ -160,6 +160,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "POST",
+        path: "/api/v1/contests/{}/revote",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
         path: "/api/v1/kiosk/ballot",
         roles: Some(KIOSK),
     },
@@ -997,7 +1002,7 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         note.push_str(line);
     }
     note.push('\n');
-    let (corrections, desk, late_pools, secrecy) = l.read(|s| {
+    let (corrections, desk, late_pools, secrecy, revotes) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1061,12 +1066,20 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             }
             _ => Value::Null,
         };
-        (corrections, desk, late_pools, secrecy)
+        let revotes: Vec<Value> = s
+            .state
+            .revotes
+            .iter()
+            .filter(|(_, rv)| rv.contest.get("id").and_then(|v| v.as_str()).is_some_and(|id| r.contests.iter().any(|c| c == id)))
+            .map(|(i, rv)| json!({"entry": i, "contest": rv.contest.get("id"), "source": rv.source, "reason": rv.reason}))
+            .collect();
+        (corrections, desk, late_pools, secrecy, revotes)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy}),
+              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
+              "revotes": revotes}),
     )
 }
 
@@ -1455,6 +1468,26 @@ pub async fn next_round(
     Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevoteRequest {
+    reason: String,
+}
+
+/// POST /api/v1/contests/{id}/revote: a re-vote of a contest whose counted round was invalid.
+pub async fn revote(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+    body: web::Json<RevoteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let source = path.into_inner();
+    let reason = body.into_inner().reason;
+    let (a, c) = block(move || Ok(core.revote(&source, &reason)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
+}
+
 /// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed
 /// result, which anyone can check against the log, at the service's public address.
 pub async fn board(
@@ -1525,45 +1558,6 @@ pub async fn public_keys(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::client_address;
-    use std::net::IpAddr;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn the_client_behind_trusted_proxies() {
-        let proxy = ip("127.0.0.1");
-        let trusted = [proxy, ip("10.0.0.9")];
-        // Not a trusted peer: the header is whatever the client wrote, and is ignored.
-        assert_eq!(
-            client_address(ip("192.0.2.7"), &["198.51.100.1"], &trusted),
-            ip("192.0.2.7")
-        );
-        assert_eq!(client_address(proxy, &["198.51.100.1"], &[]), proxy);
-        // Through nginx: the right-most untrusted hop; a forged left part is skipped.
-        assert_eq!(
-            client_address(proxy, &["203.0.113.5, 198.51.100.1"], &trusted),
-            ip("198.51.100.1")
-        );
-        assert_eq!(
-            client_address(proxy, &["198.51.100.1", "10.0.0.9"], &trusted),
-            ip("198.51.100.1")
-        );
-        // Garbage after the last good hop, or no header: the last trusted hop.
-        assert_eq!(
-            client_address(proxy, &["198.51.100.1, nonsense"], &trusted),
-            proxy
-        );
-        assert_eq!(client_address(proxy, &[], &trusted), proxy);
-        assert_eq!(client_address(proxy, &["::1"], &trusted), ip("::1"));
-    }
-}
-
 /// GET /api/v1/kinds: every contest kind with its rules in one sentence each (差额, quorum,
 /// threshold), for the organiser's election builder. From `rules::kind`, so the page says
 /// what the rules engine enforces.
@@ -1620,4 +1614,43 @@ fn fraction_zh(num: u64, den: u64) -> String {
         return "半数".into();
     }
     format!("{}分之{}", w(den), w(num))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies() {
+        let proxy = ip("127.0.0.1");
+        let trusted = [proxy, ip("10.0.0.9")];
+        // Not a trusted peer: the header is whatever the client wrote, and is ignored.
+        assert_eq!(
+            client_address(ip("192.0.2.7"), &["198.51.100.1"], &trusted),
+            ip("192.0.2.7")
+        );
+        assert_eq!(client_address(proxy, &["198.51.100.1"], &[]), proxy);
+        // Through nginx: the right-most untrusted hop; a forged left part is skipped.
+        assert_eq!(
+            client_address(proxy, &["203.0.113.5, 198.51.100.1"], &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(proxy, &["198.51.100.1", "10.0.0.9"], &trusted),
+            ip("198.51.100.1")
+        );
+        // Garbage after the last good hop, or no header: the last trusted hop.
+        assert_eq!(
+            client_address(proxy, &["198.51.100.1, nonsense"], &trusted),
+            proxy
+        );
+        assert_eq!(client_address(proxy, &[], &trusted), proxy);
+        assert_eq!(client_address(proxy, &["::1"], &trusted), ip("::1"));
+    }
 }

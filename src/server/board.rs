@@ -1158,6 +1158,22 @@ fn render_secrecy(out: &mut String, signed: &Value) {
 
 fn render_record(out: &mut String, signed: &Value) {
     render_secrecy(out, signed);
+    // A re-vote of an invalid round says so, with the logged reason.
+    for rv in list(get(signed, "revotes")) {
+        let source = esc(text(get(rv, "source")));
+        let entry = num(get(rv, "entry"));
+        put!(
+            out,
+            "<p class=\"meta revote\">{}</p>\n",
+            bi(
+                &format!(
+                    "本轮是 “{source}” 无效轮次的重新投票 (日志第 {entry} 条), 原因: {}",
+                    esc(text(get(rv, "reason")))
+                ),
+                &format!("This round re-runs “{source}”, whose counted round was invalid (log entry {entry}).")
+            )
+        );
+    }
     let corrections = list(get(signed, "corrections"));
     let late = list(get(signed, "late_pools"));
     if corrections.is_empty() && late.is_empty() {

@@ -122,7 +122,9 @@ impl ApiError {
                 | "ballot_spoiled"
                 | "spoils_exhausted"
                 | "token_tested"
-                | "already_tested" => StatusCode::CONFLICT,
+                | "already_tested"
+                | "round_not_invalid"
+                | "revote_exists" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -44,7 +44,12 @@ struct TallyRequest {
 }
 
 async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let mut body = body.into_inner();
+    // A check of a spec without ballots (the organiser page's surplus check): contests may
+    // leave turnout to the desk, as the service's own registration does.
+    if body.ballots.trim().is_empty() {
+        crate::record::election::with_desk_turnout(&mut body.spec);
+    }
     let spec_bytes =
         serde_json::to_vec(&body.spec).map_err(|e| ApiError::Internal(e.to_string()))?;
     // Counting is CPU work: keep it off the async workers.
@@ -165,6 +170,7 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                         web::post().to(api::paper_ballot),
                     )
                     .route("/contests/{id}/next-round", web::post().to(api::next_round))
+                    .route("/contests/{id}/revote", web::post().to(api::revote))
                     .route("/contests/{id}/tally", web::post().to(api::tally_contest))
                     .route(
                         "/contests/{id}/corrections",

@@ -487,6 +487,12 @@ const SPOIL: &[F] = &[
     ),
 ];
 
+const REVOTE_REQUEST: &[F] = &[req(
+    "reason",
+    T::Str,
+    "原因 (1 至 500 字), 记入日志并在公示页显示 / the reason (1 to 500 characters), logged and shown on the board",
+)];
+
 const KIOSK_TEST_REQUEST: &[F] = &[
     req(
         "spoiled",
@@ -728,6 +734,12 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
          ballot with its openings",
         true,
         SPOIL,
+    ),
+    (
+        "RevoteRequest",
+        "重新投票的原因 / why the round is re-run",
+        true,
+        REVOTE_REQUEST,
     ),
     (
         "KioskTestRequest",
@@ -1616,6 +1628,22 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             errors: &[
                 (409, &["contest_already_open", "contest_closed"]),
                 (422, &["unknown_contest"]),
+            ],
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/contests/{}/revote") => Doc {
+            summary: "重新投票 (无效轮次) / Re-vote an invalid round",
+            tag: "election",
+            notes: "计票结果为本轮无效 (未达法定人数、收回票数多于发出票数等) 时, 以同一名单、同一名额另起一轮, \
+                    记录原因; 新一轮有自己的选票样式和选票码。\n\nWhen the count declared the round \
+                    invalid (quorum not met, more ballots returned than issued, ...), the same list \
+                    and seats as a new round with its own style and slips; the reason is logged.",
+            body: Body::Json("RevoteRequest"),
+            out: Out::Json(201, T::AnyObj),
+            errors: &[
+                (409, &["round_not_invalid", "revote_exists"]),
+                (422, &["revote_reason", "unknown_contest"]),
             ],
             election: true,
             ..BASE

@@ -56,6 +56,14 @@ pub struct CorrectionReport {
     pub approved_by: String,
 }
 
+/// A re-vote of an invalid round, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RevoteReport {
+    pub index: u64,
+    pub source: String,
+    pub reason: String,
+}
+
 /// Tokens printed after voting in their style had started.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LatePoolReport {
@@ -109,6 +117,8 @@ pub struct Report {
     pub not_yet_signed: Vec<u64>,
     pub corrections: Vec<CorrectionReport>,
     pub late_pools: Vec<LatePoolReport>,
+    /// Re-votes of invalid rounds, with their logged reasons.
+    pub revotes: Vec<RevoteReport>,
     /// Files in the export the verifier does not read.
     pub ignored_files: Vec<String>,
     pub failure: Option<Failure>,

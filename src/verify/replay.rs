@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
     fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, Progress, Report, ResultReport,
-    SIGNATURE_BATCH,
+    RevoteReport, SIGNATURE_BATCH,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -21,7 +21,8 @@ use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
     ElectionRegistered, Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished,
-    RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided, TurnoutCorrected,
+    RevoteCreated, RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided,
+    TurnoutCorrected,
 };
 use crate::record::entry::{
     CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, ElectionKeySet, Secrecy,
@@ -587,10 +588,19 @@ pub fn replay(
                 }
                 conduct.void(b.style, b.voided, b.spent).map_err(ce)?;
             }
-            EntryKind::RunoffCreated | EntryKind::ContestCreated => {
+            EntryKind::RunoffCreated | EntryKind::ContestCreated | EntryKind::RevoteCreated => {
                 let (contest, style, origin) = if e.kind == EntryKind::RunoffCreated {
                     let b: RunoffCreated = body(i, e)?;
                     (b.contest, b.style, Origin::Runoff { parent: b.parent })
+                } else if e.kind == EntryKind::RevoteCreated {
+                    let b: RevoteCreated = body(i, e)?;
+                    crate::rules::conduct::check_revote_reason(&b.reason).map_err(&ce)?;
+                    report.revotes.push(RevoteReport {
+                        index: i,
+                        source: b.source.clone(),
+                        reason: b.reason.clone(),
+                    });
+                    (b.contest, b.style, Origin::Revote { of: b.source })
                 } else {
                     let b: ContestCreated = body(i, e)?;
                     (b.contest, b.style, Origin::NextRound { from: b.from })
@@ -606,6 +616,7 @@ pub fn replay(
                 let source = match &origin {
                     Origin::Runoff { parent } => parent.clone(),
                     Origin::NextRound { from } => from.clone(),
+                    Origin::Revote { of } => of.clone(),
                     Origin::Spec => String::new(),
                 };
                 if election.contest_index(&source).is_none() {
@@ -717,7 +728,8 @@ pub fn replay(
                         ),
                     ));
                 }
-                conduct.tally(i, &b.contests).map_err(ce)?;
+                conduct.tally(i, &b.contests).map_err(&ce)?;
+                conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
                 // Recounted here, from the spec and figures as they stand and the ballots
                 // (or the decrypted totals) before it, so a forged result is named before
                 // anything after it.
