@@ -97,7 +97,39 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
         (409, Some("round_not_invalid")),
         "{v}"
     );
+    let row = |s: &Server| {
+        s.ok("GET", "/api/v1/desk", Some(&desk), None)["contests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["contest"] == "c")
+            .unwrap()
+            .clone()
+    };
+    let before = row(&s);
+    assert_eq!(
+        (
+            before["present"].as_u64(),
+            before["ballots_received"].as_u64(),
+            before["quorum"].as_str()
+        ),
+        (Some(5), Some(5), Some("not_met")),
+        "{before}"
+    );
     s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
+    // Guard rails: after the close the desk refuses check-ins for it and its figures freeze.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": "M006"})),
+    );
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("contest_closed")),
+        "{v}"
+    );
+    assert_eq!(row(&s)["present"], 5);
     let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
     let first = r["index"].as_u64().or(r["result_index"].as_u64()).unwrap();
     let result = s.ok(

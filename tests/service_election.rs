@@ -37,6 +37,8 @@ struct Staff {
     desk: String,
     kiosk: String,
     teller: String,
+    /// A second teller's account: one account signs with one key.
+    teller2: String,
 }
 
 fn staff(s: &Server) -> Staff {
@@ -45,6 +47,7 @@ fn staff(s: &Server) -> Staff {
     for (user, role) in [
         ("desk1", "registrar"),
         ("teller1", "teller"),
+        ("teller2", "teller"),
         ("audit1", "auditor"),
     ] {
         let v = s.ok(
@@ -82,6 +85,7 @@ fn staff(s: &Server) -> Staff {
     Staff {
         desk: s.login("desk1", &pw["desk1"]),
         teller: s.login("teller1", &pw["teller1"]),
+        teller2: s.login("teller2", &pw["teller2"]),
         kiosk,
         org,
     }
@@ -131,10 +135,25 @@ fn sign_and_publish(s: &Server, st: &Staff, index: u64, signers: &[&Signer]) -> 
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             String::from_utf8(o.stdout).unwrap().trim_end().to_string()
         };
+        let account = if n == 0 { &st.teller } else { &st.teller2 };
+        if n > 0 {
+            // The first teller's account cannot hand in a second teller's signature.
+            let (code, v) = s.call(
+                "POST",
+                &format!("/api/v1/results/{index}/signatures"),
+                Some(&st.teller),
+                Some(&json!({"line": line})),
+            );
+            assert_eq!(
+                (code, v["code"].as_str()),
+                (409, Some("key_not_yours")),
+                "{v}"
+            );
+        }
         s.ok(
             "POST",
             &format!("/api/v1/results/{index}/signatures"),
-            Some(&st.teller),
+            Some(account),
             Some(&json!({"line": line})),
         );
     }
@@ -351,7 +370,7 @@ fn township_party_congress_from_setup_to_verified_result() {
     let desk = s.ok("GET", "/api/v1/desk", Some(&st.desk), None);
     assert_eq!(
         desk["contests"][0],
-        json!({"contest": "del-1", "state": "open", "eligible": 10, "present": 9, "slips_issued": 9, "quorum": "met"})
+        json!({"contest": "del-1", "state": "open", "eligible": 10, "present": 9, "slips_issued": 9, "quorum": "met", "ballots_received": 0})
     );
     // Search by pinyin initials and number.
     assert!(

@@ -122,6 +122,8 @@ pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiErr
         "csrf": s.csrf,
         "expires": s.expires,
         "must_change_password": s.must_change_password,
+        // A teller account's signing key, once it has signed (one account, one key).
+        "teller_key": state.records.setting(&format!("teller_key:{}", caller.username))?,
     })))
 }
 

@@ -1894,6 +1894,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             out: Out::Json(201, T::Obj(ENTRY)),
             errors: &[
                 (404, &["unknown_result", "unknown_entry"]),
+                (409, &["key_not_yours"]),
                 (422, &["teller_signature"]),
             ],
             election: true,

@@ -128,7 +128,9 @@ try {
     log("paper ballot for", await page.inputValue("#paper-contest"), "→", msg);
     await snap("paper-ballot");
   } else {
-    log("no open contest for paper ballots");
+    // An electronic-only election shows no paper-ballot form at all.
+    expect(await page.locator("section:has(#h-paper)").isHidden(), "the paper-ballot form shows for an electronic-only election");
+    log("no open contest for paper ballots; the paper form is hidden");
   }
 
   // 4. Close every open contest through the confirm dialog.
@@ -143,6 +145,12 @@ try {
       await dialog.waitFor({ state: "hidden" });
       expect((await page.getAttribute(`tr.contest[data-id="${id}"]`, "data-state")) === "open", "cancelling the dialog closed the contest");
       await btn.click();
+      // The dialog shows E, P, I, R and the quorum before the teller confirms.
+      await page.locator("#close-figures").waitFor({ state: "visible", timeout: 5000 });
+      for (const f of ["eligible", "present", "issued", "received", "quorum"]) {
+        expect((await page.locator(`#close-figures [data-figure="${f}"]`).innerText()).trim() !== "", `the close dialog does not show ${f}`);
+      }
+      expect(Number(await page.locator('#close-figures [data-figure="received"]').innerText()) > 0, "the close dialog shows no ballots received");
     }
     await confirm(first ? "close-dialog" : null);
     first = false;
@@ -294,6 +302,20 @@ try {
     log("signed result", index, "—", status.slice(0, 160));
   }
   await snap("signed");
+
+  // One account, one key: another teller's real key file is refused on this account's page
+  // (and by the server: key_not_yours), so one person cannot hand in two signatures.
+  const otherKey = process.env.DEMO_DATA_DIR ? join(process.env.DEMO_DATA_DIR, "demo-teller-2.key") : null;
+  if (otherKey && existsSync(otherKey) && user === "demo-teller") {
+    await page.reload();
+    await page.waitForSelector("#app:not(.hidden) table.results", { timeout: 10000 });
+    await page.setInputFiles("#key-file", otherKey);
+    await page.waitForSelector("#key-info .notice.bad", { timeout: 5000 });
+    const m = await text("#key-info");
+    expect(/\[key_not_yours\]/.test(m) && m.includes("demo-teller-2"), `another teller's key was not refused: ${m}`);
+    await snap("other-tellers-key-refused");
+    log("another teller's key file is refused on this account:", m.slice(0, 120));
+  }
 
   // 7. English, reload (the session survives), and no script or CSP errors.
   await page.click("#lang");

@@ -757,8 +757,20 @@ async function closeContest(id) {
     const row = (desk.contests || []).find((r) => r.contest === id);
     if (row) {
       const q = { met: t("已达到", "met"), not_met: t("未达到", "NOT met"), none: t("不适用", "n/a") }[row.quorum] || row.quorum;
-      figures = `<p class="figures">${t(`签到处: 应到 ${row.eligible} 人, 实到 ${row.present} 人, 发出选票码 ${row.slips_issued} 张; 法定人数${q}。`,
-        `The desk: ${row.eligible} eligible, ${row.present} present, ${row.slips_issued} slips issued; quorum ${q}.`)}</p>`;
+      const r = Number(row.ballots_received ?? 0);
+      figures = `<table class="compact close-figures" id="close-figures">
+        <tr><th>${t("应到 E", "Eligible E")}</th><td class="num" data-figure="eligible">${esc(row.eligible)}</td></tr>
+        <tr><th>${t("实到 P", "Present P")}</th><td class="num" data-figure="present">${esc(row.present)}</td></tr>
+        <tr><th>${t("发出选票 I", "Slips issued I")}</th><td class="num" data-figure="issued">${esc(row.slips_issued)}</td></tr>
+        <tr><th>${t("收回选票 R", "Ballots received R")}</th><td class="num" data-figure="received">${esc(r)}</td></tr>
+        <tr><th>${t("法定人数", "Quorum")}</th><td data-figure="quorum">${q}</td></tr></table>`;
+      // What makes this close worth a second look: said before the teller confirms.
+      const warnings = [];
+      if (Number(row.present) === 0) warnings.push(t("没有人签到 (实到 0 人)。", "Nobody has checked in (0 present)."));
+      if (r === 0) warnings.push(t("还没有收到任何选票。", "No ballot has been received yet."));
+      if (row.quorum === "not_met") warnings.push(t("到会人数未达到法定人数: 结束后计票, 本轮将无效, 须重新投票。", "Quorum is not met: once closed and counted, this round is invalid and must be re-voted."));
+      if (r > Number(row.slips_issued)) warnings.push(t("收回选票多于发出选票: 本轮将无效。", "More ballots received than issued: this round will be invalid."));
+      if (warnings.length) figures += notice("warn", `<strong>${t("请注意", "Please note")}:</strong> ${warnings.join(" ")}`);
     }
   } catch (_) {
     // The dialog still says where the figures come from.
@@ -1028,6 +1040,9 @@ function bumpPaperCount(contest, isVoid) {
 function renderPaperSelect() {
   const sel = $("#paper-contest");
   const modeKnown = state.election.contests.some((c) => "mode" in c);
+  // An election whose contests all vote electronically has no paper ballots to key in.
+  const takesPaper = !modeKnown || state.election.contests.some((c) => c.mode === "paper" || c.mode === "hybrid");
+  $("#h-paper").closest("section").classList.toggle("hidden", !takesPaper);
   const open = state.election.contests.filter((c) => c.state === "open" && (!modeKnown || c.mode === "paper" || c.mode === "hybrid"));
   const prev = state.paper.contest;
   sel.innerHTML = open.length
@@ -1186,6 +1201,13 @@ async function loadKeyFile(file) {
     if (file.size > 4096) throw localError("bad_key", "文件太大, 不是签名密钥文件", "the file is too large to be a key file");
     if (state.ed25519 !== null) throw localError("no_ed25519", `${state.ed25519.zh}; 请用命令行签名`, `${state.ed25519.en}; sign from the command line`);
     const key = await parseSignerKey(await file.text());
+    // One account signs with one key: a key other than the one this account signed with
+    // before is refused here, as the server refuses it (key_not_yours).
+    const bound = state.session?.teller_key;
+    if (bound && bound !== key.name) {
+      throw localError("key_not_yours", `这是计票人 ${key.name} 的密钥; 账号 ${state.session.username} 只能用自己的密钥 ${bound} 签名。每位计票人用自己的账号和密钥签名。`,
+        `This is teller ${key.name}'s key; account ${state.session.username} signs only with its own key ${bound}. Each teller signs with their own account and key.`);
+    }
     state.key = key;
     // Registered = the same verifier key as one the election lists (name, key ID and public key).
     const keys = state.tellerKeys;
@@ -1197,7 +1219,10 @@ async function loadKeyFile(file) {
         ? t(`与登记的 ${key.name} 公钥不符 (是不是旧的或别人的密钥文件?), 服务器会拒绝其签名`, `does not match the public key registered for ${key.name} (an old or someone else's key file?): the server will refuse its signatures`)
         : t("不是本次选举登记的计票人, 服务器会拒绝其签名", "not a registered teller of this election: the server will refuse its signatures");
     info.innerHTML = notice(registered ? "ok" : "bad", `${t("已读取密钥", "Key loaded")}: <strong>${esc(key.name)}</strong> <span class="mono">(key ID ${esc(key.keyIdHex)})</span> · ${verdict}
-      <div class="sub">${t("密钥只保存在此页面内存中, 未发送到服务器。", "The key stays in this page's memory; it was not sent to the server.")}</div>`);
+      <div class="sub">${t("密钥只保存在此页面内存中, 未发送到服务器。", "The key stays in this page's memory; it was not sent to the server.")}</div>
+      ${!state.session?.teller_key && key.name !== state.session?.username
+        ? `<div class="sub warn">${t(`注意: 第一次签名后, 账号 ${esc(state.session?.username || "")} 就只能用密钥 ${esc(key.name)} 签名。请确认这是您自己的密钥。`, `Note: after the first signature, account ${esc(state.session?.username || "")} signs only with key ${esc(key.name)}. Make sure it is your own key.`)}</div>`
+        : ""}`);
     info.dataset.registered = registered ? "yes" : "no";
     $("#key-forget").classList.remove("hidden");
   } catch (err) {
@@ -1248,11 +1273,19 @@ function renderLineSelect() {
   renderCheckpointText();
 }
 
+/** The signed-in teller's key file name as the command suggests it. */
+function keyFileHint() {
+  const user = state.session?.username || "";
+  return /^[A-Za-z0-9._-]+$/.test(user) ? `${user}.key` : t("我的密钥.key", "my.key");
+}
+
 function renderCheckpointText() {
   const index = Number($("#line-result").value);
   const d = state.details.get(index);
   $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
-  $("#cli-command").textContent = `scrutineer ledger --data ./data sign --result ${d ? index : "N"} --teller-key FILE`;
+  // The teller's own machine signs the text; the service keeps running (`ledger sign` would
+  // need it stopped).
+  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --text checkpoint-${d ? index : "N"}.txt`;
 }
 
 async function submitLine() {
