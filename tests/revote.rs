@@ -311,6 +311,36 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
     assert_eq!(report.revotes.len(), 1);
     assert!(report.revotes[0].reason.contains("五分之四"));
 
+    // An auditor verifies straight from the hall's address (or any page's), and the tar the
+    // auditor page downloads, with the same command.
+    for target in [
+        s.base.clone(),
+        format!("{}/verify", s.base),
+        tar.display().to_string(),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["verify", &target, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "verify {target}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["revotes"][0]["source"], "c", "{r}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["verify", "http://127.0.0.1:9/"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("cannot connect"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
     // The forger holding the log key: a re-vote of a round whose result says it was valid.
     let keys = scrutineer::ledger::keys::load_or_create(
         &dir.join("keys"),

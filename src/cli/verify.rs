@@ -27,28 +27,103 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
             b.set_position(done);
         }
     };
-    // A directory, or the tar archive `GET /api/v1/export` streams.
-    let report = crate::verify::with_export(path, |dir| verify_export(dir, &progress))
+    // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
+    // (the export is then fetched into a temporary file and removed afterwards).
+    let fetched = match path.to_str().filter(|p| is_url(p)) {
+        Some(url) => match fetch_export(url) {
+            Ok(file) => Some(file),
+            Err(f) => {
+                let report = Report {
+                    failure: Some(f),
+                    ..Report::default()
+                };
+                return finish(&report, json);
+            }
+        },
+        None => None,
+    };
+    let source = fetched.as_deref().unwrap_or(path);
+    let report = crate::verify::with_export(source, |dir| verify_export(dir, &progress))
         .unwrap_or_else(|f| Report {
             failure: Some(f),
             ..Report::default()
         });
+    if let Some(f) = &fetched {
+        let _ = std::fs::remove_file(f);
+    }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    finish(&report, json)
+}
+
+fn finish(report: &Report, json: bool) -> ExitCode {
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+            serde_json::to_string_pretty(report).unwrap_or_default()
         );
     } else {
-        print!("{}", text(&report));
+        print!("{}", text(report));
     }
     if report.ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+fn is_url(p: &str) -> bool {
+    p.starts_with("http://") || p.starts_with("https://")
+}
+
+/// The export of the service at `url` (its address, or the export's own URL), saved to a
+/// temporary file. Public once voting is closed; while a contest is open the service asks
+/// for an auditor's account, and this says so.
+fn fetch_export(url: &str) -> Result<std::path::PathBuf, crate::verify::Failure> {
+    let fail = |message: String| crate::verify::Failure {
+        index: None,
+        kind: None,
+        check: "export",
+        message,
+    };
+    let url = url.trim_end_matches('/');
+    let export_url = if url.contains("/api/v1/export") {
+        url.to_string()
+    } else {
+        // The hall's address, or any page of it: the export lives at the origin.
+        let origin_end = url
+            .find("://")
+            .and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j))
+            .unwrap_or(url.len());
+        format!("{}/api/v1/export", &url[..origin_end])
+    };
+    let resp = ureq::get(&export_url).call().map_err(|e| match e {
+        ureq::Error::Status(code @ (401 | 403), _) => fail(format!(
+            "{export_url}: {code}: 投票进行中时导出只给审计员等账号; 请在审计页下载后核验下载的文件 / while voting is open the export needs an auditor's account: download it on the auditor page and verify the downloaded file"
+        )),
+        ureq::Error::Status(code, r) => fail(format!(
+            "{export_url}: {code} {}",
+            r.into_string().unwrap_or_default()
+        )),
+        ureq::Error::Transport(t) => fail(format!(
+            "{export_url}: 无法连接 / cannot connect: {t} (自签名证书的会场: 在浏览器中下载导出, 再核验下载的文件 / a hall with a self-signed certificate: download the export in a browser and verify the file)"
+        )),
+    })?;
+    let mut seed = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
+        .map_err(|_| fail("随机数不可用 / no randomness".into()))?;
+    let name: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let file = std::env::temp_dir().join(format!("scrutineer-download-{name}.tar"));
+    let mut out =
+        std::fs::File::create(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    std::io::copy(&mut resp.into_reader(), &mut out).map_err(|e| {
+        let _ = std::fs::remove_file(&file);
+        fail(format!(
+            "{export_url}: 下载中断 / the download broke off: {e}"
+        ))
+    })?;
+    Ok(file)
 }
 
 fn text(r: &Report) -> String {

@@ -281,7 +281,8 @@ async function checkLatest() {
     const allOk = steps.every((s) => s.status === "ok");
     if (allOk) {
       rememberSeen(checkpoint.origin, checkpoint.size, tlog.bytesToBase64(checkpoint.root));
-      const root = tlog.bytesToBase64(checkpoint.root);
+      // Hex, as `scrutineer verify` prints it (the checkpoint text itself holds base64).
+      const root = tlog.bytesToHex(checkpoint.root);
       el.dataset.status = "ok";
       el.innerHTML = `<div class="notice ok" role="status">${verdict("✓",
         `第 ${checkpoint.size} 号检查点 (共 ${checkpoint.size} 条) 由日志密钥 ${key.name}+${tlog.keyIdHex(key.keyId)} 签名, 属于本选举的日志, 且没有变小。根哈希 ${root}。核对于 ${clock()}。`,
