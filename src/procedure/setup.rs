@@ -107,16 +107,24 @@ impl Core {
                 }
             })
         })??;
-        let rows = match crate::record::roll::parse_roll_csv(csv) {
-            Ok(rows) => rows,
+        // Every problem at once: the rows' format and the rules over the rows that parsed.
+        let (rows, mut refused) = match crate::record::roll::parse_roll_csv_partial(csv) {
+            Ok(parsed) => parsed,
             Err(crate::record::roll::RollCsvError::Rows(refused)) => {
                 return Err(CoreError::RollRefused(refused))
             }
             Err(e) => return Err(invalid(e.code(), e.to_string())),
         };
-        let accepted = crate::rules::roll::check_roll(&rows, kind, day)
-            .into_clean()
-            .map_err(CoreError::RollRefused)?;
+        let checked = crate::rules::roll::check_roll(&rows, kind, day).into_clean();
+        let accepted = match checked {
+            Ok(accepted) if refused.is_empty() => accepted,
+            Ok(_) => return Err(CoreError::RollRefused(refused)),
+            Err(more) => {
+                refused.extend(more);
+                refused.sort_by_key(|r| r.line);
+                return Err(CoreError::RollRefused(refused));
+            }
+        };
         let voters: Vec<Voter> = accepted
             .into_iter()
             .map(|r| Voter {

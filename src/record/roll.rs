@@ -230,6 +230,19 @@ impl Layout {
 /// text fields trimmed; eligibility is *not* checked here. Never panics,
 /// whatever the input.
 pub fn parse_roll_csv(bytes: &[u8]) -> Result<Vec<VoterRow>, RollCsvError> {
+    let (rows, refused) = parse_roll_csv_partial(bytes)?;
+    if refused.is_empty() {
+        Ok(rows)
+    } else {
+        Err(RollCsvError::Rows(refused))
+    }
+}
+
+/// [`parse_roll_csv`] that goes on past bad rows: the rows that parsed and every row's
+/// refusal, so that a caller can check the good rows too and report every problem of the
+/// file at once (a whole-file problem, such as the header or the encoding, is still an
+/// error).
+pub fn parse_roll_csv_partial(bytes: &[u8]) -> Result<(Vec<VoterRow>, Vec<Refusal>), RollCsvError> {
     if bytes.len() > ROLL_CSV_BYTES_MAX {
         return Err(RollCsvError::TooLarge {
             bytes: bytes.len(),
@@ -301,13 +314,8 @@ pub fn parse_roll_csv(bytes: &[u8]) -> Result<Vec<VoterRow>, RollCsvError> {
             });
         }
         match parse_row(&record, line, &layout) {
-            Ok(row) => {
-                if errors.list.is_empty() {
-                    rows.push(row);
-                }
-            }
+            Ok(row) => rows.push(row),
             Err(row_errors) => {
-                rows = Vec::new();
                 for e in row_errors {
                     errors.push(e);
                 }
@@ -325,11 +333,7 @@ pub fn parse_roll_csv(bytes: &[u8]) -> Result<Vec<VoterRow>, RollCsvError> {
         }
     }
 
-    if errors.list.is_empty() {
-        Ok(rows)
-    } else {
-        Err(RollCsvError::Rows(errors.list))
-    }
+    Ok((rows, errors.list))
 }
 
 /// Row errors collected so far; `list.len()` stays below
