@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Extract stroke counts and Mandarin readings from Unicode's Unihan database.
 
-Writes the compact table used by ``src/rules/hanzi.rs`` (``data/unihan-hanzi.txt``).
+Writes the compact table used by ``src/rules/hanzi.rs``
+(``assets/unihan/unihan-hanzi.txt``).
 
 Usage:
-    python3 data/extract.py [SOURCE] [OUTPUT]
+    python3 assets/unihan/extract.py [SOURCE] [OUTPUT]
 
 SOURCE is either a directory holding ``Unihan_IRGSources.txt`` and
 ``Unihan_Readings.txt`` (plain or ``.bz2``-compressed, as shipped by Debian's

@@ -1,26 +1,35 @@
 //! Han character data for Chinese names: stroke counts and Mandarin readings.
 //!
-//! Pure rules module: no I/O, no async, std only. The data is embedded at
-//! compile time from `data/unihan-hanzi.txt`, a table extracted from Unicode's
-//! Unihan database (Unicode 15.0.0, Debian package `unicode-data` 15.0.0-1) by
-//! `data/extract.py`; see `data/README.md` for provenance and the license.
+//! Pure rules module: no I/O, no async, std only. Two tables are embedded at
+//! compile time:
+//! - `assets/unihan/unihan-hanzi.txt`: stroke counts and readings extracted
+//!   from Unicode's Unihan database (Unicode 15.0.0, Debian package
+//!   `unicode-data` 15.0.0-1) by `assets/unihan/extract.py`; provenance and
+//!   license in `assets/unihan/README.md`;
+//! - `assets/strokes/stroke-order.txt`: stroke sequences (笔顺 reduced to the
+//!   five stroke types 横 竖 撇 点 折) of 6,938 characters, derived from the npm
+//!   package `cnchar-order` 3.2.6 (MIT) by `assets/strokes/extract.py`;
+//!   provenance, license and checks in `assets/strokes/README.md`.
 //!
-//! Coverage: CJK Unified Ideographs (U+4E00..=U+9FFF) and Extension A
-//! (U+3400..=U+4DBF). Any other character (Latin letters, digits, emoji, Han
-//! characters of Extension B and later) has no data here.
+//! Coverage: stroke counts and readings for CJK Unified Ideographs
+//! (U+4E00..=U+9FFF) and Extension A (U+3400..=U+4DBF); stroke sequences for
+//! the GB 2312 characters and about 200 more characters used in names. Any
+//! other character (Latin letters, digits, emoji, Han characters of Extension
+//! B and later) has no data here.
 //!
 //! Two uses:
-//! - ordering candidate lists by surname stroke count (姓氏笔画):
-//!   [`stroke_key`], [`sort_by_strokes`];
+//! - ordering candidate lists in 姓氏笔画 order (stroke count, then the
+//!   stroke types in writing order): [`stroke_key`], [`sort_by_strokes`];
 //! - searching the voter roll by pinyin: [`pinyin_initials`], [`pinyin_full`],
 //!   [`matches_query`].
 
 use std::sync::OnceLock;
 
-/// The embedded data table. This is the only line that depends on where the
-/// module sits relative to `data/` (in the final crate, `src/rules/hanzi.rs`
-/// needs `"../../data/unihan-hanzi.txt"`).
+/// The embedded stroke-count and reading table (`HEX<TAB>strokes<TAB>reading`).
 const DATA: &str = include_str!("../../assets/unihan/unihan-hanzi.txt");
+
+/// The embedded stroke-sequence table (`HEX<TAB>digits`, digits `1..=5`).
+const STROKE_DATA: &str = include_str!("../../assets/strokes/stroke-order.txt");
 
 /// Base value of a stroke-key component for a character without stroke data.
 ///
@@ -93,6 +102,59 @@ fn lookup(c: char) -> Option<&'static Entry> {
         .and_then(|i| t.get(i))
 }
 
+/// The parsed stroke-sequence table, built once on first use.
+///
+/// Invariants: sorted by character with no duplicate (the first line for a
+/// character wins); every sequence is non-empty and only ASCII `1..=5`.
+fn sequences() -> &'static [(char, &'static str)] {
+    static SEQUENCES: OnceLock<Vec<(char, &'static str)>> = OnceLock::new();
+    SEQUENCES
+        .get_or_init(|| parse_sequences(STROKE_DATA))
+        .as_slice()
+}
+
+/// Parses the stroke-sequence file. Blank lines, `#` comment lines and
+/// malformed lines are skipped; this function never panics.
+fn parse_sequences(data: &'static str) -> Vec<(char, &'static str)> {
+    let mut out: Vec<(char, &'static str)> = data.lines().filter_map(parse_sequence_line).collect();
+    out.sort_by_key(|e| e.0);
+    out.dedup_by_key(|e| e.0);
+    out
+}
+
+/// Parses one `HEX<TAB>digits` line. Returns `None` for anything else.
+fn parse_sequence_line(line: &'static str) -> Option<(char, &'static str)> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let (hex, digits) = line.split_once('\t')?;
+    let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+    if digits.is_empty() || !digits.bytes().all(|b| (b'1'..=b'5').contains(&b)) {
+        return None;
+    }
+    Some((ch, digits))
+}
+
+/// Stroke sequence of `c` in writing order, one ASCII digit per stroke for
+/// the five stroke types of the 笔画序 rule: `1` 横 (一, with 提), `2` 竖 (丨,
+/// with 竖钩), `3` 撇 (丿), `4` 点 (丶, with 捺), `5` 折 (乛, every turning or
+/// hooked stroke except 竖钩). E.g. `'王'` → `"1121"`, `'张'` → `"5153154"`.
+///
+/// `None` when `c` has no sequence in the data, or when the sequence's length
+/// differs from [`total_strokes`] (the shipped table has no such character;
+/// the check keeps the two tables consistent whatever the data).
+///
+/// Invariant: a returned sequence is non-empty, only `1..=5`, and has exactly
+/// `total_strokes(c)` digits.
+#[must_use]
+pub fn stroke_sequence(c: char) -> Option<&'static str> {
+    let strokes = usize::from(total_strokes(c)?);
+    let t = sequences();
+    let i = t.binary_search_by_key(&c, |e| e.0).ok()?;
+    t.get(i).map(|e| e.1).filter(|d| d.len() == strokes)
+}
+
 /// Total stroke count of `c` (Unihan `kTotalStrokes`, first value: the count
 /// for the form used in the PRC, zh-Hans), or `None` when `c` has no data.
 ///
@@ -114,22 +176,30 @@ pub fn mandarin_reading(c: char) -> Option<&'static str> {
     lookup(c).map(|e| e.reading).filter(|r| !r.is_empty())
 }
 
-/// Sort key for 姓氏笔画 (surname stroke-count) order; compare keys with
-/// `Ord` on `Vec<u32>` (lexicographic).
+/// Sort key for 姓氏笔画 order; compare keys with `Ord` on `Vec<u32>`
+/// (lexicographic).
 ///
-/// The rule, applied to the name's characters in turn, surname first
-/// (whitespace is skipped here):
+/// The rule of the 笔画序 convention (GB13000.1字符集汉字字序(笔画序)规范, the
+/// order of official name lists), applied to the name's characters in turn,
+/// surname first (whitespace is skipped here):
 /// 1. fewer strokes first (Unihan `kTotalStrokes`, PRC count);
-/// 2. equal stroke counts: by code point. This stands in for the 笔顺 rule
-///    (first stroke 横、竖、撇、点、折, then second stroke, ...), which Unihan does
-///    not carry, so within one stroke count the order of distinct characters
-///    is deterministic but not the official one. Because this step applies
-///    to each character before the next one is looked at, people with the
-///    same surname stay together, as on official lists;
-/// 3. then the next character the same way: the given name decides only
-///    between people with the same surname; a name that is a prefix of
-///    another (王 vs 王建国) comes first;
-/// 4. last, if everything above is equal (names that differ only in
+/// 2. equal stroke counts: by the stroke sequence ([`stroke_sequence`]),
+///    compared stroke by stroke in the order 横 (1) < 竖 (2) < 撇 (3) < 点 (4)
+///    < 折 (5): the first stroke decides, then the second, and so on (王 1121
+///    before 文 4134; 李 1234521 before 杨 1234533 before 张 5153154 before
+///    陈 5215234). A character of that stroke count without a sequence in the
+///    data comes after those with one;
+/// 3. different characters with the same count and sequence (干 and 于, both
+///    112; or two characters without a sequence): by code point. The
+///    convention's further steps for such ties (main before secondary stroke
+///    forms, 竖 before 竖钩, then structure) are not modelled. Because steps
+///    1–3 apply to each character before the next one is looked at, people
+///    with the same surname stay together, as on official lists;
+/// 4. then the next character the same way: the given name decides only
+///    between people with the same surname, character by character (李一鸣
+///    before 李大鸣); a name that is a prefix of another (王 vs 王建国) comes
+///    first;
+/// 5. last, if everything above is equal (names that differ only in
 ///    whitespace or ASCII letter case), by the code points of the whole name,
 ///    so distinct names never get equal keys.
 ///
@@ -139,22 +209,41 @@ pub fn mandarin_reading(c: char) -> Option<&'static str> {
 /// themselves, ASCII letters case-insensitively, so Latin names come after
 /// Han names and roughly in alphabetical order.
 ///
-/// Compound surnames (欧阳, 司马, 诸葛, ...) are not special-cased: the first
-/// character is treated as the surname, the rest as the given name.
+/// Compound surnames (欧阳, 司马, 诸葛, ...) are not special-cased: the name's
+/// characters are compared in order, so 欧阳少东 sits among the 欧 (8 strokes)
+/// and before 洪少东 (9).
 ///
-/// Key layout (invariants): for each non-whitespace character, a primary
-/// component (stroke count in `1..=255`, or `UNKNOWN_BASE` + the character,
-/// ASCII-lower-cased) followed by its code point; then a `0` separator (below
-/// every primary component); then the code points of the whole `name`.
+/// Key layout (invariants): for each non-whitespace character, either
+/// - `[count, 0, d1, …, dn, code point]` (count in `1..=255`, then the
+///   `count` digits `1..=5` of its sequence), or
+/// - `[count, 1, code point]` (a count but no sequence), or
+/// - `[UNKNOWN_BASE + the character ASCII-lower-cased, code point]` (no data);
+///
+/// then a `0` separator (below every first component); then the code points
+/// of the whole `name`. Two characters' parts have the same length whenever
+/// every component before them was equal (an equal count and flag `0` imply
+/// sequences of the same length, as [`stroke_sequence`] guarantees), so the
+/// lexicographic comparison never sets one character's part against the next
+/// character's.
 #[must_use]
 pub fn stroke_key(name: &str) -> Vec<u32> {
-    let mut key = Vec::with_capacity(name.len() * 2 + 1);
+    let mut key = Vec::with_capacity(name.len() * 4 + 1);
     for c in name.chars().filter(|c| !c.is_whitespace()) {
-        let primary = match total_strokes(c) {
-            Some(s) => u32::from(s),
-            None => UNKNOWN_BASE + u32::from(c.to_ascii_lowercase()),
-        };
-        key.push(primary);
+        match total_strokes(c) {
+            Some(count) => {
+                key.push(u32::from(count));
+                match stroke_sequence(c) {
+                    Some(digits) => {
+                        key.push(0);
+                        // Each digit is b'1'..=b'5' (invariant of the table),
+                        // so this gives 1..=5.
+                        key.extend(digits.bytes().map(|b| u32::from(b.saturating_sub(b'0'))));
+                    }
+                    None => key.push(1),
+                }
+            }
+            None => key.push(UNKNOWN_BASE + u32::from(c.to_ascii_lowercase())),
+        }
         key.push(u32::from(c));
     }
     key.push(0);
@@ -339,14 +428,14 @@ mod tests {
         assert_eq!(&out[..3], ["丁一", "马力", "王芳"]);
         // 王芳 (芳 7) before 王建国 (建 8): same surname, next character decides.
         assert_eq!(out[3], "王建国");
-        // 6 strokes: 刘 (U+5218) before 孙 (U+5B59) by the code point stand-in.
+        // 6 strokes: 刘 413422 before 孙 521234 (first stroke 点 before 折).
         assert_eq!(&out[4..6], ["刘洋", "孙丽"]);
-        // 7 strokes, surnames in code point order: 吴 5434, 张 5F20, 李 674E,
-        // 杨 6768, 陈 9648; same surnames stay together, then by given name
-        // (张三: 三 3 < 伟 6; 李秀英: 秀 7 < 娜 9).
+        // 7 strokes by stroke sequence: 李 1234521, 杨 1234533, 吴 2511134,
+        // 张 5153154, 陈 5215234; same surnames stay together, then by given
+        // name (李秀英: 秀 7 < 娜 9; 张三: 三 3 < 伟 6).
         assert_eq!(
             &out[6..13],
-            ["吴刚", "张三", "张伟", "李秀英", "李娜", "杨帆", "陈静"]
+            ["李秀英", "李娜", "杨帆", "吴刚", "张三", "张伟", "陈静"]
         );
         assert_eq!(&out[13..], ["周杰", "赵敏", "徐明", "黄伟"]);
     }
@@ -364,9 +453,13 @@ mod tests {
 
     #[test]
     fn same_surname_stays_grouped() {
-        // 王 and 毛 both have 4 strokes; the surname decides before the given name.
-        let out = sorted(&["王明", "毛一", "王一", "毛明"]);
-        assert_eq!(out, ["毛一", "毛明", "王一", "王明"]);
+        // 王 (1121) and 毛 (3115) both have 4 strokes; the surname decides
+        // before the given name.
+        let out = sorted(&["毛明", "毛一", "王明", "王一"]);
+        assert_eq!(out, ["王一", "王明", "毛一", "毛明"]);
+        // 干 and 于 have the same sequence (112): code point, still grouped.
+        let out = sorted(&["干明", "于明", "干一", "于一"]);
+        assert_eq!(out, ["于一", "于明", "干一", "干明"]);
     }
 
     #[test]
@@ -380,9 +473,10 @@ mod tests {
         assert_ne!(stroke_key("王 建国"), stroke_key("王建国"));
         assert_ne!(stroke_key("Ann"), stroke_key("ann"));
         assert_eq!(stroke_key("王建国"), stroke_key("王建国"));
-        // Whitespace does not change the position much: 王 建国 sits next to 王建国.
-        let out = sorted(&["王明", "王 建国", "王芳"]);
-        assert_eq!(out, ["王芳", "王 建国", "王明"]);
+        // Whitespace does not change the position much: 王 建国 sits next to
+        // 王建国 (明 25113511 before 建 51111254, both 8 strokes).
+        let out = sorted(&["王明", "王建国", "王 建国", "王芳"]);
+        assert_eq!(out, ["王芳", "王明", "王 建国", "王建国"]);
     }
 
     #[test]
@@ -453,6 +547,63 @@ mod tests {
         assert_eq!(stroke_key(""), vec![0]);
         let out = sorted(&["😀", "", "王"]);
         assert_eq!(out, ["", "王", "😀"]);
+    }
+
+    #[test]
+    fn every_sequence_has_its_stroke_count() {
+        // Every data line of the shipped sequence table parses, and its
+        // sequence has exactly the character's Unihan stroke count, so
+        // `stroke_sequence` returns it (no exception in the shipped table).
+        let lines: Vec<&str> = STROKE_DATA
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert_eq!(lines.len(), sequences().len());
+        assert!(sequences().len() >= 6_900, "only {}", sequences().len());
+        assert!(sequences().windows(2).all(|w| w[0].0 < w[1].0));
+        for &(c, digits) in sequences() {
+            let count = total_strokes(c).unwrap_or_else(|| panic!("{c}: no stroke count"));
+            assert_eq!(digits.len(), usize::from(count), "{c} {digits}");
+            assert_eq!(stroke_sequence(c), Some(digits), "{c}");
+        }
+    }
+
+    #[test]
+    fn known_sequences() {
+        for (c, digits) in [
+            ('一', "1"),
+            ('丁', "12"),
+            ('王', "1121"),
+            ('刘', "413422"),
+            ('李', "1234521"),
+            ('杨', "1234533"),
+            ('张', "5153154"),
+            ('陈', "5215234"),
+            ('德', "332122522114544"),
+        ] {
+            assert_eq!(stroke_sequence(c), Some(digits), "{c}");
+        }
+        assert_eq!(stroke_sequence('a'), None);
+        assert_eq!(stroke_sequence('\u{20000}'), None);
+        // Has a stroke count (Extension A) but no sequence.
+        assert!(total_strokes('\u{3400}').is_some());
+        assert_eq!(stroke_sequence('\u{3400}'), None);
+    }
+
+    #[test]
+    fn character_without_sequence_after_same_count() {
+        // U+3400 (5 strokes, no sequence) after every 5-stroke character with
+        // one, before 6 strokes.
+        let out = sorted(&["\u{3400}", "刘", "白", "丙"]);
+        assert_eq!(out, ["丙", "白", "\u{3400}", "刘"]);
+    }
+
+    #[test]
+    fn bad_sequence_lines_are_skipped() {
+        let data = "# header\n\n738B\t1121\nZZZZ\t12\n674E\t\n5F20\t5153164\n\
+                    4E00\t1\textra\n4E01\t12\nD800\t1\n4E01\t99\r\n";
+        let t = parse_sequences(data);
+        assert_eq!(t, [('丁', "12"), ('王', "1121")]);
     }
 
     #[test]
