@@ -190,7 +190,10 @@ fn pages_in_a_real_browser() {
         .as_str()
         .unwrap()
         .to_string();
-    node("kiosk.mjs", &[&s.base, &tokens[0], &tokens[1], &code, d]);
+    node(
+        "kiosk.mjs",
+        &[&s.base, &tokens[0], &tokens[1], &code, d, &org],
+    );
 
     // Cast or check: a voter checks the kiosk then votes with the same slip; a tampered
     // kiosk is caught by a check; a 监票人 records a test on the teller page.

@@ -1030,6 +1030,13 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         note.push_str(line);
     }
     note.push('\n');
+    let number = l.read(|s| {
+        s.state
+            .results
+            .iter()
+            .position(|(i, _)| *i == index)
+            .map(|n| n + 1)
+    })?;
     let (corrections, desk, late_pools, secrecy, revotes) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
@@ -1104,7 +1111,7 @@ fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         (corrections, desk, late_pools, secrecy, revotes)
     })?;
     Ok(
-        json!({"format": "scrutineer.signed-result/v1", "result_index": index, "result": r.result, "checkpoint": note,
+        json!({"format": "scrutineer.signed-result/v1", "result_index": index, "number": number, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
               "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
               "revotes": revotes}),
@@ -1116,9 +1123,10 @@ pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, 
     let list = block(move || {
         let (results, required) = core.ledger.read(|s| (s.state.results.clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
         let mut out = Vec::new();
-        for (i, r) in results {
+        for (n, (i, r)) in results.into_iter().enumerate() {
             let sigs = signature_lines(&core.ledger, i)?;
-            out.push(json!({"index": i, "contests": r.contests, "signatures": sigs.len(), "signers": sigs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "required": required, "published": core.is_published(i)?}));
+            // `number`: the result's place in this election (结果 1, 2, ...); `index` its entry.
+            out.push(json!({"index": i, "number": n + 1, "contests": r.contests, "signatures": sigs.len(), "signers": sigs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "required": required, "published": core.is_published(i)?}));
         }
         Ok(out)
     })
@@ -1213,9 +1221,9 @@ pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
     let list = block(move || {
         let results = core.ledger.read(|s| s.state.results.clone())?;
         let mut out = Vec::new();
-        for (i, r) in results {
+        for (n, (i, r)) in results.into_iter().enumerate() {
             if core.is_published(i)? {
-                out.push(json!({"index": i, "contests": r.contests, "url": format!("/api/v1/public/results/{i}"), "board": format!("/board/{i}")}));
+                out.push(json!({"index": i, "number": n + 1, "contests": r.contests, "url": format!("/api/v1/public/results/{i}"), "board": format!("/board/{i}")}));
             }
         }
         Ok(out)

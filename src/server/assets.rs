@@ -49,6 +49,35 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
     file(&path.into_inner())
 }
 
+/// `GET /favicon.ico`. The pages link `/assets/favicon.svg`; a browser asks for the
+/// conventional path anyway for documents without a link (the results board, a slip sheet,
+/// the API docs, a JSON answer), and gets the same SVG rather than a 404.
+pub async fn favicon() -> HttpResponse {
+    file("favicon.svg")
+}
+
+/// The address of one of the pages (`page` starts with `/`), for the console: `public_url`
+/// when set, otherwise the bind address, where an unspecified address (`0.0.0.0`, `::`) is
+/// shown as this machine's loopback (other machines use the hall machine's own address).
+pub fn page_url(config: &super::Config, page: &str) -> String {
+    if let Some(url) = &config.public_url {
+        return format!("{url}{page}");
+    }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut at = config.bind;
+    if at.ip().is_unspecified() {
+        at.set_ip(match at.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("{scheme}://{at}{page}")
+}
+
 /// Every embedded file with its SHA-256, sorted by path.
 pub fn hashes() -> Vec<(String, String, usize)> {
     let mut out: Vec<(String, String, usize)> = Web::iter()
@@ -71,4 +100,41 @@ pub async fn asset_hashes() -> HttpResponse {
         .map(|(path, sha256, bytes)| serde_json::json!({"path": path, "sha256": sha256, "bytes": bytes}))
         .collect();
     HttpResponse::Ok().json(serde_json::json!({"assets": list}))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls_name_an_address_a_browser_on_this_machine_reaches() {
+        let mut c = crate::server::Config {
+            bind: "127.0.0.1:8080".parse().unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            page_url(&c, "/organiser"),
+            "http://127.0.0.1:8080/organiser"
+        );
+        c.bind = "0.0.0.0:8443".parse().unwrap();
+        c.tls = Some(("hall.crt".into(), "hall.key".into()));
+        assert_eq!(
+            page_url(&c, "/organiser"),
+            "https://127.0.0.1:8443/organiser"
+        );
+        c.bind = "[::]:8443".parse().unwrap();
+        assert_eq!(page_url(&c, "/desk"), "https://[::1]:8443/desk");
+        c.public_url = Some("https://hall.example/vote".into());
+        assert_eq!(
+            page_url(&c, "/organiser"),
+            "https://hall.example/vote/organiser"
+        );
+    }
+
+    #[test]
+    fn the_favicon_is_embedded_as_svg() {
+        assert!(Web::get("favicon.svg").is_some());
+        assert_eq!(content_type("favicon.svg"), "image/svg+xml");
+    }
 }

@@ -2,10 +2,14 @@
 //! members, five teller keys with the key ceremony done (encrypted ballots, any 3 of 5
 //! decrypt), so a newcomer can click through
 //! every role at once. Refuses to run on a data directory that already holds an election.
+//! The passwords it prints are also kept in `demo-passwords.txt` in the data directory
+//! (owner-only), since the console scrolls away.
+
+use std::path::{Path, PathBuf};
 
 use super::auth::{hash_password, random_password};
 use super::state::{ledger_config, AppState};
-use crate::ledger::keys::write_secret;
+use crate::ledger::keys::{replace_secret, write_secret};
 use crate::ledger::records::{Account, Voter};
 use crate::record::note::Signer;
 
@@ -80,13 +84,60 @@ fn demo_ceremony(
         .ok_or_else(|| "the demo key ceremony did not complete".to_string())
 }
 
+/// The file in the data directory where `--demo` keeps the passwords it printed.
+pub const PASSWORDS_FILE: &str = "demo-passwords.txt";
+
+/// Writes accounts and their passwords (`(name, password, note)`) into the data directory's
+/// [`PASSWORDS_FILE`], owner-only (mode 0600), replacing only the lines of those names: an
+/// account a previous demo start created keeps its line. Returns the file's path.
+pub fn save_passwords(
+    data_dir: &Path,
+    entries: &[(String, String, String)],
+) -> Result<PathBuf, String> {
+    let path = data_dir.join(PASSWORDS_FILE);
+    let mut lines: Vec<String> = match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    for (name, password, note) in entries {
+        let line = format!(
+            "{name:<16} {password}{}",
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!("    {note}")
+            }
+        );
+        match lines
+            .iter_mut()
+            .find(|l| l.split_whitespace().next() == Some(name.as_str()))
+        {
+            Some(old) => *old = line,
+            None => lines.push(line),
+        }
+    }
+    let text = format!(
+        "# scrutineer serve --demo: 示例账号与密码 / demo accounts and passwords\n\
+         # 仅本用户可读; 试用完毕请删除 / readable by this user only; delete it when you are done\n{}\n",
+        lines.join("\n")
+    );
+    replace_secret(&path, &text).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
 pub fn load(state: &AppState) -> Result<(), String> {
     let mut slot = state.ledger.write().map_err(|_| "lock".to_string())?;
     if slot.is_some() {
         println!("--demo: 数据目录已有选举, 不再加载示例 / the data directory already holds an election; demo not loaded");
         return Ok(());
     }
-    let mut lines = vec!["示例账号 / demo accounts (passwords shown once):".to_string()];
+    let mut lines = vec!["示例账号 / demo accounts:".to_string()];
+    let mut saved = Vec::new();
     for role in ["registrar", "teller", "auditor"] {
         let password = random_password().map_err(|e| e.to_string())?;
         let account = Account {
@@ -100,6 +151,7 @@ pub fn load(state: &AppState) -> Result<(), String> {
         };
         if state.records.create_account(&account).is_ok() {
             lines.push(format!("    {:<16} {password}", account.username));
+            saved.push((account.username.clone(), password, String::new()));
         }
     }
     // Five demo tellers, three needed to decrypt (the default 3 of 5). In a real election each
@@ -166,8 +218,20 @@ pub fn load(state: &AppState) -> Result<(), String> {
         state.config.data_dir.display()
     ));
     lines.push("选民名单 150 人, 编号 D0001-D0150 / roll: 150 members, numbers D0001-D0150".into());
-    lines.push("下一步: 在组织者页面 /organiser 打印选票码 (裁开后打乱再发), 然后开始投票 / next: print the slips on /organiser (cut and shuffle them), then open the contests".into());
-    lines.push("投票机配对: 组织者 POST /api/v1/kiosks/pairing / pair a kiosk with a code from the organiser".into());
+    let file = save_passwords(&state.config.data_dir, &saved)?;
+    lines.push(format!(
+        "以上密码也已写入 {} (仅本用户可读, 权限 0600; 试用完毕请删除) / these passwords are also in {} (readable by this user only, mode 0600; delete it when you are done)",
+        file.display(),
+        file.display()
+    ));
+    let organiser = super::assets::page_url(&state.config, "/organiser");
+    lines.push(format!("下一步: 在组织者页面 {organiser} 打印选票码 (裁开后打乱再发), 然后开始投票 / next: print the slips on {organiser} (cut and shuffle them), then open the contests"));
+    // Tests read the demo passwords up to this line: it stays the last.
+    lines.push(format!(
+        "投票机配对: 组织者页面的 “投票机配对” 给出配对码 (POST /api/v1/kiosks/pairing), 在投票机的 {} 页面输入 / pair a kiosk: the organiser page's Kiosk pairing card gives a code (POST /api/v1/kiosks/pairing) to type on the kiosk's {} page",
+        super::assets::page_url(&state.config, "/kiosk"),
+        super::assets::page_url(&state.config, "/kiosk")
+    ));
     println!("{}", lines.join("\n"));
     Ok(())
 }

@@ -110,6 +110,7 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                 web::get().to(|| async { assets::file("auditor.html") }),
             )
             .route("/assets/{path:.*}", web::get().to(assets::asset))
+            .route("/favicon.ico", web::get().to(assets::favicon))
             .route("/healthz", web::get().to(api::healthz))
             .route("/metrics", web::get().to(api::metrics))
             .route("/checkpoint", web::get().to(api::checkpoint_text))
@@ -305,7 +306,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             Some(t) => server.bind_rustls_0_23(bind, t)?,
             None => server.bind(bind)?,
         };
-        tracing::info!("scrutineer listening on {scheme}://{bind} (监票服务已启动)");
+        tracing::info!(
+            "scrutineer listening on {scheme}://{bind} (监票服务已启动); organiser page (组织者页面): {}",
+            assets::page_url(&state.config, "/organiser")
+        );
         server.run().await
     })?;
     Ok(())
@@ -335,7 +339,9 @@ async fn count_requests(
 }
 
 /// On the very first start: the first organiser account, whose one-time password is printed
-/// once on the console (never logged).
+/// once on the console (never logged), with the address of the organiser page whose sign-in
+/// form takes it (and then asks for a new password). With `--demo` it is also kept in the
+/// demo's owner-only passwords file.
 fn first_start(state: &AppState) -> anyhow::Result<()> {
     if !state
         .records
@@ -357,6 +363,23 @@ fn first_start(state: &AppState) -> anyhow::Result<()> {
             disabled: false,
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("首次启动: 组织者账号 organiser, 一次性密码 / first start: organiser account “organiser”, one-time password:\n\n    {password}\n\n首次登录时须修改此密码; 此密码不会再显示 / it must be changed at the first sign-in; it is not shown again.");
+    let page = assets::page_url(&state.config, "/organiser");
+    println!("首次启动: 组织者账号 organiser, 一次性密码 / first start: organiser account “organiser”, one-time password:\n\n    {password}\n\n请用浏览器打开组织者页面 {page} , 在登录框输入用户名 organiser 和此密码; 页面随即要求设置新密码。此密码不会再显示。\nOpen the organiser page {page} in a browser and sign in there as “organiser” with this password; the page then asks for a new password. It is not shown again.");
+    if state.config.demo {
+        let file = demo::save_passwords(
+            &state.config.data_dir,
+            &[(
+                "organiser".into(),
+                password.clone(),
+                "一次性密码, 首次登录时须修改 / one-time: changed at the first sign-in".into(),
+            )],
+        )
+        .map_err(|e| anyhow::anyhow!("--demo: {e}"))?;
+        println!(
+            "--demo: 此密码也已写入 {} (仅本用户可读) / also written to {} (owner-only)",
+            file.display(),
+            file.display()
+        );
+    }
     Ok(())
 }

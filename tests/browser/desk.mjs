@@ -3,10 +3,14 @@
 //   node desk.mjs BASE_URL USER PASSWORD SCREENSHOT_DIR
 //   e.g. node desk.mjs http://127.0.0.1:18282 demo-registrar xxxx-xxxx-xxxx-xxxx /tmp/shots/desk
 //
-// Signs in, searches by number and by pinyin initials, checks a voter in with the keyboard,
-// is refused a second check-in (with the time of the first), is refused a proxy (party
-// election), watches the live counts update after a check-in and by the 5-second refresh,
-// and switches to English. Exits 1 with a message on the first failed expectation.
+// Signs in, searches by number and by pinyin initials, checks a voter in with the keyboard
+// (the time shown is the hall's, from /healthz, in a browser set to UTC), is refused a second
+// check-in (with the time of the first; the error code small, after the sentence, and gone
+// once the next search is typed), finds no proxy field (the demo is a party election, where
+// proxies are forbidden) but finds it, capped at 3 principals, when the kinds say a contest
+// takes proxies, reads the quorum in words with its formula on hover, watches the live counts
+// update after a check-in and by the 5-second refresh, and switches to English. Exits 1 with
+// a message on the first failed expectation.
 // Re-runnable against the same server: it picks voters not yet checked in.
 // Needs: npm i playwright-core; Chromium at /usr/bin/chromium (or $SCRUTINEER_CHROMIUM).
 
@@ -40,7 +44,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+// The browser's clock is UTC: the page must show the hall's time (GET /healthz), not the browser's.
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN", timezoneId: "UTC" });
 const page = await context.newPage();
 page.setDefaultTimeout(10000);
 const problems = [];
@@ -163,6 +168,11 @@ try {
     `the row of ${target} should show “已签到 hh:mm” after the check-in`);
   const doneText = await page.locator(`#results .voter[data-number="${target}"] .done`).innerText();
   expect(/已签到.*\d\d:\d\d/.test(doneText), `the row should show “已签到 hh:mm”, shows “${doneText}”`);
+  // In the hall's zone (/healthz), not the browser's (UTC here).
+  const health = await (await page.request.get(`${BASE}/healthz`)).json();
+  const hallNow = (deltaMin) => new Date(Date.now() + (health.utc_offset_minutes + deltaMin) * 60000).toISOString().slice(11, 16);
+  const shown = /(\d\d:\d\d)/.exec(doneText)[1];
+  expect([-1, 0, 1].some((d) => hallNow(d) === shown), `the check-in time ${shown} is not the hall's time (${health.timezone}, ${hallNow(0)})`);
   const after = await counts();
   expect(after.present === before.present + 1 && after.issued === before.issued + 1,
     `counts should rise by one after the check-in: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
@@ -174,29 +184,33 @@ try {
   msg = await deskMsg();
   expect(/已于 .*\d\d:\d\d/.test(msg) && msg.includes("不能重复签到"), `the refusal should name the time of the first check-in: ${msg}`);
   expect(await page.locator("#desk-msg.bad").count() === 1, "the refusal should be shown as an error");
+  // The code is for support: small, muted, after the sentence, not inside it.
+  const code = page.locator("#desk-msg .err-code");
+  expect(await code.count() === 1 && (await code.innerText()).trim() === "[already_checked_in]", "the error code should sit in its own .err-code element");
+  const sizes = await page.locator("#desk-msg [role=alert]").evaluate((el) => ({
+    text: parseFloat(getComputedStyle(el).fontSize), code: parseFloat(getComputedStyle(el.querySelector(".err-code")).fontSize),
+    last: el.lastElementChild?.classList.contains("err-code") }));
+  expect(sizes.code < sizes.text && sizes.last, `the code should be smaller than the sentence and come last: ${JSON.stringify(sizes)}`);
+  expect(!(await page.locator("#desk-msg .zh").first().innerText()).includes("already_checked_in"), "the code is inside the Chinese sentence");
   const again = await counts();
   expect(again.present === after.present, "a refused check-in must not change the counts");
   await shot("second-check-in-refused");
+  // The next search clears the refusal: nothing stale stays on screen.
+  await search("D0002");
+  expect((await deskMsg()).trim() === "", `the refusal stays on screen after the next search: ${await deskMsg()}`);
 
-  // A proxy: refused in party elections (the demo), else at most 3 principals and more slips.
+  // The quorum in words, with the formula on hover.
+  const rule = page.locator("#quorum-rule .rule").first();
+  expect((await rule.innerText()).includes("到会人数须超过应到会人数的五分之四"), `the quorum is not said in words: ${await page.locator("#quorum-rule").innerText()}`);
+  expect((await rule.getAttribute("title") || "").includes("5·P > 4·E"), "the quorum's formula is not in its title");
+  expect(!(await page.locator("#counts-card, .counts-card").first().innerText()).includes("5·P"), "the formula shows in the text instead of on hover");
+  expect((await page.locator("#desk-counts td.quorum").first().getAttribute("title") || "").includes("5·P > 4·E"), "the quorum cell has no formula on hover");
+
+  // Proxies: the demo is a party election, where they are forbidden: no proxy field at all.
   const left = (await unchecked("D0")).filter((n) => n !== target);
   expect(left.length >= 2, "need two voters not yet checked in for the proxy test");
-  const [voter, principal] = left;
-  await page.fill("#proxy-principals", principal);
-  await search(voter);
-  await page.press("#search", "Enter");
-  await until(async () => /proxy_refused_party|发给 2 张选票码/.test(await deskMsg()), "a proxy check-in should be refused (party) or hand out 2 slips");
-  msg = await deskMsg();
-  if (msg.includes("proxy_refused_party")) {
-    expect(msg.includes("党内选举不得委托投票"), `the proxy refusal should carry the server's message: ${msg}`);
-    expect(await page.locator(`#results .voter[data-number="${voter}"] button.checkin`).count() === 1, `${voter} must not be checked in after the refusal`);
-  }
-  await shot("proxy-refused");
-  // Four principals are stopped before asking the server.
-  await page.fill("#proxy-principals", "X1, X2, X3, X4");
-  await page.press("#proxy-principals", "Enter");
-  await until(async () => (await deskMsg()).includes("too_many_principals"), "four principals should be refused [too_many_principals]");
-  await page.fill("#proxy-principals", "");
+  expect(!(await page.locator("#proxy-principals").isVisible()), "the proxy field shows in a party election (proxies are forbidden there)");
+  await shot("no-proxy-field");
 
   // Several matches: Enter asks to choose; ↓ then Enter checks in the selected one.
   await search("D00");
@@ -218,6 +232,27 @@ try {
   expect(r.status() === 201, `background check-in of ${bg} answered ${r.status()}`);
   await until(async () => (await counts()).present === before2.present + 1, "#desk-counts did not refresh by itself within 7 s", 7000);
   await shot("counts-refreshed");
+
+  // A kind that takes proxies (a faked GET /api/v1/kinds): the field shows, and four
+  // principals are stopped before asking the server.
+  await page.route("**/api/v1/kinds", async (route) => {
+    const real = await (await route.fetch()).json();
+    for (const k of real.kinds) k.proxies = true;
+    await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(real) });
+  });
+  await page.reload();
+  await page.waitForSelector("#app:not(.hidden)");
+  expect(await page.locator("#proxy-principals").isVisible(), "the proxy field is hidden although a contest's kind takes proxies");
+  await search(left[0]);
+  await page.fill("#proxy-principals", "X1, X2, X3, X4");
+  await page.press("#proxy-principals", "Enter");
+  await until(async () => (await deskMsg()).includes("too_many_principals"), "four principals should be refused [too_many_principals]");
+  await shot("proxy-field-when-allowed");
+  await page.fill("#proxy-principals", "");
+  await page.unroute("**/api/v1/kinds");
+  await page.reload();
+  await page.waitForSelector("#app:not(.hidden)");
+  await until(async () => !(await page.locator("#proxy-principals").isVisible()), "the proxy field should hide again with the real kinds");
 
   // English.
   await page.click("#lang");

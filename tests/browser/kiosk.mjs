@@ -1,16 +1,22 @@
 // Browser test of the voting kiosk page (/kiosk), driven as a voter would drive it.
 //
-//   node kiosk.mjs BASE_URL TOKEN1 TOKEN2 PAIRING_CODE SCREENSHOT_DIR
+//   node kiosk.mjs BASE_URL TOKEN1 TOKEN2 PAIRING_CODE SCREENSHOT_DIR [ORGANISER_TOKEN]
 //
 // BASE_URL      e.g. http://127.0.0.1:18181 (a `scrutineer serve --demo` server)
 // TOKEN1/2      two unspent ballot codes of style 0 (153 characters, from demo-slips.html)
 // PAIRING_CODE  a fresh 12-digit code from POST /api/v1/kiosks/pairing
 // SCREENSHOT_DIR where the NN-step.png screenshots go (created if missing)
+// ORGANISER_TOKEN optional: an organiser's bearer token. With it, the kiosk's session is lost
+//               mid-ballot the way it happens in a hall (the organiser unpairs the kiosk,
+//               POST /api/v1/kiosks/{name}/unpair) and the test pairs it again with a fresh
+//               code; without it, the browser forgets its kiosk cookie and gets it back.
 //
 // Expects the demo election: style 0 with two open party contests (committee: 7 seats, 8
 // candidates; discipline: 3 seats, 4 candidates), encrypted: after the review the kiosk
 // encrypts and shows the confirmation code (#screen-confirm), and #cast casts. Both tokens
-// are spent by the run. (Checking a ballot instead of casting it: challenge.mjs.)
+// are spent by the run. (Checking a ballot instead of casting it: challenge.mjs.) A lost
+// session mid-ballot tells the voter plainly whether the ballot was cast (it was not, and
+// the slip is still good; or, after a network failure, that it may have been).
 // Exits 0 when every expectation holds; otherwise prints the failed expectation, saves
 // FAILED.png in SCREENSHOT_DIR and exits 1. Env: CHROMIUM (default /usr/bin/chromium),
 // HEADFUL=1 to watch.
@@ -20,7 +26,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { confirmationCode, fromHex } from "../../web/js/e2e.js";
 
-const [BASE, TOKEN1, TOKEN2, PAIRING_CODE, DIR] = process.argv.slice(2);
+const [BASE, TOKEN1, TOKEN2, PAIRING_CODE, DIR, ORGANISER_TOKEN] = process.argv.slice(2);
 if (!BASE || !TOKEN1 || !TOKEN2 || !PAIRING_CODE || !DIR) {
   console.error("usage: node kiosk.mjs BASE_URL TOKEN1 TOKEN2 PAIRING_CODE SCREENSHOT_DIR");
   process.exit(2);
@@ -621,6 +627,8 @@ async function landscape(browser, storageState) {
   await loc("#cancel-yes").click();
   await expectNothingLeft([k1.candidates[0].name], "after cancelling");
 
+  await sessionLostMidBallot(context, k1);
+
   // The real vote: everything for on contest 1 up to the seats, keyboard on contest 2.
   ballot = await openBallot(TOKEN2, "landscape vote again");
   for (const c of k1.candidates.slice(0, k1.seats)) await markBtn(c.id, "for").click();
@@ -684,6 +692,97 @@ async function landscape(browser, storageState) {
   await expectScreen("screen-idle", "reload after a faked 401");
   expect(consoleErrors.length === 0, `page errors: ${consoleErrors.join(" | ")}`);
   await context.close();
+}
+
+/** The name this kiosk was paired with (portrait pairs it as browser-test). */
+const KIOSK_NAME = "browser-test";
+
+/**
+ * Ends the kiosk's session while a voter is voting: the organiser unpairs it (with
+ * ORGANISER_TOKEN), or the browser loses its kiosk cookie. Returns what `regainSession` needs.
+ */
+async function loseSession(context) {
+  if (ORGANISER_TOKEN) {
+    const r = await page.request.post(`${BASE}/api/v1/kiosks/${encodeURIComponent(KIOSK_NAME)}/unpair`,
+      { headers: { Authorization: `Bearer ${ORGANISER_TOKEN}` } });
+    expect(r.ok(), `unpairing the kiosk answered ${r.status()} ${await r.text()}`);
+    return null;
+  }
+  const cookies = await context.cookies();
+  await context.clearCookies();
+  return cookies;
+}
+
+/** Pairs the kiosk again as staff would (a fresh code from the organiser), or gives the cookie back. */
+async function regainSession(context, cookies) {
+  if (ORGANISER_TOKEN) {
+    const r = await page.request.post(`${BASE}/api/v1/kiosks/pairing`, { headers: { Authorization: `Bearer ${ORGANISER_TOKEN}` } });
+    expect(r.ok(), `a new pairing code answered ${r.status()}`);
+    const { code } = await r.json();
+    await loc("#pair-code").fill(String(code).replace(/\s/g, ""));
+    await loc("#pair-name").fill(KIOSK_NAME);
+    await loc("#pair-submit").click();
+  } else {
+    await context.addCookies(cookies);
+    await page.reload();
+  }
+  await expectScreen("screen-idle", "after pairing again");
+  expect(await hiddenOrGone("#kiosk-error", 2000), "the lost-session notice stays after the kiosk is paired again");
+}
+
+/** Marks one candidate, goes to the confirmation code (encrypted election); returns the code. */
+async function toConfirm(token, k1, why) {
+  await openBallot(token, why);
+  await markBtn(k1.candidates[0].id, "for").click();
+  await loc("#next").click();
+  await loc("#next").click();
+  await expectScreen("screen-review", `${why}: review`);
+  await loc("#confirm").click();
+  await expectScreen("screen-confirm", `${why}: confirmation code`);
+  return text("#confirm-code");
+}
+
+/**
+ * Item 9 of issue 14: the kiosk's session is lost while a voter holds a ballot. (a) Nothing
+ * was sent: the pairing screen says the ballot was not cast and the slip is still good, and
+ * the slip then works. (b) An earlier cast failed on the network: it says the ballot may have
+ * been cast, and how to find out (the confirmation code at /verify, or the slip again).
+ */
+async function sessionLostMidBallot(context, k1) {
+  // (a) Lost before anything was sent.
+  await toConfirm(TOKEN2, k1, "session lost (a)");
+  let saved = await loseSession(context);
+  await loc("#cast").click();
+  await expectScreen("screen-pair", "cast after the session was lost");
+  let notice = await text("#kiosk-error");
+  expect(notice.includes("您的选票没有投出") && notice.includes("选票码仍然有效") && notice.includes("请工作人员重新配对本机后再投票"),
+    `the lost-session notice does not say plainly that nothing was cast: “${notice}”`);
+  expect(!notice.includes("可能已经投出"), `the notice says the ballot may have been cast: “${notice}”`);
+  expect(notice.includes("unauthenticated"), `the notice lacks the code for support: “${notice}”`);
+  expect(!(await page.content()).includes(k1.candidates[0].name), "the voter's choice is still in the page after the session was lost");
+  await shot("landscape-session-lost-not-cast");
+  await loc("#lang").click();
+  notice = await text("#kiosk-error");
+  expect(/not cast/.test(notice) && /still good/.test(notice), `the English notice: “${notice}”`);
+  await shot("landscape-session-lost-not-cast-english");
+  await loc("#lang").click();
+  await regainSession(context, saved);
+
+  // (b) A cast that failed on the network may have arrived: say so.
+  const code = await toConfirm(TOKEN2, k1, "session lost (b): the slip is still good");
+  await page.route("**/api/v1/ballots", (route) => route.abort("connectionreset"), { times: 1 });
+  await loc("#cast").click();
+  expect(await visible("#kiosk-error"), "a network failure shows no error");
+  await expectScreen("screen-confirm", "after a network failure");
+  saved = await loseSession(context);
+  await loc("#cast").click();
+  await expectScreen("screen-pair", "cast again after the session was lost");
+  notice = await text("#kiosk-error");
+  expect(notice.includes("可能已经投出") && notice.includes(code) && notice.includes("/verify"),
+    `after a network failure the notice should say the ballot may have been cast, with its code ${code}: “${notice}”`);
+  expect(!notice.includes("您的选票没有投出"), `the notice says the ballot was not cast, which nobody knows: “${notice}”`);
+  await shot("landscape-session-lost-maybe-cast");
+  await regainSession(context, saved);
 }
 
 const browser = await chromium.launch({

@@ -1,8 +1,14 @@
 // The registrar desk (签到台): find a voter by name, pinyin initials or number, check them in
-// (with proxies where the law allows), and watch present / slips / quorum per contest.
-// Keyboard first: type, Enter checks in the single (or selected) match, Esc clears.
+// (with proxies where the law allows: the field shows only when a contest of the round's
+// ballot styles is of a kind that takes proxies, per GET /api/v1/kinds), and watch present /
+// slips / quorum per contest (the quorum in words, its formula on hover). Times are the
+// hall's (GET /healthz). Keyboard first: type, Enter checks in the single (or selected)
+// match, Esc clears.
 
-import { esc, t, api, restoreSession, logout, showError, languageSwitch, loginForm } from "./common.js";
+import {
+  esc, t, bi, api, restoreSession, logout, showError, languageSwitch, loginForm,
+  errorCode, clearMessage, localTime, hallZone,
+} from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const SEARCH_DELAY_MS = 200;
@@ -17,6 +23,9 @@ const state = {
   timer: null,
   countsTimer: null,
   titles: {},       // contest id -> title
+  contestKinds: {}, // contest id -> kind id
+  styles: [],       // the election's ballot styles ({round, contests, ...})
+  kinds: null,      // kind id -> {proxies, quorum} from GET /api/v1/kinds; null until known
   busy: false,      // a check-in is in flight
   rounds: [1],      // the rounds the election's ballot styles have
 };
@@ -24,26 +33,8 @@ const state = {
 /** The round checked in: 1 unless a runoff round is chosen. */
 const round = () => Number($("#checkin-round").value || 1);
 
-/** A "中文 / English" server message as a bilingual pair (split at the first " / " whose right
- *  side is mostly not Chinese); the whole text when it does not split that way. */
-function bi(message) {
-  const text = String(message ?? "");
-  const cjk = (s) => (s.match(/[\u3400-\u9fff]/g) || []).length;
-  let at = text.indexOf(" / ");
-  while (at > 0) {
-    const zh = text.slice(0, at), en = text.slice(at + 3);
-    const letters = en.replace(/\s/g, "").length;
-    if (cjk(zh) > 0 && letters > 0 && cjk(en) * 4 < letters) return t(zh, en);
-    at = text.indexOf(" / ", at + 3);
-  }
-  return esc(text);
-}
-
-/** Local clock time hh:mm of a Unix time in seconds. */
-function hhmm(secs) {
-  const d = new Date(secs * 1000);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
+/** The hall's clock time hh:mm of a Unix time in seconds. */
+const hhmm = (secs) => localTime(secs, { date: false });
 
 function deskMessage(kind, html) {
   const el = $("#desk-msg");
@@ -51,9 +42,16 @@ function deskMessage(kind, html) {
   el.innerHTML = html;
 }
 
+/** Clears the answer of the last action (every action starts with this). */
+function clearDeskMessage() {
+  const el = $("#desk-msg");
+  el.className = "desk-msg";
+  clearMessage(el);
+}
+
 function deskError(err) {
   if (err.status === 401) { signedOut(); return; }
-  deskMessage("bad", `<div role="alert">${bi(err.message || err)} <span class="mono code">[${esc(err.code || "error")}]</span></div>`);
+  deskMessage("bad", `<div role="alert">${bi(err.message || err)}${errorCode(err.code || "error")}</div>`);
 }
 
 // ---------------------------------------------------------------- search
@@ -124,11 +122,13 @@ function searchSoon() {
 // ---------------------------------------------------------------- check-in
 
 function principals() {
+  if (!proxiesAllowed()) return [];
   return $("#proxy-principals").value.split(/[\s,，、;；]+/).map((s) => s.trim()).filter(Boolean);
 }
 
 async function checkIn(number) {
   if (state.busy) return;
+  clearDeskMessage();
   const ps = principals();
   if (ps.length > PRINCIPALS_MAX) {
     deskError({ code: "too_many_principals", message: `每人接受委托不得超过 ${PRINCIPALS_MAX} 人 / at most ${PRINCIPALS_MAX} principals per proxy` });
@@ -164,6 +164,7 @@ async function checkIn(number) {
 
 /** Enter: the selected match, else the single match, else an exact number match. */
 async function enter() {
+  clearDeskMessage();
   if (state.timer || !state.pending) await searchNow();
   else await state.pending;
   const q = $("#search").value.trim().toLowerCase();
@@ -198,6 +199,37 @@ function quorumLabel(q) {
   return `<span class="muted">${t("无要求", "none")}</span>`;
 }
 
+/** A contest's quorum rule from GET /api/v1/kinds ({zh, en, formula}), or null. */
+function quorumRule(contest) {
+  return state.kinds?.[state.contestKinds[contest]]?.quorum || null;
+}
+
+/** The hover text of a quorum: the sentence in both languages, then the formula. */
+function quorumTitle(q) {
+  return `${q.zh} / ${q.en} (${q.formula}; P 实到 present, E 应到 eligible)`;
+}
+
+/** Under the counts: the quorum rules in words (one line per distinct rule), formula on hover. */
+function renderQuorumRules(contests) {
+  let el = $("#quorum-rule");
+  if (!el) {
+    $("#desk-counts").insertAdjacentHTML("afterend", '<p id="quorum-rule" class="help quorum-rule"></p>');
+    el = $("#quorum-rule");
+  }
+  const rules = new Map(); // formula -> {q, titles}
+  for (const c of contests) {
+    const q = quorumRule(c.contest);
+    if (!q) continue;
+    const r = rules.get(q.formula) || { q, titles: [] };
+    r.titles.push(state.titles[c.contest] || c.contest);
+    rules.set(q.formula, r);
+  }
+  el.innerHTML = [...rules.values()].map(({ q, titles }) => {
+    const which = rules.size > 1 ? ` (${esc(titles.join("、"))})` : "";
+    return `<span class="rule" title="${esc(quorumTitle(q))}">${t("法定人数:", "Quorum:")} ${t(q.zh, q.en)}${which}</span>`;
+  }).join("<br>");
+}
+
 async function refreshCounts() {
   try {
     const d = await api("GET", "/api/v1/desk");
@@ -207,10 +239,10 @@ async function refreshCounts() {
         <td class="num eligible">${esc(c.eligible)}</td>
         <td class="num present">${esc(c.present)}</td>
         <td class="num issued">${esc(c.slips_issued)}</td>
-        <td class="quorum" data-quorum="${esc(c.quorum)}">${quorumLabel(c.quorum)}</td>
+        <td class="quorum" data-quorum="${esc(c.quorum)}"${quorumRule(c.contest) ? ` title="${esc(quorumTitle(quorumRule(c.contest)))}"` : ""}>${quorumLabel(c.quorum)}</td>
       </tr>`).join("");
-    const now = new Date();
-    $("#counts-status").innerHTML = `${t("名单人数", "On the roll")} ${esc(d.roll_size)} · ${t("更新于", "updated")} ${esc(now.toLocaleTimeString("zh-CN", { hour12: false }))}`;
+    renderQuorumRules(d.contests || []);
+    $("#counts-status").innerHTML = `${t("名单人数", "On the roll")} ${esc(d.roll_size)} · ${t("更新于", "updated")} ${esc(localTime(new Date(), { date: false, seconds: true }))}`;
   } catch (err) {
     if (err.status === 401) { signedOut(); return; }
     showError($("#counts-status"), err);
@@ -222,13 +254,17 @@ function signedOut() {
   clearInterval(state.countsTimer);
   $("#who").classList.add("hidden");
   $("#logout").classList.add("hidden");
-  showLogin(`<div class="notice bad">${t("登录已失效, 请重新登录", "The session has ended: sign in again")} <span class="mono">[unauthenticated]</span></div>`);
+  showLogin(`<div class="notice bad">${t("登录已失效, 请重新登录", "The session has ended: sign in again")}${errorCode("unauthenticated")}</div>`);
 }
 
 async function loadTitles() {
   try {
     const e = await api("GET", "/api/v1/election");
-    for (const c of e.contests || []) state.titles[c.id] = c.title || c.id;
+    for (const c of e.contests || []) {
+      state.titles[c.id] = c.title || c.id;
+      state.contestKinds[c.id] = c.kind;
+    }
+    state.styles = e.styles || [];
     $("#election-title").textContent = e.title || e.id || "";
     const rounds = [...new Set((e.styles || []).map((s) => s.round))].sort((a, b) => a - b);
     if (rounds.join() !== state.rounds.join() && rounds.length) {
@@ -242,20 +278,58 @@ async function loadTitles() {
   } catch (err) {
     showError($("#election-title"), err);
   }
+  showProxyRow();
+}
+
+/** Each contest kind's rules the desk needs (proxies, quorum), from GET /api/v1/kinds. */
+async function loadKinds() {
+  if (state.kinds) return;
+  try {
+    const r = await api("GET", "/api/v1/kinds");
+    state.kinds = Object.fromEntries((r.kinds || []).map((k) => [k.id, k]));
+  } catch {
+    state.kinds = null; // unknown: the proxy field shows and the server decides
+  }
+}
+
+/**
+ * Whether the round checked in has a contest whose kind takes proxies (party elections do
+ * not). Unknown kinds (GET /api/v1/kinds failed) count as allowing: the server decides.
+ */
+function proxiesAllowed() {
+  const styles = state.styles.filter((s) => Number(s.round || 1) === round());
+  let ids = (styles.length ? styles : state.styles).flatMap((s) => s.contests || []);
+  if (ids.length === 0) ids = Object.keys(state.contestKinds);
+  if (!state.kinds) return true;
+  return ids.some((id) => state.kinds[state.contestKinds[id]]?.proxies);
+}
+
+/** Shows the proxy field only where proxies are allowed; a hidden field holds nothing. */
+function showProxyRow() {
+  const allowed = proxiesAllowed();
+  const row = $(".proxy-row");
+  row.classList.toggle("hidden", !allowed);
+  row.hidden = !allowed;
+  if (!allowed) $("#proxy-principals").value = "";
 }
 
 // ---------------------------------------------------------------- start
 
 function wire() {
   const s = $("#search");
-  s.addEventListener("input", searchSoon);
+  s.addEventListener("input", () => {
+    // A refusal or a question about the last text is stale once the text changes; the last
+    // check-in's answer (whom to hand how many slips) stays until the next check-in.
+    if (/\b(bad|info)\b/.test($("#desk-msg").className)) clearDeskMessage();
+    searchSoon();
+  });
   s.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") { ev.preventDefault(); enter(); }
     else if (ev.key === "ArrowDown") { ev.preventDefault(); move(1); }
     else if (ev.key === "ArrowUp") { ev.preventDefault(); move(-1); }
     else if (ev.key === "Escape") { s.value = ""; searchNow(); }
   });
-  $("#checkin-round").addEventListener("change", () => { renderResults(); s.focus(); });
+  $("#checkin-round").addEventListener("change", () => { renderResults(); showProxyRow(); s.focus(); });
   $("#proxy-principals").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") { ev.preventDefault(); enter(); }
   });
@@ -289,6 +363,7 @@ async function start(session) {
   if (session.role !== "registrar") {
     deskMessage("info", t("组织者可以查找和查看人数; 签到须用签到员账号", "Organisers can search and watch the counts; check-in needs a registrar account"));
   }
+  await Promise.all([hallZone(), loadKinds()]);
   await loadTitles();
   await refreshCounts();
   clearInterval(state.countsTimer);

@@ -164,6 +164,22 @@ const FRIENDLY = {
   ballot_already_cast: ["这张选票已经投出, 不能再核验。请找工作人员。", "This ballot has already been cast and cannot be checked. Please ask a member of staff."],
 };
 
+/** Said on the pairing screen when the kiosk's session ends while a voter holds a ballot that
+ *  never reached the server. */
+const LOST_NOT_CAST = ["您的选票没有投出, 选票码仍然有效; 请工作人员重新配对本机后再投票。",
+  "Your ballot was not cast, and your ballot code is still good: please ask a member of staff to pair this kiosk again, then vote."];
+
+/** The same, when an earlier cast may have reached the server (a network failure): `code` is
+ *  that ballot's confirmation code, when the election is encrypted. */
+function lostMaybeCast(code) {
+  return [
+    "本机的登录已失效。此前与服务器的连接中断过, 您的选票可能已经投出。请找工作人员: 本机重新配对后再扫描您的选票码, 若提示 “已经用过”, 选票已投出; 否则选票码仍然有效, 可以投票。"
+      + (code ? `也可以在核验页 /verify 用确认码 ${code} 查询。` : ""),
+    "This kiosk's session has ended. The connection to the server failed earlier, so your ballot may have been cast. Please ask a member of staff: once this kiosk is paired again, scan your ballot code; if it says the code has been used, your ballot was cast; otherwise the code is still good and you can vote."
+      + (code ? ` You can also look up the confirmation code ${code} on the verify page /verify.` : ""),
+  ];
+}
+
 /** Said on the idle screen after a voter left a checked or encrypted ballot alone. */
 const NOTHING_CAST = ["上一位投票人的选票没有投出, 其选票码仍然有效, 可以重新投票。", "The last voter's ballot was not cast: their ballot code is still good and can vote again."];
 
@@ -212,7 +228,7 @@ const WRITE_IN_MAX_CHARS = 100;
 
 /**
  * The voter's ballot while voting; null otherwise. `{token, contests, round, style, e2e,
- * step, choices, posting, maybeCast, maybeSpoiled, sealed, noCheck}` where `choices[i]` is
+ * step, choices, posting, maybeCast, maybeCastCode, maybeSpoiled, sealed, noCheck}` where `choices[i]` is
  * `{marks: Map, writeIns: [], ratings: Map}` and `sealed` (encrypted elections, between the
  * review and cast-or-check) is `{lines: [{contest, group, ballot, opening}], code}`.
  */
@@ -246,9 +262,9 @@ function anyDialogOpen() {
  * Shows an error (from `api`, or `[zh, en]`) in large text at the top of the page; `info`
  * shows a plain message in the same place.
  */
-function showKioskError(err, { seconds = 0, info = false } = {}) {
+function showKioskError(err, { seconds = 0, info = false, code: withCode = "" } = {}) {
   const [zh, en] = Array.isArray(err) ? err : describe(err);
-  const code = Array.isArray(err) ? "" : err?.code || "";
+  const code = Array.isArray(err) ? withCode : err?.code || "";
   const box = $("#kiosk-error");
   box.classList.toggle("info", info);
   box.setAttribute("role", info ? "status" : "alert");
@@ -358,6 +374,19 @@ function showPairing(err) {
   show("screen-pair");
   if (err) showKioskError(err);
   $("#pair-code").focus();
+}
+
+/**
+ * The kiosk's session ended (unpaired, expired, revoked) while a voter was voting: back to
+ * pairing, telling the voter plainly whether the ballot was cast. It was not, unless an
+ * earlier cast of this ballot failed on the network (`maybeCast`) and may have arrived.
+ */
+function sessionLost(current, err) {
+  const maybe = Boolean(current?.maybeCast);
+  const code = current?.maybeCastCode || "";
+  reset();
+  showPairing();
+  showKioskError(maybe ? lostMaybeCast(code) : LOST_NOT_CAST, { code: err?.code || "unauthenticated" });
 }
 
 // ---------------------------------------------------------------- ballot code entry
@@ -525,8 +554,8 @@ async function submitToken() {
     startBallot(a.canonical, answer);
   } catch (err) {
     if (err.status === 401 || err.code === "forbidden") {
-      reset();
-      showPairing(err);
+      // Nothing was cast with the code the voter typed.
+      sessionLost(null, err);
       return;
     }
     if (!TYPING.has(err.code) && err.code !== "network" && err.code !== "rate_limited") input.value = "";
@@ -609,6 +638,7 @@ function startBallot(token, answer) {
     choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map() })),
     posting: false,
     maybeCast: false,
+    maybeCastCode: "",
     maybeSpoiled: false,
     sealed: null,
     noCheck: false,
@@ -1155,6 +1185,7 @@ function castFailed(current, err, from) {
   if (err.code === "network" || (err.status === 429 && err.code !== "spoils_exhausted") || err.status === 503 || err.status === 0) {
     // The ballot may or may not have reached the server; a retry answers which.
     current.maybeCast = current.maybeCast || err.code === "network" || err.status === 503;
+    if ((err.code === "network" || err.status === 503) && current.sealed) current.maybeCastCode = current.sealed.code;
     if (from === "confirm") setConfirmBusy(false);
     else setReviewBusy(false);
     const [zh, en] = describe(err);
@@ -1176,8 +1207,7 @@ function castFailed(current, err, from) {
     return;
   }
   if (err.status === 401 || err.code === "forbidden") {
-    reset();
-    showPairing(err);
+    sessionLost(current, err);
     return;
   }
   const spentAfterRetry = err.code === "token_spent" && current.maybeCast;
@@ -1255,8 +1285,8 @@ function checkFailed(current, err) {
     return;
   }
   if (err.status === 401 || err.code === "forbidden") {
-    reset();
-    showPairing(err);
+    // A check casts nothing; an earlier cast of this ballot may have (maybeCast).
+    sessionLost(current, err);
     return;
   }
   reset();

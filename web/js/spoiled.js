@@ -17,7 +17,7 @@
 //   line  = contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖
 //           ballot_len u32be ‖ ballot ‖ opening_len u32be ‖ opening
 
-import { esc, t } from "./common.js";
+import { esc, t, localTime as hallTime } from "./common.js";
 import { openContest, fingerprint, toHex, confirmationCode, E2EError } from "./e2e.js";
 import * as tlog from "./tlog.js";
 
@@ -256,12 +256,9 @@ const GRADE_EN = {
   qualified: "Qualified", unqualified: "Unqualified",
 };
 
-/** A Unix time (seconds) or an RFC 3339 string as local time, in both languages. */
+/** A Unix time (seconds) or an RFC 3339 string in the hall's time zone (common.js). */
 export function localTime(value) {
-  const d = typeof value === "number" ? new Date(value * 1000) : new Date(String(value ?? ""));
-  if (Number.isNaN(d.getTime())) return esc(value ?? "");
-  const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-  return t(d.toLocaleString("zh-CN", opts), d.toLocaleString("en-GB", opts));
+  return esc(hallTime(value, { seconds: true }));
 }
 
 /** The HTML of one opened contest, grouped as the kiosk's review screen groups it. */

@@ -11,7 +11,7 @@
 // every test in table#kiosk-tests (tr.kiosk-test[data-outcome], mismatches tr.mismatch) with
 // the counts in #kiosk-test-counts.
 
-import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm } from "./common.js";
+import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -575,12 +575,9 @@ function renderTellerDue() {
 
 // ------------------------------------------------------------------ kiosk test challenges
 
-/** A Unix time (seconds) or an RFC 3339 string as local time, in both languages. */
+/** A Unix time (seconds) or an RFC 3339 string in the hall's time zone (common.js). */
 function localTime(value) {
-  const d = typeof value === "number" ? new Date(value * 1000) : new Date(String(value ?? ""));
-  if (Number.isNaN(d.getTime())) return esc(value ?? "");
-  const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-  return t(d.toLocaleString("zh-CN", opts), d.toLocaleString("en-GB", opts));
+  return esc(hallTime(value, { seconds: true }));
 }
 
 const OUTCOME = { match: ["一致", "match", "ok"], mismatch: ["不一致 (投票机有问题)", "MISMATCH (kiosk faulty)", "bad"] };
@@ -1417,6 +1414,8 @@ async function start(session) {
 async function main() {
   languageSwitch($("#lang"));
   wire();
+  // The hall's time zone before any time is shown.
+  await hallZone();
   const support = await ed25519Support();
   state.ed25519 = support;
   if (support) {
