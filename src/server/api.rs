@@ -812,8 +812,11 @@ pub async fn tally_contest(
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let id = path.into_inner();
+    let l = state.ledger()?;
     let (a, result) = block(move || Ok(core.tally(&[id])?)).await?;
-    Ok(HttpResponse::Ok().json(json!({"result_index": a.index, "result": result})))
+    let number = l.read(|s| s.state.results.len())?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"result_index": a.index, "number": number, "result": result})))
 }
 
 // ---------------------------------------------------------------- kiosk

@@ -18,6 +18,8 @@
 
 use std::fmt::Write as _;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use qrcode::{Color, EcLevel};
 use serde_json::Value;
 
@@ -381,7 +383,15 @@ fn parse_checkpoint(note: &str) -> Checkpoint {
             match body_line {
                 0 => cp.origin = line.to_string(),
                 1 => cp.size = line.to_string(),
-                2 => cp.root = line.to_string(),
+                // Hex, as `scrutineer verify` and the pages print it (the note holds base64).
+                2 => {
+                    cp.root = BASE64
+                        .decode(line)
+                        .ok()
+                        .filter(|b| b.len() == 32)
+                        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+                        .unwrap_or_else(|| line.to_string())
+                }
                 _ => {}
             }
             body_line += 1;
@@ -2169,7 +2179,8 @@ mod tests {
         assert!(page.contains("计票人签名"));
         assert!(page.contains("teller-张三, teller-李四"));
         assert!(page.contains("scrutineer.example/qingshan"));
-        assert!(page.contains("3Yp8d0mF1s2X9Qe7rVtB5nH4kLwZcJaUoIgTyRxEvW0="));
+        // The root in hex, as `scrutineer verify` prints it (the note holds it in base64).
+        assert!(page.contains("dd8a7c774985d6cd97f507bbad5b41e671f890bc19709694a08813c91c44bd6d"));
         assert!(page.contains(">12</span>"));
         assert!(page.contains("<svg viewBox=\"0 0 "));
         assert!(page.contains("<path d=\"M"));

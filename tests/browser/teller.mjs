@@ -244,7 +244,7 @@ try {
       const elected = await page.$$eval(`#verdict article[data-contest="${id}"] tr.cand[data-status="elected"]`, (r) => r.length);
       if (elected) expect(/当选/.test(sentences), `no elected sentence in ${id}`);
     }
-    expect(/已计票, 结果 #\d+/.test(await text("#msg")), `no tally confirmation for ${id}`);
+    expect(/已计票, 结果 \d+/.test(await text("#msg")), `no tally confirmation for ${id}`);
     log("tallied", id, "—", (await text(`#verdict article[data-contest="${id}"] ul.sentences`)).slice(0, 160), "…");
     await page.locator("#verdict").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-verdict-${id}.png`) });
   }

@@ -292,7 +292,7 @@ function renderContests() {
     const st = c.state === "closed" && r ? "tallied" : c.state;
     const [zh, en] = CONTEST_STATE[st] || [st, st];
     const result = r
-      ? `<button type="button" class="view link" data-index="${r.index}" title="查看结果 / view the result">#${r.index}</button>`
+      ? `<button type="button" class="view link" data-index="${r.index}" title="查看结果 / view the result">${t("结果", "Result")} ${esc(resultNo(r.index))}</button>`
       : "";
     const parent = c.parent ? `<div class="sub">${t(`“${contestTitle(c.parent)}”的再次投票`, `new round of “${contestTitle(c.parent)}”`)}</div>` : "";
     return `<tr class="contest" data-id="${esc(c.id)}" data-state="${esc(st)}">
@@ -304,7 +304,7 @@ function renderContests() {
       <td class="actions">
         <button type="button" class="close danger" data-contest="${esc(c.id)}" ${c.state === "open" ? "" : "disabled"}>${t("结束投票", "Close voting")}</button>
         <button type="button" class="tally" data-contest="${esc(c.id)}" ${c.state === "closed" && !r ? "" : "disabled"}
-          ${r ? `title="已计票, 见结果 #${r.index} / already tallied: result #${r.index}"` : ""}>${t("计票", "Tally")}</button>
+          ${r ? `title="已计票, 见结果 ${resultNo(r.index)} / already tallied: result ${resultNo(r.index)}"` : ""}>${t("计票", "Tally")}</button>
       </td></tr>`;
   });
   $("#contests").innerHTML = `
@@ -575,6 +575,13 @@ function renderTellerDue() {
 
 // ------------------------------------------------------------------ kiosk test challenges
 
+/** A result's number in this election (结果 1, 2, ...): its place among the results, not its
+ *  log entry (the server's `number`; the entry index when an older server does not say). */
+function resultNo(index) {
+  const r = (state.results || []).find((x) => Number(x.index) === Number(index));
+  return r?.number ?? index;
+}
+
 /** A Unix time (seconds) or an RFC 3339 string in the hall's time zone (common.js). */
 function localTime(value) {
   return esc(hallTime(value, { seconds: true }));
@@ -790,8 +797,9 @@ async function tallyContest(id) {
   const title = contestTitle(id);
   await act($("#msg"), async () => {
     const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/tally`);
-    showOk($("#msg"), t(`“${title}”已计票, 结果 #${out.result_index}。请核对下面的结果, 然后签名。`,
-      `“${title}” is tallied: result #${out.result_index}. Check the verdict below, then sign it.`));
+    const no = out.number ?? resultNo(out.result_index);
+    showOk($("#msg"), t(`“${title}”已计票, 结果 ${no}。请核对下面的结果, 然后签名。`,
+      `“${title}” is tallied: result ${no}. Check the verdict below, then sign it.`));
     state.verdictIndex = out.result_index;
     state.statusIndex = out.result_index;
     renderVerdict(out.result, out.result_index);
@@ -827,7 +835,7 @@ function renderVerdict(doc, index) {
 function verdictHead(c, index) {
   const seats = c.kind === "evaluation" ? "" : ` · ${t(`应选 ${c.seats} 名`, `${c.seats} seat(s)`)}`;
   const round = c.parent ? ` · ${t(c.parent.reason === "tie" ? "因票数相等再次投票" : "另行选举", c.parent.reason === "tie" ? "new vote after a tie" : "new round after a shortfall")}` : "";
-  return `<h3>${t(`结果 #${index}`, `Result #${index}`)} · ${esc(c.title || c.id)} <span class="sub">${esc(c.kind)}</span>${seats}${round}</h3>`;
+  return `<h3>${t(`结果 ${resultNo(index)}`, `Result ${resultNo(index)}`)} · ${esc(c.title || c.id)} <span class="sub">${esc(c.kind)}</span>${seats}${round}</h3>`;
 }
 
 function reconciliationLines(c) {
@@ -1148,7 +1156,7 @@ function renderResults() {
         ? `<span class="ok">${t("签名已够, 待组织者公布", "enough signatures; awaiting the organiser")}</span>`
         : `<span class="warn">${t(`还需 ${r.required - have} 人签名`, `${r.required - have} more signature(s) needed`)}</span>`;
     return `<tr class="result" data-index="${r.index}" data-signatures="${have}" data-required="${r.required}" data-published="${r.published}">
-      <td class="num">#${r.index}</td>
+      <td class="num">${esc(resultNo(r.index))} <span class="sub">(${t("日志第", "entry")} ${esc(r.index)}${t(" 条", "")})</span></td>
       <td>${(r.contests || []).map((c) => esc(contestTitle(c))).join("、")}</td>
       <td class="num sigs">${have} / ${r.required}</td>
       <td>${stateCell}${signers.length ? `<div class="sub">${t(`已签: ${signers.join("、")}`, `signed: ${signers.join(", ")}`)}</div>` : ""}</td>
@@ -1174,7 +1182,7 @@ function renderSignatureStatus() {
   const missing = Math.max(0, r.required - signers.length);
   const waiting = (state.election?.tellers || []).filter((n) => !signers.includes(n));
   el.innerHTML = `<div class="sig-status ${missing ? "" : "done"}" data-index="${index}">
-    <strong>${t(`结果 #${index} 的签名`, `Signatures on result #${index}`)}:</strong>
+    <strong>${t(`结果 ${resultNo(index)} 的签名`, `Signatures on result ${resultNo(index)}`)}:</strong>
     ${signers.length ? signers.map((n) => `<span class="signer">${esc(n)}${registered.has(n) ? "" : " ?"}</span>`).join(" ") : t("尚无计票人签名", "no teller has signed yet")}
     · ${t(`已签 ${signers.length} 人, 须 ${r.required} 人`, `${signers.length} signed, ${r.required} required`)}
     · ${missing ? `<span class="warn">${t(`还需 ${missing} 人`, `${missing} more needed`)}</span>` : `<span class="ok">${t("签名已够", "enough signatures")}</span>`}
@@ -1241,9 +1249,9 @@ async function signResult(index) {
   const key = state.key;
   const titles = (state.results.find((r) => r.index === index)?.contests || []).map(contestTitle).join("、");
   const sure = await confirmDialog({
-    title: t(`签名确认结果 #${index}?`, `Sign result #${index}?`),
-    text: `<p>${t(`以计票人 ${key.name} 的密钥签名结果 #${index} (${titles})。签名表示您已核对计票结果无误; 签名写入选票日志, 不能撤回。`,
-      `Sign result #${index} (${titles}) with teller ${key.name}'s key. Signing states that you checked the count; the signature goes into the ballot log and cannot be withdrawn.`)}</p>
+    title: t(`签名确认结果 ${resultNo(index)}?`, `Sign result ${resultNo(index)}?`),
+    text: `<p>${t(`以计票人 ${key.name} 的密钥签名结果 ${resultNo(index)} (${titles})。签名表示您已核对计票结果无误; 签名写入选票日志, 不能撤回。`,
+      `Sign result ${resultNo(index)} (${titles}) with teller ${key.name}'s key. Signing states that you checked the count; the signature goes into the ballot log and cannot be withdrawn.`)}</p>
       ${$("#key-info").dataset.registered === "no" ? notice("bad", t("注意: 此密钥与登记的计票人公钥不符, 服务器会拒绝。", "Note: this key does not match a registered teller key; the server will refuse it.")) : ""}`,
     ok: t("签名", "Sign"),
   });
@@ -1251,11 +1259,11 @@ async function signResult(index) {
   await act(el, async () => {
     const d = await api("GET", `/api/v1/results/${index}`);
     if (signersOf(d.checkpoint).includes(key.name)) {
-      throw localError("already_signed", `${key.name} 已签过结果 #${index}`, `${key.name} has already signed result #${index}`);
+      throw localError("already_signed", `${key.name} 已签过结果 ${resultNo(index)}`, `${key.name} has already signed result ${resultNo(index)}`);
     }
     const line = await signNote(key, d.checkpoint_text);
     const out = await api("POST", `/api/v1/results/${index}/signatures`, { line });
-    showOk(el, t(`${key.name} 对结果 #${index} 的签名已被服务器核验并记录 (第 ${out.entry} 条)`, `The server verified and recorded ${key.name}'s signature on result #${index} (entry ${out.entry})`));
+    showOk(el, t(`${key.name} 对结果 ${resultNo(index)} 的签名已被服务器核验并记录 (第 ${out.entry} 条)`, `The server verified and recorded ${key.name}'s signature on result ${resultNo(index)} (entry ${out.entry})`));
   });
 }
 
@@ -1263,7 +1271,7 @@ function renderLineSelect() {
   const sel = $("#line-result");
   const prev = sel.value;
   sel.innerHTML = state.results.length
-    ? state.results.map((r) => `<option value="${r.index}">#${r.index} ${esc((r.contests || []).map(contestTitle).join("、"))}</option>`).join("")
+    ? state.results.map((r) => `<option value="${r.index}">${t("结果", "Result")} ${esc(r.number ?? r.index)} ${esc((r.contests || []).map(contestTitle).join("、"))}</option>`).join("")
     : `<option value="">—</option>`;
   if (state.results.some((r) => String(r.index) === prev)) sel.value = prev;
   else if (state.results.length) sel.value = String(state.results[state.results.length - 1].index);
