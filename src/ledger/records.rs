@@ -720,6 +720,25 @@ impl Records {
     }
 
     /// Small settings (election date, kiosk names ...).
+    /// Forgets what belonged to the election that was archived: the roll, the check-ins, the
+    /// proposed corrections and the settings (its date, the tellers' key bindings). Accounts,
+    /// sessions and paired kiosks stay.
+    pub fn clear_election(&self) -> Result<(), LedgerError> {
+        let mut turnout = self.turnout_lock()?;
+        let mut roll = self
+            .roll
+            .lock()
+            .map_err(|_| LedgerError::Index("roll cache poisoned".into()))?;
+        for name in ["rolls", "roll", "checkins", "proposals", "settings"] {
+            self.tree(name)?.clear().map_err(index_err)?;
+        }
+        *roll = None;
+        *turnout = None;
+        drop(roll);
+        drop(turnout);
+        self.flush()
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.get("settings", key.as_bytes())
     }

@@ -289,6 +289,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
         roles: None,
     },
     Endpoint {
+        method: "POST",
+        path: "/api/v1/election/archive",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/elections",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/elections/{}/export",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/v1/elections/{}/results/{}",
+        roles: None,
+    },
+    Endpoint {
         method: "GET",
         path: "/api/v1/export",
         roles: None,
@@ -326,6 +346,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "GET",
         path: "/board/{}",
+        roles: None,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/elections/{}/board/{}",
         roles: None,
     },
     Endpoint {
@@ -457,7 +482,10 @@ pub async fn create_election(
     let summary = block(move || {
         let mut slot = st.ledger.write().map_err(|_| ApiError::Internal("lock".into()))?;
         if slot.is_some() {
-            return Err(conflict("election_exists", "本服务已有选举; 一个数据目录只办一次选举 / this service already holds an election; one data directory holds one election"));
+            return Err(conflict("election_exists", "本服务已有选举; 先归档它 (POST /api/v1/election/archive, 组织者页面的“选举列表”) 再新建 / this service already holds an election: archive it first (POST /api/v1/election/archive, the organiser page's election list)"));
+        }
+        if let Some(id) = body.spec.get("id").and_then(|v| v.as_str()) {
+            super::elections::check_new_id(&st.config.data_dir, id)?;
         }
         let n_tellers = body.tellers.len();
         let ledger = procedure::create_election(
@@ -1018,7 +1046,7 @@ fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<(String, String)>, ApiE
 /// The signed result: the result document and the checkpoint right after it with the log's
 /// signature and every teller's verified signature line; the corrections of its contests'
 /// figures beside the desk's; the verified signers by name.
-fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
+pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     let r = result_entry(l, index)?;
     let note = l
         .checkpoints()?

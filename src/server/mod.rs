@@ -14,6 +14,7 @@ pub mod challenges;
 pub mod config;
 mod connections;
 mod demo;
+pub mod elections;
 mod error;
 mod headers;
 pub mod links;
@@ -111,6 +112,10 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             )
             .route("/assets/{path:.*}", web::get().to(assets::asset))
             .route("/favicon.ico", web::get().to(assets::favicon))
+            .route(
+                "/elections/{id}/board/{index}",
+                web::get().to(elections::board),
+            )
             .route("/healthz", web::get().to(api::healthz))
             .route("/metrics", web::get().to(api::metrics))
             .route("/checkpoint", web::get().to(api::checkpoint_text))
@@ -159,6 +164,13 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     )
                     .route("/election", web::get().to(api::election))
                     .route("/election", web::post().to(api::create_election))
+                    .route("/election/archive", web::post().to(elections::archive))
+                    .route("/elections", web::get().to(elections::list))
+                    .route("/elections/{id}/export", web::get().to(elections::export))
+                    .route(
+                        "/elections/{id}/results/{index}",
+                        web::get().to(elections::result),
+                    )
                     .route("/roll", web::post().to(api::import_roll))
                     .route("/roll", web::get().to(api::roll_search))
                     .route("/checkins", web::post().to(api::check_in))

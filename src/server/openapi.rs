@@ -2015,6 +2015,39 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             election: true,
             ..BASE
         },
+        ("POST", "/api/v1/election/archive") => Doc {
+            summary: "归档当前选举 / Archive the current election",
+            tag: "election",
+            notes: "没有正在投票的项目时, 把当前选举 (日志、密钥、导出、已公布结果的公示页) 移入归档, 只读; \
+                    之后可以新建选举。\n\nWith no contest open, moves the current election (log, \
+                    keys, export, the boards of its published results) into the read-only \
+                    archive; a new election can then be created.",
+            out: Out::Json(200, T::AnyObj),
+            errors: &[(409, &["contest_open", "archive_exists"])],
+            election: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/elections") => Doc {
+            summary: "选举列表 / Elections",
+            tag: "public",
+            notes: "当前选举与已归档的选举。\n\nThe current election and the archived ones.",
+            out: Out::Json(200, T::AnyObj),
+            ..BASE
+        },
+        ("GET", "/api/v1/elections/{}/export") => Doc {
+            summary: "已归档选举的导出 / An archived election's export",
+            tag: "public",
+            out: Out::Bytes(200, "application/x-tar", false, "导出 tar 包 / the export as a tar archive"),
+            errors: &[(404, &["not_found"])],
+            ..BASE
+        },
+        ("GET", "/api/v1/elections/{}/results/{}") => Doc {
+            summary: "已归档选举的签名结果 / An archived signed result",
+            tag: "public",
+            out: Out::Json(200, T::AnyObj),
+            errors: &[(404, &["not_found"])],
+            ..BASE
+        },
         ("GET", "/api/v1/kinds") => Doc {
             summary: "选举项目类型及其规则 / Contest kinds and their rules",
             tag: "public",
@@ -2103,6 +2136,14 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             out: Out::Json(201, T::AnyObj),
             errors: &[(409, &["not_published"]), (422, &["surplus_rule_broken", "unknown_kind"])],
             election: true,
+            ..BASE
+        },
+        ("GET", "/elections/{}/board/{}") => Doc {
+            summary: "已归档选举的张榜公布页 / An archived election's board",
+            tag: "public",
+            notes: "归档时保存的公示页, 原样。\n\nThe board as it was saved at archiving.",
+            out: Out::Bytes(200, "text/html", false, "HTML 页面 / an HTML page"),
+            errors: &[(404, &["not_found"])],
             ..BASE
         },
         ("GET", "/board/{}") => Doc {
@@ -2271,6 +2312,7 @@ fn param_name(previous: &str) -> &'static str {
         "receipts" => "code",
         "spoiled" => "index",
         "confirmations" => "code",
+        "elections" => "id",
         _ => "param",
     }
 }

@@ -1,0 +1,254 @@
+//! Several elections per service (issue 14, item 4): the current election is archived
+//! read-only, and a new one can be created. An archived election keeps its own log, index and
+//! keys (moved under `<data-dir>/archive/<id>/`), its export (the directory `scrutineer
+//! verify` checks) and the boards of its published results as they were printed; the list,
+//! the exports and the boards stay served. The service records that belonged to it (the roll,
+//! check-ins, corrections, settings) are cleared; accounts, sessions and paired kiosks stay.
+//!
+//! ```text
+//! <data-dir>/archive/<id>/
+//!   archive.json        {format, id, title, archived_at, entries, results: [{index, number, contests}]}
+//!   export/             the export (log segments, checkpoints, election.json, results/)
+//!   boards/<index>.html the board of each published result
+//!   log/ index/ keys/   the election's own files, as the service kept them
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::api::{block, conflict, invalid, signed_result, Data};
+use super::auth::{As, Org};
+use super::error::ApiError;
+
+pub const ARCHIVE_FORMAT: &str = "scrutineer.archive/v1";
+
+fn archive_root(data_dir: &Path) -> PathBuf {
+    data_dir.join("archive")
+}
+
+/// An election id as a directory name: the spec's ids are checked names, but an archive
+/// path must never leave its directory.
+fn safe_id(id: &str) -> Result<&str, ApiError> {
+    if id.is_empty()
+        || id.len() > 200
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || id.starts_with('.')
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(id)
+}
+
+fn storage(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("archive: {e}"))
+}
+
+/// POST /api/v1/election/archive: archives the current election (no contest may be open).
+pub async fn archive(
+    state: Data,
+    _caller: As<Org>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let base = super::links::public_base(
+        &state.config,
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
+    );
+    let st = state.clone();
+    let out = block(move || {
+        let (id, title, open, results) = l.read(|s| -> Result<_, ApiError> {
+            let info = s.state.info()?;
+            let conduct = s.state.conduct()?;
+            let open: Vec<String> = info
+                .election
+                .contests
+                .iter()
+                .filter(|c| conduct.phase(&c.id) == Some(crate::rules::conduct::Phase::Open))
+                .map(|c| c.id.clone())
+                .collect();
+            let results: Vec<(u64, usize, Vec<String>, bool)> = s
+                .state
+                .results
+                .iter()
+                .enumerate()
+                .map(|(n, (i, r))| (*i, n + 1, r.contests.clone(), s.state.is_published(*i)))
+                .collect();
+            Ok((info.id.clone(), info.election.title.clone(), open, results))
+        })??;
+        if !open.is_empty() {
+            return Err(conflict(
+                "contest_open",
+                format!(
+                    "还有正在投票的项目 ({}): 结束投票后才能归档 / contests are still open ({}): close them before archiving",
+                    open.join("、"),
+                    open.join(", ")
+                ),
+            ));
+        }
+        let id = safe_id(&id)?.to_string();
+        let dir = archive_root(&st.config.data_dir).join(&id);
+        if dir.exists() {
+            return Err(conflict(
+                "archive_exists",
+                format!("选举 “{id}” 已经归档过 / election “{id}” is archived already"),
+            ));
+        }
+        std::fs::create_dir_all(dir.join("boards")).map_err(storage)?;
+        let entries = l.export(&dir.join("export"), false)?;
+        let mut listed = Vec::new();
+        for (index, number, contests, published) in &results {
+            if !published {
+                continue;
+            }
+            let signed = signed_result(&l, *index)?;
+            let verify_url = format!("{base}/api/v1/elections/{id}/results/{index}");
+            let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+                crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
+            });
+            std::fs::write(dir.join(format!("boards/{index}.html")), html).map_err(storage)?;
+            std::fs::write(
+                dir.join(format!("boards/{index}.json")),
+                serde_json::to_vec_pretty(&signed).unwrap_or_default(),
+            )
+            .map_err(storage)?;
+            listed.push(json!({"index": index, "number": number, "contests": contests}));
+        }
+        let meta = json!({"format": ARCHIVE_FORMAT, "id": id, "title": title,
+            "archived_at": crate::procedure::rfc3339(crate::procedure::now()),
+            "entries": entries, "results": listed});
+        std::fs::write(
+            dir.join("archive.json"),
+            serde_json::to_vec_pretty(&meta).unwrap_or_default(),
+        )
+        .map_err(storage)?;
+        // Stop the ledger, then move its files: the data directory is free for the next one.
+        if let Ok(mut g) = st.ledger.write() {
+            *g = None;
+        }
+        l.close()?;
+        for name in ["log", "index"] {
+            let from = st.config.data_dir.join(name);
+            if from.exists() {
+                std::fs::rename(&from, dir.join(name)).map_err(storage)?;
+            }
+        }
+        let keys = dir.join("keys");
+        std::fs::create_dir_all(&keys).map_err(storage)?;
+        if let Ok(list) = std::fs::read_dir(&st.config.keys_dir) {
+            for e in list.flatten() {
+                let p = e.path();
+                if p.is_file() && p.file_name().is_some_and(|n| n != "README.md") {
+                    if let Some(n) = p.file_name() {
+                        std::fs::rename(&p, keys.join(n)).map_err(storage)?;
+                    }
+                }
+            }
+        }
+        st.records.clear_election()?;
+        Ok(meta)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Every archived election's `archive.json`, oldest first.
+fn archived(data_dir: &Path) -> Vec<Value> {
+    let mut out: Vec<Value> = std::fs::read_dir(archive_root(data_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("archive.json")).ok())
+        .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+        .collect();
+    out.sort_by(|a, b| {
+        a.get("archived_at")
+            .and_then(|v| v.as_str())
+            .cmp(&b.get("archived_at").and_then(|v| v.as_str()))
+    });
+    out
+}
+
+/// GET /api/v1/elections: the current election (if any) and the archived ones.
+pub async fn list(state: Data) -> Result<HttpResponse, ApiError> {
+    let current = state.ledger().ok().and_then(|l| {
+        l.read(|s| {
+            s.state
+                .info()
+                .ok()
+                .map(|i| json!({"id": i.id, "title": i.election.title}))
+        })
+        .ok()
+        .flatten()
+    });
+    let data_dir = state.config.data_dir.clone();
+    let archived = block(move || Ok(archived(&data_dir))).await?;
+    Ok(HttpResponse::Ok().json(json!({"current": current, "archived": archived})))
+}
+
+/// GET /api/v1/elections/{id}/export: an archived election's export as a tar (the same layout
+/// as `GET /api/v1/export`: one `scrutineer-export/` directory).
+pub async fn export(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let dir = archive_root(&state.config.data_dir)
+        .join(safe_id(&id)?)
+        .join("export");
+    if !dir.is_dir() {
+        return Err(ApiError::NotFound);
+    }
+    let bytes = block(move || {
+        let mut tar = tar::Builder::new(Vec::new());
+        tar.append_dir_all("scrutineer-export", &dir)
+            .map_err(storage)?;
+        tar.into_inner().map_err(storage)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-tar")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{id}-export.tar\""),
+        ))
+        .body(bytes))
+}
+
+fn archived_file(state: &Data, id: &str, name: String) -> Result<Vec<u8>, ApiError> {
+    let p = archive_root(&state.config.data_dir)
+        .join(safe_id(id)?)
+        .join("boards")
+        .join(name);
+    std::fs::read(p).map_err(|_| ApiError::NotFound)
+}
+
+/// GET /elections/{id}/board/{index}: an archived result's board, as it was printed.
+pub async fn board(state: Data, path: web::Path<(String, u64)>) -> Result<HttpResponse, ApiError> {
+    let (id, index) = path.into_inner();
+    let html = archived_file(&state, &id, format!("{index}.html"))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// GET /api/v1/elections/{id}/results/{index}: an archived result, signed.
+pub async fn result(state: Data, path: web::Path<(String, u64)>) -> Result<HttpResponse, ApiError> {
+    let (id, index) = path.into_inner();
+    let json = archived_file(&state, &id, format!("{index}.json"))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
+}
+
+/// Refuses a new election's id that an archived one already used (its files would clash).
+pub fn check_new_id(data_dir: &Path, id: &str) -> Result<(), ApiError> {
+    if archive_root(data_dir).join(id).exists() {
+        return Err(invalid(
+            "election_id_used",
+            format!("选举编号 “{id}” 已被归档的选举使用, 请换一个 / election id “{id}” belongs to an archived election: choose another"),
+        ));
+    }
+    Ok(())
+}
