@@ -609,3 +609,111 @@ fn a_teller_runs_the_key_ceremony_from_the_console() {
     let c = s.ok("GET", "/api/v1/ceremony", None, None);
     assert!(c["key"]["fingerprint"].is_string(), "{c}");
 }
+
+/// The election builder on a fresh service: an election created without typing JSON
+/// (`builder.mjs`: candidates typed, pasted, imported from CSV and XLSX; the surplus check as
+/// the organiser types; teller keys; checked against `GET /api/v1/election`).
+#[test]
+fn an_election_built_without_typing_json() {
+    prerequisites();
+    let d = shots();
+    let s = Server::start("browser-builder", &["--logins-per-minute", "200"]);
+    node(
+        "builder.mjs",
+        &[&s.base, &s.organiser_password, d.to_str().unwrap()],
+    );
+}
+
+/// An organiser's day (`day.mjs`): opening below the quorum warns; the kiosk lists the
+/// candidates in 姓氏笔画 order; a round counted invalid (quorum not met) is re-voted from the
+/// results card; the election is archived from the election list.
+#[test]
+fn an_organisers_day_in_the_browser() {
+    prerequisites();
+    let d = shots();
+    let ds = d.to_str().unwrap();
+    let s = Server::start("browser-day", &["--logins-per-minute", "200"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let org_pw = service::renewed(&s.organiser_password);
+    let signer = scrutineer::record::note::Signer::new(
+        "teller-wang",
+        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]),
+    )
+    .unwrap();
+    // Surnames whose code-point order is not the convention's.
+    let spec = json!({"format": "scrutineer.election/v1", "id": "day-2026", "title": "镇党委换届 (一天)",
+        "contests": [{"id": "c", "title": "镇党委委员", "kind": "party_committee", "seats": 3,
+            "candidates": [{"id": "a", "name": "张三"}, {"id": "b", "name": "李四"}, {"id": "d", "name": "王五"},
+                           {"id": "e", "name": "刘六"}, {"id": "f", "name": "杨七"}, {"id": "g", "name": "陈八"}]}]});
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(
+            &json!({"spec": spec, "tellers": [signer.verifier().unwrap().to_text()],
+            "signatures_required": 1, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "浏览器测试 browser test"}}),
+        ),
+    );
+    s.roll(&org, "一支部", "M", 10);
+    let tokens = s.sheet(&org, &json!({"style": 0}));
+    let desk = s.registrar(&org, "desk-1");
+    s.check_in_range(&desk, "M", 1, 5);
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node(
+        "day.mjs",
+        &["open", &s.base, &org_pw, &code, &tokens[0], ds],
+    );
+    // Five of ten vote; the count says the round is invalid; it is signed and published.
+    let kiosk = s.pair_kiosk(&org, "api");
+    for t in tokens.iter().take(5) {
+        s.ok(
+            "POST",
+            "/api/v1/ballots",
+            Some(&kiosk),
+            Some(&json!({"token": t, "ballots": [{"contest": "c", "marks": {"a": "for", "b": "for", "d": "for"}}]})),
+        );
+    }
+    let pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "teller-wang", "role": "teller"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let teller = s.login("teller-wang", &pw);
+    s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
+    let index = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None)["result_index"]
+        .as_u64()
+        .unwrap();
+    let text = s.ok(
+        "GET",
+        &format!("/api/v1/results/{index}"),
+        Some(&teller),
+        None,
+    )["checkpoint_text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let line = scrutineer::ledger::teller_signature_line(&text, &signer).unwrap();
+    s.ok(
+        "POST",
+        &format!("/api/v1/results/{index}/signatures"),
+        Some(&teller),
+        Some(&json!({"line": line})),
+    );
+    s.ok(
+        "POST",
+        &format!("/api/v1/results/{index}/publish"),
+        Some(&org),
+        None,
+    );
+    node("day.mjs", &["revote", &s.base, &org_pw, ds]);
+    let list = s.ok("GET", "/api/v1/elections", None, None);
+    assert_eq!(list["archived"][0]["id"], "day-2026", "{list}");
+}

@@ -5,7 +5,8 @@
 //   e.g. node organiser.mjs http://127.0.0.1:18283 xxxx-xxxx-xxxx-xxxx \
 //          /work/main/examples/township-party-congress/spec.json /tmp/shots/organiser
 //
-// Signs in, loads the spec with the file picker, deletes its "min_surplus" overrides and
+// Signs in, loads the spec with the file picker (into the builder), switches to the expert
+// JSON view, deletes its "min_surplus" overrides and
 // sees the live 差额 refusal, restores it and sees the check pass (with the override
 // warning), creates the election (election day 2026-12-01), imports a roll that is refused
 // row by row (a 预备 member) and then a clean one, pairs a kiosk (and uses the code), prints
@@ -138,7 +139,9 @@ try {
   await until(async () => (await page.inputValue("#spec-input")).includes('"contests"'), "#spec-file should fill #spec-input");
   await until(async () => (await text("#spec-check")).includes("候选人名单符合差额规定"), "the spec from the file should pass the surplus check");
 
-  // Without its min_surplus override the list breaks the 差额 rule: shown as you type.
+  // Without its min_surplus override the list breaks the 差额 rule: shown as you type (in
+  // the expert view, where the JSON is; the builder is tests/browser/builder.mjs).
+  await page.click("#expert-toggle");
   await page.fill("#spec-input", JSON.stringify(broken, null, 2));
   await until(async () => (await text("#spec-check")).includes("surplus_rule_broken"), "deleting min_surplus should show [surplus_rule_broken] in #spec-check", 8000);
   const refusal = await text("#spec-check");

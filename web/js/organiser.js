@@ -2,7 +2,8 @@
 // its contests and open them, import the roll, print slips, pair kiosks, create staff
 // accounts, and publish signed results.
 
-import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm } from "./common.js";
+import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, clearMessage, localTime, hallZone, hallOffsetLabel } from "./common.js";
+import { createBuilder, parseJson, splitMessage } from "./builder.js";
 
 const $ = (sel) => document.querySelector(sel);
 const CHECK_DELAY_MS = 400;
@@ -28,6 +29,13 @@ const state = {
   checkSeq: 0,
   checkTimer: null,
   specOk: false,
+  builder: null,      // the election builder (builder.js)
+  view: "builder",    // "builder" or "expert" (the JSON)
+  jsonStale: false,   // the JSON does not parse (or is no spec): the builder shows the last good one
+  loadError: null,    // why parsed JSON is no spec ({zh, en}), or null
+  turnoutPlaceholder: false, // the server asks for turnout even of electronic contests
+  source: null,       // "builder" or "json": the side edited last, not yet copied to the other
+  dirty: false,       // an edit since the last check started
   pairingTimer: null,
   slipsUrl: null,
   refreshTimer: null,
@@ -40,7 +48,7 @@ const titleOf = (id) => {
   return c ? c.title || c.id : id;
 };
 function clock(date) {
-  return date.toLocaleTimeString("zh-CN", { hour12: false });
+  return localTime(date, { date: false, seconds: true });
 }
 
 // ---------------------------------------------------------------- election
@@ -155,7 +163,19 @@ function renderElection() {
 }
 
 async function openContest(id) {
-  if (!confirm(`确定开始投票? / Open voting?\n\n${titleOf(id)} (${id})`)) return;
+  clearMessage($("#election-msg"));
+  // Guard rail: the desk's figures first; below the quorum the round would be invalid.
+  let warning = "";
+  try {
+    const desk = await api("GET", "/api/v1/desk");
+    const row = (desk.contests || []).find((r) => r.contest === id);
+    if (row && row.quorum === "not_met") {
+      warning = `\n\n⚠ 签到处显示到会人数尚未达到法定人数 (实到 ${row.present} 人, 应到 ${row.eligible} 人)。现在开始投票可以, 但结束时仍未达到, 本轮无效, 须重新投票。\n⚠ The desk shows the quorum is not met yet (${row.present} present of ${row.eligible} eligible). Voting may open, but if it is still not met at the close, the round is invalid and must be re-voted.`;
+    }
+  } catch (_) {
+    // The dialog still asks; the server decides.
+  }
+  if (!confirm(`确定开始投票? / Open voting?\n\n${titleOf(id)} (${id})${warning}`)) return;
   try {
     await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/open`);
     showOk($("#election-msg"), t(`“${titleOf(id)}” 已开始投票`, `Voting is open for “${titleOf(id)}”`));
@@ -166,45 +186,198 @@ async function openContest(id) {
 }
 
 // ---------------------------------------------------------------- creating the election
+//
+// The builder (builder.js) is the default view; the expert view is the JSON itself
+// (#spec-input, #styles-input). Both stay in sync: an edit in the builder rewrites the JSON,
+// JSON that parses (and is shaped like a spec) loads into the builder. The 差额 check runs
+// on the JSON after every change, whichever view made it.
 
-function parseJson(text) {
-  try {
-    return { value: JSON.parse(text) };
-  } catch (e) {
-    return { error: e.message };
+const TELLER_KEY = /^([^\s+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/;
+
+/** A server or local message "中文 / English" as bilingual spans (one text when it has no " / "). */
+function bilingual(message) {
+  const [zh, en] = splitMessage(message);
+  return zh === en ? esc(zh) : t(zh, en);
+}
+
+function showProblem(el, err) {
+  el.innerHTML = `<div class="notice bad" role="alert">${bilingual(err.message || String(err))} <span class="mono">[${esc(err.code || "error")}]</span></div>`;
+}
+
+/** serde's words for a JSON type or value, in Chinese. */
+function serdeTypeZh(text) {
+  const s = text.trim();
+  let m;
+  if (/^(u8|u16|u32|u64|usize)$/.test(s)) return "非负整数";
+  if ((m = /^string (".*")$/.exec(s))) return `字符串 ${m[1]}`;
+  if ((m = /^integer `(.*)`$/.exec(s))) return `整数 ${m[1]}`;
+  if ((m = /^floating point `(.*)`$/.exec(s))) return `小数 ${m[1]}`;
+  if ((m = /^boolean `(.*)`$/.exec(s))) return `布尔值 ${m[1]}`;
+  const words = { "a string": "字符串 \"…\"", string: "字符串", "a sequence": "数组 [ … ]", sequence: "数组 [ … ]", map: "对象 { … }", "a map": "对象 { … }", "a boolean": "true 或 false", null: "null", unit: "null", "an integer": "整数" };
+  if (words[s]) return words[s];
+  if (/^struct /.test(s)) return "对象 { … }";
+  return s.replace(/`/g, "");
+}
+
+/**
+ * The server's spec_json refusal (serde's English after the Chinese prefix) in Chinese, with
+ * the line of an unknown field found in the JSON text. Null when the message is not serde's.
+ */
+function specJsonZh(message, text) {
+  const [zhPart] = splitMessage(message);
+  const detail = zhPart.replace(/^选举文件不是有效的 JSON: /, "");
+  let m;
+  let zh = null;
+  let field = null;
+  if ((m = /^unknown field `([^`]+)`, expected (?:one of )?(.*)$/.exec(detail))) {
+    field = m[1];
+    zh = `未知字段 “${m[1]}” (拼写错误?); 这里可用的字段: ${m[2].replace(/`/g, "")}`;
+  } else if ((m = /^missing field `([^`]+)`/.exec(detail))) {
+    zh = `缺少必填字段 “${m[1]}”`;
+  } else if ((m = /^invalid type: (.+?), expected (.+)$/.exec(detail))) {
+    zh = `类型不对: 给的是${serdeTypeZh(m[1])}, 应为${serdeTypeZh(m[2])}`;
+  } else if ((m = /^invalid value: (.+?), expected (.+)$/.exec(detail))) {
+    zh = `值不对: 给的是${serdeTypeZh(m[1])}, 应为${serdeTypeZh(m[2])}`;
+  } else if ((m = /^unknown variant `([^`]+)`, expected (.*)$/.exec(detail))) {
+    zh = `未知的取值 “${m[1]}”; 可用: ${m[2].replace(/`/g, "")}`;
   }
+  if (!zh) return null;
+  let where = "";
+  if (field) {
+    const quoted = JSON.stringify(field);
+    let at = -1;
+    for (let from = text.indexOf(quoted); from >= 0; from = text.indexOf(quoted, from + 1)) {
+      if (/^\s*:/.test(text.slice(from + quoted.length))) { at = from; break; }
+    }
+    if (at >= 0) where = `第 ${text.slice(0, at).split("\n").length} 行: `;
+  }
+  return `选举规格的字段有误: ${where}${zh}`;
+}
+
+/** A JSON syntax error in Chinese with its line and column; "定位" selects it in the textarea. */
+function showJsonError(el, what, error, textareaId) {
+  const where = `第 ${error.line} 行第 ${error.column} 列`;
+  const whereEn = `line ${error.line}, column ${error.column}`;
+  el.innerHTML = `<div class="notice bad" role="alert">
+    <strong>${t(`${what[0]} JSON 格式错误`, `${what[1]} is not valid JSON`)}</strong> (${t(where, whereEn)}): ${t(error.zh, error.en)}
+    <span class="mono">[bad_json]</span>
+    <button type="button" class="secondary small json-locate" data-target="${esc(textareaId)}" data-pos="${esc(error.pos)}">${t("定位", "Show")}</button></div>`;
+}
+
+function locateJsonError(button) {
+  setView("expert");
+  const area = document.getElementById(button.dataset.target);
+  const pos = Number(button.dataset.pos) || 0;
+  area.focus();
+  area.setSelectionRange(pos, Math.min(pos + 1, area.value.length));
+  // Scroll the textarea so the faulty line shows.
+  const line = area.value.slice(0, pos).split("\n").length - 1;
+  area.scrollTop = Math.max(0, line * parseFloat(getComputedStyle(area).lineHeight || "20") - area.clientHeight / 2);
+}
+
+/** Marks the check's outcome as out of date (dimmed, aria-busy) until the next one is shown. */
+function setPending(pending) {
+  $("#create-form").classList.toggle("check-pending", pending);
+  $("#spec-check").setAttribute("aria-busy", String(pending));
 }
 
 function scheduleCheck() {
+  state.dirty = true;
+  setPending(true);
   clearTimeout(state.checkTimer);
   state.checkTimer = setTimeout(checkSpec, CHECK_DELAY_MS);
 }
 
-/** The 差额 check: the stateless tally endpoint counts the spec with no ballots. */
+/**
+ * The spec as sent to the server. Electronic contests carry no turnout (the desk supplies
+ * it at close); a server that still asks for one (turnout_missing) gets the zero placeholder
+ * it uses itself for a next round's contest, which the count replaces by the desk's figures.
+ */
+function forServer(spec) {
+  if (!state.turnoutPlaceholder || !spec || !Array.isArray(spec.contests)) return spec;
+  return {
+    ...spec,
+    contests: spec.contests.map((c) => (c && typeof c === "object" && !c.turnout
+      ? { ...c, turnout: { eligible: 0, present: 0, ballots_issued: 0 } } : c)),
+  };
+}
+
+function showTurnoutNote() {
+  const note = $("#turnout-note");
+  note.classList.toggle("hidden", !state.turnoutPlaceholder);
+  note.innerHTML = state.turnoutPlaceholder
+    ? t("投票机选举项目不填投票情况; 本服务目前仍要求该字段, 提交时以 0 占位 (计票时用签到台的数字)。",
+      "Electronic contests carry no turnout; this server still asks for the field, so 0 is sent in its place (the count uses the desk's figures).")
+    : "";
+}
+
+/** The stateless tally with no ballots: the server's check of the spec (差额, names, fields). */
+async function tallyCheck(spec) {
+  try {
+    return await api("POST", "/api/v1/tally", { spec: forServer(spec), ballots: "" });
+  } catch (err) {
+    if (err.code !== "turnout_missing" || state.turnoutPlaceholder) throw err;
+    state.turnoutPlaceholder = true;
+    showTurnoutNote();
+    return api("POST", "/api/v1/tally", { spec: forServer(spec), ballots: "" });
+  }
+}
+
+/** The 差额 check: what the builder still misses, else the server counts the spec with no ballots. */
 async function checkSpec() {
   clearTimeout(state.checkTimer);
+  state.dirty = false;
+  setPending(true);
+  const seq = ++state.checkSeq;
+  try {
+    await runCheck(seq);
+  } finally {
+    // Shown as current only when no later edit or check is waiting.
+    if (seq === state.checkSeq && !state.dirty) setPending(false);
+  }
+}
+
+async function runCheck(seq) {
+  syncViews();
   const el = $("#spec-check");
   const text = $("#spec-input").value.trim();
-  const seq = ++state.checkSeq;
   state.specOk = false;
   syncCreateButton();
   if (!text) {
-    el.innerHTML = `<p class="help">${t("粘贴选举规格, 或从文件读取", "Paste the election spec, or read it from a file")}</p>`;
+    el.innerHTML = `<p class="help">${t("填写选举项目, 或在专家视图粘贴选举规格", "Fill in the contests, or paste the spec in the expert view")}</p>`;
+    state.builder.annotate(null);
     return;
+  }
+  if (state.view === "builder") {
+    const missing = state.builder.problems();
+    if (missing.length) {
+      const list = missing.slice(0, 6).map((p) => `<li>${t(p.zh, p.en)}</li>`).join("");
+      el.innerHTML = `<div class="notice" role="status"><strong>${t("尚未完成", "Not finished yet")}</strong> <span class="mono">[builder_incomplete]</span>
+        <ul class="spec-warnings">${list}</ul></div>`;
+      state.builder.annotate({ problem: missing[0] });
+      return;
+    }
   }
   const parsed = parseJson(text);
   if (parsed.error) {
-    showError(el, { code: "bad_json", message: `JSON 格式错误 / not valid JSON: ${parsed.error}` });
+    showJsonError(el, ["选举规格", "The spec"], parsed.error, "spec-input");
+    return;
+  }
+  if (state.loadError) {
+    showProblem(el, { code: "bad_spec", message: `${state.loadError.zh} / ${state.loadError.en}` });
     return;
   }
   el.innerHTML = `<p class="help">${t("检查中…", "Checking…")}</p>`;
   try {
-    const doc = await api("POST", "/api/v1/tally", { spec: parsed.value, ballots: "" });
+    const doc = await tallyCheck(parsed.value);
     if (seq !== state.checkSeq) return;
     state.specOk = true;
     const contests = (doc.contests || []).map((c) => {
-      const n = (c.candidates || c.subjects || []).length;
-      return `<li><strong>${esc(c.title || c.id)}</strong> <span class="mono">${esc(c.kind)}</span> · ${t(`应选 ${c.seats} 名, 候选人 ${n} 名`, `${c.seats} seats, ${n} candidates`)}</li>`;
+      const n = (c.subjects || c.candidates || []).length;
+      const counts = c.subjects
+        ? t(`测评对象 ${n} 名`, `${n} subjects`)
+        : t(`应选 ${c.seats} 名, 候选人 ${n} 名`, `${c.seats} seats, ${n} candidates`);
+      return `<li><strong>${esc(c.title || c.id)}</strong> <span class="mono">${esc(c.kind)}</span> · ${counts}</li>`;
     }).join("");
     const warnings = [];
     for (const c of doc.contests || []) {
@@ -213,47 +386,174 @@ async function checkSpec() {
       }
     }
     for (const w of doc.warnings || []) warnings.push({ where: "", ...w });
-    const warnHtml = warnings.map((w) => `<li class="warn">⚠ ${w.where ? `<strong>${esc(w.where)}</strong>: ` : ""}${esc(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("");
+    const warnHtml = warnings.map((w) => `<li class="warn">⚠ ${w.where ? `<strong>${esc(w.where)}</strong>: ` : ""}${bilingual(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("");
     showOk(el, `<strong>✓ ${t("候选人名单符合差额规定", "lists meet their surplus rules")}</strong>`);
     el.insertAdjacentHTML("beforeend", `<ul class="spec-contests">${contests}</ul>${warnHtml ? `<ul class="spec-warnings">${warnHtml}</ul>` : ""}`);
+    state.builder.annotate({ doc });
   } catch (err) {
     if (seq !== state.checkSeq) return;
-    showError(el, err);
+    const zh = err.code === "spec_json" ? specJsonZh(err.message, text) : null;
+    if (zh) {
+      el.innerHTML = `<div class="notice bad" role="alert">${t(zh, splitMessage(err.message)[1])} <span class="mono">[spec_json]</span></div>`;
+    } else {
+      showProblem(el, err);
+    }
+    state.builder.annotate({ error: err });
   }
   syncCreateButton();
 }
 
+/** The styles JSON: null when empty, the array, or undefined (with the error shown) when bad. */
 function checkStyles() {
   const el = $("#styles-check");
   const text = $("#styles-input").value.trim();
-  if (!text) { el.innerHTML = ""; return true; }
+  if (!text) { el.innerHTML = ""; return null; }
   const parsed = parseJson(text);
   if (parsed.error) {
-    showError(el, { code: "bad_json", message: `选票样式 JSON 格式错误 / styles are not valid JSON: ${parsed.error}` });
-    return false;
+    showJsonError(el, ["选票样式", "The styles"], parsed.error, "styles-input");
+    return undefined;
   }
   if (!Array.isArray(parsed.value)) {
-    showError(el, { code: "bad_styles", message: "选票样式须为数组 / styles must be an array" });
-    return false;
+    showProblem(el, { code: "bad_styles", message: "选票样式须为数组 [ … ] / styles must be an array [ … ]" });
+    return undefined;
   }
   el.innerHTML = `<p class="help ok">✓ ${t(`${parsed.value.length} 种选票样式`, `${parsed.value.length} ballot style(s)`)}</p>`;
-  return true;
+  return parsed.value;
 }
 
 function syncCreateButton() {
   $("#create-election").disabled = !state.specOk;
 }
 
+// Which side changed last and has not been copied to the other yet: "builder" (the JSON is to
+// be rewritten from it), "json" (the builder is to load the JSON), or null. The copy waits for
+// the check's debounce, so typing in a long list or a long JSON stays quick.
+
+/** The builder changed: the JSON follows before the next check. */
+function builderChanged() {
+  state.source = "builder";
+  state.loadError = null;
+  state.jsonStale = false;
+  state.specOk = false;
+  syncCreateButton();
+  scheduleCheck();
+}
+
+/** The JSON (spec or styles) was typed or read from a file: the builder follows before the next check. */
+function jsonChanged() {
+  state.source = "json";
+  state.specOk = false;
+  syncCreateButton();
+  scheduleCheck();
+}
+
+function stylesChanged() {
+  checkStyles();
+  jsonChanged();
+}
+
+/** Copies the side that changed to the other: the builder's JSON, or the JSON into the builder. */
+function syncViews() {
+  const source = state.source;
+  state.source = null;
+  if (source === "builder") {
+    const b = state.builder;
+    $("#spec-input").value = JSON.stringify(b.spec(), null, 2);
+    const styles = b.styles();
+    $("#styles-input").value = styles ? JSON.stringify(styles, null, 2) : "";
+    checkStyles();
+  } else if (source === "json") {
+    const text = $("#spec-input").value;
+    const parsed = parseJson(text);
+    state.loadError = null;
+    if (!text.trim() || parsed.error) {
+      state.jsonStale = true;
+    } else {
+      const styles = checkStyles();
+      state.loadError = state.builder.load(parsed.value, styles === undefined ? null : styles);
+      state.jsonStale = !!state.loadError;
+    }
+  }
+}
+
+function setView(view) {
+  if (view === state.view) return;
+  syncViews();
+  if (view === "builder" && state.jsonStale) {
+    // The builder holds the last JSON that was a spec: going back drops the broken edits.
+    if ($("#spec-input").value.trim() && !confirm("JSON 有错误, 向导中是最后一次有效的内容。放弃 JSON 中的改动, 回到向导?\nThe JSON has an error; the builder holds the last valid content. Drop the JSON edits and go back to the builder?")) return;
+    builderChanged();
+    syncViews();
+  }
+  state.view = view;
+  const expert = view === "expert";
+  $("#expert-toggle").setAttribute("aria-pressed", String(expert));
+  $("#builder-view").classList.toggle("hidden", expert);
+  $("#expert-view").classList.toggle("hidden", !expert);
+  checkSpec();
+}
+
+function exportSpec() {
+  syncViews();
+  const parsed = parseJson($("#spec-input").value);
+  if (parsed.error) {
+    showJsonError($("#spec-check"), ["选举规格", "The spec"], parsed.error, "spec-input");
+    return;
+  }
+  const id = (parsed.value && typeof parsed.value.id === "string" && parsed.value.id) || "election";
+  const url = URL.createObjectURL(new Blob([JSON.stringify(parsed.value, null, 2) + "\n"], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `${id.replace(/[^A-Za-z0-9._-]+/g, "-")}.json`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 function tellers() {
   return $("#tellers-input").value.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
 }
 
+/** The pasted teller keys, one per line, each named or refused, with duplicates marked. */
+function renderTellers() {
+  const out = $("#tellers-list");
+  const lines = $("#tellers-input").value.split(/\r?\n/);
+  const names = new Map();
+  const items = [];
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const m = TELLER_KEY.exec(line);
+    let ok = false;
+    if (m) {
+      try { const b = atob(m[3]); ok = b.length === 33 && b.charCodeAt(0) === 1; } catch { ok = false; }
+    }
+    if (!ok) {
+      items.push(`<li class="bad">✗ ${t(`第 ${i + 1} 行不是计票人公钥 (应形如 teller-wang+1a2b3c4d+Ab…, 由 scrutineer teller keygen 生成)`, `line ${i + 1} is not a teller public key (like teller-wang+1a2b3c4d+Ab…, from scrutineer teller keygen)`)}</li>`);
+      return;
+    }
+    const twice = names.has(m[1]);
+    names.set(m[1], true);
+    items.push(twice
+      ? `<li class="bad">✗ ${t(`第 ${i + 1} 行: 计票人 ${m[1]} 重复`, `line ${i + 1}: teller ${m[1]} appears twice`)}</li>`
+      : `<li class="ok" data-teller="${esc(m[1])}">✓ <strong>${esc(m[1])}</strong> <span class="mono">${esc(m[2])}</span></li>`);
+  });
+  const n = names.size;
+  const encrypted = (document.querySelector('input[name="secrecy"]:checked')?.value || "encrypted") === "encrypted";
+  const summary = !items.length ? ""
+    : `<p class="help ${encrypted && n < 3 ? "warn" : ""}">${t(`计票人 ${n} 名`, `${n} teller(s)`)}${encrypted && n < 3 ? ` · ${t("加密选票需至少 3 名计票人", "encrypted ballots need at least 3 tellers")}` : ""}</p>`;
+  out.innerHTML = items.length ? `<ol class="tellers">${items.join("")}</ol>${summary}` : "";
+}
+
 async function createElection(ev) {
   ev.preventDefault();
+  syncViews();
   const msg = $("#election-msg");
   const parsed = parseJson($("#spec-input").value);
-  if (parsed.error) { showError(msg, { code: "bad_json", message: `选举规格 JSON 格式错误 / the spec is not valid JSON: ${parsed.error}` }); return; }
-  if (!checkStyles()) { showError(msg, { code: "bad_styles", message: "请改正选票样式 / fix the ballot styles" }); return; }
+  if (parsed.error) { showJsonError(msg, ["选举规格", "The spec"], parsed.error, "spec-input"); return; }
+  const styles = checkStyles();
+  if (styles === undefined) { showError(msg, { code: "bad_styles", message: "请改正选票样式 / fix the ballot styles" }); return; }
   const date = $("#election-date").value;
   if (!date) {
     showError(msg, { code: "election_date_missing", message: "请填写选举日, 用于核对选民年龄 / give the election day: the roll's age check needs it" });
@@ -261,7 +561,7 @@ async function createElection(ev) {
     return;
   }
   const body = {
-    spec: parsed.value,
+    spec: forServer(parsed.value),
     election_date: date,
     tellers: tellers(),
     signatures_required: Number($("#signatures-required").value || 0),
@@ -279,8 +579,7 @@ async function createElection(ev) {
     const k = Number($("#threshold").value);
     if (k) body.secrecy = { mode: "encrypted", threshold: k };
   }
-  const styles = $("#styles-input").value.trim();
-  if (styles) body.styles = JSON.parse(styles);
+  if (styles) body.styles = styles;
   const title = parsed.value.title || parsed.value.id || "";
   if (!confirm(`确定创建选举 “${title}”? 创建后规格不能修改。\nCreate the election “${title}”? The spec cannot be changed afterwards.`)) return;
   $("#create-election").disabled = true;
@@ -288,11 +587,21 @@ async function createElection(ev) {
     await api("POST", "/api/v1/election", body);
     showOk(msg, t("选举已创建。下一步: 导入选民名单, 打印选票码, 开始投票。", "The election is created. Next: import the roll, print the slips, open voting."));
     await loadElection();
+    await loadElections();
     await Promise.all([loadRollSize(), loadResults()]);
   } catch (err) {
-    showError(msg, err);
+    showProblem(msg, err);
   } finally {
     syncCreateButton();
+  }
+}
+
+async function loadKinds() {
+  try {
+    const r = await api("GET", "/api/v1/kinds");
+    state.builder.setKinds(r.kinds || []);
+  } catch (err) {
+    state.builder.setKinds([], err.message || String(err));
   }
 }
 
@@ -469,7 +778,7 @@ async function loadSessions() {
       const action = x.current ? `<span class="help">${t("本会话", "this session")}</span>`
         : kiosk ? `<button type="button" class="secondary kiosk-unpair" data-name="${esc(name)}">${t("解除配对", "Unpair")}</button>`
         : `<button type="button" class="secondary session-revoke" data-id="${esc(x.id)}">${t("结束会话", "End session")}</button>`;
-      return `<tr data-session="${esc(x.id)}" data-username="${esc(x.username)}"><td class="mono">${esc(name)}</td><td>${label(ROLE_LABELS[x.role] || [x.role, x.role], x.role)}</td><td class="mono">${esc(x.client)}</td><td class="mono">${esc(x.expires_utc)}</td><td>${action}</td></tr>`;
+      return `<tr data-session="${esc(x.id)}" data-username="${esc(x.username)}"><td class="mono">${esc(name)}</td><td>${label(ROLE_LABELS[x.role] || [x.role, x.role], x.role)}</td><td class="mono">${esc(x.client)}</td><td class="mono">${esc(localTime(x.expires ?? x.expires_utc))}</td><td>${action}</td></tr>`;
     }).join("");
   } catch (err) {
     showError($("#sessions-msg"), err);
@@ -554,7 +863,7 @@ async function loadResults(force = false) {
   // Who was elected, from each signed result (few results: one request each).
   const details = await Promise.all(list.map((r) => api("GET", `/api/v1/results/${r.index}`).catch(() => null)));
   $("#results-list").innerHTML = `<table class="results">
-    <thead><tr><th class="num">${t("条目", "Entry")}</th><th>${t("选举项目与当选", "Contests and elected")}</th>
+    <thead><tr><th class="num">${t("结果", "Result")}</th><th>${t("选举项目与当选", "Contests and elected")}</th>
       <th>${t("计票人签名", "Teller signatures")}</th><th>${t("状态", "State")}</th><th></th></tr></thead>
     <tbody>${list.map((r, i) => resultRow(r, details[i])).join("")}</tbody></table>`;
 }
@@ -571,8 +880,14 @@ function resultRow(r, detail) {
         return cand ? cand.name : id;
       });
       const why = (c.problems || []).map((p) => p.code).join(", ");
+      const revoted = (state.election?.contests || []).some((x) => x.id === `${c.id}-v1` || (x.id.startsWith(`${c.id}-v`) && /-v\d+$/.test(x.id)));
+      const revote = c.valid === false && !revoted
+        ? (r.published
+          ? ` <button type="button" class="revote" data-contest="${esc(c.id)}">${t("重新投票", "Re-vote")}</button>`
+          : ` <span class="help">${t("先公布本轮无效的结果, 再重新投票", "publish this invalid result first, then re-vote")}</span>`)
+        : "";
       elected = c.valid === false
-        ? ` <span class="bad">${t("本轮无效", "round invalid")}</span>${why ? ` <span class="mono">[${esc(why)}]</span>` : ""}`
+        ? ` <span class="bad">${t("本轮无效, 须重新投票", "round invalid: it must be re-voted")}</span>${why ? ` <span class="mono err-code">[${esc(why)}]</span>` : ""}${revote}`
         : ` · ${t("当选", "elected")}: ${names.length ? esc(names.join("、")) : t("无", "none")}`;
       if (c.runoff) elected += ` · <span class="warn">${t("需另行选举", "runoff needed")}</span>`;
     }
@@ -590,11 +905,29 @@ function resultRow(r, detail) {
   ].filter(Boolean).join(" · ");
   const publish = r.published ? "" : `<button type="button" class="publish" data-index="${esc(r.index)}">${t("公布", "Publish")}</button>`;
   return `<tr class="result" data-index="${esc(r.index)}" data-published="${r.published}">
-    <td class="num">${esc(r.index)}</td><td>${lines}</td><td class="sigs">${sigs}${enough ? "" : ` <span class="help">${t("签名不足", "not enough")}</span>`}</td>
+    <td class="num">${t("结果", "Result")} ${esc(r.number ?? r.index)} <span class="sub">(${t("日志第", "entry")} ${esc(r.index)}${t(" 条", "")})</span></td><td>${lines}</td><td class="sigs">${sigs}${enough ? "" : ` <span class="help">${t("签名不足", "not enough")}</span>`}</td>
     <td>${status}</td><td class="action">${publish}<div class="links">${links}</div></td></tr>`;
 }
 
+/** A re-vote of a contest whose posted result declared the round invalid (same list, new round). */
+async function revote(contest) {
+  const out = $("#results-msg");
+  clearMessage(out);
+  const reason = prompt(`“${titleOf(contest)}” 本轮无效, 以同一名单重新投票。请写明原因 (记入日志, 公示页上显示):\nThe round of “${titleOf(contest)}” is invalid: re-vote it with the same list. The reason (logged, shown on the board):`,
+    "到会人数未超过应到会人数的五分之四, 本轮无效, 重新投票");
+  if (reason === null) return;
+  try {
+    const r = await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/revote`, { reason });
+    showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请打印它的选票码 (新的选票样式), 开始投票; 签到处按新的轮次签到。`,
+      `Re-vote “${r.contest.title}” created: print its slips (a new ballot style), open it; the desk checks voters in for the new round.`));
+  } catch (err) {
+    showError(out, err);
+  }
+  await Promise.all([loadResults(true), loadElection()]);
+}
+
 async function publish(index) {
+  clearMessage($("#results-msg"));
   if (!confirm(`确定公布第 ${index} 条计票结果? 公布后不能撤回。\nPublish result ${index}? This cannot be undone.`)) return;
   const out = $("#results-msg");
   try {
@@ -608,21 +941,84 @@ async function publish(index) {
   await Promise.all([loadResults(true), loadElection()]);
 }
 
+// ---------------------------------------------------------------- several elections
+
+async function loadElections() {
+  let list;
+  try {
+    list = await api("GET", "/api/v1/elections");
+  } catch (err) {
+    showError($("#elections-msg"), err);
+    return;
+  }
+  const cur = list.current
+    ? `<li class="current" data-id="${esc(list.current.id)}"><strong>${esc(list.current.title || list.current.id)}</strong> <span class="mono">${esc(list.current.id)}</span> · ${t("当前", "current")}</li>`
+    : `<li class="none">${t("当前没有选举: 可以在上面新建。", "No current election: create one above.")}</li>`;
+  const arch = (list.archived || []).map((a) => {
+    const boards = (a.results || []).map((r) => `<a href="/elections/${encodeURIComponent(a.id)}/board/${esc(r.index)}" target="_blank" rel="noopener">${t(`结果 ${r.number} 公示页`, `result ${r.number} board`)}</a>`).join(" · ");
+    return `<li class="archived" data-id="${esc(a.id)}"><strong>${esc(a.title || a.id)}</strong> <span class="mono">${esc(a.id)}</span> · ${t("已归档", "archived")} ${esc(String(a.archived_at || "").slice(0, 10))}
+      · <a href="/api/v1/elections/${encodeURIComponent(a.id)}/export" download>${t("导出 (供核验)", "export (to verify)")}</a>${boards ? ` · ${boards}` : ""}</li>`;
+  }).join("");
+  $("#elections-list").innerHTML = `<ul class="elections">${cur}${arch}</ul>`;
+  $("#election-archive").classList.toggle("hidden", !list.current);
+}
+
+async function archiveElection() {
+  const out = $("#elections-msg");
+  clearMessage(out);
+  const e = state.election;
+  if (!e) return;
+  if (!confirm(`归档选举 “${e.title || e.id}”? 归档后它只读 (仍可核验、打印公示页), 本服务可以新建下一个选举。名单和签到记录会清除。\nArchive “${e.title || e.id}”? It becomes read-only (still verifiable, boards printable) and the service can take the next election. The roll and check-ins are cleared.`)) return;
+  try {
+    const meta = await api("POST", "/api/v1/election/archive");
+    showOk(out, t(`已归档 “${meta.title || meta.id}”。现在可以新建选举。`, `“${meta.title || meta.id}” is archived. A new election can be created now.`));
+  } catch (err) {
+    showError(out, err);
+  }
+  await loadElection();
+  await Promise.all([loadElections(), loadResults(true), loadRollSize()]);
+}
+
 // ---------------------------------------------------------------- start
 
 function wire() {
-  $("#spec-input").addEventListener("input", () => { state.specOk = false; syncCreateButton(); scheduleCheck(); });
+  state.builder = createBuilder($("#builder"), { onChange: builderChanged, electionDate: () => $("#election-date").value });
+  builderChanged();
+  syncViews();
+  loadKinds();
+  $("#expert-toggle").addEventListener("click", () => setView(state.view === "expert" ? "builder" : "expert"));
+  $("#spec-export").addEventListener("click", exportSpec);
+  $("#spec-input").addEventListener("input", jsonChanged);
   $("#spec-file").addEventListener("change", async () => {
     const f = $("#spec-file").files[0];
     if (!f) return;
     $("#spec-input").value = await f.text();
+    $("#spec-file").value = "";
+    jsonChanged();
+    syncViews();
+    if (state.jsonStale) setView("expert");
     checkSpec();
   });
-  $("#styles-input").addEventListener("input", checkStyles);
+  $("#styles-input").addEventListener("input", stylesChanged);
+  $("#create-form").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button.json-locate");
+    if (b) locateJsonError(b);
+  });
+  $("#election-msg").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button.json-locate");
+    if (b) locateJsonError(b);
+  });
+  $("#election-date").addEventListener("input", () => {
+    // The automatic election id may be made from the date.
+    state.builder.refresh();
+    if (state.view === "builder" && !state.jsonStale && state.source !== "json") builderChanged();
+  });
   $("#tellers-input").addEventListener("input", () => {
     const s = $("#signatures-required");
     if (!s.dataset.touched) s.value = String(tellers().length);
+    renderTellers();
   });
+  for (const r of document.querySelectorAll('input[name="secrecy"]')) r.addEventListener("change", renderTellers);
   $("#signatures-required").addEventListener("input", (ev) => { ev.target.dataset.touched = "1"; });
   $("#create-form").addEventListener("submit", createElection);
   $("#election-summary").addEventListener("click", (ev) => {
@@ -649,7 +1045,10 @@ function wire() {
   $("#results-list").addEventListener("click", (ev) => {
     const b = ev.target.closest("button.publish[data-index]");
     if (b) publish(Number(b.dataset.index));
+    const rv = ev.target.closest("button.revote[data-contest]");
+    if (rv) revote(rv.dataset.contest);
   });
+  $("#election-archive").addEventListener("click", archiveElection);
   $("#password-form").addEventListener("submit", changePassword);
   $("#logout").addEventListener("click", async () => {
     await logout();
@@ -658,6 +1057,7 @@ function wire() {
 }
 
 async function start(session) {
+  await hallZone();
   if (session.role !== "organiser") {
     await logout();
     showLogin(`<div class="notice bad">${t("此页面供组织者使用, 请用组织者账号登录", "This page is for the organiser: sign in with the organiser account")}</div>`);
@@ -672,7 +1072,7 @@ async function start(session) {
   syncCreateButton();
   checkSpec();
   await loadElection();
-  await Promise.all([loadRollSize(), loadAccounts(), loadResults()]);
+  await Promise.all([loadRollSize(), loadAccounts(), loadResults(), loadElections()]);
   clearInterval(state.refreshTimer);
   state.refreshTimer = setInterval(() => { loadElection(); loadResults(); }, REFRESH_EVERY_MS);
 }
