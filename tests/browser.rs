@@ -713,7 +713,27 @@ fn an_organisers_day_in_the_browser() {
         Some(&org),
         None,
     );
-    node("day.mjs", &["revote", &s.base, &org_pw, ds]);
+    let dpw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "desk-2", "role": "registrar"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.login("desk-2", &dpw);
+    node(
+        "day.mjs",
+        &[
+            "revote",
+            &s.base,
+            &org_pw,
+            ds,
+            "desk-2",
+            &service::renewed(&dpw),
+        ],
+    );
     let list = s.ok("GET", "/api/v1/elections", None, None);
     assert_eq!(list["archived"][0]["id"], "day-2026", "{list}");
 }

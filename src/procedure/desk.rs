@@ -67,9 +67,14 @@ impl Core {
                 .iter()
                 .find(|c| conduct.phase(c) == Some(Phase::Closed))
             {
+                let title = info
+                    .election
+                    .contest_index(c)
+                    .map(|i| info.election.contests[i].title.as_str())
+                    .unwrap_or(c.as_str());
                 return Err(conflict(
                     "contest_closed",
-                    format!("选举项目 “{c}” 已结束投票, 不再签到 / contest “{c}” is closed: no more check-ins"),
+                    format!("“{title}” 已结束投票, 不再签到 / “{title}” is closed: no more check-ins"),
                 ));
             }
             let kinds: Vec<_> = st

@@ -2,13 +2,14 @@
 // tests/browser.rs does through the API in between:
 //
 //   node day.mjs open   BASE_URL ORGANISER_PASSWORD PAIRING_CODE TOKEN SCREENSHOT_DIR
-//   node day.mjs revote BASE_URL ORGANISER_PASSWORD SCREENSHOT_DIR
+//   node day.mjs revote BASE_URL ORGANISER_PASSWORD SCREENSHOT_DIR DESK_USER DESK_PASSWORD
 //
 // `open`: the organiser opens the contest while the desk shows the quorum not met: the
 // confirmation warns, in words, before it opens; then the kiosk shows the candidates in
 // 姓氏笔画 order as the convention gives it (王、刘、李、杨、张、陈: stroke count, then the stroke
 // types 横竖撇点折), not by code point.
-// `revote`: the published result says 本轮无效; the organiser starts the re-vote from the
+// `revote`: the desk page refuses a check-in for the closed round, in words; the published
+// result says 本轮无效; the organiser starts the re-vote from the
 // results card (with the reason asked for), the contest list shows the new round; then the
 // organiser archives the election from the election list: it is listed as archived with its
 // board and export, and the create form is back for the next election.
@@ -51,6 +52,20 @@ try {
     else await d.accept();
   });
 
+  if (phase === "open") {
+    // 0. The landing page links every page by role and says the service's state.
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#service-state[data-status="up"]', { timeout: 10000 });
+    for (const [id, href] of [["organiser", "/organiser"], ["desk", "/desk"], ["kiosk", "/kiosk"], ["teller", "/teller"], ["auditor", "/auditor"], ["verify", "/verify"]]) {
+      const got = await page.locator(`#link-${id} a, a#link-${id}`).first().getAttribute("href");
+      expect(got && got.startsWith(href), `the landing page's ${id} link is ${got}`);
+    }
+    expect(/镇党委换届/.test(await page.locator("#election-summary").innerText()), "the landing page does not name the election");
+    expect(!/尚未完成/.test(await page.locator("body").innerText()), "the landing page still says the pages are not finished");
+    await shot(page, "landing");
+    log("the landing page links every page and names the election");
+  }
+
   await page.goto(`${base}/organiser`);
   await page.waitForSelector("#login-form", { timeout: 10000 });
   await page.fill('#login-form input[name="username"]', "organiser");
@@ -88,7 +103,31 @@ try {
     await kiosk.screenshot({ path: join(shots, `day-${String(++n).padStart(2, "0")}-kiosk-stroke-order.png`), fullPage: true });
     log("the kiosk lists", names.join("、"));
   } else {
-    // 3. The invalid round's re-vote from the results card.
+    // 3. The desk refuses a check-in once the contest is closed, and says why.
+    const [, deskUser, deskPassword] = rest;
+    // Another browser (a registrar's laptop): its own session.
+    const deskContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+    const desk = await deskContext.newPage();
+    desk.on("pageerror", (e) => problems.push(`desk page error: ${e.message}`));
+    await desk.goto(`${base}/desk`);
+    await desk.waitForSelector("#login-form", { timeout: 10000 });
+    await desk.fill("#login-form input[name=username]", deskUser);
+    await desk.fill("#login-form input[name=password]", deskPassword);
+    await desk.click('#login-form button[type="submit"]');
+    await desk.waitForSelector("#search", { timeout: 10000 });
+    await desk.fill("#search", "M0006");
+    await desk.press("#search", "Enter");
+    let refusal = "";
+    for (let i = 0; i < 50 && !/已结束投票/.test(refusal); i++) {
+      await desk.waitForTimeout(200);
+      refusal = (await desk.locator("#desk-msg").innerText()).replace(/\s+/g, " ");
+    }
+    expect(/镇党委委员” 已结束投票/.test(refusal) && /不再签到/.test(refusal), `the desk did not refuse a check-in after the close in words: ${refusal}`);
+    await desk.screenshot({ path: join(shots, `day-${String(++n).padStart(2, "0")}-desk-closed.png`), fullPage: true });
+    log("the desk refuses after the close:", refusal.slice(0, 100));
+    await deskContext.close();
+
+    // 4. The invalid round's re-vote from the results card.
     await page.waitForSelector("tr.result", { timeout: 10000 });
     const row = page.locator("tr.result").first();
     expect(/本轮无效/.test(await row.innerText()), `the result does not say the round is invalid: ${await row.innerText()}`);
@@ -101,7 +140,7 @@ try {
     await shot(page, "revote-created");
     log("re-vote created:", msg.slice(0, 120));
 
-    // 4. The election list: archive, then the create form is back.
+    // 5. The election list: archive, then the create form is back.
     await page.waitForSelector("#elections-list li.current", { timeout: 10000 });
     await page.click("#election-archive");
     await page.waitForSelector("#elections-list li.archived", { timeout: 15000 });
