@@ -285,6 +285,10 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
         .into_string()
         .unwrap();
     assert!(
+        board1.contains("到会人数须超过应到会人数的五分之四") && board1.contains("5·P &gt; 4·E"),
+        "the board does not say the quorum in words with its formula"
+    );
+    assert!(
         board1.contains("本轮无效"),
         "the first board does not say the round was invalid"
     );

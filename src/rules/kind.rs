@@ -204,6 +204,41 @@ impl Quorum {
     }
 }
 
+/// A fraction in Chinese words, as the rules say it: `4/5` → 五分之四, `1/2` → 半数.
+pub fn fraction_zh(num: u64, den: u64) -> String {
+    const DIGITS: [&str; 11] = [
+        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
+    let w = |n: u64| {
+        DIGITS
+            .get(n as usize)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| n.to_string())
+    };
+    if num * 2 == den {
+        return "半数".into();
+    }
+    format!("{}分之{}", w(den), w(num))
+}
+
+/// The quorum in words from its formula (`5·P > 4·E`, as results carry it): (Chinese,
+/// English); `None` for any other text.
+pub fn quorum_words(formula: &str) -> Option<(String, String)> {
+    let mut it = formula.split_whitespace();
+    let den: u64 = it.next()?.strip_suffix("·P")?.parse().ok()?;
+    let op = it.next()?;
+    let num: u64 = it.next()?.strip_suffix("·E")?.parse().ok()?;
+    let (zh, en) = match op {
+        ">" => ("超过", "more than"),
+        "≥" => ("达到", "at least"),
+        _ => return None,
+    };
+    Some((
+        format!("到会人数须{zh}应到会人数的{}", fraction_zh(num, den)),
+        format!("those present must be {en} {num}/{den} of those eligible"),
+    ))
+}
+
 /// The count a threshold is measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Base {
@@ -555,5 +590,30 @@ impl ContestKind {
 impl fmt::Display for ContestKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorums_in_words() {
+        assert_eq!(fraction_zh(4, 5), "五分之四");
+        assert_eq!(fraction_zh(2, 3), "三分之二");
+        assert_eq!(fraction_zh(1, 2), "半数");
+        assert_eq!(
+            quorum_words("5·P > 4·E"),
+            Some((
+                "到会人数须超过应到会人数的五分之四".to_string(),
+                "those present must be more than 4/5 of those eligible".to_string()
+            ))
+        );
+        assert_eq!(
+            quorum_words("2·P ≥ 1·E").map(|w| w.0),
+            Some("到会人数须达到应到会人数的半数".to_string())
+        );
+        assert_eq!(quorum_words("P > E"), None);
+        assert_eq!(quorum_words(""), None);
     }
 }

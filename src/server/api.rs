@@ -1674,7 +1674,7 @@ pub async fn kinds() -> HttpResponse {
             let quorum = k.quorum().map(|q| {
                 let more = q.comparison == crate::rules::kind::Comparison::MoreThan;
                 json!({"num": q.num, "den": q.den, "more_than": more,
-                       "zh": format!("到会人数须{}应到会人数的{}", if more { "超过" } else { "达到" }, fraction_zh(q.num, q.den)),
+                       "zh": format!("到会人数须{}应到会人数的{}", if more { "超过" } else { "达到" }, crate::rules::kind::fraction_zh(q.num, q.den)),
                        "en": format!("those present must be {} {}/{} of those eligible", if more { "more than" } else { "at least" }, q.num, q.den),
                        "formula": format!("{}·P {} {}·E", q.den, if more { ">" } else { "≥" }, q.num)})
             });
@@ -1699,24 +1699,6 @@ pub async fn kinds() -> HttpResponse {
         })
         .collect();
     HttpResponse::Ok().json(json!({"kinds": list}))
-}
-
-/// `4/5` in words: 五分之四.
-fn fraction_zh(num: u64, den: u64) -> String {
-    const DIGITS: [&str; 11] = [
-        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
-    ];
-    let w = |n: u64| {
-        DIGITS
-            .get(n as usize)
-            .copied()
-            .map(String::from)
-            .unwrap_or(n.to_string())
-    };
-    if num * 2 == den {
-        return "半数".into();
-    }
-    format!("{}分之{}", w(den), w(num))
 }
 
 #[cfg(test)]

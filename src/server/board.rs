@@ -715,13 +715,24 @@ fn render_validity(out: &mut String, contest: &Value) {
     }
     let quorum = get(contest, "quorum");
     if quorum.is_object() {
-        let rule = esc(text(get(quorum, "rule")));
+        let formula = text(get(quorum, "rule"));
         let met = match get(quorum, "met") {
             Value::Bool(true) => bi("到会人数符合规定", "quorum met"),
             Value::Bool(false) => bi("到会人数不足", "quorum not met"),
             _ => String::new(),
         };
-        put!(out, "<p class=\"meta small\">{met} ({rule})</p>\n");
+        // The rule in words, its formula on hover (and in the printed English half).
+        let rule = match crate::rules::kind::quorum_words(formula) {
+            Some((zh, en)) => {
+                let f = esc(formula);
+                format!(
+                    "<abbr title=\"{f}\">{}</abbr>",
+                    bi(&esc(&zh), &format!("{} ({f})", esc(&en)))
+                )
+            }
+            None => esc(formula),
+        };
+        put!(out, "<p class=\"meta small\">{met}: {rule}</p>\n");
     }
     let threshold = get(contest, "threshold");
     if threshold.is_object() {
