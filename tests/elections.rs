@@ -26,23 +26,8 @@ fn roll(n: usize) -> String {
     s
 }
 
-fn create(
-    s: &Server,
-    org: &str,
-    id: &str,
-    title: &str,
-    signer: &scrutineer::record::note::Signer,
-) -> (u16, Value) {
-    s.call(
-        "POST",
-        "/api/v1/election",
-        Some(org),
-        Some(
-            &json!({"spec": spec(id, title), "tellers": [signer.verifier().unwrap().to_text()],
-            "signatures_required": 1, "election_date": "2026-12-01",
-            "secrecy": {"mode": "plaintext", "reason": "测试 test"}}),
-        ),
-    )
+fn create(s: &Server, org: &str, id: &str, title: &str) -> (u16, Value) {
+    s.create_plaintext(org, &spec(id, title))
 }
 
 #[test]
@@ -53,15 +38,7 @@ fn an_election_is_archived_and_the_next_one_begins() {
     let desk = s.account(&org, "desk1", "registrar");
     let teller = s.account(&org, "teller1", "teller");
     let kiosk = s.pair_kiosk(&org, "hall-1");
-    let signer = scrutineer::record::note::Signer::new(
-        "teller-wang",
-        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]),
-    )
-    .unwrap();
-    assert_eq!(
-        create(&s, &org, "first-2026", "第一次 the first", &signer).0,
-        201
-    );
+    assert_eq!(create(&s, &org, "first-2026", "第一次 the first").0, 201);
     let (code, v) = s.post_text("/api/v1/roll", &org, &roll(5));
     assert_eq!(code, 200, "{v}");
     let tokens = s.sheet(&org, 0);
@@ -89,7 +66,7 @@ fn an_election_is_archived_and_the_next_one_begins() {
         (409, Some("contest_open")),
         "{v}"
     );
-    let (code, v) = create(&s, &org, "second-2026", "第二次", &signer);
+    let (code, v) = create(&s, &org, "second-2026", "第二次");
     assert_eq!(
         (code, v["code"].as_str()),
         (409, Some("election_exists")),
@@ -98,28 +75,7 @@ fn an_election_is_archived_and_the_next_one_begins() {
     s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
     let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
     let index = r["result_index"].as_u64().unwrap();
-    let text = s.ok(
-        "GET",
-        &format!("/api/v1/results/{index}"),
-        Some(&teller),
-        None,
-    )["checkpoint_text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let line = scrutineer::ledger::teller_signature_line(&text, &signer).unwrap();
-    s.ok(
-        "POST",
-        &format!("/api/v1/results/{index}/signatures"),
-        Some(&teller),
-        Some(&json!({"line": line})),
-    );
-    s.ok(
-        "POST",
-        &format!("/api/v1/results/{index}/publish"),
-        Some(&org),
-        None,
-    );
+    s.sign_and_publish(&teller, &org, index);
     let board_before = ureq::get(&format!("{}/board/{index}", s.base))
         .call()
         .unwrap()
@@ -193,16 +149,13 @@ fn an_election_is_archived_and_the_next_one_begins() {
     check(&s);
 
     // The next election: a fresh roll, fresh check-ins; the archived id is taken.
-    let (code, v) = create(&s, &org, "first-2026", "又一次", &signer);
+    let (code, v) = create(&s, &org, "first-2026", "又一次");
     assert_eq!(
         (code, v["code"].as_str()),
         (422, Some("election_id_used")),
         "{v}"
     );
-    assert_eq!(
-        create(&s, &org, "second-2026", "第二次 the second", &signer).0,
-        201
-    );
+    assert_eq!(create(&s, &org, "second-2026", "第二次 the second").0, 201);
     let desk_rows = s.ok("GET", "/api/v1/desk", Some(&desk), None);
     assert_eq!(desk_rows["roll_size"], 0, "{desk_rows}");
     let (code, v) = s.post_text("/api/v1/roll", &org, &roll(3));

@@ -60,21 +60,7 @@ fn an_organisers_day_without_dead_ends() {
         Some(&json!({"spec": spec(), "ballots": ""})),
     );
     assert_eq!(check["contests"][0]["id"], "c", "{check}");
-    let signer = scrutineer::record::note::Signer::new(
-        "teller-wang",
-        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]),
-    )
-    .unwrap();
-    s.ok(
-        "POST",
-        "/api/v1/election",
-        Some(&org),
-        Some(
-            &json!({"spec": spec(), "tellers": [signer.verifier().unwrap().to_text()],
-            "signatures_required": 1, "election_date": "2026-12-01",
-            "secrecy": {"mode": "plaintext", "reason": "测试 test"}}),
-        ),
-    );
+    assert_eq!(s.create_plaintext(&org, &spec()).0, 201);
 
     // One answer lists every problem of the file: a malformed birth date (a format problem)
     // and a duplicate number (a rule over the rows), which used to come in two passes.

@@ -44,21 +44,7 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
     let desk = s.account(&org, "desk1", "registrar");
     let teller = s.account(&org, "teller1", "teller");
     let kiosk = s.pair_kiosk(&org, "hall-1");
-    let signer = scrutineer::record::note::Signer::new(
-        "teller-wang",
-        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]),
-    )
-    .unwrap();
-    s.ok(
-        "POST",
-        "/api/v1/election",
-        Some(&org),
-        Some(
-            &json!({"spec": spec(), "tellers": [signer.verifier().unwrap().to_text()],
-            "signatures_required": 1, "election_date": "2026-12-01",
-            "secrecy": {"mode": "plaintext", "reason": "测试 test"}}),
-        ),
-    );
+    assert_eq!(s.create_plaintext(&org, &spec()).0, 201);
     let (st, v) = s.post_text("/api/v1/roll", &org, &roll(10));
     assert_eq!(st, 200, "{v}");
     let tokens = s.sheet(&org, 0);
@@ -152,31 +138,7 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
         (409, Some("not_published")),
         "{v}"
     );
-    let publish = |index: u64| {
-        let r = s.ok(
-            "GET",
-            &format!("/api/v1/results/{index}"),
-            Some(&teller),
-            None,
-        );
-        let line = scrutineer::ledger::teller_signature_line(
-            r["checkpoint_text"].as_str().unwrap(),
-            &signer,
-        )
-        .unwrap();
-        s.ok(
-            "POST",
-            &format!("/api/v1/results/{index}/signatures"),
-            Some(&teller),
-            Some(&json!({"line": line})),
-        );
-        s.ok(
-            "POST",
-            &format!("/api/v1/results/{index}/publish"),
-            Some(&org),
-            None,
-        );
-    };
+    let publish = |index: u64| s.sign_and_publish(&teller, &org, index);
     publish(first);
 
     // Refusals: no reason, an unknown contest, a teller.

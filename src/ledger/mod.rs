@@ -467,28 +467,24 @@ impl Ledger {
             let info = s.state.info()?;
             // An encrypted election takes encrypted ballots only.
             s.state.conduct()?.check_ballot_kind(false)?;
-            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
-                code: "unknown_style",
-                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
-            })?;
-            token
-                .verify(&info.election_key, &info.id, style.round, token.style())
-                .map_err(LedgerError::Token)?;
+            let style = token_style(info, &token)?;
             let mut contests: Vec<&str> = Vec::with_capacity(ballots.len());
             // Each line is logged with its write-ins in canonical form (record::names); a
             // name that `clean_name` refuses refuses the ballot here, before anything is written.
             let mut logged = Vec::with_capacity(ballots.len());
             for (i, b) in ballots.iter().enumerate() {
-                let (ci, ballot, line) = crate::record::ballot::clean_ballot_line(&info.election, i + 1, b).map_err(LedgerError::Ballot)?;
+                let (ci, ballot, line) =
+                    crate::record::ballot::clean_ballot_line(&info.election, i + 1, b)
+                        .map_err(LedgerError::Ballot)?;
                 logged.push(line);
                 let contest = &info.election.contests[ci];
                 contests.push(contest.id.as_str());
                 crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)
                     .or_else(|e| match e {
-                        // Completeness is checked once every line is in.
-                        crate::rules::conduct::ConductError::BallotContestMissing { .. } => Ok(()),
-                        e => Err(e),
-                    })?;
+                    // Completeness is checked once every line is in.
+                    crate::rules::conduct::ConductError::BallotContestMissing { .. } => Ok(()),
+                    e => Err(e),
+                })?;
                 crate::rules::conduct::check_electronic_ballot(contest, &ballot)?;
             }
             crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)?;
@@ -496,7 +492,15 @@ impl Ledger {
                 token: BASE64.encode(token.to_bytes()),
                 ballots: logged,
             });
-            Ok((BallotKey { serial: *token.serial(), round: token.round(), style: token.style(), encrypted: false }, body))
+            Ok((
+                BallotKey {
+                    serial: *token.serial(),
+                    round: token.round(),
+                    style: token.style(),
+                    encrypted: false,
+                },
+                body,
+            ))
         })?
     }
 
@@ -546,13 +550,7 @@ impl Ledger {
         self.read(|s| -> Result<_, LedgerError> {
             let info = s.state.info()?;
             s.state.conduct()?.check_ballot_kind(true)?;
-            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
-                code: "unknown_style",
-                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
-            })?;
-            token
-                .verify(&info.election_key, &info.id, style.round, token.style())
-                .map_err(LedgerError::Token)?;
+            let style = token_style(info, &token)?;
             let named: Vec<&str> = body.lines.iter().map(|l| l.contest.as_str()).collect();
             crate::rules::conduct::check_ballot_contests(&state::style_def(style), &named)?;
             let book = s.state.admin.book()?;
@@ -619,13 +617,7 @@ impl Ledger {
         self.read(|s| -> Result<(), LedgerError> {
             let info = s.state.info()?;
             s.state.conduct()?.check_ballot_kind(true)?;
-            let style = info.styles.get(token.style() as usize).ok_or_else(|| LedgerError::Refused {
-                code: "unknown_style",
-                message: format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", token.style(), token.style()),
-            })?;
-            token
-                .verify(&info.election_key, &info.id, style.round, token.style())
-                .map_err(LedgerError::Token)?;
+            let style = token_style(info, &token)?;
             if s.state.spent.contains(token.serial()) {
                 return Err(crate::e2e::challenges::ChallengeError::AlreadyCast.into());
             }
@@ -637,8 +629,13 @@ impl Ledger {
                 .iter()
                 .map(|l| crate::e2e::book::line_digest(&l.line.ballot))
                 .collect();
-            s.state.challenges.check_spoil(token.serial(), false, &digests)?;
-            s.state.admin.book()?.open_spoiled(&info.election, style, &body)?;
+            s.state
+                .challenges
+                .check_spoil(token.serial(), false, &digests)?;
+            s.state
+                .admin
+                .book()?
+                .open_spoiled(&info.election, style, &body)?;
             Ok(())
         })??;
         self.append(EntryKind::SpoiledBallot, body.encode())
@@ -1148,4 +1145,27 @@ impl Replier {
             }
         }
     }
+}
+
+/// The ballot style a token names, once the token's signature, election, round and style
+/// are checked: where every ballot, encrypted ballot and spoiled ballot starts.
+fn token_style<'a>(
+    info: &'a ElectionInfo,
+    token: &Token,
+) -> Result<&'a crate::record::entry::Style, LedgerError> {
+    let style = info
+        .styles
+        .get(token.style() as usize)
+        .ok_or_else(|| LedgerError::Refused {
+            code: "unknown_style",
+            message: format!(
+                "选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist",
+                token.style(),
+                token.style()
+            ),
+        })?;
+    token
+        .verify(&info.election_key, &info.id, style.round, token.style())
+        .map_err(LedgerError::Token)?;
+    Ok(style)
 }

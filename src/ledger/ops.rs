@@ -415,12 +415,7 @@ impl Ledger {
         contest: serde_json::Value,
         style: Style,
     ) -> Result<Appended, LedgerError> {
-        let mut contest = contest;
-        clean_contest(&mut contest).map_err(|e| LedgerError::Spec {
-            code: e.code(),
-            message: e.to_string(),
-        })?;
-        let style = clean_style(style)?;
+        let (contest, style) = clean_new_round(contest, style)?;
         self.append(
             EntryKind::ContestCreated,
             body_bytes(&ContestCreated {
@@ -439,12 +434,7 @@ impl Ledger {
         contest: serde_json::Value,
         style: Style,
     ) -> Result<Appended, LedgerError> {
-        let mut contest = contest;
-        clean_contest(&mut contest).map_err(|e| LedgerError::Spec {
-            code: e.code(),
-            message: e.to_string(),
-        })?;
-        let style = clean_style(style)?;
+        let (contest, style) = clean_new_round(contest, style)?;
         self.append(
             EntryKind::RevoteCreated,
             body_bytes(&crate::record::entry::RevoteCreated {
@@ -854,4 +844,17 @@ pub fn teller_signature_line(text: &str, signer: &Signer) -> Result<String, Ledg
         message: e.to_string(),
     })?;
     Ok(encoded.lines().last().unwrap_or_default().to_string())
+}
+
+/// A later round's contest and style as they are logged: names cleaned (record::names).
+fn clean_new_round(
+    contest: serde_json::Value,
+    style: Style,
+) -> Result<(serde_json::Value, Style), LedgerError> {
+    let mut contest = contest;
+    clean_contest(&mut contest).map_err(|e| LedgerError::Spec {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
+    Ok((contest, clean_style(style)?))
 }

@@ -237,17 +237,7 @@ impl Core {
             let (spec_contest, parent_style, n) =
                 self.ledger.read(|s| -> Result<_, CoreError> {
                     let info = s.state.info()?;
-                    let spec_c = info
-                        .spec
-                        .get("contests")
-                        .and_then(|cs| cs.as_array())
-                        .and_then(|cs| {
-                            cs.iter().find(|x| {
-                                x.get("id").and_then(|v| v.as_str()) == Some(parent.as_str())
-                            })
-                        })
-                        .cloned()
-                        .unwrap_or(Value::Null);
+                    let spec_c = spec_contest(&info.spec, &parent).unwrap_or(Value::Null);
                     let style = info
                         .styles
                         .iter()
@@ -395,16 +385,7 @@ impl Core {
             .collect();
         let (spec_contest, from_style) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
-            let c = info
-                .spec
-                .get("contests")
-                .and_then(|cs| cs.as_array())
-                .and_then(|cs| {
-                    cs.iter()
-                        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(from))
-                })
-                .cloned()
-                .unwrap_or(Value::Null);
+            let c = spec_contest(&info.spec, from).unwrap_or(Value::Null);
             Ok((
                 c,
                 info.styles
@@ -442,21 +423,11 @@ impl Core {
             .map_err(|e| CoreError::Ledger(e.into()))?;
         let (contest, style) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
-            let spec_c = info
-                .spec
-                .get("contests")
-                .and_then(|cs| cs.as_array())
-                .and_then(|cs| {
-                    cs.iter()
-                        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(source))
-                })
-                .cloned()
-                .ok_or_else(|| {
-                    CoreError::Ledger(
-                        crate::rules::conduct::ConductError::UnknownContest(source.to_string())
-                            .into(),
-                    )
-                })?;
+            let spec_c = spec_contest(&info.spec, source).ok_or_else(|| {
+                CoreError::Ledger(
+                    crate::rules::conduct::ConductError::UnknownContest(source.to_string()).into(),
+                )
+            })?;
             // The rules' own refusal first (a valid round, a second re-vote), before any id.
             let mut probe = s.state.conduct()?.clone();
             let trial = format!("{source}\u{0}revote-probe");
@@ -515,4 +486,13 @@ impl Core {
             .create_revote(source, reason, contest.clone(), style)?;
         Ok((a, contest))
     }
+}
+
+/// A contest of the election spec, as registered (JSON), by id.
+fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
+    spec.get("contests")?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(id))
+        .cloned()
 }

@@ -52,15 +52,16 @@ impl Core {
         let (style, proxies, party) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
-            let style = style_of_unit(conduct.styles(), req.round, &voter.unit).ok_or_else(|| {
-                invalid(
-                    "no_style",
-                    format!(
+            let style =
+                style_of_unit(conduct.styles(), req.round, &voter.unit).ok_or_else(|| {
+                    invalid(
+                        "no_style",
+                        format!(
                         "第 {} 轮没有 “{}” 的选票样式 / no ballot style for unit “{}” in round {}",
                         req.round, voter.unit, voter.unit, req.round
                     ),
-                )
-            })?;
+                    )
+                })?;
             let st = conduct.style(style)?;
             if let Some(c) = st
                 .contests
@@ -74,7 +75,9 @@ impl Core {
                     .unwrap_or(c.as_str());
                 return Err(conflict(
                     "contest_closed",
-                    format!("“{title}” 已结束投票, 不再签到 / “{title}” is closed: no more check-ins"),
+                    format!(
+                        "“{title}” 已结束投票, 不再签到 / “{title}” is closed: no more check-ins"
+                    ),
                 ));
             }
             let kinds: Vec<_> = st

@@ -30,6 +30,19 @@ pub struct EncryptedLine {
     pub ballot: Vec<u8>,
 }
 
+impl EncryptedLine {
+    /// `contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖ ballot_len u32be ‖ ballot`, as
+    /// `encrypted_ballot` and `spoiled_ballot` bodies and the confirmation code hold a line.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.contest.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.contest.as_bytes());
+        out.extend_from_slice(&(self.group.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.group.as_bytes());
+        out.extend_from_slice(&(self.ballot.len() as u32).to_be_bytes());
+        out.extend_from_slice(&self.ballot);
+    }
+}
+
 /// An encrypted ballot as logged: the token that admitted it and one encrypted contest per
 /// contest of the token's style.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,12 +85,7 @@ impl EncryptedBallotBody {
         out.extend_from_slice(&self.token.to_bytes());
         out.extend_from_slice(&(self.lines.len() as u16).to_be_bytes());
         for l in &self.lines {
-            out.extend_from_slice(&(l.contest.len() as u16).to_be_bytes());
-            out.extend_from_slice(l.contest.as_bytes());
-            out.extend_from_slice(&(l.group.len() as u16).to_be_bytes());
-            out.extend_from_slice(l.group.as_bytes());
-            out.extend_from_slice(&(l.ballot.len() as u32).to_be_bytes());
-            out.extend_from_slice(&l.ballot);
+            l.encode_into(&mut out);
         }
         out
     }

@@ -45,13 +45,11 @@ pub fn confirmation_hash(c: &Confirmable<'_>) -> [u8; 32] {
     h.update(c.style.to_be_bytes());
     h.update(c.serial);
     h.update((c.lines.len() as u16).to_be_bytes());
+    let mut buf = Vec::new();
     for l in c.lines {
-        h.update((l.contest.len() as u16).to_be_bytes());
-        h.update(l.contest.as_bytes());
-        h.update((l.group.len() as u16).to_be_bytes());
-        h.update(l.group.as_bytes());
-        h.update((l.ballot.len() as u32).to_be_bytes());
-        h.update(&l.ballot);
+        buf.clear();
+        l.encode_into(&mut buf);
+        h.update(&buf);
     }
     h.finalize().into()
 }
@@ -177,12 +175,7 @@ impl SpoiledBallotBody {
         out.extend_from_slice(self.kiosk.as_bytes());
         out.extend_from_slice(&(self.lines.len() as u16).to_be_bytes());
         for l in &self.lines {
-            out.extend_from_slice(&(l.line.contest.len() as u16).to_be_bytes());
-            out.extend_from_slice(l.line.contest.as_bytes());
-            out.extend_from_slice(&(l.line.group.len() as u16).to_be_bytes());
-            out.extend_from_slice(l.line.group.as_bytes());
-            out.extend_from_slice(&(l.line.ballot.len() as u32).to_be_bytes());
-            out.extend_from_slice(&l.line.ballot);
+            l.line.encode_into(&mut out);
             out.extend_from_slice(&(l.opening.len() as u32).to_be_bytes());
             out.extend_from_slice(&l.opening);
         }

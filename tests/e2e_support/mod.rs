@@ -729,6 +729,47 @@ impl Server {
         token
     }
 
+    /// A plaintext election of `spec` with one teller key (`plain_teller`), one signature
+    /// required: (status, answer).
+    pub fn create_plaintext(&self, org: &str, spec: &Value) -> (u16, Value) {
+        self.call(
+            "POST",
+            "/api/v1/election",
+            Some(org),
+            Some(
+                &json!({"spec": spec, "tellers": [plain_teller().verifier().unwrap().to_text()],
+                "signatures_required": 1, "election_date": "2026-12-01",
+                "secrecy": {"mode": "plaintext", "reason": "测试 test"}}),
+            ),
+        )
+    }
+
+    /// Signs result `index` with `plain_teller` (as the teller account) and publishes it.
+    pub fn sign_and_publish(&self, teller: &str, org: &str, index: u64) {
+        let text = self.ok(
+            "GET",
+            &format!("/api/v1/results/{index}"),
+            Some(teller),
+            None,
+        )["checkpoint_text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let line = scrutineer::ledger::teller_signature_line(&text, &plain_teller()).unwrap();
+        self.ok(
+            "POST",
+            &format!("/api/v1/results/{index}/signatures"),
+            Some(teller),
+            Some(&json!({"line": line})),
+        );
+        self.ok(
+            "POST",
+            &format!("/api/v1/results/{index}/publish"),
+            Some(org),
+            None,
+        );
+    }
+
     /// An account of `role`, signed in: its bearer token.
     pub fn account(&self, org: &str, name: &str, role: &str) -> String {
         let pw = self.ok(
@@ -860,4 +901,13 @@ impl Server {
 #[allow(dead_code)]
 pub fn renewed(one_time: &str) -> String {
     format!("{one_time} renewed at the first sign-in")
+}
+
+/// The one teller key of the plaintext elections `Server::create_plaintext` makes.
+pub fn plain_teller() -> Signer {
+    Signer::new(
+        "teller-wang",
+        ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]),
+    )
+    .unwrap()
 }
