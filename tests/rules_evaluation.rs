@@ -353,3 +353,24 @@ fn structure_targets_are_warnings_only() {
     // Warnings never block: the contest is still counted and valid.
     assert_eq!(contest_result(&result, "d")["valid"], true);
 }
+
+/// Issue 15, item 5: seats mean nothing in an evaluation, so a spec may leave them out; any
+/// other kind still needs them, and the refusal names the field and the kind.
+#[test]
+fn an_evaluation_needs_no_seats_and_an_election_says_it_needs_them() {
+    let mut c = eval_contest("individual", &["s1", "s2"], json!({}));
+    c.as_object_mut().unwrap().remove("seats");
+    let e = scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
+    assert_eq!(e.contests[0].id, "e");
+    let npc = json!({"id": "d1", "kind": "npc_direct", "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+        "turnout": {"eligible": 10, "present": 9, "ballots_issued": 9}});
+    let err = scrutineer::record::parse_election(spec(vec![npc]).to_string().as_bytes())
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "spec_field_missing");
+    let m = err.to_string();
+    assert!(
+        m.contains("seats") && m.contains("d1") && m.contains("县乡人大代表"),
+        "{m}"
+    );
+}

@@ -46,6 +46,15 @@ pub enum SpecError {
     /// it refuses; `message` says which (bilingual).
     #[error("{message}")]
     Name { source: NameError, message: String },
+    #[error("选举项目 “{context}” ({kind_zh}) 缺少 {field}: {need_zh} / Contest “{context}” ({kind_en}) needs {field}: {need_en}")]
+    Missing {
+        context: String,
+        kind_zh: &'static str,
+        kind_en: &'static str,
+        field: &'static str,
+        need_zh: &'static str,
+        need_en: &'static str,
+    },
     #[error("{0}")]
     Rules(#[from] RulesError),
 }
@@ -59,6 +68,7 @@ impl SpecError {
             SpecError::TooLarge { .. } => "spec_too_large",
             SpecError::UnknownKind { .. } => "unknown_kind",
             SpecError::Field { .. } => "spec_field",
+            SpecError::Missing { .. } => "spec_field_missing",
             SpecError::Name { source, .. } => source.code(),
             SpecError::Rules(e) => e.code(),
         }
@@ -86,7 +96,9 @@ struct ContestV1 {
     #[serde(default)]
     title: String,
     kind: String,
-    seats: u32,
+    /// Absent in an evaluation (seats mean nothing there); every other kind needs it.
+    #[serde(default)]
+    seats: Option<u32>,
     #[serde(default)]
     candidates: Vec<CandidateV1>,
     turnout: Option<TurnoutV1>,
@@ -665,11 +677,26 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
             })
         }
     };
+    // Seats mean nothing in an evaluation: its placeholder is 1. Any other kind needs them.
+    let seats = match (c.seats, kind == ContestKind::Evaluation) {
+        (Some(n), _) => n,
+        (None, true) => 1,
+        (None, false) => {
+            return Err(SpecError::Missing {
+                context: c.id.clone(),
+                kind_zh: kind.label_zh(),
+                kind_en: kind.label_en(),
+                field: "seats",
+                need_zh: "应选名额 (此类别按名额当选)",
+                need_en: "the number of seats (this kind elects to seats)",
+            })
+        }
+    };
     Ok(Contest::new(ContestParams {
         id: c.id,
         title: c.title,
         kind: Some(kind),
-        seats: c.seats,
+        seats,
         candidates,
         turnout: c.turnout.map(|t| Turnout {
             eligible: t.eligible,
