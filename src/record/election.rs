@@ -46,14 +46,11 @@ pub enum SpecError {
     /// it refuses; `message` says which (bilingual).
     #[error("{message}")]
     Name { source: NameError, message: String },
-    #[error("选举项目 “{context}” ({kind_zh}) 缺少 {field}: {need_zh} / Contest “{context}” ({kind_en}) needs {field}: {need_en}")]
+    #[error("选举项目 “{context}” ({}) 缺少 {field}: {} / Contest “{context}” ({}) needs {field}: {}", kind.label_zh(), field_need(field).0, kind.label_en(), field_need(field).1)]
     Missing {
         context: String,
-        kind_zh: &'static str,
-        kind_en: &'static str,
+        kind: ContestKind,
         field: &'static str,
-        need_zh: &'static str,
-        need_en: &'static str,
     },
     #[error("{0}")]
     Rules(#[from] RulesError),
@@ -263,6 +260,17 @@ fn ratio(context: &str, field: &'static str, t: &RatioText) -> Result<Ratio, Spe
         value: t.0.clone(),
         reason: e.to_string(),
     })
+}
+
+/// What a field a contest lacks stands for: (Chinese, English).
+fn field_need(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "seats" => (
+            "应选名额 (此类别按名额当选)",
+            "the number of seats (this kind elects to seats)",
+        ),
+        _ => ("", ""),
+    }
 }
 
 fn field_err(context: &str, field: &'static str, value: &str, reason: &str) -> SpecError {
@@ -684,11 +692,8 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
         (None, false) => {
             return Err(SpecError::Missing {
                 context: c.id.clone(),
-                kind_zh: kind.label_zh(),
-                kind_en: kind.label_en(),
+                kind,
                 field: "seats",
-                need_zh: "应选名额 (此类别按名额当选)",
-                need_en: "the number of seats (this kind elects to seats)",
             })
         }
     };
