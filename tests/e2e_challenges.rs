@@ -382,6 +382,20 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         Some(&json!({"spoiled": tested, "outcome": "perhaps"})),
     );
     assert_eq!((s, v["code"].as_str()), (422, Some("bad_outcome")), "{v}");
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": tested, "outcome": "match", "note": "a\u{0}b"})),
+    );
+    assert_eq!((s, v["code"].as_str()), (422, Some("bad_note")), "{v}");
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": tested, "outcome": "match", "note": "长".repeat(501)})),
+    );
+    assert_eq!((s, v["code"].as_str()), (422, Some("bad_note")), "{v}");
     h.server.ok(
         "POST",
         "/api/v1/kiosk-tests",

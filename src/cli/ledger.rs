@@ -406,7 +406,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             {
                 // An encrypted election: the ballot is encrypted here, as a kiosk would.
                 let encrypted = core.encrypt_for_token(&token, &lines).map_err(err)?;
-                core.cast_encrypted(&token, encrypted).map_err(err)?
+                core.cast_encrypted(&token, encrypted).map_err(err)?.0
             } else {
                 core.cast(&token, &lines).map_err(err)?
             };

@@ -574,14 +574,16 @@ impl Ledger {
     }
 
     /// Casts an encrypted ballot (checked by [`Ledger::prepare_encrypted`]) within the
-    /// desk's bound, and waits until its entry is durable.
+    /// desk's bound, and waits until its entry is durable. With its confirmation hash
+    /// (`record::spoiled`), computed once, when it was prepared.
     pub fn cast_encrypted(
         &self,
         token_text: &str,
         lines: Vec<crate::record::encrypted::EncryptedLine>,
         issued: Option<u64>,
-    ) -> Result<Appended, LedgerError> {
+    ) -> Result<(Appended, Option<[u8; 32]>), LedgerError> {
         let (key, entry_body, checked) = self.prepare_encrypted(token_text, lines)?;
+        let confirmation = checked.confirmation;
         let (reply, rx) = mpsc::channel();
         self.send(Request::Ballot {
             key,
@@ -590,7 +592,8 @@ impl Ledger {
             encrypted: Some(checked),
             reply,
         })?;
-        rx.recv().map_err(|_| LedgerError::Stopped)?
+        let a = rx.recv().map_err(|_| LedgerError::Stopped)??;
+        Ok((a, confirmation))
     }
 
     /// Spoils a ballot the voter chose to check (docs/E2E.md §8.6): the token checked as for a

@@ -23,16 +23,18 @@ impl Core {
 
     /// Casts an encrypted ballot: the token, one encrypted contest per contest of its style,
     /// every proof valid (`Ledger::prepare_encrypted`); within the slips the desk handed out.
+    /// With the ballot's confirmation code, for its receipt.
     pub fn cast_encrypted(
         &self,
         token: &str,
         lines: Vec<crate::record::encrypted::EncryptedLine>,
-    ) -> Result<Appended, CoreError> {
+    ) -> Result<(Appended, Option<String>), CoreError> {
         let style = crate::record::token::Token::parse(token)
             .map_err(crate::ledger::LedgerError::Token)?
             .style();
         let issued = self.slips_issued(style).ok();
-        Ok(self.ledger.cast_encrypted(token, lines, issued)?)
+        let (a, confirmation) = self.ledger.cast_encrypted(token, lines, issued)?;
+        Ok((a, confirmation.map(|h| crate::record::spoiled::code_of(&h))))
     }
 
     /// Spoils a ballot the voter chose to check instead of casting (docs/E2E.md §8.6): the

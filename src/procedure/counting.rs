@@ -157,6 +157,51 @@ impl Core {
         Ok(self.ledger.add_teller_signature(result_index, line)?)
     }
 
+    /// [`Core::sign`] by a teller account: one account signs with one teller key, and one key
+    /// belongs to one account, so a person holding two key files cannot supply two signatures
+    /// (`key_not_yours`). Bound at the account's first accepted signature, in the service
+    /// records.
+    pub fn sign_as(
+        &self,
+        result_index: u64,
+        line: &str,
+        account: &str,
+    ) -> Result<Appended, CoreError> {
+        let key = line
+            .trim_start()
+            .strip_prefix('—')
+            .map(str::trim_start)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        let bound = self.records.setting(&format!("teller_key:{account}"))?;
+        let owner = self.records.setting(&format!("key_teller:{key}"))?;
+        if bound.as_deref().is_some_and(|b| b != key)
+            || owner.as_deref().is_some_and(|o| o != account)
+        {
+            return Err(conflict(
+                "key_not_yours",
+                format!(
+                    "账号 {account} 只能用自己的签名密钥 ({}) 签名; 密钥 “{key}” {} / account {account} signs only with its own key ({}); key “{key}” {}",
+                    bound.as_deref().unwrap_or("尚未使用"),
+                    owner.as_deref().map(|o| format!("属于账号 {o}")).unwrap_or_else(|| "不是它的".into()),
+                    bound.as_deref().unwrap_or("none yet"),
+                    owner.as_deref().map(|o| format!("belongs to account {o}")).unwrap_or_else(|| "is not its key".into()),
+                ),
+            ));
+        }
+        let a = self.sign(result_index, line)?;
+        if bound.is_none() {
+            self.records
+                .set_setting(&format!("teller_key:{account}"), &key)?;
+        }
+        if owner.is_none() {
+            self.records
+                .set_setting(&format!("key_teller:{key}"), account)?;
+        }
+        Ok(a)
+    }
+
     /// Publishes a result once enough distinct teller keys signed it, together with the
     /// runoffs it calls for, in one append. A runoff the rules cannot form (a short list, or
     /// a list that breaks the kind's surplus rule) is reported, never forced: the meeting

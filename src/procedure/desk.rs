@@ -33,6 +33,9 @@ pub struct DeskRow {
     pub figures: Figures,
     /// `none`, `met` or `not_met`.
     pub quorum: &'static str,
+    /// `R`: the ballots received so far (electronic ballots of its styles and paper ballots
+    /// keyed in), for the close dialog to show beside `P` and `I`.
+    pub received: u64,
 }
 
 impl Core {
@@ -231,19 +234,26 @@ impl Core {
                     continue;
                 }
                 let cc = conduct.contest(&c.id)?;
+                let styles = conduct.styles_of(&c.id);
+                let electronic: usize = styles
+                    .iter()
+                    .map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len))
+                    .sum();
+                let paper = s.state.paper_entries.get(&c.id).map_or(0, Vec::len);
                 out.push((
                     c.id.clone(),
                     cc.phase,
                     cc.counting_figures(),
-                    conduct.styles_of(&c.id),
+                    styles,
                     c.rules.quorum,
+                    (electronic + paper) as u64,
                 ));
             }
             Ok(out)
         })??;
         let mut rows = Vec::with_capacity(contests.len());
         let mut cache: std::collections::HashMap<u16, Figures> = Default::default();
-        for (id, phase, logged, styles, quorum) in contests {
+        for (id, phase, logged, styles, quorum, received) in contests {
             let figures = match (phase, logged) {
                 (Phase::Closed, Some(f)) => f,
                 _ => {
@@ -274,6 +284,7 @@ impl Core {
                 phase,
                 figures,
                 quorum,
+                received,
             });
         }
         Ok(rows)

@@ -25,7 +25,7 @@ pub enum RatioError {
 /// assert_eq!(favourable.to_string(), "2/3");
 /// assert_eq!(favourable.percent_2dp(), "66.67");
 /// // Exactly two thirds is not below the 2/3 trigger.
-/// assert!(!(favourable < Ratio::parse("2/3").unwrap()));
+/// assert!(!(favourable < Ratio::of_counts(2, 3)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ratio {

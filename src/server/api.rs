@@ -655,38 +655,11 @@ pub async fn check_in(
 
 pub async fn desk(state: Data, _caller: As<DeskView>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
-    let l = state.ledger()?;
     let rows = block(move || Ok(core.desk_rows(None)?)).await?;
-    // R: the ballots received so far (electronic ballots of the contest's styles and paper
-    // ballots keyed in), for the close dialog to show beside P and I.
-    let received = block(move || {
-        Ok(l.read(|s| -> std::collections::HashMap<String, u64> {
-            let Ok(conduct) = s.state.conduct() else {
-                return Default::default();
-            };
-            let Ok(info) = s.state.info() else {
-                return Default::default();
-            };
-            info.election
-                .contests
-                .iter()
-                .map(|c| {
-                    let electronic: usize = conduct
-                        .styles_of(&c.id)
-                        .iter()
-                        .map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len))
-                        .sum();
-                    let paper = s.state.paper_entries.get(&c.id).map_or(0, Vec::len);
-                    (c.id.clone(), (electronic + paper) as u64)
-                })
-                .collect()
-        })?)
-    })
-    .await?;
     let list: Vec<Value> = rows
         .into_iter()
         .map(|r| json!({"contest": r.contest, "state": r.phase.id(), "eligible": r.figures.eligible, "present": r.figures.present, "slips_issued": r.figures.issued, "quorum": r.quorum,
-                        "ballots_received": received.get(&r.contest).copied().unwrap_or(0)}))
+                        "ballots_received": r.received}))
         .collect();
     Ok(HttpResponse::Ok().json(json!({"contests": list, "roll_size": state.records.roll_size()?})))
 }
@@ -984,8 +957,7 @@ pub async fn cast(
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
-            let confirmation = super::challenges::cast_confirmation(&body.token, &lines);
-            Ok((core.cast_encrypted(&body.token, lines)?, confirmation))
+            Ok(core.cast_encrypted(&body.token, lines)?)
         }
         _ => Err(invalid(
             "bad_request",
@@ -1197,42 +1169,7 @@ pub async fn sign_result(
     let index = path.into_inner();
     let line = body.into_inner().line;
     let who = caller.0.username.clone();
-    let st = state.clone();
-    let a = block(move || {
-        // One teller account signs with one teller key, and one key belongs to one account:
-        // a person holding two key files cannot supply two signatures (bound at the first
-        // accepted signature, in the service records).
-        let key = line
-            .trim_start()
-            .strip_prefix('—')
-            .map(str::trim_start)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_default()
-            .to_string();
-        let bound = st.records.setting(&format!("teller_key:{who}"))?;
-        let owner = st.records.setting(&format!("key_teller:{key}"))?;
-        if bound.as_deref().is_some_and(|b| b != key) || owner.as_deref().is_some_and(|o| o != who) {
-            return Err(conflict(
-                "key_not_yours",
-                format!(
-                    "账号 {who} 只能用自己的签名密钥 ({}) 签名; 密钥 “{key}” {} / account {who} signs only with its own key ({}); key “{key}” {}",
-                    bound.as_deref().unwrap_or("尚未使用"),
-                    owner.as_deref().map(|o| format!("属于账号 {o}")).unwrap_or_else(|| "不是它的".into()),
-                    bound.as_deref().unwrap_or("none yet"),
-                    owner.as_deref().map(|o| format!("belongs to account {o}")).unwrap_or_else(|| "is not its key".into()),
-                ),
-            ));
-        }
-        let a = core.sign(index, &line)?;
-        if bound.is_none() {
-            st.records.set_setting(&format!("teller_key:{who}"), &key)?;
-        }
-        if owner.is_none() {
-            st.records.set_setting(&format!("key_teller:{key}"), &who)?;
-        }
-        Ok(a)
-    })
-    .await?;
+    let a = block(move || Ok(core.sign_as(index, &line, &who)?)).await?;
     Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 

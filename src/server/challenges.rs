@@ -65,11 +65,6 @@ fn code_for(token: &str, lines: &[EncryptedLine]) -> Option<String> {
     }))
 }
 
-/// The confirmation code of an encrypted cast (for the receipt).
-pub(super) fn cast_confirmation(token: &str, lines: &[EncryptedLine]) -> Option<String> {
-    code_for(token, lines)
-}
-
 /// POST /api/v1/kiosk/spoil: the voter chose 核验 (check) on the kiosk.
 pub async fn kiosk_spoil(
     state: Data,

@@ -565,6 +565,18 @@ mod tests {
     }
 
     #[test]
+    fn time_zones_the_halls_use() {
+        assert_eq!(timezone_offset("Asia/Shanghai"), Some(480));
+        assert_eq!(timezone_offset("Asia/Urumqi"), Some(360));
+        assert_eq!(timezone_offset("UTC"), Some(0));
+        assert_eq!(timezone_offset("+08:00"), Some(480));
+        assert_eq!(timezone_offset("-03:30"), Some(-210));
+        for bad in ["Europe/Paris", "+8", "+08:60", "+15:00", "", "08:00"] {
+            assert_eq!(timezone_offset(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn public_urls() {
         for ok in [
             "https://vote.example.gov.cn",

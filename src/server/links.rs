@@ -121,6 +121,38 @@ mod tests {
         check(&everywhere, "192.168.10.50", FORGED, "");
     }
 
+    /// The kiosk's check QR: the printed-link rules first; with no address at all, the Host
+    /// the paired kiosk used, but only a well-formed one.
+    #[test]
+    fn a_kiosk_link_falls_back_to_the_kiosks_own_host() {
+        let everywhere = Config {
+            bind: "0.0.0.0:8443".parse().unwrap(),
+            ..Config::default()
+        };
+        let peer: Option<IpAddr> = Some("192.168.10.50".parse().unwrap());
+        assert_eq!(
+            kiosk_base(
+                &everywhere,
+                peer,
+                &headers(&[("host", "192.168.10.2:8443")])
+            ),
+            "http://192.168.10.2:8443"
+        );
+        assert_eq!(
+            kiosk_base(&everywhere, peer, &headers(&[("host", "evil\"><script>")])),
+            ""
+        );
+        assert_eq!(kiosk_base(&everywhere, peer, &headers(&[])), "");
+        let bound = Config {
+            bind: "192.168.10.2:8443".parse().unwrap(),
+            ..Config::default()
+        };
+        assert_eq!(
+            kiosk_base(&bound, peer, &headers(&[("host", "other.example")])),
+            "http://192.168.10.2:8443"
+        );
+    }
+
     #[test]
     fn the_public_url_wins_over_everything() {
         let config = Config {
