@@ -101,8 +101,7 @@ impl rand_core::RngCore for SystemRng {
         // be used, so stop the process rather than continue.
         #[allow(clippy::panic)]
         if self.try_fill_bytes(dest).is_err() {
-            // Invariant: never continue with an unfilled nonce (see above).
-            panic!("the system random source failed");
+            panic!("the system random source failed"); // Invariant: never an unfilled nonce (see above).
         }
     }
 
