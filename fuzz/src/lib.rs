@@ -272,6 +272,7 @@ fn body(e: &Entry) {
         EntryKind::RevoteCreated => e
             .body_as::<scrutineer::record::entry::RevoteCreated>()
             .err(),
+        EntryKind::SeatsReduced => e.body_as::<scrutineer::record::entry::SeatsReduced>().err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -186,6 +186,14 @@ pub enum LedgerCommand {
         #[arg(long)]
         reason: String,
     },
+    /// 减少名额 / Record the meeting's decision to reduce a party contest's seats by those left
+    /// unfilled, instead of a new round (不再选举).
+    ReduceSeats {
+        contest: String,
+        /// The decision as the meeting took it (logged, and shown on the board).
+        #[arg(long)]
+        basis: String,
+    },
     /// 回执核验 / Check a receipt: the entry's inclusion proof against the latest checkpoint.
     Receipt { index: u64 },
     /// 状态 / Show the log size, latest checkpoint and contest states.
@@ -545,6 +553,13 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             format!(
                 "已安排重新投票 re-vote created: “{}” (entry {}); 打印它的选票码 (样式见 status) / print its slips (its style is in status)\n",
                 c.get("id").and_then(|v| v.as_str()).unwrap_or_default(),
+                a.index
+            )
+        }
+        LedgerCommand::ReduceSeats { contest, basis } => {
+            let a = core.reduce_seats(&contest, &basis).map_err(err)?;
+            format!(
+                "已记录减少名额的决定 seat reduction recorded: “{contest}” (entry {}); 不再另行选举 / no new round follows\n",
                 a.index
             )
         }

@@ -446,6 +446,32 @@ impl Ledger {
         )
     }
 
+    /// Logs the meeting's decision to reduce `contest`'s seats by those its published result
+    /// left unfilled, instead of a new round. The rules check it as they replay it.
+    pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, LedgerError> {
+        let (reduced_by, seats) = self.read(|s| -> Result<_, LedgerError> {
+            let info = s.state.info()?;
+            let c = info
+                .election
+                .contest_index(contest)
+                .and_then(|i| info.election.contests.get(i))
+                .ok_or_else(|| {
+                    crate::rules::conduct::ConductError::UnknownContest(contest.to_string())
+                })?;
+            let unfilled = s.state.conduct()?.contest(contest)?.unfilled;
+            Ok((unfilled, c.seats.saturating_sub(unfilled)))
+        })??;
+        self.append(
+            EntryKind::SeatsReduced,
+            body_bytes(&crate::record::entry::SeatsReduced {
+                contest: contest.to_string(),
+                reduced_by,
+                seats,
+                basis: basis.trim().to_string(),
+            }),
+        )
+    }
+
     /// Reads the first `size` entries in order.
     pub fn entries_upto(&self, size: u64) -> Result<Vec<Entry>, LedgerError> {
         let scan = store::scan(self.log_dir(), false)?;

@@ -23,8 +23,8 @@ use crate::record::entry::{
     BallotBody, CeremonyCheck, CeremonyRound1, CeremonyShares, CheckInCount, ContestClosed,
     ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet, ElectionRegistered, Entry,
     EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RevoteCreated,
-    RollRegistered, RunoffCreated, Secrecy, ShuffleBody, Style, TellerSignature, TokensVoided,
-    TurnoutCorrected,
+    RollRegistered, RunoffCreated, SeatsReduced, Secrecy, ShuffleBody, Style, TellerSignature,
+    TokensVoided, TurnoutCorrected,
 };
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
@@ -91,6 +91,7 @@ enum Effect {
     LatePool(PoolRegistered),
     Step(crate::e2e::book::CheckedStep),
     Revote(RevoteCreated),
+    Reduction(SeatsReduced),
 }
 
 #[derive(Default)]
@@ -106,6 +107,8 @@ pub struct State {
     pub late_pools: Vec<(u64, PoolRegistered)>,
     /// Re-votes of invalid rounds, with their reasons.
     pub revotes: Vec<(u64, RevoteCreated)>,
+    /// Recorded decisions to reduce a contest's seats instead of a new round.
+    pub seat_reductions: Vec<(u64, SeatsReduced)>,
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
@@ -359,6 +362,7 @@ impl State {
             Effect::Correction(c) => self.corrections.push((index, c)),
             Effect::LatePool(p) => self.late_pools.push((index, p)),
             Effect::Revote(r) => self.revotes.push((index, r)),
+            Effect::Reduction(r) => self.seat_reductions.push((index, r)),
             Effect::Step(step) => {
                 if let Some(book) = self.admin.book.as_mut() {
                     Arc::make_mut(book).apply_step(step);
@@ -671,6 +675,7 @@ impl Admin {
                 }
                 self.conduct_mut()?.tally(index, &b.contests)?;
                 self.conduct_mut()?.mark_invalid(&b.invalid_contests())?;
+                self.conduct_mut()?.mark_unfilled(&b.unfilled_seats())?;
                 if let Some(book) = self.book.as_deref() {
                     let k = book.params().threshold as usize;
                     for ((contest, _), t) in &book.tallies {
@@ -736,6 +741,23 @@ impl Admin {
                     },
                 )?;
                 Ok(Effect::Revote(b))
+            }
+            EntryKind::SeatsReduced => {
+                let b: SeatsReduced = body(e)?;
+                let info = self.info()?;
+                let contest = info
+                    .election
+                    .contest_index(&b.contest)
+                    .and_then(|i| info.election.contests.get(i))
+                    .cloned()
+                    .ok_or_else(|| ConductError::UnknownContest(b.contest.clone()))?;
+                self.conduct_mut()?.reduce_seats_logged(
+                    &contest,
+                    b.reduced_by,
+                    b.seats,
+                    &b.basis,
+                )?;
+                Ok(Effect::Reduction(b))
             }
             EntryKind::ContestCreated => {
                 let b: ContestCreated = body(e)?;

@@ -533,6 +533,17 @@ impl Core {
     }
 }
 
+impl Core {
+    /// The meeting's recorded decision to reduce the seats of a party contest by those its
+    /// published result left unfilled, instead of a new round (RULES.md section 2). The rules
+    /// refuse it for other kinds, with no seat unfilled, after a runoff or a second time.
+    pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, CoreError> {
+        crate::rules::conduct::check_reduction_basis(basis)
+            .map_err(|e| CoreError::Ledger(e.into()))?;
+        Ok(self.ledger.reduce_seats(contest, basis)?)
+    }
+}
+
 /// A contest of the election spec, as registered (JSON), by id.
 fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
     spec.get("contests")?

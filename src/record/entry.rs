@@ -45,6 +45,7 @@ pub enum EntryKind {
     SpoiledBallot = 23,
     KioskTest = 24,
     RevoteCreated = 25,
+    SeatsReduced = 26,
 }
 
 impl EntryKind {
@@ -76,6 +77,7 @@ impl EntryKind {
             SpoiledBallot,
             KioskTest,
             RevoteCreated,
+            SeatsReduced,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -108,6 +110,7 @@ impl EntryKind {
             EntryKind::SpoiledBallot => "spoiled_ballot",
             EntryKind::KioskTest => "kiosk_test",
             EntryKind::RevoteCreated => "revote_created",
+            EntryKind::SeatsReduced => "seats_reduced",
         }
     }
 }
@@ -494,6 +497,27 @@ pub struct ResultBody {
 impl ResultBody {
     /// The contests whose counted round the result declares invalid (`"valid": false`):
     /// quorum not met, more ballots than issued, ... A re-vote may repeat them.
+    /// Each counted contest with the seats it left unfilled (`unfilled_seats`, 0 if absent).
+    pub fn unfilled_seats(&self) -> Vec<(String, u32)> {
+        self.result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| {
+                        let id = c.get("id").and_then(|v| v.as_str())?;
+                        let u = c
+                            .get("unfilled_seats")
+                            .and_then(|v| v.as_u64())
+                            .and_then(|u| u32::try_from(u).ok())
+                            .unwrap_or(0);
+                        Some((id.to_string(), u))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn invalid_contests(&self) -> Vec<String> {
         self.result
             .get("contests")
@@ -559,6 +583,19 @@ pub struct RevoteCreated {
     /// The new contest, in the election spec's contest shape.
     pub contest: serde_json::Value,
     pub style: Style,
+}
+
+/// A recorded decision of the meeting to reduce the seats of `contest` by the `reduced_by`
+/// its published result left unfilled, instead of a new round (RULES.md section 2, party
+/// kinds: 如接近应选名额, 也可以由大会讨论决定减少名额, 不再选举). `seats` is the seat count
+/// after the reduction; `basis` the decision as the meeting took it (who decided, how).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeatsReduced {
+    pub contest: String,
+    pub reduced_by: u32,
+    pub seats: u32,
+    pub basis: String,
 }
 
 /// A paper ballot keyed in by a teller while it is read aloud (唱票). It carries no token:

@@ -243,6 +243,30 @@ pub enum ConductError {
     RevoteExists(String),
     #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
     RevoteReason,
+    #[error("“{0}” 不是党内选举, 未选足的名额须另行选举, 不能减少名额 (选举法第45条; 地方组织法第29条) / “{0}” is not a party election: its unfilled seats need a new round and cannot be reduced (EL Art. 45; LOL Art. 29).")]
+    SeatsNotReducible(String),
+    #[error("“{0}” 已公布的结果没有未选足的名额 / The published result of “{0}” leaves no seat unfilled.")]
+    NoUnfilledSeats(String),
+    #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
+    ReductionMismatch {
+        contest: String,
+        unfilled: u32,
+        reduced_by: u32,
+    },
+    #[error("“{contest}” 应选 {seats_before} 名, 减少 {reduced_by} 名后应为 {expected} 名, 这次写的是 {seats} 名 / “{contest}” had {seats_before} seats: less {reduced_by} is {expected}, not {seats}.")]
+    ReductionSeats {
+        contest: String,
+        seats_before: u32,
+        reduced_by: u32,
+        expected: u32,
+        seats: u32,
+    },
+    #[error("“{0}” 未选足的名额已有处理 (另行选举或减少名额), 不能再作另一种决定 / The unfilled seats of “{0}” are already dealt with (a new round or a reduction).")]
+    ShortfallDecided(String),
+    #[error("另行选举 “{0}” 已由减少名额的决定取代, 不能开始 / The runoff “{0}” was withdrawn by a seat reduction: it cannot open.")]
+    RunoffSuperseded(String),
+    #[error("减少名额须写明依据 (大会的决定, 1 至 500 个字符, 不含控制字符) / A seat reduction needs its basis (the meeting's decision; 1 to 500 characters, no control characters).")]
+    ReductionBasis,
     #[error("纸质选票已达发出数 {issued} 张; 票箱中的选票多于发出数时本轮无效 (选举法第44条) / Paper ballots have reached the {issued} issued; more ballots than were issued makes the round invalid (EL Art. 44).")]
     PaperPastIssued { issued: u64 },
     #[error("本选举的选票{expected}, 这张选票不是 / This election's ballots are {expected_en}; this one is not.")]
@@ -327,6 +351,13 @@ impl ConductError {
             RoundNotInvalid(_) => "round_not_invalid",
             RevoteExists(_) => "revote_exists",
             RevoteReason => "revote_reason",
+            SeatsNotReducible(_) => "seats_not_reducible",
+            NoUnfilledSeats(_) => "no_unfilled_seats",
+            ReductionMismatch { .. } => "reduction_mismatch",
+            ReductionSeats { .. } => "reduction_seats",
+            ShortfallDecided(_) => "shortfall_decided",
+            ReductionBasis => "reduction_basis",
+            RunoffSuperseded(_) => "runoff_superseded",
             PaperPastIssued { .. } => "paper_past_issued",
             BallotKindMismatch { .. } => "ballot_kind_mismatch",
             NotEncrypted => "not_encrypted",
@@ -403,6 +434,12 @@ pub struct ContestConduct {
     pub invalid: bool,
     /// A re-vote of that invalid round was created.
     pub revoted: bool,
+    /// Seats its latest counted result left unfilled.
+    pub unfilled: u32,
+    /// A runoff withdrawn before it opened, because the meeting reduced its parent's seats.
+    pub superseded: bool,
+    /// Seats removed by a recorded decision of the meeting (0: none).
+    pub reduced_by: u32,
 }
 
 impl ContestConduct {
@@ -469,6 +506,9 @@ impl Conduct {
                         decryption: Decryption::default(),
                         invalid: false,
                         revoted: false,
+                        unfilled: 0,
+                        superseded: false,
+                        reduced_by: 0,
                     },
                 )
             })
@@ -805,6 +845,12 @@ impl Conduct {
                 None
             }
         };
+        if let Origin::Runoff { parent } = &origin {
+            let p = self.contest(parent)?;
+            if p.reduced_by > 0 {
+                return Err(ConductError::ShortfallDecided(parent.clone()));
+            }
+        }
         if let Some(source) = source {
             self.contest(source)?;
             if self.strict() && self.published_result_of(source).is_none() {
@@ -824,6 +870,9 @@ impl Conduct {
                 decryption: Decryption::default(),
                 invalid: false,
                 revoted: false,
+                unfilled: 0,
+                superseded: false,
+                reduced_by: 0,
             },
         );
         if let Some(of) = revote_of {
@@ -831,6 +880,92 @@ impl Conduct {
         }
         self.styles.push(style);
         Ok(())
+    }
+
+    /// Records the seats each contest's latest count left unfilled (its `unfilled_seats`).
+    /// Call right after [`Conduct::tally`].
+    pub fn mark_unfilled(&mut self, unfilled: &[(String, u32)]) -> Result<(), ConductError> {
+        for (id, u) in unfilled {
+            self.contest_mut(id)?.unfilled = *u;
+        }
+        Ok(())
+    }
+
+    /// A recorded decision of the meeting to reduce the seats of `contest` instead of a new
+    /// round for its unfilled ones (RULES.md section 2, party kinds: 如接近应选名额, 也可以
+    /// 由大会讨论决定减少名额, 不再选举). The strict reading, and the only one: the reduction
+    /// removes every unfilled seat and ends the contest: it withdraws the runoffs the publication
+    /// prepared while they are still in draft (they can no longer open), is refused once one
+    /// has opened, and no runoff may follow it. `reducible` is the contest kind's say.
+    pub fn reduce_seats(
+        &mut self,
+        contest: &str,
+        reduced_by: u32,
+        reducible: bool,
+        basis: &str,
+    ) -> Result<(), ConductError> {
+        check_reduction_basis(basis)?;
+        let c = self.contest(contest)?;
+        if !reducible {
+            return Err(ConductError::SeatsNotReducible(contest.to_string()));
+        }
+        if self.published_result_of(contest).is_none() {
+            return Err(ConductError::NotPublished(contest.to_string()));
+        }
+        // The runoffs prepared for its shortfall (created with the publication): withdrawn
+        // while still in draft; once one opened, the new round is under way.
+        let runoffs: Vec<String> = self
+            .contests
+            .iter()
+            .filter(|(_, r)| matches!(&r.origin, Origin::Runoff { parent } if parent == contest))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let started = runoffs.iter().any(|id| {
+            self.contests
+                .get(id)
+                .is_some_and(|r| r.phase != Phase::Draft)
+        });
+        if c.reduced_by > 0 || started {
+            return Err(ConductError::ShortfallDecided(contest.to_string()));
+        }
+        if c.unfilled == 0 {
+            return Err(ConductError::NoUnfilledSeats(contest.to_string()));
+        }
+        if reduced_by != c.unfilled {
+            return Err(ConductError::ReductionMismatch {
+                contest: contest.to_string(),
+                unfilled: c.unfilled,
+                reduced_by,
+            });
+        }
+        self.contest_mut(contest)?.reduced_by = reduced_by;
+        for id in runoffs {
+            self.contest_mut(&id)?.superseded = true;
+        }
+        Ok(())
+    }
+
+    /// [`Conduct::reduce_seats`] for a logged `seats_reduced`: the kind and the seat count
+    /// come from the contest of `contest` as registered, and `seats` must be what is left.
+    pub fn reduce_seats_logged(
+        &mut self,
+        contest: &Contest,
+        reduced_by: u32,
+        seats: u32,
+        basis: &str,
+    ) -> Result<(), ConductError> {
+        let reducible = contest.kind.family() == super::kind::Family::Party;
+        let expected = contest.seats.saturating_sub(reduced_by);
+        if seats != expected {
+            return Err(ConductError::ReductionSeats {
+                contest: contest.id.clone(),
+                seats_before: contest.seats,
+                reduced_by,
+                expected,
+                seats,
+            });
+        }
+        self.reduce_seats(&contest.id, reduced_by, reducible, basis)
     }
 
     /// Marks the contests a result counted as an invalid round (its `valid: false`), which
@@ -847,6 +982,9 @@ impl Conduct {
             Phase::Draft => {}
             Phase::Open => return Err(ConductError::ContestAlreadyOpen(id.to_string())),
             Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        if self.contest(id)?.superseded {
+            return Err(ConductError::RunoffSuperseded(id.to_string()));
         }
         if matches!(self.secrecy, Secrecy::Encrypted { .. })
             && self.contest(id)?.mode != Mode::Paper
@@ -1210,6 +1348,15 @@ pub fn check_revote_reason(reason: &str) -> Result<(), ConductError> {
     Ok(())
 }
 
+/// A seat reduction's basis: said, and short enough for the board.
+pub fn check_reduction_basis(basis: &str) -> Result<(), ConductError> {
+    let n = basis.trim().chars().count();
+    if n == 0 || n > REVOTE_REASON_CHARS_MAX || basis.chars().any(char::is_control) {
+        return Err(ConductError::ReductionBasis);
+    }
+    Ok(())
+}
+
 /// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).
 pub fn style_voters(styles: &[StyleDef], s: &StyleDef, roll: &BTreeMap<String, u64>) -> u64 {
     if !s.unit.is_empty() {
@@ -1311,6 +1458,83 @@ mod tests {
             present: p,
             issued: i,
         }
+    }
+
+    /// Contest "a" closed, counted at result 10 with `unfilled` seats left, and published.
+    fn counted_with_shortfall(unfilled: u32) -> Conduct {
+        let mut c = conduct();
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        c.tally(10, &["a".into()]).unwrap();
+        c.mark_unfilled(&[("a".into(), unfilled)]).unwrap();
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        c
+    }
+
+    // RULES.md section 2, party kinds: "or the meeting reduces the seats when close (needs a
+    // recorded decision)"; the strict reading: by every unfilled seat, and no new round.
+    #[test]
+    fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft_runoff() {
+        let basis = "大会表决通过减少名额";
+        let mut c = counted_with_shortfall(1);
+        let code = |r: Result<(), ConductError>| r.unwrap_err().code();
+        assert_eq!(
+            code(c.clone().reduce_seats("a", 1, false, basis)),
+            "seats_not_reducible"
+        );
+        assert_eq!(
+            code(c.clone().reduce_seats("a", 1, true, " ")),
+            "reduction_basis"
+        );
+        assert_eq!(
+            code(c.clone().reduce_seats("a", 2, true, basis)),
+            "reduction_mismatch"
+        );
+        assert_eq!(
+            code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis)),
+            "no_unfilled_seats"
+        );
+        // The runoff the publication prepared: withdrawn by the reduction, then cannot open.
+        c.add_contest(
+            "a-r1",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            style(2, "", &["a-r1"]),
+        )
+        .unwrap();
+        let mut opened = c.clone();
+        opened.open("a-r1").unwrap();
+        assert_eq!(
+            code(opened.reduce_seats("a", 1, true, basis)),
+            "shortfall_decided"
+        );
+        c.reduce_seats("a", 1, true, basis).unwrap();
+        assert_eq!(c.contest("a").unwrap().reduced_by, 1);
+        assert_eq!(code(c.open("a-r1")), "runoff_superseded");
+        assert_eq!(
+            code(c.reduce_seats("a", 1, true, basis)),
+            "shortfall_decided"
+        );
+        let again = c.add_contest(
+            "a-r2",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            style(3, "", &["a-r2"]),
+        );
+        assert_eq!(code(again), "shortfall_decided");
+    }
+
+    #[test]
+    fn a_seat_reduction_needs_a_published_result() {
+        let mut c = conduct();
+        assert_eq!(
+            c.reduce_seats("a", 1, true, "大会决定").unwrap_err().code(),
+            "not_published"
+        );
     }
 
     #[test]

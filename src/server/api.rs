@@ -165,6 +165,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "POST",
+        path: "/api/v1/contests/{}/reduce-seats",
+        roles: Some(ORG),
+    },
+    Endpoint {
+        method: "POST",
         path: "/api/v1/kiosk/ballot",
         roles: Some(KIOSK),
     },
@@ -521,9 +526,12 @@ fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
             .iter()
             .map(|c| {
                 let phase = conduct.phase(&c.id).unwrap_or(Phase::Draft);
+                let cc = conduct.contest(&c.id).ok();
                 json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
                        "candidates": c.candidates.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
-                       "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone())})
+                       "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone()),
+                       "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
+                       "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0)})
             })
             .collect();
         let pools: Vec<Value> = (0..info.styles.len())
@@ -1040,7 +1048,7 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .position(|(i, _)| *i == index)
             .map(|n| n + 1)
     })?;
-    let (corrections, desk, late_pools, secrecy, revotes) = l.read(|s| {
+    let (corrections, desk, late_pools, secrecy, revotes, reductions) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1111,13 +1119,20 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .filter(|(_, rv)| rv.contest.get("id").and_then(|v| v.as_str()).is_some_and(|id| r.contests.iter().any(|c| c == id)))
             .map(|(i, rv)| json!({"entry": i, "contest": rv.contest.get("id"), "source": rv.source, "reason": rv.reason}))
             .collect();
-        (corrections, desk, late_pools, secrecy, revotes)
+        let reductions: Vec<Value> = s
+            .state
+            .seat_reductions
+            .iter()
+            .filter(|(_, sr)| r.contests.contains(&sr.contest))
+            .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis}))
+            .collect();
+        (corrections, desk, late_pools, secrecy, revotes, reductions)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "number": number, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
               "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
-              "revotes": revotes}),
+              "revotes": revotes, "seat_reductions": reductions}),
     )
 }
 
@@ -1526,6 +1541,28 @@ pub async fn revote(
     let reason = body.into_inner().reason;
     let (a, c) = block(move || Ok(core.revote(&source, &reason)?)).await?;
     Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReduceSeatsRequest {
+    basis: String,
+}
+
+/// POST /api/v1/contests/{id}/reduce-seats: the meeting's decision to reduce a party
+/// contest's seats by those left unfilled, instead of a new round.
+pub async fn reduce_seats(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+    body: web::Json<ReduceSeatsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let contest = path.into_inner();
+    let basis = body.into_inner().basis;
+    let c = contest.clone();
+    let a = block(move || Ok(core.reduce_seats(&c, &basis)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": contest})))
 }
 
 /// The printable 张榜公布 page of a published result (A4). Its QR code leads to the signed

@@ -1195,6 +1195,31 @@ fn render_record(out: &mut String, signed: &Value) {
             )
         );
     }
+    // A recorded decision to reduce the seats instead of a new round says so, with its basis.
+    for sr in list(get(signed, "seat_reductions")) {
+        let id = text(get(sr, "contest"));
+        let title = list(get(get(signed, "result"), "contests"))
+            .iter()
+            .find(|c| text(get(c, "id")) == id)
+            .map(|c| text(get(c, "title")))
+            .filter(|t| !t.is_empty())
+            .unwrap_or(id);
+        let contest = esc(title);
+        let entry = num(get(sr, "entry"));
+        let by = num(get(sr, "reduced_by"));
+        let seats = num(get(sr, "seats"));
+        put!(
+            out,
+            "<p class=\"meta reduction\"><strong>{}</strong></p>\n",
+            bi(
+                &format!(
+                    "经大会决定, “{contest}” 减少名额 {by} 名, 应选名额改为 {seats} 名, 不再选举 (日志第 {entry} 条)。依据: {}",
+                    esc(text(get(sr, "basis")))
+                ),
+                &format!("By decision of the meeting, “{contest}” is reduced by {by} seat(s) to {seats}; no new round follows (log entry {entry}).")
+            )
+        );
+    }
     let corrections = list(get(signed, "corrections"));
     let late = list(get(signed, "late_pools"));
     if corrections.is_empty() && late.is_empty() {

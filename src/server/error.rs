@@ -124,7 +124,10 @@ impl ApiError {
                 | "token_tested"
                 | "already_tested"
                 | "round_not_invalid"
-                | "revote_exists" => StatusCode::CONFLICT,
+                | "revote_exists"
+                | "shortfall_decided"
+                | "runoff_superseded"
+                | "no_unfilled_seats" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -184,6 +184,10 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                     )
                     .route("/contests/{id}/next-round", web::post().to(api::next_round))
                     .route("/contests/{id}/revote", web::post().to(api::revote))
+                    .route(
+                        "/contests/{id}/reduce-seats",
+                        web::post().to(api::reduce_seats),
+                    )
                     .route("/contests/{id}/tally", web::post().to(api::tally_contest))
                     .route(
                         "/contests/{id}/corrections",

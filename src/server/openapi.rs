@@ -493,6 +493,12 @@ const REVOTE_REQUEST: &[F] = &[req(
     "原因 (1 至 500 字), 记入日志并在公示页显示 / the reason (1 to 500 characters), logged and shown on the board",
 )];
 
+const REDUCE_SEATS_REQUEST: &[F] = &[req(
+    "basis",
+    T::Str,
+    "大会减少名额的决定 (1 至 500 字), 记入日志并在公示页显示 / the meeting's decision (1 to 500 characters), logged and shown on the board",
+)];
+
 const KIOSK_TEST_REQUEST: &[F] = &[
     req(
         "spoiled",
@@ -740,6 +746,12 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
         "重新投票的原因 / why the round is re-run",
         true,
         REVOTE_REQUEST,
+    ),
+    (
+        "ReduceSeatsRequest",
+        "减少名额的决定 / the decision to reduce the seats",
+        true,
+        REDUCE_SEATS_REQUEST,
     ),
     (
         "KioskTestRequest",
@@ -1628,6 +1640,25 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             errors: &[
                 (409, &["contest_already_open", "contest_closed"]),
                 (422, &["unknown_contest"]),
+            ],
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/contests/{}/reduce-seats") => Doc {
+            summary: "减少名额 (不再选举) / Reduce the seats instead of a new round",
+            tag: "election",
+            notes: "党内选举当选人数少于应选名额而接近应选名额时, 大会可以决定减少名额, 不再选举: 记录该决定及其依据, \
+                    减少的名额等于已公布结果中未选足的名额; 之后不能再另行选举。\n\nA party contest whose \
+                    published result left seats unfilled: the meeting's decision to reduce the seats by \
+                    exactly those, with no new round, logged with its basis; no runoff may follow.",
+            body: Body::Json("ReduceSeatsRequest"),
+            out: Out::Json(201, T::AnyObj),
+            errors: &[
+                (409, &["no_unfilled_seats", "shortfall_decided", "not_published"]),
+                (
+                    422,
+                    &["reduction_basis", "seats_not_reducible", "unknown_contest"],
+                ),
             ],
             election: true,
             ..BASE

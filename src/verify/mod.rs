@@ -64,6 +64,16 @@ pub struct RevoteReport {
     pub reason: String,
 }
 
+/// A recorded decision to reduce a contest's seats instead of a new round.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SeatReductionReport {
+    pub index: u64,
+    pub contest: String,
+    pub reduced_by: u32,
+    pub seats: u32,
+    pub basis: String,
+}
+
 /// Tokens printed after voting in their style had started.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LatePoolReport {
@@ -119,6 +129,8 @@ pub struct Report {
     pub late_pools: Vec<LatePoolReport>,
     /// Re-votes of invalid rounds, with their logged reasons.
     pub revotes: Vec<RevoteReport>,
+    /// Seat reductions decided by the meeting, with their logged basis.
+    pub seat_reductions: Vec<SeatReductionReport>,
     /// Files in the export the verifier does not read.
     pub ignored_files: Vec<String>,
     pub failure: Option<Failure>,

@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
     fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, Progress, Report, ResultReport,
-    RevoteReport, SIGNATURE_BATCH,
+    RevoteReport, SeatReductionReport, SIGNATURE_BATCH,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -21,8 +21,8 @@ use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
     ElectionRegistered, Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished,
-    RevoteCreated, RollRegistered, RunoffCreated, Style, TellerSignature, TokensVoided,
-    TurnoutCorrected,
+    RevoteCreated, RollRegistered, RunoffCreated, SeatsReduced, Style, TellerSignature,
+    TokensVoided, TurnoutCorrected,
 };
 use crate::record::entry::{
     CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, ElectionKeySet, Secrecy,
@@ -588,6 +588,30 @@ pub fn replay(
                 }
                 conduct.void(b.style, b.voided, b.spent).map_err(ce)?;
             }
+            EntryKind::SeatsReduced => {
+                let b: SeatsReduced = body(i, e)?;
+                let contest = election
+                    .contest_index(&b.contest)
+                    .and_then(|n| election.contests.get(n))
+                    .ok_or_else(|| {
+                        fail(
+                            Some(i),
+                            Some(e.kind),
+                            "unknown_contest",
+                            format!("“{}” 不存在 / no contest “{}”", b.contest, b.contest),
+                        )
+                    })?;
+                conduct
+                    .reduce_seats_logged(contest, b.reduced_by, b.seats, &b.basis)
+                    .map_err(&ce)?;
+                report.seat_reductions.push(SeatReductionReport {
+                    index: i,
+                    contest: b.contest,
+                    reduced_by: b.reduced_by,
+                    seats: b.seats,
+                    basis: b.basis,
+                });
+            }
             EntryKind::RunoffCreated | EntryKind::ContestCreated | EntryKind::RevoteCreated => {
                 let (contest, style, origin) = if e.kind == EntryKind::RunoffCreated {
                     let b: RunoffCreated = body(i, e)?;
@@ -730,6 +754,7 @@ pub fn replay(
                 }
                 conduct.tally(i, &b.contests).map_err(&ce)?;
                 conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
+                conduct.mark_unfilled(&b.unfilled_seats()).map_err(&ce)?;
                 // Recounted here, from the spec and figures as they stand and the ballots
                 // (or the decrypted totals) before it, so a forged result is named before
                 // anything after it.

@@ -119,14 +119,17 @@ function renderElection() {
   const tellers = e.tellers && e.tellers.length ? e.tellers.map(esc).join("、") : t("无", "none");
   const rows = e.contests.map((c) => {
     const st = STATE_LABELS[c.state];
-    const action = c.state === "draft"
-      ? `<button type="button" class="open" data-contest="${esc(c.id)}">${t("开始投票", "Open voting")}</button>`
-      : "";
+    const action = c.superseded
+      ? `<span class="help">${t("已撤销: 大会决定减少名额, 不再选举", "withdrawn: the meeting reduced the seats")}</span>`
+      : c.state === "draft"
+        ? `<button type="button" class="open" data-contest="${esc(c.id)}">${t("开始投票", "Open voting")}</button>`
+        : "";
+    const reduced = c.seats_reduced_by > 0 ? ` <span class="sub">(${t(`减少 ${c.seats_reduced_by} 名, 现为 ${c.seats - c.seats_reduced_by} 名`, `less ${c.seats_reduced_by}: ${c.seats - c.seats_reduced_by}`)})</span>` : "";
     const parent = c.parent ? `<div class="sub">${t(`另行选举, 上一轮: ${titleOf(c.parent)}`, `runoff of ${titleOf(c.parent)}`)}</div>` : "";
     return `<tr class="contest" data-id="${esc(c.id)}" data-state="${esc(c.state)}">
       <td><strong class="title">${esc(c.title || c.id)}</strong> <span class="mono id">${esc(c.id)}</span>${parent}</td>
       <td class="kind">${esc(c.kind_label || c.kind)} <span class="mono">${esc(c.kind)}</span></td>
-      <td class="num seats">${esc(c.seats)}</td>
+      <td class="num seats">${esc(c.seats)}${reduced}</td>
       <td class="num">${esc((c.candidates || []).length)}</td>
       <td class="state"><span class="badge ${esc(c.state)}">${label(st, c.state)}</span></td>
       <td class="action">${action}</td>
@@ -889,7 +892,15 @@ function resultRow(r, detail) {
       elected = c.valid === false
         ? ` <span class="bad">${t("本轮无效, 须重新投票", "round invalid: it must be re-voted")}</span>${why ? ` <span class="mono err-code">[${esc(why)}]</span>` : ""}${revote}`
         : ` · ${t("当选", "elected")}: ${names.length ? esc(names.join("、")) : t("无", "none")}`;
-      if (c.runoff) elected += ` · <span class="warn">${t("需另行选举", "runoff needed")}</span>`;
+      const now = (state.election?.contests || []).find((x) => x.id === c.id) || {};
+      if (now.seats_reduced_by > 0) {
+        elected += ` · <span class="warn">${t(`经大会决定减少名额 ${now.seats_reduced_by} 名, 不再选举`, `seats reduced by ${now.seats_reduced_by} by decision of the meeting; no new round`)}</span>`;
+      } else if (c.runoff || (c.unfilled_seats > 0 && now.reducible)) {
+        if (c.runoff) elected += ` · <span class="warn">${t("需另行选举", "runoff needed")}</span>`;
+        if (r.published && now.reducible) {
+          elected += ` <button type="button" class="reduce-seats" data-contest="${esc(c.id)}" data-unfilled="${esc(c.unfilled_seats)}">${t("减少名额 (大会决定)", "Reduce seats (meeting's decision)")}</button>`;
+        }
+      }
     }
     return `<div><strong>${esc(c.title || c.id)}</strong>${elected}</div>`;
   }).join("");
@@ -920,6 +931,23 @@ async function revote(contest) {
     const r = await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/revote`, { reason });
     showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请打印它的选票码 (新的选票样式), 开始投票; 签到处按新的轮次签到。`,
       `Re-vote “${r.contest.title}” created: print its slips (a new ballot style), open it; the desk checks voters in for the new round.`));
+  } catch (err) {
+    showError(out, err);
+  }
+  await Promise.all([loadResults(true), loadElection()]);
+}
+
+/** The meeting's recorded decision to reduce a party contest's seats instead of a new round. */
+async function reduceSeats(contest, unfilled) {
+  const out = $("#results-msg");
+  clearMessage(out);
+  const basis = prompt(`“${titleOf(contest)}” 未选足 ${unfilled} 名。大会决定减少名额 ${unfilled} 名, 不再另行选举; 已准备的另行选举将撤销。请写明决定及其依据 (记入日志, 公示页上显示):\nThe meeting reduces the seats of “${titleOf(contest)}” by ${unfilled}, with no new round; a prepared runoff is withdrawn. The decision and its basis (logged, shown on the board):`,
+    `经大会表决, 减少名额 ${unfilled} 名, 不再选举`);
+  if (basis === null) return;
+  try {
+    await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/reduce-seats`, { basis });
+    showOk(out, t(`已记录减少名额的决定: “${titleOf(contest)}” 减少 ${unfilled} 名, 不再选举。`,
+      `Seat reduction recorded: “${titleOf(contest)}” less ${unfilled}; no new round.`));
   } catch (err) {
     showError(out, err);
   }
@@ -1047,6 +1075,8 @@ function wire() {
     if (b) publish(Number(b.dataset.index));
     const rv = ev.target.closest("button.revote[data-contest]");
     if (rv) revote(rv.dataset.contest);
+    const rs = ev.target.closest("button.reduce-seats[data-contest]");
+    if (rs) reduceSeats(rs.dataset.contest, rs.dataset.unfilled);
   });
   $("#election-archive").addEventListener("click", archiveElection);
   $("#password-form").addEventListener("submit", changePassword);

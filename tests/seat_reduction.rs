@@ -1,0 +1,264 @@
+//! A recorded decision to reduce seats (issue 15, item 4) over real HTTP. RULES.md section 2,
+//! party kinds: when a round leaves seats unfilled the meeting holds a new round for them, "or
+//! the meeting reduces the seats when close (needs a recorded decision)". A party committee
+//! vote elects 2 of 3; the publication prepares the runoff; the organiser logs the meeting's
+//! decision to reduce the seats by the one left unfilled; the prepared runoff can no longer
+//! open; the board says it; the verifier checks it and names each forged variant.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e_support;
+
+use serde_json::{json, Value};
+
+use e2e_support::{forge, named, read_entries, Server};
+use scrutineer::record::entry::{EntryKind, SeatsReduced};
+
+const ELECTION: &str = "reduce-2026";
+const BASIS: &str = "第二次全体会议表决通过: 委员名额由 3 名减为 2 名, 不再选举";
+
+fn spec() -> Value {
+    json!({"format": "scrutineer.election/v1", "id": ELECTION, "title": "减少名额测试 seat reduction test",
+        "contests": [{"id": "c", "title": "镇党委委员", "kind": "party_committee", "seats": 3,
+            "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"},
+                           {"id": "d", "name": "张军"}, {"id": "e", "name": "陈静"}]}]})
+}
+
+fn roll(n: usize) -> String {
+    let mut s = "姓名,党员编号,选举单位,出生日期,政治权利,党员类别\n".to_string();
+    for i in 1..=n {
+        s.push_str(&format!("党员{i},M{i:03},一支部,1980-05-01,是,正式党员\n"));
+    }
+    s
+}
+
+#[test]
+fn the_meeting_reduces_the_seats_instead_of_a_new_round() {
+    let dir = e2e_support::temp("reduce");
+    let s = Server::start(&dir);
+    let org = s.login("organiser", &s.organiser_password);
+    let desk = s.account(&org, "desk1", "registrar");
+    let teller = s.account(&org, "teller1", "teller");
+    let kiosk = s.pair_kiosk(&org, "hall-1");
+    assert_eq!(s.create_plaintext(&org, &spec()).0, 201);
+    let (st, v) = s.post_text("/api/v1/roll", &org, &roll(10));
+    assert_eq!(st, 200, "{v}");
+    let tokens = s.sheet(&org, 0);
+    s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);
+    for i in 1..=9 {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": format!("M{i:03}")})),
+        );
+    }
+    // P = 9: a and b get 9 (2·9 > 9), d and e get 4 each (2·4 = 8 is not more than 9).
+    for (n, t) in tokens.iter().take(9).enumerate() {
+        let marks: &[&str] = match n {
+            0..=3 => &["a", "b", "d"],
+            4..=7 => &["a", "b", "e"],
+            _ => &["a", "b"],
+        };
+        let marks: serde_json::Map<String, Value> = marks
+            .iter()
+            .map(|c| (c.to_string(), json!("for")))
+            .collect();
+        s.ok(
+            "POST",
+            "/api/v1/ballots",
+            Some(&kiosk),
+            Some(&json!({"token": t, "ballots": [{"contest": "c", "marks": marks}]})),
+        );
+    }
+    let reduce = |who: &str, contest: &str, basis: &str| {
+        s.call(
+            "POST",
+            &format!("/api/v1/contests/{contest}/reduce-seats"),
+            Some(who),
+            Some(&json!({"basis": basis})),
+        )
+    };
+    // Before the count: nothing published to reduce.
+    let (code, v) = reduce(&org, "c", BASIS);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("not_published")),
+        "{v}"
+    );
+    s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
+    let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
+    let first = r["index"].as_u64().or(r["result_index"].as_u64()).unwrap();
+    let result = s.ok(
+        "GET",
+        &format!("/api/v1/results/{first}"),
+        Some(&teller),
+        None,
+    );
+    let c = &result["result"]["contests"][0];
+    assert_eq!(
+        (c["elected"].clone(), c["unfilled_seats"].as_u64()),
+        (json!(["a", "b"]), Some(1)),
+        "{result}"
+    );
+    // Publication prepares the runoff for the unfilled seat (still in draft).
+    s.sign_and_publish(&teller, &org, first);
+    let e = s.ok("GET", "/api/v1/election", None, None);
+    let runoff = e["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["parent"] == "c")
+        .unwrap_or_else(|| panic!("no runoff prepared: {e}"))
+        .clone();
+    let runoff_id = runoff["id"].as_str().unwrap().to_string();
+    assert_eq!(runoff["state"], "draft");
+    let parent = e["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "c")
+        .unwrap()
+        .clone();
+    assert_eq!(parent["reducible"], true, "{parent}");
+
+    // Refusals change nothing: no basis, an unknown contest, a teller.
+    let size =
+        |s: &Server| s.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"].clone();
+    let before = size(&s);
+    for (who, contest, basis, want) in [
+        (&org, "c", "  ", "reduction_basis"),
+        (&org, "c", "第一行\n第二行", "reduction_basis"),
+        (&org, "zz", BASIS, "unknown_contest"),
+        (&teller, "c", BASIS, "forbidden"),
+        (&org, runoff_id.as_str(), BASIS, "not_published"),
+    ] {
+        let (_, v) = reduce(who, contest, basis);
+        assert_eq!(v["code"], want, "{contest} {basis:?}: {v}");
+    }
+    assert_eq!(size(&s), before);
+
+    let (code, v) = reduce(&org, "c", BASIS);
+    assert_eq!(code, 201, "{v}");
+    let (code, v) = reduce(&org, "c", BASIS);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("shortfall_decided")),
+        "{v}"
+    );
+    // The prepared runoff is withdrawn: it cannot open.
+    let (code, v) = s.call(
+        "POST",
+        &format!("/api/v1/contests/{runoff_id}/open"),
+        Some(&org),
+        None,
+    );
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("runoff_superseded")),
+        "{v}"
+    );
+    let e = s.ok("GET", "/api/v1/election", None, None);
+    let find = |id: &str| {
+        e["contests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find("c")["seats_reduced_by"], 1);
+    assert_eq!(find(&runoff_id)["superseded"], true);
+
+    // The result and its board say it, with the basis.
+    let result = s.ok(
+        "GET",
+        &format!("/api/v1/results/{first}"),
+        Some(&teller),
+        None,
+    );
+    let sr = &result["seat_reductions"][0];
+    assert_eq!(
+        (sr["reduced_by"].as_u64(), sr["seats"].as_u64()),
+        (Some(1), Some(2)),
+        "{result}"
+    );
+    let board = ureq::get(&format!("{}/board/{first}", s.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        board.contains("“镇党委委员” 减少名额 1 名")
+            && board.contains("应选名额改为 2 名")
+            && board.contains("第二次全体会议"),
+        "the board does not show the reduction and its basis"
+    );
+
+    // The export verifies, and the report names the reduction.
+    let tar = dir.join("export.tar");
+    s.export_tar(Some(&teller), &tar);
+    let unpacked = dir.join("unpacked");
+    tar::Archive::new(std::fs::File::open(&tar).unwrap())
+        .unpack(&unpacked)
+        .unwrap();
+    let export = unpacked.join("scrutineer-export");
+    let report = scrutineer::verify::verify_export(&export, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.seat_reductions.len(), 1);
+    assert_eq!(report.seat_reductions[0].seats, 2);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["verify", &tar.display().to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["seat_reductions"][0]["reduced_by"], 1, "{r}");
+
+    // The forger holding the log key: each variant of a reduction the rules do not allow.
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &dir.join("keys"),
+        &scrutineer::record::entry::origin(ELECTION),
+    )
+    .unwrap()
+    .log;
+    let entries = read_entries(&export);
+    let at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::SeatsReduced)
+        .unwrap();
+    let published_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::ResultPublished)
+        .unwrap();
+    let edit = |name: &str, f: &dyn Fn(&mut SeatsReduced)| {
+        forge(&export, &dir.join(name), ELECTION, &keys, |es| {
+            let mut b: SeatsReduced = serde_json::from_slice(&es[at].body).unwrap();
+            f(&mut b);
+            es[at].body = serde_json::to_vec(&b).unwrap();
+        })
+    };
+    // More seats removed than were left unfilled (a reduction that unseats nobody yet
+    // shrinks the body below what the vote filled).
+    let r = edit("forged-by", &|b| {
+        b.reduced_by = 2;
+        b.seats = 1;
+    });
+    named(&r, &["reduction_mismatch"], at);
+    let r = edit("forged-seats", &|b| b.seats = 3);
+    named(&r, &["reduction_seats"], at);
+    let r = edit("forged-basis", &|b| b.basis = " ".into());
+    named(&r, &["reduction_basis"], at);
+    let r = forge(&export, &dir.join("forged-twice"), ELECTION, &keys, |es| {
+        let e = es[at].clone();
+        es.insert(at + 1, e);
+    });
+    named(&r, &["shortfall_decided"], at + 1);
+    // A reduction logged before the result was published.
+    let r = forge(&export, &dir.join("forged-early"), ELECTION, &keys, |es| {
+        let e = es.remove(at);
+        es.insert(published_at, e);
+    });
+    named(&r, &["not_published"], published_at);
+    let _ = std::fs::remove_dir_all(&dir);
+}
