@@ -33,8 +33,18 @@ fn roll(n: usize) -> String {
 
 #[test]
 fn the_meeting_reduces_the_seats_instead_of_a_new_round() {
-    let dir = e2e_support::temp("reduce");
-    let s = Server::start(&dir);
+    scenario(false);
+}
+
+/// The same decision recorded on the server machine with `scrutineer ledger reduce-seats`.
+#[test]
+fn the_cli_records_the_same_decision() {
+    scenario(true);
+}
+
+fn scenario(by_cli: bool) {
+    let dir = e2e_support::temp(if by_cli { "reduce-cli" } else { "reduce" });
+    let mut s = Server::start(&dir);
     let org = s.login("organiser", &s.organiser_password);
     let desk = s.account(&org, "desk1", "registrar");
     let teller = s.account(&org, "teller1", "teller");
@@ -70,7 +80,7 @@ fn the_meeting_reduces_the_seats_instead_of_a_new_round() {
             Some(&json!({"token": t, "ballots": [{"contest": "c", "marks": marks}]})),
         );
     }
-    let reduce = |who: &str, contest: &str, basis: &str| {
+    let reduce = |s: &Server, who: &str, contest: &str, basis: &str| {
         s.call(
             "POST",
             &format!("/api/v1/contests/{contest}/reduce-seats"),
@@ -79,7 +89,7 @@ fn the_meeting_reduces_the_seats_instead_of_a_new_round() {
         )
     };
     // Before the count: nothing published to reduce.
-    let (code, v) = reduce(&org, "c", BASIS);
+    let (code, v) = reduce(&s, &org, "c", BASIS);
     assert_eq!(
         (code, v["code"].as_str()),
         (409, Some("not_published")),
@@ -132,14 +142,40 @@ fn the_meeting_reduces_the_seats_instead_of_a_new_round() {
         (&teller, "c", BASIS, "forbidden"),
         (&org, runoff_id.as_str(), BASIS, "not_published"),
     ] {
-        let (_, v) = reduce(who, contest, basis);
+        let (_, v) = reduce(&s, who, contest, basis);
         assert_eq!(v["code"], want, "{contest} {basis:?}: {v}");
     }
     assert_eq!(size(&s), before);
 
-    let (code, v) = reduce(&org, "c", BASIS);
-    assert_eq!(code, 201, "{v}");
-    let (code, v) = reduce(&org, "c", BASIS);
+    if by_cli {
+        s.stop();
+        let cli = |contest: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+                .args(["ledger", "--data"])
+                .arg(dir.join("data"))
+                .arg("--keys")
+                .arg(dir.join("keys"))
+                .args(["reduce-seats", contest, "--basis", BASIS])
+                .output()
+                .unwrap()
+        };
+        let o = cli("c");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("不再另行选举"));
+        let o = cli("c");
+        assert!(!o.status.success());
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(said.contains("shortfall_decided"), "{said}");
+        s.restart();
+    } else {
+        let (code, v) = reduce(&s, &org, "c", BASIS);
+        assert_eq!(code, 201, "{v}");
+    }
+    let (code, v) = reduce(&s, &org, "c", BASIS);
     assert_eq!(
         (code, v["code"].as_str()),
         (409, Some("shortfall_decided")),
