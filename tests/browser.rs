@@ -737,3 +737,57 @@ fn an_organisers_day_in_the_browser() {
     let list = s.ok("GET", "/api/v1/elections", None, None);
     assert_eq!(list["archived"][0]["id"], "day-2026", "{list}");
 }
+
+/// Double-entry paper counting on the teller console (`paper.mjs`): two tellers in two
+/// browsers key the same sheet; a disagreement is shown side by side on both pages; the
+/// corrected sheet counts on both.
+#[test]
+fn two_tellers_key_the_same_paper_sheet() {
+    prerequisites();
+    let d = shots();
+    let s = Server::start("browser-paper", &["--logins-per-minute", "200"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let signer = scrutineer::record::note::Signer::new(
+        "teller-a",
+        ed25519_dalek::SigningKey::from_bytes(&[12u8; 32]),
+    )
+    .unwrap();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "paper-2026", "title": "支部换届 (纸质, 双人录入)",
+        "contests": [{"id": "p", "title": "支部委员", "kind": "party_committee", "seats": 2,
+            "mode": "paper", "paper_entry": "double",
+            "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}, {"id": "d", "name": "张军"}]}]});
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(
+            &json!({"spec": spec, "tellers": [signer.verifier().unwrap().to_text()],
+            "signatures_required": 1, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "浏览器测试 browser test"}}),
+        ),
+    );
+    s.roll(&org, "一支部", "M", 6);
+    s.ok("POST", "/api/v1/contests/p/open", Some(&org), None);
+    let desk = s.registrar(&org, "desk-1");
+    s.check_in_range(&desk, "M", 1, 4);
+    let mut args = vec![s.base.clone()];
+    for name in ["teller-a", "teller-b"] {
+        let pw = s.ok(
+            "POST",
+            "/api/v1/accounts",
+            Some(&org),
+            Some(&json!({"username": name, "role": "teller"})),
+        )["password"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        s.login(name, &pw);
+        args.push(name.to_string());
+        args.push(service::renewed(&pw));
+    }
+    args.push(d.to_str().unwrap().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    node("paper.mjs", &args);
+    let sheet = s.ok("GET", "/api/v1/election", None, None)["contests"][0]["paper_sheet"].clone();
+    assert_eq!(sheet, 2, "the browsers' sheet 1 was not counted");
+}

@@ -143,8 +143,13 @@ fn honest() -> Honest {
             .unwrap();
     }
     for pick in ["x", "x", "y", "x"] {
-        core.paper_ballot("p", json!({"contest": "p", "marks": {pick: "for"}}))
-            .unwrap();
+        core.paper_ballot(
+            "p",
+            Some(json!({"contest": "p", "marks": {pick: "for"}})),
+            None,
+            "",
+        )
+        .unwrap();
     }
     core.close_contest("c").unwrap();
     core.close_contest("p").unwrap();
@@ -503,6 +508,7 @@ fn paper_ballots_out_of_place() {
                     &PaperBallot {
                         contest: "c".into(),
                         ballot: json!({"contest": "c", "marks": {"a": "for"}}),
+                        sheet: None,
                     },
                 ),
             );
@@ -529,6 +535,7 @@ fn paper_ballots_out_of_place() {
                     &PaperBallot {
                         contest: "p".into(),
                         ballot: json!({"contest": "p", "marks": {"y": "for"}}),
+                        sheet: None,
                     },
                 ),
             );
@@ -1051,7 +1058,9 @@ fn walk(seed: u64) {
             7 => core
                 .paper_ballot(
                     "p",
-                    json!({"contest": "p", "marks": if rng.below(3) == 0 { json!({"x": "for", "y": "for"}) } else { json!({"y": "for"}) }}),
+                    Some(json!({"contest": "p", "marks": if rng.below(3) == 0 { json!({"x": "for", "y": "for"}) } else { json!({"y": "for"}) }})),
+                    None,
+                    "",
                 )
                 .map(|_| ())
                 .map_err(|e| e.code()),

@@ -273,6 +273,7 @@ fn body(e: &Entry) {
             .body_as::<scrutineer::record::entry::RevoteCreated>()
             .err(),
         EntryKind::SeatsReduced => e.body_as::<scrutineer::record::entry::SeatsReduced>().err(),
+        EntryKind::PaperKeyed => e.body_as::<scrutineer::record::entry::PaperKeyed>().err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -118,13 +118,24 @@ pub enum LedgerCommand {
         #[arg(long)]
         steps: PathBuf,
     },
-    /// 唱票录入 / Key in one paper ballot of a paper or hybrid contest.
+    /// 唱票录入 / Key in one paper ballot of a paper or hybrid contest. In a double-entry
+    /// contest (paper_entry "double") give --sheet and --teller: the sheet counts once two
+    /// tellers have keyed it alike.
     Paper {
         #[arg(long)]
         contest: String,
         /// The ballot line (JSON).
+        #[arg(long, required_unless_present = "withdraw")]
+        ballot: Option<String>,
+        /// The sheet being keyed (1, 2, ...): required in a double-entry contest.
         #[arg(long)]
-        ballot: String,
+        sheet: Option<u64>,
+        /// Who keys it (double entry: each teller under their own name).
+        #[arg(long, default_value = "")]
+        teller: String,
+        /// Withdraw this teller's keying of the sheet (double entry).
+        #[arg(long, conflicts_with = "ballot")]
+        withdraw: bool,
     },
     /// 结束投票 / Close a contest with the desk's figures (unspent tokens are voided with it).
     Close { contest: String },
@@ -442,17 +453,21 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             }
             out
         }
-        LedgerCommand::Paper { contest, ballot } => {
-            let ballot: serde_json::Value = serde_json::from_str(&ballot)
+        LedgerCommand::Paper {
+            contest,
+            ballot,
+            sheet,
+            teller,
+            withdraw: _,
+        } => {
+            let ballot: Option<serde_json::Value> = ballot
+                .map(|b| serde_json::from_str(&b))
+                .transpose()
                 .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
-            let (a, void) = core.paper_ballot(&contest, ballot).map_err(err)?;
-            match void {
-                Some((code, message)) => format!(
-                    "已录入 recorded paper ballot (entry {}): 废票 void [{code}] {message}\n",
-                    a.index
-                ),
-                None => format!("已录入 recorded paper ballot (entry {})\n", a.index),
-            }
+            let o = core
+                .paper_ballot(&contest, ballot, sheet, &teller)
+                .map_err(err)?;
+            paper_outcome_text(&o)
         }
         LedgerCommand::Close { contest } => {
             let c = core.close_contest(&contest).map_err(err)?;
@@ -653,4 +668,37 @@ fn soak(core: &Core, tokens: &Path, threads: usize) -> Result<String, String> {
         }
     });
     Ok(format!("DONE {}\n", acked.load(Ordering::SeqCst)))
+}
+/// What a paper keying did, in words a teller at the console can act on.
+fn paper_outcome_text(o: &crate::procedure::PaperOutcome) -> String {
+    use crate::procedure::PaperState;
+    let void = match &o.void {
+        Some((code, message)) => format!(": 废票 void [{code}] {message}"),
+        None => String::new(),
+    };
+    match o.state {
+        PaperState::Counted => format!(
+            "已录入 recorded paper ballot, sheet {} (entry {}){void}\n",
+            o.sheet,
+            o.counted.unwrap_or(o.entry)
+        ),
+        PaperState::Waiting => format!(
+            "已录入第 {} 张, 等待另一名计票人录入 sheet {} keyed (entry {}); waiting for a second teller\n",
+            o.sheet, o.sheet, o.entry
+        ),
+        PaperState::Mismatch => {
+            let mut out = format!(
+                "不一致 mismatch: 第 {} 张与其他计票人的录入不同, 请重新核对选票后再录 / sheet {} differs from the other keying; re-read the paper and key it again (entry {})\n",
+                o.sheet, o.sheet, o.entry
+            );
+            for (t, b) in &o.others {
+                out.push_str(&format!("  {t}: {b}\n"));
+            }
+            out
+        }
+        PaperState::Withdrawn => format!(
+            "已撤回 withdrawn the keying of sheet {} (entry {})\n",
+            o.sheet, o.entry
+        ),
+    }
 }

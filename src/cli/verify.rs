@@ -131,6 +131,17 @@ fn text(r: &Report) -> String {
         "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
         r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
     );
+    if r.paper_keyings > 0 {
+        out.push_str(&format!(
+            "双人录入 double entry: {} 次录入 keyings{}\n",
+            r.paper_keyings,
+            if r.ok {
+                " (每张计入的纸质选票都有两名计票人一致的录入 every counted sheet was keyed alike by two tellers)"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(fp) = &r.election_key_fingerprint {
         out.push_str(&format!(
             "加密选票 encrypted ballots: {}{} · 选举密钥指纹 election key fingerprint: {fp} · 写入姓名混洗 shuffles: {}\n",

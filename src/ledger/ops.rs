@@ -15,9 +15,9 @@ use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
 use crate::record::election::{clean_contest, parse_election_to_log};
 use crate::record::entry::{
     body_bytes, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
-    ElectionRegistered, Entry, EntryKind, PaperBallot, PersonBody, PoolRegistered, ResultBody,
-    ResultPublished, RollRegistered, RunoffCreated, Secrecy, Style, TellerSignature, TokensVoided,
-    TurnoutCorrected,
+    ElectionRegistered, Entry, EntryKind, PaperBallot, PaperKeyed, PersonBody, PoolRegistered,
+    ResultBody, ResultPublished, RollRegistered, RunoffCreated, Secrecy, Style, TellerSignature,
+    TokensVoided, TurnoutCorrected,
 };
 use crate::record::note::{Note, Signer};
 use crate::record::parse_logged_ballots;
@@ -385,27 +385,71 @@ impl Ledger {
     }
 
     /// Appends a paper ballot read aloud (唱票) for a paper or hybrid contest. A well-formed
-    /// ballot is recorded even when it is void: the tally counts it as void.
+    /// ballot is recorded even when it is void: the tally counts it as void. `sheet`, when
+    /// given, must be the sheet being keyed.
     pub fn add_paper_ballot(
         &self,
         contest: &str,
         ballot: serde_json::Value,
+        sheet: Option<u64>,
     ) -> Result<Appended, LedgerError> {
-        // Logged with its write-ins in canonical form (record::names); a refused name refuses
-        // the ballot before anything is written.
-        let ballot = self.read(|s| -> Result<serde_json::Value, LedgerError> {
-            let info = s.state.info()?;
-            crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
-                .map(|(_, _, logged)| logged)
-                .map_err(LedgerError::Ballot)
-        })??;
+        let ballot = self.logged_ballot_line(&ballot)?;
         self.append(
             EntryKind::PaperBallot,
             body_bytes(&PaperBallot {
                 contest: contest.to_string(),
                 ballot,
+                sheet,
             }),
         )
+    }
+
+    /// Appends one teller's keying of a sheet of a double-entry contest (`ballot` None: a
+    /// withdrawal) and, when `count` is set, the sheet's `paper_ballot` right after it, in
+    /// one batch: the rules refuse the pair unless two tellers' keyings then agree.
+    pub fn key_paper_ballot(
+        &self,
+        contest: &str,
+        sheet: u64,
+        teller: &str,
+        ballot: Option<serde_json::Value>,
+        count: bool,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let ballot = ballot.map(|b| self.logged_ballot_line(&b)).transpose()?;
+        let mut entries = vec![(
+            EntryKind::PaperKeyed,
+            body_bytes(&PaperKeyed {
+                contest: contest.to_string(),
+                sheet,
+                teller: teller.to_string(),
+                ballot: ballot.clone(),
+            }),
+        )];
+        if let (true, Some(ballot)) = (count, ballot) {
+            entries.push((
+                EntryKind::PaperBallot,
+                body_bytes(&PaperBallot {
+                    contest: contest.to_string(),
+                    ballot,
+                    sheet: Some(sheet),
+                }),
+            ));
+        }
+        self.append_all(entries)
+    }
+
+    /// A ballot line as it is logged: its write-ins in canonical form (record::names); a
+    /// refused name refuses the ballot before anything is written.
+    fn logged_ballot_line(
+        &self,
+        ballot: &serde_json::Value,
+    ) -> Result<serde_json::Value, LedgerError> {
+        self.read(|s| -> Result<serde_json::Value, LedgerError> {
+            let info = s.state.info()?;
+            crate::record::ballot::clean_ballot_line(&info.election, 1, ballot)
+                .map(|(_, _, logged)| logged)
+                .map_err(LedgerError::Ballot)
+        })?
     }
 
     /// Adds a contest of a later round, created from the published result of contest `from`.

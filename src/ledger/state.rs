@@ -22,7 +22,7 @@ use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     BallotBody, CeremonyCheck, CeremonyRound1, CeremonyShares, CheckInCount, ContestClosed,
     ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet, ElectionRegistered, Entry,
-    EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished, RevoteCreated,
+    EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody, ResultPublished, RevoteCreated,
     RollRegistered, RunoffCreated, SeatsReduced, Secrecy, ShuffleBody, Style, TellerSignature,
     TokensVoided, TurnoutCorrected,
 };
@@ -32,8 +32,8 @@ use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_logged_election;
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody};
 use crate::rules::conduct::{
-    Conduct, ConductError, Correction, Figures, Mode, Origin, Person, Secrecy as SecrecyMode,
-    StyleDef, PROTOCOL_CURRENT,
+    Arrival, Conduct, ConductError, Correction, Figures, Mode, Origin, Person,
+    Secrecy as SecrecyMode, StyleDef, PROTOCOL_CURRENT,
 };
 use crate::rules::Election;
 
@@ -64,7 +64,12 @@ impl ElectionInfo {
 
     /// A contest's ballot mode in the spec: electronic unless it says paper or hybrid.
     pub fn mode(&self, contest: &str) -> Mode {
-        Mode::from_id(&contest_mode(&self.spec, contest)).unwrap_or(Mode::Electronic)
+        self.arrival(contest).mode
+    }
+
+    /// A contest's mode and whether two tellers key its paper ballots.
+    pub fn arrival(&self, contest: &str) -> Arrival {
+        crate::record::election::contest_arrival(&self.spec, contest)
     }
 }
 
@@ -92,6 +97,7 @@ enum Effect {
     Step(crate::e2e::book::CheckedStep),
     Revote(RevoteCreated),
     Reduction(SeatsReduced),
+    Keyed(PaperKeyed),
 }
 
 #[derive(Default)]
@@ -109,6 +115,8 @@ pub struct State {
     pub revotes: Vec<(u64, RevoteCreated)>,
     /// Recorded decisions to reduce a contest's seats instead of a new round.
     pub seat_reductions: Vec<(u64, SeatsReduced)>,
+    /// Double entry: per contest, each teller's latest keying of the open sheet, as logged.
+    pub paper_keyings: HashMap<String, BTreeMap<String, serde_json::Value>>,
     pub ballots: u64,
     pub paper_ballots: u64,
     pub size: u64,
@@ -356,6 +364,7 @@ impl State {
             Effect::Result(r) => self.results.push((index, r)),
             Effect::Signature(t, name) => self.signatures.push((index, t, name)),
             Effect::Paper(contest) => {
+                self.paper_keyings.remove(&contest);
                 self.paper_entries.entry(contest).or_default().push(index);
                 self.paper_ballots += 1;
             }
@@ -363,6 +372,13 @@ impl State {
             Effect::LatePool(p) => self.late_pools.push((index, p)),
             Effect::Revote(r) => self.revotes.push((index, r)),
             Effect::Reduction(r) => self.seat_reductions.push((index, r)),
+            Effect::Keyed(k) => {
+                let sheet = self.paper_keyings.entry(k.contest).or_default();
+                match k.ballot {
+                    Some(b) => sheet.insert(k.teller, b),
+                    None => sheet.remove(&k.teller),
+                };
+            }
             Effect::Step(step) => {
                 if let Some(book) = self.admin.book.as_mut() {
                     Arc::make_mut(book).apply_step(step);
@@ -479,11 +495,11 @@ impl Admin {
                 }
                 let b: ElectionRegistered = body(e)?;
                 let info = election_info(&b)?;
-                let contests: Vec<(String, Mode)> = info
+                let contests: Vec<(String, Arrival)> = info
                     .election
                     .contests
                     .iter()
-                    .map(|c| (c.id.clone(), info.mode(&c.id)))
+                    .map(|c| (c.id.clone(), info.arrival(&c.id)))
                     .collect();
                 let styles = info.styles.iter().map(style_def).collect();
                 let mut conduct =
@@ -777,15 +793,41 @@ impl Admin {
                 if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
                     return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
                 }
-                crate::record::ballot::parse_ballot_line(
+                let (_, ballot) = crate::record::ballot::parse_ballot_line(
                     &info.election,
                     1,
                     &b.ballot.to_string(),
                     Names::AsLogged,
                 )
                 .map_err(LedgerError::Ballot)?;
-                self.conduct_mut()?.paper(&b.contest)?;
+                self.conduct_mut()?.paper(&b.contest, b.sheet, &ballot)?;
                 Ok(Effect::Paper(b.contest))
+            }
+            EntryKind::PaperKeyed => {
+                let b: PaperKeyed = body(e)?;
+                let info = self.info()?;
+                self.conduct()?
+                    .check_key_paper(&b.contest, b.sheet, &b.teller)?;
+                let ballot = match &b.ballot {
+                    Some(line) => {
+                        if line.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str())
+                        {
+                            return Err(refused("ballot_style_mismatch", "录入的纸质选票的 contest 与选举项目不符 / the keyed paper ballot names another contest".into()));
+                        }
+                        let (_, ballot) = crate::record::ballot::parse_ballot_line(
+                            &info.election,
+                            1,
+                            &line.to_string(),
+                            Names::AsLogged,
+                        )
+                        .map_err(LedgerError::Ballot)?;
+                        Some(ballot)
+                    }
+                    None => None,
+                };
+                self.conduct_mut()?
+                    .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref())?;
+                Ok(Effect::Keyed(b))
             }
         }
     }
@@ -819,9 +861,9 @@ impl Admin {
                 format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
             ));
         }
-        let mode = next.mode(&id);
+        let arrival = next.arrival(&id);
         self.conduct_mut()?
-            .add_contest(&id, mode, origin, style_def(style))?;
+            .add_contest(&id, arrival, origin, style_def(style))?;
         self.election = Some(Arc::new(next));
         Ok(())
     }
@@ -1001,7 +1043,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
                 }
             }
             for c in &election.contests {
-                if contest_mode(&b.spec, &c.id) != "paper" {
+                if crate::record::election::contest_arrival(&b.spec, &c.id).mode != Mode::Paper {
                     crate::e2e::shape_of(c)?;
                 }
             }
@@ -1021,20 +1063,6 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         pool_spare_percent: b.pool_spare_percent.unwrap_or(POOL_SPARE_PERCENT_DEFAULT),
         secrecy: b.secrecy.clone(),
     })
-}
-
-/// A contest's ballot mode in the spec: `electronic` unless it says `paper` or `hybrid`.
-pub fn contest_mode(spec: &serde_json::Value, contest: &str) -> String {
-    spec.get("contests")
-        .and_then(|c| c.as_array())
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
-        })
-        .and_then(|c| c.get("mode"))
-        .and_then(|m| m.as_str())
-        .unwrap_or("electronic")
-        .to_string()
 }
 
 /// The election with a contest (a runoff, or a later round) and its ballot style added.

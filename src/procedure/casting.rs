@@ -5,7 +5,73 @@ use serde_json::Value;
 
 use super::{Core, CoreError};
 use crate::ledger::Appended;
-use crate::rules::conduct::ConductError;
+use crate::rules::conduct::{ConductError, Keyed};
+
+/// Serialises paper keyings (see `Core::paper_ballot`).
+static PAPER_KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Where a paper sheet stands after a keying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaperState {
+    /// Counted: a `paper_ballot` entry was appended.
+    Counted,
+    /// Keyed; waiting for a second teller.
+    Waiting,
+    /// Keyed, and the other tellers keyed something else: the sheet is stopped.
+    Mismatch,
+    /// The teller's keying was withdrawn.
+    Withdrawn,
+}
+
+impl PaperState {
+    pub fn id(self) -> &'static str {
+        match self {
+            PaperState::Counted => "counted",
+            PaperState::Waiting => "waiting",
+            PaperState::Mismatch => "mismatch",
+            PaperState::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// What keying a paper ballot did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaperOutcome {
+    pub sheet: u64,
+    pub state: PaperState,
+    /// The entry this call logged first (the keying, or the paper ballot in single entry).
+    pub entry: u64,
+    /// The `paper_ballot` entry, when the sheet was counted.
+    pub counted: Option<u64>,
+    /// Why the ballot is void (code, message), if it is.
+    pub void: Option<(String, String)>,
+    /// On a mismatch: the other tellers' latest keyings of the sheet, as logged.
+    pub others: Vec<(String, Value)>,
+}
+
+impl PaperOutcome {
+    fn new(sheet: u64, state: PaperState, entry: u64) -> PaperOutcome {
+        PaperOutcome {
+            sheet,
+            state,
+            entry,
+            counted: None,
+            void: None,
+            others: Vec::new(),
+        }
+    }
+}
+
+/// The open sheet of a paper contest (see `Core::paper_sheet`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PaperSheet {
+    pub sheet: u64,
+    pub double_entry: bool,
+    pub keyed_by: Vec<String>,
+    pub mismatch: bool,
+    pub counted: u64,
+    pub rekeyed_sheets: u64,
+}
 
 /// Longest note on a kiosk test, in characters.
 pub const KIOSK_TEST_NOTE_MAX: usize = 500;
@@ -112,44 +178,154 @@ impl Core {
         })?
     }
 
-    /// Keys in one paper ballot of a paper or hybrid contest. A well-formed ballot is
-    /// recorded even when void (the answer says why, so the reader can call it out); the
-    /// ballots of a contest never exceed the slips it issued (`I`, or an approved correction).
+    /// Keys in one paper ballot of a paper or hybrid contest, as `teller` reads it. A
+    /// well-formed ballot is recorded even when void (the answer says why, so the reader can
+    /// call it out); the ballots of a contest never exceed the slips it issued (`I`, or an
+    /// approved correction). `sheet`, when given, must be the sheet being keyed (its number
+    /// in the contest's paper count), so a repeated submission cannot land on the next one.
+    ///
+    /// In a double-entry contest (`paper_entry: "double"`) `sheet` is required: the keying
+    /// is logged, and the sheet counts in the same batch once another teller's latest
+    /// keying of it agrees; `ballot` None withdraws the teller's keying.
     pub fn paper_ballot(
         &self,
         contest: &str,
-        ballot: Value,
-    ) -> Result<(Appended, Option<(String, String)>), CoreError> {
-        let (void, styles, returned, corrected) =
-            self.ledger.read(|s| -> Result<_, CoreError> {
-                let info = s.state.info()?;
-                let conduct = s.state.conduct()?;
-                conduct.check_paper(contest)?;
-                // Write-ins in canonical form (record::names), as the ledger logs them: a
-                // decomposed spelling of a listed candidate's name is that candidate.
-                let (ci, b, _) =
-                    crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
-                        .map_err(crate::ledger::LedgerError::Ballot)?;
-                let c = &info.election.contests[ci];
-                let reason = match &b {
-                    crate::rules::Ballot::Candidates(cb) => {
-                        crate::rules::ballot::void_reason(c, cb)
+        ballot: Option<Value>,
+        sheet: Option<u64>,
+        teller: &str,
+    ) -> Result<PaperOutcome, CoreError> {
+        // One keying at a time: whether this keying completes the sheet is decided from the
+        // state it will be appended to, not one another teller's keying has since changed.
+        let _one = PAPER_KEYING.lock().unwrap_or_else(|p| p.into_inner());
+        let (double, open) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let conduct = s.state.conduct()?;
+            conduct.check_paper(contest)?;
+            let c = conduct.contest(contest)?;
+            Ok((c.double_entry, c.paper_ballots + 1))
+        })??;
+        let Some(ballot) = ballot else {
+            let sheet = sheet.ok_or_else(|| ConductError::PaperSheetMissing(contest.into()))?;
+            if !double {
+                return Err(ConductError::NotDoubleEntry(contest.into()).into());
+            }
+            let a = self
+                .ledger
+                .key_paper_ballot(contest, sheet, teller, None, false)?;
+            return Ok(PaperOutcome::new(sheet, PaperState::Withdrawn, a[0].index));
+        };
+        let (parsed, void) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            // Write-ins in canonical form (record::names), as the ledger logs them: a
+            // decomposed spelling of a listed candidate's name is that candidate.
+            let (ci, b, _) = crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
+                .map_err(crate::ledger::LedgerError::Ballot)?;
+            let c = &info.election.contests[ci];
+            if c.id != contest {
+                return Err(crate::ledger::LedgerError::Refused {
+                    code: "ballot_style_mismatch",
+                    message: format!(
+                        "选票属于另一选举项目 “{}” / the ballot is one of contest “{}”",
+                        c.id, c.id
+                    ),
+                }
+                .into());
+            }
+            let reason = match &b {
+                crate::rules::Ballot::Candidates(cb) => crate::rules::ballot::void_reason(c, cb),
+                crate::rules::Ballot::Evaluation(eb) => c
+                    .evaluation
+                    .as_ref()
+                    .and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
+            };
+            Ok((b, reason.map(|r| (r.code().to_string(), r.message()))))
+        })??;
+        self.check_paper_within_issued(contest)?;
+        if !double {
+            if let Some(sheet) = sheet {
+                if sheet != open {
+                    return Err(ConductError::PaperSheet {
+                        contest: contest.into(),
+                        sheet,
+                        open,
                     }
-                    crate::rules::Ballot::Evaluation(eb) => c
-                        .evaluation
-                        .as_ref()
-                        .and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
-                };
-                let styles = conduct.styles_of(contest);
-                let cc = conduct.contest(contest)?;
-                let electronic: u64 = styles.iter().map(|st| conduct.pool(*st).spent).sum();
-                Ok((
-                    reason.map(|r| (r.code().to_string(), r.message())),
-                    styles,
-                    electronic + cc.paper_ballots,
-                    cc.correction.as_ref().map(|c| c.figures.issued),
-                ))
-            })??;
+                    .into());
+                }
+            }
+            let a = self.ledger.add_paper_ballot(contest, ballot, sheet)?;
+            let mut out = PaperOutcome::new(open, PaperState::Counted, a.index);
+            out.counted = Some(a.index);
+            out.void = void;
+            return Ok(out);
+        }
+        let sheet = sheet.ok_or_else(|| ConductError::PaperSheetMissing(contest.into()))?;
+        // The outcome on a copy of the rules' state: the append checks it again.
+        let keyed = self.ledger.read(|s| -> Result<_, CoreError> {
+            let mut probe = s.state.conduct()?.clone();
+            Ok(probe.key_paper(contest, sheet, teller, Some(&parsed))?)
+        })??;
+        let agreed = keyed == Keyed::Agreed;
+        let a = self
+            .ledger
+            .key_paper_ballot(contest, sheet, teller, Some(ballot), agreed)?;
+        let state = match keyed {
+            Keyed::Agreed => PaperState::Counted,
+            Keyed::Waiting => PaperState::Waiting,
+            Keyed::Mismatch { .. } => PaperState::Mismatch,
+            Keyed::Withdrawn => PaperState::Withdrawn,
+        };
+        let mut out = PaperOutcome::new(sheet, state, a[0].index);
+        out.counted = a.get(1).map(|c| c.index);
+        out.void = void;
+        if state == PaperState::Mismatch {
+            out.others = self.paper_keyings(contest)?;
+            out.others.retain(|(t, _)| t != teller);
+        }
+        Ok(out)
+    }
+
+    /// The open sheet of a paper contest: its number, whether two tellers key it, and who
+    /// has keyed it, with whether their keyings disagree. What they keyed is not shown, so
+    /// the second teller keys from the paper, not from the first one's screen.
+    pub fn paper_sheet(&self, contest: &str) -> Result<PaperSheet, CoreError> {
+        self.ledger.read(|s| -> Result<_, CoreError> {
+            let conduct = s.state.conduct()?;
+            let c = conduct.contest(contest)?;
+            let (sheet, keyed_by, mismatch) = conduct.paper_sheet(contest)?;
+            Ok(PaperSheet {
+                sheet,
+                double_entry: c.double_entry,
+                keyed_by,
+                mismatch,
+                counted: c.paper_ballots,
+                rekeyed_sheets: c.rekeyed_sheets,
+            })
+        })?
+    }
+
+    /// Every teller's latest keying of a contest's open sheet, as logged.
+    pub fn paper_keyings(&self, contest: &str) -> Result<Vec<(String, Value)>, CoreError> {
+        Ok(self.ledger.read(|s| {
+            s.state
+                .paper_keyings
+                .get(contest)
+                .map(|m| m.iter().map(|(t, b)| (t.clone(), b.clone())).collect())
+                .unwrap_or_default()
+        })?)
+    }
+
+    /// Refuses a paper ballot that would take a contest past the slips it issued.
+    fn check_paper_within_issued(&self, contest: &str) -> Result<(), CoreError> {
+        let (styles, returned, corrected) = self.ledger.read(|s| -> Result<_, CoreError> {
+            let conduct = s.state.conduct()?;
+            let styles = conduct.styles_of(contest);
+            let cc = conduct.contest(contest)?;
+            let electronic: u64 = styles.iter().map(|st| conduct.pool(*st).spent).sum();
+            Ok((
+                styles,
+                electronic + cc.paper_ballots,
+                cc.correction.as_ref().map(|c| c.figures.issued),
+            ))
+        })??;
         let issued = match corrected {
             Some(i) => i,
             None => {
@@ -163,7 +339,6 @@ impl Core {
         if returned >= issued {
             return Err(ConductError::PaperPastIssued { issued }.into());
         }
-        let a = self.ledger.add_paper_ballot(contest, ballot)?;
-        Ok((a, void))
+        Ok(())
     }
 }

@@ -23,6 +23,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::rules::conduct::ConductError;
 use crate::rules::roll::Refusal;
 
+pub use casting::{PaperOutcome, PaperSheet, PaperState};
 pub use counting::{Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
 pub use setup::{create_election, default_threshold, NewElection, PrintedPool};

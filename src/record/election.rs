@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::names::{check_id_characters, clean_name, NameError, Names};
 use super::text::{double_option, RatioText};
+use crate::rules::conduct::{Arrival, Mode};
 use crate::rules::contest::{Shortlist, Turnout};
 use crate::rules::evaluation::{EvaluationParams, Group, Scale, Subject, Triggers};
 use crate::rules::kind::{Base, Comparison, Quorum};
@@ -132,6 +133,10 @@ struct ContestV1 {
     /// How ballots arrive: `electronic` (kiosks, default), `paper` (唱票 entry) or `hybrid`.
     #[serde(default)]
     mode: Option<String>,
+    /// How paper ballots are keyed in: `single` (one teller, default) or `double` (two
+    /// tellers key each sheet; it counts when they agree). Only for paper or hybrid contests.
+    #[serde(default)]
+    paper_entry: Option<String>,
     /// The contest of an earlier round this one was created from (multi-round procedures).
     #[serde(default)]
     from: Option<String>,
@@ -598,6 +603,25 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
             ));
         }
     }
+    match (c.paper_entry.as_deref(), c.mode.as_deref()) {
+        (None | Some("single"), _) | (Some("double"), Some("paper" | "hybrid")) => {}
+        (Some("double"), _) => {
+            return Err(field_err(
+                &ctx,
+                "paper_entry",
+                "double",
+                "double entry keys paper ballots: set mode to paper or hybrid",
+            ))
+        }
+        (Some(other), _) => {
+            return Err(field_err(
+                &ctx,
+                "paper_entry",
+                other,
+                "use single or double",
+            ))
+        }
+    }
     let _ = &c.from;
     let kind = ContestKind::from_id(&c.kind).ok_or_else(|| SpecError::UnknownKind {
         contest: c.id.clone(),
@@ -868,5 +892,25 @@ pub fn with_desk_turnout(spec: &mut serde_json::Value) {
                 );
             }
         }
+    }
+}
+/// How a contest of a logged spec takes its ballots: its `mode` (electronic unless it says
+/// paper or hybrid) and whether two tellers key its paper ballots (`paper_entry: "double"`).
+/// The ledger and the verifier both read a contest's arrival here.
+pub fn contest_arrival(spec: &serde_json::Value, contest: &str) -> Arrival {
+    let c = spec
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
+        });
+    let field = |name: &str| c.and_then(|c| c.get(name)).and_then(|m| m.as_str());
+    let mode = field("mode")
+        .and_then(Mode::from_id)
+        .unwrap_or(Mode::Electronic);
+    Arrival {
+        mode,
+        double_entry: mode.takes_paper() && field("paper_entry") == Some("double"),
     }
 }

@@ -46,6 +46,7 @@ pub enum EntryKind {
     KioskTest = 24,
     RevoteCreated = 25,
     SeatsReduced = 26,
+    PaperKeyed = 27,
 }
 
 impl EntryKind {
@@ -78,6 +79,7 @@ impl EntryKind {
             KioskTest,
             RevoteCreated,
             SeatsReduced,
+            PaperKeyed,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -111,6 +113,7 @@ impl EntryKind {
             EntryKind::KioskTest => "kiosk_test",
             EntryKind::RevoteCreated => "revote_created",
             EntryKind::SeatsReduced => "seats_reduced",
+            EntryKind::PaperKeyed => "paper_keyed",
         }
     }
 }
@@ -606,6 +609,26 @@ pub struct PaperBallot {
     pub contest: String,
     /// One ballot line (docs/FORMATS.md) for `contest`.
     pub ballot: serde_json::Value,
+    /// The sheet's number in the contest's paper count (1, 2, ...), when the teller gave it;
+    /// always present in a double-entry contest, where two `paper_keyed` entries of this
+    /// sheet by different tellers agree with `ballot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<u64>,
+}
+
+/// One teller's keying of one paper sheet of a double-entry contest (`paper_entry:
+/// "double"`). The sheet counts (a `paper_ballot` entry follows in the same batch) once two
+/// different tellers' latest keyings of it agree; until then it stops the contest's paper
+/// count. `ballot` absent: the teller withdrew their keying of the sheet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperKeyed {
+    pub contest: String,
+    pub sheet: u64,
+    /// The teller's account name.
+    pub teller: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballot: Option<serde_json::Value>,
 }
 
 /// A contest of a later round of a multi-round procedure (RULES.md section 4), created from

@@ -45,6 +45,37 @@ pub enum Ballot {
     Evaluation(EvaluationBallot),
 }
 
+impl Ballot {
+    /// The ballot as two readings of the same paper must agree on it (double-entry keying):
+    /// marks and ratings in index order, an explicit 弃权 dropped (an unmarked candidate is an
+    /// abstention), write-ins in sorted order. Counting a ballot and its canonical form gives
+    /// the same totals and the same kind of void reason.
+    pub fn canonical(&self) -> Ballot {
+        match self {
+            Ballot::Candidates(b) => {
+                let mut marks: Vec<(usize, Mark)> = b
+                    .marks
+                    .iter()
+                    .copied()
+                    .filter(|(_, m)| *m != Mark::Abstain)
+                    .collect();
+                marks.sort_by_key(|(i, _)| *i);
+                let mut write_ins = b.write_ins.clone();
+                write_ins.sort();
+                Ballot::Candidates(CandidateBallot { marks, write_ins })
+            }
+            Ballot::Evaluation(b) => {
+                let mut ratings = b.ratings.clone();
+                ratings.sort_unstable();
+                Ballot::Evaluation(EvaluationBallot {
+                    group: b.group,
+                    ratings,
+                })
+            }
+        }
+    }
+}
+
 /// Why a ballot is void (作废) for its contest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoidReason {

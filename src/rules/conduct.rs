@@ -73,6 +73,37 @@ impl Mode {
     }
 }
 
+/// How a contest's ballots arrive, and whether two tellers key each of its paper ballots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub mode: Mode,
+    /// Double-entry keying (spec `paper_entry: "double"`): each paper sheet counts only once
+    /// two different tellers have keyed it alike.
+    pub double_entry: bool,
+}
+
+impl From<Mode> for Arrival {
+    fn from(mode: Mode) -> Arrival {
+        Arrival {
+            mode,
+            double_entry: false,
+        }
+    }
+}
+
+/// What one teller's keying of a paper sheet did (double-entry contests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Keyed {
+    /// No other teller has keyed this sheet yet.
+    Waiting,
+    /// Another teller keyed the same ballot: the sheet may be counted.
+    Agreed,
+    /// The other tellers keyed something else: the sheet stays stopped until two agree.
+    Mismatch { tellers: Vec<String> },
+    /// The teller withdrew their keying of the sheet.
+    Withdrawn,
+}
+
 /// A ballot style as the conduct sees it: the contests one voter of one round and unit gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StyleDef {
@@ -143,6 +174,28 @@ pub enum ConductError {
     NotAPaperContest { contest: String, mode: &'static str },
     #[error("选举项目 “{0}” 只收纸质选票, 不能电子投票 / Contest “{0}” takes paper ballots only, not electronic ones.")]
     NotAnElectronicContest(String),
+    #[error("选举项目 “{0}” 不是双人录入 (paper_entry 不是 double) / Contest “{0}” is not keyed by two tellers (its paper_entry is not double).")]
+    NotDoubleEntry(String),
+    #[error("选举项目 “{0}” 由两名计票人分别录入每张纸质选票: 请写明是第几张 (sheet) / Two tellers key each paper ballot of contest “{0}”: say which sheet it is.")]
+    PaperSheetMissing(String),
+    #[error("“{contest}” 正在录入第 {open} 张纸质选票, 不是第 {sheet} 张; 请刷新后重新录入 / Sheet {open} of “{contest}” is being keyed, not sheet {sheet}; reload and key it again.")]
+    PaperSheet {
+        contest: String,
+        sheet: u64,
+        open: u64,
+    },
+    #[error("录入人不能为空 / The teller who keyed the sheet must be named.")]
+    PaperTeller,
+    #[error("“{teller}” 没有录入 “{contest}” 的第 {sheet} 张, 无可撤回 / “{teller}” has not keyed sheet {sheet} of “{contest}”: nothing to withdraw.")]
+    PaperNothingToWithdraw {
+        contest: String,
+        sheet: u64,
+        teller: String,
+    },
+    #[error("“{contest}” 的第 {sheet} 张没有两名计票人一致的录入, 不能计入 / Sheet {sheet} of “{contest}” was not keyed alike by two tellers: it cannot be counted.")]
+    PaperNotAgreed { contest: String, sheet: u64 },
+    #[error("“{contest}” 的第 {sheet} 张纸质选票已有录入但尚未一致, 请先录完或撤回 / Sheet {sheet} of “{contest}” has been keyed but not agreed: finish it or withdraw the keyings first.")]
+    PaperSheetOpen { contest: String, sheet: u64 },
     #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
     RollMissing,
     #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
@@ -322,6 +375,13 @@ impl ConductError {
             ContestNotClosed(_) => "contest_not_closed",
             NotAPaperContest { .. } => "not_a_paper_contest",
             NotAnElectronicContest(_) => "not_an_electronic_contest",
+            NotDoubleEntry(_) => "not_double_entry",
+            PaperSheetMissing(_) => "paper_sheet_missing",
+            PaperSheet { .. } => "paper_sheet",
+            PaperTeller => "paper_teller",
+            PaperNothingToWithdraw { .. } => "paper_nothing_to_withdraw",
+            PaperNotAgreed { .. } => "paper_not_agreed",
+            PaperSheetOpen { .. } => "paper_sheet_open",
             RollMissing => "roll_missing",
             RollLocked => "roll_locked",
             PoolOverCap { .. } => "pool_over_cap",
@@ -428,6 +488,15 @@ pub struct ContestConduct {
     pub result: Option<u64>,
     /// Paper ballots keyed in.
     pub paper_ballots: u64,
+    /// Two tellers key each paper ballot (`Arrival::double_entry`).
+    pub double_entry: bool,
+    /// Double entry: each teller's latest keying of the open sheet (number
+    /// `paper_ballots + 1`), canonical ([`Ballot::canonical`]).
+    pub keyings: BTreeMap<String, Ballot>,
+    /// Double entry: sheets on which two tellers' keyings disagreed before two agreed.
+    pub rekeyed_sheets: u64,
+    /// Double entry: keyings logged (withdrawals included).
+    pub keyings_logged: u64,
     /// Shuffles and decryption shares (encrypted elections).
     pub decryption: Decryption,
     /// Its counted round was invalid (the result says `valid: false`).
@@ -488,21 +557,25 @@ impl Conduct {
         protocol: u32,
         spare_percent: u32,
         styles: Vec<StyleDef>,
-        contests: &[(String, Mode)],
+        contests: &[(String, Arrival)],
     ) -> Conduct {
         let contests = contests
             .iter()
-            .map(|(id, mode)| {
+            .map(|(id, arrival)| {
                 (
                     id.clone(),
                     ContestConduct {
                         phase: Phase::Draft,
-                        mode: *mode,
+                        mode: arrival.mode,
                         origin: Origin::Spec,
                         closed: None,
                         correction: None,
                         result: None,
                         paper_ballots: 0,
+                        double_entry: arrival.double_entry,
+                        keyings: BTreeMap::new(),
+                        rekeyed_sheets: 0,
+                        keyings_logged: 0,
                         decryption: Decryption::default(),
                         invalid: false,
                         revoted: false,
@@ -814,10 +887,11 @@ impl Conduct {
     pub fn add_contest(
         &mut self,
         id: &str,
-        mode: Mode,
+        arrival: impl Into<Arrival>,
         origin: Origin,
         style: StyleDef,
     ) -> Result<(), ConductError> {
+        let arrival: Arrival = arrival.into();
         if self.contests.contains_key(id) {
             return Err(ConductError::ContestExists(id.to_string()));
         }
@@ -861,12 +935,16 @@ impl Conduct {
             id.to_string(),
             ContestConduct {
                 phase: Phase::Draft,
-                mode,
+                mode: arrival.mode,
                 origin,
                 closed: None,
                 correction: None,
                 result: None,
                 paper_ballots: 0,
+                double_entry: arrival.double_entry,
+                keyings: BTreeMap::new(),
+                rekeyed_sheets: 0,
+                keyings_logged: 0,
                 decryption: Decryption::default(),
                 invalid: false,
                 revoted: false,
@@ -1003,6 +1081,13 @@ impl Conduct {
             Phase::Open => {}
             Phase::Draft => return Err(ConductError::ContestNotOpen(id.to_string())),
             Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        let c = self.contest(id)?;
+        if !c.keyings.is_empty() {
+            return Err(ConductError::PaperSheetOpen {
+                contest: id.to_string(),
+                sheet: c.paper_ballots + 1,
+            });
         }
         if self.strict() {
             let desk = self.desk_figures(id)?;
@@ -1255,10 +1340,127 @@ impl Conduct {
         Ok(())
     }
 
-    pub fn paper(&mut self, contest: &str) -> Result<(), ConductError> {
+    /// Counts one paper ballot. `sheet`, when given, must be the sheet being keyed (the
+    /// contest's paper ballots so far plus one). In a double-entry contest it must be given,
+    /// and two different tellers' latest keyings of it must both equal `ballot` (compared in
+    /// canonical form); the sheet's keyings are then closed and the next sheet opens.
+    pub fn paper(
+        &mut self,
+        contest: &str,
+        sheet: Option<u64>,
+        ballot: &Ballot,
+    ) -> Result<(), ConductError> {
         self.check_paper(contest)?;
-        self.contest_mut(contest)?.paper_ballots += 1;
+        let c = self.contest(contest)?;
+        let open = c.paper_ballots + 1;
+        if let Some(sheet) = sheet {
+            if sheet != open {
+                return Err(ConductError::PaperSheet {
+                    contest: contest.to_string(),
+                    sheet,
+                    open,
+                });
+            }
+        }
+        if c.double_entry {
+            if sheet.is_none() {
+                return Err(ConductError::PaperSheetMissing(contest.to_string()));
+            }
+            let canonical = ballot.canonical();
+            let alike = c.keyings.values().filter(|k| **k == canonical).count();
+            if alike < 2 {
+                return Err(ConductError::PaperNotAgreed {
+                    contest: contest.to_string(),
+                    sheet: open,
+                });
+            }
+        }
+        let c = self.contest_mut(contest)?;
+        c.paper_ballots += 1;
+        c.keyings.clear();
         Ok(())
+    }
+
+    /// Whether `teller` may key (or withdraw a keying of) `sheet` of a double-entry contest
+    /// now: the contest is open, takes paper, is keyed twice, and `sheet` is the open one.
+    pub fn check_key_paper(
+        &self,
+        contest: &str,
+        sheet: u64,
+        teller: &str,
+    ) -> Result<(), ConductError> {
+        self.check_paper(contest)?;
+        let c = self.contest(contest)?;
+        if !c.double_entry {
+            return Err(ConductError::NotDoubleEntry(contest.to_string()));
+        }
+        if teller.trim().is_empty() {
+            return Err(ConductError::PaperTeller);
+        }
+        let open = c.paper_ballots + 1;
+        if sheet != open {
+            return Err(ConductError::PaperSheet {
+                contest: contest.to_string(),
+                sheet,
+                open,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records `teller`'s keying of the open sheet of a double-entry contest, replacing
+    /// their earlier keying of it; `None` withdraws it. Says whether another teller's
+    /// latest keying agrees.
+    pub fn key_paper(
+        &mut self,
+        contest: &str,
+        sheet: u64,
+        teller: &str,
+        ballot: Option<&Ballot>,
+    ) -> Result<Keyed, ConductError> {
+        self.check_key_paper(contest, sheet, teller)?;
+        let c = self.contest_mut(contest)?;
+        let Some(ballot) = ballot else {
+            if c.keyings.remove(teller).is_none() {
+                return Err(ConductError::PaperNothingToWithdraw {
+                    contest: contest.to_string(),
+                    sheet,
+                    teller: teller.to_string(),
+                });
+            }
+            c.keyings_logged += 1;
+            return Ok(Keyed::Withdrawn);
+        };
+        let canonical = ballot.canonical();
+        let was_split = split(&c.keyings);
+        c.keyings.insert(teller.to_string(), canonical.clone());
+        c.keyings_logged += 1;
+        let others: Vec<&String> = c.keyings.keys().filter(|t| *t != teller).collect();
+        if others.is_empty() {
+            return Ok(Keyed::Waiting);
+        }
+        if c.keyings
+            .iter()
+            .any(|(t, k)| t != teller && *k == canonical)
+        {
+            return Ok(Keyed::Agreed);
+        }
+        let tellers = others.into_iter().cloned().collect();
+        if !was_split {
+            c.rekeyed_sheets += 1;
+        }
+        Ok(Keyed::Mismatch { tellers })
+    }
+
+    /// The open sheet of a paper contest (its paper ballots so far plus one) and the tellers
+    /// who keyed it, with whether their keyings disagree.
+    pub fn paper_sheet(&self, contest: &str) -> Result<(u64, Vec<String>, bool), ConductError> {
+        let c = self.contest(contest)?;
+        Ok((
+            c.paper_ballots + 1,
+            c.keyings.keys().cloned().collect(),
+            split(&c.keyings),
+        ))
     }
 
     // ------------------------------------------------------------ results
@@ -1424,10 +1626,21 @@ pub fn check_electronic_ballot(contest: &Contest, ballot: &Ballot) -> Result<(),
     }
 }
 
+/// Whether a sheet's keyings disagree: two or more tellers keyed it and no two alike.
+fn split(keyings: &BTreeMap<String, Ballot>) -> bool {
+    let all: Vec<&Ballot> = keyings.values().collect();
+    all.len() >= 2
+        && !all
+            .iter()
+            .enumerate()
+            .any(|(i, a)| all[i + 1..].contains(a))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::rules::ballot::Mark;
 
     fn style(round: u8, unit: &str, contests: &[&str]) -> StyleDef {
         StyleDef {
@@ -1442,7 +1655,10 @@ mod tests {
             2,
             5,
             vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
-            &[("a".into(), Mode::Electronic), ("b".into(), Mode::Hybrid)],
+            &[
+                ("a".into(), Mode::Electronic.into()),
+                ("b".into(), Mode::Hybrid.into()),
+            ],
         )
     }
 
@@ -1747,7 +1963,7 @@ mod tests {
             2,
             5,
             vec![style(1, "", &["p"])],
-            &[("p".into(), Mode::Paper)],
+            &[("p".into(), Mode::Paper.into())],
         );
         c.register_roll(roll()).unwrap();
         c.register_pool(0, 5, None).unwrap();
@@ -1761,12 +1977,158 @@ mod tests {
     #[test]
     fn paper_only_in_paper_contests_while_open() {
         let mut c = conduct();
-        assert_eq!(c.paper("b").unwrap_err().code(), "contest_not_open");
+        assert_eq!(
+            c.paper("b", None, &blank()).unwrap_err().code(),
+            "contest_not_open"
+        );
         c.open("a").unwrap();
         c.open("b").unwrap();
-        assert_eq!(c.paper("a").unwrap_err().code(), "not_a_paper_contest");
-        c.paper("b").unwrap();
+        assert_eq!(
+            c.paper("a", None, &blank()).unwrap_err().code(),
+            "not_a_paper_contest"
+        );
+        c.paper("b", None, &blank()).unwrap();
         assert_eq!(c.contest("b").unwrap().paper_ballots, 1);
+    }
+
+    fn blank() -> Ballot {
+        Ballot::Candidates(Default::default())
+    }
+
+    fn marks(m: &[(usize, Mark)], w: &[&str]) -> Ballot {
+        Ballot::Candidates(super::super::ballot::CandidateBallot {
+            marks: m.to_vec(),
+            write_ins: w.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    fn double() -> Conduct {
+        let mut c = Conduct::new(
+            2,
+            5,
+            vec![style(1, "", &["d"])],
+            &[(
+                "d".into(),
+                Arrival {
+                    mode: Mode::Paper,
+                    double_entry: true,
+                },
+            )],
+        );
+        c.register_roll(roll()).unwrap();
+        c.open("d").unwrap();
+        c
+    }
+
+    /// Double-entry keying (issue 15.2): a sheet counts only once two different tellers
+    /// keyed it alike; a disagreement stops it until they do; the close waits for it.
+    #[test]
+    fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
+        let mut c = double();
+        let a = marks(&[(0, Mark::For), (1, Mark::Against)], &[]);
+        // The same ballot keyed in another order, with an explicit 弃权, is the same ballot.
+        let a2 = marks(
+            &[(2, Mark::Abstain), (1, Mark::Against), (0, Mark::For)],
+            &[],
+        );
+        let b = marks(&[(0, Mark::For)], &[]);
+        // A single keying never counts, nor a sheet without its number.
+        assert_eq!(
+            c.paper("d", None, &a).unwrap_err().code(),
+            "paper_sheet_missing"
+        );
+        assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
+        assert_eq!(
+            c.paper("d", Some(1), &a).unwrap_err().code(),
+            "paper_not_agreed"
+        );
+        // The same teller twice is not two tellers.
+        assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
+        assert_eq!(
+            c.paper("d", Some(1), &a).unwrap_err().code(),
+            "paper_not_agreed"
+        );
+        // A disagreement stops the sheet; the close waits for it.
+        assert_eq!(
+            c.key_paper("d", 1, "乙", Some(&b)).unwrap(),
+            Keyed::Mismatch {
+                tellers: vec!["甲".into()]
+            }
+        );
+        assert_eq!(
+            c.paper_sheet("d").unwrap(),
+            (1, vec!["乙".into(), "甲".into()], true)
+        );
+        assert_eq!(
+            c.paper("d", Some(1), &a).unwrap_err().code(),
+            "paper_not_agreed"
+        );
+        assert_eq!(
+            c.paper("d", Some(1), &b).unwrap_err().code(),
+            "paper_not_agreed"
+        );
+        assert_eq!(
+            c.close("d", f(100, 90, 90)).unwrap_err().code(),
+            "paper_sheet_open"
+        );
+        // Another sheet cannot be keyed meanwhile.
+        assert_eq!(
+            c.key_paper("d", 2, "甲", Some(&a)).unwrap_err().code(),
+            "paper_sheet"
+        );
+        // 乙 re-reads the paper and keys it again: now they agree and it counts.
+        assert_eq!(c.key_paper("d", 1, "乙", Some(&a2)).unwrap(), Keyed::Agreed);
+        assert_eq!(c.paper("d", Some(2), &a).unwrap_err().code(), "paper_sheet");
+        assert_eq!(
+            c.paper("d", Some(1), &b).unwrap_err().code(),
+            "paper_not_agreed"
+        );
+        c.paper("d", Some(1), &a2).unwrap();
+        let cc = c.contest("d").unwrap();
+        assert_eq!(
+            (cc.paper_ballots, cc.rekeyed_sheets, cc.keyings_logged),
+            (1, 1, 4)
+        );
+        assert!(cc.keyings.is_empty());
+        // Sheet 1 is closed: keying it again is refused.
+        assert_eq!(
+            c.key_paper("d", 1, "甲", Some(&a)).unwrap_err().code(),
+            "paper_sheet"
+        );
+        // A withdrawal clears a keying made by mistake; a teller with none has nothing to withdraw.
+        assert_eq!(c.key_paper("d", 2, "甲", Some(&b)).unwrap(), Keyed::Waiting);
+        assert_eq!(
+            c.key_paper("d", 2, "乙", None).unwrap_err().code(),
+            "paper_nothing_to_withdraw"
+        );
+        assert_eq!(c.key_paper("d", 2, "甲", None).unwrap(), Keyed::Withdrawn);
+        assert_eq!(
+            c.key_paper("d", 2, " ", Some(&b)).unwrap_err().code(),
+            "paper_teller"
+        );
+        c.close("d", f(100, 90, 90)).unwrap_or_else(|e| {
+            // Only the desk's figures may refuse the close now, not the sheet.
+            assert_ne!(e.code(), "paper_sheet_open");
+        });
+    }
+
+    #[test]
+    fn single_entry_refuses_keyings_and_checks_a_given_sheet() {
+        let mut c = conduct();
+        c.open("b").unwrap();
+        assert_eq!(
+            c.key_paper("b", 1, "甲", Some(&blank()))
+                .unwrap_err()
+                .code(),
+            "not_double_entry"
+        );
+        assert_eq!(
+            c.paper("b", Some(2), &blank()).unwrap_err().code(),
+            "paper_sheet"
+        );
+        c.paper("b", Some(1), &blank()).unwrap();
+        c.paper("b", None, &blank()).unwrap();
+        assert_eq!(c.contest("b").unwrap().paper_ballots, 2);
     }
 
     #[test]
@@ -1775,7 +2137,7 @@ mod tests {
             1,
             5,
             vec![style(1, "", &["a"])],
-            &[("a".into(), Mode::Electronic)],
+            &[("a".into(), Mode::Electronic.into())],
         );
         // No roll, no cap, figures as typed.
         c.register_pool(0, 1_000, None).unwrap();

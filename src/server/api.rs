@@ -344,6 +344,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         roles: Some(TELLER),
     },
     Endpoint {
+        method: "GET",
+        path: "/api/v1/contests/{}/paper-sheet",
+        roles: Some(TELLER),
+    },
+    Endpoint {
         method: "POST",
         path: "/api/v1/contests/{}/next-round",
         roles: Some(ORG),
@@ -531,7 +536,11 @@ fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                        "candidates": c.candidates.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
                        "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone()),
                        "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
-                       "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0)})
+                       "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
+                       "paper_entry": if cc.is_some_and(|x| x.double_entry) { "double" } else { "single" },
+                       "paper_sheet": cc.map_or(1, |x| x.paper_ballots + 1),
+                       "paper_keyed_by": cc.map(|x| x.keyings.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
+                       "paper_mismatch": conduct.paper_sheet(&c.id).is_ok_and(|(_, _, m)| m)})
             })
             .collect();
         let pools: Vec<Value> = (0..info.styles.len())
@@ -1466,22 +1475,103 @@ pub async fn result_office(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaperBallotRequest {
-    ballot: Value,
+    #[serde(default)]
+    ballot: Option<Value>,
+    /// The sheet being keyed (1, 2, ...); required in a double-entry contest.
+    #[serde(default)]
+    sheet: Option<u64>,
+    /// Withdraw the caller's keying of `sheet` (double entry); no ballot then.
+    #[serde(default)]
+    withdraw: bool,
 }
 
 /// A teller keys in one paper ballot as it is read aloud (唱票). Well-formed ballots are
 /// recorded even when void; the answer says whether and why, so the reader can call it out.
+/// In a double-entry contest the keying is logged under the caller's account and the sheet
+/// counts once another teller's keying agrees (201, `state: counted`); until then 200 with
+/// `state: waiting`, or `mismatch` with the other keyings to compare against the paper.
 pub async fn paper_ballot(
     state: Data,
-    _caller: As<TellerRole>,
+    caller: As<TellerRole>,
     path: web::Path<String>,
     body: web::Json<PaperBallotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let id = path.into_inner();
-    let ballot = body.into_inner().ballot;
-    let (a, void) = block(move || Ok(core.paper_ballot(&id, ballot)?)).await?;
-    Ok(HttpResponse::Created().json(json!({"entry": a.index, "void": void.as_ref().map(|v| v.0.clone()), "message": void.map(|v| v.1)})))
+    let b = body.into_inner();
+    let ballot = match (b.withdraw, b.ballot) {
+        (false, Some(ballot)) => Some(ballot),
+        (true, None) => None,
+        (false, None) => {
+            return Err(ApiError::Invalid {
+                code: "ballot_missing",
+                message: "请录入选票 (ballot) / the request needs a ballot".into(),
+            })
+        }
+        (true, Some(_)) => {
+            return Err(ApiError::Invalid {
+                code: "withdraw_with_ballot",
+                message: "撤回录入时不带选票 / a withdrawal carries no ballot".into(),
+            })
+        }
+    };
+    let teller = caller.username.clone();
+    let o = block(move || Ok(core.paper_ballot(&id, ballot, b.sheet, &teller)?)).await?;
+    let others: Vec<Value> = o
+        .others
+        .iter()
+        .map(|(t, b)| json!({"teller": t, "ballot": b}))
+        .collect();
+    let body = json!({
+        "state": o.state.id(),
+        "sheet": o.sheet,
+        "entry": o.counted.unwrap_or(o.entry),
+        "keyed_entry": o.entry,
+        "void": o.void.as_ref().map(|v| v.0.clone()),
+        "message": o.void.map(|v| v.1),
+        "others": others,
+    });
+    Ok(match o.state {
+        crate::procedure::PaperState::Counted => HttpResponse::Created().json(body),
+        _ => HttpResponse::Ok().json(body),
+    })
+}
+
+/// GET /api/v1/contests/{id}/paper-sheet: the sheet being keyed, who keyed it and whether
+/// the keyings disagree. What each teller keyed is shown only when they disagree and only
+/// to a teller who has keyed the sheet, so a second teller keys from the paper.
+pub async fn paper_sheet(
+    state: Data,
+    caller: As<TellerRole>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let id = path.into_inner();
+    let me = caller.username.clone();
+    let (sheet, keyings) = block(move || {
+        let sheet = core.paper_sheet(&id)?;
+        let keyings = if sheet.mismatch && sheet.keyed_by.contains(&me) {
+            core.paper_keyings(&id)?
+        } else {
+            Vec::new()
+        };
+        Ok((sheet, keyings))
+    })
+    .await?;
+    let keyings: Vec<Value> = keyings
+        .into_iter()
+        .map(|(t, b)| json!({"teller": t, "ballot": b}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "sheet": sheet.sheet,
+        "double_entry": sheet.double_entry,
+        "keyed_by": sheet.keyed_by,
+        "mismatch": sheet.mismatch,
+        "counted": sheet.counted,
+        "rekeyed_sheets": sheet.rekeyed_sheets,
+        "you": caller.username,
+        "keyings": keyings,
+    })))
 }
 
 #[derive(Deserialize)]

@@ -127,7 +127,11 @@ impl ApiError {
                 | "revote_exists"
                 | "shortfall_decided"
                 | "runoff_superseded"
-                | "no_unfilled_seats" => StatusCode::CONFLICT,
+                | "no_unfilled_seats"
+                | "paper_sheet"
+                | "paper_sheet_open"
+                | "paper_not_agreed"
+                | "paper_nothing_to_withdraw" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -182,6 +182,10 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                         "/contests/{id}/paper-ballots",
                         web::post().to(api::paper_ballot),
                     )
+                    .route(
+                        "/contests/{id}/paper-sheet",
+                        web::get().to(api::paper_sheet),
+                    )
                     .route("/contests/{id}/next-round", web::post().to(api::next_round))
                     .route("/contests/{id}/revote", web::post().to(api::revote))
                     .route(

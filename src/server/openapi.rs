@@ -544,11 +544,23 @@ const SIGNATURE_LINE: &[F] = &[req(
      signature line (`— name base64`) over the result's checkpoint",
 )];
 
-const PAPER_BALLOT_REQUEST: &[F] = &[req(
-    "ballot",
-    T::Ref("Ballot"),
-    "唱票时录入的一张纸质选票 / one paper ballot as it is read aloud",
-)];
+const PAPER_BALLOT_REQUEST: &[F] = &[
+    opt(
+        "ballot",
+        T::Ref("Ballot"),
+        "唱票时录入的一张纸质选票 (撤回时不带) / one paper ballot as it is read aloud (absent in a withdrawal)",
+    ),
+    opt(
+        "sheet",
+        T::IntMin(1),
+        "正在录入的第几张 (双人录入项目必填) / the sheet being keyed (required in a double-entry contest)",
+    ),
+    opt(
+        "withdraw",
+        T::Bool,
+        "撤回本人对该张的录入 (双人录入) / withdraw the caller's keying of the sheet (double entry)",
+    ),
+];
 
 const NEXT_ROUND: &[F] = &[
     req("id", T::Str, "新选举项目的 id / the new contest's id"),
@@ -2145,15 +2157,53 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
         ("POST", "/api/v1/contests/{}/paper-ballots") => Doc {
             summary: "录入纸质选票 (唱票) / Enter a paper ballot",
             tag: "teller",
-            notes: "仅限 paper 或 hybrid 项目; 格式正确的选票即使是废票也记录, 回答说明是否作废及原因。\n\n\
+            notes: "仅限 paper 或 hybrid 项目; 格式正确的选票即使是废票也记录, 回答说明是否作废及原因。\
+                    双人录入的项目 (paper_entry: double): 每名计票人以本人账号录入同一张 (sheet), \
+                    两人一致时计入 (201, state: counted); 否则 200, state 为 waiting (等待另一人) 或 \
+                    mismatch (不一致, 附其他人的录入, 核对原票后重录)。\n\n\
                     Only for paper or hybrid contests; a well-formed ballot is recorded even when \
-                    void, and the answer says whether and why it is void.",
+                    void, and the answer says whether and why it is void. In a double-entry contest \
+                    (paper_entry: double) each teller keys the same sheet under their own account; \
+                    it counts when two agree (201, state: counted); otherwise 200 with state \
+                    waiting, or mismatch with the other keyings to check against the paper.",
             body: Body::Json("PaperBallotRequest"),
             out: Out::Json(201, T::AnyObj),
             errors: &[
-                (409, &["contest_not_open", "contest_closed"]),
-                (422, &["not_a_paper_contest", "unknown_candidate", "ballot_style_mismatch"]),
+                (
+                    409,
+                    &[
+                        "contest_not_open",
+                        "contest_closed",
+                        "paper_sheet",
+                        "paper_nothing_to_withdraw",
+                        "paper_past_issued",
+                    ],
+                ),
+                (
+                    422,
+                    &[
+                        "not_a_paper_contest",
+                        "unknown_candidate",
+                        "ballot_style_mismatch",
+                        "paper_sheet_missing",
+                        "not_double_entry",
+                        "ballot_missing",
+                        "withdraw_with_ballot",
+                    ],
+                ),
             ],
+            election: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/contests/{}/paper-sheet") => Doc {
+            summary: "双人录入: 正在录入的一张 / Double entry: the sheet being keyed",
+            tag: "teller",
+            notes: "正在录入第几张、谁已录入、是否不一致; 各人录入的内容只在不一致时、且只给已录入该张的计票人看。\n\n\
+                    The sheet being keyed, who has keyed it and whether the keyings differ; what \
+                    each teller keyed is shown only when they differ, and only to a teller who \
+                    keyed the sheet.",
+            out: Out::Json(200, T::AnyObj),
+            errors: &[(422, &["unknown_contest"])],
             election: true,
             ..BASE
         },

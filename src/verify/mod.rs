@@ -106,6 +106,9 @@ pub struct Report {
     /// Of `ballots`, those encrypted.
     pub encrypted_ballots: u64,
     pub paper_ballots: u64,
+    /// Double-entry keyings of paper sheets replayed (each checked: the sheet being keyed,
+    /// a named teller; a sheet counted only when two tellers' keyings agree with it).
+    pub paper_keyings: u64,
     /// The election key's fingerprint (encrypted elections).
     pub election_key_fingerprint: Option<String>,
     /// Shuffles of write-in names verified.

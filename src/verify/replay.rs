@@ -17,12 +17,13 @@ use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::Book;
 use crate::record::ballot::parse_ballot_line;
+use crate::record::election::contest_arrival;
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
-    ElectionRegistered, Entry, EntryKind, PaperBallot, PoolRegistered, ResultBody, ResultPublished,
-    RevoteCreated, RollRegistered, RunoffCreated, SeatsReduced, Style, TellerSignature,
-    TokensVoided, TurnoutCorrected,
+    ElectionRegistered, Entry, EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody,
+    ResultPublished, RevoteCreated, RollRegistered, RunoffCreated, SeatsReduced, Style,
+    TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::entry::{
     CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, ElectionKeySet, Secrecy,
@@ -35,8 +36,8 @@ use crate::record::parse_logged_election;
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
-    check_ballot_contests, check_electronic_ballot, Conduct, ConductError, Correction, Figures,
-    Mode, Origin, Person, Secrecy as SecrecyMode, StyleDef,
+    check_ballot_contests, check_electronic_ballot, Arrival, Conduct, ConductError, Correction,
+    Figures, Origin, Person, Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::{Ballot, Election};
 
@@ -99,19 +100,6 @@ fn style_def(s: &Style) -> StyleDef {
         unit: s.unit.clone(),
         contests: s.contests.clone(),
     }
-}
-
-fn mode_of(spec: &serde_json::Value, contest: &str) -> Mode {
-    spec.get("contests")
-        .and_then(|c| c.as_array())
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
-        })
-        .and_then(|c| c.get("mode"))
-        .and_then(|m| m.as_str())
-        .and_then(Mode::from_id)
-        .unwrap_or(Mode::Electronic)
 }
 
 /// Replays and checks every entry. `trusted_below`: entries below this index had their
@@ -197,10 +185,10 @@ pub fn replay(
             ));
         }
     }
-    let contests: Vec<(String, Mode)> = election
+    let contests: Vec<(String, Arrival)> = election
         .contests
         .iter()
-        .map(|c| (c.id.clone(), mode_of(&spec, &c.id)))
+        .map(|c| (c.id.clone(), contest_arrival(&spec, &c.id)))
         .collect();
     let mut conduct = Conduct::new(
         reg.protocol,
@@ -659,7 +647,7 @@ pub fn replay(
                     .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
                 spec = next;
                 conduct
-                    .add_contest(&id, mode_of(&spec, &id), origin, style_def(&style))
+                    .add_contest(&id, contest_arrival(&spec, &id), origin, style_def(&style))
                     .map_err(ce)?;
                 styles.push(style);
             }
@@ -723,22 +711,25 @@ pub fn replay(
             }
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(i, e)?;
-                conduct.paper(&b.contest).map_err(ce)?;
-                let (ci, ballot) =
-                    parse_ballot_line(&election, 1, &b.ballot.to_string(), Names::AsLogged)
-                        .map_err(|err| {
-                            fail(
-                                Some(i),
-                                Some(e.kind),
-                                "ballot",
-                                format!("第 {i} 条: {err} / entry {i}: {err}"),
-                            )
-                        })?;
-                if election.contests[ci].id != b.contest {
-                    return Err(fail(Some(i), Some(e.kind), "ballot_style_mismatch", format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
-                }
+                conduct.check_paper(&b.contest).map_err(&ce)?;
+                let ballot = paper_line(&election, i, e.kind, &b.contest, &b.ballot)?;
+                conduct.paper(&b.contest, b.sheet, &ballot).map_err(&ce)?;
                 ballots.entry(b.contest).or_default().push((i, ballot));
                 report.paper_ballots += 1;
+            }
+            EntryKind::PaperKeyed => {
+                let b: PaperKeyed = body(i, e)?;
+                conduct
+                    .check_key_paper(&b.contest, b.sheet, &b.teller)
+                    .map_err(&ce)?;
+                let ballot = match &b.ballot {
+                    Some(line) => Some(paper_line(&election, i, e.kind, &b.contest, line)?),
+                    None => None,
+                };
+                conduct
+                    .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref())
+                    .map_err(&ce)?;
+                report.paper_keyings += 1;
             }
             EntryKind::Result => {
                 let b: ResultBody = body(i, e)?;
@@ -961,4 +952,26 @@ fn recount_one(
         return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
     }
     Ok(())
+}
+/// A paper ballot line of entry `i` (keyed or counted), which must belong to `contest`.
+fn paper_line(
+    election: &Election,
+    i: u64,
+    kind: EntryKind,
+    contest: &str,
+    line: &serde_json::Value,
+) -> Result<Ballot, Failure> {
+    let (ci, ballot) =
+        parse_ballot_line(election, 1, &line.to_string(), Names::AsLogged).map_err(|err| {
+            fail(
+                Some(i),
+                Some(kind),
+                "ballot",
+                format!("第 {i} 条: {err} / entry {i}: {err}"),
+            )
+        })?;
+    if election.contests[ci].id != contest {
+        return Err(fail(Some(i), Some(kind), "ballot_style_mismatch", format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
+    }
+    Ok(ballot)
 }

@@ -11,6 +11,7 @@
 // every test in table#kiosk-tests (tr.kiosk-test[data-outcome], mismatches tr.mismatch) with
 // the counts in #kiosk-test-counts.
 
+import { initPaper, renderPaperSelect } from "./paper.js";
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -25,7 +26,6 @@ const state = {
   statusIndex: null,
   key: null, // {name, keyId, keyIdHex, cryptoKey}
   ed25519: null, // null = unknown, true, or a {zh, en} reason
-  paper: { contest: "", marks: {}, writeIns: [] },
   steps: null, // the previewed steps file
   stepsReading: null, // the promise of reading it
   kioskTests: null, // GET /api/v1/kiosk-tests (encrypted elections)
@@ -1025,117 +1025,6 @@ function rankingVerdict(r) {
     ${(r.unresolved_ties || []).length ? notice("warn", t("有并列名次未能区分, 须另行决定", "Some ties remain unresolved and must be decided separately")) : ""}</article>`;
 }
 
-// ------------------------------------------------------------------ paper ballots (唱票)
-
-function paperCounts(contest) {
-  try {
-    return JSON.parse(sessionStorage.getItem(`scrutineer.paper.${state.election?.id}.${contest}`)) || { n: 0, void: 0 };
-  } catch {
-    return { n: 0, void: 0 };
-  }
-}
-
-function bumpPaperCount(contest, isVoid) {
-  const c = paperCounts(contest);
-  c.n += 1;
-  if (isVoid) c.void += 1;
-  try { sessionStorage.setItem(`scrutineer.paper.${state.election?.id}.${contest}`, JSON.stringify(c)); } catch { /* private mode */ }
-}
-
-function renderPaperSelect() {
-  const sel = $("#paper-contest");
-  const modeKnown = state.election.contests.some((c) => "mode" in c);
-  // An election whose contests all vote electronically has no paper ballots to key in.
-  const takesPaper = !modeKnown || state.election.contests.some((c) => c.mode === "paper" || c.mode === "hybrid");
-  $("#h-paper").closest("section").classList.toggle("hidden", !takesPaper);
-  const open = state.election.contests.filter((c) => c.state === "open" && (!modeKnown || c.mode === "paper" || c.mode === "hybrid"));
-  const prev = state.paper.contest;
-  sel.innerHTML = open.length
-    ? open.map((c) => `<option value="${esc(c.id)}">${esc(c.title || c.id)} (${esc(c.id)})</option>`).join("")
-    : `<option value="">${modeKnown ? "没有收纸质选票的进行中项目 / no open paper contest" : "没有进行中的项目 / no open contest"}</option>`;
-  $("#paper-submit").disabled = !open.length;
-  $("#paper-mode-note").innerHTML = modeKnown || !open.length
-    ? ""
-    : `<p class="hint">${t("服务器未说明各项目的投票方式; 只收电子投票的项目会被服务器拒绝录入纸质选票。", "The server does not say how each contest votes; contests that take only electronic ballots will refuse paper ballots.")}</p>`;
-  const keep = open.some((c) => c.id === prev) ? prev : open[0]?.id || "";
-  sel.value = keep;
-  if (keep !== prev) {
-    resetPaper(keep);
-    $("#paper-msg").innerHTML = "";
-  }
-  else renderPaperForm();
-}
-
-function resetPaper(contest) {
-  state.paper = { contest, marks: {}, writeIns: [] };
-  renderPaperForm();
-}
-
-function renderPaperForm() {
-  const id = state.paper.contest;
-  const c = contestById(id);
-  const count = id ? paperCounts(id) : null;
-  $("#paper-count").innerHTML = count
-    ? t(`本机已录入 ${count.n} 张 (其中废票 ${count.void} 张)`, `${count.n} keyed in here (${count.void} void)`)
-    : "";
-  if (!c) {
-    $("#paper-form").innerHTML = "";
-    return;
-  }
-  if (!(c.candidates || []).length) {
-    $("#paper-form").innerHTML = `<p class="hint">${t("此项目没有候选人名单 (如民主测评); 请按 docs/FORMATS.md 的选票格式输入一行 JSON:", "This contest has no candidate list (e.g. an evaluation); type the ballot as one JSON line in the docs/FORMATS.md format:")}</p>
-      <textarea id="paper-json" rows="3" spellcheck="false">${esc(JSON.stringify({ contest: c.id, ratings: {} }))}</textarea>`;
-    return;
-  }
-  const [azh, aen] = against(c.kind);
-  const marks = state.paper.marks;
-  const cards = c.candidates.map((x) => {
-    const m = marks[x.id];
-    const b = (mark, zh, en) => `<button type="button" class="mark mark-${mark}" data-candidate="${esc(x.id)}" data-mark="${mark}" aria-pressed="${m === mark}">${t(zh, en)}</button>`;
-    return `<div class="paper-cand${m ? ` marked-${m}` : ""}" data-candidate="${esc(x.id)}"><span class="name">${esc(x.name)}</span>
-      <span class="choices">${b("for", "赞成", "For")}${b("against", azh, aen[0].toUpperCase() + aen.slice(1))}${b("abstain", "弃权", "Abstain")}</span></div>`;
-  });
-  const nFor = Object.values(marks).filter((m) => m === "for").length + state.paper.writeIns.length;
-  const over = nFor > c.seats;
-  const chips = state.paper.writeIns.map((w, i) => `<span class="chip">${esc(w)} <button type="button" class="remove-write-in secondary" data-i="${i}" aria-label="remove">×</button></span>`).join("");
-  $("#paper-form").innerHTML = `
-    <div class="paper-grid">${cards.join("")}</div>
-    <p class="paper-row"><label for="paper-writein">${t("另选他人", "Write-in")}</label>
-      <input id="paper-writein" autocomplete="off"> <button type="button" id="paper-writein-add" class="secondary">${t("添加", "Add")}</button> ${chips}</p>
-    <p id="paper-tally" class="${over ? "bad" : ""}">${t(`赞成 ${nFor} 人 (含另选), 应选 ${c.seats} 名${over ? ": 超过应选名额, 录入后为废票" : ""}; 未划的候选人计为弃权`,
-      `${nFor} for (write-ins included), ${c.seats} seat(s)${over ? ": over-marked, will be recorded as void" : ""}; unmarked candidates count as abstentions`)}</p>`;
-}
-
-async function submitPaper() {
-  const id = state.paper.contest;
-  const c = contestById(id);
-  const el = $("#paper-msg");
-  if (!c) return;
-  let ballot;
-  if (!(c.candidates || []).length) {
-    try { ballot = JSON.parse($("#paper-json").value); } catch (e) {
-      showError(el, localError("ballot_json", `选票不是有效的 JSON: ${e.message}`, `the ballot is not valid JSON: ${e.message}`));
-      return;
-    }
-  } else {
-    const marks = {};
-    for (const [k, v] of Object.entries(state.paper.marks)) if (v) marks[k] = v;
-    ballot = { contest: id, marks };
-    if (state.paper.writeIns.length) ballot.write_ins = state.paper.writeIns.slice();
-  }
-  await act(el, async () => {
-    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/paper-ballots`, { ballot });
-    bumpPaperCount(id, !!out.void);
-    const n = paperCounts(id).n;
-    if (out.void) {
-      el.innerHTML = `<div class="notice bad" role="status"><strong>${t("废票", "Void")}:</strong> ${bi(out.message)} <span class="mono">[${esc(out.void)}]</span> · ${t(`已录入为废票 (第 ${out.entry} 条), 本机第 ${n} 张`, `recorded as void (entry ${out.entry}), number ${n} here`)}</div>`;
-    } else {
-      showOk(el, `${t("已录入", "Recorded")} · ${t(`第 ${out.entry} 条, 本机第 ${n} 张`, `entry ${out.entry}, number ${n} here`)}`);
-    }
-    resetPaper(id);
-  });
-}
-
 // ------------------------------------------------------------------ results and signatures
 
 function renderResults() {
@@ -1330,32 +1219,8 @@ function wire() {
       openTest();
       $("#kiosk-test-card").scrollIntoView({ block: "start" });
     }
-    else if (b.matches("button.mark[data-candidate]")) {
-      const { candidate, mark } = b.dataset;
-      state.paper.marks[candidate] = state.paper.marks[candidate] === mark ? undefined : mark;
-      renderPaperForm();
-      $(`button.mark[data-candidate="${CSS.escape(candidate)}"][data-mark="${mark}"]`)?.focus();
-    } else if (b.id === "paper-writein-add") addWriteIn();
-    else if (b.matches("button.remove-write-in")) {
-      state.paper.writeIns.splice(Number(b.dataset.i), 1);
-      renderPaperForm();
-    }
   });
-  $("#paper-contest").addEventListener("change", (ev) => {
-    resetPaper(ev.target.value);
-    $("#paper-msg").innerHTML = "";
-  });
-  $("#paper-form").addEventListener("keydown", (ev) => {
-    if (ev.target.id === "paper-writein" && ev.key === "Enter") {
-      ev.preventDefault();
-      addWriteIn();
-    }
-  });
-  $("#paper-submit").addEventListener("click", submitPaper);
-  $("#paper-clear").addEventListener("click", () => {
-    resetPaper(state.paper.contest);
-    $("#paper-msg").innerHTML = "";
-  });
+  initPaper({ election: () => state.election, setElection: (e) => { state.election = e; }, act, bi, localError, against });
   $("#key-file").addEventListener("change", (ev) => loadKeyFile(ev.target.files[0]));
   $("#key-forget").addEventListener("click", () => {
     $("#key-file").value = "";
@@ -1374,15 +1239,6 @@ function wire() {
   });
   $("#test-match").addEventListener("click", () => recordTest("match"));
   $("#test-mismatch").addEventListener("click", () => recordTest("mismatch"));
-}
-
-function addWriteIn() {
-  const input = $("#paper-writein");
-  const name = input.value.trim();
-  if (!name) return;
-  state.paper.writeIns.push(name);
-  renderPaperForm();
-  $("#paper-writein").focus();
 }
 
 function signedOut() {
