@@ -361,6 +361,15 @@ try {
     { round: 1, unit: "农村支部", contests: ["party-committee", "discipline-committee"] },
   ]), `#styles-input should follow the builder: ${JSON.stringify(stylesJson)}`);
 
+  // Paper ballots keyed by two tellers: the choice shows with the paper mode and reaches the
+  // spec; back on kiosks, neither stays.
+  await page.selectOption("#b-c2-mode", "paper");
+  await page.selectOption("#b-c2-paper-entry", "double");
+  const contest2 = async () => JSON.parse(await page.inputValue("#spec-input")).contests[1];
+  await until(async () => { const c = await contest2(); return c.mode === "paper" && c.paper_entry === "double"; }, "choosing double entry should put paper_entry: double in the spec");
+  await page.selectOption("#b-c2-mode", "electronic");
+  await until(async () => { const c = await contest2(); return !("mode" in c) && !("paper_entry" in c) && (await page.locator("#b-c2-paper-entry").count()) === 0; }, "an electronic contest should carry no paper_entry");
+
   // Three tellers' public keys, pasted.
   await page.fill("#tellers-input", keys.join("\n"));
   await until(async () => (await page.locator("#tellers-list li.ok").count()) === 3, "#tellers-list should name three tellers");

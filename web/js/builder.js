@@ -38,6 +38,10 @@ const MODES = {
   paper: ["纸质选票 (唱票录入)", "paper, keyed in"],
   hybrid: ["投票机和纸质选票", "kiosks and paper"],
 };
+const PAPER_ENTRY = {
+  single: ["一名计票人录入", "one teller keys"],
+  double: ["两名计票人分别录入 (一致才计入)", "two tellers key each (counted when they agree)"],
+};
 const THRESHOLD_BASES = {
   present: ["实到人数 (参加投票)", "present (who voted)"],
   eligible: ["应到人数 (全体)", "eligible (all)"],
@@ -53,7 +57,7 @@ const FAMILY_LABELS = {
 
 // Contest fields the builder has a form for; the others are kept in `extra`.
 const CONTEST_FIELDS = new Set(["id", "title", "kind", "seats", "candidates", "turnout", "overrides",
-  "only_one_nominated", "max_marks", "shortlist", "quorum", "mode", "scale", "subjects", "groups",
+  "only_one_nominated", "max_marks", "shortlist", "quorum", "mode", "paper_entry", "scale", "subjects", "groups",
   "uniform_void", "excellent_quota"]);
 const OVERRIDE_FIELDS = ["min_surplus", "max_surplus", "quorum_comparison", "threshold_base"];
 
@@ -89,7 +93,7 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
 
   function newContest() {
     return {
-      key: (contestSeq += 1), kind: "", title: "", id: "", seats: "", mode: "electronic", showAttrs: false,
+      key: (contestSeq += 1), kind: "", title: "", id: "", seats: "", mode: "electronic", paper_entry: "single", showAttrs: false,
       rows: [], subjects: [], groups: [], scale: "individual", uniform_void: false, excellent_quota: "",
       max_marks: "", sl_posts: "", sl_cands: "", q_fraction: "", q_comparison: "more_than",
       only_one_nominated: false,
@@ -212,6 +216,7 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
       if (Object.keys(ov).length || c.ov.basis.trim()) out.overrides = { basis: c.ov.basis.trim(), ...ov };
     }
     if (c.mode !== "electronic") out.mode = c.mode;
+    if (c.mode !== "electronic" && c.paper_entry === "double") out.paper_entry = "double";
     if (showTurnout(c)) {
       const e = intOrNull(c.turnout.eligible);
       const p = intOrNull(c.turnout.present);
@@ -339,6 +344,8 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
     c.seats = str(j.seats);
     c.mode = MODES[j.mode] ? j.mode : "electronic";
     if (j.mode !== undefined && !MODES[j.mode]) c.extra.mode = j.mode;
+    c.paper_entry = j.paper_entry === "double" ? "double" : "single";
+    if (j.paper_entry !== undefined && !PAPER_ENTRY[j.paper_entry]) c.extra.paper_entry = j.paper_entry;
     c.rows = (j.candidates || []).map((x) => {
       const r = { key: next(), id: str(x.id), name: str(x.name), gender: "", age: "", minority: "", category: "", education: "", other: {} };
       const a = x.attributes && typeof x.attributes === "object" ? x.attributes : {};
@@ -674,6 +681,10 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
             <label for="${p}-mode">${t("投票方式", "Ballots")}</label>
             ${sel(c.mode, pairs(MODES), `id="${p}-mode" data-c="${c.key}" data-f="mode"`)}
           </div>
+          ${c.mode === "electronic" ? "" : `<div class="field">
+            <label for="${p}-paper-entry">${t("纸质选票录入", "Paper entry")}</label>
+            ${sel(c.paper_entry, pairs(PAPER_ENTRY), `id="${p}-paper-entry" data-c="${c.key}" data-f="paper_entry"`)}
+          </div>`}
         </div>
         <p class="b-rules" id="${p}-rules">${rules}</p>
         <div class="b-status" id="${p}-status" aria-live="polite">${statusHtml(c)}</div>
