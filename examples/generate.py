@@ -188,7 +188,49 @@ def evaluation():
     write("democratic-evaluation/ballots.jsonl", ballots=ballots)
 
 
+def rated_score():
+    """Village cadres scored 0-100 by three weighted groups (RULES.md section 3, local
+    practice): 分管领导 20%, 村民代表 40%, 考核组 40%; with more than 5 raters in a group
+    the highest and the lowest score are dropped; a score below 60 is flagged."""
+    subjects = [("c1", "赵村长"), ("c2", "钱会计"), ("c3", "孙主任")]
+    # Scores per group, per subject, one per rater (None: left unscored).
+    scores = {
+        "lead": {"c1": [92, 88], "c2": [70, 66], "c3": [58, 61]},
+        "reps": {"c1": [95, 90, 88, 85, 100, 60, 87],
+                 "c2": [75, 72, 40, 78, 80, 74, None],
+                 "c3": [55, 62, 58, 30, 57, 90, 59]},
+        "panel": {"c1": [90, 91, 89], "c2": [72, 70, 71], "c3": [60, 58, 57]},
+    }
+    spec = {
+        "format": "scrutineer.election/v1",
+        "id": "qingshan-village-scores-2026",
+        "title": "青山村干部年度考核打分 (示例 example)",
+        "contests": [{
+            "id": "scores", "title": "村干部考核打分", "kind": "evaluation", "scale": "score",
+            "score_max": 100, "drop_extremes": True, "triggers": {"score_below": "60"},
+            "subjects": [{"id": i, "name": n} for i, n in subjects],
+            "groups": [{"id": "lead", "title": "分管领导", "weight": "20"},
+                       {"id": "reps", "title": "村民代表", "weight": "40"},
+                       {"id": "panel", "title": "考核组", "weight": "40"}],
+            "turnout": {"eligible": 12, "present": 12, "ballots_issued": 12},
+        }],
+    }
+    ballots = []
+    for g, per in scores.items():
+        n = len(next(iter(per.values())))
+        for i in range(n):
+            row = {"contest": "scores", "group": g, "scores": {}}
+            for sid, _ in subjects:
+                v = per[sid][i]
+                if v is not None:
+                    row["scores"][sid] = v
+            ballots.append(row)
+    write("rated-score-evaluation/spec.json", spec=spec)
+    write("rated-score-evaluation/ballots.jsonl", ballots=ballots)
+
+
 if __name__ == "__main__":
     township_party_congress()
     npc_direct()
     evaluation()
+    rated_score()

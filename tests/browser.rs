@@ -791,3 +791,44 @@ fn two_tellers_key_the_same_paper_sheet() {
     let sheet = s.ok("GET", "/api/v1/election", None, None)["contests"][0]["paper_sheet"].clone();
     assert_eq!(sheet, 2, "the browsers' sheet 1 was not counted");
 }
+
+/// A rated-score evaluation at the kiosk (`scores.mjs`): scores keyed on a number pad, a
+/// score past the top refused on screen, the review and the cast ballot carry the scores.
+#[test]
+fn a_voter_keys_scores_on_the_kiosk_number_pad() {
+    prerequisites();
+    let d = shots();
+    let s = Server::start("browser-scores", &["--logins-per-minute", "200"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let signer = scrutineer::record::note::Signer::new(
+        "teller-s",
+        ed25519_dalek::SigningKey::from_bytes(&[13u8; 32]),
+    )
+    .unwrap();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "scores-2026", "title": "村干部考核打分",
+        "contests": [{"id": "s", "title": "村干部考核打分", "kind": "evaluation", "scale": "score",
+            "subjects": [{"id": "a", "name": "赵村长"}, {"id": "b", "name": "孙主任"}]}]});
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(
+            &json!({"spec": spec, "tellers": [signer.verifier().unwrap().to_text()],
+            "signatures_required": 1, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "浏览器测试 browser test"}}),
+        ),
+    );
+    s.roll(&org, "一支部", "M", 4);
+    let tokens = s.sheet(&org, &json!({"style": 0}));
+    let desk = s.registrar(&org, "desk-1");
+    s.check_in_range(&desk, "M", 1, 2);
+    s.ok("POST", "/api/v1/contests/s/open", Some(&org), None);
+    let code = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node(
+        "scores.mjs",
+        &[&s.base, &code, &tokens[0], d.to_str().unwrap()],
+    );
+}

@@ -279,6 +279,7 @@ mod from_totals {
                 .filter(|s| grade(*s) < 4)
                 .map(|s| (s, usize::from(grade(s))))
                 .collect(),
+            scores: Vec::new(),
         })
     }
 

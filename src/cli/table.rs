@@ -329,7 +329,87 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
     notices(out, "警告 warning", &r.warnings);
 }
 
+/// A rated-score evaluation: per subject the raters, the extremes dropped, the mean, and the
+/// score (the groups' weighted composite, or the pooled mean), each to 2 decimals.
+fn render_scores(out: &mut String, setup: &EvaluationSetup, r: &ContestResult) {
+    let Some(outcome) = &r.evaluation else { return };
+    let dash = || "—".to_string();
+    let two = |v: Option<crate::rules::Ratio>| v.map(|v| v.decimal_2dp()).unwrap_or_else(dash);
+    let mut rows = vec![vec![
+        "测评对象 subject".to_string(),
+        "打分人数 raters".into(),
+        "未打分 unscored".into(),
+        "去掉 dropped".into(),
+        "平均分 mean".into(),
+        "得分 score".into(),
+        "提示 flags".into(),
+    ]];
+    for s in &outcome.subjects {
+        let Some(sc) = &s.scores else { continue };
+        let f = &sc.pooled;
+        rows.push(vec![
+            setup.subjects[s.subject].name.clone(),
+            f.raters.to_string(),
+            f.unscored.to_string(),
+            f.dropped
+                .map(|(lo, hi)| format!("{hi} / {lo}"))
+                .unwrap_or_else(dash),
+            two(f.mean),
+            two(s.score),
+            sc.flags
+                .iter()
+                .map(|n| n.code)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    let right: Vec<bool> = (0..rows[0].len())
+        .map(|i| i != 0 && i != rows[0].len() - 1)
+        .collect();
+    columns(out, &rows, &right);
+    for (gi, g) in setup.groups.iter().enumerate() {
+        let (valid, void) = outcome.group_ballots.get(gi).copied().unwrap_or((0, 0));
+        let means: Vec<String> = outcome
+            .subjects
+            .iter()
+            .map(|s| {
+                let f = s.scores.as_ref().and_then(|x| x.groups.get(gi));
+                format!(
+                    "{} {}{}",
+                    setup.subjects[s.subject].name,
+                    two(f.and_then(|f| f.mean)),
+                    if f.is_some_and(|f| f.dropped.is_some()) {
+                        " (去掉最高最低 extremes dropped)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {} ({}) 权重 weight {} · 有效 valid {valid} · 无效 void {void} · 平均分 {}",
+            g.title,
+            g.id,
+            g.weight.map(|w| w.to_string()).unwrap_or_else(dash),
+            means.join(", ")
+        );
+    }
+    for s in &outcome.subjects {
+        for f in s.scores.iter().flat_map(|x| &x.flags) {
+            let _ = writeln!(
+                out,
+                "  提示 flag {}: [{}] {}",
+                setup.subjects[s.subject].name, f.code, f.message
+            );
+        }
+    }
+}
+
 fn render_evaluation(out: &mut String, setup: &EvaluationSetup, r: &ContestResult) {
+    if setup.score.is_some() {
+        return render_scores(out, setup, r);
+    }
     let Some(outcome) = &r.evaluation else { return };
     let labels = setup.scale.labels_zh();
     let mut header = vec!["测评对象 subject".to_string()];

@@ -36,6 +36,9 @@ struct BallotV1 {
     group: Option<String>,
     #[serde(default)]
     ratings: Option<Pairs>,
+    /// A rated-score evaluation: subject → whole score from 0 to the contest's `score_max`.
+    #[serde(default)]
+    scores: Option<Pairs<u32>>,
 }
 
 fn err(line: usize, code: &'static str, message: impl Into<String>) -> BallotError {
@@ -96,6 +99,13 @@ pub fn parse_ballot_line(
                 return Err(err(line_no, "unknown_group", format!("此测评没有分组, 但选票写了 “{g}” / this evaluation has no groups but the ballot names “{g}”")))
             }
         };
+        if setup.score.is_some() && b.ratings.is_some() {
+            return Err(err(
+                line_no,
+                "ballot_shape",
+                format!("测评项目 “{}” 按打分测评, 选票应有 scores, 不能有 ratings / evaluation “{}” is rated by score: it takes scores, not ratings", contest.id, contest.id),
+            ));
+        }
         let mut ratings = Vec::new();
         for (subject, grade) in b.ratings.map(|p| p.0).unwrap_or_default() {
             let s = setup.subject_index(&subject).ok_or_else(|| {
@@ -120,9 +130,49 @@ pub fn parse_ballot_line(
             })?;
             ratings.push((s, g));
         }
-        return Ok((ci, Ballot::Evaluation(EvaluationBallot { group, ratings })));
+        let mut scores = Vec::new();
+        match (&setup.score, b.scores) {
+            (None, Some(_)) => {
+                return Err(err(
+                    line_no,
+                    "ballot_shape",
+                    format!("测评项目 “{}” 按等次测评, 选票应有 ratings, 不能有 scores / evaluation “{}” is graded: it takes ratings, not scores", contest.id, contest.id),
+                ))
+            }
+            (Some(rule), Some(pairs)) => {
+                for (subject, score) in pairs.0 {
+                    let s = setup.subject_index(&subject).ok_or_else(|| {
+                        err(
+                            line_no,
+                            "unknown_subject",
+                            format!("测评对象 “{subject}” 不存在 / no subject “{subject}”"),
+                        )
+                    })?;
+                    if score > rule.max {
+                        return Err(err(
+                            line_no,
+                            "score_out_of_range",
+                            format!(
+                                "“{subject}” 的得分 {score} 超出 0 至 {} / the score {score} of “{subject}” is outside 0 to {}",
+                                rule.max, rule.max
+                            ),
+                        ));
+                    }
+                    scores.push((s, score));
+                }
+            }
+            (_, None) => {}
+        }
+        return Ok((
+            ci,
+            Ballot::Evaluation(EvaluationBallot {
+                group,
+                ratings,
+                scores,
+            }),
+        ));
     }
-    if b.ratings.is_some() || b.group.is_some() {
+    if b.ratings.is_some() || b.scores.is_some() || b.group.is_some() {
         return Err(err(
             line_no,
             "ballot_shape",

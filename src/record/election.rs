@@ -7,7 +7,7 @@ use super::names::{check_id_characters, clean_name, NameError, Names};
 use super::text::{double_option, RatioText};
 use crate::rules::conduct::{Arrival, Mode};
 use crate::rules::contest::{Shortlist, Turnout};
-use crate::rules::evaluation::{EvaluationParams, Group, Scale, Subject, Triggers};
+use crate::rules::evaluation::{EvaluationParams, Group, Scale, ScoreRule, Subject, Triggers};
 use crate::rules::kind::{Base, Comparison, Quorum};
 use crate::rules::ranking::{Component, RankingSetup, Source, TieBreak};
 use crate::rules::structure::{Attributes, Category, StructureSetup, EDUCATION_LEVELS};
@@ -130,6 +130,13 @@ struct ContestV1 {
     excellent_quota: Option<RatioText>,
     #[serde(default)]
     uniform_void: bool,
+    /// `scale: "score"`: the highest score (default 100).
+    #[serde(default)]
+    score_max: Option<u32>,
+    /// `scale: "score"`: drop each subject's highest and lowest score when more than 5
+    /// raters scored it (default false).
+    #[serde(default)]
+    drop_extremes: bool,
     /// How ballots arrive: `electronic` (kiosks, default), `paper` (唱票 entry) or `hybrid`.
     #[serde(default)]
     mode: Option<String>,
@@ -213,6 +220,9 @@ struct TriggersV1 {
     favourable_below: Option<Option<RatioText>>,
     #[serde(default, deserialize_with = "double_option")]
     unfavourable_above: Option<Option<RatioText>>,
+    /// `scale: "score"`: flag a subject whose score is below this (e.g. "60").
+    #[serde(default)]
+    score_below: Option<RatioText>,
 }
 
 #[derive(Deserialize)]
@@ -629,6 +639,8 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
         known: ContestKind::ALL.map(|k| k.id()).join(", "),
     })?;
     let is_eval_field = c.scale.is_some()
+        || c.score_max.is_some()
+        || c.drop_extremes
         || !c.subjects.is_empty()
         || !c.groups.is_empty()
         || c.points.is_some()
@@ -746,13 +758,49 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
 }
 
 fn evaluation(ctx: &str, c: &ContestV1) -> Result<EvaluationParams, SpecError> {
-    let scale = match &c.scale {
-        None => None,
-        Some(s) => Some(
-            Scale::from_id(s)
-                .ok_or_else(|| field_err(ctx, "scale", s, "use individual, team or member"))?,
-        ),
-    };
+    let rated = c.scale.as_deref() == Some("score");
+    let scale =
+        match &c.scale {
+            None => None,
+            Some(_) if rated => None,
+            Some(s) => Some(Scale::from_id(s).ok_or_else(|| {
+                field_err(ctx, "scale", s, "use individual, team, member or score")
+            })?),
+        };
+    let below = c
+        .triggers
+        .as_ref()
+        .and_then(|t| t.score_below.as_ref())
+        .map(|r| ratio(ctx, "triggers.score_below", r))
+        .transpose()?;
+    if !rated && (c.score_max.is_some() || c.drop_extremes || below.is_some()) {
+        let field = if c.score_max.is_some() {
+            "score_max"
+        } else if c.drop_extremes {
+            "drop_extremes"
+        } else {
+            "triggers.score_below"
+        };
+        return Err(field_err(
+            ctx,
+            field,
+            "",
+            "only for a rated-score evaluation (scale: score)",
+        ));
+    }
+    if rated && c.points.is_some() {
+        return Err(field_err(
+            ctx,
+            "points",
+            "",
+            "a rated-score evaluation (scale: score) has no grades to give points to",
+        ));
+    }
+    let score = rated.then(|| ScoreRule {
+        max: c.score_max.unwrap_or(100),
+        drop_extremes: c.drop_extremes,
+        below,
+    });
     let points = match (&c.points, scale) {
         (None, _) => None,
         (Some(_), None) => None,
@@ -822,6 +870,7 @@ fn evaluation(ctx: &str, c: &ContestV1) -> Result<EvaluationParams, SpecError> {
             .map(|q| ratio(ctx, "excellent_quota", q))
             .transpose()?,
         uniform_void: c.uniform_void,
+        score,
     })
 }
 

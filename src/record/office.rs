@@ -328,6 +328,59 @@ struct CandidateRow {
     status: String,
 }
 
+/// A rated-score evaluation's figures of a subject or of one of its groups.
+#[derive(Clone, Debug)]
+struct Scores {
+    valid: Num,
+    raters: Num,
+    unscored: Num,
+    dropped_high: Option<Num>,
+    dropped_low: Option<Num>,
+    mean: Option<Num>,
+    score: Option<Num>,
+    flags: Vec<String>,
+}
+
+impl Scores {
+    fn of(v: &Value) -> Scores {
+        let dropped = v.get("dropped");
+        Scores {
+            valid: count(v.get("valid")),
+            raters: count(v.get("raters")),
+            unscored: count(v.get("unscored")),
+            dropped_high: num(dropped.and_then(|d| d.get("highest"))),
+            dropped_low: num(dropped.and_then(|d| d.get("lowest"))),
+            mean: num(v.get("mean")),
+            score: num(v.get("score")),
+            flags: messages(v.get("flags")),
+        }
+    }
+
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            n(&self.valid),
+            n(&self.raters),
+            n(&self.unscored),
+            opt(&self.dropped_high, NumStyle::General),
+            opt(&self.dropped_low, NumStyle::General),
+            opt(&self.mean, NumStyle::Fixed2),
+            opt(&self.score, NumStyle::Fixed2),
+            t(self.flags.join(LIST_SEP)),
+        ]
+    }
+}
+
+const SCORE_HEADERS: [&str; 8] = [
+    "有效票",
+    "打分人数",
+    "未打分",
+    "去掉的最高分",
+    "去掉的最低分",
+    "平均分",
+    "得分",
+    "提示",
+];
+
 /// Grade counts and derived figures of a subject or of one of its groups.
 #[derive(Clone, Debug)]
 struct Tally {
@@ -370,6 +423,7 @@ struct Group {
     id: String,
     weight: Option<Num>,
     tally: Tally,
+    scores: Scores,
 }
 
 /// An evaluated person or team.
@@ -378,6 +432,8 @@ struct Subject {
     id: String,
     name: String,
     tally: Tally,
+    /// Rated-score evaluations (`scale: "score"`): the scores instead of `tally`.
+    scores: Scores,
     groups: Vec<Group>,
 }
 
@@ -404,6 +460,8 @@ struct Contest {
     unfilled: Option<Num>,
     runoff: String,
     scale: Scale,
+    /// A rated-score evaluation: its subjects carry `scores`, not grades.
+    scored: bool,
     subjects: Vec<Subject>,
 }
 
@@ -467,12 +525,14 @@ impl Contest {
                 id: text(s.get("id")),
                 name: text(s.get("name")),
                 tally: Tally::of(s, &scale),
+                scores: Scores::of(s),
                 groups: array(s.get("groups"))
                     .iter()
                     .map(|g| Group {
                         id: text(g.get("id")),
                         weight: num(g.get("weight")),
                         tally: Tally::of(g, &scale),
+                        scores: Scores::of(g),
                     })
                     .collect(),
             })
@@ -501,6 +561,7 @@ impl Contest {
             elected,
             unfilled: num(v.get("unfilled_seats")),
             runoff,
+            scored: text(v.get("scale")) == "score",
             scale,
             subjects,
         }
@@ -877,7 +938,26 @@ fn csv_sections(doc: &Doc) -> Vec<Table> {
 
     let mut by_scale: HashMap<String, usize> = HashMap::new();
     let mut evaluations: Vec<Table> = Vec::new();
-    for c in doc.contests.iter().filter(|c| !c.subjects.is_empty()) {
+    let mut scored = Table {
+        header: [&["测评项目", "测评对象"][..], &SCORE_HEADERS[..]]
+            .concat()
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+        rows: Vec::new(),
+    };
+    for c in doc.contests.iter().filter(|c| c.scored) {
+        for s in &c.subjects {
+            let mut row = vec![t(c.title.as_str()), t(s.name.as_str())];
+            row.extend(s.scores.cells());
+            scored.rows.push(row);
+        }
+    }
+    for c in doc
+        .contests
+        .iter()
+        .filter(|c| !c.subjects.is_empty() && !c.scored)
+    {
         let key = c.scale.columns_key();
         let index = match by_scale.get(&key) {
             Some(i) => *i,
@@ -906,6 +986,9 @@ fn csv_sections(doc: &Doc) -> Vec<Table> {
         }
     }
     sections.extend(evaluations);
+    if !scored.rows.is_empty() {
+        sections.push(scored);
+    }
 
     let mut rankings = Table {
         header: header(&["排名项目", "名次", "姓名", "综合得分", "并列"]),
@@ -1188,6 +1271,9 @@ fn candidate_table(c: &Contest) -> Table {
 
 /// Subject table of an evaluation sheet: each subject, then its groups.
 fn subject_table(c: &Contest) -> Table {
+    if c.scored {
+        return score_table(c);
+    }
     let mut h = header(&["测评对象", "编号", "分组", "权重", "有效票"]);
     h.extend(grade_headers(&c.scale));
     h.extend(c.scale.grades.iter().map(|g| format!("{}率(%)", g.label)));
@@ -1217,6 +1303,29 @@ fn subject_table(c: &Contest) -> Table {
                 opt(&g.weight, NumStyle::General),
             ];
             row.extend(tally_cells(&g.tally));
+            rows.push(row);
+        }
+    }
+    Table { header: h, rows }
+}
+
+/// Table of a rated-score evaluation's sheet: per subject the whole, then each group.
+fn score_table(c: &Contest) -> Table {
+    let mut h = header(&["测评对象", "编号", "分组", "权重"]);
+    h.extend(header(&SCORE_HEADERS));
+    let mut rows = Vec::new();
+    for s in &c.subjects {
+        let mut row = vec![t(s.name.as_str()), t(s.id.as_str()), t("全部"), Cell::Empty];
+        row.extend(s.scores.cells());
+        rows.push(row);
+        for g in &s.groups {
+            let mut row = vec![
+                t(s.name.as_str()),
+                t(s.id.as_str()),
+                t(g.id.as_str()),
+                opt(&g.weight, NumStyle::General),
+            ];
+            row.extend(g.scores.cells());
             rows.push(row);
         }
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::rules::evaluation::{EvaluationSetup, Figures};
+use crate::rules::evaluation::{EvaluationSetup, Figures, ScoreFigures};
 use crate::rules::kind::{Bar, Base, Comparison, Threshold};
 use crate::rules::ranking::RankingResult;
 use crate::rules::structure::StructureReport;
@@ -74,6 +74,27 @@ fn figures_json(setup: &EvaluationSetup, f: &Figures, score: Option<Ratio>) -> M
     m.insert("score".into(), score_text);
     m.insert("score_exact".into(), score_exact);
     m.insert("flags".into(), notices(&f.flags));
+    m
+}
+
+/// One subject's scores (a group's, or pooled) in a rated-score evaluation.
+fn score_json(f: &ScoreFigures) -> Map<String, Value> {
+    let (mean_text, mean_exact) = ratio_pair(f.mean);
+    let mut m = Map::new();
+    m.insert("valid".into(), json!(f.raters + f.unscored));
+    m.insert("raters".into(), json!(f.raters));
+    m.insert("unscored".into(), json!(f.unscored));
+    m.insert(
+        "dropped".into(),
+        match f.dropped {
+            Some((lo, hi)) => json!({"lowest": lo, "highest": hi}),
+            None => Value::Null,
+        },
+    );
+    m.insert("counted".into(), json!(f.counted));
+    m.insert("sum".into(), json!(f.sum));
+    m.insert("mean".into(), mean_text);
+    m.insert("mean_exact".into(), mean_exact);
     m
 }
 
@@ -167,7 +188,55 @@ fn contest_json(election: &Election, r: &ContestResult) -> Value {
             }),
         },
     );
-    if let (Some(setup), Some(outcome)) = (&c.evaluation, &r.evaluation) {
+    if let (Some(setup), Some(outcome), Some(rule)) = (
+        &c.evaluation,
+        &r.evaluation,
+        c.evaluation.as_ref().and_then(|e| e.score),
+    ) {
+        m.insert("scale".into(), json!("score"));
+        m.insert(
+            "score_rule".into(),
+            json!({"max": rule.max, "drop_extremes": rule.drop_extremes,
+                   "score_below": rule.below.map(|b| b.to_string())}),
+        );
+        let subjects: Vec<Value> = outcome
+            .subjects
+            .iter()
+            .map(|s| {
+                let subject = &setup.subjects[s.subject];
+                let mut sm = Map::new();
+                sm.insert("id".into(), json!(subject.id));
+                sm.insert("name".into(), json!(subject.name));
+                let (score_text, score_exact) = ratio_pair(s.score);
+                let empty = ScoreFigures::new(&Default::default(), 0, &rule);
+                let report = s.scores.as_ref();
+                sm.extend(score_json(report.map_or(&empty, |r| &r.pooled)));
+                sm.insert("score".into(), score_text);
+                sm.insert("score_exact".into(), score_exact);
+                sm.insert(
+                    "flags".into(),
+                    notices(report.map_or(&[][..], |r| &r.flags)),
+                );
+                let groups: Vec<Value> = setup
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .map(|(g, group)| {
+                        let mut gm = Map::new();
+                        gm.insert("id".into(), json!(group.id));
+                        gm.insert("weight".into(), json!(group.weight.map(|w| w.to_string())));
+                        gm.extend(score_json(
+                            report.and_then(|r| r.groups.get(g)).unwrap_or(&empty),
+                        ));
+                        Value::Object(gm)
+                    })
+                    .collect();
+                sm.insert("groups".into(), Value::Array(groups));
+                Value::Object(sm)
+            })
+            .collect();
+        m.insert("subjects".into(), Value::Array(subjects));
+    } else if let (Some(setup), Some(outcome)) = (&c.evaluation, &r.evaluation) {
         m.insert("scale".into(), json!(setup.scale.id()));
         let subjects: Vec<Value> = outcome
             .subjects

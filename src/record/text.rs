@@ -30,21 +30,22 @@ impl RatioText {
 }
 
 /// A JSON object read as an ordered list of pairs, so that a key given twice is an error
-/// instead of silently keeping the last value.
+/// instead of silently keeping the last value. Values are strings unless said otherwise
+/// (`Pairs<u32>`: the scores of a rated-score ballot).
 #[derive(Clone, Debug, Default)]
-pub struct Pairs(pub Vec<(String, String)>);
+pub struct Pairs<V = String>(pub Vec<(String, V)>);
 
-impl<'de> Deserialize<'de> for Pairs {
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Pairs<V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pairs;
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Visit<V> {
+            type Value = Pairs<V>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of string values")
+                f.write_str("an object with one value per key")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
-                let mut out: Vec<(String, String)> = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, String>()? {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<V>, A::Error> {
+                let mut out: Vec<(String, V)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, V>()? {
                     if out.iter().any(|(seen, _)| *seen == k) {
                         return Err(de::Error::custom(format!("key “{k}” appears twice")));
                     }
@@ -53,7 +54,7 @@ impl<'de> Deserialize<'de> for Pairs {
                 Ok(Pairs(out))
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(Visit(std::marker::PhantomData))
     }
 }
 

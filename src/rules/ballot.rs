@@ -37,6 +37,10 @@ pub struct CandidateBallot {
 pub struct EvaluationBallot {
     pub group: Option<usize>,
     pub ratings: Vec<(usize, usize)>,
+    /// A rated-score evaluation: (subject, score), each subject at most once, every score at
+    /// most the contest's `score_max`. Empty in a graded evaluation (and `ratings` empty in
+    /// a rated-score one).
+    pub scores: Vec<(usize, u32)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,9 +71,12 @@ impl Ballot {
             Ballot::Evaluation(b) => {
                 let mut ratings = b.ratings.clone();
                 ratings.sort_unstable();
+                let mut scores = b.scores.clone();
+                scores.sort_unstable();
                 Ballot::Evaluation(EvaluationBallot {
                     group: b.group,
                     ratings,
+                    scores,
                 })
             }
         }
@@ -187,6 +194,13 @@ pub fn evaluation_void_reason(
     if setup.uniform_void && subjects >= 2 && ballot.ratings.len() == subjects {
         let first = ballot.ratings.first().map(|(_, g)| *g);
         if ballot.ratings.iter().all(|(_, g)| Some(*g) == first) {
+            return Some(VoidReason::UniformGrades);
+        }
+    }
+    // The same option over scores: every subject given the same score.
+    if setup.uniform_void && subjects >= 2 && ballot.scores.len() == subjects {
+        let first = ballot.scores.first().map(|(_, v)| *v);
+        if ballot.scores.iter().all(|(_, v)| Some(*v) == first) {
             return Some(VoidReason::UniformGrades);
         }
     }

@@ -17,6 +17,27 @@ pub const GROUPS_PER_CONTEST_MAX: usize = 50;
 /// Default points per grade, best first (RULES.md section 3: 100/80/60/40).
 pub const DEFAULT_POINTS: [u64; 4] = [100, 80, 60, 40];
 
+/// The highest `score_max` a rated-score evaluation may have.
+pub const SCORE_MAX_LIMIT: u32 = 1_000;
+/// A subject's highest and lowest scores are dropped only when more raters than this scored
+/// it (RULES.md section 3: "may drop the highest and lowest when more than 5 raters").
+pub const DROP_EXTREMES_OVER: u64 = 5;
+
+/// A rated-score evaluation (RULES.md section 3, local practice): each ballot gives each
+/// subject a whole score from 0 to `max`, or leaves it unscored. A subject's score is the
+/// mean of its scores, per evaluator group and pooled; with groups that have weights, the
+/// weighted mean of the groups' means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScoreRule {
+    /// The highest score (default 100).
+    pub max: u32,
+    /// Drop one highest and one lowest score of a subject (in each group, and pooled) when
+    /// more than [`DROP_EXTREMES_OVER`] raters scored it.
+    pub drop_extremes: bool,
+    /// Flag a subject whose score is below this (e.g. 60).
+    pub below: Option<Ratio>,
+}
+
 /// The three scales of RULES.md section 3. Grades are indexed 0 (best) to 3 (worst).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scale {
@@ -108,12 +129,16 @@ pub struct EvaluationParams {
     /// At most this share of the subjects may get the top grade on one ballot (rounded down).
     pub excellent_quota: Option<Ratio>,
     pub uniform_void: bool,
+    /// A rated-score evaluation instead of grades (then `scale` is absent).
+    pub score: Option<ScoreRule>,
 }
 
 /// Validated evaluation settings.
 ///
 /// Invariant: subject and group ids are unique; either every group has a positive weight
-/// or none has one; the weights' sum is positive when present.
+/// or none has one; the weights' sum is positive when present. With `score` set, ballots
+/// carry scores, never grades; `scale`, `points` and `excellent_quota` then play no part
+/// (`scale` is `Individual`, the rest default).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvaluationSetup {
     pub scale: Scale,
@@ -123,6 +148,7 @@ pub struct EvaluationSetup {
     pub triggers: Triggers,
     pub excellent_quota: Option<Ratio>,
     pub uniform_void: bool,
+    pub score: Option<ScoreRule>,
 }
 
 impl EvaluationSetup {
@@ -131,9 +157,27 @@ impl EvaluationSetup {
             contest: contest.to_string(),
             message,
         };
-        let scale = p.scale.ok_or_else(|| {
-            err("缺少 scale (individual, team, member) / the scale is missing (individual, team or member)".into())
-        })?;
+        let scale = match (p.scale, &p.score) {
+            (Some(scale), None) => scale,
+            (None, Some(rule)) => {
+                if rule.max == 0 || rule.max > SCORE_MAX_LIMIT {
+                    return Err(err(format!(
+                        "最高分须为 1 至 {SCORE_MAX_LIMIT}, 现为 {} / the top score must be 1 to {SCORE_MAX_LIMIT}, not {}",
+                        rule.max, rule.max
+                    )));
+                }
+                if p.points.is_some() || p.excellent_quota.is_some() {
+                    return Err(err("打分制测评没有等次, 不用 points 或 excellent_quota / a rated-score evaluation has no grades: points and excellent_quota do not apply".into()));
+                }
+                Scale::Individual
+            }
+            (Some(_), Some(_)) => {
+                return Err(err("打分制测评 (scale: score) 没有等次 / a rated-score evaluation (scale: score) has no grade scale".into()))
+            }
+            (None, None) => {
+                return Err(err("缺少 scale (individual, team, member, score) / the scale is missing (individual, team, member or score)".into()))
+            }
+        };
         if p.subjects.is_empty() || p.subjects.len() > SUBJECTS_PER_CONTEST_MAX {
             return Err(err(format!(
                 "测评对象须为 1 至 {SUBJECTS_PER_CONTEST_MAX} 个, 现有 {} 个 / needs 1 to {SUBJECTS_PER_CONTEST_MAX} subjects, {} given",
@@ -199,6 +243,7 @@ impl EvaluationSetup {
             triggers: p.triggers,
             excellent_quota: p.excellent_quota,
             uniform_void: p.uniform_void,
+            score: p.score,
         })
     }
 
@@ -267,7 +312,8 @@ impl Figures {
         };
         let labels = setup.scale.labels_zh();
         let mut flags = Vec::new();
-        if valid > 0 {
+        // A rated-score evaluation has no grades to flag (its flags are on the score).
+        if valid > 0 && setup.score.is_none() {
             if let Some(t) = setup.triggers.favourable_below {
                 if favourable_rate < t {
                     flags.push(Notice::new(
@@ -332,6 +378,78 @@ pub struct SubjectReport {
     /// otherwise the pooled points score.
     pub score: Option<Ratio>,
     pub groups: Vec<GroupFigures>,
+    /// A rated-score evaluation: the scores, pooled and per group, and the flags on `score`.
+    pub scores: Option<ScoreReport>,
+}
+
+/// One subject's scores over one set of valid ballots (a group's, or all pooled).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoreFigures {
+    /// Valid ballots that scored the subject.
+    pub raters: u64,
+    /// Valid ballots that left it unscored.
+    pub unscored: u64,
+    /// The lowest and the highest score dropped (more than [`DROP_EXTREMES_OVER`] raters and
+    /// `drop_extremes`).
+    pub dropped: Option<(u32, u32)>,
+    /// Scores in the mean: `raters`, or `raters − 2` when two were dropped.
+    pub counted: u64,
+    /// Their sum.
+    pub sum: u64,
+    /// `sum / counted`, exact; `None` when no score counts.
+    pub mean: Option<Ratio>,
+}
+
+impl ScoreFigures {
+    /// From a histogram of scores (score → ballots) and the valid ballots it is drawn from.
+    pub fn new(
+        histogram: &std::collections::BTreeMap<u32, u64>,
+        valid: u64,
+        rule: &ScoreRule,
+    ) -> ScoreFigures {
+        let raters = histogram.values().fold(0u64, |n, c| n.saturating_add(*c));
+        let total = histogram.iter().fold(0u64, |n, (v, c)| {
+            n.saturating_add(u64::from(*v).saturating_mul(*c))
+        });
+        let lowest = histogram.iter().find(|(_, c)| **c > 0).map(|(v, _)| *v);
+        let highest = histogram
+            .iter()
+            .rev()
+            .find(|(_, c)| **c > 0)
+            .map(|(v, _)| *v);
+        let dropped = match (lowest, highest) {
+            (Some(lo), Some(hi)) if rule.drop_extremes && raters > DROP_EXTREMES_OVER => {
+                Some((lo, hi))
+            }
+            _ => None,
+        };
+        let (counted, sum) = match dropped {
+            Some((lo, hi)) => (
+                raters - 2,
+                total.saturating_sub(u64::from(lo) + u64::from(hi)),
+            ),
+            None => (raters, total),
+        };
+        ScoreFigures {
+            raters,
+            unscored: valid.saturating_sub(raters),
+            dropped,
+            counted,
+            sum,
+            mean: (counted > 0).then(|| Ratio::of_counts(sum, counted)),
+        }
+    }
+}
+
+/// A subject's scores in a rated-score evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoreReport {
+    /// Over every valid ballot, all groups pooled (extremes dropped from the pool).
+    pub pooled: ScoreFigures,
+    /// One per evaluator group, in group order.
+    pub groups: Vec<ScoreFigures>,
+    /// `score_below` when the subject's score is below `ScoreRule::below`.
+    pub flags: Vec<Notice>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -414,16 +532,33 @@ pub fn evaluate(
                     ),
                 })
                 .collect();
-            let score = if weighted {
-                weighted_score(setup, &groups)
-            } else {
-                figures.points_score
+            let (score, scores) = match &setup.score {
+                None => (
+                    if weighted {
+                        weighted_score(setup, &groups)
+                    } else {
+                        figures.points_score
+                    },
+                    None,
+                ),
+                Some(rule) => {
+                    let report = score_report(setup, rule, totals, s);
+                    let score = if weighted {
+                        weighted_mean(setup, report.groups.iter().map(|f| f.mean))
+                    } else {
+                        report.pooled.mean
+                    };
+                    let mut report = report;
+                    report.flags = score_flags(rule, score);
+                    (score, Some(report))
+                }
             };
             SubjectReport {
                 subject: s,
                 figures,
                 score,
                 groups,
+                scores,
             }
         })
         .collect();
@@ -439,13 +574,66 @@ pub fn evaluate(
 
 /// `Σ w_g · score_g / Σ w_g`; `None` when any weighted group has no valid ballots.
 fn weighted_score(setup: &EvaluationSetup, groups: &[GroupFigures]) -> Option<Ratio> {
+    weighted_mean(setup, groups.iter().map(|gf| gf.figures.points_score))
+}
+
+/// `Σ w_g · x_g / Σ w_g` over the groups in order; `None` when any `x_g` is missing.
+fn weighted_mean(
+    setup: &EvaluationSetup,
+    values: impl Iterator<Item = Option<Ratio>>,
+) -> Option<Ratio> {
     let mut total = Ratio::ZERO;
     let mut weights = Ratio::ZERO;
-    for gf in groups {
-        let w = setup.groups.get(gf.group)?.weight?;
-        let score = gf.figures.points_score?;
-        total = total.checked_add(w.checked_mul(score).ok()?).ok()?;
+    for (g, x) in values.enumerate() {
+        let w = setup.groups.get(g)?.weight?;
+        total = total.checked_add(w.checked_mul(x?).ok()?).ok()?;
         weights = weights.checked_add(w).ok()?;
     }
     total.checked_div(weights).ok()
+}
+
+/// Subject `s`'s scores: pooled over every group and the ungrouped ballots, and per group.
+fn score_report(
+    setup: &EvaluationSetup,
+    rule: &ScoreRule,
+    totals: &EvaluationTotals,
+    s: usize,
+) -> ScoreReport {
+    let empty = std::collections::BTreeMap::new();
+    let histogram = |g: &GroupTotals| g.scores.get(s).unwrap_or(&empty).clone();
+    let mut pooled = std::collections::BTreeMap::<u32, u64>::new();
+    for g in totals.all() {
+        for (v, c) in histogram(g) {
+            let n = pooled.entry(v).or_default();
+            *n = n.saturating_add(c);
+        }
+    }
+    let groups = (0..setup.groups.len())
+        .map(|g| match totals.groups.get(g) {
+            Some(t) => ScoreFigures::new(&histogram(t), t.valid, rule),
+            None => ScoreFigures::new(&empty, 0, rule),
+        })
+        .collect();
+    ScoreReport {
+        pooled: ScoreFigures::new(&pooled, totals.valid(), rule),
+        groups,
+        flags: Vec::new(),
+    }
+}
+
+/// `score_below` when the subject's score is below the rule's threshold.
+fn score_flags(rule: &ScoreRule, score: Option<Ratio>) -> Vec<Notice> {
+    match (rule.below, score) {
+        (Some(t), Some(x)) if x < t => vec![Notice::new(
+            "score_below",
+            format!(
+                "得分 {} 低于 {}, 建议诫勉或调整 / score {} below {}: review",
+                x.decimal_2dp(),
+                t,
+                x.decimal_2dp(),
+                t
+            ),
+        )],
+        _ => Vec::new(),
+    }
 }

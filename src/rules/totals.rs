@@ -79,6 +79,9 @@ pub struct GroupTotals {
     /// One entry per subject, in the setup's subject order: how many valid ballots gave each
     /// grade, best first. Unrated is `valid − Σ grades`.
     pub grades: Vec<[u64; 4]>,
+    /// A rated-score evaluation: one histogram per subject (score → valid ballots that gave
+    /// it). Empty in a graded evaluation.
+    pub scores: Vec<BTreeMap<u32, u64>>,
 }
 
 /// The evaluation ballots of an evaluation contest, as counts.
@@ -98,6 +101,10 @@ impl EvaluationTotals {
             valid: 0,
             void: 0,
             grades: vec![[0; 4]; setup.subjects.len()],
+            scores: match setup.score {
+                Some(_) => vec![BTreeMap::new(); setup.subjects.len()],
+                None => Vec::new(),
+            },
         };
         EvaluationTotals {
             groups: vec![group.clone(); setup.groups.len()],
@@ -123,6 +130,11 @@ impl EvaluationTotals {
         for &(s, grade) in &ballot.ratings {
             if let Some(count) = group.grades.get_mut(s).and_then(|g| g.get_mut(grade)) {
                 *count += 1;
+            }
+        }
+        for &(s, score) in &ballot.scores {
+            if let Some(h) = group.scores.get_mut(s) {
+                *h.entry(score).or_default() += 1;
             }
         }
         None
@@ -542,6 +554,36 @@ impl ContestTotals {
                     found: group.grades.len(),
                 });
             }
+            let scored = match setup.score {
+                Some(_) => setup.subjects.len(),
+                None => 0,
+            };
+            if group.scores.len() != scored {
+                return Err(TotalsError::WrongCount {
+                    contest: id(),
+                    what_zh: "打分对象",
+                    what_en: "scored subjects",
+                    expected: scored,
+                    found: group.scores.len(),
+                });
+            }
+            for (s, h) in group.scores.iter().enumerate() {
+                let rated = sum(h.values().copied());
+                let max = setup.score.map_or(0, |r| r.max);
+                if rated > u128::from(group.valid) || h.keys().any(|v| *v > max) {
+                    return Err(TotalsError::GradesExceedValid {
+                        contest: id(),
+                        group: group_id(),
+                        subject: setup
+                            .subjects
+                            .get(s)
+                            .map(|x| x.id.clone())
+                            .unwrap_or_default(),
+                        rated,
+                        valid: group.valid,
+                    });
+                }
+            }
             for (s, grades) in group.grades.iter().enumerate() {
                 let rated = sum(grades.iter().copied());
                 if rated > u128::from(group.valid) {
@@ -715,10 +757,30 @@ fn add_groups(a: &GroupTotals, b: &GroupTotals) -> Result<GroupTotals, TotalsErr
             ])
         })
         .collect::<Result<Vec<_>, TotalsError>>()?;
+    same_len(
+        "打分对象",
+        "scored subjects",
+        a.scores.len(),
+        b.scores.len(),
+    )?;
+    let scores = a
+        .scores
+        .iter()
+        .zip(&b.scores)
+        .map(|(x, y)| {
+            let mut h = x.clone();
+            for (v, n) in y {
+                let e = h.entry(*v).or_default();
+                *e = add(*e, *n)?;
+            }
+            Ok(h)
+        })
+        .collect::<Result<Vec<_>, TotalsError>>()?;
     Ok(GroupTotals {
         valid: add(a.valid, b.valid)?,
         void: add(a.void, b.void)?,
         grades,
+        scores,
     })
 }
 
@@ -807,6 +869,7 @@ mod tests {
         Ballot::Evaluation(EvaluationBallot {
             group: Some(group),
             ratings: ratings.to_vec(),
+            scores: Vec::new(),
         })
     }
 
@@ -1139,5 +1202,80 @@ mod tests {
         candidates(&mut t).write_ins.insert("周九".into(), 0);
         assert_eq!(t.check(&c), Ok(()));
         assert_eq!(tally_totals(0, &c, &t), before);
+    }
+
+    /// Rated scores: totals of two parts of the ballots add up to the totals of all of them
+    /// (the pooled histogram, per group), and a histogram past the top score or above the
+    /// group's valid ballots is refused.
+    #[test]
+    fn score_histograms_add_and_are_checked() {
+        use crate::rules::evaluation::ScoreRule;
+        let subject = |id: &str| Subject {
+            id: id.into(),
+            name: id.into(),
+        };
+        let group = |id: &str, w: u64| Group {
+            id: id.into(),
+            title: id.into(),
+            weight: Some(Ratio::integer(w)),
+        };
+        let c = Contest::new(ContestParams {
+            id: "e".into(),
+            kind: Some(ContestKind::Evaluation),
+            seats: 1,
+            turnout: Some(Turnout {
+                eligible: 10,
+                present: 10,
+                issued: 10,
+            }),
+            evaluation: Some(EvaluationParams {
+                subjects: vec![subject("s"), subject("t")],
+                groups: vec![group("leaders", 2), group("staff", 3)],
+                score: Some(ScoreRule {
+                    max: 100,
+                    drop_extremes: true,
+                    below: None,
+                }),
+                ..EvaluationParams::default()
+            }),
+            ..ContestParams::default()
+        })
+        .unwrap();
+        let scored = |group: usize, scores: &[(usize, u32)]| {
+            Ballot::Evaluation(EvaluationBallot {
+                group: Some(group),
+                ratings: Vec::new(),
+                scores: scores.to_vec(),
+            })
+        };
+        let all = [
+            scored(0, &[(0, 90), (1, 70)]),
+            scored(1, &[(0, 80)]),
+            scored(1, &[(0, 80), (1, 100)]),
+            scored(0, &[(1, 0)]),
+        ];
+        let whole = ContestTotals::of_ballots(&c, &all);
+        let sum = ContestTotals::of_ballots(&c, &all[..2])
+            .checked_add(&ContestTotals::of_ballots(&c, &all[2..]))
+            .unwrap();
+        assert_eq!(whole, sum);
+        assert_eq!(whole.check(&c), Ok(()));
+        let Counts::Evaluation(e) = &whole.counts else {
+            panic!("evaluation totals expected")
+        };
+        assert_eq!(e.groups[1].scores[0].get(&80), Some(&2));
+        let mut bad = whole.clone();
+        if let Counts::Evaluation(e) = &mut bad.counts {
+            e.groups[0].scores[1].insert(101, 1);
+        }
+        assert!(bad.check(&c).is_err(), "a score past the top is refused");
+        let mut bad = whole.clone();
+        if let Counts::Evaluation(e) = &mut bad.counts {
+            e.groups[1].scores[0].insert(50, 5);
+        }
+        assert!(
+            bad.check(&c).is_err(),
+            "more scores than valid ballots is refused"
+        );
     }
 }

@@ -537,6 +537,7 @@ fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                        "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone()),
                        "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
                        "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
+                       "scale": c.evaluation.as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
                        "paper_entry": if cc.is_some_and(|x| x.double_entry) { "double" } else { "single" },
                        "paper_sheet": cc.map_or(1, |x| x.paper_ballots + 1),
                        "paper_keyed_by": cc.map(|x| x.keyings.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
@@ -905,7 +906,11 @@ pub(super) fn contest_json(
            "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
            "shape": if encrypted { crate::e2e::shape_of(c).ok().map(|sh| shape_json(&sh)) } else { None },
            "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
-           "scale": c.evaluation.as_ref().map(|e| json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()})),
+           "scale": c.evaluation.as_ref().map(|e| match e.score {
+               Some(_) => json!({"id": "score", "grades": [], "labels": []}),
+               None => json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()}),
+           }),
+           "score_max": c.evaluation.as_ref().and_then(|e| e.score.map(|r| r.max)),
            "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
            // What makes an evaluation ballot void that only the whole ballot shows:
            // an encrypting kiosk refuses it itself (the server never sees the grades).

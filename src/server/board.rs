@@ -920,6 +920,9 @@ fn render_elected(out: &mut String, contest: &Value, kind: &str, order: &dyn Fn(
 fn render_evaluation(out: &mut String, contest: &Value) {
     let subjects = list(get(contest, "subjects"));
     let scale = text(get(contest, "scale"));
+    if scale == "score" {
+        return render_scores(out, contest, subjects);
+    }
     let grades = scale_grades(scale, subjects);
     let favourable_zh = match grades.as_slice() {
         [a, b, ..] => format!("{}+{}率", a.zh, b.zh),
@@ -1017,6 +1020,89 @@ fn render_evaluation(out: &mut String, contest: &Value) {
             out.push_str("</ul>\n");
         }
         out.push_str("</div>\n");
+    }
+}
+
+/// A rated-score evaluation: one table of the subjects, with raters, the extremes dropped,
+/// the mean and the score; a row per evaluator group under each subject; then the flags.
+fn render_scores(out: &mut String, contest: &Value, subjects: &[Value]) {
+    let rule = get(contest, "score_rule");
+    let max = num_or_dash(get(rule, "max"));
+    let mut how = format!("满分 {max} 分, 取平均分 / scores 0 to {max}, averaged");
+    if get(rule, "drop_extremes") == &Value::Bool(true) {
+        how.push_str(
+            "; 打分人数多于 5 人时去掉一个最高分和一个最低分 / with more than 5 raters the highest and the lowest score are dropped",
+        );
+    }
+    put!(out, "<p class=\"meta small\">{}</p>\n", esc(&how));
+    out.push_str("<table class=\"grades scores\">\n<thead><tr>");
+    out.push_str(
+        "<th>测评对象<br><span class=\"en\">subject</span></th>\
+         <th>范围<br><span class=\"en\">scope</span></th>\
+         <th><span class=\"nw\">打分人数</span><br><span class=\"en\">raters</span></th>\
+         <th>未打分<br><span class=\"en\">unscored</span></th>\
+         <th><span class=\"nw\">去掉的最高/最低分</span><br><span class=\"en\">dropped high/low</span></th>\
+         <th>平均分<br><span class=\"en\">mean</span></th>\
+         <th>得分<br><span class=\"en\">score</span></th>",
+    );
+    out.push_str("</tr></thead>\n<tbody>\n");
+    let row = |out: &mut String, name: &str, scope: &str, f: &Value, score: &str, total: bool| {
+        let dropped = get(f, "dropped");
+        let dropped = if dropped.is_null() {
+            "—".to_string()
+        } else {
+            format!(
+                "{} / {}",
+                num_or_dash(get(dropped, "highest")),
+                num_or_dash(get(dropped, "lowest"))
+            )
+        };
+        put!(
+            out,
+            "<tr{}><td>{name}</td><td class=\"scope\">{scope}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{dropped}</td><td class=\"n\">{}</td><td class=\"n\">{score}</td></tr>\n",
+            if total { " class=\"total\"" } else { "" },
+            num_or_dash(get(f, "raters")),
+            num_or_dash(get(f, "unscored")),
+            num_or_dash(get(f, "mean")),
+        );
+    };
+    for subject in subjects {
+        let name = esc(text(get(subject, "name")));
+        let score = num_or_dash(get(subject, "score"));
+        row(out, &name, &bi("合计", "all"), subject, &score, true);
+        for group in list(get(subject, "groups")) {
+            let mut scope = esc(text(get(group, "id")));
+            let weight = num(get(group, "weight"));
+            if !weight.is_empty() {
+                put!(
+                    scope,
+                    "<br><span class=\"en nw\">权重 weight {}</span>",
+                    esc(&weight)
+                );
+            }
+            row(out, "", &scope, group, "", false);
+        }
+    }
+    out.push_str("</tbody>\n</table>\n");
+    let flags: Vec<(&str, &Value)> = subjects
+        .iter()
+        .flat_map(|s| {
+            list(get(s, "flags"))
+                .iter()
+                .map(move |f| (text(get(s, "name")), f))
+        })
+        .collect();
+    if !flags.is_empty() {
+        out.push_str("<ul class=\"flags\">\n");
+        for (name, f) in flags {
+            put!(
+                out,
+                "<li>※ {}: {}</li>\n",
+                esc(name),
+                message(text(get(f, "message")))
+            );
+        }
+        out.push_str("</ul>\n");
     }
 }
 

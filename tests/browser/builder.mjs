@@ -370,6 +370,18 @@ try {
   await page.selectOption("#b-c2-mode", "electronic");
   await until(async () => { const c = await contest2(); return !("mode" in c) && !("paper_entry" in c) && (await page.locator("#b-c2-paper-entry").count()) === 0; }, "an electronic contest should carry no paper_entry");
 
+  // A rated-score evaluation: the scale offers scores, which swap the 优秀 quota for the
+  // "drop the highest and lowest" option; the contest (no subjects typed) is removed again.
+  await page.click("#b-add-contest");
+  await page.waitForSelector("#b-c3-kind");
+  await page.selectOption("#b-c3-kind", "evaluation");
+  await page.selectOption("#b-c3-scale", "score");
+  await page.check("#b-c3-drop");
+  expect(!(await page.locator("#b-c3-quota").count()), "a scored evaluation should offer no top-grade quota");
+  await until(async () => { const c = JSON.parse(await page.inputValue("#spec-input")).contests[2]; return c && c.scale === "score" && c.drop_extremes === true && !("excellent_quota" in c); }, "a scored evaluation should reach the spec with drop_extremes");
+  await page.click("#b-c3-remove");
+  await until(async () => JSON.parse(await page.inputValue("#spec-input")).contests.length === 2, "the scored evaluation should be removed");
+
   // Three tellers' public keys, pasted.
   await page.fill("#tellers-input", keys.join("\n"));
   await until(async () => (await page.locator("#tellers-list li.ok").count()) === 3, "#tellers-list should name three tellers");

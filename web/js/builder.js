@@ -32,6 +32,7 @@ const SCALES = {
   individual: ["干部个人: 优秀 / 称职 / 基本称职 / 不称职", "individual: excellent / competent / basic / incompetent"],
   team: ["领导班子: 好 / 较好 / 一般 / 差", "team: good / fairly good / average / poor"],
   member: ["党员: 优秀 / 合格 / 基本合格 / 不合格", "member: excellent / qualified / basic / unqualified"],
+  score: ["打分: 每个对象 0 至 100 分", "scores: 0 to 100 per subject"],
 };
 const MODES = {
   electronic: ["投票机", "kiosks"],
@@ -57,7 +58,7 @@ const FAMILY_LABELS = {
 
 // Contest fields the builder has a form for; the others are kept in `extra`.
 const CONTEST_FIELDS = new Set(["id", "title", "kind", "seats", "candidates", "turnout", "overrides",
-  "only_one_nominated", "max_marks", "shortlist", "quorum", "mode", "paper_entry", "scale", "subjects", "groups",
+  "only_one_nominated", "max_marks", "shortlist", "quorum", "mode", "paper_entry", "scale", "drop_extremes", "subjects", "groups",
   "uniform_void", "excellent_quota"]);
 const OVERRIDE_FIELDS = ["min_surplus", "max_surplus", "quorum_comparison", "threshold_base"];
 
@@ -94,7 +95,7 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
   function newContest() {
     return {
       key: (contestSeq += 1), kind: "", title: "", id: "", seats: "", mode: "electronic", paper_entry: "single", showAttrs: false,
-      rows: [], subjects: [], groups: [], scale: "individual", uniform_void: false, excellent_quota: "",
+      rows: [], subjects: [], groups: [], scale: "individual", drop_extremes: false, uniform_void: false, excellent_quota: "",
       max_marks: "", sl_posts: "", sl_cands: "", q_fraction: "", q_comparison: "more_than",
       only_one_nominated: false,
       ov: { min_surplus: "", max_surplus: "", quorum_comparison: "", threshold_base: "", basis: "" },
@@ -190,7 +191,8 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
           return o;
         });
       }
-      if (c.excellent_quota.trim()) out.excellent_quota = c.excellent_quota.trim();
+      if (c.scale !== "score" && c.excellent_quota.trim()) out.excellent_quota = c.excellent_quota.trim();
+      if (c.scale === "score" && c.drop_extremes) out.drop_extremes = true;
       if (c.uniform_void) out.uniform_void = true;
     } else {
       out.candidates = c.rows.filter((r) => r.name.trim()).map((r) => {
@@ -363,6 +365,7 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
     c.subjects = (j.subjects || []).map((x) => ({ key: next(), id: str(x.id), name: str(x.name) }));
     c.groups = (j.groups || []).map((x) => ({ key: next(), id: str(x.id), title: str(x.title), weight: str(x.weight) }));
     if (SCALES[j.scale]) c.scale = j.scale; else if (j.scale !== undefined) c.extra.scale = j.scale;
+    c.drop_extremes = j.drop_extremes === true;
     c.uniform_void = j.uniform_void === true;
     c.excellent_quota = str(j.excellent_quota);
     c.max_marks = str(j.max_marks);
@@ -559,10 +562,12 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
           <label for="${p}-scale">${t("测评等次", "Scale")}</label>
           ${sel(c.scale, pairs(SCALES), `id="${p}-scale" data-c="${c.key}" data-f="scale"`)}
         </div>
-        <div class="field">
+        ${c.scale === "score" ? `<div class="field field-check">
+          <label class="check"><input type="checkbox" id="${p}-drop" data-c="${c.key}" data-f="drop_extremes"${c.drop_extremes ? " checked" : ""}> ${t("打分人数多于 5 人时去掉一个最高分和一个最低分", "drop the highest and the lowest score when more than 5 raters")}</label>
+        </div>` : `<div class="field">
           <label for="${p}-quota">${t("优秀票上限 (可选, 如 1/3)", "Top-grade quota (optional, e.g. 1/3)")}</label>
           <input id="${p}-quota" data-c="${c.key}" data-f="excellent_quota" value="${esc(c.excellent_quota)}" placeholder="1/3">
-        </div>
+        </div>`}
         <div class="field field-check">
           <label class="check"><input type="checkbox" id="${p}-uniform" data-c="${c.key}" data-f="uniform_void"${c.uniform_void ? " checked" : ""}> ${t("所有对象评同一等次的选票作废", "a ballot giving every subject the same grade is void")}</label>
         </div>

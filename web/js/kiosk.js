@@ -635,7 +635,7 @@ function startBallot(token, answer) {
     round: answer.round,
     style: answer.style,
     step: 0,
-    choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map() })),
+    choices: contests.map(() => ({ marks: new Map(), writeIns: [], ratings: new Map(), scores: new Map() })),
     posting: false,
     maybeCast: false,
     maybeCastCode: "",
@@ -651,6 +651,8 @@ function startBallot(token, answer) {
 }
 
 const isEvaluation = (c) => !!c.scale;
+// A rated-score evaluation: a whole score from 0 to `score_max` per subject, keyed on a pad.
+const isScored = (c) => c.scale?.id === "score";
 const perAgainst = (c) => PARTY_KINDS.has(c.kind) || c.against_label === "不赞成";
 const markLimit = (c) => (c.kind === "recommendation" ? Number(c.max_marks) || Number(c.seats) : Number(c.seats));
 
@@ -678,7 +680,21 @@ function renderContest(step) {
   for (const el of document.querySelectorAll(".flash")) el.classList.remove("flash");
   $("#write-in").value = "";
   $("#write-in-msg").replaceChildren();
-  if (isEvaluation(c)) {
+  if (isScored(c)) {
+    const n = (c.subjects || []).length;
+    const max = Number(c.score_max) || 100;
+    $("#contest-seats").innerHTML = t(`考核打分: ${n} 个测评对象`, `Scores: ${n} subjects`);
+    $("#contest-rule").innerHTML = t(`请用数字键为每个对象打分 (0 至 ${max} 分的整数); 不打分视为弃权。`, `Key a whole score from 0 to ${max} for each subject; a subject left blank is an abstention.`);
+    list.className = "cards subjects";
+    const pad = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0].map((d) => `<button type="button" data-digit="${d}">${d}</button>`).join("");
+    list.innerHTML = (c.subjects || []).map((s) => `
+      <div class="subject scored" data-id="${esc(s.id)}" role="group" aria-label="${esc(s.name)}">
+        <div class="name">${esc(s.name)}</div>
+        <output class="score-value" aria-live="polite"></output>
+        <div class="choices pad">${pad}<button type="button" data-digit="back" aria-label="退格 backspace">⌫</button><button type="button" data-digit="clear">${t("清除", "Clear")}</button></div>
+      </div>`).join("");
+    writeInSection.hidden = true;
+  } else if (isEvaluation(c)) {
     const n = (c.subjects || []).length;
     $("#contest-seats").innerHTML = t(`民主测评: ${n} 个测评对象`, `Evaluation: ${n} subjects`);
     $("#contest-rule").innerHTML = t("请为每个对象选一个等次; 不选视为弃权。", "Choose one grade for each subject; a subject left blank is an abstention.");
@@ -732,6 +748,18 @@ function renderContest(step) {
 function updateContest() {
   const c = ballot.contests[ballot.step];
   const choice = ballot.choices[ballot.step];
+  if (isScored(c)) {
+    for (const row of document.querySelectorAll("#candidates .subject")) {
+      const v = choice.scores.get(row.dataset.id);
+      row.dataset.grade = v === undefined ? "" : String(v);
+      row.querySelector(".score-value").innerHTML = v === undefined ? t("未打分", "no score") : t(`${v} 分`, `${v}`);
+    }
+    const n = (c.subjects || []).length;
+    $("#marks-left").innerHTML = t(`已打分 ${choice.scores.size} 个, 共 ${n} 个`, `${choice.scores.size} of ${n} scored`);
+    $("#marks-left").dataset.full = "false";
+    $("#overmark-msg").hidden = true;
+    return;
+  }
   if (isEvaluation(c)) {
     for (const row of document.querySelectorAll("#candidates .subject")) {
       const grade = choice.ratings.get(row.dataset.id);
@@ -818,6 +846,28 @@ function setMark(id, mark) {
   updateContest();
 }
 
+/** A key of a subject's number pad: a digit, backspace or clear; never past the top score. */
+function keyScore(id, digit) {
+  const c = ballot.contests[ballot.step];
+  const choice = ballot.choices[ballot.step];
+  const max = Number(c.score_max) || 100;
+  const cur = choice.scores.get(id);
+  let next;
+  if (digit === "clear") next = undefined;
+  else if (digit === "back") next = cur === undefined || cur < 10 ? undefined : Math.floor(cur / 10);
+  else next = (cur ?? 0) * 10 + Number(digit);
+  if (next !== undefined && next > max) {
+    const msg = $("#overmark-msg");
+    msg.innerHTML = t(`最高 ${max} 分`, `The top score is ${max}`);
+    msg.hidden = false;
+    flash(msg);
+    return;
+  }
+  if (next === undefined) choice.scores.delete(id);
+  else choice.scores.set(id, next);
+  updateContest();
+}
+
 function setGrade(id, grade) {
   const choice = ballot.choices[ballot.step];
   if (choice.ratings.get(id) === grade) choice.ratings.delete(id);
@@ -871,6 +921,8 @@ function wireContest() {
     if (mark && !mark.disabled) return setMark(mark.closest(".candidate").dataset.id, mark.dataset.mark);
     const grade = ev.target.closest("button[data-grade]");
     if (grade) return setGrade(grade.closest(".subject").dataset.id, grade.dataset.grade);
+    const digit = ev.target.closest("button[data-digit]");
+    if (digit) return keyScore(digit.closest(".subject").dataset.id, digit.dataset.digit);
   });
   $("#write-in-add").addEventListener("click", () => ballot && addWriteIn());
   $("#write-in").addEventListener("keydown", (ev) => {
@@ -915,7 +967,13 @@ function renderReview() {
   const html = ballot.contests.map((c, i) => {
     const choice = ballot.choices[i];
     let body;
-    if (isEvaluation(c)) {
+    if (isScored(c)) {
+      body = `<ul class="review-lines">${(c.subjects || []).map((s) => {
+        const v = choice.scores.get(s.id);
+        const word = v === undefined ? t("未打分 (弃权)", "no score (abstain)") : t(`${v} 分`, `${v}`);
+        return `<li data-score="${v ?? ""}"><span class="who">${esc(s.name)}</span>: <strong>${word}</strong></li>`;
+      }).join("")}</ul>`;
+    } else if (isEvaluation(c)) {
       const grades = c.scale.grades || [];
       const labels = c.scale.labels || grades;
       body = `<ul class="review-lines">${(c.subjects || []).map((s) => {
@@ -1066,6 +1124,7 @@ function dropSealed(b = ballot) {
 function payload() {
   return ballot.contests.map((c, i) => {
     const choice = ballot.choices[i];
+    if (isScored(c)) return { contest: c.id, scores: Object.fromEntries(choice.scores) };
     if (isEvaluation(c)) return { contest: c.id, ratings: Object.fromEntries(choice.ratings) };
     return { contest: c.id, marks: Object.fromEntries(choice.marks), write_ins: [...choice.writeIns] };
   });

@@ -131,7 +131,7 @@ function renderPaperForm() {
   if (!(c.candidates || []).length) {
     if (!$("#paper-json")) {
       $("#paper-form").innerHTML = `<p class="hint">${t("此项目没有候选人名单 (如民主测评); 请按 docs/FORMATS.md 的选票格式输入一行 JSON:", "This contest has no candidate list (e.g. an evaluation); type the ballot as one JSON line in the docs/FORMATS.md format:")}</p>
-      <textarea id="paper-json" rows="3" spellcheck="false">${esc(JSON.stringify({ contest: c.id, ratings: {} }))}</textarea>`;
+      <textarea id="paper-json" rows="3" spellcheck="false">${esc(JSON.stringify(c.scale === "score" ? { contest: c.id, scores: {} } : { contest: c.id, ratings: {} }))}</textarea>`;
     }
     return;
   }
