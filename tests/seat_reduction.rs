@@ -230,6 +230,10 @@ fn scenario(by_cli: bool) {
             && board.contains("第二次全体会议"),
         "the board does not show the reduction and its basis"
     );
+    assert!(
+        !board.contains("另行选举建议"),
+        "the board still proposes the new round the meeting decided against"
+    );
 
     // The export verifies, and the report names the reduction.
     let tar = dir.join("export.tar");

@@ -495,8 +495,20 @@ pub fn board_html(signed: &Value, verify_url: &str, order: &dyn Fn(&mut Vec<Stri
             )
         );
     }
+    // A contest whose seats the meeting reduced has no new round: its proposal is not shown
+    // (the decision itself is printed with its basis below).
+    let reduced: Vec<&str> = list(get(signed, "seat_reductions"))
+        .iter()
+        .map(|sr| text(get(sr, "contest")))
+        .collect();
     for contest in contests {
-        render_contest(&mut out, contest, contests, order);
+        if reduced.contains(&text(get(contest, "id"))) {
+            let mut c = contest.clone();
+            c["runoff"] = Value::Null;
+            render_contest(&mut out, &c, contests, order);
+        } else {
+            render_contest(&mut out, contest, contests, order);
+        }
     }
     for ranking in list(get(result, "rankings")) {
         render_ranking(&mut out, ranking);
