@@ -198,6 +198,23 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     let c = &result["result"]["contests"][0];
     assert_eq!(c["ballots"]["returned"], 5, "{c}");
     assert_eq!(c["ballots"]["void"], 1, "{c}");
+    // The signed result and its board say how the sheets were keyed.
+    assert_eq!(
+        result["paper_entry"],
+        json!([{"contest": "p", "sheets": 5, "keyings": 15, "rekeyed_sheets": 2}]),
+        "{result}"
+    );
+    s.sign_and_publish(&t1, &org, index);
+    let board = ureq::get(&format!("{}/board/{index}", s.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        board.contains("两名计票人分别录入")
+            && board.contains("计入 5 张, 录入 15 次, 其中 2 张曾不一致"),
+        "the board does not say how the sheets were keyed"
+    );
 
     // The export verifies; the report counts the keyings.
     let tar = dir.join("export.tar");

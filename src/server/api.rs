@@ -1062,7 +1062,7 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .position(|(i, _)| *i == index)
             .map(|n| n + 1)
     })?;
-    let (corrections, desk, late_pools, secrecy, revotes, reductions) = l.read(|s| {
+    let (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1140,13 +1140,28 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .filter(|(_, sr)| r.contests.contains(&sr.contest))
             .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis}))
             .collect();
-        (corrections, desk, late_pools, secrecy, revotes, reductions)
+        // Double-entry paper counting: how many sheets two tellers keyed alike, with how
+        // many keyings, and how many sheets disagreed before they agreed.
+        let paper_entry: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                r.contests
+                    .iter()
+                    .filter_map(|c| {
+                        let cc = conduct.contest(c).ok().filter(|cc| cc.double_entry)?;
+                        Some(json!({"contest": c, "sheets": cc.paper_ballots, "keyings": cc.keyings_logged, "rekeyed_sheets": cc.rekeyed_sheets}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "number": number, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
               "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
-              "revotes": revotes, "seat_reductions": reductions}),
+              "revotes": revotes, "seat_reductions": reductions, "paper_entry": paper_entry}),
     )
 }
 

@@ -1318,6 +1318,30 @@ fn render_record(out: &mut String, signed: &Value) {
             )
         );
     }
+    // Paper ballots keyed by two tellers: how many, and how many had to be read again.
+    for pe in list(get(signed, "paper_entry")) {
+        let id = text(get(pe, "contest"));
+        let title = list(get(get(signed, "result"), "contests"))
+            .iter()
+            .find(|c| text(get(c, "id")) == id)
+            .map(|c| text(get(c, "title")))
+            .filter(|t| !t.is_empty())
+            .unwrap_or(id);
+        let contest = esc(title);
+        let (sheets, keyings, rekeyed) = (
+            num(get(pe, "sheets")),
+            num(get(pe, "keyings")),
+            num(get(pe, "rekeyed_sheets")),
+        );
+        put!(
+            out,
+            "<p class=\"meta paper-entry\">{}</p>\n",
+            bi(
+                &format!("“{contest}” 的纸质选票由两名计票人分别录入, 两人一致才计入: 计入 {sheets} 张, 录入 {keyings} 次, 其中 {rekeyed} 张曾不一致, 重读原票后一致。"),
+                &format!("The paper ballots of “{contest}” were keyed by two tellers each and counted only when both agreed: {sheets} counted, {keyings} keyings, {rekeyed} sheet(s) read again after a disagreement.")
+            )
+        );
+    }
     let corrections = list(get(signed, "corrections"));
     let late = list(get(signed, "late_pools"));
     if corrections.is_empty() && late.is_empty() {
