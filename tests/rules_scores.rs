@@ -342,3 +342,35 @@ fn the_example_counts_as_worked_by_hand() {
     assert_eq!(codes(&subject(r, "c3")["flags"]), vec!["score_below"]);
     assert!(codes(&subject(r, "c1")["flags"]).is_empty());
 }
+
+#[test]
+fn a_composite_ranking_takes_the_score_of_a_rated_evaluation() {
+    // RULES.md section 3, composite ranking: the 民主测评 component comes from an evaluation
+    // contest, here a rated-score one. a: 0.6·80 + 0.4·90 = 84; b: 0.6·85 + 0.4·70 = 79.
+    let c = score_contest(&["a", "b"], json!({}));
+    let mut s = spec(vec![c]);
+    s["rankings"] = json!([{"id": "post", "title": "竞争上岗", "subjects": [{"id": "a", "name": "a"}, {"id": "b", "name": "b"}],
+        "components": [{"id": "exam", "title": "笔试", "weight": 60, "scores": {"a": "80", "b": "85"}},
+                       {"id": "eval", "title": "打分", "weight": 40, "evaluation": "e"}]}]);
+    let result = tally(
+        &s,
+        &[
+            json!({"contest": "e", "scores": {"a": 95, "b": 70}}),
+            json!({"contest": "e", "scores": {"a": 85, "b": 70}}),
+        ],
+    );
+    let entries = result["rankings"][0]["entries"].as_array().unwrap().clone();
+    let total = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e["id"] == id)
+            .map(|e| e["total_exact"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (total("a"), total("b")),
+        (json!("84"), json!("79")),
+        "{entries:?}"
+    );
+    assert_eq!(entries[0]["id"], "a");
+}
