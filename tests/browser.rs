@@ -832,3 +832,45 @@ fn a_voter_keys_scores_on_the_kiosk_number_pad() {
         &[&s.base, &code, &tokens[0], d.to_str().unwrap()],
     );
 }
+
+/// A multi-round procedure on the organiser page (`procedures.mjs`): the chain of rounds,
+/// the qualified list and the interview scores typed in, the shortlist best first, the
+/// evaluation contest created by the chain, and its step waiting for a published result.
+#[test]
+fn an_organiser_runs_a_procedure_round_by_round() {
+    prerequisites();
+    let d = shots();
+    let s = Server::start("browser-procedures", &["--logins-per-minute", "200"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let org_pw = service::renewed(&s.organiser_password);
+    let signer = scrutineer::record::note::Signer::new(
+        "teller-p",
+        ed25519_dalek::SigningKey::from_bytes(&[14u8; 32]),
+    )
+    .unwrap();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "gtzx-2026", "title": "公推直选",
+        "contests": [],
+        "procedures": [{"id": "gtzx", "title": "公推直选青山镇党委书记", "posts": 1, "rounds": [
+            {"id": "qualify", "kind": "qualification", "title": "资格审查", "ratio": "3"},
+            {"id": "interview", "kind": "interview", "title": "面试", "ratio": "3"},
+            {"id": "evaluate", "kind": "evaluation", "title": "组织考察民主测评",
+             "contest": {"id": "kaocha", "title": "组织考察民主测评", "kind": "evaluation", "scale": "individual"}},
+            {"id": "recommend", "kind": "recommendation", "title": "公开推荐",
+             "contest": {"id": "tuijian", "title": "公开推荐", "kind": "recommendation", "shortlist": {"posts": 1, "candidates": 2}}},
+            {"id": "approve", "kind": "approval", "title": "县委批准正式候选人", "ratio": "2"},
+            {"id": "elect", "kind": "election", "title": "直接选举",
+             "contest": {"id": "xuanju", "title": "直接选举党委书记", "kind": "party_secretary"}}]}]});
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(
+            &json!({"spec": spec, "tellers": [signer.verifier().unwrap().to_text()],
+            "signatures_required": 1, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "浏览器测试 browser test"}}),
+        ),
+    );
+    node("procedures.mjs", &[&s.base, &org_pw, d.to_str().unwrap()]);
+    let p = s.ok("GET", "/api/v1/procedures", None, None);
+    assert_eq!(p["procedures"][0]["current"], "evaluate", "{p}");
+}

@@ -274,6 +274,9 @@ fn body(e: &Entry) {
             .err(),
         EntryKind::SeatsReduced => e.body_as::<scrutineer::record::entry::SeatsReduced>().err(),
         EntryKind::PaperKeyed => e.body_as::<scrutineer::record::entry::PaperKeyed>().err(),
+        EntryKind::ProcedureStep => e
+            .body_as::<scrutineer::record::procedure::ProcedureStep>()
+            .err(),
     };
     if let Some(error) = error {
         let _ = error.to_string();

@@ -205,6 +205,27 @@ pub enum LedgerCommand {
         #[arg(long)]
         basis: String,
     },
+    /// 程序下一轮 / Record the next round of a multi-round procedure (docs/FORMATS.md,
+    /// "Multi-round procedures"): the qualified list, the interview scores or the approved
+    /// candidates; a round held as a contest takes its published result.
+    ProcedureStep {
+        procedure: String,
+        /// The round's id.
+        #[arg(long)]
+        round: String,
+        /// Qualification: who passed, comma-separated ("id 姓名" or a name).
+        #[arg(long, default_value = "")]
+        people: String,
+        /// Interview: "id=score" pairs, comma-separated.
+        #[arg(long, default_value = "")]
+        scores: String,
+        /// Approval: the approved ids, comma-separated.
+        #[arg(long, default_value = "")]
+        approved: String,
+        /// Who decided, on what (logged, and shown on the board).
+        #[arg(long)]
+        basis: String,
+    },
     /// 回执核验 / Check a receipt: the entry's inclusion proof against the latest checkpoint.
     Receipt { index: u64 },
     /// 状态 / Show the log size, latest checkpoint and contest states.
@@ -576,6 +597,67 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             format!(
                 "已记录减少名额的决定 seat reduction recorded: “{contest}” (entry {}); 不再另行选举 / no new round follows\n",
                 a.index
+            )
+        }
+        LedgerCommand::ProcedureStep {
+            procedure,
+            round,
+            people,
+            scores,
+            approved,
+            basis,
+        } => {
+            let list = |s: &str| -> Vec<String> {
+                s.split([',', '，'])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            let req = crate::procedure::StepRequest {
+                round,
+                people: list(&people)
+                    .into_iter()
+                    .map(|p| match p.split_once(' ') {
+                        Some((id, name))
+                            if id
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                        {
+                            crate::procedure::PersonIn {
+                                id: Some(id.to_string()),
+                                name: name.trim().to_string(),
+                            }
+                        }
+                        _ => crate::procedure::PersonIn { id: None, name: p },
+                    })
+                    .collect(),
+                scores: list(&scores)
+                    .into_iter()
+                    .map(|p| match p.split_once('=') {
+                        Some((id, v)) => (id.trim().to_string(), v.trim().to_string()),
+                        None => (p, String::new()),
+                    })
+                    .collect(),
+                approved: list(&approved),
+                basis,
+            };
+            let (appended, view) = core.procedure_step(&procedure, &req).map_err(err)?;
+            let p = view["procedures"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["id"] == procedure.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let names: Vec<&str> = p["people"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+                .unwrap_or_default();
+            format!(
+                "已记录 recorded (entries {}): 职位 posts {} · 名单 list {} · 下一轮 next round: {}\n",
+                appended.iter().map(|a| a.index.to_string()).collect::<Vec<_>>().join(", "),
+                p["posts"],
+                names.join("、"),
+                p["current"].as_str().unwrap_or("— (完成 complete)")
             )
         }
         LedgerCommand::Receipt { index } => {

@@ -38,7 +38,7 @@ fn hex(b: &[u8]) -> String {
 
 /// The default ballot styles: one style in round 1 holding every first-round contest.
 pub fn default_styles(spec: &serde_json::Value) -> Vec<Style> {
-    let contests = spec
+    let contests: Vec<String> = spec
         .get("contests")
         .and_then(|c| c.as_array())
         .map(|cs| {
@@ -48,6 +48,10 @@ pub fn default_styles(spec: &serde_json::Value) -> Vec<Style> {
                 .collect()
         })
         .unwrap_or_default();
+    if contests.is_empty() {
+        // An election of procedures only: their rounds' contests bring their own styles.
+        return Vec::new();
+    }
     vec![Style {
         round: 1,
         contests,
@@ -466,8 +470,34 @@ impl Ledger {
                 from: from.to_string(),
                 contest,
                 style,
+                procedure: None,
             }),
         )
+    }
+
+    /// Logs a step of a multi-round procedure and, when the next round is held as a contest,
+    /// that contest (`(round, contest, style)`) in the same append: the rules check the step
+    /// and that the contest lists whom the step passed on.
+    pub fn procedure_step(
+        &self,
+        step: crate::record::procedure::ProcedureStep,
+        next: Option<(String, serde_json::Value, Style)>,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let procedure = step.procedure.clone();
+        let mut entries = vec![(EntryKind::ProcedureStep, body_bytes(&step))];
+        if let Some((round, contest, style)) = next {
+            let (contest, style) = clean_new_round(contest, style)?;
+            entries.push((
+                EntryKind::ContestCreated,
+                body_bytes(&ContestCreated {
+                    from: round,
+                    contest,
+                    style,
+                    procedure: Some(procedure),
+                }),
+            ));
+        }
+        self.append_all(entries)
     }
 
     /// Logs a re-vote of `source`'s invalid round: the new contest and its style, and why.

@@ -30,9 +30,10 @@ use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_logged_election;
+use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody};
 use crate::rules::conduct::{
-    Arrival, Conduct, ConductError, Correction, Figures, Mode, Origin, Person,
+    Arrival, Conduct, ConductError, Correction, Figures, LoggedStep, Mode, Origin, Person,
     Secrecy as SecrecyMode, StyleDef, PROTOCOL_CURRENT,
 };
 use crate::rules::Election;
@@ -98,6 +99,7 @@ enum Effect {
     Revote(RevoteCreated),
     Reduction(SeatsReduced),
     Keyed(PaperKeyed),
+    ProcedureStep(ProcedureStep),
 }
 
 #[derive(Default)]
@@ -115,6 +117,8 @@ pub struct State {
     pub revotes: Vec<(u64, RevoteCreated)>,
     /// Recorded decisions to reduce a contest's seats instead of a new round.
     pub seat_reductions: Vec<(u64, SeatsReduced)>,
+    /// Steps of multi-round procedures, in log order.
+    pub procedure_steps: Vec<(u64, ProcedureStep)>,
     /// Double entry: per contest, each teller's latest keying of the open sheet, as logged.
     pub paper_keyings: HashMap<String, BTreeMap<String, serde_json::Value>>,
     pub ballots: u64,
@@ -372,6 +376,7 @@ impl State {
             Effect::LatePool(p) => self.late_pools.push((index, p)),
             Effect::Revote(r) => self.revotes.push((index, r)),
             Effect::Reduction(r) => self.seat_reductions.push((index, r)),
+            Effect::ProcedureStep(p) => self.procedure_steps.push((index, p)),
             Effect::Keyed(k) => {
                 let sheet = self.paper_keyings.entry(k.contest).or_default();
                 match k.ballot {
@@ -503,7 +508,8 @@ impl Admin {
                     .collect();
                 let styles = info.styles.iter().map(style_def).collect();
                 let mut conduct =
-                    Conduct::new(info.protocol, info.pool_spare_percent, styles, &contests);
+                    Conduct::new(info.protocol, info.pool_spare_percent, styles, &contests)
+                        .with_procedures(&info.election.procedures);
                 if let Some(Secrecy::Encrypted { threshold }) = &info.secrecy {
                     conduct = conduct.with_secrecy(SecrecyMode::Encrypted {
                         tellers: u32::try_from(info.tellers.len()).unwrap_or(u32::MAX),
@@ -692,6 +698,12 @@ impl Admin {
                 self.conduct_mut()?.tally(index, &b.contests)?;
                 self.conduct_mut()?.mark_invalid(&b.invalid_contests())?;
                 self.conduct_mut()?.mark_unfilled(&b.unfilled_seats())?;
+                for c in &b.contests {
+                    if let Some(kind) = self.conduct()?.round_kind_of(c) {
+                        let passed = crate::record::procedure::passed_on(&b.result, c, kind);
+                        self.conduct_mut()?.record_round_result(index, c, passed);
+                    }
+                }
                 if let Some(book) = self.book.as_deref() {
                     let k = book.params().threshold as usize;
                     for ((contest, _), t) in &book.tallies {
@@ -777,14 +789,65 @@ impl Admin {
             }
             EntryKind::ContestCreated => {
                 let b: ContestCreated = body(e)?;
-                self.add_contest(
-                    &b.contest,
-                    &b.style,
-                    Origin::NextRound {
+                let origin = match &b.procedure {
+                    Some(procedure) => {
+                        let id = b
+                            .contest
+                            .get("id")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default();
+                        let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
+                        self.conduct_mut()?
+                            .procedure_contest(procedure, &b.from, id, &people, seats)?;
+                        Origin::Procedure {
+                            procedure: procedure.clone(),
+                            round: b.from.clone(),
+                        }
+                    }
+                    None => Origin::NextRound {
                         from: b.from.clone(),
                     },
-                )?;
+                };
+                self.add_contest(&b.contest, &b.style, origin)?;
                 Ok(Effect::None)
+            }
+            EntryKind::ProcedureStep => {
+                let b: ProcedureStep = body(e)?;
+                check_step_body(&b).map_err(|(code, m)| refused(code, m))?;
+                let conduct = self.conduct()?;
+                let (def, _) = conduct.procedure(&b.procedure)?;
+                let kind = def
+                    .round_index(&b.round)
+                    .and_then(|i| def.rounds.get(i))
+                    .map(|r| r.kind)
+                    .ok_or_else(|| {
+                        refused(
+                            "procedure_order",
+                            format!(
+                                "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
+                                b.procedure, b.round, b.procedure, b.round
+                            ),
+                        )
+                    })?;
+                let people = b.entrants();
+                let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+                let scores = b.parsed_scores().ok_or_else(|| {
+                    refused(
+                        "procedure_input",
+                        "面试得分须为数字 / interview scores must be numbers".into(),
+                    )
+                })?;
+                let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
+                self.conduct_mut()?.procedure_step(&LoggedStep {
+                    procedure: &b.procedure,
+                    round: &b.round,
+                    input,
+                    posts: b.posts,
+                    people: &people,
+                    widened: b.widened,
+                    result: b.result,
+                })?;
+                Ok(Effect::ProcedureStep(b))
             }
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(e)?;
@@ -841,13 +904,16 @@ impl Admin {
     ) -> Result<(), LedgerError> {
         let info = self.info()?;
         let source = match &origin {
-            Origin::Runoff { parent } => parent,
-            Origin::NextRound { from } => from,
-            Origin::Revote { of } => of,
+            Origin::Runoff { parent } => Some(parent),
+            Origin::NextRound { from } => Some(from),
+            Origin::Revote { of } => Some(of),
+            Origin::Procedure { .. } => None,
             Origin::Spec => return Err(refused("entry_body", "no origin".into())),
         };
-        if info.election.contest_index(source).is_none() {
-            return Err(ConductError::UnknownContest(source.clone()).into());
+        if let Some(source) = source {
+            if info.election.contest_index(source).is_none() {
+                return Err(ConductError::UnknownContest(source.clone()).into());
+            }
         }
         let next = with_contest(info, contest, style)?;
         let id = contest
@@ -974,7 +1040,9 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
             ),
         ));
     }
-    if b.styles.is_empty() || b.styles.len() > usize::from(u16::MAX) {
+    // An election of procedures only starts without contests, so without styles.
+    let procedures_only = election.contests.is_empty() && !election.procedures.is_empty();
+    if (b.styles.is_empty() && !procedures_only) || b.styles.len() > usize::from(u16::MAX) {
         return Err(refused(
             "styles",
             "须有 1 至 65535 个选票样式 / needs 1 to 65535 ballot styles".into(),

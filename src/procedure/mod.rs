@@ -13,6 +13,7 @@
 //! the log says what was cast; the count of slips is the only thing that crosses.
 
 mod casting;
+mod chain;
 mod counting;
 mod desk;
 mod setup;
@@ -24,6 +25,7 @@ use crate::rules::conduct::ConductError;
 use crate::rules::roll::Refusal;
 
 pub use casting::{PaperOutcome, PaperSheet, PaperState};
+pub use chain::{PersonIn, StepRequest};
 pub use counting::{Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
 pub use setup::{create_election, default_threshold, NewElection, PrintedPool};

@@ -47,6 +47,7 @@ pub enum EntryKind {
     RevoteCreated = 25,
     SeatsReduced = 26,
     PaperKeyed = 27,
+    ProcedureStep = 28,
 }
 
 impl EntryKind {
@@ -80,6 +81,7 @@ impl EntryKind {
             RevoteCreated,
             SeatsReduced,
             PaperKeyed,
+            ProcedureStep,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -114,6 +116,7 @@ impl EntryKind {
             EntryKind::RevoteCreated => "revote_created",
             EntryKind::SeatsReduced => "seats_reduced",
             EntryKind::PaperKeyed => "paper_keyed",
+            EntryKind::ProcedureStep => "procedure_step",
         }
     }
 }
@@ -639,6 +642,10 @@ pub struct ContestCreated {
     pub from: String,
     pub contest: serde_json::Value,
     pub style: Style,
+    /// A round of this procedure (RULES.md section 4) created the contest; `from` is then
+    /// the round's id, and the contest lists who the procedure's last step passed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Serialises a body; bodies are plain data, so this cannot fail for our types.

@@ -13,6 +13,7 @@ pub mod merkle;
 pub mod names;
 pub mod note;
 pub mod office;
+pub mod procedure;
 pub mod result;
 pub mod roll;
 pub mod segment;

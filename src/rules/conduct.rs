@@ -20,6 +20,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::ballot::{evaluation_void_reason, void_reason, Ballot};
 use super::contest::Contest;
+use super::procedure::{
+    advance, step, Entrant, ProcedureDef, ProcedureError, ProcedureState, RoundKind, StepInput,
+    StepOutcome,
+};
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
 pub const PROTOCOL_CURRENT: u32 = 2;
@@ -153,6 +157,9 @@ pub enum Origin {
     /// A re-vote (重新投票) of contest `of`, whose counted round was invalid (quorum not
     /// met, more ballots than issued, ...): the same list, a new round, a logged reason.
     Revote { of: String },
+    /// A round of a multi-round procedure (RULES.md section 4), its list the one the
+    /// procedure's last step passed on ([`Conduct::procedure_contest`]).
+    Procedure { procedure: String, round: String },
 }
 
 /// Why an operation is out of order or out of bounds. Every variant has a stable code.
@@ -160,6 +167,10 @@ pub enum Origin {
 pub enum ConductError {
     #[error("选举项目 “{0}” 不存在 / There is no contest “{0}”.")]
     UnknownContest(String),
+    #[error("{0}")]
+    Procedure(#[from] ProcedureError),
+    #[error("程序 “{0}” 不存在 / There is no procedure “{0}”.")]
+    UnknownProcedure(String),
     #[error("选票样式 {0} 不存在 / There is no ballot style {0}.")]
     UnknownStyle(u16),
     #[error("选举项目 “{0}” 尚未开始投票 / Contest “{0}” is not open.")]
@@ -368,6 +379,8 @@ impl ConductError {
         use ConductError::*;
         match self {
             UnknownContest(_) => "unknown_contest",
+            Procedure(e) => e.code(),
+            UnknownProcedure(_) => "unknown_procedure",
             UnknownStyle(_) => "unknown_style",
             ContestNotOpen(_) => "contest_not_open",
             ContestClosed(_) => "contest_closed",
@@ -548,6 +561,23 @@ pub struct Conduct {
     results: BTreeMap<u64, ResultConduct>,
     secrecy: Secrecy,
     ceremony: Ceremony,
+    /// Multi-round procedures and where each stands.
+    procedures: BTreeMap<String, (ProcedureDef, ProcedureState)>,
+    /// A procedure round's contest: its latest result entry and whom that result passes on.
+    round_results: BTreeMap<String, (u64, Vec<String>)>,
+}
+
+/// One step of a procedure as logged, in the rules' types (see `record::procedure`).
+#[derive(Clone, Debug)]
+pub struct LoggedStep<'a> {
+    pub procedure: &'a str,
+    pub round: &'a str,
+    pub input: StepInput<'a>,
+    pub posts: u32,
+    pub people: &'a [Entrant],
+    pub widened: bool,
+    /// A round held as a contest: the result entry it takes.
+    pub result: Option<u64>,
 }
 
 impl Conduct {
@@ -595,6 +625,8 @@ impl Conduct {
             pools: HashMap::new(),
             desk: HashMap::new(),
             results: BTreeMap::new(),
+            procedures: BTreeMap::new(),
+            round_results: BTreeMap::new(),
             secrecy: Secrecy::Plaintext,
             ceremony: Ceremony {
                 attempt: 1,
@@ -903,6 +935,26 @@ impl Conduct {
             Origin::Spec => None,
             Origin::Runoff { parent } => Some(parent),
             Origin::NextRound { from } => Some(from),
+            Origin::Procedure { procedure, round } => {
+                // Only the contest the procedure's last step made ready, once.
+                let (def, st) = self
+                    .procedures
+                    .get(procedure)
+                    .ok_or_else(|| ConductError::UnknownProcedure(procedure.clone()))?;
+                let r = def.rounds.get(st.done);
+                if !st.contest_created
+                    || r.map(|r| r.id.as_str()) != Some(round.as_str())
+                    || r.and_then(|r| r.contest.as_deref()) != Some(id)
+                {
+                    return Err(ProcedureError::OutOfOrder {
+                        procedure: procedure.clone(),
+                        round: round.clone(),
+                        expected: r.map(|r| r.id.clone()).unwrap_or_default(),
+                    }
+                    .into());
+                }
+                None
+            }
             Origin::Revote { of } => {
                 let c = self.contest(of)?;
                 if c.result.is_none() || !c.invalid {
@@ -1318,6 +1370,174 @@ impl Conduct {
             });
         }
         self.pools.entry(style).or_default().voided = true;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ procedures
+
+    /// The election's multi-round procedures, each at its start.
+    pub fn with_procedures(mut self, defs: &[ProcedureDef]) -> Conduct {
+        self.procedures = defs
+            .iter()
+            .map(|d| (d.id.clone(), (d.clone(), ProcedureState::start(d))))
+            .collect();
+        self
+    }
+
+    /// A procedure and where it stands.
+    pub fn procedure(&self, id: &str) -> Result<&(ProcedureDef, ProcedureState), ConductError> {
+        self.procedures
+            .get(id)
+            .ok_or_else(|| ConductError::UnknownProcedure(id.to_string()))
+    }
+
+    pub fn procedures(&self) -> impl Iterator<Item = &(ProcedureDef, ProcedureState)> {
+        self.procedures.values()
+    }
+
+    /// The kind of round whose contest is `contest`, if a procedure creates it.
+    pub fn round_kind_of(&self, contest: &str) -> Option<RoundKind> {
+        self.procedures.values().find_map(|(d, _)| {
+            d.round_of_contest(contest)
+                .and_then(|i| d.rounds.get(i))
+                .map(|r| r.kind)
+        })
+    }
+
+    /// Records whom the result at `index` of a procedure round's contest passes on (the
+    /// caller reads it from the result: `record::procedure::passed_on`).
+    pub fn record_round_result(&mut self, index: u64, contest: &str, passed: Vec<String>) {
+        self.round_results
+            .insert(contest.to_string(), (index, passed));
+    }
+
+    /// The outcome the rules give for the next round of a procedure, without recording it.
+    /// A round held as a contest takes whom its contest's published result passes on
+    /// (`result` must name that result; `input` is then not read).
+    pub fn check_procedure_step(
+        &self,
+        procedure: &str,
+        round: &str,
+        input: StepInput<'_>,
+        result: Option<u64>,
+    ) -> Result<StepOutcome, ConductError> {
+        let (def, st) = self.procedure(procedure)?;
+        let i = def
+            .round_index(round)
+            .ok_or_else(|| ProcedureError::OutOfOrder {
+                procedure: procedure.to_string(),
+                round: round.to_string(),
+                expected: def
+                    .rounds
+                    .get(st.done)
+                    .map(|r| r.id.clone())
+                    .unwrap_or_default(),
+            })?;
+        if let Some(contest) = def.rounds[i].contest.as_deref() {
+            let published = self
+                .contests
+                .get(contest)
+                .and_then(|_| self.published_result_of(contest));
+            let passed = self
+                .round_results
+                .get(contest)
+                .filter(|(at, _)| published == Some(*at) && result == Some(*at));
+            let Some((_, passed)) = passed else {
+                return Err(ProcedureError::ResultMissing {
+                    round: round.to_string(),
+                    contest: contest.to_string(),
+                }
+                .into());
+            };
+            return Ok(step(def, st, round, StepInput::Passed(passed))?);
+        }
+        Ok(step(def, st, round, input)?)
+    }
+
+    /// Records a logged step: the rules' outcome must be the one logged (posts, people in
+    /// order, a widened list).
+    pub fn procedure_step(&mut self, logged: &LoggedStep<'_>) -> Result<(), ConductError> {
+        let outcome =
+            self.check_procedure_step(logged.procedure, logged.round, logged.input, logged.result)?;
+        if outcome.posts != logged.posts
+            || outcome.people != logged.people
+            || outcome.widened != logged.widened
+        {
+            return Err(ProcedureError::Mismatch {
+                round: logged.round.to_string(),
+                message: format!(
+                    "{} post(s), {} person(s){} / logged {} post(s), {} person(s)",
+                    outcome.posts,
+                    outcome.people.len(),
+                    if outcome.widened { ", widened" } else { "" },
+                    logged.posts,
+                    logged.people.len()
+                ),
+            }
+            .into());
+        }
+        if let Some((_, st)) = self.procedures.get_mut(logged.procedure) {
+            advance(st, outcome);
+        }
+        Ok(())
+    }
+
+    /// Whether the next round of a procedure is held as a contest not yet created: its
+    /// index.
+    pub fn procedure_contest_due(&self, procedure: &str) -> Option<usize> {
+        let (def, st) = self.procedures.get(procedure)?;
+        let r = def.rounds.get(st.done)?;
+        (st.done > 0 && r.contest.is_some() && !st.contest_created).then_some(st.done)
+    }
+
+    /// Accepts the contest the next round of a procedure creates: the round's contest id,
+    /// listing exactly who the last step passed on (by id and name), and, for a
+    /// recommendation or an election, the posts as its seats. Call before
+    /// [`Conduct::add_contest`] with [`Origin::Procedure`].
+    pub fn procedure_contest(
+        &mut self,
+        procedure: &str,
+        round: &str,
+        contest: &str,
+        people: &[Entrant],
+        seats: Option<u32>,
+    ) -> Result<(), ConductError> {
+        let (def, st) = self.procedure(procedure)?;
+        let expected = def.rounds.get(st.done);
+        let ok_round =
+            expected.is_some_and(|r| r.id == round && r.contest.as_deref() == Some(contest));
+        if !ok_round || st.done == 0 || st.contest_created {
+            return Err(ProcedureError::OutOfOrder {
+                procedure: procedure.to_string(),
+                round: round.to_string(),
+                expected: expected.map(|r| r.id.clone()).unwrap_or_default(),
+            }
+            .into());
+        }
+        let mut want = st.people.clone();
+        want.sort();
+        let mut got = people.to_vec();
+        got.sort();
+        let seats_ok = match expected.map(|r| r.kind) {
+            Some(RoundKind::Evaluation) => true,
+            _ => seats == Some(st.posts),
+        };
+        if want != got || !seats_ok {
+            return Err(ProcedureError::Mismatch {
+                round: round.to_string(),
+                message: format!(
+                    "“{contest}” 须列出上一轮的 {} 人, 应选 {} 名 / “{contest}” must list the {} people of the last step, for {} seat(s)",
+                    want.len(),
+                    st.posts,
+                    want.len(),
+                    st.posts
+                ),
+            }
+            .into());
+        }
+        if let Some((_, st)) = self.procedures.get_mut(procedure) {
+            st.contest_created = true;
+        }
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 use super::contest::{check_name, Contest};
 use super::kind::ContestKind;
+use super::procedure::ProcedureDef;
 use super::ranking::{RankingSetup, Source};
 use super::structure::StructureSetup;
 use super::RulesError;
@@ -17,6 +18,7 @@ pub struct ElectionParams {
     pub contests: Vec<Contest>,
     pub rankings: Vec<RankingSetup>,
     pub structure: Option<StructureSetup>,
+    pub procedures: Vec<ProcedureDef>,
 }
 
 /// Invariant: contest ids are unique; a runoff's parent, when present in the election, has
@@ -29,12 +31,16 @@ pub struct Election {
     pub contests: Vec<Contest>,
     pub rankings: Vec<RankingSetup>,
     pub structure: StructureSetup,
+    /// Multi-round procedures (RULES.md section 4). Their rounds' contests are created as
+    /// the chain reaches them; their ids are not contests of the spec.
+    pub procedures: Vec<ProcedureDef>,
 }
 
 impl Election {
     pub fn new(p: ElectionParams) -> Result<Election, RulesError> {
         check_name("election id", &p.id)?;
-        if p.contests.is_empty() {
+        // A procedure's contests come with its rounds: an election may start with none.
+        if p.contests.is_empty() && p.procedures.is_empty() {
             return Err(RulesError::ElectionEmpty);
         }
         if p.contests.len() > CONTESTS_PER_ELECTION_MAX {
@@ -109,12 +115,35 @@ impl Election {
                 }
             }
         }
+        let mut procedure_ids = std::collections::HashSet::new();
+        let mut round_contests = std::collections::HashSet::new();
+        for d in &p.procedures {
+            check_name("procedure id", &d.id)?;
+            let clash = |what: &str| RulesError::Procedure {
+                procedure: d.id.clone(),
+                message: what.to_string(),
+            };
+            if !procedure_ids.insert(d.id.as_str()) {
+                return Err(clash("程序 id 重复 / the procedure id appears twice"));
+            }
+            for c in d.rounds.iter().filter_map(|r| r.contest.as_deref()) {
+                check_name("contest id", c)?;
+                // A round's contest joins `contests` when the chain creates it; one that is
+                // there before is refused then (`contest_exists`).
+                if !round_contests.insert(c) {
+                    return Err(clash(&format!(
+                        "轮次的选举项目 id “{c}” 已被使用 / the round contest id “{c}” is already taken"
+                    )));
+                }
+            }
+        }
         Ok(Election {
             id: p.id,
             title: p.title,
             contests: p.contests,
             rankings: p.rankings,
             structure: p.structure.unwrap_or_default(),
+            procedures: p.procedures,
         })
     }
 

@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod hanzi;
 pub mod kind;
 pub mod notice;
+pub mod procedure;
 pub mod ranking;
 pub mod ratio;
 pub mod roll;
@@ -124,6 +125,8 @@ pub enum RulesError {
     Ranking { ranking: String, message: String },
     #[error("结构比例设置: {message} / Structure targets: {message}")]
     Structure { message: String },
+    #[error("程序 “{procedure}”: {message}")]
+    Procedure { procedure: String, message: String },
 }
 
 impl RulesError {
@@ -156,6 +159,7 @@ impl RulesError {
             RulesError::RunoffParent { .. } => "runoff_parent",
             RulesError::RunoffCandidateUnknown { .. } => "runoff_candidate_unknown",
             RulesError::Ranking { .. } => "ranking_setup",
+            RulesError::Procedure { .. } => "procedure_spec",
             RulesError::Structure { .. } => "structure_setup",
         }
     }

@@ -169,6 +169,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
         roles: Some(ORG),
     },
     Endpoint {
+        method: "GET",
+        path: "/api/v1/procedures",
+        roles: None,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/v1/procedures/{}/steps",
+        roles: Some(ORG),
+    },
+    Endpoint {
         method: "POST",
         path: "/api/v1/kiosk/ballot",
         roles: Some(KIOSK),
@@ -1062,7 +1072,7 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .position(|(i, _)| *i == index)
             .map(|n| n + 1)
     })?;
-    let (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry) = l.read(|s| {
+    let (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry, procedures) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
             .corrections
@@ -1155,13 +1165,44 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
                     .collect()
             })
             .unwrap_or_default();
-        (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry)
+        // The procedures these contests are rounds of: each round done so far, in order.
+        let procedures: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                conduct
+                    .procedures()
+                    .filter(|(d, _)| {
+                        d.rounds
+                            .iter()
+                            .any(|rd| rd.contest.as_ref().is_some_and(|c| r.contests.contains(c)))
+                    })
+                    .map(|(d, _)| {
+                        let steps: Vec<Value> = s
+                            .state
+                            .procedure_steps
+                            .iter()
+                            .filter(|(at, p)| p.procedure == d.id && *at < index)
+                            .filter_map(|(at, p)| {
+                                let rd = d.rounds.iter().find(|x| x.id == p.round)?;
+                                Some(json!({"entry": at, "round": p.round, "title": rd.title, "kind": rd.kind.id(),
+                                            "ratio": rd.ratio.map(|x| x.to_string()), "posts": p.posts, "widened": p.widened,
+                                            "basis": p.basis, "people": p.people.iter().map(|x| x.name.clone()).collect::<Vec<_>>()}))
+                            })
+                            .collect();
+                        json!({"id": d.id, "title": d.title, "posts": d.posts, "steps": steps})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry, procedures)
     })?;
     Ok(
         json!({"format": "scrutineer.signed-result/v1", "result_index": index, "number": number, "result": r.result, "checkpoint": note,
               "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
               "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
-              "revotes": revotes, "seat_reductions": reductions, "paper_entry": paper_entry}),
+              "revotes": revotes, "seat_reductions": reductions, "paper_entry": paper_entry,
+              "procedures": procedures}),
     )
 }
 
@@ -1555,6 +1596,32 @@ pub async fn paper_ballot(
         crate::procedure::PaperState::Counted => HttpResponse::Created().json(body),
         _ => HttpResponse::Ok().json(body),
     })
+}
+
+/// GET /api/v1/procedures: every multi-round procedure, its rounds and where it stands.
+pub async fn procedures(state: Data) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let v = block(move || Ok(core.procedures()?)).await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// POST /api/v1/procedures/{id}/steps: the organiser records the next round of a procedure
+/// (the qualified list, the interview scores, the approved candidates, or a round's
+/// published result); the next round's contest is created with the list it passes on.
+pub async fn procedure_step(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<String>,
+    body: web::Json<crate::procedure::StepRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let id = path.into_inner();
+    let req = body.into_inner();
+    let (appended, view) = block(move || Ok(core.procedure_step(&id, &req)?)).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "entries": appended.iter().map(|a| a.index).collect::<Vec<_>>(),
+        "procedures": view["procedures"],
+    })))
 }
 
 /// GET /api/v1/contests/{id}/paper-sheet: the sheet being keyed, who keyed it and whether

@@ -1318,6 +1318,35 @@ fn render_record(out: &mut String, signed: &Value) {
             )
         );
     }
+    // A round of a multi-round procedure: the chain so far, round by round.
+    for p in list(get(signed, "procedures")) {
+        out.push_str("<section class=\"procedure\">\n");
+        put!(
+            out,
+            "<h4>{} <span class=\"en\">multi-round procedure</span></h4>\n<ol>\n",
+            esc(text(get(p, "title")))
+        );
+        for st in list(get(p, "steps")) {
+            let ratio = text(get(st, "ratio"));
+            let people: Vec<String> = list(get(st, "people"))
+                .iter()
+                .map(|n| esc(text(Some(n).map_or(&Value::Null, |v| v))))
+                .collect();
+            put!(
+                out,
+                "<li><strong>{}</strong>{} · {} · {}{} <span class=\"small\">(日志第 {} 条 / entry {}; {})</span></li>\n",
+                esc(text(get(st, "title"))),
+                if ratio.is_empty() { String::new() } else { format!(" ({}:1)", esc(ratio)) },
+                bi(&format!("职位 {} 个", num(get(st, "posts"))), &format!("{} post(s)", num(get(st, "posts")))),
+                people.join(NAME_SEPARATOR),
+                if get(st, "widened") == &Value::Bool(true) { " (并列扩大 / widened by a tie)" } else { "" },
+                num(get(st, "entry")),
+                num(get(st, "entry")),
+                esc(text(get(st, "basis")))
+            );
+        }
+        out.push_str("</ol>\n</section>\n");
+    }
     // Paper ballots keyed by two tellers: how many, and how many had to be read again.
     for pe in list(get(signed, "paper_entry")) {
         let id = text(get(pe, "contest"));

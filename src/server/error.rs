@@ -131,7 +131,10 @@ impl ApiError {
                 | "paper_sheet"
                 | "paper_sheet_open"
                 | "paper_not_agreed"
-                | "paper_nothing_to_withdraw" => StatusCode::CONFLICT,
+                | "paper_nothing_to_withdraw"
+                | "procedure_order"
+                | "procedure_complete"
+                | "procedure_result_missing" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -163,6 +163,11 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
                         web::post().to(accounts::enable_account),
                     )
                     .route("/election", web::get().to(api::election))
+                    .route("/procedures", web::get().to(api::procedures))
+                    .route(
+                        "/procedures/{id}/steps",
+                        web::post().to(api::procedure_step),
+                    )
                     .route("/election", web::post().to(api::create_election))
                     .route("/election/archive", web::post().to(elections::archive))
                     .route("/elections", web::get().to(elections::list))

@@ -493,6 +493,30 @@ const REVOTE_REQUEST: &[F] = &[req(
     "原因 (1 至 500 字), 记入日志并在公示页显示 / the reason (1 to 500 characters), logged and shown on the board",
 )];
 
+const PROCEDURE_STEP_REQUEST: &[F] = &[
+    req("round", T::Str, "轮次 id / the round's id"),
+    opt(
+        "people",
+        T::List(&T::AnyObj),
+        "资格审查: 合格名单 [{id?, name}] / qualification: who passed [{id?, name}]",
+    ),
+    opt(
+        "scores",
+        T::List(&T::List(&T::Str)),
+        "面试: [[id, 得分]] / interview: [[id, score]]",
+    ),
+    opt(
+        "approved",
+        T::List(&T::Str),
+        "批准: 正式候选人的 id / approval: the ids of the formal candidates",
+    ),
+    req(
+        "basis",
+        T::Str,
+        "依据 (1 至 500 字) / the basis (1 to 500 characters)",
+    ),
+];
+
 const REDUCE_SEATS_REQUEST: &[F] = &[req(
     "basis",
     T::Str,
@@ -758,6 +782,12 @@ const COMPONENTS: &[(&str, &str, bool, &[F])] = &[
         "重新投票的原因 / why the round is re-run",
         true,
         REVOTE_REQUEST,
+    ),
+    (
+        "ProcedureStepRequest",
+        "程序下一轮的资料 / the data of a procedure's next round",
+        true,
+        PROCEDURE_STEP_REQUEST,
     ),
     (
         "ReduceSeatsRequest",
@@ -1527,6 +1557,47 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             notes: "项目、候选人、投票状态、样式与日志大小。\n\nContests, candidates, voting \
                     state, styles and log size.",
             out: Out::Json(200, T::Ref("ElectionSummary")),
+            election: true,
+            ..BASE
+        },
+        ("GET", "/api/v1/procedures") => Doc {
+            summary: "多轮程序及其进度 / Multi-round procedures and where they stand",
+            tag: "election",
+            notes: "每个程序的各轮 (资格审查、面试、民主测评、民主推荐、批准、直接选举)、已完成轮次的名单与依据、\
+                    当前轮次和进入它的名单。\n\nEach procedure's rounds, the lists and bases of the \
+                    rounds done, the current round and the list going into it.",
+            out: Out::Json(200, T::AnyObj),
+            election: true,
+            ..BASE
+        },
+        ("POST", "/api/v1/procedures/{}/steps") => Doc {
+            summary: "记录程序的下一轮 / Record a procedure's next round",
+            tag: "election",
+            notes: "资格审查: people (合格名单); 面试: scores (每人得分); 批准: approved (正式候选人 id); \
+                    测评、推荐、选举轮: 取该轮选举项目已公布的结果。比例按规则检查; 下一轮是选举项目时, \
+                    以本轮名单创建它。\n\nQualification: people (who passed); interview: scores; \
+                    approval: approved ids; a round held as a contest takes its published result. \
+                    Ratios are checked by the rules; when the next round is a contest, it is created \
+                    with this round's list.",
+            body: Body::Json("ProcedureStepRequest"),
+            out: Out::Json(201, T::AnyObj),
+            errors: &[
+                (
+                    409,
+                    &["procedure_order", "procedure_complete", "procedure_result_missing"],
+                ),
+                (
+                    422,
+                    &[
+                        "procedure_input",
+                        "procedure_order",
+                        "procedure_basis",
+                        "procedure_too_few",
+                        "procedure_ratio",
+                        "unknown_procedure",
+                    ],
+                ),
+            ],
             election: true,
             ..BASE
         },

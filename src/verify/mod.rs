@@ -74,6 +74,17 @@ pub struct SeatReductionReport {
     pub basis: String,
 }
 
+/// A step of a multi-round procedure, checked against the rules.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ProcedureStepReport {
+    pub index: u64,
+    pub procedure: String,
+    pub round: String,
+    pub posts: u32,
+    /// Who went on, by name.
+    pub people: Vec<String>,
+}
+
 /// Tokens printed after voting in their style had started.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LatePoolReport {
@@ -134,6 +145,8 @@ pub struct Report {
     pub revotes: Vec<RevoteReport>,
     /// Seat reductions decided by the meeting, with their logged basis.
     pub seat_reductions: Vec<SeatReductionReport>,
+    /// Steps of multi-round procedures, each hand-over checked.
+    pub procedure_steps: Vec<ProcedureStepReport>,
     /// Files in the export the verifier does not read.
     pub ignored_files: Vec<String>,
     pub failure: Option<Failure>,

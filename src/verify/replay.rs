@@ -10,8 +10,8 @@ use base64::Engine as _;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
-    fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, Progress, Report, ResultReport,
-    RevoteReport, SeatReductionReport, SIGNATURE_BATCH,
+    fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, ProcedureStepReport, Progress,
+    Report, ResultReport, RevoteReport, SeatReductionReport, SIGNATURE_BATCH,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -33,11 +33,12 @@ use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
 use crate::record::parse_logged_election;
+use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
     check_ballot_contests, check_electronic_ballot, Arrival, Conduct, ConductError, Correction,
-    Figures, Origin, Person, Secrecy as SecrecyMode, StyleDef,
+    Figures, LoggedStep, Origin, Person, Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::{Ballot, Election};
 
@@ -195,7 +196,8 @@ pub fn replay(
         reg.pool_spare_percent.unwrap_or(5),
         styles.iter().map(style_def).collect(),
         &contests,
-    );
+    )
+    .with_procedures(&election.procedures);
     // Encrypted ballots: the ceremony and the tallies, replayed with the same checks.
     let mut book: Option<Book> = None;
     if let Some(Secrecy::Encrypted { threshold }) = &reg.secrecy {
@@ -615,7 +617,28 @@ pub fn replay(
                     (b.contest, b.style, Origin::Revote { of: b.source })
                 } else {
                     let b: ContestCreated = body(i, e)?;
-                    (b.contest, b.style, Origin::NextRound { from: b.from })
+                    match b.procedure {
+                        Some(procedure) => {
+                            let id = b
+                                .contest
+                                .get("id")
+                                .and_then(|v| v.as_str())
+                                .unwrap_or_default();
+                            let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
+                            conduct
+                                .procedure_contest(&procedure, &b.from, id, &people, seats)
+                                .map_err(&ce)?;
+                            (
+                                b.contest,
+                                b.style,
+                                Origin::Procedure {
+                                    procedure,
+                                    round: b.from,
+                                },
+                            )
+                        }
+                        None => (b.contest, b.style, Origin::NextRound { from: b.from }),
+                    }
                 };
                 let id = contest
                     .get("id")
@@ -629,9 +652,10 @@ pub fn replay(
                     Origin::Runoff { parent } => parent.clone(),
                     Origin::NextRound { from } => from.clone(),
                     Origin::Revote { of } => of.clone(),
-                    Origin::Spec => String::new(),
+                    Origin::Procedure { .. } | Origin::Spec => String::new(),
                 };
-                if election.contest_index(&source).is_none() {
+                let procedure_round = matches!(origin, Origin::Procedure { .. });
+                if !procedure_round && election.contest_index(&source).is_none() {
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
@@ -717,6 +741,48 @@ pub fn replay(
                 ballots.entry(b.contest).or_default().push((i, ballot));
                 report.paper_ballots += 1;
             }
+            EntryKind::ProcedureStep => {
+                let b: ProcedureStep = body(i, e)?;
+                check_step_body(&b).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
+                let (def, _) = conduct.procedure(&b.procedure).map_err(&ce)?;
+                let kind = def
+                    .round_index(&b.round)
+                    .and_then(|n| def.rounds.get(n))
+                    .map(|r| r.kind)
+                    .ok_or_else(|| {
+                        fail(
+                            Some(i),
+                            Some(e.kind),
+                            "procedure_order",
+                            format!(
+                                "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
+                                b.procedure, b.round, b.procedure, b.round
+                            ),
+                        )
+                    })?;
+                let people = b.entrants();
+                let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+                let scores = b.parsed_scores().unwrap_or_default();
+                let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
+                conduct
+                    .procedure_step(&LoggedStep {
+                        procedure: &b.procedure,
+                        round: &b.round,
+                        input,
+                        posts: b.posts,
+                        people: &people,
+                        widened: b.widened,
+                        result: b.result,
+                    })
+                    .map_err(&ce)?;
+                report.procedure_steps.push(ProcedureStepReport {
+                    index: i,
+                    procedure: b.procedure,
+                    round: b.round,
+                    posts: b.posts,
+                    people: people.into_iter().map(|p| p.name).collect(),
+                });
+            }
             EntryKind::PaperKeyed => {
                 let b: PaperKeyed = body(i, e)?;
                 conduct
@@ -746,6 +812,12 @@ pub fn replay(
                 conduct.tally(i, &b.contests).map_err(&ce)?;
                 conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
                 conduct.mark_unfilled(&b.unfilled_seats()).map_err(&ce)?;
+                for c in &b.contests {
+                    if let Some(kind) = conduct.round_kind_of(c) {
+                        let passed = crate::record::procedure::passed_on(&b.result, c, kind);
+                        conduct.record_round_result(i, c, passed);
+                    }
+                }
                 // Recounted here, from the spec and figures as they stand and the ballots
                 // (or the decrypted totals) before it, so a forged result is named before
                 // anything after it.

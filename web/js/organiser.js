@@ -4,6 +4,7 @@
 
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, clearMessage, localTime, hallZone, hallOffsetLabel } from "./common.js";
 import { createBuilder, parseJson, splitMessage } from "./builder.js";
+import { initProcedures, loadProcedures } from "./procedures.js";
 
 const $ = (sel) => document.querySelector(sel);
 const CHECK_DELAY_MS = 400;
@@ -1079,6 +1080,7 @@ function wire() {
     if (rs) reduceSeats(rs.dataset.contest, rs.dataset.unfilled);
   });
   $("#election-archive").addEventListener("click", archiveElection);
+  initProcedures(() => Promise.all([loadElection(), loadResults(true)]));
   $("#password-form").addEventListener("submit", changePassword);
   $("#logout").addEventListener("click", async () => {
     await logout();
@@ -1102,9 +1104,9 @@ async function start(session) {
   syncCreateButton();
   checkSpec();
   await loadElection();
-  await Promise.all([loadRollSize(), loadAccounts(), loadResults(), loadElections()]);
+  await Promise.all([loadRollSize(), loadAccounts(), loadResults(), loadElections(), loadProcedures()]);
   clearInterval(state.refreshTimer);
-  state.refreshTimer = setInterval(() => { loadElection(); loadResults(); }, REFRESH_EVERY_MS);
+  state.refreshTimer = setInterval(() => { loadElection(); loadResults(); loadProcedures(); }, REFRESH_EVERY_MS);
 }
 
 function showLogin(extra = "") {

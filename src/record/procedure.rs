@@ -1,0 +1,230 @@
+//! The wire side of multi-round procedures (RULES.md section 4; `rules::procedure`): the log
+//! entry of a step, the contest a round creates, and what a published result passes on.
+//! The ledger and the verifier both read steps here and check them with `rules::conduct`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::rules::procedure::{Entrant, ProcedureDef, RoundKind, StepInput};
+use crate::rules::Ratio;
+
+/// Longest basis of a step, in characters.
+pub const BASIS_CHARS_MAX: usize = 500;
+
+/// A person on a round's list, as logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntrantV1 {
+    pub id: String,
+    pub name: String,
+}
+
+/// Log entry `procedure_step`: one round of a procedure done, and who goes on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureStep {
+    pub procedure: String,
+    pub round: String,
+    /// The posts after the round (a qualification may reduce them).
+    pub posts: u32,
+    /// Who goes on to the next round, in the round's order (an interview's: best first).
+    pub people: Vec<EntrantV1>,
+    /// Interview: each entrant's score (a number or fraction, as `ratio` fields are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<(String, String)>,
+    /// A round held as a contest: the result entry it takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<u64>,
+    /// Interview: a tie at the boundary widened the list.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub widened: bool,
+    /// Who decided, on what (the organiser's words), shown on the board.
+    pub basis: String,
+}
+
+impl ProcedureStep {
+    pub fn entrants(&self) -> Vec<Entrant> {
+        self.people
+            .iter()
+            .map(|p| Entrant {
+                id: p.id.clone(),
+                name: p.name.clone(),
+            })
+            .collect()
+    }
+
+    /// The interview scores, parsed; `None` when one is not a number.
+    pub fn parsed_scores(&self) -> Option<Vec<(String, Ratio)>> {
+        self.scores
+            .iter()
+            .map(|(id, s)| Ratio::parse(s).ok().map(|r| (id.clone(), r)))
+            .collect()
+    }
+}
+
+/// The step's data as the rules take it. `passed`: for a round held as a contest, the ids
+/// its published result passes on ([`passed_on`]).
+pub fn step_input<'a>(
+    kind: RoundKind,
+    people: &'a [Entrant],
+    ids: &'a [String],
+    scores: &'a [(String, Ratio)],
+    passed: &'a [String],
+) -> StepInput<'a> {
+    match kind {
+        RoundKind::Qualification => StepInput::Qualified(people),
+        RoundKind::Interview => StepInput::Scores(scores),
+        RoundKind::Approval => StepInput::Approved(ids),
+        RoundKind::Evaluation | RoundKind::Recommendation | RoundKind::Election => {
+            StepInput::Passed(passed)
+        }
+    }
+}
+
+/// Who a published result of a round's contest passes on: an evaluation's subjects that
+/// no cut-off flags; a recommendation's shortlist; an election's elected. Write-ins are not
+/// entrants and do not join the chain.
+pub fn passed_on(result: &Value, contest: &str, kind: RoundKind) -> Vec<String> {
+    let c = result
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
+        });
+    let Some(c) = c else { return Vec::new() };
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .filter(|x| !x.starts_with(crate::rules::tally::WRITE_IN_PREFIX))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match kind {
+        RoundKind::Evaluation => c
+            .get("subjects")
+            .and_then(|s| s.as_array())
+            .map(|s| {
+                s.iter()
+                    .filter(|x| {
+                        x.get("flags")
+                            .and_then(|f| f.as_array())
+                            .is_none_or(|f| f.is_empty())
+                    })
+                    .filter_map(|x| x.get("id").and_then(|v| v.as_str()).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => strings(c.get("elected")),
+    }
+}
+
+/// The people a round's contest lists (an evaluation's subjects, else its candidates) and
+/// its seats.
+pub fn entrants_of(contest: &Value) -> (Vec<Entrant>, Option<u32>) {
+    let list = contest
+        .get("subjects")
+        .or_else(|| contest.get("candidates"))
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|p| Entrant {
+                    id: p
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .into(),
+                    name: p
+                        .get("name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .into(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let seats = contest
+        .get("seats")
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok());
+    (list, seats)
+}
+
+/// The contest round `round` of procedure `procedure` creates, from its template in the
+/// logged spec: the template with the list as its subjects (evaluation) or candidates, and
+/// the posts as its seats (recommendation, election). `None` when the spec has no template.
+pub fn round_contest(
+    spec: &Value,
+    def: &ProcedureDef,
+    round: usize,
+    people: &[Entrant],
+    posts: u32,
+) -> Option<Value> {
+    let r = def.rounds.get(round)?;
+    let template = spec
+        .get("procedures")?
+        .as_array()?
+        .iter()
+        .find(|p| p.get("id").and_then(|v| v.as_str()) == Some(def.id.as_str()))?
+        .get("rounds")?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(r.id.as_str()))?
+        .get("contest")?
+        .clone();
+    let mut c = template;
+    let list: Vec<Value> = people
+        .iter()
+        .map(|p| json!({"id": p.id, "name": p.name}))
+        .collect();
+    if r.kind == RoundKind::Evaluation {
+        c["subjects"] = Value::Array(list);
+    } else {
+        c["candidates"] = Value::Array(list);
+        c["seats"] = json!(posts);
+    }
+    c["from"] = json!(format!("{}/{}", def.id, r.id));
+    if c.get("turnout").is_none() {
+        // As a later round's contest: the desk's figures count it (protocol 2).
+        c["turnout"] = json!({"eligible": 0, "present": 0, "ballots_issued": 0});
+    }
+    Some(c)
+}
+
+/// A step's own fields: a basis of 1 to [`BASIS_CHARS_MAX`] characters without control
+/// characters, every name and id said, scores numbers. The refusal's code and message.
+pub fn check_step_body(b: &ProcedureStep) -> Result<(), (&'static str, String)> {
+    check_basis(&b.basis)?;
+    if b.people
+        .iter()
+        .any(|p| p.id.trim().is_empty() || p.name.trim().is_empty())
+    {
+        return Err((
+            "procedure_input",
+            "每人须有 id 和姓名 / every person needs an id and a name".into(),
+        ));
+    }
+    if b.parsed_scores().is_none() {
+        return Err((
+            "procedure_input",
+            "面试得分须为数字 / interview scores must be numbers".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A step's basis: 1 to [`BASIS_CHARS_MAX`] characters on one line.
+pub fn check_basis(basis: &str) -> Result<(), (&'static str, String)> {
+    let n = basis.trim().chars().count();
+    if n == 0 || n > BASIS_CHARS_MAX || basis.chars().any(char::is_control) {
+        return Err((
+            "procedure_basis",
+            format!("须写明依据 (1 至 {BASIS_CHARS_MAX} 字, 不含换行) / the basis needs 1 to {BASIS_CHARS_MAX} characters on one line"),
+        ));
+    }
+    Ok(())
+}
