@@ -755,7 +755,12 @@ fn two_tellers_key_the_same_paper_sheet() {
     let spec = json!({"format": "scrutineer.election/v1", "id": "paper-2026", "title": "支部换届 (纸质, 双人录入)",
         "contests": [{"id": "p", "title": "支部委员", "kind": "party_committee", "seats": 2,
             "mode": "paper", "paper_entry": "double",
-            "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}, {"id": "d", "name": "张军"}]}]});
+            "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}, {"id": "d", "name": "张军"}]},
+            {"id": "e", "title": "村干部考核打分 (纸质)", "kind": "evaluation", "scale": "score", "mode": "paper",
+             "subjects": [{"id": "s1", "name": "赵村长"}, {"id": "s2", "name": "孙主任"}]},
+            {"id": "g", "title": "班子测评 (纸质)", "kind": "evaluation", "scale": "team", "mode": "paper",
+             "groups": [{"id": "lead", "title": "分管领导"}, {"id": "staff", "title": "干部职工"}],
+             "subjects": [{"id": "t1", "name": "镇党委班子"}]}]});
     s.ok(
         "POST",
         "/api/v1/election",
@@ -768,6 +773,8 @@ fn two_tellers_key_the_same_paper_sheet() {
     );
     s.roll(&org, "一支部", "M", 6);
     s.ok("POST", "/api/v1/contests/p/open", Some(&org), None);
+    s.ok("POST", "/api/v1/contests/e/open", Some(&org), None);
+    s.ok("POST", "/api/v1/contests/g/open", Some(&org), None);
     let desk = s.registrar(&org, "desk-1");
     s.check_in_range(&desk, "M", 1, 4);
     let mut args = vec![s.base.clone()];
@@ -788,8 +795,19 @@ fn two_tellers_key_the_same_paper_sheet() {
     args.push(d.to_str().unwrap().to_string());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     node("paper.mjs", &args);
-    let sheet = s.ok("GET", "/api/v1/election", None, None)["contests"][0]["paper_sheet"].clone();
-    assert_eq!(sheet, 2, "the browsers' sheet 1 was not counted");
+    let e = s.ok("GET", "/api/v1/election", None, None);
+    assert_eq!(
+        e["contests"][0]["paper_sheet"], 2,
+        "the browsers' sheet 1 was not counted"
+    );
+    assert_eq!(
+        e["contests"][1]["paper_sheet"], 2,
+        "the scored paper ballot was not counted"
+    );
+    assert_eq!(
+        e["contests"][2]["paper_sheet"], 2,
+        "the graded paper ballot was not counted"
+    );
 }
 
 /// A rated-score evaluation at the kiosk (`scores.mjs`): scores keyed on a number pad, a

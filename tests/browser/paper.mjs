@@ -110,6 +110,34 @@ try {
   expect(!(await a.locator("#paper-form button.mark[aria-pressed='true']").count()), "A's form keeps the counted sheet's marks");
   await snap(a, "a-counted");
   log("teller A's page sees sheet 1 counted and an empty form for sheet 2");
+
+  // A rated-score evaluation on paper: a score box per subject instead of JSON.
+  await a.selectOption("#paper-contest", "e");
+  await a.waitForSelector('input.paper-score[data-subject="s1"]', { timeout: 5000 });
+  expect(!(await a.locator("#paper-json").count()), "the evaluation still asks for JSON");
+  await a.fill('input.paper-score[data-subject="s1"]', "88");
+  await a.fill('input.paper-score[data-subject="s2"]', "6.5");
+  await a.click("#paper-submit");
+  await a.waitForSelector("#paper-msg .notice.bad", { timeout: 5000 });
+  expect(/score_out_of_range/.test(await text(a, "#paper-msg")), `a fraction is not refused: ${await text(a, "#paper-msg")}`);
+  await a.fill('input.paper-score[data-subject="s2"]', "61");
+  await a.click("#paper-submit");
+  await a.waitForFunction(() => /已录入/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 5000 });
+  await snap(a, "a-scores");
+  log("a scored evaluation keyed on paper with a box per subject:", await text(a, "#paper-msg"));
+
+  // A graded evaluation with evaluator groups: the group is chosen, a grade clicked.
+  await a.selectOption("#paper-contest", "g");
+  await a.waitForSelector('button.grade[data-subject="t1"]', { timeout: 5000 });
+  await a.click('button.grade[data-subject="t1"][data-grade="fairly_good"]');
+  expect((await a.getAttribute('button.grade[data-subject="t1"][data-grade="fairly_good"]', "aria-pressed")) === "true", "the grade does not show as pressed");
+  await a.click("#paper-submit");
+  await a.waitForSelector("#paper-msg .notice.bad", { timeout: 5000 });
+  expect(/group_missing/.test(await text(a, "#paper-msg")), `no group is not refused: ${await text(a, "#paper-msg")}`);
+  await a.selectOption("#paper-group", "staff");
+  await a.click("#paper-submit");
+  await a.waitForFunction(() => /已录入/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 5000 });
+  log("a graded evaluation keyed on paper with its group:", await text(a, "#paper-msg"));
   if (problems.length) throw new Failure(problems.join("\n"));
 } catch (e) {
   console.error(e instanceof Failure ? `✗ ${e.message}` : e);

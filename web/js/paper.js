@@ -23,6 +23,8 @@ const paper = {
   contest: "",
   marks: {},
   writeIns: [],
+  ratings: {}, // an evaluation: subject id → grade id, or the score as typed
+  group: "",
   keyed: null, // double entry: {contest, sheet} this teller keyed and is waiting on
   others: [], // double entry, after a mismatch: [{teller, ballot}]
   mine: null, // the ballot this teller keyed last (double entry)
@@ -76,7 +78,7 @@ export function renderPaperSelect() {
 }
 
 function resetPaper(contest) {
-  Object.assign(paper, { contest, marks: {}, writeIns: [], keyed: null, others: [], mine: null });
+  Object.assign(paper, { contest, marks: {}, writeIns: [], ratings: {}, group: "", keyed: null, others: [], mine: null });
   $("#paper-form").innerHTML = "";
   renderPaperForm();
 }
@@ -128,6 +130,10 @@ function renderPaperForm() {
     $("#paper-form").innerHTML = "";
     return;
   }
+  if ((c.subjects || []).length) {
+    $("#paper-form").innerHTML = evaluationForm(c);
+    return;
+  }
   if (!(c.candidates || []).length) {
     if (!$("#paper-json")) {
       $("#paper-form").innerHTML = `<p class="hint">${t("此项目没有候选人名单 (如民主测评); 请按 docs/FORMATS.md 的选票格式输入一行 JSON:", "This contest has no candidate list (e.g. an evaluation); type the ballot as one JSON line in the docs/FORMATS.md format:")}</p>
@@ -155,8 +161,53 @@ function renderPaperForm() {
     ${paper.others.length ? compareTable(c) : ""}`;
 }
 
+/** An evaluation ballot: its group, then per subject a grade button or a score box. */
+function evaluationForm(c) {
+  const groups = c.groups || [];
+  const scored = c.scale === "score";
+  const group = groups.length
+    ? `<p class="paper-row"><label for="paper-group">${t("测评组", "Evaluator group")}</label>
+        <select id="paper-group"><option value="">—</option>${groups.map((g) => `<option value="${esc(g.id)}"${paper.group === g.id ? " selected" : ""}>${esc(g.title || g.id)}</option>`).join("")}</select></p>`
+    : "";
+  const rows = (c.subjects || []).map((x) => {
+    const v = paper.ratings[x.id];
+    const choice = scored
+      ? `<input class="paper-score b-narrow" data-subject="${esc(x.id)}" inputmode="numeric" value="${esc(v ?? "")}" aria-label="${esc(x.name)}" placeholder="0–${esc(c.score_max ?? 100)}">`
+      : (c.grades || []).map((g) => `<button type="button" class="grade" data-subject="${esc(x.id)}" data-grade="${esc(g.id)}" aria-pressed="${v === g.id}">${esc(g.label)}</button>`).join("");
+    return `<div class="paper-cand${v ? " marked-for" : ""}" data-subject="${esc(x.id)}"><span class="name">${esc(x.name)}</span><span class="choices">${choice}</span></div>`;
+  });
+  return `${group}<div class="paper-grid">${rows.join("")}</div>
+    <p class="hint">${scored ? t(`每个对象填 0 至 ${c.score_max ?? 100} 的整数; 空着为未打分`, `A whole score from 0 to ${c.score_max ?? 100} per subject; blank is unscored`)
+      : t("每个对象选一个等次; 不选为未评", "One grade per subject; none is unrated")}</p>`;
+}
+
 /** The ballot in the form, or null (with the error shown) when it cannot be read. */
 function formBallot(c, el) {
+  if ((c.subjects || []).length) {
+    const ballot = { contest: c.id };
+    if ((c.groups || []).length) {
+      if (!paper.group) {
+        showError(el, ctx.localError("group_missing", "请选择测评组", "choose the evaluator group"));
+        return null;
+      }
+      ballot.group = paper.group;
+    }
+    const entries = Object.entries(paper.ratings).filter(([, v]) => v !== undefined && v !== "");
+    if (c.scale === "score") {
+      const scores = {};
+      for (const [k, v] of entries) {
+        if (!/^\d+$/.test(String(v).trim())) {
+          showError(el, ctx.localError("score_out_of_range", `得分 “${v}” 须为整数`, `the score “${v}” must be a whole number`));
+          return null;
+        }
+        scores[k] = Number(String(v).trim());
+      }
+      ballot.scores = scores;
+    } else {
+      ballot.ratings = Object.fromEntries(entries);
+    }
+    return ballot;
+  }
   if (!(c.candidates || []).length) {
     try {
       return JSON.parse($("#paper-json").value);
@@ -183,6 +234,17 @@ const MARK_TEXT = (c, m) => {
 function compareTable(c) {
   const mine = paper.mine || {};
   const rows = [mine, ...paper.others.map((o) => o.ballot || {})];
+  if ((c.subjects || []).length) {
+    const key = c.scale === "score" ? "scores" : "ratings";
+    const label = (v) => (v === undefined ? `<span class="sub">${t("未评", "none")}</span>` : esc((c.grades || []).find((g) => g.id === v)?.label ?? v));
+    const body = [
+      ...(c.groups || []).length ? [["group", t("测评组", "Group"), rows.map((b) => b.group)]] : [],
+      ...(c.subjects || []).map((x) => [x.id, esc(x.name), rows.map((b) => (b[key] || {})[x.id])]),
+    ].map(([, name, vs]) => `<tr class="${vs.some((v) => String(v) !== String(vs[0])) ? "differs" : ""}"><th scope="row">${name}</th>${vs.map((v) => `<td>${label(v)}</td>`).join("")}</tr>`);
+    return `<table id="paper-compare" class="compare"><caption>${t("与其他计票人的录入对照 (不同处已标出)", "Your keying beside the others' (differences marked)")}</caption>
+      <thead><tr><th></th><th>${t("我的录入", "Mine")}</th>${paper.others.map((o) => `<th>${esc(o.teller)}</th>`).join("")}</tr></thead>
+      <tbody>${body.join("")}</tbody></table>`;
+  }
   const markOf = (b, id) => (b.marks || {})[id] === "abstain" ? undefined : (b.marks || {})[id];
   const cand = (c.candidates || []).map((x) => {
     const ms = rows.map((b) => markOf(b, x.id));
@@ -294,6 +356,11 @@ export function initPaper(context) {
       paper.marks[candidate] = paper.marks[candidate] === mark ? undefined : mark;
       renderPaperForm();
       $(`button.mark[data-candidate="${CSS.escape(candidate)}"][data-mark="${mark}"]`)?.focus();
+    } else if (b.matches("button.grade[data-subject]")) {
+      const { subject, grade } = b.dataset;
+      paper.ratings[subject] = paper.ratings[subject] === grade ? undefined : grade;
+      renderPaperForm();
+      $(`button.grade[data-subject="${CSS.escape(subject)}"][data-grade="${CSS.escape(grade)}"]`)?.focus();
     } else if (b.id === "paper-writein-add") addWriteIn();
     else if (b.matches("button.remove-write-in")) {
       paper.writeIns.splice(Number(b.dataset.i), 1);
@@ -303,6 +370,12 @@ export function initPaper(context) {
   $("#paper-contest").addEventListener("change", (ev) => {
     resetPaper(ev.target.value);
     $("#paper-msg").innerHTML = "";
+  });
+  $("#paper-form").addEventListener("input", (ev) => {
+    if (ev.target.matches("input.paper-score")) paper.ratings[ev.target.dataset.subject] = ev.target.value;
+  });
+  $("#paper-form").addEventListener("change", (ev) => {
+    if (ev.target.id === "paper-group") paper.group = ev.target.value;
   });
   $("#paper-form").addEventListener("keydown", (ev) => {
     if (ev.target.id === "paper-writein" && ev.key === "Enter") {
@@ -315,6 +388,7 @@ export function initPaper(context) {
   $("#paper-clear").addEventListener("click", () => {
     paper.marks = {};
     paper.writeIns = [];
+    paper.ratings = {};
     const json = $("#paper-json");
     if (json) json.remove();
     renderPaperForm();
