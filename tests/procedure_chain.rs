@@ -358,6 +358,16 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
     assert!(report.ok, "{report:?}");
     assert_eq!(report.procedure_steps.len(), 6);
     assert_eq!(report.procedure_steps[5].people, ["李秀英"]);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["verify", &tar.display().to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{said}");
+    assert!(
+        said.contains("轮次 round elect") && said.contains("李秀英"),
+        "verify does not list the procedure's steps: {said}"
+    );
 
     // The forger holding the log key, each variant of a hand-over the rules do not give.
     let keys = scrutineer::ledger::keys::load_or_create(

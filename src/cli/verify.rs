@@ -180,6 +180,21 @@ fn text(r: &Report) -> String {
             r.not_yet_signed
         ));
     }
+    for p in &r.procedure_steps {
+        out.push_str(&format!(
+            "程序 procedure “{}” 第 {} 条 entry {}: 轮次 round {} · 职位 posts {} · 名单 list {} (按规则核对 checked by the rules)\n",
+            p.procedure,
+            p.index,
+            p.index,
+            p.round,
+            p.posts,
+            if p.people.is_empty() {
+                "—".to_string()
+            } else {
+                p.people.join("、")
+            }
+        ));
+    }
     for c in &r.corrections {
         let desk = c
             .desk
