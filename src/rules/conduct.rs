@@ -1482,14 +1482,6 @@ impl Conduct {
         Ok(())
     }
 
-    /// Whether the next round of a procedure is held as a contest not yet created: its
-    /// index.
-    pub fn procedure_contest_due(&self, procedure: &str) -> Option<usize> {
-        let (def, st) = self.procedures.get(procedure)?;
-        let r = def.rounds.get(st.done)?;
-        (st.done > 0 && r.contest.is_some() && !st.contest_created).then_some(st.done)
-    }
-
     /// Accepts the contest the next round of a procedure creates: the round's contest id,
     /// listing exactly who the last step passed on (by id and name), and, for a
     /// recommendation or an election, the posts as its seats. Call before
