@@ -313,6 +313,14 @@ pub enum TotalsError {
         rated: u128,
         valid: u64,
     },
+    #[error("测评项目 “{contest}”, 测评组 “{group}”, 对象 “{subject}”: 得分 {score} 超过最高分 {max} / Evaluation “{contest}”, group “{group}”, subject “{subject}”: a score of {score} exceeds the top score {max}.")]
+    ScoreOutOfRange {
+        contest: String,
+        group: String,
+        subject: String,
+        score: u32,
+        max: u32,
+    },
     #[error("测评项目 “{contest}”, 测评组 “{group}”: 最高等次共 {top} 票, 多于有效票 {valid} 张每张最多 {limit} 票 / Evaluation “{contest}”, group “{group}”: {top} top grades exceed {valid} valid ballots of at most {limit} each.")]
     ExcellentOverQuota {
         contest: String,
@@ -343,6 +351,7 @@ impl TotalsError {
             TotalsError::GroupsVoidExceedsVoid { .. } => "totals_groups_void_exceeds_void",
             TotalsError::GradesExceedValid { .. } => "totals_grades_exceed_valid",
             TotalsError::ExcellentOverQuota { .. } => "totals_excellent_over_quota",
+            TotalsError::ScoreOutOfRange { .. } => "totals_score_out_of_range",
         }
     }
 }
@@ -570,7 +579,20 @@ impl ContestTotals {
             for (s, h) in group.scores.iter().enumerate() {
                 let rated = sum(h.values().copied());
                 let max = setup.score.map_or(0, |r| r.max);
-                if rated > u128::from(group.valid) || h.keys().any(|v| *v > max) {
+                if let Some(score) = h.keys().copied().find(|v| *v > max) {
+                    return Err(TotalsError::ScoreOutOfRange {
+                        contest: id(),
+                        group: group_id(),
+                        subject: setup
+                            .subjects
+                            .get(s)
+                            .map(|x| x.id.clone())
+                            .unwrap_or_default(),
+                        score,
+                        max,
+                    });
+                }
+                if rated > u128::from(group.valid) {
                     return Err(TotalsError::GradesExceedValid {
                         contest: id(),
                         group: group_id(),
@@ -1268,14 +1290,17 @@ mod tests {
         if let Counts::Evaluation(e) = &mut bad.counts {
             e.groups[0].scores[1].insert(101, 1);
         }
-        assert!(bad.check(&c).is_err(), "a score past the top is refused");
+        assert_eq!(
+            bad.check(&c).unwrap_err().code(),
+            "totals_score_out_of_range"
+        );
         let mut bad = whole.clone();
         if let Counts::Evaluation(e) = &mut bad.counts {
             e.groups[1].scores[0].insert(50, 5);
         }
-        assert!(
-            bad.check(&c).is_err(),
-            "more scores than valid ballots is refused"
+        assert_eq!(
+            bad.check(&c).unwrap_err().code(),
+            "totals_grades_exceed_valid"
         );
     }
 }
