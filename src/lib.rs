@@ -9,6 +9,7 @@ pub mod e2e;
 pub mod ledger;
 pub mod procedure;
 pub mod record;
+pub mod records;
 pub mod rules;
 pub mod server;
 pub mod tokens;

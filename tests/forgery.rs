@@ -14,7 +14,6 @@ use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
 use scrutineer::ledger::keys::load_or_create;
-use scrutineer::ledger::records::{Records, Voter};
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig, Registration};
 use scrutineer::procedure::{CheckInRequest, Core};
 use scrutineer::record::entry::{
@@ -26,6 +25,7 @@ use scrutineer::record::merkle::Tree;
 use scrutineer::record::note::{Checkpoint, Note, Signer};
 use scrutineer::record::segment::{frames, parse_segment_header, push_frame, segment_header};
 use scrutineer::record::token::Token;
+use scrutineer::records::{Records, Voter};
 use scrutineer::rules::conduct::{Figures, Person};
 use scrutineer::verify::{verify_export, Report};
 

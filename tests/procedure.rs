@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 
-use scrutineer::ledger::records::{Records, Voter};
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig, Registration};
 use scrutineer::procedure::{CheckInRequest, Core};
 use scrutineer::record::entry::{body_bytes, EntryKind, ResultPublished, RunoffCreated, Style};
 use scrutineer::record::note::Signer;
+use scrutineer::records::{Records, Voter};
 
 fn temp(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use crate::ledger::records::{Account, Records};
+use crate::records::{Account, Records};
 use crate::server::auth::{hash_password, random_password, Role};
 
 #[derive(Subcommand, Debug)]

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use crate::ledger::records::Records;
 use crate::ledger::{teller_signature_line, Ledger, LedgerConfig};
 use crate::procedure::{self, Core, CoreError};
 use crate::record::merkle::verify_inclusion;
 use crate::record::note::{Checkpoint, Note, Signer};
+use crate::records::Records;
 use crate::rules::conduct::{Person, Phase};
 
 #[derive(Args, Debug, Clone)]

@@ -14,7 +14,6 @@
 mod journal;
 pub mod keys;
 mod ops;
-pub mod records;
 mod state;
 mod store;
 
@@ -78,6 +77,20 @@ pub enum LedgerError {
     Ballot(crate::record::BallotError),
     #[error("日志服务已停止 / The ledger has stopped.")]
     Stopped,
+}
+
+/// The service records' errors as the ledger's, so the core and the service answer them
+/// with the same codes and statuses (the records never import the ledger; the ledger may
+/// import them).
+impl From<crate::records::RecordsError> for LedgerError {
+    fn from(e: crate::records::RecordsError) -> LedgerError {
+        use crate::records::RecordsError as R;
+        match e {
+            R::Io { path, detail } => LedgerError::Io { path, detail },
+            R::Index(m) => LedgerError::Index(m),
+            R::Refused { code, message } => LedgerError::Refused { code, message },
+        }
+    }
 }
 
 impl LedgerError {

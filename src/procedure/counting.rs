@@ -4,9 +4,9 @@
 use serde_json::{json, Value};
 
 use super::{conflict, invalid, Core, CoreError};
-use crate::ledger::records::Proposal;
 use crate::ledger::{person, Appended};
 use crate::record::entry::{ResultBody, RunoffCreated, Style, TurnoutCorrected};
+use crate::records::Proposal;
 use crate::rules::conduct::{Figures, Person, Phase};
 
 /// A close done.

@@ -2,7 +2,7 @@
 //! and per contest, which the close writes into the log as they are.
 
 use super::{conflict, invalid, Core, CoreError};
-use crate::ledger::records::CheckIn;
+use crate::records::CheckIn;
 use crate::rules::conduct::{style_of_unit, style_voters, Figures, Phase, StyleDef};
 use crate::rules::kind::{Family, Proxies};
 

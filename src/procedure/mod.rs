@@ -19,8 +19,8 @@ mod desk;
 mod setup;
 mod tellers;
 
-use crate::ledger::records::Records;
 use crate::ledger::{Ledger, LedgerError};
+use crate::records::Records;
 use crate::rules::conduct::ConductError;
 use crate::rules::roll::Refusal;
 
@@ -66,6 +66,12 @@ impl CoreError {
 
 impl From<ConductError> for CoreError {
     fn from(e: ConductError) -> CoreError {
+        CoreError::Ledger(e.into())
+    }
+}
+
+impl From<crate::records::RecordsError> for CoreError {
+    fn from(e: crate::records::RecordsError) -> CoreError {
         CoreError::Ledger(e.into())
     }
 }

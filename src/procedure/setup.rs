@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{conflict, invalid, Core, CoreError};
-use crate::ledger::records::{Records, Voter};
 use crate::ledger::{roll_commitment, Appended, Ledger, LedgerConfig, Registration};
 use crate::record::entry::{Secrecy, Style};
 use crate::record::token::Token;
+use crate::records::{Records, Voter};
 use crate::rules::kind::Family;
 use crate::tokens::pool::{SlipSheet, SHEET_TOKENS_MAX};
 

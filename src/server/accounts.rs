@@ -15,7 +15,7 @@ use super::auth::{
 };
 use super::error::ApiError;
 use super::state::AppState;
-use crate::ledger::records::Account;
+use crate::records::Account;
 
 // ---------------------------------------------------------------- sessions
 
@@ -282,7 +282,7 @@ async fn set_disabled(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "disabled": disable, "sessions_ended": ended})))
 }
 
-fn session_json(i: &crate::ledger::records::SessionInfo, current: &[u8]) -> Value {
+fn session_json(i: &crate::records::SessionInfo, current: &[u8]) -> Value {
     let s = &i.session;
     json!({
         "id": i.id,
@@ -293,7 +293,7 @@ fn session_json(i: &crate::ledger::records::SessionInfo, current: &[u8]) -> Valu
         "expires": s.expires,
         "expires_utc": utc(s.expires),
         "client": s.client,
-        "current": i.id == crate::ledger::records::session_id(current),
+        "current": i.id == crate::records::session_id(current),
     })
 }
 
@@ -381,7 +381,7 @@ pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiE
         Ok(u64::from_le_bytes(b) % modulus)
     };
     let secret = format!("{:08}", draw(100_000_000)?);
-    let record = crate::ledger::records::Pairing {
+    let record = crate::records::Pairing {
         secret_hash: hash_token(&secret),
         expires: now() + PAIRING_SECS,
         failures: 0,
@@ -492,7 +492,7 @@ pub async fn pair(
         now(),
         state.config.pairing_tries_per_code,
     )?;
-    use crate::ledger::records::PairingOutcome;
+    use crate::records::PairingOutcome;
     match outcome {
         PairingOutcome::Paired => {}
         PairingOutcome::Unknown => {

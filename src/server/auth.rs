@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::ledger::records::Session;
+use crate::records::Session;
 
 pub const SESSION_COOKIE: &str = "scrutineer_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -143,7 +143,7 @@ pub static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::At
 
 /// Checks a sign-in's password against the account, or against the dummy hash when there is
 /// no such account: one Argon2 verification either way.
-pub fn verify_login(password: &str, account: Option<&crate::ledger::records::Account>) -> bool {
+pub fn verify_login(password: &str, account: Option<&crate::records::Account>) -> bool {
     match account {
         Some(a) => verify_password(password, &a.password_hash),
         None => {
@@ -269,7 +269,7 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
     let session: Session = state
         .records
         .session(&token_hash)
-        .map_err(ApiError::Ledger)?
+        .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthenticated)?;
     if session.expires < now() {
         let _ = state.records.remove_session(&token_hash);
@@ -282,7 +282,7 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !crate::ledger::records::ct_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+        if !crate::records::ct_eq(sent.as_bytes(), session.csrf.as_bytes()) {
             return Err(ApiError::Csrf);
         }
     }
@@ -331,7 +331,7 @@ pub fn create_session(
                 must_change_password,
             },
         )
-        .map_err(ApiError::Ledger)?;
+        .map_err(ApiError::from)?;
     Ok((token, csrf))
 }
 

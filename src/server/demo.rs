@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use super::auth::{hash_password, random_password};
 use super::state::{ledger_config, AppState};
 use crate::ledger::keys::{replace_secret, write_secret};
-use crate::ledger::records::{Account, Voter};
 use crate::record::note::Signer;
+use crate::records::{Account, Voter};
 
 const SPEC: &str = include_str!("../../examples/township-party-congress/spec.json");
 const SURNAMES: &[&str] = &[

@@ -52,6 +52,12 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::records::RecordsError> for ApiError {
+    fn from(e: crate::records::RecordsError) -> ApiError {
+        ApiError::Ledger(e.into())
+    }
+}
+
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {

@@ -380,7 +380,7 @@ fn first_start(state: &AppState) -> anyhow::Result<()> {
     let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     state
         .records
-        .create_account(&crate::ledger::records::Account {
+        .create_account(&crate::records::Account {
             username: "organiser".into(),
             role: "organiser".into(),
             password_hash: hash,

@@ -6,8 +6,8 @@ use std::sync::RwLock;
 use super::config::Config;
 use super::error::ApiError;
 use super::rate::{Limiter, Limits};
-use crate::ledger::records::Records;
 use crate::ledger::{Ledger, LedgerConfig};
+use crate::records::Records;
 
 #[derive(Default)]
 pub struct Metrics {

@@ -13,17 +13,37 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
-use super::LedgerError;
-
 /// The records' sled page cache (sled's default is 1 GiB, which a county roll import would fill).
 const RECORDS_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 
-fn index_err(e: sled::Error) -> LedgerError {
-    LedgerError::Index(e.to_string())
+/// Why the service records refused or failed. The records never import the ledger: the
+/// roll and check-ins on one side, ballots on the other (ARCHITECTURE.md; `tests/architecture.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    #[error("存储错误: {path}: {detail} / Storage error: {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("服务记录索引错误: {0} / The service records failed: {0}")]
+    Index(String),
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
-fn json_err(e: serde_json::Error) -> LedgerError {
-    LedgerError::Index(e.to_string())
+impl RecordsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordsError::Io { .. } => "storage",
+            RecordsError::Index(_) => "index",
+            RecordsError::Refused { code, .. } => code,
+        }
+    }
+}
+
+fn index_err(e: sled::Error) -> RecordsError {
+    RecordsError::Index(e.to_string())
+}
+
+fn json_err(e: serde_json::Error) -> RecordsError {
+    RecordsError::Index(e.to_string())
 }
 
 /// A session's id: the first 16 hex digits of its key (the SHA-256 of its token).
@@ -214,8 +234,8 @@ struct Flusher {
 }
 
 impl Records {
-    pub fn open(data_dir: &Path) -> Result<Records, LedgerError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| LedgerError::Io {
+    pub fn open(data_dir: &Path) -> Result<Records, RecordsError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| RecordsError::Io {
             path: data_dir.display().to_string(),
             detail: e.to_string(),
         })?;
@@ -232,14 +252,14 @@ impl Records {
         })
     }
 
-    fn turnout_lock(&self) -> Result<MutexGuard<'_, Option<Turnout>>, LedgerError> {
+    fn turnout_lock(&self) -> Result<MutexGuard<'_, Option<Turnout>>, RecordsError> {
         self.turnout
             .lock()
-            .map_err(|_| LedgerError::Index("turnout cache poisoned".into()))
+            .map_err(|_| RecordsError::Index("turnout cache poisoned".into()))
     }
 
     /// The turnout aggregates (see [`Turnout`]): built from the roll and check-ins on first use.
-    pub fn turnout(&self) -> Result<Turnout, LedgerError> {
+    pub fn turnout(&self) -> Result<Turnout, RecordsError> {
         let mut guard = self.turnout_lock()?;
         if let Some(t) = guard.as_ref() {
             return Ok(t.clone());
@@ -260,7 +280,7 @@ impl Records {
         Ok(t)
     }
 
-    fn tree(&self, name: &str) -> Result<sled::Tree, LedgerError> {
+    fn tree(&self, name: &str) -> Result<sled::Tree, RecordsError> {
         self.db.open_tree(name).map_err(index_err)
     }
 
@@ -268,20 +288,20 @@ impl Records {
         &self,
         tree: &str,
         key: &[u8],
-    ) -> Result<Option<T>, LedgerError> {
+    ) -> Result<Option<T>, RecordsError> {
         match self.tree(tree)?.get(key).map_err(index_err)? {
             Some(v) => Ok(Some(serde_json::from_slice(&v).map_err(json_err)?)),
             None => Ok(None),
         }
     }
 
-    fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), LedgerError> {
+    fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), RecordsError> {
         let bytes = serde_json::to_vec(value).map_err(json_err)?;
         self.tree(tree)?.insert(key, bytes).map_err(index_err)?;
         Ok(())
     }
 
-    fn all<T: for<'de> Deserialize<'de>>(&self, tree: &str) -> Result<Vec<T>, LedgerError> {
+    fn all<T: for<'de> Deserialize<'de>>(&self, tree: &str) -> Result<Vec<T>, RecordsError> {
         let mut out = Vec::new();
         for kv in self.tree(tree)?.iter() {
             let (_, v) = kv.map_err(index_err)?;
@@ -291,8 +311,8 @@ impl Records {
     }
 
     /// Makes every write made before this call durable (shared with concurrent callers).
-    pub fn flush(&self) -> Result<(), LedgerError> {
-        let poisoned = |_| LedgerError::Index("records flusher poisoned".into());
+    pub fn flush(&self) -> Result<(), RecordsError> {
+        let poisoned = |_| RecordsError::Index("records flusher poisoned".into());
         let f = &self.flusher;
         let mut g = f.state.lock().map_err(poisoned)?;
         g.0 += 1;
@@ -321,16 +341,16 @@ impl Records {
     }
 
     // ---- accounts ----
-    pub fn account(&self, username: &str) -> Result<Option<Account>, LedgerError> {
+    pub fn account(&self, username: &str) -> Result<Option<Account>, RecordsError> {
         self.get("accounts", username.as_bytes())
     }
 
-    pub fn accounts(&self) -> Result<Vec<Account>, LedgerError> {
+    pub fn accounts(&self) -> Result<Vec<Account>, RecordsError> {
         self.all("accounts")
     }
 
     /// Creates an account; refuses an existing name.
-    pub fn create_account(&self, a: &Account) -> Result<(), LedgerError> {
+    pub fn create_account(&self, a: &Account) -> Result<(), RecordsError> {
         let t = self.tree("accounts")?;
         let bytes = serde_json::to_vec(a).map_err(json_err)?;
         match t
@@ -338,7 +358,7 @@ impl Records {
             .map_err(index_err)?
         {
             Ok(()) => self.flush(),
-            Err(_) => Err(LedgerError::Refused {
+            Err(_) => Err(RecordsError::Refused {
                 code: "account_exists",
                 message: format!(
                     "账号 “{}” 已存在 / the account “{}” already exists",
@@ -348,24 +368,24 @@ impl Records {
         }
     }
 
-    pub fn set_account(&self, a: &Account) -> Result<(), LedgerError> {
+    pub fn set_account(&self, a: &Account) -> Result<(), RecordsError> {
         self.put("accounts", a.username.as_bytes(), a)?;
         self.flush()
     }
 
     // ---- sessions (keyed by the SHA-256 of the token, never the token) ----
-    pub fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, LedgerError> {
+    pub fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, RecordsError> {
         self.get("sessions", token_hash)
     }
 
     /// Stores a session and flushes it, so a paired kiosk stays paired across a crash.
-    pub fn put_session(&self, token_hash: &[u8], s: &Session) -> Result<(), LedgerError> {
+    pub fn put_session(&self, token_hash: &[u8], s: &Session) -> Result<(), RecordsError> {
         self.put("sessions", token_hash, s)?;
         self.flush()
     }
 
     /// Ends every session of an account; returns how many there were.
-    pub fn remove_sessions_of(&self, username: &str) -> Result<usize, LedgerError> {
+    pub fn remove_sessions_of(&self, username: &str) -> Result<usize, RecordsError> {
         let t = self.tree("sessions")?;
         let mut gone = 0;
         for kv in t.iter() {
@@ -380,7 +400,7 @@ impl Records {
         Ok(gone)
     }
 
-    pub fn remove_session(&self, token_hash: &[u8]) -> Result<(), LedgerError> {
+    pub fn remove_session(&self, token_hash: &[u8]) -> Result<(), RecordsError> {
         self.tree("sessions")?
             .remove(token_hash)
             .map_err(index_err)?;
@@ -388,7 +408,7 @@ impl Records {
     }
 
     /// Every live session, with its id; expired ones are removed on the way.
-    pub fn sessions(&self, now: u64) -> Result<Vec<SessionInfo>, LedgerError> {
+    pub fn sessions(&self, now: u64) -> Result<Vec<SessionInfo>, RecordsError> {
         let t = self.tree("sessions")?;
         let mut out = Vec::new();
         for kv in t.iter() {
@@ -408,7 +428,7 @@ impl Records {
     }
 
     /// Ends the session with this id; returns it, or `None` if there is none.
-    pub fn remove_session_by_id(&self, id: &str) -> Result<Option<Session>, LedgerError> {
+    pub fn remove_session_by_id(&self, id: &str) -> Result<Option<Session>, RecordsError> {
         let t = self.tree("sessions")?;
         for kv in t.iter() {
             let (k, v) = kv.map_err(index_err)?;
@@ -427,7 +447,7 @@ impl Records {
         &self,
         username: &str,
         keep: &[u8],
-    ) -> Result<usize, LedgerError> {
+    ) -> Result<usize, RecordsError> {
         let t = self.tree("sessions")?;
         let mut gone = 0;
         for kv in t.iter() {
@@ -444,7 +464,7 @@ impl Records {
 
     // ---- kiosk pairing codes (keyed by their 4-digit slot; the secret only as its SHA-256) ----
     /// Stores a new code under a free slot; `false` if the slot is taken by a live code.
-    pub fn put_pairing(&self, slot: &str, p: &Pairing, now: u64) -> Result<bool, LedgerError> {
+    pub fn put_pairing(&self, slot: &str, p: &Pairing, now: u64) -> Result<bool, RecordsError> {
         let t = self.tree("pairing_slots")?;
         let bytes = serde_json::to_vec(p).map_err(json_err)?;
         loop {
@@ -473,7 +493,7 @@ impl Records {
         secret_hash: &[u8],
         now: u64,
         tries_max: u32,
-    ) -> Result<PairingOutcome, LedgerError> {
+    ) -> Result<PairingOutcome, RecordsError> {
         let t = self.tree("pairing_slots")?;
         loop {
             let Some(current) = t.get(slot.as_bytes()).map_err(index_err)? else {
@@ -515,11 +535,11 @@ impl Records {
     // ---- roll ----
     /// The roll, loaded once: from the `roll` value of the `rolls` tree (one JSON array), or
     /// from the per-voter `roll` tree of data directories written before that.
-    pub fn roll(&self) -> Result<Arc<Roll>, LedgerError> {
+    pub fn roll(&self) -> Result<Arc<Roll>, RecordsError> {
         let mut guard = self
             .roll
             .lock()
-            .map_err(|_| LedgerError::Index("roll cache poisoned".into()))?;
+            .map_err(|_| RecordsError::Index("roll cache poisoned".into()))?;
         if let Some(r) = guard.as_ref() {
             return Ok(r.clone());
         }
@@ -535,14 +555,14 @@ impl Records {
     /// Replaces the roll with `voters`, all or nothing: the whole roll is one sled value,
     /// written with one insert and flushed. (One sled batch of a county's 267,216 per-voter
     /// rows held 1.3 GB of memory; as one value the import costs about its own size.)
-    pub fn replace_roll(&self, voters: &[Voter]) -> Result<(), LedgerError> {
+    pub fn replace_roll(&self, voters: &[Voter]) -> Result<(), RecordsError> {
         let bytes = serde_json::to_vec(voters).map_err(json_err)?;
         // Lock order everywhere: turnout, then roll.
         let mut turnout = self.turnout_lock()?;
         let mut roll = self
             .roll
             .lock()
-            .map_err(|_| LedgerError::Index("roll cache poisoned".into()))?;
+            .map_err(|_| RecordsError::Index("roll cache poisoned".into()))?;
         self.tree("rolls")?
             .insert(b"roll", bytes)
             .map_err(index_err)?;
@@ -556,18 +576,18 @@ impl Records {
         Ok(())
     }
 
-    pub fn voter(&self, number: &str) -> Result<Option<Voter>, LedgerError> {
+    pub fn voter(&self, number: &str) -> Result<Option<Voter>, RecordsError> {
         Ok(self.roll()?.voter(number).cloned())
     }
 
     /// Voters on the roll.
-    pub fn roll_size(&self) -> Result<u64, LedgerError> {
+    pub fn roll_size(&self) -> Result<u64, RecordsError> {
         Ok(self.roll()?.len() as u64)
     }
 
     // ---- check-ins ----
     /// Records a check-in atomically; returns the earlier check-in if there was one.
-    pub fn check_in(&self, c: &CheckIn) -> Result<Result<(), CheckIn>, LedgerError> {
+    pub fn check_in(&self, c: &CheckIn) -> Result<Result<(), CheckIn>, RecordsError> {
         let t = self.tree("checkins")?;
         let bytes = serde_json::to_vec(c).map_err(json_err)?;
         let unit = self.voter(&c.number)?.map(|v| v.unit);
@@ -605,7 +625,7 @@ impl Records {
     /// Records a voter's check-in together with the principals they carry a proxy for, all
     /// or none: if any of them is already checked in for the round, nothing is written and
     /// that earlier check-in is returned. Two desks racing for one principal cannot both win.
-    pub fn check_in_group(&self, group: &[CheckIn]) -> Result<Result<(), CheckIn>, LedgerError> {
+    pub fn check_in_group(&self, group: &[CheckIn]) -> Result<Result<(), CheckIn>, RecordsError> {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let t = self.tree("checkins")?;
         let mut rows = Vec::with_capacity(group.len());
@@ -655,7 +675,7 @@ impl Records {
         &self,
         round: u8,
         unit: &dyn Fn(&str) -> bool,
-    ) -> Result<(u64, u64), LedgerError> {
+    ) -> Result<(u64, u64), RecordsError> {
         if self.turnout_lock()?.is_none() {
             self.turnout()?;
         }
@@ -673,7 +693,7 @@ impl Records {
 
     // ---- corrections waiting for a second person ----
     /// Stores a proposed correction; returns its number.
-    pub fn propose(&self, p: &Proposal) -> Result<u64, LedgerError> {
+    pub fn propose(&self, p: &Proposal) -> Result<u64, RecordsError> {
         let id = self.db.generate_id().map_err(index_err)?;
         let mut p = p.clone();
         p.id = id;
@@ -682,38 +702,38 @@ impl Records {
         Ok(id)
     }
 
-    pub fn proposal(&self, id: u64) -> Result<Option<Proposal>, LedgerError> {
+    pub fn proposal(&self, id: u64) -> Result<Option<Proposal>, RecordsError> {
         self.get("proposals", &id.to_be_bytes())
     }
 
-    pub fn proposals(&self) -> Result<Vec<Proposal>, LedgerError> {
+    pub fn proposals(&self) -> Result<Vec<Proposal>, RecordsError> {
         self.all("proposals")
     }
 
     /// Removes a proposal once it was approved (and logged) or withdrawn.
-    pub fn remove_proposal(&self, id: u64) -> Result<(), LedgerError> {
+    pub fn remove_proposal(&self, id: u64) -> Result<(), RecordsError> {
         self.tree("proposals")?
             .remove(id.to_be_bytes())
             .map_err(index_err)?;
         self.flush()
     }
 
-    pub fn check_ins(&self) -> Result<Vec<CheckIn>, LedgerError> {
+    pub fn check_ins(&self) -> Result<Vec<CheckIn>, RecordsError> {
         self.all("checkins")
     }
 
-    pub fn checked_in(&self, round: u8, number: &str) -> Result<Option<CheckIn>, LedgerError> {
+    pub fn checked_in(&self, round: u8, number: &str) -> Result<Option<CheckIn>, RecordsError> {
         self.get("checkins", &checkin_key(round, number))
     }
 
     // ---- publication ----
-    pub fn publish(&self, result_index: u64) -> Result<(), LedgerError> {
+    pub fn publish(&self, result_index: u64) -> Result<(), RecordsError> {
         self.put("published", &result_index.to_be_bytes(), &true)?;
         self.flush()
     }
 
     /// A publication flag of a data directory from before publication was logged.
-    pub fn is_published(&self, result_index: u64) -> Result<bool, LedgerError> {
+    pub fn is_published(&self, result_index: u64) -> Result<bool, RecordsError> {
         Ok(self
             .get::<bool>("published", &result_index.to_be_bytes())?
             .unwrap_or(false))
@@ -723,12 +743,12 @@ impl Records {
     /// Forgets what belonged to the election that was archived: the roll, the check-ins, the
     /// proposed corrections and the settings (its date, the tellers' key bindings). Accounts,
     /// sessions and paired kiosks stay.
-    pub fn clear_election(&self) -> Result<(), LedgerError> {
+    pub fn clear_election(&self) -> Result<(), RecordsError> {
         let mut turnout = self.turnout_lock()?;
         let mut roll = self
             .roll
             .lock()
-            .map_err(|_| LedgerError::Index("roll cache poisoned".into()))?;
+            .map_err(|_| RecordsError::Index("roll cache poisoned".into()))?;
         for name in ["rolls", "roll", "checkins", "proposals", "settings"] {
             self.tree(name)?.clear().map_err(index_err)?;
         }
@@ -739,11 +759,11 @@ impl Records {
         self.flush()
     }
 
-    pub fn setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
+    pub fn setting(&self, key: &str) -> Result<Option<String>, RecordsError> {
         self.get("settings", key.as_bytes())
     }
 
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), RecordsError> {
         self.put("settings", key.as_bytes(), &value.to_string())?;
         self.flush()
     }
