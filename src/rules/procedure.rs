@@ -416,6 +416,13 @@ pub fn step(
                         "each person needs a name and an id of their own".into(),
                     ));
                 }
+                // As a contest will list them: a name or id the contest would refuse would
+                // stop the chain at the next round.
+                for (what, v) in [("candidate id", &p.id), ("candidate name", &p.name)] {
+                    if let Err(e) = super::contest::check_name(what, v) {
+                        return Err(input_err(&r.id, e.to_string(), e.to_string()));
+                    }
+                }
                 if state.done > 0 && !state.people.iter().any(|q| q.id == p.id) {
                     return Err(input_err(
                         &r.id,
@@ -590,6 +597,21 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "procedure_order"
+        );
+    }
+
+    /// A name a contest would refuse is refused at the qualification, not at the contest.
+    #[test]
+    fn qualification_refuses_names_a_contest_would_refuse() {
+        let d = def(1);
+        let s = ProcedureState::start(&d);
+        let mut list = people(3);
+        list[1].name = "名".repeat(500);
+        assert_eq!(
+            step(&d, &s, "qualify", StepInput::Qualified(&list))
+                .unwrap_err()
+                .code(),
+            "procedure_input"
         );
     }
 
