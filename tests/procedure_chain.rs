@@ -302,11 +302,29 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         "{xuanju}"
     );
 
-    // 6. 直接选举: 李秀英 elected; the procedure is complete.
-    let ballots: Vec<Value> = (0..6)
-        .map(|n| json!({"contest": "xuanju", "marks": {if n < 5 { "b" } else { "a" }: "for"}}))
+    // 6. 直接选举. A first meeting without its quorum (3 of 6 present: 5·3 ≤ 4·6) is counted
+    // invalid: the chain waits for its re-vote.
+    let few: Vec<Value> = (0..3)
+        .map(|_| json!({"contest": "xuanju", "marks": {"b": "for"}}))
         .collect();
-    let r3 = run_contest(&s, &org, &desk, &teller, &kiosk, "xuanju", &ballots);
+    run_contest(&s, &org, &desk, &teller, &kiosk, "xuanju", &few);
+    let (code, v) = step(&s, &org, json!({"round": "elect", "basis": "x"}));
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("procedure_round_invalid")),
+        "{v}"
+    );
+    s.ok(
+        "POST",
+        "/api/v1/contests/xuanju/revote",
+        Some(&org),
+        Some(&json!({"reason": "到会党员未超过应到会人数的五分之四, 本轮无效, 重新投票"})),
+    );
+    // The re-vote: 李秀英 elected; the procedure is complete.
+    let ballots: Vec<Value> = (0..6)
+        .map(|n| json!({"contest": "xuanju-v1", "marks": {if n < 5 { "b" } else { "a" }: "for"}}))
+        .collect();
+    let r3 = run_contest(&s, &org, &desk, &teller, &kiosk, "xuanju-v1", &ballots);
     let (code, v) = step(
         &s,
         &org,

@@ -97,10 +97,13 @@ impl Core {
             scores.push((sid.clone(), v));
         }
         let input = step_input(r.kind, &people, &req.approved, &scores, &[]);
+        // A round counted invalid and re-voted goes on with its re-vote's result.
         let result = match r.contest.as_deref() {
-            Some(c) => self
-                .ledger
-                .read(|s| s.state.conduct().map(|k| k.published_result_of(c)))??,
+            Some(c) => self.ledger.read(|s| {
+                s.state
+                    .conduct()
+                    .map(|k| k.published_result_of(&k.standing_contest(c)))
+            })??,
             None => None,
         };
         let outcome = self.ledger.read(|s| -> Result<_, CoreError> {
@@ -200,17 +203,16 @@ fn procedure_view(
                            "result": p.result, "scores": p.scores,
                            "people": p.people.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()})
                 });
-            let contest_state = r
-                .contest
+            let standing = r.contest.as_deref().map(|c| conduct.standing_contest(c));
+            let contest_state = standing
                 .as_deref()
                 .and_then(|c| conduct.phase(c))
                 .map(|p| p.id());
-            let published = r
-                .contest
+            let published = standing
                 .as_deref()
                 .and_then(|c| conduct.published_result_of(c));
             json!({"id": r.id, "title": r.title, "kind": r.kind.id(), "kind_label": r.kind.label_zh(),
-                   "ratio": r.ratio.map(|x| x.to_string()), "contest": r.contest,
+                   "ratio": r.ratio.map(|x| x.to_string()), "contest": r.contest, "standing_contest": standing,
                    "contest_state": contest_state, "published_result": published,
                    "status": status, "step": step})
         })

@@ -1396,12 +1396,49 @@ impl Conduct {
     }
 
     /// The kind of round whose contest is `contest`, if a procedure creates it.
+    /// (A re-vote of a round's contest stands for it.)
     pub fn round_kind_of(&self, contest: &str) -> Option<RoundKind> {
+        let base = self.revoted_from(contest);
         self.procedures.values().find_map(|(d, _)| {
-            d.round_of_contest(contest)
+            d.round_of_contest(&base)
                 .and_then(|i| d.rounds.get(i))
                 .map(|r| r.kind)
         })
+    }
+
+    /// The procedure a contest is a round of (its re-votes included).
+    pub fn procedure_of(&self, contest: &str) -> Option<&ProcedureDef> {
+        let base = self.revoted_from(contest);
+        self.procedures
+            .values()
+            .map(|(d, _)| d)
+            .find(|d| d.round_of_contest(&base).is_some())
+    }
+
+    /// The contest a re-vote chain started from (`contest` itself when it is no re-vote).
+    fn revoted_from(&self, contest: &str) -> String {
+        let mut cur = contest.to_string();
+        while let Some(Origin::Revote { of }) = self.contests.get(&cur).map(|c| &c.origin) {
+            if *of == cur {
+                break;
+            }
+            cur = of.clone();
+        }
+        cur
+    }
+
+    /// The contest that stands for a round's contest: the latest re-vote of it, or itself.
+    pub fn standing_contest(&self, contest: &str) -> String {
+        let mut cur = contest.to_string();
+        while let Some(next) = self
+            .contests
+            .iter()
+            .find(|(_, c)| matches!(&c.origin, Origin::Revote { of } if *of == cur))
+            .map(|(id, _)| id.clone())
+        {
+            cur = next;
+        }
+        cur
     }
 
     /// Records whom the result at `index` of a procedure round's contest passes on (the
@@ -1433,7 +1470,17 @@ impl Conduct {
                     .map(|r| r.id.clone())
                     .unwrap_or_default(),
             })?;
-        if let Some(contest) = def.rounds[i].contest.as_deref() {
+        if let Some(round_contest) = def.rounds[i].contest.as_deref() {
+            // A round counted invalid and re-voted goes on with its re-vote's result.
+            let standing = self.standing_contest(round_contest);
+            let contest = standing.as_str();
+            if self.contests.get(contest).is_some_and(|c| c.invalid) {
+                return Err(ProcedureError::RoundInvalid {
+                    round: round.to_string(),
+                    contest: contest.to_string(),
+                }
+                .into());
+            }
             let published = self
                 .contests
                 .get(contest)

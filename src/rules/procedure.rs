@@ -203,6 +203,8 @@ pub enum ProcedureError {
     },
     #[error("“{round}” 须先有已公布的 “{contest}” 结果 / Round “{round}” needs the published result of “{contest}”.")]
     ResultMissing { round: String, contest: String },
+    #[error("“{round}” 的 “{contest}” 本轮无效, 须先重新投票 / Round “{round}”: “{contest}” was counted invalid; re-vote it first.")]
+    RoundInvalid { round: String, contest: String },
     #[error("记录的 “{round}” 结果与规则算出的不同: {message} / The recorded outcome of “{round}” is not the one the rules give: {message}")]
     Mismatch { round: String, message: String },
 }
@@ -217,6 +219,7 @@ impl ProcedureError {
             ProcedureError::TooFew { .. } => "procedure_too_few",
             ProcedureError::RatioShort { .. } => "procedure_ratio",
             ProcedureError::ResultMissing { .. } => "procedure_result_missing",
+            ProcedureError::RoundInvalid { .. } => "procedure_round_invalid",
             ProcedureError::Mismatch { .. } => "procedure_mismatch",
         }
     }

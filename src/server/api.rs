@@ -1174,14 +1174,16 @@ pub(super) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .state
             .conduct()
             .map(|conduct| {
-                conduct
-                    .procedures()
-                    .filter(|(d, _)| {
-                        d.rounds
-                            .iter()
-                            .any(|rd| rd.contest.as_ref().is_some_and(|c| r.contests.contains(c)))
-                    })
-                    .map(|(d, _)| {
+                let mut ds: Vec<&crate::rules::procedure::ProcedureDef> = Vec::new();
+                for c in &r.contests {
+                    if let Some(d) = conduct.procedure_of(c) {
+                        if !ds.iter().any(|x| x.id == d.id) {
+                            ds.push(d);
+                        }
+                    }
+                }
+                ds.into_iter()
+                    .map(|d| {
                         let steps: Vec<Value> = s
                             .state
                             .procedure_steps

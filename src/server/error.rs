@@ -140,7 +140,8 @@ impl ApiError {
                 | "paper_nothing_to_withdraw"
                 | "procedure_order"
                 | "procedure_complete"
-                | "procedure_result_missing" => StatusCode::CONFLICT,
+                | "procedure_result_missing"
+                | "procedure_round_invalid" => StatusCode::CONFLICT,
                 "storage" => StatusCode::SERVICE_UNAVAILABLE,
                 "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

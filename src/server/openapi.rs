@@ -1584,7 +1584,12 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             errors: &[
                 (
                     409,
-                    &["procedure_order", "procedure_complete", "procedure_result_missing"],
+                    &[
+                        "procedure_order",
+                        "procedure_complete",
+                        "procedure_result_missing",
+                        "procedure_round_invalid",
+                    ],
                 ),
                 (
                     422,
