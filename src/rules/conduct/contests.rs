@@ -1,0 +1,326 @@
+//! Contests: later rounds (runoffs, next rounds, re-votes, a procedure's rounds), opening,
+//! closing with the desk's figures, corrections, seat reductions.
+
+use super::*;
+
+impl Conduct {
+    // ------------------------------------------------------------ contests
+
+    /// Adds a contest of a later round (a runoff or the next round of a procedure) with its
+    /// ballot style. Protocol 2: the result it comes from must be published.
+    pub fn add_contest(
+        &mut self,
+        id: &str,
+        arrival: impl Into<Arrival>,
+        origin: Origin,
+        style: StyleDef,
+    ) -> Result<(), ConductError> {
+        let arrival: Arrival = arrival.into();
+        if self.contests.contains_key(id) {
+            return Err(ConductError::ContestExists(id.to_string()));
+        }
+        let revote_of = match &origin {
+            Origin::Revote { of } => Some(of.clone()),
+            _ => None,
+        };
+        let source = match &origin {
+            Origin::Spec => None,
+            Origin::Runoff { parent } => Some(parent),
+            Origin::NextRound { from } => Some(from),
+            Origin::Procedure { procedure, round } => {
+                // Only the contest the procedure's last step made ready, once.
+                let (def, st) = self
+                    .procedures
+                    .get(procedure)
+                    .ok_or_else(|| ConductError::UnknownProcedure(procedure.clone()))?;
+                let r = def.rounds.get(st.done);
+                if !st.contest_created
+                    || r.map(|r| r.id.as_str()) != Some(round.as_str())
+                    || r.and_then(|r| r.contest.as_deref()) != Some(id)
+                {
+                    return Err(ProcedureError::OutOfOrder {
+                        procedure: procedure.clone(),
+                        round: round.clone(),
+                        expected: r.map(|r| r.id.clone()).unwrap_or_default(),
+                    }
+                    .into());
+                }
+                None
+            }
+            Origin::Revote { of } => {
+                let c = self.contest(of)?;
+                if c.result.is_none() || !c.invalid {
+                    return Err(ConductError::RoundNotInvalid(of.clone()));
+                }
+                if c.revoted {
+                    return Err(ConductError::RevoteExists(of.clone()));
+                }
+                // The invalid round is posted first (its board says 本轮无效), as a runoff's
+                // source is: every export then holds both rounds.
+                if self.strict() && self.published_result_of(of).is_none() {
+                    return Err(ConductError::NotPublished(of.clone()));
+                }
+                None
+            }
+        };
+        if let Origin::Runoff { parent } = &origin {
+            let p = self.contest(parent)?;
+            if p.reduced_by > 0 {
+                return Err(ConductError::ShortfallDecided(parent.clone()));
+            }
+        }
+        if let Some(source) = source {
+            self.contest(source)?;
+            if self.strict() && self.published_result_of(source).is_none() {
+                return Err(ConductError::NotPublished(source.clone()));
+            }
+        }
+        self.contests.insert(
+            id.to_string(),
+            ContestConduct {
+                phase: Phase::Draft,
+                mode: arrival.mode,
+                origin,
+                closed: None,
+                correction: None,
+                result: None,
+                paper_ballots: 0,
+                double_entry: arrival.double_entry,
+                keyings: BTreeMap::new(),
+                rekeyed_sheets: 0,
+                keyings_logged: 0,
+                decryption: Decryption::default(),
+                invalid: false,
+                revoted: false,
+                unfilled: 0,
+                superseded: false,
+                reduced_by: 0,
+            },
+        );
+        if let Some(of) = revote_of {
+            self.contest_mut(&of)?.revoted = true;
+        }
+        self.styles.push(style);
+        Ok(())
+    }
+
+    /// Records the seats each contest's latest count left unfilled (its `unfilled_seats`).
+    /// Call right after [`Conduct::tally`].
+    pub fn mark_unfilled(&mut self, unfilled: &[(String, u32)]) -> Result<(), ConductError> {
+        for (id, u) in unfilled {
+            self.contest_mut(id)?.unfilled = *u;
+        }
+        Ok(())
+    }
+
+    /// A recorded decision of the meeting to reduce the seats of `contest` instead of a new
+    /// round for its unfilled ones (RULES.md section 2, party kinds: 如接近应选名额, 也可以
+    /// 由大会讨论决定减少名额, 不再选举). The strict reading, and the only one: the reduction
+    /// removes every unfilled seat and ends the contest: it withdraws the runoffs the publication
+    /// prepared while they are still in draft (they can no longer open), is refused once one
+    /// has opened, and no runoff may follow it. `reducible` is the contest kind's say.
+    pub fn reduce_seats(
+        &mut self,
+        contest: &str,
+        reduced_by: u32,
+        reducible: bool,
+        basis: &str,
+    ) -> Result<(), ConductError> {
+        check_reduction_basis(basis)?;
+        let c = self.contest(contest)?;
+        if !reducible {
+            return Err(ConductError::SeatsNotReducible(contest.to_string()));
+        }
+        if self.published_result_of(contest).is_none() {
+            return Err(ConductError::NotPublished(contest.to_string()));
+        }
+        // The runoffs prepared for its shortfall (created with the publication): withdrawn
+        // while still in draft; once one opened, the new round is under way.
+        let runoffs: Vec<String> = self
+            .contests
+            .iter()
+            .filter(|(_, r)| matches!(&r.origin, Origin::Runoff { parent } if parent == contest))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let started = runoffs.iter().any(|id| {
+            self.contests
+                .get(id)
+                .is_some_and(|r| r.phase != Phase::Draft)
+        });
+        if c.reduced_by > 0 || started {
+            return Err(ConductError::ShortfallDecided(contest.to_string()));
+        }
+        if c.unfilled == 0 {
+            return Err(ConductError::NoUnfilledSeats(contest.to_string()));
+        }
+        if reduced_by != c.unfilled {
+            return Err(ConductError::ReductionMismatch {
+                contest: contest.to_string(),
+                unfilled: c.unfilled,
+                reduced_by,
+            });
+        }
+        self.contest_mut(contest)?.reduced_by = reduced_by;
+        for id in runoffs {
+            self.contest_mut(&id)?.superseded = true;
+        }
+        Ok(())
+    }
+
+    /// [`Conduct::reduce_seats`] for a logged `seats_reduced`: the kind and the seat count
+    /// come from the contest of `contest` as registered, and `seats` must be what is left.
+    pub fn reduce_seats_logged(
+        &mut self,
+        contest: &Contest,
+        reduced_by: u32,
+        seats: u32,
+        basis: &str,
+    ) -> Result<(), ConductError> {
+        let reducible = contest.kind.family() == crate::rules::kind::Family::Party;
+        let expected = contest.seats.saturating_sub(reduced_by);
+        if seats != expected {
+            return Err(ConductError::ReductionSeats {
+                contest: contest.id.clone(),
+                seats_before: contest.seats,
+                reduced_by,
+                expected,
+                seats,
+            });
+        }
+        self.reduce_seats(&contest.id, reduced_by, reducible, basis)
+    }
+
+    /// Marks the contests a result counted as an invalid round (its `valid: false`), which
+    /// a re-vote may then repeat. Call right after [`Conduct::tally`].
+    pub fn mark_invalid(&mut self, contests: &[String]) -> Result<(), ConductError> {
+        for id in contests {
+            self.contest_mut(id)?.invalid = true;
+        }
+        Ok(())
+    }
+
+    pub fn open(&mut self, id: &str) -> Result<(), ConductError> {
+        match self.phase_of(id)? {
+            Phase::Draft => {}
+            Phase::Open => return Err(ConductError::ContestAlreadyOpen(id.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        if self.contest(id)?.superseded {
+            return Err(ConductError::RunoffSuperseded(id.to_string()));
+        }
+        if matches!(self.secrecy, Secrecy::Encrypted { .. })
+            && self.contest(id)?.mode != Mode::Paper
+            && self.ceremony.key.is_none()
+        {
+            return Err(ConductError::ElectionKeyMissing);
+        }
+        self.contest_mut(id)?.phase = Phase::Open;
+        Ok(())
+    }
+
+    /// Closes a contest with its figures. Protocol 2: the figures are the sum of the desk
+    /// counts logged for the contest's styles (the desk's, not anyone's typing).
+    pub fn close(&mut self, id: &str, figures: Figures) -> Result<(), ConductError> {
+        match self.phase_of(id)? {
+            Phase::Open => {}
+            Phase::Draft => return Err(ConductError::ContestNotOpen(id.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(id.to_string())),
+        }
+        let c = self.contest(id)?;
+        if !c.keyings.is_empty() {
+            return Err(ConductError::PaperSheetOpen {
+                contest: id.to_string(),
+                sheet: c.paper_ballots + 1,
+            });
+        }
+        if self.strict() {
+            let desk = self.desk_figures(id)?;
+            if desk != figures {
+                return Err(ConductError::CloseFiguresMismatch {
+                    contest: id.to_string(),
+                    close_e: figures.eligible,
+                    close_p: figures.present,
+                    close_i: figures.issued,
+                    desk_e: desk.eligible,
+                    desk_p: desk.present,
+                    desk_i: desk.issued,
+                });
+            }
+        }
+        let c = self.contest_mut(id)?;
+        c.phase = Phase::Closed;
+        c.closed = Some(figures);
+        Ok(())
+    }
+
+    /// The sum of the latest desk counts of a contest's styles.
+    pub fn desk_figures(&self, contest: &str) -> Result<Figures, ConductError> {
+        let mut sum = Figures::default();
+        for s in self.styles_of(contest) {
+            let f = self
+                .desk
+                .get(&s)
+                .copied()
+                .ok_or_else(|| ConductError::DeskCountMissing {
+                    contest: contest.to_string(),
+                    style: s,
+                })?;
+            sum = sum.add(f);
+        }
+        Ok(sum)
+    }
+
+    /// Records the desk's count of a style. Protocol 2: `E` equals the roll's voters for the
+    /// style when a roll was registered, and `P ≤ E`.
+    pub fn desk_count(&mut self, style: u16, figures: Figures) -> Result<(), ConductError> {
+        self.style(style)?;
+        if self.strict() {
+            if let Some(roll) = self.style_voters(style) {
+                if roll != figures.eligible {
+                    return Err(ConductError::DeskEligibleMismatch {
+                        style,
+                        logged: figures.eligible,
+                        roll,
+                    });
+                }
+            }
+            if figures.present > figures.eligible {
+                return Err(ConductError::DeskPresentExceedsEligible {
+                    style,
+                    present: figures.present,
+                    eligible: figures.eligible,
+                });
+            }
+        }
+        self.desk.insert(style, figures);
+        Ok(())
+    }
+
+    /// Records a correction of an opened, uncounted contest's figures (for example the paper
+    /// desk's figures merged in), made by one person and approved by a second person of
+    /// another role. The latest correction is what the count uses.
+    pub fn correct(&mut self, id: &str, correction: Correction) -> Result<(), ConductError> {
+        let c = self.contest(id)?;
+        if c.phase == Phase::Draft || c.result.is_some() {
+            return Err(ConductError::CorrectionOutOfOrder(id.to_string()));
+        }
+        if correction.reason.trim().is_empty() {
+            return Err(ConductError::CorrectionReasonMissing);
+        }
+        let (p, a) = (&correction.proposer, &correction.approver);
+        if p.name.trim().is_empty()
+            || a.name.trim().is_empty()
+            || p.name == a.name
+            || p.role == a.role
+        {
+            return Err(ConductError::CorrectionNeedsTwo {
+                proposer: p.name.clone(),
+                proposer_role: p.role.clone(),
+                approver: a.name.clone(),
+                approver_role: a.role.clone(),
+            });
+        }
+        self.contest_mut(id)?.correction = Some(correction);
+        Ok(())
+    }
+}

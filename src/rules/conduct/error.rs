@@ -1,0 +1,290 @@
+//! Why an operation of the conduct is refused: one variant per check, each with a stable code.
+
+use super::*;
+
+/// Why an operation is out of order or out of bounds. Every variant has a stable code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConductError {
+    #[error("选举项目 “{0}” 不存在 / There is no contest “{0}”.")]
+    UnknownContest(String),
+    #[error("{0}")]
+    Procedure(#[from] ProcedureError),
+    #[error("程序 “{0}” 不存在 / There is no procedure “{0}”.")]
+    UnknownProcedure(String),
+    #[error("选票样式 {0} 不存在 / There is no ballot style {0}.")]
+    UnknownStyle(u16),
+    #[error("选举项目 “{0}” 尚未开始投票 / Contest “{0}” is not open.")]
+    ContestNotOpen(String),
+    #[error("选举项目 “{0}” 已结束投票 / Contest “{0}” is closed.")]
+    ContestClosed(String),
+    #[error("选举项目 “{0}” 已开始 / Contest “{0}” is already open.")]
+    ContestAlreadyOpen(String),
+    #[error("选举项目 “{0}” 尚未结束投票 / Contest “{0}” is not closed.")]
+    ContestNotClosed(String),
+    #[error("选举项目 “{contest}” 不收纸质选票 (方式: {mode}) / Contest “{contest}” takes no paper ballots (mode: {mode}).")]
+    NotAPaperContest { contest: String, mode: &'static str },
+    #[error("选举项目 “{0}” 只收纸质选票, 不能电子投票 / Contest “{0}” takes paper ballots only, not electronic ones.")]
+    NotAnElectronicContest(String),
+    #[error("选举项目 “{0}” 不是双人录入 (paper_entry 不是 double) / Contest “{0}” is not keyed by two tellers (its paper_entry is not double).")]
+    NotDoubleEntry(String),
+    #[error("选举项目 “{0}” 由两名计票人分别录入每张纸质选票: 请写明是第几张 (sheet) / Two tellers key each paper ballot of contest “{0}”: say which sheet it is.")]
+    PaperSheetMissing(String),
+    #[error("“{contest}” 正在录入第 {open} 张纸质选票, 不是第 {sheet} 张; 请刷新后重新录入 / Sheet {open} of “{contest}” is being keyed, not sheet {sheet}; reload and key it again.")]
+    PaperSheet {
+        contest: String,
+        sheet: u64,
+        open: u64,
+    },
+    #[error("录入人不能为空 / The teller who keyed the sheet must be named.")]
+    PaperTeller,
+    #[error("“{teller}” 没有录入 “{contest}” 的第 {sheet} 张, 无可撤回 / “{teller}” has not keyed sheet {sheet} of “{contest}”: nothing to withdraw.")]
+    PaperNothingToWithdraw {
+        contest: String,
+        sheet: u64,
+        teller: String,
+    },
+    #[error("“{contest}” 的第 {sheet} 张没有两名计票人一致的录入, 不能计入 / Sheet {sheet} of “{contest}” was not keyed alike by two tellers: it cannot be counted.")]
+    PaperNotAgreed { contest: String, sheet: u64 },
+    #[error("“{contest}” 的第 {sheet} 张纸质选票已有录入但尚未一致, 请先录完或撤回 / Sheet {sheet} of “{contest}” has been keyed but not agreed: finish it or withdraw the keyings first.")]
+    PaperSheetOpen { contest: String, sheet: u64 },
+    #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
+    RollMissing,
+    #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
+    RollLocked,
+    #[error("样式 {style} 的选票码最多 {cap} 张 (名单 {voters} 人另加 {spare}%), 已有 {registered} 张, 又要 {asked} 张 / Style {style} may have at most {cap} tokens ({voters} on the roll plus {spare}%); {registered} exist and {asked} more were asked for.")]
+    PoolOverCap {
+        style: u16,
+        cap: u64,
+        voters: u64,
+        spare: u32,
+        registered: u64,
+        asked: u64,
+    },
+    #[error("投票开始后补印选票码须写明原因 / Tokens printed after voting started need a written reason.")]
+    PoolReasonMissing,
+    #[error("样式 {0} 的选举项目都已结束, 不能再生成选票码 / Every contest of style {0} is closed: no more tokens.")]
+    PoolAfterClose(u16),
+    #[error("此选票样式的选票码已作废 / The tokens of this style were voided at close.")]
+    TokensVoided,
+    #[error("样式 {style} 已用选票码 {spent} 张, 只登记了 {registered} 张 / Style {style}: {spent} tokens spent of {registered} registered.")]
+    PoolExhausted {
+        style: u16,
+        spent: u64,
+        registered: u64,
+    },
+    #[error("选票中的 “{contest}” 不属于此选票样式 / “{contest}” is not on this ballot style.")]
+    BallotContestNotOnStyle { contest: String },
+    #[error("选票中的 “{contest}” 出现了两次 / “{contest}” appears twice on one ballot.")]
+    BallotContestTwice { contest: String },
+    #[error("选票缺少 “{contest}”: 一张选票须含样式中的每个选举项目各一次 / The ballot lacks “{contest}”: a ballot holds each contest of its style once.")]
+    BallotContestMissing { contest: String },
+    #[error("{message} (电子选票不能是废票, 投票机应拒绝 / an electronic ballot cannot be void: the kiosk refuses it)")]
+    ElectronicBallotVoid {
+        /// The void reason's own code (`over_marked`, ...).
+        code: &'static str,
+        message: String,
+    },
+    #[error("样式 {style} 的签到数中应到 {logged} 人, 名单为 {roll} 人 / Style {style}: the desk count says {logged} eligible, the roll holds {roll}.")]
+    DeskEligibleMismatch { style: u16, logged: u64, roll: u64 },
+    #[error("样式 {style} 的签到数不一致: 实到 {present} 人多于应到 {eligible} 人 / Style {style}: {present} present exceeds {eligible} eligible.")]
+    DeskPresentExceedsEligible {
+        style: u16,
+        present: u64,
+        eligible: u64,
+    },
+    #[error("选举项目 “{contest}” 的结束数字 (E {close_e}, P {close_p}, I {close_i}) 与签到处记录 (E {desk_e}, P {desk_p}, I {desk_i}) 不符 / Contest “{contest}” closed with E {close_e}, P {close_p}, I {close_i}, but the desk logged E {desk_e}, P {desk_p}, I {desk_i}.")]
+    CloseFiguresMismatch {
+        contest: String,
+        close_e: u64,
+        close_p: u64,
+        close_i: u64,
+        desk_e: u64,
+        desk_p: u64,
+        desk_i: u64,
+    },
+    #[error("选举项目 “{contest}” 结束前没有记录样式 {style} 的签到数 / Contest “{contest}” closed without the desk count of style {style}.")]
+    DeskCountMissing { contest: String, style: u16 },
+    #[error("更正须由两个不同角色的人完成: 提出 {proposer} ({proposer_role}), 批准 {approver} ({approver_role}) / A correction needs two people of different roles: proposed by {proposer} ({proposer_role}), approved by {approver} ({approver_role}).")]
+    CorrectionNeedsTwo {
+        proposer: String,
+        proposer_role: String,
+        approver: String,
+        approver_role: String,
+    },
+    #[error("更正须写明原因 / A correction needs a reason.")]
+    CorrectionReasonMissing,
+    #[error("选举项目 “{0}” 只能在开始投票后、计票前更正 / Contest “{0}” can be corrected only after it opened and before it is counted.")]
+    CorrectionOutOfOrder(String),
+    #[error("选举项目 “{0}” 已计票 / Contest “{0}” has already been counted.")]
+    AlreadyTallied(String),
+    #[error("第 {0} 条不是计票结果 / Entry {0} is not a result.")]
+    UnknownResult(u64),
+    #[error("计票人 {teller} 已经签署第 {result} 条结果 / Teller {teller} has already signed result {result}.")]
+    SignatureDuplicate { teller: String, result: u64 },
+    #[error("第 {result} 条结果需要 {required} 名计票人签名, 现有 {have} 名 / Result {result} needs {required} teller signatures; {have} are present.")]
+    SignaturesMissing {
+        result: u64,
+        have: u64,
+        required: u64,
+    },
+    #[error("第 {0} 条结果已公布 / Result {0} is already published.")]
+    AlreadyPublished(u64),
+    #[error("样式 {style} 作废记录为 作废 {voided_logged} 张、已用 {spent_logged} 张, 实际应为 作废 {voided} 张、已用 {spent} 张 / Style {style}: the voiding says {voided_logged} voided and {spent_logged} spent; the log implies {voided} and {spent}.")]
+    VoidMismatch {
+        style: u16,
+        voided_logged: u64,
+        spent_logged: u64,
+        voided: u64,
+        spent: u64,
+    },
+    #[error("“{0}” 还没有公布的结果 / “{0}” has no published result yet.")]
+    NotPublished(String),
+    #[error("选举项目 “{0}” 已存在 / Contest “{0}” already exists.")]
+    ContestExists(String),
+    #[error("“{0}” 的计票结果有效 (或尚未计票), 不能重新投票 / The count of “{0}” is valid (or not done yet): there is nothing to re-vote.")]
+    RoundNotInvalid(String),
+    #[error("“{0}” 的无效轮次已经安排了重新投票 / A re-vote of the invalid round of “{0}” already exists.")]
+    RevoteExists(String),
+    #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
+    RevoteReason,
+    #[error("“{0}” 不是党内选举, 未选足的名额须另行选举, 不能减少名额 (选举法第45条; 地方组织法第29条) / “{0}” is not a party election: its unfilled seats need a new round and cannot be reduced (EL Art. 45; LOL Art. 29).")]
+    SeatsNotReducible(String),
+    #[error("“{0}” 已公布的结果没有未选足的名额 / The published result of “{0}” leaves no seat unfilled.")]
+    NoUnfilledSeats(String),
+    #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
+    ReductionMismatch {
+        contest: String,
+        unfilled: u32,
+        reduced_by: u32,
+    },
+    #[error("“{contest}” 应选 {seats_before} 名, 减少 {reduced_by} 名后应为 {expected} 名, 这次写的是 {seats} 名 / “{contest}” had {seats_before} seats: less {reduced_by} is {expected}, not {seats}.")]
+    ReductionSeats {
+        contest: String,
+        seats_before: u32,
+        reduced_by: u32,
+        expected: u32,
+        seats: u32,
+    },
+    #[error("“{0}” 未选足的名额已有处理 (另行选举或减少名额), 不能再作另一种决定 / The unfilled seats of “{0}” are already dealt with (a new round or a reduction).")]
+    ShortfallDecided(String),
+    #[error("另行选举 “{0}” 已由减少名额的决定取代, 不能开始 / The runoff “{0}” was withdrawn by a seat reduction: it cannot open.")]
+    RunoffSuperseded(String),
+    #[error("减少名额须写明依据 (大会的决定, 1 至 500 个字符, 不含控制字符) / A seat reduction needs its basis (the meeting's decision; 1 to 500 characters, no control characters).")]
+    ReductionBasis,
+    #[error("纸质选票已达发出数 {issued} 张; 票箱中的选票多于发出数时本轮无效 (选举法第44条) / Paper ballots have reached the {issued} issued; more ballots than were issued makes the round invalid (EL Art. 44).")]
+    PaperPastIssued { issued: u64 },
+    #[error("本选举的选票{expected}, 这张选票不是 / This election's ballots are {expected_en}; this one is not.")]
+    BallotKindMismatch {
+        expected: &'static str,
+        expected_en: &'static str,
+    },
+    #[error("本选举不加密选票, 没有密钥仪式 / This election does not encrypt ballots: there is no key ceremony.")]
+    NotEncrypted,
+    #[error("选举密钥尚未生成 (密钥仪式未完成), 不能开始电子投票 / The election key is not set yet (the key ceremony is not complete): electronic voting cannot open.")]
+    ElectionKeyMissing,
+    #[error("选举密钥已生成 / The election key is already set.")]
+    ElectionKeySet,
+    #[error("密钥仪式第 {expected} 轮进行中, 这条属于第 {got} 轮 / The key ceremony is at attempt {expected}; this is for attempt {got}.")]
+    CeremonyAttempt { expected: u32, got: u32 },
+    #[error("计票人序号 {index} 不在 1 至 {tellers} 之间 / Teller index {index} is outside 1 to {tellers}.")]
+    TellerIndex { index: u32, tellers: u32 },
+    #[error("第 {index} 号计票人已提交过此步骤 ({step}) / Teller {index} already did this step ({step}).")]
+    CeremonyRepeated { index: u32, step: &'static str },
+    #[error("密钥仪式此步骤须等所有计票人完成上一步 (还差 {missing}) / This step of the key ceremony waits for every teller's previous step ({missing} missing).")]
+    CeremonyWaiting { missing: u32 },
+    #[error("“{contest}” 的写入姓名须先由 {needed} 名计票人各混洗一次, 现有 {have} 次 / The write-in names of “{contest}” need shuffles by {needed} tellers first; {have} so far.")]
+    ShufflesMissing {
+        contest: String,
+        have: u32,
+        needed: u32,
+    },
+    #[error("第 {index} 号计票人已混洗过 “{contest}” 的写入姓名 / Teller {index} already shuffled the write-in names of “{contest}”.")]
+    ShuffleRepeated { contest: String, index: u32 },
+    #[error(
+        "“{0}” 已有解密份额, 不能再混洗 / “{0}” already has decryption shares; no more shuffles."
+    )]
+    ShuffleAfterShares(String),
+    #[error("第 {index} 号计票人已提交过 “{contest}” 的解密份额 / Teller {index} already gave decryption shares for “{contest}”.")]
+    SharesRepeated { contest: String, index: u32 },
+    #[error("“{contest}” 的解密份额只有 {have} 份, 需要 {needed} 份 / “{contest}” has {have} decryption shares; {needed} are needed.")]
+    SharesMissing {
+        contest: String,
+        have: u32,
+        needed: u32,
+    },
+}
+
+impl ConductError {
+    pub fn code(&self) -> &'static str {
+        use ConductError::*;
+        match self {
+            UnknownContest(_) => "unknown_contest",
+            Procedure(e) => e.code(),
+            UnknownProcedure(_) => "unknown_procedure",
+            UnknownStyle(_) => "unknown_style",
+            ContestNotOpen(_) => "contest_not_open",
+            ContestClosed(_) => "contest_closed",
+            ContestAlreadyOpen(_) => "contest_already_open",
+            ContestNotClosed(_) => "contest_not_closed",
+            NotAPaperContest { .. } => "not_a_paper_contest",
+            NotAnElectronicContest(_) => "not_an_electronic_contest",
+            NotDoubleEntry(_) => "not_double_entry",
+            PaperSheetMissing(_) => "paper_sheet_missing",
+            PaperSheet { .. } => "paper_sheet",
+            PaperTeller => "paper_teller",
+            PaperNothingToWithdraw { .. } => "paper_nothing_to_withdraw",
+            PaperNotAgreed { .. } => "paper_not_agreed",
+            PaperSheetOpen { .. } => "paper_sheet_open",
+            RollMissing => "roll_missing",
+            RollLocked => "roll_locked",
+            PoolOverCap { .. } => "pool_over_cap",
+            PoolReasonMissing => "pool_reason_missing",
+            PoolAfterClose(_) => "pool_after_close",
+            TokensVoided => "tokens_voided",
+            PoolExhausted { .. } => "pool_exhausted",
+            BallotContestNotOnStyle { .. }
+            | BallotContestTwice { .. }
+            | BallotContestMissing { .. } => "ballot_style_mismatch",
+            ElectronicBallotVoid { code, .. } => code,
+            DeskEligibleMismatch { .. } => "desk_eligible_mismatch",
+            DeskPresentExceedsEligible { .. } => "present_exceeds_eligible",
+            CloseFiguresMismatch { .. } => "close_figures_mismatch",
+            DeskCountMissing { .. } => "desk_count_missing",
+            CorrectionNeedsTwo { .. } => "correction_needs_two",
+            CorrectionReasonMissing => "correction_reason_missing",
+            CorrectionOutOfOrder(_) => "correction_out_of_order",
+            AlreadyTallied(_) => "already_tallied",
+            UnknownResult(_) => "unknown_result",
+            SignatureDuplicate { .. } => "signature_duplicate",
+            SignaturesMissing { .. } => "signatures_missing",
+            AlreadyPublished(_) => "already_published",
+            VoidMismatch { .. } => "void_mismatch",
+            NotPublished(_) => "not_published",
+            ContestExists(_) => "contest_exists",
+            RoundNotInvalid(_) => "round_not_invalid",
+            RevoteExists(_) => "revote_exists",
+            RevoteReason => "revote_reason",
+            SeatsNotReducible(_) => "seats_not_reducible",
+            NoUnfilledSeats(_) => "no_unfilled_seats",
+            ReductionMismatch { .. } => "reduction_mismatch",
+            ReductionSeats { .. } => "reduction_seats",
+            ShortfallDecided(_) => "shortfall_decided",
+            ReductionBasis => "reduction_basis",
+            RunoffSuperseded(_) => "runoff_superseded",
+            PaperPastIssued { .. } => "paper_past_issued",
+            BallotKindMismatch { .. } => "ballot_kind_mismatch",
+            NotEncrypted => "not_encrypted",
+            ElectionKeyMissing => "election_key_missing",
+            ElectionKeySet => "election_key_set",
+            CeremonyAttempt { .. } => "ceremony_attempt",
+            TellerIndex { .. } => "teller_index",
+            CeremonyRepeated { .. } => "ceremony_repeated",
+            CeremonyWaiting { .. } => "ceremony_waiting",
+            ShufflesMissing { .. } => "shuffles_missing",
+            ShuffleRepeated { .. } => "shuffle_repeated",
+            ShuffleAfterShares(_) => "shuffle_after_shares",
+            SharesRepeated { .. } => "shares_repeated",
+            SharesMissing { .. } => "shares_missing",
+        }
+    }
+}

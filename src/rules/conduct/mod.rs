@@ -1,0 +1,726 @@
+//! The conduct of an election: the order its operations must follow and the limits they must
+//! keep, as one state machine. The ledger runs it before it appends an entry; the verifier
+//! runs it again while it replays an export. Both call this code and nothing else of each
+//! other's, so "the service enforced it" and "the auditor checked it" are the same sentence.
+//!
+//! What it knows: which contests exist and their phase (draft, open, closed), the ballot
+//! styles, the size of the roll per unit, token pools and how many tokens each style spent,
+//! the desk's figures (E, P, I) per style, corrections of those figures approved by a second
+//! person, results, teller signatures by key, publication.
+//!
+//! Architecture invariant: pure. No I/O, no clock, no serde; every check is a function of
+//! what was logged before. A check that fails changes nothing.
+//!
+//! Protocol versions: logs written before these checks existed (protocol 1) replay with the
+//! checks of their time; protocol 2 adds the roll, pool caps, desk figures that bind the
+//! close, two-person corrections, one result per contest, one signature per teller key and
+//! logged publication.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::ballot::{evaluation_void_reason, void_reason, Ballot};
+use super::contest::Contest;
+use super::procedure::{
+    advance, step, Entrant, ProcedureDef, ProcedureError, ProcedureState, RoundKind, StepInput,
+    StepOutcome,
+};
+
+/// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
+pub const PROTOCOL_CURRENT: u32 = 2;
+
+/// A contest's phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl Phase {
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+        }
+    }
+}
+
+/// How a contest's ballots arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Electronic,
+    Paper,
+    Hybrid,
+}
+
+impl Mode {
+    pub fn from_id(id: &str) -> Option<Mode> {
+        match id {
+            "electronic" => Some(Mode::Electronic),
+            "paper" => Some(Mode::Paper),
+            "hybrid" => Some(Mode::Hybrid),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Mode::Electronic => "electronic",
+            Mode::Paper => "paper",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+
+    pub fn takes_paper(self) -> bool {
+        matches!(self, Mode::Paper | Mode::Hybrid)
+    }
+}
+
+/// How a contest's ballots arrive, and whether two tellers key each of its paper ballots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub mode: Mode,
+    /// Double-entry keying (spec `paper_entry: "double"`): each paper sheet counts only once
+    /// two different tellers have keyed it alike.
+    pub double_entry: bool,
+}
+
+impl From<Mode> for Arrival {
+    fn from(mode: Mode) -> Arrival {
+        Arrival {
+            mode,
+            double_entry: false,
+        }
+    }
+}
+
+/// What one teller's keying of a paper sheet did (double-entry contests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Keyed {
+    /// No other teller has keyed this sheet yet.
+    Waiting,
+    /// Another teller keyed the same ballot: the sheet may be counted.
+    Agreed,
+    /// The other tellers keyed something else: the sheet stays stopped until two agree.
+    Mismatch { tellers: Vec<String> },
+    /// The teller withdrew their keying of the sheet.
+    Withdrawn,
+}
+
+/// A ballot style as the conduct sees it: the contests one voter of one round and unit gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StyleDef {
+    pub round: u8,
+    /// The roll unit; empty: every voter of the round whose unit has no style of its own.
+    pub unit: String,
+    pub contests: Vec<String>,
+}
+
+/// The desk's figures for a style or a contest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// `E`: voters on the roll.
+    pub eligible: u64,
+    /// `P`: voters present (checked in, with the principals they carry).
+    pub present: u64,
+    /// `I`: slips (ballots) handed out.
+    pub issued: u64,
+}
+
+impl Figures {
+    fn add(self, o: Figures) -> Figures {
+        Figures {
+            eligible: self.eligible + o.eligible,
+            present: self.present + o.present,
+            issued: self.issued + o.issued,
+        }
+    }
+}
+
+/// Who did something, as the service authenticated them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+}
+
+/// How a contest came to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// In the election spec from the start.
+    Spec,
+    /// A runoff (另行选举) proposed by the published result of `parent`.
+    Runoff { parent: String },
+    /// A later round of a procedure, from the published result of `from`.
+    NextRound { from: String },
+    /// A re-vote (重新投票) of contest `of`, whose counted round was invalid (quorum not
+    /// met, more ballots than issued, ...): the same list, a new round, a logged reason.
+    Revote { of: String },
+    /// A round of a multi-round procedure (RULES.md section 4), its list the one the
+    /// procedure's last step passed on ([`Conduct::procedure_contest`]).
+    Procedure { procedure: String, round: String },
+}
+
+mod contests;
+mod error;
+mod paper;
+mod pools;
+mod procedures;
+mod results;
+#[cfg(test)]
+mod tests;
+
+pub use error::ConductError;
+
+/// How an election keeps its ballots secret (the conduct's view: counts, no keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secrecy {
+    /// Plaintext ballots (logs before encryption, or the organiser's logged choice).
+    Plaintext,
+    /// Ballots encrypted under a key `threshold` of `tellers` hold together.
+    Encrypted { tellers: u32, threshold: u32 },
+}
+
+/// Where the key ceremony stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ceremony {
+    /// The attempt in progress (from 1); a complaint that holds starts the next.
+    pub attempt: u32,
+    pub round1: BTreeSet<u32>,
+    pub shares: BTreeSet<u32>,
+    pub checks: BTreeSet<u32>,
+    /// The attempt whose key was set.
+    pub key: Option<u32>,
+}
+
+/// The counting of an encrypted contest after its close.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decryption {
+    /// Tellers who shuffled the write-in names, in order.
+    pub shuffles: Vec<u32>,
+    /// Tellers who gave decryption shares, per evaluator group ("" when none).
+    pub shares: BTreeMap<String, BTreeSet<u32>>,
+}
+
+/// An approved correction of a contest's figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correction {
+    pub figures: Figures,
+    pub reason: String,
+    pub proposer: Person,
+    pub approver: Person,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestConduct {
+    pub phase: Phase,
+    pub mode: Mode,
+    pub origin: Origin,
+    /// The figures logged at close.
+    pub closed: Option<Figures>,
+    /// The latest approved correction, if any.
+    pub correction: Option<Correction>,
+    /// The result entry that counted this contest.
+    pub result: Option<u64>,
+    /// Paper ballots keyed in.
+    pub paper_ballots: u64,
+    /// Two tellers key each paper ballot (`Arrival::double_entry`).
+    pub double_entry: bool,
+    /// Double entry: each teller's latest keying of the open sheet (number
+    /// `paper_ballots + 1`), canonical ([`Ballot::canonical`]).
+    pub keyings: BTreeMap<String, Ballot>,
+    /// Double entry: sheets on which two tellers' keyings disagreed before two agreed.
+    pub rekeyed_sheets: u64,
+    /// Double entry: keyings logged (withdrawals included).
+    pub keyings_logged: u64,
+    /// Shuffles and decryption shares (encrypted elections).
+    pub decryption: Decryption,
+    /// Its counted round was invalid (the result says `valid: false`).
+    pub invalid: bool,
+    /// A re-vote of that invalid round was created.
+    pub revoted: bool,
+    /// Seats its latest counted result left unfilled.
+    pub unfilled: u32,
+    /// A runoff withdrawn before it opened, because the meeting reduced its parent's seats.
+    pub superseded: bool,
+    /// Seats removed by a recorded decision of the meeting (0: none).
+    pub reduced_by: u32,
+}
+
+impl ContestConduct {
+    /// The figures the count uses: the corrected ones when a correction was approved.
+    pub fn counting_figures(&self) -> Option<Figures> {
+        self.correction.as_ref().map(|c| c.figures).or(self.closed)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolConduct {
+    pub registered: u64,
+    pub spent: u64,
+    pub voided: bool,
+    /// Tokens registered after voting in the style had started (each with a logged reason).
+    pub late: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResultConduct {
+    pub contests: Vec<String>,
+    /// Names of the teller keys whose signatures were verified, one per key.
+    pub signers: BTreeSet<String>,
+    pub published: bool,
+}
+
+/// The conduct state machine. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conduct {
+    protocol: u32,
+    spare_percent: u32,
+    styles: Vec<StyleDef>,
+    contests: BTreeMap<String, ContestConduct>,
+    roll: Option<BTreeMap<String, u64>>,
+    pools: HashMap<u16, PoolConduct>,
+    desk: HashMap<u16, Figures>,
+    results: BTreeMap<u64, ResultConduct>,
+    secrecy: Secrecy,
+    ceremony: Ceremony,
+    /// Multi-round procedures and where each stands.
+    procedures: BTreeMap<String, (ProcedureDef, ProcedureState)>,
+    /// A procedure round's contest: its latest result entry and whom that result passes on.
+    round_results: BTreeMap<String, (u64, Vec<String>)>,
+}
+
+/// One step of a procedure as logged, in the rules' types (see `record::procedure`).
+#[derive(Clone, Debug)]
+pub struct LoggedStep<'a> {
+    pub procedure: &'a str,
+    pub round: &'a str,
+    pub input: StepInput<'a>,
+    pub posts: u32,
+    pub people: &'a [Entrant],
+    pub widened: bool,
+    /// A round held as a contest: the result entry it takes.
+    pub result: Option<u64>,
+}
+
+impl Conduct {
+    /// The conduct of a newly registered election: its styles and its contests with their
+    /// ballot modes, all in draft.
+    pub fn new(
+        protocol: u32,
+        spare_percent: u32,
+        styles: Vec<StyleDef>,
+        contests: &[(String, Arrival)],
+    ) -> Conduct {
+        let contests = contests
+            .iter()
+            .map(|(id, arrival)| {
+                (
+                    id.clone(),
+                    ContestConduct {
+                        phase: Phase::Draft,
+                        mode: arrival.mode,
+                        origin: Origin::Spec,
+                        closed: None,
+                        correction: None,
+                        result: None,
+                        paper_ballots: 0,
+                        double_entry: arrival.double_entry,
+                        keyings: BTreeMap::new(),
+                        rekeyed_sheets: 0,
+                        keyings_logged: 0,
+                        decryption: Decryption::default(),
+                        invalid: false,
+                        revoted: false,
+                        unfilled: 0,
+                        superseded: false,
+                        reduced_by: 0,
+                    },
+                )
+            })
+            .collect();
+        Conduct {
+            protocol,
+            spare_percent,
+            styles,
+            contests,
+            roll: None,
+            pools: HashMap::new(),
+            desk: HashMap::new(),
+            results: BTreeMap::new(),
+            procedures: BTreeMap::new(),
+            round_results: BTreeMap::new(),
+            secrecy: Secrecy::Plaintext,
+            ceremony: Ceremony {
+                attempt: 1,
+                ..Ceremony::default()
+            },
+        }
+    }
+
+    /// The conduct of an election whose ballots are kept secret as `secrecy` says.
+    pub fn with_secrecy(mut self, secrecy: Secrecy) -> Conduct {
+        self.secrecy = secrecy;
+        self
+    }
+
+    pub fn secrecy(&self) -> Secrecy {
+        self.secrecy
+    }
+
+    pub fn ceremony(&self) -> &Ceremony {
+        &self.ceremony
+    }
+
+    fn encrypted(&self) -> Result<(u32, u32), ConductError> {
+        match self.secrecy {
+            Secrecy::Encrypted { tellers, threshold } => Ok((tellers, threshold)),
+            Secrecy::Plaintext => Err(ConductError::NotEncrypted),
+        }
+    }
+
+    fn ceremony_step(
+        &self,
+        attempt: u32,
+        index: u32,
+        done: &BTreeSet<u32>,
+        step: &'static str,
+    ) -> Result<u32, ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if self.ceremony.key.is_some() {
+            return Err(ConductError::ElectionKeySet);
+        }
+        if attempt != self.ceremony.attempt {
+            return Err(ConductError::CeremonyAttempt {
+                expected: self.ceremony.attempt,
+                got: attempt,
+            });
+        }
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        if done.contains(&index) {
+            return Err(ConductError::CeremonyRepeated { index, step });
+        }
+        Ok(tellers)
+    }
+
+    fn waiting(done: &BTreeSet<u32>, tellers: u32) -> Result<(), ConductError> {
+        let missing = tellers.saturating_sub(done.len() as u32);
+        if missing > 0 {
+            return Err(ConductError::CeremonyWaiting { missing });
+        }
+        Ok(())
+    }
+
+    /// A teller's round-1 message of the key ceremony (the proofs are checked by the caller).
+    pub fn ceremony_round1(&mut self, attempt: u32, index: u32) -> Result<(), ConductError> {
+        self.ceremony_step(attempt, index, &self.ceremony.round1, "round1")?;
+        self.ceremony.round1.insert(index);
+        Ok(())
+    }
+
+    /// A teller's encrypted shares: once every teller's round 1 is in.
+    pub fn ceremony_shares(&mut self, attempt: u32, index: u32) -> Result<(), ConductError> {
+        let tellers = self.ceremony_step(attempt, index, &self.ceremony.shares, "shares")?;
+        Conduct::waiting(&self.ceremony.round1, tellers)?;
+        self.ceremony.shares.insert(index);
+        Ok(())
+    }
+
+    /// A teller's check of its shares: once every teller's shares are in. A complaint that
+    /// holds (checked by the caller) fails the attempt: the next one starts afresh.
+    pub fn ceremony_check(
+        &mut self,
+        attempt: u32,
+        index: u32,
+        complaint_holds: bool,
+    ) -> Result<(), ConductError> {
+        let tellers = self.ceremony_step(attempt, index, &self.ceremony.checks, "check")?;
+        Conduct::waiting(&self.ceremony.shares, tellers)?;
+        if complaint_holds {
+            self.ceremony = Ceremony {
+                attempt: attempt + 1,
+                ..Ceremony::default()
+            };
+        } else {
+            self.ceremony.checks.insert(index);
+        }
+        Ok(())
+    }
+
+    /// The election key of a ceremony attempt every teller checked without complaint.
+    pub fn election_key(&mut self, attempt: u32) -> Result<(), ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if self.ceremony.key.is_some() {
+            return Err(ConductError::ElectionKeySet);
+        }
+        if attempt != self.ceremony.attempt {
+            return Err(ConductError::CeremonyAttempt {
+                expected: self.ceremony.attempt,
+                got: attempt,
+            });
+        }
+        Conduct::waiting(&self.ceremony.checks, tellers)?;
+        self.ceremony.key = Some(attempt);
+        Ok(())
+    }
+
+    /// Whether a ballot of this kind belongs in this election.
+    pub fn check_ballot_kind(&self, encrypted: bool) -> Result<(), ConductError> {
+        match (self.secrecy, encrypted) {
+            (Secrecy::Encrypted { .. }, true) | (Secrecy::Plaintext, false) => Ok(()),
+            (Secrecy::Encrypted { .. }, false) => Err(ConductError::BallotKindMismatch {
+                expected: "须加密",
+                expected_en: "encrypted",
+            }),
+            (Secrecy::Plaintext, true) => Err(ConductError::BallotKindMismatch {
+                expected: "为明文",
+                expected_en: "plaintext",
+            }),
+        }
+    }
+
+    /// A teller's shuffle of a closed, uncounted contest's write-in names.
+    pub fn shuffle(&mut self, contest: &str, index: u32) -> Result<(), ConductError> {
+        let (tellers, _) = self.encrypted()?;
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        let c = self.contest(contest)?;
+        if c.phase != Phase::Closed {
+            return Err(ConductError::ContestNotClosed(contest.to_string()));
+        }
+        if c.result.is_some() {
+            return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        if c.decryption.shares.values().any(|s| !s.is_empty()) {
+            return Err(ConductError::ShuffleAfterShares(contest.to_string()));
+        }
+        if c.decryption.shuffles.contains(&index) {
+            return Err(ConductError::ShuffleRepeated {
+                contest: contest.to_string(),
+                index,
+            });
+        }
+        self.contest_mut(contest)?.decryption.shuffles.push(index);
+        Ok(())
+    }
+
+    /// A teller's decryption shares of a closed, uncounted contest (for one evaluator group).
+    /// When the contest has write-in names, they must have been shuffled by `threshold`
+    /// tellers first.
+    pub fn decryption_shares(
+        &mut self,
+        contest: &str,
+        group: &str,
+        index: u32,
+        has_names: bool,
+    ) -> Result<(), ConductError> {
+        let (tellers, threshold) = self.encrypted()?;
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        let c = self.contest(contest)?;
+        if c.phase != Phase::Closed {
+            return Err(ConductError::ContestNotClosed(contest.to_string()));
+        }
+        if c.result.is_some() {
+            return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        let have = c.decryption.shuffles.len() as u32;
+        if has_names && have < threshold {
+            return Err(ConductError::ShufflesMissing {
+                contest: contest.to_string(),
+                have,
+                needed: threshold,
+            });
+        }
+        if c.decryption
+            .shares
+            .get(group)
+            .is_some_and(|s| s.contains(&index))
+        {
+            return Err(ConductError::SharesRepeated {
+                contest: contest.to_string(),
+                index,
+            });
+        }
+        self.contest_mut(contest)?
+            .decryption
+            .shares
+            .entry(group.to_string())
+            .or_default()
+            .insert(index);
+        Ok(())
+    }
+
+    pub fn protocol(&self) -> u32 {
+        self.protocol
+    }
+
+    fn strict(&self) -> bool {
+        self.protocol >= 2
+    }
+
+    pub fn spare_percent(&self) -> u32 {
+        self.spare_percent
+    }
+
+    pub fn styles(&self) -> &[StyleDef] {
+        &self.styles
+    }
+
+    pub fn style(&self, style: u16) -> Result<&StyleDef, ConductError> {
+        self.styles
+            .get(usize::from(style))
+            .ok_or(ConductError::UnknownStyle(style))
+    }
+
+    pub fn contest(&self, id: &str) -> Result<&ContestConduct, ConductError> {
+        self.contests
+            .get(id)
+            .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
+    }
+
+    pub fn contests(&self) -> impl Iterator<Item = (&String, &ContestConduct)> {
+        self.contests.iter()
+    }
+
+    pub fn phase(&self, id: &str) -> Option<Phase> {
+        self.contests.get(id).map(|c| c.phase)
+    }
+
+    pub fn pool(&self, style: u16) -> PoolConduct {
+        self.pools.get(&style).copied().unwrap_or_default()
+    }
+
+    pub fn pools(&self) -> impl Iterator<Item = (u16, &PoolConduct)> {
+        self.pools.iter().map(|(s, p)| (*s, p))
+    }
+
+    pub fn desk(&self, style: u16) -> Option<Figures> {
+        self.desk.get(&style).copied()
+    }
+
+    pub fn roll(&self) -> Option<&BTreeMap<String, u64>> {
+        self.roll.as_ref()
+    }
+
+    pub fn result(&self, index: u64) -> Option<&ResultConduct> {
+        self.results.get(&index)
+    }
+
+    pub fn results(&self) -> impl Iterator<Item = (&u64, &ResultConduct)> {
+        self.results.iter()
+    }
+
+    /// The styles that hold a contest.
+    pub fn styles_of(&self, contest: &str) -> Vec<u16> {
+        self.styles
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.contests.iter().any(|c| c == contest))
+            .filter_map(|(i, _)| u16::try_from(i).ok())
+            .collect()
+    }
+
+    fn phase_of(&self, id: &str) -> Result<Phase, ConductError> {
+        Ok(self.contest(id)?.phase)
+    }
+
+    fn contest_mut(&mut self, id: &str) -> Result<&mut ContestConduct, ConductError> {
+        self.contests
+            .get_mut(id)
+            .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
+    }
+}
+
+/// Longest reason of a re-vote, in characters.
+pub const REVOTE_REASON_CHARS_MAX: usize = 500;
+
+/// A re-vote's reason: said, and short enough for the board.
+pub fn check_revote_reason(reason: &str) -> Result<(), ConductError> {
+    let n = reason.trim().chars().count();
+    if n == 0 || n > REVOTE_REASON_CHARS_MAX || reason.chars().any(char::is_control) {
+        return Err(ConductError::RevoteReason);
+    }
+    Ok(())
+}
+
+/// A seat reduction's basis: said, and short enough for the board.
+pub fn check_reduction_basis(basis: &str) -> Result<(), ConductError> {
+    let n = basis.trim().chars().count();
+    if n == 0 || n > REVOTE_REASON_CHARS_MAX || basis.chars().any(char::is_control) {
+        return Err(ConductError::ReductionBasis);
+    }
+    Ok(())
+}
+
+/// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).
+pub fn style_voters(styles: &[StyleDef], s: &StyleDef, roll: &BTreeMap<String, u64>) -> u64 {
+    if !s.unit.is_empty() {
+        return roll.get(&s.unit).copied().unwrap_or(0);
+    }
+    roll.iter()
+        .filter(|(unit, _)| {
+            !styles
+                .iter()
+                .any(|o| o.round == s.round && !o.unit.is_empty() && &o.unit == *unit)
+        })
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// The style a voter of `unit` gets in `round`: the round's style for that unit, else the
+/// round's style without a unit.
+pub fn style_of_unit(styles: &[StyleDef], round: u8, unit: &str) -> Option<u16> {
+    let in_round = || styles.iter().enumerate().filter(|(_, s)| s.round == round);
+    in_round()
+        .find(|(_, s)| s.unit == unit)
+        .or_else(|| in_round().find(|(_, s)| s.unit.is_empty()))
+        .and_then(|(i, _)| u16::try_from(i).ok())
+}
+
+/// A ballot holds each contest of its style exactly once, and nothing else.
+pub fn check_ballot_contests(style: &StyleDef, contests: &[&str]) -> Result<(), ConductError> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for c in contests {
+        if !style.contests.iter().any(|s| s == c) {
+            return Err(ConductError::BallotContestNotOnStyle {
+                contest: c.to_string(),
+            });
+        }
+        if !seen.insert(c) {
+            return Err(ConductError::BallotContestTwice {
+                contest: c.to_string(),
+            });
+        }
+    }
+    if let Some(missing) = style.contests.iter().find(|c| !seen.contains(c.as_str())) {
+        return Err(ConductError::BallotContestMissing {
+            contest: missing.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// An electronic (plaintext) ballot is never void: the kiosk refuses an over-marked ballot
+/// instead of casting it (paper ballots, by contrast, are recorded void as they are read).
+pub fn check_electronic_ballot(contest: &Contest, ballot: &Ballot) -> Result<(), ConductError> {
+    let reason = match ballot {
+        Ballot::Candidates(b) => void_reason(contest, b),
+        Ballot::Evaluation(b) => contest
+            .evaluation
+            .as_ref()
+            .and_then(|e| evaluation_void_reason(e, b)),
+    };
+    match reason {
+        Some(r) => Err(ConductError::ElectronicBallotVoid {
+            code: r.code(),
+            message: format!("“{}”: {}", contest.title, r.message()),
+        }),
+        None => Ok(()),
+    }
+}

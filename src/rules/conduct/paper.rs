@@ -1,0 +1,158 @@
+//! Paper ballots (唱票), and double-entry keying: a sheet counted only when two tellers'
+//! latest keyings of it agree.
+
+use super::*;
+
+impl Conduct {
+    // ------------------------------------------------------------ paper ballots
+
+    /// Whether a paper ballot may be keyed in for a contest now.
+    pub fn check_paper(&self, contest: &str) -> Result<(), ConductError> {
+        let c = self.contest(contest)?;
+        match c.phase {
+            Phase::Open => {}
+            Phase::Draft => return Err(ConductError::ContestNotOpen(contest.to_string())),
+            Phase::Closed => return Err(ConductError::ContestClosed(contest.to_string())),
+        }
+        if !c.mode.takes_paper() {
+            return Err(ConductError::NotAPaperContest {
+                contest: contest.to_string(),
+                mode: c.mode.id(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one paper ballot. `sheet`, when given, must be the sheet being keyed (the
+    /// contest's paper ballots so far plus one). In a double-entry contest it must be given,
+    /// and two different tellers' latest keyings of it must both equal `ballot` (compared in
+    /// canonical form); the sheet's keyings are then closed and the next sheet opens.
+    pub fn paper(
+        &mut self,
+        contest: &str,
+        sheet: Option<u64>,
+        ballot: &Ballot,
+    ) -> Result<(), ConductError> {
+        self.check_paper(contest)?;
+        let c = self.contest(contest)?;
+        let open = c.paper_ballots + 1;
+        if let Some(sheet) = sheet {
+            if sheet != open {
+                return Err(ConductError::PaperSheet {
+                    contest: contest.to_string(),
+                    sheet,
+                    open,
+                });
+            }
+        }
+        if c.double_entry {
+            if sheet.is_none() {
+                return Err(ConductError::PaperSheetMissing(contest.to_string()));
+            }
+            let canonical = ballot.canonical();
+            let alike = c.keyings.values().filter(|k| **k == canonical).count();
+            if alike < 2 {
+                return Err(ConductError::PaperNotAgreed {
+                    contest: contest.to_string(),
+                    sheet: open,
+                });
+            }
+        }
+        let c = self.contest_mut(contest)?;
+        c.paper_ballots += 1;
+        c.keyings.clear();
+        Ok(())
+    }
+
+    /// Whether `teller` may key (or withdraw a keying of) `sheet` of a double-entry contest
+    /// now: the contest is open, takes paper, is keyed twice, and `sheet` is the open one.
+    pub fn check_key_paper(
+        &self,
+        contest: &str,
+        sheet: u64,
+        teller: &str,
+    ) -> Result<(), ConductError> {
+        self.check_paper(contest)?;
+        let c = self.contest(contest)?;
+        if !c.double_entry {
+            return Err(ConductError::NotDoubleEntry(contest.to_string()));
+        }
+        if teller.trim().is_empty() {
+            return Err(ConductError::PaperTeller);
+        }
+        let open = c.paper_ballots + 1;
+        if sheet != open {
+            return Err(ConductError::PaperSheet {
+                contest: contest.to_string(),
+                sheet,
+                open,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records `teller`'s keying of the open sheet of a double-entry contest, replacing
+    /// their earlier keying of it; `None` withdraws it. Says whether another teller's
+    /// latest keying agrees.
+    pub fn key_paper(
+        &mut self,
+        contest: &str,
+        sheet: u64,
+        teller: &str,
+        ballot: Option<&Ballot>,
+    ) -> Result<Keyed, ConductError> {
+        self.check_key_paper(contest, sheet, teller)?;
+        let c = self.contest_mut(contest)?;
+        let Some(ballot) = ballot else {
+            if c.keyings.remove(teller).is_none() {
+                return Err(ConductError::PaperNothingToWithdraw {
+                    contest: contest.to_string(),
+                    sheet,
+                    teller: teller.to_string(),
+                });
+            }
+            c.keyings_logged += 1;
+            return Ok(Keyed::Withdrawn);
+        };
+        let canonical = ballot.canonical();
+        let was_split = split(&c.keyings);
+        c.keyings.insert(teller.to_string(), canonical.clone());
+        c.keyings_logged += 1;
+        let others: Vec<&String> = c.keyings.keys().filter(|t| *t != teller).collect();
+        if others.is_empty() {
+            return Ok(Keyed::Waiting);
+        }
+        if c.keyings
+            .iter()
+            .any(|(t, k)| t != teller && *k == canonical)
+        {
+            return Ok(Keyed::Agreed);
+        }
+        let tellers = others.into_iter().cloned().collect();
+        if !was_split {
+            c.rekeyed_sheets += 1;
+        }
+        Ok(Keyed::Mismatch { tellers })
+    }
+
+    /// The open sheet of a paper contest (its paper ballots so far plus one) and the tellers
+    /// who keyed it, with whether their keyings disagree.
+    pub fn paper_sheet(&self, contest: &str) -> Result<(u64, Vec<String>, bool), ConductError> {
+        let c = self.contest(contest)?;
+        Ok((
+            c.paper_ballots + 1,
+            c.keyings.keys().cloned().collect(),
+            split(&c.keyings),
+        ))
+    }
+}
+
+/// Whether a sheet's keyings disagree: two or more tellers keyed it and no two alike.
+fn split(keyings: &BTreeMap<String, Ballot>) -> bool {
+    let all: Vec<&Ballot> = keyings.values().collect();
+    all.len() >= 2
+        && !all
+            .iter()
+            .enumerate()
+            .any(|(i, a)| all[i + 1..].contains(a))
+}

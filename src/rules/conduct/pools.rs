@@ -1,0 +1,146 @@
+//! The roll, token pools and what each style spent, the desk's figures.
+
+use super::*;
+
+impl Conduct {
+    // ------------------------------------------------------------ roll and pools
+
+    /// Registers the roll's size per unit. Protocol 2: only before any contest opened.
+    pub fn register_roll(&mut self, units: BTreeMap<String, u64>) -> Result<(), ConductError> {
+        if self.strict() && self.contests.values().any(|c| c.phase != Phase::Draft) {
+            return Err(ConductError::RollLocked);
+        }
+        self.roll = Some(units);
+        Ok(())
+    }
+
+    /// Voters on the roll who get this style: the style's unit, or for a style without a
+    /// unit, every unit that has no style of its own in that round. `None` without a roll.
+    pub fn style_voters(&self, style: u16) -> Option<u64> {
+        let roll = self.roll.as_ref()?;
+        let s = self.styles.get(usize::from(style))?;
+        Some(style_voters(&self.styles, s, roll))
+    }
+
+    /// The most tokens a style may have: its voters plus the spare percentage, rounded up.
+    pub fn pool_cap(&self, style: u16) -> Option<u64> {
+        self.style_voters(style)
+            .map(|n| n + (n * u64::from(self.spare_percent)).div_ceil(100))
+    }
+
+    /// Whether any contest of a style has started.
+    fn style_started(&self, s: &StyleDef) -> bool {
+        s.contests.iter().any(|c| {
+            self.contests
+                .get(c)
+                .is_some_and(|x| x.phase != Phase::Draft)
+        })
+    }
+
+    /// Registers a pool of `count` tokens for a style. Protocol 2: within the cap, and with a
+    /// reason once voting in the style has started.
+    pub fn register_pool(
+        &mut self,
+        style: u16,
+        count: u64,
+        reason: Option<&str>,
+    ) -> Result<(), ConductError> {
+        let s = self.style(style)?.clone();
+        let late = self.style_started(&s);
+        if self.strict() {
+            let cap = self.pool_cap(style).ok_or(ConductError::RollMissing)?;
+            if s.contests.iter().all(|c| {
+                self.contests
+                    .get(c)
+                    .is_some_and(|x| x.phase == Phase::Closed)
+            }) {
+                return Err(ConductError::PoolAfterClose(style));
+            }
+            let registered = self.pool(style).registered;
+            if registered.saturating_add(count) > cap {
+                return Err(ConductError::PoolOverCap {
+                    style,
+                    cap,
+                    voters: self.style_voters(style).unwrap_or(0),
+                    spare: self.spare_percent,
+                    registered,
+                    asked: count,
+                });
+            }
+            if late && reason.is_none_or(|r| r.trim().is_empty()) {
+                return Err(ConductError::PoolReasonMissing);
+            }
+        }
+        let p = self.pools.entry(style).or_default();
+        p.registered += count;
+        if late {
+            p.late += count;
+        }
+        Ok(())
+    }
+
+    /// Whether a ballot of this style may be cast now, with `pending` more of the style
+    /// already accepted into the current batch.
+    pub fn check_spend(&self, style: u16, pending: u64) -> Result<(), ConductError> {
+        let s = self.style(style)?;
+        for c in &s.contests {
+            let cc = self.contest(c)?;
+            match cc.phase {
+                Phase::Open => {}
+                Phase::Draft => return Err(ConductError::ContestNotOpen(c.clone())),
+                Phase::Closed => return Err(ConductError::ContestClosed(c.clone())),
+            }
+            if self.strict() && cc.mode == Mode::Paper {
+                return Err(ConductError::NotAnElectronicContest(c.clone()));
+            }
+        }
+        let p = self.pool(style);
+        if p.voided {
+            return Err(ConductError::TokensVoided);
+        }
+        if p.spent + pending >= p.registered {
+            return Err(ConductError::PoolExhausted {
+                style,
+                spent: p.spent + pending,
+                registered: p.registered,
+            });
+        }
+        Ok(())
+    }
+
+    /// Spends one token of a style (after [`Conduct::check_spend`]).
+    pub fn spend(&mut self, style: u16) -> Result<(), ConductError> {
+        self.check_spend(style, 0)?;
+        self.pools.entry(style).or_default().spent += 1;
+        Ok(())
+    }
+
+    /// Voids the unspent tokens of a style whose contests are all closed; the logged counts
+    /// must be what the log implies.
+    pub fn void(&mut self, style: u16, voided: u64, spent: u64) -> Result<(), ConductError> {
+        let s = self.style(style)?.clone();
+        if let Some(c) = s.contests.iter().find(|c| {
+            self.contests
+                .get(*c)
+                .is_none_or(|x| x.phase != Phase::Closed)
+        }) {
+            return Err(ConductError::ContestNotClosed(c.clone()));
+        }
+        let p = self.pool(style);
+        if p.voided {
+            return Err(ConductError::TokensVoided);
+        }
+        let left = p.registered.saturating_sub(p.spent);
+        if self.strict() && (voided != left || spent != p.spent) {
+            return Err(ConductError::VoidMismatch {
+                style,
+                voided_logged: voided,
+                spent_logged: spent,
+                voided: left,
+                spent: p.spent,
+            });
+        }
+        self.pools.entry(style).or_default().voided = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,509 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::rules::ballot::Mark;
+
+fn style(round: u8, unit: &str, contests: &[&str]) -> StyleDef {
+    StyleDef {
+        round,
+        unit: unit.into(),
+        contests: contests.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+fn conduct() -> Conduct {
+    Conduct::new(
+        2,
+        5,
+        vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
+        &[
+            ("a".into(), Mode::Electronic.into()),
+            ("b".into(), Mode::Hybrid.into()),
+        ],
+    )
+}
+
+fn roll() -> BTreeMap<String, u64> {
+    [("一支部".to_string(), 40), ("二支部".to_string(), 60)]
+        .into_iter()
+        .collect()
+}
+
+fn f(e: u64, p: u64, i: u64) -> Figures {
+    Figures {
+        eligible: e,
+        present: p,
+        issued: i,
+    }
+}
+
+/// Contest "a" closed, counted at result 10 with `unfilled` seats left, and published.
+fn counted_with_shortfall(unfilled: u32) -> Conduct {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    c.open("a").unwrap();
+    c.desk_count(0, f(40, 30, 30)).unwrap();
+    c.desk_count(1, f(60, 50, 50)).unwrap();
+    c.close("a", f(100, 80, 80)).unwrap();
+    c.tally(10, &["a".into()]).unwrap();
+    c.mark_unfilled(&[("a".into(), unfilled)]).unwrap();
+    c.signature(10, "t1").unwrap();
+    c.publish(10, 1).unwrap();
+    c
+}
+
+// RULES.md section 2, party kinds: "or the meeting reduces the seats when close (needs a
+// recorded decision)"; the strict reading: by every unfilled seat, and no new round.
+#[test]
+fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft_runoff() {
+    let basis = "大会表决通过减少名额";
+    let mut c = counted_with_shortfall(1);
+    let code = |r: Result<(), ConductError>| r.unwrap_err().code();
+    assert_eq!(
+        code(c.clone().reduce_seats("a", 1, false, basis)),
+        "seats_not_reducible"
+    );
+    assert_eq!(
+        code(c.clone().reduce_seats("a", 1, true, " ")),
+        "reduction_basis"
+    );
+    assert_eq!(
+        code(c.clone().reduce_seats("a", 2, true, basis)),
+        "reduction_mismatch"
+    );
+    assert_eq!(
+        code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis)),
+        "no_unfilled_seats"
+    );
+    // The runoff the publication prepared: withdrawn by the reduction, then cannot open.
+    c.add_contest(
+        "a-r1",
+        Mode::Electronic,
+        Origin::Runoff { parent: "a".into() },
+        style(2, "", &["a-r1"]),
+    )
+    .unwrap();
+    let mut opened = c.clone();
+    opened.open("a-r1").unwrap();
+    assert_eq!(
+        code(opened.reduce_seats("a", 1, true, basis)),
+        "shortfall_decided"
+    );
+    c.reduce_seats("a", 1, true, basis).unwrap();
+    assert_eq!(c.contest("a").unwrap().reduced_by, 1);
+    assert_eq!(code(c.open("a-r1")), "runoff_superseded");
+    assert_eq!(
+        code(c.reduce_seats("a", 1, true, basis)),
+        "shortfall_decided"
+    );
+    let again = c.add_contest(
+        "a-r2",
+        Mode::Electronic,
+        Origin::Runoff { parent: "a".into() },
+        style(3, "", &["a-r2"]),
+    );
+    assert_eq!(code(again), "shortfall_decided");
+}
+
+#[test]
+fn a_seat_reduction_needs_a_published_result() {
+    let mut c = conduct();
+    assert_eq!(
+        c.reduce_seats("a", 1, true, "大会决定").unwrap_err().code(),
+        "not_published"
+    );
+}
+
+#[test]
+fn pools_stay_within_the_roll_plus_spare_and_late_ones_need_a_reason() {
+    let mut c = conduct();
+    assert_eq!(
+        c.register_pool(0, 10, None).unwrap_err().code(),
+        "roll_missing"
+    );
+    c.register_roll(roll()).unwrap();
+    // Style 1 (no unit) covers 二支部 only: 60 + ceil(3) = 63.
+    assert_eq!(c.style_voters(0), Some(40));
+    assert_eq!(c.style_voters(1), Some(60));
+    assert_eq!(c.pool_cap(0), Some(42));
+    assert_eq!(c.pool_cap(1), Some(63));
+    c.register_pool(0, 40, None).unwrap();
+    let e = c.register_pool(0, 3, None).unwrap_err();
+    assert_eq!(e.code(), "pool_over_cap");
+    c.register_pool(0, 2, None).unwrap();
+    c.open("a").unwrap();
+    assert_eq!(c.register_roll(roll()).unwrap_err().code(), "roll_locked");
+    c.register_pool(1, 10, None).unwrap_err();
+    assert_eq!(
+        c.register_pool(1, 10, Some("  ")).unwrap_err().code(),
+        "pool_reason_missing"
+    );
+    c.register_pool(1, 10, Some("slips damaged by rain"))
+        .unwrap();
+    assert_eq!(c.pool(1).late, 10);
+}
+
+#[test]
+fn ballots_need_open_contests_and_an_unspent_pool() {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    c.register_pool(1, 2, None).unwrap();
+    assert_eq!(c.check_spend(1, 0).unwrap_err().code(), "contest_not_open");
+    c.open("a").unwrap();
+    c.spend(1).unwrap();
+    assert_eq!(c.check_spend(1, 1).unwrap_err().code(), "pool_exhausted");
+    c.spend(1).unwrap();
+    assert_eq!(c.spend(1).unwrap_err().code(), "pool_exhausted");
+}
+
+#[test]
+fn the_close_takes_the_desks_figures_and_nobody_elses() {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    c.open("a").unwrap();
+    assert_eq!(
+        c.close("a", f(100, 90, 90)).unwrap_err().code(),
+        "desk_count_missing"
+    );
+    assert_eq!(
+        c.desk_count(0, f(41, 30, 30)).unwrap_err().code(),
+        "desk_eligible_mismatch"
+    );
+    c.desk_count(0, f(40, 30, 30)).unwrap();
+    c.desk_count(1, f(60, 50, 50)).unwrap();
+    // A teller's own figures: refused.
+    let e = c.close("a", f(100, 80, 89)).unwrap_err();
+    assert_eq!(e.code(), "close_figures_mismatch");
+    c.close("a", f(100, 80, 80)).unwrap();
+    assert_eq!(
+        c.close("a", f(100, 80, 80)).unwrap_err().code(),
+        "contest_closed"
+    );
+}
+
+#[test]
+fn corrections_need_two_people_of_two_roles_after_close_and_before_the_count() {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    let person = |n: &str, r: &str| Person {
+        name: n.into(),
+        role: r.into(),
+    };
+    let fix = |p: Person, a: Person, reason: &str| Correction {
+        figures: f(100, 95, 95),
+        reason: reason.into(),
+        proposer: p,
+        approver: a,
+    };
+    let early = fix(
+        person("wang", "teller"),
+        person("li", "organiser"),
+        "paper desk",
+    );
+    assert_eq!(
+        c.correct("a", early.clone()).unwrap_err().code(),
+        "correction_out_of_order"
+    );
+    c.open("a").unwrap();
+    c.desk_count(0, f(40, 30, 30)).unwrap();
+    c.desk_count(1, f(60, 50, 50)).unwrap();
+    c.close("a", f(100, 80, 80)).unwrap();
+    for bad in [
+        fix(person("wang", "teller"), person("wang", "organiser"), "x"),
+        fix(person("wang", "teller"), person("zhao", "teller"), "x"),
+    ] {
+        assert_eq!(
+            c.correct("a", bad).unwrap_err().code(),
+            "correction_needs_two"
+        );
+    }
+    assert_eq!(
+        c.correct(
+            "a",
+            fix(person("wang", "teller"), person("li", "organiser"), " ")
+        )
+        .unwrap_err()
+        .code(),
+        "correction_reason_missing"
+    );
+    c.correct("a", early).unwrap();
+    assert_eq!(
+        c.contest("a").unwrap().counting_figures(),
+        Some(f(100, 95, 95))
+    );
+    c.tally(7, &["a".into()]).unwrap();
+    assert_eq!(
+        c.correct(
+            "a",
+            fix(person("wang", "teller"), person("li", "organiser"), "late")
+        )
+        .unwrap_err()
+        .code(),
+        "correction_out_of_order"
+    );
+}
+
+#[test]
+fn results_signatures_and_publication() {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    assert_eq!(
+        c.tally(3, &["a".into()]).unwrap_err().code(),
+        "contest_not_closed"
+    );
+    c.open("a").unwrap();
+    c.desk_count(0, f(40, 1, 1)).unwrap();
+    c.desk_count(1, f(60, 1, 1)).unwrap();
+    c.close("a", f(100, 2, 2)).unwrap();
+    c.tally(9, &["a".into()]).unwrap();
+    assert_eq!(
+        c.tally(10, &["a".into()]).unwrap_err().code(),
+        "already_tallied"
+    );
+    c.signature(9, "teller-wang").unwrap();
+    assert_eq!(
+        c.signature(9, "teller-wang").unwrap_err().code(),
+        "signature_duplicate"
+    );
+    assert_eq!(c.publish(9, 2).unwrap_err().code(), "signatures_missing");
+    c.signature(9, "teller-li").unwrap();
+    c.publish(9, 2).unwrap();
+    assert_eq!(c.publish(9, 2).unwrap_err().code(), "already_published");
+    assert_eq!(c.published_result_of("a"), Some(9));
+    c.add_contest(
+        "a-r1",
+        Mode::Electronic,
+        Origin::Runoff { parent: "a".into() },
+        style(2, "", &["a-r1"]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.add_contest(
+            "b-2",
+            Mode::Electronic,
+            Origin::NextRound { from: "b".into() },
+            style(2, "", &["b-2"]),
+        )
+        .unwrap_err()
+        .code(),
+        "not_published"
+    );
+}
+
+#[test]
+fn voiding_must_say_what_the_log_implies() {
+    let mut c = conduct();
+    c.register_roll(roll()).unwrap();
+    c.register_pool(1, 5, None).unwrap();
+    c.open("a").unwrap();
+    c.spend(1).unwrap();
+    assert_eq!(c.void(1, 4, 1).unwrap_err().code(), "contest_not_closed");
+    c.desk_count(0, f(40, 1, 1)).unwrap();
+    c.desk_count(1, f(60, 1, 1)).unwrap();
+    c.close("a", f(100, 2, 2)).unwrap();
+    assert_eq!(c.void(1, 5, 0).unwrap_err().code(), "void_mismatch");
+    c.void(1, 4, 1).unwrap();
+    assert_eq!(c.void(1, 4, 1).unwrap_err().code(), "tokens_voided");
+}
+
+#[test]
+fn a_ballot_holds_each_contest_of_its_style_once() {
+    let s = style(1, "", &["a", "b"]);
+    check_ballot_contests(&s, &["b", "a"]).unwrap();
+    for bad in [&["a", "a", "b"][..], &["a"], &["a", "b", "c"]] {
+        assert_eq!(
+            check_ballot_contests(&s, bad).unwrap_err().code(),
+            "ballot_style_mismatch"
+        );
+    }
+}
+
+#[test]
+fn no_electronic_ballot_in_a_paper_contest() {
+    let mut c = Conduct::new(
+        2,
+        5,
+        vec![style(1, "", &["p"])],
+        &[("p".into(), Mode::Paper.into())],
+    );
+    c.register_roll(roll()).unwrap();
+    c.register_pool(0, 5, None).unwrap();
+    c.open("p").unwrap();
+    assert_eq!(
+        c.check_spend(0, 0).unwrap_err().code(),
+        "not_an_electronic_contest"
+    );
+}
+
+#[test]
+fn paper_only_in_paper_contests_while_open() {
+    let mut c = conduct();
+    assert_eq!(
+        c.paper("b", None, &blank()).unwrap_err().code(),
+        "contest_not_open"
+    );
+    c.open("a").unwrap();
+    c.open("b").unwrap();
+    assert_eq!(
+        c.paper("a", None, &blank()).unwrap_err().code(),
+        "not_a_paper_contest"
+    );
+    c.paper("b", None, &blank()).unwrap();
+    assert_eq!(c.contest("b").unwrap().paper_ballots, 1);
+}
+
+fn blank() -> Ballot {
+    Ballot::Candidates(Default::default())
+}
+
+fn marks(m: &[(usize, Mark)], w: &[&str]) -> Ballot {
+    Ballot::Candidates(super::super::ballot::CandidateBallot {
+        marks: m.to_vec(),
+        write_ins: w.iter().map(|s| s.to_string()).collect(),
+    })
+}
+
+fn double() -> Conduct {
+    let mut c = Conduct::new(
+        2,
+        5,
+        vec![style(1, "", &["d"])],
+        &[(
+            "d".into(),
+            Arrival {
+                mode: Mode::Paper,
+                double_entry: true,
+            },
+        )],
+    );
+    c.register_roll(roll()).unwrap();
+    c.open("d").unwrap();
+    c
+}
+
+/// Double-entry keying (issue 15.2): a sheet counts only once two different tellers
+/// keyed it alike; a disagreement stops it until they do; the close waits for it.
+#[test]
+fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
+    let mut c = double();
+    let a = marks(&[(0, Mark::For), (1, Mark::Against)], &[]);
+    // The same ballot keyed in another order, with an explicit 弃权, is the same ballot.
+    let a2 = marks(
+        &[(2, Mark::Abstain), (1, Mark::Against), (0, Mark::For)],
+        &[],
+    );
+    let b = marks(&[(0, Mark::For)], &[]);
+    // A single keying never counts, nor a sheet without its number.
+    assert_eq!(
+        c.paper("d", None, &a).unwrap_err().code(),
+        "paper_sheet_missing"
+    );
+    assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
+    assert_eq!(
+        c.paper("d", Some(1), &a).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    // The same teller twice is not two tellers.
+    assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
+    assert_eq!(
+        c.paper("d", Some(1), &a).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    // A disagreement stops the sheet; the close waits for it.
+    assert_eq!(
+        c.key_paper("d", 1, "乙", Some(&b)).unwrap(),
+        Keyed::Mismatch {
+            tellers: vec!["甲".into()]
+        }
+    );
+    assert_eq!(
+        c.paper_sheet("d").unwrap(),
+        (1, vec!["乙".into(), "甲".into()], true)
+    );
+    assert_eq!(
+        c.paper("d", Some(1), &a).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    assert_eq!(
+        c.paper("d", Some(1), &b).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    assert_eq!(
+        c.close("d", f(100, 90, 90)).unwrap_err().code(),
+        "paper_sheet_open"
+    );
+    // Another sheet cannot be keyed meanwhile.
+    assert_eq!(
+        c.key_paper("d", 2, "甲", Some(&a)).unwrap_err().code(),
+        "paper_sheet"
+    );
+    // 乙 re-reads the paper and keys it again: now they agree and it counts.
+    assert_eq!(c.key_paper("d", 1, "乙", Some(&a2)).unwrap(), Keyed::Agreed);
+    assert_eq!(c.paper("d", Some(2), &a).unwrap_err().code(), "paper_sheet");
+    assert_eq!(
+        c.paper("d", Some(1), &b).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    c.paper("d", Some(1), &a2).unwrap();
+    let cc = c.contest("d").unwrap();
+    assert_eq!(
+        (cc.paper_ballots, cc.rekeyed_sheets, cc.keyings_logged),
+        (1, 1, 4)
+    );
+    assert!(cc.keyings.is_empty());
+    // Sheet 1 is closed: keying it again is refused.
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a)).unwrap_err().code(),
+        "paper_sheet"
+    );
+    // A withdrawal clears a keying made by mistake; a teller with none has nothing to withdraw.
+    assert_eq!(c.key_paper("d", 2, "甲", Some(&b)).unwrap(), Keyed::Waiting);
+    assert_eq!(
+        c.key_paper("d", 2, "乙", None).unwrap_err().code(),
+        "paper_nothing_to_withdraw"
+    );
+    assert_eq!(c.key_paper("d", 2, "甲", None).unwrap(), Keyed::Withdrawn);
+    assert_eq!(
+        c.key_paper("d", 2, " ", Some(&b)).unwrap_err().code(),
+        "paper_teller"
+    );
+    c.close("d", f(100, 90, 90)).unwrap_or_else(|e| {
+        // Only the desk's figures may refuse the close now, not the sheet.
+        assert_ne!(e.code(), "paper_sheet_open");
+    });
+}
+
+#[test]
+fn single_entry_refuses_keyings_and_checks_a_given_sheet() {
+    let mut c = conduct();
+    c.open("b").unwrap();
+    assert_eq!(
+        c.key_paper("b", 1, "甲", Some(&blank()))
+            .unwrap_err()
+            .code(),
+        "not_double_entry"
+    );
+    assert_eq!(
+        c.paper("b", Some(2), &blank()).unwrap_err().code(),
+        "paper_sheet"
+    );
+    c.paper("b", Some(1), &blank()).unwrap();
+    c.paper("b", None, &blank()).unwrap();
+    assert_eq!(c.contest("b").unwrap().paper_ballots, 2);
+}
+
+#[test]
+fn protocol_one_keeps_the_checks_of_its_time() {
+    let mut c = Conduct::new(
+        1,
+        5,
+        vec![style(1, "", &["a"])],
+        &[("a".into(), Mode::Electronic.into())],
+    );
+    // No roll, no cap, figures as typed.
+    c.register_pool(0, 1_000, None).unwrap();
+    c.open("a").unwrap();
+    c.close("a", f(10, 9, 9)).unwrap();
+    c.tally(5, &["a".into()]).unwrap();
+    c.tally(6, &["a".into()]).unwrap();
+}
