@@ -465,3 +465,104 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
     named(&r, &["procedure_order"], approve - 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same chain in an encrypted election (the default for a new one), on the server machine
+/// with the CLI: the rounds' contests are created by the chain, cast encrypted, decrypted by
+/// the tellers, and the steps take their published results; `verify` checks it all.
+#[test]
+fn a_procedure_runs_in_an_encrypted_election() {
+    use e2e_support::{party_roll, Cli};
+    let cli = Cli::new("procedure-encrypted");
+    let tellers = cli.tellers(3);
+    let spec = json!({"format": "scrutineer.election/v1", "id": "gtzx-e2e", "contests": [],
+        "procedures": [{"id": "p", "title": "公推直选 (加密)", "posts": 1, "rounds": [
+            {"id": "qualify", "kind": "qualification", "ratio": "2"},
+            {"id": "evaluate", "kind": "evaluation",
+             "contest": {"id": "kaocha", "title": "民主测评", "kind": "evaluation", "scale": "individual"}},
+            {"id": "approve", "kind": "approval", "ratio": "2"},
+            {"id": "elect", "kind": "election",
+             "contest": {"id": "xuanju", "title": "直接选举", "kind": "party_secretary"}}]}]});
+    std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--signatures-required",
+        "1",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), party_roll("一支部", "M", 5)).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let step = |round: &str, extra: &[&str]| {
+        let mut args = vec![
+            "ledger",
+            "procedure-step",
+            "p",
+            "--round",
+            round,
+            "--basis",
+            "依据",
+        ];
+        args.extend_from_slice(extra);
+        cli.ok(&args)
+    };
+    let said = step("qualify", &["--people", "a 王建国,b 李秀英,c 张伟"]);
+    assert!(said.contains("evaluate"), "{said}");
+    // Runs a round's contest: slips, open, check-ins for its round, encrypted ballots, close,
+    // decryption by two tellers, tally, signature, publication.
+    // (The chain's first contest opens round 2, its second round 3.)
+    let run = |style: u16, round: &str, contest: &str, lines: &[Value]| {
+        let (tokens, _) = cli.pool(style);
+        cli.ok(&["ledger", "open", contest]);
+        for i in 1..=lines.len() {
+            cli.ok(&["ledger", "checkin", &format!("M{i:04}"), "--round", round]);
+        }
+        for (t, l) in tokens.iter().zip(lines) {
+            cli.cast(t, std::slice::from_ref(l));
+        }
+        cli.ok(&["ledger", "close", contest]);
+        cli.count(&[&tellers[0], &tellers[1]]);
+        let r = cli.tally(&[contest]);
+        cli.sign(r, &tellers[0]);
+        cli.ok(&["ledger", "publish", &r.to_string()]);
+    };
+    // 张伟 (c) falls under the favourable cut-off.
+    let eval: Vec<Value> = (0..5)
+        .map(|n| {
+            json!({"contest": "kaocha", "ratings": {"a": "excellent", "b": "competent",
+            "c": if n < 2 { "competent" } else { "basic" }}})
+        })
+        .collect();
+    run(0, "2", "kaocha", &eval);
+    let said = step("evaluate", &[]);
+    assert!(
+        said.contains("王建国、李秀英") && !said.contains("张伟"),
+        "{said}"
+    );
+    let said = step("approve", &["--approved", "a,b"]);
+    assert!(said.contains("elect"), "{said}");
+    let ballots: Vec<Value> = (0..5)
+        .map(|n| json!({"contest": "xuanju", "marks": {if n < 4 { "b" } else { "a" }: "for"}}))
+        .collect();
+    run(1, "3", "xuanju", &ballots);
+    let said = step("elect", &[]);
+    assert!(
+        said.contains("李秀英") && said.contains("完成 complete"),
+        "{said}"
+    );
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["procedure_steps"].as_array().unwrap().len(),
+        4,
+        "{report}"
+    );
+    assert_eq!(report["encrypted_ballots"], 10, "{report}");
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
