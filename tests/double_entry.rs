@@ -314,3 +314,78 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     named(&r, &["paper_sheet_open"], close + 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Double entry in a hybrid contest of an encrypted election (the default for a new one),
+/// through the CLI: the paper sheets keyed twice add to the decrypted totals, and `verify`
+/// checks the keyings.
+#[test]
+fn double_entry_in_a_hybrid_contest_of_an_encrypted_election() {
+    use e2e_support::{example, public_roll, Cli};
+    let cli = Cli::new("double-entry-encrypted");
+    let tellers = cli.tellers(3);
+    let mut spec: Value = serde_json::from_slice(
+        &std::fs::read(example("npc-direct-constituency/spec.json")).unwrap(),
+    )
+    .unwrap();
+    spec["contests"][0]["mode"] = json!("hybrid");
+    spec["contests"][0]["paper_entry"] = json!("double");
+    std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--signatures-required",
+        "1",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 6)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    for i in 1..=4 {
+        cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
+    }
+    for t in tokens.iter().take(2) {
+        cli.cast(t, &[json!({"contest": "d017", "marks": {"n1": "for"}})]);
+    }
+    let paper = json!({"contest": "d017", "marks": {"n2": "for", "n1": "for"}}).to_string();
+    for sheet in ["1", "2"] {
+        for teller in ["甲", "乙"] {
+            cli.ok(&[
+                "ledger",
+                "paper",
+                "--contest",
+                "d017",
+                "--sheet",
+                sheet,
+                "--teller",
+                teller,
+                "--ballot",
+                &paper,
+            ]);
+        }
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    cli.count(&[&tellers[0], &tellers[1]]);
+    let result = cli.tally(&["d017"]);
+    cli.sign(result, &tellers[0]);
+    cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        (
+            report["encrypted_ballots"].as_u64(),
+            report["paper_ballots"].as_u64(),
+            report["paper_keyings"].as_u64()
+        ),
+        (Some(2), Some(2), Some(4)),
+        "{report}"
+    );
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
