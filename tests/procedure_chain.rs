@@ -358,6 +358,11 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         "the evaluation's board lacks the chain"
     );
     let b3 = board(r3);
+    // Kept for a look in a browser (tests/screenshots/ is not in git).
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots");
+    if std::fs::create_dir_all(&shots).is_ok() {
+        let _ = std::fs::write(shots.join("procedure-board.html"), &b3);
+    }
     assert!(
         b3.contains("县委批准正式候选人") && b3.contains("公开推荐"),
         "the election's board lacks the chain"

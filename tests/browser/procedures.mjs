@@ -46,6 +46,7 @@ try {
   const rounds = await page.$$eval("table.chain tr.round", (r) => r.map((x) => `${x.dataset.round}:${x.dataset.status}`));
   expect(rounds.join(",") === "qualify:current,interview:pending,evaluate:pending,recommend:pending,approve:pending,elect:pending", `the chain shows ${rounds}`);
   await shot("01-start");
+  await page.screenshot({ path: join(shots, "procedures-00-page.png"), fullPage: true });
   log("the chain shows six rounds, the qualification current");
 
   // The qualified list, one per line, and the basis.

@@ -156,7 +156,7 @@ function renderElection() {
         <th>${t("选举项目", "Contest")}</th><th>${t("类别", "Kind")}</th>
         <th class="num">${t("应选", "Seats")}</th><th class="num">${t("候选人", "Candidates")}</th>
         <th>${t("状态", "State")}</th><th></th></tr></thead>
-      <tbody>${rows}</tbody>
+      <tbody>${rows || `<tr><td colspan="6" class="help">${t("还没有选举项目: 多轮程序的各轮选举项目由程序按名单创建 (见 “多轮程序”)。", "No contest yet: a procedure creates its rounds' contests with their lists (see “Multi-round procedures”).")}</td></tr>`}</tbody>
     </table>
     <h3>${t("选票样式", "Ballot styles")}</h3>
     <table class="styles compact">
