@@ -1,0 +1,129 @@
+//! The election: its summary, its creation, the key ceremony's status and the teller entries.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewElection {
+    spec: Value,
+    #[serde(default)]
+    styles: Option<Vec<Style>>,
+    #[serde(default)]
+    tellers: Vec<String>,
+    #[serde(default)]
+    signatures_required: u32,
+    /// ISO date of election day, for the roll's age check.
+    #[serde(default)]
+    election_date: Option<String>,
+    /// `{"mode": "encrypted", "threshold": k}` (the default, with a majority of the tellers)
+    /// or `{"mode": "plaintext", "reason": "..."}`.
+    #[serde(default)]
+    secrecy: Option<crate::record::entry::Secrecy>,
+}
+
+pub async fn create_election(
+    state: Data,
+    _caller: As<Org>,
+    body: web::Json<NewElection>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let st = state.clone();
+    let summary = block(move || {
+        let mut slot = st.ledger.write().map_err(|_| ApiError::Internal("lock".into()))?;
+        if slot.is_some() {
+            return Err(conflict("election_exists", "本服务已有选举; 先归档它 (POST /api/v1/election/archive, 组织者页面的“选举列表”) 再新建 / this service already holds an election: archive it first (POST /api/v1/election/archive, the organiser page's election list)"));
+        }
+        if let Some(id) = body.spec.get("id").and_then(|v| v.as_str()) {
+            crate::server::elections::check_new_id(&st.config.data_dir, id)?;
+        }
+        let n_tellers = body.tellers.len();
+        let ledger = procedure::create_election(
+            crate::server::state::ledger_config(&st.config),
+            &st.records,
+            procedure::NewElection {
+                spec: body.spec,
+                styles: body.styles,
+                tellers: body.tellers,
+                signatures_required: body.signatures_required,
+                election_date: body.election_date,
+                pool_spare_percent: u32::try_from(st.config.pool_spare_percent).unwrap_or(100),
+                secrecy: body.secrecy.unwrap_or(crate::record::entry::Secrecy::Encrypted {
+                    threshold: procedure::default_threshold(n_tellers),
+                }),
+            },
+        )?;
+        let summary = election_summary(&ledger)?;
+        *slot = Some(ledger);
+        Ok(summary)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(summary))
+}
+
+pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
+    l.read(|s| -> Result<Value, ApiError> {
+        let info = s.state.info()?;
+        let conduct = s.state.conduct()?;
+        let contests: Vec<Value> = info
+            .election
+            .contests
+            .iter()
+            .map(|c| {
+                let phase = conduct.phase(&c.id).unwrap_or(Phase::Draft);
+                let cc = conduct.contest(&c.id).ok();
+                json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
+                       "candidates": c.candidates.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
+                       "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone()),
+                       "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
+                       "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
+                       "scale": c.evaluation.as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
+                       "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+                       "groups": c.evaluation.as_ref().map(|e| e.groups.iter().map(|g| json!({"id": g.id, "title": g.title})).collect::<Vec<_>>()),
+                       "grades": c.evaluation.as_ref().filter(|e| e.score.is_none()).map(|e| e.scale.keys().iter().zip(e.scale.labels_zh()).map(|(k, l)| json!({"id": k, "label": l})).collect::<Vec<_>>()),
+                       "score_max": c.evaluation.as_ref().and_then(|e| e.score.map(|r| r.max)),
+                       "paper_entry": if cc.is_some_and(|x| x.double_entry) { "double" } else { "single" },
+                       "paper_sheet": cc.map_or(1, |x| x.paper_ballots + 1),
+                       "paper_keyed_by": cc.map(|x| x.keyings.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
+                       "paper_mismatch": conduct.paper_sheet(&c.id).is_ok_and(|(_, _, m)| m)})
+            })
+            .collect();
+        let pools: Vec<Value> = (0..info.styles.len())
+            .filter_map(|n| u16::try_from(n).ok())
+            .map(|n| {
+                let p = conduct.pool(n);
+                json!({"style": n, "registered": p.registered, "spent": p.spent, "late": p.late,
+                       "cap": conduct.pool_cap(n), "voided": p.voided})
+            })
+            .collect();
+        Ok(json!({"id": info.id, "title": info.election.title, "contests": contests, "styles": info.styles,
+                  "log_size": s.tree.size(), "ballots": s.state.ballots, "protocol": info.protocol,
+                  "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
+                  "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
+                  "signatures_required": info.signatures_required,
+                  "secrecy": secrecy_summary(s)}))
+    })?
+}
+
+/// The election's secrecy for the pages: encrypted (threshold, the ceremony's progress and,
+/// once set, the key's fingerprint) or plaintext with the logged reason.
+pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
+    match (s.state.admin.book.as_deref(), s.state.conduct()) {
+        (Some(book), Ok(conduct)) => {
+            let c = conduct.ceremony();
+            json!({"encrypted": true, "threshold": book.params().threshold, "tellers": book.params().tellers,
+                   "fingerprint": book.key().map(|k| k.fingerprint()),
+                   "ceremony": {"attempt": c.attempt, "round1": c.round1.len(), "shares": c.shares.len(), "checks": c.checks.len()}})
+        }
+        _ => match s.state.info().ok().and_then(|i| i.secrecy.clone()) {
+            Some(crate::record::entry::Secrecy::Plaintext { reason }) => {
+                json!({"encrypted": false, "reason": reason})
+            }
+            _ => json!({"encrypted": false}),
+        },
+    }
+}
+
+pub async fn election(state: Data) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    Ok(HttpResponse::Ok().json(block(move || election_summary(&l)).await?))
+}

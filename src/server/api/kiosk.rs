@@ -1,0 +1,172 @@
+//! The kiosk: the ballot for a token, and casting.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenOnly {
+    token: String,
+}
+
+/// The ballot a token opens: the style's contests with candidates in 姓氏笔画 order (party
+/// and congress lists) or in the approved order (secretary ballots).
+pub async fn kiosk_ballot(
+    state: Data,
+    _caller: As<KioskRole>,
+    req: HttpRequest,
+    body: web::Json<TokenOnly>,
+) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.token_check.check(&client(&req)), &state)?;
+    let l = state.ledger()?;
+    let token_text = body.into_inner().token;
+    let out = block(move || {
+        let token = crate::record::token::Token::parse(&token_text).map_err(|e| ApiError::Ledger(LedgerError::Token(e)))?;
+        l.read(|s| -> Result<Value, ApiError> {
+            let info = s.state.info()?;
+            let style = info.styles.get(token.style() as usize).ok_or_else(|| invalid("unknown_style", "选票码的样式不存在 / the token's style does not exist"))?;
+            token.verify(&info.election_key, &info.id, style.round, token.style()).map_err(|e| ApiError::Ledger(LedgerError::Token(e)))?;
+            if s.state.spent.contains(token.serial()) {
+                return Err(ApiError::Ledger(LedgerError::TokenSpent));
+            }
+            // A slip used to test a kiosk never casts (docs/E2E.md §8.6).
+            s.state.challenges.check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
+            s.state.style_open(style.round, token.style())?;
+            let encrypted = s.state.admin.book.is_some();
+            let contests: Vec<Value> = style.contests.iter().filter_map(|cid| info.election.contest_index(cid)).map(|ci| contest_json(info, &info.election.contests[ci], style, encrypted)).collect();
+            // An encrypted election: what the kiosk encrypts with and binds each contest to.
+            let e2e = match s.state.admin.book.as_deref() {
+                Some(book) => {
+                    let key = book.key().ok_or_else(|| ApiError::Ledger(LedgerError::from(crate::e2e::E2eError::NoKey)))?;
+                    Some(json!({"protocol": "scrutineer.e2e/v1", "election_id": info.id,
+                        "key": BASE64.encode(key.element().as_bytes()), "fingerprint": key.fingerprint(),
+                        "token_serial": token.serial().iter().map(|b| format!("{b:02x}")).collect::<String>()}))
+                }
+                None => None,
+            };
+            Ok(json!({"style": token.style(), "round": style.round, "contests": contests, "e2e": e2e}))
+        })?
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// A contest as a kiosk shows it (and a check device names an opened ballot's choices):
+/// candidates in 姓氏笔画 order with their index on the ballot, the encrypted shape and group.
+pub(crate) fn contest_json(
+    info: &crate::ledger::ElectionInfo,
+    c: &crate::rules::Contest,
+    style: &crate::record::entry::Style,
+    encrypted: bool,
+) -> Value {
+    let mut cands: Vec<&crate::rules::Candidate> = c.candidates.iter().collect();
+    if c.kind != crate::rules::ContestKind::PartySecretary {
+        crate::rules::hanzi::sort_by_strokes(&mut cands, |x| x.name.as_str());
+    }
+    json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
+           "max_marks": c.max_marks, "against_label": c.kind.against_label(),
+           "write_ins": c.kind.write_ins() != crate::rules::kind::WriteIns::Refused,
+           "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
+           "shape": if encrypted { crate::e2e::shape_of(c).ok().map(|sh| shape_json(&sh)) } else { None },
+           "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
+           "scale": c.evaluation.as_ref().map(|e| match e.score {
+               Some(_) => json!({"id": "score", "grades": [], "labels": []}),
+               None => json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()}),
+           }),
+           "score_max": c.evaluation.as_ref().and_then(|e| e.score.map(|r| r.max)),
+           "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+           // What makes an evaluation ballot void that only the whole ballot shows:
+           // an encrypting kiosk refuses it itself (the server never sees the grades).
+           "uniform_void": c.evaluation.as_ref().map(|e| e.uniform_void),
+           "excellent_limit": c.evaluation.as_ref().and_then(|e| e.excellent_limit())})
+}
+
+/// A contest's encrypted-ballot shape for the kiosk (docs/E2E.md §4.1; the field names
+/// `web/js/e2e.js` reads).
+pub(crate) fn shape_json(shape: &crate::crypto::ContestShape) -> Value {
+    match shape {
+        crate::crypto::ContestShape::Candidate(c) => {
+            json!({"kind": "candidate", "candidates": c.candidates,
+            "max_marks": c.max_marks, "against": c.against, "write_in_lines": c.write_in_lines,
+            "write_in_needs_against": c.write_in_needs_against})
+        }
+        crate::crypto::ContestShape::Evaluation(e) => {
+            json!({"kind": "evaluation", "subjects": e.subjects, "grade0_quota": e.grade0_quota})
+        }
+    }
+}
+
+/// One contest of an encrypted ballot as a kiosk sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedLineJson {
+    contest: String,
+    #[serde(default)]
+    group: String,
+    /// base64 of the `EncryptedContest` encoding.
+    ballot: String,
+}
+
+/// A cast ballot: plaintext `ballots` (a plaintext election) or `encrypted` contests.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cast {
+    token: String,
+    #[serde(default)]
+    ballots: Option<Vec<Value>>,
+    #[serde(default)]
+    encrypted: Option<Vec<EncryptedLineJson>>,
+}
+
+pub async fn cast(
+    state: Data,
+    _caller: As<KioskRole>,
+    body: web::Json<Cast>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let body = body.into_inner();
+    let st = state.clone();
+    // Kiosks never submit a void ballot: over-marking is refused by the core, not counted void.
+    let result = block(move || match (body.ballots, body.encrypted) {
+        (Some(ballots), None) => Ok((core.cast(&body.token, &ballots)?, None)),
+        (None, Some(lines)) => {
+            let lines = lines
+                .into_iter()
+                .map(|l| {
+                    Ok(crate::record::encrypted::EncryptedLine {
+                        ballot: BASE64.decode(l.ballot.as_bytes()).map_err(|_| {
+                            invalid("bad_encoding", "加密选票不是 base64 / the encrypted ballot is not base64")
+                        })?,
+                        contest: l.contest,
+                        group: l.group,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok(core.cast_encrypted(&body.token, lines)?)
+        }
+        _ => Err(invalid(
+            "bad_request",
+            "须提交 ballots (明文) 或 encrypted (加密) 之一 / send either ballots (plaintext) or encrypted",
+        )),
+    })
+    .await;
+    match result {
+        Ok((a, confirmation)) => {
+            st.metrics
+                .ballots_cast
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let code = crate::tokens::receipt_code(a.index, &a.hash);
+            let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
+            let mut answer = json!({"receipt": code, "index": a.index, "hash": hash, "checkpoint_size": a.size, "qr_svg": crate::tokens::receipt_qr_svg(&code)});
+            if let (Some(c), Some(o)) = (confirmation, answer.as_object_mut()) {
+                o.insert("confirmation".into(), json!(c));
+            }
+            Ok(HttpResponse::Created().json(answer))
+        }
+        Err(e) => {
+            st.metrics
+                .ballots_refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! Results: lists, details, signatures, publication, public results, receipts, checkpoints, keys, exports.
+
+use super::*;
+
+pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiError> {
+    l.read(|s| {
+        s.state
+            .results
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, r)| r.clone())
+    })?
+    .ok_or_else(|| ApiError::Conflict {
+        code: "unknown_result",
+        message: format!("第 {index} 条不是计票结果 / entry {index} is not a result"),
+    })
+}
+
+/// The verified signature lines of a result with the name of the key that verified each.
+pub(crate) fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(l.read(|s| {
+        s.state
+            .signatures
+            .iter()
+            .filter(|(_, t, _)| t.result_index == index)
+            .map(|(_, t, name)| (name.clone(), t.line.clone()))
+            .collect()
+    })?)
+}
+
+/// The signed result: the result document and the checkpoint right after it with the log's
+/// signature and every teller's verified signature line; the corrections of its contests'
+/// figures beside the desk's; the verified signers by name.
+pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
+    let r = result_entry(l, index)?;
+    let note = l
+        .checkpoints()?
+        .into_iter()
+        .find(|(n, _)| *n == index + 1)
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    let mut note = note.trim_end().to_string();
+    let lines = signature_lines(l, index)?;
+    for (_, line) in &lines {
+        note.push('\n');
+        note.push_str(line);
+    }
+    note.push('\n');
+    let number = l.read(|s| {
+        s.state
+            .results
+            .iter()
+            .position(|(i, _)| *i == index)
+            .map(|n| n + 1)
+    })?;
+    let (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry, procedures) = l.read(|s| {
+        let corrections: Vec<Value> = s
+            .state
+            .corrections
+            .iter()
+            .filter(|(_, c)| r.contests.contains(&c.contest))
+            .map(|(i, c)| json!({"entry": i, "contest": c.contest, "eligible": c.eligible, "present": c.present, "ballots_issued": c.ballots_issued, "reason": c.reason, "proposed_by": c.proposed_by, "approved_by": c.approved_by}))
+            .collect();
+        let desk: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                r.contests
+                    .iter()
+                    .filter_map(|c| {
+                        let cc = conduct.contest(c).ok()?;
+                        let f = cc.closed?;
+                        Some(json!({"contest": c, "eligible": f.eligible, "present": f.present, "ballots_issued": f.issued}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let styles: Vec<u16> = s
+            .state
+            .conduct()
+            .map(|c| {
+                r.contests
+                    .iter()
+                    .flat_map(|id| c.styles_of(id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let late_pools: Vec<Value> = s
+            .state
+            .late_pools
+            .iter()
+            .filter(|(_, p)| styles.contains(&p.style))
+            .map(|(i, p)| json!({"entry": i, "style": p.style, "count": p.count, "reason": p.reason}))
+            .collect();
+        // How the ballots were kept secret: the key and who decrypted, or the logged reason.
+        let secrecy = match (s.state.admin.book.as_deref(), s.state.info().ok().and_then(|i| i.secrecy.clone())) {
+            (Some(book), _) => {
+                let names = |ts: &[u32]| -> Vec<String> {
+                    ts.iter()
+                        .filter_map(|t| book.teller(*t).map(|v| v.name().to_string()))
+                        .collect()
+                };
+                // Cast, checked (spoiled) and test-challenged ballots of these contests' styles.
+                let cast: usize = styles.iter().map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len)).sum();
+                let ch = &s.state.challenges;
+                let spoiled: Vec<u64> = ch.spoiled.iter().filter(|(_, sp)| styles.contains(&sp.style)).map(|(i, _)| *i).collect();
+                let tests: Vec<&crate::record::spoiled::KioskTest> = ch.tests.values().filter(|t| spoiled.contains(&t.spoiled)).collect();
+                let mismatches = tests.iter().filter(|t| t.outcome == crate::record::spoiled::TestOutcome::Mismatch).count();
+                json!({"encrypted": true, "fingerprint": book.key().map(|k| k.fingerprint()),
+                       "threshold": book.params().threshold, "tellers": book.params().tellers,
+                       "cast": cast, "spoiled": spoiled.len(), "kiosk_tests": tests.len(), "kiosk_test_mismatches": mismatches,
+                       "decrypted": r.decrypted.iter().map(|d| json!({"contest": d.contest, "group": d.group,
+                           "ballots": d.ballots, "tellers": names(&d.tellers)})).collect::<Vec<_>>()})
+            }
+            (None, Some(crate::record::entry::Secrecy::Plaintext { reason })) => {
+                json!({"encrypted": false, "reason": reason})
+            }
+            _ => Value::Null,
+        };
+        let revotes: Vec<Value> = s
+            .state
+            .revotes
+            .iter()
+            .filter(|(_, rv)| rv.contest.get("id").and_then(|v| v.as_str()).is_some_and(|id| r.contests.iter().any(|c| c == id)))
+            .map(|(i, rv)| json!({"entry": i, "contest": rv.contest.get("id"), "source": rv.source, "reason": rv.reason}))
+            .collect();
+        let reductions: Vec<Value> = s
+            .state
+            .seat_reductions
+            .iter()
+            .filter(|(_, sr)| r.contests.contains(&sr.contest))
+            .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis}))
+            .collect();
+        // Double-entry paper counting: how many sheets two tellers keyed alike, with how
+        // many keyings, and how many sheets disagreed before they agreed.
+        let paper_entry: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                r.contests
+                    .iter()
+                    .filter_map(|c| {
+                        let cc = conduct.contest(c).ok().filter(|cc| cc.double_entry)?;
+                        Some(json!({"contest": c, "sheets": cc.paper_ballots, "keyings": cc.keyings_logged, "rekeyed_sheets": cc.rekeyed_sheets}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The procedures these contests are rounds of: each round done so far, in order.
+        let procedures: Vec<Value> = s
+            .state
+            .conduct()
+            .map(|conduct| {
+                let mut ds: Vec<&crate::rules::procedure::ProcedureDef> = Vec::new();
+                for c in &r.contests {
+                    if let Some(d) = conduct.procedure_of(c) {
+                        if !ds.iter().any(|x| x.id == d.id) {
+                            ds.push(d);
+                        }
+                    }
+                }
+                ds.into_iter()
+                    .map(|d| {
+                        let steps: Vec<Value> = s
+                            .state
+                            .procedure_steps
+                            .iter()
+                            .filter(|(at, p)| p.procedure == d.id && *at < index)
+                            .filter_map(|(at, p)| {
+                                let rd = d.rounds.iter().find(|x| x.id == p.round)?;
+                                Some(json!({"entry": at, "round": p.round, "title": rd.title, "kind": rd.kind.id(),
+                                            "ratio": rd.ratio.map(|x| x.to_string()), "posts": p.posts, "widened": p.widened,
+                                            "basis": p.basis, "people": p.people.iter().map(|x| x.name.clone()).collect::<Vec<_>>()}))
+                            })
+                            .collect();
+                        json!({"id": d.id, "title": d.title, "posts": d.posts, "steps": steps})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry, procedures)
+    })?;
+    Ok(
+        json!({"format": "scrutineer.signed-result/v1", "result_index": index, "number": number, "result": r.result, "checkpoint": note,
+              "signers": lines.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+              "desk_figures": desk, "corrections": corrections, "late_pools": late_pools, "secrecy": secrecy,
+              "revotes": revotes, "seat_reductions": reductions, "paper_entry": paper_entry,
+              "procedures": procedures}),
+    )
+}
+
+pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let list = block(move || {
+        let (results, required) = core.ledger.read(|s| (s.state.results.clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
+        let mut out = Vec::new();
+        for (n, (i, r)) in results.into_iter().enumerate() {
+            let sigs = signature_lines(&core.ledger, i)?;
+            // `number`: the result's place in this election (结果 1, 2, ...); `index` its entry.
+            out.push(json!({"index": i, "number": n + 1, "contests": r.contests, "signatures": sigs.len(), "signers": sigs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "required": required, "published": core.is_published(i)?}));
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"results": list})))
+}
+
+pub async fn result(
+    state: Data,
+    _caller: As<Results>,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let index = path.into_inner();
+    let out = block(move || {
+        let mut v = signed_result(&l, index)?;
+        v["checkpoint_text"] = json!(l.result_checkpoint_text(index)?);
+        Ok(v)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureLine {
+    line: String,
+}
+
+pub async fn sign_result(
+    state: Data,
+    caller: As<TellerRole>,
+    path: web::Path<u64>,
+    body: web::Json<SignatureLine>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let index = path.into_inner();
+    let line = body.into_inner().line;
+    let who = caller.0.username.clone();
+    let a = block(move || Ok(core.sign_as(index, &line, &who)?)).await?;
+    Ok(HttpResponse::Created().json(json!({"entry": a.index})))
+}
+
+pub async fn publish(
+    state: Data,
+    _caller: As<Org>,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let index = path.into_inner();
+    let p = block(move || Ok(core.publish(index)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({"published": index, "entry": p.entry, "runoffs": p.runoffs, "runoffs_blocked": p.blocked})))
+}
+
+pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let list = block(move || {
+        let results = core.ledger.read(|s| s.state.results.clone())?;
+        let mut out = Vec::new();
+        for (n, (i, r)) in results.into_iter().enumerate() {
+            if core.is_published(i)? {
+                out.push(json!({"index": i, "number": n + 1, "contests": r.contests, "url": format!("/api/v1/public/results/{i}"), "board": format!("/board/{i}")}));
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"results": list})))
+}
+
+pub async fn public_result(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let core = state.core()?;
+    let index = path.into_inner();
+    if !core.is_published(index)? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::Ok().json(block(move || signed_result(&core.ledger, index)).await?))
+}
+
+pub async fn receipt(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.receipt.check(&client(&req)), &state)?;
+    let l = state.ledger()?;
+    let code = path.into_inner();
+    let out = block(move || {
+        let (index, _) = crate::tokens::parse_receipt_code(&code).ok_or_else(|| invalid("bad_receipt", "回执码格式不对, 应如 R42-5Q3ZK8M1T0C7W2H4 / a receipt code looks like R42-5Q3ZK8M1T0C7W2H4"))?;
+        let (leaf, proof, size, note) = l.inclusion(index).map_err(|_| ApiError::NotFound)?;
+        if crate::tokens::receipt_code(index, &leaf) != code.trim().to_ascii_uppercase() {
+            return Err(ApiError::NotFound);
+        }
+        let hex = |h: &[u8; 32]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let (kind, confirmation) = crate::server::challenges::receipt_extras(&l.entry(index)?);
+        let mut out = json!({"receipt": code, "index": index, "hash": hex(&leaf), "tree_size": size, "proof": proof.iter().map(hex).collect::<Vec<_>>(), "checkpoint": note, "kind": kind});
+        if let (Some(c), Some(o)) = (confirmation, out.as_object_mut()) {
+            o.insert("confirmation".into(), json!(c));
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn checkpoints(state: Data) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let list = block(move || Ok(l.checkpoints()?)).await?;
+    let latest = list.last().map(|(n, t)| json!({"size": n, "note": t}));
+    let sizes: Vec<u64> = list.iter().map(|(n, _)| *n).collect();
+    Ok(HttpResponse::Ok().json(json!({"latest": latest, "sizes": sizes})))
+}
+
+pub async fn checkpoint_text(state: Data) -> Result<HttpResponse, ApiError> {
+    let l = state.ledger()?;
+    let note = l
+        .read(|s| s.checkpoint.clone())?
+        .map(|(_, t)| t)
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(note))
+}
+
+/// Roles that may take the full export while a contest is open.
+pub(crate) const AUDIT: &[Role] = &[Role::Auditor, Role::Organiser, Role::Teller];
+
+/// The log as a tar for `scrutineer verify`, streamed from the segments as it is sent (no
+/// copy on any disk). It never holds an unpublished result (it ends before the first one).
+/// While a contest is open it is for auditors only; checkpoints stay public. Limited per
+/// client and in how many run at once.
+pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    limited(state.limits.export.check(&client(&req)), &state)?;
+    let l = state.ledger()?;
+    let open = l.read(|s| {
+        s.state
+            .conduct()
+            .map(|c| c.contests().any(|(_, x)| x.phase == Phase::Open))
+            .unwrap_or(false)
+    })?;
+    if open {
+        let caller = match Caller::from_request(&req, &mut actix_web::dev::Payload::None).await {
+            Ok(c) => c,
+            Err(_) => {
+                return Err(ApiError::Forbidden {
+                    role: "public",
+                    allowed: "auditor, organiser, teller (投票进行中, 完整导出只给审计; 检查点仍公开 / while voting is open the full export is for auditors; checkpoints stay public)".into(),
+                })
+            }
+        };
+        caller.require(AUDIT)?;
+    }
+    let running = state.exports_running.clone();
+    let max = u64::from(state.config.exports_concurrent_max);
+    if running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= max {
+        running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        state
+            .metrics
+            .rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(ApiError::RateLimited { retry_after: 10 });
+    }
+    let guard = RunningExport(running);
+    let size = match l.export_size(false) {
+        Ok(s) => s,
+        Err(e) => return Err(e.into()),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    std::thread::Builder::new()
+        .name("scrutineer-export".into())
+        .spawn(move || {
+            let _guard = guard;
+            let mut w = ChannelWriter {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(EXPORT_CHUNK_BYTES),
+            };
+            if let Err(e) = l.export_tar(&mut w, size) {
+                tracing::warn!(error = %e, "an export stopped early");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        })
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-tar")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"scrutineer-export.tar\"",
+        ))
+        .insert_header(("X-Scrutineer-Log-Size", size.to_string()))
+        .streaming(stream))
+}
+
+/// Bytes sent to the client per chunk of an export.
+pub(crate) const EXPORT_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Counts a running export down when its thread ends, however it ends.
+pub(crate) struct RunningExport(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Drop for RunningExport {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A `Write` that hands 64 KiB chunks to the response stream; a client that goes away makes
+/// the next write fail, which ends the export thread.
+pub(crate) struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= EXPORT_CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(EXPORT_CHUNK_BYTES));
+        self.tx
+            .blocking_send(Ok(web::Bytes::from(chunk)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left"))
+    }
+}
+
+pub async fn healthz(state: Data) -> HttpResponse {
+    let election = state.ledger().ok().and_then(|l| {
+        l.read(|s| s.state.info().map(|i| i.id.clone()).ok())
+            .ok()
+            .flatten()
+    });
+    HttpResponse::Ok()
+        .json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "election": election,
+                     "timezone": state.config.timezone.0, "utc_offset_minutes": state.config.timezone.1}))
+}
+
+pub async fn metrics(state: Data) -> HttpResponse {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &state.metrics;
+    let (size, ballots) = state
+        .ledger()
+        .ok()
+        .and_then(|l| l.read(|s| (s.tree.size(), s.state.ballots)).ok())
+        .unwrap_or((0, 0));
+    let text = format!(
+        "# HELP scrutineer_requests_total HTTP requests served.\n# TYPE scrutineer_requests_total counter\nscrutineer_requests_total {}\n\
+# HELP scrutineer_ballots_cast_total Ballots acknowledged by this process.\n# TYPE scrutineer_ballots_cast_total counter\nscrutineer_ballots_cast_total {}\n\
+# HELP scrutineer_ballots_refused_total Ballot submissions refused.\n# TYPE scrutineer_ballots_refused_total counter\nscrutineer_ballots_refused_total {}\n\
+# HELP scrutineer_logins_failed_total Failed logins.\n# TYPE scrutineer_logins_failed_total counter\nscrutineer_logins_failed_total {}\n\
+# HELP scrutineer_rate_limited_total Requests refused by a rate limit.\n# TYPE scrutineer_rate_limited_total counter\nscrutineer_rate_limited_total {}\n\
+# HELP scrutineer_password_checks_total Argon2 password verifications (sign-ins and password changes; an unknown name costs one too).\n# TYPE scrutineer_password_checks_total counter\nscrutineer_password_checks_total {}\n\
+# HELP scrutineer_connections_refused_total Requests refused on connections over connections_per_client_max.\n# TYPE scrutineer_connections_refused_total counter\nscrutineer_connections_refused_total {}\n\
+# HELP scrutineer_bodies_timed_out_total Request bodies cut by body_read_timeout_seconds.\n# TYPE scrutineer_bodies_timed_out_total counter\nscrutineer_bodies_timed_out_total {}\n\
+# HELP scrutineer_log_entries Entries in the ballot log.\n# TYPE scrutineer_log_entries gauge\nscrutineer_log_entries {size}\n\
+# HELP scrutineer_log_ballots Ballots in the ballot log.\n# TYPE scrutineer_log_ballots gauge\nscrutineer_log_ballots {ballots}\n",
+        m.requests.load(Relaxed), m.ballots_cast.load(Relaxed), m.ballots_refused.load(Relaxed), m.logins_failed.load(Relaxed), m.rate_limited.load(Relaxed),
+        crate::server::auth::PASSWORD_CHECKS.load(Relaxed),
+        m.connections_refused.load(Relaxed), m.bodies_timed_out.load(Relaxed)
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text)
+}
