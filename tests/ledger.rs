@@ -543,7 +543,10 @@ fn a_torn_tail_is_cut_on_restart_and_the_index_rebuilds() {
         "token_spent"
     );
     assert_eq!(l.entry(size).unwrap().kind, EntryKind::Ballot);
-    assert_eq!(l.contest_state("d1").unwrap().as_deref(), Some("open"));
+    assert_eq!(
+        l.contest_state("d1").unwrap(),
+        scrutineer::rules::conduct::Phase::Open
+    );
 }
 
 /// A contest whose ballots are a small share of the log is counted from its own entries

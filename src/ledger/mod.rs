@@ -32,6 +32,7 @@ use crate::record::merkle::{Hash, Tree};
 use crate::record::note::{Checkpoint, Note, Signer};
 use crate::record::segment::push_frame;
 use crate::record::token::{Token, TokenError};
+use crate::rules::conduct::Phase;
 
 pub use ops::{
     default_styles, person, roll_commitment, teller_signature_line, ExportFile, Registration,
@@ -699,12 +700,16 @@ impl Ledger {
         Ok(e)
     }
 
-    /// A contest's state as the index records it: `open`, `closed`, or `None` before opening.
-    pub fn contest_state(&self, contest: &str) -> Result<Option<String>, LedgerError> {
+    /// A contest's phase as the index records it: draft until it opens, then open, then
+    /// closed. An index value that is no phase is a damaged index.
+    pub fn contest_state(&self, contest: &str) -> Result<Phase, LedgerError> {
         let t = self.inner.db.open_tree("contests").map_err(index_err)?;
-        Ok(t.get(contest.as_bytes())
-            .map_err(index_err)?
-            .map(|v| String::from_utf8_lossy(&v).to_string()))
+        match t.get(contest.as_bytes()).map_err(index_err)? {
+            None => Ok(Phase::Draft),
+            Some(v) => Phase::from_id(&String::from_utf8_lossy(&v)).ok_or_else(|| {
+                LedgerError::Index(format!("contest “{contest}” has no phase in the index"))
+            }),
+        }
     }
 
     /// Every signed checkpoint in the index, oldest first, ending with the latest one published
@@ -826,11 +831,11 @@ fn sign_checkpoint(
     Ok((size, encoded))
 }
 
-/// Records a contest's state (`open` or `closed`) in the index for lookups.
+/// Records a contest's phase (open or closed) in the index for lookups.
 fn index_contest_state(db: &sled::Db, e: &Entry) {
     let state = match e.kind {
-        EntryKind::ContestOpened => "open",
-        EntryKind::ContestClosed => "closed",
+        EntryKind::ContestOpened => Phase::Open.id(),
+        EntryKind::ContestClosed => Phase::Closed.id(),
         _ => return,
     };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&e.body) else {

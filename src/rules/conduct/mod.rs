@@ -44,6 +44,12 @@ impl Phase {
             Phase::Closed => "closed",
         }
     }
+
+    pub fn from_id(id: &str) -> Option<Phase> {
+        [Phase::Draft, Phase::Open, Phase::Closed]
+            .into_iter()
+            .find(|p| p.id() == id)
+    }
 }
 
 /// How a contest's ballots arrive.
