@@ -231,15 +231,43 @@ impl Default for Config {
     }
 }
 
+/// Why the service's configuration cannot be used; each with a stable code. The service
+/// does not start, and says which flag or file to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--config {path}: {detail}")]
+    File { path: String, detail: String },
+    #[error("--tls-cert and --tls-key go together: give both or neither")]
+    TlsPair,
+    #[error("--timezone {0:?}: not a time zone this service knows (Asia/Shanghai, Asia/Urumqi, Asia/Hong_Kong, Asia/Macau, Asia/Taipei, UTC, or an offset like +08:00)")]
+    Timezone(String),
+    #[error("配置无效 / invalid configuration:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+impl ConfigError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::File { .. } => "config_file",
+            ConfigError::TlsPair => "config_tls_pair",
+            ConfigError::Timezone(_) => "config_timezone",
+            ConfigError::Invalid(_) => "config_invalid",
+        }
+    }
+}
+
 impl Config {
     /// Merges flags, environment and the optional file, and validates the result.
-    pub fn load(args: &ServeArgs) -> Result<Config, String> {
+    pub fn load(args: &ServeArgs) -> Result<Config, ConfigError> {
         let file = match &args.config {
             None => FileConfig::default(),
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| format!("--config {}: {e}", p.display()))?;
-                toml::from_str(&text).map_err(|e| format!("--config {}: {e}", p.display()))?
+                let file_err = |detail: String| ConfigError::File {
+                    path: p.display().to_string(),
+                    detail,
+                };
+                let text = std::fs::read_to_string(p).map_err(|e| file_err(e.to_string()))?;
+                toml::from_str(&text).map_err(|e| file_err(e.to_string()))?
             }
         };
         let d = Config::default();
@@ -248,7 +276,7 @@ impl Config {
         let tls = match (tls_cert, tls_key) {
             (Some(c), Some(k)) => Some((c, k)),
             (None, None) => None,
-            _ => return Err("--tls-cert and --tls-key go together: give both or neither".into()),
+            _ => return Err(ConfigError::TlsPair),
         };
         let c = Config {
             bind: args.bind.or(file.bind).unwrap_or(d.bind),
@@ -348,7 +376,7 @@ impl Config {
             timezone: match args.timezone.clone().or(file.timezone) {
                 Some(name) => match timezone_offset(&name) {
                     Some(m) => (name, m),
-                    None => return Err(format!("--timezone {name:?}: not a time zone this service knows (Asia/Shanghai, Asia/Urumqi, Asia/Hong_Kong, Asia/Macau, Asia/Taipei, UTC, or an offset like +08:00)")),
+                    None => return Err(ConfigError::Timezone(name.clone())),
                 },
                 None => d.timezone.clone(),
             },
@@ -358,7 +386,7 @@ impl Config {
         Ok(c)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         if !(1024..=1024 * 1024 * 1024).contains(&self.request_bytes_max) {
             problems.push(format!(
@@ -439,10 +467,7 @@ impl Config {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "配置无效 / invalid configuration:\n  {}",
-                problems.join("\n  ")
-            ))
+            Err(ConfigError::Invalid(problems))
         }
     }
 
@@ -612,7 +637,9 @@ mod tests {
             public_url: Some("vote.example".into()),
             ..Config::default()
         };
-        let why = bad.validate().unwrap_err();
+        let err = bad.validate().unwrap_err();
+        assert_eq!(err.code(), "config_invalid");
+        let why = err.to_string();
         for flag in [
             "--request-head-timeout-ms 0",
             "--body-read-timeout-seconds 0",

@@ -42,46 +42,41 @@ fn demo_ceremony(
     core: &crate::procedure::Core,
     tellers: &[Signer],
     dir: &std::path::Path,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
     let mut states: Vec<crate::e2e::teller::TellerState> =
         tellers.iter().map(|_| Default::default()).collect();
     for _round in 0..3 {
         for (signer, st) in tellers.iter().zip(states.iter_mut()) {
-            let (book, conduct) = core
-                .ledger
-                .read(|s| -> Result<_, crate::ledger::LedgerError> {
-                    Ok((s.state.admin.book()?.clone(), s.state.conduct()?.clone()))
-                })
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            let (book, conduct) =
+                core.ledger
+                    .read(|s| -> Result<_, crate::ledger::LedgerError> {
+                        Ok((s.state.admin.book()?.clone(), s.state.conduct()?.clone()))
+                    })??;
             let run = crate::e2e::teller::ceremony(
                 &book,
                 &conduct,
                 signer,
                 st,
                 &mut crate::crypto::SystemRng,
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             for step in run.steps {
-                core.teller_entry(step.kind.id(), &step.body)
-                    .map_err(|e| e.to_string())?;
+                core.teller_entry(step.kind.id(), &step.body)?;
             }
         }
     }
     for (signer, st) in tellers.iter().zip(&states) {
-        let text = serde_json::to_string_pretty(st).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(st)?;
         write_secret(
             &dir.join(format!("{}.state", signer.name())),
             &(text + "\n"),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
     }
-    let status = core.ceremony_status().map_err(|e| e.to_string())?;
+    let status = core.ceremony_status()?;
     status
         .pointer("/key/fingerprint")
         .and_then(|f| f.as_str())
         .map(String::from)
-        .ok_or_else(|| "the demo key ceremony did not complete".to_string())
+        .ok_or_else(|| anyhow::anyhow!("the demo key ceremony did not complete"))
 }
 
 /// The file in the data directory where `--demo` keeps the passwords it printed.
@@ -93,7 +88,7 @@ pub const PASSWORDS_FILE: &str = "demo-passwords.txt";
 pub fn save_passwords(
     data_dir: &Path,
     entries: &[(String, String, String)],
-) -> Result<PathBuf, String> {
+) -> anyhow::Result<PathBuf> {
     let path = data_dir.join(PASSWORDS_FILE);
     let mut lines: Vec<String> = match std::fs::read_to_string(&path) {
         Ok(text) => text
@@ -102,7 +97,7 @@ pub fn save_passwords(
             .map(str::to_string)
             .collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) => return Err(anyhow::anyhow!("{}: {e}", path.display())),
     };
     for (name, password, note) in entries {
         let line = format!(
@@ -126,12 +121,15 @@ pub fn save_passwords(
          # 仅本用户可读; 试用完毕请删除 / readable by this user only; delete it when you are done\n{}\n",
         lines.join("\n")
     );
-    replace_secret(&path, &text).map_err(|e| e.to_string())?;
+    replace_secret(&path, &text)?;
     Ok(path)
 }
 
-pub fn load(state: &AppState) -> Result<(), String> {
-    let mut slot = state.ledger.write().map_err(|_| "lock".to_string())?;
+pub fn load(state: &AppState) -> anyhow::Result<()> {
+    let mut slot = state
+        .ledger
+        .write()
+        .map_err(|_| anyhow::anyhow!("the ledger lock is poisoned"))?;
     if slot.is_some() {
         println!("--demo: 数据目录已有选举, 不再加载示例 / the data directory already holds an election; demo not loaded");
         return Ok(());
@@ -139,11 +137,11 @@ pub fn load(state: &AppState) -> Result<(), String> {
     let mut lines = vec!["示例账号 / demo accounts:".to_string()];
     let mut saved = Vec::new();
     for role in ["registrar", "teller", "auditor"] {
-        let password = random_password().map_err(|e| e.to_string())?;
+        let password = random_password()?;
         let account = Account {
             username: format!("demo-{role}"),
             role: role.into(),
-            password_hash: hash_password(&password).map_err(|e| e.to_string())?,
+            password_hash: hash_password(&password)?,
             // Demo accounts are for trying the service out: their printed passwords work
             // without a change (a real account's one-time password must be changed first).
             must_change_password: false,
@@ -159,30 +157,28 @@ pub fn load(state: &AppState) -> Result<(), String> {
     // data directory so one person can play every teller.
     let mut tellers = Vec::new();
     for n in 1..=DEMO_TELLERS {
-        let seed = crate::ledger::keys::random_seed().map_err(|e| e.to_string())?;
+        let seed = crate::ledger::keys::random_seed()?;
         let teller = Signer::new(
             &demo_teller_name(n),
             ed25519_dalek::SigningKey::from_bytes(&seed),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let file = state
             .config
             .data_dir
             .join(format!("{}.key", demo_teller_name(n)));
-        write_secret(&file, &(teller.to_text() + "\n")).map_err(|e| e.to_string())?;
+        write_secret(&file, &(teller.to_text() + "\n"))?;
         tellers.push(teller);
     }
     let ledger = crate::procedure::create_election(
         ledger_config(&state.config),
         &state.records,
         crate::procedure::NewElection {
-            spec: serde_json::from_str(SPEC).map_err(|e| e.to_string())?,
+            spec: serde_json::from_str(SPEC)?,
             styles: None,
             tellers: tellers
                 .iter()
                 .map(|t| t.verifier().map(|v| v.to_text()))
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
+                .collect::<Result<_, _>>()?,
             signatures_required: 1,
             election_date: Some("2026-12-01".into()),
             pool_spare_percent: u32::try_from(state.config.pool_spare_percent).unwrap_or(100),
@@ -190,8 +186,7 @@ pub fn load(state: &AppState) -> Result<(), String> {
                 threshold: crate::procedure::default_threshold(DEMO_TELLERS as usize),
             },
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let core = crate::procedure::Core::new(ledger.clone(), state.records.clone());
     let fingerprint = demo_ceremony(&core, &tellers, &state.config.data_dir)?;
     let voters: Vec<Voter> = (0..150)
@@ -208,7 +203,7 @@ pub fn load(state: &AppState) -> Result<(), String> {
             flags: vec![],
         })
         .collect();
-    core.set_roll(&voters).map_err(|e| e.to_string())?;
+    core.set_roll(&voters)?;
     *slot = Some(ledger);
     lines.push(format!(
         "加密选票: 5 名示例计票人, 3 人可解密; 密钥仪式已完成, 选举密钥指纹 {fingerprint} / encrypted ballots: 5 demo tellers, any 3 decrypt; key ceremony done, election key fingerprint {fingerprint}"

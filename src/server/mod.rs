@@ -255,7 +255,8 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
 
 /// Starts the service and blocks until it stops (Ctrl-C).
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config::load(&args).map_err(anyhow::Error::msg)?;
+    let config =
+        Config::load(&args).map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -271,7 +272,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     crate::procedure::set_hall_offset(config.timezone.1);
-    let state = AppState::open(config.clone()).map_err(anyhow::Error::msg)?;
+    let state = AppState::open(config.clone())
+        .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?;
     first_start(&state)?;
     auth::prepare();
     if config.demo {
@@ -287,7 +289,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.workers
     };
     let tls = match &config.tls {
-        Some((cert, key)) => Some(tls::server_config(cert, key).map_err(anyhow::Error::msg)?),
+        Some((cert, key)) => Some(
+            tls::server_config(cert, key)
+                .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?,
+        ),
         None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };

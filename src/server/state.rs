@@ -6,7 +6,7 @@ use std::sync::RwLock;
 use super::config::Config;
 use super::error::ApiError;
 use super::rate::{Limiter, Limits};
-use crate::ledger::{Ledger, LedgerConfig};
+use crate::ledger::{Ledger, LedgerConfig, LedgerError};
 use crate::records::Records;
 
 #[derive(Default)]
@@ -36,10 +36,11 @@ pub struct AppState {
 
 impl AppState {
     /// Opens the records and, if an election exists in the data directory, its ledger.
-    pub fn open(config: Config) -> Result<AppState, String> {
-        let records = Records::open(&config.data_dir).map_err(|e| e.to_string())?;
+    /// A failure carries its code (`LedgerError::code`: `storage`, `index`, `log_damaged`, ...).
+    pub fn open(config: Config) -> Result<AppState, LedgerError> {
+        let records = Records::open(&config.data_dir)?;
         let ledger = if config.data_dir.join("log").exists() {
-            Some(Ledger::open_existing(ledger_config(&config)).map_err(|e| e.to_string())?)
+            Some(Ledger::open_existing(ledger_config(&config))?)
         } else {
             None
         };
