@@ -571,3 +571,15 @@ fn a_procedure_runs_in_an_encrypted_election() {
     assert_eq!(report["encrypted_ballots"], 10, "{report}");
     let _ = std::fs::remove_dir_all(&cli.dir);
 }
+
+/// The example spec a user starts from is a valid election with its procedure.
+#[test]
+fn the_example_procedure_is_valid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/public-recommendation/spec.json");
+    let e = scrutineer::record::parse_election(&std::fs::read(path).unwrap()).unwrap();
+    assert!(e.contests.is_empty());
+    let p = &e.procedures[0];
+    assert_eq!((p.posts, p.rounds.len()), (1, 6));
+    assert_eq!(p.rounds[2].contest.as_deref(), Some("kaocha"));
+}
