@@ -142,7 +142,7 @@ enum TellerCommand {
     },
 }
 
-fn finish(r: Result<String, String>) -> ExitCode {
+fn finish(r: Result<String, scrutineer::cli::CommandError>) -> ExitCode {
     match r {
         Ok(text) => {
             print!("{text}");

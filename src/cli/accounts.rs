@@ -1,6 +1,7 @@
 //! `scrutineer accounts`: the service's accounts from the server machine itself (the service
 //! stopped): add one, list them, and the local recovery of a lost password.
 
+use crate::cli::CommandError;
 use std::path::Path;
 
 use clap::Subcommand;
@@ -26,12 +27,12 @@ pub enum AccountsCommand {
     Disable { name: String },
 }
 
-fn err(e: impl std::fmt::Display, code: &str) -> String {
-    format!("错误 error [{code}]: {e}")
+fn err(e: impl std::fmt::Display, code: &'static str) -> CommandError {
+    CommandError::new(code, e)
 }
 
 /// Runs an accounts command on the records in `data`.
-pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, String> {
+pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
     let records = Records::open(data).map_err(|e| err(&e, e.code()))?;
     let out = match cmd {
         AccountsCommand::Add { name, role } => {

@@ -4,19 +4,20 @@
 //! of `GET /api/v1/export`), never from the service's word alone. It prints the body of
 //! `POST /api/v1/ballots`: `{"token", "encrypted": [{contest, group, ballot}]}`.
 
+use crate::cli::CommandError;
 use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-fn e(code: &str, message: impl std::fmt::Display) -> String {
-    format!("错误 error [{code}]: {message}")
+fn e(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+    CommandError::new(code, message)
 }
 
 /// Encrypts `lines` (ballot lines, docs/FORMATS.md) for `token` under the election key of
 /// the verified export at `export`. Returns the request body as JSON text.
-pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, String> {
+pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, CommandError> {
     let lines: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l))
@@ -59,7 +60,7 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, S
 /// verified export and prints its confirmation code and its choices in words, for a 监票人's
 /// laptop or anyone else's machine. `which` is the receipt code the kiosk showed
 /// (`R<index>-…`, its hash part checked against the log) or the entry index.
-pub fn check(export: &Path, which: &str) -> Result<String, String> {
+pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
     let r = crate::cli::teller::verified(export)?;
     let index = match crate::tokens::parse_receipt_code(which) {
         Some((index, _)) => {

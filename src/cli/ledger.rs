@@ -1,6 +1,7 @@
 //! CLI commands over the ledger: init, open, pool, cast, close, void, tally, teller keys and
 //! signatures, receipts, reindex, export, verify.
 
+use crate::cli::{command_error, CommandError};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -250,29 +251,31 @@ pub enum LedgerCommand {
     },
 }
 
-fn err(e: impl Into<CoreError>) -> String {
+fn err(e: impl Into<CoreError>) -> CommandError {
     let e: CoreError = e.into();
-    let mut out = format!("错误 error [{}]: {e}", e.code());
+    let mut message = e.to_string();
     if let CoreError::RollRefused(rows) = &e {
         for r in rows {
-            out.push_str(&format!(
+            message.push_str(&format!(
                 "\n  第 {} 行 line {}: [{}] {}",
                 r.line, r.line, r.code, r.message
             ));
         }
     }
-    out
+    CommandError::new(e.code(), message)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path)
-        .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", path.display()))
+fn read(path: &Path) -> Result<Vec<u8>, CommandError> {
+    std::fs::read(path).map_err(|e| command_error!("unreadable_file", "{}: {e}", path.display()))
 }
 
 /// The person an account name stands for, with the account's role.
-fn account_person(records: &Records, name: &str) -> Result<Person, String> {
+fn account_person(records: &Records, name: &str) -> Result<Person, CommandError> {
     let a = records.account(name).map_err(err)?.ok_or_else(|| {
-        format!("错误 error [unknown_account]: 没有账号 “{name}” / no account “{name}” (scrutineer accounts add)")
+        command_error!(
+            "unknown_account",
+            "没有账号 “{name}” / no account “{name}” (scrutineer accounts add)"
+        )
     })?;
     Ok(Person {
         name: a.username,
@@ -281,7 +284,7 @@ fn account_person(records: &Records, name: &str) -> Result<Person, String> {
 }
 
 /// Runs a ledger command; the `String` error is printed and exits 2.
-pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
+pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
     let records = Records::open(&dirs.data).map_err(err)?;
     if let LedgerCommand::Init {
         spec,
@@ -294,12 +297,11 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         plaintext_reason,
     } = &cmd
     {
-        let spec: serde_json::Value = serde_json::from_slice(&read(spec)?)
-            .map_err(|e| format!("错误 error [spec_json]: {e}"))?;
+        let spec: serde_json::Value =
+            serde_json::from_slice(&read(spec)?).map_err(|e| command_error!("spec_json", "{e}"))?;
         let styles = match styles {
             Some(p) => Some(
-                serde_json::from_slice(&read(p)?)
-                    .map_err(|e| format!("错误 error [styles]: {e}"))?,
+                serde_json::from_slice(&read(p)?).map_err(|e| command_error!("styles", "{e}"))?,
             ),
             None => None,
         };
@@ -352,7 +354,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
         let index = dirs.data.join("index");
         if index.exists() {
             std::fs::remove_dir_all(&index)
-                .map_err(|e| format!("错误 error [storage]: {}: {e}", index.display()))?;
+                .map_err(|e| command_error!("storage", "{}: {e}", index.display()))?;
         }
     }
     let l = Ledger::open_existing(dirs.config()).map_err(err)?;
@@ -363,7 +365,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, String> {
     out
 }
 
-fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
+fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
     let l = &core.ledger;
     Ok(match cmd {
         LedgerCommand::Init { .. } => String::new(),
@@ -384,9 +386,9 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
         } => {
             let p = core.print_pool(style, count, reason).map_err(err)?;
             let html = crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
-                .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+                .map_err(|e| CommandError::new(e.code(), e))?;
             std::fs::write(&sheet, html)
-                .map_err(|e| format!("错误 error [storage]: {}: {e}", sheet.display()))?;
+                .map_err(|e| command_error!("storage", "{}: {e}", sheet.display()))?;
             if let Some(path) = tokens_out {
                 let text: String = p.tokens.iter().map(|t| t.to_text() + "\n").collect();
                 crate::ledger::keys::write_secret(&path, &text).map_err(err)?;
@@ -438,7 +440,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
                 .iter()
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
+                .map_err(|e| command_error!("ballot_json", "{e}"))?;
             let a = if core
                 .ledger
                 .read(|s| s.state.admin.book.is_some())
@@ -454,7 +456,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             if let Some(p) = receipt_qr {
                 let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
                 std::fs::write(&p, svg)
-                    .map_err(|e| format!("错误 error [storage]: {}: {e}", p.display()))?;
+                    .map_err(|e| command_error!("storage", "{}: {e}", p.display()))?;
             }
             format!("回执 receipt: {code}\n")
         }
@@ -484,7 +486,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
             let ballot: Option<serde_json::Value> = ballot
                 .map(|b| serde_json::from_str(&b))
                 .transpose()
-                .map_err(|e| format!("错误 error [ballot_json]: {e}"))?;
+                .map_err(|e| command_error!("ballot_json", "{e}"))?;
             let o = core
                 .paper_ballot(&contest, ballot, sheet, &teller)
                 .map_err(err)?;
@@ -538,7 +540,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
         }
         LedgerCommand::Sign { result, teller_key } => {
             let signer = Signer::parse(String::from_utf8_lossy(&read(&teller_key)?).trim())
-                .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+                .map_err(|e| command_error!("bad_key", "{e}"))?;
             let text = l.result_checkpoint_text(result).map_err(err)?;
             let line = teller_signature_line(&text, &signer).map_err(err)?;
             let a = core.sign(result, &line).map_err(err)?;
@@ -662,10 +664,10 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
         }
         LedgerCommand::Receipt { index } => {
             let (leaf, proof, size, note) = l.inclusion(index).map_err(err)?;
-            let n = Note::parse(note.as_bytes()).map_err(|e| e.to_string())?;
-            let cp = Checkpoint::parse(&n.text).map_err(|e| e.to_string())?;
+            let n = Note::parse(note.as_bytes()).map_err(|e| CommandError::new("checkpoint", e))?;
+            let cp = Checkpoint::parse(&n.text).map_err(|e| CommandError::new("checkpoint", e))?;
             verify_inclusion(&leaf, index, size, &proof, &cp.root)
-                .map_err(|e| format!("错误 error [inclusion]: {e}"))?;
+                .map_err(|e| command_error!("inclusion", "{e}"))?;
             format!(
                 "第 {index} 条在大小为 {size} 的签名检查点中, 证明长 {} / entry {index} is included in the signed checkpoint of size {size} ({} proof hashes)\n{}",
                 proof.len(),
@@ -707,7 +709,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, String> {
     })
 }
 
-fn soak(core: &Core, tokens: &Path, threads: usize) -> Result<String, String> {
+fn soak(core: &Core, tokens: &Path, threads: usize) -> Result<String, CommandError> {
     let l = &core.ledger;
     let _ = &core.records;
     use std::io::Write;

@@ -13,6 +13,40 @@ use std::path::Path;
 use crate::record::{parse_ballots, parse_election, result_json};
 use crate::rules::tally_election;
 
+/// A command's refusal or failure, with its stable code: printed on stderr as
+/// `错误 error [code]: message`, exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+        CommandError {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "错误 error [{}]: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// A [`CommandError`] with a literal code and a `format!` message:
+/// `command_error!("bad_key", "{path}: {e}")`.
+macro_rules! command_error {
+    ($code:literal, $($arg:tt)*) => {
+        $crate::cli::CommandError::new($code, format!($($arg)*))
+    };
+}
+pub(crate) use command_error;
+
 /// A failure of an offline command: printed on stderr, exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

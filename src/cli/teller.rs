@@ -7,6 +7,7 @@
 //! log shows as a closed contest's total. The state file remembers the largest log verified
 //! (size and root), and a later export must extend it.
 
+use crate::cli::CommandError;
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -23,13 +24,13 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn e(code: &str, message: impl std::fmt::Display) -> String {
-    format!("错误 error [{code}]: {message}")
+fn e(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+    CommandError::new(code, message)
 }
 
 /// What a verified export says (a directory or the service's tar); an export that does not
 /// verify is refused with the verifier's finding, and nothing is computed from it.
-pub fn verified(export: &Path) -> Result<crate::verify::Replayed, String> {
+pub fn verified(export: &Path) -> Result<crate::verify::Replayed, CommandError> {
     verified_trusting(export, None)
 }
 
@@ -38,7 +39,7 @@ pub fn verified(export: &Path) -> Result<crate::verify::Replayed, String> {
 pub fn verified_trusting(
     export: &Path,
     trusted: Option<(u64, [u8; 32])>,
-) -> Result<crate::verify::Replayed, String> {
+) -> Result<crate::verify::Replayed, CommandError> {
     let (report, replayed) = with_export(export, |dir| {
         verify_export_trusting(dir, &|_, _| {}, trusted)
     })
@@ -64,7 +65,7 @@ pub fn run(
     state_path: &Path,
     export: &Path,
     out: Option<&Path>,
-) -> Result<String, String> {
+) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
         .map_err(|err| e("unreadable_file", format!("{}: {err}", key.display())))?;
     let signer = Signer::parse(key_text.trim()).map_err(|err| e("bad_key", err))?;
@@ -198,7 +199,7 @@ pub fn run(
 }
 
 /// The steps of a steps file, checked for its format.
-pub fn read_steps(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
+pub fn read_steps(bytes: &[u8]) -> Result<Vec<(String, Value)>, CommandError> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|err| e("teller_steps", err))?;
     if doc.get("format").and_then(|f| f.as_str()) != Some(STEPS_FORMAT) {
         return Err(e(

@@ -1,5 +1,6 @@
 //! `scrutineer verify` and `scrutineer teller keygen`.
 
+use crate::cli::{command_error, CommandError};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -240,39 +241,36 @@ fn text(r: &Report) -> String {
 
 /// Creates a teller key: the private key (signed-note signer text) in `out`, mode 0600; the
 /// public key (verifier text) on stdout, to be given to the organiser.
-pub fn teller_keygen(name: &str, out: &Path) -> Result<String, String> {
+pub fn teller_keygen(name: &str, out: &Path) -> Result<String, CommandError> {
     // The name is shown on the board beside the teller's signature: no hidden characters.
-    crate::record::names::check_id_characters(name)
-        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
-    let seed = random_seed().map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+    crate::record::names::check_id_characters(name).map_err(|e| CommandError::new(e.code(), e))?;
+    let seed = random_seed().map_err(|e| CommandError::new(e.code(), e))?;
     let signer = Signer::new(name, ed25519_dalek::SigningKey::from_bytes(&seed))
-        .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+        .map_err(|e| command_error!("bad_key", "{e}"))?;
     let verifier = signer
         .verifier()
-        .map_err(|e| format!("错误 error [bad_key]: {e}"))?;
-    write_secret(out, &(signer.to_text() + "\n"))
-        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+        .map_err(|e| command_error!("bad_key", "{e}"))?;
+    write_secret(out, &(signer.to_text() + "\n")).map_err(|e| CommandError::new(e.code(), e))?;
     Ok(verifier.to_text() + "\n")
 }
 
 /// Signs a checkpoint text with a teller key file and returns the signature line.
-pub fn teller_sign(key: &Path, text: &Path) -> Result<String, String> {
+pub fn teller_sign(key: &Path, text: &Path) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
-        .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", key.display()))?;
-    let signer =
-        Signer::parse(key_text.trim()).map_err(|e| format!("错误 error [bad_key]: {e}"))?;
+        .map_err(|e| command_error!("unreadable_file", "{}: {e}", key.display()))?;
+    let signer = Signer::parse(key_text.trim()).map_err(|e| command_error!("bad_key", "{e}"))?;
     let body = if text.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| format!("错误 error [unreadable_file]: stdin: {e}"))?;
+            .map_err(|e| command_error!("unreadable_file", "stdin: {e}"))?;
         s
     } else {
         std::fs::read_to_string(text)
-            .map_err(|e| format!("错误 error [unreadable_file]: {}: {e}", text.display()))?
+            .map_err(|e| command_error!("unreadable_file", "{}: {e}", text.display()))?
     };
     // The checkpoint text is three or more lines, each ending in a newline.
     let body = format!("{}\n", body.trim_end_matches(['\n', '\r']));
     let line = crate::ledger::teller_signature_line(&body, &signer)
-        .map_err(|e| format!("错误 error [{}]: {e}", e.code()))?;
+        .map_err(|e| CommandError::new(e.code(), e))?;
     Ok(line + "\n")
 }
