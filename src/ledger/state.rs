@@ -851,41 +851,18 @@ impl Admin {
             }
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(e)?;
-                let info = self.info()?;
                 self.conduct()?.check_paper(&b.contest)?;
-                if b.ballot.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str()) {
-                    return Err(refused("ballot_style_mismatch", "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into()));
-                }
-                let (_, ballot) = crate::record::ballot::parse_ballot_line(
-                    &info.election,
-                    1,
-                    &b.ballot.to_string(),
-                    Names::AsLogged,
-                )
-                .map_err(LedgerError::Ballot)?;
+                let ballot = paper_line(&self.info()?.election, &b.contest, &b.ballot)?;
                 self.conduct_mut()?.paper(&b.contest, b.sheet, &ballot)?;
                 Ok(Effect::Paper(b.contest))
             }
             EntryKind::PaperKeyed => {
                 let b: PaperKeyed = body(e)?;
-                let info = self.info()?;
                 self.conduct()?
                     .check_key_paper(&b.contest, b.sheet, &b.teller)?;
+                let election = &self.info()?.election;
                 let ballot = match &b.ballot {
-                    Some(line) => {
-                        if line.get("contest").and_then(|c| c.as_str()) != Some(b.contest.as_str())
-                        {
-                            return Err(refused("ballot_style_mismatch", "录入的纸质选票的 contest 与选举项目不符 / the keyed paper ballot names another contest".into()));
-                        }
-                        let (_, ballot) = crate::record::ballot::parse_ballot_line(
-                            &info.election,
-                            1,
-                            &line.to_string(),
-                            Names::AsLogged,
-                        )
-                        .map_err(LedgerError::Ballot)?;
-                        Some(ballot)
-                    }
+                    Some(line) => Some(paper_line(election, &b.contest, line)?),
                     None => None,
                 };
                 self.conduct_mut()?
@@ -1131,6 +1108,23 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         pool_spare_percent: b.pool_spare_percent.unwrap_or(POOL_SPARE_PERCENT_DEFAULT),
         secrecy: b.secrecy.clone(),
     })
+}
+
+/// A paper ballot line as logged (counted or keyed), which must belong to `contest`.
+fn paper_line(
+    election: &crate::rules::Election,
+    contest: &str,
+    line: &serde_json::Value,
+) -> Result<crate::rules::Ballot, LedgerError> {
+    if line.get("contest").and_then(|c| c.as_str()) != Some(contest) {
+        return Err(refused(
+            "ballot_style_mismatch",
+            "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into(),
+        ));
+    }
+    crate::record::ballot::parse_ballot_line(election, 1, &line.to_string(), Names::AsLogged)
+        .map(|(_, b)| b)
+        .map_err(LedgerError::Ballot)
 }
 
 /// The election with a contest (a runoff, or a later round) and its ballot style added.

@@ -71,6 +71,9 @@ pub struct PaperSheet {
     pub mismatch: bool,
     pub counted: u64,
     pub rekeyed_sheets: u64,
+    /// What each teller keyed: only while the keyings disagree, and only for a teller who
+    /// keyed the sheet (so a second teller keys from the paper, not from a screen).
+    pub keyings: Vec<(String, Value)>,
 }
 
 /// Longest note on a kiosk test, in characters.
@@ -283,11 +286,11 @@ impl Core {
         Ok(out)
     }
 
-    /// The open sheet of a paper contest: its number, whether two tellers key it, and who
-    /// has keyed it, with whether their keyings disagree. What they keyed is not shown, so
-    /// the second teller keys from the paper, not from the first one's screen.
-    pub fn paper_sheet(&self, contest: &str) -> Result<PaperSheet, CoreError> {
-        self.ledger.read(|s| -> Result<_, CoreError> {
+    /// The open sheet of a paper contest as `teller` may see it: its number, whether two
+    /// tellers key it, who has keyed it and whether their keyings disagree; what each keyed
+    /// only when they disagree and `teller` keyed it too.
+    pub fn paper_sheet(&self, contest: &str, teller: &str) -> Result<PaperSheet, CoreError> {
+        let mut sheet = self.ledger.read(|s| -> Result<_, CoreError> {
             let conduct = s.state.conduct()?;
             let c = conduct.contest(contest)?;
             let (sheet, keyed_by, mismatch) = conduct.paper_sheet(contest)?;
@@ -298,12 +301,17 @@ impl Core {
                 mismatch,
                 counted: c.paper_ballots,
                 rekeyed_sheets: c.rekeyed_sheets,
+                keyings: Vec::new(),
             })
-        })?
+        })??;
+        if sheet.mismatch && sheet.keyed_by.iter().any(|t| t == teller) {
+            sheet.keyings = self.paper_keyings(contest)?;
+        }
+        Ok(sheet)
     }
 
     /// Every teller's latest keying of a contest's open sheet, as logged.
-    pub fn paper_keyings(&self, contest: &str) -> Result<Vec<(String, Value)>, CoreError> {
+    fn paper_keyings(&self, contest: &str) -> Result<Vec<(String, Value)>, CoreError> {
         Ok(self.ledger.read(|s| {
             s.state
                 .paper_keyings

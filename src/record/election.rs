@@ -9,7 +9,6 @@ use crate::rules::conduct::{Arrival, Mode};
 use crate::rules::contest::{Shortlist, Turnout};
 use crate::rules::evaluation::{EvaluationParams, Group, Scale, ScoreRule, Subject, Triggers};
 use crate::rules::kind::{Base, Comparison, Quorum};
-use crate::rules::procedure::{ProcedureDef, RoundDef, RoundKind};
 use crate::rules::ranking::{Component, RankingSetup, Source, TieBreak};
 use crate::rules::structure::{Attributes, Category, StructureSetup, EDUCATION_LEVELS};
 use crate::rules::{
@@ -88,33 +87,7 @@ struct SpecV1 {
     structure: Option<StructureV1>,
     /// Multi-round procedures (RULES.md section 4).
     #[serde(default)]
-    procedures: Vec<ProcedureV1>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProcedureV1 {
-    id: String,
-    #[serde(default)]
-    title: String,
-    posts: u32,
-    rounds: Vec<RoundV1>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoundV1 {
-    id: String,
-    #[serde(default)]
-    title: String,
-    kind: String,
-    /// `x` of x : 1 (qualification, interview, approval).
-    #[serde(default)]
-    ratio: Option<RatioText>,
-    /// Rounds held as contests: the contest to create (a contest spec without its list:
-    /// the chain fills in the subjects or candidates, and an election's seats).
-    #[serde(default)]
-    contest: Option<serde_json::Value>,
+    procedures: Vec<super::procedure::ProcedureV1>,
 }
 
 #[derive(Deserialize)]
@@ -298,7 +271,7 @@ struct StructureV1 {
     tolerance: Option<RatioText>,
 }
 
-fn ratio(context: &str, field: &'static str, t: &RatioText) -> Result<Ratio, SpecError> {
+pub(super) fn ratio(context: &str, field: &'static str, t: &RatioText) -> Result<Ratio, SpecError> {
     t.ratio().map_err(|e| SpecError::Field {
         context: context.to_string(),
         field,
@@ -623,7 +596,7 @@ fn parse_spec(bytes: &[u8], names: Names) -> Result<(Election, serde_json::Value
     };
     let mut procedures = Vec::with_capacity(spec.procedures.len());
     for p in spec.procedures {
-        procedures.push(procedure(p)?);
+        procedures.push(super::procedure::procedure(p)?);
     }
     let election = Election::new(ElectionParams {
         procedures,
@@ -997,74 +970,4 @@ pub fn contest_arrival(spec: &serde_json::Value, contest: &str) -> Arrival {
         mode,
         double_entry: mode.takes_paper() && field("paper_entry") == Some("double"),
     }
-}
-fn procedure(p: ProcedureV1) -> Result<ProcedureDef, SpecError> {
-    let bad = |message: String| -> SpecError {
-        RulesError::Procedure {
-            procedure: p.id.clone(),
-            message,
-        }
-        .into()
-    };
-    let mut rounds = Vec::with_capacity(p.rounds.len());
-    for r in &p.rounds {
-        let kind = RoundKind::from_id(&r.kind).ok_or_else(|| {
-            bad(format!(
-                "轮次 “{}” 的类型 “{}” 不存在, 可用: {} / round “{}” has no kind “{}”; use {}",
-                r.id,
-                r.kind,
-                RoundKind::ALL.map(|k| k.id()).join(", "),
-                r.id,
-                r.kind,
-                RoundKind::ALL.map(|k| k.id()).join(", ")
-            ))
-        })?;
-        let contest = match &r.contest {
-            None => None,
-            Some(t) => Some(round_contest(kind, &r.id, t).map_err(bad)?),
-        };
-        rounds.push(RoundDef {
-            id: r.id.clone(),
-            title: if r.title.is_empty() {
-                kind.label_zh().to_string()
-            } else {
-                r.title.clone()
-            },
-            kind,
-            ratio: r
-                .ratio
-                .as_ref()
-                .map(|x| ratio(&p.id, "ratio", x))
-                .transpose()?,
-            contest,
-        });
-    }
-    ProcedureDef::new(p.id.clone(), p.title.clone(), p.posts, rounds)
-        .map_err(|e| bad(e.to_string()))
-}
-
-/// The contest a round creates: an object with an `id` and the kind the round needs, and
-/// without the list the chain fills in.
-fn round_contest(kind: RoundKind, round: &str, t: &serde_json::Value) -> Result<String, String> {
-    let id = t.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-    let k = t.get("kind").and_then(|v| v.as_str()).unwrap_or_default();
-    let fits = match kind {
-        RoundKind::Evaluation => k == "evaluation",
-        RoundKind::Recommendation => k == "recommendation",
-        _ => ContestKind::from_id(k)
-            .is_some_and(|c| c != ContestKind::Evaluation && c != ContestKind::Recommendation),
-    };
-    if id.is_empty() || !fits {
-        return Err(format!(
-            "轮次 “{round}” 的 contest 须有 id 和相应的 kind / the contest of round “{round}” needs an id and a kind that fits the round"
-        ));
-    }
-    for filled in ["candidates", "subjects", "seats"] {
-        if t.get(filled).is_some() {
-            return Err(format!(
-                "轮次 “{round}” 的 contest 不写 {filled}: 由上一轮的结果填入 / the contest of round “{round}” has no {filled}: the chain fills it in"
-            ));
-        }
-    }
-    Ok(id.to_string())
 }

@@ -5,8 +5,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::rules::procedure::{Entrant, ProcedureDef, RoundKind, StepInput};
+use super::election::SpecError;
+use super::text::RatioText;
+use crate::rules::procedure::{Entrant, ProcedureDef, RoundDef, RoundKind, StepInput};
 use crate::rules::Ratio;
+use crate::rules::{ContestKind, RulesError};
 
 /// Longest basis of a step, in characters.
 pub const BASIS_CHARS_MAX: usize = 500;
@@ -227,4 +230,104 @@ pub fn check_basis(basis: &str) -> Result<(), (&'static str, String)> {
         ));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- the spec's `procedures`
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProcedureV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    posts: u32,
+    rounds: Vec<RoundV1>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RoundV1 {
+    id: String,
+    #[serde(default)]
+    title: String,
+    kind: String,
+    /// `x` of x : 1 (qualification, interview, approval).
+    #[serde(default)]
+    ratio: Option<RatioText>,
+    /// Rounds held as contests: the contest to create (a contest spec without its list:
+    /// the chain fills in the subjects or candidates, and an election's seats).
+    #[serde(default)]
+    contest: Option<serde_json::Value>,
+}
+
+/// A procedure of the spec, validated by the rules (`ProcedureDef::new`).
+pub(super) fn procedure(p: ProcedureV1) -> Result<ProcedureDef, SpecError> {
+    let bad = |message: String| -> SpecError {
+        RulesError::Procedure {
+            procedure: p.id.clone(),
+            message,
+        }
+        .into()
+    };
+    let mut rounds = Vec::with_capacity(p.rounds.len());
+    for r in &p.rounds {
+        let kind = RoundKind::from_id(&r.kind).ok_or_else(|| {
+            bad(format!(
+                "轮次 “{}” 的类型 “{}” 不存在, 可用: {} / round “{}” has no kind “{}”; use {}",
+                r.id,
+                r.kind,
+                RoundKind::ALL.map(|k| k.id()).join(", "),
+                r.id,
+                r.kind,
+                RoundKind::ALL.map(|k| k.id()).join(", ")
+            ))
+        })?;
+        let contest = match &r.contest {
+            None => None,
+            Some(t) => Some(template_id(kind, &r.id, t).map_err(bad)?),
+        };
+        rounds.push(RoundDef {
+            id: r.id.clone(),
+            title: if r.title.is_empty() {
+                kind.label_zh().to_string()
+            } else {
+                r.title.clone()
+            },
+            kind,
+            ratio: r
+                .ratio
+                .as_ref()
+                .map(|x| super::election::ratio(&p.id, "ratio", x))
+                .transpose()?,
+            contest,
+        });
+    }
+    ProcedureDef::new(p.id.clone(), p.title.clone(), p.posts, rounds)
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// The contest a round creates: an object with an `id` and the kind the round needs, and
+/// without the list the chain fills in.
+fn template_id(kind: RoundKind, round: &str, t: &serde_json::Value) -> Result<String, String> {
+    let id = t.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+    let k = t.get("kind").and_then(|v| v.as_str()).unwrap_or_default();
+    let fits = match kind {
+        RoundKind::Evaluation => k == "evaluation",
+        RoundKind::Recommendation => k == "recommendation",
+        _ => ContestKind::from_id(k)
+            .is_some_and(|c| c != ContestKind::Evaluation && c != ContestKind::Recommendation),
+    };
+    if id.is_empty() || !fits {
+        return Err(format!(
+            "轮次 “{round}” 的 contest 须有 id 和相应的 kind / the contest of round “{round}” needs an id and a kind that fits the round"
+        ));
+    }
+    for filled in ["candidates", "subjects", "seats"] {
+        if t.get(filled).is_some() {
+            return Err(format!(
+                "轮次 “{round}” 的 contest 不写 {filled}: 由上一轮的结果填入 / the contest of round “{round}” has no {filled}: the chain fills it in"
+            ));
+        }
+    }
+    Ok(id.to_string())
 }

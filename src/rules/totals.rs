@@ -576,47 +576,35 @@ impl ContestTotals {
                     found: group.scores.len(),
                 });
             }
+            let subject_id = |s: usize| {
+                setup
+                    .subjects
+                    .get(s)
+                    .map(|x| x.id.clone())
+                    .unwrap_or_default()
+            };
+            let max = setup.score.map_or(0, |r| r.max);
             for (s, h) in group.scores.iter().enumerate() {
-                let rated = sum(h.values().copied());
-                let max = setup.score.map_or(0, |r| r.max);
                 if let Some(score) = h.keys().copied().find(|v| *v > max) {
                     return Err(TotalsError::ScoreOutOfRange {
                         contest: id(),
                         group: group_id(),
-                        subject: setup
-                            .subjects
-                            .get(s)
-                            .map(|x| x.id.clone())
-                            .unwrap_or_default(),
+                        subject: subject_id(s),
                         score,
                         max,
                     });
                 }
-                if rated > u128::from(group.valid) {
-                    return Err(TotalsError::GradesExceedValid {
-                        contest: id(),
-                        group: group_id(),
-                        subject: setup
-                            .subjects
-                            .get(s)
-                            .map(|x| x.id.clone())
-                            .unwrap_or_default(),
-                        rated,
-                        valid: group.valid,
-                    });
-                }
             }
-            for (s, grades) in group.grades.iter().enumerate() {
-                let rated = sum(grades.iter().copied());
+            // A subject is rated by grades or by scores (the other is empty or zero): either
+            // way no more often than the group has valid ballots.
+            for s in 0..setup.subjects.len() {
+                let rated = group.grades.get(s).map_or(0, |g| sum(g.iter().copied()))
+                    + group.scores.get(s).map_or(0, |h| sum(h.values().copied()));
                 if rated > u128::from(group.valid) {
                     return Err(TotalsError::GradesExceedValid {
                         contest: id(),
                         group: group_id(),
-                        subject: setup
-                            .subjects
-                            .get(s)
-                            .map(|x| x.id.clone())
-                            .unwrap_or_default(),
+                        subject: subject_id(s),
                         rated,
                         valid: group.valid,
                     });

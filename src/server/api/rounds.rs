@@ -104,17 +104,9 @@ pub async fn paper_sheet(
     let core = state.core()?;
     let id = path.into_inner();
     let me = caller.username.clone();
-    let (sheet, keyings) = block(move || {
-        let sheet = core.paper_sheet(&id)?;
-        let keyings = if sheet.mismatch && sheet.keyed_by.contains(&me) {
-            core.paper_keyings(&id)?
-        } else {
-            Vec::new()
-        };
-        Ok((sheet, keyings))
-    })
-    .await?;
-    let keyings: Vec<Value> = keyings
+    let sheet = block(move || Ok(core.paper_sheet(&id, &me)?)).await?;
+    let keyings: Vec<Value> = sheet
+        .keyings
         .into_iter()
         .map(|(t, b)| json!({"teller": t, "ballot": b}))
         .collect();
