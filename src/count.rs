@@ -18,6 +18,7 @@
 //! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only. The
 //! ledger and the verifier both call it; neither shares anything else with the other.
 
+use crate::codes::Code;
 use serde_json::Value;
 
 use crate::crypto::ContestShape;
@@ -42,7 +43,7 @@ pub enum CountError {
     #[error("要计票的选举项目不存在或重复 / a contest to count does not exist or is named twice")]
     UnknownContest,
     #[error("{message}")]
-    Spec { code: &'static str, message: String },
+    Spec { code: Code, message: String },
     #[error("{source}")]
     Decrypt {
         contest: String,
@@ -51,17 +52,17 @@ pub enum CountError {
     #[error("{message}")]
     Totals {
         contest: String,
-        code: &'static str,
+        code: Code,
         message: String,
     },
 }
 
 impl CountError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            CountError::NotClosed(_) => "contest_not_closed",
-            CountError::UnknownContest => "unknown_contest",
-            CountError::Spec { code, .. } | CountError::Totals { code, .. } => code,
+            CountError::NotClosed(_) => Code::ContestNotClosed,
+            CountError::UnknownContest => Code::UnknownContest,
+            CountError::Spec { code, .. } | CountError::Totals { code, .. } => *code,
             CountError::Decrypt { source, .. } => source.code(),
         }
     }
@@ -136,7 +137,7 @@ pub fn decrypted_totals(
     let mut unreadable = 0u64;
     let bad = |message: String| CountError::Totals {
         contest: contest.id.clone(),
-        code: "decrypted_shape",
+        code: Code::DecryptedShape,
         message: format!("“{}”: {message}", contest.id),
     };
     let mut totals = ContestTotals::empty(contest);

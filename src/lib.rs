@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants each module keeps.
 
 pub mod cli;
+pub mod codes;
 pub mod count;
 pub mod crypto;
 pub mod e2e;

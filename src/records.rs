@@ -7,6 +7,7 @@
 //! restart (sled's flush is not trusted as the only copy of ballots, but the roll is not the
 //! record of truth of anything the verifier checks).
 
+use crate::codes::Code;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -25,15 +26,15 @@ pub enum RecordsError {
     #[error("服务记录索引错误: {0} / The service records failed: {0}")]
     Index(String),
     #[error("{message}")]
-    Refused { code: &'static str, message: String },
+    Refused { code: Code, message: String },
 }
 
 impl RecordsError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            RecordsError::Io { .. } => "storage",
-            RecordsError::Index(_) => "index",
-            RecordsError::Refused { code, .. } => code,
+            RecordsError::Io { .. } => Code::Storage,
+            RecordsError::Index(_) => Code::Index,
+            RecordsError::Refused { code, .. } => *code,
         }
     }
 }
@@ -359,7 +360,7 @@ impl Records {
         {
             Ok(()) => self.flush(),
             Err(_) => Err(RecordsError::Refused {
-                code: "account_exists",
+                code: Code::AccountExists,
                 message: format!(
                     "账号 “{}” 已存在 / the account “{}” already exists",
                     a.username, a.username

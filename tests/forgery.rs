@@ -365,7 +365,7 @@ fn named(r: &Report, check: &str, index: Option<usize>) {
         .failure
         .as_ref()
         .unwrap_or_else(|| panic!("verify accepted a forgery meant to fail {check}: {r:?}"));
-    assert_eq!(f.check, check, "{f:?}\n{r:?}");
+    assert_eq!(f.check.as_str(), check, "{f:?}\n{r:?}");
     if let Some(i) = index {
         assert_eq!(f.index, Some(i as u64), "{f:?}");
     }
@@ -487,7 +487,7 @@ fn ballots_that_break_their_tokens_style() {
     // Style 1 has no pool at all (its contest takes paper only).
     assert!(
         ["not_an_electronic_contest", "pool_exhausted"]
-            .contains(&r.failure.as_ref().unwrap().check),
+            .contains(&r.failure.as_ref().unwrap().check.as_str()),
         "{r:?}"
     );
 }

@@ -881,7 +881,7 @@ fn bad_ballot_lines_name_the_line() {
     ];
     for (text, line, code) in cases {
         let err = scrutineer::record::parse_ballots(&election, text.as_bytes()).unwrap_err();
-        assert_eq!((err.line, err.code), (line, code), "{text}: {err}");
+        assert_eq!((err.line, err.code.as_str()), (line, code), "{text}: {err}");
         assert!(err.to_string().contains(&format!("第 {line} 行")), "{err}");
     }
 }
@@ -901,9 +901,9 @@ fn an_overlong_ballot_line_is_refused_without_reading_it_whole() {
         "a".repeat(200_000)
     );
     let err = scrutineer::record::parse_ballots(&election, long.as_bytes()).unwrap_err();
-    assert_eq!((err.line, err.code), (1, "line_too_long"));
+    assert_eq!((err.line, err.code.as_str()), (1, "line_too_long"));
     let err = scrutineer::record::parse_ballots(&election, &b"\n\n\xff\n"[..]).unwrap_err();
-    assert_eq!((err.line, err.code), (3, "not_utf8"));
+    assert_eq!((err.line, err.code.as_str()), (3, "not_utf8"));
     // A last line without a newline is read like any other.
     let by_contest = scrutineer::record::parse_ballots(
         &election,

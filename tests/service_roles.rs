@@ -228,7 +228,7 @@ fn bad_input_changes_nothing() {
         (
             "unknown result",
             s.call("GET", "/api/v1/results/999", Some(&org), None),
-            409,
+            404,
             "unknown_result",
         ),
         (

@@ -2,6 +2,7 @@
 //! stopped): add one, list them, and the local recovery of a lost password.
 
 use crate::cli::CommandError;
+use crate::codes::Code;
 use std::path::Path;
 
 use clap::Subcommand;
@@ -27,7 +28,7 @@ pub enum AccountsCommand {
     Disable { name: String },
 }
 
-fn err(e: impl std::fmt::Display, code: &'static str) -> CommandError {
+fn err(e: impl std::fmt::Display, code: Code) -> CommandError {
     CommandError::new(code, e)
 }
 
@@ -38,7 +39,7 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
         AccountsCommand::Add { name, role } => {
             let role = Role::from_id(&role)
                 .filter(|r| *r != Role::Kiosk)
-                .ok_or_else(|| err(format!("角色 “{role}” 不存在; 可用: organiser, registrar, teller, auditor / unknown role “{role}”"), "unknown_role"))?;
+                .ok_or_else(|| err(format!("角色 “{role}” 不存在; 可用: organiser, registrar, teller, auditor / unknown role “{role}”"), Code::UnknownRole))?;
             crate::server::auth::check_username(&name).map_err(|e| err(&e, e.code()))?;
             let password = random_password().map_err(|e| err(&e, e.code()))?;
             records
@@ -72,7 +73,7 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
                 .ok_or_else(|| {
                     err(
                         format!("没有账号 “{name}” / no account “{name}”"),
-                        "unknown_account",
+                        Code::UnknownAccount,
                     )
                 })?;
             a.disabled = true;
@@ -89,7 +90,7 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
                 .ok_or_else(|| {
                     err(
                         format!("没有账号 “{name}” / no account “{name}”"),
-                        "unknown_account",
+                        Code::UnknownAccount,
                     )
                 })?;
             let password = random_password().map_err(|e| err(&e, e.code()))?;

@@ -5,13 +5,14 @@
 //! `POST /api/v1/ballots`: `{"token", "encrypted": [{contest, group, ballot}]}`.
 
 use crate::cli::CommandError;
+use crate::codes::Code;
 use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-fn e(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+fn e(code: Code, message: impl std::fmt::Display) -> CommandError {
     CommandError::new(code, message)
 }
 
@@ -22,18 +23,18 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, C
         .iter()
         .map(|l| serde_json::from_str(l))
         .collect::<Result<_, _>>()
-        .map_err(|err| e("ballot_json", err))?;
+        .map_err(|err| e(Code::BallotJson, err))?;
     let token = crate::record::token::Token::parse(token).map_err(|err| e(err.code(), err))?;
     let r = crate::cli::teller::verified(export)?;
     let key = r.book.as_ref().and_then(|b| b.key()).ok_or_else(|| {
         e(
-            "election_key_missing",
+            Code::ElectionKeyMissing,
             "此选举不加密选票, 或密钥仪式尚未完成 / this election does not encrypt ballots, or its key ceremony is not complete",
         )
     })?;
     let style = r.styles.get(usize::from(token.style())).ok_or_else(|| {
         e(
-            "unknown_style",
+            Code::UnknownStyle,
             format!("no ballot style {}", token.style()),
         )
     })?;
@@ -65,11 +66,11 @@ pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
     let index = match crate::tokens::parse_receipt_code(which) {
         Some((index, _)) => {
             let leaf = r.tree.leaf(index).ok_or_else(|| {
-                e("not_found", format!("导出中没有第 {index} 条 / the export has no entry {index}"))
+                e(Code::NotFound, format!("导出中没有第 {index} 条 / the export has no entry {index}"))
             })?;
             if crate::tokens::receipt_code(index, &leaf) != which.trim().to_ascii_uppercase() {
                 return Err(e(
-                    "bad_receipt",
+                    Code::BadReceipt,
                     format!("回执码与第 {index} 条不符 / the receipt code does not match entry {index}"),
                 ));
             }
@@ -77,27 +78,29 @@ pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
         }
         None => which.trim().parse::<u64>().map_err(|_| {
             e(
-                "bad_receipt",
+                Code::BadReceipt,
                 "须给出回执码 (如 R42-5Q3ZK8M1T0C7W2H4) 或条目序号 / give a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or an entry index",
             )
         })?,
     };
     let (_, body) = r.spoiled.iter().find(|(i, _)| *i == index).ok_or_else(|| {
         e(
-            "not_spoiled",
+            Code::NotSpoiled,
             format!("第 {index} 条不是核验作废的选票 / entry {index} is not a spoiled ballot"),
         )
     })?;
     let book = r.book.as_ref().ok_or_else(|| {
         e(
-            "not_encrypted",
+            Code::NotEncrypted,
             "此选举不加密选票 / this election does not encrypt ballots",
         )
     })?;
-    let style = r
-        .styles
-        .get(usize::from(body.style))
-        .ok_or_else(|| e("unknown_style", format!("no ballot style {}", body.style)))?;
+    let style = r.styles.get(usize::from(body.style)).ok_or_else(|| {
+        e(
+            Code::UnknownStyle,
+            format!("no ballot style {}", body.style),
+        )
+    })?;
     let election = crate::record::parse_logged_election(r.spec.to_string().as_bytes())
         .map_err(|err| e(err.code(), err))?;
     let opened = book

@@ -2,6 +2,7 @@
 //! signatures, receipts, reindex, export, verify.
 
 use crate::cli::{command_error, CommandError};
+use crate::codes::Code;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -266,14 +267,14 @@ fn err(e: impl Into<CoreError>) -> CommandError {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CommandError> {
-    std::fs::read(path).map_err(|e| command_error!("unreadable_file", "{}: {e}", path.display()))
+    std::fs::read(path).map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", path.display()))
 }
 
 /// The person an account name stands for, with the account's role.
 fn account_person(records: &Records, name: &str) -> Result<Person, CommandError> {
     let a = records.account(name).map_err(err)?.ok_or_else(|| {
         command_error!(
-            "unknown_account",
+            Code::UnknownAccount,
             "没有账号 “{name}” / no account “{name}” (scrutineer accounts add)"
         )
     })?;
@@ -297,11 +298,12 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
         plaintext_reason,
     } = &cmd
     {
-        let spec: serde_json::Value =
-            serde_json::from_slice(&read(spec)?).map_err(|e| command_error!("spec_json", "{e}"))?;
+        let spec: serde_json::Value = serde_json::from_slice(&read(spec)?)
+            .map_err(|e| command_error!(Code::SpecJson, "{e}"))?;
         let styles = match styles {
             Some(p) => Some(
-                serde_json::from_slice(&read(p)?).map_err(|e| command_error!("styles", "{e}"))?,
+                serde_json::from_slice(&read(p)?)
+                    .map_err(|e| command_error!(Code::Styles, "{e}"))?,
             ),
             None => None,
         };
@@ -354,7 +356,7 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
         let index = dirs.data.join("index");
         if index.exists() {
             std::fs::remove_dir_all(&index)
-                .map_err(|e| command_error!("storage", "{}: {e}", index.display()))?;
+                .map_err(|e| command_error!(Code::Storage, "{}: {e}", index.display()))?;
         }
     }
     let l = Ledger::open_existing(dirs.config()).map_err(err)?;
@@ -388,7 +390,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             let html = crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
                 .map_err(|e| CommandError::new(e.code(), e))?;
             std::fs::write(&sheet, html)
-                .map_err(|e| command_error!("storage", "{}: {e}", sheet.display()))?;
+                .map_err(|e| command_error!(Code::Storage, "{}: {e}", sheet.display()))?;
             if let Some(path) = tokens_out {
                 let text: String = p.tokens.iter().map(|t| t.to_text() + "\n").collect();
                 crate::ledger::keys::write_secret(&path, &text).map_err(err)?;
@@ -440,7 +442,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 .iter()
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<_, _>>()
-                .map_err(|e| command_error!("ballot_json", "{e}"))?;
+                .map_err(|e| command_error!(Code::BallotJson, "{e}"))?;
             let a = if core
                 .ledger
                 .read(|s| s.state.admin.book.is_some())
@@ -456,7 +458,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             if let Some(p) = receipt_qr {
                 let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
                 std::fs::write(&p, svg)
-                    .map_err(|e| command_error!("storage", "{}: {e}", p.display()))?;
+                    .map_err(|e| command_error!(Code::Storage, "{}: {e}", p.display()))?;
             }
             format!("回执 receipt: {code}\n")
         }
@@ -486,7 +488,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             let ballot: Option<serde_json::Value> = ballot
                 .map(|b| serde_json::from_str(&b))
                 .transpose()
-                .map_err(|e| command_error!("ballot_json", "{e}"))?;
+                .map_err(|e| command_error!(Code::BallotJson, "{e}"))?;
             let o = core
                 .paper_ballot(&contest, ballot, sheet, &teller)
                 .map_err(err)?;
@@ -540,7 +542,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
         }
         LedgerCommand::Sign { result, teller_key } => {
             let signer = Signer::parse(String::from_utf8_lossy(&read(&teller_key)?).trim())
-                .map_err(|e| command_error!("bad_key", "{e}"))?;
+                .map_err(|e| command_error!(Code::BadKey, "{e}"))?;
             let text = l.result_checkpoint_text(result).map_err(err)?;
             let line = teller_signature_line(&text, &signer).map_err(err)?;
             let a = core.sign(result, &line).map_err(err)?;
@@ -664,10 +666,12 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
         }
         LedgerCommand::Receipt { index } => {
             let (leaf, proof, size, note) = l.inclusion(index).map_err(err)?;
-            let n = Note::parse(note.as_bytes()).map_err(|e| CommandError::new("checkpoint", e))?;
-            let cp = Checkpoint::parse(&n.text).map_err(|e| CommandError::new("checkpoint", e))?;
+            let n =
+                Note::parse(note.as_bytes()).map_err(|e| CommandError::new(Code::Checkpoint, e))?;
+            let cp =
+                Checkpoint::parse(&n.text).map_err(|e| CommandError::new(Code::Checkpoint, e))?;
             verify_inclusion(&leaf, index, size, &proof, &cp.root)
-                .map_err(|e| command_error!("inclusion", "{e}"))?;
+                .map_err(|e| command_error!(Code::Inclusion, "{e}"))?;
             format!(
                 "第 {index} 条在大小为 {size} 的签名检查点中, 证明长 {} / entry {index} is included in the signed checkpoint of size {size} ({} proof hashes)\n{}",
                 proof.len(),

@@ -7,6 +7,7 @@ pub mod table;
 pub mod teller;
 pub mod verify;
 
+use crate::codes::Code;
 use std::io::BufReader;
 use std::path::Path;
 
@@ -17,12 +18,12 @@ use crate::rules::tally_election;
 /// `错误 error [code]: message`, exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
 impl CommandError {
-    pub fn new(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+    pub fn new(code: Code, message: impl std::fmt::Display) -> CommandError {
         CommandError {
             code,
             message: message.to_string(),
@@ -39,9 +40,9 @@ impl std::fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 /// A [`CommandError`] with a literal code and a `format!` message:
-/// `command_error!("bad_key", "{path}: {e}")`.
+/// `command_error!(Code::BadKey, "{path}: {e}")`.
 macro_rules! command_error {
-    ($code:literal, $($arg:tt)*) => {
+    ($code:expr, $($arg:tt)*) => {
         $crate::cli::CommandError::new($code, format!($($arg)*))
     };
 }
@@ -68,9 +69,9 @@ pub enum CliError {
 }
 
 impl CliError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            CliError::Read { .. } => "unreadable_file",
+            CliError::Read { .. } => Code::UnreadableFile,
             CliError::Spec { source, .. } => source.code(),
             CliError::Ballots { source, .. } => source.code,
         }

@@ -8,6 +8,7 @@
 //! (size and root), and a later export must extend it.
 
 use crate::cli::CommandError;
+use crate::codes::Code;
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -24,7 +25,7 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn e(code: &'static str, message: impl std::fmt::Display) -> CommandError {
+fn e(code: Code, message: impl std::fmt::Display) -> CommandError {
     CommandError::new(code, message)
 }
 
@@ -48,9 +49,9 @@ pub fn verified_trusting(
         let (check, message) = report
             .failure
             .map(|f| (f.check, f.message))
-            .unwrap_or(("verify", String::new()));
+            .unwrap_or((Code::VerifyFailed, String::new()));
         e(
-            "verify_failed",
+            Code::VerifyFailed,
             format!(
                 "导出未通过核验, 不做任何计算 / the export does not verify; nothing computed: [{check}] {message}"
             ),
@@ -67,12 +68,12 @@ pub fn run(
     out: Option<&Path>,
 ) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
-        .map_err(|err| e("unreadable_file", format!("{}: {err}", key.display())))?;
-    let signer = Signer::parse(key_text.trim()).map_err(|err| e("bad_key", err))?;
+        .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
+    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
     let mut st: TellerState = match std::fs::read(state_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
             e(
-                "teller_state",
+                Code::TellerState,
                 format!(
                     "{}: {err} (状态文件损坏 / the state file is damaged)",
                     state_path.display()
@@ -82,7 +83,7 @@ pub fn run(
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => TellerState::default(),
         Err(err) => {
             return Err(e(
-                "unreadable_file",
+                Code::UnreadableFile,
                 format!("{}: {err}", state_path.display()),
             ))
         }
@@ -90,7 +91,7 @@ pub fn run(
     // What this teller verified last, if anything: its proofs need not be checked again.
     let replayed = verified_trusting(export, st.verified_prefix())?;
     let book = replayed.book.as_ref().ok_or_else(|| {
-        e("not_encrypted", "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
+        e(Code::NotEncrypted, "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
     })?;
     // The log must extend the one this teller verified last.
     let size = replayed.tree.size();
@@ -103,7 +104,7 @@ pub fn run(
                 .is_ok_and(|r| hex(&r) == st.seen_root);
         if !ok {
             return Err(e(
-                "log_fork",
+                Code::LogFork,
                 format!(
                     "此日志与本计票人上次核验的 (第 {} 条, 根 {}) 不一致: 服务可能给不同的人看不同的日志, 请立即告知其他计票人和审计 / this log does not extend the one this teller verified last (size {}, root {}): the service may be showing different logs to different people; tell the other tellers and the auditors now",
                     st.seen_size, st.seen_root, st.seen_size, st.seen_root
@@ -138,7 +139,7 @@ pub fn run(
     st.seen_size = size;
     st.seen_root = hex(&replayed.tree.root());
     // The state (with any new secret) is durable before any step leaves this machine.
-    let state_text = serde_json::to_string_pretty(&st).map_err(|err| e("teller_state", err))?;
+    let state_text = serde_json::to_string_pretty(&st).map_err(|err| e(Code::TellerState, err))?;
     replace_secret(state_path, &(state_text + "\n")).map_err(|err| e(err.code(), err))?;
 
     let mut text = format!(
@@ -177,11 +178,11 @@ pub fn run(
         "log_size": size,
         "steps": run.steps.iter().map(|s| json!({"kind": s.kind.id(), "body": s.body, "summary": s.summary})).collect::<Vec<Value>>(),
     });
-    let body = serde_json::to_string_pretty(&doc).map_err(|err| e("teller_steps", err))?;
+    let body = serde_json::to_string_pretty(&doc).map_err(|err| e(Code::TellerSteps, err))?;
     match out {
         Some(p) => {
             std::fs::write(p, body + "\n")
-                .map_err(|err| e("storage", format!("{}: {err}", p.display())))?;
+                .map_err(|err| e(Code::Storage, format!("{}: {err}", p.display())))?;
             text.push_str(&format!(
                 "已写入 {} 个步骤到 {} (在计票人页面上传, 或 scrutineer ledger submit) / wrote {} step(s) to {} (upload it on the teller page, or scrutineer ledger submit)\n",
                 run.steps.len(),
@@ -200,10 +201,10 @@ pub fn run(
 
 /// The steps of a steps file, checked for its format.
 pub fn read_steps(bytes: &[u8]) -> Result<Vec<(String, Value)>, CommandError> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|err| e("teller_steps", err))?;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|err| e(Code::TellerSteps, err))?;
     if doc.get("format").and_then(|f| f.as_str()) != Some(STEPS_FORMAT) {
         return Err(e(
-            "teller_steps",
+            Code::TellerSteps,
             format!(
                 "不是计票人步骤文件 ({STEPS_FORMAT}) / not a teller steps file ({STEPS_FORMAT})"
             ),

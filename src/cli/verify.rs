@@ -1,6 +1,7 @@
 //! `scrutineer verify` and `scrutineer teller keygen`.
 
 use crate::cli::{command_error, CommandError};
+use crate::codes::Code;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -85,7 +86,7 @@ fn fetch_export(url: &str) -> Result<std::path::PathBuf, crate::verify::Failure>
     let fail = |message: String| crate::verify::Failure {
         index: None,
         kind: None,
-        check: "export",
+        check: Code::Export,
         message,
     };
     let url = url.trim_end_matches('/');
@@ -246,10 +247,10 @@ pub fn teller_keygen(name: &str, out: &Path) -> Result<String, CommandError> {
     crate::record::names::check_id_characters(name).map_err(|e| CommandError::new(e.code(), e))?;
     let seed = random_seed().map_err(|e| CommandError::new(e.code(), e))?;
     let signer = Signer::new(name, ed25519_dalek::SigningKey::from_bytes(&seed))
-        .map_err(|e| command_error!("bad_key", "{e}"))?;
+        .map_err(|e| command_error!(Code::BadKey, "{e}"))?;
     let verifier = signer
         .verifier()
-        .map_err(|e| command_error!("bad_key", "{e}"))?;
+        .map_err(|e| command_error!(Code::BadKey, "{e}"))?;
     write_secret(out, &(signer.to_text() + "\n")).map_err(|e| CommandError::new(e.code(), e))?;
     Ok(verifier.to_text() + "\n")
 }
@@ -257,16 +258,16 @@ pub fn teller_keygen(name: &str, out: &Path) -> Result<String, CommandError> {
 /// Signs a checkpoint text with a teller key file and returns the signature line.
 pub fn teller_sign(key: &Path, text: &Path) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
-        .map_err(|e| command_error!("unreadable_file", "{}: {e}", key.display()))?;
-    let signer = Signer::parse(key_text.trim()).map_err(|e| command_error!("bad_key", "{e}"))?;
+        .map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", key.display()))?;
+    let signer = Signer::parse(key_text.trim()).map_err(|e| command_error!(Code::BadKey, "{e}"))?;
     let body = if text.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| command_error!("unreadable_file", "stdin: {e}"))?;
+            .map_err(|e| command_error!(Code::UnreadableFile, "stdin: {e}"))?;
         s
     } else {
         std::fs::read_to_string(text)
-            .map_err(|e| command_error!("unreadable_file", "{}: {e}", text.display()))?
+            .map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", text.display()))?
     };
     // The checkpoint text is three or more lines, each ending in a newline.
     let body = format!("{}\n", body.trim_end_matches(['\n', '\r']));

@@ -24,6 +24,7 @@
 //! The `hmac` crate (RustCrypto, same `digest` 0.10 traits as `sha2`) provides
 //! HMAC-SHA-256; nothing else outside curve25519-dalek/sha2 is used.
 
+use crate::codes::Code;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
@@ -774,11 +775,11 @@ pub enum ComplaintReason {
 
 impl ComplaintReason {
     /// Stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ComplaintReason::BadTag => "bad_tag",
-            ComplaintReason::NonCanonical => "non_canonical",
-            ComplaintReason::CommitmentMismatch => "commitment_mismatch",
+            ComplaintReason::BadTag => Code::BadTag,
+            ComplaintReason::NonCanonical => Code::NonCanonical,
+            ComplaintReason::CommitmentMismatch => Code::CommitmentMismatch,
         }
     }
 }

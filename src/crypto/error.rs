@@ -4,6 +4,7 @@
 //! machine-readable [`Error::code`] (used by the test vectors and by the main
 //! crate's API) and a full-sentence `Display` text for humans.
 
+use crate::codes::Code;
 use core::fmt;
 
 /// Everything that can go wrong. Bad input never panics; it ends up here.
@@ -93,22 +94,22 @@ pub enum Error {
 
 impl Error {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::BadLength { .. } => "bad_length",
-            Error::BadEncoding { .. } => "bad_encoding",
-            Error::IdentityPoint { .. } => "identity_point",
-            Error::ProofInvalid { .. } => "proof_invalid",
-            Error::InvalidShape { .. } => "invalid_shape",
-            Error::InvalidPlaintext { .. } => "invalid_plaintext",
-            Error::InvalidName { .. } => "invalid_name",
-            Error::OpeningMismatch { .. } => "opening_mismatch",
-            Error::InvalidParameters { .. } => "invalid_parameters",
-            Error::ShareInvalid { .. } => "share_invalid",
-            Error::ComplaintRejected { .. } => "complaint_rejected",
-            Error::NotEnoughShares { .. } => "not_enough_shares",
-            Error::DuplicateIndex { .. } => "duplicate_index",
-            Error::DlogOutOfRange { .. } => "dlog_out_of_range",
+            Error::BadLength { .. } => Code::BadLength,
+            Error::BadEncoding { .. } => Code::BadEncoding,
+            Error::IdentityPoint { .. } => Code::IdentityPoint,
+            Error::ProofInvalid { .. } => Code::ProofInvalid,
+            Error::InvalidShape { .. } => Code::InvalidShape,
+            Error::InvalidPlaintext { .. } => Code::InvalidPlaintext,
+            Error::InvalidName { .. } => Code::InvalidName,
+            Error::OpeningMismatch { .. } => Code::OpeningMismatch,
+            Error::InvalidParameters { .. } => Code::InvalidParameters,
+            Error::ShareInvalid { .. } => Code::ShareInvalid,
+            Error::ComplaintRejected { .. } => Code::ComplaintRejected,
+            Error::NotEnoughShares { .. } => Code::NotEnoughShares,
+            Error::DuplicateIndex { .. } => Code::DuplicateIndex,
+            Error::DlogOutOfRange { .. } => Code::DlogOutOfRange,
         }
     }
 

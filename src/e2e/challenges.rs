@@ -9,6 +9,7 @@
 //! Pure bookkeeping over digests and serials; the proofs and openings are checked by
 //! [`super::Book::open_spoiled`] before an entry reaches these rules.
 
+use crate::codes::Code;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
@@ -34,14 +35,14 @@ pub enum ChallengeError {
 }
 
 impl ChallengeError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ChallengeError::AlreadyCast => "ballot_already_cast",
-            ChallengeError::Spoiled => "ballot_spoiled",
-            ChallengeError::Exhausted(_) => "spoils_exhausted",
-            ChallengeError::Tested => "token_tested",
-            ChallengeError::NotSpoiled(_) => "not_spoiled",
-            ChallengeError::AlreadyTested { .. } => "already_tested",
+            ChallengeError::AlreadyCast => Code::BallotAlreadyCast,
+            ChallengeError::Spoiled => Code::BallotSpoiled,
+            ChallengeError::Exhausted(_) => Code::SpoilsExhausted,
+            ChallengeError::Tested => Code::TokenTested,
+            ChallengeError::NotSpoiled(_) => Code::NotSpoiled,
+            ChallengeError::AlreadyTested { .. } => Code::AlreadyTested,
         }
     }
 }

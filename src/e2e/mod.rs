@@ -25,6 +25,7 @@ pub mod teller;
 pub use book::{Book, ContestTally, Decrypted};
 pub use shape::{context, plaintext_of, shape_of, WRITE_IN_LINES_MAX};
 
+use crate::codes::Code;
 use crate::crypto::Error as CryptoError;
 
 /// Why an encrypted entry is refused. Every variant has a stable code.
@@ -49,14 +50,14 @@ pub enum E2eError {
 }
 
 impl E2eError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             E2eError::Crypto { source, .. } => source.code(),
-            E2eError::Refused(_) => "e2e_refused",
-            E2eError::Signature { .. } => "teller_signature",
-            E2eError::Shape { .. } => "e2e_shape",
-            E2eError::WriteInCount { .. } => "write_in_count",
-            E2eError::NoKey => "election_key_missing",
+            E2eError::Refused(_) => Code::E2eRefused,
+            E2eError::Signature { .. } => Code::TellerSignature,
+            E2eError::Shape { .. } => Code::E2eShape,
+            E2eError::WriteInCount { .. } => Code::WriteInCount,
+            E2eError::NoKey => Code::ElectionKeyMissing,
         }
     }
 }

@@ -17,6 +17,7 @@ mod ops;
 mod state;
 mod store;
 
+use crate::codes::Code;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
@@ -71,9 +72,9 @@ pub enum LedgerError {
     #[error("{0}")]
     Token(TokenError),
     #[error("{message}")]
-    Refused { code: &'static str, message: String },
+    Refused { code: Code, message: String },
     #[error("{message}")]
-    Spec { code: &'static str, message: String },
+    Spec { code: Code, message: String },
     #[error("{0}")]
     Ballot(crate::record::BallotError),
     #[error("日志服务已停止 / The ledger has stopped.")]
@@ -95,19 +96,19 @@ impl From<crate::records::RecordsError> for LedgerError {
 }
 
 impl LedgerError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            LedgerError::Io { .. } => "storage",
-            LedgerError::Damaged { .. } => "log_damaged",
-            LedgerError::Index(_) => "index",
-            LedgerError::Key { .. } | LedgerError::KeyName { .. } => "bad_key",
-            LedgerError::Random => "random",
-            LedgerError::NotInitialised => "not_initialised",
-            LedgerError::TokenSpent => "token_spent",
+            LedgerError::Io { .. } => Code::Storage,
+            LedgerError::Damaged { .. } => Code::LogDamaged,
+            LedgerError::Index(_) => Code::Index,
+            LedgerError::Key { .. } | LedgerError::KeyName { .. } => Code::BadKey,
+            LedgerError::Random => Code::Random,
+            LedgerError::NotInitialised => Code::NotInitialised,
+            LedgerError::TokenSpent => Code::TokenSpent,
             LedgerError::Token(e) => e.code(),
-            LedgerError::Refused { code, .. } | LedgerError::Spec { code, .. } => code,
+            LedgerError::Refused { code, .. } | LedgerError::Spec { code, .. } => *code,
             LedgerError::Ballot(e) => e.code,
-            LedgerError::Stopped => "stopped",
+            LedgerError::Stopped => Code::Stopped,
         }
     }
 }
@@ -254,7 +255,7 @@ impl Ledger {
         if let Some(info) = &state.admin.election {
             if info.id != election_id {
                 return Err(LedgerError::Refused {
-                    code: "wrong_election",
+                    code: Code::WrongElection,
                     message: format!("此数据目录属于选举 “{}”, 不是 “{election_id}” / this data directory holds election “{}”, not “{election_id}”", info.id, info.id),
                 });
             }
@@ -665,7 +666,7 @@ impl Ledger {
             .get(index.to_be_bytes())
             .map_err(index_err)?
             .ok_or_else(|| LedgerError::Refused {
-                code: "unknown_entry",
+                code: Code::UnknownEntry,
                 message: format!("没有第 {index} 条 / no entry {index}"),
             })?;
         let seg = u64::from_be_bytes(
@@ -733,9 +734,9 @@ impl Ledger {
     pub fn inclusion(&self, index: u64) -> Result<(Hash, Vec<Hash>, u64, String), LedgerError> {
         self.read(|s| {
             let (size, note) = s.checkpoint.clone().ok_or(LedgerError::NotInitialised)?;
-            let leaf = s.tree.leaf(index).ok_or_else(|| LedgerError::Refused { code: "unknown_entry", message: format!("没有第 {index} 条 / no entry {index}") })?;
+            let leaf = s.tree.leaf(index).ok_or_else(|| LedgerError::Refused { code: Code::UnknownEntry, message: format!("没有第 {index} 条 / no entry {index}") })?;
             if index >= size {
-                return Err(LedgerError::Refused { code: "not_yet_checkpointed", message: format!("第 {index} 条尚未被签名检查点覆盖 / entry {index} is not yet covered by a signed checkpoint") });
+                return Err(LedgerError::Refused { code: Code::NotYetCheckpointed, message: format!("第 {index} 条尚未被签名检查点覆盖 / entry {index} is not yet covered by a signed checkpoint") });
             }
             let proof = s.tree.inclusion_proof(index, size).map_err(|e| LedgerError::Index(e.to_string()))?;
             Ok((leaf, proof, size, note))
@@ -965,7 +966,7 @@ impl Sequencer {
                             + pending;
                         if cast >= issued {
                             Err(LedgerError::Refused {
-                                code: "slips_not_issued",
+                                code: Code::SlipsNotIssued,
                                 message: format!("签到处只发出了 {issued} 张此样式的选票码, 已投 {cast} 张: 此选票码没有经签到发出 / the desk handed out {issued} slips of this style and {cast} were cast: this token was not handed out at check-in"),
                             })
                         } else {
@@ -1178,7 +1179,7 @@ fn token_style<'a>(
         .styles
         .get(token.style() as usize)
         .ok_or_else(|| LedgerError::Refused {
-            code: "unknown_style",
+            code: Code::UnknownStyle,
             message: format!(
                 "选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist",
                 token.style(),

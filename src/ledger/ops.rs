@@ -4,6 +4,7 @@
 //! core (`crate::procedure`) decides what to append from the service records; this layer
 //! only knows the log.
 
+use crate::codes::Code;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
@@ -169,7 +170,7 @@ impl Ledger {
         };
         if r.pool_spare_percent > 100 {
             return Err(LedgerError::Refused {
-                code: "pool_spare_percent",
+                code: Code::PoolSparePercent,
                 message: format!(
                     "备用选票码比例 {}% 超过 100% / a spare of {}% exceeds 100%",
                     r.pool_spare_percent, r.pool_spare_percent
@@ -284,7 +285,7 @@ impl Ledger {
                 .styles
                 .get(style as usize)
                 .ok_or_else(|| LedgerError::Refused {
-                    code: "unknown_style",
+                    code: Code::UnknownStyle,
                     message: format!("没有选票样式 {style} / no ballot style {style}"),
                 })?;
             Ok((info.id.clone(), st.round))
@@ -631,7 +632,7 @@ impl Ledger {
                     _ => continue,
                 }
                 .map_err(|err| crate::count::CountError::Spec {
-                    code: "damaged",
+                    code: Code::Damaged,
                     message: err.to_string(),
                 })?;
                 for line in ballots {
@@ -932,15 +933,15 @@ impl ExportFile {
 /// Signs a checkpoint text with a teller's key and returns the signature line.
 pub fn teller_signature_line(text: &str, signer: &Signer) -> Result<String, LedgerError> {
     let mut note = Note::new(text.to_string()).map_err(|e| LedgerError::Refused {
-        code: "teller_signature",
+        code: Code::TellerSignature,
         message: e.to_string(),
     })?;
     note.sign(signer).map_err(|e| LedgerError::Refused {
-        code: "teller_signature",
+        code: Code::TellerSignature,
         message: e.to_string(),
     })?;
     let encoded = note.encode().map_err(|e| LedgerError::Refused {
-        code: "teller_signature",
+        code: Code::TellerSignature,
         message: e.to_string(),
     })?;
     Ok(encoded.lines().last().unwrap_or_default().to_string())

@@ -8,6 +8,7 @@
 //! rules over an export with its own replay, so what the ledger refuses here the verifier
 //! names there.
 
+use crate::codes::Code;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -147,12 +148,12 @@ pub struct BallotKey {
 
 fn body<T: for<'de> serde::Deserialize<'de>>(e: &Entry) -> Result<T, LedgerError> {
     e.body_as().map_err(|err| LedgerError::Refused {
-        code: "entry_body",
+        code: Code::EntryBody,
         message: err.to_string(),
     })
 }
 
-fn refused(code: &'static str, message: String) -> LedgerError {
+fn refused(code: Code, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
 }
 
@@ -215,7 +216,7 @@ impl State {
         match info.styles.get(style as usize) {
             Some(s) if s.round == round => Ok(s),
             _ => Err(refused(
-                "unknown_style",
+                Code::UnknownStyle,
                 format!(
                     "第 {round} 轮没有选票样式 {style} / round {round} has no ballot style {style}"
                 ),
@@ -273,7 +274,7 @@ impl State {
             )
         }) {
             return Err(refused(
-                "ballot_via_admin",
+                Code::BallotViaAdmin,
                 "选票须经投票途径提交 / ballots go through casting".into(),
             ));
         }
@@ -303,7 +304,8 @@ impl State {
         tree: &Tree,
     ) -> Result<(), LedgerError> {
         if e.kind == EntryKind::Ballot || e.kind == EntryKind::EncryptedBallot {
-            let key = ballot.ok_or_else(|| refused("entry_body", "ballot without token".into()))?;
+            let key =
+                ballot.ok_or_else(|| refused(Code::EntryBody, "ballot without token".into()))?;
             if let Some(c) = self.admin.conduct.as_mut() {
                 c.check_ballot_kind(e.kind == EntryKind::EncryptedBallot)?;
                 c.spend(key.style)?;
@@ -319,7 +321,7 @@ impl State {
                 };
                 let book = self.admin.book.as_mut().ok_or_else(|| {
                     refused(
-                        "not_encrypted",
+                        Code::NotEncrypted,
                         "encrypted ballot in a plaintext election".into(),
                     )
                 })?;
@@ -343,7 +345,7 @@ impl State {
         match e.kind {
             EntryKind::SpoiledBallot => {
                 let b = SpoiledBallotBody::decode(&e.body)
-                    .map_err(|err| refused("entry_body", err.to_string()))?;
+                    .map_err(|err| refused(Code::EntryBody, err.to_string()))?;
                 let digests: Vec<[u8; 32]> = b
                     .lines
                     .iter()
@@ -402,7 +404,7 @@ impl State {
         match e.kind {
             EntryKind::SpoiledBallot => {
                 let b = SpoiledBallotBody::decode(&e.body)
-                    .map_err(|err| refused("entry_body", err.to_string()))?;
+                    .map_err(|err| refused(Code::EntryBody, err.to_string()))?;
                 self.conduct()?.check_ballot_kind(true)?;
                 self.style_open(b.round, b.style)?;
                 let digests: Vec<[u8; 32]> = b
@@ -421,7 +423,7 @@ impl State {
                 self.challenges.check_test(&t)?;
                 Ok(())
             }
-            _ => Err(refused("entry_kind", "not a challenge".into())),
+            _ => Err(refused(Code::EntryKind, "not a challenge".into())),
         }
     }
 
@@ -429,15 +431,15 @@ impl State {
     /// ledger verified them before appending it).
     pub fn decode_encrypted(&self, e: &Entry) -> Result<CheckedBallot, LedgerError> {
         let body = EncryptedBallotBody::decode(&e.body)
-            .map_err(|err| refused("entry_body", err.to_string()))?;
+            .map_err(|err| refused(Code::EntryBody, err.to_string()))?;
         let info = self.info()?;
         let style = info
             .styles
             .get(usize::from(body.token.style()))
-            .ok_or_else(|| refused("unknown_style", "no such style".into()))?;
+            .ok_or_else(|| refused(Code::UnknownStyle, "no such style".into()))?;
         let book = self.admin.book.as_ref().ok_or_else(|| {
             refused(
-                "not_encrypted",
+                Code::NotEncrypted,
                 "encrypted ballot in a plaintext election".into(),
             )
         })?;
@@ -494,7 +496,7 @@ impl Admin {
             EntryKind::ElectionRegistered => {
                 if self.election.is_some() || index != 0 {
                     return Err(refused(
-                        "already_initialised",
+                        Code::AlreadyInitialised,
                         "日志已有选举 / the log already holds an election".into(),
                     ));
                 }
@@ -529,7 +531,7 @@ impl Admin {
             | EntryKind::EncryptedBallot
             | EntryKind::SpoiledBallot
             | EntryKind::KioskTest => Err(refused(
-                "ballot_via_admin",
+                Code::BallotViaAdmin,
                 "选票须经投票途径提交 / ballots go through casting".into(),
             )),
             EntryKind::CeremonyRound1 => {
@@ -588,7 +590,7 @@ impl Admin {
                 let b: RollRegistered = body(e)?;
                 if b.units.values().sum::<u64>() != b.voters {
                     return Err(refused(
-                        "roll_counts",
+                        Code::RollCounts,
                         "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total".into(),
                     ));
                 }
@@ -601,7 +603,7 @@ impl Admin {
                 let round = self.conduct()?.style(b.style)?.round;
                 if round != b.round {
                     return Err(refused(
-                        "unknown_style",
+                        Code::UnknownStyle,
                         format!(
                             "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
                             b.round, b.style, b.round, b.style
@@ -622,7 +624,7 @@ impl Admin {
                 if protocol >= 2 {
                     let eligible = b.eligible.ok_or_else(|| {
                         refused(
-                            "entry_body",
+                            Code::EntryBody,
                             "签到数缺少应到人数 (eligible) / the desk count lacks eligible".into(),
                         )
                     })?;
@@ -677,7 +679,7 @@ impl Admin {
                 let round = self.conduct()?.style(b.style)?.round;
                 if round != b.round {
                     return Err(refused(
-                        "unknown_style",
+                        Code::UnknownStyle,
                         format!(
                             "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
                             b.round, b.style, b.round, b.style
@@ -691,7 +693,7 @@ impl Admin {
                 let b: ResultBody = body(e)?;
                 if b.covers_size > index {
                     return Err(refused(
-                        "result_covers",
+                        Code::ResultCovers,
                         format!("第 {index} 条结果不能覆盖它之后的条目 ({}) / the result at {index} cannot cover entries after it ({})", b.covers_size, b.covers_size),
                     ));
                 }
@@ -727,14 +729,14 @@ impl Admin {
                 }
                 if b.checkpoint_size != b.result_index + 1 {
                     return Err(refused(
-                        "teller_signature",
+                        Code::TellerSignature,
                         "签名的检查点须紧随结果 / the signed checkpoint is the one right after the result".into(),
                     ));
                 }
                 let text = result_checkpoint_text(&info.id, tree, b.result_index)?;
                 let name = verify_signature_line(&text, &b.line, &info.tellers).map_err(|err| {
                     refused(
-                        "teller_signature",
+                        Code::TellerSignature,
                         format!("计票人签名无效或不是登记的计票人 / the signature is invalid or not from a registered teller: {err}"),
                     )
                 })?;
@@ -822,7 +824,7 @@ impl Admin {
                     .map(|r| r.kind)
                     .ok_or_else(|| {
                         refused(
-                            "procedure_order",
+                            Code::ProcedureOrder,
                             format!(
                                 "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
                                 b.procedure, b.round, b.procedure, b.round
@@ -833,7 +835,7 @@ impl Admin {
                 let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
                 let scores = b.parsed_scores().ok_or_else(|| {
                     refused(
-                        "procedure_input",
+                        Code::ProcedureInput,
                         "面试得分须为数字 / interview scores must be numbers".into(),
                     )
                 })?;
@@ -885,7 +887,7 @@ impl Admin {
             Origin::NextRound { from } => Some(from),
             Origin::Revote { of } => Some(of),
             Origin::Procedure { .. } => None,
-            Origin::Spec => return Err(refused("entry_body", "no origin".into())),
+            Origin::Spec => return Err(refused(Code::EntryBody, "no origin".into())),
         };
         if let Some(source) = source {
             if info.election.contest_index(source).is_none() {
@@ -900,7 +902,7 @@ impl Admin {
             .to_string();
         if style.contests != [id.clone()] {
             return Err(refused(
-                "styles",
+                Code::Styles,
                 format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
             ));
         }
@@ -944,7 +946,7 @@ pub fn style_def(s: &Style) -> StyleDef {
 pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
     let token = if e.kind == EntryKind::EncryptedBallot {
         EncryptedBallotBody::decode(&e.body)
-            .map_err(|err| refused("entry_body", err.to_string()))?
+            .map_err(|err| refused(Code::EntryBody, err.to_string()))?
             .token
     } else {
         let b: BallotBody = body(e)?;
@@ -966,27 +968,27 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         })?;
     let election_key = parse_election_key(&b.election_key).ok_or_else(|| {
         refused(
-            "bad_key",
+            Code::BadKey,
             "选举公钥无效 / the election key is invalid".into(),
         )
     })?;
-    let log_key = Verifier::parse(&b.log_key).map_err(|e| refused("bad_key", e.to_string()))?;
+    let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
     let mut tellers: Vec<Verifier> = Vec::new();
     for t in &b.tellers {
-        let v = Verifier::parse(t).map_err(|e| refused("bad_key", e.to_string()))?;
+        let v = Verifier::parse(t).map_err(|e| refused(Code::BadKey, e.to_string()))?;
         // A teller's name is shown beside its signature on the board: it may not hide
         // invisible or direction characters (elections of protocol 2 and later).
         if b.protocol >= 2 {
             crate::record::names::check_id_characters(v.name()).map_err(|e| {
                 refused(
-                    "bad_key",
+                    Code::BadKey,
                     format!("计票人公钥的名称 / the teller key's name: {e}"),
                 )
             })?;
         }
         if b.protocol >= 2 && tellers.iter().any(|o| o.name() == v.name()) {
             return Err(refused(
-                "teller_twice",
+                Code::TellerTwice,
                 format!(
                     "计票人 “{}” 登记了两次 / the teller “{}” is registered twice",
                     v.name(),
@@ -998,7 +1000,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     }
     if b.signatures_required as usize > tellers.len() {
         return Err(refused(
-            "signatures_required",
+            Code::SignaturesRequired,
             format!(
                 "需要 {} 个签名, 但只有 {} 名计票人 / {} signatures required but {} tellers",
                 b.signatures_required,
@@ -1010,7 +1012,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     }
     if b.protocol == 0 || b.protocol > PROTOCOL_CURRENT {
         return Err(refused(
-            "protocol",
+            Code::Protocol,
             format!(
                 "日志协议 {} 不受支持 (最高 {PROTOCOL_CURRENT}) / log protocol {} is not supported (at most {PROTOCOL_CURRENT})",
                 b.protocol, b.protocol
@@ -1021,14 +1023,14 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     let procedures_only = election.contests.is_empty() && !election.procedures.is_empty();
     if (b.styles.is_empty() && !procedures_only) || b.styles.len() > usize::from(u16::MAX) {
         return Err(refused(
-            "styles",
+            Code::Styles,
             "须有 1 至 65535 个选票样式 / needs 1 to 65535 ballot styles".into(),
         ));
     }
     for (i, s) in b.styles.iter().enumerate() {
         if s.contests.is_empty() || s.round == 0 {
             return Err(refused(
-                "styles",
+                Code::Styles,
                 format!(
                     "选票样式 {i} 须有选举项目和轮次 / style {i} needs contests and a round ≥ 1"
                 ),
@@ -1037,7 +1039,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         for c in &s.contests {
             if election.contest_index(c).is_none() {
                 return Err(refused(
-                    "styles",
+                    Code::Styles,
                     format!("选票样式 {i} 的 “{c}” 不存在 / style {i} names no contest “{c}”"),
                 ));
             }
@@ -1049,7 +1051,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         for (i, s) in b.styles.iter().enumerate() {
             if let Some(j) = seen.insert((s.round, s.unit.as_str()), i) {
                 return Err(refused(
-                    "styles",
+                    Code::Styles,
                     format!("选票样式 {j} 和 {i} 属于同一轮次和单位 / styles {j} and {i} have the same round and unit"),
                 ));
             }
@@ -1058,7 +1060,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
     match &b.secrecy {
         Some(Secrecy::Plaintext { reason }) if reason.trim().is_empty() => {
             return Err(refused(
-                "plaintext_reason_missing",
+                Code::PlaintextReasonMissing,
                 "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)".into(),
             ));
         }
@@ -1066,7 +1068,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
             let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
             crate::crypto::dkg::DkgParams::new(n, *threshold).map_err(|e| {
                 refused(
-                    "threshold",
+                    Code::Threshold,
                     format!("加密选票须有至少 3 名计票人, 门限 k 为 2 至 n: {e} / encrypted ballots need at least 3 tellers and a threshold k of 2 to n: {e}"),
                 )
             })?;
@@ -1080,7 +1082,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
                     if let Some(e) = grouped {
                         if e.group_index(&st.group).is_none() {
                             return Err(refused(
-                                "style_group",
+                                Code::StyleGroup,
                                 format!("选票样式 {i} 须写明 “{c}” 的测评组 (group) / style {i} must name the evaluator group of “{c}”"),
                             ));
                         }
@@ -1118,7 +1120,7 @@ fn paper_line(
 ) -> Result<crate::rules::Ballot, LedgerError> {
     if line.get("contest").and_then(|c| c.as_str()) != Some(contest) {
         return Err(refused(
-            "ballot_style_mismatch",
+            Code::BallotStyleMismatch,
             "纸质选票的 contest 与选举项目不符 / the paper ballot names another contest".into(),
         ));
     }

@@ -1,6 +1,7 @@
 //! Ballots: electronic ballots cast at a kiosk, and paper ballots keyed in as they are read
 //! aloud (唱票). Neither may run past the slips the desk handed out.
 
+use crate::codes::Code;
 use serde_json::Value;
 
 use super::{Core, CoreError};
@@ -131,7 +132,7 @@ impl Core {
             || note.chars().any(|c| c.is_control() && c != '\n')
         {
             return Err(super::invalid(
-                "bad_note",
+                Code::BadNote,
                 format!("备注须少于 {KIOSK_TEST_NOTE_MAX} 个字符, 且不含控制字符 / the note must be under {KIOSK_TEST_NOTE_MAX} characters, without control characters"),
             ));
         }
@@ -142,8 +143,8 @@ impl Core {
             time: super::now(),
             note: note.to_string(),
         };
-        let bytes =
-            serde_json::to_vec(&body).map_err(|e| super::invalid("bad_request", e.to_string()))?;
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|e| super::invalid(Code::BadRequest, e.to_string()))?;
         Ok(self
             .ledger
             .append(crate::record::entry::EntryKind::KioskTest, bytes)?)
@@ -165,7 +166,7 @@ impl Core {
                 .key()
                 .ok_or(crate::ledger::LedgerError::from(crate::e2e::E2eError::NoKey))?;
             let style = info.styles.get(t.style() as usize).ok_or_else(|| {
-                super::invalid("unknown_style", format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", t.style(), t.style()))
+                super::invalid(Code::UnknownStyle, format!("选票码的选票样式 {} 不存在 / the token names ballot style {}, which does not exist", t.style(), t.style()))
             })?;
             let out = crate::e2e::kiosk::encrypt_lines(
                 &info.election,
@@ -225,7 +226,7 @@ impl Core {
             let c = &info.election.contests[ci];
             if c.id != contest {
                 return Err(crate::ledger::LedgerError::Refused {
-                    code: "ballot_style_mismatch",
+                    code: Code::BallotStyleMismatch,
                     message: format!(
                         "选票属于另一选举项目 “{}” / the ballot is one of contest “{}”",
                         c.id, c.id

@@ -3,6 +3,7 @@
 //! the next round is held as a contest, create that contest with the list the step passed
 //! on, in the same append. Where each procedure stands, for the organiser page and the board.
 
+use crate::codes::Code;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -69,7 +70,7 @@ impl Core {
             .and_then(|i| def.rounds.get(i))
             .ok_or_else(|| {
                 invalid(
-                    "procedure_order",
+                    Code::ProcedureOrder,
                     format!(
                         "程序 “{id}” 没有轮次 “{}” / procedure “{id}” has no round “{}”",
                         req.round, req.round
@@ -90,7 +91,7 @@ impl Core {
         for (sid, text) in &req.scores {
             let v = Ratio::parse(text.trim()).map_err(|_| {
                 invalid(
-                    "procedure_input",
+                    Code::ProcedureInput,
                     format!("“{sid}” 的得分 “{text}” 不是数 / the score “{text}” of “{sid}” is not a number"),
                 )
             })?;
@@ -142,7 +143,7 @@ impl Core {
                     round_contest(&spec, &def, next_index, &outcome.people, outcome.posts)
                         .ok_or_else(|| {
                             invalid(
-                                "procedure_spec",
+                                Code::ProcedureSpec,
                                 "轮次没有 contest / the round has no contest",
                             )
                         })?;

@@ -1,6 +1,7 @@
 //! Closing and counting: the close with the desk's figures, corrections by two people,
 //! the tally, teller signatures, publication with its runoffs, and next rounds.
 
+use crate::codes::Code;
 use serde_json::{json, Value};
 
 use super::{conflict, invalid, Core, CoreError};
@@ -47,11 +48,11 @@ impl Core {
             match c.contest(id)?.phase {
                 Phase::Open => Ok(c.styles_of(id)),
                 Phase::Draft => Err(conflict(
-                    "contest_not_open",
+                    Code::ContestNotOpen,
                     format!("选举项目 “{id}” 尚未开始 / contest “{id}” is not open"),
                 )),
                 Phase::Closed => Err(conflict(
-                    "contest_closed",
+                    Code::ContestClosed,
                     format!("选举项目 “{id}” 已结束 / contest “{id}” is already closed"),
                 )),
             }
@@ -88,13 +89,13 @@ impl Core {
     ) -> Result<u64, CoreError> {
         if reason.trim().is_empty() {
             return Err(invalid(
-                "correction_reason_missing",
+                Code::CorrectionReasonMissing,
                 "更正须写明原因 / a correction needs a reason",
             ));
         }
         if figures.present > figures.eligible {
             return Err(invalid(
-                "present_exceeds_eligible",
+                Code::PresentExceedsEligible,
                 format!(
                     "实到 {} 多于应到 {} / {} present exceeds {} eligible",
                     figures.present, figures.eligible, figures.present, figures.eligible
@@ -130,7 +131,7 @@ impl Core {
     pub fn approve_correction(&self, id: u64, by: &Person) -> Result<Appended, CoreError> {
         let p = self.records.proposal(id)?.ok_or_else(|| {
             invalid(
-                "unknown_proposal",
+                Code::UnknownProposal,
                 format!("没有第 {id} 号更正提议 / no proposed correction {id}"),
             )
         })?;
@@ -180,7 +181,7 @@ impl Core {
             || owner.as_deref().is_some_and(|o| o != account)
         {
             return Err(conflict(
-                "key_not_yours",
+                Code::KeyNotYours,
                 format!(
                     "账号 {account} 只能用自己的签名密钥 ({}) 签名; 密钥 “{key}” {} / account {account} signs only with its own key ({}); key “{key}” {}",
                     bound.as_deref().unwrap_or("尚未使用"),
@@ -385,7 +386,7 @@ impl Core {
         }
         let r = published.ok_or_else(|| {
             conflict(
-                "not_published",
+                Code::NotPublished,
                 format!("“{from}” 还没有公布的结果 / “{from}” has no published result yet"),
             )
         })?;

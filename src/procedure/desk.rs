@@ -2,6 +2,7 @@
 //! and per contest, which the close writes into the log as they are.
 
 use super::{conflict, invalid, Core, CoreError};
+use crate::codes::Code;
 use crate::records::CheckIn;
 use crate::rules::conduct::{style_of_unit, style_voters, Figures, Phase, StyleDef};
 use crate::rules::kind::{Family, Proxies};
@@ -45,7 +46,7 @@ impl Core {
     pub fn check_in(&self, req: &CheckInRequest, desk: &str) -> Result<CheckedIn, CoreError> {
         let voter = self.records.voter(&req.number)?.ok_or_else(|| {
             invalid(
-                "not_on_roll",
+                Code::NotOnRoll,
                 format!(
                     "编号 {} 不在选民名单上 / number {} is not on the roll",
                     req.number, req.number
@@ -58,7 +59,7 @@ impl Core {
             let style =
                 style_of_unit(conduct.styles(), req.round, &voter.unit).ok_or_else(|| {
                     invalid(
-                        "no_style",
+                        Code::NoStyle,
                         format!(
                         "第 {} 轮没有 “{}” 的选票样式 / no ballot style for unit “{}” in round {}",
                         req.round, voter.unit, voter.unit, req.round
@@ -77,7 +78,7 @@ impl Core {
                     .map(|i| info.election.contests[i].title.as_str())
                     .unwrap_or(c.as_str());
                 return Err(conflict(
-                    "contest_closed",
+                    Code::ContestClosed,
                     format!(
                         "“{title}” 已结束投票, 不再签到 / “{title}” is closed: no more check-ins"
                     ),
@@ -96,7 +97,7 @@ impl Core {
         if !req.principals.is_empty() {
             if party {
                 return Err(invalid(
-                    "proxy_refused_party",
+                    Code::ProxyRefusedParty,
                     "党内选举不得委托投票 (党内选举条例第24条) / party elections forbid proxy voting (BER Art. 24)",
                 ));
             }
@@ -111,7 +112,7 @@ impl Core {
                 .unwrap_or(0);
             if req.principals.len() as u32 > max {
                 return Err(invalid(
-                    "too_many_principals",
+                    Code::TooManyPrincipals,
                     format!("每人接受委托不得超过 {max} 人 (选举法第42条) / at most {max} principals per proxy (EL Art. 42)"),
                 ));
             }
@@ -119,13 +120,13 @@ impl Core {
             for p in &req.principals {
                 let pv = self.records.voter(p)?.ok_or_else(|| {
                     invalid(
-                        "not_on_roll",
+                        Code::NotOnRoll,
                         format!("委托人 {p} 不在选民名单上 / principal {p} is not on the roll"),
                     )
                 })?;
                 if pv.unit != voter.unit || p == &req.number || !seen.insert(p) {
                     return Err(invalid(
-                        "proxy_unit",
+                        Code::ProxyUnit,
                         format!("委托人 {p} 须是同一选区的其他选民, 且只列一次 / principal {p} must be another voter of the same unit, listed once"),
                     ));
                 }
@@ -158,7 +159,7 @@ impl Core {
                 format!("委托人 principal {}", earlier.number)
             };
             return Err(conflict(
-                "already_checked_in",
+                Code::AlreadyCheckedIn,
                 format!(
                     "{who} 已于 {} 由 {} 签到, 不能重复签到 / {who} already checked in at {} (desk {})",
                     super::local(earlier.at),

@@ -19,6 +19,7 @@ mod desk;
 mod setup;
 mod tellers;
 
+use crate::codes::Code;
 use crate::ledger::{Ledger, LedgerError};
 use crate::records::Records;
 use crate::rules::conduct::ConductError;
@@ -45,21 +46,21 @@ pub enum CoreError {
     Ledger(#[from] LedgerError),
     /// The request cannot be carried out as asked (422).
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid { code: Code, message: String },
     /// The election is not in a state that allows it (409).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: Code, message: String },
     /// The roll was refused: every problem, by line (422).
     #[error("名单有 {} 处问题, 未导入任何一行 / {} problems: nothing was imported", .0.len(), .0.len())]
     RollRefused(Vec<Refusal>),
 }
 
 impl CoreError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             CoreError::Ledger(e) => e.code(),
-            CoreError::Invalid { code, .. } | CoreError::Conflict { code, .. } => code,
-            CoreError::RollRefused(_) => "roll_refused",
+            CoreError::Invalid { code, .. } | CoreError::Conflict { code, .. } => *code,
+            CoreError::RollRefused(_) => Code::RollRefused,
         }
     }
 }
@@ -76,14 +77,14 @@ impl From<crate::records::RecordsError> for CoreError {
     }
 }
 
-pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> CoreError {
+pub(crate) fn invalid(code: Code, message: impl Into<String>) -> CoreError {
     CoreError::Invalid {
         code,
         message: message.into(),
     }
 }
 
-pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> CoreError {
+pub(crate) fn conflict(code: Code, message: impl Into<String>) -> CoreError {
     CoreError::Conflict {
         code,
         message: message.into(),

@@ -1,5 +1,6 @@
 //! Setting an election up: registration, the roll, token pools and their slip sheets, opening.
 
+use crate::codes::Code;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -39,13 +40,13 @@ pub fn create_election(
 ) -> Result<Ledger, CoreError> {
     if config.data_dir.join("log").exists() {
         return Err(conflict(
-            "election_exists",
+            Code::ElectionExists,
             "本服务已有选举; 一个数据目录只办一次选举 / this service already holds an election; one data directory holds one election",
         ));
     }
     if let Some(d) = &e.election_date {
         crate::rules::roll::Date::parse(d)
-            .map_err(|err| invalid("election_date", err.to_string()))?;
+            .map_err(|err| invalid(Code::ElectionDate, err.to_string()))?;
     }
     let mut spec = e.spec.clone();
     crate::record::election::with_desk_turnout(&mut spec);
@@ -88,12 +89,12 @@ impl Core {
     pub fn import_roll(&self, csv: &[u8]) -> Result<usize, CoreError> {
         let day = self.records.setting("election_date")?.ok_or_else(|| {
             invalid(
-                "election_date_missing",
+                Code::ElectionDateMissing,
                 "创建选举时须写明选举日 (election_date), 用于核对年龄 / the election needs its election_date to check ages",
             )
         })?;
         let day = crate::rules::roll::Date::parse(&day)
-            .map_err(|e| invalid("election_date_missing", e.to_string()))?;
+            .map_err(|e| invalid(Code::ElectionDateMissing, e.to_string()))?;
         let kind = self.ledger.read(|s| {
             s.state.info().map(|i| {
                 if i.election
@@ -172,13 +173,13 @@ impl Core {
             // The slips carry the election key's fingerprint: the ceremony comes first.
             if s.state.admin.book.as_deref().is_some_and(|b| b.key().is_none()) {
                 return Err(super::conflict(
-                    "election_key_missing",
+                    Code::ElectionKeyMissing,
                     "选举密钥尚未生成: 请计票人先完成密钥仪式, 选票码上要印选举密钥指纹 / the election key is not set yet: the tellers complete the key ceremony first, since the slips carry the key's fingerprint",
                 ));
             }
             let st = info.styles.get(usize::from(style)).ok_or_else(|| {
                 invalid(
-                    "unknown_style",
+                    Code::UnknownStyle,
                     format!("没有选票样式 {style} / no ballot style {style}"),
                 )
             })?;
@@ -225,7 +226,7 @@ impl Core {
             (None, Some(n)) => usize::try_from(n).unwrap_or(usize::MAX),
             (None, None) => {
                 return Err(invalid(
-                    "roll_missing",
+                    Code::RollMissing,
                     "请先导入选民名单 / import the roll first",
                 ))
             }
@@ -233,13 +234,13 @@ impl Core {
         // Refuse before anything reaches the log: a refused sheet must not register tokens.
         if count == 0 {
             return Err(invalid(
-                "pool_full",
+                Code::PoolFull,
                 "此样式的选票码已达上限 (名单人数加备用比例), 不能再印 / this style's tokens have reached their cap (the roll plus the spare): no more can be printed",
             ));
         }
         if count > SHEET_TOKENS_MAX {
             return Err(invalid(
-                "sheet_too_many",
+                Code::SheetTooMany,
                 format!("一次生成的选票码须为 1 至 {SHEET_TOKENS_MAX} 张, 请求 {count} 张; 请分批生成 / a sheet holds 1 to {SHEET_TOKENS_MAX} tokens, {count} asked: generate in batches"),
             ));
         }

@@ -6,6 +6,7 @@
 //! signed by its teller's registered key, or proved against the teller's verification key,
 //! so whoever submits one cannot forge it.
 
+use crate::codes::Code;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -34,7 +35,7 @@ pub const TELLER_BODY_MAX: usize = 24 << 20;
 fn typed<T: DeserializeOwned + serde::Serialize>(body: &Value) -> Result<Vec<u8>, CoreError> {
     let t: T = serde_json::from_value(body.clone()).map_err(|e| {
         invalid(
-            "teller_body",
+            Code::TellerBody,
             format!("计票人提交的内容格式不对: {e} / the teller's entry is malformed: {e}"),
         )
     })?;
@@ -50,7 +51,7 @@ impl Core {
             .find(|k| k.id() == kind)
             .ok_or_else(|| {
                 invalid(
-                    "teller_kind",
+                    Code::TellerKind,
                     format!(
                         "“{kind}” 不是计票人提交的条目 (可为 {}) / “{kind}” is not a teller's entry (one of {})",
                         TELLER_KINDS.map(|k| k.id()).join(", "),

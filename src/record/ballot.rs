@@ -3,6 +3,7 @@
 //! `{"contest": ID, "marks": {CANDIDATE_ID: "for"|"against"|"abstain"}, "write_ins": [NAME]}`
 //! or, for evaluations, `{"contest": ID, "group": GROUP_ID, "ratings": {SUBJECT_ID: GRADE}}`.
 
+use crate::codes::Code;
 use serde::Deserialize;
 use std::io::{BufRead, Read};
 
@@ -20,7 +21,7 @@ pub const BALLOTS_PER_FILE_MAX: usize = 50_000_000;
 #[error("选票文件第 {line} 行 / ballot line {line}: {message}")]
 pub struct BallotError {
     pub line: usize,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -41,7 +42,7 @@ struct BallotV1 {
     scores: Option<Pairs<u32>>,
 }
 
-fn err(line: usize, code: &'static str, message: impl Into<String>) -> BallotError {
+fn err(line: usize, code: Code, message: impl Into<String>) -> BallotError {
     BallotError {
         line,
         code,
@@ -64,14 +65,14 @@ pub fn parse_ballot_line(
     let b: BallotV1 = serde_json::from_str(text).map_err(|e| {
         err(
             line_no,
-            "ballot_json",
+            Code::BallotJson,
             format!("不是有效的选票 JSON: {e} / not a valid ballot object: {e}"),
         )
     })?;
     let ci = election.contest_index(&b.contest).ok_or_else(|| {
         err(
             line_no,
-            "unknown_contest",
+            Code::UnknownContest,
             format!(
                 "选举项目 “{}” 不存在 / no contest “{}”",
                 b.contest, b.contest
@@ -83,26 +84,26 @@ pub fn parse_ballot_line(
         if b.marks.is_some() || b.write_ins.is_some() {
             return Err(err(
                 line_no,
-                "ballot_shape",
+                Code::BallotShape,
                 format!("测评项目 “{}” 的选票应有 ratings, 不能有 marks 或 write_ins / evaluation “{}” takes ratings, not marks or write_ins", contest.id, contest.id),
             ));
         }
         let group = match (&b.group, setup.groups.is_empty()) {
             (None, true) => None,
             (Some(g), false) => Some(setup.group_index(g).ok_or_else(|| {
-                err(line_no, "unknown_group", format!("测评组 “{g}” 不存在 / no group “{g}”"))
+                err(line_no, Code::UnknownGroup, format!("测评组 “{g}” 不存在 / no group “{g}”"))
             })?),
             (None, false) => {
-                return Err(err(line_no, "group_missing", "此测评分组计票, 选票须写明 group / this evaluation counts by group: the ballot needs a group"))
+                return Err(err(line_no, Code::GroupMissing, "此测评分组计票, 选票须写明 group / this evaluation counts by group: the ballot needs a group"))
             }
             (Some(g), true) => {
-                return Err(err(line_no, "unknown_group", format!("此测评没有分组, 但选票写了 “{g}” / this evaluation has no groups but the ballot names “{g}”")))
+                return Err(err(line_no, Code::UnknownGroup, format!("此测评没有分组, 但选票写了 “{g}” / this evaluation has no groups but the ballot names “{g}”")))
             }
         };
         if setup.score.is_some() && b.ratings.is_some() {
             return Err(err(
                 line_no,
-                "ballot_shape",
+                Code::BallotShape,
                 format!("测评项目 “{}” 按打分测评, 选票应有 scores, 不能有 ratings / evaluation “{}” is rated by score: it takes scores, not ratings", contest.id, contest.id),
             ));
         }
@@ -111,14 +112,14 @@ pub fn parse_ballot_line(
             let s = setup.subject_index(&subject).ok_or_else(|| {
                 err(
                     line_no,
-                    "unknown_subject",
+                    Code::UnknownSubject,
                     format!("测评对象 “{subject}” 不存在 / no subject “{subject}”"),
                 )
             })?;
             let g = setup.scale.grade_index(&grade).ok_or_else(|| {
                 err(
                     line_no,
-                    "unknown_grade",
+                    Code::UnknownGrade,
                     format!(
                         "等次 “{grade}” 不属于 {} 量表 ({}) / grade “{grade}” is not on the {} scale ({})",
                         setup.scale.id(),
@@ -135,7 +136,7 @@ pub fn parse_ballot_line(
             (None, Some(_)) => {
                 return Err(err(
                     line_no,
-                    "ballot_shape",
+                    Code::BallotShape,
                     format!("测评项目 “{}” 按等次测评, 选票应有 ratings, 不能有 scores / evaluation “{}” is graded: it takes ratings, not scores", contest.id, contest.id),
                 ))
             }
@@ -144,14 +145,14 @@ pub fn parse_ballot_line(
                     let s = setup.subject_index(&subject).ok_or_else(|| {
                         err(
                             line_no,
-                            "unknown_subject",
+                            Code::UnknownSubject,
                             format!("测评对象 “{subject}” 不存在 / no subject “{subject}”"),
                         )
                     })?;
                     if score > rule.max {
                         return Err(err(
                             line_no,
-                            "score_out_of_range",
+                            Code::ScoreOutOfRange,
                             format!(
                                 "“{subject}” 的得分 {score} 超出 0 至 {} / the score {score} of “{subject}” is outside 0 to {}",
                                 rule.max, rule.max
@@ -175,7 +176,7 @@ pub fn parse_ballot_line(
     if b.ratings.is_some() || b.scores.is_some() || b.group.is_some() {
         return Err(err(
             line_no,
-            "ballot_shape",
+            Code::BallotShape,
             format!("选举项目 “{}” 的选票应有 marks, 不能有 ratings 或 group / contest “{}” takes marks, not ratings or group", contest.id, contest.id),
         ));
     }
@@ -184,7 +185,7 @@ pub fn parse_ballot_line(
         let i = contest.candidate_index(&cand).ok_or_else(|| {
             err(
                 line_no,
-                "unknown_candidate",
+                Code::UnknownCandidate,
                 format!(
                     "候选人 “{cand}” 不在 “{}” 的名单中 / no candidate “{cand}” in “{}”",
                     contest.id, contest.id
@@ -198,7 +199,7 @@ pub fn parse_ballot_line(
             other => {
                 return Err(err(
                     line_no,
-                    "unknown_mark",
+                    Code::UnknownMark,
                     format!("标记 “{other}” 无效, 应为 for / against / abstain / mark “{other}” must be for, against or abstain"),
                 ))
             }
@@ -226,7 +227,7 @@ pub fn parse_ballot_line(
             || name.chars().count() > crate::rules::contest::NAME_CHARS_MAX
             || name.chars().any(char::is_control)
         {
-            return Err(err(line_no, "bad_write_in", format!("另选人姓名 “{name}” 无效 / write-in “{name}” is empty, too long or has control characters")));
+            return Err(err(line_no, Code::BadWriteIn, format!("另选人姓名 “{name}” 无效 / write-in “{name}” is empty, too long or has control characters")));
         }
         write_ins.push(name);
     }
@@ -283,7 +284,7 @@ fn read_ballots<R: BufRead>(
         let n = (&mut reader)
             .take(limit)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| err(line_no, "read_error", e.to_string()))?;
+            .map_err(|e| err(line_no, Code::ReadError, e.to_string()))?;
         if n == 0 {
             break;
         }
@@ -292,14 +293,14 @@ fn read_ballots<R: BufRead>(
         } else if buf.len() > BALLOT_LINE_BYTES_MAX {
             return Err(err(
                 line_no,
-                "line_too_long",
+                Code::LineTooLong,
                 format!(
                     "超过 {BALLOT_LINE_BYTES_MAX} 字节 / longer than {BALLOT_LINE_BYTES_MAX} bytes"
                 ),
             ));
         }
         let text = std::str::from_utf8(&buf)
-            .map_err(|_| err(line_no, "not_utf8", "不是 UTF-8 文本 / not UTF-8 text"))?;
+            .map_err(|_| err(line_no, Code::NotUtf8, "不是 UTF-8 文本 / not UTF-8 text"))?;
         if text.trim().is_empty() {
             continue;
         }
@@ -307,7 +308,7 @@ fn read_ballots<R: BufRead>(
         if count > BALLOTS_PER_FILE_MAX {
             return Err(err(
                 line_no,
-                "too_many_ballots",
+                Code::TooManyBallots,
                 format!(
                     "超过 {BALLOTS_PER_FILE_MAX} 张选票 / more than {BALLOTS_PER_FILE_MAX} ballots"
                 ),

@@ -1,5 +1,6 @@
 //! The election spec, format `scrutineer.election/v1` (docs/FORMATS.md).
 
+use crate::codes::Code;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -59,14 +60,14 @@ pub enum SpecError {
 
 impl SpecError {
     /// A stable code for each failure.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            SpecError::Json(_) => "spec_json",
-            SpecError::Format(_) => "spec_format",
-            SpecError::TooLarge { .. } => "spec_too_large",
-            SpecError::UnknownKind { .. } => "unknown_kind",
-            SpecError::Field { .. } => "spec_field",
-            SpecError::Missing { .. } => "spec_field_missing",
+            SpecError::Json(_) => Code::SpecJson,
+            SpecError::Format(_) => Code::SpecFormat,
+            SpecError::TooLarge { .. } => Code::SpecTooLarge,
+            SpecError::UnknownKind { .. } => Code::UnknownKind,
+            SpecError::Field { .. } => Code::SpecField,
+            SpecError::Missing { .. } => Code::SpecFieldMissing,
             SpecError::Name { source, .. } => source.code(),
             SpecError::Rules(e) => e.code(),
         }

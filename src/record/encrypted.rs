@@ -11,6 +11,7 @@
 //! nothing may follow the last line.
 
 use super::token::{Token, TOKEN_BYTES};
+use crate::codes::Code;
 
 pub const ENCRYPTED_BALLOT_VERSION: u8 = 1;
 /// Most contests one encrypted ballot carries.
@@ -68,8 +69,8 @@ pub enum EncryptedBodyError {
 }
 
 impl EncryptedBodyError {
-    pub fn code(&self) -> &'static str {
-        "encrypted_ballot_format"
+    pub fn code(&self) -> Code {
+        Code::EncryptedBallotFormat
     }
 }
 

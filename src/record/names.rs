@@ -41,6 +41,7 @@
 //! ([`Names::AsLogged`]): the check applies where a name is typed, not where a log is
 //! replayed, so an old log still replays and recounts to its signed result.
 
+use crate::codes::Code;
 use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, Script, WhiteSpace};
 use icu_properties::{CodePointMapData, CodePointSetData};
 use unicode_normalization::UnicodeNormalization;
@@ -79,11 +80,11 @@ impl std::error::Error for NameError {}
 
 impl NameError {
     /// The stable error code scripts and the server match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            NameError::Empty => "name_empty",
-            NameError::ControlCharacter { .. } => "name_control_character",
-            NameError::FormatCharacter { .. } => "name_format_character",
+            NameError::Empty => Code::NameEmpty,
+            NameError::ControlCharacter { .. } => Code::NameControlCharacter,
+            NameError::FormatCharacter { .. } => Code::NameFormatCharacter,
         }
     }
 
@@ -231,7 +232,7 @@ mod tests {
     fn code(raw: &str) -> &'static str {
         match clean_name(raw) {
             Ok(n) => panic!("{raw:?} was accepted as {n:?}"),
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         }
     }
 

@@ -28,6 +28,7 @@
 //!   [`result_csv`]). In XLSX every text cell is written as a string cell,
 //!   never as a formula, so no prefix is needed there.
 
+use crate::codes::Code;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -83,12 +84,12 @@ pub enum OfficeError {
 
 impl OfficeError {
     /// Stable machine-readable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            OfficeError::Input(_) => "office_input",
-            OfficeError::TooLarge(_) => "office_too_large",
-            OfficeError::Csv(_) => "office_csv",
-            OfficeError::Xlsx(_) => "office_xlsx",
+            OfficeError::Input(_) => Code::OfficeInput,
+            OfficeError::TooLarge(_) => Code::OfficeTooLarge,
+            OfficeError::Csv(_) => Code::OfficeCsv,
+            OfficeError::Xlsx(_) => Code::OfficeXlsx,
         }
     }
 }

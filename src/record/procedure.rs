@@ -2,6 +2,7 @@
 //! entry of a step, the contest a round creates, and what a published result passes on.
 //! The ledger and the verifier both read steps here and check them with `rules::conduct`.
 
+use crate::codes::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -200,20 +201,20 @@ pub fn round_contest(
 
 /// A step's own fields: a basis of 1 to [`BASIS_CHARS_MAX`] characters without control
 /// characters, every name and id said, scores numbers. The refusal's code and message.
-pub fn check_step_body(b: &ProcedureStep) -> Result<(), (&'static str, String)> {
+pub fn check_step_body(b: &ProcedureStep) -> Result<(), (Code, String)> {
     check_basis(&b.basis)?;
     if b.people
         .iter()
         .any(|p| p.id.trim().is_empty() || p.name.trim().is_empty())
     {
         return Err((
-            "procedure_input",
+            Code::ProcedureInput,
             "每人须有 id 和姓名 / every person needs an id and a name".into(),
         ));
     }
     if b.parsed_scores().is_none() {
         return Err((
-            "procedure_input",
+            Code::ProcedureInput,
             "面试得分须为数字 / interview scores must be numbers".into(),
         ));
     }
@@ -221,11 +222,11 @@ pub fn check_step_body(b: &ProcedureStep) -> Result<(), (&'static str, String)> 
 }
 
 /// A step's basis: 1 to [`BASIS_CHARS_MAX`] characters on one line.
-pub fn check_basis(basis: &str) -> Result<(), (&'static str, String)> {
+pub fn check_basis(basis: &str) -> Result<(), (Code, String)> {
     let n = basis.trim().chars().count();
     if n == 0 || n > BASIS_CHARS_MAX || basis.chars().any(char::is_control) {
         return Err((
-            "procedure_basis",
+            Code::ProcedureBasis,
             format!("须写明依据 (1 至 {BASIS_CHARS_MAX} 字, 不含换行) / the basis needs 1 to {BASIS_CHARS_MAX} characters on one line"),
         ));
     }

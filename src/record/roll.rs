@@ -63,6 +63,7 @@
 //! [`codes::TOO_MANY_ERRORS`] and names the line where listing stopped.
 
 use super::names::{check_id_characters, clean_name, NameError};
+use crate::codes::Code;
 use crate::rules::roll::{Date, Membership, Refusal, VoterRow, ROLL_ROWS_MAX};
 
 /// Largest accepted file, in bytes (64 MiB).
@@ -74,18 +75,20 @@ pub const ROLL_CSV_ERRORS_MAX: usize = 1_000;
 
 /// Row-level error codes used in [`RollCsvError::Rows`].
 pub mod codes {
+    use crate::codes::Code;
+
     /// The row has a different number of fields than the header.
-    pub const COLUMN_COUNT: &str = "column_count";
+    pub const COLUMN_COUNT: Code = Code::ColumnCount;
     /// Birth date is not a valid `yyyy-mm-dd` date.
-    pub const BAD_DATE: &str = "bad_date";
+    pub const BAD_DATE: Code = Code::BadDate;
     /// Rights value not recognised.
-    pub const BAD_RIGHTS: &str = "bad_rights";
+    pub const BAD_RIGHTS: Code = Code::BadRights;
     /// Membership value not recognised.
-    pub const BAD_MEMBERSHIP: &str = "bad_membership";
+    pub const BAD_MEMBERSHIP: Code = Code::BadMembership;
     /// The CSV reader itself failed (should not happen on valid UTF-8).
-    pub const CSV_SYNTAX: &str = "csv_syntax";
+    pub const CSV_SYNTAX: Code = Code::CsvSyntax;
     /// The error cap was reached; reading stopped.
-    pub const TOO_MANY_ERRORS: &str = "too_many_errors";
+    pub const TOO_MANY_ERRORS: Code = Code::TooManyErrors;
 }
 
 /// Why a roll file was refused. Nothing of a refused file may be stored.
@@ -133,13 +136,13 @@ pub enum RollCsvError {
 
 impl RollCsvError {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            RollCsvError::NotUtf8 { .. } => "not_utf8",
-            RollCsvError::Header { .. } => "bad_header",
-            RollCsvError::TooLarge { .. } => "too_large",
-            RollCsvError::TooManyRows { .. } => "too_many_rows",
-            RollCsvError::Rows(_) => "bad_rows",
+            RollCsvError::NotUtf8 { .. } => Code::NotUtf8,
+            RollCsvError::Header { .. } => Code::BadHeader,
+            RollCsvError::TooLarge { .. } => Code::TooLarge,
+            RollCsvError::TooManyRows { .. } => Code::TooManyRows,
+            RollCsvError::Rows(_) => Code::BadRows,
         }
     }
 }
@@ -640,7 +643,7 @@ mod tests {
         /// File-level error with this code, message containing these.
         File(&'static str, Vec<&'static str>),
         /// Row errors: (line, code) in order, messages containing these.
-        RowErrors(Vec<(usize, &'static str)>, Vec<&'static str>),
+        RowErrors(Vec<(usize, Code)>, Vec<&'static str>),
     }
 
     struct Case {
@@ -668,7 +671,7 @@ mod tests {
                     }
                 }
                 (Want::RowErrors(want, says), Err(RollCsvError::Rows(list))) => {
-                    let got: Vec<(usize, &str)> = list.iter().map(|r| (r.line, r.code)).collect();
+                    let got: Vec<(usize, Code)> = list.iter().map(|r| (r.line, r.code)).collect();
                     assert_eq!(&got, want, "rule: {}\n{list:#?}", case.rule);
                     let all: String = list
                         .iter()
@@ -743,7 +746,7 @@ mod tests {
                 rule: "a line break inside a name refuses its row (names: control characters), lines still counted",
                 input: b("name,number,unit,birth_date\n\"B\nB\",2,u,2000-01-01\nC,3,u,1-1-1\n"),
                 want: Want::RowErrors(
-                    vec![(2, "name_control_character"), (4, codes::BAD_DATE)],
+                    vec![(2, Code::NameControlCharacter), (4, codes::BAD_DATE)],
                     vec!["第 2 行", "U+000A (第 2 个字符)", "第 4 行 C"],
                 ),
             },
@@ -752,10 +755,10 @@ mod tests {
                 input: b("name,number,unit,birth_date,flags\n王\u{200b}建国,1,u,2000-01-01,\nA,2\u{feff},u,2000-01-01,\nB,3,u\u{202e},2000-01-01,\nC,4,u,2000-01-01,x;\u{2066}y\n"),
                 want: Want::RowErrors(
                     vec![
-                        (2, "name_format_character"),
-                        (3, "name_format_character"),
-                        (4, "name_format_character"),
-                        (5, "name_format_character"),
+                        (2, Code::NameFormatCharacter),
+                        (3, Code::NameFormatCharacter),
+                        (4, Code::NameFormatCharacter),
+                        (5, Code::NameFormatCharacter),
                     ],
                     vec!["第 2 行: 姓名: 名称含不可见或方向控制字符 U+200B (第 2 个字符)", "line 3 A: number", "U+FEFF", "U+202E", "line 5 C: flags", "U+2066 (第 1 个字符)"],
                 ),
@@ -886,13 +889,13 @@ mod tests {
                 .as_bytes(),
         );
         let report = check_roll(&rows, RollKind::Party, date("2026-12-01"));
-        let got: Vec<(usize, &str)> = report.refused.iter().map(|r| (r.line, r.code)).collect();
+        let got: Vec<(usize, Code)> = report.refused.iter().map(|r| (r.line, r.code)).collect();
         assert_eq!(
             got,
             vec![
-                (3, "not_full_member"),
-                (4, "under_age"),
-                (4, "duplicate_number")
+                (3, Code::NotFullMember),
+                (4, Code::UnderAge),
+                (4, Code::DuplicateNumber)
             ]
         );
         assert!(!report.is_clean());
@@ -1098,7 +1101,7 @@ mod tests {
                     }
                 }
                 Err(e) => {
-                    assert!(!e.code().is_empty());
+                    assert!(!e.code().as_str().is_empty());
                     assert!(e.to_string().contains(" / "));
                     if let RollCsvError::Rows(list) = e {
                         assert!(!list.is_empty() && list.len() <= ROLL_CSV_ERRORS_MAX);

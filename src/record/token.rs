@@ -40,6 +40,7 @@
 //! binds. For the same reason [`Token`]'s `Debug` output redacts the serial
 //! and the signature, and `Token` deliberately does not implement `Display`.
 
+use crate::codes::Code;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
@@ -192,18 +193,18 @@ pub enum TokenError {
 
 impl TokenError {
     /// Stable snake_case code for this error, for logs, APIs and translations.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            TokenError::Characters { .. } => "token_characters",
-            TokenError::Length { .. } => "token_length",
-            TokenError::ByteLength { .. } => "token_byte_length",
-            TokenError::Check { .. } => "token_check",
-            TokenError::Version { .. } => "token_version",
-            TokenError::WrongElection => "token_wrong_election",
-            TokenError::WrongRound { .. } => "token_wrong_round",
-            TokenError::WrongStyle { .. } => "token_wrong_style",
-            TokenError::Signature => "token_signature",
-            TokenError::Batch { .. } => "token_batch",
+            TokenError::Characters { .. } => Code::TokenCharacters,
+            TokenError::Length { .. } => Code::TokenLength,
+            TokenError::ByteLength { .. } => Code::TokenByteLength,
+            TokenError::Check { .. } => Code::TokenCheck,
+            TokenError::Version { .. } => Code::TokenVersion,
+            TokenError::WrongElection => Code::TokenWrongElection,
+            TokenError::WrongRound { .. } => Code::TokenWrongRound,
+            TokenError::WrongStyle { .. } => Code::TokenWrongStyle,
+            TokenError::Signature => Code::TokenSignature,
+            TokenError::Batch { .. } => Code::TokenBatch,
         }
     }
 }
@@ -1115,7 +1116,7 @@ mod tests {
             TokenError::Signature,
             TokenError::Batch { index: 4 },
         ];
-        let mut codes: Vec<&str> = errors.iter().map(TokenError::code).collect();
+        let mut codes: Vec<&str> = errors.iter().map(|e| e.code().as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), errors.len());
@@ -1127,7 +1128,7 @@ mod tests {
                 "{message}"
             );
             assert!(en.ends_with('.'), "{message}");
-            assert!(err.code().starts_with("token_"));
+            assert!(err.code().as_str().starts_with("token_"));
         }
     }
 

@@ -4,6 +4,7 @@
 use super::contest::Contest;
 use super::evaluation::EvaluationSetup;
 use super::kind::{ContestKind, WriteIns};
+use crate::codes::Code;
 
 /// A mark next to a listed candidate. An unmarked candidate is an abstention.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,15 +105,15 @@ pub enum VoidReason {
 }
 
 impl VoidReason {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            VoidReason::OverMarked { .. } => "over_marked",
-            VoidReason::WriteInWithoutAgainst { .. } => "write_in_without_against",
-            VoidReason::DuplicateWriteIn { .. } => "duplicate_write_in",
-            VoidReason::WriteInIsCandidate { .. } => "write_in_is_candidate",
-            VoidReason::UniformGrades => "uniform_grades",
-            VoidReason::ExcellentOverQuota { .. } => "excellent_over_quota",
-            VoidReason::WrongShape => "wrong_shape",
+            VoidReason::OverMarked { .. } => Code::OverMarked,
+            VoidReason::WriteInWithoutAgainst { .. } => Code::WriteInWithoutAgainst,
+            VoidReason::DuplicateWriteIn { .. } => Code::DuplicateWriteIn,
+            VoidReason::WriteInIsCandidate { .. } => Code::WriteInIsCandidate,
+            VoidReason::UniformGrades => Code::UniformGrades,
+            VoidReason::ExcellentOverQuota { .. } => Code::ExcellentOverQuota,
+            VoidReason::WrongShape => Code::WrongShape,
         }
     }
 

@@ -473,7 +473,7 @@ pub fn tally_evaluation(
         std::collections::BTreeMap::new();
     for b in ballots {
         if let Some(reason) = totals.add_ballot(setup, b) {
-            *void_reasons.entry(reason.code()).or_default() += 1;
+            *void_reasons.entry(reason.code().as_str()).or_default() += 1;
         }
     }
     evaluate(setup, &totals, void_reasons.into_iter().collect())

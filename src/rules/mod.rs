@@ -7,6 +7,8 @@
 //! is deterministic in its arguments, so the server, the offline `tally` command and the
 //! auditor's verifier all get the same answer from the same input.
 
+use crate::codes::Code;
+
 pub mod ballot;
 pub mod conduct;
 pub mod contest;
@@ -131,36 +133,36 @@ pub enum RulesError {
 
 impl RulesError {
     /// The stable error code scripts and the server match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            RulesError::EmptyName { .. } => "empty_name",
-            RulesError::NameTooLong { .. } => "name_too_long",
-            RulesError::ControlCharacter { .. } => "control_character",
-            RulesError::ElectionEmpty => "election_empty",
-            RulesError::TooManyContests { .. } => "too_many_contests",
-            RulesError::DuplicateContest { .. } => "duplicate_contest",
-            RulesError::KindMissing { .. } => "kind_missing",
-            RulesError::TurnoutMissing { .. } => "turnout_missing",
-            RulesError::PresentExceedsEligible { .. } => "present_exceeds_eligible",
-            RulesError::SeatsOutOfRange { .. } => "seats_out_of_range",
-            RulesError::TooManyCandidates { .. } => "too_many_candidates",
-            RulesError::DuplicateCandidate { .. } => "duplicate_candidate",
-            RulesError::SurplusRuleBroken { .. } => "surplus_rule_broken",
-            RulesError::OverrideWithoutBasis { .. } => "override_without_basis",
-            RulesError::OverrideNotApplicable { .. } => "override_not_applicable",
-            RulesError::QuorumIsStatutory { .. } => "quorum_is_statutory",
-            RulesError::QuorumFraction { .. } => "quorum_fraction",
-            RulesError::MaxMarksZero { .. } => "max_marks_zero",
-            RulesError::ShortlistRatio { .. } => "shortlist_ratio",
-            RulesError::RecommendationFieldsElsewhere { .. } => "recommendation_fields",
-            RulesError::EvaluationSetupMissing { .. } => "evaluation_setup_missing",
-            RulesError::EvaluationFieldsOnCandidateContest { .. } => "evaluation_fields",
-            RulesError::Evaluation { .. } => "evaluation_setup",
-            RulesError::RunoffParent { .. } => "runoff_parent",
-            RulesError::RunoffCandidateUnknown { .. } => "runoff_candidate_unknown",
-            RulesError::Ranking { .. } => "ranking_setup",
-            RulesError::Procedure { .. } => "procedure_spec",
-            RulesError::Structure { .. } => "structure_setup",
+            RulesError::EmptyName { .. } => Code::EmptyName,
+            RulesError::NameTooLong { .. } => Code::NameTooLong,
+            RulesError::ControlCharacter { .. } => Code::ControlCharacter,
+            RulesError::ElectionEmpty => Code::ElectionEmpty,
+            RulesError::TooManyContests { .. } => Code::TooManyContests,
+            RulesError::DuplicateContest { .. } => Code::DuplicateContest,
+            RulesError::KindMissing { .. } => Code::KindMissing,
+            RulesError::TurnoutMissing { .. } => Code::TurnoutMissing,
+            RulesError::PresentExceedsEligible { .. } => Code::PresentExceedsEligible,
+            RulesError::SeatsOutOfRange { .. } => Code::SeatsOutOfRange,
+            RulesError::TooManyCandidates { .. } => Code::TooManyCandidates,
+            RulesError::DuplicateCandidate { .. } => Code::DuplicateCandidate,
+            RulesError::SurplusRuleBroken { .. } => Code::SurplusRuleBroken,
+            RulesError::OverrideWithoutBasis { .. } => Code::OverrideWithoutBasis,
+            RulesError::OverrideNotApplicable { .. } => Code::OverrideNotApplicable,
+            RulesError::QuorumIsStatutory { .. } => Code::QuorumIsStatutory,
+            RulesError::QuorumFraction { .. } => Code::QuorumFraction,
+            RulesError::MaxMarksZero { .. } => Code::MaxMarksZero,
+            RulesError::ShortlistRatio { .. } => Code::ShortlistRatio,
+            RulesError::RecommendationFieldsElsewhere { .. } => Code::RecommendationFields,
+            RulesError::EvaluationSetupMissing { .. } => Code::EvaluationSetupMissing,
+            RulesError::EvaluationFieldsOnCandidateContest { .. } => Code::EvaluationFields,
+            RulesError::Evaluation { .. } => Code::EvaluationSetup,
+            RulesError::RunoffParent { .. } => Code::RunoffParent,
+            RulesError::RunoffCandidateUnknown { .. } => Code::RunoffCandidateUnknown,
+            RulesError::Ranking { .. } => Code::RankingSetup,
+            RulesError::Procedure { .. } => Code::ProcedureSpec,
+            RulesError::Structure { .. } => Code::StructureSetup,
         }
     }
 }

@@ -22,6 +22,7 @@
 //! - election: the elected end the procedure.
 
 use super::ratio::Ratio;
+use crate::codes::Code;
 
 /// Most rounds one procedure may hold.
 pub const ROUNDS_MAX: usize = 20;
@@ -210,17 +211,17 @@ pub enum ProcedureError {
 }
 
 impl ProcedureError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ProcedureError::Spec { .. } => "procedure_spec",
-            ProcedureError::OutOfOrder { .. } => "procedure_order",
-            ProcedureError::Complete(_) => "procedure_complete",
-            ProcedureError::Input { .. } => "procedure_input",
-            ProcedureError::TooFew { .. } => "procedure_too_few",
-            ProcedureError::RatioShort { .. } => "procedure_ratio",
-            ProcedureError::ResultMissing { .. } => "procedure_result_missing",
-            ProcedureError::RoundInvalid { .. } => "procedure_round_invalid",
-            ProcedureError::Mismatch { .. } => "procedure_mismatch",
+            ProcedureError::Spec { .. } => Code::ProcedureSpec,
+            ProcedureError::OutOfOrder { .. } => Code::ProcedureOrder,
+            ProcedureError::Complete(_) => Code::ProcedureComplete,
+            ProcedureError::Input { .. } => Code::ProcedureInput,
+            ProcedureError::TooFew { .. } => Code::ProcedureTooFew,
+            ProcedureError::RatioShort { .. } => Code::ProcedureRatio,
+            ProcedureError::ResultMissing { .. } => Code::ProcedureResultMissing,
+            ProcedureError::RoundInvalid { .. } => Code::ProcedureRoundInvalid,
+            ProcedureError::Mismatch { .. } => Code::ProcedureMismatch,
         }
     }
 }

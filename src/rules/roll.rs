@@ -46,6 +46,7 @@
 //! masked in messages (first 6 and last 4 characters kept) so that messages
 //! can be logged without spreading full ID numbers.
 
+use crate::codes::Code;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -69,36 +70,38 @@ pub const FLAG_DISTINCT_PERSON_ZH: &str = "非同一人";
 
 /// Stable machine-readable refusal codes (the `code` of a [`Refusal`]).
 pub mod codes {
+    use crate::codes::Code;
+
     /// Younger than [`super::VOTING_AGE`] on election day.
-    pub const UNDER_AGE: &str = "under_age";
+    pub const UNDER_AGE: Code = Code::UnderAge;
     /// No birth date, so the age cannot be established.
-    pub const BIRTH_MISSING: &str = "birth_missing";
+    pub const BIRTH_MISSING: Code = Code::BirthMissing;
     /// A birth date that is not a real calendar date (only possible when a
     /// caller builds a [`super::Date`] by hand).
-    pub const BIRTH_INVALID: &str = "birth_invalid";
+    pub const BIRTH_INVALID: Code = Code::BirthInvalid;
     /// Deprived of political rights by law.
-    pub const RIGHTS_DEPRIVED: &str = "rights_deprived";
+    pub const RIGHTS_DEPRIVED: Code = Code::RightsDeprived;
     /// Party roll: probationary member (预备党员), no vote.
-    pub const NOT_FULL_MEMBER: &str = "not_full_member";
+    pub const NOT_FULL_MEMBER: Code = Code::NotFullMember;
     /// Party roll: not a party member.
-    pub const NOT_A_MEMBER: &str = "not_a_member";
+    pub const NOT_A_MEMBER: Code = Code::NotAMember;
     /// Same number as an earlier row (the later row is refused).
-    pub const DUPLICATE_NUMBER: &str = "duplicate_number";
+    pub const DUPLICATE_NUMBER: Code = Code::DuplicateNumber;
     /// Same name and birth date as an earlier row, different number.
-    pub const DUPLICATE_PERSON: &str = "duplicate_person";
+    pub const DUPLICATE_PERSON: Code = Code::DuplicatePerson;
     /// Name empty or only whitespace.
-    pub const EMPTY_NAME: &str = "empty_name";
+    pub const EMPTY_NAME: Code = Code::EmptyName;
     /// Number empty or only whitespace.
-    pub const EMPTY_NUMBER: &str = "empty_number";
+    pub const EMPTY_NUMBER: Code = Code::EmptyNumber;
     /// Unit (选区 / 选举单位) empty or only whitespace.
-    pub const EMPTY_UNIT: &str = "empty_unit";
+    pub const EMPTY_UNIT: Code = Code::EmptyUnit;
     /// Name longer than [`super::NAME_CHARS_MAX`] characters.
-    pub const NAME_TOO_LONG: &str = "name_too_long";
+    pub const NAME_TOO_LONG: Code = Code::NameTooLong;
     /// More than [`super::ROLL_ROWS_MAX`] rows; reported once with line 0.
-    pub const TOO_MANY_ROWS: &str = "too_many_rows";
+    pub const TOO_MANY_ROWS: Code = Code::TooManyRows;
     /// The election day passed in is not a real calendar date; reported once
     /// with line 0.
-    pub const BAD_ELECTION_DAY: &str = "bad_election_day";
+    pub const BAD_ELECTION_DAY: Code = Code::BadElectionDay;
 }
 
 // ---------------------------------------------------------------------------
@@ -309,7 +312,7 @@ pub struct Refusal {
     /// 1-based source line of the refused row; 0 for whole-roll refusals.
     pub line: usize,
     /// Stable code from [`codes`] (or the CSV layer's own codes).
-    pub code: &'static str,
+    pub code: Code,
     /// Chinese, then `" / "`, then English; names the offending values.
     pub message: String,
 }
@@ -420,7 +423,7 @@ fn check_row(
     let name = row.name.trim();
     let number = row.number.trim();
     let who = Who::new(line, name);
-    let mut refuse = |code: &'static str, zh: String, en: String| {
+    let mut refuse = |code: Code, zh: String, en: String| {
         out.push(Refusal {
             line,
             code,
@@ -631,7 +634,7 @@ mod tests {
         kind: RollKind,
         day: &'static str,
         rows: Vec<VoterRow>,
-        want: Vec<(usize, &'static str)>,
+        want: Vec<(usize, Code)>,
         /// Substrings that must occur in the messages (all refusals joined).
         says: Vec<&'static str>,
     }
@@ -639,7 +642,7 @@ mod tests {
     fn check(cases: Vec<Case>) {
         for case in cases {
             let report = check_roll(&case.rows, case.kind, d(case.day));
-            let got: Vec<(usize, &str)> = report.refused.iter().map(|r| (r.line, r.code)).collect();
+            let got: Vec<(usize, Code)> = report.refused.iter().map(|r| (r.line, r.code)).collect();
             assert_eq!(got, case.want, "rule: {}\n{:#?}", case.rule, report.refused);
             let refused_lines: Vec<usize> = case.want.iter().map(|w| w.0).collect();
             let want_accepted: Vec<usize> = case

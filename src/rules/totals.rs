@@ -36,6 +36,7 @@
 //! Architecture invariant: pure, like the rest of `rules`; counts are `u64`, sums that could
 //! overflow are taken in `u128` or checked.
 
+use crate::codes::Code;
 use std::collections::BTreeMap;
 
 use super::ballot::{evaluation_void_reason, void_reason, Ballot, EvaluationBallot, Mark};
@@ -333,25 +334,25 @@ pub enum TotalsError {
 
 impl TotalsError {
     /// The stable error code scripts match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            TotalsError::KindsDiffer => "totals_kinds_differ",
-            TotalsError::ShapesDiffer { .. } => "totals_shapes_differ",
-            TotalsError::Overflow => "totals_overflow",
-            TotalsError::WrongKind { .. } => "totals_wrong_kind",
-            TotalsError::WrongCount { .. } => "totals_wrong_count",
-            TotalsError::VoidExceedsReturned { .. } => "totals_void_exceeds_returned",
-            TotalsError::ReasonsExceedVoid { .. } => "totals_void_reasons_exceed_void",
-            TotalsError::MarksExceedValid { .. } => "totals_marks_exceed_valid",
-            TotalsError::WriteInIsCandidate { .. } => "totals_write_in_is_candidate",
-            TotalsError::WriteInExceedsValid { .. } => "totals_write_in_exceeds_valid",
-            TotalsError::MarksExceedLimit { .. } => "totals_marks_exceed_limit",
-            TotalsError::WriteInsExceedAgainst { .. } => "totals_write_ins_exceed_against",
-            TotalsError::GroupsValidMismatch { .. } => "totals_groups_valid_mismatch",
-            TotalsError::GroupsVoidExceedsVoid { .. } => "totals_groups_void_exceeds_void",
-            TotalsError::GradesExceedValid { .. } => "totals_grades_exceed_valid",
-            TotalsError::ExcellentOverQuota { .. } => "totals_excellent_over_quota",
-            TotalsError::ScoreOutOfRange { .. } => "totals_score_out_of_range",
+            TotalsError::KindsDiffer => Code::TotalsKindsDiffer,
+            TotalsError::ShapesDiffer { .. } => Code::TotalsShapesDiffer,
+            TotalsError::Overflow => Code::TotalsOverflow,
+            TotalsError::WrongKind { .. } => Code::TotalsWrongKind,
+            TotalsError::WrongCount { .. } => Code::TotalsWrongCount,
+            TotalsError::VoidExceedsReturned { .. } => Code::TotalsVoidExceedsReturned,
+            TotalsError::ReasonsExceedVoid { .. } => Code::TotalsVoidReasonsExceedVoid,
+            TotalsError::MarksExceedValid { .. } => Code::TotalsMarksExceedValid,
+            TotalsError::WriteInIsCandidate { .. } => Code::TotalsWriteInIsCandidate,
+            TotalsError::WriteInExceedsValid { .. } => Code::TotalsWriteInExceedsValid,
+            TotalsError::MarksExceedLimit { .. } => Code::TotalsMarksExceedLimit,
+            TotalsError::WriteInsExceedAgainst { .. } => Code::TotalsWriteInsExceedAgainst,
+            TotalsError::GroupsValidMismatch { .. } => Code::TotalsGroupsValidMismatch,
+            TotalsError::GroupsVoidExceedsVoid { .. } => Code::TotalsGroupsVoidExceedsVoid,
+            TotalsError::GradesExceedValid { .. } => Code::TotalsGradesExceedValid,
+            TotalsError::ExcellentOverQuota { .. } => Code::TotalsExcellentOverQuota,
+            TotalsError::ScoreOutOfRange { .. } => Code::TotalsScoreOutOfRange,
         }
     }
 }
@@ -387,7 +388,10 @@ impl ContestTotals {
             };
             if let Some(reason) = reason {
                 totals.void += 1;
-                *totals.void_reasons.entry(reason.code()).or_default() += 1;
+                *totals
+                    .void_reasons
+                    .entry(reason.code().as_str())
+                    .or_default() += 1;
             }
         }
         totals

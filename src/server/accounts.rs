@@ -4,6 +4,7 @@
 //! The mechanisms (hashes, sessions, the policy) are in `auth.rs`; the records in
 //! `ledger::records`.
 
+use crate::codes::Code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -196,7 +197,7 @@ pub async fn create_account(
     let body = body.into_inner();
     let role = Role::from_id(&body.role).ok_or_else(|| {
         invalid(
-            "unknown_role",
+            Code::UnknownRole,
             format!(
                 "角色 “{}” 不存在; 可用: organiser, registrar, teller, auditor / unknown role “{}”",
                 body.role, body.role
@@ -205,7 +206,7 @@ pub async fn create_account(
     })?;
     if role == Role::Kiosk {
         return Err(invalid(
-            "kiosk_by_pairing",
+            Code::KioskByPairing,
             "投票机通过配对码登记, 不用账号 / kiosks are paired with a code, not given accounts",
         ));
     }
@@ -229,7 +230,7 @@ pub async fn create_account(
 
 fn unknown_account(name: &str) -> ApiError {
     conflict(
-        "unknown_account",
+        Code::UnknownAccount,
         format!("没有账号 “{name}” / no account “{name}”"),
     )
 }
@@ -260,7 +261,7 @@ async fn set_disabled(
 ) -> Result<HttpResponse, ApiError> {
     if disable && name == caller.username {
         return Err(invalid(
-            "cannot_disable_self",
+            Code::CannotDisableSelf,
             "不能停用自己的账号 / you cannot disable your own account",
         ));
     }
@@ -320,7 +321,7 @@ pub async fn revoke_session(
             HttpResponse::Ok().json(json!({"ok": true, "username": s.username, "role": s.role}))
         ),
         None => Err(conflict(
-            "unknown_session",
+            Code::UnknownSession,
             format!("没有会话 “{id}” (已结束或已过期) / no session “{id}” (ended or expired)"),
         )),
     }
@@ -358,7 +359,7 @@ pub async fn unpair(
         .remove_sessions_of(&format!("{KIOSK_PREFIX}{name}"))?;
     if ended == 0 {
         return Err(conflict(
-            "unknown_kiosk",
+            Code::UnknownKiosk,
             format!("没有已配对的投票机 “{name}” / no paired kiosk “{name}”"),
         ));
     }
@@ -399,7 +400,7 @@ pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiE
         }
     }
     Err(conflict(
-        "pairing_slots_full",
+        Code::PairingSlotsFull,
         "同时有效的配对码太多, 请稍后再试 / too many pairing codes are live at once; try again in a few minutes",
     ))
 }
@@ -467,7 +468,7 @@ pub async fn pair(
             .any(|c| c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%'))
     {
         return Err(invalid(
-            "bad_kiosk_name",
+            Code::BadKioskName,
             "投票机名称须为 1 至 40 个字符, 不含 / \\ ? # % 和控制字符 / a kiosk name needs 1 to 40 characters, without / \\ ? # % or control characters",
         ));
     }
@@ -478,7 +479,7 @@ pub async fn pair(
         .collect();
     let wrong = |message: String| {
         let _ = state.limits.pairing_failures.check("all");
-        invalid("bad_pairing_code", message)
+        invalid(Code::BadPairingCode, message)
     };
     if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(wrong(

@@ -3,6 +3,7 @@
 //! must echo the session's CSRF token in `X-CSRF-Token` on every state-changing request;
 //! scripts send `Authorization: Bearer <token>` instead (no cookie, so no CSRF).
 
+use crate::codes::Code;
 use std::future::{ready, Ready};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -170,7 +171,7 @@ pub fn check_username(name: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Invalid {
-            code: "bad_username",
+            code: Code::BadUsername,
             message: "用户名只能用字母、数字、- 和 _, 最多 40 个 / user names use letters, digits, - and _, at most 40".into(),
         })
     }
@@ -190,19 +191,19 @@ pub fn check_new_password(username: &str, old: &str, new: &str) -> Result<(), Ap
     let chars = new.chars().count();
     if chars < PASSWORD_CHARS_MIN {
         return Err(ApiError::Invalid {
-            code: "password_too_short",
+            code: Code::PasswordTooShort,
             message: format!("新密码至少 {PASSWORD_CHARS_MIN} 个字符 (现在 {chars} 个); 可以用一句好记的话 / the new password needs at least {PASSWORD_CHARS_MIN} characters (it has {chars}); a passphrase of a few words is welcome"),
         });
     }
     if chars > PASSWORD_CHARS_MAX {
         return Err(ApiError::Invalid {
-            code: "password_too_long",
+            code: Code::PasswordTooLong,
             message: format!("新密码最多 {PASSWORD_CHARS_MAX} 个字符 / the new password has at most {PASSWORD_CHARS_MAX} characters"),
         });
     }
     if new == old {
         return Err(ApiError::Invalid {
-            code: "password_unchanged",
+            code: Code::PasswordUnchanged,
             message: "新密码不能与旧密码相同 / the new password must differ from the old one"
                 .into(),
         });
@@ -215,7 +216,7 @@ pub fn check_new_password(username: &str, old: &str, new: &str) -> Result<(), Ap
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
         return Err(ApiError::Invalid {
-            code: "password_common",
+            code: Code::PasswordCommon,
             message: format!("这个密码太常见或太好猜 (常用密码、键盘顺序、日期或用户名), 请换一个, 例如几个词组成的一句话 / this password is too common or too easy to guess{hint}; try a passphrase of a few unrelated words"),
         });
     }

@@ -2,6 +2,7 @@
 //! check, anyone fetches a spoiled ballot to open it on their own device, anyone finds a
 //! ballot by its confirmation code, and 监票人 record their test challenges of kiosks.
 
+use crate::codes::Code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -47,7 +48,7 @@ pub struct Spoil {
 fn b64(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
     BASE64.decode(text.as_bytes()).map_err(|_| {
         invalid(
-            "bad_encoding",
+            Code::BadEncoding,
             format!("{what}不是 base64 / the {what} is not base64"),
         )
     })
@@ -205,7 +206,7 @@ pub async fn confirmation(
     let l = state.ledger()?;
     let code = parse_code(&path.into_inner()).ok_or_else(|| {
         invalid(
-            "bad_confirmation",
+            Code::BadConfirmation,
             "确认码应为 8 个字母或数字, 如 7K2Q-M9XD / a confirmation code is 8 letters or digits, e.g. 7K2Q-M9XD",
         )
     })?;
@@ -265,7 +266,7 @@ pub async fn record_test(
         "mismatch" => TestOutcome::Mismatch,
         _ => {
             return Err(invalid(
-                "bad_outcome",
+                Code::BadOutcome,
                 "结果须为 match (一致) 或 mismatch (不一致) / the outcome is match or mismatch",
             ))
         }

@@ -2,6 +2,7 @@
 //! and a default; an optional TOML file sits under them. Precedence: flag > env > file >
 //! default. The whole configuration is validated before anything starts.
 
+use crate::codes::Code;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -246,12 +247,12 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ConfigError::File { .. } => "config_file",
-            ConfigError::TlsPair => "config_tls_pair",
-            ConfigError::Timezone(_) => "config_timezone",
-            ConfigError::Invalid(_) => "config_invalid",
+            ConfigError::File { .. } => Code::ConfigFile,
+            ConfigError::TlsPair => Code::ConfigTlsPair,
+            ConfigError::Timezone(_) => Code::ConfigTimezone,
+            ConfigError::Invalid(_) => Code::ConfigInvalid,
         }
     }
 }

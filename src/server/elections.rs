@@ -13,6 +13,7 @@
 //!   log/ index/ keys/   the election's own files, as the service kept them
 //! ```
 
+use crate::codes::Code;
 use std::path::{Path, PathBuf};
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -82,7 +83,7 @@ pub async fn archive(
         })??;
         if !open.is_empty() {
             return Err(conflict(
-                "contest_open",
+                Code::ContestOpen,
                 format!(
                     "还有正在投票的项目 ({}): 结束投票后才能归档 / contests are still open ({}): close them before archiving",
                     open.join("、"),
@@ -94,7 +95,7 @@ pub async fn archive(
         let dir = archive_root(&st.config.data_dir).join(&id);
         if dir.exists() {
             return Err(conflict(
-                "archive_exists",
+                Code::ArchiveExists,
                 format!("选举 “{id}” 已经归档过 / election “{id}” is archived already"),
             ));
         }
@@ -246,7 +247,7 @@ pub async fn result(state: Data, path: web::Path<(String, u64)>) -> Result<HttpR
 pub fn check_new_id(data_dir: &Path, id: &str) -> Result<(), ApiError> {
     if archive_root(data_dir).join(id).exists() {
         return Err(invalid(
-            "election_id_used",
+            Code::ElectionIdUsed,
             format!("选举编号 “{id}” 已被归档的选举使用, 请换一个 / election id “{id}” belongs to an archived election: choose another"),
         ));
     }

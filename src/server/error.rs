@@ -1,7 +1,8 @@
-//! The one table of API error codes and HTTP statuses. Every error answers
-//! `{ "code": ..., "message": ... }`; internal failures answer a generic message and log
-//! the detail.
+//! API errors: every error answers `{ "code": ..., "message": ... }` with the status its code
+//! has in the one table of codes (`crate::codes`); internal failures (status 500) answer a
+//! generic message and log the detail.
 
+use crate::codes::Code;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -43,9 +44,9 @@ pub enum ApiError {
     #[error("尚未创建选举 / No election has been created yet.")]
     NoElection,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: Code, message: String },
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid { code: Code, message: String },
     #[error("名单有 {} 处问题, 未导入任何一行 / {} problems: nothing was imported", .0.len(), .0.len())]
     RollRefused(Vec<crate::rules::roll::Refusal>),
     #[error("{0}")]
@@ -59,27 +60,27 @@ impl From<crate::records::RecordsError> for ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             ApiError::Spec(e) => e.code(),
             ApiError::Ballot(e) => e.code,
             ApiError::Ledger(e) => e.code(),
-            ApiError::TooLarge { .. } => "request_too_large",
-            ApiError::BadJson(_) => "bad_json",
-            ApiError::NotFound => "not_found",
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::BadLogin => "bad_login",
-            ApiError::Forbidden { .. } => "forbidden",
-            ApiError::Csrf => "csrf",
-            ApiError::PasswordChangeRequired => "password_change_required",
-            ApiError::AccountDisabled => "account_disabled",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::BodyTimeout { .. } => "body_timeout",
-            ApiError::TooManyConnections { .. } => "too_many_connections",
-            ApiError::NoElection => "no_election",
-            ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => code,
-            ApiError::RollRefused(_) => "roll_refused",
-            ApiError::Internal(_) => "internal",
+            ApiError::TooLarge { .. } => Code::RequestTooLarge,
+            ApiError::BadJson(_) => Code::BadJson,
+            ApiError::NotFound => Code::NotFound,
+            ApiError::Unauthenticated => Code::Unauthenticated,
+            ApiError::BadLogin => Code::BadLogin,
+            ApiError::Forbidden { .. } => Code::Forbidden,
+            ApiError::Csrf => Code::Csrf,
+            ApiError::PasswordChangeRequired => Code::PasswordChangeRequired,
+            ApiError::AccountDisabled => Code::AccountDisabled,
+            ApiError::RateLimited { .. } => Code::RateLimited,
+            ApiError::BodyTimeout { .. } => Code::BodyTimeout,
+            ApiError::TooManyConnections { .. } => Code::TooManyConnections,
+            ApiError::NoElection => Code::NoElection,
+            ApiError::Conflict { code, .. } | ApiError::Invalid { code, .. } => *code,
+            ApiError::RollRefused(_) => Code::RollRefused,
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
@@ -90,63 +91,6 @@ impl ApiError {
                 ApiError::TooLarge { max: *limit }
             }
             other => ApiError::BadJson(other.to_string()),
-        }
-    }
-
-    fn ledger_status(e: &LedgerError) -> StatusCode {
-        match e {
-            LedgerError::TokenSpent => StatusCode::CONFLICT,
-            LedgerError::NotInitialised => StatusCode::CONFLICT,
-            LedgerError::Io { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            LedgerError::Damaged { .. }
-            | LedgerError::Index(_)
-            | LedgerError::Random
-            | LedgerError::Stopped => StatusCode::INTERNAL_SERVER_ERROR,
-            LedgerError::Refused { code, .. } => match *code {
-                "contest_not_open"
-                | "contest_closed"
-                | "contest_already_open"
-                | "contest_not_closed"
-                | "already_initialised"
-                | "tokens_voided"
-                | "pool_exhausted"
-                | "account_exists"
-                | "slips_not_issued"
-                | "paper_past_issued"
-                | "roll_locked"
-                | "pool_after_close"
-                | "already_tallied"
-                | "already_published"
-                | "signature_duplicate"
-                | "signatures_missing"
-                | "correction_out_of_order"
-                | "not_published"
-                | "contest_exists"
-                | "close_figures_mismatch"
-                | "void_mismatch"
-                | "ballot_already_cast"
-                | "ballot_spoiled"
-                | "spoils_exhausted"
-                | "token_tested"
-                | "already_tested"
-                | "round_not_invalid"
-                | "revote_exists"
-                | "shortfall_decided"
-                | "runoff_superseded"
-                | "no_unfilled_seats"
-                | "paper_sheet"
-                | "paper_sheet_open"
-                | "paper_not_agreed"
-                | "paper_nothing_to_withdraw"
-                | "procedure_order"
-                | "procedure_complete"
-                | "procedure_result_missing"
-                | "procedure_round_invalid" => StatusCode::CONFLICT,
-                "storage" => StatusCode::SERVICE_UNAVAILABLE,
-                "unknown_entry" | "unknown_result" => StatusCode::NOT_FOUND,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            },
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -177,41 +121,14 @@ impl From<crate::procedure::CoreError> for ApiError {
 }
 
 impl ResponseError for ApiError {
+    /// The status is the code's, from the one table (`crate::codes`).
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::Spec(_)
-            | ApiError::Ballot(_)
-            | ApiError::Invalid { .. }
-            | ApiError::RollRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Ledger(e) => ApiError::ledger_status(e),
-            ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Unauthenticated | ApiError::BadLogin => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. }
-            | ApiError::Csrf
-            | ApiError::PasswordChangeRequired
-            | ApiError::AccountDisabled => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } | ApiError::TooManyConnections { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::NoElection | ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.code().status().as_u16())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let internal = matches!(self, ApiError::Internal(_))
-            || matches!(
-                self,
-                ApiError::Ledger(
-                    LedgerError::Damaged { .. }
-                        | LedgerError::Index(_)
-                        | LedgerError::Random
-                        | LedgerError::Stopped
-                )
-            );
+        let internal = self.code().is_internal();
         let message = if internal {
             tracing::error!(detail = %self, "internal error");
             "内部错误, 详情见服务日志 / Internal error; the detail is in the service log."

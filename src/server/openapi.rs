@@ -1595,7 +1595,6 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                     422,
                     &[
                         "procedure_input",
-                        "procedure_order",
                         "procedure_basis",
                         "procedure_too_few",
                         "procedure_ratio",
@@ -1708,7 +1707,6 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                     422,
                     &[
                         "unknown_style",
-                        "roll_empty",
                         "pool_too_many",
                         "sheet_too_many",
                         "sheet_wrong_round",
@@ -1965,7 +1963,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                     `checkpoint_text`。\n\nThe result, the signed checkpoint after it with the \
                     tellers' signatures, and `checkpoint_text`, the text tellers sign.",
             out: Out::Json(200, T::Ref("SignedResult")),
-            errors: &[(409, &["unknown_result"]), (404, &["unknown_entry"])],
+            errors: &[(404, &["unknown_result", "unknown_entry"])],
             election: true,
             ..BASE
         },
@@ -1980,7 +1978,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                 "结果表 (附件 result-{index}.csv) / result table (attachment result-{index}.csv)",
             ),
             errors: &[
-                (409, &["unknown_result"]),
+                (404, &["unknown_result"]),
                 (422, &["office_input", "office_too_large", "office_csv"]),
             ],
             election: true,
@@ -1997,7 +1995,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                  result-{index}.xlsx)",
             ),
             errors: &[
-                (409, &["unknown_result"]),
+                (404, &["unknown_result"]),
                 (422, &["office_input", "office_too_large", "office_xlsx"]),
             ],
             election: true,
@@ -2026,10 +2024,10 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                     once enough tellers have signed; when the result proposes a runoff, the \
                     runoff contest and its ballot style are created too.",
             out: Out::Json(200, T::Obj(PUBLISHED)),
-            errors: &[(
-                409,
-                &["unknown_result", "signatures_missing", "already_published"],
-            )],
+            errors: &[
+                (404, &["unknown_result"]),
+                (409, &["signatures_missing", "already_published"]),
+            ],
             election: true,
             ..BASE
         },
@@ -2045,7 +2043,7 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
             tag: "public",
             notes: "未公布的结果返回 404。\n\nAn unpublished result answers 404.",
             out: Out::Json(200, T::Ref("SignedResult")),
-            errors: &[(404, &["not_found"]), (409, &["unknown_result"])],
+            errors: &[(404, &["not_found", "unknown_result"])],
             election: true,
             ..BASE
         },
@@ -2082,10 +2080,11 @@ fn doc(method: &str, path: &str) -> Option<Doc> {
                         "token_tested",
                         "contest_not_open",
                         "contest_closed",
+                        "not_encrypted",
                     ],
                 ),
                 (422, TOKEN_CODES),
-                (422, &["opening_mismatch", "bad_encoding", "not_encrypted"]),
+                (422, &["opening_mismatch", "bad_encoding"]),
             ],
             election: true,
             limited: true,

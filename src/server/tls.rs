@@ -1,5 +1,6 @@
 //! TLS with rustls and the ring crypto provider.
 
+use crate::codes::Code;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,8 +13,8 @@ pub struct TlsError {
 }
 
 impl TlsError {
-    pub fn code(&self) -> &'static str {
-        "tls"
+    pub fn code(&self) -> Code {
+        Code::Tls
     }
 }
 

@@ -11,6 +11,7 @@
 //! slip to the person who receives it is printed, and every slip of a sheet is
 //! identical apart from its token.
 
+use crate::codes::Code;
 use std::collections::HashSet;
 
 use ed25519_dalek::SigningKey;
@@ -122,15 +123,15 @@ pub enum PoolError {
 
 impl PoolError {
     /// Stable snake_case code for this error, for logs, APIs and translations.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            PoolError::TooMany { .. } => "pool_too_many",
-            PoolError::Random => "pool_random",
-            PoolError::SheetTooMany { .. } => "sheet_too_many",
-            PoolError::SheetWrongRound { .. } => "sheet_wrong_round",
-            PoolError::SheetMixedTokens { .. } => "sheet_mixed_tokens",
-            PoolError::Qr { .. } => "sheet_qr",
-            PoolError::QrVersion { .. } => "sheet_qr_version",
+            PoolError::TooMany { .. } => Code::PoolTooMany,
+            PoolError::Random => Code::PoolRandom,
+            PoolError::SheetTooMany { .. } => Code::SheetTooMany,
+            PoolError::SheetWrongRound { .. } => Code::SheetWrongRound,
+            PoolError::SheetMixedTokens { .. } => Code::SheetMixedTokens,
+            PoolError::Qr { .. } => Code::SheetQr,
+            PoolError::QrVersion { .. } => Code::SheetQrVersion,
         }
     }
 }
@@ -932,7 +933,7 @@ mod tests {
                 found: "7".to_string(),
             },
         ];
-        let mut codes: Vec<&str> = errors.iter().map(PoolError::code).collect();
+        let mut codes: Vec<&str> = errors.iter().map(|e| e.code().as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), errors.len());

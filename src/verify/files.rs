@@ -4,6 +4,7 @@
 //! that differs, or a result file with no result entry, is a failure. Anything else in the
 //! export is listed as ignored.
 
+use crate::codes::Code;
 use std::fs;
 use std::path::Path;
 
@@ -12,13 +13,19 @@ use super::{fail, Failure, Report};
 use crate::record::entry::{ElectionRegistered, Entry, EntryKind};
 
 fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
-    let bytes = fs::read(path)
-        .map_err(|e| fail(None, None, "side_file", format!("{}: {e}", path.display())))?;
+    let bytes = fs::read(path).map_err(|e| {
+        fail(
+            None,
+            None,
+            Code::SideFile,
+            format!("{}: {e}", path.display()),
+        )
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         fail(
             None,
             None,
-            "side_file",
+            Code::SideFile,
             format!(
                 "{} 不是有效的 JSON: {e} / {} is not valid JSON: {e}",
                 path.display(),
@@ -42,7 +49,7 @@ pub fn check_side_files(
                 fail(
                     Some(0),
                     Some(EntryKind::ElectionRegistered),
-                    "body",
+                    Code::Body,
                     "entry 0",
                 )
             })?;
@@ -59,7 +66,7 @@ pub fn check_side_files(
         let path = dir.join(file);
         if let Ok(text) = fs::read_to_string(&path) {
             if text.trim() != registered {
-                return Err(fail(Some(0), kind, "keys", format!("导出的 {file} 与日志登记的{what}不同 / {file} differs from {what} the log registered")));
+                return Err(fail(Some(0), kind, Code::Keys, format!("导出的 {file} 与日志登记的{what}不同 / {file} differs from {what} the log registered")));
             }
         }
     }
@@ -69,7 +76,7 @@ pub fn check_side_files(
     if spec_path.exists() {
         let shipped = read_json(&spec_path)?;
         if shipped != r.registered_spec && shipped != r.spec {
-            return Err(fail(Some(0), kind, "side_file", "导出的 election.json 与日志第 0 条登记的选举定义不同 / election.json differs from the spec registered in entry 0"));
+            return Err(fail(Some(0), kind, Code::SideFile, "导出的 election.json 与日志第 0 条登记的选举定义不同 / election.json differs from the spec registered in entry 0"));
         }
     }
     // Each results/ file is a result entry of the log.
@@ -87,10 +94,10 @@ pub fn check_side_files(
                 .and_then(|n| n.parse::<u64>().ok());
             let body = index.and_then(|i| r.results.iter().find(|(ri, _)| *ri == i));
             let Some((i, body)) = body else {
-                return Err(fail(None, None, "side_file", format!("results/{name} 不对应日志中的任何计票结果 / results/{name} is not a result entry of the log")));
+                return Err(fail(None, None, Code::SideFile, format!("results/{name} 不对应日志中的任何计票结果 / results/{name} is not a result entry of the log")));
             };
             if read_json(&path)? != body.result {
-                return Err(fail(Some(*i), Some(EntryKind::Result), "side_file", format!("results/{name} 与日志第 {i} 条的结果不同 / results/{name} differs from the result in entry {i}")));
+                return Err(fail(Some(*i), Some(EntryKind::Result), Code::SideFile, format!("results/{name} 与日志第 {i} 条的结果不同 / results/{name} differs from the result in entry {i}")));
             }
         }
     }

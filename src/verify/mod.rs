@@ -14,6 +14,7 @@ mod files;
 mod replay;
 pub use replay::Replayed;
 
+use crate::codes::Code;
 use std::fs;
 use std::path::Path;
 
@@ -32,7 +33,7 @@ pub struct Failure {
     /// The first bad entry, when the failure is about one.
     pub index: Option<u64>,
     pub kind: Option<&'static str>,
-    pub check: &'static str,
+    pub check: Code,
     pub message: String,
 }
 
@@ -163,7 +164,7 @@ fn is_zero(n: &u64) -> bool {
 pub(crate) fn fail(
     index: Option<u64>,
     kind: Option<EntryKind>,
-    check: &'static str,
+    check: Code,
     message: impl Into<String>,
 ) -> Failure {
     Failure {
@@ -189,7 +190,7 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
             fail(
                 None,
                 None,
-                "export",
+                Code::Export,
                 format!(
                     "无法读取 {}: {e} / cannot read {}: {e}",
                     log.display(),
@@ -206,24 +207,24 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
         return Err(fail(
             None,
             None,
-            "export",
+            Code::Export,
             "导出目录中没有日志段 / the export holds no log segments",
         ));
     }
     let mut entries = Vec::new();
     for path in files {
         let bytes = fs::read(&path)
-            .map_err(|e| fail(None, None, "export", format!("{}: {e}", path.display())))?;
+            .map_err(|e| fail(None, None, Code::Export, format!("{}: {e}", path.display())))?;
         let first = parse_segment_header(&bytes).map_err(|e| {
             fail(
                 Some(entries.len() as u64),
                 None,
-                "segment",
+                Code::Segment,
                 format!("{}: {e}", path.display()),
             )
         })?;
         if first != entries.len() as u64 {
-            return Err(fail(Some(entries.len() as u64), None, "segment", format!("段 {} 从第 {first} 条开始, 应为第 {} 条 / segment {} starts at entry {first}, expected {}", path.display(), entries.len(), path.display(), entries.len())));
+            return Err(fail(Some(entries.len() as u64), None, Code::Segment, format!("段 {} 从第 {first} 条开始, 应为第 {} 条 / segment {} starts at entry {first}, expected {}", path.display(), entries.len(), path.display(), entries.len())));
         }
         let (found, err) = frames(&bytes);
         for f in found {
@@ -232,7 +233,7 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
                 fail(
                     Some(index),
                     None,
-                    "decode",
+                    Code::Decode,
                     format!("第 {index} 条无法解码: {err} / entry {index} does not decode: {err}"),
                 )
             })?;
@@ -240,7 +241,7 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
         }
         if let Some(err) = err {
             let index = entries.len() as u64;
-            return Err(fail(Some(index), None, "frame", format!("第 {index} 条所在的帧损坏或被截断 ({}): {err} / the frame of entry {index} is damaged or truncated", path.display())));
+            return Err(fail(Some(index), None, Code::Frame, format!("第 {index} 条所在的帧损坏或被截断 ({}): {err} / the frame of entry {index} is damaged or truncated", path.display())));
         }
     }
     Ok(entries)
@@ -288,7 +289,7 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
         fail(
             None,
             None,
-            "export",
+            Code::Export,
             format!(
                 "无法读取 {}: {e} / cannot read {}: {e}",
                 path.display(),
@@ -298,10 +299,10 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
     })?;
     let mut seed = [0u8; 8];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
-        .map_err(|_| fail(None, None, "export", "随机数不可用 / no randomness"))?;
+        .map_err(|_| fail(None, None, Code::Export, "随机数不可用 / no randomness"))?;
     let tmp = std::env::temp_dir().join(format!("scrutineer-export-{}", hex(&seed)));
     fs::create_dir(&tmp)
-        .map_err(|e| fail(None, None, "export", format!("{}: {e}", tmp.display())))?;
+        .map_err(|e| fail(None, None, Code::Export, format!("{}: {e}", tmp.display())))?;
     // `unpack` refuses paths that leave the directory.
     let unpacked = tar::Archive::new(std::io::BufReader::new(file)).unpack(&tmp);
     // The service's archive holds one top directory (`scrutineer-export/`).
@@ -320,7 +321,7 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
         Err(e) => Err(fail(
             None,
             None,
-            "export",
+            Code::Export,
             format!(
                 "{} 不是导出目录或 tar 包: {e} / {} is not an export directory or tar archive: {e}",
                 path.display(),
@@ -384,7 +385,7 @@ fn check_checkpoints(
             fail(
                 None,
                 None,
-                "checkpoint",
+                Code::Checkpoint,
                 format!(
                     "无法读取 {}: {e} / cannot read {}",
                     cp_dir.display(),
@@ -399,25 +400,25 @@ fn check_checkpoints(
     let mut seen: Vec<(u64, [u8; 32])> = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let bytes =
-            fs::read(&path).map_err(|e| fail(None, None, "checkpoint", format!("{name}: {e}")))?;
+        let bytes = fs::read(&path)
+            .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
         let n = Note::parse(&bytes)
-            .map_err(|e| fail(None, None, "checkpoint", format!("{name}: {e}")))?;
+            .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
         note::verify(&n, std::slice::from_ref(log_key)).map_err(|e| {
             fail(
                 None,
                 None,
-                "checkpoint_signature",
+                Code::CheckpointSignature,
                 format!("{name}: 检查点签名无效 / the checkpoint signature is invalid: {e}"),
             )
         })?;
         let cp = Checkpoint::parse(&n.text)
-            .map_err(|e| fail(None, None, "checkpoint", format!("{name}: {e}")))?;
+            .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
         if cp.origin != crate::record::entry::origin(election_id) {
             return Err(fail(
                 None,
                 None,
-                "checkpoint",
+                Code::Checkpoint,
                 format!(
                     "{name}: 来源 “{}” 不是本选举 / origin “{}” is not this election's",
                     cp.origin, cp.origin
@@ -425,14 +426,14 @@ fn check_checkpoints(
             ));
         }
         if cp.size == 0 || cp.size > tree.size() {
-            return Err(fail(Some(cp.size), None, "checkpoint", format!("{name}: 检查点大小 {} 超出日志的 {} 条 / checkpoint size {} exceeds the {} entries", cp.size, tree.size(), cp.size, tree.size())));
+            return Err(fail(Some(cp.size), None, Code::Checkpoint, format!("{name}: 检查点大小 {} 超出日志的 {} 条 / checkpoint size {} exceeds the {} entries", cp.size, tree.size(), cp.size, tree.size())));
         }
         let root = tree
             .root_at(cp.size)
-            .map_err(|e| fail(Some(cp.size), None, "checkpoint", e.to_string()))?;
+            .map_err(|e| fail(Some(cp.size), None, Code::Checkpoint, e.to_string()))?;
         if root != cp.root {
             let index = cp.size - 1;
-            return Err(fail(Some(index), None, "checkpoint_root", format!("{name}: 大小为 {} 的检查点根哈希与日志不符 (前 {} 条中有改动) / the checkpoint of size {} does not match the log's first {} entries", cp.size, cp.size, cp.size, cp.size)));
+            return Err(fail(Some(index), None, Code::CheckpointRoot, format!("{name}: 大小为 {} 的检查点根哈希与日志不符 (前 {} 条中有改动) / the checkpoint of size {} does not match the log's first {} entries", cp.size, cp.size, cp.size, cp.size)));
         }
         seen.push((cp.size, cp.root));
     }
@@ -443,12 +444,12 @@ fn check_checkpoints(
         let (b, rb) = w[1];
         let proof = tree
             .consistency_proof(a, b)
-            .map_err(|e| fail(Some(b), None, "consistency", e.to_string()))?;
+            .map_err(|e| fail(Some(b), None, Code::Consistency, e.to_string()))?;
         verify_consistency(a, b, &ra, &rb, &proof).map_err(|e| {
             fail(
                 Some(b),
                 None,
-                "consistency",
+                Code::Consistency,
                 format!(
                     "检查点 {a} 与 {b} 不一致 / checkpoints {a} and {b} are not consistent: {e}"
                 ),
@@ -460,15 +461,15 @@ fn check_checkpoints(
         let leaf = tree.leaf(size - 1).unwrap_or([0; 32]);
         let proof = tree
             .inclusion_proof(size - 1, *size)
-            .map_err(|e| fail(Some(size - 1), None, "inclusion", e.to_string()))?;
+            .map_err(|e| fail(Some(size - 1), None, Code::Inclusion, e.to_string()))?;
         verify_inclusion(&leaf, size - 1, *size, &proof, root)
-            .map_err(|e| fail(Some(size - 1), None, "inclusion", e.to_string()))?;
+            .map_err(|e| fail(Some(size - 1), None, Code::Inclusion, e.to_string()))?;
     }
     if seen.last().map(|(s, _)| *s) != Some(tree.size()) {
         return Err(fail(
             Some(tree.size().saturating_sub(1)),
             None,
-            "checkpoint",
+            Code::Checkpoint,
             format!(
                 "没有覆盖全部 {} 条的检查点 / no checkpoint covers all {} entries",
                 tree.size(),

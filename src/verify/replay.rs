@@ -2,6 +2,7 @@
 //! ballot against its style and the ballot rules, and the election's conduct
 //! (`rules::conduct`), entry by entry; then the recount of every result.
 
+use crate::codes::Code;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -67,7 +68,7 @@ fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Fai
         fail(
             Some(i),
             Some(e.kind),
-            "body",
+            Code::Body,
             format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
         )
     })
@@ -119,12 +120,12 @@ pub fn replay(
     // The first entry registers the election and its keys.
     let first = entries
         .first()
-        .ok_or_else(|| fail(None, None, "export", "日志为空 / the log is empty"))?;
+        .ok_or_else(|| fail(None, None, Code::Export, "日志为空 / the log is empty"))?;
     if first.kind != EntryKind::ElectionRegistered {
         return Err(fail(
             Some(0),
             Some(first.kind),
-            "genesis",
+            Code::Genesis,
             "第 0 条不是选举登记 / entry 0 does not register the election",
         ));
     }
@@ -145,23 +146,23 @@ pub fn replay(
             fail(
                 Some(0),
                 Some(first.kind),
-                "keys",
+                Code::Keys,
                 "选举公钥无效 / the election key is invalid",
             )
         })?;
     let log_key = Verifier::parse(&reg.log_key)
-        .map_err(|e| fail(Some(0), Some(first.kind), "keys", e.to_string()))?;
+        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
     let tellers: Vec<Verifier> = reg
         .tellers
         .iter()
         .map(|t| Verifier::parse(t))
         .collect::<Result<_, _>>()
-        .map_err(|e| fail(Some(0), Some(first.kind), "keys", e.to_string()))?;
+        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
     if reg.signatures_required as usize > tellers.len() {
         return Err(fail(
             Some(0),
             Some(first.kind),
-            "signatures_required",
+            Code::SignaturesRequired,
             format!(
                 "需要 {} 个签名, 只有 {} 名计票人 / {} signatures required, {} tellers",
                 reg.signatures_required,
@@ -181,7 +182,7 @@ pub fn replay(
             return Err(fail(
                 Some(0),
                 Some(first.kind),
-                "styles",
+                Code::Styles,
                 format!("选票样式 {n} 的 “{c}” 不存在 / style {n} names no contest “{c}”"),
             ));
         }
@@ -230,7 +231,7 @@ pub fn replay(
             return Err(fail(
                 Some(i),
                 Some(e.kind),
-                "chain",
+                Code::Chain,
                 format!(
                     "第 {i} 条的前一条哈希与第 {} 条不符 / entry {i} does not link to entry {}",
                     i.wrapping_sub(1),
@@ -259,7 +260,7 @@ pub fn replay(
                 return Err(fail(
                     Some(i),
                     Some(e.kind),
-                    "not_encrypted",
+                    Code::NotEncrypted,
                     "本选举不加密选票 / this election does not encrypt ballots",
                 ));
             }
@@ -336,7 +337,7 @@ pub fn replay(
                     fail(
                         Some(i),
                         Some(e.kind),
-                        "body",
+                        Code::Body,
                         format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
                     )
                 })?;
@@ -344,14 +345,14 @@ pub fn replay(
                 let style = styles
                     .get(t.style() as usize)
                     .filter(|s| s.round == t.round())
-                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), Code::Token, format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
                 if t.election_tag() != election_tag(&election_id) {
-                    return Err(fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
+                    return Err(fail(Some(i), Some(e.kind), Code::Token, format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
                 }
                 conduct.check_ballot_kind(true).map_err(&ce)?;
                 conduct.spend(t.style()).map_err(&ce)?;
                 if let Some(first) = serials.insert(*t.serial(), i) {
-                    return Err(fail(Some(i), Some(e.kind), "double_spend", format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
+                    return Err(fail(Some(i), Some(e.kind), Code::DoubleSpend, format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
                 }
                 let named: Vec<&str> = b.lines.iter().map(|l| l.contest.as_str()).collect();
                 check_ballot_contests(&style_def(style), &named).map_err(&ce)?;
@@ -359,7 +360,7 @@ pub fn replay(
                     fail(
                         Some(i),
                         Some(e.kind),
-                        "not_encrypted",
+                        Code::NotEncrypted,
                         "本选举不加密选票 / this election does not encrypt ballots",
                     )
                 })?;
@@ -387,14 +388,14 @@ pub fn replay(
                     fail(
                         Some(i),
                         Some(e.kind),
-                        "body",
+                        Code::Body,
                         format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
                     )
                 })?;
                 let style = styles
                     .get(b.style as usize)
                     .filter(|s| s.round == b.round)
-                    .ok_or_else(|| fail(Some(i), Some(e.kind), "unknown_style", format!("第 {i} 条的选票样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", b.style, b.round, b.style, b.round)))?;
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), Code::UnknownStyle, format!("第 {i} 条的选票样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", b.style, b.round, b.style, b.round)))?;
                 book_of(&book)?;
                 conduct.check_ballot_kind(true).map_err(&ce)?;
                 conduct.check_spend(b.style, 0).map_err(&ce)?;
@@ -432,7 +433,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "genesis",
+                        Code::Genesis,
                         "选举只能登记一次 / the election is registered twice",
                     ));
                 }
@@ -444,7 +445,7 @@ pub fn replay(
             EntryKind::RollRegistered => {
                 let b: RollRegistered = body(i, e)?;
                 if b.units.values().sum::<u64>() != b.voters {
-                    return Err(fail(Some(i), Some(e.kind), "roll_counts", "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total"));
+                    return Err(fail(Some(i), Some(e.kind), Code::RollCounts, "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total"));
                 }
                 conduct.register_roll(b.units).map_err(ce)?;
             }
@@ -454,7 +455,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "unknown_style",
+                        Code::UnknownStyle,
                         format!(
                             "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
                             b.round, b.style, b.round, b.style
@@ -481,7 +482,7 @@ pub fn replay(
                         fail(
                             Some(i),
                             Some(e.kind),
-                            "body",
+                            Code::Body,
                             "签到数缺少应到人数 / the desk count lacks eligible",
                         )
                     })?;
@@ -489,7 +490,7 @@ pub fn replay(
                         return Err(fail(
                             Some(i),
                             Some(e.kind),
-                            "unknown_style",
+                            Code::UnknownStyle,
                             format!(
                                 "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
                                 b.round, b.style, b.round, b.style
@@ -569,7 +570,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "unknown_style",
+                        Code::UnknownStyle,
                         format!(
                             "第 {} 轮没有选票样式 {} / round {} has no ballot style {}",
                             b.round, b.style, b.round, b.style
@@ -587,7 +588,7 @@ pub fn replay(
                         fail(
                             Some(i),
                             Some(e.kind),
-                            "unknown_contest",
+                            Code::UnknownContest,
                             format!("“{}” 不存在 / no contest “{}”", b.contest, b.contest),
                         )
                     })?;
@@ -646,7 +647,7 @@ pub fn replay(
                     .unwrap_or_default()
                     .to_string();
                 if style.contests != [id.clone()] {
-                    return Err(fail(Some(i), Some(e.kind), "styles", format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only")));
+                    return Err(fail(Some(i), Some(e.kind), Code::Styles, format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only")));
                 }
                 let source = match &origin {
                     Origin::Runoff { parent } => parent.clone(),
@@ -659,7 +660,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "unknown_contest",
+                        Code::UnknownContest,
                         format!("“{source}” 不存在 / no contest “{source}”"),
                     ));
                 }
@@ -681,20 +682,20 @@ pub fn replay(
                     .decode(&b.token)
                     .ok()
                     .and_then(|bytes| Token::from_bytes(&bytes).ok())
-                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码无法解码 / the token of entry {i} does not decode")))?;
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), Code::Token, format!("第 {i} 条的选票码无法解码 / the token of entry {i} does not decode")))?;
                 let style = styles
                     .get(t.style() as usize)
                     .filter(|s| s.round == t.round())
-                    .ok_or_else(|| fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
+                    .ok_or_else(|| fail(Some(i), Some(e.kind), Code::Token, format!("第 {i} 条的选票码样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", t.style(), t.round(), t.style(), t.round())))?;
                 if t.election_tag() != election_tag(&election_id) {
-                    return Err(fail(Some(i), Some(e.kind), "token", format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
+                    return Err(fail(Some(i), Some(e.kind), Code::Token, format!("第 {i} 条的选票码属于其他选举 / entry {i} holds a token of another election")));
                 }
                 if strict {
                     conduct.check_ballot_kind(false).map_err(&ce)?;
                 }
                 conduct.spend(t.style()).map_err(&ce)?;
                 if let Some(first) = serials.insert(*t.serial(), i) {
-                    return Err(fail(Some(i), Some(e.kind), "double_spend", format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
+                    return Err(fail(Some(i), Some(e.kind), Code::DoubleSpend, format!("第 {i} 条重复使用了第 {first} 条的选票码 / entry {i} reuses the token of entry {first}")));
                 }
                 // The ballot: one well-formed line per contest of the token's style, each
                 // valid by the rules (an electronic ballot is never void).
@@ -707,7 +708,7 @@ pub fn replay(
                                 fail(
                                     Some(i),
                                     Some(e.kind),
-                                    "ballot",
+                                    Code::Ballot,
                                     format!(
                                         "第 {i} 条第 {} 行: {err} / entry {i}, line {}: {err}",
                                         n + 1,
@@ -753,7 +754,7 @@ pub fn replay(
                         fail(
                             Some(i),
                             Some(e.kind),
-                            "procedure_order",
+                            Code::ProcedureOrder,
                             format!(
                                 "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
                                 b.procedure, b.round, b.procedure, b.round
@@ -803,7 +804,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "result_covers",
+                        Code::ResultCovers,
                         format!(
                             "第 {i} 条结果覆盖了它之后的条目 / result {i} covers entries after it"
                         ),
@@ -830,7 +831,7 @@ pub fn replay(
                     return Err(fail(
                         Some(i),
                         Some(e.kind),
-                        "unknown_result",
+                        Code::UnknownResult,
                         format!(
                             "第 {} 条不是计票结果 / entry {} is not a result",
                             b.result_index, b.result_index
@@ -838,10 +839,15 @@ pub fn replay(
                     ));
                 }
                 if b.checkpoint_size != b.result_index + 1 {
-                    return Err(fail(Some(i), Some(e.kind), "teller_signature", "签名的检查点不是紧随结果的那一个 / the signed checkpoint is not the one right after the result"));
+                    return Err(fail(Some(i), Some(e.kind), Code::TellerSignature, "签名的检查点不是紧随结果的那一个 / the signed checkpoint is not the one right after the result"));
                 }
                 let root = tree.root_at(b.checkpoint_size).map_err(|err| {
-                    fail(Some(i), Some(e.kind), "teller_signature", err.to_string())
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        Code::TellerSignature,
+                        err.to_string(),
+                    )
                 })?;
                 let text = Checkpoint {
                     origin: origin(&election_id),
@@ -850,9 +856,16 @@ pub fn replay(
                     extensions: Vec::new(),
                 }
                 .to_text()
-                .map_err(|err| fail(Some(i), Some(e.kind), "teller_signature", err.to_string()))?;
+                .map_err(|err| {
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        Code::TellerSignature,
+                        err.to_string(),
+                    )
+                })?;
                 let name = verify_signature_line(&text, &b.line, &tellers).map_err(|err| {
-                    fail(Some(i), Some(e.kind), "teller_signature", format!("第 {i} 条的计票人签名无效: {err} / the teller signature in entry {i} is invalid: {err}"))
+                    fail(Some(i), Some(e.kind), Code::TellerSignature, format!("第 {i} 条的计票人签名无效: {err} / the teller signature in entry {i} is invalid: {err}"))
                 })?;
                 conduct.signature(b.result_index, &name).map_err(ce)?;
             }
@@ -969,7 +982,7 @@ fn verify_tokens(
             return Err(fail(
                 Some(*i),
                 kind,
-                "token_signature",
+                Code::TokenSignature,
                 format!("第 {i} 条的选票码签名无效 / the token signature of entry {i} is invalid"),
             ));
         }
@@ -977,7 +990,7 @@ fn verify_tokens(
     Err(fail(
         None,
         None,
-        "token_signature",
+        Code::TokenSignature,
         "一批选票码签名无效 / a batch of token signatures is invalid",
     ))
 }
@@ -1013,15 +1026,15 @@ fn recount_one(
             fail(
                 Some(ri),
                 kind,
-                "recount",
+                Code::Recount,
                 format!("第 {ri} 条结果无法重新计票: {e} / result {ri} cannot be recounted: {e}"),
             )
         })?;
     if counted.decrypted != body.decrypted {
-        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条结果所记的解密总数与计票人的解密份额不符 / the decrypted totals in result {ri} differ from what the tellers' shares decrypt")));
+        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条结果所记的解密总数与计票人的解密份额不符 / the decrypted totals in result {ri} differ from what the tellers' shares decrypt")));
     }
     if counted.result != body.result {
-        return Err(fail(Some(ri), kind, "recount", format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
+        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
     }
     Ok(())
 }
@@ -1038,12 +1051,12 @@ fn paper_line(
             fail(
                 Some(i),
                 Some(kind),
-                "ballot",
+                Code::Ballot,
                 format!("第 {i} 条: {err} / entry {i}: {err}"),
             )
         })?;
     if election.contests[ci].id != contest {
-        return Err(fail(Some(i), Some(kind), "ballot_style_mismatch", format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
+        return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
     }
     Ok(ballot)
 }

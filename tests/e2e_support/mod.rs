@@ -494,7 +494,7 @@ pub fn named(r: &Report, checks: &[&str], index: usize) -> String {
         .failure
         .as_ref()
         .unwrap_or_else(|| panic!("verify accepted a forgery meant to fail {checks:?}: {r:?}"));
-    assert!(checks.contains(&f.check), "{f:?}");
+    assert!(checks.contains(&f.check.as_str()), "{f:?}");
     assert_eq!(f.index, Some(index as u64), "{f:?}");
     f.message.clone()
 }

@@ -1,6 +1,7 @@
 //! Slip pools, and contests opened, closed, corrected and counted.
 
 use super::*;
+use crate::codes::Code;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +67,7 @@ pub async fn close_contest(
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     if body.eligible.is_some() || body.present.is_some() || body.ballots_issued.is_some() {
         return Err(invalid(
-            "figures_from_desk",
+            Code::FiguresFromDesk,
             "结束投票时的应到、实到、发出数取自签到处, 不能手填; 如需更正, 请提交更正并由另一角色的人批准 (POST /api/v1/contests/{id}/corrections) / the figures at close come from the desk and cannot be typed; to correct them, propose a correction for a person of another role to approve",
         ));
     }

@@ -1,6 +1,7 @@
 //! The election: its summary, its creation, the key ceremony's status and the teller entries.
 
 use super::*;
+use crate::codes::Code;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +32,7 @@ pub async fn create_election(
     let summary = block(move || {
         let mut slot = st.ledger.write().map_err(|_| ApiError::Internal("lock".into()))?;
         if slot.is_some() {
-            return Err(conflict("election_exists", "本服务已有选举; 先归档它 (POST /api/v1/election/archive, 组织者页面的“选举列表”) 再新建 / this service already holds an election: archive it first (POST /api/v1/election/archive, the organiser page's election list)"));
+            return Err(conflict(Code::ElectionExists, "本服务已有选举; 先归档它 (POST /api/v1/election/archive, 组织者页面的“选举列表”) 再新建 / this service already holds an election: archive it first (POST /api/v1/election/archive, the organiser page's election list)"));
         }
         if let Some(id) = body.spec.get("id").and_then(|v| v.as_str()) {
             crate::server::elections::check_new_id(&st.config.data_dir, id)?;

@@ -1,6 +1,7 @@
 //! The kiosk: the ballot for a token, and casting.
 
 use super::*;
+use crate::codes::Code;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +24,7 @@ pub async fn kiosk_ballot(
         let token = crate::record::token::Token::parse(&token_text).map_err(|e| ApiError::Ledger(LedgerError::Token(e)))?;
         l.read(|s| -> Result<Value, ApiError> {
             let info = s.state.info()?;
-            let style = info.styles.get(token.style() as usize).ok_or_else(|| invalid("unknown_style", "选票码的样式不存在 / the token's style does not exist"))?;
+            let style = info.styles.get(token.style() as usize).ok_or_else(|| invalid(Code::UnknownStyle, "选票码的样式不存在 / the token's style does not exist"))?;
             token.verify(&info.election_key, &info.id, style.round, token.style()).map_err(|e| ApiError::Ledger(LedgerError::Token(e)))?;
             if s.state.spent.contains(token.serial()) {
                 return Err(ApiError::Ledger(LedgerError::TokenSpent));
@@ -134,7 +135,7 @@ pub async fn cast(
                 .map(|l| {
                     Ok(crate::record::encrypted::EncryptedLine {
                         ballot: BASE64.decode(l.ballot.as_bytes()).map_err(|_| {
-                            invalid("bad_encoding", "加密选票不是 base64 / the encrypted ballot is not base64")
+                            invalid(Code::BadEncoding, "加密选票不是 base64 / the encrypted ballot is not base64")
                         })?,
                         contest: l.contest,
                         group: l.group,
@@ -144,7 +145,7 @@ pub async fn cast(
             Ok(core.cast_encrypted(&body.token, lines)?)
         }
         _ => Err(invalid(
-            "bad_request",
+            Code::BadRequest,
             "须提交 ballots (明文) 或 encrypted (加密) 之一 / send either ballots (plaintext) or encrypted",
         )),
     })

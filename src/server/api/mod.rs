@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: one handler per endpoint, each checking its roles first.
 //! The table of endpoints and roles is [`ENDPOINTS`]; `tests/http_roles.rs` walks it.
 
+use crate::codes::Code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -475,14 +476,14 @@ pub(super) fn limited(r: Result<(), u64>, state: &AppState) -> Result<(), ApiErr
     })
 }
 
-pub(super) fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
+pub(super) fn invalid(code: Code, message: impl Into<String>) -> ApiError {
     ApiError::Invalid {
         code,
         message: message.into(),
     }
 }
 
-pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+pub(super) fn conflict(code: Code, message: impl Into<String>) -> ApiError {
     ApiError::Conflict {
         code,
         message: message.into(),

@@ -1,6 +1,7 @@
 //! Results: lists, details, signatures, publication, public results, receipts, checkpoints, keys, exports.
 
 use super::*;
+use crate::codes::Code;
 
 pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiError> {
     l.read(|s| {
@@ -11,7 +12,7 @@ pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiErro
             .map(|(_, r)| r.clone())
     })?
     .ok_or_else(|| ApiError::Conflict {
-        code: "unknown_result",
+        code: Code::UnknownResult,
         message: format!("第 {index} 条不是计票结果 / entry {index} is not a result"),
     })
 }
@@ -286,7 +287,7 @@ pub async fn receipt(
     let l = state.ledger()?;
     let code = path.into_inner();
     let out = block(move || {
-        let (index, _) = crate::tokens::parse_receipt_code(&code).ok_or_else(|| invalid("bad_receipt", "回执码格式不对, 应如 R42-5Q3ZK8M1T0C7W2H4 / a receipt code looks like R42-5Q3ZK8M1T0C7W2H4"))?;
+        let (index, _) = crate::tokens::parse_receipt_code(&code).ok_or_else(|| invalid(Code::BadReceipt, "回执码格式不对, 应如 R42-5Q3ZK8M1T0C7W2H4 / a receipt code looks like R42-5Q3ZK8M1T0C7W2H4"))?;
         let (leaf, proof, size, note) = l.inclusion(index).map_err(|_| ApiError::NotFound)?;
         if crate::tokens::receipt_code(index, &leaf) != code.trim().to_ascii_uppercase() {
             return Err(ApiError::NotFound);

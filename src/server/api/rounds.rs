@@ -1,6 +1,7 @@
 //! Paper ballots (double entry included), next rounds, re-votes, seat reductions, procedures.
 
 use super::*;
+use crate::codes::Code;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,13 +35,13 @@ pub async fn paper_ballot(
         (true, None) => None,
         (false, None) => {
             return Err(ApiError::Invalid {
-                code: "ballot_missing",
+                code: Code::BallotMissing,
                 message: "请录入选票 (ballot) / the request needs a ballot".into(),
             })
         }
         (true, Some(_)) => {
             return Err(ApiError::Invalid {
-                code: "withdraw_with_ballot",
+                code: Code::WithdrawWithBallot,
                 message: "撤回录入时不带选票 / a withdrawal carries no ballot".into(),
             })
         }
