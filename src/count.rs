@@ -136,9 +136,9 @@ pub fn decrypted_totals(
 ) -> Result<(ContestTotals, u64), CountError> {
     let mut unreadable = 0u64;
     let bad = |message: String| CountError::Totals {
-        contest: contest.id.clone(),
+        contest: contest.id().clone(),
         code: Code::DecryptedShape,
-        message: format!("“{}”: {message}", contest.id),
+        message: format!("“{}”: {message}", contest.id()),
     };
     let mut totals = ContestTotals::empty(contest);
     for (group, d) in decrypted {
@@ -175,7 +175,7 @@ pub fn decrypted_totals(
                 if d.totals.len() != 4 * subjects {
                     return Err(bad(format!("{} totals for the shape", d.totals.len())));
                 }
-                let setup = contest.evaluation.as_ref();
+                let setup = contest.evaluation().as_ref();
                 let slot: &mut GroupTotals = if group.is_empty() {
                     &mut et.ungrouped
                 } else {
@@ -226,7 +226,7 @@ pub fn count(
         let mut parts = Vec::new();
         let mut shape = None;
         for ((contest, group), t) in &book.tallies {
-            if contest != &c.id {
+            if contest != c.id() {
                 continue;
             }
             let k = book.params().threshold;
@@ -238,7 +238,7 @@ pub fn count(
                     needed: k,
                 };
                 return Err(CountError::Totals {
-                    contest: c.id.clone(),
+                    contest: c.id().clone(),
                     code: e.code(),
                     message: e.to_string(),
                 });
@@ -246,7 +246,7 @@ pub fn count(
             let d = book
                 .decrypt(contest, group)
                 .map_err(|e| CountError::Decrypt {
-                    contest: c.id.clone(),
+                    contest: c.id().clone(),
                     source: e,
                 })?;
             shape = Some(t.shape.clone());
@@ -273,7 +273,7 @@ pub fn count(
         let sum = electronic
             .checked_add(&plain)
             .map_err(|e| CountError::Totals {
-                contest: c.id.clone(),
+                contest: c.id().clone(),
                 code: e.code(),
                 message: e.to_string(),
             })?;

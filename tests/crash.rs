@@ -121,7 +121,13 @@ fn sigkill_during_casting_loses_no_acknowledged_ballot() {
         // Restart: opening re-reads every segment, cuts a torn tail and re-links the chain.
         let l = Ledger::open_existing(LedgerConfig::new(&data, &keys)).unwrap();
         let (size, ballots, spent) = l
-            .read(|s| (s.tree.size(), s.state.ballots, s.state.spent.len() as u64))
+            .read(|s| {
+                (
+                    s.tree.size(),
+                    s.state.ballots(),
+                    s.state.spent().len() as u64,
+                )
+            })
             .unwrap();
         assert_eq!(ballots, spent, "cycle {cycle}: a serial counted twice");
         assert!(

@@ -285,7 +285,7 @@ fn double_spend_under_concurrency_admits_exactly_one() {
     });
     assert_eq!(ok.load(Ordering::SeqCst), 1);
     assert_eq!(spent.load(Ordering::SeqCst), 15);
-    assert_eq!(s.ledger.read(|x| x.state.ballots).unwrap(), 1);
+    assert_eq!(s.ledger.read(|x| x.state.ballots()).unwrap(), 1);
 }
 
 #[test]
@@ -536,7 +536,7 @@ fn a_torn_tail_is_cut_on_restart_and_the_index_rebuilds() {
     std::fs::remove_dir_all(s.dir.join("data/index")).unwrap();
     let l = Ledger::open_existing(config(&s.dir)).unwrap();
     assert_eq!(
-        l.read(|x| (x.tree.size(), x.state.ballots)).unwrap(),
+        l.read(|x| (x.tree.size(), x.state.ballots())).unwrap(),
         (size + 1, 4)
     );
     assert_eq!(
@@ -612,7 +612,7 @@ fn a_tally_reads_only_its_contests_ballots_and_agrees_with_the_recount() {
     let replayed = ledger
         .read(|x| {
             x.state
-                .results
+                .results()
                 .iter()
                 .find(|(i, _)| *i == first.index)
                 .map(|(_, r)| r.result.clone())

@@ -245,8 +245,8 @@ mod from_totals {
     /// group picks) and never more, so that candidates get elected and tie.
     fn candidate_ballot(contest: &Contest, raw: &Raw) -> Ballot {
         let (marks, write_ins, shift, slate, _) = raw;
-        let listed = contest.candidates.len();
-        let on_slate = |i: usize| (i + listed - shift % listed) % listed < contest.seats as usize;
+        let listed = contest.candidates().len();
+        let on_slate = |i: usize| (i + listed - shift % listed) % listed < contest.seats() as usize;
         let marks = (0..listed)
             .filter_map(|i| {
                 let mark = match (marks[i] % 4, *slate) {
@@ -271,7 +271,7 @@ mod from_totals {
     /// `uniform_void`, and over the 优秀 quota when that grade is the top one).
     fn evaluation_ballot(contest: &Contest, raw: &Raw) -> Ballot {
         let (grades, _, group, slate, _) = raw;
-        let groups = contest.evaluation.as_ref().map_or(0, |e| e.groups.len());
+        let groups = contest.evaluation().as_ref().map_or(0, |e| e.groups.len());
         let grade = |s: usize| if *slate { grades[0] % 4 } else { grades[s] };
         Ballot::Evaluation(EvaluationBallot {
             group: (groups > 0).then_some(group % groups.max(1)),
@@ -287,7 +287,7 @@ mod from_totals {
         match ballot {
             Ballot::Candidates(b) => void_reason(contest, b).is_some(),
             Ballot::Evaluation(b) => contest
-                .evaluation
+                .evaluation()
                 .as_ref()
                 .is_some_and(|e| evaluation_void_reason(e, b).is_some()),
         }
@@ -332,7 +332,7 @@ mod from_totals {
                         group.grades[*s][*grade] += 1;
                     }
                 }
-                _ => panic!("ballot of the wrong shape for {}", contest.id),
+                _ => panic!("ballot of the wrong shape for {}", contest.id()),
             }
         }
         t
@@ -393,13 +393,13 @@ mod from_totals {
                 let mut paper = Vec::new();
                 let mut electronic = Vec::new();
                 for r in &raw[i] {
-                    let b = match contest.evaluation {
+                    let b = match contest.evaluation() {
                         Some(_) => evaluation_ballot(contest, r),
                         None => candidate_ballot(contest, r),
                     };
                     let on_paper = hybrid[i] && r.4;
                     // The kiosk refuses a void evaluation ballot; paper takes it (void).
-                    if !on_paper && contest.evaluation.is_some() && is_void(contest, &b) {
+                    if !on_paper && contest.evaluation().is_some() && is_void(contest, &b) {
                         continue;
                     }
                     if on_paper { paper.push(b) } else { electronic.push(b) }

@@ -361,7 +361,7 @@ fn an_evaluation_needs_no_seats_and_an_election_says_it_needs_them() {
     let mut c = eval_contest("individual", &["s1", "s2"], json!({}));
     c.as_object_mut().unwrap().remove("seats");
     let e = scrutineer::record::parse_election(spec(vec![c]).to_string().as_bytes()).unwrap();
-    assert_eq!(e.contests[0].id, "e");
+    assert_eq!(e.contests[0].id(), "e");
     let npc = json!({"id": "d1", "kind": "npc_direct", "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
         "turnout": {"eligible": 10, "present": 9, "ballots_issued": 9}});
     let err = scrutineer::record::parse_election(spec(vec![npc]).to_string().as_bytes())

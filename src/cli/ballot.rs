@@ -137,13 +137,13 @@ fn describe(
     else {
         return format!("\n{contest}: ?\n");
     };
-    let mut out = format!("\n{} ({})\n", c.title, c.id);
+    let mut out = format!("\n{} ({})\n", c.title(), c.id());
     match plain {
         ContestPlaintext::Candidate(p) => {
-            for (cand, m) in c.candidates.iter().zip(&p.marks) {
+            for (cand, m) in c.candidates().iter().zip(&p.marks) {
                 let mark = match m {
                     Mark::For => "赞成 for".to_string(),
-                    Mark::Against => format!("{} against", c.kind.against_label()),
+                    Mark::Against => format!("{} against", c.kind().against_label()),
                     Mark::Abstain => "弃权 (未标记) abstain".to_string(),
                 };
                 out.push_str(&format!("  {}: {mark}\n", cand.name));
@@ -156,7 +156,7 @@ fn describe(
             }
         }
         ContestPlaintext::Evaluation(p) => {
-            let (subjects, labels) = match &c.evaluation {
+            let (subjects, labels) = match c.evaluation() {
                 Some(ev) => (
                     ev.subjects
                         .iter()

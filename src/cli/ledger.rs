@@ -445,7 +445,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 .map_err(|e| command_error!(Code::BallotJson, "{e}"))?;
             let a = if core
                 .ledger
-                .read(|s| s.state.admin.book.is_some())
+                .read(|s| s.state.admin().book.is_some())
                 .map_err(err)?
             {
                 // An encrypted election: the ballot is encrypted here, as a kiosk would.
@@ -684,19 +684,19 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 let mut out = format!(
                     "日志 log size {} · 选票 ballots {}\n",
                     s.tree.size(),
-                    s.state.ballots
+                    s.state.ballots()
                 );
                 if let Some((_, note)) = &s.checkpoint {
                     out.push_str(note);
                 }
                 if let (Ok(info), Ok(conduct)) = (s.state.info(), s.state.conduct()) {
                     for c in &info.election.contests {
-                        let state = match conduct.phase(&c.id) {
+                        let state = match conduct.phase(c.id()) {
                             Some(Phase::Closed) => "已结束 closed",
                             Some(Phase::Open) => "投票中 open",
                             _ => "未开始 not open",
                         };
-                        out.push_str(&format!("{} {}: {state}\n", c.id, c.title));
+                        out.push_str(&format!("{} {}: {state}\n", c.id(), c.title()));
                     }
                 }
                 out

@@ -155,12 +155,12 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
     let _ = writeln!(
         out,
         "━━ {} [{} {}] ━━ {}",
-        c.title,
-        c.kind.label_zh(),
-        c.kind.id(),
-        c.id
+        c.title(),
+        c.kind().label_zh(),
+        c.kind().id(),
+        c.id()
     );
-    if let Some(p) = &c.runoff_of {
+    if let Some(p) = c.runoff_of() {
         let _ = writeln!(
             out,
             "  上一轮 parent: {} ({})",
@@ -171,15 +171,15 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
             }
         );
     }
-    if c.evaluation.is_none() {
+    if c.evaluation().is_none() {
         let _ = writeln!(
             out,
             "  应选 seats {} · 候选人 candidates {}",
-            c.seats,
-            c.candidates.len()
+            c.seats(),
+            c.candidates().len()
         );
     }
-    let t = c.turnout;
+    let t = c.turnout();
     let b = r.ballots;
     let voids = if r.void_reasons.is_empty() {
         String::new()
@@ -234,24 +234,24 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
             th.base.symbol()
         );
     }
-    if let (Some(setup), Some(_)) = (&c.evaluation, &r.evaluation) {
+    if let (Some(setup), Some(_)) = (c.evaluation(), &r.evaluation) {
         render_evaluation(out, setup, r);
     } else {
         let mut rows = vec![vec![
             "名次".to_string(),
             "候选人 candidate".to_string(),
             "赞成 for".to_string(),
-            format!("{} against", c.kind.against_label()),
+            format!("{} against", c.kind().against_label()),
             "弃权 abstain".to_string(),
             "结果 status".to_string(),
         ]];
-        let mut order: Vec<usize> = (0..c.candidates.len()).collect();
+        let mut order: Vec<usize> = (0..c.candidates().len()).collect();
         order.sort_by_key(|i| (r.candidates[*i].rank, *i));
         for i in order {
             let t = &r.candidates[i];
             rows.push(vec![
                 t.rank.to_string(),
-                c.candidates[i].name.clone(),
+                c.candidates()[i].name.clone(),
                 t.votes_for.to_string(),
                 t.against.to_string(),
                 t.abstain.to_string(),
@@ -273,19 +273,19 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
             .elected
             .iter()
             .map(|id| {
-                c.candidates
+                c.candidates()
                     .iter()
                     .find(|x| x.id == *id)
                     .map(|x| x.name.clone())
                     .unwrap_or_else(|| id.clone())
             })
             .collect();
-        let label = if c.kind == crate::rules::ContestKind::Recommendation {
+        let label = if c.kind() == crate::rules::ContestKind::Recommendation {
             "入围 shortlisted"
         } else {
             "当选 elected"
         };
-        if c.kind != crate::rules::ContestKind::Recommendation || c.shortlist.is_some() {
+        if c.kind() != crate::rules::ContestKind::Recommendation || c.shortlist().is_some() {
             let _ = writeln!(
                 out,
                 "  {label} ({}): {}",
@@ -305,7 +305,7 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
                 .candidates
                 .iter()
                 .map(|id| {
-                    c.candidates
+                    c.candidates()
                         .iter()
                         .find(|x| x.id == *id)
                         .map(|x| x.name.clone())

@@ -521,7 +521,7 @@ impl Book {
             })?;
             let contest = &election.contests[ci];
             let grouped = contest
-                .evaluation
+                .evaluation()
                 .as_ref()
                 .is_some_and(|e| !e.groups.is_empty());
             let expected = if grouped { style.group.as_str() } else { "" };

@@ -21,7 +21,7 @@ use crate::rules::Election;
 pub fn group_on(election: &Election, contest: &str, style: &Style) -> String {
     let grouped = election
         .contest_index(contest)
-        .and_then(|ci| election.contests[ci].evaluation.as_ref())
+        .and_then(|ci| election.contests[ci].evaluation().as_ref())
         .is_some_and(|e| !e.groups.is_empty());
     if grouped {
         style.group.clone()
@@ -50,7 +50,7 @@ pub fn encrypt_lines(
         let contest = &election.contests[ci];
         crate::rules::conduct::check_electronic_ballot(contest, &ballot)
             .map_err(|e| E2eError::Refused(e.to_string()))?;
-        let group = group_on(election, &contest.id, style);
+        let group = group_on(election, contest.id(), style);
         if let Some(g) = line.get("group").and_then(|g| g.as_str()) {
             if g != group {
                 return Err(E2eError::Refused(format!(
@@ -60,12 +60,12 @@ pub fn encrypt_lines(
         }
         let shape = shape_of(contest)?;
         let plaintext = plaintext_of(contest, &shape, &ballot)?;
-        let ctx = super::context(election_id, &contest.id, &group, token_serial);
+        let ctx = super::context(election_id, contest.id(), &group, token_serial);
         let (enc, opening) = encrypt_contest(key, &shape, &ctx, &plaintext, rng)
             .map_err(crypto("加密选票", "encrypting the ballot"))?;
         out.push((
             EncryptedLine {
-                contest: contest.id.clone(),
+                contest: contest.id().clone(),
                 group,
                 ballot: enc.to_bytes(),
             },

@@ -17,7 +17,7 @@ pub const WRITE_IN_LINES_MAX: u32 = 3;
 
 fn shape_err(c: &Contest, reason: impl Into<String>) -> E2eError {
     E2eError::Shape {
-        contest: c.id.clone(),
+        contest: c.id().clone(),
         reason: reason.into(),
     }
 }
@@ -31,7 +31,7 @@ pub fn shape_of(c: &Contest) -> Result<ContestShape, E2eError> {
     let u = |v: usize, what: &str| {
         u32::try_from(v).map_err(|_| shape_err(c, format!("too many {what}")))
     };
-    let shape = if let Some(e) = &c.evaluation {
+    let shape = if let Some(e) = c.evaluation() {
         // Not yet: a score needs a range proof per subject, and dropping the extremes needs
         // each ballot's scores, which the homomorphic totals do not give (README, "Not
         // finished"). A rated-score evaluation votes on paper or in a plaintext election.
@@ -47,17 +47,17 @@ pub fn shape_of(c: &Contest) -> Result<ContestShape, E2eError> {
         };
         ContestShape::evaluation(u(e.subjects.len(), "subjects")?, quota)
     } else {
-        let n = u(c.candidates.len(), "candidates")?;
-        let marks = if c.kind == ContestKind::Recommendation {
-            c.max_marks
+        let n = u(c.candidates().len(), "candidates")?;
+        let marks = if c.kind() == ContestKind::Recommendation {
+            c.max_marks()
         } else {
-            c.seats
+            c.seats()
         };
-        let w = match c.kind.write_ins() {
+        let w = match c.kind().write_ins() {
             WriteIns::Refused => 0,
             _ => marks.min(WRITE_IN_LINES_MAX),
         };
-        match c.kind.family() {
+        match c.kind().family() {
             Family::Party => ContestShape::party(n, marks, w),
             Family::Recommendation => ContestShape::recommendation(n, marks, w),
             _ => ContestShape::npc(n, marks, true, w),
@@ -94,7 +94,7 @@ pub fn plaintext_of(
 ) -> Result<ContestPlaintext, E2eError> {
     match (ballot, shape) {
         (Ballot::Candidates(b), ContestShape::Candidate(s)) => {
-            let mut marks = vec![Mark::Abstain; c.candidates.len()];
+            let mut marks = vec![Mark::Abstain; c.candidates().len()];
             for (i, m) in &b.marks {
                 if let Some(slot) = marks.get_mut(*i) {
                     *slot = match m {

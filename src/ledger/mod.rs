@@ -493,7 +493,7 @@ impl Ledger {
                         .map_err(LedgerError::Ballot)?;
                 logged.push(line);
                 let contest = &info.election.contests[ci];
-                contests.push(contest.id.as_str());
+                contests.push(contest.id().as_str());
                 crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)
                     .or_else(|e| match e {
                     // Completeness is checked once every line is in.

@@ -534,7 +534,7 @@ impl Ledger {
                     crate::rules::conduct::ConductError::UnknownContest(contest.to_string())
                 })?;
             let unfilled = s.state.conduct()?.contest(contest)?.unfilled;
-            Ok((unfilled, c.seats.saturating_sub(unfilled)))
+            Ok((unfilled, c.seats().saturating_sub(unfilled)))
         })??;
         self.append(
             EntryKind::SeatsReduced,

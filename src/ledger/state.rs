@@ -103,37 +103,101 @@ enum Effect {
     ProcedureStep(ProcedureStep),
 }
 
+/// The ledger's state, replayed from the log. Its fields are the ledger's own
+/// (`pub(super)`): the rest of the crate reads it through the queries below and changes it
+/// only by appending entries. Changing it from outside does not compile:
+///
+/// ```compile_fail
+/// fn forget(s: &mut scrutineer::ledger::State) {
+///     s.results.clear(); // private field: only an appended entry changes the state
+/// }
+/// ```
 #[derive(Default)]
 pub struct State {
-    pub admin: Admin,
-    pub spent: HashSet<[u8; 16]>,
-    pub results: Vec<(u64, ResultBody)>,
+    pub(super) admin: Admin,
+    pub(super) spent: HashSet<[u8; 16]>,
+    pub(super) results: Vec<(u64, ResultBody)>,
     /// Teller signatures with the name of the key that verified each.
-    pub signatures: Vec<(u64, TellerSignature, String)>,
+    pub(super) signatures: Vec<(u64, TellerSignature, String)>,
     /// Approved corrections of contests' figures, by entry index.
-    pub corrections: Vec<(u64, TurnoutCorrected)>,
+    pub(super) corrections: Vec<(u64, TurnoutCorrected)>,
     /// Tokens printed after voting in their style started, with their reasons.
-    pub late_pools: Vec<(u64, PoolRegistered)>,
+    pub(super) late_pools: Vec<(u64, PoolRegistered)>,
     /// Re-votes of invalid rounds, with their reasons.
-    pub revotes: Vec<(u64, RevoteCreated)>,
+    pub(super) revotes: Vec<(u64, RevoteCreated)>,
     /// Recorded decisions to reduce a contest's seats instead of a new round.
-    pub seat_reductions: Vec<(u64, SeatsReduced)>,
+    pub(super) seat_reductions: Vec<(u64, SeatsReduced)>,
     /// Steps of multi-round procedures, in log order.
-    pub procedure_steps: Vec<(u64, ProcedureStep)>,
+    pub(super) procedure_steps: Vec<(u64, ProcedureStep)>,
     /// Double entry: per contest, each teller's latest keying of the open sheet, as logged.
-    pub paper_keyings: HashMap<String, BTreeMap<String, serde_json::Value>>,
-    pub ballots: u64,
-    pub paper_ballots: u64,
-    pub size: u64,
+    pub(super) paper_keyings: HashMap<String, BTreeMap<String, serde_json::Value>>,
+    pub(super) ballots: u64,
+    pub(super) paper_ballots: u64,
+    pub(super) size: u64,
     /// Entry indices of the ballots cast per style, in log order, so a tally reads only the
     /// entries of its contests instead of the whole log.
-    pub style_ballots: HashMap<u16, Vec<u64>>,
+    pub(super) style_ballots: HashMap<u16, Vec<u64>>,
     /// Entry indices of the paper ballots per contest, in log order.
-    pub paper_entries: HashMap<String, Vec<u64>>,
+    pub(super) paper_entries: HashMap<String, Vec<u64>>,
     /// Cast-or-check: spoiled ballots, kiosk tests, and what they forbid (docs/E2E.md §8.6).
-    pub challenges: Challenges,
+    pub(super) challenges: Challenges,
     /// Encrypted and spoiled ballots by the first 5 bytes of their confirmation hash.
-    pub confirmations: HashMap<[u8; 5], Vec<u64>>,
+    pub(super) confirmations: HashMap<[u8; 5], Vec<u64>>,
+}
+
+/// Read-only queries over the state, for the core, the service and the CLI.
+impl State {
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+    pub fn spent(&self) -> &HashSet<[u8; 16]> {
+        &self.spent
+    }
+    pub fn results(&self) -> &Vec<(u64, ResultBody)> {
+        &self.results
+    }
+    pub fn signatures(&self) -> &Vec<(u64, TellerSignature, String)> {
+        &self.signatures
+    }
+    pub fn corrections(&self) -> &Vec<(u64, TurnoutCorrected)> {
+        &self.corrections
+    }
+    pub fn late_pools(&self) -> &Vec<(u64, PoolRegistered)> {
+        &self.late_pools
+    }
+    pub fn revotes(&self) -> &Vec<(u64, RevoteCreated)> {
+        &self.revotes
+    }
+    pub fn seat_reductions(&self) -> &Vec<(u64, SeatsReduced)> {
+        &self.seat_reductions
+    }
+    pub fn procedure_steps(&self) -> &Vec<(u64, ProcedureStep)> {
+        &self.procedure_steps
+    }
+    pub fn paper_keyings(&self) -> &HashMap<String, BTreeMap<String, serde_json::Value>> {
+        &self.paper_keyings
+    }
+    pub fn ballots(&self) -> u64 {
+        self.ballots
+    }
+    pub fn paper_ballots(&self) -> u64 {
+        self.paper_ballots
+    }
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+    pub fn style_ballots(&self) -> &HashMap<u16, Vec<u64>> {
+        &self.style_ballots
+    }
+    pub fn paper_entries(&self) -> &HashMap<String, Vec<u64>> {
+        &self.paper_entries
+    }
+    pub fn challenges(&self) -> &Challenges {
+        &self.challenges
+    }
+    pub fn confirmations(&self) -> &HashMap<[u8; 5], Vec<u64>> {
+        &self.confirmations
+    }
 }
 
 /// A ballot's facts the sequencer needs: its serial and where it belongs.
@@ -506,7 +570,7 @@ impl Admin {
                     .election
                     .contests
                     .iter()
-                    .map(|c| (c.id.clone(), info.arrival(&c.id)))
+                    .map(|c| (c.id().clone(), info.arrival(c.id())))
                     .collect();
                 let styles = info.styles.iter().map(style_def).collect();
                 let mut conduct =
@@ -1077,7 +1141,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
                 for c in &st.contests {
                     let grouped = election
                         .contest_index(c)
-                        .and_then(|ci| election.contests[ci].evaluation.as_ref())
+                        .and_then(|ci| election.contests[ci].evaluation().as_ref())
                         .filter(|e| !e.groups.is_empty());
                     if let Some(e) = grouped {
                         if e.group_index(&st.group).is_none() {
@@ -1090,7 +1154,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
                 }
             }
             for c in &election.contests {
-                if crate::record::election::contest_arrival(&b.spec, &c.id).mode != Mode::Paper {
+                if crate::record::election::contest_arrival(&b.spec, c.id()).mode != Mode::Paper {
                     crate::e2e::shape_of(c)?;
                 }
             }

@@ -161,7 +161,7 @@ impl Core {
             crate::record::token::Token::parse(token).map_err(crate::ledger::LedgerError::Token)?;
         self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
-            let book = s.state.admin.book()?;
+            let book = s.state.admin().book()?;
             let key = book
                 .key()
                 .ok_or(crate::ledger::LedgerError::from(crate::e2e::E2eError::NoKey))?;
@@ -224,12 +224,13 @@ impl Core {
             let (ci, b, _) = crate::record::ballot::clean_ballot_line(&info.election, 1, &ballot)
                 .map_err(crate::ledger::LedgerError::Ballot)?;
             let c = &info.election.contests[ci];
-            if c.id != contest {
+            if c.id() != contest {
                 return Err(crate::ledger::LedgerError::Refused {
                     code: Code::BallotStyleMismatch,
                     message: format!(
                         "选票属于另一选举项目 “{}” / the ballot is one of contest “{}”",
-                        c.id, c.id
+                        c.id(),
+                        c.id()
                     ),
                 }
                 .into());
@@ -237,7 +238,7 @@ impl Core {
             let reason = match &b {
                 crate::rules::Ballot::Candidates(cb) => crate::rules::ballot::void_reason(c, cb),
                 crate::rules::Ballot::Evaluation(eb) => c
-                    .evaluation
+                    .evaluation()
                     .as_ref()
                     .and_then(|e| crate::rules::ballot::evaluation_void_reason(e, eb)),
             };
@@ -315,7 +316,7 @@ impl Core {
     fn paper_keyings(&self, contest: &str) -> Result<Vec<(String, Value)>, CoreError> {
         Ok(self.ledger.read(|s| {
             s.state
-                .paper_keyings
+                .paper_keyings()
                 .get(contest)
                 .map(|m| m.iter().map(|(t, b)| (t.clone(), b.clone())).collect())
                 .unwrap_or_default()

@@ -171,7 +171,7 @@ impl Core {
             let conduct = s.state.conduct()?;
             let list: Vec<Value> = conduct
                 .procedures()
-                .map(|(def, st)| procedure_view(def, st, &s.state.procedure_steps, conduct))
+                .map(|(def, st)| procedure_view(def, st, s.state.procedure_steps(), conduct))
                 .collect();
             Ok(json!({ "procedures": list }))
         })?

@@ -242,7 +242,7 @@ impl Core {
         self.ledger
             .read(|s| {
                 s.state
-                    .results
+                    .results()
                     .iter()
                     .find(|(i, _)| *i == index)
                     .map(|(_, r)| r.clone())
@@ -293,7 +293,7 @@ impl Core {
                         .election
                         .contests
                         .iter()
-                        .filter(|x| x.runoff_of.as_ref().is_some_and(|ro| ro.parent == parent))
+                        .filter(|x| x.runoff_of().as_ref().is_some_and(|ro| ro.parent == parent))
                         .count()
                         + 1;
                     Ok((spec_c, style, n))
@@ -376,7 +376,7 @@ impl Core {
     /// recommendation poll feeding an election (两票制). The new contest must pass its own
     /// kind's surplus rule.
     pub fn next_round(&self, from: &str, next: &NextRound) -> Result<(Appended, Value), CoreError> {
-        let results = self.ledger.read(|s| s.state.results.clone())?;
+        let results = self.ledger.read(|s| s.state.results().clone())?;
         let mut published = None;
         for (i, r) in results.iter().rev() {
             if r.contests.iter().any(|c| c == from) && self.is_published(*i)? {

@@ -75,7 +75,7 @@ impl Core {
                 let title = info
                     .election
                     .contest_index(c)
-                    .map(|i| info.election.contests[i].title.as_str())
+                    .map(|i| info.election.contests[i].title().as_str())
                     .unwrap_or(c.as_str());
                 return Err(conflict(
                     Code::ContestClosed,
@@ -88,7 +88,7 @@ impl Core {
                 .contests
                 .iter()
                 .filter_map(|c| info.election.contest_index(c))
-                .map(|i| info.election.contests[i].kind)
+                .map(|i| info.election.contests[i].kind())
                 .collect();
             let proxies: Vec<Proxies> = kinds.iter().map(|k| k.proxies()).collect();
             let party = kinds.iter().any(|k| k.family() == Family::Party);
@@ -231,22 +231,22 @@ impl Core {
             let conduct = s.state.conduct()?;
             let mut out = Vec::new();
             for c in &info.election.contests {
-                if only.is_some_and(|id| id != c.id) {
+                if only.is_some_and(|id| id != c.id()) {
                     continue;
                 }
-                let cc = conduct.contest(&c.id)?;
-                let styles = conduct.styles_of(&c.id);
+                let cc = conduct.contest(c.id())?;
+                let styles = conduct.styles_of(c.id());
                 let electronic: usize = styles
                     .iter()
-                    .map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len))
+                    .map(|st| s.state.style_ballots().get(st).map_or(0, Vec::len))
                     .sum();
-                let paper = s.state.paper_entries.get(&c.id).map_or(0, Vec::len);
+                let paper = s.state.paper_entries().get(c.id()).map_or(0, Vec::len);
                 out.push((
-                    c.id.clone(),
+                    c.id().clone(),
                     cc.phase,
                     cc.counting_figures(),
                     styles,
-                    c.rules.quorum,
+                    c.rules().quorum,
                     (electronic + paper) as u64,
                 ));
             }

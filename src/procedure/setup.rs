@@ -100,7 +100,7 @@ impl Core {
                 if i.election
                     .contests
                     .iter()
-                    .any(|c| c.kind.family() == Family::Party)
+                    .any(|c| c.kind().family() == Family::Party)
                 {
                     crate::rules::roll::RollKind::Party
                 } else {
@@ -171,7 +171,7 @@ impl Core {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
             // The slips carry the election key's fingerprint: the ceremony comes first.
-            if s.state.admin.book.as_deref().is_some_and(|b| b.key().is_none()) {
+            if s.state.admin().book.as_deref().is_some_and(|b| b.key().is_none()) {
                 return Err(super::conflict(
                     Code::ElectionKeyMissing,
                     "选举密钥尚未生成: 请计票人先完成密钥仪式, 选票码上要印选举密钥指纹 / the election key is not set yet: the tellers complete the key ceremony first, since the slips carry the key's fingerprint",
@@ -189,7 +189,7 @@ impl Core {
                 .filter_map(|c| {
                     info.election
                         .contest_index(c)
-                        .map(|i| info.election.contests[i].title.clone())
+                        .map(|i| info.election.contests[i].title().clone())
                 })
                 .collect();
             let left = conduct
@@ -212,7 +212,7 @@ impl Core {
                     contest_names: names,
                     key_fingerprint: s
                         .state
-                        .admin
+                        .admin()
                         .book
                         .as_deref()
                         .and_then(|b| b.key())

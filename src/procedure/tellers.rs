@@ -77,7 +77,7 @@ impl Core {
     /// and none complained; nothing when it is not due or already logged.
     pub fn election_key(&self) -> Result<Option<Appended>, CoreError> {
         let entry = self.ledger.read(|s| -> Result<_, CoreError> {
-            let Ok(book) = s.state.admin.book() else {
+            let Ok(book) = s.state.admin().book() else {
                 return Ok(None);
             };
             let c = s.state.conduct()?.ceremony();
@@ -104,7 +104,7 @@ impl Core {
         self.ledger.read(|s| -> Result<Value, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
-            let Ok(book) = s.state.admin.book() else {
+            let Ok(book) = s.state.admin().book() else {
                 return Ok(json!({"encrypted": false}));
             };
             let c = conduct.ceremony();

@@ -80,12 +80,12 @@ pub fn parse_ballot_line(
         )
     })?;
     let contest = &election.contests[ci];
-    if let Some(setup) = &contest.evaluation {
+    if let Some(setup) = contest.evaluation() {
         if b.marks.is_some() || b.write_ins.is_some() {
             return Err(err(
                 line_no,
                 Code::BallotShape,
-                format!("测评项目 “{}” 的选票应有 ratings, 不能有 marks 或 write_ins / evaluation “{}” takes ratings, not marks or write_ins", contest.id, contest.id),
+                format!("测评项目 “{}” 的选票应有 ratings, 不能有 marks 或 write_ins / evaluation “{}” takes ratings, not marks or write_ins", contest.id(), contest.id()),
             ));
         }
         let group = match (&b.group, setup.groups.is_empty()) {
@@ -104,7 +104,7 @@ pub fn parse_ballot_line(
             return Err(err(
                 line_no,
                 Code::BallotShape,
-                format!("测评项目 “{}” 按打分测评, 选票应有 scores, 不能有 ratings / evaluation “{}” is rated by score: it takes scores, not ratings", contest.id, contest.id),
+                format!("测评项目 “{}” 按打分测评, 选票应有 scores, 不能有 ratings / evaluation “{}” is rated by score: it takes scores, not ratings", contest.id(), contest.id()),
             ));
         }
         let mut ratings = Vec::new();
@@ -137,7 +137,7 @@ pub fn parse_ballot_line(
                 return Err(err(
                     line_no,
                     Code::BallotShape,
-                    format!("测评项目 “{}” 按等次测评, 选票应有 ratings, 不能有 scores / evaluation “{}” is graded: it takes ratings, not scores", contest.id, contest.id),
+                    format!("测评项目 “{}” 按等次测评, 选票应有 ratings, 不能有 scores / evaluation “{}” is graded: it takes ratings, not scores", contest.id(), contest.id()),
                 ))
             }
             (Some(rule), Some(pairs)) => {
@@ -177,7 +177,7 @@ pub fn parse_ballot_line(
         return Err(err(
             line_no,
             Code::BallotShape,
-            format!("选举项目 “{}” 的选票应有 marks, 不能有 ratings 或 group / contest “{}” takes marks, not ratings or group", contest.id, contest.id),
+            format!("选举项目 “{}” 的选票应有 marks, 不能有 ratings 或 group / contest “{}” takes marks, not ratings or group", contest.id(), contest.id()),
         ));
     }
     let mut marks = Vec::new();
@@ -188,7 +188,8 @@ pub fn parse_ballot_line(
                 Code::UnknownCandidate,
                 format!(
                     "候选人 “{cand}” 不在 “{}” 的名单中 / no candidate “{cand}” in “{}”",
-                    contest.id, contest.id
+                    contest.id(),
+                    contest.id()
                 ),
             )
         })?;

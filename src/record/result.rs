@@ -101,13 +101,13 @@ fn score_json(f: &ScoreFigures) -> Map<String, Value> {
 fn contest_json(election: &Election, r: &ContestResult) -> Value {
     let c = &election.contests[r.contest];
     let mut m = Map::new();
-    m.insert("id".into(), json!(c.id));
-    m.insert("title".into(), json!(c.title));
-    m.insert("kind".into(), json!(c.kind.id()));
-    m.insert("seats".into(), json!(c.seats));
+    m.insert("id".into(), json!(c.id()));
+    m.insert("title".into(), json!(c.title()));
+    m.insert("kind".into(), json!(c.kind().id()));
+    m.insert("seats".into(), json!(c.seats()));
     m.insert(
         "parent".into(),
-        match &c.runoff_of {
+        match c.runoff_of() {
             None => Value::Null,
             Some(p) => json!({ "contest": p.parent, "reason": p.reason.id(), "boundary_tie": p.boundary_tie }),
         },
@@ -117,7 +117,7 @@ fn contest_json(election: &Election, r: &ContestResult) -> Value {
     m.insert("warnings".into(), notices(&r.warnings));
     m.insert(
         "turnout".into(),
-        json!({ "eligible": c.turnout.eligible, "present": c.turnout.present, "ballots_issued": c.turnout.issued }),
+        json!({ "eligible": c.turnout().eligible, "present": c.turnout().present, "ballots_issued": c.turnout().issued }),
     );
     m.insert(
         "ballots".into(),
@@ -152,7 +152,7 @@ fn contest_json(election: &Election, r: &ContestResult) -> Value {
         },
     );
     let candidates: Vec<Value> = c
-        .candidates
+        .candidates()
         .iter()
         .zip(&r.candidates)
         .map(|(cand, t)| {
@@ -189,9 +189,9 @@ fn contest_json(election: &Election, r: &ContestResult) -> Value {
         },
     );
     if let (Some(setup), Some(outcome), Some(rule)) = (
-        &c.evaluation,
+        c.evaluation(),
         &r.evaluation,
-        c.evaluation.as_ref().and_then(|e| e.score),
+        c.evaluation().as_ref().and_then(|e| e.score),
     ) {
         m.insert("scale".into(), json!("score"));
         m.insert(
@@ -236,7 +236,7 @@ fn contest_json(election: &Election, r: &ContestResult) -> Value {
             })
             .collect();
         m.insert("subjects".into(), Value::Array(subjects));
-    } else if let (Some(setup), Some(outcome)) = (&c.evaluation, &r.evaluation) {
+    } else if let (Some(setup), Some(outcome)) = (c.evaluation(), &r.evaluation) {
         m.insert("scale".into(), json!(setup.scale.id()));
         let subjects: Vec<Value> = outcome
             .subjects

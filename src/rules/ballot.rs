@@ -161,20 +161,20 @@ pub fn void_reason(contest: &Contest, ballot: &CandidateBallot) -> Option<VoidRe
         if !names.insert(w.as_str()) {
             return Some(VoidReason::DuplicateWriteIn { name: w.clone() });
         }
-        if contest.candidates.iter().any(|c| c.name == *w) {
+        if contest.candidates().iter().any(|c| c.name == *w) {
             return Some(VoidReason::WriteInIsCandidate { name: w.clone() });
         }
     }
     let marks = for_marks + ballot.write_ins.len();
-    let limit = if contest.kind == ContestKind::Recommendation {
-        contest.max_marks
+    let limit = if contest.kind() == ContestKind::Recommendation {
+        contest.max_marks()
     } else {
-        contest.seats
+        contest.seats()
     };
     if marks > limit as usize {
         return Some(VoidReason::OverMarked { marks, limit });
     }
-    match contest.kind.write_ins() {
+    match contest.kind().write_ins() {
         WriteIns::PerAgainst if ballot.write_ins.len() > against => {
             Some(VoidReason::WriteInWithoutAgainst {
                 write_ins: ballot.write_ins.len(),

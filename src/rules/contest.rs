@@ -126,20 +126,30 @@ pub struct EffectiveRules {
 /// Invariant: the candidate list satisfies `rules.bounds`; candidate ids are unique; every
 /// override carries a basis; `warnings` holds one notice per override that applies.
 #[derive(Clone, Debug)]
+///
+/// The fields are private: [`Contest::new`] is the only way to build one, so a contest that
+/// breaks its surplus rule cannot be built around the check. Read them through the methods
+/// of the same names. Changing one from outside does not compile:
+///
+/// ```compile_fail
+/// fn widen(c: &mut scrutineer::rules::Contest) {
+///     c.seats += 1; // private field: the surplus check cannot be walked around
+/// }
+/// ```
 pub struct Contest {
-    pub id: String,
-    pub title: String,
-    pub kind: ContestKind,
-    pub seats: u32,
-    pub candidates: Vec<Candidate>,
-    pub turnout: Turnout,
-    pub overrides: Option<Overrides>,
-    pub runoff_of: Option<RunoffOf>,
-    pub max_marks: u32,
-    pub shortlist: Option<Shortlist>,
-    pub evaluation: Option<EvaluationSetup>,
-    pub rules: EffectiveRules,
-    pub warnings: Vec<Notice>,
+    id: String,
+    title: String,
+    kind: ContestKind,
+    seats: u32,
+    candidates: Vec<Candidate>,
+    turnout: Turnout,
+    overrides: Option<Overrides>,
+    runoff_of: Option<RunoffOf>,
+    max_marks: u32,
+    shortlist: Option<Shortlist>,
+    evaluation: Option<EvaluationSetup>,
+    rules: EffectiveRules,
+    warnings: Vec<Notice>,
 }
 
 pub(crate) fn check_name(what: &'static str, value: &str) -> Result<(), RulesError> {
@@ -178,6 +188,50 @@ fn bounds_text(b: Bounds) -> (String, String) {
 }
 
 impl Contest {
+    pub fn id(&self) -> &String {
+        &self.id
+    }
+    /// The title (the kind's label when the spec gave none).
+    pub fn title(&self) -> &String {
+        &self.title
+    }
+    pub fn kind(&self) -> ContestKind {
+        self.kind
+    }
+    /// Seats to fill (for a recommendation, the posts).
+    pub fn seats(&self) -> u32 {
+        self.seats
+    }
+    pub fn candidates(&self) -> &Vec<Candidate> {
+        &self.candidates
+    }
+    pub fn turnout(&self) -> Turnout {
+        self.turnout
+    }
+    pub fn overrides(&self) -> &Option<Overrides> {
+        &self.overrides
+    }
+    pub fn runoff_of(&self) -> &Option<RunoffOf> {
+        &self.runoff_of
+    }
+    pub fn max_marks(&self) -> u32 {
+        self.max_marks
+    }
+    pub fn shortlist(&self) -> &Option<Shortlist> {
+        &self.shortlist
+    }
+    pub fn evaluation(&self) -> &Option<EvaluationSetup> {
+        &self.evaluation
+    }
+    /// The effective rules after presets, runoff status and overrides.
+    pub fn rules(&self) -> &EffectiveRules {
+        &self.rules
+    }
+    /// One notice per override that applies.
+    pub fn warnings(&self) -> &Vec<Notice> {
+        &self.warnings
+    }
+
     pub fn new(p: ContestParams) -> Result<Contest, RulesError> {
         check_name("contest id", &p.id)?;
         let kind = p.kind.ok_or_else(|| RulesError::KindMissing {

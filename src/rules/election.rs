@@ -51,26 +51,26 @@ impl Election {
         }
         let mut seen = std::collections::HashSet::new();
         for c in &p.contests {
-            if !seen.insert(c.id.as_str()) {
+            if !seen.insert(c.id().as_str()) {
                 return Err(RulesError::DuplicateContest {
-                    contest: c.id.clone(),
+                    contest: c.id().clone(),
                 });
             }
         }
         for c in &p.contests {
-            let Some(r) = &c.runoff_of else { continue };
-            if r.parent == c.id {
+            let Some(r) = c.runoff_of() else { continue };
+            if &r.parent == c.id() {
                 return Err(RulesError::RunoffParent {
-                    contest: c.id.clone(),
+                    contest: c.id().clone(),
                     parent: r.parent.clone(),
                     reason: "不能是它自己",
                     reason_en: "is the runoff itself",
                 });
             }
-            if let Some(parent) = p.contests.iter().find(|x| x.id == r.parent) {
-                if parent.kind != c.kind {
+            if let Some(parent) = p.contests.iter().find(|x| *x.id() == r.parent) {
+                if parent.kind() != c.kind() {
                     return Err(RulesError::RunoffParent {
-                        contest: c.id.clone(),
+                        contest: c.id().clone(),
                         parent: r.parent.clone(),
                         reason: "类型不同",
                         reason_en: "has a different kind",
@@ -93,8 +93,8 @@ impl Election {
                 let eval = p
                     .contests
                     .iter()
-                    .find(|c| c.id == *contest && c.kind == ContestKind::Evaluation)
-                    .and_then(|c| c.evaluation.as_ref())
+                    .find(|c| c.id() == contest && c.kind() == ContestKind::Evaluation)
+                    .and_then(|c| c.evaluation().as_ref())
                     .ok_or_else(|| RulesError::Ranking {
                         ranking: r.id.clone(),
                         message: format!(
@@ -148,6 +148,6 @@ impl Election {
     }
 
     pub fn contest_index(&self, id: &str) -> Option<usize> {
-        self.contests.iter().position(|c| c.id == id)
+        self.contests.iter().position(|c| c.id() == id)
     }
 }

@@ -190,7 +190,7 @@ pub fn tally_election_totals(election: &Election, totals: &[ContestTotals]) -> E
     // A runoff that differs from what its parent's result proposed is worth a warning.
     for i in 0..contests.len() {
         let contest = &election.contests[i];
-        let Some(link) = &contest.runoff_of else {
+        let Some(link) = contest.runoff_of() else {
             continue;
         };
         let Some(p) = election.contest_index(&link.parent) else {
@@ -211,7 +211,7 @@ pub fn tally_election_totals(election: &Election, totals: &[ContestTotals]) -> E
         .map(|r| {
             rank(r, &|contest, subject| {
                 let ci = election.contest_index(contest)?;
-                let setup = election.contests[ci].evaluation.as_ref()?;
+                let setup = election.contests[ci].evaluation().as_ref()?;
                 let si = setup.subject_index(subject)?;
                 let result = &contests[ci];
                 if !result.valid {
@@ -242,16 +242,17 @@ fn compare_with_proposal(
             "runoff_not_proposed",
             format!(
                 "上一轮 “{}” 的结果没有提出另行选举 / the result of “{}” proposes no runoff",
-                parent.id, parent.id
+                parent.id(),
+                parent.id()
             ),
         ));
     };
     let mut listed: Vec<String> = contest
-        .candidates
+        .candidates()
         .iter()
         .map(|c| {
             match parent
-                .candidates
+                .candidates()
                 .iter()
                 .find(|p| p.id == c.id || p.name == c.name)
             {
@@ -263,14 +264,14 @@ fn compare_with_proposal(
     let mut proposed = proposal.candidates.clone();
     listed.sort();
     proposed.sort();
-    if proposal.reason != link.reason || proposal.seats != contest.seats || listed != proposed {
+    if proposal.reason != link.reason || proposal.seats != contest.seats() || listed != proposed {
         return Some(Notice::new(
             "runoff_differs_from_proposal",
             format!(
                 "本轮 ({}, {} 名, 候选人 {}) 与上一轮结果提出的 ({}, {} 名, 候选人 {}) 不同 / this round ({}, {} seats, {}) differs from the proposal ({}, {} seats, {})",
-                link.reason.id(), contest.seats, listed.join(","),
+                link.reason.id(), contest.seats(), listed.join(","),
                 proposal.reason.id(), proposal.seats, proposed.join(","),
-                link.reason.id(), contest.seats, listed.join(","),
+                link.reason.id(), contest.seats(), listed.join(","),
                 proposal.reason.id(), proposal.seats, proposed.join(","),
             ),
         ));
@@ -283,7 +284,7 @@ fn structure_reports(election: &Election, results: &[ContestResult]) -> Vec<Stru
         .contests
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.kind == ContestKind::PartyDelegates && c.runoff_of.is_none())
+        .filter(|(_, c)| c.kind() == ContestKind::PartyDelegates && c.runoff_of().is_none())
         .map(|(i, _)| i)
         .collect();
     if delegates.is_empty() {
@@ -291,13 +292,13 @@ fn structure_reports(election: &Election, results: &[ContestResult]) -> Vec<Stru
     }
     let seats: u64 = delegates
         .iter()
-        .map(|i| u64::from(election.contests[*i].seats))
+        .map(|i| u64::from(election.contests[*i].seats()))
         .sum();
     let candidates: Vec<_> = delegates
         .iter()
         .flat_map(|i| {
             election.contests[*i]
-                .candidates
+                .candidates()
                 .iter()
                 .map(|c| &c.attributes)
         })
@@ -313,7 +314,7 @@ fn structure_reports(election: &Election, results: &[ContestResult]) -> Vec<Stru
             results[*i]
                 .candidates
                 .iter()
-                .zip(&c.candidates)
+                .zip(c.candidates())
                 .filter(|(t, _)| t.status == Status::Elected)
                 .map(|(_, cand)| &cand.attributes)
         })
@@ -336,9 +337,9 @@ pub fn tally_contest(index: usize, contest: &Contest, ballots: &[Ballot]) -> Con
 /// no one is elected on them.
 pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> ContestResult {
     let returned = totals.returned;
-    let t = contest.turnout;
+    let t = contest.turnout();
     let mut problems = Vec::new();
-    let mut warnings = contest.warnings.clone();
+    let mut warnings = contest.warnings().clone();
 
     // EL Art. 44; 1990 BER Art. 19: R > I ⇒ the round is invalid.
     if returned > t.issued {
@@ -350,7 +351,7 @@ pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> 
             ),
         ));
     }
-    let quorum = contest.rules.quorum.map(|rule| QuorumCheck {
+    let quorum = contest.rules().quorum.map(|rule| QuorumCheck {
         rule,
         met: rule.is_met(t.present, t.eligible),
     });
@@ -378,7 +379,7 @@ pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> 
             ),
         ));
     }
-    if returned > t.present && contest.kind != ContestKind::Evaluation {
+    if returned > t.present && contest.kind() != ContestKind::Evaluation {
         warnings.push(Notice::new(
             "returned_exceeds_present",
             format!(
@@ -402,18 +403,18 @@ pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> 
         },
         void_reasons: totals.reported_void_reasons(),
         quorum,
-        threshold: contest.rules.threshold,
+        threshold: contest.rules().threshold,
         threshold_base_count: None,
         threshold_votes: None,
         candidates: Vec::new(),
         write_ins: Vec::new(),
         elected: Vec::new(),
-        unfilled_seats: contest.seats,
+        unfilled_seats: contest.seats(),
         runoff: None,
         evaluation: None,
     };
 
-    if let Some(setup) = &contest.evaluation {
+    if let Some(setup) = contest.evaluation() {
         let empty;
         let counts = match &totals.counts {
             Counts::Evaluation(e) => e,
@@ -454,7 +455,7 @@ pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> 
         }
         return result;
     }
-    match contest.rules.threshold {
+    match contest.rules().threshold {
         Some(threshold) => decide_by_threshold(contest, threshold, &mut result),
         None => decide_by_rank(contest, &mut result),
     }
@@ -465,7 +466,7 @@ pub fn tally_totals(index: usize, contest: &Contest, totals: &ContestTotals) -> 
 /// ranks. Needs `result.ballots.valid`.
 fn count_candidates(contest: &Contest, totals: &CandidateTotals, result: &mut ContestResult) {
     let valid = result.ballots.valid;
-    result.candidates = (0..contest.candidates.len())
+    result.candidates = (0..contest.candidates().len())
         .map(|i| {
             let marks = totals.candidates.get(i).copied().unwrap_or_default();
             CandidateTally {
@@ -571,7 +572,7 @@ fn set_status(result: &mut ContestResult, p: Person, status: Status) {
 fn person_id(contest: &Contest, result: &ContestResult, p: Person) -> String {
     match p {
         Person::Candidate(i) => contest
-            .candidates
+            .candidates()
             .get(i)
             .map(|c| c.id.clone())
             .unwrap_or_default(),
@@ -587,7 +588,7 @@ fn decide_by_threshold(contest: &Contest, threshold: Threshold, result: &mut Con
     let base = contest.base_count(threshold.base, result.ballots.returned);
     result.threshold_base_count = Some(base);
     result.threshold_votes = Some(threshold_votes(threshold, base));
-    let seats = contest.seats as usize;
+    let seats = contest.seats() as usize;
     let people = people_by_votes(result);
     let qualified: Vec<(Person, u64)> = people
         .iter()
@@ -656,7 +657,7 @@ fn decide_by_threshold(contest: &Contest, threshold: Threshold, result: &mut Con
         });
         return;
     }
-    if unfilled > 0 && contest.kind.has_shortfall_round() {
+    if unfilled > 0 && contest.kind().has_shortfall_round() {
         result.runoff = Some(shortfall_proposal(contest, result));
     }
 }
@@ -691,14 +692,14 @@ fn shortfall_proposal(contest: &Contest, result: &ContestResult) -> RunoffPropos
     };
     let ids: Vec<String> = pool[..take]
         .iter()
-        .map(|(i, _)| contest.candidates[*i].id.clone())
+        .map(|(i, _)| contest.candidates()[*i].id.clone())
         .collect();
-    let threshold = contest.rules.shortfall_threshold;
+    let threshold = contest.rules().shortfall_threshold;
     let range = match bounds.max {
         Some(max) if max != bounds.min => format!("{}-{}", bounds.min, max),
         _ => bounds.min.to_string(),
     };
-    let (note_zh, note_en) = contest.kind.shortfall_note();
+    let (note_zh, note_en) = contest.kind().shortfall_note();
     let (rule_zh, rule_en) = threshold.map(|t| t.describe()).unwrap_or_default();
     let mut message = format!(
         "{unfilled} 个名额未选足, {note_zh}。另行选举候选人按第一次投票得票多少取前 {want} 名 (法定 {range} 名){}; 当选条件: {rule_zh}。 / {unfilled} seat(s) unfilled: {note_en}. The new round lists the top {want} not-elected candidates by votes (statutory {range}){}; to win: {rule_en}.",
@@ -728,14 +729,14 @@ fn shortfall_proposal(contest: &Contest, result: &ContestResult) -> RunoffPropos
 /// everyone tied at the boundary.
 fn decide_by_rank(contest: &Contest, result: &mut ContestResult) {
     let people = people_by_votes(result);
-    let Some(ratio) = contest.shortlist else {
+    let Some(ratio) = contest.shortlist() else {
         for (p, _) in &people {
             set_status(result, *p, Status::Ranked);
         }
         result.unfilled_seats = 0;
         return;
     };
-    let size = (u64::from(contest.seats) * u64::from(ratio.candidates))
+    let size = (u64::from(contest.seats()) * u64::from(ratio.candidates))
         .div_ceil(u64::from(ratio.posts)) as usize;
     let with_votes: Vec<(Person, u64)> = people.iter().copied().filter(|(_, v)| *v > 0).collect();
     let take = if with_votes.len() <= size {

@@ -161,7 +161,7 @@ impl CandidateTotals {
     /// Zero totals shaped like `contest`.
     pub fn empty(contest: &Contest) -> CandidateTotals {
         CandidateTotals {
-            candidates: vec![CandidateMarks::default(); contest.candidates.len()],
+            candidates: vec![CandidateMarks::default(); contest.candidates().len()],
             write_ins: BTreeMap::new(),
         }
     }
@@ -364,7 +364,7 @@ impl ContestTotals {
             returned: 0,
             void: 0,
             void_reasons: BTreeMap::new(),
-            counts: match &contest.evaluation {
+            counts: match contest.evaluation() {
                 Some(setup) => Counts::Evaluation(EvaluationTotals::empty(setup)),
                 None => Counts::Candidates(CandidateTotals::empty(contest)),
             },
@@ -379,7 +379,7 @@ impl ContestTotals {
         let mut totals = ContestTotals::empty(contest);
         for ballot in ballots {
             totals.returned += 1;
-            let reason = match (&mut totals.counts, ballot, &contest.evaluation) {
+            let reason = match (&mut totals.counts, ballot, contest.evaluation()) {
                 (Counts::Candidates(c), Ballot::Candidates(b), _) => c.add_ballot(contest, b),
                 (Counts::Evaluation(e), Ballot::Evaluation(b), Some(setup)) => {
                     e.add_ballot(setup, b)
@@ -468,7 +468,7 @@ impl ContestTotals {
     pub fn check(&self, contest: &Contest) -> Result<(), TotalsError> {
         if self.void > self.returned {
             return Err(TotalsError::VoidExceedsReturned {
-                contest: contest.id.clone(),
+                contest: contest.id().clone(),
                 void: self.void,
                 returned: self.returned,
             });
@@ -476,21 +476,21 @@ impl ContestTotals {
         let reasons = sum(self.void_reasons.values().copied());
         if reasons > u128::from(self.void) {
             return Err(TotalsError::ReasonsExceedVoid {
-                contest: contest.id.clone(),
+                contest: contest.id().clone(),
                 reasons,
                 void: self.void,
             });
         }
-        match (&self.counts, &contest.evaluation) {
+        match (&self.counts, contest.evaluation()) {
             (Counts::Candidates(c), None) => check_candidates(contest, c, self.valid()),
             (Counts::Evaluation(e), Some(setup)) => self.check_evaluation(contest, setup, e),
             (_, None) => Err(TotalsError::WrongKind {
-                contest: contest.id.clone(),
+                contest: contest.id().clone(),
                 expected_zh: "候选人选票",
                 expected_en: "candidate ballots",
             }),
             (_, Some(_)) => Err(TotalsError::WrongKind {
-                contest: contest.id.clone(),
+                contest: contest.id().clone(),
                 expected_zh: "测评票",
                 expected_en: "evaluation ballots",
             }),
@@ -503,7 +503,7 @@ impl ContestTotals {
         setup: &EvaluationSetup,
         e: &EvaluationTotals,
     ) -> Result<(), TotalsError> {
-        let id = || contest.id.clone();
+        let id = || contest.id().clone();
         if e.groups.len() != setup.groups.len() {
             return Err(TotalsError::WrongCount {
                 contest: id(),
@@ -668,17 +668,17 @@ fn check_candidates(
     totals: &CandidateTotals,
     valid: u64,
 ) -> Result<(), TotalsError> {
-    let id = || contest.id.clone();
-    if totals.candidates.len() != contest.candidates.len() {
+    let id = || contest.id().clone();
+    if totals.candidates.len() != contest.candidates().len() {
         return Err(TotalsError::WrongCount {
             contest: id(),
             what_zh: "候选人",
             what_en: "candidates",
-            expected: contest.candidates.len(),
+            expected: contest.candidates().len(),
             found: totals.candidates.len(),
         });
     }
-    for (marks, candidate) in totals.candidates.iter().zip(&contest.candidates) {
+    for (marks, candidate) in totals.candidates.iter().zip(contest.candidates()) {
         if u128::from(marks.votes_for) + u128::from(marks.against) > u128::from(valid) {
             return Err(TotalsError::MarksExceedValid {
                 contest: id(),
@@ -694,7 +694,7 @@ fn check_candidates(
             continue;
         }
         // A valid ballot never names a listed candidate, nor a person twice.
-        if contest.candidates.iter().any(|c| c.name == *name) {
+        if contest.candidates().iter().any(|c| c.name == *name) {
             return Err(TotalsError::WriteInIsCandidate {
                 contest: id(),
                 name: name.clone(),
@@ -712,10 +712,10 @@ fn check_candidates(
     // EL Art. 44; 1990 BER Art. 20: a valid ballot has at most `limit` marks in favour.
     let write_ins = sum(totals.write_ins.values().copied());
     let marks = sum(totals.candidates.iter().map(|c| c.votes_for)) + write_ins;
-    let limit = if contest.kind == ContestKind::Recommendation {
-        contest.max_marks
+    let limit = if contest.kind() == ContestKind::Recommendation {
+        contest.max_marks()
     } else {
-        contest.seats
+        contest.seats()
     };
     if marks > u128::from(valid) * u128::from(limit) {
         return Err(TotalsError::MarksExceedLimit {
@@ -727,7 +727,7 @@ fn check_candidates(
     }
     // BER Art. 25 (1990): each party write-in needs a 不赞成 on the same ballot.
     let against = sum(totals.candidates.iter().map(|c| c.against));
-    if contest.kind.write_ins() == WriteIns::PerAgainst && write_ins > against {
+    if contest.kind().write_ins() == WriteIns::PerAgainst && write_ins > against {
         return Err(TotalsError::WriteInsExceedAgainst {
             contest: id(),
             write_ins,

@@ -134,7 +134,7 @@ pub async fn spoiled(
         let hash = e.hash();
         l.read(|s| -> Result<Value, ApiError> {
             let info = s.state.info()?;
-            let book = s.state.admin.book()?;
+            let book = s.state.admin().book()?;
             let key = book
                 .key()
                 .ok_or_else(|| LedgerError::from(crate::e2e::E2eError::NoKey))?;
@@ -162,11 +162,11 @@ pub async fn spoiled(
                 .collect();
             let test = s
                 .state
-                .challenges
+                .challenges()
                 .spoiled
                 .get(&index)
                 .and_then(|sp| sp.test)
-                .and_then(|t| s.state.challenges.tests.get(&t).map(|x| (t, x)))
+                .and_then(|t| s.state.challenges().tests.get(&t).map(|x| (t, x)))
                 .map(|(t, x)| {
                     json!({"index": t, "outcome": x.outcome.id(), "teller": x.teller,
                            "time": rfc3339(x.time), "note": x.note})
@@ -212,8 +212,13 @@ pub async fn confirmation(
     })?;
     let out = block(move || {
         let key = code_bytes(&code).ok_or(ApiError::NotFound)?;
-        let candidates: Vec<u64> =
-            l.read(|s| s.state.confirmations.get(&key).cloned().unwrap_or_default())?;
+        let candidates: Vec<u64> = l.read(|s| {
+            s.state
+                .confirmations()
+                .get(&key)
+                .cloned()
+                .unwrap_or_default()
+        })?;
         let mut entries = Vec::new();
         for index in candidates {
             let e = l.entry(index)?;
@@ -290,7 +295,7 @@ pub async fn tests(state: Data, _caller: As<Results>) -> Result<HttpResponse, Ap
         .collect();
     let out = block(move || {
         Ok(l.read(|s| {
-            let c = &s.state.challenges;
+            let c = &s.state.challenges();
             let tests: Vec<Value> = c
                 .tests
                 .iter()

@@ -50,7 +50,7 @@ fn demo_ceremony(
             let (book, conduct) =
                 core.ledger
                     .read(|s| -> Result<_, crate::ledger::LedgerError> {
-                        Ok((s.state.admin.book()?.clone(), s.state.conduct()?.clone()))
+                        Ok((s.state.admin().book()?.clone(), s.state.conduct()?.clone()))
                     })??;
             let run = crate::e2e::teller::ceremony(
                 &book,

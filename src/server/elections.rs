@@ -69,12 +69,12 @@ pub async fn archive(
                 .election
                 .contests
                 .iter()
-                .filter(|c| conduct.phase(&c.id) == Some(crate::rules::conduct::Phase::Open))
-                .map(|c| c.id.clone())
+                .filter(|c| conduct.phase(c.id()) == Some(crate::rules::conduct::Phase::Open))
+                .map(|c| c.id().clone())
                 .collect();
             let results: Vec<(u64, usize, Vec<String>, bool)> = s
                 .state
-                .results
+                .results()
                 .iter()
                 .enumerate()
                 .map(|(n, (i, r))| (*i, n + 1, r.contests.clone(), s.state.is_published(*i)))

@@ -190,7 +190,7 @@ pub fn replay(
     let contests: Vec<(String, Arrival)> = election
         .contests
         .iter()
-        .map(|c| (c.id.clone(), contest_arrival(&spec, &c.id)))
+        .map(|c| (c.id().clone(), contest_arrival(&spec, c.id())))
         .collect();
     let mut conduct = Conduct::new(
         reg.protocol,
@@ -720,8 +720,8 @@ pub fn replay(
                     if strict {
                         check_electronic_ballot(contest, &ballot).map_err(&ce)?;
                     }
-                    named.push(contest.id.as_str());
-                    parsed.push((contest.id.clone(), ballot));
+                    named.push(contest.id().as_str());
+                    parsed.push((contest.id().clone(), ballot));
                 }
                 check_ballot_contests(&style_def(style), &named).map_err(&ce)?;
                 for (c, ballot) in parsed {
@@ -1015,7 +1015,7 @@ fn recount_one(
                 .contests
                 .iter()
                 .map(|c| {
-                    let v = ballots.get(&c.id).unwrap_or(&empty);
+                    let v = ballots.get(c.id()).unwrap_or(&empty);
                     let before = v.partition_point(|(bi, _)| *bi < ri);
                     v[..before].iter().map(|(_, b)| b.clone()).collect()
                 })
@@ -1055,7 +1055,7 @@ fn paper_line(
                 format!("第 {i} 条: {err} / entry {i}: {err}"),
             )
         })?;
-    if election.contests[ci].id != contest {
+    if election.contests[ci].id() != contest {
         return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
     }
     Ok(ballot)

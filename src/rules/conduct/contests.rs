@@ -176,18 +176,18 @@ impl Conduct {
         seats: u32,
         basis: &str,
     ) -> Result<(), ConductError> {
-        let reducible = contest.kind.family() == crate::rules::kind::Family::Party;
-        let expected = contest.seats.saturating_sub(reduced_by);
+        let reducible = contest.kind().family() == crate::rules::kind::Family::Party;
+        let expected = contest.seats().saturating_sub(reduced_by);
         if seats != expected {
             return Err(ConductError::ReductionSeats {
-                contest: contest.id.clone(),
-                seats_before: contest.seats,
+                contest: contest.id().clone(),
+                seats_before: contest.seats(),
                 reduced_by,
                 expected,
                 seats,
             });
         }
-        self.reduce_seats(&contest.id, reduced_by, reducible, basis)
+        self.reduce_seats(contest.id(), reduced_by, reducible, basis)
     }
 
     /// Marks the contests a result counted as an invalid round (its `valid: false`), which

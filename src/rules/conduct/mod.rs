@@ -718,14 +718,14 @@ pub fn check_electronic_ballot(contest: &Contest, ballot: &Ballot) -> Result<(),
     let reason = match ballot {
         Ballot::Candidates(b) => void_reason(contest, b),
         Ballot::Evaluation(b) => contest
-            .evaluation
+            .evaluation()
             .as_ref()
             .and_then(|e| evaluation_void_reason(e, b)),
     };
     match reason {
         Some(r) => Err(ConductError::ElectronicBallotVoid {
             code: r.code(),
-            message: format!("“{}”: {}", contest.title, r.message()),
+            message: format!("“{}”: {}", contest.title(), r.message()),
         }),
         None => Ok(()),
     }

@@ -118,7 +118,7 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
     let core = state.core()?;
     let (pending, logged) = block(move || {
         let pending = core.records.proposals()?;
-        let logged = core.ledger.read(|s| s.state.corrections.clone())?;
+        let logged = core.ledger.read(|s| s.state.corrections().clone())?;
         Ok((pending, logged))
     })
     .await?;
@@ -152,7 +152,7 @@ pub async fn tally_contest(
     let id = path.into_inner();
     let l = state.ledger()?;
     let (a, result) = block(move || Ok(core.tally(&[id])?)).await?;
-    let number = l.read(|s| s.state.results.len())?;
+    let number = l.read(|s| s.state.results().len())?;
     Ok(HttpResponse::Ok()
         .json(json!({"result_index": a.index, "number": number, "result": result})))
 }

@@ -70,22 +70,22 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
             .contests
             .iter()
             .map(|c| {
-                let phase = conduct.phase(&c.id).unwrap_or(Phase::Draft);
-                let cc = conduct.contest(&c.id).ok();
-                json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
-                       "candidates": c.candidates.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
-                       "state": phase.id(), "mode": info.mode(&c.id).id(), "parent": c.runoff_of.as_ref().map(|r| r.parent.clone()),
+                let phase = conduct.phase(c.id()).unwrap_or(Phase::Draft);
+                let cc = conduct.contest(c.id()).ok();
+                json!({"id": c.id(), "title": c.title(), "kind": c.kind().id(), "kind_label": c.kind().label_zh(), "seats": c.seats(),
+                       "candidates": c.candidates().iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
+                       "state": phase.id(), "mode": info.mode(c.id()).id(), "parent": c.runoff_of().as_ref().map(|r| r.parent.clone()),
                        "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
-                       "reducible": c.kind.family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
-                       "scale": c.evaluation.as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
-                       "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
-                       "groups": c.evaluation.as_ref().map(|e| e.groups.iter().map(|g| json!({"id": g.id, "title": g.title})).collect::<Vec<_>>()),
-                       "grades": c.evaluation.as_ref().filter(|e| e.score.is_none()).map(|e| e.scale.keys().iter().zip(e.scale.labels_zh()).map(|(k, l)| json!({"id": k, "label": l})).collect::<Vec<_>>()),
-                       "score_max": c.evaluation.as_ref().and_then(|e| e.score.map(|r| r.max)),
+                       "reducible": c.kind().family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
+                       "scale": c.evaluation().as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
+                       "subjects": c.evaluation().as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+                       "groups": c.evaluation().as_ref().map(|e| e.groups.iter().map(|g| json!({"id": g.id, "title": g.title})).collect::<Vec<_>>()),
+                       "grades": c.evaluation().as_ref().filter(|e| e.score.is_none()).map(|e| e.scale.keys().iter().zip(e.scale.labels_zh()).map(|(k, l)| json!({"id": k, "label": l})).collect::<Vec<_>>()),
+                       "score_max": c.evaluation().as_ref().and_then(|e| e.score.map(|r| r.max)),
                        "paper_entry": if cc.is_some_and(|x| x.double_entry) { "double" } else { "single" },
                        "paper_sheet": cc.map_or(1, |x| x.paper_ballots + 1),
                        "paper_keyed_by": cc.map(|x| x.keyings.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
-                       "paper_mismatch": conduct.paper_sheet(&c.id).is_ok_and(|(_, _, m)| m)})
+                       "paper_mismatch": conduct.paper_sheet(c.id()).is_ok_and(|(_, _, m)| m)})
             })
             .collect();
         let pools: Vec<Value> = (0..info.styles.len())
@@ -97,7 +97,7 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
             })
             .collect();
         Ok(json!({"id": info.id, "title": info.election.title, "contests": contests, "styles": info.styles,
-                  "log_size": s.tree.size(), "ballots": s.state.ballots, "protocol": info.protocol,
+                  "log_size": s.tree.size(), "ballots": s.state.ballots(), "protocol": info.protocol,
                   "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
                   "signatures_required": info.signatures_required,
@@ -108,7 +108,7 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
 /// The election's secrecy for the pages: encrypted (threshold, the ceremony's progress and,
 /// once set, the key's fingerprint) or plaintext with the logged reason.
 pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
-    match (s.state.admin.book.as_deref(), s.state.conduct()) {
+    match (s.state.admin().book.as_deref(), s.state.conduct()) {
         (Some(book), Ok(conduct)) => {
             let c = conduct.ceremony();
             json!({"encrypted": true, "threshold": book.params().threshold, "tellers": book.params().tellers,

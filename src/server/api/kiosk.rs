@@ -26,16 +26,16 @@ pub async fn kiosk_ballot(
             let info = s.state.info()?;
             let style = info.styles.get(token.style() as usize).ok_or_else(|| invalid(Code::UnknownStyle, "选票码的样式不存在 / the token's style does not exist"))?;
             token.verify(&info.election_key, &info.id, style.round, token.style()).map_err(|e| ApiError::Ledger(LedgerError::Token(e)))?;
-            if s.state.spent.contains(token.serial()) {
+            if s.state.spent().contains(token.serial()) {
                 return Err(ApiError::Ledger(LedgerError::TokenSpent));
             }
             // A slip used to test a kiosk never casts (docs/E2E.md §8.6).
-            s.state.challenges.check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
+            s.state.challenges().check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
             s.state.style_open(style.round, token.style())?;
-            let encrypted = s.state.admin.book.is_some();
+            let encrypted = s.state.admin().book.is_some();
             let contests: Vec<Value> = style.contests.iter().filter_map(|cid| info.election.contest_index(cid)).map(|ci| contest_json(info, &info.election.contests[ci], style, encrypted)).collect();
             // An encrypted election: what the kiosk encrypts with and binds each contest to.
-            let e2e = match s.state.admin.book.as_deref() {
+            let e2e = match s.state.admin().book.as_deref() {
                 Some(book) => {
                     let key = book.key().ok_or_else(|| ApiError::Ledger(LedgerError::from(crate::e2e::E2eError::NoKey)))?;
                     Some(json!({"protocol": "scrutineer.e2e/v1", "election_id": info.id,
@@ -59,26 +59,26 @@ pub(crate) fn contest_json(
     style: &crate::record::entry::Style,
     encrypted: bool,
 ) -> Value {
-    let mut cands: Vec<&crate::rules::Candidate> = c.candidates.iter().collect();
-    if c.kind != crate::rules::ContestKind::PartySecretary {
+    let mut cands: Vec<&crate::rules::Candidate> = c.candidates().iter().collect();
+    if c.kind() != crate::rules::ContestKind::PartySecretary {
         crate::rules::hanzi::sort_by_strokes(&mut cands, |x| x.name.as_str());
     }
-    json!({"id": c.id, "title": c.title, "kind": c.kind.id(), "kind_label": c.kind.label_zh(), "seats": c.seats,
-           "max_marks": c.max_marks, "against_label": c.kind.against_label(),
-           "write_ins": c.kind.write_ins() != crate::rules::kind::WriteIns::Refused,
-           "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates.iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
+    json!({"id": c.id(), "title": c.title(), "kind": c.kind().id(), "kind_label": c.kind().label_zh(), "seats": c.seats(),
+           "max_marks": c.max_marks(), "against_label": c.kind().against_label(),
+           "write_ins": c.kind().write_ins() != crate::rules::kind::WriteIns::Refused,
+           "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates().iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
            "shape": if encrypted { crate::e2e::shape_of(c).ok().map(|sh| shape_json(&sh)) } else { None },
-           "group": crate::e2e::kiosk::group_on(&info.election, &c.id, style),
-           "scale": c.evaluation.as_ref().map(|e| match e.score {
+           "group": crate::e2e::kiosk::group_on(&info.election, c.id(), style),
+           "scale": c.evaluation().as_ref().map(|e| match e.score {
                Some(_) => json!({"id": "score", "grades": [], "labels": []}),
                None => json!({"id": e.scale.id(), "grades": e.scale.keys(), "labels": e.scale.labels_zh()}),
            }),
-           "score_max": c.evaluation.as_ref().and_then(|e| e.score.map(|r| r.max)),
-           "subjects": c.evaluation.as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
+           "score_max": c.evaluation().as_ref().and_then(|e| e.score.map(|r| r.max)),
+           "subjects": c.evaluation().as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
            // What makes an evaluation ballot void that only the whole ballot shows:
            // an encrypting kiosk refuses it itself (the server never sees the grades).
-           "uniform_void": c.evaluation.as_ref().map(|e| e.uniform_void),
-           "excellent_limit": c.evaluation.as_ref().and_then(|e| e.excellent_limit())})
+           "uniform_void": c.evaluation().as_ref().map(|e| e.uniform_void),
+           "excellent_limit": c.evaluation().as_ref().and_then(|e| e.excellent_limit())})
 }
 
 /// A contest's encrypted-ballot shape for the kiosk (docs/E2E.md §4.1; the field names

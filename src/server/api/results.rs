@@ -6,7 +6,7 @@ use crate::codes::Code;
 pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiError> {
     l.read(|s| {
         s.state
-            .results
+            .results()
             .iter()
             .find(|(i, _)| *i == index)
             .map(|(_, r)| r.clone())
@@ -21,7 +21,7 @@ pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiErro
 pub(crate) fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<(String, String)>, ApiError> {
     Ok(l.read(|s| {
         s.state
-            .signatures
+            .signatures()
             .iter()
             .filter(|(_, t, _)| t.result_index == index)
             .map(|(_, t, name)| (name.clone(), t.line.clone()))
@@ -49,7 +49,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     note.push('\n');
     let number = l.read(|s| {
         s.state
-            .results
+            .results()
             .iter()
             .position(|(i, _)| *i == index)
             .map(|n| n + 1)
@@ -57,7 +57,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     let (corrections, desk, late_pools, secrecy, revotes, reductions, paper_entry, procedures) = l.read(|s| {
         let corrections: Vec<Value> = s
             .state
-            .corrections
+            .corrections()
             .iter()
             .filter(|(_, c)| r.contests.contains(&c.contest))
             .map(|(i, c)| json!({"entry": i, "contest": c.contest, "eligible": c.eligible, "present": c.present, "ballots_issued": c.ballots_issued, "reason": c.reason, "proposed_by": c.proposed_by, "approved_by": c.approved_by}))
@@ -88,13 +88,13 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .unwrap_or_default();
         let late_pools: Vec<Value> = s
             .state
-            .late_pools
+            .late_pools()
             .iter()
             .filter(|(_, p)| styles.contains(&p.style))
             .map(|(i, p)| json!({"entry": i, "style": p.style, "count": p.count, "reason": p.reason}))
             .collect();
         // How the ballots were kept secret: the key and who decrypted, or the logged reason.
-        let secrecy = match (s.state.admin.book.as_deref(), s.state.info().ok().and_then(|i| i.secrecy.clone())) {
+        let secrecy = match (s.state.admin().book.as_deref(), s.state.info().ok().and_then(|i| i.secrecy.clone())) {
             (Some(book), _) => {
                 let names = |ts: &[u32]| -> Vec<String> {
                     ts.iter()
@@ -102,8 +102,8 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
                         .collect()
                 };
                 // Cast, checked (spoiled) and test-challenged ballots of these contests' styles.
-                let cast: usize = styles.iter().map(|st| s.state.style_ballots.get(st).map_or(0, Vec::len)).sum();
-                let ch = &s.state.challenges;
+                let cast: usize = styles.iter().map(|st| s.state.style_ballots().get(st).map_or(0, Vec::len)).sum();
+                let ch = &s.state.challenges();
                 let spoiled: Vec<u64> = ch.spoiled.iter().filter(|(_, sp)| styles.contains(&sp.style)).map(|(i, _)| *i).collect();
                 let tests: Vec<&crate::record::spoiled::KioskTest> = ch.tests.values().filter(|t| spoiled.contains(&t.spoiled)).collect();
                 let mismatches = tests.iter().filter(|t| t.outcome == crate::record::spoiled::TestOutcome::Mismatch).count();
@@ -120,14 +120,14 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
         };
         let revotes: Vec<Value> = s
             .state
-            .revotes
+            .revotes()
             .iter()
             .filter(|(_, rv)| rv.contest.get("id").and_then(|v| v.as_str()).is_some_and(|id| r.contests.iter().any(|c| c == id)))
             .map(|(i, rv)| json!({"entry": i, "contest": rv.contest.get("id"), "source": rv.source, "reason": rv.reason}))
             .collect();
         let reductions: Vec<Value> = s
             .state
-            .seat_reductions
+            .seat_reductions()
             .iter()
             .filter(|(_, sr)| r.contests.contains(&sr.contest))
             .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis}))
@@ -164,7 +164,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
                     .map(|d| {
                         let steps: Vec<Value> = s
                             .state
-                            .procedure_steps
+                            .procedure_steps()
                             .iter()
                             .filter(|(at, p)| p.procedure == d.id && *at < index)
                             .filter_map(|(at, p)| {
@@ -193,7 +193,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
 pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let list = block(move || {
-        let (results, required) = core.ledger.read(|s| (s.state.results.clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
+        let (results, required) = core.ledger.read(|s| (s.state.results().clone(), s.state.info().map(|i| i.signatures_required).unwrap_or(0)))?;
         let mut out = Vec::new();
         for (n, (i, r)) in results.into_iter().enumerate() {
             let sigs = signature_lines(&core.ledger, i)?;
@@ -256,7 +256,7 @@ pub async fn publish(
 pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let list = block(move || {
-        let results = core.ledger.read(|s| s.state.results.clone())?;
+        let results = core.ledger.read(|s| s.state.results().clone())?;
         let mut out = Vec::new();
         for (n, (i, r)) in results.into_iter().enumerate() {
             if core.is_published(i)? {
@@ -450,7 +450,7 @@ pub async fn metrics(state: Data) -> HttpResponse {
     let (size, ballots) = state
         .ledger()
         .ok()
-        .and_then(|l| l.read(|s| (s.tree.size(), s.state.ballots)).ok())
+        .and_then(|l| l.read(|s| (s.tree.size(), s.state.ballots())).ok())
         .unwrap_or((0, 0));
     let text = format!(
         "# HELP scrutineer_requests_total HTTP requests served.\n# TYPE scrutineer_requests_total counter\nscrutineer_requests_total {}\n\
