@@ -26,6 +26,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "count", "crypto", "e2e", "record", "records", "rules", "tokens",
         ],
     ),
+    // Presentation: every public page and file made from a result (ARCHITECTURE.md,
+    // `src/present/`).
+    ("present", &["record", "rules", "tokens"]),
     (
         "procedure",
         &[
@@ -39,6 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "crypto",
             "e2e",
             "ledger",
+            "present",
             "procedure",
             "record",
             "records",

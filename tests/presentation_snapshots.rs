@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use calamine::{Reader, Xlsx};
 use serde_json::{json, Value};
 
-use scrutineer::record::office::{result_csv, result_xlsx};
+use scrutineer::present::office::{result_csv, result_xlsx};
 use scrutineer::record::{parse_ballots, parse_election, result_json};
 use scrutineer::rules::tally_election;
 

@@ -12,7 +12,6 @@ pub mod entry;
 pub mod merkle;
 pub mod names;
 pub mod note;
-pub mod office;
 pub mod procedure;
 pub mod result;
 pub mod result_v1;

@@ -396,6 +396,21 @@ impl ResultError {
     }
 }
 
+/// True for plain decimal text such as `92.80`, `-3` or `140`, short enough to be a finite
+/// `f64`: how a result writes rates, scores and totals.
+pub fn is_decimal(s: &str) -> bool {
+    if s.is_empty() || s.len() > 30 {
+        return false;
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && frac.is_none_or(all_digits)
+}
+
 /// Refuses a document whose `format` is there and is not [`RESULT_FORMAT`].
 fn format_of(v: &Value) -> Result<(), ResultError> {
     match v.get("format") {
@@ -445,6 +460,51 @@ impl ResultV1 {
     /// What serde cannot say: a rated-score evaluation's subjects are scored ones and the
     /// others' graded ones.
     fn check(&self) -> Result<(), ResultError> {
+        let mut decimals: Vec<(&str, &str)> = Vec::new();
+        for c in &self.contests {
+            match &c.subjects {
+                Some(SubjectsV1::Graded(list)) => {
+                    for s in list {
+                        let groups = s.groups.iter().map(|g| &g.figures);
+                        for f in std::iter::once(&s.figures).chain(groups) {
+                            decimals.extend(f.rates.0.iter().map(|(_, r)| ("rates", r.as_str())));
+                            decimals.push(("favourable_rate", &f.favourable_rate));
+                            decimals.extend(f.points_score.as_deref().map(|x| ("points_score", x)));
+                            decimals.extend(f.score.as_deref().map(|x| ("score", x)));
+                        }
+                    }
+                }
+                Some(SubjectsV1::Scored(list)) => {
+                    for s in list {
+                        decimals.extend(s.score.as_deref().map(|x| ("score", x)));
+                        let groups = s.groups.iter().map(|g| &g.figures);
+                        for f in std::iter::once(&s.figures).chain(groups) {
+                            decimals.extend(f.mean.as_deref().map(|x| ("mean", x)));
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        for r in &self.rankings {
+            for e in &r.entries {
+                decimals.extend(e.total.as_deref().map(|x| ("total", x)));
+                decimals.extend(
+                    e.components
+                        .0
+                        .iter()
+                        .filter_map(|(_, v)| v.as_deref().map(|x| ("components", x))),
+                );
+            }
+        }
+        for s in &self.structure {
+            decimals.extend(s.checks.iter().map(|c| ("share", c.share.as_str())));
+        }
+        if let Some((field, text)) = decimals.into_iter().find(|(_, t)| !is_decimal(t)) {
+            return Err(ResultError::Invalid(format!(
+                "{field}: “{text}” is not a decimal number"
+            )));
+        }
         for c in &self.contests {
             let ok = match &c.subjects {
                 Some(SubjectsV1::Scored(s)) => c.is_scored() || s.is_empty(),
@@ -501,7 +561,8 @@ mod tests {
     fn a_malformed_result_is_refused() {
         let good: Value =
             serde_json::from_slice(&snapshot("township-party-congress.result.json")).unwrap();
-        let cases: Vec<(fn(&mut Value), &str)> = vec![
+        type Spoil = fn(&mut Value);
+        let cases: Vec<(Spoil, &str)> = vec![
             (
                 |v| v["contests"][0]["candidates"][0]["for"] = "139x".into(),
                 "result_invalid",
