@@ -285,6 +285,8 @@ codes! {
     WriteInWithoutAgainst = "write_in_without_against" => Unprocessable,
     WrongShape = "wrong_shape" => Unprocessable,
     // ---- first raised in src/record/ ----
+    ResultFormat = "result_format" => Unprocessable,
+    ResultInvalid = "result_invalid" => Unprocessable,
     ProcedureBasis = "procedure_basis" => Unprocessable,
     BadDate = "bad_date" => Unprocessable,
     BadHeader = "bad_header" => Unprocessable,

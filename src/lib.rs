@@ -8,6 +8,7 @@ pub mod count;
 pub mod crypto;
 pub mod e2e;
 pub mod ledger;
+pub mod present;
 pub mod procedure;
 pub mod record;
 pub mod records;

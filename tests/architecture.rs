@@ -31,6 +31,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "codes", "count", "crypto", "e2e", "record", "records", "rules", "tokens",
         ],
     ),
+    // Presentation: every public page and file made from a result (ARCHITECTURE.md,
+    // `src/present/`).
+    ("present", &["codes", "record", "rules", "tokens"]),
     (
         "procedure",
         &[
@@ -45,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "crypto",
             "e2e",
             "ledger",
+            "present",
             "procedure",
             "record",
             "records",

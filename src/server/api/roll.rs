@@ -23,7 +23,7 @@ pub async fn result_office(
     let l = state.ledger()?;
     let (index, format) = path.into_inner();
     let r = block(move || result_entry(&l, index)).await?;
-    let office = |e: crate::record::office::OfficeError| invalid(e.code(), e.to_string());
+    let office = |e: crate::present::office::OfficeError| invalid(e.code(), e.to_string());
     match format.as_str() {
         "csv" => Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -31,14 +31,14 @@ pub async fn result_office(
                 "Content-Disposition",
                 format!("attachment; filename=\"result-{index}.csv\""),
             ))
-            .body(crate::record::office::result_csv(&r.result).map_err(office)?)),
+            .body(crate::present::office::result_csv(&r.result).map_err(office)?)),
         "xlsx" => Ok(HttpResponse::Ok()
             .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"result-{index}.xlsx\""),
             ))
-            .body(crate::record::office::result_xlsx(&r.result).map_err(office)?)),
+            .body(crate::present::office::result_xlsx(&r.result).map_err(office)?)),
         _ => Err(ApiError::NotFound),
     }
 }

@@ -20,14 +20,11 @@ use std::fmt::Write as _;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use qrcode::{Color, EcLevel};
+use qrcode::EcLevel;
 use serde_json::Value;
 
 /// Shared `null` returned by [`get`] for a missing field.
 static NULL: Value = Value::Null;
-
-/// Quiet zone around the QR code, in modules (the standard asks for four).
-const QR_QUIET_ZONE: usize = 4;
 
 /// Contests with more vote rows than this may break across pages.
 const VOTE_ROWS_SHORT_MAX: usize = 20;
@@ -187,20 +184,10 @@ fn percent(v: &Value) -> String {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values (the one escaper,
+/// `present::html`).
 fn esc(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    for ch in t.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
+    crate::present::html::escape(t)
 }
 
 /// A fixed Chinese label followed by its English gloss (both trusted).
@@ -424,47 +411,7 @@ fn parse_checkpoint(note: &str) -> Checkpoint {
 /// `None` when the data does not fit in a QR code.
 fn qr_svg(data: &str) -> Option<String> {
     let code = crate::tokens::qr::encode_auto(data.as_bytes(), EcLevel::M).ok()?;
-    let width = code.width;
-    if width == 0 {
-        return None;
-    }
-    let colors = code.to_colors();
-    let size = width + 2 * QR_QUIET_ZONE;
-    let mut d = String::new();
-    for (y, row) in colors.chunks(width).enumerate() {
-        let mut run: Option<usize> = None;
-        for (x, color) in row.iter().enumerate() {
-            match (color, run) {
-                (Color::Dark, None) => run = Some(x),
-                (Color::Light, Some(start)) => {
-                    push_run(&mut d, start, x, y);
-                    run = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(start) = run {
-            push_run(&mut d, start, row.len(), y);
-        }
-    }
-    Some(format!(
-        "<svg viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"QR\" \
-         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" \
-         fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
-    ))
-}
-
-/// Appends the path of the dark modules `start..end` of row `y`.
-fn push_run(d: &mut String, start: usize, end: usize, y: usize) {
-    let len = end.saturating_sub(start);
-    put!(
-        d,
-        "M{} {}h{}v1h-{}z",
-        start + QR_QUIET_ZONE,
-        y + QR_QUIET_ZONE,
-        len,
-        len
-    );
+    crate::present::html::qr_svg(&code, crate::present::html::QrSvg::Board)
 }
 
 // ---------------------------------------------------------------------------

@@ -946,7 +946,7 @@ fn qr_path_covers_every_dark_module() {
     let dark = code
         .to_colors()
         .iter()
-        .filter(|c| **c == Color::Dark)
+        .filter(|c| **c == qrcode::Color::Dark)
         .count();
     let svg = qr_svg(URL).unwrap();
     let d = between(&svg, "<path d=\"", "\"");
@@ -958,7 +958,7 @@ fn qr_path_covers_every_dark_module() {
         .map(|s| s.split('v').next().unwrap().parse::<usize>().unwrap())
         .sum();
     assert_eq!(total, dark);
-    let side = code.width() + 2 * QR_QUIET_ZONE;
+    let side = code.width() + 2 * crate::present::html::QR_QUIET_ZONE_MODULES;
     assert!(svg.starts_with(&format!("<svg viewBox=\"0 0 {side} {side}\"")));
 }
 
