@@ -16,6 +16,25 @@ use super::auth::{
 use super::error::ApiError;
 use super::state::AppState;
 use crate::records::Account;
+use crate::server::openapi::{allowed, answers, components, role_ids};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(
+    login,
+    logout,
+    session,
+    password,
+    accounts,
+    create_account,
+    disable_account,
+    enable_account,
+    sessions,
+    revoke_session,
+    kiosks,
+    unpair,
+    pairing,
+    pair,
+);
 
 // ---------------------------------------------------------------- sessions
 
@@ -32,6 +51,25 @@ pub struct Login {
 /// Signs in. Every attempt runs one Argon2 verification, against the account's hash or, for a
 /// name with no account, against a dummy hash, so the answer's timing does not say which
 /// names exist. A disabled account is told so only after its password was right.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "session",
+    summary = "登录 / Sign in",
+    description = "成功时设置会话 cookie 并返回 `csrf`; `bearer: true` 时不设 cookie, 返回 \
+                    `token`。按客户端地址限流。\n\nOn success sets the session cookie and \
+                    answers `csrf`; with `bearer: true` sets no cookie and answers a `token`. \
+                    Rate-limited per client address.",
+    request_body = components::Login,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::LoginOk),
+            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+        (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
+        (status = 403, extensions(("x-error-codes" = json!(["account_disabled"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn login(
     state: Data,
     req: HttpRequest,
@@ -102,6 +140,18 @@ fn session_cookie<'a>(
     c
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "session",
+    summary = "退出登录 / Sign out",
+    description = "删除会话并清除 cookie。\n\nDeletes the session and clears the cookie.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Done),
+            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+    ),
+    extensions(("x-roles" = json!(role_ids(&[Role::Organiser, Role::Registrar, Role::Kiosk, Role::Teller, Role::Auditor])))),
+)]
 pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     state.records.remove_session(&caller.token_hash)?;
     state.records.flush()?;
@@ -110,6 +160,18 @@ pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().cookie(gone).json(json!({"ok": true})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "当前会话 / Current session",
+    description = "返回用户、角色与 CSRF 令牌 (页面刷新后取回令牌用)。\n\nAnswers the user, \
+                    the role and the CSRF token (for a page to recover it after a reload).",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::SessionOk)),
+    ),
+    extensions(("x-roles" = json!(role_ids(&[Role::Organiser, Role::Registrar, Role::Kiosk, Role::Teller, Role::Auditor])))),
+)]
 pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state
         .records
@@ -136,6 +198,30 @@ pub struct PasswordChange {
 
 /// Changes the caller's password: the policy of [`check_new_password`], then every other
 /// session of the account ends (a thief's among them); the caller's own goes on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/password",
+    tag = "session",
+    summary = "修改密码 / Change password",
+    description = "须提供当前密码。新密码至少 12 个字符, 欢迎用一句话; 常用密码、键盘顺序、\
+                    日期和用户名会被拒绝 (zxcvbn 评分至少 3)。修改后本账号的其他会话全部结束。\
+                    一次性密码 (首次启动、新账号、重置) 在修改前只能调用本接口、`GET /session` \
+                    和 `POST /logout`。\n\nNeeds the current password. The new one has at least \
+                    12 characters, passphrases welcome; common passwords, keyboard runs, dates \
+                    and the user name are refused (a zxcvbn score of at least 3). Every other \
+                    session of the account ends. With a one-time password (first start, a new \
+                    account, a reset) only this, `GET /session` and `POST /logout` answer \
+                    until it is changed.",
+    request_body = components::PasswordChange,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::PasswordOk)),
+        (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "password_too_short", "password_too_long", "password_unchanged", "password_common"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Staff>()))),
+)]
 pub async fn password(
     state: Data,
     caller: As<Staff>,
@@ -178,6 +264,16 @@ pub struct NewAccount {
     role: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    summary = "账号列表 / List accounts",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountsOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -188,6 +284,22 @@ pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, Api
     Ok(HttpResponse::Ok().json(json!({"accounts": list})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    summary = "创建账号 / Create an account",
+    description = "生成随机初始密码, 只在此响应中出现一次。投票机不建账号, 用配对码。\n\nGenerates \
+                    a random initial password, shown in this answer only. Kiosks get no \
+                    account: they are paired with a code.",
+    request_body = components::NewAccount,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::AccountCreated)),
+        (status = 409, extensions(("x-error-codes" = json!(["account_exists"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_role", "kiosk_by_pairing", "bad_username"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn create_account(
     state: Data,
     _caller: As<Org>,
@@ -235,6 +347,20 @@ fn unknown_account(name: &str) -> ApiError {
 }
 
 /// Disables an account: it cannot sign in, and its sessions end at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{param}/disable",
+    tag = "accounts",
+    summary = "停用账号 / Disable an account",
+    description = "不能再登录, 其会话立即结束。\n\nIt can no longer sign in; its sessions end \
+                    at once.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountStateOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_account"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["cannot_disable_self"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn disable_account(
     state: Data,
     caller: As<Org>,
@@ -244,6 +370,17 @@ pub async fn disable_account(
 }
 
 /// Enables a disabled account again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{param}/enable",
+    tag = "accounts",
+    summary = "恢复账号 / Enable an account",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountStateOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_account"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn enable_account(
     state: Data,
     caller: As<Org>,
@@ -298,6 +435,18 @@ fn session_json(i: &crate::records::SessionInfo, current: &[u8]) -> Value {
 }
 
 /// Every live session: staff sign-ins and paired kiosks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "accounts",
+    summary = "全部会话 / All sessions",
+    description = "工作人员的登录与投票机, 含开始、结束时间与客户端地址。\n\nStaff sign-ins \
+                    and kiosks, with when they began and end and the client address.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::SessionsOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn sessions(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -309,6 +458,17 @@ pub async fn sessions(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiE
 }
 
 /// Ends one session by its id; the next request that uses it is refused.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{param}/revoke",
+    tag = "accounts",
+    summary = "结束一个会话 / Revoke a session",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::RevokedOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_session"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn revoke_session(
     state: Data,
     _caller: As<Org>,
@@ -327,6 +487,16 @@ pub async fn revoke_session(
 }
 
 /// The paired kiosks (one per name).
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosks",
+    tag = "accounts",
+    summary = "已配对的投票机 / Paired kiosks",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::KiosksOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn kiosks(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -347,6 +517,19 @@ pub async fn kiosks(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiErr
 }
 
 /// Unpairs a kiosk by the name it was paired with: its credential ends at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/{param}/unpair",
+    tag = "accounts",
+    summary = "解除投票机配对 / Unpair a kiosk",
+    description = "该投票机的凭据立即失效, 下一个请求即被拒绝。\n\nThe kiosk's credential ends \
+                    at once: its next request is refused.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::UnpairedOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_kiosk"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn unpair(
     state: Data,
     _caller: As<Org>,
@@ -372,6 +555,19 @@ const KIOSK_PREFIX: &str = "kiosk-";
 
 /// A new pairing code: 12 digits, shown as `SSSS SSSS SSSS`; the first four are its slot
 /// (which code a try is for), the last eight its secret (stored only as its SHA-256).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/pairing",
+    tag = "accounts",
+    summary = "生成投票机配对码 / Issue a kiosk pairing code",
+    description = "12 位数字, 10 分钟内有效, 只能用一次; 错几次 (`tries`) 即作废。\n\nTwelve \
+                    digits, valid 10 minutes, usable once; void after `tries` wrong tries.",
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::PairingOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["pairing_slots_full"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let rng = ring::rand::SystemRandom::new();
     let draw = |modulus: u64| -> Result<u64, ApiError> {
@@ -445,6 +641,26 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Pairs a kiosk with a code. A wrong code counts against its slot's code (the last allowed
 /// wrong try kills it) and against a limit for all clients together, besides the per-client
 /// limit. A name already paired is re-paired: the old credential ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/pair",
+    tag = "kiosk",
+    summary = "投票机配对 / Pair a kiosk",
+    description = "投票机用配对码换取 kiosk 凭据 (持久 cookie 与 `token`), 默认到选举日 24:00 \
+                    (北京时间)。同名投票机再次配对时旧凭据失效。按客户端地址限流, 全部客户端的\
+                    错误次数另有上限。\n\nA kiosk trades a pairing code for a kiosk credential \
+                    (a persistent cookie and `token`), by default until 24:00 China time of the \
+                    election day. Pairing a name again ends the old credential. Rate-limited per \
+                    client address, and wrong codes from all clients together are capped.",
+    request_body = components::Pair,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::PairOk),
+            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+        (status = 422, extensions(("x-error-codes" = json!(["bad_kiosk_name", "bad_pairing_code"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn pair(
     state: Data,
     req: HttpRequest,

@@ -1,6 +1,10 @@
 //! The election: its summary, its creation, the key ceremony's status and the teller entries.
 
 use super::*;
+use crate::server::openapi::{allowed, codes, components};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(create_election, election,);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +25,26 @@ pub struct NewElection {
     secrecy: Option<crate::record::entry::Secrecy>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/election",
+    tag = "election",
+    summary = "创建选举 / Create the election",
+    description = "一个数据目录只办一次选举: 在日志中登记选举定义、样式与计票人公钥。\n\nOne \
+                    data directory holds one election: registers the spec, the styles and \
+                    the tellers' keys in the log.",
+    request_body = components::NewElection,
+    responses(
+        (status = 201, description = "已创建 / Created", body = components::ElectionSummary),
+        (status = 409, extensions(("x-error-codes" = json!(["election_exists"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                codes::SPEC,
+                &["bad_key"][..],
+            ]
+            .concat())))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn create_election(
     state: Data,
     _caller: As<Org>,
@@ -123,6 +147,19 @@ pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/election",
+    tag = "election",
+    summary = "选举概况 / Election summary",
+    description = "项目、候选人、投票状态、样式与日志大小。\n\nContests, candidates, voting \
+                    state, styles and log size.",
+    responses(
+        (status = 200, description = "成功 / OK", body = components::ElectionSummary),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn election(state: Data) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     Ok(HttpResponse::Ok().json(block(move || election_summary(&l)).await?))

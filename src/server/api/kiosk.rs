@@ -1,6 +1,10 @@
 //! The kiosk: the ballot for a token, and casting.
 
 use super::*;
+use crate::server::openapi::{allowed, answers, codes, components};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(kiosk_ballot, cast,);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -10,6 +14,25 @@ pub struct TokenOnly {
 
 /// The ballot a token opens: the style's contests with candidates in 姓氏笔画 order (party
 /// and congress lists) or in the approved order (secretary ballots).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/ballot",
+    tag = "kiosk",
+    summary = "按选票码取选票 / Ballot for a token",
+    description = "核验选票码 (签名、未用、项目已开始) 并返回要显示的选票。按客户端地址限流。\
+                    \n\nChecks the token (signature, unspent, contests open) and answers the \
+                    ballot to show. Rate-limited per client address.",
+    request_body = components::TokenOnly,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::KioskBallot)),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "token_spent", "contest_not_open", "contest_closed"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!(codes::TOKEN)))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<KioskRole>()))),
+)]
 pub async fn kiosk_ballot(
     state: Data,
     _caller: As<KioskRole>,
@@ -117,6 +140,35 @@ pub struct Cast {
     encrypted: Option<Vec<EncryptedLineJson>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/ballots",
+    tag = "kiosk",
+    summary = "投票 / Cast a ballot",
+    description = "用选票码投出样式中各项目的选票, 返回回执码。投票机不会提交废票: 多选等无效选票被拒绝 \
+                    (422, 代码为废票原因)。\n\nCasts the ballots of the token's style and \
+                    answers a receipt. Kiosks never submit void ballots: an over-marked or \
+                    otherwise void ballot is refused (422 with the void reason as code).",
+    request_body = components::Cast,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::CastOk)),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "token_spent", "contest_not_open", "contest_closed",
+                "tokens_voided", "pool_exhausted"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                codes::TOKEN,
+                codes::BALLOT,
+                &[
+                    "ballot_style_mismatch", "over_marked", "write_in_without_against",
+                    "duplicate_write_in", "write_in_is_candidate", "uniform_grades",
+                    "excellent_over_quota"
+                ][..],
+            ]
+            .concat())))),
+    ),
+    extensions(("x-roles" = json!(allowed::<KioskRole>()))),
+)]
 pub async fn cast(
     state: Data,
     _caller: As<KioskRole>,
