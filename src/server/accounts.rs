@@ -38,12 +38,17 @@ crate::server::openapi::area!(
 
 // ---------------------------------------------------------------- sessions
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "登录 / sign-in")]
 pub struct Login {
+    /// 用户名 / user name
     username: String,
+    /// 密码 / password
     password: String,
-    /// Scripts ask for a bearer token instead of a cookie.
+    // Scripts ask for a bearer token instead of a cookie.
+    /// true: 返回 `token` 而不设 cookie (脚本用); 默认 false / true: answer a bearer `token` instead of
+    /// setting the cookie (for scripts); default false
     #[serde(default)]
     bearer: bool,
 }
@@ -60,7 +65,7 @@ pub struct Login {
                     `token`。按客户端地址限流。\n\nOn success sets the session cookie and \
                     answers `csrf`; with `bearer: true` sets no cookie and answers a `token`. \
                     Rate-limited per client address.",
-    request_body = components::Login,
+    request_body = Login,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::LoginOk),
             headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
@@ -189,10 +194,14 @@ pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiErr
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "修改密码 / password change")]
 pub struct PasswordChange {
+    /// 当前密码 / the current password
     old: String,
+    /// 新密码, 至少 10 个字符 / the new password, at least 10 characters
+    #[schema(min_length = 10)]
     new: String,
 }
 
@@ -212,7 +221,7 @@ pub struct PasswordChange {
                     session of the account ends. With a one-time password (first start, a new \
                     account, a reset) only this, `GET /session` and `POST /logout` answer \
                     until it is changed.",
-    request_body = components::PasswordChange,
+    request_body = PasswordChange,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::PasswordOk)),
         (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
@@ -257,10 +266,14 @@ pub async fn password(
 
 // ---------------------------------------------------------------- accounts and kiosks
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "新账号 / new account")]
 pub struct NewAccount {
+    /// 字母、数字、- 和 _, 最多 40 个 / letters, digits, - and _, at most 40
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     username: String,
+    #[schema(schema_with = components::new_account_role)]
     role: String,
 }
 
@@ -292,7 +305,7 @@ pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, Api
     description = "生成随机初始密码, 只在此响应中出现一次。投票机不建账号, 用配对码。\n\nGenerates \
                     a random initial password, shown in this answer only. Kiosks get no \
                     account: they are paired with a code.",
-    request_body = components::NewAccount,
+    request_body = NewAccount,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::AccountCreated)),
         (status = 409, extensions(("x-error-codes" = json!(["account_exists"])))),
@@ -600,10 +613,15 @@ pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiE
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "投票机配对 / kiosk pairing")]
 pub struct Pair {
+    /// 组织者生成的 8 位配对码, 10 分钟内有效, 只能用一次 / the 8-digit pairing code from the organiser, valid 10
+    /// minutes, once
     code: String,
+    /// 投票机名称, 1 至 40 个字符 / the kiosk's name, 1 to 40 characters
+    #[schema(min_length = 1, max_length = 40)]
     name: String,
 }
 
@@ -652,7 +670,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
                     (a persistent cookie and `token`), by default until 24:00 China time of the \
                     election day. Pairing a name again ends the old credential. Rate-limited per \
                     client address, and wrong codes from all clients together are capped.",
-    request_body = components::Pair,
+    request_body = Pair,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::PairOk),
             headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),

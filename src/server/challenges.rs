@@ -29,22 +29,33 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// One contest of a ballot the voter checks: the encrypted contest and its opening.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "作废查验的一个项目 / one contest of a spoiled ballot")]
 pub struct SpoilLineJson {
+    /// 选举项目 / the contest id
     contest: String,
+    /// 测评组 / the evaluator group
     #[serde(default)]
     group: String,
-    /// base64 of the `EncryptedContest` encoding.
+    // base64 of the `EncryptedContest` encoding.
+    /// 加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64
     ballot: String,
-    /// base64 of the opening (docs/E2E.md §8.4).
+    // base64 of the opening (docs/E2E.md §8.4).
+    /// 随机数 (base64, docs/E2E.md §8.4) / the opening, base64
     opening: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "核验 (Benaloh 挑战): 带随机数的加密选票 / a check (Benaloh challenge): the encrypted \
+         ballot with its openings"
+)]
 pub struct Spoil {
+    /// 选票码 (不会用掉) / the ballot token (not used up)
     token: String,
+    /// 样式中每个选举项目一张加密选票及其随机数 / one encrypted contest per contest of the style, with its opening
     encrypted: Vec<SpoilLineJson>,
 }
 
@@ -80,7 +91,7 @@ fn code_for(token: &str, lines: &[EncryptedLine]) -> Option<String> {
                     encrypted ballot is logged with its openings and never counted; the slip is \
                     not used up and the voter votes again with it. Answers the receipt code, the \
                     confirmation code and the check page's link (and its QR code).",
-    request_body = components::Spoil,
+    request_body = Spoil,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
@@ -305,11 +316,15 @@ pub(super) fn receipt_extras(e: &crate::record::entry::Entry) -> (String, Option
     (e.kind.id().to_string(), confirmation)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "监票人的投票机抽检结果 / a 监票人's kiosk test outcome")]
 pub struct KioskTestRequest {
+    /// 抽检所作废选票的日志序号 / log index of the spoiled ballot the test made
     spoiled: u64,
+    #[schema(schema_with = components::kiosk_test_request_outcome)]
     outcome: String,
+    /// 备注 (最多 500 字) / a note (up to 500 characters)
     #[serde(default)]
     note: String,
 }
@@ -321,7 +336,7 @@ pub struct KioskTestRequest {
     tag = "teller",
     summary = "记录投票机抽检结果 / Record a kiosk test",
     description = "抽检所用的选票码从此不能投票。\n\nThe slip the test used can never be cast afterwards.",
-    request_body = components::KioskTestRequest,
+    request_body = KioskTestRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::EntryIndex)),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_tested"])))),

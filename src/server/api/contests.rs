@@ -1,7 +1,7 @@
 //! Slip pools, and contests opened, closed, corrected and counted.
 
 use super::*;
-use crate::server::openapi::{allowed, answers, components};
+use crate::server::openapi::{allowed, answers};
 
 // The handlers of this area: routed and documented from this one list.
 crate::server::openapi::area!(
@@ -14,13 +14,19 @@ crate::server::openapi::area!(
     tally_contest,
 );
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "生成选票码 / token pool request")]
 pub struct PoolRequest {
+    /// 选票样式序号 (`GET /api/v1/election` 的 `styles` 下标) / ballot style index (into `styles` of `GET
+    /// /api/v1/election`)
     style: u16,
+    /// 选票码张数; 缺省: 该样式余下的上限 (名单人数加备用比例) / number of tokens; default: what is left of the style's cap
+    /// (its voters on the roll plus the spare percentage)
     #[serde(default)]
     count: Option<usize>,
-    /// Why tokens are printed after voting in the style started (required then).
+    // Why tokens are printed after voting in the style started (required then).
+    /// 投票开始后补印时必填, 记入日志并公示 / required once voting in the style started; logged and posted
     #[serde(default)]
     reason: Option<String>,
 }
@@ -34,7 +40,7 @@ pub struct PoolRequest {
                     不记谁拿到哪张。\n\nGenerates and registers a pool of tokens for one style \
                     and answers the printable slip sheet (HTML). The log keeps the count and \
                     a commitment, never who gets which token.",
-    request_body = components::PoolRequest,
+    request_body = PoolRequest,
     responses(
         (status = 201, description = "可打印的选票码页 / printable slip sheet", content_type = "text/html", body = String),
         (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
@@ -88,13 +94,20 @@ pub async fn open_contest(
 
 /// The close takes no figures: they come from the desk. Old clients that still send them get
 /// a clear refusal instead of having them silently ignored.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "结束投票: 不带人数 (取自签到处) / close: no figures (they come from the desk)"
+)]
 pub struct CloseRequest {
+    /// 不再接受: 人数取自签到处, 给出即拒绝 (`figures_from_desk`) / no longer accepted: the figures come from the
+    /// desk; giving one is refused (`figures_from_desk`)
     #[serde(default)]
     eligible: Option<u64>,
+    /// 不再接受 (同上) / no longer accepted (as above)
     #[serde(default)]
     present: Option<u64>,
+    /// 不再接受 (同上) / no longer accepted (as above)
     #[serde(default)]
     ballots_issued: Option<u64>,
 }
@@ -110,7 +123,7 @@ pub struct CloseRequest {
                     they are, closes the contest and voids the unspent tokens of every style \
                     whose contests are all closed, in one append, all or nothing. The figures \
                     cannot be typed; a correction needs a person of another role to approve it.",
-    request_body = Option<components::CloseRequest>,
+    request_body = Option<CloseRequest>,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Closed)),
         (status = 409, extensions(("x-error-codes" = json!([
@@ -143,12 +156,20 @@ pub async fn close_contest(
     Ok(HttpResponse::Ok().json(json!({"entry": c.entry, "eligible": c.figures.eligible, "present": c.figures.present, "ballots_issued": c.figures.issued, "voided_styles": c.voided_styles})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "人数更正 (需另一角色批准) / a correction of the figures (a person of another role \
+         approves it)"
+)]
 pub struct CorrectionRequest {
+    /// 更正后的应到人数 E / corrected eligible E
     eligible: u64,
+    /// 更正后的实到人数 P / corrected present P
     present: u64,
+    /// 更正后的发出选票数 I / corrected ballots issued I
     ballots_issued: u64,
+    /// 原因, 记入日志并公示 / the reason, logged and posted
     reason: String,
 }
 
@@ -164,7 +185,7 @@ pub struct CorrectionRequest {
                     it is logged only once a second person of another role approves it, \
                     beside the desk's figures, and shows in the result, on the board and in \
                     `verify`.",
-    request_body = components::CorrectionRequest,
+    request_body = CorrectionRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),

@@ -1,7 +1,7 @@
 //! The desk: check-ins and the live turnout.
 
 use super::*;
-use crate::server::openapi::{allowed, answers, components};
+use crate::server::openapi::{allowed, answers};
 
 // The handlers of this area: routed and documented from this one list.
 crate::server::openapi::area!(roll_search, check_in, desk,);
@@ -66,13 +66,18 @@ pub async fn roll_search(
     Ok(HttpResponse::Ok().json(json!({"voters": rows})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "签到 / check-in")]
 pub struct CheckInRequest {
+    /// 选民证件号码或党员编号 / the voter's number on the roll
     number: String,
+    /// 委托人的编号 (委托投票); 默认 [] / numbers of the voters who gave this voter their proxy; default []
     #[serde(default)]
     principals: Vec<String>,
+    /// 轮次; 默认 1 / round; default 1
     #[serde(default = "round_one")]
+    #[schema(minimum = 1)]
     round: u8,
 }
 
@@ -88,7 +93,7 @@ pub(crate) fn round_one() -> u8 {
     description = "登记选民 (及其委托人) 到场, 返回应发的样式与选票码张数。同一轮不能重复签到。\
                     \n\nRecords that a voter (and their principals) came, and answers the \
                     style and number of tokens to hand out. Nobody checks in twice a round.",
-    request_body = components::CheckInRequest,
+    request_body = CheckInRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::CheckedIn)),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_checked_in"])))),

@@ -6,9 +6,11 @@ use crate::server::openapi::{allowed, answers, codes, components};
 // The handlers of this area: routed and documented from this one list.
 crate::server::openapi::area!(kiosk_ballot, cast,);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "选票码 / a ballot token")]
 pub struct TokenOnly {
+    /// 选票码 / the ballot token
     token: String,
 }
 
@@ -22,7 +24,7 @@ pub struct TokenOnly {
     description = "核验选票码 (签名、未用、项目已开始) 并返回要显示的选票。按客户端地址限流。\
                     \n\nChecks the token (signature, unspent, contests open) and answers the \
                     ballot to show. Rate-limited per client address.",
-    request_body = components::TokenOnly,
+    request_body = TokenOnly,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::KioskBallot)),
         (status = 409, extensions(("x-error-codes" = json!([
@@ -119,23 +121,34 @@ pub(crate) fn shape_json(shape: &crate::crypto::ContestShape) -> Value {
 }
 
 /// One contest of an encrypted ballot as a kiosk sends it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "加密选票的一个项目 / one contest of an encrypted ballot")]
 pub struct EncryptedLineJson {
+    /// 选举项目 / the contest id
     contest: String,
+    /// 测评组 (按组计票的测评, 取自选票样式) / the evaluator group (from the style)
     #[serde(default)]
     group: String,
-    /// base64 of the `EncryptedContest` encoding.
+    // base64 of the `EncryptedContest` encoding.
+    /// 加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64
     ballot: String,
 }
 
 /// A cast ballot: plaintext `ballots` (a plaintext election) or `encrypted` contests.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "投票 / a cast")]
 pub struct Cast {
+    /// 选票码 / the ballot token
     token: String,
+    /// 明文选举: 样式中每个选举项目一张选票 / a plaintext election: one ballot per contest of the token's style
     #[serde(default)]
+    #[schema(value_type = Option<Vec<components::Ballot>>)]
     ballots: Option<Vec<Value>>,
+    /// 加密选举: 样式中每个选举项目一张加密选票, 在投票机上加密 (只能有 ballots 与 encrypted 之一) / an encrypted election: one
+    /// encrypted contest per contest of the style, encrypted on the kiosk (exactly one of ballots
+    /// and encrypted)
     #[serde(default)]
     encrypted: Option<Vec<EncryptedLineJson>>,
 }
@@ -149,7 +162,7 @@ pub struct Cast {
                     (422, 代码为废票原因)。\n\nCasts the ballots of the token's style and \
                     answers a receipt. Kiosks never submit void ballots: an over-marked or \
                     otherwise void ballot is refused (422 with the void reason as code).",
-    request_body = components::Cast,
+    request_body = Cast,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::CastOk)),
         (status = 409, extensions(("x-error-codes" = json!([

@@ -266,9 +266,12 @@ pub async fn result(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "计票人签名 / teller signature")]
 pub struct SignatureLine {
+    /// 计票人对该结果检查点的 signed-note 签名行 (`— 名称 base64`) / the teller's signed-note signature line (`—
+    /// name base64`) over the result's checkpoint
     line: String,
 }
 
@@ -280,7 +283,7 @@ pub struct SignatureLine {
     description = "计票人用自己的密钥对 `checkpoint_text` 签名后提交签名行; 服务核验后写入日志。\
                     \n\nA teller signs `checkpoint_text` with their own key and sends the \
                     signature line; the service verifies it and appends it to the log.",
-    request_body = components::SignatureLine,
+    request_body = SignatureLine,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
         (status = 404, extensions(("x-error-codes" = json!(["unknown_result", "unknown_entry"])))),

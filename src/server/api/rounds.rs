@@ -19,15 +19,21 @@ crate::server::openapi::area!(
     kinds,
 );
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "纸质选票录入 / a paper ballot")]
 pub struct PaperBallotRequest {
+    /// 唱票时录入的一张纸质选票 (撤回时不带) / one paper ballot as it is read aloud (absent in a withdrawal)
     #[serde(default)]
+    #[schema(value_type = Option<components::Ballot>)]
     ballot: Option<Value>,
-    /// The sheet being keyed (1, 2, ...); required in a double-entry contest.
+    // The sheet being keyed (1, 2, ...); required in a double-entry contest.
+    /// 正在录入的第几张 (双人录入项目必填) / the sheet being keyed (required in a double-entry contest)
     #[serde(default)]
+    #[schema(minimum = 1)]
     sheet: Option<u64>,
-    /// Withdraw the caller's keying of `sheet` (double entry); no ballot then.
+    // Withdraw the caller's keying of `sheet` (double entry); no ballot then.
+    /// 撤回本人对该张的录入 (双人录入) / withdraw the caller's keying of the sheet (double entry)
     #[serde(default)]
     withdraw: bool,
 }
@@ -51,7 +57,7 @@ pub struct PaperBallotRequest {
                     (paper_entry: double) each teller keys the same sheet under their own account; \
                     it counts when two agree (201, state: counted); otherwise 200 with state \
                     waiting, or mismatch with the other keyings to check against the paper.",
-    request_body = components::PaperBallotRequest,
+    request_body = PaperBallotRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
@@ -223,15 +229,22 @@ pub async fn paper_sheet(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "多轮程序的下一轮 / the next round of a procedure")]
 pub struct NextRound {
+    /// 新选举项目的 id / the new contest's id
     id: String,
+    /// 新选举项目的类型 / the new contest's kind
     kind: String,
+    /// 应选名额 / seats
+    #[schema(minimum = 1)]
     seats: u32,
+    /// 标题 / title
     #[serde(default)]
     title: String,
     #[serde(default)]
+    #[schema(schema_with = components::next_round_mode)]
     mode: Option<String>,
 }
 
@@ -245,7 +258,7 @@ pub struct NextRound {
     description = "下一轮的候选人取自本项目已公布结果的入围 (或当选) 名单, 新项目须符合其类型的差额规定。\n\n\
                     The next round's candidates are the shortlist (or the elected) of this \
                     contest's published result; the new contest must pass its kind's surplus rule.",
-    request_body = components::NextRound,
+    request_body = NextRound,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published"])))),
@@ -278,9 +291,12 @@ pub async fn next_round(
     Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "重新投票的原因 / why the round is re-run")]
 pub struct RevoteRequest {
+    /// 原因 (1 至 500 字), 记入日志并在公示页显示 / the reason (1 to 500 characters), logged and shown on the
+    /// board
     reason: String,
 }
 
@@ -294,7 +310,7 @@ pub struct RevoteRequest {
                     记录原因; 新一轮有自己的选票样式和选票码。\n\nWhen the count declared the round \
                     invalid (quorum not met, more ballots returned than issued, ...), the same list \
                     and seats as a new round with its own style and slips; the reason is logged.",
-    request_body = components::RevoteRequest,
+    request_body = RevoteRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "round_not_invalid", "revote_exists"])))),
@@ -315,9 +331,12 @@ pub async fn revote(
     Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": c})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "减少名额的决定 / the decision to reduce the seats")]
 pub struct ReduceSeatsRequest {
+    /// 大会减少名额的决定 (1 至 500 字), 记入日志并在公示页显示 / the meeting's decision (1 to 500 characters), logged
+    /// and shown on the board
     basis: String,
 }
 
@@ -332,7 +351,7 @@ pub struct ReduceSeatsRequest {
                     减少的名额等于已公布结果中未选足的名额; 之后不能再另行选举。\n\nA party contest whose \
                     published result left seats unfilled: the meeting's decision to reduce the seats by \
                     exactly those, with no new round, logged with its basis; no runoff may follow.",
-    request_body = components::ReduceSeatsRequest,
+    request_body = ReduceSeatsRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
@@ -403,10 +422,15 @@ pub async fn board(
 
 /// The election's public keys: the election key (tokens), the log key (checkpoints), the
 /// tellers' keys, and how many teller signatures a result needs.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "计票人条目 / a teller's entry")]
 pub struct TellerEntry {
+    #[schema(schema_with = components::teller_entry_kind)]
     kind: String,
+    /// 条目正文, 由 scrutineer teller run 在计票人自己的电脑上算出 / the entry body, computed by scrutineer teller
+    /// run on the teller's own machine
+    #[schema(value_type = Object)]
     body: Value,
 }
 
@@ -432,7 +456,7 @@ fn teller_json(limit: usize) -> web::JsonConfig {
                     from a verified export; the service checks signatures and proofs and logs \
                     them. After the last clean check the service logs the election key. \
                     Bodies up to 24 MiB.",
-    request_body = components::TellerEntry,
+    request_body = TellerEntry,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
         (status = 409, extensions(("x-error-codes" = json!([

@@ -8,11 +8,15 @@ use crate::server::openapi::{codes, components};
 // The handlers of this area: routed and documented from this one list.
 crate::server::openapi::area!(tally,);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "离线计票 / stateless tally")]
 pub struct TallyRequest {
+    /// 选举定义 / the election spec
+    #[schema(value_type = components::ElectionSpec)]
     spec: serde_json::Value,
-    /// Ballots as JSON Lines text.
+    // Ballots as JSON Lines text.
+    /// 选票, JSON Lines 文本 (每行一个 Ballot) / the ballots as JSON Lines text (one Ballot a line)
     ballots: String,
 }
 
@@ -23,7 +27,7 @@ pub struct TallyRequest {
     summary = "离线计票 / Tally a spec and ballots",
     description = "不读写日志: 按给出的选举定义与 JSON Lines 选票计票, 返回结果。\n\nTouches no \
                     log: counts the given spec and JSON Lines ballots and answers the result.",
-    request_body = components::TallyRequest,
+    request_body = TallyRequest,
     responses(
         (status = 200, description = "成功 / OK", body = components::Result),
         (status = 422, extensions(("x-error-codes" = json!([
