@@ -14,9 +14,11 @@
 //!   merged into `x-error-codes`, and each error answer's description and `Error` body;
 //! * the operation ids (`post_contests_id_open`).
 //!
-//! What is still written by hand: the frame here (info, description, tags, security
-//! schemes), and the schemas of the answers that handlers build as JSON values and of the
-//! request bodies ([`answers`], [`components`], written with [`schema`]).
+//! Request bodies derive `ToSchema` on the request structs. What is still written by hand: the
+//! frame here (info, description, tags, security schemes), the schemas of the answers that
+//! handlers build as JSON values ([`answers`]), and of the shared documents (election spec,
+//! ballot, style, result, error) and the few request fields whose Rust type does not say their
+//! shape ([`components`]), all written with [`schema`].
 //!
 //! * [`document`]: the document as a `utoipa` value.
 //! * [`json`]: the document as pretty JSON, for `/api/openapi.json`.
