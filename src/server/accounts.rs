@@ -16,7 +16,7 @@ use super::auth::{
 use super::error::ApiError;
 use super::state::AppState;
 use crate::records::Account;
-use crate::server::openapi::{allowed, answers, components, role_ids};
+use crate::server::openapi::{allowed, answers, any_role, components};
 
 // The handlers of this area: routed and documented from this one list.
 crate::server::openapi::area!(
@@ -68,7 +68,11 @@ pub struct Login {
     request_body = Login,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::LoginOk),
-            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
         (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
         (status = 403, extensions(("x-error-codes" = json!(["account_disabled"])))),
         (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
@@ -153,9 +157,13 @@ fn session_cookie<'a>(
     description = "删除会话并清除 cookie。\n\nDeletes the session and clears the cookie.",
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Done),
-            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
     ),
-    extensions(("x-roles" = json!(role_ids(&[Role::Organiser, Role::Registrar, Role::Kiosk, Role::Teller, Role::Auditor])))),
+    extensions(("x-roles" = json!(any_role()))),
 )]
 pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     state.records.remove_session(&caller.token_hash)?;
@@ -175,7 +183,7 @@ pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiErro
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::SessionOk)),
     ),
-    extensions(("x-roles" = json!(role_ids(&[Role::Organiser, Role::Registrar, Role::Kiosk, Role::Teller, Role::Auditor])))),
+    extensions(("x-roles" = json!(any_role()))),
 )]
 pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state
@@ -673,7 +681,11 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     request_body = Pair,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::PairOk),
-            headers(("Set-Cookie" = String, description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / the session cookie"))),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
         (status = 422, extensions(("x-error-codes" = json!(["bad_kiosk_name", "bad_pairing_code"])))),
         (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
     ),

@@ -137,6 +137,17 @@ pub fn allowed<R: Allowed>() -> Vec<&'static str> {
     role_ids(R::ROLES)
 }
 
+/// Every role id: what the extractor `Caller` (any signed-in session) admits, for `x-roles`.
+pub fn any_role() -> Vec<&'static str> {
+    role_ids(&[
+        Role::Organiser,
+        Role::Registrar,
+        Role::Kiosk,
+        Role::Teller,
+        Role::Auditor,
+    ])
+}
+
 /// The role ids of `roles`, for `x-roles` in `#[utoipa::path]`.
 pub fn role_ids(roles: &[Role]) -> Vec<&'static str> {
     roles.iter().map(|r| r.id()).collect()

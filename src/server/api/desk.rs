@@ -23,7 +23,11 @@ pub(crate) const SEARCH_ROWS_MAX: usize = 50;
     description = "按编号或姓名 (含拼音首字母) 查找, 至多 50 人, 附第 1 轮签到时间。\n\nSearches \
                     by number or name (pinyin initials too); at most 50 voters, with their \
                     round-1 check-in time.",
-    params(("q" = Option<String>, Query, description = "查找词; 空: 名单开头 / search text; empty: the start of the roll")),
+    params((
+        "q" = Option<String>,
+        Query,
+        description = "查找词; 空: 名单开头 / search text; empty: the start of the roll"
+    )),
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Voters)),
     ),

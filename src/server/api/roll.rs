@@ -19,7 +19,11 @@ crate::server::openapi::area!(import_roll, result_csv, result_xlsx,);
                     is accepted) with the header columns name, number, unit, birth_date and \
                     optionally rights, membership, flags. All rows or none: `roll_refused` \
                     lists every problem in `rows`. Replaces the roll.",
-    request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV, 首行为表头 / UTF-8 CSV with a header row"),
+    request_body(
+        content = String,
+        content_type = "text/csv",
+        description = "UTF-8 CSV, 首行为表头 / UTF-8 CSV with a header row"
+    ),
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Imported)),
         (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
