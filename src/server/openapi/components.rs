@@ -1,5 +1,8 @@
-//! The hand-written schemas in `components.schemas`: request bodies and the shapes answers
-//! share. `#[utoipa::path]` names them through the marker types at the end.
+//! The hand-written schemas in `components.schemas`: the shared documents (the error, the
+//! election spec, styles, ballots, results, the election summary), the procedure step's
+//! request (its struct lives in `procedure`, which knows no HTTP), and, at the end, the request
+//! fields whose Rust type does not say their shape (`schema_with` in the request structs'
+//! `ToSchema` derive). `#[utoipa::path]` names the components through their marker types.
 
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;

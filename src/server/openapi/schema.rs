@@ -69,6 +69,7 @@ pub const fn opt(name: &'static str, t: T, doc: &'static str) -> F {
     }
 }
 
+/// `t`, or `[t, "null"]`.
 pub fn ty(t: Type, nullable: bool) -> SchemaType {
     if nullable {
         SchemaType::Array(vec![t, Type::Null])
@@ -77,10 +78,12 @@ pub fn ty(t: Type, nullable: bool) -> SchemaType {
     }
 }
 
+/// A description, unless empty.
 pub fn described(doc: &str) -> Option<&str> {
     (!doc.is_empty()).then_some(doc)
 }
 
+/// An object of `fields`; `closed`: no other field allowed.
 pub fn object(fields: &[F], doc: &str, closed: bool, nullable: bool) -> RefOr<Schema> {
     let mut o = ObjectBuilder::new()
         .schema_type(ty(Type::Object, nullable))
@@ -97,6 +100,7 @@ pub fn object(fields: &[F], doc: &str, closed: bool, nullable: bool) -> RefOr<Sc
     o.into()
 }
 
+/// The schema of a type of the tables.
 pub fn schema(t: &T, doc: &str, nullable: bool) -> RefOr<Schema> {
     let string = || {
         ObjectBuilder::new()
