@@ -17,15 +17,39 @@ use super::auth::{
 use super::error::ApiError;
 use super::state::AppState;
 use crate::records::Account;
+use crate::server::openapi::{allowed, answers, any_role, components};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(
+    login,
+    logout,
+    session,
+    password,
+    accounts,
+    create_account,
+    disable_account,
+    enable_account,
+    sessions,
+    revoke_session,
+    kiosks,
+    unpair,
+    pairing,
+    pair,
+);
 
 // ---------------------------------------------------------------- sessions
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "登录 / sign-in")]
 pub struct Login {
+    /// 用户名 / user name
     username: String,
+    /// 密码 / password
     password: String,
-    /// Scripts ask for a bearer token instead of a cookie.
+    // Scripts ask for a bearer token instead of a cookie.
+    /// true: 返回 `token` 而不设 cookie (脚本用); 默认 false / true: answer a bearer `token` instead of
+    /// setting the cookie (for scripts); default false
     #[serde(default)]
     bearer: bool,
 }
@@ -33,6 +57,29 @@ pub struct Login {
 /// Signs in. Every attempt runs one Argon2 verification, against the account's hash or, for a
 /// name with no account, against a dummy hash, so the answer's timing does not say which
 /// names exist. A disabled account is told so only after its password was right.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "session",
+    summary = "登录 / Sign in",
+    description = "成功时设置会话 cookie 并返回 `csrf`; `bearer: true` 时不设 cookie, 返回 \
+                    `token`。按客户端地址限流。\n\nOn success sets the session cookie and \
+                    answers `csrf`; with `bearer: true` sets no cookie and answers a `token`. \
+                    Rate-limited per client address.",
+    request_body = Login,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::LoginOk),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
+        (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
+        (status = 403, extensions(("x-error-codes" = json!(["account_disabled"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn login(
     state: Data,
     req: HttpRequest,
@@ -103,6 +150,22 @@ fn session_cookie<'a>(
     c
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "session",
+    summary = "退出登录 / Sign out",
+    description = "删除会话并清除 cookie。\n\nDeletes the session and clears the cookie.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Done),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
+    ),
+    extensions(("x-roles" = json!(any_role()))),
+)]
 pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     state.records.remove_session(&caller.token_hash)?;
     state.records.flush()?;
@@ -111,6 +174,18 @@ pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().cookie(gone).json(json!({"ok": true})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "当前会话 / Current session",
+    description = "返回用户、角色与 CSRF 令牌 (页面刷新后取回令牌用)。\n\nAnswers the user, \
+                    the role and the CSRF token (for a page to recover it after a reload).",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::SessionOk)),
+    ),
+    extensions(("x-roles" = json!(any_role()))),
+)]
 pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = state
         .records
@@ -128,15 +203,43 @@ pub async fn session(state: Data, caller: Caller) -> Result<HttpResponse, ApiErr
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "修改密码 / password change")]
 pub struct PasswordChange {
+    /// 当前密码 / the current password
     old: String,
+    /// 新密码, 至少 10 个字符 / the new password, at least 10 characters
+    #[schema(min_length = 10)]
     new: String,
 }
 
 /// Changes the caller's password: the policy of [`check_new_password`], then every other
 /// session of the account ends (a thief's among them); the caller's own goes on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/password",
+    tag = "session",
+    summary = "修改密码 / Change password",
+    description = "须提供当前密码。新密码至少 12 个字符, 欢迎用一句话; 常用密码、键盘顺序、\
+                    日期和用户名会被拒绝 (zxcvbn 评分至少 3)。修改后本账号的其他会话全部结束。\
+                    一次性密码 (首次启动、新账号、重置) 在修改前只能调用本接口、`GET /session` \
+                    和 `POST /logout`。\n\nNeeds the current password. The new one has at least \
+                    12 characters, passphrases welcome; common passwords, keyboard runs, dates \
+                    and the user name are refused (a zxcvbn score of at least 3). Every other \
+                    session of the account ends. With a one-time password (first start, a new \
+                    account, a reset) only this, `GET /session` and `POST /logout` answer \
+                    until it is changed.",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::PasswordOk)),
+        (status = 401, extensions(("x-error-codes" = json!(["bad_login"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "password_too_short", "password_too_long", "password_unchanged", "password_common"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Staff>()))),
+)]
 pub async fn password(
     state: Data,
     caller: As<Staff>,
@@ -172,13 +275,27 @@ pub async fn password(
 
 // ---------------------------------------------------------------- accounts and kiosks
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "新账号 / new account")]
 pub struct NewAccount {
+    /// 字母、数字、- 和 _, 最多 40 个 / letters, digits, - and _, at most 40
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     username: String,
+    #[schema(schema_with = components::new_account_role)]
     role: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    summary = "账号列表 / List accounts",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountsOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -189,6 +306,22 @@ pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, Api
     Ok(HttpResponse::Ok().json(json!({"accounts": list})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    summary = "创建账号 / Create an account",
+    description = "生成随机初始密码, 只在此响应中出现一次。投票机不建账号, 用配对码。\n\nGenerates \
+                    a random initial password, shown in this answer only. Kiosks get no \
+                    account: they are paired with a code.",
+    request_body = NewAccount,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::AccountCreated)),
+        (status = 409, extensions(("x-error-codes" = json!(["account_exists"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_role", "kiosk_by_pairing", "bad_username"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn create_account(
     state: Data,
     _caller: As<Org>,
@@ -236,6 +369,20 @@ fn unknown_account(name: &str) -> ApiError {
 }
 
 /// Disables an account: it cannot sign in, and its sessions end at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{param}/disable",
+    tag = "accounts",
+    summary = "停用账号 / Disable an account",
+    description = "不能再登录, 其会话立即结束。\n\nIt can no longer sign in; its sessions end \
+                    at once.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountStateOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_account"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["cannot_disable_self"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn disable_account(
     state: Data,
     caller: As<Org>,
@@ -245,6 +392,17 @@ pub async fn disable_account(
 }
 
 /// Enables a disabled account again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{param}/enable",
+    tag = "accounts",
+    summary = "恢复账号 / Enable an account",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::AccountStateOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_account"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn enable_account(
     state: Data,
     caller: As<Org>,
@@ -299,6 +457,18 @@ fn session_json(i: &crate::records::SessionInfo, current: &[u8]) -> Value {
 }
 
 /// Every live session: staff sign-ins and paired kiosks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "accounts",
+    summary = "全部会话 / All sessions",
+    description = "工作人员的登录与投票机, 含开始、结束时间与客户端地址。\n\nStaff sign-ins \
+                    and kiosks, with when they began and end and the client address.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::SessionsOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn sessions(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -310,6 +480,17 @@ pub async fn sessions(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiE
 }
 
 /// Ends one session by its id; the next request that uses it is refused.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{param}/revoke",
+    tag = "accounts",
+    summary = "结束一个会话 / Revoke a session",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::RevokedOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_session"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn revoke_session(
     state: Data,
     _caller: As<Org>,
@@ -328,6 +509,16 @@ pub async fn revoke_session(
 }
 
 /// The paired kiosks (one per name).
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosks",
+    tag = "accounts",
+    summary = "已配对的投票机 / Paired kiosks",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::KiosksOk)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn kiosks(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let list: Vec<Value> = state
         .records
@@ -348,6 +539,19 @@ pub async fn kiosks(state: Data, caller: As<Org>) -> Result<HttpResponse, ApiErr
 }
 
 /// Unpairs a kiosk by the name it was paired with: its credential ends at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/{param}/unpair",
+    tag = "accounts",
+    summary = "解除投票机配对 / Unpair a kiosk",
+    description = "该投票机的凭据立即失效, 下一个请求即被拒绝。\n\nThe kiosk's credential ends \
+                    at once: its next request is refused.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::UnpairedOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["unknown_kiosk"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn unpair(
     state: Data,
     _caller: As<Org>,
@@ -373,6 +577,19 @@ const KIOSK_PREFIX: &str = "kiosk-";
 
 /// A new pairing code: 12 digits, shown as `SSSS SSSS SSSS`; the first four are its slot
 /// (which code a try is for), the last eight its secret (stored only as its SHA-256).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/pairing",
+    tag = "accounts",
+    summary = "生成投票机配对码 / Issue a kiosk pairing code",
+    description = "12 位数字, 10 分钟内有效, 只能用一次; 错几次 (`tries`) 即作废。\n\nTwelve \
+                    digits, valid 10 minutes, usable once; void after `tries` wrong tries.",
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::PairingOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["pairing_slots_full"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiError> {
     let rng = ring::rand::SystemRandom::new();
     let draw = |modulus: u64| -> Result<u64, ApiError> {
@@ -405,10 +622,15 @@ pub async fn pairing(state: Data, _caller: As<Org>) -> Result<HttpResponse, ApiE
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "投票机配对 / kiosk pairing")]
 pub struct Pair {
+    /// 组织者生成的 8 位配对码, 10 分钟内有效, 只能用一次 / the 8-digit pairing code from the organiser, valid 10
+    /// minutes, once
     code: String,
+    /// 投票机名称, 1 至 40 个字符 / the kiosk's name, 1 to 40 characters
+    #[schema(min_length = 1, max_length = 40)]
     name: String,
 }
 
@@ -446,6 +668,30 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Pairs a kiosk with a code. A wrong code counts against its slot's code (the last allowed
 /// wrong try kills it) and against a limit for all clients together, besides the per-client
 /// limit. A name already paired is re-paired: the old credential ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosks/pair",
+    tag = "kiosk",
+    summary = "投票机配对 / Pair a kiosk",
+    description = "投票机用配对码换取 kiosk 凭据 (持久 cookie 与 `token`), 默认到选举日 24:00 \
+                    (北京时间)。同名投票机再次配对时旧凭据失效。按客户端地址限流, 全部客户端的\
+                    错误次数另有上限。\n\nA kiosk trades a pairing code for a kiosk credential \
+                    (a persistent cookie and `token`), by default until 24:00 China time of the \
+                    election day. Pairing a name again ends the old credential. Rate-limited per \
+                    client address, and wrong codes from all clients together are capped.",
+    request_body = Pair,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::PairOk),
+            headers((
+                "Set-Cookie" = String,
+                description = "会话 cookie `scrutineer_session` (HttpOnly, SameSite=Strict) / \
+                               the session cookie"
+            ))),
+        (status = 422, extensions(("x-error-codes" = json!(["bad_kiosk_name", "bad_pairing_code"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn pair(
     state: Data,
     req: HttpRequest,

@@ -5,6 +5,9 @@ use actix_web::{web, HttpResponse};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(asset_hashes,);
+
 #[derive(RustEmbed)]
 #[folder = "web/"]
 struct Web;
@@ -94,6 +97,17 @@ pub fn hashes() -> Vec<(String, String, usize)> {
     out
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets",
+    tag = "public",
+    summary = "网页文件及其 SHA-256 / Served page files and their SHA-256",
+    description = "任何人都可核对投票机运行的是哪些文件。\n\nAnyone can check what a kiosk runs.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn asset_hashes() -> HttpResponse {
     let list: Vec<serde_json::Value> = hashes()
         .into_iter()

@@ -20,28 +20,43 @@ use crate::record::spoiled::{
     code_bytes, code_of, confirmation_code, parse_code, Confirmable, SpoiledBallotBody,
     SpoiledLine, TestOutcome,
 };
+use crate::server::openapi::{allowed, answers, codes, components};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(kiosk_spoil, spoiled, confirmation, record_test, tests,);
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// One contest of a ballot the voter checks: the encrypted contest and its opening.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "作废查验的一个项目 / one contest of a spoiled ballot")]
 pub struct SpoilLineJson {
+    /// 选举项目 / the contest id
     contest: String,
+    /// 测评组 / the evaluator group
     #[serde(default)]
     group: String,
-    /// base64 of the `EncryptedContest` encoding.
+    // base64 of the `EncryptedContest` encoding.
+    /// 加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64
     ballot: String,
-    /// base64 of the opening (docs/E2E.md §8.4).
+    // base64 of the opening (docs/E2E.md §8.4).
+    /// 随机数 (base64, docs/E2E.md §8.4) / the opening, base64
     opening: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "核验 (Benaloh 挑战): 带随机数的加密选票 / a check (Benaloh challenge): the encrypted \
+         ballot with its openings"
+)]
 pub struct Spoil {
+    /// 选票码 (不会用掉) / the ballot token (not used up)
     token: String,
+    /// 样式中每个选举项目一张加密选票及其随机数 / one encrypted contest per contest of the style, with its opening
     encrypted: Vec<SpoilLineJson>,
 }
 
@@ -67,6 +82,32 @@ fn code_for(token: &str, lines: &[EncryptedLine]) -> Option<String> {
 }
 
 /// POST /api/v1/kiosk/spoil: the voter chose 核验 (check) on the kiosk.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/spoil",
+    tag = "kiosk",
+    summary = "核验本机加密 (作废选票) / Check the kiosk's encryption (spoil the ballot)",
+    description = "选民选择“核验”: 加密选票连同随机数记入日志, 永不计入; 选票码不会用掉, 选民用它重新投票。\
+                    返回回执码、确认码和核验页链接 (及其二维码)。\n\nThe voter chose to check: the \
+                    encrypted ballot is logged with its openings and never counted; the slip is \
+                    not used up and the voter votes again with it. Answers the receipt code, the \
+                    confirmation code and the check page's link (and its QR code).",
+    request_body = Spoil,
+    responses(
+        (status = 201, description = "已创建 / Created", body = Object),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "ballot_already_cast", "ballot_spoiled", "spoils_exhausted",
+                "token_tested", "contest_not_open", "contest_closed", "not_encrypted"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                codes::TOKEN,
+                &["opening_mismatch", "bad_encoding"][..],
+            ]
+            .concat())))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<KioskRole>()))),
+)]
 pub async fn kiosk_spoil(
     state: Data,
     caller: As<KioskRole>,
@@ -112,6 +153,22 @@ pub async fn kiosk_spoil(
 /// GET /api/v1/spoiled/{index}: a spoiled ballot with everything a check device needs to open
 /// it by itself: the stored entry (whose hash the receipt's inclusion proof covers), the
 /// election key, and the contests' shapes and names.
+#[utoipa::path(
+    get,
+    path = "/api/v1/spoiled/{index}",
+    tag = "public",
+    summary = "核验作废的选票 / A spoiled ballot",
+    description = "返回日志条目原文、选举公钥、各项目的形状与名单, 供任何设备自行打开并显示选择。\
+                    \n\nAnswers the stored entry, the election key and each contest's shape and \
+                    names, for any device to open it and show the choices itself.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn spoiled(
     state: Data,
     req: HttpRequest,
@@ -197,6 +254,22 @@ pub async fn spoiled(
 
 /// GET /api/v1/confirmations/{code}: the encrypted and spoiled ballots with this
 /// confirmation code (a voter's lookup from the code the kiosk showed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/confirmations/{code}",
+    tag = "public",
+    summary = "按确认码查找选票 / Ballots by confirmation code",
+    description = "返回确认码相同的加密选票与核验作废选票的回执码。\n\nAnswers the receipt codes of \
+                    the encrypted and spoiled ballots with this confirmation code.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["bad_confirmation"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn confirmation(
     state: Data,
     req: HttpRequest,
@@ -249,16 +322,34 @@ pub(super) fn receipt_extras(e: &crate::record::entry::Entry) -> (String, Option
     (e.kind.id().to_string(), confirmation)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "监票人的投票机抽检结果 / a 监票人's kiosk test outcome")]
 pub struct KioskTestRequest {
+    /// 抽检所作废选票的日志序号 / log index of the spoiled ballot the test made
     spoiled: u64,
+    #[schema(schema_with = components::kiosk_test_request_outcome)]
     outcome: String,
+    /// 备注 (最多 500 字) / a note (up to 500 characters)
     #[serde(default)]
     note: String,
 }
 
 /// POST /api/v1/kiosk-tests: a 监票人 records a test challenge of a kiosk.
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk-tests",
+    tag = "teller",
+    summary = "记录投票机抽检结果 / Record a kiosk test",
+    description = "抽检所用的选票码从此不能投票。\n\nThe slip the test used can never be cast afterwards.",
+    request_body = KioskTestRequest,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::EntryIndex)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_tested"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["not_spoiled", "bad_outcome", "bad_note"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<TellerRole>()))),
+)]
 pub async fn record_test(
     state: Data,
     caller: As<TellerRole>,
@@ -284,6 +375,17 @@ pub async fn record_test(
 
 /// GET /api/v1/kiosk-tests: the test challenges and the spoiled ballots, for the teller page,
 /// and per kiosk (every paired kiosk, tested or not) how often and when it was last tested.
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosk-tests",
+    tag = "teller",
+    summary = "投票机抽检与核验作废的选票 / Kiosk tests and spoiled ballots",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Results>()))),
+)]
 pub async fn tests(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let paired: Vec<String> = state

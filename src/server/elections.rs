@@ -22,6 +22,10 @@ use serde_json::{json, Value};
 use super::api::{block, conflict, invalid, signed_result, Data};
 use super::auth::{As, Org};
 use super::error::ApiError;
+use crate::server::openapi::allowed;
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(archive, list, export, board, result,);
 
 pub const ARCHIVE_FORMAT: &str = "scrutineer.archive/v1";
 
@@ -49,6 +53,21 @@ fn storage(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// POST /api/v1/election/archive: archives the current election (no contest may be open).
+#[utoipa::path(
+    post,
+    path = "/api/v1/election/archive",
+    tag = "election",
+    summary = "归档当前选举 / Archive the current election",
+    description = "没有正在投票的项目时, 把当前选举 (日志、密钥、导出、已公布结果的公示页) 移入归档, 只读; \
+                    之后可以新建选举。\n\nWith no contest open, moves the current election (log, \
+                    keys, export, the boards of its published results) into the read-only \
+                    archive; a new election can then be created.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "contest_open", "archive_exists"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn archive(
     state: Data,
     _caller: As<Org>,
@@ -175,6 +194,17 @@ fn archived(data_dir: &Path) -> Vec<Value> {
 }
 
 /// GET /api/v1/elections: the current election (if any) and the archived ones.
+#[utoipa::path(
+    get,
+    path = "/api/v1/elections",
+    tag = "public",
+    summary = "选举列表 / Elections",
+    description = "当前选举与已归档的选举。\n\nThe current election and the archived ones.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn list(state: Data) -> Result<HttpResponse, ApiError> {
     let current = state.ledger().ok().and_then(|l| {
         l.read(|s| {
@@ -193,6 +223,17 @@ pub async fn list(state: Data) -> Result<HttpResponse, ApiError> {
 
 /// GET /api/v1/elections/{id}/export: an archived election's export as a tar (the same layout
 /// as `GET /api/v1/export`: one `scrutineer-export/` directory).
+#[utoipa::path(
+    get,
+    path = "/api/v1/elections/{id}/export",
+    tag = "public",
+    summary = "已归档选举的导出 / An archived election's export",
+    responses(
+        (status = 200, description = "导出 tar 包 / the export as a tar archive", content_type = "application/x-tar", body = String),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn export(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let dir = archive_root(&state.config.data_dir)
@@ -226,6 +267,18 @@ fn archived_file(state: &Data, id: &str, name: String) -> Result<Vec<u8>, ApiErr
 }
 
 /// GET /elections/{id}/board/{index}: an archived result's board, as it was printed.
+#[utoipa::path(
+    get,
+    path = "/elections/{id}/board/{param}",
+    tag = "public",
+    summary = "已归档选举的张榜公布页 / An archived election's board",
+    description = "归档时保存的公示页, 原样。\n\nThe board as it was saved at archiving.",
+    responses(
+        (status = 200, description = "HTML 页面 / an HTML page", content_type = "text/html", body = String),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn board(state: Data, path: web::Path<(String, u64)>) -> Result<HttpResponse, ApiError> {
     let (id, index) = path.into_inner();
     let html = archived_file(&state, &id, format!("{index}.html"))?;
@@ -235,6 +288,17 @@ pub async fn board(state: Data, path: web::Path<(String, u64)>) -> Result<HttpRe
 }
 
 /// GET /api/v1/elections/{id}/results/{index}: an archived result, signed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/elections/{id}/results/{index}",
+    tag = "public",
+    summary = "已归档选举的签名结果 / An archived signed result",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn result(state: Data, path: web::Path<(String, u64)>) -> Result<HttpResponse, ApiError> {
     let (id, index) = path.into_inner();
     let json = archived_file(&state, &id, format!("{index}.json"))?;

@@ -27,44 +27,75 @@ use std::time::Duration;
 
 use actix_web::http::KeepAlive;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
-use serde::Deserialize;
+use actix_web::{web, App, HttpServer, ResponseError};
 
 pub use config::{Config, ServeArgs};
 pub use error::ApiError;
 pub use state::AppState;
 
-use crate::record::{parse_ballots, parse_election, result_json};
-use crate::rules::tally_election;
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TallyRequest {
-    spec: serde_json::Value,
-    /// Ballots as JSON Lines text.
-    ballots: String,
+/// One area of the API: its routes and its part of the OpenAPI document, both from the one
+/// list of handlers the area gives `openapi::area!`.
+pub struct Area {
+    pub configure: fn(&mut web::ServiceConfig, usize),
+    pub paths: fn() -> utoipa::openapi::OpenApi,
 }
 
-async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
-    let mut body = body.into_inner();
-    // A check of a spec without ballots (the organiser page's surplus check): contests may
-    // leave turnout to the desk, as the service's own registration does.
-    if body.ballots.trim().is_empty() {
-        crate::record::election::with_desk_turnout(&mut body.spec);
-    }
-    let spec_bytes =
-        serde_json::to_vec(&body.spec).map_err(|e| ApiError::Internal(e.to_string()))?;
-    // Counting is CPU work: keep it off the async workers.
-    let doc = web::block(move || -> Result<serde_json::Value, ApiError> {
-        let election = parse_election(&spec_bytes).map_err(ApiError::Spec)?;
-        let ballots =
-            parse_ballots(&election, body.ballots.as_bytes()).map_err(ApiError::Ballot)?;
-        let result = tally_election(&election, &ballots);
-        Ok(result_json(&election, &result))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(HttpResponse::Ok().json(doc))
-}
+/// Every area of the API. The pages (`/`, `/kiosk`, ..., `/assets/...`) are routed in
+/// [`configure`] and are not part of the API document.
+pub const AREAS: &[Area] = &[
+    Area {
+        configure: accounts::configure,
+        paths: accounts::paths,
+    },
+    Area {
+        configure: api::election::configure,
+        paths: api::election::paths,
+    },
+    Area {
+        configure: api::roll::configure,
+        paths: api::roll::paths,
+    },
+    Area {
+        configure: api::desk::configure,
+        paths: api::desk::paths,
+    },
+    Area {
+        configure: api::contests::configure,
+        paths: api::contests::paths,
+    },
+    Area {
+        configure: api::kiosk::configure,
+        paths: api::kiosk::paths,
+    },
+    Area {
+        configure: api::rounds::configure,
+        paths: api::rounds::paths,
+    },
+    Area {
+        configure: api::results::configure,
+        paths: api::results::paths,
+    },
+    Area {
+        configure: api::tally::configure,
+        paths: api::tally::paths,
+    },
+    Area {
+        configure: challenges::configure,
+        paths: challenges::paths,
+    },
+    Area {
+        configure: elections::configure,
+        paths: elections::paths,
+    },
+    Area {
+        configure: assets::configure,
+        paths: assets::paths,
+    },
+    Area {
+        configure: openapi::configure,
+        paths: openapi::paths,
+    },
+];
 
 /// Builds the application; shared by `run` and the HTTP tests.
 pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig) + Clone {
@@ -112,143 +143,11 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             )
             .route("/assets/{path:.*}", web::get().to(assets::asset))
             .route("/favicon.ico", web::get().to(assets::favicon))
-            .route(
-                "/elections/{id}/board/{index}",
-                web::get().to(elections::board),
-            )
-            .route("/healthz", web::get().to(api::healthz))
-            .route("/metrics", web::get().to(api::metrics))
-            .route("/checkpoint", web::get().to(api::checkpoint_text))
-            .route("/board/{index}", web::get().to(api::board))
-            .route(
-                "/api/docs",
-                web::get().to(|| async {
-                    HttpResponse::Ok()
-                        .content_type("text/html; charset=utf-8")
-                        .body(openapi::docs_html())
-                }),
-            )
-            .route(
-                "/api/openapi.json",
-                web::get().to(|| async {
-                    HttpResponse::Ok()
-                        .content_type("application/json")
-                        .body(openapi::json())
-                }),
-            )
-            .service(
-                web::scope("/api/v1")
-                    .route("/tally", web::post().to(tally))
-                    .route("/login", web::post().to(accounts::login))
-                    .route("/logout", web::post().to(accounts::logout))
-                    .route("/session", web::get().to(accounts::session))
-                    .route("/password", web::post().to(accounts::password))
-                    .route("/accounts", web::get().to(accounts::accounts))
-                    .route("/accounts", web::post().to(accounts::create_account))
-                    .route("/kiosks/pairing", web::post().to(accounts::pairing))
-                    .route("/kiosks/pair", web::post().to(accounts::pair))
-                    .route("/kiosks", web::get().to(accounts::kiosks))
-                    .route("/kiosks/{name}/unpair", web::post().to(accounts::unpair))
-                    .route("/sessions", web::get().to(accounts::sessions))
-                    .route(
-                        "/sessions/{id}/revoke",
-                        web::post().to(accounts::revoke_session),
-                    )
-                    .route(
-                        "/accounts/{name}/disable",
-                        web::post().to(accounts::disable_account),
-                    )
-                    .route(
-                        "/accounts/{name}/enable",
-                        web::post().to(accounts::enable_account),
-                    )
-                    .route("/election", web::get().to(api::election))
-                    .route("/procedures", web::get().to(api::procedures))
-                    .route(
-                        "/procedures/{id}/steps",
-                        web::post().to(api::procedure_step),
-                    )
-                    .route("/election", web::post().to(api::create_election))
-                    .route("/election/archive", web::post().to(elections::archive))
-                    .route("/elections", web::get().to(elections::list))
-                    .route("/elections/{id}/export", web::get().to(elections::export))
-                    .route(
-                        "/elections/{id}/results/{index}",
-                        web::get().to(elections::result),
-                    )
-                    .route("/roll", web::post().to(api::import_roll))
-                    .route("/roll", web::get().to(api::roll_search))
-                    .route("/checkins", web::post().to(api::check_in))
-                    .route("/desk", web::get().to(api::desk))
-                    .route("/pools", web::post().to(api::pools))
-                    .route("/contests/{id}/open", web::post().to(api::open_contest))
-                    .route("/contests/{id}/close", web::post().to(api::close_contest))
-                    .route(
-                        "/contests/{id}/paper-ballots",
-                        web::post().to(api::paper_ballot),
-                    )
-                    .route(
-                        "/contests/{id}/paper-sheet",
-                        web::get().to(api::paper_sheet),
-                    )
-                    .route("/contests/{id}/next-round", web::post().to(api::next_round))
-                    .route("/contests/{id}/revote", web::post().to(api::revote))
-                    .route(
-                        "/contests/{id}/reduce-seats",
-                        web::post().to(api::reduce_seats),
-                    )
-                    .route("/contests/{id}/tally", web::post().to(api::tally_contest))
-                    .route(
-                        "/contests/{id}/corrections",
-                        web::post().to(api::propose_correction),
-                    )
-                    .route("/corrections", web::get().to(api::corrections))
-                    .route(
-                        "/corrections/{id}/approve",
-                        web::post().to(api::approve_correction),
-                    )
-                    .route("/kiosk/ballot", web::post().to(api::kiosk_ballot))
-                    .route("/ballots", web::post().to(api::cast))
-                    .route("/kiosk/spoil", web::post().to(challenges::kiosk_spoil))
-                    .route("/spoiled/{index}", web::get().to(challenges::spoiled))
-                    .route(
-                        "/confirmations/{code}",
-                        web::get().to(challenges::confirmation),
-                    )
-                    .route("/kiosk-tests", web::get().to(challenges::tests))
-                    .route("/kiosk-tests", web::post().to(challenges::record_test))
-                    .route("/ceremony", web::get().to(api::ceremony))
-                    .service(
-                        web::resource("/teller/entries")
-                            .app_data(
-                                web::JsonConfig::default()
-                                    .limit(crate::procedure::TELLER_BODY_MAX.max(limit))
-                                    .error_handler(|err, _req| {
-                                        ApiError::from_json_error(&err).into()
-                                    }),
-                            )
-                            .route(web::post().to(api::teller_entry)),
-                    )
-                    .route("/results", web::get().to(api::results))
-                    .route("/results/{index}", web::get().to(api::result))
-                    .route(
-                        "/results/{index}/{format:csv|xlsx}",
-                        web::get().to(api::result_office),
-                    )
-                    .route(
-                        "/results/{index}/signatures",
-                        web::post().to(api::sign_result),
-                    )
-                    .route("/results/{index}/publish", web::post().to(api::publish))
-                    .route("/public/results", web::get().to(api::public_results))
-                    .route("/public/results/{index}", web::get().to(api::public_result))
-                    .route("/receipts/{code}", web::get().to(api::receipt))
-                    .route("/checkpoints", web::get().to(api::checkpoints))
-                    .route("/assets", web::get().to(assets::asset_hashes))
-                    .route("/keys", web::get().to(api::public_keys))
-                    .route("/kinds", web::get().to(api::kinds))
-                    .route("/export", web::get().to(api::export)),
-            )
+            .configure(|cfg| {
+                for area in AREAS {
+                    (area.configure)(cfg, limit);
+                }
+            })
             .default_service(web::to(|| async { ApiError::NotFound.error_response() }));
     }
 }

@@ -2,18 +2,56 @@
 
 use super::*;
 use crate::codes::Code;
+use crate::server::openapi::{allowed, answers};
 
-#[derive(Deserialize)]
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(
+    pools,
+    open_contest,
+    close_contest,
+    propose_correction,
+    corrections,
+    approve_correction,
+    tally_contest,
+);
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "生成选票码 / token pool request")]
 pub struct PoolRequest {
+    /// 选票样式序号 (`GET /api/v1/election` 的 `styles` 下标) / ballot style index (into `styles` of `GET
+    /// /api/v1/election`)
     style: u16,
+    /// 选票码张数; 缺省: 该样式余下的上限 (名单人数加备用比例) / number of tokens; default: what is left of the style's cap
+    /// (its voters on the roll plus the spare percentage)
     #[serde(default)]
     count: Option<usize>,
-    /// Why tokens are printed after voting in the style started (required then).
+    // Why tokens are printed after voting in the style started (required then).
+    /// 投票开始后补印时必填, 记入日志并公示 / required once voting in the style started; logged and posted
     #[serde(default)]
     reason: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/pools",
+    tag = "election",
+    summary = "生成选票码 / Generate ballot tokens",
+    description = "为一个样式生成并登记一批选票码, 返回可打印的选票码页 (HTML)。日志只记数量与承诺, \
+                    不记谁拿到哪张。\n\nGenerates and registers a pool of tokens for one style \
+                    and answers the printable slip sheet (HTML). The log keeps the count and \
+                    a commitment, never who gets which token.",
+    request_body = PoolRequest,
+    responses(
+        (status = 201, description = "可打印的选票码页 / printable slip sheet", content_type = "text/html", body = String),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "unknown_style", "pool_too_many", "sheet_too_many",
+                "sheet_wrong_round", "sheet_mixed_tokens", "sheet_qr", "sheet_qr_version"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn pools(
     state: Data,
     _caller: As<Org>,
@@ -32,6 +70,18 @@ pub async fn pools(
         .body(html))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/open",
+    tag = "election",
+    summary = "开始投票 / Open a contest",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Entry)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "contest_already_open", "contest_closed"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_contest"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn open_contest(
     state: Data,
     _caller: As<Org>,
@@ -45,17 +95,49 @@ pub async fn open_contest(
 
 /// The close takes no figures: they come from the desk. Old clients that still send them get
 /// a clear refusal instead of having them silently ignored.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "结束投票: 不带人数 (取自签到处) / close: no figures (they come from the desk)"
+)]
 pub struct CloseRequest {
+    /// 不再接受: 人数取自签到处, 给出即拒绝 (`figures_from_desk`) / no longer accepted: the figures come from the
+    /// desk; giving one is refused (`figures_from_desk`)
     #[serde(default)]
     eligible: Option<u64>,
+    /// 不再接受 (同上) / no longer accepted (as above)
     #[serde(default)]
     present: Option<u64>,
+    /// 不再接受 (同上) / no longer accepted (as above)
     #[serde(default)]
     ballots_issued: Option<u64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/close",
+    tag = "teller",
+    summary = "结束投票 / Close a contest",
+    description = "把签到处的人数 (应到、实到、发出) 按样式原样记入日志, 结束投票, 并作废样式已全部\
+                    结束的未用选票码, 一次写入, 要么全部要么全不。人数不能手填; 更正须由另一角色的人\
+                    批准。\n\nLogs the desk's figures (eligible, present, issued) per style as \
+                    they are, closes the contest and voids the unspent tokens of every style \
+                    whose contests are all closed, in one append, all or nothing. The figures \
+                    cannot be typed; a correction needs a person of another role to approve it.",
+    request_body = Option<CloseRequest>,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Closed)),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "contest_not_open", "contest_closed", "close_figures_mismatch",
+                "void_mismatch"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "unknown_contest", "figures_from_desk", "desk_eligible_mismatch",
+                "present_exceeds_eligible"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<TellerRole>()))),
+)]
 pub async fn close_contest(
     state: Data,
     _caller: As<TellerRole>,
@@ -75,16 +157,45 @@ pub async fn close_contest(
     Ok(HttpResponse::Ok().json(json!({"entry": c.entry, "eligible": c.figures.eligible, "present": c.figures.present, "ballots_issued": c.figures.issued, "voided_styles": c.voided_styles})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "人数更正 (需另一角色批准) / a correction of the figures (a person of another role \
+         approves it)"
+)]
 pub struct CorrectionRequest {
+    /// 更正后的应到人数 E / corrected eligible E
     eligible: u64,
+    /// 更正后的实到人数 P / corrected present P
     present: u64,
+    /// 更正后的发出选票数 I / corrected ballots issued I
     ballots_issued: u64,
+    /// 原因, 记入日志并公示 / the reason, logged and posted
     reason: String,
 }
 
 /// Proposes a correction of a contest's figures; a person of another role must approve it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/corrections",
+    tag = "teller",
+    summary = "提出人数更正 / Propose a correction of the figures",
+    description = "提出更正 (例如并入纸质选票发放处的数字), 须写明原因; 由另一角色的另一人批准后才\
+                    记入日志, 与签到处的数字并列, 并显示在结果、张榜与核验中。\n\nProposes a \
+                    correction (for example a paper desk's figures merged in) with a reason; \
+                    it is logged only once a second person of another role approves it, \
+                    beside the desk's figures, and shows in the result, on the board and in \
+                    `verify`.",
+    request_body = CorrectionRequest,
+    responses(
+        (status = 201, description = "已创建 / Created", body = Object),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "unknown_contest", "correction_reason_missing", "present_exceeds_eligible"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Staff>()))),
+)]
 pub async fn propose_correction(
     state: Data,
     caller: As<Staff>,
@@ -114,6 +225,19 @@ pub async fn propose_correction(
     Ok(HttpResponse::Created().json(json!({"proposal": n, "note": "须由另一角色的人批准后才生效 / takes effect once a person of another role approves it"})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/corrections",
+    tag = "teller",
+    summary = "人数更正 / Corrections",
+    description = "待批准的更正提议与已记入日志的更正。\n\nProposed corrections waiting for \
+                    approval and the corrections logged.",
+    responses(
+        (status = 200, description = "成功 / OK", body = Object),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Staff>()))),
+)]
 pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let (pending, logged) = block(move || {
@@ -128,6 +252,21 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/corrections/{param}/approve",
+    tag = "teller",
+    summary = "批准人数更正 / Approve a correction",
+    description = "由与提出人不同角色的另一人批准; 批准后写入日志, 记下两人的姓名与角色。\n\n\
+                    Approved by a second person of a role other than the proposer's; then \
+                    logged with both names and roles.",
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_proposal", "correction_needs_two"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Staff>()))),
+)]
 pub async fn approve_correction(
     state: Data,
     caller: As<Staff>,
@@ -143,6 +282,20 @@ pub async fn approve_correction(
     Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/tally",
+    tag = "teller",
+    summary = "计票 / Tally a contest",
+    description = "对已结束的项目计票, 把结果写入日志。\n\nCounts a closed contest and \
+                    appends the result to the log.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Tallied)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "contest_not_closed"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_contest"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<TellerRole>()))),
+)]
 pub async fn tally_contest(
     state: Data,
     _caller: As<TellerRole>,

@@ -1,6 +1,10 @@
 //! The desk: check-ins and the live turnout.
 
 use super::*;
+use crate::server::openapi::{allowed, answers};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(roll_search, check_in, desk,);
 
 #[derive(Deserialize)]
 pub struct RollQuery {
@@ -11,6 +15,24 @@ pub struct RollQuery {
 /// Most roll rows one search returns.
 pub(crate) const SEARCH_ROWS_MAX: usize = 50;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/roll",
+    tag = "roll",
+    summary = "查找选民 / Search the roll",
+    description = "按编号或姓名 (含拼音首字母) 查找, 至多 50 人, 附第 1 轮签到时间。\n\nSearches \
+                    by number or name (pinyin initials too); at most 50 voters, with their \
+                    round-1 check-in time.",
+    params((
+        "q" = Option<String>,
+        Query,
+        description = "查找词; 空: 名单开头 / search text; empty: the start of the roll"
+    )),
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Voters)),
+    ),
+    extensions(("x-roles" = json!(allowed::<Desk>()))),
+)]
 pub async fn roll_search(
     state: Data,
     _caller: As<Desk>,
@@ -48,13 +70,18 @@ pub async fn roll_search(
     Ok(HttpResponse::Ok().json(json!({"voters": rows})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "签到 / check-in")]
 pub struct CheckInRequest {
+    /// 选民证件号码或党员编号 / the voter's number on the roll
     number: String,
+    /// 委托人的编号 (委托投票); 默认 [] / numbers of the voters who gave this voter their proxy; default []
     #[serde(default)]
     principals: Vec<String>,
+    /// 轮次; 默认 1 / round; default 1
     #[serde(default = "round_one")]
+    #[schema(minimum = 1)]
     round: u8,
 }
 
@@ -62,6 +89,25 @@ pub(crate) fn round_one() -> u8 {
     1
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/checkins",
+    tag = "desk",
+    summary = "选民签到 / Check a voter in",
+    description = "登记选民 (及其委托人) 到场, 返回应发的样式与选票码张数。同一轮不能重复签到。\
+                    \n\nRecords that a voter (and their principals) came, and answers the \
+                    style and number of tokens to hand out. Nobody checks in twice a round.",
+    request_body = CheckInRequest,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::CheckedIn)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_checked_in"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "not_on_roll", "no_style", "proxy_refused_party", "too_many_principals",
+                "proxy_unit"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Registrar>()))),
+)]
 pub async fn check_in(
     state: Data,
     caller: As<Registrar>,
@@ -86,6 +132,20 @@ pub async fn check_in(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/desk",
+    tag = "desk",
+    summary = "签到台统计 / Desk turnout",
+    description = "每个项目的应到、实到、已发选票码与法定人数; 结束投票后为记入日志的数字。\n\n\
+                    Eligible, present, tokens issued and quorum per contest; once a contest \
+                    is closed, the figures logged.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::DeskOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<DeskView>()))),
+)]
 pub async fn desk(state: Data, _caller: As<DeskView>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let rows = block(move || Ok(core.desk_rows(None)?)).await?;

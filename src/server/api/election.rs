@@ -2,26 +2,65 @@
 
 use super::*;
 use crate::codes::Code;
+use crate::server::openapi::{allowed, codes, components};
 
-#[derive(Deserialize)]
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(create_election, election,);
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "创建选举 / new election")]
 pub struct NewElection {
+    /// 选举定义 / the election spec
+    #[schema(value_type = components::ElectionSpec)]
     spec: Value,
+    /// 选票样式; 缺省: 第 1 轮一个样式, 含所有首轮项目 / ballot styles; default: one round-1 style holding every
+    /// first-round contest
     #[serde(default)]
+    #[schema(value_type = Option<Vec<components::Style>>)]
     styles: Option<Vec<Style>>,
+    /// 计票人的 signed-note 验证公钥; 默认 [] / the tellers' signed-note verifier keys; default []
     #[serde(default)]
     tellers: Vec<String>,
+    /// 公布结果前所需的计票人签名数; 默认 0 / teller signatures needed before a result can be published; default 0
     #[serde(default)]
     signatures_required: u32,
-    /// ISO date of election day, for the roll's age check.
+    // ISO date of election day, for the roll's age check.
+    /// 选举日, 导入名单时用于核对年龄 / election day, used to check ages when the roll is imported
     #[serde(default)]
+    #[schema(format = Date)]
     election_date: Option<String>,
-    /// `{"mode": "encrypted", "threshold": k}` (the default, with a majority of the tellers)
-    /// or `{"mode": "plaintext", "reason": "..."}`.
+    // `{"mode": "encrypted", "threshold": k}` (the default, with a majority of the tellers)
+    // or `{"mode": "plaintext", "reason": "..."}`.
+    /// 投票保密方式: `{"mode": "encrypted", "threshold": k}` (默认, k 为计票人过半) 或
+    /// `{"mode": "plaintext", "reason": "..."}` / ballot secrecy: `{"mode": "encrypted",
+    /// "threshold": k}` (the default, a majority of the tellers) or `{"mode": "plaintext",
+    /// "reason": "..."}`
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     secrecy: Option<crate::record::entry::Secrecy>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/election",
+    tag = "election",
+    summary = "创建选举 / Create the election",
+    description = "一个数据目录只办一次选举: 在日志中登记选举定义、样式与计票人公钥。\n\nOne \
+                    data directory holds one election: registers the spec, the styles and \
+                    the tellers' keys in the log.",
+    request_body = NewElection,
+    responses(
+        (status = 201, description = "已创建 / Created", body = components::ElectionSummary),
+        (status = 409, extensions(("x-error-codes" = json!(["election_exists"])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                codes::SPEC,
+                &["bad_key"][..],
+            ]
+            .concat())))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn create_election(
     state: Data,
     _caller: As<Org>,
@@ -124,6 +163,19 @@ pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/election",
+    tag = "election",
+    summary = "选举概况 / Election summary",
+    description = "项目、候选人、投票状态、样式与日志大小。\n\nContests, candidates, voting \
+                    state, styles and log size.",
+    responses(
+        (status = 200, description = "成功 / OK", body = components::ElectionSummary),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn election(state: Data) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     Ok(HttpResponse::Ok().json(block(move || election_summary(&l)).await?))

@@ -2,15 +2,40 @@
 
 use super::*;
 use crate::codes::Code;
+use crate::server::openapi::{allowed, answers, codes, components};
 
-#[derive(Deserialize)]
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(kiosk_ballot, cast,);
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "选票码 / a ballot token")]
 pub struct TokenOnly {
+    /// 选票码 / the ballot token
     token: String,
 }
 
 /// The ballot a token opens: the style's contests with candidates in 姓氏笔画 order (party
 /// and congress lists) or in the approved order (secretary ballots).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/ballot",
+    tag = "kiosk",
+    summary = "按选票码取选票 / Ballot for a token",
+    description = "核验选票码 (签名、未用、项目已开始) 并返回要显示的选票。按客户端地址限流。\
+                    \n\nChecks the token (signature, unspent, contests open) and answers the \
+                    ballot to show. Rate-limited per client address.",
+    request_body = TokenOnly,
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::KioskBallot)),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "token_spent", "contest_not_open", "contest_closed"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!(codes::TOKEN)))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<KioskRole>()))),
+)]
 pub async fn kiosk_ballot(
     state: Data,
     _caller: As<KioskRole>,
@@ -97,27 +122,67 @@ pub(crate) fn shape_json(shape: &crate::crypto::ContestShape) -> Value {
 }
 
 /// One contest of an encrypted ballot as a kiosk sends it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "加密选票的一个项目 / one contest of an encrypted ballot")]
 pub struct EncryptedLineJson {
+    /// 选举项目 / the contest id
     contest: String,
+    /// 测评组 (按组计票的测评, 取自选票样式) / the evaluator group (from the style)
     #[serde(default)]
     group: String,
-    /// base64 of the `EncryptedContest` encoding.
+    // base64 of the `EncryptedContest` encoding.
+    /// 加密选票 (base64, docs/E2E.md §7) / the encrypted contest, base64
     ballot: String,
 }
 
 /// A cast ballot: plaintext `ballots` (a plaintext election) or `encrypted` contests.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "投票 / a cast")]
 pub struct Cast {
+    /// 选票码 / the ballot token
     token: String,
+    /// 明文选举: 样式中每个选举项目一张选票 / a plaintext election: one ballot per contest of the token's style
     #[serde(default)]
+    #[schema(value_type = Option<Vec<components::Ballot>>)]
     ballots: Option<Vec<Value>>,
+    /// 加密选举: 样式中每个选举项目一张加密选票, 在投票机上加密 (只能有 ballots 与 encrypted 之一) / an encrypted election: one
+    /// encrypted contest per contest of the style, encrypted on the kiosk (exactly one of ballots
+    /// and encrypted)
     #[serde(default)]
     encrypted: Option<Vec<EncryptedLineJson>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/ballots",
+    tag = "kiosk",
+    summary = "投票 / Cast a ballot",
+    description = "用选票码投出样式中各项目的选票, 返回回执码。投票机不会提交废票: 多选等无效选票被拒绝 \
+                    (422, 代码为废票原因)。\n\nCasts the ballots of the token's style and \
+                    answers a receipt. Kiosks never submit void ballots: an over-marked or \
+                    otherwise void ballot is refused (422 with the void reason as code).",
+    request_body = Cast,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::CastOk)),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "token_spent", "contest_not_open", "contest_closed",
+                "tokens_voided", "pool_exhausted"
+            ])))),
+        (status = 422, extensions(("x-error-codes" = json!([
+                codes::TOKEN,
+                codes::BALLOT,
+                &[
+                    "ballot_style_mismatch", "over_marked", "write_in_without_against",
+                    "duplicate_write_in", "write_in_is_candidate", "uniform_grades",
+                    "excellent_over_quota"
+                ][..],
+            ]
+            .concat())))),
+    ),
+    extensions(("x-roles" = json!(allowed::<KioskRole>()))),
+)]
 pub async fn cast(
     state: Data,
     _caller: As<KioskRole>,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: one handler per endpoint, each checking its roles first.
-//! The table of endpoints and roles is [`ENDPOINTS`]; `tests/http_roles.rs` walks it.
+//! Each area module lists its handlers with `openapi::area!`, which routes them and documents
+//! them; [`endpoints`] reads the document back for the role-matrix test.
 
 use crate::codes::Code;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,400 +20,70 @@ use actix_web::FromRequest;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
-mod contests;
-mod desk;
-mod election;
-mod kiosk;
-mod results;
-mod roll;
-mod rounds;
+pub(super) mod contests;
+pub(super) mod desk;
+pub(super) mod election;
+pub(super) mod kiosk;
+pub(super) mod results;
+pub(super) mod roll;
+pub(super) mod rounds;
+pub(super) mod tally;
 #[cfg(test)]
 mod tests;
 
+// Every area has its `configure` and `paths` (from `openapi::area!`), reached by module path;
+// the globs share the areas' helpers.
+#[allow(ambiguous_glob_reexports)]
 pub use contests::*;
+#[allow(ambiguous_glob_reexports)]
 pub use desk::*;
+#[allow(ambiguous_glob_reexports)]
 pub use election::*;
+#[allow(ambiguous_glob_reexports)]
 pub use kiosk::*;
+#[allow(ambiguous_glob_reexports)]
 pub use results::*;
+#[allow(ambiguous_glob_reexports)]
 pub use roll::*;
+#[allow(ambiguous_glob_reexports)]
 pub use rounds::*;
+#[allow(ambiguous_glob_reexports)]
+pub use tally::*;
 
 pub(super) type Data = web::Data<AppState>;
 
-/// One row of the endpoint table: method, path, roles allowed (`None` = public).
+/// One operation of the API document: method, path (parameters as `{}`), roles allowed
+/// (`None` = public). The role-matrix test (`tests/service_roles.rs`) walks [`endpoints`].
 pub struct Endpoint {
     pub method: &'static str,
-    pub path: &'static str,
-    pub roles: Option<&'static [Role]>,
+    pub path: String,
+    pub roles: Option<Vec<Role>>,
 }
 
-const ORG: &[Role] = &[Role::Organiser];
-const DESK: &[Role] = &[Role::Organiser, Role::Registrar];
-const KIOSK: &[Role] = &[Role::Kiosk];
-const TELLER: &[Role] = &[Role::Teller];
-const RESULTS: &[Role] = &[Role::Organiser, Role::Teller, Role::Auditor];
-const STAFF: &[Role] = &[
-    Role::Organiser,
-    Role::Registrar,
-    Role::Teller,
-    Role::Auditor,
-];
-const ANY: &[Role] = &[
-    Role::Organiser,
-    Role::Registrar,
-    Role::Kiosk,
-    Role::Teller,
-    Role::Auditor,
-];
-
-/// Every endpoint and who may call it. Paths use `{}` for parameters.
-pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/login",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/logout",
-        roles: Some(ANY),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/session",
-        roles: Some(ANY),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/password",
-        roles: Some(STAFF),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/accounts",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/accounts",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosks/pairing",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosks/pair",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/kiosks",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosks/{}/unpair",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/sessions",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/sessions/{}/revoke",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/accounts/{}/disable",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/accounts/{}/enable",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/election",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/election",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/roll",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/roll",
-        roles: Some(DESK),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/checkins",
-        roles: Some(&[Role::Registrar]),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/desk",
-        roles: Some(STAFF),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/pools",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/open",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/revote",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/reduce-seats",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/procedures",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/procedures/{}/steps",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosk/ballot",
-        roles: Some(KIOSK),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/ballots",
-        roles: Some(KIOSK),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosk/spoil",
-        roles: Some(KIOSK),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/spoiled/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/confirmations/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/kiosk-tests",
-        roles: Some(RESULTS),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/kiosk-tests",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/teller/entries",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/ceremony",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/close",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/tally",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/corrections",
-        roles: Some(STAFF),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/corrections",
-        roles: Some(STAFF),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/corrections/{}/approve",
-        roles: Some(STAFF),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/results",
-        roles: Some(RESULTS),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/results/{}",
-        roles: Some(RESULTS),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/results/{}/csv",
-        roles: Some(RESULTS),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/results/{}/xlsx",
-        roles: Some(RESULTS),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/results/{}/signatures",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/results/{}/publish",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/public/results",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/public/results/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/receipts/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/checkpoints",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/kinds",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/election/archive",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/elections",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/elections/{}/export",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/elections/{}/results/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/export",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/tally",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/checkpoint",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/healthz",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/metrics",
-        roles: None,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/paper-ballots",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/contests/{}/paper-sheet",
-        roles: Some(TELLER),
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/v1/contests/{}/next-round",
-        roles: Some(ORG),
-    },
-    Endpoint {
-        method: "GET",
-        path: "/board/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/elections/{}/board/{}",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/docs",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/openapi.json",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/assets",
-        roles: None,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/v1/keys",
-        roles: None,
-    },
-];
+/// Every operation of the API document, from the handlers' `#[utoipa::path]`, with the roles
+/// its `x-roles` names.
+pub fn endpoints() -> Vec<Endpoint> {
+    let doc = super::openapi::document();
+    super::openapi::operations(&doc)
+        .into_iter()
+        .map(|(key, method, op)| {
+            let path = key
+                .split('/')
+                .map(|s| if s.starts_with('{') { "{}" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let roles: Vec<Role> = super::openapi::operation_roles(op)
+                .iter()
+                .filter_map(|id| Role::from_id(id))
+                .collect();
+            Endpoint {
+                method,
+                path,
+                roles: (!roles.is_empty()).then_some(roles),
+            }
+        })
+        .collect()
+}
 
 pub use crate::procedure::utc;
 

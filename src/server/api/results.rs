@@ -2,6 +2,23 @@
 
 use super::*;
 use crate::codes::Code;
+use crate::server::openapi::{allowed, answers, components};
+
+// The handlers of this area: routed and documented from this one list.
+crate::server::openapi::area!(
+    results,
+    result,
+    sign_result,
+    publish,
+    public_results,
+    public_result,
+    receipt,
+    checkpoints,
+    checkpoint_text,
+    export,
+    healthz,
+    metrics,
+);
 
 pub(crate) fn result_entry(l: &Ledger, index: u64) -> Result<ResultBody, ApiError> {
     l.read(|s| {
@@ -190,6 +207,19 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/results",
+    tag = "results",
+    summary = "计票结果列表 / List results",
+    description = "所有结果, 附签名数与是否公布。\n\nEvery result with its signature count \
+                    and whether it is published.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::ResultsOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Results>()))),
+)]
 pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let list = block(move || {
@@ -206,6 +236,21 @@ pub async fn results(state: Data, _caller: As<Results>) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok().json(json!({"results": list})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/results/{index}",
+    tag = "results",
+    summary = "签名的计票结果 / Signed result",
+    description = "结果、其后的签名检查点与计票人签名, 以及计票人须签名的检查点正文 \
+                    `checkpoint_text`。\n\nThe result, the signed checkpoint after it with the \
+                    tellers' signatures, and `checkpoint_text`, the text tellers sign.",
+    responses(
+        (status = 200, description = "成功 / OK", body = components::SignedResult),
+        (status = 404, extensions(("x-error-codes" = json!(["unknown_entry", "unknown_result"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Results>()))),
+)]
 pub async fn result(
     state: Data,
     _caller: As<Results>,
@@ -222,12 +267,32 @@ pub async fn result(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "计票人签名 / teller signature")]
 pub struct SignatureLine {
+    /// 计票人对该结果检查点的 signed-note 签名行 (`— 名称 base64`) / the teller's signed-note signature line (`—
+    /// name base64`) over the result's checkpoint
     line: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/results/{index}/signatures",
+    tag = "teller",
+    summary = "计票人签名 / Add a teller signature",
+    description = "计票人用自己的密钥对 `checkpoint_text` 签名后提交签名行; 服务核验后写入日志。\
+                    \n\nA teller signs `checkpoint_text` with their own key and sends the \
+                    signature line; the service verifies it and appends it to the log.",
+    request_body = SignatureLine,
+    responses(
+        (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
+        (status = 404, extensions(("x-error-codes" = json!(["unknown_result", "unknown_entry"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "key_not_yours"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["teller_signature"])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<TellerRole>()))),
+)]
 pub async fn sign_result(
     state: Data,
     caller: As<TellerRole>,
@@ -242,6 +307,23 @@ pub async fn sign_result(
     Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/results/{index}/publish",
+    tag = "results",
+    summary = "公布结果 / Publish a result",
+    description = "签名数足够后公布; 结果提出另行投票时, 同时建立另行投票的项目与样式。\n\nPublishes \
+                    once enough tellers have signed; when the result proposes a runoff, the \
+                    runoff contest and its ballot style are created too.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Published)),
+        (status = 404, extensions(("x-error-codes" = json!(["unknown_result"])))),
+        (status = 409, extensions(("x-error-codes" = json!([
+                "no_election", "signatures_missing", "already_published"
+            ])))),
+    ),
+    extensions(("x-roles" = json!(allowed::<Org>()))),
+)]
 pub async fn publish(
     state: Data,
     _caller: As<Org>,
@@ -253,6 +335,17 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(json!({"published": index, "entry": p.entry, "runoffs": p.runoffs, "runoffs_blocked": p.blocked})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/results",
+    tag = "public",
+    summary = "已公布的结果 / Published results",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::PublicResults)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let list = block(move || {
@@ -269,6 +362,19 @@ pub async fn public_results(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(json!({"results": list})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/results/{index}",
+    tag = "public",
+    summary = "已公布的签名结果 / A published signed result",
+    description = "未公布的结果返回 404。\n\nAn unpublished result answers 404.",
+    responses(
+        (status = 200, description = "成功 / OK", body = components::SignedResult),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found", "unknown_result"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn public_result(state: Data, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let index = path.into_inner();
@@ -278,6 +384,24 @@ pub async fn public_result(state: Data, path: web::Path<u64>) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(block(move || signed_result(&core.ledger, index)).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/receipts/{code}",
+    tag = "public",
+    summary = "核验回执 / Verify a receipt",
+    description = "返回选票条目的哈希、Merkle 包含证明与签名检查点, 任何人可离线核验。按客户端地址限流。\
+                    \n\nAnswers the ballot entry's hash, its Merkle inclusion proof and the \
+                    signed checkpoint, for anyone to check offline. Rate-limited per client \
+                    address.",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::ReceiptOk)),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["bad_receipt"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn receipt(
     state: Data,
     req: HttpRequest,
@@ -304,6 +428,17 @@ pub async fn receipt(
     Ok(HttpResponse::Ok().json(out))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/checkpoints",
+    tag = "public",
+    summary = "检查点列表 / Checkpoints",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::CheckpointsOk)),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn checkpoints(state: Data) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let list = block(move || Ok(l.checkpoints()?)).await?;
@@ -312,6 +447,20 @@ pub async fn checkpoints(state: Data) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(json!({"latest": latest, "sizes": sizes})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/checkpoint",
+    tag = "public",
+    summary = "最新检查点 / Latest checkpoint",
+    description = "signed-note 文本, 供见证者抓取。\n\nThe signed-note text, for witnesses \
+                    to fetch.",
+    responses(
+        (status = 200, description = "最新的签名检查点 / the latest signed checkpoint", content_type = "text/plain", body = String),
+        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn checkpoint_text(state: Data) -> Result<HttpResponse, ApiError> {
     let l = state.ledger()?;
     let note = l
@@ -330,6 +479,28 @@ pub(crate) const AUDIT: &[Role] = &[Role::Auditor, Role::Organiser, Role::Teller
 /// copy on any disk). It never holds an unpublished result (it ends before the first one).
 /// While a contest is open it is for auditors only; checkpoints stay public. Limited per
 /// client and in how many run at once.
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    tag = "public",
+    summary = "导出日志 / Export the log",
+    description = "日志分段、所有检查点、公钥、选举定义与结果, 打包为 tar, 边读边发 (不在磁盘上另存); \
+                    不含任何秘密, 也不含未公布的结果 (在第一个未公布的结果前截止)。投票进行中只给审计、\
+                    组织者和计票人; 检查点始终公开。每个客户端有频率限制, 同时进行的导出数有上限。\n\n\
+                    The log segments, every checkpoint, the public keys, the registered spec \
+                    and the results as a tar archive, streamed from the log (no copy on any \
+                    disk); nothing secret and no unpublished result (it ends before the first \
+                    one). While a contest is open it is for auditors, organisers and tellers \
+                    only; checkpoints stay public. Limited per client and in how many run at \
+                    once.",
+    responses(
+        (status = 200, description = "scrutineer-export.tar", content_type = "application/x-tar"),
+        (status = 403, extensions(("x-error-codes" = json!(["forbidden"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     limited(state.limits.export.check(&client(&req)), &state)?;
     let l = state.ledger()?;
@@ -433,6 +604,16 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "健康检查 / Health check",
+    responses(
+        (status = 200, description = "成功 / OK", body = inline(answers::Health)),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn healthz(state: Data) -> HttpResponse {
     let election = state.ledger().ok().and_then(|l| {
         l.read(|s| s.state.info().map(|i| i.id.clone()).ok())
@@ -444,6 +625,18 @@ pub async fn healthz(state: Data) -> HttpResponse {
                      "timezone": state.config.timezone.0, "utc_offset_minutes": state.config.timezone.1}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "运行指标 / Metrics",
+    description = "Prometheus 文本格式 0.0.4。\n\nPrometheus text format 0.0.4.",
+    responses(
+        (status = 200, description = "请求、投票、登录失败、限流与日志计数 / counters of requests, ballots, failed \
+                 sign-ins, rate limits and the log", content_type = "text/plain", body = String),
+    ),
+    extensions(("x-roles" = json!([]))),
+)]
 pub async fn metrics(state: Data) -> HttpResponse {
     use std::sync::atomic::Ordering::Relaxed;
     let m = &state.metrics;
