@@ -158,11 +158,12 @@ fn xlsx_parts(bytes: &[u8]) -> String {
 }
 
 fn board(signed: &Value) -> String {
-    scrutineer::server::board::board_html(
+    scrutineer::present::board::board_html(
         signed,
         "https://scrutineer.example/api/v1/elections/qingshan/results/12",
         &|names: &mut Vec<String>| scrutineer::rules::hanzi::sort_by_strokes(names, |n| n.as_str()),
     )
+    .unwrap()
 }
 
 fn signed(result: &Value) -> Value {

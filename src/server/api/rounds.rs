@@ -225,9 +225,10 @@ pub async fn board(
     let verify_url = format!("{base}/api/v1/public/results/{index}");
     let signed = block(move || signed_result(&core.ledger, index)).await?;
     let html =
-        crate::server::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+        crate::present::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
             crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
-        });
+        })
+        .map_err(|e| invalid(e.code(), e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
