@@ -284,7 +284,8 @@ fn the_board_with_the_record_is_unchanged() {
 /// A printed slip sheet of ten fixed tokens (two pages), and a receipt's QR code.
 #[test]
 fn the_slip_sheet_and_the_receipt_code_are_unchanged() {
-    use scrutineer::tokens::pool::{slip_sheet_html, SlipSheet};
+    use scrutineer::present::slips::slip_sheet_html;
+    use scrutineer::tokens::pool::SlipSheet;
     use scrutineer::tokens::token::Token;
     let mut failed = Vec::new();
     let key = ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]);
@@ -316,7 +317,7 @@ fn the_slip_sheet_and_the_receipt_code_are_unchanged() {
     );
     check(
         "receipt-qr.svg",
-        scrutineer::tokens::receipt_qr_svg("R1234-ABCDEFGH")
+        scrutineer::present::slips::receipt_qr_svg("R1234-ABCDEFGH")
             .unwrap()
             .as_bytes(),
         &mut failed,

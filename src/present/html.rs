@@ -127,4 +127,13 @@ mod tests {
         };
         assert!(qr_svg(&empty, QrSvg::Board).is_none());
     }
+
+    #[test]
+    fn push_decimal_formats_like_display() {
+        for n in [0, 1, 9, 10, 11, 45, 99, 100, 185, 1000, 123_456, usize::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 }

@@ -11,3 +11,4 @@ pub mod board;
 pub mod html;
 pub mod labels;
 pub mod office;
+pub mod slips;

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 pub fn inline_styles() -> [&'static str; 3] {
     [
         crate::present::board::CSS,
-        crate::tokens::pool::SHEET_CSS,
+        crate::present::slips::SHEET_CSS,
         super::openapi::STYLE_CSS,
     ]
 }
