@@ -302,7 +302,7 @@ fn receipt_qr_rate(n: usize) -> Rate {
     let mut bytes = 0usize;
     for i in 0..n {
         let code = scrutineer::tokens::receipt_code(100_000 + i as u64, &[i as u8; 32]);
-        bytes += scrutineer::tokens::receipt_qr_svg(&code)
+        bytes += scrutineer::present::slips::receipt_qr_svg(&code)
             .map(|s| s.len())
             .unwrap_or(0);
     }
@@ -413,7 +413,7 @@ fn baselines(dir: &Path, out: &mut Out) -> Baselines {
         &format!("{:.2} × batch", b.ed_single / b.ed_batch),
     );
     out.row(
-        "receipt QR code as SVG (`tokens::receipt_qr_svg`)",
+        "receipt QR code as SVG (`present::slips::receipt_qr_svg`)",
         &format!("{} /s ({} per CPU-s)", thousands(b.qr), thousands(b.qr_cpu)),
         "",
     );

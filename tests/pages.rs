@@ -127,9 +127,10 @@ fn board_with(s: &Server, index: u64, link: &str) -> String {
         None,
         None,
     );
-    scrutineer::server::board::board_html(&signed, link, &|names: &mut Vec<String>| {
+    scrutineer::present::board::board_html(&signed, link, &|names: &mut Vec<String>| {
         scrutineer::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
     })
+    .unwrap()
 }
 
 const FORGED: &str =

@@ -158,11 +158,12 @@ fn xlsx_parts(bytes: &[u8]) -> String {
 }
 
 fn board(signed: &Value) -> String {
-    scrutineer::server::board::board_html(
+    scrutineer::present::board::board_html(
         signed,
         "https://scrutineer.example/api/v1/elections/qingshan/results/12",
         &|names: &mut Vec<String>| scrutineer::rules::hanzi::sort_by_strokes(names, |n| n.as_str()),
     )
+    .unwrap()
 }
 
 fn signed(result: &Value) -> Value {
@@ -283,7 +284,8 @@ fn the_board_with_the_record_is_unchanged() {
 /// A printed slip sheet of ten fixed tokens (two pages), and a receipt's QR code.
 #[test]
 fn the_slip_sheet_and_the_receipt_code_are_unchanged() {
-    use scrutineer::tokens::pool::{slip_sheet_html, SlipSheet};
+    use scrutineer::present::slips::slip_sheet_html;
+    use scrutineer::tokens::pool::SlipSheet;
     use scrutineer::tokens::token::Token;
     let mut failed = Vec::new();
     let key = ed25519_dalek::SigningKey::from_bytes(&[11u8; 32]);
@@ -315,7 +317,7 @@ fn the_slip_sheet_and_the_receipt_code_are_unchanged() {
     );
     check(
         "receipt-qr.svg",
-        scrutineer::tokens::receipt_qr_svg("R1234-ABCDEFGH")
+        scrutineer::present::slips::receipt_qr_svg("R1234-ABCDEFGH")
             .unwrap()
             .as_bytes(),
         &mut failed,

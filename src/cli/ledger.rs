@@ -387,7 +387,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             tokens_out,
         } => {
             let p = core.print_pool(style, count, reason).map_err(err)?;
-            let html = crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
+            let html = crate::present::slips::slip_sheet_html(&p.sheet, &p.tokens)
                 .map_err(|e| CommandError::new(e.code(), e))?;
             std::fs::write(&sheet, html)
                 .map_err(|e| command_error!(Code::Storage, "{}: {e}", sheet.display()))?;
@@ -456,7 +456,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             };
             let code = crate::tokens::receipt_code(a.index, &a.hash);
             if let Some(p) = receipt_qr {
-                let svg = crate::tokens::receipt_qr_svg(&code).unwrap_or_default();
+                let svg = crate::present::slips::receipt_qr_svg(&code).unwrap_or_default();
                 std::fs::write(&p, svg)
                     .map_err(|e| command_error!(Code::Storage, "{}: {e}", p.display()))?;
             }

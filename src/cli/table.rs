@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
+use crate::present::labels;
 use crate::record::result::threshold_formula;
 use crate::rules::evaluation::EvaluationSetup;
 use crate::rules::kind::Comparison;
@@ -53,8 +54,10 @@ fn notices(out: &mut String, label: &str, list: &[Notice]) {
     }
 }
 
+/// A status as the table shows it: its Chinese label (the one table, `present::labels`) and
+/// its code.
 fn status_text(s: Status) -> String {
-    format!("{} {}", s.label_zh(), s.id())
+    format!("{} {}", labels::status(s.id()).map_or("", |l| l.zh), s.id())
 }
 
 pub fn render(election: &Election, result: &ElectionResult) -> String {
@@ -281,9 +284,9 @@ fn render_contest(out: &mut String, c: &Contest, r: &ContestResult) {
             })
             .collect();
         let label = if c.kind() == crate::rules::ContestKind::Recommendation {
-            "入围 shortlisted"
+            status_text(Status::Shortlisted)
         } else {
-            "当选 elected"
+            status_text(Status::Elected)
         };
         if c.kind() != crate::rules::ContestKind::Recommendation || c.shortlist().is_some() {
             let _ = writeln!(

@@ -7,6 +7,8 @@
 //! * `html.rs`: the one HTML escaper and the one QR-to-SVG writer.
 //! * `office/`: the office CSV and XLSX.
 
+pub mod board;
 pub mod html;
 pub mod labels;
 pub mod office;
+pub mod slips;

@@ -45,17 +45,6 @@ impl Status {
             Status::Ranked => "ranked",
         }
     }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Status::Elected => "当选",
-            Status::NotElected => "未当选",
-            Status::Tied => "票数相等",
-            Status::Shortlisted => "入围",
-            Status::NotShortlisted => "未入围",
-            Status::Ranked => "排名",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -146,7 +146,7 @@ pub async fn kiosk_spoil(
         "hash": hex(&a.hash),
         "confirmation": confirmation,
         "check_url": check_url,
-        "qr_svg": crate::tokens::receipt_qr_svg(&check_url),
+        "qr_svg": crate::present::slips::receipt_qr_svg(&check_url),
     })))
 }
 

@@ -65,6 +65,7 @@ fn storage(e: impl std::fmt::Display) -> ApiError {
     responses(
         (status = 200, description = "成功 / OK", body = Object),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "contest_open", "archive_exists"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["result_invalid", "result_format"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),
 )]
@@ -127,9 +128,10 @@ pub async fn archive(
             }
             let signed = signed_result(&l, *index)?;
             let verify_url = format!("{base}/api/v1/elections/{id}/results/{index}");
-            let html = super::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+            let html = crate::present::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
                 crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
-            });
+            })
+            .map_err(|e| invalid(e.code(), e.to_string()))?;
             std::fs::write(dir.join(format!("boards/{index}.html")), html).map_err(storage)?;
             std::fs::write(
                 dir.join(format!("boards/{index}.json")),

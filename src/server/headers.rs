@@ -25,8 +25,8 @@ use sha2::{Digest, Sha256};
 /// element of a generated page.
 pub fn inline_styles() -> [&'static str; 3] {
     [
-        super::board::CSS,
-        crate::tokens::pool::SHEET_CSS,
+        crate::present::board::CSS,
+        crate::present::slips::SHEET_CSS,
         super::openapi::STYLE_CSS,
     ]
 }

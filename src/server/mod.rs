@@ -8,7 +8,6 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod board;
 mod body_timeout;
 pub mod challenges;
 pub mod config;

@@ -570,20 +570,7 @@ fn error_response(status: u16, codes: &[String], csv_body: bool) -> Response {
 
 // ---------------------------------------------------------------- the HTML page
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use crate::present::html::escape;
 
 /// The Chinese label of a role id.
 fn role_label(id: &str) -> Option<&'static str> {

@@ -48,11 +48,3 @@ pub fn parse_receipt_code(code: &str) -> Option<(u64, String)> {
     let (index, hash) = rest.split_once('-')?;
     Some((index.parse().ok()?, hash.to_string()))
 }
-
-/// The receipt code as a standalone SVG QR code (error correction M), for printing on the
-/// voter's receipt. The modules are those of `QrCode::with_error_correction_level`, built
-/// with the faster [`qr::encode_auto`].
-pub fn receipt_qr_svg(code: &str) -> Option<String> {
-    let qr = qr::encode_auto(code.as_bytes(), qrcode::EcLevel::M).ok()?;
-    Some(pool::code_svg(&qr).replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1))
-}

@@ -3,7 +3,7 @@
 //! A pool is a batch of tokens for one election round and ballot style, each
 //! with a distinct random 128-bit serial, in random order. [`pool_commitment`]
 //! commits to the set of serials so that the printed pool can be audited
-//! later. [`slip_sheet_html`] lays the tokens out as cut-out slips on A4 pages.
+//! later. `present::slips::slip_sheet_html` lays the tokens out as cut-out slips on A4 pages.
 //!
 //! Privacy invariant: a slip carries nothing but the election, round, style,
 //! contests, instructions and the token itself (QR code and typed form). No
@@ -26,14 +26,13 @@ use crate::record::token::{Token, SERIAL_BYTES};
 
 /// Most tokens [`generate_pool`] makes in one call.
 pub const POOL_TOKENS_MAX: usize = 1_000_000;
-/// Most tokens [`slip_sheet_html`] lays out in one document (1,250 pages).
+/// Most tokens `present::slips::slip_sheet_html` lays out in one document (1,250 pages).
 pub const SHEET_TOKENS_MAX: usize = 10_000;
 /// Slips on one A4 page: 2 columns × 4 rows.
 pub const PAGE_SLIPS: usize = 8;
 /// Highest QR code version allowed on a slip (41×41 modules).
 pub const QR_VERSION_MAX: i16 = 6;
 /// Light border around the QR code, in modules (the standard's minimum).
-pub const QR_QUIET_ZONE_MODULES: usize = 4;
 /// Groups of the typed form printed per line on a slip.
 pub const SLIP_LINE_GROUPS: usize = 3;
 /// Domain separator for [`pool_commitment`].
@@ -285,20 +284,9 @@ pub struct SlipSheet {
     pub key_fingerprint: Option<String>,
 }
 
-/// Renders tokens as a standalone HTML5 document of cut-out slips: A4
-/// portrait, 10 mm margins, 2 columns × 4 rows ([`PAGE_SLIPS`]) per page with
-/// dashed cut lines and a page break after every 8 slips.
-///
-/// Each slip shows the election title, round, style and contests, the QR code
-/// of [`Token::to_text`] (EcLevel M, inline SVG, version at most
-/// [`QR_VERSION_MAX`]), the typed form ([`Token::to_display`], 3 groups per
-/// line) and the instruction. The document loads nothing from elsewhere: no
-/// fonts, scripts, images or links.
-///
-/// Errors: more than [`SHEET_TOKENS_MAX`] tokens, a token whose round is not
-/// `sheet.round`, tokens of different elections or styles, or a QR code that
-/// cannot be built or exceeds version 6.
-pub fn slip_sheet_html(sheet: &SlipSheet, tokens: &[Token]) -> Result<String, PoolError> {
+/// Checks the tokens a sheet of slips is printed from (rendered by `present::slips`): at most
+/// [`SHEET_TOKENS_MAX`], every one of `sheet.round`, all of one election and style.
+pub fn check_sheet(sheet: &SlipSheet, tokens: &[Token]) -> Result<(), PoolError> {
     if tokens.len() > SHEET_TOKENS_MAX {
         return Err(PoolError::SheetTooMany {
             found: tokens.len(),
@@ -319,85 +307,7 @@ pub fn slip_sheet_html(sheet: &SlipSheet, tokens: &[Token]) -> Result<String, Po
             }
         }
     }
-
-    let slip_head = slip_head_html(sheet);
-    let mut html = String::with_capacity(4096 + tokens.len() * 8192);
-    html.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
-    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str(&format!("<title>{}</title>\n", escape_html(&sheet.title)));
-    html.push_str("<style>");
-    html.push_str(SHEET_CSS);
-    html.push_str("</style>\n</head>\n<body>\n");
-    html.push_str(&format!(
-        "<header class=\"screen-only\"><h1>{}</h1><p>{}</p></header>\n",
-        escape_html(&sheet.title),
-        "打印时请选择 A4 纵向、100% 缩放、不加页眉页脚。/ \
-         Print on A4 portrait at 100% scale without headers or footers."
-    ));
-    for page in tokens.chunks(PAGE_SLIPS) {
-        html.push_str("<section class=\"page\">\n");
-        for token in page {
-            html.push_str("<article class=\"slip\">\n");
-            html.push_str(&slip_head);
-            html.push_str("<div class=\"body\">");
-            html.push_str(&qr_svg(token)?);
-            html.push_str("<div class=\"code\">");
-            html.push_str(&code_lines_html(token));
-            html.push_str("</div></div>\n");
-            html.push_str(SLIP_INSTRUCTION_HTML);
-            html.push_str("</article>\n");
-        }
-        html.push_str("</section>\n");
-    }
-    html.push_str("</body>\n</html>\n");
-    Ok(html)
-}
-
-/// The part of a slip that is the same on every slip of the sheet.
-fn slip_head_html(sheet: &SlipSheet) -> String {
-    let style = escape_html(&sheet.style_name);
-    let contests = sheet
-        .contest_names
-        .iter()
-        .map(|name| escape_html(name))
-        .collect::<Vec<_>>()
-        .join("<span class=\"sep\"> · </span>");
-    let mut head = String::new();
-    head.push_str("<div class=\"head\">");
-    head.push_str(&format!(
-        "<div class=\"election\">{}</div>",
-        escape_html(&sheet.election_title)
-    ));
-    head.push_str(&format!(
-        "<div class=\"meta\">第 {round} 轮 / Round {round}</div>\
-         <div class=\"meta\">选票样式 / Ballot style: {style}</div>",
-        round = sheet.round
-    ));
-    if !sheet.contest_names.is_empty() {
-        head.push_str(&format!(
-            "<div class=\"contests\">选举项目 / Contests: {contests}</div>"
-        ));
-    }
-    if let Some(fp) = &sheet.key_fingerprint {
-        head.push_str(&format!(
-            "<div class=\"meta\">选票加密 · 选举密钥指纹 / Encrypted ballots · key fingerprint: {}</div>",
-            escape_html(fp)
-        ));
-    }
-    head.push_str("</div>\n");
-    head
-}
-
-/// The typed form, [`SLIP_LINE_GROUPS`] groups per line. Only Crockford
-/// symbols and spaces, so nothing needs escaping.
-fn code_lines_html(token: &Token) -> String {
-    let display = token.to_display();
-    let groups: Vec<&str> = display.split(' ').collect();
-    groups
-        .chunks(SLIP_LINE_GROUPS)
-        .map(|line| format!("<span class=\"line\">{}</span>", line.join(" ")))
-        .collect::<Vec<_>>()
-        .join("")
+    Ok(())
 }
 
 /// The token's QR code: [`Token::to_text`] at error correction level M, in
@@ -440,163 +350,6 @@ pub fn token_qr_code(token: &Token) -> Result<QrMatrix, PoolError> {
     }
 }
 
-/// The token's QR code as an inline SVG element.
-///
-/// The SVG is drawn here from the module matrix ([`QrMatrix`]) rather than with
-/// the qrcode crate's SVG renderer, whose output starts with an XML declaration and names the
-/// SVG namespace URL, neither of which belongs in inline HTML5 SVG.
-fn qr_svg(token: &Token) -> Result<String, PoolError> {
-    Ok(code_svg(&token_qr_code(token)?))
-}
-
-/// Any QR code as an inline SVG element (see [`qr_svg`] for why it is drawn here).
-pub fn code_svg(code: &QrMatrix) -> String {
-    let width = code.width;
-    let size = width + 2 * QR_QUIET_ZONE_MODULES;
-    let mut path = String::with_capacity(width * width * 4);
-    for (y, row) in code.dark.chunks(width.max(1)).enumerate() {
-        let mut x = 0;
-        while x < row.len() {
-            if row.get(x) == Some(&true) {
-                let start = x;
-                while row.get(x) == Some(&true) {
-                    x += 1;
-                }
-                // "M{x} {y}h{run}v1h-{run}z", without the formatting machinery
-                // (this loop dominated the cost of a slip's QR code).
-                path.push('M');
-                push_decimal(&mut path, start + QR_QUIET_ZONE_MODULES);
-                path.push(' ');
-                push_decimal(&mut path, y + QR_QUIET_ZONE_MODULES);
-                path.push('h');
-                push_decimal(&mut path, x - start);
-                path.push_str("v1h-");
-                push_decimal(&mut path, x - start);
-                path.push('z');
-            } else {
-                x += 1;
-            }
-        }
-    }
-    format!(
-        "<svg class=\"qr\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"QR\" \
-         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
-         <path fill=\"#000\" d=\"{path}\"/></svg>"
-    )
-}
-
-/// Appends `n` in decimal, as `{n}` would format it.
-fn push_decimal(out: &mut String, n: usize) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const SLIP_INSTRUCTION_HTML: &str = "<div class=\"instruction\">\
-<p lang=\"zh-CN\">请在投票机上扫描或输入此码。每张选票码只能使用一次。</p>\
-<p lang=\"en\">Scan or type this code at a kiosk. Each code works once.</p>\
-</div>\n";
-
-/// Print layout. Lengths in mm so that the printed slips have a known size:
-/// the A4 content box is 190 mm × 277 mm, a page grid 190 mm × 276 mm (1 mm
-/// slack against rounding), a slip 95 mm × 69 mm. The page's only style element holds exactly
-/// this text, whose hash the service's Content-Security-Policy allows.
-pub const SHEET_CSS: &str = r#"@page { size: A4; margin: 10mm; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body {
-  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
-    "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
-  color: #000;
-  background: #fff;
-  -webkit-print-color-adjust: exact;
-  print-color-adjust: exact;
-}
-.page {
-  width: 190mm;
-  height: 276mm;
-  display: grid;
-  grid-template-columns: 1fr 1fr;
-  grid-template-rows: repeat(4, 1fr);
-  overflow: hidden;
-  break-after: page;
-  page-break-after: always;
-}
-.page:last-child { break-after: auto; page-break-after: auto; }
-.slip {
-  display: flex;
-  flex-direction: column;
-  min-width: 0;
-  min-height: 0;
-  padding: 4mm 4mm 3mm 4mm;
-  border-right: 0.3mm dashed #666;
-  border-bottom: 0.3mm dashed #666;
-  overflow: hidden;
-  break-inside: avoid;
-  page-break-inside: avoid;
-}
-/* Outer cut lines only where there is a slip. */
-.slip:nth-child(odd) { border-left: 0.3mm dashed #666; }
-.slip:nth-child(-n+2) { border-top: 0.3mm dashed #666; }
-.head { line-height: 1.25; }
-.election { font-size: 10.5pt; font-weight: 700; }
-.meta { font-size: 8pt; margin-top: 0.5mm; }
-.contests {
-  font-size: 7pt;
-  margin-top: 0.6mm;
-  color: #222;
-  max-height: 2.6em;
-  overflow: hidden;
-}
-.sep { color: #666; }
-.body {
-  flex: 1;
-  display: flex;
-  align-items: center;
-  gap: 2.5mm;
-  margin: 1.5mm 0;
-}
-.qr { flex: none; width: 27mm; height: 27mm; }
-.code {
-  font-family: "DejaVu Sans Mono", "Noto Sans Mono", "Liberation Mono",
-    Consolas, Menlo, monospace;
-  font-size: 3.2mm;
-  font-weight: 700;
-  line-height: 1.45;
-  font-variant-numeric: slashed-zero;
-  white-space: nowrap;
-}
-.code .line { display: block; white-space: pre; }
-.instruction { font-size: 7pt; line-height: 1.3; }
-.instruction p { margin: 0; }
-@media screen {
-  body { background: #e6e6e6; }
-  .screen-only { width: 190mm; margin: 8mm auto 0; font-size: 10pt; }
-  .screen-only h1 { font-size: 14pt; margin: 0 0 2mm; }
-  .page { margin: 6mm auto; background: #fff; box-shadow: 0 0 2mm #999; }
-}
-@media print {
-  .screen-only { display: none; }
-}
-"#;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -607,20 +360,6 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[11u8; 32])
-    }
-
-    fn sheet() -> SlipSheet {
-        SlipSheet {
-            title: "第 2 轮选票码 · 样式 A".to_string(),
-            election_title: "2026 年市议会选举 / 2026 City Council Election".to_string(),
-            round: 2,
-            style_name: "北区 A / North A".to_string(),
-            contest_names: vec![
-                "市议员 / Councillor".to_string(),
-                "学校董事 / School trustee".to_string(),
-            ],
-            key_fingerprint: Some("9246-fad2-1970-21f8-1a24-f8ff-bee2-dbb2".to_string()),
-        }
     }
 
     #[test]
@@ -700,7 +439,6 @@ mod tests {
             let code = token_qr_code(token).unwrap();
             assert_eq!(code.version, Version::Normal(6));
             assert_eq!(code.ec_level, EcLevel::M);
-            assert!(qr_svg(token).is_ok());
         }
     }
 
@@ -726,189 +464,6 @@ mod tests {
             }
         }
         assert!(found, "no token needed version 7 in automatic mode");
-    }
-
-    #[test]
-    fn push_decimal_formats_like_display() {
-        for n in [0, 1, 9, 10, 11, 45, 99, 100, 185, 1000, 123_456, usize::MAX] {
-            let mut out = String::from("x");
-            push_decimal(&mut out, n);
-            assert_eq!(out, format!("x{n}"));
-        }
-    }
-
-    #[test]
-    fn qr_svg_matches_modules() {
-        let token = Token::sign(&key(), ELECTION, 2, 7, [5; SERIAL_BYTES]);
-        let svg = qr_svg(&token).unwrap();
-        let code = token_qr_code(&token).unwrap();
-        let size = code.width + 2 * QR_QUIET_ZONE_MODULES;
-        assert!(svg.contains(&format!("viewBox=\"0 0 {size} {size}\"")));
-        // Summing run lengths gives the number of dark modules.
-        let d = svg
-            .split(" d=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let dark: usize = d
-            .split('M')
-            .skip(1)
-            .map(|run| {
-                let h = run.split('h').nth(1).unwrap();
-                h.split('v').next().unwrap().parse::<usize>().unwrap()
-            })
-            .sum();
-        let expected = code.dark.iter().filter(|d| **d).count();
-        assert_eq!(dark, expected);
-    }
-
-    fn strip_between(text: &str, start: &str, end: &str) -> String {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(i) = rest.find(start) {
-            out.push_str(&rest[..i]);
-            let after = &rest[i..];
-            let j = after.find(end).unwrap() + end.len();
-            rest = &after[j..];
-        }
-        out.push_str(rest);
-        out
-    }
-
-    #[test]
-    fn slip_sheet_layout_and_content() {
-        let rng = SystemRandom::new();
-        let tokens = generate_pool(&key(), ELECTION, 2, 7, 19, &rng).unwrap();
-        let html = slip_sheet_html(&sheet(), &tokens).unwrap();
-
-        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"));
-        assert!(html.contains("<meta charset=\"utf-8\">"));
-        assert!(html.contains("@page { size: A4; margin: 10mm; }"));
-        assert!(html.contains("break-after: page"));
-        assert!(html.contains("break-inside: avoid"));
-        assert!(html.contains("dashed"));
-        assert_eq!(html.matches("<svg").count(), 19);
-        assert_eq!(html.matches("</svg>").count(), 19);
-        assert_eq!(html.matches("<section class=\"page\">").count(), 3);
-        assert_eq!(html.matches("<article class=\"slip\">").count(), 19);
-        // Pages hold 8, 8 and 3 slips.
-        let per_page: Vec<usize> = html
-            .split("<section class=\"page\">")
-            .skip(1)
-            .map(|p| p.matches("<article class=\"slip\">").count())
-            .collect();
-        assert_eq!(per_page, vec![8, 8, 3]);
-
-        // One style element, exactly the sheet whose hash the service's
-        // Content-Security-Policy allows, and no style attribute.
-        assert_eq!(html.matches("<style").count(), 1);
-        assert!(html.contains(&format!("<style>{SHEET_CSS}</style>")));
-        assert!(!html.contains(" style="));
-
-        // Nothing from elsewhere.
-        assert!(!html.contains("http"));
-        for forbidden in [
-            "<script",
-            "<link",
-            "<img",
-            "src=",
-            "url(",
-            "@import",
-            "@font-face",
-        ] {
-            assert!(!html.contains(forbidden), "{forbidden}");
-        }
-
-        for token in &tokens {
-            let display = token.to_display();
-            let groups: Vec<&str> = display.split(' ').collect();
-            let first_line = groups[..3].join(" ");
-            assert!(html.contains(&format!("<span class=\"line\">{first_line}</span>")));
-            assert!(html.contains(&format!(
-                "<span class=\"line\">{}</span>",
-                groups[15..].join(" ")
-            )));
-        }
-        assert!(html.contains("请在投票机上扫描或输入此码。每张选票码只能使用一次。"));
-        assert!(html.contains("Scan or type this code at a kiosk. Each code works once."));
-        assert!(html.contains("第 2 轮"));
-        assert!(html.contains("市议员 / Councillor"));
-
-        // Slips are identical apart from their QR code and typed code: no
-        // serial number, counter or other identifying mark.
-        let slips: Vec<String> = html
-            .split("<article class=\"slip\">")
-            .skip(1)
-            .map(|s| s.split("</article>").next().unwrap())
-            .map(|s| strip_between(s, "<svg", "</svg>"))
-            .map(|s| strip_between(&s, "<div class=\"code\">", "</div>"))
-            .collect();
-        assert_eq!(slips.len(), 19);
-        assert!(slips.iter().all(|s| *s == slips[0]));
-        for token in &tokens {
-            let hex: String = token.serial().iter().map(|b| format!("{b:02x}")).collect();
-            assert!(!html.to_lowercase().contains(&hex));
-        }
-
-        // Every QR code's content parses back to its token: check via the
-        // typed form printed next to it (same to_text source).
-        assert!(slip_sheet_html(&sheet(), &[]).is_ok());
-    }
-
-    #[test]
-    fn slip_sheet_escapes_text() {
-        let tokens = vec![Token::sign(&key(), ELECTION, 2, 7, [3; SERIAL_BYTES])];
-        let evil = SlipSheet {
-            title: "</title><script>alert(1)</script>".to_string(),
-            election_title: "A & B <b>\"x\" 'y'".to_string(),
-            round: 2,
-            style_name: "<img src=x onerror=alert(1)>".to_string(),
-            contest_names: vec!["</div><style>".to_string()],
-            key_fingerprint: Some("<script>x</script>".to_string()),
-        };
-        let html = slip_sheet_html(&evil, &tokens).unwrap();
-        assert!(!html.contains("<script"));
-        assert!(!html.contains("<img"));
-        assert!(!html.contains("<b>"));
-        assert!(!html.contains("</div><style>"));
-        assert!(html.contains("A &amp; B &lt;b&gt;&quot;x&quot; &#39;y&#39;"));
-        assert!(html.contains("&lt;/title&gt;&lt;script&gt;"));
-    }
-
-    #[test]
-    fn slip_sheet_refuses_inconsistent_tokens() {
-        let signing = key();
-        let round2 = Token::sign(&signing, ELECTION, 2, 7, [1; SERIAL_BYTES]);
-        let round3 = Token::sign(&signing, ELECTION, 3, 7, [2; SERIAL_BYTES]);
-        let style8 = Token::sign(&signing, ELECTION, 2, 8, [3; SERIAL_BYTES]);
-        let other = (0..)
-            .map(|i| format!("other-{i}"))
-            .find(|id| super::super::token::election_tag(id) != round2.election_tag())
-            .unwrap();
-        let foreign = Token::sign(&signing, &other, 2, 7, [4; SERIAL_BYTES]);
-
-        let err = slip_sheet_html(&sheet(), &[round2.clone(), round3]).unwrap_err();
-        assert_eq!(
-            err,
-            PoolError::SheetWrongRound {
-                index: 1,
-                found: 3,
-                expected: 2
-            }
-        );
-        assert_eq!(err.code(), "sheet_wrong_round");
-        let err = slip_sheet_html(&sheet(), &[round2.clone(), style8]).unwrap_err();
-        assert_eq!(err, PoolError::SheetMixedTokens { index: 1 });
-        let err = slip_sheet_html(&sheet(), &[round2.clone(), foreign]).unwrap_err();
-        assert_eq!(err.code(), "sheet_mixed_tokens");
-
-        let many = vec![round2; SHEET_TOKENS_MAX + 1];
-        assert_eq!(
-            slip_sheet_html(&sheet(), &many).unwrap_err().code(),
-            "sheet_too_many"
-        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub async fn pools(
     let body = body.into_inner();
     let html = block(move || {
         let p = core.print_pool(body.style, body.count, body.reason)?;
-        crate::tokens::pool::slip_sheet_html(&p.sheet, &p.tokens)
+        crate::present::slips::slip_sheet_html(&p.sheet, &p.tokens)
             .map_err(|e| invalid(e.code(), e.to_string()))
     })
     .await?;

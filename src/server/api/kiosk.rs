@@ -222,7 +222,7 @@ pub async fn cast(
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let code = crate::tokens::receipt_code(a.index, &a.hash);
             let hash: String = a.hash.iter().map(|b| format!("{b:02x}")).collect();
-            let mut answer = json!({"receipt": code, "index": a.index, "hash": hash, "checkpoint_size": a.size, "qr_svg": crate::tokens::receipt_qr_svg(&code)});
+            let mut answer = json!({"receipt": code, "index": a.index, "hash": hash, "checkpoint_size": a.size, "qr_svg": crate::present::slips::receipt_qr_svg(&code)});
             if let (Some(c), Some(o)) = (confirmation, answer.as_object_mut()) {
                 o.insert("confirmation".into(), json!(c));
             }

@@ -391,6 +391,7 @@ pub async fn reduce_seats(
         (status = 200, description = "HTML 页面 / an HTML page", content_type = "text/html", body = String),
         (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
         (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["result_invalid", "result_format"])))),
     ),
     extensions(("x-roles" = json!([]))),
 )]
@@ -413,9 +414,10 @@ pub async fn board(
     let verify_url = format!("{base}/api/v1/public/results/{index}");
     let signed = block(move || signed_result(&core.ledger, index)).await?;
     let html =
-        crate::server::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+        crate::present::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
             crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
-        });
+        })
+        .map_err(|e| invalid(e.code(), e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))

@@ -2,19 +2,19 @@
 
 use super::evaluation::render_evaluation;
 use super::*;
+use crate::record::result_v1::{ContestV1, ParentV1};
 
 /// One contest: heading, turnout, validity, votes, elected, run-off, warnings.
 pub(super) fn render_contest(
     out: &mut String,
-    contest: &Value,
-    all: &[Value],
+    contest: &ContestV1,
+    all: &[ContestV1],
     order: &dyn Fn(&mut Vec<String>),
 ) {
-    let kind = text(get(contest, "kind"));
+    let kind = contest.kind.as_str();
     let (kind_zh, kind_en) = kind_label(kind);
-    let subjects = get(contest, "subjects");
-    let is_evaluation = subjects.is_array() || kind == "evaluation";
-    let mut title = esc(text(get(contest, "title")));
+    let is_evaluation = contest.subjects.is_some() || kind == "evaluation";
+    let mut title = esc(&contest.title);
     if title.is_empty() {
         title.clone_from(&kind_zh);
     }
@@ -22,10 +22,9 @@ pub(super) fn render_contest(
     // A contest taller than a page may break inside (rows and subject tables
     // still do not); otherwise it would leave an empty page before it.
     let long = if is_evaluation {
-        list(subjects).len() > EVALUATION_SUBJECTS_SHORT_MAX
+        contest.subjects.as_ref().map_or(0, |s| s.len()) > EVALUATION_SUBJECTS_SHORT_MAX
     } else {
-        list(get(contest, "candidates")).len() + list(get(contest, "write_ins")).len()
-            > VOTE_ROWS_SHORT_MAX
+        contest.candidates.len() + contest.write_ins.len() > VOTE_ROWS_SHORT_MAX
     };
     let class = if long { "contest long" } else { "contest" };
     put!(out, "<section class=\"{class}\">\n");
@@ -41,13 +40,13 @@ pub(super) fn render_contest(
     out.push_str("</h3>\n");
 
     if !is_evaluation {
-        let seats = num_or_dash(get(contest, "seats"));
+        let seats = contest.seats;
         put!(
             out,
             "<p class=\"meta\">应选 {seats} 名 <span class=\"en\">seats: {seats}</span></p>\n"
         );
     }
-    render_parent(out, get(contest, "parent"), all);
+    render_parent(out, contest.parent.as_ref(), all);
     render_turnout(out, contest);
     render_validity(out, contest);
 
@@ -58,12 +57,12 @@ pub(super) fn render_contest(
         render_elected(out, contest, kind, order);
     }
 
-    let warnings = list(get(contest, "warnings"));
+    let warnings = &contest.warnings;
     if !warnings.is_empty() {
         out.push_str("<div class=\"warnings small\">\n");
         put!(out, "<strong>{}</strong>\n<ul>\n", bi("说明", "Notes"));
         for w in warnings {
-            put!(out, "<li>{}</li>\n", message(text(get(w, "message"))));
+            put!(out, "<li>{}</li>\n", message(&w.message));
         }
         out.push_str("</ul>\n</div>\n");
     }
@@ -71,18 +70,18 @@ pub(super) fn render_contest(
 }
 
 /// The line naming the earlier round when this contest is a new round.
-pub(super) fn render_parent(out: &mut String, parent: &Value, all: &[Value]) {
-    let Some(obj) = parent.as_object() else {
+pub(super) fn render_parent(out: &mut String, parent: Option<&ParentV1>, all: &[ContestV1]) {
+    let Some(parent) = parent else {
         return;
     };
-    let id = obj.get("contest").map(text).unwrap_or("");
+    let id = parent.contest.as_str();
     let earlier = all
         .iter()
-        .find(|c| text(get(c, "id")) == id)
-        .map(|c| text(get(c, "title")))
+        .find(|c| c.id == id)
+        .map(|c| c.title.as_str())
         .filter(|t| !t.is_empty())
         .unwrap_or(id);
-    let reason = obj.get("reason").map(text).unwrap_or("");
+    let reason = parent.reason.as_str();
     put!(
         out,
         "<p class=\"meta\">{} {}",
@@ -96,19 +95,10 @@ pub(super) fn render_parent(out: &mut String, parent: &Value, all: &[Value]) {
 }
 
 /// 应到 / 实到 / 发出 / 收回 / 有效 / 无效, and the void reasons.
-pub(super) fn render_turnout(out: &mut String, contest: &Value) {
-    let turnout = get(contest, "turnout");
-    let ballots = get(contest, "ballots");
-    let eligible = num_or_dash(get(turnout, "eligible"));
-    let present = num_or_dash(get(turnout, "present"));
-    let issued_value = match get(turnout, "ballots_issued") {
-        Value::Null => get(ballots, "issued"),
-        v => v,
-    };
-    let issued = num_or_dash(issued_value);
-    let returned = num_or_dash(get(ballots, "returned"));
-    let valid = num_or_dash(get(ballots, "valid"));
-    let void = num_or_dash(get(ballots, "void"));
+pub(super) fn render_turnout(out: &mut String, contest: &ContestV1) {
+    let (turnout, ballots) = (&contest.turnout, &contest.ballots);
+    let (eligible, present, issued) = (turnout.eligible, turnout.present, turnout.ballots_issued);
+    let (returned, valid, void) = (ballots.returned, ballots.valid, ballots.void);
     put!(
         out,
         "<p class=\"meta turnout\">应到 {eligible} 人, 实到 {present} 人, 发出选票 {issued} 张, \
@@ -116,10 +106,12 @@ pub(super) fn render_turnout(out: &mut String, contest: &Value) {
          <span class=\"en\">eligible {eligible}, present {present}, ballots issued {issued}, \
          returned {returned}, valid {valid}, void {void}</span></p>\n"
     );
-    if let Some(reasons) = get(contest, "void_reasons").as_object() {
-        let parts: Vec<String> = reasons
+    {
+        let parts: Vec<String> = contest
+            .void_reasons
+            .0
             .iter()
-            .map(|(code, count)| format!("{} {}", void_reason_label(code), num_or_dash(count)))
+            .map(|(code, count)| format!("{} {count}", void_reason_label(code)))
             .collect();
         if !parts.is_empty() {
             put!(
@@ -134,16 +126,16 @@ pub(super) fn render_turnout(out: &mut String, contest: &Value) {
 
 /// Whether the round is valid (with the problems when not), the quorum and
 /// the threshold to be elected.
-pub(super) fn render_validity(out: &mut String, contest: &Value) {
-    match get(contest, "valid") {
-        Value::Bool(true) => {
+pub(super) fn render_validity(out: &mut String, contest: &ContestV1) {
+    match contest.valid {
+        true => {
             put!(
                 out,
                 "<p class=\"validity ok\">{}</p>\n",
                 bi("本轮选举有效", "this round is valid")
             );
         }
-        Value::Bool(false) => {
+        false => {
             put!(
                 out,
                 "<div class=\"validity bad\">{}\n",
@@ -152,25 +144,23 @@ pub(super) fn render_validity(out: &mut String, contest: &Value) {
                     "this round is invalid and must be re-run"
                 )
             );
-            let problems = list(get(contest, "problems"));
+            let problems = &contest.problems;
             if !problems.is_empty() {
                 out.push_str("<ul>\n");
                 for p in problems {
-                    put!(out, "<li>{}</li>\n", message(text(get(p, "message"))));
+                    put!(out, "<li>{}</li>\n", message(&p.message));
                 }
                 out.push_str("</ul>\n");
             }
             out.push_str("</div>\n");
         }
-        _ => {}
     }
-    let quorum = get(contest, "quorum");
-    if quorum.is_object() {
-        let formula = text(get(quorum, "rule"));
-        let met = match get(quorum, "met") {
-            Value::Bool(true) => bi("到会人数符合规定", "quorum met"),
-            Value::Bool(false) => bi("到会人数不足", "quorum not met"),
-            _ => String::new(),
+    if let Some(quorum) = &contest.quorum {
+        let formula = quorum.rule.as_str();
+        let met = if quorum.met {
+            bi("到会人数符合规定", "quorum met")
+        } else {
+            bi("到会人数不足", "quorum not met")
         };
         // The rule in words, its formula on hover (and in the printed English half).
         let rule = match crate::rules::kind::quorum_words(formula) {
@@ -185,11 +175,10 @@ pub(super) fn render_validity(out: &mut String, contest: &Value) {
         };
         put!(out, "<p class=\"meta small\">{met}: {rule}</p>\n");
     }
-    let threshold = get(contest, "threshold");
-    if threshold.is_object() {
-        let description = text(get(threshold, "description"));
+    if let Some(threshold) = &contest.threshold {
+        let description = threshold.description.as_str();
         let shown = if description.is_empty() {
-            esc(text(get(threshold, "rule")))
+            esc(&threshold.rule)
         } else {
             message(description)
         };
@@ -198,9 +187,7 @@ pub(super) fn render_validity(out: &mut String, contest: &Value) {
             "<p class=\"meta small\">{}: {shown}",
             bi("当选条件", "to be elected")
         );
-        let needed = num(get(threshold, "votes_needed"));
-        if !needed.is_empty() {
-            let needed = esc(&needed);
+        if let Some(needed) = threshold.votes_needed {
             put!(
                 out,
                 "; 至少 {needed} 票 <span class=\"en\">at least {needed} votes</span>"
@@ -212,28 +199,39 @@ pub(super) fn render_validity(out: &mut String, contest: &Value) {
 
 /// One row of the vote table: a candidate or a write-in.
 struct VoteRow<'a> {
-    entry: &'a Value,
-    write_in: bool,
+    name: &'a str,
+    votes_for: u64,
+    /// A candidate's votes against and abstentions; `None` for a write-in.
+    against_abstain: Option<(u64, u64)>,
+    status: &'a str,
+    rank: u64,
 }
 
 /// The table of candidates and write-ins in vote order (by `rank`).
-pub(super) fn render_votes(out: &mut String, contest: &Value, kind: &str) {
-    let mut rows: Vec<VoteRow> = list(get(contest, "candidates"))
+pub(super) fn render_votes(out: &mut String, contest: &ContestV1, kind: &str) {
+    let mut rows: Vec<VoteRow> = contest
+        .candidates
         .iter()
-        .map(|entry| VoteRow {
-            entry,
-            write_in: false,
+        .map(|c| VoteRow {
+            name: &c.name,
+            votes_for: c.votes_for,
+            against_abstain: Some((c.against, c.abstain)),
+            status: &c.status,
+            rank: c.rank,
         })
-        .chain(list(get(contest, "write_ins")).iter().map(|entry| VoteRow {
-            entry,
-            write_in: true,
+        .chain(contest.write_ins.iter().map(|w| VoteRow {
+            name: &w.name,
+            votes_for: w.votes_for,
+            against_abstain: None,
+            status: &w.status,
+            rank: w.rank,
         }))
         .collect();
     if rows.is_empty() {
         return;
     }
-    // Stable: equal ranks keep the document's order; no rank sorts last.
-    rows.sort_by_key(|r| get(r.entry, "rank").as_u64().unwrap_or(u64::MAX));
+    // Stable: equal ranks keep the document's order.
+    rows.sort_by_key(|r| r.rank);
 
     let against = if is_party_kind(kind) {
         bi("不赞成", "against")
@@ -253,9 +251,7 @@ pub(super) fn render_votes(out: &mut String, contest: &Value, kind: &str) {
     );
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
-        let e = row.entry;
-        let status = text(get(e, "status"));
-        let class = if status == "elected" || status == "shortlisted" {
+        let class = if row.status == "elected" || row.status == "shortlisted" {
             " class=\"won\""
         } else {
             ""
@@ -263,30 +259,26 @@ pub(super) fn render_votes(out: &mut String, contest: &Value, kind: &str) {
         put!(
             out,
             "<tr{class}><td class=\"c\">{}</td><td class=\"name\">{}",
-            num_or_dash(get(e, "rank")),
-            esc(text(get(e, "name")))
+            row.rank,
+            esc(row.name)
         );
-        if row.write_in {
+        if row.against_abstain.is_none() {
             put!(
                 out,
                 "<span class=\"tag\">{}</span>",
                 bi("另选他人", "write-in")
             );
         }
-        let (against_cell, abstain_cell) = if row.write_in {
-            ("—".to_string(), "—".to_string())
-        } else {
-            (
-                num_or_dash(get(e, "against")),
-                num_or_dash(get(e, "abstain")),
-            )
+        let (against_cell, abstain_cell) = match row.against_abstain {
+            Some((a, b)) => (a.to_string(), b.to_string()),
+            None => ("—".to_string(), "—".to_string()),
         };
         put!(
             out,
             "</td><td class=\"n\">{}</td><td class=\"n\">{against_cell}</td>\
              <td class=\"n\">{abstain_cell}</td><td class=\"c\">{}</td></tr>\n",
-            num_or_dash(get(e, "for")),
-            status_label(status)
+            row.votes_for,
+            status_label(row.status)
         );
     }
     out.push_str("</tbody>\n</table>\n");
@@ -295,17 +287,18 @@ pub(super) fn render_votes(out: &mut String, contest: &Value, kind: &str) {
 /// The elected list in stroke order, unfilled seats and the run-off proposal.
 pub(super) fn render_elected(
     out: &mut String,
-    contest: &Value,
+    contest: &ContestV1,
     kind: &str,
     order: &dyn Fn(&mut Vec<String>),
 ) {
-    let elected = list(get(contest, "elected"));
-    let invalid = matches!(get(contest, "valid"), Value::Bool(false));
+    let elected = &contest.elected;
+    let invalid = !contest.valid;
     let (zh, en) = if kind == "recommendation" {
-        ("入围", "Shortlisted")
+        (labels::status("shortlisted"), "Shortlisted")
     } else {
-        ("当选", "Elected")
+        (labels::status("elected"), "Elected")
     };
+    let zh = zh.map_or("", |l| l.zh);
     out.push_str("<div class=\"elected\">\n");
     put!(
         out,
@@ -332,40 +325,35 @@ pub(super) fn render_elected(
     }
     out.push_str("</div>\n");
 
-    let unfilled = get(contest, "unfilled_seats");
-    if unfilled.as_u64().is_some_and(|u| u > 0) {
-        let u = num_or_dash(unfilled);
+    let u = contest.unfilled_seats;
+    if u > 0 {
         put!(
             out,
             "<p class=\"meta\"><strong>未选足名额 {u} 名</strong> <span class=\"en\">unfilled seats: {u}</span></p>\n"
         );
     }
 
-    let runoff = get(contest, "runoff");
-    if runoff.is_object() {
+    if let Some(runoff) = &contest.runoff {
         out.push_str("<div class=\"runoff\">\n");
-        let seats = num_or_dash(get(runoff, "seats"));
+        let seats = runoff.seats;
         put!(
             out,
             "<p><strong>另行选举建议</strong> <span class=\"en\">proposed new round</span>: \
              {seats} 名 <span class=\"en\">seat(s)</span>"
         );
-        let reason = text(get(runoff, "reason"));
-        if !reason.is_empty() {
-            put!(out, " ({})", reason_label(reason));
+        if !runoff.reason.is_empty() {
+            put!(out, " ({})", reason_label(&runoff.reason));
         }
         out.push_str("</p>\n");
-        let ids = list(get(runoff, "candidates"));
-        if !ids.is_empty() {
+        if !runoff.candidates.is_empty() {
             put!(
                 out,
                 "<p>候选人 (按姓氏笔画为序) <span class=\"en\">candidates (in order of surname strokes)</span>: {}</p>\n",
-                ordered_names(contest, ids, order)
+                ordered_names(contest, &runoff.candidates, order)
             );
         }
-        let msg = text(get(runoff, "message"));
-        if !msg.is_empty() {
-            put!(out, "<p class=\"small\">{}</p>\n", message(msg));
+        if !runoff.message.is_empty() {
+            put!(out, "<p class=\"small\">{}</p>\n", message(&runoff.message));
         }
         out.push_str("</div>\n");
     }

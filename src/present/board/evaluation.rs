@@ -1,15 +1,38 @@
 //! Evaluations (graded and rated-score) and composite rankings on the board.
 
 use super::*;
+use crate::record::result_v1::{
+    GradeFiguresV1, RankingV1, ScoreFiguresV1, ScoredSubjectV1, SubjectsV1,
+};
+
+/// The weight of an evaluator group under its id, or the id alone.
+fn scope_of(id: &str, weight: Option<&str>) -> String {
+    let mut scope = esc(id);
+    if let Some(w) = weight.filter(|w| !w.is_empty()) {
+        put!(
+            scope,
+            "<br><span class=\"en nw\">权重 weight {}</span>",
+            esc(w)
+        );
+    }
+    scope
+}
 
 /// Evaluation contests: one table per subject, rows for the whole and for
 /// each evaluator group, then the subject's flags.
-pub(super) fn render_evaluation(out: &mut String, contest: &Value) {
-    let subjects = list(get(contest, "subjects"));
-    let scale = text(get(contest, "scale"));
-    if scale == "score" {
+pub(super) fn render_evaluation(out: &mut String, contest: &ContestV1) {
+    let scale = contest.scale.as_deref().unwrap_or("");
+    if contest.is_scored() {
+        let subjects = match &contest.subjects {
+            Some(SubjectsV1::Scored(s)) => s.as_slice(),
+            _ => &[],
+        };
         return render_scores(out, contest, subjects);
     }
+    let subjects = match &contest.subjects {
+        Some(SubjectsV1::Graded(s)) => s.as_slice(),
+        _ => &[],
+    };
     let grades = scale_grades(scale, subjects);
     let favourable_zh = match grades.as_slice() {
         [a, b, ..] => format!("{}+{}率", a.zh, b.zh),
@@ -25,8 +48,8 @@ pub(super) fn render_evaluation(out: &mut String, contest: &Value) {
     }
     let weighted = subjects
         .iter()
-        .flat_map(|s| list(get(s, "groups")))
-        .any(|g| !num(get(g, "weight")).is_empty());
+        .flat_map(|s| &s.groups)
+        .any(|g| g.weight.as_deref().is_some_and(|w| !w.is_empty()));
     if weighted {
         put!(
             out,
@@ -43,8 +66,8 @@ pub(super) fn render_evaluation(out: &mut String, contest: &Value) {
         put!(
             out,
             "<h4>{} <span class=\"en\">有效票 {} 张 / valid ballots</span></h4>\n",
-            esc(text(get(subject, "name"))),
-            num_or_dash(get(subject, "valid"))
+            esc(&subject.name),
+            subject.figures.valid
         );
         out.push_str("<table class=\"grades\">\n<thead><tr>");
         put!(
@@ -67,41 +90,35 @@ pub(super) fn render_evaluation(out: &mut String, contest: &Value) {
              <th>得分<br><span class=\"en\">score</span></th>"
         );
         out.push_str("</tr></thead>\n<tbody>\n");
-        grade_row(out, subject, &grades, &bi("合计", "all"), true);
-        for group in list(get(subject, "groups")) {
-            let mut scope = esc(text(get(group, "id")));
-            let weight = num(get(group, "weight"));
-            if !weight.is_empty() {
-                put!(
-                    scope,
-                    "<br><span class=\"en nw\">权重 weight {}</span>",
-                    esc(&weight)
-                );
-            }
-            grade_row(out, group, &grades, &scope, false);
+        grade_row(out, &subject.figures, &grades, &bi("合计", "all"), true);
+        for group in &subject.groups {
+            let scope = scope_of(&group.id, group.weight.as_deref());
+            grade_row(out, &group.figures, &grades, &scope, false);
         }
         out.push_str("</tbody>\n</table>\n");
 
-        let flags = list(get(subject, "flags"));
-        let group_flags: Vec<(&str, &Value)> = list(get(subject, "groups"))
+        let flags = &subject.figures.flags;
+        let group_flags: Vec<(&str, &str)> = subject
+            .groups
             .iter()
             .flat_map(|g| {
-                list(get(g, "flags"))
+                g.figures
+                    .flags
                     .iter()
-                    .map(move |f| (text(get(g, "id")), f))
+                    .map(move |f| (g.id.as_str(), f.message.as_str()))
             })
             .collect();
         if !flags.is_empty() || !group_flags.is_empty() {
             out.push_str("<ul class=\"flags\">\n");
             for f in flags {
-                put!(out, "<li>※ {}</li>\n", message(text(get(f, "message"))));
+                put!(out, "<li>※ {}</li>\n", message(&f.message));
             }
-            for (group, f) in group_flags {
+            for (group, m) in group_flags {
                 put!(
                     out,
                     "<li class=\"small\">※ [{}] {}</li>\n",
                     esc(group),
-                    message(text(get(f, "message")))
+                    message(m)
                 );
             }
             out.push_str("</ul>\n");
@@ -112,11 +129,11 @@ pub(super) fn render_evaluation(out: &mut String, contest: &Value) {
 
 /// A rated-score evaluation: one table of the subjects, with raters, the extremes dropped,
 /// the mean and the score; a row per evaluator group under each subject; then the flags.
-pub(super) fn render_scores(out: &mut String, contest: &Value, subjects: &[Value]) {
-    let rule = get(contest, "score_rule");
-    let max = num_or_dash(get(rule, "max"));
+pub(super) fn render_scores(out: &mut String, contest: &ContestV1, subjects: &[ScoredSubjectV1]) {
+    let rule = contest.score_rule.as_ref();
+    let max = rule.map_or_else(|| "—".to_string(), |r| r.max.to_string());
     let mut how = format!("满分 {max} 分, 取平均分 / scores 0 to {max}, averaged");
-    if get(rule, "drop_extremes") == &Value::Bool(true) {
+    if rule.is_some_and(|r| r.drop_extremes) {
         how.push_str(
             "; 打分人数多于 5 人时去掉一个最高分和一个最低分 / with more than 5 raters the highest and the lowest score are dropped",
         );
@@ -133,61 +150,54 @@ pub(super) fn render_scores(out: &mut String, contest: &Value, subjects: &[Value
          <th>得分<br><span class=\"en\">score</span></th>",
     );
     out.push_str("</tr></thead>\n<tbody>\n");
-    let row = |out: &mut String, name: &str, scope: &str, f: &Value, score: &str, total: bool| {
-        let dropped = get(f, "dropped");
-        let dropped = if dropped.is_null() {
-            "—".to_string()
-        } else {
-            format!(
-                "{} / {}",
-                num_or_dash(get(dropped, "highest")),
-                num_or_dash(get(dropped, "lowest"))
-            )
+    let row = |out: &mut String,
+               name: &str,
+               scope: &str,
+               f: &ScoreFiguresV1,
+               score: &str,
+               total: bool| {
+        let dropped = match &f.dropped {
+            None => "—".to_string(),
+            Some(d) => format!("{} / {}", d.highest, d.lowest),
         };
         put!(
             out,
             "<tr{}><td>{name}</td><td class=\"scope\">{scope}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{dropped}</td><td class=\"n\">{}</td><td class=\"n\">{score}</td></tr>\n",
             if total { " class=\"total\"" } else { "" },
-            num_or_dash(get(f, "raters")),
-            num_or_dash(get(f, "unscored")),
-            num_or_dash(get(f, "mean")),
+            f.raters,
+            f.unscored,
+            opt_dash(f.mean.as_deref()),
         );
     };
     for subject in subjects {
-        let name = esc(text(get(subject, "name")));
-        let score = num_or_dash(get(subject, "score"));
-        row(out, &name, &bi("合计", "all"), subject, &score, true);
-        for group in list(get(subject, "groups")) {
-            let mut scope = esc(text(get(group, "id")));
-            let weight = num(get(group, "weight"));
-            if !weight.is_empty() {
-                put!(
-                    scope,
-                    "<br><span class=\"en nw\">权重 weight {}</span>",
-                    esc(&weight)
-                );
-            }
-            row(out, "", &scope, group, "", false);
+        let name = esc(&subject.name);
+        let score = opt_dash(subject.score.as_deref());
+        row(
+            out,
+            &name,
+            &bi("合计", "all"),
+            &subject.figures,
+            &score,
+            true,
+        );
+        for group in &subject.groups {
+            let scope = scope_of(&group.id, group.weight.as_deref());
+            row(out, "", &scope, &group.figures, "", false);
         }
     }
     out.push_str("</tbody>\n</table>\n");
-    let flags: Vec<(&str, &Value)> = subjects
+    let flags: Vec<(&str, &str)> = subjects
         .iter()
         .flat_map(|s| {
-            list(get(s, "flags"))
+            s.flags
                 .iter()
-                .map(move |f| (text(get(s, "name")), f))
+                .map(move |f| (s.name.as_str(), f.message.as_str()))
         })
         .collect();
     if !flags.is_empty() {
         out.push_str("<ul class=\"flags\">\n");
-        for (name, f) in flags {
-            put!(
-                out,
-                "<li>※ {}: {}</li>\n",
-                esc(name),
-                message(text(get(f, "message")))
-            );
+        for (name, m) in flags {
+            put!(out, "<li>※ {}: {}</li>\n", esc(name), message(m));
         }
         out.push_str("</ul>\n");
     }
@@ -197,45 +207,49 @@ pub(super) fn render_scores(out: &mut String, contest: &Value, subjects: &[Value
 /// unrated, favourable rate and score.
 pub(super) fn grade_row(
     out: &mut String,
-    figures: &Value,
+    figures: &GradeFiguresV1,
     grades: &[Grade],
     scope: &str,
     total: bool,
 ) {
-    let counts = get(figures, "counts");
-    let rates = get(figures, "rates");
     let class = if total { " class=\"total\"" } else { "" };
+    let count = |key: &str| {
+        figures
+            .counts
+            .get(key)
+            .map_or_else(|| "—".to_string(), u64::to_string)
+    };
     put!(
         out,
         "<tr{class}><td class=\"scope\">{scope}</td><td class=\"n\">{}</td>",
-        num_or_dash(get(figures, "valid"))
+        figures.valid
     );
     for g in grades {
         put!(
             out,
             "<td class=\"n\">{}<span class=\"rate\">{}</span></td>",
-            num_or_dash(get(counts, &g.key)),
-            percent(get(rates, &g.key))
+            count(&g.key),
+            percent(figures.rates.get(&g.key).map(String::as_str))
         );
     }
     put!(
         out,
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-        num_or_dash(get(counts, "abstain")),
-        percent(get(figures, "favourable_rate")),
-        num_or_dash(get(figures, "score"))
+        count("abstain"),
+        percent(Some(&figures.favourable_rate)),
+        opt_dash(figures.score.as_deref())
     );
 }
 
 /// A composite ranking (competitive posts): rank, name, component scores,
 /// total, and the unresolved ties.
-pub(super) fn render_ranking(out: &mut String, ranking: &Value) {
-    let components = list(get(ranking, "components"));
+pub(super) fn render_ranking(out: &mut String, ranking: &RankingV1) {
+    let components = &ranking.components;
     out.push_str("<section class=\"ranking\">\n");
     put!(
         out,
         "<h3>{} <span class=\"kind\">综合排名 <span class=\"en\">composite ranking</span></span></h3>\n",
-        esc(text(get(ranking, "title")))
+        esc(&ranking.title)
     );
     out.push_str("<table class=\"votes\">\n<thead><tr>");
     out.push_str(
@@ -245,41 +259,38 @@ pub(super) fn render_ranking(out: &mut String, ranking: &Value) {
         put!(
             out,
             "<th>{}<br><span class=\"en\">权重 weight {}</span></th>",
-            esc(text(get(c, "title"))),
-            num_or_dash(get(c, "weight"))
+            esc(&c.title),
+            dash(&c.weight)
         );
     }
     out.push_str("<th>总分<br><span class=\"en\">total</span></th></tr></thead>\n<tbody>\n");
-    for e in list(get(ranking, "entries")) {
-        let tied = matches!(get(e, "tied"), Value::Bool(true));
+    for e in &ranking.entries {
         put!(
             out,
             "<tr><td class=\"c\">{}</td><td class=\"name\">{}{}</td>",
-            num_or_dash(get(e, "rank")),
-            esc(text(get(e, "name"))),
-            if tied {
+            e.rank,
+            esc(&e.name),
+            if e.tied {
                 format!("<span class=\"tag\">{}</span>", bi("并列", "tied"))
             } else {
                 String::new()
             }
         );
-        let scores = get(e, "components");
         for c in components {
             put!(
                 out,
                 "<td class=\"n\">{}</td>",
-                num_or_dash(get(scores, text(get(c, "id"))))
+                opt_dash(e.components.get(&c.id).and_then(Option::as_deref))
             );
         }
         put!(
             out,
             "<td class=\"n\">{}</td></tr>\n",
-            num_or_dash(get(e, "total"))
+            opt_dash(e.total.as_deref())
         );
     }
     out.push_str("</tbody>\n</table>\n");
-    let key = text(get(ranking, "tie_break_key"));
-    if !key.is_empty() {
+    if let Some(key) = ranking.tie_break_key.as_deref().filter(|k| !k.is_empty()) {
         put!(
             out,
             "<p class=\"meta small\">{}: {}</p>\n",
@@ -287,11 +298,11 @@ pub(super) fn render_ranking(out: &mut String, ranking: &Value) {
             esc(key)
         );
     }
-    for p in list(get(ranking, "problems")) {
+    for p in &ranking.problems {
         put!(
             out,
             "<p class=\"meta small\">※ {}</p>\n",
-            message(text(get(p, "message")))
+            message(&p.message)
         );
     }
     out.push_str("</section>\n");

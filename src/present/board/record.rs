@@ -3,6 +3,52 @@
 
 use super::*;
 
+/// Shared `null` returned by [`get`] for a missing field.
+static NULL: Value = Value::Null;
+
+// The record beside the result is the service's own envelope (`server::api::results`), read
+// as it comes: a missing or oddly typed field is shown as empty or a dash.
+
+/// The field `key` of an object, or `null` when absent (or not an object).
+pub(super) fn get<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v.get(key).unwrap_or(&NULL)
+}
+
+/// A string value, or "" for anything else.
+pub(super) fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// An array value as a slice, or empty for anything else.
+pub(super) fn list(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// A number copied as its decimal text; strings are kept; anything else is empty. Not escaped.
+fn num(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// [`num`], escaped, or an em dash when empty.
+fn num_or_dash(v: &Value) -> String {
+    dash(&num(v))
+}
+
+/// The title of the contest `id` of the result, or the id when it has none.
+fn title_of<'a>(result: &'a ResultV1, id: &'a str) -> &'a str {
+    result
+        .contests
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.title.as_str())
+        .filter(|t| !t.is_empty())
+        .unwrap_or(id)
+}
+
 /// What the log records beside the count, posted with it: corrections of the desk's figures
 /// (with both people and the reason) and tokens printed after voting started (with why).
 /// How the ballots were kept secret: encrypted (the key's fingerprint, k of n tellers and who
@@ -62,7 +108,7 @@ pub(super) fn render_secrecy(out: &mut String, signed: &Value) {
     }
 }
 
-pub(super) fn render_record(out: &mut String, signed: &Value) {
+pub(super) fn render_record(out: &mut String, signed: &Value, result: &ResultV1) {
     render_secrecy(out, signed);
     // A re-vote of an invalid round says so, with the logged reason.
     for rv in list(get(signed, "revotes")) {
@@ -83,13 +129,7 @@ pub(super) fn render_record(out: &mut String, signed: &Value) {
     // A recorded decision to reduce the seats instead of a new round says so, with its basis.
     for sr in list(get(signed, "seat_reductions")) {
         let id = text(get(sr, "contest"));
-        let title = list(get(get(signed, "result"), "contests"))
-            .iter()
-            .find(|c| text(get(c, "id")) == id)
-            .map(|c| text(get(c, "title")))
-            .filter(|t| !t.is_empty())
-            .unwrap_or(id);
-        let contest = esc(title);
+        let contest = esc(title_of(result, id));
         let entry = num(get(sr, "entry"));
         let by = num(get(sr, "reduced_by"));
         let seats = num(get(sr, "seats"));
@@ -137,13 +177,7 @@ pub(super) fn render_record(out: &mut String, signed: &Value) {
     // Paper ballots keyed by two tellers: how many, and how many had to be read again.
     for pe in list(get(signed, "paper_entry")) {
         let id = text(get(pe, "contest"));
-        let title = list(get(get(signed, "result"), "contests"))
-            .iter()
-            .find(|c| text(get(c, "id")) == id)
-            .map(|c| text(get(c, "title")))
-            .filter(|t| !t.is_empty())
-            .unwrap_or(id);
-        let contest = esc(title);
+        let contest = esc(title_of(result, id));
         let (sheets, keyings, rekeyed) = (
             num(get(pe, "sheets")),
             num(get(pe, "keyings")),
@@ -229,109 +263,56 @@ pub(super) fn render_record(out: &mut String, signed: &Value) {
     out.push_str("</ul>\n</section>\n");
 }
 
-/// The verification block: checkpoint origin, size and root, the signers,
-/// the result's entry index and the QR code of the verification address.
-pub(super) fn render_verification(
-    out: &mut String,
-    signed: &Value,
-    result: &Value,
-    verify_url: &str,
-) {
+/// The lines of the verification box: checkpoint origin, size and root, the result's entry
+/// index, the election, and the signers (values unescaped: the template escapes).
+pub(super) fn verification_items(signed: &Value, result: &ResultV1) -> Vec<Item> {
     let cp = parse_checkpoint(text(get(signed, "checkpoint")));
     let dash = |s: &str| {
         if s.is_empty() {
             "—".to_string()
         } else {
-            esc(s)
+            s.to_string()
         }
     };
-    out.push_str("<footer class=\"verify\">\n");
-    put!(out, "<h2>{}</h2>\n", bi("核验", "Verification"));
-    out.push_str("<div class=\"verify-grid\">\n<div class=\"verify-text\">\n<dl>\n");
-    let mut item = |zh: &str, en: &str, value: String| {
-        put!(
-            out,
-            "<dt>{zh} <span class=\"en\">{en}</span></dt><dd>{value}</dd>\n"
-        );
+    let item = |zh, en, value| Item {
+        zh,
+        en,
+        value,
+        mono: true,
     };
-    item(
-        "日志",
-        "log origin",
-        format!("<span class=\"mono\">{}</span>", dash(&cp.origin)),
-    );
-    item(
-        "日志条目数",
-        "tree size",
-        format!("<span class=\"mono\">{}</span>", dash(&cp.size)),
-    );
-    item(
-        "根哈希",
-        "root hash",
-        format!("<span class=\"mono\">{}</span>", dash(&cp.root)),
-    );
-    item(
-        "结果条目序号",
-        "result entry index",
-        format!(
-            "<span class=\"mono\">{}</span>",
-            num_or_dash(get(signed, "result_index"))
-        ),
-    );
-    let election = text(get(result, "election"));
-    if !election.is_empty() {
+    let mut items = vec![
+        item("日志", "log origin", dash(&cp.origin)),
+        item("日志条目数", "tree size", dash(&cp.size)),
+        item("根哈希", "root hash", dash(&cp.root)),
         item(
-            "选举编号",
-            "election id",
-            format!("<span class=\"mono\">{}</span>", esc(election)),
-        );
+            "结果条目序号",
+            "result entry index",
+            dash(&num(get(signed, "result_index"))),
+        ),
+    ];
+    if !result.election.is_empty() {
+        items.push(item("选举编号", "election id", result.election.clone()));
     }
-    item(
+    items.push(item(
         "日志签名",
         "log signature",
-        format!(
-            "<span class=\"mono\">{}</span>",
-            cp.signers
-                .first()
-                .map(|s| esc(s))
-                .unwrap_or_else(|| "—".into())
-        ),
-    );
+        dash(cp.signers.first().map_or("", String::as_str)),
+    ));
     // The signers the service verified, one per teller key; a document without that list
     // (written before it existed) falls back to the names on the signature lines.
     let tellers: Vec<String> = match get(signed, "signers").as_array() {
-        Some(names) => names.iter().map(|n| esc(text(n))).collect(),
-        None => cp.signers.iter().skip(1).map(|s| esc(s)).collect(),
+        Some(names) => names.iter().map(|n| text(n).to_string()).collect(),
+        None => cp.signers.iter().skip(1).cloned().collect(),
     };
-    item(
-        "计票人签名",
-        "tellers' signatures",
-        if tellers.is_empty() {
+    items.push(Item {
+        zh: "计票人签名",
+        en: "tellers' signatures",
+        mono: !tellers.is_empty(),
+        value: if tellers.is_empty() {
             "—".to_string()
         } else {
-            format!("<span class=\"mono\">{}</span>", tellers.join(", "))
+            tellers.join(", ")
         },
-    );
-    out.push_str("</dl>\n");
-    put!(
-        out,
-        "<p class=\"small\">{}</p>\n",
-        bi(
-            "扫描二维码或访问下方网址, 可核对本结果与公开日志中的记录一致。",
-            "Scan the code or open the address below to check this result against the public log."
-        )
-    );
-    out.push_str("</div>\n");
-    if !verify_url.is_empty() {
-        out.push_str("<figure class=\"qr\">\n");
-        if let Some(svg) = qr_svg(verify_url) {
-            out.push_str(&svg);
-            out.push('\n');
-        }
-        put!(
-            out,
-            "<figcaption class=\"mono\">{}</figcaption>\n</figure>\n",
-            esc(verify_url)
-        );
-    }
-    out.push_str("</div>\n</footer>\n");
+    });
+    items
 }

@@ -755,7 +755,7 @@ fn sort(v: &mut Vec<String>) {
 }
 
 fn party_page() -> String {
-    board_html(&signed(parse(PARTY_RESULT)), URL, &sort)
+    board_html(&signed(parse(PARTY_RESULT)), URL, &sort).unwrap()
 }
 
 /// The text between the first `start` after `from` and the next `end`.
@@ -786,7 +786,7 @@ fn order_callback_is_used() {
         v.sort();
         v.reverse();
     };
-    let page = board_html(&signed(parse(PARTY_RESULT)), URL, &reverse);
+    let page = board_html(&signed(parse(PARTY_RESULT)), URL, &reverse).unwrap();
     let names = between(&page, "<p class=\"elected-names\">", "</p>");
     assert!(names.find("陈静").unwrap() < names.find("刘洋").unwrap());
 }
@@ -809,7 +809,7 @@ fn party_contest_says_bu_zancheng() {
 fn non_party_contest_says_fandui() {
     let mut result = parse(PARTY_RESULT);
     result["contests"][0]["kind"] = json!("villager_committee");
-    let page = board_html(&signed(result), URL, &sort);
+    let page = board_html(&signed(result), URL, &sort).unwrap();
     assert!(page.contains("<th>反对"));
 }
 
@@ -848,7 +848,7 @@ fn page_is_static_and_standalone() {
 /// (`server::headers`); anything else inline would be refused by the browser.
 #[test]
 fn the_only_style_is_the_hashed_style_sheet() {
-    let page = board_html(&signed(parse(PARTY_RESULT)), URL, &sort);
+    let page = board_html(&signed(parse(PARTY_RESULT)), URL, &sort).unwrap();
     assert_eq!(page.matches("<style").count(), 1);
     assert!(page.contains(&format!("<style>{CSS}</style>")));
     assert!(!page.contains(" style="));
@@ -861,7 +861,7 @@ fn names_are_escaped() {
     result["contests"][0]["candidates"][0]["name"] = json!("<b>x</b>");
     result["contests"][0]["write_ins"][0]["name"] = json!("<i>\"w\"</i>");
     result["contests"][0]["elected"][0] = json!("write-in:<img src=x>");
-    let page = board_html(&signed(result), "https://x.example/?a=1&b=<2>", &sort);
+    let page = board_html(&signed(result), "https://x.example/?a=1&b=<2>", &sort).unwrap();
     assert!(!page.contains("<b>x</b>"));
     assert!(!page.contains("<i>"));
     assert!(!page.contains("<img"));
@@ -873,7 +873,7 @@ fn names_are_escaped() {
 
 #[test]
 fn evaluation_renders_grades() {
-    let page = board_html(&signed(parse(EVALUATION_RESULT)), URL, &sort);
+    let page = board_html(&signed(parse(EVALUATION_RESULT)), URL, &sort).unwrap();
     for label in ["优秀", "称职", "基本称职", "不称职", "优秀+称职率"] {
         assert!(page.contains(label), "{label}");
     }
@@ -891,7 +891,7 @@ fn evaluation_renders_grades() {
 fn team_and_member_scales() {
     let mut result = parse(EVALUATION_RESULT);
     result["contests"][0]["scale"] = json!("team");
-    let page = board_html(&signed(result.clone()), URL, &sort);
+    let page = board_html(&signed(result.clone()), URL, &sort).unwrap();
     for label in [
         ">好</span>",
         ">较好</span>",
@@ -902,7 +902,7 @@ fn team_and_member_scales() {
         assert!(page.contains(label), "{label}");
     }
     result["contests"][0]["scale"] = json!("member");
-    let page = board_html(&signed(result), URL, &sort);
+    let page = board_html(&signed(result), URL, &sort).unwrap();
     for label in ["合格", "基本合格", "不合格"] {
         assert!(page.contains(label), "{label}");
     }
@@ -915,29 +915,45 @@ fn invalid_round_shows_problems() {
     result["contests"][0]["elected"] = json!([]);
     result["contests"][0]["problems"] =
         json!([{"code": "quorum_not_met", "message": "到会人数不足 / quorum not met"}]);
-    let page = board_html(&signed(result), URL, &sort);
+    let page = board_html(&signed(result), URL, &sort).unwrap();
     assert!(page.contains("本轮无效"));
     assert!(page.contains("到会人数不足"));
 }
 
+/// A document that is not a result is refused with a code, never shown with blanks.
 #[test]
-fn empty_and_odd_inputs_do_not_panic() {
-    for doc in [
-        json!({}),
-        json!(null),
-        json!([1, 2]),
-        json!({"result": 5, "checkpoint": 7, "result_index": "x"}),
-        json!({"result": {"contests": [1, "x", null, {"candidates": "oops", "subjects": 3,
-            "elected": [1, null], "runoff": {"candidates": [{}]}, "valid": "yes"},
-            {"kind": "evaluation", "subjects": [{"counts": 1, "groups": [null]}], "scale": 9}],
-            "rankings": [{"entries": [{}], "components": [{}]}], "warnings": [3]},
-            "checkpoint": "only-origin"}),
+fn malformed_results_are_refused_not_blanked() {
+    let mut bad_count = parse(PARTY_RESULT);
+    bad_count["contests"][0]["candidates"][0]["for"] = json!("139x");
+    let mut bad_format = parse(PARTY_RESULT);
+    bad_format["format"] = json!("scrutineer.result/v9");
+    for (doc, code) in [
+        (json!({}), "result_invalid"),
+        (json!(null), "result_invalid"),
+        (json!([1, 2]), "result_invalid"),
+        (
+            json!({"result": 5, "checkpoint": 7, "result_index": "x"}),
+            "result_invalid",
+        ),
+        (
+            json!({"result": {"contests": [1, "x", null]}, "checkpoint": "only-origin"}),
+            "result_invalid",
+        ),
+        (signed(bad_count), "result_invalid"),
+        (signed(bad_format), "result_format"),
     ] {
-        let page = board_html(&doc, "", &sort);
-        assert!(page.starts_with("<!DOCTYPE html>"));
-        assert!(page.ends_with("</html>\n"));
-        assert!(page.contains("张榜公布"));
+        let e = board_html(&doc, "", &sort).unwrap_err();
+        assert_eq!(e.code(), code, "{doc}");
     }
+    // The record beside a good result is read as it comes: odd parts do not panic.
+    let mut odd = signed(parse(PARTY_RESULT));
+    odd["checkpoint"] = json!(7);
+    odd["result_index"] = json!("x");
+    odd["corrections"] = json!([1, {"proposed_by": 3}]);
+    odd["procedures"] = json!([{"steps": [null, {"people": [1]}]}]);
+    let page = board_html(&odd, "", &sort).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.ends_with("</html>\n"));
 }
 
 #[test]

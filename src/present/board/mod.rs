@@ -12,19 +12,27 @@
 //! external resource and runs no script: the QR code that leads to the online
 //! verification is drawn as inline SVG from the module matrix.
 //!
-//! Reading is lenient: a missing or oddly typed field is shown as empty (or a
-//! dash), never a panic. Every piece of text taken from the document is
-//! HTML-escaped, since names and titles are user input.
+//! The result is read as a typed [`ResultV1`]: a document that is not one is refused
+//! ([`ResultError`]: `result_invalid`, `result_format`) rather than shown with blanks. The
+//! record the service posts beside it (corrections, secrecy, re-votes, procedures, the
+//! checkpoint) is read as it comes, an absent part shown as nothing or a dash. Every label
+//! comes from the one table (`present::labels`); every piece of text taken from the document
+//! is escaped by the one escaper (`present::html`), since names and titles are user input.
+//!
+//! The page's frame (head, masthead, notes, the verification box with its QR code and the
+//! signature lines) is an askama template, `templates/board.html`, compile-time checked and
+//! auto-escaping; the contests, rankings and the record are written here with the escaper.
 
 use std::fmt::Write as _;
 
+use askama::Template;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use qrcode::EcLevel;
 use serde_json::Value;
 
-/// Shared `null` returned by [`get`] for a missing field.
-static NULL: Value = Value::Null;
+use crate::present::labels::{self, Label};
+use crate::record::result_v1::{ContestV1, GradedSubjectV1, ResultError, ResultV1};
 
 /// Contests with more vote rows than this may break across pages.
 const VOTE_ROWS_SHORT_MAX: usize = 20;
@@ -57,7 +65,7 @@ mod tests;
 
 use contest::render_contest;
 use evaluation::render_ranking;
-use record::{render_record, render_verification};
+use record::{render_record, verification_items};
 
 /// Style sheet of the page: black on white, A4 portrait, CJK fonts first. The page's only
 /// style element holds exactly this text, whose hash the Content-Security-Policy allows.
@@ -136,51 +144,28 @@ figure.qr figcaption { font-size: 7.5pt; }
 "#;
 
 // ---------------------------------------------------------------------------
-// Lenient accessors
+// Text helpers
 // ---------------------------------------------------------------------------
 
-/// The field `key` of an object, or `null` when absent (or not an object).
-fn get<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v.get(key).unwrap_or(&NULL)
-}
-
-/// A string value, or "" for anything else.
-fn text(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
-
-/// An array value as a slice, or empty for anything else.
-fn list(v: &Value) -> &[Value] {
-    v.as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// A number copied as its decimal text; strings are kept (documents may write
-/// fractions as strings); anything else is empty. Not escaped.
-fn num(v: &Value) -> String {
-    match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-/// [`num`], escaped, or an em dash when empty.
-fn num_or_dash(v: &Value) -> String {
-    let t = num(v);
+/// Text from the document, escaped, or an em dash when empty.
+fn dash(t: &str) -> String {
     if t.is_empty() {
         "—".to_string()
     } else {
-        esc(&t)
+        esc(t)
     }
+}
+
+/// An optional figure (a decimal text), escaped, or an em dash when absent.
+fn opt_dash(t: Option<&str>) -> String {
+    dash(t.unwrap_or(""))
 }
 
 /// A percentage cell text: "67.50%", or a dash when absent.
-fn percent(v: &Value) -> String {
-    let t = num(v);
-    if t.is_empty() {
-        "—".to_string()
-    } else {
-        format!("{}%", esc(&t))
+fn percent(t: Option<&str>) -> String {
+    match t {
+        Some(t) if !t.is_empty() => format!("{}%", esc(t)),
+        _ => "—".to_string(),
     }
 }
 
@@ -195,52 +180,33 @@ fn bi(zh: &str, en: &str) -> String {
     format!("{zh} <span class=\"en\">{en}</span>")
 }
 
+/// A label of the one table, [`bi`].
+fn bi_label(l: Label) -> String {
+    bi(l.zh, l.en)
+}
+
 /// A bilingual message from the document (`"中文 / English"`), escaped, with
 /// the English half set in the secondary style. The split is made at the
 /// first `" / "` that is followed by an ASCII letter or digit; a message without
 /// one is shown as it is.
 fn message(t: &str) -> String {
-    let mut from = 0;
-    while let Some(pos) = t.get(from..).and_then(|rest| rest.find(" / ")) {
-        let at = from + pos;
-        let after = t.get(at + 3..).unwrap_or("");
-        if after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        {
-            let before = t.get(..at).unwrap_or("");
-            return format!("{} <span class=\"en\">{}</span>", esc(before), esc(after));
-        }
-        from = at + 3;
+    let b = Bilingual::of(t);
+    match b.en {
+        Some(en) => format!("{} <span class=\"en\">{}</span>", esc(&b.zh), esc(&en)),
+        None => esc(&b.zh),
     }
-    esc(t)
 }
 
 // ---------------------------------------------------------------------------
-// Labels
+// Labels (from the one table, `present::labels`)
 // ---------------------------------------------------------------------------
 
-/// Chinese and English names of a contest kind; unknown kinds are kept.
+/// Chinese and English names of a contest kind; an unknown kind is kept (escaped).
 fn kind_label(kind: &str) -> (String, String) {
-    let (zh, en) = match kind {
-        "party_delegates" => ("党代会代表", "party congress delegates"),
-        "party_committee" => ("党委委员", "party committee members"),
-        "discipline_committee" => ("纪委委员", "discipline committee members"),
-        "party_secretary" => ("书记/副书记", "party secretary / deputy secretaries"),
-        "npc_direct" => ("县乡人大代表", "county/township people's congress deputies"),
-        "npc_indirect" => (
-            "上一级人大代表",
-            "deputies to the next-level people's congress",
-        ),
-        "township_head" => ("乡镇长/人大主席", "township head / congress chair"),
-        "township_deputy" => ("副乡镇长/副主席", "deputy township heads / vice chairs"),
-        "villager_committee" => ("村委会成员", "villager committee members"),
-        "recommendation" => ("民主推荐", "democratic recommendation"),
-        "evaluation" => ("民主测评", "democratic evaluation"),
-        other => return (esc(other), String::new()),
-    };
-    (zh.to_string(), en.to_string())
+    match labels::kind(kind) {
+        Some(l) => (l.zh.to_string(), l.en.to_string()),
+        None => (esc(kind), String::new()),
+    }
 }
 
 /// Party kinds call a vote against "不赞成" (BER), the others "反对".
@@ -251,47 +217,22 @@ fn is_party_kind(kind: &str) -> bool {
     )
 }
 
-/// Chinese and English label of a candidate status; unknown codes are kept.
+/// Chinese and English label of a candidate status; an unknown code is kept.
 fn status_label(code: &str) -> String {
-    let (zh, en) = match code {
-        "elected" => ("当选", "elected"),
-        "not_elected" => ("未当选", "not elected"),
-        "tied" => ("票数相等", "tied"),
-        "shortlisted" => ("入围", "shortlisted"),
-        "not_shortlisted" => ("未入围", "not shortlisted"),
-        "ranked" => ("排名", "ranked"),
-        other => return esc(other),
-    };
-    bi(zh, en)
+    labels::status(code).map_or_else(|| esc(code), bi_label)
 }
 
-/// Chinese and English label of a void-ballot reason; unknown codes are kept.
+/// Chinese and English label of a void-ballot reason; an unknown code is kept.
 fn void_reason_label(code: &str) -> String {
-    let (zh, en) = match code {
-        "over_marked" => ("多选 (超过应选名额)", "over-marked"),
-        "write_in_without_against" => (
-            "另选他人未划相应不赞成",
-            "write-in without a matching vote against",
-        ),
-        "duplicate_write_in" => ("重复另选同一人", "same write-in twice"),
-        "write_in_is_candidate" => ("另选人为正式候选人", "write-in names a candidate"),
-        "uniform_grades" => ("全部评为同一等次", "all subjects given the same grade"),
-        "excellent_over_quota" => ("优秀等次超过限额", "top grade over quota"),
-        other => return esc(other),
-    };
-    bi(zh, en)
+    labels::void_reason(code).map_or_else(|| esc(code), bi_label)
 }
 
-/// Chinese and English label of a run-off reason; unknown codes are kept.
+/// Chinese and English label of a run-off reason; an unknown code is kept.
 fn reason_label(code: &str) -> String {
-    match code {
-        "tie" => bi("票数相等", "tie"),
-        "shortfall" => bi("未选足名额", "shortfall"),
-        other => esc(other),
-    }
+    labels::runoff_reason(code).map_or_else(|| esc(code), bi_label)
 }
 
-/// A grade of an evaluation scale: result key, Chinese and English label.
+/// A grade of an evaluation scale: result key, Chinese and English label (trusted HTML).
 struct Grade {
     key: String,
     zh: String,
@@ -300,47 +241,26 @@ struct Grade {
 
 /// The grades of a scale, best first. An unknown scale takes its grade keys
 /// from the first subject's `counts` (without `abstain`), shown as they are.
-fn scale_grades(scale: &str, subjects: &[Value]) -> Vec<Grade> {
-    let known: &[(&str, &str, &str)] = match scale {
-        "individual" => &[
-            ("excellent", "优秀", "excellent"),
-            ("competent", "称职", "competent"),
-            ("basic", "基本称职", "basically competent"),
-            ("incompetent", "不称职", "incompetent"),
-        ],
-        "team" => &[
-            ("good", "好", "good"),
-            ("fairly_good", "较好", "fairly good"),
-            ("average", "一般", "average"),
-            ("poor", "差", "poor"),
-        ],
-        "member" => &[
-            ("excellent", "优秀", "excellent"),
-            ("qualified", "合格", "qualified"),
-            ("basic", "基本合格", "basically qualified"),
-            ("unqualified", "不合格", "unqualified"),
-        ],
-        _ => &[],
-    };
-    if !known.is_empty() {
+fn scale_grades(scale: &str, subjects: &[GradedSubjectV1]) -> Vec<Grade> {
+    if let Some(known) = labels::grades(scale) {
         return known
-            .iter()
-            .map(|(key, zh, en)| Grade {
-                key: (*key).to_string(),
-                zh: (*zh).to_string(),
-                en: (*en).to_string(),
+            .into_iter()
+            .map(|g| Grade {
+                key: g.key,
+                zh: g.label.zh.to_string(),
+                en: g.label.en.to_string(),
             })
             .collect();
     }
     subjects
-        .iter()
-        .find_map(|s| get(s, "counts").as_object())
-        .map(|counts| {
-            counts
+        .first()
+        .map(|s| {
+            s.figures
+                .counts
                 .keys()
-                .filter(|k| k.as_str() != "abstain")
+                .filter(|k| *k != "abstain")
                 .map(|k| Grade {
-                    key: k.clone(),
+                    key: k.to_string(),
                     zh: esc(k),
                     en: String::new(),
                 })
@@ -418,101 +338,140 @@ fn qr_svg(data: &str) -> Option<String> {
 // Page
 // ---------------------------------------------------------------------------
 
+/// A bilingual message split for the template: Chinese (or the whole text), then English.
+struct Bilingual {
+    zh: String,
+    en: Option<String>,
+}
+
+impl Bilingual {
+    /// [`message`]'s split, unescaped (the template escapes).
+    fn of(t: &str) -> Bilingual {
+        let mut from = 0;
+        while let Some(pos) = t.get(from..).and_then(|rest| rest.find(" / ")) {
+            let at = from + pos;
+            let after = t.get(at + 3..).unwrap_or("");
+            if after
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            {
+                return Bilingual {
+                    zh: t.get(..at).unwrap_or("").to_string(),
+                    en: Some(after.to_string()),
+                };
+            }
+            from = at + 3;
+        }
+        Bilingual {
+            zh: t.to_string(),
+            en: None,
+        }
+    }
+}
+
+/// One line of the verification box: label and value (unescaped), in a monospace span or not.
+struct Item {
+    zh: &'static str,
+    en: &'static str,
+    value: String,
+    mono: bool,
+}
+
+/// The page's frame (`templates/board.html`).
+#[derive(Template)]
+#[template(path = "board.html")]
+struct Page<'a> {
+    title: &'a str,
+    css: &'a str,
+    no_contests: bool,
+    /// The contests and rankings, written with the escaper.
+    contests: String,
+    notes: Vec<Bilingual>,
+    /// The record beside the result, written with the escaper.
+    record: String,
+    items: Vec<Item>,
+    verify_url: &'a str,
+    qr: Option<String>,
+}
+
 /// Renders the printable public results page of a signed result.
 ///
 /// `signed` is a `scrutineer.signed-result/v1` document, `verify_url` the
 /// address encoded in the QR code (and printed under it), and `order` sorts
 /// names in place in 姓氏笔画 (surname stroke) order; it is used for the
-/// elected list and the names proposed for a new round.
-pub fn board_html(signed: &Value, verify_url: &str, order: &dyn Fn(&mut Vec<String>)) -> String {
-    let result = get(signed, "result");
-    let title = text(get(result, "title"));
-    let mut out = String::with_capacity(32 * 1024);
-
-    out.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    put!(out, "<title>张榜公布 {}</title>\n", esc(title));
-    put!(out, "<style>{CSS}</style>\n</head>\n<body>\n");
-
-    out.push_str("<header class=\"masthead\">\n<h1>张榜公布</h1>\n");
-    out.push_str("<p class=\"sub en\">Official results</p>\n");
-    if !title.is_empty() {
-        put!(out, "<h2>{}</h2>\n", esc(title));
-    }
-    out.push_str("</header>\n<main>\n");
-
-    let contests = list(get(result, "contests"));
-    if contests.is_empty() {
-        put!(
-            out,
-            "<p class=\"meta\">{}</p>\n",
-            bi(
-                "本文件中没有选举结果。",
-                "This document holds no contest results."
-            )
-        );
-    }
+/// elected list and the names proposed for a new round. A `result` that is not a
+/// `scrutineer.result/v1` document is refused.
+pub fn board_html(
+    signed: &Value,
+    verify_url: &str,
+    order: &dyn Fn(&mut Vec<String>),
+) -> Result<String, ResultError> {
+    let result = ResultV1::from_value(signed.get("result").unwrap_or(&Value::Null))?;
+    let mut contests = String::with_capacity(32 * 1024);
     // A contest whose seats the meeting reduced has no new round: its proposal is not shown
     // (the decision itself is printed with its basis below).
-    let reduced: Vec<&str> = list(get(signed, "seat_reductions"))
+    let reduced: Vec<&str> = record::list(record::get(signed, "seat_reductions"))
         .iter()
-        .map(|sr| text(get(sr, "contest")))
+        .map(|sr| record::text(record::get(sr, "contest")))
         .collect();
-    for contest in contests {
-        if reduced.contains(&text(get(contest, "id"))) {
+    for contest in &result.contests {
+        if reduced.contains(&contest.id.as_str()) {
             let mut c = contest.clone();
-            c["runoff"] = Value::Null;
-            render_contest(&mut out, &c, contests, order);
+            c.runoff = None;
+            render_contest(&mut contests, &c, &result.contests, order);
         } else {
-            render_contest(&mut out, contest, contests, order);
+            render_contest(&mut contests, contest, &result.contests, order);
         }
     }
-    for ranking in list(get(result, "rankings")) {
-        render_ranking(&mut out, ranking);
+    for ranking in &result.rankings {
+        render_ranking(&mut contests, ranking);
     }
-    let notes = list(get(result, "warnings"));
-    if !notes.is_empty() {
-        out.push_str("<section class=\"notes small\">\n");
-        put!(out, "<h4>{}</h4>\n<ul>\n", bi("说明", "Notes"));
-        for w in notes {
-            put!(out, "<li>{}</li>\n", message(text(get(w, "message"))));
-        }
-        out.push_str("</ul>\n</section>\n");
-    }
-    render_record(&mut out, signed);
-    out.push_str("</main>\n");
-
-    render_verification(&mut out, signed, result, verify_url);
-
-    out.push_str("<div class=\"signatures\">\n");
-    out.push_str("<p class=\"sign\">公布日期: ________</p>\n");
-    out.push_str("<p class=\"sign\">监票人: ________  计票人: ________</p>\n");
-    out.push_str("</div>\n</body>\n</html>\n");
-    out
+    let mut record = String::new();
+    render_record(&mut record, signed, &result);
+    let page = Page {
+        title: &result.title,
+        css: CSS,
+        no_contests: result.contests.is_empty(),
+        contests,
+        notes: result
+            .warnings
+            .iter()
+            .map(|w| Bilingual::of(&w.message))
+            .collect(),
+        record,
+        items: verification_items(signed, &result),
+        verify_url,
+        qr: if verify_url.is_empty() {
+            None
+        } else {
+            qr_svg(verify_url)
+        },
+    };
+    // Invariant: rendering into a String cannot fail (every value displays infallibly).
+    let mut html = page.render().unwrap_or_default();
+    // askama drops a template file's final newline; the page has always ended with one.
+    html.push('\n');
+    Ok(html)
 }
 
 /// Name of a candidate id of `contest`: a candidate's name, a write-in's name
 /// (`"write-in:NAME"`), or the id itself. Not escaped.
-fn name_of(contest: &Value, id: &str) -> String {
+fn name_of(contest: &ContestV1, id: &str) -> String {
     if let Some(name) = id.strip_prefix(WRITE_IN_PREFIX) {
         return name.to_string();
     }
-    list(get(contest, "candidates"))
+    contest
+        .candidates
         .iter()
-        .find(|c| text(get(c, "id")) == id)
-        .map(|c| text(get(c, "name")).to_string())
+        .find(|c| c.id == id)
+        .map(|c| c.name.clone())
         .unwrap_or_else(|| id.to_string())
 }
 
 /// Names of a list of ids, sorted by `order`, escaped and joined with 、.
-fn ordered_names(contest: &Value, ids: &[Value], order: &dyn Fn(&mut Vec<String>)) -> String {
-    let mut names: Vec<String> = ids
-        .iter()
-        .map(|id| match id {
-            Value::String(s) => name_of(contest, s),
-            other => num(other),
-        })
-        .collect();
+fn ordered_names(contest: &ContestV1, ids: &[String], order: &dyn Fn(&mut Vec<String>)) -> String {
+    let mut names: Vec<String> = ids.iter().map(|id| name_of(contest, id)).collect();
     order(&mut names);
     names
         .iter()
