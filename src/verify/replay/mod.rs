@@ -43,6 +43,11 @@ use crate::rules::conduct::{
 };
 use crate::rules::{Ballot, Election};
 
+mod checks;
+mod setup;
+pub use checks::*;
+use setup::*;
+
 /// What the replay learned, for the checks that follow it.
 pub struct Replayed {
     pub election_id: String,
@@ -63,47 +68,6 @@ pub struct Replayed {
     pub spoiled: Vec<(u64, SpoiledBallotBody)>,
 }
 
-fn body<T: for<'de> serde::Deserialize<'de>>(i: u64, e: &Entry) -> Result<T, Failure> {
-    e.body_as().map_err(|err| {
-        fail(
-            Some(i),
-            Some(e.kind),
-            Code::Body,
-            format!("第 {i} 条正文无效: {err} / entry {i} has an invalid body: {err}"),
-        )
-    })
-}
-
-/// A cast-or-check refusal as a failure of entry `i`.
-fn challenge_err(i: u64, e: &Entry, err: ChallengeError) -> Failure {
-    fail(
-        Some(i),
-        Some(e.kind),
-        err.code(),
-        format!("第 {i} 条: {err} / entry {i}: {err}"),
-    )
-}
-
-/// A conduct refusal as a failure of entry `i`.
-fn conduct_err(i: u64, e: &Entry) -> impl Fn(ConductError) -> Failure + '_ {
-    move |err| {
-        fail(
-            Some(i),
-            Some(e.kind),
-            err.code(),
-            format!("第 {i} 条: {err} / entry {i}: {err}"),
-        )
-    }
-}
-
-fn style_def(s: &Style) -> StyleDef {
-    StyleDef {
-        round: s.round,
-        unit: s.unit.clone(),
-        contests: s.contests.clone(),
-    }
-}
-
 /// Replays and checks every entry. `trusted_below`: entries below this index had their
 /// zero-knowledge proofs (ballots, shuffles, decryption shares) verified by this caller in an
 /// earlier run, over the same bytes; their proofs are not verified again (everything else
@@ -117,103 +81,19 @@ pub fn replay(
     trusted_below: u64,
 ) -> Result<Replayed, Failure> {
     let total = entries.len() as u64;
-    // The first entry registers the election and its keys.
-    let first = entries
-        .first()
-        .ok_or_else(|| fail(None, None, Code::Export, "日志为空 / the log is empty"))?;
-    if first.kind != EntryKind::ElectionRegistered {
-        return Err(fail(
-            Some(0),
-            Some(first.kind),
-            Code::Genesis,
-            "第 0 条不是选举登记 / entry 0 does not register the election",
-        ));
-    }
-    let reg: ElectionRegistered = body(0, first)?;
-    let mut spec = reg.spec.clone();
-    let mut election: Election = parse_logged_election(spec.to_string().as_bytes())
-        .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?;
-    let election_id = election.id.clone();
-    report.election = election_id.clone();
-    report.protocol = reg.protocol;
-    let strict = reg.protocol >= 2;
-    let election_key = BASE64
-        .decode(&reg.election_key)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-        .ok_or_else(|| {
-            fail(
-                Some(0),
-                Some(first.kind),
-                Code::Keys,
-                "选举公钥无效 / the election key is invalid",
-            )
-        })?;
-    let log_key = Verifier::parse(&reg.log_key)
-        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
-    let tellers: Vec<Verifier> = reg
-        .tellers
-        .iter()
-        .map(|t| Verifier::parse(t))
-        .collect::<Result<_, _>>()
-        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
-    if reg.signatures_required as usize > tellers.len() {
-        return Err(fail(
-            Some(0),
-            Some(first.kind),
-            Code::SignaturesRequired,
-            format!(
-                "需要 {} 个签名, 只有 {} 名计票人 / {} signatures required, {} tellers",
-                reg.signatures_required,
-                tellers.len(),
-                reg.signatures_required,
-                tellers.len()
-            ),
-        ));
-    }
-    let mut styles: Vec<Style> = reg.styles.clone();
-    for (n, s) in styles.iter().enumerate() {
-        if let Some(c) = s
-            .contests
-            .iter()
-            .find(|c| election.contest_index(c).is_none())
-        {
-            return Err(fail(
-                Some(0),
-                Some(first.kind),
-                Code::Styles,
-                format!("选票样式 {n} 的 “{c}” 不存在 / style {n} names no contest “{c}”"),
-            ));
-        }
-    }
-    let contests: Vec<(String, Arrival)> = election
-        .contests
-        .iter()
-        .map(|c| (c.id().clone(), contest_arrival(&spec, c.id())))
-        .collect();
-    let mut conduct = Conduct::new(
-        reg.protocol,
-        reg.pool_spare_percent.unwrap_or(5),
-        styles.iter().map(style_def).collect(),
-        &contests,
-    )
-    .with_procedures(&election.procedures);
-    // Encrypted ballots: the ceremony and the tallies, replayed with the same checks.
-    let mut book: Option<Book> = None;
-    if let Some(Secrecy::Encrypted { threshold }) = &reg.secrecy {
-        conduct = conduct.with_secrecy(SecrecyMode::Encrypted {
-            tellers: u32::try_from(tellers.len()).unwrap_or(u32::MAX),
-            threshold: *threshold,
-        });
-        book = Some(
-            Book::new(&election_id, tellers.clone(), *threshold)
-                .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?,
-        );
-    }
-    if let Some(Secrecy::Plaintext { reason }) = &reg.secrecy {
-        report.plaintext_reason = Some(reason.clone());
-    }
+    let Setup {
+        reg,
+        mut spec,
+        mut election,
+        election_id,
+        strict,
+        election_key,
+        log_key,
+        tellers,
+        mut styles,
+        mut conduct,
+        mut book,
+    } = setup(entries, report)?;
     // Encrypted ballots decoded and added, waiting for their proofs to be batch-verified.
     let mut pending_encrypted: Vec<(u64, CheckedBallot, [u8; 16])> = Vec::new();
 
@@ -889,24 +769,7 @@ pub fn replay(
     }
     progress(total, total);
 
-    report.results = results.len() as u64;
-    for (i, r) in &results {
-        let rc = conduct.result(*i);
-        let signers: Vec<String> = rc
-            .map(|r| r.signers.iter().cloned().collect())
-            .unwrap_or_default();
-        let published = rc.is_some_and(|r| r.published);
-        if (signers.len() as u64) < u64::from(reg.signatures_required) || (strict && !published) {
-            report.not_yet_signed.push(*i);
-        }
-        report.result_status.push(ResultReport {
-            index: *i,
-            contests: r.contests.clone(),
-            signers,
-            required: reg.signatures_required,
-            published: strict.then_some(published),
-        });
-    }
+    report_results(report, &results, &conduct, &reg, strict);
     Ok(Replayed {
         election_id,
         log_key,
@@ -919,144 +782,4 @@ pub fn replay(
         styles,
         spoiled,
     })
-}
-
-/// Encrypted ballots verified per batch (one multiscalar multiplication).
-pub const ENCRYPTED_BATCH: usize = 64;
-
-/// Verifies the proofs of the encrypted ballots waiting in `pending` in one batch; names the
-/// first bad one.
-fn verify_encrypted(
-    book: Option<&Book>,
-    pending: &mut Vec<(u64, CheckedBallot, [u8; 16])>,
-    entries: &[Entry],
-) -> Result<(), Failure> {
-    let Some(book) = book else {
-        pending.clear();
-        return Ok(());
-    };
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let items: Vec<(&CheckedBallot, [u8; 16])> = pending.iter().map(|(_, b, s)| (b, *s)).collect();
-    if let Err((n, err)) = book.verify_ballots(&items) {
-        let i = pending.get(n).map(|(i, _, _)| *i).unwrap_or(0);
-        let kind = entries.get(i as usize).map(|e| e.kind);
-        return Err(fail(
-            Some(i),
-            kind,
-            err.code(),
-            format!("第 {i} 条加密选票的证明无效: {err} / the proofs of the encrypted ballot in entry {i} do not verify: {err}"),
-        ));
-    }
-    pending.clear();
-    Ok(())
-}
-
-fn verify_tokens(
-    batch: &[(u64, Token)],
-    key: &VerifyingKey,
-    election_id: &str,
-    entries: &[Entry],
-) -> Result<(), Failure> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let messages: Vec<Vec<u8>> = batch
-        .iter()
-        .map(|(_, t)| signing_message(election_id, t.round(), t.style(), t.serial()))
-        .collect();
-    let sigs: Vec<Signature> = batch
-        .iter()
-        .map(|(_, t)| Signature::from_bytes(t.signature_bytes()))
-        .collect();
-    let msgs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
-    let keys = vec![*key; batch.len()];
-    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-        return Ok(());
-    }
-    // Find the first bad one to name it.
-    for ((i, _), (m, s)) in batch.iter().zip(msgs.iter().zip(&sigs)) {
-        if key.verify_strict(m, s).is_err() {
-            let kind = entries.get(*i as usize).map(|e| e.kind);
-            return Err(fail(
-                Some(*i),
-                kind,
-                Code::TokenSignature,
-                format!("第 {i} 条的选票码签名无效 / the token signature of entry {i} is invalid"),
-            ));
-        }
-    }
-    Err(fail(
-        None,
-        None,
-        Code::TokenSignature,
-        "一批选票码签名无效 / a batch of token signatures is invalid",
-    ))
-}
-
-/// Recounts one result from the logged spec, the counting figures of its contests (the desk's
-/// at close, or an approved correction), the plaintext ballots logged before it and, in an
-/// encrypted election, the totals the tellers' shares before it decrypt (`crate::count`).
-fn recount_one(
-    ri: u64,
-    body: &ResultBody,
-    spec: &serde_json::Value,
-    conduct: &Conduct,
-    ballots: &HashMap<String, Vec<(u64, Ballot)>>,
-    book: Option<&Book>,
-    kind: EntryKind,
-) -> Result<(), Failure> {
-    let kind = Some(kind);
-    let mut plain =
-        |election: &crate::rules::Election| -> Result<Vec<Vec<Ballot>>, crate::count::CountError> {
-            let empty = Vec::new();
-            Ok(election
-                .contests
-                .iter()
-                .map(|c| {
-                    let v = ballots.get(c.id()).unwrap_or(&empty);
-                    let before = v.partition_point(|(bi, _)| *bi < ri);
-                    v[..before].iter().map(|(_, b)| b.clone()).collect()
-                })
-                .collect())
-        };
-    let counted =
-        crate::count::count(spec, &body.contests, conduct, &mut plain, book).map_err(|e| {
-            fail(
-                Some(ri),
-                kind,
-                Code::Recount,
-                format!("第 {ri} 条结果无法重新计票: {e} / result {ri} cannot be recounted: {e}"),
-            )
-        })?;
-    if counted.decrypted != body.decrypted {
-        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条结果所记的解密总数与计票人的解密份额不符 / the decrypted totals in result {ri} differ from what the tellers' shares decrypt")));
-    }
-    if counted.result != body.result {
-        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
-    }
-    Ok(())
-}
-/// A paper ballot line of entry `i` (keyed or counted), which must belong to `contest`.
-fn paper_line(
-    election: &Election,
-    i: u64,
-    kind: EntryKind,
-    contest: &str,
-    line: &serde_json::Value,
-) -> Result<Ballot, Failure> {
-    let (ci, ballot) =
-        parse_ballot_line(election, 1, &line.to_string(), Names::AsLogged).map_err(|err| {
-            fail(
-                Some(i),
-                Some(kind),
-                Code::Ballot,
-                format!("第 {i} 条: {err} / entry {i}: {err}"),
-            )
-        })?;
-    if election.contests[ci].id() != contest {
-        return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
-    }
-    Ok(ballot)
 }

@@ -1,0 +1,144 @@
+//! The checks made in batches (encrypted ballots' proofs, tokens' signatures), a
+//! result's recount, and a paper ballot's line.
+
+use super::*;
+
+/// Encrypted ballots verified per batch (one multiscalar multiplication).
+pub const ENCRYPTED_BATCH: usize = 64;
+
+/// Verifies the proofs of the encrypted ballots waiting in `pending` in one batch; names the
+/// first bad one.
+pub(super) fn verify_encrypted(
+    book: Option<&Book>,
+    pending: &mut Vec<(u64, CheckedBallot, [u8; 16])>,
+    entries: &[Entry],
+) -> Result<(), Failure> {
+    let Some(book) = book else {
+        pending.clear();
+        return Ok(());
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let items: Vec<(&CheckedBallot, [u8; 16])> = pending.iter().map(|(_, b, s)| (b, *s)).collect();
+    if let Err((n, err)) = book.verify_ballots(&items) {
+        let i = pending.get(n).map(|(i, _, _)| *i).unwrap_or(0);
+        let kind = entries.get(i as usize).map(|e| e.kind);
+        return Err(fail(
+            Some(i),
+            kind,
+            err.code(),
+            format!("第 {i} 条加密选票的证明无效: {err} / the proofs of the encrypted ballot in entry {i} do not verify: {err}"),
+        ));
+    }
+    pending.clear();
+    Ok(())
+}
+
+pub(super) fn verify_tokens(
+    batch: &[(u64, Token)],
+    key: &VerifyingKey,
+    election_id: &str,
+    entries: &[Entry],
+) -> Result<(), Failure> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<Vec<u8>> = batch
+        .iter()
+        .map(|(_, t)| signing_message(election_id, t.round(), t.style(), t.serial()))
+        .collect();
+    let sigs: Vec<Signature> = batch
+        .iter()
+        .map(|(_, t)| Signature::from_bytes(t.signature_bytes()))
+        .collect();
+    let msgs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    let keys = vec![*key; batch.len()];
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return Ok(());
+    }
+    // Find the first bad one to name it.
+    for ((i, _), (m, s)) in batch.iter().zip(msgs.iter().zip(&sigs)) {
+        if key.verify_strict(m, s).is_err() {
+            let kind = entries.get(*i as usize).map(|e| e.kind);
+            return Err(fail(
+                Some(*i),
+                kind,
+                Code::TokenSignature,
+                format!("第 {i} 条的选票码签名无效 / the token signature of entry {i} is invalid"),
+            ));
+        }
+    }
+    Err(fail(
+        None,
+        None,
+        Code::TokenSignature,
+        "一批选票码签名无效 / a batch of token signatures is invalid",
+    ))
+}
+
+/// Recounts one result from the logged spec, the counting figures of its contests (the desk's
+/// at close, or an approved correction), the plaintext ballots logged before it and, in an
+/// encrypted election, the totals the tellers' shares before it decrypt (`crate::count`).
+pub(super) fn recount_one(
+    ri: u64,
+    body: &ResultBody,
+    spec: &serde_json::Value,
+    conduct: &Conduct,
+    ballots: &HashMap<String, Vec<(u64, Ballot)>>,
+    book: Option<&Book>,
+    kind: EntryKind,
+) -> Result<(), Failure> {
+    let kind = Some(kind);
+    let mut plain =
+        |election: &crate::rules::Election| -> Result<Vec<Vec<Ballot>>, crate::count::CountError> {
+            let empty = Vec::new();
+            Ok(election
+                .contests
+                .iter()
+                .map(|c| {
+                    let v = ballots.get(c.id()).unwrap_or(&empty);
+                    let before = v.partition_point(|(bi, _)| *bi < ri);
+                    v[..before].iter().map(|(_, b)| b.clone()).collect()
+                })
+                .collect())
+        };
+    let counted =
+        crate::count::count(spec, &body.contests, conduct, &mut plain, book).map_err(|e| {
+            fail(
+                Some(ri),
+                kind,
+                Code::Recount,
+                format!("第 {ri} 条结果无法重新计票: {e} / result {ri} cannot be recounted: {e}"),
+            )
+        })?;
+    if counted.decrypted != body.decrypted {
+        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条结果所记的解密总数与计票人的解密份额不符 / the decrypted totals in result {ri} differ from what the tellers' shares decrypt")));
+    }
+    if counted.result != body.result {
+        return Err(fail(Some(ri), kind, Code::Recount, format!("第 {ri} 条签署的结果与重新计票不符 / the result in entry {ri} differs from the recount")));
+    }
+    Ok(())
+}
+/// A paper ballot line of entry `i` (keyed or counted), which must belong to `contest`.
+pub(super) fn paper_line(
+    election: &Election,
+    i: u64,
+    kind: EntryKind,
+    contest: &str,
+    line: &serde_json::Value,
+) -> Result<Ballot, Failure> {
+    let (ci, ballot) =
+        parse_ballot_line(election, 1, &line.to_string(), Names::AsLogged).map_err(|err| {
+            fail(
+                Some(i),
+                Some(kind),
+                Code::Ballot,
+                format!("第 {i} 条: {err} / entry {i}: {err}"),
+            )
+        })?;
+    if election.contests[ci].id() != contest {
+        return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
+    }
+    Ok(ballot)
+}
