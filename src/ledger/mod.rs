@@ -11,6 +11,7 @@
 //! it, and the order of ballots inside a batch is randomised. Ballot entries carry no time and
 //! no kiosk identity.
 
+mod export;
 mod journal;
 pub mod keys;
 mod ops;
@@ -38,10 +39,8 @@ use crate::rules::conduct::Phase;
 mod sequencer;
 use sequencer::*;
 
-pub use ops::{
-    default_styles, person, roll_commitment, teller_signature_line, ExportFile, Registration,
-    Source,
-};
+pub use export::{ExportFile, Source};
+pub use ops::{default_styles, person, roll_commitment, teller_signature_line, Registration};
 pub use state::{encrypted_confirmation, result_checkpoint_text, BallotKey, ElectionInfo, State};
 
 /// The index's sled page cache (sled's default is 1 GiB; a county election's index works in far less).
