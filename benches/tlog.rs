@@ -13,7 +13,7 @@ use std::time::Instant;
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
-use scrutineer::record::merkle::{leaf_hash, Tree};
+use scrutineer::record::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash, Tree};
 use scrutineer::record::note::{self, Checkpoint, Note, Signer};
 use signed_note::{StandardVerifier, VerifierList};
 use tlog_tiles::tlog;
@@ -27,14 +27,96 @@ impl tlog::HashReader for Store {
 }
 
 fn rate(name: &str, n: usize, base: Option<f64>, f: &mut dyn FnMut()) -> f64 {
+    rate_vs(name, n, base.map(|b| (b, "ours")), f)
+}
+
+fn rate_vs(name: &str, n: usize, base: Option<(f64, &str)>, f: &mut dyn FnMut()) -> f64 {
     let t = Instant::now();
     f();
     let r = n as f64 / t.elapsed().as_secs_f64();
     match base {
-        Some(b) => println!("{name:<44} {r:>12.0}/s  {:.2} × ours", r / b),
-        None => println!("{name:<44} {r:>12.0}/s"),
+        Some((b, what)) => println!("{name:<52} {r:>12.0}/s  {:.2} × {what}", r / b),
+        None => println!("{name:<52} {r:>12.0}/s"),
     }
     r
+}
+
+/// The hand-written provers `record::merkle` had before it adopted `tlog_tiles` (commit
+/// 39814e2), over the same stored levels: the baseline the adopted path is measured against.
+mod before {
+    use scrutineer::record::merkle::{node_hash, Hash, Tree};
+
+    fn split_point(n: u64) -> u64 {
+        n.saturating_sub(1)
+            .checked_ilog2()
+            .map_or(1, |bit| 1u64 << bit)
+    }
+
+    fn range_hash(tree: &Tree, start: u64, end: u64) -> Hash {
+        let levels = tree.levels();
+        let mut pieces = Vec::with_capacity(64);
+        let mut position = start;
+        let width = end - start;
+        for level in (0..64u32).rev() {
+            if (width >> level) & 1 == 1 {
+                pieces.push(levels[level as usize][(position >> level) as usize]);
+                position += 1u64 << level;
+            }
+        }
+        let mut acc: Option<Hash> = None;
+        for piece in pieces.iter().rev() {
+            acc = Some(match acc {
+                None => *piece,
+                Some(right) => node_hash(piece, &right),
+            });
+        }
+        acc.unwrap()
+    }
+
+    pub fn inclusion_proof(tree: &Tree, index: u64, size: u64) -> Vec<Hash> {
+        let mut top_down = Vec::new();
+        let (mut start, mut end) = (0u64, size);
+        while end - start > 1 {
+            let k = split_point(end - start);
+            if index < start + k {
+                top_down.push(range_hash(tree, start + k, end));
+                end = start + k;
+            } else {
+                top_down.push(range_hash(tree, start, start + k));
+                start += k;
+            }
+        }
+        top_down.reverse();
+        top_down
+    }
+
+    pub fn consistency_proof(tree: &Tree, old_size: u64, new_size: u64) -> Vec<Hash> {
+        let mut top_down = Vec::new();
+        let (mut start, mut end) = (0u64, new_size);
+        let mut m = old_size;
+        let mut whole_old_tree = true;
+        loop {
+            let n = end - start;
+            if m == n {
+                if !whole_old_tree {
+                    top_down.push(range_hash(tree, start, end));
+                }
+                break;
+            }
+            let k = split_point(n);
+            if m <= k {
+                top_down.push(range_hash(tree, start + k, end));
+                end = start + k;
+            } else {
+                top_down.push(range_hash(tree, start, start + k));
+                start += k;
+                m -= k;
+                whole_old_tree = false;
+            }
+        }
+        top_down.reverse();
+        top_down
+    }
 }
 
 fn main() {
@@ -98,26 +180,152 @@ fn main() {
     );
     let idx: Vec<u64> = (0..20_000u64).map(|i| (i * 7919) % n as u64).collect();
     let size = n as u64;
+    let hand = "hand-written";
     let proofs = rate(
-        "ours: inclusion_proof (20,000)",
+        "before: hand-written inclusion_proof (20,000)",
         idx.len(),
         None,
+        &mut || {
+            for &t in &idx {
+                sink ^= before::inclusion_proof(&ours, t, size)[0][0];
+            }
+        },
+    );
+    rate_vs(
+        "adopted: Tree::inclusion_proof (20,000)",
+        idx.len(),
+        Some((proofs, hand)),
         &mut || {
             for &t in &idx {
                 sink ^= ours.inclusion_proof(t, size).unwrap()[0][0];
             }
         },
     );
-    rate(
-        "tlog_tiles: prove_record (20,000)",
+    rate_vs(
+        "tlog_tiles: prove_record, own storage (20,000)",
         idx.len(),
-        Some(proofs),
+        Some((proofs, hand)),
         &mut || {
             for &t in &idx {
                 sink ^= tlog::prove_record(size, t, &store).unwrap()[0].0[0];
             }
         },
     );
+    let pairs: Vec<(u64, u64)> = idx
+        .iter()
+        .map(|&i| (i / 2 + 1, size - (i % 1000)))
+        .filter(|&(a, b)| a < b)
+        .collect();
+    let consistency = rate(
+        "before: hand-written consistency_proof (pairs)",
+        pairs.len(),
+        None,
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= before::consistency_proof(&ours, a, b)[0][0];
+            }
+        },
+    );
+    rate_vs(
+        "adopted: Tree::consistency_proof (pairs)",
+        pairs.len(),
+        Some((consistency, hand)),
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= ours.consistency_proof(a, b).unwrap()[0][0];
+            }
+        },
+    );
+    rate_vs(
+        "tlog_tiles: prove_tree, own storage (pairs)",
+        pairs.len(),
+        Some((consistency, hand)),
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= tlog::prove_tree(b, a, &store).unwrap()[0].0[0];
+            }
+        },
+    );
+
+    // The checks, on proofs made once beforehand.
+    let root = ours.root();
+    let with_proofs: Vec<(u64, Hash, Vec<Hash>)> = idx
+        .iter()
+        .map(|&t| {
+            let leaf = ours.leaf(t).unwrap();
+            (t, leaf, ours.inclusion_proof(t, size).unwrap())
+        })
+        .collect();
+    let checked = rate(
+        "ours: verify_inclusion (20,000)",
+        with_proofs.len(),
+        None,
+        &mut || {
+            for (t, leaf, proof) in &with_proofs {
+                verify_inclusion(leaf, *t, size, proof, &root).unwrap();
+            }
+        },
+    );
+    let theirs: Vec<(u64, tlog::Hash, Vec<tlog::Hash>)> = with_proofs
+        .iter()
+        .map(|(t, leaf, proof)| {
+            (
+                *t,
+                tlog::Hash(*leaf),
+                proof.iter().map(|h| tlog::Hash(*h)).collect(),
+            )
+        })
+        .collect();
+    rate(
+        "tlog_tiles: check_record (20,000)",
+        theirs.len(),
+        Some(checked),
+        &mut || {
+            for (t, leaf, proof) in &theirs {
+                tlog::check_record(proof, size, tlog::Hash(root), *t, *leaf).unwrap();
+            }
+        },
+    );
+    let tree_proofs: Vec<(u64, u64, Hash, Hash, Vec<Hash>)> = pairs
+        .iter()
+        .map(|&(a, b)| {
+            let (ra, rb) = (ours.root_at(a).unwrap(), ours.root_at(b).unwrap());
+            (a, b, ra, rb, ours.consistency_proof(a, b).unwrap())
+        })
+        .collect();
+    let tree_checked = rate(
+        "ours: verify_consistency (pairs)",
+        tree_proofs.len(),
+        None,
+        &mut || {
+            for (a, b, ra, rb, proof) in &tree_proofs {
+                verify_consistency(*a, *b, ra, rb, proof).unwrap();
+            }
+        },
+    );
+    let theirs: Vec<(u64, u64, tlog::Hash, tlog::Hash, Vec<tlog::Hash>)> = tree_proofs
+        .iter()
+        .map(|(a, b, ra, rb, proof)| {
+            (
+                *a,
+                *b,
+                tlog::Hash(*ra),
+                tlog::Hash(*rb),
+                proof.iter().map(|h| tlog::Hash(*h)).collect(),
+            )
+        })
+        .collect();
+    rate(
+        "tlog_tiles: check_tree (pairs)",
+        theirs.len(),
+        Some(tree_checked),
+        &mut || {
+            for (a, b, ra, rb, proof) in &theirs {
+                tlog::check_tree(proof, *b, *rb, *a, *ra).unwrap();
+            }
+        },
+    );
+    println!("  ({} consistency pairs)", pairs.len());
 
     let signer = Signer::new("scrutineer/bench", SigningKey::from_bytes(&[3u8; 32])).unwrap();
     let verifier = signer.verifier().unwrap();
