@@ -41,81 +41,33 @@ fn rate_vs(name: &str, n: usize, base: Option<(f64, &str)>, f: &mut dyn FnMut())
     r
 }
 
-/// The hand-written provers `record::merkle` had before it adopted `tlog_tiles` (commit
-/// 39814e2), over the same stored levels: the baseline the adopted path is measured against.
-mod before {
-    use scrutineer::record::merkle::{node_hash, Hash, Tree};
+/// `tlog_tiles`' provers reading our [`Tree`]'s stored levels instead of their own flat
+/// storage: the adapter commit 312abf5 put into `record::merkle` (and took out again, because
+/// this path measured slower than our own provers). `tlog_tiles` numbers stored hashes densely
+/// (`tlog::stored_hash_index`); record `n`'s leaf is at `2n - popcount(n)`, followed by the
+/// subtrees it completes, one level higher each.
+struct Levels<'a>(&'a Tree);
 
-    fn split_point(n: u64) -> u64 {
-        n.saturating_sub(1)
-            .checked_ilog2()
-            .map_or(1, |bit| 1u64 << bit)
+fn split_stored_hash_index(stored: u64) -> (usize, usize) {
+    let leaf_position = |n: u64| n.saturating_mul(2) - u64::from(n.count_ones());
+    let mut record = stored / 2;
+    while leaf_position(record + 1) <= stored {
+        record += 1;
     }
+    let level = stored - leaf_position(record);
+    (level as usize, (record >> level) as usize)
+}
 
-    fn range_hash(tree: &Tree, start: u64, end: u64) -> Hash {
-        let levels = tree.levels();
-        let mut pieces = Vec::with_capacity(64);
-        let mut position = start;
-        let width = end - start;
-        for level in (0..64u32).rev() {
-            if (width >> level) & 1 == 1 {
-                pieces.push(levels[level as usize][(position >> level) as usize]);
-                position += 1u64 << level;
-            }
-        }
-        let mut acc: Option<Hash> = None;
-        for piece in pieces.iter().rev() {
-            acc = Some(match acc {
-                None => *piece,
-                Some(right) => node_hash(piece, &right),
-            });
-        }
-        acc.unwrap()
-    }
-
-    pub fn inclusion_proof(tree: &Tree, index: u64, size: u64) -> Vec<Hash> {
-        let mut top_down = Vec::new();
-        let (mut start, mut end) = (0u64, size);
-        while end - start > 1 {
-            let k = split_point(end - start);
-            if index < start + k {
-                top_down.push(range_hash(tree, start + k, end));
-                end = start + k;
-            } else {
-                top_down.push(range_hash(tree, start, start + k));
-                start += k;
-            }
-        }
-        top_down.reverse();
-        top_down
-    }
-
-    pub fn consistency_proof(tree: &Tree, old_size: u64, new_size: u64) -> Vec<Hash> {
-        let mut top_down = Vec::new();
-        let (mut start, mut end) = (0u64, new_size);
-        let mut m = old_size;
-        let mut whole_old_tree = true;
-        loop {
-            let n = end - start;
-            if m == n {
-                if !whole_old_tree {
-                    top_down.push(range_hash(tree, start, end));
-                }
-                break;
-            }
-            let k = split_point(n);
-            if m <= k {
-                top_down.push(range_hash(tree, start + k, end));
-                end = start + k;
-            } else {
-                top_down.push(range_hash(tree, start, start + k));
-                start += k;
-                m -= k;
-                whole_old_tree = false;
-            }
-        }
-        top_down.reverse();
-        top_down
+impl tlog::HashReader for Levels<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog::Hash>, tlog::Error> {
+        let levels = self.0.levels();
+        Ok(indexes
+            .iter()
+            .map(|&i| {
+                let (level, index) = split_stored_hash_index(i);
+                tlog::Hash(levels[level][index])
+            })
+            .collect())
     }
 }
 
@@ -180,24 +132,25 @@ fn main() {
     );
     let idx: Vec<u64> = (0..20_000u64).map(|i| (i * 7919) % n as u64).collect();
     let size = n as u64;
-    let hand = "hand-written";
+    let hand = "ours";
     let proofs = rate(
-        "before: hand-written inclusion_proof (20,000)",
+        "ours: Tree::inclusion_proof (20,000)",
         idx.len(),
         None,
         &mut || {
             for &t in &idx {
-                sink ^= before::inclusion_proof(&ours, t, size)[0][0];
+                sink ^= ours.inclusion_proof(t, size).unwrap()[0][0];
             }
         },
     );
+    let levels = Levels(&ours);
     rate_vs(
-        "adopted: Tree::inclusion_proof (20,000)",
+        "tlog_tiles: prove_record over our levels (20,000)",
         idx.len(),
         Some((proofs, hand)),
         &mut || {
             for &t in &idx {
-                sink ^= ours.inclusion_proof(t, size).unwrap()[0][0];
+                sink ^= tlog::prove_record(size, t, &levels).unwrap()[0].0[0];
             }
         },
     );
@@ -217,22 +170,22 @@ fn main() {
         .filter(|&(a, b)| a < b)
         .collect();
     let consistency = rate(
-        "before: hand-written consistency_proof (pairs)",
+        "ours: Tree::consistency_proof (pairs)",
         pairs.len(),
         None,
         &mut || {
             for &(a, b) in &pairs {
-                sink ^= before::consistency_proof(&ours, a, b)[0][0];
+                sink ^= ours.consistency_proof(a, b).unwrap()[0][0];
             }
         },
     );
     rate_vs(
-        "adopted: Tree::consistency_proof (pairs)",
+        "tlog_tiles: prove_tree over our levels (pairs)",
         pairs.len(),
         Some((consistency, hand)),
         &mut || {
             for &(a, b) in &pairs {
-                sink ^= ours.consistency_proof(a, b).unwrap()[0][0];
+                sink ^= tlog::prove_tree(b, a, &levels).unwrap()[0].0[0];
             }
         },
     );

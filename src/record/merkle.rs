@@ -12,18 +12,12 @@
 //! [`Tree`] is an in-memory append-only tree that stores every complete
 //! subtree hash, so that appending is amortised O(1) and every root,
 //! inclusion proof and consistency proof costs O(log n) lookups and hashes.
-//! Appends and roots are ours; the proofs are built by Cloudflare's
-//! `tlog_tiles` (the Rust port of Go's sumdb `tlog`), which reads our stored
-//! nodes through a small adapter, because it builds them faster (BENCHMARKS.md).
 //! [`verify_inclusion`] and [`verify_consistency`] are stateless verifiers
 //! that follow RFC 9162 sections 2.1.3.2 and 2.1.4.2 step by step.
 //!
-//! This module depends on `sha2`, `thiserror` and `tlog_tiles`.
-
-use std::cell::Cell;
+//! This module only depends on `sha2` and `thiserror`.
 
 use sha2::{Digest, Sha256};
-use tlog_tiles::tlog;
 
 /// A SHA-256 digest: a leaf hash, an interior node hash or a tree root.
 pub type Hash = [u8; 32];
@@ -186,9 +180,7 @@ pub fn empty_root() -> Hash {
 /// The largest power of two strictly below `n`.
 ///
 /// Invariant: callers pass `n >= 2`, so the result `k` satisfies `1 <= k < n`.
-/// (For `n < 2`, which no caller passes, it returns 1.) Only the tests use
-/// it now, as the reference for the recursion the provers follow.
-#[cfg(test)]
+/// (For `n < 2`, which no caller passes, it returns 1.)
 fn split_point(n: u64) -> u64 {
     // For n >= 2 the highest set bit of n - 1 is the answer.
     n.saturating_sub(1)
@@ -316,9 +308,6 @@ impl Tree {
     /// The RFC 6962 audit path for leaf `index` in the tree of the first
     /// `size` leaves, ordered from the leaf's sibling up to the root's child.
     ///
-    /// Built by `tlog_tiles::tlog::prove_record` over this tree's stored
-    /// nodes (see [`StoredNodes`]).
-    ///
     /// # Errors
     ///
     /// [`MerkleError::SizeBeyondTree`] if `size` exceeds [`Tree::size`];
@@ -328,17 +317,28 @@ impl Tree {
         if index >= size {
             return Err(MerkleError::IndexOutOfRange { index, size });
         }
-        let nodes = StoredNodes::new(self);
-        tlog::prove_record(size, index, &nodes)
-            .map(into_hashes)
-            .map_err(|_| nodes.error(index))
+        // Walk PATH(m, D[start:end]) from the top; each step contributes the
+        // hash of the half that does not contain the leaf.
+        let mut top_down = Vec::new();
+        let (mut start, mut end) = (0u64, size);
+        while end - start > 1 {
+            let k = split_point(end - start);
+            if index < start + k {
+                top_down.push(self.range_hash(start + k, end)?);
+                end = start + k;
+            } else {
+                top_down.push(self.range_hash(start, start + k)?);
+                start += k;
+            }
+        }
+        top_down.reverse();
+        Ok(top_down)
     }
 
     /// The RFC 6962 consistency proof `PROOF(old_size, D[new_size])`.
     ///
     /// By convention the proof is empty when `old_size == new_size` or
-    /// `old_size == 0`; [`verify_consistency`] accepts exactly that. Built by
-    /// `tlog_tiles::tlog::prove_tree` over this tree's stored nodes.
+    /// `old_size == 0`; [`verify_consistency`] accepts exactly that.
     ///
     /// # Errors
     ///
@@ -356,10 +356,32 @@ impl Tree {
         if old_size == 0 || old_size == new_size {
             return Ok(Vec::new());
         }
-        let nodes = StoredNodes::new(self);
-        tlog::prove_tree(new_size, old_size, &nodes)
-            .map(into_hashes)
-            .map_err(|_| nodes.error(old_size))
+        // SUBPROOF(m, D[start:end], b), unrolled from the top.
+        let mut top_down = Vec::new();
+        let (mut start, mut end) = (0u64, new_size);
+        let mut m = old_size;
+        let mut whole_old_tree = true;
+        loop {
+            let n = end - start;
+            if m == n {
+                if !whole_old_tree {
+                    top_down.push(self.range_hash(start, end)?);
+                }
+                break;
+            }
+            let k = split_point(n);
+            if m <= k {
+                top_down.push(self.range_hash(start + k, end)?);
+                end = start + k;
+            } else {
+                top_down.push(self.range_hash(start, start + k)?);
+                start += k;
+                m -= k;
+                whole_old_tree = false;
+            }
+        }
+        top_down.reverse();
+        Ok(top_down)
     }
 
     fn check_size(&self, size: u64) -> Result<(), MerkleError> {
@@ -412,76 +434,6 @@ impl Tree {
             index: start,
         })
     }
-}
-
-/// A [`Tree`]'s stored nodes as `tlog_tiles`' hash storage.
-///
-/// `tlog_tiles` numbers the stored hashes of a tree densely (Crosby and
-/// Wallach's order, `tlog::stored_hash_index`); our [`Tree`] keeps the same
-/// complete-subtree hashes level by level. [`split_stored_hash_index`] turns
-/// one numbering into the other, so their provers read our nodes without
-/// copying them.
-struct StoredNodes<'a> {
-    tree: &'a Tree,
-    /// The first node a read asked for and the tree did not hold.
-    missing: Cell<Option<(u32, u64)>>,
-}
-
-impl<'a> StoredNodes<'a> {
-    fn new(tree: &'a Tree) -> Self {
-        Self {
-            tree,
-            missing: Cell::new(None),
-        }
-    }
-
-    /// Our error for a failed `tlog_tiles` proof. The sizes were checked
-    /// before the call, so the only failure left is a node the tree lacks.
-    fn error(&self, index: u64) -> MerkleError {
-        let (level, index) = self.missing.get().unwrap_or((0, index));
-        MerkleError::MissingNode { level, index }
-    }
-}
-
-impl tlog::HashReader for StoredNodes<'_> {
-    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog::Hash>, tlog::Error> {
-        indexes
-            .iter()
-            .map(|&stored| {
-                let (level, index) = split_stored_hash_index(stored);
-                self.tree.node(level, index).map(tlog::Hash).map_err(|_| {
-                    self.missing.set(Some((level, index)));
-                    tlog::Error::IndexesNotInTree
-                })
-            })
-            .collect()
-    }
-}
-
-/// `(level, index)` of the node `tlog_tiles` stores at `stored`: the inverse
-/// of `tlog::stored_hash_index`, as `tlog::split_stored_hash_index` is.
-///
-/// Theirs recomputes a record's position with an O(log n) loop per step; the
-/// same position is `2n - popcount(n)` (record `n`'s leaf follows the `n`
-/// leaves and `n - popcount(n)` completed subtrees before it), which makes this
-/// a few instructions. The tests check it against theirs.
-fn split_stored_hash_index(stored: u64) -> (u32, u64) {
-    let leaf_position = |n: u64| n.saturating_mul(2) - u64::from(n.count_ones());
-    // leaf_position(stored / 2) <= stored; find the last record whose leaf is
-    // at or before `stored` (fewer than 64 steps: the gap is a popcount).
-    let mut record = stored / 2;
-    while leaf_position(record.saturating_add(1)) <= stored {
-        record += 1;
-    }
-    // The hashes stored with a record are its leaf, then the subtrees it
-    // completes, one level higher each: at most 63 of them.
-    let level = (stored - leaf_position(record)).min(63) as u32;
-    (level, record >> level)
-}
-
-/// `tlog_tiles`' hashes as ours (the same 32 bytes).
-fn into_hashes(proof: Vec<tlog::Hash>) -> Vec<Hash> {
-    proof.into_iter().map(|h| h.0).collect()
 }
 
 /// Number of hashes in a correct inclusion proof for `index < size`.
@@ -888,24 +840,6 @@ mod tests {
         let leaves = ct_leaf_hashes();
         assert_eq!(node_hash(&leaves[0], &leaves[1]), h(CT_ROOTS[1]));
         assert_ne!(node_hash(&leaves[1], &leaves[0]), h(CT_ROOTS[1]));
-    }
-
-    #[test]
-    fn split_stored_hash_index_matches_tlog_tiles() {
-        for stored in (0..20_000u64).chain((1u64 << 40)..(1u64 << 40) + 2_000) {
-            let (level, index) = tlog::split_stored_hash_index(stored);
-            assert_eq!(
-                split_stored_hash_index(stored),
-                (u32::from(level), index),
-                "stored = {stored}"
-            );
-        }
-        for level in 0..20u8 {
-            for index in 0..500u64 {
-                let stored = tlog::stored_hash_index(level, index);
-                assert_eq!(split_stored_hash_index(stored), (u32::from(level), index));
-            }
-        }
     }
 
     #[test]
