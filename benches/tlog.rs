@@ -13,7 +13,7 @@ use std::time::Instant;
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
-use scrutineer::record::merkle::{leaf_hash, Tree};
+use scrutineer::record::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash, Tree};
 use scrutineer::record::note::{self, Checkpoint, Note, Signer};
 use signed_note::{StandardVerifier, VerifierList};
 use tlog_tiles::tlog;
@@ -27,14 +27,48 @@ impl tlog::HashReader for Store {
 }
 
 fn rate(name: &str, n: usize, base: Option<f64>, f: &mut dyn FnMut()) -> f64 {
+    rate_vs(name, n, base.map(|b| (b, "ours")), f)
+}
+
+fn rate_vs(name: &str, n: usize, base: Option<(f64, &str)>, f: &mut dyn FnMut()) -> f64 {
     let t = Instant::now();
     f();
     let r = n as f64 / t.elapsed().as_secs_f64();
     match base {
-        Some(b) => println!("{name:<44} {r:>12.0}/s  {:.2} × ours", r / b),
-        None => println!("{name:<44} {r:>12.0}/s"),
+        Some((b, what)) => println!("{name:<52} {r:>12.0}/s  {:.2} × {what}", r / b),
+        None => println!("{name:<52} {r:>12.0}/s"),
     }
     r
+}
+
+/// `tlog_tiles`' provers reading our [`Tree`]'s stored levels instead of their own flat
+/// storage: the adapter commit 312abf5 put into `record::merkle` (and took out again, because
+/// this path measured slower than our own provers). `tlog_tiles` numbers stored hashes densely
+/// (`tlog::stored_hash_index`); record `n`'s leaf is at `2n - popcount(n)`, followed by the
+/// subtrees it completes, one level higher each.
+struct Levels<'a>(&'a Tree);
+
+fn split_stored_hash_index(stored: u64) -> (usize, usize) {
+    let leaf_position = |n: u64| n.saturating_mul(2) - u64::from(n.count_ones());
+    let mut record = stored / 2;
+    while leaf_position(record + 1) <= stored {
+        record += 1;
+    }
+    let level = stored - leaf_position(record);
+    (level as usize, (record >> level) as usize)
+}
+
+impl tlog::HashReader for Levels<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog::Hash>, tlog::Error> {
+        let levels = self.0.levels();
+        Ok(indexes
+            .iter()
+            .map(|&i| {
+                let (level, index) = split_stored_hash_index(i);
+                tlog::Hash(levels[level][index])
+            })
+            .collect())
+    }
 }
 
 fn main() {
@@ -98,8 +132,9 @@ fn main() {
     );
     let idx: Vec<u64> = (0..20_000u64).map(|i| (i * 7919) % n as u64).collect();
     let size = n as u64;
+    let hand = "ours";
     let proofs = rate(
-        "ours: inclusion_proof (20,000)",
+        "ours: Tree::inclusion_proof (20,000)",
         idx.len(),
         None,
         &mut || {
@@ -108,16 +143,142 @@ fn main() {
             }
         },
     );
-    rate(
-        "tlog_tiles: prove_record (20,000)",
+    let levels = Levels(&ours);
+    rate_vs(
+        "tlog_tiles: prove_record over our levels (20,000)",
         idx.len(),
-        Some(proofs),
+        Some((proofs, hand)),
+        &mut || {
+            for &t in &idx {
+                sink ^= tlog::prove_record(size, t, &levels).unwrap()[0].0[0];
+            }
+        },
+    );
+    rate_vs(
+        "tlog_tiles: prove_record, own storage (20,000)",
+        idx.len(),
+        Some((proofs, hand)),
         &mut || {
             for &t in &idx {
                 sink ^= tlog::prove_record(size, t, &store).unwrap()[0].0[0];
             }
         },
     );
+    let pairs: Vec<(u64, u64)> = idx
+        .iter()
+        .map(|&i| (i / 2 + 1, size - (i % 1000)))
+        .filter(|&(a, b)| a < b)
+        .collect();
+    let consistency = rate(
+        "ours: Tree::consistency_proof (pairs)",
+        pairs.len(),
+        None,
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= ours.consistency_proof(a, b).unwrap()[0][0];
+            }
+        },
+    );
+    rate_vs(
+        "tlog_tiles: prove_tree over our levels (pairs)",
+        pairs.len(),
+        Some((consistency, hand)),
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= tlog::prove_tree(b, a, &levels).unwrap()[0].0[0];
+            }
+        },
+    );
+    rate_vs(
+        "tlog_tiles: prove_tree, own storage (pairs)",
+        pairs.len(),
+        Some((consistency, hand)),
+        &mut || {
+            for &(a, b) in &pairs {
+                sink ^= tlog::prove_tree(b, a, &store).unwrap()[0].0[0];
+            }
+        },
+    );
+
+    // The checks, on proofs made once beforehand.
+    let root = ours.root();
+    let with_proofs: Vec<(u64, Hash, Vec<Hash>)> = idx
+        .iter()
+        .map(|&t| {
+            let leaf = ours.leaf(t).unwrap();
+            (t, leaf, ours.inclusion_proof(t, size).unwrap())
+        })
+        .collect();
+    let checked = rate(
+        "ours: verify_inclusion (20,000)",
+        with_proofs.len(),
+        None,
+        &mut || {
+            for (t, leaf, proof) in &with_proofs {
+                verify_inclusion(leaf, *t, size, proof, &root).unwrap();
+            }
+        },
+    );
+    let theirs: Vec<(u64, tlog::Hash, Vec<tlog::Hash>)> = with_proofs
+        .iter()
+        .map(|(t, leaf, proof)| {
+            (
+                *t,
+                tlog::Hash(*leaf),
+                proof.iter().map(|h| tlog::Hash(*h)).collect(),
+            )
+        })
+        .collect();
+    rate(
+        "tlog_tiles: check_record (20,000)",
+        theirs.len(),
+        Some(checked),
+        &mut || {
+            for (t, leaf, proof) in &theirs {
+                tlog::check_record(proof, size, tlog::Hash(root), *t, *leaf).unwrap();
+            }
+        },
+    );
+    let tree_proofs: Vec<(u64, u64, Hash, Hash, Vec<Hash>)> = pairs
+        .iter()
+        .map(|&(a, b)| {
+            let (ra, rb) = (ours.root_at(a).unwrap(), ours.root_at(b).unwrap());
+            (a, b, ra, rb, ours.consistency_proof(a, b).unwrap())
+        })
+        .collect();
+    let tree_checked = rate(
+        "ours: verify_consistency (pairs)",
+        tree_proofs.len(),
+        None,
+        &mut || {
+            for (a, b, ra, rb, proof) in &tree_proofs {
+                verify_consistency(*a, *b, ra, rb, proof).unwrap();
+            }
+        },
+    );
+    let theirs: Vec<(u64, u64, tlog::Hash, tlog::Hash, Vec<tlog::Hash>)> = tree_proofs
+        .iter()
+        .map(|(a, b, ra, rb, proof)| {
+            (
+                *a,
+                *b,
+                tlog::Hash(*ra),
+                tlog::Hash(*rb),
+                proof.iter().map(|h| tlog::Hash(*h)).collect(),
+            )
+        })
+        .collect();
+    rate(
+        "tlog_tiles: check_tree (pairs)",
+        theirs.len(),
+        Some(tree_checked),
+        &mut || {
+            for (a, b, ra, rb, proof) in &theirs {
+                tlog::check_tree(proof, *b, *rb, *a, *ra).unwrap();
+            }
+        },
+    );
+    println!("  ({} consistency pairs)", pairs.len());
 
     let signer = Signer::new("scrutineer/bench", SigningKey::from_bytes(&[3u8; 32])).unwrap();
     let verifier = signer.verifier().unwrap();

@@ -1,4 +1,4 @@
-//! Fuzz target `note`: `Note::parse`, `Checkpoint::parse`, `Verifier::parse`, `Signer::parse` (src/record/note.rs).
+//! Fuzz target `note`: `Note::parse`, `Checkpoint::parse`, `Verifier::parse`, `Signer::parse` (src/record/note/).
 //! The checks live in `fuzz/src/lib.rs`, shared with `tests/fuzz_regressions.rs`.
 #![no_main]
 
