@@ -33,8 +33,8 @@ pub(super) struct ContestView {
     pub(super) graded: Option<GradedView>,
     /// A rated-score evaluation's subjects.
     pub(super) scored: Option<ScoredView>,
-    /// Party kinds call a vote against "不赞成", the others "反对".
-    pub(super) party: bool,
+    /// The heading of a vote against: "不赞成" in party elections, "反对" elsewhere.
+    pub(super) against_zh: &'static str,
     pub(super) rows: Vec<VoteRow>,
     /// A recommendation shortlists rather than elects.
     pub(super) recommendation: bool,
@@ -177,7 +177,7 @@ pub(super) fn contest_view(
         }),
         graded,
         scored,
-        party: is_party_kind(kind),
+        against_zh: labels::against(kind),
         rows: vote_rows(contest),
         recommendation,
         elected_zh: labels::status(elected_status).map_or("", |l| l.zh),

@@ -166,14 +166,6 @@ fn kind_label(kind: &str) -> (String, &'static str) {
     }
 }
 
-/// Party kinds call a vote against "不赞成" (BER), the others "反对".
-fn is_party_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "party_delegates" | "party_committee" | "discipline_committee" | "party_secretary"
-    )
-}
-
 /// A grade of an evaluation scale: result key, Chinese label (or the key of an unknown
 /// scale) and English label (fixed text of the one table).
 struct Grade {
