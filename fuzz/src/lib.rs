@@ -153,7 +153,11 @@ fn tally_file(election: &Election, ballots: &[u8]) {
             let result = tally_election(election, &by_contest);
             let doc = result_json(election, &result);
             let _ = serde_json::to_string_pretty(&doc);
-            let _ = scrutineer::cli::table::render(election, &result);
+            let _ = scrutineer::present::table::render(
+                &scrutineer::record::result_v1(election, &result),
+                election,
+                &scrutineer::present::table::GroupBallots::of_tally(election, &result),
+            );
         }
         Err(e) => {
             let _ = e.to_string();

@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod ballot;
 pub mod ledger;
-pub mod table;
 pub mod teller;
 pub mod verify;
 
@@ -11,7 +10,8 @@ use crate::codes::Code;
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::record::{parse_ballots, parse_election, result_json};
+use crate::present::table::{self, GroupBallots};
+use crate::record::{parse_ballots, parse_election, result_json, result_v1};
 use crate::rules::tally_election;
 
 /// A command's refusal or failure, with its stable code: printed on stderr as
@@ -105,6 +105,10 @@ pub fn tally(spec: &Path, ballots: &Path, as_json: bool) -> Result<String, CliEr
             serde_json::to_string_pretty(&doc).unwrap_or_default()
         ))
     } else {
-        Ok(table::render(&election, &result))
+        Ok(table::render(
+            &result_v1(&election, &result),
+            &election,
+            &GroupBallots::of_tally(&election, &result),
+        ))
     }
 }

@@ -60,6 +60,18 @@ const RUNOFF_REASONS: &[(&str, Label)] = &[
     ("shortfall", l("未选足名额", "shortfall")),
 ];
 
+/// How the CLI table names why a contest is a new round of another (`上一轮 parent: … (…)`).
+const NEW_ROUND_REASONS: &[(&str, Label)] = &[
+    ("tie", l("票数相等再次投票", "tie")),
+    ("shortfall", l("另行选举", "shortfall")),
+];
+
+/// How the CLI table introduces a proposed new round (`… 1 名 seats, 候选人 candidates: …`).
+const PROPOSALS: &[(&str, Label)] = &[
+    ("tie", l("再次投票", "new vote (tie):")),
+    ("shortfall", l("另行选举", "runoff:")),
+];
+
 /// English names of the grades, in the order of `Scale::keys`.
 fn grades_en(scale: Scale) -> [&'static str; 4] {
     match scale {
@@ -96,6 +108,22 @@ pub fn void_reason(code: &str) -> Option<Label> {
 /// The label of a run-off reason.
 pub fn runoff_reason(code: &str) -> Option<Label> {
     find(RUNOFF_REASONS, code)
+}
+
+/// The CLI table's words for why a contest is a new round (a run-off reason's code).
+pub fn new_round_reason(code: &str) -> Option<Label> {
+    find(NEW_ROUND_REASONS, code)
+}
+
+/// The CLI table's words introducing a proposed new round (a run-off reason's code).
+pub fn proposal(code: &str) -> Option<Label> {
+    find(PROPOSALS, code)
+}
+
+/// The Chinese heading of a vote against in a contest of `kind`: 不赞成 in party elections,
+/// 反对 elsewhere (an unknown kind included).
+pub fn against(kind: &str) -> &'static str {
+    ContestKind::from_id(kind).map_or("反对", ContestKind::against_label)
 }
 
 /// The label of a contest kind.

@@ -6,9 +6,13 @@
 //!   void reasons and run-off reasons.
 //! * `html.rs`: the one HTML escaper and the one QR-to-SVG writer.
 //! * `office/`: the office CSV and XLSX.
+//! * `board/`: the printable results board (askama templates under `templates/board/`).
+//! * `slips.rs`: the printed slip sheet and a voter's receipt QR code.
+//! * `table.rs`: the CLI table of `scrutineer tally`, from the result and the spec.
 
 pub mod board;
 pub mod html;
 pub mod labels;
 pub mod office;
 pub mod slips;
+pub mod table;

@@ -19,11 +19,13 @@
 //! comes from the one table (`present::labels`); every piece of text taken from the document
 //! is escaped by the one escaper (`present::html`), since names and titles are user input.
 //!
-//! The page's frame (head, masthead, notes, the verification box with its QR code and the
-//! signature lines) is an askama template, `templates/board.html`, compile-time checked and
-//! auto-escaping; the contests, rankings and the record are written here with the escaper.
-
-use std::fmt::Write as _;
+//! The page is askama templates, compile-time checked and auto-escaping: the frame (head,
+//! masthead, notes, the verification box with its QR code and the signature lines) is
+//! `templates/board.html`; it includes a contest (`templates/board/contest.html`, with
+//! `graded.html` or `scored.html` for an evaluation), a ranking (`ranking.html`) and the
+//! record (`record.html`), small pieces shared in `macros.html`. The Rust side reads the
+//! document into typed views (`contest.rs`, `evaluation.rs`, `record.rs`); the templates
+//! write every piece of markup and escape every piece of text.
 
 use askama::Template;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -41,21 +43,11 @@ const VOTE_ROWS_SHORT_MAX: usize = 20;
 /// subject tables).
 const EVALUATION_SUBJECTS_SHORT_MAX: usize = 2;
 
-/// Separator between the names of an enumeration (顿号).
-const NAME_SEPARATOR: &str = "、";
-
 /// Prefix of a write-in entry in the result's `elected` and runoff lists.
 const WRITE_IN_PREFIX: &str = "write-in:";
 
 /// Start of a signature line of a C2SP signed note: em dash and a space.
 const SIGNATURE_LINE_PREFIX: &str = "\u{2014} ";
-
-/// Writes formatted text to a `String`; writing to a `String` cannot fail.
-macro_rules! put {
-    ($out:expr, $($arg:tt)*) => {{
-        let _ = write!($out, $($arg)*);
-    }};
-}
 
 mod contest;
 mod evaluation;
@@ -63,9 +55,9 @@ mod record;
 #[cfg(test)]
 mod tests;
 
-use contest::render_contest;
-use evaluation::render_ranking;
-use record::{render_record, verification_items};
+use contest::{contest_view, ContestView};
+use evaluation::{ranking, RankingView};
+use record::{record_view, verification_items, RecordView};
 
 /// Style sheet of the page: black on white, A4 portrait, CJK fonts first. The page's only
 /// style element holds exactly this text, whose hash the Content-Security-Policy allows.
@@ -147,53 +139,18 @@ figure.qr figcaption { font-size: 7.5pt; }
 // Text helpers
 // ---------------------------------------------------------------------------
 
-/// Text from the document, escaped, or an em dash when empty.
-fn dash(t: &str) -> String {
-    if t.is_empty() {
-        "—".to_string()
-    } else {
-        esc(t)
-    }
-}
-
-/// An optional figure (a decimal text), escaped, or an em dash when absent.
-fn opt_dash(t: Option<&str>) -> String {
-    dash(t.unwrap_or(""))
-}
-
-/// A percentage cell text: "67.50%", or a dash when absent.
-fn percent(t: Option<&str>) -> String {
-    match t {
-        Some(t) if !t.is_empty() => format!("{}%", esc(t)),
-        _ => "—".to_string(),
-    }
-}
-
-/// Escapes text for HTML element content and quoted attribute values (the one escaper,
-/// `present::html`).
-fn esc(t: &str) -> String {
-    crate::present::html::escape(t)
-}
-
-/// A fixed Chinese label followed by its English gloss (both trusted).
-fn bi(zh: &str, en: &str) -> String {
-    format!("{zh} <span class=\"en\">{en}</span>")
-}
-
-/// A label of the one table, [`bi`].
-fn bi_label(l: Label) -> String {
-    bi(l.zh, l.en)
-}
-
-/// A bilingual message from the document (`"中文 / English"`), escaped, with
-/// the English half set in the secondary style. The split is made at the
-/// first `" / "` that is followed by an ASCII letter or digit; a message without
-/// one is shown as it is.
+/// A bilingual message from the document (`"中文 / English"`) split as the page shows it,
+/// the English half in the secondary style; escaped by the template. Test helper.
+#[cfg(test)]
 fn message(t: &str) -> String {
     let b = Bilingual::of(t);
+    let zh = crate::present::html::escape(&b.zh);
     match b.en {
-        Some(en) => format!("{} <span class=\"en\">{}</span>", esc(&b.zh), esc(&en)),
-        None => esc(&b.zh),
+        Some(en) => format!(
+            "{zh} <span class=\"en\">{}</span>",
+            crate::present::html::escape(&en)
+        ),
+        None => zh,
     }
 }
 
@@ -201,42 +158,20 @@ fn message(t: &str) -> String {
 // Labels (from the one table, `present::labels`)
 // ---------------------------------------------------------------------------
 
-/// Chinese and English names of a contest kind; an unknown kind is kept (escaped).
-fn kind_label(kind: &str) -> (String, String) {
+/// Chinese and English names of a contest kind; an unknown kind is kept (with no English).
+fn kind_label(kind: &str) -> (String, &'static str) {
     match labels::kind(kind) {
-        Some(l) => (l.zh.to_string(), l.en.to_string()),
-        None => (esc(kind), String::new()),
+        Some(l) => (l.zh.to_string(), l.en),
+        None => (kind.to_string(), ""),
     }
 }
 
-/// Party kinds call a vote against "不赞成" (BER), the others "反对".
-fn is_party_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "party_delegates" | "party_committee" | "discipline_committee" | "party_secretary"
-    )
-}
-
-/// Chinese and English label of a candidate status; an unknown code is kept.
-fn status_label(code: &str) -> String {
-    labels::status(code).map_or_else(|| esc(code), bi_label)
-}
-
-/// Chinese and English label of a void-ballot reason; an unknown code is kept.
-fn void_reason_label(code: &str) -> String {
-    labels::void_reason(code).map_or_else(|| esc(code), bi_label)
-}
-
-/// Chinese and English label of a run-off reason; an unknown code is kept.
-fn reason_label(code: &str) -> String {
-    labels::runoff_reason(code).map_or_else(|| esc(code), bi_label)
-}
-
-/// A grade of an evaluation scale: result key, Chinese and English label (trusted HTML).
+/// A grade of an evaluation scale: result key, Chinese label (or the key of an unknown
+/// scale) and English label (fixed text of the one table).
 struct Grade {
     key: String,
     zh: String,
-    en: String,
+    en: &'static str,
 }
 
 /// The grades of a scale, best first. An unknown scale takes its grade keys
@@ -248,7 +183,7 @@ fn scale_grades(scale: &str, subjects: &[GradedSubjectV1]) -> Vec<Grade> {
             .map(|g| Grade {
                 key: g.key,
                 zh: g.label.zh.to_string(),
-                en: g.label.en.to_string(),
+                en: g.label.en,
             })
             .collect();
     }
@@ -261,8 +196,8 @@ fn scale_grades(scale: &str, subjects: &[GradedSubjectV1]) -> Vec<Grade> {
                 .filter(|k| *k != "abstain")
                 .map(|k| Grade {
                     key: k.to_string(),
-                    zh: esc(k),
-                    en: String::new(),
+                    zh: k.to_string(),
+                    en: "",
                 })
                 .collect()
         })
@@ -338,14 +273,16 @@ fn qr_svg(data: &str) -> Option<String> {
 // Page
 // ---------------------------------------------------------------------------
 
-/// A bilingual message split for the template: Chinese (or the whole text), then English.
-struct Bilingual {
+/// A bilingual text split for the templates: Chinese (or the whole text), then English (in
+/// the secondary style). A label of the one table, or a message from the document.
+pub(super) struct Bilingual {
     zh: String,
     en: Option<String>,
 }
 
 impl Bilingual {
-    /// [`message`]'s split, unescaped (the template escapes).
+    /// A message from the document (`"中文 / English"`), split at the first `" / "` that is
+    /// followed by an ASCII letter or digit; a message without one is kept whole.
     fn of(t: &str) -> Bilingual {
         let mut from = 0;
         while let Some(pos) = t.get(from..).and_then(|rest| rest.find(" / ")) {
@@ -363,9 +300,25 @@ impl Bilingual {
             }
             from = at + 3;
         }
+        Bilingual::plain(t)
+    }
+
+    /// Text shown as it is.
+    fn plain(t: &str) -> Bilingual {
         Bilingual {
             zh: t.to_string(),
             en: None,
+        }
+    }
+
+    /// A label of the one table, or the code itself when the table does not know it.
+    fn label_or_code(label: Option<Label>, code: &str) -> Bilingual {
+        match label {
+            Some(l) => Bilingual {
+                zh: l.zh.to_string(),
+                en: Some(l.en.to_string()),
+            },
+            None => Bilingual::plain(code),
         }
     }
 }
@@ -385,11 +338,13 @@ struct Page<'a> {
     title: &'a str,
     css: &'a str,
     no_contests: bool,
-    /// The contests and rankings, written with the escaper.
-    contests: String,
+    /// The contests (`templates/board/contest.html`).
+    contests: Vec<ContestView>,
+    /// The composite rankings (`templates/board/ranking.html`).
+    rankings: Vec<RankingView>,
     notes: Vec<Bilingual>,
-    /// The record beside the result, written with the escaper.
-    record: String,
+    /// The record beside the result (`templates/board/record.html`).
+    rec: RecordView,
     items: Vec<Item>,
     verify_url: &'a str,
     qr: Option<String>,
@@ -408,38 +363,37 @@ pub fn board_html(
     order: &dyn Fn(&mut Vec<String>),
 ) -> Result<String, ResultError> {
     let result = ResultV1::from_value(signed.get("result").unwrap_or(&Value::Null))?;
-    let mut contests = String::with_capacity(32 * 1024);
     // A contest whose seats the meeting reduced has no new round: its proposal is not shown
     // (the decision itself is printed with its basis below).
     let reduced: Vec<&str> = record::list(record::get(signed, "seat_reductions"))
         .iter()
         .map(|sr| record::text(record::get(sr, "contest")))
         .collect();
-    for contest in &result.contests {
-        if reduced.contains(&contest.id.as_str()) {
-            let mut c = contest.clone();
-            c.runoff = None;
-            render_contest(&mut contests, &c, &result.contests, order);
-        } else {
-            render_contest(&mut contests, contest, &result.contests, order);
-        }
-    }
-    for ranking in &result.rankings {
-        render_ranking(&mut contests, ranking);
-    }
-    let mut record = String::new();
-    render_record(&mut record, signed, &result);
+    let contests = result
+        .contests
+        .iter()
+        .map(|contest| {
+            if reduced.contains(&contest.id.as_str()) {
+                let mut c = contest.clone();
+                c.runoff = None;
+                contest_view(&c, &result.contests, order)
+            } else {
+                contest_view(contest, &result.contests, order)
+            }
+        })
+        .collect();
     let page = Page {
         title: &result.title,
         css: CSS,
         no_contests: result.contests.is_empty(),
         contests,
+        rankings: result.rankings.iter().map(ranking).collect(),
         notes: result
             .warnings
             .iter()
             .map(|w| Bilingual::of(&w.message))
             .collect(),
-        record,
+        rec: record_view(signed, &result),
         items: verification_items(signed, &result),
         verify_url,
         qr: if verify_url.is_empty() {
@@ -469,13 +423,13 @@ fn name_of(contest: &ContestV1, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-/// Names of a list of ids, sorted by `order`, escaped and joined with 、.
-fn ordered_names(contest: &ContestV1, ids: &[String], order: &dyn Fn(&mut Vec<String>)) -> String {
+/// Names of a list of ids, sorted by `order` (the template joins them with 、).
+fn ordered_names(
+    contest: &ContestV1,
+    ids: &[String],
+    order: &dyn Fn(&mut Vec<String>),
+) -> Vec<String> {
     let mut names: Vec<String> = ids.iter().map(|id| name_of(contest, id)).collect();
     order(&mut names);
     names
-        .iter()
-        .map(|n| format!("<span class=\"name\">{}</span>", esc(n)))
-        .collect::<Vec<_>>()
-        .join(NAME_SEPARATOR)
 }

@@ -24,18 +24,13 @@ pub(super) fn list(v: &Value) -> &[Value] {
     v.as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// A number copied as its decimal text; strings are kept; anything else is empty. Not escaped.
+/// A number copied as its decimal text; strings are kept; anything else is empty.
 fn num(v: &Value) -> String {
     match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
         _ => String::new(),
     }
-}
-
-/// [`num`], escaped, or an em dash when empty.
-fn num_or_dash(v: &Value) -> String {
-    dash(&num(v))
 }
 
 /// The title of the contest `id` of the result, or the id when it has none.
@@ -49,218 +44,233 @@ fn title_of<'a>(result: &'a ResultV1, id: &'a str) -> &'a str {
         .unwrap_or(id)
 }
 
-/// What the log records beside the count, posted with it: corrections of the desk's figures
-/// (with both people and the reason) and tokens printed after voting started (with why).
-/// How the ballots were kept secret: encrypted (the key's fingerprint, k of n tellers and who
-/// decrypted the totals), or plaintext with the organiser's logged reason.
-pub(super) fn render_secrecy(out: &mut String, signed: &Value) {
-    let s = get(signed, "secrecy");
-    match get(s, "encrypted").as_bool() {
-        Some(true) => {
-            let tellers: Vec<String> = list(get(s, "decrypted"))
-                .iter()
-                .flat_map(|d| list(get(d, "tellers")).iter().map(|t| text(t).to_string()))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            put!(
-                out,
-                "<p class=\"meta secrecy\">{} <span class=\"mono\">{}</span> · {} {} / {} · {}: {}</p>\n",
-                bi("选票在投票机上加密, 只解密总数。选举密钥指纹", "Ballots were encrypted at the kiosk and only totals decrypted. Election key fingerprint"),
-                esc(text(get(s, "fingerprint"))),
-                bi("解密需计票人", "tellers needed to decrypt"),
-                num(get(s, "threshold")),
-                num(get(s, "tellers")),
-                bi("解密者", "decrypted by"),
-                esc(&tellers.join(", "))
-            );
-            // Cast-or-check (docs/E2E.md §8.6): what voters and 监票人 checked, never counted.
-            if !get(s, "cast").is_null() {
-                put!(
-                    out,
-                    "<p class=\"meta challenges\">{} {} · {} {} · {} {} ({} {})</p>\n",
-                    bi("投出的电子选票", "Electronic ballots cast"),
-                    num(get(s, "cast")),
-                    bi(
-                        "选民核验作废 (不计入)",
-                        "checked by voters and spoiled (not counted)"
-                    ),
-                    num(get(s, "spoiled")),
-                    bi("监票人抽检投票机", "kiosk tests by scrutineers"),
-                    num(get(s, "kiosk_tests")),
-                    bi("不一致", "mismatched"),
-                    num(get(s, "kiosk_test_mismatches"))
-                );
-            }
+/// What the log records beside the count, posted with it (the data of
+/// `templates/board/record.html`; text unescaped, the template escapes): how the ballots were
+/// kept secret (encrypted: the key's fingerprint, k of n tellers and who decrypted the totals;
+/// or plaintext with the organiser's logged reason), re-votes, seat reductions, procedures,
+/// double entry of paper ballots, corrections of the desk's figures (with both people and the
+/// reason) and tokens printed after voting started (with why).
+pub(super) struct RecordView {
+    pub(super) encrypted: Option<Encrypted>,
+    pub(super) plaintext_reason: Option<String>,
+    pub(super) revotes: Vec<Revote>,
+    pub(super) reductions: Vec<Reduction>,
+    pub(super) procedures: Vec<Procedure>,
+    pub(super) paper_entry: Vec<PaperEntry>,
+    pub(super) corrections: Vec<Correction>,
+    pub(super) late_pools: Vec<LatePool>,
+}
+
+/// Encrypted ballots: the key's fingerprint, k of n tellers, who decrypted, what was checked.
+pub(super) struct Encrypted {
+    pub(super) fingerprint: String,
+    pub(super) threshold: String,
+    pub(super) tellers: String,
+    pub(super) decrypted_by: String,
+    pub(super) challenges: Option<Challenges>,
+}
+
+/// Cast-or-check (docs/E2E.md §8.6): what voters and 监票人 checked, never counted.
+pub(super) struct Challenges {
+    pub(super) cast: String,
+    pub(super) spoiled: String,
+    pub(super) kiosk_tests: String,
+    pub(super) mismatches: String,
+}
+
+/// A re-vote of an invalid round, with the logged reason.
+pub(super) struct Revote {
+    pub(super) source: String,
+    pub(super) entry: String,
+    pub(super) reason: String,
+}
+
+/// A recorded decision to reduce the seats instead of a new round, with its basis.
+pub(super) struct Reduction {
+    pub(super) contest: String,
+    pub(super) by: String,
+    pub(super) seats: String,
+    pub(super) entry: String,
+    pub(super) basis: String,
+}
+
+/// A multi-round procedure: the chain so far, round by round.
+pub(super) struct Procedure {
+    pub(super) title: String,
+    pub(super) steps: Vec<Step>,
+}
+
+/// A round of a procedure.
+pub(super) struct Step {
+    pub(super) title: String,
+    pub(super) ratio: Option<String>,
+    pub(super) posts: String,
+    pub(super) people: Vec<String>,
+    pub(super) widened: bool,
+    pub(super) entry: String,
+    pub(super) basis: String,
+}
+
+/// Paper ballots keyed by two tellers: how many, and how many had to be read again.
+pub(super) struct PaperEntry {
+    pub(super) contest: String,
+    pub(super) sheets: String,
+    pub(super) keyings: String,
+    pub(super) rekeyed: String,
+}
+
+/// 应到, 实到, 发出 (each a dash when absent).
+pub(super) struct Figures {
+    pub(super) eligible: Option<String>,
+    pub(super) present: Option<String>,
+    pub(super) issued: Option<String>,
+}
+
+impl Figures {
+    fn of(v: &Value) -> Figures {
+        let f = |k| Some(num(get(v, k))).filter(|t| !t.is_empty());
+        Figures {
+            eligible: f("eligible"),
+            present: f("present"),
+            issued: f("ballots_issued"),
         }
-        Some(false) => {
-            put!(
-                out,
-                "<p class=\"meta secrecy\">{}: {}</p>\n",
-                bi(
-                    "明文选票 (组织者记录的原因)",
-                    "Plaintext ballots (the organiser's logged reason)"
-                ),
-                esc(text(get(s, "reason")))
-            );
-        }
-        None => {}
     }
 }
 
-pub(super) fn render_record(out: &mut String, signed: &Value, result: &ResultV1) {
-    render_secrecy(out, signed);
-    // A re-vote of an invalid round says so, with the logged reason.
-    for rv in list(get(signed, "revotes")) {
-        let source = esc(text(get(rv, "source")));
-        let entry = num(get(rv, "entry"));
-        put!(
-            out,
-            "<p class=\"meta revote\">{}</p>\n",
-            bi(
-                &format!(
-                    "本轮是 “{source}” 无效轮次的重新投票 (日志第 {entry} 条), 原因: {}",
-                    esc(text(get(rv, "reason")))
-                ),
-                &format!("This round re-runs “{source}”, whose counted round was invalid (log entry {entry}).")
-            )
-        );
-    }
-    // A recorded decision to reduce the seats instead of a new round says so, with its basis.
-    for sr in list(get(signed, "seat_reductions")) {
-        let id = text(get(sr, "contest"));
-        let contest = esc(title_of(result, id));
-        let entry = num(get(sr, "entry"));
-        let by = num(get(sr, "reduced_by"));
-        let seats = num(get(sr, "seats"));
-        put!(
-            out,
-            "<p class=\"meta reduction\"><strong>{}</strong></p>\n",
-            bi(
-                &format!(
-                    "经大会决定, “{contest}” 减少名额 {by} 名, 应选名额改为 {seats} 名, 不再选举 (日志第 {entry} 条)。依据: {}",
-                    esc(text(get(sr, "basis")))
-                ),
-                &format!("By decision of the meeting, “{contest}” is reduced by {by} seat(s) to {seats}; no new round follows (log entry {entry}).")
-            )
-        );
-    }
-    // A round of a multi-round procedure: the chain so far, round by round.
-    for p in list(get(signed, "procedures")) {
-        out.push_str("<section class=\"procedure\">\n");
-        put!(
-            out,
-            "<h4>{} <span class=\"en\">multi-round procedure</span></h4>\n<ol>\n",
-            esc(text(get(p, "title")))
-        );
-        for st in list(get(p, "steps")) {
-            let ratio = text(get(st, "ratio"));
-            let people: Vec<String> = list(get(st, "people"))
-                .iter()
-                .map(|n| esc(text(Some(n).map_or(&Value::Null, |v| v))))
-                .collect();
-            put!(
-                out,
-                "<li><strong>{}</strong>{} · {} · {}{} <span class=\"small\">(日志第 {} 条 / entry {}; {})</span></li>\n",
-                esc(text(get(st, "title"))),
-                if ratio.is_empty() { String::new() } else { format!(" ({}:1)", esc(ratio)) },
-                bi(&format!("职位 {} 个", num(get(st, "posts"))), &format!("{} post(s)", num(get(st, "posts")))),
-                people.join(NAME_SEPARATOR),
-                if get(st, "widened") == &Value::Bool(true) { " (并列扩大 / widened by a tie)" } else { "" },
-                num(get(st, "entry")),
-                num(get(st, "entry")),
-                esc(text(get(st, "basis")))
-            );
-        }
-        out.push_str("</ol>\n</section>\n");
-    }
-    // Paper ballots keyed by two tellers: how many, and how many had to be read again.
-    for pe in list(get(signed, "paper_entry")) {
-        let id = text(get(pe, "contest"));
-        let contest = esc(title_of(result, id));
-        let (sheets, keyings, rekeyed) = (
-            num(get(pe, "sheets")),
-            num(get(pe, "keyings")),
-            num(get(pe, "rekeyed_sheets")),
-        );
-        put!(
-            out,
-            "<p class=\"meta paper-entry\">{}</p>\n",
-            bi(
-                &format!("“{contest}” 的纸质选票由两名计票人分别录入, 两人一致才计入: 计入 {sheets} 张, 录入 {keyings} 次, 其中 {rekeyed} 张曾不一致, 重读原票后一致。"),
-                &format!("The paper ballots of “{contest}” were keyed by two tellers each and counted only when both agreed: {sheets} counted, {keyings} keyings, {rekeyed} sheet(s) read again after a disagreement.")
-            )
-        );
-    }
-    let corrections = list(get(signed, "corrections"));
-    let late = list(get(signed, "late_pools"));
-    if corrections.is_empty() && late.is_empty() {
-        return;
-    }
-    out.push_str("<section class=\"notes small\">\n");
-    put!(out, "<h4>{}</h4>\n<ul>\n", bi("记录在案", "On the record"));
-    let desk = list(get(signed, "desk_figures"));
-    for c in corrections {
-        let contest = text(get(c, "contest"));
-        let d = desk
+/// Someone named in a correction, with their role.
+pub(super) struct Person {
+    pub(super) name: String,
+    pub(super) role: String,
+}
+
+/// A correction of the desk's figures: the desk's (when logged), the corrected, why, who.
+pub(super) struct Correction {
+    pub(super) contest: String,
+    pub(super) desk: Option<Figures>,
+    pub(super) figures: Figures,
+    pub(super) reason: String,
+    pub(super) proposed_by: Person,
+    pub(super) approved_by: Person,
+}
+
+/// Tokens printed after voting started: style, count, why.
+pub(super) struct LatePool {
+    pub(super) style: Option<String>,
+    pub(super) count: Option<String>,
+    pub(super) reason: String,
+}
+
+/// A string field, owned.
+fn owned(v: &Value, key: &str) -> String {
+    text(get(v, key)).to_string()
+}
+
+/// The record beside the result.
+pub(super) fn record_view(signed: &Value, result: &ResultV1) -> RecordView {
+    let s = get(signed, "secrecy");
+    let encrypted_flag = get(s, "encrypted").as_bool();
+    let encrypted = (encrypted_flag == Some(true)).then(|| {
+        let tellers: Vec<String> = list(get(s, "decrypted"))
             .iter()
-            .find(|d| text(get(d, "contest")) == contest)
-            .map(|d| {
-                format!(
-                    "{} {} · {} {} · {} {}",
-                    "应到 E",
-                    num_or_dash(get(d, "eligible")),
-                    "实到 P",
-                    num_or_dash(get(d, "present")),
-                    "发出 I",
-                    num_or_dash(get(d, "ballots_issued"))
-                )
+            .flat_map(|d| list(get(d, "tellers")).iter().map(|t| text(t).to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Encrypted {
+            fingerprint: owned(s, "fingerprint"),
+            threshold: num(get(s, "threshold")),
+            tellers: num(get(s, "tellers")),
+            decrypted_by: tellers.join(", "),
+            challenges: (!get(s, "cast").is_null()).then(|| Challenges {
+                cast: num(get(s, "cast")),
+                spoiled: num(get(s, "spoiled")),
+                kiosk_tests: num(get(s, "kiosk_tests")),
+                mismatches: num(get(s, "kiosk_test_mismatches")),
+            }),
+        }
+    });
+    let desk = list(get(signed, "desk_figures"));
+    let person = |p: &Value| Person {
+        name: owned(p, "name"),
+        role: owned(p, "role"),
+    };
+    RecordView {
+        encrypted,
+        plaintext_reason: (encrypted_flag == Some(false)).then(|| owned(s, "reason")),
+        revotes: list(get(signed, "revotes"))
+            .iter()
+            .map(|rv| Revote {
+                source: owned(rv, "source"),
+                entry: num(get(rv, "entry")),
+                reason: owned(rv, "reason"),
             })
-            .unwrap_or_else(|| "—".into());
-        let who = |k: &str| {
-            let p = get(c, k);
-            format!(
-                "{} ({})",
-                esc(text(get(p, "name"))),
-                esc(text(get(p, "role")))
-            )
-        };
-        put!(
-            out,
-            "<li>{} “{}”: {} {} → {} 应到 E {} · 实到 P {} · 发出 I {}; {} {}; {} {}, {} {}</li>\n",
-            bi("人数更正", "Correction of the figures"),
-            esc(contest),
-            bi("签到处", "the desk"),
-            esc(&d),
-            bi("更正为", "corrected to"),
-            num_or_dash(get(c, "eligible")),
-            num_or_dash(get(c, "present")),
-            num_or_dash(get(c, "ballots_issued")),
-            bi("原因", "reason"),
-            esc(text(get(c, "reason"))),
-            bi("提出", "proposed by"),
-            who("proposed_by"),
-            bi("批准", "approved by"),
-            who("approved_by"),
-        );
+            .collect(),
+        reductions: list(get(signed, "seat_reductions"))
+            .iter()
+            .map(|sr| Reduction {
+                contest: title_of(result, text(get(sr, "contest"))).to_string(),
+                by: num(get(sr, "reduced_by")),
+                seats: num(get(sr, "seats")),
+                entry: num(get(sr, "entry")),
+                basis: owned(sr, "basis"),
+            })
+            .collect(),
+        procedures: list(get(signed, "procedures"))
+            .iter()
+            .map(|p| Procedure {
+                title: owned(p, "title"),
+                steps: list(get(p, "steps"))
+                    .iter()
+                    .map(|st| Step {
+                        title: owned(st, "title"),
+                        ratio: Some(owned(st, "ratio")).filter(|r| !r.is_empty()),
+                        posts: num(get(st, "posts")),
+                        people: list(get(st, "people"))
+                            .iter()
+                            .map(|n| text(n).to_string())
+                            .collect(),
+                        widened: get(st, "widened") == &Value::Bool(true),
+                        entry: num(get(st, "entry")),
+                        basis: owned(st, "basis"),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        paper_entry: list(get(signed, "paper_entry"))
+            .iter()
+            .map(|pe| PaperEntry {
+                contest: title_of(result, text(get(pe, "contest"))).to_string(),
+                sheets: num(get(pe, "sheets")),
+                keyings: num(get(pe, "keyings")),
+                rekeyed: num(get(pe, "rekeyed_sheets")),
+            })
+            .collect(),
+        corrections: list(get(signed, "corrections"))
+            .iter()
+            .map(|c| {
+                let contest = text(get(c, "contest"));
+                Correction {
+                    contest: contest.to_string(),
+                    desk: desk
+                        .iter()
+                        .find(|d| text(get(d, "contest")) == contest)
+                        .map(Figures::of),
+                    figures: Figures::of(c),
+                    reason: owned(c, "reason"),
+                    proposed_by: person(get(c, "proposed_by")),
+                    approved_by: person(get(c, "approved_by")),
+                }
+            })
+            .collect(),
+        late_pools: list(get(signed, "late_pools"))
+            .iter()
+            .map(|p| LatePool {
+                style: Some(num(get(p, "style"))).filter(|t| !t.is_empty()),
+                count: Some(num(get(p, "count"))).filter(|t| !t.is_empty()),
+                reason: owned(p, "reason"),
+            })
+            .collect(),
     }
-    for p in late {
-        put!(
-            out,
-            "<li>{}: {} {} · {} {}; {} {}</li>\n",
-            bi(
-                "投票开始后补印选票码",
-                "Tokens printed after voting started"
-            ),
-            bi("样式", "style"),
-            num_or_dash(get(p, "style")),
-            num_or_dash(get(p, "count")),
-            bi("张", "tokens"),
-            bi("原因", "reason"),
-            esc(text(get(p, "reason"))),
-        );
-    }
-    out.push_str("</ul>\n</section>\n");
 }
 
 /// The lines of the verification box: checkpoint origin, size and root, the result's entry

@@ -872,6 +872,29 @@ fn names_are_escaped() {
 }
 
 #[test]
+fn record_text_is_escaped_once() {
+    // Every field of the record is text from the envelope; the templates escape each once
+    // (numbers given as text included).
+    let mut doc = signed(parse(PARTY_RESULT));
+    doc["revotes"] = json!([{"source": "<s>", "entry": "<e>", "reason": "a&b"}]);
+    doc["procedures"] = json!([{"title": "<t>", "steps": [
+        {"title": "<st>", "ratio": "<r>", "posts": "<pp>", "people": ["<n>"], "entry": 3, "basis": "<bb>"}
+    ]}]);
+    doc["corrections"] = json!([{"contest": "c1", "eligible": "<1>", "reason": "<why>",
+        "proposed_by": {"name": "<x>", "role": "r"}, "approved_by": {"name": "y", "role": "<z>"}}]);
+    doc["desk_figures"] = json!([{"contest": "c1", "eligible": "&"}]);
+    let page = board_html(&doc, URL, &sort).unwrap();
+    for raw in [
+        "<s>", "<e>", "<t>", "<st>", "<r>", "<pp>", "<n>", "<bb>", "<1>", "<why>", "<x>", "<z>",
+    ] {
+        assert!(!page.contains(raw), "{raw} unescaped");
+    }
+    assert!(page.contains("“&lt;s&gt;” 无效轮次的重新投票 (日志第 &lt;e&gt; 条), 原因: a&amp;b"));
+    assert!(page
+        .contains("签到处 <span class=\"en\">the desk</span> 应到 E &amp; · 实到 P — · 发出 I —"));
+}
+
+#[test]
 fn evaluation_renders_grades() {
     let page = board_html(&signed(parse(EVALUATION_RESULT)), URL, &sort).unwrap();
     for label in ["优秀", "称职", "基本称职", "不称职", "优秀+称职率"] {
