@@ -171,6 +171,53 @@ impl ContestTally {
     }
 }
 
+/// The election and joint key that ballots' proofs are checked under, apart from the book
+/// ([`Book::ballot_proofs`]): the verifier checks batches on a second thread with it while
+/// its replay goes on (`verify::replay`).
+#[derive(Clone, Debug)]
+pub struct BallotProofs {
+    election_id: String,
+    key: crate::crypto::ElectionKey,
+}
+
+impl BallotProofs {
+    /// As [`Book::verify_ballots`].
+    pub fn verify(&self, ballots: &[(&CheckedBallot, [u8; 16])]) -> Result<(), (usize, E2eError)> {
+        verify_ballots_under(&self.election_id, &self.key, ballots)
+    }
+}
+
+/// The batch check of [`Book::verify_ballots`] and [`BallotProofs::verify`].
+fn verify_ballots_under(
+    election_id: &str,
+    key: &crate::crypto::ElectionKey,
+    ballots: &[(&CheckedBallot, [u8; 16])],
+) -> Result<(), (usize, E2eError)> {
+    let mut items = Vec::new();
+    let mut owner = Vec::new();
+    for (n, (b, serial)) in ballots.iter().enumerate() {
+        for (contest, group, shape, ballot) in &b.lines {
+            items.push(BatchItem {
+                shape,
+                context: context(election_id, contest, group, *serial),
+                ballot,
+            });
+            owner.push(n);
+        }
+    }
+    verify_contests_batch(key, &items, &mut crate::crypto::SystemRng).map_err(|f| {
+        let (i, e) = f
+            .failures
+            .into_iter()
+            .next()
+            .unwrap_or((0, crate::crypto::Error::params("batch")));
+        (
+            owner.get(i).copied().unwrap_or(0),
+            crypto("加密选票的证明", "the encrypted ballot's proofs")(e),
+        )
+    })
+}
+
 impl Book {
     /// The book of an election whose registered tellers (in order: teller ℓ is the ℓ-th)
     /// hold the key `threshold` of them are needed for.
@@ -516,28 +563,15 @@ impl Book {
         ballots: &[(&CheckedBallot, [u8; 16])],
     ) -> Result<(), (usize, E2eError)> {
         let key = self.key().ok_or((0, E2eError::NoKey))?;
-        let mut items = Vec::new();
-        let mut owner = Vec::new();
-        for (n, (b, serial)) in ballots.iter().enumerate() {
-            for (contest, group, shape, ballot) in &b.lines {
-                items.push(BatchItem {
-                    shape,
-                    context: context(&self.election_id, contest, group, *serial),
-                    ballot,
-                });
-                owner.push(n);
-            }
-        }
-        verify_contests_batch(key, &items, &mut crate::crypto::SystemRng).map_err(|f| {
-            let (i, e) = f
-                .failures
-                .into_iter()
-                .next()
-                .unwrap_or((0, crate::crypto::Error::params("batch")));
-            (
-                owner.get(i).copied().unwrap_or(0),
-                crypto("加密选票的证明", "the encrypted ballot's proofs")(e),
-            )
+        verify_ballots_under(&self.election_id, key, ballots)
+    }
+
+    /// What checking ballots' proofs needs of the book (its election and joint key), owned,
+    /// so another thread can check them while the book goes on; `None` before the key.
+    pub fn ballot_proofs(&self) -> Option<BallotProofs> {
+        Some(BallotProofs {
+            election_id: self.election_id.clone(),
+            key: self.key()?.clone(),
         })
     }
 

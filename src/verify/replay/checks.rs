@@ -1,16 +1,42 @@
 //! The checks made in batches (encrypted ballots' proofs, tokens' signatures), a
 //! result's recount, and a paper ballot's line.
 
+use std::sync::mpsc::{Receiver, SendError, SyncSender};
+use std::sync::Arc;
+
 use super::*;
+use crate::e2e::book::BallotProofs;
 
 /// Encrypted ballots verified per batch (one multiscalar multiplication).
 pub const ENCRYPTED_BATCH: usize = 64;
 
-/// Verifies the proofs of the encrypted ballots waiting in `pending` in one batch; names the
-/// first bad one.
+/// Batches of encrypted ballots at most waiting for the proof thread; the replay waits when
+/// it is this far ahead (each batch holds [`ENCRYPTED_BATCH`] decoded ballots).
+pub(super) const PROOF_BATCHES_QUEUED: usize = 4;
+
+/// A batch of encrypted ballots (entry index, decoded ballot, token serial) and what their
+/// proofs are checked under.
+pub(super) type ProofBatch = (Arc<BallotProofs>, Vec<(u64, CheckedBallot, [u8; 16])>);
+
+/// Where the replay sends batches of encrypted ballots for their proofs to be checked.
+pub(super) struct ProofQueue {
+    tx: SyncSender<ProofBatch>,
+    /// The election's key and id, taken from the book at the first batch (after the key).
+    proofs: Option<Arc<BallotProofs>>,
+}
+
+impl ProofQueue {
+    pub(super) fn new(tx: SyncSender<ProofBatch>) -> ProofQueue {
+        ProofQueue { tx, proofs: None }
+    }
+}
+
+/// Sends the encrypted ballots waiting in `pending` to the proof thread as one batch. Before
+/// the election key, or should that thread be gone, they are checked here instead.
 pub(super) fn verify_encrypted(
     book: Option<&Book>,
     pending: &mut Vec<(u64, CheckedBallot, [u8; 16])>,
+    queue: &mut ProofQueue,
     entries: &[Entry],
 ) -> Result<(), Failure> {
     let Some(book) = book else {
@@ -20,9 +46,43 @@ pub(super) fn verify_encrypted(
     if pending.is_empty() {
         return Ok(());
     }
-    let items: Vec<(&CheckedBallot, [u8; 16])> = pending.iter().map(|(_, b, s)| (b, *s)).collect();
-    if let Err((n, err)) = book.verify_ballots(&items) {
-        let i = pending.get(n).map(|(i, _, _)| *i).unwrap_or(0);
+    if queue.proofs.is_none() {
+        queue.proofs = book.ballot_proofs().map(Arc::new);
+    }
+    let batch = std::mem::take(pending);
+    match &queue.proofs {
+        Some(proofs) => match queue.tx.send((proofs.clone(), batch)) {
+            Ok(()) => Ok(()),
+            Err(SendError((proofs, batch))) => {
+                check_batch(&batch, entries, |items| proofs.verify(items))
+            }
+        },
+        None => check_batch(&batch, entries, |items| book.verify_ballots(items)),
+    }
+}
+
+/// The proof thread: checks each batch in the order sent and keeps the first failure (the
+/// earliest entry, as batches arrive in log order); after one, it only drains the queue.
+pub(super) fn check_batches(rx: Receiver<ProofBatch>, entries: &[Entry]) -> Option<Failure> {
+    let mut first = None;
+    for (proofs, batch) in rx {
+        if first.is_none() {
+            first = check_batch(&batch, entries, |items| proofs.verify(items)).err();
+        }
+    }
+    first
+}
+
+/// Checks one batch's proofs in one multiscalar multiplication and names the first bad
+/// ballot.
+fn check_batch(
+    batch: &[(u64, CheckedBallot, [u8; 16])],
+    entries: &[Entry],
+    verify: impl FnOnce(&[(&CheckedBallot, [u8; 16])]) -> Result<(), (usize, crate::e2e::E2eError)>,
+) -> Result<(), Failure> {
+    let items: Vec<(&CheckedBallot, [u8; 16])> = batch.iter().map(|(_, b, s)| (b, *s)).collect();
+    if let Err((n, err)) = verify(&items) {
+        let i = batch.get(n).map(|(i, _, _)| *i).unwrap_or(0);
         let kind = entries.get(i as usize).map(|e| e.kind);
         return Err(fail(
             Some(i),
@@ -31,8 +91,26 @@ pub(super) fn verify_encrypted(
             format!("第 {i} 条加密选票的证明无效: {err} / the proofs of the encrypted ballot in entry {i} do not verify: {err}"),
         ));
     }
-    pending.clear();
     Ok(())
+}
+
+/// The failure the replay reports: the earliest entry's, of the replay's own and the proof
+/// thread's (a failure that names no entry comes after every one that does).
+pub(super) fn earliest(
+    replayed: Result<Replayed, Failure>,
+    late: Option<Failure>,
+) -> Result<Replayed, Failure> {
+    match (replayed, late) {
+        (r, None) => r,
+        (Ok(_), Some(f)) => Err(f),
+        (Err(m), Some(f)) => {
+            if f.index.unwrap_or(u64::MAX) <= m.index.unwrap_or(u64::MAX) {
+                Err(f)
+            } else {
+                Err(m)
+            }
+        }
+    }
 }
 
 pub(super) fn verify_tokens(
@@ -141,4 +219,33 @@ pub(super) fn paper_line(
         return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
     }
     Ok(ballot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(index: Option<u64>) -> Failure {
+        fail(index, None, Code::Ballot, "x")
+    }
+
+    #[test]
+    fn the_earliest_entry_is_named_whichever_thread_found_it() {
+        let pick = |main: Option<u64>, late: Option<u64>| {
+            earliest(Err(at(main)), Some(at(late)))
+                .err()
+                .map(|f| f.index)
+        };
+        // A bad proof at entry 5, found late by the proof thread, before the replay's own
+        // failure at entry 9: entry 5 is named.
+        assert_eq!(pick(Some(9), Some(5)), Some(Some(5)));
+        assert_eq!(pick(Some(3), Some(5)), Some(Some(3)));
+        // A failure that names no entry (after the loop) comes after every entry's.
+        assert_eq!(pick(None, Some(5)), Some(Some(5)));
+        assert!(earliest(Err(at(Some(2))), None).is_err());
+        assert_eq!(
+            earliest(Err(at(None)), None).err().map(|f| f.index),
+            Some(None)
+        );
+    }
 }

@@ -73,12 +73,42 @@ pub struct Replayed {
 /// earlier run, over the same bytes; their proofs are not verified again (everything else
 /// is). Only a teller passes more than 0, and it must then compare the tree's root at that
 /// size with the root it verified (see `verify::verify_export_trusting`).
+///
+/// The proofs of encrypted ballots are checked in batches on a second thread while the
+/// replay goes on ([`check_batches`]); the failure named is the earliest entry's, whichever
+/// thread found it.
 pub fn replay(
+    dir: &Path,
+    entries: &[Entry],
+    progress: Progress<'_>,
+    report: &mut Report,
+    trusted_below: u64,
+) -> Result<Replayed, Failure> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(PROOF_BATCHES_QUEUED);
+        let worker = scope.spawn(move || check_batches(rx, entries));
+        let mut queue = ProofQueue::new(tx);
+        let replayed = replay_entries(dir, entries, progress, report, trusted_below, &mut queue);
+        drop(queue);
+        let late = worker.join().unwrap_or_else(|_| {
+            Some(fail(
+                None,
+                None,
+                Code::Ballot,
+                "核对加密选票证明的线程出错 / the thread checking encrypted ballots' proofs failed",
+            ))
+        });
+        earliest(replayed, late)
+    })
+}
+
+fn replay_entries(
     _dir: &Path,
     entries: &[Entry],
     progress: Progress<'_>,
     report: &mut Report,
     trusted_below: u64,
+    queue: &mut ProofQueue,
 ) -> Result<Replayed, Failure> {
     let total = entries.len() as u64;
     let Setup {
@@ -129,7 +159,7 @@ pub fn replay(
             )
         };
         if e.kind != EntryKind::EncryptedBallot && !pending_encrypted.is_empty() {
-            verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
+            verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
         }
         let trusted = i < trusted_below;
         if let Some(bk) = book.as_mut() {
@@ -253,7 +283,7 @@ pub fn replay(
                     pending_encrypted.push((i, checked, *t.serial()));
                 }
                 if pending_encrypted.len() >= ENCRYPTED_BATCH {
-                    verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
+                    verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
                 }
                 pending.push((i, t));
                 if pending.len() >= SIGNATURE_BATCH {
@@ -762,7 +792,7 @@ pub fn replay(
             progress(i, total);
         }
     }
-    verify_encrypted(book.as_ref(), &mut pending_encrypted, entries)?;
+    verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
     verify_tokens(&pending, &election_key, &election_id, entries)?;
     if let Some(bk) = book.as_mut() {
         bk.proofs = true;
