@@ -2158,6 +2158,9 @@ fn county(
         .map(|i| api.account(&org, &format!("desk{i}"), "registrar"))
         .collect::<R<_>>()?;
     let teller = api.account(&org, "teller1", "teller")?;
+    // One teller account signs with one key (key_not_yours): a second account for the
+    // second signature.
+    let teller2 = api.account(&org, "teller2", "teller")?;
     let kiosks: Vec<String> = (0..threads.min(64))
         .map(|k| api.kiosk(&org, &format!("booth-{k}")))
         .collect::<R<_>>()?;
@@ -2166,7 +2169,7 @@ fn county(
         &server,
         "start, sign in, staff accounts and kiosks",
         (wall, 0.0),
-        format!("{} kiosks, 4 desks, 1 teller", kiosks.len()),
+        format!("{} kiosks, 4 desks, 2 tellers", kiosks.len()),
         String::new(),
     );
 
@@ -2602,7 +2605,7 @@ fn county(
             &org,
             &teller,
             *index,
-            &[&wang, &li],
+            &[(&teller, &wang), (&teller2, &li)],
         )?);
     }
     phase(
@@ -2743,7 +2746,13 @@ fn county(
                 .map(|a| a.len())
                 .unwrap_or(0);
             let index = r["result_index"].as_u64().ctx("result_index")?;
-            sign_and_publish(&api, &org, &teller, index, &[&wang, &li])?;
+            sign_and_publish(
+                &api,
+                &org,
+                &teller,
+                index,
+                &[(&teller, &wang), (&teller2, &li)],
+            )?;
         }
         phase(
             &mut phases,
@@ -2956,7 +2965,7 @@ fn sign_and_publish(
     org: &str,
     teller: &str,
     index: u64,
-    signers: &[&Signer],
+    signers: &[(&String, &Signer)],
 ) -> R<Vec<String>> {
     let r = api.call(
         "GET",
@@ -2965,12 +2974,12 @@ fn sign_and_publish(
         None,
     )?;
     let text = r["checkpoint_text"].as_str().ctx("checkpoint_text")?;
-    for s in signers {
+    for (session, s) in signers {
         let line = teller_signature_line(text, s).ctx("teller signature")?;
         api.call(
             "POST",
             &format!("/api/v1/results/{index}/signatures"),
-            Some(teller),
+            Some(session.as_str()),
             Some(&json!({"line": line})),
         )?;
     }
