@@ -68,40 +68,8 @@ pub struct Replayed {
     pub spoiled: Vec<(u64, SpoiledBallotBody)>,
 }
 
-/// Replays and checks every entry. `trusted_below`: entries below this index had their
-/// zero-knowledge proofs (ballots, shuffles, decryption shares) verified by this caller in an
-/// earlier run, over the same bytes; their proofs are not verified again (everything else
-/// is). Only a teller passes more than 0, and it must then compare the tree's root at that
-/// size with the root it verified (see `verify::verify_export_trusting`).
-///
-/// The proofs of encrypted ballots are checked in batches on a second thread while the
-/// replay goes on ([`check_batches`]); the failure named is the earliest entry's, whichever
-/// thread found it.
-pub fn replay(
-    dir: &Path,
-    entries: &[Entry],
-    progress: Progress<'_>,
-    report: &mut Report,
-    trusted_below: u64,
-) -> Result<Replayed, Failure> {
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(PROOF_BATCHES_QUEUED);
-        let worker = scope.spawn(move || check_batches(rx, entries));
-        let mut queue = ProofQueue::new(tx);
-        let replayed = replay_entries(dir, entries, progress, report, trusted_below, &mut queue);
-        drop(queue);
-        let late = worker.join().unwrap_or_else(|_| {
-            Some(fail(
-                None,
-                None,
-                Code::Ballot,
-                "核对加密选票证明的线程出错 / the thread checking encrypted ballots' proofs failed",
-            ))
-        });
-        earliest(replayed, late)
-    })
-}
-
+/// [`replay`] without the proof thread: the entries in order, sending batches of encrypted
+/// ballots to `queue`.
 fn replay_entries(
     _dir: &Path,
     entries: &[Entry],
