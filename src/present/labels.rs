@@ -154,6 +154,48 @@ pub fn grades(scale: &str) -> Option<Vec<Grade>> {
     )
 }
 
+/// A grade of a contest's scale as the board and the office files print it.
+pub struct ScaleGrade {
+    pub key: String,
+    pub zh: String,
+    /// Empty for a scale the table does not know.
+    pub en: &'static str,
+}
+
+/// The grades of a contest's scale, best first: a known scale's from the table; for another
+/// scale name, the grade keys of the first subject's `counts` (without `abstain`), labelled
+/// with the keys as they are.
+pub fn scale_grades(
+    scale: Option<&str>,
+    subjects: &[crate::record::result_v1::GradedSubjectV1],
+) -> Vec<ScaleGrade> {
+    if let Some(known) = scale.and_then(grades) {
+        return known
+            .into_iter()
+            .map(|g| ScaleGrade {
+                key: g.key,
+                zh: g.label.zh.to_string(),
+                en: g.label.en,
+            })
+            .collect();
+    }
+    subjects
+        .first()
+        .map(|s| {
+            s.figures
+                .counts
+                .keys()
+                .filter(|k| *k != "abstain")
+                .map(|k| ScaleGrade {
+                    key: k.to_string(),
+                    zh: k.to_string(),
+                    en: "",
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

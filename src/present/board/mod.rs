@@ -166,42 +166,13 @@ fn kind_label(kind: &str) -> (String, &'static str) {
     }
 }
 
-/// A grade of an evaluation scale: result key, Chinese label (or the key of an unknown
-/// scale) and English label (fixed text of the one table).
-struct Grade {
-    key: String,
-    zh: String,
-    en: &'static str,
-}
+// A grade of an evaluation scale: result key, Chinese label (or the key of an unknown
+// scale) and English label (fixed text of the one table).
+use labels::ScaleGrade as Grade;
 
-/// The grades of a scale, best first. An unknown scale takes its grade keys
-/// from the first subject's `counts` (without `abstain`), shown as they are.
+/// The grades of a scale, best first ([`labels::scale_grades`]).
 fn scale_grades(scale: &str, subjects: &[GradedSubjectV1]) -> Vec<Grade> {
-    if let Some(known) = labels::grades(scale) {
-        return known
-            .into_iter()
-            .map(|g| Grade {
-                key: g.key,
-                zh: g.label.zh.to_string(),
-                en: g.label.en,
-            })
-            .collect();
-    }
-    subjects
-        .first()
-        .map(|s| {
-            s.figures
-                .counts
-                .keys()
-                .filter(|k| *k != "abstain")
-                .map(|k| Grade {
-                    key: k.to_string(),
-                    zh: k.to_string(),
-                    en: "",
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    labels::scale_grades(Some(scale), subjects)
 }
 
 // ---------------------------------------------------------------------------

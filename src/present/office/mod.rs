@@ -202,33 +202,17 @@ impl Scale {
     /// The contest's scale; for another scale name the grades are the keys of
     /// the first subject's `counts` (without `abstain`), labelled with the keys.
     fn of(contest: &ContestV1) -> Scale {
-        let known = contest.scale.as_deref().and_then(labels::grades);
-        let grades = match known {
-            Some(list) => list
-                .into_iter()
-                .map(|g| Grade {
-                    key: g.key,
-                    label: g.label.zh.to_string(),
-                })
-                .collect(),
-            None => match &contest.subjects {
-                Some(SubjectsV1::Graded(s)) => s
-                    .first()
-                    .map(|s| {
-                        s.figures
-                            .counts
-                            .keys()
-                            .filter(|k| *k != "abstain")
-                            .map(|k| Grade {
-                                key: k.to_string(),
-                                label: k.to_string(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            },
+        let subjects = match &contest.subjects {
+            Some(SubjectsV1::Graded(s)) => s.as_slice(),
+            _ => &[],
         };
+        let grades = labels::scale_grades(contest.scale.as_deref(), subjects)
+            .into_iter()
+            .map(|g| Grade {
+                key: g.key,
+                label: g.zh,
+            })
+            .collect();
         Scale { grades }
     }
 
