@@ -37,6 +37,8 @@
 //!   decryption shares are due (2: as on separate machines; each turn holds a replay of the
 //!   whole log in this process, so 2 doubles the bench's peak memory).
 //! - `SCRUTINEER_BIN`: the `scrutineer` binary [the one cargo built for this bench].
+//! - `SCRUTINEER_BENCH_KEEP_EXPORT`: a path where the county's export tar is also written
+//!   (for profiling `scrutineer verify` on it afterwards).
 //! - `SCRUTINEER_BENCH_DIR`: scratch directory [target/bench-county-tmp], on the disk of a
 //!   real data directory (not a tmpfs).
 //!
@@ -63,7 +65,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use scrutineer::crypto::{ElectionKey, SystemRng};
-use scrutineer::e2e::teller::{ceremony, counting, TellerState};
+use scrutineer::e2e::teller::{ceremony, counting_run, TellerState};
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig};
 use scrutineer::record::entry::{EntryKind, Style};
 use scrutineer::record::note::Signer;
@@ -1220,20 +1222,9 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
     let mut rng = SystemRng;
     let mut run = ceremony(book, &replayed.conduct, &t.signer, &mut t.st, &mut rng).ctx(&name)?;
     if replayed.conduct.ceremony().key.is_some() {
-        let mut book = book.clone();
-        let mut conduct = replayed.conduct.clone();
-        for _ in 0..3 {
-            let counted = counting(&book, &conduct, &t.signer, &t.st, &mut rng).ctx(&name)?;
-            let more = !counted.steps.is_empty();
-            for step in &counted.steps {
-                scrutineer::e2e::teller::apply_own(&mut book, &mut conduct, step)
-                    .ctx("own step")?;
-            }
-            run.steps.extend(counted.steps);
-            if !more {
-                break;
-            }
-        }
+        let counted = counting_run(book, &replayed.conduct, &t.signer, &t.st, &mut rng)
+            .ctx(&name)?;
+        run.steps.extend(counted.steps);
     }
     t.st.seen_size = size;
     t.st.seen_root = hex(&replayed.tree.root());
@@ -2783,6 +2774,9 @@ fn county(
     resp.into_reader()
         .read_to_end(&mut tarball)
         .ctx("export body")?;
+    if let Ok(keep) = std::env::var("SCRUTINEER_BENCH_KEEP_EXPORT") {
+        std::fs::write(&keep, &tarball).ctx("SCRUTINEER_BENCH_KEEP_EXPORT")?;
+    }
     let unpacked = scratch.join("county-export");
     let _ = std::fs::remove_dir_all(&unpacked);
     tar::Archive::new(tarball.as_slice())

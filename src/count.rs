@@ -229,14 +229,7 @@ pub fn count(
             if contest != c.id() {
                 continue;
             }
-            let k = book.params().threshold;
-            let have = t.share_tellers().len() as u32;
-            if have < k {
-                let e = crate::rules::conduct::ConductError::SharesMissing {
-                    contest: contest.clone(),
-                    have,
-                    needed: k,
-                };
+            if let Some(e) = book.shares_missing(contest) {
                 return Err(CountError::Totals {
                     contest: c.id().clone(),
                     code: e.code(),

@@ -2,8 +2,8 @@
 //! by `verify`: a changed byte in an encrypted ballot (at cast, over HTTP; in a re-signed
 //! export), a ballot's bytes replayed under another token, a decryption share or a shuffle
 //! with a wrong proof (at submit; in a re-signed export, by a teller who signs what it
-//! forged), decryption shares of the write-in names before k tellers shuffled them (which would
-//! tie each name to its ballot), a result whose decrypted totals or counts were changed, a
+//! forged), decryption shares of the write-in names before the write-in count is known or
+//! before k tellers shuffled them (which would tie each name to its ballot), a result whose decrypted totals or counts were changed, a
 //! teller shown a log that does not extend the one it verified (`log_fork`), and the server
 //! never holding a teller's state or key share. One ignored test shows a known bug: a
 //! plaintext ballot posted to an encrypted election is logged.
@@ -284,91 +284,109 @@ fn steps_file(cli: &Cli, name: &str, doc: &Value, steps: Vec<Value>) -> PathBuf 
     p
 }
 
+/// A decryption-shares step with its body changed by `f`.
+fn share_step(step: &Value, f: &dyn Fn(&mut DecryptionSharesBody)) -> Value {
+    let mut step = step.clone();
+    let mut b: DecryptionSharesBody = serde_json::from_value(step["body"].clone()).unwrap();
+    f(&mut b);
+    step["body"] = serde_json::to_value(&b).unwrap();
+    step
+}
+
+/// Every share of a base64 list of shares, its teller index set to `index`.
+fn reindex(list: &str, index: u32) -> String {
+    let mut bytes = BASE64.decode(list).unwrap();
+    for s in bytes.chunks_mut(DecryptionShare::LEN) {
+        s[..4].copy_from_slice(&index.to_be_bytes());
+    }
+    BASE64.encode(bytes)
+}
+
 #[test]
 fn a_decryption_share_with_a_wrong_proof_is_refused_and_named() {
     let f = fixture();
     let (cli, tellers) = f.at_close("bad-share");
-    assert!(cli.turn(&tellers[0]), "teller 1 shuffles");
+    assert!(
+        cli.turn(&tellers[0]),
+        "teller 1 gives its shares of the totals"
+    );
     let export = cli.export();
     let steps = cli.teller_run(&tellers[1], &export).unwrap();
     let doc = steps_doc(&steps);
     let s = doc["steps"].as_array().unwrap().clone();
-    assert_eq!(s[0]["kind"], "shuffle");
-    assert_eq!(s[1]["kind"], "decryption_shares");
-    cli.submit(&steps_file(&cli, "shuffle", &doc, vec![s[0].clone()]));
+    // Teller 2's shares of the totals make the write-in count known (2): its shuffle follows.
+    assert_eq!(s.len(), 2, "{s:?}");
+    assert_eq!(s[0]["kind"], "decryption_shares");
+    assert_eq!(s[1]["kind"], "shuffle");
     let size = cli.log_size();
-    let share_step = |f: &dyn Fn(&mut DecryptionSharesBody)| {
-        let mut step = s[1].clone();
-        let mut b: DecryptionSharesBody = serde_json::from_value(step["body"].clone()).unwrap();
-        f(&mut b);
-        step["body"] = serde_json::to_value(&b).unwrap();
-        step
+    let refused = |name: &str, step: Value| {
+        cli.fail(&[
+            "ledger",
+            "submit",
+            "--steps",
+            steps_file(&cli, name, &doc, vec![step]).to_str().unwrap(),
+        ])
     };
     // The response z of the first share, its lowest bit flipped.
-    let bad = share_step(&|b| alter_share(b, |x| x[68] ^= 1));
-    let e = cli.fail(&[
-        "ledger",
-        "submit",
-        "--steps",
-        steps_file(&cli, "bad-z", &doc, vec![bad]).to_str().unwrap(),
-    ]);
+    let e = refused(
+        "bad-z",
+        share_step(&s[0], &|b| alter_share(b, |x| x[68] ^= 1)),
+    );
     assert!(e.contains("[proof_invalid]"), "{e}");
     // M_ℓ of the first share replaced by the second share's (a valid point, the wrong one).
-    let bad = share_step(&|b| {
+    let bad = share_step(&s[0], &|b| {
         let mut bytes = BASE64.decode(&b.totals).unwrap();
         let second: Vec<u8> = bytes[DecryptionShare::LEN + 4..DecryptionShare::LEN + 36].to_vec();
         bytes[4..36].copy_from_slice(&second);
         b.totals = BASE64.encode(bytes);
     });
-    let e = cli.fail(&[
-        "ledger",
-        "submit",
-        "--steps",
-        steps_file(&cli, "bad-m", &doc, vec![bad]).to_str().unwrap(),
-    ]);
+    let e = refused("bad-m", bad);
     assert!(e.contains("[proof_invalid]"), "{e}");
     // Teller 2's shares passed off as teller 3's.
-    let bad = share_step(&|b| {
+    let bad = share_step(&s[0], &|b| {
         b.index = 3;
-        let mut bytes = BASE64.decode(&b.totals).unwrap();
-        for s in bytes.chunks_mut(DecryptionShare::LEN) {
-            s[..4].copy_from_slice(&3u32.to_be_bytes());
-        }
-        b.totals = BASE64.encode(bytes);
-        let mut names = BASE64.decode(&b.names).unwrap();
-        for s in names.chunks_mut(DecryptionShare::LEN) {
-            s[..4].copy_from_slice(&3u32.to_be_bytes());
-        }
-        b.names = BASE64.encode(names);
+        b.totals = reindex(&b.totals, 3);
     });
-    let e = cli.fail(&[
-        "ledger",
-        "submit",
-        "--steps",
-        steps_file(&cli, "bad-index", &doc, vec![bad])
-            .to_str()
-            .unwrap(),
-    ]);
+    let e = refused("bad-index", bad);
     assert!(e.contains("[proof_invalid]"), "{e}");
+    assert_eq!(cli.log_size(), size, "a refused share logs nothing");
+    // The honest shares and shuffle are taken; teller 1 shuffles and, the chain complete,
+    // gives its shares of the names; then teller 2's shares of the names are due.
+    cli.submit(&steps_file(&cli, "good", &doc, s.clone()));
+    assert!(cli.turn(&tellers[0]));
+    let export = cli.export();
+    let doc = steps_doc(&cli.teller_run(&tellers[1], &export).unwrap());
+    let n = doc["steps"].as_array().unwrap().clone();
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(n[0]["body"]["totals"].as_str().unwrap().is_empty());
+    let size = cli.log_size();
     // A name share's proof broken.
-    let bad = share_step(&|b| {
+    let bad = share_step(&n[0], &|b| {
         let mut names = BASE64.decode(&b.names).unwrap();
         names[99] ^= 1;
         b.names = BASE64.encode(names);
     });
-    let e = cli.fail(&[
-        "ledger",
-        "submit",
-        "--steps",
-        steps_file(&cli, "bad-name", &doc, vec![bad])
-            .to_str()
-            .unwrap(),
-    ]);
+    let e = refused("bad-name", bad);
     assert!(e.contains("[proof_invalid]"), "{e}");
+    // Teller 2's shares of the names passed off as teller 3's.
+    let bad = share_step(&n[0], &|b| {
+        b.index = 3;
+        b.names = reindex(&b.names, 3);
+    });
+    let e = refused("bad-name-index", bad);
+    assert!(e.contains("[proof_invalid]"), "{e}");
+    // The totals' shares again, inside the names' entry: one part per entry.
+    let totals = s[0]["body"]["totals"].as_str().unwrap().to_string();
+    let e = refused(
+        "both-parts",
+        share_step(&n[0], &|b| b.totals = totals.clone()),
+    );
+    assert!(e.contains("[shares_part]"), "{e}");
+    // And the totals' shares given a second time.
+    let e = refused("totals-again", s[0].clone());
+    assert!(e.contains("[shares_repeated]"), "{e}");
     assert_eq!(cli.log_size(), size, "a refused share logs nothing");
-    // The honest shares are taken, and with teller 1's the contest counts.
-    cli.submit(&steps_file(&cli, "good", &doc, vec![s[1].clone()]));
-    assert!(cli.turn(&tellers[0]));
+    cli.submit(&steps_file(&cli, "good-names", &doc, n.clone()));
     cli.tally(&["d017"]);
     let _ = std::fs::remove_dir_all(&cli.dir);
 
@@ -391,11 +409,24 @@ fn a_decryption_share_with_a_wrong_proof_is_refused_and_named() {
         })
     });
     named(&r, &["proof_invalid"], at2);
+    // The third shares entry is teller 1's of the names: a name share's proof broken.
+    let at3 = find(&entries, EntryKind::DecryptionShares, 2);
+    let r = f.forge("share-name", |es| {
+        edit::<DecryptionSharesBody>(&mut es[at3], |b| {
+            assert!(b.totals.is_empty() && !b.names.is_empty());
+            let mut names = BASE64.decode(&b.names).unwrap();
+            names[99] ^= 1;
+            b.names = BASE64.encode(names);
+        })
+    });
+    let m = named(&r, &["proof_invalid"], at3);
+    assert!(m.contains("name decryption share"), "{m}");
 }
 
-/// Teller `t`'s decryption shares of the contest's totals and of its write-in names as they
-/// stand in `export` (computed with the teller's own key share, every proof valid).
-fn shares_now(export: &Path, t: &Teller) -> DecryptionSharesBody {
+/// Teller `t`'s decryption shares of the contest's totals (`totals`) and of its write-in
+/// names as they stand in `export` (`names`), computed with the teller's own key share,
+/// every proof valid.
+fn shares_now(export: &Path, t: &Teller, totals: bool, names: bool) -> DecryptionSharesBody {
     let (report, replayed) = scrutineer::verify::verify_export_replayed(export, &|_, _| {});
     assert!(report.ok, "{report:?}");
     let book = replayed.unwrap().book.unwrap();
@@ -415,21 +446,28 @@ fn shares_now(export: &Path, t: &Teller) -> DecryptionSharesBody {
         )
     };
     let sums = tally.sums();
-    let totals = enc(sums.iter().collect());
-    let names = enc(tally.current_names().iter().flatten().collect());
     DecryptionSharesBody {
         contest: "d017".into(),
         group: String::new(),
         index: t.index,
-        totals,
-        names,
+        totals: if totals {
+            enc(sums.iter().collect())
+        } else {
+            String::new()
+        },
+        names: if names {
+            enc(tally.current_names().iter().flatten().collect())
+        } else {
+            String::new()
+        },
     }
 }
 
 #[test]
 fn write_in_names_are_never_decrypted_before_the_shuffles() {
     // Shares of the names in log order would tie each name to its ballot. A teller (or two
-    // colluding) who computes them early is refused until k tellers have shuffled.
+    // colluding) who computes them early is refused: before the write-in count is known
+    // (nothing is due), and until k tellers have shuffled.
     let f = fixture();
     let (cli, tellers) = f.at_close("early-shares");
     let size = cli.log_size();
@@ -438,42 +476,63 @@ fn write_in_names_are_never_decrypted_before_the_shuffles() {
             {"kind": "decryption_shares", "body": b}]});
         let p = cli.path(&format!("tellers/{name}.json"));
         std::fs::write(&p, doc.to_string()).unwrap();
-        cli.run(&["ledger", "submit", "--steps", p.to_str().unwrap()])
+        let o = cli.run(&["ledger", "submit", "--steps", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8(o.stderr).unwrap()
     };
     for t in &tellers[..2] {
         let export = cli.export();
-        let o = submit_shares(&format!("early-{}", t.index), &shares_now(&export, t));
-        assert_eq!(o.status.code(), Some(2));
-        let e = String::from_utf8(o.stderr).unwrap();
-        assert!(e.contains("[shuffles_missing]"), "{e}");
+        let e = submit_shares(
+            &format!("early-{}", t.index),
+            &shares_now(&export, t, false, true),
+        );
+        assert!(e.contains("[names_not_due]"), "{e}");
+        // Both parts in one entry, as protocol 2 had them: refused too.
+        let e = submit_shares(
+            &format!("both-{}", t.index),
+            &shares_now(&export, t, true, true),
+        );
+        assert!(e.contains("[shares_part]"), "{e}");
     }
-    // One shuffle is not enough either (two are needed).
+    assert_eq!(cli.log_size(), size, "nothing logged");
+    // The write-in count known (teller 2's shares of the totals make two), and one shuffle
+    // (teller 2's, in the same run): not enough (two are needed).
     assert!(cli.turn(&tellers[0]));
-    let after_one = cli.log_size();
-    assert_eq!(after_one, size + 1);
-    let o = submit_shares("one-shuffle", &shares_now(&cli.export(), &tellers[2]));
-    assert!(String::from_utf8(o.stderr)
-        .unwrap()
-        .contains("[shuffles_missing]"));
-    assert_eq!(cli.log_size(), after_one, "nothing logged");
+    assert!(cli.turn(&tellers[1]));
+    let after = cli.log_size();
+    assert_eq!(after, size + 3);
+    let e = submit_shares(
+        "one-shuffle",
+        &shares_now(&cli.export(), &tellers[2], false, true),
+    );
+    assert!(e.contains("[shuffles_missing]"), "{e}");
+    assert_eq!(cli.log_size(), after, "nothing logged");
     let _ = std::fs::remove_dir_all(&cli.dir);
 
-    // In an export: early shares inserted right after the close, with valid proofs, named.
+    // In an export: early shares of the names (as cast, with valid proofs) inserted before
+    // the first shuffle (the count known: shuffles missing) and before the first shares of
+    // the totals (nothing due yet), each named where it stands.
     let entries = read_entries(&f.final_export);
     let first_shuffle = find(&entries, EntryKind::Shuffle, 0);
-    let early = shares_now(&f.mid, &tellers_in(&f.dir)[0]);
-    let r = f.forge("early-shares", |es| {
-        // The mid export's names are the final ones' (voting was over by then).
-        es.insert(
-            first_shuffle,
-            Entry {
-                kind: EntryKind::DecryptionShares,
-                prev: [0; 32],
-                body: scrutineer::record::entry::body_bytes(&early),
-            },
-        );
-    });
-    named(&r, &["shuffles_missing"], first_shuffle);
+    let first_shares = find(&entries, EntryKind::DecryptionShares, 0);
+    let early = shares_now(&f.mid, &tellers_in(&f.dir)[0], false, true);
+    for (at, code) in [
+        (first_shuffle, "shuffles_missing"),
+        (first_shares, "names_not_due"),
+    ] {
+        let r = f.forge(&format!("early-shares-{code}"), |es| {
+            // The mid export's names are the final ones' (voting was over by then).
+            es.insert(
+                at,
+                Entry {
+                    kind: EntryKind::DecryptionShares,
+                    prev: [0; 32],
+                    body: scrutineer::record::entry::body_bytes(&early),
+                },
+            );
+        });
+        named(&r, &[code], at);
+    }
 }
 
 // ------------------------------------------------------------------ (d) shuffles
@@ -492,6 +551,10 @@ fn a_wrong_shuffle_is_refused_and_named() {
     let f = fixture();
     let (cli, tellers) = f.at_close("bad-shuffle");
     let t1 = &tellers[0];
+    // The totals' shares of tellers 1 and 2 make the write-in count known (2), and teller 2
+    // shuffles in the same run; teller 1's shuffle is due.
+    assert!(cli.turn(t1));
+    assert!(cli.turn(&tellers[1]));
     let export = cli.export();
     // Two honest shuffles of the same names by teller 1 (two runs on the same export):
     // different permutations, different proofs.
@@ -499,6 +562,7 @@ fn a_wrong_shuffle_is_refused_and_named() {
     std::fs::copy(&t1.state, &spare).unwrap();
     let a = steps_doc(&cli.teller_run(t1, &export).unwrap());
     let b = steps_doc(&cli.teller_run_state(t1, &spare, &export).unwrap());
+    assert_eq!(a["steps"][0]["kind"], "shuffle");
     let sa: ShuffleBody = serde_json::from_value(a["steps"][0]["body"].clone()).unwrap();
     let sb: ShuffleBody = serde_json::from_value(b["steps"][0]["body"].clone()).unwrap();
     assert_ne!(sa.output, sb.output);
@@ -537,11 +601,12 @@ fn a_wrong_shuffle_is_refused_and_named() {
     assert!(submit("honest", &sa).status.success());
     let _ = std::fs::remove_dir_all(&cli.dir);
 
-    // In an export: teller 1's shuffle with two output pairs swapped, re-signed by teller 1
+    // In an export: the first shuffle with two output pairs swapped, re-signed by its teller
     // and the log key: named at the shuffle's entry.
-    let t1 = &tellers_in(&f.dir)[0];
     let entries = read_entries(&f.final_export);
     let at = find(&entries, EntryKind::Shuffle, 0);
+    let first: ShuffleBody = entries[at].body_as().unwrap();
+    let t1 = &tellers_in(&f.dir)[first.index as usize - 1];
     let r = f.forge("shuffle-swapped", |es| {
         edit::<ShuffleBody>(&mut es[at], |b| {
             let mut out = BASE64.decode(&b.output).unwrap();

@@ -144,21 +144,16 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     }
     cli.ok(&["ledger", "close", "d017"]);
     let (t1, t2, t3) = (&tellers[0], &tellers[1], &tellers[2]);
-    // Teller 2 shuffles; teller 3 shuffles (the second of the two needed) and gives its
-    // decryption shares at once. Teller 1 never acts.
+    // Teller 2 gives its shares of the totals; nothing else is due yet (the write-in count
+    // needs two tellers' shares). Teller 1 never acts.
     assert!(cli.turn(t2));
-    assert!(cli.turn(t3));
     let one_share = cli.export();
     assert_eq!(
         teller_entries(&one_share)
             .iter()
             .map(|(k, _, _, i)| (*k, *i))
             .collect::<Vec<_>>(),
-        vec![
-            (EntryKind::Shuffle, 2),
-            (EntryKind::Shuffle, 3),
-            (EntryKind::DecryptionShares, 3)
-        ]
+        vec![(EntryKind::DecryptionShares, 2)]
     );
 
     // k − 1 = 1 share: the tally is refused and logs nothing.
@@ -198,8 +193,16 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
         assert!(table.solve(&(ct.beta.point() - s.share.point())).is_err());
     }
 
-    // Teller 2 gives its shares: two of three, enough.
-    assert!(cli.turn(t2));
+    // Teller 3's shares of the totals: two of three, enough for the totals, and the write-in
+    // count (3) is known, so teller 3 shuffles the names in the same run. The names are not
+    // decrypted yet: the tally is refused and logs nothing.
+    assert!(cli.turn(t3));
+    let size = cli.log_size();
+    let refused = cli.fail(&["ledger", "tally", "--contest", "d017"]);
+    assert!(refused.contains("[name_shares_missing]"), "{refused}");
+    assert_eq!(cli.log_size(), size);
+    // Teller 2 shuffles (the second of the two needed) and gives its shares of the names at
+    // once; then teller 3 gives its own.
     cli.count(&[t2, t3]);
     let result = cli.tally(&["d017"]);
     cli.sign(result, t2);
@@ -218,10 +221,12 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
             .map(|(k, _, _, i)| (*k, *i))
             .collect::<Vec<_>>(),
         vec![
-            (EntryKind::Shuffle, 2),
-            (EntryKind::Shuffle, 3),
+            (EntryKind::DecryptionShares, 2),
             (EntryKind::DecryptionShares, 3),
-            (EntryKind::DecryptionShares, 2)
+            (EntryKind::Shuffle, 3),
+            (EntryKind::Shuffle, 2),
+            (EntryKind::DecryptionShares, 2),
+            (EntryKind::DecryptionShares, 3)
         ]
     );
     // Teller 1 never acted after the ceremony.
@@ -262,6 +267,88 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     assert!(wi.contains(&("欧阳明月".to_string(), 2)), "{wi:?}");
     assert!(wi.contains(&("司马相如".to_string(), 1)), "{wi:?}");
     assert!(published.contains("d017-r1"), "{published}");
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+/// Protocol 3: a contest whose voters wrote in no one is counted from the tellers' shares of
+/// the totals alone. Its write-in lines (every ballot has them, empty) are never shuffled
+/// nor decrypted: the decrypted write-in count is zero.
+#[test]
+fn a_contest_without_write_ins_is_counted_without_shuffles() {
+    let cli = Cli::new("no-write-ins");
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("npc-direct-constituency/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
+    cli.ok(&[
+        "ledger",
+        "init",
+        "--spec",
+        "spec.json",
+        "--tellers",
+        "tellers.txt",
+        "--threshold",
+        "2",
+        "--signatures-required",
+        "1",
+        "--election-date",
+        "2026-12-01",
+    ]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    check_in(&cli, "V", 1, 4);
+    let ballots = [
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}}),
+        json!({"contest": "d017", "marks": {"n2": "against"}}),
+        json!({"contest": "d017", "marks": {}}),
+    ];
+    for (t, b) in tokens.iter().zip(&ballots) {
+        cli.cast(t, std::slice::from_ref(b));
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    cli.count(&[&tellers[0], &tellers[2]]);
+    let result = cli.tally(&["d017"]);
+    cli.sign(result, &tellers[0]);
+    cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    assert_eq!(
+        teller_entries(&audit)
+            .iter()
+            .map(|(k, _, _, i)| (*k, *i))
+            .collect::<Vec<_>>(),
+        vec![
+            (EntryKind::DecryptionShares, 1),
+            (EntryKind::DecryptionShares, 3)
+        ]
+    );
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["shuffles"], 0);
+    let body = result_body(&audit, result);
+    assert_eq!(body.decrypted[0].tellers, vec![1, 3]);
+    assert!(body.decrypted[0].names.is_empty());
+    let plain = plaintext_result(&cli, &spec, &body.result, &ballots);
+    same_counts(&body.result, &plain);
+    // Neither shares entry decrypts a name.
+    let shares: Vec<Value> = read_entries(&audit)
+        .iter()
+        .filter(|e| e.kind == EntryKind::DecryptionShares)
+        .map(|e| e.body_as::<Value>().unwrap())
+        .collect();
+    assert!(
+        shares
+            .iter()
+            .all(|b| b["names"].as_str().unwrap_or("").is_empty()),
+        "{shares:?}"
+    );
     let _ = std::fs::remove_dir_all(&cli.dir);
 }
 
@@ -461,8 +548,9 @@ fn township_party_congress_five_tellers_any_three_decrypt() {
     cli.export();
     nothing_in_the_clear(&cli, &roll_names);
 
-    // Tellers 1, 3 and 5 shuffle the names in turn, then give their shares; 2 and 4 never
-    // act again.
+    // Tellers 1, 3 and 5 give their shares of the totals; the write-in counts known (both
+    // contests have write-ins), they shuffle the names in turn (5 first, in the run that
+    // completed the count), then give their shares of the names; 2 and 4 never act again.
     let acting = [&tellers[0], &tellers[2], &tellers[4]];
     cli.count(&acting);
     let shared = cli.export();
@@ -475,8 +563,12 @@ fn township_party_congress_five_tellers_any_three_decrypt() {
                 .map(|(_, _, _, i)| *i)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(of(EntryKind::Shuffle), vec![1, 3, 5], "{contest}");
-        assert_eq!(of(EntryKind::DecryptionShares), vec![5, 1, 3], "{contest}");
+        assert_eq!(of(EntryKind::Shuffle), vec![5, 1, 3], "{contest}");
+        assert_eq!(
+            of(EntryKind::DecryptionShares),
+            vec![1, 3, 5, 3, 5, 1],
+            "{contest}"
+        );
     }
     // Every share is in the log, so anyone could now combine them; still no plaintext.
     nothing_in_the_clear(&cli, &roll_names);
@@ -920,8 +1012,16 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
         }
     }
     let status = server.ok("GET", "/api/v1/ceremony", None, None);
+    // Shares of the totals from 1 and 2; teller 2's completed the write-in count (4), so it
+    // shuffled first; then teller 1, whose shuffle completed the chain.
     assert_eq!(
         status["contests"][0]["shuffled_by"],
+        json!([2, 1]),
+        "{status}"
+    );
+    assert_eq!(status["contests"][0]["write_ins"], 4, "{status}");
+    assert_eq!(
+        status["contests"][0]["name_shares_from"],
         json!([1, 2]),
         "{status}"
     );

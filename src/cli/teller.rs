@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::e2e::teller::{ceremony, counting, Run, TellerState};
+use crate::e2e::teller::{ceremony, counting_run, Run, TellerState};
 use crate::ledger::keys::replace_secret;
 use crate::record::note::Signer;
 use crate::verify::{verify_export_trusting, with_export};
@@ -116,25 +116,11 @@ pub fn run(
     let mut run: Run = ceremony(book, &replayed.conduct, &signer, &mut st, &mut rng)
         .map_err(|err| e(err.code(), err))?;
     if replayed.conduct.ceremony().key.is_some() {
-        // A step of this teller's may make the next one due (its shuffle was the last one
-        // needed, so its shares follow): apply each to a local copy and ask again.
-        let mut book = book.clone();
-        let mut conduct = replayed.conduct.clone();
-        for _ in 0..3 {
-            let counted = counting(&book, &conduct, &signer, &st, &mut rng)
-                .map_err(|err| e(err.code(), err))?;
-            let more = !counted.steps.is_empty();
-            for s in &counted.steps {
-                crate::e2e::teller::apply_own(&mut book, &mut conduct, s)
-                    .map_err(|err| e(err.code(), err))?;
-            }
-            run.steps.extend(counted.steps);
-            if !more {
-                run.waiting.extend(counted.waiting);
-                run.done.extend(counted.done);
-                break;
-            }
-        }
+        let counted = counting_run(book, &replayed.conduct, &signer, &st, &mut rng)
+            .map_err(|err| e(err.code(), err))?;
+        run.steps.extend(counted.steps);
+        run.waiting.extend(counted.waiting);
+        run.done.extend(counted.done);
     }
     st.seen_size = size;
     st.seen_root = hex(&replayed.tree.root());

@@ -165,7 +165,8 @@ pub fn lagrange_at_zero(indices: &[u32]) -> Result<Vec<Scalar>> {
 }
 
 /// Interpolates Σ w_ℓ·M_ℓ at 0 over exactly the given shares (no threshold
-/// check; internal and for tests).
+/// check; for tests: what fewer than k shares would give).
+#[cfg(test)]
 pub(crate) fn interpolate(shares: &[DecryptionShare]) -> Result<RistrettoPoint> {
     let idx: Vec<u32> = shares.iter().map(|s| s.index).collect();
     let w = lagrange_at_zero(&idx)?;
@@ -175,6 +176,59 @@ pub(crate) fn interpolate(shares: &[DecryptionShare]) -> Result<RistrettoPoint> 
     ))
 }
 
+/// The combination of one set S of tellers' shares: the Lagrange weights w_ℓ, computed once
+/// (one scalar inversion per weight) for every ciphertext S decrypts, rather than once per
+/// ciphertext. A verifier combining a contest's totals and names with the same tellers
+/// builds one.
+#[derive(Clone, Debug)]
+pub struct Combiner {
+    indices: Vec<u32>,
+    weights: Vec<Scalar>,
+}
+
+impl Combiner {
+    /// The weights for the tellers `indices` (distinct, in 1..=n, at least k of them).
+    pub fn new(params: &DkgParams, indices: &[u32]) -> Result<Self> {
+        params.validate()?;
+        for &i in indices {
+            if i == 0 || i > params.tellers {
+                return Err(Error::params(format!(
+                    "teller index {i} is outside 1..{}",
+                    params.tellers
+                )));
+            }
+        }
+        let weights = lagrange_at_zero(indices)?;
+        if indices.len() < params.threshold as usize {
+            return Err(Error::NotEnoughShares {
+                needed: params.threshold as usize,
+                got: indices.len(),
+            });
+        }
+        Ok(Combiner {
+            indices: indices.to_vec(),
+            weights,
+        })
+    }
+
+    /// M = β − Σ w_ℓ·M_ℓ for shares (verified by the caller) from exactly this set's
+    /// tellers, in the same order.
+    pub fn combine(&self, ct: &Ciphertext, shares: &[DecryptionShare]) -> Result<RistrettoPoint> {
+        if shares.len() != self.indices.len()
+            || shares.iter().zip(&self.indices).any(|(s, i)| s.index != *i)
+        {
+            return Err(Error::params(
+                "the shares are not from the combiner's tellers, in its order",
+            ));
+        }
+        Ok(ct.beta.point()
+            - RistrettoPoint::vartime_multiscalar_mul(
+                &self.weights,
+                shares.iter().map(|s| *s.share.point()),
+            ))
+    }
+}
+
 /// Combines ≥ k shares (the caller has verified them) into the plaintext
 /// element M = β − Σ w_ℓ·M_ℓ (m·G for exponential ciphertexts).
 pub fn combine_decryption_shares(
@@ -182,24 +236,8 @@ pub fn combine_decryption_shares(
     ct: &Ciphertext,
     shares: &[DecryptionShare],
 ) -> Result<RistrettoPoint> {
-    params.validate()?;
-    for s in shares {
-        if s.index == 0 || s.index > params.tellers {
-            return Err(Error::params(format!(
-                "teller index {} is outside 1..{}",
-                s.index, params.tellers
-            )));
-        }
-    }
     let idx: Vec<u32> = shares.iter().map(|s| s.index).collect();
-    lagrange_at_zero(&idx)?;
-    if shares.len() < params.threshold as usize {
-        return Err(Error::NotEnoughShares {
-            needed: params.threshold as usize,
-            got: shares.len(),
-        });
-    }
-    Ok(ct.beta.point() - interpolate(shares)?)
+    Combiner::new(params, &idx)?.combine(ct, shares)
 }
 
 /// Verifies every share (against `verification_keys[ℓ-1]`) and combines them.
@@ -462,7 +500,38 @@ mod tests {
                     .code(),
                 "duplicate_index"
             );
+            // One combiner decrypts every ciphertext of its tellers, and only their shares,
+            // in its order.
+            let set: Vec<u32> = (1..=k).collect();
+            let comb = Combiner::new(&params, &set).unwrap();
+            let r2 = Scalar::from(7u8);
+            let ct2 = Ciphertext::encrypt_exp(&key, 55, &r2);
+            for (c, want) in [(&ct, 1234u64), (&ct2, 55)] {
+                let chosen: Vec<DecryptionShare> = shares[..k as usize]
+                    .iter()
+                    .map(|s| decryption_share(eid, s, c, &mut rng))
+                    .collect();
+                assert_eq!(table_small(&comb.combine(c, &chosen).unwrap()), want);
+                let mut swapped = chosen.clone();
+                swapped.swap(0, 1);
+                assert!(comb.combine(c, &swapped).is_err());
+                let other = decryption_share(eid, &shares[k as usize], c, &mut rng);
+                let mut wrong_set = chosen.clone();
+                wrong_set[0] = other;
+                assert!(comb.combine(c, &wrong_set).is_err());
+                assert!(comb.combine(c, &chosen[1..]).is_err());
+            }
+            assert_eq!(
+                Combiner::new(&params, &set[1..]).unwrap_err().code(),
+                "not_enough_shares"
+            );
+            assert!(Combiner::new(&params, &[0, 1, 2]).is_err());
+            assert!(Combiner::new(&params, &[1, 2, n + 1]).is_err());
         }
+    }
+
+    fn table_small(m: &RistrettoPoint) -> u64 {
+        DlogTable::new(10_000).solve(m).unwrap()
     }
 
     #[test]

@@ -13,6 +13,7 @@ use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 
 use super::book::{encode_vectors, shuffle_context};
+use super::book::ContestTally;
 use super::{crypto, Book, E2eError};
 use crate::crypto::decrypt::decryption_share;
 use crate::crypto::dkg::{
@@ -313,10 +314,14 @@ pub fn ceremony(
     Ok(run)
 }
 
-/// The shuffles and decryption shares this teller owes the closed, uncounted contests: a
-/// shuffle of the write-in names while fewer than `threshold` tellers shuffled them, then
-/// (once they are shuffled, or when there are none) decryption shares of the totals and the
-/// names. One step per contest per run: the next one depends on the log after it.
+/// The shuffles and decryption shares this teller owes the closed, uncounted contests. One
+/// step per contest per run: the next one depends on the log after it.
+///
+/// Protocol 3 (`Conduct::names_after_flags`): shares of the totals first; once `threshold`
+/// tellers gave them the write-in count is known, and only when it is above zero are the
+/// names shuffled by `threshold` tellers and then decrypted (shares of the names). Protocol
+/// ≤ 2: a shuffle of the write-in names while fewer than `threshold` tellers shuffled them,
+/// then (once they are shuffled, or when there are none) shares of the totals and the names.
 pub fn counting(
     book: &Book,
     conduct: &Conduct,
@@ -325,10 +330,9 @@ pub fn counting(
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Run, E2eError> {
     let index = own_index(book, signer)?;
-    let key = book.key().ok_or(E2eError::NoKey)?;
     let share = key_share(book, st)?;
-    let election = book.election_id().to_string();
     let k = book.params().threshold as usize;
+    let flags_first = conduct.names_after_flags();
     let mut run = Run::default();
     for ((contest, group), t) in &book.tallies {
         let Ok(c) = conduct.contest(contest) else {
@@ -342,84 +346,209 @@ pub fn counting(
         } else {
             format!("“{contest}” ({group})")
         };
+        let gave_totals = t.share_tellers().contains(&index);
+        let names_due = if flags_first {
+            if !gave_totals {
+                run.steps
+                    .push(shares_step(book, &share, contest, group, t, true, false, rng)?);
+                continue;
+            }
+            match t.flags {
+                None => {
+                    run.waiting.push(format!(
+                        "{label}: 等待其他计票人提交总数的解密份额 ({}/{k}) / waiting for other tellers' decryption shares of the totals ({}/{k})",
+                        t.share_tellers().len(),
+                        t.share_tellers().len()
+                    ));
+                    continue;
+                }
+                Some(0) => {
+                    run.done.push(format!(
+                        "{label}: 总数已可解密, 没有写入姓名 / the totals can be decrypted; no write-in names"
+                    ));
+                    continue;
+                }
+                Some(_) => true,
+            }
+        } else {
+            t.has_names()
+        };
         let shuffled = t.shufflers.len();
-        if t.has_names() && shuffled < k {
+        if names_due && shuffled < k {
             if t.shufflers.contains(&index) {
                 run.waiting.push(format!(
                     "{label}: 等待其他计票人混洗写入姓名 ({shuffled}/{k}) / waiting for other tellers to shuffle the write-in names ({shuffled}/{k})"
                 ));
                 continue;
             }
-            let position = u32::try_from(shuffled).unwrap_or(u32::MAX);
-            let input = t.current_names();
-            let (output, proof) = shuffle(
-                key,
-                &shuffle_context(&election, contest, index, position),
-                input,
-                rng,
-            )
-            .map_err(crypto("混洗", "shuffle"))?;
-            let out_bytes = encode_vectors(&output);
-            let proof_bytes = proof.to_bytes();
-            let mut payload = out_bytes.clone();
-            payload.extend_from_slice(&proof_bytes);
-            run.steps.push(step(
-                EntryKind::Shuffle,
-                &ShuffleBody {
-                    contest: contest.clone(),
-                    index,
-                    count: input.len() as u64,
-                    output: BASE64.encode(&out_bytes),
-                    proof: BASE64.encode(&proof_bytes),
-                    signature: sign(signer, "shuffle", &election, contest, &payload),
-                },
-                format!(
-                    "{label}: 混洗 {} 个写入姓名 / shuffle {} write-in names",
-                    input.len(),
-                    input.len()
-                ),
-            )?);
+            run.steps.push(shuffle_step(book, signer, contest, index, t, rng)?);
             continue;
         }
-        if t.share_tellers().contains(&index) {
+        let given = if flags_first {
+            t.name_share_tellers()
+        } else {
+            t.share_tellers()
+        };
+        if given.contains(&index) {
             run.done.push(format!(
                 "{label}: 已提交解密份额 ({}/{k}) / decryption shares given ({}/{k})",
-                t.share_tellers().len(),
-                t.share_tellers().len()
+                given.len(),
+                given.len()
             ));
             continue;
         }
-        let totals: Vec<u8> = t
-            .sums()
-            .iter()
-            .flat_map(|ct| decryption_share(&election, &share, ct, rng).to_bytes())
-            .collect();
-        let names: Vec<u8> = t
-            .current_names()
-            .iter()
-            .flatten()
-            .flat_map(|ct| decryption_share(&election, &share, ct, rng).to_bytes())
-            .collect();
-        run.steps.push(step(
-            EntryKind::DecryptionShares,
-            &DecryptionSharesBody {
-                contest: contest.clone(),
-                group: group.clone(),
-                index,
-                totals: BASE64.encode(&totals),
-                names: if names.is_empty() {
-                    String::new()
-                } else {
-                    BASE64.encode(&names)
-                },
-            },
-            format!(
-                "{label}: {} 张选票总数的解密份额 / decryption shares of the totals of {} ballots",
-                t.ballots, t.ballots
-            ),
+        run.steps.push(shares_step(
+            book,
+            &share,
+            contest,
+            group,
+            t,
+            !flags_first,
+            true,
+            rng,
         )?);
     }
     Ok(run)
+}
+
+/// Every counting step this teller can make in one run: [`counting`], then again after its
+/// own steps are applied to local copies of the book and conduct, since one step may make
+/// the next due (its shares of the totals complete the write-in count, so a shuffle
+/// follows; its shuffle completes the chain, so its shares of the names follow). The
+/// waiting and done lines are those of the last pass.
+pub fn counting_run(
+    book: &Book,
+    conduct: &Conduct,
+    signer: &Signer,
+    st: &TellerState,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Run, E2eError> {
+    let mut book = book.clone();
+    let mut conduct = conduct.clone();
+    let mut run = Run::default();
+    // At most three passes make steps (totals, shuffle, names); the next only reports.
+    for _ in 0..4 {
+        let counted = counting(&book, &conduct, signer, st, rng)?;
+        for s in &counted.steps {
+            apply_own(&mut book, &mut conduct, s)?;
+        }
+        let more = !counted.steps.is_empty();
+        run.steps.extend(counted.steps);
+        run.waiting = counted.waiting;
+        run.done = counted.done;
+        if !more {
+            break;
+        }
+    }
+    Ok(run)
+}
+
+/// A shuffle of a contest's write-in names as they stand, with its proof, signed.
+fn shuffle_step(
+    book: &Book,
+    signer: &Signer,
+    contest: &str,
+    index: u32,
+    t: &ContestTally,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Step, E2eError> {
+    let key = book.key().ok_or(E2eError::NoKey)?;
+    let election = book.election_id();
+    let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
+    let input = t.current_names();
+    let (output, proof) = shuffle(
+        key,
+        &shuffle_context(election, contest, index, position),
+        input,
+        rng,
+    )
+    .map_err(crypto("混洗", "shuffle"))?;
+    let out_bytes = encode_vectors(&output);
+    let proof_bytes = proof.to_bytes();
+    let mut payload = out_bytes.clone();
+    payload.extend_from_slice(&proof_bytes);
+    step(
+        EntryKind::Shuffle,
+        &ShuffleBody {
+            contest: contest.to_string(),
+            index,
+            count: input.len() as u64,
+            output: BASE64.encode(&out_bytes),
+            proof: BASE64.encode(&proof_bytes),
+            signature: sign(signer, "shuffle", election, contest, &payload),
+        },
+        format!(
+            "“{contest}”: 混洗 {} 个写入姓名 / shuffle {} write-in names",
+            input.len(),
+            input.len()
+        ),
+    )
+}
+
+/// Decryption shares of a contest's summed totals (`totals`) and of its names as they stand
+/// (`names`), with their proofs.
+#[allow(clippy::too_many_arguments)]
+fn shares_step(
+    book: &Book,
+    share: &KeyShare,
+    contest: &str,
+    group: &str,
+    t: &ContestTally,
+    totals: bool,
+    names: bool,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Step, E2eError> {
+    let election = book.election_id();
+    let total_bytes: Vec<u8> = if totals {
+        t.sums()
+            .iter()
+            .flat_map(|ct| decryption_share(election, share, ct, rng).to_bytes())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let name_bytes: Vec<u8> = if names {
+        t.current_names()
+            .iter()
+            .flatten()
+            .flat_map(|ct| decryption_share(election, share, ct, rng).to_bytes())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let label = if group.is_empty() {
+        format!("“{contest}”")
+    } else {
+        format!("“{contest}” ({group})")
+    };
+    let summary = if totals {
+        format!(
+            "{label}: {} 张选票总数的解密份额 / decryption shares of the totals of {} ballots",
+            t.ballots, t.ballots
+        )
+    } else {
+        let n = t.current_names().len();
+        format!("{label}: {n} 个写入姓名的解密份额 / decryption shares of {n} write-in names")
+    };
+    step(
+        EntryKind::DecryptionShares,
+        &DecryptionSharesBody {
+            contest: contest.to_string(),
+            group: group.to_string(),
+            index: share.index(),
+            totals: if total_bytes.is_empty() {
+                String::new()
+            } else {
+                BASE64.encode(&total_bytes)
+            },
+            names: if name_bytes.is_empty() {
+                String::new()
+            } else {
+                BASE64.encode(&name_bytes)
+            },
+        },
+        summary,
+    )
 }
 
 /// Applies one of this teller's own steps to local copies of the book and conduct, with the
@@ -431,7 +560,7 @@ pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(),
         EntryKind::Shuffle => {
             let b: ShuffleBody = serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
             conduct
-                .shuffle(&b.contest, b.index)
+                .shuffle(&b.contest, b.index, book.names_due(&b.contest))
                 .map_err(|x| refused(&x))?;
             let step = book.check_shuffle(&b)?;
             book.apply_step(step);
@@ -439,12 +568,8 @@ pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(),
         EntryKind::DecryptionShares => {
             let b: DecryptionSharesBody =
                 serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
-            let has_names = book
-                .tallies
-                .get(&(b.contest.clone(), b.group.clone()))
-                .is_some_and(|t| t.has_names());
             conduct
-                .decryption_shares(&b.contest, &b.group, b.index, has_names)
+                .decryption_shares(&b.contest, &b.group, b.index, book.shares_entry(&b))
                 .map_err(|x| refused(&x))?;
             let step = book.check_shares(&b)?;
             book.apply_step(step);

@@ -131,10 +131,14 @@ impl Core {
                     (Phase::Closed, None) => "closed",
                     _ => "open",
                 };
+                let flags_first = conduct.names_after_flags();
+                let names_due = if flags_first { t.names_due() } else { t.has_names() };
                 contests.push(json!({"contest": contest, "group": group, "phase": phase,
                     "ballots": t.ballots, "write_in_lines": t.has_names(),
                     "shuffled_by": t.shufflers, "shares_from": t.share_tellers(),
-                    "shuffles_needed": if t.has_names() { k } else { 0 }, "shares_needed": k}));
+                    "shuffles_needed": if names_due { k } else { 0 }, "shares_needed": k,
+                    "names_after_flags": flags_first, "write_ins": t.flags,
+                    "name_shares_from": t.name_share_tellers()}));
             }
             Ok(json!({
                 "encrypted": true,

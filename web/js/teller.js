@@ -335,14 +335,17 @@ function renderDecryption() {
   const rows = (c.contests || []).filter((x) => x.phase !== "open").map((x) => {
     const shuffled = x.shuffled_by.length;
     const shares = x.shares_from.length;
-    const ready = shares >= x.shares_needed;
+    // Protocol 3: with write-ins, the names' shares too.
+    const nameShares = (x.name_shares_from || []).length;
+    const namesDue = x.names_after_flags && x.write_ins > 0;
+    const ready = shares >= x.shares_needed && (!namesDue || nameShares >= x.shares_needed);
     const what = x.phase === "counted"
       ? t("已计票", "counted")
       : ready ? t("可以计票", "ready to tally") : t("等待计票人", "waiting for tellers");
     return `<tr data-contest="${esc(x.contest)}"><td>${esc(contestTitle(x.contest))}${x.group ? ` <span class="sub">(${esc(x.group)})</span>` : ""}</td>
       <td class="num">${esc(x.ballots)}</td>
       <td class="num">${x.shuffles_needed ? `${shuffled}/${esc(x.shuffles_needed)}` : "—"}</td>
-      <td class="num shares">${shares}/${esc(x.shares_needed)}</td><td>${what}</td></tr>`;
+      <td class="num shares">${shares}/${esc(x.shares_needed)}${namesDue ? ` · ${t("姓名", "names")} ${nameShares}/${esc(x.shares_needed)}` : ""}</td><td>${what}</td></tr>`;
   }).join("");
   $("#decryption-status").innerHTML = `${key}
     <table class="compact"><thead><tr><th class="num">#</th><th>${t("计票人", "Teller")}</th><th>${t("第一轮", "Round 1")}</th><th>${t("份额", "Shares")}</th><th>${t("核对", "Check")}</th></tr></thead><tbody>${tellers}</tbody></table>
@@ -511,6 +514,20 @@ function tellerDue(c, name) {
   for (const x of closed) {
     const label = `${contestTitle(x.contest)}${x.group ? ` (${x.group})` : ""}`;
     const shuffled = x.shuffled_by || [];
+    if (x.names_after_flags) {
+      // Protocol 3: shares of the totals first; the names only when the write-in count,
+      // decrypted from enough tellers' shares, is above zero.
+      if (!(x.shares_from || []).includes(me.index)) {
+        kinds.push("decryption_shares");
+        words.push(t(`“${label}”: 提交总数的解密份额`, `“${label}”: give decryption shares of the totals`));
+        continue;
+      }
+      if (x.write_ins === null || x.write_ins === undefined) {
+        waits.push(t(`“${label}”: 等待其他计票人提交总数的解密份额 (${(x.shares_from || []).length}/${x.shares_needed})`, `“${label}”: waiting for other tellers' shares of the totals (${(x.shares_from || []).length}/${x.shares_needed})`));
+        continue;
+      }
+      if (!x.write_ins) continue;
+    }
     if (x.write_in_lines && shuffled.length < x.shuffles_needed) {
       if (!shuffled.includes(me.index)) {
         kinds.push("shuffle");
@@ -520,9 +537,12 @@ function tellerDue(c, name) {
       }
       continue;
     }
-    if (!(x.shares_from || []).includes(me.index)) {
+    const given = x.names_after_flags ? (x.name_shares_from || []) : (x.shares_from || []);
+    if (!given.includes(me.index)) {
       kinds.push("decryption_shares");
-      words.push(t(`“${label}”: 提交解密份额`, `“${label}”: give decryption shares`));
+      words.push(x.names_after_flags
+        ? t(`“${label}”: 提交写入姓名的解密份额`, `“${label}”: give decryption shares of the write-in names`)
+        : t(`“${label}”: 提交解密份额`, `“${label}”: give decryption shares`));
     }
   }
   if (kinds.length) return { state: "due", kinds, words };

@@ -14,9 +14,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 
 use super::{context, crypto, shape_of, E2eError};
-use crate::crypto::decrypt::{
-    combine_decryption_shares, verify_decryption_share, DecryptionShare, DlogTable,
-};
+use crate::crypto::decrypt::{verify_decryption_share, Combiner, DecryptionShare, DlogTable};
 use crate::crypto::dkg::{
     joint_key, verification_key, verify_complaint, verify_round1, Complaint, DkgParams,
     EncryptedShare, Round1Message,
@@ -34,6 +32,7 @@ use crate::record::entry::{
     ElectionKeySet, ShuffleBody, Style,
 };
 use crate::record::note::Verifier;
+use crate::rules::conduct::{ConductError, SharesEntry};
 use crate::rules::Election;
 
 mod codec;
@@ -61,6 +60,9 @@ pub struct Book {
     /// (the same Merkle root), turns this off, and only for that prefix
     /// (`verify::verify_export_trusting`); everything else is still decoded and checked.
     pub(crate) proofs: bool,
+    /// Protocol 3: totals first, write-in names only when the decrypted write-in count is
+    /// above zero (`Conduct::names_after_flags`).
+    flags_first: bool,
 }
 
 /// One contest's (and evaluator group's) encrypted ballots, summed.
@@ -76,6 +78,9 @@ pub struct ContestTally {
     pub shufflers: Vec<u32>,
     total_shares: BTreeMap<u32, Vec<DecryptionShare>>,
     name_shares: BTreeMap<u32, Vec<DecryptionShare>>,
+    /// Protocol 3: the write-in count Σ flags, decrypted once `threshold` tellers gave
+    /// shares of the totals (0 for a contest without write-in lines).
+    pub flags: Option<u64>,
 }
 
 /// What the tellers' shares decrypt to.
@@ -118,8 +123,14 @@ pub enum CheckedStep {
     Shares {
         key: (String, String),
         index: u32,
-        totals: Vec<DecryptionShare>,
-        names: Vec<DecryptionShare>,
+        /// Shares of the totals (protocol ≤ 2: always; protocol 3: in a totals entry).
+        totals: Option<Vec<DecryptionShare>>,
+        /// Shares of the names (protocol ≤ 2: always, empty without names; protocol 3: in
+        /// a names entry).
+        names: Option<Vec<DecryptionShare>>,
+        /// Protocol 3: the write-in count, when these shares are the `threshold`-th of the
+        /// totals.
+        flags: Option<u64>,
     },
 }
 
@@ -140,6 +151,7 @@ impl ContestTally {
             shufflers: Vec::new(),
             total_shares: BTreeMap::new(),
             name_shares: BTreeMap::new(),
+            flags: None,
         }
     }
 
@@ -165,9 +177,31 @@ impl ContestTally {
         self.shuffled.as_deref().unwrap_or(&self.names)
     }
 
-    /// Tellers who gave decryption shares.
+    /// Tellers who gave decryption shares (of the totals).
     pub fn share_tellers(&self) -> Vec<u32> {
         self.total_shares.keys().copied().collect()
+    }
+
+    /// Protocol 3: tellers who gave decryption shares of the shuffled names.
+    pub fn name_share_tellers(&self) -> Vec<u32> {
+        self.name_shares.keys().copied().collect()
+    }
+
+    /// Protocol 3: the write-in count is known and above zero, so the names are shuffled
+    /// and decrypted.
+    pub fn names_due(&self) -> bool {
+        self.has_names() && self.flags.is_some_and(|f| f > 0)
+    }
+
+    /// The positions of the write-in flags among the sums (docs/E2E.md §8.5).
+    fn flag_slots(&self) -> std::ops::Range<usize> {
+        match &self.shape {
+            ContestShape::Candidate(s) => {
+                let first = s.candidates as usize * (1 + usize::from(s.against));
+                first..first + s.write_in_lines as usize
+            }
+            ContestShape::Evaluation(_) => 0..0,
+        }
     }
 }
 
@@ -221,10 +255,13 @@ fn verify_ballots_under(
 impl Book {
     /// The book of an election whose registered tellers (in order: teller ℓ is the ℓ-th)
     /// hold the key `threshold` of them are needed for.
+    /// `protocol` is the conduct protocol of the log (`ElectionRegistered.protocol`): from 3
+    /// on, a contest's totals are decrypted before its names (docs/E2E.md §11.1).
     pub fn new(
         election_id: &str,
         tellers: Vec<Verifier>,
         threshold: u32,
+        protocol: u32,
     ) -> Result<Book, E2eError> {
         let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
         let params = DkgParams::new(n, threshold).map_err(crypto("门限", "threshold"))?;
@@ -237,6 +274,7 @@ impl Book {
             key: None,
             tallies: BTreeMap::new(),
             proofs: true,
+            flags_first: protocol >= 3,
         })
     }
 
@@ -647,33 +685,107 @@ impl Book {
         })
     }
 
+    /// What a decryption-shares entry holds and what this book knows of its contest, for the
+    /// conduct's order (`Conduct::decryption_shares`).
+    pub fn shares_entry(&self, b: &DecryptionSharesBody) -> SharesEntry {
+        let t = self.tallies.get(&(b.contest.clone(), b.group.clone()));
+        SharesEntry {
+            totals: !b.totals.is_empty(),
+            names: !b.names.is_empty(),
+            has_names: t.is_some_and(|t| t.has_names()),
+            names_due: t.is_some_and(|t| t.names_due()),
+        }
+    }
+
+    /// Whether a contest's write-in names are due for a shuffle now (protocol 3: the
+    /// write-in count is known and above zero; protocol ≤ 2: it has names).
+    pub fn names_due(&self, contest: &str) -> bool {
+        self.tallies
+            .get(&(contest.to_string(), String::new()))
+            .is_some_and(|t| {
+                if self.flags_first {
+                    t.names_due()
+                } else {
+                    t.has_names()
+                }
+            })
+    }
+
+    /// What stops a contest from being counted, if anything: fewer than `threshold`
+    /// tellers' shares of the totals of one of its tallies, or (protocol 3) of its names
+    /// when they are due.
+    pub fn shares_missing(&self, contest: &str) -> Option<ConductError> {
+        let k = self.params.threshold;
+        for ((c, _), t) in &self.tallies {
+            if c != contest {
+                continue;
+            }
+            let have = t.total_shares.len() as u32;
+            if have < k {
+                return Some(ConductError::SharesMissing {
+                    contest: c.clone(),
+                    have,
+                    needed: k,
+                });
+            }
+            let have = t.name_shares.len() as u32;
+            if self.flags_first && t.names_due() && have < k {
+                return Some(ConductError::NameSharesMissing {
+                    contest: c.clone(),
+                    have,
+                    needed: k,
+                });
+            }
+        }
+        None
+    }
+
     /// A teller's decryption shares: one per summed ciphertext and one per component of each
-    /// name as it stands after the shuffles, each proved against the teller's K_ℓ.
+    /// name as it stands after the shuffles, each proved against the teller's K_ℓ. Protocol
+    /// 3: the totals' shares and the names' shares come in separate entries (the conduct
+    /// checks which is due); the `threshold`-th set of the totals' shares also gives the
+    /// write-in count.
     pub fn check_shares(&self, b: &DecryptionSharesBody) -> Result<CheckedStep, E2eError> {
         let vk = self.verification_key(b.index).ok_or(E2eError::NoKey)?;
         let t = self.tally(&b.contest, &b.group)?;
-        let sums = t.sums();
-        let totals = decode_shares(&b64(&b.totals, "totals")?, sums.len(), b.index)?;
-        for (ct, s) in sums.iter().zip(&totals).filter(|_| self.proofs) {
-            verify_decryption_share(&self.election_id, vk, ct, s)
-                .map_err(crypto("解密份额", "decryption share"))?;
+        let key = (b.contest.clone(), b.group.clone());
+        let with_totals = !self.flags_first || !b.totals.is_empty();
+        let with_names = !self.flags_first || !b.names.is_empty();
+        let mut totals = None;
+        let mut flags = None;
+        if with_totals {
+            let sums = t.sums();
+            let shares = decode_shares(&b64(&b.totals, "totals")?, sums.len(), b.index)?;
+            for (ct, s) in sums.iter().zip(&shares).filter(|_| self.proofs) {
+                verify_decryption_share(&self.election_id, vk, ct, s)
+                    .map_err(crypto("解密份额", "decryption share"))?;
+            }
+            if self.flags_first && t.flags.is_none() {
+                flags = write_in_count(&self.params, t, b.index, &shares)?;
+            }
+            totals = Some(shares);
         }
-        let current = t.current_names();
-        let names_bytes = if b.names.is_empty() {
-            Vec::new()
-        } else {
-            b64(&b.names, "names")?
-        };
-        let names = decode_shares(&names_bytes, current.len() * 2, b.index)?;
-        for (ct, s) in current.iter().flatten().zip(&names).filter(|_| self.proofs) {
-            verify_decryption_share(&self.election_id, vk, ct, s)
-                .map_err(crypto("姓名解密份额", "name decryption share"))?;
+        let mut names = None;
+        if with_names {
+            let current = t.current_names();
+            let names_bytes = if b.names.is_empty() {
+                Vec::new()
+            } else {
+                b64(&b.names, "names")?
+            };
+            let shares = decode_shares(&names_bytes, current.len() * 2, b.index)?;
+            for (ct, s) in current.iter().flatten().zip(&shares).filter(|_| self.proofs) {
+                verify_decryption_share(&self.election_id, vk, ct, s)
+                    .map_err(crypto("姓名解密份额", "name decryption share"))?;
+            }
+            names = Some(shares);
         }
         Ok(CheckedStep::Shares {
-            key: (b.contest.clone(), b.group.clone()),
+            key,
             index: b.index,
             totals,
             names,
+            flags,
         })
     }
 
@@ -691,10 +803,18 @@ impl Book {
                 index,
                 totals,
                 names,
+                flags,
             } => {
                 if let Some(t) = self.tallies.get_mut(&key) {
-                    t.total_shares.insert(index, totals);
-                    t.name_shares.insert(index, names);
+                    if let Some(totals) = totals {
+                        t.total_shares.insert(index, totals);
+                    }
+                    if let Some(names) = names {
+                        t.name_shares.insert(index, names);
+                    }
+                    if flags.is_some() {
+                        t.flags = flags;
+                    }
                 }
             }
         }
@@ -714,6 +834,7 @@ impl Book {
                 tellers.len()
             )));
         }
+        let combiner = Combiner::new(&self.params, &tellers).map_err(crypto("解密", "decryption"))?;
         let table = DlogTable::new(t.ballots);
         let mut totals = Vec::with_capacity(t.sums.len());
         for (i, ct) in t.sums().iter().enumerate() {
@@ -721,15 +842,45 @@ impl Book {
                 .iter()
                 .filter_map(|ell| t.total_shares.get(ell).and_then(|v| v.get(i)).cloned())
                 .collect();
-            let m = combine_decryption_shares(&self.params, ct, &shares)
+            let m = combiner
+                .combine(ct, &shares)
                 .map_err(crypto("解密", "decryption"))?;
             totals.push(table.solve(&m).map_err(crypto("解密", "decryption"))?);
         }
+        // Protocol 3: the names are decrypted by the first `threshold` tellers who gave shares
+        // of them (none when the write-in count is zero); before, by the same tellers as the
+        // totals.
+        let name_tellers: Vec<u32> = if self.flags_first {
+            t.name_shares.keys().copied().take(k).collect()
+        } else {
+            tellers.clone()
+        };
+        let names_wanted = !self.flags_first || t.names_due();
+        if names_wanted && t.has_names() && name_tellers.len() < k {
+            return Err(E2eError::Refused(
+                ConductError::NameSharesMissing {
+                    contest: contest.to_string(),
+                    have: name_tellers.len() as u32,
+                    needed: k as u32,
+                }
+                .to_string(),
+            ));
+        }
+        let name_combiner = if names_wanted && t.has_names() {
+            Some(Combiner::new(&self.params, &name_tellers).map_err(crypto("解密", "decryption"))?)
+        } else {
+            None
+        };
         let mut names = Vec::new();
-        for (j, v) in t.current_names().iter().enumerate() {
+        let current: &[CiphertextVector] = if name_combiner.is_some() {
+            t.current_names()
+        } else {
+            &[]
+        };
+        for (j, v) in current.iter().enumerate() {
             let mut pts = [RistrettoPoint::identity(); 2];
             for (c, ct) in v.iter().enumerate() {
-                let shares: Vec<DecryptionShare> = tellers
+                let shares: Vec<DecryptionShare> = name_tellers
                     .iter()
                     .filter_map(|ell| {
                         t.name_shares
@@ -738,8 +889,9 @@ impl Book {
                             .cloned()
                     })
                     .collect();
-                if let Some(slot) = pts.get_mut(c) {
-                    *slot = combine_decryption_shares(&self.params, ct, &shares)
+                if let (Some(slot), Some(combiner)) = (pts.get_mut(c), &name_combiner) {
+                    *slot = combiner
+                        .combine(ct, &shares)
                         .map_err(crypto("姓名解密", "name decryption"))?;
                 }
             }
@@ -749,14 +901,8 @@ impl Book {
             }
         }
         names.sort();
-        if let ContestShape::Candidate(s) = &t.shape {
-            let per = 1 + usize::from(s.against);
-            let first = s.candidates as usize * per;
-            let flags: u64 = totals
-                .iter()
-                .skip(first)
-                .take(s.write_in_lines as usize)
-                .sum();
+        if let ContestShape::Candidate(_) = &t.shape {
+            let flags: u64 = totals.get(t.flag_slots()).unwrap_or_default().iter().sum();
             if flags != names.len() as u64 {
                 return Err(E2eError::WriteInCount {
                     names: names.len() as u64,
@@ -771,4 +917,44 @@ impl Book {
             tellers,
         })
     }
+}
+
+/// Protocol 3: the write-in count Σ flags of a tally, once `shares` (teller `index`'s shares
+/// of the totals, checked) bring the tellers who gave them to `threshold`: combined over the
+/// first `threshold` of them in teller order and solved. `None` while fewer have given them.
+fn write_in_count(
+    params: &DkgParams,
+    t: &ContestTally,
+    index: u32,
+    shares: &[DecryptionShare],
+) -> Result<Option<u64>, E2eError> {
+    let k = params.threshold as usize;
+    let mut by: BTreeMap<u32, &[DecryptionShare]> = t
+        .total_shares
+        .iter()
+        .map(|(i, v)| (*i, v.as_slice()))
+        .collect();
+    by.insert(index, shares);
+    if by.len() < k {
+        return Ok(None);
+    }
+    let slots = t.flag_slots();
+    if slots.is_empty() {
+        return Ok(Some(0));
+    }
+    let tellers: Vec<u32> = by.keys().copied().take(k).collect();
+    let combiner = Combiner::new(params, &tellers).map_err(crypto("解密", "decryption"))?;
+    let table = DlogTable::new(t.ballots);
+    let sums = t.sums();
+    let mut count = 0u64;
+    for i in slots {
+        let Some(ct) = sums.get(i) else { continue };
+        let chosen: Vec<DecryptionShare> = tellers
+            .iter()
+            .filter_map(|ell| by.get(ell).and_then(|v| v.get(i)).copied())
+            .collect();
+        let m = combiner.combine(ct, &chosen).map_err(crypto("解密", "decryption"))?;
+        count += table.solve(&m).map_err(crypto("解密", "decryption"))?;
+    }
+    Ok(Some(count))
 }

@@ -64,6 +64,7 @@ impl Admin {
                         &info.id,
                         info.tellers.clone(),
                         *threshold,
+                        info.protocol,
                     )?));
                 }
                 self.conduct = Some(conduct);
@@ -108,19 +109,16 @@ impl Admin {
             }
             EntryKind::Shuffle => {
                 let b: ShuffleBody = body(e)?;
-                self.conduct_mut()?.shuffle(&b.contest, b.index)?;
+                let due = self.book()?.names_due(&b.contest);
+                self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
                 let step = self.book()?.check_shuffle(&b)?;
                 Ok(Effect::Step(step))
             }
             EntryKind::DecryptionShares => {
                 let b: DecryptionSharesBody = body(e)?;
-                let has_names = self
-                    .book()?
-                    .tallies
-                    .get(&(b.contest.clone(), b.group.clone()))
-                    .is_some_and(|t| t.has_names());
+                let entry = self.book()?.shares_entry(&b);
                 self.conduct_mut()?
-                    .decryption_shares(&b.contest, &b.group, b.index, has_names)?;
+                    .decryption_shares(&b.contest, &b.group, b.index, entry)?;
                 let step = self.book()?.check_shares(&b)?;
                 Ok(Effect::Step(step))
             }
@@ -250,15 +248,9 @@ impl Admin {
                     }
                 }
                 if let Some(book) = self.book.as_deref() {
-                    let k = book.params().threshold as usize;
-                    for ((contest, _), t) in &book.tallies {
-                        if b.contests.contains(contest) && t.share_tellers().len() < k {
-                            return Err(ConductError::SharesMissing {
-                                contest: contest.clone(),
-                                have: t.share_tellers().len() as u32,
-                                needed: k as u32,
-                            }
-                            .into());
+                    for contest in &b.contests {
+                        if let Some(missing) = book.shares_missing(contest) {
+                            return Err(missing.into());
                         }
                     }
                 }

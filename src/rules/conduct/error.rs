@@ -213,6 +213,16 @@ pub enum ConductError {
         have: u32,
         needed: u32,
     },
+    #[error("“{contest}” 的写入姓名解密份额只有 {have} 份, 需要 {needed} 份 / “{contest}” has {have} tellers' decryption shares of its write-in names; {needed} are needed.")]
+    NameSharesMissing {
+        contest: String,
+        have: u32,
+        needed: u32,
+    },
+    #[error("“{0}” 现在没有要混洗或解密的写入姓名: 先由足够的计票人解密总数 (含写入标记之和), 只有写入数大于零的项目才混洗和解密姓名 / “{0}” has no write-in names due for a shuffle or decryption: the totals (with the write-in count) are decrypted first, by enough tellers' shares, and only a contest whose write-in count is above zero has its names shuffled and decrypted.")]
+    NamesNotDue(String),
+    #[error("协议 3 中, 一条解密份额只含总数的份额或只含写入姓名的份额 / In protocol 3 a decryption-shares entry holds either the totals' shares or the write-in names' shares, not both and not neither.")]
+    SharesPart,
 }
 
 impl ConductError {
@@ -286,6 +296,9 @@ impl ConductError {
             ShuffleAfterShares(_) => Code::ShuffleAfterShares,
             SharesRepeated { .. } => Code::SharesRepeated,
             SharesMissing { .. } => Code::SharesMissing,
+            NameSharesMissing { .. } => Code::NameSharesMissing,
+            NamesNotDue(_) => Code::NamesNotDue,
+            SharesPart => Code::SharesPart,
         }
     }
 }

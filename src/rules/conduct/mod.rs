@@ -14,7 +14,10 @@
 //! Protocol versions: logs written before these checks existed (protocol 1) replay with the
 //! checks of their time; protocol 2 adds the roll, pool caps, desk figures that bind the
 //! close, two-person corrections, one result per contest, one signature per teller key and
-//! logged publication.
+//! logged publication. Protocol 3 changes one order, of encrypted elections' counting:
+//! each contest's totals are decrypted first and its write-in names are shuffled and
+//! decrypted only when the decrypted write-in count is above zero
+//! ([`Conduct::names_after_flags`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -26,7 +29,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 2;
+pub const PROTOCOL_CURRENT: u32 = 3;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,8 +208,27 @@ pub struct Ceremony {
 pub struct Decryption {
     /// Tellers who shuffled the write-in names, in order.
     pub shuffles: Vec<u32>,
-    /// Tellers who gave decryption shares, per evaluator group ("" when none).
+    /// Tellers who gave decryption shares, per evaluator group ("" when none): of the totals
+    /// and the names together (protocol ≤ 2), or of the totals (protocol 3).
     pub shares: BTreeMap<String, BTreeSet<u32>>,
+    /// Protocol 3: tellers who gave decryption shares of the shuffled write-in names.
+    pub name_shares: BTreeSet<u32>,
+}
+
+/// What a decryption-shares entry holds and what the cryptographic record says of its
+/// contest, for [`Conduct::decryption_shares`] (the book knows the names; the conduct keeps
+/// the order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharesEntry {
+    /// The entry holds shares of the summed totals.
+    pub totals: bool,
+    /// The entry holds shares of the write-in names.
+    pub names: bool,
+    /// The contest's ballots carry write-in lines.
+    pub has_names: bool,
+    /// Protocol 3: the write-in count (decrypted from `threshold` tellers' shares of the
+    /// totals) is known and above zero, so the names are shuffled and decrypted.
+    pub names_due: bool,
 }
 
 /// An approved correction of a contest's figures.
@@ -488,12 +510,15 @@ impl Conduct {
         }
     }
 
-    /// A teller's shuffle of a closed, uncounted contest's write-in names.
-    pub fn shuffle(&mut self, contest: &str, index: u32) -> Result<(), ConductError> {
+    /// A teller's shuffle of a closed, uncounted contest's write-in names. Protocol 3: only
+    /// once the write-in count is known and above zero (`names_due`), and before any shares
+    /// of the names; protocol ≤ 2: before any decryption shares.
+    pub fn shuffle(&mut self, contest: &str, index: u32, names_due: bool) -> Result<(), ConductError> {
         let (tellers, _) = self.encrypted()?;
         if index == 0 || index > tellers {
             return Err(ConductError::TellerIndex { index, tellers });
         }
+        let flags_first = self.names_after_flags();
         let c = self.contest(contest)?;
         if c.phase != Phase::Closed {
             return Err(ConductError::ContestNotClosed(contest.to_string()));
@@ -501,7 +526,14 @@ impl Conduct {
         if c.result.is_some() {
             return Err(ConductError::AlreadyTallied(contest.to_string()));
         }
-        if c.decryption.shares.values().any(|s| !s.is_empty()) {
+        if flags_first {
+            if !names_due {
+                return Err(ConductError::NamesNotDue(contest.to_string()));
+            }
+            if !c.decryption.name_shares.is_empty() {
+                return Err(ConductError::ShuffleAfterShares(contest.to_string()));
+            }
+        } else if c.decryption.shares.values().any(|s| !s.is_empty()) {
             return Err(ConductError::ShuffleAfterShares(contest.to_string()));
         }
         if c.decryption.shuffles.contains(&index) {
@@ -514,20 +546,31 @@ impl Conduct {
         Ok(())
     }
 
+    /// Protocol 3 ("names after flags"): a contest's totals are decrypted first; its write-in
+    /// names are shuffled and decrypted only when the decrypted write-in count is above zero.
+    /// Protocol ≤ 2: the names are shuffled first, then each teller's one entry decrypts the
+    /// totals and the names together.
+    pub fn names_after_flags(&self) -> bool {
+        self.protocol >= 3
+    }
+
     /// A teller's decryption shares of a closed, uncounted contest (for one evaluator group).
-    /// When the contest has write-in names, they must have been shuffled by `threshold`
-    /// tellers first.
+    /// Protocol ≤ 2: one entry per teller with the totals and the names, the names shuffled
+    /// by `threshold` tellers first. Protocol 3: one entry of the totals' shares, any time
+    /// after the close; then, when the names are due, one of the names' shares after
+    /// `threshold` shuffles.
     pub fn decryption_shares(
         &mut self,
         contest: &str,
         group: &str,
         index: u32,
-        has_names: bool,
+        entry: SharesEntry,
     ) -> Result<(), ConductError> {
         let (tellers, threshold) = self.encrypted()?;
         if index == 0 || index > tellers {
             return Err(ConductError::TellerIndex { index, tellers });
         }
+        let flags_first = self.names_after_flags();
         let c = self.contest(contest)?;
         if c.phase != Phase::Closed {
             return Err(ConductError::ContestNotClosed(contest.to_string()));
@@ -536,22 +579,48 @@ impl Conduct {
             return Err(ConductError::AlreadyTallied(contest.to_string()));
         }
         let have = c.decryption.shuffles.len() as u32;
-        if has_names && have < threshold {
+        let repeated = || ConductError::SharesRepeated {
+            contest: contest.to_string(),
+            index,
+        };
+        let gave_totals = c
+            .decryption
+            .shares
+            .get(group)
+            .is_some_and(|s| s.contains(&index));
+        if flags_first {
+            if entry.totals == entry.names {
+                return Err(ConductError::SharesPart);
+            }
+            if entry.names {
+                if !entry.names_due {
+                    return Err(ConductError::NamesNotDue(contest.to_string()));
+                }
+                if have < threshold {
+                    return Err(ConductError::ShufflesMissing {
+                        contest: contest.to_string(),
+                        have,
+                        needed: threshold,
+                    });
+                }
+                if c.decryption.name_shares.contains(&index) {
+                    return Err(repeated());
+                }
+                self.contest_mut(contest)?
+                    .decryption
+                    .name_shares
+                    .insert(index);
+                return Ok(());
+            }
+        } else if entry.has_names && have < threshold {
             return Err(ConductError::ShufflesMissing {
                 contest: contest.to_string(),
                 have,
                 needed: threshold,
             });
         }
-        if c.decryption
-            .shares
-            .get(group)
-            .is_some_and(|s| s.contains(&index))
-        {
-            return Err(ConductError::SharesRepeated {
-                contest: contest.to_string(),
-                index,
-            });
+        if gave_totals {
+            return Err(repeated());
         }
         self.contest_mut(contest)?
             .decryption

@@ -507,3 +507,135 @@ fn protocol_one_keeps_the_checks_of_its_time() {
     c.tally(5, &["a".into()]).unwrap();
     c.tally(6, &["a".into()]).unwrap();
 }
+
+/// Contest "a" of an encrypted election (3 tellers, 2 needed) under `protocol`, closed.
+fn encrypted_closed(protocol: u32) -> Conduct {
+    let mut c = Conduct::new(
+        protocol,
+        5,
+        vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
+        &[
+            ("a".into(), Mode::Electronic.into()),
+            ("b".into(), Mode::Hybrid.into()),
+        ],
+    )
+    .with_secrecy(Secrecy::Encrypted {
+        tellers: 3,
+        threshold: 2,
+    });
+    for i in 1..=3 {
+        c.ceremony_round1(1, i).unwrap();
+    }
+    for i in 1..=3 {
+        c.ceremony_shares(1, i).unwrap();
+    }
+    for i in 1..=3 {
+        c.ceremony_check(1, i, false).unwrap();
+    }
+    c.election_key(1).unwrap();
+    c.register_roll(roll()).unwrap();
+    c.open("a").unwrap();
+    c.desk_count(0, f(40, 30, 30)).unwrap();
+    c.desk_count(1, f(60, 50, 50)).unwrap();
+    c.close("a", f(100, 80, 80)).unwrap();
+    c
+}
+
+fn entry(totals: bool, names: bool, names_due: bool) -> SharesEntry {
+    SharesEntry {
+        totals,
+        names,
+        has_names: true,
+        names_due,
+    }
+}
+
+#[test]
+fn protocol_three_decrypts_the_totals_first_and_names_only_when_written_in() {
+    let mut c = encrypted_closed(3);
+    assert!(c.names_after_flags());
+    // Nothing is shuffled or decrypted of the names before the write-in count is known.
+    assert_eq!(
+        c.shuffle("a", 1, false).unwrap_err().code(),
+        "names_not_due"
+    );
+    let names = entry(false, true, false);
+    assert_eq!(
+        c.decryption_shares("a", "", 1, names).unwrap_err().code(),
+        "names_not_due"
+    );
+    // One entry holds one part.
+    for e in [entry(true, true, false), entry(false, false, false)] {
+        assert_eq!(
+            c.decryption_shares("a", "", 1, e).unwrap_err().code(),
+            "shares_part"
+        );
+    }
+    // The totals: no shuffle needed first, once per teller.
+    let totals = entry(true, false, false);
+    c.decryption_shares("a", "", 1, totals).unwrap();
+    assert_eq!(
+        c.decryption_shares("a", "", 1, totals).unwrap_err().code(),
+        "shares_repeated"
+    );
+    c.decryption_shares("a", "", 2, totals).unwrap();
+    // The count known and above zero: shuffles, then the names' shares after two of them.
+    let names = entry(false, true, true);
+    assert_eq!(
+        c.decryption_shares("a", "", 1, names).unwrap_err().code(),
+        "shuffles_missing"
+    );
+    c.shuffle("a", 2, true).unwrap();
+    assert_eq!(
+        c.shuffle("a", 2, true).unwrap_err().code(),
+        "shuffle_repeated"
+    );
+    assert_eq!(
+        c.decryption_shares("a", "", 1, names).unwrap_err().code(),
+        "shuffles_missing"
+    );
+    c.shuffle("a", 1, true).unwrap();
+    c.decryption_shares("a", "", 1, names).unwrap();
+    assert_eq!(
+        c.decryption_shares("a", "", 1, names).unwrap_err().code(),
+        "shares_repeated"
+    );
+    // No shuffle once the names' shares began.
+    assert_eq!(
+        c.shuffle("a", 3, true).unwrap_err().code(),
+        "shuffle_after_shares"
+    );
+    c.decryption_shares("a", "", 2, names).unwrap();
+}
+
+#[test]
+fn protocol_two_shuffles_first_and_decrypts_totals_and_names_together() {
+    let mut c = encrypted_closed(2);
+    assert!(!c.names_after_flags());
+    let both = entry(true, true, false);
+    assert_eq!(
+        c.decryption_shares("a", "", 1, both).unwrap_err().code(),
+        "shuffles_missing"
+    );
+    // `names_due` is protocol 3's: a protocol-2 shuffle needs no write-in count.
+    c.shuffle("a", 1, false).unwrap();
+    c.shuffle("a", 2, false).unwrap();
+    c.decryption_shares("a", "", 1, both).unwrap();
+    assert_eq!(
+        c.shuffle("a", 3, false).unwrap_err().code(),
+        "shuffle_after_shares"
+    );
+    assert_eq!(
+        c.decryption_shares("a", "", 1, both).unwrap_err().code(),
+        "shares_repeated"
+    );
+    // Without names, no shuffle is needed.
+    let mut c = encrypted_closed(2);
+    let plain = SharesEntry {
+        totals: true,
+        names: false,
+        has_names: false,
+        names_due: false,
+    };
+    c.decryption_shares("a", "", 1, plain).unwrap();
+}

@@ -465,11 +465,12 @@ fn teller_json(limit: usize) -> web::JsonConfig {
         (status = 409, extensions(("x-error-codes" = json!([
                 "no_election", "ceremony_attempt", "ceremony_repeated", "ceremony_waiting",
                 "election_key_set", "contest_not_closed", "already_tallied", "shuffles_missing",
-                "shuffle_repeated", "shuffle_after_shares", "shares_repeated", "not_encrypted"
+                "shuffle_repeated", "shuffle_after_shares", "shares_repeated", "not_encrypted",
+                "names_not_due"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "teller_kind", "teller_body", "teller_signature", "teller_index",
-                "proof_invalid", "e2e_refused"
+                "proof_invalid", "e2e_refused", "shares_part"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),

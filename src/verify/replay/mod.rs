@@ -188,7 +188,8 @@ fn replay_entries(
             EntryKind::Shuffle => {
                 let b: ShuffleBody = body(i, e)?;
                 book_of(&book)?;
-                conduct.shuffle(&b.contest, b.index).map_err(&ce)?;
+                let due = book.as_ref().is_some_and(|bk| bk.names_due(&b.contest));
+                conduct.shuffle(&b.contest, b.index, due).map_err(&ce)?;
                 if let Some(bk) = book.as_mut() {
                     let step = bk.check_shuffle(&b).map_err(e2e_err)?;
                     bk.apply_step(step);
@@ -198,13 +199,11 @@ fn replay_entries(
             EntryKind::DecryptionShares => {
                 let b: DecryptionSharesBody = body(i, e)?;
                 book_of(&book)?;
-                let has_names = book
-                    .as_ref()
-                    .and_then(|bk| bk.tallies.get(&(b.contest.clone(), b.group.clone())))
-                    .is_some_and(|t| t.has_names());
-                conduct
-                    .decryption_shares(&b.contest, &b.group, b.index, has_names)
-                    .map_err(&ce)?;
+                if let Some(bk) = book.as_ref() {
+                    conduct
+                        .decryption_shares(&b.contest, &b.group, b.index, bk.shares_entry(&b))
+                        .map_err(&ce)?;
+                }
                 if let Some(bk) = book.as_mut() {
                     let step = bk.check_shares(&b).map_err(e2e_err)?;
                     bk.apply_step(step);

@@ -151,7 +151,7 @@ pub(super) fn setup(entries: &[Entry], report: &mut Report) -> Result<Setup, Fai
             threshold: *threshold,
         });
         book = Some(
-            Book::new(&election_id, tellers.clone(), *threshold)
+            Book::new(&election_id, tellers.clone(), *threshold, reg.protocol)
                 .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?,
         );
     }
