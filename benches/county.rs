@@ -1222,8 +1222,8 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
     let mut rng = SystemRng;
     let mut run = ceremony(book, &replayed.conduct, &t.signer, &mut t.st, &mut rng).ctx(&name)?;
     if replayed.conduct.ceremony().key.is_some() {
-        let counted = counting_run(book, &replayed.conduct, &t.signer, &t.st, &mut rng)
-            .ctx(&name)?;
+        let counted =
+            counting_run(book, &replayed.conduct, &t.signer, &t.st, &mut rng).ctx(&name)?;
         run.steps.extend(counted.steps);
     }
     t.st.seen_size = size;

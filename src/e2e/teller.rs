@@ -12,8 +12,8 @@ use ed25519_dalek::Signer as _;
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 
-use super::book::{encode_vectors, shuffle_context};
 use super::book::ContestTally;
+use super::book::{encode_vectors, shuffle_context};
 use super::{crypto, Book, E2eError};
 use crate::crypto::decrypt::decryption_share;
 use crate::crypto::dkg::{
@@ -349,8 +349,9 @@ pub fn counting(
         let gave_totals = t.share_tellers().contains(&index);
         let names_due = if flags_first {
             if !gave_totals {
-                run.steps
-                    .push(shares_step(book, &share, contest, group, t, true, false, rng)?);
+                run.steps.push(shares_step(
+                    book, &share, contest, group, t, true, false, rng,
+                )?);
                 continue;
             }
             match t.flags {
@@ -381,7 +382,8 @@ pub fn counting(
                 ));
                 continue;
             }
-            run.steps.push(shuffle_step(book, signer, contest, index, t, rng)?);
+            run.steps
+                .push(shuffle_step(book, signer, contest, index, t, rng)?);
             continue;
         }
         let given = if flags_first {

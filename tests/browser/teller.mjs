@@ -166,8 +166,9 @@ try {
     if (st !== "open") expect(await page.locator(`button.close[data-contest="${id}"]`).isDisabled(), `the close button of ${st} contest ${id} is active`);
   }
 
-  // 4b. Encrypted ballots: three of the five demo tellers shuffle the write-in names and give
-  // decryption shares, each on "its own machine" (scrutineer teller run on an export it
+  // 4b. Encrypted ballots: three of the five demo tellers give decryption shares of the
+  // totals, shuffle the write-in names of a contest with write-ins and give shares of them,
+  // each on "its own machine" (scrutineer teller run on an export it
   // downloads), each uploading its steps file on this page. The other two never act.
   if (await page.locator("#decryption-card:not(.hidden)").count()) {
     const bin = process.env.SCRUTINEER_BIN;
@@ -181,7 +182,11 @@ try {
     expect((await text("#teller-run-command")).includes(`--key ${user}.key --state ${user}.state`), `the command does not name ${user}'s files: ${await text("#teller-run-command")}`);
     await page.locator("#decryption-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-decryption-before.png`) });
     const ready = async () => page.$$eval("#decryption-status table.decryption tbody tr", (rows) =>
-      rows.length > 0 && rows.every((r) => { const [a, b] = r.querySelector("td.shares").innerText.split("/").map(Number); return a >= b; }));
+      // Every "given/needed" of the row's shares cell: the totals', and the names' when due.
+      rows.length > 0 && rows.every((r) => {
+        const pairs = [...r.querySelector("td.shares").innerText.matchAll(/(\d+)\/(\d+)/g)];
+        return pairs.length > 0 && pairs.every((m) => Number(m[1]) >= Number(m[2])) && r.dataset.ready === "yes";
+      }));
     let uploads = 0;
     for (let round = 0; round < 4 && !(await ready()); round++) {
       for (const teller of ["demo-teller", "demo-teller-2", "demo-teller-3"]) {

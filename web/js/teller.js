@@ -342,7 +342,7 @@ function renderDecryption() {
     const what = x.phase === "counted"
       ? t("已计票", "counted")
       : ready ? t("可以计票", "ready to tally") : t("等待计票人", "waiting for tellers");
-    return `<tr data-contest="${esc(x.contest)}"><td>${esc(contestTitle(x.contest))}${x.group ? ` <span class="sub">(${esc(x.group)})</span>` : ""}</td>
+    return `<tr data-contest="${esc(x.contest)}" data-ready="${ready ? "yes" : "no"}"><td>${esc(contestTitle(x.contest))}${x.group ? ` <span class="sub">(${esc(x.group)})</span>` : ""}</td>
       <td class="num">${esc(x.ballots)}</td>
       <td class="num">${x.shuffles_needed ? `${shuffled}/${esc(x.shuffles_needed)}` : "—"}</td>
       <td class="num shares">${shares}/${esc(x.shares_needed)}${namesDue ? ` · ${t("姓名", "names")} ${nameShares}/${esc(x.shares_needed)}` : ""}</td><td>${what}</td></tr>`;

@@ -774,7 +774,12 @@ impl Book {
                 b64(&b.names, "names")?
             };
             let shares = decode_shares(&names_bytes, current.len() * 2, b.index)?;
-            for (ct, s) in current.iter().flatten().zip(&shares).filter(|_| self.proofs) {
+            for (ct, s) in current
+                .iter()
+                .flatten()
+                .zip(&shares)
+                .filter(|_| self.proofs)
+            {
                 verify_decryption_share(&self.election_id, vk, ct, s)
                     .map_err(crypto("姓名解密份额", "name decryption share"))?;
             }
@@ -834,7 +839,8 @@ impl Book {
                 tellers.len()
             )));
         }
-        let combiner = Combiner::new(&self.params, &tellers).map_err(crypto("解密", "decryption"))?;
+        let combiner =
+            Combiner::new(&self.params, &tellers).map_err(crypto("解密", "decryption"))?;
         let table = DlogTable::new(t.ballots);
         let mut totals = Vec::with_capacity(t.sums.len());
         for (i, ct) in t.sums().iter().enumerate() {
@@ -953,7 +959,9 @@ fn write_in_count(
             .iter()
             .filter_map(|ell| by.get(ell).and_then(|v| v.get(i)).copied())
             .collect();
-        let m = combiner.combine(ct, &chosen).map_err(crypto("解密", "decryption"))?;
+        let m = combiner
+            .combine(ct, &chosen)
+            .map_err(crypto("解密", "decryption"))?;
         count += table.solve(&m).map_err(crypto("解密", "decryption"))?;
     }
     Ok(Some(count))

@@ -513,7 +513,12 @@ impl Conduct {
     /// A teller's shuffle of a closed, uncounted contest's write-in names. Protocol 3: only
     /// once the write-in count is known and above zero (`names_due`), and before any shares
     /// of the names; protocol ≤ 2: before any decryption shares.
-    pub fn shuffle(&mut self, contest: &str, index: u32, names_due: bool) -> Result<(), ConductError> {
+    pub fn shuffle(
+        &mut self,
+        contest: &str,
+        index: u32,
+        names_due: bool,
+    ) -> Result<(), ConductError> {
         let (tellers, _) = self.encrypted()?;
         if index == 0 || index > tellers {
             return Err(ConductError::TellerIndex { index, tellers });
