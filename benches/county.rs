@@ -1312,15 +1312,32 @@ fn decryption_due(status: &Value) -> (usize, u64, Vec<u32>, bool) {
             continue;
         }
         let (shuffled, shares) = (ids(&c["shuffled_by"]), ids(&c["shares_from"]));
-        if shares.len() >= k {
+        // Protocol 3: the totals first; the names (shuffles, then their shares) only when
+        // the write-in count is above zero. Before: shuffles, then one set of shares.
+        let flags_first = c["names_after_flags"].as_bool().unwrap_or(false);
+        let name_shares = ids(&c["name_shares_from"]);
+        let names_due = if flags_first {
+            c["write_ins"].as_u64().is_some_and(|w| w > 0)
+        } else {
+            c["write_in_lines"].as_bool().unwrap_or(false)
+        };
+        let done = if flags_first {
+            shares.len() >= k && (!names_due || name_shares.len() >= k)
+        } else {
+            shares.len() >= k
+        };
+        if done {
             continue;
         }
         pending += 1;
         ballots += c["ballots"].as_u64().unwrap_or(0);
-        let names = c["write_in_lines"].as_bool().unwrap_or(false);
-        let busy = if names && shuffled.len() < k {
+        let busy = if flags_first && shares.len() < k {
+            &shares
+        } else if names_due && shuffled.len() < k {
             shuffling = true;
             &shuffled
+        } else if flags_first {
+            &name_shares
         } else {
             &shares
         };
@@ -1547,7 +1564,7 @@ fn encrypt_ballots(k: &KioskKey, jobs: &[(String, Vec<Value>)]) -> R<Encrypted> 
 /// What the decryption phase did, and how its wall time divides.
 fn decryption_detail(tt: &TellerTimes, contests: usize, ballots: u64) -> String {
     format!(
-        "{contests} contests, {ballots} ballots; {} shuffles of {} write-in names each time (every line, used or not), {} decryption-share entries; {}",
+        "{contests} contests, {ballots} ballots; {} shuffles of {} write-in names each time (every line of a contest someone wrote a name in), {} decryption-share entries; {}",
         tt.shuffles,
         thousands(tt.names as f64 / THRESHOLD as f64),
         tt.shares,
@@ -1556,7 +1573,17 @@ fn decryption_detail(tt: &TellerTimes, contests: usize, ballots: u64) -> String 
 }
 
 fn decryption_ratio(tt: &TellerTimes, contests: usize, secs: f64, b: &Baselines) -> String {
-    let names = (tt.names as f64).max(1.0);
+    if tt.names == 0 {
+        // No write-ins: the tellers' compute is their shares of the totals.
+        let per = tt.compute / (contests.max(1) as f64 * THRESHOLD as f64);
+        return format!(
+            "{:.0} ms per contest; tellers' compute {:.2} ms per contest per acting teller (shares of the totals) = {:.0} scalar multiplications",
+            secs * 1000.0 / contests.max(1) as f64,
+            per * 1000.0,
+            per * b.mul
+        );
+    }
+    let names = tt.names as f64;
     format!(
         "{:.0} ms per contest; tellers' compute {:.3} ms per name per acting teller (shuffle + 2 shares) = {:.0} scalar multiplications",
         secs * 1000.0 / contests.max(1) as f64,

@@ -299,6 +299,83 @@ impl EncryptedContest {
     }
 }
 
+/// A contest's ciphertexts without its proofs: what a replay adds to the tallies when it
+/// does not verify the proofs (a teller's replay of a prefix of the log it verified before,
+/// byte for byte; `verify::verify_export_trusting`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestSums {
+    /// The exponential ciphertexts in aggregation order
+    /// ([`EncryptedContest::exponential_ciphertexts`]).
+    pub exponential: Vec<Ciphertext>,
+    /// Per write-in line, the encrypted name.
+    pub names: Vec<[Ciphertext; 2]>,
+}
+
+impl ContestSums {
+    /// Decodes the ciphertexts of an encrypted contest of this shape (the length, version and
+    /// kind bytes and every ciphertext checked as [`EncryptedContest::from_bytes`] checks
+    /// them) and skips its proofs: their points are not decompressed, which is most of the
+    /// decoding's cost. Only for bytes whose proofs were verified before.
+    pub fn from_bytes(shape: &ContestShape, bytes: &[u8]) -> Result<Self> {
+        shape.validate()?;
+        expect_len(bytes, shape.encrypted_len(), "encrypted contest")?;
+        let mut r = Reader::new(bytes, "encrypted contest");
+        if r.u8()? != FORMAT_VERSION {
+            return Err(Error::bad_encoding(
+                "encrypted contest (unknown format version)",
+            ));
+        }
+        let kind = r.u8()?;
+        let mut exponential = Vec::new();
+        let mut names = Vec::new();
+        match shape {
+            ContestShape::Candidate(s) => {
+                if kind != KIND_CANDIDATE {
+                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
+                }
+                for _ in 0..s.candidates {
+                    exponential.push(Ciphertext::read(&mut r, "candidate ciphertext")?);
+                    if s.against {
+                        exponential.push(Ciphertext::read(&mut r, "candidate ciphertext")?);
+                    }
+                }
+                for _ in 0..s.write_in_lines {
+                    exponential.push(Ciphertext::read(&mut r, "write-in flag ciphertext")?);
+                    let n0 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
+                    let n1 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
+                    names.push([n0, n1]);
+                }
+                exponential.push(Ciphertext::read(&mut r, "void ciphertext")?);
+            }
+            ContestShape::Evaluation(s) => {
+                if kind != KIND_EVALUATION {
+                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
+                }
+                for _ in 0..s.subjects as usize * GRADES {
+                    exponential.push(Ciphertext::read(&mut r, "grade ciphertext")?);
+                }
+            }
+        }
+        Ok(ContestSums { exponential, names })
+    }
+
+    /// The same of a decoded contest.
+    pub fn of(ballot: &EncryptedContest) -> Self {
+        let names = match ballot {
+            EncryptedContest::Candidate(c) => c.write_ins.iter().map(|w| w.name.clone()).collect(),
+            EncryptedContest::Evaluation(_) => Vec::new(),
+        };
+        ContestSums {
+            exponential: ballot
+                .exponential_ciphertexts()
+                .into_iter()
+                .cloned()
+                .collect(),
+            names,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Openings (Benaloh challenge)
 // ---------------------------------------------------------------------------

@@ -92,3 +92,54 @@ fn cheating_prover_is_caught() {
         assert!(err.to_string().contains(label), "{err} / {label}");
     }
 }
+
+/// The ciphertexts-only decoding gives exactly the ciphertexts of the full decoding, for
+/// every kind of contest, and refuses what the full decoding refuses of the ciphertexts'
+/// part (length, version, kind, a non-canonical point).
+#[test]
+fn contest_sums_are_the_full_decodings_ciphertexts() {
+    let (key, mut rng) = setup();
+    let cases = vec![
+        (
+            ContestShape::party(3, 2, 1),
+            ContestPlaintext::Candidate(CandidatePlaintext {
+                marks: vec![Mark::For, Mark::Against, Mark::Abstain],
+                write_ins: vec![Some("王五".into())],
+                void: false,
+            }),
+        ),
+        (
+            ContestShape::npc(3, 1, true, 2),
+            ContestPlaintext::Candidate(CandidatePlaintext {
+                marks: vec![Mark::For, Mark::Abstain, Mark::Against],
+                write_ins: vec![None, None],
+                void: false,
+            }),
+        ),
+        (
+            ContestShape::evaluation(2, Some(1)),
+            ContestPlaintext::Evaluation(EvaluationPlaintext {
+                grades: vec![Some(0), None],
+            }),
+        ),
+    ];
+    for (shape, plain) in cases {
+        let (ballot, _) = encrypt_contest(&key, &shape, &ci(), &plain, &mut rng).unwrap();
+        let bytes = ballot.to_bytes();
+        let full = EncryptedContest::from_bytes(&shape, &bytes).unwrap();
+        let sums = ContestSums::from_bytes(&shape, &bytes).unwrap();
+        assert_eq!(sums, ContestSums::of(&full));
+        assert_eq!(sums.exponential.len(), full.exponential_ciphertexts().len());
+        assert!(ContestSums::from_bytes(&shape, &bytes[..bytes.len() - 1]).is_err());
+        let mut v = bytes.clone();
+        v[0] ^= 1;
+        assert!(ContestSums::from_bytes(&shape, &v).is_err());
+        let mut k = bytes.clone();
+        k[1] ^= 1;
+        assert!(ContestSums::from_bytes(&shape, &k).is_err());
+        // The first ciphertext's α set to a non-canonical encoding (all ones).
+        let mut p = bytes.clone();
+        p[2..34].copy_from_slice(&[0xff; 32]);
+        assert!(ContestSums::from_bytes(&shape, &p).is_err());
+    }
+}

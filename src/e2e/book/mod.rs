@@ -14,6 +14,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 
 use super::{context, crypto, shape_of, E2eError};
+use crate::crypto::ballot::ContestSums;
 use crate::crypto::decrypt::{verify_decryption_share, Combiner, DecryptionShare, DlogTable};
 use crate::crypto::dkg::{
     joint_key, verification_key, verify_complaint, verify_round1, Complaint, DkgParams,
@@ -96,9 +97,16 @@ pub struct Decrypted {
     pub tellers: Vec<u32>,
 }
 
+/// One decoded contest of a ballot: whole, with its proofs; or its ciphertexts only, when its
+/// proofs are not to be verified (the book's `proofs` off: a prefix a teller verified before).
+enum Decoded {
+    Full(EncryptedContest),
+    Sums(ContestSums),
+}
+
 /// A checked encrypted ballot, ready to be added to the tallies.
 pub struct CheckedBallot {
-    lines: Vec<(String, String, ContestShape, EncryptedContest)>,
+    lines: Vec<(String, String, ContestShape, Decoded)>,
     /// SHA-256 of each contest's encrypted bytes, in line order: what a spoiled ballot is
     /// recognised by, should its contests be offered for casting (docs/E2E.md §8.6).
     pub digests: Vec<[u8; 32]>,
@@ -230,7 +238,15 @@ fn verify_ballots_under(
     let mut items = Vec::new();
     let mut owner = Vec::new();
     for (n, (b, serial)) in ballots.iter().enumerate() {
-        for (contest, group, shape, ballot) in &b.lines {
+        for (contest, group, shape, decoded) in &b.lines {
+            let Decoded::Full(ballot) = decoded else {
+                return Err((
+                    n,
+                    E2eError::Refused(
+                        "选票未完整解码, 无法核验证明 / the ballot was not decoded whole; its proofs cannot be verified".into(),
+                    ),
+                ));
+            };
             items.push(BatchItem {
                 shape,
                 context: context(election_id, contest, group, *serial),
@@ -518,15 +534,17 @@ impl Book {
         style: &Style,
         body: &EncryptedBallotBody,
     ) -> Result<CheckedBallot, E2eError> {
-        self.decode_lines(election, style, &body.lines)
+        self.decode_lines(election, style, &body.lines, self.proofs)
     }
 
-    /// [`Book::decode_ballot`] of a ballot's lines.
-    pub fn decode_lines(
+    /// [`Book::decode_ballot`] of a ballot's lines: whole (`full`), or only their
+    /// ciphertexts, when their proofs are not to be verified.
+    fn decode_lines(
         &self,
         election: &Election,
         style: &Style,
         body_lines: &[crate::record::encrypted::EncryptedLine],
+        full: bool,
     ) -> Result<CheckedBallot, E2eError> {
         if self.key.is_none() {
             return Err(E2eError::NoKey);
@@ -553,9 +571,18 @@ impl Book {
                 )));
             }
             let shape = shape_of(contest)?;
-            let ballot = EncryptedContest::from_bytes(&shape, &l.ballot)
-                .map_err(crypto("加密选票", "encrypted ballot"))?;
-            lines.push((l.contest.clone(), l.group.clone(), shape, ballot));
+            let decoded = if full {
+                Decoded::Full(
+                    EncryptedContest::from_bytes(&shape, &l.ballot)
+                        .map_err(crypto("加密选票", "encrypted ballot"))?,
+                )
+            } else {
+                Decoded::Sums(
+                    ContestSums::from_bytes(&shape, &l.ballot)
+                        .map_err(crypto("加密选票", "encrypted ballot"))?,
+                )
+            };
+            lines.push((l.contest.clone(), l.group.clone(), shape, decoded));
             digests.push(line_digest(&l.ballot));
         }
         Ok(CheckedBallot {
@@ -576,9 +603,14 @@ impl Book {
         body: &crate::record::spoiled::SpoiledBallotBody,
     ) -> Result<Vec<(String, ContestPlaintext)>, E2eError> {
         let key = self.key().ok_or(E2eError::NoKey)?;
-        let checked = self.decode_lines(election, style, &body.encrypted_lines())?;
+        let checked = self.decode_lines(election, style, &body.encrypted_lines(), true)?;
         let mut out = Vec::with_capacity(body.lines.len());
-        for ((contest, group, shape, ballot), l) in checked.lines.iter().zip(&body.lines) {
+        for ((contest, group, shape, decoded), l) in checked.lines.iter().zip(&body.lines) {
+            let Decoded::Full(ballot) = decoded else {
+                return Err(E2eError::Refused(
+                    "选票未完整解码 / the ballot was not decoded whole".into(),
+                ));
+            };
             let opening = crate::crypto::Opening::from_bytes(shape, &l.opening)
                 .map_err(crypto("选票的随机数", "the ballot's opening"))?;
             let plain = crate::crypto::open_contest(
@@ -615,20 +647,30 @@ impl Book {
 
     /// Adds a verified ballot to its contests' tallies.
     pub fn add_ballot(&mut self, b: &CheckedBallot) {
-        for (contest, group, shape, ballot) in &b.lines {
+        for (contest, group, shape, decoded) in &b.lines {
             let t = self
                 .tallies
                 .entry((contest.clone(), group.clone()))
                 .or_insert_with(|| ContestTally::new(shape.clone()));
             t.ballots += 1;
-            for (slot, ct) in t.sums.iter_mut().zip(ballot.exponential_ciphertexts()) {
+            let (exponential, names): (Vec<&Ciphertext>, Vec<&[Ciphertext; 2]>) = match decoded {
+                Decoded::Full(ballot) => (
+                    ballot.exponential_ciphertexts(),
+                    match ballot {
+                        EncryptedContest::Candidate(c) => {
+                            c.write_ins.iter().map(|w| &w.name).collect()
+                        }
+                        EncryptedContest::Evaluation(_) => Vec::new(),
+                    },
+                ),
+                Decoded::Sums(s) => (s.exponential.iter().collect(), s.names.iter().collect()),
+            };
+            for (slot, ct) in t.sums.iter_mut().zip(exponential) {
                 slot.0 += ct.alpha.point();
                 slot.1 += ct.beta.point();
             }
-            if let EncryptedContest::Candidate(c) = ballot {
-                for w in &c.write_ins {
-                    t.names.push(w.name.to_vec());
-                }
+            for name in names {
+                t.names.push(name.to_vec());
             }
         }
     }
