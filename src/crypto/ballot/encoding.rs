@@ -362,7 +362,7 @@ impl ContestSums {
     /// The same of a decoded contest.
     pub fn of(ballot: &EncryptedContest) -> Self {
         let names = match ballot {
-            EncryptedContest::Candidate(c) => c.write_ins.iter().map(|w| w.name.clone()).collect(),
+            EncryptedContest::Candidate(c) => c.write_ins.iter().map(|w| w.name).collect(),
             EncryptedContest::Evaluation(_) => Vec::new(),
         };
         ContestSums {

@@ -100,7 +100,7 @@ pub struct Decrypted {
 /// One decoded contest of a ballot: whole, with its proofs; or its ciphertexts only, when its
 /// proofs are not to be verified (the book's `proofs` off: a prefix a teller verified before).
 enum Decoded {
-    Full(EncryptedContest),
+    Full(Box<EncryptedContest>),
     Sums(ContestSums),
 }
 
@@ -572,10 +572,10 @@ impl Book {
             }
             let shape = shape_of(contest)?;
             let decoded = if full {
-                Decoded::Full(
+                Decoded::Full(Box::new(
                     EncryptedContest::from_bytes(&shape, &l.ballot)
                         .map_err(crypto("加密选票", "encrypted ballot"))?,
-                )
+                ))
             } else {
                 Decoded::Sums(
                     ContestSums::from_bytes(&shape, &l.ballot)
@@ -656,7 +656,7 @@ impl Book {
             let (exponential, names): (Vec<&Ciphertext>, Vec<&[Ciphertext; 2]>) = match decoded {
                 Decoded::Full(ballot) => (
                     ballot.exponential_ciphertexts(),
-                    match ballot {
+                    match &**ballot {
                         EncryptedContest::Candidate(c) => {
                             c.write_ins.iter().map(|w| &w.name).collect()
                         }
