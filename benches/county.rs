@@ -2583,7 +2583,7 @@ fn county(
         phase(
             &mut phases,
             &server,
-            "threshold decryption, 3 of 5 tellers over HTTP (write-in names shuffled in turn, then decryption shares)",
+            "threshold decryption, 3 of 5 tellers over HTTP (shares of the totals; the names shuffled and decrypted where someone wrote one in)",
             t,
             format!(
                 "{}; the bench process's peak RSS (the tellers' replays, {} at once at most) {peak}",
