@@ -948,6 +948,72 @@ impl Drop for Live {
     }
 }
 
+/// Ballots cast at the same moment have their proofs checked together (one batch,
+/// `ledger::batch`); a bad ballot among them is refused with its own error and the good ones
+/// are logged, whatever batch they shared.
+#[test]
+fn ballots_cast_at_once_are_each_answered_for_themselves() {
+    let live = Live::start("at-once", 8);
+    let ballots: Vec<(String, Vec<u8>, bool)> = live
+        .tokens
+        .iter()
+        .take(8)
+        .enumerate()
+        .map(|(i, t)| {
+            let mut b = live.encrypt(t, BALLOTS[i % BALLOTS.len()]);
+            let bad = i % 3 == 1;
+            if bad {
+                // The last response scalar of the last proof.
+                let n = b.len();
+                b[n - 32] ^= 1;
+            }
+            (t.clone(), b, bad)
+        })
+        .collect();
+    let size = live.log_size();
+    let start = std::sync::Barrier::new(ballots.len());
+    let answers: Vec<(bool, u16, Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ballots
+            .iter()
+            .map(|(t, b, bad)| {
+                let (server, kiosk, start) = (&live.server, &live.kiosk, &start);
+                scope.spawn(move || {
+                    start.wait();
+                    let (status, v) = server.call(
+                        "POST",
+                        "/api/v1/ballots",
+                        Some(kiosk),
+                        Some(&json!({"token": t, "encrypted": [{"contest": "d017", "ballot": BASE64.encode(b)}]})),
+                    );
+                    (*bad, status, v)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut good = 0;
+    for (bad, status, v) in &answers {
+        if *bad {
+            assert_eq!(*status, 422, "{v}");
+            assert_eq!(v["code"], "proof_invalid", "{v}");
+        } else {
+            assert!((200..300).contains(status), "{v}");
+            good += 1;
+        }
+    }
+    assert_eq!(good, 5);
+    assert_eq!(
+        live.log_size(),
+        size + good,
+        "exactly the good ballots are logged"
+    );
+    // And a refused slip is still unspent: its honest ballot is taken.
+    let (t, _, _) = &ballots[1];
+    let honest = live.encrypt(t, BALLOTS[1]);
+    let (status, v) = live.cast(t, &honest);
+    assert!((200..300).contains(&status), "{v}");
+}
+
 #[test]
 fn a_changed_byte_in_any_ciphertext_or_proof_is_refused_at_cast_and_logs_nothing() {
     let live = Live::start("flip", 2);

@@ -223,6 +223,14 @@ pub struct BallotProofs {
 }
 
 impl BallotProofs {
+    /// Whether these are the book's election and key (the key never changes once set).
+    pub fn is_for(&self, book: &Book) -> bool {
+        self.election_id == book.election_id
+            && book
+                .key()
+                .is_some_and(|k| k.element().as_bytes() == self.key.element().as_bytes())
+    }
+
     /// As [`Book::verify_ballots`].
     pub fn verify(&self, ballots: &[(&CheckedBallot, [u8; 16])]) -> Result<(), (usize, E2eError)> {
         verify_ballots_under(&self.election_id, &self.key, ballots)
