@@ -5,9 +5,9 @@
 //! A caller queues its item and then either finds its answer already given, or becomes one
 //! of at most `leaders` threads that take everything queued (up to `max` items) and check it
 //! as one batch. When a batch fails, each of its items is checked alone, so one bad ballot
-//! is refused with its own error and the others in its batch are not. With `leaders` equal
-//! to the cores, a batch is checked on each core while the next one gathers; a lone item is
-//! checked alone at once, as before.
+//! is refused with its own error and the others in its batch are not. The ledger lets half
+//! the cores check batches while the other half decode and serve the next requests; a lone
+//! item is checked alone at once, as before.
 
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard};

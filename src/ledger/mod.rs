@@ -427,8 +427,11 @@ impl Ledger {
             })?;
         Ok(Ledger {
             inner: Arc::new(Inner {
+                // Half the cores check batches; the rest decode and serve the next
+                // requests meanwhile (measured on 2 cores: one batch at a time gave 0.90 ×
+                // the CPU per cast and a lower p99 than two; BENCHMARKS.md).
                 proofs: batch::Batcher::new(
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
                     PROOF_BATCH,
                 ),
                 ballot_proofs: Mutex::new(None),
