@@ -120,6 +120,14 @@ impl EncryptedContest {
         v
     }
 
+    /// The encrypted names of the write-in lines (none for an evaluation).
+    pub fn write_in_names(&self) -> Vec<&[Ciphertext; 2]> {
+        match self {
+            EncryptedContest::Candidate(c) => c.write_ins.iter().map(|w| &w.name).collect(),
+            EncryptedContest::Evaluation(_) => Vec::new(),
+        }
+    }
+
     pub(super) fn ciphertext_bytes(&self) -> Vec<u8> {
         let cts = self.ciphertexts();
         let mut out = Vec::with_capacity(64 * cts.len());
@@ -361,17 +369,13 @@ impl ContestSums {
 
     /// The same of a decoded contest.
     pub fn of(ballot: &EncryptedContest) -> Self {
-        let names = match ballot {
-            EncryptedContest::Candidate(c) => c.write_ins.iter().map(|w| w.name).collect(),
-            EncryptedContest::Evaluation(_) => Vec::new(),
-        };
         ContestSums {
             exponential: ballot
                 .exponential_ciphertexts()
                 .into_iter()
                 .cloned()
                 .collect(),
-            names,
+            names: ballot.write_in_names().into_iter().copied().collect(),
         }
     }
 }

@@ -172,6 +172,7 @@ pub enum Origin {
 }
 
 mod contests;
+mod decryption;
 mod error;
 mod paper;
 mod pools;
@@ -180,6 +181,7 @@ mod results;
 #[cfg(test)]
 mod tests;
 
+pub use decryption::SharesEntry;
 pub use error::ConductError;
 
 /// How an election keeps its ballots secret (the conduct's view: counts, no keys).
@@ -213,22 +215,6 @@ pub struct Decryption {
     pub shares: BTreeMap<String, BTreeSet<u32>>,
     /// Protocol 3: tellers who gave decryption shares of the shuffled write-in names.
     pub name_shares: BTreeSet<u32>,
-}
-
-/// What a decryption-shares entry holds and what the cryptographic record says of its
-/// contest, for [`Conduct::decryption_shares`] (the book knows the names; the conduct keeps
-/// the order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SharesEntry {
-    /// The entry holds shares of the summed totals.
-    pub totals: bool,
-    /// The entry holds shares of the write-in names.
-    pub names: bool,
-    /// The contest's ballots carry write-in lines.
-    pub has_names: bool,
-    /// Protocol 3: the write-in count (decrypted from `threshold` tellers' shares of the
-    /// totals) is known and above zero, so the names are shuffled and decrypted.
-    pub names_due: bool,
 }
 
 /// An approved correction of a contest's figures.
@@ -508,132 +494,6 @@ impl Conduct {
                 expected_en: "plaintext",
             }),
         }
-    }
-
-    /// A teller's shuffle of a closed, uncounted contest's write-in names. Protocol 3: only
-    /// once the write-in count is known and above zero (`names_due`), and before any shares
-    /// of the names; protocol ≤ 2: before any decryption shares.
-    pub fn shuffle(
-        &mut self,
-        contest: &str,
-        index: u32,
-        names_due: bool,
-    ) -> Result<(), ConductError> {
-        let (tellers, _) = self.encrypted()?;
-        if index == 0 || index > tellers {
-            return Err(ConductError::TellerIndex { index, tellers });
-        }
-        let flags_first = self.names_after_flags();
-        let c = self.contest(contest)?;
-        if c.phase != Phase::Closed {
-            return Err(ConductError::ContestNotClosed(contest.to_string()));
-        }
-        if c.result.is_some() {
-            return Err(ConductError::AlreadyTallied(contest.to_string()));
-        }
-        if flags_first {
-            if !names_due {
-                return Err(ConductError::NamesNotDue(contest.to_string()));
-            }
-            if !c.decryption.name_shares.is_empty() {
-                return Err(ConductError::ShuffleAfterShares(contest.to_string()));
-            }
-        } else if c.decryption.shares.values().any(|s| !s.is_empty()) {
-            return Err(ConductError::ShuffleAfterShares(contest.to_string()));
-        }
-        if c.decryption.shuffles.contains(&index) {
-            return Err(ConductError::ShuffleRepeated {
-                contest: contest.to_string(),
-                index,
-            });
-        }
-        self.contest_mut(contest)?.decryption.shuffles.push(index);
-        Ok(())
-    }
-
-    /// Protocol 3 ("names after flags"): a contest's totals are decrypted first; its write-in
-    /// names are shuffled and decrypted only when the decrypted write-in count is above zero.
-    /// Protocol ≤ 2: the names are shuffled first, then each teller's one entry decrypts the
-    /// totals and the names together.
-    pub fn names_after_flags(&self) -> bool {
-        self.protocol >= 3
-    }
-
-    /// A teller's decryption shares of a closed, uncounted contest (for one evaluator group).
-    /// Protocol ≤ 2: one entry per teller with the totals and the names, the names shuffled
-    /// by `threshold` tellers first. Protocol 3: one entry of the totals' shares, any time
-    /// after the close; then, when the names are due, one of the names' shares after
-    /// `threshold` shuffles.
-    pub fn decryption_shares(
-        &mut self,
-        contest: &str,
-        group: &str,
-        index: u32,
-        entry: SharesEntry,
-    ) -> Result<(), ConductError> {
-        let (tellers, threshold) = self.encrypted()?;
-        if index == 0 || index > tellers {
-            return Err(ConductError::TellerIndex { index, tellers });
-        }
-        let flags_first = self.names_after_flags();
-        let c = self.contest(contest)?;
-        if c.phase != Phase::Closed {
-            return Err(ConductError::ContestNotClosed(contest.to_string()));
-        }
-        if c.result.is_some() {
-            return Err(ConductError::AlreadyTallied(contest.to_string()));
-        }
-        let have = c.decryption.shuffles.len() as u32;
-        let repeated = || ConductError::SharesRepeated {
-            contest: contest.to_string(),
-            index,
-        };
-        let gave_totals = c
-            .decryption
-            .shares
-            .get(group)
-            .is_some_and(|s| s.contains(&index));
-        if flags_first {
-            if entry.totals == entry.names {
-                return Err(ConductError::SharesPart);
-            }
-            if entry.names {
-                if !entry.names_due {
-                    return Err(ConductError::NamesNotDue(contest.to_string()));
-                }
-                if have < threshold {
-                    return Err(ConductError::ShufflesMissing {
-                        contest: contest.to_string(),
-                        have,
-                        needed: threshold,
-                    });
-                }
-                if c.decryption.name_shares.contains(&index) {
-                    return Err(repeated());
-                }
-                self.contest_mut(contest)?
-                    .decryption
-                    .name_shares
-                    .insert(index);
-                return Ok(());
-            }
-        } else if entry.has_names && have < threshold {
-            return Err(ConductError::ShufflesMissing {
-                contest: contest.to_string(),
-                have,
-                needed: threshold,
-            });
-        }
-        if gave_totals {
-            return Err(repeated());
-        }
-        self.contest_mut(contest)?
-            .decryption
-            .shares
-            .entry(group.to_string())
-            .or_default()
-            .insert(index);
-        Ok(())
     }
 
     pub fn protocol(&self) -> u32 {

@@ -1,0 +1,346 @@
+//! Counting an encrypted contest from the log: the tellers' shuffles of the write-in names
+//! and their decryption shares, checked (`check_*`) and recorded (`apply_step`), in the
+//! order of the conduct's protocol (protocol 3: the totals first, the names only when the
+//! write-in count is above zero; docs/E2E.md §11.1), and what they decrypt to.
+
+use std::collections::BTreeMap;
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
+
+use super::*;
+
+impl Book {
+    fn tally(&self, contest: &str, group: &str) -> Result<&ContestTally, E2eError> {
+        self.tallies
+            .get(&(contest.to_string(), group.to_string()))
+            .ok_or_else(|| {
+                E2eError::Refused(format!(
+                    "“{contest}” 没有加密选票 / “{contest}” has no encrypted ballots"
+                ))
+            })
+    }
+
+    /// A teller's shuffle of a contest's write-in names: signed, its input the names as they
+    /// stand, its proof valid.
+    pub fn check_shuffle(&self, b: &ShuffleBody) -> Result<CheckedStep, E2eError> {
+        let key = self.key().ok_or(E2eError::NoKey)?;
+        let t = self.tally(&b.contest, "")?;
+        let output = b64(&b.output, "shuffle output")?;
+        let proof_bytes = b64(&b.proof, "shuffle proof")?;
+        let mut payload = output.clone();
+        payload.extend_from_slice(&proof_bytes);
+        self.check_signature(b.index, "shuffle", &b.contest, &payload, &b.signature)?;
+        let input = t.current_names();
+        if input.is_empty() || b.count != input.len() as u64 {
+            return Err(E2eError::Refused(format!(
+                "混洗须包含全部 {} 个写入姓名 / a shuffle holds all {} write-in names",
+                input.len(),
+                input.len()
+            )));
+        }
+        let outputs = decode_vectors(&output, 2, input.len())?;
+        let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
+        if self.proofs {
+            // Decoded only to be verified (its points cost a decompression each).
+            let proof = ShuffleProof::from_bytes(input.len(), 2, &proof_bytes)
+                .map_err(crypto("混洗证明", "shuffle proof"))?;
+            verify_shuffle(
+                key,
+                &shuffle_context(&self.election_id, &b.contest, b.index, position),
+                input,
+                &outputs,
+                &proof,
+            )
+            .map_err(crypto("混洗证明", "shuffle proof"))?;
+        }
+        Ok(CheckedStep::Shuffle {
+            key: (b.contest.clone(), String::new()),
+            index: b.index,
+            output: outputs,
+        })
+    }
+
+    /// What a decryption-shares entry holds and what this book knows of its contest, for the
+    /// conduct's order (`Conduct::decryption_shares`).
+    pub fn shares_entry(&self, b: &DecryptionSharesBody) -> SharesEntry {
+        let t = self.tallies.get(&(b.contest.clone(), b.group.clone()));
+        SharesEntry {
+            totals: !b.totals.is_empty(),
+            names: !b.names.is_empty(),
+            has_names: t.is_some_and(|t| t.has_names()),
+            names_due: t.is_some_and(|t| t.names_due()),
+        }
+    }
+
+    /// Whether a contest's write-in names are due for a shuffle now (protocol 3: the
+    /// write-in count is known and above zero; protocol ≤ 2: it has names).
+    pub fn names_due(&self, contest: &str) -> bool {
+        self.tallies
+            .get(&(contest.to_string(), String::new()))
+            .is_some_and(|t| {
+                if self.flags_first {
+                    t.names_due()
+                } else {
+                    t.has_names()
+                }
+            })
+    }
+
+    /// What stops a contest from being counted, if anything: fewer than `threshold`
+    /// tellers' shares of the totals of one of its tallies, or (protocol 3) of its names
+    /// when they are due.
+    pub fn shares_missing(&self, contest: &str) -> Option<ConductError> {
+        let k = self.params.threshold;
+        for ((c, _), t) in &self.tallies {
+            if c != contest {
+                continue;
+            }
+            let have = t.total_shares.len() as u32;
+            if have < k {
+                return Some(ConductError::SharesMissing {
+                    contest: c.clone(),
+                    have,
+                    needed: k,
+                });
+            }
+            let have = t.name_shares.len() as u32;
+            if self.flags_first && t.names_due() && have < k {
+                return Some(ConductError::NameSharesMissing {
+                    contest: c.clone(),
+                    have,
+                    needed: k,
+                });
+            }
+        }
+        None
+    }
+
+    /// A teller's decryption shares: one per summed ciphertext and one per component of each
+    /// name as it stands after the shuffles, each proved against the teller's K_ℓ. Protocol
+    /// 3: the totals' shares and the names' shares come in separate entries (the conduct
+    /// checks which is due); the `threshold`-th set of the totals' shares also gives the
+    /// write-in count.
+    pub fn check_shares(&self, b: &DecryptionSharesBody) -> Result<CheckedStep, E2eError> {
+        let vk = self.verification_key(b.index).ok_or(E2eError::NoKey)?;
+        let t = self.tally(&b.contest, &b.group)?;
+        let key = (b.contest.clone(), b.group.clone());
+        let with_totals = !self.flags_first || !b.totals.is_empty();
+        let with_names = !self.flags_first || !b.names.is_empty();
+        let mut totals = None;
+        let mut flags = None;
+        if with_totals {
+            let sums = t.sums();
+            let shares = decode_shares(&b64(&b.totals, "totals")?, sums.len(), b.index)?;
+            for (ct, s) in sums.iter().zip(&shares).filter(|_| self.proofs) {
+                verify_decryption_share(&self.election_id, vk, ct, s)
+                    .map_err(crypto("解密份额", "decryption share"))?;
+            }
+            if self.flags_first && t.flags.is_none() {
+                flags = write_in_count(&self.params, t, b.index, &shares)?;
+            }
+            totals = Some(shares);
+        }
+        let mut names = None;
+        if with_names {
+            let current = t.current_names();
+            let names_bytes = if b.names.is_empty() {
+                Vec::new()
+            } else {
+                b64(&b.names, "names")?
+            };
+            let shares = decode_shares(&names_bytes, current.len() * 2, b.index)?;
+            for (ct, s) in current
+                .iter()
+                .flatten()
+                .zip(&shares)
+                .filter(|_| self.proofs)
+            {
+                verify_decryption_share(&self.election_id, vk, ct, s)
+                    .map_err(crypto("姓名解密份额", "name decryption share"))?;
+            }
+            names = Some(shares);
+        }
+        Ok(CheckedStep::Shares {
+            key,
+            index: b.index,
+            totals,
+            names,
+            flags,
+        })
+    }
+
+    /// Records a checked shuffle or set of shares.
+    pub fn apply_step(&mut self, step: CheckedStep) {
+        match step {
+            CheckedStep::Shuffle { key, index, output } => {
+                if let Some(t) = self.tallies.get_mut(&key) {
+                    t.shuffled = Some(output);
+                    t.shufflers.push(index);
+                }
+            }
+            CheckedStep::Shares {
+                key,
+                index,
+                totals,
+                names,
+                flags,
+            } => {
+                if let Some(t) = self.tallies.get_mut(&key) {
+                    if let Some(totals) = totals {
+                        t.total_shares.insert(index, totals);
+                    }
+                    if let Some(names) = names {
+                        t.name_shares.insert(index, names);
+                    }
+                    if flags.is_some() {
+                        t.flags = flags;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decrypts a contest's totals (and shuffled names) from the first `threshold` tellers'
+    /// shares, in teller order. The number of non-empty names must equal the decrypted sum
+    /// of the write-in flags.
+    pub fn decrypt(&self, contest: &str, group: &str) -> Result<Decrypted, E2eError> {
+        let t = self.tally(contest, group)?;
+        let k = self.params.threshold as usize;
+        let tellers: Vec<u32> = t.total_shares.keys().copied().take(k).collect();
+        if tellers.len() < k {
+            return Err(E2eError::Refused(format!(
+                "“{contest}” 只有 {} 份解密份额, 需要 {k} 份 / “{contest}” has {} decryption shares; {k} are needed",
+                tellers.len(),
+                tellers.len()
+            )));
+        }
+        let given = t
+            .total_shares
+            .iter()
+            .map(|(i, v)| (*i, v.as_slice()))
+            .collect();
+        let totals = solve_sums(&self.params, t, &given, 0..t.sums.len())?;
+        // Protocol 3: the names are decrypted by the first `threshold` tellers who gave shares
+        // of them (none when the write-in count is zero); before, by the same tellers as the
+        // totals.
+        let name_tellers: Vec<u32> = if self.flags_first {
+            t.name_shares.keys().copied().take(k).collect()
+        } else {
+            tellers.clone()
+        };
+        let names_wanted = !self.flags_first || t.names_due();
+        if names_wanted && t.has_names() && name_tellers.len() < k {
+            return Err(E2eError::Refused(
+                ConductError::NameSharesMissing {
+                    contest: contest.to_string(),
+                    have: name_tellers.len() as u32,
+                    needed: k as u32,
+                }
+                .to_string(),
+            ));
+        }
+        let name_combiner = if names_wanted && t.has_names() {
+            Some(Combiner::new(&self.params, &name_tellers).map_err(crypto("解密", "decryption"))?)
+        } else {
+            None
+        };
+        let mut names = Vec::new();
+        let current: &[CiphertextVector] = if name_combiner.is_some() {
+            t.current_names()
+        } else {
+            &[]
+        };
+        for (j, v) in current.iter().enumerate() {
+            let mut pts = [RistrettoPoint::identity(); 2];
+            for (c, ct) in v.iter().enumerate() {
+                let shares: Vec<DecryptionShare> = name_tellers
+                    .iter()
+                    .filter_map(|ell| {
+                        t.name_shares
+                            .get(ell)
+                            .and_then(|s| s.get(2 * j + c))
+                            .cloned()
+                    })
+                    .collect();
+                if let (Some(slot), Some(combiner)) = (pts.get_mut(c), &name_combiner) {
+                    *slot = combiner
+                        .combine(ct, &shares)
+                        .map_err(crypto("姓名解密", "name decryption"))?;
+                }
+            }
+            let name = decode_name(&pts).map_err(crypto("写入姓名", "write-in name"))?;
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        if let ContestShape::Candidate(_) = &t.shape {
+            let flags: u64 = totals.get(t.flag_slots()).unwrap_or_default().iter().sum();
+            if flags != names.len() as u64 {
+                return Err(E2eError::WriteInCount {
+                    names: names.len() as u64,
+                    flags,
+                });
+            }
+        }
+        Ok(Decrypted {
+            ballots: t.ballots,
+            totals,
+            names,
+            tellers,
+        })
+    }
+}
+
+/// Combines and solves the summed ciphertexts at `slots` of a tally from the shares `given`
+/// by teller (each teller's shares in aggregation order): the first `threshold` tellers in
+/// index order, one set of Lagrange weights for all of them.
+fn solve_sums(
+    params: &DkgParams,
+    t: &ContestTally,
+    given: &BTreeMap<u32, &[DecryptionShare]>,
+    slots: std::ops::Range<usize>,
+) -> Result<Vec<u64>, E2eError> {
+    let k = params.threshold as usize;
+    let tellers: Vec<u32> = given.keys().copied().take(k).collect();
+    let combiner = Combiner::new(params, &tellers).map_err(crypto("解密", "decryption"))?;
+    let table = DlogTable::new(t.ballots);
+    let sums = t.sums();
+    let mut out = Vec::with_capacity(slots.len());
+    for i in slots {
+        let Some(ct) = sums.get(i) else { continue };
+        let chosen: Vec<DecryptionShare> = tellers
+            .iter()
+            .filter_map(|ell| given.get(ell).and_then(|v| v.get(i)).copied())
+            .collect();
+        let m = combiner
+            .combine(ct, &chosen)
+            .map_err(crypto("解密", "decryption"))?;
+        out.push(table.solve(&m).map_err(crypto("解密", "decryption"))?);
+    }
+    Ok(out)
+}
+
+/// Protocol 3: the write-in count Σ flags of a tally, once `shares` (teller `index`'s shares
+/// of the totals, checked) bring the tellers who gave them to `threshold`: combined over the
+/// first `threshold` of them in teller order and solved. `None` while fewer have given them.
+fn write_in_count(
+    params: &DkgParams,
+    t: &ContestTally,
+    index: u32,
+    shares: &[DecryptionShare],
+) -> Result<Option<u64>, E2eError> {
+    let mut given: BTreeMap<u32, &[DecryptionShare]> = t
+        .total_shares
+        .iter()
+        .map(|(i, v)| (*i, v.as_slice()))
+        .collect();
+    given.insert(index, shares);
+    if given.len() < params.threshold as usize {
+        return Ok(None);
+    }
+    Ok(Some(
+        solve_sums(params, t, &given, t.flag_slots())?.iter().sum(),
+    ))
+}
