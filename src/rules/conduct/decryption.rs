@@ -21,6 +21,23 @@ pub struct SharesEntry {
 }
 
 impl Conduct {
+    /// What every teller step of counting needs: an encrypted election, a registered
+    /// teller, a closed contest not yet counted. The threshold.
+    fn teller_step(&self, contest: &str, index: u32) -> Result<u32, ConductError> {
+        let (tellers, threshold) = self.encrypted()?;
+        if index == 0 || index > tellers {
+            return Err(ConductError::TellerIndex { index, tellers });
+        }
+        let c = self.contest(contest)?;
+        if c.phase != Phase::Closed {
+            return Err(ConductError::ContestNotClosed(contest.to_string()));
+        }
+        if c.result.is_some() {
+            return Err(ConductError::AlreadyTallied(contest.to_string()));
+        }
+        Ok(threshold)
+    }
+
     /// A teller's shuffle of a closed, uncounted contest's write-in names. Protocol 3: only
     /// once the write-in count is known and above zero (`names_due`), and before any shares
     /// of the names; protocol ≤ 2: before any decryption shares.
@@ -30,18 +47,9 @@ impl Conduct {
         index: u32,
         names_due: bool,
     ) -> Result<(), ConductError> {
-        let (tellers, _) = self.encrypted()?;
-        if index == 0 || index > tellers {
-            return Err(ConductError::TellerIndex { index, tellers });
-        }
+        self.teller_step(contest, index)?;
         let flags_first = self.names_after_flags();
         let c = self.contest(contest)?;
-        if c.phase != Phase::Closed {
-            return Err(ConductError::ContestNotClosed(contest.to_string()));
-        }
-        if c.result.is_some() {
-            return Err(ConductError::AlreadyTallied(contest.to_string()));
-        }
         if flags_first {
             if !names_due {
                 return Err(ConductError::NamesNotDue(contest.to_string()));
@@ -82,18 +90,9 @@ impl Conduct {
         index: u32,
         entry: SharesEntry,
     ) -> Result<(), ConductError> {
-        let (tellers, threshold) = self.encrypted()?;
-        if index == 0 || index > tellers {
-            return Err(ConductError::TellerIndex { index, tellers });
-        }
+        let threshold = self.teller_step(contest, index)?;
         let flags_first = self.names_after_flags();
         let c = self.contest(contest)?;
-        if c.phase != Phase::Closed {
-            return Err(ConductError::ContestNotClosed(contest.to_string()));
-        }
-        if c.result.is_some() {
-            return Err(ConductError::AlreadyTallied(contest.to_string()));
-        }
         let have = c.decryption.shuffles.len() as u32;
         let repeated = || ConductError::SharesRepeated {
             contest: contest.to_string(),
