@@ -36,6 +36,12 @@
 //! - `SCRUTINEER_BENCH_TELLERS_AT_ONCE` [1]: teller turns run at the same time once only
 //!   decryption shares are due (2: as on separate machines; each turn holds a replay of the
 //!   whole log in this process, so 2 doubles the bench's peak memory).
+//! - `SCRUTINEER_BENCH_TELLER_THREADS` [every core]: threads each teller's turn computes its
+//!   shuffles and decryption shares on (`scrutineer teller run --threads`).
+//! - `SCRUTINEER_BENCH_WRITE_IN_PERCENT` [0]: the share of the county's first-round voters who
+//!   write a name in (every n-th voter of a constituency, n = 100 ÷ the share, rounded; one
+//!   of five names; a 赞成 mark given up where the seats were all marked). A contest with a
+//!   write-in is shuffled and its names decrypted (docs/E2E.md §11.1).
 //! - `SCRUTINEER_BIN`: the `scrutineer` binary [the one cargo built for this bench].
 //! - `SCRUTINEER_BENCH_KEEP_EXPORT`: a path where the county's export tar is also written
 //!   (for profiling `scrutineer verify` on it afterwards).
@@ -1222,8 +1228,15 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
     let mut rng = SystemRng;
     let mut run = ceremony(book, &replayed.conduct, &t.signer, &mut t.st, &mut rng).ctx(&name)?;
     if replayed.conduct.ceremony().key.is_some() {
-        let counted =
-            counting_run(book, &replayed.conduct, &t.signer, &t.st, &mut rng).ctx(&name)?;
+        let counted = counting_run(
+            book,
+            &replayed.conduct,
+            &t.signer,
+            &t.st,
+            teller_threads(),
+            &mut rng,
+        )
+        .ctx(&name)?;
         run.steps.extend(counted.steps);
     }
     t.st.seen_size = size;
@@ -1630,6 +1643,15 @@ fn spec_with_runoffs(spec: &Value, summary: &Value, runoffs: &[String]) -> R<Val
             .push(rc);
     }
     Ok(spec)
+}
+
+/// `SCRUTINEER_BENCH_TELLER_THREADS` [every core]: the threads of a teller's turn.
+fn teller_threads() -> usize {
+    env_usize(
+        "SCRUTINEER_BENCH_TELLER_THREADS",
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    )
+    .max(1)
 }
 
 /// `SCRUTINEER_BENCH_TELLERS_AT_ONCE` [1]: how many tellers' turns run at the same time when
@@ -2042,6 +2064,43 @@ fn county_layout(districts: usize, voters: usize) -> Vec<District> {
     out
 }
 
+/// Five write-in names for `county_line`.
+const WRITE_IN_NAMES: [&str; 5] = ["王芳", "李强", "张伟", "刘洋", "陈静"];
+
+/// `SCRUTINEER_BENCH_WRITE_IN_PERCENT` as "every n-th voter writes a name in" (0: none).
+fn write_in_every() -> usize {
+    let pct: f64 = std::env::var("SCRUTINEER_BENCH_WRITE_IN_PERCENT")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    if pct > 0.0 && pct <= 100.0 {
+        (100.0 / pct).round().max(1.0) as usize
+    } else {
+        0
+    }
+}
+
+/// The ballot line of voter k of a constituency: its `county_marks`, and in the first
+/// round, for every `every`-th voter, one write-in name (giving up the last 赞成 mark when
+/// the seats were all marked, so that the ballot stays valid).
+fn county_line(d: &District, k: usize, round: u8, every: usize) -> Value {
+    let mut marks = county_marks(d, k, round);
+    let write_in = round == 1 && every > 0 && k % every == every - 1;
+    if write_in {
+        if let Some(m) = marks.as_object_mut() {
+            if m.len() >= d.seats {
+                if let Some(last) = m.keys().next_back().cloned() {
+                    m.remove(&last);
+                }
+            }
+        }
+        let name = WRITE_IN_NAMES[(k / every) % WRITE_IN_NAMES.len()];
+        json!({"contest": d.id, "marks": marks, "write_ins": [name]})
+    } else {
+        json!({"contest": d.id, "marks": marks})
+    }
+}
+
 /// The marks of voter k of a constituency: the first s candidates carry it, except in a
 /// constituency set up for a runoff, where nobody reaches more than half.
 fn county_marks(d: &District, k: usize, round: u8) -> Value {
@@ -2442,6 +2501,7 @@ fn county(
 
     // Casting: one ballot per slip handed out.
     let mut casts: Vec<(usize, String)> = Vec::new();
+    let every = write_in_every();
     if encrypted {
         // Each kiosk encrypts its voter's ballot on its own device: done here, on every
         // core, before the timed casting.
@@ -2450,10 +2510,7 @@ fn county(
         for (i, d) in ds.iter().enumerate() {
             for k in 0..present[i] {
                 let tok = pools[i].get(k).ctx("a slip for every voter present")?;
-                plain.push((
-                    tok.clone(),
-                    vec![json!({"contest": d.id, "marks": county_marks(d, k, 1)})],
-                ));
+                plain.push((tok.clone(), vec![county_line(d, k, 1, every)]));
             }
         }
         println!("  encrypting {} ballots ...", plain.len());
@@ -2483,7 +2540,10 @@ fn county(
         for (i, d) in ds.iter().enumerate() {
             for k in 0..present[i] {
                 let tok = pools[i].get(k).ctx("a slip for every voter present")?;
-                casts.push((casts.len(), json!({"token": tok, "ballots": [{"contest": d.id, "marks": county_marks(d, k, 1)}]}).to_string()));
+                casts.push((
+                    casts.len(),
+                    json!({"token": tok, "ballots": [county_line(d, k, 1, every)]}).to_string(),
+                ));
             }
         }
     }

@@ -129,6 +129,10 @@ enum TellerCommand {
         /// Where to write the steps to submit (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Threads computing the shuffles and decryption shares, one contest per thread at
+        /// a time (default: every core of this machine).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
     },
     /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
     /// with a teller key file; prints the signature line to submit. Touches no data directory.
@@ -195,12 +199,14 @@ fn main() -> ExitCode {
                     state,
                     export,
                     out,
+                    threads,
                 },
         } => finish(scrutineer::cli::teller::run(
             &key,
             &state,
             &export,
             out.as_deref(),
+            threads.map(usize::from),
         )),
         Command::Teller {
             command: TellerCommand::Sign { key, text },

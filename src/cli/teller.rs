@@ -60,12 +60,14 @@ pub fn verified_trusting(
 }
 
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
-/// when `out` is None and there are steps).
+/// when `out` is None and there are steps). The shuffles and shares are computed on
+/// `threads` threads (default: every core).
 pub fn run(
     key: &Path,
     state_path: &Path,
     export: &Path,
     out: Option<&Path>,
+    threads: Option<usize>,
 ) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
         .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
@@ -116,7 +118,10 @@ pub fn run(
     let mut run: Run = ceremony(book, &replayed.conduct, &signer, &mut st, &mut rng)
         .map_err(|err| e(err.code(), err))?;
     if replayed.conduct.ceremony().key.is_some() {
-        let counted = counting_run(book, &replayed.conduct, &signer, &st, &mut rng)
+        let threads = threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let counted = counting_run(book, &replayed.conduct, &signer, &st, threads, &mut rng)
             .map_err(|err| e(err.code(), err))?;
         run.steps.extend(counted.steps);
         run.waiting.extend(counted.waiting);

@@ -12,8 +12,8 @@ use ed25519_dalek::Signer as _;
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 
-use super::book::ContestTally;
 use super::book::{encode_vectors, shuffle_context};
+use super::book::{CheckedStep, ContestTally};
 use super::{crypto, Book, E2eError};
 use crate::crypto::decrypt::decryption_share;
 use crate::crypto::dkg::{
@@ -314,26 +314,47 @@ pub fn ceremony(
     Ok(run)
 }
 
+/// A step one closed contest is owed by this teller, decided from the replay ([`plan`]) and
+/// computed afterwards ([`counting_run`]), on as many threads as the caller allows: each
+/// contest's step depends only on the book as it stood before the pass.
+enum Due<'a> {
+    Shuffle {
+        contest: &'a str,
+        t: &'a ContestTally,
+    },
+    Shares {
+        contest: &'a str,
+        group: &'a str,
+        t: &'a ContestTally,
+        totals: bool,
+        names: bool,
+    },
+}
+
+/// What one pass over the closed, uncounted contests finds: the steps due, and the lines
+/// saying what waits on others and what is done.
+struct Plan<'a> {
+    due: Vec<Due<'a>>,
+    waiting: Vec<String>,
+    done: Vec<String>,
+}
+
 /// The shuffles and decryption shares this teller owes the closed, uncounted contests. One
-/// step per contest per run: the next one depends on the log after it.
+/// step per contest per pass: the next one depends on the log after it.
 ///
 /// Protocol 3 (`Conduct::names_after_flags`): shares of the totals first; once `threshold`
 /// tellers gave them the write-in count is known, and only when it is above zero are the
 /// names shuffled by `threshold` tellers and then decrypted (shares of the names). Protocol
 /// ≤ 2: a shuffle of the write-in names while fewer than `threshold` tellers shuffled them,
 /// then (once they are shuffled, or when there are none) shares of the totals and the names.
-pub fn counting(
-    book: &Book,
-    conduct: &Conduct,
-    signer: &Signer,
-    st: &TellerState,
-    rng: &mut dyn CryptoRngCore,
-) -> Result<Run, E2eError> {
-    let index = own_index(book, signer)?;
-    let share = key_share(book, st)?;
+fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32) -> Plan<'a> {
     let k = book.params().threshold as usize;
     let flags_first = conduct.names_after_flags();
-    let mut run = Run::default();
+    let mut p = Plan {
+        due: Vec::new(),
+        waiting: Vec::new(),
+        done: Vec::new(),
+    };
     for ((contest, group), t) in &book.tallies {
         let Ok(c) = conduct.contest(contest) else {
             continue;
@@ -349,14 +370,18 @@ pub fn counting(
         let gave_totals = t.share_tellers().contains(&index);
         let names_due = if flags_first {
             if !gave_totals {
-                run.steps.push(shares_step(
-                    book, &share, contest, group, t, true, false, rng,
-                )?);
+                p.due.push(Due::Shares {
+                    contest,
+                    group,
+                    t,
+                    totals: true,
+                    names: false,
+                });
                 continue;
             }
             match t.flags {
                 None => {
-                    run.waiting.push(format!(
+                    p.waiting.push(format!(
                         "{label}: 等待其他计票人提交总数的解密份额 ({}/{k}) / waiting for other tellers' decryption shares of the totals ({}/{k})",
                         t.share_tellers().len(),
                         t.share_tellers().len()
@@ -364,7 +389,7 @@ pub fn counting(
                     continue;
                 }
                 Some(0) => {
-                    run.done.push(format!(
+                    p.done.push(format!(
                         "{label}: 总数已可解密, 没有写入姓名 / the totals can be decrypted; no write-in names"
                     ));
                     continue;
@@ -377,13 +402,12 @@ pub fn counting(
         let shuffled = t.shufflers.len();
         if names_due && shuffled < k {
             if t.shufflers.contains(&index) {
-                run.waiting.push(format!(
+                p.waiting.push(format!(
                     "{label}: 等待其他计票人混洗写入姓名 ({shuffled}/{k}) / waiting for other tellers to shuffle the write-in names ({shuffled}/{k})"
                 ));
-                continue;
+            } else {
+                p.due.push(Due::Shuffle { contest, t });
             }
-            run.steps
-                .push(shuffle_step(book, signer, contest, index, t, rng)?);
             continue;
         }
         let given = if flags_first {
@@ -392,57 +416,130 @@ pub fn counting(
             t.share_tellers()
         };
         if given.contains(&index) {
-            run.done.push(format!(
+            p.done.push(format!(
                 "{label}: 已提交解密份额 ({}/{k}) / decryption shares given ({}/{k})",
                 given.len(),
                 given.len()
             ));
             continue;
         }
-        run.steps.push(shares_step(
-            book,
-            &share,
+        p.due.push(Due::Shares {
             contest,
             group,
             t,
-            !flags_first,
-            true,
-            rng,
-        )?);
+            totals: !flags_first,
+            names: true,
+        });
     }
-    Ok(run)
+    p
 }
 
-/// Every counting step this teller can make in one run: [`counting`], then again after its
-/// own steps are applied to local copies of the book and conduct, since one step may make
-/// the next due (its shares of the totals complete the write-in count, so a shuffle
-/// follows; its shuffle completes the chain, so its shares of the names follow). The
-/// waiting and done lines are those of the last pass.
+/// Every counting step this teller can make in one run, computed on up to `threads`
+/// threads (the contests' steps are independent; with one thread, from `rng`, otherwise
+/// each thread draws from the system's generator). Pass after pass: the steps due
+/// ([`plan`]), each computed and checked as the service will check it (the shuffle's proof
+/// verified, the shares' proofs), then applied to local copies of the book and conduct,
+/// since one step may make the next due (its shares of the totals complete the write-in
+/// count, so a shuffle follows; its shuffle completes the chain, so its shares of the
+/// names follow). The waiting and done lines are those of the last pass.
 pub fn counting_run(
     book: &Book,
     conduct: &Conduct,
     signer: &Signer,
     st: &TellerState,
+    threads: usize,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Run, E2eError> {
+    let index = own_index(book, signer)?;
+    let share = key_share(book, st)?;
     let mut book = book.clone();
     let mut conduct = conduct.clone();
     let mut run = Run::default();
     // At most three passes make steps (totals, shuffle, names); the next only reports.
     for _ in 0..4 {
-        let counted = counting(&book, &conduct, signer, st, rng)?;
-        for s in &counted.steps {
-            apply_own(&mut book, &mut conduct, s)?;
-        }
-        let more = !counted.steps.is_empty();
-        run.steps.extend(counted.steps);
-        run.waiting = counted.waiting;
-        run.done = counted.done;
-        if !more {
+        let p = plan(&book, &conduct, index);
+        run.waiting = p.waiting;
+        run.done = p.done;
+        if p.due.is_empty() {
             break;
+        }
+        let made = par_map(&p.due, threads, rng, &|due, rng| {
+            let s = match due {
+                Due::Shuffle { contest, t } => shuffle_step(&book, signer, contest, index, t, rng)?,
+                Due::Shares {
+                    contest,
+                    group,
+                    t,
+                    totals,
+                    names,
+                } => shares_step(&book, &share, contest, group, t, *totals, *names, rng)?,
+            };
+            let checked = check_own(&book, &s)?;
+            Ok((s, checked))
+        })?;
+        for (s, checked) in made {
+            apply_own(&mut book, &mut conduct, &s, checked)?;
+            run.steps.push(s);
         }
     }
     Ok(run)
+}
+
+/// `f` over `items` on up to `threads` scoped threads, the results in the items' order;
+/// the first error (in that order) if any. With one thread (or one item) on the caller's
+/// thread with `rng`; otherwise each thread draws from its own [`crate::crypto::SystemRng`].
+fn par_map<T: Sync, U: Send>(
+    items: &[T],
+    threads: usize,
+    rng: &mut dyn CryptoRngCore,
+    f: &(dyn Fn(&T, &mut dyn CryptoRngCore) -> Result<U, E2eError> + Sync),
+) -> Result<Vec<U>, E2eError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if threads <= 1 || items.len() <= 1 {
+        return items.iter().map(|x| f(x, rng)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    // Per thread (None if it stopped): its items' positions and results.
+    type Part<U> = Option<Vec<(usize, Result<U, E2eError>)>>;
+    let parts: Vec<Part<U>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut rng = crate::crypto::SystemRng;
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(x) = items.get(i) else { break };
+                        mine.push((i, f(x, &mut rng)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().ok()).collect()
+    });
+    let mut out: Vec<Option<Result<U, E2eError>>> = (0..items.len()).map(|_| None).collect();
+    for part in parts {
+        let part = part.ok_or_else(|| {
+            E2eError::Refused(
+                "计算步骤的线程意外停止 / a thread computing the steps stopped".into(),
+            )
+        })?;
+        for (i, r) in part {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(E2eError::Refused(
+                    "计算步骤的线程意外停止 / a thread computing the steps stopped".into(),
+                ))
+            })
+        })
+        .collect()
 }
 
 /// A shuffle of a contest's write-in names as they stand, with its proof, signed.
@@ -553,10 +650,34 @@ fn shares_step(
     )
 }
 
-/// Applies one of this teller's own steps to local copies of the book and conduct, with the
-/// checks the service will make, so that a step it makes due (its shuffle completing the
-/// chain, so its shares follow) can be computed in the same run.
-pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(), E2eError> {
+/// Checks one of this teller's own steps as the service will (the book's checks: the
+/// shuffle's proof, the shares' proofs), against the book as it stood before the pass.
+fn check_own(book: &Book, s: &Step) -> Result<CheckedStep, E2eError> {
+    let refused = |x: &dyn std::fmt::Display| E2eError::Refused(x.to_string());
+    match s.kind {
+        EntryKind::Shuffle => {
+            let b: ShuffleBody = serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
+            book.check_shuffle(&b)
+        }
+        EntryKind::DecryptionShares => {
+            let b: DecryptionSharesBody =
+                serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
+            book.check_shares(&b)
+        }
+        _ => Err(refused(&"not a counting step")),
+    }
+}
+
+/// Applies one of this teller's own steps, checked by [`check_own`], to local copies of
+/// the book and conduct, with the conduct's checks the service will make, so that a step it
+/// makes due (its shuffle completing the chain, so its shares follow) can be computed in
+/// the same run.
+fn apply_own(
+    book: &mut Book,
+    conduct: &mut Conduct,
+    s: &Step,
+    checked: CheckedStep,
+) -> Result<(), E2eError> {
     let refused = |x: &dyn std::fmt::Display| E2eError::Refused(x.to_string());
     match s.kind {
         EntryKind::Shuffle => {
@@ -564,8 +685,6 @@ pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(),
             conduct
                 .shuffle(&b.contest, b.index, book.names_due(&b.contest))
                 .map_err(|x| refused(&x))?;
-            let step = book.check_shuffle(&b)?;
-            book.apply_step(step);
         }
         EntryKind::DecryptionShares => {
             let b: DecryptionSharesBody =
@@ -573,10 +692,74 @@ pub fn apply_own(book: &mut Book, conduct: &mut Conduct, s: &Step) -> Result<(),
             conduct
                 .decryption_shares(&b.contest, &b.group, b.index, book.shares_entry(&b))
                 .map_err(|x| refused(&x))?;
-            let step = book.check_shares(&b)?;
-            book.apply_step(step);
         }
-        _ => {}
+        _ => return Err(refused(&"not a counting step")),
     }
+    book.apply_step(checked);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// An RNG that counts its draws (zeros: only the count matters here).
+    struct Counting(u64);
+
+    impl rand_core::RngCore for Counting {
+        fn next_u32(&mut self) -> u32 {
+            self.0 += 1;
+            0
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 += 1;
+            0
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            self.0 += 1;
+            dest.fill(0);
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl rand_core::CryptoRng for Counting {}
+
+    #[test]
+    fn par_map_keeps_the_items_order_and_reports_the_first_failure_in_it() {
+        let items: Vec<u32> = (0..50).collect();
+        for threads in [1, 2, 8, 100] {
+            let mut rng = Counting(0);
+            let out = par_map(&items, threads, &mut rng, &|x, _| Ok(x * 2)).unwrap();
+            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+            let err = par_map(&items, threads, &mut rng, &|x, _| {
+                if *x % 7 == 3 {
+                    Err(E2eError::Refused(format!("item {x}")))
+                } else {
+                    Ok(*x)
+                }
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains("item 3"), "{threads}: {err}");
+            assert!(par_map(&[] as &[u32], threads, &mut rng, &|x, _| Ok(*x))
+                .unwrap()
+                .is_empty());
+        }
+    }
+
+    #[test]
+    fn par_map_draws_from_the_callers_rng_only_on_one_thread() {
+        let items: Vec<u32> = (0..8).collect();
+        let draw =
+            |_: &u32, rng: &mut dyn CryptoRngCore| -> Result<u32, E2eError> { Ok(rng.next_u32()) };
+        let mut rng = Counting(0);
+        par_map(&items, 1, &mut rng, &draw).unwrap();
+        assert_eq!(rng.0, 8);
+        let mut rng = Counting(0);
+        par_map(&items, 2, &mut rng, &draw).unwrap();
+        assert_eq!(rng.0, 0, "threads draw from the system's generator");
+    }
 }

@@ -30,7 +30,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::e2e::book::CheckedBallot;
+use crate::e2e::book::{CheckedBallot, CheckedStep};
 use crate::record::entry::{body_bytes, genesis, origin, BallotBody, Entry, EntryKind};
 use crate::record::merkle::{Hash, Tree};
 use crate::record::note::{Checkpoint, Note, Signer};
@@ -258,7 +258,7 @@ impl Ledger {
             } else {
                 None
             };
-            state.apply(s.index, &e, ballot, None, &tree)?;
+            state.apply(s.index, &e, ballot, None, None, &tree)?;
             head = e.hash();
             tree.push(head);
             keys_of_ballots.push(ballot);

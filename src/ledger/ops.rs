@@ -240,7 +240,7 @@ impl Ledger {
                 body: body.clone(),
             })
             .collect();
-        self.read(|s| s.state.check_admin_all(&entries, &s.tree))?
+        self.read(|s| s.state.check_admin_all(&entries, &s.tree).map(|_| ()))?
     }
 
     pub fn open_contest(&self, contest: &str) -> Result<Appended, LedgerError> {

@@ -241,7 +241,7 @@ impl Sequencer {
         let mut entries = Vec::with_capacity(accepted.len());
         let mut replies = Vec::with_capacity(accepted.len());
         for (k, e, c, r) in accepted {
-            entries.push((Some(k), e, c));
+            entries.push((Some(k), e, c, None));
             replies.push((r, 1));
         }
         self.commit(entries, replies);
@@ -261,26 +261,31 @@ impl Sequencer {
                 head = e.hash();
                 entries.push(e);
             }
-            if let Err(err) = s.state.check_admin_all(&entries, &s.tree) {
-                let _ = reply.send(Err(err));
-                return;
+            match s.state.check_admin_all(&entries, &s.tree) {
+                // A lone entry's checked step (a shuffle's or shares' proofs verified) is
+                // applied as checked: nothing else is applied between the two. Entries
+                // appended together are each checked again as they apply.
+                Ok(steps) if entries.len() == 1 => entries.into_iter().zip(steps).collect(),
+                Ok(_) => entries.into_iter().map(|e| (e, None)).collect::<Vec<_>>(),
+                Err(err) => {
+                    let _ = reply.send(Err(err));
+                    return;
+                }
             }
-            entries
         };
         let n = entries.len();
         self.commit(
-            entries.into_iter().map(|e| (None, e, None)).collect(),
+            entries
+                .into_iter()
+                .map(|(e, step)| (None, e, None, step))
+                .collect(),
             vec![(Replier::Admin(reply), n)],
         );
     }
 
     /// Makes entries durable, then applies them, indexes them, signs a checkpoint, and only
     /// then answers the submitters (each reply covers the next `n` entries).
-    fn commit<R: Into<Replier>>(
-        &mut self,
-        entries: Vec<(Option<BallotKey>, Entry, Option<Arc<CheckedBallot>>)>,
-        replies: Vec<(R, usize)>,
-    ) {
+    fn commit<R: Into<Replier>>(&mut self, entries: Vec<Committed>, replies: Vec<(R, usize)>) {
         let replies: Vec<(Replier, usize)> =
             replies.into_iter().map(|(r, n)| (r.into(), n)).collect();
         if entries.is_empty() {
@@ -292,7 +297,7 @@ impl Sequencer {
         };
         let mut frames = Vec::new();
         let mut offsets = Vec::with_capacity(entries.len());
-        for (_, e, _) in &entries {
+        for (_, e, _, _) in &entries {
             offsets.push(frames.len() as u64);
             push_frame(&mut frames, &e.encode());
         }
@@ -318,10 +323,13 @@ impl Sequencer {
         let entries_tree = self.db.open_tree("entries");
         let spent_tree = self.db.open_tree("spent");
         let mut appended = Vec::with_capacity(entries.len());
-        for (i, (key, e, checked)) in entries.into_iter().enumerate() {
+        for (i, (key, e, checked, step)) in entries.into_iter().enumerate() {
             let index = first_index + i as u64;
             let hash = e.hash();
-            if let Err(err) = s.state.apply(index, &e, key, checked.as_deref(), &s.tree) {
+            if let Err(err) = s
+                .state
+                .apply(index, &e, key, checked.as_deref(), step, &s.tree)
+            {
                 // Invariant: a checked entry applies; this would be a bug, so say so loudly.
                 tracing::error!(index, error = %err, "a durable entry failed to apply");
             }
@@ -365,6 +373,15 @@ impl Sequencer {
         }
     }
 }
+
+/// An entry on its way into the log: a ballot's key, the entry, an encrypted ballot's
+/// checked contents, a teller step's checked contents (`State::apply`).
+type Committed = (
+    Option<BallotKey>,
+    Entry,
+    Option<Arc<CheckedBallot>>,
+    Option<CheckedStep>,
+);
 
 pub(super) type AdminReply = mpsc::Sender<Result<Vec<Appended>, LedgerError>>;
 

@@ -28,12 +28,16 @@ impl Admin {
             .ok_or_else(|| ConductError::NotEncrypted.into())
     }
 
-    /// Checks and applies one entry that is not a ballot; on error nothing changed.
+    /// Checks and applies one entry that is not a ballot; on error nothing changed. `pre`:
+    /// the checked step of this shuffle or decryption-shares entry, when it was checked
+    /// against this same state just before (`State::check_admin_all`); its proofs are then
+    /// not verified again.
     pub(super) fn step(
         &mut self,
         index: u64,
         e: &Entry,
         tree: &Tree,
+        pre: Option<CheckedStep>,
     ) -> Result<Effect, LedgerError> {
         match e.kind {
             EntryKind::ElectionRegistered => {
@@ -111,7 +115,10 @@ impl Admin {
                 let b: ShuffleBody = body(e)?;
                 let due = self.book()?.names_due(&b.contest);
                 self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
-                let step = self.book()?.check_shuffle(&b)?;
+                let step = match pre {
+                    Some(step @ CheckedStep::Shuffle { .. }) => step,
+                    _ => self.book()?.check_shuffle(&b)?,
+                };
                 Ok(Effect::Step(step))
             }
             EntryKind::DecryptionShares => {
@@ -119,7 +126,10 @@ impl Admin {
                 let entry = self.book()?.shares_entry(&b);
                 self.conduct_mut()?
                     .decryption_shares(&b.contest, &b.group, b.index, entry)?;
-                let step = self.book()?.check_shares(&b)?;
+                let step = match pre {
+                    Some(step @ CheckedStep::Shares { .. }) => step,
+                    _ => self.book()?.check_shares(&b)?,
+                };
                 Ok(Effect::Step(step))
             }
             EntryKind::ContestOpened => {

@@ -16,7 +16,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::keys::parse_election_key;
 use super::LedgerError;
-use crate::e2e::book::CheckedBallot;
+use crate::e2e::book::{CheckedBallot, CheckedStep};
 use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::{Book, E2eError};
 use crate::record::encrypted::EncryptedBallotBody;
@@ -100,7 +100,7 @@ enum Effect {
     Paper(String),
     Correction(TurnoutCorrected),
     LatePool(PoolRegistered),
-    Step(crate::e2e::book::CheckedStep),
+    Step(CheckedStep),
     Revote(RevoteCreated),
     Reduction(SeatsReduced),
     Keyed(PaperKeyed),
@@ -325,14 +325,20 @@ impl State {
     /// Checks an entry that is not a ballot before it is appended.
     pub fn check_admin(&self, e: &Entry, tree: &Tree) -> Result<(), LedgerError> {
         self.check_admin_all(std::slice::from_ref(e), tree)
+            .map(|_| ())
     }
 
     /// Checks entries that are appended together, each against the state the ones before it
-    /// leave: all of them pass, or none is written.
-    pub fn check_admin_all(&self, entries: &[Entry], tree: &Tree) -> Result<(), LedgerError> {
+    /// leave: all of them pass, or none is written. Returns, per entry, the checked step of a
+    /// shuffle or decryption shares (its proofs verified), for [`State::apply`].
+    pub fn check_admin_all(
+        &self,
+        entries: &[Entry],
+        tree: &Tree,
+    ) -> Result<Vec<Option<CheckedStep>>, LedgerError> {
         if let [e] = entries {
             if matches!(e.kind, EntryKind::SpoiledBallot | EntryKind::KioskTest) {
-                return self.check_challenge(e);
+                return self.check_challenge(e).map(|()| vec![None]);
             }
         }
         if entries.iter().any(|e| {
@@ -354,21 +360,28 @@ impl State {
             return Err(LedgerError::NotInitialised);
         }
         let mut scratch = self.admin.clone();
+        let mut steps = Vec::with_capacity(entries.len());
         for (n, e) in entries.iter().enumerate() {
-            scratch.step(self.size + n as u64, e, tree)?;
+            steps.push(match scratch.step(self.size + n as u64, e, tree, None)? {
+                Effect::Step(step) => Some(step),
+                _ => None,
+            });
         }
-        Ok(())
+        Ok(steps)
     }
 
     /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots, and
     /// an encrypted ballot's checked contents (decoded from the body when absent, as at
-    /// start-up replay: its proofs were verified before it was appended).
+    /// start-up replay: its proofs were verified before it was appended); `step`, a teller
+    /// step [`State::check_admin_all`] checked against this very state just before (its
+    /// proofs are then not verified a second time; checked here when absent).
     pub fn apply(
         &mut self,
         index: u64,
         e: &Entry,
         ballot: Option<BallotKey>,
         checked: Option<&CheckedBallot>,
+        step: Option<CheckedStep>,
         tree: &Tree,
     ) -> Result<(), LedgerError> {
         if e.kind == EntryKind::Ballot || e.kind == EntryKind::EncryptedBallot {
@@ -433,7 +446,7 @@ impl State {
             }
             _ => {}
         }
-        match self.admin.step(index, e, tree)? {
+        match self.admin.step(index, e, tree, step)? {
             Effect::None => {}
             Effect::Result(r) => self.results.push((index, r)),
             Effect::Signature(t, name) => self.signatures.push((index, t, name)),
