@@ -10,6 +10,47 @@ use curve25519_dalek::traits::Identity;
 
 use super::*;
 
+/// Below this many shares, one thread verifies them all (a contest's totals: about a dozen).
+const SHARES_PER_THREAD: usize = 64;
+
+/// Verifies one teller's decryption shares of `cts` (the share of `cts[i]` is `shares[i]`;
+/// as many of each, which the decoding ensures): each a Chaum–Pedersen proof in challenge
+/// form (docs/E2E.md §11), which cannot be batched, so a long list (the names' shares of a
+/// shuffled contest, two per name) is split across the cores. The first failure in the
+/// list's order, as one thread would find it.
+fn verify_shares(
+    election_id: &str,
+    vk: &Element,
+    cts: &[&Ciphertext],
+    shares: &[DecryptionShare],
+) -> Result<(), crate::crypto::Error> {
+    let one = |cts: &[&Ciphertext], shares: &[DecryptionShare]| {
+        cts.iter()
+            .zip(shares)
+            .try_for_each(|(ct, s)| verify_decryption_share(election_id, vk, ct, s))
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(cts.len() / SHARES_PER_THREAD).max(1);
+    if threads == 1 {
+        return one(cts, shares);
+    }
+    let per = cts.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = cts
+            .chunks(per)
+            .zip(shares.chunks(per))
+            .map(|(c, sh)| s.spawn(move || one(c, sh)))
+            .collect();
+        // Joined in the list's order: the first chunk's failure is the first failure.
+        for p in parts {
+            p.join().map_err(|_| {
+                crate::crypto::Error::params("a thread verifying decryption shares stopped")
+            })??;
+        }
+        Ok(())
+    })
+}
+
 impl Book {
     fn tally(&self, contest: &str, group: &str) -> Result<&ContestTally, E2eError> {
         self.tallies
@@ -132,8 +173,9 @@ impl Book {
         if with_totals {
             let sums = t.sums();
             let shares = decode_shares(&b64(&b.totals, "totals")?, sums.len(), b.index)?;
-            for (ct, s) in sums.iter().zip(&shares).filter(|_| self.proofs) {
-                verify_decryption_share(&self.election_id, vk, ct, s)
+            if self.proofs {
+                let cts: Vec<&Ciphertext> = sums.iter().collect();
+                verify_shares(&self.election_id, vk, &cts, &shares)
                     .map_err(crypto("解密份额", "decryption share"))?;
             }
             if self.flags_first && t.flags.is_none() {
@@ -150,13 +192,9 @@ impl Book {
                 b64(&b.names, "names")?
             };
             let shares = decode_shares(&names_bytes, current.len() * 2, b.index)?;
-            for (ct, s) in current
-                .iter()
-                .flatten()
-                .zip(&shares)
-                .filter(|_| self.proofs)
-            {
-                verify_decryption_share(&self.election_id, vk, ct, s)
+            if self.proofs {
+                let cts: Vec<&Ciphertext> = current.iter().flatten().collect();
+                verify_shares(&self.election_id, vk, &cts, &shares)
                     .map_err(crypto("姓名解密份额", "name decryption share"))?;
             }
             names = Some(shares);
@@ -343,4 +381,44 @@ fn write_in_count(
     Ok(Some(
         solve_sums(params, t, &given, t.flag_slots())?.iter().sum(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::crypto::decrypt::decryption_share;
+    use crate::crypto::dkg::KeyShare;
+    use crate::crypto::group::mul_g;
+    use crate::crypto::DeterministicRng;
+    use curve25519_dalek::scalar::Scalar;
+
+    #[test]
+    fn a_long_list_of_shares_is_checked_whole_across_the_cores() {
+        let mut rng = DeterministicRng::new(b"shares across the cores");
+        let secret = Scalar::from(123_456_789u64);
+        let vk = Element::from_point(mul_g(&secret));
+        let share = KeyShare::from_secret(1, secret.as_bytes(), &vk).unwrap();
+        let key = ElectionKey::new(Element::from_point(mul_g(&Scalar::from(99u64)))).unwrap();
+        // More than SHARES_PER_THREAD × 2, so that two cores split them.
+        let cts: Vec<Ciphertext> = (0..300u64)
+            .map(|m| Ciphertext::encrypt_exp(&key, m, &Scalar::from(m + 1)))
+            .collect();
+        let refs: Vec<&Ciphertext> = cts.iter().collect();
+        let shares: Vec<DecryptionShare> = cts
+            .iter()
+            .map(|ct| decryption_share("e", &share, ct, &mut rng))
+            .collect();
+        verify_shares("e", &vk, &refs, &shares).unwrap();
+        assert!(verify_shares("another election", &vk, &refs, &shares).is_err());
+        // One share of another ciphertext anywhere in the list, first and last chunk alike.
+        for bad in [0, 149, 150, 299] {
+            let mut forged = shares.clone();
+            forged[bad] = shares[(bad + 1) % shares.len()];
+            assert!(
+                verify_shares("e", &vk, &refs, &forged).is_err(),
+                "the forged share at {bad} passed"
+            );
+        }
+    }
 }
