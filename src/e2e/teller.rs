@@ -464,7 +464,7 @@ pub fn counting_run(
             break;
         }
         let made = par_map(&p.due, threads, rng, &|due, rng| {
-            let s = match due {
+            let (made, summary) = match due {
                 Due::Shuffle { contest, t } => shuffle_step(&book, signer, contest, index, t, rng)?,
                 Due::Shares {
                     contest,
@@ -474,12 +474,12 @@ pub fn counting_run(
                     names,
                 } => shares_step(&book, &share, contest, group, t, *totals, *names, rng)?,
             };
-            let checked = check_own(&book, &s)?;
-            Ok((s, checked))
+            let checked = check_own(&book, &made)?;
+            Ok((made, summary, checked))
         })?;
-        for (s, checked) in made {
-            apply_own(&mut book, &mut conduct, &s, checked)?;
-            run.steps.push(s);
+        for (made, summary, checked) in made {
+            apply_own(&mut book, &mut conduct, &made, checked)?;
+            run.steps.push(made.into_step(summary)?);
         }
     }
     Ok(run)
@@ -518,13 +518,12 @@ fn par_map<T: Sync, U: Send>(
             .collect();
         workers.into_iter().map(|w| w.join().ok()).collect()
     });
+    let stopped = || {
+        E2eError::Refused("计算步骤的线程意外停止 / a thread computing the steps stopped".into())
+    };
     let mut out: Vec<Option<Result<U, E2eError>>> = (0..items.len()).map(|_| None).collect();
     for part in parts {
-        let part = part.ok_or_else(|| {
-            E2eError::Refused(
-                "计算步骤的线程意外停止 / a thread computing the steps stopped".into(),
-            )
-        })?;
+        let part = part.ok_or_else(stopped)?;
         for (i, r) in part {
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(r);
@@ -532,17 +531,28 @@ fn par_map<T: Sync, U: Send>(
         }
     }
     out.into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                Err(E2eError::Refused(
-                    "计算步骤的线程意外停止 / a thread computing the steps stopped".into(),
-                ))
-            })
-        })
+        .map(|r| r.unwrap_or_else(|| Err(stopped())))
         .collect()
 }
 
-/// A shuffle of a contest's write-in names as they stand, with its proof, signed.
+/// A counting step as made, before it becomes a [`Step`]: its typed body, so that it is
+/// checked and applied locally without being read back from JSON.
+enum Made {
+    Shuffle(ShuffleBody),
+    Shares(DecryptionSharesBody),
+}
+
+impl Made {
+    fn into_step(self, summary: String) -> Result<Step, E2eError> {
+        match self {
+            Made::Shuffle(b) => step(EntryKind::Shuffle, &b, summary),
+            Made::Shares(b) => step(EntryKind::DecryptionShares, &b, summary),
+        }
+    }
+}
+
+/// A shuffle of a contest's write-in names as they stand, with its proof, signed; and what
+/// it is, in words.
 fn shuffle_step(
     book: &Book,
     signer: &Signer,
@@ -550,7 +560,7 @@ fn shuffle_step(
     index: u32,
     t: &ContestTally,
     rng: &mut dyn CryptoRngCore,
-) -> Result<Step, E2eError> {
+) -> Result<(Made, String), E2eError> {
     let key = book.key().ok_or(E2eError::NoKey)?;
     let election = book.election_id();
     let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
@@ -566,26 +576,25 @@ fn shuffle_step(
     let proof_bytes = proof.to_bytes();
     let mut payload = out_bytes.clone();
     payload.extend_from_slice(&proof_bytes);
-    step(
-        EntryKind::Shuffle,
-        &ShuffleBody {
+    Ok((
+        Made::Shuffle(ShuffleBody {
             contest: contest.to_string(),
             index,
             count: input.len() as u64,
             output: BASE64.encode(&out_bytes),
             proof: BASE64.encode(&proof_bytes),
             signature: sign(signer, "shuffle", election, contest, &payload),
-        },
+        }),
         format!(
             "“{contest}”: 混洗 {} 个写入姓名 / shuffle {} write-in names",
             input.len(),
             input.len()
         ),
-    )
+    ))
 }
 
 /// Decryption shares of a contest's summed totals (`totals`) and of its names as they stand
-/// (`names`), with their proofs.
+/// (`names`), with their proofs; and what they are, in words.
 #[allow(clippy::too_many_arguments)]
 fn shares_step(
     book: &Book,
@@ -596,7 +605,7 @@ fn shares_step(
     totals: bool,
     names: bool,
     rng: &mut dyn CryptoRngCore,
-) -> Result<Step, E2eError> {
+) -> Result<(Made, String), E2eError> {
     let election = book.election_id();
     let total_bytes: Vec<u8> = if totals {
         t.sums()
@@ -629,9 +638,8 @@ fn shares_step(
         let n = t.current_names().len();
         format!("{label}: {n} 个写入姓名的解密份额 / decryption shares of {n} write-in names")
     };
-    step(
-        EntryKind::DecryptionShares,
-        &DecryptionSharesBody {
+    Ok((
+        Made::Shares(DecryptionSharesBody {
             contest: contest.to_string(),
             group: group.to_string(),
             index: share.index(),
@@ -645,26 +653,17 @@ fn shares_step(
             } else {
                 BASE64.encode(&name_bytes)
             },
-        },
+        }),
         summary,
-    )
+    ))
 }
 
 /// Checks one of this teller's own steps as the service will (the book's checks: the
 /// shuffle's proof, the shares' proofs), against the book as it stood before the pass.
-fn check_own(book: &Book, s: &Step) -> Result<CheckedStep, E2eError> {
-    let refused = |x: &dyn std::fmt::Display| E2eError::Refused(x.to_string());
-    match s.kind {
-        EntryKind::Shuffle => {
-            let b: ShuffleBody = serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
-            book.check_shuffle(&b)
-        }
-        EntryKind::DecryptionShares => {
-            let b: DecryptionSharesBody =
-                serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
-            book.check_shares(&b)
-        }
-        _ => Err(refused(&"not a counting step")),
+fn check_own(book: &Book, made: &Made) -> Result<CheckedStep, E2eError> {
+    match made {
+        Made::Shuffle(b) => book.check_shuffle(b),
+        Made::Shares(b) => book.check_shares(b),
     }
 }
 
@@ -675,25 +674,17 @@ fn check_own(book: &Book, s: &Step) -> Result<CheckedStep, E2eError> {
 fn apply_own(
     book: &mut Book,
     conduct: &mut Conduct,
-    s: &Step,
+    made: &Made,
     checked: CheckedStep,
 ) -> Result<(), E2eError> {
     let refused = |x: &dyn std::fmt::Display| E2eError::Refused(x.to_string());
-    match s.kind {
-        EntryKind::Shuffle => {
-            let b: ShuffleBody = serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
-            conduct
-                .shuffle(&b.contest, b.index, book.names_due(&b.contest))
-                .map_err(|x| refused(&x))?;
-        }
-        EntryKind::DecryptionShares => {
-            let b: DecryptionSharesBody =
-                serde_json::from_value(s.body.clone()).map_err(|x| refused(&x))?;
-            conduct
-                .decryption_shares(&b.contest, &b.group, b.index, book.shares_entry(&b))
-                .map_err(|x| refused(&x))?;
-        }
-        _ => return Err(refused(&"not a counting step")),
+    match made {
+        Made::Shuffle(b) => conduct
+            .shuffle(&b.contest, b.index, book.names_due(&b.contest))
+            .map_err(|x| refused(&x))?,
+        Made::Shares(b) => conduct
+            .decryption_shares(&b.contest, &b.group, b.index, book.shares_entry(b))
+            .map_err(|x| refused(&x))?,
     }
     book.apply_step(checked);
     Ok(())

@@ -421,4 +421,28 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_checked_step_answers_only_for_its_own_entry() {
+        let shuffle = CheckedStep::Shuffle {
+            key: ("d1".into(), String::new()),
+            index: 2,
+            output: Vec::new(),
+        };
+        assert!(shuffle.is_for(true, "d1", "", 2));
+        assert!(!shuffle.is_for(false, "d1", "", 2), "not shares");
+        assert!(!shuffle.is_for(true, "d2", "", 2), "another contest");
+        assert!(!shuffle.is_for(true, "d1", "", 3), "another teller");
+        let shares = CheckedStep::Shares {
+            key: ("e1".into(), "g1".into()),
+            index: 1,
+            totals: None,
+            names: None,
+            flags: None,
+        };
+        assert!(shares.is_for(false, "e1", "g1", 1));
+        assert!(!shares.is_for(true, "e1", "g1", 1), "not a shuffle");
+        assert!(!shares.is_for(false, "e1", "g2", 1), "another group");
+        assert!(!shares.is_for(false, "e1", "g1", 4), "another teller");
+    }
 }

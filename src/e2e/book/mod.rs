@@ -143,6 +143,20 @@ pub enum CheckedStep {
     },
 }
 
+impl CheckedStep {
+    /// Whether this is the checked step of a shuffle (`shuffle`) or of decryption shares
+    /// of `contest` (evaluator `group`) by teller `index`: what the ledger asks before it
+    /// applies a step checked earlier instead of checking the entry again.
+    pub fn is_for(&self, shuffle: bool, contest: &str, group: &str, index: u32) -> bool {
+        let (key, i) = match self {
+            CheckedStep::Shuffle { key, index, .. } if shuffle => (key, index),
+            CheckedStep::Shares { key, index, .. } if !shuffle => (key, index),
+            _ => return false,
+        };
+        key.0 == contest && key.1 == group && *i == index
+    }
+}
+
 impl ContestTally {
     fn new(shape: ContestShape) -> ContestTally {
         let len = match &shape {

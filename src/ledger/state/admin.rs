@@ -116,7 +116,7 @@ impl Admin {
                 let due = self.book()?.names_due(&b.contest);
                 self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
                 let step = match pre {
-                    Some(step @ CheckedStep::Shuffle { .. }) => step,
+                    Some(step) if step.is_for(true, &b.contest, "", b.index) => step,
                     _ => self.book()?.check_shuffle(&b)?,
                 };
                 Ok(Effect::Step(step))
@@ -127,7 +127,7 @@ impl Admin {
                 self.conduct_mut()?
                     .decryption_shares(&b.contest, &b.group, b.index, entry)?;
                 let step = match pre {
-                    Some(step @ CheckedStep::Shares { .. }) => step,
+                    Some(step) if step.is_for(false, &b.contest, &b.group, b.index) => step,
                     _ => self.book()?.check_shares(&b)?,
                 };
                 Ok(Effect::Step(step))
