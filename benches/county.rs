@@ -38,6 +38,9 @@
 //!   whole log in this process, so 2 doubles the bench's peak memory).
 //! - `SCRUTINEER_BENCH_TELLER_THREADS` [every core]: threads each teller's turn computes its
 //!   shuffles and decryption shares on (`scrutineer teller run --threads`).
+//! - `SCRUTINEER_BENCH_TELLER_RESUME` [1]: 0 makes each teller's turn decode the ballots of
+//!   its trusted prefix again instead of starting from the tallies it saved with it
+//!   (docs/E2E.md §11.2), for an A/B in one session.
 //! - `SCRUTINEER_BENCH_WRITE_IN_PERCENT` [0]: the share of the county's first-round voters who
 //!   write a name in (every n-th voter of a constituency, n = 100 ÷ the share, rounded; one
 //!   of five names; a 赞成 mark given up where the seats were all marked). A contest with a
@@ -77,7 +80,7 @@ use scrutineer::record::entry::{EntryKind, Style};
 use scrutineer::record::note::Signer;
 use scrutineer::record::token::Token;
 use scrutineer::rules::{Ballot, CandidateBallot, Election, Mark};
-use scrutineer::verify::{verify_export, verify_export_trusting, with_export};
+use scrutineer::verify::{verify_export, verify_export_resuming, with_export};
 
 type R<T> = Result<T, String>;
 
@@ -1108,6 +1111,8 @@ fn verifiers(tellers: &[Teller]) -> R<Vec<String>> {
 #[derive(Clone, Copy, Default)]
 struct TellerTimes {
     runs: usize,
+    /// Runs that started from the tallies saved by the teller's run before.
+    resumed: usize,
     /// `GET /api/v1/export`, the tar written to disk.
     export: f64,
     export_bytes: u64,
@@ -1130,6 +1135,7 @@ struct TellerTimes {
 impl TellerTimes {
     fn add(&mut self, o: &TellerTimes) {
         self.runs += o.runs;
+        self.resumed += o.resumed;
         self.export += o.export;
         self.export_bytes += o.export_bytes;
         self.replay += o.replay;
@@ -1147,8 +1153,9 @@ impl TellerTimes {
 
     fn summary(&self) -> String {
         format!(
-            "{} teller runs, {} steps posted; summed over the runs: exports {:.1} s ({:.0} MB), tellers' replay (unpack + verify) {:.1} s, tellers' compute {:.1} s, POST /api/v1/teller/entries (service checks + logs) {:.1} s",
+            "{} teller runs ({} from their saved tallies), {} steps posted; summed over the runs: exports {:.1} s ({:.0} MB), tellers' replay (unpack + verify) {:.1} s, tellers' compute {:.1} s, POST /api/v1/teller/entries (service checks + logs) {:.1} s",
             self.runs,
+            self.resumed,
             self.steps(),
             self.export,
             self.export_bytes as f64 / 1e6,
@@ -1198,13 +1205,19 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
     let s = Instant::now();
     // As `scrutineer teller run` does: the proofs of the log this teller verified last are
     // not verified again when the prefix is the same bytes (the same root).
+    // And, unless `SCRUTINEER_BENCH_TELLER_RESUME=0`, it starts from the tallies it saved
+    // with that prefix instead of decoding the prefix's ballots again.
     let trusted = t.st.verified_prefix();
-    let replay = with_export(&path, |d| verify_export_trusting(d, &|_, _| {}, trusted));
+    let saved = t.st.saved_tallies().filter(|_| teller_resume());
+    let replay = with_export(&path, |d| {
+        verify_export_resuming(d, &|_, _| {}, trusted, saved.as_deref())
+    });
     let _ = std::fs::remove_file(&path);
     let (report, replayed) = replay.map_err(|f| format!("{name}: [{}] {}", f.check, f.message))?;
     let replayed = replayed
         .ok_or_else(|| format!("{name}: the export does not verify: {:?}", report.failure))?;
     tt.replay = s.elapsed().as_secs_f64();
+    tt.resumed = usize::from(report.resumed_tallies);
 
     let s = Instant::now();
     let book = replayed
@@ -1239,8 +1252,7 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
         .ctx(&name)?;
         run.steps.extend(counted.steps);
     }
-    t.st.seen_size = size;
-    t.st.seen_root = hex(&replayed.tree.root());
+    t.st.verified(size, &replayed.tree.root(), book);
     drop(replayed);
     tt.compute = s.elapsed().as_secs_f64();
 
@@ -1652,6 +1664,12 @@ fn teller_threads() -> usize {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     )
     .max(1)
+}
+
+/// `SCRUTINEER_BENCH_TELLER_RESUME` [1]: 0 makes a teller's turn decode every ballot of its
+/// trusted prefix again instead of starting from the tallies it saved (the A of an A/B).
+fn teller_resume() -> bool {
+    env_usize("SCRUTINEER_BENCH_TELLER_RESUME", 1) != 0
 }
 
 /// `SCRUTINEER_BENCH_TELLERS_AT_ONCE` [1]: how many tellers' turns run at the same time when

@@ -456,7 +456,7 @@ fn shares_now(export: &Path, t: &Teller, totals: bool, names: bool) -> Decryptio
             String::new()
         },
         names: if names {
-            enc(tally.current_names().iter().flatten().collect())
+            enc(tally.current_names().unwrap().iter().flatten().collect())
         } else {
             String::new()
         },
@@ -1199,4 +1199,81 @@ fn a_teller_skips_only_the_proofs_of_the_same_bytes_it_verified_before() {
     assert_eq!(after.trusted_below, at as u64, "{after:?}");
     named(&after, &["proof_invalid"], at);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A teller's next run starts from the tallies it saved with the log it verified (its state
+/// file) instead of decoding that log's ballots again: the same tallies as decoding every
+/// ballot; the saved tallies are really what the replay counts (those of another prefix
+/// make the recount fail); and they are never used over a prefix that is not the same bytes.
+#[test]
+fn a_teller_resumes_from_its_saved_tallies_only_over_the_same_bytes() {
+    use scrutineer::verify::{verify_export_replayed, verify_export_resuming};
+    let f = fixture();
+    let entries = read_entries(&f.final_export);
+    let (full, replayed) = verify_export_replayed(&f.final_export, &|_, _| {});
+    assert!(full.ok && !full.resumed_tallies, "{full:?}");
+    let replayed = replayed.unwrap();
+    let tree = replayed.tree;
+    let decoded_all = replayed.book.unwrap().save_tallies();
+    // The log as the teller saw it with two of the four ballots cast, and the tallies it
+    // saved then; and one ballot later.
+    let saved_at = |n: usize| {
+        let out = temp(&format!("resume-prefix-{n}"));
+        let r = forge(&f.final_export, &out, ELECTION, &f.log_key(), |es| {
+            es.truncate(n)
+        });
+        assert!(r.ok, "{r:?}");
+        let (_, then) = verify_export_replayed(&out, &|_, _| {});
+        let _ = std::fs::remove_dir_all(&out);
+        then.unwrap().book.unwrap().save_tallies()
+    };
+    let at = find(&entries, EntryKind::EncryptedBallot, 2);
+    let saved = saved_at(at);
+    let root = tree.root_at(at as u64).unwrap();
+    let (resumed, replayed) = verify_export_resuming(
+        &f.final_export,
+        &|_, _| {},
+        Some((at as u64, root)),
+        Some(&saved),
+    );
+    assert!(resumed.ok && resumed.resumed_tallies, "{resumed:?}");
+    assert_eq!(resumed.trusted_below, at as u64);
+    assert_eq!(
+        (resumed.root.clone(), resumed.ballots, resumed.results),
+        (full.root.clone(), full.ballots, full.results)
+    );
+    assert_eq!(replayed.unwrap().book.unwrap().save_tallies(), decoded_all);
+
+    // Tallies saved one ballot later, offered for the shorter prefix: that ballot is counted
+    // twice, and the recount of the published result refuses the totals.
+    let later = saved_at(at + 1);
+    assert_ne!(later, saved);
+    let (doubled, _) = verify_export_resuming(
+        &f.final_export,
+        &|_, _| {},
+        Some((at as u64, root)),
+        Some(&later),
+    );
+    assert!(doubled.resumed_tallies && !doubled.ok, "{doubled:?}");
+
+    // Damaged saved tallies are not used: every ballot is decoded, as without them.
+    let mut damaged = saved.clone();
+    damaged.truncate(damaged.len() - 1);
+    let (r, _) = verify_export_resuming(
+        &f.final_export,
+        &|_, _| {},
+        Some((at as u64, root)),
+        Some(&damaged),
+    );
+    assert!(r.ok && !r.resumed_tallies, "{r:?}");
+
+    // A prefix that is not the same bytes (another root): nothing trusted, nothing resumed.
+    let other = tree.root_at(at as u64 - 1).unwrap();
+    let (r, _) = verify_export_resuming(
+        &f.final_export,
+        &|_, _| {},
+        Some((at as u64, other)),
+        Some(&later),
+    );
+    assert!(r.ok && r.trusted_below == 0 && !r.resumed_tallies, "{r:?}");
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::e2e::teller::{ceremony, counting_run, Run, TellerState};
 use crate::ledger::keys::replace_secret;
 use crate::record::note::Signer;
-use crate::verify::{verify_export_trusting, with_export};
+use crate::verify::{verify_export_resuming, with_export};
 
 /// The steps file's format id.
 pub const STEPS_FORMAT: &str = "scrutineer.teller-steps/v1";
@@ -41,8 +41,18 @@ pub fn verified_trusting(
     export: &Path,
     trusted: Option<(u64, [u8; 32])>,
 ) -> Result<crate::verify::Replayed, CommandError> {
+    verified_resuming(export, trusted, None)
+}
+
+/// [`verified_trusting`] that also starts from the tallies the teller saved with that
+/// prefix (`verify::verify_export_resuming`), instead of decoding its ballots again.
+pub fn verified_resuming(
+    export: &Path,
+    trusted: Option<(u64, [u8; 32])>,
+    tallies: Option<&[u8]>,
+) -> Result<crate::verify::Replayed, CommandError> {
     let (report, replayed) = with_export(export, |dir| {
-        verify_export_trusting(dir, &|_, _| {}, trusted)
+        verify_export_resuming(dir, &|_, _| {}, trusted, tallies)
     })
     .map_err(|f| e(f.check, f.message))?;
     replayed.ok_or_else(|| {
@@ -91,7 +101,9 @@ pub fn run(
         }
     };
     // What this teller verified last, if anything: its proofs need not be checked again.
-    let replayed = verified_trusting(export, st.verified_prefix())?;
+    // and what its ballots added up to: they need not be decoded again.
+    let saved = st.saved_tallies();
+    let replayed = verified_resuming(export, st.verified_prefix(), saved.as_deref())?;
     let book = replayed.book.as_ref().ok_or_else(|| {
         e(Code::NotEncrypted, "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
     })?;
@@ -127,8 +139,7 @@ pub fn run(
         run.waiting.extend(counted.waiting);
         run.done.extend(counted.done);
     }
-    st.seen_size = size;
-    st.seen_root = hex(&replayed.tree.root());
+    st.verified(size, &replayed.tree.root(), book);
     // The state (with any new secret) is durable before any step leaves this machine.
     let state_text = serde_json::to_string_pretty(&st).map_err(|err| e(Code::TellerState, err))?;
     replace_secret(state_path, &(state_text + "\n")).map_err(|err| e(err.code(), err))?;

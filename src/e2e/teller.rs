@@ -50,6 +50,11 @@ pub struct TellerState {
     pub seen_size: u64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub seen_root: String,
+    /// base64 of what the encrypted ballots of that log add up to (`Book::save_tallies`,
+    /// docs/E2E.md §11.2): the next run starts from them instead of decoding those ballots
+    /// again. Saved with `seen_size` and `seen_root`, in the same write.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tallies: String,
 }
 
 impl TellerState {
@@ -64,6 +69,22 @@ impl TellerState {
         let root = <[u8; 32]>::try_from(unhex(&self.seen_root).ok()?).ok()?;
         Some((self.seen_size, root))
     }
+
+    /// The saved tallies of the log this teller verified last, if any (and decodable as
+    /// base64; `verify::verify_export_resuming` checks the rest).
+    pub fn saved_tallies(&self) -> Option<Vec<u8>> {
+        if self.seen_size == 0 || self.tallies.is_empty() {
+            return None;
+        }
+        BASE64.decode(&self.tallies).ok()
+    }
+
+    /// Records the log this teller just verified, and what its encrypted ballots add up to.
+    pub fn verified(&mut self, size: u64, root: &[u8; 32], book: &Book) {
+        self.seen_size = size;
+        self.seen_root = hex(root);
+        self.tallies = BASE64.encode(book.save_tallies());
+    }
 }
 
 impl std::fmt::Debug for TellerState {
@@ -75,6 +96,7 @@ impl std::fmt::Debug for TellerState {
             .field("secrets", &self.secrets.as_ref().map(|_| "<secret>"))
             .field("key_share", &self.key_share.as_ref().map(|_| "<secret>"))
             .field("seen_size", &self.seen_size)
+            .field("tallies", &self.tallies.len())
             .finish_non_exhaustive()
     }
 }
@@ -564,7 +586,7 @@ fn shuffle_step(
     let key = book.key().ok_or(E2eError::NoKey)?;
     let election = book.election_id();
     let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
-    let input = t.current_names();
+    let input = t.current_names()?;
     let (output, proof) = shuffle(
         key,
         &shuffle_context(election, contest, index, position),
@@ -616,7 +638,7 @@ fn shares_step(
         Vec::new()
     };
     let name_bytes: Vec<u8> = if names {
-        t.current_names()
+        t.current_names()?
             .iter()
             .flatten()
             .flat_map(|ct| decryption_share(election, share, ct, rng).to_bytes())
@@ -635,7 +657,7 @@ fn shares_step(
             t.ballots, t.ballots
         )
     } else {
-        let n = t.current_names().len();
+        let n = t.current_names()?.len();
         format!("{label}: {n} 个写入姓名的解密份额 / decryption shares of {n} write-in names")
     };
     Ok((

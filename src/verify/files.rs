@@ -5,38 +5,28 @@
 //! export is listed as ignored.
 
 use crate::codes::Code;
-use std::fs;
-use std::path::Path;
 
 use super::replay::Replayed;
-use super::{fail, Failure, Report};
+use super::{fail, Failure, Report, Source};
 use crate::record::entry::{ElectionRegistered, Entry, EntryKind};
 
-fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
-    let bytes = fs::read(path).map_err(|e| {
-        fail(
-            None,
-            None,
-            Code::SideFile,
-            format!("{}: {e}", path.display()),
-        )
-    })?;
+fn read_json(dir: Source<'_>, rel: &str) -> Result<serde_json::Value, Failure> {
+    let path = dir.show(rel);
+    let bytes = dir
+        .read(rel)
+        .map_err(|e| fail(None, None, Code::SideFile, format!("{path}: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         fail(
             None,
             None,
             Code::SideFile,
-            format!(
-                "{} 不是有效的 JSON: {e} / {} is not valid JSON: {e}",
-                path.display(),
-                path.display()
-            ),
+            format!("{path} 不是有效的 JSON: {e} / {path} is not valid JSON: {e}"),
         )
     })
 }
 
 pub fn check_side_files(
-    dir: &Path,
+    dir: Source<'_>,
     entries: &[Entry],
     r: &Replayed,
     report: &mut Report,
@@ -63,32 +53,24 @@ pub fn check_side_files(
             "选举公钥 the election key",
         ),
     ] {
-        let path = dir.join(file);
-        if let Ok(text) = fs::read_to_string(&path) {
+        if let Ok(bytes) = dir.read(file) {
+            let text = String::from_utf8_lossy(&bytes);
             if text.trim() != registered {
                 return Err(fail(Some(0), kind, Code::Keys, format!("导出的 {file} 与日志登记的{what}不同 / {file} differs from {what} the log registered")));
             }
         }
     }
     // election.json is the spec entry 0 registered.
-    let spec_path = dir.join("election.json");
     // (Exports written before protocol 2 shipped the spec with every contest added since.)
-    if spec_path.exists() {
-        let shipped = read_json(&spec_path)?;
+    if dir.exists("election.json") {
+        let shipped = read_json(dir, "election.json")?;
         if shipped != r.registered_spec && shipped != r.spec {
             return Err(fail(Some(0), kind, Code::SideFile, "导出的 election.json 与日志第 0 条登记的选举定义不同 / election.json differs from the spec registered in entry 0"));
         }
     }
     // Each results/ file is a result entry of the log.
-    let results_dir = dir.join("results");
-    if let Ok(list) = fs::read_dir(&results_dir) {
-        let mut names: Vec<_> = list.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-        names.sort();
-        for path in names {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
+    if let Ok(names) = dir.list("results") {
+        for name in names {
             let index = name
                 .strip_suffix(".json")
                 .and_then(|n| n.parse::<u64>().ok());
@@ -96,7 +78,7 @@ pub fn check_side_files(
             let Some((i, body)) = body else {
                 return Err(fail(None, None, Code::SideFile, format!("results/{name} 不对应日志中的任何计票结果 / results/{name} is not a result entry of the log")));
             };
-            if read_json(&path)? != body.result {
+            if read_json(dir, &format!("results/{name}"))? != body.result {
                 return Err(fail(Some(*i), Some(EntryKind::Result), Code::SideFile, format!("results/{name} 与日志第 {i} 条的结果不同 / results/{name} differs from the result in entry {i}")));
             }
         }
@@ -110,9 +92,8 @@ pub fn check_side_files(
         "election.json",
         "README.txt",
     ];
-    if let Ok(list) = fs::read_dir(dir) {
-        for e in list.filter_map(|e| e.ok()) {
-            let name = e.file_name().to_string_lossy().to_string();
+    if let Ok(list) = dir.list("") {
+        for name in list {
             if !known.contains(&name.as_str()) {
                 report.ignored_files.push(name);
             }

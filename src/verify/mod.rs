@@ -12,7 +12,9 @@
 
 mod files;
 mod replay;
+mod source;
 pub use replay::Replayed;
+pub use source::{Archive, Source};
 
 use crate::codes::Code;
 use std::fs;
@@ -155,6 +157,10 @@ pub struct Report {
     /// `scrutineer verify`, and then not written).
     #[serde(skip_serializing_if = "is_zero")]
     pub trusted_below: u64,
+    /// Whether a teller's saved tallies of its trusted prefix were installed instead of
+    /// decoding that prefix's ballots again (`verify_export_resuming`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resumed_tallies: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -178,29 +184,26 @@ pub(crate) fn fail(
 /// Progress callback: (entries done, entries total).
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
-/// Verifies an export directory.
-pub fn verify_export(dir: &Path, progress: Progress<'_>) -> Report {
+/// Verifies an export: a directory, or an archive read into memory ([`with_export`]).
+pub fn verify_export<'a>(dir: impl Into<Source<'a>>, progress: Progress<'_>) -> Report {
     verify_export_replayed(dir, progress).0
 }
 
-fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
-    let log = dir.join("log");
-    let mut files: Vec<_> = fs::read_dir(&log)
+fn read_segments(src: Source<'_>) -> Result<Vec<Entry>, Failure> {
+    let log = src.show("log");
+    let mut files: Vec<String> = src
+        .list("log")
         .map_err(|e| {
             fail(
                 None,
                 None,
                 Code::Export,
-                format!(
-                    "无法读取 {}: {e} / cannot read {}: {e}",
-                    log.display(),
-                    log.display()
-                ),
+                format!("无法读取 {log}: {e} / cannot read {log}: {e}"),
             )
         })?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .into_iter()
+        .filter(|n| n.ends_with(".seg"))
+        .map(|n| format!("log/{n}"))
         .collect();
     files.sort();
     if files.is_empty() {
@@ -212,19 +215,21 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
         ));
     }
     let mut entries = Vec::new();
-    for path in files {
-        let bytes = fs::read(&path)
-            .map_err(|e| fail(None, None, Code::Export, format!("{}: {e}", path.display())))?;
+    for rel in files {
+        let path = src.show(&rel);
+        let bytes = src
+            .take(&rel)
+            .map_err(|e| fail(None, None, Code::Export, format!("{path}: {e}")))?;
         let first = parse_segment_header(&bytes).map_err(|e| {
             fail(
                 Some(entries.len() as u64),
                 None,
                 Code::Segment,
-                format!("{}: {e}", path.display()),
+                format!("{}: {e}", path),
             )
         })?;
         if first != entries.len() as u64 {
-            return Err(fail(Some(entries.len() as u64), None, Code::Segment, format!("段 {} 从第 {first} 条开始, 应为第 {} 条 / segment {} starts at entry {first}, expected {}", path.display(), entries.len(), path.display(), entries.len())));
+            return Err(fail(Some(entries.len() as u64), None, Code::Segment, format!("段 {} 从第 {first} 条开始, 应为第 {} 条 / segment {} starts at entry {first}, expected {}", path, entries.len(), path, entries.len())));
         }
         let (found, err) = frames(&bytes);
         for f in found {
@@ -241,7 +246,7 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
         }
         if let Some(err) = err {
             let index = entries.len() as u64;
-            return Err(fail(Some(index), None, Code::Frame, format!("第 {index} 条所在的帧损坏或被截断 ({}): {err} / the frame of entry {index} is damaged or truncated", path.display())));
+            return Err(fail(Some(index), None, Code::Frame, format!("第 {index} 条所在的帧损坏或被截断 ({}): {err} / the frame of entry {index} is damaged or truncated", path)));
         }
     }
     Ok(entries)
@@ -249,7 +254,10 @@ fn read_segments(dir: &Path) -> Result<Vec<Entry>, Failure> {
 
 /// Verifies an export directory and hands back what the replay learned (a teller computes
 /// its next steps from it): `None` when verification failed (the report says why).
-pub fn verify_export_replayed(dir: &Path, progress: Progress<'_>) -> (Report, Option<Replayed>) {
+pub fn verify_export_replayed<'a>(
+    dir: impl Into<Source<'a>>,
+    progress: Progress<'_>,
+) -> (Report, Option<Replayed>) {
     verify_export_trusting(dir, progress, None)
 }
 
@@ -261,13 +269,28 @@ pub fn verify_export_replayed(dir: &Path, progress: Progress<'_>) -> (Report, Op
 /// always. When the root differs, nothing is skipped (and the teller then refuses the log as
 /// a fork). `report.trusted_below` says how many entries were trusted. The public `verify`
 /// never trusts anything.
-pub fn verify_export_trusting(
-    dir: &Path,
+pub fn verify_export_trusting<'a>(
+    dir: impl Into<Source<'a>>,
     progress: Progress<'_>,
     trusted: Option<(u64, [u8; 32])>,
 ) -> (Report, Option<Replayed>) {
+    verify_export_resuming(dir, progress, trusted, None)
+}
+
+/// [`verify_export_trusting`] for a teller that also saved what the encrypted ballots of
+/// that prefix add up to (`Book::save_tallies`, docs/E2E.md §11.2): when the prefix is
+/// trusted (the same root), the tallies are installed and the prefix's ballots are not
+/// decoded again; their tokens, serials and contests are still checked. Saved tallies that
+/// do not decode are not used (everything is decoded, as without them); they are never
+/// used for a prefix that is not trusted. `report.resumed_tallies` says whether they were.
+pub fn verify_export_resuming<'a>(
+    dir: impl Into<Source<'a>>,
+    progress: Progress<'_>,
+    trusted: Option<(u64, [u8; 32])>,
+    tallies: Option<&[u8]>,
+) -> (Report, Option<Replayed>) {
     let mut report = Report::default();
-    match run(dir, progress, &mut report, trusted) {
+    match run(dir.into(), progress, &mut report, trusted, tallies) {
         Ok(r) => {
             report.ok = true;
             (report, Some(r))
@@ -280,10 +303,10 @@ pub fn verify_export_trusting(
 }
 
 /// Runs `f` on an export: a directory as it is, or a tar archive (as `GET /api/v1/export`
-/// streams it) unpacked into a fresh temporary directory that is removed afterwards.
-pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Failure> {
+/// streams it) read into memory ([`Archive`]; nothing is written to disk).
+pub fn with_export<T>(path: &Path, f: impl FnOnce(Source<'_>) -> T) -> Result<T, Failure> {
     if path.is_dir() {
-        return Ok(f(path));
+        return Ok(f(Source::Dir(path)));
     }
     let file = fs::File::open(path).map_err(|e| {
         fail(
@@ -297,47 +320,26 @@ pub fn with_export<T>(path: &Path, f: impl FnOnce(&Path) -> T) -> Result<T, Fail
             ),
         )
     })?;
-    let mut seed = [0u8; 8];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
-        .map_err(|_| fail(None, None, Code::Export, "随机数不可用 / no randomness"))?;
-    let tmp = std::env::temp_dir().join(format!("scrutineer-export-{}", hex(&seed)));
-    fs::create_dir(&tmp)
-        .map_err(|e| fail(None, None, Code::Export, format!("{}: {e}", tmp.display())))?;
-    // `unpack` refuses paths that leave the directory.
-    let unpacked = tar::Archive::new(std::io::BufReader::new(file)).unpack(&tmp);
-    // The service's archive holds one top directory (`scrutineer-export/`).
-    let root = match fs::read_dir(&tmp).map(|d| {
-        d.filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .collect::<Vec<_>>()
-    }) {
-        Ok(entries) if !tmp.join("log").exists() && entries.len() == 1 && entries[0].is_dir() => {
-            entries[0].clone()
-        }
-        _ => tmp.clone(),
-    };
-    let out = match unpacked {
-        Ok(()) => Ok(f(&root)),
-        Err(e) => Err(fail(
+    let name = path.display().to_string();
+    let archive = Archive::read(&name, std::io::BufReader::new(file)).map_err(|e| {
+        fail(
             None,
             None,
             Code::Export,
             format!(
-                "{} 不是导出目录或 tar 包: {e} / {} is not an export directory or tar archive: {e}",
-                path.display(),
-                path.display()
+                "{name} 不是导出目录或 tar 包: {e} / {name} is not an export directory or tar archive: {e}"
             ),
-        )),
-    };
-    let _ = fs::remove_dir_all(&tmp);
-    out
+        )
+    })?;
+    Ok(f(Source::Archive(&archive)))
 }
 
 fn run(
-    dir: &Path,
+    dir: Source<'_>,
     progress: Progress<'_>,
     report: &mut Report,
     trusted: Option<(u64, [u8; 32])>,
+    tallies: Option<&[u8]>,
 ) -> Result<Replayed, Failure> {
     let entries = read_segments(dir)?;
     report.entries = entries.len() as u64;
@@ -359,7 +361,8 @@ fn run(
         _ => 0,
     };
     report.trusted_below = trusted_below;
-    let replayed = replay::replay(dir, &entries, progress, report, trusted_below)?;
+    let seed = tallies.filter(|_| trusted_below > 0);
+    let replayed = replay::replay(&entries, progress, report, trusted_below, seed)?;
     report.root = hex(&replayed.tree.root());
     check_checkpoints(
         dir,
@@ -373,34 +376,31 @@ fn run(
 }
 
 fn check_checkpoints(
-    dir: &Path,
+    dir: Source<'_>,
     election_id: &str,
     log_key: &Verifier,
     tree: &Tree,
     report: &mut Report,
 ) -> Result<(), Failure> {
-    let cp_dir = dir.join("checkpoints");
-    let mut files: Vec<_> = fs::read_dir(&cp_dir)
+    let cp_dir = dir.show("checkpoints");
+    let files: Vec<String> = dir
+        .list("checkpoints")
         .map_err(|e| {
             fail(
                 None,
                 None,
                 Code::Checkpoint,
-                format!(
-                    "无法读取 {}: {e} / cannot read {}",
-                    cp_dir.display(),
-                    cp_dir.display()
-                ),
+                format!("无法读取 {cp_dir}: {e} / cannot read {cp_dir}"),
             )
         })?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
+        .into_iter()
+        .map(|n| format!("checkpoints/{n}"))
         .collect();
-    files.sort();
     let mut seen: Vec<(u64, [u8; 32])> = Vec::new();
-    for path in files {
-        let name = path.display().to_string();
-        let bytes = fs::read(&path)
+    for rel in files {
+        let name = dir.show(&rel);
+        let bytes = dir
+            .read(&rel)
             .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
         let n = Note::parse(&bytes)
             .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;

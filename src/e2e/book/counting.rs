@@ -72,7 +72,7 @@ impl Book {
         let mut payload = output.clone();
         payload.extend_from_slice(&proof_bytes);
         self.check_signature(b.index, "shuffle", &b.contest, &payload, &b.signature)?;
-        let input = t.current_names();
+        let input = t.current_names()?;
         if input.is_empty() || b.count != input.len() as u64 {
             return Err(E2eError::Refused(format!(
                 "混洗须包含全部 {} 个写入姓名 / a shuffle holds all {} write-in names",
@@ -185,7 +185,7 @@ impl Book {
         }
         let mut names = None;
         if with_names {
-            let current = t.current_names();
+            let current = t.current_names()?;
             let names_bytes = if b.names.is_empty() {
                 Vec::new()
             } else {
@@ -285,7 +285,7 @@ impl Book {
         };
         let mut names = Vec::new();
         let current: &[CiphertextVector] = if name_combiner.is_some() {
-            t.current_names()
+            t.current_names()?
         } else {
             &[]
         };

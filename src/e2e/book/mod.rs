@@ -38,6 +38,7 @@ use crate::rules::Election;
 
 mod codec;
 mod counting;
+mod saved;
 pub use codec::*;
 
 fn b64(s: &str, what: &'static str) -> Result<Vec<u8>, E2eError> {
@@ -73,8 +74,13 @@ pub struct ContestTally {
     pub shape: ContestShape,
     pub ballots: u64,
     sums: Vec<(RistrettoPoint, RistrettoPoint)>,
-    /// The write-in names in log order (one pair of ciphertexts per write-in line).
+    /// The write-in names in log order (one pair of ciphertexts per write-in line), after
+    /// any `saved_names`.
     names: Vec<CiphertextVector>,
+    /// The names of a prefix a teller saved in an earlier run, still encoded: decoded the
+    /// first time they are needed ([`ContestTally::current_names`]), which for most contests
+    /// is never (protocol 3 decrypts names only when someone wrote one in).
+    saved_names: Option<saved::SavedNames>,
     /// The latest shuffle's output, and who shuffled, in order.
     shuffled: Option<Vec<CiphertextVector>>,
     pub shufflers: Vec<u32>,
@@ -170,6 +176,7 @@ impl ContestTally {
             ballots: 0,
             sums: vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); len],
             names: Vec::new(),
+            saved_names: None,
             shuffled: None,
             shufflers: Vec::new(),
             total_shares: BTreeMap::new(),
@@ -191,13 +198,20 @@ impl ContestTally {
 
     /// Whether the contest's ballots carry write-in names to shuffle.
     pub fn has_names(&self) -> bool {
-        !self.names.is_empty()
+        !self.names.is_empty() || self.saved_names.as_ref().is_some_and(|n| n.count > 0)
     }
 
     /// The names a shuffle or a decryption starts from: the latest shuffle's output, or the
-    /// names in log order.
-    pub fn current_names(&self) -> &[CiphertextVector] {
-        self.shuffled.as_deref().unwrap_or(&self.names)
+    /// names in log order. Saved names are decoded here the first time (an error if they do
+    /// not decode).
+    pub fn current_names(&self) -> Result<&[CiphertextVector], E2eError> {
+        if let Some(s) = &self.shuffled {
+            return Ok(s);
+        }
+        match &self.saved_names {
+            None => Ok(&self.names),
+            Some(saved) => saved.with(&self.names),
+        }
     }
 
     /// Tellers who gave decryption shares (of the totals).
@@ -685,6 +699,9 @@ impl Book {
             for (slot, ct) in t.sums.iter_mut().zip(exponential) {
                 slot.0 += ct.alpha.point();
                 slot.1 += ct.beta.point();
+            }
+            if let Some(saved) = t.saved_names.as_mut() {
+                saved.appending();
             }
             for name in names {
                 t.names.push(name.to_vec());

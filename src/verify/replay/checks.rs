@@ -20,17 +20,17 @@ pub const ENCRYPTED_BATCH: usize = 64;
 /// replay goes on ([`check_batches`]); the failure named is the earliest entry's, whichever
 /// thread found it.
 pub fn replay(
-    dir: &Path,
     entries: &[Entry],
     progress: Progress<'_>,
     report: &mut Report,
     trusted_below: u64,
+    seed: Option<&[u8]>,
 ) -> Result<Replayed, Failure> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(PROOF_BATCHES_QUEUED);
         let worker = scope.spawn(move || check_batches(rx, entries));
         let mut queue = ProofQueue::new(tx);
-        let replayed = replay_entries(dir, entries, progress, report, trusted_below, &mut queue);
+        let replayed = replay_entries(entries, progress, report, (trusted_below, seed), &mut queue);
         drop(queue);
         let late = worker.join().unwrap_or_else(|_| {
             Some(fail(

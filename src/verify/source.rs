@@ -1,0 +1,238 @@
+//! Where an export's files are read from: a directory as `scrutineer ledger export` writes
+//! it, or the tar archive `GET /api/v1/export` streams, read into memory. A county's archive
+//! holds some 25,000 checkpoint files: unpacking it to disk only to read it back cost a
+//! teller's run (and `verify`) seconds of creating and deleting files, every run.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::{Component, Path};
+use std::sync::{Mutex, MutexGuard};
+
+/// An export's files, by their path relative to the export's top (`log/…`, `checkpoints/…`).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Dir(&'a Path),
+    Archive(&'a Archive),
+}
+
+impl<'a> From<&'a Path> for Source<'a> {
+    fn from(p: &'a Path) -> Self {
+        Source::Dir(p)
+    }
+}
+
+impl<'a> From<&'a std::path::PathBuf> for Source<'a> {
+    fn from(p: &'a std::path::PathBuf) -> Self {
+        Source::Dir(p)
+    }
+}
+
+impl<'a> From<&'a Archive> for Source<'a> {
+    fn from(a: &'a Archive) -> Self {
+        Source::Archive(a)
+    }
+}
+
+/// A tar archive's regular files, in memory, by relative path ('/'-separated); the one top
+/// directory of the service's archive (`scrutineer-export/`) taken off.
+pub struct Archive {
+    name: String,
+    /// Behind a lock so the log's segments can be taken out as they are decoded
+    /// ([`Source::take`]): a county's are a gigabyte, and the decoded entries as much again.
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Archive {
+    /// Reads a tar archive. Paths that are absolute or climb out (`..`) are refused, as
+    /// unpacking refuses them; entries other than regular files (directories, links) are
+    /// not read.
+    pub fn read(name: &str, r: impl Read) -> io::Result<Archive> {
+        let mut files = BTreeMap::new();
+        let mut archive = tar::Archive::new(r);
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path = entry.path()?.into_owned();
+            let mut parts = Vec::new();
+            for c in path.components() {
+                match c {
+                    Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+                    Component::CurDir => {}
+                    _ => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("{} leaves the archive", path.display()),
+                        ))
+                    }
+                }
+            }
+            if parts.is_empty() {
+                continue;
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            entry.read_to_end(&mut bytes)?;
+            files.insert(parts.join("/"), bytes);
+        }
+        // The service's archive holds one top directory: its contents are the export.
+        let tops: std::collections::BTreeSet<&str> = files
+            .keys()
+            .map(|k| k.split('/').next().unwrap_or(""))
+            .collect();
+        if tops.len() == 1 && files.keys().all(|k| k.contains('/')) && !tops.contains("log") {
+            files = files
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k.split_once('/').map_or(k.clone(), |(_, r)| r.to_string()),
+                        v,
+                    )
+                })
+                .collect();
+        }
+        Ok(Archive {
+            name: name.to_string(),
+            files: Mutex::new(files),
+        })
+    }
+
+    fn files(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        self.files.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn not_found() -> io::Error {
+    io::Error::new(io::ErrorKind::NotFound, "not in the archive")
+}
+
+impl Source<'_> {
+    /// A file's bytes.
+    pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
+        match self {
+            Source::Dir(d) => std::fs::read(d.join(rel)),
+            Source::Archive(a) => a.files().get(rel).cloned().ok_or_else(not_found),
+        }
+    }
+
+    /// A file's bytes, read once: an archive gives them up (a directory's file stays).
+    pub fn take(&self, rel: &str) -> io::Result<Vec<u8>> {
+        match self {
+            Source::Dir(d) => std::fs::read(d.join(rel)),
+            Source::Archive(a) => a.files().remove(rel).ok_or_else(not_found),
+        }
+    }
+
+    /// Whether a file (or, in a directory, a directory) is there.
+    pub fn exists(&self, rel: &str) -> bool {
+        match self {
+            Source::Dir(d) => d.join(rel).exists(),
+            Source::Archive(a) => {
+                let files = a.files();
+                files.contains_key(rel) || files.keys().any(|k| under(k, rel).is_some())
+            }
+        }
+    }
+
+    /// The names in a directory of the export ("" for its top), sorted: files and
+    /// directories alike.
+    pub fn list(&self, rel: &str) -> io::Result<Vec<String>> {
+        let mut names: Vec<String> = match self {
+            Source::Dir(d) => std::fs::read_dir(d.join(rel))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Source::Archive(a) => {
+                let names: std::collections::BTreeSet<String> = a
+                    .files()
+                    .keys()
+                    .filter_map(|k| under(k, rel))
+                    .map(|r| r.split('/').next().unwrap_or(r).to_string())
+                    .collect();
+                if names.is_empty() && !rel.is_empty() {
+                    return Err(not_found());
+                }
+                names.into_iter().collect()
+            }
+        };
+        names.sort();
+        Ok(names)
+    }
+
+    /// A file's name for messages.
+    pub fn show(&self, rel: &str) -> String {
+        match self {
+            Source::Dir(d) => d.join(rel).display().to_string(),
+            Source::Archive(a) => format!("{}:{rel}", a.name),
+        }
+    }
+}
+
+/// `key` relative to directory `dir` ("" is the top), if it lies in it.
+fn under<'k>(key: &'k str, dir: &str) -> Option<&'k str> {
+    if dir.is_empty() {
+        return Some(key);
+    }
+    key.strip_prefix(dir)?.strip_prefix('/')
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, bytes) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, path, *bytes).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn the_services_top_directory_is_taken_off() {
+        let t = tar_of(&[
+            ("scrutineer-export/log/0.seg", b"seg"),
+            ("scrutineer-export/checkpoints/1.note", b"cp"),
+            ("scrutineer-export/election.json", b"{}"),
+        ]);
+        let a = Archive::read("x.tar", t.as_slice()).unwrap();
+        let s = Source::from(&a);
+        assert_eq!(s.read("log/0.seg").unwrap(), b"seg");
+        assert_eq!(s.list("").unwrap(), ["checkpoints", "election.json", "log"]);
+        assert_eq!(s.list("checkpoints").unwrap(), ["1.note"]);
+        assert!(s.exists("log") && s.exists("election.json") && !s.exists("results"));
+        assert!(s.list("results").is_err());
+        assert_eq!(s.read("nope").unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(s.show("log/0.seg"), "x.tar:log/0.seg");
+        // Taken once.
+        assert_eq!(s.take("log/0.seg").unwrap(), b"seg");
+        assert!(s.take("log/0.seg").is_err() && !s.exists("log"));
+    }
+
+    #[test]
+    fn an_archive_without_a_top_directory_is_read_as_it_is() {
+        let t = tar_of(&[("log/0.seg", b"seg"), ("README.txt", b"hi")]);
+        let a = Archive::read("x.tar", t.as_slice()).unwrap();
+        assert_eq!(Source::from(&a).list("").unwrap(), ["README.txt", "log"]);
+    }
+
+    #[test]
+    fn paths_that_leave_the_archive_are_refused() {
+        // The tar crate's builder refuses to write `..`; write the header's name directly.
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..9].copy_from_slice(b"../escape");
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut t = h.as_bytes().to_vec();
+        t.extend_from_slice(b"x");
+        t.resize(512 * 2, 0);
+        t.extend_from_slice(&[0u8; 1024]);
+        assert!(Archive::read("x.tar", t.as_slice()).is_err());
+    }
+}
