@@ -12,7 +12,8 @@
 //! "scrutineer.teller-tallies/v1\0" ‖ u32 count ‖ count × tally
 //! tally = u16 len ‖ contest ‖ u16 len ‖ group ‖ shape ‖ u64 ballots
 //!         ‖ u32 sums ‖ sums × (α ‖ β) ‖ u32 names ‖ u32 width ‖ names × width × (α ‖ β)
-//! shape = 0x01 ‖ u32 candidates ‖ u32 max_marks ‖ u8 against ‖ u32 write_in_lines
+//! shape = (`ContestShape::to_bytes`, docs/E2E.md §4.1)
+//!         0x01 ‖ u32 candidates ‖ u32 max_marks ‖ u8 against ‖ u32 write_in_lines
 //!              ‖ u8 write_in_needs_against
 //!       | 0x02 ‖ u32 subjects ‖ u8 has_quota ‖ u32 quota
 //! ```
@@ -20,7 +21,7 @@
 use curve25519_dalek::ristretto::CompressedRistretto;
 
 use super::*;
-use crate::crypto::ballot::{CandidateShape, EvaluationShape};
+use crate::crypto::ballot::{CandidateShape, EvaluationShape, KIND_CANDIDATE, KIND_EVALUATION};
 
 const MAGIC: &[u8] = b"scrutineer.teller-tallies/v1\0";
 
@@ -87,25 +88,6 @@ fn push_text(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&b[..n]);
 }
 
-fn push_shape(out: &mut Vec<u8>, shape: &ContestShape) {
-    match shape {
-        ContestShape::Candidate(s) => {
-            out.push(1);
-            out.extend_from_slice(&s.candidates.to_be_bytes());
-            out.extend_from_slice(&s.max_marks.to_be_bytes());
-            out.push(u8::from(s.against));
-            out.extend_from_slice(&s.write_in_lines.to_be_bytes());
-            out.push(u8::from(s.write_in_needs_against));
-        }
-        ContestShape::Evaluation(s) => {
-            out.push(2);
-            out.extend_from_slice(&s.subjects.to_be_bytes());
-            out.push(u8::from(s.grade0_quota.is_some()));
-            out.extend_from_slice(&s.grade0_quota.unwrap_or(0).to_be_bytes());
-        }
-    }
-}
-
 fn read_shape(r: &mut Reader<'_>) -> Result<ContestShape, E2eError> {
     let flag = |b: u8| match b {
         0 => Ok(false),
@@ -113,14 +95,14 @@ fn read_shape(r: &mut Reader<'_>) -> Result<ContestShape, E2eError> {
         _ => Err(refused("shape")),
     };
     match r.u8()? {
-        1 => Ok(ContestShape::Candidate(CandidateShape {
+        KIND_CANDIDATE => Ok(ContestShape::Candidate(CandidateShape {
             candidates: r.u32()?,
             max_marks: r.u32()?,
             against: flag(r.u8()?)?,
             write_in_lines: r.u32()?,
             write_in_needs_against: flag(r.u8()?)?,
         })),
-        2 => {
+        KIND_EVALUATION => {
             let subjects = r.u32()?;
             let has = flag(r.u8()?)?;
             let quota = r.u32()?;
@@ -184,7 +166,8 @@ impl Book {
         for ((contest, group), t) in &self.tallies {
             push_text(&mut out, contest);
             push_text(&mut out, group);
-            push_shape(&mut out, &t.shape);
+            // The canonical shape encoding (docs/E2E.md §4.1).
+            out.extend_from_slice(&t.shape.to_bytes());
             out.extend_from_slice(&t.ballots.to_be_bytes());
             out.extend_from_slice(&(t.sums.len() as u32).to_be_bytes());
             for (a, b) in &t.sums {
