@@ -32,20 +32,13 @@ fn e(code: Code, message: impl std::fmt::Display) -> CommandError {
 /// What a verified export says (a directory or the service's tar); an export that does not
 /// verify is refused with the verifier's finding, and nothing is computed from it.
 pub fn verified(export: &Path) -> Result<crate::verify::Replayed, CommandError> {
-    verified_trusting(export, None)
+    verified_resuming(export, None, None)
 }
 
 /// [`verified`] for a teller that verified a prefix of this log before (its size and root):
-/// the proofs of that prefix are not verified again if, and only if, it is the same bytes.
-pub fn verified_trusting(
-    export: &Path,
-    trusted: Option<(u64, [u8; 32])>,
-) -> Result<crate::verify::Replayed, CommandError> {
-    verified_resuming(export, trusted, None)
-}
-
-/// [`verified_trusting`] that also starts from the tallies the teller saved with that
-/// prefix (`verify::verify_export_resuming`), instead of decoding its ballots again.
+/// the proofs of that prefix are not verified again if, and only if, it is the same bytes;
+/// and, with the tallies the teller saved with it (`verify::verify_export_resuming`), its
+/// ballots are not decoded again either.
 pub fn verified_resuming(
     export: &Path,
     trusted: Option<(u64, [u8; 32])>,

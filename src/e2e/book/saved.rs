@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! "scrutineer.teller-tallies/v1\0" ‖ u32 count ‖ count × tally
-//! tally = u16 len ‖ contest ‖ u16 len ‖ group ‖ shape ‖ u64 ballots
+//! tally = u32 len ‖ contest ‖ u32 len ‖ group ‖ shape ‖ u64 ballots
 //!         ‖ u32 sums ‖ sums × (α ‖ β) ‖ u32 names ‖ u32 width ‖ names × width × (α ‖ β)
 //! shape = (`ContestShape::to_bytes`, docs/E2E.md §4.1)
 //!         0x01 ‖ u32 candidates ‖ u32 max_marks ‖ u8 against ‖ u32 write_in_lines
@@ -46,10 +46,6 @@ impl<'a> Reader<'a> {
     fn u8(&mut self) -> Result<u8, E2eError> {
         Ok(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Result<u16, E2eError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
     fn u32(&mut self) -> Result<u32, E2eError> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -60,7 +56,7 @@ impl<'a> Reader<'a> {
         Ok(u64::from_be_bytes(a))
     }
     fn text(&mut self) -> Result<String, E2eError> {
-        let n = usize::from(self.u16()?);
+        let n = self.count(1)?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| refused("name"))
     }
     /// A count of items of `size` bytes each, no more than the bytes left can hold.
@@ -80,12 +76,8 @@ impl<'a> Reader<'a> {
 }
 
 fn push_text(out: &mut Vec<u8>, s: &str) {
-    // Contest and group names are short (a spec's ids); longer ones are cut off, and the
-    // saved tallies then simply do not match anything.
-    let b = s.as_bytes();
-    let n = b.len().min(usize::from(u16::MAX));
-    out.extend_from_slice(&(n as u16).to_be_bytes());
-    out.extend_from_slice(&b[..n]);
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
 }
 
 fn read_shape(r: &mut Reader<'_>) -> Result<ContestShape, E2eError> {
@@ -351,11 +343,11 @@ mod tests {
         cases.push(huge);
         // An unknown shape tag (after "d1" and the empty group).
         let mut shape = bytes.clone();
-        shape[magic + 4 + 2 + 2 + 2] = 9;
+        shape[magic + 4 + 4 + 2 + 4] = 9;
         cases.push(shape);
         // A point that is not a valid encoding (the first sum's α).
         let mut point = bytes.clone();
-        let first_sum = magic + 4 + 4 + 2 + 15 + 8 + 4;
+        let first_sum = magic + 4 + 6 + 4 + 15 + 8 + 4;
         point[first_sum..first_sum + 32].copy_from_slice(&[0xff; 32]);
         cases.push(point);
         for (n, bad) in cases.iter().enumerate() {
