@@ -74,67 +74,80 @@ pub(crate) trait Sink {
     }
 }
 
-/// Random-linear-combination accumulator: equation e gets weight ρ^(e+1) for a
-/// verifier-chosen random ρ ≠ 0; the whole batch holds iff
-/// `(Σ g)·G + (Σ k)·K + Σ coeffᵢ·Pᵢ` is the identity (one vartime MSM).
-/// If any equation fails, the combination is a non-zero polynomial in ρ of
-/// degree ≤ #equations, so it vanishes with probability ≤ #equations/ℓ.
+/// Random-linear-combination accumulator: the small-exponent batch test of
+/// Bellare, Garay and Rabin ("Fast batch verification for modular exponentiation
+/// and digital signatures", EUROCRYPT '98), as Ed25519 batch verification uses it.
+/// Equation e, `g·G + k·K + mult·Σ sᵢ·Pᵢ = P_t`, gets an independent weight w_e,
+/// uniform in [1, 2^128), from a ChaCha20 stream seeded by the verifier's CSPRNG,
+/// and adds `w_e·(P_t − g·G − k·K − mult·Σ sᵢ·Pᵢ)`; the whole batch holds iff
+/// `(Σ g)·G + (Σ k)·K + Σ coeffᵢ·Pᵢ` is the identity (one vartime MSM). If an
+/// equation fails, its difference D_e is a non-identity element of a group of
+/// prime order ℓ, so for any fixed other weights at most one value of w_e cancels
+/// it: a batch with a false equation passes with probability ≤ 2^-127.
+///
+/// Why weights of 128 bits and this sign: a commitment P_t appears in its own
+/// equation only, so its coefficient is w_e itself, whose upper signed-radix digits
+/// are zero, and the multiscalar multiplication (Pippenger or Straus) skips the
+/// additions of zero digits: about half of its work for the commitments, which are
+/// most of a ballot's points. (Successive powers ρ^e of one random ρ, used before,
+/// gave every point a full-size coefficient.) The weights are local to the
+/// verifier and not part of any format.
 pub(crate) struct BatchSink {
     pub points: Vec<RistrettoPoint>,
     pub coeffs: Vec<Scalar>,
     pub g: Scalar,
     pub k: Scalar,
-    rho: Scalar,
-    weight: Scalar,
+    weights: rand_chacha::ChaCha20Rng,
     pub equations: usize,
 }
 
 impl BatchSink {
+    /// A sink whose weights are seeded from `rng` (the operating system's CSPRNG in
+    /// the service, the teller's tool and `verify`).
     pub(crate) fn new(rng: &mut dyn CryptoRngCore) -> Self {
-        let mut rho = draw_scalar(rng);
-        let mut tries = 0;
-        while rho == Scalar::ZERO && tries < 16 {
-            rho = draw_scalar(rng);
-            tries += 1;
-        }
-        if rho == Scalar::ZERO {
-            // Only a broken RNG gets here; avoid hanging and the trivial weight.
-            rho = Transcript::new("scrutineer.e2e/v1/batch-weight-fallback").scalar();
-        }
-        Self::with_rho(rho)
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let sink = Self::seeded(seed);
+        seed.zeroize();
+        sink
     }
 
-    pub(crate) fn with_rho(rho: Scalar) -> Self {
+    /// A sink with weights from a fixed seed: for counting equations only, never to
+    /// verify (a prover who knows the weights can make false equations cancel).
+    pub(crate) fn seeded(seed: [u8; 32]) -> Self {
+        use rand_chacha::rand_core::SeedableRng;
         BatchSink {
             points: Vec::new(),
             coeffs: Vec::new(),
             g: Scalar::ZERO,
             k: Scalar::ZERO,
-            rho,
-            weight: Scalar::ONE,
+            weights: rand_chacha::ChaCha20Rng::from_seed(seed),
             equations: 0,
         }
     }
 
-    /// State to roll back to (see [`BatchSink::restore`]).
-    pub(crate) fn snapshot(&self) -> (usize, Scalar, Scalar, Scalar, usize) {
-        (
-            self.points.len(),
-            self.g,
-            self.k,
-            self.weight,
-            self.equations,
-        )
+    /// The next weight, uniform in [1, 2^128) (a zero draw, probability 2^-128,
+    /// becomes 1).
+    fn weight(&mut self) -> Scalar {
+        use rand_chacha::rand_core::RngCore;
+        let mut b = [0u8; 16];
+        self.weights.fill_bytes(&mut b);
+        Scalar::from(u128::from_le_bytes(b).max(1))
     }
 
-    /// Drops everything accumulated since `snapshot`.
-    pub(crate) fn restore(&mut self, s: (usize, Scalar, Scalar, Scalar, usize)) {
+    /// State to roll back to (see [`BatchSink::restore`]).
+    pub(crate) fn snapshot(&self) -> (usize, Scalar, Scalar, usize) {
+        (self.points.len(), self.g, self.k, self.equations)
+    }
+
+    /// Drops everything accumulated since `snapshot` (the weights drawn since are
+    /// not drawn again: every later equation still gets a fresh one).
+    pub(crate) fn restore(&mut self, s: (usize, Scalar, Scalar, usize)) {
         self.points.truncate(s.0);
         self.coeffs.truncate(s.0);
         self.g = s.1;
         self.k = s.2;
-        self.weight = s.3;
-        self.equations = s.4;
+        self.equations = s.3;
     }
 
     /// Evaluates the combination; true iff it is the identity.
@@ -155,16 +168,15 @@ impl Sink for BatchSink {
     }
     fn context(&mut self, _label: &'static str, _position: u32) {}
     fn equation(&mut self, g: &Scalar, k: &Scalar, terms: &[(Pi, Scalar)], mult: &Scalar, t: Pi) {
-        self.weight *= self.rho;
+        let w = self.weight();
         self.equations += 1;
-        let w = self.weight;
-        self.g += w * g;
-        self.k += w * k;
+        self.g -= w * g;
+        self.k -= w * k;
         let wm = w * mult;
         for (i, s) in terms {
-            self.coeffs[*i as usize] += wm * s;
+            self.coeffs[*i as usize] -= wm * s;
         }
-        self.coeffs[t as usize] -= w;
+        self.coeffs[t as usize] += w;
     }
 }
 
@@ -767,6 +779,42 @@ impl RangeProof {
 mod tests {
     use super::*;
     use crate::crypto::group::DeterministicRng;
+
+    /// Two false equations whose errors cancel under equal weights (G too many in
+    /// one, G too few in the other) pass a sum without weights and any weighting
+    /// the prover can predict; independent random weights refuse them. Each true
+    /// equation alone passes, each false one alone is refused, and a commitment's
+    /// coefficient is its 128-bit weight (the upper half of the scalar zero).
+    #[test]
+    fn batch_weights_are_independent_and_small() {
+        let mut rng = DeterministicRng::new(b"weights");
+        let key = ElectionKey::new(Element::from_point(mul_g(&draw_scalar(&mut rng)))).unwrap();
+        let two_g = Element::from_point(mul_g(&Scalar::from(2u8)));
+        let emit = |sink: &mut BatchSink, lhs: &[u8]| {
+            for l in lhs {
+                let t = sink.push(&two_g);
+                sink.equation(&Scalar::from(*l), &Scalar::ZERO, &[], &Scalar::ONE, t);
+            }
+        };
+        // Without weights: (2G − 1·G) + (2G − 3·G) is the identity.
+        let g = |v: u8| mul_g(&Scalar::from(v));
+        assert!(((g(2) - g(1)) + (g(2) - g(3))).is_identity());
+        for _ in 0..16 {
+            let mut sink = BatchSink::new(&mut rng);
+            emit(&mut sink, &[1, 3]);
+            assert!(!sink.check(&key), "cancelling false equations passed");
+            let mut sink = BatchSink::new(&mut rng);
+            emit(&mut sink, &[2, 2]);
+            assert!(sink.check(&key));
+            let mut sink = BatchSink::new(&mut rng);
+            emit(&mut sink, &[2, 3]);
+            assert!(!sink.check(&key));
+            for c in &sink.coeffs {
+                assert_eq!(c.as_bytes()[16..], [0u8; 16], "weight wider than 128 bits");
+                assert_ne!(*c, Scalar::ZERO);
+            }
+        }
+    }
 
     #[test]
     fn range_proofs_every_value_and_encodings() {

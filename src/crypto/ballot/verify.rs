@@ -321,8 +321,8 @@ impl core::fmt::Display for BatchFailure {
 
 impl std::error::Error for BatchFailure {}
 
-/// Batch verification: every equation of every ballot, weighted by successive
-/// powers of one random ρ (from `rng`), in one vartime multiscalar
+/// Batch verification: every equation of every ballot, each with its own random
+/// 128-bit weight (seeded from `rng`, [`BatchSink`]), in one vartime multiscalar
 /// multiplication. If the batch fails, each ballot is checked on its own and
 /// every failing ballot is reported with the proof that fails.
 pub fn verify_contests_batch(
@@ -579,7 +579,7 @@ pub mod bench_support {
         ci: &ContextInputs<'_>,
         ballot: &EncryptedContest,
     ) -> Result<(usize, usize)> {
-        let mut sink = BatchSink::with_rho(Scalar::from(3u8));
+        let mut sink = BatchSink::seeded([3u8; 32]);
         emit_equations(key, shape, ci, ballot, &mut sink)?;
         Ok((sink.points.len(), sink.equations))
     }
