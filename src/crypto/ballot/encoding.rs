@@ -206,61 +206,71 @@ impl EncryptedContest {
     /// Strict decoding for a known shape: exact length, version and kind
     /// bytes, canonical points and scalars, no identity α.
     pub fn from_bytes(shape: &ContestShape, bytes: &[u8]) -> Result<Self> {
-        shape.validate()?;
-        expect_len(bytes, shape.encrypted_len(), "encrypted contest")?;
-        let what = "encrypted contest";
-        let mut r = Reader::new(bytes, what);
-        if r.u8()? != FORMAT_VERSION {
-            return Err(Error::bad_encoding(
-                "encrypted contest (unknown format version)",
+        let mut r = open_contest_bytes(shape, bytes)?;
+        let sums = ContestSums::read(&mut r, shape)?;
+        let out = Self::read_proofs(&mut r, shape, sums)?;
+        r.finish()?;
+        Ok(out)
+    }
+
+    /// [`EncryptedContest::from_bytes`] in two steps: `sums` is
+    /// [`ContestSums::from_bytes`] of the same shape and bytes, decoded before (on another
+    /// thread, say); only the proofs are decoded here. Same result and same checks as
+    /// `from_bytes`, so a verifier can decode the ciphertexts where it sums them and the
+    /// proofs' points (most of a ballot's points) where it verifies them.
+    pub fn from_sums(shape: &ContestShape, sums: ContestSums, bytes: &[u8]) -> Result<Self> {
+        let mut r = open_contest_bytes(shape, bytes)?;
+        let cts = sums.exponential.len() + 2 * sums.names.len();
+        if cts != shape.ciphertext_count() {
+            return Err(Error::params(
+                "encrypted contest: ciphertexts decoded for another shape",
             ));
         }
-        let kind = r.u8()?;
-        let out = match shape {
+        r.take(cts * 2 * crate::crypto::group::POINT_LEN)?;
+        let out = Self::read_proofs(&mut r, shape, sums)?;
+        r.finish()?;
+        Ok(out)
+    }
+
+    /// The proofs, read after the ciphertexts (`sums`, in the shape's order), and the
+    /// contest they make.
+    fn read_proofs(r: &mut Reader<'_>, shape: &ContestShape, sums: ContestSums) -> Result<Self> {
+        let mut exp = sums.exponential.into_iter();
+        let mut next = || {
+            exp.next()
+                .ok_or_else(|| Error::params("encrypted contest: too few ciphertexts"))
+        };
+        Ok(match shape {
             ContestShape::Candidate(s) => {
-                if kind != KIND_CANDIDATE {
-                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
-                }
                 let mut candidates = Vec::with_capacity(s.candidates as usize);
                 for _ in 0..s.candidates {
-                    let for_ct = Ciphertext::read(&mut r, "candidate ciphertext")?;
-                    let against_ct = if s.against {
-                        Some(Ciphertext::read(&mut r, "candidate ciphertext")?)
-                    } else {
-                        None
-                    };
+                    let for_ct = next()?;
+                    let against_ct = if s.against { Some(next()?) } else { None };
                     candidates.push(CandidateCiphertexts { for_ct, against_ct });
                 }
                 let mut write_ins = Vec::with_capacity(s.write_in_lines as usize);
-                for _ in 0..s.write_in_lines {
-                    let flag = Ciphertext::read(&mut r, "write-in flag ciphertext")?;
-                    let n0 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
-                    let n1 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
+                for name in sums.names {
                     write_ins.push(WriteInCiphertexts {
-                        flag,
-                        name: [n0, n1],
+                        flag: next()?,
+                        name,
                     });
                 }
-                let void = Ciphertext::read(&mut r, "void ciphertext")?;
+                let void = next()?;
                 let t = if s.against { 3 } else { 2 };
                 let mut candidate_proofs = Vec::with_capacity(s.candidates as usize);
                 for _ in 0..s.candidates {
-                    candidate_proofs.push(CdsProof::read(&mut r, t, "candidate proof")?);
+                    candidate_proofs.push(CdsProof::read(r, t, "candidate proof")?);
                 }
                 let mut write_in_proofs = Vec::with_capacity(s.write_in_lines as usize);
                 for _ in 0..s.write_in_lines {
-                    let f = CdsProof::read(&mut r, 2, "write-in flag proof")?;
-                    let n = SchnorrCommit::read(&mut r, "write-in name proof")?;
+                    let f = CdsProof::read(r, 2, "write-in flag proof")?;
+                    let n = SchnorrCommit::read(r, "write-in name proof")?;
                     write_in_proofs.push((f, n));
                 }
-                let void_proof = CdsProof::read(&mut r, 2, "void proof")?;
-                let marks_range = RangeProof::read(&mut r, s.max_marks, "marks range proof")?;
+                let void_proof = CdsProof::read(r, 2, "void proof")?;
+                let marks_range = RangeProof::read(r, s.max_marks, "marks range proof")?;
                 let against_range = if s.against {
-                    Some(RangeProof::read(
-                        &mut r,
-                        s.candidates,
-                        "against range proof",
-                    )?)
+                    Some(RangeProof::read(r, s.candidates, "against range proof")?)
                 } else {
                     None
                 };
@@ -276,23 +286,16 @@ impl EncryptedContest {
                 })
             }
             ContestShape::Evaluation(s) => {
-                if kind != KIND_EVALUATION {
-                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
-                }
                 let mut subjects = Vec::with_capacity(s.subjects as usize);
                 for _ in 0..s.subjects {
-                    let g0 = Ciphertext::read(&mut r, "grade ciphertext")?;
-                    let g1 = Ciphertext::read(&mut r, "grade ciphertext")?;
-                    let g2 = Ciphertext::read(&mut r, "grade ciphertext")?;
-                    let g3 = Ciphertext::read(&mut r, "grade ciphertext")?;
-                    subjects.push([g0, g1, g2, g3]);
+                    subjects.push([next()?, next()?, next()?, next()?]);
                 }
                 let mut subject_proofs = Vec::with_capacity(s.subjects as usize);
                 for _ in 0..s.subjects {
-                    subject_proofs.push(CdsProof::read(&mut r, GRADES + 1, "subject proof")?);
+                    subject_proofs.push(CdsProof::read(r, GRADES + 1, "subject proof")?);
                 }
                 let quota_range = match s.grade0_quota {
-                    Some(q) => Some(RangeProof::read(&mut r, q, "quota range proof")?),
+                    Some(q) => Some(RangeProof::read(r, q, "quota range proof")?),
                     None => None,
                 };
                 EncryptedContest::Evaluation(EncryptedEvaluationContest {
@@ -301,10 +304,30 @@ impl EncryptedContest {
                     quota_range,
                 })
             }
-        };
-        r.finish()?;
-        Ok(out)
+        })
     }
+}
+
+/// A reader over an encrypted contest's bytes, past its version and kind bytes: the shape
+/// valid, the length exact for it, the version and the kind byte the shape's.
+fn open_contest_bytes<'b>(shape: &ContestShape, bytes: &'b [u8]) -> Result<Reader<'b>> {
+    shape.validate()?;
+    expect_len(bytes, shape.encrypted_len(), "encrypted contest")?;
+    let mut r = Reader::new(bytes, "encrypted contest");
+    if r.u8()? != FORMAT_VERSION {
+        return Err(Error::bad_encoding(
+            "encrypted contest (unknown format version)",
+        ));
+    }
+    let kind = r.u8()?;
+    let expected = match shape {
+        ContestShape::Candidate(_) => KIND_CANDIDATE,
+        ContestShape::Evaluation(_) => KIND_EVALUATION,
+    };
+    if kind != expected {
+        return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
+    }
+    Ok(r)
 }
 
 /// A contest's ciphertexts without its proofs: what a replay adds to the tallies when it
@@ -325,42 +348,33 @@ impl ContestSums {
     /// them) and skips its proofs: their points are not decompressed, which is most of the
     /// decoding's cost. Only for bytes whose proofs were verified before.
     pub fn from_bytes(shape: &ContestShape, bytes: &[u8]) -> Result<Self> {
-        shape.validate()?;
-        expect_len(bytes, shape.encrypted_len(), "encrypted contest")?;
-        let mut r = Reader::new(bytes, "encrypted contest");
-        if r.u8()? != FORMAT_VERSION {
-            return Err(Error::bad_encoding(
-                "encrypted contest (unknown format version)",
-            ));
-        }
-        let kind = r.u8()?;
-        let mut exponential = Vec::new();
+        let mut r = open_contest_bytes(shape, bytes)?;
+        Self::read(&mut r, shape)
+    }
+
+    /// The ciphertexts, read after the version and kind bytes, in encoding order.
+    fn read(r: &mut Reader<'_>, shape: &ContestShape) -> Result<Self> {
+        let mut exponential = Vec::with_capacity(shape.ciphertext_count());
         let mut names = Vec::new();
         match shape {
             ContestShape::Candidate(s) => {
-                if kind != KIND_CANDIDATE {
-                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
-                }
                 for _ in 0..s.candidates {
-                    exponential.push(Ciphertext::read(&mut r, "candidate ciphertext")?);
+                    exponential.push(Ciphertext::read(r, "candidate ciphertext")?);
                     if s.against {
-                        exponential.push(Ciphertext::read(&mut r, "candidate ciphertext")?);
+                        exponential.push(Ciphertext::read(r, "candidate ciphertext")?);
                     }
                 }
                 for _ in 0..s.write_in_lines {
-                    exponential.push(Ciphertext::read(&mut r, "write-in flag ciphertext")?);
-                    let n0 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
-                    let n1 = Ciphertext::read(&mut r, "write-in name ciphertext")?;
+                    exponential.push(Ciphertext::read(r, "write-in flag ciphertext")?);
+                    let n0 = Ciphertext::read(r, "write-in name ciphertext")?;
+                    let n1 = Ciphertext::read(r, "write-in name ciphertext")?;
                     names.push([n0, n1]);
                 }
-                exponential.push(Ciphertext::read(&mut r, "void ciphertext")?);
+                exponential.push(Ciphertext::read(r, "void ciphertext")?);
             }
             ContestShape::Evaluation(s) => {
-                if kind != KIND_EVALUATION {
-                    return Err(Error::bad_encoding("encrypted contest (wrong kind byte)"));
-                }
                 for _ in 0..s.subjects as usize * GRADES {
-                    exponential.push(Ciphertext::read(&mut r, "grade ciphertext")?);
+                    exponential.push(Ciphertext::read(r, "grade ciphertext")?);
                 }
             }
         }

@@ -141,5 +141,33 @@ fn contest_sums_are_the_full_decodings_ciphertexts() {
         let mut p = bytes.clone();
         p[2..34].copy_from_slice(&[0xff; 32]);
         assert!(ContestSums::from_bytes(&shape, &p).is_err());
+
+        // Decoded in two steps (ciphertexts, then proofs): the same contest, and the same
+        // refusals of the proofs' part as the one-step decoding, byte by byte.
+        assert_eq!(
+            EncryptedContest::from_sums(&shape, sums.clone(), &bytes).unwrap(),
+            full
+        );
+        let proofs_at = 2 + 128 * shape.ciphertext_count();
+        for at in (proofs_at..bytes.len()).step_by(7) {
+            let mut bad = bytes.clone();
+            bad[at..(at + 32).min(bytes.len())].fill(0xff);
+            assert_eq!(
+                EncryptedContest::from_sums(&shape, sums.clone(), &bad).map_err(|e| e.to_string()),
+                EncryptedContest::from_bytes(&shape, &bad).map_err(|e| e.to_string()),
+                "byte {at}"
+            );
+            assert!(
+                EncryptedContest::from_bytes(&shape, &bad).is_err(),
+                "byte {at}"
+            );
+        }
+        assert!(
+            EncryptedContest::from_sums(&shape, sums.clone(), &bytes[..bytes.len() - 1]).is_err()
+        );
+        // Ciphertexts of another shape are refused, not paired with these proofs.
+        let mut fewer = sums.clone();
+        fewer.exponential.pop();
+        assert!(EncryptedContest::from_sums(&shape, fewer, &bytes).is_err());
     }
 }

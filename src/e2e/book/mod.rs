@@ -104,11 +104,22 @@ pub struct Decrypted {
     pub tellers: Vec<u32>,
 }
 
-/// One decoded contest of a ballot: whole, with its proofs; or its ciphertexts only, when its
-/// proofs are not to be verified (the book's `proofs` off: a prefix a teller verified before).
+/// One decoded contest of a ballot: whole, with its proofs; its ciphertexts decoded and its
+/// proofs still in their bytes, decoded where they are verified (a replay's proof thread,
+/// [`Book::decode_ballot_deferred`]); or its ciphertexts only, when its proofs are not to be
+/// verified (the book's `proofs` off: a prefix a teller verified before).
 enum Decoded {
     Full(Box<EncryptedContest>),
+    Deferred(ContestSums, Vec<u8>),
     Sums(ContestSums),
+}
+
+/// How [`Book::decode_lines`] decodes each contest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    Full,
+    Deferred,
+    Sums,
 }
 
 /// A checked encrypted ballot, ready to be added to the tallies.
@@ -272,17 +283,36 @@ fn verify_ballots_under(
     key: &crate::crypto::ElectionKey,
     ballots: &[(&CheckedBallot, [u8; 16])],
 ) -> Result<(), (usize, E2eError)> {
+    // The proofs of deferred contests are decoded here, where they are verified.
+    let mut completed: Vec<Option<EncryptedContest>> = Vec::new();
+    for (n, (b, _)) in ballots.iter().enumerate() {
+        for (_, _, shape, decoded) in &b.lines {
+            completed.push(match decoded {
+                Decoded::Deferred(sums, bytes) => Some(
+                    EncryptedContest::from_sums(shape, sums.clone(), bytes)
+                        .map_err(|e| (n, crypto("加密选票", "encrypted ballot")(e)))?,
+                ),
+                _ => None,
+            });
+        }
+    }
+    let mut completed = completed.iter();
     let mut items = Vec::new();
     let mut owner = Vec::new();
     for (n, (b, serial)) in ballots.iter().enumerate() {
         for (contest, group, shape, decoded) in &b.lines {
-            let Decoded::Full(ballot) = decoded else {
-                return Err((
-                    n,
-                    E2eError::Refused(
-                        "选票未完整解码, 无法核验证明 / the ballot was not decoded whole; its proofs cannot be verified".into(),
-                    ),
-                ));
+            let done = completed.next().and_then(|c| c.as_ref());
+            let ballot = match (decoded, done) {
+                (Decoded::Full(ballot), _) => &**ballot,
+                (Decoded::Deferred(..), Some(ballot)) => ballot,
+                _ => {
+                    return Err((
+                        n,
+                        E2eError::Refused(
+                            "选票未完整解码, 无法核验证明 / the ballot was not decoded whole; its proofs cannot be verified".into(),
+                        ),
+                    ))
+                }
             };
             items.push(BatchItem {
                 shape,
@@ -571,17 +601,39 @@ impl Book {
         style: &Style,
         body: &EncryptedBallotBody,
     ) -> Result<CheckedBallot, E2eError> {
-        self.decode_lines(election, style, &body.lines, self.proofs)
+        let how = if self.proofs {
+            Decode::Full
+        } else {
+            Decode::Sums
+        };
+        self.decode_lines(election, style, &body.lines, how)
     }
 
-    /// [`Book::decode_ballot`] of a ballot's lines: whole (`full`), or only their
-    /// ciphertexts, when their proofs are not to be verified.
+    /// [`Book::decode_ballot`], but with each contest's proofs left in their bytes (its
+    /// ciphertexts decoded and checked now): they are decoded by [`Book::verify_ballots`] or
+    /// [`BallotProofs::verify`], so that a replay decodes them on the thread that verifies
+    /// them. The bytes are checked as `decode_ballot` checks them, only later.
+    pub fn decode_ballot_deferred(
+        &self,
+        election: &Election,
+        style: &Style,
+        body: &EncryptedBallotBody,
+    ) -> Result<CheckedBallot, E2eError> {
+        let how = if self.proofs {
+            Decode::Deferred
+        } else {
+            Decode::Sums
+        };
+        self.decode_lines(election, style, &body.lines, how)
+    }
+
+    /// [`Book::decode_ballot`] of a ballot's lines, each as `how` says.
     fn decode_lines(
         &self,
         election: &Election,
         style: &Style,
         body_lines: &[crate::record::encrypted::EncryptedLine],
-        full: bool,
+        how: Decode,
     ) -> Result<CheckedBallot, E2eError> {
         if self.key.is_none() {
             return Err(E2eError::NoKey);
@@ -608,16 +660,18 @@ impl Book {
                 )));
             }
             let shape = shape_of(contest)?;
-            let decoded = if full {
-                Decoded::Full(Box::new(
-                    EncryptedContest::from_bytes(&shape, &l.ballot)
-                        .map_err(crypto("加密选票", "encrypted ballot"))?,
-                ))
-            } else {
-                Decoded::Sums(
-                    ContestSums::from_bytes(&shape, &l.ballot)
-                        .map_err(crypto("加密选票", "encrypted ballot"))?,
-                )
+            let bad = crypto("加密选票", "encrypted ballot");
+            let decoded = match how {
+                Decode::Full => Decoded::Full(Box::new(
+                    EncryptedContest::from_bytes(&shape, &l.ballot).map_err(bad)?,
+                )),
+                Decode::Deferred => Decoded::Deferred(
+                    ContestSums::from_bytes(&shape, &l.ballot).map_err(bad)?,
+                    l.ballot.clone(),
+                ),
+                Decode::Sums => {
+                    Decoded::Sums(ContestSums::from_bytes(&shape, &l.ballot).map_err(bad)?)
+                }
             };
             lines.push((l.contest.clone(), l.group.clone(), shape, decoded));
             digests.push(line_digest(&l.ballot));
@@ -640,7 +694,7 @@ impl Book {
         body: &crate::record::spoiled::SpoiledBallotBody,
     ) -> Result<Vec<(String, ContestPlaintext)>, E2eError> {
         let key = self.key().ok_or(E2eError::NoKey)?;
-        let checked = self.decode_lines(election, style, &body.encrypted_lines(), true)?;
+        let checked = self.decode_lines(election, style, &body.encrypted_lines(), Decode::Full)?;
         let mut out = Vec::with_capacity(body.lines.len());
         for ((contest, group, shape, decoded), l) in checked.lines.iter().zip(&body.lines) {
             let Decoded::Full(ballot) = decoded else {
@@ -694,7 +748,9 @@ impl Book {
                 Decoded::Full(ballot) => {
                     (ballot.exponential_ciphertexts(), ballot.write_in_names())
                 }
-                Decoded::Sums(s) => (s.exponential.iter().collect(), s.names.iter().collect()),
+                Decoded::Sums(s) | Decoded::Deferred(s, _) => {
+                    (s.exponential.iter().collect(), s.names.iter().collect())
+                }
             };
             for (slot, ct) in t.sums.iter_mut().zip(exponential) {
                 slot.0 += ct.alpha.point();

@@ -16,9 +16,10 @@ pub const ENCRYPTED_BATCH: usize = 64;
 /// is). Only a teller passes more than 0, and it must then compare the tree's root at that
 /// size with the root it verified (see `verify::verify_export_trusting`).
 ///
-/// The proofs of encrypted ballots are checked in batches on a second thread while the
-/// replay goes on ([`check_batches`]); the failure named is the earliest entry's, whichever
-/// thread found it.
+/// The proofs of encrypted ballots are checked in batches on proof threads, one per core,
+/// while the replay goes on ([`check_batches`]): the replay decodes each ballot's
+/// ciphertexts (what it sums), a proof thread its proofs' points (most of a ballot's points)
+/// and verifies them. The failure named is the earliest entry's, whichever thread found it.
 pub fn replay(
     entries: &[Entry],
     progress: Progress<'_>,
@@ -26,26 +27,35 @@ pub fn replay(
     trusted_below: u64,
     seed: Option<&[u8]>,
 ) -> Result<Replayed, Failure> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 16));
+    let (tx, rx) = std::sync::mpsc::sync_channel(PROOF_BATCHES_QUEUED.max(threads));
+    let rx = std::sync::Mutex::new(rx);
+    let rx = &rx;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(PROOF_BATCHES_QUEUED);
-        let worker = scope.spawn(move || check_batches(rx, entries));
+        let workers: Vec<_> = (0..threads)
+            .map(|_| scope.spawn(move || check_batches(rx, entries)))
+            .collect();
         let mut queue = ProofQueue::new(tx);
-        let replayed = replay_entries(entries, progress, report, (trusted_below, seed), &mut queue);
+        let mut result =
+            replay_entries(entries, progress, report, (trusted_below, seed), &mut queue);
         drop(queue);
-        let late = worker.join().unwrap_or_else(|_| {
-            Some(fail(
-                None,
-                None,
-                Code::Ballot,
-                "核对加密选票证明的线程出错 / the thread checking encrypted ballots' proofs failed",
-            ))
-        });
-        earliest(replayed, late)
+        for w in workers {
+            let late = w.join().unwrap_or_else(|_| {
+                Some(fail(
+                    None,
+                    None,
+                    Code::Ballot,
+                    "核对加密选票证明的线程出错 / the thread checking encrypted ballots' proofs failed",
+                ))
+            });
+            result = earliest(result, late);
+        }
+        result
     })
 }
 
-/// Batches of encrypted ballots at most waiting for the proof thread; the replay waits when
-/// it is this far ahead (each batch holds [`ENCRYPTED_BATCH`] decoded ballots).
+/// Batches of encrypted ballots at most waiting for the proof threads (at least one per
+/// thread); the replay waits when it is this far ahead (each batch holds [`ENCRYPTED_BATCH`] decoded ballots).
 pub(super) const PROOF_BATCHES_QUEUED: usize = 4;
 
 /// A batch of encrypted ballots (entry index, decoded ballot, token serial) and what their
@@ -95,16 +105,24 @@ pub(super) fn verify_encrypted(
     }
 }
 
-/// The proof thread: checks each batch in the order sent and keeps the first failure (the
-/// earliest entry, as batches arrive in log order); after one, it only drains the queue.
-pub(super) fn check_batches(rx: Receiver<ProofBatch>, entries: &[Entry]) -> Option<Failure> {
+/// A proof thread: checks the batches it takes, in the order sent, and keeps its first
+/// failure (its earliest entry, as batches are taken in log order); after one, it only
+/// drains the queue. [`replay`] keeps the earliest of all threads' failures.
+pub(super) fn check_batches(
+    rx: &std::sync::Mutex<Receiver<ProofBatch>>,
+    entries: &[Entry],
+) -> Option<Failure> {
     let mut first = None;
-    for (proofs, batch) in rx {
+    loop {
+        // The lock is held only to take a batch (a panicked holder leaves a usable receiver).
+        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok((proofs, batch)) = next else {
+            return first;
+        };
         if first.is_none() {
             first = check_batch(&batch, entries, |items| proofs.verify(items)).err();
         }
     }
-    first
 }
 
 /// Checks one batch's proofs in one multiscalar multiplication and names the first bad
@@ -281,5 +299,15 @@ mod tests {
             earliest(Err(at(None)), None).err().map(|f| f.index),
             Some(None)
         );
+        // Several proof threads, joined in any order (each with its own earliest failure, or
+        // none): the earliest of all is named.
+        for order in [[7u64, 4, 11], [11, 7, 4], [4, 11, 7]] {
+            let mut result = Err(at(Some(9)));
+            for late in order {
+                result = earliest(result, Some(at(Some(late))));
+            }
+            result = earliest(result, None);
+            assert_eq!(result.err().map(|f| f.index), Some(Some(4)), "{order:?}");
+        }
     }
 }

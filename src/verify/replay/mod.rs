@@ -257,7 +257,10 @@ fn replay_entries(
                         .check_cast(t.serial(), &digests)
                         .map_err(|err| challenge_err(i, e, err))?;
                 } else {
-                    let checked = bk.decode_ballot(&election, style, &b).map_err(e2e_err)?;
+                    // Its proofs' points are decoded on the proof thread (checks.rs).
+                    let checked = bk
+                        .decode_ballot_deferred(&election, style, &b)
+                        .map_err(e2e_err)?;
                     challenges
                         .check_cast(t.serial(), &checked.digests)
                         .map_err(|err| challenge_err(i, e, err))?;
