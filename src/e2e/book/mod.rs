@@ -63,6 +63,10 @@ pub struct Book {
     /// (the same Merkle root), turns this off, and only for that prefix
     /// (`verify::verify_export_trusting`); everything else is still decoded and checked.
     pub(crate) proofs: bool,
+    /// Whether [`Book::decode_ballot`] leaves each contest's proofs in their bytes, to be
+    /// decoded where they are verified: set by the verifier's replay, which verifies them on
+    /// proof threads while it goes on (`verify::replay`).
+    pub(crate) defer_proofs: bool,
     /// Protocol 3: totals first, write-in names only when the decrypted write-in count is
     /// above zero (`Conduct::names_after_flags`).
     flags_first: bool,
@@ -106,7 +110,7 @@ pub struct Decrypted {
 
 /// One decoded contest of a ballot: whole, with its proofs; its ciphertexts decoded and its
 /// proofs still in their bytes, decoded where they are verified (a replay's proof thread,
-/// [`Book::decode_ballot_deferred`]); or its ciphertexts only, when its proofs are not to be
+/// `Book::defer_proofs`); or its ciphertexts only, when its proofs are not to be
 /// verified (the book's `proofs` off: a prefix a teller verified before).
 enum Decoded {
     Full(Box<EncryptedContest>),
@@ -357,6 +361,7 @@ impl Book {
             key: None,
             tallies: BTreeMap::new(),
             proofs: true,
+            defer_proofs: false,
             flags_first: protocol >= 3,
         })
     }
@@ -595,34 +600,19 @@ impl Book {
 
     /// Decodes an encrypted ballot for its style: each contest with the evaluator group of
     /// the style (empty for other contests), against the contest's shape. Not verified yet.
+    /// With `defer_proofs`, each contest's proofs are left in their bytes (its ciphertexts
+    /// decoded and checked now) and decoded by [`Book::verify_ballots`] or
+    /// [`BallotProofs::verify`], with the same checks, on the thread that verifies them.
     pub fn decode_ballot(
         &self,
         election: &Election,
         style: &Style,
         body: &EncryptedBallotBody,
     ) -> Result<CheckedBallot, E2eError> {
-        let how = if self.proofs {
-            Decode::Full
-        } else {
-            Decode::Sums
-        };
-        self.decode_lines(election, style, &body.lines, how)
-    }
-
-    /// [`Book::decode_ballot`], but with each contest's proofs left in their bytes (its
-    /// ciphertexts decoded and checked now): they are decoded by [`Book::verify_ballots`] or
-    /// [`BallotProofs::verify`], so that a replay decodes them on the thread that verifies
-    /// them. The bytes are checked as `decode_ballot` checks them, only later.
-    pub fn decode_ballot_deferred(
-        &self,
-        election: &Election,
-        style: &Style,
-        body: &EncryptedBallotBody,
-    ) -> Result<CheckedBallot, E2eError> {
-        let how = if self.proofs {
-            Decode::Deferred
-        } else {
-            Decode::Sums
+        let how = match (self.proofs, self.defer_proofs) {
+            (false, _) => Decode::Sums,
+            (true, true) => Decode::Deferred,
+            (true, false) => Decode::Full,
         };
         self.decode_lines(election, style, &body.lines, how)
     }

@@ -137,6 +137,8 @@ fn replay_entries(
         let trusted = i < trusted_below;
         if let Some(bk) = book.as_mut() {
             bk.proofs = !trusted;
+            // Ballots' proofs are decoded on the proof threads (checks.rs).
+            bk.defer_proofs = true;
         }
         let book_of = |b: &Option<Book>| -> Result<(), Failure> {
             if b.is_none() {
@@ -257,10 +259,7 @@ fn replay_entries(
                         .check_cast(t.serial(), &digests)
                         .map_err(|err| challenge_err(i, e, err))?;
                 } else {
-                    // Its proofs' points are decoded on the proof thread (checks.rs).
-                    let checked = bk
-                        .decode_ballot_deferred(&election, style, &b)
-                        .map_err(e2e_err)?;
+                    let checked = bk.decode_ballot(&election, style, &b).map_err(e2e_err)?;
                     challenges
                         .check_cast(t.serial(), &checked.digests)
                         .map_err(|err| challenge_err(i, e, err))?;
@@ -783,6 +782,7 @@ fn replay_entries(
     verify_tokens(&pending, &election_key, &election_id, entries)?;
     if let Some(bk) = book.as_mut() {
         bk.proofs = true;
+        bk.defer_proofs = false;
     }
     progress(total, total);
 
