@@ -400,8 +400,9 @@ pub fn shuffle(
     Ok((outputs, proof))
 }
 
-/// Verifies a shuffle proof: all equations of E2E.md §Shuffle, combined with
-/// the weights ρ^1, ρ^2, … where ρ = H(shuffle/batch-weight; S, c).
+/// Verifies a shuffle proof: all equations of E2E.md §12, each with its own random 128-bit
+/// weight from the operating system's CSPRNG (`sigma::Weights`), in one multiscalar
+/// multiplication.
 pub fn verify_shuffle(
     key: &ElectionKey,
     context: &[u8],
@@ -434,14 +435,10 @@ pub fn verify_shuffle(
         &proof.t4,
         &proof.t_hat,
     );
-    let rho = {
-        let mut t = Transcript::new(domain::SHUFFLE_BATCH);
-        t.field(&s_hash).field(c.as_bytes());
-        t.scalar()
-    };
-    if rho == Scalar::ZERO {
-        return Err(Error::proof("shuffle proof (degenerate batch weight)"));
-    }
+    // Independent random weights, drawn after the whole proof is fixed (a weight derived
+    // from (S, c) alone, as before 2026-12-03, was known to the prover before it chose its
+    // responses).
+    let mut weights = crate::crypto::sigma::Weights::new(&mut crate::crypto::SystemRng);
 
     // Accumulate Σ coeff·point; each equation is written as LHS − RHS = 0.
     let mut sc: Vec<Scalar> = Vec::with_capacity(10 * n + 16);
@@ -449,11 +446,7 @@ pub fn verify_shuffle(
     let mut g = Scalar::ZERO;
     let mut kk = Scalar::ZERO;
     let mut h_coeff = vec![Scalar::ZERO; n + 1];
-    let mut wgt = Scalar::ONE;
-    let mut next = || {
-        wgt *= rho;
-        wgt
-    };
+    let mut next = || weights.next();
 
     // (1) s1·G − c·(Σ c_j − Σ H_i) − t1 = 0
     let e1 = next();

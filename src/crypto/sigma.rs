@@ -97,42 +97,64 @@ pub(crate) struct BatchSink {
     pub coeffs: Vec<Scalar>,
     pub g: Scalar,
     pub k: Scalar,
-    weights: rand_chacha::ChaCha20Rng,
+    weights: Weights,
     pub equations: usize,
+}
+
+/// A verifier's batch weights: independent scalars uniform in [1, 2^128) from a ChaCha20
+/// stream, unknown to the prover until the whole proof is fixed (the condition of the
+/// small-exponent test: weights a prover could learn before its last message would let it
+/// choose responses that cancel false equations). [`BatchSink`] and the shuffle's verifier
+/// (`crypto::shuffle`) draw theirs here.
+pub(crate) struct Weights(rand_chacha::ChaCha20Rng);
+
+impl Weights {
+    /// Weights seeded with 32 bytes of `rng` (the operating system's CSPRNG to verify).
+    pub(crate) fn new(rng: &mut dyn CryptoRngCore) -> Self {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let w = Self::seeded(seed);
+        seed.zeroize();
+        w
+    }
+
+    /// Weights from a fixed seed: for counting equations only, never to verify.
+    pub(crate) fn seeded(seed: [u8; 32]) -> Self {
+        use rand_chacha::rand_core::SeedableRng;
+        Weights(rand_chacha::ChaCha20Rng::from_seed(seed))
+    }
+
+    /// The next weight, uniform in [1, 2^128) (a zero draw, probability 2^-128, becomes 1).
+    pub(crate) fn next(&mut self) -> Scalar {
+        use rand_chacha::rand_core::RngCore;
+        let mut b = [0u8; 16];
+        self.0.fill_bytes(&mut b);
+        Scalar::from(u128::from_le_bytes(b).max(1))
+    }
 }
 
 impl BatchSink {
     /// A sink whose weights are seeded from `rng` (the operating system's CSPRNG in
     /// the service, the teller's tool and `verify`).
     pub(crate) fn new(rng: &mut dyn CryptoRngCore) -> Self {
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
-        let sink = Self::seeded(seed);
-        seed.zeroize();
-        sink
+        Self::with_weights(Weights::new(rng))
     }
 
     /// A sink with weights from a fixed seed: for counting equations only, never to
     /// verify (a prover who knows the weights can make false equations cancel).
     pub(crate) fn seeded(seed: [u8; 32]) -> Self {
-        use rand_chacha::rand_core::SeedableRng;
+        Self::with_weights(Weights::seeded(seed))
+    }
+
+    fn with_weights(weights: Weights) -> Self {
         BatchSink {
             points: Vec::new(),
             coeffs: Vec::new(),
             g: Scalar::ZERO,
             k: Scalar::ZERO,
-            weights: rand_chacha::ChaCha20Rng::from_seed(seed),
+            weights,
             equations: 0,
         }
-    }
-
-    /// The next weight, uniform in [1, 2^128) (a zero draw, probability 2^-128,
-    /// becomes 1).
-    fn weight(&mut self) -> Scalar {
-        use rand_chacha::rand_core::RngCore;
-        let mut b = [0u8; 16];
-        self.weights.fill_bytes(&mut b);
-        Scalar::from(u128::from_le_bytes(b).max(1))
     }
 
     /// State to roll back to (see [`BatchSink::restore`]).
@@ -168,7 +190,7 @@ impl Sink for BatchSink {
     }
     fn context(&mut self, _label: &'static str, _position: u32) {}
     fn equation(&mut self, g: &Scalar, k: &Scalar, terms: &[(Pi, Scalar)], mult: &Scalar, t: Pi) {
-        let w = self.weight();
+        let w = self.weights.next();
         self.equations += 1;
         self.g -= w * g;
         self.k -= w * k;
@@ -814,6 +836,25 @@ mod tests {
                 assert_ne!(*c, Scalar::ZERO);
             }
         }
+    }
+
+    /// Weights drawn from the system's CSPRNG differ between verifiers (a prover cannot
+    /// know them), fit in 128 bits and are never zero.
+    #[test]
+    fn verifier_weights_are_fresh_for_each_verifier() {
+        let mut a = Weights::new(&mut crate::crypto::SystemRng);
+        let mut b = Weights::new(&mut crate::crypto::SystemRng);
+        let (wa, wb): (Vec<Scalar>, Vec<Scalar>) = (0..8).map(|_| (a.next(), b.next())).unzip();
+        assert_ne!(wa, wb);
+        for w in wa.iter().chain(&wb) {
+            assert_eq!(w.as_bytes()[16..], [0u8; 16]);
+            assert_ne!(*w, Scalar::ZERO);
+        }
+        // A fixed seed gives a fixed stream (for counting only).
+        assert_eq!(
+            Weights::seeded([1; 32]).next(),
+            Weights::seeded([1; 32]).next()
+        );
     }
 
     #[test]

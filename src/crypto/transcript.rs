@@ -46,8 +46,6 @@ pub mod domain {
     pub const SHUFFLE_U: &str = "scrutineer.e2e/v1/shuffle/u";
     /// Shuffle Fiat–Shamir challenge.
     pub const SHUFFLE_CHALLENGE: &str = "scrutineer.e2e/v1/shuffle/challenge";
-    /// Shuffle batch-verification weight (verifier-local).
-    pub const SHUFFLE_BATCH: &str = "scrutineer.e2e/v1/shuffle/batch-weight";
     /// Election key fingerprint (SHA-256, not SHA-512).
     pub const KEY_FINGERPRINT: &str = "scrutineer.e2e/v1/key-fingerprint";
 }
