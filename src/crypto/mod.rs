@@ -65,6 +65,7 @@ pub mod group;
 pub mod names;
 pub mod shuffle;
 pub mod sigma;
+pub(crate) mod sink;
 pub mod transcript;
 
 pub use ballot::{

@@ -401,7 +401,7 @@ pub fn shuffle(
 }
 
 /// Verifies a shuffle proof: all equations of E2E.md §12, each with its own random 128-bit
-/// weight from the operating system's CSPRNG (`sigma::Weights`), in one multiscalar
+/// weight from the operating system's CSPRNG (`sink::Weights`), in one multiscalar
 /// multiplication.
 pub fn verify_shuffle(
     key: &ElectionKey,
@@ -438,7 +438,7 @@ pub fn verify_shuffle(
     // Independent random weights, drawn after the whole proof is fixed (a weight derived
     // from (S, c) alone, as before 2026-12-03, was known to the prover before it chose its
     // responses).
-    let mut weights = crate::crypto::sigma::Weights::new(&mut crate::crypto::SystemRng);
+    let mut weights = crate::crypto::sink::Weights::new(&mut crate::crypto::SystemRng);
 
     // Accumulate Σ coeff·point; each equation is written as LHS − RHS = 0.
     let mut sc: Vec<Scalar> = Vec::with_capacity(10 * n + 16);

@@ -33,6 +33,9 @@ impl<'a> From<&'a Archive> for Source<'a> {
     }
 }
 
+/// The most read ahead for one file of an archive, whatever its header says.
+const RESERVE_MAX: usize = 1 << 20;
+
 /// A tar archive's regular files, in memory, by relative path ('/'-separated); the one top
 /// directory of the service's archive (`scrutineer-export/`) taken off.
 pub struct Archive {
@@ -71,7 +74,10 @@ impl Archive {
             if parts.is_empty() {
                 continue;
             }
-            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            // The header's size is the archive's word, not a promise: reserve at most 1 MiB
+            // ahead and let the read grow (a forged size must not ask for terabytes).
+            let reserve = usize::try_from(entry.size()).map_or(0, |n| n.min(RESERVE_MAX));
+            let mut bytes = Vec::with_capacity(reserve);
             entry.read_to_end(&mut bytes)?;
             files.insert(parts.join("/"), bytes);
         }
@@ -219,6 +225,21 @@ mod tests {
         let t = tar_of(&[("log/0.seg", b"seg"), ("README.txt", b"hi")]);
         let a = Archive::read("x.tar", t.as_slice()).unwrap();
         assert_eq!(Source::from(&a).list("").unwrap(), ["README.txt", "log"]);
+    }
+
+    #[test]
+    fn a_forged_size_in_a_header_reserves_nothing_it_says() {
+        // A header that claims 2^62 bytes, followed by 10: refused as truncated (before the
+        // read ahead was capped, the reservation alone aborted the process).
+        let mut h = tar::Header::new_gnu();
+        h.set_path("scrutineer-export/log/0.seg").unwrap();
+        h.set_size(1 << 62);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut t = h.as_bytes().to_vec();
+        t.extend_from_slice(&[7u8; 10]);
+        t.resize(512 * 2, 0);
+        assert!(Archive::read("x.tar", t.as_slice()).is_err());
     }
 
     #[test]
