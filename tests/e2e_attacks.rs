@@ -1199,6 +1199,26 @@ fn a_teller_skips_only_the_proofs_of_the_same_bytes_it_verified_before() {
     assert_eq!(after.trusted_below, at as u64, "{after:?}");
     named(&after, &["proof_invalid"], at);
     let _ = std::fs::remove_dir_all(&out);
+
+    // The same for the tokens' signatures, which a teller does not verify again over its
+    // trusted prefix either: a broken one in a forged prefix is named, trusted or not.
+    let out = temp("trusted-prefix-token");
+    let r = forge(&f.final_export, &out, ELECTION, &f.log_key(), |es| {
+        let mut b = EncryptedBallotBody::decode(&es[at].body).unwrap();
+        let mut bytes = b.token.to_bytes();
+        let n = bytes.len();
+        bytes[n - 1] ^= 1;
+        b.token = Token::from_bytes(&bytes).unwrap();
+        es[at].body = b.encode();
+    });
+    named(&r, &["token_signature"], at);
+    let (forged, _) = verify_export_trusting(&out, &|_, _| {}, Some((prefix, root)));
+    assert_eq!(forged.trusted_below, 0, "{forged:?}");
+    named(&forged, &["token_signature"], at);
+    let (after, _) = verify_export_trusting(&out, &|_, _| {}, Some((at as u64, honest_before)));
+    assert_eq!(after.trusted_below, at as u64, "{after:?}");
+    named(&after, &["token_signature"], at);
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// A teller's next run starts from the tallies it saved with the log it verified (its state

@@ -268,7 +268,8 @@ pub fn decrypt_with_shares(
 /// Baby-step giant-step table for discrete logarithms base G in [0, bound].
 ///
 /// With b = ⌈√(bound+1)⌉ the table holds the encodings of j·G for j < b
-/// (b entries); solving m·G takes at most ⌈(bound+1)/b⌉ giant steps. Both use
+/// (b entries); solving m·G takes at most ⌈(bound+1)/b⌉ giant steps, the first of them
+/// a lookup of m·G's own encoding. Building, and the giant steps after the first, use
 /// `double_and_compress_batch` on halved points to batch the inversions.
 /// For the default bound 2^32 − 1 the table has 65 536 entries (~3 MB, built
 /// in well under a second) and a solve takes at most 65 536 giant steps.
@@ -295,6 +296,9 @@ pub const DEFAULT_DLOG_BOUND: u64 = u32::MAX as u64;
 /// Points processed per batch compression.
 const CHUNK: usize = 256;
 
+/// Baby steps of the table every tally of a process shares ([`DlogTable::shared`]).
+const SHARED_BABY: u64 = 1 << 12;
+
 impl DlogTable {
     /// Builds the table for [0, bound].
     pub fn new(bound: u64) -> Self {
@@ -303,7 +307,20 @@ impl DlogTable {
         while baby.saturating_mul(baby) < n {
             baby += 1;
         }
-        let baby = baby.max(1);
+        Self::with_baby(bound, baby.max(1))
+    }
+
+    /// The table the process's tallies share, built once on first use: 4,096 baby steps
+    /// (about 0.2 MB), so any total below 4,096 is one lookup of its own encoding and the
+    /// bound is 2^24 − 1 (at most 4,096 giant steps). A tally whose bound is larger builds
+    /// its own table ([`DlogTable::new`]).
+    pub fn shared() -> &'static DlogTable {
+        static SHARED: std::sync::OnceLock<DlogTable> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| Self::with_baby(SHARED_BABY * SHARED_BABY - 1, SHARED_BABY))
+    }
+
+    /// The table of j·G for j < `baby`, for [0, bound] (bound < baby², baby ≥ 1).
+    fn with_baby(bound: u64, baby: u64) -> Self {
         let half = Scalar::from(2u8).invert();
         let g_half = half * generator();
         let mut table = HashMap::with_capacity(baby as usize);
@@ -342,12 +359,35 @@ impl DlogTable {
 
     /// Finds m ∈ [0, bound] with m·G = p.
     pub fn solve(&self, p: &RistrettoPoint) -> Result<u64> {
-        let n = self.bound.saturating_add(1);
+        self.solve_within(p, self.bound)
+    }
+
+    /// Finds m ∈ [0, bound] with m·G = p, for a `bound` up to the table's own.
+    ///
+    /// Giant step 0 looks up p's own encoding: ristretto255 encodings are canonical and
+    /// one-to-one (RFC 9496 §4.3.2), so a hit j is p's discrete logarithm in [0, ℓ), and a
+    /// total below the baby steps costs one compression. Only beyond it are the points
+    /// halved to batch the compressions of the giant steps.
+    pub fn solve_within(&self, p: &RistrettoPoint, bound: u64) -> Result<u64> {
+        if bound > self.bound {
+            return Err(Error::params(format!(
+                "the bound {bound} exceeds the table's {}",
+                self.bound
+            )));
+        }
+        if let Some(&j) = self.table.get(&p.compress().to_bytes()) {
+            return if j <= bound {
+                Ok(j)
+            } else {
+                Err(Error::DlogOutOfRange { bound })
+            };
+        }
+        let n = bound.saturating_add(1);
         let giants = n.div_ceil(self.baby);
         let half = Scalar::from(2u8).invert();
-        // Q_i/2 = p/2 − i·baby·G/2
-        let mut cur = RistrettoPoint::vartime_multiscalar_mul([half], [*p]);
-        let mut i = 0u64;
+        // Q_i/2 = p/2 − i·baby·G/2, from i = 1
+        let mut cur = RistrettoPoint::vartime_multiscalar_mul([half], [*p]) + self.giant_half;
+        let mut i = 1u64;
         while i < giants {
             let count = CHUNK.min((giants - i) as usize);
             let mut pts = Vec::with_capacity(count);
@@ -367,14 +407,14 @@ impl DlogTable {
                 };
                 if let Some(j) = hit {
                     let m = (i + k as u64) * self.baby + j;
-                    if m <= self.bound && RistrettoPoint::mul_base(&Scalar::from(m)) == *p {
+                    if m <= bound && RistrettoPoint::mul_base(&Scalar::from(m)) == *p {
                         return Ok(m);
                     }
                 }
             }
             i += count as u64;
         }
-        Err(Error::DlogOutOfRange { bound: self.bound })
+        Err(Error::DlogOutOfRange { bound })
     }
 }
 
@@ -549,5 +589,47 @@ mod tests {
         let small = DlogTable::new(0);
         assert_eq!(small.solve(&RistrettoPoint::identity()).unwrap(), 0);
         assert!(small.solve(&generator()).is_err());
+    }
+
+    #[test]
+    fn the_shared_table_solves_within_each_tallys_own_bound() {
+        let t = DlogTable::shared();
+        assert_eq!(t.bound(), (1 << 24) - 1);
+        let g = |m: u64| mul_g(&Scalar::from(m));
+        // Below the baby steps (the first lookup), across the first giant steps, at the end.
+        for m in [
+            0u64,
+            1,
+            2,
+            4095,
+            4096,
+            4097,
+            8191,
+            8192,
+            600_001,
+            (1 << 24) - 1,
+        ] {
+            assert_eq!(t.solve(&g(m)).unwrap(), m, "{m}");
+            assert_eq!(t.solve_within(&g(m), m).unwrap(), m, "{m} at its own bound");
+        }
+        // A tally's bound is its own, whichever step finds the value.
+        for (m, bound) in [(601u64, 600u64), (4095, 4094), (4096, 4095), (9000, 8999)] {
+            assert_eq!(
+                t.solve_within(&g(m), bound).unwrap_err().code(),
+                "dlog_out_of_range",
+                "{m} over {bound}"
+            );
+        }
+        assert_eq!(
+            t.solve(&g(1 << 24)).unwrap_err().code(),
+            "dlog_out_of_range"
+        );
+        // Not a small multiple of G at all.
+        let stray = g(3) + mul_g(&Scalar::from(u64::MAX));
+        assert!(t.solve_within(&stray, 10_000).is_err());
+        // A bound beyond the table is refused, not silently cut to the table's.
+        assert!(t.solve_within(&g(5), 1 << 24).is_err());
+        // Another table, the same answers.
+        assert_eq!(table_small(&g(4097)), 4097);
     }
 }

@@ -343,7 +343,14 @@ fn solve_sums(
     let k = params.threshold as usize;
     let tellers: Vec<u32> = given.keys().copied().take(k).collect();
     let combiner = Combiner::new(params, &tellers).map_err(crypto("解密", "decryption"))?;
-    let table = DlogTable::new(t.ballots);
+    // The process's shared table unless this tally's bound is beyond it.
+    let own;
+    let table = if t.ballots <= DlogTable::shared().bound() {
+        DlogTable::shared()
+    } else {
+        own = DlogTable::new(t.ballots);
+        &own
+    };
     let sums = t.sums();
     let mut out = Vec::with_capacity(slots.len());
     for i in slots {
@@ -355,7 +362,11 @@ fn solve_sums(
         let m = combiner
             .combine(ct, &chosen)
             .map_err(crypto("解密", "decryption"))?;
-        out.push(table.solve(&m).map_err(crypto("解密", "decryption"))?);
+        out.push(
+            table
+                .solve_within(&m, t.ballots)
+                .map_err(crypto("解密", "decryption"))?,
+        );
     }
     Ok(out)
 }

@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use super::*;
 use crate::e2e::book::BallotProofs;
+use crate::verify::SIGNATURE_BATCH;
 
 /// Encrypted ballots verified per batch (one multiscalar multiplication).
 pub const ENCRYPTED_BATCH: usize = 64;
 
 /// Replays and checks every entry. `trusted_below`: entries below this index had their
-/// zero-knowledge proofs (ballots, shuffles, decryption shares) verified by this caller in an
-/// earlier run, over the same bytes; their proofs are not verified again (everything else
-/// is). Only a teller passes more than 0, and it must then compare the tree's root at that
+/// zero-knowledge proofs (ballots, shuffles, decryption shares) and their tokens' signatures
+/// verified by this caller in an earlier run, over the same bytes; those are not verified
+/// again (everything else is). Only a teller passes more than 0, and it must then compare the tree's root at that
 /// size with the root it verified (see `verify::verify_export_trusting`).
 ///
 /// The proofs of encrypted ballots are checked in batches on proof threads, one per core,
@@ -36,9 +37,20 @@ pub fn replay(
             .map(|_| scope.spawn(move || check_batches(rx, entries)))
             .collect();
         let mut queue = ProofQueue::new(tx);
-        let mut result =
-            replay_entries(entries, progress, report, (trusted_below, seed), &mut queue);
+        let mut tokens = TokenQueue::default();
+        let mut result = replay_entries(
+            entries,
+            progress,
+            report,
+            (trusted_below, seed),
+            (&mut queue, &mut tokens),
+        );
         drop(queue);
+        // The tokens still waiting come before a failure found by the replay: verified, so
+        // that the earliest failure is the one named.
+        if result.is_err() {
+            result = earliest(result, tokens.flush(entries).err());
+        }
         for w in workers {
             let late = w.join().unwrap_or_else(|_| {
                 Some(fail(
@@ -161,6 +173,34 @@ pub(super) fn earliest(
             } else {
                 Err(m)
             }
+        }
+    }
+}
+
+/// Ballots' tokens waiting to be verified as one Ed25519 batch ([`verify_tokens`]), under
+/// the election's key and id once the replay has read them.
+#[derive(Default)]
+pub(super) struct TokenQueue {
+    pending: Vec<(u64, Token)>,
+    pub(super) key: Option<(VerifyingKey, String)>,
+}
+
+impl TokenQueue {
+    /// Queues entry `i`'s token; verifies the batch once it is full.
+    pub(super) fn push(&mut self, i: u64, t: Token, entries: &[Entry]) -> Result<(), Failure> {
+        self.pending.push((i, t));
+        if self.pending.len() >= SIGNATURE_BATCH {
+            return self.flush(entries);
+        }
+        Ok(())
+    }
+
+    /// Verifies the tokens waiting (none without a key: the replay failed before it).
+    pub(super) fn flush(&mut self, entries: &[Entry]) -> Result<(), Failure> {
+        let pending = std::mem::take(&mut self.pending);
+        match &self.key {
+            Some((key, election_id)) => verify_tokens(&pending, key, election_id, entries),
+            None => Ok(()),
         }
     }
 }

@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
     fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, ProcedureStepReport, Progress,
-    Report, ResultReport, RevoteReport, SeatReductionReport, SIGNATURE_BATCH,
+    Report, ResultReport, RevoteReport, SeatReductionReport,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -74,7 +74,7 @@ fn replay_entries(
     progress: Progress<'_>,
     report: &mut Report,
     (trusted_below, seed): (u64, Option<&[u8]>),
-    queue: &mut ProofQueue,
+    (queue, tokens): (&mut ProofQueue, &mut TokenQueue),
 ) -> Result<Replayed, Failure> {
     let total = entries.len() as u64;
     let Setup {
@@ -90,6 +90,7 @@ fn replay_entries(
         mut conduct,
         mut book,
     } = setup(entries, report)?;
+    tokens.key = Some((election_key, election_id.clone()));
     // A teller's saved tallies of its trusted prefix (`verify_export_resuming`): installed
     // now, and the prefix's ballots are then not decoded or added again.
     let seeded = match (seed, book.as_mut()) {
@@ -103,7 +104,6 @@ fn replay_entries(
     let mut tree = Tree::new();
     let mut head = genesis(&election_id);
     let mut serials: HashMap<[u8; 16], u64> = HashMap::new();
-    let mut pending: Vec<(u64, Token)> = Vec::new();
     let mut ballots: HashMap<String, Vec<(u64, Ballot)>> = HashMap::new();
     let mut results: Vec<(u64, ResultBody)> = Vec::new();
     let mut challenges = Challenges::default();
@@ -271,10 +271,9 @@ fn replay_entries(
                 if pending_encrypted.len() >= ENCRYPTED_BATCH {
                     verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
                 }
-                pending.push((i, t));
-                if pending.len() >= SIGNATURE_BATCH {
-                    verify_tokens(&pending, &election_key, &election_id, entries)?;
-                    pending.clear();
+                // A token of the trusted prefix was verified in those same bytes before.
+                if !trusted {
+                    tokens.push(i, t, entries)?;
                 }
                 report.ballots += 1;
                 report.encrypted_ballots += 1;
@@ -623,10 +622,9 @@ fn replay_entries(
                 for (c, ballot) in parsed {
                     ballots.entry(c).or_default().push((i, ballot));
                 }
-                pending.push((i, t));
-                if pending.len() >= SIGNATURE_BATCH {
-                    verify_tokens(&pending, &election_key, &election_id, entries)?;
-                    pending.clear();
+                // A token of the trusted prefix was verified in those same bytes before.
+                if !trusted {
+                    tokens.push(i, t, entries)?;
                 }
                 report.ballots += 1;
             }
@@ -779,7 +777,7 @@ fn replay_entries(
         }
     }
     verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
-    verify_tokens(&pending, &election_key, &election_id, entries)?;
+    tokens.flush(entries)?;
     if let Some(bk) = book.as_mut() {
         bk.proofs = true;
         bk.defer_proofs = false;
