@@ -950,6 +950,61 @@ fn side_files_must_say_what_the_log_says() {
     assert!(r.ok, "{r:?}");
 }
 
+/// The checkpoints' signatures are verified while the log is replayed (on a thread of their
+/// own), but a checkpoint signed by another key is still refused, and a log that fails its
+/// replay is still named for that failure first, whatever the checkpoints hold.
+#[test]
+fn checkpoints_are_checked_beside_the_replay_and_named_after_it() {
+    let h = honest();
+    let resign = |out: &Path| {
+        let dir = out.join("checkpoints");
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let note = Note::parse(&std::fs::read(&file).unwrap()).unwrap();
+        let mut other = Note::new(note.text.clone()).unwrap();
+        let key = SigningKey::from_bytes(&[5u8; 32]);
+        other
+            .sign(&Signer::new(&note.signatures[0].name, key).unwrap())
+            .unwrap();
+        std::fs::write(&file, other.encode().unwrap()).unwrap();
+    };
+    let r = forge(&h, "checkpoint-other-key", |_, _| {}, resign);
+    named(&r, "checkpoint_signature", None);
+    let r = forge(
+        &h,
+        "checkpoint-not-a-note",
+        |_, _| {},
+        |out: &Path| {
+            let dir = out.join("checkpoints");
+            let file = std::fs::read_dir(&dir)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path();
+            std::fs::write(file, "not a note").unwrap();
+        },
+    );
+    named(&r, "checkpoint", None);
+    // A body the replay cannot read, and a checkpoint signed by another key: the log's
+    // failure is the one named.
+    let mut at = 0;
+    let r = forge(
+        &h,
+        "body-and-checkpoint",
+        |es, _| {
+            at = find(es, EntryKind::Ballot, 1);
+            es[at].body = b"{}".to_vec();
+        },
+        resign,
+    );
+    named(&r, "body", Some(at));
+}
+
 /// Every log the service writes verifies: random elections driven through the core with a
 /// seeded walk of operations (refusals included), exported at random moments.
 #[test]

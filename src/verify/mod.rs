@@ -362,56 +362,96 @@ fn run(
     };
     report.trusted_below = trusted_below;
     let seed = tallies.filter(|_| trusted_below > 0);
-    let replayed = replay::replay(&entries, progress, report, trusted_below, seed)?;
+    // The checkpoints' signatures are verified on a thread of their own while the replay
+    // runs, under the log key entry 0 registers (read here on its own); what the replay
+    // fails on is still named first.
+    let early_key = registered_log_key(&entries);
+    let (replayed, signed) = std::thread::scope(|scope| {
+        let signed = early_key
+            .as_ref()
+            .map(|key| scope.spawn(move || signed_checkpoints(dir, key)));
+        let replayed = replay::replay(&entries, progress, report, trusted_below, seed);
+        (replayed, signed.map(|h| h.join()))
+    });
+    let replayed = replayed?;
     report.root = hex(&replayed.tree.root());
-    check_checkpoints(
-        dir,
-        &replayed.election_id,
-        &replayed.log_key,
-        &replayed.tree,
-        report,
-    )?;
+    let signed = match signed {
+        Some(Ok(signed)) if early_key.as_ref() == Some(&replayed.log_key) => signed,
+        _ => signed_checkpoints(dir, &replayed.log_key),
+    }?;
+    check_checkpoints(signed, &replayed.election_id, &replayed.tree, report)?;
     files::check_side_files(dir, &entries, &replayed, report)?;
     Ok(replayed)
 }
 
-fn check_checkpoints(
+/// The log key entry 0 registers, or `None` when entry 0 does not give one (the replay
+/// then names what is wrong).
+fn registered_log_key(entries: &[Entry]) -> Option<Verifier> {
+    let first = entries
+        .first()
+        .filter(|e| e.kind == EntryKind::ElectionRegistered)?;
+    let reg: crate::record::entry::ElectionRegistered = first.body_as().ok()?;
+    Verifier::parse(&reg.log_key).ok()
+}
+
+/// A checkpoint file's name as shown, and the file read, parsed and its signature verified.
+type SignedCheckpoint = (String, Result<Note, Failure>);
+
+/// Reads every checkpoint file and verifies its signature under `log_key`, in file order.
+/// Only listing the directory fails here; each file's own failure waits in its place, so
+/// that [`check_checkpoints`] names the first failing file as it meets it.
+fn signed_checkpoints(
     dir: Source<'_>,
-    election_id: &str,
     log_key: &Verifier,
+) -> Result<Vec<SignedCheckpoint>, Failure> {
+    let cp_dir = dir.show("checkpoints");
+    let files = dir.list("checkpoints").map_err(|e| {
+        fail(
+            None,
+            None,
+            Code::Checkpoint,
+            format!("无法读取 {cp_dir}: {e} / cannot read {cp_dir}"),
+        )
+    })?;
+    Ok(files
+        .into_iter()
+        .map(|n| {
+            let rel = format!("checkpoints/{n}");
+            let name = dir.show(&rel);
+            let note = dir
+                .read(&rel)
+                .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))
+                .and_then(|bytes| {
+                    Note::parse(&bytes)
+                        .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))
+                })
+                .and_then(|n| {
+                    note::verify(&n, std::slice::from_ref(log_key)).map_err(|e| {
+                        fail(
+                            None,
+                            None,
+                            Code::CheckpointSignature,
+                            format!(
+                                "{name}: 检查点签名无效 / the checkpoint signature is invalid: {e}"
+                            ),
+                        )
+                    })?;
+                    Ok(n)
+                });
+            (name, note)
+        })
+        .collect())
+}
+
+fn check_checkpoints(
+    signed: Vec<SignedCheckpoint>,
+    election_id: &str,
     tree: &Tree,
     report: &mut Report,
 ) -> Result<(), Failure> {
-    let cp_dir = dir.show("checkpoints");
-    let files: Vec<String> = dir
-        .list("checkpoints")
-        .map_err(|e| {
-            fail(
-                None,
-                None,
-                Code::Checkpoint,
-                format!("无法读取 {cp_dir}: {e} / cannot read {cp_dir}"),
-            )
-        })?
-        .into_iter()
-        .map(|n| format!("checkpoints/{n}"))
-        .collect();
     let mut seen: Vec<(u64, [u8; 32])> = Vec::new();
-    for rel in files {
-        let name = dir.show(&rel);
-        let bytes = dir
-            .read(&rel)
-            .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
-        let n = Note::parse(&bytes)
-            .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
-        note::verify(&n, std::slice::from_ref(log_key)).map_err(|e| {
-            fail(
-                None,
-                None,
-                Code::CheckpointSignature,
-                format!("{name}: 检查点签名无效 / the checkpoint signature is invalid: {e}"),
-            )
-        })?;
+    for (name, n) in signed {
+        let n = n?;
         let cp = Checkpoint::parse(&n.text)
             .map_err(|e| fail(None, None, Code::Checkpoint, format!("{name}: {e}")))?;
         if cp.origin != crate::record::entry::origin(election_id) {
