@@ -399,6 +399,24 @@ fn truncation_reordering_and_a_rewritten_entry_are_caught() {
     );
 }
 
+/// A checkpoint looked up by its size is the one the list of all checkpoints holds at that
+/// size, for every size: with one, without one, the latest, and beyond the log.
+#[test]
+fn a_checkpoint_looked_up_by_size_is_the_listed_one() {
+    let s = setup("checkpoint-at", 6);
+    for t in s.tokens.iter().take(4) {
+        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
+    }
+    let list = s.ledger.checkpoints().unwrap();
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    assert_eq!(list.last().map(|(n, _)| *n), Some(size));
+    for n in 0..=size + 2 {
+        let listed = list.iter().find(|(m, _)| *m == n).map(|(_, t)| t.clone());
+        assert_eq!(s.ledger.checkpoint_at(n).unwrap(), listed, "size {n}");
+    }
+    assert!(list.len() > 2, "{list:?}");
+}
+
 #[test]
 fn a_swapped_or_foreign_checkpoint_is_caught() {
     // Two logs of the same election with the same keys fork after the pool: a checkpoint from

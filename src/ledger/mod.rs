@@ -634,6 +634,21 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The signed checkpoint of the log at `size` entries, as [`Ledger::checkpoints`] lists
+    /// it, looked up by its size alone (a result's checkpoint, read for every signature,
+    /// was found by listing all of a county's thousands).
+    pub fn checkpoint_at(&self, size: u64) -> Result<Option<String>, LedgerError> {
+        if let Some((latest, text)) = self.read(|s| s.checkpoint.clone())? {
+            if size >= latest {
+                return Ok((size == latest).then_some(text));
+            }
+        }
+        let t = self.inner.db.open_tree("checkpoints").map_err(index_err)?;
+        Ok(t.get(size.to_be_bytes())
+            .map_err(index_err)?
+            .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
     fn indexed_checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
         history(&self.inner.db.open_tree("checkpoints").map_err(index_err)?)
     }

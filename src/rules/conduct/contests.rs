@@ -77,7 +77,7 @@ impl Conduct {
         }
         self.contests.insert(
             id.to_string(),
-            ContestConduct {
+            Arc::new(ContestConduct {
                 phase: Phase::Draft,
                 mode: arrival.mode,
                 origin,
@@ -95,12 +95,12 @@ impl Conduct {
                 unfilled: 0,
                 superseded: false,
                 reduced_by: 0,
-            },
+            }),
         );
         if let Some(of) = revote_of {
             self.contest_mut(&of)?.revoted = true;
         }
-        self.styles.push(style);
+        Arc::make_mut(&mut self.styles).push(style);
         Ok(())
     }
 

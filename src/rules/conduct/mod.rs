@@ -20,6 +20,7 @@
 //! ([`Conduct::names_after_flags`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::ballot::{evaluation_void_reason, void_reason, Ballot};
 use super::contest::Contest;
@@ -291,12 +292,16 @@ pub struct ResultConduct {
 pub struct Conduct {
     protocol: u32,
     spare_percent: u32,
-    styles: Vec<StyleDef>,
-    contests: BTreeMap<String, ContestConduct>,
-    roll: Option<BTreeMap<String, u64>>,
+    // Styles, contests and results are shared between copies and copied one by one when
+    // changed (`Arc::make_mut`): the ledger checks each appended entry on a copy of the
+    // conduct, and a county's 403 contests, styles and results were copied whole for
+    // every teller signature.
+    styles: Arc<Vec<StyleDef>>,
+    contests: BTreeMap<String, Arc<ContestConduct>>,
+    roll: Option<Arc<BTreeMap<String, u64>>>,
     pools: HashMap<u16, PoolConduct>,
     desk: HashMap<u16, Figures>,
-    results: BTreeMap<u64, ResultConduct>,
+    results: BTreeMap<u64, Arc<ResultConduct>>,
     secrecy: Secrecy,
     ceremony: Ceremony,
     /// Multi-round procedures and where each stands.
@@ -332,7 +337,7 @@ impl Conduct {
             .map(|(id, arrival)| {
                 (
                     id.clone(),
-                    ContestConduct {
+                    Arc::new(ContestConduct {
                         phase: Phase::Draft,
                         mode: arrival.mode,
                         origin: Origin::Spec,
@@ -350,14 +355,14 @@ impl Conduct {
                         unfilled: 0,
                         superseded: false,
                         reduced_by: 0,
-                    },
+                    }),
                 )
             })
             .collect();
         Conduct {
             protocol,
             spare_percent,
-            styles,
+            styles: Arc::new(styles),
             contests,
             roll: None,
             pools: HashMap::new(),
@@ -521,11 +526,12 @@ impl Conduct {
     pub fn contest(&self, id: &str) -> Result<&ContestConduct, ConductError> {
         self.contests
             .get(id)
+            .map(|c| &**c)
             .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
     }
 
     pub fn contests(&self) -> impl Iterator<Item = (&String, &ContestConduct)> {
-        self.contests.iter()
+        self.contests.iter().map(|(id, c)| (id, &**c))
     }
 
     pub fn phase(&self, id: &str) -> Option<Phase> {
@@ -545,15 +551,15 @@ impl Conduct {
     }
 
     pub fn roll(&self) -> Option<&BTreeMap<String, u64>> {
-        self.roll.as_ref()
+        self.roll.as_deref()
     }
 
     pub fn result(&self, index: u64) -> Option<&ResultConduct> {
-        self.results.get(&index)
+        self.results.get(&index).map(|r| &**r)
     }
 
     pub fn results(&self) -> impl Iterator<Item = (&u64, &ResultConduct)> {
-        self.results.iter()
+        self.results.iter().map(|(i, r)| (i, &**r))
     }
 
     /// The styles that hold a contest.
@@ -573,6 +579,7 @@ impl Conduct {
     fn contest_mut(&mut self, id: &str) -> Result<&mut ContestConduct, ConductError> {
         self.contests
             .get_mut(id)
+            .map(Arc::make_mut)
             .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
     }
 }

@@ -10,7 +10,7 @@ impl Conduct {
         if self.strict() && self.contests.values().any(|c| c.phase != Phase::Draft) {
             return Err(ConductError::RollLocked);
         }
-        self.roll = Some(units);
+        self.roll = Some(Arc::new(units));
         Ok(())
     }
 

@@ -22,11 +22,11 @@ impl Conduct {
         }
         self.results.insert(
             index,
-            ResultConduct {
+            Arc::new(ResultConduct {
                 contests: contests.to_vec(),
                 signers: BTreeSet::new(),
                 published: false,
-            },
+            }),
         );
         Ok(())
     }
@@ -37,6 +37,7 @@ impl Conduct {
         let r = self
             .results
             .get_mut(&result)
+            .map(Arc::make_mut)
             .ok_or(ConductError::UnknownResult(result))?;
         if !r.signers.insert(teller.to_string()) && strict {
             return Err(ConductError::SignatureDuplicate {
@@ -52,6 +53,7 @@ impl Conduct {
         let r = self
             .results
             .get_mut(&result)
+            .map(Arc::make_mut)
             .ok_or(ConductError::UnknownResult(result))?;
         if r.published {
             return Err(ConductError::AlreadyPublished(result));

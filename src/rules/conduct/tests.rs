@@ -639,3 +639,37 @@ fn protocol_two_shuffles_first_and_decrypts_totals_and_names_together() {
     };
     c.decryption_shares("a", "", 1, plain).unwrap();
 }
+
+/// A copy of the conduct (the ledger checks each entry on one) shares its contests, styles,
+/// results and roll until it changes them: what the copy changes, the original keeps as it
+/// was, and the reverse.
+#[test]
+fn a_copy_changes_only_itself() {
+    let mut original = conduct();
+    original.register_roll(roll()).unwrap();
+    original.open("a").unwrap();
+    original.desk_count(0, f(40, 30, 30)).unwrap();
+    original.desk_count(1, f(60, 50, 50)).unwrap();
+    original.close("a", f(100, 80, 80)).unwrap();
+    original.tally(10, &["a".into()]).unwrap();
+    let before = original.clone();
+    let mut copy = original.clone();
+    copy.signature(10, "t1").unwrap();
+    copy.publish(10, 1).unwrap();
+    copy.open("b").unwrap();
+    copy.register_roll(BTreeMap::new()).unwrap_err();
+    assert_eq!(original, before);
+    assert_eq!(original.result(10).unwrap().signers.len(), 0);
+    assert!(!original.result(10).unwrap().published);
+    assert_eq!(original.phase("b"), Some(Phase::Draft));
+    assert!(copy.result(10).unwrap().published);
+    assert_eq!(copy.phase("b"), Some(Phase::Open));
+    assert_eq!(copy.phase("a"), Some(Phase::Closed));
+    // And the original's own changes stay out of the copy.
+    original.signature(10, "t2").unwrap();
+    assert_eq!(
+        copy.result(10).unwrap().signers.iter().collect::<Vec<_>>(),
+        vec!["t1"]
+    );
+    assert_eq!(copy.roll(), before.roll());
+}

@@ -51,12 +51,7 @@ pub(crate) fn signature_lines(l: &Ledger, index: u64) -> Result<Vec<(String, Str
 /// figures beside the desk's; the verified signers by name.
 pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
     let r = result_entry(l, index)?;
-    let note = l
-        .checkpoints()?
-        .into_iter()
-        .find(|(n, _)| *n == index + 1)
-        .map(|(_, t)| t)
-        .unwrap_or_default();
+    let note = l.checkpoint_at(index + 1)?.unwrap_or_default();
     let mut note = note.trim_end().to_string();
     let lines = signature_lines(l, index)?;
     for (_, line) in &lines {
