@@ -950,6 +950,17 @@ fn side_files_must_say_what_the_log_says() {
     assert!(r.ok, "{r:?}");
 }
 
+/// The first checkpoint file of an export.
+fn first_checkpoint(out: &Path) -> PathBuf {
+    let dir = out.join("checkpoints");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
 /// The checkpoints' signatures are verified while the log is replayed (on a thread of their
 /// own), but a checkpoint signed by another key is still refused, and a log that fails its
 /// replay is still named for that failure first, whatever the checkpoints hold.
@@ -957,13 +968,7 @@ fn side_files_must_say_what_the_log_says() {
 fn checkpoints_are_checked_beside_the_replay_and_named_after_it() {
     let h = honest();
     let resign = |out: &Path| {
-        let dir = out.join("checkpoints");
-        let file = std::fs::read_dir(&dir)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let file = first_checkpoint(out);
         let note = Note::parse(&std::fs::read(&file).unwrap()).unwrap();
         let mut other = Note::new(note.text.clone()).unwrap();
         let key = SigningKey::from_bytes(&[5u8; 32]);
@@ -978,16 +983,7 @@ fn checkpoints_are_checked_beside_the_replay_and_named_after_it() {
         &h,
         "checkpoint-not-a-note",
         |_, _| {},
-        |out: &Path| {
-            let dir = out.join("checkpoints");
-            let file = std::fs::read_dir(&dir)
-                .unwrap()
-                .next()
-                .unwrap()
-                .unwrap()
-                .path();
-            std::fs::write(file, "not a note").unwrap();
-        },
+        |out: &Path| std::fs::write(first_checkpoint(out), "not a note").unwrap(),
     );
     named(&r, "checkpoint", None);
     // A body the replay cannot read, and a checkpoint signed by another key: the log's

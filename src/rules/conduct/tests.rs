@@ -37,8 +37,8 @@ fn f(e: u64, p: u64, i: u64) -> Figures {
     }
 }
 
-/// Contest "a" closed, counted at result 10 with `unfilled` seats left, and published.
-fn counted_with_shortfall(unfilled: u32) -> Conduct {
+/// Contest "a" closed and counted at result 10, not yet signed.
+fn tallied() -> Conduct {
     let mut c = conduct();
     c.register_roll(roll()).unwrap();
     c.open("a").unwrap();
@@ -46,6 +46,12 @@ fn counted_with_shortfall(unfilled: u32) -> Conduct {
     c.desk_count(1, f(60, 50, 50)).unwrap();
     c.close("a", f(100, 80, 80)).unwrap();
     c.tally(10, &["a".into()]).unwrap();
+    c
+}
+
+/// Contest "a" closed, counted at result 10 with `unfilled` seats left, and published.
+fn counted_with_shortfall(unfilled: u32) -> Conduct {
+    let mut c = tallied();
     c.mark_unfilled(&[("a".into(), unfilled)]).unwrap();
     c.signature(10, "t1").unwrap();
     c.publish(10, 1).unwrap();
@@ -645,13 +651,7 @@ fn protocol_two_shuffles_first_and_decrypts_totals_and_names_together() {
 /// was, and the reverse.
 #[test]
 fn a_copy_changes_only_itself() {
-    let mut original = conduct();
-    original.register_roll(roll()).unwrap();
-    original.open("a").unwrap();
-    original.desk_count(0, f(40, 30, 30)).unwrap();
-    original.desk_count(1, f(60, 50, 50)).unwrap();
-    original.close("a", f(100, 80, 80)).unwrap();
-    original.tally(10, &["a".into()]).unwrap();
+    let mut original = tallied();
     let before = original.clone();
     let mut copy = original.clone();
     copy.signature(10, "t1").unwrap();
