@@ -384,6 +384,10 @@ impl DlogTable {
         }
         let n = bound.saturating_add(1);
         let giants = n.div_ceil(self.baby);
+        if giants <= 1 {
+            // The lookup was the only giant step.
+            return Err(Error::DlogOutOfRange { bound });
+        }
         let half = Scalar::from(2u8).invert();
         // Q_i/2 = p/2 − i·baby·G/2, from i = 1
         let mut cur = RistrettoPoint::vartime_multiscalar_mul([half], [*p]) + self.giant_half;
