@@ -170,6 +170,9 @@ enum Request {
     /// Entries that are appended together or not at all (one is the common case).
     Admin {
         entries: Vec<(EntryKind, Vec<u8>)>,
+        /// The first entry's shuffle or decryption shares, checked off the lock
+        /// (`Ledger::append_teller_step`).
+        pre: Option<CheckedStep>,
         reply: mpsc::Sender<Result<Vec<Appended>, LedgerError>>,
     },
 }
@@ -483,8 +486,42 @@ impl Ledger {
             return Ok(Vec::new());
         }
         let (reply, rx) = mpsc::channel();
-        self.send(Request::Admin { entries, reply })?;
+        self.send(Request::Admin {
+            entries,
+            pre: None,
+            reply,
+        })?;
         rx.recv().map_err(|_| LedgerError::Stopped)?
+    }
+
+    /// Appends a teller's shuffle or decryption shares. Their proofs are verified here, on
+    /// the caller's thread, against a copy of the contest's tally taken under the lock
+    /// (`State::teller_step_book`), so that the sequencer, which every append waits on, does
+    /// not verify them; it records the checked step if the tally is still the one it was
+    /// checked against (`Book::holds`) and checks the entry itself otherwise, or if the
+    /// check here failed (then it names the failure, conduct first, as for any entry).
+    pub fn append_teller_step(
+        &self,
+        kind: EntryKind,
+        body: Vec<u8>,
+    ) -> Result<Appended, LedgerError> {
+        let entry = Entry {
+            kind,
+            prev: [0; 32],
+            body,
+        };
+        let book = self.read(|s| s.state.teller_step_book(&entry))?;
+        let pre = book.and_then(|b| state::check_teller_step(&b, &entry));
+        let (reply, rx) = mpsc::channel();
+        self.send(Request::Admin {
+            entries: vec![(kind, entry.body)],
+            pre,
+            reply,
+        })?;
+        rx.recv()
+            .map_err(|_| LedgerError::Stopped)??
+            .pop()
+            .ok_or(LedgerError::Stopped)
     }
 
     /// Checks a token and the ballot lines it admits, without touching the log: the token's

@@ -155,13 +155,17 @@ impl Sequencer {
                         encrypted,
                         reply,
                     } => ballots.push((key, entry_body, issued, encrypted, reply)),
-                    Request::Admin { entries, reply } => admin.push((entries, reply)),
+                    Request::Admin {
+                        entries,
+                        pre,
+                        reply,
+                    } => admin.push((entries, pre, reply)),
                 }
             }
             self.shuffle(&mut ballots);
             self.commit_ballots(ballots);
-            for (entries, reply) in admin {
-                self.commit_admin(entries, reply);
+            for (entries, pre, reply) in admin {
+                self.commit_admin(entries, pre, reply);
             }
         }
         if let Err(err) = self.journal.sync() {
@@ -247,7 +251,12 @@ impl Sequencer {
         self.commit(entries, replies);
     }
 
-    fn commit_admin(&mut self, bodies: Vec<(EntryKind, Vec<u8>)>, reply: AdminReply) {
+    fn commit_admin(
+        &mut self,
+        bodies: Vec<(EntryKind, Vec<u8>)>,
+        pre: Option<CheckedStep>,
+        reply: AdminReply,
+    ) {
         let entries = {
             let Ok(s) = self.shared.read() else { return };
             let mut head = s.head;
@@ -261,10 +270,11 @@ impl Sequencer {
                 head = e.hash();
                 entries.push(e);
             }
-            match s.state.check_admin_all(&entries, &s.tree) {
-                // A lone entry's checked step (a shuffle's or shares' proofs verified) is
-                // applied as checked: nothing else is applied between the two. Entries
-                // appended together are each checked again as they apply.
+            match s.state.check_admin_with(&entries, &s.tree, pre) {
+                // A lone entry's checked step (a shuffle's or shares' proofs verified, here
+                // or off the lock while its tally stays the same) is applied as checked:
+                // nothing else is applied between the two. Entries appended together are
+                // each checked again as they apply.
                 Ok(steps) if entries.len() == 1 => entries.into_iter().zip(steps).collect(),
                 Ok(_) => entries.into_iter().map(|e| (e, None)).collect::<Vec<_>>(),
                 Err(err) => {

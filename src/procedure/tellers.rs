@@ -66,7 +66,12 @@ impl Core {
             EntryKind::Shuffle => typed::<ShuffleBody>(body)?,
             _ => typed::<DecryptionSharesBody>(body)?,
         };
-        let a = self.ledger.append(kind, bytes)?;
+        let a = match kind {
+            EntryKind::Shuffle | EntryKind::DecryptionShares => {
+                self.ledger.append_teller_step(kind, bytes)?
+            }
+            _ => self.ledger.append(kind, bytes)?,
+        };
         if kind == EntryKind::CeremonyCheck {
             self.election_key()?;
         }

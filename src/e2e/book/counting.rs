@@ -99,6 +99,7 @@ impl Book {
             key: (b.contest.clone(), String::new()),
             index: b.index,
             output: outputs,
+            basis: t.basis(),
         })
     }
 
@@ -202,16 +203,57 @@ impl Book {
         Ok(CheckedStep::Shares {
             key,
             index: b.index,
+            basis: t.basis(),
             totals,
             names,
             flags,
         })
     }
 
+    /// Whether `step`, checked earlier, is the check of this shuffle (`shuffle`) or these
+    /// decryption shares of `contest` (evaluator `group`) by teller `index` as this book
+    /// stands: the same entry, and its tally unchanged since ([`Basis`]). The ledger then
+    /// records it without checking the entry again; otherwise it checks the entry.
+    pub fn holds(
+        &self,
+        step: &CheckedStep,
+        shuffle: bool,
+        contest: &str,
+        group: &str,
+        index: u32,
+    ) -> bool {
+        step.is_for(shuffle, contest, group, index)
+            && self
+                .tally(contest, group)
+                .is_ok_and(|t| t.basis() == step.basis())
+    }
+
+    /// A copy of this book with one tally only, `(contest, group)`'s: enough to check a
+    /// shuffle or decryption shares of it away from the ledger's lock ([`Book::holds`] then
+    /// says whether the check still stands). `None` without such a tally.
+    pub fn narrowed(&self, contest: &str, group: &str) -> Option<Book> {
+        let key = (contest.to_string(), group.to_string());
+        let tally = self.tallies.get(&key)?.clone();
+        Some(Book {
+            election_id: self.election_id.clone(),
+            params: self.params,
+            tellers: self.tellers.clone(),
+            round1: self.round1.clone(),
+            shares: self.shares.clone(),
+            key: self.key.clone(),
+            tallies: BTreeMap::from([(key, tally)]),
+            proofs: self.proofs,
+            defer_proofs: self.defer_proofs,
+            flags_first: self.flags_first,
+        })
+    }
+
     /// Records a checked shuffle or set of shares.
     pub fn apply_step(&mut self, step: CheckedStep) {
         match step {
-            CheckedStep::Shuffle { key, index, output } => {
+            CheckedStep::Shuffle {
+                key, index, output, ..
+            } => {
                 if let Some(t) = self.tallies.get_mut(&key) {
                     t.shuffled = Some(output);
                     t.shufflers.push(index);
@@ -223,6 +265,7 @@ impl Book {
                 totals,
                 names,
                 flags,
+                ..
             } => {
                 if let Some(t) = self.tallies.get_mut(&key) {
                     if let Some(totals) = totals {
@@ -433,12 +476,107 @@ mod tests {
         }
     }
 
+    fn empty_basis() -> Basis {
+        Basis {
+            ballots: 0,
+            shuffles: 0,
+            total_shares: 0,
+            name_shares: 0,
+            flags: None,
+        }
+    }
+
+    #[test]
+    fn a_step_checked_off_the_lock_holds_only_while_its_tally_stands_still() {
+        use crate::record::note::Signer;
+        use ed25519_dalek::SigningKey;
+        let tellers = (1..=3u8)
+            .map(|i| {
+                Signer::new(&format!("t{i}"), SigningKey::from_bytes(&[i; 32]))
+                    .unwrap()
+                    .verifier()
+                    .unwrap()
+            })
+            .collect();
+        let mut b = Book::new("e", tellers, 2, 3).unwrap();
+        let key = ("d1".to_string(), String::new());
+        b.tallies
+            .insert(key.clone(), ContestTally::new(ContestShape::party(3, 2, 1)));
+        b.tallies.insert(
+            ("d2".into(), String::new()),
+            ContestTally::new(ContestShape::party(2, 1, 0)),
+        );
+        let shares = |b: &Book, index: u32| CheckedStep::Shares {
+            key: key.clone(),
+            index,
+            basis: b.tally("d1", "").unwrap().basis(),
+            totals: Some(Vec::new()),
+            names: None,
+            flags: None,
+        };
+        let mine = shares(&b, 1);
+        assert!(b.holds(&mine, false, "d1", "", 1));
+        assert!(
+            !b.holds(&mine, false, "d1", "", 2),
+            "another teller's entry"
+        );
+        assert!(!b.holds(&mine, true, "d1", "", 1), "a shuffle's entry");
+        assert!(
+            !b.holds(&mine, false, "d3", "", 1),
+            "a contest with no tally"
+        );
+
+        // The copy checked off the lock holds that one tally only, as it stands.
+        let narrow = b.narrowed("d1", "").unwrap();
+        assert_eq!(narrow.tallies.len(), 1);
+        assert!(narrow.holds(&mine, false, "d1", "", 1));
+        assert!(b.narrowed("d3", "").is_none());
+
+        // Another teller's shares land first: the step is checked again, not recorded.
+        b.apply_step(shares(&b, 2));
+        assert!(!b.holds(&mine, false, "d1", "", 1), "shares landed since");
+        let mine = shares(&b, 1);
+        assert!(b.holds(&mine, false, "d1", "", 1));
+        // Another contest's step changes nothing of this one.
+        b.apply_step(CheckedStep::Shares {
+            key: ("d2".into(), String::new()),
+            index: 3,
+            basis: b.tally("d2", "").unwrap().basis(),
+            totals: Some(Vec::new()),
+            names: None,
+            flags: None,
+        });
+        assert!(b.holds(&mine, false, "d1", "", 1));
+        // A shuffle, a ballot, a write-in count: each makes it stale.
+        let mut shuffled = b.clone();
+        shuffled.apply_step(CheckedStep::Shuffle {
+            key: key.clone(),
+            index: 3,
+            output: Vec::new(),
+            basis: b.tally("d1", "").unwrap().basis(),
+        });
+        assert!(
+            !shuffled.holds(&mine, false, "d1", "", 1),
+            "a shuffle landed"
+        );
+        let mut cast = b.clone();
+        cast.tallies.get_mut(&key).unwrap().ballots += 1;
+        assert!(!cast.holds(&mine, false, "d1", "", 1), "a ballot landed");
+        let mut counted = b.clone();
+        counted.tallies.get_mut(&key).unwrap().flags = Some(0);
+        assert!(
+            !counted.holds(&mine, false, "d1", "", 1),
+            "the count is known"
+        );
+    }
+
     #[test]
     fn a_checked_step_answers_only_for_its_own_entry() {
         let shuffle = CheckedStep::Shuffle {
             key: ("d1".into(), String::new()),
             index: 2,
             output: Vec::new(),
+            basis: empty_basis(),
         };
         assert!(shuffle.is_for(true, "d1", "", 2));
         assert!(!shuffle.is_for(false, "d1", "", 2), "not shares");
@@ -447,6 +585,7 @@ mod tests {
         let shares = CheckedStep::Shares {
             key: ("e1".into(), "g1".into()),
             index: 1,
+            basis: empty_basis(),
             totals: None,
             names: None,
             flags: None,

@@ -143,16 +143,33 @@ pub fn line_digest(ballot: &[u8]) -> [u8; 32] {
     Sha256::digest(ballot).into()
 }
 
+/// What a check of a shuffle or of decryption shares read of its contest's tally: its
+/// ballots, how many shuffles, how many tellers' shares of the totals and of the names, and
+/// the write-in count. Each only grows as the log does, so an equal basis means that nothing
+/// the check read has changed since ([`Book::holds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Basis {
+    ballots: u64,
+    shuffles: usize,
+    total_shares: usize,
+    name_shares: usize,
+    flags: Option<u64>,
+}
+
 /// A checked shuffle or set of decryption shares, ready to be recorded.
 pub enum CheckedStep {
     Shuffle {
         key: (String, String),
         index: u32,
         output: Vec<CiphertextVector>,
+        /// The tally it was checked against.
+        basis: Basis,
     },
     Shares {
         key: (String, String),
         index: u32,
+        /// The tally they were checked against.
+        basis: Basis,
         /// Shares of the totals (protocol ≤ 2: always; protocol 3: in a totals entry).
         totals: Option<Vec<DecryptionShare>>,
         /// Shares of the names (protocol ≤ 2: always, empty without names; protocol 3: in
@@ -176,6 +193,12 @@ impl CheckedStep {
         };
         key.0 == contest && key.1 == group && *i == index
     }
+
+    fn basis(&self) -> Basis {
+        match self {
+            CheckedStep::Shuffle { basis, .. } | CheckedStep::Shares { basis, .. } => *basis,
+        }
+    }
 }
 
 impl ContestTally {
@@ -197,6 +220,17 @@ impl ContestTally {
             total_shares: BTreeMap::new(),
             name_shares: BTreeMap::new(),
             flags: None,
+        }
+    }
+
+    /// What a check of a step reads of this tally (see [`Basis`]).
+    pub fn basis(&self) -> Basis {
+        Basis {
+            ballots: self.ballots,
+            shuffles: self.shufflers.len(),
+            total_shares: self.total_shares.len(),
+            name_shares: self.name_shares.len(),
+            flags: self.flags,
         }
     }
 

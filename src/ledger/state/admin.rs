@@ -30,8 +30,9 @@ impl Admin {
 
     /// Checks and applies one entry that is not a ballot; on error nothing changed. `pre`:
     /// the checked step of this shuffle or decryption-shares entry, when it was checked
-    /// against this same state just before (`State::check_admin_all`); its proofs are then
-    /// not verified again.
+    /// earlier (`State::check_admin_all` just before, or `Ledger::append_teller_step` off
+    /// the lock); it is recorded as checked only while its tally is the one it was checked
+    /// against (`Book::holds`), and the entry is checked again otherwise.
     pub(super) fn step(
         &mut self,
         index: u64,
@@ -115,9 +116,10 @@ impl Admin {
                 let b: ShuffleBody = body(e)?;
                 let due = self.book()?.names_due(&b.contest);
                 self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
+                let book = self.book()?;
                 let step = match pre {
-                    Some(step) if step.is_for(true, &b.contest, "", b.index) => step,
-                    _ => self.book()?.check_shuffle(&b)?,
+                    Some(step) if book.holds(&step, true, &b.contest, "", b.index) => step,
+                    _ => book.check_shuffle(&b)?,
                 };
                 Ok(Effect::Step(step))
             }
@@ -126,9 +128,10 @@ impl Admin {
                 let entry = self.book()?.shares_entry(&b);
                 self.conduct_mut()?
                     .decryption_shares(&b.contest, &b.group, b.index, entry)?;
+                let book = self.book()?;
                 let step = match pre {
-                    Some(step) if step.is_for(false, &b.contest, &b.group, b.index) => step,
-                    _ => self.book()?.check_shares(&b)?,
+                    Some(step) if book.holds(&step, false, &b.contest, &b.group, b.index) => step,
+                    _ => book.check_shares(&b)?,
                 };
                 Ok(Effect::Step(step))
             }

@@ -221,6 +221,18 @@ fn body<T: for<'de> serde::Deserialize<'de>>(e: &Entry) -> Result<T, LedgerError
     })
 }
 
+/// Checks a teller's shuffle or decryption shares (their proofs verified) against `book`,
+/// a snapshot from [`State::teller_step_book`], away from the ledger's lock. `None` when the
+/// check fails: the sequencer then checks the entry itself, conduct first, and names the
+/// failure as it always does.
+pub fn check_teller_step(book: &Book, e: &Entry) -> Option<CheckedStep> {
+    match e.kind {
+        EntryKind::Shuffle => book.check_shuffle(&e.body_as().ok()?).ok(),
+        EntryKind::DecryptionShares => book.check_shares(&e.body_as().ok()?).ok(),
+        _ => None,
+    }
+}
+
 fn refused(code: Code, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
 }
@@ -336,6 +348,17 @@ impl State {
         entries: &[Entry],
         tree: &Tree,
     ) -> Result<Vec<Option<CheckedStep>>, LedgerError> {
+        self.check_admin_with(entries, tree, None)
+    }
+
+    /// [`State::check_admin_all`], with the first entry's step as checked earlier, off the
+    /// ledger's lock ([`check_teller_step`]): used when it still holds (`Book::holds`).
+    pub fn check_admin_with(
+        &self,
+        entries: &[Entry],
+        tree: &Tree,
+        mut pre: Option<CheckedStep>,
+    ) -> Result<Vec<Option<CheckedStep>>, LedgerError> {
         if let [e] = entries {
             if matches!(e.kind, EntryKind::SpoiledBallot | EntryKind::KioskTest) {
                 return self.check_challenge(e).map(|()| vec![None]);
@@ -362,12 +385,32 @@ impl State {
         let mut scratch = self.admin.clone();
         let mut steps = Vec::with_capacity(entries.len());
         for (n, e) in entries.iter().enumerate() {
-            steps.push(match scratch.step(self.size + n as u64, e, tree, None)? {
-                Effect::Step(step) => Some(step),
-                _ => None,
-            });
+            steps.push(
+                match scratch.step(self.size + n as u64, e, tree, pre.take())? {
+                    Effect::Step(step) => Some(step),
+                    _ => None,
+                },
+            );
         }
         Ok(steps)
+    }
+
+    /// What checking a teller's shuffle or decryption-shares entry needs of this state: the
+    /// book with that contest's tally only (`Book::narrowed`), cheap to copy under the
+    /// ledger's lock. `None` for any other entry, or one that does not decode.
+    pub fn teller_step_book(&self, e: &Entry) -> Option<Book> {
+        let book = self.admin.book.as_deref()?;
+        match e.kind {
+            EntryKind::Shuffle => {
+                let b: ShuffleBody = e.body_as().ok()?;
+                book.narrowed(&b.contest, "")
+            }
+            EntryKind::DecryptionShares => {
+                let b: DecryptionSharesBody = e.body_as().ok()?;
+                book.narrowed(&b.contest, &b.group)
+            }
+            _ => None,
+        }
     }
 
     /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots, and
