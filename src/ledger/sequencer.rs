@@ -130,16 +130,30 @@ pub(super) type PendingBallot = (
 impl Sequencer {
     pub(super) fn run(mut self) {
         while let Ok(first) = self.rx.recv() {
+            // The commit window gathers ballots cast at about the same time under one
+            // fdatasync. A batch that starts with an entry that is not a ballot (a close, a
+            // tally, a signature, a teller's step: one caller after another, each waiting
+            // for its answer) does not wait for others: it takes what is already queued.
+            let wait = match first {
+                Request::Ballot { .. } => Some(self.batch_wait),
+                Request::Admin { .. } => None,
+            };
             let mut batch = vec![first];
-            let deadline = Instant::now() + self.batch_wait;
+            let deadline = Instant::now() + wait.unwrap_or_default();
             while batch.len() < self.batch_max {
-                let now = Instant::now();
-                if now >= deadline {
-                    break;
-                }
-                match self.rx.recv_timeout(deadline - now) {
-                    Ok(r) => batch.push(r),
-                    Err(_) => break,
+                let next = match wait {
+                    None => self.rx.try_recv().ok(),
+                    Some(_) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        self.rx.recv_timeout(deadline - now).ok()
+                    }
+                };
+                match next {
+                    Some(r) => batch.push(r),
+                    None => break,
                 }
             }
             // Ballots that arrived together are committed together, in random order; every
