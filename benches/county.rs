@@ -2661,12 +2661,21 @@ fn county(
             day.add(&r);
         }
         let peak = self_peak_since(&mut bench_peak);
+        // What `scrutineer teller run` writes to the state file.
+        let state_bytes = tellers
+            .first()
+            .and_then(|t| serde_json::to_string_pretty(&t.st).ok())
+            .map_or(0, |s| s.len());
         phase(
             &mut phases,
             &server,
             "the acting tellers' runs during the day (`scrutineer teller run` after the last ballot, before the close: each verifies the log so far and saves its prefix; nothing to submit)",
             t,
-            format!("{}; the bench process's peak RSS {peak}", day.summary()),
+            format!(
+                "{}; a teller's state file {:.1} MB; the bench process's peak RSS {peak}",
+                day.summary(),
+                state_bytes as f64 / 1e6
+            ),
             String::new(),
         );
     }
