@@ -488,17 +488,7 @@ mod tests {
 
     #[test]
     fn a_step_checked_off_the_lock_holds_only_while_its_tally_stands_still() {
-        use crate::record::note::Signer;
-        use ed25519_dalek::SigningKey;
-        let tellers = (1..=3u8)
-            .map(|i| {
-                Signer::new(&format!("t{i}"), SigningKey::from_bytes(&[i; 32]))
-                    .unwrap()
-                    .verifier()
-                    .unwrap()
-            })
-            .collect();
-        let mut b = Book::new("e", tellers, 2, 3).unwrap();
+        let mut b = super::super::saved::tests::book();
         let key = ("d1".to_string(), String::new());
         b.tallies
             .insert(key.clone(), ContestTally::new(ContestShape::party(3, 2, 1)));

@@ -244,14 +244,15 @@ impl Book {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::record::note::Signer;
     use curve25519_dalek::scalar::Scalar;
     use ed25519_dalek::SigningKey;
 
-    fn book() -> Book {
+    /// A book of three tellers, threshold 2, protocol 3, no tallies.
+    pub(in crate::e2e::book) fn book() -> Book {
         let tellers = (1..=3u8)
             .map(|i| {
                 Signer::new(&format!("t{i}"), SigningKey::from_bytes(&[i; 32]))
