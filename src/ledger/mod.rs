@@ -494,9 +494,9 @@ impl Ledger {
         rx.recv().map_err(|_| LedgerError::Stopped)?
     }
 
-    /// Appends a teller's shuffle or decryption shares. Their proofs are verified here, on
-    /// the caller's thread, against a copy of the contest's tally taken under the lock
-    /// (`State::teller_step_book`), so that the sequencer, which every append waits on, does
+    /// Appends a teller's shuffle or decryption shares. The body is decoded and the proofs
+    /// verified here, on the caller's thread, against a copy of the contest's tally taken
+    /// under the lock (`State::tally_book`), so that the sequencer, which every append waits on, does
     /// not verify them; it records the checked step if the tally is still the one it was
     /// checked against (`Book::holds`) and checks the entry itself otherwise, or if the
     /// check here failed (then it names the failure, conduct first, as for any entry).
@@ -510,8 +510,14 @@ impl Ledger {
             prev: [0; 32],
             body,
         };
-        let book = self.read(|s| s.state.teller_step_book(&entry))?;
-        let pre = book.and_then(|b| state::check_teller_step(&b, &entry));
+        let pre = match state::TellerStep::decode(&entry) {
+            Some(step) => {
+                let (contest, group) = step.tally();
+                let book = self.read(|s| s.state.tally_book(contest, group))?;
+                book.and_then(|b| step.check(&b))
+            }
+            None => None,
+        };
         let (reply, rx) = mpsc::channel();
         self.send(Request::Admin {
             entries: vec![(kind, entry.body)],

@@ -221,15 +221,39 @@ fn body<T: for<'de> serde::Deserialize<'de>>(e: &Entry) -> Result<T, LedgerError
     })
 }
 
-/// Checks a teller's shuffle or decryption shares (their proofs verified) against `book`,
-/// a snapshot from [`State::teller_step_book`], away from the ledger's lock. `None` when the
-/// check fails: the sequencer then checks the entry itself, conduct first, and names the
-/// failure as it always does.
-pub fn check_teller_step(book: &Book, e: &Entry) -> Option<CheckedStep> {
-    match e.kind {
-        EntryKind::Shuffle => book.check_shuffle(&e.body_as().ok()?).ok(),
-        EntryKind::DecryptionShares => book.check_shares(&e.body_as().ok()?).ok(),
-        _ => None,
+/// A teller's shuffle or decryption-shares entry, decoded once, off the ledger's lock, to be
+/// checked there too (`Ledger::append_teller_step`).
+pub enum TellerStep {
+    Shuffle(ShuffleBody),
+    Shares(DecryptionSharesBody),
+}
+
+impl TellerStep {
+    /// `None` for any other entry, or one that does not decode (the sequencer then names it).
+    pub fn decode(e: &Entry) -> Option<TellerStep> {
+        match e.kind {
+            EntryKind::Shuffle => e.body_as().ok().map(TellerStep::Shuffle),
+            EntryKind::DecryptionShares => e.body_as().ok().map(TellerStep::Shares),
+            _ => None,
+        }
+    }
+
+    /// The tally it is checked against: (contest, evaluator group).
+    pub fn tally(&self) -> (&str, &str) {
+        match self {
+            TellerStep::Shuffle(b) => (&b.contest, ""),
+            TellerStep::Shares(b) => (&b.contest, &b.group),
+        }
+    }
+
+    /// Checks it (its proofs verified) against `book`, a copy from
+    /// [`State::tally_book`]. `None` when the check fails: the sequencer then checks the
+    /// entry itself, conduct first, and names the failure as it always does.
+    pub fn check(&self, book: &Book) -> Option<CheckedStep> {
+        match self {
+            TellerStep::Shuffle(b) => book.check_shuffle(b).ok(),
+            TellerStep::Shares(b) => book.check_shares(b).ok(),
+        }
     }
 }
 
@@ -352,7 +376,7 @@ impl State {
     }
 
     /// [`State::check_admin_all`], with the first entry's step as checked earlier, off the
-    /// ledger's lock ([`check_teller_step`]): used when it still holds (`Book::holds`).
+    /// ledger's lock ([`TellerStep::check`]): used when it still holds (`Book::holds`).
     pub fn check_admin_with(
         &self,
         entries: &[Entry],
@@ -395,22 +419,11 @@ impl State {
         Ok(steps)
     }
 
-    /// What checking a teller's shuffle or decryption-shares entry needs of this state: the
-    /// book with that contest's tally only (`Book::narrowed`), cheap to copy under the
-    /// ledger's lock. `None` for any other entry, or one that does not decode.
-    pub fn teller_step_book(&self, e: &Entry) -> Option<Book> {
-        let book = self.admin.book.as_deref()?;
-        match e.kind {
-            EntryKind::Shuffle => {
-                let b: ShuffleBody = e.body_as().ok()?;
-                book.narrowed(&b.contest, "")
-            }
-            EntryKind::DecryptionShares => {
-                let b: DecryptionSharesBody = e.body_as().ok()?;
-                book.narrowed(&b.contest, &b.group)
-            }
-            _ => None,
-        }
+    /// What checking a teller's shuffle or decryption shares of `(contest, group)` needs of
+    /// this state: the book with that tally only (`Book::narrowed`), cheap to copy under the
+    /// ledger's lock. `None` in a plaintext election or without such a tally.
+    pub fn tally_book(&self, contest: &str, group: &str) -> Option<Book> {
+        self.admin.book.as_deref()?.narrowed(contest, group)
     }
 
     /// Applies an entry that is durable. `ballot` carries the ballot's key for ballots, and
