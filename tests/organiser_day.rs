@@ -122,3 +122,70 @@ fn an_organisers_day_without_dead_ends() {
     assert!(m.contains("(UTC+8)") && !m.contains(" UTC "), "{m}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An evaluator group that one or two voters evaluate in is published on its own (RULES.md
+/// section 3), so its figures show how they rated: the roll's import warns the organiser
+/// (`small_group`) while it can still be changed, and never refuses the roll for it.
+#[test]
+fn a_roll_that_leaves_an_evaluator_group_of_two_is_imported_with_a_warning() {
+    let dir = e2e_support::temp("organiser-small-group");
+    let s = Server::start(&dir);
+    let org = s.login("organiser", &s.organiser_password);
+    let spec = json!({"format": "scrutineer.election/v1", "id": "eval-2026", "title": "测评",
+        "contests": [{"id": "eval", "title": "年度民主测评", "kind": "evaluation",
+            "scale": "individual",
+            "subjects": [{"id": "s1", "name": "王芳"}, {"id": "s2", "name": "李强"}],
+            "groups": [{"id": "leaders", "title": "分管领导", "weight": 1},
+                       {"id": "staff", "title": "干部职工", "weight": 2},
+                       {"id": "panel", "weight": 1}]}]});
+    let styles: Vec<Value> = [("领导", "leaders"), ("职工", "staff"), ("考核组", "panel")]
+        .iter()
+        .map(|(u, g)| json!({"round": 1, "contests": ["eval"], "unit": u, "group": g}))
+        .collect();
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "styles": styles,
+            "tellers": [e2e_support::plain_teller().verifier().unwrap().to_text()],
+            "signatures_required": 1, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "测试 test"}})),
+    );
+    assert_eq!(code, 201, "{v}");
+    let warnings = |v: &Value| -> Vec<(String, String)> {
+        v["warnings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no warnings list: {v}"))
+            .iter()
+            .map(|w| {
+                (
+                    w["code"].as_str().unwrap().to_string(),
+                    w["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // Two leaders and one panel member: both groups are named, with their counts.
+    let roll = e2e_support::public_roll(&[("领导", "L", 2), ("职工", "S", 9), ("考核组", "P", 1)]);
+    let (st, v) = s.post_text("/api/v1/roll", &org, &roll);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["imported"], 12);
+    let w = warnings(&v);
+    assert_eq!(w.len(), 2, "{v}");
+    assert!(w.iter().all(|(code, _)| code == "small_group"), "{v}");
+    assert!(
+        w[0].1.contains("分管领导") && w[0].1.contains("只有 2 人"),
+        "{v}"
+    );
+    assert!(
+        w[1].1.contains("“panel”") && w[1].1.contains("only 1 voter"),
+        "{v}"
+    );
+
+    // Three in every group: nothing to warn about.
+    let roll = e2e_support::public_roll(&[("领导", "L", 3), ("职工", "S", 9), ("考核组", "P", 3)]);
+    let (st, v) = s.post_text("/api/v1/roll", &org, &roll);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(warnings(&v), vec![]);
+}

@@ -372,8 +372,12 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
     Ok(match cmd {
         LedgerCommand::Init { .. } => String::new(),
         LedgerCommand::Roll { csv } => {
-            let n = core.import_roll(&read(&csv)?).map_err(err)?;
-            format!("已导入选民名单 imported the roll: {n} voters\n")
+            let (n, warnings) = core.import_roll(&read(&csv)?).map_err(err)?;
+            let mut out = format!("已导入选民名单 imported the roll: {n} voters\n");
+            for w in warnings {
+                out.push_str(&format!("提示 warning [{}] {}\n", w.code, w.message));
+            }
+            out
         }
         LedgerCommand::Open { contest } => {
             let a = core.open_contest(&contest).map_err(err)?;

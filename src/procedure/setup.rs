@@ -11,6 +11,7 @@ use crate::record::entry::{Secrecy, Style};
 use crate::record::token::Token;
 use crate::records::{Records, Voter};
 use crate::rules::kind::Family;
+use crate::rules::notice::Notice;
 use crate::tokens::pool::{SlipSheet, SHEET_TOKENS_MAX};
 
 /// What creating an election takes.
@@ -85,8 +86,10 @@ pub struct PrintedPool {
 
 impl Core {
     /// Imports the roll from CSV (docs in `record::roll`): every row or none, every problem
-    /// reported by line. Its size per unit goes into the log; names never do.
-    pub fn import_roll(&self, csv: &[u8]) -> Result<usize, CoreError> {
+    /// reported by line. Its size per unit goes into the log; names never do. Answers the
+    /// number of voters and the warnings about what the roll makes of the election (an
+    /// evaluator group of one or two voters, [`crate::rules::evaluation::small_groups`]).
+    pub fn import_roll(&self, csv: &[u8]) -> Result<(usize, Vec<Notice>), CoreError> {
         let day = self.records.setting("election_date")?.ok_or_else(|| {
             invalid(
                 Code::ElectionDateMissing,
@@ -138,7 +141,43 @@ impl Core {
             })
             .collect();
         self.set_roll(&voters)?;
-        Ok(voters.len())
+        Ok((voters.len(), self.roll_warnings()?))
+    }
+
+    /// Warnings about the roll now registered: each evaluation contest's groups that one or
+    /// two voters evaluate in, counted from the ballot styles that assign those groups.
+    pub fn roll_warnings(&self) -> Result<Vec<Notice>, CoreError> {
+        self.ledger.read(|s| -> Result<_, CoreError> {
+            let info = s.state.info()?;
+            let conduct = s.state.conduct()?;
+            let mut warnings = Vec::new();
+            for c in &info.election.contests {
+                let Some(setup) = c.evaluation() else {
+                    continue;
+                };
+                let voters = |group: &str| {
+                    let styles: Vec<u64> = (0..info.styles.len())
+                        .filter(|&i| {
+                            let st = &info.styles[i];
+                            st.group == group && st.contests.iter().any(|x| x == c.id())
+                        })
+                        .map(|i| {
+                            u16::try_from(i)
+                                .ok()
+                                .and_then(|i| conduct.style_voters(i))
+                                .unwrap_or(0)
+                        })
+                        .collect();
+                    (!styles.is_empty()).then(|| styles.iter().sum())
+                };
+                warnings.extend(crate::rules::evaluation::small_groups(
+                    c.title(),
+                    setup,
+                    voters,
+                ));
+            }
+            Ok(warnings)
+        })?
     }
 
     /// Registers a checked roll: its size per unit and commitment in the log, the voters in

@@ -23,6 +23,41 @@ pub const SCORE_MAX_LIMIT: u32 = 1_000;
 /// it (RULES.md section 3: "may drop the highest and lowest when more than 5 raters").
 pub const DROP_EXTREMES_OVER: u64 = 5;
 
+/// An evaluator group evaluated by fewer voters than this is reported when the roll is
+/// imported (`small_group`, [`small_groups`]): a group's ballots are counted and published
+/// separately (RULES.md section 3), so the figures of a group of one show that voter's
+/// ballot, and those of a group of two show each of the two what the other marked, however
+/// the ballots were cast or encrypted.
+pub const SMALL_GROUP_VOTERS: u64 = 3;
+
+/// The evaluator groups of `setup` that between 1 and [`SMALL_GROUP_VOTERS`] − 1 voters
+/// evaluate in, as warnings: `voters` gives each group's count (the voters on the roll whose
+/// ballot style puts them in it, or `None` where no style assigns that group, as with a
+/// paper ballot that names its own group). Never blocking: the organiser decides (merge the
+/// group with another by creating the election again before voting, or tell its members).
+pub fn small_groups(
+    contest: &str,
+    setup: &EvaluationSetup,
+    voters: impl Fn(&str) -> Option<u64>,
+) -> Vec<Notice> {
+    setup
+        .groups
+        .iter()
+        .filter_map(|g| {
+            let n = voters(&g.id)?;
+            let name = if g.title.is_empty() { &g.id } else { &g.title };
+            (n > 0 && n < SMALL_GROUP_VOTERS).then(|| {
+                Notice::new(
+                    "small_group",
+                    format!(
+                        "测评 “{contest}” 的测评组 “{name}” 只有 {n} 人: 各组分别计票公布, 该组的结果会让人看出组内每人的评价; 如需保密, 请在投票前合并测评组 (重新创建选举) 或告知该组成员 / evaluation “{contest}”: group “{name}” has only {n} voter(s); each group is counted and published separately, so its figures show how its members rated. To keep that secret, merge it with another group before voting (create the election again), or tell its members"
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// A rated-score evaluation (RULES.md section 3, local practice): each ballot gives each
 /// subject a whole score from 0 to `max`, or leaves it unscored. A subject's score is the
 /// mean of its scores, per evaluator group and pooled; with groups that have weights, the

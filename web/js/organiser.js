@@ -637,6 +637,8 @@ async function importRoll() {
   try {
     const r = await api("POST", "/api/v1/roll", await file.arrayBuffer(), { contentType: "text/csv; charset=utf-8" });
     showOk(out, `<strong>${t(`已导入 ${r.imported} 人`, `${r.imported} imported`)}</strong> <span class="mono">${esc(file.name)}</span>`);
+    const warnHtml = (r.warnings || []).map((w) => `<li class="warn">⚠ ${bilingual(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("");
+    if (warnHtml) out.insertAdjacentHTML("beforeend", `<ul class="spec-warnings roll-warnings">${warnHtml}</ul>`);
   } catch (err) {
     showError(out, err);
     const rows = (err.data && err.data.rows) || [];

@@ -40,8 +40,12 @@ pub async fn import_roll(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
-    let n = block(move || Ok(core.import_roll(&body)?)).await?;
-    Ok(HttpResponse::Ok().json(json!({"imported": n})))
+    let (n, warnings) = block(move || Ok(core.import_roll(&body)?)).await?;
+    let warnings: Vec<_> = warnings
+        .iter()
+        .map(|w| json!({"code": w.code, "message": w.message}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"imported": n, "warnings": warnings})))
 }
 
 /// The result as CSV (UTF-8 with BOM, for Excel).

@@ -173,7 +173,18 @@ const PAIR_OK: &[F] = &[
     req("expires_utc", T::Str, ""),
 ];
 
-const IMPORTED: &[F] = &[req("imported", T::Int, "导入的选民数 / voters imported")];
+const IMPORTED: &[F] = &[
+    req("imported", T::Int, "导入的选民数 / voters imported"),
+    req(
+        "warnings",
+        T::List(&T::Obj(&[
+            req("code", T::Str, ""),
+            req("message", T::Str, ""),
+        ])),
+        "提示, 不阻止导入 (small_group: 只有一两人的测评组) / warnings, never blocking \
+         (small_group: an evaluator group of one or two voters)",
+    ),
+];
 
 const VOTERS: &[F] = &[req(
     "voters",
