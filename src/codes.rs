@@ -162,6 +162,7 @@ codes! {
     CeremonyAttempt = "ceremony_attempt" => Conflict,
     CeremonyRepeated = "ceremony_repeated" => Conflict,
     CeremonyWaiting = "ceremony_waiting" => Conflict,
+    CeremonyRestartReason = "ceremony_restart_reason" => Unprocessable,
     CloseFiguresMismatch = "close_figures_mismatch" => Conflict,
     ContestAlreadyOpen = "contest_already_open" => Conflict,
     ContestClosed = "contest_closed" => Conflict,

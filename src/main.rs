@@ -133,6 +133,11 @@ enum TellerCommand {
         /// a time (default: every core of this machine).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         threads: Option<u16>,
+        /// 重来密钥仪式 / Abandon the key ceremony's attempt in progress, with this reason
+        /// (logged and shown): when this teller's state file lost the secrets of its round 1,
+        /// say. Every teller then starts again from round 1. Refused once the key is set.
+        #[arg(long, value_name = "REASON")]
+        restart: Option<String>,
     },
     /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
     /// with a teller key file; prints the signature line to submit. Touches no data directory.
@@ -200,6 +205,7 @@ fn main() -> ExitCode {
                     export,
                     out,
                     threads,
+                    restart,
                 },
         } => finish(scrutineer::cli::teller::run(
             &key,
@@ -207,6 +213,7 @@ fn main() -> ExitCode {
             &export,
             out.as_deref(),
             threads.map(usize::from),
+            restart.as_deref(),
         )),
         Command::Teller {
             command: TellerCommand::Sign { key, text },

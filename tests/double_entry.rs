@@ -330,18 +330,7 @@ fn double_entry_in_a_hybrid_contest_of_an_encrypted_election() {
     spec["contests"][0]["mode"] = json!("hybrid");
     spec["contests"][0]["paper_entry"] = json!("double");
     std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--signatures-required",
-        "1",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("1", &[]);
     cli.ceremony(&tellers);
     std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 6)])).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);

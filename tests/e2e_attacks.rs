@@ -106,20 +106,7 @@ fn fixture() -> &'static Fixture {
         let cli = Cli::new("attacks");
         let tellers = cli.tellers(3);
         std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
-        cli.ok(&[
-            "ledger",
-            "init",
-            "--spec",
-            "spec.json",
-            "--tellers",
-            "tellers.txt",
-            "--threshold",
-            "2",
-            "--signatures-required",
-            "2",
-            "--election-date",
-            "2026-12-01",
-        ]);
+        cli.init_encrypted("2", &["--threshold", "2"]);
         cli.ceremony(&tellers);
         std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
         cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);

@@ -110,20 +110,7 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     .unwrap();
     let spec: Value =
         serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--threshold",
-        "2",
-        "--signatures-required",
-        "2",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("2", &["--threshold", "2"]);
     let fp = cli.ceremony(&tellers);
     std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
@@ -284,20 +271,7 @@ fn a_contest_without_write_ins_is_counted_without_shuffles() {
     .unwrap();
     let spec: Value =
         serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--threshold",
-        "2",
-        "--signatures-required",
-        "1",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("1", &["--threshold", "2"]);
     cli.ceremony(&tellers);
     std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
@@ -365,18 +339,7 @@ fn hybrid_contest_paper_ballots_add_to_the_decrypted_totals() {
     .unwrap();
     spec["contests"][0]["mode"] = json!("hybrid");
     std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--signatures-required",
-        "1",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("1", &[]);
     cli.ceremony(&tellers);
     std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
@@ -488,20 +451,7 @@ fn township_party_congress_five_tellers_any_three_decrypt() {
     .unwrap();
     let spec: Value =
         serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--threshold",
-        "3",
-        "--signatures-required",
-        "3",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("3", &["--threshold", "3"]);
     std::fs::write(cli.path("roll.csv"), party_roll("青山镇", "D", 10)).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
     // The slips carry the key's fingerprint: none is printed before the ceremony.
@@ -696,20 +646,7 @@ fn democratic_evaluation_with_weighted_groups_counted_per_group() {
         .collect();
     std::fs::write(cli.path("styles.json"), Value::from(styles).to_string()).unwrap();
     // No --threshold: a majority of the three tellers, 2.
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--styles",
-        "styles.json",
-        "--tellers",
-        "tellers.txt",
-        "--signatures-required",
-        "2",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("2", &["--styles", "styles.json"]);
     cli.ceremony(&tellers);
     std::fs::write(
         cli.path("roll.csv"),

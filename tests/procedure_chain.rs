@@ -488,18 +488,7 @@ fn a_procedure_runs_in_an_encrypted_election() {
             {"id": "elect", "kind": "election",
              "contest": {"id": "xuanju", "title": "直接选举", "kind": "party_secretary"}}]}]});
     std::fs::write(cli.path("spec.json"), spec.to_string()).unwrap();
-    cli.ok(&[
-        "ledger",
-        "init",
-        "--spec",
-        "spec.json",
-        "--tellers",
-        "tellers.txt",
-        "--signatures-required",
-        "1",
-        "--election-date",
-        "2026-12-01",
-    ]);
+    cli.init_encrypted("1", &[]);
     cli.ceremony(&tellers);
     std::fs::write(cli.path("roll.csv"), party_roll("一支部", "M", 5)).unwrap();
     cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);

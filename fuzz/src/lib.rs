@@ -243,6 +243,9 @@ fn body(e: &Entry) {
         EntryKind::CeremonyCheck => e
             .body_as::<scrutineer::record::entry::CeremonyCheck>()
             .err(),
+        EntryKind::CeremonyRestart => e
+            .body_as::<scrutineer::record::entry::CeremonyRestart>()
+            .err(),
         EntryKind::ElectionKeySet => e
             .body_as::<scrutineer::record::entry::ElectionKeySet>()
             .err(),

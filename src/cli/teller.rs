@@ -64,13 +64,15 @@ pub fn verified_resuming(
 
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
 /// when `out` is None and there are steps). The shuffles and shares are computed on
-/// `threads` threads (default: every core).
+/// `threads` threads (default: every core). With `restart` (a reason), the only step is
+/// the restart of the key ceremony's attempt in progress (`e2e::teller::restart`).
 pub fn run(
     key: &Path,
     state_path: &Path,
     export: &Path,
     out: Option<&Path>,
     threads: Option<usize>,
+    restart: Option<&str>,
 ) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
         .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
@@ -120,9 +122,14 @@ pub fn run(
         }
     }
     let mut rng = crate::crypto::SystemRng;
-    let mut run: Run = ceremony(book, &replayed.conduct, &signer, &mut st, &mut rng)
-        .map_err(|err| e(err.code(), err))?;
-    if replayed.conduct.ceremony().key.is_some() {
+    let mut run: Run = match restart {
+        Some(reason) => {
+            crate::e2e::teller::restart(book, &replayed.conduct, &signer, &mut st, reason)
+        }
+        None => ceremony(book, &replayed.conduct, &signer, &mut st, &mut rng),
+    }
+    .map_err(|err| e(err.code(), err))?;
+    if restart.is_none() && replayed.conduct.ceremony().key.is_some() {
         let threads = threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });

@@ -218,6 +218,12 @@ fn text(r: &Report) -> String {
             p.index, p.index, p.style, p.count, p.reason
         ));
     }
+    for c in &r.ceremony_restarts {
+        out.push_str(&format!(
+            "密钥仪式第 {} 轮由第 {} 号计票人作废 key ceremony attempt {} abandoned by teller {} (第 {} 条 entry {}); 原因 reason: {}\n",
+            c.attempt, c.teller, c.attempt, c.teller, c.index, c.index, c.reason
+        ));
+    }
     if !r.ignored_files.is_empty() {
         out.push_str(&format!(
             "未核验的文件 files not read: {}\n",

@@ -22,8 +22,8 @@ use crate::crypto::dkg::{
 };
 use crate::crypto::shuffle::shuffle;
 use crate::record::entry::{
-    teller_statement, CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
-    EntryKind, ShuffleBody,
+    teller_statement, CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares,
+    DecryptionSharesBody, EntryKind, ShuffleBody,
 };
 use crate::record::note::Signer;
 use crate::rules::conduct::{Conduct, Phase};
@@ -192,14 +192,13 @@ pub fn key_share(book: &Book, st: &TellerState) -> Result<KeyShare, E2eError> {
     KeyShare::from_secret(st.index, &bytes, vk).map_err(crypto("密钥份额", "key share"))
 }
 
-/// The teller's next step of the key ceremony, if one is due.
-pub fn ceremony(
+/// This teller's index and the election, with the state file bound to them (a new state
+/// file is bound here; one of another election or teller is refused).
+fn bind_state(
     book: &Book,
-    conduct: &Conduct,
     signer: &Signer,
     st: &mut TellerState,
-    rng: &mut dyn CryptoRngCore,
-) -> Result<Run, E2eError> {
+) -> Result<(u32, String), E2eError> {
     let index = own_index(book, signer)?;
     let election = book.election_id().to_string();
     if st.election.is_empty() {
@@ -212,6 +211,18 @@ pub fn ceremony(
             st.election, st.index, st.index, st.election
         )));
     }
+    Ok((index, election))
+}
+
+/// The teller's next step of the key ceremony, if one is due.
+pub fn ceremony(
+    book: &Book,
+    conduct: &Conduct,
+    signer: &Signer,
+    st: &mut TellerState,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Run, E2eError> {
+    let (index, election) = bind_state(book, signer, st)?;
     let c = conduct.ceremony();
     let mut run = Run::default();
     if let Some(attempt) = c.key {
@@ -246,9 +257,9 @@ pub fn ceremony(
         return Ok(run);
     }
     if st.attempt != attempt || st.secrets.is_none() {
-        return Err(E2eError::Refused(
-            "日志中有本人本轮的第一轮消息, 但状态文件中没有它的秘密 (状态文件丢失?) / the log holds this teller's round-1 message of this attempt, but the state file lacks its secrets (state file lost?)".into(),
-        ));
+        return Err(E2eError::Refused(format!(
+            "日志中有本人第 {attempt} 轮密钥仪式的第一轮消息, 但状态文件中没有它的秘密 (状态文件丢失?)。请加上 --restart \"原因\" 再运行一次: 本轮作废并记入日志, 所有计票人从第一轮重新开始 / the log holds this teller's round-1 message of ceremony attempt {attempt}, but the state file lacks its secrets (state file lost?). Run again with --restart \"reason\": the attempt is abandoned, logged with the reason, and every teller starts again from round 1"
+        )));
     }
     let secrets = secrets(book, st)?;
     let msgs: Vec<Round1Message> = book.round1_messages().values().cloned().collect();
@@ -333,6 +344,48 @@ pub fn ceremony(
         c.checks.len(),
         c.checks.len()
     ));
+    Ok(run)
+}
+
+/// The step that abandons the key ceremony's attempt in progress, with `reason` (logged and
+/// shown): for a teller whose state file lost the secrets of its round 1, or any teller who
+/// must stop a bad attempt. Refused once the election key is set. The state forgets this
+/// attempt's secrets; the next run starts the next attempt from round 1.
+pub fn restart(
+    book: &Book,
+    conduct: &Conduct,
+    signer: &Signer,
+    st: &mut TellerState,
+    reason: &str,
+) -> Result<Run, E2eError> {
+    let (index, election) = bind_state(book, signer, st)?;
+    let attempt = conduct.ceremony().attempt;
+    // Refused here as the service would refuse it: the key set, or no reason.
+    conduct
+        .clone()
+        .ceremony_restart(attempt, index, reason)
+        .map_err(|err| E2eError::Refused(format!("[{}] {err}", err.code())))?;
+    st.attempt = attempt + 1;
+    st.secrets = None;
+    st.round1 = None;
+    st.key_share = None;
+    let mut run = Run::default();
+    run.steps.push(step(
+        EntryKind::CeremonyRestart,
+        &CeremonyRestart {
+            attempt,
+            index,
+            reason: reason.to_string(),
+            signature: sign(
+                signer,
+                "ceremony_restart",
+                &election,
+                &attempt.to_string(),
+                reason.as_bytes(),
+            ),
+        },
+        format!("密钥仪式第 {attempt} 轮作废, 从第一轮重新开始 / ceremony attempt {attempt} abandoned; every teller starts again from round 1 (teller {index}: {reason})"),
+    )?);
     Ok(run)
 }
 

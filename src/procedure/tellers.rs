@@ -1,5 +1,5 @@
 //! The tellers' entries of an encrypted election: the key ceremony (round 1, encrypted
-//! shares, checks), the election key once every teller checked its shares without a
+//! shares, checks, a teller's restart of an attempt), the election key once every teller checked its shares without a
 //! complaint that holds, and after a contest closes the shuffles of its write-in names and
 //! the decryption shares of its totals. The tellers compute these on their own machines
 //! (`e2e::teller`, `scrutineer teller run`); the service only checks and logs them. Each is
@@ -13,16 +13,17 @@ use serde_json::{json, Value};
 use super::{invalid, Core, CoreError};
 use crate::ledger::{Appended, LedgerError};
 use crate::record::entry::{
-    body_bytes, CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, EntryKind,
-    ShuffleBody,
+    body_bytes, CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares,
+    DecryptionSharesBody, EntryKind, ShuffleBody,
 };
 use crate::rules::conduct::{ConductError, Phase};
 
 /// The kinds a teller submits.
-pub const TELLER_KINDS: [EntryKind; 5] = [
+pub const TELLER_KINDS: [EntryKind; 6] = [
     EntryKind::CeremonyRound1,
     EntryKind::CeremonyShares,
     EntryKind::CeremonyCheck,
+    EntryKind::CeremonyRestart,
     EntryKind::Shuffle,
     EntryKind::DecryptionShares,
 ];
@@ -63,6 +64,7 @@ impl Core {
             EntryKind::CeremonyRound1 => typed::<CeremonyRound1>(body)?,
             EntryKind::CeremonyShares => typed::<CeremonyShares>(body)?,
             EntryKind::CeremonyCheck => typed::<CeremonyCheck>(body)?,
+            EntryKind::CeremonyRestart => typed::<CeremonyRestart>(body)?,
             EntryKind::Shuffle => typed::<ShuffleBody>(body)?,
             _ => typed::<DecryptionSharesBody>(body)?,
         };
@@ -150,6 +152,9 @@ impl Core {
                 "threshold": k,
                 "tellers": tellers,
                 "attempt": c.attempt,
+                "restarts": c.restarts.iter().map(|(attempt, teller, reason)| json!({
+                    "attempt": attempt, "teller": teller, "reason": reason,
+                })).collect::<Vec<Value>>(),
                 "key": book.key().map(|key| json!({
                     "fingerprint": key.fingerprint(),
                     "key": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key.element().as_bytes()),

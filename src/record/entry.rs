@@ -48,6 +48,7 @@ pub enum EntryKind {
     SeatsReduced = 26,
     PaperKeyed = 27,
     ProcedureStep = 28,
+    CeremonyRestart = 29,
 }
 
 impl EntryKind {
@@ -82,6 +83,7 @@ impl EntryKind {
             SeatsReduced,
             PaperKeyed,
             ProcedureStep,
+            CeremonyRestart,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -117,6 +119,7 @@ impl EntryKind {
             EntryKind::SeatsReduced => "seats_reduced",
             EntryKind::PaperKeyed => "paper_keyed",
             EntryKind::ProcedureStep => "procedure_step",
+            EntryKind::CeremonyRestart => "ceremony_restart",
         }
     }
 }
@@ -366,6 +369,18 @@ pub struct CeremonyCheck {
     /// base64 of each `Complaint` encoding.
     #[serde(default)]
     pub complaints: Vec<String>,
+    pub signature: String,
+}
+
+/// A teller abandons the key ceremony's attempt in progress, with its reason (a state file
+/// lost after round 1, say): the next attempt starts from round 1 with new secrets for every
+/// teller. Only before the election key is set; signed by the teller over its reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyRestart {
+    pub attempt: u32,
+    pub index: u32,
+    pub reason: String,
     pub signature: String,
 }
 

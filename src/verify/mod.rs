@@ -67,6 +67,15 @@ pub struct RevoteReport {
     pub reason: String,
 }
 
+/// A key-ceremony attempt a teller abandoned, with its logged reason.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CeremonyRestartReport {
+    pub index: u64,
+    pub attempt: u32,
+    pub teller: u32,
+    pub reason: String,
+}
+
 /// A recorded decision to reduce a contest's seats instead of a new round.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SeatReductionReport {
@@ -150,6 +159,9 @@ pub struct Report {
     pub seat_reductions: Vec<SeatReductionReport>,
     /// Steps of multi-round procedures, each hand-over checked.
     pub procedure_steps: Vec<ProcedureStepReport>,
+    /// Key-ceremony attempts abandoned by a teller, with their reasons (encrypted elections).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ceremony_restarts: Vec<CeremonyRestartReport>,
     /// Files in the export the verifier does not read.
     pub ignored_files: Vec<String>,
     pub failure: Option<Failure>,

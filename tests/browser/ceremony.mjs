@@ -2,7 +2,9 @@
 // election with three tellers; each teller, on "its own machine", downloads the export, runs
 // `scrutineer teller run` (its key share never leaves that machine) and uploads the steps file
 // on the page, which lists the steps in words before anything is sent. Three rounds
-// (commitments, shares, checks); then the page shows the election key's fingerprint.
+// (commitments, shares, checks); then the page shows the election key's fingerprint. Before
+// that, a first attempt is abandoned by a teller whose state file was lost after its round 1
+// (`teller run --restart REASON`): the page shows the restart and its reason.
 //
 //   node ceremony.mjs BASE_URL TELLER_USER TELLER_PASSWORD TELLERS_DIR SCREENSHOT_DIR
 //
@@ -10,7 +12,7 @@
 // Env: SCRUTINEER_BIN (the binary), CHROMIUM (default /usr/bin/chromium).
 // Exits 1 with a message on the first failed expectation.
 import { chromium } from "playwright-core";
-import { writeFileSync, mkdirSync, existsSync, readFileSync } from "node:fs";
+import { writeFileSync, mkdirSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
@@ -68,35 +70,54 @@ try {
 
   const tellers = ["t1", "t2", "t3"];
   let uploads = 0;
-  for (let round = 1; round <= 3; round++) {
-    for (const t of tellers) {
-      const exp = await page.request.get(`${base}/api/v1/export`);
-      expect(exp.ok(), `the export answered ${exp.status()}`);
-      const tar = join(tellersDir, `export-${t}-${round}.tar`);
-      writeFileSync(tar, await exp.body());
-      const steps = join(tellersDir, `steps-${t}-${round}.json`);
-      const out = execFileSync(bin, ["teller", "run", "--key", join(tellersDir, `${t}.key`), "--state", join(tellersDir, `${t}.state`), "--export", tar, "--out", steps], { encoding: "utf8" });
-      expect(existsSync(steps), `${t} has nothing to submit in round ${round}: ${out}`);
-      await page.setInputFiles("#steps-file", steps);
-      await page.locator("#steps-preview ol.steps-list").waitFor({ state: "visible", timeout: 10000 });
-      const preview = await text("#steps-preview");
-      const words = { 1: /承诺/, 2: /份额/, 3: /核对/ }[round];
-      expect(words.test(preview), `round ${round}: the preview does not say what the step does: ${preview}`);
-      const n = JSON.parse(readFileSync(steps, "utf8")).steps.length;
-      expect(await page.locator("#steps-preview ol.steps-list > li").count() === n, `the preview does not list the ${n} steps: ${preview}`);
-      if (t === "t1") await snap(`round${round}-preview`, "#decryption-card");
-      await page.click("#steps-submit");
-      await page.waitForSelector("#steps-msg ul.steps-done, #steps-msg .notice.bad", { timeout: 20000 });
-      const m = await text("#steps-msg");
-      expect(!/\[[a-z_]+\]/.test(m), `${t}'s round ${round} was refused: ${m}\n${out}`);
-      uploads += 1;
-    }
+  // One teller's run on a fresh export, its steps file uploaded on the page: the preview
+  // says what the step does (`words`) before it is sent.
+  const upload = async (t, label, words, extra = []) => {
+    const exp = await page.request.get(`${base}/api/v1/export`);
+    expect(exp.ok(), `the export answered ${exp.status()}`);
+    const tar = join(tellersDir, `export-${t}-${label}.tar`);
+    writeFileSync(tar, await exp.body());
+    const steps = join(tellersDir, `steps-${t}-${label}.json`);
+    const out = execFileSync(bin, ["teller", "run", "--key", join(tellersDir, `${t}.key`), "--state", join(tellersDir, `${t}.state`), "--export", tar, "--out", steps, ...extra], { encoding: "utf8" });
+    expect(existsSync(steps), `${t} has nothing to submit (${label}): ${out}`);
+    await page.setInputFiles("#steps-file", steps);
+    await page.locator("#steps-preview ol.steps-list").waitFor({ state: "visible", timeout: 10000 });
+    const preview = await text("#steps-preview");
+    expect(words.test(preview), `${label}: the preview does not say what the step does: ${preview}`);
+    const n = JSON.parse(readFileSync(steps, "utf8")).steps.length;
+    expect(await page.locator("#steps-preview ol.steps-list > li").count() === n, `the preview does not list the ${n} steps: ${preview}`);
+    if (t === "t1" || extra.length) await snap(`${label}-preview`, "#decryption-card");
+    await page.click("#steps-submit");
+    await page.waitForSelector("#steps-msg ul.steps-done, #steps-msg .notice.bad", { timeout: 20000 });
+    const m = await text("#steps-msg");
+    expect(!/\[[a-z_]+\]/.test(m), `${t}'s ${label} was refused: ${m}\n${out}`);
+    uploads += 1;
+  };
+  const reload = async () => {
     await page.reload();
     await page.locator("#decryption-card:not(.hidden)").waitFor({ timeout: 15000 });
+  };
+
+  // A first attempt: every teller's round 1; then t2's machine loses its state file, so t2
+  // abandons the attempt with its reason, and every teller starts again.
+  for (const t of tellers) await upload(t, "attempt1-round1", /承诺/);
+  rmSync(join(tellersDir, "t2.state"));
+  const reason = "二号计票人电脑损坏, 状态文件丢失";
+  await upload("t2", "restart", new RegExp(`作废.*原因: ${reason}`), ["--restart", reason]);
+  await reload();
+  const restarted = await text("#decryption-status");
+  expect(restarted.includes("第 2 次尝试") && restarted.includes(`第 1 次由第 2 号计票人作废: ${reason}`), `the console does not show the restart with its reason: ${restarted}`);
+  await snap("restarted", "#decryption-card");
+  log("a teller who lost its state file restarted the ceremony, with its reason shown");
+
+  for (let round = 1; round <= 3; round++) {
+    const words = { 1: /承诺/, 2: /份额/, 3: /核对/ }[round];
+    for (const t of tellers) await upload(t, `round${round}`, words);
+    await reload();
     await snap(`round${round}-done`, "#decryption-card");
     log(`round ${round}: every teller's steps logged`);
   }
-  expect(uploads === 9, `${uploads} uploads, not 9`);
+  expect(uploads === 13, `${uploads} uploads, not 13`);
   const after = await text("#decryption-status");
   expect(/密钥仪式已完成/.test(after) && /[0-9a-f]{4}(-[0-9a-f]{4}){7}/.test(after), `the ceremony is not shown complete with the key's fingerprint: ${after}`);
   // The fingerprint the page shows is the one every teller's tool computed on its machine.

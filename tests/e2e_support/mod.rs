@@ -168,6 +168,26 @@ impl Cli {
         out
     }
 
+    /// `ledger init` of an encrypted election from `spec.json` and `tellers.txt` (from
+    /// [`Cli::tellers`]), `signatures` required, election day 2026-12-01, and `extra`
+    /// arguments (`--threshold`, `--styles`, …).
+    pub fn init_encrypted(&self, signatures: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "ledger",
+            "init",
+            "--spec",
+            "spec.json",
+            "--tellers",
+            "tellers.txt",
+            "--signatures-required",
+            signatures,
+            "--election-date",
+            "2026-12-01",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
     /// A full export (`ledger export --all`) into a fresh directory.
     pub fn export(&self) -> PathBuf {
         let p = self.path(&format!("exports/e{}", self.next()));
@@ -182,18 +202,7 @@ impl Cli {
 
     pub fn teller_run_state(&self, t: &Teller, state: &Path, export: &Path) -> Option<PathBuf> {
         let steps = self.path(&format!("tellers/steps-{}-{}.json", t.index, self.next()));
-        let out = self.ok(&[
-            "teller",
-            "run",
-            "--key",
-            t.key.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-            "--export",
-            export.to_str().unwrap(),
-            "--out",
-            steps.to_str().unwrap(),
-        ]);
+        let out = self.ok(&teller_run_args(t, state, export, &steps));
         if steps.exists() {
             Some(steps)
         } else {
@@ -349,6 +358,28 @@ impl Cli {
     pub fn server_keys(&self, election_id: &str) -> scrutineer::ledger::keys::Keys {
         scrutineer::ledger::keys::load_or_create(&self.path("keys"), &origin(election_id)).unwrap()
     }
+}
+
+/// The arguments of `teller run` for `t` with its state file `state` on `export`, writing
+/// its steps to `out`.
+pub fn teller_run_args<'a>(
+    t: &'a Teller,
+    state: &'a Path,
+    export: &'a Path,
+    out: &'a Path,
+) -> Vec<&'a str> {
+    vec![
+        "teller",
+        "run",
+        "--key",
+        t.key.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--export",
+        export.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
 }
 
 /// A roll of `n` full party members of `unit`, numbered `{prefix}{i:04}`.

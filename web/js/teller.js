@@ -330,8 +330,9 @@ function renderDecryption() {
   const key = c.key
     ? notice("ok", `${t("密钥仪式已完成。选举密钥指纹", "The key ceremony is complete. Election key fingerprint")}
       <span class="mono fingerprint">${esc(c.key.fingerprint)}</span>${t(`; 任意 ${c.threshold} 名计票人可解密总数。`, `; any ${c.threshold} tellers decrypt the totals.`)}`)
-    : notice("warn", t(`密钥仪式进行中 (第 ${c.attempt} 次尝试): 每位计票人运行命令并上传步骤文件, 共三步。`,
-      `The key ceremony is in progress (attempt ${c.attempt}): each teller runs the command and uploads the steps file, three times.`));
+    : notice("warn", t(`密钥仪式进行中 (第 ${c.attempt} 次尝试): 每位计票人运行命令并上传步骤文件, 共三步。某位计票人的状态文件丢失了? 他在命令末尾加上 --restart "原因" 运行并上传: 本次尝试作废, 原因记入日志, 所有计票人从第一步重新开始。`,
+      `The key ceremony is in progress (attempt ${c.attempt}): each teller runs the command and uploads the steps file, three times. A teller's state file lost? That teller adds --restart "reason" to the command and uploads the result: this attempt is abandoned, the reason is logged, and every teller starts again from step 1.`));
+  const restarts = (c.restarts || []).map((r) => `<li class="restart">${t(`第 ${r.attempt} 次由第 ${r.teller} 号计票人作废`, `attempt ${r.attempt} abandoned by teller ${r.teller}`)}: ${esc(r.reason)}</li>`).join("");
   const rows = (c.contests || []).filter((x) => x.phase !== "open").map((x) => {
     const shuffled = x.shuffled_by.length;
     const shares = x.shares_from.length;
@@ -347,7 +348,7 @@ function renderDecryption() {
       <td class="num">${x.shuffles_needed ? `${shuffled}/${esc(x.shuffles_needed)}` : "—"}</td>
       <td class="num shares">${shares}/${esc(x.shares_needed)}${namesDue ? ` · ${t("姓名", "names")} ${nameShares}/${esc(x.shares_needed)}` : ""}</td><td>${what}</td></tr>`;
   }).join("");
-  $("#decryption-status").innerHTML = `${key}
+  $("#decryption-status").innerHTML = `${key}${restarts ? `<ul class="ceremony-restarts">${restarts}</ul>` : ""}
     <table class="compact"><thead><tr><th class="num">#</th><th>${t("计票人", "Teller")}</th><th>${t("第一轮", "Round 1")}</th><th>${t("份额", "Shares")}</th><th>${t("核对", "Check")}</th></tr></thead><tbody>${tellers}</tbody></table>
     ${rows ? `<table class="compact decryption"><thead><tr><th>${t("项目", "Contest")}</th><th class="num">${t("电子选票", "Ballots")}</th>
       <th class="num">${t("写入姓名混洗", "Write-in shuffles")}</th><th class="num">${t("解密份额", "Decryption shares")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
@@ -360,6 +361,7 @@ const STEP_WORDS = {
   ceremony_round1: ["密钥仪式第一步: 发布承诺 (公开系数承诺)", "Key ceremony, step 1: publish the commitments (the public coefficient commitments)"],
   ceremony_shares: ["密钥仪式第二步: 向其他计票人发送加密份额", "Key ceremony, step 2: send an encrypted share to each other teller"],
   ceremony_check: ["密钥仪式第三步: 核对收到的份额 (有问题即投诉)", "Key ceremony, step 3: check the shares received (complain about any bad one)"],
+  ceremony_restart: ["密钥仪式本次作废, 所有计票人从第一步重新开始", "Abandon this attempt of the key ceremony: every teller starts again from step 1"],
   shuffle: ["混洗写入姓名", "Shuffle the write-in names"],
   decryption_shares: ["提交解密份额", "Give decryption shares"],
 };
@@ -381,6 +383,9 @@ function stepLine(step) {
     details.push(b.complaints.length
       ? `<strong class="bad">${t(`投诉 ${b.complaints.length} 份无效份额: 本次仪式将重来`, `${b.complaints.length} complaint(s) about bad shares: the ceremony restarts`)}</strong>`
       : t("收到的份额全部有效", "every share received is valid"));
+  }
+  if (step.kind === "ceremony_restart" && typeof b.reason === "string") {
+    details.push(`<strong class="bad">${t(`原因: ${b.reason}`, `reason: ${b.reason}`)}</strong>`);
   }
   if (b.attempt !== undefined && step.kind.startsWith("ceremony_")) details.push(t(`第 ${b.attempt} 次仪式`, `attempt ${b.attempt}`));
   return `<li data-kind="${esc(step.kind)}"><strong>${t(zh, en)}</strong>${details.length ? ` · ${details.join(" · ")}` : ""}

@@ -29,8 +29,8 @@ use crate::crypto::{
 };
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
-    teller_statement, CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
-    ElectionKeySet, ShuffleBody, Style,
+    teller_statement, CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares,
+    DecryptionSharesBody, ElectionKeySet, ShuffleBody, Style,
 };
 use crate::record::note::Verifier;
 use crate::rules::conduct::{ConductError, SharesEntry};
@@ -575,6 +575,21 @@ impl Book {
         self.round1.clear();
         self.shares.clear();
         Ok(true)
+    }
+
+    /// A teller's restart of the attempt in progress: signed by the teller over its reason;
+    /// the attempt's messages are dropped (the next attempt starts from round 1).
+    pub fn restart(&mut self, b: &CeremonyRestart) -> Result<(), E2eError> {
+        self.check_signature(
+            b.index,
+            "ceremony_restart",
+            &b.attempt.to_string(),
+            b.reason.as_bytes(),
+            &b.signature,
+        )?;
+        self.round1.clear();
+        self.shares.clear();
+        Ok(())
     }
 
     /// The election key: the joint key of the completed attempt and every teller's K_ℓ,

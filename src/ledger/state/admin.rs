@@ -106,6 +106,17 @@ impl Admin {
                     .ceremony_check(b.attempt, b.index, holds)?;
                 Ok(Effect::None)
             }
+            EntryKind::CeremonyRestart => {
+                let b: CeremonyRestart = body(e)?;
+                // The conduct's order and the reason first, then the signature.
+                self.conduct()?
+                    .clone()
+                    .ceremony_restart(b.attempt, b.index, &b.reason)?;
+                self.book_mut()?.restart(&b)?;
+                self.conduct_mut()?
+                    .ceremony_restart(b.attempt, b.index, &b.reason)?;
+                Ok(Effect::None)
+            }
             EntryKind::ElectionKeySet => {
                 let b: ElectionKeySet = body(e)?;
                 self.conduct_mut()?.election_key(b.attempt)?;

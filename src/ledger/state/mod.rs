@@ -21,11 +21,11 @@ use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::{Book, E2eError};
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
-    BallotBody, CeremonyCheck, CeremonyRound1, CeremonyShares, CheckInCount, ContestClosed,
-    ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet, ElectionRegistered, Entry,
-    EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody, ResultPublished, RevoteCreated,
-    RollRegistered, RunoffCreated, SeatsReduced, Secrecy, ShuffleBody, Style, TellerSignature,
-    TokensVoided, TurnoutCorrected,
+    BallotBody, CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares, CheckInCount,
+    ContestClosed, ContestCreated, ContestOpened, DecryptionSharesBody, ElectionKeySet,
+    ElectionRegistered, Entry, EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody,
+    ResultPublished, RevoteCreated, RollRegistered, RunoffCreated, SeatsReduced, Secrecy,
+    ShuffleBody, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::merkle::Tree;
 use crate::record::names::Names;

@@ -191,6 +191,8 @@ pub enum ConductError {
     TellerIndex { index: u32, tellers: u32 },
     #[error("第 {index} 号计票人已提交过此步骤 ({step}) / Teller {index} already did this step ({step}).")]
     CeremonyRepeated { index: u32, step: &'static str },
+    #[error("重来密钥仪式须写明原因 (1 至 500 个字符, 不含控制字符) / Restarting the key ceremony needs its reason (1 to 500 characters, no control characters).")]
+    CeremonyRestartReason,
     #[error("密钥仪式此步骤须等所有计票人完成上一步 (还差 {missing}) / This step of the key ceremony waits for every teller's previous step ({missing} missing).")]
     CeremonyWaiting { missing: u32 },
     #[error("“{contest}” 的写入姓名须先由 {needed} 名计票人各混洗一次, 现有 {have} 次 / The write-in names of “{contest}” need shuffles by {needed} tellers first; {have} so far.")]
@@ -291,6 +293,7 @@ impl ConductError {
             TellerIndex { .. } => Code::TellerIndex,
             CeremonyRepeated { .. } => Code::CeremonyRepeated,
             CeremonyWaiting { .. } => Code::CeremonyWaiting,
+            CeremonyRestartReason => Code::CeremonyRestartReason,
             ShufflesMissing { .. } => Code::ShufflesMissing,
             ShuffleRepeated { .. } => Code::ShuffleRepeated,
             ShuffleAfterShares(_) => Code::ShuffleAfterShares,

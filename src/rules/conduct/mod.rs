@@ -204,6 +204,8 @@ pub struct Ceremony {
     pub checks: BTreeSet<u32>,
     /// The attempt whose key was set.
     pub key: Option<u32>,
+    /// The attempts abandoned by a teller: (attempt, teller index, reason), in log order.
+    pub restarts: Vec<(u32, u32, String)>,
 }
 
 /// The counting of an encrypted contest after its close.
@@ -461,11 +463,35 @@ impl Conduct {
         if complaint_holds {
             self.ceremony = Ceremony {
                 attempt: attempt + 1,
+                restarts: std::mem::take(&mut self.ceremony.restarts),
                 ..Ceremony::default()
             };
         } else {
             self.ceremony.checks.insert(index);
         }
+        Ok(())
+    }
+
+    /// A teller abandons the attempt in progress (its reason checked here, its signature by
+    /// the caller): at any step before the election key is set, the next attempt starts
+    /// from round 1. A teller who lost the secrets of its round 1 has no other way on.
+    pub fn ceremony_restart(
+        &mut self,
+        attempt: u32,
+        index: u32,
+        reason: &str,
+    ) -> Result<(), ConductError> {
+        self.ceremony_step(attempt, index, &BTreeSet::new(), "restart")?;
+        if !reason_said(reason) {
+            return Err(ConductError::CeremonyRestartReason);
+        }
+        let mut restarts = std::mem::take(&mut self.ceremony.restarts);
+        restarts.push((attempt, index, reason.to_string()));
+        self.ceremony = Ceremony {
+            attempt: attempt + 1,
+            restarts,
+            ..Ceremony::default()
+        };
         Ok(())
     }
 
@@ -587,22 +613,25 @@ impl Conduct {
 /// Longest reason of a re-vote, in characters.
 pub const REVOTE_REASON_CHARS_MAX: usize = 500;
 
+/// Whether a logged reason is said, short enough for the board ([`REVOTE_REASON_CHARS_MAX`])
+/// and free of control characters.
+fn reason_said(reason: &str) -> bool {
+    let n = reason.trim().chars().count();
+    n > 0 && n <= REVOTE_REASON_CHARS_MAX && !reason.chars().any(char::is_control)
+}
+
 /// A re-vote's reason: said, and short enough for the board.
 pub fn check_revote_reason(reason: &str) -> Result<(), ConductError> {
-    let n = reason.trim().chars().count();
-    if n == 0 || n > REVOTE_REASON_CHARS_MAX || reason.chars().any(char::is_control) {
-        return Err(ConductError::RevoteReason);
-    }
-    Ok(())
+    reason_said(reason)
+        .then_some(())
+        .ok_or(ConductError::RevoteReason)
 }
 
 /// A seat reduction's basis: said, and short enough for the board.
 pub fn check_reduction_basis(basis: &str) -> Result<(), ConductError> {
-    let n = basis.trim().chars().count();
-    if n == 0 || n > REVOTE_REASON_CHARS_MAX || basis.chars().any(char::is_control) {
-        return Err(ConductError::ReductionBasis);
-    }
-    Ok(())
+    reason_said(basis)
+        .then_some(())
+        .ok_or(ConductError::ReductionBasis)
 }
 
 /// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).

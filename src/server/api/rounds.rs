@@ -451,10 +451,11 @@ fn teller_json(limit: usize) -> web::JsonConfig {
     path = "/api/v1/teller/entries",
     tag = "teller",
     summary = "提交计票人条目 / Submit a teller's entry",
-    description = "加密选举的密钥仪式 (三轮)、写入姓名混洗与解密份额。由计票人在自己的电脑上用 \
-                    scrutineer teller run 核验导出后算出; 服务核对签名与证明后记入日志。最后一位\
-                    计票人无申诉地核对份额后, 服务随即记入选举密钥。\n\nThe key ceremony (three \
-                    rounds), shuffles of write-in names and decryption shares of an encrypted \
+    description = "加密选举的密钥仪式 (三轮, 或由一位计票人写明原因作废本次尝试)、写入姓名混洗与解密份额。\
+                    由计票人在自己的电脑上用 scrutineer teller run 核验导出后算出; 服务核对签名与证明\
+                    后记入日志。最后一位计票人无申诉地核对份额后, 服务随即记入选举密钥。\n\nThe key \
+                    ceremony (three rounds, or a teller's restart of the attempt with its reason), \
+                    shuffles of write-in names and decryption shares of an encrypted \
                     election, computed by scrutineer teller run on the teller's own machine \
                     from a verified export; the service checks signatures and proofs and logs \
                     them. After the last clean check the service logs the election key. \
@@ -470,7 +471,7 @@ fn teller_json(limit: usize) -> web::JsonConfig {
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "teller_kind", "teller_body", "teller_signature", "teller_index",
-                "proof_invalid", "e2e_refused", "shares_part"
+                "proof_invalid", "e2e_refused", "shares_part", "ceremony_restart_reason"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),

@@ -324,6 +324,7 @@ pub fn teller_entry_kind() -> RefOr<Schema> {
             "ceremony_round1",
             "ceremony_shares",
             "ceremony_check",
+            "ceremony_restart",
             "shuffle",
             "decryption_shares",
         ]),

@@ -10,8 +10,8 @@ use base64::Engine as _;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
-    fail, CorrectionReport, Failure, FiguresReport, LatePoolReport, ProcedureStepReport, Progress,
-    Report, ResultReport, RevoteReport, SeatReductionReport,
+    fail, CeremonyRestartReport, CorrectionReport, Failure, FiguresReport, LatePoolReport,
+    ProcedureStepReport, Progress, Report, ResultReport, RevoteReport, SeatReductionReport,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -26,8 +26,8 @@ use crate::record::entry::{
     TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::entry::{
-    CeremonyCheck, CeremonyRound1, CeremonyShares, DecryptionSharesBody, ElectionKeySet, Secrecy,
-    ShuffleBody,
+    CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
+    ElectionKeySet, Secrecy, ShuffleBody,
 };
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
@@ -182,6 +182,26 @@ fn replay_entries(
                 conduct
                     .ceremony_check(b.attempt, b.index, holds)
                     .map_err(&ce)?;
+            }
+            EntryKind::CeremonyRestart => {
+                let b: CeremonyRestart = body(i, e)?;
+                book_of(&book)?;
+                conduct
+                    .clone()
+                    .ceremony_restart(b.attempt, b.index, &b.reason)
+                    .map_err(&ce)?;
+                if let Some(bk) = book.as_mut() {
+                    bk.restart(&b).map_err(e2e_err)?;
+                }
+                conduct
+                    .ceremony_restart(b.attempt, b.index, &b.reason)
+                    .map_err(&ce)?;
+                report.ceremony_restarts.push(CeremonyRestartReport {
+                    index: i,
+                    attempt: b.attempt,
+                    teller: b.index,
+                    reason: b.reason.clone(),
+                });
             }
             EntryKind::ElectionKeySet => {
                 let b: ElectionKeySet = body(i, e)?;

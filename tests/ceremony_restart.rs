@@ -1,0 +1,161 @@
+//! A teller who loses its state file in the middle of the key ceremony (after its round 1 is
+//! logged) abandons the attempt with a reason (`scrutineer teller run --restart`): the
+//! restart is logged, every teller starts again from round 1, the ceremony completes and
+//! `verify` reports the restart with its reason. The restart is refused without a reason,
+//! for another attempt, under another teller's index, and once the election key is set; a
+//! changed reason in a re-signed export is named by `verify`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e_support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use e2e_support::{edit, example, find, forge, named, teller_run_args, Cli, Teller};
+use scrutineer::record::entry::{CeremonyRestart, EntryKind};
+
+const ELECTION: &str = "hexi-county-npc-2026-d017";
+const REASON: &str =
+    "第二号计票人的电脑硬盘损坏, 状态文件丢失 / teller 2's disk failed and its state file is lost";
+
+fn init(cli: &Cli) -> Vec<Teller> {
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("npc-direct-constituency/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    cli.init_encrypted("2", &["--threshold", "2"]);
+    tellers
+}
+
+/// `teller run` arguments for `t` (its own state file) on `export`, writing to `out`.
+fn run_args<'a>(t: &'a Teller, export: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    teller_run_args(t, &t.state, export, out)
+}
+
+fn steps_of(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Round 1 of every teller is logged, then teller 2 loses its state file; answers a fresh
+/// export.
+fn lose_state_after_round1(cli: &Cli, tellers: &[Teller]) -> PathBuf {
+    let export = cli.export();
+    for t in tellers {
+        let steps = cli.teller_run(t, &export).unwrap();
+        cli.submit(&steps);
+    }
+    std::fs::remove_file(&tellers[1].state).unwrap();
+    cli.export()
+}
+
+#[test]
+fn a_teller_who_lost_its_state_restarts_the_ceremony_and_it_completes() {
+    let cli = Cli::new("ceremony-restart");
+    let tellers = init(&cli);
+    let export = lose_state_after_round1(&cli, &tellers);
+    let out = cli.path("restart.json");
+
+    // Without --restart the run stops and says how to go on.
+    let err = cli.fail(&run_args(&tellers[1], &export, &out));
+    assert!(err.contains("--restart"), "{err}");
+    assert!(!out.exists());
+
+    // A restart needs its reason.
+    let mut args = run_args(&tellers[1], &export, &out);
+    args.extend(["--restart", "   "]);
+    let err = cli.fail(&args);
+    assert!(err.contains("ceremony_restart_reason"), "{err}");
+    assert!(!out.exists());
+
+    // With a reason: one step, the restart of attempt 1.
+    let mut args = run_args(&tellers[1], &export, &out);
+    args.extend(["--restart", REASON]);
+    cli.ok(&args);
+    let doc = steps_of(&out);
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{doc}");
+    assert_eq!(steps[0]["kind"], "ceremony_restart");
+    assert_eq!(steps[0]["body"]["attempt"], 1);
+    assert_eq!(steps[0]["body"]["index"], 2);
+    assert_eq!(steps[0]["body"]["reason"], REASON);
+    let logged = cli.submit(&out);
+    assert!(logged.contains("ceremony_restart"), "{logged}");
+
+    // The same restart again is for an attempt that is over.
+    let err = cli.fail(&["ledger", "submit", "--steps", out.to_str().unwrap()]);
+    assert!(err.contains("ceremony_attempt"), "{err}");
+
+    // Every teller starts again from round 1, teller 2 with a fresh state file; the
+    // ceremony completes in attempt 2.
+    let fp = cli.ceremony(&tellers);
+    assert_eq!(fp.len(), 39);
+    let export = cli.export();
+    let (code, report) = cli.verify(&export);
+    assert_eq!(code, 0, "{report}");
+    let restarts = report["ceremony_restarts"].as_array().unwrap();
+    assert_eq!(restarts.len(), 1, "{report}");
+    assert_eq!(restarts[0]["attempt"], 1);
+    assert_eq!(restarts[0]["teller"], 2);
+    assert_eq!(restarts[0]["reason"], REASON);
+    let entries = e2e_support::read_entries(&export);
+    let key: Value = entries[find(&entries, EntryKind::ElectionKeySet, 0)]
+        .body_as()
+        .unwrap();
+    assert_eq!(key["attempt"], 2);
+    let text = cli.ok(&["verify", export.to_str().unwrap()]);
+    assert!(
+        text.contains("abandoned by teller 2") && text.contains(REASON),
+        "{text}"
+    );
+
+    // Once the key is set, no restart.
+    let out2 = cli.path("restart-late.json");
+    let mut args = run_args(&tellers[0], &export, &out2);
+    args.extend(["--restart", "太晚了 / too late"]);
+    let err = cli.fail(&args);
+    assert!(err.contains("election_key_set"), "{err}");
+
+    // A re-signed export whose restart says another reason: the teller's signature does not
+    // cover it, and verify names the entry.
+    let keys = cli.server_keys(ELECTION);
+    let forged = cli.path("forged");
+    let at = find(&entries, EntryKind::CeremonyRestart, 0);
+    let r = forge(&export, &forged, ELECTION, &keys.log, |es| {
+        edit(&mut es[at], |b: &mut CeremonyRestart| {
+            b.reason = "计票人自愿退出 / the teller withdrew".into();
+        });
+    });
+    let msg = named(&r, &["teller_signature"], at);
+    assert!(!msg.is_empty());
+}
+
+#[test]
+fn a_restart_under_another_tellers_index_is_refused() {
+    let cli = Cli::new("ceremony-restart-forged");
+    let tellers = init(&cli);
+    let export = lose_state_after_round1(&cli, &tellers);
+    let out = cli.path("restart.json");
+    let mut args = run_args(&tellers[1], &export, &out);
+    args.extend(["--restart", REASON]);
+    cli.ok(&args);
+
+    // Teller 2's signed restart, claimed as teller 3's: refused at submit, nothing logged.
+    let mut doc = steps_of(&out);
+    doc["steps"][0]["body"]["index"] = 3.into();
+    let forged = cli.path("restart-as-3.json");
+    std::fs::write(&forged, doc.to_string()).unwrap();
+    let before = cli.log_size();
+    let err = cli.fail(&["ledger", "submit", "--steps", forged.to_str().unwrap()]);
+    assert!(err.contains("teller_signature"), "{err}");
+    assert_eq!(cli.log_size(), before);
+
+    // A restart with an unknown teller index: refused.
+    doc["steps"][0]["body"]["index"] = 9.into();
+    std::fs::write(&forged, doc.to_string()).unwrap();
+    let err = cli.fail(&["ledger", "submit", "--steps", forged.to_str().unwrap()]);
+    assert!(err.contains("teller_index"), "{err}");
+    assert_eq!(cli.log_size(), before);
+}
