@@ -497,3 +497,79 @@ fn abuse_does_not_stop_a_legitimate_kiosk() {
     assert_eq!(s.ok("GET", "/healthz", None, None)["status"], "ok");
     assert_eq!(s.ok("GET", "/api/v1/election", None, None)["ballots"], 101);
 }
+
+/// A client that starts an export and stops reading it (issue 11's slow reader, on the one
+/// route that streams a large answer): after `response_stall_seconds` the export is cut and
+/// its place among `exports_concurrent_max` is freed, so a few stalled downloads cannot
+/// refuse every auditor's and teller's export. The spec is made large (long titles, about
+/// 7 MB) so that the export cannot fit in the connection's socket buffers.
+#[test]
+fn an_export_left_unread_frees_its_place() {
+    const STALL: Duration = Duration::from_secs(2);
+    let s = Server::start(
+        "abuse-export-stall",
+        &[
+            "--exports-concurrent-max",
+            "1",
+            "--exports-per-minute",
+            "1000",
+            "--response-stall-seconds",
+            &STALL.as_secs().to_string(),
+        ],
+    );
+    let org = s.login("organiser", &s.organiser_password);
+    let contests: Vec<_> = (0..400)
+        .map(|c| {
+            json!({"id": format!("d{c}"), "title": format!("第{c}选区 {}", "长".repeat(6000)),
+                "kind": "npc_direct", "seats": 1,
+                "candidates": [{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}],
+                "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}})
+        })
+        .collect();
+    let spec =
+        json!({"format": "scrutineer.election/v1", "id": "stall-2026", "contests": contests});
+    s.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"secrecy": {"mode": "plaintext", "reason": "a test of a stalled export"}, "spec": spec, "election_date": "2026-12-01"})),
+    );
+    let export_status = || {
+        let (status, _) = s.call("GET", "/api/v1/export", None, None);
+        status
+    };
+    assert_eq!(export_status(), 200);
+    // (Its export thread ends just after the last byte is handed over.)
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A client asks for the export, reads the answer's first bytes, then nothing more.
+    let addr: SocketAddr = s.base.trim_start_matches("http://").parse().unwrap();
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(b"GET /api/v1/export HTTP/1.1\r\nHost: hall\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    stalled.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let since = Instant::now();
+    // Its export holds the one place: another is refused for now.
+    assert_eq!(export_status(), 429);
+    // Once the stall time is over, the place is free again (the stalled connection stays
+    // open; the per-address cap bounds those).
+    let deadline = since + STALL + SLACK;
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let status = export_status();
+        if status == 200 {
+            assert!(since.elapsed() >= STALL, "freed before the stall time");
+            break;
+        }
+        assert_eq!(status, 429);
+        assert!(
+            Instant::now() < deadline,
+            "a stalled export still holds its place after {:?}",
+            since.elapsed()
+        );
+    }
+    drop(stalled);
+}

@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// seconds; slower bodies get 408 `body_timeout` and the connection is closed [default: 30].
     #[arg(long, env = "SCRUTINEER_BODY_READ_TIMEOUT_SECONDS")]
     pub body_read_timeout_seconds: Option<u64>,
+    /// Longest a client may leave a streamed export unread, in seconds; then the export is
+    /// cut and its place among `exports_concurrent_max` freed for others [default: 60].
+    #[arg(long, env = "SCRUTINEER_RESPONSE_STALL_SECONDS")]
+    pub response_stall_seconds: Option<u64>,
     /// How long an idle keep-alive connection stays open between requests, in seconds; 0 closes
     /// every connection after its response [default: 5].
     #[arg(long, env = "SCRUTINEER_KEEP_ALIVE_SECONDS")]
@@ -150,6 +154,7 @@ struct FileConfig {
     // Limits at the edge (issue 11).
     request_head_timeout_ms: Option<u64>,
     body_read_timeout_seconds: Option<u64>,
+    response_stall_seconds: Option<u64>,
     keep_alive_seconds: Option<u64>,
     connections_per_client_max: Option<u32>,
     connections_max: Option<usize>,
@@ -184,6 +189,7 @@ pub struct Config {
     // Limits at the edge (issue 11).
     pub request_head_timeout_ms: u64,
     pub body_read_timeout_seconds: u64,
+    pub response_stall_seconds: u64,
     pub keep_alive_seconds: u64,
     /// 0 = no cap.
     pub connections_per_client_max: u32,
@@ -221,6 +227,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             request_head_timeout_ms: 5_000,
             body_read_timeout_seconds: 30,
+            response_stall_seconds: 60,
             keep_alive_seconds: 5,
             connections_per_client_max: 256,
             connections_max: 4096,
@@ -357,6 +364,10 @@ impl Config {
                 .body_read_timeout_seconds
                 .or(file.body_read_timeout_seconds)
                 .unwrap_or(d.body_read_timeout_seconds),
+            response_stall_seconds: args
+                .response_stall_seconds
+                .or(file.response_stall_seconds)
+                .unwrap_or(d.response_stall_seconds),
             keep_alive_seconds: args
                 .keep_alive_seconds
                 .or(file.keep_alive_seconds)
@@ -484,6 +495,12 @@ impl Config {
             problems.push(format!(
                 "--body-read-timeout-seconds {} must be between 1 and 3600",
                 self.body_read_timeout_seconds
+            ));
+        }
+        if !(1..=3600).contains(&self.response_stall_seconds) {
+            problems.push(format!(
+                "--response-stall-seconds {} must be between 1 and 3600",
+                self.response_stall_seconds
             ));
         }
         if self.keep_alive_seconds > 3600 {
@@ -632,6 +649,7 @@ mod tests {
         let bad = Config {
             request_head_timeout_ms: 0,
             body_read_timeout_seconds: 0,
+            response_stall_seconds: 0,
             keep_alive_seconds: 3601,
             connections_per_client_max: 2_000_000,
             connections_max: 1,
@@ -644,6 +662,7 @@ mod tests {
         for flag in [
             "--request-head-timeout-ms 0",
             "--body-read-timeout-seconds 0",
+            "--response-stall-seconds 0",
             "--keep-alive-seconds 3601",
             "--connections-per-client-max 2000000",
             "--connections-max 1",

@@ -533,6 +533,7 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
         Err(e) => return Err(e.into()),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    let stall = std::time::Duration::from_secs(state.config.response_stall_seconds);
     std::thread::Builder::new()
         .name("scrutineer-export".into())
         .spawn(move || {
@@ -540,10 +541,12 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
             let mut w = ChannelWriter {
                 tx: tx.clone(),
                 buf: Vec::with_capacity(EXPORT_CHUNK_BYTES),
+                stall,
             };
             if let Err(e) = l.export_tar(&mut w, size) {
                 tracing::warn!(error = %e, "an export stopped early");
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                // Never waits: a client that stopped reading must not hold the thread.
+                let _ = tx.try_send(Err(std::io::Error::other(e.to_string())));
             }
         })
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -573,10 +576,49 @@ impl Drop for RunningExport {
 }
 
 /// A `Write` that hands 64 KiB chunks to the response stream; a client that goes away makes
-/// the next write fail, which ends the export thread.
+/// the next write fail, which ends the export thread. So does a client that leaves the
+/// stream unread for `stall` (`response_stall_seconds`): otherwise it would hold one of the
+/// `exports_concurrent_max` places, and a few stalled downloads would refuse every export.
 pub(crate) struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
     buf: Vec<u8>,
+    stall: std::time::Duration,
+}
+
+/// How often a writer whose client is not reading looks again for room in the stream.
+const STALL_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+impl ChannelWriter {
+    /// Hands `chunk` to the stream, waiting at most `stall` for the client to make room.
+    fn send(&self, chunk: web::Bytes) -> std::io::Result<()> {
+        use tokio::sync::mpsc::error::TrySendError;
+        let started = std::time::Instant::now();
+        let mut item = Ok(chunk);
+        loop {
+            match self.tx.try_send(item) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Closed(_)) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::BrokenPipe,
+                        "the client left",
+                    ))
+                }
+                Err(TrySendError::Full(back)) => {
+                    if started.elapsed() >= self.stall {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!(
+                                "the client read nothing for {} s (response_stall_seconds)",
+                                self.stall.as_secs()
+                            ),
+                        ));
+                    }
+                    item = back;
+                    std::thread::sleep(STALL_POLL);
+                }
+            }
+        }
+    }
 }
 
 impl std::io::Write for ChannelWriter {
@@ -593,9 +635,106 @@ impl std::io::Write for ChannelWriter {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(EXPORT_CHUNK_BYTES));
-        self.tx
-            .blocking_send(Ok(web::Bytes::from(chunk)))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left"))
+        self.send(web::Bytes::from(chunk))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    /// A client that stops reading: the writer gives up after the stall time, its export's
+    /// place is freed, and what was sent before is intact.
+    #[test]
+    fn an_unread_export_is_cut_after_the_stall_time_and_frees_its_place() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let running = Arc::new(AtomicU64::new(1));
+        let guard = RunningExport(running.clone());
+        let stall = std::time::Duration::from_millis(300);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _guard = guard;
+            let mut w = ChannelWriter {
+                tx,
+                buf: Vec::new(),
+                stall,
+            };
+            let started = std::time::Instant::now();
+            let mut sent = 0;
+            let err = loop {
+                match w.write_all(&[7u8; EXPORT_CHUNK_BYTES]) {
+                    Ok(()) => sent += 1,
+                    Err(e) => break e,
+                }
+            };
+            let took = started.elapsed();
+            drop(_guard);
+            let _ = done.send((sent, err, took));
+        });
+        // A writer that waits for the client for ever fails here instead of hanging.
+        let (sent, err, took) = finished
+            .recv_timeout(stall * 20)
+            .expect("the writer still waits for a client that reads nothing");
+        // The channel held two chunks; the third waited for the stall time, then failed.
+        assert_eq!(sent, 2);
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+        assert!(err.to_string().contains("response_stall_seconds"), "{err}");
+        assert!(took >= stall, "{took:?}");
+        assert_eq!(
+            running.load(Ordering::SeqCst),
+            0,
+            "the export's place is freed"
+        );
+        for _ in 0..2 {
+            let chunk = rx.try_recv().unwrap().unwrap();
+            assert_eq!(chunk.len(), EXPORT_CHUNK_BYTES);
+        }
+    }
+
+    /// A slow client that keeps reading is not cut: each chunk waits for room, and the wait
+    /// starts again with every chunk.
+    #[test]
+    fn a_slow_reader_is_not_cut() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let stall = std::time::Duration::from_millis(500);
+        let thread = std::thread::spawn(move || {
+            let mut w = ChannelWriter {
+                tx,
+                buf: Vec::new(),
+                stall,
+            };
+            for _ in 0..6 {
+                w.write_all(&[1u8; EXPORT_CHUNK_BYTES])?;
+            }
+            w.flush()
+        });
+        let mut got = 0;
+        while got < 6 {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            while let Ok(c) = rx.try_recv() {
+                assert_eq!(c.unwrap().len(), EXPORT_CHUNK_BYTES);
+                got += 1;
+            }
+        }
+        thread.join().unwrap().unwrap();
+    }
+
+    /// A client that left: the next write fails at once.
+    #[test]
+    fn a_client_that_left_ends_the_export_at_once() {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        drop(rx);
+        let mut w = ChannelWriter {
+            tx,
+            buf: Vec::new(),
+            stall: std::time::Duration::from_secs(3600),
+        };
+        let err = w.write_all(&[0u8; EXPORT_CHUNK_BYTES]).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     }
 }
 
