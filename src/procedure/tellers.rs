@@ -152,9 +152,7 @@ impl Core {
                 "threshold": k,
                 "tellers": tellers,
                 "attempt": c.attempt,
-                "restarts": c.restarts.iter().map(|(attempt, teller, reason)| json!({
-                    "attempt": attempt, "teller": teller, "reason": reason,
-                })).collect::<Vec<Value>>(),
+                "restarts": restarts_json(c),
                 "key": book.key().map(|key| json!({
                     "fingerprint": key.fingerprint(),
                     "key": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key.element().as_bytes()),
@@ -163,4 +161,12 @@ impl Core {
             }))
         })?
     }
+}
+
+/// The ceremony's abandoned attempts for the pages: `[{attempt, teller, reason}]`.
+pub fn restarts_json(c: &crate::rules::conduct::Ceremony) -> Vec<Value> {
+    c.restarts
+        .iter()
+        .map(|(attempt, teller, reason)| json!({"attempt": attempt, "teller": teller, "reason": reason}))
+        .collect()
 }

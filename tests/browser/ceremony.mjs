@@ -108,6 +108,10 @@ try {
   const restarted = await text("#decryption-status");
   expect(restarted.includes("第 2 次尝试") && restarted.includes(`第 1 次由第 2 号计票人作废: ${reason}`), `the console does not show the restart with its reason: ${restarted}`);
   await snap("restarted", "#decryption-card");
+  // The organiser page's summary carries it too.
+  const summary = await (await page.request.get(`${base}/api/v1/election`)).json();
+  const r0 = summary.secrecy?.ceremony?.restarts?.[0];
+  expect(r0 && r0.attempt === 1 && r0.teller === 2 && r0.reason === reason && summary.secrecy.ceremony.attempt === 2, `the election summary does not carry the restart: ${JSON.stringify(summary.secrecy)}`);
   log("a teller who lost its state file restarted the ceremony, with its reason shown");
 
   for (let round = 1; round <= 3; round++) {

@@ -152,7 +152,8 @@ pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
             let c = conduct.ceremony();
             json!({"encrypted": true, "threshold": book.params().threshold, "tellers": book.params().tellers,
                    "fingerprint": book.key().map(|k| k.fingerprint()),
-                   "ceremony": {"attempt": c.attempt, "round1": c.round1.len(), "shares": c.shares.len(), "checks": c.checks.len()}})
+                   "ceremony": {"attempt": c.attempt, "round1": c.round1.len(), "shares": c.shares.len(), "checks": c.checks.len(),
+                       "restarts": crate::procedure::restarts_json(c)}})
         }
         _ => match s.state.info().ok().and_then(|i| i.secrecy.clone()) {
             Some(crate::record::entry::Secrecy::Plaintext { reason }) => {
