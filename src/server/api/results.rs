@@ -534,6 +534,11 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     let stall = std::time::Duration::from_secs(state.config.response_stall_seconds);
+    // Set when the export stops early: the stream then ends with an error (the connection is
+    // aborted), never as a complete-looking archive, even when the error itself could not be
+    // queued because the client had stopped reading.
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failed_w = failed.clone();
     std::thread::Builder::new()
         .name("scrutineer-export".into())
         .spawn(move || {
@@ -545,13 +550,21 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
             };
             if let Err(e) = l.export_tar(&mut w, size) {
                 tracing::warn!(error = %e, "an export stopped early");
+                failed_w.store(true, std::sync::atomic::Ordering::SeqCst);
                 // Never waits: a client that stopped reading must not hold the thread.
                 let _ = tx.try_send(Err(std::io::Error::other(e.to_string())));
             }
         })
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let stream = futures_util::stream::unfold((rx, failed), |(mut rx, failed)| async move {
+        match rx.recv().await {
+            Some(item) => Some((item, (rx, failed))),
+            None if failed.swap(false, std::sync::atomic::Ordering::SeqCst) => Some((
+                Err(std::io::Error::other("the export stopped early")),
+                (rx, failed),
+            )),
+            None => None,
+        }
     });
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
