@@ -601,6 +601,7 @@ mod tests {
             Ok(())
         );
         assert_eq!(file.connections_per_client_max, Some(256));
+        assert_eq!(file.response_stall_seconds, Some(60));
         let proxied: FileConfig =
             toml::from_str("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
         assert_eq!(proxied.trusted_proxies.unwrap().len(), 2);
