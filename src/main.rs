@@ -50,6 +50,10 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// For an https address: the PEM certificate of the hall's CA (deploy/tls), trusted
+        /// instead of the system's web roots.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
     },
     /// 计票人 / Teller keys, signatures and the steps of an encrypted election.
     Teller {
@@ -182,7 +186,11 @@ fn main() -> ExitCode {
             &dirs,
             scrutineer::cli::ledger::LedgerCommand::Reindex,
         )),
-        Command::Verify { path, json } => scrutineer::cli::verify::run(&path, json),
+        Command::Verify {
+            path,
+            json,
+            ca_cert,
+        } => scrutineer::cli::verify::run(&path, json, ca_cert.as_deref()),
         Command::Teller {
             command: TellerCommand::Keygen { name, out },
         } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),

@@ -10,7 +10,10 @@ use crate::ledger::keys::{random_seed, write_secret};
 use crate::record::note::Signer;
 use crate::verify::{verify_export, Report};
 
-pub fn run(path: &Path, json: bool) -> ExitCode {
+/// Verifies the export at `path` (a directory, a tar, or the hall's https address; for an
+/// address, `ca_cert` names the PEM certificate of the hall's CA to trust instead of the
+/// system's web roots) and prints the report.
+pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
     let bar = if !json && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
@@ -32,7 +35,7 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
     // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
     // (the export is then fetched into a temporary file and removed afterwards).
     let fetched = match path.to_str().filter(|p| is_url(p)) {
-        Some(url) => match fetch_export(url) {
+        Some(url) => match fetch_export(url, ca_cert) {
             Ok(file) => Some(file),
             Err(f) => {
                 let report = Report {
@@ -79,15 +82,58 @@ fn is_url(p: &str) -> bool {
     p.starts_with("http://") || p.starts_with("https://")
 }
 
+/// An HTTP agent that trusts only the certificates of `pem` (the hall's CA, or its own
+/// self-signed certificate) for https, not the system's web roots.
+fn agent_trusting(pem: &Path) -> Result<ureq::Agent, String> {
+    let bytes = std::fs::read(pem).map_err(|e| format!("{}: {e}", pem.display()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    let mut found = 0;
+    for cert in rustls_pemfile::certs(&mut bytes.as_slice()) {
+        let cert = cert.map_err(|e| format!("{}: {e}", pem.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("{}: {e}", pem.display()))?;
+        found += 1;
+    }
+    if found == 0 {
+        return Err(format!(
+            "{}: 文件中没有 PEM 证书 / the file holds no PEM certificate",
+            pem.display()
+        ));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(ureq::AgentBuilder::new()
+        .tls_config(std::sync::Arc::new(config))
+        .build())
+}
+
 /// The export of the service at `url` (its address, or the export's own URL), saved to a
 /// temporary file. Public once voting is closed; while a contest is open the service asks
-/// for an auditor's account, and this says so.
-fn fetch_export(url: &str) -> Result<std::path::PathBuf, crate::verify::Failure> {
+/// for an auditor's account, and this says so. With `ca_cert`, https is checked against that
+/// certificate only.
+fn fetch_export(
+    url: &str,
+    ca_cert: Option<&Path>,
+) -> Result<std::path::PathBuf, crate::verify::Failure> {
     let fail = |message: String| crate::verify::Failure {
         index: None,
         kind: None,
         check: Code::Export,
         message,
+    };
+    let agent = match ca_cert {
+        Some(pem) => agent_trusting(pem).map_err(|m| {
+            fail(format!(
+                "--ca-cert: {m} (会场 CA 证书, PEM 格式 / the hall CA's certificate, PEM)"
+            ))
+        })?,
+        None => ureq::agent(),
     };
     let url = url.trim_end_matches('/');
     let export_url = if url.contains("/api/v1/export") {
@@ -100,7 +146,7 @@ fn fetch_export(url: &str) -> Result<std::path::PathBuf, crate::verify::Failure>
             .unwrap_or(url.len());
         format!("{}/api/v1/export", &url[..origin_end])
     };
-    let resp = ureq::get(&export_url).call().map_err(|e| match e {
+    let resp = agent.get(&export_url).call().map_err(|e| match e {
         ureq::Error::Status(code @ (401 | 403), _) => fail(format!(
             "{export_url}: {code}: 投票进行中时导出只给审计员等账号; 请在审计页下载后核验下载的文件 / while voting is open the export needs an auditor's account: download it on the auditor page and verify the downloaded file"
         )),
@@ -109,7 +155,7 @@ fn fetch_export(url: &str) -> Result<std::path::PathBuf, crate::verify::Failure>
             r.into_string().unwrap_or_default()
         )),
         ureq::Error::Transport(t) => fail(format!(
-            "{export_url}: 无法连接 / cannot connect: {t} (自签名证书的会场: 在浏览器中下载导出, 再核验下载的文件 / a hall with a self-signed certificate: download the export in a browser and verify the file)"
+            "{export_url}: 无法连接 / cannot connect: {t} (会场自己的证书: 加上 --ca-cert 会场CA证书.crt / a hall's own certificate: add --ca-cert with the hall CA's certificate)"
         )),
     })?;
     let mut seed = [0u8; 8];
