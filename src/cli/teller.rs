@@ -44,10 +44,17 @@ pub fn verified_resuming(
     trusted: Option<(u64, [u8; 32])>,
     tallies: Option<&[u8]>,
 ) -> Result<crate::verify::Replayed, CommandError> {
-    let (report, replayed) = with_export(export, |dir| {
-        verify_export_resuming(dir, &|_, _| {}, trusted, tallies)
-    })
-    .map_err(|f| e(f.check, f.message))?;
+    // A teller's first run verifies every ballot's proofs (minutes for a county): it shows
+    // how far it is, as `scrutineer verify` does.
+    let bar = crate::cli::verify::progress_bar(false);
+    let progress = crate::cli::verify::progress_of(&bar);
+    let verified = with_export(export, |dir| {
+        verify_export_resuming(dir, &progress, trusted, tallies)
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let (report, replayed) = verified.map_err(|f| e(f.check, f.message))?;
     replayed.ok_or_else(|| {
         let (check, message) = report
             .failure

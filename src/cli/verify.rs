@@ -13,25 +13,35 @@ use crate::verify::{verify_export, Report};
 /// Verifies the export at `path` (a directory, a tar, or the hall's https address; for an
 /// address, `ca_cert` names the PEM certificate of the hall's CA to trust instead of the
 /// system's web roots) and prints the report.
-pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
-    let bar = if !json && std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "核验 verifying {bar:40} {pos}/{len} 条 entries ({eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(b)
-    } else {
-        None
-    };
-    let progress = |done: u64, total: u64| {
-        if let Some(b) = &bar {
+/// A progress bar of a verification on standard error, when that is a terminal (and not
+/// `quiet`): entries replayed of the log's total, with the time left.
+pub(crate) fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(0);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "核验 verifying {bar:40} {pos}/{len} 条 entries ({eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(b)
+}
+
+/// The verifier's progress callback for `bar`.
+pub(crate) fn progress_of(bar: &Option<indicatif::ProgressBar>) -> impl Fn(u64, u64) + '_ {
+    move |done: u64, total: u64| {
+        if let Some(b) = bar {
             b.set_length(total);
             b.set_position(done);
         }
-    };
+    }
+}
+
+pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
+    let bar = progress_bar(json);
+    let progress = progress_of(&bar);
     // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
     // (the export is then fetched into a temporary file and removed afterwards).
     let fetched = match path.to_str().filter(|p| is_url(p)) {
