@@ -45,7 +45,7 @@ pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
     // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
     // (the export is then fetched into a temporary file and removed afterwards).
     let fetched = match path.to_str().filter(|p| is_url(p)) {
-        Some(url) => match fetch_export(url, ca_cert) {
+        Some(url) => match fetch_export(url, ca_cert, json) {
             Ok(file) => Some(file),
             Err(f) => {
                 let report = Report {
@@ -130,6 +130,7 @@ fn agent_trusting(pem: &Path) -> Result<ureq::Agent, String> {
 fn fetch_export(
     url: &str,
     ca_cert: Option<&Path>,
+    quiet: bool,
 ) -> Result<std::path::PathBuf, crate::verify::Failure> {
     let fail = |message: String| crate::verify::Failure {
         index: None,
@@ -175,7 +176,26 @@ fn fetch_export(
     let file = std::env::temp_dir().join(format!("scrutineer-download-{name}.tar"));
     let mut out =
         std::fs::File::create(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-    std::io::copy(&mut resp.into_reader(), &mut out).map_err(|e| {
+    // The bytes so far on a terminal: a county's export is a gigabyte or more.
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "下载 downloading {spinner} {bytes} ({bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    });
+    let mut reader: Box<dyn std::io::Read> = match &bar {
+        Some(b) => Box::new(b.wrap_read(resp.into_reader())),
+        None => Box::new(resp.into_reader()),
+    };
+    let copied = std::io::copy(&mut reader, &mut out);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    copied.map_err(|e| {
         let _ = std::fs::remove_file(&file);
         fail(format!(
             "{export_url}: 下载中断 / the download broke off: {e}"

@@ -598,8 +598,11 @@ pub(crate) struct ChannelWriter {
     stall: std::time::Duration,
 }
 
-/// How often a writer whose client is not reading looks again for room in the stream.
-const STALL_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+/// How long a writer whose stream is full first waits before it looks again for room; each
+/// wait doubles, up to [`STALL_POLL_MAX`], so a fast client is served at once and a stalled
+/// one costs a wake-up every 20 ms.
+const STALL_POLL_MIN: std::time::Duration = std::time::Duration::from_micros(50);
+const STALL_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl ChannelWriter {
     /// Hands `chunk` to the stream, waiting at most `stall` for the client to make room.
@@ -607,6 +610,7 @@ impl ChannelWriter {
         use tokio::sync::mpsc::error::TrySendError;
         let started = std::time::Instant::now();
         let mut item = Ok(chunk);
+        let mut wait = STALL_POLL_MIN;
         loop {
             match self.tx.try_send(item) {
                 Ok(()) => return Ok(()),
@@ -627,7 +631,8 @@ impl ChannelWriter {
                         ));
                     }
                     item = back;
-                    std::thread::sleep(STALL_POLL);
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(STALL_POLL_MAX);
                 }
             }
         }
