@@ -182,10 +182,19 @@ fn a_roll_that_leaves_an_evaluator_group_of_two_is_imported_with_a_warning() {
         w[1].1.contains("“panel”") && w[1].1.contains("only 1 voter"),
         "{v}"
     );
+    // They stay on the organiser's election summary, not only in the import's answer.
+    let summary = s.ok("GET", "/api/v1/election", Some(&org), None);
+    assert_eq!(
+        warnings(&json!({"warnings": summary["roll_warnings"]})),
+        w,
+        "{summary}"
+    );
 
     // Three in every group: nothing to warn about.
     let roll = e2e_support::public_roll(&[("领导", "L", 3), ("职工", "S", 9), ("考核组", "P", 3)]);
     let (st, v) = s.post_text("/api/v1/roll", &org, &roll);
     assert_eq!(st, 200, "{v}");
     assert_eq!(warnings(&v), vec![]);
+    let summary = s.ok("GET", "/api/v1/election", Some(&org), None);
+    assert_eq!(summary["roll_warnings"], json!([]));
 }

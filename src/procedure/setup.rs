@@ -144,39 +144,10 @@ impl Core {
         Ok((voters.len(), self.roll_warnings()?))
     }
 
-    /// Warnings about the roll now registered: each evaluation contest's groups that one or
-    /// two voters evaluate in, counted from the ballot styles that assign those groups.
+    /// Warnings about the roll now registered ([`roll_warnings`]).
     pub fn roll_warnings(&self) -> Result<Vec<Notice>, CoreError> {
         self.ledger.read(|s| -> Result<_, CoreError> {
-            let info = s.state.info()?;
-            let conduct = s.state.conduct()?;
-            let mut warnings = Vec::new();
-            for c in &info.election.contests {
-                let Some(setup) = c.evaluation() else {
-                    continue;
-                };
-                let voters = |group: &str| {
-                    let styles: Vec<u64> = (0..info.styles.len())
-                        .filter(|&i| {
-                            let st = &info.styles[i];
-                            st.group == group && st.contests.iter().any(|x| x == c.id())
-                        })
-                        .map(|i| {
-                            u16::try_from(i)
-                                .ok()
-                                .and_then(|i| conduct.style_voters(i))
-                                .unwrap_or(0)
-                        })
-                        .collect();
-                    (!styles.is_empty()).then(|| styles.iter().sum())
-                };
-                warnings.extend(crate::rules::evaluation::small_groups(
-                    c.title(),
-                    setup,
-                    voters,
-                ));
-            }
-            Ok(warnings)
+            Ok(roll_warnings(s.state.info()?, s.state.conduct()?))
         })?
     }
 
@@ -294,4 +265,40 @@ impl Core {
     pub fn open_contest(&self, id: &str) -> Result<Appended, CoreError> {
         Ok(self.ledger.open_contest(id)?)
     }
+}
+
+/// Warnings about the registered roll: each evaluation contest's groups that one or two
+/// voters evaluate in, counted from the ballot styles that assign those groups
+/// ([`crate::rules::evaluation::small_groups`]). None without a roll.
+pub fn roll_warnings(
+    info: &crate::ledger::ElectionInfo,
+    conduct: &crate::rules::conduct::Conduct,
+) -> Vec<Notice> {
+    let mut warnings = Vec::new();
+    for c in &info.election.contests {
+        let Some(setup) = c.evaluation() else {
+            continue;
+        };
+        let voters = |group: &str| {
+            let styles: Vec<u64> = (0..info.styles.len())
+                .filter(|&i| {
+                    let st = &info.styles[i];
+                    st.group == group && st.contests.iter().any(|x| x == c.id())
+                })
+                .map(|i| {
+                    u16::try_from(i)
+                        .ok()
+                        .and_then(|i| conduct.style_voters(i))
+                        .unwrap_or(0)
+                })
+                .collect();
+            (!styles.is_empty()).then(|| styles.iter().sum())
+        };
+        warnings.extend(crate::rules::evaluation::small_groups(
+            c.title(),
+            setup,
+            voters,
+        ));
+    }
+    warnings
 }

@@ -69,7 +69,8 @@ try {
   await a.click("#paper-submit");
   await a.waitForSelector("#paper-msg .notice", { timeout: 5000 });
   expect(/等待另一名计票人/.test(await text(a, "#paper-msg")), `the first keying does not wait: ${await text(a, "#paper-msg")}`);
-  expect(await a.locator("#paper-withdraw:not(.hidden)").count(), "no withdraw button after a keying");
+  // The button shows once the page has reloaded the sheet's state, a moment after the notice.
+  expect(await a.waitForSelector("#paper-withdraw:not(.hidden)", { timeout: 5000 }).then(() => true, () => false), "no withdraw button after a keying");
   await snap(a, "a-waiting");
   log("teller A keyed sheet 1; it waits for a second teller");
 

@@ -615,8 +615,10 @@ async function loadKinds() {
 async function loadRollSize() {
   if (!state.election) { $("#roll-size").innerHTML = ""; return null; }
   try {
-    const d = await api("GET", "/api/v1/desk");
-    $("#roll-size").innerHTML = `${t("当前名单", "Now on the roll")}: <strong>${esc(d.roll_size)}</strong> ${t("人", "voters")}`;
+    const [d, e] = await Promise.all([api("GET", "/api/v1/desk"), api("GET", "/api/v1/election")]);
+    const warnHtml = (e.roll_warnings || []).map((w) => `<li class="warn">⚠ ${bilingual(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("");
+    $("#roll-size").innerHTML = `${t("当前名单", "Now on the roll")}: <strong>${esc(d.roll_size)}</strong> ${t("人", "voters")}${
+      warnHtml ? `<ul class="spec-warnings roll-warnings">${warnHtml}</ul>` : ""}`;
     return d.roll_size;
   } catch (err) {
     showError($("#roll-size"), err);
@@ -637,9 +639,9 @@ async function importRoll() {
   out.innerHTML = `<p class="help">${t("导入中…", "Importing…")}</p>`;
   try {
     const r = await api("POST", "/api/v1/roll", await file.arrayBuffer(), { contentType: "text/csv; charset=utf-8" });
+    // The answer's warnings (an evaluator group of one or two) stay shown under the roll's
+    // size, from the election summary (loadRollSize, below).
     showOk(out, `<strong>${t(`已导入 ${r.imported} 人`, `${r.imported} imported`)}</strong> <span class="mono">${esc(file.name)}</span>`);
-    const warnHtml = (r.warnings || []).map((w) => `<li class="warn">⚠ ${bilingual(w.message)} <span class="mono">[${esc(w.code)}]</span></li>`).join("");
-    if (warnHtml) out.insertAdjacentHTML("beforeend", `<ul class="spec-warnings roll-warnings">${warnHtml}</ul>`);
   } catch (err) {
     showError(out, err);
     const rows = (err.data && err.data.rows) || [];

@@ -140,6 +140,8 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                   "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
                   "signatures_required": info.signatures_required,
+                  "roll_warnings": crate::procedure::roll_warnings(info, conduct).iter()
+                      .map(|w| json!({"code": w.code, "message": w.message})).collect::<Vec<_>>(),
                   "secrecy": secrecy_summary(s)}))
     })?
 }

@@ -228,6 +228,15 @@ pub const ELECTION_SUMMARY: &[F] = &[
         T::Int,
         "公布所需签名数 / signatures needed to publish",
     ),
+    req(
+        "roll_warnings",
+        T::List(&T::Obj(&[
+            req("code", T::Str, ""),
+            req("message", T::Str, ""),
+        ])),
+        "名单导入后的提示 (small_group: 只有一两人的测评组) / warnings about the roll \
+         (small_group: an evaluator group of one or two voters)",
+    ),
 ];
 
 /// Schemas in `components.schemas`: name, description, closed (unknown fields refused).
