@@ -3,7 +3,8 @@
 //! restart is logged, every teller starts again from round 1, the ceremony completes and
 //! `verify` reports the restart with its reason. The restart is refused without a reason,
 //! for another attempt, under another teller's index, and once the election key is set; a
-//! changed reason in a re-signed export is named by `verify`.
+//! changed reason in a re-signed export is named by `verify`. A restart computed and not
+//! uploaded leaves the teller's state whole.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod e2e_support;
@@ -137,6 +138,18 @@ fn a_restart_under_another_tellers_index_is_refused() {
     let cli = Cli::new("ceremony-restart-forged");
     let tellers = init(&cli);
     let export = lose_state_after_round1(&cli, &tellers);
+
+    // A restart computed but never uploaded costs nothing: teller 1, whose state is whole,
+    // goes on with the attempt afterwards (its shares of attempt 1).
+    let unsent = cli.path("restart-unsent.json");
+    let mut args = run_args(&tellers[0], &export, &unsent);
+    args.extend(["--restart", "试一下 / trying it"]);
+    cli.ok(&args);
+    let next = cli.teller_run(&tellers[0], &export).unwrap();
+    let doc = steps_of(&next);
+    assert_eq!(doc["steps"][0]["kind"], "ceremony_shares", "{doc}");
+    assert_eq!(doc["steps"][0]["body"]["attempt"], 1, "{doc}");
+
     let out = cli.path("restart.json");
     let mut args = run_args(&tellers[1], &export, &out);
     args.extend(["--restart", REASON]);

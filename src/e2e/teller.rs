@@ -349,8 +349,10 @@ pub fn ceremony(
 
 /// The step that abandons the key ceremony's attempt in progress, with `reason` (logged and
 /// shown): for a teller whose state file lost the secrets of its round 1, or any teller who
-/// must stop a bad attempt. Refused once the election key is set. The state forgets this
-/// attempt's secrets; the next run starts the next attempt from round 1.
+/// must stop a bad attempt. Refused once the election key is set. The state keeps what it
+/// holds: until the restart is logged, this attempt can still go on; once it is, the next run
+/// starts the next attempt from round 1 (a round 1 of the new attempt replaces the old
+/// secrets).
 pub fn restart(
     book: &Book,
     conduct: &Conduct,
@@ -365,10 +367,6 @@ pub fn restart(
         .clone()
         .ceremony_restart(attempt, index, reason)
         .map_err(|err| E2eError::Refused(format!("[{}] {err}", err.code())))?;
-    st.attempt = attempt + 1;
-    st.secrets = None;
-    st.round1 = None;
-    st.key_share = None;
     let mut run = Run::default();
     run.steps.push(step(
         EntryKind::CeremonyRestart,
