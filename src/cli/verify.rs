@@ -10,9 +10,6 @@ use crate::ledger::keys::{random_seed, write_secret};
 use crate::record::note::Signer;
 use crate::verify::{verify_export, Report};
 
-/// Verifies the export at `path` (a directory, a tar, or the hall's https address; for an
-/// address, `ca_cert` names the PEM certificate of the hall's CA to trust instead of the
-/// system's web roots) and prints the report.
 /// A progress bar of a verification on standard error, when that is a terminal (and not
 /// `quiet`): entries replayed of the log's total, with the time left.
 pub(crate) fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
@@ -39,6 +36,9 @@ pub(crate) fn progress_of(bar: &Option<indicatif::ProgressBar>) -> impl Fn(u64, 
     }
 }
 
+/// Verifies the export at `path` (a directory, a tar, or the hall's https address; for an
+/// address, `ca_cert` names the PEM certificate of the hall's CA to trust instead of the
+/// system's web roots) and prints the report.
 pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
     let bar = progress_bar(json);
     let progress = progress_of(&bar);

@@ -279,8 +279,10 @@ pub fn roll_warnings(
         let Some(setup) = c.evaluation() else {
             continue;
         };
+        // The voters of the styles that put their voters in `group` for this contest; `None`
+        // when no style does.
         let voters = |group: &str| {
-            let styles: Vec<u64> = (0..info.styles.len())
+            (0..info.styles.len())
                 .filter(|&i| {
                     let st = &info.styles[i];
                     st.group == group && st.contests.iter().any(|x| x == c.id())
@@ -291,8 +293,7 @@ pub fn roll_warnings(
                         .and_then(|i| conduct.style_voters(i))
                         .unwrap_or(0)
                 })
-                .collect();
-            (!styles.is_empty()).then(|| styles.iter().sum())
+                .fold(None, |sum: Option<u64>, n| Some(sum.unwrap_or(0) + n))
         };
         warnings.extend(crate::rules::evaluation::small_groups(
             c.title(),

@@ -18,7 +18,8 @@ use crate::rules::{Election, Notice, Ratio};
 
 pub const RESULT_FORMAT: &str = "scrutineer.result/v1";
 
-fn notices(n: &[Notice]) -> Vec<NoticeV1> {
+/// Notices in their serialized form (`{code, message}`), as results and answers carry them.
+pub(crate) fn notices(n: &[Notice]) -> Vec<NoticeV1> {
     n.iter()
         .map(|n| NoticeV1 {
             code: n.code.to_string(),

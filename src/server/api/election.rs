@@ -140,8 +140,7 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                   "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),
                   "signatures_required": info.signatures_required,
-                  "roll_warnings": crate::procedure::roll_warnings(info, conduct).iter()
-                      .map(|w| json!({"code": w.code, "message": w.message})).collect::<Vec<_>>(),
+                  "roll_warnings": crate::record::result::notices(&crate::procedure::roll_warnings(info, conduct)),
                   "secrecy": secrecy_summary(s)}))
     })?
 }

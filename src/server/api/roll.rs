@@ -41,10 +41,7 @@ pub async fn import_roll(
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let (n, warnings) = block(move || Ok(core.import_roll(&body)?)).await?;
-    let warnings: Vec<_> = warnings
-        .iter()
-        .map(|w| json!({"code": w.code, "message": w.message}))
-        .collect();
+    let warnings = crate::record::result::notices(&warnings);
     Ok(HttpResponse::Ok().json(json!({"imported": n, "warnings": warnings})))
 }
 

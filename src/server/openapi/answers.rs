@@ -1,7 +1,7 @@
 //! The hand-written schemas of the answers that handlers build as JSON values: one table per
 //! answer, and a marker type per table for `body = inline(...)` in `#[utoipa::path]`.
 
-use super::components::{ID_NAME, ROLE_IDS};
+use super::components::{ID_NAME, NOTICE, ROLE_IDS};
 use super::schema::{hand_schemas, object, opt, req, F, T};
 
 const OK: &[F] = &[req("ok", T::Bool, "总是 true / always true")];
@@ -177,10 +177,7 @@ const IMPORTED: &[F] = &[
     req("imported", T::Int, "导入的选民数 / voters imported"),
     req(
         "warnings",
-        T::List(&T::Obj(&[
-            req("code", T::Str, ""),
-            req("message", T::Str, ""),
-        ])),
+        T::List(&T::Obj(NOTICE)),
         "提示, 不阻止导入 (small_group: 只有一两人的测评组) / warnings, never blocking \
          (small_group: an evaluator group of one or two voters)",
     ),

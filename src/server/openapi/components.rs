@@ -14,6 +14,9 @@ pub const MARKS: &[&str] = &["for", "against", "abstain"];
 
 pub const ID_NAME: &[F] = &[req("id", T::Str, "id"), req("name", T::Str, "名称 / name")];
 
+/// A warning or problem: a stable code and a bilingual message (`rules::Notice`).
+pub const NOTICE: &[F] = &[req("code", T::Str, ""), req("message", T::Str, "")];
+
 pub const ERROR: &[F] = &[
     req(
         "code",
@@ -150,14 +153,7 @@ pub const RESULT: &[F] = &[
         T::List(&T::AnyObj),
         "结构报告 / structure reports",
     ),
-    opt(
-        "warnings",
-        T::List(&T::Obj(&[
-            req("code", T::Str, ""),
-            req("message", T::Str, ""),
-        ])),
-        "警告 / warnings",
-    ),
+    opt("warnings", T::List(&T::Obj(NOTICE)), "警告 / warnings"),
 ];
 
 pub const SIGNED_RESULT: &[F] = &[
@@ -230,10 +226,7 @@ pub const ELECTION_SUMMARY: &[F] = &[
     ),
     req(
         "roll_warnings",
-        T::List(&T::Obj(&[
-            req("code", T::Str, ""),
-            req("message", T::Str, ""),
-        ])),
+        T::List(&T::Obj(NOTICE)),
         "名单导入后的提示 (small_group: 只有一两人的测评组) / warnings about the roll \
          (small_group: an evaluator group of one or two voters)",
     ),
