@@ -16,7 +16,8 @@
 //! The verifier's recount goes through this same code.
 //!
 //! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only. The
-//! ledger and the verifier both call it; neither shares anything else with the other.
+//! ledger and the verifier both call it; besides it they share only `registration` (the
+//! checks of entry 0).
 
 use crate::codes::Code;
 use serde_json::Value;

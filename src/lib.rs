@@ -12,6 +12,7 @@ pub mod present;
 pub mod procedure;
 pub mod record;
 pub mod records;
+pub mod registration;
 pub mod rules;
 pub mod server;
 pub mod tokens;

@@ -54,6 +54,15 @@ enum Command {
         /// instead of the system's web roots.
         #[arg(long, value_name = "PEM")]
         ca_cert: Option<PathBuf>,
+        /// 核对过的检查点 / A checkpoint confirmed outside the service (the board posted in
+        /// the hall, a witness), `SIZE:ROOT` (root in hex or base64): the log must have that
+        /// root at that size.
+        #[arg(long, value_name = "SIZE:ROOT")]
+        checkpoint: Option<String>,
+        /// 核对过的日志密钥 / The log key confirmed outside the service (its verifier text):
+        /// entry 0 must register it.
+        #[arg(long, value_name = "KEY")]
+        log_key: Option<String>,
     },
     /// 计票人 / Teller keys, signatures and the steps of an encrypted election.
     Teller {
@@ -142,6 +151,16 @@ enum TellerCommand {
         /// say. Every teller then starts again from round 1. Refused once the key is set.
         #[arg(long, value_name = "REASON")]
         restart: Option<String>,
+        /// 核对过的检查点 / A checkpoint this teller confirmed outside the service (posted at the
+        /// close, or read from another teller's screen), `SIZE:ROOT` (root in hex or base64):
+        /// decryption shares are given only for contests closed within it, and only when this
+        /// log has that root at that size.
+        #[arg(long, value_name = "SIZE:ROOT")]
+        checkpoint: Option<String>,
+        /// 允许解密只有 1 至 2 张电子选票的总数 / Decrypt a total of one or two electronic
+        /// ballots (which publishes them); held by default.
+        #[arg(long)]
+        allow_small_totals: bool,
     },
     /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
     /// with a teller key file; prints the signature line to submit. Touches no data directory.
@@ -190,7 +209,17 @@ fn main() -> ExitCode {
             path,
             json,
             ca_cert,
-        } => scrutineer::cli::verify::run(&path, json, ca_cert.as_deref()),
+            checkpoint,
+            log_key,
+        } => scrutineer::cli::verify::run(
+            &path,
+            json,
+            ca_cert.as_deref(),
+            &scrutineer::cli::verify::Pins {
+                checkpoint,
+                log_key,
+            },
+        ),
         Command::Teller {
             command: TellerCommand::Keygen { name, out },
         } => finish(scrutineer::cli::verify::teller_keygen(&name, &out)),
@@ -214,6 +243,8 @@ fn main() -> ExitCode {
                     out,
                     threads,
                     restart,
+                    checkpoint,
+                    allow_small_totals,
                 },
         } => finish(scrutineer::cli::teller::run(
             &key,
@@ -222,6 +253,10 @@ fn main() -> ExitCode {
             out.as_deref(),
             threads.map(usize::from),
             restart.as_deref(),
+            &scrutineer::cli::teller::Confirm {
+                checkpoint,
+                small_totals: allow_small_totals,
+            },
         )),
         Command::Teller {
             command: TellerCommand::Sign { key, text },

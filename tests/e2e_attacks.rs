@@ -20,15 +20,17 @@ use ed25519_dalek::Signer as _;
 use serde_json::{json, Value};
 
 use e2e_support::{
-    all_bytes, copy_dir, edit, example, find, forge, named, public_roll, read_entries, scan, temp,
-    unhex, Cli, Server, Teller,
+    all_bytes, copy_dir, edit, example, export_checkpoint, find, forge, named, public_roll,
+    read_entries, scan, teller_run_args, temp, unhex, Cli, Server, Teller,
 };
 use scrutineer::crypto::decrypt::DecryptionShare;
 use scrutineer::crypto::ContestShape;
 use scrutineer::record::encrypted::{EncryptedBallotBody, EncryptedLine};
 use scrutineer::record::entry::{
-    teller_statement, DecryptionSharesBody, Entry, EntryKind, ResultBody, ShuffleBody, Style,
+    teller_statement, DecryptionSharesBody, ElectionRegistered, Entry, EntryKind, ResultBody,
+    Secrecy, ShuffleBody, Style,
 };
+use scrutineer::record::note::Verifier;
 use scrutineer::record::token::Token;
 use scrutineer::rules::Election;
 use scrutineer::verify::verify_export;
@@ -821,6 +823,275 @@ fn a_teller_shown_a_log_that_does_not_extend_the_one_it_verified_refuses() {
     std::fs::copy(&mid_state, &t1.state).unwrap();
     cli.teller_run(&t1, &f.final_export);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fork a single insider can show one teller to read one ballot: the log that teller
+/// downloads is valid and extends everything it verified before, but is not the log everyone
+/// else sees. The tool gives decryption shares only of a log whose root it confirmed from
+/// outside the service (`--checkpoint`), and only for contests closed within it.
+#[test]
+fn a_teller_gives_shares_only_of_the_log_it_confirmed() {
+    let f = fixture();
+    let (cli, tellers) = f.at_close("confirm");
+    // Teller 2 last verified the log at the end of the ceremony: any ballots may follow.
+    let t2 = &tellers[1];
+    let closed = cli.export();
+    let pin = export_checkpoint(&closed);
+    let steps = cli.path("steps.json");
+    let args = teller_run_args(t2, &t2.state, &closed, &steps);
+    let with = |extra: &[&str]| -> Vec<String> {
+        args.iter()
+            .map(|a| a.to_string())
+            .chain(extra.iter().map(|a| a.to_string()))
+            .collect()
+    };
+    let run = |extra: &[&str]| {
+        let a = with(extra);
+        cli.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    // No checkpoint confirmed: nothing decrypted, and the run says what to compare.
+    let o = run(&[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!steps.exists(), "no shares without a confirmed checkpoint");
+    let size = read_entries(&closed).len();
+    let out = text(&o);
+    assert!(out.contains("--checkpoint"), "{out}");
+    assert!(
+        out.contains(&format!("this run's checkpoint: {size}:")),
+        "{out}"
+    );
+    // The fork: the last ballot replaced by another under the same token (the operator holds
+    // the slips), chained and signed again. It verifies, and it extends what teller 2 saw.
+    let entries = read_entries(&closed);
+    let last = find(&entries, EntryKind::EncryptedBallot, 3);
+    let forked = temp("confirm-forked");
+    let other = minted_ballot(&closed, &f.tokens[3], BALLOTS[0]);
+    let r = forge(&closed, &forked, ELECTION, &f.log_key(), |es| {
+        es[last] = other
+    });
+    assert!(r.ok, "the fork is a valid log: {r:?}");
+    let before = std::fs::read(&t2.state).unwrap();
+    let fork_args: Vec<String> = with(&["--checkpoint", &pin])
+        .into_iter()
+        .map(|a| {
+            if a == closed.to_str().unwrap() {
+                forked.to_str().unwrap().to_string()
+            } else {
+                a
+            }
+        })
+        .collect();
+    let e = cli.fail(&fork_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("[log_fork]"), "{e}");
+    assert!(!steps.exists());
+    assert_eq!(
+        std::fs::read(&t2.state).unwrap(),
+        before,
+        "nothing recorded"
+    );
+    // A checkpoint typed wrong is named as such.
+    let e = cli.fail(
+        &with(&["--checkpoint", "12:not-a-root"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(e.contains("[checkpoint]"), "{e}");
+    // A checkpoint confirmed before the close (the log while voting was open): the contest
+    // closed after it, so its shares wait.
+    let mid_pin = export_checkpoint(&f.mid);
+    let o = run(&["--checkpoint", &mid_pin]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!steps.exists());
+    assert!(
+        text(&o).contains("closed after the confirmed checkpoint"),
+        "{}",
+        text(&o)
+    );
+    // The log everyone sees, confirmed: the shares are computed (the root in hex works too).
+    let hex_pin = {
+        let (n, root) = pin.split_once(':').unwrap();
+        let bytes = BASE64.decode(root).unwrap();
+        format!(
+            "{n}:{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    let o = run(&["--checkpoint", &hex_pin]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(steps.exists(), "{}", text(&o));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&steps).unwrap()).unwrap();
+    assert!(doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["kind"] == "decryption_shares"));
+    let _ = std::fs::remove_dir_all(&forked);
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+/// Entry 0 is checked by the verifier as the service checks it before logging it (one
+/// function, `registration::check`): a forger who writes a registration the service would
+/// refuse does not get a log that verifies.
+#[test]
+fn a_registration_the_service_would_refuse_does_not_verify() {
+    let f = fixture();
+    let reg = |name: &str, m: &dyn Fn(&mut ElectionRegistered)| {
+        f.forge(name, |es| {
+            edit(&mut es[0], |b: &mut ElectionRegistered| m(b))
+        })
+    };
+    // Two styles for one round and unit: the desk's count would be read twice.
+    let r = reg("reg-styles", &|b| {
+        let s = b.styles[0].clone();
+        b.styles.push(s);
+    });
+    named(&r, &["styles"], 0);
+    // One teller's key registered again under another name: one person, two signers and
+    // two shares of the election key.
+    let r = reg("reg-key", &|b| {
+        let v = Verifier::parse(&b.tellers[0]).unwrap();
+        b.tellers.push(
+            Verifier::new("teller-x", *v.verifying_key())
+                .unwrap()
+                .to_text(),
+        );
+    });
+    named(&r, &["teller_twice"], 0);
+    // An encrypted election claiming the first protocol (no conduct checks), or none known.
+    for protocol in [1, 0, 99] {
+        let r = reg("reg-protocol", &|b| b.protocol = protocol);
+        named(&r, &["protocol"], 0);
+    }
+    // A grouped evaluation's style without the group is the service's refusal too; here an
+    // empty plaintext reason stands for the secrecy checks.
+    let r = reg("reg-plaintext", &|b| {
+        b.secrecy = Some(Secrecy::Plaintext { reason: " ".into() })
+    });
+    named(&r, &["plaintext_reason_missing"], 0);
+}
+
+/// `scrutineer verify` holds an export to what the auditor confirmed outside the service: a
+/// checkpoint from the board (a fork re-signed by the insider is refused) and the log key.
+#[test]
+fn verify_holds_an_export_to_a_confirmed_checkpoint_and_log_key() {
+    let f = fixture();
+    let cli = Cli::at(temp("verify-pins"));
+    let export = f.final_export.to_str().unwrap();
+    let pin = export_checkpoint(&f.final_export);
+    let log_key = std::fs::read_to_string(f.final_export.join("keys/log.pub")).unwrap();
+    let o = cli.run(&[
+        "verify",
+        export,
+        "--checkpoint",
+        &pin,
+        "--log-key",
+        log_key.trim(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("held to the confirmed checkpoint"), "{out}");
+    // Without pins it passes too, and says what it does not know.
+    let o = cli.run(&["verify", export]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("to know it is the log that was posted"));
+    // The fork, while voting was open: the last ballot replaced under the same token,
+    // chained and signed again. It verifies on its own; not against the posted checkpoint.
+    let entries = read_entries(&f.mid);
+    let last = find(&entries, EntryKind::EncryptedBallot, 3);
+    let forked = temp("verify-pins-forked");
+    let other = minted_ballot(&f.mid, &f.tokens[3], BALLOTS[0]);
+    let r = forge(&f.mid, &forked, ELECTION, &f.log_key(), |es| {
+        es[last] = other
+    });
+    assert!(r.ok, "{r:?}");
+    let fork = forked.to_str().unwrap();
+    let mid_pin = export_checkpoint(&f.mid);
+    let o = cli.run(&["verify", fork, "--checkpoint", &mid_pin]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("[log_fork]"), "{out}");
+    // A later checkpoint than the export holds: refused, not passed.
+    let o = cli.run(&["verify", f.mid.to_str().unwrap(), "--checkpoint", &pin]);
+    assert_eq!(o.status.code(), Some(1));
+    // A log key other than the confirmed one.
+    let other_key = scrutineer::record::note::Signer::new(
+        "other-hall",
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+    )
+    .unwrap()
+    .verifier()
+    .unwrap()
+    .to_text();
+    let o = cli.run(&["verify", export, "--log-key", &other_key]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("[keys]"), "{out}");
+    let _ = std::fs::remove_dir_all(&forked);
+    let _ = std::fs::remove_dir_all(&cli.dir);
+}
+
+/// A contest that only one or two voters cast electronically would publish their ballots
+/// when its total is decrypted: the tool holds it until the tellers agree.
+#[test]
+fn a_total_of_two_ballots_waits_for_the_tellers_to_agree() {
+    let cli = Cli::new("small-total");
+    let tellers = cli.tellers(3);
+    std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
+    cli.init_encrypted("2", &["--threshold", "2"]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    for i in 1..=2 {
+        cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
+    }
+    for (t, b) in tokens.iter().zip(&BALLOTS[..2]) {
+        cli.cast(t, &[serde_json::from_str(b).unwrap()]);
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    let export = cli.export();
+    let pin = export_checkpoint(&export);
+    let t1 = &tellers[0];
+    let steps = cli.path("small-steps.json");
+    let mut args = teller_run_args(t1, &t1.state, &export, &steps);
+    args.extend(["--checkpoint", pin.as_str()]);
+    let out = cli.ok(&args);
+    assert!(!steps.exists(), "{out}");
+    assert!(out.contains("only 2 electronic ballot(s)"), "{out}");
+    assert!(out.contains("--allow-small-totals"), "{out}");
+    args.push("--allow-small-totals");
+    let out = cli.ok(&args);
+    assert!(steps.exists(), "{out}");
+    // Every run shows the roster it works for, with one fingerprint the tellers compare.
+    let roster = |out: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix("名单指纹 roster fingerprint: "))
+            .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no roster fingerprint: {out}"))
+    };
+    let t2 = &tellers[1];
+    let out2 = cli.ok(&teller_run_args(
+        t2,
+        &t2.state,
+        &export,
+        &cli.path("t2.json"),
+    ));
+    assert_eq!(roster(&out), roster(&out2));
+    for key in std::fs::read_to_string(cli.path("tellers.txt"))
+        .unwrap()
+        .lines()
+    {
+        assert!(out.contains(key.trim()), "{key} not listed: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&cli.dir);
 }
 
 // ------------------------------------------------------------------ over HTTP: (a), (h)

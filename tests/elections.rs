@@ -177,5 +177,13 @@ fn an_election_is_archived_and_the_next_one_begins() {
     let list = s.ok("GET", "/api/v1/elections", None, None);
     assert_eq!(list["current"]["id"], "second-2026", "{list}");
     check(&s);
+    // An archived election's export is limited per client as the live one is
+    // (`exports_per_minute`): it was once built whole in memory for anyone, as often as asked.
+    s.restart_with_exports_per_minute(2);
+    let limited = (0..3).any(|_| {
+        let (code, v) = s.call("GET", "/api/v1/elections/first-2026/export", None, None);
+        code == 429 && v["code"] == "rate_limited"
+    });
+    assert!(limited, "the archived export is never limited");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,8 +18,8 @@ use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig, Registrati
 use scrutineer::procedure::{CheckInRequest, Core};
 use scrutineer::record::entry::{
     body_bytes, genesis, origin, BallotBody, CheckInCount, ContestClosed, Entry, EntryKind,
-    PaperBallot, PoolRegistered, ResultBody, RollRegistered, Style, TellerSignature, TokensVoided,
-    TurnoutCorrected,
+    PaperBallot, PoolRegistered, ResultBody, RollRegistered, RunoffCreated, Style, TellerSignature,
+    TokensVoided, TurnoutCorrected,
 };
 use scrutineer::record::merkle::Tree;
 use scrutineer::record::note::{Checkpoint, Note, Signer};
@@ -616,6 +616,20 @@ fn the_order_of_the_election() {
         no_side,
     );
     named(&r, "not_published", None);
+    // A runoff that is not the one the published result proposes: a candidate renamed, or
+    // the seats changed (re-signed; the runoff is built one way, `record::rounds`).
+    let r = forge(
+        &h,
+        "runoff-renamed",
+        |es, _| {
+            let i = find(es, EntryKind::RunoffCreated, 0);
+            edit::<RunoffCreated>(&mut es[i], |b| {
+                b.contest["candidates"][0]["name"] = json!("王五");
+            });
+        },
+        no_side,
+    );
+    named(&r, "round_contest", None);
     // A second result for a contest already counted (one that says b won).
     let r = forge(
         &h,
@@ -800,6 +814,18 @@ fn the_desks_figures_are_what_counts() {
         no_side,
     );
     named(&r, "correction_out_of_order", None);
+    // A correction with more present than eligible (the service refuses it; a forged one
+    // would meet any "more than half of E" threshold).
+    let r = forge(
+        &h,
+        "correction-present",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            edit::<TurnoutCorrected>(&mut es[i], |b| b.present = b.eligible + 1);
+        },
+        no_side,
+    );
+    named(&r, "present_exceeds_eligible", None);
 }
 
 #[test]

@@ -650,3 +650,27 @@ fn a_tally_reads_only_its_contests_ballots_and_agrees_with_the_recount() {
     let report = verify_export(&out, &|_, _| {});
     assert!(report.failure.is_none(), "{:?}", report.failure);
 }
+
+/// An entry the log could not read back (a body over `ENTRY_BODY_BYTES_MAX`, 16 MiB) is
+/// refused before it is written, whatever its kind: a teller's shuffle of a huge contest,
+/// or any admin entry. Nothing is appended, and the log still opens.
+#[test]
+fn an_entry_too_large_for_the_log_is_refused_and_the_log_still_opens() {
+    let s = setup("entry-too-large", 3);
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    let max = scrutineer::record::entry::ENTRY_BODY_BYTES_MAX;
+    for kind in [EntryKind::Shuffle, EntryKind::ContestOpened] {
+        // A JSON body one byte over the limit.
+        let mut body = b"{\"contest\":\"".to_vec();
+        body.resize(max - 1, b'x');
+        body.extend_from_slice(b"\"}");
+        assert_eq!(body.len(), max + 1);
+        let err = s.ledger.append(kind, body).unwrap_err();
+        assert_eq!(err.code().as_str(), "entry_too_large", "{kind:?}: {err}");
+    }
+    assert_eq!(s.ledger.read(|x| x.tree.size()).unwrap(), size);
+    s.ledger.close().unwrap();
+    drop(s.ledger);
+    let reopened = Ledger::open_existing(config(&s.dir)).unwrap();
+    assert_eq!(reopened.read(|x| x.tree.size()).unwrap(), size);
+}

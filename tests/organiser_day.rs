@@ -92,6 +92,19 @@ fn an_organisers_day_without_dead_ends() {
         .replace("党员4,M003", "党员4,M004");
     let (code, v) = s.post_text("/api/v1/roll", &org, &fixed);
     assert_eq!(code, 200, "{v}");
+    // A county's roll is larger than the service's other requests (8 MiB): it is read up to
+    // the roll's own limit (64 MiB), past which the answer has its code, not a bare 413.
+    let big = format!("x,y\n{}", "a,b\n".repeat(9 << 18));
+    assert!(big.len() > 9 << 20);
+    let (code, v) = s.post_text("/api/v1/roll", &org, &big);
+    assert_eq!((code, v["code"].as_str()), (422, Some("bad_header")), "{v}");
+    let huge = "a,b\n".repeat((64 << 20) / 4 + 1);
+    let (code, v) = s.post_text("/api/v1/roll", &org, &huge);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (413, Some("request_too_large")),
+        "{v}"
+    );
 
     // The hall's zone: /healthz says it, and a refusal shows the wall-clock time with it.
     let h = s.ok("GET", "/healthz", None, None);

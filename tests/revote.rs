@@ -352,5 +352,13 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
         es.insert(revote_at + 1, e);
     });
     named(&r, &["revote_exists"], revote_at + 1);
+    // A re-vote whose contest is not the source as it was (its title changed).
+    let out = dir.join("forged-content");
+    let r = forge(&export, &out, ELECTION, &keys, |es| {
+        let mut b: RevoteCreated = serde_json::from_slice(&es[revote_at].body).unwrap();
+        b.contest["title"] = json!("另一个选举项目");
+        es[revote_at].body = serde_json::to_vec(&b).unwrap();
+    });
+    named(&r, &["round_contest"], revote_at);
     let _ = std::fs::remove_dir_all(&dir);
 }

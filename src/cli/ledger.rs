@@ -690,8 +690,13 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                     s.tree.size(),
                     s.state.ballots()
                 );
-                if let Some((_, note)) = &s.checkpoint {
+                if let Some((size, note)) = &s.checkpoint {
                     out.push_str(note);
+                    // What tellers and auditors confirm against (docs/E2E.md §11.3).
+                    if let Ok(root) = s.tree.root_at(*size) {
+                        let hex: String = root.iter().map(|b| format!("{b:02x}")).collect();
+                        out.push_str(&format!("核对用 to confirm: --checkpoint {size}:{hex}\n"));
+                    }
                 }
                 if let (Ok(info), Ok(conduct)) = (s.state.info(), s.state.conduct()) {
                     for c in &info.election.contests {

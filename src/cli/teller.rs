@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::e2e::teller::{ceremony, counting_run, Run, TellerState};
+use crate::e2e::teller::{ceremony, counting_run, Guard, Run, TellerState};
 use crate::ledger::keys::replace_secret;
 use crate::record::note::Signer;
 use crate::verify::{verify_export_resuming, with_export};
@@ -27,6 +27,68 @@ fn hex(b: &[u8]) -> String {
 
 fn e(code: Code, message: impl std::fmt::Display) -> CommandError {
     CommandError::new(code, message)
+}
+
+/// A checkpoint confirmed from outside the service, as a person types it: `SIZE:ROOT`, the
+/// root in hex (as `teller run` and `verify` print it) or in base64 (as a signed checkpoint
+/// note holds it); spaces and dashes between the groups are ignored.
+pub fn parse_checkpoint_pin(text: &str) -> Result<(u64, [u8; 32]), CommandError> {
+    let bad = || {
+        e(
+            Code::Checkpoint,
+            format!("“{text}” 不是检查点 (应为 条数:根, 如 1234:9f86…) / “{text}” is not a checkpoint (expected SIZE:ROOT, e.g. 1234:9f86…)"),
+        )
+    };
+    let (size, root) = text.trim().split_once(':').ok_or_else(bad)?;
+    let size: u64 = size.trim().parse().map_err(|_| bad())?;
+    let root: String = root
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let bytes = if root.len() == 64 {
+        (0..32)
+            .map(|i| u8::from_str_radix(root.get(2 * i..2 * i + 2).unwrap_or("zz"), 16).ok())
+            .collect::<Option<Vec<u8>>>()
+    } else {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(&root).ok()
+    };
+    let root = bytes
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(bad)?;
+    if size == 0 {
+        return Err(bad());
+    }
+    Ok((size, root))
+}
+
+/// Checks that the log verified has `root` at `size`: the log this machine was shown is, up
+/// to there, the one the confirmed checkpoint describes.
+pub fn check_checkpoint_pin(
+    tree: &crate::record::merkle::Tree,
+    (size, root): (u64, [u8; 32]),
+) -> Result<(), CommandError> {
+    if size > tree.size() {
+        return Err(e(
+            Code::LogFork,
+            format!(
+                "核对的检查点有 {size} 条, 这份导出只有 {} 条: 请取更新的导出 / the confirmed checkpoint has {size} entries, this export only {}: get a newer export",
+                tree.size(),
+                tree.size()
+            ),
+        ));
+    }
+    if tree.root_at(size).ok() != Some(root) {
+        return Err(e(
+            Code::LogFork,
+            format!(
+                "这份日志在第 {size} 条处的根与核对的检查点 ({}) 不同: 服务给你看的日志不是公示的那一份, 请立即告知其他计票人和审计 / this log's root at size {size} is not the confirmed checkpoint's ({}): the service is showing you a log other than the one posted; tell the other tellers and the auditors now",
+                hex(&root),
+                hex(&root)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What a verified export says (a directory or the service's tar); an export that does not
@@ -69,6 +131,15 @@ pub fn verified_resuming(
     })
 }
 
+/// What the teller confirmed before its decryption shares (`e2e::teller::Guard`).
+#[derive(Clone, Debug, Default)]
+pub struct Confirm {
+    /// `--checkpoint SIZE:ROOT`, as typed.
+    pub checkpoint: Option<String>,
+    /// `--allow-small-totals`.
+    pub small_totals: bool,
+}
+
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
 /// when `out` is None and there are steps). The shuffles and shares are computed on
 /// `threads` threads (default: every core). With `restart` (a reason), the only step is
@@ -80,6 +151,7 @@ pub fn run(
     out: Option<&Path>,
     threads: Option<usize>,
     restart: Option<&str>,
+    confirm: &Confirm,
 ) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
         .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
@@ -128,6 +200,16 @@ pub fn run(
             ));
         }
     }
+    // A checkpoint the teller confirmed from outside must be this log's at its size; it is
+    // checked before anything is computed.
+    let pin = confirm
+        .checkpoint
+        .as_deref()
+        .map(parse_checkpoint_pin)
+        .transpose()?;
+    if let Some(pin) = pin {
+        check_checkpoint_pin(&replayed.tree, pin)?;
+    }
     let mut rng = crate::crypto::SystemRng;
     let mut run: Run = match restart {
         Some(reason) => {
@@ -140,8 +222,21 @@ pub fn run(
         let threads = threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        let counted = counting_run(book, &replayed.conduct, &signer, &st, threads, &mut rng)
-            .map_err(|err| e(err.code(), err))?;
+        let guard = Guard {
+            confirmed: pin.map(|(size, _)| size),
+            closed_at: &replayed.closed_at,
+            small_totals: confirm.small_totals,
+        };
+        let counted = counting_run(
+            book,
+            &replayed.conduct,
+            &signer,
+            &st,
+            threads,
+            &guard,
+            &mut rng,
+        )
+        .map_err(|err| e(err.code(), err))?;
         run.steps.extend(counted.steps);
         run.waiting.extend(counted.waiting);
         run.done.extend(counted.done);
@@ -152,14 +247,36 @@ pub fn run(
     replace_secret(state_path, &(state_text + "\n")).map_err(|err| e(err.code(), err))?;
 
     let mut text = format!(
-        "已核验导出 verified the export: 选举 election “{}”, {} 条 entries, 根 root {}\n计票人 teller {} (第 {} 号 index {})\n",
+        "已核验导出 verified the export: 选举 election “{}”, {} 条 entries, 根 root {}\n计票人 teller {} (第 {} 号 index {})\n本次的检查点 this run's checkpoint: {}:{}{}\n",
         replayed.election_id,
         size,
         hex(&replayed.tree.root()),
         signer.name(),
         st.index,
-        st.index
+        st.index,
+        size,
+        hex(&replayed.tree.root()),
+        match pin {
+            Some((n, _)) => format!(" (已核对至第 {n} 条 / confirmed up to size {n})"),
+            None => String::new(),
+        }
     );
+    // The roster this teller's share is made for: a list that holds keys someone else
+    // controls would let them hold the key alone. Compared aloud at the ceremony.
+    let params = book.params();
+    text.push_str(&format!(
+        "登记的计票人 registered tellers ({} / {}, 门限 threshold {}):\n",
+        book.tellers().len(),
+        params.tellers,
+        params.threshold
+    ));
+    for (i, t) in book.tellers().iter().enumerate() {
+        text.push_str(&format!("  {} {}\n", i + 1, t.to_text()));
+    }
+    text.push_str(&format!(
+        "名单指纹 roster fingerprint: {} (与其他计票人和组织者公布的名单核对; 有不认识的密钥就停下 / compare it with the other tellers and the list the organiser announced; stop if it holds a key you do not know)\n",
+        book.roster_fingerprint()
+    ));
     if let Some(k) = book.key() {
         text.push_str(&format!(
             "选举密钥指纹 election key fingerprint: {} (与选票码、投票机和公示页上的核对 / compare it with the slips, the kiosks and the board)\n",

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use crate::ledger::keys::{random_seed, write_secret};
 use crate::record::note::Signer;
-use crate::verify::{verify_export, Report};
+use crate::verify::Report;
 
 /// A progress bar of a verification on standard error, when that is a terminal (and not
 /// `quiet`): entries replayed of the log's total, with the time left.
@@ -39,7 +39,59 @@ pub(crate) fn progress_of(bar: &Option<indicatif::ProgressBar>) -> impl Fn(u64, 
 /// Verifies the export at `path` (a directory, a tar, or the hall's https address; for an
 /// address, `ca_cert` names the PEM certificate of the hall's CA to trust instead of the
 /// system's web roots) and prints the report.
-pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
+/// What an auditor confirmed outside the service and holds the export to: without them,
+/// everything is checked against the keys entry 0 registers, so a log rebuilt from scratch
+/// under an insider's own log key verifies as well as the real one.
+#[derive(Clone, Debug, Default)]
+pub struct Pins {
+    /// `--checkpoint SIZE:ROOT`: the log has this root at this size (from the board posted in
+    /// the hall, a witness, or another auditor).
+    pub checkpoint: Option<String>,
+    /// `--log-key KEY`: the log key registered in entry 0 (its verifier text, as the board and
+    /// `keys/log.pub` print it).
+    pub log_key: Option<String>,
+}
+
+fn pin_failure(check: Code, message: String) -> crate::verify::Failure {
+    crate::verify::Failure {
+        index: None,
+        kind: None,
+        check,
+        message,
+    }
+}
+
+/// Holds a verified export to the pins; `Err` names the first that does not hold.
+fn check_pins(
+    replayed: &crate::verify::Replayed,
+    pins: &Pins,
+) -> Result<(), crate::verify::Failure> {
+    if let Some(text) = &pins.checkpoint {
+        let pin = crate::cli::teller::parse_checkpoint_pin(text)
+            .map_err(|e| pin_failure(e.code, e.message))?;
+        crate::cli::teller::check_checkpoint_pin(&replayed.tree, pin)
+            .map_err(|e| pin_failure(e.code, e.message))?;
+    }
+    if let Some(key) = &pins.log_key {
+        let want = crate::record::note::Verifier::parse(key.trim())
+            .map_err(|e| pin_failure(Code::BadKey, format!("--log-key: {e}")))?;
+        if want != replayed.log_key {
+            return Err(pin_failure(
+                Code::Keys,
+                format!(
+                    "日志登记的日志密钥 ({}) 不是核对过的那一个 ({}): 这份日志不是该选举服务签的 / the log registers the log key {}, not the confirmed one ({}): this log was not signed by that service",
+                    replayed.log_key.to_text(),
+                    want.to_text(),
+                    replayed.log_key.to_text(),
+                    want.to_text()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>, pins: &Pins) -> ExitCode {
     let bar = progress_bar(json);
     let progress = progress_of(&bar);
     // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
@@ -58,11 +110,21 @@ pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>) -> ExitCode {
         None => None,
     };
     let source = fetched.as_deref().unwrap_or(path);
-    let report = crate::verify::with_export(source, |dir| verify_export(dir, &progress))
-        .unwrap_or_else(|f| Report {
-            failure: Some(f),
-            ..Report::default()
-        });
+    let mut report = crate::verify::with_export(source, |dir| {
+        let (mut report, replayed) = crate::verify::verify_export_replayed(dir, &progress);
+        if let Some(r) = &replayed {
+            if let Err(f) = check_pins(r, pins) {
+                report.ok = false;
+                report.failure = Some(f);
+            }
+        }
+        report
+    })
+    .unwrap_or_else(|f| Report {
+        failure: Some(f),
+        ..Report::default()
+    });
+    report.pinned = pins.checkpoint.is_some() || pins.log_key.is_some();
     if let Some(f) = &fetched {
         let _ = std::fs::remove_file(f);
     }
@@ -307,10 +369,14 @@ fn text(r: &Report) -> String {
         ));
     }
     match &r.failure {
-        None => out.push_str(&format!(
+        None => out.push_str(&(format!(
             "通过 OK: 哈希链、检查点、选票码签名、无重复使用、选票与样式、投票流程、人数、重新计票、签名与附带文件均核验无误 / chain, checkpoints, token signatures, no double spend, ballots against their styles, the order of the election, the desk's figures, the recount, signatures and side files all hold\n根 root: {}\n",
             r.root
-        )),
+        ) + if r.pinned {
+            "已与核对过的检查点或日志密钥一致 / held to the confirmed checkpoint or log key\n"
+        } else {
+            "注意: 只核验了日志自身一致; 要确认这就是公示的那份日志, 加 --checkpoint 条数:根 (公告栏上的) 或 --log-key / note: this says the log is consistent in itself; to know it is the log that was posted, add --checkpoint SIZE:ROOT (from the board) or --log-key\n"
+        })),
         Some(f) => out.push_str(&format!(
             "失败 FAILED [{}]{}{}: {}\n",
             f.check,

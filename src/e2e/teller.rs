@@ -11,6 +11,7 @@ use base64::Engine as _;
 use ed25519_dalek::Signer as _;
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::book::{encode_vectors, shuffle_context};
 use super::book::{CheckedStep, ContestTally};
@@ -404,6 +405,59 @@ enum Due<'a> {
     },
 }
 
+/// What a teller's tool asks before it gives decryption shares of a closed contest, beyond
+/// its own replay of the log (docs/E2E.md §11.3).
+///
+/// - `confirmed`: the size of a checkpoint the teller confirmed from outside the service (the
+///   board posted at the close, or another teller's screen) and that its own log has at that
+///   size (`scrutineer teller run --checkpoint SIZE:ROOT`). A contest is decrypted only when
+///   its close lies within it: a service that showed this teller a log of its own making (a
+///   fork that closes a contest after copying one voter's ballot into it, or after leaving
+///   ballots out) would have to post that log on the board for everyone. `None`: no share
+///   is given, and the run says what to confirm.
+/// - `closed_at`: the entry of each contest's close, from the replay.
+/// - `small_totals`: decrypt a total of one or two ballots. A contest (or evaluator group)
+///   that few voters cast electronically would publish their ballots; by default the tool
+///   holds it and says so, and the tellers decide together ([`SMALL_TOTAL_BALLOTS`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Guard<'a> {
+    pub confirmed: Option<u64>,
+    pub closed_at: &'a BTreeMap<String, u64>,
+    pub small_totals: bool,
+}
+
+/// A total of at least 1 and fewer ballots than this is held unless the teller allows it
+/// ([`Guard::small_totals`]); the same bound as an evaluator group's warning at the roll's
+/// import (`rules::evaluation::SMALL_GROUP_VOTERS`).
+pub const SMALL_TOTAL_BALLOTS: u64 = crate::rules::evaluation::SMALL_GROUP_VOTERS;
+
+impl Guard<'_> {
+    /// Why the shares of `contest`'s tally `t` wait, if they do.
+    fn holds(&self, contest: &str, label: &str, t: &ContestTally) -> Option<String> {
+        let closed = self.closed_at.get(contest).copied();
+        match (self.confirmed, closed) {
+            (None, _) => {
+                return Some(format!(
+                    "{label}: 解密份额要等本计票人核对日志: 把本次的检查点 (下面) 与收票时张贴的或其他计票人屏幕上的核对一致后, 加 --checkpoint 再运行 / decryption shares wait until this teller confirms the log: compare this run's checkpoint (below) with the one posted at the close or on another teller's screen, then run again with --checkpoint"
+                ))
+            }
+            (Some(size), Some(at)) if at < size => {}
+            (Some(size), _) => {
+                return Some(format!(
+                    "{label}: 在已核对的检查点 (第 {size} 条) 之后才收票, 请核对更新的检查点 / closed after the confirmed checkpoint (size {size}): confirm a later one"
+                ))
+            }
+        }
+        if !self.small_totals && t.ballots > 0 && t.ballots < SMALL_TOTAL_BALLOTS {
+            return Some(format!(
+                "{label}: 只有 {} 张电子选票, 解密其总数即公开这些选票; 计票人共同决定后加 --allow-small-totals / only {} electronic ballot(s): decrypting the total would publish them; if the tellers agree, add --allow-small-totals",
+                t.ballots, t.ballots
+            ));
+        }
+        None
+    }
+}
+
 /// What one pass over the closed, uncounted contests finds: the steps due, and the lines
 /// saying what waits on others and what is done.
 struct Plan<'a> {
@@ -420,7 +474,7 @@ struct Plan<'a> {
 /// names shuffled by `threshold` tellers and then decrypted (shares of the names). Protocol
 /// ≤ 2: a shuffle of the write-in names while fewer than `threshold` tellers shuffled them,
 /// then (once they are shuffled, or when there are none) shares of the totals and the names.
-fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32) -> Plan<'a> {
+fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32, guard: &Guard<'_>) -> Plan<'a> {
     let k = book.params().threshold as usize;
     let flags_first = conduct.names_after_flags();
     let mut p = Plan {
@@ -443,6 +497,10 @@ fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32) -> Plan<'a> {
         let gave_totals = t.share_tellers().contains(&index);
         let names_due = if flags_first {
             if !gave_totals {
+                if let Some(held) = guard.holds(contest, &label, t) {
+                    p.waiting.push(held);
+                    continue;
+                }
                 p.due.push(Due::Shares {
                     contest,
                     group,
@@ -496,6 +554,10 @@ fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32) -> Plan<'a> {
             ));
             continue;
         }
+        if let Some(held) = guard.holds(contest, &label, t) {
+            p.waiting.push(held);
+            continue;
+        }
         p.due.push(Due::Shares {
             contest,
             group,
@@ -521,6 +583,7 @@ pub fn counting_run(
     signer: &Signer,
     st: &TellerState,
     threads: usize,
+    guard: &Guard<'_>,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Run, E2eError> {
     let index = own_index(book, signer)?;
@@ -530,7 +593,7 @@ pub fn counting_run(
     let mut run = Run::default();
     // At most three passes make steps (totals, shuffle, names); the next only reports.
     for _ in 0..4 {
-        let p = plan(&book, &conduct, index);
+        let p = plan(&book, &conduct, index, guard);
         run.waiting = p.waiting;
         run.done = p.done;
         if p.due.is_empty() {

@@ -563,6 +563,7 @@ impl Ledger {
                     e => Err(e),
                 })?;
                 crate::rules::conduct::check_electronic_ballot(contest, &ballot)?;
+                crate::rules::conduct::check_ballot_group(contest, &ballot, &style.group)?;
             }
             crate::rules::conduct::check_ballot_contests(&state::style_def(style), &contests)?;
             let body = body_bytes(&BallotBody {

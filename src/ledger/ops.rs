@@ -698,7 +698,9 @@ impl Ledger {
             EntryKind::TellerSignature,
             body_bytes(&TellerSignature {
                 result_index,
-                checkpoint_size: result_index + 1,
+                // The admin check refuses an index that names no result; a saturated size
+                // never matches one.
+                checkpoint_size: result_index.saturating_add(1),
                 line: line.trim_end_matches([' ', '\t']).to_string(),
             }),
         )

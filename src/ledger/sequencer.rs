@@ -230,9 +230,11 @@ impl Sequencer {
                     None => Ok(()),
                 };
                 // A replayed token is named as such before the desk's bound is looked at.
-                match s
-                    .state
-                    .check_ballot(&key, &serials, &spent, encrypted.as_deref())
+                match state::check_entry_size(body.len())
+                    .and_then(|()| {
+                        s.state
+                            .check_ballot(&key, &serials, &spent, encrypted.as_deref())
+                    })
                     .and(within)
                 {
                     Ok(()) => {

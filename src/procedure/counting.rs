@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::{conflict, invalid, Core, CoreError};
 use crate::ledger::{person, Appended};
 use crate::record::entry::{ResultBody, RunoffCreated, Style, TurnoutCorrected};
+use crate::record::rounds::spec_contest;
 use crate::records::Proposal;
 use crate::rules::conduct::{Figures, Person, Phase};
 
@@ -280,93 +281,18 @@ impl Core {
                     "message": "未当选的候选人不足法定差额, 须由大会决定减少名额或另行提名 (须有记录) / too few not-elected candidates for the surplus rule: the meeting must decide to reduce the seats or nominate (recorded decision)"}));
                 continue;
             }
-            let (spec_contest, parent_style, n) =
-                self.ledger.read(|s| -> Result<_, CoreError> {
-                    let info = s.state.info()?;
-                    let spec_c = spec_contest(&info.spec, &parent).unwrap_or(Value::Null);
-                    let style = info
-                        .styles
-                        .iter()
-                        .find(|st| st.contests.contains(&parent))
-                        .cloned();
-                    let n = info
-                        .election
-                        .contests
-                        .iter()
-                        .filter(|x| x.runoff_of().as_ref().is_some_and(|ro| ro.parent == parent))
-                        .count()
-                        + 1;
-                    Ok((spec_c, style, n))
-                })??;
-            let ids: Vec<String> = proposal
-                .get("candidates")
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let parent_cands = spec_contest
-                .get("candidates")
-                .and_then(|v| v.as_array())
-                .cloned()
-                .unwrap_or_default();
-            let candidates: Vec<Value> = ids
-                .iter()
-                .enumerate()
-                .map(
-                    |(i, id)| match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
-                        Some(name) => json!({"id": format!("w{}", i + 1), "name": name}),
-                        None => parent_cands
-                            .iter()
-                            .find(|pc| pc.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
-                            .cloned()
-                            .unwrap_or(json!({"id": id, "name": id})),
-                    },
-                )
-                .collect();
-            let id = format!("{parent}-r{n}");
-            let mut contest = spec_contest.clone();
-            contest["id"] = json!(id);
-            contest["title"] = json!(format!(
-                "{} (第 {} 次另行投票)",
-                spec_contest
-                    .get("title")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or(&parent),
-                n
-            ));
-            contest["seats"] = proposal.get("seats").cloned().unwrap_or(json!(1));
-            contest["candidates"] = Value::Array(candidates);
-            contest["parent"] = json!(parent);
-            contest["runoff_reason"] = proposal
-                .get("reason")
-                .cloned()
-                .unwrap_or(json!("shortfall"));
-            contest["boundary_tie"] = proposal
-                .get("boundary_tie")
-                .cloned()
-                .unwrap_or(json!(false));
-            if let Some(o) = contest.as_object_mut() {
-                o.remove("overrides");
-                o.remove("only_one_nominated");
-            }
-            let style = Style {
-                round: parent_style
-                    .as_ref()
-                    .map(|s| s.round.saturating_add(1))
-                    .unwrap_or(2),
-                contests: vec![id.clone()],
-                title: String::new(),
-                unit: parent_style.map(|s| s.unit).unwrap_or_default(),
-                group: String::new(),
-            };
-            created.push(RunoffCreated {
-                parent: parent.clone(),
-                contest,
-                style,
-            });
+            // One builder for the service and the verifier (`record::rounds`).
+            let runoff = self.ledger.read(|s| -> Result<_, CoreError> {
+                let info = s.state.info()?;
+                Ok(crate::record::rounds::runoff_of(
+                    &info.spec,
+                    &info.election,
+                    &info.styles,
+                    &parent,
+                    proposal,
+                ))
+            })??;
+            created.push(runoff);
         }
         Ok((created, blocked))
     }
@@ -491,41 +417,12 @@ impl Core {
                     },
                 )
                 .map_err(|e| CoreError::Ledger(e.into()))?;
-            let taken = |id: &str| info.election.contest_index(id).is_some();
-            let mut n = 1;
-            while taken(&format!("{source}-v{n}")) {
-                n += 1;
-            }
-            let id = format!("{source}-v{n}");
-            let mut c = spec_c.clone();
-            c["id"] = json!(id);
-            c["title"] = json!(format!(
-                "{} (重新投票)",
-                spec_c
-                    .get("title")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or(source)
-            ));
-            let from_style = info
-                .styles
-                .iter()
-                .find(|st| st.contests.iter().any(|x| x == source))
-                .cloned();
-            let round = info
-                .styles
-                .iter()
-                .map(|st| st.round)
-                .max()
-                .unwrap_or(1)
-                .saturating_add(1);
-            let style = Style {
-                round,
-                contests: vec![id],
-                title: String::new(),
-                unit: from_style.map(|s| s.unit).unwrap_or_default(),
-                group: String::new(),
-            };
-            Ok((c, style))
+            Ok(crate::record::rounds::revote_of(
+                &spec_c,
+                &info.election,
+                &info.styles,
+                source,
+            ))
         })??;
         let a = self
             .ledger
@@ -543,13 +440,4 @@ impl Core {
             .map_err(|e| CoreError::Ledger(e.into()))?;
         Ok(self.ledger.reduce_seats(contest, basis)?)
     }
-}
-
-/// A contest of the election spec, as registered (JSON), by id.
-fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
-    spec.get("contests")?
-        .as_array()?
-        .iter()
-        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(id))
-        .cloned()
 }

@@ -16,6 +16,7 @@ pub mod procedure;
 pub mod result;
 pub mod result_v1;
 pub mod roll;
+pub mod rounds;
 pub mod segment;
 pub mod spoiled;
 mod text;

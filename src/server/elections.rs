@@ -236,7 +236,14 @@ pub async fn list(state: Data) -> Result<HttpResponse, ApiError> {
     ),
     extensions(("x-roles" = json!([]))),
 )]
-pub async fn export(state: Data, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn export(
+    state: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // As the live export: rate-limited per client, one of the exports running at once,
+    // streamed (never built whole in memory), cut when left unread.
+    crate::server::api::results::export_limited(&state, &req)?;
     let id = path.into_inner();
     let dir = archive_root(&state.config.data_dir)
         .join(safe_id(&id)?)
@@ -244,20 +251,20 @@ pub async fn export(state: Data, path: web::Path<String>) -> Result<HttpResponse
     if !dir.is_dir() {
         return Err(ApiError::NotFound);
     }
-    let bytes = block(move || {
-        let mut tar = tar::Builder::new(Vec::new());
+    let place = crate::server::api::results::export_place(&state)?;
+    let stream = crate::server::api::results::stream_export(&state, place, move |w| {
+        let mut tar = tar::Builder::new(w);
         tar.append_dir_all("scrutineer-export", &dir)
-            .map_err(storage)?;
-        tar.into_inner().map_err(storage)
-    })
-    .await?;
+            .map_err(|e| e.to_string())?;
+        tar.finish().map_err(|e| e.to_string())
+    })?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{id}-export.tar\""),
         ))
-        .body(bytes))
+        .streaming(stream))
 }
 
 fn archived_file(state: &Data, id: &str, name: String) -> Result<Vec<u8>, ApiError> {

@@ -173,6 +173,12 @@ pub struct Report {
     /// decoding that prefix's ballots again (`verify_export_resuming`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub resumed_tallies: bool,
+    /// Whether `scrutineer verify` held the export to a checkpoint or log key confirmed
+    /// outside the service (`--checkpoint`, `--log-key`). Without them a log is checked
+    /// against the keys its own entry 0 registers: it is consistent, not necessarily the
+    /// log everyone else was shown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -312,6 +318,31 @@ pub fn verify_export_resuming<'a>(
             (report, None)
         }
     }
+}
+
+/// The latest checkpoint file an export holds, as `SIZE:ROOT` (the root in base64, as the
+/// signed note holds it), read without verifying anything: for scripts and tests that stand
+/// in for the board posted in the hall (`teller run --checkpoint`, `verify --checkpoint`).
+pub fn export_checkpoint(path: &Path) -> Result<String, Failure> {
+    let bad = |m: String| fail(None, None, Code::Checkpoint, m);
+    with_export(path, |src| {
+        let names = src.list("checkpoints").map_err(|e| bad(e.to_string()))?;
+        let last = names
+            .iter()
+            .filter(|n| n.ends_with(".note"))
+            .max()
+            .ok_or_else(|| bad("导出中没有检查点 / the export holds no checkpoint".into()))?;
+        let text = String::from_utf8(
+            src.read(&format!("checkpoints/{last}"))
+                .map_err(|e| bad(e.to_string()))?,
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let mut lines = text.lines().skip(1);
+        match (lines.next(), lines.next()) {
+            (Some(size), Some(root)) => Ok(format!("{size}:{root}")),
+            _ => Err(bad(format!("{last}: 不是检查点 / not a checkpoint"))),
+        }
+    })?
 }
 
 /// Runs `f` on an export: a directory as it is, or a tar archive (as `GET /api/v1/export`

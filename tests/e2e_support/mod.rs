@@ -202,7 +202,13 @@ impl Cli {
 
     pub fn teller_run_state(&self, t: &Teller, state: &Path, export: &Path) -> Option<PathBuf> {
         let steps = self.path(&format!("tellers/steps-{}-{}.json", t.index, self.next()));
-        let out = self.ok(&teller_run_args(t, state, export, &steps));
+        // The tellers of these tests confirm the checkpoint the export itself carries (the
+        // service's latest) and agree to decrypt small totals (tests cast few ballots);
+        // tests/teller_guard.rs holds the tool to both defaults.
+        let pin = export_checkpoint(export);
+        let mut args = teller_run_args(t, state, export, &steps);
+        args.extend(["--checkpoint", pin.as_str(), "--allow-small-totals"]);
+        let out = self.ok(&args);
         if steps.exists() {
             Some(steps)
         } else {
@@ -380,6 +386,11 @@ pub fn teller_run_args<'a>(
         "--out",
         out.to_str().unwrap(),
     ]
+}
+
+/// The latest checkpoint an export holds, as `SIZE:ROOT`, for `teller run --checkpoint`.
+pub fn export_checkpoint(export: &Path) -> String {
+    scrutineer::verify::export_checkpoint(export).unwrap()
 }
 
 /// A roll of `n` full party members of `unit`, numbered `{prefix}{i:04}`.
@@ -610,7 +621,7 @@ impl Server {
             .local_addr()
             .unwrap()
             .port();
-        let child = Self::spawn(dir, port, "server.out");
+        let child = Self::spawn(dir, port, "server.out", "1000");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut password = String::new();
@@ -638,7 +649,7 @@ impl Server {
         }
     }
 
-    fn spawn(dir: &Path, port: u16, out: &str) -> Child {
+    fn spawn(dir: &Path, port: u16, out: &str, exports_per_minute: &str) -> Child {
         let stdout = std::fs::File::create(dir.join(out)).unwrap();
         let stderr = std::fs::File::create(dir.join(out.replace(".out", ".err"))).unwrap();
         Command::new(BIN)
@@ -651,7 +662,7 @@ impl Server {
                 "--keys-dir",
                 dir.join("keys").to_str().unwrap(),
                 "--exports-per-minute",
-                "1000",
+                exports_per_minute,
                 "--logins-per-minute",
                 "1000",
                 "--token-checks-per-minute",
@@ -668,9 +679,14 @@ impl Server {
     /// Stops the service and starts it again on the same directories and port: the state
     /// is what replaying the log gives. Sessions survive (they are service records).
     pub fn restart(&mut self) {
+        self.restart_with_exports_per_minute(1000);
+    }
+
+    /// [`Server::restart`] with this many exports a minute per client allowed.
+    pub fn restart_with_exports_per_minute(&mut self, n: u32) {
         self.stop();
         let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
-        self.child = Self::spawn(&self.dir, port, "server-restarted.out");
+        self.child = Self::spawn(&self.dir, port, "server-restarted.out", &n.to_string());
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if ureq::get(&format!("{}/healthz", self.base)).call().is_ok() {

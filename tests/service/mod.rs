@@ -459,6 +459,11 @@ impl Server {
             .arg(&tar)
             .arg("--out")
             .arg(&steps)
+            // The tellers confirm the export's own latest checkpoint (in a hall: the one
+            // posted at the close) and agree to decrypt small totals (few ballots here).
+            .arg("--checkpoint")
+            .arg(scrutineer::verify::export_checkpoint(&tar).unwrap())
+            .arg("--allow-small-totals")
             .output()
             .unwrap();
         assert!(

@@ -425,6 +425,33 @@ impl Book {
         self.tellers.get((index as usize).wrapping_sub(1))
     }
 
+    /// The registered tellers, in order (teller ℓ is the ℓ-th).
+    pub fn tellers(&self) -> &[Verifier] {
+        &self.tellers
+    }
+
+    /// A short fingerprint of the roster: the registered tellers' keys in order and the
+    /// threshold (docs/E2E.md §11.3). Tellers compare it with one another and with the list
+    /// the organiser announced: a roster that holds keys someone else controls would let them
+    /// hold the election key without the honest tellers.
+    pub fn roster_fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"scrutineer.roster/v1\0");
+        h.update(self.params.threshold.to_be_bytes());
+        for t in &self.tellers {
+            let text = t.to_text();
+            h.update((text.len() as u32).to_be_bytes());
+            h.update(text.as_bytes());
+        }
+        let d = h.finalize();
+        d[..16]
+            .chunks(2)
+            .map(|c| format!("{:02x}{:02x}", c[0], c[1]))
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+
     /// The index of the teller whose key has this name.
     pub fn index_of(&self, name: &str) -> Option<u32> {
         self.tellers
@@ -536,6 +563,15 @@ impl Book {
     /// was logged and hold (`Ok(true)`: the attempt fails and the next starts afresh); a
     /// complaint that does not hold is refused, so no teller can stall the ceremony with one.
     pub fn check(&mut self, b: &CeremonyCheck) -> Result<bool, E2eError> {
+        // At most one complaint against each other teller: more is work for the sequencer,
+        // never a reason (each one is verified before the entry is logged).
+        if b.complaints.len() >= self.params.tellers as usize {
+            return Err(E2eError::Refused(format!(
+                "申诉最多 {} 条 (每名其他计票人一条) / at most {} complaints (one per other teller)",
+                self.params.tellers - 1,
+                self.params.tellers - 1
+            )));
+        }
         let mut payload = Vec::new();
         let mut complaints = Vec::new();
         for c in &b.complaints {
@@ -551,7 +587,13 @@ impl Book {
             &b.signature,
         )?;
         let msgs = self.all_round1();
+        let mut accused = std::collections::BTreeSet::new();
         for c in &complaints {
+            if !accused.insert(c.accused) {
+                return Err(E2eError::Refused(
+                    "同一名计票人被申诉了两次 / the same teller is complained of twice".into(),
+                ));
+            }
             if c.accuser != b.index {
                 return Err(E2eError::Refused(
                     "申诉人不是提交这条的计票人 / the complaint's accuser is not the teller of the entry".into(),

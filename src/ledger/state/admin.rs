@@ -286,7 +286,7 @@ impl Admin {
                 if self.conduct()?.result(b.result_index).is_none() {
                     return Err(ConductError::UnknownResult(b.result_index).into());
                 }
-                if b.checkpoint_size != b.result_index + 1 {
+                if b.checkpoint_size != b.result_index.saturating_add(1) {
                     return Err(refused(
                         Code::TellerSignature,
                         "签名的检查点须紧随结果 / the signed checkpoint is the one right after the result".into(),

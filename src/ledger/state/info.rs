@@ -10,11 +10,11 @@ pub fn result_checkpoint_text(
     result_index: u64,
 ) -> Result<String, LedgerError> {
     let root = tree
-        .root_at(result_index + 1)
+        .root_at(result_index.saturating_add(1))
         .map_err(|e| LedgerError::Index(e.to_string()))?;
     Checkpoint {
         origin: crate::record::entry::origin(election_id),
-        size: result_index + 1,
+        size: result_index.saturating_add(1),
         root,
         extensions: Vec::new(),
     }
@@ -49,142 +49,18 @@ pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
 }
 
 pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError> {
-    let election =
-        parse_logged_election(b.spec.to_string().as_bytes()).map_err(|e| LedgerError::Spec {
-            code: e.code(),
-            message: e.to_string(),
-        })?;
+    // The checks the verifier makes of entry 0 too (`registration`): one place.
+    let crate::registration::Registered {
+        election,
+        log_key,
+        tellers,
+    } = crate::registration::check(b).map_err(|e| refused(e.code, e.message))?;
     let election_key = parse_election_key(&b.election_key).ok_or_else(|| {
         refused(
             Code::BadKey,
             "选举公钥无效 / the election key is invalid".into(),
         )
     })?;
-    let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
-    let mut tellers: Vec<Verifier> = Vec::new();
-    for t in &b.tellers {
-        let v = Verifier::parse(t).map_err(|e| refused(Code::BadKey, e.to_string()))?;
-        // A teller's name is shown beside its signature on the board: it may not hide
-        // invisible or direction characters (elections of protocol 2 and later).
-        if b.protocol >= 2 {
-            crate::record::names::check_id_characters(v.name()).map_err(|e| {
-                refused(
-                    Code::BadKey,
-                    format!("计票人公钥的名称 / the teller key's name: {e}"),
-                )
-            })?;
-        }
-        if b.protocol >= 2 && tellers.iter().any(|o| o.name() == v.name()) {
-            return Err(refused(
-                Code::TellerTwice,
-                format!(
-                    "计票人 “{}” 登记了两次 / the teller “{}” is registered twice",
-                    v.name(),
-                    v.name()
-                ),
-            ));
-        }
-        tellers.push(v);
-    }
-    if b.signatures_required as usize > tellers.len() {
-        return Err(refused(
-            Code::SignaturesRequired,
-            format!(
-                "需要 {} 个签名, 但只有 {} 名计票人 / {} signatures required but {} tellers",
-                b.signatures_required,
-                tellers.len(),
-                b.signatures_required,
-                tellers.len()
-            ),
-        ));
-    }
-    if b.protocol == 0 || b.protocol > PROTOCOL_CURRENT {
-        return Err(refused(
-            Code::Protocol,
-            format!(
-                "日志协议 {} 不受支持 (最高 {PROTOCOL_CURRENT}) / log protocol {} is not supported (at most {PROTOCOL_CURRENT})",
-                b.protocol, b.protocol
-            ),
-        ));
-    }
-    // An election of procedures only starts without contests, so without styles.
-    let procedures_only = election.contests.is_empty() && !election.procedures.is_empty();
-    if (b.styles.is_empty() && !procedures_only) || b.styles.len() > usize::from(u16::MAX) {
-        return Err(refused(
-            Code::Styles,
-            "须有 1 至 65535 个选票样式 / needs 1 to 65535 ballot styles".into(),
-        ));
-    }
-    for (i, s) in b.styles.iter().enumerate() {
-        if s.contests.is_empty() || s.round == 0 {
-            return Err(refused(
-                Code::Styles,
-                format!(
-                    "选票样式 {i} 须有选举项目和轮次 / style {i} needs contests and a round ≥ 1"
-                ),
-            ));
-        }
-        for c in &s.contests {
-            if election.contest_index(c).is_none() {
-                return Err(refused(
-                    Code::Styles,
-                    format!("选票样式 {i} 的 “{c}” 不存在 / style {i} names no contest “{c}”"),
-                ));
-            }
-        }
-    }
-    if b.protocol >= 2 {
-        // Two styles for one unit in one round would let the desk's counts be read twice.
-        let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
-        for (i, s) in b.styles.iter().enumerate() {
-            if let Some(j) = seen.insert((s.round, s.unit.as_str()), i) {
-                return Err(refused(
-                    Code::Styles,
-                    format!("选票样式 {j} 和 {i} 属于同一轮次和单位 / styles {j} and {i} have the same round and unit"),
-                ));
-            }
-        }
-    }
-    match &b.secrecy {
-        Some(Secrecy::Plaintext { reason }) if reason.trim().is_empty() => {
-            return Err(refused(
-                Code::PlaintextReasonMissing,
-                "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)".into(),
-            ));
-        }
-        Some(Secrecy::Encrypted { threshold }) => {
-            let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
-            crate::crypto::dkg::DkgParams::new(n, *threshold).map_err(|e| {
-                refused(
-                    Code::Threshold,
-                    format!("加密选票须有至少 3 名计票人, 门限 k 为 2 至 n: {e} / encrypted ballots need at least 3 tellers and a threshold k of 2 to n: {e}"),
-                )
-            })?;
-            // An evaluation with evaluator groups takes each style's group, not the voter's.
-            for (i, st) in b.styles.iter().enumerate() {
-                for c in &st.contests {
-                    let grouped = election
-                        .contest_index(c)
-                        .and_then(|ci| election.contests[ci].evaluation().as_ref())
-                        .filter(|e| !e.groups.is_empty());
-                    if let Some(e) = grouped {
-                        if e.group_index(&st.group).is_none() {
-                            return Err(refused(
-                                Code::StyleGroup,
-                                format!("选票样式 {i} 须写明 “{c}” 的测评组 (group) / style {i} must name the evaluator group of “{c}”"),
-                            ));
-                        }
-                    }
-                }
-            }
-            for c in &election.contests {
-                if crate::record::election::contest_arrival(&b.spec, c.id()).mode != Mode::Paper {
-                    crate::e2e::shape_of(c)?;
-                }
-            }
-        }
-        _ => {}
-    }
     Ok(ElectionInfo {
         id: election.id.clone(),
         election,

@@ -35,7 +35,7 @@ use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody};
 use crate::rules::conduct::{
     Arrival, Conduct, ConductError, Correction, Figures, LoggedStep, Mode, Origin, Person,
-    Secrecy as SecrecyMode, StyleDef, PROTOCOL_CURRENT,
+    Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::Election;
 
@@ -406,6 +406,9 @@ impl State {
         {
             return Err(LedgerError::NotInitialised);
         }
+        for e in entries {
+            check_entry_size(e.body.len())?;
+        }
         let mut scratch = self.admin.clone();
         let mut steps = Vec::with_capacity(entries.len());
         for (n, e) in entries.iter().enumerate() {
@@ -599,4 +602,22 @@ impl State {
             .and_then(|c| c.result(result_index))
             .is_some_and(|r| r.published)
     }
+}
+
+/// Refuses an entry body the log could not read back: a frame holds at most
+/// [`ENTRY_BODY_BYTES_MAX`] bytes of body (docs/LOG_FORMAT.md), and an entry written past that
+/// would be acknowledged and then stop the log from opening. Every append passes here (the
+/// sequencer checks a ballot's body, [`State::check_admin_with`] every other entry's).
+pub fn check_entry_size(body_bytes: usize) -> Result<(), LedgerError> {
+    if body_bytes > crate::record::entry::ENTRY_BODY_BYTES_MAX {
+        return Err(refused(
+            Code::EntryTooLarge,
+            format!(
+                "条目正文 {body_bytes} 字节, 日志一条最多 {} 字节 / the entry body is {body_bytes} bytes; a log entry holds at most {}",
+                crate::record::entry::ENTRY_BODY_BYTES_MAX,
+                crate::record::entry::ENTRY_BODY_BYTES_MAX
+            ),
+        ));
+    }
+    Ok(())
 }

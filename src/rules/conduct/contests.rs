@@ -307,6 +307,16 @@ impl Conduct {
         if correction.reason.trim().is_empty() {
             return Err(ConductError::CorrectionReasonMissing);
         }
+        // Protocol 2: the service has always refused it; the verifier now too (more present
+        // than eligible would meet any "more than half of E" threshold).
+        let f = correction.figures;
+        if self.strict() && f.present > f.eligible {
+            return Err(ConductError::CorrectionPresentExceedsEligible {
+                contest: id.to_string(),
+                present: f.present,
+                eligible: f.eligible,
+            });
+        }
         let (p, a) = (&correction.proposer, &correction.approver);
         if p.name.trim().is_empty()
             || a.name.trim().is_empty()

@@ -79,6 +79,8 @@ pub enum ConductError {
     BallotContestTwice { contest: String },
     #[error("选票缺少 “{contest}”: 一张选票须含样式中的每个选举项目各一次 / The ballot lacks “{contest}”: a ballot holds each contest of its style once.")]
     BallotContestMissing { contest: String },
+    #[error("选票的 “{contest}” 不属于其样式的测评组 “{group}” / The ballot's “{contest}” is not of its style's evaluator group “{group}”.")]
+    BallotGroupNotOnStyle { contest: String, group: String },
     #[error("{message} (电子选票不能是废票, 投票机应拒绝 / an electronic ballot cannot be void: the kiosk refuses it)")]
     ElectronicBallotVoid {
         /// The void reason's own code (`over_marked`, ...).
@@ -114,6 +116,12 @@ pub enum ConductError {
     },
     #[error("更正须写明原因 / A correction needs a reason.")]
     CorrectionReasonMissing,
+    #[error("选举项目 “{contest}” 的更正中实到 {present} 人多于应到 {eligible} 人 / The correction of contest “{contest}” has {present} present, more than {eligible} eligible.")]
+    CorrectionPresentExceedsEligible {
+        contest: String,
+        present: u64,
+        eligible: u64,
+    },
     #[error("选举项目 “{0}” 只能在开始投票后、计票前更正 / Contest “{0}” can be corrected only after it opened and before it is counted.")]
     CorrectionOutOfOrder(String),
     #[error("选举项目 “{0}” 已计票 / Contest “{0}” has already been counted.")]
@@ -257,7 +265,8 @@ impl ConductError {
             PoolExhausted { .. } => Code::PoolExhausted,
             BallotContestNotOnStyle { .. }
             | BallotContestTwice { .. }
-            | BallotContestMissing { .. } => Code::BallotStyleMismatch,
+            | BallotContestMissing { .. }
+            | BallotGroupNotOnStyle { .. } => Code::BallotStyleMismatch,
             ElectronicBallotVoid { code, .. } => *code,
             DeskEligibleMismatch { .. } => Code::DeskEligibleMismatch,
             DeskPresentExceedsEligible { .. } => Code::PresentExceedsEligible,
@@ -265,6 +274,7 @@ impl ConductError {
             DeskCountMissing { .. } => Code::DeskCountMissing,
             CorrectionNeedsTwo { .. } => Code::CorrectionNeedsTwo,
             CorrectionReasonMissing => Code::CorrectionReasonMissing,
+            CorrectionPresentExceedsEligible { .. } => Code::PresentExceedsEligible,
             CorrectionOutOfOrder(_) => Code::CorrectionOutOfOrder,
             AlreadyTallied(_) => Code::AlreadyTallied,
             UnknownResult(_) => Code::UnknownResult,

@@ -684,6 +684,30 @@ pub fn check_ballot_contests(style: &StyleDef, contests: &[&str]) -> Result<(), 
 
 /// An electronic (plaintext) ballot is never void: the kiosk refuses an over-marked ballot
 /// instead of casting it (paper ballots, by contrast, are recorded void as they are read).
+/// A plaintext evaluation ballot of a style that names an evaluator group is of that group:
+/// the group decides which weight its ratings get, so a kiosk (or a server) that logged a
+/// ballot under another group would move it between weights. Styles without a group leave it
+/// to the ballot, as before. (Encrypted ballots take the style's group by construction.)
+pub fn check_ballot_group(
+    contest: &Contest,
+    ballot: &Ballot,
+    style_group: &str,
+) -> Result<(), ConductError> {
+    let (Ballot::Evaluation(b), Some(e)) = (ballot, contest.evaluation().as_ref()) else {
+        return Ok(());
+    };
+    if style_group.is_empty() || e.groups.is_empty() {
+        return Ok(());
+    }
+    if b.group != e.group_index(style_group) {
+        return Err(ConductError::BallotGroupNotOnStyle {
+            contest: contest.id().to_string(),
+            group: style_group.to_string(),
+        });
+    }
+    Ok(())
+}
+
 pub fn check_electronic_ballot(contest: &Contest, ballot: &Ballot) -> Result<(), ConductError> {
     let reason = match ballot {
         Ballot::Candidates(b) => void_reason(contest, b),

@@ -497,7 +497,7 @@ pub(crate) const AUDIT: &[Role] = &[Role::Auditor, Role::Organiser, Role::Teller
     extensions(("x-roles" = json!([]))),
 )]
 pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    limited(state.limits.export.check(&client(&req)), &state)?;
+    export_limited(&state, &req)?;
     let l = state.ledger()?;
     let open = l.read(|s| {
         s.state
@@ -517,6 +517,32 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
         };
         caller.require(AUDIT)?;
     }
+    let place = export_place(&state)?;
+    let size = match l.export_size(false) {
+        Ok(s) => s,
+        Err(e) => return Err(e.into()),
+    };
+    let stream = stream_export(&state, place, move |w| {
+        l.export_tar(w, size).map_err(|e| e.to_string())
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-tar")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"scrutineer-export.tar\"",
+        ))
+        .insert_header(("X-Scrutineer-Log-Size", size.to_string()))
+        .streaming(stream))
+}
+
+/// The per-client rate limit of exports (the live one and an archived election's).
+pub(crate) fn export_limited(state: &Data, req: &HttpRequest) -> Result<(), ApiError> {
+    limited(state.limits.export.check(&client(req)), state)
+}
+
+/// Takes one of the `exports_concurrent_max` places of an export, or answers 429: the live
+/// export and an archived election's both count against it.
+pub(crate) fn export_place(state: &Data) -> Result<RunningExport, ApiError> {
     let running = state.exports_running.clone();
     let max = u64::from(state.config.exports_concurrent_max);
     if running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= max {
@@ -527,53 +553,56 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::RateLimited { retry_after: 10 });
     }
-    let guard = RunningExport(running);
-    let size = match l.export_size(false) {
-        Ok(s) => s,
-        Err(e) => return Err(e.into()),
-    };
+    Ok(RunningExport(running))
+}
+
+/// The response body of an export: what `write` writes, on a thread of its own that holds
+/// `place` until it ends, in 64 KiB chunks ([`ChannelWriter`], cut after
+/// `response_stall_seconds` unread). An export that stops early ends the stream with an
+/// error (the connection is aborted), never as a complete-looking archive, even when the
+/// error itself could not be queued because the client had stopped reading.
+pub(crate) fn stream_export(
+    state: &Data,
+    place: RunningExport,
+    write: impl FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
+) -> Result<impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static, ApiError>
+{
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     let stall = std::time::Duration::from_secs(state.config.response_stall_seconds);
-    // Set when the export stops early: the stream then ends with an error (the connection is
-    // aborted), never as a complete-looking archive, even when the error itself could not be
-    // queued because the client had stopped reading.
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let failed_w = failed.clone();
     std::thread::Builder::new()
         .name("scrutineer-export".into())
         .spawn(move || {
-            let _guard = guard;
+            let _place = place;
             let mut w = ChannelWriter {
                 tx: tx.clone(),
                 buf: Vec::with_capacity(EXPORT_CHUNK_BYTES),
                 stall,
             };
-            if let Err(e) = l.export_tar(&mut w, size) {
+            let done = write(&mut w)
+                .and_then(|()| std::io::Write::flush(&mut w).map_err(|e| e.to_string()));
+            if let Err(e) = done {
                 tracing::warn!(error = %e, "an export stopped early");
                 failed_w.store(true, std::sync::atomic::Ordering::SeqCst);
                 // Never waits: a client that stopped reading must not hold the thread.
-                let _ = tx.try_send(Err(std::io::Error::other(e.to_string())));
+                let _ = tx.try_send(Err(std::io::Error::other(e)));
             }
         })
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stream = futures_util::stream::unfold((rx, failed), |(mut rx, failed)| async move {
-        match rx.recv().await {
-            Some(item) => Some((item, (rx, failed))),
-            None if failed.swap(false, std::sync::atomic::Ordering::SeqCst) => Some((
-                Err(std::io::Error::other("the export stopped early")),
-                (rx, failed),
-            )),
-            None => None,
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("application/x-tar")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"scrutineer-export.tar\"",
-        ))
-        .insert_header(("X-Scrutineer-Log-Size", size.to_string()))
-        .streaming(stream))
+    Ok(futures_util::stream::unfold(
+        (rx, failed),
+        |(mut rx, failed)| async move {
+            match rx.recv().await {
+                Some(item) => Some((item, (rx, failed))),
+                None if failed.swap(false, std::sync::atomic::Ordering::SeqCst) => Some((
+                    Err(std::io::Error::other("the export stopped early")),
+                    (rx, failed),
+                )),
+                None => None,
+            }
+        },
+    ))
 }
 
 /// Bytes sent to the client per chunk of an export.

@@ -27,6 +27,7 @@ crate::server::openapi::area!(import_roll, result_csv, result_xlsx,);
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Imported)),
         (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
+        (status = 413, extensions(("x-error-codes" = json!(["request_too_large"])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "roll_refused", "election_date_missing", "not_utf8", "bad_header", "too_large",
                 "too_many_rows"
@@ -37,8 +38,20 @@ crate::server::openapi::area!(import_roll, result_csv, result_xlsx,);
 pub async fn import_roll(
     state: Data,
     _caller: As<Org>,
-    body: web::Bytes,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    // A county's roll is larger than the service's other requests (`request_bytes_max`): the
+    // roll has its own limit, the format's (`ROLL_CSV_BYTES_MAX`), answered with our code.
+    let max = crate::record::roll::ROLL_CSV_BYTES_MAX;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+        let chunk = chunk.map_err(|e| ApiError::BadJson(e.to_string()))?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::TooLarge { max });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
     let core = state.core()?;
     let (n, warnings) = block(move || Ok(core.import_roll(&body)?)).await?;
     let warnings = crate::record::result::notices(&warnings);

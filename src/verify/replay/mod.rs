@@ -3,7 +3,7 @@
 //! (`rules::conduct`), entry by entry; then the recount of every result.
 
 use crate::codes::Code;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -37,8 +37,9 @@ use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
-    check_ballot_contests, check_electronic_ballot, Arrival, Conduct, ConductError, Correction,
-    Figures, LoggedStep, Origin, Person, Secrecy as SecrecyMode, StyleDef,
+    check_ballot_contests, check_ballot_group, check_electronic_ballot, Arrival, Conduct,
+    ConductError, Correction, Figures, LoggedStep, Origin, Person, Secrecy as SecrecyMode,
+    StyleDef,
 };
 use crate::rules::{Ballot, Election};
 
@@ -65,6 +66,9 @@ pub struct Replayed {
     pub styles: Vec<Style>,
     /// The spoiled ballots (opened, never counted), by entry index.
     pub spoiled: Vec<(u64, SpoiledBallotBody)>,
+    /// The entry that closed each closed contest (a teller decrypts a contest only when its
+    /// close lies within a checkpoint it confirmed, `e2e::teller::Guard`).
+    pub closed_at: BTreeMap<String, u64>,
 }
 
 /// [`replay`] without the proof thread: the entries in order, sending batches of encrypted
@@ -108,6 +112,7 @@ fn replay_entries(
     let mut results: Vec<(u64, ResultBody)> = Vec::new();
     let mut challenges = Challenges::default();
     let mut spoiled: Vec<(u64, SpoiledBallotBody)> = Vec::new();
+    let mut closed_at: BTreeMap<String, u64> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         let i = i as u64;
         if e.prev != head {
@@ -436,6 +441,7 @@ fn replay_entries(
                         },
                     )
                     .map_err(ce)?;
+                closed_at.insert(b.contest, i);
             }
             EntryKind::TurnoutCorrected => {
                 let b: TurnoutCorrected = body(i, e)?;
@@ -519,12 +525,56 @@ fn replay_entries(
                 });
             }
             EntryKind::RunoffCreated | EntryKind::ContestCreated | EntryKind::RevoteCreated => {
+                // Protocol 3: a runoff or re-vote is exactly the contest the service builds
+                // for it (`record::rounds`), from the parent's published proposal or the
+                // source contest; the conduct then checks when it may be created.
+                let mismatch = |what: String| {
+                    fail(
+                        Some(i),
+                        Some(e.kind),
+                        Code::RoundContest,
+                        format!("第 {i} 条: {what}"),
+                    )
+                };
+                // What the entry must be, computed from the state before it, compared once the
+                // conduct accepted it (so that its refusals, which say when a new contest may
+                // be created, come first).
+                let mut wrong: Option<String> = None;
                 let (contest, style, origin) = if e.kind == EntryKind::RunoffCreated {
                     let b: RunoffCreated = body(i, e)?;
+                    let counted = conduct.contest(&b.parent).ok().and_then(|c| c.result);
+                    if let (true, Some(r)) = (reg.protocol >= 3, counted) {
+                        let proposal = results
+                            .iter()
+                            .find(|(idx, _)| *idx == r)
+                            .and_then(|(_, rb)| {
+                                rb.result.get("contests")?.as_array()?.iter().find(|c| {
+                                    c.get("id").and_then(|v| v.as_str()) == Some(b.parent.as_str())
+                                })
+                            })
+                            .and_then(|c| c.get("runoff"))
+                            .filter(|p| !p.is_null());
+                        wrong = match proposal {
+                            None => Some(format!("“{}” 的计票结果没有提议另行投票 / the result of “{}” proposes no runoff", b.parent, b.parent)),
+                            Some(p) => (crate::record::rounds::runoff_of(
+                                &spec, &election, &styles, &b.parent, p,
+                            ) != b)
+                                .then(|| format!("另行投票不是 “{}” 的计票结果所提议的 (候选人、名额、规则与样式须一致) / the runoff is not the one the result of “{}” proposes (candidates, seats, rules and style must match)", b.parent, b.parent)),
+                        };
+                    }
                     (b.contest, b.style, Origin::Runoff { parent: b.parent })
                 } else if e.kind == EntryKind::RevoteCreated {
                     let b: RevoteCreated = body(i, e)?;
                     crate::rules::conduct::check_revote_reason(&b.reason).map_err(&ce)?;
+                    let source = crate::record::rounds::spec_contest(&spec, &b.source);
+                    if let (true, Some(source)) = (reg.protocol >= 3, source) {
+                        let r = crate::record::rounds::revote_of(
+                            &source, &election, &styles, &b.source,
+                        );
+                        wrong = (r != (b.contest.clone(), b.style.clone())).then(|| {
+                            format!("重新投票不是 “{}” 原样的选举项目 / the re-vote is not “{}” as it was", b.source, b.source)
+                        });
+                    }
                     report.revotes.push(RevoteReport {
                         index: i,
                         source: b.source.clone(),
@@ -589,6 +639,9 @@ fn replay_entries(
                 conduct
                     .add_contest(&id, contest_arrival(&spec, &id), origin, style_def(&style))
                     .map_err(ce)?;
+                if let Some(what) = wrong {
+                    return Err(mismatch(what));
+                }
                 styles.push(style);
             }
             EntryKind::Ballot => {
@@ -634,6 +687,7 @@ fn replay_entries(
                     let contest = &election.contests[ci];
                     if strict {
                         check_electronic_ballot(contest, &ballot).map_err(&ce)?;
+                        check_ballot_group(contest, &ballot, &style.group).map_err(&ce)?;
                     }
                     named.push(contest.id().as_str());
                     parsed.push((contest.id().clone(), ballot));
@@ -752,7 +806,7 @@ fn replay_entries(
                         ),
                     ));
                 }
-                if b.checkpoint_size != b.result_index + 1 {
+                if b.checkpoint_size != b.result_index.saturating_add(1) {
                     return Err(fail(Some(i), Some(e.kind), Code::TellerSignature, "签名的检查点不是紧随结果的那一个 / the signed checkpoint is not the one right after the result"));
                 }
                 let root = tree.root_at(b.checkpoint_size).map_err(|err| {
@@ -816,5 +870,6 @@ fn replay_entries(
         book,
         styles,
         spoiled,
+        closed_at,
     })
 }

@@ -75,8 +75,14 @@ pub(super) fn setup(entries: &[Entry], report: &mut Report) -> Result<Setup, Fai
     }
     let reg: ElectionRegistered = body(0, first)?;
     let spec = reg.spec.clone();
-    let election: Election = parse_logged_election(spec.to_string().as_bytes())
-        .map_err(|e| fail(Some(0), Some(first.kind), e.code(), e.to_string()))?;
+    // The ledger's checks of a registration, made again (`registration`): a forged entry 0
+    // cannot register what the service would refuse.
+    let crate::registration::Registered {
+        election,
+        log_key,
+        tellers,
+    } = crate::registration::check(&reg)
+        .map_err(|e| fail(Some(0), Some(first.kind), e.code, e.message))?;
     let election_id = election.id.clone();
     report.election = election_id.clone();
     report.protocol = reg.protocol;
@@ -94,43 +100,7 @@ pub(super) fn setup(entries: &[Entry], report: &mut Report) -> Result<Setup, Fai
                 "选举公钥无效 / the election key is invalid",
             )
         })?;
-    let log_key = Verifier::parse(&reg.log_key)
-        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
-    let tellers: Vec<Verifier> = reg
-        .tellers
-        .iter()
-        .map(|t| Verifier::parse(t))
-        .collect::<Result<_, _>>()
-        .map_err(|e| fail(Some(0), Some(first.kind), Code::Keys, e.to_string()))?;
-    if reg.signatures_required as usize > tellers.len() {
-        return Err(fail(
-            Some(0),
-            Some(first.kind),
-            Code::SignaturesRequired,
-            format!(
-                "需要 {} 个签名, 只有 {} 名计票人 / {} signatures required, {} tellers",
-                reg.signatures_required,
-                tellers.len(),
-                reg.signatures_required,
-                tellers.len()
-            ),
-        ));
-    }
     let styles: Vec<Style> = reg.styles.clone();
-    for (n, s) in styles.iter().enumerate() {
-        if let Some(c) = s
-            .contests
-            .iter()
-            .find(|c| election.contest_index(c).is_none())
-        {
-            return Err(fail(
-                Some(0),
-                Some(first.kind),
-                Code::Styles,
-                format!("选票样式 {n} 的 “{c}” 不存在 / style {n} names no contest “{c}”"),
-            ));
-        }
-    }
     let contests: Vec<(String, Arrival)> = election
         .contests
         .iter()

@@ -1,0 +1,154 @@
+//! The contests a published result's runoff proposal and a re-vote create, built one way for
+//! the service, which logs them (`procedure::counting`), and the verifier, which requires
+//! exactly these in logs of protocol 3 (docs/LOG_FORMAT.md): a runoff lists the candidates and
+//! seats the parent's published result proposed, under the parent's rules; a re-vote is the
+//! source contest again. Before, the verifier checked only that the source existed and was
+//! published, so a forged runoff could list other candidates, or a re-vote other rules.
+
+use serde_json::{json, Value};
+
+use crate::record::entry::{RunoffCreated, Style};
+use crate::rules::Election;
+
+/// A contest of the election spec, as registered or added since (JSON), by id.
+pub fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
+    spec.get("contests")?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("id").and_then(|v| v.as_str()) == Some(id))
+        .cloned()
+}
+
+/// The runoff of `parent` that a published result's `proposal` (its contest's `runoff`
+/// object) calls for, given the spec, the election and the styles as they stand before it.
+pub fn runoff_of(
+    spec: &Value,
+    election: &Election,
+    styles: &[Style],
+    parent: &str,
+    proposal: &Value,
+) -> RunoffCreated {
+    let spec_contest = spec_contest(spec, parent).unwrap_or(Value::Null);
+    let parent_style = styles
+        .iter()
+        .find(|st| st.contests.iter().any(|c| c == parent))
+        .cloned();
+    let n = election
+        .contests
+        .iter()
+        .filter(|x| x.runoff_of().as_ref().is_some_and(|ro| ro.parent == parent))
+        .count()
+        + 1;
+    let ids: Vec<String> = proposal
+        .get("candidates")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let parent_cands = spec_contest
+        .get("candidates")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let candidates: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(
+            |(i, id)| match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
+                Some(name) => json!({"id": format!("w{}", i + 1), "name": name}),
+                None => parent_cands
+                    .iter()
+                    .find(|pc| pc.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                    .cloned()
+                    .unwrap_or(json!({"id": id, "name": id})),
+            },
+        )
+        .collect();
+    let id = format!("{parent}-r{n}");
+    let mut contest = spec_contest.clone();
+    contest["id"] = json!(id);
+    contest["title"] = json!(format!(
+        "{} (第 {} 次另行投票)",
+        spec_contest
+            .get("title")
+            .and_then(|v| v.as_str())
+            .unwrap_or(parent),
+        n
+    ));
+    contest["seats"] = proposal.get("seats").cloned().unwrap_or(json!(1));
+    contest["candidates"] = Value::Array(candidates);
+    contest["parent"] = json!(parent);
+    contest["runoff_reason"] = proposal
+        .get("reason")
+        .cloned()
+        .unwrap_or(json!("shortfall"));
+    contest["boundary_tie"] = proposal
+        .get("boundary_tie")
+        .cloned()
+        .unwrap_or(json!(false));
+    if let Some(o) = contest.as_object_mut() {
+        o.remove("overrides");
+        o.remove("only_one_nominated");
+    }
+    let style = Style {
+        round: parent_style
+            .as_ref()
+            .map(|s| s.round.saturating_add(1))
+            .unwrap_or(2),
+        contests: vec![id],
+        title: String::new(),
+        unit: parent_style.map(|s| s.unit).unwrap_or_default(),
+        group: String::new(),
+    };
+    RunoffCreated {
+        parent: parent.to_string(),
+        contest,
+        style,
+    }
+}
+
+/// The re-vote of `source` (its spec contest `spec_c`): the same contest under the first free
+/// id `{source}-v{n}`, in a new round after every style's, for the source's unit.
+pub fn revote_of(
+    spec_c: &Value,
+    election: &Election,
+    styles: &[Style],
+    source: &str,
+) -> (Value, Style) {
+    let taken = |id: &str| election.contest_index(id).is_some();
+    let mut n = 1;
+    while taken(&format!("{source}-v{n}")) {
+        n += 1;
+    }
+    let id = format!("{source}-v{n}");
+    let mut c = spec_c.clone();
+    c["id"] = json!(id);
+    c["title"] = json!(format!(
+        "{} (重新投票)",
+        spec_c
+            .get("title")
+            .and_then(|v| v.as_str())
+            .unwrap_or(source)
+    ));
+    let from_style = styles
+        .iter()
+        .find(|st| st.contests.iter().any(|x| x == source))
+        .cloned();
+    let round = styles
+        .iter()
+        .map(|st| st.round)
+        .max()
+        .unwrap_or(1)
+        .saturating_add(1);
+    let style = Style {
+        round,
+        contests: vec![id],
+        title: String::new(),
+        unit: from_style.map(|s| s.unit).unwrap_or_default(),
+        group: String::new(),
+    };
+    (c, style)
+}

@@ -1,0 +1,241 @@
+//! Checking a registration (entry 0), one way for the ledger and the verifier: the spec, the
+//! log key and the tellers' keys, the signatures a result needs, the conduct protocol, the
+//! ballot styles, and what secrecy asks of them. The ledger refuses a registration that
+//! fails here before it is logged; the verifier fails an export whose entry 0 does. A check
+//! that only the service made would let a forged export register what the service never
+//! would (two styles for one unit, so two desk counts; an undeclared evaluator group; two
+//! names on one teller key) and still verify.
+//!
+//! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only, as
+//! `count` does. The election key's format is read by each caller (the ledger keeps it as a
+//! verifying key, the verifier too, each with its own error).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::codes::Code;
+use crate::record::election::contest_arrival;
+use crate::record::encrypted::ENCRYPTED_LINES_MAX;
+use crate::record::entry::{ElectionRegistered, Secrecy};
+use crate::record::note::Verifier;
+use crate::record::parse_logged_election;
+use crate::rules::conduct::{Mode, PROTOCOL_CURRENT};
+use crate::rules::Election;
+
+/// Why a registration is refused: a stable code and a bilingual message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistrationError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl std::fmt::Display for RegistrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn refused(code: Code, message: impl Into<String>) -> RegistrationError {
+    RegistrationError {
+        code,
+        message: message.into(),
+    }
+}
+
+/// What a registration that passed gives its reader.
+pub struct Registered {
+    pub election: Election,
+    pub log_key: Verifier,
+    /// The registered tellers, in order: teller ℓ is the ℓ-th.
+    pub tellers: Vec<Verifier>,
+}
+
+/// Checks entry 0's body. The checks named "protocol 2" apply to logs of protocol 2 and
+/// later (docs/LOG_FORMAT.md); logs of protocol 1 were written before them and are read
+/// as they were written.
+pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
+    let election = parse_logged_election(b.spec.to_string().as_bytes())
+        .map_err(|e| refused(e.code(), e.to_string()))?;
+    if b.protocol == 0 || b.protocol > PROTOCOL_CURRENT {
+        return Err(refused(
+            Code::Protocol,
+            format!(
+                "日志协议 {} 不受支持 (1 至 {PROTOCOL_CURRENT}) / log protocol {} is not supported (1 to {PROTOCOL_CURRENT})",
+                b.protocol, b.protocol
+            ),
+        ));
+    }
+    let strict = b.protocol >= 2;
+    let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
+    let tellers = tellers(b, strict)?;
+    if b.signatures_required as usize > tellers.len() {
+        return Err(refused(
+            Code::SignaturesRequired,
+            format!(
+                "需要 {} 个签名, 但只有 {} 名计票人 / {} signatures required but {} tellers",
+                b.signatures_required,
+                tellers.len(),
+                b.signatures_required,
+                tellers.len()
+            ),
+        ));
+    }
+    styles(b, &election, strict)?;
+    secrecy(b, &election, &tellers)?;
+    Ok(Registered {
+        election,
+        log_key,
+        tellers,
+    })
+}
+
+/// The tellers' keys. Protocol 2: a name shown beside a signature on the board hides no
+/// invisible or direction characters, no name is registered twice, and no key is registered
+/// twice under two names (one person would count as two signers, and hold two shares of an
+/// encrypted election's key).
+fn tellers(b: &ElectionRegistered, strict: bool) -> Result<Vec<Verifier>, RegistrationError> {
+    let mut tellers: Vec<Verifier> = Vec::new();
+    let mut keys: BTreeSet<[u8; 32]> = BTreeSet::new();
+    for t in &b.tellers {
+        let v = Verifier::parse(t).map_err(|e| refused(Code::BadKey, e.to_string()))?;
+        if strict {
+            crate::record::names::check_id_characters(v.name()).map_err(|e| {
+                refused(
+                    Code::BadKey,
+                    format!("计票人公钥的名称 / the teller key's name: {e}"),
+                )
+            })?;
+            if tellers.iter().any(|o| o.name() == v.name()) {
+                return Err(refused(
+                    Code::TellerTwice,
+                    format!(
+                        "计票人 “{}” 登记了两次 / the teller “{}” is registered twice",
+                        v.name(),
+                        v.name()
+                    ),
+                ));
+            }
+            if !keys.insert(v.verifying_key().to_bytes()) {
+                return Err(refused(
+                    Code::TellerTwice,
+                    format!(
+                        "计票人 “{}” 的公钥已登记给另一名计票人 / the teller “{}” has the key of another registered teller",
+                        v.name(),
+                        v.name()
+                    ),
+                ));
+            }
+        }
+        tellers.push(v);
+    }
+    Ok(tellers)
+}
+
+/// The ballot styles: 1 to 65,535 of them (none for an election of procedures only), each
+/// with a round and contests that exist; protocol 2: one style per round and unit, since the
+/// desk's count of a unit is read once per style.
+fn styles(
+    b: &ElectionRegistered,
+    election: &Election,
+    strict: bool,
+) -> Result<(), RegistrationError> {
+    let procedures_only = election.contests.is_empty() && !election.procedures.is_empty();
+    if (b.styles.is_empty() && !procedures_only) || b.styles.len() > usize::from(u16::MAX) {
+        return Err(refused(
+            Code::Styles,
+            "须有 1 至 65535 个选票样式 / needs 1 to 65535 ballot styles",
+        ));
+    }
+    for (i, s) in b.styles.iter().enumerate() {
+        if s.contests.is_empty() || s.round == 0 {
+            return Err(refused(
+                Code::Styles,
+                format!(
+                    "选票样式 {i} 须有选举项目和轮次 / style {i} needs contests and a round ≥ 1"
+                ),
+            ));
+        }
+        for c in &s.contests {
+            if election.contest_index(c).is_none() {
+                return Err(refused(
+                    Code::Styles,
+                    format!("选票样式 {i} 的 “{c}” 不存在 / style {i} names no contest “{c}”"),
+                ));
+            }
+        }
+    }
+    if strict {
+        let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+        for (i, s) in b.styles.iter().enumerate() {
+            if let Some(j) = seen.insert((s.round, s.unit.as_str()), i) {
+                return Err(refused(
+                    Code::Styles,
+                    format!("选票样式 {j} 和 {i} 属于同一轮次和单位 / styles {j} and {i} have the same round and unit"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Secrecy: a plaintext election's reason; an encrypted election's tellers and threshold,
+/// each style's evaluator group (one its evaluations declare: the group's ballots are
+/// summed and decrypted apart), each electronic contest's ballot shape, and at most
+/// [`ENCRYPTED_LINES_MAX`] contests on one style (what an encrypted ballot can hold).
+/// Encrypted elections exist from protocol 2 on.
+fn secrecy(
+    b: &ElectionRegistered,
+    election: &Election,
+    tellers: &[Verifier],
+) -> Result<(), RegistrationError> {
+    match &b.secrecy {
+        Some(Secrecy::Plaintext { reason }) if reason.trim().is_empty() => Err(refused(
+            Code::PlaintextReasonMissing,
+            "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)",
+        )),
+        Some(Secrecy::Encrypted { threshold }) => {
+            if b.protocol < 2 {
+                return Err(refused(
+                    Code::Protocol,
+                    format!("加密选举的日志协议至少为 2, 现为 {} / an encrypted election's log protocol is 2 or later, not {}", b.protocol, b.protocol),
+                ));
+            }
+            let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
+            crate::crypto::dkg::DkgParams::new(n, *threshold).map_err(|e| {
+                refused(
+                    Code::Threshold,
+                    format!("加密选票须有至少 3 名计票人, 门限 k 为 2 至 n: {e} / encrypted ballots need at least 3 tellers and a threshold k of 2 to n: {e}"),
+                )
+            })?;
+            for (i, st) in b.styles.iter().enumerate() {
+                if st.contests.len() > ENCRYPTED_LINES_MAX {
+                    return Err(refused(
+                        Code::Styles,
+                        format!("选票样式 {i} 有 {} 个选举项目, 一张加密选票最多 {ENCRYPTED_LINES_MAX} 个 / style {i} has {} contests; an encrypted ballot holds at most {ENCRYPTED_LINES_MAX}", st.contests.len(), st.contests.len()),
+                    ));
+                }
+                // An evaluation with evaluator groups takes each style's group, not the voter's.
+                for c in &st.contests {
+                    let grouped = election
+                        .contest_index(c)
+                        .and_then(|ci| election.contests[ci].evaluation().as_ref())
+                        .filter(|e| !e.groups.is_empty());
+                    if let Some(e) = grouped {
+                        if e.group_index(&st.group).is_none() {
+                            return Err(refused(
+                                Code::StyleGroup,
+                                format!("选票样式 {i} 须写明 “{c}” 的测评组 (group) / style {i} must name the evaluator group of “{c}”"),
+                            ));
+                        }
+                    }
+                }
+            }
+            for c in &election.contests {
+                if contest_arrival(&b.spec, c.id()).mode != Mode::Paper {
+                    crate::e2e::shape_of(c).map_err(|e| refused(e.code(), e.to_string()))?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
