@@ -110,3 +110,36 @@ async fn status_page_health_and_unknown_paths() {
     let v: Value = test::read_body_json(resp).await;
     assert_eq!(v["code"], "not_found");
 }
+
+/// The public stateless tally is CPU work on whatever body it is given: it is limited per
+/// client (`tallies_per_minute`), as exports and receipt lookups are.
+#[actix_web::test]
+async fn the_public_tally_is_limited_per_client() {
+    let s = {
+        let st = state(8 * 1024 * 1024);
+        let dir = st.config.data_dir.clone();
+        drop(st);
+        let config = Config {
+            data_dir: dir.clone(),
+            keys_dir: dir.with_file_name("keys"),
+            tallies_per_minute: 3,
+            ..Config::default()
+        };
+        web::Data::new(AppState::open(config).unwrap())
+    };
+    let app = test::init_service(App::new().configure(scrutineer::server::configure(s))).await;
+    let spec: Value = serde_json::from_str(&example("township-party-congress/spec.json")).unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let req = test::TestRequest::post()
+            .uri("/api/v1/tally")
+            .set_json(json!({"spec": spec, "ballots": ""}))
+            .to_request();
+        let resp = test::call_service(&app, req).await;
+        let status = resp.status().as_u16();
+        let body: Value = test::read_body_json(resp).await;
+        codes.push((status, body["code"].as_str().map(String::from)));
+    }
+    assert!(codes[..3].iter().all(|(s, _)| *s == 200), "{codes:?}");
+    assert_eq!(codes[3], (429, Some("rate_limited".into())), "{codes:?}");
+}

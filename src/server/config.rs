@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Exports streamed at the same time, from all clients [default: 2].
     #[arg(long, env = "SCRUTINEER_EXPORTS_CONCURRENT_MAX")]
     pub exports_concurrent_max: Option<u32>,
+    /// Stateless tallies (POST /api/v1/tally, public; the organiser page's spec check) per
+    /// client address per minute [default: 120].
+    #[arg(long, env = "SCRUTINEER_TALLIES_PER_MINUTE")]
+    pub tallies_per_minute: Option<u32>,
     /// Session lifetime, in hours [default: 12].
     #[arg(long, env = "SCRUTINEER_SESSION_HOURS")]
     pub session_hours: Option<u64>,
@@ -145,6 +149,7 @@ struct FileConfig {
     receipts_per_minute: Option<u32>,
     exports_per_minute: Option<u32>,
     exports_concurrent_max: Option<u32>,
+    tallies_per_minute: Option<u32>,
     session_hours: Option<u64>,
     kiosk_session_hours: Option<u64>,
     pairing_tries_per_code: Option<u32>,
@@ -179,6 +184,7 @@ pub struct Config {
     pub receipts_per_minute: u32,
     pub exports_per_minute: u32,
     pub exports_concurrent_max: u32,
+    pub tallies_per_minute: u32,
     pub session_hours: u64,
     /// `None`: until the end of the election day (see [`ServeArgs::kiosk_session_hours`]).
     pub kiosk_session_hours: Option<u64>,
@@ -219,6 +225,7 @@ impl Default for Config {
             receipts_per_minute: 60,
             exports_per_minute: 4,
             exports_concurrent_max: 2,
+            tallies_per_minute: 120,
             session_hours: 12,
             kiosk_session_hours: None,
             pairing_tries_per_code: 5,
@@ -330,6 +337,10 @@ impl Config {
                 .exports_per_minute
                 .or(file.exports_per_minute)
                 .unwrap_or(d.exports_per_minute),
+            tallies_per_minute: args
+                .tallies_per_minute
+                .or(file.tallies_per_minute)
+                .unwrap_or(d.tallies_per_minute),
             exports_concurrent_max: args
                 .exports_concurrent_max
                 .or(file.exports_concurrent_max)
@@ -428,6 +439,7 @@ impl Config {
             ("--receipts-per-minute", self.receipts_per_minute),
             ("--exports-per-minute", self.exports_per_minute),
             ("--exports-concurrent-max", self.exports_concurrent_max),
+            ("--tallies-per-minute", self.tallies_per_minute),
             (
                 "--pairing-failures-per-minute",
                 self.pairing_failures_per_minute,

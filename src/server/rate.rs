@@ -74,4 +74,6 @@ pub struct Limits {
     pub token_check: Limiter,
     pub receipt: Limiter,
     pub export: Limiter,
+    /// The public stateless tally (CPU work proportional to its body).
+    pub tally: Limiter,
 }

@@ -52,6 +52,7 @@ impl AppState {
                 token_check: Limiter::new(config.token_checks_per_minute),
                 receipt: Limiter::new(config.receipts_per_minute),
                 export: Limiter::new(config.exports_per_minute),
+                tally: Limiter::new(config.tallies_per_minute),
             },
             exports_running: std::sync::Arc::new(AtomicU64::new(0)),
             connections: super::connections::Connections::default(),

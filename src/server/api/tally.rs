@@ -30,6 +30,7 @@ pub struct TallyRequest {
     request_body = TallyRequest,
     responses(
         (status = 200, description = "成功 / OK", body = components::Result),
+        (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 codes::SPEC,
                 codes::BALLOT,
@@ -38,7 +39,13 @@ pub struct TallyRequest {
     ),
     extensions(("x-roles" = json!([]))),
 )]
-pub async fn tally(body: web::Json<TallyRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn tally(
+    state: Data,
+    req: HttpRequest,
+    body: web::Json<TallyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Public and CPU-bound: limited per client (`tallies_per_minute`).
+    limited(state.limits.tally.check(&client(&req)), &state)?;
     let mut body = body.into_inner();
     // A check of a spec without ballots (the organiser page's surplus check): contests may
     // leave turnout to the desk, as the service's own registration does.
