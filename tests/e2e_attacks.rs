@@ -915,16 +915,20 @@ fn a_teller_gives_shares_only_of_the_log_it_confirmed() {
         "{}",
         text(&o)
     );
-    // The log everyone sees, confirmed: the shares are computed (the root in hex works too).
-    let hex_pin = {
-        let (n, root) = pin.split_once(':').unwrap();
-        let bytes = BASE64.decode(root).unwrap();
-        format!(
-            "{n}:{}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        )
-    };
-    let o = run(&["--checkpoint", &hex_pin]);
+    // The log everyone sees, confirmed with the checkpoint right after the close that the
+    // first run printed for the tellers to compare (the root in hex): the shares are computed.
+    let close = find(&entries, EntryKind::ContestClosed, 0);
+    let after_close = out
+        .lines()
+        .find_map(|l| l.strip_prefix("收票后的检查点 the checkpoint after the last close: "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or_else(|| panic!("no checkpoint after the close: {out}"))
+        .to_string();
+    assert!(
+        after_close.starts_with(&format!("{}:", close + 1)),
+        "{after_close}"
+    );
+    let o = run(&["--checkpoint", &after_close]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(steps.exists(), "{}", text(&o));
     let doc: Value = serde_json::from_slice(&std::fs::read(&steps).unwrap()).unwrap();

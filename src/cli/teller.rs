@@ -261,6 +261,19 @@ pub fn run(
             None => String::new(),
         }
     );
+    // The log as it stood right after the last close: the same for every teller shown the
+    // same log, whatever was appended since, so the tellers compare this one aloud (and the
+    // board can post it) before anyone decrypts.
+    if let Some(at) = replayed.closed_at.values().max().map(|i| i + 1) {
+        if let Ok(root) = replayed.tree.root_at(at) {
+            text.push_str(&format!(
+                "收票后的检查点 the checkpoint after the last close: {at}:{} (与其他计票人核对一致后, 解密时加 --checkpoint {at}:{} / compare it with the other tellers; to decrypt, add --checkpoint {at}:{})\n",
+                hex(&root),
+                hex(&root),
+                hex(&root)
+            ));
+        }
+    }
     // The roster this teller's share is made for: a list that holds keys someone else
     // controls would let them hold the key alone. Compared aloud at the ceremony.
     let params = book.params();
