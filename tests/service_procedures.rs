@@ -3,6 +3,7 @@
 //! contest where tellers key in paper ballots (唱票) beside the kiosks; the export verifies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod e2e_support;
 mod service;
 
 use serde_json::{json, Value};
@@ -206,6 +207,37 @@ fn evaluation_two_ballot_procedure_and_paper_ballots() {
     let report = scrutineer::verify::verify_export(&s.dir.join("x/scrutineer-export"), &|_, _| {});
     assert!(report.ok, "{report:?}");
     assert_eq!(report.results, 3);
+
+    // A forger holding the log key cannot list someone else in the next round: its list is
+    // whom the published poll passed on, rebuilt by the verifier (`record::rounds`).
+    let export = s.dir.join("x/scrutineer-export");
+    let log_key = scrutineer::ledger::keys::load_or_create(
+        &s.dir.join("keys"),
+        &scrutineer::record::entry::origin(&report.election),
+    )
+    .unwrap()
+    .log;
+    let entries = e2e_support::read_entries(&export);
+    let at = e2e_support::find(
+        &entries,
+        scrutineer::record::entry::EntryKind::ContestCreated,
+        0,
+    );
+    let r = e2e_support::forge(
+        &export,
+        &s.dir.join("forged-next"),
+        &report.election,
+        &log_key,
+        |es| {
+            e2e_support::edit(
+                &mut es[at],
+                |b: &mut scrutineer::record::entry::ContestCreated| {
+                    b.contest["candidates"][0]["name"] = json!("别人");
+                },
+            )
+        },
+    );
+    e2e_support::named(&r, &["round_contest"], at);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{conflict, invalid, Core, CoreError};
 use crate::ledger::{person, Appended};
-use crate::record::entry::{ResultBody, RunoffCreated, Style, TurnoutCorrected};
+use crate::record::entry::{ResultBody, RunoffCreated, TurnoutCorrected};
 use crate::record::rounds::spec_contest;
 use crate::records::Proposal;
 use crate::rules::conduct::{Figures, Person, Phase};
@@ -326,61 +326,23 @@ impl Core {
             })
             .cloned()
             .unwrap_or(Value::Null);
-        let names: std::collections::HashMap<String, String> = contest
-            .get("candidates")
-            .and_then(|c| c.as_array())
-            .map(|cs| {
-                cs.iter()
-                    .filter_map(|c| {
-                        Some((
-                            c.get("id")?.as_str()?.to_string(),
-                            c.get("name")?.as_str()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let chosen: Vec<Value> = contest
-            .get("elected")
-            .and_then(|e| e.as_array())
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                let id = id.as_str()?;
-                Some(match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
-                    Some(name) => json!({"id": format!("p{}", i + 1), "name": name}),
-                    None => json!({"id": id, "name": names.get(id).cloned().unwrap_or_else(|| id.to_string())}),
-                })
-            })
-            .collect();
-        let (spec_contest, from_style) = self.ledger.read(|s| -> Result<_, CoreError> {
+        // One builder for the service and the verifier (`record::rounds`).
+        let (c, style) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
-            let c = spec_contest(&info.spec, from).unwrap_or(Value::Null);
-            Ok((
-                c,
-                info.styles
-                    .iter()
-                    .find(|st| st.contests.iter().any(|x| x == from))
-                    .cloned(),
+            Ok(crate::record::rounds::next_round_of(
+                &contest,
+                &info.spec,
+                &info.styles,
+                from,
+                &crate::record::rounds::NextRoundChoice {
+                    id: &next.id,
+                    title: &next.title,
+                    kind: &next.kind,
+                    seats: json!(next.seats),
+                    mode: next.mode.as_deref(),
+                },
             ))
         })??;
-        let mut c = json!({"id": next.id, "title": next.title, "kind": next.kind, "seats": next.seats, "candidates": chosen,
-            "turnout": spec_contest.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
-        if let Some(m) = &next.mode {
-            c["mode"] = json!(m);
-        }
-        let style = Style {
-            round: from_style
-                .as_ref()
-                .map(|s| s.round.saturating_add(1))
-                .unwrap_or(2),
-            contests: vec![next.id.clone()],
-            title: String::new(),
-            unit: from_style.map(|s| s.unit).unwrap_or_default(),
-            group: String::new(),
-        };
         let a = self.ledger.create_contest(from, c.clone(), style)?;
         Ok((a, c))
     }

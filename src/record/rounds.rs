@@ -152,3 +152,76 @@ pub fn revote_of(
     };
     (c, style)
 }
+
+/// What the organiser chooses for a next round (`next-round`): everything else of its contest
+/// comes from the source's published result and spec.
+pub struct NextRoundChoice<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub seats: Value,
+    pub mode: Option<&'a str>,
+}
+
+/// A next round of `from` (两票制, a recommendation poll feeding an election): its candidates
+/// are whom `from`'s published result (`result_contest`, its contest object) elected or
+/// short-listed, in that order; its turnout placeholder the source's; its style the round
+/// after the source's, for the source's unit.
+pub fn next_round_of(
+    result_contest: &Value,
+    spec: &Value,
+    styles: &[Style],
+    from: &str,
+    choice: &NextRoundChoice<'_>,
+) -> (Value, Style) {
+    let names: std::collections::HashMap<String, String> = result_contest
+        .get("candidates")
+        .and_then(|c| c.as_array())
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| {
+                    Some((
+                        c.get("id")?.as_str()?.to_string(),
+                        c.get("name")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let chosen: Vec<Value> = result_contest
+        .get("elected")
+        .and_then(|e| e.as_array())
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            let id = id.as_str()?;
+            Some(match id.strip_prefix(crate::rules::tally::WRITE_IN_PREFIX) {
+                Some(name) => json!({"id": format!("p{}", i + 1), "name": name}),
+                None => json!({"id": id, "name": names.get(id).cloned().unwrap_or_else(|| id.to_string())}),
+            })
+        })
+        .collect();
+    let spec_c = spec_contest(spec, from).unwrap_or(Value::Null);
+    let from_style = styles
+        .iter()
+        .find(|st| st.contests.iter().any(|x| x == from))
+        .cloned();
+    let mut c = json!({"id": choice.id, "title": choice.title, "kind": choice.kind, "seats": choice.seats, "candidates": chosen,
+        "turnout": spec_c.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
+    if let Some(m) = choice.mode {
+        c["mode"] = json!(m);
+    }
+    let style = Style {
+        round: from_style
+            .as_ref()
+            .map(|s| s.round.saturating_add(1))
+            .unwrap_or(2),
+        contests: vec![choice.id.to_string()],
+        title: String::new(),
+        unit: from_style.map(|s| s.unit).unwrap_or_default(),
+        group: String::new(),
+    };
+    (c, style)
+}

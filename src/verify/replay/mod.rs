@@ -603,7 +603,49 @@ fn replay_entries(
                                 },
                             )
                         }
-                        None => (b.contest, b.style, Origin::NextRound { from: b.from }),
+                        None => {
+                            // Protocol 3: the next round lists whom the source's published
+                            // result passed on, as the service builds it; the organiser
+                            // chose only its id, title, kind, seats and mode.
+                            let counted = conduct.contest(&b.from).ok().and_then(|c| c.result);
+                            if let (true, Some(r)) = (reg.protocol >= 3, counted) {
+                                let source = results
+                                    .iter()
+                                    .find(|(idx, _)| *idx == r)
+                                    .and_then(|(_, rb)| {
+                                        rb.result.get("contests")?.as_array()?.iter().find(|c| {
+                                            c.get("id").and_then(|v| v.as_str())
+                                                == Some(b.from.as_str())
+                                        })
+                                    })
+                                    .cloned()
+                                    .unwrap_or(serde_json::Value::Null);
+                                let text = |k: &str| {
+                                    b.contest
+                                        .get(k)
+                                        .and_then(|v| v.as_str())
+                                        .unwrap_or_default()
+                                };
+                                let choice = crate::record::rounds::NextRoundChoice {
+                                    id: text("id"),
+                                    title: text("title"),
+                                    kind: text("kind"),
+                                    seats: b
+                                        .contest
+                                        .get("seats")
+                                        .cloned()
+                                        .unwrap_or(serde_json::Value::Null),
+                                    mode: b.contest.get("mode").and_then(|v| v.as_str()),
+                                };
+                                let want = crate::record::rounds::next_round_of(
+                                    &source, &spec, &styles, &b.from, &choice,
+                                );
+                                wrong = (want != (b.contest.clone(), b.style.clone())).then(|| {
+                                    format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
+                                });
+                            }
+                            (b.contest, b.style, Origin::NextRound { from: b.from })
+                        }
                     }
                 };
                 let id = contest
