@@ -159,6 +159,19 @@ fn a_whole_election_verifies() {
     .unwrap();
     assert_eq!(result["contests"][0]["candidates"][0]["for"], 4);
     assert_eq!(result["contests"][0]["ballots"]["returned"], 7);
+    // Files the verifier does not read are named, inside log/ and keys/ too.
+    std::fs::write(out.join("log/notes.txt"), "not a segment").unwrap();
+    std::fs::write(out.join("keys/teller-x.pub"), "not compared").unwrap();
+    let report = verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    assert!(
+        report.ignored_files.contains(&"log/notes.txt".to_string())
+            && report
+                .ignored_files
+                .contains(&"keys/teller-x.pub".to_string()),
+        "{:?}",
+        report.ignored_files
+    );
 }
 
 #[test]

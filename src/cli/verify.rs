@@ -271,6 +271,10 @@ fn text(r: &Report) -> String {
         "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
         r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
     );
+    if r.protocol == 1 {
+        // Anyone can write a log that claims the first protocol: say what it leaves out.
+        out.push_str("注意: 协议 1 的日志 (2026-12-02 之前写的) 按当时的检查核验, 名册、票池上限、签到数与结束数字未核对 / note: a protocol 1 log (written before 2026-12-02) is checked as then: the roll, pool caps, the desk's figures and the close are not\n");
+    }
     if r.paper_keyings > 0 {
         out.push_str(&format!(
             "双人录入 double entry: {} 次录入 keyings{}\n",
