@@ -514,7 +514,24 @@ impl Ledger {
             Some(step) => {
                 let (contest, group) = step.tally();
                 let book = self.read(|s| s.state.tally_book(contest, group))?;
-                book.and_then(|b| step.check(&b))
+                match book.map(|b| (step.check(&b), b)) {
+                    Some((Ok(checked), _)) => Some(checked),
+                    // Proofs that fail here fail in the sequencer too, unless the tally
+                    // changed meanwhile: answered here (the conduct's refusal first, as
+                    // always), so that bad shares never cost the sequencer a second
+                    // verification that every append would wait on.
+                    Some((Err(err), b)) => {
+                        let basis = b.tally_basis(contest, group);
+                        let stands = self.read(|s| {
+                            s.state.teller_refusal_stands(&entry, contest, group, basis)
+                        })??;
+                        if stands {
+                            return Err(err.into());
+                        }
+                        None
+                    }
+                    None => None,
+                }
             }
             None => None,
         };

@@ -52,6 +52,12 @@ fn verify_shares(
 }
 
 impl Book {
+    /// What `(contest, group)`'s tally stands on now (its ballots, shuffles, shares): a step
+    /// checked against another basis must be checked again.
+    pub fn tally_basis(&self, contest: &str, group: &str) -> Option<Basis> {
+        self.tally(contest, group).ok().map(ContestTally::basis)
+    }
+
     fn tally(&self, contest: &str, group: &str) -> Result<&ContestTally, E2eError> {
         self.tallies
             .get(&(contest.to_string(), group.to_string()))

@@ -15,6 +15,28 @@ impl Admin {
         self.conduct.as_mut().ok_or(LedgerError::NotInitialised)
     }
 
+    /// The conduct's part of a shuffle or decryption-shares entry (is it due now, and from
+    /// this teller?), applied to the conduct: what [`Admin::step`] checks before the proofs,
+    /// and what `Ledger::append_teller_step` asks on a copy before it answers a refusal of
+    /// the proofs found off the lock.
+    pub(super) fn teller_conduct(&mut self, e: &Entry) -> Result<(), LedgerError> {
+        match e.kind {
+            EntryKind::Shuffle => {
+                let b: ShuffleBody = body(e)?;
+                let due = self.book()?.names_due(&b.contest);
+                self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
+            }
+            EntryKind::DecryptionShares => {
+                let b: DecryptionSharesBody = body(e)?;
+                let entry = self.book()?.shares_entry(&b);
+                self.conduct_mut()?
+                    .decryption_shares(&b.contest, &b.group, b.index, entry)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     pub fn book(&self) -> Result<&Book, LedgerError> {
         self.book
             .as_deref()
@@ -125,8 +147,7 @@ impl Admin {
             }
             EntryKind::Shuffle => {
                 let b: ShuffleBody = body(e)?;
-                let due = self.book()?.names_due(&b.contest);
-                self.conduct_mut()?.shuffle(&b.contest, b.index, due)?;
+                self.teller_conduct(e)?;
                 let book = self.book()?;
                 let step = match pre {
                     Some(step) if book.holds(&step, true, &b.contest, "", b.index) => step,
@@ -136,9 +157,7 @@ impl Admin {
             }
             EntryKind::DecryptionShares => {
                 let b: DecryptionSharesBody = body(e)?;
-                let entry = self.book()?.shares_entry(&b);
-                self.conduct_mut()?
-                    .decryption_shares(&b.contest, &b.group, b.index, entry)?;
+                self.teller_conduct(e)?;
                 let book = self.book()?;
                 let step = match pre {
                     Some(step) if book.holds(&step, false, &b.contest, &b.group, b.index) => step,

@@ -16,7 +16,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::keys::parse_election_key;
 use super::LedgerError;
-use crate::e2e::book::{CheckedBallot, CheckedStep};
+use crate::e2e::book::{Basis, CheckedBallot, CheckedStep};
 use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::{Book, E2eError};
 use crate::record::encrypted::EncryptedBallotBody;
@@ -246,14 +246,37 @@ impl TellerStep {
         }
     }
 
-    /// Checks it (its proofs verified) against `book`, a copy from
-    /// [`State::tally_book`]. `None` when the check fails: the sequencer then checks the
-    /// entry itself, conduct first, and names the failure as it always does.
-    pub fn check(&self, book: &Book) -> Option<CheckedStep> {
+    /// Checks it (its proofs verified) against `book`, a copy from [`State::tally_book`].
+    pub fn check(&self, book: &Book) -> Result<CheckedStep, E2eError> {
         match self {
-            TellerStep::Shuffle(b) => book.check_shuffle(b).ok(),
-            TellerStep::Shares(b) => book.check_shares(b).ok(),
+            TellerStep::Shuffle(b) => book.check_shuffle(b),
+            TellerStep::Shares(b) => book.check_shares(b),
         }
+    }
+}
+
+impl State {
+    /// Whether a refusal of a teller step's proofs, found off the lock against a copy of its
+    /// tally whose basis was `basis`, stands now: `Err` with the conduct's refusal when the
+    /// conduct refuses the entry (named first, as the sequencer would); `Ok(true)` when the
+    /// conduct accepts it and the tally is still the one checked against (so the sequencer,
+    /// which every append waits on, would only verify the same proofs again and fail);
+    /// `Ok(false)` when the tally changed meanwhile (the sequencer then checks it afresh).
+    pub fn teller_refusal_stands(
+        &self,
+        e: &Entry,
+        contest: &str,
+        group: &str,
+        basis: Option<Basis>,
+    ) -> Result<bool, LedgerError> {
+        check_entry_size(e.body.len())?;
+        self.admin.clone().teller_conduct(e)?;
+        let now = self
+            .admin
+            .book()
+            .ok()
+            .and_then(|b| b.tally_basis(contest, group));
+        Ok(basis.is_some() && now == basis)
     }
 }
 
