@@ -124,7 +124,7 @@ impl Ledger {
             kiosk: kiosk.to_string(),
             lines,
         };
-        self.read(|s| -> Result<(), LedgerError> {
+        let (info, style, book) = self.read(|s| -> Result<_, LedgerError> {
             let info = s.state.info()?;
             s.state.conduct()?.check_ballot_kind(true)?;
             let style = token_style(info, &token)?;
@@ -142,12 +142,13 @@ impl Ledger {
             s.state
                 .challenges
                 .check_spoil(token.serial(), false, &digests)?;
-            s.state
-                .admin
-                .book()?
-                .open_spoiled(&info.election, style, &body)?;
-            Ok(())
+            let (info, book) = s.state.verifying_copy()?;
+            Ok((info, style.clone(), book))
         })??;
+        // Each contest's proofs and opening are verified off the state's lock, as a cast's
+        // are: the sequencer would otherwise wait on them, and every append with it. The
+        // append checks the slip and the challenges again (`State::check_challenge`).
+        book.open_spoiled(&info.election, &style, &body)?;
         self.append(EntryKind::SpoiledBallot, body.encode())
     }
 }

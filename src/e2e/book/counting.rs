@@ -234,6 +234,23 @@ impl Book {
                 .is_ok_and(|t| t.basis() == step.basis())
     }
 
+    /// A copy of this book without its tallies: enough to verify and open a ballot away from
+    /// the ledger's lock (a spoiled ballot's proofs and openings need only the key).
+    pub fn without_tallies(&self) -> Book {
+        Book {
+            election_id: self.election_id.clone(),
+            params: self.params,
+            tellers: self.tellers.clone(),
+            round1: self.round1.clone(),
+            shares: self.shares.clone(),
+            key: self.key.clone(),
+            tallies: BTreeMap::new(),
+            proofs: self.proofs,
+            defer_proofs: self.defer_proofs,
+            flags_first: self.flags_first,
+        }
+    }
+
     /// A copy of this book with one tally only, `(contest, group)`'s: enough to check a
     /// shuffle or decryption shares of it away from the ledger's lock ([`Book::holds`] then
     /// says whether the check still stands). `None` without such a tally.

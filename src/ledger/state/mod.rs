@@ -334,6 +334,17 @@ impl State {
         self.admin.info()
     }
 
+    /// The election and a copy of the book without its tallies, to verify a ballot's proofs
+    /// away from the lock (`Ledger::spoil`).
+    pub fn verifying_copy(&self) -> Result<(Arc<ElectionInfo>, Book), LedgerError> {
+        let info = self
+            .admin
+            .election
+            .clone()
+            .ok_or(LedgerError::NotInitialised)?;
+        Ok((info, self.admin.book()?.without_tallies()))
+    }
+
     pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
         self.admin.conduct()
     }
