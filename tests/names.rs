@@ -234,6 +234,14 @@ fn plaintext_ballots_with_hidden_characters_are_refused_before_anything_is_writt
         None,
     );
     assert_eq!((status, code(&v)), (422, "name_format_character"), "{v}");
+    // ...and one longer than any name (each search scans the whole roll).
+    let (status, v) = s.call(
+        "GET",
+        &format!("/api/v1/roll?q={}", "a".repeat(65)),
+        Some(&registrar),
+        None,
+    );
+    assert_eq!((status, code(&v)), (422, "name_too_long"), "{v}");
 
     let tokens = s.sheet(&org, &json!({"style": 0}));
     s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);

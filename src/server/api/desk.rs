@@ -15,6 +15,10 @@ pub struct RollQuery {
 /// Most roll rows one search returns.
 pub(crate) const SEARCH_ROWS_MAX: usize = 50;
 
+/// Longest search text, in characters: longer than any name or number on a roll, and every
+/// search scans the whole roll.
+pub(crate) const SEARCH_QUERY_CHARS_MAX: usize = 64;
+
 #[utoipa::path(
     get,
     path = "/api/v1/roll",
@@ -30,6 +34,9 @@ pub(crate) const SEARCH_ROWS_MAX: usize = 50;
     )),
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Voters)),
+        (status = 422, extensions(("x-error-codes" = json!([
+                "name_control_character", "name_format_character", "name_too_long"
+            ])))),
     ),
     extensions(("x-roles" = json!(allowed::<Desk>()))),
 )]
@@ -41,6 +48,12 @@ pub async fn roll_search(
     // The query in the names' canonical form, so "选民　1" (an ideographic space) or a
     // decomposed letter finds the voter; a query hiding invisible characters is refused.
     let raw = query.into_inner().q;
+    if raw.chars().count() > SEARCH_QUERY_CHARS_MAX {
+        return Err(ApiError::Invalid {
+            code: crate::codes::Code::NameTooLong,
+            message: format!("查找词最多 {SEARCH_QUERY_CHARS_MAX} 个字符 / a search holds at most {SEARCH_QUERY_CHARS_MAX} characters"),
+        });
+    }
     let q = if raw.trim().is_empty() {
         String::new()
     } else {
