@@ -102,24 +102,32 @@ fn tellers_in(dir: &Path) -> Vec<Teller> {
         .collect()
 }
 
+/// npc d017 encrypted (three tellers, two needed, the ceremony done), a roll of 8, voting
+/// open, `present` voters checked in and `ballots` cast with the first slips. Answers the
+/// tellers and the slips.
+fn voting(name: &str, present: usize, ballots: &[&str]) -> (Cli, Vec<Teller>, Vec<String>) {
+    let cli = Cli::new(name);
+    let tellers = cli.tellers(3);
+    std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
+    cli.init_encrypted("2", &["--threshold", "2"]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    for i in 1..=present {
+        cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
+    }
+    for (t, b) in tokens.iter().zip(ballots) {
+        cli.cast(t, &[serde_json::from_str(b).unwrap()]);
+    }
+    (cli, tellers, tokens)
+}
+
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let cli = Cli::new("attacks");
-        let tellers = cli.tellers(3);
-        std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
-        cli.init_encrypted("2", &["--threshold", "2"]);
-        cli.ceremony(&tellers);
-        std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
-        cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
-        let (tokens, _) = cli.pool(0);
-        cli.ok(&["ledger", "open", "d017"]);
-        for i in 1..=6 {
-            cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
-        }
-        for (t, b) in tokens.iter().zip(BALLOTS) {
-            cli.cast(t, &[serde_json::from_str(b).unwrap()]);
-        }
+        let (cli, tellers, tokens) = voting("attacks", 6, &BALLOTS);
         let mid = cli.export();
         assert!(cli.teller_run(&tellers[0], &mid).is_none());
         std::fs::copy(&tellers[0].state, cli.path("tellers/t1-mid.state")).unwrap();
@@ -1045,21 +1053,7 @@ fn verify_holds_an_export_to_a_confirmed_checkpoint_and_log_key() {
 /// when its total is decrypted: the tool holds it until the tellers agree.
 #[test]
 fn a_total_of_two_ballots_waits_for_the_tellers_to_agree() {
-    let cli = Cli::new("small-total");
-    let tellers = cli.tellers(3);
-    std::fs::write(cli.path("spec.json"), spec().to_string()).unwrap();
-    cli.init_encrypted("2", &["--threshold", "2"]);
-    cli.ceremony(&tellers);
-    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
-    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
-    let (tokens, _) = cli.pool(0);
-    cli.ok(&["ledger", "open", "d017"]);
-    for i in 1..=2 {
-        cli.ok(&["ledger", "checkin", &format!("V{i:04}")]);
-    }
-    for (t, b) in tokens.iter().zip(&BALLOTS[..2]) {
-        cli.cast(t, &[serde_json::from_str(b).unwrap()]);
-    }
+    let (cli, tellers, _) = voting("small-total", 2, &BALLOTS[..2]);
     cli.ok(&["ledger", "close", "d017"]);
     let export = cli.export();
     let pin = export_checkpoint(&export);

@@ -210,4 +210,39 @@ fn a_roll_that_leaves_an_evaluator_group_of_two_is_imported_with_a_warning() {
     assert_eq!(warnings(&v), vec![]);
     let summary = s.ok("GET", "/api/v1/election", Some(&org), None);
     assert_eq!(summary["roll_warnings"], json!([]));
+
+    // A plaintext ballot of the leaders' style is a leaders' ballot: logged under another
+    // group it would take that group's weight (the service and the verifier both refuse it).
+    let desk = s.account(&org, "desk1", "registrar");
+    let kiosk = s.pair_kiosk(&org, "hall-1");
+    let tokens = s.sheet(&org, 0);
+    s.ok("POST", "/api/v1/contests/eval/open", Some(&org), None);
+    s.ok(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": "L0001"})),
+    );
+    let ballot = |group: &str| {
+        json!({"token": tokens[0], "ballots": [{"contest": "eval", "group": group,
+            "ratings": {"s1": "excellent", "s2": "competent"}}]})
+    };
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/ballots",
+        Some(&kiosk),
+        Some(&ballot("staff")),
+    );
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (422, Some("ballot_style_mismatch")),
+        "{v}"
+    );
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/ballots",
+        Some(&kiosk),
+        Some(&ballot("leaders")),
+    );
+    assert_eq!(code, 201, "{v}");
 }

@@ -29,10 +29,6 @@ pub fn runoff_of(
     proposal: &Value,
 ) -> RunoffCreated {
     let spec_contest = spec_contest(spec, parent).unwrap_or(Value::Null);
-    let parent_style = styles
-        .iter()
-        .find(|st| st.contests.iter().any(|c| c == parent))
-        .cloned();
     let n = election
         .contests
         .iter()
@@ -93,16 +89,7 @@ pub fn runoff_of(
         o.remove("overrides");
         o.remove("only_one_nominated");
     }
-    let style = Style {
-        round: parent_style
-            .as_ref()
-            .map(|s| s.round.saturating_add(1))
-            .unwrap_or(2),
-        contests: vec![id],
-        title: String::new(),
-        unit: parent_style.map(|s| s.unit).unwrap_or_default(),
-        group: String::new(),
-    };
+    let style = style_after(styles, parent, id);
     RunoffCreated {
         parent: parent.to_string(),
         contest,
@@ -204,24 +191,25 @@ pub fn next_round_of(
         })
         .collect();
     let spec_c = spec_contest(spec, from).unwrap_or(Value::Null);
-    let from_style = styles
-        .iter()
-        .find(|st| st.contests.iter().any(|x| x == from))
-        .cloned();
     let mut c = json!({"id": choice.id, "title": choice.title, "kind": choice.kind, "seats": choice.seats, "candidates": chosen,
         "turnout": spec_c.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
     if let Some(m) = choice.mode {
         c["mode"] = json!(m);
     }
-    let style = Style {
-        round: from_style
-            .as_ref()
-            .map(|s| s.round.saturating_add(1))
-            .unwrap_or(2),
-        contests: vec![choice.id.to_string()],
+    (c, style_after(styles, from, choice.id.to_string()))
+}
+
+/// The style of contest `id`, a round that follows `source`: the round after the source's
+/// style, for its unit.
+fn style_after(styles: &[Style], source: &str, id: String) -> Style {
+    let source_style = styles
+        .iter()
+        .find(|st| st.contests.iter().any(|c| c == source));
+    Style {
+        round: source_style.map_or(2, |s| s.round.saturating_add(1)),
+        contests: vec![id],
         title: String::new(),
-        unit: from_style.map(|s| s.unit).unwrap_or_default(),
+        unit: source_style.map(|s| s.unit.clone()).unwrap_or_default(),
         group: String::new(),
-    };
-    (c, style)
+    }
 }

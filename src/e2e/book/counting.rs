@@ -257,18 +257,9 @@ impl Book {
     pub fn narrowed(&self, contest: &str, group: &str) -> Option<Book> {
         let key = (contest.to_string(), group.to_string());
         let tally = self.tallies.get(&key)?.clone();
-        Some(Book {
-            election_id: self.election_id.clone(),
-            params: self.params,
-            tellers: self.tellers.clone(),
-            round1: self.round1.clone(),
-            shares: self.shares.clone(),
-            key: self.key.clone(),
-            tallies: BTreeMap::from([(key, tally)]),
-            proofs: self.proofs,
-            defer_proofs: self.defer_proofs,
-            flags_first: self.flags_first,
-        })
+        let mut book = self.without_tallies();
+        book.tallies.insert(key, tally);
+        Some(book)
     }
 
     /// Records a checked shuffle or set of shares.
@@ -469,6 +460,21 @@ mod tests {
     use crate::crypto::group::mul_g;
     use crate::crypto::DeterministicRng;
     use curve25519_dalek::scalar::Scalar;
+
+    /// A ceremony check holds at most one complaint per other teller: more is refused before
+    /// any is decoded or verified (each verification would run in the sequencer).
+    #[test]
+    fn a_check_with_more_complaints_than_other_tellers_is_refused_unread() {
+        let mut b = crate::e2e::book::saved::tests::book();
+        let check = crate::record::entry::CeremonyCheck {
+            attempt: 1,
+            index: 1,
+            complaints: vec!["not a complaint".into(); 3],
+            signature: String::new(),
+        };
+        let err = b.check(&check).unwrap_err().to_string();
+        assert!(err.contains("at most 2 complaints"), "{err}");
+    }
 
     #[test]
     fn a_long_list_of_shares_is_checked_whole_across_the_cores() {

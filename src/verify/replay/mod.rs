@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
     fail, CeremonyRestartReport, CorrectionReport, Failure, FiguresReport, LatePoolReport,
-    ProcedureStepReport, Progress, Report, ResultReport, RevoteReport, SeatReductionReport,
+    ProcedureStepReport, Progress, Report, ResultReport, SeatReductionReport,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -20,10 +20,9 @@ use crate::record::ballot::parse_ballot_line;
 use crate::record::election::contest_arrival;
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
-    genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
-    ElectionRegistered, Entry, EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody,
-    ResultPublished, RevoteCreated, RollRegistered, RunoffCreated, SeatsReduced, Style,
-    TellerSignature, TokensVoided, TurnoutCorrected,
+    genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestOpened, ElectionRegistered,
+    Entry, EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody, ResultPublished,
+    RollRegistered, SeatsReduced, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::entry::{
     CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
@@ -32,18 +31,17 @@ use crate::record::entry::{
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
-use crate::record::parse_logged_election;
 use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
     check_ballot_contests, check_ballot_group, check_electronic_ballot, Arrival, Conduct,
-    ConductError, Correction, Figures, LoggedStep, Origin, Person, Secrecy as SecrecyMode,
-    StyleDef,
+    ConductError, Correction, Figures, LoggedStep, Person, Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::{Ballot, Election};
 
 mod checks;
+mod rounds;
 mod setup;
 pub use checks::*;
 use setup::*;
@@ -525,166 +523,15 @@ fn replay_entries(
                 });
             }
             EntryKind::RunoffCreated | EntryKind::ContestCreated | EntryKind::RevoteCreated => {
-                // Protocol 3: a runoff or re-vote is exactly the contest the service builds
-                // for it (`record::rounds`), from the parent's published proposal or the
-                // source contest; the conduct then checks when it may be created.
-                let mismatch = |what: String| {
-                    fail(
-                        Some(i),
-                        Some(e.kind),
-                        Code::RoundContest,
-                        format!("第 {i} 条: {what}"),
-                    )
-                };
-                // What the entry must be, computed from the state before it, compared once the
-                // conduct accepted it (so that its refusals, which say when a new contest may
-                // be created, come first).
-                let mut wrong: Option<String> = None;
-                let (contest, style, origin) = if e.kind == EntryKind::RunoffCreated {
-                    let b: RunoffCreated = body(i, e)?;
-                    let counted = conduct.contest(&b.parent).ok().and_then(|c| c.result);
-                    if let (true, Some(r)) = (reg.protocol >= 3, counted) {
-                        let proposal = results
-                            .iter()
-                            .find(|(idx, _)| *idx == r)
-                            .and_then(|(_, rb)| {
-                                rb.result.get("contests")?.as_array()?.iter().find(|c| {
-                                    c.get("id").and_then(|v| v.as_str()) == Some(b.parent.as_str())
-                                })
-                            })
-                            .and_then(|c| c.get("runoff"))
-                            .filter(|p| !p.is_null());
-                        wrong = match proposal {
-                            None => Some(format!("“{}” 的计票结果没有提议另行投票 / the result of “{}” proposes no runoff", b.parent, b.parent)),
-                            Some(p) => (crate::record::rounds::runoff_of(
-                                &spec, &election, &styles, &b.parent, p,
-                            ) != b)
-                                .then(|| format!("另行投票不是 “{}” 的计票结果所提议的 (候选人、名额、规则与样式须一致) / the runoff is not the one the result of “{}” proposes (candidates, seats, rules and style must match)", b.parent, b.parent)),
-                        };
-                    }
-                    (b.contest, b.style, Origin::Runoff { parent: b.parent })
-                } else if e.kind == EntryKind::RevoteCreated {
-                    let b: RevoteCreated = body(i, e)?;
-                    crate::rules::conduct::check_revote_reason(&b.reason).map_err(&ce)?;
-                    let source = crate::record::rounds::spec_contest(&spec, &b.source);
-                    if let (true, Some(source)) = (reg.protocol >= 3, source) {
-                        let r = crate::record::rounds::revote_of(
-                            &source, &election, &styles, &b.source,
-                        );
-                        wrong = (r != (b.contest.clone(), b.style.clone())).then(|| {
-                            format!("重新投票不是 “{}” 原样的选举项目 / the re-vote is not “{}” as it was", b.source, b.source)
-                        });
-                    }
-                    report.revotes.push(RevoteReport {
-                        index: i,
-                        source: b.source.clone(),
-                        reason: b.reason.clone(),
-                    });
-                    (b.contest, b.style, Origin::Revote { of: b.source })
-                } else {
-                    let b: ContestCreated = body(i, e)?;
-                    match b.procedure {
-                        Some(procedure) => {
-                            let id = b
-                                .contest
-                                .get("id")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or_default();
-                            let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
-                            conduct
-                                .procedure_contest(&procedure, &b.from, id, &people, seats)
-                                .map_err(&ce)?;
-                            (
-                                b.contest,
-                                b.style,
-                                Origin::Procedure {
-                                    procedure,
-                                    round: b.from,
-                                },
-                            )
-                        }
-                        None => {
-                            // Protocol 3: the next round lists whom the source's published
-                            // result passed on, as the service builds it; the organiser
-                            // chose only its id, title, kind, seats and mode.
-                            let counted = conduct.contest(&b.from).ok().and_then(|c| c.result);
-                            if let (true, Some(r)) = (reg.protocol >= 3, counted) {
-                                let source = results
-                                    .iter()
-                                    .find(|(idx, _)| *idx == r)
-                                    .and_then(|(_, rb)| {
-                                        rb.result.get("contests")?.as_array()?.iter().find(|c| {
-                                            c.get("id").and_then(|v| v.as_str())
-                                                == Some(b.from.as_str())
-                                        })
-                                    })
-                                    .cloned()
-                                    .unwrap_or(serde_json::Value::Null);
-                                let text = |k: &str| {
-                                    b.contest
-                                        .get(k)
-                                        .and_then(|v| v.as_str())
-                                        .unwrap_or_default()
-                                };
-                                let choice = crate::record::rounds::NextRoundChoice {
-                                    id: text("id"),
-                                    title: text("title"),
-                                    kind: text("kind"),
-                                    seats: b
-                                        .contest
-                                        .get("seats")
-                                        .cloned()
-                                        .unwrap_or(serde_json::Value::Null),
-                                    mode: b.contest.get("mode").and_then(|v| v.as_str()),
-                                };
-                                let want = crate::record::rounds::next_round_of(
-                                    &source, &spec, &styles, &b.from, &choice,
-                                );
-                                wrong = (want != (b.contest.clone(), b.style.clone())).then(|| {
-                                    format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
-                                });
-                            }
-                            (b.contest, b.style, Origin::NextRound { from: b.from })
-                        }
-                    }
-                };
-                let id = contest
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                if style.contests != [id.clone()] {
-                    return Err(fail(Some(i), Some(e.kind), Code::Styles, format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only")));
-                }
-                let source = match &origin {
-                    Origin::Runoff { parent } => parent.clone(),
-                    Origin::NextRound { from } => from.clone(),
-                    Origin::Revote { of } => of.clone(),
-                    Origin::Procedure { .. } | Origin::Spec => String::new(),
-                };
-                let procedure_round = matches!(origin, Origin::Procedure { .. });
-                if !procedure_round && election.contest_index(&source).is_none() {
-                    return Err(fail(
-                        Some(i),
-                        Some(e.kind),
-                        Code::UnknownContest,
-                        format!("“{source}” 不存在 / no contest “{source}”"),
-                    ));
-                }
-                let mut next = spec.clone();
-                if let Some(c) = next.get_mut("contests").and_then(|c| c.as_array_mut()) {
-                    c.push(contest.clone());
-                }
-                election = parse_logged_election(next.to_string().as_bytes())
-                    .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
-                spec = next;
-                conduct
-                    .add_contest(&id, contest_arrival(&spec, &id), origin, style_def(&style))
-                    .map_err(ce)?;
-                if let Some(what) = wrong {
-                    return Err(mismatch(what));
-                }
-                styles.push(style);
+                rounds::new_round(
+                    i,
+                    e,
+                    reg.protocol,
+                    (&mut spec, &mut election, &mut styles),
+                    &mut conduct,
+                    &results,
+                    report,
+                )?;
             }
             EntryKind::Ballot => {
                 let b: BallotBody = body(i, e)?;

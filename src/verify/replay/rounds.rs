@@ -1,0 +1,224 @@
+//! Protocol 3: the contest a runoff, a re-vote or a next round creates must be exactly the one
+//! the service builds for it (`record::rounds`), from the source's published result or the
+//! source contest. Each check answers why the logged one is not, or `None`; `None` too when the
+//! source was not counted, which the conduct then refuses with its own code.
+
+use serde_json::Value;
+
+use super::setup::{body, conduct_err, style_def};
+use crate::codes::Code;
+use crate::record::election::contest_arrival;
+use crate::record::entry::{
+    ContestCreated, Entry, EntryKind, ResultBody, RevoteCreated, RunoffCreated, Style,
+};
+use crate::record::parse_logged_election;
+use crate::record::rounds::{next_round_of, revote_of, runoff_of, spec_contest, NextRoundChoice};
+use crate::rules::conduct::{Conduct, Origin};
+use crate::rules::Election;
+use crate::verify::{fail, Failure, Report, RevoteReport};
+
+/// A new round's entry (`runoff_created`, `revote_created`, `contest_created`): checked, then
+/// its contest added to the spec and the election, its style to the styles, and the contest
+/// to the conduct.
+pub(super) fn new_round(
+    i: u64,
+    e: &Entry,
+    protocol: u32,
+    (spec, election, styles): (&mut Value, &mut Election, &mut Vec<Style>),
+    conduct: &mut Conduct,
+    results: &[(u64, ResultBody)],
+    report: &mut Report,
+) -> Result<(), Failure> {
+    // Protocol 3: a runoff, re-vote or next round is exactly the contest the
+    // service builds for it (`rounds`), computed from the state before the entry
+    // and compared once the conduct accepted it (its refusals, which say when a
+    // new contest may be created, come first).
+    let ce = conduct_err(i, e);
+    let before = Before {
+        spec,
+        election,
+        styles,
+        conduct,
+        results,
+    };
+    let strict3 = protocol >= 3;
+    let (contest, style, origin, wrong) = if e.kind == EntryKind::RunoffCreated {
+        let b: RunoffCreated = body(i, e)?;
+        let wrong = strict3.then(|| before.runoff(&b)).flatten();
+        (
+            b.contest,
+            b.style,
+            Origin::Runoff { parent: b.parent },
+            wrong,
+        )
+    } else if e.kind == EntryKind::RevoteCreated {
+        let b: RevoteCreated = body(i, e)?;
+        crate::rules::conduct::check_revote_reason(&b.reason).map_err(&ce)?;
+        let wrong = strict3.then(|| before.revote(&b)).flatten();
+        report.revotes.push(RevoteReport {
+            index: i,
+            source: b.source.clone(),
+            reason: b.reason.clone(),
+        });
+        (b.contest, b.style, Origin::Revote { of: b.source }, wrong)
+    } else {
+        let b: ContestCreated = body(i, e)?;
+        match b.procedure {
+            Some(procedure) => {
+                let id = b
+                    .contest
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
+                conduct
+                    .procedure_contest(&procedure, &b.from, id, &people, seats)
+                    .map_err(&ce)?;
+                (
+                    b.contest,
+                    b.style,
+                    Origin::Procedure {
+                        procedure,
+                        round: b.from,
+                    },
+                    None,
+                )
+            }
+            None => {
+                let wrong = strict3.then(|| before.next_round(&b)).flatten();
+                (
+                    b.contest,
+                    b.style,
+                    Origin::NextRound { from: b.from },
+                    wrong,
+                )
+            }
+        }
+    };
+    let id = contest
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    if style.contests != [id.clone()] {
+        return Err(fail(
+            Some(i),
+            Some(e.kind),
+            Code::Styles,
+            format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
+        ));
+    }
+    let source = match &origin {
+        Origin::Runoff { parent } => parent.clone(),
+        Origin::NextRound { from } => from.clone(),
+        Origin::Revote { of } => of.clone(),
+        Origin::Procedure { .. } | Origin::Spec => String::new(),
+    };
+    let procedure_round = matches!(origin, Origin::Procedure { .. });
+    if !procedure_round && election.contest_index(&source).is_none() {
+        return Err(fail(
+            Some(i),
+            Some(e.kind),
+            Code::UnknownContest,
+            format!("“{source}” 不存在 / no contest “{source}”"),
+        ));
+    }
+    let mut next = (*spec).clone();
+    if let Some(c) = next.get_mut("contests").and_then(|c| c.as_array_mut()) {
+        c.push(contest.clone());
+    }
+    *election = parse_logged_election(next.to_string().as_bytes())
+        .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
+    *spec = next;
+    conduct
+        .add_contest(&id, contest_arrival(spec, &id), origin, style_def(&style))
+        .map_err(ce)?;
+    if let Some(what) = wrong {
+        return Err(fail(
+            Some(i),
+            Some(e.kind),
+            Code::RoundContest,
+            format!("第 {i} 条: {what}"),
+        ));
+    }
+    styles.push(style);
+    Ok(())
+}
+
+/// The log's state just before the entry that creates the contest.
+pub(super) struct Before<'a> {
+    pub(super) spec: &'a Value,
+    pub(super) election: &'a Election,
+    pub(super) styles: &'a [Style],
+    pub(super) conduct: &'a Conduct,
+    pub(super) results: &'a [(u64, ResultBody)],
+}
+
+impl Before<'_> {
+    /// The contest object of `id` in the result that counted it: `Err` when `id` was not
+    /// counted, `Ok(None)` when that result does not hold it.
+    fn counted(&self, id: &str) -> Result<Option<&Value>, ()> {
+        let r = self
+            .conduct
+            .contest(id)
+            .ok()
+            .and_then(|c| c.result)
+            .ok_or(())?;
+        Ok(self
+            .results
+            .iter()
+            .find(|(idx, _)| *idx == r)
+            .and_then(|(_, rb)| rb.result.get("contests")?.as_array())
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(id))
+            }))
+    }
+
+    pub(super) fn runoff(&self, b: &RunoffCreated) -> Option<String> {
+        let proposal = self
+            .counted(&b.parent)
+            .ok()?
+            .and_then(|c| c.get("runoff"))
+            .filter(|p| !p.is_null());
+        match proposal {
+            None => Some(format!("“{}” 的计票结果没有提议另行投票 / the result of “{}” proposes no runoff", b.parent, b.parent)),
+            Some(p) => (runoff_of(self.spec, self.election, self.styles, &b.parent, p) != *b)
+                .then(|| format!("另行投票不是 “{}” 的计票结果所提议的 (候选人、名额、规则与样式须一致) / the runoff is not the one the result of “{}” proposes (candidates, seats, rules and style must match)", b.parent, b.parent)),
+        }
+    }
+
+    pub(super) fn revote(&self, b: &RevoteCreated) -> Option<String> {
+        let source = spec_contest(self.spec, &b.source)?;
+        let want = revote_of(&source, self.election, self.styles, &b.source);
+        (want != (b.contest.clone(), b.style.clone())).then(|| {
+            format!(
+                "重新投票不是 “{}” 原样的选举项目 / the re-vote is not “{}” as it was",
+                b.source, b.source
+            )
+        })
+    }
+
+    /// A next round without a procedure: the organiser chose only its id, title, kind, seats
+    /// and mode; its list is whom the source's published result passed on.
+    pub(super) fn next_round(&self, b: &ContestCreated) -> Option<String> {
+        let source = self.counted(&b.from).ok()?.cloned().unwrap_or(Value::Null);
+        let text = |k: &str| {
+            b.contest
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+        };
+        let choice = NextRoundChoice {
+            id: text("id"),
+            title: text("title"),
+            kind: text("kind"),
+            seats: b.contest.get("seats").cloned().unwrap_or(Value::Null),
+            mode: b.contest.get("mode").and_then(|v| v.as_str()),
+        };
+        let want = next_round_of(&source, self.spec, self.styles, &b.from, &choice);
+        (want != (b.contest.clone(), b.style.clone())).then(|| {
+            format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
+        })
+    }
+}
