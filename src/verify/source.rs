@@ -79,7 +79,39 @@ impl Archive {
             let reserve = usize::try_from(entry.size()).map_or(0, |n| n.min(RESERVE_MAX));
             let mut bytes = Vec::with_capacity(reserve);
             entry.read_to_end(&mut bytes)?;
-            files.insert(parts.join("/"), bytes);
+            // Two copies of one path: `tar -x` keeps the last, a listing shows both, and an
+            // auditor who looked at the first would have checked another file than this one.
+            let rel = parts.join("/");
+            if files.insert(rel.clone(), bytes).is_some() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("包内 {rel} 出现两次 / {rel} is in the archive twice"),
+                ));
+            }
+        }
+        // Two exports in one archive (a `log/` at the top and another under a directory):
+        // which one was meant is not the verifier's guess to make.
+        let roots: std::collections::BTreeSet<&str> = files
+            .keys()
+            .filter_map(|k| match k.split('/').collect::<Vec<_>>()[..] {
+                ["log", _, ..] => Some(""),
+                [top, "log", _, ..] => Some(top),
+                _ => None,
+            })
+            .collect();
+        if roots.len() > 1 {
+            let shown: Vec<String> = roots
+                .iter()
+                .map(|r| match *r {
+                    "" => "log/".to_string(),
+                    top => format!("{top}/log/"),
+                })
+                .collect();
+            let shown = shown.join(", ");
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("包内有多个日志 ({shown}) / the archive holds more than one log ({shown})"),
+            ));
         }
         // The service's archive holds one top directory: its contents are the export.
         let tops: std::collections::BTreeSet<&str> = files
@@ -225,6 +257,41 @@ mod tests {
         let t = tar_of(&[("log/0.seg", b"seg"), ("README.txt", b"hi")]);
         let a = Archive::read("x.tar", t.as_slice()).unwrap();
         assert_eq!(Source::from(&a).list("").unwrap(), ["README.txt", "log"]);
+    }
+
+    #[test]
+    fn an_archive_with_two_copies_of_a_path_is_refused() {
+        let t = tar_of(&[("log/0.seg", b"one"), ("./log/0.seg", b"two")]);
+        let e = Archive::read("x.tar", t.as_slice()).err().unwrap();
+        assert!(
+            e.to_string().contains("log/0.seg is in the archive twice"),
+            "{e}"
+        );
+        // The service's top directory does not hide it either.
+        let t = tar_of(&[
+            ("scrutineer-export/election.json", b"{}"),
+            ("scrutineer-export/election.json", b"{ }"),
+        ]);
+        assert!(Archive::read("x.tar", t.as_slice()).is_err());
+    }
+
+    #[test]
+    fn an_archive_with_two_logs_is_refused() {
+        let t = tar_of(&[
+            ("log/0.seg", b"seg"),
+            ("scrutineer-export/log/0.seg", b"other"),
+        ]);
+        let e = Archive::read("x.tar", t.as_slice()).err().unwrap();
+        assert!(
+            e.to_string()
+                .contains("more than one log (log/, scrutineer-export/log/)"),
+            "{e}"
+        );
+        let t = tar_of(&[("a/log/0.seg", b"seg"), ("b/log/0.seg", b"other")]);
+        assert!(Archive::read("x.tar", t.as_slice()).is_err());
+        // One log, whatever else lies beside it, is read.
+        let t = tar_of(&[("log/0.seg", b"seg"), ("notes/log.txt", b"hi")]);
+        assert!(Archive::read("x.tar", t.as_slice()).is_ok());
     }
 
     #[test]
