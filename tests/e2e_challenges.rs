@@ -342,9 +342,11 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     assert_eq!(h.size(), before, "a refused check logged something");
 
     // At most five checks per slip.
+    let mut voters_check = 0;
     for n in 0..5 {
         let (s, v) = h.spoil(t2, &h.encrypt(t2, &chosen));
         assert_eq!(s, 201, "check {n}: {v}");
+        voters_check = v["index"].as_u64().unwrap();
     }
     let (s, v) = h.spoil(t2, &h.encrypt(t2, &chosen));
     assert_eq!(
@@ -355,6 +357,20 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     // ... and the slip still casts.
     let (s, v) = h.cast(t2, &h.encrypt(t2, &chosen));
     assert_eq!(s, 201, "{v}");
+    // A check whose slip then cast was a voter's: it is not recorded as a test.
+    let before = h.size();
+    let (s, v) = h.server.call(
+        "POST",
+        "/api/v1/kiosk-tests",
+        Some(&h.teller),
+        Some(&json!({"spoiled": voters_check, "outcome": "match"})),
+    );
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_already_cast")),
+        "{v}"
+    );
+    assert_eq!(h.size(), before, "a refused test logged something");
 
     // A 监票人's test challenge: recorded once, of a spoiled ballot only; its slip never casts.
     let t3 = &tokens[2];
@@ -558,6 +574,14 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         es[test_at].body = serde_json::to_vec(&t).unwrap();
     });
     named(&r, &["not_spoiled"], test_at);
+    // (e) A kiosk test of a voter's check: the spoiled ballot whose slip then cast.
+    assert!(spoiled_at < cast_at && cast_at < test_at);
+    let r = forged("test-of-a-voters-check", &|es| {
+        let mut t: Value = serde_json::from_slice(&es[test_at].body).unwrap();
+        t["spoiled"] = json!(spoiled_at);
+        es[test_at].body = serde_json::to_vec(&t).unwrap();
+    });
+    named(&r, &["ballot_already_cast"], test_at);
 }
 
 /// Nonces that open the first contest of a spoiled ballot to something else: the opening

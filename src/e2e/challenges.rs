@@ -28,6 +28,8 @@ pub enum ChallengeError {
     Exhausted(u32),
     #[error("这张选票码用于投票机抽检, 永远不能投票 / This slip was used to test a kiosk and can never be cast.")]
     Tested,
+    #[error("第 {0} 条核验作废的选票所用的选票码已经投过票: 那是选民的核验, 不是抽检 / The slip of the spoiled ballot at entry {0} has been used to cast: that check was a voter's, not a test.")]
+    CastNotTest(u64),
     #[error("第 {0} 条不是核验作废的选票 / Entry {0} is not a spoiled ballot.")]
     NotSpoiled(u64),
     #[error("第 {spoiled} 条核验作废的选票已在第 {test} 条记录抽检结果 / The spoiled ballot at entry {spoiled} was already recorded as a test at entry {test}.")]
@@ -37,7 +39,7 @@ pub enum ChallengeError {
 impl ChallengeError {
     pub fn code(&self) -> Code {
         match self {
-            ChallengeError::AlreadyCast => Code::BallotAlreadyCast,
+            ChallengeError::AlreadyCast | ChallengeError::CastNotTest(_) => Code::BallotAlreadyCast,
             ChallengeError::Spoiled => Code::BallotSpoiled,
             ChallengeError::Exhausted(_) => Code::SpoilsExhausted,
             ChallengeError::Tested => Code::TokenTested,
@@ -126,8 +128,15 @@ impl Challenges {
         Ok(())
     }
 
-    /// May this test be recorded? The serial of the slip it retires.
-    pub fn check_test(&self, test: &KioskTest) -> Result<[u8; 16], ChallengeError> {
+    /// May this test be recorded? The serial of the slip it retires. `cast`: whether a
+    /// serial was used to cast. A test's slip never casts, before or after the test: a
+    /// spoiled ballot whose slip then cast was a voter's check (recording it as a test would
+    /// misreport who checked, and retire nothing).
+    pub fn check_test(
+        &self,
+        test: &KioskTest,
+        cast: impl Fn(&[u8; 16]) -> bool,
+    ) -> Result<[u8; 16], ChallengeError> {
         let s = self
             .spoiled
             .get(&test.spoiled)
@@ -138,12 +147,20 @@ impl Challenges {
                 test: t,
             });
         }
+        if cast(&s.serial) {
+            return Err(ChallengeError::CastNotTest(test.spoiled));
+        }
         Ok(s.serial)
     }
 
     /// Records a test checked by [`Challenges::check_test`].
-    pub fn test(&mut self, index: u64, test: KioskTest) -> Result<(), ChallengeError> {
-        let serial = self.check_test(&test)?;
+    pub fn test(
+        &mut self,
+        index: u64,
+        test: KioskTest,
+        cast: impl Fn(&[u8; 16]) -> bool,
+    ) -> Result<(), ChallengeError> {
+        let serial = self.check_test(&test, cast)?;
         self.tested.insert(serial);
         if let Some(s) = self.spoiled.get_mut(&test.spoiled) {
             s.test = Some(index);
@@ -227,11 +244,25 @@ mod tests {
             c.check_spoil(&[1; 16], false, &[[200; 32]]),
             Err(ChallengeError::Exhausted(SPOILS_PER_SLIP_MAX))
         );
-        // A test retires its slip, once per spoiled ballot, only of a spoiled ballot.
-        assert_eq!(c.test(99, test(5)), Err(ChallengeError::NotSpoiled(5)));
-        c.test(20, test(10)).unwrap();
+        // A test retires its slip, once per spoiled ballot, only of a spoiled ballot, and
+        // never of a slip that cast (that check was a voter's).
+        let unused = |_: &[u8; 16]| false;
         assert_eq!(
-            c.test(21, test(10)),
+            c.test(99, test(5), unused),
+            Err(ChallengeError::NotSpoiled(5))
+        );
+        assert_eq!(
+            c.test(20, test(10), |s| *s == [1; 16]),
+            Err(ChallengeError::CastNotTest(10))
+        );
+        assert_eq!(
+            ChallengeError::CastNotTest(10).code(),
+            Code::BallotAlreadyCast
+        );
+        assert_eq!(c.spoiled[&10].test, None);
+        c.test(20, test(10), unused).unwrap();
+        assert_eq!(
+            c.test(21, test(10), unused),
             Err(ChallengeError::AlreadyTested {
                 spoiled: 10,
                 test: 20

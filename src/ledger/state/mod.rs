@@ -533,7 +533,8 @@ impl State {
             }
             EntryKind::KioskTest => {
                 let t: KioskTest = body(e)?;
-                self.challenges.test(index, t)?;
+                let spent = &self.spent;
+                self.challenges.test(index, t, |s| spent.contains(s))?;
                 self.size = index + 1;
                 return Ok(());
             }
@@ -594,7 +595,7 @@ impl State {
             }
             EntryKind::KioskTest => {
                 let t: KioskTest = body(e)?;
-                self.challenges.check_test(&t)?;
+                self.challenges.check_test(&t, |s| self.spent.contains(s))?;
                 Ok(())
             }
             _ => Err(refused(Code::EntryKind, "not a challenge".into())),
