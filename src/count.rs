@@ -13,6 +13,10 @@
 //! it: that write-in line names no valid person and counts for no one (as a blank line
 //! would: an abstention on that line, RULES.md section 1), the ballot stays valid, and the
 //! contest's result carries the warning [`WRITE_IN_UNREADABLE`] with how many there were.
+//! The same holds, in protocol 4, for a line marked as written in whose name does not decode
+//! or is empty; a name on a line its ballot did not mark is not counted at all, and the
+//! result says how many there were ([`WRITE_IN_UNMARKED`]). Either can only come from a kiosk
+//! that does not follow the protocol: no valid ballot has one.
 //! The verifier's recount goes through this same code.
 //!
 //! Architecture invariant: pure (no I/O); it joins `rules`, `record` and `e2e` only. The
@@ -35,6 +39,10 @@ use crate::rules::{tally_election_totals, Ballot, Contest, ContestTotals, Electi
 /// The warning code of decrypted write-in names that `clean_name` refuses (counted for no
 /// one; see the module documentation).
 pub const WRITE_IN_UNREADABLE: &str = "write_in_unreadable";
+
+/// The warning code of decrypted write-in names on lines their ballots did not mark
+/// (protocol 4; not counted, see the module documentation).
+pub const WRITE_IN_UNMARKED: &str = "write_in_unmarked";
 
 /// Why a result cannot be counted. Every variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,7 +137,7 @@ pub fn counting_election(
 /// The totals of one contest from what its tellers decrypted, per evaluator group ("" when
 /// none): the layout is the aggregation order of docs/E2E.md §8.5. Write-in names are
 /// counted under their canonical form; the second value is how many decrypted names
-/// `clean_name` refused (counted for no one).
+/// `clean_name` refused or (protocol 4) did not decode on a marked line (counted for no one).
 pub fn decrypted_totals(
     contest: &Contest,
     shape: &ContestShape,
@@ -163,6 +171,7 @@ pub fn decrypted_totals(
                         against: slot.against.saturating_add(a),
                     };
                 }
+                unreadable = unreadable.saturating_add(d.undecodable);
                 for name in &d.names {
                     match clean_name(name) {
                         Ok(clean) => *ct.write_ins.entry(clean).or_insert(0) += 1,
@@ -217,6 +226,7 @@ pub fn count(
     let mut totals = Vec::with_capacity(election.contests.len());
     let mut decrypted = Vec::new();
     let mut unreadable_by_contest: Vec<(usize, u64)> = Vec::new();
+    let mut unmarked_by_contest: Vec<(usize, u64)> = Vec::new();
     for (ci, c) in election.contests.iter().enumerate() {
         let empty = Vec::new();
         let plain = ContestTotals::of_ballots(c, by_contest.get(ci).unwrap_or(&empty));
@@ -264,6 +274,10 @@ pub fn count(
         if unreadable > 0 {
             unreadable_by_contest.push((ci, unreadable));
         }
+        let unmarked: u64 = parts.iter().map(|(_, d)| d.unmarked).sum();
+        if unmarked > 0 {
+            unmarked_by_contest.push((ci, unmarked));
+        }
         let sum = electronic
             .checked_add(&plain)
             .map_err(|e| CountError::Totals {
@@ -278,7 +292,15 @@ pub fn count(
         if let Some(r) = tally.contests.iter_mut().find(|r| r.contest == ci) {
             r.warnings.push(Notice::new(
                 WRITE_IN_UNREADABLE,
-                format!("{n} 个另选人姓名含控制字符或不可见、方向控制字符, 不指向任何人, 不计票 (该行视为空白) / {n} written-in names hold a control, invisible or direction character: they name no one and count for no one (the line counts as blank)"),
+                format!("{n} 个另选人姓名含控制字符或不可见、方向控制字符, 或无法解读, 不指向任何人, 不计票 (该行视为空白) / {n} written-in names hold a control, invisible or direction character, or cannot be read: they name no one and count for no one (the line counts as blank)"),
+            ));
+        }
+    }
+    for (ci, n) in unmarked_by_contest {
+        if let Some(r) = tally.contests.iter_mut().find(|r| r.contest == ci) {
+            r.warnings.push(Notice::new(
+                WRITE_IN_UNMARKED,
+                format!("{n} 个另选人姓名写在选票未标记另选的行上, 不计票 (投票机不合规) / {n} written-in names are on lines their ballots did not mark as written in: not counted (a kiosk that does not follow the protocol)"),
             ));
         }
     }

@@ -993,3 +993,136 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What no proof can exclude: a kiosk that does not follow the protocol encrypts a name on a
+/// write-in line it did not mark, and marks a line whose name does not decode. Since protocol
+/// 4 each line is shuffled and decrypted with its flag: the stray name is seen and not
+/// counted (before, it stood in for another ballot's marked line, or stopped the count), the
+/// unreadable one counts for no one, and the contest is counted and verified.
+#[test]
+fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
+    use scrutineer::crypto::ballot::{encrypt_candidate_lines, CandidatePlaintext, Mark};
+    use scrutineer::crypto::names::encode_name;
+    use scrutineer::crypto::ContestShape;
+    use scrutineer::ledger::{Ledger, LedgerConfig};
+    use scrutineer::record::encrypted::EncryptedLine;
+
+    let cli = Cli::new("npc-lines");
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("npc-direct-constituency/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    cli.init_encrypted("2", &["--threshold", "2"]);
+    cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    check_in(&cli, "V", 1, 5);
+    // Two honest ballots, one with a write-in.
+    cli.cast(
+        &tokens[0],
+        &[json!({"contest": "d017", "marks": {"n1": "for"}, "write_ins": ["欧阳明月"]})],
+    );
+    cli.cast(
+        &tokens[1],
+        &[json!({"contest": "d017", "marks": {"n2": "for"}})],
+    );
+    // The non-conforming kiosk's ballots, with valid proofs.
+    let (report, replayed) = verify_export_replayed(&cli.export(), &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    let replayed = replayed.unwrap();
+    let book = replayed.book.unwrap();
+    let key = book.key().unwrap().clone();
+    let shape = book.tallies[&("d017".to_string(), String::new())]
+        .shape
+        .clone();
+    let ContestShape::Candidate(s) = &shape else {
+        panic!("a candidate contest")
+    };
+    let w = s.write_in_lines as usize;
+    assert!(w >= 1);
+    let blank = encode_name("").unwrap().elements;
+    let ghost = encode_name("赵无名").unwrap().elements;
+    // A point whose encoding no name has (decoding it fails).
+    let garbage = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT
+        * curve25519_dalek::Scalar::from(7u64);
+    let forged = [
+        // A name on an unmarked line, beside a full ballot's marks.
+        (vec![Mark::For, Mark::For, Mark::Abstain], {
+            let mut l = vec![(0u64, blank); w];
+            l[0] = (0, ghost);
+            l
+        }),
+        // A marked line whose name does not decode.
+        (vec![Mark::Abstain, Mark::Abstain, Mark::For], {
+            let mut l = vec![(0u64, blank); w];
+            l[0] = (1, [garbage, garbage]);
+            l
+        }),
+        // A marked line with no name.
+        (vec![Mark::Abstain, Mark::For, Mark::Abstain], {
+            let mut l = vec![(0u64, blank); w];
+            l[0] = (1, blank);
+            l
+        }),
+    ];
+    {
+        let ledger =
+            Ledger::open_existing(LedgerConfig::new(cli.path("data"), cli.path("keys"))).unwrap();
+        for (token, (marks, lines)) in tokens[2..5].iter().zip(&forged) {
+            let t = scrutineer::record::token::Token::parse(token).unwrap();
+            let p = CandidatePlaintext {
+                marks: marks.clone(),
+                write_ins: vec![None; w],
+                void: false,
+            };
+            let ctx = scrutineer::e2e::context(&replayed.election_id, "d017", "", *t.serial());
+            let (enc, _) = encrypt_candidate_lines(
+                &key,
+                &shape,
+                s,
+                &ctx,
+                &p,
+                lines,
+                &mut scrutineer::crypto::SystemRng,
+            )
+            .unwrap();
+            let line = EncryptedLine {
+                contest: "d017".into(),
+                group: String::new(),
+                ballot: enc.to_bytes(),
+            };
+            ledger.cast_encrypted(token, vec![line], None).unwrap();
+        }
+    }
+    cli.ok(&["ledger", "close", "d017"]);
+    let (t2, t3) = (&tellers[1], &tellers[2]);
+    cli.count(&[t2, t3]);
+    let result = cli.tally(&["d017"]);
+    cli.sign(result, t2);
+    cli.sign(result, t3);
+    cli.ok(&["ledger", "publish", &result.to_string()]);
+    let audit = cli.export();
+    let (code, report) = cli.verify(&audit);
+    assert_eq!(code, 0, "{report}");
+    let body = result_body(&audit, result);
+    // The honest write-in only: the stray name is not among the names.
+    assert_eq!(body.decrypted[0].names, vec!["欧阳明月"]);
+    let d = &body.result["contests"][0];
+    let text = d.to_string();
+    assert!(!text.contains("赵无名"), "{d}");
+    assert!(text.contains("欧阳明月"), "{d}");
+    let codes: Vec<&str> = d["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"write_in_unmarked"), "{d}");
+    assert!(codes.contains(&"write_in_unreadable"), "{d}");
+    assert!(text.contains("1 written-in names are on lines"), "{d}");
+    assert!(text.contains("2 written-in names hold"), "{d}");
+}

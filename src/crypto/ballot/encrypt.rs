@@ -87,13 +87,42 @@ pub(super) fn encrypt_candidate_normalized(
     p: &CandidatePlaintext,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<(EncryptedContest, Opening)> {
-    let n = s.candidates as usize;
-    let w = s.write_in_lines as usize;
-    let names = p
+    let lines = p
         .write_ins
         .iter()
-        .map(|x| encode_name(x.as_deref().unwrap_or("")))
+        .map(|x| {
+            Ok((
+                u64::from(x.is_some()),
+                encode_name(x.as_deref().unwrap_or(""))?.elements,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
+    encrypt_candidate_lines(key, shape, s, ci, p, &lines, rng)
+}
+
+/// Encrypts a candidate contest whose write-in lines are given as they are to be encrypted:
+/// (flag, name elements), the flag 0 or 1 and the elements any points. Valid ballots come
+/// only from [`encrypt_contest`], whose lines are flagged exactly when they carry an encoded
+/// name; this is the kiosk that does not follow the protocol (a name on an unmarked line, a
+/// marked line whose name does not decode), which the proofs cannot exclude and the counting
+/// must withstand (docs/E2E.md §9). Tests of that use it; `p.write_ins` is not read.
+#[doc(hidden)]
+pub fn encrypt_candidate_lines(
+    key: &ElectionKey,
+    shape: &ContestShape,
+    s: &CandidateShape,
+    ci: &ContextInputs<'_>,
+    p: &CandidatePlaintext,
+    lines: &[(u64, [RistrettoPoint; 2])],
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(EncryptedContest, Opening)> {
+    let n = s.candidates as usize;
+    let w = s.write_in_lines as usize;
+    if lines.len() != w || p.marks.len() != n || lines.iter().any(|(f, _)| *f > 1) {
+        return Err(Error::InvalidPlaintext {
+            reason: "write-in lines or marks do not fit the shape".into(),
+        });
+    }
 
     // 1. Ciphertexts, one nonce each, in ciphertext order.
     let mut nonces: Vec<Scalar> = Vec::with_capacity(shape.ciphertext_count());
@@ -121,17 +150,17 @@ pub(super) fn encrypt_candidate_normalized(
     }
     let mut write_ins = Vec::with_capacity(w);
     let mut flags = Vec::with_capacity(w);
-    for (j, name) in names.iter().enumerate() {
-        let flag = u64::from(p.write_ins[j].is_some());
+    for (flag, elements) in lines {
+        let flag = *flag;
         flags.push(flag);
         let rw = draw_scalar(rng);
         let flag_ct = Ciphertext::encrypt_exp(key, flag, &rw);
         nonces.push(rw);
         let r0 = draw_scalar(rng);
-        let n0 = Ciphertext::encrypt_point(key, &name.elements[0], &r0);
+        let n0 = Ciphertext::encrypt_point(key, &elements[0], &r0);
         nonces.push(r0);
         let r1 = draw_scalar(rng);
-        let n1 = Ciphertext::encrypt_point(key, &name.elements[1], &r1);
+        let n1 = Ciphertext::encrypt_point(key, &elements[1], &r1);
         nonces.push(r1);
         write_ins.push(WriteInCiphertexts {
             flag: flag_ct,

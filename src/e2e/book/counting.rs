@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 
@@ -86,11 +87,13 @@ impl Book {
                 input.len()
             )));
         }
-        let outputs = decode_vectors(&output, 2, input.len())?;
+        // Two ciphertexts per name, after its flag's in protocol 4 (`Book::add_ballot`).
+        let width = input.first().map_or(2, Vec::len);
+        let outputs = decode_vectors(&output, width, input.len())?;
         let position = u32::try_from(t.shufflers.len()).unwrap_or(u32::MAX);
         if self.proofs {
             // Decoded only to be verified (its points cost a decompression each).
-            let proof = ShuffleProof::from_bytes(input.len(), 2, &proof_bytes)
+            let proof = ShuffleProof::from_bytes(input.len(), width, &proof_bytes)
                 .map_err(crypto("混洗证明", "shuffle proof"))?;
             verify_shuffle(
                 key,
@@ -198,7 +201,8 @@ impl Book {
             } else {
                 b64(&b.names, "names")?
             };
-            let shares = decode_shares(&names_bytes, current.len() * 2, b.index)?;
+            let width = current.first().map_or(0, Vec::len);
+            let shares = decode_shares(&names_bytes, current.len() * width, b.index)?;
             if self.proofs {
                 let cts: Vec<&Ciphertext> = current.iter().flatten().collect();
                 verify_shares(&self.election_id, vk, &cts, &shares)
@@ -248,6 +252,7 @@ impl Book {
             proofs: self.proofs,
             defer_proofs: self.defer_proofs,
             flags_first: self.flags_first,
+            names_with_flags: self.names_with_flags,
         }
     }
 
@@ -341,40 +346,81 @@ impl Book {
             None
         };
         let mut names = Vec::new();
+        let (mut undecodable, mut unmarked, mut marked) = (0u64, 0u64, 0u64);
         let current: &[CiphertextVector] = if name_combiner.is_some() {
             t.current_names()?
         } else {
             &[]
         };
         for (j, v) in current.iter().enumerate() {
-            let mut pts = [RistrettoPoint::identity(); 2];
+            let width = v.len();
+            let mut pts = Vec::with_capacity(width);
             for (c, ct) in v.iter().enumerate() {
                 let shares: Vec<DecryptionShare> = name_tellers
                     .iter()
                     .filter_map(|ell| {
                         t.name_shares
                             .get(ell)
-                            .and_then(|s| s.get(2 * j + c))
+                            .and_then(|s| s.get(width * j + c))
                             .cloned()
                     })
                     .collect();
-                if let (Some(slot), Some(combiner)) = (pts.get_mut(c), &name_combiner) {
-                    *slot = combiner
-                        .combine(ct, &shares)
-                        .map_err(crypto("姓名解密", "name decryption"))?;
+                if let Some(combiner) = &name_combiner {
+                    pts.push(
+                        combiner
+                            .combine(ct, &shares)
+                            .map_err(crypto("姓名解密", "name decryption"))?,
+                    );
                 }
             }
-            let name = decode_name(&pts).map_err(crypto("写入姓名", "write-in name"))?;
-            if !name.is_empty() {
-                names.push(name);
+            match pts[..] {
+                // Protocol 4: the line's flag (0 or 1 times G, proven at cast) decides.
+                [flag, n0, n1] => {
+                    let name = decode_name(&[n0, n1]);
+                    if flag == RistrettoPoint::identity() {
+                        if !matches!(name.as_deref(), Ok("")) {
+                            unmarked += 1;
+                        }
+                    } else if flag == RISTRETTO_BASEPOINT_POINT {
+                        marked += 1;
+                        match name {
+                            Ok(n) if !n.is_empty() => names.push(n),
+                            _ => undecodable += 1,
+                        }
+                    } else {
+                        return Err(E2eError::Refused(
+                            "写入标记解密后不是 0 或 1 / a write-in flag decrypted to neither 0 nor 1"
+                                .into(),
+                        ));
+                    }
+                }
+                [n0, n1] => {
+                    let name =
+                        decode_name(&[n0, n1]).map_err(crypto("写入姓名", "write-in name"))?;
+                    if !name.is_empty() {
+                        names.push(name);
+                    }
+                }
+                _ => {
+                    return Err(E2eError::Refused(format!(
+                        "写入行有 {width} 个密文 / a write-in line of {width} ciphertexts"
+                    )))
+                }
             }
         }
         names.sort();
         if let ContestShape::Candidate(_) = &t.shape {
             let flags: u64 = totals.get(t.flag_slots()).unwrap_or_default().iter().sum();
-            if flags != names.len() as u64 {
+            // Protocol 4: the marked lines, one by one, against their homomorphic sum (equal
+            // after any valid shuffles); before, the names against the flags.
+            let counted = if current.first().is_some_and(|v| v.len() == 3) {
+                marked
+            } else {
+                names.len() as u64
+            };
+            if flags != counted {
                 return Err(E2eError::WriteInCount {
-                    names: names.len() as u64,
+                    names: counted,
                     flags,
                 });
             }
@@ -383,6 +429,8 @@ impl Book {
             ballots: t.ballots,
             totals,
             names,
+            undecodable,
+            unmarked,
             tellers,
         })
     }

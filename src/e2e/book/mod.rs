@@ -70,6 +70,10 @@ pub struct Book {
     /// Protocol 3: totals first, write-in names only when the decrypted write-in count is
     /// above zero (`Conduct::names_after_flags`).
     flags_first: bool,
+    /// Protocol 4: each write-in line is the vector (flag, name₀, name₁), shuffled and
+    /// decrypted whole, so a name counts only on a line its ballot marked
+    /// (`Conduct::names_with_flags`); before, (name₀, name₁).
+    names_with_flags: bool,
 }
 
 /// One contest's (and evaluator group's) encrypted ballots, summed.
@@ -78,8 +82,8 @@ pub struct ContestTally {
     pub shape: ContestShape,
     pub ballots: u64,
     sums: Vec<(RistrettoPoint, RistrettoPoint)>,
-    /// The write-in names in log order (one pair of ciphertexts per write-in line), after
-    /// any `saved_names`.
+    /// The write-in names in log order (one vector per write-in line: its name's two
+    /// ciphertexts, after its flag's in protocol 4), after any `saved_names`.
     names: Vec<CiphertextVector>,
     /// The names of a prefix a teller saved in an earlier run, still encoded: decoded the
     /// first time they are needed ([`ContestTally::current_names`]), which for most contests
@@ -102,8 +106,14 @@ pub struct Decrypted {
     pub ballots: u64,
     /// The totals in aggregation order (docs/E2E.md §8.5).
     pub totals: Vec<u64>,
-    /// The non-empty write-in names, sorted.
+    /// The non-empty write-in names, sorted (protocol 4: of the lines marked as written in).
     pub names: Vec<String>,
+    /// Protocol 4: marked write-in lines whose name does not decode or is empty (they count
+    /// for no one, as a blank line).
+    pub undecodable: u64,
+    /// Protocol 4: lines not marked as written in that carry a name anyway (a kiosk that
+    /// does not follow the protocol): not counted.
+    pub unmarked: u64,
     /// The tellers whose shares were combined.
     pub tellers: Vec<u32>,
 }
@@ -397,6 +407,7 @@ impl Book {
             proofs: true,
             defer_proofs: false,
             flags_first: protocol >= 3,
+            names_with_flags: protocol >= 4,
         })
     }
 
@@ -833,15 +844,22 @@ impl Book {
                     (s.exponential.iter().collect(), s.names.iter().collect())
                 }
             };
-            for (slot, ct) in t.sums.iter_mut().zip(exponential) {
+            for (slot, ct) in t.sums.iter_mut().zip(&exponential) {
                 slot.0 += ct.alpha.point();
                 slot.1 += ct.beta.point();
             }
             if let Some(saved) = t.saved_names.as_mut() {
                 saved.appending();
             }
-            for name in names {
-                t.names.push(name.to_vec());
+            let flags = t.flag_slots();
+            for (j, name) in names.into_iter().enumerate() {
+                let flag = exponential.get(flags.start + j);
+                match flag {
+                    Some(flag) if self.names_with_flags => {
+                        t.names.push(vec![**flag, name[0], name[1]])
+                    }
+                    _ => t.names.push(name.to_vec()),
+                }
             }
         }
     }

@@ -17,7 +17,9 @@
 //! logged publication. Protocol 3 changes one order, of encrypted elections' counting:
 //! each contest's totals are decrypted first and its write-in names are shuffled and
 //! decrypted only when the decrypted write-in count is above zero
-//! ([`Conduct::names_after_flags`]).
+//! ([`Conduct::names_after_flags`]). Protocol 4 shuffles each write-in line's name together
+//! with its write-in flag, so that a name counts only on a line its ballot marked
+//! ([`Conduct::names_with_flags`], docs/E2E.md §9).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -30,7 +32,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 3;
+pub const PROTOCOL_CURRENT: u32 = 4;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -529,6 +531,13 @@ impl Conduct {
 
     pub fn protocol(&self) -> u32 {
         self.protocol
+    }
+
+    /// Protocol 4: a write-in line is shuffled and decrypted as its flag with its name (width
+    /// 3), so a name on a line its ballot did not mark is seen and not counted, and a marked
+    /// line whose name does not decode counts for no one instead of stopping the count.
+    pub fn names_with_flags(&self) -> bool {
+        self.protocol >= 4
     }
 
     fn strict(&self) -> bool {
