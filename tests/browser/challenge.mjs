@@ -25,7 +25,8 @@
 //        refused with ballot_spoiled;
 //  (ii)  #revote: the choices are kept; a second check whose answer is lost (page.route
 //        lets it reach the server, then resets the connection) says nothing is cast or
-//        checked, pressing #check again shows it as logged and the check page finds it by its
+//        checked and no longer offers #cast (its openings were sent), pressing #check again
+//        shows it as logged and the check page finds it by its
 //        code; then a fresh encryption (a new code) is cast with the same slip; the receipt
 //        repeats the new code and the verify page shows it (and no choices);
 //  (iv)  a tampered kiosk (kiosk.js served with one mark flipped, for → 不赞成, just before
@@ -299,7 +300,10 @@ try {
   const lostMsg = await textOf(kiosk, "#kiosk-error");
   expect(lostMsg.includes("既未投出, 也未核验") && lostMsg.includes("核验"), `a lost check answer is not explained: ${lostMsg}`);
   await expectScreen(kiosk, "screen-confirm", "after a lost check answer");
-  expect(!(await kiosk.locator("#check").isDisabled()) && !(await kiosk.locator("#cast").isDisabled()), "#check and #cast must stay possible after a lost answer");
+  expect(!(await kiosk.locator("#check").isDisabled()), "#check must stay possible after a lost answer");
+  // Its openings reached the server: that encryption must never be cast.
+  expect(await kiosk.locator("#cast").isDisabled(), "#cast is possible for an encryption whose openings were sent");
+  expect(lostMsg.includes("不能再投出") && lostMsg.includes("返回修改"), `the kiosk does not say the checked encryption cannot be cast: ${lostMsg}`);
   await shot(kiosk, "check-answer-lost");
   await kiosk.locator("#check").click();
   await expectScreen(kiosk, "screen-spoiled", "pressing #check again");

@@ -1139,10 +1139,14 @@ function setReviewBusy(busy, html = "") {
   status.hidden = !busy;
 }
 
-/** The confirm screen's controls; #check only while the openings are still held. */
+/**
+ * The confirm screen's controls; #check only while the openings are still held, #cast only
+ * while they have never left this kiosk (an encryption sent to be checked, whatever the
+ * answer, is known to whoever received its openings: it is never cast).
+ */
 function setConfirmBusy(busy, html = "") {
   const sealed = ballot?.sealed;
-  $("#cast").disabled = busy || !sealed;
+  $("#cast").disabled = busy || !sealed || sealed.revealed;
   $("#confirm-edit").disabled = busy;
   $("#check").disabled = busy || !sealed || ballot.noCheck || !sealed.lines.every((l) => l.opening);
   const status = $("#confirm-status");
@@ -1214,7 +1218,7 @@ function showConfirm() {
 /** #cast: the encrypted ballot is sent without its openings (a cast ballot is never opened). */
 async function castSealed() {
   const current = ballot;
-  if (!current || current.posting || !current.sealed) return;
+  if (!current || current.posting || !current.sealed || current.sealed.revealed) return;
   const sealed = current.sealed;
   for (const l of sealed.lines) {
     l.opening?.fill(0);
@@ -1288,6 +1292,9 @@ async function checkSealed() {
   if (!current || current.posting || !current.sealed || current.noCheck) return;
   const sealed = current.sealed;
   if (!sealed.lines.every((l) => l.opening)) return;
+  // From here on its openings may be read by whoever receives the request, even if the
+  // answer is a refusal or never arrives: this encryption is never cast.
+  sealed.revealed = true;
   current.posting = true;
   setConfirmBusy(true, t("正在发送核验…", "Sending the ballot to be checked…"));
   clearKioskError();
@@ -1315,7 +1322,8 @@ function checkFailed(current, err) {
     current.maybeSpoiled = current.maybeSpoiled || err.code === "network" || err.status === 503;
     setConfirmBusy(false);
     const [zh, en] = describe(err);
-    showKioskError([`${zh} 这张选票既未投出, 也未核验。请再按 “核验”。`, `${en} The ballot is neither cast nor checked: press Check again.`]);
+    showKioskError([`${zh} 这张选票既未投出, 也未核验。请再按 “核验”; 已发送核验的加密选票不能再投出, 如要投票, 请按 “返回修改”, 本机将重新加密。`,
+      `${en} The ballot is neither cast nor checked: press Check again. An encryption sent to be checked can no longer be cast: to vote instead, press Back to edit and this kiosk will encrypt afresh.`]);
     $("#check").focus();
     return;
   }
@@ -1328,11 +1336,15 @@ function checkFailed(current, err) {
     return;
   }
   if (err.code === "spoils_exhausted") {
-    // Not revealed: the voter may still cast this encryption.
+    // Refused, but its openings were sent: this encryption is never cast. A fresh one is,
+    // without a check.
     current.noCheck = true;
-    setConfirmBusy(false);
-    showKioskError(err);
-    $("#cast").focus();
+    dropSealed(current);
+    renderReview();
+    const [zh, en] = describe(err);
+    showKioskError([`${zh} 刚才发送核验的加密选票已作废; 请按 “确认投票”, 本机将重新加密, 然后投出。`,
+      `${en} The encryption sent to be checked is discarded: press Confirm, and this kiosk will encrypt afresh for you to cast.`]);
+    $("#confirm").focus();
     return;
   }
   if (BALLOT_FIXABLE.has(err.code)) {
