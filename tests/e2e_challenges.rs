@@ -92,6 +92,15 @@ impl Hall {
     /// Encrypts `line` for `token` as the kiosk does, from what `/kiosk/ballot` answers: the
     /// lines and their openings.
     fn encrypt(&self, token: &str, line: &Value) -> Vec<(EncryptedLine, Vec<u8>)> {
+        self.encrypt_with(token, line, &mut scrutineer::crypto::SystemRng)
+    }
+
+    fn encrypt_with(
+        &self,
+        token: &str,
+        line: &Value,
+        rng: &mut dyn rand_core::CryptoRngCore,
+    ) -> Vec<(EncryptedLine, Vec<u8>)> {
         let k = self.server.ok(
             "POST",
             "/api/v1/kiosk/ballot",
@@ -117,7 +126,7 @@ impl Hall {
             &key,
             serial,
             std::slice::from_ref(line),
-            &mut scrutineer::crypto::SystemRng,
+            rng,
         )
         .unwrap()
         .into_iter()
@@ -582,6 +591,109 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         es[test_at].body = serde_json::to_vec(&t).unwrap();
     });
     named(&r, &["ballot_already_cast"], test_at);
+}
+
+/// A deterministic stream: its first `first` bytes from one seed, the rest from another. The
+/// nonces of an encryption are drawn first (docs/E2E.md §8.1), so two encryptions whose
+/// streams share their first bytes have the same ciphertexts and different proofs.
+struct Split {
+    a: scrutineer::crypto::DeterministicRng,
+    b: scrutineer::crypto::DeterministicRng,
+    first: usize,
+}
+
+impl rand_core::RngCore for Split {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        if self.first >= dest.len() {
+            self.first -= dest.len();
+            self.a.fill_bytes(dest);
+        } else {
+            assert_eq!(self.first, 0, "a draw across the split");
+            self.b.fill_bytes(dest);
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for Split {}
+
+fn split(a: &[u8], b: &[u8], first: usize) -> Split {
+    Split {
+        a: scrutineer::crypto::DeterministicRng::new(a),
+        b: scrutineer::crypto::DeterministicRng::new(b),
+        first,
+    }
+}
+
+/// A spoiled ballot publishes its nonces: anyone holding them can prove its ciphertexts again
+/// under fresh proofs (other bytes, another digest). Cast, that vote would be readable by
+/// anyone; the service refuses it and the verifier names it in a forged log.
+#[test]
+fn a_spoiled_ballots_ciphertexts_are_never_cast_under_fresh_proofs() {
+    let h = hall("respoil");
+    let t = &h.tokens[0];
+    let chosen = json!({"contest": "d017", "marks": {"n1": "for", "n2": "against"}, "write_ins": ["欧阳明月"]});
+    let checked = h.encrypt_with(t, &chosen, &mut split(b"nonces", b"proofs", usize::MAX));
+    let n = checked[0].1.len() / 32;
+    let reproved = h.encrypt_with(t, &chosen, &mut split(b"nonces", b"other", 64 * n));
+    let cts = 2 + 64 * n;
+    assert_eq!(checked[0].0.ballot[..cts], reproved[0].0.ballot[..cts]);
+    assert_ne!(checked[0].0.ballot, reproved[0].0.ballot);
+    let (s, v) = h.spoil(t, &checked);
+    assert_eq!(s, 201, "{v}");
+    let before = h.size();
+    let (s, v) = h.cast(t, &reproved);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_spoiled")),
+        "{v}"
+    );
+    assert_eq!(h.size(), before, "a refused cast logged something");
+    // One of its ciphertexts moved into an otherwise fresh encryption: refused too.
+    let mut mixed = h.encrypt(t, &chosen);
+    mixed[0].0.ballot[2 + 64..2 + 128].copy_from_slice(&checked[0].0.ballot[2 + 64..2 + 128]);
+    let (s, v) = h.cast(t, &mixed);
+    assert!(s == 409 || s == 422, "{s} {v}");
+    assert_eq!(h.size(), before);
+    // A fresh encryption casts.
+    let fresh = h.encrypt(t, &chosen);
+    let (s, v) = h.cast(t, &fresh);
+    assert_eq!(s, 201, "{v}");
+
+    // The forger holding the log key puts the re-proved ballot in place of the cast one.
+    let tar = h.cli.path("end.tar");
+    h.server.export_tar(Some(&h.teller), &tar);
+    let unpacked = h.cli.path("end");
+    tar::Archive::new(std::fs::File::open(&tar).unwrap())
+        .unpack(&unpacked)
+        .unwrap();
+    let dir = unpacked.join("scrutineer-export");
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &h.server.dir.join("keys"),
+        &scrutineer::record::entry::origin(ELECTION),
+    )
+    .unwrap()
+    .log;
+    let entries = read_entries(&dir);
+    let cast_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::EncryptedBallot)
+        .unwrap();
+    let r = forge(&dir, &h.cli.path("forged"), ELECTION, &keys, |es| {
+        let mut c = EncryptedBallotBody::decode(&es[cast_at].body).unwrap();
+        c.lines[0].ballot = reproved[0].0.ballot.clone();
+        es[cast_at].body = c.encode();
+    });
+    named(&r, &["ballot_spoiled"], cast_at);
 }
 
 /// Nonces that open the first contest of a spoiled ballot to something else: the opening

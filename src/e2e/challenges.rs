@@ -3,7 +3,8 @@
 //!
 //! - a ballot is spoiled (opened) only while its slip is unused, at most
 //!   [`SPOILS_PER_SLIP_MAX`] times per slip, and never twice;
-//! - no contest of a spoiled ballot is ever cast: its nonces are public;
+//! - no contest of a spoiled ballot is ever cast, nor any of its ciphertexts (under fresh
+//!   proofs, or in another contest's bytes): its nonces are public;
 //! - a 监票人's test challenge names a spoiled ballot, once; the slip it used can never be cast.
 //!
 //! Pure bookkeeping over digests and serials; the proofs and openings are checked by
@@ -66,6 +67,8 @@ pub struct Spoiled {
 #[derive(Clone, Debug, Default)]
 pub struct Challenges {
     digests: HashSet<[u8; 32]>,
+    /// `book::ciphertext_alphas` of every spoiled contest.
+    alphas: HashSet<[u8; 32]>,
     per_slip: HashMap<[u8; 16], u32>,
     tested: HashSet<[u8; 16]>,
     /// Spoiled ballots by entry index.
@@ -98,6 +101,10 @@ impl Challenges {
     /// Records a spoiled ballot checked by [`Challenges::check_spoil`].
     pub fn spoil(&mut self, index: u64, body: &SpoiledBallotBody, digests: &[[u8; 32]]) {
         self.digests.extend(digests.iter().copied());
+        for l in &body.lines {
+            self.alphas
+                .extend(crate::e2e::book::ciphertext_alphas(&l.line.ballot));
+        }
         *self.per_slip.entry(body.serial).or_default() += 1;
         self.spoiled.insert(
             index,
@@ -113,16 +120,21 @@ impl Challenges {
         );
     }
 
-    /// May a ballot with this serial and these contest digests be cast?
+    /// May a ballot with this serial, these contest digests and these
+    /// `book::ciphertext_alphas` be cast?
     pub fn check_cast(
         &self,
         serial: &[u8; 16],
         digests: &[[u8; 32]],
+        alphas: &[[u8; 32]],
     ) -> Result<(), ChallengeError> {
         if self.tested.contains(serial) {
             return Err(ChallengeError::Tested);
         }
-        if !self.digests.is_empty() && digests.iter().any(|d| self.digests.contains(d)) {
+        if !self.digests.is_empty()
+            && (digests.iter().any(|d| self.digests.contains(d))
+                || alphas.iter().any(|a| self.alphas.contains(a)))
+        {
             return Err(ChallengeError::Spoiled);
         }
         Ok(())
@@ -229,11 +241,11 @@ mod tests {
             Err(ChallengeError::Spoiled)
         );
         assert_eq!(
-            c.check_cast(&[1; 16], &[[9; 32], [1; 32]]),
+            c.check_cast(&[1; 16], &[[9; 32], [1; 32]], &[]),
             Err(ChallengeError::Spoiled)
         );
         // A fresh encryption with the same slip: cast is fine.
-        c.check_cast(&[1; 16], &[[2; 32]]).unwrap();
+        c.check_cast(&[1; 16], &[[2; 32]], &[]).unwrap();
         // At most SPOILS_PER_SLIP_MAX per slip.
         for n in 1..SPOILS_PER_SLIP_MAX {
             let d = [[n as u8 + 100; 32]];
@@ -269,7 +281,7 @@ mod tests {
             })
         );
         assert_eq!(
-            c.check_cast(&[1; 16], &[[3; 32]]),
+            c.check_cast(&[1; 16], &[[3; 32]], &[]),
             Err(ChallengeError::Tested)
         );
         assert_eq!(c.spoiled[&10].test, Some(20));

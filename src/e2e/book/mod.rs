@@ -142,6 +142,9 @@ pub struct CheckedBallot {
     /// SHA-256 of each contest's encrypted bytes, in line order: what a spoiled ballot is
     /// recognised by, should its contests be offered for casting (docs/E2E.md §8.6).
     pub digests: Vec<[u8; 32]>,
+    /// [`ciphertext_alphas`] of each contest, in line order: what a spoiled ballot's
+    /// ciphertexts are recognised by, should one be offered for casting under fresh proofs.
+    pub alphas: Vec<[u8; 32]>,
     /// The ballot's confirmation hash, when the caller computed it off the sequencer
     /// (`Ledger::prepare_encrypted`).
     pub confirmation: Option<[u8; 32]>,
@@ -151,6 +154,21 @@ pub struct CheckedBallot {
 pub fn line_digest(ballot: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::digest(ballot).into()
+}
+
+/// The 32 bytes at every offset `2 + 64·i` of one encrypted contest (docs/E2E.md §7): the α
+/// of each of its ciphertexts, and, past them, proof bytes at those offsets. A spoiled
+/// ballot publishes its nonces, so any of its ciphertexts, proven again under fresh proofs
+/// (which anyone holding the nonces can make) or moved into another contest's bytes, would
+/// be a cast vote anyone can decrypt: the cast-or-check rules refuse a cast holding one
+/// (`e2e::challenges`). Taken without the contest's shape, the same way for a cast and a
+/// spoiled contest; an α is a random point, so the proof bytes taken along never match one.
+pub fn ciphertext_alphas(ballot: &[u8]) -> impl Iterator<Item = [u8; 32]> + '_ {
+    ballot
+        .get(2..)
+        .unwrap_or_default()
+        .chunks_exact(64)
+        .filter_map(|c| c.get(..32).and_then(|a| <[u8; 32]>::try_from(a).ok()))
 }
 
 /// What a check of a shuffle or of decryption shares read of its contest's tally: its
@@ -732,6 +750,7 @@ impl Book {
         }
         let mut lines = Vec::with_capacity(body_lines.len());
         let mut digests = Vec::with_capacity(body_lines.len());
+        let mut alphas = Vec::new();
         for l in body_lines {
             let ci = election.contest_index(&l.contest).ok_or_else(|| {
                 E2eError::Refused(format!(
@@ -767,10 +786,12 @@ impl Book {
             };
             lines.push((l.contest.clone(), l.group.clone(), shape, decoded));
             digests.push(line_digest(&l.ballot));
+            alphas.extend(ciphertext_alphas(&l.ballot));
         }
         Ok(CheckedBallot {
             lines,
             digests,
+            alphas,
             confirmation: None,
         })
     }

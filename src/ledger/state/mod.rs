@@ -383,8 +383,8 @@ impl State {
         if self.spent.contains(&key.serial) || batch_serials.contains(&key.serial) {
             return Err(LedgerError::TokenSpent);
         }
-        self.challenges
-            .check_cast(&key.serial, checked.map_or(&[][..], |c| &c.digests))?;
+        let (digests, alphas) = checked.map_or((&[][..], &[][..]), |c| (&c.digests, &c.alphas));
+        self.challenges.check_cast(&key.serial, digests, alphas)?;
         let pending = batch_spent
             .get(&(key.round, key.style))
             .copied()

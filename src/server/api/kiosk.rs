@@ -55,7 +55,7 @@ pub async fn kiosk_ballot(
                 return Err(ApiError::Ledger(LedgerError::TokenSpent));
             }
             // A slip used to test a kiosk never casts (docs/E2E.md §8.6).
-            s.state.challenges().check_cast(token.serial(), &[]).map_err(LedgerError::from)?;
+            s.state.challenges().check_cast(token.serial(), &[], &[]).map_err(LedgerError::from)?;
             s.state.style_open(style.round, token.style())?;
             let encrypted = s.state.admin().book.is_some();
             let contests: Vec<Value> = style.contests.iter().filter_map(|cid| info.election.contest_index(cid)).map(|ci| contest_json(info, &info.election.contests[ci], style, encrypted)).collect();

@@ -278,13 +278,21 @@ fn replay_entries(
                         .iter()
                         .map(|l| crate::e2e::book::line_digest(&l.ballot))
                         .collect();
+                    let alphas: Vec<[u8; 32]> = if challenges.spoiled.is_empty() {
+                        Vec::new()
+                    } else {
+                        b.lines
+                            .iter()
+                            .flat_map(|l| crate::e2e::book::ciphertext_alphas(&l.ballot))
+                            .collect()
+                    };
                     challenges
-                        .check_cast(t.serial(), &digests)
+                        .check_cast(t.serial(), &digests, &alphas)
                         .map_err(|err| challenge_err(i, e, err))?;
                 } else {
                     let checked = bk.decode_ballot(&election, style, &b).map_err(e2e_err)?;
                     challenges
-                        .check_cast(t.serial(), &checked.digests)
+                        .check_cast(t.serial(), &checked.digests, &checked.alphas)
                         .map_err(|err| challenge_err(i, e, err))?;
                     bk.add_ballot(&checked);
                     if !trusted {
