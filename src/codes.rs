@@ -367,6 +367,7 @@ codes! {
     NotSpoiled = "not_spoiled" => Unprocessable,
     SpoilsExhausted = "spoils_exhausted" => Conflict,
     TellerSignature = "teller_signature" => Unprocessable,
+    TestSlip = "test_slip" => Unprocessable,
     TokenTested = "token_tested" => Conflict,
     WriteInCount = "write_in_count" => Unprocessable,
     // ---- first raised in src/tokens/ ----

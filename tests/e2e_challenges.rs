@@ -421,17 +421,31 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         Some(&json!({"spoiled": tested, "outcome": "match", "note": "长".repeat(501)})),
     );
     assert_eq!((s, v["code"].as_str()), (422, Some("bad_note")), "{v}");
+    // A test shows the slip it retires: without it, or with another slip, it is refused (a
+    // 监票人 account could otherwise retire a voter's slip between check and re-vote).
+    for token in [None, Some(tokens[4].as_str()), Some("not a slip")] {
+        let mut body = json!({"spoiled": tested, "outcome": "match"});
+        if let Some(t) = token {
+            body["token"] = json!(t);
+        }
+        let before = h.size();
+        let (s, v) = h
+            .server
+            .call("POST", "/api/v1/kiosk-tests", Some(&h.teller), Some(&body));
+        assert_eq!((s, v["code"].as_str()), (422, Some("test_slip")), "{v}");
+        assert_eq!(h.size(), before, "a refused test logged something");
+    }
     h.server.ok(
         "POST",
         "/api/v1/kiosk-tests",
         Some(&h.teller),
-        Some(&json!({"spoiled": tested, "outcome": "mismatch", "note": "一号机 10:30 抽检"})),
+        Some(&json!({"spoiled": tested, "outcome": "mismatch", "note": "一号机 10:30 抽检", "token": t3})),
     );
     let (s, v) = h.server.call(
         "POST",
         "/api/v1/kiosk-tests",
         Some(&h.teller),
-        Some(&json!({"spoiled": tested, "outcome": "match"})),
+        Some(&json!({"spoiled": tested, "outcome": "match", "token": t3})),
     );
     assert_eq!(
         (s, v["code"].as_str()),
@@ -591,6 +605,23 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         es[test_at].body = serde_json::to_vec(&t).unwrap();
     });
     named(&r, &["ballot_already_cast"], test_at);
+    // (f) A kiosk test that does not show its slip (or shows another).
+    for (name, token) in [
+        ("test-without-slip", None),
+        ("test-other-slip", Some(&tokens[4])),
+    ] {
+        let r = forged(name, &|es| {
+            let mut t: Value = serde_json::from_slice(&es[test_at].body).unwrap();
+            match token {
+                None => {
+                    t.as_object_mut().unwrap().remove("token");
+                }
+                Some(other) => t["token"] = json!(other),
+            }
+            es[test_at].body = serde_json::to_vec(&t).unwrap();
+        });
+        named(&r, &["test_slip"], test_at);
+    }
 }
 
 /// A deterministic stream: its first `first` bytes from one seed, the rest from another. The

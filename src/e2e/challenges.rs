@@ -31,6 +31,8 @@ pub enum ChallengeError {
     Tested,
     #[error("第 {0} 条核验作废的选票所用的选票码已经投过票: 那是选民的核验, 不是抽检 / The slip of the spoiled ballot at entry {0} has been used to cast: that check was a voter's, not a test.")]
     CastNotTest(u64),
+    #[error("抽检须出示第 {0} 条核验作废的选票所用的那张选票码 (完整的选票码, 含签名) / A test must show the slip the spoiled ballot at entry {0} was made with (the whole slip code, with its signature): a 监票人 retires only a slip in hand.")]
+    TestSlip(u64),
     #[error("第 {0} 条不是核验作废的选票 / Entry {0} is not a spoiled ballot.")]
     NotSpoiled(u64),
     #[error("第 {spoiled} 条核验作废的选票已在第 {test} 条记录抽检结果 / The spoiled ballot at entry {spoiled} was already recorded as a test at entry {test}.")]
@@ -45,6 +47,7 @@ impl ChallengeError {
             ChallengeError::Exhausted(_) => Code::SpoilsExhausted,
             ChallengeError::Tested => Code::TokenTested,
             ChallengeError::NotSpoiled(_) => Code::NotSpoiled,
+            ChallengeError::TestSlip(_) => Code::TestSlip,
             ChallengeError::AlreadyTested { .. } => Code::AlreadyTested,
         }
     }
@@ -143,11 +146,14 @@ impl Challenges {
     /// May this test be recorded? The serial of the slip it retires. `cast`: whether a
     /// serial was used to cast. A test's slip never casts, before or after the test: a
     /// spoiled ballot whose slip then cast was a voter's check (recording it as a test would
-    /// misreport who checked, and retire nothing).
+    /// misreport who checked, and retire nothing). `slip`: whether the test shows the slip
+    /// of the spoiled ballot (protocol 4, [`slip_shown`]; otherwise any 监票人 account could
+    /// retire a voter's slip between the voter's check and re-vote).
     pub fn check_test(
         &self,
         test: &KioskTest,
         cast: impl Fn(&[u8; 16]) -> bool,
+        slip: impl Fn(&Spoiled) -> bool,
     ) -> Result<[u8; 16], ChallengeError> {
         let s = self
             .spoiled
@@ -162,6 +168,9 @@ impl Challenges {
         if cast(&s.serial) {
             return Err(ChallengeError::CastNotTest(test.spoiled));
         }
+        if !slip(s) {
+            return Err(ChallengeError::TestSlip(test.spoiled));
+        }
         Ok(s.serial)
     }
 
@@ -171,8 +180,9 @@ impl Challenges {
         index: u64,
         test: KioskTest,
         cast: impl Fn(&[u8; 16]) -> bool,
+        slip: impl Fn(&Spoiled) -> bool,
     ) -> Result<(), ChallengeError> {
-        let serial = self.check_test(&test, cast)?;
+        let serial = self.check_test(&test, cast, slip)?;
         self.tested.insert(serial);
         if let Some(s) = self.spoiled.get_mut(&test.spoiled) {
             s.test = Some(index);
@@ -187,6 +197,20 @@ impl Challenges {
             .filter(|t| t.outcome == TestOutcome::Mismatch)
             .count()
     }
+}
+
+/// Whether `token` (a test's `token`) is the signed slip a spoiled ballot was made with: its
+/// serial, round and style, and a valid signature under the election's token key. The
+/// signature is published with the test, which retires the slip in the same entry.
+pub fn slip_shown(
+    token: &str,
+    s: &Spoiled,
+    key: &ed25519_dalek::VerifyingKey,
+    election_id: &str,
+) -> bool {
+    crate::record::token::Token::parse(token).is_ok_and(|t| {
+        t.serial() == &s.serial && t.verify(key, election_id, s.round, s.style).is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -221,6 +245,7 @@ mod tests {
             teller: "t".into(),
             time: 0,
             note: String::new(),
+            token: String::new(),
         }
     }
 
@@ -260,11 +285,11 @@ mod tests {
         // never of a slip that cast (that check was a voter's).
         let unused = |_: &[u8; 16]| false;
         assert_eq!(
-            c.test(99, test(5), unused),
+            c.test(99, test(5), unused, |_| true),
             Err(ChallengeError::NotSpoiled(5))
         );
         assert_eq!(
-            c.test(20, test(10), |s| *s == [1; 16]),
+            c.test(20, test(10), |s| *s == [1; 16], |_| true),
             Err(ChallengeError::CastNotTest(10))
         );
         assert_eq!(
@@ -272,9 +297,14 @@ mod tests {
             Code::BallotAlreadyCast
         );
         assert_eq!(c.spoiled[&10].test, None);
-        c.test(20, test(10), unused).unwrap();
         assert_eq!(
-            c.test(21, test(10), unused),
+            c.test(20, test(10), unused, |_| false),
+            Err(ChallengeError::TestSlip(10))
+        );
+        c.test(20, test(10), unused, |s| s.serial == [1; 16])
+            .unwrap();
+        assert_eq!(
+            c.test(21, test(10), unused, |_| true),
             Err(ChallengeError::AlreadyTested {
                 spoiled: 10,
                 test: 20

@@ -126,6 +126,7 @@ impl Core {
         outcome: crate::record::spoiled::TestOutcome,
         teller: &str,
         note: &str,
+        token: &str,
     ) -> Result<Appended, CoreError> {
         let note = note.trim();
         if note.chars().count() > KIOSK_TEST_NOTE_MAX
@@ -142,6 +143,7 @@ impl Core {
             teller: teller.to_string(),
             time: super::now(),
             note: note.to_string(),
+            token: token.trim().to_string(),
         };
         let bytes = serde_json::to_vec(&body)
             .map_err(|e| super::invalid(Code::BadRequest, e.to_string()))?;

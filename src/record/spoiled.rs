@@ -264,6 +264,11 @@ pub struct KioskTest {
     pub time: u64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// The slip the test used, whole (signed): protocol 4 requires it
+    /// (`e2e::challenges::slip_shown`). Published here, it can no longer cast: this entry
+    /// retires it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -333,6 +333,11 @@ pub struct KioskTestRequest {
     /// 备注 (最多 500 字) / a note (up to 500 characters)
     #[serde(default)]
     note: String,
+    /// 抽检所用的选票码 (完整, 含签名): 须为作废选票所用的那一张 / the slip the test used, whole
+    /// (signed): the one the spoiled ballot was made with
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    token: String,
 }
 
 /// POST /api/v1/kiosk-tests: a 监票人 records a test challenge of a kiosk.
@@ -345,8 +350,8 @@ pub struct KioskTestRequest {
     request_body = KioskTestRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::EntryIndex)),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_tested"])))),
-        (status = 422, extensions(("x-error-codes" = json!(["not_spoiled", "bad_outcome", "bad_note"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "already_tested", "ballot_already_cast"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["not_spoiled", "bad_outcome", "bad_note", "test_slip"])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),
 )]
@@ -369,7 +374,8 @@ pub async fn record_test(
     };
     let teller = caller.0.username.clone();
     let a =
-        block(move || Ok(core.record_kiosk_test(b.spoiled, outcome, &teller, &b.note)?)).await?;
+        block(move || Ok(core.record_kiosk_test(b.spoiled, outcome, &teller, &b.note, &b.token)?))
+            .await?;
     Ok(HttpResponse::Created().json(json!({"index": a.index})))
 }
 

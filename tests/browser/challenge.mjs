@@ -441,7 +441,7 @@ try {
   const howto = await textOf(teller, "#kiosk-test-card");
   expect(/核验/.test(howto) && /不能再投票/.test(howto), `the kiosk test card does not explain the procedure: ${howto.slice(0, 300)}`);
 
-  const record = async (receipt, outcome, note, name) => {
+  const record = async (receipt, slip, outcome, note, name) => {
     await teller.fill("#test-receipt", receipt);
     await teller.click("#test-open");
     await teller.waitForSelector("#test-opened .test-opened, #test-msg .notice.bad", { timeout: 60000 });
@@ -449,6 +449,7 @@ try {
     await teller.locator("#test-record").waitFor({ state: "visible", timeout: 5000 });
     await shot(teller, `${name}-opened`);
     await teller.fill("#test-note", note);
+    await teller.fill("#test-slip", slip);
     await teller.click(outcome === "match" ? "#test-match" : "#test-mismatch");
     await teller.locator("#confirm-dialog").waitFor({ state: "visible", timeout: 5000 });
     await teller.click("#confirm-ok");
@@ -456,7 +457,7 @@ try {
     expect(await teller.locator("#test-msg .notice.ok").count() === 1, `recording the ${outcome} failed: ${await textOf(teller, "#test-msg")}`);
   };
 
-  await record(spoil2.answer.receipt, "mismatch", `${flippedName} 按了赞成, 打开后是不赞成`, "teller-tampered");
+  await record(spoil2.answer.receipt, TOKEN2, "mismatch", `${flippedName} 按了赞成, 打开后是不赞成`, "teller-tampered");
   const got3 = await openedMarks(teller, "#test-opened");
   expect(got3[t1.id]?.marks[String(flipped)] === "against", "the teller page does not show the flipped mark");
   const spoiledIndex2 = Number(spoil2.answer.index);
@@ -468,7 +469,7 @@ try {
   await shot(teller, "teller-mismatch-recorded");
   log("the mismatch is recorded and highlighted");
 
-  await record(spoil3.answer.receipt, "match", "抽检一致", "teller-honest");
+  await record(spoil3.answer.receipt, TOKEN3, "match", "抽检一致", "teller-honest");
   await teller.locator(`#kiosk-tests tr.kiosk-test[data-spoiled="${Number(spoil3.answer.index)}"][data-outcome="match"]`).waitFor({ state: "visible", timeout: 10000 });
   const counts = await textOf(teller, "#kiosk-test-counts");
   expect(/抽检 \d+ 次/.test(counts) && /不一致 \d+ 次/.test(counts), `the counts line: ${counts}`);

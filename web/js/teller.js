@@ -733,6 +733,12 @@ async function recordTest(outcome) {
     return;
   }
   const note = $("#test-note").value.trim();
+  const token = $("#test-slip").value.trim();
+  if (!token) {
+    showError(msg, localError("test_slip", "请扫描或输入抽检所用的那张选票码", "scan or type the slip you tested with"));
+    $("#test-slip").focus();
+    return;
+  }
   const sure = await confirmDialog({
     title: outcome === "match" ? t("记录抽检结果: 一致?", "Record the test: match?") : t("记录抽检结果: 不一致?", "Record the test: MISMATCH?"),
     text: `<p>${t(`日志第 ${opened.index} 条 (投票机 ${opened.opened.kiosk}) 的抽检结果将写入选票日志, 不能撤回。这张选票码以后不能再投票。`,
@@ -743,10 +749,11 @@ async function recordTest(outcome) {
   });
   if (!sure) return;
   await act(msg, async () => {
-    const r = await api("POST", "/api/v1/kiosk-tests", { spoiled: opened.index, outcome, note });
+    const r = await api("POST", "/api/v1/kiosk-tests", { spoiled: opened.index, outcome, note, token });
     showOk(msg, t(`抽检结果已记录 (第 ${r.index} 条): ${outcome === "match" ? "一致" : "不一致"}`, `The test is recorded (entry ${r.index}): ${outcome}`));
     $("#test-record").classList.add("hidden");
     $("#test-note").value = "";
+    $("#test-slip").value = "";
     state.testOpened = null;
   });
 }

@@ -534,7 +534,9 @@ impl State {
             EntryKind::KioskTest => {
                 let t: KioskTest = body(e)?;
                 let spent = &self.spent;
-                self.challenges.test(index, t, |s| spent.contains(s))?;
+                let shown = self.test_slip(&t)?;
+                self.challenges
+                    .test(index, t, |s| spent.contains(s), |s| shown(s))?;
                 self.size = index + 1;
                 return Ok(());
             }
@@ -595,11 +597,27 @@ impl State {
             }
             EntryKind::KioskTest => {
                 let t: KioskTest = body(e)?;
-                self.challenges.check_test(&t, |s| self.spent.contains(s))?;
+                let shown = self.test_slip(&t)?;
+                self.challenges
+                    .check_test(&t, |s| self.spent.contains(s), |s| shown(s))?;
                 Ok(())
             }
             _ => Err(refused(Code::EntryKind, "not a challenge".into())),
         }
+    }
+
+    /// Whether a test shows its spoiled ballot's slip (`e2e::challenges::slip_shown`); from
+    /// protocol 4 it must, before that any test stands.
+    fn test_slip(
+        &self,
+        t: &KioskTest,
+    ) -> Result<impl Fn(&crate::e2e::challenges::Spoiled) -> bool, LedgerError> {
+        let info = self.info()?;
+        let required = info.protocol >= 4;
+        let (token, key, id) = (t.token.clone(), info.election_key, info.id.clone());
+        Ok(move |s: &crate::e2e::challenges::Spoiled| {
+            !required || crate::e2e::challenges::slip_shown(&token, s, &key, &id)
+        })
     }
 
     /// An encrypted ballot entry decoded against its style (no proof verification: the

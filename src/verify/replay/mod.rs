@@ -348,8 +348,17 @@ fn replay_entries(
                 let t: KioskTest = body(i, e)?;
                 book_of(&book)?;
                 let mismatch = t.outcome == TestOutcome::Mismatch;
+                // Protocol 4: the test shows the slip it retires.
+                let required = conduct.protocol() >= 4;
+                let shown = t.token.clone();
+                let slip = |s: &crate::e2e::challenges::Spoiled| {
+                    !required
+                        || tokens.key.as_ref().is_some_and(|(key, id)| {
+                            crate::e2e::challenges::slip_shown(&shown, s, key, id)
+                        })
+                };
                 challenges
-                    .test(i, t, |s| serials.contains_key(s))
+                    .test(i, t, |s| serials.contains_key(s), slip)
                     .map_err(|err| challenge_err(i, e, err))?;
                 report.kiosk_tests += 1;
                 report.kiosk_test_mismatches += u64::from(mismatch);
