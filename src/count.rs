@@ -44,6 +44,11 @@ pub const WRITE_IN_UNREADABLE: &str = "write_in_unreadable";
 /// (protocol 4; not counted, see the module documentation).
 pub const WRITE_IN_UNMARKED: &str = "write_in_unmarked";
 
+/// The warning code of a contest whose figures were corrected after a teller had given
+/// decryption shares of it (protocol 4, `ContestConduct::corrected_after_shares`): the
+/// correction could have been chosen knowing the totals.
+pub const FIGURES_CORRECTED_AFTER_SHARES: &str = "figures_corrected_after_shares";
+
 /// Why a result cannot be counted. Every variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CountError {
@@ -301,6 +306,19 @@ pub fn count(
             r.warnings.push(Notice::new(
                 WRITE_IN_UNMARKED,
                 format!("{n} 个另选人姓名写在选票未标记另选的行上, 不计票 (投票机不合规) / {n} written-in names are on lines their ballots did not mark as written in: not counted (a kiosk that does not follow the protocol)"),
+            ));
+        }
+    }
+    for r in tally.contests.iter_mut() {
+        let late = election
+            .contests
+            .get(r.contest)
+            .and_then(|c| conduct.contest(c.id()).ok())
+            .is_some_and(|c| c.corrected_after_shares);
+        if late {
+            r.warnings.push(Notice::new(
+                FIGURES_CORRECTED_AFTER_SHARES,
+                "本项目的人数在计票人给出解密份额之后才更正 (那时任何人已可算出票数): 签名前请核对更正及其理由 / this contest's figures were corrected after tellers had given decryption shares (when anyone could already compute its totals): check the correction and its reason before signing".to_string(),
             ));
         }
     }

@@ -998,7 +998,9 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
 /// write-in line it did not mark, and marks a line whose name does not decode. Since protocol
 /// 4 each line is shuffled and decrypted with its flag: the stray name is seen and not
 /// counted (before, it stood in for another ballot's marked line, or stopped the count), the
-/// unreadable one counts for no one, and the contest is counted and verified.
+/// unreadable one counts for no one, and the contest is counted and verified. Also protocol
+/// 4: a correction of the figures logged after the tellers' decryption shares is said in the
+/// result (`figures_corrected_after_shares`); one before them is not.
 #[test]
 fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     use scrutineer::crypto::ballot::{encrypt_candidate_lines, CandidatePlaintext, Mark};
@@ -1098,9 +1100,53 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
             ledger.cast_encrypted(token, vec![line], None).unwrap();
         }
     }
+    // A correction of the figures before any decryption share: nothing to say.
+    for (name, role) in [("t-zhao", "teller"), ("o-sun", "organiser")] {
+        cli.ok(&["accounts", "add", name, "--role", role]);
+    }
+    let correct = |present: &str| {
+        let proposed = cli.ok(&[
+            "ledger",
+            "correct",
+            "--contest",
+            "d017",
+            "--eligible",
+            "8",
+            "--present",
+            present,
+            "--issued",
+            present,
+            "--reason",
+            "流动票箱 mobile box",
+            "--by",
+            "t-zhao",
+        ]);
+        let n: String = proposed
+            .split("correction ")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        cli.ok(&["ledger", "approve", &n, "--by", "o-sun"]);
+    };
+    let late = |export: &Path| {
+        let (_, r) = verify_export_replayed(export, &|_, _| {});
+        r.unwrap()
+            .conduct
+            .contest("d017")
+            .unwrap()
+            .corrected_after_shares
+    };
+    correct("6");
+    assert!(!late(&cli.export()));
     cli.ok(&["ledger", "close", "d017"]);
     let (t2, t3) = (&tellers[1], &tellers[2]);
     cli.count(&[t2, t3]);
+    // Another after the tellers' shares, when anyone could compute the totals: allowed, and
+    // said in the result the tellers sign.
+    correct("5");
+    assert!(late(&cli.export()));
     let result = cli.tally(&["d017"]);
     cli.sign(result, t2);
     cli.sign(result, t3);
@@ -1123,6 +1169,7 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
         .collect();
     assert!(codes.contains(&"write_in_unmarked"), "{d}");
     assert!(codes.contains(&"write_in_unreadable"), "{d}");
+    assert!(codes.contains(&"figures_corrected_after_shares"), "{d}");
     assert!(text.contains("1 written-in names are on lines"), "{d}");
     assert!(text.contains("2 written-in names hold"), "{d}");
 }

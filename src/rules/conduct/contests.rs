@@ -95,6 +95,7 @@ impl Conduct {
                 unfilled: 0,
                 superseded: false,
                 reduced_by: 0,
+                corrected_after_shares: false,
             }),
         );
         if let Some(of) = revote_of {
@@ -330,7 +331,14 @@ impl Conduct {
                 approver_role: a.role.clone(),
             });
         }
-        self.contest_mut(id)?.correction = Some(correction);
+        // Protocol 4: made when a teller had already given decryption shares (the totals
+        // computable by anyone): allowed, since a hall's paper figures may come late, but said
+        // in the result the tellers sign.
+        let after_shares =
+            self.protocol >= 4 && c.decryption.shares.values().any(|s| !s.is_empty());
+        let c = self.contest_mut(id)?;
+        c.correction = Some(correction);
+        c.corrected_after_shares = after_shares;
         Ok(())
     }
 }

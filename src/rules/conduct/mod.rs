@@ -265,6 +265,10 @@ pub struct ContestConduct {
     pub superseded: bool,
     /// Seats removed by a recorded decision of the meeting (0: none).
     pub reduced_by: u32,
+    /// Protocol 4: its latest correction was logged after a teller had given decryption
+    /// shares of it, when anyone could already compute its totals; its result says so
+    /// (`count::FIGURES_CORRECTED_AFTER_SHARES`), for the tellers who sign it.
+    pub corrected_after_shares: bool,
 }
 
 impl ContestConduct {
@@ -359,6 +363,7 @@ impl Conduct {
                         unfilled: 0,
                         superseded: false,
                         reduced_by: 0,
+                        corrected_after_shares: false,
                     }),
                 )
             })
