@@ -252,6 +252,7 @@ codes! {
     ShortlistRatio = "shortlist_ratio" => Unprocessable,
     ShuffleAfterShares = "shuffle_after_shares" => Conflict,
     ShuffleRepeated = "shuffle_repeated" => Conflict,
+    ShufflesComplete = "shuffles_complete" => Conflict,
     ShufflesMissing = "shuffles_missing" => Conflict,
     SignatureDuplicate = "signature_duplicate" => Conflict,
     SignaturesMissing = "signatures_missing" => Conflict,

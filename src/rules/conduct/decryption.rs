@@ -47,9 +47,18 @@ impl Conduct {
         index: u32,
         names_due: bool,
     ) -> Result<(), ConductError> {
-        self.teller_step(contest, index)?;
+        let threshold = self.teller_step(contest, index)?;
         let flags_first = self.names_after_flags();
         let c = self.contest(contest)?;
+        // Protocol 4: `threshold` shuffles are all there is; one more (a teller's, between an
+        // honest teller's run and its upload) would only make that teller's shares of the
+        // names fail.
+        if self.protocol >= 4 && c.decryption.shuffles.len() as u32 >= threshold {
+            return Err(ConductError::ShufflesComplete {
+                contest: contest.to_string(),
+                threshold,
+            });
+        }
         if flags_first {
             if !names_due {
                 return Err(ConductError::NamesNotDue(contest.to_string()));

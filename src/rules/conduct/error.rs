@@ -215,6 +215,8 @@ pub enum ConductError {
         "“{0}” 已有解密份额, 不能再混洗 / “{0}” already has decryption shares; no more shuffles."
     )]
     ShuffleAfterShares(String),
+    #[error("“{contest}” 的写入姓名已由 {threshold} 名计票人混洗, 不再接受混洗 / The write-in names of “{contest}” were shuffled by {threshold} tellers already; no more shuffles (another would change the names the tellers' shares are of).")]
+    ShufflesComplete { contest: String, threshold: u32 },
     #[error("第 {index} 号计票人已提交过 “{contest}” 的解密份额 / Teller {index} already gave decryption shares for “{contest}”.")]
     SharesRepeated { contest: String, index: u32 },
     #[error("“{contest}” 的解密份额只有 {have} 份, 需要 {needed} 份 / “{contest}” has {have} decryption shares; {needed} are needed.")]
@@ -307,6 +309,7 @@ impl ConductError {
             ShufflesMissing { .. } => Code::ShufflesMissing,
             ShuffleRepeated { .. } => Code::ShuffleRepeated,
             ShuffleAfterShares(_) => Code::ShuffleAfterShares,
+            ShufflesComplete { .. } => Code::ShufflesComplete,
             SharesRepeated { .. } => Code::SharesRepeated,
             SharesMissing { .. } => Code::SharesMissing,
             NameSharesMissing { .. } => Code::NameSharesMissing,

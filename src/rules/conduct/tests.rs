@@ -615,6 +615,25 @@ fn protocol_three_decrypts_the_totals_first_and_names_only_when_written_in() {
 }
 
 #[test]
+fn protocol_four_takes_no_shuffle_past_the_threshold() {
+    // Protocol 3 took a third shuffle before the names' shares began; protocol 4 does not
+    // (it would make the shares an honest teller computed from the second fail).
+    for (protocol, third) in [(3, Ok(())), (4, Err("shuffles_complete".to_string()))] {
+        let mut c = encrypted_closed(protocol);
+        let totals = entry(true, false, false);
+        c.decryption_shares("a", "", 1, totals).unwrap();
+        c.decryption_shares("a", "", 2, totals).unwrap();
+        c.shuffle("a", 1, true).unwrap();
+        c.shuffle("a", 2, true).unwrap();
+        assert_eq!(
+            c.shuffle("a", 3, true).map_err(|e| e.code().to_string()),
+            third,
+            "protocol {protocol}"
+        );
+    }
+}
+
+#[test]
 fn protocol_two_shuffles_first_and_decrypts_totals_and_names_together() {
     let mut c = encrypted_closed(2);
     assert!(!c.names_after_flags());
