@@ -355,6 +355,31 @@ try {
   }, { token: TOKEN1, encrypted: lines });
   expect(!again.ok && ["ballot_spoiled", "token_spent"].includes(again.code), `re-posting after the cast: ${JSON.stringify(again)}`);
 
+  // A server that hands the kiosk another election key (one it holds) with the registered
+  // key's fingerprint: the kiosk computes the fingerprint itself and refuses to encrypt.
+  const rekeyed = await kioskContext.newPage();
+  current = rekeyed;
+  watch(rekeyed, problems, "re-keyed kiosk");
+  await rekeyed.route("**/api/v1/kiosk/ballot", async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    // The ristretto255 base point: a valid key whose secret everyone knows.
+    body.e2e.key = Buffer.from("e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76", "hex").toString("base64");
+    await route.fulfill({ response: res, json: body });
+  });
+  await rekeyed.goto(`${BASE}/kiosk`);
+  await expectScreen(rekeyed, "screen-idle", "the re-keyed kiosk");
+  await rekeyed.locator("#token-input").focus();
+  await rekeyed.keyboard.type(TOKEN2, { delay: 0 });
+  await rekeyed.keyboard.press("Enter");
+  await rekeyed.locator("#kiosk-error").waitFor({ state: "visible", timeout: 15000 });
+  const rekeyedMsg = await textOf(rekeyed, "#kiosk-error");
+  expect(rekeyedMsg.includes("指纹不符"), `a kiosk given another key did not refuse: ${rekeyedMsg}`);
+  expect(!(await rekeyed.locator("#screen-contest").isVisible()), "the re-keyed kiosk shows the ballot");
+  await shot(rekeyed, "kiosk-key-mismatch");
+  await rekeyed.close();
+  log("a kiosk handed another election key refuses to encrypt");
+
   // (iv) A tampered kiosk flips a mark before encrypting: the check catches it.
   console.log("(iv) a tampered kiosk is caught");
   const tampered = await kioskContext.newPage();

@@ -17,7 +17,7 @@
 // cookies or history, and no input carries a `name` (so the browser keeps no form history).
 
 import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
-import { encryptContest, confirmationCode, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
+import { encryptContest, confirmationCode, fingerprint, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
 import { cleanName } from "./names.js";
 
 // ---------------------------------------------------------------- ballot code (token) text
@@ -625,6 +625,23 @@ function startBallot(token, answer) {
     renderTokenFeedback();
     showKioskError(["此选票码没有可投的选举项目。请找工作人员。", "There is nothing to vote on with this code. Please ask a member of staff."]);
     return;
+  }
+  // The fingerprint shown to the voter is computed here from the key this kiosk encrypts
+  // with, not taken from the server's answer: a server that handed out another key would
+  // otherwise show the right fingerprint beside it.
+  if (answer.e2e) {
+    let local = "";
+    try {
+      local = fingerprint(fromB64(answer.e2e.key));
+    } catch { /* an unusable key: refused below */ }
+    if (!local || local !== answer.e2e.fingerprint) {
+      $("#token-input").value = "";
+      renderTokenFeedback();
+      showKioskError(["投票机收到的选举密钥与其指纹不符, 不能加密。请停用这台投票机并告知监票人。",
+        "The election key this kiosk was given does not match its fingerprint: it cannot encrypt. Take this kiosk out of use and tell a scrutineer."]);
+      return;
+    }
+    answer.e2e.fingerprint = local;
   }
   ballot = {
     token,
