@@ -199,6 +199,15 @@ fn secrecy(
                     format!("加密选举的日志协议至少为 2, 现为 {} / an encrypted election's log protocol is 2 or later, not {}", b.protocol, b.protocol),
                 ));
             }
+            // Protocol 4: a result of an encrypted election is published only with a registered
+            // teller's signature (with none, an organiser alone publishes, and opens the runoffs
+            // and next rounds that follow).
+            if b.protocol >= 4 && b.signatures_required == 0 {
+                return Err(refused(
+                    Code::SignaturesRequired,
+                    "加密选举的结果至少需要 1 名计票人签名才能公布 / an encrypted election's results need at least one teller's signature to be published".to_string(),
+                ));
+            }
             let n = u32::try_from(tellers.len()).unwrap_or(u32::MAX);
             crate::crypto::dkg::DkgParams::new(n, *threshold).map_err(|e| {
                 refused(

@@ -988,6 +988,9 @@ fn a_registration_the_service_would_refuse_does_not_verify() {
         b.secrecy = Some(Secrecy::Plaintext { reason: " ".into() })
     });
     named(&r, &["plaintext_reason_missing"], 0);
+    // Protocol 4: an encrypted election whose results need no teller's signature.
+    let r = reg("reg-signatures", &|b| b.signatures_required = 0);
+    named(&r, &["signatures_required"], 0);
 }
 
 /// `scrutineer verify` holds an export to what the auditor confirmed outside the service: a

@@ -788,12 +788,27 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
         .iter()
         .map(|t| t.signer().verifier().unwrap().to_text())
         .collect();
-    server.ok(
+    // An encrypted election's results need a teller's signature: none is refused, and
+    // registers nothing.
+    let (s, v) = server.call(
         "POST",
         "/api/v1/election",
         Some(&org),
-        Some(&json!({"spec": spec, "tellers": verifiers, "signatures_required": 2, "election_date": "2026-12-01"})),
+        Some(&json!({"spec": spec, "tellers": verifiers, "signatures_required": 0, "election_date": "2026-12-01"})),
     );
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("signatures_required")),
+        "{v}"
+    );
+    // Unsaid, the threshold.
+    let created = server.ok(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": verifiers, "election_date": "2026-12-01"})),
+    );
+    assert_eq!(created["signatures_required"], 2, "{created}");
     // Encrypted by default, with a majority of the tellers.
     let status = server.ok("GET", "/api/v1/ceremony", None, None);
     assert_eq!(status["encrypted"], true, "{status}");

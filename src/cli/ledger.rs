@@ -51,9 +51,10 @@ pub enum LedgerCommand {
         /// Tellers' public keys, one signed-note verifier key per line.
         #[arg(long)]
         tellers: Option<PathBuf>,
-        /// Teller signatures a result needs.
-        #[arg(long, default_value_t = 0)]
-        signatures_required: u32,
+        /// Teller signatures a result needs (default: the threshold in an encrypted election,
+        /// 0 in a plaintext one).
+        #[arg(long)]
+        signatures_required: Option<u32>,
         /// Election day (YYYY-MM-DD), for the roll's age check.
         #[arg(long)]
         election_date: Option<String>,
@@ -317,6 +318,14 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
             None => Vec::new(),
         };
         let n_tellers = tellers.len();
+        let secrecy = match plaintext_reason {
+            Some(reason) => crate::record::entry::Secrecy::Plaintext {
+                reason: reason.clone(),
+            },
+            None => crate::record::entry::Secrecy::Encrypted {
+                threshold: threshold.unwrap_or_else(|| procedure::default_threshold(n_tellers)),
+            },
+        };
         let l = procedure::create_election(
             dirs.config(),
             &records,
@@ -324,18 +333,11 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
                 spec,
                 styles,
                 tellers,
-                signatures_required: *signatures_required,
+                signatures_required: signatures_required
+                    .unwrap_or_else(|| procedure::default_signatures(&secrecy)),
                 election_date: election_date.clone(),
                 pool_spare_percent: *pool_spare_percent,
-                secrecy: match plaintext_reason {
-                    Some(reason) => crate::record::entry::Secrecy::Plaintext {
-                        reason: reason.clone(),
-                    },
-                    None => crate::record::entry::Secrecy::Encrypted {
-                        threshold: threshold
-                            .unwrap_or_else(|| procedure::default_threshold(n_tellers)),
-                    },
-                },
+                secrecy,
             },
         )
         .map_err(err)?;

@@ -29,7 +29,9 @@ pub use casting::{PaperOutcome, PaperSheet, PaperState};
 pub use chain::{PersonIn, StepRequest};
 pub use counting::{Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
-pub use setup::{create_election, default_threshold, roll_warnings, NewElection, PrintedPool};
+pub use setup::{
+    create_election, default_signatures, default_threshold, roll_warnings, NewElection, PrintedPool,
+};
 pub use tellers::{restarts_json, TELLER_BODY_MAX, TELLER_KINDS};
 
 /// The ledger and the records of one election, for its operations. Cheap to clone.

@@ -33,6 +33,16 @@ pub fn default_threshold(tellers: usize) -> u32 {
     u32::try_from(tellers / 2 + 1).unwrap_or(u32::MAX)
 }
 
+/// The teller signatures a result needs when the organiser does not say: the threshold in an
+/// encrypted election (the tellers who decrypt also sign what was counted), none in a
+/// plaintext one.
+pub fn default_signatures(secrecy: &crate::record::entry::Secrecy) -> u32 {
+    match secrecy {
+        crate::record::entry::Secrecy::Encrypted { threshold } => *threshold,
+        crate::record::entry::Secrecy::Plaintext { .. } => 0,
+    }
+}
+
 /// Registers a new election in a data directory that holds none.
 pub fn create_election(
     config: LedgerConfig,

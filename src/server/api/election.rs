@@ -22,9 +22,11 @@ pub struct NewElection {
     /// 计票人的 signed-note 验证公钥; 默认 [] / the tellers' signed-note verifier keys; default []
     #[serde(default)]
     tellers: Vec<String>,
-    /// 公布结果前所需的计票人签名数; 默认 0 / teller signatures needed before a result can be published; default 0
+    /// 公布结果前所需的计票人签名数; 默认: 加密选举为门限 k (至少 1), 明文选举为 0 / teller
+    /// signatures needed before a result can be published; default: the threshold k in an
+    /// encrypted election (which needs at least 1), 0 in a plaintext one
     #[serde(default)]
-    signatures_required: u32,
+    signatures_required: Option<u32>,
     // ISO date of election day, for the roll's age check.
     /// 选举日, 导入名单时用于核对年龄 / election day, used to check ages when the roll is imported
     #[serde(default)]
@@ -77,6 +79,9 @@ pub async fn create_election(
             crate::server::elections::check_new_id(&st.config.data_dir, id)?;
         }
         let n_tellers = body.tellers.len();
+        let secrecy = body.secrecy.unwrap_or(crate::record::entry::Secrecy::Encrypted {
+            threshold: procedure::default_threshold(n_tellers),
+        });
         let ledger = procedure::create_election(
             crate::server::state::ledger_config(&st.config),
             &st.records,
@@ -84,12 +89,12 @@ pub async fn create_election(
                 spec: body.spec,
                 styles: body.styles,
                 tellers: body.tellers,
-                signatures_required: body.signatures_required,
+                signatures_required: body
+                    .signatures_required
+                    .unwrap_or_else(|| procedure::default_signatures(&secrecy)),
                 election_date: body.election_date,
                 pool_spare_percent: u32::try_from(st.config.pool_spare_percent).unwrap_or(100),
-                secrecy: body.secrecy.unwrap_or(crate::record::entry::Secrecy::Encrypted {
-                    threshold: procedure::default_threshold(n_tellers),
-                }),
+                secrecy,
             },
         )?;
         let summary = election_summary(&ledger)?;
