@@ -1246,7 +1246,7 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
         let guard = Guard {
             confirmed: Some(size),
             closed_at: &replayed.closed_at,
-            small_totals: true,
+            small_totals: scrutineer::e2e::teller::SmallTotals::All,
         };
         let counted = counting_run(
             book,

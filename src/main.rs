@@ -157,8 +157,12 @@ enum TellerCommand {
         /// log has that root at that size.
         #[arg(long, value_name = "SIZE:ROOT")]
         checkpoint: Option<String>,
-        /// 允许解密只有 1 至 2 张电子选票的总数 / Decrypt a total of one or two electronic
-        /// ballots (which publishes them); held by default.
+        /// 允许解密只有 1 至 2 张电子选票的这个项目的总数 / Decrypt this contest's (or
+        /// evaluator group's) total of one or two electronic ballots, which publishes them
+        /// (held by default); `CONTEST` or `CONTEST/GROUP`, repeatable.
+        #[arg(long, value_name = "CONTEST[/GROUP]")]
+        allow_small_total: Vec<String>,
+        /// 允许解密所有只有 1 至 2 张电子选票的总数 / Decrypt every such total in this run.
         #[arg(long)]
         allow_small_totals: bool,
     },
@@ -244,6 +248,7 @@ fn main() -> ExitCode {
                     threads,
                     restart,
                     checkpoint,
+                    allow_small_total,
                     allow_small_totals,
                 },
         } => finish(scrutineer::cli::teller::run(
@@ -256,6 +261,7 @@ fn main() -> ExitCode {
             &scrutineer::cli::teller::Confirm {
                 checkpoint,
                 small_totals: allow_small_totals,
+                small_total: allow_small_total,
             },
         )),
         Command::Teller {

@@ -136,8 +136,10 @@ pub fn verified_resuming(
 pub struct Confirm {
     /// `--checkpoint SIZE:ROOT`, as typed.
     pub checkpoint: Option<String>,
-    /// `--allow-small-totals`.
+    /// `--allow-small-totals`: every total of one or two ballots.
     pub small_totals: bool,
+    /// `--allow-small-total CONTEST[/GROUP]`, as typed: those only.
+    pub small_total: Vec<String>,
 }
 
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
@@ -225,7 +227,11 @@ pub fn run(
         let guard = Guard {
             confirmed: pin.map(|(size, _)| size),
             closed_at: &replayed.closed_at,
-            small_totals: confirm.small_totals,
+            small_totals: if confirm.small_totals {
+                crate::e2e::teller::SmallTotals::All
+            } else {
+                crate::e2e::teller::SmallTotals::Only(&confirm.small_total)
+            },
         };
         let counted = counting_run(
             book,

@@ -416,14 +416,38 @@ enum Due<'a> {
 ///   ballots out) would have to post that log on the board for everyone. `None`: no share
 ///   is given, and the run says what to confirm.
 /// - `closed_at`: the entry of each contest's close, from the replay.
-/// - `small_totals`: decrypt a total of one or two ballots. A contest (or evaluator group)
-///   that few voters cast electronically would publish their ballots; by default the tool
-///   holds it and says so, and the tellers decide together ([`SMALL_TOTAL_BALLOTS`]).
+/// - `small_totals`: which totals of one or two ballots to decrypt. A contest (or evaluator
+///   group) that few voters cast electronically would publish their ballots; by default the
+///   tool holds it and says so, and the tellers decide together ([`SMALL_TOTAL_BALLOTS`]),
+///   for that contest (`--allow-small-total CONTEST[/GROUP]`) or for every one
+///   (`--allow-small-totals`).
 #[derive(Clone, Copy, Debug)]
 pub struct Guard<'a> {
     pub confirmed: Option<u64>,
     pub closed_at: &'a BTreeMap<String, u64>,
-    pub small_totals: bool,
+    pub small_totals: SmallTotals<'a>,
+}
+
+/// Which small totals a teller agreed to decrypt ([`Guard::small_totals`]).
+#[derive(Clone, Copy, Debug)]
+pub enum SmallTotals<'a> {
+    /// Every one in this run.
+    All,
+    /// Those named `CONTEST` or `CONTEST/GROUP` (none when empty).
+    Only(&'a [String]),
+}
+
+impl SmallTotals<'_> {
+    fn allows(&self, contest: &str, group: &str) -> bool {
+        match self {
+            SmallTotals::All => true,
+            SmallTotals::Only(named) => named.iter().any(|n| {
+                n == contest
+                    || n.split_once('/')
+                        .is_some_and(|(c, g)| c == contest && g == group)
+            }),
+        }
+    }
 }
 
 /// A total of at least 1 and fewer ballots than this is held unless the teller allows it
@@ -432,8 +456,8 @@ pub struct Guard<'a> {
 pub const SMALL_TOTAL_BALLOTS: u64 = crate::rules::evaluation::SMALL_GROUP_VOTERS;
 
 impl Guard<'_> {
-    /// Why the shares of `contest`'s tally `t` wait, if they do.
-    fn holds(&self, contest: &str, label: &str, t: &ContestTally) -> Option<String> {
+    /// Why the shares of `contest`'s (and `group`'s) tally `t` wait, if they do.
+    fn holds(&self, contest: &str, group: &str, label: &str, t: &ContestTally) -> Option<String> {
         let closed = self.closed_at.get(contest).copied();
         match (self.confirmed, closed) {
             (None, _) => {
@@ -448,9 +472,17 @@ impl Guard<'_> {
                 ))
             }
         }
-        if !self.small_totals && t.ballots > 0 && t.ballots < SMALL_TOTAL_BALLOTS {
+        if !self.small_totals.allows(contest, group)
+            && t.ballots > 0
+            && t.ballots < SMALL_TOTAL_BALLOTS
+        {
+            let named = if group.is_empty() {
+                contest.to_string()
+            } else {
+                format!("{contest}/{group}")
+            };
             return Some(format!(
-                "{label}: 只有 {} 张电子选票, 解密其总数即公开这些选票; 计票人共同决定后加 --allow-small-totals / only {} electronic ballot(s): decrypting the total would publish them; if the tellers agree, add --allow-small-totals",
+                "{label}: 只有 {} 张电子选票, 解密其总数即公开这些选票; 计票人共同决定后加 --allow-small-total {named} / only {} electronic ballot(s): decrypting the total would publish them; if the tellers agree, add --allow-small-total {named}",
                 t.ballots, t.ballots
             ));
         }
@@ -497,7 +529,7 @@ fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32, guard: &Guard<'_>) ->
         let gave_totals = t.share_tellers().contains(&index);
         let names_due = if flags_first {
             if !gave_totals {
-                if let Some(held) = guard.holds(contest, &label, t) {
+                if let Some(held) = guard.holds(contest, group, &label, t) {
                     p.waiting.push(held);
                     continue;
                 }
@@ -554,7 +586,7 @@ fn plan<'a>(book: &'a Book, conduct: &Conduct, index: u32, guard: &Guard<'_>) ->
             ));
             continue;
         }
-        if let Some(held) = guard.holds(contest, &label, t) {
+        if let Some(held) = guard.holds(contest, group, &label, t) {
             p.waiting.push(held);
             continue;
         }
