@@ -2,7 +2,7 @@
 //! of one encrypted ballot; encryption with proofs (the Rust reference; the browser figure
 //! comes from `node tests/e2e_js/bench.mjs`); server verification of one ballot, single and
 //! batched (random linear combinations into one multiscalar multiplication); the key
-//! ceremony; a teller's shuffle of 1,000 write-in names and its verification; threshold
+//! ceremony; a teller's shuffle of 1,000 write-in lines (with their flags, and names alone) and its verification; threshold
 //! decryption (3 of 5) of the county's 403 contests. Ratios are against ristretto255
 //! variable-base scalar multiplication and a 64-point multiscalar multiplication, measured
 //! before and after (the machines are shared and noisy: read the ratios).
@@ -287,42 +287,66 @@ fn main() {
         ));
     }
 
-    // A teller's shuffle of the write-in names (2 ciphertexts each).
-    let inputs: Vec<Vec<Ciphertext>> = (0..names)
-        .map(|_| {
-            (0..2)
-                .map(|_| {
-                    let mut w = [0u8; 64];
-                    rng.fill_bytes(&mut w);
-                    let m = RistrettoPoint::mul_base(&Scalar::from_bytes_mod_order_wide(&w));
-                    rng.fill_bytes(&mut w);
-                    Ciphertext::encrypt_point(&key, &m, &Scalar::from_bytes_mod_order_wide(&w))
-                })
-                .collect()
-        })
-        .collect();
-    let context = b"bench shuffle context";
-    let t = Instant::now();
-    let (outputs, proof) = shuffle(&key, context, &inputs, &mut rng).expect("shuffle");
-    let prove = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    verify_shuffle(&key, context, &inputs, &outputs, &proof).expect("verify shuffle");
-    let check = t.elapsed().as_secs_f64();
-    row(format!(
-        "| shuffle of {names} write-in names (a teller's re-encryption and proof) | {} | {:.0} × scalar multiplication |",
-        ms(prove),
-        prove * b0.mul
-    ));
-    row(format!(
-        "| verification of that shuffle | {} | {:.0} × scalar multiplication |",
-        ms(check),
-        check * b0.mul
-    ));
-    row(format!(
-        "| shuffle proof size for {names} names | {} bytes (+ {} bytes of output) | |",
-        proof.to_bytes().len(),
-        names * 2 * 64
-    ));
+    // A teller's shuffle of the write-in lines: protocol 4 shuffles each line's flag with its
+    // name (3 ciphertexts, docs/E2E.md §9), protocol 2 and 3 the name alone (2); both are
+    // measured in the same run, and the first is given as a ratio of the second.
+    let mut seconds = Vec::new();
+    for width in [3usize, 2] {
+        let inputs: Vec<Vec<Ciphertext>> = (0..names)
+            .map(|_| {
+                (0..width)
+                    .map(|_| {
+                        let mut w = [0u8; 64];
+                        rng.fill_bytes(&mut w);
+                        let m = RistrettoPoint::mul_base(&Scalar::from_bytes_mod_order_wide(&w));
+                        rng.fill_bytes(&mut w);
+                        Ciphertext::encrypt_point(&key, &m, &Scalar::from_bytes_mod_order_wide(&w))
+                    })
+                    .collect()
+            })
+            .collect();
+        let context = b"bench shuffle context";
+        let t = Instant::now();
+        let (outputs, proof) = shuffle(&key, context, &inputs, &mut rng).expect("shuffle");
+        let prove = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        verify_shuffle(&key, context, &inputs, &outputs, &proof).expect("verify shuffle");
+        let check = t.elapsed().as_secs_f64();
+        seconds.push((prove, check));
+        let what = if width == 3 {
+            "write-in lines (flag and name, protocol 4)"
+        } else {
+            "write-in names (protocol 2 and 3)"
+        };
+        let ratio = |i: usize| match seconds.first() {
+            Some(first) if width == 2 => {
+                let (a, b) = if i == 0 {
+                    (first.0, prove)
+                } else {
+                    (first.1, check)
+                };
+                format!("; width 3 took {:.2} × this", a / b)
+            }
+            _ => String::new(),
+        };
+        row(format!(
+            "| shuffle of {names} {what} (a teller's re-encryption and proof) | {} | {:.0} × scalar multiplication{} |",
+            ms(prove),
+            prove * b0.mul,
+            ratio(0)
+        ));
+        row(format!(
+            "| verification of that shuffle | {} | {:.0} × scalar multiplication{} |",
+            ms(check),
+            check * b0.mul,
+            ratio(1)
+        ));
+        row(format!(
+            "| shuffle proof size for {names} vectors of {width} | {} bytes (+ {} bytes of output) | |",
+            proof.to_bytes().len(),
+            names * width * 64
+        ));
+    }
 
     // Threshold decryption of the county: per contest (npc, 3 candidates, 2 seats) the sum of
     // real ballots; three tellers give shares with proofs; the service checks each share,
