@@ -944,6 +944,12 @@ fn over_http_only_ciphertexts_leave_the_kiosk_and_reach_the_log() {
         .unwrap();
     let entries = read_entries(&unpacked.join("scrutineer-export"));
     assert!(entries.iter().all(|e| e.kind != EntryKind::Ballot));
+    // The close names the account that closed it.
+    let closed: scrutineer::record::entry::ContestClosed = entries
+        [find(&entries, EntryKind::ContestClosed, 0)]
+    .body_as()
+    .unwrap();
+    assert_eq!(closed.by, "teller1");
     assert_eq!(
         entries
             .iter()

@@ -328,6 +328,16 @@ impl Ledger {
         contest: &str,
         desk: &[(u16, Figures)],
     ) -> Result<Vec<Appended>, LedgerError> {
+        self.close_contest_by(contest, desk, "")
+    }
+
+    /// [`Ledger::close_contest`], naming the account that closed it in the log (`by`).
+    pub fn close_contest_by(
+        &self,
+        contest: &str,
+        desk: &[(u16, Figures)],
+        by: &str,
+    ) -> Result<Vec<Appended>, LedgerError> {
         let entries = self.read(|s| -> Result<_, LedgerError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
@@ -356,6 +366,7 @@ impl Ledger {
                     eligible: sum.eligible,
                     present: sum.present,
                     ballots_issued: sum.issued,
+                    by: by.to_string(),
                 }),
             ));
             for (n, st) in info.styles.iter().enumerate() {

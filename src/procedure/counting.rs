@@ -44,6 +44,11 @@ impl Core {
     /// Closes a contest with the desk's figures as they are: one count per style, the close,
     /// and the voiding of unspent tokens, in one append. Nobody types the figures.
     pub fn close_contest(&self, id: &str) -> Result<Closed, CoreError> {
+        self.close_contest_by(id, "")
+    }
+
+    /// [`Core::close_contest`] by a signed-in account, which the log names.
+    pub fn close_contest_by(&self, id: &str, by: &str) -> Result<Closed, CoreError> {
         let styles = self.ledger.read(|s| -> Result<_, CoreError> {
             let c = s.state.conduct()?;
             match c.contest(id)?.phase {
@@ -67,7 +72,7 @@ impl Core {
             sum.issued += f.issued;
             desk.push((st, f));
         }
-        let appended = self.ledger.close_contest(id, &desk)?;
+        let appended = self.ledger.close_contest_by(id, &desk, by)?;
         let entry = appended
             .get(desk.len())
             .map(|a| a.index)

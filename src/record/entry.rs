@@ -489,6 +489,10 @@ pub struct ContestClosed {
     pub eligible: u64,
     pub present: u64,
     pub ballots_issued: u64,
+    /// The account that closed it (the service's; absent from the command line on the
+    /// server machine and in logs written before 2026-12-04).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

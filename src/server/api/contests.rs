@@ -140,7 +140,7 @@ pub struct CloseRequest {
 )]
 pub async fn close_contest(
     state: Data,
-    _caller: As<TellerRole>,
+    caller: As<TellerRole>,
     path: web::Path<String>,
     body: Option<web::Json<CloseRequest>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -153,7 +153,8 @@ pub async fn close_contest(
             "结束投票时的应到、实到、发出数取自签到处, 不能手填; 如需更正, 请提交更正并由另一角色的人批准 (POST /api/v1/contests/{id}/corrections) / the figures at close come from the desk and cannot be typed; to correct them, propose a correction for a person of another role to approve",
         ));
     }
-    let c = block(move || Ok(core.close_contest(&id)?)).await?;
+    let by = caller.0.username.clone();
+    let c = block(move || Ok(core.close_contest_by(&id, &by)?)).await?;
     Ok(HttpResponse::Ok().json(json!({"entry": c.entry, "eligible": c.figures.eligible, "present": c.figures.present, "ballots_issued": c.figures.issued, "voided_styles": c.voided_styles})))
 }
 
