@@ -4,7 +4,8 @@
 //! `verify` reports the restart with its reason. The restart is refused without a reason,
 //! for another attempt, under another teller's index, and once the election key is set; a
 //! changed reason in a re-signed export is named by `verify`. A restart computed and not
-//! uploaded leaves the teller's state whole.
+//! uploaded leaves the teller's state whole. A bad share (re-signed by its sender) draws a
+//! complaint that holds, and the attempt it ends is reported naming whose share failed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod e2e_support;
@@ -171,4 +172,80 @@ fn a_restart_under_another_tellers_index_is_refused() {
     let err = cli.fail(&["ledger", "submit", "--steps", forged.to_str().unwrap()]);
     assert!(err.contains("teller_index"), "{err}");
     assert_eq!(cli.log_size(), before);
+}
+
+/// A teller who sends another a bad share of its polynomial (re-signed, so the service logs
+/// it): the recipient's tool complains, the complaint holds, the attempt ends, and the log
+/// says whose share failed, in the verifier's report and on the pages. The next attempt
+/// completes.
+#[test]
+fn a_bad_share_is_complained_of_and_the_attempt_names_its_sender() {
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+
+    let cli = Cli::new("ceremony-complaint");
+    let tellers = init(&cli);
+    let export = cli.export();
+    for t in &tellers {
+        cli.submit(&cli.teller_run(t, &export).unwrap());
+    }
+    // Round 2: teller 1's shares, the one to teller 2 (the first) changed in its ciphertext,
+    // and the entry signed again with teller 1's key.
+    let export = cli.export();
+    let (_, replayed) = scrutineer::verify::verify_export_replayed(&export, &|_, _| {});
+    let election = replayed.unwrap().election_id;
+    let out = cli.teller_run(&tellers[0], &export).unwrap();
+    let mut doc = steps_of(&out);
+    assert_eq!(doc["steps"][0]["kind"], "ceremony_shares", "{doc}");
+    let body = &mut doc["steps"][0]["body"];
+    let mut shares = BASE64.decode(body["shares"].as_str().unwrap()).unwrap();
+    shares[45] ^= 1;
+    let statement = scrutineer::record::entry::teller_statement(
+        "ceremony_shares",
+        &election,
+        &body["attempt"].to_string(),
+        &shares,
+    );
+    let signature = tellers[0]
+        .signer()
+        .signing_key()
+        .sign(&statement)
+        .to_bytes();
+    body["shares"] = Value::from(BASE64.encode(&shares));
+    body["signature"] = Value::from(BASE64.encode(signature));
+    std::fs::write(&out, serde_json::to_vec(&doc).unwrap()).unwrap();
+    cli.submit(&out);
+    for t in &tellers[1..] {
+        cli.submit(&cli.teller_run(t, &export).unwrap());
+    }
+    // Round 3: teller 2's tool finds the bad share and complains; the complaint holds.
+    let export = cli.export();
+    let out = cli.teller_run(&tellers[1], &export).unwrap();
+    let doc = steps_of(&out);
+    assert_eq!(doc["steps"][0]["kind"], "ceremony_check", "{doc}");
+    assert_eq!(
+        doc["steps"][0]["body"]["complaints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{doc}"
+    );
+    cli.submit(&out);
+    let export = cli.export();
+    let (code, report) = cli.verify(&export);
+    assert_eq!(code, 0, "{report}");
+    let restarts = report["ceremony_restarts"].as_array().unwrap();
+    assert_eq!(restarts.len(), 1, "{report}");
+    assert_eq!(restarts[0]["attempt"], 1);
+    assert_eq!(restarts[0]["teller"], 2, "the teller who complained");
+    let reason = restarts[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("the share of teller 1 failed"), "{reason}");
+    // Every teller starts again; the ceremony completes in attempt 2.
+    let fp = cli.ceremony(&tellers);
+    assert_eq!(fp.len(), 39);
+    let (code, report) = cli.verify(&cli.export());
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["ceremony_restarts"].as_array().unwrap().len(), 1);
 }

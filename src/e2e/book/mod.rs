@@ -588,10 +588,11 @@ impl Book {
         Ok(())
     }
 
-    /// A teller's check: with no complaint, `Ok(false)`. A complaint must name a share that
-    /// was logged and hold (`Ok(true)`: the attempt fails and the next starts afresh); a
-    /// complaint that does not hold is refused, so no teller can stall the ceremony with one.
-    pub fn check(&mut self, b: &CeremonyCheck) -> Result<bool, E2eError> {
+    /// A teller's check: with no complaint, `Ok` of nothing. A complaint must name a share
+    /// that was logged and hold (`Ok` of the accused tellers: the attempt fails and the next
+    /// starts afresh); a complaint that does not hold is refused, so no teller can stall the
+    /// ceremony with one.
+    pub fn check(&mut self, b: &CeremonyCheck) -> Result<Vec<u32>, E2eError> {
         // At most one complaint against each other teller: more is work for the sequencer,
         // never a reason (each one is verified before the entry is logged).
         if b.complaints.len() >= self.params.tellers as usize {
@@ -641,11 +642,11 @@ impl Book {
                 .map_err(crypto("申诉", "complaint"))?;
         }
         if complaints.is_empty() {
-            return Ok(false);
+            return Ok(Vec::new());
         }
         self.round1.clear();
         self.shares.clear();
-        Ok(true)
+        Ok(accused.into_iter().collect())
     }
 
     /// A teller's restart of the attempt in progress: signed by the teller over its reason;

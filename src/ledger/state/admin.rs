@@ -122,10 +122,10 @@ impl Admin {
                 // The conduct's order first (is a check due now?), then the complaints.
                 self.conduct()?
                     .clone()
-                    .ceremony_check(b.attempt, b.index, false)?;
-                let holds = self.book_mut()?.check(&b)?;
+                    .ceremony_check(b.attempt, b.index, &[])?;
+                let upheld = self.book_mut()?.check(&b)?;
                 self.conduct_mut()?
-                    .ceremony_check(b.attempt, b.index, holds)?;
+                    .ceremony_check(b.attempt, b.index, &upheld)?;
                 Ok(Effect::None)
             }
             EntryKind::CeremonyRestart => {

@@ -206,7 +206,9 @@ pub struct Ceremony {
     pub checks: BTreeSet<u32>,
     /// The attempt whose key was set.
     pub key: Option<u32>,
-    /// The attempts abandoned by a teller: (attempt, teller index, reason), in log order.
+    /// The attempts abandoned by a teller, or ended by an upheld complaint: (attempt,
+    /// teller index, reason), in log order. For a complaint the teller is the one who made
+    /// it and the reason names the tellers whose shares failed.
     pub restarts: Vec<(u32, u32, String)>,
 }
 
@@ -463,14 +465,22 @@ impl Conduct {
         &mut self,
         attempt: u32,
         index: u32,
-        complaint_holds: bool,
+        upheld: &[u32],
     ) -> Result<(), ConductError> {
         let tellers = self.ceremony_step(attempt, index, &self.ceremony.checks, "check")?;
         Conduct::waiting(&self.ceremony.shares, tellers)?;
-        if complaint_holds {
+        if !upheld.is_empty() {
+            let named: Vec<String> = upheld.iter().map(u32::to_string).collect();
+            let named = named.join(", ");
+            let mut restarts = std::mem::take(&mut self.ceremony.restarts);
+            restarts.push((
+                attempt,
+                index,
+                format!("申诉成立: 第 {named} 号计票人的份额未通过核对 / complaint upheld: the share of teller {named} failed its check"),
+            ));
             self.ceremony = Ceremony {
                 attempt: attempt + 1,
-                restarts: std::mem::take(&mut self.ceremony.restarts),
+                restarts,
                 ..Ceremony::default()
             };
         } else {

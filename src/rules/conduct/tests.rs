@@ -536,7 +536,7 @@ fn encrypted_closed(protocol: u32) -> Conduct {
         c.ceremony_shares(1, i).unwrap();
     }
     for i in 1..=3 {
-        c.ceremony_check(1, i, false).unwrap();
+        c.ceremony_check(1, i, &[]).unwrap();
     }
     c.election_key(1).unwrap();
     c.register_roll(roll()).unwrap();

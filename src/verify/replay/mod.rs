@@ -176,15 +176,30 @@ fn replay_entries(
                 book_of(&book)?;
                 conduct
                     .clone()
-                    .ceremony_check(b.attempt, b.index, false)
+                    .ceremony_check(b.attempt, b.index, &[])
                     .map_err(&ce)?;
-                let holds = match book.as_mut() {
+                let upheld = match book.as_mut() {
                     Some(bk) => bk.check(&b).map_err(e2e_err)?,
-                    None => false,
+                    None => Vec::new(),
                 };
                 conduct
-                    .ceremony_check(b.attempt, b.index, holds)
+                    .ceremony_check(b.attempt, b.index, &upheld)
                     .map_err(&ce)?;
+                // An attempt ended by an upheld complaint is reported with the restarts, the
+                // accused named.
+                if let Some((attempt, teller, reason)) = conduct
+                    .ceremony()
+                    .restarts
+                    .last()
+                    .filter(|_| !upheld.is_empty())
+                {
+                    report.ceremony_restarts.push(CeremonyRestartReport {
+                        index: i,
+                        attempt: *attempt,
+                        teller: *teller,
+                        reason: reason.clone(),
+                    });
+                }
             }
             EntryKind::CeremonyRestart => {
                 let b: CeremonyRestart = body(i, e)?;
