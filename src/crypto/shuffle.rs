@@ -302,7 +302,8 @@ pub fn shuffle(
     let perm_commitments: Vec<Element> = perm_pts.iter().map(|p| Element::from_point(*p)).collect();
     let s_hash = statement_hash(key, context, inputs, &outputs, &perm_commitments, w);
     let u = u_challenges(&s_hash, n);
-    let u_prime: Vec<Scalar> = (0..n).map(|i| u[psi[i]]).collect();
+    // u' is u in the permutation's order: as secret as ψ.
+    let mut u_prime: Vec<Scalar> = (0..n).map(|i| u[psi[i]]).collect();
 
     // Commitment chain ĉ_i = r̂_i·G + u'_i·ĉ_{i−1}, ĉ_0 = H_0.
     let mut r_hat: Vec<Scalar> = (0..n).map(|_| draw_scalar(rng)).collect();
@@ -348,22 +349,25 @@ pub fn shuffle(
     let c = main_challenge(&s_hash, &chain, [&t1, &t2, &t3], &t4, &t_hat);
 
     // Responses.
-    let r_bar: Scalar = r_perm.iter().sum();
+    let mut r_bar: Scalar = r_perm.iter().sum();
     let s1 = w1 + c * r_bar;
     // R̂ = Σ r̂_i·v_i, v_N = 1, v_{i−1} = u'_i·v_i.
     let mut v = Scalar::ONE;
     let mut r_hat_sum = Scalar::ZERO;
+    // v and the sums below are functions of the witnesses: zeroized with them.
     for i in (0..n).rev() {
         r_hat_sum += r_hat[i] * v;
         v *= u_prime[i];
     }
     let s2 = w2 + c * r_hat_sum;
-    let r_tilde: Scalar = r_perm.iter().zip(u.iter()).map(|(r, uj)| r * uj).sum();
+    let mut r_tilde: Scalar = r_perm.iter().zip(u.iter()).map(|(r, uj)| r * uj).sum();
     let s3 = w3 + c * r_tilde;
     let s4: Vec<Scalar> = (0..w)
         .map(|cc| {
-            let rr: Scalar = (0..n).map(|i| u_prime[i] * r_enc[i][cc]).sum();
-            w4[cc] + c * rr
+            let mut rr: Scalar = (0..n).map(|i| u_prime[i] * r_enc[i][cc]).sum();
+            let s = w4[cc] + c * rr;
+            rr.zeroize();
+            s
         })
         .collect();
     let s_hat: Vec<Scalar> = (0..n).map(|i| w_hat[i] + c * r_hat[i]).collect();
@@ -381,6 +385,11 @@ pub fn shuffle(
     w_hat.zeroize();
     w_prime.zeroize();
     psi.zeroize();
+    u_prime.zeroize();
+    v.zeroize();
+    r_bar.zeroize();
+    r_hat_sum.zeroize();
+    r_tilde.zeroize();
 
     let proof = ShuffleProof {
         perm_commitments,

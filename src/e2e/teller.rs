@@ -174,7 +174,7 @@ fn own_index(book: &Book, signer: &Signer) -> Result<u32, E2eError> {
 }
 
 fn secrets(book: &Book, st: &TellerState) -> Result<TellerSecrets, E2eError> {
-    let bytes = unhex(st.secrets.as_deref().unwrap_or_default())?;
+    let bytes = zeroize::Zeroizing::new(unhex(st.secrets.as_deref().unwrap_or_default())?);
     let own = BASE64
         .decode(st.round1.as_deref().unwrap_or_default())
         .map_err(|_| E2eError::Refused("状态文件损坏 / the state file is damaged".into()))?;
@@ -187,9 +187,9 @@ fn secrets(book: &Book, st: &TellerState) -> Result<TellerSecrets, E2eError> {
 /// The teller's key share, from its state (checked against K_ℓ in the log).
 pub fn key_share(book: &Book, st: &TellerState) -> Result<KeyShare, E2eError> {
     let vk = book.verification_key(st.index).ok_or(E2eError::NoKey)?;
-    let bytes = unhex(st.key_share.as_deref().ok_or_else(|| {
+    let bytes = zeroize::Zeroizing::new(unhex(st.key_share.as_deref().ok_or_else(|| {
         E2eError::Refused("状态文件中没有密钥份额 / the state file holds no key share".into())
-    })?)?;
+    })?)?);
     KeyShare::from_secret(st.index, &bytes, vk).map_err(crypto("密钥份额", "key share"))
 }
 

@@ -418,15 +418,19 @@ pub fn receive_share(
             share.to, secrets.index
         )));
     }
-    let beta_point = secrets.share_secret * share.alpha.point();
+    let mut beta_point = secrets.share_secret * share.alpha.point();
     let mut beta = beta_point.compress().to_bytes();
     let res = open_share(election_id, msgs, share, &beta);
     beta.zeroize();
     match res {
-        Ok(value) => Ok(ShareCheck::Valid(ReceivedShare {
-            from: share.from,
-            value,
-        })),
+        Ok(value) => {
+            // Only a complaint publishes it.
+            beta_point.zeroize();
+            Ok(ShareCheck::Valid(ReceivedShare {
+                from: share.from,
+                value,
+            }))
+        }
         Err(_) => {
             let dh = Element::from_point(beta_point);
             let ek = msgs[share.to as usize - 1].share_key;
