@@ -689,11 +689,20 @@ fn a_spoiled_ballots_ciphertexts_are_never_cast_under_fresh_proofs() {
         "{v}"
     );
     assert_eq!(h.size(), before, "a refused cast logged something");
-    // One of its ciphertexts moved into an otherwise fresh encryption: refused too.
-    let mut mixed = h.encrypt(t, &chosen);
-    mixed[0].0.ballot[2 + 64..2 + 128].copy_from_slice(&checked[0].0.ballot[2 + 64..2 + 128]);
+    // One of its ciphertexts in an otherwise fresh encryption, with valid proofs (the first
+    // nonce drawn the same, every other draw fresh): refused too.
+    let mixed = h.encrypt_with(t, &chosen, &mut split(b"nonces", b"fresh", 64));
+    assert_eq!(mixed[0].0.ballot[..2 + 64], checked[0].0.ballot[..2 + 64]);
+    assert_ne!(
+        mixed[0].0.ballot[2 + 64..2 + 128],
+        checked[0].0.ballot[2 + 64..2 + 128]
+    );
     let (s, v) = h.cast(t, &mixed);
-    assert!(s == 409 || s == 422, "{s} {v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ballot_spoiled")),
+        "{v}"
+    );
     assert_eq!(h.size(), before);
     // A fresh encryption casts.
     let fresh = h.encrypt(t, &chosen);

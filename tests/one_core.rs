@@ -152,7 +152,7 @@ fn through_the_cli(dir: &Path) -> Vec<Entry> {
     for (t, b) in tokens.iter().zip(BALLOTS) {
         cli(dir, &["ledger", "cast", "--token", t, "--ballot", b]);
     }
-    cli(dir, &["ledger", "close", "d017"]);
+    cli(dir, &["ledger", "close", "d017", "--by", "t-zhao"]);
     let proposed = cli(
         dir,
         &[

@@ -141,7 +141,13 @@ pub enum LedgerCommand {
         withdraw: bool,
     },
     /// 结束投票 / Close a contest with the desk's figures (unspent tokens are voided with it).
-    Close { contest: String },
+    Close {
+        contest: String,
+        /// The account closing it, named in the log as the service names its caller
+        /// (optional: the command line on the server machine has no account).
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// 更正人数 / Propose a correction of a contest's figures; a person of another role approves it.
     Correct {
         #[arg(long)]
@@ -500,8 +506,12 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 .map_err(err)?;
             paper_outcome_text(&o)
         }
-        LedgerCommand::Close { contest } => {
-            let c = core.close_contest(&contest).map_err(err)?;
+        LedgerCommand::Close { contest, by } => {
+            let by = match by {
+                Some(name) => account_person(&core.records, &name)?.name,
+                None => String::new(),
+            };
+            let c = core.close_contest_by(&contest, &by).map_err(err)?;
             format!(
                 "已结束 closed “{contest}” (entry {}): 应到 E {} · 实到 P {} · 发出 I {} (取自签到处 from the desk)\n",
                 c.entry, c.figures.eligible, c.figures.present, c.figures.issued

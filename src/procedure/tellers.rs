@@ -30,7 +30,9 @@ pub const TELLER_KINDS: [EntryKind; 6] = [
 
 /// Largest teller request accepted, in bytes: an entry body is at most 16 MiB
 /// (docs/LOG_FORMAT.md), and the request wraps it in JSON. A shuffle is the largest: about
-/// 300 bytes of base64 per write-in name with its proof.
+/// 384 bytes of base64 per write-in line with its proof (protocol ≤ 3), about 470 with the
+/// line's flag (protocol 4), so a contest of some 35,000 write-in lines (ballots × lines)
+/// reaches the entry's limit (README, "Not finished").
 pub const TELLER_BODY_MAX: usize = 24 << 20;
 
 fn typed<T: DeserializeOwned + serde::Serialize>(body: &Value) -> Result<Vec<u8>, CoreError> {

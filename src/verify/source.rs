@@ -51,12 +51,12 @@ impl Archive {
     /// not read.
     pub fn read(name: &str, r: impl Read) -> io::Result<Archive> {
         let mut files = BTreeMap::new();
+        // Every entry's path, whatever its type: a file and then a link of the same path is a
+        // path twice as well (`tar -x` keeps the last).
+        let mut seen = std::collections::HashSet::new();
         let mut archive = tar::Archive::new(r);
         for entry in archive.entries()? {
             let mut entry = entry?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
             let path = entry.path()?.into_owned();
             let mut parts = Vec::new();
             for c in path.components() {
@@ -74,20 +74,25 @@ impl Archive {
             if parts.is_empty() {
                 continue;
             }
-            // The header's size is the archive's word, not a promise: reserve at most 1 MiB
-            // ahead and let the read grow (a forged size must not ask for terabytes).
-            let reserve = usize::try_from(entry.size()).map_or(0, |n| n.min(RESERVE_MAX));
-            let mut bytes = Vec::with_capacity(reserve);
-            entry.read_to_end(&mut bytes)?;
-            // Two copies of one path: `tar -x` keeps the last, a listing shows both, and an
-            // auditor who looked at the first would have checked another file than this one.
             let rel = parts.join("/");
-            if files.insert(rel.clone(), bytes).is_some() {
+            if !seen.insert(rel.clone()) {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("包内 {rel} 出现两次 / {rel} is in the archive twice"),
                 ));
             }
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            // The header's size is the archive's word, not a promise: reserve at most 1 MiB
+            // ahead and let the read grow (a forged size must not ask for terabytes).
+            let reserve = usize::try_from(entry.size()).map_or(0, |n| n.min(RESERVE_MAX));
+            let mut bytes = Vec::with_capacity(reserve);
+            entry.read_to_end(&mut bytes)?;
+            // Two copies of one path were refused above: `tar -x` keeps the last, a listing
+            // shows both, and an auditor who looked at the first would have checked another
+            // file than this one.
+            files.insert(rel, bytes);
         }
         // Two exports in one archive (a `log/` at the top and another under a directory):
         // which one was meant is not the verifier's guess to make.
@@ -267,6 +272,19 @@ mod tests {
             e.to_string().contains("log/0.seg is in the archive twice"),
             "{e}"
         );
+        // A file and then a link of the same path.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "log/0.seg", &b"seg"[..]).unwrap();
+        let mut l = tar::Header::new_gnu();
+        l.set_entry_type(tar::EntryType::Symlink);
+        l.set_size(0);
+        b.append_link(&mut l, "log/0.seg", "elsewhere").unwrap();
+        let t = b.into_inner().unwrap();
+        assert!(Archive::read("x.tar", t.as_slice()).is_err());
         // The service's top directory does not hide it either.
         let t = tar_of(&[
             ("scrutineer-export/election.json", b"{}"),

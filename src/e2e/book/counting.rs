@@ -302,8 +302,8 @@ impl Book {
     }
 
     /// Decrypts a contest's totals (and shuffled names) from the first `threshold` tellers'
-    /// shares, in teller order. The number of non-empty names must equal the decrypted sum
-    /// of the write-in flags.
+    /// shares, in teller order. The number of non-empty names (protocol 4: of lines whose
+    /// decrypted flag is 1) must equal the decrypted sum of the write-in flags.
     pub fn decrypt(&self, contest: &str, group: &str) -> Result<Decrypted, E2eError> {
         let t = self.tally(contest, group)?;
         let k = self.params.threshold as usize;
