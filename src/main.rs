@@ -166,15 +166,27 @@ enum TellerCommand {
         #[arg(long)]
         allow_small_totals: bool,
     },
-    /// Sign a result's checkpoint text (from `GET /api/v1/results/{index}`, `checkpoint_text`)
-    /// with a teller key file; prints the signature line to submit. Touches no data directory.
+    /// Sign a result's checkpoint with a teller key file; prints the signature line to
+    /// submit. Touches no data directory. With `--export` and `--result`, the export is
+    /// verified first (every result recounted) and the text signed is the one the verified
+    /// log gives for that result; with `--text`, the given text is signed as it is.
     Sign {
         /// The teller's private key file (from `teller keygen`).
         #[arg(long)]
         key: PathBuf,
         /// A file holding the checkpoint text; `-` reads standard input.
-        #[arg(long, default_value = "-")]
+        #[arg(long, default_value = "-", conflicts_with_all = ["export", "result"])]
         text: PathBuf,
+        /// 导出 / An export (directory or tar) to verify and sign a result of.
+        #[arg(long, requires = "result")]
+        export: Option<PathBuf>,
+        /// The result's entry index.
+        #[arg(long, requires = "export")]
+        result: Option<u64>,
+        /// 核对过的检查点 / A checkpoint confirmed outside the service, `SIZE:ROOT`: the
+        /// export must have that root at that size.
+        #[arg(long, value_name = "SIZE:ROOT", requires = "export")]
+        checkpoint: Option<String>,
     },
 }
 
@@ -265,8 +277,20 @@ fn main() -> ExitCode {
             },
         )),
         Command::Teller {
-            command: TellerCommand::Sign { key, text },
-        } => finish(scrutineer::cli::verify::teller_sign(&key, &text)),
+            command:
+                TellerCommand::Sign {
+                    key,
+                    text,
+                    export,
+                    result,
+                    checkpoint,
+                },
+        } => finish(match (export, result) {
+            (Some(export), Some(result)) => {
+                scrutineer::cli::teller::sign_result(&key, &export, result, checkpoint.as_deref())
+            }
+            _ => scrutineer::cli::verify::teller_sign(&key, &text),
+        }),
         Command::Tally {
             spec,
             ballots,

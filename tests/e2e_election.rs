@@ -193,7 +193,59 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     cli.count(&[t2, t3]);
     let result = cli.tally(&["d017"]);
     cli.sign(result, t2);
+    // Teller 3 signs from an export it verified (every result recounted), against the
+    // checkpoint confirmed in the hall: the line is the one the service asks for (Ed25519
+    // is deterministic), so it is the line `ledger sign` logs.
+    let counted = cli.export();
+    let pin = e2e_support::export_checkpoint(&counted);
+    let signed = cli.ok(&[
+        "teller",
+        "sign",
+        "--key",
+        t3.key.to_str().unwrap(),
+        "--export",
+        counted.to_str().unwrap(),
+        "--result",
+        &result.to_string(),
+        "--checkpoint",
+        &pin,
+    ]);
+    assert!(signed.contains("recounted"), "{signed}");
+    let line = signed.lines().last().unwrap().to_string();
+    // Not a result, or a checkpoint this log does not have: nothing signed.
+    let not_result = cli.fail(&[
+        "teller",
+        "sign",
+        "--key",
+        t3.key.to_str().unwrap(),
+        "--export",
+        counted.to_str().unwrap(),
+        "--result",
+        "1",
+    ]);
+    assert!(not_result.contains("[unknown_result]"), "{not_result}");
+    let (size, _) = pin.split_once(':').unwrap();
+    let other = format!("{size}:{}", "00".repeat(32));
+    let forked = cli.fail(&[
+        "teller",
+        "sign",
+        "--key",
+        t3.key.to_str().unwrap(),
+        "--export",
+        counted.to_str().unwrap(),
+        "--result",
+        &result.to_string(),
+        "--checkpoint",
+        &other,
+    ]);
+    assert!(forked.contains("[log_fork]"), "{forked}");
     cli.sign(result, t3);
+    let entries = read_entries(&cli.export());
+    let logged: scrutineer::record::entry::TellerSignature = entries
+        [find(&entries, EntryKind::TellerSignature, 1)]
+    .body_as()
+    .unwrap();
+    assert_eq!(logged.line, line);
     let published = cli.ok(&["ledger", "publish", &result.to_string()]);
     let audit = cli.export();
     let (code, report) = cli.verify(&audit);

@@ -91,6 +91,41 @@ pub fn check_checkpoint_pin(
     Ok(())
 }
 
+/// `teller sign --export --result`: verifies the export (every result recounted by the
+/// verifier; refused if it does not verify, or does not have a confirmed checkpoint's root),
+/// and signs the checkpoint text the verified log gives right after result `result`, the
+/// text the service asks tellers to sign. Prints what is signed, then the signature line.
+pub fn sign_result(
+    key: &Path,
+    export: &Path,
+    result: u64,
+    checkpoint: Option<&str>,
+) -> Result<String, CommandError> {
+    let key_text = std::fs::read_to_string(key)
+        .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
+    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
+    let replayed = verified(export)?;
+    if let Some(text) = checkpoint {
+        check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
+    }
+    let Some((_, body)) = replayed.results.iter().find(|(i, _)| *i == result) else {
+        return Err(e(
+            Code::UnknownResult,
+            format!(
+                "这份导出的第 {result} 条不是结果 / entry {result} of this export is not a result"
+            ),
+        ));
+    };
+    let text = crate::ledger::result_checkpoint_text(&replayed.election_id, &replayed.tree, result)
+        .map_err(|err| e(err.code(), err))?;
+    let line =
+        crate::ledger::teller_signature_line(&text, &signer).map_err(|err| e(err.code(), err))?;
+    let contests = body.contests.join(", ");
+    Ok(format!(
+        "导出已核验, 第 {result} 条结果已重新计票 (项目: {contests}) / the export verifies and result {result} was recounted (contests: {contests})\n签名的检查点 checkpoint signed:\n{text}{line}\n"
+    ))
+}
+
 /// What a verified export says (a directory or the service's tar); an export that does not
 /// verify is refused with the verifier's finding, and nothing is computed from it.
 pub fn verified(export: &Path) -> Result<crate::verify::Replayed, CommandError> {

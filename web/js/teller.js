@@ -1211,7 +1211,7 @@ function renderCheckpointText() {
   $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
   // The teller's own machine signs the text; the service keeps running (`ledger sign` would
   // need it stopped).
-  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --text checkpoint-${d ? index : "N"}.txt`;
+  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${t("条数:根", "SIZE:ROOT")}`;
 }
 
 async function submitLine() {
