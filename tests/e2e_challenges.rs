@@ -157,6 +157,25 @@ impl Hall {
         )
     }
 
+    /// What a forger holding the log key starts from: the export `tar` unpacked (its
+    /// directory) and the service's log key.
+    fn forger(
+        &self,
+        tar: &std::path::Path,
+    ) -> (std::path::PathBuf, scrutineer::record::note::Signer) {
+        let unpacked = self.cli.path("end");
+        tar::Archive::new(std::fs::File::open(tar).unwrap())
+            .unpack(&unpacked)
+            .unwrap();
+        let keys = scrutineer::ledger::keys::load_or_create(
+            &self.server.dir.join("keys"),
+            &scrutineer::record::entry::origin(ELECTION),
+        )
+        .unwrap()
+        .log;
+        (unpacked.join("scrutineer-export"), keys)
+    }
+
     fn size(&self) -> u64 {
         self.server.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"]
             .as_u64()
@@ -533,17 +552,7 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     );
 
     // ---- The forger holding the log key, re-signing the export: each rule is named.
-    let unpacked = h.cli.path("end");
-    tar::Archive::new(std::fs::File::open(&tar).unwrap())
-        .unpack(&unpacked)
-        .unwrap();
-    let dir = unpacked.join("scrutineer-export");
-    let keys = scrutineer::ledger::keys::load_or_create(
-        &h.server.dir.join("keys"),
-        &scrutineer::record::entry::origin(ELECTION),
-    )
-    .unwrap()
-    .log;
+    let (dir, keys) = h.forger(&tar);
     let entries = read_entries(&dir);
     let spoiled_at = entries
         .iter()
@@ -712,17 +721,7 @@ fn a_spoiled_ballots_ciphertexts_are_never_cast_under_fresh_proofs() {
     // The forger holding the log key puts the re-proved ballot in place of the cast one.
     let tar = h.cli.path("end.tar");
     h.server.export_tar(Some(&h.teller), &tar);
-    let unpacked = h.cli.path("end");
-    tar::Archive::new(std::fs::File::open(&tar).unwrap())
-        .unpack(&unpacked)
-        .unwrap();
-    let dir = unpacked.join("scrutineer-export");
-    let keys = scrutineer::ledger::keys::load_or_create(
-        &h.server.dir.join("keys"),
-        &scrutineer::record::entry::origin(ELECTION),
-    )
-    .unwrap()
-    .log;
+    let (dir, keys) = h.forger(&tar);
     let entries = read_entries(&dir);
     let cast_at = entries
         .iter()

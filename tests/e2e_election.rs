@@ -81,6 +81,34 @@ fn check_in(cli: &Cli, prefix: &str, from: usize, to: usize) {
     }
 }
 
+/// The npc constituency (examples/npc-direct-constituency) encrypted for 2 of 3 tellers with
+/// `signatures` required: the key ceremony, a roll of 8 voters, the style's slips, the contest
+/// open and voters 1 to `present` checked in. The CLI, the tellers, the spec as registered,
+/// the election key's fingerprint and the slips.
+fn npc_open(
+    name: &str,
+    signatures: &str,
+    present: usize,
+) -> (Cli, Vec<e2e_support::Teller>, Value, String, Vec<String>) {
+    let cli = Cli::new(name);
+    let tellers = cli.tellers(3);
+    std::fs::copy(
+        example("npc-direct-constituency/spec.json"),
+        cli.path("spec.json"),
+    )
+    .unwrap();
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
+    cli.init_encrypted(signatures, &["--threshold", "2"]);
+    let fp = cli.ceremony(&tellers);
+    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
+    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
+    let (tokens, _) = cli.pool(0);
+    cli.ok(&["ledger", "open", "d017"]);
+    check_in(&cli, "V", 1, present);
+    (cli, tellers, spec, fp, tokens)
+}
+
 /// Shuffles and decryption-share entries of the log: (kind, contest, group, teller).
 fn teller_entries(export: &Path) -> Vec<(EntryKind, String, String, u32)> {
     read_entries(export)
@@ -101,22 +129,7 @@ fn teller_entries(export: &Path) -> Vec<(EntryKind, String, String, u32)> {
 
 #[test]
 fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
-    let cli = Cli::new("npc");
-    let tellers = cli.tellers(3);
-    std::fs::copy(
-        example("npc-direct-constituency/spec.json"),
-        cli.path("spec.json"),
-    )
-    .unwrap();
-    let spec: Value =
-        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
-    cli.init_encrypted("2", &["--threshold", "2"]);
-    let fp = cli.ceremony(&tellers);
-    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
-    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
-    let (tokens, _) = cli.pool(0);
-    cli.ok(&["ledger", "open", "d017"]);
-    check_in(&cli, "V", 1, 7);
+    let (cli, tellers, spec, fp, tokens) = npc_open("npc", "2", 7);
     let ballots = vec![
         json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
         json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}, "write_ins": ["欧阳明月"]}),
@@ -314,22 +327,7 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
 /// nor decrypted: the decrypted write-in count is zero.
 #[test]
 fn a_contest_without_write_ins_is_counted_without_shuffles() {
-    let cli = Cli::new("no-write-ins");
-    let tellers = cli.tellers(3);
-    std::fs::copy(
-        example("npc-direct-constituency/spec.json"),
-        cli.path("spec.json"),
-    )
-    .unwrap();
-    let spec: Value =
-        serde_json::from_slice(&std::fs::read(cli.path("spec.json")).unwrap()).unwrap();
-    cli.init_encrypted("1", &["--threshold", "2"]);
-    cli.ceremony(&tellers);
-    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
-    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
-    let (tokens, _) = cli.pool(0);
-    cli.ok(&["ledger", "open", "d017"]);
-    check_in(&cli, "V", 1, 4);
+    let (cli, tellers, spec, _, tokens) = npc_open("no-write-ins", "1", 4);
     let ballots = [
         json!({"contest": "d017", "marks": {"n1": "for", "n2": "for"}}),
         json!({"contest": "d017", "marks": {"n1": "for", "n3": "against"}}),
@@ -1082,20 +1080,7 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     use scrutineer::ledger::{Ledger, LedgerConfig};
     use scrutineer::record::encrypted::EncryptedLine;
 
-    let cli = Cli::new("npc-lines");
-    let tellers = cli.tellers(3);
-    std::fs::copy(
-        example("npc-direct-constituency/spec.json"),
-        cli.path("spec.json"),
-    )
-    .unwrap();
-    cli.init_encrypted("2", &["--threshold", "2"]);
-    cli.ceremony(&tellers);
-    std::fs::write(cli.path("roll.csv"), public_roll(&[("第十七选区", "V", 8)])).unwrap();
-    cli.ok(&["ledger", "roll", "--csv", "roll.csv"]);
-    let (tokens, _) = cli.pool(0);
-    cli.ok(&["ledger", "open", "d017"]);
-    check_in(&cli, "V", 1, 5);
+    let (cli, tellers, _, _, tokens) = npc_open("npc-lines", "2", 5);
     // Two honest ballots, one with a write-in.
     cli.cast(
         &tokens[0],

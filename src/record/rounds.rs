@@ -7,8 +7,32 @@
 
 use serde_json::{json, Value};
 
-use crate::record::entry::{RunoffCreated, Style};
+use crate::record::entry::{ContestCreated, RunoffCreated, Style};
+use crate::rules::conduct::{Conduct, ConductError, Origin};
 use crate::rules::Election;
+
+/// What a `contest_created` is a round of. A round of a procedure declared in the spec is
+/// checked against it (its entrants and seats, `Conduct::procedure_contest`) and recorded
+/// there; otherwise it is the next round of its source (whose list `next_round_of` builds).
+/// One reading for the ledger, which applies it, and the verifier.
+pub fn created_origin(conduct: &mut Conduct, b: &ContestCreated) -> Result<Origin, ConductError> {
+    let Some(procedure) = &b.procedure else {
+        return Ok(Origin::NextRound {
+            from: b.from.clone(),
+        });
+    };
+    let id = b
+        .contest
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
+    conduct.procedure_contest(procedure, &b.from, id, &people, seats)?;
+    Ok(Origin::Procedure {
+        procedure: procedure.clone(),
+        round: b.from.clone(),
+    })
+}
 
 /// A contest of the election spec, as registered or added since (JSON), by id.
 pub fn spec_contest(spec: &Value, id: &str) -> Option<Value> {

@@ -369,25 +369,7 @@ impl Admin {
             }
             EntryKind::ContestCreated => {
                 let b: ContestCreated = body(e)?;
-                let origin = match &b.procedure {
-                    Some(procedure) => {
-                        let id = b
-                            .contest
-                            .get("id")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or_default();
-                        let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
-                        self.conduct_mut()?
-                            .procedure_contest(procedure, &b.from, id, &people, seats)?;
-                        Origin::Procedure {
-                            procedure: procedure.clone(),
-                            round: b.from.clone(),
-                        }
-                    }
-                    None => Origin::NextRound {
-                        from: b.from.clone(),
-                    },
-                };
+                let origin = crate::record::rounds::created_origin(self.conduct_mut()?, &b)?;
                 self.add_contest(&b.contest, &b.style, origin)?;
                 Ok(Effect::None)
             }

@@ -12,7 +12,9 @@ use crate::record::entry::{
     ContestCreated, Entry, EntryKind, ResultBody, RevoteCreated, RunoffCreated, Style,
 };
 use crate::record::parse_logged_election;
-use crate::record::rounds::{next_round_of, revote_of, runoff_of, spec_contest, NextRoundChoice};
+use crate::record::rounds::{
+    created_origin, next_round_of, revote_of, runoff_of, spec_contest, NextRoundChoice,
+};
 use crate::rules::conduct::{Conduct, Origin};
 use crate::rules::Election;
 use crate::verify::{fail, Failure, Report, RevoteReport};
@@ -63,37 +65,15 @@ pub(super) fn new_round(
         (b.contest, b.style, Origin::Revote { of: b.source }, wrong)
     } else {
         let b: ContestCreated = body(i, e)?;
-        match b.procedure {
-            Some(procedure) => {
-                let id = b
-                    .contest
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                let (people, seats) = crate::record::procedure::entrants_of(&b.contest);
-                conduct
-                    .procedure_contest(&procedure, &b.from, id, &people, seats)
-                    .map_err(&ce)?;
-                (
-                    b.contest,
-                    b.style,
-                    Origin::Procedure {
-                        procedure,
-                        round: b.from,
-                    },
-                    None,
-                )
-            }
-            None => {
-                let wrong = strict3.then(|| before.next_round(&b)).flatten();
-                (
-                    b.contest,
-                    b.style,
-                    Origin::NextRound { from: b.from },
-                    wrong,
-                )
-            }
-        }
+        // A procedure's round is checked against the procedure; a next round against what
+        // its source's published result passed on (protocol 3).
+        let wrong = if b.procedure.is_none() {
+            strict3.then(|| before.next_round(&b)).flatten()
+        } else {
+            None
+        };
+        let origin = created_origin(conduct, &b).map_err(&ce)?;
+        (b.contest, b.style, origin, wrong)
     };
     let id = contest
         .get("id")
