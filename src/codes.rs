@@ -239,6 +239,7 @@ codes! {
     RollMissing = "roll_missing" => Unprocessable,
     RoundNotInvalid = "round_not_invalid" => Conflict,
     RunoffCandidateUnknown = "runoff_candidate_unknown" => Unprocessable,
+    RunoffListShort = "runoff_list_short" => Conflict,
     RunoffParent = "runoff_parent" => Unprocessable,
     RunoffSuperseded = "runoff_superseded" => Conflict,
     SeatsNotReducible = "seats_not_reducible" => Unprocessable,

@@ -153,6 +153,14 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
             "procedure_too_few",
         ),
         (json!({"round": "nope", "basis": "x"}), "procedure_order"),
+        // An entrant id hiding a character a later contest round refuses (U+200B): refused
+        // here, before it is logged and the chain can no longer go on.
+        (
+            json!({"round": "qualify", "basis": "县委组织部资格审查", "people": [
+                {"id": "a\u{200b}", "name": "甲"}, {"id": "b", "name": "乙"},
+                {"id": "c", "name": "丙"}, {"id": "d", "name": "丁"}]}),
+            "name_format_character",
+        ),
     ] {
         let (_, v) = step(&s, &org, body.clone());
         assert_eq!(v["code"], want, "{body}: {v}");

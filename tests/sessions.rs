@@ -587,12 +587,16 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
         listed.contains("organiser\torganiser\t已停用 disabled"),
         "{listed}"
     );
-    let out = accounts(&["add", "bad name!", "--role", "auditor"]);
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("bad_username"),
-        "{out:?}"
-    );
+    // A bad name, and a name a paired kiosk's session would share (pairing kiosk "x" ends
+    // the sessions of "kiosk-x").
+    for name in ["bad name!", "kiosk-x", "KIOSK-hall"] {
+        let out = accounts(&["add", name, "--role", "auditor"]);
+        assert!(!out.status.success(), "{name}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("bad_username"),
+            "{name}: {out:?}"
+        );
+    }
     // Started again: the new password signs in, and must be changed first.
     let s = Server::restart(stopped, &[]);
     let (st, v) = raw_login(&s, "t9", &new_pw);

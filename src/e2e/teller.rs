@@ -135,17 +135,18 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Hex digits to bytes; anything else (an odd length, a non-hex or non-ASCII character) is
+/// a damaged state file, never a panic.
 fn unhex(s: &str) -> Result<Vec<u8>, E2eError> {
-    if !s.len().is_multiple_of(2) {
-        return Err(E2eError::Refused(
-            "状态文件损坏 / the state file is damaged".into(),
-        ));
+    let damaged = || E2eError::Refused("状态文件损坏 / the state file is damaged".into());
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return Err(damaged());
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&s[i..i + 2], 16)
-                .map_err(|_| E2eError::Refused("状态文件损坏 / the state file is damaged".into()))
+    b.chunks_exact(2)
+        .map(|pair| {
+            let digit = |c: u8| (c as char).to_digit(16).ok_or_else(damaged);
+            Ok(u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).map_err(|_| damaged())?)
         })
         .collect()
 }
@@ -862,6 +863,15 @@ fn apply_own(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_damaged_hex_field_is_an_error_not_a_panic() {
+        assert_eq!(unhex("00ff7a").unwrap(), vec![0, 255, 0x7a]);
+        // "é" is two bytes: an even length whose byte pairs cut a character.
+        for bad in ["é", "aé", "0", "zz", "+1", "éé"] {
+            assert!(unhex(bad).is_err(), "{bad:?}");
+        }
+    }
 
     /// An RNG that counts its draws (zeros: only the count matters here).
     struct Counting(u64);

@@ -85,6 +85,10 @@ impl Core {
                 Some(x) if !x.trim().is_empty() => x.trim().to_string(),
                 _ => format!("p{}", n + 1),
             };
+            // The id a later contest round will check (`check_id_at`): refused now, before
+            // it is logged, not when the procedure can no longer go on without it.
+            crate::record::names::check_id_characters(&pid)
+                .map_err(|e| invalid(e.code(), e.to_string()))?;
             people.push(Entrant { id: pid, name });
         }
         let mut scores = Vec::with_capacity(req.scores.len());

@@ -282,7 +282,7 @@ impl Core {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false)
             {
-                blocked.push(json!({"contest": parent, "code": "runoff_list_short",
+                blocked.push(json!({"contest": parent, "code": crate::codes::Code::RunoffListShort.as_str(),
                     "message": "未当选的候选人不足法定差额, 须由大会决定减少名额或另行提名 (须有记录) / too few not-elected candidates for the surplus rule: the meeting must decide to reduce the seats or nominate (recorded decision)"}));
                 continue;
             }

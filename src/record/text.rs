@@ -45,8 +45,11 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Pairs<V> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<V>, A::Error> {
                 let mut out: Vec<(String, V)> = Vec::new();
+                // A set, not a scan of `out`: an object of many keys costs linear time, not
+                // quadratic (a public endpoint parses these).
+                let mut seen = std::collections::HashSet::new();
                 while let Some((k, v)) = map.next_entry::<String, V>()? {
-                    if out.iter().any(|(seen, _)| *seen == k) {
+                    if !seen.insert(k.clone()) {
                         return Err(de::Error::custom(format!("key “{k}” appears twice")));
                     }
                     out.push((k, v));

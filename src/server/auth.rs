@@ -160,19 +160,21 @@ pub fn prepare() {
 }
 
 /// A staff account's name: 1 to 40 of ASCII letters, digits, `-` and `_` (so it reads the
-/// same on every screen and no two names look alike).
+/// same on every screen and no two names look alike), not starting with `kiosk-` in any case
+/// (a paired kiosk's session name: pairing kiosk `x` would end staff `kiosk-x`'s sessions).
 pub fn check_username(name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 40
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.to_ascii_lowercase().starts_with("kiosk-");
     if ok {
         Ok(())
     } else {
         Err(ApiError::Invalid {
             code: Code::BadUsername,
-            message: "用户名只能用字母、数字、- 和 _, 最多 40 个 / user names use letters, digits, - and _, at most 40".into(),
+            message: "用户名只能用字母、数字、- 和 _, 最多 40 个, 不以 kiosk- 开头 / user names use letters, digits, - and _, at most 40, and do not start with kiosk-".into(),
         })
     }
 }

@@ -207,8 +207,15 @@ impl Book {
             let contest = r.text()?;
             let group = r.text()?;
             let shape = read_shape(&mut r)?;
+            // Within the limits every shape is held to, before its tally is allocated.
+            shape.validate().map_err(|_| refused("shape"))?;
             let mut t = ContestTally::new(shape);
             t.ballots = r.u64()?;
+            // No contest has more ballots than a u32 counts; more would size the discrete
+            // logarithm's table from a damaged file.
+            if t.ballots > u64::from(u32::MAX) {
+                return Err(refused("ballots"));
+            }
             let sums = r.count(64)?;
             if sums != t.sums.len() {
                 return Err(refused("sums"));
@@ -346,6 +353,16 @@ pub(super) mod tests {
         let mut shape = bytes.clone();
         shape[magic + 4 + 4 + 2 + 4] = 9;
         cases.push(shape);
+        // A shape beyond the limits (4,294,967,295 candidates: its tally is not allocated).
+        let mut wide = bytes.clone();
+        let candidates = magic + 4 + 4 + 2 + 4 + 1;
+        wide[candidates..candidates + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        cases.push(wide);
+        // A ballot count no contest has.
+        let mut many = bytes.clone();
+        let ballots = magic + 4 + 6 + 4 + 15;
+        many[ballots..ballots + 8].copy_from_slice(&u64::MAX.to_be_bytes());
+        cases.push(many);
         // A point that is not a valid encoding (the first sum's α).
         let mut point = bytes.clone();
         let first_sum = magic + 4 + 6 + 4 + 15 + 8 + 4;

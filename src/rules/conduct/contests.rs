@@ -266,7 +266,9 @@ impl Conduct {
                     contest: contest.to_string(),
                     style: s,
                 })?;
-            sum = sum.add(f);
+            sum = sum
+                .checked_add(f)
+                .ok_or_else(|| ConductError::FiguresOverflow(contest.to_string()))?;
         }
         Ok(sum)
     }

@@ -8,6 +8,8 @@ use crate::codes::Code;
 pub enum ConductError {
     #[error("选举项目 “{0}” 不存在 / There is no contest “{0}”.")]
     UnknownContest(String),
+    #[error("选举项目 “{0}” 各票样的人数之和超出范围 / The figures of contest “{0}”'s styles add up to more than can be counted.")]
+    FiguresOverflow(String),
     #[error("{0}")]
     Procedure(#[from] ProcedureError),
     #[error("程序 “{0}” 不存在 / There is no procedure “{0}”.")]
@@ -242,6 +244,7 @@ impl ConductError {
         use ConductError::*;
         match self {
             UnknownContest(_) => Code::UnknownContest,
+            FiguresOverflow(_) => Code::TotalsOverflow,
             Procedure(e) => e.code(),
             UnknownProcedure(_) => Code::UnknownProcedure,
             UnknownStyle(_) => Code::UnknownStyle,

@@ -141,12 +141,14 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn add(self, o: Figures) -> Figures {
-        Figures {
-            eligible: self.eligible + o.eligible,
-            present: self.present + o.present,
-            issued: self.issued + o.issued,
-        }
+    /// The sum, or `None` when a figure does not fit in 64 bits (only a forged log's figures
+    /// come near: the verifier must refuse them, not wrap them).
+    fn checked_add(self, o: Figures) -> Option<Figures> {
+        Some(Figures {
+            eligible: self.eligible.checked_add(o.eligible)?,
+            present: self.present.checked_add(o.present)?,
+            issued: self.issued.checked_add(o.issued)?,
+        })
     }
 }
 

@@ -72,9 +72,10 @@ impl Conduct {
             }
         }
         let p = self.pools.entry(style).or_default();
-        p.registered += count;
+        // Saturating: protocol 1 has no cap, and a forged count must not wrap a total.
+        p.registered = p.registered.saturating_add(count);
         if late {
-            p.late += count;
+            p.late = p.late.saturating_add(count);
         }
         Ok(())
     }

@@ -188,6 +188,19 @@ fn the_close_takes_the_desks_figures_and_nobody_elses() {
 }
 
 #[test]
+fn desk_figures_that_would_wrap_are_refused_not_summed() {
+    // Without a roll nothing bounds a style's figures but P ≤ E: a forged log could make
+    // the sum of two styles wrap to the close's small figures.
+    let mut c = conduct();
+    c.open("a").unwrap();
+    c.desk_count(0, f(u64::MAX, 1, u64::MAX)).unwrap();
+    c.desk_count(1, f(5, 1, 6)).unwrap();
+    let wrapped = f(4, 2, 5);
+    assert_eq!(c.close("a", wrapped).unwrap_err().code(), "totals_overflow");
+    assert_eq!(c.desk_figures("a").unwrap_err().code(), "totals_overflow");
+}
+
+#[test]
 fn corrections_need_two_people_of_two_roles_after_close_and_before_the_count() {
     let mut c = conduct();
     c.register_roll(roll()).unwrap();
