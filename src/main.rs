@@ -63,6 +63,10 @@ enum Command {
         /// entry 0 must register it.
         #[arg(long, value_name = "KEY")]
         log_key: Option<String>,
+        /// 接受旧协议 N 的日志 / Take a log of the older protocol N (only for an election held
+        /// with an older release: an older protocol leaves out the checks added since).
+        #[arg(long, value_name = "N")]
+        allow_protocol: Option<u32>,
     },
     /// 计票人 / Teller keys, signatures and the steps of an encrypted election.
     Teller {
@@ -165,6 +169,11 @@ enum TellerCommand {
         /// 允许解密所有只有 1 至 2 张电子选票的总数 / Decrypt every such total in this run.
         #[arg(long)]
         allow_small_totals: bool,
+        /// 接受旧协议 N 的选举 / Take part in an election whose log follows the older
+        /// protocol N (held with an older release; an older protocol leaves out the checks
+        /// added since). Without it, only the current protocol.
+        #[arg(long, value_name = "N")]
+        allow_protocol: Option<u32>,
     },
     /// Sign a result's checkpoint with a teller key file; prints the signature line to
     /// submit. Touches no data directory. With `--export` and `--result`, the export is
@@ -187,6 +196,9 @@ enum TellerCommand {
         /// export must have that root at that size.
         #[arg(long, value_name = "SIZE:ROOT", requires = "export")]
         checkpoint: Option<String>,
+        /// 接受旧协议 N 的日志 / Sign a result of a log of the older protocol N.
+        #[arg(long, value_name = "N", requires = "export")]
+        allow_protocol: Option<u32>,
     },
 }
 
@@ -227,6 +239,7 @@ fn main() -> ExitCode {
             ca_cert,
             checkpoint,
             log_key,
+            allow_protocol,
         } => scrutineer::cli::verify::run(
             &path,
             json,
@@ -234,6 +247,7 @@ fn main() -> ExitCode {
             &scrutineer::cli::verify::Pins {
                 checkpoint,
                 log_key,
+                allow_protocol,
             },
         ),
         Command::Teller {
@@ -262,6 +276,7 @@ fn main() -> ExitCode {
                     checkpoint,
                     allow_small_total,
                     allow_small_totals,
+                    allow_protocol,
                 },
         } => finish(scrutineer::cli::teller::run(
             &key,
@@ -274,6 +289,7 @@ fn main() -> ExitCode {
                 checkpoint,
                 small_totals: allow_small_totals,
                 small_total: allow_small_total,
+                allow_protocol,
             },
         )),
         Command::Teller {
@@ -284,11 +300,16 @@ fn main() -> ExitCode {
                     export,
                     result,
                     checkpoint,
+                    allow_protocol,
                 },
         } => finish(match (export, result) {
-            (Some(export), Some(result)) => {
-                scrutineer::cli::teller::sign_result(&key, &export, result, checkpoint.as_deref())
-            }
+            (Some(export), Some(result)) => scrutineer::cli::teller::sign_result(
+                &key,
+                &export,
+                result,
+                checkpoint.as_deref(),
+                allow_protocol,
+            ),
             _ => scrutineer::cli::verify::teller_sign(&key, &text),
         }),
         Command::Tally {

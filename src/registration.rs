@@ -65,6 +65,20 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
         ));
     }
     let strict = b.protocol >= 2;
+    // Protocol 4: every name of the spec in canonical form, as the service logs it
+    // (`record::names`): a log whose spec hides an invisible or direction character in a
+    // name, or spells two candidates alike, was not written by the service.
+    if b.protocol >= 4 {
+        let mut clean = b.spec.clone();
+        crate::record::election::clean_spec(&mut clean)
+            .map_err(|e| refused(e.code(), e.to_string()))?;
+        if clean != b.spec {
+            return Err(refused(
+                Code::NameNotCanonical,
+                "登记的选举设置中有名称不是规范写法 (服务登记前会规范化) / a name in the registered spec is not in canonical form (the service logs names canonical)",
+            ));
+        }
+    }
     let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
     let tellers = tellers(b, strict)?;
     if b.signatures_required as usize > tellers.len() {
@@ -80,6 +94,22 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
         ));
     }
     styles(b, &election, strict)?;
+    // Protocol 2: the spare of the token pools is at most 100% (the service refuses more
+    // before it registers: a log claiming more would cap no pool).
+    if let Some(p) = b.pool_spare_percent.filter(|p| strict && *p > 100) {
+        return Err(refused(
+            Code::PoolSparePercent,
+            format!("备用选票码比例 {p}% 超过 100% / a spare of {p}% exceeds 100%"),
+        ));
+    }
+    // Protocol 3: the secrecy is said (the service writes it since protocol 2's second day;
+    // without it, a plaintext election would have no logged reason).
+    if b.protocol >= 3 && b.secrecy.is_none() {
+        return Err(refused(
+            Code::PlaintextReasonMissing,
+            "日志未写明选票是否加密 (明文须写明原因) / the log does not say whether ballots are encrypted (plaintext needs a reason)",
+        ));
+    }
     secrecy(b, &election, &tellers)?;
     Ok(Registered {
         election,

@@ -157,6 +157,16 @@ fn fixture() -> &'static Fixture {
 }
 
 impl Fixture {
+    /// The first candidate's name of the first contest, as entry 0 registers it.
+    fn registered_name(&self) -> String {
+        let es = read_entries(&self.final_export);
+        let b: ElectionRegistered = serde_json::from_slice(&es[0].body).unwrap();
+        b.spec["contests"][0]["candidates"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     fn log_key(&self) -> scrutineer::record::note::Signer {
         scrutineer::ledger::keys::load_or_create(
             &self.dir.join("keys"),
@@ -991,6 +1001,79 @@ fn a_registration_the_service_would_refuse_does_not_verify() {
     // Protocol 4: an encrypted election whose results need no teller's signature.
     let r = reg("reg-signatures", &|b| b.signatures_required = 0);
     named(&r, &["signatures_required"], 0);
+    // A spare above 100% (no pool cap), and no secrecy said at all.
+    let r = reg("reg-spare", &|b| b.pool_spare_percent = Some(1000));
+    named(&r, &["pool_spare_percent"], 0);
+    let r = reg("reg-secrecy", &|b| b.secrecy = None);
+    named(&r, &["plaintext_reason_missing"], 0);
+    // Protocol 4: names as the service logs them. A candidate hiding a zero-width space (a
+    // decoy card beside the real one), or spelled apart by a space between Han characters.
+    let name = |b: &mut ElectionRegistered, n: &str| {
+        b.spec["contests"][0]["candidates"][0]["name"] = serde_json::json!(n)
+    };
+    let first = f.registered_name();
+    let r = reg("reg-name-hidden", &|b| name(b, &format!("{first}\u{200b}")));
+    named(&r, &["name_format_character"], 0);
+    let spaced: String = first.chars().flat_map(|c| [c, ' ']).collect::<String>();
+    let r = reg("reg-name-spaced", &|b| name(b, spaced.trim_end()));
+    named(&r, &["name_not_canonical"], 0);
+}
+
+/// The report names the contests no result counts yet: open ones while voting runs; none
+/// once every contest is counted (a contest left closed and never counted would be listed).
+#[test]
+fn verify_names_the_contests_no_result_counts_yet() {
+    let f = fixture();
+    let mid = scrutineer::verify::verify_export(&f.mid, &|_, _| {});
+    assert!(mid.ok, "{mid:?}");
+    assert!(
+        !mid.not_counted.is_empty() && mid.not_counted.iter().all(|(_, p)| p == "open"),
+        "{:?}",
+        mid.not_counted
+    );
+    let done = scrutineer::verify::verify_export(&f.final_export, &|_, _| {});
+    assert!(
+        done.ok && done.not_counted.is_empty(),
+        "{:?}",
+        done.not_counted
+    );
+}
+
+/// A new election's entry 0 rewritten by the insider to claim protocol 3 (no teller
+/// signature floor, no write-in flags, …): the log is consistent under protocol 3's rules,
+/// but no teller takes part in it and `scrutineer verify` refuses it unless told that the
+/// election was held under protocol 3.
+#[test]
+fn a_log_downgraded_to_an_older_protocol_is_refused_by_tellers_and_the_verifier() {
+    let f = fixture();
+    let (cli, tellers) = f.at_close("downgrade");
+    let closed = cli.export();
+    let forged = temp("downgrade-forged");
+    let r = forge(&closed, &forged, ELECTION, &f.log_key(), |es| {
+        edit(&mut es[0], |b: &mut ElectionRegistered| b.protocol = 3)
+    });
+    assert!(
+        r.ok && r.protocol == 3,
+        "consistent under protocol 3: {r:?}"
+    );
+    let t = &tellers[0];
+    let steps = cli.path("downgrade-steps.json");
+    let args = teller_run_args(t, &t.state, &forged, &steps);
+    let before = std::fs::read(&t.state).unwrap();
+    let e = cli.fail(&args);
+    assert!(
+        e.contains("[protocol_old]") && e.contains("--allow-protocol 3"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&t.state).unwrap(), before, "nothing recorded");
+    let o = cli.run(&["verify", forged.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("[protocol_old]"));
+    // Named by the auditor: verified under protocol 3's rules.
+    let o = cli.run(&["verify", forged.to_str().unwrap(), "--allow-protocol", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&forged);
+    let _ = std::fs::remove_dir_all(&cli.dir);
 }
 
 /// `scrutineer verify` holds an export to what the auditor confirmed outside the service: a

@@ -7,6 +7,7 @@
 //! `web/js/names.js` in Node against it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod e2e_support;
 mod service;
 
 use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory};
@@ -367,8 +368,34 @@ fn plaintext_ballots_with_hidden_characters_are_refused_before_anything_is_writt
     assert!(!text.contains("李\u{3000}四") && !text.contains("Jose\u{301}"));
     let out = s.dir.join("unpacked");
     tar::Archive::new(bytes.as_slice()).unpack(&out).unwrap();
-    let report = scrutineer::verify::verify_export(&out.join("scrutineer-export"), &|_, _| {});
+    let export = out.join("scrutineer-export");
+    let report = scrutineer::verify::verify_export(&export, &|_, _| {});
     assert!(report.ok, "{report:?}");
+
+    // The log as the service writes it (protocol 4): a logged ballot line whose write-in
+    // hides a zero-width space, re-chained and re-signed by whoever holds the log key, is
+    // named at that entry (read as logged, it would count for a person of its own).
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &s.dir.join("keys"),
+        &scrutineer::record::entry::origin("names-2026"),
+    )
+    .unwrap()
+    .log;
+    let entries = e2e_support::read_entries(&export);
+    let at = entries
+        .iter()
+        .position(|e| {
+            e.kind == scrutineer::record::entry::EntryKind::Ballot
+                && String::from_utf8_lossy(&e.body).contains("李四")
+        })
+        .unwrap();
+    let forged = s.dir.join("forged");
+    let r = e2e_support::forge(&export, &forged, "names-2026", &keys, |es| {
+        let text = String::from_utf8(es[at].body.clone()).unwrap();
+        es[at].body = text.replacen("李四", "李\u{200b}四", 1).into_bytes();
+    });
+    let said = e2e_support::named(&r, &["ballot"], at);
+    assert!(said.contains("U+200B"), "{said}");
 }
 
 /// An encrypted election: the kiosk (`e2e::kiosk`) refuses a hidden character before it
@@ -687,4 +714,49 @@ fn exports_written_before_names_were_cleaned_still_verify() {
         n += 1;
     }
     assert!(n >= 4, "{n} fixtures");
+}
+
+/// A log claiming an older protocol is checked by that protocol's weaker rules, and anyone
+/// writing a new log could claim one: `scrutineer verify` refuses it (`protocol_old`)
+/// unless the auditor names the protocol (`--allow-protocol N`), and then verifies it.
+#[test]
+fn verify_takes_an_older_protocol_only_when_the_auditor_names_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1");
+    let run = |dir: &std::path::Path, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .arg("verify")
+            .arg(dir)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let mut n = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let report = scrutineer::verify::verify_export(&dir, &|_, _| {});
+        assert!(report.protocol < scrutineer::rules::conduct::PROTOCOL_CURRENT);
+        let refused = run(&dir, &[]);
+        let said = String::from_utf8_lossy(&refused.stdout);
+        assert_eq!(refused.status.code(), Some(1), "{}: {said}", dir.display());
+        assert!(
+            said.contains("[protocol_old]")
+                && said.contains(&format!("--allow-protocol {}", report.protocol)),
+            "{said}"
+        );
+        // Another old protocol named is not this one.
+        let other = (report.protocol % 3 + 1).to_string();
+        assert_eq!(
+            run(&dir, &["--allow-protocol", &other]).status.code(),
+            Some(1)
+        );
+        let taken = run(&dir, &["--allow-protocol", &report.protocol.to_string()]);
+        assert!(
+            taken.status.success(),
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&taken.stdout)
+        );
+        n += 1;
+    }
+    assert!(n >= 5, "{n} fixtures");
 }

@@ -438,6 +438,20 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
     named(&r, &["procedure_mismatch"], interview);
     // Posts not reduced... or reduced when the ratio was met.
     let qualify = nth_step(0);
+    // Protocol 4: a person's name as the chain logs it (a decoy hiding a zero-width space,
+    // or spelled apart), an id without hidden characters.
+    let r = edit_step("forged-name-hidden", qualify, &|b| {
+        b.people[0].name = format!("{}\u{200b}", b.people[0].name)
+    });
+    named(&r, &["name_format_character"], qualify);
+    let r = edit_step("forged-name-spaced", qualify, &|b| {
+        b.people[0].name = "王 建国".into()
+    });
+    named(&r, &["name_not_canonical"], qualify);
+    let r = edit_step("forged-id-hidden", qualify, &|b| {
+        b.people[0].id = "a\u{202e}".into()
+    });
+    named(&r, &["name_format_character"], qualify);
     let r = edit_step("forged-posts", qualify, &|b| b.posts = 2);
     named(&r, &["procedure_mismatch"], qualify);
     // The evaluation's step keeps someone its cut-offs dropped.
@@ -470,6 +484,26 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         es[created].body = serde_json::to_vec(&b).unwrap();
     });
     named(&r, &["procedure_mismatch"], created);
+    // The list right but the round's rules not the registered template's (protocol 4): a
+    // threshold override, another mode, the style for one unit only. Each variant a log the
+    // chain never writes.
+    type Edit = fn(&mut ContestCreated);
+    let variants: [(&str, Edit); 4] = [
+        ("forged-override", |b| {
+            b.contest["overrides"] = json!({"basis": "x", "quorum_comparison": "at_least"})
+        }),
+        ("forged-mode", |b| b.contest["mode"] = json!("paper")),
+        ("forged-unit", |b| b.style.unit = "一支部".into()),
+        ("forged-title", |b| b.contest["title"] = json!("另一个标题")),
+    ];
+    for (name, f) in variants {
+        let r = forge(&export, &dir.join(name), ELECTION, &keys, |es| {
+            let mut b: ContestCreated = serde_json::from_slice(&es[created].body).unwrap();
+            f(&mut b);
+            es[created].body = serde_json::to_vec(&b).unwrap();
+        });
+        named(&r, &["round_contest"], created);
+    }
     // A step skipped: the approval before the recommendation's.
     let recommend = nth_step(3);
     let r = forge(&export, &dir.join("forged-order"), ELECTION, &keys, |es| {

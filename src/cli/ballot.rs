@@ -25,7 +25,7 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, C
         .collect::<Result<_, _>>()
         .map_err(|err| e(Code::BallotJson, err))?;
     let token = crate::record::token::Token::parse(token).map_err(|err| e(err.code(), err))?;
-    let r = crate::cli::teller::verified(export)?;
+    let r = crate::cli::teller::verified_any_protocol(export)?;
     let key = r.book.as_ref().and_then(|b| b.key()).ok_or_else(|| {
         e(
             Code::ElectionKeyMissing,
@@ -62,7 +62,7 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, C
 /// laptop or anyone else's machine. `which` is the receipt code the kiosk showed
 /// (`R<index>-…`, its hash part checked against the log) or the entry index.
 pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
-    let r = crate::cli::teller::verified(export)?;
+    let r = crate::cli::teller::verified_any_protocol(export)?;
     let index = match crate::tokens::parse_receipt_code(which) {
         Some((index, _)) => {
             let leaf = r.tree.leaf(index).ok_or_else(|| {

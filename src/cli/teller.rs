@@ -100,11 +100,12 @@ pub fn sign_result(
     export: &Path,
     result: u64,
     checkpoint: Option<&str>,
+    allow_protocol: Option<u32>,
 ) -> Result<String, CommandError> {
     let key_text = std::fs::read_to_string(key)
         .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
     let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
-    let replayed = verified(export)?;
+    let replayed = verified(export, allow_protocol)?;
     if let Some(text) = checkpoint {
         check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
     }
@@ -127,9 +128,19 @@ pub fn sign_result(
 }
 
 /// What a verified export says (a directory or the service's tar); an export that does not
-/// verify is refused with the verifier's finding, and nothing is computed from it.
-pub fn verified(export: &Path) -> Result<crate::verify::Replayed, CommandError> {
-    verified_resuming(export, None, None)
+/// verify is refused with the verifier's finding, and nothing is computed from it. A log of
+/// an older protocol is refused unless `allow_protocol` names it (`verify::check_protocol`).
+pub fn verified(
+    export: &Path,
+    allow_protocol: Option<u32>,
+) -> Result<crate::verify::Replayed, CommandError> {
+    verified_resuming(export, None, None, allow_protocol)
+}
+
+/// [`verified`] of any protocol: for a voter's tools, which check one ballot or receipt in
+/// the log and compute nothing a count depends on.
+pub fn verified_any_protocol(export: &Path) -> Result<crate::verify::Replayed, CommandError> {
+    replay(export, None, None)
 }
 
 /// [`verified`] for a teller that verified a prefix of this log before (its size and root):
@@ -137,6 +148,19 @@ pub fn verified(export: &Path) -> Result<crate::verify::Replayed, CommandError> 
 /// and, with the tallies the teller saved with it (`verify::verify_export_resuming`), its
 /// ballots are not decoded again either.
 pub fn verified_resuming(
+    export: &Path,
+    trusted: Option<(u64, [u8; 32])>,
+    tallies: Option<&[u8]>,
+    allow_protocol: Option<u32>,
+) -> Result<crate::verify::Replayed, CommandError> {
+    let replayed = replay(export, trusted, tallies)?;
+    crate::verify::check_protocol(replayed.conduct.protocol(), allow_protocol)
+        .map_err(|f| e(f.check, f.message))?;
+    Ok(replayed)
+}
+
+/// The verification of [`verified_resuming`], whatever the log's protocol.
+fn replay(
     export: &Path,
     trusted: Option<(u64, [u8; 32])>,
     tallies: Option<&[u8]>,
@@ -175,6 +199,9 @@ pub struct Confirm {
     pub small_totals: bool,
     /// `--allow-small-total CONTEST[/GROUP]`, as typed: those only.
     pub small_total: Vec<String>,
+    /// `--allow-protocol N`: take part in an election whose log follows the older protocol N
+    /// (`verify::check_protocol`); without it, only the current protocol.
+    pub allow_protocol: Option<u32>,
 }
 
 /// Runs the teller: returns the text to print; writes the steps to `out` (or prints them
@@ -214,7 +241,12 @@ pub fn run(
     // What this teller verified last, if anything: its proofs need not be checked again.
     // and what its ballots added up to: they need not be decoded again.
     let saved = st.saved_tallies();
-    let replayed = verified_resuming(export, st.verified_prefix(), saved.as_deref())?;
+    let replayed = verified_resuming(
+        export,
+        st.verified_prefix(),
+        saved.as_deref(),
+        confirm.allow_protocol,
+    )?;
     let book = replayed.book.as_ref().ok_or_else(|| {
         e(Code::NotEncrypted, "此选举不加密选票, 计票人无需密钥仪式 / this election does not encrypt ballots: no ceremony, nothing to decrypt")
     })?;

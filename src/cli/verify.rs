@@ -50,6 +50,9 @@ pub struct Pins {
     /// `--log-key KEY`: the log key registered in entry 0 (its verifier text, as the board and
     /// `keys/log.pub` print it).
     pub log_key: Option<String>,
+    /// `--allow-protocol N`: a log of the older protocol N is taken (`verify::check_protocol`);
+    /// without it only the current protocol is.
+    pub allow_protocol: Option<u32>,
 }
 
 fn pin_failure(check: Code, message: String) -> crate::verify::Failure {
@@ -113,7 +116,9 @@ pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>, pins: &Pins) -> Exit
     let mut report = crate::verify::with_export(source, |dir| {
         let (mut report, replayed) = crate::verify::verify_export_replayed(dir, &progress);
         if let Some(r) = &replayed {
-            if let Err(f) = check_pins(r, pins) {
+            if let Err(f) = crate::verify::check_protocol(report.protocol, pins.allow_protocol)
+                .and_then(|()| check_pins(r, pins))
+            {
                 report.ok = false;
                 report.failure = Some(f);
             }
@@ -322,6 +327,20 @@ fn text(r: &Report) -> String {
         out.push_str(&format!(
             "尚未签署或公布的结果 results not yet signed or published: {:?} (这不是失败 / not a failure)\n",
             r.not_yet_signed
+        ));
+    }
+    if !r.not_counted.is_empty() {
+        let list: Vec<String> = r
+            .not_counted
+            .iter()
+            .map(|(id, phase)| match phase.as_str() {
+                "open" => format!("{id} (投票中 open)"),
+                _ => format!("{id} (已收票 closed)"),
+            })
+            .collect();
+        out.push_str(&format!(
+            "尚无结果的项目 contests no result counts yet: {} (选举进行中不是失败; 选举结束后, 这些项目的选票未被计入 / not a failure while the election runs; after it, these contests' ballots were never counted)\n",
+            list.join(", ")
         ));
     }
     for p in &r.procedure_steps {

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use super::{invalid, Core, CoreError};
 use crate::ledger::Appended;
-use crate::record::entry::Style;
 use crate::record::names::clean_name;
-use crate::record::procedure::{check_basis, round_contest, step_input, EntrantV1, ProcedureStep};
+use crate::record::procedure::{check_basis, step_input, EntrantV1, ProcedureStep};
 use crate::rules::procedure::{Entrant, ProcedureDef, ProcedureState, RoundKind};
 use crate::rules::Ratio;
 
@@ -50,18 +49,16 @@ impl Core {
         id: &str,
         req: &StepRequest,
     ) -> Result<(Vec<Appended>, Value), CoreError> {
-        let (def, state, spec, round_no) = self.ledger.read(|s| -> Result<_, CoreError> {
+        let (def, state, spec, styles) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
             let (def, st) = conduct.procedure(id)?;
-            let round_no = info
-                .styles
-                .iter()
-                .map(|st| st.round)
-                .max()
-                .unwrap_or(1)
-                .saturating_add(1);
-            Ok((def.clone(), st.clone(), info.spec.clone(), round_no))
+            Ok((
+                def.clone(),
+                st.clone(),
+                info.spec.clone(),
+                info.styles.clone(),
+            ))
         })??;
         let r = def
             .rounds
@@ -143,22 +140,21 @@ impl Core {
         let next_index = state.done + 1;
         let next = match def.rounds.get(next_index) {
             Some(n) if n.kind.is_contest() => {
-                let contest =
-                    round_contest(&spec, &def, next_index, &outcome.people, outcome.posts)
-                        .ok_or_else(|| {
-                            invalid(
-                                Code::ProcedureSpec,
-                                "轮次没有 contest / the round has no contest",
-                            )
-                        })?;
-                let cid = n.contest.clone().unwrap_or_default();
-                let style = Style {
-                    round: round_no,
-                    contests: vec![cid],
-                    title: n.title.clone(),
-                    unit: String::new(),
-                    group: String::new(),
-                };
+                // One builder for the service and the verifier (`record::rounds`).
+                let (contest, style) = crate::record::rounds::procedure_round_of(
+                    &spec,
+                    &styles,
+                    &def,
+                    next_index,
+                    &outcome.people,
+                    outcome.posts,
+                )
+                .ok_or_else(|| {
+                    invalid(
+                        Code::ProcedureSpec,
+                        "轮次没有 contest / the round has no contest",
+                    )
+                })?;
                 Some((n.id.clone(), contest, style))
             }
             _ => None,

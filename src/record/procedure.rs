@@ -221,6 +221,24 @@ pub fn check_step_body(b: &ProcedureStep) -> Result<(), (Code, String)> {
     Ok(())
 }
 
+/// Protocol 4: a step's people as the service logs them: every name canonical
+/// ([`crate::record::names::clean_name`] gives it back unchanged) and every id free of
+/// hidden characters (the chain checks both before it logs a step).
+pub fn check_step_names(b: &ProcedureStep) -> Result<(), (Code, String)> {
+    for p in &b.people {
+        crate::record::names::check_id_characters(&p.id).map_err(|e| (e.code(), e.to_string()))?;
+        let clean =
+            crate::record::names::clean_name(&p.name).map_err(|e| (e.code(), e.to_string()))?;
+        if clean != p.name {
+            return Err((
+                Code::NameNotCanonical,
+                format!("“{}” 不是规范写法 (应为 “{clean}”) / “{}” is not in canonical form (“{clean}”)", p.name, p.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A step's basis: 1 to [`BASIS_CHARS_MAX`] characters on one line.
 pub fn check_basis(basis: &str) -> Result<(), (Code, String)> {
     let n = basis.trim().chars().count();

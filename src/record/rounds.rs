@@ -34,6 +34,38 @@ pub fn created_origin(conduct: &mut Conduct, b: &ContestCreated) -> Result<Origi
     })
 }
 
+/// The contest and style a procedure's step creates for its next round, when that round is
+/// held as a contest: the round's template from the registered spec with the list and posts
+/// the step passed on (`record::procedure::round_contest`), in a style of its own for a new
+/// ballot round (after every round so far), for every voter (no unit, no group), titled as
+/// the round. `None` when round `round` of `def` is not a contest. One builder for the
+/// service, which logs it (`procedure::chain`), and the verifier, which requires exactly it
+/// (protocol 4).
+pub fn procedure_round_of(
+    spec: &Value,
+    styles: &[Style],
+    def: &crate::rules::procedure::ProcedureDef,
+    round: usize,
+    people: &[crate::rules::procedure::Entrant],
+    posts: u32,
+) -> Option<(Value, Style)> {
+    let r = def.rounds.get(round).filter(|r| r.kind.is_contest())?;
+    let contest = crate::record::procedure::round_contest(spec, def, round, people, posts)?;
+    let style = Style {
+        round: styles
+            .iter()
+            .map(|st| st.round)
+            .max()
+            .unwrap_or(1)
+            .saturating_add(1),
+        contests: vec![r.contest.clone().unwrap_or_default()],
+        title: r.title.clone(),
+        unit: String::new(),
+        group: String::new(),
+    };
+    Some((contest, style))
+}
+
 /// A contest of the election spec, as registered or added since (JSON), by id.
 pub fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
     spec.get("contests")?

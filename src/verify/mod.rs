@@ -151,6 +151,9 @@ pub struct Report {
     /// Results in the export that are not (yet) published, or lack signatures: reported,
     /// not a failure (an export may be taken between a tally and its signatures).
     pub not_yet_signed: Vec<u64>,
+    /// Contests opened (voting, or closed) that no result counts yet, with their phase
+    /// (`open`, `closed`): normal while an election runs; at its end, ballots left uncounted.
+    pub not_counted: Vec<(String, String)>,
     pub corrections: Vec<CorrectionReport>,
     pub late_pools: Vec<LatePoolReport>,
     /// Re-votes of invalid rounds, with their logged reasons.
@@ -197,6 +200,28 @@ pub(crate) fn fail(
         check,
         message: message.into(),
     }
+}
+
+/// Whether the reader takes a log of `protocol`: the current protocol always; an older one
+/// only when the reader names it (`--allow-protocol N`). Entry 0 says which protocol the
+/// log follows, and an older one is checked by that protocol's rules, which leave out
+/// checks added since (runoff lists, teller signatures, flagged corrections, write-in
+/// flags…): anyone who writes a new log could claim an old protocol to escape them. Only
+/// an auditor or teller who knows the election was held with an older release should take
+/// one (docs/LOG_FORMAT.md, "Protocols").
+pub fn check_protocol(protocol: u32, allowed: Option<u32>) -> Result<(), Failure> {
+    let current = crate::rules::conduct::PROTOCOL_CURRENT;
+    if protocol >= current || allowed == Some(protocol) {
+        return Ok(());
+    }
+    Err(fail(
+        Some(0),
+        Some(EntryKind::ElectionRegistered),
+        Code::ProtocolOld,
+        format!(
+            "日志声明旧协议 {protocol} (当前为 {current}): 按旧协议核验会漏掉此后增加的检查, 任何人写一份新日志都可以这样声明。只有确知这次选举用的是旧版本时, 才加 --allow-protocol {protocol} 再核验 / the log claims the older protocol {protocol} (current: {current}): checked by its rules, the checks added since are left out, and anyone writing a new log could claim it. Only if you know this election was held with an older release, verify again with --allow-protocol {protocol}"
+        ),
+    ))
 }
 
 /// Progress callback: (entries done, entries total).

@@ -68,6 +68,17 @@ impl Conduct {
             if p.reduced_by > 0 {
                 return Err(ConductError::ShortfallDecided(parent.clone()));
             }
+            // One runoff per parent: the service makes it once, with the parent's publication.
+            // A second would replace a runoff whose ballots then go uncounted, or fill the
+            // parent's seats twice.
+            if self.strict()
+                && self
+                    .contests
+                    .values()
+                    .any(|c| matches!(&c.origin, Origin::Runoff { parent: p } if p == parent))
+            {
+                return Err(ConductError::RunoffExists(parent.clone()));
+            }
         }
         if let Some(source) = source {
             self.contest(source)?;

@@ -156,6 +156,8 @@ pub enum ConductError {
     RoundNotInvalid(String),
     #[error("“{0}” 的无效轮次已经安排了重新投票 / A re-vote of the invalid round of “{0}” already exists.")]
     RevoteExists(String),
+    #[error("“{0}” 已经有一个另行投票的项目 / “{0}” already has its runoff.")]
+    RunoffExists(String),
     #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
     RevoteReason,
     #[error("“{0}” 不是党内选举, 未选足的名额须另行选举, 不能减少名额 (选举法第45条; 地方组织法第29条) / “{0}” is not a party election: its unfilled seats need a new round and cannot be reduced (EL Art. 45; LOL Art. 29).")]
@@ -291,6 +293,7 @@ impl ConductError {
             ContestExists(_) => Code::ContestExists,
             RoundNotInvalid(_) => Code::RoundNotInvalid,
             RevoteExists(_) => Code::RevoteExists,
+            RunoffExists(_) => Code::RunoffExists,
             RevoteReason => Code::RevoteReason,
             SeatsNotReducible(_) => Code::SeatsNotReducible,
             NoUnfilledSeats(_) => Code::NoUnfilledSeats,

@@ -296,6 +296,18 @@ fn results_signatures_and_publication() {
         style(2, "", &["a-r1"]),
     )
     .unwrap();
+    // A second runoff of the same parent, as `record::rounds::runoff_of` would number it.
+    assert_eq!(
+        c.add_contest(
+            "a-r2",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            style(3, "", &["a-r2"]),
+        )
+        .unwrap_err()
+        .code(),
+        "runoff_exists"
+    );
     assert_eq!(
         c.add_contest(
             "b-2",

@@ -297,16 +297,16 @@ pub(super) fn paper_line(
     kind: EntryKind,
     contest: &str,
     line: &serde_json::Value,
+    names: Names,
 ) -> Result<Ballot, Failure> {
-    let (ci, ballot) =
-        parse_ballot_line(election, 1, &line.to_string(), Names::AsLogged).map_err(|err| {
-            fail(
-                Some(i),
-                Some(kind),
-                Code::Ballot,
-                format!("第 {i} 条: {err} / entry {i}: {err}"),
-            )
-        })?;
+    let (ci, ballot) = parse_ballot_line(election, 1, &line.to_string(), names).map_err(|err| {
+        fail(
+            Some(i),
+            Some(kind),
+            Code::Ballot,
+            format!("第 {i} 条: {err} / entry {i}: {err}"),
+        )
+    })?;
     if election.contests[ci].id() != contest {
         return Err(fail(Some(i), Some(kind), Code::BallotStyleMismatch, format!("第 {i} 条纸质选票属于另一选举项目 / entry {i} is a paper ballot of another contest")));
     }

@@ -31,7 +31,7 @@ use crate::record::entry::{
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
-use crate::record::procedure::{check_step_body, ProcedureStep};
+use crate::record::procedure::{check_step_body, check_step_names, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
@@ -92,6 +92,15 @@ fn replay_entries(
         mut conduct,
         mut book,
     } = setup(entries, report)?;
+    // Protocol 4: a logged ballot line's names are read as the service logs them, in
+    // canonical form (`record::names`): a name hiding an invisible or direction character is
+    // refused, and one only spelled apart (spaces, composition) is counted as its canonical
+    // spelling, so that a result which counted it apart does not recount.
+    let line_names = if reg.protocol >= 4 {
+        Names::Clean
+    } else {
+        Names::AsLogged
+    };
     tokens.key = Some((election_key, election_id.clone()));
     // A teller's saved tallies of its trusted prefix (`verify_export_resuming`): installed
     // now, and the prefix's ballots are then not decoded or added again.
@@ -594,7 +603,7 @@ fn replay_entries(
                 let mut parsed = Vec::with_capacity(b.ballots.len());
                 for (n, line) in b.ballots.iter().enumerate() {
                     let (ci, ballot) =
-                        parse_ballot_line(&election, n + 1, &line.to_string(), Names::AsLogged)
+                        parse_ballot_line(&election, n + 1, &line.to_string(), line_names)
                             .map_err(|err| {
                                 fail(
                                     Some(i),
@@ -628,7 +637,7 @@ fn replay_entries(
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(i, e)?;
                 conduct.check_paper(&b.contest).map_err(&ce)?;
-                let ballot = paper_line(&election, i, e.kind, &b.contest, &b.ballot)?;
+                let ballot = paper_line(&election, i, e.kind, &b.contest, &b.ballot, line_names)?;
                 conduct.paper(&b.contest, b.sheet, &ballot).map_err(&ce)?;
                 ballots.entry(b.contest).or_default().push((i, ballot));
                 report.paper_ballots += 1;
@@ -636,6 +645,10 @@ fn replay_entries(
             EntryKind::ProcedureStep => {
                 let b: ProcedureStep = body(i, e)?;
                 check_step_body(&b).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
+                if reg.protocol >= 4 {
+                    check_step_names(&b)
+                        .map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
+                }
                 let (def, _) = conduct.procedure(&b.procedure).map_err(&ce)?;
                 let kind = def
                     .round_index(&b.round)
@@ -681,7 +694,9 @@ fn replay_entries(
                     .check_key_paper(&b.contest, b.sheet, &b.teller)
                     .map_err(&ce)?;
                 let ballot = match &b.ballot {
-                    Some(line) => Some(paper_line(&election, i, e.kind, &b.contest, line)?),
+                    Some(line) => Some(paper_line(
+                        &election, i, e.kind, &b.contest, line, line_names,
+                    )?),
                     None => None,
                 };
                 conduct

@@ -13,7 +13,8 @@ use crate::record::entry::{
 };
 use crate::record::parse_logged_election;
 use crate::record::rounds::{
-    created_origin, next_round_of, revote_of, runoff_of, spec_contest, NextRoundChoice,
+    created_origin, next_round_of, procedure_round_of, revote_of, runoff_of, spec_contest,
+    NextRoundChoice,
 };
 use crate::rules::conduct::{Conduct, Origin};
 use crate::rules::Election;
@@ -65,12 +66,14 @@ pub(super) fn new_round(
         (b.contest, b.style, Origin::Revote { of: b.source }, wrong)
     } else {
         let b: ContestCreated = body(i, e)?;
-        // A procedure's round is checked against the procedure; a next round against what
-        // its source's published result passed on (protocol 3).
-        let wrong = if b.procedure.is_none() {
-            strict3.then(|| before.next_round(&b)).flatten()
-        } else {
-            None
+        // A procedure's round is exactly the contest and style the procedure's step builds
+        // for it (protocol 4; before, only its list and seats were checked); a next round
+        // is what its source's published result passed on (protocol 3).
+        let wrong = match &b.procedure {
+            None => strict3.then(|| before.next_round(&b)).flatten(),
+            Some(p) => (protocol >= 4)
+                .then(|| before.procedure_round(&b, p))
+                .flatten(),
         };
         let origin = created_origin(conduct, &b).map_err(&ce)?;
         (b.contest, b.style, origin, wrong)
@@ -176,6 +179,18 @@ impl Before<'_> {
                 "重新投票不是 “{}” 原样的选举项目 / the re-vote is not “{}” as it was",
                 b.source, b.source
             )
+        })
+    }
+
+    /// A procedure's round held as a contest: the template of the registered spec with the
+    /// list and posts of the procedure's last step, in the style the chain makes for it
+    /// (`record::rounds::procedure_round_of`). A round the procedure is not at is refused by
+    /// the conduct (`created_origin`), not here.
+    pub(super) fn procedure_round(&self, b: &ContestCreated, procedure: &str) -> Option<String> {
+        let (def, st) = self.conduct.procedure(procedure).ok()?;
+        let want = procedure_round_of(self.spec, self.styles, def, st.done, &st.people, st.posts)?;
+        (want != (b.contest.clone(), b.style.clone())).then(|| {
+            format!("程序 “{procedure}” 的这一轮不是登记的轮次模板加上一步推出的名单 (类型、规则、方式与样式须一致) / this round of procedure “{procedure}” is not the registered round's template with the list its last step passed on (kind, rules, mode and style must match)")
         })
     }
 

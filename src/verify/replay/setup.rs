@@ -152,6 +152,15 @@ pub(super) fn report_results(
     strict: bool,
 ) {
     report.results = results.len() as u64;
+    report.not_counted = conduct
+        .contests()
+        .filter(|(_, c)| c.result.is_none())
+        .filter_map(|(id, c)| match c.phase {
+            crate::rules::conduct::Phase::Open => Some((id.clone(), "open".to_string())),
+            crate::rules::conduct::Phase::Closed => Some((id.clone(), "closed".to_string())),
+            crate::rules::conduct::Phase::Draft => None,
+        })
+        .collect();
     for (i, r) in results {
         let rc = conduct.result(*i);
         let signers: Vec<String> = rc
