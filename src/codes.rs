@@ -233,6 +233,7 @@ codes! {
     ReductionMismatch = "reduction_mismatch" => Unprocessable,
     ReductionSeats = "reduction_seats" => Unprocessable,
     RevoteExists = "revote_exists" => Conflict,
+    ReasonText = "reason_text" => Unprocessable,
     RevoteReason = "revote_reason" => Unprocessable,
     RightsDeprived = "rights_deprived" => Unprocessable,
     RollLocked = "roll_locked" => Conflict,

@@ -768,6 +768,14 @@ impl Records {
         self.put("settings", key.as_bytes(), &value.to_string())?;
         self.flush()
     }
+
+    /// Removes a setting (absent afterwards, as if never set).
+    pub fn remove_setting(&self, key: &str) -> Result<(), RecordsError> {
+        self.tree("settings")?
+            .remove(key.as_bytes())
+            .map_err(index_err)?;
+        self.flush()
+    }
 }
 
 #[cfg(test)]

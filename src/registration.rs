@@ -222,6 +222,15 @@ fn secrecy(
             Code::PlaintextReasonMissing,
             "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)",
         )),
+        // Protocol 4: posted on the board, so held to the board's rules for a reason.
+        Some(Secrecy::Plaintext { reason })
+            if b.protocol >= 4 && !crate::rules::conduct::board_reason_ok(reason) =>
+        {
+            Err(refused(
+                Code::ReasonText,
+                "明文投票的原因须为 1 至 500 个字符, 不含控制字符或不可见、方向字符 / the plaintext reason must be 1 to 500 characters without control, invisible or direction characters",
+            ))
+        }
         Some(Secrecy::Encrypted { threshold }) => {
             if b.protocol < 2 {
                 return Err(refused(

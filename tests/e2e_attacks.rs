@@ -998,6 +998,13 @@ fn a_registration_the_service_would_refuse_does_not_verify() {
         b.secrecy = Some(Secrecy::Plaintext { reason: " ".into() })
     });
     named(&r, &["plaintext_reason_missing"], 0);
+    // Protocol 4: a reason posted on the board with a direction override in it.
+    let r = reg("reg-plaintext-bidi", &|b| {
+        b.secrecy = Some(Secrecy::Plaintext {
+            reason: "设备\u{202e}故障".into(),
+        })
+    });
+    named(&r, &["reason_text"], 0);
     // Protocol 4: an encrypted election whose results need no teller's signature.
     let r = reg("reg-signatures", &|b| b.signatures_required = 0);
     named(&r, &["signatures_required"], 0);

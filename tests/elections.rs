@@ -187,3 +187,100 @@ fn an_election_is_archived_and_the_next_one_begins() {
     assert!(limited, "the archived export is never limited");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An id as one URL path segment (as the organiser page's `encodeURIComponent`).
+fn segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn an_election_with_any_accepted_id_is_archived_and_the_next_one_begins() {
+    // Any id a spec may have (up to 100 characters, no control characters) is archived: one
+    // with Han characters and a `/` once answered 404 here, so the service could never take a
+    // new election.
+    let id = "城关镇/2026";
+    let dir = e2e_support::temp("elections-any-id");
+    let s = Server::start(&dir);
+    let org = s.login("organiser", &s.organiser_password);
+    let teller = s.account(&org, "teller1", "teller");
+    assert_eq!(create(&s, &org, id, "城关镇 2026").0, 201);
+    s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);
+    s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
+    let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
+    let index = r["result_index"].as_u64().unwrap();
+    s.sign_and_publish(&teller, &org, index);
+
+    // A storage failure answers 503 `storage` and leaves nothing behind: the retry archives.
+    std::fs::write(dir.join("data/archive"), b"not a directory").unwrap();
+    let (code, v) = s.call("POST", "/api/v1/election/archive", Some(&org), None);
+    assert_eq!((code, v["code"].as_str()), (503, Some("storage")), "{v}");
+    std::fs::remove_file(dir.join("data/archive")).unwrap();
+    let meta = s.ok("POST", "/api/v1/election/archive", Some(&org), None);
+    assert_eq!(meta["id"], id, "{meta}");
+    let list = s.ok("GET", "/api/v1/elections", None, None);
+    assert_eq!(list["archived"][0]["id"], id, "{list}");
+    let names: Vec<String> = std::fs::read_dir(dir.join("data/archive"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        names.len() == 1 && names[0].starts_with("x-") && !names[0].contains('/'),
+        "{names:?}"
+    );
+    // Served by its id; the board's link to its result is a working URL.
+    let seg = segment(id);
+    let board = ureq::get(&format!("{}/elections/{seg}/board/{index}", s.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        board.contains(&format!("/api/v1/elections/{seg}/results/{index}")),
+        "the archived board links to its result"
+    );
+    let signed = s.ok(
+        "GET",
+        &format!("/api/v1/elections/{seg}/results/{index}"),
+        None,
+        None,
+    );
+    assert_eq!(signed["result_index"], index);
+    let (code, _) = s.call(
+        "GET",
+        &format!("/api/v1/elections/{seg}/export"),
+        None,
+        None,
+    );
+    assert_eq!(code, 200);
+
+    // The next election; the archived id stays taken.
+    let (code, v) = create(&s, &org, id, "又一次");
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (422, Some("election_id_used")),
+        "{v}"
+    );
+    assert_eq!(create(&s, &org, "second-2026", "第二次").0, 201);
+
+    // A build left half done by a crash (`.building-<name>`) does not block archiving, and is
+    // never listed.
+    let leftover = dir.join("data/archive/.building-second-2026");
+    std::fs::create_dir_all(leftover.join("export")).unwrap();
+    std::fs::write(leftover.join("archive.json"), b"{}").unwrap();
+    let meta = s.ok("POST", "/api/v1/election/archive", Some(&org), None);
+    assert_eq!(meta["id"], "second-2026", "{meta}");
+    assert!(!leftover.exists());
+    let list = s.ok("GET", "/api/v1/elections", None, None);
+    assert_eq!(list["archived"].as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(create(&s, &org, "third-2026", "第三次").0, 201);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,8 @@
 //! Faults: a full disk under the service. The data directory sits on a small tmpfs that is
 //! filled to the last byte: new ballots are refused with a clear error (503 `storage`) and never
 //! acknowledged, reads keep working, and casting recovers when space returns; every
-//! acknowledged ballot is in the log and the log verifies.
+//! acknowledged ballot is in the log and the log verifies. The same holds when the disk fills
+//! at the moment the log rolls over to a new segment.
 //!
 //! Mounting a tmpfs needs root (CI runs as root); elsewhere the test says so and stops early.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -11,6 +12,10 @@ mod service;
 use std::io::Write;
 use std::process::Command;
 
+use ed25519_dalek::SigningKey;
+use scrutineer::ledger::{Ledger, LedgerConfig};
+use scrutineer::record::note::Signer;
+use scrutineer::record::segment::SEGMENT_HEADER_BYTES;
 use serde_json::json;
 use service::Server;
 
@@ -21,6 +26,23 @@ impl Drop for Mount {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Mounts a tmpfs of `size` at `root`, or says why not and answers `None`.
+fn tmpfs(root: &std::path::Path, size: &str) -> Option<Mount> {
+    std::fs::create_dir_all(root).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(root)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !mounted {
+        eprintln!("faults: cannot mount a tmpfs here (needs root); the disk-full test did not run");
+        let _ = std::fs::remove_dir_all(root);
+        return None;
+    }
+    Some(Mount(root.to_path_buf()))
 }
 
 fn fill(path: &std::path::Path) -> u64 {
@@ -48,19 +70,9 @@ fn fill(path: &std::path::Path) -> u64 {
 #[test]
 fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
     let root = std::env::temp_dir().join(format!("scrutineer-fullfs-{}", std::process::id()));
-    std::fs::create_dir_all(&root).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
-        .arg(&root)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !mounted {
-        eprintln!("faults: cannot mount a tmpfs here (needs root); the disk-full test did not run");
-        let _ = std::fs::remove_dir_all(&root);
+    let Some(_mount) = tmpfs(&root, "16m") else {
         return;
-    }
-    let _mount = Mount(root.clone());
+    };
     let s = Server::start_in(root.clone(), &[]);
     let org = s.login("organiser", &s.organiser_password);
     let spec = json!({"format": "scrutineer.election/v1", "id": "fullfs-2026", "contests": [
@@ -167,4 +179,90 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
     assert_eq!(report.ballots, acked);
     let _ = std::fs::remove_dir_all(&out);
     drop(s);
+}
+
+/// The disk fills at the moment the log rolls over: the new segment file is created but its
+/// header cannot be written. Nothing of the batch is acknowledged, and no headerless segment
+/// stays behind: once space returns appends work again (a stub would keep the next segment's
+/// name taken), and the ledger opens again (a stub would be a segment without a header).
+#[test]
+fn a_full_disk_at_a_segment_rollover_leaves_no_stub_and_recovers() {
+    let root = std::env::temp_dir().join(format!("scrutineer-rollover-{}", std::process::id()));
+    let Some(_mount) = tmpfs(&root, "4m") else {
+        return;
+    };
+    // Only the log is on the small disk: keys and index sit beside it, on the ordinary disk.
+    let outside =
+        std::env::temp_dir().join(format!("scrutineer-rollover-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outside);
+    std::fs::create_dir_all(outside.join("index")).unwrap();
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::os::unix::fs::symlink(outside.join("index"), root.join("data/index")).unwrap();
+    let mut config = LedgerConfig::new(root.join("data"), outside.join("keys"));
+    // Every batch after a segment's first rolls over to a new segment.
+    config.segment_bytes_max = 1;
+
+    let spec = json!({"format": "scrutineer.election/v1", "id": "rollover-2026", "contests": [
+        {"id": "d1", "kind": "npc_direct", "seats": 1, "candidates": [{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}],
+         "turnout": {"eligible": 100, "present": 90, "ballots_issued": 90}}]});
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let l = Ledger::init(
+        config.clone(),
+        spec.to_string().as_bytes(),
+        None,
+        vec![teller.verifier().unwrap().to_text()],
+        1,
+    )
+    .unwrap();
+    l.register_roll([("一区".to_string(), 100)].into(), [0; 32])
+        .unwrap();
+    let (tokens, _) = l.register_pool(0, 10, None).unwrap();
+    l.open_contest("d1").unwrap();
+    let ballot = vec![json!({"contest": "d1", "marks": {"a": "for"}})];
+    for t in tokens.iter().take(3) {
+        l.cast(&t.to_text(), &ballot).unwrap();
+    }
+    let size = l.read(|s| s.tree.size()).unwrap();
+    let segments = |dir: &std::path::Path| -> Vec<u64> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".seg"))
+            .map(|e| e.metadata().unwrap().len())
+            .collect()
+    };
+    assert_eq!(
+        segments(l.log_dir()).len() as u64,
+        size,
+        "one segment per batch"
+    );
+
+    let filler = root.join("filler");
+    assert!(fill(&filler) > 0);
+    let err = l.cast(&tokens[3].to_text(), &ballot).unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), size);
+    let short: Vec<u64> = segments(l.log_dir())
+        .into_iter()
+        .filter(|len| *len < SEGMENT_HEADER_BYTES as u64)
+        .collect();
+    assert!(
+        short.is_empty(),
+        "a headerless segment stayed behind: {short:?}"
+    );
+
+    // Space returns: the refused token casts, in a new segment.
+    std::fs::remove_file(&filler).unwrap();
+    l.cast(&tokens[3].to_text(), &ballot).unwrap();
+    l.cast(&tokens[4].to_text(), &ballot).unwrap();
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), size + 2);
+    l.close().unwrap();
+    drop(l);
+
+    let l = Ledger::open_existing(config).unwrap();
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), size + 2);
+    l.cast(&tokens[5].to_text(), &ballot).unwrap();
+    l.close().unwrap();
+    drop(l);
+    let _ = std::fs::remove_dir_all(&outside);
 }

@@ -428,6 +428,11 @@ fn a_checkpoint_looked_up_by_size_is_the_listed_one() {
         assert_eq!(s.ledger.checkpoint_at(n).unwrap(), listed, "size {n}");
     }
     assert!(list.len() > 2, "{list:?}");
+    // The public list's cheap form (sizes from the index's keys, the latest note from
+    // memory) is the full list's.
+    let (sizes, latest) = s.ledger.checkpoint_sizes().unwrap();
+    assert_eq!(sizes, list.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    assert_eq!(latest.as_ref(), list.last());
 }
 
 #[test]
@@ -581,6 +586,30 @@ fn a_torn_tail_is_cut_on_restart_and_the_index_rebuilds() {
         l.contest_state("d1").unwrap(),
         scrutineer::rules::conduct::Phase::Open
     );
+}
+
+/// A crash (or a full disk) while the next segment was being created leaves it empty or with
+/// part of its header: it holds no entry, so the ledger opens, removes it and appends again.
+#[test]
+fn a_headerless_last_segment_is_cut_on_restart() {
+    for (name, stub_len) in [("stub-empty", 0usize), ("stub-partial", 10)] {
+        let s = setup(name, 4);
+        s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+        let size = s.ledger.read(|x| x.tree.size()).unwrap();
+        s.ledger.close().unwrap();
+        drop(s.ledger);
+        let stub = s.dir.join(format!("data/log/{size:020}.seg"));
+        let header = scrutineer::record::segment::segment_header(size);
+        std::fs::write(&stub, &header[..stub_len]).unwrap();
+        let l = Ledger::open_existing(config(&s.dir)).unwrap();
+        assert_eq!(l.read(|x| x.tree.size()).unwrap(), size, "{name}");
+        assert!(!stub.exists(), "{name}: the stub is removed");
+        l.cast(&s.tokens[1].to_text(), &vote("a")).unwrap();
+        l.close().unwrap();
+        drop(l);
+        let l = Ledger::open_existing(config(&s.dir)).unwrap();
+        assert_eq!(l.read(|x| x.tree.size()).unwrap(), size + 1, "{name}");
+    }
 }
 
 /// A contest whose ballots are a small share of the log is counted from its own entries

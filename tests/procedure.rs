@@ -25,6 +25,15 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
+    core_with_tellers(name, seats, &[teller], 1)
+}
+
+fn core_with_tellers(
+    name: &str,
+    seats: u32,
+    tellers: &[&Signer],
+    signatures_required: u32,
+) -> (PathBuf, Core) {
     let dir = temp(name);
     let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
         {"id": "d", "kind": "npc_direct", "seats": seats,
@@ -41,8 +50,11 @@ fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
                 unit: "一区".into(),
                 group: String::new(),
             }]),
-            tellers: vec![teller.verifier().unwrap().to_text()],
-            signatures_required: 1,
+            tellers: tellers
+                .iter()
+                .map(|t| t.verifier().unwrap().to_text())
+                .collect(),
+            signatures_required,
             pool_spare_percent: 5,
             secrecy: scrutineer::record::entry::Secrecy::Plaintext {
                 reason: "a test of plaintext ballots".into(),
@@ -245,5 +257,114 @@ fn a_publication_and_its_runoff_are_one_append() {
         "already_published"
     );
     assert_eq!(l.read(|s| s.tree.size()).unwrap(), size);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A tallied result of contest `d` with a few ballots, ready for signatures.
+fn tallied(core: &Core) -> u64 {
+    let pool = core.print_pool(0, Some(4), None).unwrap();
+    core.open_contest("d").unwrap();
+    for i in 1..=3 {
+        check_in(core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    for t in pool.tokens.iter().take(3) {
+        core.cast(
+            &t.to_text(),
+            &[json!({"contest": "d", "marks": {"a": "for"}})],
+        )
+        .unwrap();
+    }
+    core.close_contest("d").unwrap();
+    core.tally(&["d".into()]).unwrap().0.index
+}
+
+#[test]
+fn one_account_signing_with_two_keys_at_once_supplies_one_signature() {
+    // One person, one signature: an account that hands in two teller keys' lines at the same
+    // moment gets one accepted and the other refused (key_not_yours), never both.
+    let keys: Vec<Signer> = (0..10u8)
+        .map(|i| {
+            Signer::new(
+                &format!("teller-{i}"),
+                SigningKey::from_bytes(&[40 + i; 32]),
+            )
+            .unwrap()
+        })
+        .collect();
+    let (dir, core) = core_with_tellers("sign-race", 1, &keys.iter().collect::<Vec<_>>(), 10);
+    let index = tallied(&core);
+    let text = core.ledger.result_checkpoint_text(index).unwrap();
+    // Each round: a fresh account and two fresh keys, the two lines sent at once.
+    for (round, pair) in keys.chunks(2).enumerate() {
+        let account = format!("account-{round}");
+        let lines: Vec<String> = pair
+            .iter()
+            .map(|k| teller_signature_line(&text, k).unwrap())
+            .collect();
+        let start = std::sync::Barrier::new(2);
+        let results: Vec<Result<u64, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = lines
+                .iter()
+                .map(|line| {
+                    s.spawn(|| {
+                        start.wait();
+                        core.sign_as(index, line, &account)
+                            .map(|a| a.index)
+                            .map_err(|e| e.code().to_string())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| r.as_ref().err().map(String::as_str) == Some("key_not_yours")),
+            "round {round}: {results:?}"
+        );
+    }
+    // Five accounts, five signatures in the log: none supplied two.
+    let size = core.ledger.read(|s| s.tree.size()).unwrap();
+    let signed = (index + 1..size)
+        .filter(|i| core.ledger.entry(*i).unwrap().kind == EntryKind::TellerSignature)
+        .count();
+    assert_eq!(signed, keys.len() / 2);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_refused_signature_binds_no_key_to_the_account() {
+    // The bindings are reserved before the append; a refused append withdraws them, so a
+    // teller whose line was refused is not bound to that key, nor the key to them.
+    let wang = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let li = Signer::new("teller-li", SigningKey::from_bytes(&[8u8; 32])).unwrap();
+    let (dir, core) = core_with_tellers("sign-refused", 1, &[&wang, &li], 2);
+    let index = tallied(&core);
+    let text = core.ledger.result_checkpoint_text(index).unwrap();
+    let line = teller_signature_line(&text, &wang).unwrap();
+    // A line for another result: the ledger refuses it (no result there).
+    let err = core.sign_as(index + 1, &line, "account-li").unwrap_err();
+    assert_ne!(err.code().to_string(), "key_not_yours", "{err}");
+    assert_eq!(
+        core.records
+            .setting("teller_key:account-li")
+            .unwrap()
+            .as_deref()
+            .filter(|v| !v.is_empty()),
+        None
+    );
+    // The key's owner signs with it, and the account that was refused signs with its own.
+    core.sign_as(index, &line, "account-wang").unwrap();
+    core.sign_as(
+        index,
+        &teller_signature_line(&text, &li).unwrap(),
+        "account-li",
+    )
+    .unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }

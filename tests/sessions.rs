@@ -608,3 +608,27 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
     let (st, v) = raw_login(&s, "organiser", &renewed(&s.organiser_password));
     assert_eq!((st, code(&v)), (403, "account_disabled"), "{v}");
 }
+
+/// Guesses spread over many addresses still meet a limit per account: after 30 failed
+/// sign-ins of one name within a minute, that name answers 429 (known and unknown names
+/// alike), while other names still sign in.
+#[test]
+fn failed_sign_ins_are_limited_per_name_from_every_address() {
+    let s = Server::start("sessions-per-name", &["--logins-per-minute", "1000"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let pw = account(&s, &org, "a2", "auditor");
+    let other = account(&s, &org, "a3", "auditor");
+    for name in ["a2", "no-such-name"] {
+        for n in 0..30 {
+            let (st, v) = raw_login(&s, name, "wrong password here");
+            assert_eq!((st, code(&v)), (401, "bad_login"), "{name} try {n}: {v}");
+        }
+        let (st, v) = raw_login(&s, name, "wrong password here");
+        assert_eq!((st, code(&v)), (429, "rate_limited"), "{name}: {v}");
+    }
+    // The right password waits too, for this minute; another account is not affected.
+    let (st, _) = raw_login(&s, "a2", &pw);
+    assert_eq!(st, 429);
+    let (st, v) = raw_login(&s, "a3", &other);
+    assert_eq!(st, 200, "{v}");
+}

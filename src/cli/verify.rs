@@ -258,7 +258,25 @@ fn fetch_export(
         Some(b) => Box::new(b.wrap_read(resp.into_reader())),
         None => Box::new(resp.into_reader()),
     };
-    let copied = std::io::copy(&mut reader, &mut out);
+    // No more than an archive may hold (`verify::source`): a hall that streams without end
+    // fills neither the auditor's disk nor memory. A tar's headers and padding are well
+    // under a second cap's worth.
+    let max = crate::verify::export_bytes_max();
+    let copied = std::io::copy(
+        &mut std::io::Read::take(&mut reader, max.saturating_mul(2)),
+        &mut out,
+    )
+    .and_then(|n| {
+        if n >= max.saturating_mul(2) {
+            Err(std::io::Error::other(format!(
+                "超过 {} 字节 (SCRUTINEER_EXPORT_BYTES_MAX) / more than {} bytes (SCRUTINEER_EXPORT_BYTES_MAX)",
+                max.saturating_mul(2),
+                max.saturating_mul(2)
+            )))
+        } else {
+            Ok(n)
+        }
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -146,7 +146,7 @@ fn unhex(s: &str) -> Result<Vec<u8>, E2eError> {
     b.chunks_exact(2)
         .map(|pair| {
             let digit = |c: u8| (c as char).to_digit(16).ok_or_else(damaged);
-            Ok(u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).map_err(|_| damaged())?)
+            u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).map_err(|_| damaged())
         })
         .collect()
 }

@@ -225,6 +225,9 @@ pub fn log_key_name(election_id: &str) -> String {
     origin(election_id)
 }
 
+/// Every signed checkpoint's size, and the latest's size and signed note.
+pub type CheckpointSizes = (Vec<u64>, Option<(u64, String)>);
+
 impl Ledger {
     /// Opens the ledger in `config.data_dir`: scans the segments (cutting a torn tail), checks
     /// the chain, rebuilds the tree and state, replays the index tail, and starts the
@@ -708,6 +711,35 @@ impl Ledger {
         Ok(t.get(size.to_be_bytes())
             .map_err(index_err)?
             .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    /// The sizes of every signed checkpoint, and the latest's signed note, without reading the
+    /// notes of the others (a public page asks for this; a county holds ~25,000 checkpoints).
+    pub fn checkpoint_sizes(&self) -> Result<CheckpointSizes, LedgerError> {
+        let mut sizes = Vec::new();
+        for k in self
+            .inner
+            .db
+            .open_tree("checkpoints")
+            .map_err(index_err)?
+            .iter()
+            .keys()
+        {
+            let k = k.map_err(index_err)?;
+            sizes.push(u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| LedgerError::Index("bad checkpoint key".into()))?,
+            ));
+        }
+        let latest = self.read(|s| s.checkpoint.clone())?;
+        if let Some((n, _)) = &latest {
+            if sizes.last() != Some(n) {
+                sizes.retain(|x| x < n);
+                sizes.push(*n);
+            }
+        }
+        Ok((sizes, latest))
     }
 
     fn indexed_checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {

@@ -10,13 +10,21 @@ use std::path::{Path, PathBuf};
 
 use super::LedgerError;
 use crate::record::segment::{
-    frames, parse_segment_header, segment_header, segment_name, FrameError,
+    frames, parse_segment_header, segment_header, segment_name, FrameError, SEGMENT_HEADER_BYTES,
 };
 
 fn io(path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::Io {
         path: path.display().to_string(),
         detail: e.to_string(),
+    }
+}
+
+/// Makes a created or removed segment's directory entry durable (best effort: the file's own
+/// contents were synced already, and a lost entry of a removed stub is cut again at start-up).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 
@@ -55,7 +63,9 @@ pub fn segment_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, LedgerError> {
 }
 
 /// Reads every entry. A bad frame at the very end of the last segment is a torn tail: it is cut
-/// off (when `repair`) and reported. A bad frame anywhere else is damage and an error.
+/// off (when `repair`) and reported. So is a last segment shorter than its header (a crash or a
+/// full disk while it was being created): it holds no frame, and it is removed. A bad frame or
+/// header anywhere else is damage and an error.
 pub fn scan(dir: &Path, repair: bool) -> Result<Scan, LedgerError> {
     let files = segment_files(dir)?;
     let mut entries = Vec::new();
@@ -66,6 +76,17 @@ pub fn scan(dir: &Path, repair: bool) -> Result<Scan, LedgerError> {
         File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(|e| io(path, e))?;
+        let last_segment = n + 1 == files.len();
+        // Only the segment the next entry would open can be a stub; a stub with another name
+        // means a segment is missing, which is damage (reported by the header check below).
+        if last_segment && bytes.len() < SEGMENT_HEADER_BYTES && *first == expected_first {
+            if repair {
+                fs::remove_file(path).map_err(|e| io(path, e))?;
+                sync_dir(dir);
+            }
+            torn = Some((path.clone(), 0, FrameError::Header));
+            break;
+        }
         let header_first = parse_segment_header(&bytes).map_err(|e| LedgerError::Damaged {
             path: path.display().to_string(),
             detail: e.to_string(),
@@ -79,7 +100,6 @@ pub fn scan(dir: &Path, repair: bool) -> Result<Scan, LedgerError> {
             });
         }
         let (found, err) = frames(&bytes);
-        let last_segment = n + 1 == files.len();
         let mut index = *first;
         for f in &found {
             entries.push(Stored {
@@ -170,18 +190,24 @@ impl Writer {
             .create_new(true)
             .open(&path)
             .map_err(|e| io(&path, e))?;
-        file.write_all(&segment_header(first))
-            .map_err(|e| io(&path, e))?;
-        file.sync_all().map_err(|e| io(&path, e))?;
-        // The new file's directory entry must be durable too.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
+        if let Err(e) = file
+            .write_all(&segment_header(first))
+            .and_then(|_| file.sync_all())
+        {
+            // A full disk at a rollover: remove the headerless stub, or every later batch would
+            // find its name taken and the next start would find a segment without a header.
+            drop(file);
+            let _ = fs::remove_file(&path);
+            sync_dir(dir);
+            return Err(io(&path, e));
         }
+        // The new file's directory entry must be durable too.
+        sync_dir(dir);
         Ok(Writer {
             dir: dir.to_path_buf(),
             file,
             path,
-            synced_len: crate::record::segment::SEGMENT_HEADER_BYTES as u64,
+            synced_len: SEGMENT_HEADER_BYTES as u64,
             segment_bytes_max,
         })
     }
@@ -190,7 +216,7 @@ impl Writer {
     /// offset the batch starts at. On any failure the segment is cut back to its last synced
     /// length and nothing of the batch remains.
     pub fn append(&mut self, frames: &[u8], first_index: u64) -> Result<(u64, u64), LedgerError> {
-        if self.synced_len > crate::record::segment::SEGMENT_HEADER_BYTES as u64
+        if self.synced_len > SEGMENT_HEADER_BYTES as u64
             && self.synced_len + frames.len() as u64 > self.segment_bytes_max
         {
             *self = Writer::create_segment(&self.dir, first_index, self.segment_bytes_max)?;
@@ -241,4 +267,81 @@ pub fn read_at(dir: &Path, first: u64, offset: u64) -> Result<Vec<u8>, LedgerErr
     let mut buf = vec![0u8; len];
     f.read_exact(&mut buf).map_err(|e| io(&path, e))?;
     Ok(buf)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::record::segment::push_frame;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("scrutineer-store-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn frame(entry: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_frame(&mut out, entry);
+        out
+    }
+
+    /// A crash or a full disk while segment 2 was being created leaves it without its header
+    /// (empty, or part of the header). It holds no frame: a scan reports it as a torn tail and,
+    /// when repairing, removes it; the writer then creates segment 2 again.
+    #[test]
+    fn a_last_segment_without_its_header_is_a_torn_tail() {
+        for (name, stub) in [
+            ("empty", Vec::new()),
+            ("partial", segment_header(2)[..10].to_vec()),
+        ] {
+            let dir = temp(name);
+            // Every batch after a segment's first rolls over to a new segment.
+            let mut w = Writer::open(&dir, 0, 1).unwrap();
+            w.append(&frame(b"zero"), 0).unwrap();
+            w.append(&frame(b"one"), 1).unwrap();
+            drop(w);
+            let stub_path = dir.join(segment_name(2));
+            fs::write(&stub_path, &stub).unwrap();
+
+            let s = scan(&dir, false).unwrap();
+            assert_eq!(s.entries.len(), 2, "{name}");
+            assert!(
+                matches!(&s.torn, Some((p, 0, FrameError::Header)) if *p == stub_path),
+                "{name}"
+            );
+            assert!(
+                stub_path.exists(),
+                "{name}: a scan without repair changes nothing"
+            );
+            let s = scan(&dir, true).unwrap();
+            assert_eq!(s.entries.len(), 2, "{name}");
+            assert!(!stub_path.exists(), "{name}: the stub is removed");
+
+            let mut w = Writer::open(&dir, 2, 1).unwrap();
+            w.append(&frame(b"two"), 2).unwrap();
+            drop(w);
+            let s = scan(&dir, false).unwrap();
+            assert!(s.torn.is_none(), "{name}");
+            let got: Vec<&[u8]> = s.entries.iter().map(|e| e.bytes.as_slice()).collect();
+            assert_eq!(got, [&b"zero"[..], b"one", b"two"], "{name}");
+            fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// A short file that is not the last segment, or that is not the segment the next entry
+    /// would open, is damage: the log is missing frames, not a half-made segment.
+    #[test]
+    fn a_short_segment_elsewhere_is_damage() {
+        let dir = temp("short-elsewhere");
+        let mut w = Writer::open(&dir, 0, 1).unwrap();
+        w.append(&frame(b"zero"), 0).unwrap();
+        drop(w);
+        fs::write(dir.join(segment_name(5)), b"").unwrap();
+        assert!(matches!(scan(&dir, true), Err(LedgerError::Damaged { .. })));
+        assert!(dir.join(segment_name(5)).exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

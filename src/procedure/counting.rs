@@ -11,6 +11,9 @@ use crate::record::rounds::spec_contest;
 use crate::records::Proposal;
 use crate::rules::conduct::{Figures, Person, Phase};
 
+/// Serialises teller signatures by account (see `Core::sign_as`).
+static TELLER_SIGNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A close done.
 #[derive(Clone, Debug)]
 pub struct Closed {
@@ -99,6 +102,12 @@ impl Core {
                 "更正须写明原因 / a correction needs a reason",
             ));
         }
+        // Refused now, not when a second person approves it (the conduct's rule, protocol 4).
+        if !crate::rules::conduct::board_reason_ok(reason) {
+            return Err(
+                crate::rules::conduct::ConductError::ReasonText("更正", "correction").into(),
+            );
+        }
         if figures.present > figures.eligible {
             return Err(invalid(
                 Code::PresentExceedsEligible,
@@ -168,6 +177,11 @@ impl Core {
     /// belongs to one account, so a person holding two key files cannot supply two signatures
     /// (`key_not_yours`). Bound at the account's first accepted signature, in the service
     /// records.
+    ///
+    /// Invariant: a signature is in the log only once its bindings are in the records. One
+    /// signature at a time checks, reserves the bindings, then appends; a failed append
+    /// withdraws the reservations this call made (an empty value, written by the first
+    /// version of this, is read as no binding too).
     pub fn sign_as(
         &self,
         result_index: u64,
@@ -181,8 +195,15 @@ impl Core {
             .and_then(|r| r.split_whitespace().next())
             .unwrap_or_default()
             .to_string();
-        let bound = self.records.setting(&format!("teller_key:{account}"))?;
-        let owner = self.records.setting(&format!("key_teller:{key}"))?;
+        // Two requests of one account with two keys must not both see it unbound.
+        let _one = TELLER_SIGNING.lock().unwrap_or_else(|p| p.into_inner());
+        let account_setting = format!("teller_key:{account}");
+        let key_setting = format!("key_teller:{key}");
+        let binding = |name: &str| -> Result<Option<String>, CoreError> {
+            Ok(self.records.setting(name)?.filter(|v| !v.is_empty()))
+        };
+        let bound = binding(&account_setting)?;
+        let owner = binding(&key_setting)?;
         if bound.as_deref().is_some_and(|b| b != key)
             || owner.as_deref().is_some_and(|o| o != account)
         {
@@ -197,16 +218,26 @@ impl Core {
                 ),
             ));
         }
-        let a = self.sign(result_index, line)?;
-        if bound.is_none() {
-            self.records
-                .set_setting(&format!("teller_key:{account}"), &key)?;
+        let mut reserved: Vec<&str> = Vec::new();
+        let result = (|| {
+            if bound.is_none() {
+                self.records.set_setting(&account_setting, &key)?;
+                reserved.push(&account_setting);
+            }
+            if owner.is_none() {
+                self.records.set_setting(&key_setting, account)?;
+                reserved.push(&key_setting);
+            }
+            self.sign(result_index, line)
+        })();
+        if result.is_err() {
+            for name in reserved {
+                if let Err(err) = self.records.remove_setting(name) {
+                    tracing::error!(setting = name, error = %err, "could not withdraw a teller key binding after a refused signature");
+                }
+            }
         }
-        if owner.is_none() {
-            self.records
-                .set_setting(&format!("key_teller:{key}"), account)?;
-        }
-        Ok(a)
+        result
     }
 
     /// Publishes a result once enough distinct teller keys signed it, together with the

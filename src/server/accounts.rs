@@ -57,6 +57,15 @@ pub struct Login {
 /// Signs in. Every attempt runs one Argon2 verification, against the account's hash or, for a
 /// name with no account, against a dummy hash, so the answer's timing does not say which
 /// names exist. A disabled account is told so only after its password was right.
+/// A place among the password checks running at once (`auth::password_slot`), or 429
+/// `rate_limited` (counted as such) when they are all taken.
+fn password_slot(state: &Data) -> Result<super::auth::PasswordSlot, ApiError> {
+    match super::auth::password_slot() {
+        Some(slot) => Ok(slot),
+        None => limited(Err(1), state).and(Err(ApiError::RateLimited { retry_after: 1 })),
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/login",
@@ -96,8 +105,15 @@ pub async fn login(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::BadLogin);
     }
+    // Failed sign-ins of one name from all addresses together (known and unknown names
+    // alike, so that the answer tells nothing of which exist): guesses spread over many
+    // addresses are bounded per account too.
+    let name_key = body.username.to_lowercase();
+    limited(state.limits.login_failures.peek(&name_key), &state)?;
+    let slot = password_slot(&state)?;
     let st = state.clone();
     let checked = block(move || {
+        let _slot = slot;
         let account = st.records.account(&body.username)?;
         let ok = verify_login(&body.password, account.as_ref());
         Ok(account.filter(|_| ok).map(|a| (a, body.bearer)))
@@ -108,6 +124,7 @@ pub async fn login(
             .metrics
             .logins_failed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = state.limits.login_failures.check(&name_key);
         return Err(ApiError::BadLogin);
     };
     if account.disabled {
@@ -248,8 +265,10 @@ pub async fn password(
     let body = body.into_inner();
     let caller = caller.0;
     check_new_password(&caller.username, &body.old, &body.new)?;
+    let slot = password_slot(&state)?;
     let st = state.clone();
     let ended = block(move || {
+        let _slot = slot;
         let mut a = st
             .records
             .account(&caller.username)?

@@ -154,6 +154,43 @@ pub fn verify_login(password: &str, account: Option<&crate::records::Account>) -
     }
 }
 
+/// Password checks (Argon2id, 19 MiB and two passes each) running now, from all requests.
+static PASSWORD_CHECKS_RUNNING: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// Most password checks at once: two per core, at least four. Sign-ins spread over many
+/// addresses each pass the per-address limit; together they must not take the hall machine's
+/// memory and cores from casting.
+fn password_checks_max() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .saturating_mul(2)
+        .max(4)
+}
+
+/// A place among the password checks running at once; given back when dropped.
+pub struct PasswordSlot(());
+
+impl Drop for PasswordSlot {
+    fn drop(&mut self) {
+        PASSWORD_CHECKS_RUNNING.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// A place for one password check, or `None` when [`password_checks_max`] run already (the
+/// caller answers 429 `rate_limited`, to be tried again in a second).
+pub fn password_slot() -> Option<PasswordSlot> {
+    let max = password_checks_max();
+    PASSWORD_CHECKS_RUNNING
+        .fetch_update(
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+            |n| (n < max).then_some(n + 1),
+        )
+        .ok()
+        .map(|_| PasswordSlot(()))
+}
+
 /// Warms the dummy hash up, so the first unknown sign-in is not slower than the rest.
 pub fn prepare() {
     let _ = dummy_hash();
@@ -383,3 +420,29 @@ roles!(KioskRole, Kiosk);
 roles!(TellerRole, Teller);
 roles!(Staff, Organiser, Registrar, Teller, Auditor);
 roles!(Results, Organiser, Teller, Auditor);
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_checks_at_once_are_capped_and_places_come_back() {
+        let held: Vec<PasswordSlot> = (0..password_checks_max())
+            .map(|_| password_slot().unwrap())
+            .collect();
+        assert!(password_slot().is_none(), "one more than the cap");
+        drop(held);
+        assert!(password_slot().is_some());
+    }
+
+    #[test]
+    fn staff_names_refuse_the_kiosk_prefix_in_any_case() {
+        for bad in ["kiosk-x", "Kiosk-hall", "KIOSK-", "a b", ""] {
+            assert!(check_username(bad).is_err(), "{bad}");
+        }
+        for ok in ["kiosk", "kiosk_1", "teller-kiosk-1", "organiser"] {
+            assert!(check_username(ok).is_ok(), "{ok}");
+        }
+    }
+}

@@ -1,12 +1,19 @@
 //! Several elections per service (issue 14, item 4): the current election is archived
 //! read-only, and a new one can be created. An archived election keeps its own log, index and
-//! keys (moved under `<data-dir>/archive/<id>/`), its export (the directory `scrutineer
+//! keys (moved under `<data-dir>/archive/<name>/`), its export (the directory `scrutineer
 //! verify` checks) and the boards of its published results as they were printed; the list,
 //! the exports and the boards stay served. The service records that belonged to it (the roll,
 //! check-ins, corrections, settings) are cleared; accounts, sessions and paired kiosks stay.
 //!
+//! `<name>` is the election id when it is a plain name (ASCII letters, digits, `-`, `_`, `.`,
+//! not starting with `.`, at most 200 bytes); any other id (`城关镇/2026`) is archived as `x-`
+//! and the lowercase hex of the SHA-256 of its UTF-8 bytes (see `archive_name`). The export,
+//! the boards and `archive.json` are written into `archive/.building-<name>/` first, which is
+//! renamed to `<name>` once complete: a failed archiving leaves no half-made archive, and
+//! names starting with `.` are never listed or served.
+//!
 //! ```text
-//! <data-dir>/archive/<id>/
+//! <data-dir>/archive/<name>/
 //!   archive.json        {format, id, title, archived_at, entries, results: [{index, number, contests}]}
 //!   export/             the export (log segments, checkpoints, election.json, results/)
 //!   boards/<index>.html the board of each published result
@@ -19,9 +26,12 @@ use std::path::{Path, PathBuf};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use sha2::{Digest, Sha256};
+
 use super::api::{block, conflict, invalid, signed_result, Data};
 use super::auth::{As, Org};
 use super::error::ApiError;
+use crate::ledger::{Ledger, LedgerError};
 use crate::server::openapi::allowed;
 
 // The handlers of this area: routed and documented from this one list.
@@ -33,23 +43,53 @@ fn archive_root(data_dir: &Path) -> PathBuf {
     data_dir.join("archive")
 }
 
-/// An election id as a directory name: the spec's ids are checked names, but an archive
-/// path must never leave its directory.
-fn safe_id(id: &str) -> Result<&str, ApiError> {
-    if id.is_empty()
-        || id.len() > 200
-        || !id
+/// The directory name an election is archived under, for any id: the id itself when it is a
+/// plain name (so archives made before other ids were allowed keep their names), otherwise
+/// `x-` and the lowercase hex of the id's SHA-256 (an id may hold `/`, `..`, any script, and
+/// up to 400 bytes, more than a file name may have). The name never leaves the archive
+/// directory and never starts with `.`. A plain id that is itself such a hash name would
+/// share it; the new election is then refused (`election_id_used`), nothing is overwritten.
+fn archive_name(id: &str) -> String {
+    let plain = !id.is_empty()
+        && id.len() <= 200
+        && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        || id.starts_with('.')
-    {
-        return Err(ApiError::NotFound);
+        && !id.starts_with('.');
+    if plain {
+        return id.to_string();
     }
-    Ok(id)
+    let digest = Sha256::digest(id.as_bytes());
+    let mut name = String::with_capacity(2 + 2 * digest.len());
+    name.push_str("x-");
+    for b in digest {
+        name.push_str(&format!("{b:02x}"));
+    }
+    name
 }
 
-fn storage(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("archive: {e}"))
+/// An id as one URL path segment: every byte but ASCII letters, digits, `-`, `_`, `.` and `~`
+/// percent-encoded.
+fn url_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A filesystem error while archiving: the storage code (503), as the ledger's own.
+fn storage(path: &Path) -> impl Fn(std::io::Error) -> ApiError + '_ {
+    move |e| {
+        ApiError::Ledger(LedgerError::Io {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })
+    }
 }
 
 /// POST /api/v1/election/archive: archives the current election (no contest may be open).
@@ -111,43 +151,28 @@ pub async fn archive(
                 ),
             ));
         }
-        let id = safe_id(&id)?.to_string();
-        let dir = archive_root(&st.config.data_dir).join(&id);
+        let name = archive_name(&id);
+        let root = archive_root(&st.config.data_dir);
+        let dir = root.join(&name);
         if dir.exists() {
             return Err(conflict(
                 Code::ArchiveExists,
                 format!("选举 “{id}” 已经归档过 / election “{id}” is archived already"),
             ));
         }
-        std::fs::create_dir_all(dir.join("boards")).map_err(storage)?;
-        let entries = l.export(&dir.join("export"), false)?;
-        let mut listed = Vec::new();
-        for (index, number, contests, published) in &results {
-            if !published {
-                continue;
-            }
-            let signed = signed_result(&l, *index)?;
-            let verify_url = format!("{base}/api/v1/elections/{id}/results/{index}");
-            let html = crate::present::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
-                crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
-            })
-            .map_err(|e| invalid(e.code(), e.to_string()))?;
-            std::fs::write(dir.join(format!("boards/{index}.html")), html).map_err(storage)?;
-            std::fs::write(
-                dir.join(format!("boards/{index}.json")),
-                serde_json::to_vec_pretty(&signed).unwrap_or_default(),
-            )
-            .map_err(storage)?;
-            listed.push(json!({"index": index, "number": number, "contests": contests}));
+        // Built aside and renamed into place whole; one left by a failed attempt is rebuilt.
+        let building = root.join(format!(".building-{name}"));
+        if building.exists() {
+            std::fs::remove_dir_all(&building).map_err(storage(&building))?;
         }
-        let meta = json!({"format": ARCHIVE_FORMAT, "id": id, "title": title,
-            "archived_at": crate::procedure::rfc3339(crate::procedure::now()),
-            "entries": entries, "results": listed});
-        std::fs::write(
-            dir.join("archive.json"),
-            serde_json::to_vec_pretty(&meta).unwrap_or_default(),
-        )
-        .map_err(storage)?;
+        let meta = build(&l, &building, &id, &title, &results, &base)
+            .and_then(|meta| {
+                std::fs::rename(&building, &dir).map_err(storage(&dir))?;
+                Ok(meta)
+            })
+            .inspect_err(|_| {
+                let _ = std::fs::remove_dir_all(&building);
+            })?;
         // Stop the ledger, then move its files: the data directory is free for the next one.
         if let Ok(mut g) = st.ledger.write() {
             *g = None;
@@ -156,17 +181,17 @@ pub async fn archive(
         for name in ["log", "index"] {
             let from = st.config.data_dir.join(name);
             if from.exists() {
-                std::fs::rename(&from, dir.join(name)).map_err(storage)?;
+                std::fs::rename(&from, dir.join(name)).map_err(storage(&from))?;
             }
         }
         let keys = dir.join("keys");
-        std::fs::create_dir_all(&keys).map_err(storage)?;
+        std::fs::create_dir_all(&keys).map_err(storage(&keys))?;
         if let Ok(list) = std::fs::read_dir(&st.config.keys_dir) {
             for e in list.flatten() {
                 let p = e.path();
                 if p.is_file() && p.file_name().is_some_and(|n| n != "README.md") {
                     if let Some(n) = p.file_name() {
-                        std::fs::rename(&p, keys.join(n)).map_err(storage)?;
+                        std::fs::rename(&p, keys.join(n)).map_err(storage(&p))?;
                     }
                 }
             }
@@ -178,12 +203,60 @@ pub async fn archive(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Every archived election's `archive.json`, oldest first.
+/// Writes an election's export, the boards of its published results and `archive.json` into
+/// `dir` (which must not exist yet), and answers `archive.json`.
+fn build(
+    l: &Ledger,
+    dir: &Path,
+    id: &str,
+    title: &str,
+    results: &[(u64, usize, Vec<String>, bool)],
+    base: &str,
+) -> Result<Value, ApiError> {
+    let boards = dir.join("boards");
+    std::fs::create_dir_all(&boards).map_err(storage(&boards))?;
+    let entries = l.export(&dir.join("export"), false)?;
+    let mut listed = Vec::new();
+    for (index, number, contests, published) in results {
+        if !published {
+            continue;
+        }
+        let signed = signed_result(l, *index)?;
+        let verify_url = format!(
+            "{base}/api/v1/elections/{}/results/{index}",
+            url_segment(id)
+        );
+        let html =
+            crate::present::board::board_html(&signed, &verify_url, &|names: &mut Vec<String>| {
+                crate::rules::hanzi::sort_by_strokes(names, |n| n.as_str())
+            })
+            .map_err(|e| invalid(e.code(), e.to_string()))?;
+        let path = boards.join(format!("{index}.html"));
+        std::fs::write(&path, html).map_err(storage(&path))?;
+        let path = boards.join(format!("{index}.json"));
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&signed).unwrap_or_default(),
+        )
+        .map_err(storage(&path))?;
+        listed.push(json!({"index": index, "number": number, "contests": contests}));
+    }
+    let meta = json!({"format": ARCHIVE_FORMAT, "id": id, "title": title,
+        "archived_at": crate::procedure::rfc3339(crate::procedure::now()),
+        "entries": entries, "results": listed});
+    let path = dir.join("archive.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&meta).unwrap_or_default())
+        .map_err(storage(&path))?;
+    Ok(meta)
+}
+
+/// Every archived election's `archive.json`, oldest first (never one still being built).
 fn archived(data_dir: &Path) -> Vec<Value> {
     let mut out: Vec<Value> = std::fs::read_dir(archive_root(data_dir))
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(|e| std::fs::read(e.path().join("archive.json")).ok())
         .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
         .collect();
@@ -245,8 +318,9 @@ pub async fn export(
     // streamed (never built whole in memory), cut when left unread.
     crate::server::api::results::export_limited(&state, &req)?;
     let id = path.into_inner();
+    let name = archive_name(&id);
     let dir = archive_root(&state.config.data_dir)
-        .join(safe_id(&id)?)
+        .join(&name)
         .join("export");
     if !dir.is_dir() {
         return Err(ApiError::NotFound);
@@ -262,14 +336,14 @@ pub async fn export(
         .content_type("application/x-tar")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{id}-export.tar\""),
+            format!("attachment; filename=\"{name}-export.tar\""),
         ))
         .streaming(stream))
 }
 
 fn archived_file(state: &Data, id: &str, name: String) -> Result<Vec<u8>, ApiError> {
     let p = archive_root(&state.config.data_dir)
-        .join(safe_id(id)?)
+        .join(archive_name(id))
         .join("boards")
         .join(name);
     std::fs::read(p).map_err(|_| ApiError::NotFound)
@@ -318,7 +392,7 @@ pub async fn result(state: Data, path: web::Path<(String, u64)>) -> Result<HttpR
 
 /// Refuses a new election's id that an archived one already used (its files would clash).
 pub fn check_new_id(data_dir: &Path, id: &str) -> Result<(), ApiError> {
-    if archive_root(data_dir).join(id).exists() {
+    if archive_root(data_dir).join(archive_name(id)).exists() {
         return Err(invalid(
             Code::ElectionIdUsed,
             format!("选举编号 “{id}” 已被归档的选举使用, 请换一个 / election id “{id}” belongs to an archived election: choose another"),

@@ -47,6 +47,9 @@ impl AppState {
         Ok(AppState {
             limits: Limits {
                 login: Limiter::new(config.logins_per_minute),
+                login_failures: Limiter::new(
+                    crate::server::rate::LOGIN_FAILURES_PER_NAME_PER_MINUTE,
+                ),
                 pairing: Limiter::new(config.pairings_per_minute),
                 pairing_failures: Limiter::new(config.pairing_failures_per_minute),
                 token_check: Limiter::new(config.token_checks_per_minute),

@@ -14,7 +14,7 @@ mod files;
 mod replay;
 mod source;
 pub use replay::Replayed;
-pub use source::{Archive, Source};
+pub use source::{export_bytes_max, Archive, Source, EXPORT_ENTRIES_MAX};
 
 use crate::codes::Code;
 use std::fs;

@@ -36,6 +36,26 @@ impl<'a> From<&'a Archive> for Source<'a> {
 /// The most read ahead for one file of an archive, whatever its header says.
 const RESERVE_MAX: usize = 1 << 20;
 
+/// The most bytes of files an archive may hold, read into memory (a whole county's export is
+/// about 1.1 GB): `SCRUTINEER_EXPORT_BYTES_MAX` sets another, in bytes. More is refused
+/// before it exhausts the auditor's or the teller's memory.
+pub const EXPORT_BYTES_MAX_DEFAULT: u64 = 8 << 30;
+
+/// The most entries an archive may hold (a county's export has about 25,000).
+pub const EXPORT_ENTRIES_MAX: usize = 2_000_000;
+
+/// [`EXPORT_BYTES_MAX_DEFAULT`], or the environment's `SCRUTINEER_EXPORT_BYTES_MAX`.
+pub fn export_bytes_max() -> u64 {
+    std::env::var("SCRUTINEER_EXPORT_BYTES_MAX")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(EXPORT_BYTES_MAX_DEFAULT)
+}
+
+fn too_large(what: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what)
+}
+
 /// A tar archive's regular files, in memory, by relative path ('/'-separated); the one top
 /// directory of the service's archive (`scrutineer-export/`) taken off.
 pub struct Archive {
@@ -50,13 +70,30 @@ impl Archive {
     /// unpacking refuses them; entries other than regular files (directories, links) are
     /// not read.
     pub fn read(name: &str, r: impl Read) -> io::Result<Archive> {
+        Archive::read_limited(name, r, export_bytes_max(), EXPORT_ENTRIES_MAX)
+    }
+
+    /// [`Archive::read`] with its caps: at most `bytes_max` bytes of files and `entries_max`
+    /// entries.
+    fn read_limited(
+        name: &str,
+        r: impl Read,
+        bytes_max: u64,
+        entries_max: usize,
+    ) -> io::Result<Archive> {
         let mut files = BTreeMap::new();
         // Every entry's path, whatever its type: a file and then a link of the same path is a
         // path twice as well (`tar -x` keeps the last).
         let mut seen = std::collections::HashSet::new();
+        let mut total: u64 = 0;
         let mut archive = tar::Archive::new(r);
         for entry in archive.entries()? {
             let mut entry = entry?;
+            if seen.len() >= entries_max {
+                return Err(too_large(format!(
+                    "包内条目超过 {entries_max} 个 / the archive holds more than {entries_max} entries"
+                )));
+            }
             let path = entry.path()?.into_owned();
             let mut parts = Vec::new();
             for c in path.components() {
@@ -88,7 +125,17 @@ impl Archive {
             // ahead and let the read grow (a forged size must not ask for terabytes).
             let reserve = usize::try_from(entry.size()).map_or(0, |n| n.min(RESERVE_MAX));
             let mut bytes = Vec::with_capacity(reserve);
-            entry.read_to_end(&mut bytes)?;
+            // Read no further than the cap allows, whatever the header says.
+            let left = bytes_max.saturating_sub(total);
+            (&mut entry)
+                .take(left.saturating_add(1))
+                .read_to_end(&mut bytes)?;
+            total = total.saturating_add(bytes.len() as u64);
+            if total > bytes_max {
+                return Err(too_large(format!(
+                    "包内文件超过 {bytes_max} 字节 (SCRUTINEER_EXPORT_BYTES_MAX) / the archive's files exceed {bytes_max} bytes (SCRUTINEER_EXPORT_BYTES_MAX)"
+                )));
+            }
             // Two copies of one path were refused above: `tar -x` keeps the last, a listing
             // shows both, and an auditor who looked at the first would have checked another
             // file than this one.
@@ -234,6 +281,27 @@ mod tests {
             b.append_data(&mut h, path, *bytes).unwrap();
         }
         b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn an_archive_over_its_caps_is_refused_not_read_whole() {
+        let big = vec![7u8; 300];
+        let t = tar_of(&[("log/0.seg", &big), ("log/1.seg", &big)]);
+        // 600 bytes of files: within a cap of 600, not of 599.
+        assert!(Archive::read_limited("x.tar", t.as_slice(), 600, 10).is_ok());
+        let e = Archive::read_limited("x.tar", t.as_slice(), 599, 10)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("599"), "{e}");
+        // Refused as soon as the running total passes the cap.
+        let e = Archive::read_limited("x.tar", t.as_slice(), 100, 10)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("SCRUTINEER_EXPORT_BYTES_MAX"), "{e}");
+        let e = Archive::read_limited("x.tar", t.as_slice(), 1 << 20, 1)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("entries"), "{e}");
     }
 
     #[test]

@@ -321,6 +321,9 @@ impl Conduct {
         if correction.reason.trim().is_empty() {
             return Err(ConductError::CorrectionReasonMissing);
         }
+        if self.protocol() >= 4 && !super::board_reason_ok(&correction.reason) {
+            return Err(ConductError::ReasonText("更正", "correction"));
+        }
         // Protocol 2: the service has always refused it; the verifier now too (more present
         // than eligible would meet any "more than half of E" threshold).
         let f = correction.figures;

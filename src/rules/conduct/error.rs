@@ -158,6 +158,8 @@ pub enum ConductError {
     RevoteExists(String),
     #[error("“{0}” 已经有一个另行投票的项目 / “{0}” already has its runoff.")]
     RunoffExists(String),
+    #[error("{0}的原因须为 1 至 500 个字符, 不含控制字符或不可见、方向字符 (公示在结果公告上) / The {1} reason must be 1 to 500 characters without control, invisible or direction characters (it is posted on the board).")]
+    ReasonText(&'static str, &'static str),
     #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
     RevoteReason,
     #[error("“{0}” 不是党内选举, 未选足的名额须另行选举, 不能减少名额 (选举法第45条; 地方组织法第29条) / “{0}” is not a party election: its unfilled seats need a new round and cannot be reduced (EL Art. 45; LOL Art. 29).")]
@@ -294,6 +296,7 @@ impl ConductError {
             RoundNotInvalid(_) => Code::RoundNotInvalid,
             RevoteExists(_) => Code::RevoteExists,
             RunoffExists(_) => Code::RunoffExists,
+            ReasonText(..) => Code::ReasonText,
             RevoteReason => Code::RevoteReason,
             SeatsNotReducible(_) => Code::SeatsNotReducible,
             NoUnfilledSeats(_) => Code::NoUnfilledSeats,

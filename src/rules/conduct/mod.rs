@@ -646,6 +646,14 @@ fn reason_said(reason: &str) -> bool {
     n > 0 && n <= REVOTE_REASON_CHARS_MAX && !reason.chars().any(char::is_control)
 }
 
+/// Protocol 4: a reason posted on the board (a correction's, a late pool's, a plaintext
+/// election's) is said, at most [`REVOTE_REASON_CHARS_MAX`] characters, and holds no control,
+/// invisible or direction character (which could make the posted text read otherwise than
+/// what was logged).
+pub fn board_reason_ok(reason: &str) -> bool {
+    reason_said(reason) && crate::record::names::check_id_characters(reason).is_ok()
+}
+
 /// A re-vote's reason: said, and short enough for the board.
 pub fn check_revote_reason(reason: &str) -> Result<(), ConductError> {
     reason_said(reason)

@@ -70,6 +70,9 @@ impl Conduct {
             if late && reason.is_none_or(|r| r.trim().is_empty()) {
                 return Err(ConductError::PoolReasonMissing);
             }
+            if late && self.protocol() >= 4 && !reason.is_some_and(super::board_reason_ok) {
+                return Err(ConductError::ReasonText("补印选票码", "late pool"));
+            }
         }
         let p = self.pools.entry(style).or_default();
         // Saturating: protocol 1 has no cap, and a forged count must not wrap a total.

@@ -717,3 +717,52 @@ fn a_copy_changes_only_itself() {
     );
     assert_eq!(copy.roll(), before.roll());
 }
+
+#[test]
+fn protocol_4_holds_posted_reasons_to_the_boards_rules() {
+    let mut c = Conduct::new(
+        4,
+        5,
+        vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
+        &[
+            ("a".into(), Mode::Electronic.into()),
+            ("b".into(), Mode::Hybrid.into()),
+        ],
+    );
+    c.register_roll(roll()).unwrap();
+    c.open("a").unwrap();
+    let long = "雨".repeat(501);
+    // A direction override makes the posted text read otherwise than logged; a newline, a
+    // zero-width space, and more than 500 characters are refused too.
+    for bad in [
+        "受潮\u{202e}作废",
+        "第一行\n第二行",
+        "a\u{200b}b",
+        long.as_str(),
+    ] {
+        assert_eq!(
+            c.register_pool(1, 2, Some(bad)).unwrap_err().code(),
+            "reason_text",
+            "{bad:?}"
+        );
+    }
+    c.register_pool(1, 2, Some("选票受潮, 补印 2 张")).unwrap();
+    c.desk_count(0, f(40, 30, 30)).unwrap();
+    c.desk_count(1, f(60, 50, 50)).unwrap();
+    c.close("a", f(100, 80, 80)).unwrap();
+    let person = |n: &str, r: &str| Person {
+        name: n.into(),
+        role: r.into(),
+    };
+    let fix = |reason: &str| Correction {
+        figures: f(100, 95, 95),
+        reason: reason.into(),
+        proposer: person("wang", "teller"),
+        approver: person("li", "organiser"),
+    };
+    assert_eq!(
+        c.correct("a", fix("纸质\u{202e}登记")).unwrap_err().code(),
+        "reason_text"
+    );
+    c.correct("a", fix("纸质登记册漏记 15 人")).unwrap();
+}
