@@ -42,7 +42,7 @@
 //! replayed, so an old log still replays and recounts to its signed result.
 
 use crate::codes::Code;
-use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, Script, WhiteSpace};
+use icu_properties::props::{Script, WhiteSpace};
 use icu_properties::{CodePointMapData, CodePointSetData};
 use unicode_normalization::UnicodeNormalization;
 
@@ -151,16 +151,13 @@ fn is_han(c: char) -> bool {
 
 /// The refusal a character earns inside a name, if any.
 fn refusal(c: char, position: usize) -> Option<NameError> {
-    let category = CodePointMapData::<GeneralCategory>::new().get(c);
-    if category == GeneralCategory::Control {
+    if crate::rules::contest::is_control_character(c) {
         return Some(NameError::ControlCharacter {
             character: c,
             position,
         });
     }
-    if category == GeneralCategory::Format
-        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
-    {
+    if crate::rules::contest::is_format_character(c) {
         return Some(NameError::FormatCharacter {
             character: c,
             position,
@@ -228,6 +225,7 @@ pub fn clean_name(raw: &str) -> Result<String, NameError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use icu_properties::props::GeneralCategory;
 
     fn code(raw: &str) -> &'static str {
         match clean_name(raw) {

@@ -152,6 +152,23 @@ pub struct Contest {
     warnings: Vec<Notice>,
 }
 
+/// Whether `c` is a control character (general category Cc): refused in a name
+/// (`record::names`) and in a reason posted on the board.
+pub fn is_control_character(c: char) -> bool {
+    icu_properties::CodePointMapData::<icu_properties::props::GeneralCategory>::new().get(c)
+        == icu_properties::props::GeneralCategory::Control
+}
+
+/// Whether `c` is invisible or changes the direction of the text around it (general category
+/// Cf, or a default-ignorable code point): refused in a name (`record::names`) and in a reason
+/// posted on the board, where it could make the text read otherwise than what was logged.
+pub fn is_format_character(c: char) -> bool {
+    icu_properties::CodePointMapData::<icu_properties::props::GeneralCategory>::new().get(c)
+        == icu_properties::props::GeneralCategory::Format
+        || icu_properties::CodePointSetData::new::<icu_properties::props::DefaultIgnorableCodePoint>()
+            .contains(c)
+}
+
 pub(crate) fn check_name(what: &'static str, value: &str) -> Result<(), RulesError> {
     if value.trim().is_empty() {
         return Err(RulesError::EmptyName { what });

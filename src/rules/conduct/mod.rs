@@ -651,7 +651,11 @@ fn reason_said(reason: &str) -> bool {
 /// invisible or direction character (which could make the posted text read otherwise than
 /// what was logged).
 pub fn board_reason_ok(reason: &str) -> bool {
-    reason_said(reason) && crate::record::names::check_id_characters(reason).is_ok()
+    use crate::rules::contest::{is_control_character, is_format_character};
+    reason_said(reason)
+        && !reason
+            .chars()
+            .any(|c| is_control_character(c) || is_format_character(c))
 }
 
 /// A re-vote's reason: said, and short enough for the board.
