@@ -72,7 +72,11 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
         let mut clean = b.spec.clone();
         crate::record::election::clean_spec(&mut clean)
             .map_err(|e| refused(e.code(), e.to_string()))?;
-        if clean != b.spec {
+        let styles_clean = b
+            .styles
+            .iter()
+            .all(|st| crate::record::election::clean_style(st.clone()).is_ok_and(|c| c == *st));
+        if clean != b.spec || !styles_clean {
             return Err(refused(
                 Code::NameNotCanonical,
                 "登记的选举设置中有名称不是规范写法 (服务登记前会规范化) / a name in the registered spec is not in canonical form (the service logs names canonical)",
@@ -222,13 +226,13 @@ fn secrecy(
             Code::PlaintextReasonMissing,
             "明文投票须写明原因 (记入日志并公示) / plaintext ballots need a reason (logged and posted)",
         )),
-        // Protocol 4: posted on the board, so held to the board's rules for a reason.
+        // Protocol 5: posted on the board, so held to the board's rules for a reason.
         Some(Secrecy::Plaintext { reason })
-            if b.protocol >= 4 && !crate::rules::conduct::board_reason_ok(reason) =>
+            if b.protocol >= 5 && !crate::rules::conduct::board_reason_ok(reason) =>
         {
             Err(refused(
                 Code::ReasonText,
-                "明文投票的原因须为 1 至 500 个字符, 不含控制字符或不可见、方向字符 / the plaintext reason must be 1 to 500 characters without control, invisible or direction characters",
+                "明文投票的原因须为 1 至 500 个字符, 不含不可见、方向字符或换行以外的控制字符 / the plaintext reason must be 1 to 500 characters without invisible or direction characters, or control characters other than line breaks",
             ))
         }
         Some(Secrecy::Encrypted { threshold }) => {

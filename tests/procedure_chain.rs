@@ -28,8 +28,10 @@ fn spec() -> Value {
              "contest": {"id": "tuijian", "title": "公开推荐候选人正式人选", "kind": "recommendation",
                          "shortlist": {"posts": 1, "candidates": 2}}},
             {"id": "approve", "kind": "approval", "title": "县委批准正式候选人", "ratio": "2"},
-            {"id": "elect", "kind": "election", "title": "党员大会直接选举",
-             "contest": {"id": "xuanju", "title": "直接选举党委书记", "kind": "party_secretary"}}]}]})
+            // Titles as people type them (a space between Han characters, a full-width one):
+            // the round's contest is logged with them canonical, and the verifier builds it so.
+            {"id": "elect", "kind": "election", "title": "党员大会 直接选举",
+             "contest": {"id": "xuanju", "title": "直接选举\u{3000}党委书记 ", "kind": "party_secretary"}}]}]})
 }
 
 fn roll(n: usize) -> String {
@@ -484,7 +486,7 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         es[created].body = serde_json::to_vec(&b).unwrap();
     });
     named(&r, &["procedure_mismatch"], created);
-    // The list right but the round's rules not the registered template's (protocol 4): a
+    // The list right but the round's rules not the registered template's (protocol 5): a
     // threshold override, another mode, the style for one unit only. Each variant a log the
     // chain never writes.
     type Edit = fn(&mut ContestCreated);

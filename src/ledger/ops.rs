@@ -95,27 +95,11 @@ pub fn roll_commitment<'a>(numbers: impl Iterator<Item = &'a str>) -> [u8; 32] {
 /// A ballot style as it is logged: its title and roll unit in canonical form
 /// (`record::names::clean_name`; blank ones stay as they are, meaning none). The unit must
 /// match the roll's, which is cleaned the same way.
-fn clean_style(mut style: Style) -> Result<Style, LedgerError> {
-    for (field, zh, en) in [
-        (&mut style.title, "选票样式的名称", "a ballot style's title"),
-        (
-            &mut style.unit,
-            "选票样式的选区/选举单位",
-            "a ballot style's unit",
-        ),
-    ] {
-        match crate::record::names::clean_name(field) {
-            Ok(clean) => *field = clean,
-            Err(crate::record::names::NameError::Empty) => {}
-            Err(e) => {
-                return Err(LedgerError::Spec {
-                    code: e.code(),
-                    message: e.about(zh, en),
-                })
-            }
-        }
-    }
-    Ok(style)
+fn clean_style(style: Style) -> Result<Style, LedgerError> {
+    crate::record::election::clean_style(style).map_err(|e| LedgerError::Spec {
+        code: e.code(),
+        message: e.to_string(),
+    })
 }
 
 fn clean_styles(styles: Vec<Style>) -> Result<Vec<Style>, LedgerError> {

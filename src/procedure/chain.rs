@@ -75,6 +75,12 @@ impl Core {
                 )
             })?;
         check_basis(&req.basis).map_err(|(code, m)| invalid(code, m))?;
+        if crate::rules::conduct::hides_characters(&req.basis) {
+            return Err(invalid(
+                Code::ProcedureBasis,
+                "依据含不可见或方向字符 / the basis holds an invisible or direction character",
+            ));
+        }
         let mut people: Vec<Entrant> = Vec::new();
         for (n, p) in req.people.iter().enumerate() {
             let name = clean_name(&p.name).map_err(|e| invalid(e.code(), e.to_string()))?;

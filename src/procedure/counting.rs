@@ -102,7 +102,7 @@ impl Core {
                 "更正须写明原因 / a correction needs a reason",
             ));
         }
-        // Refused now, not when a second person approves it (the conduct's rule, protocol 4).
+        // Refused now, not when a second person approves it (the conduct's rule, protocol 5).
         if !crate::rules::conduct::board_reason_ok(reason) {
             return Err(
                 crate::rules::conduct::ConductError::ReasonText("更正", "correction").into(),
@@ -389,8 +389,12 @@ impl Core {
     /// it is opened, checked in (with its round), cast, closed, counted and verified like any
     /// contest; the rules refuse it unless the contest's counted round was invalid, once.
     pub fn revote(&self, source: &str, reason: &str) -> Result<(Appended, Value), CoreError> {
-        crate::rules::conduct::check_revote_reason(reason)
-            .map_err(|e| CoreError::Ledger(e.into()))?;
+        // New input is held to the current protocol's rule, whatever the election's.
+        crate::rules::conduct::check_revote_reason_in(
+            reason,
+            crate::rules::conduct::PROTOCOL_CURRENT,
+        )
+        .map_err(|e| CoreError::Ledger(e.into()))?;
         let (contest, style) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let spec_c = spec_contest(&info.spec, source).ok_or_else(|| {
@@ -436,6 +440,11 @@ impl Core {
     pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, CoreError> {
         crate::rules::conduct::check_reduction_basis(basis)
             .map_err(|e| CoreError::Ledger(e.into()))?;
+        if crate::rules::conduct::hides_characters(basis) {
+            return Err(CoreError::Ledger(
+                crate::rules::conduct::ConductError::ReductionBasis.into(),
+            ));
+        }
         Ok(self.ledger.reduce_seats(contest, basis)?)
     }
 }

@@ -221,10 +221,17 @@ pub fn check_step_body(b: &ProcedureStep) -> Result<(), (Code, String)> {
     Ok(())
 }
 
-/// Protocol 4: a step's people as the service logs them: every name canonical
+/// Protocol 5: a step's people as the service logs them: every name canonical
 /// ([`crate::record::names::clean_name`] gives it back unchanged) and every id free of
-/// hidden characters (the chain checks both before it logs a step).
+/// hidden characters (the chain checks both before it logs a step); its basis without an
+/// invisible or direction character.
 pub fn check_step_names(b: &ProcedureStep) -> Result<(), (Code, String)> {
+    if crate::rules::conduct::hides_characters(&b.basis) {
+        return Err((
+            Code::ProcedureBasis,
+            "依据含不可见或方向字符 / the basis holds an invisible or direction character".into(),
+        ));
+    }
     for p in &b.people {
         crate::record::names::check_id_characters(&p.id).map_err(|e| (e.code(), e.to_string()))?;
         let clean =

@@ -38,9 +38,10 @@ pub fn created_origin(conduct: &mut Conduct, b: &ContestCreated) -> Result<Origi
 /// held as a contest: the round's template from the registered spec with the list and posts
 /// the step passed on (`record::procedure::round_contest`), in a style of its own for a new
 /// ballot round (after every round so far), for every voter (no unit, no group), titled as
-/// the round. `None` when round `round` of `def` is not a contest. One builder for the
-/// service, which logs it (`procedure::chain`), and the verifier, which requires exactly it
-/// (protocol 4).
+/// the round; names in canonical form, as the ledger logs a new round (`clean_contest`,
+/// `clean_style`). `None` when round `round` of `def` is not a contest, or its template holds
+/// a name that cannot be made canonical. One builder for the service, which logs it
+/// (`procedure::chain`), and the verifier, which requires exactly it (protocol 5).
 pub fn procedure_round_of(
     spec: &Value,
     styles: &[Style],
@@ -50,7 +51,8 @@ pub fn procedure_round_of(
     posts: u32,
 ) -> Option<(Value, Style)> {
     let r = def.rounds.get(round).filter(|r| r.kind.is_contest())?;
-    let contest = crate::record::procedure::round_contest(spec, def, round, people, posts)?;
+    let mut contest = crate::record::procedure::round_contest(spec, def, round, people, posts)?;
+    crate::record::election::clean_contest(&mut contest).ok()?;
     let style = Style {
         round: styles
             .iter()
@@ -63,7 +65,7 @@ pub fn procedure_round_of(
         unit: String::new(),
         group: String::new(),
     };
-    Some((contest, style))
+    Some((contest, crate::record::election::clean_style(style).ok()?))
 }
 
 /// A contest of the election spec, as registered or added since (JSON), by id.

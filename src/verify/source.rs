@@ -56,6 +56,28 @@ fn too_large(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what)
 }
 
+/// A reader that fails, instead of reading on, past `left` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(too_large(
+                "导出包超过大小上限 (SCRUTINEER_EXPORT_BYTES_MAX) / the archive exceeds its size cap (SCRUTINEER_EXPORT_BYTES_MAX)".into(),
+            ));
+        }
+        let max = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = self.inner.read(buf.get_mut(..max).unwrap_or_default())?;
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
+    }
+}
+
 /// A tar archive's regular files, in memory, by relative path ('/'-separated); the one top
 /// directory of the service's archive (`scrutineer-export/`) taken off.
 pub struct Archive {
@@ -86,7 +108,13 @@ impl Archive {
         // path twice as well (`tar -x` keeps the last).
         let mut seen = std::collections::HashSet::new();
         let mut total: u64 = 0;
-        let mut archive = tar::Archive::new(r);
+        // The reader itself is capped too: the tar crate reads a long name's or an extension's
+        // header whole, before an entry is seen here. Twice the files' cap leaves room for
+        // every header an honest archive has.
+        let mut archive = tar::Archive::new(Capped {
+            inner: r,
+            left: bytes_max.saturating_mul(2).saturating_add(1 << 20),
+        });
         for entry in archive.entries()? {
             let mut entry = entry?;
             if seen.len() >= entries_max {
@@ -302,6 +330,15 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("entries"), "{e}");
+        // The reader is capped as well, whatever the entries' headers hold.
+        let mut r = Capped {
+            inner: t.as_slice(),
+            left: 10,
+        };
+        let mut out = Vec::new();
+        let e = r.read_to_end(&mut out).unwrap_err();
+        assert!(e.to_string().contains("cap"), "{e}");
+        assert_eq!(out.len(), 10);
     }
 
     #[test]

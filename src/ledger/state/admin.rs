@@ -340,7 +340,7 @@ impl Admin {
             }
             EntryKind::RevoteCreated => {
                 let b: RevoteCreated = body(e)?;
-                crate::rules::conduct::check_revote_reason(&b.reason)?;
+                crate::rules::conduct::check_revote_reason_in(&b.reason, self.info()?.protocol)?;
                 self.add_contest(
                     &b.contest,
                     &b.style,
@@ -376,6 +376,10 @@ impl Admin {
             EntryKind::ProcedureStep => {
                 let b: ProcedureStep = body(e)?;
                 check_step_body(&b).map_err(|(code, m)| refused(code, m))?;
+                if self.info()?.protocol >= 5 {
+                    crate::record::procedure::check_step_names(&b)
+                        .map_err(|(code, m)| refused(code, m))?;
+                }
                 let conduct = self.conduct()?;
                 let (def, _) = conduct.procedure(&b.procedure)?;
                 let kind = def

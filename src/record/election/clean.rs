@@ -150,3 +150,30 @@ pub fn clean_spec(spec: &mut serde_json::Value) -> Result<(), SpecError> {
     }
     Ok(())
 }
+
+/// A new round's ballot style with its title and unit in canonical form (a blank one is left
+/// as it is), as the ledger logs it and `record::rounds` builds it.
+pub fn clean_style(
+    mut style: crate::record::entry::Style,
+) -> Result<crate::record::entry::Style, SpecError> {
+    for (field, zh, en) in [
+        (&mut style.title, "选票样式的名称", "a ballot style's title"),
+        (
+            &mut style.unit,
+            "选票样式的选区/选举单位",
+            "a ballot style's unit",
+        ),
+    ] {
+        match clean_name(field) {
+            Ok(clean) => *field = clean,
+            Err(NameError::Empty) => {}
+            Err(source) => {
+                return Err(SpecError::Name {
+                    message: source.about(zh, en),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(style)
+}

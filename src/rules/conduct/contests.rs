@@ -139,6 +139,9 @@ impl Conduct {
         basis: &str,
     ) -> Result<(), ConductError> {
         check_reduction_basis(basis)?;
+        if self.protocol() >= 5 && super::hides_characters(basis) {
+            return Err(ConductError::ReductionBasis);
+        }
         let c = self.contest(contest)?;
         if !reducible {
             return Err(ConductError::SeatsNotReducible(contest.to_string()));
@@ -321,7 +324,7 @@ impl Conduct {
         if correction.reason.trim().is_empty() {
             return Err(ConductError::CorrectionReasonMissing);
         }
-        if self.protocol() >= 4 && !super::board_reason_ok(&correction.reason) {
+        if self.protocol() >= 5 && !super::board_reason_ok(&correction.reason) {
             return Err(ConductError::ReasonText("更正", "correction"));
         }
         // Protocol 2: the service has always refused it; the verifier now too (more present

@@ -158,7 +158,7 @@ pub enum ConductError {
     RevoteExists(String),
     #[error("“{0}” 已经有一个另行投票的项目 / “{0}” already has its runoff.")]
     RunoffExists(String),
-    #[error("{0}的原因须为 1 至 500 个字符, 不含控制字符或不可见、方向字符 (公示在结果公告上) / The {1} reason must be 1 to 500 characters without control, invisible or direction characters (it is posted on the board).")]
+    #[error("{0}的原因须为 1 至 500 个字符, 不含不可见、方向字符或换行以外的控制字符 (公示在结果公告上) / The {1} reason must be 1 to 500 characters without invisible or direction characters, or control characters other than line breaks (it is posted on the board).")]
     ReasonText(&'static str, &'static str),
     #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
     RevoteReason,

@@ -32,7 +32,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 4;
+pub const PROTOCOL_CURRENT: u32 = 5;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -646,16 +646,31 @@ fn reason_said(reason: &str) -> bool {
     n > 0 && n <= REVOTE_REASON_CHARS_MAX && !reason.chars().any(char::is_control)
 }
 
-/// Protocol 4: a reason posted on the board (a correction's, a late pool's, a plaintext
-/// election's) is said, at most [`REVOTE_REASON_CHARS_MAX`] characters, and holds no control,
-/// invisible or direction character (which could make the posted text read otherwise than
-/// what was logged).
-pub fn board_reason_ok(reason: &str) -> bool {
+/// Whether a text posted on the board hides something: an invisible or direction character
+/// (which could make it read otherwise than what was logged), or a control character other
+/// than a line break.
+pub fn hides_characters(text: &str) -> bool {
     use crate::rules::contest::{is_control_character, is_format_character};
-    reason_said(reason)
-        && !reason
-            .chars()
-            .any(|c| is_control_character(c) || is_format_character(c))
+    text.chars()
+        .any(|c| is_format_character(c) || (is_control_character(c) && c != '\n' && c != '\r'))
+}
+
+/// Protocol 5: a reason posted on the board (a correction's, a late pool's, a plaintext
+/// election's) is said, at most [`REVOTE_REASON_CHARS_MAX`] characters, and hides nothing
+/// ([`hides_characters`]; line breaks are kept).
+pub fn board_reason_ok(reason: &str) -> bool {
+    let n = reason.trim().chars().count();
+    n > 0 && n <= REVOTE_REASON_CHARS_MAX && !hides_characters(reason)
+}
+
+/// A re-vote's reason in a log of `protocol`: [`check_revote_reason`], and from protocol 5
+/// without an invisible or direction character.
+pub fn check_revote_reason_in(reason: &str, protocol: u32) -> Result<(), ConductError> {
+    check_revote_reason(reason)?;
+    if protocol >= 5 && hides_characters(reason) {
+        return Err(ConductError::RevoteReason);
+    }
+    Ok(())
 }
 
 /// A re-vote's reason: said, and short enough for the board.

@@ -70,7 +70,7 @@ impl Conduct {
             if late && reason.is_none_or(|r| r.trim().is_empty()) {
                 return Err(ConductError::PoolReasonMissing);
             }
-            if late && self.protocol() >= 4 && !reason.is_some_and(super::board_reason_ok) {
+            if late && self.protocol() >= 5 && !reason.is_some_and(super::board_reason_ok) {
                 return Err(ConductError::ReasonText("补印选票码", "late pool"));
             }
         }

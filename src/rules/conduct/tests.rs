@@ -719,34 +719,38 @@ fn a_copy_changes_only_itself() {
 }
 
 #[test]
-fn protocol_4_holds_posted_reasons_to_the_boards_rules() {
-    let mut c = Conduct::new(
-        4,
-        5,
-        vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
-        &[
-            ("a".into(), Mode::Electronic.into()),
-            ("b".into(), Mode::Hybrid.into()),
-        ],
-    );
-    c.register_roll(roll()).unwrap();
-    c.open("a").unwrap();
+fn protocol_5_holds_posted_reasons_to_the_boards_rules() {
+    let make = |protocol: u32| {
+        let mut c = Conduct::new(
+            protocol,
+            5,
+            vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
+            &[
+                ("a".into(), Mode::Electronic.into()),
+                ("b".into(), Mode::Hybrid.into()),
+            ],
+        );
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c
+    };
     let long = "雨".repeat(501);
-    // A direction override makes the posted text read otherwise than logged; a newline, a
-    // zero-width space, and more than 500 characters are refused too.
-    for bad in [
-        "受潮\u{202e}作废",
-        "第一行\n第二行",
-        "a\u{200b}b",
-        long.as_str(),
-    ] {
+    let bad = ["受潮\u{202e}作废", "铃\u{7}声", "a\u{200b}b", long.as_str()];
+    // Protocol 4 logs (written before the rule) replay as they were written.
+    let mut old = make(4);
+    old.register_pool(1, 2, Some(bad[0])).unwrap();
+    let mut c = make(5);
+    // A direction override makes the posted text read otherwise than logged; a control
+    // character, a zero-width space, and more than 500 characters are refused too.
+    for b in bad {
         assert_eq!(
-            c.register_pool(1, 2, Some(bad)).unwrap_err().code(),
+            c.register_pool(1, 2, Some(b)).unwrap_err().code(),
             "reason_text",
-            "{bad:?}"
+            "{b:?}"
         );
     }
-    c.register_pool(1, 2, Some("选票受潮, 补印 2 张")).unwrap();
+    // Line breaks are kept (a reason typed in a text box).
+    c.register_pool(1, 2, Some("选票受潮,\n补印 2 张")).unwrap();
     c.desk_count(0, f(40, 30, 30)).unwrap();
     c.desk_count(1, f(60, 50, 50)).unwrap();
     c.close("a", f(100, 80, 80)).unwrap();
@@ -765,4 +769,12 @@ fn protocol_4_holds_posted_reasons_to_the_boards_rules() {
         "reason_text"
     );
     c.correct("a", fix("纸质登记册漏记 15 人")).unwrap();
+    // A re-vote's reason: protocol 5 refuses a direction override, protocol 4 took it.
+    assert!(check_revote_reason_in("设备\u{202e}故障", 4).is_ok());
+    assert_eq!(
+        check_revote_reason_in("设备\u{202e}故障", 5)
+            .unwrap_err()
+            .code(),
+        "revote_reason"
+    );
 }

@@ -645,7 +645,7 @@ fn replay_entries(
             EntryKind::ProcedureStep => {
                 let b: ProcedureStep = body(i, e)?;
                 check_step_body(&b).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
-                if reg.protocol >= 4 {
+                if reg.protocol >= 5 {
                     check_step_names(&b)
                         .map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
                 }

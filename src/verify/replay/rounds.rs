@@ -56,7 +56,7 @@ pub(super) fn new_round(
         )
     } else if e.kind == EntryKind::RevoteCreated {
         let b: RevoteCreated = body(i, e)?;
-        crate::rules::conduct::check_revote_reason(&b.reason).map_err(&ce)?;
+        crate::rules::conduct::check_revote_reason_in(&b.reason, protocol).map_err(&ce)?;
         let wrong = strict3.then(|| before.revote(&b)).flatten();
         report.revotes.push(RevoteReport {
             index: i,
@@ -67,11 +67,11 @@ pub(super) fn new_round(
     } else {
         let b: ContestCreated = body(i, e)?;
         // A procedure's round is exactly the contest and style the procedure's step builds
-        // for it (protocol 4; before, only its list and seats were checked); a next round
+        // for it (protocol 5; before, only its list and seats were checked); a next round
         // is what its source's published result passed on (protocol 3).
         let wrong = match &b.procedure {
             None => strict3.then(|| before.next_round(&b)).flatten(),
-            Some(p) => (protocol >= 4)
+            Some(p) => (protocol >= 5)
                 .then(|| before.procedure_round(&b, p))
                 .flatten(),
         };
@@ -90,6 +90,24 @@ pub(super) fn new_round(
             Code::Styles,
             format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
         ));
+    }
+    // Protocol 5: a new round's names (its title, candidates, its style's title and unit) as
+    // the ledger logs them, canonical (`clean_new_round`).
+    if protocol >= 5 {
+        let bad = |err: crate::record::election::SpecError| {
+            fail(Some(i), Some(e.kind), err.code(), err.to_string())
+        };
+        let mut clean = contest.clone();
+        crate::record::election::clean_contest(&mut clean).map_err(bad)?;
+        let clean_style = crate::record::election::clean_style(style.clone()).map_err(bad)?;
+        if clean != contest || clean_style != style {
+            return Err(fail(
+                Some(i),
+                Some(e.kind),
+                Code::NameNotCanonical,
+                format!("第 {i} 条: 新轮次的名称不是规范写法 (服务记录前会规范化) / entry {i}: a name of the new round is not in canonical form (the service logs names canonical)"),
+            ));
+        }
     }
     let source = match &origin {
         Origin::Runoff { parent } => parent.clone(),
@@ -188,8 +206,10 @@ impl Before<'_> {
     /// the conduct (`created_origin`), not here.
     pub(super) fn procedure_round(&self, b: &ContestCreated, procedure: &str) -> Option<String> {
         let (def, st) = self.conduct.procedure(procedure).ok()?;
-        let want = procedure_round_of(self.spec, self.styles, def, st.done, &st.people, st.posts)?;
-        (want != (b.contest.clone(), b.style.clone())).then(|| {
+        // None: no contest can be built for it (the conduct refuses a round the procedure is
+        // not at before this is read), so none is right.
+        let want = procedure_round_of(self.spec, self.styles, def, st.done, &st.people, st.posts);
+        (want.as_ref() != Some(&(b.contest.clone(), b.style.clone()))).then(|| {
             format!("程序 “{procedure}” 的这一轮不是登记的轮次模板加上一步推出的名单 (类型、规则、方式与样式须一致) / this round of procedure “{procedure}” is not the registered round's template with the list its last step passed on (kind, rules, mode and style must match)")
         })
     }
