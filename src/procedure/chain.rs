@@ -49,6 +49,7 @@ impl Core {
         id: &str,
         req: &StepRequest,
     ) -> Result<(Vec<Appended>, Value), CoreError> {
+        let _rounds = super::new_rounds();
         let (def, state, spec, styles) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;

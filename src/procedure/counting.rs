@@ -245,6 +245,7 @@ impl Core {
     /// a list that breaks the kind's surplus rule) is reported, never forced: the meeting
     /// must decide (reduce the seats, or nominate) and record it.
     pub fn publish(&self, result_index: u64) -> Result<Published, CoreError> {
+        let _rounds = super::new_rounds();
         let r = self.result_body(result_index)?;
         let (runoffs, mut blocked) = self.runoffs_of(&r)?;
         let ids: Vec<String> = runoffs
@@ -338,6 +339,7 @@ impl Core {
     /// recommendation poll feeding an election (两票制). The new contest must pass its own
     /// kind's surplus rule.
     pub fn next_round(&self, from: &str, next: &NextRound) -> Result<(Appended, Value), CoreError> {
+        let _rounds = super::new_rounds();
         let results = self.ledger.read(|s| s.state.results().clone())?;
         let mut published = None;
         for (i, r) in results.iter().rev() {
@@ -395,6 +397,7 @@ impl Core {
             crate::rules::conduct::PROTOCOL_CURRENT,
         )
         .map_err(|e| CoreError::Ledger(e.into()))?;
+        let _rounds = super::new_rounds();
         let (contest, style) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let spec_c = spec_contest(&info.spec, source).ok_or_else(|| {

@@ -14,6 +14,17 @@
 
 mod casting;
 mod chain;
+
+/// Serialises what creates a new round (a publication's runoffs, a re-vote, a next round, a
+/// procedure's step): each reads the styles to number its style's round, then appends, and
+/// the verifier requires that number (`record::rounds`); two at once would both take the
+/// same one. Held from the read to the append.
+static NEW_ROUNDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The [`NEW_ROUNDS`] lock (whatever a panicking holder left: it guards no data).
+fn new_rounds() -> std::sync::MutexGuard<'static, ()> {
+    NEW_ROUNDS.lock().unwrap_or_else(|p| p.into_inner())
+}
 mod counting;
 mod desk;
 mod setup;
