@@ -1038,6 +1038,15 @@ fn verify_names_the_contests_no_result_counts_yet() {
         "{:?}",
         mid.not_counted
     );
+    // Closed and not yet counted: named as closed.
+    let (cli, _) = f.at_close("not-counted");
+    let closed = scrutineer::verify::verify_export(&cli.export(), &|_, _| {});
+    assert!(closed.ok, "{closed:?}");
+    assert_eq!(
+        closed.not_counted,
+        [("d017".to_string(), "closed".to_string())]
+    );
+    let _ = std::fs::remove_dir_all(&cli.dir);
     let done = scrutineer::verify::verify_export(&f.final_export, &|_, _| {});
     assert!(
         done.ok && done.not_counted.is_empty(),

@@ -437,6 +437,18 @@ fn bad_input_changes_nothing() {
         before,
         "refused ballots changed the log or the counts"
     );
+    // A roll with one more voter, refused once voting started: the desk still checks voters
+    // in against the registered roll (the records were put back), not the refused one.
+    let more = format!("{csv}张三,V3,一区,1982-01-01\n");
+    let (st, v) = s.post_text("/api/v1/roll", &org, &more);
+    assert_eq!((st, v["code"].as_str()), (409, Some("roll_locked")), "{v}");
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": "V3"})),
+    );
+    assert_eq!((st, v["code"].as_str()), (422, Some("not_on_roll")), "{v}");
     s.ok(
         "POST",
         "/api/v1/checkins",

@@ -168,13 +168,25 @@ impl Core {
         for v in voters {
             *units.entry(v.unit.clone()).or_default() += 1;
         }
-        // The log first: it refuses a roll once voting has started, and it is the truth the
-        // desk's counts are checked against.
-        self.ledger.register_roll(
+        // One roll at a time: the records and the log must end up with the same one.
+        static ROLL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = ROLL.lock().unwrap_or_else(|p| p.into_inner());
+        // The records first, then the log, which refuses a roll once voting has started and
+        // is the truth the desk's counts are checked against: a failed records write leaves
+        // nothing logged (a retry logs one roll, not two), and a refused or failed append
+        // puts the previous roll back, so the desk never checks voters in against a roll the
+        // log does not hold.
+        let previous = self.records.roll()?.voters.clone();
+        self.records.replace_roll(voters)?;
+        if let Err(e) = self.ledger.register_roll(
             units,
             roll_commitment(voters.iter().map(|v| v.number.as_str())),
-        )?;
-        self.records.replace_roll(voters)?;
+        ) {
+            if let Err(back) = self.records.replace_roll(&previous) {
+                tracing::error!(error = %back, "the roll the log refused could not be replaced by the previous one");
+            }
+            return Err(e.into());
+        }
         Ok(())
     }
 

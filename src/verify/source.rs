@@ -45,11 +45,21 @@ pub const EXPORT_BYTES_MAX_DEFAULT: u64 = 8 << 30;
 pub const EXPORT_ENTRIES_MAX: usize = 2_000_000;
 
 /// [`EXPORT_BYTES_MAX_DEFAULT`], or the environment's `SCRUTINEER_EXPORT_BYTES_MAX`.
+/// A value that is not a number of bytes is said on standard error (once) and the default
+/// kept.
 pub fn export_bytes_max() -> u64 {
-    std::env::var("SCRUTINEER_EXPORT_BYTES_MAX")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(EXPORT_BYTES_MAX_DEFAULT)
+    match std::env::var("SCRUTINEER_EXPORT_BYTES_MAX") {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                eprintln!(
+                    "注意 note: SCRUTINEER_EXPORT_BYTES_MAX={v:?} 不是字节数, 用默认 {EXPORT_BYTES_MAX_DEFAULT} / is not a number of bytes; the default {EXPORT_BYTES_MAX_DEFAULT} is used"
+                )
+            });
+            EXPORT_BYTES_MAX_DEFAULT
+        }),
+        Err(_) => EXPORT_BYTES_MAX_DEFAULT,
+    }
 }
 
 fn too_large(what: String) -> io::Error {
