@@ -199,6 +199,16 @@ impl Core {
         count: Option<usize>,
         reason: Option<String>,
     ) -> Result<PrintedPool, CoreError> {
+        // A reason said is held to the board's rules in every election, new input being held
+        // to the current protocol's (the conduct checks a late pool's from protocol 5).
+        if reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty() && !crate::rules::conduct::board_reason_ok(r))
+        {
+            return Err(
+                crate::rules::conduct::ConductError::ReasonText("补印选票码", "late pool").into(),
+            );
+        }
         let (sheet, left) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;

@@ -9,8 +9,9 @@
 //! not starting with `.`, at most 200 bytes); any other id (`城关镇/2026`) is archived as `x-`
 //! and the lowercase hex of the SHA-256 of its UTF-8 bytes (see `archive_name`). The export,
 //! the boards and `archive.json` are written into `archive/.building-<name>/` first, which is
-//! renamed to `<name>` once complete: a failed archiving leaves no half-made archive, and
-//! names starting with `.` are never listed or served.
+//! renamed to `<name>` once complete: a failure while building leaves no half-made archive
+//! (one while moving the log, index and keys in afterwards still does), and names starting
+//! with `.` are never listed or served.
 //!
 //! ```text
 //! <data-dir>/archive/<name>/

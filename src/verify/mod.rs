@@ -208,7 +208,7 @@ pub(crate) fn fail(
 /// checks added since (runoff lists, teller signatures, flagged corrections, write-in
 /// flags…): anyone who writes a new log could claim an old protocol to escape them. Only
 /// an auditor or teller who knows the election was held with an older release should take
-/// one (docs/LOG_FORMAT.md, "Protocols").
+/// one (docs/LOG_FORMAT.md, "An older protocol is taken only when named").
 pub fn check_protocol(protocol: u32, allowed: Option<u32>) -> Result<(), Failure> {
     let current = crate::rules::conduct::PROTOCOL_CURRENT;
     if protocol >= current || allowed == Some(protocol) {

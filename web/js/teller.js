@@ -245,6 +245,15 @@ function signersOf(note) {
 
 // ------------------------------------------------------------------ loading
 
+/**
+ * ` --allow-protocol N` when this election was registered by an older release (its log keeps
+ * that protocol after an upgrade): the tools take such a log only when told.
+ */
+function olderProtocol() {
+  const e = state.election;
+  return e && e.protocol_current && e.protocol < e.protocol_current ? ` --allow-protocol ${e.protocol}` : "";
+}
+
 async function refresh() {
   const [election, list, keys] = await Promise.all([
     api("GET", "/api/v1/election"),
@@ -566,9 +575,9 @@ function renderTellerDue() {
   const name = state.session?.username || "";
   // The key and state files named after this teller, when the account is one.
   const safe = /^[A-Za-z0-9._-]+$/.test(name) && (c.tellers || []).some((x) => x.name === name);
-  $("#teller-run-command").textContent = safe
+  $("#teller-run-command").textContent = (safe
     ? `scrutineer teller run --key ${name}.key --state ${name}.state --export export.tar --out steps.json`
-    : "scrutineer teller run --key 我的密钥.key --state 我的状态.state --export export.tar --out steps.json";
+    : "scrutineer teller run --key 我的密钥.key --state 我的状态.state --export export.tar --out steps.json") + olderProtocol();
   const d = tellerDue(c, name);
   const me = (c.tellers || []).find((x) => x.name === name);
   el.dataset.due = d.state;
@@ -1211,7 +1220,7 @@ function renderCheckpointText() {
   $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
   // The teller's own machine signs the text; the service keeps running (`ledger sign` would
   // need it stopped).
-  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${t("条数:根", "SIZE:ROOT")}`;
+  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${t("条数:根", "SIZE:ROOT")}${olderProtocol()}`;
 }
 
 async function submitLine() {

@@ -19,7 +19,9 @@
 //! decrypted only when the decrypted write-in count is above zero
 //! ([`Conduct::names_after_flags`]). Protocol 4 shuffles each write-in line's name together
 //! with its write-in flag, so that a name counts only on a line its ballot marked
-//! ([`Conduct::names_with_flags`], docs/E2E.md §9).
+//! ([`Conduct::names_with_flags`], docs/E2E.md §9). Protocol 5 holds a procedure's round to
+//! the contest its step builds and a reason posted on the board to the board's rules
+//! (docs/LOG_FORMAT.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
