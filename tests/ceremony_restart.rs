@@ -249,3 +249,66 @@ fn a_bad_share_is_complained_of_and_the_attempt_names_its_sender() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["ceremony_restarts"].as_array().unwrap().len(), 1);
 }
+
+/// A teller whose round 1 was computed but not logged (the upload lost, or held back by the
+/// server) runs again: it sends the same round-1 message, not new secrets, so the first
+/// message, logged late, still matches this teller's secrets and the ceremony completes. A
+/// state file whose saved round 1 is not the logged one is refused (it could not answer
+/// for its commitments), and changes nothing.
+#[test]
+fn a_teller_run_again_before_its_round_1_is_logged_sends_the_same_round_1() {
+    let cli = Cli::new("ceremony-round1-again");
+    let tellers = init(&cli);
+    let export = cli.export();
+    let first = cli.teller_run(&tellers[0], &export).unwrap();
+    let again = cli.teller_run(&tellers[0], &export).unwrap();
+    let message = |p: &Path| steps_of(p)["steps"][0]["body"]["message"].clone();
+    assert!(message(&first).is_string(), "{}", steps_of(&first));
+    assert_eq!(message(&first), message(&again));
+    // The first upload, late: every teller goes on and the key is set.
+    cli.submit(&first);
+    for t in &tellers[1..] {
+        let steps = cli.teller_run(t, &cli.export()).unwrap();
+        cli.submit(&steps);
+    }
+    for _ in 0..2 {
+        for t in &tellers {
+            if let Some(steps) = cli.teller_run(t, &cli.export()) {
+                cli.submit(&steps);
+            }
+        }
+    }
+    let export = cli.export();
+    let out_file = cli.path("tellers/after.json");
+    let out = cli.ok(&run_args(&tellers[0], &export, &out_file));
+    assert!(out.contains("the ceremony is complete"), "{out}");
+}
+
+/// The log holds a round 1 of this teller other than the one its state file saved (another
+/// state file's, uploaded by someone): the tool refuses to go on with secrets that do not
+/// answer for the logged commitments, and leaves the state file as it was.
+#[test]
+fn a_logged_round_1_other_than_the_saved_one_is_refused() {
+    let cli = Cli::new("ceremony-round1-other");
+    let tellers = init(&cli);
+    let t = &tellers[0];
+    let export = cli.export();
+    let saved = cli.teller_run(t, &export).unwrap();
+    let other_state = cli.path("tellers/other.state");
+    let other = cli.teller_run_state(t, &other_state, &export).unwrap();
+    assert_ne!(
+        steps_of(&saved)["steps"][0]["body"]["message"],
+        steps_of(&other)["steps"][0]["body"]["message"]
+    );
+    cli.submit(&other);
+    let before = std::fs::read(&t.state).unwrap();
+    let export = cli.export();
+    let out_file = cli.path("tellers/refused.json");
+    let e = cli.fail(&run_args(t, &export, &out_file));
+    assert!(
+        e.contains("other than the one this state file saved"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&t.state).unwrap(), before, "nothing recorded");
+    assert!(!out_file.exists());
+}

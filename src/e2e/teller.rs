@@ -239,12 +239,27 @@ pub fn ceremony(
     let attempt = c.attempt;
     let n = params.tellers as usize;
     if !c.round1.contains(&index) {
-        let (secrets, msg) =
-            round1(&election, &params, index, rng).map_err(crypto("第一轮", "round 1"))?;
-        let bytes = msg.to_bytes();
-        st.attempt = attempt;
-        st.secrets = Some(hex(&secrets.to_bytes()));
-        st.round1 = Some(BASE64.encode(&bytes));
+        // This attempt's round 1 made before and not logged yet (the upload lost, or held
+        // back): the same message again, never new secrets. With new ones, a server that
+        // logged the first message after all would make this teller's shares disagree with
+        // its logged commitments, and the others' complaints would name it.
+        let saved = st
+            .round1
+            .as_ref()
+            .filter(|_| st.attempt == attempt && st.secrets.is_some())
+            .and_then(|m| BASE64.decode(m).ok());
+        let bytes = match saved {
+            Some(bytes) => bytes,
+            None => {
+                let (secrets, msg) =
+                    round1(&election, &params, index, rng).map_err(crypto("第一轮", "round 1"))?;
+                let bytes = msg.to_bytes();
+                st.attempt = attempt;
+                st.secrets = Some(hex(&secrets.to_bytes()));
+                st.round1 = Some(BASE64.encode(&bytes));
+                bytes
+            }
+        };
         st.key_share = None;
         run.steps.push(step(
             EntryKind::CeremonyRound1,
@@ -261,6 +276,14 @@ pub fn ceremony(
     if st.attempt != attempt || st.secrets.is_none() {
         return Err(E2eError::Refused(format!(
             "日志中有本人第 {attempt} 轮密钥仪式的第一轮消息, 但状态文件中没有它的秘密 (状态文件丢失?)。请加上 --restart \"原因\" 再运行一次: 本轮作废并记入日志, 所有计票人从第一轮重新开始 / the log holds this teller's round-1 message of ceremony attempt {attempt}, but the state file lacks its secrets (state file lost?). Run again with --restart \"reason\": the attempt is abandoned, logged with the reason, and every teller starts again from round 1"
+        )));
+    }
+    // The logged round 1 must be the one this state file saved: its secrets answer for it.
+    let logged = book.round1_messages().get(&index).map(|m| m.to_bytes());
+    let saved = st.round1.as_ref().and_then(|m| BASE64.decode(m).ok());
+    if logged.is_some() && saved.is_some() && logged != saved {
+        return Err(E2eError::Refused(format!(
+            "日志中本人第 {attempt} 轮的第一轮消息不是状态文件保存的那一条: 本人的秘密与它不符。请加上 --restart \"原因\" 再运行一次, 并告知其他计票人 / the log holds a round-1 message of this teller for attempt {attempt} other than the one this state file saved: this teller's secrets do not answer for it. Run again with --restart \"reason\", and tell the other tellers"
         )));
     }
     let secrets = secrets(book, st)?;
