@@ -116,6 +116,14 @@ enum BallotCommand {
         /// The receipt code the kiosk showed (R<index>-...), or the entry index.
         #[arg(long)]
         receipt: String,
+        /// 核对过的检查点 / A checkpoint confirmed in the hall (the board), `SIZE:ROOT`: the
+        /// export must be that log, and the spoiled ballot within it.
+        #[arg(long, value_name = "SIZE:ROOT")]
+        checkpoint: Option<String>,
+        /// 核对过的日志密钥 / The log key confirmed outside the service: entry 0 must
+        /// register it.
+        #[arg(long, value_name = "KEY")]
+        log_key: Option<String>,
     },
 }
 
@@ -262,8 +270,22 @@ fn main() -> ExitCode {
                 },
         } => finish(scrutineer::cli::ballot::encrypt(&export, &token, &ballots)),
         Command::Ballot {
-            command: BallotCommand::Check { export, receipt },
-        } => finish(scrutineer::cli::ballot::check(&export, &receipt)),
+            command:
+                BallotCommand::Check {
+                    export,
+                    receipt,
+                    checkpoint,
+                    log_key,
+                },
+        } => finish(scrutineer::cli::ballot::check(
+            &export,
+            &receipt,
+            &scrutineer::cli::verify::Pins {
+                checkpoint,
+                log_key,
+                allow_protocol: None,
+            },
+        )),
         Command::Teller {
             command:
                 TellerCommand::Run {

@@ -283,6 +283,66 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         &format!("R{index}-0000000000000000"),
     ]);
     assert!(wrong.contains("[bad_receipt]"), "{wrong}");
+    // Without a pin it says which log it checked and that the log was not confirmed; held to
+    // the board's checkpoint it confirms it, and a checkpoint of another log (or one taken
+    // before the spoiled ballot) is refused.
+    let export = h.cli.path("open.tar");
+    let pin = e2e_support::export_checkpoint(&export);
+    assert!(
+        out.contains(&format!(
+            "the log checked: {}:",
+            pin.split(':').next().unwrap()
+        )) && out.contains("not confirmed"),
+        "{out}"
+    );
+    let check = |extra: &[&str]| {
+        let mut a = vec![
+            "ballot",
+            "check",
+            "--export",
+            export.to_str().unwrap(),
+            "--receipt",
+            receipt.as_str(),
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|x| x.to_string()).collect::<Vec<String>>()
+    };
+    let args = check(&["--checkpoint", &pin]);
+    let pinned = h
+        .cli
+        .ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        pinned.contains(&code) && !pinned.contains("not confirmed"),
+        "{pinned}"
+    );
+    let size: u64 = pin.split(':').next().unwrap().parse().unwrap();
+    let other = format!("{size}:{}", "00".repeat(32));
+    let args = check(&["--checkpoint", &other]);
+    let e = h
+        .cli
+        .fail(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("[log_fork]"), "{e}");
+    // The log's true root at a size before the spoiled ballot: the pin holds, the ballot is
+    // outside it.
+    let tree = scrutineer::verify::with_export(&export, |d| {
+        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
+            .1
+            .unwrap()
+            .tree
+    })
+    .unwrap();
+    let root: String = tree
+        .root_at(index)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let early = format!("{index}:{root}");
+    let args = check(&["--checkpoint", &early]);
+    let e = h
+        .cli
+        .fail(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("[not_yet_checkpointed]"), "{e}");
 
     // The spoiled ballot is never cast: not as it was, nor its contest in another ballot.
     let (s, v) = h.cast(t1, &checked);

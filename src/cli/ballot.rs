@@ -61,8 +61,19 @@ pub fn encrypt(export: &Path, token: &str, lines: &[String]) -> Result<String, C
 /// verified export and prints its confirmation code and its choices in words, for a 监票人's
 /// laptop or anyone else's machine. `which` is the receipt code the kiosk showed
 /// (`R<index>-…`, its hash part checked against the log) or the entry index.
-pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
+///
+/// `pins` (`--checkpoint`, `--log-key`) hold the export to the log posted in the hall, as
+/// `verify` does: without them a server could hand the 监票人 a log of its own making (the
+/// candidates listed in another order, say) in which the opened ballot reads as the kiosk
+/// wanted. The spoiled ballot must lie within a pinned checkpoint; the log's size and root
+/// are printed either way, to compare with the board.
+pub fn check(
+    export: &Path,
+    which: &str,
+    pins: &crate::cli::verify::Pins,
+) -> Result<String, CommandError> {
     let r = crate::cli::teller::verified_any_protocol(export)?;
+    crate::cli::verify::check_pins(&r, pins).map_err(|f| e(f.check, f.message))?;
     let index = match crate::tokens::parse_receipt_code(which) {
         Some((index, _)) => {
             let leaf = r.tree.leaf(index).ok_or_else(|| {
@@ -83,6 +94,19 @@ pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
             )
         })?,
     };
+    if let Some(size) = pins
+        .checkpoint
+        .as_deref()
+        .and_then(|p| p.split(':').next())
+        .and_then(|n| n.trim().parse::<u64>().ok())
+    {
+        if index >= size {
+            return Err(e(
+                Code::NotYetCheckpointed,
+                format!("第 {index} 条不在核对过的检查点 (共 {size} 条) 之内 / entry {index} is not within the confirmed checkpoint ({size} entries)"),
+            ));
+        }
+    }
     let (_, body) = r.spoiled.iter().find(|(i, _)| *i == index).ok_or_else(|| {
         e(
             Code::NotSpoiled,
@@ -120,6 +144,14 @@ pub fn check(export: &Path, which: &str) -> Result<String, CommandError> {
     }
     if let Some(fp) = book.key().map(|k| k.fingerprint()) {
         out.push_str(&format!("选举密钥指纹 election key fingerprint: {fp}\n"));
+    }
+    let root: String = r.tree.root().iter().map(|b| format!("{b:02x}")).collect();
+    out.push_str(&format!(
+        "核验的日志 the log checked: {}:{root}\n",
+        r.tree.size()
+    ));
+    if pins.checkpoint.is_none() && pins.log_key.is_none() {
+        out.push_str("注意: 没有核对这就是会场公示的日志; 请与公告栏上的检查点核对, 或加 --checkpoint 条数:根 再运行 / note: this log was not confirmed to be the one posted in the hall: compare it with the board's checkpoint, or run again with --checkpoint SIZE:ROOT\n");
     }
     Ok(out)
 }

@@ -65,7 +65,7 @@ fn pin_failure(check: Code, message: String) -> crate::verify::Failure {
 }
 
 /// Holds a verified export to the pins; `Err` names the first that does not hold.
-fn check_pins(
+pub(crate) fn check_pins(
     replayed: &crate::verify::Replayed,
     pins: &Pins,
 ) -> Result<(), crate::verify::Failure> {
