@@ -252,6 +252,46 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
         &other,
     ]);
     assert!(forked.contains("[log_fork]"), "{forked}");
+    // A checkpoint of this log taken before the result: it does not hold it.
+    let tree = scrutineer::verify::with_export(&counted, |d| {
+        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
+            .1
+            .unwrap()
+            .tree
+    })
+    .unwrap();
+    let root: String = tree
+        .root_at(result)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let early = cli.fail(&[
+        "teller",
+        "sign",
+        "--key",
+        t3.key.to_str().unwrap(),
+        "--export",
+        counted.to_str().unwrap(),
+        "--result",
+        &result.to_string(),
+        "--checkpoint",
+        &format!("{result}:{root}"),
+    ]);
+    assert!(early.contains("[not_yet_checkpointed]"), "{early}");
+    // Without a confirmed checkpoint it signs, and says the log was not confirmed.
+    let unpinned = cli.ok(&[
+        "teller",
+        "sign",
+        "--key",
+        t3.key.to_str().unwrap(),
+        "--export",
+        counted.to_str().unwrap(),
+        "--result",
+        &result.to_string(),
+    ]);
+    assert!(unpinned.contains("not confirmed"), "{unpinned}");
+    assert!(!signed.contains("not confirmed"), "{signed}");
     cli.sign(result, t3);
     let entries = read_entries(&cli.export());
     let logged: scrutineer::record::entry::TellerSignature = entries

@@ -92,9 +92,12 @@ pub fn check_checkpoint_pin(
 }
 
 /// `teller sign --export --result`: verifies the export (every result recounted by the
-/// verifier; refused if it does not verify, or does not have a confirmed checkpoint's root),
-/// and signs the checkpoint text the verified log gives right after result `result`, the
-/// text the service asks tellers to sign. Prints what is signed, then the signature line.
+/// verifier; refused if it does not verify, or does not have a confirmed checkpoint's root,
+/// or that checkpoint does not hold the result), and signs the checkpoint text the verified
+/// log gives right after result `result`, the text the service asks tellers to sign. Prints
+/// the result's warnings (a correction after the tellers' shares, say) and what is signed,
+/// then the signature line; without a confirmed checkpoint it says so and prints the log's
+/// size and root to compare with the board.
 pub fn sign_result(
     key: &Path,
     export: &Path,
@@ -107,7 +110,15 @@ pub fn sign_result(
     let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
     let replayed = verified(export, allow_protocol)?;
     if let Some(text) = checkpoint {
-        check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
+        let pin = parse_checkpoint_pin(text)?;
+        let size = pin.0;
+        check_checkpoint_pin(&replayed.tree, pin)?;
+        if size <= result {
+            return Err(e(
+                Code::NotYetCheckpointed,
+                format!("核对过的检查点 (共 {size} 条) 不含第 {result} 条结果 / the confirmed checkpoint ({size} entries) does not hold result {result}"),
+            ));
+        }
     }
     let Some((_, body)) = replayed.results.iter().find(|(i, _)| *i == result) else {
         return Err(e(
@@ -122,8 +133,47 @@ pub fn sign_result(
     let line =
         crate::ledger::teller_signature_line(&text, &signer).map_err(|err| e(err.code(), err))?;
     let contests = body.contests.join(", ");
+    // What the teller should read before signing: each contest's warnings.
+    let mut warned = String::new();
+    for c in body
+        .result
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let id = c.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        for w in c
+            .get("warnings")
+            .and_then(|w| w.as_array())
+            .into_iter()
+            .flatten()
+        {
+            warned.push_str(&format!(
+                "注意 warning {id} [{}]: {}\n",
+                w.get("code").and_then(|v| v.as_str()).unwrap_or_default(),
+                w.get("message")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let unconfirmed = if checkpoint.is_none() {
+        let root: String = replayed
+            .tree
+            .root()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!(
+            "注意: 没有核对这就是会场公示的日志 (--checkpoint 条数:根); 这份日志 / note: not confirmed to be the log posted in the hall (--checkpoint SIZE:ROOT); this log: {}:{root}\n",
+            replayed.tree.size()
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "导出已核验, 第 {result} 条结果已重新计票 (项目: {contests}) / the export verifies and result {result} was recounted (contests: {contests})\n签名的检查点 checkpoint signed:\n{text}{line}\n"
+        "导出已核验, 第 {result} 条结果已重新计票 (项目: {contests}) / the export verifies and result {result} was recounted (contests: {contests})\n{warned}{unconfirmed}签名的检查点 checkpoint signed:\n{text}{line}\n"
     ))
 }
 
