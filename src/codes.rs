@@ -160,6 +160,7 @@ codes! {
     BirthInvalid = "birth_invalid" => Unprocessable,
     BirthMissing = "birth_missing" => Unprocessable,
     CeremonyAttempt = "ceremony_attempt" => Conflict,
+    CeremonyAttemptsMax = "ceremony_attempts_max" => Conflict,
     CeremonyRepeated = "ceremony_repeated" => Conflict,
     CeremonyWaiting = "ceremony_waiting" => Conflict,
     CeremonyRestartReason = "ceremony_restart_reason" => Unprocessable,

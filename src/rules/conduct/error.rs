@@ -201,6 +201,8 @@ pub enum ConductError {
     ElectionKeySet,
     #[error("密钥仪式第 {expected} 轮进行中, 这条属于第 {got} 轮 / The key ceremony is at attempt {expected}; this is for attempt {got}.")]
     CeremonyAttempt { expected: u32, got: u32 },
+    #[error("密钥仪式已重来 {0} 次, 不能再重来: 请查明原因 (换计票人须新建选举) / The key ceremony was restarted {0} times and cannot be again: find out why (replacing a teller needs a new election).")]
+    CeremonyAttemptsMax(u32),
     #[error("计票人序号 {index} 不在 1 至 {tellers} 之间 / Teller index {index} is outside 1 to {tellers}.")]
     TellerIndex { index: u32, tellers: u32 },
     #[error("第 {index} 号计票人已提交过此步骤 ({step}) / Teller {index} already did this step ({step}).")]
@@ -311,6 +313,7 @@ impl ConductError {
             ElectionKeyMissing => Code::ElectionKeyMissing,
             ElectionKeySet => Code::ElectionKeySet,
             CeremonyAttempt { .. } => Code::CeremonyAttempt,
+            CeremonyAttemptsMax(_) => Code::CeremonyAttemptsMax,
             TellerIndex { .. } => Code::TellerIndex,
             CeremonyRepeated { .. } => Code::CeremonyRepeated,
             CeremonyWaiting { .. } => Code::CeremonyWaiting,

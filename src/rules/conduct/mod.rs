@@ -474,6 +474,7 @@ impl Conduct {
         let tellers = self.ceremony_step(attempt, index, &self.ceremony.checks, "check")?;
         Conduct::waiting(&self.ceremony.shares, tellers)?;
         if !upheld.is_empty() {
+            self.another_attempt(attempt)?;
             let named: Vec<String> = upheld.iter().map(u32::to_string).collect();
             let named = named.join(", ");
             let mut restarts = std::mem::take(&mut self.ceremony.restarts);
@@ -506,6 +507,7 @@ impl Conduct {
         if !reason_said(reason) {
             return Err(ConductError::CeremonyRestartReason);
         }
+        self.another_attempt(attempt)?;
         let mut restarts = std::mem::take(&mut self.ceremony.restarts);
         restarts.push((attempt, index, reason.to_string()));
         self.ceremony = Ceremony {
@@ -513,6 +515,16 @@ impl Conduct {
             restarts,
             ..Ceremony::default()
         };
+        Ok(())
+    }
+
+    /// Protocol 5: whether attempt `attempt` may be followed by another. A ceremony restarted
+    /// [`CEREMONY_ATTEMPTS_MAX`] times has a cause to find, not a next attempt; and each
+    /// restart's replay must stay cheap however many a forged log holds.
+    fn another_attempt(&self, attempt: u32) -> Result<(), ConductError> {
+        if self.protocol >= 5 && attempt >= CEREMONY_ATTEMPTS_MAX {
+            return Err(ConductError::CeremonyAttemptsMax(attempt));
+        }
         Ok(())
     }
 
@@ -637,6 +649,9 @@ impl Conduct {
             .ok_or_else(|| ConductError::UnknownContest(id.to_string()))
     }
 }
+
+/// Most attempts of the key ceremony (protocol 5): a 100th restart is refused.
+pub const CEREMONY_ATTEMPTS_MAX: u32 = 100;
 
 /// Longest reason of a re-vote, in characters.
 pub const REVOTE_REASON_CHARS_MAX: usize = 500;

@@ -12,8 +12,12 @@ fn style(round: u8, unit: &str, contests: &[&str]) -> StyleDef {
 }
 
 fn conduct() -> Conduct {
+    conduct_with(2)
+}
+
+fn conduct_with(protocol: u32) -> Conduct {
     Conduct::new(
-        2,
+        protocol,
         5,
         vec![style(1, "一支部", &["a", "b"]), style(1, "", &["a"])],
         &[
@@ -777,4 +781,31 @@ fn protocol_5_holds_posted_reasons_to_the_boards_rules() {
             .code(),
         "revote_reason"
     );
+}
+
+#[test]
+fn the_key_ceremony_restarts_at_most_a_hundred_times_from_protocol_5() {
+    let make = |protocol: u32| {
+        conduct_with(protocol).with_secrecy(Secrecy::Encrypted {
+            tellers: 3,
+            threshold: 2,
+        })
+    };
+    let mut c = make(5);
+    for attempt in 1..CEREMONY_ATTEMPTS_MAX {
+        c.ceremony_restart(attempt, 2, "状态文件丢失 / state file lost")
+            .unwrap();
+    }
+    assert_eq!(c.ceremony().attempt, CEREMONY_ATTEMPTS_MAX);
+    assert_eq!(
+        c.ceremony_restart(CEREMONY_ATTEMPTS_MAX, 2, "again")
+            .unwrap_err()
+            .code(),
+        "ceremony_attempts_max"
+    );
+    // Protocol 4 logs replay as written.
+    let mut old = make(4);
+    for attempt in 1..=CEREMONY_ATTEMPTS_MAX {
+        old.ceremony_restart(attempt, 2, "again").unwrap();
+    }
 }
