@@ -66,6 +66,40 @@ fn too_large(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what)
 }
 
+/// A file of an export directory: a regular file (not a link, which could point at
+/// `/dev/zero`, nor a pipe, which would never end) of at most the archive cap
+/// ([`export_bytes_max`]), read no further than that whatever it grows to.
+fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    let max = export_bytes_max();
+    if !meta.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} 不是普通文件 (链接、管道或设备) / is not a regular file (a link, a pipe or a device)",
+                path.display()
+            ),
+        ));
+    }
+    if meta.len() > max {
+        return Err(too_large(format!(
+            "{} 超过 {max} 字节 (SCRUTINEER_EXPORT_BYTES_MAX) / exceeds {max} bytes (SCRUTINEER_EXPORT_BYTES_MAX)",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(RESERVE_MAX));
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(format!(
+            "{} 超过 {max} 字节 / exceeds {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// A reader that fails, instead of reading on, past `left` bytes.
 struct Capped<R> {
     inner: R,
@@ -238,7 +272,7 @@ impl Source<'_> {
     /// A file's bytes.
     pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
         match self {
-            Source::Dir(d) => std::fs::read(d.join(rel)),
+            Source::Dir(d) => read_regular(&d.join(rel)),
             Source::Archive(a) => a.files().get(rel).cloned().ok_or_else(not_found),
         }
     }
@@ -246,7 +280,7 @@ impl Source<'_> {
     /// A file's bytes, read once: an archive gives them up (a directory's file stays).
     pub fn take(&self, rel: &str) -> io::Result<Vec<u8>> {
         match self {
-            Source::Dir(d) => std::fs::read(d.join(rel)),
+            Source::Dir(d) => read_regular(&d.join(rel)),
             Source::Archive(a) => a.files().remove(rel).ok_or_else(not_found),
         }
     }
@@ -319,6 +353,20 @@ mod tests {
             b.append_data(&mut h, path, *bytes).unwrap();
         }
         b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_directory_export_reads_regular_files_only() {
+        let dir = std::env::temp_dir().join(format!("scrutineer-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("log")).unwrap();
+        std::fs::write(dir.join("log/0.seg"), b"seg").unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.join("log/1.seg")).unwrap();
+        let s = Source::Dir(&dir);
+        assert_eq!(s.read("log/0.seg").unwrap(), b"seg");
+        let e = s.take("log/1.seg").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
