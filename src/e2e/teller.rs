@@ -56,7 +56,18 @@ pub struct TellerState {
     /// again. Saved with `seen_size` and `seen_root`, in the same write.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tallies: String,
+    /// The revision of the proof checks that verified that log ([`CHECKS_REVISION`]): a
+    /// prefix verified by an older tool is verified again, whole, by a newer one (absent in
+    /// state files written before it: 0).
+    #[serde(default)]
+    pub checks: u32,
 }
+
+/// The revision of what the tool's verification checks in the log's proofs (ballots,
+/// shuffles, decryption shares). Raised whenever a change would refuse something an older
+/// tool accepted: a teller's trusted prefix (`verified_prefix`) and saved tallies are used
+/// only when verified under this revision, so a fixed check reaches what was verified before.
+pub const CHECKS_REVISION: u32 = 1;
 
 impl TellerState {
     /// The log this teller verified last, as (size, Merkle root), if any: a later log must
@@ -64,7 +75,7 @@ impl TellerState {
     /// this root (`verify::verify_export_trusting`). `None` for a fresh state (or a damaged
     /// root, which then trusts nothing).
     pub fn verified_prefix(&self) -> Option<(u64, [u8; 32])> {
-        if self.seen_size == 0 {
+        if self.seen_size == 0 || self.checks != CHECKS_REVISION {
             return None;
         }
         let root = <[u8; 32]>::try_from(unhex(&self.seen_root).ok()?).ok()?;
@@ -74,7 +85,7 @@ impl TellerState {
     /// The saved tallies of the log this teller verified last, if any (and decodable as
     /// base64; `verify::verify_export_resuming` checks the rest).
     pub fn saved_tallies(&self) -> Option<Vec<u8>> {
-        if self.seen_size == 0 || self.tallies.is_empty() {
+        if self.seen_size == 0 || self.tallies.is_empty() || self.checks != CHECKS_REVISION {
             return None;
         }
         BASE64.decode(&self.tallies).ok()
@@ -85,6 +96,7 @@ impl TellerState {
         self.seen_size = size;
         self.seen_root = hex(root);
         self.tallies = BASE64.encode(book.save_tallies());
+        self.checks = CHECKS_REVISION;
     }
 }
 
@@ -886,6 +898,25 @@ fn apply_own(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_prefix_verified_under_older_checks_is_not_trusted() {
+        let mut st = TellerState::default();
+        st.seen_size = 5;
+        st.seen_root = hex(&[1; 32]);
+        st.tallies = BASE64.encode(b"saved");
+        st.checks = CHECKS_REVISION;
+        assert_eq!(st.verified_prefix(), Some((5, [1; 32])));
+        assert!(st.saved_tallies().is_some());
+        // A state file of an older tool (no revision): verified again, whole.
+        st.checks = 0;
+        assert_eq!(st.verified_prefix(), None);
+        assert_eq!(st.saved_tallies(), None);
+        let old: TellerState =
+            serde_json::from_str(r#"{"election":"e","index":1,"attempt":1,"seen_size":5}"#)
+                .unwrap();
+        assert_eq!(old.checks, 0);
+    }
 
     #[test]
     fn a_damaged_hex_field_is_an_error_not_a_panic() {
