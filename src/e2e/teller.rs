@@ -477,10 +477,14 @@ impl SmallTotals<'_> {
     fn allows(&self, contest: &str, group: &str) -> bool {
         match self {
             SmallTotals::All => true,
+            // The whole name against the contest, or against `contest/group`: a contest id
+            // may itself hold `/` (then `A/B/G` names its group `G`).
             SmallTotals::Only(named) => named.iter().any(|n| {
                 n == contest
-                    || n.split_once('/')
-                        .is_some_and(|(c, g)| c == contest && g == group)
+                    || (!group.is_empty()
+                        && n.strip_prefix(contest)
+                            .and_then(|rest| rest.strip_prefix('/'))
+                            == Some(group))
             }),
         }
     }
@@ -898,6 +902,17 @@ fn apply_own(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_small_total_is_allowed_by_its_contest_or_its_contest_and_group() {
+        let named = vec!["d1".to_string(), "县/2026/中层".to_string()];
+        let only = SmallTotals::Only(&named);
+        assert!(only.allows("d1", "") && only.allows("d1", "干部"));
+        // A contest id holding `/`: its group named after the whole id.
+        assert!(only.allows("县/2026", "中层"));
+        assert!(!only.allows("县/2026", "职工") && !only.allows("县/2026", ""));
+        assert!(!only.allows("d2", "") && !only.allows("d", "1"));
+    }
 
     #[test]
     fn a_prefix_verified_under_older_checks_is_not_trusted() {
