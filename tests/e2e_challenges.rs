@@ -324,20 +324,7 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
     assert!(e.contains("[log_fork]"), "{e}");
     // The log's true root at a size before the spoiled ballot: the pin holds, the ballot is
     // outside it.
-    let tree = scrutineer::verify::with_export(&export, |d| {
-        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
-            .1
-            .unwrap()
-            .tree
-    })
-    .unwrap();
-    let root: String = tree
-        .root_at(index)
-        .unwrap()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let early = format!("{index}:{root}");
+    let early = format!("{index}:{}", e2e_support::root_hex_at(&export, index));
     let args = check(&["--checkpoint", &early]);
     let e = h
         .cli

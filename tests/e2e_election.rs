@@ -211,85 +211,35 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     // is deterministic), so it is the line `ledger sign` logs.
     let counted = cli.export();
     let pin = e2e_support::export_checkpoint(&counted);
-    let signed = cli.ok(&[
-        "teller",
-        "sign",
-        "--key",
-        t3.key.to_str().unwrap(),
-        "--export",
-        counted.to_str().unwrap(),
-        "--result",
-        &result.to_string(),
-        "--checkpoint",
-        &pin,
-    ]);
+    let key = t3.key.to_str().unwrap().to_string();
+    let counted_path = counted.to_str().unwrap().to_string();
+    let sign_args = |result: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["teller", "sign", "--key", &key, "--export", &counted_path]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(["--result".to_string(), result.to_string()]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let ok = |a: Vec<String>| cli.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let fail = |a: Vec<String>| cli.fail(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let signed = ok(sign_args(&result.to_string(), &["--checkpoint", &pin]));
     assert!(signed.contains("recounted"), "{signed}");
     let line = signed.lines().last().unwrap().to_string();
     // Not a result, or a checkpoint this log does not have: nothing signed.
-    let not_result = cli.fail(&[
-        "teller",
-        "sign",
-        "--key",
-        t3.key.to_str().unwrap(),
-        "--export",
-        counted.to_str().unwrap(),
-        "--result",
-        "1",
-    ]);
+    let not_result = fail(sign_args("1", &[]));
     assert!(not_result.contains("[unknown_result]"), "{not_result}");
     let (size, _) = pin.split_once(':').unwrap();
     let other = format!("{size}:{}", "00".repeat(32));
-    let forked = cli.fail(&[
-        "teller",
-        "sign",
-        "--key",
-        t3.key.to_str().unwrap(),
-        "--export",
-        counted.to_str().unwrap(),
-        "--result",
-        &result.to_string(),
-        "--checkpoint",
-        &other,
-    ]);
+    let forked = fail(sign_args(&result.to_string(), &["--checkpoint", &other]));
     assert!(forked.contains("[log_fork]"), "{forked}");
     // A checkpoint of this log taken before the result: it does not hold it.
-    let tree = scrutineer::verify::with_export(&counted, |d| {
-        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
-            .1
-            .unwrap()
-            .tree
-    })
-    .unwrap();
-    let root: String = tree
-        .root_at(result)
-        .unwrap()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let early = cli.fail(&[
-        "teller",
-        "sign",
-        "--key",
-        t3.key.to_str().unwrap(),
-        "--export",
-        counted.to_str().unwrap(),
-        "--result",
-        &result.to_string(),
-        "--checkpoint",
-        &format!("{result}:{root}"),
-    ]);
+    let early = format!("{result}:{}", e2e_support::root_hex_at(&counted, result));
+    let early = fail(sign_args(&result.to_string(), &["--checkpoint", &early]));
     assert!(early.contains("[not_yet_checkpointed]"), "{early}");
     // Without a confirmed checkpoint it signs, and says the log was not confirmed.
-    let unpinned = cli.ok(&[
-        "teller",
-        "sign",
-        "--key",
-        t3.key.to_str().unwrap(),
-        "--export",
-        counted.to_str().unwrap(),
-        "--result",
-        &result.to_string(),
-    ]);
+    let unpinned = ok(sign_args(&result.to_string(), &[]));
     assert!(unpinned.contains("not confirmed"), "{unpinned}");
     assert!(!signed.contains("not confirmed"), "{signed}");
     cli.sign(result, t3);

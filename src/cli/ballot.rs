@@ -145,10 +145,10 @@ pub fn check(
     if let Some(fp) = book.key().map(|k| k.fingerprint()) {
         out.push_str(&format!("选举密钥指纹 election key fingerprint: {fp}\n"));
     }
-    let root: String = r.tree.root().iter().map(|b| format!("{b:02x}")).collect();
     out.push_str(&format!(
-        "核验的日志 the log checked: {}:{root}\n",
-        r.tree.size()
+        "核验的日志 the log checked: {}:{}\n",
+        r.tree.size(),
+        crate::verify::hex(&r.tree.root())
     ));
     if pins.checkpoint.is_none() && pins.log_key.is_none() {
         out.push_str("注意: 没有核对这就是会场公示的日志; 请与公告栏上的检查点核对, 或加 --checkpoint 条数:根 再运行 / note: this log was not confirmed to be the one posted in the hall: compare it with the board's checkpoint, or run again with --checkpoint SIZE:ROOT\n");

@@ -159,15 +159,10 @@ pub fn sign_result(
         }
     }
     let unconfirmed = if checkpoint.is_none() {
-        let root: String = replayed
-            .tree
-            .root()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         format!(
-            "注意: 没有核对这就是会场公示的日志 (--checkpoint 条数:根); 这份日志 / note: not confirmed to be the log posted in the hall (--checkpoint SIZE:ROOT); this log: {}:{root}\n",
-            replayed.tree.size()
+            "注意: 没有核对这就是会场公示的日志 (--checkpoint 条数:根); 这份日志 / note: not confirmed to be the log posted in the hall (--checkpoint SIZE:ROOT); this log: {}:{}\n",
+            replayed.tree.size(),
+            hex(&replayed.tree.root())
         )
     } else {
         String::new()

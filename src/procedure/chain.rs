@@ -76,12 +76,6 @@ impl Core {
                 )
             })?;
         check_basis(&req.basis).map_err(|(code, m)| invalid(code, m))?;
-        if crate::rules::conduct::hides_characters(&req.basis) {
-            return Err(invalid(
-                Code::ProcedureBasis,
-                "依据含不可见或方向字符 / the basis holds an invisible or direction character",
-            ));
-        }
         let mut people: Vec<Entrant> = Vec::new();
         for (n, p) in req.people.iter().enumerate() {
             let name = clean_name(&p.name).map_err(|e| invalid(e.code(), e.to_string()))?;
@@ -89,10 +83,6 @@ impl Core {
                 Some(x) if !x.trim().is_empty() => x.trim().to_string(),
                 _ => format!("p{}", n + 1),
             };
-            // The id a later contest round will check (`check_id_at`): refused now, before
-            // it is logged, not when the procedure can no longer go on without it.
-            crate::record::names::check_id_characters(&pid)
-                .map_err(|e| invalid(e.code(), e.to_string()))?;
             people.push(Entrant { id: pid, name });
         }
         let mut scores = Vec::with_capacity(req.scores.len());
@@ -144,6 +134,11 @@ impl Core {
             widened: outcome.widened,
             basis: req.basis.trim().to_string(),
         };
+        // The step as the log will hold it, held to what the verifier requires of it (names
+        // canonical, ids and basis hiding nothing), whatever the election's protocol: an id
+        // a later contest round would refuse (`check_id_at`) is refused now, before it is
+        // logged, not when the procedure can no longer go on without it.
+        crate::record::procedure::check_step_names(&step).map_err(|(code, m)| invalid(code, m))?;
         let next_index = state.done + 1;
         let next = match def.rounds.get(next_index) {
             Some(n) if n.kind.is_contest() => {

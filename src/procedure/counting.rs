@@ -441,13 +441,12 @@ impl Core {
     /// published result left unfilled, instead of a new round (RULES.md section 2). The rules
     /// refuse it for other kinds, with no seat unfilled, after a runoff or a second time.
     pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, CoreError> {
-        crate::rules::conduct::check_reduction_basis(basis)
-            .map_err(|e| CoreError::Ledger(e.into()))?;
-        if crate::rules::conduct::hides_characters(basis) {
-            return Err(CoreError::Ledger(
-                crate::rules::conduct::ConductError::ReductionBasis.into(),
-            ));
-        }
+        // New input is held to the current protocol's rule, whatever the election's.
+        crate::rules::conduct::check_reduction_basis_in(
+            basis,
+            crate::rules::conduct::PROTOCOL_CURRENT,
+        )
+        .map_err(|e| CoreError::Ledger(e.into()))?;
         Ok(self.ledger.reduce_seats(contest, basis)?)
     }
 }

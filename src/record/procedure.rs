@@ -201,8 +201,12 @@ pub fn round_contest(
 
 /// A step's own fields: a basis of 1 to [`BASIS_CHARS_MAX`] characters without control
 /// characters, every name and id said, scores numbers. The refusal's code and message.
-pub fn check_step_body(b: &ProcedureStep) -> Result<(), (Code, String)> {
+/// From protocol 5 also [`check_step_names`].
+pub fn check_step_body(b: &ProcedureStep, protocol: u32) -> Result<(), (Code, String)> {
     check_basis(&b.basis)?;
+    if protocol >= 5 {
+        check_step_names(b)?;
+    }
     if b.people
         .iter()
         .any(|p| p.id.trim().is_empty() || p.name.trim().is_empty())

@@ -393,6 +393,23 @@ pub fn export_checkpoint(export: &Path) -> String {
     scrutineer::verify::export_checkpoint(export).unwrap()
 }
 
+/// The Merkle root (hex) of a verified export's log at `size` entries: a true checkpoint of
+/// that log taken earlier, as `SIZE:ROOT` needs it.
+pub fn root_hex_at(export: &Path, size: u64) -> String {
+    let tree = scrutineer::verify::with_export(export, |d| {
+        scrutineer::verify::verify_export_replayed(d, &|_, _| {})
+            .1
+            .unwrap()
+            .tree
+    })
+    .unwrap();
+    tree.root_at(size)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A roll of `n` full party members of `unit`, numbered `{prefix}{i:04}`.
 pub fn party_roll(unit: &str, prefix: &str, n: usize) -> String {
     let mut s = "姓名,党员编号,选举单位,出生日期,政治权利,党员类别\n".to_string();

@@ -375,11 +375,7 @@ impl Admin {
             }
             EntryKind::ProcedureStep => {
                 let b: ProcedureStep = body(e)?;
-                check_step_body(&b).map_err(|(code, m)| refused(code, m))?;
-                if self.info()?.protocol >= 5 {
-                    crate::record::procedure::check_step_names(&b)
-                        .map_err(|(code, m)| refused(code, m))?;
-                }
+                check_step_body(&b, self.info()?.protocol).map_err(|(code, m)| refused(code, m))?;
                 let conduct = self.conduct()?;
                 let (def, _) = conduct.procedure(&b.procedure)?;
                 let kind = def

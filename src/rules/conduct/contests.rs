@@ -138,10 +138,7 @@ impl Conduct {
         reducible: bool,
         basis: &str,
     ) -> Result<(), ConductError> {
-        check_reduction_basis(basis)?;
-        if self.protocol() >= 5 && super::hides_characters(basis) {
-            return Err(ConductError::ReductionBasis);
-        }
+        super::check_reduction_basis_in(basis, self.protocol())?;
         let c = self.contest(contest)?;
         if !reducible {
             return Err(ConductError::SeatsNotReducible(contest.to_string()));

@@ -704,6 +704,16 @@ pub fn check_reduction_basis(basis: &str) -> Result<(), ConductError> {
         .ok_or(ConductError::ReductionBasis)
 }
 
+/// A seat reduction's basis in a log of `protocol`: [`check_reduction_basis`], and from
+/// protocol 5 without an invisible or direction character.
+pub fn check_reduction_basis_in(basis: &str, protocol: u32) -> Result<(), ConductError> {
+    check_reduction_basis(basis)?;
+    if protocol >= 5 && hides_characters(basis) {
+        return Err(ConductError::ReductionBasis);
+    }
+    Ok(())
+}
+
 /// Voters on the roll who get style `s` (see [`Conduct::style_voters`]).
 pub fn style_voters(styles: &[StyleDef], s: &StyleDef, roll: &BTreeMap<String, u64>) -> u64 {
     if !s.unit.is_empty() {

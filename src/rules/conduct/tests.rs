@@ -781,6 +781,14 @@ fn protocol_5_holds_posted_reasons_to_the_boards_rules() {
             .code(),
         "revote_reason"
     );
+    // So is a seat reduction's basis.
+    assert!(check_reduction_basis_in("大会决定\u{202e}减少", 4).is_ok());
+    assert_eq!(
+        check_reduction_basis_in("大会决定\u{202e}减少", 5)
+            .unwrap_err()
+            .code(),
+        "reduction_basis"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::{
     fail, CeremonyRestartReport, CorrectionReport, Failure, FiguresReport, LatePoolReport,
-    ProcedureStepReport, Progress, Report, ResultReport, SeatReductionReport,
+    Progress, Report, ResultReport, SeatReductionReport,
 };
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
@@ -31,12 +31,11 @@ use crate::record::entry::{
 use crate::record::merkle::Tree;
 use crate::record::names::Names;
 use crate::record::note::{verify_signature_line, Checkpoint, Verifier};
-use crate::record::procedure::{check_step_body, check_step_names, ProcedureStep};
 use crate::record::spoiled::{KioskTest, SpoiledBallotBody, TestOutcome};
 use crate::record::token::{election_tag, signing_message, Token};
 use crate::rules::conduct::{
     check_ballot_contests, check_ballot_group, check_electronic_ballot, Arrival, Conduct,
-    ConductError, Correction, Figures, LoggedStep, Person, Secrecy as SecrecyMode, StyleDef,
+    ConductError, Correction, Figures, Person, Secrecy as SecrecyMode, StyleDef,
 };
 use crate::rules::{Ballot, Election};
 
@@ -643,50 +642,7 @@ fn replay_entries(
                 report.paper_ballots += 1;
             }
             EntryKind::ProcedureStep => {
-                let b: ProcedureStep = body(i, e)?;
-                check_step_body(&b).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
-                if reg.protocol >= 5 {
-                    check_step_names(&b)
-                        .map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
-                }
-                let (def, _) = conduct.procedure(&b.procedure).map_err(&ce)?;
-                let kind = def
-                    .round_index(&b.round)
-                    .and_then(|n| def.rounds.get(n))
-                    .map(|r| r.kind)
-                    .ok_or_else(|| {
-                        fail(
-                            Some(i),
-                            Some(e.kind),
-                            Code::ProcedureOrder,
-                            format!(
-                                "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
-                                b.procedure, b.round, b.procedure, b.round
-                            ),
-                        )
-                    })?;
-                let people = b.entrants();
-                let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-                let scores = b.parsed_scores().unwrap_or_default();
-                let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
-                conduct
-                    .procedure_step(&LoggedStep {
-                        procedure: &b.procedure,
-                        round: &b.round,
-                        input,
-                        posts: b.posts,
-                        people: &people,
-                        widened: b.widened,
-                        result: b.result,
-                    })
-                    .map_err(&ce)?;
-                report.procedure_steps.push(ProcedureStepReport {
-                    index: i,
-                    procedure: b.procedure,
-                    round: b.round,
-                    posts: b.posts,
-                    people: people.into_iter().map(|p| p.name).collect(),
-                });
+                rounds::procedure_step(i, e, reg.protocol, &mut conduct, report)?;
             }
             EntryKind::PaperKeyed => {
                 let b: PaperKeyed = body(i, e)?;

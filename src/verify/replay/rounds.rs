@@ -12,13 +12,15 @@ use crate::record::entry::{
     ContestCreated, Entry, EntryKind, ResultBody, RevoteCreated, RunoffCreated, Style,
 };
 use crate::record::parse_logged_election;
+use crate::record::procedure::{check_step_body, ProcedureStep};
 use crate::record::rounds::{
     created_origin, next_round_of, procedure_round_of, revote_of, runoff_of, spec_contest,
     NextRoundChoice,
 };
+use crate::rules::conduct::LoggedStep;
 use crate::rules::conduct::{Conduct, Origin};
 use crate::rules::Election;
-use crate::verify::{fail, Failure, Report, RevoteReport};
+use crate::verify::{fail, Failure, ProcedureStepReport, Report, RevoteReport};
 
 /// A new round's entry (`runoff_created`, `revote_created`, `contest_created`): checked, then
 /// its contest added to the spec and the election, its style to the styles, and the contest
@@ -236,4 +238,57 @@ impl Before<'_> {
             format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
         })
     }
+}
+
+/// A procedure's step (`procedure_step`): its own fields (from protocol 5 its names as the
+/// service logs them), then the rules of its round (`Conduct::procedure_step`); reported.
+pub(super) fn procedure_step(
+    i: u64,
+    e: &crate::record::entry::Entry,
+    protocol: u32,
+    conduct: &mut Conduct,
+    report: &mut Report,
+) -> Result<(), Failure> {
+    let ce = conduct_err(i, e);
+    let b: ProcedureStep = body(i, e)?;
+    check_step_body(&b, protocol).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
+    let (def, _) = conduct.procedure(&b.procedure).map_err(&ce)?;
+    let kind = def
+        .round_index(&b.round)
+        .and_then(|n| def.rounds.get(n))
+        .map(|r| r.kind)
+        .ok_or_else(|| {
+            fail(
+                Some(i),
+                Some(e.kind),
+                Code::ProcedureOrder,
+                format!(
+                    "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
+                    b.procedure, b.round, b.procedure, b.round
+                ),
+            )
+        })?;
+    let people = b.entrants();
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let scores = b.parsed_scores().unwrap_or_default();
+    let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
+    conduct
+        .procedure_step(&LoggedStep {
+            procedure: &b.procedure,
+            round: &b.round,
+            input,
+            posts: b.posts,
+            people: &people,
+            widened: b.widened,
+            result: b.result,
+        })
+        .map_err(&ce)?;
+    report.procedure_steps.push(ProcedureStepReport {
+        index: i,
+        procedure: b.procedure,
+        round: b.round,
+        posts: b.posts,
+        people: people.into_iter().map(|p| p.name).collect(),
+    });
+    Ok(())
 }
