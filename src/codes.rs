@@ -204,6 +204,7 @@ codes! {
     NotPublished = "not_published" => Conflict,
     OverMarked = "over_marked" => Unprocessable,
     OverrideNotApplicable = "override_not_applicable" => Unprocessable,
+    OverrideStatutory = "override_statutory" => Unprocessable,
     OverrideWithoutBasis = "override_without_basis" => Unprocessable,
     PaperNotAgreed = "paper_not_agreed" => Conflict,
     PaperNothingToWithdraw = "paper_nothing_to_withdraw" => Conflict,

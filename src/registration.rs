@@ -83,6 +83,14 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
             ));
         }
     }
+    // Protocol 6: no contest overrides a rule the law fixes for its kind (a quorum
+    // comparison, a threshold base or a list range of a people's congress, township or
+    // villager contest, `override_statutory`).
+    if b.protocol >= 6 {
+        election
+            .check_statute()
+            .map_err(|e| refused(e.code(), e.to_string()))?;
+    }
     let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
     let tellers = tellers(b, strict)?;
     if b.signatures_required as usize > tellers.len() {

@@ -1024,6 +1024,19 @@ fn a_registration_the_service_would_refuse_does_not_verify() {
     let spaced: String = first.chars().flat_map(|c| [c, ' ']).collect::<String>();
     let r = reg("reg-name-spaced", &|b| name(b, spaced.trim_end()));
     named(&r, &["name_not_canonical"], 0);
+    // Protocol 6: a local override of a rule the law fixes, which the service refuses at
+    // registration: the constituency's quorum (EL Art. 45, 2P > E) taken as "at least
+    // half", or its threshold measured against the ballots returned.
+    for (field, value) in [
+        ("quorum_comparison", "at_least"),
+        ("threshold_base", "returned"),
+    ] {
+        let r = reg(&format!("reg-statute-{field}"), &|b| {
+            b.spec["contests"][0]["overrides"] =
+                serde_json::json!({field: value, "basis": "某县实施细则"})
+        });
+        named(&r, &["override_statutory"], 0);
+    }
 }
 
 /// The report names the contests no result counts yet: open ones while voting runs; none

@@ -317,8 +317,11 @@ fn party_quorum_comparison_is_configurable_with_basis() {
 }
 
 /// RULES.md, "overrides ... reported when they loosen": a threshold measured against a
-/// smaller base (R ≤ P ≤ E) is a lower bar, so moving the base down is `override_below_statute`
-/// and moving it up is `override_applied`, for every pair.
+/// smaller base (R ≤ P ≤ E) is a lower bar, so moving a party contest's base down is
+/// `override_below_statute` and moving it up is `override_applied`. A kind whose threshold,
+/// quorum and list range the law fixes (people's congress, township, villager: RULES.md's
+/// preamble allows an override only where the law is silent or practice varies) takes no
+/// such override, looser or stricter: `override_statutory`, and nothing is counted.
 #[test]
 fn a_smaller_threshold_base_is_reported_below_the_statute() {
     // (kind with its statutory base, override, expected warning)
@@ -331,28 +334,10 @@ fn a_smaller_threshold_base_is_reported_below_the_statute() {
         ),
         ("party_delegates", "present", "eligible", "override_applied"),
         (
-            "npc_indirect",
-            "eligible",
-            "present",
-            "override_below_statute",
-        ),
-        (
-            "npc_indirect",
-            "eligible",
-            "returned",
-            "override_below_statute",
-        ),
-        (
-            "villager_committee",
+            "party_committee",
             "present",
             "returned",
             "override_below_statute",
-        ),
-        (
-            "villager_committee",
-            "present",
-            "eligible",
-            "override_applied",
         ),
     ] {
         let mut c = contest("x", kind, 1, &["a", "b"], (100, 90, 90));
@@ -366,6 +351,74 @@ fn a_smaller_threshold_base_is_reported_below_the_statute() {
             "{kind} {statute} → {base}"
         );
     }
+    // The reviewer's examples: a township head at E = 100, P = R = 60, measured against R,
+    // would be elected with 45 votes (2·45 > 60) where the law needs 2·45 > 100; an npc
+    // constituency at E = 1,000, P = 500 with `≥` would pass a quorum the law fails.
+    for (kind, seats, names, field, value) in [
+        (
+            "npc_indirect",
+            1,
+            &["a", "b"][..],
+            "threshold_base",
+            json!("present"),
+        ),
+        (
+            "township_head",
+            1,
+            &["a", "b"][..],
+            "threshold_base",
+            json!("returned"),
+        ),
+        (
+            "villager_committee",
+            1,
+            &["a", "b"][..],
+            "threshold_base",
+            json!("eligible"),
+        ),
+        (
+            "npc_direct",
+            1,
+            &["a", "b"][..],
+            "quorum_comparison",
+            json!("at_least"),
+        ),
+        (
+            "villager_committee",
+            1,
+            &["a", "b"][..],
+            "quorum_comparison",
+            json!("more_than"),
+        ),
+        (
+            "npc_direct",
+            2,
+            &["a", "b", "c"][..],
+            "min_surplus",
+            json!(0),
+        ),
+        (
+            "township_deputy",
+            1,
+            &["a", "b", "c", "d", "e", "f"][..],
+            "max_surplus",
+            json!(5),
+        ),
+    ] {
+        let mut c = contest("x", kind, seats, names, (100, 60, 60));
+        c["overrides"] = json!({field: value, "basis": "某县实施细则第9条"});
+        let (code, message) = spec_error(&spec(vec![c]));
+        assert_eq!(code, "override_statutory", "{kind} {field}: {message}");
+        assert!(message.contains(field), "{message}");
+    }
+    // Within the statutory range, a list rule stays a local rule.
+    let mut c = contest("x", "npc_direct", 2, &["a", "b", "c"], (100, 60, 60));
+    c["overrides"] = json!({"max_surplus": 1, "basis": "某县实施细则第9条"});
+    let result = tally(&spec(vec![c]), &ballots(60, "x", &[("a", "for")], &[]));
+    assert_eq!(
+        codes(&contest_result(&result, "x")["warnings"]),
+        vec!["override_applied"]
+    );
 }
 
 #[test]

@@ -327,6 +327,7 @@ impl Core {
                     &info.styles,
                     &parent,
                     proposal,
+                    info.protocol,
                 ))
             })??;
             created.push(runoff);

@@ -79,12 +79,17 @@ pub fn spec_contest(spec: &Value, id: &str) -> Option<Value> {
 
 /// The runoff of `parent` that a published result's `proposal` (its contest's `runoff`
 /// object) calls for, given the spec, the election and the styles as they stand before it.
+/// From conduct protocol 6 (`protocol`, the log's) the runoff keeps the parent's quorum
+/// comparison and threshold base with their basis (a local rule holds for every round of
+/// the contest); its list range is the statutory one for its seats, so the surplus
+/// overrides are dropped, as every override was before.
 pub fn runoff_of(
     spec: &Value,
     election: &Election,
     styles: &[Style],
     parent: &str,
     proposal: &Value,
+    protocol: u32,
 ) -> RunoffCreated {
     let spec_contest = spec_contest(spec, parent).unwrap_or(Value::Null);
     let n = election
@@ -144,7 +149,20 @@ pub fn runoff_of(
         .cloned()
         .unwrap_or(json!(false));
     if let Some(o) = contest.as_object_mut() {
-        o.remove("overrides");
+        let kept = o.remove("overrides").and_then(|v| match v {
+            Value::Object(mut ov) if protocol >= 6 => {
+                ov.remove("min_surplus");
+                ov.remove("max_surplus");
+                let rule = ["quorum_comparison", "threshold_base"]
+                    .iter()
+                    .any(|k| ov.get(*k).is_some_and(|v| !v.is_null()));
+                rule.then_some(Value::Object(ov))
+            }
+            _ => None,
+        });
+        if let Some(ov) = kept {
+            o.insert("overrides".into(), ov);
+        }
         o.remove("only_one_nominated");
     }
     let style = style_after(styles, parent, id);
@@ -269,5 +287,61 @@ fn style_after(styles: &[Style], source: &str, id: String) -> Style {
         title: String::new(),
         unit: source_style.map(|s| s.unit.clone()).unwrap_or_default(),
         group: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    /// A party congress's delegates counted against 应到会 (a local rule with its basis) and
+    /// a list rule below the statute: the runoff of a shortfall keeps the count's base from
+    /// conduct protocol 6 (so a second round is not measured more leniently than the first),
+    /// and drops the list rule (its list is the statutory one for its seats), as every
+    /// override was dropped before.
+    #[test]
+    fn a_runoff_keeps_its_parents_threshold_base_from_protocol_6() {
+        let spec = json!({"format": "scrutineer.election/v1", "id": "p-2026", "title": "党代会",
+            "contests": [{"id": "d", "title": "代表", "kind": "party_delegates", "seats": 5,
+                "candidates": (1..=6).map(|i| json!({"id": format!("c{i}"), "name": format!("候选人{i}")})).collect::<Vec<_>>(),
+                "turnout": {"eligible": 200, "present": 170, "ballots_issued": 170},
+                "overrides": {"threshold_base": "eligible", "min_surplus": 1,
+                              "basis": "县委组织部换届选举工作意见"}}]});
+        let election = crate::record::parse_election(spec.to_string().as_bytes()).unwrap();
+        let styles = vec![Style {
+            round: 1,
+            contests: vec!["d".into()],
+            title: String::new(),
+            unit: String::new(),
+            group: String::new(),
+        }];
+        let proposal = json!({"seats": 1, "candidates": ["c5", "c6"], "reason": "shortfall"});
+        let old = runoff_of(&spec, &election, &styles, "d", &proposal, 5);
+        assert!(old.contest.get("overrides").is_none(), "{}", old.contest);
+        let new = runoff_of(&spec, &election, &styles, "d", &proposal, 6);
+        assert_eq!(
+            new.contest["overrides"],
+            json!({"threshold_base": "eligible", "basis": "县委组织部换届选举工作意见"})
+        );
+        // The runoff, added to the spec, is measured against the eligible: 2·for > 200.
+        let mut with = spec.clone();
+        with["contests"]
+            .as_array_mut()
+            .unwrap()
+            .push(new.contest.clone());
+        let e = crate::record::parse_logged_election(with.to_string().as_bytes()).unwrap();
+        let r = e.contests.iter().find(|c| c.id() == "d-r1").unwrap();
+        assert_eq!(
+            r.rules().threshold.map(|t| t.base),
+            Some(crate::rules::kind::Base::Eligible)
+        );
+        // And the parent's proposal says so: its shortfall rule has the same base.
+        let p = election.contests.iter().find(|c| c.id() == "d").unwrap();
+        assert_eq!(
+            p.rules().shortfall_threshold.map(|t| t.base),
+            Some(crate::rules::kind::Base::Eligible)
+        );
     }
 }

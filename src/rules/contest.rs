@@ -150,6 +150,7 @@ pub struct Contest {
     evaluation: Option<EvaluationSetup>,
     rules: EffectiveRules,
     warnings: Vec<Notice>,
+    statute_overrides: Vec<&'static str>,
 }
 
 /// Whether `c` is a control character (general category Cc): refused in a name
@@ -355,7 +356,7 @@ impl Contest {
         }
 
         // Thresholds: the runoff reason decides which one.
-        let (mut threshold, shortfall_threshold) = match &p.runoff_of {
+        let (mut threshold, mut shortfall_threshold) = match &p.runoff_of {
             Some(r) if r.reason == RunoffReason::Tie => (
                 kind.threshold().map(|t| Threshold {
                     bar: super::kind::Bar::Plurality,
@@ -377,11 +378,20 @@ impl Contest {
         };
         let mut bounds = statutory;
 
+        // The overrides that change a rule the law itself fixes for this kind (the people's
+        // congress, township and villager kinds: EL Art. 31, 45; LOL Art. 25, 27; VCL Art.
+        // 15): RULES.md allows an override only where the law is silent or local practice
+        // varies. Read by the registration (conduct protocol 6 refuses them,
+        // `override_statutory`) and by the offline count.
+        let mut statute_overrides = Vec::new();
         if let Some(o) = &overrides {
             let basis = o.basis.trim();
             if let Some(m) = o.min_surplus {
                 bounds.min = p.seats.saturating_add(m);
                 let below = bounds.min < statutory.min;
+                if below && kind.rules_fixed_by_law() {
+                    statute_overrides.push("min_surplus");
+                }
                 warnings.push(Notice::new(
                     if below {
                         "override_below_statute"
@@ -400,6 +410,9 @@ impl Contest {
             if let Some(m) = o.max_surplus {
                 let max = p.seats.saturating_add(m);
                 let above = statutory.max.is_some_and(|s| max > s);
+                if above && kind.rules_fixed_by_law() {
+                    statute_overrides.push("max_surplus");
+                }
                 bounds.max = Some(max);
                 warnings.push(Notice::new(
                     if above {
@@ -415,6 +428,9 @@ impl Contest {
             if let Some(cmp) = o.quorum_comparison {
                 match quorum.as_mut() {
                     Some(q) => {
+                        if kind.rules_fixed_by_law() {
+                            statute_overrides.push("quorum_comparison");
+                        }
                         let looser =
                             cmp == Comparison::AtLeast && q.comparison == Comparison::MoreThan;
                         q.comparison = cmp;
@@ -432,8 +448,20 @@ impl Contest {
                 }
             }
             if let Some(base) = o.threshold_base {
+                // A party contest's new round after a shortfall is measured against the
+                // same base (the runoff contest keeps the override from conduct protocol 6),
+                // and the proposal says so. A kind whose rules the law fixes has its own
+                // shortfall rule, which no override reaches.
+                if !kind.rules_fixed_by_law() {
+                    if let Some(t) = shortfall_threshold.as_mut() {
+                        t.base = base;
+                    }
+                }
                 match threshold.as_mut() {
                     Some(t) => {
+                        if kind.rules_fixed_by_law() {
+                            statute_overrides.push("threshold_base");
+                        }
                         // A smaller base is a lower bar: R ≤ P ≤ E, so any move down
                         // that order loosens the statute (E → P, E → R, P → R).
                         let looser = base.rank() < t.base.rank();
@@ -543,7 +571,16 @@ impl Contest {
                 shortfall_threshold,
             },
             warnings,
+            statute_overrides,
         })
+    }
+
+    /// The overrides of this contest that change a rule the law fixes for its kind (people's
+    /// congress, township and villager kinds), by field name: a quorum comparison, a
+    /// threshold base, a surplus bound outside the statutory range. Empty for the party
+    /// kinds, whose texts vary (RULES.md section 2), and for recommendations and evaluations.
+    pub fn statute_overrides(&self) -> &[&'static str] {
+        &self.statute_overrides
     }
 
     /// The count a threshold base stands for in this round.

@@ -37,6 +37,24 @@ pub struct Election {
 }
 
 impl Election {
+    /// Refuses a contest that overrides a rule the law fixes for its kind
+    /// ([`Contest::statute_overrides`]): RULES.md allows a local override only where the law
+    /// is silent or local practice varies. The registration applies it from conduct protocol
+    /// 6 (a log of an older protocol replays with the overrides it logged), the offline count
+    /// always.
+    pub fn check_statute(&self) -> Result<(), RulesError> {
+        for c in &self.contests {
+            if let Some(field) = c.statute_overrides().first() {
+                return Err(RulesError::OverrideStatutory {
+                    contest: c.id().clone(),
+                    kind: c.kind().id(),
+                    field,
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(p: ElectionParams) -> Result<Election, RulesError> {
         check_name("election id", &p.id)?;
         // A procedure's contests come with its rounds: an election may start with none.

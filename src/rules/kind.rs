@@ -466,6 +466,15 @@ impl ContestKind {
         }
     }
 
+    /// Whether the law itself fixes this kind's quorum, threshold and list range (the
+    /// people's congress kinds, township posts and villager committees: EL Art. 31, 45; LOL
+    /// Art. 25, 27; VCL Art. 15), so that no local override may change them. The party kinds'
+    /// texts vary (RULES.md section 2: "some texts say ≥"), and recommendations and
+    /// evaluations have no statutory rule.
+    pub fn rules_fixed_by_law(self) -> bool {
+        matches!(self.family(), Family::Congress | Family::Villager)
+    }
+
     /// The statutory quorum; `None` where the law states none (a contest may still set one).
     pub fn quorum(self) -> Option<Quorum> {
         match self.family() {

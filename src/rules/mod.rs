@@ -90,6 +90,12 @@ pub enum RulesError {
         contest: String,
         field: &'static str,
     },
+    #[error("选举项目 “{contest}”: {kind} 的 {field} 由法律规定, 不能以本地规定改变 / Contest “{contest}”: the law fixes {field} for {kind}; no local override may change it.")]
+    OverrideStatutory {
+        contest: String,
+        kind: &'static str,
+        field: &'static str,
+    },
     #[error("选举项目 “{contest}”: {kind} 有法定的法定人数, 只能用 overrides.quorum_comparison 调整 / Contest “{contest}”: {kind} has a statutory quorum; only overrides.quorum_comparison may change it.")]
     QuorumIsStatutory { contest: String, kind: &'static str },
     #[error("选举项目 “{contest}”: 法定人数比例 {num}/{den} 无效 / Contest “{contest}”: the quorum fraction {num}/{den} is not between 0 and 1.")]
@@ -150,6 +156,7 @@ impl RulesError {
             RulesError::SurplusRuleBroken { .. } => Code::SurplusRuleBroken,
             RulesError::OverrideWithoutBasis { .. } => Code::OverrideWithoutBasis,
             RulesError::OverrideNotApplicable { .. } => Code::OverrideNotApplicable,
+            RulesError::OverrideStatutory { .. } => Code::OverrideStatutory,
             RulesError::QuorumIsStatutory { .. } => Code::QuorumIsStatutory,
             RulesError::QuorumFraction { .. } => Code::QuorumFraction,
             RulesError::MaxMarksZero { .. } => Code::MaxMarksZero,

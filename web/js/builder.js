@@ -213,8 +213,8 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
     if (!isEvaluation(c) && c.kind !== "recommendation") {
       const ov = { ...c.ovExtra };
       for (const f of ["min_surplus", "max_surplus"]) if (intOrNull(c.ov[f]) !== null) ov[f] = intOrNull(c.ov[f]);
-      if (c.ov.quorum_comparison && (!k || k.quorum)) ov.quorum_comparison = c.ov.quorum_comparison;
-      if (c.ov.threshold_base && (!k || k.threshold)) ov.threshold_base = c.ov.threshold_base;
+      if (c.ov.quorum_comparison && (!k || (k.quorum && !k.fixed_by_law))) ov.quorum_comparison = c.ov.quorum_comparison;
+      if (c.ov.threshold_base && (!k || (k.threshold && !k.fixed_by_law))) ov.threshold_base = c.ov.threshold_base;
       if (Object.keys(ov).length || c.ov.basis.trim()) out.overrides = { basis: c.ov.basis.trim(), ...ov };
     }
     if (c.mode !== "electronic") out.mode = c.mode;
@@ -624,11 +624,13 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
       `<div class="field"><label for="${p}-ov-max">${t("差额至多 (候选人 ≤ 名额 + 此数)", "Surplus at most (candidates ≤ seats + this)")}</label>
         <input id="${p}-ov-max" data-c="${c.key}" data-f="ov.max_surplus" value="${esc(c.ov.max_surplus)}" inputmode="numeric"></div>`,
     ];
-    if (!k || k.quorum) {
+    // A kind whose quorum and threshold the law fixes takes no local rule for them
+    // (override_statutory); its list range only within the statute.
+    if (!k || (k.quorum && !k.fixed_by_law)) {
       rows.push(`<div class="field"><label for="${p}-ov-quorum">${t("法定人数比较", "Quorum comparison")}</label>
         ${sel(c.ov.quorum_comparison, [["", "按法定", "statutory"], ["more_than", "超过 (>)", "more than"], ["at_least", "达到 (≥)", "at least"]], `id="${p}-ov-quorum" data-c="${c.key}" data-f="ov.quorum_comparison"`)}</div>`);
     }
-    if (!k || k.threshold) {
+    if (!k || (k.threshold && !k.fixed_by_law)) {
       rows.push(`<div class="field"><label for="${p}-ov-base">${t("当选票数的基数", "Threshold base")}</label>
         ${sel(c.ov.threshold_base, [["", "按法定", "statutory"], ...pairs(THRESHOLD_BASES)], `id="${p}-ov-base" data-c="${c.key}" data-f="ov.threshold_base"`)}</div>`);
     }

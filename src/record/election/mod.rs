@@ -380,10 +380,13 @@ fn attributes(
 }
 
 /// Parses and validates an election spec given as input: every name in its canonical form
-/// ([`clean_spec`]), or the spec refused. Nothing is accepted half-way: any error refuses
-/// the whole spec.
+/// ([`clean_spec`]) and no local override of a rule the law fixes
+/// ([`Election::check_statute`]), or the spec refused. Nothing is accepted half-way: any
+/// error refuses the whole spec.
 pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
-    parse_spec(bytes, Names::Clean).map(|(e, _)| e)
+    let (e, _) = parse_spec(bytes, Names::Clean)?;
+    e.check_statute()?;
+    Ok(e)
 }
 
 /// Parses a spec read back from a log, its names as they were logged ([`Names::AsLogged`]):
@@ -394,7 +397,9 @@ pub fn parse_logged_election(bytes: &[u8]) -> Result<Election, SpecError> {
 
 /// Parses a spec given as input, with the spec as it is to be logged (names canonical).
 pub fn parse_election_to_log(bytes: &[u8]) -> Result<(Election, serde_json::Value), SpecError> {
-    parse_spec(bytes, Names::Clean)
+    let (e, spec) = parse_spec(bytes, Names::Clean)?;
+    e.check_statute()?;
+    Ok((e, spec))
 }
 
 fn parse_spec(bytes: &[u8], names: Names) -> Result<(Election, serde_json::Value), SpecError> {

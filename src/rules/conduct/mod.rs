@@ -20,8 +20,10 @@
 //! ([`Conduct::names_after_flags`]). Protocol 4 shuffles each write-in line's name together
 //! with its write-in flag, so that a name counts only on a line its ballot marked
 //! ([`Conduct::names_with_flags`], docs/E2E.md §9). Protocol 5 holds a procedure's round to
-//! the contest its step builds and a reason posted on the board to the board's rules
-//! (docs/LOG_FORMAT.md).
+//! the contest its step builds and a reason posted on the board to the board's rules.
+//! Protocol 6 refuses a local override of a rule the law fixes (`Election::check_statute`)
+//! and keeps a party contest's quorum comparison and threshold base in its runoff
+//! (`record::rounds::runoff_of`) (docs/LOG_FORMAT.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -34,7 +36,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 5;
+pub const PROTOCOL_CURRENT: u32 = 6;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -581,7 +581,10 @@ pub async fn kinds() -> HttpResponse {
                    "write_ins": k.write_ins() != WriteIns::Refused,
                    "proxies": k.proxies() != crate::rules::kind::Proxies::Refused,
                    "candidates": k.is_candidate_contest(),
-                   "against_label": k.against_label()})
+                   "against_label": k.against_label(),
+                   // The law fixes its quorum, threshold and list range: no local override
+                   // of the first two, the list only within the statutory range.
+                   "fixed_by_law": k.rules_fixed_by_law()})
         })
         .collect();
     HttpResponse::Ok().json(json!({"kinds": list}))

@@ -186,7 +186,7 @@ impl Before<'_> {
             .filter(|p| !p.is_null());
         match proposal {
             None => Some(format!("“{}” 的计票结果没有提议另行投票 / the result of “{}” proposes no runoff", b.parent, b.parent)),
-            Some(p) => (runoff_of(self.spec, self.election, self.styles, &b.parent, p) != *b)
+            Some(p) => (runoff_of(self.spec, self.election, self.styles, &b.parent, p, self.conduct.protocol()) != *b)
                 .then(|| format!("另行投票不是 “{}” 的计票结果所提议的 (候选人、名额、规则与样式须一致) / the runoff is not the one the result of “{}” proposes (candidates, seats, rules and style must match)", b.parent, b.parent)),
         }
     }
