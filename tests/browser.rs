@@ -209,6 +209,7 @@ fn pages_in_a_real_browser() {
             &tokens[2],
             &tokens[3],
             &tokens[4],
+            &tokens[5],
             &s.demo["demo-teller"],
             d,
         ],
@@ -238,11 +239,12 @@ fn pages_in_a_real_browser() {
         );
     }
     // More ballots through the API, then the teller console: close, tally, verdict, sign.
-    // The demo election is encrypted: these ballots are encrypted here, as a kiosk would.
+    // The demo election is encrypted: these ballots are encrypted here, as a kiosk would
+    // (tokens 0 to 5 went to the kiosk and challenge pages).
     let kiosk = s.pair_kiosk(&org, "api");
     let mut receipt = String::new();
     let mut cast_lines: Vec<serde_json::Value> = Vec::new();
-    for (i, t) in tokens.iter().enumerate().skip(5).take(80) {
+    for (i, t) in tokens.iter().enumerate().skip(6).take(80) {
         let mut committee: serde_json::Map<String, serde_json::Value> =
             ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]
                 .iter()

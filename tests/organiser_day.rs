@@ -246,3 +246,73 @@ fn a_roll_that_leaves_an_evaluator_group_of_two_is_imported_with_a_warning() {
     );
     assert_eq!(code, 201, "{v}");
 }
+
+/// One contest's write-in lines are shuffled in one log entry, which holds at most
+/// `e2e::shuffle_lines_max` lines (README, "Not finished"): a roll that puts more voters ×
+/// lines into an encrypted contest is imported with a warning (`write_ins_too_many`) naming
+/// the figures, while the contest can still be split; a contest within the limit, and the
+/// same roll in a plaintext election, are not warned of.
+#[test]
+fn a_roll_too_large_for_one_write_in_shuffle_is_imported_with_a_warning() {
+    let max = scrutineer::e2e::shuffle_lines_max(true);
+    // Three seats: three write-in lines per ballot.
+    let voters = max / 3 + 1;
+    let spec = json!({"format": "scrutineer.election/v1", "id": "big-2026", "title": "大选区",
+        "contests": [
+            {"id": "big", "title": "第一选区", "kind": "npc_direct", "seats": 3,
+             "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"},
+                            {"id": "c", "name": "张军"}, {"id": "d", "name": "陈静"}]},
+            {"id": "one", "title": "第二选区", "kind": "npc_direct", "seats": 1,
+             "candidates": [{"id": "e", "name": "刘洋"}, {"id": "f", "name": "赵敏"}]}]});
+    let styles = json!([{"round": 1, "contests": ["big"], "unit": "一区"},
+                        {"round": 1, "contests": ["one"], "unit": "二区"}]);
+    let tellers: Vec<String> = (1..=3u8)
+        .map(|i| {
+            scrutineer::record::note::Signer::new(
+                &format!("teller-{i}"),
+                ed25519_dalek::SigningKey::from_bytes(&[i; 32]),
+            )
+            .unwrap()
+            .verifier()
+            .unwrap()
+            .to_text()
+        })
+        .collect();
+    // Both contests get the same number of voters: the one-seat contest has one line each.
+    let roll = e2e_support::public_roll(&[
+        ("一区", "A", voters as usize),
+        ("二区", "B", voters as usize),
+    ]);
+    for encrypted in [true, false] {
+        let dir = e2e_support::temp("organiser-write-ins");
+        let s = Server::start(&dir);
+        let org = s.login("organiser", &s.organiser_password);
+        let mut body = json!({"spec": spec, "styles": styles, "tellers": tellers,
+            "election_date": "2026-12-01"});
+        if !encrypted {
+            body["secrecy"] = json!({"mode": "plaintext", "reason": "测试 test"});
+            body["signatures_required"] = json!(1);
+        }
+        let (code, v) = s.call("POST", "/api/v1/election", Some(&org), Some(&body));
+        assert_eq!(code, 201, "{v}");
+        let (st, v) = s.post_text("/api/v1/roll", &org, &roll);
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["imported"], voters * 2);
+        let w = v["warnings"].as_array().unwrap();
+        if encrypted {
+            assert_eq!(w.len(), 1, "{v}");
+            assert_eq!(w[0]["code"], "write_ins_too_many", "{v}");
+            let m = w[0]["message"].as_str().unwrap();
+            assert!(
+                m.contains("第一选区")
+                    && m.contains(&format!("{voters} voters × 3 write-in lines"))
+                    && m.contains(&format!("({max})")),
+                "{m}"
+            );
+        } else {
+            assert!(w.is_empty(), "{v}");
+        }
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,6 +1,8 @@
 //! Property tests (HOUSE_STYLE.md): a tally does not depend on ballot order; per-candidate
 //! for + against + abstain equals the valid ballots; void + valid = returned; counting a
-//! contest from its totals (as the encrypted pipeline will) gives the ballots' result.
+//! contest from its totals gives the ballots' result, and so does counting it from what the
+//! tellers decrypt (the kiosk's plaintexts in aggregation order, summed, read by
+//! `count::decrypted_totals`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -131,7 +133,7 @@ proptest! {
 mod from_totals {
     use super::*;
     use scrutineer::record::parse_election;
-    use scrutineer::rules::ballot::{evaluation_void_reason, void_reason};
+    use scrutineer::rules::ballot::{evaluation_void_reason, void_reason, VoidReason};
     use scrutineer::rules::totals::Counts;
     use scrutineer::rules::{
         tally_election, tally_election_totals, Ballot, CandidateBallot, Contest, ContestTotals,
@@ -238,6 +240,24 @@ mod from_totals {
             0usize..3,
             any::<bool>(),
             any::<bool>(),
+        )
+    }
+
+    /// Each contest's raw ballots (a few, or more), whether it is hybrid, and its turnout's
+    /// offsets (see [`same_result`]).
+    type Case = (Vec<Vec<Raw>>, Vec<bool>, Vec<(u64, u64, u64)>);
+
+    fn election_case() -> impl Strategy<Value = Case> {
+        (
+            proptest::collection::vec(
+                prop_oneof![
+                    proptest::collection::vec(raw_ballot(), 0..8),
+                    proptest::collection::vec(raw_ballot(), 8..40),
+                ],
+                CONTESTS,
+            ),
+            proptest::collection::vec(any::<bool>(), CONTESTS),
+            proptest::collection::vec((0u64..12, 0u64..6, 0u64..6), CONTESTS),
         )
     }
 
@@ -372,49 +392,177 @@ mod from_totals {
         /// as ballots, added to the electronic totals); both sides count the same ballots.
         #[test]
         fn totals_give_the_result_of_the_ballots(
-            raw in proptest::collection::vec(prop_oneof![
-                proptest::collection::vec(raw_ballot(), 0..8),
-                proptest::collection::vec(raw_ballot(), 8..40),
-            ], CONTESTS),
-            hybrid in proptest::collection::vec(any::<bool>(), CONTESTS),
-            turnout in proptest::collection::vec((0u64..12, 0u64..6, 0u64..6), CONTESTS),
+            (raw, hybrid, turnout) in election_case(),
         ) {
-            // For n raw ballots E = n + a, P = n + min(a, b), I = n + c − 1: quorums and
-            // R ≤ I hold or fail.
-            let turnouts: Vec<(u64, u64, u64)> = raw.iter().zip(&turnout).map(|(r, (a, b, c))| {
+            same_result(&raw, &hybrid, &turnout, &|contest, electronic| {
+                // The kiosk refuses a void evaluation ballot; paper takes it (void).
+                let cast: Vec<Ballot> = electronic
+                    .into_iter()
+                    .filter(|b| !(contest.evaluation().is_some() && is_void(contest, b)))
+                    .collect();
+                (encrypted_totals(contest, &cast.iter().collect::<Vec<_>>()), cast)
+            })?;
+        }
+    }
+
+    /// A contest's electronic ballots → their totals and the ballots cast of them.
+    type Electronic = dyn Fn(&Contest, Vec<Ballot>) -> (ContestTotals, Vec<Ballot>);
+
+    /// Counts each contest's ballots and, apart, from its totals: `electronic` gives the
+    /// totals of a contest's electronic ballots and the ballots cast of them, to which a
+    /// hybrid contest's paper ballots add. For n raw ballots E = n + a, P = n + min(a, b),
+    /// I = n + c − 1: quorums and R ≤ I hold or fail.
+    fn same_result(
+        raw: &[Vec<Raw>],
+        hybrid: &[bool],
+        turnout: &[(u64, u64, u64)],
+        electronic: &Electronic,
+    ) -> Result<(), TestCaseError> {
+        let turnouts: Vec<(u64, u64, u64)> = raw
+            .iter()
+            .zip(turnout)
+            .map(|(r, (a, b, c))| {
                 let n = r.len() as u64;
                 (n + a, n + a.min(b), (n + c).saturating_sub(1))
-            }).collect();
-            let spec = election_spec(&turnouts);
-            let election = parse_election(spec.to_string().as_bytes()).unwrap();
-            let mut ballots: Vec<Vec<Ballot>> = Vec::new();
-            let mut totals: Vec<ContestTotals> = Vec::new();
-            for (i, contest) in election.contests.iter().enumerate() {
-                let mut paper = Vec::new();
-                let mut electronic = Vec::new();
-                for r in &raw[i] {
-                    let b = match contest.evaluation() {
-                        Some(_) => evaluation_ballot(contest, r),
-                        None => candidate_ballot(contest, r),
-                    };
-                    let on_paper = hybrid[i] && r.4;
-                    // The kiosk refuses a void evaluation ballot; paper takes it (void).
-                    if !on_paper && contest.evaluation().is_some() && is_void(contest, &b) {
-                        continue;
-                    }
-                    if on_paper { paper.push(b) } else { electronic.push(b) }
+            })
+            .collect();
+        let spec = election_spec(&turnouts);
+        let election = parse_election(spec.to_string().as_bytes()).unwrap();
+        let mut ballots: Vec<Vec<Ballot>> = Vec::new();
+        let mut totals: Vec<ContestTotals> = Vec::new();
+        for (i, contest) in election.contests.iter().enumerate() {
+            let mut paper = Vec::new();
+            let mut kiosk = Vec::new();
+            for r in &raw[i] {
+                let b = match contest.evaluation() {
+                    Some(_) => evaluation_ballot(contest, r),
+                    None => candidate_ballot(contest, r),
+                };
+                if hybrid[i] && r.4 {
+                    paper.push(b)
+                } else {
+                    kiosk.push(b)
                 }
-                let mut t = encrypted_totals(contest, &electronic.iter().collect::<Vec<_>>());
-                if hybrid[i] {
-                    t = t.checked_add(&ContestTotals::of_ballots(contest, &paper)).unwrap();
-                }
-                prop_assert_eq!(t.check(contest), Ok(()));
-                ballots.push(electronic.into_iter().chain(paper).collect());
-                totals.push(t);
             }
-            let from_ballots = tally_election(&election, &ballots);
-            let from_totals = tally_election_totals(&election, &totals);
-            prop_assert_eq!(without_void_reasons(from_ballots), without_void_reasons(from_totals));
+            let (mut t, cast) = electronic(contest, kiosk);
+            if hybrid[i] {
+                t = t
+                    .checked_add(&ContestTotals::of_ballots(contest, &paper))
+                    .unwrap();
+            }
+            prop_assert_eq!(t.check(contest), Ok(()));
+            ballots.push(cast.into_iter().chain(paper).collect());
+            totals.push(t);
+        }
+        let from_ballots = tally_election(&election, &ballots);
+        let from_totals = tally_election_totals(&election, &totals);
+        prop_assert_eq!(
+            without_void_reasons(from_ballots),
+            without_void_reasons(from_totals)
+        );
+        Ok(())
+    }
+
+    /// What the tellers decrypt for a contest's electronic ballots, built as the pipeline
+    /// builds it with no encryption in between: each ballot the kiosk casts is its plaintext
+    /// (`e2e::plaintext_of`, normalised: an over-marked ballot becomes the void ballot) in
+    /// aggregation order (`tally_vector`), summed per evaluator group as the homomorphic sums
+    /// are, with the written-in names of its marked lines; then `count::decrypted_totals`
+    /// reads them, as it reads the tellers' combined shares. The ballots the kiosk refuses
+    /// (a mark or a name its shape cannot carry, a name written twice or naming a listed
+    /// candidate, a void evaluation) are not cast, and the second value gives the ballots
+    /// that were.
+    fn pipeline_totals(contest: &Contest, ballots: Vec<Ballot>) -> (ContestTotals, Vec<Ballot>) {
+        use scrutineer::crypto::{ContestPlaintext, ContestShape};
+        let shape = scrutineer::e2e::shape_of(contest).unwrap();
+        let mut groups: std::collections::BTreeMap<String, scrutineer::e2e::Decrypted> =
+            std::collections::BTreeMap::new();
+        let mut cast = Vec::new();
+        for b in ballots {
+            // The kiosk refuses a ballot the rules void (`e2e::kiosk::encrypt_lines`); one
+            // over-marked, or with a party write-in past its 不赞成 marks, is kept here as a
+            // kiosk that only normalises it (docs/E2E.md §4.3) would cast it: as the void
+            // ballot, which the void slot counts.
+            let void = match &b {
+                Ballot::Candidates(cb) => void_reason(contest, cb),
+                Ballot::Evaluation(_) => is_void(contest, &b).then_some(VoidReason::WrongShape),
+            };
+            let normalised = matches!(
+                void,
+                None | Some(
+                    VoidReason::OverMarked { .. } | VoidReason::WriteInWithoutAgainst { .. }
+                )
+            );
+            if !normalised {
+                continue;
+            }
+            let Ok(p) = scrutineer::e2e::plaintext_of(contest, &shape, &b) else {
+                continue;
+            };
+            let Ok(values) = p.tally_vector(&shape) else {
+                continue;
+            };
+            let names: Vec<String> = match (&p, &shape) {
+                (ContestPlaintext::Candidate(cp), ContestShape::Candidate(s)) => cp
+                    .normalized(s)
+                    .unwrap()
+                    .write_ins
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let group = match &b {
+                Ballot::Evaluation(e) => e
+                    .group
+                    .and_then(|g| {
+                        contest
+                            .evaluation()
+                            .as_ref()
+                            .map(|s| s.groups[g].id.clone())
+                    })
+                    .unwrap_or_default(),
+                Ballot::Candidates(_) => String::new(),
+            };
+            let d = groups
+                .entry(group)
+                .or_insert_with(|| scrutineer::e2e::Decrypted {
+                    ballots: 0,
+                    totals: vec![0; values.len()],
+                    names: Vec::new(),
+                    undecodable: 0,
+                    unmarked: 0,
+                    tellers: Vec::new(),
+                });
+            d.ballots += 1;
+            for (t, v) in d.totals.iter_mut().zip(&values) {
+                *t += v;
+            }
+            d.names.extend(names);
+            cast.push(b);
+        }
+        for d in groups.values_mut() {
+            d.names.sort();
+        }
+        let decrypted: Vec<(&str, &scrutineer::e2e::Decrypted)> =
+            groups.iter().map(|(g, d)| (g.as_str(), d)).collect();
+        let (totals, unreadable) =
+            scrutineer::count::decrypted_totals(contest, &shape, &decrypted).unwrap();
+        assert_eq!(unreadable, 0, "{}", contest.id());
+        (totals, cast)
+    }
+
+    proptest! {
+        #![proptest_config(config("decrypted_totals_give_the_result_of_the_ballots", 128))]
+
+        /// As above, with the electronic totals read from what the tellers decrypt
+        /// ([`pipeline_totals`]): the real aggregation layout, the kiosk's normalisation and
+        /// `count::decrypted_totals`, for every contest kind.
+        #[test]
+        fn decrypted_totals_give_the_result_of_the_ballots(
+            (raw, hybrid, turnout) in election_case(),
+        ) {
+            same_result(&raw, &hybrid, &turnout, &pipeline_totals)?;
         }
     }
 }

@@ -62,24 +62,23 @@ fn serve_refuses_a_bad_configuration() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--request-bytes-max 10"));
 }
 
-/// Log lines carry no terminal colour codes when standard output is a pipe (journald, a file,
-/// `docker logs`), even without NO_COLOR.
-#[test]
-fn logs_carry_no_colour_codes_through_a_pipe() {
+/// The log lines `scrutineer serve` prints until it listens, with `args` after its data
+/// and keys directories.
+fn start_up_log(name: &str, bind: &str, args: &[&str]) -> String {
     use std::io::BufRead;
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("scrutineer-serve-log-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("scrutineer-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .args([
             "serve",
             "--bind",
-            &format!("127.0.0.1:{port}"),
+            bind,
             "--data-dir",
             dir.join("data").to_str().unwrap(),
             "--keys-dir",
             dir.join("keys").to_str().unwrap(),
         ])
+        .args(args)
         .env_remove("NO_COLOR")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -112,9 +111,45 @@ fn logs_carry_no_colour_codes_through_a_pipe() {
     let _ = child.wait();
     let _ = reader.join();
     let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// Log lines carry no terminal colour codes when standard output is a pipe (journald, a file,
+/// `docker logs`), even without NO_COLOR.
+#[test]
+fn logs_carry_no_colour_codes_through_a_pipe() {
+    let out = start_up_log("serve-log", &format!("127.0.0.1:{}", free_port()), &[]);
     assert!(out.contains("INFO"), "no log line: {out}");
     assert!(
         !out.contains('\u{1b}'),
         "colour codes in a piped log: {out:?}"
+    );
+}
+
+/// Plain HTTP on an address the hall's network reaches lets anyone there change what the
+/// kiosks run: the start-up says so, unless TLS or a TLS proxy is configured. On the
+/// loopback address (the default) it says nothing.
+#[test]
+fn plain_http_on_a_reachable_address_is_warned_of() {
+    const WARNING: &str = "serving plain HTTP";
+    let reachable = start_up_log("serve-plain", &format!("0.0.0.0:{}", free_port()), &[]);
+    assert!(reachable.contains("listening"), "{reachable}");
+    assert!(
+        reachable.contains(WARNING) && reachable.contains("--tls-cert"),
+        "{reachable}"
+    );
+    let local = start_up_log("serve-local", &format!("127.0.0.1:{}", free_port()), &[]);
+    assert!(
+        local.contains("listening") && !local.contains(WARNING),
+        "{local}"
+    );
+    let proxied = start_up_log(
+        "serve-proxied",
+        &format!("0.0.0.0:{}", free_port()),
+        &["--trusted-proxies", "127.0.0.1"],
+    );
+    assert!(
+        proxied.contains("listening") && !proxied.contains(WARNING),
+        "{proxied}"
     );
 }

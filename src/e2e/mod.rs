@@ -23,7 +23,7 @@ mod shape;
 pub mod teller;
 
 pub use book::{Book, ContestTally, Decrypted};
-pub use shape::{context, plaintext_of, shape_of, WRITE_IN_LINES_MAX};
+pub use shape::{context, plaintext_of, shape_of, shuffle_lines_max, WRITE_IN_LINES_MAX};
 
 use crate::codes::Code;
 use crate::crypto::Error as CryptoError;

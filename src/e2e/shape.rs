@@ -4,6 +4,7 @@
 use crate::crypto::{
     CandidatePlaintext, ContestPlaintext, ContestShape, ContextInputs, EvaluationPlaintext, Mark,
 };
+use crate::record::entry::ENTRY_BODY_BYTES_MAX;
 use crate::rules::ballot::{Ballot, Mark as RulesMark};
 use crate::rules::kind::{Family, WriteIns};
 use crate::rules::{Contest, ContestKind};
@@ -14,6 +15,20 @@ use super::E2eError;
 /// A paper ballot has a blank line per seat; three lines are what a kiosk voter uses in
 /// practice and keep a 7-seat ballot under 10 KB (docs/E2E.md §14).
 pub const WRITE_IN_LINES_MAX: u32 = 3;
+
+/// The most write-in lines (a contest's ballots × its lines per ballot) one shuffle entry
+/// can hold: each line is `width` ciphertexts (its two name elements, and from protocol 4
+/// its flag) of 64 bytes and 160 bytes of the shuffle's proof, written in base64 in an entry
+/// of at most [`ENTRY_BODY_BYTES_MAX`] (4 KiB kept for the entry's other fields). That is
+/// 35,736 lines from protocol 4, 43,678 before it. A contest past it cannot be shuffled,
+/// since one contest's shuffle is one entry (README, "Not finished"): the roll's import
+/// warns (`write_ins_too_many`).
+pub fn shuffle_lines_max(names_with_flags: bool) -> u64 {
+    let width: u64 = if names_with_flags { 3 } else { 2 };
+    let raw = (ENTRY_BODY_BYTES_MAX as u64 - 4096) / 4 * 3;
+    let fixed = 32 * (6 + 3 * width);
+    (raw - fixed) / (64 * width + 160)
+}
 
 fn shape_err(c: &Contest, reason: impl Into<String>) -> E2eError {
     E2eError::Shape {
@@ -133,5 +148,48 @@ pub fn plaintext_of(
             Ok(ContestPlaintext::Evaluation(EvaluationPlaintext { grades }))
         }
         _ => Err(shape_err(c, "the ballot's kind does not match the contest")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::crypto::shuffle::ShuffleProof;
+    use crate::record::entry::{body_bytes, ShuffleBody};
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use base64::Engine as _;
+
+    /// The entry of a shuffle of `lines` lines of `width` ciphertexts, as a teller writes it
+    /// (random-looking bytes do not change base64's length).
+    fn shuffle_entry_len(lines: u64, width: usize) -> usize {
+        let n = lines as usize;
+        let body = ShuffleBody {
+            contest: "county-constituency-0403-第四百零三选区".into(),
+            index: 5,
+            count: lines,
+            output: BASE64.encode(vec![7u8; n * width * 64]),
+            proof: BASE64.encode(vec![7u8; ShuffleProof::encoded_len(n, width)]),
+            signature: BASE64.encode([7u8; 64]),
+        };
+        body_bytes(&body).len()
+    }
+
+    #[test]
+    fn the_largest_shuffle_fits_one_entry_and_a_few_lines_more_do_not() {
+        for (flags, width) in [(true, 3), (false, 2)] {
+            let max = shuffle_lines_max(flags);
+            assert!(
+                shuffle_entry_len(max, width) <= ENTRY_BODY_BYTES_MAX,
+                "{width}"
+            );
+            // The 4 KiB kept for the other fields is less than 16 lines: the bound is tight.
+            assert!(
+                shuffle_entry_len(max + 16, width) > ENTRY_BODY_BYTES_MAX,
+                "{width}"
+            );
+        }
+        assert_eq!(shuffle_lines_max(true), 35_736);
+        assert_eq!(shuffle_lines_max(false), 43_678);
     }
 }

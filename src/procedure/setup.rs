@@ -333,5 +333,53 @@ pub fn roll_warnings(
             voters,
         ));
     }
+    warnings.extend(write_ins_too_many(info, conduct));
+    warnings
+}
+
+/// The encrypted contests whose write-in lines (the voters on the roll whose style holds the
+/// contest × the lines of its ballot) could not all be shuffled in one entry
+/// ([`crate::e2e::shuffle_lines_max`]): if most of those voters cast, and anyone writes a
+/// name in, the contest's names cannot be counted, since a shuffle in several entries is not
+/// built (README, "Not finished"). Never blocking: the organiser splits the contest into
+/// smaller constituencies or takes it on paper before voting.
+fn write_ins_too_many(
+    info: &crate::ledger::ElectionInfo,
+    conduct: &crate::rules::conduct::Conduct,
+) -> Vec<Notice> {
+    if !matches!(
+        conduct.secrecy(),
+        crate::rules::conduct::Secrecy::Encrypted { .. }
+    ) {
+        return Vec::new();
+    }
+    let max = crate::e2e::shuffle_lines_max(info.protocol >= 4);
+    let mut warnings = Vec::new();
+    for c in &info.election.contests {
+        let electronic = conduct
+            .contest(c.id())
+            .is_ok_and(|cc| cc.mode != crate::rules::conduct::Mode::Paper);
+        let lines = match crate::e2e::shape_of(c) {
+            Ok(crate::crypto::ContestShape::Candidate(s)) => u64::from(s.write_in_lines),
+            _ => 0,
+        };
+        if !electronic || lines == 0 {
+            continue;
+        }
+        let voters: u64 = (0..info.styles.len())
+            .filter(|&i| info.styles[i].contests.iter().any(|x| x == c.id()))
+            .filter_map(|i| u16::try_from(i).ok().and_then(|i| conduct.style_voters(i)))
+            .sum();
+        let total = voters.saturating_mul(lines);
+        if total > max {
+            let title = c.title();
+            warnings.push(Notice::new(
+                "write_ins_too_many",
+                format!(
+                    "“{title}”: {voters} 名选民 × 每张选票 {lines} 行写入 = {total} 行, 超过一次混洗最多 {max} 行: 如有人写入姓名, 写入姓名将无法计票; 请在投票前拆分选区或改用纸质选票 / “{title}”: {voters} voters × {lines} write-in lines per ballot = {total} lines, more than one shuffle holds ({max}): if anyone writes a name in, the write-in names cannot be counted. Split the constituency or vote on paper before voting"
+                ),
+            ));
+        }
+    }
     warnings
 }

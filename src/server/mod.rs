@@ -169,6 +169,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             config.bind
         );
     }
+    if config.tls.is_none() && !config.bind.ip().is_loopback() && config.trusted_proxies.is_empty()
+    {
+        tracing::warn!(
+            "serving plain HTTP on {}, an address others can reach, without TLS or a TLS proxy:              anyone on the hall's network can read and change what the kiosks run (and so a              vote before it is encrypted) and take staff sessions; give --tls-cert and              --tls-key, or put a TLS proxy in front (deploy/README.md)              (不加密的 HTTP 服务对局域网开放: 请配置 TLS)",
+            config.bind
+        );
+    }
     crate::procedure::set_hall_offset(config.timezone.1);
     let state = AppState::open(config.clone())
         .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?;

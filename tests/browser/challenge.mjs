@@ -10,6 +10,8 @@
 //                 TOKEN1 is a voter's (checked, then cast), TOKEN2 is checked on a tampered
 //                 kiosk, TOKEN3 is a 监票人's test slip (checked, recorded as a match, and
 //                 then refused at the kiosk with token_tested). TOKEN2 and TOKEN3 are never cast.
+// TOKEN4          a voter whose cast's answer is lost (the ballot is cast): the kiosk no longer
+//                 offers a check of those choices; first refused by a downgraded kiosk.
 // TELLER_PASSWORD the password of the teller account TELLER_USER
 // SCREENSHOT_DIR  where the challenge-NN-step.png screenshots go (created if missing)
 //
@@ -36,7 +38,11 @@
 //  (v)   a 监票人 on the teller page opens the tampered kiosk's check receipt, records a
 //        mismatch, and table#kiosk-tests shows it highlighted; the honest test (TOKEN3) is
 //        recorded as a match, and TOKEN3 can no longer vote (token_tested).
-// Exactly one ballot is cast (TOKEN1's); what it holds is written to
+// Besides: a server that leaves the election key out of one voter's ballot (a downgrade to
+// plaintext), or gives it under another election's id, is refused by a kiosk that has
+// encrypted for the election since it was paired, the slip unused; a
+// cast whose answer is lost leaves #check disabled, also after a fresh encryption.
+// Two ballots are cast (TOKEN1's and TOKEN4's); what they hold is written to
 // SCREENSHOT_DIR/challenge-choices.json ({token, ballots: [ballot lines]}, like kiosk.mjs's
 // kiosk-choices.json) so a decrypted count can include it. Four spoiled ballots are logged
 // (TOKEN1 twice, TOKEN2, TOKEN3) and two kiosk tests (a mismatch, a match).
@@ -47,9 +53,9 @@ import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
 
-const [BASE, PAIRING_CODE, TOKEN1, TOKEN2, TOKEN3, TELLER_PASSWORD, DIR] = process.argv.slice(2);
-if (!BASE || !PAIRING_CODE || !TOKEN1 || !TOKEN2 || !TOKEN3 || !TELLER_PASSWORD || !DIR) {
-  console.error("usage: node challenge.mjs BASE_URL PAIRING_CODE TOKEN1 TOKEN2 TOKEN3 TELLER_PASSWORD SCREENSHOT_DIR");
+const [BASE, PAIRING_CODE, TOKEN1, TOKEN2, TOKEN3, TOKEN4, TELLER_PASSWORD, DIR] = process.argv.slice(2);
+if (!BASE || !PAIRING_CODE || !TOKEN1 || !TOKEN2 || !TOKEN3 || !TOKEN4 || !TELLER_PASSWORD || !DIR) {
+  console.error("usage: node challenge.mjs BASE_URL PAIRING_CODE TOKEN1 TOKEN2 TOKEN3 TOKEN4 TELLER_PASSWORD SCREENSHOT_DIR");
   process.exit(2);
 }
 const TELLER_USER = process.env.TELLER_USER || "demo-teller";
@@ -134,6 +140,37 @@ async function vote(page, ballot, plan) {
     await page.locator("#next").click();
   }
   await expectScreen(page, "screen-review", "after the last contest");
+}
+
+/**
+ * A new kiosk page (same browser, so the same pairing and remembered key) whose ballot
+ * answers `edit` changes as a server could: TOKEN4 is scanned, and the refusal it shows is
+ * returned; the ballot must not open and nothing may be cast. `shotName`: a screenshot.
+ */
+async function refusedAnswer(context, problems, what, edit, shotName) {
+  const page = await context.newPage();
+  current = page;
+  watch(page, problems, what);
+  let casts = 0;
+  page.on("request", (r) => { if (r.url().endsWith("/api/v1/ballots")) casts += 1; });
+  await page.route("**/api/v1/kiosk/ballot", async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    edit(body);
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.goto(`${BASE}/kiosk`);
+  await expectScreen(page, "screen-idle", what);
+  await page.locator("#token-input").focus();
+  await page.keyboard.type(TOKEN4, { delay: 0 });
+  await page.keyboard.press("Enter");
+  await page.locator("#kiosk-error").waitFor({ state: "visible", timeout: 15000 });
+  const msg = await textOf(page, "#kiosk-error");
+  expect(!(await page.locator("#screen-contest").isVisible()), `${what}: the ballot is shown`);
+  expect(casts === 0, `${what}: a ballot was sent`);
+  if (shotName) await shot(page, shotName);
+  await page.close();
+  return msg;
 }
 
 /** #confirm: encrypts and shows the code; returns it. */
@@ -334,8 +371,8 @@ try {
   await shot(kiosk, "cast");
   log(`cast with the same slip: ${receipt2}, code ${code2}`);
   // What this voter cast, for a decrypted count (the same form as kiosk.mjs's file).
-  fs.writeFileSync(path.join(DIR, "challenge-choices.json"), JSON.stringify({ token: TOKEN1, ballots: ballot.contests.map((c) => ({
-    contest: c.id, marks: plan[c.id].marks, write_ins: plan[c.id].writeIns })) }, null, 2));
+  const castLines = ballot.contests.map((c) => ({ contest: c.id, marks: plan[c.id].marks, write_ins: plan[c.id].writeIns }));
+  fs.writeFileSync(path.join(DIR, "challenge-choices.json"), JSON.stringify({ token: TOKEN1, ballots: castLines }, null, 2));
   await kiosk.locator("#done").click();
   await expectScreen(kiosk, "screen-idle", "after #done");
 
@@ -379,6 +416,57 @@ try {
   await shot(rekeyed, "kiosk-key-mismatch");
   await rekeyed.close();
   log("a kiosk handed another election key refuses to encrypt");
+
+  // A server that leaves the key out of one voter's answer, so that the kiosk's own code
+  // would send the choices in the clear: a kiosk that has encrypted for this election
+  // refuses, and the slip is not used.
+  const downMsg = await refusedAnswer(kioskContext, problems, "downgraded kiosk", (body) => { delete body.e2e; }, "kiosk-plaintext-refused");
+  expect(downMsg.includes("要求不加密投票") && downMsg.includes("选票码未使用") && downMsg.includes("kiosk_plaintext_refused"),
+    `a kiosk asked to cast in the clear did not refuse: ${downMsg}`);
+  log("a kiosk that has encrypted refuses a ballot answer without the election key");
+
+  // The same for a key given under another election's id (a server's own key, with its
+  // own fingerprint, would pass the fingerprint check): a paired kiosk serves one election.
+  const movedMsg = await refusedAnswer(kioskContext, problems, "kiosk given another election", (body) => { body.e2e.election_id = "another-election-2026"; }, "");
+  expect(movedMsg.includes("kiosk_key_changed") && movedMsg.includes("重新配对"), `a kiosk given another election did not refuse: ${movedMsg}`);
+  log("a paired kiosk refuses a key given under another election's id");
+
+  // A cast whose answer is lost (it reached the server): the kiosk no longer offers a
+  // check of those choices, not even of a fresh encryption, and pressing Cast again finds the
+  // code used.
+  current = kiosk;
+  const ballot4 = await openBallot(kiosk, TOKEN4, "a voter whose cast's answer is lost");
+  const [u1, u2] = ballot4.contests;
+  const plan4 = {
+    [u1.id]: { marks: { [u1.candidates[1].id]: "for", [u1.candidates[2].id]: "against" }, writeIns: [] },
+    [u2.id]: { marks: { [u2.candidates[0].id]: "for" }, writeIns: [] },
+  };
+  await vote(kiosk, ballot4, plan4);
+  await encrypt(kiosk, "the encryption whose cast's answer is lost");
+  let lostCast = null;
+  await kiosk.route("**/api/v1/ballots", async (route) => {
+    const res = await route.fetch();
+    lostCast = res.status();
+    await route.abort("connectionreset");
+  }, { times: 1 });
+  await kiosk.locator("#cast").click();
+  await kiosk.locator("#kiosk-error").waitFor({ state: "visible", timeout: 15000 });
+  expect(lostCast === 201, `the cast whose answer is lost was not cast: ${lostCast}`);
+  await expectScreen(kiosk, "screen-confirm", "after a lost cast answer");
+  expect(await kiosk.locator("#check").isDisabled(), "#check is offered after a cast that may have arrived");
+  await shot(kiosk, "cast-answer-lost");
+  await kiosk.locator("#confirm-edit").click();
+  await expectScreen(kiosk, "screen-review", "editing after a lost cast answer");
+  await encrypt(kiosk, "a fresh encryption after a lost cast answer");
+  expect(await kiosk.locator("#check").isDisabled(), "#check is offered for a fresh encryption of choices that may be cast");
+  await kiosk.locator("#cast").click();
+  await kiosk.locator("#kiosk-error").waitFor({ state: "visible", timeout: 15000 });
+  const spentMsg = await textOf(kiosk, "#kiosk-error");
+  expect(spentMsg.includes("很可能已经投出"), `pressing Cast again after a lost answer: ${spentMsg}`);
+  await expectScreen(kiosk, "screen-idle", "after the code was found used");
+  castLines.push(...ballot4.contests.map((c) => ({ contest: c.id, marks: plan4[c.id].marks, write_ins: plan4[c.id].writeIns })));
+  fs.writeFileSync(path.join(DIR, "challenge-choices.json"), JSON.stringify({ token: TOKEN1, ballots: castLines }, null, 2));
+  log("after a lost cast answer the kiosk offers no check, and finds the ballot cast");
 
   // (iv) A tampered kiosk flips a mark before encrypting: the check catches it.
   console.log("(iv) a tampered kiosk is caught");

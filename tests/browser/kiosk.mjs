@@ -121,7 +121,10 @@ async function expectNothingLeft(secrets, why) {
   const state = await page.evaluate(() => ({
     html: document.documentElement.outerHTML,
     inputs: [...document.querySelectorAll("input, textarea")].map((e) => e.value).filter(Boolean),
-    local: Object.keys(localStorage).filter((k) => k !== "scrutineer.lang").map((k) => k + "=" + localStorage.getItem(k)),
+    local: Object.keys(localStorage).filter((k) => k !== "scrutineer.lang" && k !== "scrutineer.kiosk.election-key").map((k) => k + "=" + localStorage.getItem(k)),
+    // The one thing kept across voters: the election's id and key fingerprint (kiosk.js
+    // KEY_MEMORY), nothing of a voter.
+    keyMemory: localStorage.getItem("scrutineer.kiosk.election-key"),
     session: Object.keys(sessionStorage),
     cookies: document.cookie,
     url: location.href,
@@ -136,6 +139,11 @@ async function expectNothingLeft(secrets, why) {
   for (const s of secrets) expect(!state.html.includes(s), `${why}: the page still contains “${s}” after the reset`);
   expect(state.inputs.length === 0, `${why}: inputs still hold ${JSON.stringify(state.inputs)}`);
   expect(state.local.length === 0, `${why}: localStorage holds ${JSON.stringify(state.local)}`);
+  if (state.keyMemory !== null) {
+    const kept = JSON.parse(state.keyMemory);
+    expect(JSON.stringify(Object.keys(kept).sort()) === '["election","fingerprint"]' && /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/.test(kept.fingerprint),
+      `${why}: the kiosk's remembered election key holds more than the election and its fingerprint: ${state.keyMemory}`);
+  }
   expect(state.session.length === 0, `${why}: sessionStorage holds ${JSON.stringify(state.session)}`);
   expect(state.cookies === "", `${why}: script-visible cookies ${JSON.stringify(state.cookies)}`);
   expect(!new URL(state.url).hash, `${why}: the URL has a fragment: ${state.url}`);
@@ -432,6 +440,7 @@ async function portrait(browser) {
 
   await otherContestKinds();
   await encryptedEvaluationRefusals();
+  await encryptedRecommendation();
 
   expect(consoleErrors.filter((e) => !/status of (4\d\d)/.test(e)).length === 0, `console errors: ${consoleErrors.join(" | ")}`);
   const state = await context.storageState();
@@ -453,6 +462,10 @@ async function otherContestKinds() {
       scale: { id: "individual", grades: ["excellent", "competent", "basic", "incompetent"], labels: ["优秀", "称职", "基本称职", "不称职"] },
       subjects: [{ id: "s1", name: "李四" }, { id: "s2", name: "赵五" }] },
   ] };
+  // A plaintext ballot answer: this kiosk encrypted for the demo election, so it would
+  // refuse one (kiosk.js KEY_MEMORY, tested in challenge.mjs) until staff pair it again,
+  // which forgets the election as this does.
+  await page.evaluate(() => localStorage.removeItem("scrutineer.kiosk.election-key"));
   await page.route("**/api/v1/kiosk/ballot", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fake) }), { times: 1 });
   let sent = null;
   let calls = 0;
@@ -520,16 +533,13 @@ async function otherContestKinds() {
  * change, and sends nothing. A faked ballot answer with the demo's real election key.
  */
 async function encryptedEvaluationRefusals() {
-  const cer = await (await page.request.get(`${BASE}/api/v1/ceremony`)).json();
-  const fake = { style: 0, round: 1,
-    e2e: { protocol: "scrutineer.e2e/v1", election_id: "fake-2026", key: cer.key.key, fingerprint: cer.key.fingerprint, token_serial: "00".repeat(16) },
-    contests: [
+  const fake = await encryptedFake([
       { id: "eval", title: "班子成员测评 (测试)", kind: "evaluation", kind_label: "民主测评", seats: 0, max_marks: 0,
         against_label: "反对", write_ins: false, candidates: [], group: "", uniform_void: true, excellent_limit: 1,
         shape: { kind: "evaluation", subjects: 3, grade0_quota: 1 },
         scale: { id: "individual", grades: ["excellent", "competent", "basic", "incompetent"], labels: ["优秀", "称职", "基本称职", "不称职"] },
         subjects: [{ id: "s1", name: "李四" }, { id: "s2", name: "赵五" }, { id: "s3", name: "王六" }] },
-    ] };
+    ]);
   await page.route("**/api/v1/kiosk/ballot", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fake) }), { times: 1 });
   const sent = [];
   await page.route("**/api/v1/ballots", (route) => {
@@ -573,6 +583,41 @@ async function encryptedEvaluationRefusals() {
   await page.unroute("**/api/v1/ballots");
   await loc("#done").click();
   await expectNothingLeft(["李四", "R98-TESTRECEIPT", evalCode], "after the encrypted evaluation");
+}
+
+/**
+ * A ballot answer of the demo election (its id and key: a paired kiosk serves one election,
+ * kiosk.js KEY_MEMORY) with `contests` of the test's own; nothing of it reaches the server.
+ */
+async function encryptedFake(contests) {
+  const cer = await (await page.request.get(`${BASE}/api/v1/ceremony`)).json();
+  const electionId = (await (await page.request.get(`${BASE}/api/v1/election`)).json()).id;
+  return { style: 0, round: 1, contests,
+    e2e: { protocol: "scrutineer.e2e/v1", election_id: electionId, key: cer.key.key, fingerprint: cer.key.fingerprint, token_serial: "00".repeat(16) } };
+}
+
+/**
+ * An encrypted recommendation's shape has no against option (docs/E2E.md §4.1): the kiosk
+ * offers For and Abstain only, rather than let a voter mark 反对 that it could not encrypt.
+ * Nothing is cast: the voter cancels.
+ */
+async function encryptedRecommendation() {
+  const fake = await encryptedFake([
+      { id: "rec", title: "民主推荐 (加密测试)", kind: "recommendation", kind_label: "民主推荐", seats: 1, max_marks: 2,
+        against_label: "反对", write_ins: true, scale: null, subjects: null, group: "",
+        shape: { kind: "candidate", candidates: 3, max_marks: 2, against: false, write_in_lines: 2, write_in_needs_against: false },
+        candidates: [{ id: "r1", name: "丁一", index: 0 }, { id: "r2", name: "王二", index: 1 }, { id: "r3", name: "张三", index: 2 }] },
+    ]);
+  await page.route("**/api/v1/kiosk/ballot", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fake) }), { times: 1 });
+  await scan(TOKEN2);
+  await expectScreen("screen-contest", "an encrypted recommendation");
+  expect(await loc('.candidate button[data-mark="against"]').count() === 0, "an encrypted recommendation offers an against mark it cannot encrypt");
+  expect(await loc('.candidate[data-id="r1"] button[data-mark="for"]').count() === 1, "an encrypted recommendation offers no For mark");
+  expect(!(await text("#contest-rule")).includes("反对"), `the rule names an against mark: ${await text("#contest-rule")}`);
+  await shot("encrypted-recommendation");
+  await loc("#cancel").click();
+  await loc("#cancel-yes").click();
+  await expectNothingLeft(["丁一"], "after the encrypted recommendation");
 }
 
 async function landscape(browser, storageState) {

@@ -13,8 +13,10 @@
 // contest/review screens while the voter is voting; an encryption's openings (which reveal
 // the vote) only in `ballot.sealed`, overwritten and dropped once the ballot is cast (unsent)
 // or checked (sent), or the voter goes back to edit. `reset()` drops all of it, clears every
-// input and leaves the URL clean. Nothing is written to localStorage, sessionStorage,
-// cookies or history, and no input carries a `name` (so the browser keeps no form history).
+// input and leaves the URL clean. Nothing of a voter is written to localStorage,
+// sessionStorage, cookies or history, and no input carries a `name` (so the browser keeps no
+// form history); localStorage holds only the language and, since the kiosk was paired, the
+// encrypted election's id and key fingerprint (KEY_MEMORY), the same for every voter.
 
 import { esc, t, api, restoreSession, setCsrf, languageSwitch } from "./common.js";
 import { encryptContest, confirmationCode, fingerprint, fromHex, utf8Length, MAX_NAME_BYTES } from "./e2e.js";
@@ -350,6 +352,8 @@ function wirePairing() {
     try {
       const s = await call("POST", "/api/v1/kiosks/pair", { code, name });
       setCsrf(s.csrf);
+      // A new pairing serves the election it is paired for (KEY_MEMORY).
+      try { localStorage.removeItem(KEY_MEMORY); } catch { /* nothing kept */ }
       setKioskName("kiosk-" + name);
       $("#pair-code").value = "";
       $("#pair-name").value = "";
@@ -618,6 +622,46 @@ function stopCamera() {
 
 // ---------------------------------------------------------------- contests
 
+// ---------------------------------------------------------------- the election's key, remembered
+
+/**
+ * The one thing this kiosk keeps across voters and reloads (localStorage): the election id
+ * and key fingerprint it first encrypted for since it was paired. Whether a ballot is
+ * encrypted, and under which key, is the server's answer for each ballot code; without this,
+ * a server could leave the key out for chosen voters, and have this very code send their
+ * choices in the clear, or give them a key of its own under another election's id (then
+ * re-encrypt the choices itself, so the log looks right). A paired kiosk serves one election
+ * with one key: it refuses a plaintext ballot, another key or another election until staff
+ * pair it again (a pairing lasts the election day; a new election is paired anew). Not voter
+ * data: the same for every voter of the election.
+ */
+const KEY_MEMORY = "scrutineer.kiosk.election-key";
+
+function rememberedKey() {
+  try {
+    const v = JSON.parse(localStorage.getItem(KEY_MEMORY) || "null");
+    return v && typeof v.election === "string" && typeof v.fingerprint === "string" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why this answer must be refused given the remembered key, or "" (and the key remembered). */
+function keyMemoryRefusal(answer) {
+  const known = rememberedKey();
+  if (!answer.e2e) {
+    return known ? "plaintext" : "";
+  }
+  const election = String(answer.e2e.election_id ?? "");
+  if (known && (known.election !== election || known.fingerprint !== answer.e2e.fingerprint)) {
+    return "other_key";
+  }
+  try {
+    localStorage.setItem(KEY_MEMORY, JSON.stringify({ election, fingerprint: answer.e2e.fingerprint }));
+  } catch { /* storage unavailable: the check above still ran against what was there */ }
+  return "";
+}
+
 function startBallot(token, answer) {
   const contests = Array.isArray(answer?.contests) ? answer.contests : [];
   if (!contests.length) {
@@ -642,6 +686,19 @@ function startBallot(token, answer) {
       return;
     }
     answer.e2e.fingerprint = local;
+  }
+  const refusal = keyMemoryRefusal(answer);
+  if (refusal) {
+    $("#token-input").value = "";
+    renderTokenFeedback();
+    const known = rememberedKey();
+    showKioskError(refusal === "plaintext"
+      ? [`本投票机配对后已为加密选举加密 (密钥指纹 ${known.fingerprint}), 服务器这次却要求不加密投票: 投票机拒绝, 选票码未使用。请停用这台投票机并告知监票人。如选举确已改为明文选举, 请工作人员重新配对本机。`,
+        `Since it was paired, this kiosk has encrypted for an election (key fingerprint ${known.fingerprint}), and the server now asks it to cast without encryption: refused, and the ballot code is not used. Take this kiosk out of use and tell a scrutineer. If the election really is a plaintext one now, staff pair this kiosk again.`]
+      : [`服务器给出的选举或密钥 (指纹 ${answer.e2e.fingerprint}) 与本投票机配对后所用的 (${known.fingerprint}) 不同: 投票机拒绝, 选票码未使用。请停用这台投票机并告知监票人。如确已换为新的选举, 请工作人员重新配对本机。`,
+        `The server gave an election or key (fingerprint ${answer.e2e.fingerprint}) other than the one this kiosk has used since it was paired (${known.fingerprint}): refused, and the ballot code is not used. Take this kiosk out of use and tell a scrutineer. If this really is a new election, staff pair this kiosk again.`],
+    { code: refusal === "plaintext" ? "kiosk_plaintext_refused" : "kiosk_key_changed" });
+    return;
   }
   ballot = {
     token,
@@ -671,6 +728,12 @@ const isEvaluation = (c) => !!c.scale;
 // A rated-score evaluation: a whole score from 0 to `score_max` per subject, keyed on a pad.
 const isScored = (c) => c.scale?.id === "score";
 const perAgainst = (c) => PARTY_KINDS.has(c.kind) || c.against_label === "不赞成";
+/**
+ * Whether the ballot offers an against mark: not on an encrypted contest whose shape has
+ * none (a recommendation, docs/E2E.md §4.1), which could not encrypt one; a plaintext
+ * ballot keeps it.
+ */
+const hasAgainst = (c) => !(ballot?.e2e && c.shape && c.shape.against === false);
 const markLimit = (c) => (c.kind === "recommendation" ? Number(c.max_marks) || Number(c.seats) : Number(c.seats));
 
 function counts(contest, choice) {
@@ -731,16 +794,18 @@ function renderContest(step) {
       ? t(`最多推荐 ${limit} 人 (候选人 ${nCand} 名)`, `Recommend at most ${limit} (${nCand} candidates)`)
       : t(`应选 ${limit} 人 (候选人 ${nCand} 名)`, `${limit} to elect (${nCand} candidates)`);
     const against = c.against_label || "反对";
-    $("#contest-rule").innerHTML = t(
-      `每位候选人可选 “赞成”、“${against}” 或 “弃权”, 不标记视为弃权; 赞成${c.write_ins ? " (含另选)" : ""}最多 ${limit} 人。`,
-      `For each candidate choose For, Against (${against}) or Abstain; no mark counts as abstaining. At most ${limit} For${c.write_ins ? ", write-ins included" : ""}.`);
+    $("#contest-rule").innerHTML = hasAgainst(c)
+      ? t(`每位候选人可选 “赞成”、“${against}” 或 “弃权”, 不标记视为弃权; 赞成${c.write_ins ? " (含另选)" : ""}最多 ${limit} 人。`,
+        `For each candidate choose For, Against (${against}) or Abstain; no mark counts as abstaining. At most ${limit} For${c.write_ins ? ", write-ins included" : ""}.`)
+      : t(`每位候选人可选 “赞成” 或 “弃权”, 不标记视为弃权; 赞成${c.write_ins ? " (含另选)" : ""}最多 ${limit} 人。`,
+        `For each candidate choose For or Abstain; no mark counts as abstaining. At most ${limit} For${c.write_ins ? ", write-ins included" : ""}.`);
     list.className = "cards";
     list.innerHTML = (c.candidates || []).map((p) => `
       <div class="candidate" data-id="${esc(p.id)}" role="group" aria-label="${esc(p.name)}">
         <div class="name">${esc(p.name)}</div>
         <div class="choices">
           <button type="button" data-mark="for" aria-pressed="false">${t("赞成", "For")}</button>
-          <button type="button" data-mark="against" aria-pressed="false">${t(against, "Against")}</button>
+          ${hasAgainst(c) ? `<button type="button" data-mark="against" aria-pressed="false">${t(against, "Against")}</button>` : ""}
           <button type="button" data-mark="abstain" aria-pressed="false">${t("弃权", "Abstain")}</button>
         </div>
       </div>`).join("");
@@ -1007,7 +1072,7 @@ function renderReview() {
       const unmarked = (c.candidates || []).filter((p) => !marked.has(p.id)).length;
       body = `<ul class="review-lines">
         ${row("for", "赞成", "For", names(c, choice, "for"))}
-        ${row("against", against, "Against", names(c, choice, "against"))}
+        ${hasAgainst(c) ? row("against", against, "Against", names(c, choice, "against")) : ""}
         ${row("abstain", "弃权", "Abstain", names(c, choice, "abstain"))}
         ${c.write_ins ? row("write-in", "另选", "Written in", choice.writeIns) : ""}
       </ul>${unmarked ? `<p class="note">${t(`其中 ${unmarked} 人未作标记, 按弃权计。`, `${unmarked} left unmarked, counted as abstaining.`)}</p>` : ""}`;
@@ -1033,11 +1098,15 @@ function renderReview() {
   // The contest screen is rebuilt from `ballot` when the voter goes back; drop it meanwhile.
   clearContestDom();
   const e2eNote = $("#review-e2e");
-  e2eNote.hidden = !ballot.e2e;
+  // Always shown: a plaintext ballot says so before it is cast, so that a voter sees it
+  // when a server leaves the key out (this kiosk also refuses that once it has encrypted).
+  e2eNote.hidden = false;
+  e2eNote.classList.toggle("bad", !ballot.e2e);
   e2eNote.innerHTML = ballot.e2e
     ? `${t("选票在本机加密后才发送, 服务器看不到您的选择。选举密钥指纹", "The ballot is encrypted on this kiosk before it is sent: the server never sees your choices. Election key fingerprint")}
       <span class="mono">${esc(ballot.e2e.fingerprint)}</span>${t(" (与选票码和公告栏上的相同)。", " (the same as on your slip and the board).")}`
-    : "";
+    : `<strong>${t("本选票不加密: 服务器能看到您的选择。", "This ballot is not encrypted: the server can see your choices.")}</strong>
+      ${t("只有组织方登记为明文选举 (公告栏会写明) 时才应如此; 否则请不要投出, 并告知监票人。", "That is right only for an election the organiser registered as plaintext (the board says so); otherwise do not cast it, and tell a scrutineer.")}`;
   show("screen-review");
   window.scrollTo(0, 0);
   $("#review-title").focus({ preventScroll: true });
@@ -1165,7 +1234,9 @@ function setConfirmBusy(busy, html = "") {
   const sealed = ballot?.sealed;
   $("#cast").disabled = busy || !sealed || sealed.revealed;
   $("#confirm-edit").disabled = busy;
-  $("#check").disabled = busy || !sealed || ballot.noCheck || !sealed.lines.every((l) => l.opening);
+  // Not after a cast that may have arrived (maybeCast): the openings of a fresh encryption
+  // of the same choices would tell the server a vote it may already have counted.
+  $("#check").disabled = busy || !sealed || ballot.noCheck || ballot.maybeCast || !sealed.lines.every((l) => l.opening);
   const status = $("#confirm-status");
   if (html) status.innerHTML = html;
   status.hidden = !busy;
@@ -1307,6 +1378,13 @@ function castFailed(current, err, from) {
 async function checkSealed() {
   const current = ballot;
   if (!current || current.posting || !current.sealed || current.noCheck) return;
+  if (current.maybeCast) {
+    // A cast of these choices may have reached the server (its answer was lost): checking a
+    // fresh encryption of them would publish a vote that may be counted.
+    showKioskError(["刚才的投出可能已送达服务器, 不能再核验这张选票。请按 “投出选票” 确认; 如提示选票码已用过, 您的选票已投出。",
+      "The earlier cast may have reached the server, so this ballot can no longer be checked. Press Cast to confirm: if the code is reported as used, your ballot was cast."]);
+    return;
+  }
   const sealed = current.sealed;
   if (!sealed.lines.every((l) => l.opening)) return;
   // From here on its openings may be read by whoever receives the request, even if the
