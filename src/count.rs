@@ -133,10 +133,12 @@ pub fn counting_election(
         }
     }
     s.insert("contests".into(), Value::Array(keep));
-    parse_logged_election(Value::Object(s).to_string().as_bytes()).map_err(|e| CountError::Spec {
-        code: e.code(),
-        message: e.to_string(),
-    })
+    parse_logged_election(Value::Object(s).to_string().as_bytes())
+        .map(|e| e.for_protocol(conduct.protocol()))
+        .map_err(|e| CountError::Spec {
+            code: e.code(),
+            message: e.to_string(),
+        })
 }
 
 /// The totals of one contest from what its tellers decrypted, per evaluator group ("" when

@@ -87,8 +87,7 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
     // comparison, a threshold base or a list range of a people's congress, township or
     // villager contest, `override_statutory`).
     if b.protocol >= 6 {
-        election
-            .check_statute()
+        crate::record::election::check_statute(&election, &b.spec)
             .map_err(|e| refused(e.code(), e.to_string()))?;
     }
     let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;

@@ -554,6 +554,13 @@ fn an_export_left_unread_frees_its_place() {
     let since = Instant::now();
     // Its export holds the one place: another is refused for now.
     assert_eq!(export_status(), 429);
+    // But not to a teller, auditor or organiser, who has places of its own (a slow public
+    // download must not hold back the export a teller needs to decrypt).
+    let (status, _) = s.call("GET", "/api/v1/export", Some(&org), None);
+    assert_eq!(
+        status, 200,
+        "a staff export refused while a public one holds its place"
+    );
     // Once the stall time is over, the place is free again (the stalled connection stays
     // open; the per-address cap bounds those).
     let deadline = since + STALL + SLACK;

@@ -801,6 +801,20 @@ fn the_desks_figures_are_what_counts() {
         );
         named(&r, "correction_needs_two", None);
     }
+    // Protocol 6: approved by an auditor (who verifies, and changes no figure).
+    let r = forge(
+        &h,
+        "auditor-approved",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            edit::<TurnoutCorrected>(&mut es[i], |b| {
+                b.approved_by.name = "t-sun".into();
+                b.approved_by.role = "auditor".into();
+            });
+        },
+        no_side,
+    );
+    named(&r, "correction_role", None);
     // A correction logged after the count.
     let r = forge(
         &h,

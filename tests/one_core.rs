@@ -291,6 +291,33 @@ fn through_http(s: &Server, dir: &Path) -> Vec<Entry> {
     )["proposal"]
         .as_u64()
         .unwrap();
+    // An auditor verifies and corrects nothing: neither proposes nor approves (403 at the
+    // door, `correction_role` in the rules for the CLI and the verifier).
+    let pw = s.ok(
+        "POST",
+        "/api/v1/accounts",
+        Some(&org),
+        Some(&json!({"username": "audit-li", "role": "auditor"})),
+    )["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let auditor = s.login("audit-li", &pw);
+    for (method, path, body) in [
+        (
+            "POST",
+            "/api/v1/contests/d017/corrections".to_string(),
+            Some(json!({"eligible": 10, "present": 4, "ballots_issued": 4, "reason": "x"})),
+        ),
+        ("POST", format!("/api/v1/corrections/{n}/approve"), None),
+    ] {
+        let (code, v) = s.call(method, &path, Some(&auditor), body.as_ref());
+        assert_eq!(
+            (code, v["code"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {v}"
+        );
+    }
     // The proposer cannot approve it; a person of another role can.
     let (code, v) = s.call(
         "POST",

@@ -616,3 +616,44 @@ fn the_example_procedure_is_valid() {
     assert_eq!((p.posts, p.rounds.len()), (1, 6));
     assert_eq!(p.rounds[2].contest.as_deref(), Some("kaocha"));
 }
+
+/// A procedure's election round of a kind whose rules the law fixes (here a villager
+/// committee, VCL Art. 15) takes no local override in its contest template: the list range
+/// depends on the posts the chain fills in, and the quorum and threshold are the law's
+/// (`override_statutory`, conduct protocol 6). A party round keeps its own.
+#[test]
+fn a_round_template_of_a_statutory_kind_takes_no_override() {
+    for (kind, field, value, refused) in [
+        (
+            "villager_committee",
+            "threshold_base",
+            json!("returned"),
+            true,
+        ),
+        ("villager_committee", "min_surplus", json!(0), true),
+        (
+            "party_secretary",
+            "threshold_base",
+            json!("eligible"),
+            false,
+        ),
+    ] {
+        let mut s = spec();
+        s["procedures"][0]["rounds"][5]["contest"]["kind"] = json!(kind);
+        s["procedures"][0]["rounds"][5]["contest"]["overrides"] =
+            json!({field: value, "basis": "某县实施细则"});
+        let r = scrutineer::record::parse_election(s.to_string().as_bytes());
+        match r {
+            Err(e) if refused => {
+                assert_eq!(
+                    e.code().as_str(),
+                    "override_statutory",
+                    "{kind} {field}: {e}"
+                );
+                assert!(e.to_string().contains("xuanju"), "{e}");
+            }
+            Ok(_) if !refused => {}
+            other => panic!("{kind} {field}: {:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -496,12 +496,27 @@ mod from_totals {
             if !normalised {
                 continue;
             }
-            let Ok(p) = scrutineer::e2e::plaintext_of(contest, &shape, &b) else {
-                continue;
+            // What the kiosk cannot encrypt, and so never offers: an against mark where the
+            // shape has none (a recommendation), more names than write-in lines. Any other
+            // refusal is a fault of the pipeline.
+            let cannot_carry = match (&b, &shape) {
+                (Ballot::Candidates(cb), ContestShape::Candidate(s)) => {
+                    (!s.against && cb.marks.iter().any(|(_, m)| *m == Mark::Against))
+                        || cb.write_ins.len() > s.write_in_lines as usize
+                }
+                _ => false,
             };
-            let Ok(values) = p.tally_vector(&shape) else {
-                continue;
+            let values = scrutineer::e2e::plaintext_of(contest, &shape, &b)
+                .map_err(|e| e.to_string())
+                .and_then(|p| Ok((p.tally_vector(&shape).map_err(|e| e.to_string())?, p)));
+            let (values, p) = match values {
+                Ok(v) => v,
+                Err(e) => {
+                    assert!(cannot_carry, "{}: {e}: {b:?}", contest.id());
+                    continue;
+                }
             };
+            assert!(!cannot_carry, "{}: accepted {b:?}", contest.id());
             let names: Vec<String> = match (&p, &shape) {
                 (ContestPlaintext::Candidate(cp), ContestShape::Candidate(s)) => cp
                     .normalized(s)

@@ -127,8 +127,8 @@ fn logs_carry_no_colour_codes_through_a_pipe() {
 }
 
 /// Plain HTTP on an address the hall's network reaches lets anyone there change what the
-/// kiosks run: the start-up says so, unless TLS or a TLS proxy is configured. On the
-/// loopback address (the default) it says nothing.
+/// kiosks run: the start-up says so, even with a proxy named as trusted (the port stays
+/// open). On the loopback address (the default, and behind a TLS proxy) it says nothing.
 #[test]
 fn plain_http_on_a_reachable_address_is_warned_of() {
     const WARNING: &str = "serving plain HTTP";
@@ -149,7 +149,18 @@ fn plain_http_on_a_reachable_address_is_warned_of() {
         &["--trusted-proxies", "127.0.0.1"],
     );
     assert!(
-        proxied.contains("listening") && !proxied.contains(WARNING),
+        proxied.contains("listening") && proxied.contains(WARNING),
         "{proxied}"
+    );
+    let line = reachable
+        .split(WARNING)
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert!(
+        !line.contains("  "),
+        "the source's indentation in the warning: {line}"
     );
 }

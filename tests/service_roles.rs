@@ -316,6 +316,17 @@ fn bad_input_changes_nothing() {
             "correction_out_of_order",
         ),
         (
+            "an organiser made by an organiser",
+            s.call(
+                "POST",
+                "/api/v1/accounts",
+                Some(&org),
+                Some(&json!({"username": "org2", "role": "organiser"})),
+            ),
+            422,
+            "organiser_by_command_line",
+        ),
+        (
             "unknown role",
             s.call(
                 "POST",

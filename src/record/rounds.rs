@@ -337,11 +337,22 @@ mod tests {
             r.rules().threshold.map(|t| t.base),
             Some(crate::rules::kind::Base::Eligible)
         );
-        // And the parent's proposal says so: its shortfall rule has the same base.
+        // And the parent's proposal says so, from protocol 6: its shortfall rule has the same
+        // base. A protocol-5 log recounts as written (the kind's base, P).
+        let base = |protocol: u32| {
+            let e = crate::record::parse_logged_election(spec.to_string().as_bytes())
+                .unwrap()
+                .for_protocol(protocol);
+            let p = e.contests.iter().find(|c| c.id() == "d").unwrap();
+            p.rules().shortfall_threshold.map(|t| t.base)
+        };
+        assert_eq!(base(5), Some(crate::rules::kind::Base::Present));
+        assert_eq!(base(6), Some(crate::rules::kind::Base::Eligible));
         let p = election.contests.iter().find(|c| c.id() == "d").unwrap();
         assert_eq!(
             p.rules().shortfall_threshold.map(|t| t.base),
-            Some(crate::rules::kind::Base::Eligible)
+            Some(crate::rules::kind::Base::Eligible),
+            "a spec given as input is read under the current protocol"
         );
     }
 }

@@ -356,7 +356,7 @@ impl Contest {
         }
 
         // Thresholds: the runoff reason decides which one.
-        let (mut threshold, mut shortfall_threshold) = match &p.runoff_of {
+        let (mut threshold, shortfall_threshold) = match &p.runoff_of {
             Some(r) if r.reason == RunoffReason::Tie => (
                 kind.threshold().map(|t| Threshold {
                     bar: super::kind::Bar::Plurality,
@@ -448,15 +448,6 @@ impl Contest {
                 }
             }
             if let Some(base) = o.threshold_base {
-                // A party contest's new round after a shortfall is measured against the
-                // same base (the runoff contest keeps the override from conduct protocol 6),
-                // and the proposal says so. A kind whose rules the law fixes has its own
-                // shortfall rule, which no override reaches.
-                if !kind.rules_fixed_by_law() {
-                    if let Some(t) = shortfall_threshold.as_mut() {
-                        t.base = base;
-                    }
-                }
                 match threshold.as_mut() {
                     Some(t) => {
                         if kind.rules_fixed_by_law() {
@@ -573,6 +564,22 @@ impl Contest {
             warnings,
             statute_overrides,
         })
+    }
+
+    /// Conduct protocol 6: a party contest's runoff keeps its threshold base override
+    /// (`record::rounds::runoff_of`), so the new round its result proposes after a shortfall
+    /// is measured against the same base, and the proposal says so. Before protocol 6 the
+    /// runoff dropped the override and the proposal stated the kind's base: a log of that
+    /// protocol recounts as it was written ([`super::Election::for_protocol`]). A kind whose
+    /// rules the law fixes keeps its own shortfall rule.
+    pub(super) fn keep_threshold_base_in_runoff(&mut self) {
+        if self.kind.rules_fixed_by_law() {
+            return;
+        }
+        let base = self.overrides.as_ref().and_then(|o| o.threshold_base);
+        if let (Some(base), Some(t)) = (base, self.rules.shortfall_threshold.as_mut()) {
+            t.base = base;
+        }
     }
 
     /// The overrides of this contest that change a rule the law fixes for its kind (people's

@@ -55,6 +55,19 @@ impl Election {
         Ok(())
     }
 
+    /// The election as counted under conduct `protocol`: from protocol 6 a party contest's
+    /// shortfall proposal is measured against its threshold base override, which its runoff
+    /// keeps ([`Contest::keep_threshold_base_in_runoff`]). A spec given as input is read
+    /// under the current protocol; a logged one under its log's.
+    pub fn for_protocol(mut self, protocol: u32) -> Election {
+        if protocol >= 6 {
+            for c in &mut self.contests {
+                c.keep_threshold_base_in_runoff();
+            }
+        }
+        self
+    }
+
     pub fn new(p: ElectionParams) -> Result<Election, RulesError> {
         check_name("election id", &p.id)?;
         // A procedure's contests come with its rounds: an election may start with none.

@@ -59,7 +59,7 @@ pub struct Login {
 /// names exist. A disabled account is told so only after its password was right.
 /// A place among the password checks running at once (`auth::password_slot`), or 429
 /// `rate_limited` (counted as such) when they are all taken.
-fn password_slot(state: &Data) -> Result<super::auth::PasswordSlot, ApiError> {
+fn password_slot(state: &Data) -> Result<super::auth::Slot, ApiError> {
     match super::auth::password_slot() {
         Some(slot) => Ok(slot),
         None => limited(Err(1), state).and(Err(ApiError::RateLimited { retry_after: 1 })),
@@ -337,7 +337,7 @@ pub async fn accounts(state: Data, _caller: As<Org>) -> Result<HttpResponse, Api
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::AccountCreated)),
         (status = 409, extensions(("x-error-codes" = json!(["account_exists"])))),
-        (status = 422, extensions(("x-error-codes" = json!(["unknown_role", "kiosk_by_pairing", "bad_username"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_role", "kiosk_by_pairing", "organiser_by_command_line", "bad_username"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),
 )]
@@ -360,6 +360,15 @@ pub async fn create_account(
         return Err(invalid(
             Code::KioskByPairing,
             "投票机通过配对码登记, 不用账号 / kiosks are paired with a code, not given accounts",
+        ));
+    }
+    // A stolen organiser session must not be able to leave an organiser of its own behind
+    // (one that outlives a password change): more organisers come only from the server's
+    // own command line.
+    if role == Role::Organiser {
+        return Err(invalid(
+            Code::OrganiserByCommandLine,
+            "组织者账号只能在服务器上创建: scrutineer accounts add 名称 --role organiser / an organiser account is created on the server machine only: scrutineer accounts add NAME --role organiser",
         ));
     }
     check_username(&body.username)?;

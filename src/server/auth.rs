@@ -154,9 +154,42 @@ pub fn verify_login(password: &str, account: Option<&crate::records::Account>) -
     }
 }
 
+/// Work of one kind running now, from all requests, with a cap: a place is taken before the
+/// work starts and given back when its [`Slot`] is dropped. For CPU- or memory-heavy work a
+/// public request can start (a password check, a stateless tally), so that many clients,
+/// each within its own rate limit, cannot together take the hall machine from casting.
+#[derive(Default)]
+pub struct Slots(std::sync::atomic::AtomicUsize);
+
+impl Slots {
+    pub const fn new() -> Slots {
+        Slots(std::sync::atomic::AtomicUsize::new(0))
+    }
+
+    /// A place, or `None` when `max` are taken (the caller answers 429 `rate_limited`).
+    pub fn take(&'static self, max: usize) -> Option<Slot> {
+        self.0
+            .fetch_update(
+                std::sync::atomic::Ordering::AcqRel,
+                std::sync::atomic::Ordering::Acquire,
+                |n| (n < max).then_some(n + 1),
+            )
+            .ok()
+            .map(|_| Slot(&self.0))
+    }
+}
+
+/// A place among [`Slots`]; given back when dropped.
+pub struct Slot(&'static std::sync::atomic::AtomicUsize);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// Password checks (Argon2id, 19 MiB and two passes each) running now, from all requests.
-static PASSWORD_CHECKS_RUNNING: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
+static PASSWORD_CHECKS_RUNNING: Slots = Slots::new();
 
 /// Most password checks at once: two per core, at least four. Sign-ins spread over many
 /// addresses each pass the per-address limit; together they must not take the hall machine's
@@ -168,27 +201,10 @@ fn password_checks_max() -> usize {
         .max(4)
 }
 
-/// A place among the password checks running at once; given back when dropped.
-pub struct PasswordSlot(());
-
-impl Drop for PasswordSlot {
-    fn drop(&mut self) {
-        PASSWORD_CHECKS_RUNNING.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
-
 /// A place for one password check, or `None` when [`password_checks_max`] run already (the
 /// caller answers 429 `rate_limited`, to be tried again in a second).
-pub fn password_slot() -> Option<PasswordSlot> {
-    let max = password_checks_max();
-    PASSWORD_CHECKS_RUNNING
-        .fetch_update(
-            std::sync::atomic::Ordering::AcqRel,
-            std::sync::atomic::Ordering::Acquire,
-            |n| (n < max).then_some(n + 1),
-        )
-        .ok()
-        .map(|_| PasswordSlot(()))
+pub fn password_slot() -> Option<Slot> {
+    PASSWORD_CHECKS_RUNNING.take(password_checks_max())
 }
 
 /// Warms the dummy hash up, so the first unknown sign-in is not slower than the rest.
@@ -420,6 +436,8 @@ roles!(KioskRole, Kiosk);
 roles!(TellerRole, Teller);
 roles!(Staff, Organiser, Registrar, Teller, Auditor);
 roles!(Results, Organiser, Teller, Auditor);
+// `rules::conduct::CORRECTION_ROLES`: an auditor reads the corrections, makes none.
+roles!(Correctors, Organiser, Registrar, Teller);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -428,7 +446,7 @@ mod tests {
 
     #[test]
     fn password_checks_at_once_are_capped_and_places_come_back() {
-        let held: Vec<PasswordSlot> = (0..password_checks_max())
+        let held: Vec<Slot> = (0..password_checks_max())
             .map(|_| password_slot().unwrap())
             .collect();
         assert!(password_slot().is_none(), "one more than the cap");

@@ -56,7 +56,8 @@ pub struct ServeArgs {
     /// Log exports per client address per minute [default: 4].
     #[arg(long, env = "SCRUTINEER_EXPORTS_PER_MINUTE")]
     pub exports_per_minute: Option<u32>,
-    /// Exports streamed at the same time, from all clients [default: 2].
+    /// Exports streamed at the same time, from all clients; as many again for auditors',
+    /// organisers' and tellers' sessions, which public downloads cannot take [default: 2].
     #[arg(long, env = "SCRUTINEER_EXPORTS_CONCURRENT_MAX")]
     pub exports_concurrent_max: Option<u32>,
     /// Stateless tallies (POST /api/v1/tally, public; the organiser page's spec check) per

@@ -326,7 +326,8 @@ pub async fn export(
     if !dir.is_dir() {
         return Err(ApiError::NotFound);
     }
-    let place = crate::server::api::results::export_place(&state)?;
+    let staff = crate::server::api::results::staff_session(&req).await;
+    let place = crate::server::api::results::export_place(&state, staff)?;
     let stream = crate::server::api::results::stream_export(&state, place, move |w| {
         let mut tar = tar::Builder::new(w);
         tar.append_dir_all("scrutineer-export", &dir)

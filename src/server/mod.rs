@@ -169,10 +169,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             config.bind
         );
     }
-    if config.tls.is_none() && !config.bind.ip().is_loopback() && config.trusted_proxies.is_empty()
-    {
+    // A proxy in front (trusted_proxies) does not close this port: only TLS or loopback do.
+    if config.tls.is_none() && !config.bind.ip().is_loopback() {
         tracing::warn!(
-            "serving plain HTTP on {}, an address others can reach, without TLS or a TLS proxy:              anyone on the hall's network can read and change what the kiosks run (and so a              vote before it is encrypted) and take staff sessions; give --tls-cert and              --tls-key, or put a TLS proxy in front (deploy/README.md)              (不加密的 HTTP 服务对局域网开放: 请配置 TLS)",
+            "serving plain HTTP on {}, an address others can reach: anyone on the hall's \
+             network can read and change what the kiosks run (and so a vote before it is \
+             encrypted) and take staff sessions; give --tls-cert and --tls-key, or bind to \
+             127.0.0.1 behind a TLS proxy (deploy/README.md) (不加密的 HTTP 服务对局域网开放: \
+             请配置 TLS, 或只监听本机并由 TLS 代理转发)",
             config.bind
         );
     }

@@ -28,8 +28,12 @@ pub struct AppState {
     pub ledger: RwLock<Option<Ledger>>,
     pub limits: Limits,
     pub metrics: Metrics,
-    /// Exports being streamed now (bounded by `exports_concurrent_max`).
+    /// Exports being streamed now to anyone (bounded by `exports_concurrent_max`).
     pub exports_running: std::sync::Arc<AtomicU64>,
+    /// Exports being streamed now to an auditor's, organiser's or teller's session: a place
+    /// of their own, as many again, so that public downloads cannot hold back the export a
+    /// teller needs to decrypt.
+    pub staff_exports_running: std::sync::Arc<AtomicU64>,
     /// Open connections per peer address (`connections_per_client_max`).
     pub connections: super::connections::Connections,
 }
@@ -58,6 +62,7 @@ impl AppState {
                 tally: Limiter::new(config.tallies_per_minute),
             },
             exports_running: std::sync::Arc::new(AtomicU64::new(0)),
+            staff_exports_running: std::sync::Arc::new(AtomicU64::new(0)),
             connections: super::connections::Connections::default(),
             config,
             records,

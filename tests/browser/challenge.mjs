@@ -453,6 +453,8 @@ try {
   await kiosk.locator("#kiosk-error").waitFor({ state: "visible", timeout: 15000 });
   expect(lostCast === 201, `the cast whose answer is lost was not cast: ${lostCast}`);
   await expectScreen(kiosk, "screen-confirm", "after a lost cast answer");
+  // The same encryption could not be checked before either (its openings are dropped before
+  // any cast); the fresh encryption below is what maybeCast guards.
   expect(await kiosk.locator("#check").isDisabled(), "#check is offered after a cast that may have arrived");
   await shot(kiosk, "cast-answer-lost");
   await kiosk.locator("#confirm-edit").click();

@@ -464,8 +464,11 @@ async function otherContestKinds() {
   ] };
   // A plaintext ballot answer: this kiosk encrypted for the demo election, so it would
   // refuse one (kiosk.js KEY_MEMORY, tested in challenge.mjs) until staff pair it again,
-  // which forgets the election as this does.
+  // which forgets the election as this does (the stored key, and the page's copy with a
+  // reload).
   await page.evaluate(() => localStorage.removeItem("scrutineer.kiosk.election-key"));
+  await page.reload();
+  await expectScreen("screen-idle", "the kiosk restarted without its remembered key");
   await page.route("**/api/v1/kiosk/ballot", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fake) }), { times: 1 });
   let sent = null;
   let calls = 0;

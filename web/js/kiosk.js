@@ -353,7 +353,7 @@ function wirePairing() {
       const s = await call("POST", "/api/v1/kiosks/pair", { code, name });
       setCsrf(s.csrf);
       // A new pairing serves the election it is paired for (KEY_MEMORY).
-      try { localStorage.removeItem(KEY_MEMORY); } catch { /* nothing kept */ }
+      forgetKey();
       setKioskName("kiosk-" + name);
       $("#pair-code").value = "";
       $("#pair-name").value = "";
@@ -626,7 +626,7 @@ function stopCamera() {
 
 /**
  * The one thing this kiosk keeps across voters and reloads (localStorage): the election id
- * and key fingerprint it first encrypted for since it was paired. Whether a ballot is
+ * and key fingerprint of the first encrypted ballot it opened since it was paired. Whether a ballot is
  * encrypted, and under which key, is the server's answer for each ballot code; without this,
  * a server could leave the key out for chosen voters, and have this very code send their
  * choices in the clear, or give them a key of its own under another election's id (then
@@ -636,14 +636,21 @@ function stopCamera() {
  * data: the same for every voter of the election.
  */
 const KEY_MEMORY = "scrutineer.kiosk.election-key";
+/** The same in memory: it holds for the page's life even where storage fails or is full. */
+let keyMemory = null;
 
 function rememberedKey() {
+  if (keyMemory) return keyMemory;
   try {
     const v = JSON.parse(localStorage.getItem(KEY_MEMORY) || "null");
-    return v && typeof v.election === "string" && typeof v.fingerprint === "string" ? v : null;
-  } catch {
-    return null;
-  }
+    if (v && typeof v.election === "string" && typeof v.fingerprint === "string") keyMemory = v;
+  } catch { /* storage unavailable: only the page's memory */ }
+  return keyMemory;
+}
+
+function forgetKey() {
+  keyMemory = null;
+  try { localStorage.removeItem(KEY_MEMORY); } catch { /* nothing kept */ }
 }
 
 /** Why this answer must be refused given the remembered key, or "" (and the key remembered). */
@@ -656,9 +663,10 @@ function keyMemoryRefusal(answer) {
   if (known && (known.election !== election || known.fingerprint !== answer.e2e.fingerprint)) {
     return "other_key";
   }
+  keyMemory = { election, fingerprint: answer.e2e.fingerprint };
   try {
-    localStorage.setItem(KEY_MEMORY, JSON.stringify({ election, fingerprint: answer.e2e.fingerprint }));
-  } catch { /* storage unavailable: the check above still ran against what was there */ }
+    localStorage.setItem(KEY_MEMORY, JSON.stringify(keyMemory));
+  } catch { /* storage unavailable or full: kept in memory for this page's life */ }
   return "";
 }
 

@@ -384,9 +384,9 @@ fn attributes(
 /// ([`Election::check_statute`]), or the spec refused. Nothing is accepted half-way: any
 /// error refuses the whole spec.
 pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
-    let (e, _) = parse_spec(bytes, Names::Clean)?;
-    e.check_statute()?;
-    Ok(e)
+    let (e, spec) = parse_spec(bytes, Names::Clean)?;
+    check_statute(&e, &spec)?;
+    Ok(e.for_protocol(crate::rules::conduct::PROTOCOL_CURRENT))
 }
 
 /// Parses a spec read back from a log, its names as they were logged ([`Names::AsLogged`]):
@@ -398,8 +398,59 @@ pub fn parse_logged_election(bytes: &[u8]) -> Result<Election, SpecError> {
 /// Parses a spec given as input, with the spec as it is to be logged (names canonical).
 pub fn parse_election_to_log(bytes: &[u8]) -> Result<(Election, serde_json::Value), SpecError> {
     let (e, spec) = parse_spec(bytes, Names::Clean)?;
-    e.check_statute()?;
-    Ok((e, spec))
+    check_statute(&e, &spec)?;
+    Ok((
+        e.for_protocol(crate::rules::conduct::PROTOCOL_CURRENT),
+        spec,
+    ))
+}
+
+/// No local override of a rule the law fixes ([`Election::check_statute`]), in the spec's
+/// contests or in a procedure round's contest template: a template of a kind whose rules the
+/// law fixes carries no `overrides` at all (its seats, and so its statutory list range, come
+/// only with the chain). Applied to every spec given as input, and to a logged registration
+/// from conduct protocol 6 (`registration::check`).
+pub fn check_statute(election: &Election, spec: &serde_json::Value) -> Result<(), SpecError> {
+    election.check_statute()?;
+    let procedures = spec.get("procedures").and_then(|p| p.as_array());
+    for p in procedures.into_iter().flatten() {
+        let rounds = p.get("rounds").and_then(|r| r.as_array());
+        for t in rounds
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("contest"))
+        {
+            let Some(kind) = t
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .and_then(ContestKind::from_id)
+                .filter(|k| k.rules_fixed_by_law())
+            else {
+                continue;
+            };
+            let set = t.get("overrides").and_then(|o| o.as_object());
+            let field = [
+                "quorum_comparison",
+                "threshold_base",
+                "min_surplus",
+                "max_surplus",
+            ]
+            .into_iter()
+            .find(|f| set.is_some_and(|o| o.get(*f).is_some_and(|v| !v.is_null())));
+            if let Some(field) = field {
+                return Err(SpecError::Rules(RulesError::OverrideStatutory {
+                    contest: t
+                        .get("id")
+                        .and_then(|i| i.as_str())
+                        .unwrap_or_default()
+                        .into(),
+                    kind: kind.id(),
+                    field,
+                }));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_spec(bytes: &[u8], names: Names) -> Result<(Election, serde_json::Value), SpecError> {

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The roles that propose and approve a correction of the desk's figures (conduct protocol
+/// 6): the organiser, the registrar who keyed them, a teller. Not an auditor, who verifies.
+pub const CORRECTION_ROLES: [&str; 3] = ["organiser", "registrar", "teller"];
+
 impl Conduct {
     // ------------------------------------------------------------ contests
 
@@ -346,6 +350,19 @@ impl Conduct {
                 approver: a.name.clone(),
                 approver_role: a.role.clone(),
             });
+        }
+        // Protocol 6: the figures are the desk's and the tellers' to correct; an auditor
+        // verifies and changes nothing (before, any two staff roles could, an auditor too).
+        if self.protocol() >= 6 {
+            if let Some(x) = [p, a]
+                .into_iter()
+                .find(|x| !CORRECTION_ROLES.contains(&x.role.as_str()))
+            {
+                return Err(ConductError::CorrectionRole {
+                    name: x.name.clone(),
+                    role: x.role.clone(),
+                });
+            }
         }
         // Protocol 4: made when a teller had already given decryption shares (the totals
         // computable by anyone): allowed, since a hall's paper figures may come late, but said

@@ -116,6 +116,8 @@ pub enum ConductError {
         approver: String,
         approver_role: String,
     },
+    #[error("更正只能由组织者、登记员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
+    CorrectionRole { name: String, role: String },
     #[error("更正须写明原因 / A correction needs a reason.")]
     CorrectionReasonMissing,
     #[error("选举项目 “{contest}” 的更正中实到 {present} 人多于应到 {eligible} 人 / The correction of contest “{contest}” has {present} present, more than {eligible} eligible.")]
@@ -284,6 +286,7 @@ impl ConductError {
             CloseFiguresMismatch { .. } => Code::CloseFiguresMismatch,
             DeskCountMissing { .. } => Code::DeskCountMissing,
             CorrectionNeedsTwo { .. } => Code::CorrectionNeedsTwo,
+            CorrectionRole { .. } => Code::CorrectionRole,
             CorrectionReasonMissing => Code::CorrectionReasonMissing,
             CorrectionPresentExceedsEligible { .. } => Code::PresentExceedsEligible,
             CorrectionOutOfOrder(_) => Code::CorrectionOutOfOrder,

@@ -195,11 +195,11 @@ pub struct CorrectionRequest {
                 "unknown_contest", "correction_reason_missing", "present_exceeds_eligible"
             ])))),
     ),
-    extensions(("x-roles" = json!(allowed::<Staff>()))),
+    extensions(("x-roles" = json!(allowed::<Correctors>()))),
 )]
 pub async fn propose_correction(
     state: Data,
-    caller: As<Staff>,
+    caller: As<Correctors>,
     path: web::Path<String>,
     body: web::Json<CorrectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -266,11 +266,11 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),
         (status = 422, extensions(("x-error-codes" = json!(["unknown_proposal", "correction_needs_two"])))),
     ),
-    extensions(("x-roles" = json!(allowed::<Staff>()))),
+    extensions(("x-roles" = json!(allowed::<Correctors>()))),
 )]
 pub async fn approve_correction(
     state: Data,
-    caller: As<Staff>,
+    caller: As<Correctors>,
     path: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;

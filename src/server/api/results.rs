@@ -518,7 +518,7 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
         };
         caller.require(AUDIT)?;
     }
-    let place = export_place(&state)?;
+    let place = export_place(&state, staff_session(&req).await)?;
     let size = match l.export_size(false) {
         Ok(s) => s,
         Err(e) => return Err(e.into()),
@@ -536,15 +536,29 @@ pub async fn export(state: Data, req: HttpRequest) -> Result<HttpResponse, ApiEr
         .streaming(stream))
 }
 
+/// Whether the request comes from an auditor's, organiser's or teller's session (an export's
+/// own pool of places, [`export_place`]).
+pub(crate) async fn staff_session(req: &HttpRequest) -> bool {
+    Caller::from_request(req, &mut actix_web::dev::Payload::None)
+        .await
+        .is_ok_and(|c| c.require(AUDIT).is_ok())
+}
+
 /// The per-client rate limit of exports (the live one and an archived election's).
 pub(crate) fn export_limited(state: &Data, req: &HttpRequest) -> Result<(), ApiError> {
     limited(state.limits.export.check(&client(req)), state)
 }
 
 /// Takes one of the `exports_concurrent_max` places of an export, or answers 429: the live
-/// export and an archived election's both count against it.
-pub(crate) fn export_place(state: &Data) -> Result<RunningExport, ApiError> {
-    let running = state.exports_running.clone();
+/// export and an archived election's both count against it. A request from an auditor's,
+/// organiser's or teller's session takes a place among as many again of their own
+/// ([`staff_session`]), so that slow public downloads cannot refuse the export a teller needs.
+pub(crate) fn export_place(state: &Data, staff: bool) -> Result<RunningExport, ApiError> {
+    let running = if staff {
+        state.staff_exports_running.clone()
+    } else {
+        state.exports_running.clone()
+    };
     let max = u64::from(state.config.exports_concurrent_max);
     if running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= max {
         running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);

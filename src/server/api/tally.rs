@@ -20,6 +20,9 @@ pub struct TallyRequest {
     ballots: String,
 }
 
+/// Public tallies running now, from all clients (at most one per core).
+static TALLIES_RUNNING: crate::server::auth::Slots = crate::server::auth::Slots::new();
+
 #[utoipa::path(
     post,
     path = "/api/v1/tally",
@@ -44,8 +47,13 @@ pub async fn tally(
     req: HttpRequest,
     body: web::Json<TallyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // Public and CPU-bound: limited per client (`tallies_per_minute`).
+    // Public and CPU-bound: limited per client (`tallies_per_minute`), and at most one per
+    // core at once from all clients together (they share the blocking threads with casting).
     limited(state.limits.tally.check(&client(&req)), &state)?;
+    let max = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let Some(slot) = TALLIES_RUNNING.take(max) else {
+        return limited(Err(1), &state).and(Err(ApiError::RateLimited { retry_after: 1 }));
+    };
     let mut body = body.into_inner();
     // A check of a spec without ballots (the organiser page's surplus check): contests may
     // leave turnout to the desk, as the service's own registration does.
@@ -56,6 +64,7 @@ pub async fn tally(
         serde_json::to_vec(&body.spec).map_err(|e| ApiError::Internal(e.to_string()))?;
     // Counting is CPU work: keep it off the async workers.
     let doc = web::block(move || -> Result<serde_json::Value, ApiError> {
+        let _slot = slot;
         let election = parse_election(&spec_bytes).map_err(ApiError::Spec)?;
         let ballots =
             parse_ballots(&election, body.ballots.as_bytes()).map_err(ApiError::Ballot)?;

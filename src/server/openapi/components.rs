@@ -306,8 +306,9 @@ hand_schemas! {
 /// Request fields whose shape their Rust type does not say (`schema_with` in the derive).
 pub fn new_account_role() -> RefOr<Schema> {
     schema(
-        &T::Enum(&["organiser", "registrar", "teller", "auditor"]),
-        "角色; 投票机用配对码, 不建账号 / the role; kiosks are paired, not given accounts",
+        &T::Enum(&["registrar", "teller", "auditor"]),
+        "角色; 组织者账号只在服务器上用命令行创建, 投票机用配对码 / the role; organiser \
+         accounts are made on the server's command line only, kiosks are paired",
         false,
     )
 }
