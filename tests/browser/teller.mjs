@@ -5,11 +5,12 @@
 // Run it against `scrutineer serve --demo` after ballots were cast (prep.mjs does that).
 // Env: TELLER_USER (default demo-teller), CHROMIUM (default /usr/bin/chromium).
 // Signs in, keys in a paper ballot (or sees the refusal with its code), closes every open
-// contest through the confirm dialog, tallies, reads the verdict, checks the browser's
+// contest through the confirm dialog, proposes a correction of the figures (it waits for
+// another role) and approves a registrar's (REGISTRAR_TOKEN, a bearer token), tallies, reads the verdict, checks the browser's
 // Ed25519 signing against the golang.org/x/mod/sumdb/note vector, tries a wrong key and a
 // malformed key file (both refused with their codes), signs every result with KEY_FILE and
 // checks the server accepted it. Exits 1 with a message on the first failed expectation.
-import { chromium } from "playwright-core";
+import { chromium, request } from "playwright-core";
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -164,6 +165,43 @@ try {
   for (const id of contestIds) {
     const st = await page.getAttribute(`tr.contest[data-id="${id}"]`, "data-state");
     if (st !== "open") expect(await page.locator(`button.close[data-contest="${id}"]`).isDisabled(), `the close button of ${st} contest ${id} is active`);
+  }
+
+  // 4a. Corrections of the figures: this teller proposes one (it waits for a person of
+  // another role: no approve button on its own), a registrar proposes another through the
+  // API and this teller approves it on the page (then it is logged). Both keep the desk's own
+  // figures, so the counts below do not change.
+  {
+    const regToken = process.env.REGISTRAR_TOKEN;
+    expect(regToken, "REGISTRAR_TOKEN is needed");
+    await page.locator("#corrections-card").waitFor({ state: "visible", timeout: 10000 });
+    const [c1, c2] = contestIds;
+    expect(c1 && c2, "two contests are needed for the corrections");
+    await page.selectOption("#correction-contest", c1);
+    expect((await page.inputValue("#correction-present")) !== "", "the correction form is not filled from the desk's figures");
+    await page.fill("#correction-reason", "核对签到簿 checking the sign-in book");
+    await page.click("#correction-submit");
+    await page.waitForSelector("#corrections-pending tr.pending", { timeout: 10000 });
+    expect(/须由另一角色的人批准/.test(await text("#corrections-msg")), `the proposal is not explained: ${await text("#corrections-msg")}`);
+    expect(await page.locator("#corrections-pending button.approve").count() === 0, "the proposer is offered to approve its own correction");
+    const desk = await (await page.request.get(`${base}/api/v1/desk`)).json();
+    const f = desk.contests.find((r) => r.contest === c2);
+    const registrar = await request.newContext();
+    const proposed = await registrar.post(`${base}/api/v1/contests/${encodeURIComponent(c2)}/corrections`, {
+      headers: { Authorization: `Bearer ${regToken}` },
+      data: { eligible: f.eligible, present: f.present, ballots_issued: f.slips_issued, reason: "流动票箱 mobile ballot box" } });
+    expect(proposed.status() === 201, `the registrar's correction answered ${proposed.status()} ${await proposed.text()}`);
+    await registrar.dispose();
+    await page.click("#refresh");
+    const approve = page.locator("#corrections-pending button.approve");
+    await approve.first().waitFor({ state: "visible", timeout: 10000 });
+    expect(await approve.count() === 1, "the registrar's correction has no approve button for a teller");
+    await approve.first().click();
+    await page.waitForSelector("#corrections-logged tr.logged", { timeout: 10000 });
+    expect(/已批准并记入日志/.test(await text("#corrections-msg")), `no approval message: ${await text("#corrections-msg")}`);
+    expect(/流动票箱/.test(await text("#corrections-logged")), "the logged correction does not show its reason");
+    await page.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections.png`) });
+    log("a correction proposed on the page waits for another role; a registrar's is approved and logged");
   }
 
   // 4b. Encrypted ballots: three of the five demo tellers give decryption shares of the

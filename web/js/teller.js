@@ -12,6 +12,7 @@
 // the counts in #kiosk-test-counts.
 
 import { initPaper, renderPaperSelect } from "./paper.js";
+import { initCorrections, renderCorrections } from "./corrections.js";
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -273,6 +274,7 @@ async function refresh() {
   renderTellerDue();
   renderKioskTests();
   renderPaperSelect();
+  await renderCorrections();
   renderResults();
   renderLineSelect();
   renderSignatureStatus();
@@ -1262,6 +1264,7 @@ function wire() {
     }
   });
   initPaper({ election: () => state.election, setElection: (e) => { state.election = e; }, act, bi, localError, against });
+  initCorrections({ election: () => state.election, act, me: () => state.session, counted: (id) => Boolean(latestResultFor(id)) });
   $("#key-file").addEventListener("change", (ev) => loadKeyFile(ev.target.files[0]));
   $("#key-forget").addEventListener("click", () => {
     $("#key-file").value = "";
