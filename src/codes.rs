@@ -470,6 +470,7 @@ codes! {
     BallotMissing = "ballot_missing" => Unprocessable,
     BodyTimeout = "body_timeout" => RequestTimeout,
     CannotDisableSelf = "cannot_disable_self" => Unprocessable,
+    LastOrganiser = "last_organiser" => Unprocessable,
     ConfigFile = "config_file" => Unprocessable,
     ConfigInvalid = "config_invalid" => Unprocessable,
     ConfigTimezone = "config_timezone" => Unprocessable,

@@ -44,6 +44,32 @@ pub const WRITE_IN_UNREADABLE: &str = "write_in_unreadable";
 /// (protocol 4; not counted, see the module documentation).
 pub const WRITE_IN_UNMARKED: &str = "write_in_unmarked";
 
+/// The warning code of decrypted write-in names that are the contest's listed candidates
+/// (conduct protocol 6; counted for no one, see [`drop_candidate_names`]).
+pub const WRITE_IN_NAMES_CANDIDATE: &str = "write_in_names_candidate";
+
+/// Protocol 6: the decrypted write-in names that are a listed candidate's name are counted
+/// for no one (returned: how many). A conforming kiosk refuses such a ballot (a second mark
+/// for that candidate, voided by RULES.md section 1 on paper); one that does not follow the
+/// protocol can still cast it, and no proof excludes it. The ballot cannot be found among the
+/// shuffled names, so it cannot be voided as paper would be: before protocol 6 the totals
+/// then failed `ContestTotals::check` and the round was invalid, so one such kiosk forced a
+/// re-vote, anonymously and again in every re-vote. Now the line counts as a blank one and
+/// the result says how many there were.
+fn drop_candidate_names(c: &Contest, totals: &mut ContestTotals) -> u64 {
+    let mut dropped = 0u64;
+    if let Counts::Candidates(ct) = &mut totals.counts {
+        ct.write_ins.retain(|name, votes| {
+            let listed = c.candidates().iter().any(|x| x.name == *name);
+            if listed {
+                dropped = dropped.saturating_add(*votes);
+            }
+            !listed
+        });
+    }
+    dropped
+}
+
 /// The warning code of a contest whose figures were corrected after a teller had given
 /// decryption shares of it (protocol 4, `ContestConduct::corrected_after_shares`): the
 /// correction could have been chosen knowing the totals.
@@ -234,6 +260,7 @@ pub fn count(
     let mut decrypted = Vec::new();
     let mut unreadable_by_contest: Vec<(usize, u64)> = Vec::new();
     let mut unmarked_by_contest: Vec<(usize, u64)> = Vec::new();
+    let mut candidate_names_by_contest: Vec<(usize, u64)> = Vec::new();
     for (ci, c) in election.contests.iter().enumerate() {
         let empty = Vec::new();
         let plain = ContestTotals::of_ballots(c, by_contest.get(ci).unwrap_or(&empty));
@@ -277,9 +304,15 @@ pub fn count(
         };
         let refs: Vec<(&str, &crate::e2e::Decrypted)> =
             parts.iter().map(|(g, d)| (*g, d)).collect();
-        let (electronic, unreadable) = decrypted_totals(c, &shape, &refs)?;
+        let (mut electronic, unreadable) = decrypted_totals(c, &shape, &refs)?;
         if unreadable > 0 {
             unreadable_by_contest.push((ci, unreadable));
+        }
+        if conduct.protocol() >= 6 {
+            let named = drop_candidate_names(c, &mut electronic);
+            if named > 0 {
+                candidate_names_by_contest.push((ci, named));
+            }
         }
         let unmarked: u64 = parts.iter().map(|(_, d)| d.unmarked).sum();
         if unmarked > 0 {
@@ -300,6 +333,14 @@ pub fn count(
             r.warnings.push(Notice::new(
                 WRITE_IN_UNREADABLE,
                 format!("{n} 个另选人姓名含控制字符或不可见、方向控制字符, 或无法解读, 不指向任何人, 不计票 (该行视为空白) / {n} written-in names hold a control, invisible or direction character, or cannot be read: they name no one and count for no one (the line counts as blank)"),
+            ));
+        }
+    }
+    for (ci, n) in candidate_names_by_contest {
+        if let Some(r) = tally.contests.iter_mut().find(|r| r.contest == ci) {
+            r.warnings.push(Notice::new(
+                WRITE_IN_NAMES_CANDIDATE,
+                format!("{n} 个另选人姓名是本项目的正式候选人, 不计票 (该行视为空白; 合规的投票机拒绝这样的选票, 出现即说明有投票机不合规) / {n} written-in names are the contest's listed candidates: not counted (the line counts as blank; a conforming kiosk refuses such a ballot, so one that does not follow the protocol cast it)"),
             ));
         }
     }

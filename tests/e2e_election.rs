@@ -1070,7 +1070,7 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     use scrutineer::ledger::{Ledger, LedgerConfig};
     use scrutineer::record::encrypted::EncryptedLine;
 
-    let (cli, tellers, _, _, tokens) = npc_open("npc-lines", "2", 5);
+    let (cli, tellers, _, _, tokens) = npc_open("npc-lines", "2", 6);
     // Two honest ballots, one with a write-in.
     cli.cast(
         &tokens[0],
@@ -1118,11 +1118,20 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
             l[0] = (1, blank);
             l
         }),
+        // A marked line naming a listed candidate (王芳, n1): a second mark for her, which a
+        // conforming kiosk refuses. Protocol 6 counts it for no one; before, the whole
+        // round's totals were inconsistent and no one could be elected, so one such kiosk
+        // forced a re-vote, anonymously and again in every re-vote.
+        (vec![Mark::Abstain, Mark::Abstain, Mark::Abstain], {
+            let mut l = vec![(0u64, blank); w];
+            l[0] = (1, encode_name("王芳").unwrap().elements);
+            l
+        }),
     ];
     {
         let ledger =
             Ledger::open_existing(LedgerConfig::new(cli.path("data"), cli.path("keys"))).unwrap();
-        for (token, (marks, lines)) in tokens[2..5].iter().zip(&forged) {
+        for (token, (marks, lines)) in tokens[2..6].iter().zip(&forged) {
             let t = scrutineer::record::token::Token::parse(token).unwrap();
             let p = CandidatePlaintext {
                 marks: marks.clone(),
@@ -1186,14 +1195,14 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
             .unwrap()
             .corrected_after_shares
     };
-    correct("6");
+    correct("7");
     assert!(!late(&cli.export()));
     cli.ok(&["ledger", "close", "d017"]);
     let (t2, t3) = (&tellers[1], &tellers[2]);
     cli.count(&[t2, t3]);
     // Another after the tellers' shares, when anyone could compute the totals: allowed, and
     // said in the result the tellers sign.
-    correct("5");
+    correct("6");
     assert!(late(&cli.export()));
     let result = cli.tally(&["d017"]);
     cli.sign(result, t2);
@@ -1203,8 +1212,9 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     let (code, report) = cli.verify(&audit);
     assert_eq!(code, 0, "{report}");
     let body = result_body(&audit, result);
-    // The honest write-in only: the stray name is not among the names.
-    assert_eq!(body.decrypted[0].names, vec!["欧阳明月"]);
+    // The names of the marked lines: the honest write-in and the listed candidate's (shown
+    // as decrypted); the stray name on an unmarked line is not among them.
+    assert_eq!(body.decrypted[0].names, vec!["欧阳明月", "王芳"]);
     let d = &body.result["contests"][0];
     let text = d.to_string();
     assert!(!text.contains("赵无名"), "{d}");
@@ -1220,4 +1230,14 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     assert!(codes.contains(&"figures_corrected_after_shares"), "{d}");
     assert!(text.contains("1 written-in names are on lines"), "{d}");
     assert!(text.contains("2 written-in names hold"), "{d}");
+    // The listed candidate's name counts for no one, said in the result; the round stands.
+    assert!(codes.contains(&"write_in_names_candidate"), "{d}");
+    assert!(
+        text.contains("1 written-in names are the contest's listed candidates"),
+        "{d}"
+    );
+    assert!(!text.contains("totals_inconsistent"), "{d}");
+    assert_eq!(d["candidates"][0]["for"], 2, "{d}");
+    assert_eq!(d["valid"], true, "{d}");
+    assert_eq!(d["write_ins"].as_array().unwrap().len(), 1, "{d}");
 }

@@ -632,3 +632,88 @@ fn failed_sign_ins_are_limited_per_name_from_every_address() {
     let (st, v) = raw_login(&s, "a3", &other);
     assert_eq!(st, 200, "{v}");
 }
+
+/// Organiser accounts: a second one comes only from the server's command line (the API
+/// refuses `organiser_by_command_line`, tested in service_roles.rs); two organisers who
+/// disable each other at the same moment never leave none enabled (`last_organiser`, or the
+/// loser's session already ended), so the hall is never locked out of its own service.
+#[test]
+fn two_organisers_disabling_each_other_leave_one() {
+    let s = Server::start("two-organisers", &[]);
+    let first_password = s.organiser_password.clone();
+    let stopped = s.stop_keep();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["accounts", "--data"])
+        .arg(stopped.dir.join("data"))
+        .args(["add", "org2", "--role", "organiser"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let org2_password = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 19 && l.chars().filter(|c| *c == '-').count() == 3)
+        .unwrap()
+        .to_string();
+    // Many sign-ins from one address: past the per-address limit of a hall.
+    let s = Server::restart(stopped, &["--logins-per-minute", "1000"]);
+    for round in 0..8 {
+        let a = s.login("organiser", &first_password);
+        let b = s.login("org2", &org2_password);
+        let (ra, rb) = std::thread::scope(|scope| {
+            let ha =
+                scope.spawn(|| s.call("POST", "/api/v1/accounts/org2/disable", Some(&a), None));
+            let hb = scope
+                .spawn(|| s.call("POST", "/api/v1/accounts/organiser/disable", Some(&b), None));
+            (ha.join().unwrap(), hb.join().unwrap())
+        });
+        let ok = [&ra, &rb].iter().filter(|(code, _)| *code == 200).count();
+        assert!(
+            ok <= 1,
+            "round {round}: both organisers disabled: {ra:?} {rb:?}"
+        );
+        for (code, v) in [&ra, &rb] {
+            assert!(
+                *code == 200 || (*code == 422 && v["code"] == "last_organiser") || *code == 401,
+                "round {round}: {code} {v}"
+            );
+        }
+        // Whoever is left enabled signs in and puts the other back for the next round.
+        let accounts = ["organiser", "org2"];
+        let left = accounts
+            .iter()
+            .find(|n| {
+                let pw = if **n == "organiser" {
+                    &first_password
+                } else {
+                    &org2_password
+                };
+                s.call(
+                    "POST",
+                    "/api/v1/login",
+                    None,
+                    Some(&json!({"username": n, "password": renewed(pw), "bearer": true})),
+                )
+                .0 == 200
+            })
+            .unwrap_or_else(|| panic!("round {round}: no organiser can sign in"));
+        let pw = if *left == "organiser" {
+            &first_password
+        } else {
+            &org2_password
+        };
+        let t = s.login(left, pw);
+        for n in accounts {
+            s.ok(
+                "POST",
+                &format!("/api/v1/accounts/{n}/enable"),
+                Some(&t),
+                None,
+            );
+        }
+    }
+}

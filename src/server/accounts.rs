@@ -407,7 +407,7 @@ fn unknown_account(name: &str) -> ApiError {
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::AccountStateOk)),
         (status = 409, extensions(("x-error-codes" = json!(["unknown_account"])))),
-        (status = 422, extensions(("x-error-codes" = json!(["cannot_disable_self"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["cannot_disable_self", "last_organiser"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),
 )]
@@ -439,6 +439,9 @@ pub async fn enable_account(
     set_disabled(state, caller, path.into_inner(), false).await
 }
 
+/// Held while an account is disabled or enabled ([`set_disabled`]).
+static ACCOUNT_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 async fn set_disabled(
     state: Data,
     caller: As<Org>,
@@ -453,10 +456,29 @@ async fn set_disabled(
     }
     let st = state.clone();
     let ended = block(move || {
+        // One change of an account's state at a time: two organisers disabling each other at
+        // once would otherwise both pass the check below and leave none.
+        let _one = ACCOUNT_STATE
+            .lock()
+            .map_err(|_| ApiError::Internal("account lock".into()))?;
         let mut a = st
             .records
             .account(&name)?
             .ok_or_else(|| unknown_account(&name))?;
+        if disable && a.role == Role::Organiser.id() {
+            let others = st
+                .records
+                .accounts()?
+                .into_iter()
+                .filter(|x| x.role == a.role && !x.disabled && x.username != name)
+                .count();
+            if others == 0 {
+                return Err(invalid(
+                    Code::LastOrganiser,
+                    format!("“{name}” 是最后一个可用的组织者账号, 不能停用 / “{name}” is the last enabled organiser account and cannot be disabled"),
+                ));
+            }
+        }
         a.disabled = disable;
         st.records.set_account(&a)?;
         Ok(if disable {

@@ -25,7 +25,9 @@
 //!   such a ballot (or count it void) before it encrypts it, by the same rules
 //!   (`ballot::void_reason`, `conduct::check_electronic_ballot`). A write-in that names a
 //!   listed candidate is refused by the kiosk too; that one stays visible in the totals, and
-//!   [`ContestTotals::check`] rejects totals that hold it.
+//!   [`ContestTotals::check`] rejects totals that hold it (from conduct protocol 6 the count
+//!   takes such a decrypted name out first and counts it for no one, `count.rs`, so a kiosk
+//!   that writes one cannot make the round invalid).
 //!
 //! [`ContestTotals::check`] rejects totals that no set of ballots could produce, as far as
 //! totals show it (counts beyond the valid ballots or beyond the marks a ballot may carry, a
