@@ -488,6 +488,22 @@ impl Records {
 
     /// Tries a pairing code. A right secret uses the code up; a wrong one counts against it,
     /// and the `tries_max`-th wrong one kills it. Atomic under concurrent tries.
+    /// Whether `slot` holds a live pairing code whose secret hashes to `secret_hash`, without
+    /// counting a try (a right code pairs while wrong ones from all clients are paused).
+    pub fn pairing_is(
+        &self,
+        slot: &str,
+        secret_hash: &[u8],
+        now: u64,
+    ) -> Result<bool, RecordsError> {
+        let t = self.tree("pairing_slots")?;
+        let Some(current) = t.get(slot.as_bytes()).map_err(index_err)? else {
+            return Ok(false);
+        };
+        let p: Pairing = serde_json::from_slice(&current).map_err(json_err)?;
+        Ok(p.expires >= now && ct_eq(&p.secret_hash, secret_hash))
+    }
+
     pub fn take_pairing(
         &self,
         slot: &str,

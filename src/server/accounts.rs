@@ -109,7 +109,11 @@ pub async fn login(
     // alike, so that the answer tells nothing of which exist): guesses spread over many
     // addresses are bounded per account too.
     let name_key = body.username.to_lowercase();
-    limited(state.limits.login_failures.peek(&name_key), &state)?;
+    // ... but an address the name signed in from lately is not held back by them, so that
+    // a flood of wrong passwords cannot lock the hall's own staff out (`KnownSignIns`).
+    if !state.limits.known_sign_ins.knows(&name_key, &from) {
+        limited(state.limits.login_failures.peek(&name_key), &state)?;
+    }
     let slot = password_slot(&state)?;
     let st = state.clone();
     let checked = block(move || {
@@ -130,6 +134,7 @@ pub async fn login(
     if account.disabled {
         return Err(ApiError::AccountDisabled);
     }
+    state.limits.known_sign_ins.remember(&name_key, &from);
     let role = Role::from_id(&account.role).ok_or(ApiError::BadLogin)?;
     let expires = now() + state.config.session_hours * 3600;
     let must_change = account.must_change_password;
@@ -725,10 +730,11 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     summary = "投票机配对 / Pair a kiosk",
     description = "投票机用配对码换取 kiosk 凭据 (持久 cookie 与 `token`), 默认到选举日 24:00 \
                     (北京时间)。同名投票机再次配对时旧凭据失效。按客户端地址限流, 全部客户端的\
-                    错误次数另有上限。\n\nA kiosk trades a pairing code for a kiosk credential \
+                    错误次数另有上限 (超过后正确的配对码仍可配对)。\n\nA kiosk trades a pairing code for a kiosk credential \
                     (a persistent cookie and `token`), by default until 24:00 China time of the \
                     election day. Pairing a name again ends the old credential. Rate-limited per \
-                    client address, and wrong codes from all clients together are capped.",
+                    client address, and wrong codes from all clients together are capped \
+                    (past the cap a right code still pairs).",
     request_body = Pair,
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::PairOk),
@@ -749,7 +755,6 @@ pub async fn pair(
 ) -> Result<HttpResponse, ApiError> {
     let from = client(&req);
     limited(state.limits.pairing.check(&from), &state)?;
-    limited(state.limits.pairing_failures.peek("all"), &state)?;
     let body = body.into_inner();
     // The kiosk's name is shown to the organiser and logged with its ballots' sessions: the
     // same canonical form as every other name (NFC, no invisible or direction characters).
@@ -783,6 +788,13 @@ pub async fn pair(
         ));
     }
     let (slot, secret) = digits.split_at(4);
+    // Wrong codes from all clients together pause pairing, but not a right code: a flood of
+    // wrong ones from a few addresses must not keep every kiosk in the hall from pairing.
+    if state.limits.pairing_failures.peek("all").is_err()
+        && !state.records.pairing_is(slot, &hash_token(secret), now())?
+    {
+        limited(state.limits.pairing_failures.peek("all"), &state)?;
+    }
     let outcome = state.records.take_pairing(
         slot,
         &hash_token(secret),

@@ -74,8 +74,8 @@ pub struct ServeArgs {
     /// Wrong tries a pairing code survives; the last one kills it [default: 5].
     #[arg(long, env = "SCRUTINEER_PAIRING_TRIES_PER_CODE")]
     pub pairing_tries_per_code: Option<u32>,
-    /// Wrong pairing codes per minute from all clients together, after which pairing is
-    /// refused for the rest of the minute [default: 30].
+    /// Wrong pairing codes per minute from all clients together, after which wrong codes are
+    /// refused for the rest of the minute (a right one still pairs) [default: 30].
     #[arg(long, env = "SCRUTINEER_PAIRING_FAILURES_PER_MINUTE")]
     pub pairing_failures_per_minute: Option<u32>,
     /// Spare slips per pool, as a percentage of the roll [default: 5].

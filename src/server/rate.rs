@@ -89,11 +89,58 @@ impl Limiter {
     }
 }
 
+/// How long an address that signed in as a name stays known for it ([`KnownSignIns`]): a
+/// session's longest life, so a desk that signed in this morning is known all day.
+const KNOWN_SIGN_IN: Duration = Duration::from_secs(24 * 3600);
+
+/// Most (name, address) pairs remembered; past it the oldest are dropped.
+const KNOWN_SIGN_INS_MAX: usize = 10_000;
+
+/// The addresses each account name signed in from with its right password, lately. The cap
+/// on failed sign-ins per name ([`LOGIN_FAILURES_PER_NAME_PER_MINUTE`]) bounds guesses spread
+/// over many addresses; without this, the same cap let anyone on the hall's network keep a
+/// name (the first organiser's is always `organiser`) from signing in at all, right password
+/// or not, for as long as they sent 30 wrong ones a minute. An address the name signed in
+/// from before is not held back by the name's cap (its own per-address limit still holds).
+#[derive(Default)]
+pub struct KnownSignIns(Mutex<HashMap<(String, String), Instant>>);
+
+impl KnownSignIns {
+    /// Remembers that `name` signed in from `client` now.
+    pub fn remember(&self, name: &str, client: &str) {
+        let Ok(mut m) = self.0.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        if m.len() >= KNOWN_SIGN_INS_MAX {
+            m.retain(|_, at| now.duration_since(*at) < KNOWN_SIGN_IN);
+        }
+        if m.len() >= KNOWN_SIGN_INS_MAX {
+            // Still full of live pairs: forget the oldest one.
+            if let Some(oldest) = m.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone()) {
+                m.remove(&oldest);
+            }
+        }
+        m.insert((name.to_string(), client.to_string()), now);
+    }
+
+    /// Whether `name` signed in from `client` within [`KNOWN_SIGN_IN`].
+    pub fn knows(&self, name: &str, client: &str) -> bool {
+        let Ok(m) = self.0.lock() else {
+            return false;
+        };
+        m.get(&(name.to_string(), client.to_string()))
+            .is_some_and(|at| at.elapsed() < KNOWN_SIGN_IN)
+    }
+}
+
 pub struct Limits {
     pub login: Limiter,
     /// Failed sign-ins per account name from all addresses together
     /// ([`LOGIN_FAILURES_PER_NAME_PER_MINUTE`]).
     pub login_failures: Limiter,
+    /// Where each name signed in from lately: not held back by `login_failures`.
+    pub known_sign_ins: KnownSignIns,
     pub pairing: Limiter,
     /// Wrong pairing codes from all clients together (one window, key `"all"`).
     pub pairing_failures: Limiter,

@@ -54,6 +54,7 @@ impl AppState {
                 login_failures: Limiter::new(
                     crate::server::rate::LOGIN_FAILURES_PER_NAME_PER_MINUTE,
                 ),
+                known_sign_ins: Default::default(),
                 pairing: Limiter::new(config.pairings_per_minute),
                 pairing_failures: Limiter::new(config.pairing_failures_per_minute),
                 token_check: Limiter::new(config.token_checks_per_minute),
