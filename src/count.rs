@@ -50,7 +50,8 @@ pub const WRITE_IN_NAMES_CANDIDATE: &str = "write_in_names_candidate";
 
 /// Protocol 6: the decrypted write-in names that are a listed candidate's name are counted
 /// for no one (returned: how many). A conforming kiosk refuses such a ballot (a second mark
-/// for that candidate, voided by RULES.md section 1 on paper); one that does not follow the
+/// for that candidate, which a paper ballot's count voids: README, "Readings of the rules");
+/// one that does not follow the
 /// protocol can still cast it, and no proof excludes it. The ballot cannot be found among the
 /// shuffled names, so it cannot be voided as paper would be: before protocol 6 the totals
 /// then failed `ContestTotals::check` and the round was invalid, so one such kiosk forced a

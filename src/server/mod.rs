@@ -176,7 +176,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
              network can read and change what the kiosks run (and so a vote before it is \
              encrypted) and take staff sessions; give --tls-cert and --tls-key, or bind to \
              127.0.0.1 behind a TLS proxy (deploy/README.md) (不加密的 HTTP 服务对局域网开放: \
-             请配置 TLS, 或只监听本机并由 TLS 代理转发)",
+             局域网上任何人都能读取和篡改投票机运行的代码 (从而在加密前看到选票) 并盗用工作人员的\
+             会话; 请配置 TLS, 或只监听本机并由 TLS 代理转发)",
             config.bind
         );
     }

@@ -89,8 +89,9 @@ impl Limiter {
     }
 }
 
-/// How long an address that signed in as a name stays known for it ([`KnownSignIns`]): a
-/// session's longest life, so a desk that signed in this morning is known all day.
+/// How long an address that signed in as a name stays known for it ([`KnownSignIns`]): one
+/// day (twice the default 12-hour session), so a desk that signed in this morning is known
+/// all day.
 const KNOWN_SIGN_IN: Duration = Duration::from_secs(24 * 3600);
 
 /// Most (name, address) pairs remembered; past it the oldest are dropped.

@@ -6,7 +6,8 @@
 // Env: TELLER_USER (default demo-teller), CHROMIUM (default /usr/bin/chromium).
 // Signs in, keys in a paper ballot (or sees the refusal with its code), closes every open
 // contest through the confirm dialog, proposes a correction of the figures (it waits for
-// another role) and approves a registrar's (REGISTRAR_TOKEN, a bearer token), tallies, reads the verdict, checks the browser's
+// another role; the organiser approves it on the organiser page, ORGANISER_PASSWORD) and
+// approves a registrar's (REGISTRAR_TOKEN, a bearer token), tallies, reads the verdict, checks the browser's
 // Ed25519 signing against the golang.org/x/mod/sumdb/note vector, tries a wrong key and a
 // malformed key file (both refused with their codes), signs every result with KEY_FILE and
 // checks the server accepted it. Exits 1 with a message on the first failed expectation.
@@ -184,6 +185,23 @@ try {
     await page.waitForSelector("#corrections-pending tr.pending", { timeout: 10000 });
     expect(/须由另一角色的人批准/.test(await text("#corrections-msg")), `the proposal is not explained: ${await text("#corrections-msg")}`);
     expect(await page.locator("#corrections-pending button.approve").count() === 0, "the proposer is offered to approve its own correction");
+    // The organiser approves it on the organiser page.
+    const orgPassword = process.env.ORGANISER_PASSWORD;
+    expect(orgPassword, "ORGANISER_PASSWORD is needed");
+    const orgContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+    const org = await orgContext.newPage();
+    await org.goto(`${base}/organiser`);
+    await org.waitForSelector("#login-form");
+    await org.fill("#login-form input[name=username]", "organiser");
+    await org.fill("#login-form input[name=password]", orgPassword);
+    await org.click("#login-form button[type=submit]");
+    const orgApprove = org.locator("#corrections-pending button.approve");
+    await orgApprove.first().waitFor({ state: "visible", timeout: 15000 });
+    await orgApprove.first().click();
+    await org.waitForSelector("#corrections-logged tr.logged", { timeout: 10000 });
+    expect(/核对签到簿/.test(await org.locator("#corrections-logged").innerText()), "the organiser's page does not show the approved correction");
+    await org.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections-organiser.png`) });
+    await orgContext.close();
     const desk = await (await page.request.get(`${base}/api/v1/desk`)).json();
     const f = desk.contests.find((r) => r.contest === c2);
     const registrar = await request.newContext();
@@ -197,11 +215,11 @@ try {
     await approve.first().waitFor({ state: "visible", timeout: 10000 });
     expect(await approve.count() === 1, "the registrar's correction has no approve button for a teller");
     await approve.first().click();
-    await page.waitForSelector("#corrections-logged tr.logged", { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll("#corrections-logged tr.logged").length === 2, null, { timeout: 10000 });
     expect(/已批准并记入日志/.test(await text("#corrections-msg")), `no approval message: ${await text("#corrections-msg")}`);
     expect(/流动票箱/.test(await text("#corrections-logged")), "the logged correction does not show its reason");
     await page.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections.png`) });
-    log("a correction proposed on the page waits for another role; a registrar's is approved and logged");
+    log("a teller's correction waits for another role and the organiser approves it on the organiser page; a registrar's is approved on the teller page");
   }
 
   // 4b. Encrypted ballots: three of the five demo tellers give decryption shares of the

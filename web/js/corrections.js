@@ -1,8 +1,9 @@
-// Corrections of a contest's figures (应到 E, 实到 P, 发出 I) on the teller page: an open or
+// Corrections of a contest's figures (应到 E, 实到 P, 发出 I) on the teller and organiser pages: an open or
 // closed, uncounted contest's figures as the desk has them, a form to propose others with a reason, the
 // proposals waiting for a second person, and those already logged. A correction counts once a
 // person of another role (organiser, registrar or teller; never an auditor) approves it; the
-// service refuses the rest (`correction_needs_two`, `correction_role`, 403). What the page
+// service refuses the rest (`correction_needs_two`; an auditor gets 403 `forbidden`, and
+// `correction_role` from the log's rules for the CLI). What the page
 // shows: table#corrections-pending (tr.pending[data-id], button.approve), table#corrections-
 // logged (tr.logged), form#correction-form, #corrections-msg.
 
@@ -10,11 +11,35 @@ import { esc, t, api, showError, showOk } from "./common.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
-let ctx = null; // { election(), act(el, fn), me(), counted(id) }
+let ctx = null; // { election(), act(el, fn), me() }
 
-/** Wires the form; `c` gives the election, the page's action runner and the signed-in user. */
+/** The card's fixed part: what corrections are, the form, the message and list areas. */
+const CARD = `
+      <h2 id="h-corrections"><span class="zh">到会数字更正</span><span class="en">Corrections of the figures</span></h2>
+      <p class="hint"><span class="zh">项目开始后、计票前, 如签到台的应到、实到或发出票数有误 (例如流动票箱的人数未计入), 在此提出更正并写明原因; 须由另一角色的人 (组织者、登记员或计票人) 批准后才记入日志, 计票结果中注明更正。</span><span class="en">Once a contest is open and until it is counted, if the desk's eligible, present or issued figures are wrong (a mobile ballot box not counted, say), propose a correction here with its reason; it is logged only once a person of another role (organiser, registrar or teller) approves it, and the result says so.</span></p>
+      <form id="correction-form" class="correction-row">
+        <label for="correction-contest"><span class="zh">项目</span><span class="en">Contest</span></label>
+        <select id="correction-contest"></select>
+        <label for="correction-eligible"><span class="zh">应到</span><span class="en">Eligible</span></label>
+        <input id="correction-eligible" inputmode="numeric" size="6" autocomplete="off">
+        <label for="correction-present"><span class="zh">实到</span><span class="en">Present</span></label>
+        <input id="correction-present" inputmode="numeric" size="6" autocomplete="off">
+        <label for="correction-issued"><span class="zh">发出</span><span class="en">Issued</span></label>
+        <input id="correction-issued" inputmode="numeric" size="6" autocomplete="off">
+        <label for="correction-reason"><span class="zh">原因 (必填)</span><span class="en">Reason (required)</span></label>
+        <input id="correction-reason" size="40" maxlength="500" autocomplete="off">
+        <button type="submit" id="correction-submit"><span class="zh">提出更正</span><span class="en">Propose</span></button>
+      </form>
+      <div id="corrections-msg" aria-live="polite"></div>
+      <div id="corrections"></div>`;
+
+/**
+ * Fills section#corrections-card and wires the form; `c` gives the election, the page's
+ * action runner and the signed-in user.
+ */
 export function initCorrections(c) {
   ctx = c;
+  $("#corrections-card").innerHTML = CARD;
   $("#correction-contest").addEventListener("change", () => fillFromDesk());
   $("#correction-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -64,14 +89,15 @@ const title = (id) => {
   return c ? c.title || c.id : id;
 };
 
-const ROLE = { organiser: ["组织者", "organiser"], registrar: ["登记员", "registrar"], teller: ["计票人", "teller"], auditor: ["审计", "auditor"] };
+const ROLE = { organiser: ["组织者", "organiser"], registrar: ["登记员", "registrar"], teller: ["计票人", "teller"], auditor: ["审计员", "auditor"] };
 const who = (name, role) => `${esc(name)} (${t(...(ROLE[role] || [role, role]).map(esc))})`;
 
 /** Draws the card from the service's corrections and the desk's figures. */
 export async function renderCorrections() {
   // The conduct's order: a contest opened and not yet counted (the close dialog sends the
   // teller here afterwards).
-  const closed = (ctx.election()?.contests || []).filter((c) => (c.state === "open" || c.state === "closed") && !ctx.counted(c.id));
+  const closed = (ctx.election()?.contests || []).filter((c) => (c.state === "open" || c.state === "closed") && !c.counted);
+  const open = new Set(closed.map((c) => c.id));
   const card = $("#corrections-card");
   card.classList.toggle("hidden", closed.length === 0);
   if (closed.length === 0) return;
@@ -79,11 +105,19 @@ export async function renderCorrections() {
   desk = new Map((d.contests || []).map((r) => [r.contest, r]));
   const sel = $("#correction-contest");
   const chosen = sel.value;
-  sel.innerHTML = closed.map((c) => `<option value="${esc(c.id)}">${esc(c.title || c.id)}</option>`).join("");
-  if (closed.some((c) => c.id === chosen)) sel.value = chosen;
+  // Rebuilt only when the list changes: a page that refreshes itself must not close the list
+  // under the user's finger.
+  const listKey = closed.map((c) => c.id).join("\n");
+  if (sel.dataset.key !== listKey) {
+    sel.dataset.key = listKey;
+    sel.innerHTML = closed.map((c) => `<option value="${esc(c.id)}">${esc(c.title || c.id)}</option>`).join("");
+    if (closed.some((c) => c.id === chosen)) sel.value = chosen;
+  }
   if (!$("#correction-form").contains(document.activeElement)) fillFromDesk();
   const me = ctx.me();
-  const pending = (list.pending || []).map((p) => {
+  // A proposal for a contest counted since can no longer be approved (the service refuses
+  // it, correction_out_of_order): not offered.
+  const pending = (list.pending || []).filter((p) => open.has(p.contest)).map((p) => {
     const own = me && p.proposed_by === me.username;
     const sameRole = me && p.proposer_role === me.role;
     const why = own ? t("本人提出, 须由他人批准", "yours: another person approves it")

@@ -701,8 +701,8 @@ function startBallot(token, answer) {
     renderTokenFeedback();
     const known = rememberedKey();
     showKioskError(refusal === "plaintext"
-      ? [`本投票机配对后已为加密选举加密 (密钥指纹 ${known.fingerprint}), 服务器这次却要求不加密投票: 投票机拒绝, 选票码未使用。请停用这台投票机并告知监票人。如选举确已改为明文选举, 请工作人员重新配对本机。`,
-        `Since it was paired, this kiosk has encrypted for an election (key fingerprint ${known.fingerprint}), and the server now asks it to cast without encryption: refused, and the ballot code is not used. Take this kiosk out of use and tell a scrutineer. If the election really is a plaintext one now, staff pair this kiosk again.`]
+      ? [`本投票机配对后已打开过加密选票 (密钥指纹 ${known.fingerprint}), 服务器这次却要求不加密投票: 投票机拒绝, 选票码未使用。请停用这台投票机并告知监票人。如选举确已改为明文选举, 请工作人员重新配对本机。`,
+        `Since it was paired, this kiosk has opened an encrypted ballot (key fingerprint ${known.fingerprint}), and the server now asks it to cast without encryption: refused, and the ballot code is not used. Take this kiosk out of use and tell a scrutineer. If the election really is a plaintext one now, staff pair this kiosk again.`]
       : [`服务器给出的选举或密钥 (指纹 ${answer.e2e.fingerprint}) 与本投票机配对后所用的 (${known.fingerprint}) 不同: 投票机拒绝, 选票码未使用。请停用这台投票机并告知监票人。如确已换为新的选举, 请工作人员重新配对本机。`,
         `The server gave an election or key (fingerprint ${answer.e2e.fingerprint}) other than the one this kiosk has used since it was paired (${known.fingerprint}): refused, and the ballot code is not used. Take this kiosk out of use and tell a scrutineer. If this really is a new election, staff pair this kiosk again.`],
     { code: refusal === "plaintext" ? "kiosk_plaintext_refused" : "kiosk_key_changed" });

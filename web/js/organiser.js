@@ -5,6 +5,7 @@
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, clearMessage, localTime, hallZone, hallOffsetLabel } from "./common.js";
 import { createBuilder, parseJson, splitMessage } from "./builder.js";
 import { initProcedures, loadProcedures } from "./procedures.js";
+import { initCorrections, renderCorrections } from "./corrections.js";
 
 const $ = (sel) => document.querySelector(sel);
 const CHECK_DELAY_MS = 400;
@@ -1086,11 +1087,38 @@ function wire() {
   });
   $("#election-archive").addEventListener("click", archiveElection);
   initProcedures(() => Promise.all([loadElection(), loadResults(true)]));
+  initCorrections({
+    election: () => state.election,
+    me: () => ({ username: state.username, role: "organiser" }),
+    // The card's own action runner: shows the error with its code, then draws the card again.
+    act: async (el, fn) => {
+      try {
+        await fn();
+      } catch (err) {
+        showError(el, err);
+      }
+      await loadElection();
+      await refreshCorrections();
+    },
+  });
   $("#password-form").addEventListener("submit", changePassword);
   $("#logout").addEventListener("click", async () => {
     await logout();
     location.reload();
   });
+}
+
+/** The corrections card (js/corrections.js), drawn again; quiet when there is no election. */
+async function refreshCorrections() {
+  if (!state.election) {
+    $("#corrections-card").classList.add("hidden");
+    return;
+  }
+  try {
+    await renderCorrections();
+  } catch (err) {
+    if (err.status === 401) signedOut();
+  }
 }
 
 async function start(session) {
@@ -1109,9 +1137,9 @@ async function start(session) {
   syncCreateButton();
   checkSpec();
   await loadElection();
-  await Promise.all([loadRollSize(), loadAccounts(), loadResults(), loadElections(), loadProcedures()]);
+  await Promise.all([loadRollSize(), loadAccounts(), loadResults(), loadElections(), loadProcedures(), refreshCorrections()]);
   clearInterval(state.refreshTimer);
-  state.refreshTimer = setInterval(() => { loadElection(); loadResults(); loadProcedures(); }, REFRESH_EVERY_MS);
+  state.refreshTimer = setInterval(() => { loadElection(); loadResults(); loadProcedures(); refreshCorrections(); }, REFRESH_EVERY_MS);
 }
 
 function showLogin(extra = "") {

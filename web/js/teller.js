@@ -1264,7 +1264,7 @@ function wire() {
     }
   });
   initPaper({ election: () => state.election, setElection: (e) => { state.election = e; }, act, bi, localError, against });
-  initCorrections({ election: () => state.election, act, me: () => state.session, counted: (id) => Boolean(latestResultFor(id)) });
+  initCorrections({ election: () => state.election, act, me: () => state.session });
   $("#key-file").addEventListener("change", (ev) => loadKeyFile(ev.target.files[0]));
   $("#key-forget").addEventListener("click", () => {
     $("#key-file").value = "";

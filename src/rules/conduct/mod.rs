@@ -21,9 +21,12 @@
 //! with its write-in flag, so that a name counts only on a line its ballot marked
 //! ([`Conduct::names_with_flags`], docs/E2E.md §9). Protocol 5 holds a procedure's round to
 //! the contest its step builds and a reason posted on the board to the board's rules.
-//! Protocol 6 refuses a local override of a rule the law fixes (`Election::check_statute`)
-//! and keeps a party contest's quorum comparison and threshold base in its runoff
-//! (`record::rounds::runoff_of`) (docs/LOG_FORMAT.md).
+//! Protocol 6 refuses a local override of a rule the law fixes (`Election::check_statute`),
+//! keeps a party contest's quorum comparison and threshold base in its runoff
+//! (`record::rounds::runoff_of`), has corrections made by organisers, registrars and tellers
+//! only ([`CORRECTION_ROLES`], `correction_role`), and counts a decrypted write-in that
+//! names a listed candidate for no one (`count.rs`, `write_in_names_candidate`)
+//! (docs/LOG_FORMAT.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -181,6 +184,7 @@ pub enum Origin {
 }
 
 mod contests;
+pub use contests::CORRECTION_ROLES;
 mod decryption;
 mod error;
 mod paper;

@@ -120,6 +120,7 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                        "candidates": c.candidates().iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>(),
                        "state": phase.id(), "mode": info.mode(c.id()).id(), "parent": c.runoff_of().as_ref().map(|r| r.parent.clone()),
                        "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
+                       "counted": cc.is_some_and(|x| x.result.is_some()),
                        "reducible": c.kind().family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
                        "scale": c.evaluation().as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
                        "subjects": c.evaluation().as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
