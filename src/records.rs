@@ -486,8 +486,6 @@ impl Records {
         }
     }
 
-    /// Tries a pairing code. A right secret uses the code up; a wrong one counts against it,
-    /// and the `tries_max`-th wrong one kills it. Atomic under concurrent tries.
     /// Whether `slot` holds a live pairing code whose secret hashes to `secret_hash`, without
     /// counting a try (a right code pairs while wrong ones from all clients are paused).
     pub fn pairing_is(
@@ -504,6 +502,8 @@ impl Records {
         Ok(p.expires >= now && ct_eq(&p.secret_hash, secret_hash))
     }
 
+    /// Tries a pairing code. A right secret uses the code up; a wrong one counts against it,
+    /// and the `tries_max`-th wrong one kills it. Atomic under concurrent tries.
     pub fn take_pairing(
         &self,
         slot: &str,

@@ -282,6 +282,19 @@ fn through_http(s: &Server, dir: &Path) -> Vec<Entry> {
             Some(&json!({"token": t, "ballots": [b]})),
         );
     }
+    // While voting goes on, no correction (protocol 6): one logged then would replace the
+    // figures the close takes from the desk.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/contests/d017/corrections",
+        Some(&teller),
+        Some(&json!({"eligible": 10, "present": 4, "ballots_issued": 4, "reason": "流动票箱 mobile box"})),
+    );
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("correction_out_of_order")),
+        "{v}"
+    );
     s.ok("POST", "/api/v1/contests/d017/close", Some(&teller), None);
     let n = s.ok(
         "POST",

@@ -117,10 +117,14 @@ impl Core {
                 ),
             ));
         }
-        // The order is the conduct's: opened, not yet counted.
+        // The order is the conduct's: closed (protocol 6; before, opened), not yet counted.
         self.ledger.read(|s| -> Result<(), CoreError> {
-            let c = s.state.conduct()?.contest(contest)?;
-            if c.phase == Phase::Draft || c.result.is_some() {
+            let conduct = s.state.conduct()?;
+            let c = conduct.contest(contest)?;
+            if c.phase == Phase::Draft
+                || c.result.is_some()
+                || (conduct.protocol() >= 6 && c.phase != Phase::Closed)
+            {
                 return Err(crate::rules::conduct::ConductError::CorrectionOutOfOrder(
                     contest.to_string(),
                 )

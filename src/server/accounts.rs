@@ -111,7 +111,7 @@ pub async fn login(
     let name_key = body.username.to_lowercase();
     // ... but an address the name signed in from lately is not held back by them, so that
     // a flood of wrong passwords cannot lock the hall's own staff out (`KnownSignIns`).
-    if !state.limits.known_sign_ins.knows(&name_key, &from) {
+    if !state.limits.known_sign_ins.knows(&body.username, &from) {
         limited(state.limits.login_failures.peek(&name_key), &state)?;
     }
     let slot = password_slot(&state)?;
@@ -134,7 +134,10 @@ pub async fn login(
     if account.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    state.limits.known_sign_ins.remember(&name_key, &from);
+    state
+        .limits
+        .known_sign_ins
+        .remember(&account.username, &from);
     let role = Role::from_id(&account.role).ok_or(ApiError::BadLogin)?;
     let expires = now() + state.config.session_hours * 3600;
     let must_change = account.must_change_password;
@@ -274,16 +277,29 @@ pub async fn password(
     let st = state.clone();
     let ended = block(move || {
         let _slot = slot;
-        let mut a = st
+        let a = st
             .records
             .account(&caller.username)?
             .ok_or(ApiError::Unauthenticated)?;
         if !verify_login(&body.old, Some(&a)) {
             return Err(ApiError::BadLogin);
         }
-        a.password_hash = hash_password(&body.new)?;
+        let hash = hash_password(&body.new)?;
+        // Written over the account as it is now, under the lock that disabling takes: a
+        // password change that began before an organiser disabled the account must not
+        // write the account back enabled.
+        let _one = account_state_lock();
+        let mut a = st
+            .records
+            .account(&caller.username)?
+            .ok_or(ApiError::Unauthenticated)?;
+        if a.disabled {
+            return Err(ApiError::AccountDisabled);
+        }
+        a.password_hash = hash;
         a.must_change_password = false;
         st.records.set_account(&a)?;
+        st.limits.known_sign_ins.forget(&caller.username);
         let ended = st
             .records
             .remove_other_sessions_of(&caller.username, &caller.token_hash)?;
@@ -444,8 +460,16 @@ pub async fn enable_account(
     set_disabled(state, caller, path.into_inner(), false).await
 }
 
-/// Held while an account is disabled or enabled ([`set_disabled`]).
+/// Held while an account is disabled or enabled ([`set_disabled`]) or its password written
+/// ([`password`]), so that neither writes back a stale copy of the other's change.
 static ACCOUNT_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// [`ACCOUNT_STATE`], taken even if a holder panicked (it guards no data of its own).
+fn account_state_lock() -> std::sync::MutexGuard<'static, ()> {
+    ACCOUNT_STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 async fn set_disabled(
     state: Data,
@@ -463,9 +487,7 @@ async fn set_disabled(
     let ended = block(move || {
         // One change of an account's state at a time: two organisers disabling each other at
         // once would otherwise both pass the check below and leave none.
-        let _one = ACCOUNT_STATE
-            .lock()
-            .map_err(|_| ApiError::Internal("account lock".into()))?;
+        let _one = account_state_lock();
         let mut a = st
             .records
             .account(&name)?
@@ -486,6 +508,9 @@ async fn set_disabled(
         }
         a.disabled = disable;
         st.records.set_account(&a)?;
+        if disable {
+            st.limits.known_sign_ins.forget(&name);
+        }
         Ok(if disable {
             st.records.remove_sessions_of(&name)?
         } else {
@@ -789,10 +814,18 @@ pub async fn pair(
     }
     let (slot, secret) = digits.split_at(4);
     // Wrong codes from all clients together pause pairing, but not a right code: a flood of
-    // wrong ones from a few addresses must not keep every kiosk in the hall from pairing.
+    // wrong ones from a few addresses must not keep every kiosk in the hall from pairing. A
+    // wrong code past the cap still spends one of its code's tries (so guesses stay bounded
+    // per code) and is answered as paused, whether its slot is live or not.
     if state.limits.pairing_failures.peek("all").is_err()
         && !state.records.pairing_is(slot, &hash_token(secret), now())?
     {
+        let _ = state.records.take_pairing(
+            slot,
+            &hash_token(secret),
+            now(),
+            state.config.pairing_tries_per_code,
+        )?;
         limited(state.limits.pairing_failures.peek("all"), &state)?;
     }
     let outcome = state.records.take_pairing(

@@ -94,8 +94,9 @@ impl Limiter {
 /// all day.
 const KNOWN_SIGN_IN: Duration = Duration::from_secs(24 * 3600);
 
-/// Most (name, address) pairs remembered; past it the oldest are dropped.
-const KNOWN_SIGN_INS_MAX: usize = 10_000;
+/// Most addresses remembered per account name; past it the name's oldest is dropped (one
+/// account signing in from many addresses cannot push out another's desk).
+const KNOWN_ADDRESSES_PER_NAME: usize = 8;
 
 /// The addresses each account name signed in from with its right password, lately. The cap
 /// on failed sign-ins per name ([`LOGIN_FAILURES_PER_NAME_PER_MINUTE`]) bounds guesses spread
@@ -103,8 +104,11 @@ const KNOWN_SIGN_INS_MAX: usize = 10_000;
 /// name (the first organiser's is always `organiser`) from signing in at all, right password
 /// or not, for as long as they sent 30 wrong ones a minute. An address the name signed in
 /// from before is not held back by the name's cap (its own per-address limit still holds).
+/// Keyed by the account's exact name; forgotten when the account is disabled or its
+/// password changes. Only successful sign-ins add to it, so it holds at most
+/// [`KNOWN_ADDRESSES_PER_NAME`] addresses per account.
 #[derive(Default)]
-pub struct KnownSignIns(Mutex<HashMap<(String, String), Instant>>);
+pub struct KnownSignIns(Mutex<HashMap<String, Vec<(String, Instant)>>>);
 
 impl KnownSignIns {
     /// Remembers that `name` signed in from `client` now.
@@ -113,16 +117,12 @@ impl KnownSignIns {
             return;
         };
         let now = Instant::now();
-        if m.len() >= KNOWN_SIGN_INS_MAX {
-            m.retain(|_, at| now.duration_since(*at) < KNOWN_SIGN_IN);
+        let list = m.entry(name.to_string()).or_default();
+        list.retain(|(c, at)| c != client && now.duration_since(*at) < KNOWN_SIGN_IN);
+        if list.len() >= KNOWN_ADDRESSES_PER_NAME {
+            list.remove(0);
         }
-        if m.len() >= KNOWN_SIGN_INS_MAX {
-            // Still full of live pairs: forget the oldest one.
-            if let Some(oldest) = m.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone()) {
-                m.remove(&oldest);
-            }
-        }
-        m.insert((name.to_string(), client.to_string()), now);
+        list.push((client.to_string(), now));
     }
 
     /// Whether `name` signed in from `client` within [`KNOWN_SIGN_IN`].
@@ -130,8 +130,17 @@ impl KnownSignIns {
         let Ok(m) = self.0.lock() else {
             return false;
         };
-        m.get(&(name.to_string(), client.to_string()))
-            .is_some_and(|at| at.elapsed() < KNOWN_SIGN_IN)
+        m.get(name).is_some_and(|l| {
+            l.iter()
+                .any(|(c, at)| c == client && at.elapsed() < KNOWN_SIGN_IN)
+        })
+    }
+
+    /// Forgets every address of `name` (its account disabled, or its password changed).
+    pub fn forget(&self, name: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(name);
+        }
     }
 }
 

@@ -40,7 +40,15 @@ const CARD = `
 export function initCorrections(c) {
   ctx = c;
   $("#corrections-card").innerHTML = CARD;
-  $("#correction-contest").addEventListener("change", () => fillFromDesk());
+  $("#correction-contest").addEventListener("change", () => {
+    edited = false;
+    fillFromDesk();
+  });
+  // Figures typed by hand stay until they are sent or another contest is chosen: the
+  // page's own refresh must not put the desk's back under them.
+  for (const id of ["#correction-eligible", "#correction-present", "#correction-issued"]) {
+    $(id).addEventListener("input", () => { edited = true; });
+  }
   $("#correction-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const msg = $("#corrections-msg");
@@ -59,6 +67,7 @@ export function initCorrections(c) {
     ctx.act(msg, async () => {
       const a = await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/corrections`, body);
       $("#correction-reason").value = "";
+      edited = false;
       showOk(msg, t(`已提出更正 (第 ${a.proposal} 号), 须由另一角色的人批准后才生效。`,
         `Correction ${a.proposal} proposed: it takes effect once a person of another role approves it.`));
     });
@@ -75,6 +84,8 @@ export function initCorrections(c) {
 }
 
 let desk = new Map(); // contest id → {eligible, present, slips_issued}
+let edited = false; // the figures were typed since the form was last filled
+let drawn = ""; // what the lists were last drawn from: drawn again only when it changes
 
 /** The form's figures: the desk's for the chosen contest (what a correction starts from). */
 function fillFromDesk() {
@@ -94,9 +105,9 @@ const who = (name, role) => `${esc(name)} (${t(...(ROLE[role] || [role, role]).m
 
 /** Draws the card from the service's corrections and the desk's figures. */
 export async function renderCorrections() {
-  // The conduct's order: a contest opened and not yet counted (the close dialog sends the
-  // teller here afterwards).
-  const closed = (ctx.election()?.contests || []).filter((c) => (c.state === "open" || c.state === "closed") && !c.counted);
+  // The conduct's order: a closed contest not yet counted (the close dialog sends the teller
+  // here afterwards; a correction while voting goes on would replace the close's figures).
+  const closed = (ctx.election()?.contests || []).filter((c) => c.state === "closed" && !c.counted);
   const open = new Set(closed.map((c) => c.id));
   const card = $("#corrections-card");
   card.classList.toggle("hidden", closed.length === 0);
@@ -111,10 +122,17 @@ export async function renderCorrections() {
   if (sel.dataset.key !== listKey) {
     sel.dataset.key = listKey;
     sel.innerHTML = closed.map((c) => `<option value="${esc(c.id)}">${esc(c.title || c.id)}</option>`).join("");
-    if (closed.some((c) => c.id === chosen)) sel.value = chosen;
+    if (closed.some((c) => c.id === chosen)) {
+      sel.value = chosen;
+    } else {
+      edited = false; // the chosen contest is gone (counted): its figures must not follow
+    }
   }
-  if (!$("#correction-form").contains(document.activeElement)) fillFromDesk();
+  if (!edited) fillFromDesk();
   const me = ctx.me();
+  const key = JSON.stringify([list, [...open], me?.username, document.documentElement.dataset.lang]);
+  if (key === drawn) return;
+  drawn = key;
   // A proposal for a contest counted since can no longer be approved (the service refuses
   // it, correction_out_of_order): not offered.
   const pending = (list.pending || []).filter((p) => open.has(p.contest)).map((p) => {

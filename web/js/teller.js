@@ -274,7 +274,8 @@ async function refresh() {
   renderTellerDue();
   renderKioskTests();
   renderPaperSelect();
-  await renderCorrections();
+  // Its own card's error, never the whole page's refresh.
+  await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
   renderResults();
   renderLineSelect();
   renderSignatureStatus();

@@ -319,7 +319,13 @@ impl Conduct {
     /// another role. The latest correction is what the count uses.
     pub fn correct(&mut self, id: &str, correction: Correction) -> Result<(), ConductError> {
         let c = self.contest(id)?;
-        if c.phase == Phase::Draft || c.result.is_some() {
+        // Protocol 6: only a closed contest's figures (the close's own figures are the desk's
+        // at that moment; a correction logged while voting went on replaced them, so the
+        // count used figures from before the last voters came).
+        if c.phase == Phase::Draft
+            || c.result.is_some()
+            || (self.protocol() >= 6 && c.phase != Phase::Closed)
+        {
             return Err(ConductError::CorrectionOutOfOrder(id.to_string()));
         }
         if correction.reason.trim().is_empty() {
