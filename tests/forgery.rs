@@ -840,6 +840,21 @@ fn the_desks_figures_are_what_counts() {
         no_side,
     );
     named(&r, "present_exceeds_eligible", None);
+    // Protocol 6: a correction logged while the contest was still open (moved before its
+    // close), which would replace the figures the close takes from the desk.
+    let r = forge(
+        &h,
+        "correction-while-open",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            let c = find(es, EntryKind::ContestClosed, 0);
+            assert!(c < i, "the honest log corrects after the close");
+            let moved = es.remove(i);
+            es.insert(c, moved);
+        },
+        no_side,
+    );
+    named(&r, "correction_out_of_order", None);
 }
 
 #[test]
