@@ -161,6 +161,7 @@ codes! {
     BirthMissing = "birth_missing" => Unprocessable,
     CeremonyAttempt = "ceremony_attempt" => Conflict,
     CeremonyAttemptsMax = "ceremony_attempts_max" => Conflict,
+    CeremonyRestartsMax = "ceremony_restarts_max" => Conflict,
     CeremonyRepeated = "ceremony_repeated" => Conflict,
     CeremonyWaiting = "ceremony_waiting" => Conflict,
     CeremonyRestartReason = "ceremony_restart_reason" => Unprocessable,

@@ -205,6 +205,8 @@ pub enum ConductError {
     CeremonyAttempt { expected: u32, got: u32 },
     #[error("密钥仪式已重来 {0} 次, 不能再重来: 请查明原因 (换计票人须新建选举) / The key ceremony was restarted {0} times and cannot be again: find out why (replacing a teller needs a new election).")]
     CeremonyAttemptsMax(u32),
+    #[error("第 {0} 号计票人已重启密钥仪式 {1} 次, 不能再重启; 请查明原因, 必要时更换计票人 (重新创建选举) / Teller {0} has restarted the key ceremony {1} times and may not again: find the cause, and replace the teller if need be (create the election again).")]
+    CeremonyRestartsMax(u32, usize),
     #[error("计票人序号 {index} 不在 1 至 {tellers} 之间 / Teller index {index} is outside 1 to {tellers}.")]
     TellerIndex { index: u32, tellers: u32 },
     #[error("第 {index} 号计票人已提交过此步骤 ({step}) / Teller {index} already did this step ({step}).")]
@@ -317,6 +319,7 @@ impl ConductError {
             ElectionKeySet => Code::ElectionKeySet,
             CeremonyAttempt { .. } => Code::CeremonyAttempt,
             CeremonyAttemptsMax(_) => Code::CeremonyAttemptsMax,
+            CeremonyRestartsMax(..) => Code::CeremonyRestartsMax,
             TellerIndex { .. } => Code::TellerIndex,
             CeremonyRepeated { .. } => Code::CeremonyRepeated,
             CeremonyWaiting { .. } => Code::CeremonyWaiting,

@@ -513,6 +513,17 @@ impl Conduct {
         if !reason_said(reason) {
             return Err(ConductError::CeremonyRestartReason);
         }
+        // Protocol 6: one teller's own restarts are capped well below the election's
+        // attempts, so that one teller cannot end the ceremony for good alone.
+        let own = self
+            .ceremony
+            .restarts
+            .iter()
+            .filter(|(_, i, _)| *i == index)
+            .count();
+        if self.protocol >= 6 && own >= CEREMONY_RESTARTS_PER_TELLER {
+            return Err(ConductError::CeremonyRestartsMax(index, own));
+        }
         self.another_attempt(attempt)?;
         let mut restarts = std::mem::take(&mut self.ceremony.restarts);
         restarts.push((attempt, index, reason.to_string()));
@@ -658,6 +669,11 @@ impl Conduct {
 
 /// Most attempts of the key ceremony (protocol 5): a 100th restart is refused.
 pub const CEREMONY_ATTEMPTS_MAX: u32 = 100;
+
+/// Most restarts of the key ceremony one teller may make (conduct protocol 6): a teller who
+/// lost its state file restarts once or twice; ten is a cause to find. With up to nine
+/// tellers, no one of them can use up [`CEREMONY_ATTEMPTS_MAX`] alone.
+pub const CEREMONY_RESTARTS_PER_TELLER: usize = 10;
 
 /// Longest reason of a re-vote, in characters.
 pub const REVOTE_REASON_CHARS_MAX: usize = 500;

@@ -816,4 +816,17 @@ fn the_key_ceremony_restarts_at_most_a_hundred_times_from_protocol_5() {
     for attempt in 1..=CEREMONY_ATTEMPTS_MAX {
         old.ceremony_restart(attempt, 2, "again").unwrap();
     }
+    // Protocol 6: one teller restarts at most ten times; the others still can, and the
+    // attempt goes on (a review: one teller's 99 restarts ended the ceremony for good).
+    let mut c = make(6);
+    let mut attempt = 1;
+    for _ in 0..CEREMONY_RESTARTS_PER_TELLER {
+        c.ceremony_restart(attempt, 2, "again").unwrap();
+        attempt += 1;
+    }
+    let err = c.ceremony_restart(attempt, 2, "again").unwrap_err();
+    assert_eq!(err.code(), "ceremony_restarts_max");
+    assert_eq!(c.ceremony().attempt, attempt, "nothing changed");
+    c.ceremony_restart(attempt, 1, "state file lost").unwrap();
+    assert_eq!(c.ceremony().attempt, attempt + 1);
 }
