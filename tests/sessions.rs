@@ -538,6 +538,23 @@ fn pairing_codes_die_after_wrong_tries_and_pairing_pauses_after_many_failures() 
     assert_eq!((st, code_of(&v)), (429, "rate_limited"), "{v}");
     let (st, v) = pair("1234");
     assert_eq!((st, code_of(&v)), (422, "bad_pairing_code"), "{v}");
+    // A wrong code past the cap still spends its code's tries (answered as paused): five of
+    // them kill a live code, whose right secret is then refused.
+    let spent = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]
+        .as_str()
+        .unwrap()
+        .replace(' ', "");
+    let secret: u64 = spent[4..].parse().unwrap();
+    for n in 1..=5u64 {
+        let (st, v) = pair(&format!("{}{:08}", &spent[..4], (secret + n) % 100_000_000));
+        assert_eq!((st, code_of(&v)), (429, "rate_limited"), "{v}");
+    }
+    let (st, v) = pair(&spent);
+    assert_eq!(
+        (st, code_of(&v)),
+        (429, "rate_limited"),
+        "a killed code paired: {v}"
+    );
     // ...but not a right one: a flood of wrong codes cannot keep the hall's kiosks from
     // pairing (since 2026-12-05; before, the good code waited too).
     let good = s.ok("POST", "/api/v1/kiosks/pairing", Some(&org), None)["code"]

@@ -66,6 +66,26 @@ impl ProcedureStep {
     }
 }
 
+/// The kind of the round a logged step is for, read the same way by the ledger and the
+/// verifier (`procedure_order` when the procedure has no such round).
+pub fn logged_round_kind(
+    def: &ProcedureDef,
+    b: &ProcedureStep,
+) -> Result<RoundKind, (Code, String)> {
+    def.round_index(&b.round)
+        .and_then(|n| def.rounds.get(n))
+        .map(|r| r.kind)
+        .ok_or_else(|| {
+            (
+                Code::ProcedureOrder,
+                format!(
+                    "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
+                    b.procedure, b.round, b.procedure, b.round
+                ),
+            )
+        })
+}
+
 /// The step's data as the rules take it. `passed`: for a round held as a contest, the ids
 /// its published result passes on ([`passed_on`]).
 pub fn step_input<'a>(

@@ -167,6 +167,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn known_sign_ins_are_per_account_bounded_and_forgotten() {
+        let k = KnownSignIns::default();
+        for i in 0..=KNOWN_ADDRESSES_PER_NAME {
+            k.remember("desk1", &format!("10.0.0.{i}"));
+        }
+        // The oldest address gave way to the ninth; another account is not touched.
+        assert!(!k.knows("desk1", "10.0.0.0"));
+        assert!(k.knows("desk1", &format!("10.0.0.{KNOWN_ADDRESSES_PER_NAME}")));
+        assert!(!k.knows("Desk1", "10.0.0.1"), "names are exact");
+        k.remember("organiser", "10.0.0.1");
+        k.forget("desk1");
+        assert!(!k.knows("desk1", "10.0.0.1"));
+        assert!(k.knows("organiser", "10.0.0.1"));
+    }
+
+    #[test]
     fn a_full_table_keeps_its_clients_and_makes_new_ones_wait() {
         let l = Limiter::new(5);
         {

@@ -378,27 +378,12 @@ impl Admin {
                 check_step_body(&b, self.info()?.protocol).map_err(|(code, m)| refused(code, m))?;
                 let conduct = self.conduct()?;
                 let (def, _) = conduct.procedure(&b.procedure)?;
-                let kind = def
-                    .round_index(&b.round)
-                    .and_then(|i| def.rounds.get(i))
-                    .map(|r| r.kind)
-                    .ok_or_else(|| {
-                        refused(
-                            Code::ProcedureOrder,
-                            format!(
-                                "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
-                                b.procedure, b.round, b.procedure, b.round
-                            ),
-                        )
-                    })?;
+                let kind = crate::record::procedure::logged_round_kind(def, &b)
+                    .map_err(|(code, m)| refused(code, m))?;
                 let people = b.entrants();
                 let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-                let scores = b.parsed_scores().ok_or_else(|| {
-                    refused(
-                        Code::ProcedureInput,
-                        "面试得分须为数字 / interview scores must be numbers".into(),
-                    )
-                })?;
+                // Invariant: check_step_body above refused scores that do not parse.
+                let scores = b.parsed_scores().unwrap_or_default();
                 let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
                 self.conduct_mut()?.procedure_step(&LoggedStep {
                     procedure: &b.procedure,

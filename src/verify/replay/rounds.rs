@@ -253,23 +253,11 @@ pub(super) fn procedure_step(
     let b: ProcedureStep = body(i, e)?;
     check_step_body(&b, protocol).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
     let (def, _) = conduct.procedure(&b.procedure).map_err(&ce)?;
-    let kind = def
-        .round_index(&b.round)
-        .and_then(|n| def.rounds.get(n))
-        .map(|r| r.kind)
-        .ok_or_else(|| {
-            fail(
-                Some(i),
-                Some(e.kind),
-                Code::ProcedureOrder,
-                format!(
-                    "程序 “{}” 没有轮次 “{}” / procedure “{}” has no round “{}”",
-                    b.procedure, b.round, b.procedure, b.round
-                ),
-            )
-        })?;
+    let kind = crate::record::procedure::logged_round_kind(def, &b)
+        .map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
     let people = b.entrants();
     let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    // Invariant: check_step_body above refused scores that do not parse.
     let scores = b.parsed_scores().unwrap_or_default();
     let input = crate::record::procedure::step_input(kind, &people, &ids, &scores, &[]);
     conduct
