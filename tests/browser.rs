@@ -282,7 +282,7 @@ fn pages_in_a_real_browser() {
         &[
             ("SCRUTINEER_BIN", env!("CARGO_BIN_EXE_scrutineer")),
             ("DEMO_DATA_DIR", data_dir.to_str().unwrap()),
-            ("REGISTRAR_TOKEN", &registrar),
+            ("REGISTRAR_PASSWORD", &s.demo["demo-registrar"]),
             (
                 "ORGANISER_PASSWORD",
                 &service::renewed(&s.organiser_password),

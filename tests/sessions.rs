@@ -783,3 +783,66 @@ fn two_organisers_disabling_each_other_leave_one() {
         }
     }
 }
+
+/// A password change racing a disable of the same account: whichever lands first, the account
+/// ends disabled with no session left and neither password signs in. The change re-reads the
+/// account under the lock that disabling takes; without that, a change that began (checked the
+/// old password, hashed the new one) before an organiser disabled the account wrote it back
+/// enabled, with its holder signed in again.
+#[test]
+fn a_password_change_racing_a_disable_leaves_the_account_disabled() {
+    let s = Server::start("password-disable-race", &["--logins-per-minute", "1000"]);
+    let org = s.login("organiser", &s.organiser_password);
+    let mut current = account(&s, &org, "teller9", "teller");
+    for round in 0..6u64 {
+        let (st, v) = raw_login(&s, "teller9", &current);
+        assert_eq!(st, 200, "round {round}: {v}");
+        let token = v["token"].as_str().unwrap().to_string();
+        let new = format!("a fresh passphrase, round {round}");
+        let (changed, disabled) = std::thread::scope(|scope| {
+            let change = scope.spawn(|| {
+                s.call(
+                    "POST",
+                    "/api/v1/password",
+                    Some(&token),
+                    Some(&json!({"old": current, "new": new})),
+                )
+            });
+            // The disable lands at a different moment of the change in each round: before
+            // it, while it checks the old password or hashes the new one, or after it.
+            std::thread::sleep(std::time::Duration::from_millis(round * 20));
+            let disable = scope
+                .spawn(|| s.call("POST", "/api/v1/accounts/teller9/disable", Some(&org), None));
+            (change.join().unwrap(), disable.join().unwrap())
+        });
+        assert_eq!(disabled.0, 200, "round {round}: {disabled:?}");
+        assert!(
+            [200, 401, 403].contains(&changed.0),
+            "round {round}: {changed:?}"
+        );
+        let v = s.ok("GET", "/api/v1/accounts", Some(&org), None);
+        let a = v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["username"] == "teller9")
+            .unwrap();
+        assert_eq!(
+            a["disabled"], true,
+            "round {round}: the password change ({changed:?}) wrote the account back enabled"
+        );
+        for pw in [&current, &new] {
+            let (st, v) = raw_login(&s, "teller9", pw);
+            assert_ne!(st, 200, "round {round}: a disabled account signed in: {v}");
+        }
+        let v = s.ok("GET", "/api/v1/sessions", Some(&org), None);
+        assert!(
+            !v.to_string().contains("\"teller9\""),
+            "round {round}: a session of the disabled account is left: {v}"
+        );
+        if changed.0 == 200 {
+            current = new;
+        }
+        s.ok("POST", "/api/v1/accounts/teller9/enable", Some(&org), None);
+    }
+}

@@ -58,7 +58,7 @@ impl Role {
     pub fn label_zh(self) -> &'static str {
         match self {
             Role::Organiser => "组织者",
-            Role::Registrar => "登记员",
+            Role::Registrar => "签到员",
             Role::Kiosk => "投票机",
             Role::Teller => "计票人",
             Role::Auditor => "审计员",

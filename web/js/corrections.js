@@ -1,4 +1,4 @@
-// Corrections of a contest's figures (应到 E, 实到 P, 发出 I) on the teller and organiser pages: an open or
+// Corrections of a contest's figures (应到 E, 实到 P, 发出 I) on the teller, organiser and desk pages: a
 // closed, uncounted contest's figures as the desk has them, a form to propose others with a reason, the
 // proposals waiting for a second person, and those already logged. A correction counts once a
 // person of another role (organiser, registrar or teller; never an auditor) approves it; the
@@ -16,7 +16,7 @@ let ctx = null; // { election(), act(el, fn), me() }
 /** The card's fixed part: what corrections are, the form, the message and list areas. */
 const CARD = `
       <h2 id="h-corrections"><span class="zh">到会数字更正</span><span class="en">Corrections of the figures</span></h2>
-      <p class="hint"><span class="zh">项目开始后、计票前, 如签到台的应到、实到或发出票数有误 (例如流动票箱的人数未计入), 在此提出更正并写明原因; 须由另一角色的人 (组织者、登记员或计票人) 批准后才记入日志, 计票结果中注明更正。</span><span class="en">Once a contest is open and until it is counted, if the desk's eligible, present or issued figures are wrong (a mobile ballot box not counted, say), propose a correction here with its reason; it is logged only once a person of another role (organiser, registrar or teller) approves it, and the result says so.</span></p>
+      <p class="hint"><span class="zh">项目结束投票后、计票前, 如签到台的应到、实到或发出票数有误 (例如流动票箱的人数未计入), 在此提出更正并写明原因; 须由另一角色的人 (组织者、签到员或计票人) 批准后才记入日志, 计票结果中注明更正。</span><span class="en">Once a contest is closed and until it is counted, if the desk's eligible, present or issued figures are wrong (a mobile ballot box not counted, say), propose a correction here with its reason; it is logged only once a person of another role (organiser, registrar or teller) approves it, and the result says so.</span></p>
       <form id="correction-form" class="correction-row">
         <label for="correction-contest"><span class="zh">项目</span><span class="en">Contest</span></label>
         <select id="correction-contest"></select>
@@ -100,7 +100,7 @@ const title = (id) => {
   return c ? c.title || c.id : id;
 };
 
-const ROLE = { organiser: ["组织者", "organiser"], registrar: ["登记员", "registrar"], teller: ["计票人", "teller"], auditor: ["审计员", "auditor"] };
+const ROLE = { organiser: ["组织者", "organiser"], registrar: ["签到员", "registrar"], teller: ["计票人", "teller"], auditor: ["审计员", "auditor"] };
 const who = (name, role) => `${esc(name)} (${t(...(ROLE[role] || [role, role]).map(esc))})`;
 
 /** Draws the card from the service's corrections and the desk's figures. */

@@ -3,12 +3,15 @@
 // ballot styles is of a kind that takes proxies, per GET /api/v1/kinds), and watch present /
 // slips / quorum per contest (the quorum in words, its formula on hover). Times are the
 // hall's (GET /healthz). Keyboard first: type, Enter checks in the single (or selected)
-// match, Esc clears.
+// match, Esc clears. Once a contest is closed and until it is counted, the corrections card
+// (js/corrections.js) lets the registrar propose a correction of the desk's figures or
+// approve one a person of another role proposed.
 
 import {
   esc, t, bi, api, restoreSession, logout, showError, languageSwitch, loginForm,
   errorCode, clearMessage, localTime, hallZone,
 } from "./common.js";
+import { initCorrections, renderCorrections } from "./corrections.js";
 
 const $ = (sel) => document.querySelector(sel);
 const SEARCH_DELAY_MS = 200;
@@ -28,6 +31,8 @@ const state = {
   kinds: null,      // kind id -> {proxies, quorum} from GET /api/v1/kinds; null until known
   busy: false,      // a check-in is in flight
   rounds: [1],      // the rounds the election's ballot styles have
+  election: null,   // GET /api/v1/election (the corrections card reads its contests' states)
+  session: null,    // the signed-in user
 };
 
 /** The round checked in: 1 unless a runoff round is chosen. */
@@ -249,6 +254,27 @@ async function refreshCounts() {
   }
 }
 
+/** The corrections card drawn again; its errors stay in the card. */
+async function refreshCorrections() {
+  await renderCorrections().catch((err) => {
+    if (err.status === 401) { signedOut(); return; }
+    showError($("#corrections-msg"), err);
+  });
+}
+
+/** Runs a corrections action, shows its error (with the code) in `el`, refreshes afterwards. */
+async function act(el, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    showError(el, err);
+    if (err && err.status === 401) { signedOut(); return; }
+  }
+  await loadTitles();
+  await refreshCounts();
+  await refreshCorrections();
+}
+
 /** The session ended (expired, or signed out elsewhere): back to the sign-in form. */
 function signedOut() {
   clearInterval(state.countsTimer);
@@ -260,6 +286,7 @@ function signedOut() {
 async function loadTitles() {
   try {
     const e = await api("GET", "/api/v1/election");
+    state.election = e;
     for (const c of e.contests || []) {
       state.titles[c.id] = c.title || c.id;
       state.contestKinds[c.id] = c.kind;
@@ -363,14 +390,21 @@ async function start(session) {
   if (session.role !== "registrar") {
     deskMessage("info", t("组织者可以查找和查看人数; 签到须用签到员账号", "Organisers can search and watch the counts; check-in needs a registrar account"));
   }
+  state.session = session;
+  initCorrections({ election: () => state.election, act, me: () => state.session });
   await Promise.all([hallZone(), loadKinds()]);
   await loadTitles();
   await refreshCounts();
+  await refreshCorrections();
   clearInterval(state.countsTimer);
   let ticks = 0;
-  state.countsTimer = setInterval(() => {
+  state.countsTimer = setInterval(async () => {
     refreshCounts();
-    if (++ticks % 6 === 0) loadTitles(); // a runoff adds contests and a round
+    // A runoff adds contests and a round; a close shows the corrections card.
+    if (++ticks % 6 === 0) {
+      await loadTitles();
+      await refreshCorrections();
+    }
   }, COUNTS_EVERY_MS);
   $("#search").focus();
 }

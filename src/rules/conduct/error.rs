@@ -116,7 +116,7 @@ pub enum ConductError {
         approver: String,
         approver_role: String,
     },
-    #[error("更正只能由组织者、登记员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
+    #[error("更正只能由组织者、签到员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
     CorrectionRole { name: String, role: String },
     #[error("更正须写明原因 / A correction needs a reason.")]
     CorrectionReasonMissing,
