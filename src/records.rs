@@ -43,6 +43,39 @@ fn index_err(e: sled::Error) -> RecordsError {
     RecordsError::Index(e.to_string())
 }
 
+/// Opens the sled index at `path` (the service's records, or the ledger's index). Another
+/// process holding it (the running service, when a command-line tool opens the same data
+/// directory, or a second service) is named as such with what to do (`data_in_use`), not
+/// as sled's lock error.
+pub(crate) fn open_index(path: &Path, cache_bytes: u64) -> Result<sled::Db, RecordsError> {
+    sled::Config::new()
+        .cache_capacity(cache_bytes)
+        .path(path)
+        .open()
+        .map_err(|e| match &e {
+            sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock") => {
+                let dir = path
+                    .parent()
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
+                RecordsError::Refused {
+                    code: Code::DataInUse,
+                    message: format!(
+                        "数据目录 {dir} 正被另一个 scrutineer 进程使用 (通常是正在运行的服务): 请先停止它 \
+                         (systemctl stop scrutineer, 或在其窗口按 Ctrl-C) 再运行; 服务运行时的最新检查点\
+                         见审计页或 GET /checkpoint / the data directory {dir} is in use by another \
+                         scrutineer process (usually the running service): stop it first \
+                         (systemctl stop scrutineer, or Ctrl-C in its window) and run this again; \
+                         while the service runs, the latest checkpoint is on the auditor page and \
+                         at GET /checkpoint"
+                    ),
+                }
+            }
+            _ => index_err(e),
+        })
+}
+
 fn json_err(e: serde_json::Error) -> RecordsError {
     RecordsError::Index(e.to_string())
 }
@@ -240,11 +273,7 @@ impl Records {
             path: data_dir.display().to_string(),
             detail: e.to_string(),
         })?;
-        let db = sled::Config::new()
-            .cache_capacity(RECORDS_CACHE_BYTES)
-            .path(data_dir.join("service"))
-            .open()
-            .map_err(index_err)?;
+        let db = open_index(&data_dir.join("service"), RECORDS_CACHE_BYTES)?;
         Ok(Records {
             db,
             turnout: Arc::new(Mutex::new(None)),
@@ -710,8 +739,28 @@ impl Records {
 
     // ---- corrections waiting for a second person ----
     /// Stores a proposed correction; returns its number.
+    /// Keeps a proposal of a correction under the next number: 1, 2, 3 … in the order they
+    /// were made, across restarts (what the pages show and `ledger approve N` takes).
     pub fn propose(&self, p: &Proposal) -> Result<u64, RecordsError> {
-        let id = self.db.generate_id().map_err(index_err)?;
+        // The counter starts past any proposal kept before it existed (those were numbered
+        // by sled's id generator, from 0 and with gaps after a restart).
+        let past = match self.tree("proposals")?.last().map_err(index_err)? {
+            Some((k, _)) => <[u8; 8]>::try_from(k.as_ref()).map_or(0, u64::from_be_bytes) + 1,
+            None => 1,
+        };
+        let next = self
+            .db
+            .update_and_fetch("next_proposal", |old| {
+                let n = old
+                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                    .map_or(1, u64::from_be_bytes);
+                Some(n.max(past).saturating_add(1).to_be_bytes().to_vec())
+            })
+            .map_err(index_err)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| RecordsError::Index("proposal counter unreadable".into()))?;
+        let id = next - 1;
         let mut p = p.clone();
         p.id = id;
         self.put("proposals", &id.to_be_bytes(), &p)?;

@@ -225,6 +225,25 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         .ok("GET", &format!("/api/v1/receipts/{receipt}"), None, None);
     assert_eq!(r["kind"], "spoiled_ballot", "{r}");
     assert_eq!(r["confirmation"], code.as_str(), "{r}");
+    // The same code under an entry number the log does not have, or with one character of
+    // its hash changed: no ballot matches (`unknown_receipt`), said as such.
+    let (_, tail) = receipt.split_once('-').unwrap();
+    let last = tail.chars().last().unwrap();
+    let changed = format!(
+        "{}{}",
+        &receipt[..receipt.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    for wrong in [format!("R999999-{tail}"), changed] {
+        let (status, v) = h
+            .server
+            .call("GET", &format!("/api/v1/receipts/{wrong}"), None, None);
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (404, Some("unknown_receipt")),
+            "{wrong}: {v}"
+        );
+    }
     let sp = h
         .server
         .ok("GET", &format!("/api/v1/spoiled/{index}"), None, None);

@@ -261,6 +261,9 @@ fn a_whole_election_from_the_command_line() {
         .chars()
         .take_while(|c| c.is_ascii_digit())
         .collect();
+    // Numbered from 1 across the commands' own processes (the README's walk-through
+    // approves proposal 1).
+    assert_eq!(n, "1", "{proposed}");
     for who in ["t-zhao", "t-qian"] {
         let same = run(d, &["ledger", "approve", &n, "--by", who]);
         assert!(

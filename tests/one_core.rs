@@ -304,6 +304,7 @@ fn through_http(s: &Server, dir: &Path) -> Vec<Entry> {
     )["proposal"]
         .as_u64()
         .unwrap();
+    assert_eq!(n, 1, "proposals are numbered from 1");
     // An auditor verifies and corrects nothing: neither proposes nor approves (403 at the
     // door, `correction_role` in the rules for the CLI and the verifier).
     let pw = s.ok(

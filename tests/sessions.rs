@@ -576,6 +576,7 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
     let pw = account(&s, &org, "t9", "teller");
     s.login("t9", &pw);
     s.ok("POST", "/api/v1/accounts/t9/disable", Some(&org), None);
+    let a9 = account(&s, &org, "a9", "auditor");
     let data = s.dir.join("data");
     let accounts = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
@@ -587,6 +588,10 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
     // While the service runs, the records are locked: the recovery is refused, nothing changes.
     let busy = accounts(&["reset-password", "t9"]);
     assert!(!busy.status.success(), "{busy:?}");
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("[data_in_use]"),
+        "{busy:?}"
+    );
     // Stopped: the recovery prints a new one-time password and re-enables the account.
     let stopped = s.stop_keep();
     let out = accounts(&["reset-password", "t9"]);
@@ -603,14 +608,12 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
         listed.contains("t9\tteller\t待改密码 one-time password"),
         "{listed}"
     );
-    // `accounts disable` on the server machine too.
-    let out = accounts(&["disable", "organiser"]);
+    // `accounts disable` on the server machine too (not of the last organiser:
+    // `last_organiser`, tested below).
+    let out = accounts(&["disable", "a9"]);
     assert!(out.status.success(), "{out:?}");
     let listed = String::from_utf8_lossy(&accounts(&["list"]).stdout).to_string();
-    assert!(
-        listed.contains("organiser\torganiser\t已停用 disabled"),
-        "{listed}"
-    );
+    assert!(listed.contains("a9\tauditor\t已停用 disabled"), "{listed}");
     // A bad name, and a name a paired kiosk's session would share (pairing kiosk "x" ends
     // the sessions of "kiosk-x").
     for name in ["bad name!", "kiosk-x", "KIOSK-hall"] {
@@ -629,7 +632,7 @@ fn the_local_recovery_resets_a_password_and_enables_the_account() {
         (200, json!(true)),
         "{v}"
     );
-    let (st, v) = raw_login(&s, "organiser", &renewed(&s.organiser_password));
+    let (st, v) = raw_login(&s, "a9", &a9);
     assert_eq!((st, code(&v)), (403, "account_disabled"), "{v}");
 }
 
@@ -845,4 +848,120 @@ fn a_password_change_racing_a_disable_leaves_the_account_disabled() {
         }
         s.ok("POST", "/api/v1/accounts/teller9/enable", Some(&org), None);
     }
+}
+
+/// A first start on a port already in use stops before it creates the organiser account or
+/// prints its one-time password (which would otherwise be lost: the next start prints none),
+/// and says which address is taken (`bind_failed`), in both languages.
+#[test]
+fn a_first_start_on_a_busy_port_creates_nothing() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let dir = std::env::temp_dir().join(format!("scrutineer-busy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["serve", "--bind", &addr, "--data-dir"])
+        .arg(dir.join("data"))
+        .arg("--keys-dir")
+        .arg(dir.join("keys"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("[bind_failed]")
+            && stderr.contains(&addr)
+            && stderr.contains("端口已被占用"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("one-time password"),
+        "a password was printed for an account of a start that failed: {stdout}"
+    );
+    assert!(
+        !dir.join("data").exists(),
+        "the failed start created its data directory"
+    );
+    drop(busy);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The command-line tools on a data directory the running service holds say so and what to
+/// do (`data_in_use`, not sled's lock error); on a mistyped directory they create nothing;
+/// and the last enabled organiser cannot be disabled from the command line either.
+#[test]
+fn command_line_tools_name_the_running_service_and_a_wrong_directory() {
+    let s = Server::start("cli-data-in-use", &[]);
+    let data = s.dir.join("data");
+    let accounts = |data: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .arg("accounts")
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, text) = accounts(&data, &["list"]);
+    assert!(!ok);
+    assert!(
+        text.contains("[data_in_use]") && text.contains("请先停止") && !text.contains("WouldBlock"),
+        "{text}"
+    );
+    let typo = s.dir.join("dtaa");
+    let (ok, text) = accounts(&typo, &["list"]);
+    assert!(!ok && text.contains("[unreadable_file]"), "{text}");
+    assert!(!typo.exists(), "a mistyped --data was created");
+    let stopped = s.stop_keep();
+    let data = stopped.dir.join("data");
+    let (ok, text) = accounts(&data, &["disable", "organiser"]);
+    assert!(!ok && text.contains("[last_organiser]"), "{text}");
+    let (ok, text) = accounts(&data, &["list"]);
+    assert!(ok && !text.contains("disabled"), "{text}");
+    let _ = std::fs::remove_dir_all(&stopped.dir);
+}
+
+/// Answers a person can act on: a body with a field missing or of the wrong type names the
+/// field or its place and the type wanted, in both languages; a well-formed receipt code that
+/// matches no ballot is `unknown_receipt`, not "no such endpoint".
+#[test]
+fn refusals_name_the_field_and_the_record() {
+    let s = Server::start("refusal-words", &[]);
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(&json!({"username": "organiser"})),
+    );
+    assert_eq!((code, v["code"].as_str()), (400, Some("bad_json")));
+    assert_eq!(
+        v["message"],
+        "缺少字段 password / the field password is missing"
+    );
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(&json!({"username": "organiser", "password": 5})),
+    );
+    assert_eq!(code, 400);
+    let m = v["message"].as_str().unwrap();
+    assert!(
+        m.contains("应为文字") && m.contains("it must be text") && !m.contains("Json deserialize"),
+        "{m}"
+    );
+    let (code, v) = s.call("GET", "/api/v1/public/results/abc", None, None);
+    assert_eq!((code, v["code"].as_str()), (404, Some("not_found")), "{v}");
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("/api/v1/public/results/abc"));
 }

@@ -34,6 +34,19 @@ fn err(e: impl std::fmt::Display, code: Code) -> CommandError {
 
 /// Runs an accounts command on the records in `data`.
 pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
+    // Only `add` may start a data directory of its own; the others read one that exists
+    // (a mistyped --data must not leave an empty directory and answer with nothing).
+    if !matches!(cmd, AccountsCommand::Add { .. }) && !data.join("service").is_dir() {
+        return Err(err(
+            format!(
+                "{0} 不是服务的数据目录 (其中没有 service/): 请用 --data 指向服务的 --data-dir / {0} \
+                 is not the service's data directory (it has no service/ inside): point --data at \
+                 the service's --data-dir",
+                data.display()
+            ),
+            Code::UnreadableFile,
+        ));
+    }
     let records = Records::open(data).map_err(|e| err(&e, e.code()))?;
     let out = match cmd {
         AccountsCommand::Add { name, role } => {
@@ -76,6 +89,22 @@ pub fn run(data: &Path, cmd: AccountsCommand) -> Result<String, CommandError> {
                         Code::UnknownAccount,
                     )
                 })?;
+            // The service's rule (`last_organiser`): the hall is never left without an
+            // organiser who can sign in; `reset-password` is the local recovery.
+            if a.role == Role::Organiser.id() && !a.disabled {
+                let others = records
+                    .accounts()
+                    .map_err(|e| err(&e, e.code()))?
+                    .into_iter()
+                    .filter(|x| x.role == a.role && !x.disabled && x.username != name)
+                    .count();
+                if others == 0 {
+                    return Err(err(
+                        format!("“{name}” 是最后一个可用的组织者账号, 不能停用 (先用 accounts add … --role organiser 加一个) / “{name}” is the last enabled organiser account and cannot be disabled (add another first: accounts add … --role organiser)"),
+                        Code::LastOrganiser,
+                    ));
+                }
+            }
             a.disabled = true;
             records.set_account(&a).map_err(|e| err(&e, e.code()))?;
             let ended = records

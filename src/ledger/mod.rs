@@ -309,11 +309,7 @@ impl Ledger {
         // The index: replay what it has not seen; rebuild it when it belongs to another
         // election. An index that claims more than the log is refused like a journaled
         // checkpoint: the index is written only after the log is durable.
-        let db = sled::Config::new()
-            .cache_capacity(INDEX_CACHE_BYTES)
-            .path(config.index_dir())
-            .open()
-            .map_err(index_err)?;
+        let db = crate::records::open_index(&config.index_dir(), INDEX_CACHE_BYTES)?;
         let meta = db.open_tree("meta").map_err(index_err)?;
         let indexed = meta
             .get("indexed")

@@ -19,9 +19,10 @@ pub enum ApiError {
     Ledger(LedgerError),
     #[error("请求体超过 {max} 字节 / The request body exceeds {max} bytes.")]
     TooLarge { max: usize },
-    #[error("请求不是有效的 JSON: {0} / The request is not valid JSON: {0}")]
+    /// A body or query that does not parse; the text is the whole bilingual message.
+    #[error("{0}")]
     BadJson(String),
-    #[error("没有这个地址 / No such endpoint.")]
+    #[error("没有这个地址或记录 / No such endpoint or record.")]
     NotFound,
     #[error("请先登录 / Sign in first.")]
     Unauthenticated,
@@ -33,7 +34,7 @@ pub enum ApiError {
     Csrf,
     #[error("请先修改一次性密码 (POST /api/v1/password), 然后才能继续 / Change the one-time password first (POST /api/v1/password).")]
     PasswordChangeRequired,
-    #[error("此账号已被组织者停用 / This account has been disabled by the organiser.")]
+    #[error("此账号已停用: 请组织者在组织者页面恢复; 组织者账号在服务器上用 scrutineer accounts reset-password 恢复 / This account is disabled: an organiser enables it again on the organiser page; an organiser's account is restored on the server machine with scrutineer accounts reset-password.")]
     AccountDisabled,
     #[error("请求过于频繁, 请 {retry_after} 秒后再试 / Too many requests: try again in {retry_after} s.")]
     RateLimited { retry_after: u64 },
@@ -90,8 +91,87 @@ impl ApiError {
             J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => {
                 ApiError::TooLarge { max: *limit }
             }
-            other => ApiError::BadJson(other.to_string()),
+            J::Deserialize(e) => ApiError::BadJson(json_problem(e)),
+            J::ContentType => ApiError::BadJson(
+                "请求须带 Content-Type: application/json / send the request with Content-Type: application/json".into(),
+            ),
+            other => ApiError::bad_json(other),
         }
+    }
+
+    /// A request that does not parse, with the parser's own words after the sentence.
+    pub fn bad_json(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::BadJson(format!(
+            "请求不是有效的 JSON: {detail} / The request is not valid JSON: {detail}"
+        ))
+    }
+}
+
+/// What is wrong with a request body, in words a person fixing it can act on (the field
+/// named, the type asked for as Chinese and English words, the line and column), in place of
+/// serde's own wording.
+fn json_problem(e: &serde_json::Error) -> String {
+    let raw = e.to_string();
+    // serde's text ends " at line L column C"; keep only its message.
+    let text = raw
+        .rsplit_once(" at line ")
+        .map_or(raw.as_str(), |(m, _)| m);
+    let (line, column) = (e.line(), e.column());
+    let between = |s: &str| s.split('`').nth(1).map(str::to_string).unwrap_or_default();
+    let wanted = |s: &str| -> (String, String) {
+        let w = s.rsplit_once("expected ").map_or("", |(_, w)| w).trim();
+        let n = match w {
+            "u8" => Some(u64::from(u8::MAX)),
+            "u16" => Some(u64::from(u16::MAX)),
+            "u32" => Some(u64::from(u32::MAX)),
+            "u64" | "usize" => Some(u64::MAX),
+            _ => None,
+        };
+        match (n, w) {
+            (Some(n), _) => (
+                format!("0 到 {n} 的整数"),
+                format!("a whole number from 0 to {n}"),
+            ),
+            (None, "a string") => ("文字 (加引号)".into(), "text (in quotes)".into()),
+            (None, "a boolean") => ("true 或 false".into(), "true or false".into()),
+            (None, w) if w.starts_with("a sequence") => {
+                ("列表 [...]".into(), "a list [...]".into())
+            }
+            (None, w) if w.starts_with("struct") || w.starts_with("a map") => {
+                ("对象 {...}".into(), "an object {...}".into())
+            }
+            (None, w) => (w.to_string(), w.to_string()),
+        }
+    };
+    match e.classify() {
+        serde_json::error::Category::Syntax => format!(
+            "请求不是有效的 JSON (第 {line} 行第 {column} 列) / the request is not valid JSON (line {line} column {column}: {text})"
+        ),
+        serde_json::error::Category::Eof => format!(
+            "JSON 不完整, 在第 {line} 行第 {column} 列中断 / the JSON ends early, at line {line} column {column}"
+        ),
+        _ if text.starts_with("missing field") => {
+            let f = between(text);
+            format!("缺少字段 {f} / the field {f} is missing")
+        }
+        _ if text.starts_with("unknown field") => {
+            let f = between(text);
+            let expected = text.split_once("expected ").map_or("", |(_, x)| x);
+            format!(
+                "没有字段 {f} (第 {line} 行第 {column} 列); 可用的字段: {expected} / there is no field {f} (line {line} column {column}); the fields are {expected}"
+            )
+        }
+        _ if text.starts_with("invalid type") || text.starts_with("invalid value") => {
+            let got = text
+                .split_once(": ")
+                .and_then(|(_, r)| r.split_once(", expected"))
+                .map_or("", |(g, _)| g);
+            let (zh, en) = wanted(text);
+            format!(
+                "第 {line} 行第 {column} 列的值 {got} 不对, 应为{zh} / the value {got} at line {line} column {column} is wrong: it must be {en}"
+            )
+        }
+        _ => format!("请求的内容不对 (第 {line} 行第 {column} 列) / the request is wrong ({text}, line {line} column {column})"),
     }
 }
 

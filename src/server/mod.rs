@@ -109,11 +109,26 @@ pub fn configure(state: web::Data<AppState>) -> impl Fn(&mut web::ServiceConfig)
             .app_data(web::PayloadConfig::default().limit(limit))
             .app_data(
                 web::QueryConfig::default()
-                    .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
+                    .error_handler(|err, _req| {
+                        ApiError::BadJson(format!(
+                            "地址中的查询参数不对: {err} / the query in the address is wrong: {err}"
+                        ))
+                        .into()
+                    }),
             )
             .app_data(
-                web::PathConfig::default()
-                    .error_handler(|err, _req| ApiError::BadJson(err.to_string()).into()),
+                web::PathConfig::default().error_handler(|_err, req| {
+                    // A path that does not parse names no record: said as such, with the
+                    // address.
+                    ApiError::Invalid {
+                        code: crate::codes::Code::NotFound,
+                        message: format!(
+                            "地址 {0} 中有一段不是有效的编号或名称 / a part of the address {0} is not a valid number or name",
+                            req.path()
+                        ),
+                    }
+                    .into()
+                }),
             )
             .route("/", web::get().to(|| async { assets::file("index.html") }))
             .route(
@@ -182,6 +197,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     crate::procedure::set_hall_offset(config.timezone.1);
+    // The address is taken before anything is created or printed: a first start on a port
+    // in use must not print the organiser's one-time password and then stop, leaving an
+    // account whose password nobody will see again.
+    let listener = std::net::TcpListener::bind(config.bind).map_err(|e| {
+        anyhow::anyhow!(
+            "错误 error [{}]: 无法监听 {} ({e}): 端口已被占用 (另一个服务正在运行?) 或地址不属于本机; \
+             请停止占用它的程序, 或用 --bind 换一个地址 / cannot listen on {} ({e}): the port is in \
+             use (is another service running?) or the address is not this machine's; stop what \
+             holds it, or choose another with --bind",
+            crate::codes::Code::BindFailed,
+            config.bind,
+            config.bind
+        )
+    })?;
     let state = AppState::open(config.clone())
         .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?;
     first_start(&state)?;
@@ -243,8 +272,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             connections::on_connect(connection, extensions, idle_max)
         });
         let server = match tls {
-            Some(t) => server.bind_rustls_0_23(bind, t)?,
-            None => server.bind(bind)?,
+            Some(t) => server.listen_rustls_0_23(listener, t)?,
+            None => server.listen(listener)?,
         };
         tracing::info!(
             "scrutineer listening on {scheme}://{bind} (监票服务已启动); organiser page (组织者页面): {}",
@@ -283,12 +312,29 @@ async fn count_requests(
 /// form takes it (and then asks for a new password). With `--demo` it is also kept in the
 /// demo's owner-only passwords file.
 fn first_start(state: &AppState) -> anyhow::Result<()> {
-    if !state
+    let accounts = state
         .records
         .accounts()
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .is_empty()
-    {
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !accounts.is_empty() {
+        // No organiser has signed in yet (each still holds the one-time password printed
+        // once, perhaps at a start that then failed): say how to get a new one.
+        let organisers = accounts
+            .iter()
+            .filter(|a| a.role == "organiser" && !a.disabled);
+        if organisers.clone().count() > 0 && organisers.clone().all(|a| a.must_change_password) {
+            let names: Vec<&str> = organisers.map(|a| a.username.as_str()).collect();
+            println!(
+                "组织者账号 {0} 还没有人登录过 (一次性密码只在首次启动时显示)。如密码已丢失: 停止服务后运行 \
+                 scrutineer accounts --data {1} reset-password {2} , 它会显示新的一次性密码。\n\
+                 No organiser has signed in yet ({0}; the one-time password is shown only at the \
+                 first start). If it is lost: stop the service and run scrutineer accounts --data \
+                 {1} reset-password {2} , which prints a new one-time password.",
+                names.join(", "),
+                state.config.data_dir.display(),
+                names[0],
+            );
+        }
         return Ok(());
     }
     let password = auth::random_password().map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -390,9 +390,9 @@ pub async fn public_result(state: Data, path: web::Path<u64>) -> Result<HttpResp
                     address.",
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::ReceiptOk)),
-        (status = 404, extensions(("x-error-codes" = json!(["not_found"])))),
+        (status = 404, extensions(("x-error-codes" = json!(["unknown_receipt"])))),
         (status = 409, extensions(("x-error-codes" = json!(["no_election"])))),
-        (status = 422, extensions(("x-error-codes" = json!(["bad_receipt"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["bad_receipt", "not_yet_checkpointed"])))),
         (status = 429, extensions(("x-error-codes" = json!(["rate_limited"])))),
     ),
     extensions(("x-roles" = json!([]))),
@@ -407,9 +407,19 @@ pub async fn receipt(
     let code = path.into_inner();
     let out = block(move || {
         let (index, _) = crate::tokens::parse_receipt_code(&code).ok_or_else(|| invalid(Code::BadReceipt, "回执码格式不对, 应如 R42-5Q3ZK8M1T0C7W2H4 / a receipt code looks like R42-5Q3ZK8M1T0C7W2H4"))?;
-        let (leaf, proof, size, note) = l.inclusion(index).map_err(|_| ApiError::NotFound)?;
+        let unknown = || {
+            ApiError::Conflict {
+                code: Code::UnknownReceipt,
+                message: "没有与此回执码相符的选票: 请逐个字符核对回执码 / no ballot matches this receipt code: check it character by character".into(),
+            }
+        };
+        let (leaf, proof, size, note) = l.inclusion(index).map_err(|e| match e {
+            // A ballot cast a moment ago, before the next signed checkpoint: say so.
+            e @ crate::ledger::LedgerError::Refused { code: Code::NotYetCheckpointed, .. } => ApiError::from(e),
+            _ => unknown(),
+        })?;
         if crate::tokens::receipt_code(index, &leaf) != code.trim().to_ascii_uppercase() {
-            return Err(ApiError::NotFound);
+            return Err(unknown());
         }
         let hex = |h: &[u8; 32]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let (kind, confirmation) = crate::server::challenges::receipt_extras(&l.entry(index)?);

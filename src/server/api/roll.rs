@@ -45,7 +45,11 @@ pub async fn import_roll(
     let max = crate::record::roll::ROLL_CSV_BYTES_MAX;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
-        let chunk = chunk.map_err(|e| ApiError::BadJson(e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::BadJson(format!(
+                "请求体未能读完: {e} / the request body could not be read: {e}"
+            ))
+        })?;
         if body.len() + chunk.len() > max {
             return Err(ApiError::TooLarge { max });
         }
