@@ -368,3 +368,75 @@ fn a_refused_signature_binds_no_key_to_the_account() {
     .unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A correction approved while a tally counts waits for the result (the ledger's counting
+/// lock) and is then refused, the contest being counted: the result stands on the figures it
+/// was counted from, and the log verifies. Before, the correction landed between the count
+/// and the result's append, and the verifier's recount at the result's index (with the
+/// corrected figures) refused an honest log for good.
+#[test]
+fn a_correction_racing_a_tally_waits_for_the_result() {
+    use scrutineer::rules::conduct::{Figures, Person};
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let (dir, core) = core("tally-race", 1, &teller);
+    let pool = core.print_pool(0, Some(4), None).unwrap();
+    core.open_contest("d").unwrap();
+    for i in 1..=3 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    for t in pool.tokens.iter().take(3) {
+        core.cast(
+            &t.to_text(),
+            &[json!({"contest": "d", "marks": {"a": "for"}})],
+        )
+        .unwrap();
+    }
+    core.close_contest("d").unwrap();
+    let n = core
+        .propose_correction(
+            "d",
+            Figures {
+                eligible: 20,
+                present: 4,
+                issued: 4,
+            },
+            "流动票箱 mobile ballot box",
+            &Person {
+                name: "t-zhao".into(),
+                role: "teller".into(),
+            },
+        )
+        .unwrap();
+    let organiser = Person {
+        name: "o-sun".into(),
+        role: "organiser".into(),
+    };
+    let (approved, tallied) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut approval = None;
+        let tallied = core.ledger.tally_pausing(&["d".into()], || {
+            // Between the count and its result's append, a second person approves.
+            let tx = tx.clone();
+            let organiser = &organiser;
+            let core = &core;
+            approval = Some(scope.spawn(move || {
+                let r = core.approve_correction(n, organiser);
+                let _ = tx.send(());
+                r
+            }));
+            let _ = rx.recv_timeout(std::time::Duration::from_millis(500));
+        });
+        (approval.unwrap().join().unwrap(), tallied)
+    });
+    tallied.unwrap();
+    assert_eq!(
+        approved.map(|a| a.index).map_err(|e| e.code().to_string()),
+        Err("correction_out_of_order".to_string()),
+        "the correction did not wait for the result"
+    );
+    let out = dir.join("export");
+    core.ledger.export(&out, true).unwrap();
+    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

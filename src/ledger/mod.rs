@@ -199,6 +199,25 @@ struct Inner {
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     election_key: ed25519_dalek::SigningKey,
     keys_dir: PathBuf,
+    /// Held by a tally from the state it counts until its result is appended, and by every
+    /// append of an entry that changes what a closed contest's count reads (a correction of
+    /// the figures, a seat reduction, a teller's shares or shuffle, a paper ballot), so that
+    /// no such entry lands between the state a result was counted from and the result (the
+    /// verifier recounts at the result's index and would refuse it).
+    counting: Mutex<()>,
+}
+
+/// Entries that change what a closed contest's count reads ([`Inner::counting`]).
+fn changes_a_count(kind: EntryKind) -> bool {
+    matches!(
+        kind,
+        EntryKind::TurnoutCorrected
+            | EntryKind::SeatsReduced
+            | EntryKind::Shuffle
+            | EntryKind::DecryptionShares
+            | EntryKind::PaperBallot
+            | EntryKind::PaperKeyed
+    )
 }
 
 /// A handle on an open ledger; cheap to clone.
@@ -445,6 +464,7 @@ impl Ledger {
                 thread: Mutex::new(Some(thread)),
                 election_key: keys.election,
                 keys_dir: config.keys_dir.clone(),
+                counting: Mutex::new(()),
             }),
         })
     }
@@ -478,6 +498,26 @@ impl Ledger {
     /// publication with its runoffs): each is checked against the state the ones before it
     /// leave, and they are written with one `fdatasync`, all or none.
     pub fn append_all(
+        &self,
+        entries: Vec<(EntryKind, Vec<u8>)>,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let _counting = entries
+            .iter()
+            .any(|(k, _)| changes_a_count(*k))
+            .then(|| self.counting_lock());
+        self.append_all_now(entries)
+    }
+
+    /// [`Inner::counting`], taken even if a holder panicked (it guards no data of its own).
+    fn counting_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.inner
+            .counting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// [`Ledger::append_all`] without the counting lock (a tally holds it already).
+    fn append_all_now(
         &self,
         entries: Vec<(EntryKind, Vec<u8>)>,
     ) -> Result<Vec<Appended>, LedgerError> {
@@ -534,6 +574,7 @@ impl Ledger {
             }
             None => None,
         };
+        let _counting = changes_a_count(kind).then(|| self.counting_lock());
         let (reply, rx) = mpsc::channel();
         self.send(Request::Admin {
             entries: vec![(kind, entry.body)],

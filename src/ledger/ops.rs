@@ -560,6 +560,20 @@ impl Ledger {
     /// contest's counting figures (the desk's, or an approved correction). The result covers
     /// every entry before it; the checkpoint right after it is what tellers sign.
     pub fn tally(&self, contests: &[String]) -> Result<(Appended, serde_json::Value), LedgerError> {
+        self.tally_pausing(contests, || {})
+    }
+
+    /// [`Ledger::tally`], calling `pause` between the count and the append of its result
+    /// (a seam for the test of a correction racing a tally; `tests/procedure.rs`).
+    #[doc(hidden)]
+    pub fn tally_pausing(
+        &self,
+        contests: &[String],
+        pause: impl FnOnce(),
+    ) -> Result<(Appended, serde_json::Value), LedgerError> {
+        // Nothing that changes these contests' count lands between the state read below and
+        // the result's append (`Inner::counting`).
+        let _counting = self.counting_lock();
         let (spec, conduct, book, size, mut wanted) =
             self.read(|s| -> Result<_, LedgerError> {
                 let info = s.state.info()?;
@@ -664,7 +678,11 @@ impl Ledger {
             result: counted.result.clone(),
             decrypted: counted.decrypted,
         };
-        let appended = self.append(EntryKind::Result, body_bytes(&body))?;
+        pause();
+        let appended = self
+            .append_all_now(vec![(EntryKind::Result, body_bytes(&body))])?
+            .pop()
+            .ok_or(LedgerError::Stopped)?;
         Ok((appended, counted.result))
     }
 
