@@ -120,6 +120,28 @@ fn a_whole_election_from_the_command_line() {
     );
     assert_eq!(over.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&over.stderr).contains("[pool_over_cap]"));
+    // A sheet that cannot be written (a mistyped folder), or a tokens file already there,
+    // registers nothing either: the whole cap (11) is still there for the sheet below.
+    std::fs::write(d.join("exists.txt"), "keep me").unwrap();
+    for args in [
+        vec!["--sheet", "no-such-folder/slips.html"],
+        vec!["--sheet", "slips0.html", "--tokens-out", "exists.txt"],
+    ] {
+        let mut all = vec!["ledger", "pool", "--style", "0", "--count", "11"];
+        all.extend(args);
+        let refused = run(d, &all);
+        assert_eq!(refused.status.code(), Some(2), "{all:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("[storage]"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    assert!(!d.join("slips0.html").exists() && !d.join("slips0.html.new").exists());
+    assert_eq!(
+        std::fs::read_to_string(d.join("exists.txt")).unwrap(),
+        "keep me"
+    );
     ok(
         d,
         &[

@@ -262,6 +262,20 @@ impl Ledger {
         count: usize,
         reason: Option<String>,
     ) -> Result<(Vec<Token>, Appended), LedgerError> {
+        self.register_pool_staged(style, count, reason, &mut |_| Ok(()))
+    }
+
+    /// [`Ledger::register_pool`], with `stage` given the tokens after they are made and
+    /// before they are registered: what it refuses (the slip sheet that cannot be written)
+    /// registers nothing, so no token is counted against the style's cap that no slip
+    /// carries.
+    pub fn register_pool_staged(
+        &self,
+        style: u16,
+        count: usize,
+        reason: Option<String>,
+        stage: &mut dyn FnMut(&[Token]) -> Result<(), LedgerError>,
+    ) -> Result<(Vec<Token>, Appended), LedgerError> {
         let (id, round) = self.read(|s| -> Result<(String, u8), LedgerError> {
             let info = s.state.info()?;
             let st = info
@@ -300,6 +314,7 @@ impl Ledger {
             code: e.code(),
             message: e.to_string(),
         })?;
+        stage(&tokens)?;
         let appended = self.append(EntryKind::PoolRegistered, body_bytes(&body(&tokens)))?;
         Ok((tokens, appended))
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{conflict, invalid, Core, CoreError};
-use crate::ledger::{roll_commitment, Appended, Ledger, LedgerConfig, Registration};
+use crate::ledger::{roll_commitment, Appended, Ledger, LedgerConfig, LedgerError, Registration};
 use crate::record::entry::{Secrecy, Style};
 use crate::record::token::Token;
 use crate::records::{Records, Voter};
@@ -199,6 +199,19 @@ impl Core {
         count: Option<usize>,
         reason: Option<String>,
     ) -> Result<PrintedPool, CoreError> {
+        self.print_pool_staged(style, count, reason, &mut |_, _| Ok(()))
+    }
+
+    /// [`Core::print_pool`], with `stage` given the sheet and its tokens before they are
+    /// registered (the slip sheet rendered and written aside): if it fails, nothing is
+    /// registered and the style's cap is untouched.
+    pub fn print_pool_staged(
+        &self,
+        style: u16,
+        count: Option<usize>,
+        reason: Option<String>,
+        stage: &mut StagePool<'_>,
+    ) -> Result<PrintedPool, CoreError> {
         // A reason said is held to the board's rules in every election, new input being held
         // to the current protocol's (the conduct checks a late pool's from protocol 5).
         if reason
@@ -286,7 +299,26 @@ impl Core {
                 format!("一次生成的选票码须为 1 至 {SHEET_TOKENS_MAX} 张, 请求 {count} 张; 请分批生成 / a sheet holds 1 to {SHEET_TOKENS_MAX} tokens, {count} asked: generate in batches"),
             ));
         }
-        let (tokens, appended) = self.ledger.register_pool(style, count, reason)?;
+        let mut staged: Option<CoreError> = None;
+        let registered =
+            self.ledger
+                .register_pool_staged(style, count, reason, &mut |tokens| match stage(
+                    &sheet, tokens,
+                ) {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        let refusal = LedgerError::Refused {
+                            code: e.code(),
+                            message: e.to_string(),
+                        };
+                        staged = Some(e);
+                        Err(refusal)
+                    }
+                });
+        let (tokens, appended) = match (registered, staged) {
+            (Err(_), Some(e)) => return Err(e),
+            (r, _) => r?,
+        };
         Ok(PrintedPool {
             tokens,
             sheet,
@@ -298,6 +330,9 @@ impl Core {
         Ok(self.ledger.open_contest(id)?)
     }
 }
+
+/// What [`Core::print_pool_staged`] runs on a pool's sheet and tokens before registering them.
+pub type StagePool<'a> = dyn FnMut(&SlipSheet, &[Token]) -> Result<(), CoreError> + 'a;
 
 /// Warnings about the registered roll: each evaluation contest's groups that one or two
 /// voters evaluate in, counted from the ballot styles that assign those groups

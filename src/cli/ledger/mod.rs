@@ -155,14 +155,60 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             reason,
             tokens_out,
         } => {
-            let p = core.print_pool(style, count, reason).map_err(err)?;
-            let html = crate::present::slips::slip_sheet_html(&p.sheet, &p.tokens)
-                .map_err(|e| CommandError::new(e.code(), e))?;
-            std::fs::write(&sheet, html)
+            // The sheet (and the tokens file) are written beside their places before the
+            // tokens are registered, and moved into place after: a sheet that cannot be
+            // written (a mistyped folder, a full disk, a tokens file already there) registers
+            // nothing, so no token counts against the style's cap that no slip carries.
+            let aside = |p: &std::path::Path| {
+                let mut s = p.as_os_str().to_owned();
+                s.push(".new");
+                std::path::PathBuf::from(s)
+            };
+            if let Some(path) = &tokens_out {
+                if path.exists() {
+                    return Err(command_error!(
+                        Code::Storage,
+                        "{} 已存在, 不会覆盖; 请换一个文件名 / {} exists and is not overwritten: choose another name",
+                        path.display(),
+                        path.display()
+                    ));
+                }
+            }
+            let p = core
+                .print_pool_staged(style, count, reason, &mut |sheet_info, tokens| {
+                    let storage = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+                        procedure::CoreError::Invalid {
+                            code: Code::Storage,
+                            message: format!(
+                                "无法写入 {0}: {e}; 选票码未登记 / cannot write {0}: {e}; no token was registered",
+                                path.display()
+                            ),
+                        }
+                    };
+                    let html = crate::present::slips::slip_sheet_html(sheet_info, tokens)
+                        .map_err(|e| procedure::CoreError::Invalid {
+                            code: e.code(),
+                            message: e.to_string(),
+                        })?;
+                    let tmp = aside(&sheet);
+                    std::fs::write(&tmp, html)
+                        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+                        .map_err(|e| storage(&sheet, &e))?;
+                    if let Some(path) = &tokens_out {
+                        let text: String = tokens.iter().map(|t| t.to_text() + "\n").collect();
+                        let tmp_tokens = aside(path);
+                        let _ = std::fs::remove_file(&tmp_tokens);
+                        crate::ledger::keys::write_secret(&tmp_tokens, &text)
+                            .map_err(|e| storage(path, &e))?;
+                    }
+                    Ok(())
+                })
+                .map_err(err)?;
+            std::fs::rename(aside(&sheet), &sheet)
                 .map_err(|e| command_error!(Code::Storage, "{}: {e}", sheet.display()))?;
-            if let Some(path) = tokens_out {
-                let text: String = p.tokens.iter().map(|t| t.to_text() + "\n").collect();
-                crate::ledger::keys::write_secret(&path, &text).map_err(err)?;
+            if let Some(path) = &tokens_out {
+                std::fs::rename(aside(path), path)
+                    .map_err(|e| command_error!(Code::Storage, "{}: {e}", path.display()))?;
             }
             format!("已登记 {} 张选票码 registered {} tokens for style {style} (entry {}); slip sheet: {}\n请裁开后打乱顺序再发放 / cut the slips and shuffle them before handing them out\n", p.tokens.len(), p.tokens.len(), p.appended.index, sheet.display())
         }

@@ -60,9 +60,19 @@ pub async fn pools(
     let core = state.core()?;
     let body = body.into_inner();
     let html = block(move || {
-        let p = core.print_pool(body.style, body.count, body.reason)?;
-        crate::present::slips::slip_sheet_html(&p.sheet, &p.tokens)
-            .map_err(|e| invalid(e.code(), e.to_string()))
+        // The sheet is rendered before the tokens are registered: a sheet that cannot be
+        // made registers nothing.
+        let mut html = String::new();
+        core.print_pool_staged(body.style, body.count, body.reason, &mut |sheet, tokens| {
+            html = crate::present::slips::slip_sheet_html(sheet, tokens).map_err(|e| {
+                crate::procedure::CoreError::Invalid {
+                    code: e.code(),
+                    message: e.to_string(),
+                }
+            })?;
+            Ok(())
+        })?;
+        Ok::<_, ApiError>(html)
     })
     .await?;
     Ok(HttpResponse::Created()
