@@ -1,6 +1,9 @@
 // Teller console (计票台): close and tally contests, read the verdict in plain words, key in
 // paper ballots (唱票), and sign results in this browser with the teller's own key file.
-// The key file is read here and never sent to the server: only the signature line is.
+// The key file is read here and never sent to the server: only the signature line is. Signing
+// uses WebCrypto's Ed25519 when the browser has it, otherwise the audited @noble/curves ed25519
+// of ./vendor/noble.js (a page served over plain HTTP to another machine has no crypto.subtle);
+// Ed25519 is deterministic, so both give the same signature.
 //
 // Encrypted elections: the key ceremony and decryption status, what this teller owes next
 // (#teller-due) with the command to run, a steps file previewed in words (#steps-preview)
@@ -14,6 +17,7 @@
 import { initPaper, renderPaperSelect } from "./paper.js";
 import { initCorrections, renderCorrections } from "./corrections.js";
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
+import { ed25519, sha256 as nobleSha256 } from "./vendor/noble.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -25,8 +29,8 @@ const state = {
   verdictIndex: null,
   ceremony: null, // GET /api/v1/ceremony (encrypted elections)
   statusIndex: null,
-  key: null, // {name, keyId, keyIdHex, cryptoKey}
-  ed25519: null, // null = unknown, true, or a {zh, en} reason
+  key: null, // {name, keyId, keyIdHex, engine, cryptoKey (WebCrypto) or seed (built-in), verifierText}
+  ed25519: null, // the signing engine: null = not probed yet, "webcrypto" or "builtin"
   steps: null, // the previewed steps file
   stepsReading: null, // the promise of reading it
   kioskTests: null, // GET /api/v1/kiosk-tests (encrypted elections)
@@ -41,6 +45,16 @@ function bi(message) {
   const i = s.indexOf(" / ");
   return i < 0 ? esc(s) : t(s.slice(0, i), s.slice(i + 3));
 }
+
+/** The page's language now ("zh" or "en": the switch of common.js sets <html data-lang>). */
+const lang = () => (document.documentElement.dataset.lang === "en" ? "en" : "zh");
+
+/**
+ * Plain text in the page's language, for what takes no HTML: textContent, attributes, option
+ * labels, commands to copy (t() gives both languages as spans). What is drawn with it is drawn
+ * again when the language switches (see wire()).
+ */
+const plain = (zh, en) => (lang() === "en" ? en : zh);
 
 /** A local error shaped like the ones `api` throws. */
 function localError(code, zh, en) {
@@ -147,17 +161,43 @@ function pkcs8(seed) {
   return der;
 }
 
-/** Why this browser cannot sign, or null when it can (Ed25519 in WebCrypto, secure context). */
-async function ed25519Support() {
-  if (!globalThis.crypto?.subtle) {
-    return { zh: "此浏览器不提供 WebCrypto (通过 HTTP 从其他计算机访问时浏览器会关闭它; 请用 HTTPS 或在本机访问)", en: "this browser offers no WebCrypto here (browsers turn it off for plain HTTP from another machine; use HTTPS or this machine)" };
-  }
+/** Imports an Ed25519 seed into WebCrypto; the DER copy of the seed is overwritten after
+ *  (importKey copies its input before it returns). */
+async function importSeed(seed, extractable) {
+  const der = pkcs8(seed);
   try {
-    await crypto.subtle.importKey("pkcs8", pkcs8(new Uint8Array(32)), { name: "Ed25519" }, false, ["sign"]);
-    return null;
-  } catch {
-    return { zh: "此浏览器的 WebCrypto 不支持 Ed25519 签名", en: "this browser's WebCrypto has no Ed25519 signatures" };
+    return await crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, extractable, ["sign"]);
+  } finally {
+    der.fill(0);
   }
+}
+
+let signingEngine = null; // the promise of the engine, probed once
+
+/**
+ * How this page signs: "webcrypto" when the browser's WebCrypto imports Ed25519 keys, otherwise
+ * "builtin", @noble/curves' ed25519 (no crypto.subtle on a plain-HTTP page from another
+ * machine, or a browser whose WebCrypto has no Ed25519).
+ */
+function ed25519Engine() {
+  if (!signingEngine) {
+    signingEngine = (async () => {
+      if (!globalThis.crypto?.subtle) return "builtin";
+      try {
+        await crypto.subtle.importKey("pkcs8", pkcs8(new Uint8Array(32)), { name: "Ed25519" }, false, ["sign"]);
+        return "webcrypto";
+      } catch {
+        return "builtin";
+      }
+    })();
+  }
+  return signingEngine;
+}
+
+/** SHA-256 with WebCrypto, or with @noble/hashes where the page has no crypto.subtle. */
+async function sha256(bytes) {
+  if (globalThis.crypto?.subtle) return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return nobleSha256(bytes);
 }
 
 /** Key ID: first 4 bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || public key). */
@@ -168,7 +208,7 @@ async function keyIdOf(name, publicKey) {
   buf[nameBytes.length] = 0x0a;
   buf[nameBytes.length + 1] = 0x01;
   buf.set(publicKey, nameBytes.length + 2);
-  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  const h = await sha256(buf);
   return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
 }
 
@@ -194,32 +234,62 @@ export async function parseSignerKey(text) {
   try { raw = b64decode(key64); } catch { throw bad("密钥部分不是 base64", "the key is not base64"); }
   if (raw.length !== 33 || raw[0] !== 0x01) throw bad("不是 Ed25519 密钥 (应为 0x01 加 32 字节)", "not an Ed25519 key (0x01 and 32 bytes expected)");
   const seed = raw.slice(1);
-  let pair;
+  raw.fill(0);
+  const engine = await ed25519Engine();
+  let publicKey;
   try {
-    pair = await crypto.subtle.importKey("pkcs8", pkcs8(seed), { name: "Ed25519" }, true, ["sign"]);
-  } catch (e) {
-    throw localError("no_ed25519", `此浏览器不能导入 Ed25519 密钥: ${e.message || e}`, `this browser cannot import an Ed25519 key: ${e.message || e}`);
+    if (engine === "webcrypto") {
+      let pair;
+      try {
+        pair = await importSeed(seed, true);
+      } catch (e) {
+        throw localError("no_ed25519", `此浏览器不能导入 Ed25519 密钥: ${e.message || e}`, `this browser cannot import an Ed25519 key: ${e.message || e}`);
+      }
+      const jwk = await crypto.subtle.exportKey("jwk", pair);
+      publicKey = b64urlDecode(jwk.x);
+    } else {
+      publicKey = ed25519.getPublicKey(seed);
+    }
+    const keyId = await keyIdOf(name, publicKey);
+    const stated = parseInt(hex, 16) >>> 0;
+    if (keyId !== stated) {
+      throw bad(`密钥 ID ${hex} 与密钥不符 (应为 ${keyId.toString(16).padStart(8, "0")}), 文件可能已损坏`, `key ID ${hex} does not match the key (${keyId.toString(16).padStart(8, "0")}); the file may be damaged`);
+    }
+    const verifier = new Uint8Array(33);
+    verifier[0] = 0x01;
+    verifier.set(publicKey, 1);
+    const key = { name, keyId, keyIdHex: hex, engine, verifierText: `${name}+${hex}+${b64encode(verifier)}` };
+    if (engine === "webcrypto") {
+      // Keep only a non-extractable copy for signing.
+      key.cryptoKey = await importSeed(seed, false);
+    } else {
+      // The built-in signer needs the seed itself: it stays in this page's memory exactly as
+      // long as the WebCrypto key would (until forgetKey: another file, "Forget key", or the
+      // page closes), and is overwritten then.
+      key.seed = seed.slice();
+    }
+    return key;
+  } finally {
+    seed.fill(0);
   }
-  const jwk = await crypto.subtle.exportKey("jwk", pair);
-  const publicKey = b64urlDecode(jwk.x);
-  const keyId = await keyIdOf(name, publicKey);
-  const stated = parseInt(hex, 16) >>> 0;
-  if (keyId !== stated) {
-    throw bad(`密钥 ID ${hex} 与密钥不符 (应为 ${keyId.toString(16).padStart(8, "0")}), 文件可能已损坏`, `key ID ${hex} does not match the key (${keyId.toString(16).padStart(8, "0")}); the file may be damaged`);
-  }
-  // Keep only a non-extractable copy for signing.
-  const cryptoKey = await crypto.subtle.importKey("pkcs8", pkcs8(seed), { name: "Ed25519" }, false, ["sign"]);
-  seed.fill(0);
-  const verifier = new Uint8Array(33);
-  verifier[0] = 0x01;
-  verifier.set(publicKey, 1);
-  return { name, keyId, keyIdHex: hex, cryptoKey, verifierText: `${name}+${hex}+${b64encode(verifier)}` };
+}
+
+/** Overwrites a loaded key's secret (the built-in signer's seed) and makes it unusable. */
+function forgetKey(key) {
+  if (!key) return;
+  if (key.seed) key.seed.fill(0);
+  key.seed = null;
+  key.cryptoKey = null;
 }
 
 /** The signature line `— <name> <base64(key ID BE || Ed25519 signature)>` over a note text. */
 export async function signNote(key, text) {
   if (!text.endsWith("\n")) throw localError("bad_checkpoint", "检查点文本不以换行结尾", "the checkpoint text does not end with a newline");
-  const sig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key.cryptoKey, new TextEncoder().encode(text)));
+  if (!key.cryptoKey && !key.seed) throw localError("no_key", "请先选择您的签名密钥文件", "choose your key file first");
+  const message = new TextEncoder().encode(text);
+  const sig = key.cryptoKey
+    ? new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key.cryptoKey, message))
+    : ed25519.sign(message, key.seed);
   const blob = new Uint8Array(4 + sig.length);
   blob[0] = key.keyId >>> 24;
   blob[1] = (key.keyId >>> 16) & 0xff;
@@ -299,12 +369,15 @@ async function act(el, fn) {
 // ------------------------------------------------------------------ contests
 
 function renderContests() {
+  const encrypted = Boolean(state.election.secrecy?.encrypted);
+  $("#contests-hint").classList.toggle("hidden", encrypted);
+  $("#contests-hint-encrypted").classList.toggle("hidden", !encrypted);
   const rows = state.election.contests.map((c) => {
     const r = latestResultFor(c.id);
     const st = c.state === "closed" && r ? "tallied" : c.state;
     const [zh, en] = CONTEST_STATE[st] || [st, st];
     const result = r
-      ? `<button type="button" class="view link" data-index="${r.index}" title="查看结果 / view the result">${t("结果", "Result")} ${esc(resultNo(r.index))}</button>`
+      ? `<button type="button" class="view link" data-index="${r.index}" title="${esc(plain("查看结果", "View the result"))}">${t("结果", "Result")} ${esc(resultNo(r.index))}</button>`
       : "";
     const parent = c.parent ? `<div class="sub">${t(`“${contestTitle(c.parent)}”的再次投票`, `new round of “${contestTitle(c.parent)}”`)}</div>` : "";
     return `<tr class="contest" data-id="${esc(c.id)}" data-state="${esc(st)}">
@@ -316,7 +389,7 @@ function renderContests() {
       <td class="actions">
         <button type="button" class="close danger" data-contest="${esc(c.id)}" ${c.state === "open" ? "" : "disabled"}>${t("结束投票", "Close voting")}</button>
         <button type="button" class="tally" data-contest="${esc(c.id)}" ${c.state === "closed" && !r ? "" : "disabled"}
-          ${r ? `title="已计票, 见结果 ${resultNo(r.index)} / already tallied: result ${resultNo(r.index)}"` : ""}>${t("计票", "Tally")}</button>
+          ${r ? `title="${esc(plain(`已计票, 见结果 ${resultNo(r.index)}`, `Already tallied: result ${resultNo(r.index)}`))}"` : ""}>${t("计票", "Tally")}</button>
       </td></tr>`;
   });
   $("#contests").innerHTML = `
@@ -567,6 +640,19 @@ function tellerDue(c, name) {
   return { state: "done", kinds: [], words: [] };
 }
 
+/**
+ * `scrutineer teller run …` for the signed-in teller: the key and state files named after the
+ * teller when the account is one. `words(zh, en)` gives the parts that depend on the language:
+ * plain() (the default) for text, t() for HTML.
+ */
+function tellerRunCommand(words = plain) {
+  const name = state.session?.username || "";
+  const safe = /^[A-Za-z0-9._-]+$/.test(name) && (state.ceremony?.tellers || []).some((x) => x.name === name);
+  return (safe
+    ? `scrutineer teller run --key ${name}.key --state ${name}.state --export export.tar --out steps.json`
+    : `scrutineer teller run --key ${words("我的密钥.key", "my.key")} --state ${words("我的状态.state", "my.state")} --export export.tar --out steps.json`) + olderProtocol();
+}
+
 /** #teller-due and the command to run, for the signed-in teller. */
 function renderTellerDue() {
   const c = state.ceremony;
@@ -576,11 +662,8 @@ function renderTellerDue() {
     return;
   }
   const name = state.session?.username || "";
-  // The key and state files named after this teller, when the account is one.
-  const safe = /^[A-Za-z0-9._-]+$/.test(name) && (c.tellers || []).some((x) => x.name === name);
-  $("#teller-run-command").textContent = (safe
-    ? `scrutineer teller run --key ${name}.key --state ${name}.state --export export.tar --out steps.json`
-    : "scrutineer teller run --key 我的密钥.key --state 我的状态.state --export export.tar --out steps.json") + olderProtocol();
+  // Plain text in the page's language (textContent takes no t() spans); redrawn on a switch.
+  $("#teller-run-command").textContent = tellerRunCommand();
   const d = tellerDue(c, name);
   const me = (c.tellers || []).find((x) => x.name === name);
   el.dataset.due = d.state;
@@ -830,11 +913,39 @@ async function closeContest(id) {
     danger: true,
   });
   if (!sure) return;
+  const encrypted = Boolean(state.election?.secrecy?.encrypted);
   await act($("#msg"), async () => {
     const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/close`);
+    if (encrypted) {
+      showOk($("#msg"), encryptedNextStep(title, out));
+      return;
+    }
     showOk($("#msg"), t(`“${title}”已结束投票: 应到 ${out.eligible} 人, 实到 ${out.present} 人, 发出选票 ${out.ballots_issued} 张 (取自签到处)。下一步: 计票。`,
       `“${title}” is closed: ${out.eligible} eligible, ${out.present} present, ${out.ballots_issued} ballots issued (from the desk). Next: tally.`));
   });
+}
+
+/**
+ * What comes after closing a contest of an encrypted election: not the tally yet (the server
+ * refuses it, shares_missing, until k tellers' decryption shares are logged), but the
+ * checkpoint compared aloud, `teller run --checkpoint` and its steps file uploaded here.
+ */
+function encryptedNextStep(title, out) {
+  const k = state.ceremony?.threshold ?? state.election?.secrecy?.threshold;
+  const run = tellerRunCommand(t);
+  return `${t(`“${title}”已结束投票: 应到 ${out.eligible} 人, 实到 ${out.present} 人, 发出选票 ${out.ballots_issued} 张 (取自签到处)。本选举的选票是加密的, 现在还不能计票。下一步:`,
+    `“${title}” is closed: ${out.eligible} eligible, ${out.present} present, ${out.ballots_issued} ballots issued (from the desk). This election's ballots are encrypted, so it cannot be tallied yet. Next:`)}
+    <ol class="next-steps">
+      <li>${t("每位计票人在自己的电脑上下载日志导出 (export.tar) 并运行", "Each teller downloads the log export (export.tar) on their own computer and runs")}
+        <code class="mono">${run}</code>${t(": 它会打印“收票后的检查点” (条数:根)。", ": it prints “the checkpoint after the last close” (SIZE:ROOT).")}</li>
+      <li>${t("计票人把这个检查点念出来, 相互核对, 并与大厅张贴的检查点核对, 必须完全一致。", "The tellers read that checkpoint aloud and compare it with each other's and with the one posted in the hall: it must be the same.")}</li>
+      <li>${t("一致后, 每位计票人重新下载导出, 在这份新导出上运行", "Once it matches, each teller downloads a fresh export and runs, on it,")}
+        <code class="mono">${run} --checkpoint ${t("条数:根", "SIZE:ROOT")}</code>${t(", 再把它写出的步骤文件 steps.json 上传到本页的 “加密选票: 密钥仪式与解密” 卡片。",
+          ", then uploads the steps file steps.json it writes in this page's card “Encrypted ballots: key ceremony and decryption”.")}</li>
+      <li>${k
+        ? t(`有 ${k} 名计票人的解密份额后, 才能点 “计票”。`, `“Tally” works once ${k} tellers' decryption shares are in.`)
+        : t("有足够计票人的解密份额后, 才能点 “计票”。", "“Tally” works once enough tellers' decryption shares are in.")}</li>
+    </ol>`;
 }
 
 async function tallyContest(id) {
@@ -1095,7 +1206,7 @@ function renderResults() {
       <td>${stateCell}${signers.length ? `<div class="sub">${t(`已签: ${signers.join("、")}`, `signed: ${signers.join(", ")}`)}</div>` : ""}</td>
       <td class="actions">
         <button type="button" class="view secondary" data-index="${r.index}">${t("查看", "View")}</button>
-        <button type="button" class="sign" data-index="${r.index}" ${mine || state.ed25519 ? "disabled" : ""}>${mine ? t("已签名", "Signed") : t("签名", "Sign")}</button>
+        <button type="button" class="sign" data-index="${r.index}" ${mine ? "disabled" : ""}>${mine ? t("已签名", "Signed") : t("签名", "Sign")}</button>
       </td></tr>`;
   });
   el.innerHTML = `<table class="results"><thead><tr><th class="num">${t("结果", "Result")}</th><th>${t("项目", "Contests")}</th>
@@ -1126,6 +1237,7 @@ function renderSignatureStatus() {
 
 async function loadKeyFile(file) {
   const info = $("#key-info");
+  forgetKey(state.key);
   state.key = null;
   delete info.dataset.registered;
   info.innerHTML = "";
@@ -1136,13 +1248,21 @@ async function loadKeyFile(file) {
     return;
   }
   try {
+    // A page that came over plain HTTP from another machine may have been changed on the way
+    // to read the key: it does not take the key file (the stricter reading; the command line
+    // signs instead). A changed page could skip this too: the notice above says why before a
+    // file is chosen.
+    if (globalThis.isSecureContext === false) {
+      throw localError("insecure_page", "本页不是通过 HTTPS 打开的, 为保护签名密钥不在此读取密钥文件; 请用 HTTPS 打开本页, 或用下面“命令行签名”的办法",
+        "this page was not opened over HTTPS, so it does not read the key file, to protect the signing key; open the page over HTTPS, or use the command-line instructions below");
+    }
     if (file.size > 4096) throw localError("bad_key", "文件太大, 不是签名密钥文件", "the file is too large to be a key file");
-    if (state.ed25519 !== null) throw localError("no_ed25519", `${state.ed25519.zh}; 请用命令行签名`, `${state.ed25519.en}; sign from the command line`);
     const key = await parseSignerKey(await file.text());
     // One account signs with one key: a key other than the one this account signed with
     // before is refused here, as the server refuses it (key_not_yours).
     const bound = state.session?.teller_key;
     if (bound && bound !== key.name) {
+      forgetKey(key);
       throw localError("key_not_yours", `这是计票人 ${key.name} 的密钥; 账号 ${state.session.username} 只能用自己的密钥 ${bound} 签名。每位计票人用自己的账号和密钥签名。`,
         `This is teller ${key.name}'s key; account ${state.session.username} signs only with its own key ${bound}. Each teller signs with their own account and key.`);
     }
@@ -1203,18 +1323,19 @@ async function signResult(index) {
 function renderLineSelect() {
   const sel = $("#line-result");
   const prev = sel.value;
+  // An <option> holds text only: the label in the page's language, redrawn on a switch.
   sel.innerHTML = state.results.length
-    ? state.results.map((r) => `<option value="${r.index}">${t("结果", "Result")} ${esc(r.number ?? r.index)} ${esc((r.contests || []).map(contestTitle).join("、"))}</option>`).join("")
+    ? state.results.map((r) => `<option value="${r.index}">${esc(plain("结果", "Result"))} ${esc(r.number ?? r.index)} ${esc((r.contests || []).map(contestTitle).join("、"))}</option>`).join("")
     : `<option value="">—</option>`;
   if (state.results.some((r) => String(r.index) === prev)) sel.value = prev;
   else if (state.results.length) sel.value = String(state.results[state.results.length - 1].index);
   renderCheckpointText();
 }
 
-/** The signed-in teller's key file name as the command suggests it. */
+/** The signed-in teller's key file name as the command suggests it (plain text). */
 function keyFileHint() {
   const user = state.session?.username || "";
-  return /^[A-Za-z0-9._-]+$/.test(user) ? `${user}.key` : t("我的密钥.key", "my.key");
+  return /^[A-Za-z0-9._-]+$/.test(user) ? `${user}.key` : plain("我的密钥.key", "my.key");
 }
 
 function renderCheckpointText() {
@@ -1222,8 +1343,8 @@ function renderCheckpointText() {
   const d = state.details.get(index);
   $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
   // The teller's own machine signs the text; the service keeps running (`ledger sign` would
-  // need it stopped).
-  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${t("条数:根", "SIZE:ROOT")}${olderProtocol()}`;
+  // need it stopped). Plain text in the page's language, to be copied; redrawn on a switch.
+  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${plain("条数:根", "SIZE:ROOT")}${olderProtocol()}`;
 }
 
 async function submitLine() {
@@ -1245,7 +1366,17 @@ async function submitLine() {
 
 // ------------------------------------------------------------------ wiring
 
+/** What is drawn as plain text in the page's language (plain()), drawn again after a switch. */
+function redrawPlainText() {
+  if (!state.election) return;
+  renderContests();
+  renderTellerDue();
+  renderLineSelect();
+}
+
 function wire() {
+  // The switch (common.js) sets <html data-lang>; commands, options and titles follow it.
+  new MutationObserver(redrawPlainText).observe(document.documentElement, { attributes: true, attributeFilter: ["data-lang"] });
   $("#refresh").addEventListener("click", () => act($("#msg"), async () => { $("#msg").innerHTML = ""; }));
   $("#logout").addEventListener("click", async () => {
     await logout();
@@ -1325,14 +1456,22 @@ async function main() {
   wire();
   // The hall's time zone before any time is shown.
   await hallZone();
-  const support = await ed25519Support();
-  state.ed25519 = support;
-  if (support) {
-    $("#webcrypto-note").innerHTML = notice("bad", `${t(support.zh, support.en)}. ${t("请用下面“命令行签名”的办法。", "Use the command-line instructions below.")} <span class="mono">[no_ed25519]</span>`);
-    $("#key-file").disabled = true;
-    $("#cli-help").open = true;
+  const engine = await ed25519Engine();
+  state.ed25519 = engine;
+  const notes = [];
+  if (engine === "builtin") {
+    notes.push(notice("", `${globalThis.crypto?.subtle
+      ? t("此浏览器的 WebCrypto 不支持 Ed25519 签名", "This browser's WebCrypto has no Ed25519 signatures")
+      : t("此浏览器在本页不提供 WebCrypto (通过 HTTP 从其他计算机访问时浏览器会关闭它)", "This browser offers no WebCrypto on this page (browsers turn it off for plain HTTP from another machine)")}${t(
+      ": 本页改用内置的 Ed25519 实现 (经审计的 @noble/curves) 签名, 签名与 WebCrypto 的完全相同。",
+      ": this page signs with its built-in Ed25519 (the audited @noble/curves) instead; the signature is the same as WebCrypto's.")}`));
   }
-  document.body.dataset.ed25519 = support ? "no" : "yes";
+  if (globalThis.isSecureContext === false) {
+    notes.push(notice("bad", t("本页不是通过 HTTPS 打开的: 网络上的人可能改动页面代码并读走您选择的密钥文件, 所以本页不在此签名。请用 HTTPS 打开本页, 或用下面“命令行签名”的办法。",
+      "This page was not opened over HTTPS: someone on the network could alter its code and read the key file you choose, so it does not sign here. Open the page over HTTPS, or use the command-line instructions below.")));
+  }
+  $("#webcrypto-note").innerHTML = notes.join("");
+  document.body.dataset.ed25519 = engine;
   const s = await restoreSession();
   if (s) await start(s);
   else loginForm($("#login"), t("计票人登录", "Teller sign-in"), start);

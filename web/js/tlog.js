@@ -1,4 +1,5 @@
-// Transparency-log verification in the browser, with no dependencies and no network:
+// Transparency-log verification in the browser, with no network and one dependency, the
+// vendored audited noble bundle (./vendor/noble.js, see vendor/README.md):
 //
 // * RFC 6962 / RFC 9162 Merkle hashing, inclusion proofs (RFC 9162 §2.1.3.2) and consistency
 //   proofs (§2.1.4.2), mirroring src/record/merkle.rs step by step;
@@ -6,14 +7,23 @@
 //   mirroring src/record/note.rs: verifier keys "name+keyid+base64(0x01 || public key)",
 //   key ID = first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key), signature lines
 //   "— name base64(key ID || signature)" over the note text;
-// * Ed25519 verification with WebCrypto, and a small BigInt implementation (RFC 8032 §5.1.7)
-//   used only when the browser's WebCrypto has no Ed25519; it also checks that public keys are
-//   canonical and not of small order, as the server does;
+// * SHA-256 with WebCrypto, or with @noble/hashes where the page has no `crypto.subtle` (a
+//   page served over plain HTTP to another machine);
+// * Ed25519 verification with the semantics of ed25519-dalek's `verify_strict`, which the
+//   server uses: canonical encodings of A and R, S < L, neither A nor R of small order, and
+//   the cofactorless equation encode([S]B - [k]A) == R. WebCrypto verifies when the browser
+//   has Ed25519 there (and noble's point API makes the canonical, small-order and S < L
+//   checks too, which not every WebCrypto makes); otherwise @noble/curves' ed25519 does
+//   (RFC 8032 strict decoding, `zip215: false`, plus those checks and the cofactorless
+//   equation with noble's point API: no field arithmetic is written here). Public keys are
+//   also checked as the server checks them (canonical, not of small order);
 // * receipt codes "R<index>-<Crockford base32 of the first 10 bytes of the entry hash>".
 //
 // Sizes and indices are BigInt (a u64 does not fit a JS number, and JS bit operators are
 // 32-bit). Every failure throws a TlogError with a stable `code`, a Chinese and an English
 // sentence, and the values involved.
+
+import { ed25519, sha256 as nobleSha256, sha512 as nobleSha512, bytesToNumberLE, numberToBytesLE, mod } from "./vendor/noble.js";
 
 export class TlogError extends Error {
   constructor(code, zh, en, details = {}) {
@@ -107,20 +117,19 @@ function toBig(value, what) {
 
 // ------------------------------------------------------------------ hashes
 
+/** WebCrypto's SubtleCrypto, or null where the page has none (browsers offer it only in a
+ *  secure context: https, or http to localhost). */
 function subtle() {
-  const s = globalThis.crypto && globalThis.crypto.subtle;
-  if (!s) {
-    fail("no_webcrypto", "此浏览器不能在本页使用 WebCrypto (需要 https 或 localhost)", "This browser offers no WebCrypto on this page (it needs https or localhost)");
-  }
-  return s;
+  return (globalThis.crypto && globalThis.crypto.subtle) || null;
 }
 
+const asBytes = (bytes) => (bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
+
+/** SHA-256 with WebCrypto, or with @noble/hashes where the page has no `crypto.subtle`. */
 export async function sha256(bytes) {
-  return new Uint8Array(await subtle().digest("SHA-256", bytes));
-}
-
-async function sha512(bytes) {
-  return new Uint8Array(await subtle().digest("SHA-512", bytes));
+  const s = subtle();
+  if (s) return new Uint8Array(await s.digest("SHA-256", bytes));
+  return nobleSha256(asBytes(bytes));
 }
 
 /** SHA-256(0x00 || entry): the leaf hash of an entry. */
@@ -318,108 +327,85 @@ export function parseReceiptCode(text) {
 
 // ------------------------------------------------------------------ Ed25519
 
-const P = 2n ** 255n - 19n;
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
-const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
-const BASE = [
-  15112221349535400772501151409588531511454012693041857206046113283949847762202n,
-  46316835694926478169428394003475163141307993866256225615783033603165251855960n,
-];
+// Every point and scalar operation here is @noble/curves' (ed25519.Point); none is written here.
+const Point = ed25519.Point;
+const L = Point.Fn.ORDER;
 
-const mod = (a, m = P) => { const r = a % m; return r >= 0n ? r : r + m; };
-function powMod(b, e, m = P) {
-  let r = 1n;
-  b = mod(b, m);
-  while (e > 0n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
+/** RFC 8032 §5.1.3 strict decoding (y < p; x = 0 only with sign bit 0); null if not a point. */
+function decodeStrict(bytes) {
+  try {
+    return Point.fromBytes(asBytes(bytes), false);
+  } catch {
+    return null;
   }
-  return r;
 }
-const leToBig = (bytes) => { let v = 0n; for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]); return v; };
-
-// Extended coordinates (X, Y, Z, T) with x = X/Z, y = Y/Z, xy = T/Z; the unified addition of
-// Hisil et al. (a = -1) is complete on edwards25519, so it also doubles.
-const IDENTITY = [0n, 1n, 1n, 0n];
-const BASE_POINT = [BASE[0], BASE[1], 1n, mod(BASE[0] * BASE[1])];
-function add([X1, Y1, Z1, T1], [X2, Y2, Z2, T2]) {
-  const a = mod((Y1 - X1) * (Y2 - X2)), b = mod((Y1 + X1) * (Y2 + X2));
-  const c = mod(T1 * 2n * D * T2), d = mod(Z1 * 2n * Z2);
-  const e = b - a, f = d - c, g = d + c, h = b + a;
-  return [mod(e * f), mod(g * h), mod(f * g), mod(e * h)];
-}
-function multiply(point, scalar) {
-  let r = IDENTITY;
-  for (let i = BigInt(scalar.toString(2).length) - 1n; i >= 0n; i--) {
-    r = add(r, r);
-    if ((scalar >> i) & 1n) r = add(r, point);
-  }
-  return r;
-}
-const negate = ([X, Y, Z, T]) => [mod(-X), Y, Z, mod(-T)];
-function encodePoint([X, Y, Z]) {
-  const zi = powMod(Z, P - 2n);
-  const x = mod(X * zi), y = mod(Y * zi);
-  const out = new Uint8Array(32);
-  let v = y;
-  for (let i = 0; i < 32; i++) { out[i] = Number(v & 255n); v >>= 8n; }
-  if (x & 1n) out[31] |= 0x80;
-  return out;
-}
-/** RFC 8032 §5.1.3 point decoding; null if the bytes encode no point. */
-function decodePoint(bytes) {
-  if (bytes.length !== 32) return null;
-  const sign = bytes[31] >> 7;
-  const yBytes = Uint8Array.from(bytes);
-  yBytes[31] &= 0x7f;
-  const y = leToBig(yBytes);
-  if (y >= P) return null;
-  const u = mod(y * y - 1n), v = mod(D * y * y + 1n);
-  let x = mod(u * powMod(v, 3n) * powMod(u * powMod(v, 7n), (P - 5n) / 8n));
-  const vx2 = mod(v * x * x);
-  if (vx2 === mod(-u)) x = mod(x * SQRT_M1);
-  else if (vx2 !== u) return null;
-  if (x === 0n && sign === 1) return null;
-  if (Number(x & 1n) !== sign) x = P - x;
-  return [x, y, 1n, mod(x * y)];
-}
-const isSmallOrder = (point) => { const q = multiply(point, 8n); return q[0] === 0n && q[1] === q[2]; };
 
 /**
- * Why a 32-byte Ed25519 public key is unusable ("not a point", "not canonical",
- * "small order"), or null when it is fine. Mirrors check_public_key in note.rs.
+ * Why a 32-byte Ed25519 public key is unusable ("not_on_curve", "not_canonical",
+ * "small_order"), or null when it is fine. Mirrors check_public_key in note/keys.rs: a key
+ * whose bytes decode only leniently (y ≥ p, or x = 0 with the sign bit set, as
+ * curve25519-dalek decompresses them) is "not canonical".
  */
 export function ed25519KeyProblem(publicKey) {
-  const point = decodePoint(publicKey);
-  if (!point) return "not_on_curve";
-  if (!equalBytes(encodePoint(point), publicKey)) return "not_canonical";
-  if (isSmallOrder(point)) return "small_order";
+  if (!publicKey || publicKey.length !== 32) return "not_on_curve";
+  let point;
+  try {
+    point = Point.fromBytes(asBytes(publicKey), true); // ZIP 215: any y below 2^255
+  } catch {
+    return "not_on_curve";
+  }
+  if (!equalBytes(point.toBytes(), publicKey) || !decodeStrict(publicKey)) return "not_canonical";
+  if (point.isSmallOrder()) return "small_order";
   return null;
 }
 
-/** Ed25519 verification in BigInt arithmetic (RFC 8032 §5.1.7, cofactorless, strict). */
+/**
+ * The checks of ed25519-dalek's `verify_strict` that WebCrypto implementations do not all
+ * make: A and R canonical points not of small order, S < L. Returns the parts {a, r, s}
+ * (points A and R, scalar S), or null when a check fails.
+ */
+function strictParts(publicKey, signature) {
+  if (!publicKey || !signature || publicKey.length !== 32 || signature.length !== 64) return null;
+  const a = decodeStrict(publicKey);
+  const r = decodeStrict(signature.subarray(0, 32));
+  if (!a || !r || a.isSmallOrder() || r.isSmallOrder()) return null;
+  const s = bytesToNumberLE(signature.subarray(32, 64));
+  if (s >= L) return null;
+  return { a, r, s };
+}
+
+/**
+ * Ed25519 verification with @noble/curves, as strict as ed25519-dalek's `verify_strict`:
+ * noble's RFC 8032 verification (`zip215: false`: canonical encodings, S < L, A not of small
+ * order, the cofactored equation), R not of small order either, and the cofactorless equation
+ * encode([S]B - [k]A) == R with k = SHA-512(R || A || M) mod L, all with noble's point API.
+ */
 export async function ed25519VerifyFallback(publicKey, message, signature) {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const a = decodePoint(publicKey);
-  const r = decodePoint(signature.slice(0, 32));
-  if (!a || !r || isSmallOrder(a) || isSmallOrder(r)) return false;
-  const s = leToBig(signature.slice(32));
-  if (s >= L) return false;
-  const k = mod(leToBig(await sha512(concat(signature.slice(0, 32), publicKey, message))), L);
-  const check = add(multiply(BASE_POINT, s), multiply(negate(a), k));
-  return equalBytes(encodePoint(check), signature.slice(0, 32));
+  const pk = asBytes(publicKey ?? []), msg = asBytes(message ?? []), sig = asBytes(signature ?? []);
+  const parts = strictParts(pk, sig);
+  if (!parts) return false;
+  let ok;
+  try {
+    ok = ed25519.verify(sig, msg, pk, { zip215: false });
+  } catch {
+    return false;
+  }
+  if (!ok) return false;
+  const rBytes = sig.subarray(0, 32);
+  const k = mod(bytesToNumberLE(nobleSha512(concat(rBytes, pk, msg))), L);
+  const expected = Point.BASE.multiplyUnsafe(parts.s).subtract(parts.a.multiplyUnsafe(k));
+  return equalBytes(expected.toBytes(), rBytes);
 }
 
 let webCryptoEd25519; // undefined: not probed yet; true / false afterwards
 
-/** Ed25519 with WebCrypto; null when the browser's WebCrypto has no Ed25519. */
+/** Ed25519 with WebCrypto; null when the page has no WebCrypto or it has no Ed25519. */
 async function ed25519VerifyWebCrypto(publicKey, message, signature) {
-  if (webCryptoEd25519 === false) return null;
+  const s = subtle();
+  if (!s || webCryptoEd25519 === false) return null;
   let key;
   try {
-    key = await subtle().importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    key = await s.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
   } catch (err) {
     if (err && err.name === "NotSupportedError") {
       webCryptoEd25519 = false;
@@ -429,19 +415,22 @@ async function ed25519VerifyWebCrypto(publicKey, message, signature) {
   }
   webCryptoEd25519 = true;
   try {
-    return await subtle().verify({ name: "Ed25519" }, key, signature, message);
+    return await s.verify({ name: "Ed25519" }, key, signature, message);
   } catch {
     return false;
   }
 }
 
 /**
- * Verifies an Ed25519 signature: WebCrypto when the browser has it, otherwise the built-in
- * implementation. Resolves to {ok, engine: "webcrypto" | "builtin"}.
+ * Verifies an Ed25519 signature: WebCrypto when the browser has it (and the checks of
+ * `verify_strict` it may not make pass), otherwise @noble/curves (ed25519VerifyFallback).
+ * Resolves to {ok, engine: "webcrypto" | "builtin"}.
  */
 export async function ed25519Verify(publicKey, message, signature) {
   const viaWebCrypto = await ed25519VerifyWebCrypto(publicKey, message, signature);
-  if (viaWebCrypto !== null) return { ok: viaWebCrypto, engine: "webcrypto" };
+  if (viaWebCrypto !== null) {
+    return { ok: viaWebCrypto === true && strictParts(asBytes(publicKey), asBytes(signature)) !== null, engine: "webcrypto" };
+  }
   return { ok: await ed25519VerifyFallback(publicKey, message, signature), engine: "builtin" };
 }
 
@@ -676,6 +665,8 @@ const VECTORS = {
   // Receipt for entry 4 with hash 066f512f… (computed independently of this module).
   receipt: ["066f512f93b4f909e46aa65bf58fdc64d8fdc70b9e12a7c09bb86d552087af3f", 4, "R4-0SQN2BWKPKWGKS3A"],
   goKey: "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+  // The signer key of that example (base64 of 0x01 || seed): a published test key.
+  goSecretKey: "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
   goNote: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
 };
 
@@ -768,18 +759,39 @@ export async function selfTest() {
     const { verified } = await verifyNote(V.goNote, [await parseVerifierKey(V.goKey)]);
     return verified.join(", ");
   });
-  await check(["内置 Ed25519 实现与向量一致", "Built-in Ed25519 agrees with the vectors"], async () => {
+  await check(["内置 Ed25519 (noble) 与向量一致, 并拒绝不严格的签名", "Built-in Ed25519 (noble) agrees with the vectors and refuses non-strict signatures"], async () => {
     const key = await parseVerifierKey(V.logKey);
     const note = parseNote(V.checkpoint);
+    const msg = utf8(note.text);
     const sig = note.signatures[0].signature;
-    if (!(await ed25519VerifyFallback(key.publicKey, utf8(note.text), sig))) throw new Error("good signature rejected");
+    const accepts = (pk, m, s) => ed25519VerifyFallback(pk, m, s);
+    const refuses = async (pk, m, s, what) => {
+      if (await accepts(pk, m, s)) throw new Error(`${what} accepted`);
+    };
+    if (!(await accepts(key.publicKey, msg, sig))) throw new Error("good signature rejected");
+    const goKey = await parseVerifierKey(V.goKey);
+    const goNote = parseNote(V.goNote);
+    if (!(await accepts(goKey.publicKey, utf8(goNote.text), goNote.signatures[0].signature))) throw new Error("signed-note vector rejected");
     const flipped = Uint8Array.from(sig);
     flipped[40] ^= 1;
-    if (await ed25519VerifyFallback(key.publicKey, utf8(note.text), flipped)) throw new Error("bad signature accepted");
-    if (await ed25519VerifyFallback(key.publicKey, utf8(note.text.replace("1", "2")), sig)) throw new Error("other message accepted");
+    await refuses(key.publicKey, msg, flipped, "bad signature");
+    await refuses(key.publicKey, utf8(note.text.replace("1", "2")), sig, "other message");
+    // S + L: the same [S]B, from a scalar that is not reduced.
+    const s = bytesToNumberLE(sig.subarray(32));
+    await refuses(key.publicKey, msg, concat(sig.subarray(0, 32), numberToBytesLE(s + L, 32)), "S + L");
+    // A small-order key (the identity): R = [x]B, S = x meets [S]B = R + [k]A for any message.
     const identity = new Uint8Array(32);
     identity[0] = 1;
     if (ed25519KeyProblem(identity) !== "small_order") throw new Error("small-order key accepted");
+    const twisted = Uint8Array.from(identity);
+    twisted[31] |= 0x80;
+    if (ed25519KeyProblem(twisted) !== "not_canonical") throw new Error("non-canonical key accepted");
+    await refuses(identity, msg, concat(Point.BASE.multiply(12345n).toBytes(), numberToBytesLE(12345n, 32)), "signature under a small-order key");
+    // A small-order R (the identity) with S = k·a meets [S]B = R + [k]A; verify_strict refuses it.
+    const { scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(base64ToBytes(V.goSecretKey).subarray(1));
+    if (!equalBytes(pointBytes, goKey.publicKey)) throw new Error("the signed-note secret key does not give its public key");
+    const k = mod(bytesToNumberLE(nobleSha512(concat(identity, pointBytes, msg))), L);
+    await refuses(pointBytes, msg, concat(identity, numberToBytesLE(mod(k * scalar, L), 32)), "small-order R");
     return "ok";
   });
   await check(["回执码 (10 字节的 Crockford base32)", "Receipt code (Crockford base32 of 10 bytes)"], async () => {

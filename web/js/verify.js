@@ -165,7 +165,7 @@ function renderSteps(steps) {
 
 function renderTechnical(parsed, receipt, keys, facts) {
   const proof = Array.isArray(receipt.proof) ? receipt.proof : [];
-  const engine = facts.engine === "webcrypto" ? "WebCrypto" : facts.engine === "builtin" ? t("内置实现 (浏览器的 WebCrypto 不支持 Ed25519)", "built-in (this browser's WebCrypto has no Ed25519)") : "–";
+  const engine = facts.engine === "webcrypto" ? "WebCrypto" : facts.engine === "builtin" ? t("内置实现 (经审计的 @noble/curves; 此浏览器在本页没有支持 Ed25519 的 WebCrypto)", "built-in (the audited @noble/curves; this browser offers no WebCrypto with Ed25519 on this page)") : "–";
   return `<details><summary>${t("技术细节", "Technical details")}</summary>
     <dl class="tech">
       <dt>${t("回执码", "Receipt code")}</dt><dd class="mono">${esc(parsed.code)}</dd>
