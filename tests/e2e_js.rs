@@ -27,3 +27,27 @@ fn the_browser_implementation_passes_every_vector() {
     );
     assert!(out.contains(" 0 failed"), "{out}");
 }
+
+/// The pages' Ed25519 (`web/js/tlog.js` verifying, `web/js/teller.js` signing) with each
+/// engine: WebCrypto, a WebCrypto without Ed25519, and no `crypto.subtle` at all (a page over
+/// plain HTTP), all through the vendored noble bundle where WebCrypto cannot: the
+/// golang.org/x/mod/sumdb/note vector signs and verifies, and what ed25519-dalek's
+/// `verify_strict` refuses (flipped bits, small-order keys and R, S ≥ L, a key with a torsion
+/// part that a cofactored check accepts, non-canonical points) is refused.
+#[test]
+fn the_pages_ed25519_agrees_with_verify_strict_on_every_engine() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = Command::new("node")
+        .arg(format!("{root}/tests/e2e_js/ed25519.mjs"))
+        .arg(root)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(" 0 failed"), "{out}");
+}
