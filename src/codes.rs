@@ -245,6 +245,8 @@ codes! {
     RoundNotInvalid = "round_not_invalid" => Conflict,
     RunoffCandidateUnknown = "runoff_candidate_unknown" => Unprocessable,
     RunoffExists = "runoff_exists" => Conflict,
+    NextRoundExists = "next_round_exists" => Conflict,
+    StyleRoundTaken = "style_round_taken" => Conflict,
     RunoffListShort = "runoff_list_short" => Conflict,
     RunoffParent = "runoff_parent" => Unprocessable,
     RunoffSuperseded = "runoff_superseded" => Conflict,

@@ -1206,6 +1206,26 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
     correct("6");
     assert!(late(&cli.export()));
     let result = cli.tally(&["d017"]);
+    // A teller who signs from an export is shown the correction the count used: the desk's
+    // figures, the corrected ones, the reason and both names.
+    let exported = cli.export();
+    let shown = cli.ok(&[
+        "teller",
+        "sign",
+        "--key",
+        t2.key.to_str().unwrap(),
+        "--export",
+        exported.to_str().unwrap(),
+        "--result",
+        &result.to_string(),
+    ]);
+    assert!(
+        shown.contains("更正 correction d017")
+            && shown.contains("counted with E 8 P 6 I 6")
+            && shown.contains("proposed by t-zhao (teller)")
+            && shown.contains("approved by o-sun (organiser)"),
+        "{shown}"
+    );
     cli.sign(result, t2);
     cli.sign(result, t3);
     cli.ok(&["ledger", "publish", &result.to_string()]);

@@ -212,6 +212,9 @@ fn an_election_with_any_accepted_id_is_archived_and_the_next_one_begins() {
     let org = s.login("organiser", &s.organiser_password);
     let teller = s.account(&org, "teller1", "teller");
     assert_eq!(create(&s, &org, id, "城关镇 2026").0, 201);
+    // The roll first (conduct protocol 7: no contest opens without it).
+    let (code, v) = s.post_text("/api/v1/roll", &org, &roll(3));
+    assert_eq!(code, 200, "{v}");
     s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);
     s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
     let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
@@ -281,6 +284,62 @@ fn an_election_with_any_accepted_id_is_archived_and_the_next_one_begins() {
     let list = s.ok("GET", "/api/v1/elections", None, None);
     assert_eq!(list["archived"].as_array().unwrap().len(), 2, "{list}");
     assert_eq!(create(&s, &org, "third-2026", "第三次").0, 201);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An election's creation that does not finish leaves nothing in the way of the next try:
+/// a refused registration takes back the keys it made (named for its id: a retry under
+/// another id was refused `bad_key` until someone deleted them by hand), and a log whose
+/// first entry was never written whole (a crash while creating) is set aside at the next
+/// start instead of stopping the service (`not_initialised`), which then takes a new election.
+#[test]
+fn an_unfinished_creation_leaves_nothing_in_the_way() {
+    let dir = std::env::temp_dir().join(format!("scrutineer-unfinished-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut s = Server::start(&dir);
+    let org = s.login("organiser", &s.organiser_password);
+    // Refused by the registration's own checks (two signatures of one teller), after the
+    // log and its keys were made for "first-2026".
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec("first-2026", "第一次"),
+            "tellers": [e2e_support::plain_teller().verifier().unwrap().to_text()],
+            "signatures_required": 2, "election_date": "2026-12-01",
+            "secrecy": {"mode": "plaintext", "reason": "测试 test"}})),
+    );
+    assert!((400..500).contains(&code), "{code} {v}");
+    assert!(
+        !dir.join("keys/log.key").exists(),
+        "the refused attempt's log key stayed"
+    );
+    let (code, v) = create(&s, &org, "second-2026", "第二次");
+    assert_eq!(code, 201, "{v}");
+    // A creation cut off before its first entry: an empty log directory and no index.
+    s.stop();
+    let data = dir.join("data");
+    std::fs::remove_dir_all(data.join("log")).unwrap();
+    std::fs::remove_dir_all(data.join("index")).unwrap();
+    std::fs::create_dir_all(data.join("log")).unwrap();
+    s.restart();
+    let (code, v) = s.call("GET", "/api/v1/checkpoints", None, None);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("no_election")),
+        "{v}"
+    );
+    let aside: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("incomplete-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    let org = s.login("organiser", &s.organiser_password);
+    let (code, v) = create(&s, &org, "third-2026", "第三次");
+    assert_eq!(code, 201, "{v}");
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -440,3 +440,99 @@ fn a_correction_racing_a_tally_waits_for_the_result() {
     assert!(report.ok, "{report:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Two contests of one ballot whose results both call for a runoff, published together: from
+/// conduct protocol 7 each runoff is a round of its own (rounds 2 and 3, the same unit), so
+/// the desk checks voters in for each and each has its own figures; the log verifies (the
+/// verifier builds each runoff with the styles before it, as the publication did).
+#[test]
+fn two_runoffs_of_one_publication_are_two_rounds() {
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let dir = temp("two-runoffs");
+    let cands = json!([{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]);
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
+        {"id": "d", "kind": "npc_direct", "seats": 1, "candidates": cands,
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
+        {"id": "e", "kind": "npc_direct", "seats": 1, "candidates": cands,
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let l = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(vec![Style {
+                round: 1,
+                contests: vec!["d".into(), "e".into()],
+                title: String::new(),
+                unit: "一区".into(),
+                group: String::new(),
+            }]),
+            tellers: vec![teller.verifier().unwrap().to_text()],
+            signatures_required: 1,
+            pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
+        },
+    )
+    .unwrap();
+    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let roll: Vec<Voter> = (1..=20)
+        .map(|i| Voter {
+            line: i + 1,
+            name: format!("选民{i}"),
+            number: format!("V{i:02}"),
+            unit: "一区".into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        })
+        .collect();
+    core.set_roll(&roll).unwrap();
+    let pool = core.print_pool(0, Some(15), None).unwrap();
+    core.open_contest("d").unwrap();
+    core.open_contest("e").unwrap();
+    for i in 1..=15 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    // 2:2 and a blank in both: nobody above half of those voting, a runoff of a and b each.
+    for (i, t) in pool.tokens.iter().take(5).enumerate() {
+        let marks = match i {
+            0 | 1 => json!({"a": "for"}),
+            2 | 3 => json!({"b": "for"}),
+            _ => json!({}),
+        };
+        core.cast(
+            &t.to_text(),
+            &[
+                json!({"contest": "d", "marks": marks}),
+                json!({"contest": "e", "marks": marks}),
+            ],
+        )
+        .unwrap();
+    }
+    core.close_contest("d").unwrap();
+    core.close_contest("e").unwrap();
+    let (r, _) = core.tally(&["d".into(), "e".into()]).unwrap();
+    let text = l.result_checkpoint_text(r.index).unwrap();
+    core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
+        .unwrap();
+    let p = core.publish(r.index).unwrap();
+    assert_eq!(p.runoffs, vec!["d-r1".to_string(), "e-r1".to_string()]);
+    let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
+    let rounds: Vec<(u8, &str, &str)> = styles
+        .iter()
+        .map(|s| (s.round, s.unit.as_str(), s.contests[0].as_str()))
+        .collect();
+    assert_eq!(
+        rounds,
+        vec![(1, "一区", "d"), (2, "一区", "d-r1"), (3, "一区", "e-r1")]
+    );
+    let out = dir.join("export");
+    l.export(&out, true).unwrap();
+    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    // What /healthz reads: a closed ledger's sequencer no longer takes appends.
+    assert!(l.sequencer_running());
+    l.close().unwrap();
+    assert!(!l.sequencer_running());
+    let _ = std::fs::remove_dir_all(dir);
+}

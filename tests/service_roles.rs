@@ -241,7 +241,7 @@ fn bad_input_changes_nothing() {
             "unknown receipt",
             s.call("GET", "/api/v1/receipts/R999-ABCDEFGH", None, None),
             404,
-            "not_found",
+            "unknown_receipt",
         ),
         (
             "bad receipt",

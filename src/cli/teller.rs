@@ -158,6 +158,26 @@ pub fn sign_result(
             ));
         }
     }
+    // The figures the count used, where they are not the desk's: a correction changes the
+    // denominators of the quorum and the threshold and the reconciliation's bound, so every
+    // teller who signs sees it, with who proposed and approved it (the log holds only
+    // account names: the hall knows whether they are two real people).
+    for id in &body.contests {
+        let Ok(c) = replayed.conduct.contest(id) else {
+            continue;
+        };
+        if let Some(k) = &c.correction {
+            let desk = c.closed.unwrap_or_default();
+            let f = k.figures;
+            warned.push_str(&format!(
+                "注意 更正 correction {id}: 签到台 desk 应到 E {} 实到 P {} 发出 I {} → 计票用 counted with E {} P {} I {}; \
+                 理由 reason: {}; 提出 proposed by {} ({}), 批准 approved by {} ({}) — 签名前请与会场记录核对 / check it \
+                 against the hall's record before signing\n",
+                desk.eligible, desk.present, desk.issued, f.eligible, f.present, f.issued,
+                k.reason, k.proposer.name, k.proposer.role, k.approver.name, k.approver.role
+            ));
+        }
+    }
     let unconfirmed = if checkpoint.is_none() {
         format!(
             "注意: 没有核对这就是会场公示的日志 (--checkpoint 条数:根); 这份日志 / note: not confirmed to be the log posted in the hall (--checkpoint SIZE:ROOT); this log: {}:{}\n",

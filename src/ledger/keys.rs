@@ -17,6 +17,35 @@ pub const ELECTION_KEY_FILE: &str = "election.key";
 pub const ELECTION_PUB_FILE: &str = "election.pub";
 pub const LOG_KEY_FILE: &str = "log.key";
 pub const LOG_PUB_FILE: &str = "log.pub";
+/// The key files an election's registration makes (a refused or interrupted one is undone by
+/// these names: `procedure::setup::create_election`, `server::state`).
+pub const KEY_FILES: [&str; 4] = [
+    ELECTION_KEY_FILE,
+    ELECTION_PUB_FILE,
+    LOG_KEY_FILE,
+    LOG_PUB_FILE,
+];
+
+/// Writes a file that does not exist yet whole or not at all: beside it, synced, renamed into
+/// place, the directory synced (a key file cut short by a crash was refused at every start).
+fn create_whole(path: &Path, content: &str, secret: bool) -> Result<(), LedgerError> {
+    if secret {
+        return replace_secret(path, content);
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = PathBuf::from(tmp);
+    let mut f = fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    f.write_all(content.as_bytes()).map_err(|e| io(&tmp, e))?;
+    f.sync_all().map_err(|e| io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
 
 fn io(path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::Io {
@@ -81,12 +110,13 @@ pub fn load_or_create(dir: &Path, log_name: &str) -> Result<Keys, LedgerError> {
     let ek: PathBuf = dir.join(ELECTION_KEY_FILE);
     if !ek.exists() {
         let key = SigningKey::from_bytes(&random_seed()?);
-        write_secret(&ek, &BASE64.encode(key.to_bytes()))?;
-        fs::write(
-            dir.join(ELECTION_PUB_FILE),
-            BASE64.encode(key.verifying_key().to_bytes()) + "\n",
-        )
-        .map_err(|e| io(dir, e))?;
+        // The public half first: a crash between the two leaves no private key without it.
+        create_whole(
+            &dir.join(ELECTION_PUB_FILE),
+            &(BASE64.encode(key.verifying_key().to_bytes()) + "\n"),
+            false,
+        )?;
+        create_whole(&ek, &BASE64.encode(key.to_bytes()), true)?;
     }
     let seed: [u8; 32] = BASE64
         .decode(read(&ek)?)
@@ -103,11 +133,11 @@ pub fn load_or_create(dir: &Path, log_name: &str) -> Result<Keys, LedgerError> {
         let signer = Signer::new(log_name, key).map_err(|_| LedgerError::Key {
             path: lk.display().to_string(),
         })?;
-        write_secret(&lk, &signer.to_text())?;
         let verifier = signer.verifier().map_err(|_| LedgerError::Key {
             path: lk.display().to_string(),
         })?;
-        fs::write(dir.join(LOG_PUB_FILE), verifier.to_text() + "\n").map_err(|e| io(dir, e))?;
+        create_whole(&dir.join(LOG_PUB_FILE), &(verifier.to_text() + "\n"), false)?;
+        create_whole(&lk, &signer.to_text(), true)?;
     }
     let log = Signer::parse(&read(&lk)?).map_err(|_| LedgerError::Key {
         path: lk.display().to_string(),

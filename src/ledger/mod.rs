@@ -479,6 +479,18 @@ impl Ledger {
         &self.inner.election_key
     }
 
+    /// Whether the sequencer still takes appends (its thread has not ended, and the ledger
+    /// was not closed): `/healthz` reports a service that can no longer write.
+    pub fn sequencer_running(&self) -> bool {
+        let open = self.inner.tx.lock().is_ok_and(|t| t.is_some());
+        let alive = self
+            .inner
+            .thread
+            .lock()
+            .is_ok_and(|t| t.as_ref().is_some_and(|h| !h.is_finished()));
+        open && alive
+    }
+
     fn send(&self, req: Request) -> Result<(), LedgerError> {
         let tx = self.inner.tx.lock().map_err(|_| LedgerError::Stopped)?;
         tx.as_ref()

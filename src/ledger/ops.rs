@@ -181,6 +181,41 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// Whether `data_dir` holds a log that never got its entry 0 whole: a registration cut
+    /// off (a crash, a power cut) between making the log and writing its first entry. Such a
+    /// log holds nothing (no election); a damaged one (an error reading it) is not this.
+    pub fn creation_incomplete(data_dir: &Path) -> bool {
+        let log = data_dir.join("log");
+        log.is_dir() && store::scan(&log, false).is_ok_and(|s| s.entries.is_empty())
+    }
+
+    /// Moves a log that never got its entry 0 ([`Ledger::creation_incomplete`]) aside, with
+    /// its index and the keys that registration made, to `incomplete-<unix time>` beside
+    /// each (nothing is deleted): the service then starts with no election, and the
+    /// organiser creates it again. Answers where the log went.
+    pub fn set_aside_incomplete(config: &LedgerConfig) -> Result<std::path::PathBuf, LedgerError> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let aside = config.data_dir.join(format!("incomplete-{stamp}"));
+        fs::create_dir_all(&aside).map_err(|e| store::io(&aside, e))?;
+        for part in ["log", "index"] {
+            let from = config.data_dir.join(part);
+            if from.exists() {
+                fs::rename(&from, aside.join(part)).map_err(|e| store::io(&from, e))?;
+            }
+        }
+        let keys_aside = config.keys_dir.join(format!("incomplete-{stamp}"));
+        for f in keys::KEY_FILES {
+            let from = config.keys_dir.join(f);
+            if from.exists() {
+                fs::create_dir_all(&keys_aside).map_err(|e| store::io(&keys_aside, e))?;
+                fs::rename(&from, keys_aside.join(f)).map_err(|e| store::io(&from, e))?;
+            }
+        }
+        Ok(aside)
+    }
+
     /// Opens an existing ledger, reading the election id from its first entry.
     pub fn open_existing(config: LedgerConfig) -> Result<Ledger, LedgerError> {
         let log_dir = config.data_dir.join("log");

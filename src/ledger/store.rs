@@ -13,7 +13,7 @@ use crate::record::segment::{
     frames, parse_segment_header, segment_header, segment_name, FrameError, SEGMENT_HEADER_BYTES,
 };
 
-fn io(path: &Path, e: std::io::Error) -> LedgerError {
+pub(super) fn io(path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::Io {
         path: path.display().to_string(),
         detail: e.to_string(),

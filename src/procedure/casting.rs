@@ -81,13 +81,27 @@ pub struct PaperSheet {
 pub const KIOSK_TEST_NOTE_MAX: usize = 500;
 
 impl Core {
+    /// The slips the desk handed out for a token's style, the bound its ballots stay within.
+    /// A style the election does not have is left to the ledger, which refuses the token; any
+    /// other failure to read the desk's count refuses the ballot (before, it lifted the
+    /// bound: a records error let a style take more ballots than slips handed out).
+    fn issued_bound(&self, style: u16) -> Result<Option<u64>, CoreError> {
+        let known = self.ledger.read(|s| -> Result<bool, CoreError> {
+            Ok(s.state.conduct()?.style(style).is_ok())
+        })??;
+        if !known {
+            return Ok(None);
+        }
+        self.slips_issued(style).map(Some)
+    }
+
     /// Casts an electronic ballot: the token, one line per contest of its style, none void.
     /// A style can never have more ballots than the desk handed out slips.
     pub fn cast(&self, token: &str, ballots: &[Value]) -> Result<Appended, CoreError> {
         let style = crate::record::token::Token::parse(token)
             .map_err(crate::ledger::LedgerError::Token)?
             .style();
-        let issued = self.slips_issued(style).ok();
+        let issued = self.issued_bound(style)?;
         Ok(self.ledger.cast_within(token, ballots, issued)?)
     }
 
@@ -102,7 +116,7 @@ impl Core {
         let style = crate::record::token::Token::parse(token)
             .map_err(crate::ledger::LedgerError::Token)?
             .style();
-        let issued = self.slips_issued(style).ok();
+        let issued = self.issued_bound(style)?;
         let (a, confirmation) = self.ledger.cast_encrypted(token, lines, issued)?;
         Ok((a, confirmation.map(|h| crate::record::spoiled::code_of(&h))))
     }

@@ -296,8 +296,14 @@ impl Core {
 
     /// The runoff contests (and styles) a result proposes; the ones that cannot be formed.
     fn runoffs_of(&self, r: &ResultBody) -> Result<(Vec<RunoffCreated>, Vec<Value>), CoreError> {
-        let mut created = Vec::new();
+        let mut created: Vec<RunoffCreated> = Vec::new();
         let mut blocked = Vec::new();
+        // The styles as each runoff will find them: the ones before it in this publication
+        // are appended first (the verifier replays them in that order; from protocol 7 each
+        // takes a round after every style's).
+        let mut styles = self
+            .ledger
+            .read(|s| -> Result<_, CoreError> { Ok(s.state.info()?.styles.clone()) })??;
         for c in r
             .result
             .get("contests")
@@ -328,12 +334,13 @@ impl Core {
                 Ok(crate::record::rounds::runoff_of(
                     &info.spec,
                     &info.election,
-                    &info.styles,
+                    &styles,
                     &parent,
                     proposal,
                     info.protocol,
                 ))
             })??;
+            styles.push(runoff.style.clone());
             created.push(runoff);
         }
         Ok((created, blocked))
@@ -384,6 +391,7 @@ impl Core {
                     seats: json!(next.seats),
                     mode: next.mode.as_deref(),
                 },
+                s.state.conduct()?.protocol(),
             ))
         })??;
         let a = self.ledger.create_contest(from, c.clone(), style)?;

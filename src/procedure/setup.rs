@@ -61,6 +61,12 @@ pub fn create_election(
     }
     let mut spec = e.spec.clone();
     crate::record::election::with_desk_turnout(&mut spec);
+    // The key files this attempt makes, to be taken back if it is refused: they are named
+    // for its election id, and a retry under another id was refused by them (`bad_key`).
+    let keys_before: Vec<bool> = crate::ledger::keys::KEY_FILES
+        .iter()
+        .map(|f| config.keys_dir.join(f).exists())
+        .collect();
     let ledger = Ledger::register(
         config.clone(),
         Registration {
@@ -75,9 +81,15 @@ pub fn create_election(
     let ledger = match ledger {
         Ok(l) => l,
         Err(err) => {
-            // A refused registration leaves no log behind, so the organiser can try again.
+            // A refused registration leaves no log behind, nor the keys it made, so the
+            // organiser can try again (under another id too).
             let _ = std::fs::remove_dir_all(config.data_dir.join("log"));
             let _ = std::fs::remove_dir_all(config.data_dir.join("index"));
+            for (f, existed) in crate::ledger::keys::KEY_FILES.iter().zip(keys_before) {
+                if !existed {
+                    let _ = std::fs::remove_file(config.keys_dir.join(f));
+                }
+            }
             return Err(err.into());
         }
     };

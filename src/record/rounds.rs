@@ -165,7 +165,7 @@ pub fn runoff_of(
         }
         o.remove("only_one_nominated");
     }
-    let style = style_after(styles, parent, id);
+    let style = style_after(styles, parent, id, protocol);
     RunoffCreated {
         parent: parent.to_string(),
         contest,
@@ -236,6 +236,7 @@ pub fn next_round_of(
     styles: &[Style],
     from: &str,
     choice: &NextRoundChoice<'_>,
+    protocol: u32,
 ) -> (Value, Style) {
     let names: std::collections::HashMap<String, String> = result_contest
         .get("candidates")
@@ -272,17 +273,32 @@ pub fn next_round_of(
     if let Some(m) = choice.mode {
         c["mode"] = json!(m);
     }
-    (c, style_after(styles, from, choice.id.to_string()))
+    (
+        c,
+        style_after(styles, from, choice.id.to_string(), protocol),
+    )
 }
 
-/// The style of contest `id`, a round that follows `source`: the round after the source's
-/// style, for its unit.
-fn style_after(styles: &[Style], source: &str, id: String) -> Style {
+/// The style of contest `id`, a round that follows `source`, for the source's unit: from
+/// conduct protocol 7 a round after every style's (two runoffs of one publication had the same
+/// round and unit, so one check-in served both and the second's figures were the first's);
+/// before, the round after the source's.
+fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> Style {
     let source_style = styles
         .iter()
         .find(|st| st.contests.iter().any(|c| c == source));
+    let round = if protocol >= 7 {
+        styles
+            .iter()
+            .map(|st| st.round)
+            .max()
+            .unwrap_or(1)
+            .saturating_add(1)
+    } else {
+        source_style.map_or(2, |s| s.round.saturating_add(1))
+    };
     Style {
-        round: source_style.map_or(2, |s| s.round.saturating_add(1)),
+        round,
         contests: vec![id],
         title: String::new(),
         unit: source_style.map(|s| s.unit.clone()).unwrap_or_default(),
@@ -295,6 +311,55 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
+
+    /// Two runoffs of one publication (the committee's and the discipline committee's, both
+    /// of round 1): from protocol 7 the second gets a round of its own, not the first's
+    /// round and unit (one check-in then served both, and the second's figures were the
+    /// first's); a protocol-6 log replays with the round after its source's, as written.
+    #[test]
+    fn later_rounds_get_rounds_of_their_own_from_protocol_7() {
+        let cands = |p: &str| {
+            (1..=4)
+                .map(|i| json!({"id": format!("{p}{i}"), "name": format!("候选人{p}{i}")}))
+                .collect::<Vec<_>>()
+        };
+        let spec = json!({"format": "scrutineer.election/v1", "id": "p-2026", "title": "党代会",
+            "contests": [
+                {"id": "c", "title": "委员", "kind": "party_committee", "seats": 3, "candidates": cands("c"),
+                 "turnout": {"eligible": 100, "present": 90, "ballots_issued": 90}},
+                {"id": "k", "title": "纪委委员", "kind": "party_committee", "seats": 3, "candidates": cands("k"),
+                 "turnout": {"eligible": 100, "present": 90, "ballots_issued": 90}}]});
+        let election = crate::record::parse_election(spec.to_string().as_bytes()).unwrap();
+        let round1 = Style {
+            round: 1,
+            contests: vec!["c".into(), "k".into()],
+            title: String::new(),
+            unit: "一支部".into(),
+            group: String::new(),
+        };
+        let proposal = |p: &str| json!({"seats": 1, "candidates": [format!("{p}3"), format!("{p}4")], "reason": "shortfall"});
+        for (protocol, second_round) in [(6, 2), (7, 3)] {
+            let first = runoff_of(
+                &spec,
+                &election,
+                std::slice::from_ref(&round1),
+                "c",
+                &proposal("c"),
+                protocol,
+            );
+            assert_eq!(
+                (first.style.round, first.style.unit.as_str()),
+                (2, "一支部")
+            );
+            let styles = vec![round1.clone(), first.style.clone()];
+            let second = runoff_of(&spec, &election, &styles, "k", &proposal("k"), protocol);
+            assert_eq!(
+                (second.style.round, second.style.unit.as_str()),
+                (second_round, "一支部"),
+                "protocol {protocol}"
+            );
+        }
+    }
 
     /// A party congress's delegates counted against 应到会 (a local rule with its basis) and
     /// a list rule below the statute: the runoff of a shortfall keeps the count's base from

@@ -325,11 +325,11 @@ fn first_start(state: &AppState) -> anyhow::Result<()> {
         if organisers.clone().count() > 0 && organisers.clone().all(|a| a.must_change_password) {
             let names: Vec<&str> = organisers.map(|a| a.username.as_str()).collect();
             println!(
-                "组织者账号 {0} 还没有人登录过 (一次性密码只在首次启动时显示)。如密码已丢失: 停止服务后运行 \
-                 scrutineer accounts --data {1} reset-password {2} , 它会显示新的一次性密码。\n\
-                 No organiser has signed in yet ({0}; the one-time password is shown only at the \
-                 first start). If it is lost: stop the service and run scrutineer accounts --data \
-                 {1} reset-password {2} , which prints a new one-time password.",
+                "组织者账号 {0} 还没有人登录过 (首次启动时打印的密码只显示一次)。如密码已丢失: 停止服务后运行 \
+                 scrutineer accounts --data {1} reset-password {2} , 它会打印一个新密码供登录。\n\
+                 No organiser has signed in yet ({0}; the password printed at the first start is \
+                 shown only once). If it is lost: stop the service and run scrutineer accounts \
+                 --data {1} reset-password {2} , which prints a new one to sign in with.",
                 names.join(", "),
                 state.config.data_dir.display(),
                 names[0],

@@ -43,7 +43,19 @@ impl AppState {
     /// A failure carries its code (`LedgerError::code`: `storage`, `index`, `log_damaged`, ...).
     pub fn open(config: Config) -> Result<AppState, LedgerError> {
         let records = Records::open(&config.data_dir)?;
-        let ledger = if config.data_dir.join("log").exists() {
+        let ledger = if Ledger::creation_incomplete(&config.data_dir) {
+            // A registration cut off before its first entry was whole: no election. Set
+            // aside (not deleted), so that the organiser can create it again.
+            let aside = Ledger::set_aside_incomplete(&ledger_config(&config))?;
+            tracing::warn!(
+                "the data directory held a log whose first entry was never written whole (an \
+                 election's creation cut off); it is set aside in {} and the service starts \
+                 with no election (数据目录中的日志没有完整的第一条 (创建选举时中断), 已移到该处, \
+                 服务以无选举状态启动)",
+                aside.display()
+            );
+            None
+        } else if config.data_dir.join("log").exists() {
             Some(Ledger::open_existing(ledger_config(&config))?)
         } else {
             None

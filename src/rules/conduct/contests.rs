@@ -90,6 +90,31 @@ impl Conduct {
                 return Err(ConductError::NotPublished(source.clone()));
             }
         }
+        if self.protocol() >= 7 {
+            // Protocol 7: one next round per source (a second would re-run a valid round
+            // outside the re-vote's rules), and every later round a round of its own: two
+            // runoffs sharing a round and unit shared one check-in, so the second's figures
+            // (its quorum, its threshold's denominator, its R ≤ I bound) were the first's.
+            if let Origin::NextRound { from } = &origin {
+                if self
+                    .contests
+                    .values()
+                    .any(|c| matches!(&c.origin, Origin::NextRound { from: f } if f == from))
+                {
+                    return Err(ConductError::NextRoundExists(from.clone()));
+                }
+            }
+            if self
+                .styles
+                .iter()
+                .any(|s| s.round == style.round && s.unit == style.unit)
+            {
+                return Err(ConductError::StyleRoundTaken {
+                    round: style.round,
+                    unit: style.unit.clone(),
+                });
+            }
+        }
         self.contests.insert(
             id.to_string(),
             Arc::new(ContestConduct {
@@ -223,6 +248,11 @@ impl Conduct {
         }
         if self.contest(id)?.superseded {
             return Err(ConductError::RunoffSuperseded(id.to_string()));
+        }
+        // Protocol 7: the roll comes first. The desk's E is checked against it at every
+        // count; a log without one left E to whoever wrote the desk's counts.
+        if self.protocol() >= 7 && self.roll.is_none() {
+            return Err(ConductError::OpenWithoutRoll(id.to_string()));
         }
         if matches!(self.secrecy, Secrecy::Encrypted { .. })
             && self.contest(id)?.mode != Mode::Paper

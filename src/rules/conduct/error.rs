@@ -52,6 +52,8 @@ pub enum ConductError {
     PaperSheetOpen { contest: String, sheet: u64 },
     #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
     RollMissing,
+    #[error("尚未登记选民名单, 不能开始 “{0}” 的投票: 请先导入名单 / The roll has not been registered: “{0}” cannot open before the roll is imported.")]
+    OpenWithoutRoll(String),
     #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
     RollLocked,
     #[error("样式 {style} 的选票码最多 {cap} 张 (名单 {voters} 人另加 {spare}%), 已有 {registered} 张, 又要 {asked} 张 / Style {style} may have at most {cap} tokens ({voters} on the roll plus {spare}%); {registered} exist and {asked} more were asked for.")]
@@ -160,6 +162,10 @@ pub enum ConductError {
     RevoteExists(String),
     #[error("“{0}” 已经有一个另行投票的项目 / “{0}” already has its runoff.")]
     RunoffExists(String),
+    #[error("“{0}” 已经有下一轮 (再来一轮须走重新投票) / “{0}” already has its next round (another goes through a re-vote).")]
+    NextRoundExists(String),
+    #[error("第 {round} 轮 (单位 “{unit}”) 已有选票样式, 新的一轮须用新的轮次 / Round {round} (unit “{unit}”) already has a ballot style: a new round needs a round of its own.")]
+    StyleRoundTaken { round: u8, unit: String },
     #[error("{0}的原因须为 1 至 500 个字符, 不含不可见、方向字符或换行以外的控制字符 (公示在结果公告上) / The {1} reason must be 1 to 500 characters without invisible or direction characters, or control characters other than line breaks (it is posted on the board).")]
     ReasonText(&'static str, &'static str),
     #[error("重新投票须写明原因 (1 至 500 个字符, 不含控制字符) / A re-vote needs its reason (1 to 500 characters, no control characters).")]
@@ -271,7 +277,7 @@ impl ConductError {
             PaperNothingToWithdraw { .. } => Code::PaperNothingToWithdraw,
             PaperNotAgreed { .. } => Code::PaperNotAgreed,
             PaperSheetOpen { .. } => Code::PaperSheetOpen,
-            RollMissing => Code::RollMissing,
+            RollMissing | OpenWithoutRoll(_) => Code::RollMissing,
             RollLocked => Code::RollLocked,
             PoolOverCap { .. } => Code::PoolOverCap,
             PoolReasonMissing => Code::PoolReasonMissing,
@@ -303,6 +309,8 @@ impl ConductError {
             RoundNotInvalid(_) => Code::RoundNotInvalid,
             RevoteExists(_) => Code::RevoteExists,
             RunoffExists(_) => Code::RunoffExists,
+            NextRoundExists(_) => Code::NextRoundExists,
+            StyleRoundTaken { .. } => Code::StyleRoundTaken,
             ReasonText(..) => Code::ReasonText,
             RevoteReason => Code::RevoteReason,
             SeatsNotReducible(_) => Code::SeatsNotReducible,

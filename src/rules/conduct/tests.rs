@@ -62,6 +62,64 @@ fn counted_with_shortfall(unfilled: u32) -> Conduct {
     c
 }
 
+/// Protocol 7: a later round's style is a round of its own (two sharing a round and unit
+/// shared one check-in and one set of figures), and a source has one next round (a second
+/// would re-run a valid round outside the re-vote's rules). Protocol 6 took both.
+#[test]
+fn later_rounds_take_a_round_of_their_own_and_one_next_round_per_source() {
+    for protocol in [6, 7] {
+        let mut c = tallied();
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        let c = {
+            let mut c = c;
+            c.protocol = protocol;
+            c
+        };
+        let taken = c.clone().add_contest(
+            "a-next",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            style(1, "一支部", &["a-next"]),
+        );
+        let mut ok = c.clone();
+        ok.add_contest(
+            "a-next",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            style(2, "一支部", &["a-next"]),
+        )
+        .unwrap();
+        let second = ok.clone().add_contest(
+            "a-next2",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            style(3, "一支部", &["a-next2"]),
+        );
+        if protocol >= 7 {
+            assert_eq!(taken.unwrap_err().code(), "style_round_taken");
+            assert_eq!(second.unwrap_err().code(), "next_round_exists");
+        } else {
+            taken.unwrap();
+            second.unwrap();
+        }
+    }
+}
+
+/// Protocol 7: no contest opens before the roll is registered (E is checked against it at
+/// every count); protocol 6 took a log without one.
+#[test]
+fn a_contest_opens_only_after_the_roll_from_protocol_7() {
+    assert_eq!(
+        conduct_with(7).open("a").unwrap_err().code(),
+        "roll_missing"
+    );
+    let mut c = conduct_with(7);
+    c.register_roll(roll()).unwrap();
+    c.open("a").unwrap();
+    conduct_with(6).open("a").unwrap();
+}
+
 // RULES.md section 2, party kinds: "or the meeting reduces the seats when close (needs a
 // recorded decision)"; the strict reading: by every unfilled seat, and no new round.
 #[test]

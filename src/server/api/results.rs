@@ -815,19 +815,31 @@ mod tests {
     path = "/healthz",
     tag = "operations",
     summary = "健康检查 / Health check",
+    description = "日志的写入线程停止时 (服务仍可读取, 但不能再记录任何条目) 返回 503, status 为 stopped。\n\n\
+                    503 with status `stopped` when the log's writer has stopped (the service \
+                    still reads, but can record nothing more).",
     responses(
         (status = 200, description = "成功 / OK", body = inline(answers::Health)),
+        (status = 503, description = "日志写入已停止 / the log's writer has stopped", body = inline(answers::Health)),
     ),
     extensions(("x-roles" = json!([]))),
 )]
 pub async fn healthz(state: Data) -> HttpResponse {
-    let election = state.ledger().ok().and_then(|l| {
+    let ledger = state.ledger().ok();
+    let election = ledger.as_ref().and_then(|l| {
         l.read(|s| s.state.info().map(|i| i.id.clone()).ok())
             .ok()
             .flatten()
     });
-    HttpResponse::Ok()
-        .json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "election": election,
+    // A service whose sequencer has stopped reads but can no longer write (every cast would
+    // answer `stopped`): said, with 503, so that a monitor sees it.
+    let writing = ledger.as_ref().is_none_or(|l| l.sequencer_running());
+    let mut answer = if writing {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    answer.json(json!({"status": if writing { "ok" } else { "stopped" }, "version": env!("CARGO_PKG_VERSION"), "election": election,
                      "timezone": state.config.timezone.0, "utc_offset_minutes": state.config.timezone.1}))
 }
 

@@ -450,7 +450,11 @@ const CHECKPOINTS_OK: &[F] = &[
 ];
 
 const HEALTH: &[F] = &[
-    req("status", T::Enum(&["ok"]), "总是 ok / always ok"),
+    req(
+        "status",
+        T::Enum(&["ok", "stopped"]),
+        "ok; 日志写入已停止时为 stopped (503) / ok; stopped (503) when the log's writer has stopped",
+    ),
     req("version", T::Str, "服务版本 / service version"),
     req(
         "election",

@@ -233,7 +233,14 @@ impl Before<'_> {
             seats: b.contest.get("seats").cloned().unwrap_or(Value::Null),
             mode: b.contest.get("mode").and_then(|v| v.as_str()),
         };
-        let want = next_round_of(&source, self.spec, self.styles, &b.from, &choice);
+        let want = next_round_of(
+            &source,
+            self.spec,
+            self.styles,
+            &b.from,
+            &choice,
+            self.conduct.protocol(),
+        );
         (want != (b.contest.clone(), b.style.clone())).then(|| {
             format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
         })
