@@ -52,9 +52,19 @@ impl Ledger {
         let _ = spec;
         let mut files = Vec::new();
         // Segments up to `size`: whole files before it, the one holding entry `size` cut at
-        // that entry's offset (its location in the index).
+        // that entry's offset (its location in the index). At the log's end, the last
+        // segment is cut where entry `size - 1`'s frame ends, never at the file's length:
+        // the sequencer may be writing a batch there that is not yet durable nor applied (a
+        // torn frame, or an unpublished result, in an export otherwise).
         let cut = if size < tree_size {
             Some(self.location(size)?)
+        } else if size > 0 {
+            let (seg, off) = self.location(size - 1)?;
+            let len = store::read_at(self.log_dir(), seg, off)?.len() as u64;
+            Some((
+                seg,
+                off + len + crate::record::segment::FRAME_OVERHEAD_BYTES as u64,
+            ))
         } else {
             None
         };
