@@ -754,3 +754,48 @@ fn an_export_ends_at_the_last_applied_entry_not_at_the_files_end() {
     let report = verify_export(&out, &|_, _| {});
     assert!(report.ok, "{report:?}");
 }
+
+/// A result's checkpoint lost from both the index and the journal (their last writes gone
+/// in a power cut) is signed again from the log when the ledger opens: the same note, so the
+/// tellers' signature lines still verify. Before, the result was served with an empty
+/// checkpoint and could not be signed.
+#[test]
+fn a_results_lost_checkpoint_is_signed_again_at_open() {
+    let s = setup("lost-checkpoint", 10);
+    for t in s.tokens.iter().take(3) {
+        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
+    }
+    s.ledger.close_contest("d1", &desk(0, 100, 60, 60)).unwrap();
+    let (result, _) = s.ledger.tally(&["d1".to_string()]).unwrap();
+    let text = s.ledger.result_checkpoint_text(result.index).unwrap();
+    s.ledger
+        .add_teller_signature(
+            result.index,
+            &teller_signature_line(&text, &s.teller).unwrap(),
+        )
+        .unwrap();
+    let size = result.index + 1;
+    let note = s.ledger.checkpoint_at(size).unwrap().unwrap();
+    s.ledger.close().unwrap();
+    drop(s.ledger);
+    // Both copies of that checkpoint lost.
+    let data = s.dir.join("data");
+    {
+        let db = sled::open(data.join("index")).unwrap();
+        db.open_tree("checkpoints")
+            .unwrap()
+            .remove(size.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let journal = data.join("log/checkpoints.log");
+    let kept: String = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{size} ")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&journal, kept).unwrap();
+    let l = Ledger::open_existing(config(&s.dir)).unwrap();
+    assert_eq!(l.checkpoint_at(size).unwrap(), Some(note));
+}

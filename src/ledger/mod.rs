@@ -392,11 +392,25 @@ impl Ledger {
                     journal.append(n, &note)?;
                 }
             }
-        } else if from == 0 {
-            // A rebuilt index gets the history back from the journal.
+        } else {
+            // The index gets back from the journal every checkpoint it lacks: all of them
+            // when it is rebuilt, and those of the last moments before a crash otherwise
+            // (sled keeps its last writes only once it flushes; the journal is synced with
+            // the log). A result's checkpoint is read from here for every signature.
             for (n, note) in &journaled {
-                cps.insert(n.to_be_bytes(), note.as_bytes())
-                    .map_err(index_err)?;
+                let key = n.to_be_bytes();
+                if from == 0 || !cps.contains_key(key).map_err(index_err)? {
+                    cps.insert(key, note.as_bytes()).map_err(index_err)?;
+                }
+            }
+        }
+        // Every result's checkpoint (the text its tellers sign) is in the index: one lost with
+        // the last writes of both the index and the journal (a power cut) is signed again
+        // from the log, the same note as before.
+        for (r, _) in state.results() {
+            let n = r.saturating_add(1);
+            if n <= tree.size() && !cps.contains_key(n.to_be_bytes()).map_err(index_err)? {
+                sequencer::sign_checkpoint_at(&db, &keys.log, election_id, &tree, n)?;
             }
         }
         meta.insert("indexed", &(scan.entries.len() as u64).to_be_bytes())

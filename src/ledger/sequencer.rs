@@ -40,11 +40,25 @@ pub(super) fn sign_checkpoint(
     election_id: &str,
     tree: &Tree,
 ) -> Result<(u64, String), LedgerError> {
-    let size = tree.size();
+    sign_checkpoint_at(db, signer, election_id, tree, tree.size())
+}
+
+/// [`sign_checkpoint`] of the log at `size` entries (at most the tree's): the same note as
+/// when it was first signed (the checkpoint and Ed25519 are deterministic), for one the
+/// index lost.
+pub(super) fn sign_checkpoint_at(
+    db: &sled::Db,
+    signer: &Signer,
+    election_id: &str,
+    tree: &Tree,
+    size: u64,
+) -> Result<(u64, String), LedgerError> {
     let cp = Checkpoint {
         origin: origin(election_id),
         size,
-        root: tree.root(),
+        root: tree
+            .root_at(size)
+            .map_err(|e| LedgerError::Index(e.to_string()))?,
         extensions: Vec::new(),
     };
     let text = cp
