@@ -227,6 +227,58 @@ fn refusals_exit_2_with_a_clear_message() {
         "spec_json",
         &["JSON"],
     );
+    // A teller's tools: a key file that is not there says so in both languages, and a text
+    // that is not a checkpoint (here an empty one) is not signed.
+    fails_with(
+        &["teller", "sign", "--key", "no/such.key", "--text", "-"],
+        "unreadable_file",
+        &[
+            "无法读取计票人密钥文件",
+            "the file does not exist",
+            "no/such.key",
+        ],
+    );
+    let key = temp_file("t.key", "");
+    std::fs::remove_file(&key).unwrap();
+    assert!(run(&[
+        "teller",
+        "keygen",
+        "--name",
+        "t-wang",
+        "--out",
+        key.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let empty = temp_file("empty.txt", "");
+    fails_with(
+        &[
+            "teller",
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--text",
+            empty.to_str().unwrap(),
+        ],
+        "checkpoint",
+        &["不是检查点", "nothing signed"],
+    );
+    let data = not_json.with_file_name("ledger-data");
+    let keys = not_json.with_file_name("ledger-keys");
+    fails_with(
+        &[
+            "ledger",
+            "--data",
+            data.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "init",
+            "--spec",
+            not_json.to_str().unwrap(),
+        ],
+        "spec_json",
+        &["不是有效的 JSON", "not.json", "line 1"],
+    );
 }
 
 #[test]

@@ -48,6 +48,42 @@ macro_rules! command_error {
 }
 pub(crate) use command_error;
 
+/// A file a command reads, or `unreadable_file` naming it and the cause in both languages
+/// (a missing file says so, with what to check).
+pub fn read_named(
+    path: &std::path::Path,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<Vec<u8>, CommandError> {
+    std::fs::read(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (文件不存在: 请检查路径和当前目录 / the file does not exist: check the path and the current directory)"
+        } else {
+            ""
+        };
+        command_error!(
+            Code::UnreadableFile,
+            "无法读取{what_zh} {0} / cannot read {what_en} {0}: {e}{hint}",
+            path.display()
+        )
+    })
+}
+
+/// [`read_named`] as text (UTF-8, or `unreadable_file`).
+pub fn read_named_text(
+    path: &std::path::Path,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<String, CommandError> {
+    String::from_utf8(read_named(path, what_zh, what_en)?).map_err(|_| {
+        command_error!(
+            Code::UnreadableFile,
+            "{what_zh} {0} 不是 UTF-8 文本 / {what_en} {0} is not UTF-8 text",
+            path.display()
+        )
+    })
+}
+
 /// A failure of an offline command: printed on stderr, exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

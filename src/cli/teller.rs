@@ -105,8 +105,7 @@ pub fn sign_result(
     checkpoint: Option<&str>,
     allow_protocol: Option<u32>,
 ) -> Result<String, CommandError> {
-    let key_text = std::fs::read_to_string(key)
-        .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
+    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
     let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
     let replayed = verified(export, allow_protocol)?;
     if let Some(text) = checkpoint {
@@ -282,8 +281,7 @@ pub fn run(
     restart: Option<&str>,
     confirm: &Confirm,
 ) -> Result<String, CommandError> {
-    let key_text = std::fs::read_to_string(key)
-        .map_err(|err| e(Code::UnreadableFile, format!("{}: {err}", key.display())))?;
+    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
     let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
     let mut st: TellerState = match std::fs::read(state_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
@@ -299,7 +297,10 @@ pub fn run(
         Err(err) => {
             return Err(e(
                 Code::UnreadableFile,
-                format!("{}: {err}", state_path.display()),
+                format!(
+                    "无法读取状态文件 {0} / cannot read the state file {0}: {err}",
+                    state_path.display()
+                ),
             ))
         }
     };

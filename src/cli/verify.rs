@@ -453,20 +453,48 @@ pub fn teller_keygen(name: &str, out: &Path) -> Result<String, CommandError> {
 
 /// Signs a checkpoint text with a teller key file and returns the signature line.
 pub fn teller_sign(key: &Path, text: &Path) -> Result<String, CommandError> {
-    let key_text = std::fs::read_to_string(key)
-        .map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", key.display()))?;
+    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
     let signer = Signer::parse(key_text.trim()).map_err(|e| command_error!(Code::BadKey, "{e}"))?;
     let body = if text.as_os_str() == "-" {
+        // Typed or pasted at a terminal: say what is awaited, and how to end it (it waited
+        // in silence before).
+        if std::io::stdin().is_terminal() {
+            eprintln!(
+                "请粘贴要签名的检查点文本 (三行: 来源、条数、根), 然后按 Ctrl-D; 或用 --export 和 --result \
+                 让工具自己从核验过的导出中取 / paste the checkpoint text to sign (three lines: origin, \
+                 size, root), then press Ctrl-D; or give --export and --result for the tool to take it \
+                 from a verified export"
+            );
+        }
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| command_error!(Code::UnreadableFile, "stdin: {e}"))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
+            command_error!(
+                Code::UnreadableFile,
+                "无法读取标准输入 / cannot read standard input: {e}"
+            )
+        })?;
         s
     } else {
-        std::fs::read_to_string(text)
-            .map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", text.display()))?
+        std::fs::read_to_string(text).map_err(|e| {
+            command_error!(
+                Code::UnreadableFile,
+                "无法读取 {0} / cannot read {0}: {e}",
+                text.display()
+            )
+        })?
     };
     // The checkpoint text is three or more lines, each ending in a newline.
     let body = format!("{}\n", body.trim_end_matches(['\n', '\r']));
+    // Only a checkpoint is signed: an empty text, or anything else, is refused (a teller's
+    // key signs nothing it was not meant to).
+    if crate::record::note::Checkpoint::parse(&body).is_err() {
+        return Err(command_error!(
+            Code::Checkpoint,
+            "要签名的文本不是检查点 (应为三行: 来源、条数、根, 见计票人页面或 GET /api/v1/results/{{n}}); \
+             未签名 / the text to sign is not a checkpoint (three lines: origin, size, root, as the \
+             teller page or GET /api/v1/results/{{n}} shows it): nothing signed"
+        ));
+    }
     let line = crate::ledger::teller_signature_line(&body, &signer)
         .map_err(|e| CommandError::new(e.code(), e))?;
     Ok(line + "\n")

@@ -31,7 +31,7 @@ fn err(e: impl Into<CoreError>) -> CommandError {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CommandError> {
-    std::fs::read(path).map_err(|e| command_error!(Code::UnreadableFile, "{}: {e}", path.display()))
+    crate::cli::read_named(path, "文件", "the file")
 }
 
 /// The person an account name stands for, with the account's role.
@@ -62,13 +62,25 @@ pub fn run(dirs: &Dirs, cmd: LedgerCommand) -> Result<String, CommandError> {
         plaintext_reason,
     } = &cmd
     {
-        let spec: serde_json::Value = serde_json::from_slice(&read(spec)?)
-            .map_err(|e| command_error!(Code::SpecJson, "{e}"))?;
+        let spec: serde_json::Value = serde_json::from_slice(&read(spec)?).map_err(|e| {
+            command_error!(
+                Code::SpecJson,
+                "{0} 不是有效的 JSON (第 {1} 行第 {2} 列) / {0} is not valid JSON (line {1} column {2}): {e}",
+                spec.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
         let styles = match styles {
-            Some(p) => Some(
-                serde_json::from_slice(&read(p)?)
-                    .map_err(|e| command_error!(Code::Styles, "{e}"))?,
-            ),
+            Some(p) => Some(serde_json::from_slice(&read(p)?).map_err(|e| {
+                command_error!(
+                    Code::Styles,
+                    "{0} 不是有效的选票样式 JSON (第 {1} 行第 {2} 列) / {0} is not valid ballot-style JSON (line {1} column {2}): {e}",
+                    p.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?),
             None => None,
         };
         let tellers = match tellers {
