@@ -92,6 +92,18 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
     }
     let log_key = Verifier::parse(&b.log_key).map_err(|e| refused(Code::BadKey, e.to_string()))?;
     let tellers = tellers(b, strict)?;
+    // An encrypted election's first want is its tellers: said before the signatures they
+    // would give (with none, "1 signature required but 0 tellers" named the wrong thing).
+    if matches!(b.secrecy, Some(Secrecy::Encrypted { .. })) && tellers.len() < 3 {
+        return Err(refused(
+            Code::Threshold,
+            format!(
+                "加密选举需要至少 3 名计票人的公钥 (每人在自己的电脑上运行 scrutineer teller keygen), 现有 {} 名; 或选择明文投票并写明原因 / an encrypted election needs at least 3 tellers' public keys (each runs scrutineer teller keygen on their own computer), {} given; or choose plaintext ballots with a reason",
+                tellers.len(),
+                tellers.len()
+            ),
+        ));
+    }
     if b.signatures_required as usize > tellers.len() {
         return Err(refused(
             Code::SignaturesRequired,

@@ -964,4 +964,44 @@ fn refusals_name_the_field_and_the_record() {
         .as_str()
         .unwrap()
         .contains("/api/v1/public/results/abc"));
+    // An encrypted election with too few tellers is told so (not "1 signature required but
+    // 0 tellers"); `{"mode": "encrypted"}` alone takes the default threshold, a majority.
+    let org = s.login("organiser", &s.organiser_password);
+    let tellers = |n: u8| -> Vec<String> {
+        (1..=n)
+            .map(|i| {
+                scrutineer::record::note::Signer::new(
+                    &format!("teller-{i}"),
+                    ed25519_dalek::SigningKey::from_bytes(&[i; 32]),
+                )
+                .unwrap()
+                .verifier()
+                .unwrap()
+                .to_text()
+            })
+            .collect()
+    };
+    let spec = json!({"format": "scrutineer.election/v1", "id": "words-2026", "contests": [
+        {"id": "d", "kind": "npc_direct", "seats": 1,
+         "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]}]});
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": tellers(2), "secrecy": {"mode": "encrypted"}})),
+    );
+    assert_eq!((code, v["code"].as_str()), (422, Some("threshold")), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("至少 3 名计票人"),
+        "{v}"
+    );
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/election",
+        Some(&org),
+        Some(&json!({"spec": spec, "tellers": tellers(5), "secrecy": {"mode": "encrypted"}})),
+    );
+    assert_eq!(code, 201, "{v}");
+    let e = s.ok("GET", "/api/v1/election", Some(&org), None);
+    assert_eq!(e["secrecy"]["threshold"], 3, "{e}");
 }

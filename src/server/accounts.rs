@@ -282,7 +282,7 @@ pub async fn password(
             .account(&caller.username)?
             .ok_or(ApiError::Unauthenticated)?;
         if !verify_login(&body.old, Some(&a)) {
-            return Err(ApiError::BadLogin);
+            return Err(ApiError::BadCurrentPassword);
         }
         let hash = hash_password(&body.new)?;
         // Written over the account as it is now, under the lock that disabling takes: a

@@ -28,6 +28,11 @@ pub enum ApiError {
     Unauthenticated,
     #[error("用户名或密码错误 / Wrong user name or password.")]
     BadLogin,
+    /// A password change whose current password is wrong (`bad_login`, said as such).
+    #[error(
+        "当前密码不对, 密码未修改 / The current password is wrong: the password was not changed."
+    )]
+    BadCurrentPassword,
     #[error("{role} 角色不能做此操作, 需要: {allowed} / The {role} role may not do this; it needs: {allowed}.")]
     Forbidden { role: &'static str, allowed: String },
     #[error("缺少或错误的 CSRF 令牌, 请刷新页面 / Missing or wrong CSRF token: reload the page.")]
@@ -70,7 +75,7 @@ impl ApiError {
             ApiError::BadJson(_) => Code::BadJson,
             ApiError::NotFound => Code::NotFound,
             ApiError::Unauthenticated => Code::Unauthenticated,
-            ApiError::BadLogin => Code::BadLogin,
+            ApiError::BadLogin | ApiError::BadCurrentPassword => Code::BadLogin,
             ApiError::Forbidden { .. } => Code::Forbidden,
             ApiError::Csrf => Code::Csrf,
             ApiError::PasswordChangeRequired => Code::PasswordChangeRequired,

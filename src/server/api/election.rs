@@ -40,7 +40,7 @@ pub struct NewElection {
     /// "reason": "..."}`
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    secrecy: Option<crate::record::entry::Secrecy>,
+    secrecy: Option<Value>,
 }
 
 #[utoipa::path(
@@ -79,9 +79,26 @@ pub async fn create_election(
             crate::server::elections::check_new_id(&st.config.data_dir, id)?;
         }
         let n_tellers = body.tellers.len();
-        let secrecy = body.secrecy.unwrap_or(crate::record::entry::Secrecy::Encrypted {
-            threshold: procedure::default_threshold(n_tellers),
-        });
+        // Encrypted is the default, and so is its threshold (a majority of the tellers),
+        // whether the secrecy is left out or given as `{"mode": "encrypted"}` alone.
+        let secrecy = match body.secrecy {
+            None => crate::record::entry::Secrecy::Encrypted {
+                threshold: procedure::default_threshold(n_tellers),
+            },
+            Some(mut v) => {
+                if v.get("mode").and_then(|m| m.as_str()) == Some("encrypted")
+                    && v.get("threshold").is_none_or(|t| t.is_null())
+                {
+                    v["threshold"] = json!(procedure::default_threshold(n_tellers));
+                }
+                serde_json::from_value(v).map_err(|e| {
+                    invalid(
+                        Code::BadJson,
+                        format!("secrecy 应为 {{\"mode\": \"encrypted\", \"threshold\": k}} 或 {{\"mode\": \"plaintext\", \"reason\": \"…\"}}: {e} / secrecy must be {{\"mode\": \"encrypted\", \"threshold\": k}} or {{\"mode\": \"plaintext\", \"reason\": \"…\"}}: {e}"),
+                    )
+                })?
+            }
+        };
         let ledger = procedure::create_election(
             crate::server::state::ledger_config(&st.config),
             &st.records,
