@@ -303,3 +303,29 @@ fn an_invalid_round_still_exits_zero() {
         "returned_exceeds_issued"
     );
 }
+
+/// `verify` reads its pins before anything else (a mistyped `--checkpoint` is said at once,
+/// not after the whole export was checked) and prints no empty header when nothing was read.
+#[test]
+fn verify_says_what_is_wrong_before_reading_anything() {
+    let o = run(&[
+        "verify",
+        "examples/township-party-congress",
+        "--checkpoint",
+        "5:zz",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("[checkpoint]") && out.contains("SIZE:ROOT"),
+        "{out}"
+    );
+    assert!(!out.contains("选举 election:"), "{out}");
+    let o = run(&["verify", "no/such/export"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("no/such/export") && !out.contains("条目 entries"),
+        "{out}"
+    );
+}

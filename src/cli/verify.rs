@@ -95,6 +95,34 @@ pub(crate) fn check_pins(
 }
 
 pub fn run(path: &Path, json: bool, ca_cert: Option<&Path>, pins: &Pins) -> ExitCode {
+    // The pins are read before anything is verified: a mistyped --checkpoint or --log-key
+    // is said at once, not after a county's export was checked for minutes.
+    let malformed = pins
+        .checkpoint
+        .as_deref()
+        .map(|text| {
+            crate::cli::teller::parse_checkpoint_pin(text)
+                .map(|_| ())
+                .map_err(|e| pin_failure(e.code, e.message))
+        })
+        .transpose()
+        .and_then(|_| {
+            pins.log_key
+                .as_deref()
+                .map(|key| {
+                    crate::record::note::Verifier::parse(key.trim())
+                        .map(|_| ())
+                        .map_err(|e| pin_failure(Code::BadKey, format!("--log-key: {e}")))
+                })
+                .transpose()
+        });
+    if let Err(f) = malformed {
+        let report = Report {
+            failure: Some(f),
+            ..Report::default()
+        };
+        return finish(&report, json);
+    }
     let bar = progress_bar(json);
     let progress = progress_of(&bar);
     // A directory, the tar archive `GET /api/v1/export` streams, or the hall's address
@@ -290,10 +318,16 @@ fn fetch_export(
 }
 
 fn text(r: &Report) -> String {
-    let mut out = format!(
-        "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
-        r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
-    );
+    // Nothing was read (a wrong path, an address that did not answer, a pin that does not
+    // parse): no empty header, only the failure below.
+    let mut out = if r.protocol == 0 && r.entries == 0 {
+        String::new()
+    } else {
+        format!(
+            "选举 election: {} (协议 protocol {})\n条目 entries: {} · 选票 ballots: {} · 纸质选票 paper ballots: {} · 检查点 checkpoints: {} · 结果 results: {}\n",
+            r.election, r.protocol, r.entries, r.ballots, r.paper_ballots, r.checkpoints, r.results
+        )
+    };
     if r.protocol > 1 && r.protocol < crate::rules::conduct::PROTOCOL_CURRENT {
         // Taken only when named (`--allow-protocol`): say what that leaves out.
         out.push_str(&format!(
