@@ -31,7 +31,7 @@ impl Ledger {
     /// The files of an export cut at `size`: segments, every checkpoint up to it, the public
     /// keys, the registered spec and the results. Nothing secret.
     pub fn export_files(&self, size: u64) -> Result<Vec<ExportFile>, LedgerError> {
-        let (spec, results, election_pub, log_pub, tree_size) =
+        let (spec, results, election_pub, log_pub, tree_size, end) =
             self.read(|s| -> Result<_, LedgerError> {
                 let info = s.state.info()?;
                 Ok((
@@ -40,6 +40,7 @@ impl Ledger {
                     keys::election_key_text(&info.election_key),
                     info.log_key.to_text(),
                     s.tree.size(),
+                    s.end,
                 ))
             })??;
         let registered = self
@@ -58,15 +59,8 @@ impl Ledger {
         // torn frame, or an unpublished result, in an export otherwise).
         let cut = if size < tree_size {
             Some(self.location(size)?)
-        } else if size > 0 {
-            let (seg, off) = self.location(size - 1)?;
-            let len = store::read_at(self.log_dir(), seg, off)?.len() as u64;
-            Some((
-                seg,
-                off + len + crate::record::segment::FRAME_OVERHEAD_BYTES as u64,
-            ))
         } else {
-            None
+            end
         };
         for (first, path) in store::segment_files(self.log_dir())? {
             if first >= size {

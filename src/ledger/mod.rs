@@ -184,6 +184,11 @@ pub struct Shared {
     /// The latest signed checkpoint note.
     pub checkpoint: Option<(u64, String)>,
     head: Hash,
+    /// Where the last applied entry's frame ends: (its segment's first index, byte offset).
+    /// An export at the log's end stops here, not at the file's length, past which the
+    /// sequencer may be writing a batch not yet durable nor applied. Kept with the tree
+    /// (the index may lag it when storage fails).
+    pub(crate) end: Option<(u64, u64)>,
 }
 
 struct Inner {
@@ -416,11 +421,18 @@ impl Ledger {
         meta.insert("indexed", &(scan.entries.len() as u64).to_be_bytes())
             .map_err(index_err)?;
 
+        let end = scan.entries.last().map(|e| {
+            (
+                e.segment,
+                e.offset + (crate::record::segment::FRAME_OVERHEAD_BYTES + e.bytes.len()) as u64,
+            )
+        });
         let shared = Arc::new(RwLock::new(Shared {
             state,
             tree,
             checkpoint: None,
             head,
+            end,
         }));
         let latest = latest_checkpoint(&db)?;
         {

@@ -387,6 +387,7 @@ impl Sequencer {
             index_contest_state(&self.db, &e);
             appended.push((index, hash));
         }
+        s.end = Some((segment, start + frames.len() as u64));
         let size = s.tree.size();
         let _ = store_tree_nodes(&self.db, &s.tree, first_index);
         if let Ok(meta) = self.db.open_tree("meta") {

@@ -343,6 +343,26 @@ fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
         }
     }
     let role = Role::from_id(&session.role).ok_or(ApiError::Unauthenticated)?;
+    // A staff session holds only while its account does: disabling an account and ending
+    // its sessions are two writes, and a crash between them (or a session written back by a
+    // racing request) must not leave a disabled account signed in.
+    if role != Role::Kiosk {
+        match state
+            .records
+            .account(&session.username)
+            .map_err(ApiError::from)?
+        {
+            Some(a) if !a.disabled => {}
+            Some(_) => {
+                let _ = state.records.remove_session(&token_hash);
+                return Err(ApiError::AccountDisabled);
+            }
+            None => {
+                let _ = state.records.remove_session(&token_hash);
+                return Err(ApiError::Unauthenticated);
+            }
+        }
+    }
     if session.must_change_password && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&req.path()) {
         return Err(ApiError::PasswordChangeRequired);
     }
