@@ -246,6 +246,7 @@ codes! {
     RunoffCandidateUnknown = "runoff_candidate_unknown" => Unprocessable,
     RunoffExists = "runoff_exists" => Conflict,
     NextRoundExists = "next_round_exists" => Conflict,
+    CorrectionEligibleAboveRoll = "correction_eligible_above_roll" => Unprocessable,
     StyleRoundTaken = "style_round_taken" => Conflict,
     RunoffListShort = "runoff_list_short" => Conflict,
     RunoffParent = "runoff_parent" => Unprocessable,

@@ -130,6 +130,19 @@ impl Core {
                 )
                 .into());
             }
+            // Refused now, as the conduct will refuse its approval (protocol 7).
+            if let Some(desk) = c.closed.filter(|_| conduct.protocol() >= 7) {
+                if figures.eligible > desk.eligible {
+                    return Err(
+                        crate::rules::conduct::ConductError::CorrectionEligibleAboveRoll {
+                            contest: contest.to_string(),
+                            eligible: figures.eligible,
+                            roll: desk.eligible,
+                        }
+                        .into(),
+                    );
+                }
+            }
             Ok(())
         })??;
         Ok(self.records.propose(&Proposal {

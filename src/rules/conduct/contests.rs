@@ -374,6 +374,20 @@ impl Conduct {
                 eligible: f.eligible,
             });
         }
+        // Protocol 7: E is the roll's (the desk's figure at the close counts it); a
+        // correction may lower it, never raise it above the roll (which could only make a
+        // quorum, or a threshold of "more than half of E", fail that the hall met).
+        if self.protocol() >= 7 {
+            if let Some(desk) = self.contest(id)?.closed {
+                if f.eligible > desk.eligible {
+                    return Err(ConductError::CorrectionEligibleAboveRoll {
+                        contest: id.to_string(),
+                        eligible: f.eligible,
+                        roll: desk.eligible,
+                    });
+                }
+            }
+        }
         let (p, a) = (&correction.proposer, &correction.approver);
         if p.name.trim().is_empty()
             || a.name.trim().is_empty()

@@ -128,8 +128,14 @@ pub enum ConductError {
         present: u64,
         eligible: u64,
     },
-    #[error("选举项目 “{0}” 只能在开始投票后、计票前更正 / Contest “{0}” can be corrected only after it opened and before it is counted.")]
+    #[error("选举项目 “{0}” 只能在结束投票后、计票前更正 / Contest “{0}” can be corrected only once it is closed and before it is counted.")]
     CorrectionOutOfOrder(String),
+    #[error("选举项目 “{contest}” 的更正中应到 {eligible} 人多于名单上的 {roll} 人: 应到人数只能减少 (例如名单上的人去世或被剥夺政治权利), 不能多于名单 / The correction of contest “{contest}” has {eligible} eligible, more than the {roll} on the roll: the eligible figure may only go down (a voter on the roll died or lost political rights), never above the roll.")]
+    CorrectionEligibleAboveRoll {
+        contest: String,
+        eligible: u64,
+        roll: u64,
+    },
     #[error("选举项目 “{0}” 已计票 / Contest “{0}” has already been counted.")]
     AlreadyTallied(String),
     #[error("第 {0} 条不是计票结果 / Entry {0} is not a result.")]
@@ -297,6 +303,7 @@ impl ConductError {
             CorrectionRole { .. } => Code::CorrectionRole,
             CorrectionReasonMissing => Code::CorrectionReasonMissing,
             CorrectionPresentExceedsEligible { .. } => Code::PresentExceedsEligible,
+            CorrectionEligibleAboveRoll { .. } => Code::CorrectionEligibleAboveRoll,
             CorrectionOutOfOrder(_) => Code::CorrectionOutOfOrder,
             AlreadyTallied(_) => Code::AlreadyTallied,
             UnknownResult(_) => Code::UnknownResult,

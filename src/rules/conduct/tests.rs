@@ -120,6 +120,39 @@ fn a_contest_opens_only_after_the_roll_from_protocol_7() {
     conduct_with(6).open("a").unwrap();
 }
 
+/// Protocol 7: a correction may lower E (a voter on the roll died), never raise it above the
+/// roll's count the close took; protocol 6 took any E ≥ P.
+#[test]
+fn a_correction_never_raises_the_eligible_above_the_roll_from_protocol_7() {
+    for protocol in [6, 7] {
+        let mut c = conduct_with(protocol);
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        let fix = |e: u64| Correction {
+            figures: f(e, 80, 80),
+            reason: "核对名单 roll checked".into(),
+            proposer: Person {
+                name: "wang".into(),
+                role: "teller".into(),
+            },
+            approver: Person {
+                name: "li".into(),
+                role: "organiser".into(),
+            },
+        };
+        let above = c.clone().correct("a", fix(150));
+        if protocol >= 7 {
+            assert_eq!(above.unwrap_err().code(), "correction_eligible_above_roll");
+        } else {
+            above.unwrap();
+        }
+        c.correct("a", fix(98)).unwrap();
+    }
+}
+
 // RULES.md section 2, party kinds: "or the meeting reduces the seats when close (needs a
 // recorded decision)"; the strict reading: by every unfilled seat, and no new round.
 #[test]
