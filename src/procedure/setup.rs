@@ -264,7 +264,7 @@ impl Core {
                 .map(|cap| cap.saturating_sub(conduct.pool(style).registered));
             Ok((
                 SlipSheet {
-                    title: "选票码 Ballot tokens".into(),
+                    title: "选票码 Ballot codes".into(),
                     election_title: if info.election.title.is_empty() {
                         info.id.clone()
                     } else {
@@ -272,7 +272,13 @@ impl Core {
                     },
                     round: st.round,
                     style_name: if st.title.is_empty() {
-                        format!("样式 style {style}")
+                        // The number is the one `--style` and the API take; the unit says
+                        // whose slips these are (a bare "style 0" meant nothing at the desk).
+                        if st.unit.is_empty() {
+                            format!("样式 {style}: 全体选民 / style {style}: all voters")
+                        } else {
+                            format!("样式 {style}: {0} / style {style}: {0}", st.unit)
+                        }
                     } else {
                         st.title.clone()
                     },
