@@ -141,8 +141,13 @@ pub async fn login(
     let role = Role::from_id(&account.role).ok_or(ApiError::BadLogin)?;
     let expires = now() + state.config.session_hours * 3600;
     let must_change = account.must_change_password;
-    let (token, csrf) =
-        create_session(&state, &account.username, role, expires, &from, must_change)?;
+    // The session is written and flushed (an fsync) off the async workers, which serve the
+    // kiosks' casts meanwhile.
+    let (token, csrf) = {
+        let st = state.clone();
+        let user = account.username.clone();
+        block(move || create_session(&st, &user, role, expires, &from, must_change)).await?
+    };
     let mut body = json!({"username": account.username, "role": role.id(), "must_change_password": must_change});
     if bearer {
         body["token"] = json!(token);
@@ -192,8 +197,12 @@ fn session_cookie<'a>(
     extensions(("x-roles" = json!(any_role()))),
 )]
 pub async fn logout(state: Data, caller: Caller) -> Result<HttpResponse, ApiError> {
-    state.records.remove_session(&caller.token_hash)?;
-    state.records.flush()?;
+    let st = state.clone();
+    block(move || {
+        st.records.remove_session(&caller.token_hash)?;
+        Ok(st.records.flush()?)
+    })
+    .await?;
     let mut gone = session_cookie(&state, "", None);
     gone.make_removal();
     Ok(HttpResponse::Ok().cookie(gone).json(json!({"ok": true})))
