@@ -463,6 +463,7 @@ codes! {
     // ---- first raised in src/server/ ----
     AccountDisabled = "account_disabled" => Forbidden,
     ArchiveExists = "archive_exists" => Conflict,
+    Archiving = "archiving" => Conflict,
     BadConfirmation = "bad_confirmation" => Unprocessable,
     BadJson = "bad_json" => BadRequest,
     BadKioskName = "bad_kiosk_name" => Unprocessable,

@@ -799,3 +799,23 @@ fn a_results_lost_checkpoint_is_signed_again_at_open() {
     let l = Ledger::open_existing(config(&s.dir)).unwrap();
     assert_eq!(l.checkpoint_at(size).unwrap(), Some(note));
 }
+
+/// While an election is being archived its ledger takes nothing (`archiving`: a ballot or an
+/// open landing after the archive's check would be in no archived file), and takes entries
+/// again if the archive is refused.
+#[test]
+fn a_frozen_ledger_refuses_every_append_until_thawed() {
+    let s = setup("frozen", 4);
+    s.ledger.freeze(true);
+    let refused = s.ledger.cast(&s.tokens[0].to_text(), &vote("a"));
+    assert_eq!(refused.unwrap_err().code(), "archiving");
+    assert_eq!(
+        s.ledger
+            .close_contest("d1", &desk(0, 100, 60, 60))
+            .unwrap_err()
+            .code(),
+        "archiving"
+    );
+    s.ledger.freeze(false);
+    s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+}

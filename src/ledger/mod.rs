@@ -210,6 +210,9 @@ struct Inner {
     /// no such entry lands between the state a result was counted from and the result (the
     /// verifier recounts at the result's index and would refuse it).
     counting: Mutex<()>,
+    /// Set while the election is being archived: every append is refused (`archiving`), so
+    /// that nothing lands after the archive's check and outside its export.
+    frozen: std::sync::atomic::AtomicBool,
 }
 
 /// Entries that change what a closed contest's count reads ([`Inner::counting`]).
@@ -491,6 +494,7 @@ impl Ledger {
                 election_key: keys.election,
                 keys_dir: config.keys_dir.clone(),
                 counting: Mutex::new(()),
+                frozen: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -517,7 +521,21 @@ impl Ledger {
         open && alive
     }
 
+    /// Refuses every append from now (`true`) or takes them again (`false`): the archive's
+    /// check, build and move see a log nobody changes meanwhile.
+    pub fn freeze(&self, frozen: bool) {
+        self.inner
+            .frozen
+            .store(frozen, std::sync::atomic::Ordering::SeqCst);
+    }
+
     fn send(&self, req: Request) -> Result<(), LedgerError> {
+        if self.inner.frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(LedgerError::Refused {
+                code: Code::Archiving,
+                message: "选举正在归档, 不再记录任何条目 / the election is being archived: nothing more is recorded".into(),
+            });
+        }
         let tx = self.inner.tx.lock().map_err(|_| LedgerError::Stopped)?;
         tx.as_ref()
             .ok_or(LedgerError::Stopped)?

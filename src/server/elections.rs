@@ -123,6 +123,27 @@ pub async fn archive(
     );
     let st = state.clone();
     let out = block(move || {
+        // Nothing is appended from here on (`archiving`): a contest opened or a ballot cast
+        // after the check below would be in the moved log but in none of the archive's
+        // files. Taken back if the archive is refused or fails.
+        l.freeze(true);
+        let archived = archive_frozen(&st, &l, &base);
+        if archived.is_err() {
+            l.freeze(false);
+        }
+        archived
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The archive of a frozen ledger ([`archive`]).
+fn archive_frozen(
+    st: &web::Data<crate::server::AppState>,
+    l: &Ledger,
+    base: &str,
+) -> Result<Value, ApiError> {
+    {
         let (id, title, open, results) = l.read(|s| -> Result<_, ApiError> {
             let info = s.state.info()?;
             let conduct = s.state.conduct()?;
@@ -166,7 +187,7 @@ pub async fn archive(
         if building.exists() {
             std::fs::remove_dir_all(&building).map_err(storage(&building))?;
         }
-        let meta = build(&l, &building, &id, &title, &results, &base)
+        let meta = build(l, &building, &id, &title, &results, base)
             .and_then(|meta| {
                 std::fs::rename(&building, &dir).map_err(storage(&dir))?;
                 Ok(meta)
@@ -199,9 +220,7 @@ pub async fn archive(
         }
         st.records.clear_election()?;
         Ok(meta)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    }
 }
 
 /// Writes an election's export, the boards of its published results and `archive.json` into

@@ -78,6 +78,10 @@ pub async fn create_election(
         if let Some(id) = body.spec.get("id").and_then(|v| v.as_str()) {
             crate::server::elections::check_new_id(&st.config.data_dir, id)?;
         }
+        // With no election, any roll, check-ins, proposals or settings in the records are
+        // an archived election's, left by an archive cut off before it cleared them: the
+        // new election starts without them.
+        st.records.clear_election()?;
         let n_tellers = body.tellers.len();
         // Encrypted is the default, and so is its threshold (a majority of the tellers),
         // whether the secrecy is left out or given as `{"mode": "encrypted"}` alone.
