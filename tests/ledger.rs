@@ -806,7 +806,11 @@ fn a_results_lost_checkpoint_is_signed_again_at_open() {
 #[test]
 fn a_frozen_ledger_refuses_every_append_until_thawed() {
     let s = setup("frozen", 4);
-    s.ledger.freeze(true);
+    assert!(s.ledger.freeze());
+    assert!(
+        !s.ledger.freeze(),
+        "a second freeze (another archive) is refused"
+    );
     let refused = s.ledger.cast(&s.tokens[0].to_text(), &vote("a"));
     assert_eq!(refused.unwrap_err().code(), "archiving");
     assert_eq!(
@@ -816,6 +820,38 @@ fn a_frozen_ledger_refuses_every_append_until_thawed() {
             .code(),
         "archiving"
     );
-    s.ledger.freeze(false);
+    s.ledger.thaw();
     s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+}
+
+/// What start-up takes for an election's creation cut off (set aside, the service starts with
+/// no election) and what it takes for a damaged real log (refused, never set aside): only a
+/// log with no journaled checkpoint whose one segment holds nothing, or entry 0's frame cut
+/// short, is the first.
+#[test]
+fn only_a_creation_cut_off_is_taken_for_one() {
+    use scrutineer::record::segment::{push_frame, segment_header, segment_name};
+    let dir = temp("creation-cut-off");
+    let data = dir.join("data");
+    let log = data.join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    assert!(Ledger::creation_incomplete(&data), "an empty log directory");
+    let seg = log.join(segment_name(0));
+    let mut whole = segment_header(0).to_vec();
+    push_frame(&mut whole, b"an entry that is not a real one");
+    std::fs::write(&seg, &whole[..whole.len() - 5]).unwrap();
+    assert!(Ledger::creation_incomplete(&data), "entry 0 cut short");
+    // A whole frame that fails its check is damage, not a creation cut off.
+    let mut damaged = whole.clone();
+    let n = damaged.len();
+    damaged[n - 1] ^= 1;
+    std::fs::write(&seg, &damaged).unwrap();
+    assert!(!Ledger::creation_incomplete(&data), "a damaged frame");
+    // With a checkpoint journaled, entry 0 was durable: a real election's log.
+    std::fs::write(&seg, &whole[..whole.len() - 5]).unwrap();
+    std::fs::write(log.join("checkpoints.log"), "1 AAAA\n").unwrap();
+    assert!(
+        !Ledger::creation_incomplete(&data),
+        "a journaled checkpoint"
+    );
 }

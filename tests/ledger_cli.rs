@@ -125,6 +125,7 @@ fn a_whole_election_from_the_command_line() {
     std::fs::write(d.join("exists.txt"), "keep me").unwrap();
     for args in [
         vec!["--sheet", "no-such-folder/slips.html"],
+        vec!["--sheet", "."],
         vec!["--sheet", "slips0.html", "--tokens-out", "exists.txt"],
     ] {
         let mut all = vec!["ledger", "pool", "--style", "0", "--count", "11"];

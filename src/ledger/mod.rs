@@ -521,22 +521,61 @@ impl Ledger {
         open && alive
     }
 
-    /// Refuses every append from now (`true`) or takes them again (`false`): the archive's
-    /// check, build and move see a log nobody changes meanwhile.
-    pub fn freeze(&self, frozen: bool) {
-        self.inner
-            .frozen
-            .store(frozen, std::sync::atomic::Ordering::SeqCst);
+    /// Refuses every append from now on (`archiving`) and returns once every append sent
+    /// before is committed (a barrier through the sequencer), so that what the caller then
+    /// reads is the log's last state: the archive's check, build and move see a log nobody
+    /// changes meanwhile. `false` if the ledger is frozen already (another archive).
+    pub fn freeze(&self) -> bool {
+        let (reply, rx) = mpsc::channel();
+        {
+            let Ok(tx) = self.inner.tx.lock() else {
+                return false;
+            };
+            if self
+                .inner
+                .frozen
+                .compare_exchange(
+                    false,
+                    true,
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                )
+                .is_err()
+            {
+                return false;
+            }
+            // An empty admin request: the sequencer drops its reply once it reaches it,
+            // after everything queued before.
+            if let Some(tx) = tx.as_ref() {
+                let _ = tx.send(Request::Admin {
+                    entries: Vec::new(),
+                    pre: None,
+                    reply,
+                });
+            }
+        }
+        let _ = rx.recv();
+        true
+    }
+
+    /// Takes appends again after [`Ledger::freeze`].
+    pub fn thaw(&self) {
+        if let Ok(_tx) = self.inner.tx.lock() {
+            self.inner
+                .frozen
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     fn send(&self, req: Request) -> Result<(), LedgerError> {
+        let tx = self.inner.tx.lock().map_err(|_| LedgerError::Stopped)?;
+        // Checked under the channel's lock that `freeze` takes: nothing is queued after it.
         if self.inner.frozen.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(LedgerError::Refused {
                 code: Code::Archiving,
                 message: "选举正在归档, 不再记录任何条目 / the election is being archived: nothing more is recorded".into(),
             });
         }
-        let tx = self.inner.tx.lock().map_err(|_| LedgerError::Stopped)?;
         tx.as_ref()
             .ok_or(LedgerError::Stopped)?
             .send(req)

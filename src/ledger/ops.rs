@@ -185,8 +185,47 @@ impl Ledger {
     /// off (a crash, a power cut) between making the log and writing its first entry. Such a
     /// log holds nothing (no election); a damaged one (an error reading it) is not this.
     pub fn creation_incomplete(data_dir: &Path) -> bool {
+        use crate::record::segment::{
+            frames, FrameError, FRAME_ENTRY_BYTES_MAX, FRAME_OVERHEAD_BYTES, SEGMENT_HEADER_BYTES,
+        };
         let log = data_dir.join("log");
-        log.is_dir() && store::scan(&log, false).is_ok_and(|s| s.entries.is_empty())
+        if !log.is_dir() {
+            return false;
+        }
+        // A checkpoint is journaled as soon as entry 0 is durable: with one, this is a real
+        // election's log (a damaged one is refused at open, never set aside).
+        let journal = log.join("checkpoints.log");
+        if fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+            return false;
+        }
+        let Ok(files) = store::segment_files(&log) else {
+            return false;
+        };
+        match files.as_slice() {
+            [] => true,
+            [(0, path)] => {
+                // Only a stub, or entry 0's frame cut short, is a creation cut off; a frame
+                // that is whole but fails its check is damage. Read no more than one frame.
+                let most =
+                    (SEGMENT_HEADER_BYTES + FRAME_OVERHEAD_BYTES + FRAME_ENTRY_BYTES_MAX) as u64;
+                let Ok(meta) = fs::metadata(path) else {
+                    return false;
+                };
+                if meta.len() > most {
+                    return false;
+                }
+                let Ok(bytes) = fs::read(path) else {
+                    return false;
+                };
+                if bytes.len() <= SEGMENT_HEADER_BYTES {
+                    return true;
+                }
+                let (found, error) = frames(&bytes);
+                found.is_empty()
+                    && matches!(error, Some(FrameError::Truncated { offset }) if offset == SEGMENT_HEADER_BYTES as u64)
+            }
+            _ => false,
+        }
     }
 
     /// Moves a log that never got its entry 0 ([`Ledger::creation_incomplete`]) aside, with
@@ -782,13 +821,15 @@ impl Ledger {
             body_bytes(&ResultPublished { result_index }),
         );
         self.check_all(std::slice::from_ref(&published))?;
-        let mut entries = vec![published.clone()];
+        let mut entries = vec![published];
         let mut blocked = Vec::new();
+        // Each runoff is checked with the ones accepted before it (they are appended
+        // together, in this order).
         for r in runoffs {
-            let entry = (EntryKind::RunoffCreated, body_bytes(&r));
-            match self.check_all(&[published.clone(), entry.clone()]) {
-                Ok(()) => entries.push(entry),
-                Err(e) => blocked.push((r, e)),
+            entries.push((EntryKind::RunoffCreated, body_bytes(&r)));
+            if let Err(e) = self.check_all(&entries) {
+                entries.pop();
+                blocked.push((r, e));
             }
         }
         Ok((self.append_all(entries)?, blocked))

@@ -264,7 +264,7 @@ impl Core {
     pub fn publish(&self, result_index: u64) -> Result<Published, CoreError> {
         let _rounds = super::new_rounds();
         let r = self.result_body(result_index)?;
-        let (runoffs, mut blocked) = self.runoffs_of(&r)?;
+        let (runoffs, mut blocked) = self.runoffs_of(result_index, &r)?;
         let ids: Vec<String> = runoffs
             .iter()
             .filter_map(|r| {
@@ -308,8 +308,21 @@ impl Core {
     }
 
     /// The runoff contests (and styles) a result proposes; the ones that cannot be formed.
-    fn runoffs_of(&self, r: &ResultBody) -> Result<(Vec<RunoffCreated>, Vec<Value>), CoreError> {
+    fn runoffs_of(
+        &self,
+        result_index: u64,
+        r: &ResultBody,
+    ) -> Result<(Vec<RunoffCreated>, Vec<Value>), CoreError> {
+        use crate::record::entry::{body_bytes, EntryKind, ResultPublished};
         let mut created: Vec<RunoffCreated> = Vec::new();
+        // Each runoff is checked with the publication and the runoffs accepted before it,
+        // and only an accepted one's style counts for the next (from protocol 7 a runoff's
+        // round follows every style's: one built after a refused one would otherwise be a
+        // round too far, which the verifier's replay refuses for good).
+        let mut entries = vec![(
+            EntryKind::ResultPublished,
+            body_bytes(&ResultPublished { result_index }),
+        )];
         let mut blocked = Vec::new();
         // The styles as each runoff will find them: the ones before it in this publication
         // are appended first (the verifier replays them in that order; from protocol 7 each
@@ -353,6 +366,13 @@ impl Core {
                     info.protocol,
                 ))
             })??;
+            entries.push((EntryKind::RunoffCreated, body_bytes(&runoff)));
+            if let Err(e) = self.ledger.check_all(&entries) {
+                entries.pop();
+                blocked
+                    .push(json!({"contest": parent, "code": e.code(), "message": e.to_string()}));
+                continue;
+            }
             styles.push(runoff.style.clone());
             created.push(runoff);
         }

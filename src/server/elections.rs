@@ -126,11 +126,25 @@ pub async fn archive(
         // Nothing is appended from here on (`archiving`): a contest opened or a ballot cast
         // after the check below would be in the moved log but in none of the archive's
         // files. Taken back if the archive is refused or fails.
-        l.freeze(true);
-        let archived = archive_frozen(&st, &l, &base);
-        if archived.is_err() {
-            l.freeze(false);
+        if !l.freeze() {
+            return Err(conflict(
+                Code::Archiving,
+                "选举正在归档 / the election is being archived already",
+            ));
         }
+        // Thawed unless the archive is made, even if building it panics.
+        struct Thaw<'a>(&'a Ledger, bool);
+        impl Drop for Thaw<'_> {
+            fn drop(&mut self) {
+                if self.1 {
+                    self.0.thaw();
+                }
+            }
+        }
+        let mut thaw = Thaw(&l, true);
+        let archived = archive_frozen(&st, &l, &base);
+        thaw.1 = archived.is_err();
+        drop(thaw);
         archived
     })
     .await?;

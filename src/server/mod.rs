@@ -200,12 +200,31 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The address is taken before anything is created or printed: a first start on a port
     // in use must not print the organiser's one-time password and then stop, leaving an
     // account whose password nobody will see again.
+    // So is the TLS certificate read: a wrong path is said before anything is created.
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(
+            tls::server_config(cert, key)
+                .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?,
+        ),
+        None => None,
+    };
     let listener = std::net::TcpListener::bind(config.bind).map_err(|e| {
+        let (zh, en) = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => (
+                "没有权限监听此端口 (1024 以下的端口需要特权): 请用 1024 以上的端口, 或按 deploy/README.md 授权",
+                "no permission to listen on this port (ports below 1024 need privileges): use a port above 1024, or grant it as deploy/README.md says",
+            ),
+            std::io::ErrorKind::AddrInUse => (
+                "端口已被占用 (另一个服务正在运行?): 请停止占用它的程序, 或用 --bind 换一个端口",
+                "the port is in use (is another service running?): stop what holds it, or choose another with --bind",
+            ),
+            _ => (
+                "地址不属于本机或不可用: 请用 --bind 给出本机的地址",
+                "the address is not this machine's or cannot be used: give one of this machine's addresses with --bind",
+            ),
+        };
         anyhow::anyhow!(
-            "错误 error [{}]: 无法监听 {} ({e}): 端口已被占用 (另一个服务正在运行?) 或地址不属于本机; \
-             请停止占用它的程序, 或用 --bind 换一个地址 / cannot listen on {} ({e}): the port is in \
-             use (is another service running?) or the address is not this machine's; stop what \
-             holds it, or choose another with --bind",
+            "错误 error [{}]: 无法监听 {} ({e}): {zh} / cannot listen on {} ({e}): {en}",
             crate::codes::Code::BindFailed,
             config.bind,
             config.bind
@@ -226,13 +245,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or(2)
     } else {
         config.workers
-    };
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(
-            tls::server_config(cert, key)
-                .map_err(|e| anyhow::anyhow!("错误 error [{}]: {e}", e.code()))?,
-        ),
-        None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let connections_max = match connections::fit_to_open_files(config.connections_max) {

@@ -429,7 +429,9 @@ async function ed25519VerifyWebCrypto(publicKey, message, signature) {
 export async function ed25519Verify(publicKey, message, signature) {
   const viaWebCrypto = await ed25519VerifyWebCrypto(publicKey, message, signature);
   if (viaWebCrypto !== null) {
-    return { ok: viaWebCrypto === true && strictParts(asBytes(publicKey), asBytes(signature)) !== null, engine: "webcrypto" };
+    // A browser's Ed25519 may use the cofactored equation, which takes a mixed-order R that
+    // verify_strict refuses: what WebCrypto accepts must also pass the strict check.
+    return { ok: viaWebCrypto === true && await ed25519VerifyFallback(publicKey, message, signature), engine: "webcrypto" };
   }
   return { ok: await ed25519VerifyFallback(publicKey, message, signature), engine: "builtin" };
 }

@@ -176,51 +176,89 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 s.push(".new");
                 std::path::PathBuf::from(s)
             };
-            if let Some(path) = &tokens_out {
-                if path.exists() {
+            // Refused before anything is made: a folder where a file belongs, a tokens file
+            // already there, or a sheet staged by an earlier attempt (never overwritten: it
+            // may hold registered tokens).
+            let mut outputs = vec![sheet.clone()];
+            outputs.extend(tokens_out.clone());
+            for path in &outputs {
+                let staged = aside(path);
+                let problem = if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/')
+                {
+                    Some((
+                        "是一个文件夹, 请给出文件名",
+                        "is a folder: give a file name",
+                    ))
+                } else if tokens_out.as_ref() == Some(path) && path.exists() {
+                    Some((
+                        "已存在, 不会覆盖; 请换一个文件名",
+                        "exists and is not overwritten: choose another name",
+                    ))
+                } else if staged.exists() {
+                    Some(("旁边有上次留下的 .new 文件 (其中的选票码可能已登记): 请先处理它", "has a .new file beside it from an earlier attempt (its tokens may be registered): deal with it first"))
+                } else {
+                    None
+                };
+                if let Some((zh, en)) = problem {
                     return Err(command_error!(
                         Code::Storage,
-                        "{} 已存在, 不会覆盖; 请换一个文件名 / {} exists and is not overwritten: choose another name",
-                        path.display(),
+                        "{0} {zh}; 未生成选票码 / {0} {en}; no token was made",
                         path.display()
                     ));
                 }
             }
-            let p = core
-                .print_pool_staged(style, count, reason, &mut |sheet_info, tokens| {
-                    let storage = |path: &std::path::Path, e: &dyn std::fmt::Display| {
-                        procedure::CoreError::Invalid {
-                            code: Code::Storage,
-                            message: format!(
-                                "无法写入 {0}: {e}; 选票码未登记 / cannot write {0}: {e}; no token was registered",
-                                path.display()
-                            ),
-                        }
-                    };
-                    let html = crate::present::slips::slip_sheet_html(sheet_info, tokens)
-                        .map_err(|e| procedure::CoreError::Invalid {
-                            code: e.code(),
-                            message: e.to_string(),
-                        })?;
-                    let tmp = aside(&sheet);
-                    std::fs::write(&tmp, html)
-                        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-                        .map_err(|e| storage(&sheet, &e))?;
-                    if let Some(path) = &tokens_out {
-                        let text: String = tokens.iter().map(|t| t.to_text() + "\n").collect();
-                        let tmp_tokens = aside(path);
-                        let _ = std::fs::remove_file(&tmp_tokens);
-                        crate::ledger::keys::write_secret(&tmp_tokens, &text)
-                            .map_err(|e| storage(path, &e))?;
+            let staged = |outputs: &[std::path::PathBuf]| {
+                for p in outputs {
+                    let _ = std::fs::remove_file(aside(p));
+                }
+            };
+            let printed = core.print_pool_staged(style, count, reason, &mut |sheet_info, tokens| {
+                let storage = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+                    procedure::CoreError::Invalid {
+                        code: Code::Storage,
+                        message: format!(
+                            "无法写入 {0}: {e}; 选票码未登记 / cannot write {0}: {e}; no token was registered",
+                            path.display()
+                        ),
                     }
-                    Ok(())
-                })
-                .map_err(err)?;
-            std::fs::rename(aside(&sheet), &sheet)
-                .map_err(|e| command_error!(Code::Storage, "{}: {e}", sheet.display()))?;
-            if let Some(path) = &tokens_out {
-                std::fs::rename(aside(path), path)
-                    .map_err(|e| command_error!(Code::Storage, "{}: {e}", path.display()))?;
+                };
+                let html = crate::present::slips::slip_sheet_html(sheet_info, tokens).map_err(
+                    |e| procedure::CoreError::Invalid {
+                        code: e.code(),
+                        message: e.to_string(),
+                    },
+                )?;
+                let tmp = aside(&sheet);
+                std::fs::write(&tmp, html)
+                    .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+                    .map_err(|e| storage(&sheet, &e))?;
+                if let Some(path) = &tokens_out {
+                    let text: String = tokens.iter().map(|t| t.to_text() + "\n").collect();
+                    crate::ledger::keys::write_secret(&aside(path), &text)
+                        .map_err(|e| storage(path, &e))?;
+                }
+                Ok(())
+            });
+            let p = match printed {
+                Ok(p) => p,
+                Err(e) => {
+                    // Nothing registered: nothing staged stays behind.
+                    staged(&outputs);
+                    return Err(err(e));
+                }
+            };
+            // Registered: the staged files are moved into place; one that cannot be is
+            // named with where its registered slips are.
+            for path in &outputs {
+                std::fs::rename(aside(path), path).map_err(|e| {
+                    command_error!(
+                        Code::Storage,
+                        "选票码已登记 (第 {2} 条), 但无法把 {0} 改名为 {1}: {e}; 选票码在 {0} 中, 请手动改名, 不要重印 / the tokens are registered (entry {2}) but {0} could not be renamed to {1}: {e}; the slips are in {0}: rename it by hand, do not print again",
+                        aside(path).display(),
+                        path.display(),
+                        p.appended.index
+                    )
+                })?;
             }
             format!("已登记 {} 张选票码 registered {} tokens for style {style} (entry {}); slip sheet: {}\n请裁开后打乱顺序再发放 / cut the slips and shuffle them before handing them out\n", p.tokens.len(), p.tokens.len(), p.appended.index, sheet.display())
         }
