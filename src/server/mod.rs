@@ -208,7 +208,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let listener = std::net::TcpListener::bind(config.bind).map_err(|e| {
+    let listener = listen(config.bind).map_err(|e| {
         let (zh, en) = match e.kind() {
             std::io::ErrorKind::PermissionDenied => (
                 "没有权限监听此端口 (1024 以下的端口需要特权): 请用 1024 以上的端口, 或按 deploy/README.md 授权",
@@ -295,6 +295,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     Ok(())
 }
+
+/// A listening socket on `addr` as actix-web's own bind makes one (address reuse, a backlog
+/// of 1,024), taken before the service creates anything.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// Connections the kernel queues before the service accepts them (actix-web's default).
+const LISTEN_BACKLOG: i32 = 1024;
 
 /// How long a connection that is being closed may take to acknowledge it (actix's default,
 /// set here so that it is visible).
