@@ -1007,6 +1007,20 @@ fn refusals_name_the_field_and_the_record() {
     assert_eq!(code, 201, "{v}");
     let e = s.ok("GET", "/api/v1/election", Some(&org), None);
     assert_eq!(e["secrecy"]["threshold"], 3, "{e}");
+    // A board that does not exist: a page with the way back for a browser, JSON for a script.
+    let page = match ureq::get(&format!("{}/board/999", s.base))
+        .set("Accept", "text/html,application/xhtml+xml")
+        .call()
+    {
+        Err(ureq::Error::Status(404, r)) => r.into_string().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        page.contains("没有第 999 条结果的公告") && page.contains("href=\"/\""),
+        "{page}"
+    );
+    let (code, v) = s.call("GET", "/board/999", None, None);
+    assert_eq!((code, v["code"].as_str()), (404, Some("not_found")), "{v}");
 }
 
 /// A session holds only while its account is enabled: an account disabled whose sessions

@@ -403,6 +403,25 @@ pub async fn board(
     let core = state.core()?;
     let index = path.into_inner();
     if !core.is_published(index)? {
+        // A browser (or the printer behind one) gets a page it can show, with the way back;
+        // a script gets the JSON error as everywhere.
+        let wants_html = req
+            .headers()
+            .get(actix_web::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+        if wants_html {
+            return Ok(HttpResponse::NotFound()
+                .content_type("text/html; charset=utf-8")
+                .body(format!(
+                    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>没有这份公告 / No such board</title>\
+                     <link rel=\"stylesheet\" href=\"/assets/css/app.css\"></head><body><main><div class=\"card\">\
+                     <h1>没有第 {index} 条结果的公告 / No board for result {index}</h1>\
+                     <p>这条结果不存在, 或尚未公布。/ That result does not exist, or is not published yet.</p>\
+                     <p><a href=\"/\">返回首页, 查看已公布的结果 / Back to the start page and the published results</a></p>\
+                     </div></main></body></html>"
+                )));
+        }
         return Err(ApiError::NotFound);
     }
     // Never from the client's Host or X-Forwarded-Host: see `links`.
