@@ -536,3 +536,91 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
     assert!(!l.sequencer_running());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A publication whose first runoff is refused (here its id, "d-r1", is a contest of the
+/// spec) still publishes the second, built from the styles of the runoffs accepted before it
+/// only: from protocol 7 a runoff's round follows every style's, and one built as if the
+/// refused one had been appended was a round too far, which the verifier refused for good.
+#[test]
+fn a_refused_runoff_does_not_shift_the_next_ones_round() {
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let dir = temp("refused-runoff");
+    let cands = json!([{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]);
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
+        {"id": "d", "kind": "npc_direct", "seats": 1, "candidates": cands,
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
+        {"id": "e", "kind": "npc_direct", "seats": 1, "candidates": cands,
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
+        {"id": "d-r1", "kind": "npc_direct", "seats": 1, "candidates": cands,
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let style = |round: u8, contests: &[&str]| Style {
+        round,
+        contests: contests.iter().map(|c| c.to_string()).collect(),
+        title: String::new(),
+        unit: "一区".into(),
+        group: String::new(),
+    };
+    let l = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(vec![style(1, &["d", "e"]), style(2, &["d-r1"])]),
+            tellers: vec![teller.verifier().unwrap().to_text()],
+            signatures_required: 1,
+            pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
+        },
+    )
+    .unwrap();
+    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let roll: Vec<Voter> = (1..=20)
+        .map(|i| Voter {
+            line: i + 1,
+            name: format!("选民{i}"),
+            number: format!("V{i:02}"),
+            unit: "一区".into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        })
+        .collect();
+    core.set_roll(&roll).unwrap();
+    let pool = core.print_pool(0, Some(15), None).unwrap();
+    core.open_contest("d").unwrap();
+    core.open_contest("e").unwrap();
+    for i in 1..=15 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    for (i, t) in pool.tokens.iter().take(5).enumerate() {
+        let marks = match i {
+            0 | 1 => json!({"a": "for"}),
+            2 | 3 => json!({"b": "for"}),
+            _ => json!({}),
+        };
+        core.cast(
+            &t.to_text(),
+            &[
+                json!({"contest": "d", "marks": marks}),
+                json!({"contest": "e", "marks": marks}),
+            ],
+        )
+        .unwrap();
+    }
+    core.close_contest("d").unwrap();
+    core.close_contest("e").unwrap();
+    let (r, _) = core.tally(&["d".into(), "e".into()]).unwrap();
+    let text = l.result_checkpoint_text(r.index).unwrap();
+    core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
+        .unwrap();
+    let p = core.publish(r.index).unwrap();
+    assert_eq!(p.runoffs, vec!["e-r1".to_string()], "{:?}", p.blocked);
+    assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
+    let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
+    assert_eq!(styles.last().unwrap().round, 3);
+    let out = dir.join("export");
+    l.export(&out, true).unwrap();
+    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
