@@ -49,6 +49,67 @@ fn groups() -> Vec<(String, Vec<Code>)> {
     out
 }
 
+/// Codes raised only in the pages (web/js), with where and what to do: they never come from
+/// the service, so they are not rows of `src/codes.rs`.
+const PAGE_CODES: &[(&str, &str, &str)] = &[
+    ("already_signed", "teller page", "this key already signed this result: nothing to do"),
+    ("ambiguous_key", "check and auditor pages", "two public keys were given under one name and key ID: give each once"),
+    ("bad_answer", "check page", "the service's answer is not base64: the service or the network is at fault; try again, then tell the organiser"),
+    ("bad_checkpoint", "teller page", "the checkpoint text to sign does not end with a newline: copy all of it"),
+    ("bad_count", "organiser page", "the number of slips must be a positive whole number"),
+    ("bad_entry", "check page", "a checked ballot's entry ends early: the service sent a damaged entry; tell the organiser"),
+    ("bad_hex", "check and auditor pages", "a hash is not hexadecimal: check what was typed or pasted"),
+    ("bad_hex_length", "check and auditor pages", "a hash has the wrong length: check what was typed or pasted"),
+    ("bad_number", "check and auditor pages", "a size or index is not a whole number below 2^64"),
+    ("bad_signature", "check and auditor pages", "a signature by a known key does not verify: the text or the signature was changed; do not trust it, tell an auditor"),
+    ("bad_spec", "organiser page", "the election file could not be read: fix what the message names"),
+    ("bad_styles", "organiser page", "the ballot styles must be a JSON array"),
+    ("checkpoint_malformed", "check and auditor pages", "the checkpoint text is not a C2SP checkpoint (origin, size, root): copy it whole"),
+    ("consistency_proof_length", "auditor page", "the consistency proof has the wrong number of hashes: the service's proof is wrong; tell an auditor"),
+    ("correction_figures", "teller, organiser and desk pages", "choose a contest and give eligible, present and issued as whole numbers"),
+    (
+        "error",
+        "teller page",
+        "an unexpected failure inside the page: reload it; if it repeats, tell the organiser the message",
+    ),
+    ("entry_hash", "check page", "the entry the service sent is not the one the receipt proves: do not trust the page; tell an auditor"),
+    ("import_header", "election builder", "the CSV or XLSX file's first row is not the expected header: use the template"),
+    ("inclusion_proof_length", "check page", "the inclusion proof has the wrong number of hashes: the service's proof is wrong; tell an auditor"),
+    ("inclusion_root_mismatch", "check page", "the receipt's entry is not in the signed log: tell an auditor at once"),
+    ("index_out_of_range", "check and auditor pages", "the entry number is past the log's size: check the receipt code"),
+    ("insecure_page", "teller page", "the page came over plain HTTP: open it over HTTPS, or sign with scrutineer teller sign"),
+    ("key_id_mismatch", "check, auditor and teller pages", "a key's stated ID does not match the key: the key text or file is damaged; take it again from its source"),
+    ("key_invalid", "check, auditor and teller pages", "the public key is not a usable Ed25519 key (not on the curve, not canonical, or of small order)"),
+    ("key_malformed", "check, auditor and teller pages", "the key text is not NAME+KEYID+BASE64: copy it whole"),
+    ("key_type", "check and auditor pages", "the key is not an Ed25519 key: only Ed25519 is used"),
+    (
+        "kiosk_key_changed",
+        "kiosk",
+        "the service offered a ballot under another election key than this kiosk's: the slip is unused; call the organiser (pairing the kiosk again resets it)",
+    ),
+    (
+        "kiosk_plaintext_refused",
+        "kiosk",
+        "the service offered a plaintext ballot to a kiosk that encrypts: the slip is unused; call the organiser",
+    ),
+    ("line_mismatch", "check page", "a checked ballot's entry and its description from the service differ: tell an auditor"),
+    ("network", "every page", "the service cannot be reached: check the network cable or Wi-Fi, then reload"),
+    ("new_root_mismatch", "auditor page", "the newer checkpoint does not extend the older one: the log was rewritten; tell every auditor at once"),
+    ("no_ballot", "teller page", "open a checked ballot first"),
+    ("no_file", "organiser page", "choose a CSV file first"),
+    ("no_key", "teller page", "choose your key file first"),
+    ("no_known_signature", "check and auditor pages", "no signature on the checkpoint is by a key the page knows: compare the log key with the board"),
+    ("no_line", "teller page", "paste a signature line first"),
+    ("note_control_character", "check and auditor pages", "the signed text holds a control character: it is not a checkpoint"),
+    ("note_malformed", "check and auditor pages", "the signed text is not text"),
+    ("note_too_large", "check and auditor pages", "the signed text is over 1 MiB: it is not a checkpoint"),
+    ("old_root_mismatch", "auditor page", "the older checkpoint's root does not match the proof: the log was rewritten; tell every auditor at once"),
+    ("origin_mismatch", "check and auditor pages", "the checkpoint is another election's log: check which election the page is for"),
+    ("password_mismatch", "every sign-in", "the two new passwords differ: type them again"),
+    ("receipt_hash", "teller page", "the receipt code does not match its log entry: check the code; if it is right, tell an auditor"),
+    ("sizes_out_of_order", "auditor page", "the older checkpoint is larger than the newer one: take them in order"),
+];
+
 fn document() -> String {
     let mut s = String::from(
         "# Error codes\n\n\
@@ -81,7 +142,52 @@ fn document() -> String {
             s.push_str(&format!("| `{}` | {} |\n", c, status_name(c.status())));
         }
     }
+    s.push_str(
+        "\n## raised only in the pages (web/js): no HTTP status\n\n\
+         The pages check some things themselves (a receipt's proof, a checkpoint's signatures, \
+         a key file, a form) and show these codes the same way, small after the sentence.\n\n\
+         | code | where | what it means, what to do |\n|---|---|---|\n",
+    );
+    for (code, place, meaning) in PAGE_CODES {
+        s.push_str(&format!("| `{code}` | {place} | {meaning} |\n"));
+    }
     s
+}
+
+/// Every code a page raises is either a row of `src/codes.rs` or listed in [`PAGE_CODES`]
+/// (so docs/ERRORS.md names it).
+#[test]
+fn every_code_the_pages_raise_is_documented() {
+    let known: std::collections::BTreeSet<String> =
+        Code::ALL.iter().map(|c| c.to_string()).collect();
+    let listed: std::collections::BTreeSet<&str> = PAGE_CODES.iter().map(|(c, _, _)| *c).collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root().join("web/js")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "js") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for marker in ["localError(\"", "fail(\"", "code: \""] {
+            for part in text.split(marker).skip(1) {
+                let code: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !code.is_empty()
+                    && part[code.len()..].starts_with('"')
+                    && !known.contains(&code)
+                    && !listed.contains(code.as_str())
+                {
+                    missing.push(format!("{}: {code}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "codes the pages raise that docs/ERRORS.md does not name: {missing:?}"
+    );
 }
 
 #[test]
