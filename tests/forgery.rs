@@ -855,6 +855,19 @@ fn the_desks_figures_are_what_counts() {
         no_side,
     );
     named(&r, "correction_out_of_order", None);
+    // Protocol 7: a correction raising the eligible figure above the roll's count at the
+    // close (which could only make a quorum, or a "more than half of E" threshold, fail).
+    let r = forge(
+        &h,
+        "correction-eligible-above-roll",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            // Far above the roll of six the close counted (and the voters who vote).
+            edit::<TurnoutCorrected>(&mut es[i], |b| b.eligible += 1000);
+        },
+        no_side,
+    );
+    named(&r, "correction_eligible_above_roll", None);
 }
 
 #[test]
