@@ -247,6 +247,7 @@ codes! {
     RunoffExists = "runoff_exists" => Conflict,
     NextRoundExists = "next_round_exists" => Conflict,
     CorrectionEligibleAboveRoll = "correction_eligible_above_roll" => Unprocessable,
+    CorrectionLogged = "correction_logged" => Conflict,
     StyleRoundTaken = "style_round_taken" => Conflict,
     RunoffListShort = "runoff_list_short" => Conflict,
     RunoffParent = "runoff_parent" => Unprocessable,

@@ -624,3 +624,58 @@ fn a_refused_runoff_does_not_shift_the_next_ones_round() {
     assert!(report.ok, "{report:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An approval is logged first and its proposal removed after: a crash between the two leaves
+/// a proposal whose correction is already logged. Approving it again is refused
+/// (`correction_logged`), takes the proposal off, and logs nothing twice.
+#[test]
+fn a_correction_logged_before_a_crash_is_not_logged_twice() {
+    use scrutineer::ledger::person;
+    use scrutineer::record::entry::TurnoutCorrected;
+    use scrutineer::rules::conduct::{Figures, Person};
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let (dir, core) = core("correction-twice", 1, &teller);
+    core.print_pool(0, Some(4), None).unwrap();
+    core.open_contest("d").unwrap();
+    check_in(&core, "V01", &[]).unwrap();
+    core.close_contest("d").unwrap();
+    let n = core
+        .propose_correction(
+            "d",
+            Figures {
+                eligible: 20,
+                present: 2,
+                issued: 2,
+            },
+            "流动票箱 mobile ballot box",
+            &Person {
+                name: "t-zhao".into(),
+                role: "teller".into(),
+            },
+        )
+        .unwrap();
+    // What the approval logs, written as it was before the crash; the proposal stays.
+    core.ledger
+        .correct_figures(TurnoutCorrected {
+            contest: "d".into(),
+            eligible: 20,
+            present: 2,
+            ballots_issued: 2,
+            reason: "流动票箱 mobile ballot box".into(),
+            proposed_by: person("t-zhao", "teller"),
+            approved_by: person("o-sun", "organiser"),
+        })
+        .unwrap();
+    let size = core.ledger.read(|s| s.tree.size()).unwrap();
+    let again = core.approve_correction(
+        n,
+        &Person {
+            name: "o-sun".into(),
+            role: "organiser".into(),
+        },
+    );
+    assert_eq!(again.unwrap_err().code(), "correction_logged");
+    assert_eq!(core.ledger.read(|s| s.tree.size()).unwrap(), size);
+    assert!(core.records.proposal(n).unwrap().is_none());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -167,6 +167,30 @@ impl Core {
                 format!("没有第 {id} 号更正提议 / no proposed correction {id}"),
             )
         })?;
+        // The log first, then the proposal removed: a crash between the two leaves a
+        // proposal whose correction is already logged. Approving it again would log it
+        // twice; it is taken off instead, and said.
+        let logged = self.ledger.read(|s| -> Result<bool, CoreError> {
+            let c = s.state.conduct()?.contest(&p.contest)?.correction.clone();
+            Ok(c.is_some_and(|c| {
+                c.figures
+                    == Figures {
+                        eligible: p.eligible,
+                        present: p.present,
+                        issued: p.ballots_issued,
+                    }
+                    && c.reason == p.reason
+                    && c.proposer.name == p.proposed_by
+                    && c.proposer.role == p.proposer_role
+            }))
+        })??;
+        if logged {
+            self.records.remove_proposal(id)?;
+            return Err(conflict(
+                Code::CorrectionLogged,
+                format!("第 {id} 号更正提议已记入日志 (服务中断前), 不再重复记录 / proposed correction {id} is already logged (before an interruption): it is not logged twice"),
+            ));
+        }
         let a = self.ledger.correct_figures(TurnoutCorrected {
             contest: p.contest.clone(),
             eligible: p.eligible,

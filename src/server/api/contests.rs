@@ -273,7 +273,7 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
                     logged with both names and roles.",
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order", "correction_logged"])))),
         (status = 422, extensions(("x-error-codes" = json!(["unknown_proposal", "correction_needs_two"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Correctors>()))),
