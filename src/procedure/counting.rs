@@ -259,26 +259,23 @@ impl Core {
                 ),
             ));
         }
-        let mut reserved: Vec<&str> = Vec::new();
-        let result = (|| {
-            if bound.is_none() {
-                self.records.set_setting(&account_setting, &key)?;
-                reserved.push(&account_setting);
+        // The signature first (the log checks it), the binding after, both under the lock
+        // above: a key is bound to an account only once it signed for it (reserved before,
+        // a crash between the two left an account bound to a key it had only claimed).
+        let signed = self.sign(result_index, line)?;
+        let bind = |name: &str, value: &str| {
+            if let Err(err) = self.records.set_setting(name, value) {
+                // The signature stands; the binding is made at this account's next one.
+                tracing::error!(setting = name, error = %err, "could not record a teller key binding after its signature");
             }
-            if owner.is_none() {
-                self.records.set_setting(&key_setting, account)?;
-                reserved.push(&key_setting);
-            }
-            self.sign(result_index, line)
-        })();
-        if result.is_err() {
-            for name in reserved {
-                if let Err(err) = self.records.remove_setting(name) {
-                    tracing::error!(setting = name, error = %err, "could not withdraw a teller key binding after a refused signature");
-                }
-            }
+        };
+        if bound.is_none() {
+            bind(&account_setting, &key);
         }
-        result
+        if owner.is_none() {
+            bind(&key_setting, account);
+        }
+        Ok(signed)
     }
 
     /// Publishes a result once enough distinct teller keys signed it, together with the
