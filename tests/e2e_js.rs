@@ -5,17 +5,18 @@
 
 use std::process::Command;
 
-#[test]
-fn the_browser_implementation_passes_every_vector() {
+/// Runs a Node script of tests/e2e_js with `args` from the repository root; it passes when
+/// it exits 0 and says ` 0 failed`.
+fn node_passes(script: &str, args: &[&str]) {
     let root = env!("CARGO_MANIFEST_DIR");
     let node = Command::new("node").arg("--version").output();
     assert!(
         node.is_ok(),
-        "the browser-crypto vectors need Node.js (`.ci/run` installs it with the browser tests)"
+        "the browser-crypto checks need Node.js (`.ci/run` installs it with the browser tests)"
     );
     let o = Command::new("node")
-        .arg(format!("{root}/tests/e2e_js/vectors.mjs"))
-        .arg(format!("{root}/docs/e2e-vectors/e2e-v1.json"))
+        .arg(format!("{root}/tests/e2e_js/{script}"))
+        .args(args)
         .current_dir(root)
         .output()
         .unwrap();
@@ -28,6 +29,17 @@ fn the_browser_implementation_passes_every_vector() {
     assert!(out.contains(" 0 failed"), "{out}");
 }
 
+#[test]
+fn the_browser_implementation_passes_every_vector() {
+    node_passes(
+        "vectors.mjs",
+        &[concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/e2e-vectors/e2e-v1.json"
+        )],
+    );
+}
+
 /// The pages' Ed25519 (`web/js/tlog.js` verifying, `web/js/teller.js` signing) with each
 /// engine: WebCrypto, a WebCrypto without Ed25519, and no `crypto.subtle` at all (a page over
 /// plain HTTP), all through the vendored noble bundle where WebCrypto cannot: the
@@ -36,18 +48,5 @@ fn the_browser_implementation_passes_every_vector() {
 /// part that a cofactored check accepts, non-canonical points) is refused.
 #[test]
 fn the_pages_ed25519_agrees_with_verify_strict_on_every_engine() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let o = Command::new("node")
-        .arg(format!("{root}/tests/e2e_js/ed25519.mjs"))
-        .arg(root)
-        .current_dir(root)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(out.contains(" 0 failed"), "{out}");
+    node_passes("ed25519.mjs", &[env!("CARGO_MANIFEST_DIR")]);
 }

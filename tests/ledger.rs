@@ -94,8 +94,8 @@ fn vote(for_: &str) -> Vec<serde_json::Value> {
     vec![json!({"contest": "d1", "marks": {for_: "for"}})]
 }
 
-/// Casts `n` ballots, closes, tallies, signs and exports; returns the export directory.
-fn full_export(s: &Setup, n: usize) -> PathBuf {
+/// Casts `n` ballots, closes, tallies and signs; returns the result's index.
+fn counted_and_signed(s: &Setup, n: usize) -> u64 {
     for (i, t) in s.tokens.iter().take(n).enumerate() {
         s.ledger
             .cast(&t.to_text(), &vote(if i % 3 == 0 { "b" } else { "a" }))
@@ -110,6 +110,12 @@ fn full_export(s: &Setup, n: usize) -> PathBuf {
             &teller_signature_line(&text, &s.teller).unwrap(),
         )
         .unwrap();
+    result.index
+}
+
+/// Casts `n` ballots, closes, tallies, signs and exports; returns the export directory.
+fn full_export(s: &Setup, n: usize) -> PathBuf {
+    counted_and_signed(s, n);
     let out = s.dir.join("export");
     s.ledger.export(&out, true).unwrap();
     out
@@ -762,19 +768,7 @@ fn an_export_ends_at_the_last_applied_entry_not_at_the_files_end() {
 #[test]
 fn a_results_lost_checkpoint_is_signed_again_at_open() {
     let s = setup("lost-checkpoint", 10);
-    for t in s.tokens.iter().take(3) {
-        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
-    }
-    s.ledger.close_contest("d1", &desk(0, 100, 60, 60)).unwrap();
-    let (result, _) = s.ledger.tally(&["d1".to_string()]).unwrap();
-    let text = s.ledger.result_checkpoint_text(result.index).unwrap();
-    s.ledger
-        .add_teller_signature(
-            result.index,
-            &teller_signature_line(&text, &s.teller).unwrap(),
-        )
-        .unwrap();
-    let size = result.index + 1;
+    let size = counted_and_signed(&s, 3) + 1;
     let note = s.ledger.checkpoint_at(size).unwrap().unwrap();
     s.ledger.close().unwrap();
     drop(s.ledger);

@@ -434,38 +434,40 @@ fn a_correction_racing_a_tally_waits_for_the_result() {
         Err("correction_out_of_order".to_string()),
         "the correction did not wait for the result"
     );
-    let out = dir.join("export");
-    core.ledger.export(&out, true).unwrap();
-    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
-    assert!(report.ok, "{report:?}");
+    verifies(&dir, &core.ledger);
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Two contests of one ballot whose results both call for a runoff, published together: from
-/// conduct protocol 7 each runoff is a round of its own (rounds 2 and 3, the same unit), so
-/// the desk checks voters in for each and each has its own figures; the log verifies (the
-/// verifier builds each runoff with the styles before it, as the publication did).
-#[test]
-fn two_runoffs_of_one_publication_are_two_rounds() {
+/// Contests d and e on one round-1 ballot (npc, 1 seat each), with `extra` spec contests on
+/// `extra_styles`; 15 of 20 voters check in and 5 vote a 2:2 tie with a blank in both, so
+/// both results call for a runoff of a and b; counted and signed. Answers the result's index.
+fn tied_pair(name: &str, extra: &[&str], extra_styles: Vec<Style>) -> (PathBuf, Core, Ledger, u64) {
     let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
-    let dir = temp("two-runoffs");
+    let dir = temp(name);
     let cands = json!([{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]);
-    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
-        {"id": "d", "kind": "npc_direct", "seats": 1, "candidates": cands,
-         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
-        {"id": "e", "kind": "npc_direct", "seats": 1, "candidates": cands,
-         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let contest = |id: &str| {
+        json!({"id": id, "kind": "npc_direct", "seats": 1, "candidates": cands,
+               "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}})
+    };
+    let contests: Vec<serde_json::Value> = ["d", "e"]
+        .iter()
+        .chain(extra)
+        .map(|id| contest(id))
+        .collect();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": contests});
+    let mut styles = vec![Style {
+        round: 1,
+        contests: vec!["d".into(), "e".into()],
+        title: String::new(),
+        unit: "一区".into(),
+        group: String::new(),
+    }];
+    styles.extend(extra_styles);
     let l = Ledger::register(
         LedgerConfig::new(dir.join("data"), dir.join("keys")),
         Registration {
             spec: spec.to_string().into_bytes(),
-            styles: Some(vec![Style {
-                round: 1,
-                contests: vec!["d".into(), "e".into()],
-                title: String::new(),
-                unit: "一区".into(),
-                group: String::new(),
-            }]),
+            styles: Some(styles),
             tellers: vec![teller.verifier().unwrap().to_text()],
             signatures_required: 1,
             pool_spare_percent: 5,
@@ -515,7 +517,25 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
     let text = l.result_checkpoint_text(r.index).unwrap();
     core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
         .unwrap();
-    let p = core.publish(r.index).unwrap();
+    (dir, core, l, r.index)
+}
+
+/// The export of `l` verifies.
+fn verifies(dir: &std::path::Path, l: &Ledger) {
+    let out = dir.join("export");
+    l.export(&out, true).unwrap();
+    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+}
+
+/// Two contests of one ballot whose results both call for a runoff, published together: from
+/// conduct protocol 7 each runoff is a round of its own (rounds 2 and 3, the same unit), so
+/// the desk checks voters in for each and each has its own figures; the log verifies (the
+/// verifier builds each runoff with the styles before it, as the publication did).
+#[test]
+fn two_runoffs_of_one_publication_are_two_rounds() {
+    let (dir, core, l, result) = tied_pair("two-runoffs", &[], Vec::new());
+    let p = core.publish(result).unwrap();
     assert_eq!(p.runoffs, vec!["d-r1".to_string(), "e-r1".to_string()]);
     let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
     let rounds: Vec<(u8, &str, &str)> = styles
@@ -526,10 +546,7 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
         rounds,
         vec![(1, "一区", "d"), (2, "一区", "d-r1"), (3, "一区", "e-r1")]
     );
-    let out = dir.join("export");
-    l.export(&out, true).unwrap();
-    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
-    assert!(report.ok, "{report:?}");
+    verifies(&dir, &l);
     // What /healthz reads: a closed ledger's sequencer no longer takes appends.
     assert!(l.sequencer_running());
     l.close().unwrap();
@@ -543,85 +560,20 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
 /// refused one had been appended was a round too far, which the verifier refused for good.
 #[test]
 fn a_refused_runoff_does_not_shift_the_next_ones_round() {
-    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
-    let dir = temp("refused-runoff");
-    let cands = json!([{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]);
-    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
-        {"id": "d", "kind": "npc_direct", "seats": 1, "candidates": cands,
-         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
-        {"id": "e", "kind": "npc_direct", "seats": 1, "candidates": cands,
-         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
-        {"id": "d-r1", "kind": "npc_direct", "seats": 1, "candidates": cands,
-         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
-    let style = |round: u8, contests: &[&str]| Style {
-        round,
-        contests: contests.iter().map(|c| c.to_string()).collect(),
+    let round2 = Style {
+        round: 2,
+        contests: vec!["d-r1".into()],
         title: String::new(),
         unit: "一区".into(),
         group: String::new(),
     };
-    let l = Ledger::register(
-        LedgerConfig::new(dir.join("data"), dir.join("keys")),
-        Registration {
-            spec: spec.to_string().into_bytes(),
-            styles: Some(vec![style(1, &["d", "e"]), style(2, &["d-r1"])]),
-            tellers: vec![teller.verifier().unwrap().to_text()],
-            signatures_required: 1,
-            pool_spare_percent: 5,
-            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
-                reason: "a test of plaintext ballots".into(),
-            },
-        },
-    )
-    .unwrap();
-    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
-    let roll: Vec<Voter> = (1..=20)
-        .map(|i| Voter {
-            line: i + 1,
-            name: format!("选民{i}"),
-            number: format!("V{i:02}"),
-            unit: "一区".into(),
-            birth: "1980-01-01".into(),
-            flags: vec![],
-        })
-        .collect();
-    core.set_roll(&roll).unwrap();
-    let pool = core.print_pool(0, Some(15), None).unwrap();
-    core.open_contest("d").unwrap();
-    core.open_contest("e").unwrap();
-    for i in 1..=15 {
-        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
-    }
-    for (i, t) in pool.tokens.iter().take(5).enumerate() {
-        let marks = match i {
-            0 | 1 => json!({"a": "for"}),
-            2 | 3 => json!({"b": "for"}),
-            _ => json!({}),
-        };
-        core.cast(
-            &t.to_text(),
-            &[
-                json!({"contest": "d", "marks": marks}),
-                json!({"contest": "e", "marks": marks}),
-            ],
-        )
-        .unwrap();
-    }
-    core.close_contest("d").unwrap();
-    core.close_contest("e").unwrap();
-    let (r, _) = core.tally(&["d".into(), "e".into()]).unwrap();
-    let text = l.result_checkpoint_text(r.index).unwrap();
-    core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
-        .unwrap();
-    let p = core.publish(r.index).unwrap();
+    let (dir, core, l, result) = tied_pair("refused-runoff", &["d-r1"], vec![round2]);
+    let p = core.publish(result).unwrap();
     assert_eq!(p.runoffs, vec!["e-r1".to_string()], "{:?}", p.blocked);
     assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
     let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
     assert_eq!(styles.last().unwrap().round, 3);
-    let out = dir.join("export");
-    l.export(&out, true).unwrap();
-    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
-    assert!(report.ok, "{report:?}");
+    verifies(&dir, &l);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -808,36 +808,26 @@ impl Ledger {
         )
     }
 
-    /// The entries of a publication: the publication itself, then the runoffs its result
-    /// calls for. Each runoff is checked on its own first; one the rules refuse is left out
-    /// and returned with its error, so a blocked runoff never stops the publication.
+    /// A publication and the runoffs its result calls for, in one append (all or none). The
+    /// runoffs are those the caller checked, each with the ones before it
+    /// (`Core::publish`: one the rules refuse is reported there, never appended).
     pub fn publish(
         &self,
         result_index: u64,
         runoffs: Vec<RunoffCreated>,
-    ) -> Result<(Vec<Appended>, Vec<BlockedRunoff>), LedgerError> {
-        let published = (
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let mut entries = vec![(
             EntryKind::ResultPublished,
             body_bytes(&ResultPublished { result_index }),
+        )];
+        entries.extend(
+            runoffs
+                .iter()
+                .map(|r| (EntryKind::RunoffCreated, body_bytes(r))),
         );
-        self.check_all(std::slice::from_ref(&published))?;
-        let mut entries = vec![published];
-        let mut blocked = Vec::new();
-        // Each runoff is checked with the ones accepted before it (they are appended
-        // together, in this order).
-        for r in runoffs {
-            entries.push((EntryKind::RunoffCreated, body_bytes(&r)));
-            if let Err(e) = self.check_all(&entries) {
-                entries.pop();
-                blocked.push((r, e));
-            }
-        }
-        Ok((self.append_all(entries)?, blocked))
+        self.append_all(entries)
     }
 }
-
-/// A runoff the rules refused at publication, with why.
-pub type BlockedRunoff = (RunoffCreated, LedgerError);
 
 /// Signs a checkpoint text with a teller's key and returns the signature line.
 pub fn teller_signature_line(text: &str, signer: &Signer) -> Result<String, LedgerError> {

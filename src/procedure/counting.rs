@@ -108,41 +108,13 @@ impl Core {
                 crate::rules::conduct::ConductError::ReasonText("更正", "correction").into(),
             );
         }
-        if figures.present > figures.eligible {
-            return Err(invalid(
-                Code::PresentExceedsEligible,
-                format!(
-                    "实到 {} 多于应到 {} / {} present exceeds {} eligible",
-                    figures.present, figures.eligible, figures.present, figures.eligible
-                ),
-            ));
-        }
-        // The order is the conduct's: closed (protocol 6; before, opened), not yet counted.
+        // The conduct's own checks, so that a proposal its approval would fail is refused now:
+        // the figures (P ≤ E; from protocol 7, E not above the roll), then the order (closed,
+        // not yet counted).
         self.ledger.read(|s| -> Result<(), CoreError> {
             let conduct = s.state.conduct()?;
-            let c = conduct.contest(contest)?;
-            if c.phase == Phase::Draft
-                || c.result.is_some()
-                || (conduct.protocol() >= 6 && c.phase != Phase::Closed)
-            {
-                return Err(crate::rules::conduct::ConductError::CorrectionOutOfOrder(
-                    contest.to_string(),
-                )
-                .into());
-            }
-            // Refused now, as the conduct will refuse its approval (protocol 7).
-            if let Some(desk) = c.closed.filter(|_| conduct.protocol() >= 7) {
-                if figures.eligible > desk.eligible {
-                    return Err(
-                        crate::rules::conduct::ConductError::CorrectionEligibleAboveRoll {
-                            contest: contest.to_string(),
-                            eligible: figures.eligible,
-                            roll: desk.eligible,
-                        }
-                        .into(),
-                    );
-                }
-            }
+            conduct.check_correction_figures(contest, figures)?;
+            conduct.check_correction_order(contest)?;
             Ok(())
         })??;
         Ok(self.records.propose(&Proposal {
@@ -285,7 +257,7 @@ impl Core {
     pub fn publish(&self, result_index: u64) -> Result<Published, CoreError> {
         let _rounds = super::new_rounds();
         let r = self.result_body(result_index)?;
-        let (runoffs, mut blocked) = self.runoffs_of(result_index, &r)?;
+        let (runoffs, blocked) = self.runoffs_of(result_index, &r)?;
         let ids: Vec<String> = runoffs
             .iter()
             .filter_map(|r| {
@@ -295,20 +267,10 @@ impl Core {
                     .map(String::from)
             })
             .collect();
-        let (appended, refused) = self.ledger.publish(result_index, runoffs)?;
-        let mut runoffs = ids;
-        for (r, e) in refused {
-            let id = r
-                .contest
-                .get("id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            runoffs.retain(|x| x != id);
-            blocked.push(json!({"contest": r.parent, "code": e.code(), "message": e.to_string()}));
-        }
+        let appended = self.ledger.publish(result_index, runoffs)?;
         Ok(Published {
             entry: appended.first().map(|a| a.index).unwrap_or_default(),
-            runoffs,
+            runoffs: ids,
             blocked,
         })
     }
@@ -344,6 +306,8 @@ impl Core {
             EntryKind::ResultPublished,
             body_bytes(&ResultPublished { result_index }),
         )];
+        // The publication itself first: its refusal (signatures missing, say) is the answer.
+        self.ledger.check_all(&entries)?;
         let mut blocked = Vec::new();
         // The styles as each runoff will find them: the ones before it in this publication
         // are appended first (the verifier replays them in that order; from protocol 7 each

@@ -344,29 +344,28 @@ impl Conduct {
         Ok(())
     }
 
-    /// Records a correction of an opened, uncounted contest's figures (for example the paper
-    /// desk's figures merged in), made by one person and approved by a second person of
-    /// another role. The latest correction is what the count uses.
-    pub fn correct(&mut self, id: &str, correction: Correction) -> Result<(), ConductError> {
+    /// Whether contest `id`'s figures may be corrected now. Protocol 6: only once it is
+    /// closed and before it is counted (the close's own figures are the desk's at that
+    /// moment; a correction logged while voting went on replaced them, so the count used
+    /// figures from before the last voters came). The service asks before it keeps a
+    /// proposal; the log's rule is the same check.
+    pub fn check_correction_order(&self, id: &str) -> Result<(), ConductError> {
         let c = self.contest(id)?;
-        // Protocol 6: only a closed contest's figures (the close's own figures are the desk's
-        // at that moment; a correction logged while voting went on replaced them, so the
-        // count used figures from before the last voters came).
         if c.phase == Phase::Draft
             || c.result.is_some()
             || (self.protocol() >= 6 && c.phase != Phase::Closed)
         {
             return Err(ConductError::CorrectionOutOfOrder(id.to_string()));
         }
-        if correction.reason.trim().is_empty() {
-            return Err(ConductError::CorrectionReasonMissing);
-        }
-        if self.protocol() >= 5 && !super::board_reason_ok(&correction.reason) {
-            return Err(ConductError::ReasonText("更正", "correction"));
-        }
-        // Protocol 2: the service has always refused it; the verifier now too (more present
-        // than eligible would meet any "more than half of E" threshold).
-        let f = correction.figures;
+        Ok(())
+    }
+
+    /// Whether figures `f` may replace contest `id`'s. Protocol 2: no more present than
+    /// eligible (which would meet any "more than half of E" threshold). Protocol 7: E is the
+    /// roll's (the desk's figure at the close counts it); a correction may lower it, never
+    /// raise it above the roll (which could only make a quorum, or a threshold of "more than
+    /// half of E", fail that the hall met).
+    pub fn check_correction_figures(&self, id: &str, f: Figures) -> Result<(), ConductError> {
         if self.strict() && f.present > f.eligible {
             return Err(ConductError::CorrectionPresentExceedsEligible {
                 contest: id.to_string(),
@@ -374,9 +373,6 @@ impl Conduct {
                 eligible: f.eligible,
             });
         }
-        // Protocol 7: E is the roll's (the desk's figure at the close counts it); a
-        // correction may lower it, never raise it above the roll (which could only make a
-        // quorum, or a threshold of "more than half of E", fail that the hall met).
         if self.protocol() >= 7 {
             if let Some(desk) = self.contest(id)?.closed {
                 if f.eligible > desk.eligible {
@@ -388,6 +384,21 @@ impl Conduct {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Records a correction of an opened, uncounted contest's figures (for example the paper
+    /// desk's figures merged in), made by one person and approved by a second person of
+    /// another role. The latest correction is what the count uses.
+    pub fn correct(&mut self, id: &str, correction: Correction) -> Result<(), ConductError> {
+        self.check_correction_order(id)?;
+        if correction.reason.trim().is_empty() {
+            return Err(ConductError::CorrectionReasonMissing);
+        }
+        if self.protocol() >= 5 && !super::board_reason_ok(&correction.reason) {
+            return Err(ConductError::ReasonText("更正", "correction"));
+        }
+        self.check_correction_figures(id, correction.figures)?;
         let (p, a) = (&correction.proposer, &correction.approver);
         if p.name.trim().is_empty()
             || a.name.trim().is_empty()
@@ -417,8 +428,13 @@ impl Conduct {
         // Protocol 4: made when a teller had already given decryption shares (the totals
         // computable by anyone): allowed, since a hall's paper figures may come late, but said
         // in the result the tellers sign.
-        let after_shares =
-            self.protocol >= 4 && c.decryption.shares.values().any(|s| !s.is_empty());
+        let after_shares = self.protocol >= 4
+            && self
+                .contest(id)?
+                .decryption
+                .shares
+                .values()
+                .any(|s| !s.is_empty());
         let c = self.contest_mut(id)?;
         c.correction = Some(correction);
         c.corrected_after_shares = after_shares;
