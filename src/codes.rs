@@ -174,6 +174,8 @@ codes! {
     ControlCharacter = "control_character" => Unprocessable,
     CorrectionNeedsTwo = "correction_needs_two" => Unprocessable,
     CorrectionRole = "correction_role" => Forbidden,
+    Unattested = "unattested" => Unprocessable,
+    AttestationInvalid = "attestation_invalid" => Unprocessable,
     CorrectionOutOfOrder = "correction_out_of_order" => Conflict,
     CorrectionReasonMissing = "correction_reason_missing" => Unprocessable,
     DeskCountMissing = "desk_count_missing" => Unprocessable,

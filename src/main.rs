@@ -183,6 +183,43 @@ enum TellerCommand {
         #[arg(long, value_name = "N")]
         allow_protocol: Option<u32>,
     },
+    /// 签署更正或减少名额 / Sign, as a registered teller, a correction of a contest's figures
+    /// (`--eligible --present --issued --reason`) or a seat reduction (`--basis`): the export
+    /// is verified first, and the number of corrections logged and the seats a reduction
+    /// removes are taken from it. Prints `{"teller": N, "signature": "…"}` for the teller
+    /// page, the API, or `scrutineer ledger approve --attested` (protocol 8 requires one).
+    Attest {
+        /// The teller's private key file (from `teller keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// 导出 / An export of the log (directory or tar), as recent as the correction.
+        #[arg(long)]
+        export: PathBuf,
+        /// The contest.
+        #[arg(long)]
+        contest: String,
+        /// 应到 / The corrected eligible figure E.
+        #[arg(long, requires_all = ["present", "issued", "reason"], conflicts_with = "basis")]
+        eligible: Option<u64>,
+        /// 实到 / The corrected present figure P.
+        #[arg(long, requires = "eligible")]
+        present: Option<u64>,
+        /// 发出 / The corrected ballots issued I.
+        #[arg(long, requires = "eligible")]
+        issued: Option<u64>,
+        /// 原因 / The correction's reason, exactly as proposed.
+        #[arg(long, requires = "eligible")]
+        reason: Option<String>,
+        /// 减少名额的决定 / The meeting's decision to reduce the seats, exactly as recorded.
+        #[arg(long, required_unless_present = "eligible")]
+        basis: Option<String>,
+        /// 核对过的检查点 / A checkpoint confirmed outside the service, `SIZE:ROOT`.
+        #[arg(long, value_name = "SIZE:ROOT")]
+        checkpoint: Option<String>,
+        /// 接受旧协议 N 的日志 / A log of the older protocol N.
+        #[arg(long, value_name = "N")]
+        allow_protocol: Option<u32>,
+    },
     /// Sign a result's checkpoint with a teller key file; prints the signature line to
     /// submit. Touches no data directory. With `--export` and `--result`, the export is
     /// verified first (every result recounted) and the text signed is the one the verified
@@ -334,6 +371,46 @@ fn main() -> ExitCode {
             ),
             _ => scrutineer::cli::verify::teller_sign(&key, &text),
         }),
+        Command::Teller {
+            command:
+                TellerCommand::Attest {
+                    key,
+                    export,
+                    contest,
+                    eligible,
+                    present,
+                    issued,
+                    reason,
+                    basis,
+                    checkpoint,
+                    allow_protocol,
+                },
+        } => {
+            let what = match (eligible, present, issued, reason, basis) {
+                (Some(eligible), Some(present), Some(issued), Some(reason), _) => {
+                    scrutineer::procedure::Attesting::Correction {
+                        contest,
+                        figures: scrutineer::rules::conduct::Figures {
+                            eligible,
+                            present,
+                            issued,
+                        },
+                        reason,
+                    }
+                }
+                (_, _, _, _, basis) => scrutineer::procedure::Attesting::Reduction {
+                    contest,
+                    basis: basis.unwrap_or_default(),
+                },
+            };
+            finish(scrutineer::cli::teller::attest(
+                &key,
+                &export,
+                &what,
+                checkpoint.as_deref(),
+                allow_protocol,
+            ))
+        }
         Command::Tally {
             spec,
             ballots,

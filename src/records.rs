@@ -199,6 +199,9 @@ pub struct Proposal {
     pub proposer_role: String,
     /// Unix seconds.
     pub at: u64,
+    /// A registered teller's signature given with the proposal (protocol 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested: Option<crate::record::attest::Attested>,
 }
 
 fn checkin_key(round: u8, number: &str) -> Vec<u8> {

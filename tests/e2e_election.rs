@@ -1177,6 +1177,8 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
             "流动票箱 mobile box",
             "--by",
             "t-zhao",
+            "--teller-key",
+            tellers[0].key.to_str().unwrap(),
         ]);
         let n: String = proposed
             .split("correction ")
@@ -1223,7 +1225,8 @@ fn a_write_in_counts_only_on_a_line_its_ballot_marked() {
         shown.contains("更正 correction d017")
             && shown.contains("counted with E 8 P 6 I 6")
             && shown.contains("proposed by t-zhao (teller)")
-            && shown.contains("approved by o-sun (organiser)"),
+            && shown.contains("approved by o-sun (organiser)")
+            && shown.contains(&format!("signed by teller 1 ({})", tellers[0].name)),
         "{shown}"
     );
     cli.sign(result, t2);

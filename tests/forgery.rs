@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use scrutineer::ledger::keys::load_or_create;
 use scrutineer::ledger::{teller_signature_line, Ledger, LedgerConfig, Registration};
-use scrutineer::procedure::{CheckInRequest, Core};
+use scrutineer::procedure::{Attesting, CheckInRequest, Core};
 use scrutineer::record::entry::{
     body_bytes, genesis, origin, BallotBody, CheckInCount, ContestClosed, Entry, EntryKind,
     PaperBallot, PoolRegistered, ResultBody, RollRegistered, RunoffCreated, Style, TellerSignature,
@@ -75,6 +75,19 @@ fn voters(unit: &str, prefix: &str, n: usize) -> Vec<Voter> {
             flags: vec![],
         })
         .collect()
+}
+
+/// Signs a forged correction again with teller 1's key (a teller who colludes with the
+/// forger), as the `position`-th correction of its contest, so that the rules and not the
+/// signature must refuse it (protocol 8).
+fn resign(b: &mut TurnoutCorrected, position: u32) {
+    let wang = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let signature = scrutineer::record::attest::Attestation::Correction { position, body: b }
+        .sign(&wang, ELECTION);
+    b.attested = Some(scrutineer::record::attest::Attested {
+        teller: 1,
+        signature,
+    });
 }
 
 /// An election run honestly through the core: two tellers (both needed), a roll, a pool,
@@ -161,19 +174,27 @@ fn honest() -> Honest {
         name: "o-sun".into(),
         role: "organiser".into(),
     };
-    let n = core
-        .propose_correction(
-            "p",
-            Figures {
-                eligible: 6,
-                present: 6,
-                issued: 6,
+    let figures = Figures {
+        eligible: 6,
+        present: 6,
+        issued: 6,
+    };
+    let reason = "纸质发票处另发 1 张 / the paper desk handed out one more";
+    // Protocol 8: the teller's key signs it.
+    let attested = core
+        .attest_with(
+            &wang,
+            &Attesting::Correction {
+                contest: "p".into(),
+                figures,
+                reason: reason.into(),
             },
-            "纸质发票处另发 1 张 / the paper desk handed out one more",
-            &teller,
         )
         .unwrap();
-    core.approve_correction(n, &organiser).unwrap();
+    let n = core
+        .propose_correction("p", figures, reason, &teller, Some(attested))
+        .unwrap();
+    core.approve_correction(n, &organiser, None).unwrap();
     for c in ["c", "p"] {
         let (r, _) = core.tally(&[c.to_string()]).unwrap();
         let text = l.result_checkpoint_text(r.index).unwrap();
@@ -795,6 +816,7 @@ fn the_desks_figures_are_what_counts() {
                 edit::<TurnoutCorrected>(&mut es[i], |b| {
                     b.approved_by.name = approver.0.into();
                     b.approved_by.role = approver.1.into();
+                    resign(b, 0);
                 });
             },
             no_side,
@@ -810,6 +832,7 @@ fn the_desks_figures_are_what_counts() {
             edit::<TurnoutCorrected>(&mut es[i], |b| {
                 b.approved_by.name = "t-sun".into();
                 b.approved_by.role = "auditor".into();
+                resign(b, 0);
             });
         },
         no_side,
@@ -822,7 +845,10 @@ fn the_desks_figures_are_what_counts() {
         |es, _| {
             let i = find(es, EntryKind::TurnoutCorrected, 0);
             let mut late = es[i].clone();
-            edit::<TurnoutCorrected>(&mut late, |b| b.present = 1);
+            edit::<TurnoutCorrected>(&mut late, |b| {
+                b.present = 1;
+                resign(b, 1);
+            });
             es.push(late);
         },
         no_side,
@@ -835,7 +861,10 @@ fn the_desks_figures_are_what_counts() {
         "correction-present",
         |es, _| {
             let i = find(es, EntryKind::TurnoutCorrected, 0);
-            edit::<TurnoutCorrected>(&mut es[i], |b| b.present = b.eligible + 1);
+            edit::<TurnoutCorrected>(&mut es[i], |b| {
+                b.present = b.eligible + 1;
+                resign(b, 0);
+            });
         },
         no_side,
     );
@@ -863,11 +892,73 @@ fn the_desks_figures_are_what_counts() {
         |es, _| {
             let i = find(es, EntryKind::TurnoutCorrected, 0);
             // Far above the roll of six the close counted (and the voters who vote).
-            edit::<TurnoutCorrected>(&mut es[i], |b| b.eligible += 1000);
+            edit::<TurnoutCorrected>(&mut es[i], |b| {
+                b.eligible += 1000;
+                resign(b, 0);
+            });
         },
         no_side,
     );
     named(&r, "correction_eligible_above_roll", None);
+    // Protocol 8: without a registered teller's signature. Taken off; the figures changed
+    // under it; a second correction that repeats the first's signature (signed as the
+    // contest's first, so it cannot come back after a later one); signed by a key that is
+    // not a registered teller's; naming a teller who does not exist.
+    let r = forge(
+        &h,
+        "correction-unattested",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            edit::<TurnoutCorrected>(&mut es[i], |b| b.attested = None);
+        },
+        no_side,
+    );
+    named(&r, "unattested", None);
+    let r = forge(
+        &h,
+        "correction-changed-under-signature",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            edit::<TurnoutCorrected>(&mut es[i], |b| b.present -= 1);
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
+    let r = forge(
+        &h,
+        "correction-replayed",
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            let again = es[i].clone();
+            es.insert(i + 1, again);
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
+    for (name, teller, seed) in [
+        ("correction-stranger", 1, 99u8),
+        ("correction-no-teller", 3, 7u8),
+    ] {
+        let r = forge(
+            &h,
+            name,
+            |es, _| {
+                let i = find(es, EntryKind::TurnoutCorrected, 0);
+                edit::<TurnoutCorrected>(&mut es[i], |b| {
+                    let key =
+                        Signer::new("teller-wang", SigningKey::from_bytes(&[seed; 32])).unwrap();
+                    let signature = scrutineer::record::attest::Attestation::Correction {
+                        position: 0,
+                        body: b,
+                    }
+                    .sign(&key, ELECTION);
+                    b.attested = Some(scrutineer::record::attest::Attested { teller, signature });
+                });
+            },
+            no_side,
+        );
+        named(&r, "attestation_invalid", None);
+    }
 }
 
 #[test]
@@ -1188,20 +1279,31 @@ fn walk(seed: u64) {
                 .map(|_| ())
                 .map_err(|e| e.code()),
             9 => {
-                let id = core
-                    .propose_correction(
-                        "p",
-                        Figures {
-                            eligible: 12,
-                            present: rng.below(13),
-                            issued: 12,
+                let figures = Figures {
+                    eligible: 12,
+                    present: rng.below(13),
+                    issued: 12,
+                };
+                let attested = core
+                    .attest_with(
+                        &wang,
+                        &Attesting::Correction {
+                            contest: "p".into(),
+                            figures,
+                            reason: "walk".into(),
                         },
-                        "walk",
-                        &Person {
-                            name: "t".into(),
-                            role: "teller".into(),
-                        },
-                    );
+                    )
+                    .ok();
+                let id = core.propose_correction(
+                    "p",
+                    figures,
+                    "walk",
+                    &Person {
+                        name: "t".into(),
+                        role: "teller".into(),
+                    },
+                    attested,
+                );
                 match id {
                     Ok(id) => core
                         .approve_correction(
@@ -1210,6 +1312,7 @@ fn walk(seed: u64) {
                                 name: "o".into(),
                                 role: "organiser".into(),
                             },
+                            None,
                         )
                         .map(|_| ())
                         .map_err(|e| e.code()),

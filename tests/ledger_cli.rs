@@ -275,6 +275,9 @@ fn a_whole_election_from_the_command_line() {
             "流动票箱 5 人 mobile box: 5 voters",
             "--by",
             "t-zhao",
+            // Protocol 8: the teller's registered key signs it.
+            "--teller-key",
+            "wang.key",
         ],
     );
     let n: String = proposed

@@ -170,6 +170,8 @@ fn through_the_cli(dir: &Path) -> Vec<Entry> {
             "流动票箱 mobile box",
             "--by",
             "t-zhao",
+            "--teller-key",
+            "wang.key",
         ],
     );
     let n: String = proposed
@@ -296,11 +298,29 @@ fn through_http(s: &Server, dir: &Path) -> Vec<Entry> {
         "{v}"
     );
     s.ok("POST", "/api/v1/contests/d017/close", Some(&teller), None);
+    // Protocol 8: the teller signs the correction with their key, on their own machine, from
+    // an export (`scrutineer teller attest`).
+    let attested = s.attest(
+        &teller,
+        &key,
+        &[
+            "--contest",
+            "d017",
+            "--eligible",
+            "10",
+            "--present",
+            "4",
+            "--issued",
+            "4",
+            "--reason",
+            "流动票箱 mobile box",
+        ],
+    );
     let n = s.ok(
         "POST",
         "/api/v1/contests/d017/corrections",
         Some(&teller),
-        Some(&json!({"eligible": 10, "present": 4, "ballots_issued": 4, "reason": "流动票箱 mobile box"})),
+        Some(&json!({"eligible": 10, "present": 4, "ballots_issued": 4, "reason": "流动票箱 mobile box", "attested": attested})),
     )["proposal"]
         .as_u64()
         .unwrap();

@@ -24,6 +24,25 @@ fn temp(name: &str) -> PathBuf {
     p
 }
 
+/// A registered teller's signature of a correction (protocol 8), as the log stands.
+fn attest(
+    core: &Core,
+    teller: &Signer,
+    contest: &str,
+    figures: scrutineer::rules::conduct::Figures,
+    reason: &str,
+) -> scrutineer::record::attest::Attested {
+    core.attest_with(
+        teller,
+        &scrutineer::procedure::Attesting::Correction {
+            contest: contest.into(),
+            figures,
+            reason: reason.into(),
+        },
+    )
+    .unwrap()
+}
+
 fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
     core_with_tellers(name, seats, &[teller], 1)
 }
@@ -392,19 +411,22 @@ fn a_correction_racing_a_tally_waits_for_the_result() {
         .unwrap();
     }
     core.close_contest("d").unwrap();
+    let figures = Figures {
+        eligible: 20,
+        present: 4,
+        issued: 4,
+    };
+    let attested = attest(&core, &teller, "d", figures, "流动票箱 mobile ballot box");
     let n = core
         .propose_correction(
             "d",
-            Figures {
-                eligible: 20,
-                present: 4,
-                issued: 4,
-            },
+            figures,
             "流动票箱 mobile ballot box",
             &Person {
                 name: "t-zhao".into(),
                 role: "teller".into(),
             },
+            Some(attested.clone()),
         )
         .unwrap();
     let organiser = Person {
@@ -420,7 +442,7 @@ fn a_correction_racing_a_tally_waits_for_the_result() {
             let organiser = &organiser;
             let core = &core;
             approval = Some(scope.spawn(move || {
-                let r = core.approve_correction(n, organiser);
+                let r = core.approve_correction(n, organiser, None);
                 let _ = tx.send(());
                 r
             }));
@@ -591,19 +613,22 @@ fn a_correction_logged_before_a_crash_is_not_logged_twice() {
     core.open_contest("d").unwrap();
     check_in(&core, "V01", &[]).unwrap();
     core.close_contest("d").unwrap();
+    let figures = Figures {
+        eligible: 20,
+        present: 2,
+        issued: 2,
+    };
+    let attested = attest(&core, &teller, "d", figures, "流动票箱 mobile ballot box");
     let n = core
         .propose_correction(
             "d",
-            Figures {
-                eligible: 20,
-                present: 2,
-                issued: 2,
-            },
+            figures,
             "流动票箱 mobile ballot box",
             &Person {
                 name: "t-zhao".into(),
                 role: "teller".into(),
             },
+            Some(attested.clone()),
         )
         .unwrap();
     // What the approval logs, written as it was before the crash; the proposal stays.
@@ -616,6 +641,7 @@ fn a_correction_logged_before_a_crash_is_not_logged_twice() {
             reason: "流动票箱 mobile ballot box".into(),
             proposed_by: person("t-zhao", "teller"),
             approved_by: person("o-sun", "organiser"),
+            attested: Some(attested),
         })
         .unwrap();
     let size = core.ledger.read(|s| s.tree.size()).unwrap();
@@ -625,6 +651,7 @@ fn a_correction_logged_before_a_crash_is_not_logged_twice() {
             name: "o-sun".into(),
             role: "organiser".into(),
         },
+        None,
     );
     assert_eq!(again.unwrap_err().code(), "correction_logged");
     assert_eq!(core.ledger.read(|s| s.tree.size()).unwrap(), size);

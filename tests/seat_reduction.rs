@@ -10,7 +10,7 @@ mod e2e_support;
 
 use serde_json::{json, Value};
 
-use e2e_support::{forge, named, read_entries, Server};
+use e2e_support::{attest_reduction, forge, named, plain_teller, read_entries, Server};
 use scrutineer::record::entry::{EntryKind, SeatsReduced};
 
 const ELECTION: &str = "reduce-2026";
@@ -80,12 +80,14 @@ fn scenario(by_cli: bool) {
             Some(&json!({"token": t, "ballots": [{"contest": "c", "marks": marks}]})),
         );
     }
+    // Protocol 8: the registered teller's key signs the decision (3 seats, less 1).
+    let signed = |basis: &str| attest_reduction(&plain_teller(), 1, ELECTION, "c", 1, 2, basis);
     let reduce = |s: &Server, who: &str, contest: &str, basis: &str| {
         s.call(
             "POST",
             &format!("/api/v1/contests/{contest}/reduce-seats"),
             Some(who),
-            Some(&json!({"basis": basis})),
+            Some(&json!({"basis": basis, "attested": signed(basis)})),
         )
     };
     // Before the count: nothing published to reduce.
@@ -131,7 +133,7 @@ fn scenario(by_cli: bool) {
         .clone();
     assert_eq!(parent["reducible"], true, "{parent}");
 
-    // Refusals change nothing: no basis, an unknown contest, a teller.
+    // Refusals change nothing: no basis, an unknown contest, a registrar.
     let size =
         |s: &Server| s.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"].clone();
     let before = size(&s);
@@ -139,23 +141,51 @@ fn scenario(by_cli: bool) {
         (&org, "c", "  ", "reduction_basis"),
         (&org, "c", "第一行\n第二行", "reduction_basis"),
         (&org, "zz", BASIS, "unknown_contest"),
-        (&teller, "c", BASIS, "forbidden"),
+        (&desk, "c", BASIS, "forbidden"),
         (&org, runoff_id.as_str(), BASIS, "not_published"),
     ] {
         let (_, v) = reduce(&s, who, contest, basis);
         assert_eq!(v["code"], want, "{contest} {basis:?}: {v}");
     }
+    // Protocol 8: one organiser's word is not enough; a teller's signature of another
+    // decision, of other seats, or by a teller not registered, is refused.
+    let other_seats = attest_reduction(&plain_teller(), 1, ELECTION, "c", 2, 1, BASIS);
+    let not_registered = attest_reduction(&plain_teller(), 2, ELECTION, "c", 1, 2, BASIS);
+    let stranger = scrutineer::record::note::Signer::new(
+        "teller-wang",
+        ed25519_dalek::SigningKey::from_bytes(&[99u8; 32]),
+    )
+    .unwrap();
+    let forged = attest_reduction(&stranger, 1, ELECTION, "c", 1, 2, BASIS);
+    for (attested, want) in [
+        (Value::Null, "unattested"),
+        (signed("另一个决定 another decision"), "attestation_invalid"),
+        (other_seats, "attestation_invalid"),
+        (not_registered, "attestation_invalid"),
+        (forged, "attestation_invalid"),
+    ] {
+        let (_, v) = s.call(
+            "POST",
+            "/api/v1/contests/c/reduce-seats",
+            Some(&org),
+            Some(&json!({"basis": BASIS, "attested": attested})),
+        );
+        assert_eq!(v["code"], want, "{attested}: {v}");
+    }
     assert_eq!(size(&s), before);
 
     if by_cli {
         s.stop();
+        let key_file = dir.join("teller-wang.key");
+        std::fs::write(&key_file, plain_teller().to_text()).unwrap();
         let cli = |contest: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
                 .args(["ledger", "--data"])
                 .arg(dir.join("data"))
                 .arg("--keys")
                 .arg(dir.join("keys"))
-                .args(["reduce-seats", contest, "--basis", BASIS])
+                .args(["reduce-seats", contest, "--basis", BASIS, "--teller-key"])
+                .arg(&key_file)
                 .output()
                 .unwrap()
         };
@@ -271,13 +301,50 @@ fn scenario(by_cli: bool) {
         .iter()
         .position(|e| e.kind == EntryKind::ResultPublished)
         .unwrap();
+    // The forger holds the teller's key too (a teller who colludes), so each variant is
+    // signed again and the rules, not the signature, must refuse it.
     let edit = |name: &str, f: &dyn Fn(&mut SeatsReduced)| {
+        forge(&export, &dir.join(name), ELECTION, &keys, |es| {
+            let mut b: SeatsReduced = serde_json::from_slice(&es[at].body).unwrap();
+            f(&mut b);
+            let again = attest_reduction(
+                &plain_teller(),
+                1,
+                ELECTION,
+                "c",
+                b.reduced_by,
+                b.seats,
+                &b.basis,
+            );
+            b.attested = Some(serde_json::from_value(again).unwrap());
+            es[at].body = serde_json::to_vec(&b).unwrap();
+        })
+    };
+    // Without the teller (protocol 8): the signature taken off, or the decision changed under
+    // it, or signed by a key that is not the registered teller's.
+    let bare = |name: &str, f: &dyn Fn(&mut SeatsReduced)| {
         forge(&export, &dir.join(name), ELECTION, &keys, |es| {
             let mut b: SeatsReduced = serde_json::from_slice(&es[at].body).unwrap();
             f(&mut b);
             es[at].body = serde_json::to_vec(&b).unwrap();
         })
     };
+    let r = bare("forged-unsigned", &|b| b.attested = None);
+    named(&r, &["unattested"], at);
+    let r = bare("forged-unsigned-basis", &|b| {
+        b.basis = "另一决定 another decision".into()
+    });
+    named(&r, &["attestation_invalid"], at);
+    let r = bare("forged-other-key", &|b| {
+        let stranger = scrutineer::record::note::Signer::new(
+            "teller-wang",
+            ed25519_dalek::SigningKey::from_bytes(&[99u8; 32]),
+        )
+        .unwrap();
+        let a = attest_reduction(&stranger, 1, ELECTION, "c", 1, 2, &b.basis);
+        b.attested = Some(serde_json::from_value(a).unwrap());
+    });
+    named(&r, &["attestation_invalid"], at);
     // More seats removed than were left unfilled (a reduction that unseats nobody yet
     // shrinks the body below what the vote filled).
     let r = edit("forged-by", &|b| {

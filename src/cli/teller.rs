@@ -170,10 +170,14 @@ pub fn sign_result(
             let f = k.figures;
             warned.push_str(&format!(
                 "注意 更正 correction {id}: 签到台 desk 应到 E {} 实到 P {} 发出 I {} → 计票用 counted with E {} P {} I {}; \
-                 理由 reason: {}; 提出 proposed by {} ({}), 批准 approved by {} ({}) — 签名前请与会场记录核对 / check it \
+                 理由 reason: {}; 提出 proposed by {} ({}), 批准 approved by {} ({}){} — 签名前请与会场记录核对 / check it \
                  against the hall's record before signing\n",
                 desk.eligible, desk.present, desk.issued, f.eligible, f.present, f.issued,
-                k.reason, k.proposer.name, k.proposer.role, k.approver.name, k.approver.role
+                k.reason, k.proposer.name, k.proposer.role, k.approver.name, k.approver.role,
+                k.attested.teller().map(|n| {
+                    let key = replayed.tellers.get((n as usize).wrapping_sub(1)).map_or("?", |t| t.name());
+                    format!(", 计票人签署 signed by teller {n} ({key})")
+                }).unwrap_or_default()
             ));
         }
     }
@@ -188,6 +192,118 @@ pub fn sign_result(
     };
     Ok(format!(
         "导出已核验, 第 {result} 条结果已重新计票 (项目: {contests}) / the export verifies and result {result} was recounted (contests: {contests})\n{warned}{unconfirmed}签名的检查点 checkpoint signed:\n{text}{line}\n"
+    ))
+}
+
+/// `scrutineer teller attest`: a registered teller's signature of a correction of a
+/// contest's figures or of a seat reduction (protocol 8, `record::attest`). The export is
+/// verified first (as `teller sign --export` does), and what is signed is taken from it
+/// where the log decides it: the number of corrections of the contest logged so far, the
+/// seats a reduction removes. Prints what is signed, then `{"teller": N, "signature": "…"}`
+/// for the teller page, the API or `scrutineer ledger approve --attested`.
+pub fn attest(
+    key: &Path,
+    export: &Path,
+    what: &crate::procedure::Attesting,
+    checkpoint: Option<&str>,
+    allow_protocol: Option<u32>,
+) -> Result<String, CommandError> {
+    use crate::procedure::Attesting;
+    use crate::record::attest::{teller_index, Attestation, Attested};
+    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
+    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
+    let replayed = verified(export, allow_protocol)?;
+    if let Some(text) = checkpoint {
+        check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
+    }
+    let teller = teller_index(&replayed.tellers, signer.name()).ok_or_else(|| {
+        e(
+            Code::AttestationInvalid,
+            format!("密钥 “{}” 不是这次选举登记的计票人 / key “{}” is not a registered teller of this election", signer.name(), signer.name()),
+        )
+    })?;
+    let conduct = &replayed.conduct;
+    let ce = |err: crate::rules::conduct::ConductError| e(err.code(), err);
+    let (said, signature) = match what {
+        Attesting::Correction {
+            contest,
+            figures,
+            reason,
+        } => {
+            conduct
+                .check_correction_figures(contest, *figures)
+                .map_err(ce)?;
+            conduct.check_correction_order(contest).map_err(ce)?;
+            let position = conduct.contest(contest).map_err(ce)?.corrections;
+            let body = crate::record::entry::TurnoutCorrected {
+                contest: contest.clone(),
+                eligible: figures.eligible,
+                present: figures.present,
+                ballots_issued: figures.issued,
+                reason: reason.trim().to_string(),
+                proposed_by: crate::ledger::person("", ""),
+                approved_by: crate::ledger::person("", ""),
+                attested: None,
+            };
+            let desk = conduct
+                .contest(contest)
+                .map_err(ce)?
+                .closed
+                .unwrap_or_default();
+            (
+                format!(
+                    "人数更正 correction of “{contest}” (此前 {position} 次 after {position} logged): 签到台 desk E {} P {} I {} → E {} P {} I {}; 原因 reason: {}",
+                    desk.eligible, desk.present, desk.issued, figures.eligible, figures.present, figures.issued, body.reason
+                ),
+                Attestation::Correction {
+                    position,
+                    body: &body,
+                }
+                .sign(&signer, &replayed.election_id),
+            )
+        }
+        Attesting::Reduction { contest, basis } => {
+            let unfilled = conduct.contest(contest).map_err(ce)?.unfilled;
+            let seats_before = replayed
+                .spec
+                .get("contests")
+                .and_then(|c| c.as_array())
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(contest))
+                })
+                .and_then(|c| c.get("seats"))
+                .and_then(|v| v.as_u64())
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or_default();
+            if unfilled == 0 {
+                return Err(ce(crate::rules::conduct::ConductError::NoUnfilledSeats(
+                    contest.clone(),
+                )));
+            }
+            let body = crate::record::entry::SeatsReduced {
+                contest: contest.clone(),
+                reduced_by: unfilled,
+                seats: seats_before.saturating_sub(unfilled),
+                basis: basis.trim().to_string(),
+                attested: None,
+            };
+            (
+                format!(
+                    "减少名额 seat reduction of “{contest}”: {seats_before} → {} (减 less {unfilled}); 决定 decision: {}",
+                    body.seats, body.basis
+                ),
+                Attestation::Reduction(&body).sign(&signer, &replayed.election_id),
+            )
+        }
+    };
+    let attested = serde_json::to_string(&Attested { teller, signature })
+        .map_err(|err| e(Code::Internal, err))?;
+    Ok(format!(
+        "导出已核验 / the export verifies (选举 election {}, 共 {} 条 entries)\n计票人 teller {teller} ({}) 签署 signs: {said}\n{attested}\n",
+        replayed.election_id,
+        replayed.tree.size(),
+        signer.name(),
     ))
 }
 

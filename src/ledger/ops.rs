@@ -604,10 +604,10 @@ impl Ledger {
         )
     }
 
-    /// Logs the meeting's decision to reduce `contest`'s seats by those its published result
-    /// left unfilled, instead of a new round. The rules check it as they replay it.
-    pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, LedgerError> {
-        let (reduced_by, seats) = self.read(|s| -> Result<_, LedgerError> {
+    /// The seats a reduction of `contest` removes (those its published result left unfilled)
+    /// and the seats it leaves.
+    pub fn reduction_of(&self, contest: &str) -> Result<(u32, u32), LedgerError> {
+        self.read(|s| -> Result<_, LedgerError> {
             let info = s.state.info()?;
             let c = info
                 .election
@@ -618,7 +618,18 @@ impl Ledger {
                 })?;
             let unfilled = s.state.conduct()?.contest(contest)?.unfilled;
             Ok((unfilled, c.seats().saturating_sub(unfilled)))
-        })??;
+        })?
+    }
+
+    /// Logs the meeting's decision to reduce `contest`'s seats by those its published result
+    /// left unfilled, instead of a new round. The rules check it as they replay it.
+    pub fn reduce_seats(
+        &self,
+        contest: &str,
+        basis: &str,
+        attested: Option<crate::record::attest::Attested>,
+    ) -> Result<Appended, LedgerError> {
+        let (reduced_by, seats) = self.reduction_of(contest)?;
         self.append(
             EntryKind::SeatsReduced,
             body_bytes(&crate::record::entry::SeatsReduced {
@@ -626,6 +637,7 @@ impl Ledger {
                 reduced_by,
                 seats,
                 basis: basis.trim().to_string(),
+                attested,
             }),
         )
     }

@@ -6,10 +6,46 @@ use serde_json::{json, Value};
 
 use super::{conflict, invalid, Core, CoreError};
 use crate::ledger::{person, Appended};
+use crate::record::attest::{Attestation, Attested};
 use crate::record::entry::{ResultBody, RunoffCreated, TurnoutCorrected};
 use crate::record::rounds::spec_contest;
 use crate::records::Proposal;
 use crate::rules::conduct::{Figures, Person, Phase};
+
+/// What a teller attests through [`Core::attest_with`].
+#[derive(Clone, Debug)]
+pub enum Attesting {
+    Correction {
+        contest: String,
+        figures: Figures,
+        reason: String,
+    },
+    Reduction {
+        contest: String,
+        basis: String,
+    },
+}
+
+/// The entry a correction logs.
+fn correction_body(
+    contest: &str,
+    figures: Figures,
+    reason: &str,
+    proposer: &Person,
+    approver: &Person,
+    attested: Option<Attested>,
+) -> TurnoutCorrected {
+    TurnoutCorrected {
+        contest: contest.to_string(),
+        eligible: figures.eligible,
+        present: figures.present,
+        ballots_issued: figures.issued,
+        reason: reason.to_string(),
+        proposed_by: person(&proposer.name, &proposer.role),
+        approved_by: person(&approver.name, &approver.role),
+        attested,
+    }
+}
 
 /// Serialises teller signatures by account (see `Core::sign_as`).
 static TELLER_SIGNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -95,6 +131,7 @@ impl Core {
         figures: Figures,
         reason: &str,
         by: &Person,
+        attested: Option<Attested>,
     ) -> Result<u64, CoreError> {
         if reason.trim().is_empty() {
             return Err(invalid(
@@ -117,6 +154,14 @@ impl Core {
             conduct.check_correction_order(contest)?;
             Ok(())
         })??;
+        // A teller's signature is checked now, against the corrections logged so far (a
+        // correction logged before this one is approved makes it stale: said then).
+        if let Some(a) = &attested {
+            self.check_attested(
+                &correction_body(contest, figures, reason.trim(), by, by, None),
+                a,
+            )?;
+        }
         Ok(self.records.propose(&Proposal {
             id: 0,
             contest: contest.to_string(),
@@ -127,12 +172,21 @@ impl Core {
             proposed_by: by.name.clone(),
             proposer_role: by.role.clone(),
             at: super::now(),
+            attested,
         })?)
     }
 
     /// Approves a proposed correction as a second person of another role; only then is it
     /// logged, beside the desk's figures, with both names.
-    pub fn approve_correction(&self, id: u64, by: &Person) -> Result<Appended, CoreError> {
+    ///
+    /// From protocol 8 a registered teller's signature (`record::attest`) goes with it, given
+    /// with the proposal or with the approval (`unattested` without one).
+    pub fn approve_correction(
+        &self,
+        id: u64,
+        by: &Person,
+        attested: Option<Attested>,
+    ) -> Result<Appended, CoreError> {
         let p = self.records.proposal(id)?.ok_or_else(|| {
             invalid(
                 Code::UnknownProposal,
@@ -163,17 +217,107 @@ impl Core {
                 format!("第 {id} 号更正提议已记入日志 (服务中断前), 不再重复记录 / proposed correction {id} is already logged (before an interruption): it is not logged twice"),
             ));
         }
-        let a = self.ledger.correct_figures(TurnoutCorrected {
-            contest: p.contest.clone(),
+        if p.attested.is_some() && attested.is_some() {
+            return Err(invalid(
+                Code::AttestationInvalid,
+                format!("第 {id} 号更正提议已有计票人签名 / proposed correction {id} already carries a teller's signature"),
+            ));
+        }
+        let proposer = Person {
+            name: p.proposed_by.clone(),
+            role: p.proposer_role.clone(),
+        };
+        let figures = Figures {
             eligible: p.eligible,
             present: p.present,
-            ballots_issued: p.ballots_issued,
-            reason: p.reason.clone(),
-            proposed_by: person(&p.proposed_by, &p.proposer_role),
-            approved_by: person(&by.name, &by.role),
-        })?;
+            issued: p.ballots_issued,
+        };
+        let body = correction_body(
+            &p.contest,
+            figures,
+            &p.reason,
+            &proposer,
+            by,
+            p.attested.clone().or(attested),
+        );
+        if let Some(a) = &body.attested {
+            self.check_attested(&body, a)?;
+        }
+        let a = self.ledger.correct_figures(body)?;
         self.records.remove_proposal(id)?;
         Ok(a)
+    }
+
+    /// A teller's signature of a correction, checked against the registered tellers' keys and
+    /// the corrections of its contest logged so far; refused with what to do.
+    fn check_attested(&self, c: &TurnoutCorrected, a: &Attested) -> Result<(), CoreError> {
+        self.ledger.read(|s| -> Result<(), CoreError> {
+            let info = s.state.info()?;
+            let position = s.state.conduct()?.contest(&c.contest)?.corrections;
+            Attestation::Correction { position, body: c }
+                .check(&info.tellers, &info.id, a)
+                .map(|_| ())
+                .map_err(|e| {
+                    invalid(
+                        e.code(),
+                        format!("{e}; 计票人签的是: 选举 {}, 项目 {}, 此前已有 {position} 次更正, 应到 {} 实到 {} 发出 {}, 原因 “{}” / the teller signs: election {}, contest {}, {position} corrections before it, E {} P {} I {}, reason “{}”", info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason, info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason),
+                    )
+                })
+        })?
+    }
+
+    /// A teller key's signature of a correction or a seat reduction as the log stands now
+    /// (the command line on the server machine, with the teller's key file at hand).
+    pub fn attest_with(
+        &self,
+        signer: &crate::record::note::Signer,
+        what: &Attesting,
+    ) -> Result<Attested, CoreError> {
+        let reduction = match what {
+            Attesting::Reduction { contest, .. } => Some(self.ledger.reduction_of(contest)?),
+            Attesting::Correction { .. } => None,
+        };
+        self.ledger.read(|s| -> Result<Attested, CoreError> {
+            let info = s.state.info()?;
+            let teller = crate::record::attest::teller_index(&info.tellers, signer.name())
+                .ok_or_else(|| {
+                    invalid(
+                        Code::AttestationInvalid,
+                        format!("密钥 “{}” 不是本选举登记的计票人 / key “{}” is not a registered teller of this election", signer.name(), signer.name()),
+                    )
+                })?;
+            let signature = match what {
+                Attesting::Correction {
+                    contest,
+                    figures,
+                    reason,
+                } => {
+                    let position = s.state.conduct()?.contest(contest)?.corrections;
+                    let nobody = Person {
+                        name: String::new(),
+                        role: String::new(),
+                    };
+                    let body = correction_body(contest, *figures, reason.trim(), &nobody, &nobody, None);
+                    Attestation::Correction {
+                        position,
+                        body: &body,
+                    }
+                    .sign(signer, &info.id)
+                }
+                Attesting::Reduction { contest, basis } => {
+                    let (reduced_by, seats) = reduction.unwrap_or_default();
+                    let body = crate::record::entry::SeatsReduced {
+                        contest: contest.clone(),
+                        reduced_by,
+                        seats,
+                        basis: basis.trim().to_string(),
+                        attested: None,
+                    };
+                    Attestation::Reduction(&body).sign(signer, &info.id)
+                }
+            };
+            Ok(Attested { teller, signature })
+        })?
     }
 
     /// Counts closed contests and appends the result.
@@ -188,13 +332,7 @@ impl Core {
 
     /// [`Core::sign`] by a teller account: one account signs with one teller key, and one key
     /// belongs to one account, so a person holding two key files cannot supply two signatures
-    /// (`key_not_yours`). Bound at the account's first accepted signature, in the service
-    /// records.
-    ///
-    /// Invariant: a signature is in the log only once its bindings are in the records. One
-    /// signature at a time checks, reserves the bindings, then appends; a failed append
-    /// withdraws the reservations this call made (an empty value, written by the first
-    /// version of this, is read as no binding too).
+    /// (`key_not_yours`, [`Core::with_teller_key`]).
     pub fn sign_as(
         &self,
         result_index: u64,
@@ -208,6 +346,23 @@ impl Core {
             .and_then(|r| r.split_whitespace().next())
             .unwrap_or_default()
             .to_string();
+        self.with_teller_key(account, &key, || self.sign(result_index, line))
+    }
+
+    /// Runs `act` (an append a teller key signed) for teller account `account` with key
+    /// `key`: one account signs with one teller key, and one key belongs to one account
+    /// (`key_not_yours`), bound at the account's first accepted use, in the service records.
+    ///
+    /// Invariant: a signature is in the log only once its bindings are in the records. One
+    /// use at a time checks, appends, then binds (reserved before, a crash between the two
+    /// left an account bound to a key it had only claimed); an empty value, written by the
+    /// first version of this, is read as no binding.
+    fn with_teller_key<T>(
+        &self,
+        account: &str,
+        key: &str,
+        act: impl FnOnce() -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
         // Two requests of one account with two keys must not both see it unbound.
         let _one = TELLER_SIGNING.lock().unwrap_or_else(|p| p.into_inner());
         let account_setting = format!("teller_key:{account}");
@@ -231,10 +386,7 @@ impl Core {
                 ),
             ));
         }
-        // The signature first (the log checks it), the binding after, both under the lock
-        // above: a key is bound to an account only once it signed for it (reserved before,
-        // a crash between the two left an account bound to a key it had only claimed).
-        let signed = self.sign(result_index, line)?;
+        let done = act()?;
         let bind = |name: &str, value: &str| {
             if let Err(err) = self.records.set_setting(name, value) {
                 // The signature stands; the binding is made at this account's next one.
@@ -242,12 +394,12 @@ impl Core {
             }
         };
         if bound.is_none() {
-            bind(&account_setting, &key);
+            bind(&account_setting, key);
         }
         if owner.is_none() {
             bind(&key_setting, account);
         }
-        Ok(signed)
+        Ok(done)
     }
 
     /// Publishes a result once enough distinct teller keys signed it, together with the
@@ -471,13 +623,21 @@ impl Core {
     /// The meeting's recorded decision to reduce the seats of a party contest by those its
     /// published result left unfilled, instead of a new round (RULES.md section 2). The rules
     /// refuse it for other kinds, with no seat unfilled, after a runoff or a second time.
-    pub fn reduce_seats(&self, contest: &str, basis: &str) -> Result<Appended, CoreError> {
+    ///
+    /// From protocol 8 a registered teller's signature of the decision goes with it
+    /// (`record::attest`; `unattested` without one).
+    pub fn reduce_seats(
+        &self,
+        contest: &str,
+        basis: &str,
+        attested: Option<Attested>,
+    ) -> Result<Appended, CoreError> {
         // New input is held to the current protocol's rule, whatever the election's.
         crate::rules::conduct::check_reduction_basis_in(
             basis,
             crate::rules::conduct::PROTOCOL_CURRENT,
         )
         .map_err(|e| CoreError::Ledger(e.into()))?;
-        Ok(self.ledger.reduce_seats(contest, basis)?)
+        Ok(self.ledger.reduce_seats(contest, basis, attested)?)
     }
 }

@@ -38,7 +38,7 @@ use crate::rules::roll::Refusal;
 
 pub use casting::{PaperOutcome, PaperSheet, PaperState};
 pub use chain::{PersonIn, StepRequest};
-pub use counting::{Closed, NextRound, Published};
+pub use counting::{Attesting, Closed, NextRound, Published};
 pub use desk::{CheckInRequest, CheckedIn, DeskRow};
 pub use setup::{
     create_election, default_signatures, default_threshold, roll_warnings, NewElection, PrintedPool,

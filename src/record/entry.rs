@@ -331,6 +331,9 @@ pub struct TurnoutCorrected {
     pub reason: String,
     pub proposed_by: PersonBody,
     pub approved_by: PersonBody,
+    /// Protocol 8: the registered teller's signature (`record::attest`); absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested: Option<crate::record::attest::Attested>,
 }
 
 /// A teller's round-1 message of the key ceremony (docs/E2E.md §10.1): Feldman commitments,
@@ -621,6 +624,9 @@ pub struct SeatsReduced {
     pub reduced_by: u32,
     pub seats: u32,
     pub basis: String,
+    /// Protocol 8: the registered teller's signature (`record::attest`); absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested: Option<crate::record::attest::Attested>,
 }
 
 /// A paper ballot keyed in by a teller while it is read aloud (唱票). It carries no token:

@@ -5,6 +5,7 @@
 //! don't validate"); writing turns `rules` results into documented JSON. See
 //! `docs/FORMATS.md`.
 
+pub mod attest;
 pub mod ballot;
 pub mod election;
 pub mod encrypted;

@@ -458,6 +458,7 @@ roles!(Staff, Organiser, Registrar, Teller, Auditor);
 roles!(Results, Organiser, Teller, Auditor);
 // `rules::conduct::CORRECTION_ROLES`: an auditor reads the corrections, makes none.
 roles!(Correctors, Organiser, Registrar, Teller);
+roles!(OrgTeller, Organiser, Teller);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -104,6 +104,19 @@ impl ApiError {
         }
     }
 
+    /// A body that may be empty: `None` when it is, else the JSON it must be (a body that
+    /// does not parse is refused with what is wrong, never read as absent).
+    pub fn optional_json<T: serde::de::DeserializeOwned>(
+        body: &[u8],
+    ) -> Result<Option<T>, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(body)
+            .map(Some)
+            .map_err(|e| ApiError::BadJson(json_problem(&e)))
+    }
+
     /// A request that does not parse, with the parser's own words after the sentence.
     pub fn bad_json(detail: impl std::fmt::Display) -> ApiError {
         ApiError::BadJson(format!(

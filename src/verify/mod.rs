@@ -57,6 +57,9 @@ pub struct CorrectionReport {
     pub reason: String,
     pub proposed_by: String,
     pub approved_by: String,
+    /// Protocol 8: the registered teller whose key signed it (`ℓ key-name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attested_by: Option<String>,
 }
 
 /// A re-vote of an invalid round, and why.
@@ -84,6 +87,9 @@ pub struct SeatReductionReport {
     pub reduced_by: u32,
     pub seats: u32,
     pub basis: String,
+    /// Protocol 8: the registered teller whose key signed it (`ℓ key-name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attested_by: Option<String>,
 }
 
 /// A step of a multi-round procedure, checked against the rules.

@@ -967,6 +967,59 @@ pub fn renewed(one_time: &str) -> String {
     format!("{one_time} renewed at the first sign-in")
 }
 
+/// A teller's signature of a seat reduction (protocol 8), as the API and the log take it.
+#[allow(dead_code)]
+pub fn attest_reduction(
+    signer: &Signer,
+    teller: u32,
+    election: &str,
+    contest: &str,
+    reduced_by: u32,
+    seats: u32,
+    basis: &str,
+) -> Value {
+    let body = scrutineer::record::entry::SeatsReduced {
+        contest: contest.into(),
+        reduced_by,
+        seats,
+        basis: basis.into(),
+        attested: None,
+    };
+    let signature =
+        scrutineer::record::attest::Attestation::Reduction(&body).sign(signer, election);
+    json!({"teller": teller, "signature": signature})
+}
+
+/// A teller's signature of a correction (protocol 8) logged after `position` others of its
+/// contest.
+#[allow(dead_code)]
+pub fn attest_correction(
+    signer: &Signer,
+    teller: u32,
+    election: &str,
+    position: u32,
+    contest: &str,
+    figures: [u64; 3],
+    reason: &str,
+) -> Value {
+    let body = scrutineer::record::entry::TurnoutCorrected {
+        contest: contest.into(),
+        eligible: figures[0],
+        present: figures[1],
+        ballots_issued: figures[2],
+        reason: reason.into(),
+        proposed_by: scrutineer::ledger::person("", ""),
+        approved_by: scrutineer::ledger::person("", ""),
+        attested: None,
+    };
+    let signature = scrutineer::record::attest::Attestation::Correction {
+        position,
+        body: &body,
+    }
+    .sign(signer, election);
+    json!({"teller": teller, "signature": signature})
+}
+
 /// The one teller key of the plaintext elections `Server::create_plaintext` makes.
 pub fn plain_teller() -> Signer {
     Signer::new(

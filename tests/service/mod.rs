@@ -437,6 +437,37 @@ impl TellerMachine {
 }
 
 impl Server {
+    /// A teller's signature of a correction or a seat reduction (protocol 8) as a teller
+    /// makes it: the export downloaded (as `account`), then `scrutineer teller attest --key
+    /// KEY --export TAR` with `args` (`--contest C --eligible …` or `--contest C --basis …`).
+    /// The JSON it prints last, for the API's `attested`.
+    #[allow(dead_code)]
+    pub fn attest(&self, account: &str, key: &std::path::Path, args: &[&str]) -> Value {
+        let tar = key.with_extension("export.tar");
+        let resp = ureq::get(&format!("{}/api/v1/export", self.base))
+            .set("Authorization", &format!("Bearer {account}"))
+            .call()
+            .unwrap_or_else(|e| panic!("export: {e}"));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+        std::fs::write(&tar, &bytes).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["teller", "attest", "--key"])
+            .arg(key)
+            .arg("--export")
+            .arg(&tar)
+            .args(args)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "teller attest: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(said.lines().last().unwrap_or_default()).unwrap()
+    }
+
     /// One turn of a teller: download the export (as the teller account `account`), run
     /// `scrutineer teller run` on it, and submit the steps it wrote. Whether it had any.
     pub fn teller_turn(&self, account: &str, t: &TellerMachine) -> bool {

@@ -155,6 +155,8 @@ pub enum LedgerCommand {
         /// The proposer's account name (its role is taken from the account).
         #[arg(long)]
         by: String,
+        #[command(flatten)]
+        attest: AttestArgs,
     },
     /// 批准更正 / Approve a proposed correction as a person of another role.
     Approve {
@@ -162,6 +164,8 @@ pub enum LedgerCommand {
         /// The approver's account name.
         #[arg(long)]
         by: String,
+        #[command(flatten)]
+        attest: AttestArgs,
     },
     /// 计票 / Count closed contests and append the result.
     Tally {
@@ -205,6 +209,8 @@ pub enum LedgerCommand {
         /// The decision as the meeting took it (logged, and shown on the board).
         #[arg(long)]
         basis: String,
+        #[command(flatten)]
+        attest: AttestArgs,
     },
     /// 程序下一轮 / Record the next round of a multi-round procedure (docs/FORMATS.md,
     /// "Multi-round procedures"): the qualified list, the interview scores or the approved
@@ -249,4 +255,18 @@ pub enum LedgerCommand {
         #[arg(long, default_value_t = 8)]
         threads: usize,
     },
+}
+
+/// A registered teller's signature of a correction or a seat reduction (protocol 8 requires
+/// one): made here with the teller's key file, or given as `scrutineer teller attest`
+/// printed it.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AttestArgs {
+    /// 计票人签名 / Sign it here with this teller key file (the teller at the server).
+    #[arg(long, value_name = "FILE", conflicts_with = "attested")]
+    pub teller_key: Option<PathBuf>,
+    /// 计票人签名 / The teller's signature as `scrutineer teller attest` printed it
+    /// (`{"teller": N, "signature": "…"}`).
+    #[arg(long, value_name = "JSON")]
+    pub attested: Option<String>,
 }

@@ -14,7 +14,7 @@ use crate::rules::conduct::{Person, Phase};
 
 mod args;
 
-pub use args::{Dirs, LedgerCommand};
+pub use args::{AttestArgs, Dirs, LedgerCommand};
 
 fn err(e: impl Into<CoreError>) -> CommandError {
     let e: CoreError = e.into();
@@ -28,6 +28,29 @@ fn err(e: impl Into<CoreError>) -> CommandError {
         }
     }
     CommandError::new(e.code(), message)
+}
+
+/// The teller's signature a command was given: made with `--teller-key`, or parsed from
+/// `--attested`; none without either.
+fn attestation(
+    core: &Core,
+    a: &AttestArgs,
+    what: &procedure::Attesting,
+) -> Result<Option<crate::record::attest::Attested>, CommandError> {
+    if let Some(path) = &a.teller_key {
+        let text = crate::cli::read_named_text(path, "计票人密钥文件", "the teller key file")?;
+        let signer = Signer::parse(text.trim()).map_err(|e| command_error!(Code::BadKey, "{e}"))?;
+        return core.attest_with(&signer, what).map(Some).map_err(err);
+    }
+    match &a.attested {
+        Some(json) => serde_json::from_str(json).map(Some).map_err(|e| {
+            command_error!(
+                Code::AttestationInvalid,
+                "--attested 须是 scrutineer teller attest 打印的 {{\"teller\": N, \"signature\": \"…\"}}: {e} / --attested must be the {{\"teller\": N, \"signature\": \"…\"}} scrutineer teller attest printed: {e}"
+            )
+        }),
+        None => Ok(None),
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CommandError> {
@@ -377,25 +400,57 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             issued,
             reason,
             by,
+            attest,
         } => {
             let who = account_person(&core.records, &by)?;
+            let figures = crate::rules::conduct::Figures {
+                eligible,
+                present,
+                issued,
+            };
+            let attested = attestation(
+                core,
+                &attest,
+                &procedure::Attesting::Correction {
+                    contest: contest.clone(),
+                    figures,
+                    reason: reason.clone(),
+                },
+            )?;
             let n = core
-                .propose_correction(
-                    &contest,
-                    crate::rules::conduct::Figures {
-                        eligible,
-                        present,
-                        issued,
-                    },
-                    &reason,
-                    &who,
-                )
+                .propose_correction(&contest, figures, &reason, &who, attested)
                 .map_err(err)?;
             format!("已提出更正 proposed correction {n}: 须由另一角色的人批准 (scrutineer ledger approve {n} --by NAME) / a person of another role must approve it\n")
         }
-        LedgerCommand::Approve { proposal, by } => {
+        LedgerCommand::Approve {
+            proposal,
+            by,
+            attest,
+        } => {
             let who = account_person(&core.records, &by)?;
-            let a = core.approve_correction(proposal, &who).map_err(err)?;
+            let attested = match core
+                .records
+                .proposal(proposal)
+                .map_err(|e| err(CoreError::from(e)))?
+            {
+                Some(p) => attestation(
+                    core,
+                    &attest,
+                    &procedure::Attesting::Correction {
+                        contest: p.contest,
+                        figures: crate::rules::conduct::Figures {
+                            eligible: p.eligible,
+                            present: p.present,
+                            issued: p.ballots_issued,
+                        },
+                        reason: p.reason,
+                    },
+                )?,
+                None => None,
+            };
+            let a = core
+                .approve_correction(proposal, &who, attested)
+                .map_err(err)?;
             format!(
                 "已批准并记录更正 approved and logged correction {proposal} (entry {})\n",
                 a.index
@@ -465,8 +520,20 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
                 a.index
             )
         }
-        LedgerCommand::ReduceSeats { contest, basis } => {
-            let a = core.reduce_seats(&contest, &basis).map_err(err)?;
+        LedgerCommand::ReduceSeats {
+            contest,
+            basis,
+            attest,
+        } => {
+            let attested = attestation(
+                core,
+                &attest,
+                &procedure::Attesting::Reduction {
+                    contest: contest.clone(),
+                    basis: basis.clone(),
+                },
+            )?;
+            let a = core.reduce_seats(&contest, &basis, attested).map_err(err)?;
             format!(
                 "已记录减少名额的决定 seat reduction recorded: “{contest}” (entry {}); 不再另行选举 / no new round follows\n",
                 a.index

@@ -1,10 +1,23 @@
 //! How each admin entry changes the state: the one step function the ledger runs when it appends and when it replays.
 
 use super::*;
+use crate::record::attest::{Attestation, Attested};
+use crate::rules::conduct::Attest;
 
 impl Admin {
     pub fn info(&self) -> Result<&ElectionInfo, LedgerError> {
         self.election.as_deref().ok_or(LedgerError::NotInitialised)
+    }
+
+    /// A teller's attestation of a correction or a seat reduction, checked against the
+    /// registered tellers' keys (`record::attest`), for the rules to refuse in their order.
+    fn attested(
+        &self,
+        what: Attestation<'_>,
+        attested: Option<&Attested>,
+    ) -> Result<Attest, LedgerError> {
+        let info = self.info()?;
+        Ok(crate::record::attest::checked(what, &info.tellers, &info.id, attested).0)
     }
 
     pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
@@ -237,6 +250,11 @@ impl Admin {
             }
             EntryKind::TurnoutCorrected => {
                 let b: TurnoutCorrected = body(e)?;
+                let position = self.conduct()?.contest(&b.contest)?.corrections;
+                let attested = self.attested(
+                    Attestation::Correction { position, body: &b },
+                    b.attested.as_ref(),
+                )?;
                 self.conduct_mut()?.correct(
                     &b.contest,
                     Correction {
@@ -254,6 +272,7 @@ impl Admin {
                             name: b.approved_by.name.clone(),
                             role: b.approved_by.role.clone(),
                         },
+                        attested,
                     },
                 )?;
                 Ok(Effect::Correction(b))
@@ -359,11 +378,13 @@ impl Admin {
                     .and_then(|i| info.election.contests.get(i))
                     .cloned()
                     .ok_or_else(|| ConductError::UnknownContest(b.contest.clone()))?;
+                let attested = self.attested(Attestation::Reduction(&b), b.attested.as_ref())?;
                 self.conduct_mut()?.reduce_seats_logged(
                     &contest,
                     b.reduced_by,
                     b.seats,
                     &b.basis,
+                    &attested,
                 )?;
                 Ok(Effect::Reduction(b))
             }

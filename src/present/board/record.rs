@@ -92,6 +92,8 @@ pub(super) struct Reduction {
     pub(super) seats: String,
     pub(super) entry: String,
     pub(super) basis: String,
+    /// Protocol 8: the registered teller whose key signed it (its index ℓ).
+    pub(super) attested_by: Option<String>,
 }
 
 /// A multi-round procedure: the chain so far, round by round.
@@ -151,6 +153,8 @@ pub(super) struct Correction {
     pub(super) reason: String,
     pub(super) proposed_by: Person,
     pub(super) approved_by: Person,
+    /// Protocol 8: the registered teller whose key signed it (its index ℓ).
+    pub(super) attested_by: Option<String>,
 }
 
 /// Tokens printed after voting started: style, count, why.
@@ -213,6 +217,8 @@ pub(super) fn record_view(signed: &Value, result: &ResultV1) -> RecordView {
                 seats: num(get(sr, "seats")),
                 entry: num(get(sr, "entry")),
                 basis: owned(sr, "basis"),
+                attested_by: Some(num(get(get(sr, "attested"), "teller")))
+                    .filter(|t| !t.is_empty()),
             })
             .collect(),
         procedures: list(get(signed, "procedures"))
@@ -259,6 +265,8 @@ pub(super) fn record_view(signed: &Value, result: &ResultV1) -> RecordView {
                     reason: owned(c, "reason"),
                     proposed_by: person(get(c, "proposed_by")),
                     approved_by: person(get(c, "approved_by")),
+                    attested_by: Some(num(get(get(c, "attested"), "teller")))
+                        .filter(|t| !t.is_empty()),
                 }
             })
             .collect(),

@@ -135,6 +135,7 @@ impl Conduct {
                 unfilled: 0,
                 superseded: false,
                 reduced_by: 0,
+                corrections: 0,
                 corrected_after_shares: false,
             }),
         );
@@ -166,6 +167,7 @@ impl Conduct {
         reduced_by: u32,
         reducible: bool,
         basis: &str,
+        attested: &Attest,
     ) -> Result<(), ConductError> {
         super::check_reduction_basis_in(basis, self.protocol())?;
         let c = self.contest(contest)?;
@@ -201,6 +203,9 @@ impl Conduct {
                 reduced_by,
             });
         }
+        // Protocol 8: a registered teller's key signed the decision (one organiser recorded
+        // it before, for any number of seats).
+        attested.required(self.protocol(), ("减少名额的决定", "a seat reduction"))?;
         self.contest_mut(contest)?.reduced_by = reduced_by;
         for id in runoffs {
             self.contest_mut(&id)?.superseded = true;
@@ -216,6 +221,7 @@ impl Conduct {
         reduced_by: u32,
         seats: u32,
         basis: &str,
+        attested: &Attest,
     ) -> Result<(), ConductError> {
         let reducible = contest.kind().family() == crate::rules::kind::Family::Party;
         let expected = contest.seats().saturating_sub(reduced_by);
@@ -228,7 +234,7 @@ impl Conduct {
                 seats,
             });
         }
-        self.reduce_seats(contest.id(), reduced_by, reducible, basis)
+        self.reduce_seats(contest.id(), reduced_by, reducible, basis, attested)
     }
 
     /// Marks the contests a result counted as an invalid round (its `valid: false`), which
@@ -425,6 +431,12 @@ impl Conduct {
                 });
             }
         }
+        // Protocol 8: a registered teller's key signed it (an organiser can make accounts of
+        // any role, so two account names are not two people; a teller's key never reaches
+        // the service).
+        correction
+            .attested
+            .required(self.protocol(), ("人数更正", "a correction of the figures"))?;
         // Protocol 4: made when a teller had already given decryption shares (the totals
         // computable by anyone): allowed, since a hall's paper figures may come late, but said
         // in the result the tellers sign.
@@ -437,6 +449,7 @@ impl Conduct {
                 .any(|s| !s.is_empty());
         let c = self.contest_mut(id)?;
         c.correction = Some(correction);
+        c.corrections = c.corrections.saturating_add(1);
         c.corrected_after_shares = after_shares;
         Ok(())
     }

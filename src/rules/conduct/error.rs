@@ -120,6 +120,10 @@ pub enum ConductError {
     },
     #[error("更正只能由组织者、签到员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
     CorrectionRole { name: String, role: String },
+    #[error("{0}须由一名登记的计票人参与并用其计票人密钥签署 (计票人页面, 或 scrutineer teller attest) / {1} needs a registered teller taking part and signing it with their teller key (the teller page, or scrutineer teller attest).")]
+    Unattested(&'static str, &'static str),
+    #[error("{0}")]
+    AttestationInvalid(String),
     #[error("更正须写明原因 / A correction needs a reason.")]
     CorrectionReasonMissing,
     #[error("选举项目 “{contest}” 的更正中实到 {present} 人多于应到 {eligible} 人 / The correction of contest “{contest}” has {present} present, more than {eligible} eligible.")]
@@ -301,6 +305,8 @@ impl ConductError {
             DeskCountMissing { .. } => Code::DeskCountMissing,
             CorrectionNeedsTwo { .. } => Code::CorrectionNeedsTwo,
             CorrectionRole { .. } => Code::CorrectionRole,
+            Unattested(..) => Code::Unattested,
+            AttestationInvalid(_) => Code::AttestationInvalid,
             CorrectionReasonMissing => Code::CorrectionReasonMissing,
             CorrectionPresentExceedsEligible { .. } => Code::PresentExceedsEligible,
             CorrectionEligibleAboveRoll { .. } => Code::CorrectionEligibleAboveRoll,

@@ -39,7 +39,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 7;
+pub const PROTOCOL_CURRENT: u32 = 8;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +241,47 @@ pub struct Correction {
     pub reason: String,
     pub proposer: Person,
     pub approver: Person,
+    /// The registered teller's signature of it (protocol 8: required), as checked where the
+    /// log's keys are (`record::attest`).
+    pub attested: Attest,
+}
+
+/// A registered teller's signature of a correction or a seat reduction, as checked against
+/// the tellers' keys by the caller (the rules hold no keys): refused in the rules' own order,
+/// so that an entry wrong in two ways is named the same way by the service and `verify`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Attest {
+    /// None given.
+    #[default]
+    None,
+    /// Given and wrong: why.
+    Invalid(String),
+    /// By teller ℓ (1-based).
+    By(u32),
+}
+
+impl Attest {
+    /// The teller who signed, if one did.
+    pub fn teller(&self) -> Option<u32> {
+        match self {
+            Attest::By(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Protocol 8: refused unless a registered teller signed (`what` names the act in
+    /// Chinese and English).
+    pub fn required(
+        &self,
+        protocol: u32,
+        what: (&'static str, &'static str),
+    ) -> Result<(), ConductError> {
+        match self {
+            Attest::Invalid(why) => Err(ConductError::AttestationInvalid(why.clone())),
+            Attest::None if protocol >= 8 => Err(ConductError::Unattested(what.0, what.1)),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,6 +293,8 @@ pub struct ContestConduct {
     pub closed: Option<Figures>,
     /// The latest approved correction, if any.
     pub correction: Option<Correction>,
+    /// Corrections of it logged so far (a teller's attestation names its position).
+    pub corrections: u32,
     /// The result entry that counted this contest.
     pub result: Option<u64>,
     /// Paper ballots keyed in.
@@ -375,6 +418,7 @@ impl Conduct {
                         unfilled: 0,
                         superseded: false,
                         reduced_by: 0,
+                        corrections: 0,
                         corrected_after_shares: false,
                     }),
                 )

@@ -142,6 +142,7 @@ fn a_correction_never_raises_the_eligible_above_the_roll_from_protocol_7() {
                 name: "li".into(),
                 role: "organiser".into(),
             },
+            attested: Attest::By(1),
         };
         let above = c.clone().correct("a", fix(150));
         if protocol >= 7 {
@@ -161,19 +162,19 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
     let mut c = counted_with_shortfall(1);
     let code = |r: Result<(), ConductError>| r.unwrap_err().code();
     assert_eq!(
-        code(c.clone().reduce_seats("a", 1, false, basis)),
+        code(c.clone().reduce_seats("a", 1, false, basis, &Attest::By(1))),
         "seats_not_reducible"
     );
     assert_eq!(
-        code(c.clone().reduce_seats("a", 1, true, " ")),
+        code(c.clone().reduce_seats("a", 1, true, " ", &Attest::By(1))),
         "reduction_basis"
     );
     assert_eq!(
-        code(c.clone().reduce_seats("a", 2, true, basis)),
+        code(c.clone().reduce_seats("a", 2, true, basis, &Attest::By(1))),
         "reduction_mismatch"
     );
     assert_eq!(
-        code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis)),
+        code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis, &Attest::By(1))),
         "no_unfilled_seats"
     );
     // The runoff the publication prepared: withdrawn by the reduction, then cannot open.
@@ -187,14 +188,14 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
     let mut opened = c.clone();
     opened.open("a-r1").unwrap();
     assert_eq!(
-        code(opened.reduce_seats("a", 1, true, basis)),
+        code(opened.reduce_seats("a", 1, true, basis, &Attest::By(1))),
         "shortfall_decided"
     );
-    c.reduce_seats("a", 1, true, basis).unwrap();
+    c.reduce_seats("a", 1, true, basis, &Attest::By(1)).unwrap();
     assert_eq!(c.contest("a").unwrap().reduced_by, 1);
     assert_eq!(code(c.open("a-r1")), "runoff_superseded");
     assert_eq!(
-        code(c.reduce_seats("a", 1, true, basis)),
+        code(c.reduce_seats("a", 1, true, basis, &Attest::By(1))),
         "shortfall_decided"
     );
     let again = c.add_contest(
@@ -210,7 +211,9 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
 fn a_seat_reduction_needs_a_published_result() {
     let mut c = conduct();
     assert_eq!(
-        c.reduce_seats("a", 1, true, "大会决定").unwrap_err().code(),
+        c.reduce_seats("a", 1, true, "大会决定", &Attest::By(1))
+            .unwrap_err()
+            .code(),
         "not_published"
     );
 }
@@ -308,6 +311,7 @@ fn corrections_need_two_people_of_two_roles_after_close_and_before_the_count() {
         reason: reason.into(),
         proposer: p,
         approver: a,
+        attested: Attest::By(1),
     };
     let early = fix(
         person("wang", "teller"),
@@ -858,6 +862,7 @@ fn protocol_5_holds_posted_reasons_to_the_boards_rules() {
         reason: reason.into(),
         proposer: person("wang", "teller"),
         approver: person("li", "organiser"),
+        attested: Attest::By(1),
     };
     assert_eq!(
         c.correct("a", fix("纸质\u{202e}登记")).unwrap_err().code(),
@@ -920,4 +925,69 @@ fn the_key_ceremony_restarts_at_most_a_hundred_times_from_protocol_5() {
     assert_eq!(c.ceremony().attempt, attempt, "nothing changed");
     c.ceremony_restart(attempt, 1, "state file lost").unwrap();
     assert_eq!(c.ceremony().attempt, attempt + 1);
+}
+
+#[test]
+fn from_protocol_8_a_correction_needs_a_registered_tellers_signature() {
+    let person = |n: &str, r: &str| Person {
+        name: n.into(),
+        role: r.into(),
+    };
+    let fix = |p: Person, a: Person, attested: Attest| Correction {
+        figures: f(100, 95, 95),
+        reason: "纸质登记册漏记 15 人".into(),
+        proposer: p,
+        approver: a,
+        attested,
+    };
+    for protocol in [7, 8] {
+        let mut c = conduct_with(protocol);
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        // An organiser and a registrar (accounts an organiser can make), no teller's key.
+        let unattested = fix(
+            person("li", "organiser"),
+            person("zhang", "registrar"),
+            Attest::None,
+        );
+        // A teller named, no key.
+        let unsigned = fix(
+            person("wang", "teller"),
+            person("li", "organiser"),
+            Attest::None,
+        );
+        for bad in [unattested, unsigned] {
+            let r = c.clone().correct("a", bad);
+            if protocol >= 8 {
+                assert_eq!(r.unwrap_err().code(), "unattested");
+            } else {
+                r.unwrap();
+            }
+        }
+        assert_eq!(c.contest("a").unwrap().corrections, 0);
+        c.correct(
+            "a",
+            fix(
+                person("li", "organiser"),
+                person("wang", "teller"),
+                Attest::By(3),
+            ),
+        )
+        .unwrap();
+        // A teller's key signed it; the two accounts need not include a teller's (the
+        // signature, not the service's account names, is the teller taking part).
+        c.correct(
+            "a",
+            fix(
+                person("li", "organiser"),
+                person("zhang", "registrar"),
+                Attest::By(2),
+            ),
+        )
+        .unwrap();
+        assert_eq!(c.contest("a").unwrap().corrections, 2);
+    }
 }

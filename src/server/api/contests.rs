@@ -183,6 +183,31 @@ pub struct CorrectionRequest {
     ballots_issued: u64,
     /// 原因, 记入日志并公示 / the reason, logged and posted
     reason: String,
+    /// 计票人签名 (协议 8 起必需, 提出或批准时给出) / a registered teller's signature (required from
+    /// protocol 8, given with the proposal or the approval; docs/LOG_FORMAT.md, "Protocol 8")
+    #[serde(default)]
+    #[schema(value_type = Option<Attested>)]
+    attested: Option<crate::record::attest::Attested>,
+}
+
+/// 计票人签名 / a registered teller's signature of a correction or a seat reduction
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Attested {
+    /// 计票人序号 ℓ (登记顺序, 从 1 起) / the teller's index ℓ among the registered tellers (from 1)
+    teller: u32,
+    /// Ed25519 签名的 base64 / base64 of the Ed25519 signature
+    signature: String,
+}
+
+/// 批准人数更正 (可附计票人签名) / the approval of a correction (with a teller's signature)
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// 计票人签名 (提议没有时) / a registered teller's signature, when the proposal has none
+    #[serde(default)]
+    #[schema(value_type = Option<Attested>)]
+    attested: Option<crate::record::attest::Attested>,
 }
 
 /// Proposes a correction of a contest's figures; a person of another role must approve it.
@@ -202,7 +227,8 @@ pub struct CorrectionRequest {
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order"])))),
         (status = 422, extensions(("x-error-codes" = json!([
-                "unknown_contest", "correction_reason_missing", "present_exceeds_eligible"
+                "unknown_contest", "correction_reason_missing", "present_exceeds_eligible",
+                "attestation_invalid"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<Correctors>()))),
@@ -230,6 +256,7 @@ pub async fn propose_correction(
             },
             &b.reason,
             &by,
+            b.attested,
         )?)
     })
     .await?;
@@ -258,7 +285,7 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({
-        "pending": pending.iter().map(|p| json!({"id": p.id, "contest": p.contest, "eligible": p.eligible, "present": p.present, "ballots_issued": p.ballots_issued, "reason": p.reason, "proposed_by": p.proposed_by, "proposer_role": p.proposer_role, "at": p.at})).collect::<Vec<_>>(),
+        "pending": pending.iter().map(|p| json!({"id": p.id, "contest": p.contest, "eligible": p.eligible, "present": p.present, "ballots_issued": p.ballots_issued, "reason": p.reason, "proposed_by": p.proposed_by, "proposer_role": p.proposer_role, "at": p.at, "attested": p.attested})).collect::<Vec<_>>(),
         "approved": logged.iter().map(|(i, c)| json!({"entry": i, "correction": c})).collect::<Vec<_>>(),
     })))
 }
@@ -270,11 +297,14 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
     summary = "批准人数更正 / Approve a correction",
     description = "由与提出人不同角色的另一人批准; 批准后写入日志, 记下两人的姓名与角色。\n\n\
                     Approved by a second person of a role other than the proposer's; then \
-                    logged with both names and roles.",
+                    logged with both names and roles. 协议 8 起须有一名登记计票人的签名 (随提议或批准给出)。\n\n\
+                    From protocol 8 a registered teller's signature goes with it, given with the \
+                    proposal or with this approval (docs/LOG_FORMAT.md, \"Protocol 8\").",
+    request_body(content = Option<ApproveRequest>, description = "可省略 / may be empty"),
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),
         (status = 409, extensions(("x-error-codes" = json!(["no_election", "correction_out_of_order", "correction_logged"])))),
-        (status = 422, extensions(("x-error-codes" = json!(["unknown_proposal", "correction_needs_two"])))),
+        (status = 422, extensions(("x-error-codes" = json!(["unknown_proposal", "correction_needs_two", "unattested", "attestation_invalid"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Correctors>()))),
 )]
@@ -282,6 +312,7 @@ pub async fn approve_correction(
     state: Data,
     caller: As<Correctors>,
     path: web::Path<u64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let id = path.into_inner();
@@ -289,7 +320,8 @@ pub async fn approve_correction(
         name: caller.username.clone(),
         role: caller.role.id().to_string(),
     };
-    let a = block(move || Ok(core.approve_correction(id, &by)?)).await?;
+    let attested = ApiError::optional_json::<ApproveRequest>(&body)?.and_then(|b| b.attested);
+    let a = block(move || Ok(core.approve_correction(id, &by, attested)?)).await?;
     Ok(HttpResponse::Created().json(json!({"entry": a.index})))
 }
 

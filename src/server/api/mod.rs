@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{
-    As, Caller, Correctors, Desk, DeskView, KioskRole, Org, Registrar, Results, Role, Staff,
-    TellerRole,
+    As, Caller, Correctors, Desk, DeskView, KioskRole, Org, OrgTeller, Registrar, Results, Role,
+    Staff, TellerRole,
 };
 use super::error::ApiError;
 use super::state::AppState;

@@ -72,7 +72,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .corrections()
             .iter()
             .filter(|(_, c)| r.contests.contains(&c.contest))
-            .map(|(i, c)| json!({"entry": i, "contest": c.contest, "eligible": c.eligible, "present": c.present, "ballots_issued": c.ballots_issued, "reason": c.reason, "proposed_by": c.proposed_by, "approved_by": c.approved_by}))
+            .map(|(i, c)| json!({"entry": i, "contest": c.contest, "eligible": c.eligible, "present": c.present, "ballots_issued": c.ballots_issued, "reason": c.reason, "proposed_by": c.proposed_by, "approved_by": c.approved_by, "attested": c.attested}))
             .collect();
         let desk: Vec<Value> = s
             .state
@@ -142,7 +142,7 @@ pub(crate) fn signed_result(l: &Ledger, index: u64) -> Result<Value, ApiError> {
             .seat_reductions()
             .iter()
             .filter(|(_, sr)| r.contests.contains(&sr.contest))
-            .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis}))
+            .map(|(i, sr)| json!({"entry": i, "contest": sr.contest, "reduced_by": sr.reduced_by, "seats": sr.seats, "basis": sr.basis, "attested": sr.attested}))
             .collect();
         // Double-entry paper counting: how many sheets two tellers keyed alike, with how
         // many keyings, and how many sheets disagreed before they agreed.

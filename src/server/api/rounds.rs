@@ -339,6 +339,11 @@ pub struct ReduceSeatsRequest {
     /// 大会减少名额的决定 (1 至 500 字), 记入日志并在公示页显示 / the meeting's decision (1 to 500 characters), logged
     /// and shown on the board
     basis: String,
+    /// 计票人签名 (协议 8 起必需) / a registered teller's signature of the decision (required from
+    /// protocol 8; docs/LOG_FORMAT.md, "Protocol 8")
+    #[serde(default)]
+    #[schema(value_type = Option<super::contests::Attested>)]
+    attested: Option<crate::record::attest::Attested>,
 }
 
 /// POST /api/v1/contests/{id}/reduce-seats: the meeting's decision to reduce a party
@@ -359,22 +364,23 @@ pub struct ReduceSeatsRequest {
                 "no_election", "no_unfilled_seats", "shortfall_decided", "not_published"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
-                "reduction_basis", "seats_not_reducible", "unknown_contest"
+                "reduction_basis", "seats_not_reducible", "unknown_contest", "unattested",
+                "attestation_invalid"
             ])))),
     ),
-    extensions(("x-roles" = json!(allowed::<Org>()))),
+    extensions(("x-roles" = json!(allowed::<OrgTeller>()))),
 )]
 pub async fn reduce_seats(
     state: Data,
-    _caller: As<Org>,
+    _caller: As<OrgTeller>,
     path: web::Path<String>,
     body: web::Json<ReduceSeatsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
     let contest = path.into_inner();
-    let basis = body.into_inner().basis;
+    let b = body.into_inner();
     let c = contest.clone();
-    let a = block(move || Ok(core.reduce_seats(&c, &basis)?)).await?;
+    let a = block(move || Ok(core.reduce_seats(&c, &b.basis, b.attested)?)).await?;
     Ok(HttpResponse::Created().json(json!({"entry": a.index, "contest": contest})))
 }
 

@@ -16,6 +16,7 @@ use super::{
 use crate::e2e::book::CheckedBallot;
 use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::Book;
+use crate::record::attest::{Attestation, Attested};
 use crate::record::ballot::parse_ballot_line;
 use crate::record::election::contest_arrival;
 use crate::record::encrypted::EncryptedBallotBody;
@@ -49,6 +50,8 @@ use setup::*;
 pub struct Replayed {
     pub election_id: String,
     pub log_key: Verifier,
+    /// The registered tellers' keys, in order (teller ℓ is the ℓ-th).
+    pub tellers: Vec<Verifier>,
     pub tree: Tree,
     /// The spec as registered in entry 0.
     pub registered_spec: serde_json::Value,
@@ -91,6 +94,11 @@ fn replay_entries(
         mut conduct,
         mut book,
     } = setup(entries, report)?;
+    // Protocol 8: a teller's attestation of a correction or a seat reduction, checked
+    // against the registered tellers' keys (`record::attest`, as the ledger checks it).
+    let attested = |what: Attestation<'_>, a: Option<&Attested>| {
+        crate::record::attest::checked(what, &tellers, &election_id, a)
+    };
     // Protocol 4: a logged ballot line's names are read as the service logs them, in
     // canonical form (`record::names`): a name hiding an invisible or direction character is
     // refused, and one only spelled apart (spaces, composition) is counted as its canonical
@@ -486,6 +494,11 @@ fn replay_entries(
             EntryKind::TurnoutCorrected => {
                 let b: TurnoutCorrected = body(i, e)?;
                 let desk = conduct.contest(&b.contest).ok().and_then(|c| c.closed);
+                let position = conduct.contest(&b.contest).map_err(&ce)?.corrections;
+                let (attest, key) = attested(
+                    Attestation::Correction { position, body: &b },
+                    b.attested.as_ref(),
+                );
                 conduct
                     .correct(
                         &b.contest,
@@ -504,6 +517,7 @@ fn replay_entries(
                                 name: b.approved_by.name.clone(),
                                 role: b.approved_by.role.clone(),
                             },
+                            attested: attest.clone(),
                         },
                     )
                     .map_err(ce)?;
@@ -523,6 +537,7 @@ fn replay_entries(
                     reason: b.reason,
                     proposed_by: format!("{} ({})", b.proposed_by.name, b.proposed_by.role),
                     approved_by: format!("{} ({})", b.approved_by.name, b.approved_by.role),
+                    attested_by: attest.teller().map(|n| format!("{n} {key}")),
                 });
             }
             EntryKind::TokensVoided => {
@@ -553,8 +568,9 @@ fn replay_entries(
                             format!("“{}” 不存在 / no contest “{}”", b.contest, b.contest),
                         )
                     })?;
+                let (attest, key) = attested(Attestation::Reduction(&b), b.attested.as_ref());
                 conduct
-                    .reduce_seats_logged(contest, b.reduced_by, b.seats, &b.basis)
+                    .reduce_seats_logged(contest, b.reduced_by, b.seats, &b.basis, &attest)
                     .map_err(&ce)?;
                 report.seat_reductions.push(SeatReductionReport {
                     index: i,
@@ -562,6 +578,7 @@ fn replay_entries(
                     reduced_by: b.reduced_by,
                     seats: b.seats,
                     basis: b.basis,
+                    attested_by: attest.teller().map(|n| format!("{n} {key}")),
                 });
             }
             EntryKind::RunoffCreated | EntryKind::ContestCreated | EntryKind::RevoteCreated => {
@@ -756,6 +773,7 @@ fn replay_entries(
     Ok(Replayed {
         election_id,
         log_key,
+        tellers,
         tree,
         registered_spec: reg.spec,
         spec,

@@ -1,0 +1,162 @@
+//! A registered teller's signature on a change to the figures a count uses (protocol 8):
+//! a correction of a contest's eligible, present and issued figures (`turnout_corrected`)
+//! and the meeting's decision to reduce a party contest's seats (`seats_reduced`).
+//!
+//! The two entries used to carry only account names, which the service writes: an
+//! organiser, who can create accounts of every role, could be both people of a correction,
+//! and the server's operator could write any names. A teller's key is registered in entry 0
+//! and never reaches the service, so its signature is a second person the log can check.
+//! The message is the ceremony's teller statement (`entry::teller_statement`,
+//! docs/LOG_FORMAT.md, "Protocol 8"), so no signature over one kind of statement is valid
+//! as another.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use super::entry::{teller_statement, SeatsReduced, TurnoutCorrected};
+use super::note::{Signer, Verifier};
+use crate::codes::Code;
+use crate::rules::conduct::Attest;
+
+/// Who signed, and the signature: `teller` is the teller's index ℓ among entry 0's
+/// `tellers` (1-based), `signature` base64 of the 64-byte Ed25519 signature of
+/// [`Attestation::message`] by that teller's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attested {
+    pub teller: u32,
+    pub signature: String,
+}
+
+/// What a teller attests.
+#[derive(Clone, Copy, Debug)]
+pub enum Attestation<'a> {
+    /// A correction of its contest, with the number of corrections of that contest logged
+    /// before it (so a signed correction cannot be logged again after a later one).
+    Correction {
+        position: u32,
+        body: &'a TurnoutCorrected,
+    },
+    /// A seat reduction (at most one per contest).
+    Reduction(&'a SeatsReduced),
+}
+
+impl Attestation<'_> {
+    /// The entry kind's id, the statement's `what`.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Attestation::Correction { .. } => "turnout_corrected",
+            Attestation::Reduction(_) => "seats_reduced",
+        }
+    }
+
+    /// The statement's `context`: the contest id.
+    pub fn contest(&self) -> &str {
+        match self {
+            Attestation::Correction { body, .. } => &body.contest,
+            Attestation::Reduction(b) => &b.contest,
+        }
+    }
+
+    /// The statement's payload.
+    ///
+    /// correction: `position u32 BE ‖ eligible u64 BE ‖ present u64 BE ‖ ballots_issued u64 BE ‖
+    /// reason (UTF-8)`; seat reduction: `reduced_by u32 BE ‖ seats u32 BE ‖ basis (UTF-8)`.
+    /// The names of the accounts are not signed: they are the service's word.
+    pub fn payload(&self) -> Vec<u8> {
+        let mut p = Vec::with_capacity(64);
+        match self {
+            Attestation::Correction { position, body } => {
+                p.extend_from_slice(&position.to_be_bytes());
+                p.extend_from_slice(&body.eligible.to_be_bytes());
+                p.extend_from_slice(&body.present.to_be_bytes());
+                p.extend_from_slice(&body.ballots_issued.to_be_bytes());
+                p.extend_from_slice(body.reason.as_bytes());
+            }
+            Attestation::Reduction(b) => {
+                p.extend_from_slice(&b.reduced_by.to_be_bytes());
+                p.extend_from_slice(&b.seats.to_be_bytes());
+                p.extend_from_slice(b.basis.as_bytes());
+            }
+        }
+        p
+    }
+
+    /// The bytes the teller's key signs.
+    pub fn message(&self, election_id: &str) -> Vec<u8> {
+        teller_statement(self.what(), election_id, self.contest(), &self.payload())
+    }
+
+    /// Signs it with a teller key file's key.
+    pub fn sign(&self, signer: &Signer, election_id: &str) -> String {
+        use ed25519_dalek::Signer as _;
+        BASE64.encode(
+            signer
+                .signing_key()
+                .sign(&self.message(election_id))
+                .to_bytes(),
+        )
+    }
+
+    /// Checks `attested` against the registered tellers: the teller exists and its key
+    /// signed this statement. Answers the teller's key name.
+    pub fn check(
+        &self,
+        tellers: &[Verifier],
+        election_id: &str,
+        attested: &Attested,
+    ) -> Result<String, AttestError> {
+        let key = tellers
+            .get((attested.teller as usize).wrapping_sub(1))
+            .ok_or(AttestError::NoSuchTeller(attested.teller))?;
+        let sig = BASE64
+            .decode(attested.signature.as_bytes())
+            .map_err(|_| AttestError::Signature(attested.teller))?;
+        if key.verify(&self.message(election_id), &sig) {
+            Ok(key.name().to_string())
+        } else {
+            Err(AttestError::Signature(attested.teller))
+        }
+    }
+}
+
+/// An entry's attestation as the rules take it (`rules::conduct::Attest`), with the signing
+/// key's name ("" when none): none given, given and wrong (why), or by teller ℓ.
+pub fn checked(
+    what: Attestation<'_>,
+    tellers: &[Verifier],
+    election_id: &str,
+    attested: Option<&Attested>,
+) -> (Attest, String) {
+    match attested {
+        None => (Attest::None, String::new()),
+        Some(a) => match what.check(tellers, election_id, a) {
+            Ok(key) => (Attest::By(a.teller), key),
+            Err(e) => (Attest::Invalid(e.to_string()), String::new()),
+        },
+    }
+}
+
+/// The index of a teller key among the registered tellers (1-based), by its name.
+pub fn teller_index(tellers: &[Verifier], name: &str) -> Option<u32> {
+    tellers
+        .iter()
+        .position(|t| t.name() == name)
+        .and_then(|p| u32::try_from(p + 1).ok())
+}
+
+/// Why an attestation was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AttestError {
+    #[error("没有第 {0} 号登记的计票人 / there is no registered teller {0}")]
+    NoSuchTeller(u32),
+    #[error("第 {0} 号计票人的签名不对 (签的不是这份更正或决定, 或不是这把密钥签的) / teller {0}'s signature does not verify (it signs something else, or another key made it)")]
+    Signature(u32),
+}
+
+impl AttestError {
+    pub fn code(&self) -> Code {
+        Code::AttestationInvalid
+    }
+}
