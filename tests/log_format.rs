@@ -79,6 +79,30 @@ fn vectors() -> Vec<(&'static str, String)> {
             )),
         ),
         (
+            "attest_correction",
+            hex(&attest_correction().message("example-2026")),
+        ),
+        (
+            "attest_signature",
+            attest_correction().sign(
+                &Signer::new("teller-wang", SigningKey::from_bytes(&[11u8; 32])).unwrap(),
+                "example-2026",
+            ),
+        ),
+        (
+            "attest_reduction",
+            hex(&scrutineer::record::attest::Attestation::Reduction(
+                &scrutineer::record::entry::SeatsReduced {
+                    contest: "d1".into(),
+                    reduced_by: 1,
+                    seats: 2,
+                    basis: "大会决定 the meeting decided".into(),
+                    attested: None,
+                },
+            )
+            .message("example-2026")),
+        ),
+        (
             "shuffle_context",
             hex(&scrutineer::e2e::book::shuffle_context(
                 "example-2026",
@@ -88,6 +112,23 @@ fn vectors() -> Vec<(&'static str, String)> {
             )),
         ),
     ]
+}
+
+/// The documented correction statement: the contest's second correction (one logged before).
+fn attest_correction() -> scrutineer::record::attest::Attestation<'static> {
+    static BODY: std::sync::OnceLock<scrutineer::record::entry::TurnoutCorrected> =
+        std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| scrutineer::record::entry::TurnoutCorrected {
+        contest: "d1".into(),
+        eligible: 120,
+        present: 98,
+        ballots_issued: 98,
+        reason: "流动票箱 mobile box".into(),
+        proposed_by: scrutineer::ledger::person("", ""),
+        approved_by: scrutineer::ledger::person("", ""),
+        attested: None,
+    });
+    scrutineer::record::attest::Attestation::Correction { position: 1, body }
 }
 
 #[test]

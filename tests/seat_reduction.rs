@@ -257,8 +257,9 @@ fn scenario(by_cli: bool) {
     assert!(
         board.contains("“镇党委委员” 减少名额 1 名")
             && board.contains("应选名额改为 2 名")
-            && board.contains("第二次全体会议"),
-        "the board does not show the reduction and its basis"
+            && board.contains("第二次全体会议")
+            && board.contains("signed by teller 1"),
+        "the board does not show the reduction, its basis and the teller who signed it"
     );
     assert!(
         !board.contains("另行选举建议"),

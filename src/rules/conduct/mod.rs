@@ -220,6 +220,9 @@ pub struct Ceremony {
     /// teller index, reason), in log order. For a complaint the teller is the one who made
     /// it and the reason names the tellers whose shares failed.
     pub restarts: Vec<(u32, u32, String)>,
+    /// The attempts of `restarts` ended by an upheld complaint (not by the teller's own
+    /// `ceremony_restart`).
+    pub upheld: BTreeSet<u32>,
 }
 
 /// The counting of an encrypted contest after its close.
@@ -528,14 +531,17 @@ impl Conduct {
             let named: Vec<String> = upheld.iter().map(u32::to_string).collect();
             let named = named.join(", ");
             let mut restarts = std::mem::take(&mut self.ceremony.restarts);
+            let mut upheld = std::mem::take(&mut self.ceremony.upheld);
             restarts.push((
                 attempt,
                 index,
                 format!("申诉成立: 第 {named} 号计票人的份额未通过核对 / complaint upheld: the share of teller {named} failed its check"),
             ));
+            upheld.insert(attempt);
             self.ceremony = Ceremony {
                 attempt: attempt + 1,
                 restarts,
+                upheld,
                 ..Ceremony::default()
             };
         } else {
@@ -559,21 +565,27 @@ impl Conduct {
         }
         // Protocol 6: one teller's own restarts are capped well below the election's
         // attempts, so that one teller cannot end the ceremony for good alone.
+        // Protocol 8: an upheld complaint is not the complainer's restart (it was charged to
+        // the teller who complained, so ten honest complaints left it no restart of its own).
         let own = self
             .ceremony
             .restarts
             .iter()
-            .filter(|(_, i, _)| *i == index)
+            .filter(|(a, i, _)| {
+                *i == index && (self.protocol < 8 || !self.ceremony.upheld.contains(a))
+            })
             .count();
         if self.protocol >= 6 && own >= CEREMONY_RESTARTS_PER_TELLER {
             return Err(ConductError::CeremonyRestartsMax(index, own));
         }
         self.another_attempt(attempt)?;
         let mut restarts = std::mem::take(&mut self.ceremony.restarts);
+        let upheld = std::mem::take(&mut self.ceremony.upheld);
         restarts.push((attempt, index, reason.to_string()));
         self.ceremony = Ceremony {
             attempt: attempt + 1,
             restarts,
+            upheld,
             ..Ceremony::default()
         };
         Ok(())

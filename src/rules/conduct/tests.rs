@@ -927,6 +927,39 @@ fn the_key_ceremony_restarts_at_most_a_hundred_times_from_protocol_5() {
     assert_eq!(c.ceremony().attempt, attempt + 1);
 }
 
+/// An upheld complaint ends the attempt, but it is not the complainer's own restart: from
+/// protocol 8 a teller who complained (honestly) ten times can still restart once it lost
+/// its state file (a review: the complaints were charged to the complainer).
+#[test]
+fn from_protocol_8_a_complaint_is_not_the_complainers_restart() {
+    for protocol in [7, 8] {
+        let mut c = conduct_with(protocol).with_secrecy(Secrecy::Encrypted {
+            tellers: 3,
+            threshold: 2,
+        });
+        let mut attempt = 1;
+        for _ in 0..CEREMONY_RESTARTS_PER_TELLER {
+            for t in 1..=3 {
+                c.ceremony_round1(attempt, t).unwrap();
+            }
+            for t in 1..=3 {
+                c.ceremony_shares(attempt, t).unwrap();
+            }
+            // Teller 2 finds teller 3's share bad, and the complaint holds.
+            c.ceremony_check(attempt, 2, &[3]).unwrap();
+            attempt += 1;
+            assert_eq!(c.ceremony().attempt, attempt);
+        }
+        let r = c.ceremony_restart(attempt, 2, "状态文件丢失 / state file lost");
+        if protocol >= 8 {
+            r.unwrap();
+            assert_eq!(c.ceremony().attempt, attempt + 1);
+        } else {
+            assert_eq!(r.unwrap_err().code(), "ceremony_restarts_max");
+        }
+    }
+}
+
 #[test]
 fn from_protocol_8_a_correction_needs_a_registered_tellers_signature() {
     let person = |n: &str, r: &str| Person {
