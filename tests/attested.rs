@@ -60,6 +60,19 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
         )
     };
 
+    // A teller signs a proposal as the contest's first correction (proposal 1); another
+    // correction is logged before it is approved, which makes that signature stale.
+    let stale = s.ok(
+        "POST",
+        "/api/v1/contests/d/corrections",
+        Some(&teller),
+        Some(
+            &json!({"eligible": 10, "present": 7, "ballots_issued": 7, "reason": REASON,
+            "attested": signed(0, 7)}),
+        ),
+    )["proposal"]
+        .as_u64()
+        .unwrap();
     // A registrar proposes without a signature; an organiser's approval is not enough.
     let n = s.ok(
         "POST",
@@ -69,16 +82,16 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
     )["proposal"]
         .as_u64()
         .unwrap();
-    let approve = |who: &str, body: Option<&Value>| {
+    let approve = |who: &str, id: u64, body: Option<&Value>| {
         s.call(
             "POST",
-            &format!("/api/v1/corrections/{n}/approve"),
+            &format!("/api/v1/corrections/{id}/approve"),
             Some(who),
             body,
         )
     };
     let before = size(&s);
-    let (code, v) = approve(&org, None);
+    let (code, v) = approve(&org, n, None);
     assert_eq!((code, v["code"].as_str()), (422, Some("unattested")), "{v}");
     // A teller's signature of other figures, of a teller not registered, by a key that is not
     // the registered teller's, or that is not JSON: refused, nothing logged.
@@ -99,19 +112,27 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
         ),
         (json!({"teller": 1}), "bad_json"),
     ] {
-        let (code, v) = approve(&teller, Some(&json!({ "attested": attested })));
+        let (code, v) = approve(&teller, n, Some(&json!({ "attested": attested })));
         assert_eq!(v["code"], want, "{attested}: {v}");
         assert!(code == 422 || code == 400, "{code} {v}");
     }
+    // The registrar cannot approve its own proposal, signature or not: refused by the rules
+    // in their order (two people first), as verify would name it.
+    let (code, v) = approve(&desk, n, Some(&json!({ "attested": signed(0, 6) })));
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (422, Some("correction_needs_two")),
+        "{v}"
+    );
     assert_eq!(size(&s), before, "a refused approval logged something");
 
     // The teller approves with a signature of exactly these figures: logged.
     let before_position = signed(0, 6);
-    let (code, v) = approve(&teller, Some(&json!({ "attested": before_position })));
+    let (code, v) = approve(&teller, n, Some(&json!({ "attested": before_position })));
     assert_eq!(code, 201, "{v}");
 
     // A signature made before that correction was logged (the contest's first) cannot be
-    // used again: a second correction is the contest's second.
+    // used again: a new correction is the contest's second.
     let (code, v) = s.call(
         "POST",
         "/api/v1/contests/d/corrections",
@@ -133,14 +154,32 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
             .contains("1 corrections before it"),
         "the refusal does not say what the teller signs: {v}"
     );
-    // Signed as the second, it is taken (and waits for another role's approval).
+    // Proposal 1's signature is stale too: its approval alone is refused, saying what the
+    // teller must sign now; an approval with a signature as the contest's second correction
+    // stands in for it, and it is logged.
+    let (code, v) = approve(&org, stale, None);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (422, Some("attestation_invalid")),
+        "{v}"
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 corrections before it"),
+        "{v}"
+    );
+    let (code, v) = approve(&org, stale, Some(&json!({ "attested": signed(1, 7) })));
+    assert_eq!(code, 201, "{v}");
+    // Signed as the third, a new proposal is taken (and waits for another role's approval).
     let (code, v) = s.call(
         "POST",
         "/api/v1/contests/d/corrections",
         Some(&teller),
         Some(
             &json!({"eligible": 10, "present": 5, "ballots_issued": 5, "reason": REASON,
-            "attested": signed(1, 5)}),
+            "attested": signed(2, 5)}),
         ),
     );
     assert_eq!(code, 201, "{v}");
@@ -163,7 +202,7 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["protocol"], 8, "{r}");
     let corrections = r["corrections"].as_array().unwrap();
-    assert_eq!(corrections.len(), 2, "{r}");
+    assert_eq!(corrections.len(), 3, "{r}");
     for c in corrections {
         assert_eq!(c["attested_by"], "1 teller-wang", "{c}");
     }

@@ -899,3 +899,17 @@ fn an_organiser_runs_a_procedure_round_by_round() {
     let p = s.ok("GET", "/api/v1/procedures", None, None);
     assert_eq!(p["procedures"][0]["current"], "evaluate", "{p}");
 }
+
+/// A seat reduction signed by a registered teller (protocol 8) on the teller page and, with
+/// `scrutineer teller attest` pasted, on the organiser page (`reduce.mjs` starts its own
+/// service).
+#[test]
+fn a_seat_reduction_is_signed_by_a_teller_on_either_page() {
+    prerequisites();
+    let d = shots();
+    node_env(
+        "reduce.mjs",
+        &[d.to_str().unwrap()],
+        &[("SCRUTINEER_BIN", env!("CARGO_BIN_EXE_scrutineer"))],
+    );
+}

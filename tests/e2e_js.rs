@@ -50,3 +50,10 @@ fn the_browser_implementation_passes_every_vector() {
 fn the_pages_ed25519_agrees_with_verify_strict_on_every_engine() {
     node_passes("ed25519.mjs", &[env!("CARGO_MANIFEST_DIR")]);
 }
+
+/// The teller page's protocol-8 statements (`web/js/corrections.js` payloads, `web/js/teller.js`
+/// `tellerStatement` and `signStatement`) equal docs/LOG_FORMAT.md's vectors on every engine.
+#[test]
+fn the_teller_pages_statements_match_the_log_format_vectors() {
+    node_passes("attest.mjs", &[env!("CARGO_MANIFEST_DIR")]);
+}

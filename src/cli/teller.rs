@@ -216,12 +216,8 @@ pub fn attest(
     if let Some(text) = checkpoint {
         check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
     }
-    let teller = teller_index(&replayed.tellers, signer.name()).ok_or_else(|| {
-        e(
-            Code::AttestationInvalid,
-            format!("密钥 “{}” 不是这次选举登记的计票人 / key “{}” is not a registered teller of this election", signer.name(), signer.name()),
-        )
-    })?;
+    let teller =
+        teller_index(&replayed.tellers, &signer).map_err(|why| e(Code::AttestationInvalid, why))?;
     let conduct = &replayed.conduct;
     let ce = |err: crate::rules::conduct::ConductError| e(err.code(), err);
     let (said, signature) = match what {

@@ -217,12 +217,6 @@ impl Core {
                 format!("第 {id} 号更正提议已记入日志 (服务中断前), 不再重复记录 / proposed correction {id} is already logged (before an interruption): it is not logged twice"),
             ));
         }
-        if p.attested.is_some() && attested.is_some() {
-            return Err(invalid(
-                Code::AttestationInvalid,
-                format!("第 {id} 号更正提议已有计票人签名 / proposed correction {id} already carries a teller's signature"),
-            ));
-        }
         let proposer = Person {
             name: p.proposed_by.clone(),
             role: p.proposer_role.clone(),
@@ -238,12 +232,21 @@ impl Core {
             &p.reason,
             &proposer,
             by,
-            p.attested.clone().or(attested),
+            // The approval's signature stands in for the proposal's, which a correction of
+            // the contest logged since makes stale (signed at another position).
+            attested.or(p.attested.clone()),
         );
-        if let Some(a) = &body.attested {
-            self.check_attested(&body, a)?;
-        }
-        let a = self.ledger.correct_figures(body)?;
+        // The rules decide, in their order (as `verify` would); a wrong signature is refused
+        // with what the teller must sign.
+        let a = match self.ledger.correct_figures(body.clone()) {
+            Err(e) if e.code() == Code::AttestationInvalid => {
+                return Err(match &body.attested {
+                    Some(att) => self.check_attested(&body, att).err().unwrap_or(e.into()),
+                    None => e.into(),
+                })
+            }
+            r => r?,
+        };
         self.records.remove_proposal(id)?;
         Ok(a)
     }
@@ -253,6 +256,13 @@ impl Core {
     fn check_attested(&self, c: &TurnoutCorrected, a: &Attested) -> Result<(), CoreError> {
         self.ledger.read(|s| -> Result<(), CoreError> {
             let info = s.state.info()?;
+            if info.protocol < 8 {
+                return Err(crate::rules::conduct::ConductError::AttestationInvalid(format!(
+                    "本选举按协议 {} 进行, 不带计票人签名 / this election follows protocol {}, which carries no teller's signature",
+                    info.protocol, info.protocol
+                ))
+                .into());
+            }
             let position = s.state.conduct()?.contest(&c.contest)?.corrections;
             Attestation::Correction { position, body: c }
                 .check(&info.tellers, &info.id, a)
@@ -279,13 +289,8 @@ impl Core {
         };
         self.ledger.read(|s| -> Result<Attested, CoreError> {
             let info = s.state.info()?;
-            let teller = crate::record::attest::teller_index(&info.tellers, signer.name())
-                .ok_or_else(|| {
-                    invalid(
-                        Code::AttestationInvalid,
-                        format!("密钥 “{}” 不是本选举登记的计票人 / key “{}” is not a registered teller of this election", signer.name(), signer.name()),
-                    )
-                })?;
+            let teller = crate::record::attest::teller_index(&info.tellers, signer)
+                .map_err(|why| invalid(Code::AttestationInvalid, why))?;
             let signature = match what {
                 Attesting::Correction {
                     contest,
@@ -297,7 +302,8 @@ impl Core {
                         name: String::new(),
                         role: String::new(),
                     };
-                    let body = correction_body(contest, *figures, reason.trim(), &nobody, &nobody, None);
+                    let body =
+                        correction_body(contest, *figures, reason.trim(), &nobody, &nobody, None);
                     Attestation::Correction {
                         position,
                         body: &body,

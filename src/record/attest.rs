@@ -138,12 +138,20 @@ pub fn checked(
     }
 }
 
-/// The index of a teller key among the registered tellers (1-based), by its name.
-pub fn teller_index(tellers: &[Verifier], name: &str) -> Option<u32> {
-    tellers
-        .iter()
-        .position(|t| t.name() == name)
-        .and_then(|p| u32::try_from(p + 1).ok())
+/// The index of a teller key file's key among the registered tellers (1-based): the same
+/// name, key ID and public key. A key file with a registered teller's name and another key
+/// (an old one, or one made again with `teller keygen`) is refused with that said.
+pub fn teller_index(tellers: &[Verifier], signer: &Signer) -> Result<u32, String> {
+    let mine = signer.verifier().map_err(|e| e.to_string())?.to_text();
+    if let Some(p) = tellers.iter().position(|t| t.to_text() == mine) {
+        return u32::try_from(p + 1).map_err(|e| e.to_string());
+    }
+    let name = signer.name();
+    Err(if tellers.iter().any(|t| t.name() == name) {
+        format!("密钥文件 “{name}” 与登记的计票人 {name} 的公钥不符 (是不是旧的或重新生成的密钥文件?) / the key file “{name}” does not match the public key registered for teller {name} (an old key file, or one made again?)")
+    } else {
+        format!("密钥 “{name}” 不是这次选举登记的计票人 / key “{name}” is not a registered teller of this election")
+    })
 }
 
 /// Why an attestation was refused.
@@ -158,5 +166,110 @@ pub enum AttestError {
 impl AttestError {
     pub fn code(&self) -> Code {
         Code::AttestationInvalid
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+
+    fn key(name: &str, seed: u8) -> Signer {
+        Signer::new(name, SigningKey::from_bytes(&[seed; 32])).unwrap()
+    }
+
+    /// A key file is found among the registered tellers by its key, not its name: one made
+    /// again under a registered name is refused, and says so.
+    #[test]
+    fn a_teller_is_found_by_key_not_by_name() {
+        let tellers = vec![
+            key("teller-li", 1).verifier().unwrap(),
+            key("teller-wang", 2).verifier().unwrap(),
+        ];
+        assert_eq!(teller_index(&tellers, &key("teller-wang", 2)), Ok(2));
+        let again = teller_index(&tellers, &key("teller-wang", 3)).unwrap_err();
+        assert!(again.contains("does not match the public key"), "{again}");
+        let stranger = teller_index(&tellers, &key("teller-zhao", 2)).unwrap_err();
+        assert!(stranger.contains("not a registered teller"), "{stranger}");
+    }
+
+    /// A signature is good for what it signs only: another position, figure, contest or
+    /// election, or another teller's index, is refused.
+    #[test]
+    fn a_signature_is_bound_to_what_it_signs() {
+        let wang = key("teller-wang", 2);
+        let tellers = vec![
+            key("teller-li", 1).verifier().unwrap(),
+            wang.verifier().unwrap(),
+        ];
+        let body = TurnoutCorrected {
+            contest: "d1".into(),
+            eligible: 10,
+            present: 8,
+            ballots_issued: 8,
+            reason: "r".into(),
+            proposed_by: crate::ledger::person("a", "teller"),
+            approved_by: crate::ledger::person("b", "organiser"),
+            attested: None,
+        };
+        let signed = Attestation::Correction {
+            position: 0,
+            body: &body,
+        };
+        let a = Attested {
+            teller: 2,
+            signature: signed.sign(&wang, "e-2026"),
+        };
+        assert_eq!(
+            signed.check(&tellers, "e-2026", &a),
+            Ok("teller-wang".into())
+        );
+        let mut other = body.clone();
+        other.present = 9;
+        let mut elsewhere = body.clone();
+        elsewhere.contest = "d2".into();
+        for (what, election) in [
+            (
+                Attestation::Correction {
+                    position: 1,
+                    body: &body,
+                },
+                "e-2026",
+            ),
+            (
+                Attestation::Correction {
+                    position: 0,
+                    body: &other,
+                },
+                "e-2026",
+            ),
+            (
+                Attestation::Correction {
+                    position: 0,
+                    body: &elsewhere,
+                },
+                "e-2026",
+            ),
+            (signed, "e-2027"),
+        ] {
+            assert_eq!(
+                what.check(&tellers, election, &a),
+                Err(AttestError::Signature(2))
+            );
+        }
+        let li = Attested {
+            teller: 1,
+            ..a.clone()
+        };
+        assert_eq!(
+            signed.check(&tellers, "e-2026", &li),
+            Err(AttestError::Signature(1))
+        );
+        let nobody = Attested { teller: 0, ..a };
+        assert_eq!(
+            signed.check(&tellers, "e-2026", &nobody),
+            Err(AttestError::NoSuchTeller(0))
+        );
     }
 }

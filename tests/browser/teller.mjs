@@ -5,9 +5,11 @@
 // Run it against `scrutineer serve --demo` after ballots were cast (prep.mjs does that).
 // Env: TELLER_USER (default demo-teller), CHROMIUM (default /usr/bin/chromium).
 // Signs in, keys in a paper ballot (or sees the refusal with its code), closes every open
-// contest through the confirm dialog, proposes a correction of the figures (it waits for
-// another role; the organiser approves it on the organiser page, ORGANISER_PASSWORD) and
-// approves a registrar's (proposed on the desk page, REGISTRAR_PASSWORD), tallies, reads the verdict, checks the browser's
+// contest through the confirm dialog, loads KEY_FILE and proposes a correction of the figures,
+// signed with it (protocol 8: a registered teller's signature; it waits for another role: the
+// organiser approves it on the organiser page, ORGANISER_PASSWORD), sees a registrar's
+// unsigned proposal (desk page, REGISTRAR_PASSWORD) refused to the organiser (`unattested`)
+// and approves it here, signing it; tallies, reads the verdict, checks the browser's
 // Ed25519 signing against the golang.org/x/mod/sumdb/note vector, tries a wrong key and a
 // malformed key file (both refused with their codes), signs every result with KEY_FILE and
 // checks the server accepted it. Exits 1 with a message on the first failed expectation.
@@ -168,26 +170,45 @@ try {
     if (st !== "open") expect(await page.locator(`button.close[data-contest="${id}"]`).isDisabled(), `the close button of ${st} contest ${id} is active`);
   }
 
-  // 4a. Corrections of the figures: this teller proposes one (it waits for a person of
-  // another role: no approve button on its own), a registrar proposes another on the desk
-  // page and this teller approves it on the page (then it is logged). Both keep the desk's own
-  // figures, so the counts below do not change.
+  // 4a. Corrections of the figures (protocol 8: logged only with a registered teller's
+  // signature, given with the proposal or with the approval). This teller loads its key file
+  // and proposes one, which the page signs (it waits for a person of another role: no approve
+  // button on its own); the organiser approves it on the organiser page with no signature of
+  // its own. A registrar proposes another on the desk page, unsigned: the desk says its
+  // approval needs a teller's signature (with the command to make one), the organiser's
+  // approval is refused (`unattested`), and this teller's approval signs it. Both keep the
+  // desk's own figures, so the counts below do not change.
   {
     await page.locator("#corrections-card").waitFor({ state: "visible", timeout: 10000 });
     const [c1, c2] = contestIds;
     expect(c1 && c2, "two contests are needed for the corrections");
+    expect(/未读取登记的计票人密钥/.test(await text("#correction-signer")), `without a key the card does not say how to sign: ${await text("#correction-signer")}`);
+    await page.setInputFiles("#key-file", keyFile);
+    await page.waitForSelector("#key-info[data-registered]", { timeout: 5000 });
+    expect((await page.getAttribute("#key-info", "data-registered")) === "yes", `the key is not recognised as registered: ${await text("#key-info")}`);
+    await page.waitForSelector("#correction-signer .notice.ok", { timeout: 5000 });
+    const ell = Number(await page.getAttribute("#correction-signer", "data-teller"));
+    const tellers = (await (await page.request.get(`${base}/api/v1/election`)).json()).tellers;
+    expect(ell >= 1 && tellers[ell - 1] === keyName, `the card names teller ${ell}, not ${keyName}'s place among ${tellers}`);
+    expect((await text("#correction-signer")).includes(keyName), `the card does not say ${keyName}'s key signs: ${await text("#correction-signer")}`);
     await page.selectOption("#correction-contest", c1);
     expect((await page.inputValue("#correction-present")) !== "", "the correction form is not filled from the desk's figures");
     await page.fill("#correction-reason", "核对签到簿 checking the sign-in book");
     await page.click("#correction-submit");
     await page.waitForSelector("#corrections-pending tr.pending", { timeout: 10000 });
-    expect(/须由另一角色的人批准/.test(await text("#corrections-msg")), `the proposal is not explained: ${await text("#corrections-msg")}`);
+    const proposed = await text("#corrections-msg");
+    expect(/须由另一角色的人批准/.test(proposed), `the proposal is not explained: ${proposed}`);
+    expect(proposed.includes(`已用计票人 ${keyName}`), `the proposal does not say it was signed with ${keyName}'s key: ${proposed}`);
+    const mine = page.locator("#corrections-pending tr.pending");
+    expect((await mine.getAttribute("data-attested")) === "yes", "the teller's proposal does not show as signed");
+    expect((await mine.locator("td.attest").innerText()).includes(`第 ${ell} 号计票人`), `the proposal does not name teller ${ell}: ${await mine.locator("td.attest").innerText()}`);
     expect(await page.locator("#corrections-pending button.approve").count() === 0, "the proposer is offered to approve its own correction");
-    // The organiser approves it on the organiser page.
+    // The organiser approves it on the organiser page (it carries the teller's signature).
     const orgPassword = process.env.ORGANISER_PASSWORD;
     expect(orgPassword, "ORGANISER_PASSWORD is needed");
     const orgContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
     const org = await orgContext.newPage();
+    org.on("pageerror", (e) => problems.push(`organiser page error: ${e.message}`));
     await org.goto(`${base}/organiser`);
     await org.waitForSelector("#login-form");
     await org.fill("#login-form input[name=username]", "organiser");
@@ -195,17 +216,19 @@ try {
     await org.click("#login-form button[type=submit]");
     const orgApprove = org.locator("#corrections-pending button.approve");
     await orgApprove.first().waitFor({ state: "visible", timeout: 15000 });
+    expect(/已签名/.test(await org.locator("#corrections-pending tr.pending td.attest").innerText()), "the organiser's page does not show the proposal as signed");
     await orgApprove.first().click();
     await org.waitForSelector("#corrections-logged tr.logged", { timeout: 10000 });
     expect(/核对签到簿/.test(await org.locator("#corrections-logged").innerText()), "the organiser's page does not show the approved correction");
+    expect((await org.getAttribute("#corrections-logged tr.logged", "data-teller")) === String(ell), "the logged correction does not name the teller who signed it");
     await org.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections-organiser.png`) });
-    await orgContext.close();
     // The registrar proposes the second on the desk page (the desk's own figures, filled in
-    // by the card) and is not offered to approve it.
+    // by the card), unsigned, and is not offered to approve it.
     const regPassword = process.env.REGISTRAR_PASSWORD;
     expect(regPassword, "REGISTRAR_PASSWORD is needed");
     const deskContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
     const desk = await deskContext.newPage();
+    desk.on("pageerror", (e) => problems.push(`desk page error: ${e.message}`));
     await desk.goto(`${base}/desk`);
     await desk.waitForSelector("#login-form");
     await desk.fill("#login-form input[name=username]", "demo-registrar");
@@ -218,22 +241,55 @@ try {
     await desk.fill("#correction-reason", "流动票箱 mobile ballot box");
     await desk.click("#correction-submit");
     await desk.waitForSelector("#corrections-pending tr.pending", { timeout: 10000 });
-    expect(/须由另一角色的人批准/.test(await desk.locator("#corrections-msg").innerText()), "the desk's proposal is not explained");
+    const deskMsg = await desk.locator("#corrections-msg").innerText();
+    expect(/须由另一角色的人批准/.test(deskMsg) && /没有计票人签名/.test(deskMsg), `the desk's proposal is not explained: ${deskMsg}`);
     const deskPending = await desk.locator("#corrections-pending tr.pending").count();
     expect(deskPending === 1, `the desk shows ${deskPending} pending corrections, not 1`);
     expect(await desk.locator("#corrections-pending button.approve").count() === 0, "the registrar is offered to approve its own correction");
+    const deskRow = desk.locator("#corrections-pending tr.pending");
+    expect((await deskRow.getAttribute("data-attested")) === "no", "the registrar's proposal shows as signed");
+    expect(/批准须附计票人签名/.test(await deskRow.locator("td.attest").innerText()), `the desk does not say the approval needs a teller's signature: ${await deskRow.locator("td.attest").innerText()}`);
+    const command = (await deskRow.locator("pre.attest-command").innerText()).replace(/\s+/g, " ");
+    for (const part of ["scrutineer teller attest", `--contest ${c2}`, `--eligible ${f.eligible}`, `--present ${f.present}`, `--issued ${f.slips_issued}`, '--reason "流动票箱 mobile ballot box"']) {
+      expect(command.includes(part), `the desk's command lacks ${part}: ${command}`);
+    }
     await desk.screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections-desk.png`), fullPage: true });
+    const pendingId = await deskRow.getAttribute("data-id");
     await deskContext.close();
+    // The organiser cannot approve it without a teller's signature: the service says so.
+    await org.reload();
+    const unsigned = org.locator(`#corrections-pending tr.pending[data-id="${pendingId}"]`);
+    await unsigned.locator("button.approve").waitFor({ state: "visible", timeout: 15000 });
+    expect(/批准须附计票人签名/.test(await unsigned.locator("td.attest").innerText()), "the organiser's page does not say the approval needs a teller's signature");
+    expect((await unsigned.locator("pre.attest-command").innerText()).includes(`--contest ${c2}`), "the organiser's page does not show the command for the proposal");
+    await unsigned.locator("button.approve").click();
+    await org.waitForSelector("#corrections-msg .notice.bad", { timeout: 10000 });
+    const refusedMsg = (await org.locator("#corrections-msg").innerText()).replace(/\s+/g, " ");
+    expect(/\[unattested\]/.test(refusedMsg) && /登记的计票人/.test(refusedMsg), `the organiser's unsigned approval was not refused with unattested: ${refusedMsg}`);
+    expect(await org.locator("#corrections-logged tr.logged").count() === 1, "the unsigned approval was logged");
+    await org.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections-unattested.png`) });
+    log("the organiser's approval of an unsigned proposal is refused:", refusedMsg.slice(0, 160));
+    await orgContext.close();
+    // This teller approves it: the page signs the approval with the loaded key.
     await page.click("#refresh");
     const approve = page.locator("#corrections-pending button.approve");
     await approve.first().waitFor({ state: "visible", timeout: 10000 });
     expect(await approve.count() === 1, "the registrar's correction has no approve button for a teller");
+    expect((await text("#corrections-pending tr.pending td.attest")).includes(`计票人 ${keyName} 的密钥签名`), `the teller page does not say approving signs: ${await text("#corrections-pending tr.pending td.attest")}`);
     await approve.first().click();
     await page.waitForFunction(() => document.querySelectorAll("#corrections-logged tr.logged").length === 2, null, { timeout: 10000 });
-    expect(/已批准并记入日志/.test(await text("#corrections-msg")), `no approval message: ${await text("#corrections-msg")}`);
+    const approved = await text("#corrections-msg");
+    expect(/已批准并记入日志/.test(approved) && approved.includes(`已用计票人 ${keyName}`), `no approval message naming the signing key: ${approved}`);
     expect(/流动票箱/.test(await text("#corrections-logged")), "the logged correction does not show its reason");
+    const signedBy = await page.$$eval("#corrections-logged tr.logged", (rows) => rows.map((r) => r.dataset.teller));
+    expect(signedBy.length === 2 && signedBy.every((x) => x === String(ell)), `the logged corrections do not both name teller ${ell}: ${signedBy}`);
+    for (const cell of await page.locator("#corrections-logged tr.logged td.attest").allInnerTexts()) {
+      expect(cell.includes(`第 ${ell} 号计票人 ${keyName}`), `a logged correction does not show its signing teller: ${cell}`);
+    }
+    const logged = (await (await page.request.get(`${base}/api/v1/corrections`)).json()).approved;
+    expect(logged.length === 2 && logged.every((a) => a.correction.attested?.teller === ell), `the service's corrections are not both signed by teller ${ell}`);
     await page.locator("#corrections-card").screenshot({ path: join(shots, `${String(++shot).padStart(2, "0")}-corrections.png`) });
-    log("a teller's correction waits for another role and the organiser approves it on the organiser page; a registrar's is approved on the teller page");
+    log(`a teller's correction, signed with ${keyName}'s key (teller ${ell}), is approved by the organiser; a registrar's unsigned one is refused to the organiser (unattested) and approved, signed, on the teller page`);
   }
 
   // 4b. Encrypted ballots: three of the five demo tellers give decryption shares of the

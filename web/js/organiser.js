@@ -1,11 +1,15 @@
 // The organiser's page: create the election (with the 差额 surplus check as you type), see
 // its contests and open them, import the roll, print slips, pair kiosks, create staff
-// accounts, and publish signed results.
+// accounts, and publish signed results. A published party result with unfilled seats offers
+// the meeting's decision to reduce them (button.reduce-seats → dialog#reduce-dialog: the decision
+// in #reduce-basis, the `scrutineer teller attest` command filled in from it in #reduce-command,
+// the teller's signature it prints pasted in #reduce-attested, refusals in #reduce-msg; protocol
+// 8 logs a reduction only with a registered teller's signature).
 
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, clearMessage, localTime, hallZone, hallOffsetLabel } from "./common.js";
 import { createBuilder, parseJson, splitMessage } from "./builder.js";
 import { initProcedures, loadProcedures } from "./procedures.js";
-import { initCorrections, renderCorrections } from "./corrections.js";
+import { initCorrections, renderCorrections, attestCommand, parseAttested, rustTrim } from "./corrections.js";
 
 const $ = (sel) => document.querySelector(sel);
 const CHECK_DELAY_MS = 400;
@@ -944,20 +948,62 @@ async function revote(contest) {
   await Promise.all([loadResults(true), loadElection()]);
 }
 
-/** The meeting's recorded decision to reduce a party contest's seats instead of a new round. */
-async function reduceSeats(contest, unfilled) {
-  const out = $("#results-msg");
+/** The contest whose seats the open #reduce-dialog reduces: {contest, unfilled}. */
+let reducing = null;
+
+/** #reduce-command: the teller's `scrutineer teller attest` with the contest and the decision. */
+function renderReduceCommand() {
+  if (!reducing) return;
+  const what = { contest: reducing.contest, basis: $("#reduce-basis").value };
+  $("#reduce-command").innerHTML = t(attestCommand(what, "计票人密钥.key", state.election), attestCommand(what, "teller.key", state.election));
+}
+
+/**
+ * The meeting's recorded decision to reduce a party contest's seats instead of a new round,
+ * typed in #reduce-dialog with a registered teller's signature of it (pasted).
+ */
+function reduceSeats(contest, unfilled) {
+  clearMessage($("#results-msg"));
+  clearMessage($("#reduce-msg"));
+  reducing = { contest, unfilled: Number(unfilled) };
+  const c = (state.election?.contests || []).find((x) => x.id === contest);
+  const seats = c ? c.seats : null;
+  $("#reduce-title").innerHTML = t(`减少“${titleOf(contest)}”的名额?`, `Reduce the seats of “${titleOf(contest)}”?`);
+  $("#reduce-text").innerHTML = `<p>${t(`“${titleOf(contest)}” 未选足 ${unfilled} 名。大会决定减少名额 ${unfilled} 名${seats != null ? ` (应选 ${seats} 名, 减少后为 ${seats - unfilled} 名)` : ""}, 不再另行选举; 已准备的另行选举将撤销。记入日志后不能撤回。`,
+    `“${titleOf(contest)}” has ${unfilled} seat(s) unfilled. The meeting reduces the seats by ${unfilled}${seats != null ? ` (from ${seats} to ${seats - unfilled})` : ""}, with no new round; a prepared runoff is withdrawn. Once logged it cannot be withdrawn.`)}</p>`;
+  $("#reduce-basis").value = `经大会表决, 减少名额 ${unfilled} 名, 不再选举`;
+  $("#reduce-attested").value = "";
+  renderReduceCommand();
+  $("#reduce-dialog").showModal();
+  $("#reduce-basis").focus();
+}
+
+/** #reduce-ok: the decision and the pasted signature sent; a refusal stays in the dialog. */
+async function submitReduction() {
+  const out = $("#reduce-msg");
   clearMessage(out);
-  const basis = prompt(`“${titleOf(contest)}” 未选足 ${unfilled} 名。大会决定减少名额 ${unfilled} 名, 不再另行选举; 已准备的另行选举将撤销。请写明决定及其依据 (记入日志, 公示页上显示):\nThe meeting reduces the seats of “${titleOf(contest)}” by ${unfilled}, with no new round; a prepared runoff is withdrawn. The decision and its basis (logged, shown on the board):`,
-    `经大会表决, 减少名额 ${unfilled} 名, 不再选举`);
-  if (basis === null) return;
+  const r = reducing;
+  if (!r) return;
+  const basis = rustTrim($("#reduce-basis").value);
+  let attested;
   try {
-    await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/reduce-seats`, { basis });
-    showOk(out, t(`已记录减少名额的决定: “${titleOf(contest)}” 减少 ${unfilled} 名, 不再选举。`,
-      `Seat reduction recorded: “${titleOf(contest)}” less ${unfilled}; no new round.`));
+    attested = parseAttested($("#reduce-attested").value);
   } catch (err) {
     showError(out, err);
+    return;
   }
+  try {
+    await api("POST", `/api/v1/contests/${encodeURIComponent(r.contest)}/reduce-seats`, attested ? { basis, attested } : { basis });
+  } catch (err) {
+    if (err.status === 401) { $("#reduce-dialog").close(); signedOut(); return; }
+    showError(out, err);
+    return;
+  }
+  reducing = null;
+  $("#reduce-dialog").close();
+  const by = attested ? (state.election?.tellers || [])[attested.teller - 1] : "";
+  showOk($("#results-msg"), t(`已记录减少名额的决定: “${titleOf(r.contest)}” 减少 ${r.unfilled} 名, 不再选举${attested ? `; 第 ${attested.teller} 号计票人${by ? ` ${by} ` : ""}已签名` : ""}。`,
+    `Seat reduction recorded: “${titleOf(r.contest)}” less ${r.unfilled}; no new round${attested ? `; signed by teller ${attested.teller}${by ? ` (${by})` : ""}` : ""}.`));
   await Promise.all([loadResults(true), loadElection()]);
 }
 
@@ -1086,6 +1132,11 @@ function wire() {
     if (rs) reduceSeats(rs.dataset.contest, rs.dataset.unfilled);
   });
   $("#election-archive").addEventListener("click", archiveElection);
+  $("#reduce-basis").addEventListener("input", renderReduceCommand);
+  $("#reduce-attested").addEventListener("input", () => clearMessage($("#reduce-msg")));
+  $("#reduce-ok").addEventListener("click", submitReduction);
+  $("#reduce-cancel").addEventListener("click", () => { reducing = null; $("#reduce-dialog").close(); });
+  $("#reduce-dialog").addEventListener("cancel", () => { reducing = null; });
   initProcedures(() => Promise.all([loadElection(), loadResults(true)]));
   initCorrections({
     election: () => state.election,

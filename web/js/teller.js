@@ -13,9 +13,16 @@
 // mismatch (#test-note, #test-match, #test-mismatch → POST /api/v1/kiosk-tests), and sees
 // every test in table#kiosk-tests (tr.kiosk-test[data-outcome], mismatches tr.mismatch) with
 // the counts in #kiosk-test-counts.
+//
+// Protocol 8: a correction of a contest's figures and a seat reduction are logged only with a
+// registered teller's signature of the teller statement (docs/LOG_FORMAT.md, "Protocol 8";
+// tellerStatement, signStatement): the corrections card (corrections.js) signs a proposal or
+// an approval with the loaded key, and a published party result with unfilled seats offers
+// button.reduce-seats[data-contest] in its contest row, which asks for the meeting's decision
+// in the confirm dialog (textarea#reduce-basis) and signs it.
 
 import { initPaper, renderPaperSelect } from "./paper.js";
-import { initCorrections, renderCorrections } from "./corrections.js";
+import { initCorrections, renderCorrections, reductionPayload, rustTrim } from "./corrections.js";
 import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
 import { ed25519, sha256 as nobleSha256 } from "./vendor/noble.js";
 
@@ -299,6 +306,56 @@ export async function signNote(key, text) {
   return `— ${key.name} ${b64encode(blob)}`;
 }
 
+/**
+ * The teller statement a registered teller's key signs (src/record/entry.rs `teller_statement`):
+ * `"scrutineer.teller-statement/v1\0" ‖ what ‖ "\0" ‖ election id ‖ "\0" ‖ context ‖ "\0" ‖
+ * SHA-256(payload)`; for a correction or a seat reduction `what` is `turnout_corrected` or
+ * `seats_reduced` and `context` the contest id (docs/LOG_FORMAT.md, "Protocol 8").
+ */
+export async function tellerStatement(what, electionId, context, payload) {
+  const head = new TextEncoder().encode(["scrutineer.teller-statement/v1", what, electionId, context, ""].join("\u0000"));
+  const digest = await sha256(payload);
+  const message = new Uint8Array(head.length + digest.length);
+  message.set(head);
+  message.set(digest, head.length);
+  return message;
+}
+
+/**
+ * The loaded key's Ed25519 signature of a teller statement ([`tellerStatement`]), base64 of the
+ * 64 bytes: what `attested.signature` carries.
+ */
+export async function signStatement(key, what, electionId, context, payload) {
+  if (!key || (!key.cryptoKey && !key.seed)) throw localError("no_key", "请先选择您的签名密钥文件", "choose your key file first");
+  const message = await tellerStatement(what, electionId, context, payload);
+  const sig = key.cryptoKey
+    ? new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key.cryptoKey, message))
+    : ed25519.sign(message, key.seed);
+  return b64encode(sig);
+}
+
+/**
+ * The loaded key's index ℓ among the election's registered tellers (1-based, the order of GET
+ * /api/v1/keys `tellers`): its verifier key's place; null when it is not registered (or no key).
+ * Where the keys could not be read, its name's place among GET /api/v1/election `tellers`.
+ */
+export function tellerIndex(key, tellerKeys = state.tellerKeys, names = state.election?.tellers) {
+  if (!key) return null;
+  const i = Array.isArray(tellerKeys) ? tellerKeys.indexOf(key.verifierText) : (names || []).indexOf(key.name);
+  return i < 0 ? null : i + 1;
+}
+
+/**
+ * The corrections card's signer: `{teller, signature}` of the statement by the loaded key, or
+ * null when no registered key is loaded.
+ */
+async function attest(what, contest, payload) {
+  const key = state.key;
+  const teller = tellerIndex(key);
+  if (!teller || !state.election) return null;
+  return { teller, signature: await signStatement(key, what, state.election.id, contest, payload) };
+}
+
 /** The names on the signature lines of a signed note, the note's own origin excluded. */
 function signersOf(note) {
   const text = String(note || "");
@@ -380,16 +437,23 @@ function renderContests() {
       ? `<button type="button" class="view link" data-index="${r.index}" title="${esc(plain("查看结果", "View the result"))}">${t("结果", "Result")} ${esc(resultNo(r.index))}</button>`
       : "";
     const parent = c.parent ? `<div class="sub">${t(`“${contestTitle(c.parent)}”的再次投票`, `new round of “${contestTitle(c.parent)}”`)}</div>` : "";
+    const withdrawn = c.superseded ? `<div class="sub">${t("已撤销: 大会决定减少名额, 不再选举", "withdrawn: the meeting reduced the seats")}</div>` : "";
+    const reduced = c.seats_reduced_by > 0 ? `<div class="sub">${t(`大会决定减少 ${c.seats_reduced_by} 名, 现为 ${c.seats - c.seats_reduced_by} 名`, `reduced by ${c.seats_reduced_by} by the meeting: ${c.seats - c.seats_reduced_by}`)}</div>` : "";
+    const reducible = reductionOf(c);
+    const reduce = reducible
+      ? `<button type="button" class="reduce-seats secondary" data-contest="${esc(c.id)}" data-unfilled="${esc(reducible.unfilled)}">${t("减少名额 (大会决定)", "Reduce seats (meeting's decision)")}</button>`
+      : "";
     return `<tr class="contest" data-id="${esc(c.id)}" data-state="${esc(st)}">
       <td><strong>${esc(c.title || c.id)}</strong><div class="mono sub">${esc(c.id)}</div>${parent}</td>
       <td class="kind">${t(c.kind_label || c.kind, c.kind)}${c.mode ? `<div class="sub">${esc(c.mode)}</div>` : ""}</td>
-      <td class="num">${esc(c.seats)}</td>
-      <td><span class="state state-${esc(st)}">${t(zh, en)}</span></td>
+      <td class="num">${esc(c.seats)}${reduced}</td>
+      <td><span class="state state-${esc(st)}">${t(zh, en)}</span>${withdrawn}</td>
       <td>${result}</td>
       <td class="actions">
         <button type="button" class="close danger" data-contest="${esc(c.id)}" ${c.state === "open" ? "" : "disabled"}>${t("结束投票", "Close voting")}</button>
         <button type="button" class="tally" data-contest="${esc(c.id)}" ${c.state === "closed" && !r ? "" : "disabled"}
           ${r ? `title="${esc(plain(`已计票, 见结果 ${resultNo(r.index)}`, `Already tallied: result ${resultNo(r.index)}`))}"` : ""}>${t("计票", "Tally")}</button>
+        ${reduce}
       </td></tr>`;
   });
   $("#contests").innerHTML = `
@@ -399,6 +463,64 @@ function renderContests() {
       <th>${t("状态", "State")}</th><th>${t("结果", "Result")}</th><th></th></tr></thead>
       <tbody>${rows.join("")}</tbody>
     </table>`;
+}
+
+/**
+ * A party contest whose published result left seats unfilled, which the meeting may reduce
+ * instead of a new round (`reducible`, not reduced yet, not withdrawn): `{unfilled, seats}`, the
+ * seats the reduction removes (the result's `unfilled_seats`) and those left; else null.
+ */
+function reductionOf(c) {
+  if (!c.reducible || c.seats_reduced_by > 0 || c.superseded) return null;
+  const r = latestResultFor(c.id);
+  if (!r || !r.published) return null;
+  const rc = (state.details.get(r.index)?.result?.contests || []).find((x) => x.id === c.id);
+  const unfilled = Number(rc?.unfilled_seats || 0);
+  if (!Number.isInteger(unfilled) || unfilled <= 0 || unfilled > c.seats) return null;
+  return { unfilled, seats: c.seats - unfilled };
+}
+
+/**
+ * button.reduce-seats: the meeting's decision to reduce a party contest's seats by those its
+ * published result left unfilled, with no new round. The teller types the decision in the
+ * confirm dialog (textarea#reduce-basis); the page signs it with the loaded key (protocol 8).
+ */
+async function reduceSeats(id) {
+  const el = $("#msg");
+  el.innerHTML = "";
+  const c = contestById(id);
+  const r = c && reductionOf(c);
+  if (!r) return;
+  const key = state.key;
+  const teller = tellerIndex(key);
+  if (!teller) {
+    showError(el, localError("no_key", "减少名额的决定须由一名登记的计票人签名: 请先在下面 “计票人签名” 卡片中选择您的密钥文件",
+      "a seat reduction needs a registered teller's signature: choose your key file in the “Teller signatures” card below first"));
+    $("#key-file").focus();
+    return;
+  }
+  const title = contestTitle(id);
+  const answer = confirmDialog({
+    title: t(`减少“${title}”的名额?`, `Reduce the seats of “${title}”?`),
+    text: `<p>${t(`“${title}”已公布的结果未选足 ${r.unfilled} 名。大会决定减少名额 ${r.unfilled} 名 (应选 ${c.seats} 名, 减少后为 ${r.seats} 名), 不再另行选举; 已准备的另行选举将撤销。记入日志后不能撤回。`,
+      `The published result of “${title}” left ${r.unfilled} seat(s) unfilled. The meeting reduces the seats by ${r.unfilled} (from ${c.seats} to ${r.seats}), with no new round; a prepared runoff is withdrawn. Once logged it cannot be withdrawn.`)}</p>
+      <p><label for="reduce-basis">${t("大会的决定及其依据 (记入日志, 公示页上显示)", "The meeting's decision and its basis (logged, shown on the board)")}</label>
+      <textarea id="reduce-basis" class="dialog-input" rows="3" maxlength="500">${esc(`经大会表决, 减少名额 ${r.unfilled} 名, 不再选举`)}</textarea></p>
+      <p class="sub">${t(`将以计票人 ${key.name} (第 ${teller} 号) 的密钥签署: 选举 ${state.election.id}, 项目 ${id}, 减少 ${r.unfilled} 名, 余 ${r.seats} 名, 以及上面的决定原文。`,
+        `Teller ${key.name}'s key (number ${teller}) signs: election ${state.election.id}, contest ${id}, ${r.unfilled} seat(s) less, ${r.seats} left, and the decision above as written.`)}</p>`,
+    ok: t("签名并记录", "Sign and record"),
+    danger: true,
+  });
+  $("#reduce-basis").focus();
+  if (!(await answer)) return;
+  const basis = rustTrim($("#reduce-basis").value);
+  await act(el, async () => {
+    if (!basis) throw localError("reduction_basis", "请写明大会的决定及其依据", "write the meeting's decision and its basis");
+    const signature = await signStatement(key, "seats_reduced", state.election.id, id, reductionPayload(r.unfilled, r.seats, basis));
+    await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/reduce-seats`, { basis, attested: { teller, signature } });
+    showOk(el, t(`已记录减少名额的决定: “${title}”减少 ${r.unfilled} 名, 现为 ${r.seats} 名, 不再选举; 已用计票人 ${key.name} (第 ${teller} 号) 的密钥签名。`,
+      `Seat reduction recorded: “${title}” less ${r.unfilled}, now ${r.seats}; no new round. Signed with teller ${key.name}'s key (number ${teller}).`));
+  });
 }
 
 // ------------------------------------------------------------------ encrypted ballots
@@ -908,7 +1030,7 @@ async function closeContest(id) {
   }
   const sure = await confirmDialog({
     title: t(`结束“${title}”的投票?`, `Close voting in “${title}”?`),
-    text: `${figures}<p>${t("结束后这一项目不能再投票。应到、实到和发出票数按签到处的数字原样写入选票日志, 不能手改; 如数字有误, 结束后提出更正, 由另一角色的人批准。本轮所有项目都结束后, 未使用的选票码作废。", "No more ballots can be cast in this contest afterwards. Eligible, present and issued are written to the log exactly as the desk has them and cannot be typed; if they are wrong, propose a correction afterwards for a person of another role to approve. Once every contest of the round is closed, unused ballot tokens are voided.")}</p>`,
+    text: `${figures}<p>${t("结束后这一项目不能再投票。应到、实到和发出票数按签到处的数字原样写入选票日志, 不能手改; 如数字有误, 结束后提出更正, 由另一角色的人批准, 并须有一名登记计票人的签名。本轮所有项目都结束后, 未使用的选票码作废。", "No more ballots can be cast in this contest afterwards. Eligible, present and issued are written to the log exactly as the desk has them and cannot be typed; if they are wrong, propose a correction afterwards for a person of another role to approve, signed by a registered teller. Once every contest of the round is closed, unused ballot tokens are voided.")}</p>`,
     ok: t("结束投票", "Close voting"),
     danger: true,
   });
@@ -1245,6 +1367,7 @@ async function loadKeyFile(file) {
   if (!file) {
     info.innerHTML = "";
     renderResults();
+    await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
     return;
   }
   try {
@@ -1287,6 +1410,8 @@ async function loadKeyFile(file) {
     showError(info, err);
   }
   renderResults();
+  // The corrections card says whether the loaded key signs.
+  await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
 }
 
 async function signResult(index) {
@@ -1389,6 +1514,7 @@ function wire() {
     else if (b.matches("button.tally[data-contest]")) tallyContest(b.dataset.contest);
     else if (b.matches("button.view[data-index]")) showResult(Number(b.dataset.index));
     else if (b.matches("button.sign[data-index]")) signResult(Number(b.dataset.index));
+    else if (b.matches("button.reduce-seats[data-contest]")) reduceSeats(b.dataset.contest);
     else if (b.matches("button.open-spoiled[data-receipt]")) {
       $("#test-receipt").value = b.dataset.receipt;
       openTest();
@@ -1396,7 +1522,18 @@ function wire() {
     }
   });
   initPaper({ election: () => state.election, setElection: (e) => { state.election = e; }, act, bi, localError, against });
-  initCorrections({ election: () => state.election, act, me: () => state.session });
+  initCorrections({
+    election: () => state.election,
+    act,
+    me: () => state.session,
+    // Protocol 8: a proposal or an approval signed with the loaded key (null without one).
+    attest,
+    signer: () => {
+      const teller = tellerIndex(state.key);
+      return teller ? { name: state.key.name, teller } : null;
+    },
+    keyFile: () => keyFileHint(),
+  });
   $("#key-file").addEventListener("change", (ev) => loadKeyFile(ev.target.files[0]));
   $("#key-forget").addEventListener("click", () => {
     $("#key-file").value = "";

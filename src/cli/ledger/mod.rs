@@ -45,7 +45,7 @@ fn attestation(
     match &a.attested {
         Some(json) => serde_json::from_str(json).map(Some).map_err(|e| {
             command_error!(
-                Code::AttestationInvalid,
+                Code::BadJson,
                 "--attested 须是 scrutineer teller attest 打印的 {{\"teller\": N, \"signature\": \"…\"}}: {e} / --attested must be the {{\"teller\": N, \"signature\": \"…\"}} scrutineer teller attest printed: {e}"
             )
         }),

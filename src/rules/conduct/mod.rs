@@ -281,6 +281,11 @@ impl Attest {
     ) -> Result<(), ConductError> {
         match self {
             Attest::Invalid(why) => Err(ConductError::AttestationInvalid(why.clone())),
+            // A log of an older protocol is read as it was written: none of its entries had
+            // one (their bodies refused the field).
+            Attest::By(_) if protocol < 8 => Err(ConductError::AttestationInvalid(format!(
+                "协议 {protocol} 的日志不带计票人签名 / a log of protocol {protocol} carries no teller's signature"
+            ))),
             Attest::None if protocol >= 8 => Err(ConductError::Unattested(what.0, what.1)),
             _ => Ok(()),
         }

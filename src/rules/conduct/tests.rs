@@ -142,7 +142,7 @@ fn a_correction_never_raises_the_eligible_above_the_roll_from_protocol_7() {
                 name: "li".into(),
                 role: "organiser".into(),
             },
-            attested: Attest::By(1),
+            attested: Attest::None,
         };
         let above = c.clone().correct("a", fix(150));
         if protocol >= 7 {
@@ -162,19 +162,19 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
     let mut c = counted_with_shortfall(1);
     let code = |r: Result<(), ConductError>| r.unwrap_err().code();
     assert_eq!(
-        code(c.clone().reduce_seats("a", 1, false, basis, &Attest::By(1))),
+        code(c.clone().reduce_seats("a", 1, false, basis, &Attest::None)),
         "seats_not_reducible"
     );
     assert_eq!(
-        code(c.clone().reduce_seats("a", 1, true, " ", &Attest::By(1))),
+        code(c.clone().reduce_seats("a", 1, true, " ", &Attest::None)),
         "reduction_basis"
     );
     assert_eq!(
-        code(c.clone().reduce_seats("a", 2, true, basis, &Attest::By(1))),
+        code(c.clone().reduce_seats("a", 2, true, basis, &Attest::None)),
         "reduction_mismatch"
     );
     assert_eq!(
-        code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis, &Attest::By(1))),
+        code(counted_with_shortfall(0).reduce_seats("a", 0, true, basis, &Attest::None)),
         "no_unfilled_seats"
     );
     // The runoff the publication prepared: withdrawn by the reduction, then cannot open.
@@ -188,14 +188,14 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
     let mut opened = c.clone();
     opened.open("a-r1").unwrap();
     assert_eq!(
-        code(opened.reduce_seats("a", 1, true, basis, &Attest::By(1))),
+        code(opened.reduce_seats("a", 1, true, basis, &Attest::None)),
         "shortfall_decided"
     );
-    c.reduce_seats("a", 1, true, basis, &Attest::By(1)).unwrap();
+    c.reduce_seats("a", 1, true, basis, &Attest::None).unwrap();
     assert_eq!(c.contest("a").unwrap().reduced_by, 1);
     assert_eq!(code(c.open("a-r1")), "runoff_superseded");
     assert_eq!(
-        code(c.reduce_seats("a", 1, true, basis, &Attest::By(1))),
+        code(c.reduce_seats("a", 1, true, basis, &Attest::None)),
         "shortfall_decided"
     );
     let again = c.add_contest(
@@ -211,7 +211,7 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
 fn a_seat_reduction_needs_a_published_result() {
     let mut c = conduct();
     assert_eq!(
-        c.reduce_seats("a", 1, true, "大会决定", &Attest::By(1))
+        c.reduce_seats("a", 1, true, "大会决定", &Attest::None)
             .unwrap_err()
             .code(),
         "not_published"
@@ -311,7 +311,7 @@ fn corrections_need_two_people_of_two_roles_after_close_and_before_the_count() {
         reason: reason.into(),
         proposer: p,
         approver: a,
-        attested: Attest::By(1),
+        attested: Attest::None,
     };
     let early = fix(
         person("wang", "teller"),
@@ -862,7 +862,7 @@ fn protocol_5_holds_posted_reasons_to_the_boards_rules() {
         reason: reason.into(),
         proposer: person("wang", "teller"),
         approver: person("li", "organiser"),
-        attested: Attest::By(1),
+        attested: Attest::None,
     };
     assert_eq!(
         c.correct("a", fix("纸质\u{202e}登记")).unwrap_err().code(),
@@ -1001,15 +1001,30 @@ fn from_protocol_8_a_correction_needs_a_registered_tellers_signature() {
             }
         }
         assert_eq!(c.contest("a").unwrap().corrections, 0);
-        c.correct(
-            "a",
-            fix(
-                person("li", "organiser"),
-                person("wang", "teller"),
-                Attest::By(3),
-            ),
-        )
-        .unwrap();
+        // A signature that did not verify is refused whatever the protocol.
+        let invalid = fix(
+            person("li", "organiser"),
+            person("wang", "teller"),
+            Attest::Invalid("x".into()),
+        );
+        assert_eq!(
+            c.clone().correct("a", invalid).unwrap_err().code(),
+            "attestation_invalid"
+        );
+        let signed = fix(
+            person("li", "organiser"),
+            person("wang", "teller"),
+            Attest::By(3),
+        );
+        if protocol < 8 {
+            // A log of an older protocol carries none (its bodies refused the field).
+            assert_eq!(
+                c.correct("a", signed).unwrap_err().code(),
+                "attestation_invalid"
+            );
+            continue;
+        }
+        c.correct("a", signed).unwrap();
         // A teller's key signed it; the two accounts need not include a teller's (the
         // signature, not the service's account names, is the teller taking part).
         c.correct(

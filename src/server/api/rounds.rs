@@ -372,11 +372,22 @@ pub struct ReduceSeatsRequest {
 )]
 pub async fn reduce_seats(
     state: Data,
-    _caller: As<OrgTeller>,
+    caller: As<OrgTeller>,
     path: web::Path<String>,
     body: web::Json<ReduceSeatsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let core = state.core()?;
+    // A teller records a reduction from protocol 8, signing it; before, only an organiser
+    // did (an election begun under an older protocol keeps its rules).
+    let protocol = state
+        .ledger()?
+        .read(|s| s.state.info().map(|i| i.protocol))??;
+    if caller.role.id() == "teller" && protocol < 8 {
+        return Err(ApiError::Forbidden {
+            role: "teller",
+            allowed: format!("organiser (协议 {protocol} / protocol {protocol})"),
+        });
+    }
     let contest = path.into_inner();
     let b = body.into_inner();
     let c = contest.clone();
