@@ -393,14 +393,40 @@ fn a_voter_checks_the_kiosk_then_votes_with_the_same_slip() {
         None,
     );
     assert_eq!(found["entries"][0]["receipt"], v["receipt"], "{found}");
+    assert_eq!(
+        cast_code.len(),
+        19,
+        "16 characters in four groups: {cast_code}"
+    );
+    // A code of the first version (the first eight characters) still finds it.
+    let found = h.server.ok(
+        "GET",
+        &format!("/api/v1/confirmations/{}", &cast_code[..9]),
+        None,
+        None,
+    );
+    assert_eq!(found["entries"][0]["receipt"], v["receipt"], "{found}");
+    // A code whose first half is the ballot's and whose second half is not finds nothing:
+    // all 80 bits are compared.
+    let last = if cast_code.ends_with('0') { "1" } else { "0" };
+    let other = format!("{}{last}", &cast_code[..18]);
     let (s, _) = h
         .server
-        .call("GET", "/api/v1/confirmations/0000-0000", None, None);
+        .call("GET", &format!("/api/v1/confirmations/{other}"), None, None);
+    assert_eq!(s, 404, "{other}");
+    let (s, _) = h.server.call(
+        "GET",
+        "/api/v1/confirmations/0000-0000-0000-0000",
+        None,
+        None,
+    );
     assert_eq!(s, 404);
-    let (s, _) = h
-        .server
-        .call("GET", "/api/v1/confirmations/UUUU-UUUU", None, None);
-    assert_eq!(s, 422);
+    for bad in ["UUUU-UUUU-UUUU-UUUU", "0000-0000-0000"] {
+        let (s, _) = h
+            .server
+            .call("GET", &format!("/api/v1/confirmations/{bad}"), None, None);
+        assert_eq!(s, 422, "{bad}");
+    }
 
     // A cast ballot is never opened.
     let after = h.encrypt(&h.tokens[2], &chosen);

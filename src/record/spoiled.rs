@@ -54,32 +54,47 @@ pub fn confirmation_hash(c: &Confirmable<'_>) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The code a voter compares: the first 40 bits of [`confirmation_hash`] in Crockford base32,
-/// eight characters in two groups of four (`7K2Q-M9XD`).
+/// The code a voter compares: the first 80 bits of [`confirmation_hash`] in Crockford
+/// base32, sixteen characters in four groups of four (`7K2Q-M9XD-4T1B-ZC08`).
+///
+/// 80 bits, not the 40 of the first version (2026-12-05): a kiosk makes both of two ballots
+/// it could show, so to cast another vote than the one it shows the voter it needs two
+/// ballots with one code (an honest one to open if the voter checks, a cheating one to cast
+/// otherwise), a birthday search of about 2^(bits/2) ballot variants a side: 2^20 (seconds
+/// of a laptop) for 40 bits, 2^40 for 80 (the crypto review of 2026-12-05).
 pub fn confirmation_code(c: &Confirmable<'_>) -> String {
     code_of(&confirmation_hash(c))
 }
 
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Bytes of the hash a code stands for.
+pub const CODE_BYTES: usize = 10;
+
+/// Bytes of the hash the first version's 8-character codes stood for (still read, to find
+/// a ballot by a code printed before).
+pub const CODE_BYTES_V1: usize = 5;
+
 /// The code of a confirmation hash.
 pub fn code_of(hash: &[u8; 32]) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut acc: u64 = 0;
-    for b in &hash[..5] {
-        acc = (acc << 8) | u64::from(*b);
+    let mut acc: u128 = 0;
+    for b in &hash[..CODE_BYTES] {
+        acc = (acc << 8) | u128::from(*b);
     }
-    let mut out = String::with_capacity(9);
-    for i in 0..8 {
-        if i == 4 {
+    let mut out = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
             out.push('-');
         }
-        let v = (acc >> (35 - 5 * i)) & 31;
+        let v = (acc >> (75 - 5 * i)) & 31;
         out.push(ALPHABET[v as usize] as char);
     }
     out
 }
 
 /// Reads a typed confirmation code: drops spaces and dashes, upper-cases and maps O → 0,
-/// I and L → 1; `None` unless eight Crockford characters remain.
+/// I and L → 1; `None` unless sixteen Crockford characters remain (or eight: a code of the
+/// first version, which finds the ballots whose hash begins with its 40 bits).
 pub fn parse_code(text: &str) -> Option<String> {
     let s: String = text
         .chars()
@@ -90,32 +105,30 @@ pub fn parse_code(text: &str) -> Option<String> {
             c => c,
         })
         .collect();
-    if s.len() != 8
-        || !s
-            .bytes()
-            .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))
-    {
+    if !(s.len() == 16 || s.len() == 8) || !s.bytes().all(|b| ALPHABET.contains(&b)) {
         return None;
     }
-    Some(format!("{}-{}", &s[..4], &s[4..]))
+    let groups: Vec<&str> = (0..s.len() / 4).map(|i| &s[4 * i..4 * i + 4]).collect();
+    Some(groups.join("-"))
 }
 
-/// The 5 bytes (40 bits) a code written by [`code_of`] stands for; `None` unless it is a code
-/// as [`parse_code`] returns it.
-pub fn code_bytes(code: &str) -> Option<[u8; 5]> {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut acc: u64 = 0;
+/// The bytes of the hash a code written by [`code_of`] stands for (10, or 5 for a code of
+/// the first version); `None` unless it is a code as [`parse_code`] returns it.
+pub fn code_bytes(code: &str) -> Option<Vec<u8>> {
+    let mut acc: u128 = 0;
     let mut n = 0;
     for c in code.bytes().filter(|c| *c != b'-') {
         let v = ALPHABET.iter().position(|a| *a == c)?;
-        acc = (acc << 5) | v as u64;
+        acc = (acc << 5) | v as u128;
         n += 1;
     }
-    if n != 8 {
-        return None;
-    }
+    let bytes = match n {
+        16 => CODE_BYTES,
+        8 => CODE_BYTES_V1,
+        _ => return None,
+    };
     let b = acc.to_be_bytes();
-    Some([b[3], b[4], b[5], b[6], b[7]])
+    Some(b[16 - bytes..].to_vec())
 }
 
 /// One contest of a spoiled ballot: the encrypted contest and its opening (docs/E2E.md §8.4).
@@ -355,11 +368,10 @@ mod tests {
             hex,
             "11798163c041c4b66714595b6575b79ec8176f9c4820231d39949ddb82399fad"
         );
-        assert_eq!(confirmation_code(&c), "25WR-2RY0");
-        assert_eq!(
-            code_bytes("25WR-2RY0"),
-            Some([h[0], h[1], h[2], h[3], h[4]])
-        );
+        assert_eq!(confirmation_code(&c), "25WR-2RY0-872B-CSRM");
+        assert_eq!(code_bytes("25WR-2RY0-872B-CSRM"), Some(h[..10].to_vec()));
+        // A code of the first version is this one's first half, and stands for 40 bits.
+        assert_eq!(code_bytes("25WR-2RY0"), Some(h[..5].to_vec()));
         // Openings are not part of it: a spoiled ballot has the code its cast would have had.
         let mut b = body();
         b.lines[0].line = lines[0].clone();
@@ -372,9 +384,19 @@ mod tests {
 
     #[test]
     fn typed_codes() {
+        assert_eq!(
+            parse_code(" 7k2q m9xd 4t1b zco8 ").as_deref(),
+            Some("7K2Q-M9XD-4T1B-ZC08")
+        );
+        assert_eq!(
+            parse_code("OIL0-0000-0000-0000").as_deref(),
+            Some("0110-0000-0000-0000")
+        );
+        // The first version's eight characters are still read (to find an old receipt).
         assert_eq!(parse_code(" 7k2q m9xd ").as_deref(), Some("7K2Q-M9XD"));
-        assert_eq!(parse_code("OIL0-0000").as_deref(), Some("0110-0000"));
-        assert_eq!(parse_code("7K2Q-M9XU"), None);
+        assert_eq!(parse_code("7K2Q-M9XD-4T1B-ZC0U"), None);
+        assert_eq!(parse_code("7K2Q-M9XD-4T1B-ZC0"), None);
+        assert_eq!(parse_code("7K2Q-M9XD-4T1B"), None);
         assert_eq!(parse_code("7K2Q-M9X"), None);
     }
 }

@@ -280,11 +280,17 @@ pub async fn confirmation(
     let code = parse_code(&path.into_inner()).ok_or_else(|| {
         invalid(
             Code::BadConfirmation,
-            "确认码应为 8 个字母或数字, 如 7K2Q-M9XD / a confirmation code is 8 letters or digits, e.g. 7K2Q-M9XD",
+            "确认码应为 16 个字母或数字, 如 7K2Q-M9XD-4T1B-ZC08 / a confirmation code is 16 letters or digits, e.g. 7K2Q-M9XD-4T1B-ZC08",
         )
     })?;
     let out = block(move || {
-        let key = code_bytes(&code).ok_or(ApiError::NotFound)?;
+        let bytes = code_bytes(&code).ok_or(ApiError::NotFound)?;
+        // The index holds the first 40 bits; the rest of a code is checked against each
+        // entry's own hash.
+        let key: [u8; 5] = bytes
+            .get(..5)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(ApiError::NotFound)?;
         let candidates: Vec<u64> = l.read(|s| {
             s.state
                 .confirmations()
@@ -295,6 +301,9 @@ pub async fn confirmation(
         let mut entries = Vec::new();
         for index in candidates {
             let e = l.entry(index)?;
+            if !confirmation_hash_of(&e).is_some_and(|h| h.starts_with(&bytes)) {
+                continue;
+            }
             entries.push(json!({"index": index, "kind": e.kind.id(),
                                 "receipt": crate::tokens::receipt_code(index, &e.hash())}));
         }
@@ -307,19 +316,24 @@ pub async fn confirmation(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// The confirmation hash of an encrypted or spoiled ballot entry.
+fn confirmation_hash_of(e: &crate::record::entry::Entry) -> Option<[u8; 32]> {
+    match e.kind {
+        EntryKind::EncryptedBallot => crate::ledger::encrypted_confirmation(&e.body),
+        EntryKind::SpoiledBallot => SpoiledBallotBody::decode(&e.body)
+            .ok()
+            .map(|b| b.confirmation_hash()),
+        _ => None,
+    }
+}
+
 /// What `GET /api/v1/receipts/{code}` adds for encrypted and spoiled ballots: the entry's
 /// kind and its confirmation code.
 pub(super) fn receipt_extras(e: &crate::record::entry::Entry) -> (String, Option<String>) {
-    let confirmation = match e.kind {
-        EntryKind::EncryptedBallot => {
-            crate::ledger::encrypted_confirmation(&e.body).map(|h| code_of(&h))
-        }
-        EntryKind::SpoiledBallot => SpoiledBallotBody::decode(&e.body)
-            .ok()
-            .map(|b| code_of(&b.confirmation_hash())),
-        _ => None,
-    };
-    (e.kind.id().to_string(), confirmation)
+    (
+        e.kind.id().to_string(),
+        confirmation_hash_of(e).map(|h| code_of(&h)),
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

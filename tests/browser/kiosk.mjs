@@ -345,7 +345,7 @@ async function portrait(browser) {
   await loc("#confirm").click();
   await expectScreen("screen-confirm", "after #confirm in an encrypted election");
   const shownCode = await text("#confirm-code");
-  expect(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/.test(shownCode), `the confirmation code looks wrong: “${shownCode}”`);
+  expect(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/.test(shownCode), `the confirmation code looks wrong: “${shownCode}”`);
   expect(posts === 0, "the ballot was sent before the voter chose to cast");
   expect(!(await loc("#cast").isDisabled()) && !(await loc("#check").isDisabled()), "#cast or #check is not enabled on screen-confirm");
   const confirmText = await text("#screen-confirm");

@@ -113,7 +113,7 @@ try {
     await loc("#confirm").click();
     await loc("#screen-confirm").waitFor({ state: "visible", timeout: 20000 });
     const code = (await loc("#confirm-code").innerText()).trim();
-    expect(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `voter ${v}: the confirmation code looks wrong: “${code}”`);
+    expect(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/.test(code), `voter ${v}: the confirmation code looks wrong: “${code}”`);
     if (v === 0) await shot("confirm-code");
     const sentP = page.waitForRequest((r) => r.url().endsWith("/api/v1/ballots") && r.method() === "POST");
     const castP = page.waitForResponse((r) => r.url().endsWith("/api/v1/ballots"), { timeout: 20000 });

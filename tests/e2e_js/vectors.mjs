@@ -302,8 +302,8 @@ group("confirmation code: hash and code of the reference vector, parsing typed c
   const serial = new Uint8Array(16).fill(7);
   const out = e2e.confirmationCode({ round: 1, style: 2, serial, lines });
   check(hex(out.hash) === "11798163c041c4b66714595b6575b79ec8176f9c4820231d39949ddb82399fad", `hash ${hex(out.hash)}`);
-  check(out.code === "25WR-2RY0", `code ${out.code}`);
-  check(e2e.confirmationCode({ round: 1, style: 2, serial: hex(serial), lines }).code === "25WR-2RY0", "serial given as hex");
+  check(out.code === "25WR-2RY0-872B-CSRM", `code ${out.code}`);
+  check(e2e.confirmationCode({ round: 1, style: 2, serial: hex(serial), lines }).code === "25WR-2RY0-872B-CSRM", "serial given as hex");
   // Every input is bound: round, style, serial, order, contest, group, ballot bytes.
   const variants = [
     { round: 2, style: 2, serial, lines },
@@ -316,13 +316,17 @@ group("confirmation code: hash and code of the reference vector, parsing typed c
     { round: 1, style: 2, serial, lines: [lines[0], { ...lines[1], contest: "eva", group: "lstaff" }] },
   ];
   for (const [i, v] of variants.entries()) check(e2e.confirmationCode(v).code !== out.code, `variant ${i} gives the same code`);
-  check(e2e.parseConfirmationCode("25WR-2RY0") === "25WR-2RY0", "canonical form");
-  check(e2e.parseConfirmationCode(" 25wr 2ryo\u3000") === "25WR-2RY0", "spaces, lower case, O for 0");
-  check(e2e.parseConfirmationCode("25WR-2RYO") === "25WR-2RY0", "O read as 0");
-  check(e2e.parseConfirmationCode("i1l1-0000") === "1111-0000", "I and L read as 1");
+  check(e2e.parseConfirmationCode("25WR-2RY0-872B-CSRM") === "25WR-2RY0-872B-CSRM", "canonical form");
+  check(e2e.parseConfirmationCode(" 25wr 2ryo 872b\u3000csrm") === "25WR-2RY0-872B-CSRM", "spaces, lower case, O for 0");
+  check(e2e.parseConfirmationCode("25WR2RYO872BCSRM") === "25WR-2RY0-872B-CSRM", "no dashes, O read as 0");
+  check(e2e.parseConfirmationCode("i1l1-0000-0000-0000") === "1111-0000-0000-0000", "I and L read as 1");
+  // The first version's eight characters (the first half) are still read, to find an old receipt.
+  check(e2e.parseConfirmationCode("25WR-2RY0") === "25WR-2RY0", "a first-version code");
+  check(e2e.parseConfirmationCode("25WR-2RY0-872B-CSR") === null, "fifteen characters refused");
+  check(e2e.parseConfirmationCode("25WR-2RY0-872B-CSRM0") === null, "seventeen characters refused");
+  check(e2e.parseConfirmationCode("25WR-2RY0-872B") === null, "twelve characters refused");
   check(e2e.parseConfirmationCode("25WR-2RY") === null, "seven characters refused");
-  check(e2e.parseConfirmationCode("25WR-2RY00") === null, "nine characters refused");
-  check(e2e.parseConfirmationCode("25WR-2RYU") === null, "U is not a Crockford character");
+  check(e2e.parseConfirmationCode("25WR-2RY0-872B-CSRU") === null, "U is not a Crockford character");
   check(e2e.parseConfirmationCode("25WR_2RY0") === null, "only dashes and spaces are separators");
   check(e2e.parseConfirmationCode("") === null && e2e.parseConfirmationCode(null) === null, "empty refused");
 });

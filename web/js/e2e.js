@@ -910,8 +910,8 @@ function rangeProve(key, ctx, label, position, m, value, nonce, draw) {
  * @param nonceSource optional `() => scalar` (see `makeDraw`); default: crypto.getRandomValues
  * @returns `{ bytes, opening }`: the encrypted contest (§7) and its opening (§8.4:
  *   0x01 ‖ every ciphertext nonce), which reveals the vote — keep it only for a
- *   Benaloh challenge, never send it with a cast ballot. (No confirmation/tracking
- *   code: E2E.md defines none; a hash of `bytes` would be one once it is specified.)
+ *   Benaloh challenge, never send it with a cast ballot. The code a voter compares is
+ *   `confirmationCode` over every contest of the ballot (§8.6).
  *
  * Draw order (§8.1): one nonce per ciphertext in ciphertext order, then the proof
  * randomness proof by proof in encoding order.
@@ -1677,8 +1677,10 @@ function text16(s, what) {
  * The code a voter compares before choosing to cast or to check an encrypted ballot:
  * hash = SHA-256("scrutineer.e2e/v1/confirmation\0" ‖ round u8 ‖ style u16be ‖ serial [16] ‖
  * count u16be ‖ per line: contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖
- * ballot_len u32be ‖ ballot), lines in the order sent; code = the first 40 bits of the hash
- * in Crockford base32, "XXXX-XXXX". The openings are not part of it. `lines` is
+ * ballot_len u32be ‖ ballot), lines in the order sent; code = the first 80 bits of the hash
+ * in Crockford base32, "XXXX-XXXX-XXXX-XXXX" (40 bits in the first version: a kiosk could find
+ * an honest and a cheating ballot with one code in 2^20 tries a side). The openings are not
+ * part of it. `lines` is
  * `[{contest, group, ballot: Uint8Array}]`; `serial` 16 bytes (or hex). Returns
  * `{hash: Uint8Array, code: string}`.
  */
@@ -1694,20 +1696,21 @@ export function confirmationCode({ round, style, serial, lines }) {
   }
   const hash = sha256(concatBytes(parts));
   let code = "";
-  // 40 bits = 8 characters of 5 bits, most significant first.
+  // 80 bits = 16 characters of 5 bits, most significant first, in groups of four.
   let acc = 0n;
-  for (let i = 0; i < 5; i++) acc = (acc << 8n) | BigInt(hash[i]);
-  for (let i = 0; i < 8; i++) {
-    if (i === 4) code += "-";
-    code += CROCKFORD[Number((acc >> BigInt(35 - 5 * i)) & 31n)];
+  for (let i = 0; i < 10; i++) acc = (acc << 8n) | BigInt(hash[i]);
+  for (let i = 0; i < 16; i++) {
+    if (i > 0 && i % 4 === 0) code += "-";
+    code += CROCKFORD[Number((acc >> BigInt(75 - 5 * i)) & 31n)];
   }
   return { hash, code };
 }
 
 /**
  * Reads a typed confirmation code as the Rust `parse_code`: drops whitespace and dashes,
- * upper-cases ASCII letters and maps O → 0, I and L → 1; null unless eight Crockford
- * characters remain. Returns "XXXX-XXXX".
+ * upper-cases ASCII letters and maps O → 0, I and L → 1; null unless sixteen Crockford
+ * characters remain (or eight: a code of the first version, which the service still looks
+ * up). Returns them in groups of four, "XXXX-XXXX-XXXX-XXXX".
  */
 export function parseConfirmationCode(text) {
   let s = "";
@@ -1718,6 +1721,6 @@ export function parseConfirmationCode(text) {
     else if (c === "I" || c === "L") c = "1";
     s += c;
   }
-  if (s.length !== 8 || ![...s].every((c) => CROCKFORD.includes(c))) return null;
-  return `${s.slice(0, 4)}-${s.slice(4)}`;
+  if ((s.length !== 16 && s.length !== 8) || ![...s].every((c) => CROCKFORD.includes(c))) return null;
+  return s.match(/.{4}/g).join("-");
 }

@@ -1189,6 +1189,23 @@ function encryptedLines() {
 }
 
 /**
+ * Shows a confirmation code in `el` a group of four characters at a time (span.code-group,
+ * never broken inside): on a narrow screen or in large type the sixteen characters wrap
+ * between groups instead of running off the screen.
+ */
+function showCode(el, code) {
+  const parts = String(code || "").split("-");
+  el.replaceChildren(...parts.flatMap((g, i) => {
+    const span = document.createElement("span");
+    span.className = "code-group";
+    span.textContent = g;
+    // <wbr>: a break after the dash (a dash before a digit is not one by itself); its text
+    // is empty, so the code reads and copies as it is.
+    return i === 0 ? [span] : [document.createTextNode("-"), document.createElement("wbr"), span];
+  }));
+}
+
+/**
  * Encrypts the ballot and computes its confirmation code (e2e.js `confirmationCode`, the
  * same as the server's): `{lines, code}`.
  */
@@ -1304,7 +1321,7 @@ async function sealBallot() {
 
 function showConfirm() {
   $("#review-list").replaceChildren();
-  $("#confirm-code").textContent = ballot.sealed.code;
+  showCode($("#confirm-code"), ballot.sealed.code);
   setConfirmBusy(false);
   show("screen-confirm");
   window.scrollTo(0, 0);
@@ -1472,7 +1489,7 @@ function showSpoiled(answer, localCode) {
   $("#review-list").replaceChildren();
   $("#confirm-code").replaceChildren();
   const code = answer.confirmation || localCode;
-  $("#spoiled-code").textContent = code;
+  showCode($("#spoiled-code"), code);
   $("#spoiled-receipt").textContent = answer.receipt || "";
   $("#spoiled-receipt-line").hidden = !answer.receipt;
   $("#spoiled-url").textContent = answer.check_url || "";
@@ -1520,7 +1537,7 @@ function showReceipt(answer, localCode) {
   $("#review-list").replaceChildren();
   $("#receipt-code").textContent = answer.receipt || "";
   const code = answer.confirmation || localCode || "";
-  $("#receipt-confirmation").textContent = code;
+  showCode($("#receipt-confirmation"), code);
   $("#receipt-confirmation-line").hidden = !code;
   const qr = $("#receipt-qr");
   qr.replaceChildren();

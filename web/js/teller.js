@@ -897,7 +897,7 @@ async function openTest() {
     let parsed = tlog.parseReceiptCode(text);
     if (!parsed) {
       const code = e2e.parseConfirmationCode(text);
-      if (!code) throw localError("bad_receipt", `“${text.trim()}” 不是回执码 (形如 R42-5Q3ZK8M1T0C7W2H4) 或确认码 (形如 7K2Q-M9XD)`, `"${text.trim()}" is not a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or a confirmation code (like 7K2Q-M9XD)`);
+      if (!code) throw localError("bad_receipt", `“${text.trim()}” 不是回执码 (形如 R42-5Q3ZK8M1T0C7W2H4) 或确认码 (形如 7K2Q-M9XD-4T1B-ZC08)`, `"${text.trim()}" is not a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or a confirmation code (like 7K2Q-M9XD-4T1B-ZC08)`);
       const found = await api("GET", `/api/v1/confirmations/${encodeURIComponent(code)}`);
       const entry = (found.entries || []).find((e) => e.kind === "spoiled_ballot");
       if (!entry) throw localError("not_spoiled", `确认码 ${code} 的选票没有被核验 (投出的选票不能打开)`, `the ballot with confirmation code ${code} was not checked (a cast ballot cannot be opened)`);

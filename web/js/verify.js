@@ -8,7 +8,7 @@
 // it here with spoiled.js (the entry's bytes, the kiosk's revealed randomness, e2e.js) and
 // shows the confirmation code the kiosk showed and the choices it really encrypted, so the
 // voter can compare them with what they pressed. A cast `encrypted_ballot` shows its
-// confirmation code only (a cast ballot is never opened). A confirmation code (XXXX-XXXX)
+// confirmation code only (a cast ballot is never opened). A confirmation code (XXXX-XXXX-XXXX-XXXX)
 // typed instead of a receipt looks up the ballot(s) that carry it.
 //
 // DOM contract: #receipt-input, #receipt-check (submit of #receipt-form), #receipt-result
@@ -305,9 +305,10 @@ function getKeys() {
 async function check(text) {
   const parsed = tlog.parseReceiptCode(toAscii(text));
   if (!parsed) {
-    // Eight characters: perhaps a confirmation code (its parser is e2e.js's, loaded now).
+    // Sixteen characters (or eight, a code of the first version): perhaps a confirmation
+    // code (its parser is e2e.js's, loaded now).
     let code = null;
-    if (toAscii(text).replace(/[\s-]/g, "").length === 8) {
+    if ([16, 8].includes(toAscii(text).replace(/[\s-]/g, "").length)) {
       try {
         code = (await import("./e2e.js")).parseConfirmationCode(toAscii(text));
       } catch (err) {
@@ -319,8 +320,8 @@ async function check(text) {
       await checkConfirmation(code);
       return;
     }
-    failure(`“${text.trim()}” 不是回执码, 也不是确认码。回执码形如 R42-5Q3ZK8M1T0C7W2H4: 字母 R、数字、短横线, 再加 16 个字母或数字; 确认码形如 7K2Q-M9XD: 8 个字母或数字。`,
-      `"${text.trim()}" is not a receipt code or a confirmation code. A receipt code looks like R42-5Q3ZK8M1T0C7W2H4: the letter R, digits, a dash and 16 letters or digits; a confirmation code looks like 7K2Q-M9XD: 8 letters or digits.`);
+    failure(`“${text.trim()}” 不是回执码, 也不是确认码。回执码形如 R42-5Q3ZK8M1T0C7W2H4: 字母 R、数字、短横线, 再加 16 个字母或数字; 确认码形如 7K2Q-M9XD-4T1B-ZC08: 16 个字母或数字, 每 4 个一组。`,
+      `"${text.trim()}" is not a receipt code or a confirmation code. A receipt code looks like R42-5Q3ZK8M1T0C7W2H4: the letter R, digits, a dash and 16 letters or digits; a confirmation code looks like 7K2Q-M9XD-4T1B-ZC08: 16 letters or digits in groups of four.`);
     return;
   }
   input.value = parsed.code;

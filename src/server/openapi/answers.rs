@@ -341,7 +341,7 @@ const CAST_OK: &[F] = &[
     opt(
         "confirmation",
         T::Str,
-        "加密选票的确认码, 如 7K2Q-M9XD (docs/E2E.md §8.6) / an encrypted ballot's \
+        "加密选票的确认码, 如 7K2Q-M9XD-4T1B-ZC08 (docs/E2E.md §8.6) / an encrypted ballot's \
          confirmation code",
     ),
 ];
