@@ -199,9 +199,17 @@ pub struct Proposal {
     pub proposer_role: String,
     /// Unix seconds.
     pub at: u64,
-    /// A registered teller's signature given with the proposal (protocol 8).
+    /// A registered teller's signature given with the proposal (protocol 8), as the log's
+    /// `attested` holds it (`record::attest::Attested`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attested: Option<crate::record::attest::Attested>,
+    pub attested: Option<ProposalAttested>,
+}
+
+/// A teller's signature kept with a proposal: the teller's index and the base64 signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalAttested {
+    pub teller: u32,
+    pub signature: String,
 }
 
 fn checkin_key(round: u8, number: &str) -> Vec<u8> {

@@ -172,7 +172,10 @@ impl Core {
             proposed_by: by.name.clone(),
             proposer_role: by.role.clone(),
             at: super::now(),
-            attested,
+            attested: attested.map(|a| crate::records::ProposalAttested {
+                teller: a.teller,
+                signature: a.signature,
+            }),
         })?)
     }
 
@@ -234,7 +237,10 @@ impl Core {
             by,
             // The approval's signature stands in for the proposal's, which a correction of
             // the contest logged since makes stale (signed at another position).
-            attested.or(p.attested.clone()),
+            attested.or(p.attested.clone().map(|a| Attested {
+                teller: a.teller,
+                signature: a.signature,
+            })),
         );
         // The rules decide, in their order (as `verify` would); a wrong signature is refused
         // with what the teller must sign.

@@ -173,6 +173,7 @@ impl AttestError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::record::entry::PersonBody;
     use ed25519_dalek::SigningKey;
 
     fn key(name: &str, seed: u8) -> Signer {
@@ -209,8 +210,14 @@ mod tests {
             present: 8,
             ballots_issued: 8,
             reason: "r".into(),
-            proposed_by: crate::ledger::person("a", "teller"),
-            approved_by: crate::ledger::person("b", "organiser"),
+            proposed_by: PersonBody {
+                name: "a".into(),
+                role: "teller".into(),
+            },
+            approved_by: PersonBody {
+                name: "b".into(),
+                role: "organiser".into(),
+            },
             attested: None,
         };
         let signed = Attestation::Correction {

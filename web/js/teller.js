@@ -345,14 +345,20 @@ export function tellerIndex(key, tellerKeys = state.tellerKeys, names = state.el
   return i < 0 ? null : i + 1;
 }
 
+/** Whether this election's log takes a teller's signature of its figures (protocol 8 on). */
+function signsFigures() {
+  return (state.election?.protocol ?? 8) >= 8;
+}
+
 /**
  * The corrections card's signer: `{teller, signature}` of the statement by the loaded key, or
- * null when no registered key is loaded.
+ * null when no registered key is loaded (or the election's protocol takes none).
  */
 async function attest(what, contest, payload) {
   const key = state.key;
   const teller = tellerIndex(key);
-  if (!teller || !state.election) return null;
+  // An election begun under an older protocol takes no signature (its log refuses one).
+  if (!teller || !state.election || !signsFigures()) return null;
   return { teller, signature: await signStatement(key, what, state.election.id, contest, payload) };
 }
 
@@ -471,7 +477,8 @@ function renderContests() {
  * seats the reduction removes (the result's `unfilled_seats`) and those left; else null.
  */
 function reductionOf(c) {
-  if (!c.reducible || c.seats_reduced_by > 0 || c.superseded) return null;
+  // A teller records a reduction from protocol 8 (signing it); before, only an organiser did.
+  if (!signsFigures() || !c.reducible || c.seats_reduced_by > 0 || c.superseded) return null;
   const r = latestResultFor(c.id);
   if (!r || !r.published) return null;
   const rc = (state.details.get(r.index)?.result?.contests || []).find((x) => x.id === c.id);
@@ -1529,7 +1536,7 @@ function wire() {
     // Protocol 8: a proposal or an approval signed with the loaded key (null without one).
     attest,
     signer: () => {
-      const teller = tellerIndex(state.key);
+      const teller = signsFigures() ? tellerIndex(state.key) : null;
       return teller ? { name: state.key.name, teller } : null;
     },
     keyFile: () => keyFileHint(),
