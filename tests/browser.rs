@@ -390,6 +390,18 @@ fn pages_in_a_real_browser() {
 /// machines, voters mark and cast in Chromium (the page encrypts), three tellers decrypt, and
 /// each tally equals the plaintext count of what the voters chose.
 fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value, roll: &str) {
+    at_the_kiosk(name, spec_file, styles, roll, true);
+}
+
+/// The kiosk page, encrypted or (the organiser's logged choice) plaintext: voters cast through
+/// `vote.mjs`, and the count equals the plaintext count of the same ballots.
+fn at_the_kiosk(
+    name: &str,
+    spec_file: &str,
+    styles: serde_json::Value,
+    roll: &str,
+    encrypted: bool,
+) {
     let dir = shots();
     let s = Server::start(
         name,
@@ -404,12 +416,12 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
             service::TellerMachine::new(&machines.join(format!("t{i}")), &format!("teller-{i}"))
         })
         .unzip();
-    s.ok(
-        "POST",
-        "/api/v1/election",
-        Some(&org),
-        Some(&json!({"spec": spec, "styles": styles, "tellers": verifiers, "signatures_required": 1, "election_date": "2026-12-01"})),
-    );
+    let mut body = json!({"spec": spec, "styles": styles, "tellers": verifiers, "signatures_required": 1, "election_date": "2026-12-01"});
+    if !encrypted {
+        body["secrecy"] =
+            json!({"mode": "plaintext", "reason": "测试明文投票机 a plaintext kiosk test"});
+    }
+    s.ok("POST", "/api/v1/election", Some(&org), Some(&body));
     let pw = s.ok(
         "POST",
         "/api/v1/accounts",
@@ -420,7 +432,11 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
         .unwrap()
         .to_string();
     let teller = s.login("teller-desk", &pw);
-    let fingerprint = s.ceremony(&teller, &tellers);
+    let fingerprint = if encrypted {
+        s.ceremony(&teller, &tellers)
+    } else {
+        String::new()
+    };
     let (status, v) = s.post_text("/api/v1/roll", &org, roll);
     assert_eq!(status, 200, "{v}");
     let election = s.ok("GET", "/api/v1/election", None, None);
@@ -464,7 +480,7 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
         .as_str()
         .unwrap()
         .to_string();
-    node(
+    node_env(
         "vote.mjs",
         &[
             &s.base,
@@ -473,6 +489,7 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
             choices_file.to_str().unwrap(),
             dir.join(name).to_str().unwrap(),
         ],
+        &[("PLAINTEXT", if encrypted { "0" } else { "1" })],
     );
     let choices: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&choices_file).unwrap()).unwrap();
@@ -486,7 +503,9 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
         );
     }
     // Tellers 2, 4 and 5 decrypt; 1 and 3 never act.
-    s.decrypt(&teller, &[&tellers[1], &tellers[3], &tellers[4]]);
+    if encrypted {
+        s.decrypt(&teller, &[&tellers[1], &tellers[3], &tellers[4]]);
+    }
     let lines: Vec<serde_json::Value> = choices
         .as_array()
         .unwrap()
@@ -530,8 +549,10 @@ fn encrypted_at_the_kiosk(name: &str, spec_file: &str, styles: serde_json::Value
         );
         assert!(got["ballots"]["returned"].as_u64().unwrap() > 0, "{got}");
     }
-    let cer = s.ok("GET", "/api/v1/ceremony", None, None);
-    assert_eq!(cer["key"]["fingerprint"], fingerprint.as_str());
+    if encrypted {
+        let cer = s.ok("GET", "/api/v1/ceremony", None, None);
+        assert_eq!(cer["key"]["fingerprint"], fingerprint.as_str());
+    }
 }
 
 #[test]
@@ -551,15 +572,25 @@ fn npc_and_evaluation_encrypted_at_the_kiosk_page() {
             roll.push('\n');
         }
     }
+    let groups = json!([
+        {"round": 1, "unit": "领导组", "contests": ["eval"], "group": "leaders"},
+        {"round": 1, "unit": "职工组", "contests": ["eval"], "group": "staff"},
+        {"round": 1, "unit": "考核组", "contests": ["eval"], "group": "panel"}
+    ]);
     encrypted_at_the_kiosk(
         "kiosk-evaluation",
         "examples/democratic-evaluation/spec.json",
-        json!([
-            {"round": 1, "unit": "领导组", "contests": ["eval"], "group": "leaders"},
-            {"round": 1, "unit": "职工组", "contests": ["eval"], "group": "staff"},
-            {"round": 1, "unit": "考核组", "contests": ["eval"], "group": "panel"}
-        ]),
+        groups.clone(),
         &roll,
+    );
+    // The same evaluation in a plaintext election: each line names its evaluator group (the
+    // kiosk left it out, and the service refused every such ballot, `group_missing`).
+    at_the_kiosk(
+        "kiosk-evaluation-plaintext",
+        "examples/democratic-evaluation/spec.json",
+        groups,
+        &roll,
+        false,
     );
 }
 

@@ -2,7 +2,9 @@
 // marked the way a voter would (a pattern that varies with the voter), reviewed, encrypted
 // (#confirm shows the confirmation code on #screen-confirm) and cast (#cast).
 // What each voter chose is written down (the Rust test compares the decrypted count with
-// it); what the page sent must hold ciphertexts only.
+// it); what the page sent must hold ciphertexts only. In a plaintext election (the ballot
+// carries no key) #confirm casts the ballot lines themselves, and each line of an evaluation
+// counted by evaluator group must name the style's group.
 //
 //   node vote.mjs BASE_URL PAIRING_CODE TOKENS_FILE CHOICES_OUT SCREENSHOT_DIR
 //
@@ -62,7 +64,9 @@ try {
     const res = await answer;
     const ballot = await res.json();
     expect(res.status() === 200, `voter ${v}: the ballot fetch answered ${res.status()} ${JSON.stringify(ballot)}`);
-    expect(ballot.e2e && ballot.e2e.fingerprint, `voter ${v}: the ballot of an encrypted election carries no key`);
+    const encrypted = process.env.PLAINTEXT !== "1";
+    if (encrypted) expect(ballot.e2e && ballot.e2e.fingerprint, `voter ${v}: the ballot of an encrypted election carries no key`);
+    else expect(!ballot.e2e, `voter ${v}: the ballot of a plaintext election carries a key`);
     await loc("#screen-contest").waitFor({ state: "visible", timeout: 10000 });
     const lines = [];
     for (const [ci, c] of ballot.contests.entries()) {
@@ -108,8 +112,29 @@ try {
     }
     await loc("#screen-review").waitFor({ state: "visible", timeout: 10000 });
     const note = (await loc("#review-e2e").innerText()).replace(/\s+/g, " ");
-    expect(note.includes(ballot.e2e.fingerprint), `voter ${v}: the review does not show the key's fingerprint: ${note}`);
     if (v === 0) await shot("review");
+    if (!encrypted) {
+      expect(/不加密/.test(note), `voter ${v}: the review does not say the ballot is not encrypted: ${note}`);
+      const sentP = page.waitForRequest((r) => r.url().endsWith("/api/v1/ballots") && r.method() === "POST");
+      const castP = page.waitForResponse((r) => r.url().endsWith("/api/v1/ballots"), { timeout: 20000 });
+      await loc("#confirm").click();
+      const sent = (await sentP).postDataJSON();
+      const cast = await castP;
+      const body = await cast.json();
+      expect(cast.status() === 201, `voter ${v}: casting answered ${cast.status()} ${JSON.stringify(body)}`);
+      expect(Array.isArray(sent.ballots), `voter ${v}: the page did not send ballot lines`);
+      for (const c of ballot.contests.filter((x) => x.group)) {
+        const line = sent.ballots.find((l) => l.contest === c.id);
+        expect(line && line.group === c.group, `voter ${v}: the line of ${c.id} does not name the group ${c.group}: ${JSON.stringify(line)}`);
+      }
+      await loc("#screen-receipt").waitFor({ state: "visible", timeout: 10000 });
+      await loc("#done").click();
+      await loc("#screen-idle").waitFor({ state: "visible", timeout: 10000 });
+      chosen.push({ token, ballots: lines.map((l) => JSON.parse(JSON.stringify(l))) });
+      console.log(`✓ voter ${v + 1}/${tokens.length} cast a plaintext ballot`);
+      continue;
+    }
+    expect(note.includes(ballot.e2e.fingerprint), `voter ${v}: the review does not show the key's fingerprint: ${note}`);
     await loc("#confirm").click();
     await loc("#screen-confirm").waitFor({ state: "visible", timeout: 20000 });
     const code = (await loc("#confirm-code").innerText()).trim();

@@ -1235,8 +1235,11 @@ function dropSealed(b = ballot) {
 function payload() {
   return ballot.contests.map((c, i) => {
     const choice = ballot.choices[i];
-    if (isScored(c)) return { contest: c.id, scores: Object.fromEntries(choice.scores) };
-    if (isEvaluation(c)) return { contest: c.id, ratings: Object.fromEntries(choice.ratings) };
+    // An evaluation counted by evaluator group names the style's group (the service refuses
+    // a grouped contest's line without it, `group_missing`; the encrypted path binds it in
+    // the proofs' context).
+    if (isScored(c)) return { contest: c.id, group: c.group || undefined, scores: Object.fromEntries(choice.scores) };
+    if (isEvaluation(c)) return { contest: c.id, group: c.group || undefined, ratings: Object.fromEntries(choice.ratings) };
     return { contest: c.id, marks: Object.fromEntries(choice.marks), write_ins: [...choice.writeIns] };
   });
 }
