@@ -208,3 +208,29 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An election of an older protocol takes no teller's signature: `scrutineer teller attest`
+/// says so instead of signing something its log would refuse (the upgrade review).
+#[test]
+fn teller_attest_refuses_an_election_of_an_older_protocol() {
+    let dir = e2e_support::temp("attest-old");
+    let key = dir.join("teller.key");
+    std::fs::write(&key, plain_teller().to_text()).unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/v1/township-party-encrypted-p2");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["teller", "attest", "--key"])
+        .arg(&key)
+        .arg("--export")
+        .arg(&fixture)
+        .args(["--contest", "c", "--basis", "大会决定", "--allow-protocol", "2"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        said.contains("attestation_invalid") && said.contains("protocol 2"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

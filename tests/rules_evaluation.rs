@@ -374,3 +374,38 @@ fn an_evaluation_needs_no_seats_and_an_election_says_it_needs_them() {
         "{m}"
     );
 }
+
+/// A spec given as input may not set a review trigger above 1 (`60` for 60% would flag every
+/// subject's favourable rate and never its 不称职 one) nor weigh a group 0 (its composite
+/// would wait on a group that does not count); a logged spec replays as registered (the
+/// evaluation review of 2026-12-05).
+#[test]
+fn a_trigger_is_a_share_and_a_weight_is_positive_in_a_new_spec() {
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/democratic-evaluation/spec.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(scrutineer::record::parse_election(base.to_string().as_bytes()).is_ok());
+    let mut percent = base.clone();
+    percent["contests"][0]["triggers"] =
+        serde_json::json!({"favourable_below": 60, "unfavourable_above": 30});
+    let mut zero = base.clone();
+    zero["contests"][0]["groups"][0]["weight"] = serde_json::json!(0);
+    for (spec, said) in [(&percent, "exceeds 1"), (&zero, "has weight 0")] {
+        let bytes = spec.to_string();
+        let e = scrutineer::record::parse_election(bytes.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains(said), "{e}");
+        assert!(
+            scrutineer::record::election::parse_logged_election(bytes.as_bytes()).is_ok(),
+            "a logged spec must replay as it was registered"
+        );
+    }
+    let mut share = base;
+    share["contests"][0]["triggers"] =
+        serde_json::json!({"favourable_below": "3/5", "unfavourable_above": 0.3});
+    assert!(scrutineer::record::parse_election(share.to_string().as_bytes()).is_ok());
+}

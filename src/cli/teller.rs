@@ -216,6 +216,13 @@ pub fn attest(
     if let Some(text) = checkpoint {
         check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
     }
+    let protocol = replayed.conduct.protocol();
+    if protocol < 8 {
+        return Err(e(
+            Code::AttestationInvalid,
+            format!("这次选举按协议 {protocol} 进行, 它的日志不带计票人签名: 更正或减少名额不用签名, 照旧由两个不同角色的人提出和批准 (或由组织者记录) / this election follows protocol {protocol}, whose log carries no teller's signature: its corrections and seat reductions need none, and go on as before (two people of two roles; the organiser records a reduction)"),
+        ));
+    }
     let teller =
         teller_index(&replayed.tellers, &signer).map_err(|why| e(Code::AttestationInvalid, why))?;
     let conduct = &replayed.conduct;

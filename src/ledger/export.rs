@@ -108,9 +108,21 @@ impl Ledger {
                 ));
             }
         }
+        // A log of an older conduct protocol is verified only when its protocol is named
+        // (`verify::check_protocol`): the command says so.
+        let allow = if registered.protocol < crate::rules::conduct::PROTOCOL_CURRENT {
+            format!(
+                " --allow-protocol {} (this election follows conduct protocol {}, older than the current {})",
+                registered.protocol,
+                registered.protocol,
+                crate::rules::conduct::PROTOCOL_CURRENT
+            )
+        } else {
+            String::new()
+        };
         files.push(ExportFile::bytes(
             "README.txt".into(),
-            b"Scrutineer export: log/ segments (docs/LOG_FORMAT.md), checkpoints/ signed notes, keys/ public keys, election.json (the registered spec), results/ (each equal to its result entry).\nVerify with: scrutineer verify THIS_DIRECTORY\n".to_vec(),
+            format!("Scrutineer export: log/ segments (docs/LOG_FORMAT.md), checkpoints/ signed notes, keys/ public keys, election.json (the registered spec), results/ (each equal to its result entry).\nVerify with: scrutineer verify THIS_DIRECTORY{allow}\n").into_bytes(),
         ));
         Ok(files)
     }

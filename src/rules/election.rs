@@ -51,6 +51,10 @@ impl Election {
                     field,
                 });
             }
+            // New input only: a logged spec replays as it was registered.
+            if let Some(e) = c.evaluation() {
+                e.check_input(c.id())?;
+            }
         }
         Ok(())
     }

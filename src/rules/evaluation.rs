@@ -170,8 +170,9 @@ pub struct EvaluationParams {
 
 /// Validated evaluation settings.
 ///
-/// Invariant: subject and group ids are unique; either every group has a positive weight
-/// or none has one; the weights' sum is positive when present. With `score` set, ballots
+/// Invariant: subject and group ids are unique; either every group has a weight or none has
+/// one; the weights' sum is positive when present (and, for a spec given as input, every
+/// weight is, [`EvaluationSetup::check_input`]). With `score` set, ballots
 /// carry scores, never grades; `scale`, `points` and `excellent_quota` then play no part
 /// (`scale` is `Individual`, the rest default).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +188,38 @@ pub struct EvaluationSetup {
 }
 
 impl EvaluationSetup {
+    /// What a spec given as input must also meet (checked with the statute's rules, never on
+    /// a logged spec, which replays as it was registered): a review trigger is a share, at
+    /// most 1 (`60` for 60% would flag every subject, or none); a weighted group weighs more
+    /// than 0 (a group of weight 0 with no ballots left the composite score uncomputable).
+    pub fn check_input(&self, contest: &str) -> Result<(), RulesError> {
+        let err = |message: String| RulesError::Evaluation {
+            contest: contest.to_string(),
+            message,
+        };
+        for (name, t) in [
+            ("favourable_below", self.triggers.favourable_below),
+            ("unfavourable_above", self.triggers.unfavourable_above),
+        ] {
+            if let Some(r) = t.filter(|r| *r > Ratio::integer(1)) {
+                return Err(err(format!(
+                    "触发线 triggers.{name} = {r} 大于 1: 请写成比例, 如 0.6 或 3/5, 而不是 60 / the trigger triggers.{name} = {r} exceeds 1: write a share such as 0.6 or 3/5, not 60"
+                )));
+            }
+        }
+        if let Some(g) = self
+            .groups
+            .iter()
+            .find(|g| g.weight.is_some_and(|w| w.is_zero()))
+        {
+            return Err(err(format!(
+                "测评组 “{}” 的权重为 0: 不计入的组请删去 / group “{}” has weight 0: leave out a group that does not count",
+                g.id, g.id
+            )));
+        }
+        Ok(())
+    }
+
     pub fn new(contest: &str, p: EvaluationParams) -> Result<EvaluationSetup, RulesError> {
         let err = |message: String| RulesError::Evaluation {
             contest: contest.to_string(),

@@ -973,6 +973,8 @@ function reduceSeats(contest, unfilled) {
     `“${titleOf(contest)}” has ${unfilled} seat(s) unfilled. The meeting reduces the seats by ${unfilled}${seats != null ? ` (from ${seats} to ${seats - unfilled})` : ""}, with no new round; a prepared runoff is withdrawn. Once logged it cannot be withdrawn.`)}</p>`;
   $("#reduce-basis").value = `经大会表决, 减少名额 ${unfilled} 名, 不再选举`;
   $("#reduce-attested").value = "";
+  // An election begun under an older protocol takes no signature (its log refuses one).
+  $("#reduce-signature").hidden = (state.election?.protocol ?? 8) < 8;
   renderReduceCommand();
   $("#reduce-dialog").showModal();
   $("#reduce-basis").focus();

@@ -401,7 +401,13 @@ async function checkConfirmation(code) {
         parts.push(`<div class="notice bad">${t(`回执 ${parsed.code} 无法核对 (${err.code || err.message || err})`, `Receipt ${parsed.code} could not be checked (${err.code || err.message || err})`)}</div>`);
       }
     }
-    const head = `<p class="bi lead">${t(`确认码 ${code} 属于日志中的 ${entries.length} 张选票, 逐张核对如下:`, `The confirmation code ${code} belongs to ${entries.length} ballot(s) in the log, each checked below:`)}</p>`;
+    // An 8-character code is what kiosks showed before 2026-12-05: the first half of the
+    // 16 characters shown below, which are compared then only as far as it goes.
+    const short = code.replace(/-/g, "").length === 8
+      ? `<p class="bi notice">${t(`这是 8 位的确认码: 2026-12-05 之前的投票机只显示确认码的前 8 位。下面显示的是完整的 16 位确认码, 其前 8 位应与 ${code} 相同。`,
+        `This is an 8-character code: kiosks before 2026-12-05 showed only the first 8 characters. The full 16-character code is shown below; its first 8 characters must be ${code}.`)}</p>`
+      : "";
+    const head = `<p class="bi lead">${t(`确认码 ${code} 属于日志中的 ${entries.length} 张选票, 逐张核对如下:`, `The confirmation code ${code} belongs to ${entries.length} ballot(s) in the log, each checked below:`)}</p>${short}`;
     setResult(ok ? "ok" : "fail", head + parts.join(""));
   } catch (err) {
     failure(`核对时出错: ${err && (err.zh || err.message) || err}`, `The check could not run: ${err && (err.en || err.message) || err}`);
