@@ -223,7 +223,14 @@ fn teller_attest_refuses_an_election_of_an_older_protocol() {
         .arg(&key)
         .arg("--export")
         .arg(&fixture)
-        .args(["--contest", "c", "--basis", "大会决定", "--allow-protocol", "2"])
+        .args([
+            "--contest",
+            "c",
+            "--basis",
+            "大会决定",
+            "--allow-protocol",
+            "2",
+        ])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&o.stderr);

@@ -92,6 +92,7 @@ const PAGE_CODES: &[(&str, &str, &str)] = &[
         "kiosk",
         "the service offered a plaintext ballot to a kiosk that encrypts: the slip is unused; call the organiser",
     ),
+    ("key_not_registered", "teller page", "the key file loaded is not a registered teller key of this election: choose your own"),
     ("line_mismatch", "check page", "a checked ballot's entry and its description from the service differ: tell an auditor"),
     ("network", "every page", "the service cannot be reached: check the network cable or Wi-Fi, then reload"),
     ("new_root_mismatch", "auditor page", "the newer checkpoint does not extend the older one: the log was rewritten; tell every auditor at once"),

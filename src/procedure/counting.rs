@@ -276,7 +276,13 @@ impl Core {
                 .map_err(|e| {
                     invalid(
                         e.code(),
-                        format!("{e}; 计票人签的是: 选举 {}, 项目 {}, 此前已有 {position} 次更正, 应到 {} 实到 {} 发出 {}, 原因 “{}” / the teller signs: election {}, contest {}, {position} corrections before it, E {} P {} I {}, reason “{}”", info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason, info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason),
+                        {
+                            // One Chinese part and one English part, each whole (the pages
+                            // split a message at its first " / ").
+                            let said = e.to_string();
+                            let (zh, en) = said.split_once(" / ").unwrap_or((&said, &said));
+                            format!("{zh}; 计票人须签的是: 选举 {}, 项目 {}, 此前已有 {position} 次更正, 应到 {} 实到 {} 发出 {}, 原因 “{}” / {en}; the teller must sign: election {}, contest {}, {position} corrections before it, E {} P {} I {}, reason “{}”", info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason, info.id, c.contest, c.eligible, c.present, c.ballots_issued, c.reason)
+                        },
                     )
                 })
         })?

@@ -51,7 +51,15 @@ impl Election {
                     field,
                 });
             }
-            // New input only: a logged spec replays as it was registered.
+        }
+        Ok(())
+    }
+
+    /// What a spec given as input must also meet, never checked on a logged spec (entry 0 of
+    /// a log replays as it was registered, [`Election::check_statute`] included): each
+    /// evaluation's [`EvaluationSetup::check_input`](super::evaluation::EvaluationSetup::check_input).
+    pub fn check_new_input(&self) -> Result<(), RulesError> {
+        for c in &self.contests {
             if let Some(e) = c.evaluation() {
                 e.check_input(c.id())?;
             }

@@ -280,7 +280,7 @@ pub async fn confirmation(
     let code = parse_code(&path.into_inner()).ok_or_else(|| {
         invalid(
             Code::BadConfirmation,
-            "确认码应为 16 个字母或数字, 如 7K2Q-M9XD-4T1B-ZC08 / a confirmation code is 16 letters or digits, e.g. 7K2Q-M9XD-4T1B-ZC08",
+            "确认码应为 16 个字母或数字, 如 7K2Q-M9XD-4T1B-ZC08 (2026-12-05 之前的投票机显示的 8 位也可) / a confirmation code is 16 letters or digits, e.g. 7K2Q-M9XD-4T1B-ZC08 (or the 8 that kiosks showed before 2026-12-05)",
         )
     })?;
     let out = block(move || {

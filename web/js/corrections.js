@@ -5,7 +5,8 @@
 // service refuses the rest (`correction_needs_two`; an auditor gets 403 `forbidden`, and
 // `correction_role` from the log's rules for the CLI). From protocol 8 it also needs a registered
 // teller's signature (docs/LOG_FORMAT.md, "Protocol 8"), given with the proposal or with the
-// approval, never both: the teller page signs with the teller's loaded key (`ctx.attest`), every
+// approval (an approval's stands in for the proposal's, which a correction logged since makes
+// stale): the teller page signs with the teller's loaded key (`ctx.attest`), every
 // page takes the JSON `scrutineer teller attest` prints, pasted; without one the service refuses
 // the approval (`unattested`).
 //
@@ -265,9 +266,11 @@ export function initCorrections(c) {
     ctx.act(msg, async () => {
       const list = await api("GET", "/api/v1/corrections");
       const p = (list.pending || []).find((x) => String(x.id) === String(b.dataset.id));
-      // A proposal a teller signed is approved without another signature (the service
-      // refuses two); one without gets the pasted signature or the loaded key's.
-      const { attested, how } = p && !p.attested
+      // The pasted signature or the loaded key's goes with the approval whenever there is
+      // one: it is made as the contest's corrections stand now, and the service takes it in
+      // place of the proposal's (which a correction logged since makes stale). Without one,
+      // the proposal's own is used.
+      const { attested, how } = p
         ? await signatureFor(p.contest, p, p.reason, list)
         : { attested: null, how: "" };
       const a = await api("POST", `/api/v1/corrections/${encodeURIComponent(b.dataset.id)}/approve`, attested ? { attested } : undefined);

@@ -501,8 +501,11 @@ async function reduceSeats(id) {
   const key = state.key;
   const teller = tellerIndex(key);
   if (!teller) {
-    showError(el, localError("no_key", "减少名额的决定须由一名登记的计票人签名: 请先在下面 “计票人签名” 卡片中选择您的密钥文件",
-      "a seat reduction needs a registered teller's signature: choose your key file in the “Teller signatures” card below first"));
+    showError(el, key
+      ? localError("key_not_registered", `减少名额的决定须由一名登记的计票人签名: 已读取的密钥 ${key.name} 不是本次选举登记的计票人密钥, 请在下面 “计票人签名” 卡片中选择您自己的密钥文件`,
+        `a seat reduction needs a registered teller's signature: the key loaded, ${key.name}, is not a registered teller key of this election; choose your own key file in the “Teller signatures” card below`)
+      : localError("no_key", "减少名额的决定须由一名登记的计票人签名: 请先在下面 “计票人签名” 卡片中选择您的密钥文件",
+        "a seat reduction needs a registered teller's signature: choose your key file in the “Teller signatures” card below first"));
     $("#key-file").focus();
     return;
   }
@@ -904,6 +907,11 @@ async function openTest() {
     let parsed = tlog.parseReceiptCode(text);
     if (!parsed) {
       const code = e2e.parseConfirmationCode(text);
+      // A test is of a ballot the kiosk just showed, whole: two groups (a code of the first
+      // version) would find any ballot sharing its first 40 bits.
+      if (code && code.replace(/-/g, "").length !== 16) {
+        throw localError("bad_receipt", `请输入投票机显示的完整 16 位确认码 (四组), 不是 “${code}”`, `enter the whole 16-character code the kiosk showed (four groups), not "${code}"`);
+      }
       if (!code) throw localError("bad_receipt", `“${text.trim()}” 不是回执码 (形如 R42-5Q3ZK8M1T0C7W2H4) 或确认码 (形如 7K2Q-M9XD-4T1B-ZC08)`, `"${text.trim()}" is not a receipt code (like R42-5Q3ZK8M1T0C7W2H4) or a confirmation code (like 7K2Q-M9XD-4T1B-ZC08)`);
       const found = await api("GET", `/api/v1/confirmations/${encodeURIComponent(code)}`);
       const entry = (found.entries || []).find((e) => e.kind === "spoiled_ballot");

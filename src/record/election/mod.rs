@@ -386,6 +386,7 @@ fn attributes(
 pub fn parse_election(bytes: &[u8]) -> Result<Election, SpecError> {
     let (e, spec) = parse_spec(bytes, Names::Clean)?;
     check_statute(&e, &spec)?;
+    e.check_new_input()?;
     Ok(e.for_protocol(crate::rules::conduct::PROTOCOL_CURRENT))
 }
 
@@ -399,6 +400,7 @@ pub fn parse_logged_election(bytes: &[u8]) -> Result<Election, SpecError> {
 pub fn parse_election_to_log(bytes: &[u8]) -> Result<(Election, serde_json::Value), SpecError> {
     let (e, spec) = parse_spec(bytes, Names::Clean)?;
     check_statute(&e, &spec)?;
+    e.check_new_input()?;
     Ok((
         e.for_protocol(crate::rules::conduct::PROTOCOL_CURRENT),
         spec,
