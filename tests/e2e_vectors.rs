@@ -37,6 +37,7 @@ fn file_is_reproduced_exactly() {
         "dkg",
         "decryption",
         "shuffle",
+        "shuffle_lines",
     ] {
         assert_eq!(
             file[section], generated[section],
@@ -207,6 +208,51 @@ fn dkg_decryption_and_shuffle() {
             .code(),
         "proof_invalid"
     );
+
+    // Protocol 4's lines, three ciphertexts each, under the main crate's context bytes.
+    let s = &v["shuffle_lines"];
+    let parse3 = |a: &Value| -> Vec<CiphertextVector> {
+        a.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                let b = unhex(x);
+                assert_eq!(b.len(), 192);
+                (0..3)
+                    .map(|k| Ciphertext::from_bytes(&b[64 * k..64 * (k + 1)], "c").unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    let inputs = parse3(&s["inputs"]);
+    let outputs = parse3(&s["outputs"]);
+    let proof = ShuffleProof::from_bytes(inputs.len(), 3, &unhex(&s["proof"])).unwrap();
+    let context = unhex(&s["context"]);
+    assert_eq!(
+        context,
+        scrutineer::e2e::book::shuffle_context(vectors_gen::ELECTION_ID, "党委委员", 2, 1)
+    );
+    verify_shuffle(&key, &context, &inputs, &outputs, &proof).unwrap();
+    // Another teller's or position's context, a changed flag, outputs reordered: refused.
+    let other = scrutineer::e2e::book::shuffle_context(vectors_gen::ELECTION_ID, "党委委员", 2, 0);
+    let mut reordered = outputs.clone();
+    reordered.swap(0, 2);
+    let mut flag_swapped = outputs.clone();
+    let (a, b) = (flag_swapped[0][0], flag_swapped[1][0]);
+    flag_swapped[0][0] = b;
+    flag_swapped[1][0] = a;
+    for (ctx, outs) in [
+        (&other, &outputs),
+        (&context, &reordered),
+        (&context, &flag_swapped),
+    ] {
+        assert_eq!(
+            verify_shuffle(&key, ctx, &inputs, outs, &proof)
+                .unwrap_err()
+                .code(),
+            "proof_invalid"
+        );
+    }
 }
 
 /// Rewrites the vector file from the code (run on purpose, after a reviewed change of the

@@ -763,6 +763,52 @@ fn shuffle_section(c: &Ceremony) -> Value {
     })
 }
 
+/// Conduct protocol 4's shuffle (docs/E2E.md §9, §12): each write-in line a vector of w = 3
+/// ciphertexts (its flag, exponential ElGamal of 0 or 1, then the name's two), under the
+/// proof context the main crate binds (`e2e::book::shuffle_context`: election, contest,
+/// teller 2, after one shuffle).
+fn shuffle_lines_section(c: &Ceremony) -> Value {
+    let key = dkg::joint_key(&c.params, &c.msgs).unwrap();
+    let mut rng = RecordingRng::new("shuffle-lines/inputs");
+    let lines = [(1u8, "李四"), (0, ""), (1, "王五")];
+    let inputs: Vec<CiphertextVector> =
+        lines
+            .iter()
+            .map(|(flag, n)| {
+                let e = encode_name(n).unwrap();
+                let flag_point = mul_g(&Scalar::from(u64::from(*flag)));
+                let mut v = vec![Ciphertext::encrypt_point(
+                    &key,
+                    &flag_point,
+                    &draw_scalar(&mut rng),
+                )];
+                v.extend((0..2).map(|k| {
+                    Ciphertext::encrypt_point(&key, &e.elements[k], &draw_scalar(&mut rng))
+                }));
+                v
+            })
+            .collect();
+    let context = scrutineer::e2e::book::shuffle_context(ELECTION_ID, "党委委员", 2, 1);
+    let mut srng = RecordingRng::new("shuffle-lines/teller-2");
+    let (outputs, proof) = shuffle(&key, &context, &inputs, &mut srng).unwrap();
+    let enc = |v: &[CiphertextVector]| -> Vec<String> {
+        v.iter()
+            .map(|x| h(x.iter().flat_map(|c| c.to_bytes()).collect::<Vec<u8>>()))
+            .collect()
+    };
+    json!({
+        "lines": lines.iter().map(|(f, n)| json!({"flag": f, "name": n})).collect::<Vec<_>>(),
+        "width": 3,
+        "input_nonces": rng.scalars_hex(),
+        "inputs": enc(&inputs),
+        "context": h(&context),
+        "seed": "shuffle-lines/teller-2",
+        "draws": srng.blocks.iter().map(h).collect::<Vec<_>>(),
+        "outputs": enc(&outputs),
+        "proof": h(proof.to_bytes()),
+    })
+}
+
 pub fn generate() -> Value {
     let key = election_key();
     let ceremony = dkg_section();
@@ -783,5 +829,6 @@ pub fn generate() -> Value {
         "dkg": ceremony.json.clone(),
         "decryption": decryption_section(&ceremony),
         "shuffle": shuffle_section(&ceremony),
+        "shuffle_lines": shuffle_lines_section(&ceremony),
     })
 }
