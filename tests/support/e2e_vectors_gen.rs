@@ -405,7 +405,7 @@ fn ballot_cases() -> Vec<BallotCase> {
                 &[For, Abstain, For, Abstain, Abstain, Abstain],
                 &[Some("周八")],
             ),
-            invalid: false,
+            invalid: true,
         },
         BallotCase {
             id: "evaluation-5-quota-2",
@@ -414,7 +414,7 @@ fn ballot_cases() -> Vec<BallotCase> {
             plaintext: ContestPlaintext::Evaluation(EvaluationPlaintext {
                 grades: vec![Some(0), Some(1), None, Some(0), Some(3)],
             }),
-            invalid: false,
+            invalid: true,
         },
     ]
 }
@@ -551,18 +551,29 @@ fn ballots_section(key: &ElectionKey) -> Value {
             donor_ctx.token_serial = [0xaa; 16];
             let (donor, _) =
                 encrypt_contest(key, &case.shape, &donor_ctx, &case.plaintext, &mut rng2).unwrap();
-            let (EncryptedContest::Candidate(mut a), EncryptedContest::Candidate(d)) =
-                (ballot.clone(), donor)
-            else {
-                unreachable!()
+            // (A subject's proof, in an evaluation.)
+            let (moved, what) = match (ballot.clone(), donor) {
+                (EncryptedContest::Candidate(mut a), EncryptedContest::Candidate(d)) => {
+                    a.candidate_proofs[0] = d.candidate_proofs[0].clone();
+                    (
+                        EncryptedContest::Candidate(a).to_bytes(),
+                        "candidate proof 0",
+                    )
+                }
+                (EncryptedContest::Evaluation(mut a), EncryptedContest::Evaluation(d)) => {
+                    a.subject_proofs[0] = d.subject_proofs[0].clone();
+                    (
+                        EncryptedContest::Evaluation(a).to_bytes(),
+                        "subject proof 0",
+                    )
+                }
+                _ => unreachable!(),
             };
-            a.candidate_proofs[0] = d.candidate_proofs[0].clone();
-            let moved = EncryptedContest::Candidate(a).to_bytes();
             let code = verify_contest_bytes(key, &case.shape, &case.ctx, &moved)
                 .unwrap_err()
                 .code();
             entry["invalid"].as_array_mut().unwrap().push(json!({
-                "description": "candidate proof 0 replaced by the one of a ballot under another token serial",
+                "description": format!("{what} replaced by the one of a ballot under another token serial"),
                 "encrypted": h(&moved),
                 "context": context_to_json(&case.ctx),
                 "expected_error": code,
