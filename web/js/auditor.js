@@ -41,6 +41,12 @@ async function refreshLog() {
     el.dataset.size = e.log_size;
     el.dataset.ballots = e.ballots;
     el.innerHTML = figure(t("日志条数", "Log entries"), e.log_size) + figure(t("选票", "Ballots"), e.ballots);
+    // An election of an older conduct protocol is verified only with it named.
+    const older = Number.isInteger(e.protocol) && Number.isInteger(e.protocol_current) && e.protocol < e.protocol_current;
+    $("verify-protocol").innerHTML = older
+      ? t(`本选举按较早的协议 ${esc(e.protocol)} 进行: 核对时加上 <code>--allow-protocol ${esc(e.protocol)}</code>, 例如 <code>scrutineer verify 下载的.tar --allow-protocol ${esc(e.protocol)}</code>。`,
+        `This election follows the older conduct protocol ${esc(e.protocol)}: verify it with <code>--allow-protocol ${esc(e.protocol)}</code>, for example <code>scrutineer verify downloaded.tar --allow-protocol ${esc(e.protocol)}</code>.`)
+      : "";
     $("log-updated").innerHTML = t(`更新于 ${clock()}, 每 10 秒刷新一次。`, `Updated at ${clock()}; refreshes every 10 seconds.`);
   } catch (err) {
     $("log-updated").innerHTML = `<span class="bad">${t("无法取得日志大小", "Could not get the log size")}: ${esc(errText(err))}</span>`;
