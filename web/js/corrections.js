@@ -42,7 +42,9 @@ export function rustTrim(text) {
 
 function checkU(n, bits, what) {
   const v = BigInt(n);
-  if (v < 0n || v >= 1n << BigInt(bits)) throw new RangeError(`${what} is not a u${bits}: ${n}`);
+  if (v < 0n || v >= 1n << BigInt(bits)) {
+    throw { code: "correction_figures", message: `${what} 的数字 ${n} 超出范围 (0 至 2^${bits} − 1) / ${what} ${n} is out of range (0 to 2^${bits} − 1)` };
+  }
   return v;
 }
 
