@@ -77,6 +77,19 @@ fn voters(unit: &str, prefix: &str, n: usize) -> Vec<Voter> {
         .collect()
 }
 
+/// The honest log with its (first) correction edited by `f`, verified.
+fn corrected(h: &Honest, name: &str, f: &dyn Fn(&mut TurnoutCorrected)) -> Report {
+    forge(
+        h,
+        name,
+        |es, _| {
+            let i = find(es, EntryKind::TurnoutCorrected, 0);
+            edit::<TurnoutCorrected>(&mut es[i], f);
+        },
+        no_side,
+    )
+}
+
 /// Signs a forged correction again with teller 1's key (a teller who colludes with the
 /// forger), as the `position`-th correction of its contest, so that the rules and not the
 /// signature must refuse it (protocol 8).
@@ -808,34 +821,26 @@ fn the_desks_figures_are_what_counts() {
         ("self-approved", ("t-zhao", "organiser")),
         ("same-role", ("t-qian", "teller")),
     ] {
-        let r = forge(
+        let r = corrected(
             &h,
             name,
-            |es, _| {
-                let i = find(es, EntryKind::TurnoutCorrected, 0);
-                edit::<TurnoutCorrected>(&mut es[i], |b| {
-                    b.approved_by.name = approver.0.into();
-                    b.approved_by.role = approver.1.into();
-                    resign(b, 0);
-                });
-            },
-            no_side,
+            &(|b| {
+                b.approved_by.name = approver.0.into();
+                b.approved_by.role = approver.1.into();
+                resign(b, 0);
+            }),
         );
         named(&r, "correction_needs_two", None);
     }
     // Protocol 6: approved by an auditor (who verifies, and changes no figure).
-    let r = forge(
+    let r = corrected(
         &h,
         "auditor-approved",
-        |es, _| {
-            let i = find(es, EntryKind::TurnoutCorrected, 0);
-            edit::<TurnoutCorrected>(&mut es[i], |b| {
-                b.approved_by.name = "t-sun".into();
-                b.approved_by.role = "auditor".into();
-                resign(b, 0);
-            });
-        },
-        no_side,
+        &(|b| {
+            b.approved_by.name = "t-sun".into();
+            b.approved_by.role = "auditor".into();
+            resign(b, 0);
+        }),
     );
     named(&r, "correction_role", None);
     // A correction logged after the count.
@@ -856,17 +861,13 @@ fn the_desks_figures_are_what_counts() {
     named(&r, "correction_out_of_order", None);
     // A correction with more present than eligible (the service refuses it; a forged one
     // would meet any "more than half of E" threshold).
-    let r = forge(
+    let r = corrected(
         &h,
         "correction-present",
-        |es, _| {
-            let i = find(es, EntryKind::TurnoutCorrected, 0);
-            edit::<TurnoutCorrected>(&mut es[i], |b| {
-                b.present = b.eligible + 1;
-                resign(b, 0);
-            });
-        },
-        no_side,
+        &(|b| {
+            b.present = b.eligible + 1;
+            resign(b, 0);
+        }),
     );
     named(&r, "present_exceeds_eligible", None);
     // Protocol 6: a correction logged while the contest was still open (moved before its
@@ -904,24 +905,12 @@ fn the_desks_figures_are_what_counts() {
     // under it; a second correction that repeats the first's signature (signed as the
     // contest's first, so it cannot come back after a later one); signed by a key that is
     // not a registered teller's; naming a teller who does not exist.
-    let r = forge(
-        &h,
-        "correction-unattested",
-        |es, _| {
-            let i = find(es, EntryKind::TurnoutCorrected, 0);
-            edit::<TurnoutCorrected>(&mut es[i], |b| b.attested = None);
-        },
-        no_side,
-    );
+    let r = corrected(&h, "correction-unattested", &(|b| b.attested = None));
     named(&r, "unattested", None);
-    let r = forge(
+    let r = corrected(
         &h,
         "correction-changed-under-signature",
-        |es, _| {
-            let i = find(es, EntryKind::TurnoutCorrected, 0);
-            edit::<TurnoutCorrected>(&mut es[i], |b| b.present -= 1);
-        },
-        no_side,
+        &(|b| b.present -= 1),
     );
     named(&r, "attestation_invalid", None);
     let r = forge(
@@ -939,23 +928,18 @@ fn the_desks_figures_are_what_counts() {
         ("correction-stranger", 1, 99u8),
         ("correction-no-teller", 3, 7u8),
     ] {
-        let r = forge(
+        let r = corrected(
             &h,
             name,
-            |es, _| {
-                let i = find(es, EntryKind::TurnoutCorrected, 0);
-                edit::<TurnoutCorrected>(&mut es[i], |b| {
-                    let key =
-                        Signer::new("teller-wang", SigningKey::from_bytes(&[seed; 32])).unwrap();
-                    let signature = scrutineer::record::attest::Attestation::Correction {
-                        position: 0,
-                        body: b,
-                    }
-                    .sign(&key, ELECTION);
-                    b.attested = Some(scrutineer::record::attest::Attested { teller, signature });
-                });
-            },
-            no_side,
+            &(|b| {
+                let key = Signer::new("teller-wang", SigningKey::from_bytes(&[seed; 32])).unwrap();
+                let signature = scrutineer::record::attest::Attestation::Correction {
+                    position: 0,
+                    body: b,
+                }
+                .sign(&key, ELECTION);
+                b.attested = Some(scrutineer::record::attest::Attested { teller, signature });
+            }),
         );
         named(&r, "attestation_invalid", None);
     }

@@ -24,23 +24,38 @@ fn temp(name: &str) -> PathBuf {
     p
 }
 
-/// A registered teller's signature of a correction (protocol 8), as the log stands.
-fn attest(
+/// Teller t-zhao proposes contest d's figures corrected to E 20 and P = I = `present` (a
+/// mobile ballot box), signed with `teller`'s registered key (protocol 8) as the log stands:
+/// the proposal's number and the signature.
+fn propose_signed(
     core: &Core,
     teller: &Signer,
-    contest: &str,
-    figures: scrutineer::rules::conduct::Figures,
-    reason: &str,
-) -> scrutineer::record::attest::Attested {
-    core.attest_with(
-        teller,
-        &scrutineer::procedure::Attesting::Correction {
-            contest: contest.into(),
-            figures,
-            reason: reason.into(),
-        },
-    )
-    .unwrap()
+    present: u64,
+) -> (u64, scrutineer::record::attest::Attested) {
+    let figures = scrutineer::rules::conduct::Figures {
+        eligible: 20,
+        present,
+        issued: present,
+    };
+    let reason = "流动票箱 mobile ballot box";
+    let attested = core
+        .attest_with(
+            teller,
+            &scrutineer::procedure::Attesting::Correction {
+                contest: "d".into(),
+                figures,
+                reason: reason.into(),
+            },
+        )
+        .unwrap();
+    let by = scrutineer::rules::conduct::Person {
+        name: "t-zhao".into(),
+        role: "teller".into(),
+    };
+    let n = core
+        .propose_correction("d", figures, reason, &by, Some(attested.clone()))
+        .unwrap();
+    (n, attested)
 }
 
 fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
@@ -395,7 +410,7 @@ fn a_refused_signature_binds_no_key_to_the_account() {
 /// corrected figures) refused an honest log for good.
 #[test]
 fn a_correction_racing_a_tally_waits_for_the_result() {
-    use scrutineer::rules::conduct::{Figures, Person};
+    use scrutineer::rules::conduct::Person;
     let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
     let (dir, core) = core("tally-race", 1, &teller);
     let pool = core.print_pool(0, Some(4), None).unwrap();
@@ -411,24 +426,7 @@ fn a_correction_racing_a_tally_waits_for_the_result() {
         .unwrap();
     }
     core.close_contest("d").unwrap();
-    let figures = Figures {
-        eligible: 20,
-        present: 4,
-        issued: 4,
-    };
-    let attested = attest(&core, &teller, "d", figures, "流动票箱 mobile ballot box");
-    let n = core
-        .propose_correction(
-            "d",
-            figures,
-            "流动票箱 mobile ballot box",
-            &Person {
-                name: "t-zhao".into(),
-                role: "teller".into(),
-            },
-            Some(attested.clone()),
-        )
-        .unwrap();
+    let (n, _) = propose_signed(&core, &teller, 4);
     let organiser = Person {
         name: "o-sun".into(),
         role: "organiser".into(),
@@ -606,31 +604,14 @@ fn a_refused_runoff_does_not_shift_the_next_ones_round() {
 fn a_correction_logged_before_a_crash_is_not_logged_twice() {
     use scrutineer::ledger::person;
     use scrutineer::record::entry::TurnoutCorrected;
-    use scrutineer::rules::conduct::{Figures, Person};
+    use scrutineer::rules::conduct::Person;
     let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
     let (dir, core) = core("correction-twice", 1, &teller);
     core.print_pool(0, Some(4), None).unwrap();
     core.open_contest("d").unwrap();
     check_in(&core, "V01", &[]).unwrap();
     core.close_contest("d").unwrap();
-    let figures = Figures {
-        eligible: 20,
-        present: 2,
-        issued: 2,
-    };
-    let attested = attest(&core, &teller, "d", figures, "流动票箱 mobile ballot box");
-    let n = core
-        .propose_correction(
-            "d",
-            figures,
-            "流动票箱 mobile ballot box",
-            &Person {
-                name: "t-zhao".into(),
-                role: "teller".into(),
-            },
-            Some(attested.clone()),
-        )
-        .unwrap();
+    let (n, attested) = propose_signed(&core, &teller, 2);
     // What the approval logs, written as it was before the crash; the proposal stays.
     core.ledger
         .correct_figures(TurnoutCorrected {

@@ -105,9 +105,7 @@ pub fn sign_result(
     checkpoint: Option<&str>,
     allow_protocol: Option<u32>,
 ) -> Result<String, CommandError> {
-    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
-    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
-    let replayed = verified(export, allow_protocol)?;
+    let (signer, replayed) = signer_and_export(key, export, allow_protocol)?;
     if let Some(text) = checkpoint {
         let pin = parse_checkpoint_pin(text)?;
         let size = pin.0;
@@ -210,9 +208,7 @@ pub fn attest(
 ) -> Result<String, CommandError> {
     use crate::procedure::Attesting;
     use crate::record::attest::{teller_index, Attestation, Attested};
-    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
-    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
-    let replayed = verified(export, allow_protocol)?;
+    let (signer, replayed) = signer_and_export(key, export, allow_protocol)?;
     if let Some(text) = checkpoint {
         check_checkpoint_pin(&replayed.tree, parse_checkpoint_pin(text)?)?;
     }
@@ -308,6 +304,17 @@ pub fn attest(
         replayed.tree.size(),
         signer.name(),
     ))
+}
+
+/// A teller key file's key and a verified export, read before a teller signs from it.
+fn signer_and_export(
+    key: &Path,
+    export: &Path,
+    allow_protocol: Option<u32>,
+) -> Result<(Signer, crate::verify::Replayed), CommandError> {
+    let key_text = crate::cli::read_named_text(key, "计票人密钥文件", "the teller key file")?;
+    let signer = Signer::parse(key_text.trim()).map_err(|err| e(Code::BadKey, err))?;
+    Ok((signer, verified(export, allow_protocol)?))
 }
 
 /// What a verified export says (a directory or the service's tar); an export that does not

@@ -417,6 +417,12 @@ fn text(r: &Report) -> String {
             }
         ));
     }
+    // Protocol 8: the registered teller whose key signed a correction or a reduction.
+    let signed_by = |t: &Option<String>| {
+        t.as_ref()
+            .map(|t| format!("; 计票人签署 signed by teller {t}"))
+            .unwrap_or_default()
+    };
     for c in &r.corrections {
         let desk = c
             .desk
@@ -427,22 +433,14 @@ fn text(r: &Report) -> String {
                 )
             })
             .unwrap_or_else(|| "—".into());
-        let signed = c
-            .attested_by
-            .as_ref()
-            .map(|t| format!("; 计票人签署 signed by teller {t}"))
-            .unwrap_or_default();
+        let signed = signed_by(&c.attested_by);
         out.push_str(&format!(
             "更正 correction (第 {} 条 entry {}) “{}”: 签到处 desk {desk} → 更正为 corrected E {} · P {} · I {}; 原因 reason: {}; 提出 proposed by {}; 批准 approved by {}{signed}\n",
             c.index, c.index, c.contest, c.corrected.eligible, c.corrected.present, c.corrected.ballots_issued, c.reason, c.proposed_by, c.approved_by
         ));
     }
     for sr in &r.seat_reductions {
-        let signed = sr
-            .attested_by
-            .as_ref()
-            .map(|t| format!("; 计票人签署 signed by teller {t}"))
-            .unwrap_or_default();
+        let signed = signed_by(&sr.attested_by);
         out.push_str(&format!(
             "减少名额 seat reduction (第 {} 条 entry {}) “{}”: 减 less {} → {} 名 seats; 依据 basis: {}{signed}\n",
             sr.index, sr.index, sr.contest, sr.reduced_by, sr.seats, sr.basis

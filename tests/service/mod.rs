@@ -437,6 +437,17 @@ impl TellerMachine {
 }
 
 impl Server {
+    /// The export (`GET /api/v1/export`, as `account`) written to `tar`.
+    pub fn download_export(&self, account: &str, tar: &std::path::Path) {
+        let resp = ureq::get(&format!("{}/api/v1/export", self.base))
+            .set("Authorization", &format!("Bearer {account}"))
+            .call()
+            .unwrap_or_else(|e| panic!("export: {e}"));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+        std::fs::write(tar, &bytes).unwrap();
+    }
+
     /// A teller's signature of a correction or a seat reduction (protocol 8) as a teller
     /// makes it: the export downloaded (as `account`), then `scrutineer teller attest --key
     /// KEY --export TAR` with `args` (`--contest C --eligible …` or `--contest C --basis …`).
@@ -444,13 +455,7 @@ impl Server {
     #[allow(dead_code)]
     pub fn attest(&self, account: &str, key: &std::path::Path, args: &[&str]) -> Value {
         let tar = key.with_extension("export.tar");
-        let resp = ureq::get(&format!("{}/api/v1/export", self.base))
-            .set("Authorization", &format!("Bearer {account}"))
-            .call()
-            .unwrap_or_else(|e| panic!("export: {e}"));
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
-        std::fs::write(&tar, &bytes).unwrap();
+        self.download_export(account, &tar);
         let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
             .args(["teller", "attest", "--key"])
             .arg(key)
@@ -472,13 +477,7 @@ impl Server {
     /// `scrutineer teller run` on it, and submit the steps it wrote. Whether it had any.
     pub fn teller_turn(&self, account: &str, t: &TellerMachine) -> bool {
         let tar = t.dir.join("export.tar");
-        let resp = ureq::get(&format!("{}/api/v1/export", self.base))
-            .set("Authorization", &format!("Bearer {account}"))
-            .call()
-            .unwrap_or_else(|e| panic!("export: {e}"));
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
-        std::fs::write(&tar, &bytes).unwrap();
+        self.download_export(account, &tar);
         let steps = t.dir.join("steps.json");
         let _ = std::fs::remove_file(&steps);
         let out = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
