@@ -210,6 +210,7 @@ codes! {
     OverrideNotApplicable = "override_not_applicable" => Unprocessable,
     OverrideStatutory = "override_statutory" => Unprocessable,
     OverrideWithoutBasis = "override_without_basis" => Unprocessable,
+    PaperKeyTwice = "paper_key_twice" => Conflict,
     PaperNotAgreed = "paper_not_agreed" => Conflict,
     PaperNothingToWithdraw = "paper_nothing_to_withdraw" => Conflict,
     PaperPastIssued = "paper_past_issued" => Conflict,

@@ -785,11 +785,18 @@ fn two_tellers_key_the_same_paper_sheet() {
     let d = shots();
     let s = Server::start("browser-paper", &["--logins-per-minute", "200"]);
     let org = s.login("organiser", &s.organiser_password);
-    let signer = scrutineer::record::note::Signer::new(
-        "teller-a",
-        ed25519_dalek::SigningKey::from_bytes(&[12u8; 32]),
-    )
-    .unwrap();
+    // Two registered tellers: protocol 9 has each keying signed, and a sheet's two keyings by
+    // two different keys.
+    let signers: Vec<scrutineer::record::note::Signer> = [("teller-a", 12u8), ("teller-b", 14u8)]
+        .iter()
+        .map(|(name, seed)| {
+            scrutineer::record::note::Signer::new(
+                name,
+                ed25519_dalek::SigningKey::from_bytes(&[*seed; 32]),
+            )
+            .unwrap()
+        })
+        .collect();
     let spec = json!({"format": "scrutineer.election/v1", "id": "paper-2026", "title": "支部换届 (纸质, 双人录入)",
         "contests": [{"id": "p", "title": "支部委员", "kind": "party_committee", "seats": 2,
             "mode": "paper", "paper_entry": "double",
@@ -804,7 +811,7 @@ fn two_tellers_key_the_same_paper_sheet() {
         "/api/v1/election",
         Some(&org),
         Some(
-            &json!({"spec": spec, "tellers": [signer.verifier().unwrap().to_text()],
+            &json!({"spec": spec, "tellers": signers.iter().map(|t| t.verifier().unwrap().to_text()).collect::<Vec<_>>(),
             "signatures_required": 1, "election_date": "2026-12-01",
             "secrecy": {"mode": "plaintext", "reason": "浏览器测试 browser test"}}),
         ),
@@ -831,6 +838,11 @@ fn two_tellers_key_the_same_paper_sheet() {
         args.push(service::renewed(&pw));
     }
     args.push(d.to_str().unwrap().to_string());
+    for t in &signers {
+        let file = s.dir.join(format!("{}.key", t.name()));
+        std::fs::write(&file, t.to_text()).unwrap();
+        args.push(file.to_str().unwrap().to_string());
+    }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     node("paper.mjs", &args);
     let e = s.ok("GET", "/api/v1/election", None, None);

@@ -10,8 +10,9 @@ mod e2e_support;
 
 use serde_json::{json, Value};
 
-use e2e_support::{forge, named, read_entries, Server};
+use e2e_support::{forge, named, plain_teller, plain_teller_2, read_entries, Server};
 use scrutineer::record::entry::{EntryKind, PaperBallot, PaperKeyed};
+use scrutineer::record::note::Signer;
 
 const ELECTION: &str = "double-entry-2026";
 
@@ -40,6 +41,22 @@ fn key(s: &Server, who: &str, body: Value) -> (u16, Value) {
     )
 }
 
+/// `who` keys `ballot` on `sheet` (None: withdraws their keying), signed with `signer`, the
+/// registered teller `index` (protocol 9).
+fn keyed(
+    s: &Server,
+    who: &str,
+    (signer, index): (&Signer, u32),
+    sheet: u64,
+    ballot: Option<&Value>,
+) -> (u16, Value) {
+    key(
+        s,
+        who,
+        s.signed_paper(who, "p", signer, index, Some(sheet), ballot),
+    )
+}
+
 #[test]
 fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     let dir = e2e_support::temp("double-entry");
@@ -48,7 +65,14 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     let desk = s.account(&org, "desk1", "registrar");
     let t1 = s.account(&org, "teller1", "teller");
     let t2 = s.account(&org, "teller2", "teller");
-    assert_eq!(s.create_plaintext(&org, &spec()).0, 201);
+    // Two registered teller keys (protocol 9: each keying is signed by one).
+    let (wang, li) = (plain_teller(), plain_teller_2());
+    let (k1, k2) = ((&wang, 1), (&li, 2));
+    assert_eq!(
+        s.create_plaintext_tellers(&org, &spec(), &[wang.clone(), li.clone()])
+            .0,
+        201
+    );
     let (st, v) = s.post_text("/api/v1/roll", &org, &roll(8));
     assert_eq!(st, 200, "{v}");
     s.ok("POST", "/api/v1/contests/p/open", Some(&org), None);
@@ -69,9 +93,33 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     let over = json!({"contest": "p", "marks": {"a": "for", "b": "for", "d": "for"}});
 
     // Refusals change nothing: no sheet, a sheet that is not the open one, no ballot, a
-    // registrar keying.
+    // registrar keying; (protocol 9) no signature, a signature of another sheet, position or
+    // ballot, or by a key that is not registered; a signed ballot given twice.
     let before = size(&s);
+    let mut signed_other = s.signed_paper(&t1, "p", &wang, 1, Some(1), Some(&b));
+    signed_other["keyed"] = json!(a.to_string());
+    let stranger = Signer::new(
+        "teller-zhao",
+        ed25519_dalek::SigningKey::from_bytes(&[99u8; 32]),
+    )
+    .unwrap();
+    let mut both = s.signed_paper(&t1, "p", &wang, 1, Some(1), Some(&a));
+    both["ballot"] = a.clone();
     for (who, body, want) in [
+        (&t1, json!({"ballot": a, "sheet": 1}), "unattested"),
+        (&t1, signed_other, "attestation_invalid"),
+        (
+            &t1,
+            s.signed_paper(&t1, "p", &stranger, 1, Some(1), Some(&a)),
+            "attestation_invalid",
+        ),
+        (
+            &t1,
+            s.signed_paper(&t1, "p", &wang, 3, Some(1), Some(&a)),
+            "attestation_invalid",
+        ),
+        (&t1, both, "ballot_json"),
+        (&t1, json!({"sheet": 1, "withdraw": true}), "unattested"),
         (&t1, json!({"ballot": a}), "paper_sheet_missing"),
         (&t1, json!({"ballot": a, "sheet": 2}), "paper_sheet"),
         (&t1, json!({"sheet": 1}), "ballot_missing"),
@@ -82,7 +130,7 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         ),
         (
             &t1,
-            json!({"sheet": 1, "withdraw": true}),
+            s.signed_paper(&t1, "p", &wang, 1, Some(1), None),
             "paper_nothing_to_withdraw",
         ),
         (&desk, json!({"ballot": a, "sheet": 1}), "forbidden"),
@@ -91,11 +139,24 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         assert_eq!(v["code"], want, "{body}: {v}");
     }
     assert_eq!(size(&s), before);
+    // A signature made for a position another keying has since taken.
+    let stale = s.signed_paper(&t2, "p", &li, 2, Some(1), Some(&a));
 
     // Sheet 1: the first keying waits; the second teller does not see it; the second keying
     // agrees and the sheet counts.
-    let (code, v) = key(&s, &t1, json!({"ballot": a, "sheet": 1}));
+    let (code, v) = keyed(&s, &t1, k1, 1, Some(&a));
     assert_eq!((code, v["state"].as_str()), (200, Some("waiting")), "{v}");
+    let (_, v) = key(&s, &t2, stale);
+    assert_eq!(v["code"], "attestation_invalid", "{v}");
+    // An organiser's second teller account, keying with the first teller's key: refused,
+    // whatever it keys (protocol 9: two accounts are not two tellers).
+    let puppet = s.account(&org, "teller3", "teller");
+    let (code, v) = keyed(&s, &puppet, k1, 1, Some(&a));
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("paper_key_twice")),
+        "{v}"
+    );
     let sheet = s.ok("GET", "/api/v1/contests/p/paper-sheet", Some(&t2), None);
     assert_eq!(sheet["keyed_by"], json!(["teller1"]), "{sheet}");
     assert_eq!(
@@ -103,15 +164,15 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         json!([]),
         "the first keying is not shown: {sheet}"
     );
-    let (code, v) = key(&s, &t2, json!({"ballot": a_again, "sheet": 1}));
+    let (code, v) = keyed(&s, &t2, k2, 1, Some(&a_again));
     assert_eq!((code, v["state"].as_str()), (201, Some("counted")), "{v}");
     assert_eq!(v["sheet"], 1);
 
     // Sheet 2: the keyings differ; the sheet is stopped, the close waits, the next sheet
     // cannot be keyed; the second teller re-reads and agrees.
-    let (_, v) = key(&s, &t1, json!({"ballot": a, "sheet": 2}));
+    let (_, v) = keyed(&s, &t1, k1, 2, Some(&a));
     assert_eq!(v["state"], "waiting", "{v}");
-    let (code, v) = key(&s, &t2, json!({"ballot": b, "sheet": 2}));
+    let (code, v) = keyed(&s, &t2, k2, 2, Some(&b));
     assert_eq!((code, v["state"].as_str()), (200, Some("mismatch")), "{v}");
     assert_eq!(v["others"][0]["teller"], "teller1", "{v}");
     assert_eq!(v["others"][0]["ballot"], a, "{v}");
@@ -127,33 +188,38 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         (409, Some("paper_sheet_open")),
         "{v}"
     );
-    let (code, v) = key(&s, &t1, json!({"ballot": a, "sheet": 3}));
+    let (code, v) = keyed(&s, &t1, k1, 3, Some(&a));
     assert_eq!(
         (code, v["code"].as_str()),
         (409, Some("paper_sheet")),
         "{v}"
     );
-    let (code, v) = key(&s, &t2, json!({"ballot": a, "sheet": 2}));
+    let (code, v) = keyed(&s, &t2, k2, 2, Some(&a));
     assert_eq!((code, v["state"].as_str()), (201, Some("counted")), "{v}");
 
     // Sheet 3: a keying withdrawn; then an over-marked paper keyed alike counts as void.
-    key(&s, &t1, json!({"ballot": b, "sheet": 3}));
-    let (code, v) = key(&s, &t1, json!({"sheet": 3, "withdraw": true}));
+    keyed(&s, &t1, k1, 3, Some(&b));
+    let (code, v) = keyed(&s, &t1, k1, 3, None);
     assert_eq!((code, v["state"].as_str()), (200, Some("withdrawn")), "{v}");
-    key(&s, &t1, json!({"ballot": over, "sheet": 3}));
-    let (code, v) = key(&s, &t2, json!({"ballot": over, "sheet": 3}));
+    keyed(&s, &t1, k1, 3, Some(&over));
+    let (code, v) = keyed(&s, &t2, k2, 3, Some(&over));
     assert_eq!((code, v["state"].as_str()), (201, Some("counted")), "{v}");
     assert_eq!(v["void"], "over_marked", "{v}");
 
     // Sheet 4: one teller keying twice is not two tellers.
-    key(&s, &t1, json!({"ballot": b, "sheet": 4}));
-    let (code, v) = key(&s, &t1, json!({"ballot": b, "sheet": 4}));
+    keyed(&s, &t1, k1, 4, Some(&b));
+    let (code, v) = keyed(&s, &t1, k1, 4, Some(&b));
     assert_eq!((code, v["state"].as_str()), (200, Some("waiting")), "{v}");
-    let (_, v) = key(&s, &t2, json!({"ballot": b, "sheet": 4}));
+    let (_, v) = keyed(&s, &t2, k2, 4, Some(&b));
     assert_eq!(v["state"], "counted", "{v}");
 
-    // Sheet 5 by the CLI on the server machine, each teller under their own name.
+    // Sheet 5 by the CLI on the server machine, each teller under their own name and with
+    // their own key file.
     s.stop();
+    let (f1, f2) = (dir.join("wang.key"), dir.join("li.key"));
+    std::fs::write(&f1, wang.to_text()).unwrap();
+    std::fs::write(&f2, li.to_text()).unwrap();
+    let (f1, f2) = (f1.to_str().unwrap(), f2.to_str().unwrap());
     let cli = |args: &[&str]| {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
             .args(["ledger", "--data"])
@@ -174,16 +240,45 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         )
     };
     let bs = b.to_string();
-    let (ok, said) = cli(&["--ballot", &bs]);
+    let (ok, said) = cli(&["--ballot", &bs, "--teller-key", f1]);
     assert!(!ok && said.contains("paper_sheet_missing"), "{said}");
     let (ok, said) = cli(&["--ballot", &bs, "--sheet", "5", "--teller", "甲"]);
+    assert!(!ok && said.contains("unattested"), "{said}");
+    let (ok, said) = cli(&[
+        "--ballot",
+        &bs,
+        "--sheet",
+        "5",
+        "--teller",
+        "甲",
+        "--teller-key",
+        f1,
+    ]);
     assert!(ok && said.contains("等待另一名计票人"), "{said}");
-    let (ok, said) = cli(&["--ballot", &a.to_string(), "--sheet", "5", "--teller", "乙"]);
+    let (ok, said) = cli(&[
+        "--ballot",
+        &a.to_string(),
+        "--sheet",
+        "5",
+        "--teller",
+        "乙",
+        "--teller-key",
+        f2,
+    ]);
     assert!(
         ok && said.contains("mismatch") && said.contains("甲"),
         "{said}"
     );
-    let (ok, said) = cli(&["--ballot", &bs, "--sheet", "5", "--teller", "乙"]);
+    let (ok, said) = cli(&[
+        "--ballot",
+        &bs,
+        "--sheet",
+        "5",
+        "--teller",
+        "乙",
+        "--teller-key",
+        f2,
+    ]);
     assert!(
         ok && said.contains("recorded paper ballot, sheet 5"),
         "{said}"
@@ -229,6 +324,7 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     assert_eq!(report.paper_ballots, 5);
     // 2 + 3 + 4 (a withdrawal among them) + 3 + 3 keyings.
     assert_eq!(report.paper_keyings, 15);
+    assert_eq!(report.paper_attested, 15, "every keying is signed");
 
     // The forger holding the log key: each variant of a count the keyings do not support.
     let keys = scrutineer::ledger::keys::load_or_create(
@@ -311,7 +407,9 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         k.body = serde_json::to_vec(&b).unwrap();
         es.insert(close, k);
     });
-    named(&r, &["paper_sheet_open"], close + 1);
+    // Protocol 9: the copy's signature names another position and sheet, so the forger
+    // cannot even log it.
+    named(&r, &["attestation_invalid"], close);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -344,7 +442,7 @@ fn double_entry_in_a_hybrid_contest_of_an_encrypted_election() {
     }
     let paper = json!({"contest": "d017", "marks": {"n2": "for", "n1": "for"}}).to_string();
     for sheet in ["1", "2"] {
-        for teller in ["甲", "乙"] {
+        for (teller, key) in [("甲", &tellers[0].key), ("乙", &tellers[1].key)] {
             cli.ok(&[
                 "ledger",
                 "paper",
@@ -356,6 +454,8 @@ fn double_entry_in_a_hybrid_contest_of_an_encrypted_election() {
                 teller,
                 "--ballot",
                 &paper,
+                "--teller-key",
+                key.to_str().unwrap(),
             ]);
         }
     }

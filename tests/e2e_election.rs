@@ -399,6 +399,7 @@ fn hybrid_contest_paper_ballots_add_to_the_decrypted_totals() {
         json!({"contest": "d017", "marks": {"n2": "for"}, "write_ins": ["欧阳明月"]}),
         json!({"contest": "d017", "marks": {"n1": "for", "n2": "for", "n3": "for"}}),
     ];
+    // Protocol 9: each is signed by the teller who keys it.
     for b in &paper {
         cli.ok(&[
             "ledger",
@@ -407,6 +408,8 @@ fn hybrid_contest_paper_ballots_add_to_the_decrypted_totals() {
             "d017",
             "--ballot",
             &b.to_string(),
+            "--teller-key",
+            tellers[1].key.to_str().unwrap(),
         ]);
     }
     cli.ok(&["ledger", "close", "d017"]);

@@ -168,14 +168,11 @@ fn honest() -> Honest {
         core.cast(&t.to_text(), &[json!({"contest": "c", "marks": mark})])
             .unwrap();
     }
+    // Protocol 9: the teller's key signs each paper ballot as it is keyed.
     for pick in ["x", "x", "y", "x"] {
-        core.paper_ballot(
-            "p",
-            Some(json!({"contest": "p", "marks": {pick: "for"}})),
-            None,
-            "",
-        )
-        .unwrap();
+        let keyed = json!({"contest": "p", "marks": {pick: "for"}}).to_string();
+        core.key_paper_with(&wang, "p", Some(&keyed), None, "")
+            .unwrap();
     }
     core.close_contest("c").unwrap();
     core.close_contest("p").unwrap();
@@ -543,6 +540,8 @@ fn paper_ballots_out_of_place() {
                         contest: "c".into(),
                         ballot: json!({"contest": "c", "marks": {"a": "for"}}),
                         sheet: None,
+                        keyed: None,
+                        attested: None,
                     },
                 ),
             );
@@ -570,6 +569,8 @@ fn paper_ballots_out_of_place() {
                         contest: "p".into(),
                         ballot: json!({"contest": "p", "marks": {"y": "for"}}),
                         sheet: None,
+                        keyed: None,
+                        attested: None,
                     },
                 ),
             );
@@ -590,6 +591,69 @@ fn paper_ballots_out_of_place() {
         no_side,
     );
     named(&r, "ballot_style_mismatch", None);
+}
+
+/// Protocol 9: each paper ballot carries its teller's signature of the text keyed and of the
+/// sheet it counts as. The server's operator, holding the log key, can neither change a
+/// keyed ballot, nor drop the signature, nor put the same signed ballots in another order.
+#[test]
+fn signed_paper_ballots_cannot_be_changed_dropped_or_reordered() {
+    let h = honest();
+    // The ballot logged changed, its signed text left as it was.
+    let r = forge(
+        &h,
+        "paper-ballot-changed",
+        |es, _| {
+            let i = find(es, EntryKind::PaperBallot, 2);
+            edit::<PaperBallot>(&mut es[i], |b| {
+                b.ballot = json!({"contest": "p", "marks": {"x": "for"}})
+            });
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
+    // Both changed alike: the teller did not sign that text.
+    let r = forge(
+        &h,
+        "paper-keyed-changed",
+        |es, _| {
+            let i = find(es, EntryKind::PaperBallot, 2);
+            edit::<PaperBallot>(&mut es[i], |b| {
+                b.ballot = json!({"contest": "p", "marks": {"x": "for"}});
+                b.keyed = Some(b.ballot.to_string());
+            });
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
+    // The signature dropped (and the text with it): a paper ballot of the server's own.
+    let r = forge(
+        &h,
+        "paper-unsigned",
+        |es, _| {
+            let i = find(es, EntryKind::PaperBallot, 1);
+            edit::<PaperBallot>(&mut es[i], |b| {
+                b.keyed = None;
+                b.attested = None;
+            });
+        },
+        no_side,
+    );
+    named(&r, "unattested", None);
+    // The third and fourth ballots swapped: each signature names its sheet.
+    let r = forge(
+        &h,
+        "paper-swapped",
+        |es, _| {
+            let i = find(es, EntryKind::PaperBallot, 2);
+            let j = find(es, EntryKind::PaperBallot, 3);
+            let (a, b) = (es[i].body.clone(), es[j].body.clone());
+            es[i].body = b;
+            es[j].body = a;
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
 }
 
 #[test]
@@ -1250,9 +1314,10 @@ fn walk(seed: u64) {
                     .map_err(|e| e.code())
             }
             7 => core
-                .paper_ballot(
+                .key_paper_with(
+                    &wang,
                     "p",
-                    Some(json!({"contest": "p", "marks": if rng.below(3) == 0 { json!({"x": "for", "y": "for"}) } else { json!({"y": "for"}) }})),
+                    Some(&json!({"contest": "p", "marks": if rng.below(3) == 0 { json!({"x": "for", "y": "for"}) } else { json!({"y": "for"}) }}).to_string()),
                     None,
                     "",
                 )

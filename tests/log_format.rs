@@ -103,6 +103,30 @@ fn vectors() -> Vec<(&'static str, String)> {
             .message("example-2026")),
         ),
         (
+            "attest_keying",
+            hex(&attest_keying(Some(KEYED)).message("example-2026")),
+        ),
+        (
+            "attest_keying_signature",
+            attest_keying(Some(KEYED)).sign(
+                &Signer::new("teller-wang", SigningKey::from_bytes(&[11u8; 32])).unwrap(),
+                "example-2026",
+            ),
+        ),
+        (
+            "attest_withdrawal",
+            hex(&attest_keying(None).message("example-2026")),
+        ),
+        (
+            "attest_paper",
+            hex(&scrutineer::record::attest::Attestation::Paper {
+                contest: "d1",
+                sheet: 2,
+                keyed: KEYED,
+            }
+            .message("example-2026")),
+        ),
+        (
             "shuffle_context",
             hex(&scrutineer::e2e::book::shuffle_context(
                 "example-2026",
@@ -112,6 +136,20 @@ fn vectors() -> Vec<(&'static str, String)> {
             )),
         ),
     ]
+}
+
+/// The ballot line's text of the documented keyings (protocol 9).
+const KEYED: &str = r#"{"contest":"d1","marks":{"c1":"for","c2":"against"}}"#;
+
+/// The documented keying: sheet 3 of contest `d1`, after 5 keyings of the contest were logged
+/// (`keyed` None: the withdrawal of it).
+fn attest_keying(keyed: Option<&'static str>) -> scrutineer::record::attest::Attestation<'static> {
+    scrutineer::record::attest::Attestation::Keying {
+        contest: "d1",
+        position: 5,
+        sheet: 3,
+        keyed,
+    }
 }
 
 /// The documented correction statement: the contest's second correction (one logged before).

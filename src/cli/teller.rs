@@ -295,6 +295,14 @@ pub fn attest(
                 Attestation::Reduction(&body).sign(&signer, &replayed.election_id),
             )
         }
+        // A keying's signature names its place among the contest's keyings, which moves with
+        // every keying in the hall: an export is out of date for it at once.
+        Attesting::Paper { .. } => {
+            return Err(e(
+                Code::AttestationInvalid,
+                "纸质选票的录入在计票人页面载入本人密钥后签署, 或用 scrutineer ledger paper --teller-key / a paper keying is signed on the teller page with the teller's key loaded, or by scrutineer ledger paper --teller-key",
+            ))
+        }
     };
     let attested = serde_json::to_string(&Attested { teller, signature })
         .map_err(|err| e(Code::Internal, err))?;

@@ -350,6 +350,17 @@ fn text(r: &Report) -> String {
             }
         ));
     }
+    if r.paper_attested > 0 {
+        out.push_str(&format!(
+            "计票人签署的纸质录入 paper keyings signed by a registered teller's key: {}{}\n",
+            r.paper_attested,
+            if r.ok && r.protocol >= crate::rules::conduct::PROTOCOL_ATTESTED_PAPER {
+                " (每次录入都已签署, 双人录入的两次一致录入来自两把不同的密钥 every keying is signed; a double-entry sheet's two agreeing keyings by two different keys)"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(fp) = &r.election_key_fingerprint {
         out.push_str(&format!(
             "加密选票 encrypted ballots: {}{} · 选举密钥指纹 election key fingerprint: {fp} · 写入姓名混洗 shuffles: {}\n",

@@ -12,6 +12,7 @@ use std::path::Path;
 use ring::rand::SystemRandom;
 
 use super::{keys, store, Appended, Ledger, LedgerConfig, LedgerError};
+use crate::record::attest::KeyedBy;
 use crate::record::election::{clean_contest, parse_election_to_log};
 use crate::record::entry::{
     body_bytes, BallotBody, CheckInCount, ContestClosed, ContestCreated, ContestOpened,
@@ -475,11 +476,14 @@ impl Ledger {
     /// Appends a paper ballot read aloud (唱票) for a paper or hybrid contest. A well-formed
     /// ballot is recorded even when it is void: the tally counts it as void. `sheet`, when
     /// given, must be the sheet being keyed.
+    ///
+    /// `by` (protocol 9): the text the teller keyed and their signature of it.
     pub fn add_paper_ballot(
         &self,
         contest: &str,
         ballot: serde_json::Value,
         sheet: Option<u64>,
+        by: KeyedBy,
     ) -> Result<Appended, LedgerError> {
         let ballot = self.logged_ballot_line(&ballot)?;
         self.append(
@@ -488,13 +492,16 @@ impl Ledger {
                 contest: contest.to_string(),
                 ballot,
                 sheet,
+                keyed: by.keyed,
+                attested: by.attested,
             }),
         )
     }
 
     /// Appends one teller's keying of a sheet of a double-entry contest (`ballot` None: a
     /// withdrawal) and, when `count` is set, the sheet's `paper_ballot` right after it, in
-    /// one batch: the rules refuse the pair unless two tellers' keyings then agree.
+    /// one batch: the rules refuse the pair unless two tellers' keyings then agree. `by`
+    /// (protocol 9): the text the teller keyed and their signature of the keying.
     pub fn key_paper_ballot(
         &self,
         contest: &str,
@@ -502,6 +509,7 @@ impl Ledger {
         teller: &str,
         ballot: Option<serde_json::Value>,
         count: bool,
+        by: KeyedBy,
     ) -> Result<Vec<Appended>, LedgerError> {
         let ballot = ballot.map(|b| self.logged_ballot_line(&b)).transpose()?;
         let mut entries = vec![(
@@ -511,6 +519,8 @@ impl Ledger {
                 sheet,
                 teller: teller.to_string(),
                 ballot: ballot.clone(),
+                keyed: by.keyed,
+                attested: by.attested,
             }),
         )];
         if let (true, Some(ballot)) = (count, ballot) {
@@ -520,6 +530,8 @@ impl Ledger {
                     contest: contest.to_string(),
                     ballot,
                     sheet: Some(sheet),
+                    keyed: None,
+                    attested: None,
                 }),
             ));
         }

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::{Core, CoreError};
 use crate::ledger::Appended;
-use crate::rules::conduct::{ConductError, Keyed};
+use crate::record::attest::KeyedBy;
+use crate::rules::conduct::{Attest, ConductError, Keyed};
 
 /// Serialises paper keyings (see `Core::paper_ballot`).
 static PAPER_KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -72,6 +73,9 @@ pub struct PaperSheet {
     pub mismatch: bool,
     pub counted: u64,
     pub rekeyed_sheets: u64,
+    /// Keyings of the contest logged so far (withdrawals included): the `position` a
+    /// teller's signature of the next keying names (protocol 9).
+    pub keyings_logged: u64,
     /// What each teller keyed: only while the keyings disagree, and only for a teller who
     /// keyed the sheet (so a second teller keys from the paper, not from a screen).
     pub keyings: Vec<(String, Value)>,
@@ -205,13 +209,33 @@ impl Core {
     /// In a double-entry contest (`paper_entry: "double"`) `sheet` is required: the keying
     /// is logged, and the sheet counts in the same batch once another teller's latest
     /// keying of it agrees; `ballot` None withdraws the teller's keying.
+    ///
+    /// `by` (protocol 9: required): the registered teller's signature of the keying, with
+    /// the ballot line's JSON text as signed, which then stands for `ballot` (give one or
+    /// the other).
     pub fn paper_ballot(
         &self,
         contest: &str,
         ballot: Option<Value>,
         sheet: Option<u64>,
         teller: &str,
+        by: KeyedBy,
     ) -> Result<PaperOutcome, CoreError> {
+        let ballot = match (&by.keyed, ballot) {
+            (Some(_), Some(_)) => {
+                return Err(super::invalid(
+                    Code::BallotJson,
+                    "请只给出 ballot 或其签署的原文 keyed 之一 / give the ballot or the keyed text its teller signed, not both",
+                ))
+            }
+            (Some(text), None) => Some(serde_json::from_str::<Value>(text).map_err(|e| {
+                super::invalid(
+                    Code::BallotJson,
+                    format!("keyed 不是一张选票的 JSON / keyed is not a ballot's JSON: {e}"),
+                )
+            })?),
+            (None, ballot) => ballot,
+        };
         // One keying at a time: whether this keying completes the sheet is decided from the
         // state it will be appended to, not one another teller's keying has since changed.
         let _one = PAPER_KEYING.lock().unwrap_or_else(|p| p.into_inner());
@@ -228,7 +252,7 @@ impl Core {
             }
             let a = self
                 .ledger
-                .key_paper_ballot(contest, sheet, teller, None, false)?;
+                .key_paper_ballot(contest, sheet, teller, None, false, by)?;
             return Ok(PaperOutcome::new(sheet, PaperState::Withdrawn, a[0].index));
         };
         let (parsed, void) = self.ledger.read(|s| -> Result<_, CoreError> {
@@ -270,22 +294,27 @@ impl Core {
                     .into());
                 }
             }
-            let a = self.ledger.add_paper_ballot(contest, ballot, sheet)?;
+            let a = self.ledger.add_paper_ballot(contest, ballot, sheet, by)?;
             let mut out = PaperOutcome::new(open, PaperState::Counted, a.index);
             out.counted = Some(a.index);
             out.void = void;
             return Ok(out);
         }
         let sheet = sheet.ok_or_else(|| ConductError::PaperSheetMissing(contest.into()))?;
-        // The outcome on a copy of the rules' state: the append checks it again.
+        // The outcome on a copy of the rules' state: the append checks it again, the
+        // signature too.
+        let attest = match &by.attested {
+            Some(a) => Attest::By(a.teller),
+            None => Attest::None,
+        };
         let keyed = self.ledger.read(|s| -> Result<_, CoreError> {
             let mut probe = s.state.conduct()?.clone();
-            Ok(probe.key_paper(contest, sheet, teller, Some(&parsed))?)
+            Ok(probe.key_paper(contest, sheet, teller, Some(&parsed), &attest)?)
         })??;
         let agreed = keyed == Keyed::Agreed;
         let a = self
             .ledger
-            .key_paper_ballot(contest, sheet, teller, Some(ballot), agreed)?;
+            .key_paper_ballot(contest, sheet, teller, Some(ballot), agreed, by)?;
         let state = match keyed {
             Keyed::Agreed => PaperState::Counted,
             Keyed::Waiting => PaperState::Waiting,
@@ -300,6 +329,32 @@ impl Core {
             out.others.retain(|(t, _)| t != teller);
         }
         Ok(out)
+    }
+
+    /// [`Core::paper_ballot`] signed here with a teller key file (protocol 9; the command
+    /// line on the server machine, and scripts): `keyed` is the ballot line's JSON text as
+    /// keyed (None: a withdrawal of `sheet`).
+    pub fn key_paper_with(
+        &self,
+        signer: &crate::record::note::Signer,
+        contest: &str,
+        keyed: Option<&str>,
+        sheet: Option<u64>,
+        teller: &str,
+    ) -> Result<PaperOutcome, CoreError> {
+        let attested = self.attest_with(
+            signer,
+            &super::Attesting::Paper {
+                contest: contest.to_string(),
+                sheet,
+                keyed: keyed.map(str::to_string),
+            },
+        )?;
+        let by = KeyedBy {
+            keyed: keyed.map(str::to_string),
+            attested: Some(attested),
+        };
+        self.paper_ballot(contest, None, sheet, teller, by)
     }
 
     /// The open sheet of a paper contest as `teller` may see it: its number, whether two
@@ -317,6 +372,7 @@ impl Core {
                 mismatch,
                 counted: c.paper_ballots,
                 rekeyed_sheets: c.rekeyed_sheets,
+                keyings_logged: c.keyings_logged,
                 keyings: Vec::new(),
             })
         })??;

@@ -24,6 +24,14 @@ pub enum Attesting {
         contest: String,
         basis: String,
     },
+    /// A paper ballot keyed in (protocol 9): in a double-entry contest one teller's keying
+    /// of `sheet` (`keyed` None: its withdrawal), else the ballot counted as the open sheet.
+    /// `keyed` is the ballot line's JSON text, signed as it is.
+    Paper {
+        contest: String,
+        sheet: Option<u64>,
+        keyed: Option<String>,
+    },
 }
 
 /// The entry a correction logs.
@@ -297,7 +305,7 @@ impl Core {
     ) -> Result<Attested, CoreError> {
         let reduction = match what {
             Attesting::Reduction { contest, .. } => Some(self.ledger.reduction_of(contest)?),
-            Attesting::Correction { .. } => None,
+            Attesting::Correction { .. } | Attesting::Paper { .. } => None,
         };
         self.ledger.read(|s| -> Result<Attested, CoreError> {
             let info = s.state.info()?;
@@ -332,6 +340,30 @@ impl Core {
                         attested: None,
                     };
                     Attestation::Reduction(&body).sign(signer, &info.id)
+                }
+                Attesting::Paper {
+                    contest,
+                    sheet,
+                    keyed,
+                } => {
+                    let c = s.state.conduct()?.contest(contest)?;
+                    let open = c.paper_ballots + 1;
+                    if c.double_entry {
+                        Attestation::Keying {
+                            contest,
+                            position: c.keyings_logged,
+                            sheet: sheet.unwrap_or(open),
+                            keyed: keyed.as_deref(),
+                        }
+                        .sign(signer, &info.id)
+                    } else {
+                        Attestation::Paper {
+                            contest,
+                            sheet: open,
+                            keyed: keyed.as_deref().unwrap_or_default(),
+                        }
+                        .sign(signer, &info.id)
+                    }
                 }
             };
             Ok(Attested { teller, signature })

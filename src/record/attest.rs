@@ -1,6 +1,9 @@
 //! A registered teller's signature on a change to the figures a count uses (protocol 8):
 //! a correction of a contest's eligible, present and issued figures (`turnout_corrected`)
-//! and the meeting's decision to reduce a party contest's seats (`seats_reduced`).
+//! and the meeting's decision to reduce a party contest's seats (`seats_reduced`); and
+//! (protocol 9) on each paper ballot as it is keyed: a double-entry keying (`paper_keyed`)
+//! and a single-entry paper ballot (`paper_ballot`), so that the two keyings of a sheet are
+//! two teller keys, not two accounts an organiser made.
 //!
 //! The two entries used to carry only account names, which the service writes: an
 //! organiser, who can create accounts of every role, could be both people of a correction,
@@ -29,6 +32,14 @@ pub struct Attested {
     pub signature: String,
 }
 
+/// A paper keying's signature as handed in with it (protocol 9): the ballot line's JSON text
+/// as the teller keyed and signed it (none for a withdrawal), and the signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyedBy {
+    pub keyed: Option<String>,
+    pub attested: Option<Attested>,
+}
+
 /// What a teller attests.
 #[derive(Clone, Copy, Debug)]
 pub enum Attestation<'a> {
@@ -40,6 +51,22 @@ pub enum Attestation<'a> {
     },
     /// A seat reduction (at most one per contest).
     Reduction(&'a SeatsReduced),
+    /// One teller's keying of a sheet of a double-entry contest, or its withdrawal
+    /// (`keyed` None), with the number of keyings of the contest logged before it (so that
+    /// no keying can be logged again, or in another order, to make two tellers agree on
+    /// what they did not agree on at the time).
+    Keying {
+        contest: &'a str,
+        position: u64,
+        sheet: u64,
+        keyed: Option<&'a str>,
+    },
+    /// A paper ballot of a single-entry contest, as the sheet it counts as.
+    Paper {
+        contest: &'a str,
+        sheet: u64,
+        keyed: &'a str,
+    },
 }
 
 impl Attestation<'_> {
@@ -48,6 +75,8 @@ impl Attestation<'_> {
         match self {
             Attestation::Correction { .. } => "turnout_corrected",
             Attestation::Reduction(_) => "seats_reduced",
+            Attestation::Keying { .. } => "paper_keyed",
+            Attestation::Paper { .. } => "paper_ballot",
         }
     }
 
@@ -56,13 +85,16 @@ impl Attestation<'_> {
         match self {
             Attestation::Correction { body, .. } => &body.contest,
             Attestation::Reduction(b) => &b.contest,
+            Attestation::Keying { contest, .. } | Attestation::Paper { contest, .. } => contest,
         }
     }
 
     /// The statement's payload.
     ///
     /// correction: `position u32 BE ‖ eligible u64 BE ‖ present u64 BE ‖ ballots_issued u64 BE ‖
-    /// reason (UTF-8)`; seat reduction: `reduced_by u32 BE ‖ seats u32 BE ‖ basis (UTF-8)`.
+    /// reason (UTF-8)`; seat reduction: `reduced_by u32 BE ‖ seats u32 BE ‖ basis (UTF-8)`;
+    /// keying: `position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8; empty for a withdrawal)`;
+    /// single-entry paper ballot: `sheet u64 BE ‖ keyed (UTF-8)`.
     /// The names of the accounts are not signed: they are the service's word.
     pub fn payload(&self) -> Vec<u8> {
         let mut p = Vec::with_capacity(64);
@@ -78,6 +110,20 @@ impl Attestation<'_> {
                 p.extend_from_slice(&b.reduced_by.to_be_bytes());
                 p.extend_from_slice(&b.seats.to_be_bytes());
                 p.extend_from_slice(b.basis.as_bytes());
+            }
+            Attestation::Keying {
+                position,
+                sheet,
+                keyed,
+                ..
+            } => {
+                p.extend_from_slice(&position.to_be_bytes());
+                p.extend_from_slice(&sheet.to_be_bytes());
+                p.extend_from_slice(keyed.unwrap_or_default().as_bytes());
+            }
+            Attestation::Paper { sheet, keyed, .. } => {
+                p.extend_from_slice(&sheet.to_be_bytes());
+                p.extend_from_slice(keyed.as_bytes());
             }
         }
         p
@@ -138,6 +184,53 @@ pub fn checked(
     }
 }
 
+/// A paper entry's attestation (protocol 9) as the rules take it, with the signing key's
+/// name: [`checked`], after the signed text is found to be the logged ballot line. `keyed`
+/// is the entry's text as the teller keyed and signed it, `ballot` its logged line (both
+/// absent for a withdrawal): the text, parsed and cleaned as the service logs a keyed line
+/// ([`clean_ballot_line`](super::ballot::clean_ballot_line)), must be exactly that line.
+/// A text without a signature is refused, like a signature of an older protocol's entry.
+pub fn checked_paper(
+    what: Attestation<'_>,
+    election: &crate::rules::Election,
+    ballot: Option<&serde_json::Value>,
+    tellers: &[Verifier],
+    election_id: &str,
+    attested: Option<&Attested>,
+) -> (Attest, String) {
+    let keyed = match what {
+        Attestation::Keying { keyed, .. } => keyed,
+        // An entry without the text is given here as "" (no ballot's JSON is empty).
+        Attestation::Paper { keyed, .. } => Some(keyed).filter(|k| !k.is_empty()),
+        _ => None,
+    };
+    let invalid = |why: &str| (Attest::Invalid(why.to_string()), String::new());
+    let Some(attested) = attested else {
+        return match keyed {
+            Some(_) => invalid(
+                "录入原文 keyed 须带计票人签名 / the keyed text comes with a teller's signature",
+            ),
+            None => (Attest::None, String::new()),
+        };
+    };
+    match (keyed, ballot) {
+        (None, None) => {}
+        (Some(text), Some(line)) => {
+            let logged = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| super::ballot::clean_ballot_line(election, 1, &v).ok())
+                .map(|(_, _, logged)| logged);
+            if logged.as_ref() != Some(line) {
+                return invalid("签署的录入原文 keyed 与记录的选票不符 / the keyed text the teller signed is not the ballot logged");
+            }
+        }
+        _ => {
+            return invalid("录入须带其签署的原文 keyed (撤回则都不带) / a keying carries the text its teller signed (a withdrawal carries neither)");
+        }
+    }
+    checked(what, tellers, election_id, Some(attested))
+}
+
 /// The index of a teller key file's key among the registered tellers (1-based): the same
 /// name, key ID and public key. A key file with a registered teller's name and another key
 /// (an old one, or one made again with `teller keygen`) is refused with that said.
@@ -159,7 +252,7 @@ pub fn teller_index(tellers: &[Verifier], signer: &Signer) -> Result<u32, String
 pub enum AttestError {
     #[error("没有第 {0} 号登记的计票人 / there is no registered teller {0}")]
     NoSuchTeller(u32),
-    #[error("第 {0} 号计票人的签名不对 (签的不是这份更正或决定, 或不是这把密钥签的) / teller {0}'s signature does not verify (it signs something else, or another key made it)")]
+    #[error("第 {0} 号计票人的签名不对 (签的不是这份更正、决定或录入, 或不是这把密钥签的) / teller {0}'s signature does not verify (it signs something else, or another key made it)")]
     Signature(u32),
 }
 

@@ -642,6 +642,14 @@ pub struct PaperBallot {
     /// sheet by different tellers agree with `ballot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<u64>,
+    /// Protocol 9, single entry: the ballot line's JSON text as the teller keyed and signed
+    /// it; `ballot` is this text as the service logs a line (`record::attest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed: Option<String>,
+    /// Protocol 9, single entry: the registered teller's signature of the keying
+    /// (`record::attest::Attestation::Paper`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested: Option<crate::record::attest::Attested>,
 }
 
 /// One teller's keying of one paper sheet of a double-entry contest (`paper_entry:
@@ -657,6 +665,14 @@ pub struct PaperKeyed {
     pub teller: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ballot: Option<serde_json::Value>,
+    /// Protocol 9: the ballot line's JSON text as the teller keyed and signed it (absent for
+    /// a withdrawal); `ballot` is this text as the service logs a line (`record::attest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed: Option<String>,
+    /// Protocol 9: the registered teller's signature of the keying or the withdrawal
+    /// (`record::attest::Attestation::Keying`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested: Option<crate::record::attest::Attested>,
 }
 
 /// A contest of a later round of a multi-round procedure (RULES.md section 4), created from

@@ -138,6 +138,9 @@ pub struct Report {
     /// Double-entry keyings of paper sheets replayed (each checked: the sheet being keyed,
     /// a named teller; a sheet counted only when two tellers' keyings agree with it).
     pub paper_keyings: u64,
+    /// Paper keyings and single-entry paper ballots whose registered teller's signature
+    /// verified (protocol 9: every one).
+    pub paper_attested: u64,
     /// The election key's fingerprint (encrypted elections).
     pub election_key_fingerprint: Option<String>,
     /// Shuffles of write-in names verified.

@@ -1,9 +1,11 @@
 // Browser test of double-entry paper counting on the teller console (/teller): two tellers,
 // each in their own browser, key the same sheet of a `paper_entry: "double"` contest.
 //
-//   node paper.mjs BASE_URL USER_A PASSWORD_A USER_B PASSWORD_B SCREENSHOT_DIR
+//   node paper.mjs BASE_URL USER_A PASSWORD_A USER_B PASSWORD_B SCREENSHOT_DIR KEY_A KEY_B
 //
-// The first keying waits and the second teller's page does not show it; the second teller
+// Protocol 9: each teller first sees that keyings are signed with their own key and that none
+// is loaded, loads their key file (KEY_A, KEY_B: two registered tellers) and sees which key
+// signs; every keying below is signed by the page. The first keying waits and the second teller's page does not show it; the second teller
 // keys something else and both pages show the two keyings side by side with the differing
 // rows marked; the second teller corrects and the sheet counts on both pages. Exits 1 with a
 // message on the first failed expectation.
@@ -11,9 +13,9 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const [base, userA, passA, userB, passB, shots] = process.argv.slice(2);
-if (!base || !userA || !passA || !userB || !passB || !shots) {
-  console.error("usage: node paper.mjs BASE_URL USER_A PASSWORD_A USER_B PASSWORD_B SCREENSHOT_DIR");
+const [base, userA, passA, userB, passB, shots, keyA, keyB] = process.argv.slice(2);
+if (!base || !userA || !passA || !userB || !passB || !shots || !keyA || !keyB) {
+  console.error("usage: node paper.mjs BASE_URL USER_A PASSWORD_A USER_B PASSWORD_B SCREENSHOT_DIR KEY_A KEY_B");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -32,7 +34,7 @@ const problems = [];
 let exitCode = 0;
 let shot = 0;
 
-async function teller(user, password) {
+async function teller(user, password, keyFile) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
   await context.addInitScript(() => { try { localStorage.setItem("scrutineer.lang", "zh"); } catch { /* none */ } });
   const page = await context.newPage();
@@ -47,6 +49,12 @@ async function teller(user, password) {
   await page.fill('#login-form input[name="password"]', password);
   await page.click('#login-form button[type="submit"]');
   await page.waitForSelector("#app:not(.hidden) #paper-sheet .notice", { timeout: 10000 });
+  // Protocol 9: without a key the card says keyings are signed and none is loaded.
+  await page.waitForSelector("#paper-key-note .notice.bad", { timeout: 5000 });
+  expect(/密钥签署/.test(await page.locator("#paper-key-note").innerText()), `the card does not say keyings are signed: ${await page.locator("#paper-key-note").innerText()}`);
+  await page.setInputFiles("#key-file", keyFile);
+  await page.waitForSelector("#key-info[data-registered='yes']", { timeout: 5000 });
+  await page.waitForSelector("#paper-key-note .notice.ok", { timeout: 5000 });
   return page;
 }
 
@@ -58,8 +66,10 @@ const text = async (page, sel) => (await page.locator(sel).innerText()).replace(
 const mark = (page, candidate, m) => page.click(`#paper-form button.mark[data-candidate="${candidate}"][data-mark="${m}"]`);
 
 try {
-  const a = await teller(userA, passA);
-  const b = await teller(userB, passB);
+  const a = await teller(userA, passA, keyA);
+  const b = await teller(userB, passB, keyB);
+  const signers = [await a.getAttribute("#paper-key-note .notice", "data-signer"), await b.getAttribute("#paper-key-note .notice", "data-signer")];
+  expect(signers[0] === "1" && signers[1] === "2", `the pages sign as tellers ${signers}, not 1 and 2`);
   expect(/双人录入 · 第 1 张/.test(await text(a, "#paper-sheet")), `the sheet line does not say double entry, sheet 1: ${await text(a, "#paper-sheet")}`);
   log("both tellers signed in; the page says: double entry, sheet 1");
 

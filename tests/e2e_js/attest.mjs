@@ -1,5 +1,6 @@
 // Checks the teller page's protocol-8 statements (docs/LOG_FORMAT.md, "Protocol 8"): the
-// payloads of web/js/corrections.js (correctionPayload, reductionPayload), the statement and
+// payloads of web/js/corrections.js (correctionPayload, reductionPayload), of the protocol-9
+// paper keyings of web/js/paper.js (keyingPayload, paperPayload; "Protocol 9"), the statement and
 // its signature of web/js/teller.js (tellerStatement, signStatement) with each engine
 // (WebCrypto, a WebCrypto without Ed25519, no crypto.subtle at all), and the helpers the pages
 // use around them (tellerIndex, rustTrim, parseAttested, attestCommand).
@@ -26,11 +27,19 @@ const WANG_KEY = "PRIVATE+KEY+teller-wang+456c8555+AQsLCwsLCwsLCwsLCwsLCwsLCwsLC
 const WANG_VERIFIER = "teller-wang+456c8555+AWa+fjMsekUzMr2dCn99sFX1xe8aBq2mbZizn7aBDEc6";
 const CORRECTION_SIGNATURE = "AHabhWMaYjlwkzRFHZAtKap/Gek245rj+Q5UvjMmM5m4hMnkf2wJN6lTfmds+q2oI31r7o3B+Af+8r5GUOEgCA==";
 const REDUCTION_SIGNATURE = "5x+tPs1ZhuELxp/Wax0C5X0etZiF9DLyZxrV/fqqrnDvhoCrgX64VBENDwrdjuu/6VZolmvtjF2KpgD0808gBQ==";
+// Protocol 9: a keying of sheet 3 of d1 after 5 keyings of the contest, its withdrawal, and a
+// single-entry ballot counted as sheet 2, all of this ballot text.
+const KEYED = '{"contest":"d1","marks":{"c1":"for","c2":"against"}}';
+const KEYING_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d3230323600643100018c4833fb4516b4f8dea52252a2d21fae8083176fe7e110243738c625933f57";
+const KEYING_SIGNATURE = "oam+OnxRPC4ODhdBBa5lq0+GQ5YNQu43vr3yU9+yaD3FNMA2IpuxXfv4orej4RrDrE4XugGEXOinbfER4OK6DA==";
+const WITHDRAWAL_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d323032360064310046c395ed52b0b56fc8e0e5381713ca011f0c2bad0d3079f5bc0e1e929f69f5e4";
+const PAPER_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f62616c6c6f74006578616d706c652d323032360064310086719cefbb962534190683a8469fd078f1f47f8c0594d1eb617dfe6250b1509b";
 
 // The vectors as docs/LOG_FORMAT.md states them, when it does.
 const doc = (() => { try { return readFileSync(`${repo}/docs/LOG_FORMAT.md`, "utf8"); } catch { return ""; } })();
 const docVector = (label) => (doc.match(new RegExp(`^${label}\\s+(\\S+)\\s*$`, "m")) || [])[1];
-for (const [label, want] of [["correction statement", CORRECTION_STATEMENT], ["its signature", CORRECTION_SIGNATURE], ["reduction statement", REDUCTION_STATEMENT]]) {
+for (const [label, want] of [["correction statement", CORRECTION_STATEMENT], ["its signature", CORRECTION_SIGNATURE], ["reduction statement", REDUCTION_STATEMENT],
+  ["keying statement", KEYING_STATEMENT], ["keying signature", KEYING_SIGNATURE], ["withdrawal statement", WITHDRAWAL_STATEMENT], ["paper statement", PAPER_STATEMENT]]) {
   const stated = docVector(label);
   check(stated === undefined || stated === want, `docs/LOG_FORMAT.md's "${label}" ${stated === undefined ? "is not there (not compared)" : "is this test's"}`);
 }
@@ -69,6 +78,20 @@ for (const f of [() => correctionPayload(-1, 1, 1, 1, "x"), () => correctionPayl
   try { f(); } catch { thrown++; }
 }
 check(thrown === 4, `figures that are no u32/u64 are refused (${thrown}/4)`);
+
+// Protocol 9: the paper keyings' payloads (web/js/paper.js).
+const paperJs = await import(`${repo}/web/js/paper.js`);
+const kp = paperJs.keyingPayload(5, 3, KEYED);
+check(hex(kp) === "0000000000000005" + "0000000000000003" + Buffer.from(KEYED).toString("hex"), `keying payload ${hex(kp)}`);
+const wp = paperJs.keyingPayload(5, 3, null);
+check(hex(wp) === "0000000000000005" + "0000000000000003", `withdrawal payload ${hex(wp)}`);
+const pp = paperJs.paperPayload(2, KEYED);
+check(hex(pp) === "0000000000000002" + Buffer.from(KEYED).toString("hex"), `single-entry paper payload ${hex(pp)}`);
+let paperThrown = 0;
+for (const f of [() => paperJs.keyingPayload(-1, 1, KEYED), () => paperJs.keyingPayload(0, 2 ** 64, null), () => paperJs.paperPayload(1.5, KEYED)]) {
+  try { f(); } catch { paperThrown++; }
+}
+check(paperThrown === 3, `positions and sheets that are no u64 are refused (${paperThrown}/3)`);
 
 // Trimmed as Rust's str::trim: Unicode White_Space (U+3000, U+0085 too), not U+FEFF.
 check(rustTrim("\u3000 流动票箱 mobile box\u0085\n") === "流动票箱 mobile box", "rustTrim removes U+3000, U+0085 and ASCII space");
@@ -111,6 +134,11 @@ for (const mode of ["webcrypto", "no-ed25519", "no-subtle"]) {
   check(sig === CORRECTION_SIGNATURE, `the correction's signature (${mode}): ${sig}`);
   const rsig = await teller.signStatement(key, "seats_reduced", "example-2026", "d1", rp);
   check(rsig === REDUCTION_SIGNATURE, `the reduction's signature (${mode}): ${rsig}`);
+  check(hex(await teller.tellerStatement("paper_keyed", "example-2026", "d1", kp)) === KEYING_STATEMENT, `keying statement (${mode})`);
+  check(hex(await teller.tellerStatement("paper_keyed", "example-2026", "d1", wp)) === WITHDRAWAL_STATEMENT, `withdrawal statement (${mode})`);
+  check(hex(await teller.tellerStatement("paper_ballot", "example-2026", "d1", pp)) === PAPER_STATEMENT, `single-entry paper statement (${mode})`);
+  const ksig = await teller.signStatement(key, "paper_keyed", "example-2026", "d1", kp);
+  check(ksig === KEYING_SIGNATURE, `the keying's signature (${mode}): ${ksig}`);
   // It verifies with the pages' strict verifier, and not as the other statement.
   const tlog = await import(`${repo}/web/js/tlog.js?attest-${mode}`);
   const pub = (await tlog.parseVerifierKey(WANG_VERIFIER)).publicKey;

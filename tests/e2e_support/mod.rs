@@ -796,16 +796,78 @@ impl Server {
     /// A plaintext election of `spec` with one teller key (`plain_teller`), one signature
     /// required: (status, answer).
     pub fn create_plaintext(&self, org: &str, spec: &Value) -> (u16, Value) {
+        self.create_plaintext_tellers(org, spec, &[plain_teller()])
+    }
+
+    /// [`Server::create_plaintext`] with these tellers' keys (one signature publishes).
+    pub fn create_plaintext_tellers(
+        &self,
+        org: &str,
+        spec: &Value,
+        tellers: &[Signer],
+    ) -> (u16, Value) {
+        let keys: Vec<String> = tellers
+            .iter()
+            .map(|t| t.verifier().unwrap().to_text())
+            .collect();
         self.call(
             "POST",
             "/api/v1/election",
             Some(org),
-            Some(
-                &json!({"spec": spec, "tellers": [plain_teller().verifier().unwrap().to_text()],
+            Some(&json!({"spec": spec, "tellers": keys,
                 "signatures_required": 1, "election_date": "2026-12-01",
-                "secrecy": {"mode": "plaintext", "reason": "测试 test"}}),
-            ),
+                "secrecy": {"mode": "plaintext", "reason": "测试 test"}})),
         )
+    }
+
+    /// The body of a paper keying signed by `signer`, registered teller `index` (protocol
+    /// 9), as `who` hands it in: `ballot` keyed as its JSON text (None: the withdrawal of
+    /// `sheet`); the keying's position, or the open sheet of a single-entry contest, read
+    /// from `GET …/paper-sheet` now.
+    pub fn signed_paper(
+        &self,
+        who: &str,
+        contest: &str,
+        signer: &Signer,
+        index: u32,
+        sheet: Option<u64>,
+        ballot: Option<&Value>,
+    ) -> Value {
+        use scrutineer::record::attest::Attestation;
+        let open = self.ok(
+            "GET",
+            &format!("/api/v1/contests/{contest}/paper-sheet"),
+            Some(who),
+            None,
+        );
+        let election = self.ok("GET", "/api/v1/election", None, None)["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let keyed = ballot.map(|b| b.to_string());
+        let what = if open["double_entry"] == true {
+            Attestation::Keying {
+                contest,
+                position: open["keyings_logged"].as_u64().unwrap(),
+                sheet: sheet.unwrap(),
+                keyed: keyed.as_deref(),
+            }
+        } else {
+            Attestation::Paper {
+                contest,
+                sheet: open["sheet"].as_u64().unwrap(),
+                keyed: keyed.as_deref().unwrap(),
+            }
+        };
+        let attested = json!({"teller": index, "signature": what.sign(signer, &election)});
+        let mut body = match &keyed {
+            Some(k) => json!({"keyed": k, "attested": attested}),
+            None => json!({"withdraw": true, "attested": attested}),
+        };
+        if let Some(n) = sheet {
+            body["sheet"] = json!(n);
+        }
+        body
     }
 
     /// Signs result `index` with `plain_teller` (as the teller account) and publishes it.
@@ -1018,6 +1080,17 @@ pub fn attest_correction(
     }
     .sign(signer, election);
     json!({"teller": teller, "signature": signature})
+}
+
+/// A second teller key, for plaintext elections made with two tellers
+/// (`Server::create_plaintext_tellers`).
+#[allow(dead_code)]
+pub fn plain_teller_2() -> Signer {
+    Signer::new(
+        "teller-li",
+        ed25519_dalek::SigningKey::from_bytes(&[13u8; 32]),
+    )
+    .unwrap()
 }
 
 /// The one teller key of the plaintext elections `Server::create_plaintext` makes.

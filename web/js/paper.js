@@ -9,6 +9,14 @@
 // (table#paper-compare, differing rows tr.differs) so both can re-read the paper and key it
 // again, or withdraw (#paper-withdraw). The page polls the election every few seconds while a
 // double-entry contest is selected, so the first teller sees the sheet counted or disputed.
+//
+// Protocol 9 (docs/LOG_FORMAT.md, "Protocol 9"): in an election that registered teller keys,
+// each keying, withdrawal and single-entry ballot is signed with the teller's loaded key
+// (`ctx.attest`): the ballot goes as its JSON text (`keyed`), signed with its place among the
+// contest's keyings (double entry) or the sheet it counts as (single entry), read from GET
+// …/paper-sheet just before. A signature another teller's keying made stale is made again
+// (at most twice more). Without a loaded key the page says so and sends nothing
+// (#paper-key-note says it beforehand).
 
 import { esc, t, api, showError, showOk } from "./common.js";
 
@@ -17,7 +25,80 @@ const $ = (sel, root = document) => root.querySelector(sel);
 /** Seconds between polls while a double-entry contest is selected. */
 const POLL_MS = 3000;
 
-let ctx = null; // { election(), setElection(e), act(el, fn), bi(msg), localError(code, zh, en), against(kind) }
+let ctx = null; // { election(), setElection(e), act(el, fn), bi(msg), localError(code, zh, en), against(kind),
+//                  signsPaper(), attest(what, contest, payload) → {teller, signature} | null }
+
+/** Attempts at a keying whose signature another teller's keying made stale meanwhile. */
+const SIGN_ATTEMPTS = 3;
+
+function u64(n) {
+  const v = BigInt(n);
+  if (v < 0n || v >= 1n << 64n) throw { code: "bad_json", message: `${n} 超出范围 / ${n} is out of range` };
+  return v;
+}
+
+/**
+ * The payload of a double-entry keying's teller statement (`src/record/attest.rs`, what
+ * `paper_keyed`): `position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8)`; `position` the keyings of the
+ * contest logged before it, `keyed` the ballot's JSON text as sent (null: a withdrawal, no text).
+ */
+export function keyingPayload(position, sheet, keyed) {
+  const text = new TextEncoder().encode(keyed ?? "");
+  const out = new Uint8Array(16 + text.length);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(0, u64(position), false);
+  v.setBigUint64(8, u64(sheet), false);
+  out.set(text, 16);
+  return out;
+}
+
+/** The payload of a single-entry paper ballot's statement (what `paper_ballot`): `sheet u64 BE ‖ keyed (UTF-8)`. */
+export function paperPayload(sheet, keyed) {
+  const text = new TextEncoder().encode(keyed);
+  const out = new Uint8Array(8 + text.length);
+  new DataView(out.buffer).setBigUint64(0, u64(sheet), false);
+  out.set(text, 8);
+  return out;
+}
+
+/**
+ * The body of a keying (`ballot`, or null to withdraw this teller's keying of `sheet`) as this
+ * page hands it in: signed with the loaded key when the election takes a teller's signature
+ * (protocol 9 with teller keys registered), as before otherwise.
+ */
+async function keyingBody(c, ballot, sheet) {
+  const double = isDouble(c);
+  if (!ctx.signsPaper()) {
+    if (!ballot) return { sheet, withdraw: true };
+    return double ? { ballot, sheet } : { ballot };
+  }
+  const s = await api("GET", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-sheet`);
+  const keyed = ballot ? JSON.stringify(ballot) : null;
+  const attested = double
+    ? await ctx.attest("paper_keyed", c.id, keyingPayload(s.keyings_logged, sheet, keyed))
+    : await ctx.attest("paper_ballot", c.id, paperPayload(s.sheet, keyed));
+  if (!attested) {
+    throw ctx.localError("unattested", "唱票录入须由您本人的计票人密钥签署: 请先在下方“计票人签名”处选择您的密钥文件", "each paper keying is signed with your own teller key: choose your key file under “Teller signatures” below first");
+  }
+  const body = keyed ? { keyed, attested } : { withdraw: true, attested };
+  body.sheet = double ? sheet : s.sheet;
+  return body;
+}
+
+/** POSTs a keying, signing it again when another teller's keying made its signature stale. */
+async function sendKeying(c, ballot, sheet) {
+  for (let attempt = 1; ; attempt++) {
+    const body = await keyingBody(c, ballot, sheet);
+    try {
+      return await api("POST", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-ballots`, body);
+    } catch (e) {
+      // A single-entry ballot is signed for the open sheet, which another teller may have
+      // filled meanwhile; a keying for its place among the keyings.
+      const stale = body.attested && (e.code === "attestation_invalid" || (!isDouble(c) && e.code === "paper_sheet"));
+      if (!stale || attempt >= SIGN_ATTEMPTS) throw e;
+    }
+  }
+}
 
 const paper = {
   contest: "",
@@ -111,6 +192,19 @@ function renderSheet(c) {
     <span class="hint">${t("两名计票人各自照原票录入同一张, 一致才计入。", "Two tellers each key the same sheet from the paper; it counts only when both agree.")}</span></div>`;
 }
 
+/** Protocol 9: whether this teller can sign keyings, said before they key anything. */
+function renderKeyNote(c) {
+  const el = $("#paper-key-note");
+  if (!c || !ctx.signsPaper()) {
+    el.innerHTML = "";
+    return;
+  }
+  const who = ctx.signer();
+  el.innerHTML = who
+    ? `<div class="notice ok" role="status" data-signer="${esc(who.teller)}">${t(`每次录入以计票人 ${esc(who.name)} (第 ${who.teller} 号) 的密钥签署`, `Each keying is signed with teller ${esc(who.name)}'s key (number ${who.teller})`)}</div>`
+    : `<div class="notice bad" role="status" data-signer="">${t("本次选举的唱票录入须由计票人本人的密钥签署: 请先在下方“计票人签名”处选择您的密钥文件。同一张的两次录入须来自两名不同的计票人。", "In this election each paper keying is signed with the teller's own key: choose your key file under “Teller signatures” below first. A sheet's two keyings come from two different tellers.")}</div>`;
+}
+
 function renderPaperForm() {
   const id = paper.contest;
   const c = contestById(id);
@@ -122,6 +216,7 @@ function renderPaperForm() {
       ? t(`本机已录入 ${count.n} 张 (其中废票 ${count.void} 张)`, `${count.n} keyed in here (${count.void} void)`)
       : "";
   renderSheet(c);
+  renderKeyNote(c);
   $("#paper-withdraw").classList.toggle("hidden", !(isDouble(c) && (c.paper_keyed_by || []).length && paper.keyed));
   $("#paper-submit").innerHTML = paper.keyed
     ? `<span class="zh">更正我的录入</span><span class="en">Correct my keying</span>`
@@ -266,9 +361,8 @@ async function submitPaper() {
   if (!c) return;
   const ballot = formBallot(c, el);
   if (!ballot) return;
-  const body = isDouble(c) ? { ballot, sheet: c.paper_sheet } : { ballot };
   await ctx.act(el, async () => {
-    const out = await api("POST", `/api/v1/contests/${encodeURIComponent(id)}/paper-ballots`, body);
+    const out = await sendKeying(c, ballot, isDouble(c) ? c.paper_sheet : null);
     if (out.state === "waiting" || out.state === "mismatch") {
       paper.keyed = { contest: id, sheet: out.sheet };
       paper.mine = ballot;
@@ -301,7 +395,7 @@ async function withdrawPaper() {
   if (!c || !paper.keyed) return;
   const sheet = paper.keyed.sheet;
   await ctx.act(el, async () => {
-    await api("POST", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-ballots`, { sheet, withdraw: true });
+    await sendKeying(c, null, sheet);
     resetPaper(c.id);
     showOk(el, t(`已撤回我对第 ${sheet} 张的录入`, `My keying of sheet ${sheet} is withdrawn`));
   });

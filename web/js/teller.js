@@ -351,6 +351,14 @@ function signsFigures() {
 }
 
 /**
+ * Whether this election's log takes a teller's signature of each paper keying: protocol 9 on,
+ * with teller keys registered (an election without any keys its paper as before).
+ */
+function signsPaper() {
+  return (state.election?.protocol ?? 9) >= 9 && (state.election?.tellers || []).length > 0;
+}
+
+/**
  * The corrections card's signer: `{teller, signature}` of the statement by the loaded key, or
  * null when no registered key is loaded (or the election's protocol takes none).
  */
@@ -1382,6 +1390,7 @@ async function loadKeyFile(file) {
   if (!file) {
     info.innerHTML = "";
     renderResults();
+    if (state.election) renderPaperSelect();
     await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
     return;
   }
@@ -1425,7 +1434,8 @@ async function loadKeyFile(file) {
     showError(info, err);
   }
   renderResults();
-  // The corrections card says whether the loaded key signs.
+  // The paper card and the corrections card say whether the loaded key signs.
+  if (state.election) renderPaperSelect();
   await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
 }
 
@@ -1536,7 +1546,21 @@ function wire() {
       $("#kiosk-test-card").scrollIntoView({ block: "start" });
     }
   });
-  initPaper({ election: () => state.election, setElection: (e) => { state.election = e; }, act, bi, localError, against });
+  initPaper({
+    election: () => state.election,
+    setElection: (e) => { state.election = e; },
+    act,
+    bi,
+    localError,
+    against,
+    // Protocol 9: paper keyings signed with the loaded key (null without a registered one).
+    signsPaper,
+    attest,
+    signer: () => {
+      const teller = signsPaper() ? tellerIndex(state.key) : null;
+      return teller ? { name: state.key.name, teller } : null;
+    },
+  });
   initCorrections({
     election: () => state.election,
     act,

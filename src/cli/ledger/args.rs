@@ -131,6 +131,9 @@ pub enum LedgerCommand {
         /// Withdraw this teller's keying of the sheet (double entry).
         #[arg(long, conflicts_with = "ballot")]
         withdraw: bool,
+        /// Protocol 9: the keying signed by a registered teller (`--ballot` is the text signed).
+        #[command(flatten)]
+        attest: AttestArgs,
     },
     /// 结束投票 / Close a contest with the desk's figures (unspent tokens are voided with it).
     Close {

@@ -372,13 +372,30 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             sheet,
             teller,
             withdraw: _,
+            attest,
         } => {
-            let ballot: Option<serde_json::Value> = ballot
-                .map(|b| serde_json::from_str(&b))
-                .transpose()
-                .map_err(|e| command_error!(Code::BallotJson, "{e}"))?;
+            // Protocol 9: the teller signs the ballot's text as given here.
+            let what = procedure::Attesting::Paper {
+                contest: contest.clone(),
+                sheet,
+                keyed: ballot.clone(),
+            };
+            let by = match attestation(core, &attest, &what)? {
+                Some(attested) => crate::record::attest::KeyedBy {
+                    keyed: ballot.clone(),
+                    attested: Some(attested),
+                },
+                None => crate::record::attest::KeyedBy::default(),
+            };
+            let ballot: Option<serde_json::Value> = match (&by.keyed, ballot) {
+                (Some(_), _) | (None, None) => None,
+                (None, Some(b)) => Some(
+                    serde_json::from_str(&b)
+                        .map_err(|e| command_error!(Code::BallotJson, "{e}"))?,
+                ),
+            };
             let o = core
-                .paper_ballot(&contest, ballot, sheet, &teller)
+                .paper_ballot(&contest, ballot, sheet, &teller, by)
                 .map_err(err)?;
             paper_outcome_text(&o)
         }

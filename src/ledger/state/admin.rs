@@ -20,6 +20,26 @@ impl Admin {
         Ok(crate::record::attest::checked(what, &info.tellers, &info.id, attested).0)
     }
 
+    /// A teller's attestation of a paper keying or a paper ballot (protocol 9), its signed
+    /// text checked against the logged line (`record::attest::checked_paper`).
+    fn attested_paper(
+        &self,
+        what: Attestation<'_>,
+        ballot: Option<&serde_json::Value>,
+        attested: Option<&Attested>,
+    ) -> Result<Attest, LedgerError> {
+        let info = self.info()?;
+        Ok(crate::record::attest::checked_paper(
+            what,
+            &info.election,
+            ballot,
+            &info.tellers,
+            &info.id,
+            attested,
+        )
+        .0)
+    }
+
     pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
         self.conduct.as_ref().ok_or(LedgerError::NotInitialised)
     }
@@ -94,7 +114,8 @@ impl Admin {
                 let styles = info.styles.iter().map(style_def).collect();
                 let mut conduct =
                     Conduct::new(info.protocol, info.pool_spare_percent, styles, &contests)
-                        .with_procedures(&info.election.procedures);
+                        .with_procedures(&info.election.procedures)
+                        .with_teller_keys(info.tellers.len());
                 if let Some(Secrecy::Encrypted { threshold }) = &info.secrecy {
                     conduct = conduct.with_secrecy(SecrecyMode::Encrypted {
                         tellers: u32::try_from(info.tellers.len()).unwrap_or(u32::MAX),
@@ -420,21 +441,48 @@ impl Admin {
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(e)?;
                 self.conduct()?.check_paper(&b.contest)?;
+                let sheet = self.conduct()?.contest(&b.contest)?.paper_ballots + 1;
+                let attested = self.attested_paper(
+                    Attestation::Paper {
+                        contest: &b.contest,
+                        sheet,
+                        keyed: b.keyed.as_deref().unwrap_or_default(),
+                    },
+                    Some(&b.ballot),
+                    b.attested.as_ref(),
+                )?;
                 let ballot = paper_line(&self.info()?.election, &b.contest, &b.ballot)?;
-                self.conduct_mut()?.paper(&b.contest, b.sheet, &ballot)?;
+                self.conduct_mut()?
+                    .paper(&b.contest, b.sheet, &ballot, &attested)?;
                 Ok(Effect::Paper(b.contest))
             }
             EntryKind::PaperKeyed => {
                 let b: PaperKeyed = body(e)?;
                 self.conduct()?
                     .check_key_paper(&b.contest, b.sheet, &b.teller)?;
+                let position = self.conduct()?.contest(&b.contest)?.keyings_logged;
+                let attested = self.attested_paper(
+                    Attestation::Keying {
+                        contest: &b.contest,
+                        position,
+                        sheet: b.sheet,
+                        keyed: b.keyed.as_deref(),
+                    },
+                    b.ballot.as_ref(),
+                    b.attested.as_ref(),
+                )?;
                 let election = &self.info()?.election;
                 let ballot = match &b.ballot {
                     Some(line) => Some(paper_line(election, &b.contest, line)?),
                     None => None,
                 };
-                self.conduct_mut()?
-                    .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref())?;
+                self.conduct_mut()?.key_paper(
+                    &b.contest,
+                    b.sheet,
+                    &b.teller,
+                    ballot.as_ref(),
+                    &attested,
+                )?;
                 Ok(Effect::Keyed(b))
             }
         }

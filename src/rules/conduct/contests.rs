@@ -127,6 +127,7 @@ impl Conduct {
                 paper_ballots: 0,
                 double_entry: arrival.double_entry,
                 keyings: BTreeMap::new(),
+                keyed_by: BTreeMap::new(),
                 rekeyed_sheets: 0,
                 keyings_logged: 0,
                 decryption: Decryption::default(),
@@ -205,7 +206,11 @@ impl Conduct {
         }
         // Protocol 8: a registered teller's key signed the decision (one organiser recorded
         // it before, for any number of seats).
-        attested.required(self.protocol(), ("减少名额的决定", "a seat reduction"))?;
+        self.require_attested(
+            attested,
+            super::PROTOCOL_ATTESTED_FIGURES,
+            ("减少名额的决定", "a seat reduction"),
+        )?;
         self.contest_mut(contest)?.reduced_by = reduced_by;
         for id in runoffs {
             self.contest_mut(&id)?.superseded = true;
@@ -434,9 +439,11 @@ impl Conduct {
         // Protocol 8: a registered teller's key signed it (an organiser can make accounts of
         // any role, so two account names are not two people; a teller's key never reaches
         // the service).
-        correction
-            .attested
-            .required(self.protocol(), ("人数更正", "a correction of the figures"))?;
+        self.require_attested(
+            &correction.attested,
+            super::PROTOCOL_ATTESTED_FIGURES,
+            ("人数更正", "a correction of the figures"),
+        )?;
         // Protocol 4: made when a teller had already given decryption shares (the totals
         // computable by anyone): allowed, since a hall's paper figures may come late, but said
         // in the result the tellers sign.

@@ -48,6 +48,13 @@ pub enum ConductError {
     },
     #[error("“{contest}” 的第 {sheet} 张没有两名计票人一致的录入, 不能计入 / Sheet {sheet} of “{contest}” was not keyed alike by two tellers: it cannot be counted.")]
     PaperNotAgreed { contest: String, sheet: u64 },
+    #[error("计票人 {key} 的密钥已以账号 “{account}” 录入 “{contest}” 的第 {sheet} 张: 同一张须由两名不同的计票人各用本人密钥录入 (先撤回那次录入才能换账号) / Teller {key}'s key already keyed sheet {sheet} of “{contest}” under the account “{account}”: a sheet is keyed by two different tellers, each with their own key (withdraw that keying first to key it from another account).")]
+    PaperKeyTwice {
+        contest: String,
+        sheet: u64,
+        key: u32,
+        account: String,
+    },
     #[error("“{contest}” 的第 {sheet} 张纸质选票已有录入但尚未一致, 请先录完或撤回 / Sheet {sheet} of “{contest}” has been keyed but not agreed: finish it or withdraw the keyings first.")]
     PaperSheetOpen { contest: String, sheet: u64 },
     #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
@@ -120,7 +127,7 @@ pub enum ConductError {
     },
     #[error("更正只能由组织者、签到员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
     CorrectionRole { name: String, role: String },
-    #[error("{0}须由一名登记的计票人参与并用其计票人密钥签署 (计票人页面, 或 scrutineer teller attest) / {1} needs a registered teller taking part and signing it with their teller key (the teller page, or scrutineer teller attest).")]
+    #[error("{0}须由一名登记的计票人参与并用其计票人密钥签署 (计票人页面载入本人密钥, scrutineer teller attest, 或服务器上命令的 --teller-key) / {1} needs a registered teller taking part and signing it with their teller key (the teller page with the key loaded, scrutineer teller attest, or --teller-key of the command on the server machine).")]
     Unattested(&'static str, &'static str),
     #[error("{0}")]
     AttestationInvalid(String),
@@ -286,6 +293,7 @@ impl ConductError {
             PaperTeller => Code::PaperTeller,
             PaperNothingToWithdraw { .. } => Code::PaperNothingToWithdraw,
             PaperNotAgreed { .. } => Code::PaperNotAgreed,
+            PaperKeyTwice { .. } => Code::PaperKeyTwice,
             PaperSheetOpen { .. } => Code::PaperSheetOpen,
             RollMissing | OpenWithoutRoll(_) => Code::RollMissing,
             RollLocked => Code::RollLocked,

@@ -39,7 +39,13 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 8;
+pub const PROTOCOL_CURRENT: u32 = 9;
+
+/// The first protocol whose corrections and seat reductions a registered teller signs.
+pub const PROTOCOL_ATTESTED_FIGURES: u32 = 8;
+
+/// The first protocol whose paper ballots a registered teller signs as they are keyed.
+pub const PROTOCOL_ATTESTED_PAPER: u32 = 9;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -272,21 +278,23 @@ impl Attest {
         }
     }
 
-    /// Protocol 8: refused unless a registered teller signed (`what` names the act in
-    /// Chinese and English).
+    /// From protocol `since` on, refused unless a registered teller signed (`what` names the
+    /// act in Chinese and English); before it, refused if one did.
     pub fn required(
         &self,
         protocol: u32,
+        since: u32,
         what: (&'static str, &'static str),
     ) -> Result<(), ConductError> {
         match self {
             Attest::Invalid(why) => Err(ConductError::AttestationInvalid(why.clone())),
             // A log of an older protocol is read as it was written: none of its entries had
             // one (their bodies refused the field).
-            Attest::By(_) if protocol < 8 => Err(ConductError::AttestationInvalid(format!(
-                "协议 {protocol} 的日志不带计票人签名 / a log of protocol {protocol} carries no teller's signature"
+            Attest::By(_) if protocol < since => Err(ConductError::AttestationInvalid(format!(
+                "协议 {protocol} 的日志中{} 不带计票人签名 / a log of protocol {protocol} carries no teller's signature on {}",
+                what.0, what.1
             ))),
-            Attest::None if protocol >= 8 => Err(ConductError::Unattested(what.0, what.1)),
+            Attest::None if protocol >= since => Err(ConductError::Unattested(what.0, what.1)),
             _ => Ok(()),
         }
     }
@@ -312,6 +320,10 @@ pub struct ContestConduct {
     /// Double entry: each teller's latest keying of the open sheet (number
     /// `paper_ballots + 1`), canonical ([`Ballot::canonical`]).
     pub keyings: BTreeMap<String, Ballot>,
+    /// Double entry, protocol 9: the registered teller ℓ whose key signed each account's
+    /// latest keying of the open sheet. Two keyings agree only when two different keys
+    /// signed them (an organiser can make two teller accounts, not two teller keys).
+    pub keyed_by: BTreeMap<String, u32>,
     /// Double entry: sheets on which two tellers' keyings disagreed before two agreed.
     pub rekeyed_sheets: u64,
     /// Double entry: keyings logged (withdrawals included).
@@ -379,6 +391,8 @@ pub struct Conduct {
     procedures: BTreeMap<String, (ProcedureDef, ProcedureState)>,
     /// A procedure round's contest: its latest result entry and whom that result passes on.
     round_results: BTreeMap<String, (u64, Vec<String>)>,
+    /// Entry 0 registers at least one teller key (assumed until said otherwise).
+    teller_keys: bool,
 }
 
 /// One step of a procedure as logged, in the rules' types (see `record::procedure`).
@@ -418,6 +432,7 @@ impl Conduct {
                         paper_ballots: 0,
                         double_entry: arrival.double_entry,
                         keyings: BTreeMap::new(),
+                        keyed_by: BTreeMap::new(),
                         rekeyed_sheets: 0,
                         keyings_logged: 0,
                         decryption: Decryption::default(),
@@ -448,7 +463,33 @@ impl Conduct {
                 attempt: 1,
                 ..Ceremony::default()
             },
+            teller_keys: true,
         }
+    }
+
+    /// The conduct of an election whose entry 0 registers `n` teller keys.
+    pub fn with_teller_keys(mut self, n: usize) -> Conduct {
+        self.teller_keys = n > 0;
+        self
+    }
+
+    /// From protocol `since`, refused unless a registered teller signed (`what` names the
+    /// act); before it, refused if one did ([`Attest::required`]). From protocol 9 an
+    /// election that registered no teller key (a plaintext one may have none) has no one to
+    /// sign, and takes the act unsigned as before: with no teller, no result is signed either.
+    pub fn require_attested(
+        &self,
+        attested: &Attest,
+        since: u32,
+        what: (&'static str, &'static str),
+    ) -> Result<(), ConductError> {
+        if self.protocol >= PROTOCOL_ATTESTED_PAPER
+            && !self.teller_keys
+            && *attested == Attest::None
+        {
+            return Ok(());
+        }
+        attested.required(self.protocol, since, what)
     }
 
     /// The conduct of an election whose ballots are kept secret as `secrecy` says.

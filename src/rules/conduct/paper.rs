@@ -27,11 +27,15 @@ impl Conduct {
     /// contest's paper ballots so far plus one). In a double-entry contest it must be given,
     /// and two different tellers' latest keyings of it must both equal `ballot` (compared in
     /// canonical form); the sheet's keyings are then closed and the next sheet opens.
+    ///
+    /// `attested`: from protocol 9 a single-entry ballot is signed by the registered teller
+    /// who keyed it; a double-entry sheet's count is signed by its keyings, and carries none.
     pub fn paper(
         &mut self,
         contest: &str,
         sheet: Option<u64>,
         ballot: &Ballot,
+        attested: &Attest,
     ) -> Result<(), ConductError> {
         self.check_paper(contest)?;
         let c = self.contest(contest)?;
@@ -49,18 +53,29 @@ impl Conduct {
             if sheet.is_none() {
                 return Err(ConductError::PaperSheetMissing(contest.to_string()));
             }
+            if *attested != Attest::None {
+                return Err(ConductError::AttestationInvalid(
+                    "双人录入的纸质选票由两次录入签署, 计入本身不带签名 / a double-entry sheet is signed by its two keyings; its count carries no signature".into(),
+                ));
+            }
             let canonical = ballot.canonical();
-            let alike = c.keyings.values().filter(|k| **k == canonical).count();
-            if alike < 2 {
+            if !two_keyers(c, &canonical) {
                 return Err(ConductError::PaperNotAgreed {
                     contest: contest.to_string(),
                     sheet: open,
                 });
             }
+        } else {
+            self.require_attested(
+                attested,
+                super::PROTOCOL_ATTESTED_PAPER,
+                ("纸质选票的录入", "keying a paper ballot"),
+            )?;
         }
         let c = self.contest_mut(contest)?;
         c.paper_ballots += 1;
         c.keyings.clear();
+        c.keyed_by.clear();
         Ok(())
     }
 
@@ -94,15 +109,39 @@ impl Conduct {
     /// Records `teller`'s keying of the open sheet of a double-entry contest, replacing
     /// their earlier keying of it; `None` withdraws it. Says whether another teller's
     /// latest keying agrees.
+    ///
+    /// `attested` (protocol 9: required): the registered teller whose key signed the
+    /// keying. Keyings signed by one key never agree with each other, whatever accounts
+    /// logged them.
     pub fn key_paper(
         &mut self,
         contest: &str,
         sheet: u64,
         teller: &str,
         ballot: Option<&Ballot>,
+        attested: &Attest,
     ) -> Result<Keyed, ConductError> {
         self.check_key_paper(contest, sheet, teller)?;
+        self.require_attested(
+            attested,
+            super::PROTOCOL_ATTESTED_PAPER,
+            ("纸质选票的录入", "keying a paper ballot"),
+        )?;
         let c = self.contest_mut(contest)?;
+        if let (Some(key), Some(_)) = (attested.teller(), ballot) {
+            if let Some((account, _)) = c
+                .keyed_by
+                .iter()
+                .find(|(t, n)| **n == key && t.as_str() != teller)
+            {
+                return Err(ConductError::PaperKeyTwice {
+                    contest: contest.to_string(),
+                    sheet,
+                    key,
+                    account: account.clone(),
+                });
+            }
+        }
         let Some(ballot) = ballot else {
             if c.keyings.remove(teller).is_none() {
                 return Err(ConductError::PaperNothingToWithdraw {
@@ -111,21 +150,23 @@ impl Conduct {
                     teller: teller.to_string(),
                 });
             }
+            c.keyed_by.remove(teller);
             c.keyings_logged += 1;
             return Ok(Keyed::Withdrawn);
         };
         let canonical = ballot.canonical();
         let was_split = split(&c.keyings);
         c.keyings.insert(teller.to_string(), canonical.clone());
+        match attested.teller() {
+            Some(n) => c.keyed_by.insert(teller.to_string(), n),
+            None => c.keyed_by.remove(teller),
+        };
         c.keyings_logged += 1;
         let others: Vec<&String> = c.keyings.keys().filter(|t| *t != teller).collect();
         if others.is_empty() {
             return Ok(Keyed::Waiting);
         }
-        if c.keyings
-            .iter()
-            .any(|(t, k)| t != teller && *k == canonical)
-        {
+        if two_keyers(c, &canonical) {
             return Ok(Keyed::Agreed);
         }
         let tellers = others.into_iter().cloned().collect();
@@ -145,6 +186,27 @@ impl Conduct {
             split(&c.keyings),
         ))
     }
+}
+
+/// Whether two different tellers' latest keyings of the open sheet are `ballot`: two
+/// accounts, and from protocol 9 two different registered keys (every keying is then
+/// signed, [`Conduct::key_paper`]): an organiser can make two teller accounts, not two
+/// teller keys.
+fn two_keyers(c: &ContestConduct, ballot: &Ballot) -> bool {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut unsigned = 0usize;
+    for (t, k) in &c.keyings {
+        if k != ballot {
+            continue;
+        }
+        match c.keyed_by.get(t) {
+            Some(n) => {
+                keys.insert(*n);
+            }
+            None => unsigned += 1,
+        }
+    }
+    keys.len() + unsigned >= 2
 }
 
 /// Whether a sheet's keyings disagree: two or more tellers keyed it and no two alike.

@@ -469,16 +469,20 @@ fn no_electronic_ballot_in_a_paper_contest() {
 fn paper_only_in_paper_contests_while_open() {
     let mut c = conduct();
     assert_eq!(
-        c.paper("b", None, &blank()).unwrap_err().code(),
+        c.paper("b", None, &blank(), &Attest::None)
+            .unwrap_err()
+            .code(),
         "contest_not_open"
     );
     c.open("a").unwrap();
     c.open("b").unwrap();
     assert_eq!(
-        c.paper("a", None, &blank()).unwrap_err().code(),
+        c.paper("a", None, &blank(), &Attest::None)
+            .unwrap_err()
+            .code(),
         "not_a_paper_contest"
     );
-    c.paper("b", None, &blank()).unwrap();
+    c.paper("b", None, &blank(), &Attest::None).unwrap();
     assert_eq!(c.contest("b").unwrap().paper_ballots, 1);
 }
 
@@ -494,8 +498,12 @@ fn marks(m: &[(usize, Mark)], w: &[&str]) -> Ballot {
 }
 
 fn double() -> Conduct {
+    double_with(2)
+}
+
+fn double_with(protocol: u32) -> Conduct {
     let mut c = Conduct::new(
-        2,
+        protocol,
         5,
         vec![style(1, "", &["d"])],
         &[(
@@ -525,23 +533,29 @@ fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
     let b = marks(&[(0, Mark::For)], &[]);
     // A single keying never counts, nor a sheet without its number.
     assert_eq!(
-        c.paper("d", None, &a).unwrap_err().code(),
+        c.paper("d", None, &a, &Attest::None).unwrap_err().code(),
         "paper_sheet_missing"
     );
-    assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
     assert_eq!(
-        c.paper("d", Some(1), &a).unwrap_err().code(),
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::None).unwrap(),
+        Keyed::Waiting
+    );
+    assert_eq!(
+        c.paper("d", Some(1), &a, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
     // The same teller twice is not two tellers.
-    assert_eq!(c.key_paper("d", 1, "甲", Some(&a)).unwrap(), Keyed::Waiting);
     assert_eq!(
-        c.paper("d", Some(1), &a).unwrap_err().code(),
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::None).unwrap(),
+        Keyed::Waiting
+    );
+    assert_eq!(
+        c.paper("d", Some(1), &a, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
     // A disagreement stops the sheet; the close waits for it.
     assert_eq!(
-        c.key_paper("d", 1, "乙", Some(&b)).unwrap(),
+        c.key_paper("d", 1, "乙", Some(&b), &Attest::None).unwrap(),
         Keyed::Mismatch {
             tellers: vec!["甲".into()]
         }
@@ -551,11 +565,11 @@ fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
         (1, vec!["乙".into(), "甲".into()], true)
     );
     assert_eq!(
-        c.paper("d", Some(1), &a).unwrap_err().code(),
+        c.paper("d", Some(1), &a, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
     assert_eq!(
-        c.paper("d", Some(1), &b).unwrap_err().code(),
+        c.paper("d", Some(1), &b, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
     assert_eq!(
@@ -564,17 +578,25 @@ fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
     );
     // Another sheet cannot be keyed meanwhile.
     assert_eq!(
-        c.key_paper("d", 2, "甲", Some(&a)).unwrap_err().code(),
+        c.key_paper("d", 2, "甲", Some(&a), &Attest::None)
+            .unwrap_err()
+            .code(),
         "paper_sheet"
     );
     // 乙 re-reads the paper and keys it again: now they agree and it counts.
-    assert_eq!(c.key_paper("d", 1, "乙", Some(&a2)).unwrap(), Keyed::Agreed);
-    assert_eq!(c.paper("d", Some(2), &a).unwrap_err().code(), "paper_sheet");
     assert_eq!(
-        c.paper("d", Some(1), &b).unwrap_err().code(),
+        c.key_paper("d", 1, "乙", Some(&a2), &Attest::None).unwrap(),
+        Keyed::Agreed
+    );
+    assert_eq!(
+        c.paper("d", Some(2), &a, &Attest::None).unwrap_err().code(),
+        "paper_sheet"
+    );
+    assert_eq!(
+        c.paper("d", Some(1), &b, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
-    c.paper("d", Some(1), &a2).unwrap();
+    c.paper("d", Some(1), &a2, &Attest::None).unwrap();
     let cc = c.contest("d").unwrap();
     assert_eq!(
         (cc.paper_ballots, cc.rekeyed_sheets, cc.keyings_logged),
@@ -583,18 +605,30 @@ fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
     assert!(cc.keyings.is_empty());
     // Sheet 1 is closed: keying it again is refused.
     assert_eq!(
-        c.key_paper("d", 1, "甲", Some(&a)).unwrap_err().code(),
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::None)
+            .unwrap_err()
+            .code(),
         "paper_sheet"
     );
     // A withdrawal clears a keying made by mistake; a teller with none has nothing to withdraw.
-    assert_eq!(c.key_paper("d", 2, "甲", Some(&b)).unwrap(), Keyed::Waiting);
     assert_eq!(
-        c.key_paper("d", 2, "乙", None).unwrap_err().code(),
+        c.key_paper("d", 2, "甲", Some(&b), &Attest::None).unwrap(),
+        Keyed::Waiting
+    );
+    assert_eq!(
+        c.key_paper("d", 2, "乙", None, &Attest::None)
+            .unwrap_err()
+            .code(),
         "paper_nothing_to_withdraw"
     );
-    assert_eq!(c.key_paper("d", 2, "甲", None).unwrap(), Keyed::Withdrawn);
     assert_eq!(
-        c.key_paper("d", 2, " ", Some(&b)).unwrap_err().code(),
+        c.key_paper("d", 2, "甲", None, &Attest::None).unwrap(),
+        Keyed::Withdrawn
+    );
+    assert_eq!(
+        c.key_paper("d", 2, " ", Some(&b), &Attest::None)
+            .unwrap_err()
+            .code(),
         "paper_teller"
     );
     c.close("d", f(100, 90, 90)).unwrap_or_else(|e| {
@@ -603,22 +637,140 @@ fn double_entry_counts_a_sheet_only_when_two_tellers_agree() {
     });
 }
 
+/// Protocol 9: every keying is signed by a registered teller's key, and a sheet's two
+/// agreeing keyings are two keys: two accounts keying with one key (an organiser's two
+/// teller accounts) never count a sheet.
+#[test]
+fn protocol_9_keyings_are_signed_and_agree_only_between_two_keys() {
+    let mut c = double_with(9);
+    let a = marks(&[(0, Mark::For)], &[]);
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::None)
+            .unwrap_err()
+            .code(),
+        "unattested"
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::Invalid("x".into()))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::By(1)).unwrap(),
+        Keyed::Waiting
+    );
+    // The same key under a second account is refused, whatever it keys.
+    assert_eq!(
+        c.key_paper("d", 1, "乙", Some(&a), &Attest::By(1))
+            .unwrap_err()
+            .code(),
+        "paper_key_twice"
+    );
+    // Nothing changed: the sheet does not count.
+    assert_eq!(
+        c.paper("d", Some(1), &a, &Attest::None).unwrap_err().code(),
+        "paper_not_agreed"
+    );
+    // A withdrawal is signed too; the same account may key again with its key.
+    assert_eq!(
+        c.key_paper("d", 1, "甲", None, &Attest::None)
+            .unwrap_err()
+            .code(),
+        "unattested"
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", None, &Attest::By(1)).unwrap(),
+        Keyed::Withdrawn
+    );
+    // Once withdrawn, the key may key the sheet from the other account.
+    assert_eq!(
+        c.key_paper("d", 1, "乙", Some(&a), &Attest::By(1)).unwrap(),
+        Keyed::Waiting
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::By(2)).unwrap(),
+        Keyed::Agreed
+    );
+    // The count carries no signature of its own: its keyings are signed.
+    assert_eq!(
+        c.paper("d", Some(1), &a, &Attest::By(1))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+    c.paper("d", Some(1), &a, &Attest::None).unwrap();
+    assert_eq!(c.contest("d").unwrap().paper_ballots, 1);
+    assert!(c.contest("d").unwrap().keyed_by.is_empty());
+    // An older protocol's log carries no signature.
+    let mut old = double_with(8);
+    assert_eq!(
+        old.key_paper("d", 1, "甲", Some(&a), &Attest::By(1))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+    assert_eq!(
+        old.key_paper("d", 1, "甲", Some(&a), &Attest::None)
+            .unwrap(),
+        Keyed::Waiting
+    );
+}
+
+/// Protocol 9: a single-entry paper ballot is signed by the teller who keyed it.
+#[test]
+fn protocol_9_single_entry_paper_ballots_are_signed() {
+    let mut c = conduct_with(9);
+    c.register_roll(roll()).unwrap();
+    c.open("b").unwrap();
+    assert_eq!(
+        c.paper("b", None, &blank(), &Attest::None)
+            .unwrap_err()
+            .code(),
+        "unattested"
+    );
+    c.paper("b", None, &blank(), &Attest::By(2)).unwrap();
+    let mut old = conduct_with(8);
+    old.register_roll(roll()).unwrap();
+    old.open("b").unwrap();
+    assert_eq!(
+        old.paper("b", None, &blank(), &Attest::By(2))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+    old.paper("b", None, &blank(), &Attest::None).unwrap();
+    // An election that registered no teller key has no one to sign: it keys as before.
+    let mut none = conduct_with(9).with_teller_keys(0);
+    none.register_roll(roll()).unwrap();
+    none.open("b").unwrap();
+    none.paper("b", None, &blank(), &Attest::None).unwrap();
+    assert_eq!(
+        none.paper("b", None, &blank(), &Attest::Invalid("x".into()))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+}
+
 #[test]
 fn single_entry_refuses_keyings_and_checks_a_given_sheet() {
     let mut c = conduct();
     c.open("b").unwrap();
     assert_eq!(
-        c.key_paper("b", 1, "甲", Some(&blank()))
+        c.key_paper("b", 1, "甲", Some(&blank()), &Attest::None)
             .unwrap_err()
             .code(),
         "not_double_entry"
     );
     assert_eq!(
-        c.paper("b", Some(2), &blank()).unwrap_err().code(),
+        c.paper("b", Some(2), &blank(), &Attest::None)
+            .unwrap_err()
+            .code(),
         "paper_sheet"
     );
-    c.paper("b", Some(1), &blank()).unwrap();
-    c.paper("b", None, &blank()).unwrap();
+    c.paper("b", Some(1), &blank(), &Attest::None).unwrap();
+    c.paper("b", None, &blank(), &Attest::None).unwrap();
     assert_eq!(c.contest("b").unwrap().paper_ballots, 2);
 }
 

@@ -37,6 +37,16 @@ pub struct PaperBallotRequest {
     /// 撤回本人对该张的录入 (双人录入) / withdraw the caller's keying of the sheet (double entry)
     #[serde(default)]
     withdraw: bool,
+    // Protocol 9: the ballot line's JSON text as the teller keyed and signed it, in place of
+    // `ballot` (docs/LOG_FORMAT.md, "Protocol 9").
+    /// 协议 9: 计票人录入并签署的选票 JSON 原文, 代替 ballot (撤回时不带) / protocol 9: the ballot line's JSON text as the teller keyed and signed it, in place of ballot (absent in a withdrawal)
+    #[serde(default)]
+    keyed: Option<String>,
+    // Protocol 9: the registered teller's signature of the keying.
+    /// 协议 9: 登记的计票人对这次录入 (或撤回) 的签名 / protocol 9: the registered teller's signature of the keying (or the withdrawal)
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    attested: Option<crate::record::attest::Attested>,
 }
 
 /// A teller keys in one paper ballot as it is read aloud (唱票). Well-formed ballots are
@@ -57,18 +67,24 @@ pub struct PaperBallotRequest {
                     void, and the answer says whether and why it is void. In a double-entry contest \
                     (paper_entry: double) each teller keys the same sheet under their own account; \
                     it counts when two agree (201, state: counted); otherwise 200 with state \
-                    waiting, or mismatch with the other keyings to check against the paper.",
+                    waiting, or mismatch with the other keyings to check against the paper.\n\n\
+                    协议 9 (2026-12-05 起登记的选举): 每次录入与撤回须由登记的计票人密钥签署 \
+                    (attested), 选票以签署的 JSON 原文 keyed 给出; 同一张的两次一致录入须来自两把\
+                    不同的计票人密钥。Protocol 9 (elections registered from 2026-12-05): every \
+                    keying and withdrawal is signed by a registered teller's key (attested), the \
+                    ballot given as the JSON text signed (keyed); the two agreeing keyings of a \
+                    sheet come from two different teller keys (docs/LOG_FORMAT.md, Protocol 9).",
     request_body = PaperBallotRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
                 "no_election", "contest_not_open", "contest_closed", "paper_sheet",
-                "paper_nothing_to_withdraw", "paper_past_issued"
+                "paper_nothing_to_withdraw", "paper_past_issued", "paper_key_twice"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "not_a_paper_contest", "unknown_candidate", "ballot_style_mismatch",
                 "paper_sheet_missing", "not_double_entry", "ballot_missing",
-                "withdraw_with_ballot"
+                "withdraw_with_ballot", "ballot_json", "unattested", "attestation_invalid"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),
@@ -82,9 +98,17 @@ pub async fn paper_ballot(
     let core = state.core()?;
     let id = path.into_inner();
     let b = body.into_inner();
+    let keyed = b.keyed.is_some();
     let ballot = match (b.withdraw, b.ballot) {
         (false, Some(ballot)) => Some(ballot),
-        (true, None) => None,
+        (true, None) if !keyed => None,
+        (false, None) if keyed => None,
+        (true, None) => {
+            return Err(ApiError::Invalid {
+                code: Code::WithdrawWithBallot,
+                message: "撤回录入时不带选票 / a withdrawal carries no ballot".into(),
+            })
+        }
         (false, None) => {
             return Err(ApiError::Invalid {
                 code: Code::BallotMissing,
@@ -99,7 +123,11 @@ pub async fn paper_ballot(
         }
     };
     let teller = caller.username.clone();
-    let o = block(move || Ok(core.paper_ballot(&id, ballot, b.sheet, &teller)?)).await?;
+    let by = crate::record::attest::KeyedBy {
+        keyed: b.keyed,
+        attested: b.attested,
+    };
+    let o = block(move || Ok(core.paper_ballot(&id, ballot, b.sheet, &teller, by)?)).await?;
     let others: Vec<Value> = o
         .others
         .iter()
@@ -225,6 +253,7 @@ pub async fn paper_sheet(
         "mismatch": sheet.mismatch,
         "counted": sheet.counted,
         "rekeyed_sheets": sheet.rekeyed_sheets,
+        "keyings_logged": sheet.keyings_logged,
         "you": caller.username,
         "keyings": keyings,
     })))

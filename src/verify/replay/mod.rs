@@ -653,8 +653,28 @@ fn replay_entries(
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(i, e)?;
                 conduct.check_paper(&b.contest).map_err(&ce)?;
+                // Protocol 9: the teller who keyed it signed it (`record::attest`, as the
+                // ledger checks it).
+                let sheet = conduct.contest(&b.contest).map_err(&ce)?.paper_ballots + 1;
+                let (attest, _) = crate::record::attest::checked_paper(
+                    Attestation::Paper {
+                        contest: &b.contest,
+                        sheet,
+                        keyed: b.keyed.as_deref().unwrap_or_default(),
+                    },
+                    &election,
+                    Some(&b.ballot),
+                    &tellers,
+                    &election_id,
+                    b.attested.as_ref(),
+                );
                 let ballot = paper_line(&election, i, e.kind, &b.contest, &b.ballot, line_names)?;
-                conduct.paper(&b.contest, b.sheet, &ballot).map_err(&ce)?;
+                conduct
+                    .paper(&b.contest, b.sheet, &ballot, &attest)
+                    .map_err(&ce)?;
+                if attest.teller().is_some() {
+                    report.paper_attested += 1;
+                }
                 ballots.entry(b.contest).or_default().push((i, ballot));
                 report.paper_ballots += 1;
             }
@@ -666,6 +686,20 @@ fn replay_entries(
                 conduct
                     .check_key_paper(&b.contest, b.sheet, &b.teller)
                     .map_err(&ce)?;
+                let position = conduct.contest(&b.contest).map_err(&ce)?.keyings_logged;
+                let (attest, _) = crate::record::attest::checked_paper(
+                    Attestation::Keying {
+                        contest: &b.contest,
+                        position,
+                        sheet: b.sheet,
+                        keyed: b.keyed.as_deref(),
+                    },
+                    &election,
+                    b.ballot.as_ref(),
+                    &tellers,
+                    &election_id,
+                    b.attested.as_ref(),
+                );
                 let ballot = match &b.ballot {
                     Some(line) => Some(paper_line(
                         &election, i, e.kind, &b.contest, line, line_names,
@@ -673,9 +707,12 @@ fn replay_entries(
                     None => None,
                 };
                 conduct
-                    .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref())
+                    .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref(), &attest)
                     .map_err(&ce)?;
                 report.paper_keyings += 1;
+                if attest.teller().is_some() {
+                    report.paper_attested += 1;
+                }
             }
             EntryKind::Result => {
                 let b: ResultBody = body(i, e)?;

@@ -112,7 +112,8 @@ pub(super) fn setup(entries: &[Entry], report: &mut Report) -> Result<Setup, Fai
         styles.iter().map(style_def).collect(),
         &contests,
     )
-    .with_procedures(&election.procedures);
+    .with_procedures(&election.procedures)
+    .with_teller_keys(tellers.len());
     // Encrypted ballots: the ceremony and the tallies, replayed with the same checks.
     let mut book: Option<Book> = None;
     if let Some(Secrecy::Encrypted { threshold }) = &reg.secrecy {
