@@ -200,7 +200,11 @@ fn a_correction_counts_only_with_a_registered_tellers_signature() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["protocol"], 8, "{r}");
+    assert_eq!(
+        r["protocol"],
+        scrutineer::rules::conduct::PROTOCOL_CURRENT,
+        "{r}"
+    );
     let corrections = r["corrections"].as_array().unwrap();
     assert_eq!(corrections.len(), 3, "{r}");
     for c in corrections {

@@ -198,11 +198,14 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     assert_eq!((code, v["state"].as_str()), (201, Some("counted")), "{v}");
 
     // Sheet 3: a keying withdrawn; then an over-marked paper keyed alike counts as void.
+    // (Teller 2 keys it between, so a withdrawal logged under teller 2's account would
+    // take a live keying away: the forger below tries.)
     keyed(&s, &t1, k1, 3, Some(&b));
+    let (_, v) = keyed(&s, &t2, k2, 3, Some(&over));
+    assert_eq!(v["state"], "mismatch", "{v}");
     let (code, v) = keyed(&s, &t1, k1, 3, None);
     assert_eq!((code, v["state"].as_str()), (200, Some("withdrawn")), "{v}");
-    keyed(&s, &t1, k1, 3, Some(&over));
-    let (code, v) = keyed(&s, &t2, k2, 3, Some(&over));
+    let (code, v) = keyed(&s, &t1, k1, 3, Some(&over));
     assert_eq!((code, v["state"].as_str()), (201, Some("counted")), "{v}");
     assert_eq!(v["void"], "over_marked", "{v}");
 
@@ -296,7 +299,7 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     // The signed result and its board say how the sheets were keyed.
     assert_eq!(
         result["paper_entry"],
-        json!([{"contest": "p", "sheets": 5, "keyings": 15, "rekeyed_sheets": 2}]),
+        json!([{"contest": "p", "sheets": 5, "keyings": 15, "rekeyed_sheets": 3}]),
         "{result}"
     );
     s.sign_and_publish(&t1, &org, index);
@@ -307,7 +310,7 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
         .unwrap();
     assert!(
         board.contains("两名计票人分别录入")
-            && board.contains("计入 5 张, 录入 15 次, 其中 2 张曾不一致"),
+            && board.contains("计入 5 张, 录入 15 次, 其中 3 张曾不一致"),
         "the board does not say how the sheets were keyed"
     );
 
@@ -371,10 +374,11 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     });
     named(&r, &["paper_not_agreed"], counted - 1);
     // The same teller's keying twice.
+    // (Protocol 9: teller 2's signed keying cannot even stand under teller 1's account.)
     let r = edit_keyed("forged-same-teller", second_keying, &|k| {
         k.teller = "teller1".into()
     });
-    named(&r, &["paper_not_agreed"], counted);
+    named(&r, &["attestation_invalid"], second_keying);
     // A count without its sheet number, or under another.
     let r = edit_paper("forged-no-sheet", counted, &|p| p.sheet = None);
     named(&r, &["paper_sheet_missing"], counted);
@@ -410,6 +414,38 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     // Protocol 9: the copy's signature names another position and sheet, so the forger
     // cannot even log it.
     named(&r, &["attestation_invalid"], close);
+    // Protocol 9: accounts are the service's word. Teller 1's signed withdrawal of sheet 3
+    // relabelled as teller 2's would take teller 2's live keying away (and leave teller 1's
+    // to agree with a later one); a keying is withdrawn only by the key that made it.
+    let withdrawal = entries
+        .iter()
+        .position(|e| {
+            e.kind == EntryKind::PaperKeyed
+                && serde_json::from_slice::<PaperKeyed>(&e.body)
+                    .unwrap()
+                    .ballot
+                    .is_none()
+        })
+        .unwrap();
+    let r = edit_keyed("forged-relabelled-withdrawal", withdrawal, &|k| {
+        k.teller = "teller2".into()
+    });
+    named(&r, &["attestation_invalid"], withdrawal);
+    // Teller 1's second keying of sheet 4 relabelled as teller 2's: one key, two accounts.
+    let sheet4 = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.kind == EntryKind::PaperKeyed
+                && serde_json::from_slice::<PaperKeyed>(&e.body).unwrap().sheet == 4
+        })
+        .map(|(i, _)| i)
+        .nth(1)
+        .unwrap();
+    let r = edit_keyed("forged-relabelled-keying", sheet4, &|k| {
+        k.teller = "teller2".into()
+    });
+    named(&r, &["paper_key_twice"], sheet4);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -593,8 +593,8 @@ fn paper_ballots_out_of_place() {
     named(&r, "ballot_style_mismatch", None);
 }
 
-/// Protocol 9: each paper ballot carries its teller's signature of the text keyed and of the
-/// sheet it counts as. The server's operator, holding the log key, can neither change a
+/// Protocol 9: each paper ballot carries its teller's signature of the text keyed and of its
+/// place among the ballots that teller's key signed. The server's operator, holding the log key, can neither change a
 /// keyed ballot, nor drop the signature, nor put the same signed ballots in another order.
 #[test]
 fn signed_paper_ballots_cannot_be_changed_dropped_or_reordered() {
@@ -640,7 +640,19 @@ fn signed_paper_ballots_cannot_be_changed_dropped_or_reordered() {
         no_side,
     );
     named(&r, "unattested", None);
-    // The third and fourth ballots swapped: each signature names its sheet.
+    // A signed ballot logged twice: each signature names its place among its key's.
+    let r = forge(
+        &h,
+        "paper-twice",
+        |es, _| {
+            let i = find(es, EntryKind::PaperBallot, 1);
+            let copy = es[i].clone();
+            es.insert(i + 1, copy);
+        },
+        no_side,
+    );
+    named(&r, "attestation_invalid", None);
+    // The third and fourth ballots swapped: each signature names its place.
     let r = forge(
         &h,
         "paper-swapped",

@@ -121,7 +121,7 @@ fn vectors() -> Vec<(&'static str, String)> {
             "attest_paper",
             hex(&scrutineer::record::attest::Attestation::Paper {
                 contest: "d1",
-                sheet: 2,
+                count: 2,
                 keyed: KEYED,
             }
             .message("example-2026")),

@@ -76,6 +76,9 @@ pub struct PaperSheet {
     /// Keyings of the contest logged so far (withdrawals included): the `position` a
     /// teller's signature of the next keying names (protocol 9).
     pub keyings_logged: u64,
+    /// Single entry: the paper ballots each registered teller ℓ signed so far, the `count`
+    /// its signature of the next one names (protocol 9).
+    pub paper_signed: std::collections::BTreeMap<u32, u64>,
     /// What each teller keyed: only while the keyings disagree, and only for a teller who
     /// keyed the sheet (so a second teller keys from the paper, not from a screen).
     pub keyings: Vec<(String, Value)>,
@@ -373,6 +376,7 @@ impl Core {
                 counted: c.paper_ballots,
                 rekeyed_sheets: c.rekeyed_sheets,
                 keyings_logged: c.keyings_logged,
+                paper_signed: c.paper_signed.clone(),
                 keyings: Vec::new(),
             })
         })??;

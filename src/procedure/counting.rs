@@ -25,7 +25,7 @@ pub enum Attesting {
         basis: String,
     },
     /// A paper ballot keyed in (protocol 9): in a double-entry contest one teller's keying
-    /// of `sheet` (`keyed` None: its withdrawal), else the ballot counted as the open sheet.
+    /// of `sheet` (`keyed` None: its withdrawal), else a ballot (its count among its key's).
     /// `keyed` is the ballot line's JSON text, signed as it is.
     Paper {
         contest: String,
@@ -359,7 +359,7 @@ impl Core {
                     } else {
                         Attestation::Paper {
                             contest,
-                            sheet: open,
+                            count: c.paper_signed.get(&teller).copied().unwrap_or(0),
                             keyed: keyed.as_deref().unwrap_or_default(),
                         }
                         .sign(signer, &info.id)

@@ -61,10 +61,13 @@ pub enum Attestation<'a> {
         sheet: u64,
         keyed: Option<&'a str>,
     },
-    /// A paper ballot of a single-entry contest, as the sheet it counts as.
+    /// A paper ballot of a single-entry contest, with the number of the contest's paper
+    /// ballots its key signed before it: each signature counts once (a ballot signed again
+    /// after a refusal, or for another sheet, is not a second ballot), in any order, since a
+    /// count does not depend on the order of its single-entry ballots.
     Paper {
         contest: &'a str,
-        sheet: u64,
+        count: u64,
         keyed: &'a str,
     },
 }
@@ -94,7 +97,7 @@ impl Attestation<'_> {
     /// correction: `position u32 BE ‖ eligible u64 BE ‖ present u64 BE ‖ ballots_issued u64 BE ‖
     /// reason (UTF-8)`; seat reduction: `reduced_by u32 BE ‖ seats u32 BE ‖ basis (UTF-8)`;
     /// keying: `position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8; empty for a withdrawal)`;
-    /// single-entry paper ballot: `sheet u64 BE ‖ keyed (UTF-8)`.
+    /// single-entry paper ballot: `count u64 BE ‖ keyed (UTF-8)`.
     /// The names of the accounts are not signed: they are the service's word.
     pub fn payload(&self) -> Vec<u8> {
         let mut p = Vec::with_capacity(64);
@@ -121,8 +124,8 @@ impl Attestation<'_> {
                 p.extend_from_slice(&sheet.to_be_bytes());
                 p.extend_from_slice(keyed.unwrap_or_default().as_bytes());
             }
-            Attestation::Paper { sheet, keyed, .. } => {
-                p.extend_from_slice(&sheet.to_be_bytes());
+            Attestation::Paper { count, keyed, .. } => {
+                p.extend_from_slice(&count.to_be_bytes());
                 p.extend_from_slice(keyed.as_bytes());
             }
         }
@@ -184,26 +187,50 @@ pub fn checked(
     }
 }
 
+/// The statement a logged single-entry `paper_ballot`'s signature must be of (protocol 9),
+/// given its contest's state before it: the count is the one of the key the entry names.
+pub fn paper_statement<'a>(
+    before: &crate::rules::conduct::ContestConduct,
+    b: &'a super::entry::PaperBallot,
+) -> Attestation<'a> {
+    let key = b.attested.as_ref().map_or(0, |a| a.teller);
+    Attestation::Paper {
+        contest: &b.contest,
+        count: before.paper_signed.get(&key).copied().unwrap_or(0),
+        keyed: b.keyed.as_deref().unwrap_or_default(),
+    }
+}
+
+/// The statement a logged `paper_keyed`'s signature must be of (protocol 9), given its
+/// contest's state before it.
+pub fn keying_statement<'a>(
+    before: &crate::rules::conduct::ContestConduct,
+    b: &'a super::entry::PaperKeyed,
+) -> Attestation<'a> {
+    Attestation::Keying {
+        contest: &b.contest,
+        position: before.keyings_logged,
+        sheet: b.sheet,
+        keyed: b.keyed.as_deref(),
+    }
+}
+
 /// A paper entry's attestation (protocol 9) as the rules take it, with the signing key's
 /// name: [`checked`], after the signed text is found to be the logged ballot line. `keyed`
 /// is the entry's text as the teller keyed and signed it, `ballot` its logged line (both
 /// absent for a withdrawal): the text, parsed and cleaned as the service logs a keyed line
 /// ([`clean_ballot_line`](super::ballot::clean_ballot_line)), must be exactly that line.
 /// A text without a signature is refused, like a signature of an older protocol's entry.
+/// `what` is the statement the signature must be of, its text `keyed`.
 pub fn checked_paper(
     what: Attestation<'_>,
-    election: &crate::rules::Election,
+    keyed: Option<&str>,
     ballot: Option<&serde_json::Value>,
+    election: &crate::rules::Election,
     tellers: &[Verifier],
     election_id: &str,
     attested: Option<&Attested>,
 ) -> (Attest, String) {
-    let keyed = match what {
-        Attestation::Keying { keyed, .. } => keyed,
-        // An entry without the text is given here as "" (no ballot's JSON is empty).
-        Attestation::Paper { keyed, .. } => Some(keyed).filter(|k| !k.is_empty()),
-        _ => None,
-    };
     let invalid = |why: &str| (Attest::Invalid(why.to_string()), String::new());
     let Some(attested) = attested else {
         return match keyed {

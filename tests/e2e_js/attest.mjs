@@ -28,7 +28,7 @@ const WANG_VERIFIER = "teller-wang+456c8555+AWa+fjMsekUzMr2dCn99sFX1xe8aBq2mbZiz
 const CORRECTION_SIGNATURE = "AHabhWMaYjlwkzRFHZAtKap/Gek245rj+Q5UvjMmM5m4hMnkf2wJN6lTfmds+q2oI31r7o3B+Af+8r5GUOEgCA==";
 const REDUCTION_SIGNATURE = "5x+tPs1ZhuELxp/Wax0C5X0etZiF9DLyZxrV/fqqrnDvhoCrgX64VBENDwrdjuu/6VZolmvtjF2KpgD0808gBQ==";
 // Protocol 9: a keying of sheet 3 of d1 after 5 keyings of the contest, its withdrawal, and a
-// single-entry ballot counted as sheet 2, all of this ballot text.
+// single-entry ballot after 2 others its key signed, all of this ballot text.
 const KEYED = '{"contest":"d1","marks":{"c1":"for","c2":"against"}}';
 const KEYING_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d3230323600643100018c4833fb4516b4f8dea52252a2d21fae8083176fe7e110243738c625933f57";
 const KEYING_SIGNATURE = "oam+OnxRPC4ODhdBBa5lq0+GQ5YNQu43vr3yU9+yaD3FNMA2IpuxXfv4orej4RrDrE4XugGEXOinbfER4OK6DA==";

@@ -822,8 +822,8 @@ impl Server {
 
     /// The body of a paper keying signed by `signer`, registered teller `index` (protocol
     /// 9), as `who` hands it in: `ballot` keyed as its JSON text (None: the withdrawal of
-    /// `sheet`); the keying's position, or the open sheet of a single-entry contest, read
-    /// from `GET …/paper-sheet` now.
+    /// `sheet`); the keying's position, or in a single-entry contest the count of ballots
+    /// the key signed, read from `GET …/paper-sheet` now.
     pub fn signed_paper(
         &self,
         who: &str,
@@ -855,7 +855,9 @@ impl Server {
         } else {
             Attestation::Paper {
                 contest,
-                sheet: open["sheet"].as_u64().unwrap(),
+                count: open["paper_signed"][index.to_string()]
+                    .as_u64()
+                    .unwrap_or(0),
                 keyed: keyed.as_deref().unwrap(),
             }
         };

@@ -13,10 +13,10 @@
 // Protocol 9 (docs/LOG_FORMAT.md, "Protocol 9"): in an election that registered teller keys,
 // each keying, withdrawal and single-entry ballot is signed with the teller's loaded key
 // (`ctx.attest`): the ballot goes as its JSON text (`keyed`), signed with its place among the
-// contest's keyings (double entry) or the sheet it counts as (single entry), read from GET
-// …/paper-sheet just before. A signature another teller's keying made stale is made again
-// (at most twice more). Without a loaded key the page says so and sends nothing
-// (#paper-key-note says it beforehand).
+// contest's keyings (double entry) or among the ballots this key signed (single entry), read
+// from GET …/paper-sheet just before. A signature that another keying made stale meanwhile
+// (the place moved) is made again, at most twice more; any other refusal is shown. Without
+// a loaded key the page says so and sends nothing (#paper-key-note says it beforehand).
 
 import { esc, t, api, showError, showOk } from "./common.js";
 
@@ -52,50 +52,58 @@ export function keyingPayload(position, sheet, keyed) {
   return out;
 }
 
-/** The payload of a single-entry paper ballot's statement (what `paper_ballot`): `sheet u64 BE ‖ keyed (UTF-8)`. */
-export function paperPayload(sheet, keyed) {
+/**
+ * The payload of a single-entry paper ballot's statement (what `paper_ballot`): `count u64 BE ‖
+ * keyed (UTF-8)`, `count` the contest's paper ballots this key signed before it.
+ */
+export function paperPayload(count, keyed) {
   const text = new TextEncoder().encode(keyed);
   const out = new Uint8Array(8 + text.length);
-  new DataView(out.buffer).setBigUint64(0, u64(sheet), false);
+  new DataView(out.buffer).setBigUint64(0, u64(count), false);
   out.set(text, 8);
   return out;
 }
 
 /**
  * The body of a keying (`ballot`, or null to withdraw this teller's keying of `sheet`) as this
- * page hands it in: signed with the loaded key when the election takes a teller's signature
- * (protocol 9 with teller keys registered), as before otherwise.
+ * page hands it in, with the place its signature names (null unsigned): signed with the loaded
+ * key when the election takes a teller's signature (protocol 9 with teller keys registered),
+ * as before otherwise. `sheet` is null in a single-entry contest.
  */
 async function keyingBody(c, ballot, sheet) {
   const double = isDouble(c);
   if (!ctx.signsPaper()) {
-    if (!ballot) return { sheet, withdraw: true };
-    return double ? { ballot, sheet } : { ballot };
+    if (!ballot) return { body: { sheet, withdraw: true }, place: null };
+    return { body: double ? { ballot, sheet } : { ballot }, place: null };
+  }
+  const me = ctx.signer();
+  if (!me) {
+    throw ctx.localError("unattested", "唱票录入须由您本人的计票人密钥签署: 请先在下方“计票人签名”处选择您的密钥文件", "each paper keying is signed with your own teller key: choose your key file under “Teller signatures” below first");
   }
   const s = await api("GET", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-sheet`);
   const keyed = ballot ? JSON.stringify(ballot) : null;
+  const place = double ? s.keyings_logged : (s.paper_signed || {})[me.teller] || 0;
   const attested = double
-    ? await ctx.attest("paper_keyed", c.id, keyingPayload(s.keyings_logged, sheet, keyed))
-    : await ctx.attest("paper_ballot", c.id, paperPayload(s.sheet, keyed));
-  if (!attested) {
-    throw ctx.localError("unattested", "唱票录入须由您本人的计票人密钥签署: 请先在下方“计票人签名”处选择您的密钥文件", "each paper keying is signed with your own teller key: choose your key file under “Teller signatures” below first");
-  }
+    ? await ctx.attest("paper_keyed", c.id, keyingPayload(place, sheet, keyed))
+    : await ctx.attest("paper_ballot", c.id, paperPayload(place, keyed));
   const body = keyed ? { keyed, attested } : { withdraw: true, attested };
-  body.sheet = double ? sheet : s.sheet;
-  return body;
+  if (double) body.sheet = sheet;
+  return { body, place };
 }
 
-/** POSTs a keying, signing it again when another teller's keying made its signature stale. */
+/** POSTs a keying; signs it again when another keying took its place meanwhile. */
 async function sendKeying(c, ballot, sheet) {
   for (let attempt = 1; ; attempt++) {
-    const body = await keyingBody(c, ballot, sheet);
+    const { body, place } = await keyingBody(c, ballot, sheet);
     try {
       return await api("POST", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-ballots`, body);
     } catch (e) {
-      // A single-entry ballot is signed for the open sheet, which another teller may have
-      // filled meanwhile; a keying for its place among the keyings.
-      const stale = body.attested && (e.code === "attestation_invalid" || (!isDouble(c) && e.code === "paper_sheet"));
-      if (!stale || attempt >= SIGN_ATTEMPTS) throw e;
+      // Stale only if the place moved since it was signed: a wrong or unregistered key, or
+      // anything else, is said at once.
+      if (place === null || e.code !== "attestation_invalid" || attempt >= SIGN_ATTEMPTS) throw e;
+      const now = await api("GET", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-sheet`);
+      const moved = isDouble(c) ? now.keyings_logged : (now.paper_signed || {})[ctx.signer()?.teller] || 0;
+      if (moved === place) throw e;
     }
   }
 }

@@ -1,7 +1,7 @@
 //! How each admin entry changes the state: the one step function the ledger runs when it appends and when it replays.
 
 use super::*;
-use crate::record::attest::{Attestation, Attested};
+use crate::record::attest::{keying_statement, paper_statement, Attestation, Attested};
 use crate::rules::conduct::Attest;
 
 impl Admin {
@@ -21,18 +21,20 @@ impl Admin {
     }
 
     /// A teller's attestation of a paper keying or a paper ballot (protocol 9), its signed
-    /// text checked against the logged line (`record::attest::checked_paper`).
+    /// text `keyed` checked against the logged line (`record::attest::checked_paper`).
     fn attested_paper(
         &self,
         what: Attestation<'_>,
+        keyed: Option<&str>,
         ballot: Option<&serde_json::Value>,
         attested: Option<&Attested>,
     ) -> Result<Attest, LedgerError> {
         let info = self.info()?;
         Ok(crate::record::attest::checked_paper(
             what,
-            &info.election,
+            keyed,
             ballot,
+            &info.election,
             &info.tellers,
             &info.id,
             attested,
@@ -441,13 +443,9 @@ impl Admin {
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(e)?;
                 self.conduct()?.check_paper(&b.contest)?;
-                let sheet = self.conduct()?.contest(&b.contest)?.paper_ballots + 1;
                 let attested = self.attested_paper(
-                    Attestation::Paper {
-                        contest: &b.contest,
-                        sheet,
-                        keyed: b.keyed.as_deref().unwrap_or_default(),
-                    },
+                    paper_statement(self.conduct()?.contest(&b.contest)?, &b),
+                    b.keyed.as_deref(),
                     Some(&b.ballot),
                     b.attested.as_ref(),
                 )?;
@@ -460,14 +458,9 @@ impl Admin {
                 let b: PaperKeyed = body(e)?;
                 self.conduct()?
                     .check_key_paper(&b.contest, b.sheet, &b.teller)?;
-                let position = self.conduct()?.contest(&b.contest)?.keyings_logged;
                 let attested = self.attested_paper(
-                    Attestation::Keying {
-                        contest: &b.contest,
-                        position,
-                        sheet: b.sheet,
-                        keyed: b.keyed.as_deref(),
-                    },
+                    keying_statement(self.conduct()?.contest(&b.contest)?, &b),
+                    b.keyed.as_deref(),
                     b.ballot.as_ref(),
                     b.attested.as_ref(),
                 )?;

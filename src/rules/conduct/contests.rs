@@ -128,6 +128,7 @@ impl Conduct {
                 double_entry: arrival.double_entry,
                 keyings: BTreeMap::new(),
                 keyed_by: BTreeMap::new(),
+                paper_signed: BTreeMap::new(),
                 rekeyed_sheets: 0,
                 keyings_logged: 0,
                 decryption: Decryption::default(),
@@ -209,7 +210,7 @@ impl Conduct {
         self.require_attested(
             attested,
             super::PROTOCOL_ATTESTED_FIGURES,
-            ("减少名额的决定", "a seat reduction"),
+            super::Act::REDUCTION,
         )?;
         self.contest_mut(contest)?.reduced_by = reduced_by;
         for id in runoffs {
@@ -442,7 +443,7 @@ impl Conduct {
         self.require_attested(
             &correction.attested,
             super::PROTOCOL_ATTESTED_FIGURES,
-            ("人数更正", "a correction of the figures"),
+            super::Act::CORRECTION,
         )?;
         // Protocol 4: made when a teller had already given decryption shares (the totals
         // computable by anyone): allowed, since a hall's paper figures may come late, but said

@@ -55,6 +55,14 @@ pub enum ConductError {
         key: u32,
         account: String,
     },
+    #[error("账号 “{account}” 对 “{contest}” 第 {sheet} 张的录入由计票人 {held} 的密钥签署, 不能由计票人 {key} 的密钥更改或撤回 / Account “{account}”'s keying of sheet {sheet} of “{contest}” was signed by teller {held}'s key: teller {key}'s key cannot replace or withdraw it.")]
+    PaperKeyingOfAnotherKey {
+        contest: String,
+        sheet: u64,
+        account: String,
+        held: u32,
+        key: u32,
+    },
     #[error("“{contest}” 的第 {sheet} 张纸质选票已有录入但尚未一致, 请先录完或撤回 / Sheet {sheet} of “{contest}” has been keyed but not agreed: finish it or withdraw the keyings first.")]
     PaperSheetOpen { contest: String, sheet: u64 },
     #[error("尚未登记选民名单, 不能生成选票码 / The roll has not been registered: no tokens can be generated yet.")]
@@ -127,8 +135,8 @@ pub enum ConductError {
     },
     #[error("更正只能由组织者、签到员或计票人提出和批准, 不能由 {name} ({role}) / A correction is proposed and approved by an organiser, a registrar or a teller, not by {name} ({role}).")]
     CorrectionRole { name: String, role: String },
-    #[error("{0}须由一名登记的计票人参与并用其计票人密钥签署 (计票人页面载入本人密钥, scrutineer teller attest, 或服务器上命令的 --teller-key) / {1} needs a registered teller taking part and signing it with their teller key (the teller page with the key loaded, scrutineer teller attest, or --teller-key of the command on the server machine).")]
-    Unattested(&'static str, &'static str),
+    #[error("{}须由一名登记的计票人参与并用其计票人密钥签署 ({}) / {} needs a registered teller taking part and signing it with their teller key ({}).", .0.what_zh, .0.how_zh, .0.what_en, .0.how_en)]
+    Unattested(super::Act),
     #[error("{0}")]
     AttestationInvalid(String),
     #[error("更正须写明原因 / A correction needs a reason.")]
@@ -294,6 +302,7 @@ impl ConductError {
             PaperNothingToWithdraw { .. } => Code::PaperNothingToWithdraw,
             PaperNotAgreed { .. } => Code::PaperNotAgreed,
             PaperKeyTwice { .. } => Code::PaperKeyTwice,
+            PaperKeyingOfAnotherKey { .. } => Code::AttestationInvalid,
             PaperSheetOpen { .. } => Code::PaperSheetOpen,
             RollMissing | OpenWithoutRoll(_) => Code::RollMissing,
             RollLocked => Code::RollLocked,

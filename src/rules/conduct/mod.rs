@@ -255,6 +255,39 @@ pub struct Correction {
     pub attested: Attest,
 }
 
+/// An act a registered teller signs, named in both languages, with where the signature is
+/// made (said when it is missing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Act {
+    pub what_zh: &'static str,
+    pub what_en: &'static str,
+    pub how_zh: &'static str,
+    pub how_en: &'static str,
+}
+
+impl Act {
+    /// A correction of the figures (protocol 8).
+    pub const CORRECTION: Act = Act {
+        what_zh: "人数更正",
+        what_en: "a correction of the figures",
+        how_zh: "计票人页面载入本人密钥, scrutineer teller attest, 或服务器上命令的 --teller-key",
+        how_en: "the teller page with the key loaded, scrutineer teller attest, or --teller-key of the command on the server machine",
+    };
+    /// A seat reduction (protocol 8).
+    pub const REDUCTION: Act = Act {
+        what_zh: "减少名额的决定",
+        what_en: "a seat reduction",
+        ..Act::CORRECTION
+    };
+    /// Keying a paper ballot (protocol 9).
+    pub const PAPER: Act = Act {
+        what_zh: "纸质选票的录入",
+        what_en: "keying a paper ballot",
+        how_zh: "计票人页面载入本人密钥后录入, 或服务器上 scrutineer ledger paper --teller-key",
+        how_en: "keyed on the teller page with the key loaded, or scrutineer ledger paper --teller-key on the server machine",
+    };
+}
+
 /// A registered teller's signature of a correction or a seat reduction, as checked against
 /// the tellers' keys by the caller (the rules hold no keys): refused in the rules' own order,
 /// so that an entry wrong in two ways is named the same way by the service and `verify`.
@@ -280,21 +313,16 @@ impl Attest {
 
     /// From protocol `since` on, refused unless a registered teller signed (`what` names the
     /// act in Chinese and English); before it, refused if one did.
-    pub fn required(
-        &self,
-        protocol: u32,
-        since: u32,
-        what: (&'static str, &'static str),
-    ) -> Result<(), ConductError> {
+    pub fn required(&self, protocol: u32, since: u32, what: Act) -> Result<(), ConductError> {
         match self {
             Attest::Invalid(why) => Err(ConductError::AttestationInvalid(why.clone())),
             // A log of an older protocol is read as it was written: none of its entries had
             // one (their bodies refused the field).
             Attest::By(_) if protocol < since => Err(ConductError::AttestationInvalid(format!(
-                "协议 {protocol} 的日志中{} 不带计票人签名 / a log of protocol {protocol} carries no teller's signature on {}",
-                what.0, what.1
+                "协议 {protocol} 的日志中{}不带计票人签名 / a log of protocol {protocol} carries no teller's signature on {}",
+                what.what_zh, what.what_en
             ))),
-            Attest::None if protocol >= since => Err(ConductError::Unattested(what.0, what.1)),
+            Attest::None if protocol >= since => Err(ConductError::Unattested(what)),
             _ => Ok(()),
         }
     }
@@ -324,6 +352,9 @@ pub struct ContestConduct {
     /// latest keying of the open sheet. Two keyings agree only when two different keys
     /// signed them (an organiser can make two teller accounts, not two teller keys).
     pub keyed_by: BTreeMap<String, u32>,
+    /// Single entry, protocol 9: paper ballots each registered teller ℓ signed so far (the
+    /// `count` the next one's signature names).
+    pub paper_signed: BTreeMap<u32, u64>,
     /// Double entry: sheets on which two tellers' keyings disagreed before two agreed.
     pub rekeyed_sheets: u64,
     /// Double entry: keyings logged (withdrawals included).
@@ -433,6 +464,7 @@ impl Conduct {
                         double_entry: arrival.double_entry,
                         keyings: BTreeMap::new(),
                         keyed_by: BTreeMap::new(),
+                        paper_signed: BTreeMap::new(),
                         rekeyed_sheets: 0,
                         keyings_logged: 0,
                         decryption: Decryption::default(),
@@ -481,7 +513,7 @@ impl Conduct {
         &self,
         attested: &Attest,
         since: u32,
-        what: (&'static str, &'static str),
+        what: Act,
     ) -> Result<(), ConductError> {
         if self.protocol >= PROTOCOL_ATTESTED_PAPER
             && !self.teller_keys

@@ -66,16 +66,15 @@ impl Conduct {
                 });
             }
         } else {
-            self.require_attested(
-                attested,
-                super::PROTOCOL_ATTESTED_PAPER,
-                ("纸质选票的录入", "keying a paper ballot"),
-            )?;
+            self.require_attested(attested, super::PROTOCOL_ATTESTED_PAPER, super::Act::PAPER)?;
         }
         let c = self.contest_mut(contest)?;
         c.paper_ballots += 1;
         c.keyings.clear();
         c.keyed_by.clear();
+        if let (false, Some(key)) = (c.double_entry, attested.teller()) {
+            *c.paper_signed.entry(key).or_default() += 1;
+        }
         Ok(())
     }
 
@@ -122,24 +121,37 @@ impl Conduct {
         attested: &Attest,
     ) -> Result<Keyed, ConductError> {
         self.check_key_paper(contest, sheet, teller)?;
-        self.require_attested(
-            attested,
-            super::PROTOCOL_ATTESTED_PAPER,
-            ("纸质选票的录入", "keying a paper ballot"),
-        )?;
+        self.require_attested(attested, super::PROTOCOL_ATTESTED_PAPER, super::Act::PAPER)?;
         let c = self.contest_mut(contest)?;
-        if let (Some(key), Some(_)) = (attested.teller(), ballot) {
-            if let Some((account, _)) = c
-                .keyed_by
-                .iter()
-                .find(|(t, n)| **n == key && t.as_str() != teller)
-            {
-                return Err(ConductError::PaperKeyTwice {
-                    contest: contest.to_string(),
-                    sheet,
-                    key,
-                    account: account.clone(),
-                });
+        // Protocol 9: accounts are the service's word, keys are not. A live keying is replaced
+        // or withdrawn only by the key that signed it, and a key holds at most one live
+        // keying: so the sheet's keyings are, in effect, held by key, and relabelling a
+        // signed entry under another account changes nothing a count uses.
+        if let Some(key) = attested.teller() {
+            if let Some(&held) = c.keyed_by.get(teller) {
+                if held != key {
+                    return Err(ConductError::PaperKeyingOfAnotherKey {
+                        contest: contest.to_string(),
+                        sheet,
+                        account: teller.to_string(),
+                        held,
+                        key,
+                    });
+                }
+            }
+            if ballot.is_some() {
+                if let Some((account, _)) = c
+                    .keyed_by
+                    .iter()
+                    .find(|(t, n)| **n == key && t.as_str() != teller)
+                {
+                    return Err(ConductError::PaperKeyTwice {
+                        contest: contest.to_string(),
+                        sheet,
+                        key,
+                        account: account.clone(),
+                    });
+                }
             }
         }
         let Some(ballot) = ballot else {

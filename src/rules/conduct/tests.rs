@@ -672,12 +672,26 @@ fn protocol_9_keyings_are_signed_and_agree_only_between_two_keys() {
         c.paper("d", Some(1), &a, &Attest::None).unwrap_err().code(),
         "paper_not_agreed"
     );
-    // A withdrawal is signed too; the same account may key again with its key.
+    // A withdrawal is signed too, by the key that made the keying: accounts are the
+    // service's word, so another key's signature under this account withdraws nothing, nor
+    // replaces it.
     assert_eq!(
         c.key_paper("d", 1, "甲", None, &Attest::None)
             .unwrap_err()
             .code(),
         "unattested"
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", None, &Attest::By(2))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
+    );
+    assert_eq!(
+        c.key_paper("d", 1, "甲", Some(&a), &Attest::By(2))
+            .unwrap_err()
+            .code(),
+        "attestation_invalid"
     );
     assert_eq!(
         c.key_paper("d", 1, "甲", None, &Attest::By(1)).unwrap(),
@@ -730,6 +744,11 @@ fn protocol_9_single_entry_paper_ballots_are_signed() {
         "unattested"
     );
     c.paper("b", None, &blank(), &Attest::By(2)).unwrap();
+    c.paper("b", None, &blank(), &Attest::By(2)).unwrap();
+    c.paper("b", None, &blank(), &Attest::By(1)).unwrap();
+    // Each key's signatures are counted: the next one names its count.
+    let signed = &c.contest("b").unwrap().paper_signed;
+    assert_eq!((signed.get(&1), signed.get(&2)), (Some(&1), Some(&2)));
     let mut old = conduct_with(8);
     old.register_roll(roll()).unwrap();
     old.open("b").unwrap();

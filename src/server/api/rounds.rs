@@ -254,6 +254,7 @@ pub async fn paper_sheet(
         "counted": sheet.counted,
         "rekeyed_sheets": sheet.rekeyed_sheets,
         "keyings_logged": sheet.keyings_logged,
+        "paper_signed": sheet.paper_signed,
         "you": caller.username,
         "keyings": keyings,
     })))

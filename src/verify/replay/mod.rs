@@ -655,15 +655,14 @@ fn replay_entries(
                 conduct.check_paper(&b.contest).map_err(&ce)?;
                 // Protocol 9: the teller who keyed it signed it (`record::attest`, as the
                 // ledger checks it).
-                let sheet = conduct.contest(&b.contest).map_err(&ce)?.paper_ballots + 1;
                 let (attest, _) = crate::record::attest::checked_paper(
-                    Attestation::Paper {
-                        contest: &b.contest,
-                        sheet,
-                        keyed: b.keyed.as_deref().unwrap_or_default(),
-                    },
-                    &election,
+                    crate::record::attest::paper_statement(
+                        conduct.contest(&b.contest).map_err(&ce)?,
+                        &b,
+                    ),
+                    b.keyed.as_deref(),
                     Some(&b.ballot),
+                    &election,
                     &tellers,
                     &election_id,
                     b.attested.as_ref(),
@@ -686,16 +685,14 @@ fn replay_entries(
                 conduct
                     .check_key_paper(&b.contest, b.sheet, &b.teller)
                     .map_err(&ce)?;
-                let position = conduct.contest(&b.contest).map_err(&ce)?.keyings_logged;
                 let (attest, _) = crate::record::attest::checked_paper(
-                    Attestation::Keying {
-                        contest: &b.contest,
-                        position,
-                        sheet: b.sheet,
-                        keyed: b.keyed.as_deref(),
-                    },
-                    &election,
+                    crate::record::attest::keying_statement(
+                        conduct.contest(&b.contest).map_err(&ce)?,
+                        &b,
+                    ),
+                    b.keyed.as_deref(),
                     b.ballot.as_ref(),
+                    &election,
                     &tellers,
                     &election_id,
                     b.attested.as_ref(),
