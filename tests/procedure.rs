@@ -3,6 +3,8 @@
 //! publication that carries its runoff in the same append.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod e2e_support;
+
 use std::path::PathBuf;
 
 use ed25519_dalek::SigningKey;
@@ -260,6 +262,7 @@ fn a_publication_and_its_runoff_are_one_append() {
             unit: "一区".into(),
             group: String::new(),
         },
+        more_styles: Vec::new(),
     };
     assert!(l
         .append_all(vec![
@@ -637,5 +640,160 @@ fn a_correction_logged_before_a_crash_is_not_logged_twice() {
     assert_eq!(again.unwrap_err().code(), "correction_logged");
     assert_eq!(core.ledger.read(|s| s.tree.size()).unwrap(), size);
     assert!(core.records.proposal(n).unwrap().is_none());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A contest on two ballot styles (units 一区 and 二区, each with its own ballot), whose result
+/// calls for a runoff: from conduct protocol 9 the runoff is on a style for each unit (before,
+/// the first style's unit only, and the second unit's voters had no ballot in it), each unit's
+/// voters check in for it and vote, and the log verifies; a log whose runoff leaves a unit out
+/// is not the runoff the result proposes.
+#[test]
+fn a_runoff_of_a_contest_over_two_units_is_voted_in_both() {
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let dir = temp("two-unit-runoff");
+    let spec = json!({"format": "scrutineer.election/v1", "id": "units-2026", "contests": [
+        {"id": "d", "kind": "npc_direct", "seats": 1,
+         "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let style = |unit: &str| Style {
+        round: 1,
+        contests: vec!["d".into()],
+        title: String::new(),
+        unit: unit.into(),
+        group: String::new(),
+    };
+    let l = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(vec![style("一区"), style("二区")]),
+            tellers: vec![teller.verifier().unwrap().to_text()],
+            signatures_required: 1,
+            pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
+        },
+    )
+    .unwrap();
+    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let voter = |unit: &str, prefix: &str, i: usize| Voter {
+        line: i + 1,
+        name: format!("选民{prefix}{i}"),
+        number: format!("{prefix}{i:02}"),
+        unit: unit.into(),
+        birth: "1980-01-01".into(),
+        flags: vec![],
+    };
+    let roll: Vec<Voter> = (1..=10)
+        .map(|i| voter("一区", "V", i))
+        .chain((1..=10).map(|i| voter("二区", "W", i + 10)))
+        .collect();
+    core.set_roll(&roll).unwrap();
+    let check = |number: String, round: u8| {
+        core.check_in(
+            &CheckInRequest {
+                number,
+                principals: vec![],
+                round,
+            },
+            "desk",
+        )
+        .map_err(|e| e.code().to_string())
+    };
+    let one = core.print_pool(0, Some(8), None).unwrap();
+    let two = core.print_pool(1, Some(8), None).unwrap();
+    core.open_contest("d").unwrap();
+    for i in 1..=8 {
+        check(format!("V{i:02}"), 1).unwrap();
+        check(format!("W{:02}", i + 10), 1).unwrap();
+    }
+    // 2:2 and a blank: nobody above half of those voting, a runoff of a and b.
+    let marks = [
+        json!({"a": "for"}),
+        json!({"b": "for"}),
+        json!({"a": "for"}),
+        json!({"b": "for"}),
+        json!({}),
+    ];
+    for (i, m) in marks.iter().enumerate() {
+        let t = if i % 2 == 0 {
+            &one.tokens[i]
+        } else {
+            &two.tokens[i]
+        };
+        core.cast(&t.to_text(), &[json!({"contest": "d", "marks": m})])
+            .unwrap();
+    }
+    core.close_contest("d").unwrap();
+    let (r, _) = core.tally(&["d".into()]).unwrap();
+    let text = l.result_checkpoint_text(r.index).unwrap();
+    core.sign(r.index, &teller_signature_line(&text, &teller).unwrap())
+        .unwrap();
+    let p = core.publish(r.index).unwrap();
+    assert_eq!(p.runoffs, vec!["d-r1".to_string()], "{:?}", p.blocked);
+    let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
+    let rounds: Vec<(u8, &str, &str)> = styles
+        .iter()
+        .map(|s| (s.round, s.unit.as_str(), s.contests[0].as_str()))
+        .collect();
+    assert_eq!(
+        rounds,
+        vec![
+            (1, "一区", "d"),
+            (1, "二区", "d"),
+            (2, "一区", "d-r1"),
+            (2, "二区", "d-r1")
+        ]
+    );
+    // Both units' voters are checked in for the runoff and vote in it.
+    let one = core.print_pool(2, Some(3), None).unwrap();
+    let two = core.print_pool(3, Some(3), None).unwrap();
+    core.open_contest("d-r1").unwrap();
+    for i in 1..=3 {
+        check(format!("V{i:02}"), 2).unwrap();
+        check(format!("W{:02}", i + 10), 2).unwrap();
+    }
+    core.cast(
+        &one.tokens[0].to_text(),
+        &[json!({"contest": "d-r1", "marks": {"a": "for"}})],
+    )
+    .unwrap();
+    core.cast(
+        &two.tokens[0].to_text(),
+        &[json!({"contest": "d-r1", "marks": {"a": "for"}})],
+    )
+    .unwrap();
+    // The close sums the desk's figures of both styles.
+    let closed = core.close_contest("d-r1").unwrap();
+    assert_eq!(
+        (closed.figures.eligible, closed.figures.present),
+        (20, 6),
+        "{closed:?}"
+    );
+    let out = dir.join("export");
+    l.export(&out, true).unwrap();
+    let report = scrutineer::verify::verify_export(&out, &|_, _| {});
+    assert!(report.ok, "{report:?}");
+    // The runoff with the second unit left out (as before protocol 9) is not the one the
+    // result proposes.
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &dir.join("keys"),
+        &scrutineer::record::entry::origin("units-2026"),
+    )
+    .unwrap()
+    .log;
+    let at = e2e_support::read_entries(&out)
+        .iter()
+        .position(|e| e.kind == EntryKind::RunoffCreated)
+        .unwrap();
+    let forged = e2e_support::forge(&out, &dir.join("forged"), "units-2026", &keys, |es| {
+        let mut b: RunoffCreated = serde_json::from_slice(&es[at].body).unwrap();
+        assert_eq!(b.more_styles.len(), 1);
+        b.more_styles.clear();
+        es[at].body = body_bytes(&b);
+    });
+    e2e_support::named(&forged, &["round_contest"], at);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -552,20 +552,23 @@ impl Ledger {
         })?
     }
 
-    /// Adds a contest of a later round, created from the published result of contest `from`.
+    /// Adds a contest of a later round, created from the published result of contest `from`,
+    /// with its style and (protocol 9) its styles for the source's other units.
     pub fn create_contest(
         &self,
         from: &str,
         contest: serde_json::Value,
-        style: Style,
+        (style, more_styles): (Style, Vec<Style>),
     ) -> Result<Appended, LedgerError> {
         let (contest, style) = clean_new_round(contest, style)?;
+        let more_styles = clean_styles(more_styles)?;
         self.append(
             EntryKind::ContestCreated,
             body_bytes(&ContestCreated {
                 from: from.to_string(),
                 contest,
                 style,
+                more_styles,
                 procedure: None,
             }),
         )
@@ -589,6 +592,7 @@ impl Ledger {
                     from: round,
                     contest,
                     style,
+                    more_styles: Vec::new(),
                     procedure: Some(procedure),
                 }),
             ));
@@ -596,15 +600,16 @@ impl Ledger {
         self.append_all(entries)
     }
 
-    /// Logs a re-vote of `source`'s invalid round: the new contest and its style, and why.
+    /// Logs a re-vote of `source`'s invalid round: the new contest and its styles, and why.
     pub fn create_revote(
         &self,
         source: &str,
         reason: &str,
         contest: serde_json::Value,
-        style: Style,
+        (style, more_styles): (Style, Vec<Style>),
     ) -> Result<Appended, LedgerError> {
         let (contest, style) = clean_new_round(contest, style)?;
+        let more_styles = clean_styles(more_styles)?;
         self.append(
             EntryKind::RevoteCreated,
             body_bytes(&crate::record::entry::RevoteCreated {
@@ -612,6 +617,7 @@ impl Ledger {
                 reason: reason.trim().to_string(),
                 contest,
                 style,
+                more_styles,
             }),
         )
     }

@@ -560,7 +560,10 @@ impl Core {
                     .push(json!({"contest": parent, "code": e.code(), "message": e.to_string()}));
                 continue;
             }
-            styles.push(runoff.style.clone());
+            styles.extend(crate::record::entry::round_styles(
+                &runoff.style,
+                &runoff.more_styles,
+            ));
             created.push(runoff);
         }
         Ok((created, blocked))
@@ -597,7 +600,7 @@ impl Core {
             .cloned()
             .unwrap_or(Value::Null);
         // One builder for the service and the verifier (`record::rounds`).
-        let (c, style) = self.ledger.read(|s| -> Result<_, CoreError> {
+        let (c, style, more) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             Ok(crate::record::rounds::next_round_of(
                 &contest,
@@ -614,7 +617,7 @@ impl Core {
                 s.state.conduct()?.protocol(),
             ))
         })??;
-        let a = self.ledger.create_contest(from, c.clone(), style)?;
+        let a = self.ledger.create_contest(from, c.clone(), (style, more))?;
         Ok((a, c))
     }
 
@@ -631,7 +634,7 @@ impl Core {
         )
         .map_err(|e| CoreError::Ledger(e.into()))?;
         let _rounds = super::new_rounds();
-        let (contest, style) = self.ledger.read(|s| -> Result<_, CoreError> {
+        let (contest, style, more) = self.ledger.read(|s| -> Result<_, CoreError> {
             let info = s.state.info()?;
             let spec_c = spec_contest(&info.spec, source).ok_or_else(|| {
                 CoreError::Ledger(
@@ -648,11 +651,11 @@ impl Core {
                     crate::rules::conduct::Origin::Revote {
                         of: source.to_string(),
                     },
-                    crate::rules::conduct::StyleDef {
+                    vec![crate::rules::conduct::StyleDef {
                         round: 0,
                         unit: String::new(),
                         contests: vec![trial.clone()],
-                    },
+                    }],
                 )
                 .map_err(|e| CoreError::Ledger(e.into()))?;
             Ok(crate::record::rounds::revote_of(
@@ -660,11 +663,12 @@ impl Core {
                 &info.election,
                 &info.styles,
                 source,
+                info.protocol,
             ))
         })??;
         let a = self
             .ledger
-            .create_revote(source, reason, contest.clone(), style)?;
+            .create_revote(source, reason, contest.clone(), (style, more))?;
         Ok((a, contest))
     }
 }

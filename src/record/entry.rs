@@ -598,6 +598,11 @@ pub struct RunoffCreated {
     /// The new contest, in the election spec's contest shape.
     pub contest: serde_json::Value,
     pub style: Style,
+    /// Protocol 9: the new round's styles after `style`, when its source is on several
+    /// ballot styles (one per unit): the new round is on as many, so every unit's voters
+    /// vote in it (before, the first style's unit only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_styles: Vec<Style>,
 }
 
 /// A re-vote (重新投票) of contest `source`, whose counted round was invalid: a new contest
@@ -611,6 +616,11 @@ pub struct RevoteCreated {
     /// The new contest, in the election spec's contest shape.
     pub contest: serde_json::Value,
     pub style: Style,
+    /// Protocol 9: the new round's styles after `style`, when its source is on several
+    /// ballot styles (one per unit): the new round is on as many, so every unit's voters
+    /// vote in it (before, the first style's unit only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_styles: Vec<Style>,
 }
 
 /// A recorded decision of the meeting to reduce the seats of `contest` by the `reduced_by`
@@ -683,10 +693,23 @@ pub struct ContestCreated {
     pub from: String,
     pub contest: serde_json::Value,
     pub style: Style,
+    /// Protocol 9: the new round's styles after `style`, when its source is on several
+    /// ballot styles (one per unit): the new round is on as many, so every unit's voters
+    /// vote in it (before, the first style's unit only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_styles: Vec<Style>,
+
     /// A round of this procedure (RULES.md section 4) created the contest; `from` is then
     /// the round's id, and the contest lists who the procedure's last step passed on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procedure: Option<String>,
+}
+
+/// A new round's styles: `style`, then `more_styles` (protocol 9).
+pub fn round_styles(style: &Style, more_styles: &[Style]) -> Vec<Style> {
+    std::iter::once(style.clone())
+        .chain(more_styles.iter().cloned())
+        .collect()
 }
 
 /// Serialises a body; bodies are plain data, so this cannot fail for our types.

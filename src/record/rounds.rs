@@ -165,22 +165,26 @@ pub fn runoff_of(
         }
         o.remove("only_one_nominated");
     }
-    let style = style_after(styles, parent, id, protocol);
+    let (style, more_styles) = style_after(styles, parent, id, protocol);
     RunoffCreated {
         parent: parent.to_string(),
         contest,
         style,
+        more_styles,
     }
 }
 
 /// The re-vote of `source` (its spec contest `spec_c`): the same contest under the first free
-/// id `{source}-v{n}`, in a new round after every style's, for the source's unit.
+/// id `{source}-v{n}`, in a new round after every style's, for the source's units and
+/// evaluator groups (protocol 9: each of them; before, the first style's unit only, and no
+/// group). Answers the contest, its style and its `more_styles`.
 pub fn revote_of(
     spec_c: &Value,
     election: &Election,
     styles: &[Style],
     source: &str,
-) -> (Value, Style) {
+    protocol: u32,
+) -> (Value, Style, Vec<Style>) {
     let taken = |id: &str| election.contest_index(id).is_some();
     let mut n = 1;
     while taken(&format!("{source}-v{n}")) {
@@ -196,24 +200,14 @@ pub fn revote_of(
             .and_then(|v| v.as_str())
             .unwrap_or(source)
     ));
-    let from_style = styles
-        .iter()
-        .find(|st| st.contests.iter().any(|x| x == source))
-        .cloned();
     let round = styles
         .iter()
         .map(|st| st.round)
         .max()
         .unwrap_or(1)
         .saturating_add(1);
-    let style = Style {
-        round,
-        contests: vec![id],
-        title: String::new(),
-        unit: from_style.map(|s| s.unit).unwrap_or_default(),
-        group: String::new(),
-    };
-    (c, style)
+    let (style, more) = source_styles(styles, source, &id, round, protocol, true);
+    (c, style, more)
 }
 
 /// What the organiser chooses for a next round (`next-round`): everything else of its contest
@@ -237,7 +231,7 @@ pub fn next_round_of(
     from: &str,
     choice: &NextRoundChoice<'_>,
     protocol: u32,
-) -> (Value, Style) {
+) -> (Value, Style, Vec<Style>) {
     let names: std::collections::HashMap<String, String> = result_contest
         .get("candidates")
         .and_then(|c| c.as_array())
@@ -273,20 +267,15 @@ pub fn next_round_of(
     if let Some(m) = choice.mode {
         c["mode"] = json!(m);
     }
-    (
-        c,
-        style_after(styles, from, choice.id.to_string(), protocol),
-    )
+    let (style, more) = style_after(styles, from, choice.id.to_string(), protocol);
+    (c, style, more)
 }
 
-/// The style of contest `id`, a round that follows `source`, for the source's unit: from
-/// conduct protocol 7 a round after every style's (two runoffs of one publication had the same
-/// round and unit, so one check-in served both and the second's figures were the first's);
-/// before, the round after the source's.
-fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> Style {
-    let source_style = styles
-        .iter()
-        .find(|st| st.contests.iter().any(|c| c == source));
+/// The styles of contest `id`, a round that follows `source` (a runoff or a next round), for
+/// the source's units: from conduct protocol 7 in a round after every style's (two runoffs of
+/// one publication had the same round and unit, so one check-in served both and the second's
+/// figures were the first's); before, the round after the source's.
+fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> (Style, Vec<Style>) {
     let round = if protocol >= 7 {
         styles
             .iter()
@@ -295,15 +284,55 @@ fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> Sty
             .unwrap_or(1)
             .saturating_add(1)
     } else {
-        source_style.map_or(2, |s| s.round.saturating_add(1))
+        styles
+            .iter()
+            .find(|st| st.contests.iter().any(|c| c == source))
+            .map_or(2, |s| s.round.saturating_add(1))
     };
-    Style {
+    source_styles(styles, source, &id, round, protocol, false)
+}
+
+/// The styles of contest `id` in round `round`, one per unit of the styles `source` is on,
+/// in their order (`keep_group`: each with its style's evaluator group, for a re-vote of the
+/// same evaluation): from conduct protocol 9 every such unit, so that a contest spread over
+/// several units (a party congress's branches, each with a ballot of its own) is voted again
+/// by all of them; before, the first style's unit only (the others' voters then had no
+/// ballot in the new round), and no group. Answers the first and the rest (`more_styles`).
+fn source_styles(
+    styles: &[Style],
+    source: &str,
+    id: &str,
+    round: u8,
+    protocol: u32,
+    keep_group: bool,
+) -> (Style, Vec<Style>) {
+    let make = |st: Option<&Style>| Style {
         round,
-        contests: vec![id],
+        contests: vec![id.to_string()],
         title: String::new(),
-        unit: source_style.map(|s| s.unit.clone()).unwrap_or_default(),
-        group: String::new(),
+        unit: st.map(|s| s.unit.clone()).unwrap_or_default(),
+        group: match st {
+            Some(s) if keep_group && protocol >= 9 => s.group.clone(),
+            _ => String::new(),
+        },
+    };
+    let on: Vec<&Style> = styles
+        .iter()
+        .filter(|st| st.contests.iter().any(|c| c == source))
+        .collect();
+    let first = make(on.first().copied());
+    if protocol < 9 {
+        return (first, Vec::new());
     }
+    let mut units = vec![first.unit.clone()];
+    let mut more = Vec::new();
+    for st in on.iter().skip(1) {
+        if !units.contains(&st.unit) {
+            units.push(st.unit.clone());
+            more.push(make(Some(st)));
+        }
+    }
+    (first, more)
 }
 
 #[cfg(test)]
@@ -359,6 +388,56 @@ mod tests {
                 "protocol {protocol}"
             );
         }
+    }
+
+    /// A grouped evaluation on two styles (unit 镇机关 with group 干部职工, unit 村 with group
+    /// 群众代表): from protocol 9 its re-vote is on a style for each, with its group, and a
+    /// next round of it on one per unit without groups; before, the first unit only.
+    #[test]
+    fn later_rounds_take_every_unit_of_their_source_from_protocol_9() {
+        let spec = json!({"format": "scrutineer.election/v1", "id": "e-2026", "contests": [
+            {"id": "t", "title": "班子测评", "kind": "evaluation", "scale": "team",
+             "groups": [{"id": "staff", "title": "干部职工"}, {"id": "public", "title": "群众代表"}],
+             "subjects": [{"id": "s1", "name": "镇党委班子"}],
+             "turnout": {"eligible": 40, "present": 38, "ballots_issued": 38}}]});
+        let election = crate::record::parse_election(spec.to_string().as_bytes()).unwrap();
+        let style = |unit: &str, group: &str| Style {
+            round: 1,
+            contests: vec!["t".into()],
+            title: String::new(),
+            unit: unit.into(),
+            group: group.into(),
+        };
+        let styles = vec![style("镇机关", "staff"), style("村", "public")];
+        let spec_c = spec_contest(&spec, "t").unwrap();
+        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", 9);
+        let got: Vec<(u8, String, String)> = std::iter::once(&first)
+            .chain(&more)
+            .map(|s| (s.round, s.unit.clone(), s.group.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "镇机关".to_string(), "staff".to_string()),
+                (2, "村".to_string(), "public".to_string())
+            ]
+        );
+        assert!(more.iter().chain([&first]).all(|s| s.contests == ["t-v1"]));
+        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", 8);
+        assert_eq!(
+            (first.unit.as_str(), first.group.as_str(), more.len()),
+            ("镇机关", "", 0)
+        );
+        let (first, more) = style_after(&styles, "t", "n".into(), 9);
+        assert_eq!(
+            (
+                first.group.as_str(),
+                more.len(),
+                more[0].unit.as_str(),
+                more[0].group.as_str()
+            ),
+            ("", 1, "村", "")
+        );
     }
 
     /// A party congress's delegates counted against 应到会 (a local rule with its basis) and

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::record::attest::{keying_statement, paper_statement, Attestation, Attested};
+use crate::record::entry::round_styles;
 use crate::rules::conduct::Attest;
 
 impl Admin {
@@ -373,7 +374,7 @@ impl Admin {
                 let b: RunoffCreated = body(e)?;
                 self.add_contest(
                     &b.contest,
-                    &b.style,
+                    &round_styles(&b.style, &b.more_styles),
                     Origin::Runoff {
                         parent: b.parent.clone(),
                     },
@@ -385,7 +386,7 @@ impl Admin {
                 crate::rules::conduct::check_revote_reason_in(&b.reason, self.info()?.protocol)?;
                 self.add_contest(
                     &b.contest,
-                    &b.style,
+                    &round_styles(&b.style, &b.more_styles),
                     Origin::Revote {
                         of: b.source.clone(),
                     },
@@ -414,7 +415,7 @@ impl Admin {
             EntryKind::ContestCreated => {
                 let b: ContestCreated = body(e)?;
                 let origin = crate::record::rounds::created_origin(self.conduct_mut()?, &b)?;
-                self.add_contest(&b.contest, &b.style, origin)?;
+                self.add_contest(&b.contest, &round_styles(&b.style, &b.more_styles), origin)?;
                 Ok(Effect::None)
             }
             EntryKind::ProcedureStep => {
@@ -481,11 +482,11 @@ impl Admin {
         }
     }
 
-    /// Adds a runoff or a later round's contest with its ballot style.
+    /// Adds a runoff or a later round's contest with its ballot styles.
     fn add_contest(
         &mut self,
         contest: &serde_json::Value,
-        style: &Style,
+        styles: &[Style],
         origin: Origin,
     ) -> Result<(), LedgerError> {
         let info = self.info()?;
@@ -501,21 +502,25 @@ impl Admin {
                 return Err(ConductError::UnknownContest(source.clone()).into());
             }
         }
-        let next = with_contest(info, contest, style)?;
+        let next = with_contest(info, contest, styles)?;
         let id = contest
             .get("id")
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_string();
-        if style.contests != [id.clone()] {
+        if styles.iter().any(|style| style.contests != [id.clone()]) {
             return Err(refused(
                 Code::Styles,
                 format!("新轮次的选票样式须只含 “{id}” / the new round's style holds “{id}” only"),
             ));
         }
         let arrival = next.arrival(&id);
-        self.conduct_mut()?
-            .add_contest(&id, arrival, origin, style_def(style))?;
+        self.conduct_mut()?.add_contest(
+            &id,
+            arrival,
+            origin,
+            styles.iter().map(style_def).collect(),
+        )?;
         self.election = Some(Arc::new(next));
         Ok(())
     }

@@ -97,7 +97,7 @@ pub(super) fn paper_line(
 pub(super) fn with_contest(
     info: &ElectionInfo,
     contest: &serde_json::Value,
-    style: &Style,
+    new_styles: &[Style],
 ) -> Result<ElectionInfo, LedgerError> {
     let mut spec = info.spec.clone();
     if let Some(contests) = spec.get_mut("contests").and_then(|c| c.as_array_mut()) {
@@ -109,7 +109,7 @@ pub(super) fn with_contest(
             message: e.to_string(),
         })?;
     let mut styles = info.styles.clone();
-    styles.push(style.clone());
+    styles.extend_from_slice(new_styles);
     Ok(ElectionInfo {
         id: info.id.clone(),
         election,

@@ -11,13 +11,14 @@ impl Conduct {
     // ------------------------------------------------------------ contests
 
     /// Adds a contest of a later round (a runoff or the next round of a procedure) with its
-    /// ballot style. Protocol 2: the result it comes from must be published.
+    /// ballot styles (one per unit of its source's, from protocol 9; one before). Protocol 2:
+    /// the result it comes from must be published.
     pub fn add_contest(
         &mut self,
         id: &str,
         arrival: impl Into<Arrival>,
         origin: Origin,
-        style: StyleDef,
+        styles: Vec<StyleDef>,
     ) -> Result<(), ConductError> {
         let arrival: Arrival = arrival.into();
         if self.contests.contains_key(id) {
@@ -104,15 +105,18 @@ impl Conduct {
                     return Err(ConductError::NextRoundExists(from.clone()));
                 }
             }
-            if self
-                .styles
-                .iter()
-                .any(|s| s.round == style.round && s.unit == style.unit)
-            {
-                return Err(ConductError::StyleRoundTaken {
-                    round: style.round,
-                    unit: style.unit.clone(),
-                });
+            for (n, style) in styles.iter().enumerate() {
+                if self
+                    .styles
+                    .iter()
+                    .chain(&styles[..n])
+                    .any(|s| s.round == style.round && s.unit == style.unit)
+                {
+                    return Err(ConductError::StyleRoundTaken {
+                        round: style.round,
+                        unit: style.unit.clone(),
+                    });
+                }
             }
         }
         self.contests.insert(
@@ -144,7 +148,7 @@ impl Conduct {
         if let Some(of) = revote_of {
             self.contest_mut(&of)?.revoted = true;
         }
-        Arc::make_mut(&mut self.styles).push(style);
+        Arc::make_mut(&mut self.styles).extend(styles);
         Ok(())
     }
 

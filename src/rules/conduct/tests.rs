@@ -80,21 +80,21 @@ fn later_rounds_take_a_round_of_their_own_and_one_next_round_per_source() {
             "a-next",
             Mode::Electronic,
             Origin::NextRound { from: "a".into() },
-            style(1, "一支部", &["a-next"]),
+            vec![style(1, "一支部", &["a-next"])],
         );
         let mut ok = c.clone();
         ok.add_contest(
             "a-next",
             Mode::Electronic,
             Origin::NextRound { from: "a".into() },
-            style(2, "一支部", &["a-next"]),
+            vec![style(2, "一支部", &["a-next"])],
         )
         .unwrap();
         let second = ok.clone().add_contest(
             "a-next2",
             Mode::Electronic,
             Origin::NextRound { from: "a".into() },
-            style(3, "一支部", &["a-next2"]),
+            vec![style(3, "一支部", &["a-next2"])],
         );
         if protocol >= 7 {
             assert_eq!(taken.unwrap_err().code(), "style_round_taken");
@@ -182,7 +182,7 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
         "a-r1",
         Mode::Electronic,
         Origin::Runoff { parent: "a".into() },
-        style(2, "", &["a-r1"]),
+        vec![style(2, "", &["a-r1"])],
     )
     .unwrap();
     let mut opened = c.clone();
@@ -202,7 +202,7 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
         "a-r2",
         Mode::Electronic,
         Origin::Runoff { parent: "a".into() },
-        style(3, "", &["a-r2"]),
+        vec![style(3, "", &["a-r2"])],
     );
     assert_eq!(code(again), "shortfall_decided");
 }
@@ -392,7 +392,7 @@ fn results_signatures_and_publication() {
         "a-r1",
         Mode::Electronic,
         Origin::Runoff { parent: "a".into() },
-        style(2, "", &["a-r1"]),
+        vec![style(2, "", &["a-r1"])],
     )
     .unwrap();
     // A second runoff of the same parent, as `record::rounds::runoff_of` would number it.
@@ -401,7 +401,7 @@ fn results_signatures_and_publication() {
             "a-r2",
             Mode::Electronic,
             Origin::Runoff { parent: "a".into() },
-            style(3, "", &["a-r2"]),
+            vec![style(3, "", &["a-r2"])],
         )
         .unwrap_err()
         .code(),
@@ -412,7 +412,7 @@ fn results_signatures_and_publication() {
             "b-2",
             Mode::Electronic,
             Origin::NextRound { from: "b".into() },
-            style(2, "", &["b-2"]),
+            vec![style(2, "", &["b-2"])],
         )
         .unwrap_err()
         .code(),

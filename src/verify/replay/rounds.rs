@@ -9,7 +9,7 @@ use super::setup::{body, conduct_err, style_def};
 use crate::codes::Code;
 use crate::record::election::contest_arrival;
 use crate::record::entry::{
-    ContestCreated, Entry, EntryKind, ResultBody, RevoteCreated, RunoffCreated, Style,
+    round_styles, ContestCreated, Entry, EntryKind, ResultBody, RevoteCreated, RunoffCreated, Style,
 };
 use crate::record::parse_logged_election;
 use crate::record::procedure::{check_step_body, ProcedureStep};
@@ -47,12 +47,12 @@ pub(super) fn new_round(
         results,
     };
     let strict3 = protocol >= 3;
-    let (contest, style, origin, wrong) = if e.kind == EntryKind::RunoffCreated {
+    let (contest, styles_new, origin, wrong) = if e.kind == EntryKind::RunoffCreated {
         let b: RunoffCreated = body(i, e)?;
         let wrong = strict3.then(|| before.runoff(&b)).flatten();
         (
             b.contest,
-            b.style,
+            round_styles(&b.style, &b.more_styles),
             Origin::Runoff { parent: b.parent },
             wrong,
         )
@@ -65,7 +65,12 @@ pub(super) fn new_round(
             source: b.source.clone(),
             reason: b.reason.clone(),
         });
-        (b.contest, b.style, Origin::Revote { of: b.source }, wrong)
+        (
+            b.contest,
+            round_styles(&b.style, &b.more_styles),
+            Origin::Revote { of: b.source },
+            wrong,
+        )
     } else {
         let b: ContestCreated = body(i, e)?;
         // A procedure's round is exactly the contest and style the procedure's step builds
@@ -78,14 +83,22 @@ pub(super) fn new_round(
                 .flatten(),
         };
         let origin = created_origin(conduct, &b).map_err(&ce)?;
-        (b.contest, b.style, origin, wrong)
+        (
+            b.contest,
+            round_styles(&b.style, &b.more_styles),
+            origin,
+            wrong,
+        )
     };
     let id = contest
         .get("id")
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    if style.contests != [id.clone()] {
+    if styles_new
+        .iter()
+        .any(|style| style.contests != [id.clone()])
+    {
         return Err(fail(
             Some(i),
             Some(e.kind),
@@ -101,8 +114,11 @@ pub(super) fn new_round(
         };
         let mut clean = contest.clone();
         crate::record::election::clean_contest(&mut clean).map_err(bad)?;
-        let clean_style = crate::record::election::clean_style(style.clone()).map_err(bad)?;
-        if clean != contest || clean_style != style {
+        let mut clean_styles = Vec::new();
+        for style in &styles_new {
+            clean_styles.push(crate::record::election::clean_style(style.clone()).map_err(bad)?);
+        }
+        if clean != contest || clean_styles != styles_new {
             return Err(fail(
                 Some(i),
                 Some(e.kind),
@@ -134,7 +150,12 @@ pub(super) fn new_round(
         .map_err(|err| fail(Some(i), Some(e.kind), err.code(), err.to_string()))?;
     *spec = next;
     conduct
-        .add_contest(&id, contest_arrival(spec, &id), origin, style_def(&style))
+        .add_contest(
+            &id,
+            contest_arrival(spec, &id),
+            origin,
+            styles_new.iter().map(style_def).collect(),
+        )
         .map_err(ce)?;
     if let Some(what) = wrong {
         return Err(fail(
@@ -144,7 +165,7 @@ pub(super) fn new_round(
             format!("第 {i} 条: {what}"),
         ));
     }
-    styles.push(style);
+    styles.extend(styles_new);
     Ok(())
 }
 
@@ -193,8 +214,14 @@ impl Before<'_> {
 
     pub(super) fn revote(&self, b: &RevoteCreated) -> Option<String> {
         let source = spec_contest(self.spec, &b.source)?;
-        let want = revote_of(&source, self.election, self.styles, &b.source);
-        (want != (b.contest.clone(), b.style.clone())).then(|| {
+        let want = revote_of(
+            &source,
+            self.election,
+            self.styles,
+            &b.source,
+            self.conduct.protocol(),
+        );
+        (want != (b.contest.clone(), b.style.clone(), b.more_styles.clone())).then(|| {
             format!(
                 "重新投票不是 “{}” 原样的选举项目 / the re-vote is not “{}” as it was",
                 b.source, b.source
@@ -211,7 +238,7 @@ impl Before<'_> {
         // None: no contest can be built for it (the conduct refuses a round the procedure is
         // not at before this is read), so none is right.
         let want = procedure_round_of(self.spec, self.styles, def, st.done, &st.people, st.posts);
-        (want.as_ref() != Some(&(b.contest.clone(), b.style.clone()))).then(|| {
+        (want.as_ref() != Some(&(b.contest.clone(), b.style.clone())) || !b.more_styles.is_empty()).then(|| {
             format!("程序 “{procedure}” 的这一轮不是登记的轮次模板加上一步推出的名单 (类型、规则、方式与样式须一致) / this round of procedure “{procedure}” is not the registered round's template with the list its last step passed on (kind, rules, mode and style must match)")
         })
     }
@@ -241,7 +268,7 @@ impl Before<'_> {
             &choice,
             self.conduct.protocol(),
         );
-        (want != (b.contest.clone(), b.style.clone())).then(|| {
+        (want != (b.contest.clone(), b.style.clone(), b.more_styles.clone())).then(|| {
             format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
         })
     }
