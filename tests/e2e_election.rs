@@ -226,6 +226,11 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
     let fail = |a: Vec<String>| cli.fail(&a.iter().map(String::as_str).collect::<Vec<_>>());
     let signed = ok(sign_args(&result.to_string(), &["--checkpoint", &pin]));
     assert!(signed.contains("recounted"), "{signed}");
+    // The desk's figures at the close, which no teller signed, are shown to compare.
+    assert!(
+        signed.contains("核对 check d017") && signed.contains("the desk's figures at the close"),
+        "{signed}"
+    );
     let line = signed.lines().last().unwrap().to_string();
     // Not a result, or a checkpoint this log does not have: nothing signed.
     let not_result = fail(sign_args("1", &[]));

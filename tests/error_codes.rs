@@ -106,6 +106,7 @@ const PAGE_CODES: &[(&str, &str, &str)] = &[
     ("note_too_large", "check and auditor pages", "the signed text is over 1 MiB: it is not a checkpoint"),
     ("old_root_mismatch", "auditor page", "the older checkpoint's root does not match the proof: the log was rewritten; tell every auditor at once"),
     ("origin_mismatch", "check and auditor pages", "the checkpoint is another election's log: check which election the page is for"),
+    ("paper_place_went_back", "teller page", "the service reports a paper keying's place that is not past one this page already had acknowledged: a keying it said was recorded may be missing from the log; stop keying and check an export"),
     ("password_mismatch", "every sign-in", "the two new passwords differ: type them again"),
     ("receipt_hash", "teller page", "the receipt code does not match its log entry: check the code; if it is right, tell an auditor"),
     ("sizes_out_of_order", "auditor page", "the older checkpoint is larger than the newer one: take them in order"),

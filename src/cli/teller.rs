@@ -163,8 +163,18 @@ pub fn sign_result(
         let Ok(c) = replayed.conduct.contest(id) else {
             continue;
         };
+        // The desk's figures at the close are the service's record of the check-ins: no
+        // teller signed them (README, "Not finished"), and P is the quorum's and, for most
+        // kinds, the threshold's base. Every signer is shown them to compare with the hall.
+        let desk = c.closed.unwrap_or_default();
+        if c.correction.is_none() {
+            warned.push_str(&format!(
+                "核对 check {id}: 结束时签到台的数字 the desk's figures at the close: 应到 E {} 实到 P {} 发出 I {} \
+                 — 签名前请与签到簿和清点的选票核对 / compare them with the sign-in book and the slips counted before signing\n",
+                desk.eligible, desk.present, desk.issued,
+            ));
+        }
         if let Some(k) = &c.correction {
-            let desk = c.closed.unwrap_or_default();
             let f = k.figures;
             warned.push_str(&format!(
                 "注意 更正 correction {id}: 签到台 desk 应到 E {} 实到 P {} 发出 I {} → 计票用 counted with E {} P {} I {}; \

@@ -550,7 +550,7 @@ impl Core {
                     &styles,
                     &parent,
                     proposal,
-                    info.protocol,
+                    (info.protocol, &s.state.conduct()?.roll_units()),
                 ))
             })??;
             entries.push((EntryKind::RunoffCreated, body_bytes(&runoff)));
@@ -614,7 +614,10 @@ impl Core {
                     seats: json!(next.seats),
                     mode: next.mode.as_deref(),
                 },
-                s.state.conduct()?.protocol(),
+                (
+                    s.state.conduct()?.protocol(),
+                    &s.state.conduct()?.roll_units(),
+                ),
             ))
         })??;
         let a = self.ledger.create_contest(from, c.clone(), (style, more))?;
@@ -663,7 +666,7 @@ impl Core {
                 &info.election,
                 &info.styles,
                 source,
-                info.protocol,
+                (info.protocol, &s.state.conduct()?.roll_units()),
             ))
         })??;
         let a = self

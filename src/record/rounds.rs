@@ -89,7 +89,7 @@ pub fn runoff_of(
     styles: &[Style],
     parent: &str,
     proposal: &Value,
-    protocol: u32,
+    (protocol, roll_units): (u32, &[String]),
 ) -> RunoffCreated {
     let spec_contest = spec_contest(spec, parent).unwrap_or(Value::Null);
     let n = election
@@ -165,7 +165,7 @@ pub fn runoff_of(
         }
         o.remove("only_one_nominated");
     }
-    let (style, more_styles) = style_after(styles, parent, id, protocol);
+    let (style, more_styles) = style_after(styles, parent, id, (protocol, roll_units));
     RunoffCreated {
         parent: parent.to_string(),
         contest,
@@ -183,7 +183,7 @@ pub fn revote_of(
     election: &Election,
     styles: &[Style],
     source: &str,
-    protocol: u32,
+    (protocol, roll_units): (u32, &[String]),
 ) -> (Value, Style, Vec<Style>) {
     let taken = |id: &str| election.contest_index(id).is_some();
     let mut n = 1;
@@ -206,7 +206,18 @@ pub fn revote_of(
         .max()
         .unwrap_or(1)
         .saturating_add(1);
-    let (style, more) = source_styles(styles, source, &id, round, protocol, true);
+    // Each style's evaluator group, for a re-vote of a grouped evaluation (no other contest
+    // has groups).
+    let grouped = spec_c
+        .get("groups")
+        .and_then(|g| g.as_array())
+        .is_some_and(|g| !g.is_empty());
+    let (style, more) = source_styles(
+        styles,
+        (source, &id, round),
+        (protocol, roll_units),
+        grouped,
+    );
     (c, style, more)
 }
 
@@ -222,15 +233,15 @@ pub struct NextRoundChoice<'a> {
 
 /// A next round of `from` (两票制, a recommendation poll feeding an election): its candidates
 /// are whom `from`'s published result (`result_contest`, its contest object) elected or
-/// short-listed, in that order; its turnout placeholder the source's; its style the round
-/// after the source's, for the source's unit.
+/// short-listed, in that order; its turnout placeholder the source's; its styles those of
+/// [`style_after`].
 pub fn next_round_of(
     result_contest: &Value,
     spec: &Value,
     styles: &[Style],
     from: &str,
     choice: &NextRoundChoice<'_>,
-    protocol: u32,
+    (protocol, roll_units): (u32, &[String]),
 ) -> (Value, Style, Vec<Style>) {
     let names: std::collections::HashMap<String, String> = result_contest
         .get("candidates")
@@ -267,7 +278,7 @@ pub fn next_round_of(
     if let Some(m) = choice.mode {
         c["mode"] = json!(m);
     }
-    let (style, more) = style_after(styles, from, choice.id.to_string(), protocol);
+    let (style, more) = style_after(styles, from, choice.id.to_string(), (protocol, roll_units));
     (c, style, more)
 }
 
@@ -275,7 +286,12 @@ pub fn next_round_of(
 /// the source's units: from conduct protocol 7 in a round after every style's (two runoffs of
 /// one publication had the same round and unit, so one check-in served both and the second's
 /// figures were the first's); before, the round after the source's.
-fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> (Style, Vec<Style>) {
+fn style_after(
+    styles: &[Style],
+    source: &str,
+    id: String,
+    (protocol, roll_units): (u32, &[String]),
+) -> (Style, Vec<Style>) {
     let round = if protocol >= 7 {
         styles
             .iter()
@@ -289,50 +305,69 @@ fn style_after(styles: &[Style], source: &str, id: String, protocol: u32) -> (St
             .find(|st| st.contests.iter().any(|c| c == source))
             .map_or(2, |s| s.round.saturating_add(1))
     };
-    source_styles(styles, source, &id, round, protocol, false)
+    source_styles(styles, (source, &id, round), (protocol, roll_units), false)
 }
 
-/// The styles of contest `id` in round `round`, one per unit of the styles `source` is on,
-/// in their order (`keep_group`: each with its style's evaluator group, for a re-vote of the
-/// same evaluation): from conduct protocol 9 every such unit, so that a contest spread over
-/// several units (a party congress's branches, each with a ballot of its own) is voted again
-/// by all of them; before, the first style's unit only (the others' voters then had no
-/// ballot in the new round), and no group. Answers the first and the rest (`more_styles`).
+/// The styles of contest `id` in round `round`, one per unit whose voters had `source` on
+/// their ballot, in the order of its styles (`keep_group`: each with its style's evaluator
+/// group, for a re-vote of a grouped evaluation): from conduct protocol 9 every such unit,
+/// so that a contest spread over several units (a party congress's branches, each with a
+/// ballot of its own) is voted again by all of them and by no one else. A source style
+/// without a unit served the roll's units (`roll_units`) that had no style of their own in
+/// its round: when its round has unit styles, those units are named one by one (a style
+/// without a unit in the new round, where no unit has a style, would take in every unit of
+/// the roll). Before protocol 9: the first style's unit only (the others' voters then had
+/// no ballot in the new round), and no group. Answers the first and the rest (`more_styles`).
 fn source_styles(
     styles: &[Style],
-    source: &str,
-    id: &str,
-    round: u8,
-    protocol: u32,
+    (source, id, round): (&str, &str, u8),
+    (protocol, roll_units): (u32, &[String]),
     keep_group: bool,
 ) -> (Style, Vec<Style>) {
-    let make = |st: Option<&Style>| Style {
+    let make = |unit: &str, group: &str| Style {
         round,
         contests: vec![id.to_string()],
         title: String::new(),
-        unit: st.map(|s| s.unit.clone()).unwrap_or_default(),
-        group: match st {
-            Some(s) if keep_group && protocol >= 9 => s.group.clone(),
-            _ => String::new(),
+        unit: unit.to_string(),
+        group: if keep_group && protocol >= 9 {
+            group.to_string()
+        } else {
+            String::new()
         },
     };
     let on: Vec<&Style> = styles
         .iter()
         .filter(|st| st.contests.iter().any(|c| c == source))
         .collect();
-    let first = make(on.first().copied());
     if protocol < 9 {
+        let first = on.first().map_or(make("", ""), |s| make(&s.unit, ""));
         return (first, Vec::new());
     }
-    let mut units = vec![first.unit.clone()];
-    let mut more = Vec::new();
-    for st in on.iter().skip(1) {
-        if !units.contains(&st.unit) {
-            units.push(st.unit.clone());
-            more.push(make(Some(st)));
+    let mut out: Vec<Style> = Vec::new();
+    let mut push = |unit: &str, group: &str| {
+        if !out.iter().any(|s| s.unit == unit) {
+            out.push(make(unit, group));
+        }
+    };
+    for st in &on {
+        let named: Vec<&str> = styles
+            .iter()
+            .filter(|o| o.round == st.round && !o.unit.is_empty())
+            .map(|o| o.unit.as_str())
+            .collect();
+        if !st.unit.is_empty() || named.is_empty() {
+            push(&st.unit, &st.group);
+            continue;
+        }
+        for unit in roll_units.iter().filter(|u| !named.contains(&u.as_str())) {
+            push(unit, &st.group);
         }
     }
-    (first, more)
+    if out.is_empty() {
+        out.push(make("", ""));
+    }
+    let first = out.remove(0);
+    (first, out)
 }
 
 #[cfg(test)]
@@ -374,14 +409,21 @@ mod tests {
                 std::slice::from_ref(&round1),
                 "c",
                 &proposal("c"),
-                protocol,
+                (protocol, &[]),
             );
             assert_eq!(
                 (first.style.round, first.style.unit.as_str()),
                 (2, "一支部")
             );
             let styles = vec![round1.clone(), first.style.clone()];
-            let second = runoff_of(&spec, &election, &styles, "k", &proposal("k"), protocol);
+            let second = runoff_of(
+                &spec,
+                &election,
+                &styles,
+                "k",
+                &proposal("k"),
+                (protocol, &[]),
+            );
             assert_eq!(
                 (second.style.round, second.style.unit.as_str()),
                 (second_round, "一支部"),
@@ -410,7 +452,7 @@ mod tests {
         };
         let styles = vec![style("镇机关", "staff"), style("村", "public")];
         let spec_c = spec_contest(&spec, "t").unwrap();
-        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", 9);
+        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", (9, &[]));
         let got: Vec<(u8, String, String)> = std::iter::once(&first)
             .chain(&more)
             .map(|s| (s.round, s.unit.clone(), s.group.clone()))
@@ -423,12 +465,12 @@ mod tests {
             ]
         );
         assert!(more.iter().chain([&first]).all(|s| s.contests == ["t-v1"]));
-        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", 8);
+        let (_, first, more) = revote_of(&spec_c, &election, &styles, "t", (8, &[]));
         assert_eq!(
             (first.unit.as_str(), first.group.as_str(), more.len()),
             ("镇机关", "", 0)
         );
-        let (first, more) = style_after(&styles, "t", "n".into(), 9);
+        let (first, more) = style_after(&styles, "t", "n".into(), (9, &[]));
         assert_eq!(
             (
                 first.group.as_str(),
@@ -438,6 +480,45 @@ mod tests {
             ),
             ("", 1, "村", "")
         );
+    }
+
+    /// A contest on a style without a unit, in a round where another unit has a style of its
+    /// own without the contest: from protocol 9 its runoff names the units the style served
+    /// (the roll's units without a style of their own), so the other unit's voters, who never
+    /// had the contest, get no ballot in the runoff (a runoff style without a unit, in a round
+    /// where no unit has one, would take in the whole roll).
+    #[test]
+    fn a_style_without_a_unit_is_followed_by_the_units_it_served() {
+        let spec = json!({"format": "scrutineer.election/v1", "id": "u-2026", "contests": [
+            {"id": "c", "kind": "npc_direct", "seats": 1,
+             "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+             "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}},
+            {"id": "k", "kind": "npc_direct", "seats": 1,
+             "candidates": [{"id": "x", "name": "张军"}, {"id": "y", "name": "赵敏"}],
+             "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+        let election = crate::record::parse_election(spec.to_string().as_bytes()).unwrap();
+        let style = |unit: &str, c: &str| Style {
+            round: 1,
+            contests: vec![c.into()],
+            title: String::new(),
+            unit: unit.into(),
+            group: String::new(),
+        };
+        let styles = vec![style("", "c"), style("一支部", "k")];
+        let units: Vec<String> = ["一支部", "三支部", "二支部"].map(String::from).to_vec();
+        let proposal = json!({"seats": 1, "candidates": ["a", "b"], "reason": "tie"});
+        let r = runoff_of(&spec, &election, &styles, "c", &proposal, (9, &units));
+        let got: Vec<&str> = std::iter::once(&r.style)
+            .chain(&r.more_styles)
+            .map(|s| s.unit.as_str())
+            .collect();
+        assert_eq!(got, vec!["三支部", "二支部"]);
+        // A round where no unit has a style: the style without a unit stays one.
+        let r = runoff_of(&spec, &election, &styles[..1], "c", &proposal, (9, &units));
+        assert_eq!((r.style.unit.as_str(), r.more_styles.len()), ("", 0));
+        // Before protocol 9: the first style's unit, as written.
+        let r = runoff_of(&spec, &election, &styles, "c", &proposal, (8, &units));
+        assert_eq!((r.style.unit.as_str(), r.more_styles.len()), ("", 0));
     }
 
     /// A party congress's delegates counted against 应到会 (a local rule with its basis) and
@@ -462,9 +543,9 @@ mod tests {
             group: String::new(),
         }];
         let proposal = json!({"seats": 1, "candidates": ["c5", "c6"], "reason": "shortfall"});
-        let old = runoff_of(&spec, &election, &styles, "d", &proposal, 5);
+        let old = runoff_of(&spec, &election, &styles, "d", &proposal, (5, &[]));
         assert!(old.contest.get("overrides").is_none(), "{}", old.contest);
-        let new = runoff_of(&spec, &election, &styles, "d", &proposal, 6);
+        let new = runoff_of(&spec, &election, &styles, "d", &proposal, (6, &[]));
         assert_eq!(
             new.contest["overrides"],
             json!({"threshold_base": "eligible", "basis": "县委组织部换届选举工作意见"})

@@ -940,8 +940,8 @@ async function revote(contest) {
   if (reason === null) return;
   try {
     const r = await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/revote`, { reason });
-    showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请打印它的选票码 (新的选票样式), 开始投票; 签到处按新的轮次签到。`,
-      `Re-vote “${r.contest.title}” created: print its slips (a new ballot style), open it; the desk checks voters in for the new round.`));
+    showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请为它的每个新选票样式 (每个选举单位一个) 打印选票码, 开始投票; 签到处按新的轮次签到。`,
+      `Re-vote “${r.contest.title}” created: print the slips of each of its new ballot styles (one per unit), open it; the desk checks voters in for the new round.`));
   } catch (err) {
     showError(out, err);
   }

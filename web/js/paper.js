@@ -91,12 +91,36 @@ async function keyingBody(c, ballot, sheet) {
   return { body, place };
 }
 
+/**
+ * Where this page's last acknowledged signature stood (sessionStorage, per election, contest and
+ * key): the place a later signature names must be past it. The place comes from the service; a
+ * service that answered "counted" without logging the keying would report the same place again
+ * (single entry: this key's count does not grow), which this catches (README, "Not finished").
+ */
+function placeKey(c) {
+  const who = isDouble(c) ? "keyings" : `key${ctx.signer()?.teller ?? "?"}`;
+  return `scrutineer.paper.place.${ctx.election()?.id}.${c.id}.${who}`;
+}
+function placeSeen(c) {
+  try { return Number(sessionStorage.getItem(placeKey(c)) ?? -1); } catch { return -1; }
+}
+function placeAcknowledged(c, place) {
+  try { sessionStorage.setItem(placeKey(c), String(Math.max(place, placeSeen(c)))); } catch { /* private mode */ }
+}
+
 /** POSTs a keying; signs it again when another keying took its place meanwhile. */
 async function sendKeying(c, ballot, sheet) {
   for (let attempt = 1; ; attempt++) {
     const { body, place } = await keyingBody(c, ballot, sheet);
+    if (place !== null && place <= placeSeen(c)) {
+      throw ctx.localError("paper_place_went_back",
+        `服务报告的录入位置 (${place}) 不在本页上次已确认的 (${placeSeen(c)}) 之后: 本页此前“已录入”的某张可能没有记入日志。请停止录入, 告知其他计票人和审计员, 用导出核对日志中的录入。`,
+        `The service reports a place (${place}) not past the one this page last had acknowledged (${placeSeen(c)}): a keying it said was recorded may not be in the log. Stop keying, tell the other tellers and the auditor, and check the log's keyings in an export.`);
+    }
     try {
-      return await api("POST", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-ballots`, body);
+      const out = await api("POST", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-ballots`, body);
+      if (place !== null) placeAcknowledged(c, place);
+      return out;
     } catch (e) {
       // Stale only if the place moved since it was signed: a wrong or unregistered key, or
       // anything else, is said at once.

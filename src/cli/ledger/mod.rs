@@ -532,7 +532,7 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
         LedgerCommand::Revote { contest, reason } => {
             let (a, c) = core.revote(&contest, &reason).map_err(err)?;
             format!(
-                "已安排重新投票 re-vote created: “{}” (entry {}); 打印它的选票码 (样式见 status) / print its slips (its style is in status)\n",
+                "已安排重新投票 re-vote created: “{}” (entry {}); 为它的每个选票样式打印选票码 (样式见 status) / print the slips of each of its styles (they are in status)\n",
                 c.get("id").and_then(|v| v.as_str()).unwrap_or_default(),
                 a.index
             )

@@ -24,6 +24,20 @@ impl Conduct {
         if self.contests.contains_key(id) {
             return Err(ConductError::ContestExists(id.to_string()));
         }
+        // One style, or from protocol 9 one per unit of its source's; and every style still
+        // numbered by a token (a style index is 16 bits).
+        let most = if self.protocol() >= super::PROTOCOL_ATTESTED_PAPER {
+            usize::from(u16::MAX) + 1 - self.styles.len().min(usize::from(u16::MAX) + 1)
+        } else {
+            1
+        };
+        if styles.is_empty() || styles.len() > most {
+            return Err(ConductError::RoundStyles {
+                contest: id.to_string(),
+                styles: styles.len(),
+                most,
+            });
+        }
         let revote_of = match &origin {
             Origin::Revote { of } => Some(of.clone()),
             _ => None,

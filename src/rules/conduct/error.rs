@@ -71,6 +71,19 @@ pub enum ConductError {
     OpenWithoutRoll(String),
     #[error("投票已开始, 选民名单不能再改 / Voting has started: the roll can no longer change.")]
     RollLocked,
+    #[error("新轮次 “{contest}” 有 {styles} 个选票样式, 此处须为 1 至 {most} 个 / The new round “{contest}” has {styles} ballot styles; 1 to {most} are allowed here.")]
+    RoundStyles {
+        contest: String,
+        styles: usize,
+        most: usize,
+    },
+    #[error("新名册下样式 {style} 只有 {voters} 人, 票码上限 {cap} 张, 但已印 {registered} 张: 名册须在印票码之前定准, 或改用新选举 / Under the new roll style {style} has {voters} voters and a cap of {cap} tokens, but {registered} are printed: settle the roll before printing tokens, or start a new election.")]
+    RollBelowPools {
+        style: u16,
+        registered: u64,
+        cap: u64,
+        voters: u64,
+    },
     #[error("样式 {style} 的选票码最多 {cap} 张 (名单 {voters} 人另加 {spare}%), 已有 {registered} 张, 又要 {asked} 张 / Style {style} may have at most {cap} tokens ({voters} on the roll plus {spare}%); {registered} exist and {asked} more were asked for.")]
     PoolOverCap {
         style: u16,
@@ -306,7 +319,8 @@ impl ConductError {
             PaperSheetOpen { .. } => Code::PaperSheetOpen,
             RollMissing | OpenWithoutRoll(_) => Code::RollMissing,
             RollLocked => Code::RollLocked,
-            PoolOverCap { .. } => Code::PoolOverCap,
+            PoolOverCap { .. } | RollBelowPools { .. } => Code::PoolOverCap,
+            RoundStyles { .. } => Code::Styles,
             PoolReasonMissing => Code::PoolReasonMissing,
             PoolAfterClose(_) => Code::PoolAfterClose,
             TokensVoided => Code::TokensVoided,

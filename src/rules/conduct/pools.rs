@@ -6,12 +6,42 @@ impl Conduct {
     // ------------------------------------------------------------ roll and pools
 
     /// Registers the roll's size per unit. Protocol 2: only before any contest opened.
+    /// Protocol 9: a roll that replaces another leaves every style within its new cap (a
+    /// large roll, pools printed against it, then the real roll: the pools stood, and the
+    /// tokens past the real roll's cap could be spent).
     pub fn register_roll(&mut self, units: BTreeMap<String, u64>) -> Result<(), ConductError> {
         if self.strict() && self.contests.values().any(|c| c.phase != Phase::Draft) {
             return Err(ConductError::RollLocked);
         }
-        self.roll = Some(Arc::new(units));
+        let before = self.roll.replace(Arc::new(units));
+        if self.protocol >= PROTOCOL_ATTESTED_PAPER {
+            let over = (0..self.styles.len())
+                .filter_map(|n| u16::try_from(n).ok())
+                .find_map(|n| {
+                    let registered = self.pool(n).registered;
+                    let cap = self.pool_cap(n).unwrap_or(0);
+                    (registered > cap).then_some((n, registered, cap))
+                });
+            if let Some((style, registered, cap)) = over {
+                let voters = self.style_voters(style).unwrap_or(0);
+                self.roll = before;
+                return Err(ConductError::RollBelowPools {
+                    style,
+                    registered,
+                    cap,
+                    voters,
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// The roll's units, in order (none without a roll).
+    pub fn roll_units(&self) -> Vec<String> {
+        self.roll
+            .as_ref()
+            .map(|r| r.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Voters on the roll who get this style: the style's unit, or for a style without a

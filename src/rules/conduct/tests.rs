@@ -106,6 +106,50 @@ fn later_rounds_take_a_round_of_their_own_and_one_next_round_per_source() {
     }
 }
 
+/// Protocol 9: a later round is on a style for each unit of its source (two here, whose
+/// round and unit must each be free); before, on one; never on none.
+#[test]
+fn from_protocol_9_a_later_round_takes_a_style_per_unit() {
+    for protocol in [8, 9] {
+        let mut c = tallied();
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        c.protocol = protocol;
+        let two = vec![
+            style(2, "一支部", &["a-next"]),
+            style(2, "二支部", &["a-next"]),
+        ];
+        let r = c.clone().add_contest(
+            "a-next",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            two,
+        );
+        if protocol >= 9 {
+            r.unwrap();
+        } else {
+            assert_eq!(r.unwrap_err().code(), "styles");
+        }
+        let none = c.clone().add_contest(
+            "a-next",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            Vec::new(),
+        );
+        assert_eq!(none.unwrap_err().code(), "styles");
+        let twice = c.clone().add_contest(
+            "a-next",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            vec![
+                style(2, "一支部", &["a-next"]),
+                style(2, "一支部", &["a-next"]),
+            ],
+        );
+        assert!(twice.is_err());
+    }
+}
+
 /// Protocol 7: no contest opens before the roll is registered (E is checked against it at
 /// every count); protocol 6 took a log without one.
 #[test]
@@ -729,6 +773,35 @@ fn protocol_9_keyings_are_signed_and_agree_only_between_two_keys() {
             .unwrap(),
         Keyed::Waiting
     );
+}
+
+/// Protocol 9: a roll that replaces another may not leave a style with more tokens printed
+/// than the new roll's cap (a large roll, pools against it, then the real roll: the tokens
+/// past the real cap could be spent); nothing changes when it is refused. A protocol-8 log
+/// replays as written.
+#[test]
+fn protocol_9_a_new_roll_keeps_every_pool_within_its_cap() {
+    for (protocol, refused) in [(9, true), (8, false)] {
+        let mut c = conduct_with(protocol);
+        let big: BTreeMap<String, u64> = [("一支部".to_string(), 400), ("二支部".to_string(), 60)]
+            .into_iter()
+            .collect();
+        c.register_roll(big).unwrap();
+        c.register_pool(0, 400, None).unwrap();
+        let r = c.register_roll(roll());
+        if refused {
+            assert_eq!(r.unwrap_err().code(), "pool_over_cap");
+            assert_eq!(c.pool_cap(0), Some(420), "the old roll stands");
+            // A roll that keeps the pools within their caps is taken.
+            let enough: BTreeMap<String, u64> =
+                [("一支部".to_string(), 390), ("二支部".to_string(), 60)]
+                    .into_iter()
+                    .collect();
+            c.register_roll(enough).unwrap();
+        } else {
+            r.unwrap();
+        }
+    }
 }
 
 /// Protocol 9: a single-entry paper ballot is signed by the teller who keyed it.

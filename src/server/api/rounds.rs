@@ -338,9 +338,10 @@ pub struct RevoteRequest {
     tag = "election",
     summary = "重新投票 (无效轮次) / Re-vote an invalid round",
     description = "计票结果为本轮无效 (未达法定人数、收回票数多于发出票数等) 时, 以同一名单、同一名额另起一轮, \
-                    记录原因; 新一轮有自己的选票样式和选票码。\n\nWhen the count declared the round \
+                    记录原因; 新一轮有自己的选票样式 (协议 9 起每个投过该项目的选举单位一个) 和选票码。\n\nWhen the count declared the round \
                     invalid (quorum not met, more ballots returned than issued, ...), the same list \
-                    and seats as a new round with its own style and slips; the reason is logged.",
+                    and seats as a new round with its own styles (from protocol 9 one per unit \
+                    that voted the contest) and slips; the reason is logged.",
     request_body = RevoteRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),

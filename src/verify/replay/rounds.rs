@@ -207,7 +207,7 @@ impl Before<'_> {
             .filter(|p| !p.is_null());
         match proposal {
             None => Some(format!("“{}” 的计票结果没有提议另行投票 / the result of “{}” proposes no runoff", b.parent, b.parent)),
-            Some(p) => (runoff_of(self.spec, self.election, self.styles, &b.parent, p, self.conduct.protocol()) != *b)
+            Some(p) => (runoff_of(self.spec, self.election, self.styles, &b.parent, p, (self.conduct.protocol(), &self.conduct.roll_units())) != *b)
                 .then(|| format!("另行投票不是 “{}” 的计票结果所提议的 (候选人、名额、规则与样式须一致) / the runoff is not the one the result of “{}” proposes (candidates, seats, rules and style must match)", b.parent, b.parent)),
         }
     }
@@ -219,7 +219,7 @@ impl Before<'_> {
             self.election,
             self.styles,
             &b.source,
-            self.conduct.protocol(),
+            (self.conduct.protocol(), &self.conduct.roll_units()),
         );
         (want != (b.contest.clone(), b.style.clone(), b.more_styles.clone())).then(|| {
             format!(
@@ -266,7 +266,7 @@ impl Before<'_> {
             self.styles,
             &b.from,
             &choice,
-            self.conduct.protocol(),
+            (self.conduct.protocol(), &self.conduct.roll_units()),
         );
         (want != (b.contest.clone(), b.style.clone(), b.more_styles.clone())).then(|| {
             format!("下一轮不是 “{}” 公布的结果所推出的名单 / the next round is not the list the published result of “{}” passes on", b.from, b.from)
