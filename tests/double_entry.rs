@@ -93,8 +93,9 @@ fn a_sheet_counts_only_when_two_tellers_key_it_alike() {
     let over = json!({"contest": "p", "marks": {"a": "for", "b": "for", "d": "for"}});
 
     // Refusals change nothing: no sheet, a sheet that is not the open one, no ballot, a
-    // registrar keying; (protocol 9) no signature, a signature of another sheet, position or
-    // ballot, or by a key that is not registered; a signed ballot given twice.
+    // registrar keying; (protocol 9) no signature, a signature of another ballot, by a key
+    // that is not registered, or under another teller's number; a ballot given both as JSON
+    // and as signed text; an unsigned withdrawal.
     let before = size(&s);
     let mut signed_other = s.signed_paper(&t1, "p", &wang, 1, Some(1), Some(&b));
     signed_other["keyed"] = json!(a.to_string());

@@ -121,6 +121,7 @@ fn vectors() -> Vec<(&'static str, String)> {
             "attest_paper",
             hex(&scrutineer::record::attest::Attestation::Paper {
                 contest: "d1",
+                log: LOG,
                 count: 2,
                 keyed: KEYED,
             }
@@ -141,11 +142,15 @@ fn vectors() -> Vec<(&'static str, String)> {
 /// The ballot line's text of the documented keyings (protocol 9).
 const KEYED: &str = r#"{"contest":"d1","marks":{"c1":"for","c2":"against"}}"#;
 
+/// The log identity of the documented keyings: 32 × `0x11`.
+const LOG: [u8; 32] = [0x11; 32];
+
 /// The documented keying: sheet 3 of contest `d1`, after 5 keyings of the contest were logged
 /// (`keyed` None: the withdrawal of it).
 fn attest_keying(keyed: Option<&'static str>) -> scrutineer::record::attest::Attestation<'static> {
     scrutineer::record::attest::Attestation::Keying {
         contest: "d1",
+        log: LOG,
         position: 5,
         sheet: 3,
         keyed,

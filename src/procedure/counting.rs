@@ -351,6 +351,7 @@ impl Core {
                     if c.double_entry {
                         Attestation::Keying {
                             contest,
+                            log: info.log_id,
                             position: c.keyings_logged,
                             sheet: sheet.unwrap_or(open),
                             keyed: keyed.as_deref(),
@@ -359,6 +360,7 @@ impl Core {
                     } else {
                         Attestation::Paper {
                             contest,
+                            log: info.log_id,
                             count: c.paper_signed.get(&teller).copied().unwrap_or(0),
                             keyed: keyed.as_deref().unwrap_or_default(),
                         }

@@ -57,16 +57,20 @@ pub enum Attestation<'a> {
     /// what they did not agree on at the time).
     Keying {
         contest: &'a str,
+        /// The log's identity: entry 0's hash.
+        log: [u8; 32],
         position: u64,
         sheet: u64,
         keyed: Option<&'a str>,
     },
     /// A paper ballot of a single-entry contest, with the number of the contest's paper
     /// ballots its key signed before it: each signature counts once (a ballot signed again
-    /// after a refusal, or for another sheet, is not a second ballot), in any order, since a
-    /// count does not depend on the order of its single-entry ballots.
+    /// after a refusal is not a second ballot); one key's ballots stand in the order it
+    /// signed them, different keys' interleave as they came.
     Paper {
         contest: &'a str,
+        /// The log's identity: entry 0's hash.
+        log: [u8; 32],
         count: u64,
         keyed: &'a str,
     },
@@ -96,8 +100,9 @@ impl Attestation<'_> {
     ///
     /// correction: `position u32 BE ‖ eligible u64 BE ‖ present u64 BE ‖ ballots_issued u64 BE ‖
     /// reason (UTF-8)`; seat reduction: `reduced_by u32 BE ‖ seats u32 BE ‖ basis (UTF-8)`;
-    /// keying: `position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8; empty for a withdrawal)`;
-    /// single-entry paper ballot: `count u64 BE ‖ keyed (UTF-8)`.
+    /// keying: `log (32 bytes) ‖ position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8; empty for a
+    /// withdrawal)`; single-entry paper ballot: `log (32 bytes) ‖ count u64 BE ‖ keyed (UTF-8)`,
+    /// `log` entry 0's hash (a rehearsal under the same election id is another log).
     /// The names of the accounts are not signed: they are the service's word.
     pub fn payload(&self) -> Vec<u8> {
         let mut p = Vec::with_capacity(64);
@@ -115,16 +120,21 @@ impl Attestation<'_> {
                 p.extend_from_slice(b.basis.as_bytes());
             }
             Attestation::Keying {
+                log,
                 position,
                 sheet,
                 keyed,
                 ..
             } => {
+                p.extend_from_slice(log);
                 p.extend_from_slice(&position.to_be_bytes());
                 p.extend_from_slice(&sheet.to_be_bytes());
                 p.extend_from_slice(keyed.unwrap_or_default().as_bytes());
             }
-            Attestation::Paper { count, keyed, .. } => {
+            Attestation::Paper {
+                log, count, keyed, ..
+            } => {
+                p.extend_from_slice(log);
                 p.extend_from_slice(&count.to_be_bytes());
                 p.extend_from_slice(keyed.as_bytes());
             }
@@ -192,10 +202,12 @@ pub fn checked(
 pub fn paper_statement<'a>(
     before: &crate::rules::conduct::ContestConduct,
     b: &'a super::entry::PaperBallot,
+    log: [u8; 32],
 ) -> Attestation<'a> {
     let key = b.attested.as_ref().map_or(0, |a| a.teller);
     Attestation::Paper {
         contest: &b.contest,
+        log,
         count: before.paper_signed.get(&key).copied().unwrap_or(0),
         keyed: b.keyed.as_deref().unwrap_or_default(),
     }
@@ -206,9 +218,11 @@ pub fn paper_statement<'a>(
 pub fn keying_statement<'a>(
     before: &crate::rules::conduct::ContestConduct,
     b: &'a super::entry::PaperKeyed,
+    log: [u8; 32],
 ) -> Attestation<'a> {
     Attestation::Keying {
         contest: &b.contest,
+        log,
         position: before.keyings_logged,
         sheet: b.sheet,
         keyed: b.keyed.as_deref(),
@@ -397,6 +411,55 @@ mod tests {
         assert_eq!(
             signed.check(&tellers, "e-2026", &nobody),
             Err(AttestError::NoSuchTeller(0))
+        );
+    }
+
+    /// Protocol 9: a paper keying's signature is good in its own log only (entry 0's hash):
+    /// one made in a rehearsal under the same election id, at the same place, is refused;
+    /// so is one of another place, sheet or text, and a withdrawal is not a keying.
+    #[test]
+    fn a_keying_is_bound_to_its_log_and_place() {
+        let wang = key("teller-wang", 2);
+        let tellers = vec![wang.verifier().unwrap()];
+        let keying =
+            |log: u8, position: u64, sheet: u64, keyed: Option<&'static str>| Attestation::Keying {
+                contest: "p",
+                log: [log; 32],
+                position,
+                sheet,
+                keyed,
+            };
+        let text = r#"{"contest":"p","marks":{"a":"for"}}"#;
+        let a = Attested {
+            teller: 1,
+            signature: keying(1, 4, 2, Some(text)).sign(&wang, "e-2026"),
+        };
+        assert!(keying(1, 4, 2, Some(text))
+            .check(&tellers, "e-2026", &a)
+            .is_ok());
+        for other in [
+            keying(2, 4, 2, Some(text)),
+            keying(1, 5, 2, Some(text)),
+            keying(1, 4, 3, Some(text)),
+            keying(1, 4, 2, Some(r#"{"contest":"p","marks":{}}"#)),
+            keying(1, 4, 2, None),
+        ] {
+            assert_eq!(
+                other.check(&tellers, "e-2026", &a),
+                Err(AttestError::Signature(1))
+            );
+        }
+        // A single-entry ballot's signature is not a keying's, even with the same bytes after
+        // the log's identity.
+        let paper = Attestation::Paper {
+            contest: "p",
+            log: [1; 32],
+            count: 4,
+            keyed: text,
+        };
+        assert_eq!(
+            paper.check(&tellers, "e-2026", &a),
+            Err(AttestError::Signature(1))
         );
     }
 }

@@ -27,13 +27,14 @@ const WANG_KEY = "PRIVATE+KEY+teller-wang+456c8555+AQsLCwsLCwsLCwsLCwsLCwsLCwsLC
 const WANG_VERIFIER = "teller-wang+456c8555+AWa+fjMsekUzMr2dCn99sFX1xe8aBq2mbZizn7aBDEc6";
 const CORRECTION_SIGNATURE = "AHabhWMaYjlwkzRFHZAtKap/Gek245rj+Q5UvjMmM5m4hMnkf2wJN6lTfmds+q2oI31r7o3B+Af+8r5GUOEgCA==";
 const REDUCTION_SIGNATURE = "5x+tPs1ZhuELxp/Wax0C5X0etZiF9DLyZxrV/fqqrnDvhoCrgX64VBENDwrdjuu/6VZolmvtjF2KpgD0808gBQ==";
-// Protocol 9: a keying of sheet 3 of d1 after 5 keyings of the contest, its withdrawal, and a
-// single-entry ballot after 2 others its key signed, all of this ballot text.
+// Protocol 9: in the log whose identity is 32 × 0x11, a keying of sheet 3 of d1 after 5 keyings
+// of the contest, its withdrawal, and a single-entry ballot after 2 others its key signed, all
+// of this ballot text.
 const KEYED = '{"contest":"d1","marks":{"c1":"for","c2":"against"}}';
-const KEYING_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d3230323600643100018c4833fb4516b4f8dea52252a2d21fae8083176fe7e110243738c625933f57";
-const KEYING_SIGNATURE = "oam+OnxRPC4ODhdBBa5lq0+GQ5YNQu43vr3yU9+yaD3FNMA2IpuxXfv4orej4RrDrE4XugGEXOinbfER4OK6DA==";
-const WITHDRAWAL_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d323032360064310046c395ed52b0b56fc8e0e5381713ca011f0c2bad0d3079f5bc0e1e929f69f5e4";
-const PAPER_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f62616c6c6f74006578616d706c652d323032360064310086719cefbb962534190683a8469fd078f1f47f8c0594d1eb617dfe6250b1509b";
+const KEYING_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d32303236006431002b97411cdd94f9bba778d211da35ec086f2d97502ddb1ad288a195a44dfb5cd8";
+const KEYING_SIGNATURE = "EAsR3XQAlhl3EHUpx2HGXqbtIBLf7lvHMENRp/nbjRTOzlYsiik2kGmpeGlk7pBi6VYWpuTbndBzhVhRRhcJDg==";
+const WITHDRAWAL_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f6b65796564006578616d706c652d3230323600643100b1d217ed63cf436eda2d36ae19886a05a1a59b906124df710261601ce470ab8d";
+const PAPER_STATEMENT = "7363727574696e6565722e74656c6c65722d73746174656d656e742f76310070617065725f62616c6c6f74006578616d706c652d3230323600643100153eec5c1a9e911419913cf777c145b05d62c8ce227c0add846dc39c52a8d984";
 
 // The vectors as docs/LOG_FORMAT.md states them, when it does.
 const doc = (() => { try { return readFileSync(`${repo}/docs/LOG_FORMAT.md`, "utf8"); } catch { return ""; } })();
@@ -81,17 +82,19 @@ check(thrown === 4, `figures that are no u32/u64 are refused (${thrown}/4)`);
 
 // Protocol 9: the paper keyings' payloads (web/js/paper.js).
 const paperJs = await import(`${repo}/web/js/paper.js`);
-const kp = paperJs.keyingPayload(5, 3, KEYED);
-check(hex(kp) === "0000000000000005" + "0000000000000003" + Buffer.from(KEYED).toString("hex"), `keying payload ${hex(kp)}`);
-const wp = paperJs.keyingPayload(5, 3, null);
-check(hex(wp) === "0000000000000005" + "0000000000000003", `withdrawal payload ${hex(wp)}`);
-const pp = paperJs.paperPayload(2, KEYED);
-check(hex(pp) === "0000000000000002" + Buffer.from(KEYED).toString("hex"), `single-entry paper payload ${hex(pp)}`);
+const LOG = "11".repeat(32);
+const kp = paperJs.keyingPayload(LOG, 5, 3, KEYED);
+check(hex(kp) === LOG + "0000000000000005" + "0000000000000003" + Buffer.from(KEYED).toString("hex"), `keying payload ${hex(kp)}`);
+const wp = paperJs.keyingPayload(LOG, 5, 3, null);
+check(hex(wp) === LOG + "0000000000000005" + "0000000000000003", `withdrawal payload ${hex(wp)}`);
+const pp = paperJs.paperPayload(LOG, 2, KEYED);
+check(hex(pp) === LOG + "0000000000000002" + Buffer.from(KEYED).toString("hex"), `single-entry paper payload ${hex(pp)}`);
 let paperThrown = 0;
-for (const f of [() => paperJs.keyingPayload(-1, 1, KEYED), () => paperJs.keyingPayload(0, 2 ** 64, null), () => paperJs.paperPayload(1.5, KEYED)]) {
+for (const f of [() => paperJs.keyingPayload(LOG, -1, 1, KEYED), () => paperJs.keyingPayload(LOG, 0, 2 ** 64, null), () => paperJs.paperPayload(LOG, 1.5, KEYED),
+  () => paperJs.paperPayload(undefined, 1, KEYED), () => paperJs.keyingPayload("11", 1, 1, null)]) {
   try { f(); } catch { paperThrown++; }
 }
-check(paperThrown === 3, `positions and sheets that are no u64 are refused (${paperThrown}/3)`);
+check(paperThrown === 5, `positions and sheets that are no u64, and a missing or short log id, are refused (${paperThrown}/5)`);
 
 // Trimmed as Rust's str::trim: Unicode White_Space (U+3000, U+0085 too), not U+FEFF.
 check(rustTrim("\u3000 流动票箱 mobile box\u0085\n") === "流动票箱 mobile box", "rustTrim removes U+3000, U+0085 and ASCII space");

@@ -840,14 +840,20 @@ impl Server {
             Some(who),
             None,
         );
-        let election = self.ok("GET", "/api/v1/election", None, None)["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let e = self.ok("GET", "/api/v1/election", None, None);
+        let election = e["id"].as_str().unwrap().to_string();
+        let log: [u8; 32] = (0..32)
+            .map(|i| {
+                u8::from_str_radix(&e["log_id"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
+            })
+            .collect::<Vec<u8>>()
+            .try_into()
+            .unwrap();
         let keyed = ballot.map(|b| b.to_string());
         let what = if open["double_entry"] == true {
             Attestation::Keying {
                 contest,
+                log,
                 position: open["keyings_logged"].as_u64().unwrap(),
                 sheet: sheet.unwrap(),
                 keyed: keyed.as_deref(),
@@ -855,6 +861,7 @@ impl Server {
         } else {
             Attestation::Paper {
                 contest,
+                log,
                 count: open["paper_signed"][index.to_string()]
                     .as_u64()
                     .unwrap_or(0),

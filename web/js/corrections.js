@@ -144,9 +144,14 @@ function tellerWords(n) {
   return t(`第 ${n} 号计票人${name ? ` ${name}` : ""}`, `teller ${n}${name ? ` (${name})` : ""}`);
 }
 
-/** The election's protocol asks for a teller's signature (protocol 8 on; assumed when unsaid). */
+/**
+ * The election's protocol asks for a teller's signature (protocol 8 on; assumed when unsaid),
+ * and there is a teller to give it: from protocol 9 an election without teller keys takes none.
+ */
 function signatureNeeded() {
-  const p = ctx?.election()?.protocol;
+  const e = ctx?.election();
+  const p = e?.protocol;
+  if (Number.isInteger(p) && p >= 9 && Array.isArray(e?.tellers) && !e.tellers.length) return false;
   return !Number.isInteger(p) || p >= 8;
 }
 

@@ -940,8 +940,8 @@ async function revote(contest) {
   if (reason === null) return;
   try {
     const r = await api("POST", `/api/v1/contests/${encodeURIComponent(contest)}/revote`, { reason });
-    showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请为它的每个新选票样式 (每个选举单位一个) 打印选票码, 开始投票; 签到处按新的轮次签到。`,
-      `Re-vote “${r.contest.title}” created: print the slips of each of its new ballot styles (one per unit), open it; the desk checks voters in for the new round.`));
+    showOk(out, t(`已安排重新投票 “${r.contest.title}”: 请为它的新选票样式 (投过该项目的每个选举单位各一个) 打印选票码, 开始投票; 签到处按新的轮次签到。`,
+      `Re-vote “${r.contest.title}” created: print the slips of its new ballot style(s) (one for each unit that voted the contest), open it; the desk checks voters in for the new round.`));
   } catch (err) {
     showError(out, err);
   }
@@ -974,7 +974,8 @@ function reduceSeats(contest, unfilled) {
   $("#reduce-basis").value = `经大会表决, 减少名额 ${unfilled} 名, 不再选举`;
   $("#reduce-attested").value = "";
   // An election begun under an older protocol takes no signature (its log refuses one).
-  $("#reduce-signature").hidden = (state.election?.protocol ?? 8) < 8;
+  const p = state.election?.protocol ?? 8;
+  $("#reduce-signature").hidden = p < 8 || (p >= 9 && !(state.election?.tellers || []).length);
   renderReduceCommand();
   $("#reduce-dialog").showModal();
   $("#reduce-basis").focus();

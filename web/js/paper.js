@@ -37,30 +37,41 @@ function u64(n) {
   return v;
 }
 
+/** The log's identity (GET /api/v1/election `log_id`, entry 0's hash in hex) as its 32 bytes. */
+function logBytes(hex) {
+  if (typeof hex !== "string" || !/^[0-9a-f]{64}$/.test(hex)) {
+    throw { code: "bad_answer", message: "服务没有给出日志标识 log_id (旧版本的服务?), 不能签署录入 / the service gave no log_id (an older service?): the keying cannot be signed" };
+  }
+  return Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
+}
+
 /**
  * The payload of a double-entry keying's teller statement (`src/record/attest.rs`, what
- * `paper_keyed`): `position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8)`; `position` the keyings of the
- * contest logged before it, `keyed` the ballot's JSON text as sent (null: a withdrawal, no text).
+ * `paper_keyed`): `log (32 bytes) ‖ position u64 BE ‖ sheet u64 BE ‖ keyed (UTF-8)`; `log` the
+ * log's identity (hex), `position` the keyings of the contest logged before it, `keyed` the
+ * ballot's JSON text as sent (null: a withdrawal, no text).
  */
-export function keyingPayload(position, sheet, keyed) {
+export function keyingPayload(log, position, sheet, keyed) {
   const text = new TextEncoder().encode(keyed ?? "");
-  const out = new Uint8Array(16 + text.length);
+  const out = new Uint8Array(48 + text.length);
+  out.set(logBytes(log));
   const v = new DataView(out.buffer);
-  v.setBigUint64(0, u64(position), false);
-  v.setBigUint64(8, u64(sheet), false);
-  out.set(text, 16);
+  v.setBigUint64(32, u64(position), false);
+  v.setBigUint64(40, u64(sheet), false);
+  out.set(text, 48);
   return out;
 }
 
 /**
- * The payload of a single-entry paper ballot's statement (what `paper_ballot`): `count u64 BE ‖
- * keyed (UTF-8)`, `count` the contest's paper ballots this key signed before it.
+ * The payload of a single-entry paper ballot's statement (what `paper_ballot`): `log (32 bytes)
+ * ‖ count u64 BE ‖ keyed (UTF-8)`, `count` the contest's paper ballots this key signed before it.
  */
-export function paperPayload(count, keyed) {
+export function paperPayload(log, count, keyed) {
   const text = new TextEncoder().encode(keyed);
-  const out = new Uint8Array(8 + text.length);
-  new DataView(out.buffer).setBigUint64(0, u64(count), false);
-  out.set(text, 8);
+  const out = new Uint8Array(40 + text.length);
+  out.set(logBytes(log));
+  new DataView(out.buffer).setBigUint64(32, u64(count), false);
+  out.set(text, 40);
   return out;
 }
 
@@ -82,10 +93,11 @@ async function keyingBody(c, ballot, sheet) {
   }
   const s = await api("GET", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-sheet`);
   const keyed = ballot ? JSON.stringify(ballot) : null;
-  const place = double ? s.keyings_logged : (s.paper_signed || {})[me.teller] || 0;
+  const place = double ? s.keyings_logged ?? 0 : (s.paper_signed || {})[me.teller] || 0;
+  const log = ctx.election()?.log_id;
   const attested = double
-    ? await ctx.attest("paper_keyed", c.id, keyingPayload(place, sheet, keyed))
-    : await ctx.attest("paper_ballot", c.id, paperPayload(place, keyed));
+    ? await ctx.attest("paper_keyed", c.id, keyingPayload(log, place, sheet, keyed))
+    : await ctx.attest("paper_ballot", c.id, paperPayload(log, place, keyed));
   const body = keyed ? { keyed, attested } : { withdraw: true, attested };
   if (double) body.sheet = sheet;
   return { body, place };
@@ -99,7 +111,7 @@ async function keyingBody(c, ballot, sheet) {
  */
 function placeKey(c) {
   const who = isDouble(c) ? "keyings" : `key${ctx.signer()?.teller ?? "?"}`;
-  return `scrutineer.paper.place.${ctx.election()?.id}.${c.id}.${who}`;
+  return `scrutineer.paper.place.${ctx.election()?.log_id}.${c.id}.${who}`;
 }
 function placeSeen(c) {
   try { return Number(sessionStorage.getItem(placeKey(c)) ?? -1); } catch { return -1; }
@@ -126,7 +138,7 @@ async function sendKeying(c, ballot, sheet) {
       // anything else, is said at once.
       if (place === null || e.code !== "attestation_invalid" || attempt >= SIGN_ATTEMPTS) throw e;
       const now = await api("GET", `/api/v1/contests/${encodeURIComponent(c.id)}/paper-sheet`);
-      const moved = isDouble(c) ? now.keyings_logged : (now.paper_signed || {})[ctx.signer()?.teller] || 0;
+      const moved = isDouble(c) ? now.keyings_logged ?? 0 : (now.paper_signed || {})[ctx.signer()?.teller] || 0;
       if (moved === place) throw e;
     }
   }

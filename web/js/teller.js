@@ -345,9 +345,13 @@ export function tellerIndex(key, tellerKeys = state.tellerKeys, names = state.el
   return i < 0 ? null : i + 1;
 }
 
-/** Whether this election's log takes a teller's signature of its figures (protocol 8 on). */
+/**
+ * Whether this election's log takes a teller's signature of its figures (protocol 8 on; from
+ * protocol 9 not in an election without teller keys).
+ */
 function signsFigures() {
-  return (state.election?.protocol ?? 8) >= 8;
+  const p = state.election?.protocol ?? 8;
+  return p >= 8 && (p < 9 || (state.election?.tellers || []).length > 0);
 }
 
 /**

@@ -131,9 +131,10 @@ pub enum LedgerCommand {
         /// Withdraw this teller's keying of the sheet (double entry).
         #[arg(long, conflicts_with = "ballot")]
         withdraw: bool,
-        /// Protocol 9: the keying signed by a registered teller (`--ballot` is the text signed).
-        #[command(flatten)]
-        attest: AttestArgs,
+        /// 计票人签名 / Protocol 9: sign the keying here with this teller key file (`--ballot`
+        /// is the text signed).
+        #[arg(long, value_name = "FILE")]
+        teller_key: Option<PathBuf>,
     },
     /// 结束投票 / Close a contest with the desk's figures (unspent tokens are voided with it).
     Close {

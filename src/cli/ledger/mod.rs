@@ -372,31 +372,29 @@ fn command(core: &Core, cmd: LedgerCommand) -> Result<String, CommandError> {
             sheet,
             teller,
             withdraw: _,
-            attest,
+            teller_key,
         } => {
-            // Protocol 9: the teller signs the ballot's text as given here.
-            let what = procedure::Attesting::Paper {
-                contest: contest.clone(),
-                sheet,
-                keyed: ballot.clone(),
-            };
-            let by = match attestation(core, &attest, &what)? {
-                Some(attested) => crate::record::attest::KeyedBy {
-                    keyed: ballot.clone(),
-                    attested: Some(attested),
-                },
-                None => crate::record::attest::KeyedBy::default(),
-            };
-            let ballot: Option<serde_json::Value> = match (&by.keyed, ballot) {
-                (Some(_), _) | (None, None) => None,
-                (None, Some(b)) => Some(
-                    serde_json::from_str(&b)
-                        .map_err(|e| command_error!(Code::BallotJson, "{e}"))?,
-                ),
-            };
-            let o = core
-                .paper_ballot(&contest, ballot, sheet, &teller, by)
-                .map_err(err)?;
+            // Protocol 9: the teller's key signs the ballot's text as given here.
+            let o = match teller_key {
+                Some(path) => {
+                    let text = crate::cli::read_named_text(
+                        &path,
+                        "计票人密钥文件",
+                        "the teller key file",
+                    )?;
+                    let signer = Signer::parse(text.trim())
+                        .map_err(|e| command_error!(Code::BadKey, "{e}"))?;
+                    core.key_paper_with(&signer, &contest, ballot.as_deref(), sheet, &teller)
+                }
+                None => {
+                    let ballot: Option<serde_json::Value> = ballot
+                        .map(|b| serde_json::from_str(&b))
+                        .transpose()
+                        .map_err(|e| command_error!(Code::BallotJson, "{e}"))?;
+                    core.paper_ballot(&contest, ballot, sheet, &teller, Default::default())
+                }
+            }
+            .map_err(err)?;
             paper_outcome_text(&o)
         }
         LedgerCommand::Close { contest, by } => {

@@ -107,7 +107,7 @@ impl Admin {
                     ));
                 }
                 let b: ElectionRegistered = body(e)?;
-                let info = election_info(&b)?;
+                let info = election_info(&b, e.hash())?;
                 let contests: Vec<(String, Arrival)> = info
                     .election
                     .contests
@@ -445,7 +445,11 @@ impl Admin {
                 let b: PaperBallot = body(e)?;
                 self.conduct()?.check_paper(&b.contest)?;
                 let attested = self.attested_paper(
-                    paper_statement(self.conduct()?.contest(&b.contest)?, &b),
+                    paper_statement(
+                        self.conduct()?.contest(&b.contest)?,
+                        &b,
+                        self.info()?.log_id,
+                    ),
                     b.keyed.as_deref(),
                     Some(&b.ballot),
                     b.attested.as_ref(),
@@ -460,7 +464,11 @@ impl Admin {
                 self.conduct()?
                     .check_key_paper(&b.contest, b.sheet, &b.teller)?;
                 let attested = self.attested_paper(
-                    keying_statement(self.conduct()?.contest(&b.contest)?, &b),
+                    keying_statement(
+                        self.conduct()?.contest(&b.contest)?,
+                        &b,
+                        self.info()?.log_id,
+                    ),
                     b.keyed.as_deref(),
                     b.ballot.as_ref(),
                     b.attested.as_ref(),

@@ -48,7 +48,10 @@ pub fn ballot_key(e: &Entry) -> Result<BallotKey, LedgerError> {
     })
 }
 
-pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError> {
+pub fn election_info(
+    b: &ElectionRegistered,
+    log_id: [u8; 32],
+) -> Result<ElectionInfo, LedgerError> {
     // The checks the verifier makes of entry 0 too (`registration`): one place.
     let crate::registration::Registered {
         election,
@@ -73,6 +76,7 @@ pub fn election_info(b: &ElectionRegistered) -> Result<ElectionInfo, LedgerError
         protocol: b.protocol,
         pool_spare_percent: b.pool_spare_percent.unwrap_or(POOL_SPARE_PERCENT_DEFAULT),
         secrecy: b.secrecy.clone(),
+        log_id,
     })
 }
 
@@ -122,5 +126,6 @@ pub(super) fn with_contest(
         protocol: info.protocol,
         pool_spare_percent: info.pool_spare_percent,
         secrecy: info.secrecy.clone(),
+        log_id: info.log_id,
     })
 }

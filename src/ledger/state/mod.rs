@@ -60,6 +60,10 @@ pub struct ElectionInfo {
     pub pool_spare_percent: u32,
     /// How ballots are kept secret (absent in old logs: plaintext).
     pub secrecy: Option<Secrecy>,
+    /// Entry 0's hash: the log's identity, which a protocol-9 paper keying's signature binds
+    /// (`record::attest`), so that one made in a rehearsal under the same election id is no
+    /// keying of this log.
+    pub log_id: [u8; 32],
 }
 
 impl ElectionInfo {

@@ -24,10 +24,10 @@ impl Conduct {
         if self.contests.contains_key(id) {
             return Err(ConductError::ContestExists(id.to_string()));
         }
-        // One style, or from protocol 9 one per unit of its source's; and every style still
-        // numbered by a token (a style index is 16 bits).
+        // One style, or from protocol 9 one per unit of its source's; and no more styles in
+        // all than a registration may have (65,535: a token numbers its style in 16 bits).
         let most = if self.protocol() >= super::PROTOCOL_ATTESTED_PAPER {
-            usize::from(u16::MAX) + 1 - self.styles.len().min(usize::from(u16::MAX) + 1)
+            usize::from(u16::MAX) - self.styles.len().min(usize::from(u16::MAX))
         } else {
             1
         };

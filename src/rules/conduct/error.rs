@@ -55,7 +55,7 @@ pub enum ConductError {
         key: u32,
         account: String,
     },
-    #[error("账号 “{account}” 对 “{contest}” 第 {sheet} 张的录入由计票人 {held} 的密钥签署, 不能由计票人 {key} 的密钥更改或撤回 / Account “{account}”'s keying of sheet {sheet} of “{contest}” was signed by teller {held}'s key: teller {key}'s key cannot replace or withdraw it.")]
+    #[error("账号 “{account}” 对 “{contest}” 第 {sheet} 张的录入由计票人 {held} 的密钥签署, 不能由计票人 {key} 的密钥更改或撤回: 请载入计票人 {held} 的密钥文件, 或请其本人撤回 / Account “{account}”'s keying of sheet {sheet} of “{contest}” was signed by teller {held}'s key: teller {key}'s key cannot replace or withdraw it. Load teller {held}'s key file, or ask teller {held} to withdraw it.")]
     PaperKeyingOfAnotherKey {
         contest: String,
         sheet: u64,

@@ -288,9 +288,10 @@ impl Act {
     };
 }
 
-/// A registered teller's signature of a correction or a seat reduction, as checked against
-/// the tellers' keys by the caller (the rules hold no keys): refused in the rules' own order,
-/// so that an entry wrong in two ways is named the same way by the service and `verify`.
+/// A registered teller's signature of a correction, a seat reduction (protocol 8) or a paper
+/// keying (protocol 9), as checked against the tellers' keys by the caller (the rules hold no
+/// keys): refused in the rules' own order, so that an entry wrong in two ways is named the
+/// same way by the service and `verify`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Attest {
     /// None given.

@@ -146,7 +146,12 @@ fn from_protocol_9_a_later_round_takes_a_style_per_unit() {
                 style(2, "一支部", &["a-next"]),
             ],
         );
-        assert!(twice.is_err());
+        let want = if protocol >= 9 {
+            "style_round_taken"
+        } else {
+            "styles"
+        };
+        assert_eq!(twice.unwrap_err().code(), want);
     }
 }
 

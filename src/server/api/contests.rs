@@ -183,8 +183,9 @@ pub struct CorrectionRequest {
     ballots_issued: u64,
     /// 原因, 记入日志并公示 / the reason, logged and posted
     reason: String,
-    /// 计票人签名 (协议 8 起必需, 提出或批准时给出) / a registered teller's signature (required from
-    /// protocol 8, given with the proposal or the approval; docs/LOG_FORMAT.md, "Protocol 8")
+    /// 计票人签名 (协议 8 起必需, 提出或批准时给出; 协议 9 起无计票人密钥的选举不用) / a registered
+    /// teller's signature (required from protocol 8, given with the proposal or the approval; from
+    /// protocol 9 not in an election without teller keys; docs/LOG_FORMAT.md, "Protocol 8")
     #[serde(default)]
     #[schema(value_type = Option<Attested>)]
     attested: Option<crate::record::attest::Attested>,
@@ -297,9 +298,11 @@ pub async fn corrections(state: Data, _caller: As<Staff>) -> Result<HttpResponse
     summary = "批准人数更正 / Approve a correction",
     description = "由与提出人不同角色的另一人批准; 批准后写入日志, 记下两人的姓名与角色。\n\n\
                     Approved by a second person of a role other than the proposer's; then \
-                    logged with both names and roles. 协议 8 起须有一名登记计票人的签名 (随提议或批准给出)。\n\n\
+                    logged with both names and roles. 协议 8 起须有一名登记计票人的签名 (随提议或批准给出; \
+                    协议 9 起无计票人密钥的选举不用)。\n\n\
                     From protocol 8 a registered teller's signature goes with it, given with the \
-                    proposal or with this approval (docs/LOG_FORMAT.md, \"Protocol 8\").",
+                    proposal or with this approval (from protocol 9 not in an election without \
+                    teller keys; docs/LOG_FORMAT.md, \"Protocol 8\").",
     request_body(content = Option<ApproveRequest>, description = "可省略 / may be empty"),
     responses(
         (status = 201, description = "已创建 / Created", body = inline(answers::Entry)),

@@ -164,6 +164,7 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
             .collect();
         Ok(json!({"id": info.id, "title": info.election.title, "contests": contests, "styles": info.styles,
                   "log_size": s.tree.size(), "ballots": s.state.ballots(), "protocol": info.protocol,
+                  "log_id": crate::verify::hex(&info.log_id),
                   "protocol_current": crate::rules::conduct::PROTOCOL_CURRENT,
                   "pools": pools, "roll_registered": conduct.roll().map(|r| r.values().sum::<u64>()),
                   "tellers": info.tellers.iter().map(|t| t.name().to_string()).collect::<Vec<_>>(),

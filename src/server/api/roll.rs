@@ -30,7 +30,7 @@ crate::server::openapi::area!(import_roll, result_csv, result_xlsx,);
         (status = 413, extensions(("x-error-codes" = json!(["request_too_large"])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "roll_refused", "election_date_missing", "not_utf8", "bad_header", "too_large",
-                "too_many_rows"
+                "too_many_rows", "pool_over_cap"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

@@ -68,9 +68,9 @@ pub struct PaperBallotRequest {
                     (paper_entry: double) each teller keys the same sheet under their own account; \
                     it counts when two agree (201, state: counted); otherwise 200 with state \
                     waiting, or mismatch with the other keyings to check against the paper.\n\n\
-                    协议 9 (2026-12-05 起登记的选举): 每次录入与撤回须由登记的计票人密钥签署 \
+                    协议 9 (2026-12-05 起登记、有计票人密钥的选举): 每次录入与撤回须由登记的计票人密钥签署 \
                     (attested), 选票以签署的 JSON 原文 keyed 给出; 同一张的两次一致录入须来自两把\
-                    不同的计票人密钥。Protocol 9 (elections registered from 2026-12-05): every \
+                    不同的计票人密钥。Protocol 9 (elections registered from 2026-12-05 with teller keys): every \
                     keying and withdrawal is signed by a registered teller's key (attested), the \
                     ballot given as the JSON text signed (keyed); the two agreeing keyings of a \
                     sheet come from two different teller keys (docs/LOG_FORMAT.md, Protocol 9).",
@@ -370,8 +370,9 @@ pub struct ReduceSeatsRequest {
     /// 大会减少名额的决定 (1 至 500 字), 记入日志并在公示页显示 / the meeting's decision (1 to 500 characters), logged
     /// and shown on the board
     basis: String,
-    /// 计票人签名 (协议 8 起必需) / a registered teller's signature of the decision (required from
-    /// protocol 8; docs/LOG_FORMAT.md, "Protocol 8")
+    /// 计票人签名 (协议 8 起必需; 协议 9 起无计票人密钥的选举不用) / a registered teller's signature
+    /// of the decision (required from protocol 8; from protocol 9 not in an election without
+    /// teller keys; docs/LOG_FORMAT.md, "Protocol 8")
     #[serde(default)]
     #[schema(value_type = Option<super::contests::Attested>)]
     attested: Option<crate::record::attest::Attested>,

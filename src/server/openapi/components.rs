@@ -217,6 +217,11 @@ pub const ELECTION_SUMMARY: &[F] = &[
         "选票样式 / ballot styles",
     ),
     req("log_size", T::Int, "日志条数 / entries in the log"),
+    req(
+        "log_id",
+        T::Str,
+        "日志标识: 第 0 条的哈希 (十六进制), 协议 9 的纸质录入签名绑定它 / the log's identity: entry 0's hash (hex), which a protocol-9 paper keying's signature binds",
+    ),
     req("ballots", T::Int, "已投选票数 / ballots cast"),
     req("tellers", T::List(&T::Str), "计票人名称 / teller names"),
     req(

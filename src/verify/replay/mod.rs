@@ -94,6 +94,8 @@ fn replay_entries(
         mut conduct,
         mut book,
     } = setup(entries, report)?;
+    // The log's identity (entry 0's hash), which a protocol-9 paper keying's signature binds.
+    let log_id = entries.first().map(|e| e.hash()).unwrap_or_default();
     // Protocol 8: a teller's attestation of a correction or a seat reduction, checked
     // against the registered tellers' keys (`record::attest`, as the ledger checks it).
     let attested = |what: Attestation<'_>, a: Option<&Attested>| {
@@ -659,6 +661,7 @@ fn replay_entries(
                     crate::record::attest::paper_statement(
                         conduct.contest(&b.contest).map_err(&ce)?,
                         &b,
+                        log_id,
                     ),
                     b.keyed.as_deref(),
                     Some(&b.ballot),
@@ -689,6 +692,7 @@ fn replay_entries(
                     crate::record::attest::keying_statement(
                         conduct.contest(&b.contest).map_err(&ce)?,
                         &b,
+                        log_id,
                     ),
                     b.keyed.as_deref(),
                     b.ballot.as_ref(),
