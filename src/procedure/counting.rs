@@ -346,25 +346,33 @@ impl Core {
                     sheet,
                     keyed,
                 } => {
+                    // The statement of the entry this keying will log, built as the ledger
+                    // and `verify` build it (`record::attest`).
                     let c = s.state.conduct()?.contest(contest)?;
-                    let open = c.paper_ballots + 1;
                     if c.double_entry {
-                        Attestation::Keying {
-                            contest,
-                            log: info.log_id,
-                            position: c.keyings_logged,
-                            sheet: sheet.unwrap_or(open),
-                            keyed: keyed.as_deref(),
-                        }
-                        .sign(signer, &info.id)
+                        let entry = crate::record::entry::PaperKeyed {
+                            contest: contest.clone(),
+                            sheet: sheet.unwrap_or(c.paper_ballots + 1),
+                            teller: String::new(),
+                            ballot: None,
+                            keyed: keyed.clone(),
+                            attested: None,
+                        };
+                        crate::record::attest::keying_statement(c, &entry, info.log_id)
+                            .sign(signer, &info.id)
                     } else {
-                        Attestation::Paper {
-                            contest,
-                            log: info.log_id,
-                            count: c.paper_signed.get(&teller).copied().unwrap_or(0),
-                            keyed: keyed.as_deref().unwrap_or_default(),
-                        }
-                        .sign(signer, &info.id)
+                        let entry = crate::record::entry::PaperBallot {
+                            contest: contest.clone(),
+                            ballot: Value::Null,
+                            sheet: None,
+                            keyed: keyed.clone(),
+                            attested: Some(Attested {
+                                teller,
+                                signature: String::new(),
+                            }),
+                        };
+                        crate::record::attest::paper_statement(c, &entry, info.log_id)
+                            .sign(signer, &info.id)
                     }
                 }
             };
