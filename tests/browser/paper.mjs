@@ -149,6 +149,26 @@ try {
   await a.click("#paper-submit");
   await a.waitForFunction(() => /已录入/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 5000 });
   log("a graded evaluation keyed on paper with its group:", await text(a, "#paper-msg"));
+
+  // Protocol 9: the page stops, and sends nothing, when the service's place for this key's
+  // next ballot is not past the one it last had acknowledged (as after a ballot answered
+  // "counted" and not logged): here the page is made to remember a later place.
+  await a.selectOption("#paper-contest", "e");
+  await a.waitForSelector('input.paper-score[data-subject="s1"]', { timeout: 5000 });
+  const placeKey = await a.evaluate(async () => {
+    const e = await (await fetch("/api/v1/election")).json();
+    const k = `scrutineer.paper.place.${e.log_id}.e.key1`;
+    sessionStorage.setItem(k, "99");
+    return k;
+  });
+  await a.fill('input.paper-score[data-subject="s1"]', "70");
+  await a.fill('input.paper-score[data-subject="s2"]', "80");
+  await a.click("#paper-submit");
+  await a.waitForFunction(() => /paper_place_went_back/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 5000 });
+  expect(/停止录入/.test(await text(a, "#paper-msg")), `the stop does not say what to do: ${await text(a, "#paper-msg")}`);
+  await snap(a, "a-place-went-back");
+  await a.evaluate((k) => sessionStorage.removeItem(k), placeKey);
+  log("a place that went back stops the page:", await text(a, "#paper-msg"));
   if (problems.length) throw new Failure(problems.join("\n"));
 } catch (e) {
   console.error(e instanceof Failure ? `✗ ${e.message}` : e);
