@@ -106,15 +106,41 @@ try {
   log("teller A's page shows the same comparison");
 
   // The paper is read again: B corrects (张军 unmarked, 李强 against) and the sheet counts.
+  // Protocol 9: the page signs again when another keying took its place meanwhile. Here B's
+  // first send is answered as a stale signature and the place the page then reads has moved
+  // (both made up by the test); the page signs at the place the service gives and sends
+  // the keying once more, which counts.
+  let posts = 0;
+  let faked = false;
+  let bumped = false;
+  await b.route("**/api/v1/contests/p/paper-ballots", async (route) => {
+    posts += 1;
+    if (!faked) {
+      faked = true;
+      return route.fulfill({ status: 422, contentType: "application/json", body: JSON.stringify({ code: "attestation_invalid", message: "测试: 签名已过时 / test: a stale signature" }) });
+    }
+    return route.continue();
+  });
+  await b.route("**/api/v1/contests/p/paper-sheet", async (route) => {
+    if (!faked || bumped) return route.continue();
+    bumped = true;
+    const res = await route.fetch();
+    const json = await res.json();
+    json.keyings_logged += 1;
+    return route.fulfill({ response: res, json });
+  });
   await mark(b, "d", "for");
   await mark(b, "b", "against");
   expect(/更正我的录入/.test(await text(b, "#paper-submit")), "the submit button does not offer a correction");
   await b.click("#paper-submit");
   await b.waitForFunction(() => /已计入/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 5000 });
+  expect(posts === 2 && bumped, `the keying was sent ${posts} time(s) (a stale one, then once more, expected)`);
+  await b.unroute("**/api/v1/contests/p/paper-ballots");
+  await b.unroute("**/api/v1/contests/p/paper-sheet");
   expect(/第 1 张两人一致/.test(await text(b, "#paper-msg")), `B's answer: ${await text(b, "#paper-msg")}`);
   await b.waitForFunction(() => /第 2 张/.test(document.querySelector("#paper-sheet")?.innerText || ""), null, { timeout: 5000 });
   await snap(b, "b-counted");
-  log("teller B corrected; sheet 1 counted; the page moves to sheet 2");
+  log("teller B corrected (signed again after a stale signature); sheet 1 counted; the page moves to sheet 2");
 
   await a.waitForFunction(() => /已计入/.test(document.querySelector("#paper-msg")?.innerText || ""), null, { timeout: 10000 });
   expect(!(await a.locator("#paper-compare").count()), "A's comparison stays after the sheet counted");
