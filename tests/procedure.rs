@@ -60,6 +60,35 @@ fn propose_signed(
     (n, attested)
 }
 
+/// A plaintext election of `spec` on `styles` in `dir`, with these teller keys and the
+/// signatures a result needs; its ledger and its core.
+fn register(
+    dir: &std::path::Path,
+    spec: &serde_json::Value,
+    styles: Vec<Style>,
+    (tellers, signatures_required): (&[&Signer], u32),
+) -> (Ledger, Core) {
+    let l = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(styles),
+            tellers: tellers
+                .iter()
+                .map(|t| t.verifier().unwrap().to_text())
+                .collect(),
+            signatures_required,
+            pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
+        },
+    )
+    .unwrap();
+    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    (l, core)
+}
+
 fn core(name: &str, seats: u32, teller: &Signer) -> (PathBuf, Core) {
     core_with_tellers(name, seats, &[teller], 1)
 }
@@ -75,30 +104,14 @@ fn core_with_tellers(
         {"id": "d", "kind": "npc_direct", "seats": seats,
          "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
          "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
-    let l = Ledger::register(
-        LedgerConfig::new(dir.join("data"), dir.join("keys")),
-        Registration {
-            spec: spec.to_string().into_bytes(),
-            styles: Some(vec![Style {
-                round: 1,
-                contests: vec!["d".into()],
-                title: String::new(),
-                unit: "一区".into(),
-                group: String::new(),
-            }]),
-            tellers: tellers
-                .iter()
-                .map(|t| t.verifier().unwrap().to_text())
-                .collect(),
-            signatures_required,
-            pool_spare_percent: 5,
-            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
-                reason: "a test of plaintext ballots".into(),
-            },
-        },
-    )
-    .unwrap();
-    let core = Core::new(l, Records::open(&dir.join("data")).unwrap());
+    let style = Style {
+        round: 1,
+        contests: vec!["d".into()],
+        title: String::new(),
+        unit: "一区".into(),
+        group: String::new(),
+    };
+    let (_, core) = register(&dir, &spec, vec![style], (tellers, signatures_required));
     let roll: Vec<Voter> = (1..=20)
         .map(|i| Voter {
             line: i + 1,
@@ -486,21 +499,7 @@ fn tied_pair(name: &str, extra: &[&str], extra_styles: Vec<Style>) -> (PathBuf, 
         group: String::new(),
     }];
     styles.extend(extra_styles);
-    let l = Ledger::register(
-        LedgerConfig::new(dir.join("data"), dir.join("keys")),
-        Registration {
-            spec: spec.to_string().into_bytes(),
-            styles: Some(styles),
-            tellers: vec![teller.verifier().unwrap().to_text()],
-            signatures_required: 1,
-            pool_spare_percent: 5,
-            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
-                reason: "a test of plaintext ballots".into(),
-            },
-        },
-    )
-    .unwrap();
-    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let (l, core) = register(&dir, &spec, styles, (&[&teller], 1));
     let roll: Vec<Voter> = (1..=20)
         .map(|i| Voter {
             line: i + 1,
@@ -663,21 +662,12 @@ fn a_runoff_of_a_contest_over_two_units_is_voted_in_both() {
         unit: unit.into(),
         group: String::new(),
     };
-    let l = Ledger::register(
-        LedgerConfig::new(dir.join("data"), dir.join("keys")),
-        Registration {
-            spec: spec.to_string().into_bytes(),
-            styles: Some(vec![style("一区"), style("二区")]),
-            tellers: vec![teller.verifier().unwrap().to_text()],
-            signatures_required: 1,
-            pool_spare_percent: 5,
-            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
-                reason: "a test of plaintext ballots".into(),
-            },
-        },
-    )
-    .unwrap();
-    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let (l, core) = register(
+        &dir,
+        &spec,
+        vec![style("一区"), style("二区")],
+        (&[&teller], 1),
+    );
     let voter = |unit: &str, prefix: &str, i: usize| Voter {
         line: i + 1,
         name: format!("选民{prefix}{i}"),

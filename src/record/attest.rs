@@ -229,6 +229,72 @@ pub fn keying_statement<'a>(
     }
 }
 
+/// What a log's entry 0 registers that a paper entry's signature (protocol 9) is checked
+/// against: one check of `paper_ballot` and `paper_keyed` entries for the ledger, which runs
+/// it before it appends, and for `verify`. `election` is the election as it stands.
+pub struct PaperSigners<'a> {
+    pub tellers: &'a [Verifier],
+    pub election_id: &'a str,
+    /// The log's identity: entry 0's hash.
+    pub log: [u8; 32],
+}
+
+impl PaperSigners<'_> {
+    /// A logged `paper_ballot`'s attestation as the rules take it, given its contest's state
+    /// before it.
+    pub fn paper_ballot(
+        &self,
+        election: &crate::rules::Election,
+        before: &crate::rules::conduct::ContestConduct,
+        b: &super::entry::PaperBallot,
+    ) -> Attest {
+        self.checked(
+            election,
+            paper_statement(before, b, self.log),
+            b.keyed.as_deref(),
+            Some(&b.ballot),
+            b.attested.as_ref(),
+        )
+    }
+
+    /// A logged `paper_keyed`'s attestation as the rules take it, given its contest's state
+    /// before it.
+    pub fn keying(
+        &self,
+        election: &crate::rules::Election,
+        before: &crate::rules::conduct::ContestConduct,
+        b: &super::entry::PaperKeyed,
+    ) -> Attest {
+        self.checked(
+            election,
+            keying_statement(before, b, self.log),
+            b.keyed.as_deref(),
+            b.ballot.as_ref(),
+            b.attested.as_ref(),
+        )
+    }
+
+    fn checked(
+        &self,
+        election: &crate::rules::Election,
+        what: Attestation<'_>,
+        keyed: Option<&str>,
+        ballot: Option<&serde_json::Value>,
+        attested: Option<&Attested>,
+    ) -> Attest {
+        checked_paper(
+            what,
+            keyed,
+            ballot,
+            election,
+            self.tellers,
+            self.election_id,
+            attested,
+        )
+        .0
+    }
+}
+
 /// A paper entry's attestation (protocol 9) as the rules take it, with the signing key's
 /// name: [`checked`], after the signed text is found to be the logged ballot line. `keyed`
 /// is the entry's text as the teller keyed and signed it, `ballot` its logged line (both
@@ -236,7 +302,7 @@ pub fn keying_statement<'a>(
 /// ([`clean_ballot_line`](super::ballot::clean_ballot_line)), must be exactly that line.
 /// A text without a signature is refused, like a signature of an older protocol's entry.
 /// `what` is the statement the signature must be of, its text `keyed`.
-pub fn checked_paper(
+fn checked_paper(
     what: Attestation<'_>,
     keyed: Option<&str>,
     ballot: Option<&serde_json::Value>,

@@ -26,7 +26,8 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const POLL_MS = 3000;
 
 let ctx = null; // { election(), setElection(e), act(el, fn), bi(msg), localError(code, zh, en), against(kind),
-//                  signsPaper(), attest(what, contest, payload) → {teller, signature} | null }
+//                  signsPaper(), attest(what, contest, payload) → {teller, signature} | null,
+//                  signer() → {name, teller} | null }
 
 /** Attempts at a keying whose signature another teller's keying made stale meanwhile. */
 const SIGN_ATTEMPTS = 3;

@@ -1,7 +1,7 @@
 //! How each admin entry changes the state: the one step function the ledger runs when it appends and when it replays.
 
 use super::*;
-use crate::record::attest::{keying_statement, paper_statement, Attestation, Attested};
+use crate::record::attest::{Attestation, Attested, PaperSigners};
 use crate::record::entry::round_styles;
 use crate::rules::conduct::Attest;
 
@@ -21,26 +21,14 @@ impl Admin {
         Ok(crate::record::attest::checked(what, &info.tellers, &info.id, attested).0)
     }
 
-    /// A teller's attestation of a paper keying or a paper ballot (protocol 9), its signed
-    /// text `keyed` checked against the logged line (`record::attest::checked_paper`).
-    fn attested_paper(
-        &self,
-        what: Attestation<'_>,
-        keyed: Option<&str>,
-        ballot: Option<&serde_json::Value>,
-        attested: Option<&Attested>,
-    ) -> Result<Attest, LedgerError> {
+    /// What a paper keying's signature (protocol 9) is checked against (`record::attest`).
+    fn paper_signers(&self) -> Result<PaperSigners<'_>, LedgerError> {
         let info = self.info()?;
-        Ok(crate::record::attest::checked_paper(
-            what,
-            keyed,
-            ballot,
-            &info.election,
-            &info.tellers,
-            &info.id,
-            attested,
-        )
-        .0)
+        Ok(PaperSigners {
+            tellers: &info.tellers,
+            election_id: &info.id,
+            log: info.log_id,
+        })
     }
 
     pub fn conduct(&self) -> Result<&Conduct, LedgerError> {
@@ -444,16 +432,11 @@ impl Admin {
             EntryKind::PaperBallot => {
                 let b: PaperBallot = body(e)?;
                 self.conduct()?.check_paper(&b.contest)?;
-                let attested = self.attested_paper(
-                    paper_statement(
-                        self.conduct()?.contest(&b.contest)?,
-                        &b,
-                        self.info()?.log_id,
-                    ),
-                    b.keyed.as_deref(),
-                    Some(&b.ballot),
-                    b.attested.as_ref(),
-                )?;
+                let attested = self.paper_signers()?.paper_ballot(
+                    &self.info()?.election,
+                    self.conduct()?.contest(&b.contest)?,
+                    &b,
+                );
                 let ballot = paper_line(&self.info()?.election, &b.contest, &b.ballot)?;
                 self.conduct_mut()?
                     .paper(&b.contest, b.sheet, &ballot, &attested)?;
@@ -463,16 +446,11 @@ impl Admin {
                 let b: PaperKeyed = body(e)?;
                 self.conduct()?
                     .check_key_paper(&b.contest, b.sheet, &b.teller)?;
-                let attested = self.attested_paper(
-                    keying_statement(
-                        self.conduct()?.contest(&b.contest)?,
-                        &b,
-                        self.info()?.log_id,
-                    ),
-                    b.keyed.as_deref(),
-                    b.ballot.as_ref(),
-                    b.attested.as_ref(),
-                )?;
+                let attested = self.paper_signers()?.keying(
+                    &self.info()?.election,
+                    self.conduct()?.contest(&b.contest)?,
+                    &b,
+                );
                 let election = &self.info()?.election;
                 let ballot = match &b.ballot {
                     Some(line) => Some(paper_line(election, &b.contest, line)?),

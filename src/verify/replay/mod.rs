@@ -94,8 +94,13 @@ fn replay_entries(
         mut conduct,
         mut book,
     } = setup(entries, report)?;
-    // The log's identity (entry 0's hash), which a protocol-9 paper keying's signature binds.
-    let log_id = entries.first().map(|e| e.hash()).unwrap_or_default();
+    // Protocol 9: a paper keying's signature, checked against the registered tellers' keys
+    // and the log's identity (entry 0's hash) as the ledger checks it (`record::attest`).
+    let signers = crate::record::attest::PaperSigners {
+        tellers: &tellers,
+        election_id: &election_id,
+        log: entries.first().map(|e| e.hash()).unwrap_or_default(),
+    };
     // Protocol 8: a teller's attestation of a correction or a seat reduction, checked
     // against the registered tellers' keys (`record::attest`, as the ledger checks it).
     let attested = |what: Attestation<'_>, a: Option<&Attested>| {
@@ -657,19 +662,8 @@ fn replay_entries(
                 conduct.check_paper(&b.contest).map_err(&ce)?;
                 // Protocol 9: the teller who keyed it signed it (`record::attest`, as the
                 // ledger checks it).
-                let (attest, _) = crate::record::attest::checked_paper(
-                    crate::record::attest::paper_statement(
-                        conduct.contest(&b.contest).map_err(&ce)?,
-                        &b,
-                        log_id,
-                    ),
-                    b.keyed.as_deref(),
-                    Some(&b.ballot),
-                    &election,
-                    &tellers,
-                    &election_id,
-                    b.attested.as_ref(),
-                );
+                let attest =
+                    signers.paper_ballot(&election, conduct.contest(&b.contest).map_err(&ce)?, &b);
                 let ballot = paper_line(&election, i, e.kind, &b.contest, &b.ballot, line_names)?;
                 conduct
                     .paper(&b.contest, b.sheet, &ballot, &attest)
@@ -688,19 +682,8 @@ fn replay_entries(
                 conduct
                     .check_key_paper(&b.contest, b.sheet, &b.teller)
                     .map_err(&ce)?;
-                let (attest, _) = crate::record::attest::checked_paper(
-                    crate::record::attest::keying_statement(
-                        conduct.contest(&b.contest).map_err(&ce)?,
-                        &b,
-                        log_id,
-                    ),
-                    b.keyed.as_deref(),
-                    b.ballot.as_ref(),
-                    &election,
-                    &tellers,
-                    &election_id,
-                    b.attested.as_ref(),
-                );
+                let attest =
+                    signers.keying(&election, conduct.contest(&b.contest).map_err(&ce)?, &b);
                 let ballot = match &b.ballot {
                     Some(line) => Some(paper_line(
                         &election, i, e.kind, &b.contest, line, line_names,
