@@ -515,6 +515,8 @@ codes! {
     WithdrawWithBallot = "withdraw_with_ballot" => Unprocessable,
     // ---- first raised in src/cli/ ----
     BadKey = "bad_key" => Unprocessable,
+    BookFigures = "book_figures" => Unprocessable,
+    BookFiguresDiffer = "book_figures_differ" => Unprocessable,
     Checkpoint = "checkpoint" => Unprocessable,
     Inclusion = "inclusion" => Unprocessable,
     LogFork = "log_fork" => Unprocessable,

@@ -244,6 +244,11 @@ enum TellerCommand {
         /// 接受旧协议 N 的日志 / Sign a result of a log of the older protocol N.
         #[arg(long, value_name = "N", requires = "export")]
         allow_protocol: Option<u32>,
+        /// 会场的数字 / The hall's own figures of a contest of the result, `CONTEST=P/I`: the
+        /// present count of the sign-in book and the slips counted as handed out. Compared
+        /// with the figures the count used; any difference signs nothing. Repeat per contest.
+        #[arg(long, value_name = "CONTEST=P/I", requires = "export")]
+        book: Vec<String>,
     },
 }
 
@@ -360,6 +365,7 @@ fn main() -> ExitCode {
                     result,
                     checkpoint,
                     allow_protocol,
+                    book,
                 },
         } => finish(match (export, result) {
             (Some(export), Some(result)) => scrutineer::cli::teller::sign_result(
@@ -368,6 +374,7 @@ fn main() -> ExitCode {
                 result,
                 checkpoint.as_deref(),
                 allow_protocol,
+                &book,
             ),
             _ => scrutineer::cli::verify::teller_sign(&key, &text),
         }),

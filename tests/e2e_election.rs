@@ -232,6 +232,48 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
         "{signed}"
     );
     let line = signed.lines().last().unwrap().to_string();
+    // The hall's own figures (`--book`): the same as the count's sign, any difference signs
+    // nothing, and a malformed or foreign contest is refused.
+    let figure = |name: &str| -> u64 {
+        let at = signed.find(name).unwrap() + name.len();
+        signed[at..]
+            .trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (p, i) = (figure("实到 P"), figure("发出 I"));
+    assert!(p > 0 && i >= p, "{signed}");
+    let agree = ok(sign_args(
+        &result.to_string(),
+        &["--checkpoint", &pin, "--book", &format!("d017={p}/{i}")],
+    ));
+    assert!(
+        agree.contains("agree with the present and issued"),
+        "{agree}"
+    );
+    assert_eq!(agree.lines().last().unwrap(), line);
+    for (book, code) in [
+        (format!("d017={}/{i}", p - 1), "[book_figures_differ]"),
+        (format!("d017={p}/{}", i + 1), "[book_figures_differ]"),
+        (format!("d018={p}/{i}"), "[book_figures]"),
+        (format!("d017={p}"), "[book_figures]"),
+        ("d017=a/b".to_string(), "[book_figures]"),
+    ] {
+        let refused = fail(sign_args(&result.to_string(), &["--book", &book]));
+        assert!(refused.contains(code), "{book}: {refused}");
+        assert!(!refused.contains(&line), "{book}: {refused}");
+    }
+    let differ = fail(sign_args(
+        &result.to_string(),
+        &["--book", &format!("d017={}/{i}", p + 2)],
+    ));
+    assert!(
+        differ.contains(&format!("the count used P {p} I {i}")),
+        "{differ}"
+    );
     // Not a result, or a checkpoint this log does not have: nothing signed.
     let not_result = fail(sign_args("1", &[]));
     assert!(not_result.contains("[unknown_result]"), "{not_result}");

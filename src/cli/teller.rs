@@ -104,7 +104,9 @@ pub fn sign_result(
     result: u64,
     checkpoint: Option<&str>,
     allow_protocol: Option<u32>,
+    book: &[String],
 ) -> Result<String, CommandError> {
+    let book = parse_book(book)?;
     let (signer, replayed) = signer_and_export(key, export, allow_protocol)?;
     if let Some(text) = checkpoint {
         let pin = parse_checkpoint_pin(text)?;
@@ -125,6 +127,7 @@ pub fn sign_result(
             ),
         ));
     };
+    let compared = check_book(&book, &body.contests, &body.result)?;
     let text = crate::ledger::result_checkpoint_text(&replayed.election_id, &replayed.tree, result)
         .map_err(|err| e(err.code(), err))?;
     let line =
@@ -167,7 +170,11 @@ pub fn sign_result(
         // teller signed them (README, "Not finished"), and P is the quorum's and, for most
         // kinds, the threshold's base. Every signer is shown them to compare with the hall.
         let desk = c.closed.unwrap_or_default();
-        if c.correction.is_none() {
+        if compared.contains(id) {
+            warned.push_str(&format!(
+                "核对 check {id}: 签到簿和清点的选票与计票所用的实到、发出数字相符 / the sign-in book and the slips counted agree with the present and issued figures the count used\n"
+            ));
+        } else if c.correction.is_none() {
             warned.push_str(&format!(
                 "核对 check {id}: 结束时签到台的数字 the desk's figures at the close: 应到 E {} 实到 P {} 发出 I {} \
                  — 签名前请与签到簿和清点的选票核对 / compare them with the sign-in book and the slips counted before signing\n",
@@ -201,6 +208,91 @@ pub fn sign_result(
     Ok(format!(
         "导出已核验, 第 {result} 条结果已重新计票 (项目: {contests}) / the export verifies and result {result} was recounted (contests: {contests})\n{warned}{unconfirmed}签名的检查点 checkpoint signed:\n{text}{line}\n"
     ))
+}
+
+/// The hall's own figures of a contest, as `--book CONTEST=P/I` gives them: the present count
+/// of the sign-in book and the slips counted as handed out.
+fn parse_book(
+    args: &[String],
+) -> Result<std::collections::BTreeMap<String, (u64, u64)>, CommandError> {
+    let mut out = std::collections::BTreeMap::new();
+    for a in args {
+        let parsed = a.rsplit_once('=').and_then(|(contest, figures)| {
+            let (p, i) = figures.split_once('/')?;
+            let p = p.trim().parse::<u64>().ok()?;
+            let i = i.trim().parse::<u64>().ok()?;
+            (!contest.trim().is_empty()).then(|| (contest.trim().to_string(), (p, i)))
+        });
+        let Some((contest, figures)) = parsed else {
+            return Err(e(
+                Code::BookFigures,
+                format!("--book “{a}” 应写成 项目=实到/发出, 例如 --book c1=412/415 / --book “{a}” must read CONTEST=PRESENT/ISSUED, e.g. --book c1=412/415"),
+            ));
+        };
+        if out.insert(contest.clone(), figures).is_some() {
+            return Err(e(
+                Code::BookFigures,
+                format!(
+                    "--book 给了项目 “{contest}” 两次 / --book names contest “{contest}” twice"
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Compares the hall's figures (`--book`) with the present and issued figures the result was
+/// counted with (the desk's at the close, or an approved correction's: the result's
+/// `turnout`), as the tellers check the voters against the ballots before they sign (EL Art.
+/// 43; BER Art. 22-23). Any difference refuses the signature. Returns the contests compared.
+fn check_book(
+    book: &std::collections::BTreeMap<String, (u64, u64)>,
+    contests: &[String],
+    result: &serde_json::Value,
+) -> Result<std::collections::BTreeSet<String>, CommandError> {
+    if let Some(other) = book.keys().find(|c| !contests.contains(c)) {
+        return Err(e(
+            Code::BookFigures,
+            format!(
+                "--book 的项目 “{other}” 不在这个结果里 (结果的项目: {0}); 未签名 / --book names contest “{other}”, which this result does not hold (its contests: {0}): nothing signed",
+                contests.join(", ")
+            ),
+        ));
+    }
+    let mut compared = std::collections::BTreeSet::new();
+    let mut differ = Vec::new();
+    for (id, (p, i)) in book {
+        let turnout = result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+            .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+            .and_then(|c| c.get("turnout"));
+        let figure = |name: &str| turnout.and_then(|t| t.get(name)).and_then(|v| v.as_u64());
+        let (Some(present), Some(issued)) = (figure("present"), figure("ballots_issued")) else {
+            return Err(e(
+                Code::BookFigures,
+                format!("结果里没有项目 “{id}” 的实到和发出数字; 未签名 / the result holds no present and issued figures for contest “{id}”: nothing signed"),
+            ));
+        };
+        if (present, issued) != (*p, *i) {
+            differ.push(format!(
+                "{id}: 签到簿 book P {p} I {i}, 计票所用 the count used P {present} I {issued}"
+            ));
+        }
+        compared.insert(id.clone());
+    }
+    if !differ.is_empty() {
+        return Err(e(
+            Code::BookFiguresDiffer,
+            format!(
+                "与会场的数字不符, 未签名 / the hall's figures differ, nothing signed: {}. 请与其他计票人重新清点签到簿和选票存根; 如日志里的数字有误, 提出到会数字更正, 更正后重新计票再签名 / recount the sign-in book and the stubs with the other tellers; if the log's figures are wrong, propose a correction, then count again and sign that result",
+                differ.join("; ")
+            ),
+        ));
+    }
+    Ok(compared)
 }
 
 /// `scrutineer teller attest`: a registered teller's signature of a correction of a

@@ -77,6 +77,12 @@ try {
   };
   const text = async (sel) => (await page.locator(sel).innerText()).replace(/\s+/g, " ");
   const dialog = page.locator("#confirm-dialog");
+  // The sign dialog's figures, typed as the hall counted them (here: as the count used them).
+  const fillBook = async () => {
+    const books = page.locator("#book-figures input.book");
+    for (let i = 0; i < (await books.count()); i++) await books.nth(i).fill(await books.nth(i).getAttribute("data-expect"));
+    expect(!(await page.locator("#confirm-ok").isDisabled()), "OK stays disabled with every figure agreeing");
+  };
   const confirm = async (name) => {
     await dialog.waitFor({ state: "visible", timeout: 5000 });
     if (name) await snap(name, { fullPage: false });
@@ -408,6 +414,23 @@ try {
     log("every result already carries", keyName, "; trying a stranger's key instead");
   }
   await page.click(`button.sign[data-index="${target}"]`);
+  // Before signing, the teller types the hall's own figures (sign-in book, slips counted):
+  // OK stays disabled while one is missing or differs, and a difference says not to sign.
+  await dialog.waitFor({ state: "visible", timeout: 5000 });
+  const books = page.locator("#book-figures input.book");
+  expect((await books.count()) >= 2, "the sign dialog asks for no figures from the sign-in book");
+  expect(await page.locator("#confirm-ok").isDisabled(), "OK is enabled before the hall's figures are typed");
+  const expectP = await books.nth(0).getAttribute("data-expect");
+  expect(!(await text("#book-figures")).includes(`P ${expectP},`), "the dialog shows the count's figures before they are typed");
+  await books.nth(0).fill(String(Number(expectP) + 1));
+  await books.nth(1).fill(await books.nth(1).getAttribute("data-expect"));
+  await page.waitForSelector("#book-mismatch:not(.hidden)", { timeout: 5000 });
+  expect(await page.locator("#confirm-ok").isDisabled(), "OK is enabled with a present figure that differs from the count's");
+  expect(/不要签名/.test(await text("#book-mismatch")), "a difference does not say not to sign");
+  expect((await page.getAttribute("#book-figures tr[data-contest]", "data-contest")) !== null, "no contest row");
+  await snap("sign-book-mismatch", { fullPage: false });
+  await fillBook();
+  expect(await page.locator("#book-mismatch").evaluate((e) => e.classList.contains("hidden")), "the mismatch notice stays after the figures agree");
   await confirm("sign-dialog");
   await page.waitForSelector("#sign-msg .notice.bad", { timeout: 10000 });
   const refused = await text("#sign-msg");
@@ -425,6 +448,8 @@ try {
     if (await btn.isDisabled()) { log("result", index, "already signed by", keyName); continue; }
     const before = Number(await page.getAttribute(`tr.result[data-index="${index}"]`, "data-signatures"));
     await btn.click();
+    await dialog.waitFor({ state: "visible", timeout: 5000 });
+    await fillBook();
     await confirm(null);
     await page.waitForSelector("#sign-msg .notice.ok", { timeout: 10000 });
     await page.waitForSelector(`tr.result[data-index="${index}"][data-signatures="${before + 1}"]`, { timeout: 10000 });

@@ -1003,7 +1003,11 @@ async function recordTest(outcome) {
 }
 
 /** Opens the confirm dialog; resolves true on OK. */
-function confirmDialog({ title, text, ok, danger = false }) {
+/**
+ * Opens the confirm dialog; resolves true on OK. `ready`, when given, is asked on every input
+ * in the dialog whether OK may be pressed yet (it stays disabled until then).
+ */
+function confirmDialog({ title, text, ok, danger = false, ready = null }) {
   const dlg = $("#confirm-dialog");
   $("#confirm-title").innerHTML = title;
   $("#confirm-text").innerHTML = text;
@@ -1011,20 +1015,31 @@ function confirmDialog({ title, text, ok, danger = false }) {
   okBtn.innerHTML = ok;
   okBtn.className = danger ? "danger" : "";
   return new Promise((resolve) => {
+    const check = () => {
+      okBtn.disabled = ready ? !ready() : false;
+    };
     const done = (v) => {
       okBtn.removeEventListener("click", yes);
       $("#confirm-cancel").removeEventListener("click", no);
       dlg.removeEventListener("cancel", no);
+      dlg.removeEventListener("input", check);
+      okBtn.disabled = false;
       dlg.close();
       resolve(v);
     };
-    const yes = () => done(true);
+    const yes = () => {
+      if (ready && !ready()) return;
+      done(true);
+    };
     const no = () => done(false);
     okBtn.addEventListener("click", yes);
     $("#confirm-cancel").addEventListener("click", no);
     dlg.addEventListener("cancel", no);
+    dlg.addEventListener("input", check);
+    check();
     dlg.showModal();
-    $("#confirm-cancel").focus();
+    const first = ready ? dlg.querySelector("#confirm-text input") : null;
+    (first || $("#confirm-cancel")).focus();
   });
 }
 
@@ -1443,6 +1458,61 @@ async function loadKeyFile(file) {
   await renderCorrections().catch((err) => showError($("#corrections-msg"), err));
 }
 
+/**
+ * The sign dialog's comparison with the hall's own records (EL Art. 43, BER Art. 22-23: the
+ * tellers check the number of voters against the ballots before they sign): for each contest
+ * of the result the teller types the present count of the sign-in book (实到, P) and the slips
+ * counted as handed out (发出, I). The figures the count used (the desk's at the close, or an
+ * approved correction's) are not shown until both are typed, so that they are compared, not
+ * copied; OK stays disabled until every figure agrees. These figures are the service's record
+ * of the check-ins, which no one else signs (README, "Not finished").
+ */
+function bookTable(contests) {
+  if (!contests.length) return "";
+  const rows = contests.map((c) => `<tr data-contest="${esc(c.id)}">
+      <th>${esc(contestTitle(c.id))}</th>
+      <td><input type="text" inputmode="numeric" autocomplete="off" class="book" data-figure="present" data-expect="${esc(c.turnout.present)}" aria-label="${esc(plain(`${c.id} 签到簿实到人数`, `${c.id} present by the sign-in book`))}"></td>
+      <td><input type="text" inputmode="numeric" autocomplete="off" class="book" data-figure="issued" data-expect="${esc(c.turnout.ballots_issued)}" aria-label="${esc(plain(`${c.id} 清点的发出选票数`, `${c.id} slips issued by your count`))}"></td>
+      <td class="book-state" data-state="empty"></td></tr>`).join("");
+  return `<p>${t("签名前请核对: 按签到簿填写实到人数, 按清点的选票存根填写发出选票数。两者都与计票所用的数字相符后才能签名。",
+    "Before signing, check: type the number present from the sign-in book and the number of slips issued from the counted stubs. You can sign once both agree with the figures the count used.")}</p>
+    <table class="compact" id="book-figures"><tr><th>${t("项目", "Contest")}</th><th>${t("签到簿实到 P", "Present P (sign-in book)")}</th><th>${t("清点发出 I", "Issued I (slips counted)")}</th><th></th></tr>${rows}</table>
+    <div id="book-mismatch" class="hidden">${notice("bad", t("与计票所用的数字不符: 请不要签名。先与其他计票人重新清点签到簿和选票存根; 如日志里的数字有误, 提出到会数字更正 (须另一角色的人批准, 并有一名登记计票人签名), 更正后重新计票再签名。",
+      "These do not agree with the figures the count used: do not sign. Recount the sign-in book and the stubs with the other tellers; if the log's figures are wrong, propose a correction of the figures (approved by a person of another role and signed by a registered teller), then count again and sign that result."))}</div>`;
+}
+
+/** Whether every figure typed in the sign dialog agrees (bookTable); marks each row. */
+function bookMatches() {
+  let all = true;
+  let wrong = false;
+  for (const tr of document.querySelectorAll("#book-figures tr[data-contest]")) {
+    const inputs = [...tr.querySelectorAll("input.book")];
+    const typed = inputs.map((i) => i.value.trim());
+    const cell = tr.querySelector(".book-state");
+    if (typed.some((v) => v === "")) {
+      all = false;
+      for (const i of inputs) i.removeAttribute("aria-invalid");
+      cell.dataset.state = "empty";
+      cell.innerHTML = "";
+      continue;
+    }
+    const bad = inputs.filter((i) => !/^[0-9]+$/.test(i.value.trim()) || BigInt(i.value.trim()) !== BigInt(i.dataset.expect));
+    for (const i of inputs) i.setAttribute("aria-invalid", bad.includes(i) ? "true" : "false");
+    if (bad.length) {
+      all = false;
+      wrong = true;
+      cell.dataset.state = "mismatch";
+      // Only now, with both typed: what the count used, to find the difference.
+      cell.innerHTML = `<span class="bad">${t("不符: 计票用", "differs: the count used")} P ${esc(inputs[0].dataset.expect)}, I ${esc(inputs[1].dataset.expect)}</span>`;
+    } else {
+      cell.dataset.state = "match";
+      cell.innerHTML = `<span class="ok">${t("相符", "agrees")}</span>`;
+    }
+  }
+  $("#book-mismatch")?.classList.toggle("hidden", !wrong);
+  return all;
+}
+
 async function signResult(index) {
   const el = $("#sign-msg");
   el.innerHTML = "";
@@ -1455,12 +1525,15 @@ async function signResult(index) {
   }
   const key = state.key;
   const titles = (state.results.find((r) => r.index === index)?.contests || []).map(contestTitle).join("、");
+  const contests = state.details.get(index)?.result?.contests || [];
   const sure = await confirmDialog({
     title: t(`签名确认结果 ${resultNo(index)}?`, `Sign result ${resultNo(index)}?`),
     text: `<p>${t(`以计票人 ${key.name} 的密钥签名结果 ${resultNo(index)} (${titles})。签名表示您已核对计票结果无误; 签名写入选票日志, 不能撤回。`,
       `Sign result ${resultNo(index)} (${titles}) with teller ${key.name}'s key. Signing states that you checked the count; the signature goes into the ballot log and cannot be withdrawn.`)}</p>
+      ${bookTable(contests)}
       ${$("#key-info").dataset.registered === "no" ? notice("bad", t("注意: 此密钥与登记的计票人公钥不符, 服务器会拒绝。", "Note: this key does not match a registered teller key; the server will refuse it.")) : ""}`,
     ok: t("签名", "Sign"),
+    ready: contests.length ? bookMatches : null,
   });
   if (!sure) return;
   await act(el, async () => {
