@@ -659,6 +659,63 @@ fn tie_runoff_is_won_by_most_votes() {
 }
 
 #[test]
+fn a_closed_tie_runoff_takes_no_write_in_and_keeps_a_tie_at_zero() {
+    // Protocol 10 (`closed_list`): RULES.md section 1, "those tied go to a new vote for the
+    // remaining seats". The review's case: a party tie runoff for 1 seat between 李强 (b)
+    // and 张军 (c), where 30 ballots wrote in 王五 against b.
+    let mut c = contest("t", "party_committee", 1, &["b", "c"], (100, 100, 100));
+    c["parent"] = json!("x");
+    c["runoff_reason"] = json!("tie");
+    let ballots_of = || {
+        cat(vec![
+            ballots(30, "t", &[("b", "against")], &["王五"]),
+            ballots(25, "t", &[("b", "for")], &[]),
+            ballots(20, "t", &[("c", "for")], &[]),
+            ballots(25, "t", &[], &[]),
+        ])
+    };
+    // As an older log has it (an open list): the write-in takes the seat with 30 of 100.
+    let open = tally(&spec(vec![c.clone()]), &ballots_of());
+    assert_eq!(
+        strings(&contest_result(&open, "t")["elected"]),
+        vec!["write-in:王五"]
+    );
+    c["closed_list"] = json!(true);
+    let closed = tally(&spec(vec![c.clone()]), &ballots_of());
+    let r = contest_result(&closed, "t");
+    assert_eq!(strings(&r["elected"]), vec!["b"]);
+    assert_eq!(r["ballots"]["void"], 30);
+    assert_eq!(r["void_reasons"], json!({"wrong_shape": 30}));
+    assert_eq!(r["threshold"]["rule"], "most for (ties vote again)");
+    // Tied at 0 for the last seat: still a tie, another new vote among them (an open list
+    // sent them to a shortfall round asking a majority).
+    let mut c2 = contest("t", "party_committee", 2, &["b", "c", "d"], (100, 100, 100));
+    c2["parent"] = json!("x");
+    c2["runoff_reason"] = json!("tie");
+    let b10 = || {
+        cat(vec![
+            ballots(10, "t", &[("b", "for")], &[]),
+            ballots(90, "t", &[], &[]),
+        ])
+    };
+    let open = tally(&spec(vec![c2.clone()]), &b10());
+    assert_eq!(contest_result(&open, "t")["runoff"]["reason"], "shortfall");
+    c2["closed_list"] = json!(true);
+    let closed = tally(&spec(vec![c2]), &b10());
+    let r = contest_result(&closed, "t");
+    assert_eq!(strings(&r["elected"]), vec!["b"]);
+    assert_eq!(status(r, "c"), "tied");
+    assert_eq!(status(r, "d"), "tied");
+    assert_eq!(r["runoff"]["reason"], "tie");
+    assert_eq!(strings(&r["runoff"]["candidates"]), vec!["c", "d"]);
+    // A closed list is a tie runoff's only.
+    let mut not_tie = contest("t", "party_committee", 1, &["b", "c"], (100, 100, 100));
+    not_tie["closed_list"] = json!(true);
+    let (_, message) = spec_error(&spec(vec![not_tie]));
+    assert!(message.contains("closed_list"), "{message}");
+}
+
+#[test]
 fn npc_indirect_one_seat_needs_majority_of_all_deputies() {
     // EL Art. 31, 45: 1 seat ⇒ 2 candidates; 2·for > E (all deputies), not P.
     let r = one(

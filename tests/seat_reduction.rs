@@ -370,3 +370,175 @@ fn scenario(by_cli: bool) {
     named(&r, &["not_published"], published_at);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One vote of contest "c" (3 seats; a, b, d, e) by the first `present` of a roll of 10, each
+/// ballot marking `for` the candidates its row names; closed, counted, signed and published.
+/// Returns the server, the organiser's and the teller's sessions and the result's index.
+fn voted(dir: &std::path::Path, present: usize, ballots: &[&[&str]]) -> (Server, String, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let s = Server::start(dir);
+    let org = s.login("organiser", &s.organiser_password);
+    let desk = s.account(&org, "desk1", "registrar");
+    let teller = s.account(&org, "teller1", "teller");
+    let kiosk = s.pair_kiosk(&org, "hall-1");
+    assert_eq!(s.create_plaintext(&org, &spec()).0, 201);
+    let (st, v) = s.post_text("/api/v1/roll", &org, &roll(10));
+    assert_eq!(st, 200, "{v}");
+    let tokens = s.sheet(&org, 0);
+    s.ok("POST", "/api/v1/contests/c/open", Some(&org), None);
+    for i in 1..=present {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": format!("M{i:03}")})),
+        );
+    }
+    for (t, marks) in tokens.iter().zip(ballots) {
+        let marks: serde_json::Map<String, Value> = marks
+            .iter()
+            .map(|c| (c.to_string(), json!("for")))
+            .collect();
+        s.ok(
+            "POST",
+            "/api/v1/ballots",
+            Some(&kiosk),
+            Some(&json!({"token": t, "ballots": [{"contest": "c", "marks": marks}]})),
+        );
+    }
+    s.ok("POST", "/api/v1/contests/c/close", Some(&teller), None);
+    let r = s.ok("POST", "/api/v1/contests/c/tally", Some(&teller), None);
+    let index = r["index"].as_u64().or(r["result_index"].as_u64()).unwrap();
+    s.sign_and_publish(&teller, &org, index);
+    (s, org, teller)
+}
+
+/// Protocol 10 (the rules review of 2026-12-05, evening): a reduction settles a shortfall of
+/// a valid round only. Candidates tied at the last seats vote again (on a closed list: no
+/// write-in), an invalid round is re-voted, and a round that elected nobody is not "close";
+/// each refused by the service, and a log that reduces anyway is named by `verify`.
+#[test]
+fn a_tie_an_invalid_round_and_an_empty_one_are_not_reduced() {
+    let dir = e2e_support::temp("reduce-refused");
+    let reduce = |s: &Server, org: &str, by: u32, seats: u32| {
+        let signed = attest_reduction(&plain_teller(), 1, ELECTION, "c", by, seats, BASIS);
+        s.call(
+            "POST",
+            "/api/v1/contests/c/reduce-seats",
+            Some(org),
+            Some(&json!({"basis": BASIS, "attested": signed})),
+        )
+    };
+    // The review's tie: a on all nine, b, d and e on six each (2·6 > 9): a elected, the
+    // other three tied for the last two seats.
+    let tie: Vec<&[&str]> = [&["a", "b", "d"][..], &["a", "b", "e"], &["a", "d", "e"]]
+        .iter()
+        .flat_map(|r| [*r, *r, *r])
+        .collect();
+    let (s, org, _teller) = voted(&dir.join("tie"), 9, &tie);
+    let e = s.ok("GET", "/api/v1/election", None, None);
+    let runoff = e["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["parent"] == "c")
+        .unwrap_or_else(|| panic!("no tie runoff prepared: {e}"))
+        .clone();
+    let (code, v) = reduce(&s, &org, 2, 1);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("reduction_tie")),
+        "{v}"
+    );
+    // The tie's new vote is on the tied alone: its spec has a closed list, so its ballot
+    // takes no write-in.
+    let runoff_id = runoff["id"].as_str().unwrap().to_string();
+    let export = dir.join("tie-export.tar");
+    s.export_tar(Some(&org), &export);
+    let unpacked = dir.join("tie-unpacked");
+    tar::Archive::new(std::fs::File::open(&export).unwrap())
+        .unpack(&unpacked)
+        .unwrap();
+    let tie_export = unpacked.join("scrutineer-export");
+    let entries = read_entries(&tie_export);
+    let created = entries
+        .iter()
+        .find(|e| e.kind == EntryKind::RunoffCreated)
+        .unwrap();
+    let created: Value = serde_json::from_slice(&created.body).unwrap();
+    assert_eq!(created["contest"]["id"], runoff_id.as_str());
+    assert_eq!(created["contest"]["closed_list"], true, "{created}");
+    assert_eq!(created["contest"]["runoff_reason"], "tie", "{created}");
+    // A forger who holds the log key and a colluding teller's key logs the reduction
+    // anyway: verify names it.
+    let keys = scrutineer::ledger::keys::load_or_create(
+        &dir.join("tie").join("keys"),
+        &scrutineer::record::entry::origin(ELECTION),
+    )
+    .unwrap()
+    .log;
+    let published_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::ResultPublished)
+        .unwrap();
+    let mut reduction = entries[published_at].clone();
+    reduction.kind = EntryKind::SeatsReduced;
+    let body = SeatsReduced {
+        contest: "c".into(),
+        reduced_by: 2,
+        seats: 1,
+        basis: BASIS.into(),
+        attested: Some(
+            serde_json::from_value(attest_reduction(
+                &plain_teller(),
+                1,
+                ELECTION,
+                "c",
+                2,
+                1,
+                BASIS,
+            ))
+            .unwrap(),
+        ),
+    };
+    reduction.body = serde_json::to_vec(&body).unwrap();
+    let at = published_at + 1;
+    let r = forge(
+        &tie_export,
+        &dir.join("forged-tie"),
+        ELECTION,
+        &keys,
+        |es| {
+            es.insert(at, reduction.clone());
+        },
+    );
+    named(&r, &["reduction_tie"], at);
+    drop(s);
+
+    // No quorum (5·7 is not more than 4·10): the round is invalid, to be re-voted.
+    let seven: Vec<&[&str]> = vec![&["a", "b", "d"]; 7];
+    let (s, org, _) = voted(&dir.join("invalid"), 7, &seven);
+    let (code, v) = reduce(&s, &org, 3, 0);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("reduction_invalid_round")),
+        "{v}"
+    );
+    drop(s);
+
+    // Nobody elected (each candidate on four of nine): removing every seat is refused.
+    let thin: Vec<&[&str]> = [&["a", "b"][..], &["d", "e"]]
+        .iter()
+        .flat_map(|r| [*r, *r, *r, *r])
+        .chain(std::iter::once(&[][..]))
+        .collect();
+    let (s, org, _) = voted(&dir.join("empty"), 9, &thin);
+    let (code, v) = reduce(&s, &org, 3, 0);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("reduction_all_seats")),
+        "{v}"
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -101,6 +101,11 @@ impl Challenges {
         Ok(())
     }
 
+    /// Whether a ballot was checked (spoiled) with this slip's serial.
+    pub fn was_checked(&self, serial: &[u8; 16]) -> bool {
+        self.per_slip.contains_key(serial)
+    }
+
     /// Records a spoiled ballot checked by [`Challenges::check_spoil`].
     pub fn spoil(&mut self, index: u64, body: &SpoiledBallotBody, digests: &[[u8; 32]]) {
         self.digests.extend(digests.iter().copied());

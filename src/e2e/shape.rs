@@ -68,7 +68,7 @@ pub fn shape_of(c: &Contest) -> Result<ContestShape, E2eError> {
         } else {
             c.seats()
         };
-        let w = match c.kind().write_ins() {
+        let w = match c.write_ins() {
             WriteIns::Refused => 0,
             _ => marks.min(WRITE_IN_LINES_MAX),
         };

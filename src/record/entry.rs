@@ -546,6 +546,28 @@ impl ResultBody {
             .unwrap_or_default()
     }
 
+    /// For each contest of the result, whether its `runoff` is a new vote among candidates
+    /// tied at the last seat.
+    pub fn tied_contests(&self) -> Vec<(String, bool)> {
+        self.result
+            .get("contests")
+            .and_then(|c| c.as_array())
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| {
+                        let id = c.get("id").and_then(|v| v.as_str())?;
+                        let tie = c
+                            .get("runoff")
+                            .and_then(|r| r.get("reason"))
+                            .and_then(|v| v.as_str())
+                            == Some("tie");
+                        Some((id.to_string(), tie))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn invalid_contests(&self) -> Vec<String> {
         self.result
             .get("contests")

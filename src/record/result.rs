@@ -42,6 +42,7 @@ pub fn threshold_formula(t: Threshold) -> String {
         Bar::MoreThanHalf => format!("2·for > {}", t.base.symbol()),
         Bar::AtLeastThird => format!("3·for ≥ {} (most for)", t.base.symbol()),
         Bar::Plurality => "most for".to_string(),
+        Bar::Most => "most for (ties vote again)".to_string(),
     }
 }
 

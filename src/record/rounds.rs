@@ -149,6 +149,13 @@ pub fn runoff_of(
         .cloned()
         .unwrap_or(json!(false));
     if let Some(o) = contest.as_object_mut() {
+        // Protocol 10: a new vote among those tied at the last seat is on them alone.
+        o.remove("closed_list");
+        if protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES
+            && proposal.get("reason").and_then(|v| v.as_str()) == Some("tie")
+        {
+            o.insert("closed_list".into(), json!(true));
+        }
         let kept = o.remove("overrides").and_then(|v| match v {
             Value::Object(mut ov) if protocol >= 6 => {
                 ov.remove("min_surplus");

@@ -174,7 +174,7 @@ pub fn void_reason(contest: &Contest, ballot: &CandidateBallot) -> Option<VoidRe
     if marks > limit as usize {
         return Some(VoidReason::OverMarked { marks, limit });
     }
-    match contest.kind().write_ins() {
+    match contest.write_ins() {
         WriteIns::PerAgainst if ballot.write_ins.len() > against => {
             Some(VoidReason::WriteInWithoutAgainst {
                 write_ins: ballot.write_ins.len(),

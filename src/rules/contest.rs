@@ -82,6 +82,13 @@ pub struct RunoffOf {
     /// The list includes every candidate tied at its boundary, so it may exceed the
     /// statutory upper bound.
     pub boundary_tie: bool,
+    /// A new vote among candidates tied at the last seat, from conduct protocol 10: only
+    /// those tied are on it (no write-in: RULES.md section 1, "those tied go to a new vote
+    /// for the remaining seats"), and the most votes win with ties voted again
+    /// ([`super::kind::Bar::Most`]). Before, a write-in could take the seat with a few votes
+    /// (for a party contest a person who never had a majority), and candidates tied at 0
+    /// went to a round that asked a majority.
+    pub closed_list: bool,
 }
 
 /// A recommendation shortlist at a ratio `posts : candidates` (seed 002: 按 x:x 的比例).
@@ -232,6 +239,15 @@ impl Contest {
     pub fn runoff_of(&self) -> &Option<RunoffOf> {
         &self.runoff_of
     }
+    /// Whether and how a ballot may write in a person: the kind's rule, but none on a closed
+    /// list ([`RunoffOf::closed_list`]).
+    pub fn write_ins(&self) -> super::kind::WriteIns {
+        if self.runoff_of.as_ref().is_some_and(|r| r.closed_list) {
+            super::kind::WriteIns::Refused
+        } else {
+            self.kind.write_ins()
+        }
+    }
     pub fn max_marks(&self) -> u32 {
         self.max_marks
     }
@@ -359,7 +375,11 @@ impl Contest {
         let (mut threshold, shortfall_threshold) = match &p.runoff_of {
             Some(r) if r.reason == RunoffReason::Tie => (
                 kind.threshold().map(|t| Threshold {
-                    bar: super::kind::Bar::Plurality,
+                    bar: if r.closed_list {
+                        super::kind::Bar::Most
+                    } else {
+                        super::kind::Bar::Plurality
+                    },
                     base: t.base,
                 }),
                 kind.shortfall_threshold(),

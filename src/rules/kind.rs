@@ -295,6 +295,11 @@ pub enum Bar {
     AtLeastThird,
     /// Most votes, no minimum beyond one vote (a new vote among candidates tied at the cut-off).
     Plurality,
+    /// Most votes among a closed list, no minimum: a new vote among the candidates tied at
+    /// the cut-off from conduct protocol 10 (`RunoffOf::closed_list`). Every candidate is
+    /// ranked, so candidates still tied at the last seat (at 0 votes too) stay tied and go
+    /// to another such vote, rather than to a round that asks a majority of them.
+    Most,
 }
 
 /// The elected threshold: a bar over a base.
@@ -313,6 +318,7 @@ impl Threshold {
             Bar::MoreThanHalf => 2 * v > b,
             Bar::AtLeastThird => 3 * v >= b && v > 0,
             Bar::Plurality => v > 0,
+            Bar::Most => true,
         }
     }
 
@@ -335,6 +341,10 @@ impl Threshold {
                 ),
             ),
             Bar::Plurality => ("得票多者当选".to_string(), "most votes".to_string()),
+            Bar::Most => (
+                "得票多者当选, 票数仍相等的再次投票".to_string(),
+                "most votes; those still tied vote again".to_string(),
+            ),
         }
     }
 

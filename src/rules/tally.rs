@@ -140,6 +140,7 @@ fn threshold_votes(t: Threshold, base: u64) -> u64 {
         Bar::MoreThanHalf => base / 2 + 1,
         Bar::AtLeastThird => base.div_ceil(3).max(1),
         Bar::Plurality => 1,
+        Bar::Most => 0,
     }
 }
 

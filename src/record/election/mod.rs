@@ -119,6 +119,9 @@ struct ContestV1 {
     runoff_reason: Option<String>,
     #[serde(default)]
     boundary_tie: bool,
+    /// A tie runoff's closed list (conduct protocol 10, `RunoffOf::closed_list`).
+    #[serde(default)]
+    closed_list: bool,
     #[serde(default)]
     quorum: Option<QuorumV1>,
     #[serde(default)]
@@ -615,6 +618,14 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
             },
         }),
     };
+    if c.closed_list && (c.parent.is_none() || c.runoff_reason.as_deref() != Some("tie")) {
+        return Err(field_err(
+            &ctx,
+            "closed_list",
+            "true",
+            "only a tie runoff has a closed list",
+        ));
+    }
     let runoff_of = match (c.parent.clone(), c.runoff_reason.as_deref()) {
         (None, None) => None,
         (None, Some(r)) => {
@@ -625,15 +636,19 @@ fn contest(c: ContestV1) -> Result<Contest, SpecError> {
                 "a runoff needs its parent contest",
             ))
         }
-        (Some(parent), reason) => Some(RunoffOf {
-            parent,
-            reason: match reason {
+        (Some(parent), reason) => {
+            let reason = match reason {
                 None | Some("shortfall") => RunoffReason::Shortfall,
                 Some("tie") => RunoffReason::Tie,
                 Some(v) => return Err(field_err(&ctx, "runoff_reason", v, "use shortfall or tie")),
-            },
-            boundary_tie: c.boundary_tie,
-        }),
+            };
+            Some(RunoffOf {
+                parent,
+                reason,
+                boundary_tie: c.boundary_tie,
+                closed_list: c.closed_list,
+            })
+        }
     };
     let quorum = match &c.quorum {
         None => None,

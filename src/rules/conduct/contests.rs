@@ -153,6 +153,7 @@ impl Conduct {
                 invalid: false,
                 revoted: false,
                 unfilled: 0,
+                tied: false,
                 superseded: false,
                 reduced_by: 0,
                 corrections: 0,
@@ -216,6 +217,18 @@ impl Conduct {
         if c.unfilled == 0 {
             return Err(ConductError::NoUnfilledSeats(contest.to_string()));
         }
+        // Protocol 10: a reduction settles a shortfall of a valid round, nothing else. An
+        // invalid round is re-voted (RULES.md section 1), candidates tied at the last seat
+        // vote again, and a round that elected nobody is not "close to the seats" (RULES.md
+        // section 2); before, each of these could be ended by reducing the seats.
+        if self.protocol() >= super::PROTOCOL_CLOSED_TIES {
+            if c.invalid {
+                return Err(ConductError::ReductionInvalidRound(contest.to_string()));
+            }
+            if c.tied {
+                return Err(ConductError::ReductionTie(contest.to_string()));
+            }
+        }
         if reduced_by != c.unfilled {
             return Err(ConductError::ReductionMismatch {
                 contest: contest.to_string(),
@@ -249,6 +262,20 @@ impl Conduct {
     ) -> Result<(), ConductError> {
         let reducible = contest.kind().family() == crate::rules::kind::Family::Party;
         let expected = contest.seats().saturating_sub(reduced_by);
+        if expected == 0
+            && reduced_by > 0
+            && reducible
+            && self.protocol() >= super::PROTOCOL_CLOSED_TIES
+            && self.published_result_of(contest.id()).is_some()
+            && self.contest(contest.id())?.unfilled == reduced_by
+            && self.contest(contest.id())?.reduced_by == 0
+            && !self.contest(contest.id())?.invalid
+            && !self.contest(contest.id())?.tied
+        {
+            // Refused only where every other check would pass, so that those keep their
+            // codes; the seats left are known here (the registered contest), not there.
+            return Err(ConductError::ReductionAllSeats(contest.id().to_string()));
+        }
         if seats != expected {
             return Err(ConductError::ReductionSeats {
                 contest: contest.id().clone(),
@@ -259,6 +286,15 @@ impl Conduct {
             });
         }
         self.reduce_seats(contest.id(), reduced_by, reducible, basis, attested)
+    }
+
+    /// Marks, for each contest a result counted, whether candidates tied at its last seat
+    /// (its `runoff` is a tie's). Call right after [`Conduct::tally`].
+    pub fn mark_tied(&mut self, tied: &[(String, bool)]) -> Result<(), ConductError> {
+        for (id, t) in tied {
+            self.contest_mut(id)?.tied = *t;
+        }
+        Ok(())
     }
 
     /// Marks the contests a result counted as an invalid round (its `valid: false`), which

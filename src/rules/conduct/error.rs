@@ -212,6 +212,12 @@ pub enum ConductError {
     SeatsNotReducible(String),
     #[error("“{0}” 已公布的结果没有未选足的名额 / The published result of “{0}” leaves no seat unfilled.")]
     NoUnfilledSeats(String),
+    #[error("“{0}” 这一轮无效 (到会人数不足法定人数, 或收回选票多于发出选票), 须重新投票, 不能减少名额 (选举法第44条; 党内选举条例) / This round of “{0}” is invalid (no quorum, or more ballots returned than issued): it must be re-voted, and its seats cannot be reduced (EL Art. 44; BER).")]
+    ReductionInvalidRound(String),
+    #[error("“{0}” 有候选人票数相等争最后的名额: 应就票数相等的候选人再次投票, 不能以减少名额了结 (选举法第45条; 党内选举条例) / Candidates of “{0}” tied for the last seat(s): they go to a new vote, which a seat reduction cannot settle (EL Art. 45; BER).")]
+    ReductionTie(String),
+    #[error("“{0}” 没有人当选: 减少全部名额不是 “接近应选名额”, 须另行选举 (党内选举条例) / Nobody was elected in “{0}”: removing every seat is not “close to the seats”; it needs a new round (BER).")]
+    ReductionAllSeats(String),
     #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
     ReductionMismatch {
         contest: String,
@@ -359,6 +365,9 @@ impl ConductError {
             RevoteReason => Code::RevoteReason,
             SeatsNotReducible(_) => Code::SeatsNotReducible,
             NoUnfilledSeats(_) => Code::NoUnfilledSeats,
+            ReductionInvalidRound(_) => Code::ReductionInvalidRound,
+            ReductionTie(_) => Code::ReductionTie,
+            ReductionAllSeats(_) => Code::ReductionAllSeats,
             ReductionMismatch { .. } => Code::ReductionMismatch,
             ReductionSeats { .. } => Code::ReductionSeats,
             ShortfallDecided(_) => Code::ShortfallDecided,

@@ -39,13 +39,18 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 9;
+pub const PROTOCOL_CURRENT: u32 = 10;
 
 /// The first protocol whose corrections and seat reductions a registered teller signs.
 pub const PROTOCOL_ATTESTED_FIGURES: u32 = 8;
 
 /// The first protocol whose paper ballots a registered teller signs as they are keyed.
 pub const PROTOCOL_ATTESTED_PAPER: u32 = 9;
+
+/// The first protocol whose new vote among candidates tied at the last seat is on a closed
+/// list (`RunoffOf::closed_list`), and whose seat reductions leave an invalid round, a tie
+/// and a round that elected nobody to a new vote (`Conduct::reduce_seats`).
+pub const PROTOCOL_CLOSED_TIES: u32 = 10;
 
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -368,6 +373,8 @@ pub struct ContestConduct {
     pub revoted: bool,
     /// Seats its latest counted result left unfilled.
     pub unfilled: u32,
+    /// Its latest counted result had candidates tied at the last seat (a tie's runoff).
+    pub tied: bool,
     /// A runoff withdrawn before it opened, because the meeting reduced its parent's seats.
     pub superseded: bool,
     /// Seats removed by a recorded decision of the meeting (0: none).
@@ -472,6 +479,7 @@ impl Conduct {
                         invalid: false,
                         revoted: false,
                         unfilled: 0,
+                        tied: false,
                         superseded: false,
                         reduced_by: 0,
                         corrections: 0,

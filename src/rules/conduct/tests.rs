@@ -256,6 +256,57 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
     assert_eq!(code(again), "shortfall_decided");
 }
 
+/// Protocol 10: a reduction settles a valid round's shortfall only. An invalid round is
+/// re-voted and candidates tied at the last seat vote again (the rules review's forgeries:
+/// both were ended by a reduction, and verify said OK). Protocol 9 logs keep their rules.
+#[test]
+fn a_seat_reduction_leaves_an_invalid_round_and_a_tie_to_a_new_vote_from_protocol_10() {
+    let basis = "大会表决通过减少名额";
+    let counted = |protocol: u32| {
+        let mut c = conduct_with(protocol);
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        c.tally(10, &["a".into()]).unwrap();
+        c.mark_unfilled(&[("a".into(), 2)]).unwrap();
+        c
+    };
+    let publish = |mut c: Conduct| {
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        c
+    };
+    let code = |r: Result<(), ConductError>| r.unwrap_err().code();
+    for protocol in [PROTOCOL_CLOSED_TIES - 1, PROTOCOL_CLOSED_TIES] {
+        let old = protocol < PROTOCOL_CLOSED_TIES;
+        let mut invalid = counted(protocol);
+        invalid.mark_invalid(&["a".into()]).unwrap();
+        let mut invalid = publish(invalid);
+        let mut tied = counted(protocol);
+        tied.mark_tied(&[("a".into(), true)]).unwrap();
+        let mut tied = publish(tied);
+        let mut shortfall = counted(protocol);
+        shortfall.mark_tied(&[("a".into(), false)]).unwrap();
+        let mut shortfall = publish(shortfall);
+        // Past these checks, an election with teller keys wants a teller's signature.
+        let expect = |new: &'static str| if old { "unattested" } else { new };
+        assert_eq!(
+            code(invalid.reduce_seats("a", 2, true, basis, &Attest::None)),
+            expect("reduction_invalid_round")
+        );
+        assert_eq!(
+            code(tied.reduce_seats("a", 2, true, basis, &Attest::None)),
+            expect("reduction_tie")
+        );
+        assert_eq!(
+            code(shortfall.reduce_seats("a", 2, true, basis, &Attest::None)),
+            "unattested"
+        );
+    }
+}
+
 #[test]
 fn a_seat_reduction_needs_a_published_result() {
     let mut c = conduct();

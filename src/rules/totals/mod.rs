@@ -598,7 +598,7 @@ fn check_candidates(
     }
     // BER Art. 25 (1990): each party write-in needs a 不赞成 on the same ballot.
     let against = sum(totals.candidates.iter().map(|c| c.against));
-    if contest.kind().write_ins() == WriteIns::PerAgainst && write_ins > against {
+    if contest.write_ins() == WriteIns::PerAgainst && write_ins > against {
         return Err(TotalsError::WriteInsExceedAgainst {
             contest: id(),
             write_ins,

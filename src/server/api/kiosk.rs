@@ -90,7 +90,7 @@ pub(crate) fn contest_json(
     }
     json!({"id": c.id(), "title": c.title(), "kind": c.kind().id(), "kind_label": c.kind().label_zh(), "seats": c.seats(),
            "max_marks": c.max_marks(), "against_label": c.kind().against_label(),
-           "write_ins": c.kind().write_ins() != crate::rules::kind::WriteIns::Refused,
+           "write_ins": c.write_ins() != crate::rules::kind::WriteIns::Refused,
            "candidates": cands.iter().map(|x| json!({"id": x.id, "name": x.name, "index": c.candidates().iter().position(|y| y.id == x.id)})).collect::<Vec<_>>(),
            "shape": if encrypted { crate::e2e::shape_of(c).ok().map(|sh| shape_json(&sh)) } else { None },
            "group": crate::e2e::kiosk::group_on(&info.election, c.id(), style),

@@ -393,7 +393,8 @@ pub struct ReduceSeatsRequest {
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
-                "no_election", "no_unfilled_seats", "shortfall_decided", "not_published"
+                "no_election", "no_unfilled_seats", "shortfall_decided", "not_published",
+                "reduction_invalid_round", "reduction_tie", "reduction_all_seats"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "reduction_basis", "seats_not_reducible", "unknown_contest", "unattested",

@@ -69,6 +69,11 @@ pub struct Replayed {
     /// The entry that closed each closed contest (a teller decrypts a contest only when its
     /// close lies within a checkpoint it confirmed, `e2e::teller::Guard`).
     pub closed_at: BTreeMap<String, u64>,
+    /// For each (contest, evaluator group): the cast ballots whose slip was first used to
+    /// check (spoil) a ballot, whose choices are then public and usually cast unchanged
+    /// (the kiosk's re-vote starts from them). A teller's guard against decrypting a total
+    /// of too few ballots counts only the others (`e2e::teller::Guard::checked`).
+    pub checked_casts: BTreeMap<(String, String), u64>,
 }
 
 /// [`replay`] without the proof thread: the entries in order, sending batches of encrypted
@@ -134,6 +139,7 @@ fn replay_entries(
     let mut challenges = Challenges::default();
     let mut spoiled: Vec<(u64, SpoiledBallotBody)> = Vec::new();
     let mut closed_at: BTreeMap<String, u64> = BTreeMap::new();
+    let mut checked_casts: BTreeMap<(String, String), u64> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         let i = i as u64;
         if e.prev != head {
@@ -335,6 +341,13 @@ fn replay_entries(
                     bk.add_ballot(&checked);
                     if !trusted {
                         pending_encrypted.push((i, checked, *t.serial()));
+                    }
+                }
+                if challenges.was_checked(t.serial()) {
+                    for l in &b.lines {
+                        *checked_casts
+                            .entry((l.contest.clone(), l.group.clone()))
+                            .or_default() += 1;
                     }
                 }
                 if pending_encrypted.len() >= ENCRYPTED_BATCH {
@@ -713,6 +726,7 @@ fn replay_entries(
                 conduct.tally(i, &b.contests).map_err(&ce)?;
                 conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
                 conduct.mark_unfilled(&b.unfilled_seats()).map_err(&ce)?;
+                conduct.mark_tied(&b.tied_contests()).map_err(&ce)?;
                 for c in &b.contests {
                     if let Some(kind) = conduct.round_kind_of(c) {
                         let passed = crate::record::procedure::passed_on(&b.result, c, kind);
@@ -804,5 +818,6 @@ fn replay_entries(
         styles,
         spoiled,
         closed_at,
+        checked_casts,
     })
 }
