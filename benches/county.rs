@@ -1246,6 +1246,7 @@ fn teller_turn(base: &str, account: &str, t: &mut Teller, dir: &Path) -> R<Telle
         let guard = Guard {
             confirmed: Some(size),
             closed_at: &replayed.closed_at,
+            checked: &replayed.checked_casts,
             small_totals: scrutineer::e2e::teller::SmallTotals::All,
         };
         let counted = counting_run(

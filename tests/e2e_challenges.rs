@@ -30,6 +30,7 @@ struct Hall {
     tokens: Vec<String>,
     summary: Value,
     election: scrutineer::rules::Election,
+    tellers: Vec<e2e_support::Teller>,
 }
 
 fn hall(name: &str) -> Hall {
@@ -85,6 +86,7 @@ fn hall(name: &str) -> Hall {
         tokens,
         summary,
         election,
+        tellers,
     }
 }
 
@@ -834,4 +836,97 @@ fn other_nonces(b: &SpoiledBallotBody) -> Vec<u8> {
     let (first, rest) = o.split_at_mut(33);
     first[1..33].copy_from_slice(&rest[..32]);
     o
+}
+
+/// The secrecy review of 2026-12-05: a checked (spoiled) ballot's choices are public and
+/// usually cast unchanged, so they hide no one. Three ballots cast, two by voters who first
+/// checked: the total less the two published choices is the third voter's ballot. A
+/// teller's tool holds that total as it holds a total of one ballot, and says why.
+#[test]
+fn a_total_whose_other_ballots_were_checked_first_waits_for_the_tellers() {
+    let h = hall("checked-total");
+    let choices = [
+        json!({"contest": "d017", "marks": {"n1": "for"}}),
+        json!({"contest": "d017", "marks": {"n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n3": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for", "n2": "against"}}),
+    ];
+    let vote = |n: usize, check: bool| {
+        let t = &h.tokens[n];
+        if check {
+            let (s, v) = h.spoil(t, &h.encrypt(t, &choices[n]));
+            assert_eq!(s, 201, "{v}");
+        }
+        let (s, v) = h.cast(t, &h.encrypt(t, &choices[n]));
+        assert_eq!(s, 201, "{v}");
+    };
+    let teller_run = |name: &str| {
+        let tar = h.cli.path(&format!("{name}.tar"));
+        h.server.export_tar(Some(&h.teller), &tar);
+        let export = h.cli.path(name);
+        tar::Archive::new(std::fs::File::open(&tar).unwrap())
+            .unpack(&export)
+            .unwrap();
+        let export = export.join("scrutineer-export");
+        let pin = e2e_support::export_checkpoint(&export);
+        let t1 = &h.tellers[0];
+        let steps = h.cli.path(&format!("{name}-steps.json"));
+        let mut args = e2e_support::teller_run_args(t1, &t1.state, &export, &steps);
+        args.extend(["--checkpoint", pin.as_str()]);
+        (h.cli.ok(&args), steps.exists())
+    };
+    vote(0, true);
+    vote(1, true);
+    vote(2, false);
+    h.server
+        .ok("POST", "/api/v1/contests/d017/close", Some(&h.teller), None);
+    let (out, stepped) = teller_run("three");
+    assert!(!stepped, "{out}");
+    assert!(
+        out.contains("2 of 3 electronic ballot(s) were cast by voters who first checked"),
+        "{out}"
+    );
+    assert!(out.contains("--allow-small-total d017"), "{out}");
+    let _ = std::fs::remove_dir_all(h.cli.path(""));
+}
+
+/// Five ballots cast, two of them by voters who checked first: the three others are enough,
+/// and the shares are given.
+#[test]
+fn checked_ballots_count_apart_from_the_others_in_the_small_total_guard() {
+    let h = hall("checked-total-enough");
+    let marks = [
+        json!({"contest": "d017", "marks": {"n1": "for"}}),
+        json!({"contest": "d017", "marks": {"n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n3": "for"}}),
+        json!({"contest": "d017", "marks": {"n2": "for"}}),
+        json!({"contest": "d017", "marks": {"n1": "for"}}),
+    ];
+    for (n, m) in marks.iter().enumerate() {
+        let t = &h.tokens[n];
+        if n < 2 {
+            let (s, v) = h.spoil(t, &h.encrypt(t, m));
+            assert_eq!(s, 201, "{v}");
+        }
+        let (s, v) = h.cast(t, &h.encrypt(t, m));
+        assert_eq!(s, 201, "{v}");
+    }
+    h.server
+        .ok("POST", "/api/v1/contests/d017/close", Some(&h.teller), None);
+    let tar = h.cli.path("five.tar");
+    h.server.export_tar(Some(&h.teller), &tar);
+    let export = h.cli.path("five");
+    tar::Archive::new(std::fs::File::open(&tar).unwrap())
+        .unpack(&export)
+        .unwrap();
+    let export = export.join("scrutineer-export");
+    let pin = e2e_support::export_checkpoint(&export);
+    let t1 = &h.tellers[0];
+    let steps = h.cli.path("five-steps.json");
+    let mut args = e2e_support::teller_run_args(t1, &t1.state, &export, &steps);
+    args.extend(["--checkpoint", pin.as_str()]);
+    let out = h.cli.ok(&args);
+    assert!(steps.exists(), "{out}");
+    assert!(!out.contains("first checked"), "{out}");
+    let _ = std::fs::remove_dir_all(h.cli.path(""));
 }

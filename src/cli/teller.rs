@@ -596,6 +596,7 @@ pub fn run(
         let guard = Guard {
             confirmed: pin.map(|(size, _)| size),
             closed_at: &replayed.closed_at,
+            checked: &replayed.checked_casts,
             small_totals: if confirm.small_totals {
                 crate::e2e::teller::SmallTotals::All
             } else {

@@ -1113,7 +1113,7 @@ function renderReview() {
   e2eNote.innerHTML = ballot.e2e
     ? `${t("选票在本机加密后才发送, 服务器看不到您的选择。选举密钥指纹", "The ballot is encrypted on this kiosk before it is sent: the server never sees your choices. Election key fingerprint")}
       <span class="mono">${esc(ballot.e2e.fingerprint)}</span>${t(" (与选票码和公告栏上的相同)。", " (the same as on your slip and the board).")}`
-    : `<strong>${t("本选票不加密: 服务器能看到您的选择。", "This ballot is not encrypted: the server can see your choices.")}</strong>
+    : `<strong>${t("本选票不加密: 服务器能看到您的选择, 投票结束后公开的日志里任何人都能按投票顺序读到。", "This ballot is not encrypted: the server can see your choices, and once voting closes anyone can read them in the public log, in the order ballots were cast.")}</strong>
       ${t("只有组织方登记为明文选举 (公告栏会写明) 时才应如此; 否则请不要投出, 并告知监票人。", "That is right only for an election the organiser registered as plaintext (the board says so); otherwise do not cast it, and tell a scrutineer.")}`;
   show("screen-review");
   window.scrollTo(0, 0);

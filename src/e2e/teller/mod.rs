@@ -349,6 +349,12 @@ pub struct Guard<'a> {
     pub confirmed: Option<u64>,
     pub closed_at: &'a BTreeMap<String, u64>,
     pub small_totals: SmallTotals<'a>,
+    /// Per (contest, group): cast ballots whose slip first checked (spoiled) a ballot
+    /// (`verify::replay::Replayed::checked_casts`). Their choices are public, and usually
+    /// cast unchanged, so they do not hide the others: a total is small by the ballots that
+    /// are not these (the secrecy review: two voters who checked and one who did not, and
+    /// the total less the two published choices was the third voter's ballot).
+    pub checked: &'a BTreeMap<(String, String), u64>,
 }
 
 /// Which small totals a teller agreed to decrypt ([`Guard::small_totals`]).
@@ -399,15 +405,30 @@ impl Guard<'_> {
                 ))
             }
         }
+        let checked = self
+            .checked
+            .get(&(contest.to_string(), group.to_string()))
+            .copied()
+            .unwrap_or(0)
+            .min(t.ballots);
         if !self.small_totals.allows(contest, group)
             && t.ballots > 0
-            && t.ballots < SMALL_TOTAL_BALLOTS
+            && t.ballots - checked < SMALL_TOTAL_BALLOTS
         {
             let named = if group.is_empty() {
                 contest.to_string()
             } else {
                 format!("{contest}/{group}")
             };
+            if checked > 0 {
+                return Some(format!(
+                    "{label}: {} 张电子选票中 {checked} 张的选民先核验过选票 (其选择已公开), 其余只有 {} 张, 解密总数即公开这些选票; 计票人共同决定后加 --allow-small-total {named} / {checked} of {} electronic ballot(s) were cast by voters who first checked a ballot (its choices are public), leaving {} other(s): decrypting the total would publish them; if the tellers agree, add --allow-small-total {named}",
+                    t.ballots,
+                    t.ballots - checked,
+                    t.ballots,
+                    t.ballots - checked
+                ));
+            }
             return Some(format!(
                 "{label}: 只有 {} 张电子选票, 解密其总数即公开这些选票; 计票人共同决定后加 --allow-small-total {named} / only {} electronic ballot(s): decrypting the total would publish them; if the tellers agree, add --allow-small-total {named}",
                 t.ballots, t.ballots
