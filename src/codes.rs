@@ -399,7 +399,7 @@ codes! {
     SheetWrongRound = "sheet_wrong_round" => Unprocessable,
     // ---- first raised in src/count.rs ----
     DecryptedShape = "decrypted_shape" => Unprocessable,
-    // ---- first raised in src/records.rs ----
+    // ---- first raised in src/records/ ----
     AccountExists = "account_exists" => Conflict,
     Index = "index" => Internal,
     Storage = "storage" => Unavailable,

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("record", &["codes", "rules"]),
     ("tokens", &["codes", "record"]),
     // The service records (accounts, sessions, the roll, check-ins): never the ledger, so
-    // nothing joins the roll to ballots (ARCHITECTURE.md, `src/records.rs`).
+    // nothing joins the roll to ballots (ARCHITECTURE.md, `src/records/`).
     ("records", &["codes"]),
     ("e2e", &["codes", "crypto", "record", "rules"]),
     ("count", &["codes", "crypto", "e2e", "record", "rules"]),

@@ -146,8 +146,50 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
         .starts_with("scrutineer/fullfs-2026"));
     assert_eq!(s.ok("GET", "/healthz", None, None)["status"], "ok");
 
+    // Check-ins while the disk is full: each that cannot be made durable is refused, and
+    // taken back (the durability review: it stayed in the records, to be counted in the
+    // desk's figures and to refuse the desk's retry as "already checked in").
+    let present = |s: &Server| -> u64 {
+        s.ok("GET", "/api/v1/desk", Some(&desk), None)["contests"][0]["present"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = present(&s);
+    let mut refused_check_ins = Vec::new();
+    let mut checked_while_full = 0;
+    for i in 61..=90 {
+        if refused_check_ins.len() >= 2 {
+            break;
+        }
+        let number = format!("V{i:04}");
+        let (code, v) = s.call(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": number})),
+        );
+        match code {
+            201 | 200 => checked_while_full += 1,
+            503 => {
+                assert_eq!(v["code"], "storage", "{v}");
+                assert!(
+                    v["message"].as_str().unwrap().contains("the disk is full"),
+                    "{v}"
+                );
+                refused_check_ins.push(number);
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert!(
+        !refused_check_ins.is_empty(),
+        "the full disk refused no check-in"
+    );
+    assert_eq!(present(&s), before + checked_while_full);
+
     // Space returns: casting works again, including a token refused while the disk was full.
     std::fs::remove_file(&filler).unwrap();
+
     for t in tokens.iter().skip(next - 1).take(3) {
         s.ok(
             "POST",
@@ -178,6 +220,38 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
     // being published although the index could no longer store them.
     assert_eq!(report.ballots, acked);
     let _ = std::fs::remove_dir_all(&out);
+
+    // The records (sled) stay failed after the write error until the service starts again.
+    // Then the check-ins refused while the disk was full are made, not "already checked in",
+    // and the desk counts each once.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": "V0099"})),
+    );
+    assert_eq!((code, v["code"].as_str()), (503, Some("storage")), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("restart the service"),
+        "{v}"
+    );
+    let s = Server::restart(s.stop_keep(), &[]);
+    assert_eq!(present(&s), before + checked_while_full);
+    for number in &refused_check_ins {
+        s.ok(
+            "POST",
+            "/api/v1/checkins",
+            Some(&desk),
+            Some(&json!({"number": number})),
+        );
+    }
+    assert_eq!(
+        present(&s),
+        before + checked_while_full + refused_check_ins.len() as u64
+    );
     drop(s);
 }
 
