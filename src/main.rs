@@ -244,10 +244,11 @@ enum TellerCommand {
         /// 接受旧协议 N 的日志 / Sign a result of a log of the older protocol N.
         #[arg(long, value_name = "N", requires = "export")]
         allow_protocol: Option<u32>,
-        /// 会场的数字 / The hall's own figures of a contest of the result, `CONTEST=P/I`: the
-        /// present count of the sign-in book and the slips counted as handed out. Compared
-        /// with the figures the count used; any difference signs nothing. Repeat per contest.
-        #[arg(long, value_name = "CONTEST=P/I", requires = "export")]
+        /// 会场的数字 / The hall's own figures of a contest of the result, `CONTEST=E/P/I`:
+        /// the eligible count of the published roll, the present count of the sign-in book
+        /// and the slips counted as handed out (`CONTEST=P/I` leaves E out). Compared with
+        /// the figures the count used; any difference signs nothing. Repeat per contest.
+        #[arg(long, value_name = "CONTEST=E/P/I", requires = "export")]
         book: Vec<String>,
     },
 }

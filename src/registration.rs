@@ -83,6 +83,40 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
             ));
         }
     }
+    // Protocol 10 (a red-team review of the verifier, 2026-12-05): entry 0 holds first
+    // rounds only. A later round is created from a published result (`runoff_created`,
+    // `revote_created`, `contest_created`), never registered: a contest registered as a
+    // runoff of a contest that is not there took the runoff's rules (3·for ≥ P, or "most
+    // for") in its first and only round. A procedure's round contest is created by its
+    // chain: one registered under its id was held, counted and then taken as the round.
+    if b.protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES {
+        if let Some(c) = election.contests.iter().find(|c| c.runoff_of().is_some()) {
+            return Err(refused(
+                Code::SpecLaterRound,
+                format!(
+                    "登记的选举项目 “{0}” 写着是另一项目的后续轮次 (parent、runoff_reason); 后续轮次在结果公布后由服务创建, 不能登记 / contest “{0}” of the registered spec claims to be a later round of another (parent, runoff_reason): later rounds are created from a published result, not registered",
+                    c.id()
+                ),
+            ));
+        }
+        for d in &election.procedures {
+            for r in &d.rounds {
+                if let Some(c) = r
+                    .contest
+                    .as_deref()
+                    .filter(|c| election.contest_index(c).is_some())
+                {
+                    return Err(refused(
+                        Code::ProcedureSpec,
+                        format!(
+                            "程序 “{0}” 的轮次 “{1}” 的选举项目 “{c}” 已作为普通选举项目登记; 轮次的选举项目由程序创建 / round “{1}” of procedure “{0}” is held as contest “{c}”, which the spec registers as a contest of its own: a round's contest is created by its procedure",
+                            d.id, r.id
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     // Protocol 6: no contest overrides a rule the law fixes for its kind (a quorum
     // comparison, a threshold base or a list range of a people's congress, township or
     // villager contest, `override_statutory`).
@@ -213,6 +247,24 @@ fn styles(
                     Code::Styles,
                     format!("选票样式 {i} 的 “{c}” 不存在 / style {i} names no contest “{c}”"),
                 ));
+            }
+        }
+    }
+    // Protocol 10: a contest is voted in one round. On styles of two rounds (each without a
+    // unit, say) every style counted the whole roll, so its eligible figure and its token
+    // cap doubled (the red-team review of 2026-12-05).
+    if b.protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES {
+        let mut round_of: BTreeMap<&str, (u8, usize)> = BTreeMap::new();
+        for (i, s) in b.styles.iter().enumerate() {
+            for c in &s.contests {
+                if let Some((round, j)) = round_of.insert(c.as_str(), (s.round, i)) {
+                    if round != s.round {
+                        return Err(refused(
+                            Code::Styles,
+                            format!("选举项目 “{c}” 在第 {round} 轮 (样式 {j}) 和第 {} 轮 (样式 {i}) 都有选票样式; 一个项目只在一轮投票 / contest “{c}” is on styles of round {round} (style {j}) and round {} (style {i}): a contest is voted in one round", s.round, s.round),
+                        ));
+                    }
+                }
             }
         }
     }

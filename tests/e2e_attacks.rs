@@ -1037,6 +1037,24 @@ fn a_registration_the_service_would_refuse_does_not_verify() {
         });
         named(&r, &["override_statutory"], 0);
     }
+    // Protocol 10 (the red-team review of 2026-12-05): entry 0 holds first rounds only. A
+    // contest registered as a runoff of a contest that is not there took a runoff's rules
+    // (3·for ≥ P) in its only round; one as a tie's, "most for" on any list.
+    for (field, reason) in [("d0", "shortfall"), ("d0", "tie")] {
+        let r = reg(&format!("reg-later-round-{reason}"), &|b| {
+            b.spec["contests"][0]["parent"] = serde_json::json!(field);
+            b.spec["contests"][0]["runoff_reason"] = serde_json::json!(reason);
+        });
+        named(&r, &["spec_later_round"], 0);
+    }
+    // A contest on styles of two rounds: each unit-less style counted the whole roll, so
+    // the eligible figure and the token cap doubled.
+    let r = reg("reg-two-rounds", &|b| {
+        let mut s = b.styles[0].clone();
+        s.round = s.round.saturating_add(1);
+        b.styles.push(s);
+    });
+    named(&r, &["styles"], 0);
 }
 
 /// The report names the contests no result counts yet: open ones while voting runs; none

@@ -244,18 +244,23 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
             .parse()
             .unwrap()
     };
-    let (p, i) = (figure("实到 P"), figure("发出 I"));
-    assert!(p > 0 && i >= p, "{signed}");
-    let agree = ok(sign_args(
-        &result.to_string(),
-        &["--checkpoint", &pin, "--book", &format!("d017={p}/{i}")],
-    ));
-    assert!(
-        agree.contains("agree with the present and issued"),
-        "{agree}"
-    );
-    assert_eq!(agree.lines().last().unwrap(), line);
+    let (e, p, i) = (figure("应到 E"), figure("实到 P"), figure("发出 I"));
+    assert!(p > 0 && i >= p && e >= p, "{signed}");
+    for book in [format!("d017={p}/{i}"), format!("d017={e}/{p}/{i}")] {
+        let agree = ok(sign_args(
+            &result.to_string(),
+            &["--checkpoint", &pin, "--book", &book],
+        ));
+        assert!(
+            agree.contains("agree with the figures the count used"),
+            "{agree}"
+        );
+        assert_eq!(agree.lines().last().unwrap(), line);
+    }
     for (book, code) in [
+        (format!("d017={}/{p}/{i}", e + 1), "[book_figures_differ]"),
+        (format!("d017=+{p}/{i}"), "[book_figures]"),
+        (format!("d017=1/{e}/{p}/{i}"), "[book_figures]"),
         (format!("d017={}/{i}", p - 1), "[book_figures_differ]"),
         (format!("d017={p}/{}", i + 1), "[book_figures_differ]"),
         (format!("d018={p}/{i}"), "[book_figures]"),
@@ -271,7 +276,7 @@ fn npc_constituency_three_tellers_two_decrypt_and_one_share_decrypts_nothing() {
         &["--book", &format!("d017={}/{i}", p + 2)],
     ));
     assert!(
-        differ.contains(&format!("the count used P {p} I {i}")),
+        differ.contains(&format!("the count used E {e} P {p} I {i}")),
         "{differ}"
     );
     // Not a result, or a checkpoint this log does not have: nothing signed.

@@ -261,6 +261,24 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         .map(|n| json!({"contest": "tuijian", "marks": {if n < 4 { "b" } else { "a" }: "for"}}))
         .collect();
     let r2 = run_contest(&s, &org, &desk, &teller, &kiosk, "tuijian", &rec);
+    // Protocol 10: a procedure's round goes on by its procedure. A next round of any kind
+    // and seats made from it would skip the approval's ratio (the red-team review of
+    // 2026-12-05); refused, and nothing is logged.
+    let size =
+        |s: &Server| s.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"].clone();
+    let before = size(&s);
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/contests/tuijian/next-round",
+        Some(&org),
+        Some(&json!({"id": "bypass", "kind": "party_secretary", "seats": 1, "title": "直接选举"})),
+    );
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (409, Some("next_round_of_procedure")),
+        "{v}"
+    );
+    assert_eq!(size(&s), before);
     let (code, v) = step(
         &s,
         &org,
@@ -506,6 +524,24 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         });
         named(&r, &["round_contest"], created);
     }
+    // Protocol 10: entry 0 registers the election round's contest as a contest of its own
+    // (held, counted and then taken as the round, with a list the chain never produced):
+    // refused at registration, as the service refuses it.
+    let r = forge(
+        &export,
+        &dir.join("forged-round-registered"),
+        ELECTION,
+        &keys,
+        |es| {
+            let mut b: scrutineer::record::entry::ElectionRegistered =
+                serde_json::from_slice(&es[0].body).unwrap();
+            b.spec["contests"] = json!([{"id": "xuanju", "title": "书记", "kind": "party_secretary", "seats": 1,
+            "candidates": [{"id": "p1", "name": "张三"}],
+            "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}}]);
+            es[0].body = serde_json::to_vec(&b).unwrap();
+        },
+    );
+    named(&r, &["procedure_spec"], 0);
     // A step skipped: the approval before the recommendation's.
     let recommend = nth_step(3);
     let r = forge(&export, &dir.join("forged-order"), ELECTION, &keys, |es| {

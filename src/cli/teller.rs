@@ -172,7 +172,7 @@ pub fn sign_result(
         let desk = c.closed.unwrap_or_default();
         if compared.contains(id) {
             warned.push_str(&format!(
-                "核对 check {id}: 签到簿和清点的选票与计票所用的实到、发出数字相符 / the sign-in book and the slips counted agree with the present and issued figures the count used\n"
+                "核对 check {id}: 会场的数字 (名单应到, 如给出; 签到簿实到; 清点发出) 与计票所用的相符 / the hall's figures (eligible from the roll, when given; present; issued) agree with the figures the count used\n"
             ));
         } else if c.correction.is_none() {
             warned.push_str(&format!(
@@ -210,23 +210,49 @@ pub fn sign_result(
     ))
 }
 
-/// The hall's own figures of a contest, as `--book CONTEST=P/I` gives them: the present count
-/// of the sign-in book and the slips counted as handed out.
-fn parse_book(
-    args: &[String],
-) -> Result<std::collections::BTreeMap<String, (u64, u64)>, CommandError> {
+/// The hall's own figures of a contest, as `--book CONTEST=E/P/I` gives them: the eligible
+/// count of the published roll (optional: `CONTEST=P/I`), the present count of the sign-in
+/// book and the slips counted as handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Book {
+    eligible: Option<u64>,
+    present: u64,
+    issued: u64,
+}
+
+/// Parses each `--book` ([`Book`]), one per contest.
+fn parse_book(args: &[String]) -> Result<std::collections::BTreeMap<String, Book>, CommandError> {
     let mut out = std::collections::BTreeMap::new();
     for a in args {
         let parsed = a.rsplit_once('=').and_then(|(contest, figures)| {
-            let (p, i) = figures.split_once('/')?;
-            let p = p.trim().parse::<u64>().ok()?;
-            let i = i.trim().parse::<u64>().ok()?;
-            (!contest.trim().is_empty()).then(|| (contest.trim().to_string(), (p, i)))
+            let n: Vec<u64> = figures
+                .split('/')
+                .map(|x| {
+                    let x = x.trim();
+                    (!x.starts_with('+'))
+                        .then(|| x.parse::<u64>().ok())
+                        .flatten()
+                })
+                .collect::<Option<_>>()?;
+            let book = match n[..] {
+                [p, i] => Book {
+                    eligible: None,
+                    present: p,
+                    issued: i,
+                },
+                [e, p, i] => Book {
+                    eligible: Some(e),
+                    present: p,
+                    issued: i,
+                },
+                _ => return None,
+            };
+            (!contest.trim().is_empty()).then(|| (contest.trim().to_string(), book))
         });
         let Some((contest, figures)) = parsed else {
             return Err(e(
                 Code::BookFigures,
-                format!("--book “{a}” 应写成 项目=实到/发出, 例如 --book c1=412/415 / --book “{a}” must read CONTEST=PRESENT/ISSUED, e.g. --book c1=412/415"),
+                format!("--book “{a}” 应写成 项目=应到/实到/发出 (或 项目=实到/发出), 例如 --book c1=430/412/415 / --book “{a}” must read CONTEST=ELIGIBLE/PRESENT/ISSUED (or CONTEST=PRESENT/ISSUED), e.g. --book c1=430/412/415"),
             ));
         };
         if out.insert(contest.clone(), figures).is_some() {
@@ -246,7 +272,7 @@ fn parse_book(
 /// `turnout`), as the tellers check the voters against the ballots before they sign (EL Art.
 /// 43; BER Art. 22-23). Any difference refuses the signature. Returns the contests compared.
 fn check_book(
-    book: &std::collections::BTreeMap<String, (u64, u64)>,
+    book: &std::collections::BTreeMap<String, Book>,
     contests: &[String],
     result: &serde_json::Value,
 ) -> Result<std::collections::BTreeSet<String>, CommandError> {
@@ -261,7 +287,7 @@ fn check_book(
     }
     let mut compared = std::collections::BTreeSet::new();
     let mut differ = Vec::new();
-    for (id, (p, i)) in book {
+    for (id, b) in book {
         let turnout = result
             .get("contests")
             .and_then(|c| c.as_array())
@@ -270,15 +296,21 @@ fn check_book(
             .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
             .and_then(|c| c.get("turnout"));
         let figure = |name: &str| turnout.and_then(|t| t.get(name)).and_then(|v| v.as_u64());
-        let (Some(present), Some(issued)) = (figure("present"), figure("ballots_issued")) else {
+        let (Some(eligible), Some(present), Some(issued)) = (
+            figure("eligible"),
+            figure("present"),
+            figure("ballots_issued"),
+        ) else {
             return Err(e(
                 Code::BookFigures,
                 format!("结果里没有项目 “{id}” 的实到和发出数字; 未签名 / the result holds no present and issued figures for contest “{id}”: nothing signed"),
             ));
         };
-        if (present, issued) != (*p, *i) {
+        if (present, issued) != (b.present, b.issued) || b.eligible.is_some_and(|e| e != eligible) {
+            let e = b.eligible.map(|e| format!("E {e} ")).unwrap_or_default();
             differ.push(format!(
-                "{id}: 签到簿 book P {p} I {i}, 计票所用 the count used P {present} I {issued}"
+                "{id}: 会场 the hall {e}P {} I {}, 计票所用 the count used E {eligible} P {present} I {issued}",
+                b.present, b.issued
             ));
         }
         compared.insert(id.clone());

@@ -546,9 +546,9 @@ impl ResultBody {
             .unwrap_or_default()
     }
 
-    /// For each contest of the result, whether its `runoff` is a new vote among candidates
-    /// tied at the last seat.
-    pub fn tied_contests(&self) -> Vec<(String, bool)> {
+    /// For each contest of the result: whether its `runoff` is a new vote among candidates
+    /// tied at the last seat, and how many it elected.
+    pub fn outcomes(&self) -> Vec<(String, bool, u32)> {
         self.result
             .get("contests")
             .and_then(|c| c.as_array())
@@ -561,7 +561,11 @@ impl ResultBody {
                             .and_then(|r| r.get("reason"))
                             .and_then(|v| v.as_str())
                             == Some("tie");
-                        Some((id.to_string(), tie))
+                        let elected = c
+                            .get("elected")
+                            .and_then(|e| e.as_array())
+                            .map_or(0, |e| u32::try_from(e.len()).unwrap_or(u32::MAX));
+                        Some((id.to_string(), tie, elected))
                     })
                     .collect()
             })

@@ -284,6 +284,14 @@ pub fn next_round_of(
         "turnout": spec_c.get("turnout").cloned().unwrap_or(json!({"eligible": 0, "present": 0, "ballots_issued": 0})), "from": from});
     if let Some(m) = choice.mode {
         c["mode"] = json!(m);
+        // Protocol 10: paper keyed in as its source's was (two tellers a sheet, when the
+        // source was so keyed); before, a next round was keyed by one teller whatever its
+        // source (the red-team review of 2026-12-05).
+        if protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES && m != "electronic" {
+            if let Some(pe) = spec_c.get("paper_entry").filter(|v| v.is_string()) {
+                c["paper_entry"] = pe.clone();
+            }
+        }
     }
     let (style, more) = style_after(styles, from, choice.id.to_string(), (protocol, roll_units));
     (c, style, more)
@@ -382,6 +390,42 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
+
+    /// Protocol 10: a next round in paper or hybrid mode keys its paper as its source did
+    /// (two tellers a sheet when the source was so keyed); before, one teller. Not when the
+    /// next round is electronic (it has no paper to key).
+    #[test]
+    fn a_next_round_keeps_its_sources_double_entry_from_protocol_10() {
+        let spec = json!({"format": "scrutineer.election/v1", "id": "p-2026", "title": "两票制",
+            "contests": [{"id": "poll", "title": "民意测验", "kind": "recommendation", "seats": 1,
+                "mode": "paper", "paper_entry": "double",
+                "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+                "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}}]});
+        let result = json!({"id": "poll", "elected": ["a", "b"],
+            "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}]});
+        let styles = vec![Style {
+            round: 1,
+            contests: vec!["poll".into()],
+            title: String::new(),
+            unit: String::new(),
+            group: String::new(),
+        }];
+        let built = |protocol: u32, mode: Option<&str>| {
+            let choice = NextRoundChoice {
+                id: "vote",
+                title: "选举",
+                kind: "party_secretary",
+                seats: json!(1),
+                mode,
+            };
+            next_round_of(&result, &spec, &styles, "poll", &choice, (protocol, &[])).0
+        };
+        assert_eq!(built(10, Some("paper"))["paper_entry"], "double");
+        assert_eq!(built(10, Some("hybrid"))["paper_entry"], "double");
+        assert_eq!(built(9, Some("paper")).get("paper_entry"), None);
+        assert_eq!(built(10, Some("electronic")).get("paper_entry"), None);
+        assert_eq!(built(10, None).get("paper_entry"), None);
+    }
 
     /// Two runoffs of one publication (the committee's and the discipline committee's, both
     /// of round 1): from protocol 7 the second gets a round of its own, not the first's

@@ -577,7 +577,8 @@ fn person_id(contest: &Contest, result: &ContestResult, p: Person) -> String {
 fn decide_by_threshold(contest: &Contest, threshold: Threshold, result: &mut ContestResult) {
     let base = contest.base_count(threshold.base, result.ballots.returned);
     result.threshold_base_count = Some(base);
-    result.threshold_votes = Some(threshold_votes(threshold, base));
+    // "Most votes" names no number of votes needed.
+    result.threshold_votes = (threshold.bar != Bar::Most).then(|| threshold_votes(threshold, base));
     let seats = contest.seats() as usize;
     let people = people_by_votes(result);
     let qualified: Vec<(Person, u64)> = people

@@ -1461,22 +1461,25 @@ async function loadKeyFile(file) {
 /**
  * The sign dialog's comparison with the hall's own records (EL Art. 43, BER Art. 22-23: the
  * tellers check the number of voters against the ballots before they sign): for each contest
- * of the result the teller types the present count of the sign-in book (实到, P) and the slips
- * counted as handed out (发出, I). The figures the count used (the desk's at the close, or an
- * approved correction's) are not shown until both are typed, so that they are compared, not
- * copied; OK stays disabled until every figure agrees. These figures are the service's record
- * of the check-ins, which no one else signs (README, "Not finished").
+ * of the result the teller types the eligible count of the published roll (应到, E), the present
+ * count of the sign-in book (实到, P) and the slips counted as handed out (发出, I); OK stays
+ * disabled until every figure agrees with the one the count used (the desk's at the close, or
+ * an approved correction's). The dialog asks first and shows the count's figures only on a
+ * difference, but the same page shows them in the verdict: this makes the comparison a step,
+ * it cannot make a teller count. These figures are the service's record (the roll's size,
+ * the check-ins), which no one else signs (README, "Not finished").
  */
 function bookTable(contests) {
   if (!contests.length) return "";
   const rows = contests.map((c) => `<tr data-contest="${esc(c.id)}">
       <th>${esc(contestTitle(c.id))}</th>
+      <td><input type="text" inputmode="numeric" autocomplete="off" class="book" data-figure="eligible" data-expect="${esc(c.turnout.eligible)}" aria-label="${esc(plain(`${c.id} 应到人数 (公布的名单)`, `${c.id} eligible (the published roll)`))}"></td>
       <td><input type="text" inputmode="numeric" autocomplete="off" class="book" data-figure="present" data-expect="${esc(c.turnout.present)}" aria-label="${esc(plain(`${c.id} 签到簿实到人数`, `${c.id} present by the sign-in book`))}"></td>
       <td><input type="text" inputmode="numeric" autocomplete="off" class="book" data-figure="issued" data-expect="${esc(c.turnout.ballots_issued)}" aria-label="${esc(plain(`${c.id} 清点的发出选票数`, `${c.id} slips issued by your count`))}"></td>
       <td class="book-state" data-state="empty"></td></tr>`).join("");
-  return `<p>${t("签名前请核对: 按签到簿填写实到人数, 按清点的选票存根填写发出选票数。两者都与计票所用的数字相符后才能签名。",
-    "Before signing, check: type the number present from the sign-in book and the number of slips issued from the counted stubs. You can sign once both agree with the figures the count used.")}</p>
-    <table class="compact" id="book-figures"><tr><th>${t("项目", "Contest")}</th><th>${t("签到簿实到 P", "Present P (sign-in book)")}</th><th>${t("清点发出 I", "Issued I (slips counted)")}</th><th></th></tr>${rows}</table>
+  return `<p>${t("签名前请核对: 按公布的选民名单填写应到人数, 按签到簿填写实到人数, 按清点的选票存根填写发出选票数。都与计票所用的数字相符后才能签名。",
+    "Before signing, check: type the number eligible from the published roll, the number present from the sign-in book and the number of slips issued from the counted stubs. You can sign once all agree with the figures the count used.")}</p>
+    <table class="compact" id="book-figures"><tr><th>${t("项目", "Contest")}</th><th>${t("名单应到 E", "Eligible E (roll)")}</th><th>${t("签到簿实到 P", "Present P (sign-in book)")}</th><th>${t("清点发出 I", "Issued I (slips counted)")}</th><th></th></tr>${rows}</table>
     <div id="book-mismatch" class="hidden">${notice("bad", t("与计票所用的数字不符: 请不要签名。先与其他计票人重新清点签到簿和选票存根; 如日志里的数字有误, 提出到会数字更正 (须另一角色的人批准, 并有一名登记计票人签名), 更正后重新计票再签名。",
       "These do not agree with the figures the count used: do not sign. Recount the sign-in book and the stubs with the other tellers; if the log's figures are wrong, propose a correction of the figures (approved by a person of another role and signed by a registered teller), then count again and sign that result."))}</div>`;
 }
@@ -1503,7 +1506,7 @@ function bookMatches() {
       wrong = true;
       cell.dataset.state = "mismatch";
       // Only now, with both typed: what the count used, to find the difference.
-      cell.innerHTML = `<span class="bad">${t("不符: 计票用", "differs: the count used")} P ${esc(inputs[0].dataset.expect)}, I ${esc(inputs[1].dataset.expect)}</span>`;
+      cell.innerHTML = `<span class="bad">${t("不符: 计票用", "differs: the count used")} E ${esc(inputs[0].dataset.expect)}, P ${esc(inputs[1].dataset.expect)}, I ${esc(inputs[2].dataset.expect)}</span>`;
     } else {
       cell.dataset.state = "match";
       cell.innerHTML = `<span class="ok">${t("相符", "agrees")}</span>`;

@@ -315,7 +315,7 @@ impl Admin {
                 self.conduct_mut()?.tally(index, &b.contests)?;
                 self.conduct_mut()?.mark_invalid(&b.invalid_contests())?;
                 self.conduct_mut()?.mark_unfilled(&b.unfilled_seats())?;
-                self.conduct_mut()?.mark_tied(&b.tied_contests())?;
+                self.conduct_mut()?.mark_outcomes(&b.outcomes())?;
                 for c in &b.contests {
                     if let Some(kind) = self.conduct()?.round_kind_of(c) {
                         let passed = crate::record::procedure::passed_on(&b.result, c, kind);

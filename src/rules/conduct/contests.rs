@@ -118,6 +118,16 @@ impl Conduct {
                 {
                     return Err(ConductError::NextRoundExists(from.clone()));
                 }
+                // Protocol 10: a procedure's round goes on by its procedure (its ratios, its
+                // approval), not by a next round of any kind and seats the organiser chose.
+                if self.protocol() >= super::PROTOCOL_CLOSED_TIES
+                    && self
+                        .contests
+                        .get(from)
+                        .is_some_and(|c| matches!(c.origin, Origin::Procedure { .. }))
+                {
+                    return Err(ConductError::NextRoundOfProcedure(from.clone()));
+                }
             }
             for (n, style) in styles.iter().enumerate() {
                 if self
@@ -154,6 +164,7 @@ impl Conduct {
                 revoted: false,
                 unfilled: 0,
                 tied: false,
+                elected: 0,
                 superseded: false,
                 reduced_by: 0,
                 corrections: 0,
@@ -219,16 +230,9 @@ impl Conduct {
         }
         // Protocol 10: a reduction settles a shortfall of a valid round, nothing else. An
         // invalid round is re-voted (RULES.md section 1), candidates tied at the last seat
-        // vote again, and a round that elected nobody is not "close to the seats" (RULES.md
+        // vote again, and a contest that elected nobody is not "close to the seats" (RULES.md
         // section 2); before, each of these could be ended by reducing the seats.
-        if self.protocol() >= super::PROTOCOL_CLOSED_TIES {
-            if c.invalid {
-                return Err(ConductError::ReductionInvalidRound(contest.to_string()));
-            }
-            if c.tied {
-                return Err(ConductError::ReductionTie(contest.to_string()));
-            }
-        }
+        self.check_reduction_rules(contest)?;
         if reduced_by != c.unfilled {
             return Err(ConductError::ReductionMismatch {
                 contest: contest.to_string(),
@@ -262,20 +266,7 @@ impl Conduct {
     ) -> Result<(), ConductError> {
         let reducible = contest.kind().family() == crate::rules::kind::Family::Party;
         let expected = contest.seats().saturating_sub(reduced_by);
-        if expected == 0
-            && reduced_by > 0
-            && reducible
-            && self.protocol() >= super::PROTOCOL_CLOSED_TIES
-            && self.published_result_of(contest.id()).is_some()
-            && self.contest(contest.id())?.unfilled == reduced_by
-            && self.contest(contest.id())?.reduced_by == 0
-            && !self.contest(contest.id())?.invalid
-            && !self.contest(contest.id())?.tied
-        {
-            // Refused only where every other check would pass, so that those keep their
-            // codes; the seats left are known here (the registered contest), not there.
-            return Err(ConductError::ReductionAllSeats(contest.id().to_string()));
-        }
+
         if seats != expected {
             return Err(ConductError::ReductionSeats {
                 contest: contest.id().clone(),
@@ -289,10 +280,50 @@ impl Conduct {
     }
 
     /// Marks, for each contest a result counted, whether candidates tied at its last seat
-    /// (its `runoff` is a tie's). Call right after [`Conduct::tally`].
-    pub fn mark_tied(&mut self, tied: &[(String, bool)]) -> Result<(), ConductError> {
-        for (id, t) in tied {
-            self.contest_mut(id)?.tied = *t;
+    /// (its `runoff` is a tie's) and how many it elected. Call right after [`Conduct::tally`].
+    pub fn mark_outcomes(&mut self, outcomes: &[(String, bool, u32)]) -> Result<(), ConductError> {
+        for (id, tied, elected) in outcomes {
+            let c = self.contest_mut(id)?;
+            c.tied = *tied;
+            c.elected = *elected;
+        }
+        Ok(())
+    }
+
+    /// Protocol 10: whether the rules let the meeting reduce `contest`'s seats, its kind and
+    /// published shortfall aside: not after an invalid round (re-voted, RULES.md section 1),
+    /// nor a tie for the last seats (voted again), nor when nobody was elected in the whole
+    /// contest, its earlier rounds included (removing every seat is not "close to the
+    /// seats"). Logs of earlier protocols keep their rules.
+    pub fn check_reduction_rules(&self, contest: &str) -> Result<(), ConductError> {
+        if self.protocol() < super::PROTOCOL_CLOSED_TIES {
+            return Ok(());
+        }
+        let c = self.contest(contest)?;
+        if c.invalid {
+            return Err(ConductError::ReductionInvalidRound(contest.to_string()));
+        }
+        if c.tied {
+            return Err(ConductError::ReductionTie(contest.to_string()));
+        }
+        // The rounds before it: a runoff's parent, a re-vote's source, up to the first.
+        let mut elected = c.elected;
+        let mut cur = contest.to_string();
+        let mut hops = 0usize;
+        while let Some(prev) = self.contests.get(&cur).and_then(|x| match &x.origin {
+            Origin::Runoff { parent } => Some(parent.clone()),
+            Origin::Revote { of } => Some(of.clone()),
+            _ => None,
+        }) {
+            hops += 1;
+            if hops > self.contests.len() {
+                break;
+            }
+            elected = elected.saturating_add(self.contests.get(&prev).map_or(0, |x| x.elected));
+            cur = prev;
+        }
+        if elected == 0 {
+            return Err(ConductError::ReductionAllSeats(contest.to_string()));
         }
         Ok(())
     }

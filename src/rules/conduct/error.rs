@@ -218,6 +218,14 @@ pub enum ConductError {
     ReductionTie(String),
     #[error("“{0}” 没有人当选: 减少全部名额不是 “接近应选名额”, 须另行选举 (党内选举条例) / Nobody was elected in “{0}”: removing every seat is not “close to the seats”; it needs a new round (BER).")]
     ReductionAllSeats(String),
+    #[error("程序 “{procedure}” 的轮次 “{round}” 须在程序自己创建的选举项目 “{contest}” 中投票 / round “{round}” of procedure “{procedure}” is voted in contest “{contest}” as the procedure creates it, not in a contest of that id made another way")]
+    ProcedureRoundNotMade {
+        procedure: String,
+        round: String,
+        contest: String,
+    },
+    #[error("“{0}” 是多轮程序的一轮, 下一轮由程序决定, 不能另建下一轮 / “{0}” is a round of a multi-round procedure: its next round is the procedure's, not a next round made apart")]
+    NextRoundOfProcedure(String),
     #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
     ReductionMismatch {
         contest: String,
@@ -368,6 +376,8 @@ impl ConductError {
             ReductionInvalidRound(_) => Code::ReductionInvalidRound,
             ReductionTie(_) => Code::ReductionTie,
             ReductionAllSeats(_) => Code::ReductionAllSeats,
+            ProcedureRoundNotMade { .. } => Code::ProcedureRoundNotMade,
+            NextRoundOfProcedure(_) => Code::NextRoundOfProcedure,
             ReductionMismatch { .. } => Code::ReductionMismatch,
             ReductionSeats { .. } => Code::ReductionSeats,
             ShortfallDecided(_) => Code::ShortfallDecided,

@@ -375,6 +375,8 @@ pub struct ContestConduct {
     pub unfilled: u32,
     /// Its latest counted result had candidates tied at the last seat (a tie's runoff).
     pub tied: bool,
+    /// Whom its latest counted result elected (its count).
+    pub elected: u32,
     /// A runoff withdrawn before it opened, because the meeting reduced its parent's seats.
     pub superseded: bool,
     /// Seats removed by a recorded decision of the meeting (0: none).
@@ -480,6 +482,7 @@ impl Conduct {
                         revoted: false,
                         unfilled: 0,
                         tied: false,
+                        elected: 0,
                         superseded: false,
                         reduced_by: 0,
                         corrections: 0,

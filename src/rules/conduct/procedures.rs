@@ -102,6 +102,19 @@ impl Conduct {
                     .unwrap_or_default(),
             })?;
         if let Some(round_contest) = def.rounds[i].contest.as_deref() {
+            // Protocol 10: the round's contest is the one this procedure's chain created for
+            // this round, not a contest of the same id that came another way.
+            if self.protocol() >= super::PROTOCOL_CLOSED_TIES
+                && !self.contests.get(round_contest).is_some_and(|c| {
+                    matches!(&c.origin, Origin::Procedure { procedure: p, round: r } if p == procedure && r == round)
+                })
+            {
+                return Err(ConductError::ProcedureRoundNotMade {
+                    procedure: procedure.to_string(),
+                    round: round.to_string(),
+                    contest: round_contest.to_string(),
+                });
+            }
             // A round counted invalid and re-voted goes on with its re-vote's result.
             let standing = self.standing_contest(round_contest);
             let contest = standing.as_str();

@@ -285,11 +285,14 @@ fn a_seat_reduction_leaves_an_invalid_round_and_a_tie_to_a_new_vote_from_protoco
         invalid.mark_invalid(&["a".into()]).unwrap();
         let mut invalid = publish(invalid);
         let mut tied = counted(protocol);
-        tied.mark_tied(&[("a".into(), true)]).unwrap();
+        tied.mark_outcomes(&[("a".into(), true, 1)]).unwrap();
         let mut tied = publish(tied);
         let mut shortfall = counted(protocol);
-        shortfall.mark_tied(&[("a".into(), false)]).unwrap();
+        shortfall.mark_outcomes(&[("a".into(), false, 1)]).unwrap();
         let mut shortfall = publish(shortfall);
+        let mut nobody = counted(protocol);
+        nobody.mark_outcomes(&[("a".into(), false, 0)]).unwrap();
+        let mut nobody = publish(nobody);
         // Past these checks, an election with teller keys wants a teller's signature.
         let expect = |new: &'static str| if old { "unattested" } else { new };
         assert_eq!(
@@ -301,8 +304,59 @@ fn a_seat_reduction_leaves_an_invalid_round_and_a_tie_to_a_new_vote_from_protoco
             expect("reduction_tie")
         );
         assert_eq!(
+            code(nobody.reduce_seats("a", 2, true, basis, &Attest::None)),
+            expect("reduction_all_seats")
+        );
+        assert_eq!(
             code(shortfall.reduce_seats("a", 2, true, basis, &Attest::None)),
             "unattested"
+        );
+    }
+}
+
+/// The diff review of protocol 10: "nobody elected" is judged over the whole contest. A
+/// runoff for the last seat that elected nobody, after a first round that filled the others,
+/// may be reduced; a runoff after a first round that elected nobody may not.
+#[test]
+fn a_runoff_that_elected_nobody_is_reduced_when_its_first_round_elected_someone() {
+    let basis = "大会表决通过减少名额";
+    let code = |r: Result<(), ConductError>| r.unwrap_err().code();
+    for first_elected in [6, 0] {
+        let mut c = conduct_with(PROTOCOL_CLOSED_TIES);
+        c.register_roll(roll()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        c.close("a", f(100, 80, 80)).unwrap();
+        c.tally(10, &["a".into()]).unwrap();
+        c.mark_unfilled(&[("a".into(), 1)]).unwrap();
+        c.mark_outcomes(&[("a".into(), false, first_elected)])
+            .unwrap();
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        c.add_contest(
+            "a-r1",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            vec![style(2, "", &["a-r1"])],
+        )
+        .unwrap();
+        c.open("a-r1").unwrap();
+        c.desk_count(2, f(100, 80, 80)).unwrap();
+        c.close("a-r1", f(100, 80, 80)).unwrap();
+        c.tally(20, &["a-r1".into()]).unwrap();
+        c.mark_unfilled(&[("a-r1".into(), 1)]).unwrap();
+        c.mark_outcomes(&[("a-r1".into(), false, 0)]).unwrap();
+        c.signature(20, "t1").unwrap();
+        c.publish(20, 1).unwrap();
+        let want = if first_elected > 0 {
+            "unattested"
+        } else {
+            "reduction_all_seats"
+        };
+        assert_eq!(
+            code(c.reduce_seats("a-r1", 1, true, basis, &Attest::None)),
+            want
         );
     }
 }

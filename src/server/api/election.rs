@@ -142,7 +142,8 @@ pub(crate) fn election_summary(l: &Ledger) -> Result<Value, ApiError> {
                        "state": phase.id(), "mode": info.mode(c.id()).id(), "parent": c.runoff_of().as_ref().map(|r| r.parent.clone()),
                        "seats_reduced_by": cc.map_or(0, |x| x.reduced_by), "superseded": cc.is_some_and(|x| x.superseded),
                        "counted": cc.is_some_and(|x| x.result.is_some()),
-                       "reducible": c.kind().family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0),
+                       "reducible": c.kind().family() == crate::rules::kind::Family::Party && cc.is_some_and(|x| x.unfilled > 0)
+                           && conduct.check_reduction_rules(c.id()).is_ok(),
                        "scale": c.evaluation().as_ref().map(|e| if e.score.is_some() { "score" } else { e.scale.id() }),
                        "subjects": c.evaluation().as_ref().map(|e| e.subjects.iter().map(|x| json!({"id": x.id, "name": x.name})).collect::<Vec<_>>()),
                        "groups": c.evaluation().as_ref().map(|e| e.groups.iter().map(|g| json!({"id": g.id, "title": g.title})).collect::<Vec<_>>()),

@@ -188,7 +188,8 @@ pub async fn procedures(state: Data) -> Result<HttpResponse, ApiError> {
         (status = 201, description = "已创建 / Created", body = Object),
         (status = 409, extensions(("x-error-codes" = json!([
                 "no_election", "procedure_order", "procedure_complete",
-                "procedure_result_missing", "procedure_round_invalid"
+                "procedure_result_missing", "procedure_round_invalid",
+                "procedure_round_not_made"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "procedure_input", "procedure_basis", "procedure_too_few",
@@ -292,7 +293,7 @@ pub struct NextRound {
     request_body = NextRound,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published", "next_round_of_procedure"])))),
         (status = 422, extensions(("x-error-codes" = json!(["surplus_rule_broken", "unknown_kind"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

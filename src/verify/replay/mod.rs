@@ -726,7 +726,7 @@ fn replay_entries(
                 conduct.tally(i, &b.contests).map_err(&ce)?;
                 conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
                 conduct.mark_unfilled(&b.unfilled_seats()).map_err(&ce)?;
-                conduct.mark_tied(&b.tied_contests()).map_err(&ce)?;
+                conduct.mark_outcomes(&b.outcomes()).map_err(&ce)?;
                 for c in &b.contests {
                     if let Some(kind) = conduct.round_kind_of(c) {
                         let passed = crate::record::procedure::passed_on(&b.result, c, kind);
