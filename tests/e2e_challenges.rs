@@ -887,6 +887,16 @@ fn a_total_whose_other_ballots_were_checked_first_waits_for_the_tellers() {
         "{out}"
     );
     assert!(out.contains("--allow-small-total d017"), "{out}");
+    // Protocol 10: a checked ballot carries the hour it was checked, not the second (it sits
+    // in the public log between cast ballots, and would date them).
+    let export = h.cli.path("three").join("scrutineer-export");
+    let spoiled: Vec<u64> = e2e_support::read_entries(&export)
+        .iter()
+        .filter(|e| e.kind == scrutineer::record::entry::EntryKind::SpoiledBallot)
+        .map(|e| SpoiledBallotBody::decode(&e.body).unwrap().time)
+        .collect();
+    assert_eq!(spoiled.len(), 2);
+    assert!(spoiled.iter().all(|t| t % 3600 == 0), "{spoiled:?}");
     let _ = std::fs::remove_dir_all(h.cli.path(""));
 }
 

@@ -134,7 +134,26 @@ impl Core {
         lines: Vec<crate::record::spoiled::SpoiledLine>,
         kiosk: &str,
     ) -> Result<Appended, CoreError> {
-        Ok(self.ledger.spoil(token, lines, kiosk, super::now())?)
+        Ok(self
+            .ledger
+            .spoil(token, lines, kiosk, self.logged_time()?)?)
+    }
+
+    /// The time a checked ballot or a kiosk test is logged with: from protocol 10 the hour
+    /// (a multiple of 3,600 seconds), since the entry sits in the public log between cast
+    /// ballots and a time to the second dated the casts around it; before, the second.
+    fn logged_time(&self) -> Result<u64, CoreError> {
+        let protocol = self
+            .ledger
+            .read(|s| s.state.conduct().map(|c| c.protocol()))??;
+        let now = super::now();
+        Ok(
+            if protocol >= crate::rules::conduct::PROTOCOL_COARSE_TIMES {
+                now - now % 3600
+            } else {
+                now
+            },
+        )
     }
 
     /// Records a 监票人's test challenge of a kiosk: the spoiled ballot it made and whether its
@@ -160,7 +179,7 @@ impl Core {
             spoiled,
             outcome,
             teller: teller.to_string(),
-            time: super::now(),
+            time: self.logged_time()?,
             note: note.to_string(),
             token: token.trim().to_string(),
         };

@@ -47,6 +47,12 @@ pub const PROTOCOL_ATTESTED_FIGURES: u32 = 8;
 /// The first protocol whose paper ballots a registered teller signs as they are keyed.
 pub const PROTOCOL_ATTESTED_PAPER: u32 = 9;
 
+/// The first protocol whose checked (spoiled) ballots and kiosk tests carry the hour they
+/// were made, not the second (`procedure::casting`): they sit in the public log between
+/// cast ballots, and a time to the second dated the casts around them (a secrecy review of
+/// 2026-12-05).
+pub const PROTOCOL_COARSE_TIMES: u32 = 10;
+
 /// The first protocol whose new vote among candidates tied at the last seat is on a closed
 /// list (`RunoffOf::closed_list`), and whose seat reductions leave an invalid round, a tie
 /// and a round that elected nobody to a new vote (`Conduct::reduce_seats`).
