@@ -90,6 +90,11 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
     // for") in its first and only round. A procedure's round contest is created by its
     // chain: one registered under its id was held, counted and then taken as the round.
     if b.protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES {
+        // The checks every spec given as input passes (an evaluation's weights, triggers and
+        // quota in range): a forged entry 0 skipped them.
+        election
+            .check_new_input()
+            .map_err(|e| refused(e.code(), e.to_string()))?;
         if let Some(c) = election.contests.iter().find(|c| c.runoff_of().is_some()) {
             return Err(refused(
                 Code::SpecLaterRound,
@@ -250,20 +255,47 @@ fn styles(
             }
         }
     }
-    // Protocol 10: a contest is voted in one round. On styles of two rounds (each without a
-    // unit, say) every style counted the whole roll, so its eligible figure and its token
-    // cap doubled (the red-team review of 2026-12-05).
+    // Protocol 10: no voter gets one contest in two rounds. On styles of two rounds that
+    // serve the same voters (both without a unit, say, or one without and one with, or the
+    // same unit) each counted them, so the contest's eligible figure and its token cap
+    // doubled (the red-team review of 2026-12-05). Different units in different rounds are
+    // different voters.
     if b.protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES {
-        let mut round_of: BTreeMap<&str, (u8, usize)> = BTreeMap::new();
-        for (i, s) in b.styles.iter().enumerate() {
-            for c in &s.contests {
-                if let Some((round, j)) = round_of.insert(c.as_str(), (s.round, i)) {
-                    if round != s.round {
-                        return Err(refused(
-                            Code::Styles,
-                            format!("选举项目 “{c}” 在第 {round} 轮 (样式 {j}) 和第 {} 轮 (样式 {i}) 都有选票样式; 一个项目只在一轮投票 / contest “{c}” is on styles of round {round} (style {j}) and round {} (style {i}): a contest is voted in one round", s.round, s.round),
-                        ));
-                    }
+        // Per contest: each unit (or "" for every voter) with the round and style that
+        // serves it; a second round for the same voters is refused.
+        let mut served: BTreeMap<&str, Vec<(&str, u8, usize)>> = BTreeMap::new();
+        for (i, st) in b.styles.iter().enumerate() {
+            for c in &st.contests {
+                served
+                    .entry(c.as_str())
+                    .or_default()
+                    .push((st.unit.as_str(), st.round, i));
+            }
+        }
+        for (c, styles) in &served {
+            let mut by_unit: BTreeMap<&str, (u8, usize)> = BTreeMap::new();
+            let mut everyone: Option<(u8, usize)> = None;
+            for &(unit, round, i) in styles {
+                let clash = if unit.is_empty() {
+                    styles
+                        .iter()
+                        .find(|(_, r, _)| *r != round)
+                        .map(|(_, r, j)| (*r, *j))
+                } else {
+                    everyone
+                        .filter(|(r, _)| *r != round)
+                        .or_else(|| by_unit.get(unit).copied().filter(|(r, _)| *r != round))
+                };
+                if let Some((other, j)) = clash {
+                    return Err(refused(
+                        Code::Styles,
+                        format!("选举项目 “{c}” 在第 {other} 轮 (样式 {j}) 和第 {round} 轮 (样式 {i}) 有同一批选民的选票样式; 一个选民只在一轮投这个项目 / contest “{c}” is on styles of round {other} (style {j}) and round {round} (style {i}) for the same voters: a voter votes a contest in one round"),
+                    ));
+                }
+                if unit.is_empty() {
+                    everyone = Some((round, i));
+                } else {
+                    by_unit.insert(unit, (round, i));
                 }
             }
         }
@@ -360,5 +392,92 @@ fn secrecy(
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::record::entry::Style;
+
+    fn registered(protocol: u32, contest: serde_json::Value) -> ElectionRegistered {
+        let log = crate::record::note::Signer::new(
+            "scrutineer/reg-2026",
+            ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]),
+        )
+        .unwrap();
+        ElectionRegistered {
+            spec: serde_json::json!({"format": "scrutineer.election/v1", "id": "reg-2026",
+                "contests": [contest]}),
+            styles: vec![Style {
+                round: 1,
+                contests: vec!["e".into()],
+                title: String::new(),
+                unit: String::new(),
+                group: String::new(),
+            }],
+            election_key: String::new(),
+            log_key: log.verifier().unwrap().to_text(),
+            tellers: Vec::new(),
+            signatures_required: 0,
+            protocol,
+            pool_spare_percent: None,
+            secrecy: Some(Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            }),
+        }
+    }
+
+    /// Protocol 10 (the red-team review of 2026-12-05): entry 0 passes the checks every spec
+    /// given as input passes. A trigger written as a percentage (60, not 0.6) is refused by
+    /// the service and was taken from a forged entry 0.
+    #[test]
+    fn entry_0_passes_the_input_checks_from_protocol_10() {
+        let contest = serde_json::json!({"id": "e", "title": "测评", "kind": "evaluation",
+            "scale": "individual", "subjects": [{"id": "s1", "name": "赵主任"}],
+            "triggers": {"favourable_below": "60"},
+            "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}});
+        let current = crate::rules::conduct::PROTOCOL_CLOSED_TIES;
+        assert!(check(&registered(current - 1, contest.clone())).is_ok());
+        let refused = check(&registered(current, contest)).err().unwrap();
+        assert!(refused.message.contains("triggers"), "{}", refused.message);
+    }
+
+    /// Protocol 10: no voter gets one contest in two rounds (each style counted them, so the
+    /// eligible figure and the token cap doubled); different units in different rounds are
+    /// different voters.
+    #[test]
+    fn a_contest_reaches_each_voter_in_one_round_from_protocol_10() {
+        let contest = serde_json::json!({"id": "e", "title": "测评", "kind": "evaluation",
+            "scale": "individual", "subjects": [{"id": "s1", "name": "赵主任"}],
+            "turnout": {"eligible": 10, "present": 10, "ballots_issued": 10}});
+        let style = |round: u8, unit: &str| Style {
+            round,
+            contests: vec!["e".into()],
+            title: String::new(),
+            unit: unit.into(),
+            group: String::new(),
+        };
+        let current = crate::rules::conduct::PROTOCOL_CLOSED_TIES;
+        for (styles, ok) in [
+            (vec![style(1, "甲村"), style(2, "乙村")], true),
+            (vec![style(1, "甲村"), style(1, "乙村")], true),
+            (vec![style(1, ""), style(2, "")], false),
+            (vec![style(1, "甲村"), style(2, "")], false),
+            (vec![style(1, ""), style(2, "乙村")], false),
+            (vec![style(1, "甲村"), style(2, "甲村")], false),
+        ] {
+            let mut b = registered(current, contest.clone());
+            b.styles = styles.clone();
+            let got = check(&b);
+            assert_eq!(got.is_ok(), ok, "{styles:?}");
+            if !ok {
+                assert_eq!(got.err().unwrap().code, Code::Styles);
+                let mut old = registered(current - 1, contest.clone());
+                old.styles = styles;
+                assert!(check(&old).is_ok());
+            }
+        }
     }
 }

@@ -881,6 +881,29 @@ fn the_desks_figures_are_what_counts() {
         no_side,
     );
     named(&r, "desk_eligible_mismatch", None);
+    // Protocol 10 (the red-team review of 2026-12-05): the desk count logged before the roll,
+    // with an eligible figure the roll never had, and the close to match it. The count's E
+    // was checked only against a roll already there, and the close only against the count.
+    let r = forge(
+        &h,
+        "desk-before-roll",
+        |es, _| {
+            let i = find(es, EntryKind::CheckInCount, 0);
+            let mut count = es.remove(i);
+            let mut lowered = 0;
+            edit::<CheckInCount>(&mut count, |b| {
+                let e = b.eligible.unwrap();
+                lowered = e - b.present;
+                b.eligible = Some(b.present);
+            });
+            let j = find(es, EntryKind::ContestClosed, 0);
+            edit::<ContestClosed>(&mut es[j], |b| b.eligible -= lowered);
+            let roll = find(es, EntryKind::RollRegistered, 0);
+            es.insert(roll, count);
+        },
+        no_side,
+    );
+    named(&r, "desk_count_before_roll", None);
     // The desk count dropped: the close has nothing to stand on.
     let r = forge(
         &h,

@@ -94,6 +94,10 @@ pub(crate) fn open_index(path: &Path, cache_bytes: u64) -> Result<sled::Db, Reco
                     ),
                 }
             }
+            sled::Error::Io(io) => RecordsError::Io {
+                path: path.display().to_string(),
+                detail: io.to_string(),
+            },
             _ => index_err(e),
         })
 }

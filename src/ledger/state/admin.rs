@@ -197,7 +197,7 @@ impl Admin {
             }
             EntryKind::RollRegistered => {
                 let b: RollRegistered = body(e)?;
-                if b.units.values().sum::<u64>() != b.voters {
+                if b.units.values().try_fold(0u64, |n, v| n.checked_add(*v)) != Some(b.voters) {
                     return Err(refused(
                         Code::RollCounts,
                         "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total".into(),

@@ -24,6 +24,17 @@ impl Conduct {
         if self.contests.contains_key(id) {
             return Err(ConductError::ContestExists(id.to_string()));
         }
+        // Protocol 10: a procedure's round contest id is the procedure's to create; a contest
+        // made another way under it would block the procedure for good (the diff review).
+        if self.protocol() >= super::PROTOCOL_CLOSED_TIES
+            && !matches!(origin, Origin::Procedure { .. })
+            && self
+                .procedures
+                .values()
+                .any(|(def, _)| def.rounds.iter().any(|r| r.contest.as_deref() == Some(id)))
+        {
+            return Err(ConductError::RoundContestReserved(id.to_string()));
+        }
         // One style, or from protocol 9 one per unit of its source's; and no more styles in
         // all than a registration may have (65,535: a token numbers its style in 16 bits).
         let most = if self.protocol() >= super::PROTOCOL_ATTESTED_PAPER {
@@ -99,6 +110,20 @@ impl Conduct {
                 return Err(ConductError::RunoffExists(parent.clone()));
             }
         }
+        // Protocol 10: a procedure's round goes on by its procedure (its ratios, its
+        // approval), not by a next round of any kind and seats the organiser chose; nor
+        // through its re-vote or runoff (the diff review).
+        if let Origin::NextRound { from } = &origin {
+            if self.protocol() >= super::PROTOCOL_CLOSED_TIES
+                && self.rounds_back(from).iter().any(|id| {
+                    self.contests
+                        .get(id)
+                        .is_some_and(|c| matches!(c.origin, Origin::Procedure { .. }))
+                })
+            {
+                return Err(ConductError::NextRoundOfProcedure(from.clone()));
+            }
+        }
         if let Some(source) = source {
             self.contest(source)?;
             if self.strict() && self.published_result_of(source).is_none() {
@@ -118,15 +143,17 @@ impl Conduct {
                 {
                     return Err(ConductError::NextRoundExists(from.clone()));
                 }
-                // Protocol 10: a procedure's round goes on by its procedure (its ratios, its
-                // approval), not by a next round of any kind and seats the organiser chose.
-                if self.protocol() >= super::PROTOCOL_CLOSED_TIES
-                    && self
-                        .contests
-                        .get(from)
-                        .is_some_and(|c| matches!(c.origin, Origin::Procedure { .. }))
-                {
-                    return Err(ConductError::NextRoundOfProcedure(from.clone()));
+            }
+            // Protocol 10: in a round after every style's. A token numbers its round in 8
+            // bits: past round 255 the builders' round stayed 255, which put a runoff on an
+            // earlier round's unit-less style and shut other units out (the red-team review).
+            if self.protocol() >= super::PROTOCOL_CLOSED_TIES {
+                let last = self.styles.iter().map(|s| s.round).max().unwrap_or(0);
+                if let Some(s) = styles.iter().find(|s| s.round <= last) {
+                    return Err(ConductError::RoundsExhausted {
+                        contest: id.to_string(),
+                        round: s.round,
+                    });
                 }
             }
             for (n, style) in styles.iter().enumerate() {
@@ -290,6 +317,27 @@ impl Conduct {
         Ok(())
     }
 
+    /// `contest` and the rounds it continues, back to the first: a runoff's parent, a
+    /// re-vote's source (each names an earlier contest, so the walk ends).
+    pub fn rounds_back(&self, contest: &str) -> Vec<String> {
+        let mut out = vec![contest.to_string()];
+        while let Some(prev) = out
+            .last()
+            .and_then(|cur| self.contests.get(cur))
+            .and_then(|x| match &x.origin {
+                Origin::Runoff { parent } => Some(parent.clone()),
+                Origin::Revote { of } => Some(of.clone()),
+                _ => None,
+            })
+        {
+            if out.contains(&prev) {
+                break;
+            }
+            out.push(prev);
+        }
+        out
+    }
+
     /// Protocol 10: whether the rules let the meeting reduce `contest`'s seats, its kind and
     /// published shortfall aside: not after an invalid round (re-voted, RULES.md section 1),
     /// nor a tie for the last seats (voted again), nor when nobody was elected in the whole
@@ -307,21 +355,11 @@ impl Conduct {
             return Err(ConductError::ReductionTie(contest.to_string()));
         }
         // The rounds before it: a runoff's parent, a re-vote's source, up to the first.
-        let mut elected = c.elected;
-        let mut cur = contest.to_string();
-        let mut hops = 0usize;
-        while let Some(prev) = self.contests.get(&cur).and_then(|x| match &x.origin {
-            Origin::Runoff { parent } => Some(parent.clone()),
-            Origin::Revote { of } => Some(of.clone()),
-            _ => None,
-        }) {
-            hops += 1;
-            if hops > self.contests.len() {
-                break;
-            }
-            elected = elected.saturating_add(self.contests.get(&prev).map_or(0, |x| x.elected));
-            cur = prev;
-        }
+        let elected = self
+            .rounds_back(contest)
+            .iter()
+            .filter_map(|id| self.contests.get(id))
+            .fold(0u32, |n, x| n.saturating_add(x.elected));
         if elected == 0 {
             return Err(ConductError::ReductionAllSeats(contest.to_string()));
         }
@@ -377,6 +415,24 @@ impl Conduct {
             });
         }
         if self.strict() {
+            // Protocol 10: each style's count holds the roll's voters as they are now (a
+            // count logged before the roll, or before the roll was replaced, carried an E
+            // the roll never had: the red-team review of 2026-12-05).
+            if self.protocol() >= super::PROTOCOL_CLOSED_TIES {
+                for s in self.styles_of(id) {
+                    let logged = self.desk.get(&s).map(|f| f.eligible);
+                    let roll = self.style_voters(s);
+                    if let (Some(logged), Some(roll)) = (logged, roll) {
+                        if logged != roll {
+                            return Err(ConductError::DeskEligibleMismatch {
+                                style: s,
+                                logged,
+                                roll,
+                            });
+                        }
+                    }
+                }
+            }
             let desk = self.desk_figures(id)?;
             if desk != figures {
                 return Err(ConductError::CloseFiguresMismatch {
@@ -419,6 +475,10 @@ impl Conduct {
     /// style when a roll was registered, and `P ≤ E`.
     pub fn desk_count(&mut self, style: u16, figures: Figures) -> Result<(), ConductError> {
         self.style(style)?;
+        // Protocol 10: no desk count before the roll (its E was then anyone's word).
+        if self.protocol() >= super::PROTOCOL_CLOSED_TIES && self.roll.is_none() {
+            return Err(ConductError::DeskCountBeforeRoll(style));
+        }
         if self.strict() {
             if let Some(roll) = self.style_voters(style) {
                 if roll != figures.eligible {

@@ -226,6 +226,12 @@ pub enum ConductError {
     },
     #[error("“{0}” 是多轮程序的一轮, 下一轮由程序决定, 不能另建下一轮 / “{0}” is a round of a multi-round procedure: its next round is the procedure's, not a next round made apart")]
     NextRoundOfProcedure(String),
+    #[error("样式 {0} 的签到数字记在选民名单之前; 应到人数须按名单 / The desk's count of style {0} comes before the roll: the eligible figure is the roll's")]
+    DeskCountBeforeRoll(u16),
+    #[error("“{0}” 是多轮程序一轮的选举项目 id, 只能由程序创建 / “{0}” is the contest id of a procedure's round: only the procedure creates it")]
+    RoundContestReserved(String),
+    #[error("“{contest}” 须在已有各轮之后的新一轮投票 (第 {round} 轮不在其后; 选票码只能编到第 255 轮) / “{contest}” is voted in a round after every round so far (round {round} is not; a token numbers rounds up to 255)")]
+    RoundsExhausted { contest: String, round: u8 },
     #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
     ReductionMismatch {
         contest: String,
@@ -378,6 +384,9 @@ impl ConductError {
             ReductionAllSeats(_) => Code::ReductionAllSeats,
             ProcedureRoundNotMade { .. } => Code::ProcedureRoundNotMade,
             NextRoundOfProcedure(_) => Code::NextRoundOfProcedure,
+            DeskCountBeforeRoll(_) => Code::DeskCountBeforeRoll,
+            RoundContestReserved(_) => Code::RoundContestReserved,
+            RoundsExhausted { .. } => Code::RoundsExhausted,
             ReductionMismatch { .. } => Code::ReductionMismatch,
             ReductionSeats { .. } => Code::ReductionSeats,
             ShortfallDecided(_) => Code::ShortfallDecided,

@@ -361,6 +361,136 @@ fn a_runoff_that_elected_nobody_is_reduced_when_its_first_round_elected_someone(
     }
 }
 
+/// Protocol 10 (the red-team review): a close takes each style's count with the roll's
+/// eligible figure as the roll now is. A count made against a first roll, then the roll
+/// replaced before the contest opened, carried the first roll's E into the close.
+#[test]
+fn a_close_holds_each_counts_eligible_figure_to_the_roll_from_protocol_10() {
+    let smaller: BTreeMap<String, u64> = [("一支部".to_string(), 30), ("二支部".to_string(), 60)]
+        .into_iter()
+        .collect();
+    for protocol in [PROTOCOL_CLOSED_TIES - 1, PROTOCOL_CLOSED_TIES] {
+        let mut c = conduct_with(protocol);
+        c.register_roll(roll()).unwrap();
+        c.desk_count(0, f(40, 30, 30)).unwrap();
+        c.register_roll(smaller.clone()).unwrap();
+        c.open("a").unwrap();
+        c.desk_count(1, f(60, 50, 50)).unwrap();
+        let closed = c.close("a", f(100, 80, 80));
+        if protocol < PROTOCOL_CLOSED_TIES {
+            closed.unwrap();
+        } else {
+            assert_eq!(closed.unwrap_err().code(), "desk_eligible_mismatch");
+        }
+    }
+    // And no count before the roll at all.
+    let mut c = conduct_with(PROTOCOL_CLOSED_TIES);
+    assert_eq!(
+        c.desk_count(0, f(40, 30, 30)).unwrap_err().code(),
+        "desk_count_before_roll"
+    );
+}
+
+/// Protocol 10: every later round in a round after every style's; past round 255 (a token
+/// numbers rounds in 8 bits) none is left, and the round is refused rather than put on an
+/// earlier round's number (the red-team review: a unit-less runoff on round 255 beside a
+/// unit's style of round 255 shut that unit out).
+#[test]
+fn a_later_round_needs_a_round_number_left_from_protocol_10() {
+    for protocol in [PROTOCOL_CLOSED_TIES - 1, PROTOCOL_CLOSED_TIES] {
+        let mut c = conduct_with(protocol);
+        c.add_contest(
+            "x",
+            Mode::Electronic,
+            Origin::Spec,
+            vec![style(255, "乙村", &["x"])],
+        )
+        .unwrap();
+        let again = c.add_contest(
+            "y",
+            Mode::Electronic,
+            Origin::Spec,
+            vec![style(255, "", &["y"])],
+        );
+        if protocol < PROTOCOL_CLOSED_TIES {
+            again.unwrap();
+        } else {
+            assert_eq!(again.unwrap_err().code(), "rounds_exhausted");
+        }
+    }
+}
+
+/// Protocol 10: a procedure's round contest, or a re-vote or runoff of it, has no next
+/// round made apart from the procedure (the diff review and the red-team: a next round of
+/// the recommendation round's re-vote skipped the approval and its ratio); and a contest
+/// id of a procedure's round is the procedure's to create.
+#[test]
+fn a_procedures_round_goes_on_only_by_its_procedure_from_protocol_10() {
+    use crate::rules::procedure::{ProcedureDef, RoundDef, RoundKind};
+    let def = ProcedureDef {
+        id: "p".into(),
+        title: "公推直选".into(),
+        posts: 1,
+        rounds: vec![RoundDef {
+            id: "elect".into(),
+            title: "选举".into(),
+            kind: RoundKind::Election,
+            ratio: None,
+            contest: Some("xj".into()),
+        }],
+    };
+    let code = |r: Result<(), ConductError>| r.unwrap_err().code();
+    for protocol in [PROTOCOL_CLOSED_TIES - 1, PROTOCOL_CLOSED_TIES] {
+        let new = protocol >= PROTOCOL_CLOSED_TIES;
+        let mut c = conduct_with(protocol).with_procedures(std::slice::from_ref(&def));
+        // The round's contest id, made another way.
+        let squat = c.clone().add_contest(
+            "xj",
+            Mode::Electronic,
+            Origin::Spec,
+            vec![style(5, "", &["xj"])],
+        );
+        assert_eq!(squat.is_err(), new, "{squat:?}");
+        if new {
+            assert_eq!(code(squat), "round_contest_reserved");
+        }
+        // A round contest (as the chain made it) and a re-vote of it.
+        c.add_contest(
+            "tj",
+            Mode::Electronic,
+            Origin::Spec,
+            vec![style(2, "", &["tj"])],
+        )
+        .unwrap();
+        c.contest_mut("tj").unwrap().origin = Origin::Procedure {
+            procedure: "p".into(),
+            round: "recommend".into(),
+        };
+        c.add_contest(
+            "tj-v1",
+            Mode::Electronic,
+            Origin::Spec,
+            vec![style(3, "", &["tj-v1"])],
+        )
+        .unwrap();
+        c.contest_mut("tj-v1").unwrap().origin = Origin::Revote { of: "tj".into() };
+        for from in ["tj", "tj-v1"] {
+            let next = c.clone().add_contest(
+                "bypass",
+                Mode::Electronic,
+                Origin::NextRound { from: from.into() },
+                vec![style(4, "", &["bypass"])],
+            );
+            if new {
+                assert_eq!(code(next), "next_round_of_procedure", "{from}");
+            } else {
+                // Refused only later, for want of a published result.
+                assert_ne!(code(next), "next_round_of_procedure", "{from}");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_seat_reduction_needs_a_published_result() {
     let mut c = conduct();

@@ -57,7 +57,7 @@ pub struct NewElection {
         (status = 409, extensions(("x-error-codes" = json!(["election_exists"])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 codes::SPEC,
-                &["bad_key"][..],
+                &["bad_key", "spec_later_round", "procedure_spec", "styles"][..],
             ]
             .concat())))),
     ),

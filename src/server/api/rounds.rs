@@ -189,7 +189,7 @@ pub async fn procedures(state: Data) -> Result<HttpResponse, ApiError> {
         (status = 409, extensions(("x-error-codes" = json!([
                 "no_election", "procedure_order", "procedure_complete",
                 "procedure_result_missing", "procedure_round_invalid",
-                "procedure_round_not_made"
+                "procedure_round_not_made", "rounds_exhausted"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "procedure_input", "procedure_basis", "procedure_too_few",
@@ -293,7 +293,7 @@ pub struct NextRound {
     request_body = NextRound,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published", "next_round_of_procedure"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published", "next_round_of_procedure", "round_contest_reserved", "rounds_exhausted"])))),
         (status = 422, extensions(("x-error-codes" = json!(["surplus_rule_broken", "unknown_kind"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

@@ -432,7 +432,9 @@ fn replay_entries(
             }
             EntryKind::RollRegistered => {
                 let b: RollRegistered = body(i, e)?;
-                if b.units.values().sum::<u64>() != b.voters {
+                // Summed without wrapping: a forged roll whose units overflow is refused, not
+                // wrapped round to its total (the red-team review).
+                if b.units.values().try_fold(0u64, |n, v| n.checked_add(*v)) != Some(b.voters) {
                     return Err(fail(Some(i), Some(e.kind), Code::RollCounts, "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total"));
                 }
                 conduct.register_roll(b.units).map_err(ce)?;
