@@ -657,6 +657,15 @@ impl Core {
             // The rules' own refusal first (a valid round, a second re-vote), before any id.
             let mut probe = s.state.conduct()?.clone();
             let trial = format!("{source}\u{0}revote-probe");
+            // In the round a re-vote would take: after every style's (protocol 10 refuses
+            // an earlier one).
+            let round = info
+                .styles
+                .iter()
+                .map(|st| st.round)
+                .max()
+                .unwrap_or(0)
+                .saturating_add(1);
             probe
                 .add_contest(
                     &trial,
@@ -665,7 +674,7 @@ impl Core {
                         of: source.to_string(),
                     },
                     vec![crate::rules::conduct::StyleDef {
-                        round: 0,
+                        round,
                         unit: String::new(),
                         contests: vec![trial.clone()],
                     }],
