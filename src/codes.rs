@@ -204,6 +204,7 @@ codes! {
     NextRoundOfProcedure = "next_round_of_procedure" => Conflict,
     DeskCountBeforeRoll = "desk_count_before_roll" => Conflict,
     RoundContestReserved = "round_contest_reserved" => Conflict,
+    TimeNotHour = "time_not_hour" => Unprocessable,
     RoundsExhausted = "rounds_exhausted" => Conflict,
     ReductionInvalidRound = "reduction_invalid_round" => Conflict,
     ReductionTie = "reduction_tie" => Conflict,

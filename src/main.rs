@@ -169,8 +169,9 @@ enum TellerCommand {
         /// log has that root at that size.
         #[arg(long, value_name = "SIZE:ROOT")]
         checkpoint: Option<String>,
-        /// 允许解密只有 1 至 2 张电子选票的这个项目的总数 / Decrypt this contest's (or
-        /// evaluator group's) total of one or two electronic ballots, which publishes them
+        /// 允许解密只有 1 至 2 张电子选票 (不计先核验过选票者投的) 的这个项目的总数 / Decrypt
+        /// this contest's (or evaluator group's) total of one or two electronic ballots
+        /// besides those cast with a slip that first checked a ballot, which publishes them
         /// (held by default); `CONTEST` or `CONTEST/GROUP`, repeatable.
         #[arg(long, value_name = "CONTEST[/GROUP]")]
         allow_small_total: Vec<String>,

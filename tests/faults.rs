@@ -238,6 +238,15 @@ fn a_full_disk_refuses_ballots_keeps_reads_and_recovers() {
             .contains("restart the service"),
         "{v}"
     );
+    // A refused check-in tried again before the restart is refused for the disk, not as
+    // "already checked in": it was taken back (the records still held it before).
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/checkins",
+        Some(&desk),
+        Some(&json!({"number": refused_check_ins[0]})),
+    );
+    assert_eq!((code, v["code"].as_str()), (503, Some("storage")), "{v}");
     let s = Server::restart(s.stop_keep(), &[]);
     assert_eq!(present(&s), before + checked_while_full);
     for number in &refused_check_ins {

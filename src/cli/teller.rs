@@ -267,8 +267,8 @@ fn parse_book(args: &[String]) -> Result<std::collections::BTreeMap<String, Book
     Ok(out)
 }
 
-/// Compares the hall's figures (`--book`) with the present and issued figures the result was
-/// counted with (the desk's at the close, or an approved correction's: the result's
+/// Compares the hall's figures (`--book`: eligible when given, present, issued) with the
+/// figures the result was counted with (the desk's at the close, or an approved correction's: the result's
 /// `turnout`), as the tellers check the voters against the ballots before they sign (EL Art.
 /// 43; BER Art. 22-23). Any difference refuses the signature. Returns the contests compared.
 fn check_book(
@@ -303,7 +303,7 @@ fn check_book(
         ) else {
             return Err(e(
                 Code::BookFigures,
-                format!("结果里没有项目 “{id}” 的实到和发出数字; 未签名 / the result holds no present and issued figures for contest “{id}”: nothing signed"),
+                format!("结果里没有项目 “{id}” 的应到、实到和发出数字; 未签名 / the result holds no eligible, present and issued figures for contest “{id}”: nothing signed"),
             ));
         };
         if (present, issued) != (b.present, b.issued) || b.eligible.is_some_and(|e| e != eligible) {

@@ -654,18 +654,18 @@ impl Core {
                     crate::rules::conduct::ConductError::UnknownContest(source.to_string()).into(),
                 )
             })?;
-            // The rules' own refusal first (a valid round, a second re-vote), before any id.
+            let built = crate::record::rounds::revote_of(
+                &spec_c,
+                &info.election,
+                &info.styles,
+                source,
+                (info.protocol, &s.state.conduct()?.roll_units()),
+            );
+            // The rules' own refusal first (a valid round, a second re-vote), before any id:
+            // in the round the re-vote takes.
             let mut probe = s.state.conduct()?.clone();
             let trial = format!("{source}\u{0}revote-probe");
-            // In the round a re-vote would take: after every style's (protocol 10 refuses
-            // an earlier one).
-            let round = info
-                .styles
-                .iter()
-                .map(|st| st.round)
-                .max()
-                .unwrap_or(0)
-                .saturating_add(1);
+            let round = built.1.round;
             probe
                 .add_contest(
                     &trial,
@@ -680,13 +680,7 @@ impl Core {
                     }],
                 )
                 .map_err(|e| CoreError::Ledger(e.into()))?;
-            Ok(crate::record::rounds::revote_of(
-                &spec_c,
-                &info.election,
-                &info.styles,
-                source,
-                (info.protocol, &s.state.conduct()?.roll_units()),
-            ))
+            Ok(built)
         })??;
         let a = self
             .ledger

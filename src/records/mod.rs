@@ -49,7 +49,7 @@ fn index_err(e: sled::Error) -> RecordsError {
         // The disk (full, failing): a storage error the caller can retry later (503
         // `storage`), not a fault of the service.
         sled::Error::Io(io) => RecordsError::Io {
-            path: "data/service".into(),
+            path: "数据目录中的 service / service in the data directory".into(),
             detail: if io.kind() == std::io::ErrorKind::StorageFull {
                 // sled stays failed after a write error: the records take writes again only
                 // once the service is started again (tests/faults.rs).

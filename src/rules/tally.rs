@@ -134,13 +134,14 @@ pub struct ElectionResult {
 /// The prefix that marks a write-in person where an id is expected.
 pub const WRITE_IN_PREFIX: &str = "write-in:";
 
-/// Fewest votes that clear `t` when its base counts `base`.
-fn threshold_votes(t: Threshold, base: u64) -> u64 {
+/// Fewest votes that clear `t` when its base counts `base`; none for "most votes" on a
+/// closed list (every candidate is ranked).
+fn threshold_votes(t: Threshold, base: u64) -> Option<u64> {
     match t.bar {
-        Bar::MoreThanHalf => base / 2 + 1,
-        Bar::AtLeastThird => base.div_ceil(3).max(1),
-        Bar::Plurality => 1,
-        Bar::Most => 0,
+        Bar::MoreThanHalf => Some(base / 2 + 1),
+        Bar::AtLeastThird => Some(base.div_ceil(3).max(1)),
+        Bar::Plurality => Some(1),
+        Bar::Most => None,
     }
 }
 
@@ -577,8 +578,7 @@ fn person_id(contest: &Contest, result: &ContestResult, p: Person) -> String {
 fn decide_by_threshold(contest: &Contest, threshold: Threshold, result: &mut ContestResult) {
     let base = contest.base_count(threshold.base, result.ballots.returned);
     result.threshold_base_count = Some(base);
-    // "Most votes" names no number of votes needed.
-    result.threshold_votes = (threshold.bar != Bar::Most).then(|| threshold_votes(threshold, base));
+    result.threshold_votes = threshold_votes(threshold, base);
     let seats = contest.seats() as usize;
     let people = people_by_votes(result);
     let qualified: Vec<(Person, u64)> = people

@@ -181,6 +181,18 @@ export function localTime(value, { date = true, seconds = false } = {}) {
   return out;
 }
 
+/**
+ * The time of a check (spoiled ballot) or a kiosk test: from conduct protocol 10 the log keeps
+ * the hour only (docs/LOG_FORMAT.md, "Protocol 10"), shown as the hour it falls in
+ * ("2026-12-05 10:00–11:00"); an older log's time to the second.
+ */
+export function checkTime(value) {
+  const ms = epochMs(value);
+  if (!Number.isFinite(ms)) return String(value ?? "");
+  if (ms % 3600000 !== 0) return localTime(value, { seconds: true });
+  return `${localTime(value)}–${localTime(new Date(ms + 3600000), { date: false })}`;
+}
+
 /** Wires the 中文/English switch button and remembers the choice. */
 export function languageSwitch(button) {
   const apply = (lang) => {

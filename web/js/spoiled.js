@@ -17,7 +17,7 @@
 //   line  = contest_len u16be ‖ contest ‖ group_len u16be ‖ group ‖
 //           ballot_len u32be ‖ ballot ‖ opening_len u32be ‖ opening
 
-import { esc, t, localTime as hallTime } from "./common.js";
+import { esc, t, checkTime } from "./common.js";
 import { openContest, fingerprint, toHex, confirmationCode, E2EError } from "./e2e.js";
 import * as tlog from "./tlog.js";
 
@@ -258,7 +258,7 @@ const GRADE_EN = {
 
 /** A Unix time (seconds) or an RFC 3339 string in the hall's time zone (common.js). */
 export function localTime(value) {
-  return esc(hallTime(value, { seconds: true }));
+  return esc(checkTime(value));
 }
 
 /** The HTML of one opened contest, grouped as the kiosk's review screen groups it. */

@@ -23,7 +23,7 @@
 
 import { initPaper, renderPaperSelect } from "./paper.js";
 import { initCorrections, renderCorrections, reductionPayload, rustTrim } from "./corrections.js";
-import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, localTime as hallTime, hallZone } from "./common.js";
+import { esc, t, api, restoreSession, logout, showError, showOk, languageSwitch, loginForm, hallZone, checkTime } from "./common.js";
 import { ed25519, sha256 as nobleSha256 } from "./vendor/noble.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -846,9 +846,9 @@ function resultNo(index) {
   return r?.number ?? index;
 }
 
-/** A Unix time (seconds) or an RFC 3339 string in the hall's time zone (common.js). */
+/** A check's or a kiosk test's time in the hall's time zone (common.js `checkTime`). */
 function localTime(value) {
-  return esc(hallTime(value, { seconds: true }));
+  return esc(checkTime(value));
 }
 
 const OUTCOME = { match: ["一致", "match", "ok"], mismatch: ["不一致 (投票机有问题)", "MISMATCH (kiosk faulty)", "bad"] };
@@ -1574,7 +1574,12 @@ function renderCheckpointText() {
   $("#checkpoint-text").textContent = d ? d.checkpoint_text : "";
   // The teller's own machine signs the text; the service keeps running (`ledger sign` would
   // need it stopped). Plain text in the page's language, to be copied; redrawn on a switch.
-  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${plain("条数:根", "SIZE:ROOT")}${olderProtocol()}`;
+  // With the hall's own figures of each contest (E from the published roll, P from the
+  // sign-in book, I from the slips counted), which the tool compares before it signs.
+  const book = (d?.result?.contests || [])
+    .map((c) => ` --book ${c.id}=${plain("应到/实到/发出", "E/P/I")}`)
+    .join("");
+  $("#cli-command").textContent = `scrutineer teller sign --key ${keyFileHint()} --export export.tar --result ${d ? index : "N"} --checkpoint ${plain("条数:根", "SIZE:ROOT")}${book}${olderProtocol()}`;
 }
 
 async function submitLine() {

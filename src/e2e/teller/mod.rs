@@ -339,8 +339,9 @@ enum Due<'a> {
 ///   ballots out) would have to post that log on the board for everyone. `None`: no share
 ///   is given, and the run says what to confirm.
 /// - `closed_at`: the entry of each contest's close, from the replay.
-/// - `small_totals`: which totals of one or two ballots to decrypt. A contest (or evaluator
-///   group) that few voters cast electronically would publish their ballots; by default the
+/// - `small_totals`: which totals of one or two ballots (besides those cast with a checked
+///   slip, [`Guard::checked`]) to decrypt. A contest (or evaluator group) that few voters
+///   cast electronically would publish their ballots; by default the
 ///   tool holds it and says so, and the tellers decide together ([`SMALL_TOTAL_BALLOTS`]),
 ///   for that contest (`--allow-small-total CONTEST[/GROUP]`) or for every one
 ///   (`--allow-small-totals`).

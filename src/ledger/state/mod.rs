@@ -589,6 +589,7 @@ impl State {
             EntryKind::SpoiledBallot => {
                 let b = SpoiledBallotBody::decode(&e.body)
                     .map_err(|err| refused(Code::EntryBody, err.to_string()))?;
+                crate::rules::conduct::check_challenge_time(self.info()?.protocol, b.time)?;
                 self.conduct()?.check_ballot_kind(true)?;
                 self.style_open(b.round, b.style)?;
                 let digests: Vec<[u8; 32]> = b
@@ -606,6 +607,7 @@ impl State {
                 // A new test, in every protocol: never of a slip that cast, and a slip it
                 // shows must be the spoiled ballot's (it is published in the entry).
                 let t: KioskTest = body(e)?;
+                crate::rules::conduct::check_challenge_time(self.info()?.protocol, t.time)?;
                 let shown = self.test_slip(&t, true)?;
                 self.challenges
                     .check_test(&t, |s| self.spent.contains(s), |s| shown(s))?;

@@ -224,13 +224,15 @@ pub enum ConductError {
         round: String,
         contest: String,
     },
-    #[error("“{0}” 是多轮程序的一轮, 下一轮由程序决定, 不能另建下一轮 / “{0}” is a round of a multi-round procedure: its next round is the procedure's, not a next round made apart")]
+    #[error("“{0}” 是多轮程序的一轮 (或其重新投票、另行投票), 下一轮由程序决定: 请在组织者页面的 “多轮程序” 中记录这一步 (POST /api/v1/procedures/{{id}}/steps), 不能另建下一轮 / “{0}” is a round of a multi-round procedure (or its re-vote or runoff): its next round is the procedure's; record the procedure's step (the organiser page's procedure card, POST /api/v1/procedures/{{id}}/steps) instead of a next round made apart")]
     NextRoundOfProcedure(String),
     #[error("样式 {0} 的签到数字记在选民名单之前; 应到人数须按名单 / The desk's count of style {0} comes before the roll: the eligible figure is the roll's")]
     DeskCountBeforeRoll(u16),
-    #[error("“{0}” 是多轮程序一轮的选举项目 id, 只能由程序创建 / “{0}” is the contest id of a procedure's round: only the procedure creates it")]
+    #[error("“{0}” 是多轮程序一轮的选举项目 id, 只能由程序创建: 请另选一个 id / “{0}” is the contest id of a procedure's round, which only the procedure creates: choose another id")]
     RoundContestReserved(String),
-    #[error("“{contest}” 须在已有各轮之后的新一轮投票 (第 {round} 轮不在其后; 选票码只能编到第 255 轮) / “{contest}” is voted in a round after every round so far (round {round} is not; a token numbers rounds up to 255)")]
+    #[error("核验或抽检的时间 {0} 不是整点: 协议 10 的日志只记到小时 / The time {0} of a check or a kiosk test is not a whole hour: a protocol-10 log keeps the hour only")]
+    TimeNotHour(u64),
+    #[error("“{contest}” 须在已有各轮之后的新一轮投票, 而本次选举已没有新的轮次编号 (选票码只能编到第 255 轮; 这次是第 {round} 轮): 请归档本次选举, 另行登记一次新的选举来投这一轮 / “{contest}” is voted in a round after every round so far, and this election has no round number left (a token numbers rounds up to 255; this one is {round}): archive this election and register a new one for this round")]
     RoundsExhausted { contest: String, round: u8 },
     #[error("“{contest}” 未选足 {unfilled} 名; 减少名额的决定须减少全部 {unfilled} 名, 不再选举 (这次写的是 {reduced_by} 名) / “{contest}” has {unfilled} unfilled seat(s): a reduction removes all {unfilled} and ends the election of this contest (this one says {reduced_by}).")]
     ReductionMismatch {
@@ -386,6 +388,7 @@ impl ConductError {
             NextRoundOfProcedure(_) => Code::NextRoundOfProcedure,
             DeskCountBeforeRoll(_) => Code::DeskCountBeforeRoll,
             RoundContestReserved(_) => Code::RoundContestReserved,
+            TimeNotHour(_) => Code::TimeNotHour,
             RoundsExhausted { .. } => Code::RoundsExhausted,
             ReductionMismatch { .. } => Code::ReductionMismatch,
             ReductionSeats { .. } => Code::ReductionSeats,

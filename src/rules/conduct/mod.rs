@@ -53,9 +53,24 @@ pub const PROTOCOL_ATTESTED_PAPER: u32 = 9;
 /// 2026-12-05).
 pub const PROTOCOL_COARSE_TIMES: u32 = 10;
 
-/// The first protocol whose new vote among candidates tied at the last seat is on a closed
-/// list (`RunoffOf::closed_list`), and whose seat reductions leave an invalid round, a tie
-/// and a round that elected nobody to a new vote (`Conduct::reduce_seats`).
+/// Protocol 10 ([`PROTOCOL_COARSE_TIMES`]): a checked ballot's or a kiosk test's `time` is a
+/// whole hour; the service logs it so, and a log that holds seconds is refused.
+pub fn check_challenge_time(protocol: u32, time: u64) -> Result<(), ConductError> {
+    if protocol >= PROTOCOL_COARSE_TIMES && !time.is_multiple_of(3600) {
+        return Err(ConductError::TimeNotHour(time));
+    }
+    Ok(())
+}
+
+/// Protocol 10's rules of the rounds and the figures (docs/LOG_FORMAT.md, "Protocol 10"): a
+/// new vote among candidates tied at the last seat is on a closed list
+/// (`RunoffOf::closed_list`); a seat reduction leaves an invalid round, a tie and a contest
+/// that elected nobody to a new vote (`Conduct::check_reduction_rules`); entry 0 holds first
+/// rounds only, passes the input checks and reaches a voter with a contest in one round
+/// (`registration`); a procedure's round is its chain's (`procedure_round_not_made`,
+/// `next_round_of_procedure`, `round_contest_reserved`); a desk count comes after the roll
+/// and a close holds its E to the roll; a later round needs a round number left
+/// (`rounds_exhausted`); a next round keeps its source's double entry.
 pub const PROTOCOL_CLOSED_TIES: u32 = 10;
 
 /// A contest's phase.

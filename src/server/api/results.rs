@@ -314,7 +314,7 @@ pub async fn sign_result(
         (status = 200, description = "成功 / OK", body = inline(answers::Published)),
         (status = 404, extensions(("x-error-codes" = json!(["unknown_result"])))),
         (status = 409, extensions(("x-error-codes" = json!([
-                "no_election", "signatures_missing", "already_published", "rounds_exhausted"
+                "no_election", "signatures_missing", "already_published"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

@@ -346,7 +346,7 @@ pub struct RevoteRequest {
     request_body = RevoteRequest,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "round_not_invalid", "revote_exists"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "round_not_invalid", "revote_exists", "rounds_exhausted"])))),
         (status = 422, extensions(("x-error-codes" = json!(["revote_reason", "unknown_contest"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

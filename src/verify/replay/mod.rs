@@ -374,6 +374,8 @@ fn replay_entries(
                     .filter(|s| s.round == b.round)
                     .ok_or_else(|| fail(Some(i), Some(e.kind), Code::UnknownStyle, format!("第 {i} 条的选票样式 {} 第 {} 轮不存在 / entry {i}: no style {} in round {}", b.style, b.round, b.style, b.round)))?;
                 book_of(&book)?;
+                crate::rules::conduct::check_challenge_time(conduct.protocol(), b.time)
+                    .map_err(&ce)?;
                 conduct.check_ballot_kind(true).map_err(&ce)?;
                 conduct.check_spend(b.style, 0).map_err(&ce)?;
                 let named: Vec<&str> = b.lines.iter().map(|l| l.line.contest.as_str()).collect();
@@ -398,6 +400,8 @@ fn replay_entries(
             EntryKind::KioskTest => {
                 let t: KioskTest = body(i, e)?;
                 book_of(&book)?;
+                crate::rules::conduct::check_challenge_time(conduct.protocol(), t.time)
+                    .map_err(&ce)?;
                 let mismatch = t.outcome == TestOutcome::Mismatch;
                 // Protocol 4: the test shows the slip it retires.
                 let required = conduct.protocol() >= 4;
