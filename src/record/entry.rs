@@ -310,6 +310,14 @@ pub struct RollRegistered {
     pub commitment: String,
 }
 
+impl RollRegistered {
+    /// Whether the units' voters add up to `voters` (summed without wrapping: a roll whose
+    /// units overflow does not add up to anything).
+    pub fn adds_up(&self) -> bool {
+        self.units.values().try_fold(0u64, |n, v| n.checked_add(*v)) == Some(self.voters)
+    }
+}
+
 /// Who made or approved a change, as the service authenticated them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -570,6 +578,27 @@ impl ResultBody {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Records this result, logged at `index`, in the conduct, as the ledger and the verifier
+    /// both do: the count, then what it decided of each contest (an invalid round, the
+    /// unfilled seats, a tie, whom it elected, whom a procedure's round passes on).
+    pub fn record_in(
+        &self,
+        conduct: &mut crate::rules::conduct::Conduct,
+        index: u64,
+    ) -> Result<(), crate::rules::conduct::ConductError> {
+        conduct.tally(index, &self.contests)?;
+        conduct.mark_invalid(&self.invalid_contests())?;
+        conduct.mark_unfilled(&self.unfilled_seats())?;
+        conduct.mark_outcomes(&self.outcomes())?;
+        for c in &self.contests {
+            if let Some(kind) = conduct.round_kind_of(c) {
+                let passed = crate::record::procedure::passed_on(&self.result, c, kind);
+                conduct.record_round_result(index, c, passed);
+            }
+        }
+        Ok(())
     }
 
     pub fn invalid_contests(&self) -> Vec<String> {

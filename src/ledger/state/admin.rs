@@ -197,7 +197,7 @@ impl Admin {
             }
             EntryKind::RollRegistered => {
                 let b: RollRegistered = body(e)?;
-                if b.units.values().try_fold(0u64, |n, v| n.checked_add(*v)) != Some(b.voters) {
+                if !b.adds_up() {
                     return Err(refused(
                         Code::RollCounts,
                         "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total".into(),
@@ -312,16 +312,7 @@ impl Admin {
                         format!("第 {index} 条结果不能覆盖它之后的条目 ({}) / the result at {index} cannot cover entries after it ({})", b.covers_size, b.covers_size),
                     ));
                 }
-                self.conduct_mut()?.tally(index, &b.contests)?;
-                self.conduct_mut()?.mark_invalid(&b.invalid_contests())?;
-                self.conduct_mut()?.mark_unfilled(&b.unfilled_seats())?;
-                self.conduct_mut()?.mark_outcomes(&b.outcomes())?;
-                for c in &b.contests {
-                    if let Some(kind) = self.conduct()?.round_kind_of(c) {
-                        let passed = crate::record::procedure::passed_on(&b.result, c, kind);
-                        self.conduct_mut()?.record_round_result(index, c, passed);
-                    }
-                }
+                b.record_in(self.conduct_mut()?, index)?;
                 if let Some(book) = self.book.as_deref() {
                     for contest in &b.contests {
                         if let Some(missing) = book.shares_missing(contest) {

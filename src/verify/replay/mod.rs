@@ -438,7 +438,7 @@ fn replay_entries(
                 let b: RollRegistered = body(i, e)?;
                 // Summed without wrapping: a forged roll whose units overflow is refused, not
                 // wrapped round to its total (the red-team review).
-                if b.units.values().try_fold(0u64, |n, v| n.checked_add(*v)) != Some(b.voters) {
+                if !b.adds_up() {
                     return Err(fail(Some(i), Some(e.kind), Code::RollCounts, "名单各单位人数之和与总人数不符 / the units' voters do not add up to the total"));
                 }
                 conduct.register_roll(b.units).map_err(ce)?;
@@ -729,16 +729,7 @@ fn replay_entries(
                         ),
                     ));
                 }
-                conduct.tally(i, &b.contests).map_err(&ce)?;
-                conduct.mark_invalid(&b.invalid_contests()).map_err(&ce)?;
-                conduct.mark_unfilled(&b.unfilled_seats()).map_err(&ce)?;
-                conduct.mark_outcomes(&b.outcomes()).map_err(&ce)?;
-                for c in &b.contests {
-                    if let Some(kind) = conduct.round_kind_of(c) {
-                        let passed = crate::record::procedure::passed_on(&b.result, c, kind);
-                        conduct.record_round_result(i, c, passed);
-                    }
-                }
+                b.record_in(&mut conduct, i).map_err(&ce)?;
                 // Recounted here, from the spec and figures as they stand and the ballots
                 // (or the decrypted totals) before it, so a forged result is named before
                 // anything after it.
