@@ -158,6 +158,9 @@ pub struct Contest {
     rules: EffectiveRules,
     warnings: Vec<Notice>,
     statute_overrides: Vec<&'static str>,
+    /// Conduct protocol 10: its runoffs after a tie are on a closed list, so the result's
+    /// proposal states their rule ([`Contest::close_tie_runoffs`]).
+    closed_tie_runoffs: bool,
 }
 
 /// Whether `c` is a control character (general category Cc): refused in a name
@@ -583,7 +586,21 @@ impl Contest {
             },
             warnings,
             statute_overrides,
+            closed_tie_runoffs: false,
         })
+    }
+
+    /// Conduct protocol 10: a tie at the last seats goes to a new vote on a closed list
+    /// ([`RunoffOf::closed_list`]); the result's proposal says so ("most for (ties vote
+    /// again)"), as the runoff it creates does. A log of an earlier protocol recounts with
+    /// the proposal it was written with ([`super::Election::for_protocol`]).
+    pub(super) fn close_tie_runoffs(&mut self) {
+        self.closed_tie_runoffs = true;
+    }
+
+    /// Whether its runoffs after a tie are on a closed list (protocol 10).
+    pub fn closes_tie_runoffs(&self) -> bool {
+        self.closed_tie_runoffs
     }
 
     /// Conduct protocol 6: a party contest's runoff keeps its threshold base override

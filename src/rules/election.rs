@@ -77,6 +77,11 @@ impl Election {
                 c.keep_threshold_base_in_runoff();
             }
         }
+        if protocol >= 10 {
+            for c in &mut self.contests {
+                c.close_tie_runoffs();
+            }
+        }
         self
     }
 

@@ -630,19 +630,23 @@ fn decide_by_threshold(contest: &Contest, threshold: Threshold, result: &mut Con
             .find(|(p, _)| *p == tied[0])
             .map(|(_, v)| *v)
             .unwrap_or(0);
+        let closed = contest.closes_tie_runoffs();
         result.runoff = Some(RunoffProposal {
             reason: RunoffReason::Tie,
             seats: result.unfilled_seats,
             threshold: Some(Threshold {
-                bar: Bar::Plurality,
+                bar: if closed { Bar::Most } else { Bar::Plurality },
                 base: threshold.base,
             }),
             list_bounds: None,
             boundary_tie: false,
             short_list: false,
             message: format!(
-                "{} 人均得 {votes} 票, 争最后 {} 个名额, 应就票数相等的候选人再次投票, 得票多的当选 (选举法第45条; 党内选举条例) / {} candidates tied on {votes} votes for the last {} seat(s): a new vote among them, most votes wins (EL Art. 45; BER)",
-                ids.len(), result.unfilled_seats, ids.len(), result.unfilled_seats
+                "{} 人均得 {votes} 票, 争最后 {} 个名额, 应就票数相等的候选人再次投票, 得票多的当选{} (选举法第45条; 党内选举条例) / {} candidates tied on {votes} votes for the last {} seat(s): a new vote among them, most votes wins{} (EL Art. 45; BER)",
+                ids.len(), result.unfilled_seats,
+                if closed { "; 不另选他人, 票数仍相等的再次投票" } else { "" },
+                ids.len(), result.unfilled_seats,
+                if closed { "; no write-in, and those still tied vote again" } else { "" }
             ),
             candidates: ids,
         });
