@@ -314,3 +314,75 @@ pub(super) fn procedure_step(
     });
     Ok(())
 }
+
+/// Protocol 10 (a sweep of the service's checks against the verifier's, 2026-12-05): the
+/// runoffs a publication brings with it. The service appends, in the same write as the
+/// publication, a `runoff_created` for each runoff the published result proposes (in the
+/// order of its contests), except one whose list is short (`short_list`) or that the rules
+/// refuse (it reports those as `blocked`); each is built by `runoff_of` and tried here as
+/// the replay would take it, on copies of the state. A log that leaves one out verified, so
+/// an operator could drop a seat's new round.
+pub(super) fn runoffs_due(
+    i: u64,
+    published: &ResultBody,
+    protocol: u32,
+    (spec, election, styles): (&Value, &Election, &[Style]),
+    conduct: &Conduct,
+    results: &[(u64, ResultBody)],
+) -> Vec<RunoffCreated> {
+    let mut due = Vec::new();
+    let proposals: Vec<(&str, &Value)> = published
+        .result
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let p = c.get("runoff").filter(|p| !p.is_null())?;
+            let short = p
+                .get("short_list")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            (!short).then(|| (c.get("id").and_then(|v| v.as_str()).unwrap_or_default(), p))
+        })
+        .collect();
+    if proposals.is_empty() {
+        return due;
+    }
+    let mut state = (
+        spec.clone(),
+        election.clone(),
+        styles.to_vec(),
+        conduct.clone(),
+    );
+    for (parent, proposal) in proposals {
+        let runoff = runoff_of(
+            &state.0,
+            &state.1,
+            &state.2,
+            parent,
+            proposal,
+            (protocol, &state.3.roll_units()),
+        );
+        let entry = Entry {
+            kind: EntryKind::RunoffCreated,
+            prev: [0u8; 32],
+            body: crate::record::entry::body_bytes(&runoff),
+        };
+        let mut tried = state.clone();
+        let taken = new_round(
+            i,
+            &entry,
+            protocol,
+            (&mut tried.0, &mut tried.1, &mut tried.2),
+            &mut tried.3,
+            results,
+            &mut Report::default(),
+        );
+        if taken.is_ok() {
+            state = tried;
+            due.push(runoff);
+        }
+    }
+    due
+}
