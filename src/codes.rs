@@ -411,7 +411,6 @@ codes! {
     Index = "index" => Internal,
     Storage = "storage" => Unavailable,
     // ---- checks of src/verify/ (a verify report's `check`) ----
-    RunoffMissing = "runoff_missing" => Unprocessable,
     Ballot = "ballot" => Unprocessable,
     Body = "body" => Unprocessable,
     Chain = "chain" => Unprocessable,

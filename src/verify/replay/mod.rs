@@ -23,8 +23,7 @@ use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     genesis, origin, BallotBody, CheckInCount, ContestClosed, ContestOpened, ElectionRegistered,
     Entry, EntryKind, PaperBallot, PaperKeyed, PoolRegistered, ResultBody, ResultPublished,
-    RollRegistered, RunoffCreated, SeatsReduced, Style, TellerSignature, TokensVoided,
-    TurnoutCorrected,
+    RollRegistered, SeatsReduced, Style, TellerSignature, TokensVoided, TurnoutCorrected,
 };
 use crate::record::entry::{
     CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares, DecryptionSharesBody,
@@ -141,9 +140,6 @@ fn replay_entries(
     let mut spoiled: Vec<(u64, SpoiledBallotBody)> = Vec::new();
     let mut closed_at: BTreeMap<String, u64> = BTreeMap::new();
     let mut checked_casts: BTreeMap<(String, String), u64> = BTreeMap::new();
-    // Protocol 10: the runoffs the last publication brings with it, in order
-    // (`rounds::runoffs_due`), with the publication's index.
-    let mut runoffs_due: std::collections::VecDeque<(u64, String)> = Default::default();
     for (i, e) in entries.iter().enumerate() {
         let i = i as u64;
         if e.prev != head {
@@ -169,15 +165,6 @@ fn replay_entries(
         };
         if e.kind != EntryKind::EncryptedBallot && !pending_encrypted.is_empty() {
             verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
-        }
-        // The runoff due next is this entry (its content is checked by its own arm).
-        if let Some((at, parent)) = runoffs_due.pop_front() {
-            let here = e.kind == EntryKind::RunoffCreated
-                && serde_json::from_slice::<RunoffCreated>(&e.body)
-                    .is_ok_and(|b| b.parent == parent);
-            if !here {
-                return Err(runoff_missing(Some(i), Some(e.kind), at, &parent));
-            }
         }
         let trusted = i < trusted_below;
         if let Some(bk) = book.as_mut() {
@@ -798,19 +785,6 @@ fn replay_entries(
                 conduct
                     .publish(b.result_index, u64::from(reg.signatures_required))
                     .map_err(ce)?;
-                if reg.protocol >= crate::rules::conduct::PROTOCOL_CLOSED_TIES {
-                    if let Some((_, r)) = results.iter().find(|(at, _)| *at == b.result_index) {
-                        let due = rounds::runoffs_due(
-                            i,
-                            r,
-                            reg.protocol,
-                            (&spec, &election, &styles),
-                            &conduct,
-                            &results,
-                        );
-                        runoffs_due.extend(due.into_iter().map(|d| (i, d.parent)));
-                    }
-                }
             }
         }
         head = e.hash();
@@ -818,9 +792,6 @@ fn replay_entries(
         if i.is_multiple_of(4096) {
             progress(i, total);
         }
-    }
-    if let Some((at, parent)) = runoffs_due.front() {
-        return Err(runoff_missing(None, None, *at, parent));
     }
     verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
     tokens.flush(entries)?;

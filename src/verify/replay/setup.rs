@@ -36,24 +36,6 @@ pub(super) fn conduct_err(i: u64, e: &Entry) -> impl Fn(ConductError) -> Failure
     }
 }
 
-/// A runoff the publication at `at` brings with it (`rounds::runoffs_due`) is not at entry
-/// `i` (`None`: the log ends without it).
-pub(super) fn runoff_missing(
-    i: Option<u64>,
-    kind: Option<crate::record::entry::EntryKind>,
-    at: u64,
-    parent: &str,
-) -> Failure {
-    fail(
-        i,
-        kind,
-        crate::codes::Code::RunoffMissing,
-        format!(
-            "第 {at} 条公布的结果提议 “{parent}” 另行投票, 服务随公布一并创建它, 这里却没有 / the result published at entry {at} proposes a runoff of “{parent}”, which the service creates with the publication: it is missing here"
-        ),
-    )
-}
-
 pub(super) fn style_def(s: &Style) -> StyleDef {
     StyleDef {
         round: s.round,
