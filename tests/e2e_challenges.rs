@@ -178,6 +178,24 @@ impl Hall {
         (unpacked.join("scrutineer-export"), keys)
     }
 
+    /// The first teller's `teller run` on an export taken now (unpacked under `name`), with
+    /// the export's checkpoint confirmed: what it printed, and whether it wrote steps.
+    fn teller_run(&self, name: &str) -> (String, bool) {
+        let tar = self.cli.path(&format!("{name}.tar"));
+        self.server.export_tar(Some(&self.teller), &tar);
+        let export = self.cli.path(name);
+        tar::Archive::new(std::fs::File::open(&tar).unwrap())
+            .unpack(&export)
+            .unwrap();
+        let export = export.join("scrutineer-export");
+        let pin = e2e_support::export_checkpoint(&export);
+        let t1 = &self.tellers[0];
+        let steps = self.cli.path(&format!("{name}-steps.json"));
+        let mut args = e2e_support::teller_run_args(t1, &t1.state, &export, &steps);
+        args.extend(["--checkpoint", pin.as_str()]);
+        (self.cli.ok(&args), steps.exists())
+    }
+
     fn size(&self) -> u64 {
         self.server.ok("GET", "/api/v1/checkpoints", None, None)["latest"]["size"]
             .as_u64()
@@ -860,27 +878,12 @@ fn a_total_whose_other_ballots_were_checked_first_waits_for_the_tellers() {
         let (s, v) = h.cast(t, &h.encrypt(t, &choices[n]));
         assert_eq!(s, 201, "{v}");
     };
-    let teller_run = |name: &str| {
-        let tar = h.cli.path(&format!("{name}.tar"));
-        h.server.export_tar(Some(&h.teller), &tar);
-        let export = h.cli.path(name);
-        tar::Archive::new(std::fs::File::open(&tar).unwrap())
-            .unpack(&export)
-            .unwrap();
-        let export = export.join("scrutineer-export");
-        let pin = e2e_support::export_checkpoint(&export);
-        let t1 = &h.tellers[0];
-        let steps = h.cli.path(&format!("{name}-steps.json"));
-        let mut args = e2e_support::teller_run_args(t1, &t1.state, &export, &steps);
-        args.extend(["--checkpoint", pin.as_str()]);
-        (h.cli.ok(&args), steps.exists())
-    };
     vote(0, true);
     vote(1, true);
     vote(2, false);
     h.server
         .ok("POST", "/api/v1/contests/d017/close", Some(&h.teller), None);
-    let (out, stepped) = teller_run("three");
+    let (out, stepped) = h.teller_run("three");
     assert!(!stepped, "{out}");
     assert!(
         out.contains("2 of 3 electronic ballot(s) were cast by voters who first checked"),
@@ -944,20 +947,8 @@ fn a_total_with_three_unchecked_ballots_is_decrypted() {
     }
     h.server
         .ok("POST", "/api/v1/contests/d017/close", Some(&h.teller), None);
-    let tar = h.cli.path("five.tar");
-    h.server.export_tar(Some(&h.teller), &tar);
-    let export = h.cli.path("five");
-    tar::Archive::new(std::fs::File::open(&tar).unwrap())
-        .unpack(&export)
-        .unwrap();
-    let export = export.join("scrutineer-export");
-    let pin = e2e_support::export_checkpoint(&export);
-    let t1 = &h.tellers[0];
-    let steps = h.cli.path("five-steps.json");
-    let mut args = e2e_support::teller_run_args(t1, &t1.state, &export, &steps);
-    args.extend(["--checkpoint", pin.as_str()]);
-    let out = h.cli.ok(&args);
-    assert!(steps.exists(), "{out}");
+    let (out, stepped) = h.teller_run("five");
+    assert!(stepped, "{out}");
     assert!(!out.contains("first checked"), "{out}");
     let _ = std::fs::remove_dir_all(h.cli.path(""));
 }

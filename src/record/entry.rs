@@ -531,32 +531,10 @@ pub struct ResultBody {
 }
 
 impl ResultBody {
-    /// The contests whose counted round the result declares invalid (`"valid": false`):
-    /// quorum not met, more ballots than issued, ... A re-vote may repeat them.
-    /// Each counted contest with the seats it left unfilled (`unfilled_seats`, 0 if absent).
-    pub fn unfilled_seats(&self) -> Vec<(String, u32)> {
-        self.result
-            .get("contests")
-            .and_then(|c| c.as_array())
-            .map(|cs| {
-                cs.iter()
-                    .filter_map(|c| {
-                        let id = c.get("id").and_then(|v| v.as_str())?;
-                        let u = c
-                            .get("unfilled_seats")
-                            .and_then(|v| v.as_u64())
-                            .and_then(|u| u32::try_from(u).ok())
-                            .unwrap_or(0);
-                        Some((id.to_string(), u))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// For each contest of the result: whether its `runoff` is a new vote among candidates
-    /// tied at the last seat, and how many it elected.
-    pub fn outcomes(&self) -> Vec<(String, bool, u32)> {
+    /// For each contest of the result: the seats it left unfilled (`unfilled_seats`, 0 if
+    /// absent), whether its `runoff` is a new vote among candidates tied at the last seat, and
+    /// how many it elected.
+    pub fn outcomes(&self) -> Vec<crate::rules::conduct::Outcome> {
         self.result
             .get("contests")
             .and_then(|c| c.as_array())
@@ -573,7 +551,17 @@ impl ResultBody {
                             .get("elected")
                             .and_then(|e| e.as_array())
                             .map_or(0, |e| u32::try_from(e.len()).unwrap_or(u32::MAX));
-                        Some((id.to_string(), tie, elected))
+                        let unfilled = c
+                            .get("unfilled_seats")
+                            .and_then(|v| v.as_u64())
+                            .and_then(|u| u32::try_from(u).ok())
+                            .unwrap_or(0);
+                        Some(crate::rules::conduct::Outcome {
+                            contest: id.to_string(),
+                            unfilled,
+                            tied: tie,
+                            elected,
+                        })
                     })
                     .collect()
             })
@@ -590,7 +578,6 @@ impl ResultBody {
     ) -> Result<(), crate::rules::conduct::ConductError> {
         conduct.tally(index, &self.contests)?;
         conduct.mark_invalid(&self.invalid_contests())?;
-        conduct.mark_unfilled(&self.unfilled_seats())?;
         conduct.mark_outcomes(&self.outcomes())?;
         for c in &self.contests {
             if let Some(kind) = conduct.round_kind_of(c) {
@@ -601,6 +588,8 @@ impl ResultBody {
         Ok(())
     }
 
+    /// The contests whose counted round the result declares invalid (`"valid": false`):
+    /// quorum not met, more ballots than issued, ... A re-vote may repeat them.
     pub fn invalid_contests(&self) -> Vec<String> {
         self.result
             .get("contests")

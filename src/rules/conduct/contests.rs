@@ -205,15 +205,6 @@ impl Conduct {
         Ok(())
     }
 
-    /// Records the seats each contest's latest count left unfilled (its `unfilled_seats`).
-    /// Call right after [`Conduct::tally`].
-    pub fn mark_unfilled(&mut self, unfilled: &[(String, u32)]) -> Result<(), ConductError> {
-        for (id, u) in unfilled {
-            self.contest_mut(id)?.unfilled = *u;
-        }
-        Ok(())
-    }
-
     /// A recorded decision of the meeting to reduce the seats of `contest` instead of a new
     /// round for its unfilled ones (RULES.md section 2, party kinds: 如接近应选名额, 也可以
     /// 由大会讨论决定减少名额, 不再选举). The strict reading, and the only one: the reduction
@@ -306,13 +297,14 @@ impl Conduct {
         self.reduce_seats(contest.id(), reduced_by, reducible, basis, attested)
     }
 
-    /// Marks, for each contest a result counted, whether candidates tied at its last seat
-    /// (its `runoff` is a tie's) and how many it elected. Call right after [`Conduct::tally`].
-    pub fn mark_outcomes(&mut self, outcomes: &[(String, bool, u32)]) -> Result<(), ConductError> {
-        for (id, tied, elected) in outcomes {
-            let c = self.contest_mut(id)?;
-            c.tied = *tied;
-            c.elected = *elected;
+    /// Records what a result decided of each contest it counted ([`Outcome`]). Call right
+    /// after [`Conduct::tally`].
+    pub fn mark_outcomes(&mut self, outcomes: &[Outcome]) -> Result<(), ConductError> {
+        for o in outcomes {
+            let c = self.contest_mut(&o.contest)?;
+            c.unfilled = o.unfilled;
+            c.tied = o.tied;
+            c.elected = o.elected;
         }
         Ok(())
     }

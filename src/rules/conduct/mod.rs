@@ -73,6 +73,16 @@ pub fn check_challenge_time(protocol: u32, time: u64) -> Result<(), ConductError
 /// (`rounds_exhausted`); a next round keeps its source's double entry.
 pub const PROTOCOL_CLOSED_TIES: u32 = 10;
 
+/// What a counted result decided of one contest, as the conduct keeps it (the result's
+/// `unfilled_seats`, whether its `runoff` is a tie's, how many it elected).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub contest: String,
+    pub unfilled: u32,
+    pub tied: bool,
+    pub elected: u32,
+}
+
 /// A contest's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {

@@ -41,9 +41,24 @@ fn f(e: u64, p: u64, i: u64) -> Figures {
     }
 }
 
+/// What a result decided of `contest`.
+fn outcome(contest: &str, unfilled: u32, tied: bool, elected: u32) -> Outcome {
+    Outcome {
+        contest: contest.into(),
+        unfilled,
+        tied,
+        elected,
+    }
+}
+
 /// Contest "a" closed and counted at result 10, not yet signed.
 fn tallied() -> Conduct {
-    let mut c = conduct();
+    tallied_at(2)
+}
+
+/// [`tallied`] under conduct `protocol`.
+fn tallied_at(protocol: u32) -> Conduct {
+    let mut c = conduct_with(protocol);
     c.register_roll(roll()).unwrap();
     c.open("a").unwrap();
     c.desk_count(0, f(40, 30, 30)).unwrap();
@@ -56,7 +71,8 @@ fn tallied() -> Conduct {
 /// Contest "a" closed, counted at result 10 with `unfilled` seats left, and published.
 fn counted_with_shortfall(unfilled: u32) -> Conduct {
     let mut c = tallied();
-    c.mark_unfilled(&[("a".into(), unfilled)]).unwrap();
+    c.mark_outcomes(&[outcome("a", unfilled, false, 0)])
+        .unwrap();
     c.signature(10, "t1").unwrap();
     c.publish(10, 1).unwrap();
     c
@@ -263,14 +279,8 @@ fn a_seat_reduction_is_recorded_once_for_a_party_shortfall_and_withdraws_a_draft
 fn a_seat_reduction_leaves_an_invalid_round_and_a_tie_to_a_new_vote_from_protocol_10() {
     let basis = "大会表决通过减少名额";
     let counted = |protocol: u32| {
-        let mut c = conduct_with(protocol);
-        c.register_roll(roll()).unwrap();
-        c.open("a").unwrap();
-        c.desk_count(0, f(40, 30, 30)).unwrap();
-        c.desk_count(1, f(60, 50, 50)).unwrap();
-        c.close("a", f(100, 80, 80)).unwrap();
-        c.tally(10, &["a".into()]).unwrap();
-        c.mark_unfilled(&[("a".into(), 2)]).unwrap();
+        let mut c = tallied_at(protocol);
+        c.mark_outcomes(&[outcome("a", 2, false, 0)]).unwrap();
         c
     };
     let publish = |mut c: Conduct| {
@@ -285,13 +295,15 @@ fn a_seat_reduction_leaves_an_invalid_round_and_a_tie_to_a_new_vote_from_protoco
         invalid.mark_invalid(&["a".into()]).unwrap();
         let mut invalid = publish(invalid);
         let mut tied = counted(protocol);
-        tied.mark_outcomes(&[("a".into(), true, 1)]).unwrap();
+        tied.mark_outcomes(&[outcome("a", 2, true, 1)]).unwrap();
         let mut tied = publish(tied);
         let mut shortfall = counted(protocol);
-        shortfall.mark_outcomes(&[("a".into(), false, 1)]).unwrap();
+        shortfall
+            .mark_outcomes(&[outcome("a", 2, false, 1)])
+            .unwrap();
         let mut shortfall = publish(shortfall);
         let mut nobody = counted(protocol);
-        nobody.mark_outcomes(&[("a".into(), false, 0)]).unwrap();
+        nobody.mark_outcomes(&[outcome("a", 2, false, 0)]).unwrap();
         let mut nobody = publish(nobody);
         // Past these checks, an election with teller keys wants a teller's signature.
         let expect = |new: &'static str| if old { "unattested" } else { new };
@@ -322,15 +334,8 @@ fn a_runoff_that_elected_nobody_is_reduced_when_its_first_round_elected_someone(
     let basis = "大会表决通过减少名额";
     let code = |r: Result<(), ConductError>| r.unwrap_err().code();
     for first_elected in [6, 0] {
-        let mut c = conduct_with(PROTOCOL_CLOSED_TIES);
-        c.register_roll(roll()).unwrap();
-        c.open("a").unwrap();
-        c.desk_count(0, f(40, 30, 30)).unwrap();
-        c.desk_count(1, f(60, 50, 50)).unwrap();
-        c.close("a", f(100, 80, 80)).unwrap();
-        c.tally(10, &["a".into()]).unwrap();
-        c.mark_unfilled(&[("a".into(), 1)]).unwrap();
-        c.mark_outcomes(&[("a".into(), false, first_elected)])
+        let mut c = tallied_at(PROTOCOL_CLOSED_TIES);
+        c.mark_outcomes(&[outcome("a", 1, false, first_elected)])
             .unwrap();
         c.signature(10, "t1").unwrap();
         c.publish(10, 1).unwrap();
@@ -345,8 +350,7 @@ fn a_runoff_that_elected_nobody_is_reduced_when_its_first_round_elected_someone(
         c.desk_count(2, f(100, 80, 80)).unwrap();
         c.close("a-r1", f(100, 80, 80)).unwrap();
         c.tally(20, &["a-r1".into()]).unwrap();
-        c.mark_unfilled(&[("a-r1".into(), 1)]).unwrap();
-        c.mark_outcomes(&[("a-r1".into(), false, 0)]).unwrap();
+        c.mark_outcomes(&[outcome("a-r1", 1, false, 0)]).unwrap();
         c.signature(20, "t1").unwrap();
         c.publish(20, 1).unwrap();
         let want = if first_elected > 0 {
