@@ -7,6 +7,8 @@
 #   data/log/*.seg   the ballot log segments: the record of truth
 #   data/log/checkpoints.log  every checkpoint the log key signed (the history; a restored
 #                    service checks its log against it)
+#   data/log/group   the mark of the last group of entries written in one append: a log that
+#                    a crash left inside that group is cut back at start-up (docs/LOG_FORMAT.md)
 #   data/service/    the service records (sled): accounts, sessions, kiosks, the voter roll,
 #                    check-ins, publication flags. Not derivable from anything else.
 #   keys/*           election.key and log.key (PRIVATE) and their .pub files
@@ -23,9 +25,11 @@
 #     service takes (flock on data/service/db and data/index/db) for the whole copy, so the
 #     service (or a `scrutineer ledger` command) cannot start half-way through, and it refuses
 #     with exit code 3 if they are held.
-#   * --live: copy while the service runs. Segments are copied first (they are append-only, so
-#     the copy is a prefix of the log; a frame cut in the middle is a torn tail that the
-#     restored ledger drops), then the service records. In that order every ballot in the
+#   * --live: copy while the service runs. The log is copied first (the group mark, the
+#     checkpoint journal, then the segments, which are append-only, so the copy is a prefix of
+#     the log; a frame cut in the middle is a torn tail, and a group of entries cut in two is
+#     cut whole, by the mark, when the restored ledger starts; the log is copied again, up to 5
+#     times, when a group began during the copy), then the service records. In that order every ballot in the
 #     copied log was cast after its voter's check-in, which is in the later copy of the
 #     records, so a restore cannot let a voter check in twice for a ballot it kept. The sled
 #     copy itself is not an atomic snapshot: prefer stopping the service for the few seconds a
@@ -54,7 +58,7 @@ usage: backup.sh [--live] [--no-check] DATA_DIR KEYS_DIR OUT_TARBALL
   KEYS_DIR     the service's keys directory (election.key, log.key, *.pub)
   OUT_TARBALL  the backup to write (.tar.gz); must not exist yet. It is SECRET.
 
-  --live       copy while the service is running (segments first, then the records)
+  --live       copy while the service is running (the log first, then the records)
   --no-check   do not open the copy with `scrutineer ledger status` before packing it
 
   SCRUTINEER=/path/to/scrutineer chooses the binary used for the check.
@@ -166,20 +170,44 @@ ROOT=$STAGE/scrutineer-backup
 mkdir -p "$ROOT/data" "$ROOT/keys"
 
 if [ "$LIVE" = 1 ]; then
-    say "live copy: segments first, then the service records (see the notes in this script)"
+    say "live copy: the log first, then the service records (see the notes in this script)"
 fi
 
-# 1. The checkpoint journal, then the segments (append-only: copy them first). The journal
+# 1. The group mark, the checkpoint journal, then the segments (append-only: copy them first). The journal
 #    goes before the segments: a checkpoint is journaled only after the entries it covers are
 #    durable, so in a live copy every journaled checkpoint is covered by the segments copied
 #    after it (a restored service refuses a journal that claims more than its log).
+#    The group mark goes first and is compared again after the segments: a live copy may end
+#    inside a group of entries being written, which the restored service cuts only if the mark
+#    names that group. The mark is rewritten before every group, so when it is the same before
+#    and after, no group began during the copy, and the copied mark names any the copy cut in
+#    two; otherwise everything is copied again.
 if [ "$HAVE_LOG" = 1 ]; then
     mkdir -p "$ROOT/data/log"
-    if [ -f "$DATA/log/checkpoints.log" ]; then
-        cp -p -- "$DATA/log/checkpoints.log" "$ROOT/data/log/" || die 1 "could not copy $DATA/log/checkpoints.log"
-    fi
-    for f in "${SEGMENTS[@]}"; do
-        cp -p -- "$f" "$ROOT/data/log/" || die 1 "could not copy $f"
+    tries=0
+    while :; do
+        rm -f -- "$ROOT/data/log/group"
+        if [ -f "$DATA/log/group" ]; then
+            cp -p -- "$DATA/log/group" "$ROOT/data/log/group" || die 1 "could not copy $DATA/log/group"
+        fi
+        if [ -f "$DATA/log/checkpoints.log" ]; then
+            cp -p -- "$DATA/log/checkpoints.log" "$ROOT/data/log/" || die 1 "could not copy $DATA/log/checkpoints.log"
+        fi
+        # Listed after the journal: every entry it covers is in a segment listed here.
+        SEGMENTS=()
+        while IFS= read -r -d '' f; do SEGMENTS+=("$f"); done \
+            < <(find "$DATA/log" -maxdepth 1 -type f -name '*.seg' -print0 | sort -z)
+        for f in "${SEGMENTS[@]}"; do
+            cp -p -- "$f" "$ROOT/data/log/" || die 1 "could not copy $f"
+        done
+        if [ -f "$DATA/log/group" ]; then
+            cmp -s -- "$DATA/log/group" "$ROOT/data/log/group" && break
+        elif [ ! -f "$ROOT/data/log/group" ]; then
+            break
+        fi
+        tries=$((tries + 1))
+        [ "$tries" -lt 5 ] || die 1 "a group of entries was being written during each of 5 copies of the log; try again, or stop the service for the backup"
+        say "a group of entries began during the copy of the log: copying it again"
     done
     say "copied ${#SEGMENTS[@]} segment file(s)"
 else

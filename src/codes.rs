@@ -204,6 +204,7 @@ codes! {
     NextRoundOfProcedure = "next_round_of_procedure" => Conflict,
     DeskCountBeforeRoll = "desk_count_before_roll" => Conflict,
     RoundContestReserved = "round_contest_reserved" => Conflict,
+    ContestIdReserved = "contest_id_reserved" => Conflict,
     TimeNotHour = "time_not_hour" => Unprocessable,
     RoundsExhausted = "rounds_exhausted" => Conflict,
     ReductionInvalidRound = "reduction_invalid_round" => Conflict,
@@ -411,6 +412,7 @@ codes! {
     Index = "index" => Internal,
     Storage = "storage" => Unavailable,
     // ---- checks of src/verify/ (a verify report's `check`) ----
+    GroupIncomplete = "group_incomplete" => Unprocessable,
     Ballot = "ballot" => Unprocessable,
     Body = "body" => Unprocessable,
     Chain = "chain" => Unprocessable,

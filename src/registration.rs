@@ -122,6 +122,22 @@ pub fn check(b: &ElectionRegistered) -> Result<Registered, RegistrationError> {
             }
         }
     }
+    // Protocol 11: the ids the rules give runoffs and re-votes are theirs (`…-r<n>`,
+    // `…-v<n>`, `Conduct::add_contest`): a contest registered under one took a runoff's place.
+    if b.protocol >= crate::rules::conduct::PROTOCOL_WHOLE_GROUPS {
+        let ids = election.contests.iter().map(|c| c.id().to_string()).chain(
+            election
+                .procedures
+                .iter()
+                .flat_map(|d| d.rounds.iter().filter_map(|r| r.contest.clone())),
+        );
+        for id in ids {
+            if crate::rules::conduct::reserved_round_id(&id).is_some() {
+                let e = crate::rules::conduct::ConductError::ContestIdReserved(id);
+                return Err(refused(e.code(), e.to_string()));
+            }
+        }
+    }
     // Protocol 6: no contest overrides a rule the law fixes for its kind (a quorum
     // comparison, a threshold base or a list range of a people's congress, township or
     // villager contest, `override_statutory`).

@@ -339,6 +339,79 @@ fn a_backup_restores_into_a_ledger_that_carries_on() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A crash while a group of entries was being written (here a close with its desk count and
+/// voided pool) can keep part of it; the service cuts it at its next start by the group's
+/// mark in `data/log/group`. A backup taken before that start copies the mark with the log,
+/// so the copy it checks and the restored log are cut the same way (without the mark the
+/// close's desk count stayed, an entry nobody was told of).
+#[test]
+fn a_backup_of_a_log_a_crash_left_inside_a_group_is_cut_like_the_service_cuts_it() {
+    let dir = workdir("group");
+    let d = dir.as_path();
+    make_election(d);
+    let cp = |from: &str, to: &str| {
+        let o = Command::new("cp")
+            .args(["-a", from, to])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "cp: {}", text(&o));
+    };
+    cp("data", "before");
+    let said = ledger_ok(d, "data", "keys", &["close", "d017"]);
+    assert!(!said.is_empty());
+    let mark = std::fs::read(d.join("data/log/group")).unwrap();
+    assert_eq!(
+        mark[..8],
+        7u64.to_be_bytes(),
+        "the close's group starts at entry 7"
+    );
+    let seg = "log/00000000000000000000.seg";
+    let bytes = std::fs::read(d.join("data").join(seg)).unwrap();
+    let (found, _) = scrutineer::record::segment::frames(&bytes);
+    assert_eq!(
+        found.len(),
+        10,
+        "7 entries, then the desk count, the close, the voided pool"
+    );
+    // The crash kept the group's first frame (the desk count) and the mark.
+    let kept = &bytes[found[7].offset as usize..found[8].offset as usize];
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(d.join("before").join(seg))
+        .unwrap();
+    std::io::Write::write_all(&mut f, kept).unwrap();
+    drop(f);
+    std::fs::write(d.join("before/log/group"), &mark).unwrap();
+
+    std::fs::create_dir(d.join("out")).unwrap();
+    let b = script(d, "backup.sh", &["before", "keys", "out/crashed.tar.gz"]);
+    assert!(b.status.success(), "backup.sh: {}", text(&b));
+    assert!(
+        String::from_utf8_lossy(&b.stdout).contains("log size 7, ballots 3"),
+        "{}",
+        text(&b)
+    );
+    let names = tar_list(d, "out/crashed.tar.gz");
+    assert!(
+        names
+            .iter()
+            .any(|n| n == "scrutineer-backup/data/log/group"),
+        "{names:?}"
+    );
+    let r = script(
+        d,
+        "restore.sh",
+        &["out/crashed.tar.gz", "restored/data", "restored/keys"],
+    );
+    assert!(r.status.success(), "restore.sh: {}", text(&r));
+    let status = ledger_ok(d, "restored/data", "restored/keys", &["status"]);
+    assert!(status.contains("log size 7 · 选票 ballots 3"), "{status}");
+    // The desk closes again on the restored copy.
+    ledger_ok(d, "restored/data", "restored/keys", &["close", "d017"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_damaged_or_padded_backup_is_refused_before_anything_is_written() {
     let dir = workdir("damaged");

@@ -134,6 +134,17 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The one segment of a data directory's log.
+fn only_segment(dir: &Path) -> PathBuf {
+    let segs: Vec<PathBuf> = std::fs::read_dir(dir.join("data/log"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    assert_eq!(segs.len(), 1, "{segs:?}");
+    segs[0].clone()
+}
+
 fn segment_path(export: &Path) -> PathBuf {
     std::fs::read_dir(export.join("log"))
         .unwrap()
@@ -591,6 +602,162 @@ fn a_torn_tail_is_cut_on_restart_and_the_index_rebuilds() {
     assert_eq!(
         l.contest_state("d1").unwrap(),
         scrutineer::rules::conduct::Phase::Open
+    );
+}
+
+/// A crash before a group's sync returned can keep a prefix of its frames, each whole (a
+/// close's desk count without the close; a publication without its runoffs). Nobody was told
+/// of any of them, and start-up cuts the whole group (the mark in `log/group`); without the
+/// mark the prefix would stay and be applied.
+#[test]
+fn a_crash_inside_a_group_of_entries_cuts_the_whole_group_on_restart() {
+    let s = setup("group", 6);
+    for t in s.tokens.iter().take(3) {
+        s.ledger.cast(&t.to_text(), &vote("a")).unwrap();
+    }
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    s.ledger.close().unwrap();
+    drop(s.ledger);
+    // The data directory as the crash found it, before the group's write.
+    let before = temp("group-before");
+    copy_dir(&s.dir, &before);
+    let l = Ledger::open_existing(config(&s.dir)).unwrap();
+    // One group: the desk's count, the close, the pool's unspent tokens voided.
+    let closed = l.close_contest("d1", &desk(0, 100, 60, 60)).unwrap();
+    assert_eq!(closed.len(), 3);
+    l.close().unwrap();
+    drop(l);
+    let mark = std::fs::read(s.dir.join("data/log/group")).unwrap();
+    assert_eq!(mark[..8], size.to_be_bytes());
+    assert_eq!(mark[8..16], 3u64.to_be_bytes());
+    let bytes = std::fs::read(only_segment(&s.dir)).unwrap();
+    let (found, torn) = frames(&bytes);
+    assert!(torn.is_none());
+    let offset_of = |i: u64| {
+        found
+            .get(i as usize)
+            .map_or(bytes.len(), |f| f.offset as usize)
+    };
+    let group = &bytes[offset_of(size)..];
+    let start_len = offset_of(size) as u64;
+
+    // A crash with the mark synced and part of the group's frames on disk: `keep` whole
+    // frames and, for `torn`, half of the next one.
+    let crashed = |name: &str, keep: u64, torn: bool, with_mark: bool| {
+        let work = temp(name);
+        copy_dir(&before, &work);
+        let seg = only_segment(&work);
+        let mut cut = offset_of(size + keep) - offset_of(size);
+        if torn {
+            cut += 5;
+        }
+        let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
+        std::io::Write::write_all(&mut f, &group[..cut]).unwrap();
+        drop(f);
+        if with_mark {
+            std::fs::write(work.join("data/log/group"), &mark).unwrap();
+        }
+        (work, seg)
+    };
+    for keep in [1u64, 2] {
+        let (work, seg) = crashed(&format!("group-{keep}"), keep, keep == 2, true);
+        let l = Ledger::open_existing(config(&work)).unwrap();
+        assert_eq!(
+            l.read(|x| x.tree.size()).unwrap(),
+            size,
+            "keeping {keep} of the group's 3 entries"
+        );
+        assert_eq!(std::fs::metadata(&seg).unwrap().len(), start_len);
+        assert_eq!(
+            l.contest_state("d1").unwrap(),
+            scrutineer::rules::conduct::Phase::Open
+        );
+        // The desk closes again, and the election counts and verifies.
+        assert_eq!(
+            l.close_contest("d1", &desk(0, 100, 60, 60)).unwrap().len(),
+            3
+        );
+        l.tally(&["d1".to_string()]).unwrap();
+        let out = work.join("export");
+        l.export(&out, true).unwrap();
+        let r = verify_export(&out, &|_, _| {});
+        assert!(r.ok, "{r:?}");
+        l.close().unwrap();
+        drop(l);
+
+        // Without the mark the same prefix stays (what start-up did before it).
+        let (work, _) = crashed(&format!("group-nomark-{keep}"), keep, false, false);
+        let l = Ledger::open_existing(config(&work)).unwrap();
+        assert_eq!(l.read(|x| x.tree.size()).unwrap(), size + keep);
+        l.close().unwrap();
+    }
+    // A crash after the mark, before any of the group's frames: nothing to cut, and the mark
+    // is cleared, so a ballot appended in the group's place survives the next restart.
+    let (work, _) = crashed("group-none", 0, false, true);
+    let l = Ledger::open_existing(config(&work)).unwrap();
+    assert_eq!(l.read(|x| x.tree.size()).unwrap(), size);
+    let cleared = std::fs::read(work.join("data/log/group")).unwrap();
+    assert_eq!(
+        cleared[8..16],
+        0u64.to_be_bytes(),
+        "the stale mark is cleared"
+    );
+    l.cast(&s.tokens[3].to_text(), &vote("b")).unwrap();
+    l.close().unwrap();
+    drop(l);
+    // Even with the stale mark back (a clearing that failed), the entry at its place is not
+    // the group's first (the mark holds that entry's hash), and nothing is cut.
+    std::fs::write(work.join("data/log/group"), &mark).unwrap();
+    let l = Ledger::open_existing(config(&work)).unwrap();
+    assert_eq!(l.read(|x| x.tree.size()).unwrap(), size + 1);
+    l.close().unwrap();
+    drop(l);
+
+    // The whole group on disk is kept, the mark notwithstanding.
+    let (work, seg) = crashed("group-whole", 3, false, true);
+    let l = Ledger::open_existing(config(&work)).unwrap();
+    assert_eq!(l.read(|x| x.tree.size()).unwrap(), size + 3);
+    assert_eq!(std::fs::metadata(seg).unwrap().len(), bytes.len() as u64);
+    assert_eq!(
+        l.contest_state("d1").unwrap(),
+        scrutineer::rules::conduct::Phase::Closed
+    );
+    l.close().unwrap();
+}
+
+/// Protocol 11: a close comes with the voiding of the pools it closes, in the same append. A
+/// close built from a state that changed before its append (another close of the same style,
+/// a pool registered) would lack it: the sequencer refuses it, logs nothing, and the close
+/// built again from the state as it is goes through.
+#[test]
+fn a_close_without_the_pools_it_voids_is_refused_and_built_again() {
+    let s = setup("close-voids", 6);
+    s.ledger.cast(&s.tokens[0].to_text(), &vote("a")).unwrap();
+    let size = s.ledger.read(|x| x.tree.size()).unwrap();
+    let round = s
+        .ledger
+        .read(|x| x.state.conduct().unwrap().style(0).unwrap().round)
+        .unwrap();
+    let err = s
+        .ledger
+        .append_all(vec![
+            (
+                EntryKind::CheckInCount,
+                body_bytes(&json!({"style": 0, "round": round, "present": 60, "slips_issued": 60, "eligible": 100})),
+            ),
+            (
+                EntryKind::ContestClosed,
+                body_bytes(&json!({"contest": "d1", "eligible": 100, "present": 60, "ballots_issued": 60, "by": ""})),
+            ),
+        ])
+        .unwrap_err();
+    assert_eq!(err.code(), "group_incomplete", "{err}");
+    assert_eq!(s.ledger.read(|x| x.tree.size()).unwrap(), size);
+    let closed = s.ledger.close_contest("d1", &desk(0, 100, 60, 60)).unwrap();
+    assert_eq!(closed.len(), 3);
+    assert_eq!(
+        s.ledger.entry(size + 2).unwrap().kind,
+        EntryKind::TokensVoided
     );
 }
 

@@ -576,26 +576,48 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A publication whose first runoff is refused (here its id, "d-r1", is a contest of the
-/// spec) still publishes the second, built from the styles of the runoffs accepted before it
+/// A publication whose first runoff was refused (its id, "d-r1", a contest of the spec)
+/// still published the second, built from the styles of the runoffs accepted before it
 /// only: from protocol 7 a runoff's round follows every style's, and one built as if the
 /// refused one had been appended was a round too far, which the verifier refused for good.
+/// Since protocol 11 that id is the runoff's alone (`contest_id_reserved`): a contest
+/// registered under it took the runoff's place, which then nothing owed (a review of
+/// 2026-12-05). The registration is refused, so that refusal cannot happen any more.
 #[test]
-fn a_refused_runoff_does_not_shift_the_next_ones_round() {
-    let round2 = Style {
-        round: 2,
-        contests: vec!["d-r1".into()],
+fn a_contest_under_a_runoffs_id_is_refused_at_registration() {
+    let dir = temp("runoff-id");
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let contest = |id: &str| {
+        json!({"id": id, "kind": "npc_direct", "seats": 1,
+               "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+               "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}})
+    };
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026",
+                      "contests": [contest("d"), contest("d-r1")]});
+    let style = |round: u8, c: &str| Style {
+        round,
+        contests: vec![c.into()],
         title: String::new(),
         unit: "一区".into(),
         group: String::new(),
     };
-    let (dir, core, l, result) = tied_pair("refused-runoff", &["d-r1"], vec![round2]);
-    let p = core.publish(result).unwrap();
-    assert_eq!(p.runoffs, vec!["e-r1".to_string()], "{:?}", p.blocked);
-    assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
-    let styles = l.read(|s| s.state.info().unwrap().styles.clone()).unwrap();
-    assert_eq!(styles.last().unwrap().round, 3);
-    verifies(&dir, &l);
+    let err = Ledger::register(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        Registration {
+            spec: spec.to_string().into_bytes(),
+            styles: Some(vec![style(1, "d"), style(2, "d-r1")]),
+            tellers: vec![teller.verifier().unwrap().to_text()],
+            signatures_required: 1,
+            pool_spare_percent: 5,
+            secrecy: scrutineer::record::entry::Secrecy::Plaintext {
+                reason: "a test of plaintext ballots".into(),
+            },
+        },
+    )
+    .err()
+    .expect("a contest under a runoff's id is refused");
+    assert_eq!(err.code(), "contest_id_reserved", "{err}");
+    assert!(err.to_string().contains("d-r1"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -524,6 +524,20 @@ fn a_public_recommendation_and_direct_election_runs_as_one_chain() {
         });
         named(&r, &["round_contest"], created);
     }
+    // Protocol 11: the step that leads to the election round is appended with the round's
+    // contest; a log without it (the procedure stalled by whoever holds the log key) is
+    // named at the entry that should be the contest.
+    assert_eq!(entries[created - 1].kind, EntryKind::ProcedureStep);
+    let r = forge(
+        &export,
+        &dir.join("forged-no-round"),
+        ELECTION,
+        &keys,
+        |es| {
+            es.remove(created);
+        },
+    );
+    named(&r, &["group_incomplete"], created);
     // Protocol 10: entry 0 registers the election round's contest as a contest of its own
     // (held, counted and then taken as the round, with a list the chain never produced):
     // refused at registration, as the service refuses it.

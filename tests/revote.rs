@@ -329,12 +329,19 @@ fn an_invalid_round_is_re_voted_with_the_same_list() {
         .position(|e| e.kind == EntryKind::ContestClosed)
         .unwrap();
     assert!(closed_at < result_at);
+    // Right after the close's append (the close and the pools it voids, protocol 11).
+    let after_close = closed_at
+        + 1
+        + entries[closed_at + 1..]
+            .iter()
+            .take_while(|e| e.kind == EntryKind::TokensVoided)
+            .count();
     let out = dir.join("forged-early");
     let r = forge(&export, &out, ELECTION, &keys, |es| {
         let e = es[revote_at].clone();
-        es.insert(closed_at + 1, e);
+        es.insert(after_close, e);
     });
-    named(&r, &["round_not_invalid"], closed_at + 1);
+    named(&r, &["round_not_invalid"], after_close);
     let out = dir.join("forged-reason");
     let r = forge(&export, &out, ELECTION, &keys, |es| {
         let mut b: RevoteCreated = serde_json::from_slice(&es[revote_at].body).unwrap();

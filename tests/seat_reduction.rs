@@ -502,7 +502,7 @@ fn a_tie_an_invalid_round_and_an_empty_one_are_not_reduced() {
         ),
     };
     reduction.body = serde_json::to_vec(&body).unwrap();
-    let at = published_at + 1;
+    let at = published_at + 2; // after the publication and the runoff it brings
     let r = forge(
         &tie_export,
         &dir.join("forged-tie"),
@@ -513,6 +513,30 @@ fn a_tie_an_invalid_round_and_an_empty_one_are_not_reduced() {
         },
     );
     named(&r, &["reduction_tie"], at);
+    // Protocol 11 (the parity sweep): the publication without the runoff the service
+    // appends with it (an operator dropping the tie's new vote) no longer verifies.
+    let created_at = entries
+        .iter()
+        .position(|e| e.kind == EntryKind::RunoffCreated)
+        .unwrap();
+    assert_eq!(created_at, published_at + 1);
+    let r = forge(
+        &tie_export,
+        &dir.join("forged-no-runoff"),
+        ELECTION,
+        &keys,
+        |es| {
+            es.remove(created_at);
+        },
+    );
+    let f = r
+        .failure
+        .as_ref()
+        .unwrap_or_else(|| panic!("verify accepted a publication without its runoff: {r:?}"));
+    assert_eq!(f.check, "group_incomplete", "{f:?}");
+    // Named at the entry that should be the runoff, or at the log's end when it was last.
+    let want = (created_at + 1 < entries.len()).then_some(created_at as u64);
+    assert_eq!(f.index, want, "{f:?}");
     drop(s);
 
     // No quorum (5·7 is not more than 4·10): the round is invalid, to be re-voted.

@@ -405,15 +405,42 @@ impl Ledger {
         self.close_contest_by(contest, desk, "")
     }
 
-    /// [`Ledger::close_contest`], naming the account that closed it in the log (`by`).
+    /// [`Ledger::close_contest`], naming the account that closed it in the log (`by`). The
+    /// pools the close voids, and their spent figures, are read before the append; when
+    /// another close, a pool or a ballot changed them in between, the sequencer refuses it
+    /// (`group_incomplete`, `void_mismatch`) and it is built again from the state as it now
+    /// is (up to 8 times).
     pub fn close_contest_by(
         &self,
         contest: &str,
         desk: &[(u16, Figures)],
         by: &str,
     ) -> Result<Vec<Appended>, LedgerError> {
+        let mut tries = 0;
+        loop {
+            match self.close_contest_once(contest, desk, by) {
+                // A ballot committed since the read changes the pool's spent figure
+                // (`void_mismatch`), another close or a pool the pools voided
+                // (`group_incomplete`): built again from the state as it now is.
+                Err(e)
+                    if (e.code() == Code::GroupIncomplete.as_str()
+                        || e.code() == Code::VoidMismatch.as_str())
+                        && tries < 8 =>
+                {
+                    tries += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn close_contest_once(
+        &self,
+        contest: &str,
+        desk: &[(u16, Figures)],
+        by: &str,
+    ) -> Result<Vec<Appended>, LedgerError> {
         let entries = self.read(|s| -> Result<_, LedgerError> {
-            let info = s.state.info()?;
             let conduct = s.state.conduct()?;
             let mut entries = Vec::new();
             let mut sum = Figures::default();
@@ -443,25 +470,17 @@ impl Ledger {
                     by: by.to_string(),
                 }),
             ));
-            for (n, st) in info.styles.iter().enumerate() {
-                let Ok(n) = u16::try_from(n) else { continue };
-                let closes = st.contests.iter().any(|c| c == contest)
-                    && st
-                        .contests
-                        .iter()
-                        .all(|c| c == contest || conduct.phase(c) == Some(Phase::Closed));
+            for n in conduct.pools_a_close_voids(contest) {
                 let pool = conduct.pool(n);
-                if closes && pool.registered > 0 && !pool.voided {
-                    entries.push((
-                        EntryKind::TokensVoided,
-                        body_bytes(&TokensVoided {
-                            style: n,
-                            round: st.round,
-                            voided: pool.registered.saturating_sub(pool.spent),
-                            spent: pool.spent,
-                        }),
-                    ));
-                }
+                entries.push((
+                    EntryKind::TokensVoided,
+                    body_bytes(&TokensVoided {
+                        style: n,
+                        round: conduct.style(n)?.round,
+                        voided: pool.registered.saturating_sub(pool.spent),
+                        spent: pool.spent,
+                    }),
+                ));
             }
             Ok(entries)
         })??;

@@ -341,9 +341,29 @@ impl Sequencer {
             offsets.push(frames.len() as u64);
             push_frame(&mut frames, &e.encode());
         }
-        let (segment, start) = match self.writer.append(&frames, first_index) {
+        // A group of entries (an admin request's) is written whole or, after a crash, cut
+        // whole at the next start (`super::group`); a batch of ballots is one entry each.
+        let group = replies.iter().any(|(_, n)| *n > 1);
+        let written = if group {
+            self.writer.mark_group(&super::group::Mark {
+                first: first_index,
+                count: entries.len() as u64,
+                head: entries
+                    .first()
+                    .map(|(_, e, _, _)| e.hash())
+                    .unwrap_or([0; 32]),
+            })
+        } else {
+            Ok(())
+        }
+        .and_then(|()| self.writer.append(&frames, first_index));
+        let (segment, start) = match written {
             Ok(v) => v,
             Err(err) => {
+                // The mark stays: if the cut-back of a failed write failed too, it is what
+                // cuts the group's frames at the next start; the entries appended later in
+                // its place are not its first entry (the mark holds that entry's hash, and the
+                // same first entry begins the same group again), and start-up clears it.
                 tracing::error!(error = %err, "a commit batch failed: nothing of it was acknowledged");
                 let code = err.code();
                 let message = err.to_string();

@@ -146,6 +146,8 @@ pub struct Writer {
     /// Length of the current segment up to the last synced frame.
     synced_len: u64,
     segment_bytes_max: u64,
+    /// The group mark's file, once opened (`group::mark`).
+    group_file: Option<File>,
 }
 
 impl Writer {
@@ -172,6 +174,7 @@ impl Writer {
                     path: path.clone(),
                     synced_len: len,
                     segment_bytes_max,
+                    group_file: None,
                 })
             }
             None => Writer::create_segment(dir, next_index, segment_bytes_max),
@@ -209,6 +212,7 @@ impl Writer {
             path,
             synced_len: SEGMENT_HEADER_BYTES as u64,
             segment_bytes_max,
+            group_file: None,
         })
     }
 
@@ -241,6 +245,13 @@ impl Writer {
         }
     }
 
+    /// Marks a group of entries before it is written, or clears the mark
+    /// ([`super::group::Mark::NONE`]): a crash that keeps part of a group has it cut at the
+    /// next start (`super::group`).
+    pub fn mark_group(&mut self, mark: &super::group::Mark) -> Result<(), LedgerError> {
+        super::group::mark(&self.dir, &mut self.group_file, mark)
+    }
+
     fn segment_first(&self) -> u64 {
         self.path
             .file_stem()
@@ -248,6 +259,18 @@ impl Writer {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0)
     }
+}
+
+/// Cuts segment `first` at `offset` (the frame of the first entry a start-up drops) and
+/// syncs it.
+pub fn cut(dir: &Path, first: u64, offset: u64) -> Result<(), LedgerError> {
+    let path = dir.join(segment_name(first));
+    let f = OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(|e| io(&path, e))?;
+    f.set_len(offset).map_err(|e| io(&path, e))?;
+    f.sync_all().map_err(|e| io(&path, e))
 }
 
 /// Reads the entry at `offset` of segment `first` (used by lookups through the index).

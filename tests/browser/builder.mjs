@@ -266,6 +266,10 @@ try {
   for (const want of ["差额不少于20%", "五分之四", "5·P > 4·E", "当选须得票超过实到", "2·for > P", "不得委托投票"]) {
     expect(rules.includes(want), `#b-c1-rules should state “${want}”: ${rules}`);
   }
+  // An ASCII title that ends like a runoff's id ("…-r2") gets another: those ids are the
+  // rules' (contest_id_reserved).
+  await page.fill("#b-c1-title", "District R2");
+  await until(async () => (await page.getAttribute("#b-c1-id", "placeholder")) === "district-r2-c", "a title like a runoff's id should get another automatic id");
   await page.fill("#b-c1-title", "镇党委委员");
   await page.fill("#b-c1-seats", "7");
   expect((await page.getAttribute("#b-c1-id", "placeholder")) === "party-committee", "the automatic contest id should come from the kind (the title is Chinese)");

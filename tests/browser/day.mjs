@@ -60,6 +60,8 @@ try {
       const got = await page.locator(`#link-${id} a, a#link-${id}`).first().getAttribute("href");
       expect(got && got.startsWith(href), `the landing page's ${id} link is ${got}`);
     }
+    // The election is fetched after the service's state is shown: wait for it.
+    await page.waitForFunction(() => /镇党委换届/.test(document.querySelector("#election-summary")?.innerText || ""), null, { timeout: 10000 }).catch(() => {});
     expect(/镇党委换届/.test(await page.locator("#election-summary").innerText()), "the landing page does not name the election");
     expect(!/尚未完成/.test(await page.locator("body").innerText()), "the landing page still says the pages are not finished");
     await shot(page, "landing");

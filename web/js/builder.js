@@ -136,12 +136,16 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
   // ------------------------------------------------ ids and the spec
 
   /** Contest ids in order: the typed id, else an ASCII id from the title or the kind, unique. */
+  /** A runoff's or a re-vote's id, which only the rules give (`contest_id_reserved`). */
+  const RESERVED_ID = /.-[rv][0-9]+$/;
   function contestIds() {
     const taken = new Set(st.contests.map((c) => c.id.trim()).filter(Boolean));
     const ids = new Map();
     for (const c of st.contests) {
       if (c.id.trim()) { ids.set(c.key, c.id.trim()); continue; }
-      const base = slug(c.title) || slug(c.kind.replace(/_/g, "-")) || "contest";
+      let base = slug(c.title) || slug(c.kind.replace(/_/g, "-")) || "contest";
+      // "…-r2" and "…-v2" are the ids the rules give runoffs and re-votes (contest_id_reserved).
+      if (RESERVED_ID.test(base)) base = `${base}-c`;
       let id = base;
       for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
       taken.add(id);
@@ -271,6 +275,11 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
       const name = contestName(c);
       const add = (zh, en) => out.push({ key: c.key, zh: `选举项目 ${i + 1}${name ? ` “${name}”` : ""}: ${zh}`, en: `contest ${i + 1}${name ? ` “${name}”` : ""}: ${en}` });
       if (!c.kind) { add("请选择类别", "choose its kind"); return; }
+      const id = c.id.trim();
+      if (id && RESERVED_ID.test(id) && c.extra.parent === undefined) {
+        add(`id “${id}” 形如另行投票或重新投票的 id (…-r数字、…-v数字), 这种 id 由规则使用: 请另选一个`,
+          `the id “${id}” has the form of a runoff's or a re-vote's id (…-r<number>, …-v<number>), which the rules use: choose another`);
+      }
       if (isEvaluation(c)) {
         if (!c.subjects.some((s) => s.name.trim())) add("尚无测评对象", "no subjects yet");
         return;

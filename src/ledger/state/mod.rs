@@ -284,6 +284,35 @@ impl State {
     }
 }
 
+/// Protocol 11 (`verify`'s `due`): a close is appended with the voiding of every pool it
+/// closes, right after it, in order. The close's entries are built from a read of the state
+/// before the append; a close of another contest of the same style, or a pool registered, in
+/// between changes which pools it closes, and the close is then refused here (its caller
+/// builds it again), never logged without them.
+fn check_close_voids(admin: &Admin, close: &Entry, after: &[Entry]) -> Result<(), LedgerError> {
+    let conduct = admin.conduct()?;
+    if conduct.protocol() < crate::rules::conduct::PROTOCOL_WHOLE_GROUPS {
+        return Ok(());
+    }
+    let Ok(b) = close.body_as::<crate::record::entry::ContestClosed>() else {
+        return Ok(()); // the close's own check names the body
+    };
+    let due = conduct.pools_a_close_voids(&b.contest);
+    let with: Vec<u16> = after
+        .iter()
+        .take_while(|e| e.kind == EntryKind::TokensVoided)
+        .filter_map(|e| e.body_as::<crate::record::entry::TokensVoided>().ok())
+        .map(|v| v.style)
+        .collect();
+    if with != due {
+        return Err(refused(
+            Code::GroupIncomplete,
+            format!("“{}” 的结束须一并作废选票样式 {due:?} 的未用选票码, 此次提交作废的是 {with:?}; 请重试 / the close of “{}” must void the unused slips of ballot styles {due:?} with it, and this append voids {with:?}: try again", b.contest, b.contest),
+        ));
+    }
+    Ok(())
+}
+
 fn refused(code: Code, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
 }
@@ -450,6 +479,9 @@ impl State {
         let mut scratch = self.admin.clone();
         let mut steps = Vec::with_capacity(entries.len());
         for (n, e) in entries.iter().enumerate() {
+            if e.kind == EntryKind::ContestClosed {
+                check_close_voids(&scratch, e, &entries[n + 1..])?;
+            }
             steps.push(
                 match scratch.step(self.size + n as u64, e, tree, pre.take())? {
                     Effect::Step(step) => Some(step),

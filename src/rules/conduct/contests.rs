@@ -7,6 +7,19 @@ use super::*;
 /// 6): the organiser, the registrar who keyed them, a teller. Not an auditor, who verifies.
 pub const CORRECTION_ROLES: [&str; 3] = ["organiser", "registrar", "teller"];
 
+/// Whether `id` has the form of a later round's id the rules make (`record::rounds`): a
+/// runoff's `<parent>-r<n>` (`'r'`) or a re-vote's `<source>-v<n>` (`'v'`), with `n` a
+/// number; returns the parent or source and the kind. From protocol 11 no contest is
+/// registered or created another way under such an id (`contest_id_reserved`).
+pub fn reserved_round_id(id: &str) -> Option<(&str, char)> {
+    let (base, tail) = id.rsplit_once('-')?;
+    let mut chars = tail.chars();
+    let kind = chars.next().filter(|k| *k == 'r' || *k == 'v')?;
+    let digits = chars.as_str();
+    (!base.is_empty() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((base, kind))
+}
+
 impl Conduct {
     // ------------------------------------------------------------ contests
 
@@ -34,6 +47,22 @@ impl Conduct {
                 .any(|(def, _)| def.rounds.iter().any(|r| r.contest.as_deref() == Some(id)))
         {
             return Err(ConductError::RoundContestReserved(id.to_string()));
+        }
+        // Protocol 11 (a review of the whole-groups change, 2026-12-05): a runoff's id is
+        // `<parent>-r<n>` and a re-vote's `<source>-v<n>`, made by the rules. A contest made
+        // another way under such an id took the runoff's place: the runoff then could not be
+        // created, the service reported it blocked, and `verify` owed nothing.
+        if self.protocol() >= super::PROTOCOL_WHOLE_GROUPS {
+            if let Some((base, kind)) = reserved_round_id(id) {
+                let made_so = match &origin {
+                    Origin::Runoff { parent } => kind == 'r' && base == parent,
+                    Origin::Revote { of } => kind == 'v' && base == of,
+                    _ => false,
+                };
+                if !made_so {
+                    return Err(ConductError::ContestIdReserved(id.to_string()));
+                }
+            }
         }
         // One style, or from protocol 9 one per unit of its source's; and no more styles in
         // all than a registration may have (65,535: a token numbers its style in 16 bits).

@@ -230,6 +230,8 @@ pub enum ConductError {
     DeskCountBeforeRoll(u16),
     #[error("“{0}” 是多轮程序一轮的选举项目 id, 只能由程序创建: 请另选一个 id / “{0}” is the contest id of a procedure's round, which only the procedure creates: choose another id")]
     RoundContestReserved(String),
+    #[error("“{0}” 形如另行投票或重新投票的 id (…-r数字、…-v数字), 这种 id 由规则在创建后续轮次时使用: 请另选一个 id / “{0}” has the form of a runoff's or a re-vote's id (…-r<number>, …-v<number>), which the rules give the later rounds they create: choose another id")]
+    ContestIdReserved(String),
     #[error("核验或抽检的时间 {0} 不是整点: 协议 10 的日志只记到小时 / The time {0} of a check or a kiosk test is not a whole hour: a protocol-10 log keeps the hour only")]
     TimeNotHour(u64),
     #[error("“{contest}” 须在已有各轮之后的新一轮投票, 而本次选举已没有新的轮次编号 (选票码只能编到第 255 轮; 这次是第 {round} 轮): 请归档本次选举, 另行登记一次新的选举来投这一轮 / “{contest}” is voted in a round after every round so far, and this election has no round number left (a token numbers rounds up to 255; this one is {round}): archive this election and register a new one for this round")]
@@ -388,6 +390,7 @@ impl ConductError {
             NextRoundOfProcedure(_) => Code::NextRoundOfProcedure,
             DeskCountBeforeRoll(_) => Code::DeskCountBeforeRoll,
             RoundContestReserved(_) => Code::RoundContestReserved,
+            ContestIdReserved(_) => Code::ContestIdReserved,
             TimeNotHour(_) => Code::TimeNotHour,
             RoundsExhausted { .. } => Code::RoundsExhausted,
             ReductionMismatch { .. } => Code::ReductionMismatch,

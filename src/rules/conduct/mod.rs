@@ -39,7 +39,7 @@ use super::procedure::{
 };
 
 /// The protocol a log follows (`ElectionRegistered.protocol`; absent means 1).
-pub const PROTOCOL_CURRENT: u32 = 10;
+pub const PROTOCOL_CURRENT: u32 = 11;
 
 /// The first protocol whose corrections and seat reductions a registered teller signs.
 pub const PROTOCOL_ATTESTED_FIGURES: u32 = 8;
@@ -72,6 +72,13 @@ pub fn check_challenge_time(protocol: u32, time: u64) -> Result<(), ConductError
 /// and a close holds its E to the roll; a later round needs a round number left
 /// (`rounds_exhausted`); a next round keeps its source's double entry.
 pub const PROTOCOL_CLOSED_TIES: u32 = 10;
+
+/// The first protocol whose log holds every group of entries written in one append whole: a
+/// publication with its runoffs, a close with the pools it voids, an agreeing keying with
+/// its paper ballot, a procedure step with its next round's contest. The service cuts an
+/// unfinished group at start-up (`ledger::group`), and `verify` requires each
+/// (`group_incomplete`; docs/LOG_FORMAT.md, "Protocol 11").
+pub const PROTOCOL_WHOLE_GROUPS: u32 = 11;
 
 /// What a counted result decided of one contest, as the conduct keeps it (the result's
 /// `unfilled_seats`, whether its `runoff` is a tie's, how many it elected).
@@ -226,7 +233,7 @@ pub enum Origin {
 }
 
 mod contests;
-pub use contests::CORRECTION_ROLES;
+pub use contests::{reserved_round_id, CORRECTION_ROLES};
 mod decryption;
 mod error;
 mod paper;

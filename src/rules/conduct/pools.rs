@@ -36,6 +36,29 @@ impl Conduct {
         Ok(())
     }
 
+    /// The styles whose token pools closing `contest` voids (before the close is applied):
+    /// those holding `contest` whose other contests are all closed, with tokens registered
+    /// and not voided yet. The service logs a `tokens_voided` for each in the close's append,
+    /// in this order; from protocol 11 `verify` requires them there.
+    pub fn pools_a_close_voids(&self, contest: &str) -> Vec<u16> {
+        self.styles
+            .iter()
+            .enumerate()
+            .filter(|(_, st)| {
+                st.contests.iter().any(|c| c == contest)
+                    && st
+                        .contests
+                        .iter()
+                        .all(|c| c == contest || self.phase(c) == Some(Phase::Closed))
+            })
+            .filter_map(|(n, _)| u16::try_from(n).ok())
+            .filter(|n| {
+                let pool = self.pool(*n);
+                pool.registered > 0 && !pool.voided
+            })
+            .collect()
+    }
+
     /// The roll's units, in order (none without a roll).
     pub fn roll_units(&self) -> Vec<String> {
         self.roll

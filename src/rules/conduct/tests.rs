@@ -122,6 +122,45 @@ fn later_rounds_take_a_round_of_their_own_and_one_next_round_per_source() {
     }
 }
 
+/// Protocol 11: the ids the rules give runoffs (`<parent>-r<n>`) and re-votes
+/// (`<source>-v<n>`) are theirs. A next round under "a-r1" took the place of a's runoff,
+/// which was then blocked and owed by nothing; protocol 10 took it.
+#[test]
+fn from_protocol_11_a_runoffs_id_is_the_runoffs() {
+    assert_eq!(reserved_round_id("a-r1"), Some(("a", 'r')));
+    assert_eq!(reserved_round_id("a-r1-v12"), Some(("a-r1", 'v')));
+    for free in ["a", "a-r", "a-rx", "-r1", "a-next", "a-x1", "a-r1x"] {
+        assert_eq!(reserved_round_id(free), None, "{free}");
+    }
+    for protocol in [10, 11] {
+        let mut c = tallied();
+        c.signature(10, "t1").unwrap();
+        c.publish(10, 1).unwrap();
+        c.protocol = protocol;
+        let next = c.clone().add_contest(
+            "a-r1",
+            Mode::Electronic,
+            Origin::NextRound { from: "a".into() },
+            vec![style(2, "一支部", &["a-r1"])],
+        );
+        if protocol >= 11 {
+            assert_eq!(next.unwrap_err().code(), "contest_id_reserved");
+        } else {
+            next.unwrap();
+        }
+        // A runoff's own id is its runoff's: another parent's is refused.
+        let foreign = c.clone().add_contest(
+            "b-r1",
+            Mode::Electronic,
+            Origin::Runoff { parent: "a".into() },
+            vec![style(2, "一支部", &["b-r1"])],
+        );
+        if protocol >= 11 {
+            assert_eq!(foreign.unwrap_err().code(), "contest_id_reserved");
+        }
+    }
+}
+
 /// Protocol 9: a later round is on a style for each unit of its source (two here, whose
 /// round and unit must each be free); before, on one; never on none.
 #[test]

@@ -143,7 +143,7 @@ pub struct CloseRequest {
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "unknown_contest", "figures_from_desk", "desk_eligible_mismatch",
-                "present_exceeds_eligible"
+                "present_exceeds_eligible", "group_incomplete"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),

@@ -54,7 +54,7 @@ pub struct NewElection {
     request_body = NewElection,
     responses(
         (status = 201, description = "已创建 / Created", body = components::ElectionSummary),
-        (status = 409, extensions(("x-error-codes" = json!(["election_exists"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["election_exists", "contest_id_reserved"])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 codes::SPEC,
                 &["bad_key", "spec_later_round", "procedure_spec", "styles"][..],

@@ -293,7 +293,7 @@ pub struct NextRound {
     request_body = NextRound,
     responses(
         (status = 201, description = "已创建 / Created", body = Object),
-        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published", "next_round_of_procedure", "round_contest_reserved", "rounds_exhausted"])))),
+        (status = 409, extensions(("x-error-codes" = json!(["no_election", "not_published", "next_round_of_procedure", "round_contest_reserved", "contest_id_reserved", "rounds_exhausted"])))),
         (status = 422, extensions(("x-error-codes" = json!(["surplus_rule_broken", "unknown_kind"])))),
     ),
     extensions(("x-roles" = json!(allowed::<Org>()))),

@@ -41,6 +41,7 @@ use crate::rules::conduct::{
 use crate::rules::{Ballot, Election};
 
 mod checks;
+mod due;
 mod rounds;
 mod setup;
 pub use checks::*;
@@ -140,6 +141,9 @@ fn replay_entries(
     let mut spoiled: Vec<(u64, SpoiledBallotBody)> = Vec::new();
     let mut closed_at: BTreeMap<String, u64> = BTreeMap::new();
     let mut checked_casts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    // Protocol 11: the entries an entry brings with it in one append (`due`).
+    let whole_groups = reg.protocol >= crate::rules::conduct::PROTOCOL_WHOLE_GROUPS;
+    let mut dues = due::Dues::default();
     for (i, e) in entries.iter().enumerate() {
         let i = i as u64;
         if e.prev != head {
@@ -166,6 +170,7 @@ fn replay_entries(
         if e.kind != EntryKind::EncryptedBallot && !pending_encrypted.is_empty() {
             verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
         }
+        dues.settle(i, e)?;
         let trusted = i < trusted_below;
         if let Some(bk) = book.as_mut() {
             bk.proofs = !trusted;
@@ -505,6 +510,10 @@ fn replay_entries(
             }
             EntryKind::ContestClosed => {
                 let b: ContestClosed = body(i, e)?;
+                if whole_groups {
+                    let voids = conduct.pools_a_close_voids(&b.contest);
+                    dues.owe(i, voids.into_iter().map(|style| due::Due::Voided { style }));
+                }
                 conduct
                     .close(
                         &b.contest,
@@ -694,7 +703,10 @@ fn replay_entries(
                 report.paper_ballots += 1;
             }
             EntryKind::ProcedureStep => {
-                rounds::procedure_step(i, e, reg.protocol, &mut conduct, report)?;
+                let next = rounds::procedure_step(i, e, reg.protocol, &mut conduct, report)?;
+                if whole_groups {
+                    dues.owe(i, next);
+                }
             }
             EntryKind::PaperKeyed => {
                 let b: PaperKeyed = body(i, e)?;
@@ -709,9 +721,18 @@ fn replay_entries(
                     )?),
                     None => None,
                 };
-                conduct
+                let keyed = conduct
                     .key_paper(&b.contest, b.sheet, &b.teller, ballot.as_ref(), &attest)
                     .map_err(&ce)?;
+                if whole_groups && keyed == crate::rules::conduct::Keyed::Agreed {
+                    dues.owe(
+                        i,
+                        [due::Due::Paper {
+                            contest: b.contest.clone(),
+                            sheet: b.sheet,
+                        }],
+                    );
+                }
                 report.paper_keyings += 1;
                 if attest.teller().is_some() {
                     report.paper_attested += 1;
@@ -785,6 +806,23 @@ fn replay_entries(
                 conduct
                     .publish(b.result_index, u64::from(reg.signatures_required))
                     .map_err(ce)?;
+                if whole_groups {
+                    if let Some((_, r)) = results.iter().find(|(at, _)| *at == b.result_index) {
+                        let due = rounds::runoffs_due(
+                            i,
+                            r,
+                            reg.protocol,
+                            (&spec, &election, &styles),
+                            &conduct,
+                            &results,
+                        );
+                        dues.owe(
+                            i,
+                            due.into_iter()
+                                .map(|d| due::Due::Runoff { parent: d.parent }),
+                        );
+                    }
+                }
             }
         }
         head = e.hash();
@@ -793,6 +831,7 @@ fn replay_entries(
             progress(i, total);
         }
     }
+    dues.finish()?;
     verify_encrypted(book.as_ref(), &mut pending_encrypted, queue, entries)?;
     tokens.flush(entries)?;
     if let Some(bk) = book.as_mut() {

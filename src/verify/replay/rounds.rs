@@ -276,13 +276,15 @@ impl Before<'_> {
 
 /// A procedure's step (`procedure_step`): its own fields (from protocol 5 its names as the
 /// service logs them), then the rules of its round (`Conduct::procedure_step`); reported.
+/// Returns the contest the service creates with it, when the next round is held as one
+/// (`procedure::chain`: it appends that contest in the same write).
 pub(super) fn procedure_step(
     i: u64,
     e: &crate::record::entry::Entry,
     protocol: u32,
     conduct: &mut Conduct,
     report: &mut Report,
-) -> Result<(), Failure> {
+) -> Result<Option<super::due::Due>, Failure> {
     let ce = conduct_err(i, e);
     let b: ProcedureStep = body(i, e)?;
     check_step_body(&b, protocol).map_err(|(code, m)| fail(Some(i), Some(e.kind), code, m))?;
@@ -305,6 +307,15 @@ pub(super) fn procedure_step(
             result: b.result,
         })
         .map_err(&ce)?;
+    let next = conduct
+        .procedure(&b.procedure)
+        .ok()
+        .and_then(|(def, st)| def.rounds.get(st.done))
+        .filter(|r| r.kind.is_contest())
+        .map(|r| super::due::Due::Round {
+            procedure: b.procedure.clone(),
+            round: r.id.clone(),
+        });
     report.procedure_steps.push(ProcedureStepReport {
         index: i,
         procedure: b.procedure,
@@ -312,5 +323,76 @@ pub(super) fn procedure_step(
         posts: b.posts,
         people: people.into_iter().map(|p| p.name).collect(),
     });
-    Ok(())
+    Ok(next)
+}
+
+/// The runoffs a publication brings with it (a sweep of the service's checks against the
+/// verifier's, 2026-12-05). The service appends, in the same write as the publication, a
+/// `runoff_created` for each runoff the published result proposes (in the order of its
+/// contests), except one whose list is short (`short_list`) or that the rules refuse (it
+/// reports those as `blocked`); each is built by `runoff_of` and tried here as the replay
+/// would take it, on copies of the state. From protocol 11 they are due (`due`).
+pub(super) fn runoffs_due(
+    i: u64,
+    published: &ResultBody,
+    protocol: u32,
+    (spec, election, styles): (&Value, &Election, &[Style]),
+    conduct: &Conduct,
+    results: &[(u64, ResultBody)],
+) -> Vec<RunoffCreated> {
+    let mut due = Vec::new();
+    let proposals: Vec<(&str, &Value)> = published
+        .result
+        .get("contests")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let p = c.get("runoff").filter(|p| !p.is_null())?;
+            let short = p
+                .get("short_list")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            (!short).then(|| (c.get("id").and_then(|v| v.as_str()).unwrap_or_default(), p))
+        })
+        .collect();
+    if proposals.is_empty() {
+        return due;
+    }
+    let mut state = (
+        spec.clone(),
+        election.clone(),
+        styles.to_vec(),
+        conduct.clone(),
+    );
+    for (parent, proposal) in proposals {
+        let runoff = runoff_of(
+            &state.0,
+            &state.1,
+            &state.2,
+            parent,
+            proposal,
+            (protocol, &state.3.roll_units()),
+        );
+        let entry = Entry {
+            kind: EntryKind::RunoffCreated,
+            prev: [0u8; 32],
+            body: crate::record::entry::body_bytes(&runoff),
+        };
+        let mut tried = state.clone();
+        let taken = new_round(
+            i,
+            &entry,
+            protocol,
+            (&mut tried.0, &mut tried.1, &mut tried.2),
+            &mut tried.3,
+            results,
+            &mut Report::default(),
+        );
+        if taken.is_ok() {
+            state = tried;
+            due.push(runoff);
+        }
+    }
+    due
 }
