@@ -112,11 +112,20 @@ try {
   const summary = await (await page.request.get(`${base}/api/v1/election`)).json();
   const r0 = summary.secrecy?.ceremony?.restarts?.[0];
   expect(r0 && r0.attempt === 1 && r0.teller === 2 && r0.reason === reason && summary.secrecy.ceremony.attempt === 2, `the election summary does not carry the restart: ${JSON.stringify(summary.secrecy)}`);
+  // The new attempt's step 1 waits for every teller, named for the organiser to call.
+  expect(JSON.stringify(summary.secrecy.ceremony.waiting) === JSON.stringify(tellers), `the election summary does not name whom step 1 waits for: ${JSON.stringify(summary.secrecy.ceremony)}`);
   log("a teller who lost its state file restarted the ceremony, with its reason shown");
 
   for (let round = 1; round <= 3; round++) {
     const words = { 1: /承诺/, 2: /份额/, 3: /核对/ }[round];
-    for (const t of tellers) await upload(t, `round${round}`, words);
+    for (const [i, t] of tellers.entries()) {
+      await upload(t, `round${round}`, words);
+      // The step waits for the tellers after this one, then (the last done) for all of the
+      // next step's, until the key is set.
+      const waits = (await (await page.request.get(`${base}/api/v1/election`)).json()).secrecy.ceremony?.waiting ?? [];
+      const want = i + 1 < tellers.length ? tellers.slice(i + 1) : round < 3 ? tellers : [];
+      expect(JSON.stringify(waits) === JSON.stringify(want), `round ${round} after ${t}: waiting for ${JSON.stringify(waits)}, not ${JSON.stringify(want)}`);
+    }
     await reload();
     await snap(`round${round}-done`, "#decryption-card");
     log(`round ${round}: every teller's steps logged`);

@@ -725,17 +725,23 @@ function tellerDue(c, name) {
   if (!me) return { state: "stranger", kinds: [], words: [] };
   const n = tellers.length;
   const count = (k) => tellers.filter((x) => x[k]).length;
+  // The tellers a step still waits for, by name (so that the others can call them).
+  const still = (names) => (names.length
+    ? t(`; 还在等 ${names.map((x) => esc(x)).join("、")}`, `; still waiting for ${names.map((x) => esc(x)).join(", ")}`)
+    : "");
+  const notYet = (k) => still(tellers.filter((x) => !x[k]).map((x) => x.name));
+  const notIn = (indices) => still(tellers.filter((x) => !(indices || []).includes(x.index)).map((x) => x.name));
   const due = (kind, extra = "") => {
     const [zh, en] = stepWords(kind);
     return t(zh + extra, en + extra);
   };
   if (!c.key) {
     if (!me.round1) return { state: "due", kinds: ["ceremony_round1"], words: [due("ceremony_round1")] };
-    if (count("round1") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人完成第一步 (${count("round1")}/${n})`, `waiting for the other tellers' step 1 (${count("round1")}/${n})`)] };
+    if (count("round1") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人完成第一步 (${count("round1")}/${n})`, `waiting for the other tellers' step 1 (${count("round1")}/${n})`) + notYet("round1")] };
     if (!me.shares) return { state: "due", kinds: ["ceremony_shares"], words: [due("ceremony_shares")] };
-    if (count("shares") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人发送份额 (${count("shares")}/${n})`, `waiting for the other tellers' shares (${count("shares")}/${n})`)] };
+    if (count("shares") < n) return { state: "waiting", kinds: [], words: [t(`等待其他计票人发送份额 (${count("shares")}/${n})`, `waiting for the other tellers' shares (${count("shares")}/${n})`) + notYet("shares")] };
     if (!me.checked) return { state: "due", kinds: ["ceremony_check"], words: [due("ceremony_check")] };
-    return { state: "waiting", kinds: [], words: [t(`等待其他计票人核对份额 (${count("checked")}/${n})`, `waiting for the other tellers' checks (${count("checked")}/${n})`)] };
+    return { state: "waiting", kinds: [], words: [t(`等待其他计票人核对份额 (${count("checked")}/${n})`, `waiting for the other tellers' checks (${count("checked")}/${n})`) + notYet("checked")] };
   }
   const kinds = [];
   const words = [];
@@ -757,7 +763,7 @@ function tellerDue(c, name) {
         continue;
       }
       if (x.write_ins === null || x.write_ins === undefined) {
-        waits.push(t(`“${label}”: 等待其他计票人提交总数的解密份额 (${(x.shares_from || []).length}/${x.shares_needed})`, `“${label}”: waiting for other tellers' shares of the totals (${(x.shares_from || []).length}/${x.shares_needed})`));
+        waits.push(t(`“${label}”: 等待其他计票人提交总数的解密份额 (${(x.shares_from || []).length}/${x.shares_needed})`, `“${label}”: waiting for other tellers' shares of the totals (${(x.shares_from || []).length}/${x.shares_needed})`) + notIn(x.shares_from));
         continue;
       }
       if (!x.write_ins) continue;
@@ -767,7 +773,7 @@ function tellerDue(c, name) {
         kinds.push("shuffle");
         words.push(t(`“${label}”: 混洗写入姓名`, `“${label}”: shuffle the write-in names`));
       } else {
-        waits.push(t(`“${label}”: 等待其他计票人混洗 (${shuffled.length}/${x.shuffles_needed})`, `“${label}”: waiting for other tellers' shuffles (${shuffled.length}/${x.shuffles_needed})`));
+        waits.push(t(`“${label}”: 等待其他计票人混洗 (${shuffled.length}/${x.shuffles_needed})`, `“${label}”: waiting for other tellers' shuffles (${shuffled.length}/${x.shuffles_needed})`) + notIn(shuffled));
       }
       continue;
     }

@@ -181,9 +181,29 @@ pub(crate) fn secrecy_summary(s: &crate::ledger::Shared) -> Value {
     match (s.state.admin().book.as_deref(), s.state.conduct()) {
         (Some(book), Ok(conduct)) => {
             let c = conduct.ceremony();
+            // Who the ceremony waits for: the tellers who have not made its current step
+            // (step 1, then the shares, then the checks), by name, for the organiser to call.
+            let names: Vec<String> = s
+                .state
+                .info()
+                .map(|i| i.tellers.iter().map(|t| t.name().to_string()).collect())
+                .unwrap_or_default();
+            let step = [&c.round1, &c.shares, &c.checks]
+                .into_iter()
+                .find(|done| done.len() < names.len());
+            let waiting: Vec<&str> = match (c.key, step) {
+                (None, Some(done)) => names
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !done.contains(&((i + 1) as u32)))
+                    .map(|(_, n)| n.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            };
             json!({"encrypted": true, "threshold": book.params().threshold, "tellers": book.params().tellers,
                    "fingerprint": book.key().map(|k| k.fingerprint()),
                    "ceremony": {"attempt": c.attempt, "round1": c.round1.len(), "shares": c.shares.len(), "checks": c.checks.len(),
+                       "waiting": waiting,
                        "restarts": crate::procedure::restarts_json(c)}})
         }
         _ => match s.state.info().ok().and_then(|i| i.secrecy.clone()) {
