@@ -28,8 +28,8 @@
 #   * --live: copy while the service runs. The log is copied first (the group mark, the
 #     checkpoint journal, then the segments, which are append-only, so the copy is a prefix of
 #     the log; a frame cut in the middle is a torn tail, and a group of entries cut in two is
-#     cut whole, by the mark, when the restored ledger starts; the log is copied again, up to 5
-#     times, when a group began during the copy), then the service records. In that order every ballot in the
+#     cut whole, by the mark, when the restored ledger starts; the log is copied again when a
+#     group began during the copy, up to 5 copies in all), then the service records. In that order every ballot in the
 #     copied log was cast after its voter's check-in, which is in the later copy of the
 #     records, so a restore cannot let a voter check in twice for a ballot it kept. The sled
 #     copy itself is not an atomic snapshot: prefer stopping the service for the few seconds a

@@ -412,7 +412,7 @@ codes! {
     Index = "index" => Internal,
     Storage = "storage" => Unavailable,
     // ---- checks of src/verify/ (a verify report's `check`) ----
-    GroupIncomplete = "group_incomplete" => Unprocessable,
+    GroupIncomplete = "group_incomplete" => Conflict,
     Ballot = "ballot" => Unprocessable,
     Body = "body" => Unprocessable,
     Chain = "chain" => Unprocessable,

@@ -576,6 +576,29 @@ fn two_runoffs_of_one_publication_are_two_rounds() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A publication whose second runoff the rules refuse (no round number left: a style of
+/// round 254 leaves d's runoff round 255 and none for e's) publishes the first and reports
+/// the second blocked; `verify` owes the first only (protocol 11: it tries each as the
+/// service does), so the log verifies (`tests/forgery.rs` drops an owed runoff).
+#[test]
+fn a_runoff_the_rules_refuse_is_reported_and_not_owed() {
+    let last = Style {
+        round: 254,
+        contests: vec!["x".into()],
+        title: String::new(),
+        unit: "二区".into(),
+        group: String::new(),
+    };
+    let (dir, core, l, result) = tied_pair("blocked-runoff", &["x"], vec![last]);
+    let p = core.publish(result).unwrap();
+    assert_eq!(p.runoffs, vec!["d-r1".to_string()], "{:?}", p.blocked);
+    assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
+    assert_eq!(p.blocked[0]["contest"], "e", "{:?}", p.blocked);
+    assert_eq!(p.blocked[0]["code"], "rounds_exhausted", "{:?}", p.blocked);
+    verifies(&dir, &l);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A publication whose first runoff was refused (its id, "d-r1", a contest of the spec)
 /// still published the second, built from the styles of the runoffs accepted before it
 /// only: from protocol 7 a runoff's round follows every style's, and one built as if the

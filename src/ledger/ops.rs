@@ -416,9 +416,23 @@ impl Ledger {
         desk: &[(u16, Figures)],
         by: &str,
     ) -> Result<Vec<Appended>, LedgerError> {
+        self.close_contest_pausing(contest, desk, by, || {})
+    }
+
+    /// [`Ledger::close_contest_by`], calling `pause` between each build of the close and its
+    /// append (a seam for the test of a ballot or a pool landing in between;
+    /// `tests/ledger.rs`).
+    #[doc(hidden)]
+    pub fn close_contest_pausing(
+        &self,
+        contest: &str,
+        desk: &[(u16, Figures)],
+        by: &str,
+        mut pause: impl FnMut(),
+    ) -> Result<Vec<Appended>, LedgerError> {
         let mut tries = 0;
         loop {
-            match self.close_contest_once(contest, desk, by) {
+            match self.close_contest_once(contest, desk, by, &mut pause) {
                 // A ballot committed since the read changes the pool's spent figure
                 // (`void_mismatch`), another close or a pool the pools voided
                 // (`group_incomplete`): built again from the state as it now is.
@@ -439,6 +453,7 @@ impl Ledger {
         contest: &str,
         desk: &[(u16, Figures)],
         by: &str,
+        pause: &mut impl FnMut(),
     ) -> Result<Vec<Appended>, LedgerError> {
         let entries = self.read(|s| -> Result<_, LedgerError> {
             let conduct = s.state.conduct()?;
@@ -484,6 +499,7 @@ impl Ledger {
             }
             Ok(entries)
         })??;
+        pause();
         self.append_all(entries)
     }
 

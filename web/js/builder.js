@@ -135,9 +135,9 @@ export function createBuilder(root, { onChange = () => {}, electionDate = () => 
 
   // ------------------------------------------------ ids and the spec
 
-  /** Contest ids in order: the typed id, else an ASCII id from the title or the kind, unique. */
   /** A runoff's or a re-vote's id, which only the rules give (`contest_id_reserved`). */
   const RESERVED_ID = /.-[rv][0-9]+$/;
+  /** Contest ids in order: the typed id, else an ASCII id from the title or the kind, unique. */
   function contestIds() {
     const taken = new Set(st.contests.map((c) => c.id.trim()).filter(Boolean));
     const ids = new Map();

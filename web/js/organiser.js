@@ -104,7 +104,7 @@ function secrecyLine(sec) {
   }
   const c = sec.ceremony || {};
   // Who the current step waits for, by name: the organiser calls them.
-  const waiting = (c.waiting || []).map((n) => esc(n));
+  const waiting = c.waiting || []; // t() escapes them
   return `<div class="meta secrecy pending notice">${t("加密选票", "Encrypted ballots")} (${k}) ·
     ${t(`密钥仪式进行中 (第 ${c.attempt} 轮尝试): 第一轮 ${c.round1}/${sec.tellers}, 份额 ${c.shares}/${sec.tellers}, 核对 ${c.checks}/${sec.tellers}。计票人各自运行 scrutineer teller run 并在计票人页面提交; 完成前不能打印选票码或开始投票。`,
       `key ceremony in progress (attempt ${c.attempt}): round 1 ${c.round1}/${sec.tellers}, shares ${c.shares}/${sec.tellers}, checks ${c.checks}/${sec.tellers}. Each teller runs scrutineer teller run and submits on the teller page; slips and voting wait for it.`)}${

@@ -725,12 +725,20 @@ function tellerDue(c, name) {
   if (!me) return { state: "stranger", kinds: [], words: [] };
   const n = tellers.length;
   const count = (k) => tellers.filter((x) => x[k]).length;
-  // The tellers a step still waits for, by name (so that the others can call them).
-  const still = (names) => (names.length
-    ? t(`; 还在等 ${names.map((x) => esc(x)).join("、")}`, `; still waiting for ${names.map((x) => esc(x)).join(", ")}`)
-    : "");
-  const notYet = (k) => still(tellers.filter((x) => !x[k]).map((x) => x.name));
-  const notIn = (indices) => still(tellers.filter((x) => !(indices || []).includes(x.index)).map((x) => x.name));
+  // The tellers a step still waits for, by name, so that the others can call them (t()
+  // escapes them). A ceremony step needs every teller; shares and shuffles need a number of
+  // them, which any of those not yet in can give.
+  const notYet = (k) => {
+    const names = tellers.filter((x) => !x[k]).map((x) => x.name);
+    return names.length ? t(`; 还在等 ${names.join("、")}`, `; still waiting for ${names.join(", ")}`) : "";
+  };
+  const anyOf = (indices, needed) => {
+    const have = (indices || []).length;
+    const names = tellers.filter((x) => !(indices || []).includes(x.index)).map((x) => x.name);
+    return names.length && have < needed
+      ? t(`; 还差 ${needed - have} 份, ${names.join("、")} 中任一可提交`, `; ${needed - have} more needed, from any of ${names.join(", ")}`)
+      : "";
+  };
   const due = (kind, extra = "") => {
     const [zh, en] = stepWords(kind);
     return t(zh + extra, en + extra);
@@ -763,7 +771,7 @@ function tellerDue(c, name) {
         continue;
       }
       if (x.write_ins === null || x.write_ins === undefined) {
-        waits.push(t(`“${label}”: 等待其他计票人提交总数的解密份额 (${(x.shares_from || []).length}/${x.shares_needed})`, `“${label}”: waiting for other tellers' shares of the totals (${(x.shares_from || []).length}/${x.shares_needed})`) + notIn(x.shares_from));
+        waits.push(t(`“${label}”: 等待其他计票人提交总数的解密份额 (${(x.shares_from || []).length}/${x.shares_needed})`, `“${label}”: waiting for other tellers' shares of the totals (${(x.shares_from || []).length}/${x.shares_needed})`) + anyOf(x.shares_from, x.shares_needed));
         continue;
       }
       if (!x.write_ins) continue;
@@ -773,7 +781,7 @@ function tellerDue(c, name) {
         kinds.push("shuffle");
         words.push(t(`“${label}”: 混洗写入姓名`, `“${label}”: shuffle the write-in names`));
       } else {
-        waits.push(t(`“${label}”: 等待其他计票人混洗 (${shuffled.length}/${x.shuffles_needed})`, `“${label}”: waiting for other tellers' shuffles (${shuffled.length}/${x.shuffles_needed})`) + notIn(shuffled));
+        waits.push(t(`“${label}”: 等待其他计票人混洗 (${shuffled.length}/${x.shuffles_needed})`, `“${label}”: waiting for other tellers' shuffles (${shuffled.length}/${x.shuffles_needed})`) + anyOf(shuffled, x.shuffles_needed));
       }
       continue;
     }

@@ -139,11 +139,11 @@ pub struct CloseRequest {
         (status = 200, description = "成功 / OK", body = inline(answers::Closed)),
         (status = 409, extensions(("x-error-codes" = json!([
                 "no_election", "contest_not_open", "contest_closed", "close_figures_mismatch",
-                "void_mismatch"
+                "void_mismatch", "group_incomplete"
             ])))),
         (status = 422, extensions(("x-error-codes" = json!([
                 "unknown_contest", "figures_from_desk", "desk_eligible_mismatch",
-                "present_exceeds_eligible", "group_incomplete"
+                "present_exceeds_eligible"
             ])))),
     ),
     extensions(("x-roles" = json!(allowed::<TellerRole>()))),
