@@ -72,6 +72,50 @@ fn ed25519_batch_rate(n: usize) -> f64 {
     (batches * 256) as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Admin appends one after another, in an election of `n` contests on one ballot style: each
+/// contest opened (one entry per append) and then closed (a group: the desk's count and the
+/// close, the last close also voiding the style's pool; since protocol 11 a group's mark is
+/// written and synced before it, `ledger::group`). Answers `(n, seconds per opening, seconds
+/// per close)`.
+fn admin_appends(dir: &Path, n: usize) -> Option<(usize, f64, f64)> {
+    let contests: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"id": format!("c{i}"), "kind": "npc_direct", "seats": 1,
+            "candidates": [{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}],
+            "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}})
+        })
+        .collect();
+    let spec = serde_json::json!({"format": "scrutineer.election/v1", "id": "bench-admin", "contests": contests});
+    let l = Ledger::init(
+        LedgerConfig::new(dir.join("data"), dir.join("keys")),
+        spec.to_string().as_bytes(),
+        None,
+        vec![],
+        0,
+    )
+    .ok()?;
+    l.register_roll([("一".to_string(), 100u64)].into_iter().collect(), [0; 32])
+        .ok()?;
+    l.register_pool(0, 10, None).ok()?;
+    let t = Instant::now();
+    for i in 0..n {
+        l.open_contest(&format!("c{i}")).ok()?;
+    }
+    let open_secs = t.elapsed().as_secs_f64();
+    let figures = scrutineer::rules::conduct::Figures {
+        eligible: 100,
+        present: 50,
+        issued: 50,
+    };
+    let t = Instant::now();
+    for i in 0..n {
+        l.close_contest(&format!("c{i}"), &[(0, figures)]).ok()?;
+    }
+    let close_secs = t.elapsed().as_secs_f64();
+    let _ = l.close();
+    Some((n, open_secs / n as f64, close_secs / n as f64))
+}
+
 fn main() {
     // `cargo test --benches` runs this with `--bench`-less args; keep that quick.
     if std::env::args().any(|a| a == "--list") {
@@ -174,6 +218,8 @@ fn main() {
     let verify_secs = t.elapsed().as_secs_f64();
     let verify_rate = report.ballots as f64 / verify_secs;
 
+    let admin = admin_appends(&dir.join("admin"), env("SCRUTINEER_BENCH_CONTESTS", 200));
+
     println!();
     println!("| measure | value | ratio to its baseline |");
     println!("|---|---|---|");
@@ -193,5 +239,9 @@ fn main() {
     );
     println!("| verify export ({} ballots, {} entries) | {verify_rate:.0} ballots/s | {:.2} × Ed25519 batch verify rate |", report.ballots, report.entries, verify_rate / ed);
     println!("| verify: passed | {} | |", report.ok);
+    if let Some((n, single, group)) = admin {
+        println!("| admin append of one entry (opening a contest; {n} of them) | {:.2} ms each | {:.2} × one fdatasync |", single * 1000.0, single * fsync);
+        println!("| admin append of a group (a close with its desk count, the last also voiding the pool; {n} of them) | {:.2} ms each | {:.2} × one entry's append |", group * 1000.0, group / single);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
