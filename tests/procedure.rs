@@ -832,3 +832,135 @@ fn a_runoff_of_a_contest_over_two_units_is_voted_in_both() {
     e2e_support::named(&forged, &["round_contest"], at);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Protocol 11: a keying that makes a double-entry sheet's keyings agree is appended with the
+/// sheet's paper ballot. The service's check before the append holds it to that, as `verify`
+/// does: the agreeing keying alone (a caller that decided on a state another keying changed)
+/// is refused and logs nothing; with its ballot it goes in.
+#[test]
+fn an_agreeing_keying_without_its_paper_ballot_is_refused() {
+    use scrutineer::procedure::Attesting;
+    use scrutineer::record::attest::KeyedBy;
+    let dir = temp("keyed-alone");
+    let wang = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let li = Signer::new("teller-li", SigningKey::from_bytes(&[8u8; 32])).unwrap();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [
+        {"id": "p", "kind": "npc_direct", "seats": 1, "mode": "paper", "paper_entry": "double",
+         "candidates": [{"id": "a", "name": "王芳"}, {"id": "b", "name": "李强"}],
+         "turnout": {"eligible": 0, "present": 0, "ballots_issued": 0}}]});
+    let style = Style {
+        round: 1,
+        contests: vec!["p".into()],
+        title: String::new(),
+        unit: "一区".into(),
+        group: String::new(),
+    };
+    let (l, core) = register(&dir, &spec, vec![style], (&[&wang, &li], 1));
+    let roll: Vec<Voter> = (1..=5)
+        .map(|i| Voter {
+            line: i + 1,
+            name: format!("选民{i}"),
+            number: format!("V{i:02}"),
+            unit: "一区".into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        })
+        .collect();
+    core.set_roll(&roll).unwrap();
+    core.open_contest("p").unwrap();
+    for i in 1..=3 {
+        check_in(&core, &format!("V{i:02}"), &[]).unwrap();
+    }
+    let keyed = json!({"contest": "p", "marks": {"a": "for"}}).to_string();
+    core.key_paper_with(&wang, "p", Some(&keyed), Some(1), "teller-wang")
+        .unwrap();
+    let attested = core
+        .attest_with(
+            &li,
+            &Attesting::Paper {
+                contest: "p".into(),
+                sheet: Some(1),
+                keyed: Some(keyed.clone()),
+            },
+        )
+        .unwrap();
+    let by = KeyedBy {
+        keyed: Some(keyed.clone()),
+        attested: Some(attested),
+    };
+    let ballot: serde_json::Value = serde_json::from_str(&keyed).unwrap();
+    let size = l.read(|s| s.tree.size()).unwrap();
+    let err = l
+        .key_paper_ballot("p", 1, "teller-li", Some(ballot.clone()), false, by.clone())
+        .unwrap_err();
+    assert_eq!(err.code(), "group_incomplete", "{err}");
+    assert_eq!(l.read(|s| s.tree.size()).unwrap(), size, "nothing logged");
+    let appended = l
+        .key_paper_ballot("p", 1, "teller-li", Some(ballot), true, by)
+        .unwrap();
+    assert_eq!(appended.len(), 2);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Protocol 11: a procedure's step whose next round is held as a contest is appended with that
+/// contest. The service's check before the append holds it to that, as `verify` does: the
+/// step alone (here the interview, whose next round is the evaluation's contest) is refused
+/// and logs nothing.
+#[test]
+fn a_procedure_step_without_its_next_rounds_contest_is_refused() {
+    use scrutineer::procedure::StepRequest;
+    use scrutineer::record::procedure::ProcedureStep;
+    let dir = temp("step-alone");
+    let teller = Signer::new("teller-wang", SigningKey::from_bytes(&[7u8; 32])).unwrap();
+    let spec = json!({"format": "scrutineer.election/v1", "id": "core-2026", "contests": [],
+        "procedures": [{"id": "gtzx", "title": "公推直选", "posts": 1, "rounds": [
+            {"id": "qualify", "kind": "qualification", "title": "资格审查", "ratio": "3"},
+            {"id": "interview", "kind": "interview", "title": "面试", "ratio": "3"},
+            {"id": "evaluate", "kind": "evaluation", "title": "民主测评",
+             "contest": {"id": "kaocha", "title": "民主测评", "kind": "evaluation", "scale": "individual"}},
+            {"id": "elect", "kind": "election", "title": "直接选举",
+             "contest": {"id": "xuanju", "title": "直接选举", "kind": "party_secretary"}}]}]});
+    let (l, core) = register(&dir, &spec, Vec::new(), (&[&teller], 1));
+    let req = |v: serde_json::Value| -> StepRequest { serde_json::from_value(v).unwrap() };
+    core.procedure_step(
+        "gtzx",
+        &req(json!({"round": "qualify", "basis": "资格审查", "people": [
+            {"id": "a", "name": "王建国"}, {"id": "b", "name": "李秀英"},
+            {"id": "c", "name": "张伟"}, {"id": "d", "name": "刘洋"}]})),
+    )
+    .unwrap();
+    l.close().unwrap();
+    drop((l, core));
+    // The same log, twice: one takes the interview through the service (the step and the
+    // evaluation's contest), the other is offered the step alone.
+    let copy = temp("step-alone-copy");
+    let o = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(dir.join("data"))
+        .arg(dir.join("keys"))
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let l = Ledger::open_existing(LedgerConfig::new(dir.join("data"), dir.join("keys"))).unwrap();
+    let core = Core::new(l.clone(), Records::open(&dir.join("data")).unwrap());
+    let (appended, _) = core
+        .procedure_step(
+            "gtzx",
+            &req(json!({"round": "interview", "basis": "面试",
+                "scores": [["a", "88.5"], ["b", "91"], ["c", "79"], ["d", "85"]]})),
+        )
+        .unwrap();
+    assert_eq!(appended.len(), 2, "the step and the evaluation's contest");
+    let step: ProcedureStep = l.entry(appended[0].index).unwrap().body_as().unwrap();
+    l.close().unwrap();
+    let l2 =
+        Ledger::open_existing(LedgerConfig::new(copy.join("data"), copy.join("keys"))).unwrap();
+    let size = l2.read(|s| s.tree.size()).unwrap();
+    let err = l2.procedure_step(step, None).unwrap_err();
+    assert_eq!(err.code(), "group_incomplete", "{err}");
+    assert_eq!(l2.read(|s| s.tree.size()).unwrap(), size, "nothing logged");
+    l2.close().unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(copy);
+}

@@ -7,6 +7,7 @@
 
 pub mod attest;
 pub mod ballot;
+pub mod due;
 pub mod election;
 pub mod encrypted;
 pub mod entry;

@@ -448,14 +448,15 @@ impl Admin {
                     Some(line) => Some(paper_line(election, &b.contest, line)?),
                     None => None,
                 };
-                self.conduct_mut()?.key_paper(
+                let keyed = self.conduct_mut()?.key_paper(
                     &b.contest,
                     b.sheet,
                     &b.teller,
                     ballot.as_ref(),
                     &attested,
                 )?;
-                Ok(Effect::Keyed(b))
+                let agreed = keyed == crate::rules::conduct::Keyed::Agreed;
+                Ok(Effect::Keyed(b, agreed))
             }
         }
     }

@@ -19,6 +19,7 @@ use super::LedgerError;
 use crate::e2e::book::{Basis, CheckedBallot, CheckedStep};
 use crate::e2e::challenges::{ChallengeError, Challenges};
 use crate::e2e::{Book, E2eError};
+use crate::record::due::Due;
 use crate::record::encrypted::EncryptedBallotBody;
 use crate::record::entry::{
     BallotBody, CeremonyCheck, CeremonyRestart, CeremonyRound1, CeremonyShares, CheckInCount,
@@ -107,7 +108,8 @@ enum Effect {
     Step(CheckedStep),
     Revote(RevoteCreated),
     Reduction(SeatsReduced),
-    Keyed(PaperKeyed),
+    /// A keying, and whether it made the sheet's keyings agree.
+    Keyed(PaperKeyed, bool),
     ProcedureStep(ProcedureStep),
 }
 
@@ -282,6 +284,26 @@ impl State {
             .and_then(|b| b.tally_basis(contest, group));
         Ok(basis.is_some() && now == basis)
     }
+}
+
+/// An append without an entry its group brings (`record::due`): refused, nothing logged.
+fn group_incomplete(due: &Due) -> LedgerError {
+    let (zh, en) = due.describe();
+    refused(
+        Code::GroupIncomplete,
+        format!("此次提交缺少与之一并写入的{zh}, 未记录任何内容 / this append lacks {en}, which comes with it: nothing was logged"),
+    )
+}
+
+/// The contest a procedure's step brings, when its next round is held as one (after the
+/// step is applied: the procedure's `done` is the next round's place).
+fn next_round_due(admin: &Admin, procedure: &str) -> Option<Due> {
+    let (def, st) = admin.conduct().ok()?.procedure(procedure).ok()?;
+    let round = def.rounds.get(st.done).filter(|r| r.kind.is_contest())?;
+    Some(Due::Round {
+        procedure: procedure.to_string(),
+        round: round.id.clone(),
+    })
 }
 
 /// Protocol 11 (`verify`'s `due`): a close is appended with the voiding of every pool it
@@ -478,16 +500,40 @@ impl State {
         }
         let mut scratch = self.admin.clone();
         let mut steps = Vec::with_capacity(entries.len());
+        // Protocol 11: what an entry brings in the same append comes right after it, as
+        // `verify` requires (`record::due`); a publication's runoffs are its builder's, under
+        // the lock that orders new rounds (`procedure::new_rounds`).
+        let whole = scratch
+            .conduct()
+            .is_ok_and(|c| c.protocol() >= crate::rules::conduct::PROTOCOL_WHOLE_GROUPS);
+        let mut owed: std::collections::VecDeque<Due> = Default::default();
         for (n, e) in entries.iter().enumerate() {
+            if let Some(due) = owed.pop_front().filter(|d| !d.is(e)) {
+                return Err(group_incomplete(&due));
+            }
             if e.kind == EntryKind::ContestClosed {
                 check_close_voids(&scratch, e, &entries[n + 1..])?;
             }
             steps.push(
                 match scratch.step(self.size + n as u64, e, tree, pre.take())? {
                     Effect::Step(step) => Some(step),
+                    Effect::Keyed(k, true) if whole => {
+                        owed.push_back(Due::Paper {
+                            contest: k.contest,
+                            sheet: k.sheet,
+                        });
+                        None
+                    }
+                    Effect::ProcedureStep(p) if whole => {
+                        owed.extend(next_round_due(&scratch, &p.procedure));
+                        None
+                    }
                     _ => None,
                 },
             );
+        }
+        if let Some(due) = owed.front() {
+            return Err(group_incomplete(due));
         }
         Ok(steps)
     }
@@ -595,7 +641,7 @@ impl State {
             Effect::Revote(r) => self.revotes.push((index, r)),
             Effect::Reduction(r) => self.seat_reductions.push((index, r)),
             Effect::ProcedureStep(p) => self.procedure_steps.push((index, p)),
-            Effect::Keyed(k) => {
+            Effect::Keyed(k, _) => {
                 let sheet = self.paper_keyings.entry(k.contest).or_default();
                 match k.ballot {
                     Some(b) => sheet.insert(k.teller, b),

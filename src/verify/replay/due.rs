@@ -15,73 +15,8 @@ use std::collections::VecDeque;
 
 use super::{fail, Failure};
 use crate::codes::Code;
-use crate::record::entry::{
-    ContestCreated, Entry, EntryKind, PaperBallot, RunoffCreated, TokensVoided,
-};
-
-/// An entry another brings with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Due {
-    /// A publication's runoff of contest `parent` (`rounds::runoffs_due`).
-    Runoff { parent: String },
-    /// A close's voiding of style `style`'s unspent tokens (`Conduct::pools_a_close_voids`).
-    Voided { style: u16 },
-    /// The paper ballot of `contest`'s sheet `sheet`, whose keyings now agree.
-    Paper { contest: String, sheet: u64 },
-    /// The contest of procedure `procedure`'s next round `round`.
-    Round { procedure: String, round: String },
-}
-
-impl Due {
-    /// Whether `e` is this entry.
-    fn is(&self, e: &Entry) -> bool {
-        match self {
-            Due::Runoff { parent } => {
-                e.kind == EntryKind::RunoffCreated
-                    && e.body_as::<RunoffCreated>()
-                        .is_ok_and(|b| b.parent == *parent)
-            }
-            Due::Voided { style } => {
-                e.kind == EntryKind::TokensVoided
-                    && e.body_as::<TokensVoided>().is_ok_and(|b| b.style == *style)
-            }
-            // Its sheet is the paper ballot's own check (`paper_sheet`, more precise).
-            Due::Paper { contest, .. } => {
-                e.kind == EntryKind::PaperBallot
-                    && e.body_as::<PaperBallot>()
-                        .is_ok_and(|b| b.contest == *contest)
-            }
-            Due::Round { procedure, round } => {
-                e.kind == EntryKind::ContestCreated
-                    && e.body_as::<ContestCreated>().is_ok_and(|b| {
-                        b.procedure.as_deref() == Some(procedure.as_str()) && b.from == *round
-                    })
-            }
-        }
-    }
-
-    /// What is missing, in Chinese and in English.
-    fn describe(&self) -> (String, String) {
-        match self {
-            Due::Runoff { parent } => (
-                format!("“{parent}” 的另行投票 (runoff_created)"),
-                format!("the runoff of “{parent}” (runoff_created)"),
-            ),
-            Due::Voided { style } => (
-                format!("选票样式 {style} 未用选票码的作废 (tokens_voided)"),
-                format!("the voiding of ballot style {style}'s unused slips (tokens_voided)"),
-            ),
-            Due::Paper { contest, sheet } => (
-                format!("“{contest}” 第 {sheet} 张的纸质选票 (paper_ballot)"),
-                format!("the paper ballot of sheet {sheet} of “{contest}” (paper_ballot)"),
-            ),
-            Due::Round { procedure, round } => (
-                format!("程序 “{procedure}” 下一轮 “{round}” 的选举 (contest_created)"),
-                format!("the contest of procedure “{procedure}”'s next round “{round}” (contest_created)"),
-            ),
-        }
-    }
-}
+pub(super) use crate::record::due::Due;
+use crate::record::entry::{Entry, EntryKind};
 
 /// The entries due next, each with the index of the entry that brought it.
 #[derive(Default)]
@@ -132,6 +67,7 @@ fn missing(here: Option<(u64, EntryKind)>, at: u64, due: &Due) -> Failure {
 mod tests {
     use super::*;
     use crate::record::entry::body_bytes;
+    use crate::record::entry::TokensVoided;
 
     fn entry<T: serde::Serialize>(kind: EntryKind, body: &T) -> Entry {
         Entry {
