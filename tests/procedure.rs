@@ -60,6 +60,20 @@ fn propose_signed(
     (n, attested)
 }
 
+/// `n` voters of unit 一区, numbered V01, V02, …
+fn voters(n: usize) -> Vec<Voter> {
+    (1..=n)
+        .map(|i| Voter {
+            line: i + 1,
+            name: format!("选民{i}"),
+            number: format!("V{i:02}"),
+            unit: "一区".into(),
+            birth: "1980-01-01".into(),
+            flags: vec![],
+        })
+        .collect()
+}
+
 /// A plaintext election of `spec` on `styles` in `dir`, with these teller keys and the
 /// signatures a result needs; its ledger and its core.
 fn register(
@@ -112,16 +126,7 @@ fn core_with_tellers(
         group: String::new(),
     };
     let (_, core) = register(&dir, &spec, vec![style], (tellers, signatures_required));
-    let roll: Vec<Voter> = (1..=20)
-        .map(|i| Voter {
-            line: i + 1,
-            name: format!("选民{i}"),
-            number: format!("V{i:02}"),
-            unit: "一区".into(),
-            birth: "1980-01-01".into(),
-            flags: vec![],
-        })
-        .collect();
+    let roll = voters(20);
     core.set_roll(&roll).unwrap();
     (dir, core)
 }
@@ -500,16 +505,7 @@ fn tied_pair(name: &str, extra: &[&str], extra_styles: Vec<Style>) -> (PathBuf, 
     }];
     styles.extend(extra_styles);
     let (l, core) = register(&dir, &spec, styles, (&[&teller], 1));
-    let roll: Vec<Voter> = (1..=20)
-        .map(|i| Voter {
-            line: i + 1,
-            name: format!("选民{i}"),
-            number: format!("V{i:02}"),
-            unit: "一区".into(),
-            birth: "1980-01-01".into(),
-            flags: vec![],
-        })
-        .collect();
+    let roll = voters(20);
     core.set_roll(&roll).unwrap();
     let pool = core.print_pool(0, Some(15), None).unwrap();
     core.open_contest("d").unwrap();
@@ -856,16 +852,7 @@ fn an_agreeing_keying_without_its_paper_ballot_is_refused() {
         group: String::new(),
     };
     let (l, core) = register(&dir, &spec, vec![style], (&[&wang, &li], 1));
-    let roll: Vec<Voter> = (1..=5)
-        .map(|i| Voter {
-            line: i + 1,
-            name: format!("选民{i}"),
-            number: format!("V{i:02}"),
-            unit: "一区".into(),
-            birth: "1980-01-01".into(),
-            flags: vec![],
-        })
-        .collect();
+    let roll = voters(5);
     core.set_roll(&roll).unwrap();
     core.open_contest("p").unwrap();
     for i in 1..=3 {
