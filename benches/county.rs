@@ -2781,7 +2781,7 @@ fn county(
     if !runoffs.is_empty() {
         let e = api.call("GET", "/api/v1/election", None, None)?;
         let styles = e["styles"].as_array().ctx("styles")?;
-        let mut round2: Vec<(usize, usize, String)> = Vec::new(); // (district, style, contest)
+        let mut round2: Vec<(usize, usize, String, u64)> = Vec::new(); // (district, style, contest, round)
         for id in &runoffs {
             let parent = id.split("-r").next().unwrap_or("");
             let di = ds
@@ -2796,12 +2796,14 @@ fn county(
                         .is_some_and(|c| c.iter().any(|x| x == id.as_str()))
                 })
                 .ctx("runoff style")?;
-            round2.push((di, si, id.clone()));
+            // From conduct protocol 7 each runoff is a round of its own (2, 3, ...).
+            let round = styles[si]["round"].as_u64().ctx("runoff round")?;
+            round2.push((di, si, id.clone(), round));
         }
         let mut checkins2 = Vec::new();
         let mut casts2 = Vec::new();
         let mut plain2: Vec<(String, Vec<Value>)> = Vec::new();
-        for (di, si, id) in &round2 {
+        for (di, si, id, round) in &round2 {
             let toks = api.pool(&org, *si, None)?;
             api.call(
                 "POST",
@@ -2814,7 +2816,7 @@ fn county(
             for (k, num) in d.voters.iter().take(p).enumerate() {
                 checkins2.push((
                     checkins2.len(),
-                    json!({"number": num, "round": 2}).to_string(),
+                    json!({"number": num, "round": round}).to_string(),
                 ));
                 if encrypted {
                     plain2.push((
@@ -2862,7 +2864,7 @@ fn county(
         let mut elected = 0;
         let mut decryption = String::new();
         if encrypted {
-            for (_, _, id) in &round2 {
+            for (_, _, id, _) in &round2 {
                 api.call(
                     "POST",
                     &format!("/api/v1/contests/{id}/close"),
@@ -2881,7 +2883,7 @@ fn county(
                 decryption_detail(&tt, contests, ballots)
             );
         }
-        for (_, _, id) in &round2 {
+        for (_, _, id, _) in &round2 {
             if !encrypted {
                 api.call(
                     "POST",
