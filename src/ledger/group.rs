@@ -101,6 +101,54 @@ pub fn unfinished(
         .then_some(m.first)
 }
 
+/// What start-up does about the mark (`Ledger::open`): [`AtStart::read`] drops from a scan
+/// the entries of a group it ends inside, [`AtStart::finish`] cuts them from the file (after
+/// the checkpoint journal confirmed that nothing acknowledged goes) and clears a mark whose
+/// group the log does not hold whole.
+pub struct AtStart {
+    /// The first entry dropped: (its index, segment, offset).
+    cut: Option<(u64, u64, u64)>,
+    stale: bool,
+}
+
+impl AtStart {
+    pub fn read(dir: &Path, scan: &mut super::store::Scan) -> AtStart {
+        let mark = read_mark(dir);
+        let len = scan.entries.len() as u64;
+        let head_at = |i: u64| {
+            let s = scan.entries.get(usize::try_from(i).ok()?)?;
+            crate::record::entry::Entry::decode(&s.bytes)
+                .ok()
+                .map(|e| e.hash())
+        };
+        let cut = unfinished(mark, len, head_at)
+            .and_then(|first| scan.entries.get(usize::try_from(first).ok()?))
+            .map(|s| (s.index, s.segment, s.offset));
+        if let Some((first, _, _)) = cut {
+            scan.entries.truncate(first as usize);
+        }
+        AtStart {
+            cut,
+            stale: stale(mark, len),
+        }
+    }
+
+    pub fn finish(self, dir: &Path) -> Result<(), LedgerError> {
+        if let Some((first, segment, offset)) = self.cut {
+            super::store::cut(dir, segment, offset)?;
+            tracing::warn!(
+                first,
+                "cut the unfinished group of entries at the end of the log: a crash kept part of it, and it was never acknowledged"
+            );
+        }
+        // Cleared before anything is appended in the group's place.
+        if self.stale {
+            mark(dir, &mut None, &Mark::NONE)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes and syncs `mark` (the file is created, and its directory entry synced, the first
 /// time): the group about to be written, or [`Mark::NONE`] to clear it.
 pub fn mark(dir: &Path, file: &mut Option<File>, mark: &Mark) -> Result<(), LedgerError> {

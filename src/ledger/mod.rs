@@ -270,18 +270,7 @@ impl Ledger {
         // A log that ends inside the group last marked ends in entries nobody was told about
         // (a crash before their sync kept part of them): they are dropped here and cut from
         // the file below, once the journal has confirmed that nothing acknowledged goes.
-        let mark = group::read_mark(&log_dir);
-        let head_at = |i: u64| {
-            let s = scan.entries.get(usize::try_from(i).ok()?)?;
-            Entry::decode(&s.bytes).ok().map(|e| e.hash())
-        };
-        let unfinished = group::unfinished(mark, scan.entries.len() as u64, head_at)
-            .and_then(|first| scan.entries.get(first as usize))
-            .map(|s| (s.index, s.segment, s.offset));
-        let stale_mark = group::stale(mark, scan.entries.len() as u64);
-        if let Some((first, _, _)) = unfinished {
-            scan.entries.truncate(first as usize);
-        }
+        let group_at_start = group::AtStart::read(&log_dir, &mut scan);
         let mut state = State::default();
         let mut tree = Tree::new();
         let mut head = genesis(election_id);
@@ -374,18 +363,7 @@ impl Ledger {
             store::scan(&log_dir, true)?;
             tracing::warn!(path = %path.display(), offset, reason = %why, "cut a torn frame at the end of the log: it was never acknowledged");
         }
-        if let Some((first, segment, offset)) = unfinished {
-            store::cut(&log_dir, segment, offset)?;
-            tracing::warn!(
-                first,
-                "cut the unfinished group of entries at the end of the log: a crash kept part of it, and it was never acknowledged"
-            );
-        }
-        // A mark whose group the log does not hold whole (cut now, or never written) is
-        // cleared before anything is appended in its place (`group`).
-        if stale_mark {
-            group::mark(&log_dir, &mut None, &group::Mark::NONE)?;
-        }
+        group_at_start.finish(&log_dir)?;
         let from = if !same_election {
             tracing::warn!(
                 indexed,

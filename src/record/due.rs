@@ -6,6 +6,7 @@
 use crate::record::entry::{
     ContestCreated, Entry, EntryKind, PaperBallot, RunoffCreated, TokensVoided,
 };
+use crate::rules::conduct::Conduct;
 
 /// An entry another brings with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +22,28 @@ pub enum Due {
 }
 
 impl Due {
+    /// The voidings a close of `contest` brings, in order (`conduct` before the close is
+    /// applied: `Conduct::pools_a_close_voids`).
+    pub fn voids_of_close(conduct: &Conduct, contest: &str) -> Vec<Due> {
+        conduct
+            .pools_a_close_voids(contest)
+            .into_iter()
+            .map(|style| Due::Voided { style })
+            .collect()
+    }
+
+    /// The contest a step of `procedure` brings, when its next round is held as one
+    /// (`conduct` after the step is applied: the procedure's `done` is the next round's
+    /// place; the service builds it from the state before, at `done + 1`).
+    pub fn next_round(conduct: &Conduct, procedure: &str) -> Option<Due> {
+        let (def, st) = conduct.procedure(procedure).ok()?;
+        let round = def.rounds.get(st.done).filter(|r| r.kind.is_contest())?;
+        Some(Due::Round {
+            procedure: procedure.to_string(),
+            round: round.id.clone(),
+        })
+    }
+
     /// Whether `e` is this entry.
     pub fn is(&self, e: &Entry) -> bool {
         match self {

@@ -295,46 +295,6 @@ fn group_incomplete(due: &Due) -> LedgerError {
     )
 }
 
-/// The contest a procedure's step brings, when its next round is held as one (after the
-/// step is applied: the procedure's `done` is the next round's place).
-fn next_round_due(admin: &Admin, procedure: &str) -> Option<Due> {
-    let (def, st) = admin.conduct().ok()?.procedure(procedure).ok()?;
-    let round = def.rounds.get(st.done).filter(|r| r.kind.is_contest())?;
-    Some(Due::Round {
-        procedure: procedure.to_string(),
-        round: round.id.clone(),
-    })
-}
-
-/// Protocol 11 (`verify`'s `due`): a close is appended with the voiding of every pool it
-/// closes, right after it, in order. The close's entries are built from a read of the state
-/// before the append; a close of another contest of the same style, or a pool registered, in
-/// between changes which pools it closes, and the close is then refused here (its caller
-/// builds it again), never logged without them.
-fn check_close_voids(admin: &Admin, close: &Entry, after: &[Entry]) -> Result<(), LedgerError> {
-    let conduct = admin.conduct()?;
-    if conduct.protocol() < crate::rules::conduct::PROTOCOL_WHOLE_GROUPS {
-        return Ok(());
-    }
-    let Ok(b) = close.body_as::<crate::record::entry::ContestClosed>() else {
-        return Ok(()); // the close's own check names the body
-    };
-    let due = conduct.pools_a_close_voids(&b.contest);
-    let with: Vec<u16> = after
-        .iter()
-        .take_while(|e| e.kind == EntryKind::TokensVoided)
-        .filter_map(|e| e.body_as::<crate::record::entry::TokensVoided>().ok())
-        .map(|v| v.style)
-        .collect();
-    if with != due {
-        return Err(refused(
-            Code::GroupIncomplete,
-            format!("“{}” 的结束须一并作废选票样式 {due:?} 的未用选票码, 此次提交作废的是 {with:?}; 请重试 / the close of “{}” must void the unused slips of ballot styles {due:?} with it, and this append voids {with:?}: try again", b.contest, b.contest),
-        ));
-    }
-    Ok(())
-}
-
 fn refused(code: Code, message: String) -> LedgerError {
     LedgerError::Refused { code, message }
 }
@@ -511,8 +471,13 @@ impl State {
             if let Some(due) = owed.pop_front().filter(|d| !d.is(e)) {
                 return Err(group_incomplete(&due));
             }
-            if e.kind == EntryKind::ContestClosed {
-                check_close_voids(&scratch, e, &entries[n + 1..])?;
+            // A close's voidings, read before it is applied: a close built from a state that
+            // another close of the same style, a pool or a ballot changed since is refused
+            // (its builder, `Ledger::close_contest_by`, builds it again).
+            if whole && e.kind == EntryKind::ContestClosed {
+                if let (Ok(c), Ok(b)) = (scratch.conduct(), e.body_as::<ContestClosed>()) {
+                    owed.extend(Due::voids_of_close(c, &b.contest));
+                }
             }
             steps.push(
                 match scratch.step(self.size + n as u64, e, tree, pre.take())? {
@@ -525,7 +490,12 @@ impl State {
                         None
                     }
                     Effect::ProcedureStep(p) if whole => {
-                        owed.extend(next_round_due(&scratch, &p.procedure));
+                        owed.extend(
+                            scratch
+                                .conduct()
+                                .ok()
+                                .and_then(|c| Due::next_round(c, &p.procedure)),
+                        );
                         None
                     }
                     _ => None,

@@ -511,8 +511,7 @@ fn replay_entries(
             EntryKind::ContestClosed => {
                 let b: ContestClosed = body(i, e)?;
                 if whole_groups {
-                    let voids = conduct.pools_a_close_voids(&b.contest);
-                    dues.owe(i, voids.into_iter().map(|style| due::Due::Voided { style }));
+                    dues.owe(i, due::Due::voids_of_close(&conduct, &b.contest));
                 }
                 conduct
                     .close(

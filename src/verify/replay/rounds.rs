@@ -307,15 +307,7 @@ pub(super) fn procedure_step(
             result: b.result,
         })
         .map_err(&ce)?;
-    let next = conduct
-        .procedure(&b.procedure)
-        .ok()
-        .and_then(|(def, st)| def.rounds.get(st.done))
-        .filter(|r| r.kind.is_contest())
-        .map(|r| super::due::Due::Round {
-            procedure: b.procedure.clone(),
-            round: r.id.clone(),
-        });
+    let next = super::due::Due::next_round(conduct, &b.procedure);
     report.procedure_steps.push(ProcedureStepReport {
         index: i,
         procedure: b.procedure,
